@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { PLATFORMS, type Platform } from '@devtrust/shared/identity';
+import { badRequest } from '../errors.js';
+import { validate } from '../http/body.js';
+import { sourceKind, sourceKinds } from '../sync/registry.js';
+import type { SourceKind } from '../sync/source.js';
+import { ACTIVATION_MODES } from '../store/types.js';
+
+export const scheduleSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  intervalMinutes: z.number().int().min(1).max(10_080).optional(),
+  hourUtc: z.number().int().min(0).max(23).optional(),
+});
+
+const name = z.string().trim().min(1).max(200);
+const platforms = z.array(z.enum(PLATFORMS)).min(1).max(PLATFORMS.length);
+
+export const createIntegrationSchema = z.strictObject({
+  kind: z.string().refine((k) => sourceKind(k) !== undefined, { message: `must be one of ${sourceKinds().join(', ')}` }),
+  name,
+  platforms,
+  config: z.record(z.string(), z.unknown()),
+  schedule: scheduleSchema.nullable().optional(),
+});
+
+export const patchIntegrationSchema = z.strictObject({
+  name: name.optional(),
+  platforms: platforms.optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+  schedule: scheduleSchema.nullable().optional(),
+});
+
+export const activationSchema = z
+  .strictObject({ mode: z.enum(ACTIVATION_MODES), groups: z.array(z.string().trim().min(1).max(200)).max(100).optional() })
+  .refine((a) => a.mode !== 'test-groups' || (a.groups?.length ?? 0) > 0, { message: 'test-groups needs at least one group', path: ['groups'] });
+
+/** Options every kind accepts inside `config`, beside the vendor's own fields. */
+const COMMON_CONFIG = { matchMacAddresses: z.boolean().optional() };
+
+/**
+ * Validates a kind's whole config (strict: unknown fields refused, errors named
+ * `config.<field>`) and splits it into the public part and the secret fields.
+ */
+export function splitConfig(kind: SourceKind, config: Record<string, unknown>): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
+  const { matchMacAddresses, ...vendorConfig } = config;
+  validate(z.strictObject(COMMON_CONFIG), matchMacAddresses === undefined ? {} : { matchMacAddresses });
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = validate(kind.configSchema, vendorConfig) as Record<string, unknown>;
+  } catch (error) {
+    const field = (error as { field?: string }).field;
+    throw badRequest('INVALID_REQUEST', `config.${(error as Error).message}`, field ? `config.${field}` : 'config');
+  }
+  const publicConfig: Record<string, unknown> = matchMacAddresses === undefined ? {} : { matchMacAddresses };
+  const secrets: Record<string, string> = {};
+  for (const [field, value] of Object.entries(parsed)) {
+    if ((kind.secretFields as readonly string[]).includes(field)) {
+      if (value !== undefined) secrets[field] = String(value);
+    } else if (value !== undefined) publicConfig[field] = value;
+  }
+  return { publicConfig, secrets };
+}
+
+export function checkPlatforms(kind: SourceKind, requested: Platform[]): void {
+  const unsupported = requested.filter((p) => !kind.platforms.includes(p));
+  if (unsupported.length > 0) {
+    throw badRequest('INVALID_REQUEST', `platforms: ${kind.kind} does not cover ${unsupported.join(', ')}`, 'platforms');
+  }
+}

@@ -1,0 +1,102 @@
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import { hashToken, randomToken, seal } from '@devtrust/shared/crypto';
+import { LIMITS } from '@devtrust/shared/protocol';
+import { can } from '../../http/auth.js';
+import { jsonBody } from '../../http/body.js';
+import { notFound } from '../../errors.js';
+import { GLOBAL_POLICY_SETTING } from '../../services/verdicts.js';
+import type { Services } from '../../services/services.js';
+
+const redirectUri = z
+  .string()
+  .max(2000)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      // Plain HTTP only for loopback apps (development), as OAuth 2.0 for native apps allows.
+      return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL (http only for localhost)')
+  .refine((u) => !u.includes('#'), 'must not contain a fragment');
+
+export const policySchema = z.strictObject({
+  trustedEndpoints: z.enum(['allow-all', 'require-trusted']).optional(),
+  blockCompromised: z.boolean().optional(),
+});
+
+const createApplication = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  redirectUris: z.array(redirectUri).min(1).max(20),
+  policy: policySchema.optional(),
+});
+const patchApplication = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  redirectUris: z.array(redirectUri).min(1).max(20).optional(),
+  policy: policySchema.optional(),
+});
+
+/** The secret is sealed (the OIDC provider must compare it) and hashed (fast API auth). */
+export const CLIENT_SECRET_CONTEXT = 'application-client-secret';
+
+export function applicationRoutes(services: Services): Router {
+  const { store, masterKey, verdicts } = services;
+  const router = new Router();
+  router.use(['/applications', '/policy'], can('applications'));
+
+  router.post('/applications', async function createApp(ctx) {
+    const body = await jsonBody(ctx, createApplication, LIMITS.maxHttpBodyBytes);
+    const clientId = randomToken('dtc', 12);
+    const clientSecret = randomToken('dts');
+    const application = await store.applications.create({
+      name: body.name,
+      clientId,
+      secretHash: hashToken(clientSecret),
+      secretSealed: seal(masterKey, clientSecret, `${CLIENT_SECRET_CONTEXT}/${clientId}`),
+      redirectUris: body.redirectUris,
+      policy: body.policy ?? {},
+    });
+    ctx.status = 201;
+    ctx.body = { ...application, clientSecret };
+  });
+
+  router.get('/applications', async function listApps(ctx) {
+    ctx.body = { applications: await store.applications.list() };
+  });
+
+  router.get('/applications/:id', async function getApp(ctx) {
+    const application = await store.applications.get(ctx.params.id as string);
+    if (!application) throw notFound('application');
+    ctx.body = application;
+  });
+
+  router.patch('/applications/:id', async function patchApp(ctx) {
+    const body = await jsonBody(ctx, patchApplication, LIMITS.maxHttpBodyBytes);
+    const current = await store.applications.get(ctx.params.id as string);
+    if (!current) throw notFound('application');
+    const patch: Parameters<typeof store.applications.update>[1] = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.redirectUris !== undefined) patch.redirectUris = body.redirectUris;
+    if (body.policy !== undefined) patch.policy = { ...current.policy, ...body.policy };
+    ctx.body = await store.applications.update(current.id, patch);
+  });
+
+  router.delete('/applications/:id', async function deleteApp(ctx) {
+    if (!(await store.applications.delete(ctx.params.id as string))) throw notFound('application');
+    ctx.status = 204;
+  });
+
+  router.get('/policy', async function getPolicy(ctx) {
+    ctx.body = await verdicts.globalPolicy();
+  });
+
+  router.put('/policy', async function putPolicy(ctx) {
+    const body = await jsonBody(ctx, policySchema, LIMITS.maxHttpBodyBytes);
+    const next = { ...(await verdicts.globalPolicy()), ...body };
+    await store.settings.set(GLOBAL_POLICY_SETTING, JSON.stringify(next));
+    ctx.body = next;
+  });
+  return router;
+}

@@ -1,0 +1,70 @@
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import { can } from '../../http/auth.js';
+import { queryOf } from '../../http/body.js';
+import { notFound } from '../../errors.js';
+import type { Services } from '../../services/services.js';
+import type { Endpoint } from '../../store/types.js';
+
+const listQuery = z.strictObject({
+  trusted: z.enum(['true', 'false']).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+export function endpointRoutes(services: Services): Router {
+  const { store, verdicts } = services;
+  const router = new Router();
+  router.use('/endpoints', can('endpoints'));
+
+  /** The Device Insight view of one endpoint: identity, what it matched, EDR, last verdict. */
+  async function present(endpoint: Endpoint, detail: boolean): Promise<Record<string, unknown>> {
+    const evaluation = await verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null);
+    const { publicKey: _publicKey, report, ...rest } = endpoint;
+    return {
+      ...rest,
+      connected: services.channel?.isConnected(endpoint.id) ?? false,
+      identity: report?.identity ?? null,
+      posture: report?.posture ?? null,
+      agentVersion: report?.agentVersion ?? null,
+      edr: report?.identity.edr ?? [],
+      trusted: evaluation.match.trusted && !endpoint.blocked,
+      matched: evaluation.match.match,
+      matchReasons: evaluation.match.reasons,
+      flags: evaluation.match.flags,
+      ...(detail ? { history: (await store.endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),
+    };
+  }
+
+  router.get('/endpoints', async function listEndpoints(ctx) {
+    const query = queryOf(ctx, listQuery);
+    const endpoints = await store.endpoints.list({ ...(query.q ? { q: query.q } : {}), limit: query.limit ?? 500, offset: query.offset ?? 0 });
+    let out = await Promise.all(endpoints.map((e) => present(e, false)));
+    if (query.trusted !== undefined) out = out.filter((e) => e.trusted === (query.trusted === 'true'));
+    ctx.body = { endpoints: out };
+  });
+
+  router.get('/endpoints/:id', async function getEndpoint(ctx) {
+    const endpoint = await store.endpoints.get(ctx.params.id as string);
+    if (!endpoint) throw notFound('endpoint');
+    ctx.body = await present(endpoint, true);
+  });
+
+  router.post('/endpoints/:id/block', async function blockEndpoint(ctx) {
+    if (!(await store.endpoints.setBlocked(ctx.params.id as string, true))) throw notFound('endpoint');
+    ctx.body = await present((await store.endpoints.get(ctx.params.id as string)) as Endpoint, false);
+  });
+
+  router.delete('/endpoints/:id/block', async function unblockEndpoint(ctx) {
+    if (!(await store.endpoints.setBlocked(ctx.params.id as string, false))) throw notFound('endpoint');
+    ctx.body = await present((await store.endpoints.get(ctx.params.id as string)) as Endpoint, false);
+  });
+
+  router.delete('/endpoints/:id', async function forgetEndpoint(ctx) {
+    if (!(await store.endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');
+    services.channel?.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
+    ctx.status = 204;
+  });
+  return router;
+}

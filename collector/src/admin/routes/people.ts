@@ -1,0 +1,63 @@
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import { LIMITS } from '@devtrust/shared/protocol';
+import { can } from '../../http/auth.js';
+import { jsonBody, queryOf } from '../../http/body.js';
+import { badRequest, notFound } from '../../errors.js';
+import type { Services } from '../../services/services.js';
+
+const putUser = z.strictObject({ groups: z.array(z.string().trim().min(1).max(200)).max(200) });
+const username = z.string().trim().min(1).max(256);
+const logQuery = z.strictObject({
+  since: z.string().optional(),
+  user: z.string().max(256).optional(),
+  verdict: z.enum(['trusted', 'untrusted']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export function peopleRoutes(services: Services): Router {
+  const { store } = services;
+  const router = new Router();
+  router.use(['/users', '/groups'], can('users'));
+  router.use('/auth-log', can('auth-log'));
+
+  router.put('/users/:username', async function putUserGroups(ctx) {
+    const name = username.safeParse(ctx.params.username);
+    if (!name.success) throw badRequest('INVALID_REQUEST', 'username: must be 1-256 characters', 'username');
+    const body = await jsonBody(ctx, putUser, LIMITS.maxHttpBodyBytes);
+    ctx.body = await store.users.put(name.data, body.groups);
+  });
+  router.get('/users', async function listUsers(ctx) {
+    ctx.body = { users: await store.users.list() };
+  });
+  router.get('/users/:username', async function getUser(ctx) {
+    const user = await store.users.get(ctx.params.username as string);
+    if (!user) throw notFound('user');
+    ctx.body = user;
+  });
+  router.delete('/users/:username', async function deleteUser(ctx) {
+    if (!(await store.users.delete(ctx.params.username as string))) throw notFound('user');
+    ctx.status = 204;
+  });
+  router.get('/groups', async function listGroups(ctx) {
+    ctx.body = { groups: await store.users.groups() };
+  });
+
+  router.get('/auth-log', async function authLog(ctx) {
+    const query = queryOf(ctx, logQuery);
+    let since: number | undefined;
+    if (query.since !== undefined) {
+      since = /^\d+$/.test(query.since) ? Number(query.since) : Date.parse(query.since);
+      if (Number.isNaN(since)) throw badRequest('INVALID_REQUEST', 'since: must be an ISO date or milliseconds since the epoch', 'since');
+    }
+    ctx.body = {
+      entries: await store.authLog.query({
+        ...(since !== undefined ? { since } : {}),
+        ...(query.user ? { user: query.user } : {}),
+        ...(query.verdict ? { verdict: query.verdict } : {}),
+        limit: query.limit ?? 200,
+      }),
+    };
+  });
+  return router;
+}

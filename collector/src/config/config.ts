@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The collector's configuration, parsed and validated once at start-up. */
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  /** Where agents, browsers and applications reach this collector; no trailing slash. */
+  publicUrl: string;
+  dataDir: string;
+  /** postgres:// URL; null selects the SQLite file under dataDir. */
+  databaseUrl: string | null;
+  tls: { cert: string; key: string } | null;
+  /** 32-byte key for secrets at rest; null: generated into the data dir. */
+  masterKey: Buffer | null;
+  bootstrapToken: string | null;
+  enrollmentKey: string | null;
+  logLevel: LogLevel;
+  /** Organisation branding on the prompt page. */
+  orgName: string;
+  /** Where the prompt sends users who have no agent. */
+  agentDownloadUrl: string | null;
+}
+
+/**
+ * Every variable with its default and a line of documentation. A config file
+ * (`DEVTRUST_CONFIG_FILE`, JSON with these variable names as keys) may add to the
+ * environment; the environment wins.
+ */
+export const CONFIG_VARIABLES = {
+  DEVTRUST_HOST: { default: '127.0.0.1', doc: 'listen address' },
+  DEVTRUST_PORT: { default: '8700', doc: 'listen port (0 picks a free port)' },
+  DEVTRUST_PUBLIC_URL: { default: '', doc: 'URL agents, browsers and apps use; default http(s)://HOST:PORT' },
+  DEVTRUST_DATA_DIR: { default: './data', doc: 'SQLite file and generated keys' },
+  DEVTRUST_DATABASE_URL: { default: '', doc: 'postgres:// URL for PostgreSQL; unset: SQLite' },
+  DEVTRUST_TLS_CERT: { default: '', doc: 'PEM certificate file to serve HTTPS/WSS' },
+  DEVTRUST_TLS_KEY: { default: '', doc: 'PEM private key file to serve HTTPS/WSS' },
+  DEVTRUST_MASTER_KEY: { default: '', doc: '32-byte key (base64 or 64 hex digits) encrypting stored vendor credentials' },
+  DEVTRUST_BOOTSTRAP_TOKEN: { default: '', doc: 'the first owner API key, for automation' },
+  DEVTRUST_ENROLLMENT_KEY: { default: '', doc: 'the organisation enrollment key for agents' },
+  DEVTRUST_LOG_LEVEL: { default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
+  DEVTRUST_ORG_NAME: { default: 'DevTrust', doc: 'organisation name shown on the prompt page' },
+  DEVTRUST_AGENT_DOWNLOAD_URL: { default: '', doc: 'where the prompt sends users without an agent' },
+} as const;
+export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+type Env = Record<string, string | undefined>;
+
+function readConfigFile(file: string): Env {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('DEVTRUST_CONFIG_FILE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('DEVTRUST_CONFIG_FILE', `${file} must hold a JSON object`);
+  }
+  const out: Env = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in CONFIG_VARIABLES)) throw new ConfigError(key, `unknown setting in ${file}`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(key, `must be a string in ${file}`);
+    out[key] = String(value);
+  }
+  return out;
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new ConfigError('DEVTRUST_PORT', `"${value}" is not a port number (0-65535)`);
+  return Number(value);
+}
+
+function parseUrl(variable: string, value: string, protocols: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `"${value}" is not a URL`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(variable, `must be a ${protocols.join(' or ')} URL`);
+  return value.replace(/\/+$/, '');
+}
+
+function parseMasterKey(value: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) throw new ConfigError('DEVTRUST_MASTER_KEY', 'must be 32 bytes, as base64 or 64 hex digits');
+  return key;
+}
+
+function readPem(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/** Builds the configuration from the environment (and its config file); throws ConfigError. */
+export function loadConfig(env: Env = process.env): CollectorConfig {
+  const fileValues = env.DEVTRUST_CONFIG_FILE ? readConfigFile(env.DEVTRUST_CONFIG_FILE) : {};
+  const get = (name: ConfigVariable): string => {
+    const value = env[name] ?? fileValues[name];
+    return value === undefined || value === '' ? CONFIG_VARIABLES[name].default : value.trim();
+  };
+
+  const host = get('DEVTRUST_HOST');
+  const port = parsePort(get('DEVTRUST_PORT'));
+  const certFile = get('DEVTRUST_TLS_CERT');
+  const keyFile = get('DEVTRUST_TLS_KEY');
+  if ((certFile === '') !== (keyFile === '')) {
+    throw new ConfigError(certFile === '' ? 'DEVTRUST_TLS_CERT' : 'DEVTRUST_TLS_KEY', 'TLS needs both DEVTRUST_TLS_CERT and DEVTRUST_TLS_KEY');
+  }
+  const tls = certFile === '' ? null : { cert: readPem('DEVTRUST_TLS_CERT', certFile), key: readPem('DEVTRUST_TLS_KEY', keyFile) };
+  const publicUrlRaw = get('DEVTRUST_PUBLIC_URL');
+  const publicUrl =
+    publicUrlRaw === ''
+      ? `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+      : parseUrl('DEVTRUST_PUBLIC_URL', publicUrlRaw, ['http:', 'https:']);
+  const databaseUrlRaw = get('DEVTRUST_DATABASE_URL');
+  const databaseUrl = databaseUrlRaw === '' ? null : parseUrl('DEVTRUST_DATABASE_URL', databaseUrlRaw, ['postgres:', 'postgresql:']);
+  const logLevel = get('DEVTRUST_LOG_LEVEL') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('DEVTRUST_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const masterKeyRaw = get('DEVTRUST_MASTER_KEY');
+  const bootstrapToken = get('DEVTRUST_BOOTSTRAP_TOKEN');
+  if (bootstrapToken !== '' && bootstrapToken.length < 24) {
+    throw new ConfigError('DEVTRUST_BOOTSTRAP_TOKEN', 'must be at least 24 characters');
+  }
+  const enrollmentKey = get('DEVTRUST_ENROLLMENT_KEY');
+  if (enrollmentKey !== '' && enrollmentKey.length < 16) {
+    throw new ConfigError('DEVTRUST_ENROLLMENT_KEY', 'must be at least 16 characters');
+  }
+  const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
+
+  return {
+    host,
+    port,
+    publicUrl,
+    dataDir: path.resolve(get('DEVTRUST_DATA_DIR')),
+    databaseUrl,
+    tls,
+    masterKey: masterKeyRaw === '' ? null : parseMasterKey(masterKeyRaw),
+    bootstrapToken: bootstrapToken === '' ? null : bootstrapToken,
+    enrollmentKey: enrollmentKey === '' ? null : enrollmentKey,
+    logLevel,
+    orgName: get('DEVTRUST_ORG_NAME'),
+    agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
+  };
+}

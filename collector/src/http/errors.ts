@@ -1,0 +1,32 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+
+/**
+ * The one error handler: AppErrors become `{"error": {code, message, field?}}` with their
+ * status; anything else is a 500 that says nothing internal and is logged with its stack.
+ */
+export function errorHandler(log: Logger) {
+  return async function handleErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+    } catch (error) {
+      const appError =
+        error instanceof AppError
+          ? error
+          : (error as { status?: number; expose?: boolean }).expose === true
+            ? new AppError((error as { status: number }).status, 'BAD_REQUEST', (error as Error).message)
+            : null;
+      if (appError) {
+        ctx.status = appError.status;
+        ctx.body = { error: { code: appError.code, message: appError.message, ...(appError.field ? { field: appError.field } : {}) } };
+        if (appError.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+        return;
+      }
+      log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      ctx.body = { error: { code: 'INTERNAL', message: 'internal error' } };
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import http from 'node:http';
+import https from 'node:https';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { CollectorConfig } from './config/config.js';
+import { createApp, type Mount } from './http/app.js';
+import { loadMasterKey } from './keys/master-key.js';
+import { createLogger } from './log.js';
+import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
+import type { Services } from './services/services.js';
+import { VerdictService } from './services/verdicts.js';
+import { Store } from './store/store.js';
+import { SyncEngine } from './sync/engine.js';
+import { AgentChannel } from './ws/channel.js';
+
+export interface RunningCollector {
+  url: string;
+  port: number;
+  services: Services;
+  firstStart: FirstStartSecrets;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Vendor API fetch override (tests route vendors to loopback servers). */
+  fetch?: typeof fetch;
+  /** Mounted after the core routes (OIDC provider, console). */
+  mounts?: Mount[];
+  /** Start the sync scheduler (default true). */
+  scheduler?: boolean;
+}
+
+/** Starts a collector: storage, first-start secrets, HTTP(S) + agent channel on one port. */
+export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const masterKey = loadMasterKey(config.masterKey, config.dataDir);
+  const firstStart = await bootstrap(store, config);
+  const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const verdicts = new VerdictService(store, log.child({ component: 'verdicts' }));
+  const services: Services = { config, store, log, masterKey, engine, verdicts, channel: null };
+
+  const defaultMounts = await loadDefaultMounts();
+  const { app, metrics } = await createApp(services, [...defaultMounts, ...(options.mounts ?? [])]);
+  const handler = app.callback();
+  const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, handler) : http.createServer(handler);
+  // Slow or silent clients must not hold sockets forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  const channel = new AgentChannel(server, { store, verdicts, log });
+  services.channel = channel;
+  metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
+  metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = config.tls ? 'https' : 'http';
+  const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
+  if (config.port === 0) services.config = { ...config, port, publicUrl: url };
+  if (options.scheduler !== false) engine.start();
+  log.info({ url, database: store.dialect }, 'collector listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    services,
+    firstStart,
+    close: () =>
+      (closing ??= (async () => {
+        await engine.stop();
+        await channel.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await store.close();
+      })()),
+  };
+}
+
+/** Built-in mounts that live in their own modules (OIDC provider, console) once present. */
+async function loadDefaultMounts(): Promise<Mount[]> {
+  return [];
+}

@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import { identifiersOf } from '@devtrust/shared/identity';
+import { activeIntegrationViews } from './integration-views.js';
+import { lookupIdentifiers } from '../match/lookup.js';
+import { matchDevice, type MatchResult } from '../match/match.js';
+import { decide, type EdrAssessment } from '../policy/decide.js';
+import { DEFAULT_POLICY, effectivePolicy } from '../policy/policy.js';
+import type { Store } from '../store/store.js';
+import type { Application, Endpoint, Integration, Policy, Transaction, Verdict } from '../store/types.js';
+import type { IntegrationView } from '../match/match.js';
+
+export const GLOBAL_POLICY_SETTING = 'global_policy';
+
+/** Judges the EDR side for one endpoint; the EDR module provides it. */
+export type EdrAssessor = (endpoint: Endpoint, views: IntegrationView[]) => Promise<EdrAssessment | null>;
+
+export interface Evaluation extends Verdict {
+  match: MatchResult;
+  policy: Policy;
+}
+
+/**
+ * Turns an attestation into a verdict: the endpoint's latest report → matching across the
+ * integrations active for the user → policy. The decision is recorded on the transaction
+ * (exactly once), in the auth log and on the endpoint.
+ */
+export class VerdictService {
+  edrAssessor: EdrAssessor | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  async globalPolicy(): Promise<Policy> {
+    const stored = await this.store.settings.get(GLOBAL_POLICY_SETTING);
+    return stored ? { ...DEFAULT_POLICY, ...(JSON.parse(stored) as Partial<Policy>) } : DEFAULT_POLICY;
+  }
+
+  /** What the verdict would be for this endpoint, user and application; stores nothing. */
+  async evaluate(endpoint: Endpoint | null, username: string, application: Application | null): Promise<Evaluation> {
+    const policy = effectivePolicy(await this.globalPolicy(), application);
+    const integrations: Integration[] = await this.store.integrations.list();
+    const user = await this.store.users.get(username);
+    const views = activeIntegrationViews(integrations, user, username);
+    let match: MatchResult;
+    if (endpoint === null) {
+      match = { trusted: false, match: null, reasons: ['untrusted: no DevTrust agent attested for this sign-in'], flags: [] };
+    } else if (endpoint.report === null) {
+      match = { trusted: false, match: null, reasons: ['untrusted: the agent has not reported this device yet'], flags: [] };
+    } else {
+      const identifiers = identifiersOf(endpoint.report.identity);
+      const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
+      const lookups = await lookupIdentifiers(this.store, identifiers, ids);
+      match = matchDevice({ platform: endpoint.report.identity.platform ?? null, identifiers }, views, lookups);
+    }
+    const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views) : null;
+    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr });
+    return { ...verdict, match, policy };
+  }
+
+  /** Decides a pending transaction; returns null when it was already decided or expired. */
+  async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
+    const application = await this.store.applications.get(tx.applicationId);
+    const evaluation = await this.evaluate(endpoint, tx.username, application);
+    const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
+    const at = Date.now();
+    if (!(await this.store.transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return null;
+    await this.store.authLog.append({
+      at,
+      transactionId: tx.id,
+      applicationId: tx.applicationId,
+      applicationName: application?.name ?? null,
+      username: tx.username,
+      endpointId: endpoint?.id ?? null,
+      ...verdict,
+    });
+    if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
+    this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
+    return verdict;
+  }
+}

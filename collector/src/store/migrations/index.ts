@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import * as init from './20261123120000_init.js';
+
+/**
+ * Migrations are listed here rather than found on disk, so the same list runs from
+ * TypeScript sources in tests and from compiled JavaScript in production.
+ * Append new migrations at the end; never edit or reorder released ones.
+ */
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261123120000_init': init,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = MIGRATIONS[name];
+    if (migration === undefined) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

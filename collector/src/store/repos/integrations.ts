@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Platform } from '@devtrust/shared/identity';
+import { fromJson, toJson } from '../json.js';
+import type { ActivationMode, Integration, IntegrationCategory, SyncSchedule } from '../types.js';
+
+function toIntegration(row: Record<string, unknown>): Integration {
+  const sealed = fromJson<Record<string, string>>(row.secrets, {});
+  return {
+    id: row.id as string,
+    kind: row.kind as string,
+    category: row.category as IntegrationCategory,
+    name: row.name as string,
+    platforms: fromJson<Platform[]>(row.platforms, []),
+    config: fromJson<Record<string, unknown>>(row.config, {}),
+    secretFields: Object.keys(sealed).sort(),
+    activation: { mode: row.activation_mode as ActivationMode, groups: fromJson<string[]>(row.activation_groups, []) },
+    currentGeneration: (row.current_generation as string | null) ?? null,
+    syncedAt: (row.synced_at as number | null) ?? null,
+    schedule: fromJson<SyncSchedule | null>(row.schedule, null),
+    nextSyncAt: (row.next_sync_at as number | null) ?? null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+export interface NewIntegration {
+  kind: string;
+  category: IntegrationCategory;
+  name: string;
+  platforms: Platform[];
+  config: Record<string, unknown>;
+  /** Sealed secret values by field name (see sealSecrets). */
+  sealedSecrets: Record<string, string>;
+  schedule: SyncSchedule | null;
+  nextSyncAt: number | null;
+}
+
+export class IntegrationsRepo {
+  constructor(private readonly db: Knex) {}
+
+  newId(): string {
+    return `int_${randomUUID()}`;
+  }
+
+  async create(id: string, input: NewIntegration): Promise<Integration> {
+    const now = Date.now();
+    await this.db('integrations').insert({
+      id,
+      kind: input.kind,
+      category: input.category,
+      name: input.name,
+      platforms: toJson(input.platforms),
+      config: toJson(input.config),
+      secrets: toJson(input.sealedSecrets),
+      activation_mode: 'disabled',
+      activation_groups: '[]',
+      schedule: input.schedule ? toJson(input.schedule) : null,
+      next_sync_at: input.nextSyncAt,
+      created_at: now,
+      updated_at: now,
+    });
+    return (await this.get(id)) as Integration;
+  }
+
+  async get(id: string): Promise<Integration | null> {
+    const row = await this.db('integrations').where({ id }).first();
+    return row ? toIntegration(row) : null;
+  }
+
+  async list(): Promise<Integration[]> {
+    return (await this.db('integrations').orderBy('created_at')).map(toIntegration);
+  }
+
+  /** Sealed secrets by field; only the sync engine and the test button read them. */
+  async sealedSecrets(id: string): Promise<Record<string, string>> {
+    const row = await this.db('integrations').where({ id }).first('secrets');
+    return fromJson<Record<string, string>>(row?.secrets, {});
+  }
+
+  async update(
+    id: string,
+    patch: Partial<Pick<NewIntegration, 'name' | 'platforms' | 'config' | 'sealedSecrets' | 'schedule' | 'nextSyncAt'>>,
+  ): Promise<Integration | null> {
+    const row: Record<string, unknown> = { updated_at: Date.now() };
+    if (patch.name !== undefined) row.name = patch.name;
+    if (patch.platforms !== undefined) row.platforms = toJson(patch.platforms);
+    if (patch.config !== undefined) row.config = toJson(patch.config);
+    if (patch.sealedSecrets !== undefined) row.secrets = toJson(patch.sealedSecrets);
+    if (patch.schedule !== undefined) row.schedule = patch.schedule ? toJson(patch.schedule) : null;
+    if (patch.nextSyncAt !== undefined) row.next_sync_at = patch.nextSyncAt;
+    const n = await this.db('integrations').where({ id }).update(row);
+    return n > 0 ? this.get(id) : null;
+  }
+
+  async setActivation(id: string, mode: ActivationMode, groups: string[]): Promise<Integration | null> {
+    const n = await this.db('integrations')
+      .where({ id })
+      .update({ activation_mode: mode, activation_groups: toJson(groups), updated_at: Date.now() });
+    return n > 0 ? this.get(id) : null;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      await trx('inventory_macs').where({ integration_id: id }).delete();
+      await trx('inventory_records').where({ integration_id: id }).delete();
+      await trx('sync_runs').where({ integration_id: id }).delete();
+      return (await trx('integrations').where({ id }).delete()) > 0;
+    });
+  }
+
+  /**
+   * Takes the per-integration sync lease. The conditional update is atomic on both
+   * databases, so at most one collector process runs a given integration's sync.
+   */
+  async acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean> {
+    const n = await this.db('integrations')
+      .where({ id })
+      .andWhere((w) => w.whereNull('lock_until').orWhere('lock_until', '<', now).orWhere('lock_owner', owner))
+      .update({ lock_owner: owner, lock_until: until });
+    return n > 0;
+  }
+
+  async renewLease(id: string, owner: string, until: number): Promise<boolean> {
+    return (await this.db('integrations').where({ id, lock_owner: owner }).update({ lock_until: until })) > 0;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.db('integrations').where({ id, lock_owner: owner }).update({ lock_owner: null, lock_until: null });
+  }
+
+  async dueForSync(now: number): Promise<Integration[]> {
+    return (await this.db('integrations').whereNotNull('next_sync_at').andWhere('next_sync_at', '<=', now)).map(toIntegration);
+  }
+}

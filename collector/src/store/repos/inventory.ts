@@ -1,0 +1,167 @@
+import type { Knex } from 'knex';
+import type { Platform } from '@devtrust/shared/identity';
+import { insertChunked } from '../dialect.js';
+import { fromJson, toJson, toNullableBool } from '../json.js';
+import type { InventoryRecord, StoredInventoryRecord } from '../types.js';
+
+export type IdentifierColumn = 'hardware_uuid' | 'serial_number' | 'machine_guid';
+
+function toRecord(row: Record<string, unknown>): StoredInventoryRecord {
+  return {
+    id: row.id as string,
+    integrationId: row.integration_id as string,
+    externalId: (row.external_id as string | null) ?? null,
+    hardwareUuid: (row.hardware_uuid as string | null) ?? null,
+    serialNumber: (row.serial_number as string | null) ?? null,
+    machineGuid: (row.machine_guid as string | null) ?? null,
+    deviceName: (row.device_name as string | null) ?? null,
+    platform: (row.platform as Platform | null) ?? null,
+    owner: (row.owner as string | null) ?? null,
+    managed: toNullableBool(row.managed),
+    edr:
+      row.edr_status === null || row.edr_status === undefined
+        ? null
+        : {
+            connectorId: (row.edr_connector_id as string | null) ?? null,
+            status: row.edr_status as 'compromised' | 'clean' | 'unknown',
+            detail: (row.edr_detail as string | null) ?? null,
+            seenAt: (row.edr_seen_at as number | null) ?? null,
+          },
+    raw: fromJson<Record<string, unknown>>(row.raw, {}),
+  };
+}
+
+/** A record with the placeholders that were dropped from it, for findings. */
+export interface StagedRecord extends InventoryRecord {
+  placeholders?: string[];
+}
+
+/**
+ * Inventory records live in generations: a sync writes a new generation beside the
+ * current one and `commitGeneration` switches to it in one transaction, so readers
+ * always see one whole inventory and a failed sync leaves the last good one in place.
+ */
+export class InventoryRepo {
+  constructor(private readonly db: Knex) {}
+
+  async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
+    const rows: Record<string, unknown>[] = [];
+    const macs: Record<string, unknown>[] = [];
+    records.forEach((record, i) => {
+      const id = `${generation}:${startIndex + i}`;
+      rows.push({
+        id,
+        integration_id: integrationId,
+        generation,
+        external_id: record.externalId ?? null,
+        hardware_uuid: record.hardwareUuid ?? null,
+        serial_number: record.serialNumber ?? null,
+        machine_guid: record.machineGuid ?? null,
+        device_name: record.deviceName ?? null,
+        platform: record.platform ?? null,
+        owner: record.owner ?? null,
+        managed: record.managed ?? null,
+        edr_connector_id: record.edr?.connectorId ?? null,
+        edr_status: record.edr?.status ?? null,
+        edr_detail: record.edr?.detail ?? null,
+        edr_seen_at: record.edr?.seenAt ?? null,
+        placeholders: record.placeholders && record.placeholders.length > 0 ? toJson(record.placeholders) : null,
+        raw: record.raw ? toJson(record.raw) : null,
+      });
+      for (const mac of record.macAddresses ?? []) macs.push({ record_id: id, integration_id: integrationId, generation, mac });
+    });
+    await this.db.transaction(async (trx) => {
+      await insertChunked(trx, 'inventory_records', rows);
+      await insertChunked(trx, 'inventory_macs', macs);
+    });
+  }
+
+  /** Makes `generation` the integration's inventory and drops every other generation. */
+  async commitGeneration(integrationId: string, generation: string, at: number): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('integrations').where({ id: integrationId }).update({ current_generation: generation, synced_at: at });
+      await trx('inventory_macs').where({ integration_id: integrationId }).whereNot({ generation }).delete();
+      await trx('inventory_records').where({ integration_id: integrationId }).whereNot({ generation }).delete();
+    });
+  }
+
+  /** Drops a staged generation that will never be committed. */
+  async discardGeneration(integrationId: string, generation: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('inventory_macs').where({ integration_id: integrationId, generation }).delete();
+      await trx('inventory_records').where({ integration_id: integrationId, generation }).delete();
+    });
+  }
+
+  private current(builder: Knex.QueryBuilder): Knex.QueryBuilder {
+    return builder
+      .join('integrations', function joinCurrent() {
+        this.on('integrations.id', '=', 'inventory_records.integration_id').andOn(
+          'integrations.current_generation',
+          '=',
+          'inventory_records.generation',
+        );
+      })
+      .select('inventory_records.*');
+  }
+
+  /** Records of every integration's current inventory holding this identifier. */
+  async findByIdentifier(column: IdentifierColumn, value: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
+    let q = this.current(this.db('inventory_records')).where(`inventory_records.${column}`, value);
+    if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
+    return (await q.limit(50)).map(toRecord);
+  }
+
+  async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
+    let q = this.current(this.db('inventory_records'))
+      .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+      .where('inventory_macs.mac', mac);
+    if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
+    return (await q.limit(50)).map(toRecord);
+  }
+
+  async findByConnectorId(connectorId: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
+    let q = this.current(this.db('inventory_records')).where('inventory_records.edr_connector_id', connectorId);
+    if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
+    return (await q.limit(50)).map(toRecord);
+  }
+
+  async macsOf(recordId: string): Promise<string[]> {
+    return (await this.db('inventory_macs').where({ record_id: recordId }).pluck('mac')) as string[];
+  }
+
+  async count(integrationId: string): Promise<number> {
+    const row = await this.current(this.db('inventory_records'))
+      .clearSelect()
+      .where('inventory_records.integration_id', integrationId)
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Identifier values that several records of one integration's inventory hold. */
+  async duplicates(integrationId: string): Promise<{ kind: IdentifierColumn; value: string; count: number }[]> {
+    const out: { kind: IdentifierColumn; value: string; count: number }[] = [];
+    for (const column of ['hardware_uuid', 'serial_number', 'machine_guid'] as const) {
+      const rows = await this.current(this.db('inventory_records'))
+        .clearSelect()
+        .select(`inventory_records.${column} as value`)
+        .count({ n: '*' })
+        .where('inventory_records.integration_id', integrationId)
+        .whereNotNull(`inventory_records.${column}`)
+        .groupBy(`inventory_records.${column}`)
+        .havingRaw('count(*) > 1')
+        .limit(100);
+      for (const row of rows) out.push({ kind: column, value: row.value as string, count: Number(row.n) });
+    }
+    return out;
+  }
+
+  async placeholderRecords(integrationId: string, limit = 100): Promise<{ record: StoredInventoryRecord; placeholders: string[] }[]> {
+    const rows = await this.current(this.db('inventory_records'))
+      .where('inventory_records.integration_id', integrationId)
+      .whereNotNull('inventory_records.placeholders')
+      .limit(limit);
+    return rows.map((row: Record<string, unknown>) => ({ record: toRecord(row), placeholders: fromJson<string[]>(row.placeholders, []) }));
+  }
+}

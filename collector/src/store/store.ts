@@ -1,0 +1,54 @@
+import type { Knex } from 'knex';
+import { createKnex, type Dialect } from './dialect.js';
+import { migrationSource } from './migrations/index.js';
+import { ApiKeysRepo } from './repos/api-keys.js';
+import { ApplicationsRepo } from './repos/applications.js';
+import { AuthLogRepo } from './repos/auth-log.js';
+import { EndpointsRepo } from './repos/endpoints.js';
+import { IntegrationsRepo } from './repos/integrations.js';
+import { InventoryRepo } from './repos/inventory.js';
+import { SettingsRepo } from './repos/settings.js';
+import { SyncRunsRepo } from './repos/sync-runs.js';
+import { TransactionsRepo } from './repos/transactions.js';
+import { UsersRepo } from './repos/users.js';
+
+/** The storage layer: one repository per aggregate over one knex instance. */
+export class Store {
+  readonly settings: SettingsRepo;
+  readonly apiKeys: ApiKeysRepo;
+  readonly endpoints: EndpointsRepo;
+  readonly integrations: IntegrationsRepo;
+  readonly inventory: InventoryRepo;
+  readonly syncRuns: SyncRunsRepo;
+  readonly applications: ApplicationsRepo;
+  readonly users: UsersRepo;
+  readonly transactions: TransactionsRepo;
+  readonly authLog: AuthLogRepo;
+
+  constructor(
+    readonly knex: Knex,
+    readonly dialect: Dialect,
+  ) {
+    this.settings = new SettingsRepo(knex);
+    this.apiKeys = new ApiKeysRepo(knex);
+    this.endpoints = new EndpointsRepo(knex);
+    this.integrations = new IntegrationsRepo(knex);
+    this.inventory = new InventoryRepo(knex);
+    this.syncRuns = new SyncRunsRepo(knex);
+    this.applications = new ApplicationsRepo(knex);
+    this.users = new UsersRepo(knex);
+    this.transactions = new TransactionsRepo(knex);
+    this.authLog = new AuthLogRepo(knex);
+  }
+
+  /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
+  static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number }): Promise<Store> {
+    const { knex, dialect } = createKnex(options);
+    await knex.migrate.latest({ migrationSource });
+    return new Store(knex, dialect);
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}

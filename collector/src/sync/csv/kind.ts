@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { PLATFORMS } from '@devtrust/shared/identity';
+import type { SourceKind } from '../source.js';
+
+/**
+ * CSV inventories are uploaded (`PUT …/inventory`), not fetched; the kind exists so a
+ * CSV integration is configured, activated and matched like every other inventory.
+ */
+export const csvKind: SourceKind<{ description?: string }> = {
+  kind: 'csv',
+  category: 'mdm',
+  vendorName: 'CSV upload',
+  configSchema: z.strictObject({ description: z.string().max(500).optional() }),
+  secretFields: [],
+  platforms: PLATFORMS,
+  defaultIntervalMinutes: null,
+  create: () => ({
+    test: async () => ({ ok: true, message: 'CSV inventories need no connection: upload one with PUT /admin/v1/integrations/:id/inventory' }),
+    // eslint-disable-next-line require-yield
+    pages: async function* () {
+      throw new Error('a CSV inventory is uploaded, not synced: use PUT /admin/v1/integrations/:id/inventory');
+    },
+  }),
+};

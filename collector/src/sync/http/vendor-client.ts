@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeStatus, scrub, VendorError } from './vendor-error.js';
+
+export interface RetryPolicy {
+  /** Attempts per request, first included. */
+  attempts: number;
+  /** First backoff delay; doubles each retry with full jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Longest Retry-After honoured; a longer one fails the request as rate-limited. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 };
+
+export interface VendorClientOptions {
+  vendor: string;
+  baseUrl: string;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Secret values to scrub from any message. */
+  secrets?: readonly string[];
+  /** Headers for authentication; called before each attempt (tokens may refresh). */
+  auth?: (refresh: boolean) => Promise<Record<string, string>>;
+  /** Per-status advice in messages, e.g. {401: 'check the client secret'}. */
+  hints?: Record<number, string>;
+  fetch?: typeof fetch;
+}
+
+export interface VendorRequest {
+  method?: string;
+  /** Path relative to baseUrl, or an absolute URL on the same host (next-page links). */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  body?: string | URLSearchParams;
+  /** Skip the auth hook (the token request itself). */
+  noAuth?: boolean;
+}
+
+export interface VendorResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Parses Retry-After (delta-seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === '') return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * The HTTP client every vendor connector uses: timeouts, retries with jittered backoff
+ * for 5xx and network faults, Retry-After for 429, JSON parsing with a clear error for
+ * garbage, token refresh on 401, and messages that never carry a credential.
+ */
+export class VendorClient {
+  private readonly retry: RetryPolicy;
+  private readonly fetchImpl: typeof fetch;
+  readonly baseUrl: URL;
+
+  constructor(private readonly options: VendorClientOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.fetchImpl = options.fetch ?? fetch;
+    this.baseUrl = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+  }
+
+  get vendor(): string {
+    return this.options.vendor;
+  }
+
+  url(path: string, query?: VendorRequest['query']): URL {
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.baseUrl);
+    if (url.origin !== this.baseUrl.origin) {
+      throw new VendorError('VENDOR_BAD_RESPONSE', `${this.vendor} pointed to another host (${url.host}); refusing to send credentials there`);
+    }
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  async json<T>(request: VendorRequest, signal: AbortSignal): Promise<VendorResponse<T>> {
+    const response = await this.send(request, signal);
+    const text = await response.text();
+    try {
+      return { status: response.status, headers: response.headers, body: (text === '' ? null : JSON.parse(text)) as T };
+    } catch {
+      throw new VendorError('VENDOR_BAD_RESPONSE', `${this.vendor} answered ${response.status} with something that is not JSON`, {
+        status: response.status,
+      });
+    }
+  }
+
+  /** Sends with retries; resolves with a 2xx response whose body is unread. */
+  async send(request: VendorRequest, signal: AbortSignal): Promise<Response> {
+    const secrets = this.options.secrets ?? [];
+    let refreshAuth = false;
+    let lastError: VendorError | null = null;
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+      let response: Response;
+      try {
+        const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+        if (!request.noAuth && this.options.auth) Object.assign(headers, await this.options.auth(refreshAuth));
+        response = await this.fetchImpl(this.url(request.path, request.query), {
+          method: request.method ?? 'GET',
+          headers,
+          body: request.body ?? null,
+          redirect: 'error',
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs ?? 30_000)]),
+        });
+      } catch (error) {
+        if (error instanceof VendorError && !error.retryable) throw error;
+        if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+        const timedOut = (error as Error).name === 'TimeoutError';
+        lastError = timedOut
+          ? new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not answer within ${Math.round((this.options.timeoutMs ?? 30_000) / 1000)}s`, { retryable: true })
+          : error instanceof VendorError
+            ? error
+            : new VendorError('VENDOR_UNREACHABLE', `cannot reach ${this.vendor} at ${this.baseUrl.host}: ${scrub(causeOf(error), secrets)}`, {
+                retryable: true,
+              });
+        await this.backoff(attempt, null, signal);
+        continue;
+      }
+
+      if (response.ok) return response;
+      const text = scrub(await response.text().catch(() => ''), secrets);
+      const vendorText = extractMessage(text);
+      if (response.status === 401 && this.options.auth && !refreshAuth && !request.noAuth) {
+        refreshAuth = true; // an expired token: fetch a new one and try once more
+        continue;
+      }
+      if (response.status === 429) {
+        const wait = parseRetryAfter(response.headers.get('retry-after'));
+        lastError = new VendorError('VENDOR_RATE_LIMITED', describeStatus(this.vendor, 429, vendorText, 'rate limited'), {
+          status: 429,
+          retryable: true,
+        });
+        if (wait !== null && wait > this.retry.maxRetryAfterMs) throw lastError;
+        await this.backoff(attempt, wait, signal);
+        continue;
+      }
+      if (response.status >= 500) {
+        lastError = new VendorError('VENDOR_UNAVAILABLE', describeStatus(this.vendor, response.status, vendorText, 'the vendor API failed'), {
+          status: response.status,
+          retryable: true,
+        });
+        await this.backoff(attempt, null, signal);
+        continue;
+      }
+      const code =
+        response.status === 401 ? 'VENDOR_AUTH_FAILED' : response.status === 403 ? 'VENDOR_FORBIDDEN' : response.status === 404 ? 'VENDOR_NOT_FOUND' : 'VENDOR_REQUEST_REJECTED';
+      throw new VendorError(code, describeStatus(this.vendor, response.status, vendorText, this.options.hints?.[response.status]), {
+        status: response.status,
+      });
+    }
+    throw lastError ?? new VendorError('VENDOR_UNAVAILABLE', `${this.vendor} failed`);
+  }
+
+  private async backoff(attempt: number, retryAfterMs: number | null, signal: AbortSignal): Promise<void> {
+    if (attempt >= this.retry.attempts) return;
+    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    const delay = retryAfterMs ?? Math.random() * exp;
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      throw new VendorError('CANCELLED', 'the sync was cancelled');
+    }
+  }
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? 'network error';
+}
+
+/** Pulls a human message out of a vendor error body (JSON shapes differ per vendor). */
+function extractMessage(text: string): string {
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const candidates = [
+      json.message,
+      json.error_description,
+      (json.error as { message?: unknown } | undefined)?.message,
+      typeof json.error === 'string' ? json.error : undefined,
+      (json.errors as { message?: unknown; description?: unknown }[] | undefined)?.[0]?.message,
+      (json.errors as { description?: unknown }[] | undefined)?.[0]?.description,
+    ];
+    const found = candidates.find((c) => typeof c === 'string' && c !== '');
+    return typeof found === 'string' ? found.slice(0, 200) : '';
+  } catch {
+    return text.startsWith('<') ? '' : text.slice(0, 200);
+  }
+}

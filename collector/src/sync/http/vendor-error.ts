@@ -1,0 +1,49 @@
+/**
+ * A vendor API failure, with a message an admin can act on ("401 from Jamf Pro: check
+ * the client secret"). Messages never include credentials: callers pass their secret
+ * values to `scrub` and the vendor's own text is scrubbed and truncated.
+ */
+export type VendorErrorCode =
+  | 'VENDOR_AUTH_FAILED'
+  | 'VENDOR_FORBIDDEN'
+  | 'VENDOR_NOT_FOUND'
+  | 'VENDOR_RATE_LIMITED'
+  | 'VENDOR_UNAVAILABLE'
+  | 'VENDOR_TIMEOUT'
+  | 'VENDOR_UNREACHABLE'
+  | 'VENDOR_BAD_RESPONSE'
+  | 'VENDOR_REQUEST_REJECTED'
+  | 'CANCELLED';
+
+export class VendorError extends Error {
+  readonly code: VendorErrorCode;
+  readonly status: number | null;
+  /** Whether trying again later may succeed (5xx, 429, timeouts, network). */
+  readonly retryable: boolean;
+  constructor(code: VendorErrorCode, message: string, options: { status?: number | null; retryable?: boolean } = {}) {
+    super(message);
+    this.name = 'VendorError';
+    this.code = code;
+    this.status = options.status ?? null;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+const HINTS: Record<number, string> = {
+  401: 'check the credentials',
+  403: 'the credentials lack the required API permissions',
+  404: 'check the base URL',
+};
+
+/** "401 from Jamf Pro: check the client secret (Unauthorized)" */
+export function describeStatus(vendor: string, status: number, vendorText: string, hint?: string): string {
+  const advice = hint ?? HINTS[status];
+  const detail = vendorText === '' ? '' : ` (${vendorText})`;
+  return `${status} from ${vendor}${advice ? `: ${advice}` : ''}${detail}`;
+}

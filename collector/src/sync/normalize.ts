@@ -1,0 +1,56 @@
+import { isPlaceholder, normalizeIdentifier, type IdentifierKind } from '@devtrust/shared/identity';
+import type { StagedRecord } from '../store/repos/inventory.js';
+import type { SourceDevice } from './source.js';
+
+const RAW_LIMIT = 2_000;
+
+function usable(kind: IdentifierKind, raw: unknown, placeholders: string[]): string | null {
+  const value = normalizeIdentifier(kind, raw);
+  if (value === null) return null;
+  if (isPlaceholder(kind, value)) {
+    placeholders.push(`${kind}=${String(raw).slice(0, 80)}`);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * Turns a vendor's device into what the store keeps: identifiers normalised,
+ * placeholders dropped (and remembered for findings), the raw extract bounded.
+ * Returns null for a device with no usable identifier at all, which could never match.
+ */
+export function toStagedRecord(device: SourceDevice): StagedRecord | null {
+  const placeholders: string[] = [];
+  const macs = new Set<string>();
+  for (const mac of device.macAddresses ?? []) {
+    const value = usable('macAddress', mac, placeholders);
+    if (value !== null) macs.add(value);
+  }
+  const record: StagedRecord = {
+    externalId: device.externalId ? String(device.externalId).slice(0, 256) : null,
+    hardwareUuid: usable('hardwareUuid', device.hardwareUuid, placeholders),
+    serialNumber: usable('serialNumber', device.serialNumber, placeholders),
+    machineGuid: usable('machineGuid', device.machineGuid, placeholders),
+    macAddresses: [...macs].sort(),
+    deviceName: device.deviceName ? String(device.deviceName).slice(0, 256) : null,
+    platform: device.platform ?? null,
+    owner: device.owner ? String(device.owner).slice(0, 256) : null,
+    managed: device.managed ?? null,
+    edr: device.edr
+      ? {
+          connectorId: normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null),
+          status: device.edr.status,
+          detail: device.edr.detail ? String(device.edr.detail).slice(0, 500) : null,
+          seenAt: device.edr.seenAt ?? null,
+        }
+      : null,
+    placeholders,
+  };
+  if (device.raw) {
+    const raw = JSON.stringify(device.raw);
+    record.raw = raw.length <= RAW_LIMIT ? device.raw : { truncated: raw.slice(0, RAW_LIMIT) };
+  }
+  const hasIdentifier =
+    record.hardwareUuid || record.serialNumber || record.machineGuid || (record.macAddresses?.length ?? 0) > 0 || record.edr?.connectorId;
+  return hasIdentifier || placeholders.length > 0 ? record : null;
+}

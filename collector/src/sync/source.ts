@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Platform } from '@devtrust/shared/identity';
+import type { IntegrationCategory } from '../store/types.js';
+
+/**
+ * One device as a vendor lists it, mapped to raw identifier values. The sync engine
+ * normalises identifiers and drops placeholders; a mapping only says which vendor field
+ * carries which identifier (see each vendor's `map.ts`).
+ */
+export interface SourceDevice {
+  externalId?: string | null;
+  hardwareUuid?: string | null;
+  serialNumber?: string | null;
+  machineGuid?: string | null;
+  macAddresses?: (string | null | undefined)[];
+  deviceName?: string | null;
+  platform?: Platform | null;
+  owner?: string | null;
+  /** False when the MDM lists the device but no longer manages it (unenrolled, retired). */
+  managed?: boolean | null;
+  /** EDR sources: the connector/agent ID the endpoint agent reports, and its state. */
+  edr?: {
+    connectorId?: string | null;
+    status: 'compromised' | 'clean' | 'unknown';
+    detail?: string | null;
+    /** When the vendor last heard from the connector (ms epoch). */
+    seenAt?: number | null;
+  } | null;
+  /** A few vendor fields worth showing an admin (model, OS, last check-in); small. */
+  raw?: Record<string, unknown>;
+}
+
+export interface TestResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface SourceContext {
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * An inventory source: one vendor tenant. `pages()` streams the whole inventory page by
+ * page (never all of it in memory); throwing from it fails the run and the last good
+ * inventory stays. Auth, paging, rate limits and retries live in the vendor's client.
+ */
+export interface InventorySource {
+  test(ctx: SourceContext): Promise<TestResult>;
+  pages(ctx: SourceContext): AsyncIterable<SourceDevice[]>;
+}
+
+/**
+ * What each vendor folder exports, registered in `registry.ts`. `configSchema` validates
+ * the whole `config` object of the admin API (strict: unknown fields refused);
+ * `secretFields` names the fields that are sealed at rest and never returned.
+ */
+export interface SourceKind<Config extends Record<string, unknown> = Record<string, unknown>> {
+  kind: string;
+  category: IntegrationCategory;
+  /** The vendor's name as admins know it, used in messages ("401 from Jamf: …"). */
+  vendorName: string;
+  configSchema: z.ZodType<Config>;
+  secretFields: readonly (keyof Config & string)[];
+  /** Platforms an integration of this kind may cover. */
+  platforms: readonly Platform[];
+  /** Default schedule: MDM nightly, EDR every few minutes. */
+  defaultIntervalMinutes: number | null;
+  create(config: Config, deps: { fetch?: typeof fetch }): InventorySource;
+}
+
+/** A registry entry of any config shape (the registry erases each vendor's Config type). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySourceKind = SourceKind<any>;

@@ -1,0 +1,93 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
+import type { VerdictService } from '../services/verdicts.js';
+import type { Store } from '../store/store.js';
+import { AgentSession } from './session.js';
+
+/**
+ * The agent channel: one WebSocket per agent at /agent/v1 on the collector's port. Limits
+ * are enforced by `ws` where bytes arrive (maxPayload → close 1009); browsers (an Origin
+ * header) are refused; dead peers are found by ping/pong and dropped.
+ */
+export class AgentChannel {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Map<string, Set<AgentSession>>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly log: Logger;
+
+  constructor(
+    server: Server,
+    private readonly deps: { store: Store; verdicts: VerdictService; log: Logger; heartbeatMs?: number },
+  ) {
+    this.log = deps.log.child({ component: 'agent-channel' });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== AGENT_CHANNEL_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    });
+    this.heartbeat = setInterval(() => this.sweep(), deps.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  get connectedEndpoints(): number {
+    return this.sessions.size;
+  }
+
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
+  isConnected(endpointId: string): boolean {
+    return this.sessions.has(endpointId);
+  }
+
+  /** Ends every session of an endpoint (forgotten or revoked). */
+  disconnect(endpointId: string, code: ChannelErrorCode): void {
+    for (const session of this.sessions.get(endpointId) ?? []) session.close(code);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.close(1001, 'collector shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    this.alive.set(ws, true);
+    ws.on('pong', () => this.alive.set(ws, true));
+    const session = new AgentSession(ws, {
+      store: this.deps.store,
+      verdicts: this.deps.verdicts,
+      log: this.log,
+      onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
+      onClosed: (id, s) => {
+        if (id === null) return;
+        const set = this.sessions.get(id);
+        set?.delete(s);
+        if (set?.size === 0) this.sessions.delete(id);
+      },
+    });
+    // Agents are not browsers: a page must never drive the channel with a user's cookies.
+    if (req.headers.origin !== undefined) session.close('ORIGIN_REFUSED');
+  }
+
+  private sweep(): void {
+    for (const ws of this.wss.clients) {
+      if (this.alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.set(ws, false);
+      ws.ping();
+    }
+  }
+}

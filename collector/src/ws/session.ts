@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { tokenMatches, verifyPayload } from '@devtrust/shared/crypto';
+import {
+  CHANNEL_ERRORS,
+  ChannelError,
+  LIMITS,
+  PROTOCOL_VERSION,
+  parseAgentFrame,
+  signedPayloadOf,
+  type AgentMessage,
+  type AttestMessage,
+  type AuthMessage,
+  type ChannelErrorCode,
+  type EnrollMessage,
+  type ReportMessage,
+  type ServerMessage,
+} from '@devtrust/shared/protocol';
+import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
+import type { VerdictService } from '../services/verdicts.js';
+import type { Store } from '../store/store.js';
+import type { Endpoint } from '../store/types.js';
+
+export interface SessionDeps {
+  store: Store;
+  verdicts: VerdictService;
+  log: Logger;
+  onAuthenticated(endpointId: string, session: AgentSession): void;
+  onClosed(endpointId: string | null, session: AgentSession): void;
+}
+
+/** Largest amount of unsent data we queue for one agent before giving up on it. */
+const MAX_BUFFERED = 1024 * 1024;
+
+/**
+ * One agent's WebSocket session: hello (with a fresh nonce) → enroll or auth → signed
+ * reports and attestations. Frames are handled strictly in order; any protocol error
+ * sends an `error` frame and closes with the code's close code.
+ */
+export class AgentSession {
+  readonly nonce = randomBytes(32).toString('base64url');
+  endpoint: Endpoint | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly authTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.authTimer = setTimeout(() => this.fail(new ChannelError('AUTH_TIMEOUT')), LIMITS.authTimeoutMs);
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : (data as Buffer).toString('utf8');
+      this.queue = this.queue.then(() => (text === null ? this.fail(new ChannelError('MALFORMED_FRAME', 'binary frames are not accepted')) : this.handle(text)));
+    });
+    ws.on('close', () => {
+      this.closed = true;
+      clearTimeout(this.authTimer);
+      deps.onClosed(this.endpoint?.id ?? null, this);
+    });
+    ws.on('error', (error) => deps.log.debug({ err: error }, 'agent socket error'));
+    this.send({ type: 'hello', v: PROTOCOL_VERSION, nonce: this.nonce, maxFrameBytes: LIMITS.maxFrameBytes });
+  }
+
+  /** Ends the session from outside (endpoint forgotten, shutdown). */
+  close(code: ChannelErrorCode, message?: string): void {
+    this.fail(new ChannelError(code, message));
+  }
+
+  private async handle(text: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      const message = parseAgentFrame(text);
+      await this.dispatch(message);
+    } catch (error) {
+      if (error instanceof ChannelError) {
+        if (error.code in CHANNEL_ERRORS) this.fail(error);
+        else this.send({ type: 'error', code: error.code, message: error.message });
+        return;
+      }
+      this.deps.log.error({ err: error }, 'agent message failed');
+      this.fail(new ChannelError('INTERNAL'));
+    }
+  }
+
+  private async dispatch(message: AgentMessage): Promise<void> {
+    switch (message.type) {
+      case 'enroll':
+        return this.enroll(message);
+      case 'auth':
+        return this.auth(message);
+      case 'report':
+        return this.report(message);
+      case 'attest':
+        return this.attest(message);
+    }
+  }
+
+  private async enroll(message: EnrollMessage): Promise<void> {
+    if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
+    const stored = await this.deps.store.settings.get(ENROLLMENT_KEY_SETTING);
+    if (stored === null || !tokenMatches(message.enrollmentKey, stored)) throw new ChannelError('ENROLLMENT_KEY_INVALID');
+    if (!verifyPayload(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature)) {
+      throw new ChannelError('BAD_SIGNATURE', 'the enrollment is not signed by the key it presents');
+    }
+    const endpoint = await this.deps.store.endpoints.enroll(message.publicKey);
+    this.deps.log.info({ endpointId: endpoint.id }, 'endpoint enrolled');
+    this.send({ type: 'enrolled', endpointId: endpoint.id });
+    this.authenticated(endpoint);
+  }
+
+  private async auth(message: AuthMessage): Promise<void> {
+    if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
+    const endpoint = await this.deps.store.endpoints.get(message.endpointId);
+    if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
+    if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+      throw new ChannelError('BAD_SIGNATURE');
+    }
+    this.authenticated(endpoint);
+  }
+
+  private authenticated(endpoint: Endpoint): void {
+    clearTimeout(this.authTimer);
+    this.endpoint = endpoint;
+    this.deps.onAuthenticated(endpoint.id, this);
+    this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
+  }
+
+  private requireEndpoint(message: ReportMessage | AttestMessage): Endpoint {
+    const endpoint = this.endpoint;
+    if (!endpoint) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
+    if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+      throw new ChannelError('BAD_SIGNATURE');
+    }
+    return endpoint;
+  }
+
+  private async report(message: ReportMessage): Promise<void> {
+    const endpoint = this.requireEndpoint(message);
+    if (!(await this.deps.store.endpoints.recordReport(endpoint.id, message.seq, message.report, Date.now()))) {
+      if ((await this.deps.store.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
+      throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
+    }
+    this.endpoint = (await this.deps.store.endpoints.get(endpoint.id)) ?? endpoint;
+    this.send({ type: 'ack', seq: message.seq });
+  }
+
+  private async attest(message: AttestMessage): Promise<void> {
+    this.requireEndpoint(message);
+    const { store, verdicts } = this.deps;
+    const endpoint = await store.endpoints.get((this.endpoint as Endpoint).id);
+    if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
+    const tx = await store.transactions.get(message.transactionId);
+    const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED', text: string): void =>
+      this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
+    if (!tx) return refuse('TRANSACTION_UNKNOWN', 'no such transaction');
+    if (tx.state === 'expired') return refuse('TRANSACTION_EXPIRED', 'the transaction expired');
+    if (tx.state === 'decided') return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
+    const verdict = await verdicts.decideTransaction(tx, endpoint);
+    if (!verdict) return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
+    this.send({ type: 'verdict', transactionId: tx.id, ...verdict });
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED) {
+      this.ws.terminate(); // a peer that does not read cannot hold our memory
+      return;
+    }
+    this.ws.send(JSON.stringify(message));
+  }
+
+  private fail(error: ChannelError): void {
+    if (this.closed) return;
+    const spec = CHANNEL_ERRORS[error.code as ChannelErrorCode] ?? CHANNEL_ERRORS.INTERNAL;
+    this.send({ type: 'error', code: error.code, message: error.message });
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    this.ws.close(spec.close, error.code);
+  }
+}

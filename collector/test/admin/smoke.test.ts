@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+
+describe('collector smoke', () => {
+  let c: TestCollector;
+  before(async () => {
+    c = await startTestCollector();
+  });
+  after(() => c.stop());
+
+  it('serves /healthz and refuses the admin API without a key', async () => {
+    const health = await fetch(`${c.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { ok: true, database: 'sqlite' });
+    const denied = await c.admin('GET', '/admin/v1/integrations', undefined, { token: 'nope' });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body.error.code, 'UNAUTHENTICATED');
+  });
+
+  it('creates a CSV integration and uploads an inventory', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Corp', platforms: ['windows', 'macos', 'linux'], config: {} });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const up = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, 'serial_number,device_name\nC02ABC123,mac-1\n', { contentType: 'text/csv' });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assert.equal(up.body.devices, 1);
+    const found = await c.admin('GET', `/admin/v1/integrations/${created.body.id}/identifiers/c02-abc-123`);
+    assert.equal(found.body.found, true);
+    assert.equal(found.body.device.deviceName, 'mac-1');
+  });
+});

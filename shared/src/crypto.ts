@@ -1,0 +1,3 @@
+export * from './crypto/canonical.js';
+export * from './crypto/device-key.js';
+export * from './crypto/secrets.js';

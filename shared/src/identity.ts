@@ -1,0 +1,2 @@
+export * from './identity/normalize.js';
+export * from './identity/device.js';

@@ -1,0 +1,38 @@
+/**
+ * Stable error codes of the agent channel. Each protocol error closes the socket with
+ * the matching close code, after an `error` frame that names the code.
+ */
+export const CHANNEL_ERRORS = {
+  MALFORMED_FRAME: { close: 4400, message: 'the frame is not a valid JSON message' },
+  UNKNOWN_MESSAGE: { close: 4400, message: 'unknown message type' },
+  INVALID_MESSAGE: { close: 4400, message: 'the message has wrong or unknown fields' },
+  UNSUPPORTED_VERSION: { close: 4400, message: 'unsupported protocol version' },
+  OUT_OF_ORDER: { close: 4400, message: 'message not allowed in this state' },
+  ENROLLMENT_KEY_INVALID: { close: 4401, message: 'the enrollment key is not valid' },
+  BAD_SIGNATURE: { close: 4401, message: 'the signature does not verify' },
+  ENDPOINT_UNKNOWN: { close: 4403, message: 'this endpoint is not enrolled (forgotten or never enrolled)' },
+  REPLAYED: { close: 4409, message: 'the message repeats an earlier sequence number' },
+  AUTH_TIMEOUT: { close: 4408, message: 'no authentication within the time limit' },
+  FRAME_TOO_LARGE: { close: 1009, message: 'the frame is larger than the limit' },
+  ORIGIN_REFUSED: { close: 1008, message: 'browser origins may not open the agent channel' },
+  INTERNAL: { close: 1011, message: 'internal error' },
+} as const;
+export type ChannelErrorCode = keyof typeof CHANNEL_ERRORS;
+
+/** Non-fatal answers to a request inside an authenticated session (the socket stays open). */
+export const REQUEST_ERRORS = [
+  'TRANSACTION_UNKNOWN',
+  'TRANSACTION_EXPIRED',
+  'TRANSACTION_DECIDED',
+  'NO_REPORT',
+] as const;
+export type RequestErrorCode = (typeof REQUEST_ERRORS)[number];
+
+export class ChannelError extends Error {
+  readonly code: ChannelErrorCode | RequestErrorCode;
+  constructor(code: ChannelErrorCode | RequestErrorCode, message?: string) {
+    super(message ?? (code in CHANNEL_ERRORS ? CHANNEL_ERRORS[code as ChannelErrorCode].message : code));
+    this.name = 'ChannelError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,22 @@
+/** Every limit of the agent channel and the loopback door, declared once. */
+export const LIMITS = {
+  /** Largest WebSocket frame either side accepts (ws `maxPayload`). */
+  maxFrameBytes: 64 * 1024,
+  /** A connection that has not enrolled or authenticated by then is closed. */
+  authTimeoutMs: 5_000,
+  /** Largest JSON body the collector's HTTP API and the loopback door accept. */
+  maxHttpBodyBytes: 256 * 1024,
+  /** Largest CSV inventory accepted in one upload. */
+  maxCsvBytes: 64 * 1024 * 1024,
+  /** How many reports per endpoint the collector keeps as history. */
+  reportHistory: 20,
+  /** Default interval between periodic reports. */
+  reportIntervalSec: 15 * 60,
+  /** How long a transaction waits for an attestation. */
+  transactionTtlSec: 300,
+} as const;
+
+export const PROTOCOL_VERSION = 1;
+export const AGENT_CHANNEL_PATH = '/agent/v1';
+/** The agent's loopback door tries these ports in order. */
+export const LOOPBACK_PORTS = [53100, 53101, 53102, 53103, 53104, 53105, 53106, 53107] as const;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
+import { REQUEST_ERRORS } from './errors.js';
+import { PROTOCOL_VERSION } from './limits.js';
+
+/**
+ * The agent ↔ collector protocol: JSON text frames with a `type`. Every message the
+ * agent sends after `hello` is signed with its device key over the canonical encoding
+ * of its signed payload (see signedPayloadOf), which binds the session nonce, so a
+ * frame recorded in one session is refused in any other.
+ */
+
+const id = z.string().min(1).max(64);
+const signature = z.string().min(1).max(200);
+const publicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url Ed25519 public key');
+
+export const reportSchema = z.strictObject({
+  agentVersion: z.string().max(64),
+  collectedAt: z.string().max(40),
+  identity: deviceIdentitySchema,
+  posture: postureSchema.optional(),
+  /** Reasons a probe returned no value, by probe name (e.g. serialNumber: "needs root"). */
+  probeErrors: z.record(z.string().max(64), z.string().max(256)).optional(),
+  user: z.string().max(256).optional(),
+});
+export type Report = z.infer<typeof reportSchema>;
+
+// --- agent → collector -------------------------------------------------------------
+
+export const enrollMessage = z.strictObject({
+  type: z.literal('enroll'),
+  v: z.literal(PROTOCOL_VERSION),
+  enrollmentKey: z.string().min(1).max(200),
+  publicKey,
+  signature,
+});
+export const authMessage = z.strictObject({
+  type: z.literal('auth'),
+  v: z.literal(PROTOCOL_VERSION),
+  endpointId: id,
+  signature,
+});
+export const reportMessage = z.strictObject({
+  type: z.literal('report'),
+  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  report: reportSchema,
+  signature,
+});
+export const attestMessage = z.strictObject({
+  type: z.literal('attest'),
+  transactionId: id,
+  signature,
+});
+
+export const agentMessage = z.discriminatedUnion('type', [enrollMessage, authMessage, reportMessage, attestMessage]);
+export type AgentMessage = z.infer<typeof agentMessage>;
+export type EnrollMessage = z.infer<typeof enrollMessage>;
+export type AuthMessage = z.infer<typeof authMessage>;
+export type ReportMessage = z.infer<typeof reportMessage>;
+export type AttestMessage = z.infer<typeof attestMessage>;
+export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest'] as const;
+
+/** What each message's signature covers: the message less its signature, plus context. */
+export function signedPayloadOf(
+  message: Omit<AgentMessage, 'signature'>,
+  context: { nonce: string; endpointId?: string },
+): Record<string, unknown> {
+  const { signature: _ignored, ...rest } = message as Record<string, unknown>;
+  const payload: Record<string, unknown> = { ...rest, nonce: context.nonce };
+  // Enrollment has no endpoint yet; every later message is bound to the endpoint.
+  if (message.type !== 'enroll') payload.endpointId = context.endpointId;
+  // Enrollment keys are secrets: the signature proves key possession, not the key.
+  delete payload.enrollmentKey;
+  return payload;
+}
+
+// --- collector → agent -------------------------------------------------------------
+
+export const verdictSchema = z.strictObject({
+  transactionId: id,
+  verdict: z.enum(['trusted', 'untrusted']),
+  access: z.enum(['allow', 'deny']),
+  reasons: z.array(z.string().max(1000)).max(64),
+});
+export type VerdictMessage = z.infer<typeof verdictSchema>;
+
+export const serverMessage = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    v: z.literal(PROTOCOL_VERSION),
+    nonce: z.string(),
+    maxFrameBytes: z.number(),
+  }),
+  z.strictObject({ type: z.literal('enrolled'), endpointId: id }),
+  z.strictObject({ type: z.literal('authenticated'), endpointId: id, lastSeq: z.number().int().nonnegative(), reportIntervalSec: z.number() }),
+  z.strictObject({ type: z.literal('ack'), seq: z.number().int() }),
+  verdictSchema.extend({ type: z.literal('verdict') }),
+  z.strictObject({
+    type: z.literal('error'),
+    code: z.string(),
+    message: z.string(),
+    transactionId: id.optional(),
+  }),
+]);
+export type ServerMessage = z.infer<typeof serverMessage>;
+export const REQUEST_ERROR_CODES: readonly string[] = REQUEST_ERRORS;

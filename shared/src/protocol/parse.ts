@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { ChannelError } from './errors.js';
+import { AGENT_MESSAGE_TYPES, agentMessage, type AgentMessage } from './messages.js';
+
+/** Names the first failing field of a zod error as "path: message". */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid';
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  if (issue.code === 'unrecognized_keys') return `${path === '(root)' ? '' : `${path}.`}${issue.keys.join(', ')}: unknown field`;
+  return `${path}: ${issue.message}`;
+}
+
+/** Parses one text frame from an agent; throws ChannelError with a stable code. */
+export function parseAgentFrame(text: string): AgentMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ChannelError('MALFORMED_FRAME');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ChannelError('MALFORMED_FRAME');
+  const type = (json as { type?: unknown }).type;
+  if (typeof type !== 'string' || !(AGENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
+    throw new ChannelError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+  const parsed = agentMessage.safeParse(json);
+  if (!parsed.success) {
+    const version = (json as { v?: unknown }).v;
+    if ((type === 'enroll' || type === 'auth') && version !== undefined && version !== 1) {
+      throw new ChannelError('UNSUPPORTED_VERSION', `protocol version ${String(version)} is not supported`);
+    }
+    throw new ChannelError('INVALID_MESSAGE', `${type}: ${describeIssue(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@devtrust/collector/config/config';
+import { startCollector, type RunningCollector, type StartOptions } from '@devtrust/collector/server';
+
+export const OWNER_TOKEN = 'dtk_test-owner-token-0123456789abcdef';
+export const ENROLLMENT_KEY = 'dte_test-enrollment-key-0123456789';
+
+export interface TestCollector extends RunningCollector {
+  dataDir: string;
+  /** Admin API call with the owner key (or another); returns status and parsed JSON. */
+  admin(method: string, path: string, body?: unknown, options?: { token?: string; contentType?: string }): Promise<{ status: number; body: any }>;
+  /** Stops and removes the data dir (unless keepData). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts a real collector on a free loopback port with a fresh data dir: SQLite by default,
+ * PostgreSQL when `databaseUrl` is given (see test/support/postgres.ts).
+ */
+export async function startTestCollector(
+  options: StartOptions & { dataDir?: string; databaseUrl?: string | null; env?: Record<string, string> } = {},
+): Promise<TestCollector> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-test-'));
+  const config = loadConfig({
+    DEVTRUST_HOST: '127.0.0.1',
+    DEVTRUST_PORT: '0',
+    DEVTRUST_DATA_DIR: dataDir,
+    DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
+    DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
+    DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_TEST_LOG_LEVEL ?? 'silent',
+    ...(options.databaseUrl ? { DEVTRUST_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
+  });
+  const running = await startCollector(config, options);
+  const admin: TestCollector['admin'] = async (method, urlPath, body, opts = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? OWNER_TOKEN}` };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const response = await fetch(`${running.url}${urlPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: response.status, body: parsed };
+  };
+  return {
+    ...running,
+    dataDir,
+    admin,
+    stop: async ({ keepData = false } = {}) => {
+      await running.close();
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

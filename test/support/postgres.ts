@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+
+/**
+ * PostgreSQL for tests: DEVTRUST_TEST_DATABASE_URL names a server (.ci/run starts one).
+ * Each call makes a fresh database on it, so suites never see each other's rows.
+ * Without the variable, PostgreSQL variants are skipped with the reason.
+ */
+export const POSTGRES_URL = process.env.DEVTRUST_TEST_DATABASE_URL ?? null;
+export const POSTGRES_SKIP = POSTGRES_URL ? false : 'DEVTRUST_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)';
+
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!POSTGRES_URL) throw new Error(String(POSTGRES_SKIP));
+  const name = `devtrust_test_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name}`);
+  await admin.destroy();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const cleanup = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+      await cleanup.raw(`drop database if exists ${name} with (force)`);
+      await cleanup.destroy();
+    },
+  };
+}
+
+/** The databases a storage test runs against: SQLite always, PostgreSQL when available. */
+export const DATABASES: { name: 'sqlite' | 'postgres'; skip: string | false }[] = [
+  { name: 'sqlite', skip: false },
+  { name: 'postgres', skip: POSTGRES_SKIP },
+];
