@@ -115,7 +115,7 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
         return {
           trusted: true,
           match,
-          reasons: [`trusted: ${label} matches record${name} of ${describeIntegration(integration)} on ${IDENTIFIER_LABELS[kind]}`, ...reasons],
+          reasons: [`trusted: ${label} matches record${name} of integration ${describeIntegration(integration)}`, ...reasons],
           flags,
         };
       }

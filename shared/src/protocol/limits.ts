@@ -16,7 +16,7 @@ export const LIMITS = {
   transactionTtlSec: 300,
 } as const;
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 1 as const;
 export const AGENT_CHANNEL_PATH = '/agent/v1';
 /** The agent's loopback door tries these ports in order. */
 export const LOOPBACK_PORTS = [53100, 53101, 53102, 53103, 53104, 53105, 53106, 53107] as const;

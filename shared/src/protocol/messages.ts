@@ -59,10 +59,12 @@ export type AuthMessage = z.infer<typeof authMessage>;
 export type ReportMessage = z.infer<typeof reportMessage>;
 export type AttestMessage = z.infer<typeof attestMessage>;
 export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest'] as const;
+/** A message before it is signed (the union member by member, less `signature`). */
+export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature'> : never) : never;
 
 /** What each message's signature covers: the message less its signature, plus context. */
 export function signedPayloadOf(
-  message: Omit<AgentMessage, 'signature'>,
+  message: UnsignedAgentMessage,
   context: { nonce: string; endpointId?: string },
 ): Record<string, unknown> {
   const { signature: _ignored, ...rest } = message as Record<string, unknown>;

@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { LIMITS, type Report, type VerdictMessage } from '@devtrust/shared/protocol';
+import { collectDevice } from '../collect/index.js';
+import type { Collected } from '../collect/probe.js';
+import type { AgentConfig } from '../config/config.js';
+import { FileKeyStore, type KeyStore } from '../keys/key-store.js';
+import { AgentLink, type LinkStatus } from '../link/agent-link.js';
+import { LoopbackDoor } from '../loopback/door.js';
+import { AGENT_VERSION } from '../version.js';
+import { readIdentityFile } from './identity-file.js';
+import { StateFile } from './state.js';
+
+export interface AgentDeps {
+  log: Logger;
+  keyStore?: KeyStore;
+  /** Collection override (tests); default: the per-OS collectors or --identity FILE. */
+  collect?: () => Promise<Collected>;
+  /** Certificate for the loopback door when the collector is not on loopback. */
+  loopbackTls?: () => Promise<{ cert: string; key: string } | null>;
+  /** Start the loopback door (default true; `--once` never does). */
+  loopback?: boolean;
+}
+
+export interface AgentStatus {
+  link: LinkStatus;
+  endpointId: string | null;
+  collectorUrl: string;
+  lastError: string | null;
+  loopbackPort: number | null;
+  lastReport: { at: string; report: Report } | null;
+  lastVerdict: (VerdictMessage & { at: string }) | null;
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+/**
+ * The agent core, shared by the headless CLI and the tray app: collects the device,
+ * keeps the collector session, reports on start and periodically, and serves the
+ * loopback door. Emits 'status' whenever something an observer would show changes.
+ */
+export class Agent extends EventEmitter {
+  readonly link: AgentLink;
+  private door: LoopbackDoor | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastReport: AgentStatus['lastReport'] = null;
+  private lastVerdict: AgentStatus['lastVerdict'] = null;
+  /** Report whenever the session (re)connects: on in start(), off for runOnce(). */
+  private autoReport = false;
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    super();
+    this.link = new AgentLink({
+      collectorUrl: config.collectorUrl,
+      enrollmentKey: config.enrollmentKey,
+      keyStore: deps.keyStore ?? new FileKeyStore(path.join(config.dataDir, 'device-key.pem')),
+      stateFile: new StateFile(config.dataDir),
+      log: deps.log.child({ component: 'link' }),
+    });
+    this.link.on('status', (status: LinkStatus) => {
+      if (status === 'connected' && this.autoReport) void this.reportNow().catch((error: unknown) => deps.log.warn({ err: (error as Error).message }, 'report failed'));
+      this.emit('status', this.status());
+    });
+    this.link.on('verdict', (verdict: VerdictMessage) => {
+      this.lastVerdict = { ...verdict, at: new Date().toISOString() };
+      this.emit('status', this.status());
+    });
+  }
+
+  status(): AgentStatus {
+    return {
+      link: this.link.status,
+      endpointId: this.link.endpointId,
+      collectorUrl: this.config.collectorUrl,
+      lastError: this.link.lastError,
+      loopbackPort: this.door?.port ?? null,
+      lastReport: this.lastReport,
+      lastVerdict: this.lastVerdict,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.autoReport = true;
+    await this.link.start();
+    if (this.deps.loopback !== false) {
+      const tls = isLoopbackUrl(this.config.collectorUrl) ? null : ((await this.deps.loopbackTls?.()) ?? null);
+      if (!tls && !isLoopbackUrl(this.config.collectorUrl)) {
+        this.deps.log.warn('no loopback certificate: the door serves plain HTTP, which browsers on HTTPS pages may refuse');
+      }
+      this.door = new LoopbackDoor({
+        collectorOrigin: new URL(this.config.collectorUrl).origin,
+        port: this.config.loopbackPort,
+        tls,
+        attest: async (tx) => {
+          await this.attest(tx);
+        },
+        log: this.deps.log.child({ component: 'loopback' }),
+      });
+      const port = await this.door.start();
+      this.deps.log.info({ port }, 'loopback door listening');
+    }
+    this.timer = setInterval(() => void this.reportNow().catch(() => undefined), LIMITS.reportIntervalSec * 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.door?.stop();
+    await this.link.stop();
+  }
+
+  async collectReport(): Promise<Report> {
+    const collected = this.deps.collect
+      ? await this.deps.collect()
+      : this.config.identityFile
+        ? { identity: await readIdentityFile(this.config.identityFile), posture: {}, probeErrors: {} }
+        : await collectDevice();
+    return {
+      agentVersion: AGENT_VERSION,
+      collectedAt: new Date().toISOString(),
+      identity: collected.identity,
+      posture: collected.posture,
+      ...(Object.keys(collected.probeErrors).length > 0 ? { probeErrors: collected.probeErrors } : {}),
+    };
+  }
+
+  async reportNow(): Promise<void> {
+    const report = await this.collectReport();
+    await this.link.report(report);
+    this.lastReport = { at: new Date().toISOString(), report };
+    this.emit('status', this.status());
+  }
+
+  /** Attests a transaction with a fresh report, so the verdict judges the device as it is now. */
+  async attest(transactionId: string): Promise<VerdictMessage> {
+    await this.reportNow();
+    const verdict = await this.link.attest(transactionId);
+    this.lastVerdict = { ...verdict, at: new Date().toISOString() };
+    this.emit('status', this.status());
+    return verdict;
+  }
+
+  /** `--once`: connect, enroll if needed, report, and stop. Throws LinkError with a clear message. */
+  async runOnce(timeoutMs = 15_000): Promise<void> {
+    await this.link.start();
+    try {
+      await this.link.waitConnected(timeoutMs);
+      const report = await this.collectReport();
+      await this.link.report(report);
+      this.lastReport = { at: new Date().toISOString(), report };
+    } finally {
+      await this.link.stop();
+    }
+  }
+}

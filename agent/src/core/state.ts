@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writePrivateFile } from '../keys/key-store.js';
+
+/** What the agent remembers between runs, beside its key. */
+export interface AgentState {
+  /** The collector this enrollment belongs to; another collector means enrolling anew. */
+  collectorUrl: string | null;
+  endpointId: string | null;
+  lastSeq: number;
+}
+
+export class StateFile {
+  private readonly file: string;
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'state.json');
+  }
+
+  async load(): Promise<AgentState> {
+    try {
+      const raw = JSON.parse(await readFile(this.file, 'utf8')) as Partial<AgentState>;
+      return {
+        collectorUrl: typeof raw.collectorUrl === 'string' ? raw.collectorUrl : null,
+        endpointId: typeof raw.endpointId === 'string' ? raw.endpointId : null,
+        lastSeq: typeof raw.lastSeq === 'number' && Number.isSafeInteger(raw.lastSeq) ? raw.lastSeq : 0,
+      };
+    } catch {
+      return { collectorUrl: null, endpointId: null, lastSeq: 0 };
+    }
+  }
+
+  async save(state: AgentState): Promise<void> {
+    await writePrivateFile(this.file, `${JSON.stringify(state, null, 2)}\n`);
+  }
+}

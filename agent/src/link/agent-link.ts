@@ -1,0 +1,328 @@
+import { EventEmitter } from 'node:events';
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { generateDeviceKey, privateKeyFromPem, privateKeyToPem, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import {
+  AGENT_CHANNEL_PATH,
+  LIMITS,
+  PROTOCOL_VERSION,
+  serverMessage,
+  signedPayloadOf,
+  type AgentMessage,
+  type Report,
+  type ServerMessage,
+  type UnsignedAgentMessage,
+  type VerdictMessage,
+} from '@devtrust/shared/protocol';
+import type { KeyStore } from '../keys/key-store.js';
+import type { AgentState, StateFile } from '../core/state.js';
+import { backoffDelay } from './backoff.js';
+
+export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
+
+export class LinkError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'LinkError';
+  }
+}
+
+export interface AgentLinkOptions {
+  collectorUrl: string;
+  enrollmentKey: string | null;
+  keyStore: KeyStore;
+  stateFile: StateFile;
+  log: Logger;
+  backoff?: { baseMs: number; capMs: number };
+  /** Reports kept while offline; the oldest is dropped beyond this. */
+  queueLimit?: number;
+  requestTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The agent's session with its collector: enrolls once, then authenticates each
+ * connection by signing the server's nonce; sends signed reports and attestations;
+ * reconnects with jittered backoff. Events: 'status' (LinkStatus), 'verdict', 'fatal'.
+ */
+export class AgentLink extends EventEmitter {
+  status: LinkStatus = 'offline';
+  lastError: string | null = null;
+  endpointId: string | null = null;
+  private ws: WebSocket | null = null;
+  private nonce: string | null = null;
+  private keys: DeviceKeyPair | null = null;
+  private state: AgentState = { collectorUrl: null, endpointId: null, lastSeq: 0 };
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Set when the collector forgot us: the next connection enrolls with a new key. */
+  private needFreshKey = false;
+  private readonly queue: Report[] = [];
+  private readonly pendingReports = new Map<number, Pending>();
+  private readonly pendingAttests = new Map<string, Pending>();
+
+  constructor(private readonly options: AgentLinkOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.state = await this.options.stateFile.load();
+    if (this.state.collectorUrl !== this.options.collectorUrl) this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+    this.keys = await this.loadOrCreateKey(this.state.endpointId === null);
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.failPending(new LinkError('STOPPED', 'the agent is stopping'));
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000);
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 1000).unref();
+      });
+    }
+    this.setStatus('stopped');
+  }
+
+  /** Resolves once authenticated; rejects on a fatal refusal or after the timeout. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.status === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new LinkError('UNREACHABLE', `cannot reach the collector at ${this.options.collectorUrl}${this.lastError ? ` (${this.lastError})` : ''}`));
+      }, timeoutMs);
+      const onStatus = (status: LinkStatus): void => {
+        if (status === 'connected') {
+          cleanup();
+          resolve();
+        }
+      };
+      const onFatal = (error: LinkError): void => {
+        cleanup();
+        reject(error);
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('status', onStatus);
+        this.off('fatal', onFatal);
+      };
+      this.on('status', onStatus);
+      this.on('fatal', onFatal);
+    });
+  }
+
+  /** Sends a report now, or queues it (bounded) until the session is back. */
+  async report(report: Report): Promise<void> {
+    if (this.status !== 'connected') {
+      this.queue.push(report);
+      while (this.queue.length > (this.options.queueLimit ?? 20)) this.queue.shift();
+      return;
+    }
+    await this.sendReport(report);
+  }
+
+  /** Attests a transaction over this session; resolves with the collector's verdict. */
+  attest(transactionId: string): Promise<VerdictMessage> {
+    if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
+    const promise = this.expect<VerdictMessage>(this.pendingAttests, transactionId);
+    this.sendSigned({ type: 'attest', transactionId });
+    return promise;
+  }
+
+  private async loadOrCreateKey(fresh: boolean): Promise<DeviceKeyPair> {
+    const pem = fresh ? null : await this.options.keyStore.load();
+    if (pem) return privateKeyFromPem(pem);
+    const keys = generateDeviceKey();
+    await this.options.keyStore.save(privateKeyToPem(keys.privateKey));
+    return keys;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setStatus('connecting');
+    const url = new URL(AGENT_CHANNEL_PATH, `${this.options.collectorUrl}/`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('message', (data) => void this.onMessage(String(data)).catch((error: unknown) => this.options.log.error({ err: error }, 'handling a collector message failed')));
+    ws.on('error', (error) => {
+      this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
+    });
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
+  }
+
+  private async onMessage(text: string): Promise<void> {
+    let message: ServerMessage;
+    try {
+      message = serverMessage.parse(JSON.parse(text));
+    } catch {
+      this.options.log.warn('the collector sent a message this agent does not understand');
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        this.nonce = message.nonce;
+        if (this.state.endpointId) this.sendAuth(this.state.endpointId);
+        else this.enroll();
+        return;
+      case 'enrolled':
+        this.state = { collectorUrl: this.options.collectorUrl, endpointId: message.endpointId, lastSeq: 0 };
+        await this.options.stateFile.save(this.state);
+        this.options.log.info({ endpointId: message.endpointId }, 'enrolled');
+        return;
+      case 'authenticated':
+        this.endpointId = message.endpointId;
+        this.state.lastSeq = Math.max(this.state.lastSeq, message.lastSeq);
+        this.attempt = 0;
+        this.lastError = null;
+        this.setStatus('connected');
+        await this.flushQueue();
+        return;
+      case 'ack':
+        this.settle(this.pendingReports, message.seq, null);
+        return;
+      case 'verdict': {
+        const { type: _type, ...verdict } = message;
+        this.settle(this.pendingAttests, message.transactionId, verdict);
+        this.emit('verdict', verdict);
+        return;
+      }
+      case 'error':
+        return this.onError(message);
+    }
+  }
+
+  private sendAuth(endpointId: string): void {
+    const body = { type: 'auth' as const, v: PROTOCOL_VERSION as 1, endpointId };
+    this.send({ ...body, signature: this.sign(body) });
+  }
+
+  private enroll(): void {
+    if (!this.options.enrollmentKey) {
+      this.fatal(new LinkError('NOT_ENROLLED', 'this device is not enrolled and no enrollment key is configured'));
+      return;
+    }
+    const publicKey = (this.keys as DeviceKeyPair).publicKey;
+    const body = { type: 'enroll' as const, v: PROTOCOL_VERSION as 1, enrollmentKey: this.options.enrollmentKey, publicKey };
+    this.send({ ...body, signature: this.sign(body) });
+  }
+
+  private onError(message: Extract<ServerMessage, { type: 'error' }>): void {
+    this.lastError = `${message.code}: ${message.message}`;
+    if (message.transactionId) {
+      this.settle(this.pendingAttests, message.transactionId, new LinkError(message.code, message.message));
+      return;
+    }
+    if (message.code === 'ENROLLMENT_KEY_INVALID') {
+      this.fatal(new LinkError(message.code, 'the collector refused the enrollment key'));
+    } else if (message.code === 'ENDPOINT_UNKNOWN') {
+      // The admin forgot this endpoint: drop the old identity and enroll afresh.
+      this.options.log.warn('the collector no longer knows this endpoint; enrolling again');
+      this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+      this.needFreshKey = true;
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ws = null;
+    this.nonce = null;
+    this.failPending(new LinkError('DISCONNECTED', `the collector closed the session (${code}${reason ? ` ${reason}` : ''})`));
+    if (this.stopped || this.status === 'refused') return;
+    this.setStatus('offline');
+    const { baseMs, capMs } = this.options.backoff ?? { baseMs: 1000, capMs: 5 * 60_000 };
+    const delay = this.needFreshKey ? 0 : backoffDelay(this.attempt++, baseMs, capMs);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.needFreshKey) {
+      this.needFreshKey = false;
+      await this.options.stateFile.save(this.state);
+      this.keys = await this.loadOrCreateKey(true);
+    }
+    this.connect();
+  }
+
+  private async flushQueue(): Promise<void> {
+    while (this.queue.length > 0 && this.status === 'connected') {
+      await this.sendReport(this.queue.shift() as Report).catch(() => undefined);
+    }
+  }
+
+  private async sendReport(report: Report): Promise<void> {
+    const seq = ++this.state.lastSeq;
+    await this.options.stateFile.save(this.state);
+    const promise = this.expect<null>(this.pendingReports, seq);
+    this.sendSigned({ type: 'report', seq, report });
+    await promise;
+  }
+
+  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' }>): void {
+    this.send({ ...message, signature: this.sign(message) } as AgentMessage);
+  }
+
+  private sign(message: UnsignedAgentMessage): string {
+    const payload = signedPayloadOf(message, { nonce: this.nonce as string, endpointId: this.state.endpointId ?? '' });
+    return signPayload((this.keys as DeviceKeyPair).privateKey as KeyObject, payload);
+  }
+
+  private send(message: AgentMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private expect<T>(map: Map<string | number, Pending> | Map<string, Pending> | Map<number, Pending>, key: string | number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        (map as Map<string | number, Pending>).delete(key);
+        reject(new LinkError('TIMEOUT', 'the collector did not answer in time'));
+      }, this.options.requestTimeoutMs ?? 15_000);
+      (map as Map<string | number, Pending>).set(key, { resolve: resolve as (v: unknown) => void, reject, timer });
+    });
+  }
+
+  private settle(map: Map<string, Pending> | Map<number, Pending>, key: string | number, value: unknown): void {
+    const pending = (map as Map<string | number, Pending>).get(key);
+    if (!pending) return;
+    (map as Map<string | number, Pending>).delete(key);
+    clearTimeout(pending.timer);
+    if (value instanceof Error) pending.reject(value);
+    else pending.resolve(value);
+  }
+
+  private failPending(error: Error): void {
+    for (const map of [this.pendingReports, this.pendingAttests] as Map<string | number, Pending>[]) {
+      for (const pending of map.values()) {
+        clearTimeout(pending.timer);
+        pending.reject(error);
+      }
+      map.clear();
+    }
+  }
+
+  private fatal(error: LinkError): void {
+    this.lastError = error.message;
+    this.setStatus('refused');
+    this.ws?.close(1000);
+    this.emit('fatal', error);
+  }
+
+  private setStatus(status: LinkStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.emit('status', status);
+  }
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generateDeviceKey } from '@devtrust/shared/crypto';
+import { LIMITS } from '@devtrust/shared/protocol';
+import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
+import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
+import { RawChannel } from '../support/raw-channel.js';
+
+const report = (serialNumber: string) => ({
+  agentVersion: 'test',
+  collectedAt: new Date().toISOString(),
+  identity: { platform: 'linux' as const, serialNumber, hostname: `host-${serialNumber}` },
+});
+
+describe('agent channel: authentication, signatures and replay', () => {
+  let c: TestCollector;
+  let app: TestApp;
+  before(async () => {
+    c = await startTestCollector();
+    await csvInventory(c, 'serial_number\nSERIAL-GOOD\n');
+    app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
+  });
+  after(() => c.stop());
+
+  it('refuses a wrong enrollment key with a clear error and close code 4401', async () => {
+    const ch = await RawChannel.open(c.url);
+    const keys = generateDeviceKey();
+    ch.send(ch.signed({ type: 'enroll', v: 1, enrollmentKey: 'dte_wrong-key-000000000000', publicKey: keys.publicKey }, keys));
+    const error = await ch.next((m) => m.type === 'error');
+    assert.equal(error.code, 'ENROLLMENT_KEY_INVALID');
+    assert.equal((await ch.closed).code, 4401);
+    assert.equal((await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length, 0);
+  });
+
+  it('refuses an enrollment signed by a key other than the one presented', async () => {
+    const ch = await RawChannel.open(c.url);
+    const presented = generateDeviceKey();
+    ch.send(ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: presented.publicKey }, generateDeviceKey()));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+  });
+
+  it('refuses a report signed with another key, and keeps the stored report', async () => {
+    const ch = await RawChannel.open(c.url);
+    const { endpointId, keys } = await ch.enroll(ENROLLMENT_KEY);
+    ch.send(ch.signed({ type: 'report', seq: 1, report: report('SERIAL-GOOD') }, keys));
+    await ch.next((m) => m.type === 'ack');
+    ch.send(ch.signed({ type: 'report', seq: 2, report: report('SERIAL-EVIL') }, generateDeviceKey()));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+    const endpoint = (await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body;
+    assert.equal(endpoint.identity.serialNumber, 'SERIAL-GOOD');
+  });
+
+  it('refuses a replayed report in the same session and a recorded one in a new session', async () => {
+    const ch = await RawChannel.open(c.url);
+    const { endpointId, keys } = await ch.enroll(ENROLLMENT_KEY);
+    const frame = ch.signed({ type: 'report', seq: 1, report: report('SERIAL-REPLAY') }, keys);
+    ch.send(frame);
+    await ch.next((m) => m.type === 'ack');
+    ch.send(frame);
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'REPLAYED');
+    assert.equal((await ch.closed).code, 4409);
+
+    // A new session has a new nonce: the recorded frame's signature no longer verifies.
+    const again = await RawChannel.open(c.url);
+    again.endpointId = endpointId;
+    again.send(again.signed({ type: 'auth', v: 1, endpointId }, keys));
+    await again.next((m) => m.type === 'authenticated');
+    again.send({ ...frame, seq: 5 });
+    assert.equal((await again.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+
+  it('refuses an attestation signed with another key, and a second attestation of one transaction', async () => {
+    const ch = await RawChannel.open(c.url);
+    const { keys } = await ch.enroll(ENROLLMENT_KEY);
+    ch.send(ch.signed({ type: 'report', seq: 1, report: report('SERIAL-GOOD') }, keys));
+    await ch.next((m) => m.type === 'ack');
+    const tx = await app.open('alice');
+    ch.send(ch.signed({ type: 'attest', transactionId: tx }, keys));
+    const verdict = await ch.next((m) => m.type === 'verdict');
+    assert.equal(verdict.transactionId, tx);
+    ch.send(ch.signed({ type: 'attest', transactionId: tx }, keys));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'TRANSACTION_DECIDED');
+    const unknown = await app.open('alice');
+    ch.send(ch.signed({ type: 'attest', transactionId: unknown }, generateDeviceKey()));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await app.read(unknown)).body.state, 'pending');
+  });
+
+  it('authenticates a known endpoint only with its own key', async () => {
+    const first = await RawChannel.open(c.url);
+    const { endpointId } = await first.enroll(ENROLLMENT_KEY);
+    const imposter = await RawChannel.open(c.url);
+    imposter.send(imposter.signed({ type: 'auth', v: 1, endpointId }, generateDeviceKey(), endpointId));
+    assert.equal((await imposter.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await imposter.closed).code, 4401);
+  });
+});
+
+describe('agent channel: bad input closes with a code and harms no one else', () => {
+  let c: TestCollector;
+  before(async () => {
+    c = await startTestCollector();
+  });
+  after(() => c.stop());
+
+  const cases: [string, (ch: RawChannel) => void, string, number][] = [
+    ['malformed JSON', (ch) => ch.sendRaw('{"type": "report",'), 'MALFORMED_FRAME', 4400],
+    ['a JSON array', (ch) => ch.sendRaw('[1,2,3]'), 'MALFORMED_FRAME', 4400],
+    ['an unknown message type', (ch) => ch.send({ type: 'launch-missiles' }), 'UNKNOWN_MESSAGE', 4400],
+    ['a wrong field type', (ch) => ch.send({ type: 'auth', v: 1, endpointId: 42, signature: 'x' }), 'INVALID_MESSAGE', 4400],
+    ['an unknown field', (ch) => ch.send({ type: 'auth', v: 1, endpointId: 'ep_x', signature: 'x', admin: true }), 'INVALID_MESSAGE', 4400],
+    ['a newer protocol version', (ch) => ch.send({ type: 'auth', v: 2, endpointId: 'ep_x', signature: 'x' }), 'UNSUPPORTED_VERSION', 4400],
+    ['a binary frame', (ch) => ch.sendRaw(Buffer.from([1, 2, 3])), 'MALFORMED_FRAME', 4400],
+    ['a report before authenticating', (ch) => ch.send({ type: 'report', seq: 1, report: report('X'), signature: 'x' }), 'OUT_OF_ORDER', 4400],
+    ['an unknown endpoint', (ch) => ch.send({ type: 'auth', v: 1, endpointId: 'ep_nobody', signature: 'x' }), 'ENDPOINT_UNKNOWN', 4403],
+  ];
+
+  for (const [name, send, code, closeCode] of cases) {
+    it(`${name} → ${code}, close ${closeCode}`, async () => {
+      const bystander = await RawChannel.open(c.url);
+      const { keys } = await bystander.enroll(ENROLLMENT_KEY);
+      const ch = await RawChannel.open(c.url);
+      send(ch);
+      const error = await ch.next((m) => m.type === 'error');
+      assert.equal(error.code, code);
+      assert.equal((await ch.closed).code, closeCode);
+      if (code === 'INVALID_MESSAGE') assert.match(error.message, /endpointId|admin/);
+      // The collector keeps serving everyone else.
+      bystander.send(bystander.signed({ type: 'report', seq: 1, report: report('BYSTANDER') }, keys));
+      assert.equal((await bystander.next((m) => m.type === 'ack')).seq, 1);
+      bystander.close();
+    });
+  }
+
+  it(`a frame over ${LIMITS.maxFrameBytes} bytes closes with 1009`, async () => {
+    const ch = await RawChannel.open(c.url);
+    ch.sendRaw(JSON.stringify({ type: 'auth', pad: 'x'.repeat(LIMITS.maxFrameBytes) }));
+    assert.equal((await ch.closed).code, 1009);
+    assert.equal((await fetch(`${c.url}/healthz`)).status, 200);
+  });
+
+  it('a browser (Origin header) is refused with 1008', async () => {
+    const ch = await RawChannel.open(c.url, { origin: 'https://evil.example' });
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'ORIGIN_REFUSED');
+    assert.equal((await ch.closed).code, 1008);
+  });
+
+  it('a connection that never authenticates is closed with 4408', async () => {
+    const ch = await RawChannel.open(c.url);
+    const closed = await ch.closed;
+    assert.equal(closed.code, 4408);
+  });
+});

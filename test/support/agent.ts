@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { DeviceIdentity } from '@devtrust/shared/identity';
+import { Agent } from '@devtrust/agent/core/agent';
+import type { AgentConfig } from '@devtrust/agent/config/config';
+import { ENROLLMENT_KEY } from './collector.js';
+
+export interface TestAgent {
+  agent: Agent;
+  dataDir: string;
+  /** What the agent reports from now on. */
+  setIdentity(next: DeviceIdentity): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real headless agent core in this process, reporting the given identity (as
+ * `--identity FILE` would) over a real WebSocket session to the collector.
+ */
+export async function startTestAgent(
+  collectorUrl: string,
+  identity: DeviceIdentity,
+  options: { enrollmentKey?: string | null; dataDir?: string; loopback?: boolean; loopbackPort?: number } = {},
+): Promise<TestAgent> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-agent-'));
+  const config: AgentConfig = {
+    collectorUrl,
+    enrollmentKey: options.enrollmentKey === undefined ? ENROLLMENT_KEY : options.enrollmentKey,
+    dataDir,
+    loopbackPort: options.loopbackPort ?? 0,
+    identityFile: null,
+    once: false,
+    logLevel: 'silent',
+    managedKeys: [],
+    managed: {},
+  };
+  let current = identity;
+  const agent = new Agent(config, {
+    log: pino({ level: process.env.DEVTRUST_TEST_LOG_LEVEL ?? 'silent' }),
+    collect: async () => ({ identity: current, posture: {}, probeErrors: {} }),
+    loopback: options.loopback ?? false,
+  });
+  await agent.start();
+  await agent.link.waitConnected(10_000);
+  return {
+    agent,
+    dataDir,
+    setIdentity: (next) => {
+      current = next;
+    },
+    stop: async () => {
+      await agent.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
