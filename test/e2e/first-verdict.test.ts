@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 
 const WINDOWS_LAPTOP = {
   platform: 'windows' as const,
@@ -14,7 +15,7 @@ const WINDOWS_LAPTOP = {
   macAddresses: ['3C:22:FB:12:34:56'],
 };
 
-describe('the first verdict, end to end', () => {
+for (const db of DATABASES) describe(`the first verdict, end to end (${db.name})`, { skip: db.skip }, () => {
   let c: TestCollector;
   let strict: TestApp;
   let open: TestApp;
@@ -30,8 +31,13 @@ describe('the first verdict, end to end', () => {
     return (await app.read(tx)).body;
   }
 
+  let dropDatabase = async (): Promise<void> => undefined;
   before(async () => {
-    c = await startTestCollector();
+    if (db.name === 'postgres') {
+      const pg = await freshPostgresDatabase();
+      dropDatabase = pg.drop;
+      c = await startTestCollector({ databaseUrl: pg.url });
+    } else c = await startTestCollector();
     await csvInventory(
       c,
       [
@@ -48,8 +54,9 @@ describe('the first verdict, end to end', () => {
     open = await createTestApp(c, { trustedEndpoints: 'allow-all' }, 'Wiki');
   });
   after(async () => {
-    for (const agent of agents) await agent.stop();
+    for (const agent of agents.splice(0)) await agent.stop();
     await c.stop();
+    await dropDatabase();
   });
 
   it('an enrolled agent in the inventory is trusted, with the matched pair in the reasons', async () => {

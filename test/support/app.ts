@@ -14,7 +14,11 @@ export interface TestApp {
 export async function createTestApp(c: TestCollector, policy: Record<string, unknown>, name = 'Test app'): Promise<TestApp> {
   const created = await c.admin('POST', '/admin/v1/applications', { name, redirectUris: ['http://127.0.0.1:9/callback'], policy });
   if (created.status !== 201) throw new Error(`creating the app failed: ${JSON.stringify(created.body)}`);
-  const { id, clientId, clientSecret } = created.body;
+  return wrapApp(c, created.body);
+}
+
+/** The transaction API of an existing application (e.g. after a collector restart). */
+export function wrapApp(c: TestCollector, { id, clientId, clientSecret }: { id: string; clientId: string; clientSecret: string }): TestApp {
   const auth = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   return {
     id,

@@ -134,8 +134,10 @@ function readLimited(req: http.IncomingMessage, limit: number): Promise<string> 
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > Math.min(limit, LIMITS.maxHttpBodyBytes)) {
+        // Answer 413 and drain the rest; destroying the socket would lose the answer.
         reject(Object.assign(new Error('too large'), { status: 413 }));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

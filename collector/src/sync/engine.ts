@@ -130,9 +130,14 @@ export class SyncEngine {
     if (this.running.has(integration.id) || !(await store.integrations.acquireLease(integration.id, node, now + this.leaseMs(), now))) {
       throw conflict('SYNC_RUNNING', 'a sync of this integration is already running');
     }
-    // A run still marked running here belonged to a process whose lease expired.
-    await store.syncRuns.failAbandoned(integration.id, 'the collector running this sync stopped');
-    return store.syncRuns.start(integration.id, trigger, node);
+    try {
+      // A run still marked running here belonged to a process whose lease expired.
+      await store.syncRuns.failAbandoned(integration.id, 'the collector running this sync stopped');
+      return await store.syncRuns.start(integration.id, trigger, node);
+    } catch (error) {
+      await store.integrations.releaseLease(integration.id, node).catch(() => undefined);
+      throw error;
+    }
   }
 
   private leaseMs(): number {

@@ -21,7 +21,7 @@ export const IDENTIFIER_LABELS: Record<IdentifierKind, string> = {
 
 // Case, braces, dashes and whitespace never distinguish two identifiers; MACs are
 // also written with colons or dots ("00:1A:2B…", "001a.2b3c.4d5e").
-const STRIP_COMMON = /[\s{}\-]/g;
+const STRIP_COMMON = /[\s{}-]/g;
 const STRIP_MAC = /[\s{}\-:.]/g;
 
 /** Normalises a raw identifier; returns null for empty or non-string input. */

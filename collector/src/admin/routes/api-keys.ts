@@ -13,7 +13,7 @@ const createKey = z.strictObject({ name: z.string().trim().min(1).max(200), role
 export function apiKeyRoutes(services: Services): Router {
   const { store } = services;
   const router = new Router();
-  router.use(can('api-keys'));
+  router.use('/api-keys', can('api-keys'));
 
   router.post('/api-keys', async function createApiKey(ctx) {
     const body = await jsonBody(ctx, createKey, LIMITS.maxHttpBodyBytes);

@@ -8,7 +8,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('api_keys', (t) => {
-    t.string('id', 40).primary();
+    t.string('id', 64).primary();
     t.string('name', 200).notNullable();
     t.string('role', 20).notNullable();
     t.string('key_hash', 64).notNullable().unique();
@@ -18,7 +18,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('endpoints', (t) => {
-    t.string('id', 40).primary();
+    t.string('id', 64).primary();
     t.string('public_key', 64).notNullable().unique();
     t.bigInteger('enrolled_at').notNullable();
     t.bigInteger('last_seen_at').notNullable();
@@ -37,7 +37,7 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('reports', (t) => {
     t.increments('id').primary();
-    t.string('endpoint_id', 40).notNullable().references('endpoints.id').onDelete('CASCADE');
+    t.string('endpoint_id', 64).notNullable().references('endpoints.id').onDelete('CASCADE');
     t.bigInteger('received_at').notNullable();
     t.bigInteger('seq').notNullable();
     t.text('body').notNullable();
@@ -45,7 +45,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('integrations', (t) => {
-    t.string('id', 40).primary();
+    t.string('id', 64).primary();
     t.string('kind', 40).notNullable();
     t.string('category', 8).notNullable();
     t.string('name', 200).notNullable();
@@ -54,7 +54,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('secrets');
     t.string('activation_mode', 16).notNullable().defaultTo('disabled');
     t.text('activation_groups').notNullable().defaultTo('[]');
-    t.string('current_generation', 40);
+    t.string('current_generation', 64);
     t.bigInteger('synced_at');
     t.text('schedule');
     t.bigInteger('next_sync_at');
@@ -66,8 +66,8 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('inventory_records', (t) => {
     t.string('id', 64).primary();
-    t.string('integration_id', 40).notNullable().references('integrations.id').onDelete('CASCADE');
-    t.string('generation', 40).notNullable();
+    t.string('integration_id', 64).notNullable().references('integrations.id').onDelete('CASCADE');
+    t.string('generation', 64).notNullable();
     t.string('external_id', 256);
     t.string('hardware_uuid', 256);
     t.string('serial_number', 256);
@@ -91,15 +91,15 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('inventory_macs', (t) => {
     t.string('record_id', 64).notNullable().references('inventory_records.id').onDelete('CASCADE');
-    t.string('integration_id', 40).notNullable();
-    t.string('generation', 40).notNullable();
+    t.string('integration_id', 64).notNullable();
+    t.string('generation', 64).notNullable();
     t.string('mac', 12).notNullable().index();
     t.index(['integration_id', 'generation']);
   });
 
   await knex.schema.createTable('sync_runs', (t) => {
-    t.string('id', 40).primary();
-    t.string('integration_id', 40).notNullable().references('integrations.id').onDelete('CASCADE');
+    t.string('id', 64).primary();
+    t.string('integration_id', 64).notNullable().references('integrations.id').onDelete('CASCADE');
     t.string('status', 16).notNullable();
     t.string('trigger', 16).notNullable();
     t.bigInteger('started_at').notNullable();
@@ -112,7 +112,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('applications', (t) => {
-    t.string('id', 40).primary();
+    t.string('id', 64).primary();
     t.string('name', 200).notNullable();
     t.string('client_id', 64).notNullable().unique();
     t.string('client_secret_hash', 64).notNullable();
@@ -131,8 +131,8 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('transactions', (t) => {
-    t.string('id', 40).primary();
-    t.string('application_id', 40).notNullable().references('applications.id').onDelete('CASCADE');
+    t.string('id', 64).primary();
+    t.string('application_id', 64).notNullable().references('applications.id').onDelete('CASCADE');
     t.string('username', 256).notNullable();
     t.bigInteger('created_at').notNullable();
     t.bigInteger('expires_at').notNullable();
@@ -140,7 +140,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('verdict', 16);
     t.string('access', 8);
     t.text('reasons');
-    t.string('endpoint_id', 40);
+    t.string('endpoint_id', 64);
     t.bigInteger('decided_at');
     t.index(['expires_at']);
   });
@@ -148,11 +148,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('auth_log', (t) => {
     t.bigIncrements('id').primary();
     t.bigInteger('at').notNullable().index();
-    t.string('transaction_id', 40);
-    t.string('application_id', 40);
+    t.string('transaction_id', 64);
+    t.string('application_id', 64);
     t.string('application_name', 200);
     t.string('username', 256).index();
-    t.string('endpoint_id', 40);
+    t.string('endpoint_id', 64);
     t.string('verdict', 16).notNullable();
     t.string('access', 8).notNullable();
     t.text('reasons').notNullable();

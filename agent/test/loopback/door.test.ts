@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { LoopbackDoor } from '../../src/loopback/door.js';
+
+const COLLECTOR = 'https://devtrust.example.com';
+
+/** Raw HTTP so the test controls Host and Origin exactly, as a browser or attacker would. */
+function call(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('loopback door', () => {
+  let door: LoopbackDoor;
+  let port: number;
+  const attested: string[] = [];
+  before(async () => {
+    door = new LoopbackDoor({
+      collectorOrigin: COLLECTOR,
+      port: 0,
+      tls: null,
+      attest: async (tx) => {
+        attested.push(tx);
+      },
+      log: pino({ level: 'silent' }),
+      ratePerMinute: 5,
+    });
+    port = await door.start();
+  });
+  after(() => door.stop());
+
+  const host = (): string => `127.0.0.1:${port}`;
+
+  it('answers ping with the version and nothing that identifies the device', async () => {
+    const r = await call(port, 'GET', '/v1/ping', { host: host() });
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(JSON.parse(r.body)).sort(), ['agent', 'version']);
+  });
+
+  it('attests for the collector origin, with CORS for that origin only', async () => {
+    const r = await call(port, 'POST', '/v1/attest', { host: host(), origin: COLLECTOR, 'content-type': 'application/json' }, JSON.stringify({ transactionId: 'tx_abc' }));
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], COLLECTOR);
+    assert.deepEqual(attested, ['tx_abc']);
+  });
+
+  it('answers the Private Network Access preflight for the collector origin', async () => {
+    const r = await call(port, 'OPTIONS', '/v1/attest', {
+      host: host(),
+      origin: COLLECTOR,
+      'access-control-request-method': 'POST',
+      'access-control-request-private-network': 'true',
+    });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers['access-control-allow-private-network'], 'true');
+    assert.equal(r.headers['access-control-allow-origin'], COLLECTOR);
+  });
+
+  it('refuses another origin, a missing origin, and a foreign Host (DNS rebinding)', async () => {
+    const before = attested.length;
+    const body = JSON.stringify({ transactionId: 'tx_evil' });
+    const evil = await call(port, 'POST', '/v1/attest', { host: host(), origin: 'https://evil.example' }, body);
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers['access-control-allow-origin'], undefined);
+    const preflight = await call(port, 'OPTIONS', '/v1/attest', { host: host(), origin: 'https://evil.example' });
+    assert.equal(preflight.status, 403);
+    assert.equal((await call(port, 'POST', '/v1/attest', { host: host() }, body)).status, 403);
+    assert.equal((await call(port, 'POST', '/v1/attest', { host: `evil.example:${port}`, origin: COLLECTOR }, body)).status, 421);
+    assert.equal((await call(port, 'GET', '/v1/ping', { host: 'rebind.attacker.example' })).status, 421);
+    assert.equal(attested.length, before);
+  });
+
+  it('refuses bad bodies', async () => {
+    const headers = { host: host(), origin: COLLECTOR };
+    assert.equal((await call(port, 'POST', '/v1/attest', headers, 'not json')).status, 400);
+    assert.equal((await call(port, 'POST', '/v1/attest', headers, JSON.stringify({ transactionId: 'a/b' }))).status, 400);
+    assert.equal((await call(port, 'POST', '/v1/attest', headers, JSON.stringify({ transactionId: 'tx', more: 1 }))).status, 400);
+    assert.equal((await call(port, 'POST', '/v1/attest', headers, 'x'.repeat(10_000))).status, 413);
+  });
+
+  it('rate-limits attestations', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await call(port, 'POST', '/v1/attest', { host: host(), origin: COLLECTOR }, JSON.stringify({ transactionId: `tx_${i}` }))).status);
+    }
+    assert.ok(statuses.includes(429), `statuses: ${statuses.join(',')}`);
+  });
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Store } from '@devtrust/collector/store/store';
+import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+
+// The same repository tests run against SQLite and PostgreSQL (STYLE: storage is portable).
+for (const db of DATABASES) {
+  describe(`storage on ${db.name}`, { skip: db.skip }, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      if (db.name === 'postgres') {
+        const pg = await freshPostgresDatabase();
+        store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+        cleanup = pg.drop;
+      } else {
+        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-store-'));
+        store = await Store.open({ databaseUrl: null, dataDir: dir });
+        cleanup = async () => rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    after(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    it('migrates twice without harm (several collectors start at once)', async () => {
+      const again = await Store.open(
+        db.name === 'postgres' ? { databaseUrl: (store.knex.client.config as { connection: string }).connection, dataDir: tmpdir() } : { databaseUrl: null, dataDir: path.dirname((store.knex.client.config as { connection: { filename: string } }).connection.filename) },
+      );
+      await again.close();
+    });
+
+    it('commits an inventory generation atomically and discards a failed one', async () => {
+      const id = store.integrations.newId();
+      await store.integrations.create(id, { kind: 'csv', category: 'mdm', name: 'inv', platforms: ['windows'], config: {}, sealedSecrets: {}, schedule: null, nextSyncAt: null });
+      await store.inventory.insertPage(id, 'gen1', 0, [{ serialNumber: 'AAA', macAddresses: ['3C22FB123456'] }, { serialNumber: 'BBB' }]);
+      assert.equal((await store.inventory.findByIdentifier('serial_number', 'AAA')).length, 0, 'a staged generation is invisible');
+      await store.inventory.commitGeneration(id, 'gen1', Date.now());
+      assert.equal((await store.inventory.findByIdentifier('serial_number', 'AAA')).length, 1);
+      assert.equal((await store.inventory.findByMac('3C22FB123456')).length, 1);
+      await store.inventory.insertPage(id, 'gen2', 0, [{ serialNumber: 'CCC' }]);
+      await store.inventory.discardGeneration(id, 'gen2');
+      assert.equal(await store.inventory.count(id), 2);
+      await store.inventory.insertPage(id, 'gen3', 0, [{ serialNumber: 'AAA' }, { serialNumber: 'AAA' }]);
+      await store.inventory.commitGeneration(id, 'gen3', Date.now());
+      assert.equal(await store.inventory.count(id), 2);
+      assert.equal((await store.inventory.findByIdentifier('serial_number', 'BBB')).length, 0, 'a committed sync removes what the vendor no longer lists');
+      assert.deepEqual(await store.inventory.duplicates(id), [{ kind: 'serial_number', value: 'AAA', count: 2 }]);
+    });
+
+    it('gives a sync lease to one holder at a time and lets an expired one be taken over', async () => {
+      const id = store.integrations.newId();
+      await store.integrations.create(id, { kind: 'csv', category: 'mdm', name: 'lease', platforms: ['windows'], config: {}, sealedSecrets: {}, schedule: null, nextSyncAt: null });
+      const now = Date.now();
+      assert.equal(await store.integrations.acquireLease(id, 'node-a', now + 1000, now), true);
+      assert.equal(await store.integrations.acquireLease(id, 'node-b', now + 1000, now), false);
+      assert.equal(await store.integrations.acquireLease(id, 'node-b', now + 5000, now + 2000), true);
+      assert.equal(await store.integrations.renewLease(id, 'node-a', now + 9000), false);
+    });
+
+    it('stores a report only with a newer sequence, keeping a bounded history', async () => {
+      const endpoint = await store.endpoints.enroll('A'.repeat(43));
+      const report = (seq: number) => ({ agentVersion: 't', collectedAt: String(seq), identity: { platform: 'linux' as const, serialNumber: `S${seq}` } });
+      for (let seq = 1; seq <= 25; seq++) assert.equal(await store.endpoints.recordReport(endpoint.id, seq, report(seq), seq), true);
+      assert.equal(await store.endpoints.recordReport(endpoint.id, 25, report(99), 99), false);
+      assert.equal(await store.endpoints.recordReport(endpoint.id, 3, report(99), 99), false);
+      const history = await store.endpoints.history(endpoint.id);
+      assert.equal(history.length, 20);
+      assert.equal(history[0]?.seq, 25);
+      assert.equal((await store.endpoints.get(endpoint.id))?.identifiers.serialNumber, 'S25');
+    });
+
+    it('decides a transaction exactly once', async () => {
+      const app = await store.applications.create({ name: 'a', clientId: `c${Date.now()}`, secretHash: 'h', secretSealed: 's', redirectUris: [], policy: {} });
+      const tx = await store.transactions.create(app.id, 'u', 60_000);
+      const verdict = { verdict: 'trusted' as const, access: 'allow' as const, reasons: ['r'] };
+      const results = await Promise.all([store.transactions.decide(tx.id, null, verdict, Date.now()), store.transactions.decide(tx.id, null, verdict, Date.now())]);
+      assert.deepEqual(results.sort(), [false, true]);
+      const expired = await store.transactions.create(app.id, 'u', -1);
+      assert.equal(await store.transactions.decide(expired.id, null, verdict, Date.now()), false);
+      assert.equal((await store.transactions.get(expired.id))?.state, 'expired');
+    });
+  });
+}

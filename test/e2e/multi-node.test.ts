@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestApp, csvInventory, wrapApp } from '../support/app.js';
+import { startTestAgent, type TestAgent } from '../support/agent.js';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { POSTGRES_SKIP, freshPostgresDatabase } from '../support/postgres.js';
+
+describe('two collectors sharing one PostgreSQL database', { skip: POSTGRES_SKIP }, () => {
+  let a: TestCollector;
+  let b: TestCollector;
+  let agent: TestAgent;
+  let drop: () => Promise<void>;
+  before(async () => {
+    const pg = await freshPostgresDatabase();
+    drop = pg.drop;
+    // Both nodes must seal secrets with the same master key.
+    const env = { DEVTRUST_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+    a = await startTestCollector({ databaseUrl: pg.url, env });
+    b = await startTestCollector({ databaseUrl: pg.url, env });
+  });
+  after(async () => {
+    await agent?.stop();
+    await a.stop();
+    await b.stop();
+    await drop();
+  });
+
+  it('an agent on one node attests a transaction opened and read on the other', async () => {
+    await csvInventory(a, 'serial_number\nNODE-SHARED-1\n');
+    const appOnA = await createTestApp(a, { trustedEndpoints: 'require-trusted' });
+    const appOnB = wrapApp(b, appOnA);
+    agent = await startTestAgent(a.url, { platform: 'linux', serialNumber: 'NODE-SHARED-1' });
+    const tx = await appOnB.open('frank');
+    await agent.agent.attest(tx);
+    const result = (await appOnB.read(tx)).body;
+    assert.deepEqual([result.state, result.verdict, result.access], ['decided', 'trusted', 'allow']);
+    const log = (await b.admin('GET', '/admin/v1/auth-log')).body.entries;
+    assert.equal(log[0].transactionId, tx);
+  });
+
+  it('a CSV upload on one node is what the other node matches against', async () => {
+    const id = (await b.admin('GET', '/admin/v1/integrations')).body.integrations[0].id;
+    const up = await b.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number\nNODE-SHARED-2\n', { contentType: 'text/csv' });
+    assert.equal(up.status, 200);
+    assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-2`)).body.found, true);
+    assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-1`)).body.found, false);
+  });
+});
