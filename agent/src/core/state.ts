@@ -12,6 +12,8 @@ export interface AgentState {
 
 export class StateFile {
   private readonly file: string;
+  /** Saves are chained so the file always ends with the last state written. */
+  private writing: Promise<void> = Promise.resolve();
   constructor(dataDir: string) {
     this.file = path.join(dataDir, 'state.json');
   }
@@ -29,7 +31,9 @@ export class StateFile {
     }
   }
 
-  async save(state: AgentState): Promise<void> {
-    await writePrivateFile(this.file, `${JSON.stringify(state, null, 2)}\n`);
+  save(state: AgentState): Promise<void> {
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    this.writing = this.writing.catch(() => undefined).then(() => writePrivateFile(this.file, text));
+    return this.writing;
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,7 +16,7 @@ export interface KeyStore {
 /** Writes atomically (temp file + rename) with owner-only permissions. */
 export async function writePrivateFile(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temp, content, { mode: 0o600 });
   await chmod(temp, 0o600);
   await rename(temp, file);
