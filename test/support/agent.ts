@@ -44,6 +44,8 @@ export async function startTestAgent(
   });
   await agent.start();
   await agent.link.waitConnected(10_000);
+  // The first report goes out on connect; wait until the collector acknowledged it.
+  while (agent.status().lastReport === null) await new Promise((resolve) => agent.once('status', resolve));
   return {
     agent,
     dataDir,

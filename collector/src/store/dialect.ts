@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -29,6 +29,10 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const filename = path.join(options.dataDir, 'devtrust.sqlite');
+  // The database holds key hashes and sealed secrets: owner-only, like the master key.
+  // SQLite gives its -wal and -shm files the main file's mode.
+  closeSync(openSync(filename, 'a', 0o600));
+  chmodSync(filename, 0o600);
   return {
     dialect: 'sqlite',
     knex: knexFactory({
