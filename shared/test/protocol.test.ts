@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChannelError, parseAgentFrame, signedPayloadOf } from '@devtrust/shared/protocol';
+
+describe('parseAgentFrame', () => {
+  const cases: [string, string, RegExp | null][] = [
+    ['{"type":"auth",', 'MALFORMED_FRAME', null],
+    ['"auth"', 'MALFORMED_FRAME', null],
+    ['{"type":"hello"}', 'UNKNOWN_MESSAGE', /"hello"/],
+    ['{"type":"auth","v":1,"endpointId":5,"signature":"s"}', 'INVALID_MESSAGE', /auth: endpointId:/],
+    ['{"type":"auth","v":1,"endpointId":"e","signature":"s","x":1}', 'INVALID_MESSAGE', /x: unknown field/],
+    ['{"type":"enroll","v":9,"enrollmentKey":"k","publicKey":"p","signature":"s"}', 'UNSUPPORTED_VERSION', /version 9/],
+    ['{"type":"report","seq":-1,"report":{},"signature":"s"}', 'INVALID_MESSAGE', /seq/],
+  ];
+  for (const [frame, code, message] of cases) {
+    it(`${frame} → ${code}`, () => {
+      assert.throws(
+        () => parseAgentFrame(frame),
+        (error: unknown) => error instanceof ChannelError && error.code === code && (message === null || message.test(error.message)),
+      );
+    });
+  }
+  it('accepts a well-formed attestation', () => {
+    assert.deepEqual(parseAgentFrame('{"type":"attest","transactionId":"tx_1","signature":"s"}'), { type: 'attest', transactionId: 'tx_1', signature: 's' });
+  });
+});
+
+describe('signedPayloadOf', () => {
+  it('binds the nonce and endpoint, and never signs the enrollment key itself', () => {
+    assert.deepEqual(signedPayloadOf({ type: 'attest', transactionId: 'tx' }, { nonce: 'n', endpointId: 'ep' }), { type: 'attest', transactionId: 'tx', nonce: 'n', endpointId: 'ep' });
+    const enroll = signedPayloadOf({ type: 'enroll', v: 1, enrollmentKey: 'secret', publicKey: 'pk' }, { nonce: 'n' });
+    assert.equal('enrollmentKey' in enroll, false);
+    assert.equal('endpointId' in enroll, false);
+  });
+});
