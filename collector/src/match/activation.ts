@@ -1,8 +1,12 @@
 import type { Integration, User } from '../store/types.js';
 
+/** Group names compare without case or surrounding space: IdPs and admins disagree on both. */
+const groupKey = (group: string): string => group.trim().toLowerCase();
+
 /**
  * Whether an integration applies to a user (SPEC: all users, or a test group the user
- * is in). Returns null when it applies, else the reason it does not.
+ * is in). Returns null when it applies, else the reason it does not. New integrations
+ * are created disabled, so nothing an admin is still testing affects anyone.
  */
 export function inactiveReasonFor(integration: Integration, user: User | null, username: string): string | null {
   switch (integration.activation.mode) {
@@ -12,8 +16,11 @@ export function inactiveReasonFor(integration: Integration, user: User | null, u
       return null;
     case 'test-groups': {
       const groups = integration.activation.groups;
-      if (user && user.groups.some((g) => groups.includes(g))) return null;
-      return `active for test groups ${groups.map((g) => `"${g}"`).join(', ') || '(none)'} only, and ${username} is in none of them`;
+      const wanted = new Set(groups.map(groupKey));
+      if (user && user.groups.some((g) => wanted.has(groupKey(g)))) return null;
+      const listed = groups.map((g) => `"${g}"`).join(', ') || '(none)';
+      const who = username === '' ? 'no user was named' : user ? `${username} is in none of them` : `${username} is not a known user (no groups)`;
+      return `active for test groups ${listed} only, and ${who}`;
     }
   }
 }

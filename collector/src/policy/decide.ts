@@ -1,9 +1,12 @@
 import type { MatchResult } from '../match/match.js';
-import type { Policy, Verdict } from '../store/types.js';
+import type { Policy, TrustedEndpointsMode, Verdict } from '../store/types.js';
+import { healthOutcomes, type DeviceHealth } from './health.js';
 
 /** What the EDR integrations say about the device, already judged for freshness. */
 export interface EdrAssessment {
-  status: 'compromised' | 'clean' | 'unknown';
+  /** "none": no EDR integration applies to this user and device, so EDR takes no part. */
+  status: 'compromised' | 'clean' | 'unknown' | 'none';
+  /** Which EDR said what, and how fresh it was. */
   reasons: string[];
 }
 
@@ -12,35 +15,114 @@ export interface DecisionInputs {
   blocked: boolean;
   match: MatchResult;
   edr: EdrAssessment | null;
+  /** The agent's latest report, for the health rules; null when none. */
+  device?: DeviceHealth | null;
+}
+
+/** The facts the decision table reads. */
+export interface DecisionFacts {
+  mode: TrustedEndpointsMode;
+  blocked: boolean;
+  trusted: boolean;
+  /** An EDR finding the policy turns into a denial: compromised (blockCompromised), unknown (edrUnknown=deny). */
+  edrBlocks: 'compromised' | 'unknown' | null;
+  healthy: boolean;
+}
+
+interface Row {
+  when: Partial<DecisionFacts>;
+  access: Verdict['access'];
+  verdict: Verdict['verdict'];
+  headline: string;
 }
 
 /**
- * Turns a match into access, pure. The Cisco Secure Endpoint table:
- *
- * | trustedEndpoints | trusted | compromised (blockCompromised on) | access |
- * | require-trusted  | no      | any                               | deny   |
- * | require-trusted  | yes     | yes                               | deny   |
- * | require-trusted  | yes     | no / unknown                      | allow  |
- * | allow-all        | any     | any                               | allow  |
- *
- * A blocked endpoint is denied whatever it matches. The verdict is "trusted" only for a
- * matched, unblocked device that no blocking EDR verdict marks compromised.
+ * The decision, first matching row wins. Rows 4–8 hold the Cisco Secure Endpoint table
+ * (SPEC): under require-trusted a device never identified as trusted is denied whatever
+ * its EDR status; a trusted device that an applicable EDR reports compromised is denied
+ * when blockCompromised is on; allow-all allows everyone and records the verdict.
+ * Extensions: an unknown EDR status denies only with edrUnknown=deny (default allow),
+ * and a failing required health check denies under require-trusted. The verdict is
+ * "trusted" only for a matched device that no enabled rule fails.
  */
+export const DECISION_TABLE: readonly Row[] = [
+  { when: { blocked: true }, access: 'deny', verdict: 'untrusted', headline: 'denied: an administrator blocked this endpoint' },
+  {
+    when: { mode: 'allow-all', trusted: true, edrBlocks: null, healthy: true },
+    access: 'allow',
+    verdict: 'trusted',
+    headline: 'allowed: trusted device',
+  },
+  { when: { mode: 'allow-all' }, access: 'allow', verdict: 'untrusted', headline: 'allowed: policy allow-all lets untrusted devices in (verdict recorded)' },
+  { when: { mode: 'require-trusted', trusted: false }, access: 'deny', verdict: 'untrusted', headline: 'denied: policy require-trusted and the device is not trusted' },
+  {
+    when: { mode: 'require-trusted', edrBlocks: 'compromised' },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: an EDR integration reports this device compromised (blockCompromised)',
+  },
+  {
+    when: { mode: 'require-trusted', edrBlocks: 'unknown' },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: the EDR status of this device is unknown and the policy sets edrUnknown=deny',
+  },
+  { when: { mode: 'require-trusted', healthy: false }, access: 'deny', verdict: 'untrusted', headline: 'denied: the device fails a required health check' },
+  { when: { mode: 'require-trusted' }, access: 'allow', verdict: 'trusted', headline: 'allowed: trusted device' },
+];
+
+export function lookupDecision(facts: DecisionFacts): Row {
+  const row = DECISION_TABLE.find((r) => Object.entries(r.when).every(([k, v]) => facts[k as keyof DecisionFacts] === v));
+  if (!row) throw new Error('the decision table has no row for these facts'); // the last rows are catch-alls
+  return row;
+}
+
+/** The blockCompromised / edrUnknown rules: what EDR contributes, and its reason line. */
+function edrRule(policy: Policy, edr: EdrAssessment | null): { blocks: DecisionFacts['edrBlocks']; reason: string } {
+  const status = edr?.status ?? 'none';
+  if (!policy.blockCompromised) {
+    const note = status === 'compromised' ? 'an EDR reports this device compromised, but that does not deny access' : 'EDR status not used';
+    return { blocks: null, reason: `rule blockCompromised=off: ${note}` };
+  }
+  switch (status) {
+    case 'none':
+      return { blocks: null, reason: 'rule blockCompromised=on: no EDR integration applies to this user and device' };
+    case 'compromised':
+      return { blocks: 'compromised', reason: 'rule blockCompromised=on: EDR status compromised (fail)' };
+    case 'clean':
+      return { blocks: null, reason: 'rule blockCompromised=on: EDR status clean (pass)' };
+    case 'unknown':
+      return policy.edrUnknown === 'deny'
+        ? { blocks: 'unknown', reason: 'rule blockCompromised=on: EDR status unknown, and edrUnknown=deny denies it under require-trusted (fail)' }
+        : { blocks: null, reason: 'rule blockCompromised=on: EDR status unknown; edrUnknown=allow, so an unknown status does not deny a trusted device' };
+  }
+}
+
+/** Turns a match, the EDR assessment and the device's health into access, pure. */
 export function decide(inputs: DecisionInputs): Verdict {
   const { policy, blocked, match, edr } = inputs;
-  const reasons = [...match.reasons];
-  if (edr) reasons.push(...edr.reasons);
-  const compromised = policy.blockCompromised && edr?.status === 'compromised';
-
-  if (blocked) {
-    return { verdict: 'untrusted', access: 'deny', reasons: ['denied: an administrator blocked this endpoint', ...reasons] };
-  }
-  const verdict = match.trusted && !compromised ? 'trusted' : 'untrusted';
-  if (policy.trustedEndpoints === 'allow-all') {
-    const why = verdict === 'trusted' ? 'allowed: trusted device' : 'allowed: policy allow-all lets untrusted devices in (verdict recorded)';
-    return { verdict, access: 'allow', reasons: [why, ...reasons] };
-  }
-  if (!match.trusted) return { verdict, access: 'deny', reasons: ['denied: policy require-trusted and the device is not trusted', ...reasons] };
-  if (compromised) return { verdict, access: 'deny', reasons: ['denied: an EDR integration reports this device compromised', ...reasons] };
-  return { verdict, access: 'allow', reasons: ['allowed: trusted device', ...reasons] };
+  const edrOutcome = edrRule(policy, edr);
+  const health = healthOutcomes(policy, inputs.device ?? null);
+  const facts: DecisionFacts = {
+    mode: policy.trustedEndpoints,
+    blocked,
+    trusted: match.trusted,
+    edrBlocks: edrOutcome.blocks,
+    healthy: health.every((h) => h.outcome !== 'fail'),
+  };
+  const row = lookupDecision(facts);
+  const trustRule =
+    policy.trustedEndpoints === 'allow-all'
+      ? `rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device ${match.trusted ? 'trusted' : 'not trusted'})`
+      : `rule trustedEndpoints=require-trusted: device ${match.trusted ? 'trusted (pass)' : 'not trusted (fail)'}`;
+  const reasons = [
+    row.headline,
+    ...match.reasons,
+    ...(blocked ? ['rule endpoint block: an administrator blocked this endpoint (fail)'] : []),
+    trustRule,
+    edrOutcome.reason,
+    ...(edr?.reasons ?? []),
+    ...health.map((h) => h.reason),
+  ];
+  return { verdict: row.verdict, access: row.access, reasons };
 }

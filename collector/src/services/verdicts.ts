@@ -4,6 +4,7 @@ import { activeIntegrationViews } from './integration-views.js';
 import { lookupIdentifiers } from '../match/lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
+import { deviceHealthOf } from '../policy/health.js';
 import { DEFAULT_POLICY, effectivePolicy } from '../policy/policy.js';
 import type { Store } from '../store/store.js';
 import type { Application, Endpoint, Integration, Policy, Transaction, Verdict } from '../store/types.js';
@@ -17,6 +18,8 @@ export type EdrAssessor = (endpoint: Endpoint, views: IntegrationView[]) => Prom
 export interface Evaluation extends Verdict {
   match: MatchResult;
   policy: Policy;
+  /** What the applicable EDR integrations say (null: no EDR integration exists). */
+  edr: EdrAssessment | null;
 }
 
 /**
@@ -55,8 +58,8 @@ export class VerdictService {
       match = matchDevice({ platform: endpoint.report.identity.platform ?? null, identifiers }, views, lookups);
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views) : null;
-    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr });
-    return { ...verdict, match, policy };
+    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: deviceHealthOf(endpoint) });
+    return { ...verdict, match, policy, edr };
   }
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */

@@ -65,7 +65,9 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
 export async function insertChunked(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] ?? {}).length || 1;
-  // SQLite allows 32766 parameters per statement, PostgreSQL 65535.
-  const chunk = Math.max(1, Math.floor(30000 / columns));
+  // PostgreSQL allows 65535 parameters per statement. knex writes a multi-row SQLite
+  // insert as a compound SELECT, which SQLite caps at 500 terms.
+  const sqlite = (db.client as { config?: { client?: string } }).config?.client === 'sqlite3';
+  const chunk = sqlite ? 500 : Math.max(1, Math.floor(60000 / columns));
   for (let i = 0; i < rows.length; i += chunk) await db(table).insert(rows.slice(i, i + chunk));
 }

@@ -107,9 +107,20 @@ export interface SyncRun {
 }
 
 export type TrustedEndpointsMode = 'allow-all' | 'require-trusted';
+/** Minimum OS versions per platform ("10.0.19045", "14.0"); a platform absent has none. */
+export interface MinOsVersions {
+  windows?: string;
+  macos?: string;
+}
+/** The rules a verdict applies; see policy/decide.ts for how they combine. */
 export interface Policy {
   trustedEndpoints: TrustedEndpointsMode;
   blockCompromised: boolean;
+  /** What require-trusted does with a trusted device whose EDR status is unknown (default allow). */
+  edrUnknown: 'allow' | 'deny';
+  requireDiskEncryption: boolean;
+  requireFirewall: boolean;
+  minOsVersion: MinOsVersions;
 }
 
 export interface Application {

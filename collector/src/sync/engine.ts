@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Integration, SyncRun } from '../store/types.js';
-import { VendorError, scrub } from './http/vendor-error.js';
+import { VendorError } from './http/vendor-error.js';
 import { toStagedRecord } from './normalize.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
@@ -71,7 +71,8 @@ export class SyncEngine {
     const source = await this.sourceFor(integration);
     const run = await this.begin(integration, trigger);
     const controller = new AbortController();
-    const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: this.log }), controller.signal)
+    const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
+    const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: runLog }), controller.signal)
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
     this.running.set(integrationId, { controller, done });
@@ -104,7 +105,8 @@ export class SyncEngine {
     const integration = await this.requireIntegration(integrationId);
     const source = await this.sourceFor(integration);
     try {
-      return await source.test({ signal: AbortSignal.timeout(60_000), log: this.log });
+      // Long enough for the vendor client's own retries to finish and say what failed.
+      return await source.test({ signal: AbortSignal.timeout(180_000), log: this.log.child({ integrationId }) });
     } catch (error) {
       return { ok: false, message: this.describe(error, integration) };
     }
@@ -177,10 +179,13 @@ export class SyncEngine {
     }
   }
 
-  /** A message for run history and the test button: the vendor's words, never a credential. */
+  /**
+   * A message for run history and the test button: the vendor's words, never a
+   * credential, and nothing internal (a database error may quote inventory rows).
+   */
   private describe(error: unknown, integration: Integration): string {
     if (error instanceof VendorError) return error.message;
     if ((error as { expose?: boolean }).expose) return (error as Error).message;
-    return `internal error during ${integration.kind} sync: ${scrub((error as Error).message ?? String(error), [])}`;
+    return `internal error during the ${integration.kind} sync; the collector log has the details`;
   }
 }

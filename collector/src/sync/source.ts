@@ -49,6 +49,12 @@ export interface SourceContext {
 export interface InventorySource {
   test(ctx: SourceContext): Promise<TestResult>;
   pages(ctx: SourceContext): AsyncIterable<SourceDevice[]>;
+  /**
+   * EDR sources: fetches the one device with this connector/agent ID (as the endpoint's
+   * agent reported it) now, for a verdict whose synced data is stale; null when the
+   * vendor does not know it. Throws a VendorError when the vendor cannot answer.
+   */
+  lookup?(connectorId: string, ctx: SourceContext): Promise<SourceDevice | null>;
 }
 
 /**

@@ -28,4 +28,14 @@ describe('collector smoke', () => {
     assert.equal(found.body.found, true);
     assert.equal(found.body.device.deviceName, 'mac-1');
   });
+
+  it('uploads a CSV larger than one insert batch (SQLite caps compound inserts at 500 rows)', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Big', platforms: ['windows'], config: {} });
+    const rows = Array.from({ length: 2_345 }, (_, i) => `SERIAL-${i},mac-${i}`);
+    const up = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, `serial_number,mac_addresses\n${rows.join('\n')}\n`.replace(/mac-(\d+)/g, (_m, n) => `02:00:00:00:${String(Math.floor(n / 256) % 256).padStart(2, '0').slice(-2)}:${(Number(n) % 256).toString(16).padStart(2, '0')}`), { contentType: 'text/csv' });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assert.equal(up.body.devices, 2_345);
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.devices, 2_345);
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}/identifiers/serial-2344`)).body.found, true);
+  });
 });

@@ -5,6 +5,8 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { notFound } from '../../errors.js';
+import { withoutInherited } from '../../policy/policy.js';
+import { applicationPolicySchema, globalPolicySchema } from '../../policy/schema.js';
 import { GLOBAL_POLICY_SETTING } from '../../services/verdicts.js';
 import type { Services } from '../../services/services.js';
 
@@ -22,20 +24,18 @@ const redirectUri = z
   }, 'must be an https URL (http only for localhost)')
   .refine((u) => !u.includes('#'), 'must not contain a fragment');
 
-export const policySchema = z.strictObject({
-  trustedEndpoints: z.enum(['allow-all', 'require-trusted']).optional(),
-  blockCompromised: z.boolean().optional(),
-});
+/** The global policy's schema (the console renders its form from it); see policy/schema.ts. */
+export const policySchema = globalPolicySchema;
 
 const createApplication = z.strictObject({
   name: z.string().trim().min(1).max(200),
   redirectUris: z.array(redirectUri).min(1).max(20),
-  policy: policySchema.optional(),
+  policy: applicationPolicySchema.optional(),
 });
 const patchApplication = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   redirectUris: z.array(redirectUri).min(1).max(20).optional(),
-  policy: policySchema.optional(),
+  policy: applicationPolicySchema.optional(),
 });
 
 /** The secret is sealed (the OIDC provider must compare it) and hashed (fast API auth). */
@@ -56,7 +56,7 @@ export function applicationRoutes(services: Services): Router {
       secretHash: hashToken(clientSecret),
       secretSealed: seal(masterKey, clientSecret, `${CLIENT_SECRET_CONTEXT}/${clientId}`),
       redirectUris: body.redirectUris,
-      policy: body.policy ?? {},
+      policy: withoutInherited(body.policy ?? {}),
     });
     ctx.status = 201;
     ctx.body = { ...application, clientSecret };
@@ -79,7 +79,8 @@ export function applicationRoutes(services: Services): Router {
     const patch: Parameters<typeof store.applications.update>[1] = {};
     if (body.name !== undefined) patch.name = body.name;
     if (body.redirectUris !== undefined) patch.redirectUris = body.redirectUris;
-    if (body.policy !== undefined) patch.policy = { ...current.policy, ...body.policy };
+    // Keys given replace the app's overrides; null removes one (the global value applies).
+    if (body.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...body.policy });
     ctx.body = await store.applications.update(current.id, patch);
   });
 

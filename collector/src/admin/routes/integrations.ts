@@ -69,8 +69,10 @@ export function integrationRoutes(services: Services): Router {
     if (body.platforms !== undefined) patch.platforms = body.platforms;
     if (body.config !== undefined) {
       // Secrets are write-only: a PATCH that omits them keeps the stored ones.
+      // A field set to null is cleared (e.g. switching Workspace ONE from Basic to OAuth).
       const current = unsealSecrets(masterKey, integration.id, await store.integrations.sealedSecrets(integration.id));
-      const { publicConfig, secrets } = splitConfig(kind, { ...integration.config, ...current, ...body.config });
+      const merged = Object.fromEntries(Object.entries({ ...integration.config, ...current, ...body.config }).filter(([, v]) => v !== null));
+      const { publicConfig, secrets } = splitConfig(kind, merged);
       patch.config = publicConfig;
       patch.sealedSecrets = sealSecrets(masterKey, integration.id, secrets);
     }

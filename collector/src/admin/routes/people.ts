@@ -4,7 +4,9 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody, queryOf } from '../../http/body.js';
 import { badRequest, notFound } from '../../errors.js';
+import { activeIntegrationViews } from '../../services/integration-views.js';
 import type { Services } from '../../services/services.js';
+import { normalizeUsername } from '../../store/repos/users.js';
 
 const putUser = z.strictObject({ groups: z.array(z.string().trim().min(1).max(200)).max(200) });
 const username = z.string().trim().min(1).max(256);
@@ -39,8 +41,36 @@ export function peopleRoutes(services: Services): Router {
     if (!(await store.users.delete(ctx.params.username as string))) throw notFound('user');
     ctx.status = 204;
   });
+  /** Which integrations apply to this user and why not ("why was I untrusted?"). */
+  router.get('/users/:username/integrations', async function userIntegrations(ctx) {
+    const name = username.safeParse(ctx.params.username);
+    if (!name.success) throw badRequest('INVALID_REQUEST', 'username: must be 1-256 characters', 'username');
+    const user = await store.users.get(name.data);
+    const views = activeIntegrationViews(await store.integrations.list(), user, normalizeUsername(name.data));
+    ctx.body = {
+      username: normalizeUsername(name.data),
+      known: user !== null,
+      groups: user?.groups ?? [],
+      integrations: views.map(({ integration: i, inactiveReason }) => ({
+        id: i.id,
+        name: i.name,
+        kind: i.kind,
+        category: i.category,
+        platforms: i.platforms,
+        activation: i.activation,
+        applies: inactiveReason === null,
+        reason: inactiveReason,
+      })),
+    };
+  });
   router.get('/groups', async function listGroups(ctx) {
     ctx.body = { groups: await store.users.groups() };
+  });
+  router.get('/groups/:group', async function getGroup(ctx) {
+    const key = (ctx.params.group as string).trim().toLowerCase();
+    const members = (await store.users.list()).filter((u) => u.groups.some((g) => g.trim().toLowerCase() === key)).map((u) => u.username);
+    if (members.length === 0) throw notFound('group');
+    ctx.body = { name: ctx.params.group, members };
   });
 
   router.get('/auth-log', async function authLog(ctx) {

@@ -12,6 +12,21 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 };
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Process-wide overrides for tests only: vendor test servers answer in milliseconds, so
+ * production backoff and timeouts would only slow the suite down. They win over a
+ * connector's own options; production code never sets them. Returns a restore function.
+ */
+let testOverrides: { retry?: Partial<RetryPolicy>; timeoutMs?: number } = {};
+export function overrideVendorClientForTests(overrides: { retry?: Partial<RetryPolicy>; timeoutMs?: number }): () => void {
+  const previous = testOverrides;
+  testOverrides = overrides;
+  return () => {
+    testOverrides = previous;
+  };
+}
 
 export interface VendorClientOptions {
   vendor: string;
@@ -60,11 +75,13 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  */
 export class VendorClient {
   private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   readonly baseUrl: URL;
 
   constructor(private readonly options: VendorClientOptions) {
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = { ...DEFAULT_RETRY, ...options.retry, ...testOverrides.retry };
+    this.timeoutMs = testOverrides.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? fetch;
     this.baseUrl = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   }
@@ -110,14 +127,14 @@ export class VendorClient {
           headers,
           body: request.body ?? null,
           redirect: 'error',
-          signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs ?? 30_000)]),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]),
         });
       } catch (error) {
         if (error instanceof VendorError && !error.retryable) throw error;
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
         const timedOut = (error as Error).name === 'TimeoutError';
         lastError = timedOut
-          ? new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not answer within ${Math.round((this.options.timeoutMs ?? 30_000) / 1000)}s`, { retryable: true })
+          ? new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not answer within ${formatDuration(this.timeoutMs)}`, { retryable: true })
           : error instanceof VendorError
             ? error
             : new VendorError('VENDOR_UNREACHABLE', `cannot reach ${this.vendor} at ${this.baseUrl.host}: ${scrub(causeOf(error), secrets)}`, {
@@ -149,7 +166,9 @@ export class VendorClient {
           status: response.status,
           retryable: true,
         });
-        await this.backoff(attempt, null, signal);
+        // A 503 may say when to come back (Microsoft Graph does); a longer wait falls back to backoff.
+        const wait = response.status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : null;
+        await this.backoff(attempt, wait !== null && wait <= this.retry.maxRetryAfterMs ? wait : null, signal);
         continue;
       }
       const code =
@@ -173,9 +192,26 @@ export class VendorClient {
   }
 }
 
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`;
+}
+
+// Network error codes an admin can act on, in words.
+const NETWORK_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the connection closed unexpectedly',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+};
+
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? 'network error';
+  const code = cause?.code;
+  if (code && NETWORK_CAUSES[code]) return `${NETWORK_CAUSES[code]} (${code})`;
+  return code ?? cause?.message ?? (error as Error).message ?? 'network error';
 }
 
 /** Pulls a human message out of a vendor error body (JSON shapes differ per vendor). */
@@ -189,6 +225,8 @@ function extractMessage(text: string): string {
       typeof json.error === 'string' ? json.error : undefined,
       (json.errors as { message?: unknown; description?: unknown }[] | undefined)?.[0]?.message,
       (json.errors as { description?: unknown }[] | undefined)?.[0]?.description,
+      json.detail, // Django REST framework (Kandji)
+      (json.messages as { localizedMessage?: unknown }[] | undefined)?.[0]?.localizedMessage, // MobileIron Core
     ];
     const found = candidates.find((c) => typeof c === 'string' && c !== '');
     return typeof found === 'string' ? found.slice(0, 200) : '';

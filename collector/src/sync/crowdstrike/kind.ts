@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, vendorBaseUrl } from '../../edr/vendor-config.js';
+import type { SourceKind } from '../source.js';
+import { FalconClient } from './client.js';
+import { mapHost } from './map.js';
+
+const configSchema = z.strictObject({
+  baseUrl: vendorBaseUrl,
+  clientId: z.string().trim().min(1).max(200),
+  clientSecret: z.string().trim().min(1).max(500),
+  ...EDR_COMMON_CONFIG,
+});
+type Config = z.infer<typeof configSchema>;
+
+/**
+ * CrowdStrike Falcon: the agent ID (AID) each sensor reports, and whether Falcon has
+ * network-contained the host (see map.ts for the compromise rule).
+ */
+export const crowdstrikeKind: SourceKind<Config> = {
+  kind: 'crowdstrike',
+  category: 'edr',
+  vendorName: 'CrowdStrike Falcon',
+  configSchema,
+  secretFields: ['clientSecret'],
+  platforms: ['windows', 'macos', 'linux', 'ios', 'android'],
+  defaultIntervalMinutes: DEFAULT_EDR_INTERVAL_MINUTES,
+  create: (config, deps) => {
+    const client = new FalconClient(config, deps);
+    return {
+      test: async ({ signal }) => {
+        const total = await client.count(signal);
+        return { ok: true, message: `connected to CrowdStrike Falcon${total === null ? '' : `: ${total} hosts`}` };
+      },
+      pages: async function* ({ signal }) {
+        for await (const hosts of client.hosts(signal)) yield hosts.map(mapHost);
+      },
+      lookup: async (aid, { signal }) => {
+        const host = await client.host(aid, signal);
+        return host ? mapHost(host) : null;
+      },
+    };
+  },
+};

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import type { SourceKind } from '../source.js';
+import { INTUNE_MAX_PAGE_SIZE, INTUNE_VENDOR, IntuneClient, type IntuneConfig } from './client.js';
+import { mapIntuneDevice } from './map.js';
+
+/** Microsoft Intune, through Microsoft Graph with an Entra ID app registration. */
+export const intuneKind: SourceKind<IntuneConfig> = {
+  kind: 'intune',
+  category: 'mdm',
+  vendorName: INTUNE_VENDOR,
+  configSchema: z.strictObject({
+    // A GUID or a domain: it becomes a path segment of the token URL, so nothing else.
+    tenantId: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'must be a tenant ID (GUID) or domain'),
+    clientId: credential,
+    clientSecret: credential,
+    loginUrl: vendorUrl.optional(),
+    graphUrl: vendorUrl.optional(),
+    pageSize: pageSizeField(INTUNE_MAX_PAGE_SIZE),
+  }),
+  secretFields: ['clientSecret'],
+  platforms: ['windows', 'macos', 'ios', 'android'],
+  defaultIntervalMinutes: null,
+  create(config, deps) {
+    const client = new IntuneClient(config, deps);
+    return {
+      test: (ctx) =>
+        vendorTest(async () => {
+          await client.probe(ctx);
+          return `Connected to ${INTUNE_VENDOR}: managed devices are readable`;
+        }),
+      pages: (ctx) => mappedPages(client.pages(ctx), mapIntuneDevice),
+    };
+  },
+};

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import type { SourceKind } from '../source.js';
+import { JAMF_MAX_PAGE_SIZE, JAMF_VENDOR, JamfProClient, type JamfProConfig } from './client.js';
+import { mapJamfComputer } from './map.js';
+
+/** Jamf Pro: the Mac inventory, through an API client (Settings → API roles and clients). */
+export const jamfProKind: SourceKind<JamfProConfig> = {
+  kind: 'jamf-pro',
+  category: 'mdm',
+  vendorName: JAMF_VENDOR,
+  configSchema: z.strictObject({
+    baseUrl: vendorUrl,
+    clientId: credential,
+    clientSecret: credential,
+    pageSize: pageSizeField(JAMF_MAX_PAGE_SIZE),
+  }),
+  secretFields: ['clientSecret'],
+  platforms: ['macos'],
+  defaultIntervalMinutes: null,
+  create(config, deps) {
+    const client = new JamfProClient(config, deps);
+    return {
+      test: (ctx) => vendorTest(async () => `Connected to ${JAMF_VENDOR}: ${await client.count(ctx)} computers`),
+      pages: (ctx) => mappedPages(client.pages(ctx), mapJamfComputer),
+    };
+  },
+};

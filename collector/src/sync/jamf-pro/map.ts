@@ -1,0 +1,50 @@
+import { bool, text } from '../http/source-kit.js';
+import type { SourceDevice } from '../source.js';
+
+/**
+ * One record of Jamf Pro's `GET /api/v1/computers-inventory` (sections GENERAL, HARDWARE,
+ * USER_AND_LOCATION). Only the fields we read are typed; Jamf sends many more.
+ */
+export interface JamfComputer {
+  id?: string | number;
+  udid?: string | null;
+  general?: {
+    name?: string | null;
+    platform?: string | null;
+    lastContactTime?: string | null;
+    remoteManagement?: { managed?: boolean | null } | null;
+  } | null;
+  hardware?: {
+    serialNumber?: string | null;
+    macAddress?: string | null;
+    altMacAddress?: string | null;
+    model?: string | null;
+  } | null;
+  userAndLocation?: { email?: string | null; username?: string | null } | null;
+}
+
+/**
+ * Jamf Pro computer → inventory record.
+ * - hardware UUID: top-level `udid`. For a Mac, the UDID Jamf records at enrollment is the
+ *   IOPlatformUUID, the same value the agent reads as the hardware UUID.
+ * - serial: `hardware.serialNumber`; MACs: `hardware.macAddress` (primary) and `altMacAddress`.
+ * - platform: always macOS (this endpoint lists computers; Jamf Pro's computers are Macs).
+ * - owner: `userAndLocation.email`, else the username.
+ * - managed: `general.remoteManagement.managed` (false once the Mac is unmanaged in Jamf).
+ */
+export function mapJamfComputer(computer: JamfComputer): SourceDevice {
+  const general = computer.general ?? {};
+  const hardware = computer.hardware ?? {};
+  const user = computer.userAndLocation ?? {};
+  return {
+    externalId: text(computer.id),
+    hardwareUuid: text(computer.udid),
+    serialNumber: text(hardware.serialNumber),
+    macAddresses: [text(hardware.macAddress), text(hardware.altMacAddress)],
+    deviceName: text(general.name),
+    platform: 'macos',
+    owner: text(user.email) ?? text(user.username),
+    managed: bool(general.remoteManagement?.managed),
+    raw: { model: text(hardware.model), lastContactTime: text(general.lastContactTime) },
+  };
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MatchResult } from '../../src/match/match.js';
+import { DECISION_TABLE, decide, type EdrAssessment } from '../../src/policy/decide.js';
+import { compareVersions, type DeviceHealth } from '../../src/policy/health.js';
+import { DEFAULT_POLICY, effectivePolicy } from '../../src/policy/policy.js';
+import type { Application, Policy } from '../../src/store/types.js';
+
+const trustedMatch: MatchResult = { trusted: true, match: null, reasons: ['trusted: serial number X matches record "LAPTOP"'], flags: [] };
+const untrustedMatch: MatchResult = { trusted: false, match: null, reasons: ['untrusted: no record matches'], flags: [] };
+const edr = (status: EdrAssessment['status']): EdrAssessment => ({ status, reasons: [`EDR status: ${status}`] });
+const policy = (p: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...p });
+const healthy: DeviceHealth = { platform: 'windows', osVersion: '10.0.22631', posture: { diskEncryption: true, firewall: true } };
+
+describe('decide(): the Cisco Secure Endpoint table, every combination', () => {
+  // policy × blockCompromised × trusted × EDR status → access (SPEC "Trust verdicts").
+  const expected = (mode: string, block: boolean, trusted: boolean, status: string): 'allow' | 'deny' => {
+    if (mode === 'allow-all') return 'allow';
+    if (!trusted) return 'deny';
+    return block && status === 'compromised' ? 'deny' : 'allow';
+  };
+  for (const mode of ['allow-all', 'require-trusted'] as const) {
+    for (const blockCompromised of [false, true]) {
+      for (const trusted of [true, false]) {
+        for (const status of ['compromised', 'clean', 'unknown'] as const) {
+          it(`${mode}, blockCompromised ${blockCompromised ? 'on' : 'off'}, ${trusted ? 'trusted' : 'untrusted'}, EDR ${status}`, () => {
+            const v = decide({ policy: policy({ trustedEndpoints: mode, blockCompromised }), blocked: false, match: trusted ? trustedMatch : untrustedMatch, edr: edr(status), device: healthy });
+            assert.equal(v.access, expected(mode, blockCompromised, trusted, status));
+            assert.equal(v.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
+            assert.match(v.reasons[0] as string, v.access === 'allow' ? /^allowed: / : /^denied: /);
+            assert.equal(v.reasons[1], (trusted ? trustedMatch : untrustedMatch).reasons[0]);
+            assert.ok(v.reasons.some((r) => r.startsWith(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`)));
+            assert.ok(v.reasons.some((r) => r.startsWith(`rule trustedEndpoints=${mode}`)));
+            assert.ok(v.reasons.includes(`EDR status: ${status}`));
+          });
+        }
+      }
+    }
+  }
+});
+
+describe('decide(): rules beyond the table', () => {
+  it('a blocked endpoint is denied whatever else holds, even under allow-all', () => {
+    const v = decide({ policy: policy({}), blocked: true, match: trustedMatch, edr: edr('clean'), device: healthy });
+    assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
+    assert.match(v.reasons[0] as string, /blocked/);
+  });
+
+  it('an unknown EDR status says what require-trusted does with it', () => {
+    const allow = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }), blocked: false, match: trustedMatch, edr: edr('unknown') });
+    assert.equal(allow.access, 'allow');
+    assert.ok(allow.reasons.some((r) => /edrUnknown=allow, so an unknown status does not deny a trusted device/.test(r)));
+    const deny = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }), blocked: false, match: trustedMatch, edr: edr('unknown') });
+    assert.deepEqual([deny.verdict, deny.access], ['untrusted', 'deny']);
+    assert.match(deny.reasons[0] as string, /unknown and the policy sets edrUnknown=deny/);
+  });
+
+  it('edrUnknown=deny never turns "no EDR applies" into a denial', () => {
+    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }), blocked: false, match: trustedMatch, edr: edr('none') });
+    assert.equal(v.access, 'allow');
+    assert.ok(v.reasons.includes('rule blockCompromised=on: no EDR integration applies to this user and device'));
+  });
+
+  it('with blockCompromised off a compromised device is allowed, and the reason says the EDR verdict was not used', () => {
+    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted' }), blocked: false, match: trustedMatch, edr: edr('compromised') });
+    assert.equal(v.access, 'allow');
+    assert.ok(v.reasons.some((r) => /blockCompromised=off: an EDR reports this device compromised, but that does not deny/.test(r)));
+  });
+
+  const healthCases: [string, Partial<Policy>, DeviceHealth | null, RegExp][] = [
+    ['disk encryption off', { requireDiskEncryption: true }, { ...healthy, posture: { diskEncryption: false } }, /requireDiskEncryption=on: disk encryption is off \(fail\)/],
+    ['disk encryption not reported', { requireDiskEncryption: true }, { ...healthy, posture: {} }, /did not report disk encryption \(fail\)/],
+    ['firewall off', { requireFirewall: true }, { ...healthy, posture: { firewall: false } }, /requireFirewall=on: the firewall is off \(fail\)/],
+    ['an old Windows', { minOsVersion: { windows: '10.0.22631' } }, { ...healthy, osVersion: '10.0.19045' }, /windows 10.0.22631 required, the device runs 10.0.19045 \(fail\)/],
+    ['an old macOS', { minOsVersion: { macos: '14.0' } }, { platform: 'macos', osVersion: '13.6.1', posture: {} }, /macos 14.0 required, the device runs 13.6.1 \(fail\)/],
+    ['no OS version', { minOsVersion: { macos: '14.0' } }, { platform: 'macos', osVersion: null, posture: {} }, /did not report the OS version \(fail\)/],
+    ['no report at all', { requireFirewall: true }, null, /did not report the firewall \(fail\)/],
+  ];
+  for (const [name, rules, device, reason] of healthCases) {
+    it(`failing health (${name}) denies a trusted device under require-trusted and is recorded under allow-all`, () => {
+      const strict = decide({ policy: policy({ trustedEndpoints: 'require-trusted', ...rules }), blocked: false, match: trustedMatch, edr: null, device });
+      assert.deepEqual([strict.verdict, strict.access], ['untrusted', 'deny']);
+      assert.match(strict.reasons[0] as string, /fails a required health check/);
+      assert.ok(strict.reasons.some((r) => reason.test(r)), strict.reasons.join('\n'));
+      const open = decide({ policy: policy({ trustedEndpoints: 'allow-all', ...rules }), blocked: false, match: trustedMatch, edr: null, device });
+      assert.deepEqual([open.verdict, open.access], ['untrusted', 'allow']);
+    });
+  }
+
+  it('passing health allows, and every rule reports its outcome', () => {
+    const rules = { trustedEndpoints: 'require-trusted' as const, requireDiskEncryption: true, requireFirewall: true, minOsVersion: { windows: '10.0.19045', macos: '14.0' } };
+    const v = decide({ policy: policy(rules), blocked: false, match: trustedMatch, edr: null, device: healthy });
+    assert.deepEqual([v.verdict, v.access], ['trusted', 'allow']);
+    for (const r of [/requireDiskEncryption=on: disk encryption is on \(pass\)/, /requireFirewall=on: the firewall is on \(pass\)/, /windows 10.0.19045 required, the device runs 10.0.22631 \(pass\)/]) {
+      assert.ok(v.reasons.some((x) => r.test(x)), String(r));
+    }
+  });
+
+  it('an untrusted device is denied under require-trusted whatever its health and EDR', () => {
+    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }), blocked: false, match: untrustedMatch, edr: edr('clean'), device: healthy });
+    assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
+    assert.match(v.reasons[0] as string, /not trusted/);
+  });
+
+  it('the table ends in catch-all rows for both modes', () => {
+    const last = DECISION_TABLE.filter((r) => Object.keys(r.when).length === 1);
+    assert.deepEqual(last.map((r) => [r.when.mode ?? 'blocked', r.access]), [['blocked', 'deny'], ['allow-all', 'allow'], ['require-trusted', 'allow']]);
+  });
+});
+
+describe('policy helpers', () => {
+  it('compares dotted versions part by part', () => {
+    assert.equal(compareVersions('10.0.22631', '10.0.19045'), 1);
+    assert.equal(compareVersions('14.0', '14'), 0);
+    assert.equal(compareVersions('13.6.1', '14.0'), -1);
+    assert.equal(compareVersions('10.0.19045.3803', '10.0.19045'), 1);
+    assert.equal(compareVersions('Sonoma', '14.0'), null);
+  });
+
+  it('an application overrides the global policy key by key; null inherits', () => {
+    const app = { policy: { trustedEndpoints: 'require-trusted', requireFirewall: null } } as unknown as Application;
+    const p = effectivePolicy({ ...DEFAULT_POLICY, requireFirewall: true, minOsVersion: { macos: '14.0' } }, app);
+    assert.equal(p.trustedEndpoints, 'require-trusted');
+    assert.equal(p.requireFirewall, true);
+    assert.deepEqual(p.minOsVersion, { macos: '14.0' });
+  });
+});

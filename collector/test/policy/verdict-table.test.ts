@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
+import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
+import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { ampComputer, AMP_API_KEY, AMP_CLIENT_ID, startFakeSecureEndpoint, type FakeSecureEndpoint } from '../vendors/edr/cisco-secure-endpoint.js';
+
+/**
+ * The Cisco Secure Endpoint table (SPEC "Trust verdicts"), all 24 cells, through the real
+ * transaction API: a real collector, real agents over the WebSocket protocol, a CSV
+ * inventory for trust and a Secure Endpoint integration synced from a loopback server.
+ */
+type EdrStatus = 'compromised' | 'clean' | 'unknown';
+const STATUSES: EdrStatus[] = ['compromised', 'clean', 'unknown'];
+const guid = (trusted: boolean, status: EdrStatus) => `${trusted ? 'aaaa' : 'bbbb'}${STATUSES.indexOf(status)}000-1732-4f8b-9a6f-18f172fe7af0`;
+const serial = (trusted: boolean, status: EdrStatus) => `${trusted ? 'TRUST' : 'STRANGER'}-${status.toUpperCase()}`;
+
+function expectedAccess(mode: string, blockCompromised: boolean, trusted: boolean, status: EdrStatus): 'allow' | 'deny' {
+  if (mode === 'allow-all') return 'allow';
+  if (!trusted) return 'deny'; // never identified as trusted: denied whatever its EDR status
+  return blockCompromised && status === 'compromised' ? 'deny' : 'allow'; // unknown: edrUnknown defaults to allow
+}
+
+describe('the Cisco Secure Endpoint verdict table through the transaction API', () => {
+  let c: TestCollector;
+  let amp: FakeSecureEndpoint;
+  const apps = new Map<string, TestApp>();
+  const agents = new Map<string, PostureAgent>();
+
+  before(async () => {
+    c = await startTestCollector({ scheduler: false });
+    const rows = STATUSES.map((s) => `${serial(true, s)},LAPTOP-${s},windows`);
+    await csvInventory(c, ['serial_number,device_name,platform', ...rows].join('\n'));
+    // The EDR knows the compromised and clean connectors; the "unknown" ones it has never seen.
+    amp = await startFakeSecureEndpoint({
+      computers: [true, false].flatMap((trusted) =>
+        (['compromised', 'clean'] as const).map((s) => ampComputer(guid(trusted, s), { is_compromised: s === 'compromised', hostname: serial(trusted, s) })),
+      ),
+    });
+    const edrId = await createEdrIntegration(c, 'cisco-secure-endpoint', { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY }, { name: 'Secure Endpoint' });
+    assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
+    for (const mode of ['allow-all', 'require-trusted'] as const) {
+      for (const blockCompromised of [false, true]) {
+        apps.set(`${mode}/${blockCompromised}`, await createTestApp(c, { trustedEndpoints: mode, blockCompromised }, `${mode} ${blockCompromised}`));
+      }
+    }
+    for (const trusted of [true, false]) {
+      for (const status of STATUSES) {
+        const agent = await startPostureAgent(c.url, {
+          platform: 'windows',
+          serialNumber: serial(trusted, status),
+          hostname: serial(trusted, status),
+          osVersion: '10.0.22631',
+          edr: [{ vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: guid(trusted, status).toUpperCase() }],
+        });
+        agents.set(`${trusted}/${status}`, agent);
+      }
+    }
+  });
+  after(async () => {
+    for (const agent of agents.values()) await agent.stop();
+    await c.stop();
+    await amp.stop();
+  });
+
+  for (const mode of ['allow-all', 'require-trusted'] as const) {
+    for (const blockCompromised of [false, true]) {
+      for (const trusted of [true, false]) {
+        for (const status of STATUSES) {
+          const access = expectedAccess(mode, blockCompromised, trusted, status);
+          it(`${mode}, blockCompromised ${blockCompromised ? 'on' : 'off'}, ${trusted ? 'trusted' : 'untrusted'}, EDR ${status} → ${access}`, async () => {
+            const app = apps.get(`${mode}/${blockCompromised}`) as TestApp;
+            const agent = agents.get(`${trusted}/${status}`) as PostureAgent;
+            const tx = await app.open('alice@example.com');
+            await agent.attest(tx);
+            const result = (await app.read(tx)).body;
+            assert.equal(result.state, 'decided');
+            assert.equal(result.access, access, result.reasons.join('\n'));
+            assert.equal(result.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
+            assert.equal(result.endpointId, agent.endpointId);
+            const reasons = result.reasons.join('\n');
+            // Every verdict says which EDR said what, how fresh, and what the rule did.
+            assert.match(reasons, new RegExp(`^EDR status: ${status}$`, 'm'));
+            assert.match(reasons, /EDR "Secure Endpoint" \(cisco-secure-endpoint\): /);
+            assert.match(reasons, status === 'unknown' ? /does not know connector/ : /synced (under a minute|\d+ min) ago, within the 15 min freshness bound/);
+            assert.match(reasons, new RegExp(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`));
+            if (mode === 'require-trusted' && blockCompromised && trusted && status === 'unknown') {
+              assert.match(reasons, /edrUnknown=allow, so an unknown status does not deny a trusted device/);
+            }
+            const log = (await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com&limit=1000')).body.entries as { transactionId: string; access: string; reasons: string[] }[];
+            const entry = log.find((e) => e.transactionId === tx);
+            assert.equal(entry?.access, access);
+            assert.deepEqual(entry?.reasons, result.reasons);
+          });
+        }
+      }
+    }
+  }
+});

@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestCollector } from '../../../../test/support/collector.js';
+import type { Inventory, VendorTestServer } from '../../vendors/mdm/server-kit.js';
+
+/** Backoff short enough for loopback servers; attempts stay at the production default. */
+export const FAST_RETRY = { retry: { baseDelayMs: 2, maxDelayMs: 10 } };
+
+/** What the shared sync contract needs to know about one vendor. */
+export interface VendorHarness<T> {
+  kind: string;
+  vendorName: string;
+  platforms: string[];
+  /** Vendor record number `i`, in the vendor's shape. */
+  make(i: number): T;
+  /** The identifier of record `i` an admin would look up (its serial number). */
+  identifier(i: number): string;
+  /** Starts the vendor's test server for tenant `tenant`; configs point an integration at it. */
+  start(inventory: Inventory<T>, tenant: string): Promise<{ server: VendorTestServer; config: Record<string, unknown>; badConfig: Record<string, unknown> }>;
+  /** The "Test Configuration" message for wrong credentials. */
+  badCredentials: RegExp;
+  /** The credential values of a config, to prove none leaks. */
+  secretsOf(config: Record<string, unknown>): string[];
+}
+
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+export async function createIntegration(c: TestCollector, h: VendorHarness<unknown>, name: string, config: Record<string, unknown>): Promise<string> {
+  const created = await c.admin('POST', '/admin/v1/integrations', { kind: h.kind, name, platforms: h.platforms, config });
+  if (created.status !== 201) throw new Error(`creating the ${h.kind} integration failed: ${JSON.stringify(created.body)}`);
+  return created.body.id as string;
+}
+
+/** Starts a sync through the admin API and polls run history until it finishes. */
+export async function syncAndWait(c: TestCollector, integrationId: string): Promise<any> {
+  const started = await c.admin('POST', `/admin/v1/integrations/${integrationId}/sync`);
+  if (started.status !== 202) throw new Error(`starting the sync failed: ${started.status} ${JSON.stringify(started.body)}`);
+  return waitForRun(c, integrationId, started.body.syncId as string);
+}
+
+export async function waitForRun(c: TestCollector, integrationId: string, syncId: string): Promise<any> {
+  for (;;) {
+    const { body } = await c.admin('GET', `/admin/v1/integrations/${integrationId}/syncs`);
+    const run = (body.syncs as any[]).find((s) => s.id === syncId);
+    if (run && run.status !== 'running') return run;
+    await sleep(20);
+  }
+}
+
+export async function lookup(c: TestCollector, integrationId: string, identifier: string): Promise<any> {
+  const { status, body } = await c.admin('GET', `/admin/v1/integrations/${integrationId}/identifiers/${encodeURIComponent(identifier)}`);
+  if (status !== 200) throw new Error(`lookup failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
