@@ -3,7 +3,9 @@ import https from 'node:https';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { PromptOptions } from './oidc/mount.js';
 import type { CollectorConfig } from './config/config.js';
+import { createEdrAssessor } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
 import { loadMasterKey } from './keys/master-key.js';
 import { createLogger } from './log.js';
@@ -30,6 +32,8 @@ export interface StartOptions {
   mounts?: Mount[];
   /** Start the sync scheduler (default true). */
   scheduler?: boolean;
+  /** Browser prompt settings tests override (agent ports, how long to wait for an agent). */
+  prompt?: PromptOptions;
 }
 
 /** Starts a collector: storage, first-start secrets, HTTP(S) + agent channel on one port. */
@@ -41,9 +45,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const verdicts = new VerdictService(store, log.child({ component: 'verdicts' }));
+  verdicts.edrAssessor = createEdrAssessor({ store, sources: engine, log });
   const services: Services = { config, store, log, masterKey, engine, verdicts, channel: null };
 
-  const defaultMounts = await loadDefaultMounts();
+  const defaultMounts = await loadDefaultMounts(options);
   const { app, metrics } = await createApp(services, [...defaultMounts, ...(options.mounts ?? [])]);
   const handler = app.callback();
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, handler) : http.createServer(handler);
@@ -84,6 +89,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
 }
 
 /** Built-in mounts that live in their own modules (OIDC provider, console) once present. */
-async function loadDefaultMounts(): Promise<Mount[]> {
-  return [];
+async function loadDefaultMounts(options: StartOptions): Promise<Mount[]> {
+  return [
+    (await import('./oidc/mount.js')).oidcMount(options.prompt),
+    (await import('./console/mount.js')).consoleMount(),
+  ];
 }

@@ -1,22 +1,91 @@
-import { hostname, networkInterfaces, release } from 'node:os';
-import type { DeviceIdentity } from '@devtrust/shared/identity';
-import type { Collected } from './probe.js';
+import type { DeviceIdentity, Posture } from '@devtrust/shared/identity';
+import { defaultAllowlist } from './commands.js';
+import { createRunner, type CommandRunner } from './exec.js';
+import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
+import { linuxProbes } from './linux/index.js';
+import { macosProbes } from './macos/index.js';
+import { missing, PROBE_NAMES, type Collected, type ProbeName, type ProbeResult, type ProbeSet, type ProbeValues } from './probe.js';
+import { windowsProbes } from './windows/index.js';
+
+/** Each OS's probes, behind the one `collectDevice` function (Tailscale's posture/ layout). */
+export const PROBE_SETS: Record<CollectPlatform, ProbeSet> = {
+  windows: windowsProbes,
+  macos: macosProbes,
+  linux: linuxProbes,
+};
+
+export interface CollectOptions {
+  /** Which OS's probes to run; defaults to this machine's. */
+  platform?: CollectPlatform;
+  /** Runs allowlisted commands; tests pass one that answers from recorded output. */
+  runner?: CommandRunner;
+  /** Reads files; tests pass a fixture map. */
+  files?: FileAccess;
+  /** The OS hostname fallback; defaults to os.hostname(). */
+  osHostname?: () => string;
+}
+
+export function currentPlatform(platform: NodeJS.Platform = process.platform): CollectPlatform {
+  return platform === 'win32' ? 'windows' : platform === 'darwin' ? 'macos' : 'linux';
+}
+
+/** The report schema caps identity strings and reasons at 256 characters: a longer value is dropped with a reason. */
+const MAX_TEXT = 256;
+
+type Results = { [K in ProbeName]: ProbeResult<ProbeValues[K]> };
+
+async function runProbes(probes: ProbeSet, host: CollectHost): Promise<Results> {
+  // Probes never throw by contract; the catch keeps one broken probe from losing the pass.
+  const settled = await Promise.all(
+    PROBE_NAMES.map((name) => (probes[name] as (h: CollectHost) => Promise<ProbeResult<unknown>>)(host).catch((error: unknown) => missing(`probe failed: ${String(error)}`))),
+  );
+  return Object.fromEntries(PROBE_NAMES.map((name, i) => [name, settled[i]])) as Results;
+}
+
+/** Turns probe results into the report: values where found, reasons in `probeErrors`. */
+export function assemble(platform: CollectPlatform, results: Results): Collected {
+  const probeErrors: Record<string, string> = {};
+  const take = <K extends ProbeName>(name: K): ProbeValues[K] | undefined => {
+    const result = results[name];
+    if (!result.ok) {
+      probeErrors[name] = result.reason;
+      return undefined;
+    }
+    if (typeof result.value === 'string' && result.value.length > MAX_TEXT) {
+      probeErrors[name] = `value longer than ${MAX_TEXT} characters`;
+      return undefined;
+    }
+    return result.value;
+  };
+  const identity: DeviceIdentity = { platform };
+  for (const name of ['hardwareUuid', 'serialNumber', 'machineGuid', 'hostname', 'osVersion'] as const) {
+    const value = take(name);
+    if (value !== undefined) identity[name] = value;
+  }
+  const macs = take('macAddresses');
+  if (macs !== undefined) identity.macAddresses = macs.slice(0, 64);
+  const edr = take('edr');
+  if (edr !== undefined) identity.edr = edr.connectors;
+  for (const [vendor, note] of Object.entries(edr?.notes ?? {})) probeErrors[`edr.${vendor}`] = note;
+  const posture: Posture = {};
+  for (const name of ['diskEncryption', 'firewall', 'screenLock', 'passwordSet'] as const) {
+    const value = take(name);
+    if (value !== undefined) posture[name] = value;
+  }
+  const osBuild = take('osBuild');
+  if (osBuild !== undefined) posture.osBuild = osBuild;
+  // The report schema caps each reason too; a cut reason still says what went wrong first.
+  for (const [name, reason] of Object.entries(probeErrors)) if (reason.length > MAX_TEXT) probeErrors[name] = `${reason.slice(0, MAX_TEXT - 1)}…`;
+  return { identity, posture, probeErrors };
+}
 
 /**
- * Collects this device's identity, EDR connectors and posture through the per-OS module.
- * (Interim: a minimal collector until the per-OS probes land.)
+ * Collects this device's identity, EDR connectors and posture through the per-OS
+ * probes. Never throws: whatever a probe could not read is named in `probeErrors`.
  */
-export async function collectDevice(): Promise<Collected> {
-  const macs = Object.values(networkInterfaces())
-    .flat()
-    .filter((i) => i !== undefined && !i.internal && i.mac !== '00:00:00:00:00:00')
-    .map((i) => i!.mac);
-  const identity: DeviceIdentity = {
-    platform: process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'macos' : 'linux',
-    hostname: hostname(),
-    osVersion: release(),
-    macAddresses: [...new Set(macs)],
-    edr: [],
-  };
-  return { identity, posture: {}, probeErrors: {} };
+export async function collectDevice(options: CollectOptions = {}): Promise<Collected> {
+  const platform = options.platform ?? currentPlatform();
+  const runner = options.runner ?? createRunner({ allowlist: defaultAllowlist(process.platform) });
+  const host = createHost({ platform, runner, ...(options.files ? { files: options.files } : {}), ...(options.osHostname ? { osHostname: options.osHostname } : {}) });
+  return assemble(platform, await runProbes(PROBE_SETS[platform], host));
 }

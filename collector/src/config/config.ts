@@ -24,6 +24,8 @@ export interface CollectorConfig {
   orgName: string;
   /** Where the prompt sends users who have no agent. */
   agentDownloadUrl: string | null;
+  /** Organisation logo on the prompt page. */
+  orgLogoUrl: string | null;
 }
 
 /**
@@ -45,6 +47,7 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_LOG_LEVEL: { default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   DEVTRUST_ORG_NAME: { default: 'DevTrust', doc: 'organisation name shown on the prompt page' },
   DEVTRUST_AGENT_DOWNLOAD_URL: { default: '', doc: 'where the prompt sends users without an agent' },
+  DEVTRUST_ORG_LOGO_URL: { default: '', doc: 'organisation logo (http(s) URL) shown on the prompt page' },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -134,6 +137,7 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     throw new ConfigError('DEVTRUST_ENROLLMENT_KEY', 'must be at least 16 characters');
   }
   const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
+  const logo = get('DEVTRUST_ORG_LOGO_URL');
 
   return {
     host,
@@ -148,5 +152,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     logLevel,
     orgName: get('DEVTRUST_ORG_NAME'),
     agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
+    orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, ['http:', 'https:']),
   };
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as init from './20261123120000_init.js';
+import * as oidc from './20261124090000_oidc.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -8,6 +9,7 @@ import * as init from './20261123120000_init.js';
  */
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261123120000_init': init,
+  '20261124090000_oidc': oidc,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

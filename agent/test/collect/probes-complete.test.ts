@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHost, type FileAccess } from '../../src/collect/host.js';
+import { assemble, PROBE_SETS } from '../../src/collect/index.js';
+import { found, missing, PROBE_NAMES, type ProbeName } from '../../src/collect/probe.js';
+
+/** A machine where nothing answers: no command is installed and no file exists. */
+const nothingFiles: FileAccess = {
+  readText: async (file) => ({ ok: false, kind: 'missing', reason: `${file} does not exist` }),
+  listDir: async (dir) => ({ ok: false, kind: 'missing', reason: `${dir} does not exist` }),
+  exists: async () => false,
+  realpath: async (file) => ({ ok: false, kind: 'missing', reason: `${file} does not exist` }),
+};
+
+const STUBBED: Record<string, ProbeName[]> = {
+  windows: ['passwordSet'],
+  macos: ['machineGuid', 'passwordSet'],
+  linux: ['machineGuid', 'screenLock', 'passwordSet'],
+};
+
+describe('every OS implements or explicitly stubs every probe', () => {
+  for (const [platform, probes] of Object.entries(PROBE_SETS)) {
+    it(`${platform}: the probe set is exactly PROBE_NAMES`, () => {
+      assert.deepEqual(Object.keys(probes).sort(), [...PROBE_NAMES].sort());
+      for (const name of PROBE_NAMES) assert.equal(typeof probes[name], 'function', name);
+    });
+
+    it(`${platform}: on a machine where nothing answers, every probe returns a value or a reason`, async () => {
+      const host = createHost({
+        platform: platform as 'windows' | 'macos' | 'linux',
+        runner: async (name) => ({ ok: false, kind: 'not-installed', reason: `${name} is not installed` }),
+        files: nothingFiles,
+        osHostname: () => '',
+      });
+      for (const name of PROBE_NAMES) {
+        const result = await probes[name](host); // a throw here fails the test: probes never throw
+        assert.equal(typeof result.ok, 'boolean', name);
+        if (!result.ok) assert.ok(result.reason.length > 0, `${name} gives a reason`);
+      }
+      // Nothing answering means no connector is claimed (notes may say what could not be asked).
+      const edr = await probes.edr(host);
+      assert.deepEqual(edr.ok && edr.value.connectors, []);
+    });
+
+    it(`${platform}: stubs say why the probe does not apply`, async () => {
+      const host = createHost({ platform: platform as 'windows' | 'macos' | 'linux', runner: async () => ({ ok: true, code: 0, stdout: '', stderr: '' }), files: nothingFiles });
+      for (const name of STUBBED[platform] ?? []) {
+        const result = await probes[name](host);
+        assert.equal(result.ok, false, name);
+        if (!result.ok) assert.match(result.reason, /not applicable|not readable/, name);
+      }
+    });
+  }
+});
+
+describe('assembling a report', () => {
+  it('keeps every value and reason within the report schema (256 characters)', () => {
+    const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('x'.repeat(1000))])) as any;
+    results.hostname = found('h'.repeat(300));
+    results.osVersion = found('14.4.1');
+    const { identity, probeErrors } = assemble('macos', results);
+    assert.equal(identity.hostname, undefined);
+    assert.equal(identity.osVersion, '14.4.1');
+    assert.match(probeErrors.hostname ?? '', /longer than 256/);
+    for (const reason of Object.values(probeErrors)) assert.ok(reason.length <= 256);
+    assert.equal(identity.edr, undefined, 'a failed EDR probe is not "no EDR installed"');
+  });
+});

@@ -1,0 +1,123 @@
+// The integration form, for creating and for editing: name, platforms and the kind's own
+// configuration fields from integration-kinds.js. Controls are named by their API path
+// ("config.baseUrl") so an API error's `field` finds its input.
+import { checkbox, field, h, uid } from './dom.js';
+import { KINDS, PLATFORMS, kindOf, variantOf } from './integration-kinds.js';
+
+/**
+ * `integration` null: a creation form with a kind select. Otherwise an edit form for it,
+ * with secrets left empty (blank keeps the stored value).
+ */
+export function integrationFields(integration) {
+  const editing = integration !== null;
+  const nameInput = h('input', { type: 'text', name: 'name', required: true, value: integration?.name ?? '', class: 'wide', autocomplete: 'off' });
+  const kindSelect = editing
+    ? null
+    : h(
+        'select',
+        { name: 'kind', required: true },
+        [['mdm', 'Device inventories (MDM)'], ['edr', 'Endpoint security (EDR)']].map(([category, label]) =>
+          h('optgroup', { label }, KINDS.filter((k) => k.category === category).map((k) => h('option', { value: k.kind }, k.label))),
+        ),
+      );
+  const platformChecks = h('div', { class: 'checks' });
+  const platforms = h('fieldset', {}, h('legend', {}, 'Platforms this integration covers'), platformChecks);
+  /** Only the platforms the kind can cover; a new integration starts with all of them. */
+  function renderPlatforms(spec) {
+    const offered = PLATFORMS.filter(([value]) => !spec?.platforms || spec.platforms.includes(value) || integration?.platforms.includes(value));
+    platformChecks.replaceChildren(...offered.map(([value, label]) => checkbox(label, { name: 'platforms', value, checked: integration ? integration.platforms.includes(value) : true })));
+  }
+  const vendor = h('div');
+  const kindHelp = h('p', { class: 'hint muted' });
+  let variant = null;
+
+  function renderVendor() {
+    const spec = currentKind();
+    kindHelp.textContent = spec?.help ?? '';
+    if (!spec) {
+      vendor.replaceChildren(h('p', { class: 'muted' }, `The console has no form for "${integration?.kind}"; use the API to change its configuration.`));
+      variant = null;
+      return;
+    }
+    variant ??= editing ? variantOf(spec.kind, integration.config, integration.secretsSet) : spec.variants[0];
+    if (!spec.variants.includes(variant)) variant = spec.variants[0];
+    const chooser = spec.variants.length > 1 ? variantChooser(spec, variant, (next) => ((variant = next), renderVendor())) : null;
+    const inputs = variant.fields.map((f) => configInput(f, integration));
+    const mac = checkbox('Also match devices on MAC addresses (where MACs are unique in this inventory)', {
+      name: 'config.matchMacAddresses',
+      checked: Boolean(integration?.config?.matchMacAddresses),
+    });
+    vendor.replaceChildren(
+      h('fieldset', {}, h('legend', {}, `${spec.label} connection`), chooser, inputs.length ? inputs : h('p', { class: 'muted' }, 'Nothing to configure.'), spec.category === 'mdm' ? mac : null),
+    );
+  }
+  const currentKind = () => kindOf(editing ? integration.kind : kindSelect.value);
+  kindSelect?.addEventListener('change', () => {
+    variant = null;
+    renderPlatforms(currentKind());
+    renderVendor();
+  });
+  renderPlatforms(currentKind());
+  renderVendor();
+
+  const element = h(
+    'div',
+    {},
+    kindSelect ? field('Kind', kindSelect) : null,
+    kindHelp,
+    field('Name', nameInput, 'Shown in verdict reasons, e.g. "Corporate Macs (Jamf)".'),
+    platforms,
+    vendor,
+  );
+
+  /** The request body: for an edit, only what is set (blank secrets keep the stored ones). */
+  function read(form) {
+    const body = { name: nameInput.value.trim(), platforms: [...form.querySelectorAll('input[name="platforms"]:checked')].map((b) => b.value), config: {} };
+    if (!editing) body.kind = kindSelect.value;
+    for (const f of variant?.fields ?? []) {
+      const input = form.elements.namedItem(`config.${f.name}`);
+      const value = input?.value.trim() ?? '';
+      if (value === '') continue;
+      body.config[f.name] = f.type === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+    }
+    const mac = form.elements.namedItem('config.matchMacAddresses');
+    if (mac && (mac.checked || editing)) body.config.matchMacAddresses = mac.checked;
+    return body;
+  }
+  return { element, read };
+}
+
+function variantChooser(spec, current, onChange) {
+  const group = uid('variant');
+  return h(
+    'fieldset',
+    {},
+    h('legend', {}, 'Authentication'),
+    h(
+      'div',
+      { class: 'checks' },
+      spec.variants.map((v) => {
+        const radio = h('input', { type: 'radio', name: group, value: v.id, checked: v === current, on: { change: () => onChange(v) } });
+        return h('label', { class: 'check' }, radio, v.label);
+      }),
+    ),
+  );
+}
+
+function configInput(spec, integration) {
+  const isSet = integration?.secretsSet?.includes(spec.name);
+  const current = spec.secret ? '' : (integration?.config?.[spec.name] ?? '');
+  const input = h('input', {
+    type: spec.secret ? 'password' : spec.type === 'number' ? 'number' : spec.type === 'url' ? 'url' : 'text',
+    name: `config.${spec.name}`,
+    value: String(current),
+    // A new integration needs its secrets; an edit keeps them when left blank.
+    required: !spec.optional && !(spec.secret && isSet),
+    autocomplete: spec.secret ? 'new-password' : 'off',
+    spellcheck: false,
+    placeholder: spec.secret && isSet ? 'Set — leave blank to keep' : (spec.placeholder ?? ''),
+    class: 'wide',
+  });
+  const hint = spec.secret ? (isSet ? 'Stored encrypted; never shown again. Type a new value to replace it.' : 'Stored encrypted; never shown again.') : spec.optional ? 'Optional.' : null;
+  return field(spec.label, input, hint);
+}

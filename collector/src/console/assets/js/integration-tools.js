@@ -1,0 +1,180 @@
+/* global DOMException */
+// The working parts of an integration's page: test, sync (with polling), CSV upload,
+// activation, "check if devices have synced" and the sync history.
+import { api, enc, get } from './api.js';
+import { badge, facts, field, fmtTime, h, humanize, plain, table } from './dom.js';
+import { announce, busy, messageArea } from './ui.js';
+
+const POLL_MS = 1000;
+/** Polling stops after this long; the history still shows the run when it ends. */
+const POLL_LIMIT_MS = 10 * 60_000;
+
+const panel = (title, ...content) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), content);
+
+export function syncHistory(syncs) {
+  return table({
+    label: 'Sync history',
+    empty: 'No sync or upload yet.',
+    rows: syncs,
+    columns: [
+      { label: 'Started', cell: (s) => fmtTime(s.startedAt) },
+      { label: 'Status', cell: (s) => badge(s.status, { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' }[s.status] ?? '') },
+      { label: 'Trigger', cell: (s) => s.trigger },
+      { label: 'Finished', cell: (s) => fmtTime(s.finishedAt) },
+      { label: 'Pages', cell: (s) => String(s.pages) },
+      { label: 'Devices', cell: (s) => String(s.devices) },
+      { label: 'Error', cell: (s) => s.error ?? '' },
+    ],
+  });
+}
+
+/** "Test Configuration" and "Sync now" (or the CSV upload for kind csv). */
+export function connectionPanel(integration, ctx, history) {
+  const area = messageArea();
+  const base = `/admin/v1/integrations/${enc(integration.id)}`;
+  const test = h('button', { type: 'button', class: 'btn' }, 'Test Configuration');
+  test.addEventListener('click', async () => {
+    const result = await busy(test, area, () => api('POST', `${base}/test`));
+    if (result) area.show(result.ok ? 'ok' : 'error', result.ok ? 'The configuration works.' : 'The test failed.', result.message);
+  });
+  const tools = [test];
+  if (integration.kind === 'csv') tools.push(uploadForm(base, ctx, area));
+  else {
+    const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
+    sync.addEventListener('click', async () => {
+      const started = await busy(sync, area, () => api('POST', `${base}/sync`));
+      if (!started) return;
+      area.show('info', 'Sync started…');
+      sync.disabled = true;
+      try {
+        const run = await pollSync(base, started.syncId, ctx.signal, history);
+        if (!run) area.show('info', 'The sync is still running; its result will appear in the sync history.');
+        else if (run.status === 'succeeded') await ctx.refresh(`Sync finished: ${run.devices} devices in ${run.pages} pages.`);
+        else area.show('error', `Sync ${run.status}.`, run.error);
+      } catch (error) {
+        if (error.name !== 'AbortError') area.error(error);
+      } finally {
+        sync.disabled = false;
+      }
+    });
+    tools.push(sync);
+  }
+  return panel('Connection', h('div', { class: 'actions' }, ctx.can('integrations', 'write') ? tools : h('p', { class: 'muted' }, 'Your role may not test or sync integrations.')), area.el);
+}
+
+async function pollSync(base, syncId, signal, history) {
+  const deadline = Date.now() + POLL_LIMIT_MS;
+  while (Date.now() < deadline) {
+    const { syncs } = await get(`${base}/syncs`, { signal });
+    history.replaceChildren(syncHistory(syncs));
+    const run = syncs.find((s) => s.id === syncId);
+    if (run && run.status !== 'running') return run;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, POLL_MS);
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(new DOMException('left the page', 'AbortError'))), { once: true });
+    });
+  }
+  return null;
+}
+
+function uploadForm(base, ctx, area) {
+  const file = h('input', { type: 'file', name: 'inventory', accept: '.csv,text/csv', required: true });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Upload CSV');
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          const chosen = file.files?.[0];
+          if (!chosen) return;
+          const result = await busy(submit, area, async () => api('PUT', `${base}/inventory`, { body: await chosen.text(), contentType: 'text/csv' }), form);
+          if (!result) return;
+          announce(`Uploaded ${result.devices} devices.`);
+          await ctx.refresh(`Inventory replaced: ${result.devices} devices from ${chosen.name}.`);
+        },
+      },
+    },
+    field('Inventory CSV', file, 'Header row naming any of serial_number, hardware_uuid, machine_guid, device_name, platform, owner. Replaces the current inventory.'),
+    submit,
+  );
+  return form;
+}
+
+/** Activation: disabled, test groups (named) or all users. */
+export function activationPanel(integration, ctx, groups) {
+  const area = messageArea();
+  const current = integration.activation;
+  const writable = ctx.can('integrations', 'write');
+  const modes = [
+    ['disabled', 'Disabled', 'The integration takes no part in verdicts.'],
+    ['test-groups', 'Test groups', 'Only users in the groups below; try it before rolling out.'],
+    ['all-users', 'All users', 'Every user of every application.'],
+  ];
+  const groupInput = h('input', { type: 'text', name: 'groups', value: current.groups.join(', '), class: 'wide', list: 'known-groups', disabled: !writable, autocomplete: 'off' });
+  const groupField = field('Groups (comma-separated)', groupInput, groups.length ? `Known groups: ${groups.map((g) => g.name).join(', ')}` : 'Put users in groups on the Users & groups page.');
+  const radios = modes.map(([value, label, hint]) =>
+    h('label', { class: 'check' }, h('input', { type: 'radio', name: 'mode', value, checked: current.mode === value, disabled: !writable }), h('span', {}, h('strong', {}, label), ` — ${hint}`)),
+  );
+  const submit = writable ? h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save activation') : null;
+  const form = h(
+    'form',
+    {
+      on: {
+        change: () => (groupField.hidden = form.elements.namedItem('mode').value !== 'test-groups'),
+        submit: async (event) => {
+          event.preventDefault();
+          const mode = form.elements.namedItem('mode').value;
+          const body = { mode, ...(mode === 'test-groups' ? { groups: groupInput.value.split(',').map((g) => g.trim()).filter(Boolean) } : {}) };
+          const saved = await busy(submit, area, () => api('PUT', `/admin/v1/integrations/${enc(integration.id)}/activation`, { body }), form);
+          if (!saved) return;
+          announce('Activation saved.');
+          await ctx.refresh(`Activation saved: ${humanize(saved.activation.mode)}${saved.activation.groups.length ? ` (${saved.activation.groups.join(', ')})` : ''}.`);
+        },
+      },
+    },
+    h('fieldset', {}, h('legend', {}, 'Apply this integration to'), h('div', { class: 'stack' }, radios)),
+    groupField,
+    h('datalist', { id: 'known-groups' }, groups.map((g) => h('option', { value: g.name }))),
+    submit,
+    area.el,
+  );
+  groupField.hidden = current.mode !== 'test-groups';
+  return panel('Activation', form);
+}
+
+/** "Check if devices have synced": one identifier looked up in this integration's inventory. */
+export function identifierPanel(integration) {
+  const area = messageArea();
+  const result = h('div', { 'aria-live': 'polite' });
+  const input = h('input', { type: 'search', name: 'identifier', required: true, class: 'wide', spellcheck: false, placeholder: 'Serial number, hardware UUID, MachineGuid or MAC' });
+  const submit = h('button', { type: 'submit', class: 'btn' }, 'Check');
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          result.replaceChildren();
+          const answer = await busy(submit, area, () => get(`/admin/v1/integrations/${enc(integration.id)}/identifiers/${enc(input.value.trim())}`), form);
+          if (!answer) return;
+          const when = answer.syncedAt ? ['as of ', fmtTime(answer.syncedAt)] : ['no sync or upload yet'];
+          if (!answer.found) {
+            result.replaceChildren(h('p', { class: 'msg msg-warn' }, `No device with "${input.value.trim()}" in this inventory (`, when, ').'));
+            return;
+          }
+          const device = answer.device;
+          result.replaceChildren(
+            h('p', { class: 'msg msg-ok' }, 'Found — this device has synced (', when, ').'),
+            facts(Object.entries(device).filter(([k]) => k !== 'raw').map(([k, v]) => [humanize(k), plain(v)])),
+          );
+        },
+      },
+    },
+    field('Identifier', input),
+    submit,
+  );
+  return panel('Check if devices have synced', h('p', { class: 'muted' }, 'Case, braces, dashes and spaces do not matter.'), form, area.el, result);
+}

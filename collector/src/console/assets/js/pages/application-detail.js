@@ -1,0 +1,101 @@
+// One application: its credentials (the secret only right after creation), settings, policy overrides.
+import { api, enc, get } from '../api.js';
+import { facts, field, fmtTime, h, link, put } from '../dom.js';
+import { policyForm } from '../policy-form.js';
+import { announce, busy, confirmAction, errorBlock, messageArea, pageHead, secretOnce, takeHandOff } from '../ui.js';
+import { overridesText, splitLines } from './applications.js';
+
+export async function render(root, ctx) {
+  const [id] = ctx.params;
+  const crumbs = h('p', { class: 'crumbs' }, link('← Applications', 'applications'));
+  let application, globals;
+  try {
+    [application, globals] = await Promise.all([get(`/admin/v1/applications/${enc(id)}`, { signal: ctx.signal }), get('/admin/v1/policy', { signal: ctx.signal })]);
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    put(root, crumbs, h('h1', { tabindex: '-1' }, 'Application'), errorBlock(error));
+    return;
+  }
+  ctx.setTitle(application.name);
+  const area = messageArea();
+  const created = takeHandOff(`application-secret:${application.id}`);
+  put(root, 
+    crumbs,
+    pageHead(application.name, 'Protected application', deleteButton(application, ctx, area)),
+    area.el,
+    created
+      ? secretOnce({
+          title: 'Application created — copy its credentials',
+          warning: 'Put the client secret into the application now. DevTrust keeps only a protected form of it and cannot show it again.',
+          values: [
+            { label: 'Client ID', value: created.clientId },
+            { label: 'Client secret', value: created.clientSecret },
+          ],
+        })
+      : null,
+    h(
+      'section',
+      { class: 'panel', 'aria-label': 'Credentials' },
+      h('h2', {}, 'Credentials'),
+      facts([
+        ['Client ID', h('code', {}, application.clientId)],
+        ['Client secret', h('span', { class: 'muted' }, 'Shown once at creation. To replace it, create a new application.')],
+        ['Policy overrides', h('span', {}, overridesText(application.policy))],
+        ['Created', fmtTime(application.createdAt)],
+        ['Updated', fmtTime(application.updatedAt)],
+      ]),
+    ),
+    editForm(application, globals, ctx),
+  );
+}
+
+function deleteButton(application, ctx, area) {
+  if (!ctx.can('applications', 'write')) return null;
+  const button = h('button', { type: 'button', class: 'btn btn-danger' }, 'Delete');
+  button.addEventListener('click', async () => {
+    const ok = await confirmAction({
+      title: `Delete ${application.name}?`,
+      message: 'Its client ID and secret stop working at once; users of the application can no longer get verdicts.',
+      confirmLabel: 'Delete application',
+    });
+    if (!ok) return;
+    const done = await busy(button, area, () => api('DELETE', `/admin/v1/applications/${enc(application.id)}`).then(() => true));
+    if (done) {
+      announce(`${application.name} deleted.`);
+      ctx.navigate('#/applications');
+    }
+  });
+  return button;
+}
+
+function editForm(application, globals, ctx) {
+  const writable = ctx.can('applications', 'write');
+  const area = messageArea();
+  const name = h('input', { type: 'text', name: 'name', required: true, class: 'wide', value: application.name, disabled: !writable });
+  const uris = h('textarea', { name: 'redirectUris', required: true, class: 'wide', rows: 3, spellcheck: false, value: application.redirectUris.join('\n'), disabled: !writable });
+  const policy = policyForm({ schema: ctx.session.policySchema, values: application.policy, globals, mode: 'override', prefix: 'policy.', disabled: !writable });
+  const submit = writable ? h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes') : null;
+  const form = h(
+    'form',
+    {
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          const body = { name: name.value.trim(), redirectUris: splitLines(uris.value) };
+          const changes = policy.read();
+          if (Object.keys(changes).length > 0) body.policy = changes;
+          const saved = await busy(submit, area, () => api('PATCH', `/admin/v1/applications/${enc(application.id)}`, { body }), form);
+          if (!saved) return;
+          announce('Application saved.');
+          await ctx.refresh('Application saved.');
+        },
+      },
+    },
+    field('Name', name),
+    field('Redirect URIs (one per line)', uris),
+    h('fieldset', {}, h('legend', {}, 'Policy overrides'), policy.element),
+    area.el,
+    submit,
+  );
+  return h('section', { class: 'panel', 'aria-label': 'Settings and policy' }, h('h2', {}, 'Settings and policy'), form);
+}

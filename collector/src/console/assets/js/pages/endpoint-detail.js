@@ -1,0 +1,151 @@
+// One endpoint: identity, EDR, posture, what it matched and why, history; block and forget.
+import { api, enc, get } from '../api.js';
+import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
+import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
+import { trustBadge, verdictBadge } from './endpoints.js';
+
+const IDENTIFIERS = [
+  ['hardwareUuid', 'Hardware UUID'],
+  ['serialNumber', 'Serial number'],
+  ['machineGuid', 'Windows MachineGuid'],
+];
+
+export async function render(root, ctx) {
+  const [id] = ctx.params;
+  let endpoint;
+  try {
+    endpoint = await get(`/admin/v1/endpoints/${enc(id)}`, { signal: ctx.signal });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    put(root, h('p', { class: 'crumbs' }, link('← Endpoints', 'endpoints')), h('h1', { tabindex: '-1' }, 'Endpoint'), errorBlock(error));
+    return;
+  }
+  const name = endpoint.hostname ?? endpoint.id;
+  ctx.setTitle(name);
+  const area = messageArea();
+  put(root, 
+    h('p', { class: 'crumbs' }, link('← Endpoints', 'endpoints')),
+    pageHead(name, null, ...actions(endpoint, ctx, area)),
+    h('div', { class: 'actions' }, trustBadge(endpoint), endpoint.blocked ? badge('blocked by an administrator', 'bad') : null, yesNo(endpoint.connected, 'online', 'offline')),
+    area.el,
+    h(
+      'div',
+      { class: 'grid-2' },
+      section('Summary', summary(endpoint)),
+      section('Identifiers', identifiers(endpoint)),
+      section('Matched inventory', matched(endpoint)),
+      section('Health posture', posture(endpoint.posture)),
+    ),
+    section('Match reasons', reasonList(endpoint.matchReasons, 'No match reasons recorded.')),
+    endpoint.flags?.length ? section('Flags', reasonList(endpoint.flags), 'msg-warn') : null,
+    section('EDR connectors', edrTable(endpoint.edr)),
+    endpoint.lastVerdict ? section('Last verdict', [verdictBadge(endpoint.lastVerdict), reasonList(endpoint.lastVerdict.reasons)]) : null,
+    section('Report history', historyTable(endpoint.history ?? [])),
+  );
+}
+
+function section(title, content, extraClass = '') {
+  return h('section', { class: `panel ${extraClass}`.trim(), 'aria-label': title }, h('h2', {}, title), content);
+}
+
+function actions(endpoint, ctx, area) {
+  if (!ctx.can('endpoints', 'write')) return [];
+  const name = endpoint.hostname ?? endpoint.id;
+  const block = h('button', { type: 'button', class: endpoint.blocked ? 'btn' : 'btn btn-danger' }, endpoint.blocked ? 'Unblock' : 'Block');
+  block.addEventListener('click', async () => {
+    const blocking = !endpoint.blocked;
+    const ok = await confirmAction(
+      blocking
+        ? { title: `Block ${name}?`, message: 'Every access attempt from this endpoint is denied, whatever it matches, until you unblock it.', confirmLabel: 'Block endpoint' }
+        : { title: `Unblock ${name}?`, message: 'Access from this endpoint is decided by policy again.', confirmLabel: 'Unblock endpoint', danger: false },
+    );
+    if (!ok) return;
+    const done = await busy(block, area, () => api(blocking ? 'POST' : 'DELETE', `/admin/v1/endpoints/${enc(endpoint.id)}/block`));
+    if (done) {
+      const text = blocking ? `${name} is blocked.` : `${name} is unblocked.`;
+      announce(text);
+      await ctx.refresh(text);
+    }
+  });
+  const forget = h('button', { type: 'button', class: 'btn' }, 'Forget');
+  forget.addEventListener('click', async () => {
+    const ok = await confirmAction({
+      title: `Forget ${name}?`,
+      message: 'The endpoint is removed and disconnected. Its agent must enroll again before it can attest.',
+      confirmLabel: 'Forget endpoint',
+    });
+    if (!ok) return;
+    const done = await busy(forget, area, () => api('DELETE', `/admin/v1/endpoints/${enc(endpoint.id)}`).then(() => true));
+    if (done) {
+      announce(`${name} was forgotten.`);
+      ctx.navigate('#/endpoints');
+    }
+  });
+  return [block, forget];
+}
+
+function summary(e) {
+  return facts([
+    ['Endpoint ID', h('code', {}, e.id)],
+    ['Platform', e.platform ?? e.identity?.platform],
+    ['OS version', e.identity?.osVersion],
+    ['Agent version', e.agentVersion],
+    ['Enrolled', fmtTime(e.enrolledAt)],
+    ['Last seen', fmtAgo(e.lastSeenAt)],
+    ['Last user', e.lastUser],
+  ]);
+}
+
+function identifiers(e) {
+  const identity = e.identity ?? {};
+  const pairs = IDENTIFIERS.map(([key, label]) => [label, identity[key] ? h('code', {}, identity[key]) : plain(null)]);
+  pairs.push(['MAC addresses', identity.macAddresses?.length ? h('code', {}, identity.macAddresses.join(', ')) : plain(null)]);
+  pairs.push(['Hostname', identity.hostname]);
+  return facts(pairs);
+}
+
+function matched(e) {
+  const m = e.matched;
+  if (!m) return h('p', { class: 'empty' }, 'No inventory record matched this endpoint.');
+  return facts([
+    ['Integration', [link(m.integrationName, 'integrations', m.integrationId), ` (${m.integrationKind})`]],
+    ['Record', m.deviceName ?? m.recordId],
+    ['Matched on', [humanize(m.kind), ' ', h('code', {}, m.value)]],
+  ]);
+}
+
+function posture(p) {
+  if (!p || Object.keys(p).length === 0) return h('p', { class: 'empty' }, 'The agent has not reported health posture.');
+  return facts(Object.entries(p).map(([key, value]) => [humanize(key), typeof value === 'boolean' ? yesNo(value, 'on', 'off', 'ok', 'warn') : plain(value)]));
+}
+
+export function reasonList(reasons, empty = 'None.') {
+  if (!reasons?.length) return h('p', { class: 'empty' }, empty);
+  return h('ol', { class: 'reasons' }, reasons.map((r) => h('li', {}, r)));
+}
+
+function edrTable(edr) {
+  return table({
+    label: 'EDR connectors',
+    empty: 'No EDR connector reported on this device.',
+    rows: edr ?? [],
+    columns: [
+      { label: 'Vendor', cell: (c) => c.vendor },
+      { label: 'Installed', cell: (c) => plain(c.installed) },
+      { label: 'Running', cell: (c) => plain(c.running) },
+      { label: 'Connector ID', cell: (c) => (c.connectorId ? h('code', {}, c.connectorId) : plain(null)) },
+    ],
+  });
+}
+
+function historyTable(history) {
+  return table({
+    label: 'Report history',
+    empty: 'No reports yet.',
+    rows: history,
+    columns: [
+      { label: 'Received', cell: (r) => fmtTime(r.receivedAt) },
+      { label: 'Sequence', cell: (r) => String(r.seq) },
+    ],
+  });
+}

@@ -1,0 +1,53 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { unseal } from '@devtrust/shared/crypto';
+import { CLIENT_SECRET_CONTEXT } from '../admin/routes/applications.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * The provider's `Client` model, read from the applications the admin API creates: an
+ * application is a confidential OIDC client using the authorization code flow. Read on
+ * every lookup (the provider caches by content), so a changed redirect URI or a deleted
+ * application takes effect at once. Clients cannot be written through the provider.
+ */
+export class ApplicationClients implements Adapter {
+  constructor(
+    private readonly store: Store,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  async find(clientId: string): Promise<AdapterPayload | undefined> {
+    const app = await this.store.applications.byClientId(clientId);
+    if (!app) return undefined;
+    return {
+      client_id: app.clientId,
+      client_secret: unseal(this.masterKey, app.secretSealed, `${CLIENT_SECRET_CONTEXT}/${app.clientId}`),
+      client_name: app.name,
+      redirect_uris: app.redirectUris,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      // The provider accepts client_secret_post from a client registered for basic too.
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    };
+  }
+
+  async upsert(): Promise<void> {
+    throw new Error('applications are managed through the admin API');
+  }
+
+  async destroy(): Promise<void> {
+    throw new Error('applications are managed through the admin API');
+  }
+
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+
+  async consume(): Promise<void> {}
+
+  async revokeByGrantId(): Promise<void> {}
+}

@@ -1,0 +1,77 @@
+import { LIMITS } from '@devtrust/shared/protocol';
+import type { Services } from '../../services/services.js';
+import { normalizeUsername } from '../../store/repos/users.js';
+import type { Application, Transaction } from '../../store/types.js';
+import { KnexAdapter } from '../adapter.js';
+
+/** What the prompt page may learn while it waits: the collector's record, nothing else. */
+export type CheckState =
+  | { state: 'pending' }
+  | { state: 'expired' }
+  | { state: 'decided'; access: 'allow' | 'deny'; verdict: 'trusted' | 'untrusted'; summary: string; reasons: string[] };
+
+/**
+ * The device check behind one interaction: one transaction per interaction (a reload
+ * reuses it while it lives), decided by the agent's attestation over its own session or,
+ * once the wait for an agent is over, without a device, so policy decides.
+ */
+export class DeviceCheck {
+  private readonly records: KnexAdapter;
+
+  constructor(
+    private readonly services: Services,
+    private readonly agentWaitMs: number,
+  ) {
+    this.records = new KnexAdapter(services.store.knex, 'PromptTransaction');
+  }
+
+  /** The interaction's transaction, opened on first sight (or again once expired). */
+  async open(uid: string, app: Application, loginHint: string, ttlSec: number): Promise<Transaction> {
+    const existing = await this.transactionOf(uid);
+    if (existing && existing.state !== 'expired') return existing;
+    const tx = await this.services.store.transactions.create(app.id, normalizeUsername(loginHint), LIMITS.transactionTtlSec * 1000);
+    await this.records.upsert(uid, { extra: { transactionId: tx.id } }, Math.max(ttlSec, 1));
+    return tx;
+  }
+
+  async transactionOf(uid: string): Promise<Transaction | null> {
+    const record = await this.records.find(uid);
+    const id = record?.extra?.transactionId;
+    return typeof id === 'string' ? this.services.store.transactions.get(id) : null;
+  }
+
+  /**
+   * The state the page polls. The wait for an agent is enforced here, on the collector's
+   * clock, so a page that stops polling or lies cannot stretch or cut it short.
+   */
+  async state(uid: string): Promise<CheckState | null> {
+    let tx = await this.transactionOf(uid);
+    if (!tx) return null;
+    if (tx.state === 'pending' && Date.now() - tx.createdAt >= this.agentWaitMs) {
+      await this.services.verdicts.decideTransaction(tx, null);
+      // Re-read: an agent may have won the race, and its verdict is the one that counts.
+      tx = await this.services.store.transactions.get(tx.id);
+      if (!tx) return null;
+    }
+    if (tx.state === 'expired') return { state: 'expired' };
+    if (tx.state !== 'decided' || tx.verdict === null) return { state: 'pending' };
+    return { state: 'decided', ...tx.verdict, summary: summarize(tx.verdict.reasons) };
+  }
+
+  async forget(uid: string): Promise<void> {
+    await this.records.destroy(uid);
+  }
+}
+
+/** The first two reasons as sentences: "denied: policy …" → "Policy …." */
+export function summarize(reasons: string[]): string {
+  return reasons
+    .slice(0, 2)
+    .map((reason) => reason.replace(/^(denied|allowed|untrusted|trusted):\s*/i, '').trim())
+    .filter((text) => text !== '')
+    .map((text) => {
+      const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+      return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+    })
+    .join(' ');
+}

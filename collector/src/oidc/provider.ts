@@ -1,0 +1,133 @@
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Services } from '../services/services.js';
+import { KnexAdapter } from './adapter.js';
+import { ApplicationClients } from './clients.js';
+import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
+import type { ProviderKeys } from './keys.js';
+import { errorPage, explainProviderError } from './pages/error-page.js';
+import type { Branding } from './pages/layout.js';
+
+/** Everything the provider serves lives under this prefix, except discovery at the root. */
+export const OIDC_PREFIX = '/oidc';
+export const interactionPath = (uid: string): string => `${OIDC_PREFIX}/interaction/${uid}`;
+
+/** Lifetimes in seconds. A sign-in is one device check; nothing here outlives it for long. */
+export const OIDC_TTL = {
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  AccessToken: 600,
+  Interaction: 600,
+  Session: 3600,
+  Grant: 3600,
+} as const;
+
+export interface ProviderDeps {
+  services: Services;
+  keys: ProviderKeys;
+  deviceTrust: DeviceTrustRecords;
+  branding: Branding;
+}
+
+/**
+ * The device check runs on every authorization: a session from an earlier sign-in does
+ * not vouch for the device now, so the login prompt stays requested until this very
+ * authorization's interaction has finished (its result holds `login`). With prompt=none
+ * the client therefore gets login_required, never a silent pass.
+ */
+function devicePolicy(): interactionPolicy.DefaultPolicy {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.push(
+    new interactionPolicy.Check('device_check', 'a device check is required for every sign-in', 'login_required', (ctx) =>
+      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+    ),
+  );
+  return policy;
+}
+
+/** The OpenID Connect provider: applications are its clients, the device check its login. */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { services, keys, deviceTrust, branding } = deps;
+  const knex = services.store.knex;
+  const clients = new ApplicationClients(services.store, services.masterKey);
+  const log = services.log.child({ component: 'oidc' });
+
+  const configuration: Configuration = {
+    adapter: (name: string) => (name === 'Client' ? clients : new KnexAdapter(knex, name)),
+    clients: [],
+    jwks: { keys: keys.signing as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: keys.cookies,
+      names: { session: 'dt_session', interaction: 'dt_interaction', resume: 'dt_resume' },
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    // The verdict is what applications come for: it rides in the ID token itself.
+    claims: { openid: ['sub', DEVICE_TRUST_CLAIM] },
+    conformIdTokenClaims: false,
+    scopes: ['openid'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clientBasedCORS: () => false,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      userinfo: { enabled: true },
+    },
+    routes: {
+      authorization: `${OIDC_PREFIX}/auth`,
+      token: `${OIDC_PREFIX}/token`,
+      jwks: `${OIDC_PREFIX}/jwks`,
+      userinfo: `${OIDC_PREFIX}/me`,
+      end_session: `${OIDC_PREFIX}/session/end`,
+      revocation: `${OIDC_PREFIX}/token/revocation`,
+      introspection: `${OIDC_PREFIX}/token/introspection`,
+      registration: `${OIDC_PREFIX}/reg`,
+      code_verification: `${OIDC_PREFIX}/device`,
+      device_authorization: `${OIDC_PREFIX}/device/auth`,
+      pushed_authorization_request: `${OIDC_PREFIX}/request`,
+      backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
+      challenge: `${OIDC_PREFIX}/challenge`,
+    },
+    interactions: {
+      policy: devicePolicy(),
+      url: (_ctx, interaction) => interactionPath(interaction.uid),
+    },
+    // Never reuse the grant an earlier sign-in left in the session: the one this
+    // interaction made carries this device check.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    findAccount: (_ctx, sub, token) => ({
+      accountId: sub,
+      claims: async () => {
+        const trust = await deviceTrust.forGrant(token?.grantId);
+        return { sub, ...(trust ? { [DEVICE_TRUST_CLAIM]: trust } : {}) };
+      },
+    }),
+    ttl: { ...OIDC_TTL },
+    renderError: (ctx, out) => {
+      const { title, message } = explainProviderError(out.error, out.error_description);
+      ctx.type = 'html';
+      ctx.body = errorPage({
+        nonce: (ctx.state as { cspNonce?: string }).cspNonce ?? '',
+        branding,
+        title,
+        message,
+        detail: `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`,
+      });
+    },
+  };
+
+  const provider = new Provider(services.config.publicUrl, configuration);
+  provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc provider error'));
+  provider.on('authorization.error', (_ctx: unknown, err: { error?: string; error_description?: string }) =>
+    log.info({ error: err.error, description: err.error_description }, 'authorization refused'),
+  );
+  provider.on('grant.error', (_ctx: unknown, err: { error?: string; error_description?: string }) =>
+    log.info({ error: err.error, description: err.error_description }, 'token request refused'),
+  );
+  return provider;
+}
