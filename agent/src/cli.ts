@@ -2,7 +2,10 @@ import { pino } from 'pino';
 import { AgentConfigError, loadAgentConfig } from './config/config.js';
 import { platformManagedReader } from './config/managed/index.js';
 import { Agent } from './core/agent.js';
+import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js';
 import { LinkError } from './link/agent-link.js';
+import { loopbackTlsProvider } from './loopback/tls.js';
+import { loopbackCertCommand } from './loopback/tls-command.js';
 import { AGENT_VERSION } from './version.js';
 
 const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
@@ -18,12 +21,16 @@ const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
   --config FILE           a JSON config file
   --log-level LEVEL       info (default), debug, warn, error, silent
 
+  devtrust-agent loopback-cert [--data-dir DIR]
+                          make (or reuse) the loopback HTTPS certificate, print its path
+
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
 /etc/devtrust/agent.json) win over everything else.
 `;
 
 /** devtrust-agent: returns the process exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
+  if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
   let config;
   try {
     config = await loadAgentConfig({ argv, managedReader: await platformManagedReader() });
@@ -40,7 +47,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
   const log = pino({ level: config.logLevel, base: { service: 'devtrust-agent' } }, pino.destination(2));
   for (const warning of config.warnings) log.warn(warning);
-  const agent = new Agent(config, { log, loopback: !config.once });
+  const dataDir = config.dataDir;
+  const agent = new Agent(config, {
+    log,
+    loopback: !config.once,
+    keyStore: platformKeyStore({ dataDir, asSystem: runningAsSystem() }),
+    loopbackTls: loopbackTlsProvider(dataDir, log),
+  });
 
   if (config.once) {
     try {

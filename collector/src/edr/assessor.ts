@@ -70,7 +70,7 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
     return outcome;
   }
 
-  async function evidenceFor(integration: Integration, endpoint: Endpoint, at: number): Promise<EdrEvidence> {
+  async function evidenceFor(integration: Integration, endpoint: Endpoint, at: number, allowLookup: boolean): Promise<EdrEvidence> {
     const { store } = options;
     const reported = endpoint.report?.identity.edr?.find((c) => c.vendor === integration.kind && c.connectorId);
     const connectorId = reported?.connectorId?.trim() || null;
@@ -95,11 +95,11 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
       found,
       lookup: null,
     };
-    if (needsLookup(evidence)) evidence.lookup = await lookup(integration, connectorId as string);
+    if (allowLookup && needsLookup(evidence)) evidence.lookup = await lookup(integration, connectorId as string);
     return evidence;
   }
 
-  async function assess(endpoint: Endpoint, views: IntegrationView[]): Promise<EdrAssessment | null> {
+  async function assess(endpoint: Endpoint, views: IntegrationView[], allowLookup: boolean): Promise<EdrAssessment | null> {
     const edrViews = views.filter((v) => v.integration.category === 'edr');
     if (edrViews.length === 0) return null;
     const platform = endpoint.report?.identity.platform ?? endpoint.platform ?? null;
@@ -113,7 +113,7 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
         continue;
       }
       try {
-        judgements.push(judge(await evidenceFor(view.integration, endpoint, at)));
+        judgements.push(judge(await evidenceFor(view.integration, endpoint, at, allowLookup)));
       } catch (error) {
         log.error({ err: error, integrationId: view.integration.id }, 'EDR assessment failed');
         judgements.push({ status: 'unknown', reason: `EDR "${view.integration.name}" (${view.integration.kind}): unknown — the assessment failed (internal error)` });
@@ -122,9 +122,9 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
     return combine(judgements, notApplied);
   }
 
-  return async (endpoint, views) => {
+  return async (endpoint, views, assessOptions = {}) => {
     try {
-      return await assess(endpoint, views);
+      return await assess(endpoint, views, assessOptions.lookups !== false);
     } catch (error) {
       log.error({ err: error, endpointId: endpoint.id }, 'EDR assessment failed');
       return { status: 'unknown', reasons: ['EDR status: unknown — the assessment failed (internal error)'] };

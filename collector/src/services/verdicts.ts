@@ -13,7 +13,8 @@ import type { IntegrationView } from '../match/match.js';
 export const GLOBAL_POLICY_SETTING = 'global_policy';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
-export type EdrAssessor = (endpoint: Endpoint, views: IntegrationView[]) => Promise<EdrAssessment | null>;
+/** `lookups: false` judges from synced data only (listings must not call vendors per row). */
+export type EdrAssessor = (endpoint: Endpoint, views: IntegrationView[], options?: { lookups?: boolean }) => Promise<EdrAssessment | null>;
 
 export interface Evaluation extends Verdict {
   match: MatchResult;
@@ -41,7 +42,7 @@ export class VerdictService {
   }
 
   /** What the verdict would be for this endpoint, user and application; stores nothing. */
-  async evaluate(endpoint: Endpoint | null, username: string, application: Application | null): Promise<Evaluation> {
+  async evaluate(endpoint: Endpoint | null, username: string, application: Application | null, options: { lookups?: boolean } = {}): Promise<Evaluation> {
     const policy = effectivePolicy(await this.globalPolicy(), application);
     const integrations: Integration[] = await this.store.integrations.list();
     const user = await this.store.users.get(username);
@@ -57,7 +58,7 @@ export class VerdictService {
       const lookups = await lookupIdentifiers(this.store, identifiers, ids);
       match = matchDevice({ platform: endpoint.report.identity.platform ?? null, identifiers }, views, lookups);
     }
-    const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views) : null;
+    const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: deviceHealthOf(endpoint) });
     return { ...verdict, match, policy, edr };
   }

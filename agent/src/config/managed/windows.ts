@@ -1,6 +1,47 @@
+import { runAllowed, type CommandRunner } from '../../platform/exec.js';
+import { sanitizeManaged } from './index.js';
+import { parseRegQuery, valuesOfKey, type RegValue } from './parse-reg-query.js';
 import type { ManagedSettingsReader } from './types.js';
 
-// Replaced by the HKLM\SOFTWARE\Policies\DevTrust\Agent reader.
-export function windowsManagedReader(): ManagedSettingsReader {
-  return async () => ({ settings: {}, source: null, problem: 'Windows policy settings are not read yet' });
+/** Group Policy / Intune ADMX ingestion writes here; only administrators can. */
+export const POLICY_KEY = 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent';
+
+/** /reg:64 reads the 64-bit view even from a 32-bit process, where the MSI writes. */
+export function regQueryArgs(key: string = POLICY_KEY): string[] {
+  return ['query', key, '/s', '/reg:64'];
+}
+
+const CANONICAL_NAMES: Record<string, string> = {
+  collectorurl: 'collectorUrl',
+  enrollmentkey: 'enrollmentKey',
+  disallowquit: 'disallowQuit',
+  supporturl: 'supportUrl',
+};
+
+/** Registry value names are case-insensitive; the settings' keys are not. */
+export function settingsFromRegValues(values: Map<string, RegValue>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [name, entry] of values) {
+    const key = CANONICAL_NAMES[name.toLowerCase()];
+    if (key && entry.type !== 'REG_MULTI_SZ') raw[key] = entry.value;
+  }
+  return raw;
+}
+
+export function windowsManagedReader(runner: CommandRunner = runAllowed): ManagedSettingsReader {
+  return async () => {
+    try {
+      const result = await runner('reg', regQueryArgs(), { timeoutMs: 5_000 });
+      // reg exits 1 with "ERROR: The system was unable to find…" when no policy is set.
+      if (result.code !== 0) {
+        if (/unable to find/i.test(result.stderr)) return { settings: {}, source: null };
+        return { settings: {}, source: POLICY_KEY, problem: `reg query failed: ${result.stderr.trim()}` };
+      }
+      const values = valuesOfKey(parseRegQuery(result.stdout), POLICY_KEY);
+      if (!values) return { settings: {}, source: null };
+      return { settings: sanitizeManaged(settingsFromRegValues(values)), source: POLICY_KEY };
+    } catch (error) {
+      return { settings: {}, source: POLICY_KEY, problem: `${POLICY_KEY}: ${(error as Error).message}` };
+    }
+  };
 }

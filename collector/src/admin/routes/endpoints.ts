@@ -20,7 +20,8 @@ export function endpointRoutes(services: Services): Router {
 
   /** The Device Insight view of one endpoint: identity, what it matched, EDR, last verdict. */
   async function present(endpoint: Endpoint, detail: boolean): Promise<Record<string, unknown>> {
-    const evaluation = await verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null);
+    // Listings judge from synced data only: one vendor call per row would stall the page.
+    const evaluation = await verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: detail });
     const { publicKey: _publicKey, report, ...rest } = endpoint;
     return {
       ...rest,

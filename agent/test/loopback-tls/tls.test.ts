@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { Agent } from '@devtrust/agent/core/agent';
+import { LoopbackDoor } from '@devtrust/agent/loopback/door';
+import { loadOrCreateLoopbackCert, loopbackCertFiles, MAX_VALIDITY_DAYS, trustCommand, untrustCommand } from '@devtrust/agent/loopback/tls';
+
+const log = pino({ level: 'silent' });
+const ORIGIN = 'https://trust.example.com';
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'devtrust-tls-'));
+
+/** A real TLS handshake from Node, trusting only our certificate, with hostname checks on. */
+function get(port: number, ca: string, servername: string, options: { host?: string; path?: string; origin?: string } = {}) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1', // the door listens on IPv4 loopback only
+        port,
+        path: options.path ?? '/v1/ping',
+        ca,
+        // Node checks the certificate against servername (SNI), or host when it is an IP.
+        servername: servername === '127.0.0.1' ? undefined : servername,
+        headers: { host: options.host ?? `${servername}:${port}`, ...(options.origin ? { origin: options.origin } : {}) },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('loopback door over HTTPS', () => {
+  const dataDir = tempDir();
+  const doors: LoopbackDoor[] = [];
+  after(async () => {
+    for (const door of doors) await door.stop();
+  });
+
+  async function startDoor(tls: { cert: string; key: string }) {
+    const door = new LoopbackDoor({ collectorOrigin: ORIGIN, port: 0, tls, attest: async () => undefined, log });
+    doors.push(door);
+    return door.start();
+  }
+
+  it('first run: an ECDSA P-256 certificate for localhost and 127.0.0.1, ≤ 825 days, key 0600', async () => {
+    const made = await loadOrCreateLoopbackCert(dataDir);
+    assert.equal(made.created, true);
+    const cert = new X509Certificate(made.cert);
+    assert.equal(cert.publicKey.asymmetricKeyType, 'ec');
+    assert.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    assert.equal(cert.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1');
+    assert.equal(cert.ca, false);
+    assert.ok(cert.checkHost('localhost'));
+    assert.ok(cert.checkIP('127.0.0.1'));
+    assert.ok(cert.verify(cert.publicKey), 'self-signed');
+    const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
+    assert.ok(days <= MAX_VALIDITY_DAYS && days > 800, `${days} days`);
+    const { keyFile, certFile } = loopbackCertFiles(dataDir);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.equal(made.certFile, certFile);
+  });
+
+  it('a real HTTPS request trusting only that certificate reaches the door, by name and by IP', async () => {
+    const { cert, key } = await loadOrCreateLoopbackCert(dataDir);
+    const port = await startDoor({ cert, key });
+    const byName = await get(port, cert, 'localhost');
+    assert.equal(byName.status, 200);
+    assert.match(byName.body, /"agent":"devtrust"/);
+    const byIp = await get(port, cert, '127.0.0.1');
+    assert.equal(byIp.status, 200);
+  });
+
+  it('a name the certificate does not carry fails the hostname check; an untrusting client fails too', async () => {
+    const { cert, key } = await loadOrCreateLoopbackCert(dataDir);
+    const port = await startDoor({ cert, key });
+    await assert.rejects(get(port, cert, 'devtrust.example.com'), (error: NodeJS.ErrnoException) => error.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
+    const other = await loadOrCreateLoopbackCert(tempDir());
+    await assert.rejects(get(port, other.cert, 'localhost'), (error: NodeJS.ErrnoException) => /SELF_SIGNED|UNABLE_TO_VERIFY|CERT_SIGNATURE/.test(error.code ?? ''));
+  });
+
+  it('a second start reuses the same certificate and key', async () => {
+    const first = await loadOrCreateLoopbackCert(dataDir);
+    const keyBefore = readFileSync(loopbackCertFiles(dataDir).keyFile, 'utf8');
+    const second = await loadOrCreateLoopbackCert(dataDir);
+    assert.equal(second.created, false);
+    assert.equal(second.key, first.key);
+    assert.equal(second.cert, first.cert);
+    assert.equal(readFileSync(loopbackCertFiles(dataDir).keyFile, 'utf8'), keyBefore);
+  });
+
+  it('renewed before it expires (a new certificate the OS must trust again), and when broken', async () => {
+    const dir = tempDir();
+    const first = await loadOrCreateLoopbackCert(dir);
+    const nearEnd = new Date(first.notAfter.getTime() - 10 * 86_400_000);
+    const renewed = await loadOrCreateLoopbackCert(dir, { now: nearEnd });
+    assert.equal(renewed.created, true);
+    assert.notEqual(renewed.cert, first.cert);
+    assert.ok(renewed.notAfter > first.notAfter);
+    const stillGood = await loadOrCreateLoopbackCert(dir, { now: nearEnd });
+    assert.equal(stillGood.created, false);
+
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(loopbackCertFiles(dir).certFile, 'garbage');
+    assert.equal((await loadOrCreateLoopbackCert(dir)).created, true);
+  });
+
+  it('the per-OS trust commands the installers run', () => {
+    assert.deepEqual(trustCommand('darwin', '/d/loopback/localhost.crt.pem'), {
+      command: '/usr/bin/security',
+      args: ['add-trusted-cert', '-d', '-r', 'trustRoot', '-k', '/Library/Keychains/System.keychain', '/d/loopback/localhost.crt.pem'],
+    });
+    assert.deepEqual(trustCommand('win32', 'C:\\ProgramData\\DevTrust\\Agent\\loopback\\localhost.crt.pem'), {
+      command: 'certutil.exe',
+      args: ['-addstore', '-f', 'Root', 'C:\\ProgramData\\DevTrust\\Agent\\loopback\\localhost.crt.pem'],
+    });
+    assert.equal(trustCommand('linux', '/x'), null);
+    assert.equal(untrustCommand('darwin', '/x')?.args[0], 'remove-trusted-cert');
+  });
+});
+
+describe('the agent serves its door over HTTPS when the collector is not on loopback', () => {
+  it('wires loopbackTls into the door', async () => {
+    const dataDir = tempDir();
+    const agent = new Agent(
+      {
+        collectorUrl: 'https://collector.invalid',
+        enrollmentKey: 'k',
+        dataDir,
+        loopbackPort: 0,
+        identityFile: null,
+        once: false,
+        logLevel: 'silent',
+        managedKeys: [],
+        managed: {},
+      },
+      { log, collect: async () => ({ identity: {}, posture: {}, probeErrors: {} }), loopbackTls: () => loadOrCreateLoopbackCert(dataDir) },
+    );
+    await agent.start();
+    try {
+      const port = agent.status().loopbackPort!;
+      const { cert } = await loadOrCreateLoopbackCert(dataDir);
+      const ping = await get(port, cert, 'localhost', { origin: 'https://collector.invalid' });
+      assert.equal(ping.status, 200);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
+describe('a certificate that cannot be made', () => {
+  it('is logged and the door falls back to HTTP instead of the agent failing to start', async () => {
+    const { loopbackTlsProvider } = await import('@devtrust/agent/loopback/tls');
+    const { writeFileSync } = await import('node:fs');
+    const blocker = path.join(tempDir(), 'not-a-dir');
+    writeFileSync(blocker, 'a file where the data dir should be');
+    const warnings: string[] = [];
+    const provide = loopbackTlsProvider(blocker, { warn: (_details, message) => void warnings.push(message) }, 'darwin');
+    assert.equal(await provide(), null);
+    assert.deepEqual(warnings, ['cannot make the loopback certificate']);
+  });
+
+  it('on Linux (no OS trust store browsers share) the door stays on plain HTTP', async () => {
+    const { loopbackTlsProvider } = await import('@devtrust/agent/loopback/tls');
+    const dir = tempDir();
+    assert.equal(await loopbackTlsProvider(dir, { warn: () => undefined }, 'linux')(), null);
+    const made = await loopbackTlsProvider(dir, { warn: () => undefined }, 'win32')();
+    assert.equal(made?.created, true);
+  });
+});

@@ -1,0 +1,33 @@
+import { EventEmitter } from 'node:events';
+import type { AgentStatus } from '@devtrust/agent/core/agent';
+import type { TrayAgent } from '@devtrust/agent/main/tray-app';
+import { sampleStatus } from './sample-status.js';
+
+/** The agent core as the tray sees it; tests change `current` and emit 'status'. */
+export class FakeAgent extends EventEmitter implements TrayAgent {
+  current: AgentStatus = sampleStatus({ lastVerdict: null });
+  attested: string[] = [];
+  reports = 0;
+  started = false;
+  stopped = false;
+  async start() {
+    this.started = true;
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  status() {
+    return this.current;
+  }
+  async reportNow() {
+    this.reports++;
+  }
+  async attest(transactionId: string) {
+    this.attested.push(transactionId);
+    return { transactionId, verdict: 'trusted', access: 'allow', reasons: [] };
+  }
+  set(next: Partial<AgentStatus>) {
+    this.current = { ...this.current, ...next };
+    this.emit('status', this.current);
+  }
+}

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectorSetting, collectorUrl, enrollmentKey, parseFlags, requiredPath, UsageError } from './args.js';
+import { buildMsi, MsiBuildError, WIXL_CANDIDATES } from './msi/build-msi.js';
+import { writePayloads } from './payloads.js';
+
+const HELP = `devtrust-installers: what MDM tools deploy for DevTrust.
+
+  devtrust-installers payloads --collector URL --enrollment-key KEY --out DIR
+        [--support-url URL] [--disallow-quit]
+      DIR/macos/devtrust.mobileconfig   configuration profile (agent settings + Chrome/Edge policy)
+      DIR/windows/DevTrust.admx, DIR/windows/en-US/DevTrust.adml   Group Policy / Intune ADMX
+      DIR/windows/install.cmd           silent msiexec line with COLLECTORURL and ENROLLMENTKEY
+      DIR/intune/detect.ps1             Intune detection script
+
+  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
+      builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl
+
+Deployment guides: installers/docs/.
+`;
+
+function firstWixl(explicit: string | true | undefined): string {
+  if (typeof explicit === 'string') return explicit;
+  const found = WIXL_CANDIDATES.find((candidate) => existsSync(candidate));
+  if (!found) throw new UsageError('wixl not found: install it (Debian: apt-get install -y wixl msitools) or pass --wixl PATH');
+  return found;
+}
+
+/** The agent's version, for the MSI's ProductVersion (MSI wants N.N.N). */
+function agentVersion(explicit: string | true | undefined): string {
+  const version = typeof explicit === 'string' ? explicit : (JSON.parse(readFileSync(new URL('../../agent/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  if (!/^\d{1,3}\.\d{1,3}\.\d{1,5}$/.test(version)) throw new UsageError(`--version "${version}" must be N.N.N (an MSI ProductVersion)`);
+  return version;
+}
+
+async function payloads(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, ['--collector', '--enrollment-key', '--out', '--support-url'], ['--disallow-quit']);
+  const url = collectorUrl(flags['--collector']);
+  const key = enrollmentKey(flags['--enrollment-key']);
+  const out = requiredPath(flags, '--out');
+  const supportRaw = flags['--support-url'];
+  if (supportRaw !== undefined && (typeof supportRaw !== 'string' || !/^https:\/\/[^\s]+$/i.test(supportRaw))) throw new UsageError('--support-url must be an https:// URL');
+  const settings = {
+    collectorUrl: collectorSetting(url),
+    enrollmentKey: key,
+    ...(flags['--disallow-quit'] ? { disallowQuit: true } : {}),
+    ...(typeof supportRaw === 'string' ? { supportUrl: supportRaw } : {}),
+  };
+  const written = await writePayloads(out, settings, url.origin);
+  for (const file of written) process.stdout.write(`wrote ${file}\n`);
+  return 0;
+}
+
+async function msi(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, ['--agent-dir', '--out', '--version', '--wixl']);
+  const agentDir = requiredPath(flags, '--agent-dir');
+  const out = requiredPath(flags, '--out');
+  if (!existsSync(agentDir) || !statSync(agentDir).isDirectory()) throw new UsageError(`--agent-dir ${agentDir} is not a directory`);
+  if (!existsSync(path.join(agentDir, 'DevTrust.exe'))) throw new UsageError(`--agent-dir ${agentDir} has no DevTrust.exe (use electron-builder's win-unpacked folder)`);
+  if (!out.toLowerCase().endsWith('.msi')) throw new UsageError('--out must name a .msi file');
+  await buildMsi({ agentDir, out, version: agentVersion(flags['--version']), wixl: firstWixl(flags['--wixl']) });
+  process.stdout.write(`wrote ${out}\n`);
+  return 0;
+}
+
+/** devtrust-installers: returns the exit code; bad input is one line on stderr and 2. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'payloads') return await payloads(rest);
+    if (command === 'msi') return await msi(rest);
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}" (payloads or msi; see --help)`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`devtrust-installers: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof MsiBuildError) {
+      process.stderr.write(`devtrust-installers: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`devtrust-installers: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+// Run directly (node --import tsx installers/src/cli.ts …); the bin imports main() instead.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main();
+}

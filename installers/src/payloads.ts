@@ -1,0 +1,34 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildDetectPs1 } from './intune/detect-ps1.js';
+import { buildMobileconfig, type AgentSettings } from './macos/mobileconfig.js';
+import { readTemplate } from './templates.js';
+import { buildInstallCmd } from './windows/install-cmd.js';
+
+/** Every file `devtrust-installers payloads` writes, relative to --out. */
+export const PAYLOAD_FILES = [
+  'macos/devtrust.mobileconfig',
+  'windows/DevTrust.admx',
+  'windows/en-US/DevTrust.adml',
+  'windows/install.cmd',
+  'intune/detect.ps1',
+] as const;
+
+export async function writePayloads(outDir: string, settings: AgentSettings, collectorOrigin: string): Promise<string[]> {
+  const contents: Record<(typeof PAYLOAD_FILES)[number], string> = {
+    'macos/devtrust.mobileconfig': buildMobileconfig(settings, collectorOrigin),
+    'windows/DevTrust.admx': await readTemplate('windows/DevTrust.admx'),
+    'windows/en-US/DevTrust.adml': await readTemplate('windows/en-US/DevTrust.adml'),
+    'windows/install.cmd': buildInstallCmd(settings),
+    'intune/detect.ps1': await buildDetectPs1(settings.collectorUrl),
+  };
+  const written: string[] = [];
+  for (const relative of PAYLOAD_FILES) {
+    const file = path.join(outDir, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    // The profile and install.cmd hold the enrollment key: owner-only where the OS honours it.
+    await writeFile(file, contents[relative], { mode: 0o600 });
+    written.push(file);
+  }
+  return written;
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseXml, plistValue, walk, type Plist } from './support/xml.js';
+import { runCli } from './support/run-cli.js';
+
+const KEY = 'ek_live_7Hq2&<b>"quoted"\'s';
+const COLLECTOR = 'https://trust.example.com:8443/';
+
+describe('devtrust-installers payloads', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'devtrust-payloads-'));
+  const read = (relative: string) => readFileSync(path.join(out, relative), 'utf8');
+  let profile: Record<string, Plist>;
+
+  before(() => {
+    const result = runCli(['payloads', '--collector', COLLECTOR, '--enrollment-key', KEY, '--out', out, '--support-url', 'https://help.example.com/devtrust']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim().split('\n').length, 5);
+    profile = plistValue(parseXml(read('macos/devtrust.mobileconfig'))) as Record<string, Plist>;
+  });
+
+  it('writes every payload, owner-only', () => {
+    for (const file of ['macos/devtrust.mobileconfig', 'windows/DevTrust.admx', 'windows/en-US/DevTrust.adml', 'windows/install.cmd', 'intune/detect.ps1']) {
+      assert.equal(statSync(path.join(out, file)).mode & 0o777, 0o600, file);
+    }
+  });
+
+  it('the profile: a System-scope Configuration with unique PayloadUUIDs', () => {
+    assert.equal(profile.PayloadType, 'Configuration');
+    assert.equal(profile.PayloadScope, 'System');
+    assert.equal(profile.PayloadIdentifier, 'com.devtrust.agent.profile');
+    const payloads = profile.PayloadContent as Array<Record<string, Plist>>;
+    const uuids = [profile.PayloadUUID, ...payloads.map((p) => p.PayloadUUID)];
+    assert.equal(new Set(uuids).size, uuids.length);
+    for (const uuid of uuids) assert.match(String(uuid), /^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+    const identifiers = payloads.map((p) => p.PayloadIdentifier);
+    assert.equal(new Set(identifiers).size, identifiers.length);
+  });
+
+  it('the agent payload: managed preferences for com.devtrust.agent, the key XML-escaped and intact', () => {
+    const payloads = profile.PayloadContent as Array<Record<string, Plist>>;
+    const agent = payloads.find((p) => p.PayloadIdentifier === 'com.devtrust.agent.profile.com.devtrust.agent')!;
+    assert.equal(agent.PayloadType, 'com.apple.ManagedClient.preferences');
+    const forced = (agent.PayloadContent as Record<string, Record<string, Plist[]>>)['com.devtrust.agent']!.Forced![0] as Record<string, Plist>;
+    assert.deepEqual(forced.mcx_preference_settings, {
+      collectorUrl: 'https://trust.example.com:8443',
+      enrollmentKey: KEY,
+      supportUrl: 'https://help.example.com/devtrust',
+    });
+    const raw = read('macos/devtrust.mobileconfig');
+    assert.ok(raw.includes('ek_live_7Hq2&amp;&lt;b&gt;&quot;quoted&quot;&apos;s'));
+  });
+
+  it('the browser payloads let only the collector origin reach the loopback door', () => {
+    const payloads = profile.PayloadContent as Array<Record<string, Plist>>;
+    for (const domain of ['com.google.Chrome', 'com.microsoft.Edge']) {
+      const payload = payloads.find((p) => p.PayloadIdentifier === `com.devtrust.agent.profile.${domain}`)!;
+      const settings = ((payload.PayloadContent as Record<string, Record<string, Plist[]>>)[domain]!.Forced![0] as Record<string, Plist>).mcx_preference_settings;
+      assert.deepEqual(settings, {
+        LocalNetworkAccessAllowedForUrls: ['https://trust.example.com:8443'],
+        LoopbackNetworkAllowedForUrls: ['https://trust.example.com:8443'],
+      });
+    }
+  });
+
+  it('an independent plist parser (Python plistlib) reads the profile the same way, when python3 is here', (t) => {
+    const python = spawnSync('python3', ['-c', 'import plistlib,sys,json; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', path.join(out, 'macos/devtrust.mobileconfig')], { encoding: 'utf8' });
+    if (python.error || python.status !== 0) return t.skip(`python3 plistlib unavailable: ${python.error?.message ?? python.stderr}`);
+    assert.deepEqual(JSON.parse(python.stdout), profile);
+  });
+
+  it('ADMX and ADML are well-formed and consistent', () => {
+    const admx = parseXml(read('windows/DevTrust.admx'));
+    const adml = parseXml(read('windows/en-US/DevTrust.adml'));
+    const strings = new Set([...walk(adml)].filter((n) => n.name === 'string').map((n) => n.attributes.id));
+    const presentations = new Map([...walk(adml)].filter((n) => n.name === 'presentation').map((n) => [n.attributes.id, n]));
+    const admxText = read('windows/DevTrust.admx');
+    for (const [, id] of admxText.matchAll(/\$\(string\.([^)]+)\)/g)) assert.ok(strings.has(id), `string ${id} is in the ADML`);
+    for (const [, id] of admxText.matchAll(/\$\(presentation\.([^)]+)\)/g)) assert.ok(presentations.has(id), `presentation ${id} is in the ADML`);
+    const categories = new Set([...walk(admx)].filter((n) => n.name === 'category').map((n) => n.attributes.name));
+    const supported = new Set([...walk(admx)].filter((n) => n.name === 'definition').map((n) => n.attributes.name));
+    const policies = [...walk(admx)].filter((n) => n.name === 'policy');
+    assert.deepEqual(policies.map((p) => p.attributes.name), ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl']);
+    const valueNames = new Set<string>();
+    for (const policy of policies) {
+      assert.equal(policy.attributes.key, 'SOFTWARE\\Policies\\DevTrust\\Agent');
+      assert.equal(policy.attributes.class, 'Machine');
+      for (const node of walk(policy)) {
+        if (node.name === 'parentCategory') assert.ok(categories.has(node.attributes.ref));
+        if (node.name === 'supportedOn') assert.ok(supported.has(node.attributes.ref));
+        if (node.attributes.valueName) valueNames.add(node.attributes.valueName);
+      }
+      // Every text box in the policy's presentation points at an element of that policy.
+      const presentation = presentations.get(policy.attributes.presentation?.replace(/^\$\(presentation\.|\)$/g, ''));
+      const elementIds = new Set([...walk(policy)].filter((n) => n.name === 'text').map((n) => n.attributes.id));
+      for (const box of presentation ? [...walk(presentation)].filter((n) => n.name === 'textBox') : []) assert.ok(elementIds.has(box.attributes.refId), box.attributes.refId);
+    }
+    // The value names are the agent's managed keys, spelled as the registry reader expects.
+    assert.deepEqual([...valueNames].sort(), ['collectorUrl', 'disallowQuit', 'enrollmentKey', 'supportUrl']);
+  });
+
+  it('install.cmd: the silent msiexec line, quoted for cmd and msiexec, CRLF', () => {
+    const cmd = read('windows/install.cmd');
+    assert.ok(cmd.includes('\r\n') && !/[^\r]\n/.test(cmd));
+    assert.match(cmd, /^msiexec\.exe \/i "%MSI%" \/qn \/norestart /m);
+    assert.ok(cmd.includes('COLLECTORURL="https://trust.example.com:8443"'));
+    assert.ok(cmd.includes(`ENROLLMENTKEY="ek_live_7Hq2&<b>""quoted""'s"`));
+    assert.match(cmd, /DisableDelayedExpansion/);
+  });
+
+  it('detect.ps1: checks the install, the policy\'s collector and the running tray', () => {
+    const ps1 = read('intune/detect.ps1');
+    assert.ok(ps1.includes("$expectedCollector = 'https://trust.example.com:8443'"));
+    assert.match(ps1, /Get-Process -Name 'DevTrust'/);
+    assert.match(ps1, /HKLM:\\SOFTWARE\\Policies\\DevTrust\\Agent/);
+    assert.match(ps1, /Write-Output/);
+    assert.ok(!ps1.includes('__COLLECTOR_URL__'));
+  });
+});
+
+describe('devtrust-installers bad arguments: non-zero exit and one clear line', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'devtrust-bad-'));
+  const cases: Array<[string, string[], RegExp]> = [
+    ['no collector', ['payloads', '--enrollment-key', 'k', '--out', out], /--collector URL is required/],
+    ['collector not a URL', ['payloads', '--collector', 'trust.example.com', '--enrollment-key', 'k', '--out', out], /is not a URL/],
+    ['collector not http(s)', ['payloads', '--collector', 'ftp://trust.example.com', '--enrollment-key', 'k', '--out', out], /must be an http\(s\) URL/],
+    ['empty key', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '', '--out', out], /--enrollment-key must not be empty/],
+    ['blank key', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '   ', '--out', out], /--enrollment-key must not be empty/],
+    ['key with a line break', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'a\nb', '--out', out], /control characters/],
+    ['no out', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'k'], /--out DIR is required/],
+    ['unknown flag', ['payloads', '--colector', 'https://t.example.com'], /unknown argument "--colector"/],
+    ['unknown command', ['pkg'], /unknown command "pkg"/],
+    ['msi without DevTrust.exe', ['msi', '--agent-dir', out, '--out', path.join(out, 'x.msi')], /has no DevTrust\.exe/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, () => {
+      const result = runCli(args);
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, '');
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, /^devtrust-installers: /);
+      assert.match(lines[0]!, message);
+    });
+  }
+});
