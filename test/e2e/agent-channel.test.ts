@@ -88,6 +88,20 @@ describe('agent channel: authentication, signatures and replay', () => {
     assert.equal((await app.read(unknown)).body.state, 'pending');
   });
 
+  it('describes a pending transaction (application and account) so a user can confirm a devtrust:// link', async () => {
+    const ch = await RawChannel.open(c.url);
+    const { keys } = await ch.enroll(ENROLLMENT_KEY);
+    const tx = await app.open('Holly@Example.com');
+    ch.send(ch.signed({ type: 'describe', transactionId: tx }, keys));
+    const info = await ch.next((m) => m.type === 'transaction');
+    assert.deepEqual({ ...info, expiresAt: typeof info.expiresAt }, { type: 'transaction', transactionId: tx, application: 'Test app', username: 'holly@example.com', expiresAt: 'string' });
+    assert.equal((await app.read(tx)).body.state, 'pending', 'describing decides nothing');
+    ch.send(ch.signed({ type: 'describe', transactionId: 'tx_nope' }, keys));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'TRANSACTION_UNKNOWN');
+    ch.send(ch.signed({ type: 'describe', transactionId: tx }, generateDeviceKey()));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+
   it('authenticates a known endpoint only with its own key', async () => {
     const first = await RawChannel.open(c.url);
     const { endpointId } = await first.enroll(ENROLLMENT_KEY);

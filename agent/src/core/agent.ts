@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { LIMITS, type Report, type VerdictMessage } from '@devtrust/shared/protocol';
+import { LIMITS, type Report, type TransactionInfo, type VerdictMessage } from '@devtrust/shared/protocol';
 import { collectDevice } from '../collect/index.js';
 import type { Collected } from '../collect/probe.js';
 import type { AgentConfig } from '../config/config.js';
@@ -145,6 +145,11 @@ export class Agent extends EventEmitter {
     this.lastVerdict = { ...verdict, at: new Date().toISOString() };
     this.emit('status', this.status());
     return verdict;
+  }
+
+  /** Who a transaction is for: the tray asks the user before attesting a devtrust:// link. */
+  describeTransaction(transactionId: string): Promise<TransactionInfo> {
+    return this.link.describe(transactionId);
   }
 
   /** `--once`: connect, enroll if needed, report, and stop. Throws LinkError with a clear message. */

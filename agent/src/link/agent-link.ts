@@ -12,6 +12,7 @@ import {
   type AgentMessage,
   type Report,
   type ServerMessage,
+  type TransactionInfo,
   type UnsignedAgentMessage,
   type VerdictMessage,
 } from '@devtrust/shared/protocol';
@@ -67,6 +68,7 @@ export class AgentLink extends EventEmitter {
   private readonly queue: Report[] = [];
   private readonly pendingReports = new Map<number, Pending>();
   private readonly pendingAttests = new Map<string, Pending>();
+  private readonly pendingDescribes = new Map<string, Pending>();
 
   constructor(private readonly options: AgentLinkOptions) {
     super();
@@ -143,6 +145,14 @@ export class AgentLink extends EventEmitter {
     return promise;
   }
 
+  /** Who a transaction is for (application and account), before the user agrees to attest it. */
+  describe(transactionId: string): Promise<TransactionInfo> {
+    if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
+    const promise = this.expect<TransactionInfo>(this.pendingDescribes, transactionId);
+    this.sendSigned({ type: 'describe', transactionId });
+    return promise;
+  }
+
   private async loadOrCreateKey(fresh: boolean): Promise<DeviceKeyPair> {
     const pem = fresh ? null : await this.options.keyStore.load();
     if (pem) return privateKeyFromPem(pem);
@@ -201,6 +211,11 @@ export class AgentLink extends EventEmitter {
         this.emit('verdict', verdict);
         return;
       }
+      case 'transaction': {
+        const { type: _type, ...info } = message;
+        this.settle(this.pendingDescribes, message.transactionId, info);
+        return;
+      }
       case 'error':
         return this.onError(message);
     }
@@ -225,6 +240,7 @@ export class AgentLink extends EventEmitter {
     this.lastError = `${message.code}: ${message.message}`;
     if (message.transactionId) {
       this.settle(this.pendingAttests, message.transactionId, new LinkError(message.code, message.message));
+      this.settle(this.pendingDescribes, message.transactionId, new LinkError(message.code, message.message));
       return;
     }
     if (message.code === 'ENROLLMENT_KEY_INVALID') {
@@ -271,7 +287,7 @@ export class AgentLink extends EventEmitter {
     await promise;
   }
 
-  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' }>): void {
+  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' }>): void {
     this.send({ ...message, signature: this.sign(message) } as AgentMessage);
   }
 
@@ -304,7 +320,7 @@ export class AgentLink extends EventEmitter {
   }
 
   private failPending(error: Error): void {
-    for (const map of [this.pendingReports, this.pendingAttests] as Map<string | number, Pending>[]) {
+    for (const map of [this.pendingReports, this.pendingAttests, this.pendingDescribes] as Map<string | number, Pending>[]) {
       for (const pending of map.values()) {
         clearTimeout(pending.timer);
         pending.reject(error);

@@ -17,6 +17,21 @@ export interface ElectronPort {
   shell: { openPath(path: string): Promise<string>; openExternal(url: string): Promise<void> };
   clipboard: { writeText(text: string): void };
   safeStorage: SafeStorageLike;
+  dialog: DialogPort;
+}
+
+/** Electron's message box: resolves with the index of the button the user chose. */
+export interface DialogPort {
+  showMessageBox(options: {
+    type: 'question';
+    title: string;
+    message: string;
+    detail: string;
+    buttons: string[];
+    defaultId: number;
+    cancelId: number;
+    noLink: boolean;
+  }): Promise<{ response: number }>;
 }
 
 export interface AppPort {

@@ -17,6 +17,7 @@ export interface TrayAgent {
   status(): AgentStatus;
   reportNow(): Promise<void>;
   attest(transactionId: string): Promise<unknown>;
+  describeTransaction(transactionId: string): Promise<{ application: string; username: string }>;
   on(event: 'status', listener: () => void): unknown;
 }
 
@@ -174,7 +175,11 @@ export class TrayApp {
     if (this.window && !this.window.isDestroyed()) this.window.webContents.send(IPC_CHANNELS.statusChanged, view);
   }
 
-  /** devtrust://attest?tx=… → the agent attests that transaction; anything else is ignored. */
+  /**
+   * devtrust://attest?tx=… → after the user confirms the application and account, the
+   * agent attests that transaction; anything else is ignored. The confirmation matters:
+   * any web page can open such a link, including one for somebody else's sign-in.
+   */
   async handleUrl(url: string): Promise<void> {
     if (!this.isReady) {
       this.pendingUrls.push(url);
@@ -193,6 +198,21 @@ export class TrayApp {
     }
     this.urlAttests.push(now);
     try {
+      const info = await this.agent.describeTransaction(tx);
+      const { response } = await this.electron.dialog.showMessageBox({
+        type: 'question',
+        title: 'DevTrust',
+        message: `Sign in to ${info.application} as ${info.username}?`,
+        detail: 'DevTrust will vouch for this device. Allow only if you just started this sign-in yourself.',
+        buttons: ['Allow', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        noLink: true,
+      });
+      if (response !== 0) {
+        this.options.log.info({ tx }, 'the user declined a devtrust:// attestation');
+        return;
+      }
       await this.agent.attest(tx);
       this.options.log.info({ tx }, 'attested from a devtrust:// link');
     } catch (error) {

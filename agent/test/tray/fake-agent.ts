@@ -22,6 +22,11 @@ export class FakeAgent extends EventEmitter implements TrayAgent {
   async reportNow() {
     this.reports++;
   }
+  described: string[] = [];
+  async describeTransaction(transactionId: string) {
+    this.described.push(transactionId);
+    return { application: 'Payroll', username: 'alice@example.com' };
+  }
   async attest(transactionId: string) {
     this.attested.push(transactionId);
     return { transactionId, verdict: 'trusted', access: 'allow', reasons: [] };

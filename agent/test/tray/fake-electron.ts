@@ -152,6 +152,9 @@ export function fakeElectron() {
   const opened: string[] = [];
   const external: string[] = [];
   const clipboard: string[] = [];
+  /** Message boxes shown; `answer` is the button index the fake user picks (0 = Allow). */
+  const dialogs: { message: string; buttons: string[] }[] = [];
+  const dialogAnswer = { value: 0 };
   const electron = {
     app,
     Tray: FakeTray,
@@ -165,6 +168,12 @@ export function fakeElectron() {
     },
     clipboard: { writeText: (text: string) => void clipboard.push(text) },
     safeStorage: { isEncryptionAvailable: () => true, encryptString: (s: string) => Buffer.from(s), decryptString: (b: Buffer) => b.toString() },
+    dialog: {
+      showMessageBox: async (options: { message: string; buttons: string[] }) => {
+        dialogs.push({ message: options.message, buttons: options.buttons });
+        return { response: dialogAnswer.value };
+      },
+    },
   } satisfies ElectronPort;
   return {
     electron,
@@ -173,6 +182,8 @@ export function fakeElectron() {
     opened,
     external,
     clipboard,
+    dialogs,
+    dialogAnswer,
     tray: () => FakeTray.instances.at(-1)!,
     windows: () => FakeWindow.instances,
   };

@@ -165,13 +165,24 @@ describe('tray app: icon and menu follow the agent', () => {
 });
 
 describe('tray app: devtrust:// links', () => {
-  it('macOS open-url → attest with the transaction id', async () => {
+  it('macOS open-url → the user confirms application and account → attest with the transaction id', async () => {
     const f = await startApp({ platform: 'darwin' });
     let prevented = false;
     f.app.emit('open-url', { preventDefault: () => (prevented = true) }, 'devtrust://attest?tx=tx_9QmY2');
     await flush();
     assert.equal(prevented, true);
+    assert.deepEqual(f.agent.described, ['tx_9QmY2']);
+    assert.deepEqual(f.dialogs, [{ message: 'Sign in to Payroll as alice@example.com?', buttons: ['Allow', 'Cancel'] }]);
     assert.deepEqual(f.agent.attested, ['tx_9QmY2']);
+  });
+
+  it('a link the user declines is not attested', async () => {
+    const f = await startApp({ platform: 'darwin' });
+    f.dialogAnswer.value = 1;
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=someone_elses');
+    await flush();
+    assert.equal(f.dialogs.length, 1);
+    assert.deepEqual(f.agent.attested, []);
   });
 
   it('Windows: the link in a second instance\'s argv, and in our own argv on a cold start', async () => {

@@ -13,6 +13,7 @@ import {
   type AttestMessage,
   type AuthMessage,
   type ChannelErrorCode,
+  type DescribeMessage,
   type EnrollMessage,
   type ReportMessage,
   type ServerMessage,
@@ -94,6 +95,8 @@ export class AgentSession {
         return this.report(message);
       case 'attest':
         return this.attest(message);
+      case 'describe':
+        return this.describe(message);
     }
   }
 
@@ -127,7 +130,7 @@ export class AgentSession {
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
 
-  private requireEndpoint(message: ReportMessage | AttestMessage): Endpoint {
+  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage): Endpoint {
     const endpoint = this.endpoint;
     if (!endpoint) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
     if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
@@ -160,6 +163,26 @@ export class AgentSession {
     const verdict = await verdicts.decideTransaction(tx, endpoint);
     if (!verdict) return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
     this.send({ type: 'verdict', transactionId: tx.id, ...verdict });
+  }
+
+  /** Who a pending transaction is for, so the user can confirm before the agent attests. */
+  private async describe(message: DescribeMessage): Promise<void> {
+    this.requireEndpoint(message);
+    const { store } = this.deps;
+    const tx = await store.transactions.get(message.transactionId);
+    if (!tx || tx.state !== 'pending') {
+      const code = !tx ? 'TRANSACTION_UNKNOWN' : tx.state === 'expired' ? 'TRANSACTION_EXPIRED' : 'TRANSACTION_DECIDED';
+      this.send({ type: 'error', code, message: 'no pending transaction with that id', transactionId: message.transactionId });
+      return;
+    }
+    const application = await store.applications.get(tx.applicationId);
+    this.send({
+      type: 'transaction',
+      transactionId: tx.id,
+      application: application?.name ?? 'an application',
+      username: tx.username,
+      expiresAt: new Date(tx.expiresAt).toISOString(),
+    });
   }
 
   private send(message: ServerMessage): void {

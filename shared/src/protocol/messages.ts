@@ -52,13 +52,25 @@ export const attestMessage = z.strictObject({
   signature,
 });
 
-export const agentMessage = z.discriminatedUnion('type', [enrollMessage, authMessage, reportMessage, attestMessage]);
+/**
+ * Asks who a transaction is for before attesting it. The tray does this for
+ * `devtrust://` links, which any web page can open: the user confirms the application
+ * and account, so a link to someone else's sign-in is not attested blindly.
+ */
+export const describeMessage = z.strictObject({
+  type: z.literal('describe'),
+  transactionId: id,
+  signature,
+});
+
+export const agentMessage = z.discriminatedUnion('type', [enrollMessage, authMessage, reportMessage, attestMessage, describeMessage]);
 export type AgentMessage = z.infer<typeof agentMessage>;
 export type EnrollMessage = z.infer<typeof enrollMessage>;
 export type AuthMessage = z.infer<typeof authMessage>;
 export type ReportMessage = z.infer<typeof reportMessage>;
 export type AttestMessage = z.infer<typeof attestMessage>;
-export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest'] as const;
+export type DescribeMessage = z.infer<typeof describeMessage>;
+export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'describe'] as const;
 /** A message before it is signed (the union member by member, less `signature`). */
 export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature'> : never) : never;
 
@@ -86,6 +98,14 @@ export const verdictSchema = z.strictObject({
 });
 export type VerdictMessage = z.infer<typeof verdictSchema>;
 
+export const transactionInfoSchema = z.strictObject({
+  transactionId: id,
+  application: z.string().max(200),
+  username: z.string().max(256),
+  expiresAt: z.string().max(40),
+});
+export type TransactionInfo = z.infer<typeof transactionInfoSchema>;
+
 export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
@@ -97,6 +117,7 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('authenticated'), endpointId: id, lastSeq: z.number().int().nonnegative(), reportIntervalSec: z.number() }),
   z.strictObject({ type: z.literal('ack'), seq: z.number().int() }),
   verdictSchema.extend({ type: z.literal('verdict') }),
+  transactionInfoSchema.extend({ type: z.literal('transaction') }),
   z.strictObject({
     type: z.literal('error'),
     code: z.string(),
