@@ -279,12 +279,24 @@ export class AgentLink extends EventEmitter {
     }
   }
 
+  /**
+   * Sends one report and waits for its ack. A report in flight when the session drops
+   * goes back to the front of the queue (at least once: if the collector had stored it,
+   * its history shows it twice, which beats losing it).
+   */
   private async sendReport(report: Report): Promise<void> {
     const seq = ++this.state.lastSeq;
     await this.options.stateFile.save(this.state);
     const promise = this.expect<null>(this.pendingReports, seq);
     this.sendSigned({ type: 'report', seq, report });
-    await promise;
+    try {
+      await promise;
+    } catch (error) {
+      const code = (error as LinkError).code;
+      if (this.stopped || (code !== 'DISCONNECTED' && code !== 'TIMEOUT')) throw error;
+      this.queue.unshift(report);
+      while (this.queue.length > (this.options.queueLimit ?? 20)) this.queue.shift();
+    }
   }
 
   private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' }>): void {

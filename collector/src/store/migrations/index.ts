@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as init from './20261123120000_init.js';
 import * as oidc from './20261124090000_oidc.js';
+import * as lookupIndexes from './20261124100000_lookup_indexes.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -10,6 +11,7 @@ import * as oidc from './20261124090000_oidc.js';
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261123120000_init': init,
   '20261124090000_oidc': oidc,
+  '20261124100000_lookup_indexes': lookupIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

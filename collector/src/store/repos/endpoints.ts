@@ -93,9 +93,10 @@ export class EndpointsRepo {
         });
       if (updated === 0) return false;
       await trx('reports').insert({ endpoint_id: id, received_at: at, seq, body: toJson(report) });
-      // Bounded history: keep the newest N reports of this endpoint.
-      const keep = trx('reports').select('id').where({ endpoint_id: id }).orderBy('id', 'desc').limit(LIMITS.reportHistory);
-      await trx('reports').where({ endpoint_id: id }).whereNotIn('id', keep).delete();
+      // Bounded history: the newest N reports. Sequence numbers only grow per endpoint, so
+      // an indexed range delete does it without sorting the endpoint's history.
+      const oldest = await trx('reports').where({ endpoint_id: id }).orderBy('seq', 'desc').offset(LIMITS.reportHistory - 1).first('seq');
+      if (oldest) await trx('reports').where({ endpoint_id: id }).andWhere('seq', '<', oldest.seq).delete();
       return true;
     });
   }

@@ -1,0 +1,48 @@
+/**
+ * A real collector in its own process, so its RSS is measurable alone and it can be
+ * killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
+ * `stats` (agent channel counts) and `ingest-kandji` (the generic sync engine fed by the
+ * Kandji client, for when the Kandji kind is not registered yet).
+ */
+import { loadConfig } from '@devtrust/collector/config/config';
+import { startCollector } from '@devtrust/collector/server';
+import { failed, ready, serve } from './child-kit.js';
+
+try {
+  const collector = await startCollector(loadConfig(process.env), { scheduler: false });
+  const { services } = collector;
+  serve(
+    {
+      stats: () => ({ connections: services.channel?.connections ?? 0, authenticated: services.channel?.connectedEndpoints ?? 0 }),
+      // Inventory loading when the CSV upload route cannot take it (see decision.ts).
+      'ingest-csv': async (args) => {
+        const { parseCsvInventory } = await import('@devtrust/collector/sync/csv/parse');
+        const pageSize = Number(args.pageSize);
+        async function* rechunked() {
+          for await (const page of parseCsvInventory(args.csv as string)) {
+            for (let i = 0; i < page.length; i += pageSize) yield page.slice(i, i + pageSize);
+          }
+        }
+        const run = await services.engine.ingest(args.integrationId as string, rechunked());
+        return { status: run.status, devices: run.devices, error: run.error ?? null };
+      },
+      'ingest-kandji': async (args) => {
+        const [{ KandjiClient }, { mapKandjiDevice }, { mappedPages }] = await Promise.all([
+          import('@devtrust/collector/sync/kandji/client'),
+          import('@devtrust/collector/sync/kandji/map'),
+          import('@devtrust/collector/sync/http/source-kit'),
+        ]);
+        const client = new KandjiClient({ baseUrl: args.baseUrl as string, apiToken: args.apiToken as string }, {});
+        const signal = new AbortController().signal;
+        const pages = mappedPages(client.pages({ signal, log: services.log }), mapKandjiDevice);
+        const started = Date.now();
+        const run = await services.engine.ingest(args.integrationId as string, pages);
+        return { status: run.status, devices: run.devices, error: run.error ?? null, ms: Date.now() - started };
+      },
+    },
+    () => collector.close(),
+  );
+  ready({ url: collector.url, port: collector.port });
+} catch (error) {
+  failed(error);
+}

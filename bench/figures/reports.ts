@@ -1,0 +1,85 @@
+import { generateDeviceKey } from '@devtrust/shared/crypto';
+import { ChannelClient } from '../lib/channel-client.js';
+import { identityOf, reportOf } from '../lib/devices.js';
+import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
+import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type DbKind, type Enrolled, type ServerChild } from '../lib/targets.js';
+import { now, runPool, sleep } from '../lib/timing.js';
+
+const FULL_SESSIONS = 200;
+const WARM_UP_MS = 1_000;
+
+interface Rate {
+  perS: number;
+  acked: number;
+  errors: string | null;
+}
+
+/**
+ * Every session sends signed reports back to back (the next once the last is acked) for
+ * the warm-up plus `measureMs`; the rate counts acks received inside the measured window.
+ */
+async function closedLoop(ctx: BenchContext, label: string, server: ServerChild, agents: Enrolled[], measureMs: number): Promise<Rate> {
+  const clients = await Promise.all(
+    agents.map(async (agent) => {
+      const client = await ChannelClient.connect(server.ready.url, agent.keys);
+      await client.auth(agent.endpointId);
+      return client;
+    }),
+  );
+  const warmEnd = now() + WARM_UP_MS;
+  const end = warmEnd + measureMs;
+  let acked = 0;
+  const errors = new Map<string, number>();
+  await runPool(clients, clients.length, async (client, i) => {
+    const identity = identityOf(i);
+    while (now() < end) {
+      try {
+        await client.report(reportOf(i, identity));
+      } catch (error) {
+        const reason = (error as Error).message.slice(0, 80);
+        errors.set(reason, (errors.get(reason) ?? 0) + 1);
+        return;
+      }
+      const t = now();
+      if (t >= warmEnd && t < end) acked++;
+    }
+  });
+  for (const client of clients) client.terminate();
+  await server.kill();
+  const perS = acked / (measureMs / 1000);
+  ctx.log(`${label}: ${acked} reports acked in ${measureMs / 1000} s = ${perS.toFixed(0)}/s over ${agents.length} sessions`);
+  return { perS, acked, errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null };
+}
+
+function bareAgents(count: number): Enrolled[] {
+  return Array.from({ length: count }, (_, i) => ({ endpointId: `ep_bare_${i}`, keys: generateDeviceKey() }));
+}
+
+async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, measureMs: number, echo: Rate): Promise<Figure> {
+  const db = await freshDatabase(ctx, kind, `reports-${kind}`);
+  const enrolled = await preEnroll(db, sessions);
+  const collector = await closedLoop(ctx, `collector/${kind}`, await startCollectorChild(ctx, db), enrolled, measureMs);
+  const bareDb = await freshDatabase(ctx, kind, `reports-bare-${kind}`);
+  const bare = await closedLoop(ctx, `plain ws + batched inserts/${kind}`, await startBareChild(ctx, { store: bareDb }), bareAgents(sessions), measureMs);
+  return figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
+    ...(collector.errors ? { note: `errors: ${collector.errors}` } : {}),
+    detail: { sessions, measuredS: measureMs / 1000, acked: collector.acked, wsEchoPerS: echo.perS, bareErrors: bare.errors },
+  });
+}
+
+export const reportsGroup: FigureGroup = {
+  id: 'reports',
+  names: ['reports.per_s'],
+  timeoutMs: 5 * 60_000,
+  async run(ctx) {
+    const sessions = scaled(ctx, FULL_SESSIONS, 4);
+    const measureMs = ctx.scale === 'small' ? 3_000 : 15_000;
+    // The transport alone, once: a plain ws server acking each frame without storing it.
+    const echo = await closedLoop(ctx, 'plain ws echo', await startBareChild(ctx), bareAgents(sessions), measureMs);
+    await sleep(200);
+    const out: Figure[] = [];
+    for (const kind of ctx.databases) out.push(await onDatabase(ctx, kind, sessions, measureMs, echo));
+    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) out.push(notRun('reports.per_s', 'postgres', 'reports/s', ctx.postgresUnavailable));
+    return out;
+  },
+};

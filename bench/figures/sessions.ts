@@ -1,0 +1,134 @@
+import { ChannelClient } from '../lib/channel-client.js';
+import { figure, notRun, scaled, type BenchContext, type FigureGroup } from '../lib/figure.js';
+import { openFileLimit } from '../lib/proc.js';
+import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
+import { now, runPool, sleep } from '../lib/timing.js';
+
+const FULL_SESSIONS = 10_000;
+/** Handshakes in flight while ramping up: enough to be quick, few enough to finish inside the 5 s auth timeout. */
+const RAMP_CONCURRENCY = 100;
+const WARM_UP_SESSIONS = 100;
+/** File descriptors kept free for everything else a process holds. */
+const FD_HEADROOM = 256;
+
+interface Held {
+  held: number;
+  serverAuthenticated: number;
+  rampS: number;
+  failures: Record<string, number>;
+  baselineKb: number;
+  heldKb: number;
+  /** V8 heap in use (after GC) grown per session: steadier than RSS, which moves in pages and pools. */
+  heapKbPerSession: number | null;
+}
+
+async function heapUsedKb(server: ServerChild): Promise<number> {
+  return (await server.call<{ heapUsed: number }>('memory')).heapUsed / 1024;
+}
+
+/**
+ * Opens `agents.length` authenticated sessions against `server`, holds them for `holdMs`
+ * and reads the server's RSS before and after (GC'd both times).
+ */
+async function holdSessions(ctx: BenchContext, label: string, server: ServerChild, agents: Enrolled[], holdMs: number): Promise<Held> {
+  // Warm-up: a few sessions opened and closed first, so code compiled and buffers pooled on
+  // first use count in the baseline, not as per-session growth.
+  await runPool(agents.slice(0, WARM_UP_SESSIONS), 20, async (agent) => {
+    const client = await ChannelClient.connect(server.ready.url, agent.keys);
+    await client.auth(agent.endpointId);
+    client.ws.close();
+  });
+  await sleep(500);
+  const baselineKb = await server.settledRssKb();
+  const baselineHeapKb = await heapUsedKb(server);
+  const opened: ChannelClient[] = [];
+  const authenticated: ChannelClient[] = [];
+  const failures: Record<string, number> = {};
+  const start = now();
+  await runPool(
+    agents,
+    RAMP_CONCURRENCY,
+    async (agent) => {
+      try {
+        const client = await ChannelClient.connect(server.ready.url, agent.keys);
+        opened.push(client);
+        await client.auth(agent.endpointId);
+        authenticated.push(client);
+      } catch (error) {
+        const reason = ((error as Error).message ?? String(error)).slice(0, 60);
+        failures[reason] = (failures[reason] ?? 0) + 1;
+      }
+    },
+    Date.now() + 180_000,
+  );
+  const rampS = (now() - start) / 1000;
+  ctx.log(`${label}: ${authenticated.filter((c) => !c.closed).length}/${agents.length} sessions up in ${rampS.toFixed(1)} s; holding ${holdMs / 1000} s`);
+  await sleep(holdMs);
+  const held = authenticated.filter((c) => !c.closed).length;
+  const stats = await server.call<{ authenticated: number }>('stats');
+  const heldKb = await server.settledRssKb();
+  const heldHeapKb = await heapUsedKb(server);
+  await server.kill();
+  for (const client of opened) client.terminate();
+  const heapKbPerSession = held > 0 ? (heldHeapKb - baselineHeapKb) / held : null;
+  return { held, serverAuthenticated: stats.authenticated, rampS, failures, baselineKb, heldKb, heapKbPerSession };
+}
+
+function describeFailures(failures: Record<string, number>): string {
+  return Object.entries(failures)
+    .map(([reason, n]) => `${n}× ${reason}`)
+    .join('; ');
+}
+
+export const sessionsGroup: FigureGroup = {
+  id: 'sessions',
+  names: ['sessions.idle', 'sessions.rss_kb_per_session'],
+  timeoutMs: 8 * 60_000,
+  async run(ctx) {
+    const wanted = scaled(ctx, FULL_SESSIONS);
+    const fdLimit = openFileLimit();
+    const count = Number.isFinite(fdLimit) ? Math.min(wanted, fdLimit - FD_HEADROOM) : wanted;
+    if (count < 1) return [notRun('sessions.idle', 'sqlite', 'sessions', `ulimit -n is ${fdLimit}: too low to hold sessions`)];
+    const scaledNote = count < wanted ? `scaled down to ${count} sessions: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : undefined;
+    const holdMs = ctx.scale === 'small' ? 3_000 : 10_000;
+
+    const db = await freshDatabase(ctx, 'sqlite', 'sessions');
+    const start = now();
+    const enrolled = await preEnroll(db, count);
+    ctx.log(`pre-enrolled ${count} endpoints through the store in ${((now() - start) / 1000).toFixed(1)} s`);
+    const collector = await holdSessions(ctx, 'collector', await startCollectorChild(ctx, db), enrolled, holdMs);
+
+    // Same keys and the same signed auth on the client side; the bare server checks nothing.
+    const bareAgents = enrolled.map((e, i) => ({ endpointId: `ep_bare_${i}`, keys: e.keys }));
+    const bare = await holdSessions(ctx, 'plain ws', await startBareChild(ctx), bareAgents, holdMs);
+
+    const collectorHeld = Math.min(collector.held, collector.serverAuthenticated);
+    const bareHeld = Math.min(bare.held, bare.serverAuthenticated);
+    const failed = describeFailures(collector.failures);
+    const perSession = (h: Held, n: number): number | null => (n > 0 ? (h.heldKb - h.baselineKb) / n : null);
+    return [
+      figure('sessions.idle', 'sqlite', collectorHeld, 'sessions', bareHeld, {
+        note: [scaledNote, collectorHeld < count ? `${count - collectorHeld} of ${count} not held${failed ? `: ${failed}` : ''}` : ''].filter(Boolean).join('; ') || `held ${holdMs / 1000} s`,
+        detail: {
+          target: count,
+          rampS: collector.rampS,
+          bareRampS: bare.rampS,
+          clientSideOpen: collector.held,
+          serverSideAuthenticated: collector.serverAuthenticated,
+          bareFailures: describeFailures(bare.failures) || null,
+        },
+      }),
+      figure('sessions.rss_kb_per_session', 'sqlite', perSession(collector, collectorHeld), 'kB', perSession(bare, bareHeld), {
+        ...(scaledNote ? { note: scaledNote } : {}),
+        detail: {
+          baselineMb: collector.baselineKb / 1024,
+          heldMb: collector.heldKb / 1024,
+          bareBaselineMb: bare.baselineKb / 1024,
+          bareHeldMb: bare.heldKb / 1024,
+          heapKbPerSession: collector.heapKbPerSession,
+          bareHeapKbPerSession: bare.heapKbPerSession,
+        },
+      }),
+    ];
+  },
+};

@@ -1,0 +1,48 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { FIGURE_NAMES, type Figure, type Scale } from './figure.js';
+import { round } from './timing.js';
+
+export interface Machine {
+  cpus: number;
+  memoryGb: number;
+  node: string;
+}
+
+export function machine(): Machine {
+  return { cpus: os.cpus().length, memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10, node: process.version };
+}
+
+/** Figures in the documented order, sqlite before postgres, with display rounding. */
+export function ordered(figures: Figure[]): Figure[] {
+  const dbOrder = { sqlite: 0, postgres: 1, '-': 2 };
+  return [...figures]
+    .sort((a, b) => FIGURE_NAMES.indexOf(a.name) - FIGURE_NAMES.indexOf(b.name) || dbOrder[a.db] - dbOrder[b.db])
+    .map((f) => ({
+      ...f,
+      value: round(f.value),
+      limit: round(f.limit),
+      ratio: round(f.ratio),
+      ...(f.detail ? { detail: Object.fromEntries(Object.entries(f.detail).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) } : {}),
+    }));
+}
+
+const show = (v: number | null): string => (v === null ? '—' : String(v));
+
+export function table(figures: Figure[]): string {
+  const header = ['figure', 'db', 'value', 'unit', 'limit', 'ratio', 'note'];
+  const clip = (note: string): string => (note.length > 160 ? `${note.slice(0, 157)}...` : note);
+  const rows = figures.map((f) => [f.name, f.db, show(f.value), f.unit, show(f.limit), show(f.ratio), clip(f.note ?? '')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.filter(() => i < 6).map((r) => (r[i] as string).length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 6 ? c : i >= 2 && i !== 3 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w, i) => (i === 6 ? '----' : '-'.repeat(w)))), ...rows.map(line)].join('\n');
+}
+
+export function writeJson(file: string, figures: Figure[], info: { scale: Scale; startedAt: string; durationS: number }): void {
+  const document = { machine: machine(), scale: info.scale, startedAt: info.startedAt, durationS: info.durationS, figures };
+  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { generateDeviceKey, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import { createKnex } from '@devtrust/collector/store/dialect';
+import { Store } from '@devtrust/collector/store/store';
+import { POSTGRES_URL } from '../../test/support/postgres.js';
+import { ENROLLMENT_KEY, OWNER_TOKEN } from './admin.js';
+import type { BenchContext } from './figure.js';
+import { BenchChild } from './proc.js';
+import { runPool, sleep } from './timing.js';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+/** One fresh database for one measurement: a SQLite data dir, or a new PostgreSQL database. */
+export interface BenchDatabase {
+  kind: DbKind;
+  /** The collector's data dir (SQLite file, master key). */
+  dataDir: string;
+  databaseUrl: string | null;
+  /** A knex on the same database, for limits and counting rows (closed with the group). */
+  knex(): Knex;
+}
+
+/** Is PostgreSQL usable? Null when yes, else why not. */
+export async function postgresUnavailable(): Promise<string | null> {
+  if (!POSTGRES_URL) return 'PostgreSQL not available: set DEVTRUST_TEST_DATABASE_URL (e.g. `source /tmp/pgenv`)';
+  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
+  try {
+    await probe.raw('select 1');
+    return null;
+  } catch (error) {
+    return `PostgreSQL not reachable at DEVTRUST_TEST_DATABASE_URL: ${(error as Error).message}`;
+  } finally {
+    await probe.destroy();
+  }
+}
+
+export function tempDir(ctx: BenchContext, prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `devtrust-bench-${prefix}-`));
+  ctx.defer(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function onServer<T>(run: (admin: Knex) => Promise<T>): Promise<T> {
+  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL as string, pool: { min: 0, max: 1 } });
+  try {
+    return await run(admin);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+/**
+ * A new PostgreSQL database on the DEVTRUST_TEST_DATABASE_URL server, dropped with the group.
+ * The drop is retried: right after a large load, autovacuum may be working in the database
+ * and only a superuser may terminate it.
+ */
+async function freshPostgres(ctx: BenchContext): Promise<string> {
+  const name = `devtrust_bench_${randomBytes(6).toString('hex')}`;
+  await onServer((admin) => admin.raw(`create database ${name}`));
+  ctx.defer(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await onServer((admin) => admin.raw(`drop database if exists ${name} with (force)`));
+        return;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await sleep(2_000);
+      }
+    }
+  });
+  const url = new URL(POSTGRES_URL as string);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function freshDatabase(ctx: BenchContext, kind: DbKind, prefix = 'db'): Promise<BenchDatabase> {
+  const dataDir = tempDir(ctx, prefix);
+  let databaseUrl: string | null = null;
+  if (kind === 'postgres') databaseUrl = await freshPostgres(ctx);
+  let knex: Knex | null = null;
+  return {
+    kind,
+    dataDir,
+    databaseUrl,
+    knex: () => {
+      if (!knex) {
+        knex = createKnex({ databaseUrl, dataDir }).knex;
+        const opened = knex;
+        ctx.defer(() => opened.destroy());
+      }
+      return knex;
+    },
+  };
+}
+
+export interface Enrolled {
+  endpointId: string;
+  keys: DeviceKeyPair;
+}
+
+/**
+ * Enrolls `count` device keys straight through the collector's store (the same repository
+ * the channel's enroll uses), so a figure about sessions starts from agents that enrolled
+ * earlier and now only authenticate, as after any restart.
+ */
+export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrolled[]> {
+  const store = await Store.open({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
+  try {
+    const out: Enrolled[] = new Array(count);
+    await runPool(
+      Array.from({ length: count }, (_, i) => i),
+      db.kind === 'postgres' ? 8 : 1,
+      async (i) => {
+        const keys = generateDeviceKey();
+        const endpoint = await store.endpoints.enroll(keys.publicKey);
+        out[i] = { endpointId: endpoint.id, keys };
+      },
+    );
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+export type ServerChild = BenchChild<{ url: string; port: number }>;
+
+/** A real collector in a child process on this database; stopped when the group ends. */
+export async function startCollectorChild(ctx: BenchContext, db: BenchDatabase, options: { port?: number; defer?: boolean } = {}): Promise<ServerChild> {
+  const child = await BenchChild.start<{ url: string; port: number }>('collector.ts', {
+    env: {
+      DEVTRUST_CONFIG_FILE: '',
+      DEVTRUST_HOST: '127.0.0.1',
+      DEVTRUST_PORT: String(options.port ?? 0),
+      DEVTRUST_PUBLIC_URL: '',
+      DEVTRUST_DATA_DIR: db.dataDir,
+      DEVTRUST_DATABASE_URL: db.databaseUrl ?? '',
+      DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
+      DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
+      DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_BENCH_LOG_LEVEL ?? 'error',
+    },
+  });
+  if (options.defer !== false) ctx.defer(() => child.stop());
+  return child;
+}
+
+/**
+ * The bare layer in a child process: a plain `ws` server speaking the minimal protocol,
+ * optionally storing reports with batched inserts in `db` (see bench/children/bare-ws.ts).
+ */
+export async function startBareChild(ctx: BenchContext, options: { port?: number; store?: BenchDatabase; defer?: boolean } = {}): Promise<ServerChild> {
+  const child = await BenchChild.start<{ url: string; port: number }>('bare-ws.ts', {
+    env: {
+      BENCH_PORT: String(options.port ?? 0),
+      BENCH_STORE: options.store?.kind ?? 'none',
+      BENCH_DATA_DIR: options.store?.dataDir ?? '',
+      BENCH_DATABASE_URL: options.store?.databaseUrl ?? '',
+    },
+  });
+  if (options.defer !== false) ctx.defer(() => child.stop());
+  return child;
+}

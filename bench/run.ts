@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: runs the figure groups in bench/figures/, prints a table and, with
+ * `--json FILE`, writes the figures as JSON. See bench/README.md for what each measures.
+ */
+import { agentGroup } from './figures/agent.js';
+import { decisionGroup } from './figures/decision.js';
+import { promptGroup } from './figures/prompt.js';
+import { reportsGroup } from './figures/reports.js';
+import { sessionsGroup } from './figures/sessions.js';
+import { stormGroup } from './figures/storm.js';
+import { syncGroup } from './figures/sync.js';
+import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
+import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
+import { ordered, table, writeJson } from './lib/output.js';
+import { postgresUnavailable } from './lib/targets.js';
+
+/** Run order: cheap and independent first, the long sync last. */
+const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup];
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function runGroup(group: FigureGroup, args: BenchArgs, base: Omit<BenchContext, 'defer' | 'log'>): Promise<Figure[]> {
+  const cleanups: (() => unknown)[] = [];
+  const ctx: BenchContext = { ...base, log: (m) => log(`${group.id}: ${m}`), defer: (c) => cleanups.push(c) };
+  const timeoutMs = Math.round(group.timeoutMs * (args.scale === 'small' ? 0.5 : 1));
+  let timer: NodeJS.Timeout | undefined;
+  const started = Date.now();
+  let figures: Figure[];
+  try {
+    figures = await Promise.race([
+      group.run(ctx),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    log(`${group.id}: FAILED: ${message}`);
+    if (process.env.DEVTRUST_BENCH_DEBUG) console.error(error);
+    figures = group.names.map((name) => notRun(name, '-', '', `failed: ${(message.split('\n')[0] ?? '').slice(0, 500)}`));
+  } finally {
+    clearTimeout(timer);
+    for (const cleanup of cleanups.reverse()) {
+      await Promise.race([Promise.resolve().then(cleanup), new Promise((r) => setTimeout(r, 15_000).unref())]).catch((error: unknown) =>
+        log(`${group.id}: cleanup failed: ${(error as Error).message}`),
+      );
+    }
+  }
+  log(`${group.id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const wanted = figures.filter((f) => args.only.has(f.name));
+  for (const name of group.names) {
+    if (args.only.has(name) && !wanted.some((f) => f.name === name)) wanted.push(notRun(name, '-', '', 'the group produced no value for it'));
+  }
+  return wanted;
+}
+
+async function main(): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ArgsError) {
+      process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const startedAt = new Date();
+  const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
+  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt'].includes(g.id));
+  const pgWhy = args.db === 'sqlite' || !needsDb ? null : await postgresUnavailable();
+  const databases: ('sqlite' | 'postgres')[] = args.db === 'postgres' ? [] : ['sqlite'];
+  if (needsDb && pgWhy === null && args.db !== 'sqlite') databases.push('postgres');
+  if (pgWhy) log(pgWhy);
+  log(`scale ${args.scale}; groups: ${groups.map((g) => g.id).join(', ')}; databases: ${databases.join(', ') || 'none'}`);
+
+  const figures: Figure[] = [];
+  for (const group of groups) {
+    log(`${group.id}: starting`);
+    figures.push(
+      ...(await runGroup(group, args, {
+        scale: args.scale,
+        factor: args.scale === 'small' ? 0.1 : 1,
+        databases,
+        postgresUnavailable: pgWhy,
+        wants: (name) => args.only.has(name),
+      })),
+    );
+  }
+  const result = ordered(figures);
+  process.stdout.write(`\n${table(result)}\n`);
+  const durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
+  if (args.json) {
+    writeJson(args.json, result, { scale: args.scale, startedAt: startedAt.toISOString(), durationS });
+    log(`wrote ${args.json}`);
+  }
+  log(`finished in ${durationS} s`);
+  return 0;
+}
+
+process.exitCode = await main();
+// Everything is stopped by now; if some handle still holds the loop, say so rather than hang.
+setTimeout(() => {
+  log(`handles still open after the run (${process.getActiveResourcesInfo().join(', ')}); exiting anyway`);
+  process.exit();
+}, 5_000).unref();

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs `npm run bench`'s entry point (as the root script does) with these arguments. */
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=devtrust-src', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// Speed is never asserted here: only that the bench runs and writes the documented shape.
+describe('npm run bench', () => {
+  it('writes {machine, figures} as JSON for the figures asked for', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-test-'));
+    try {
+      const file = path.join(dir, 'figures.json');
+      const run = await bench(['--only', 'agent.collect_ms', '--scale', 'small', '--json', file]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /agent\.collect_ms/);
+      const json = JSON.parse(readFileSync(file, 'utf8'));
+      assert.deepEqual(Object.keys(json.machine).sort(), ['cpus', 'memoryGb', 'node']);
+      assert.equal(typeof json.machine.cpus, 'number');
+      assert.equal(typeof json.machine.memoryGb, 'number');
+      assert.equal(json.machine.node, process.version);
+      assert.equal(json.figures.length, 1);
+      const [figure] = json.figures;
+      for (const key of ['name', 'db', 'value', 'unit', 'limit', 'ratio']) assert.ok(key in figure, `figure has ${key}`);
+      assert.equal(figure.name, 'agent.collect_ms');
+      assert.ok(['sqlite', 'postgres', '-'].includes(figure.db));
+      assert.ok(typeof figure.value === 'number' || (figure.value === null && typeof figure.note === 'string'), JSON.stringify(figure));
+      assert.ok(figure.ratio === null || typeof figure.ratio === 'number');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown figure name with the list of names', async () => {
+    const run = await bench(['--only', 'no-such-figure']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no figure is named "no-such-figure"/);
+    assert.match(run.stderr, /sessions\.idle/);
+  });
+});
