@@ -145,7 +145,6 @@ export class AgentSession {
       if ((await this.deps.store.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }
-    this.endpoint = (await this.deps.store.endpoints.get(endpoint.id)) ?? endpoint;
     this.send({ type: 'ack', seq: message.seq });
   }
 
