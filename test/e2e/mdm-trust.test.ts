@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { syncAndWait } from '../../collector/test/sync/mdm/harness.js';
+import type { JamfComputer } from '../../collector/src/sync/jamf-pro/map.js';
 import { jamfComputer, startJamfProServer, type JamfProServer } from '../../collector/test/vendors/mdm/jamf-pro.js';
 import { ListInventory } from '../../collector/test/vendors/mdm/server-kit.js';
 
@@ -13,7 +14,7 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
   let app: TestApp;
   let agent: TestAgent;
   let integrationId: string;
-  const mac = { ...jamfComputer(0), udid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11' };
+  const mac: JamfComputer = { ...jamfComputer(0), udid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11' };
   mac.hardware = { ...mac.hardware, serialNumber: 'C02TRUSTME01' };
 
   before(async () => {
@@ -29,7 +30,7 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
     integrationId = created.body.id;
     assert.equal((await c.admin('PUT', `/admin/v1/integrations/${integrationId}/activation`, { mode: 'all-users' })).status, 200);
     app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
-    agent = await startTestAgent(c.url, { platform: 'macos', hardwareUuid: mac.udid, serialNumber: 'C02TRUSTME01', hostname: 'ivy-mac' });
+    agent = await startTestAgent(c.url, { platform: 'macos', hardwareUuid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11', serialNumber: 'C02TRUSTME01', hostname: 'ivy-mac' });
   });
   after(async () => {
     await agent.stop();
@@ -49,7 +50,7 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
   });
 
   it('becomes trusted once a sync brings the device in', async () => {
-    (jamf.inventory as ListInventory<typeof mac>).items.push(mac);
+    (jamf.inventory as ListInventory<JamfComputer>).items.push(mac);
     assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
     const result = await signIn();
     assert.deepEqual([result.verdict, result.access], ['trusted', 'allow']);
@@ -57,7 +58,7 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
   });
 
   it('is untrusted again after a later sync drops it', async () => {
-    (jamf.inventory as ListInventory<typeof mac>).items = [jamfComputer(1)];
+    (jamf.inventory as ListInventory<JamfComputer>).items = [jamfComputer(1)];
     assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
     const result = await signIn();
     assert.deepEqual([result.verdict, result.access], ['untrusted', 'deny']);
