@@ -69,6 +69,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
   if (config.port === 0) services.config = { ...config, port, publicUrl: url };
   if (options.scheduler !== false) engine.start();
+  // Transactions live minutes; their verdicts stay in the auth log. Keep a week for support.
+  const purge = setInterval(() => {
+    void store.transactions.purgeExpired(Date.now() - 7 * 24 * 3_600_000).catch((error: unknown) => log.warn({ err: error }, 'purging old transactions failed'));
+  }, 3_600_000);
+  purge.unref();
   log.info({ url, database: store.dialect }, 'collector listening');
 
   let closing: Promise<void> | null = null;
@@ -79,6 +84,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     firstStart,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(purge);
         await engine.stop();
         await channel.close();
         server.closeAllConnections();

@@ -21,6 +21,9 @@ export const MACOS_COMMANDS = {
   sentinelctl: '/usr/local/bin/sentinelctl',
   ampcli: '/opt/cisco/amp/ampcli',
   mdatp: '/usr/local/bin/mdatp',
+  // Managed preferences and the Keychain (config/managed, keys/).
+  plutil: '/usr/bin/plutil',
+  security: '/usr/bin/security',
 } as const satisfies Allowlist;
 
 export const LINUX_COMMANDS = {
@@ -46,6 +49,9 @@ export function windowsCommands(env: NodeJS.ProcessEnv = process.env) {
     powershell: path.win32.join(system32, 'WindowsPowerShell', 'v1.0', 'powershell.exe'),
     reg: path.win32.join(system32, 'reg.exe'),
     sc: path.win32.join(system32, 'sc.exe'),
+    // DPAPI key folder permissions and the loopback certificate (keys/, loopback/).
+    icacls: path.win32.join(system32, 'icacls.exe'),
+    certutil: path.win32.join(system32, 'certutil.exe'),
     // SentinelOne installs into "Sentinel Agent <version>"; the highest version wins.
     sentinelctl: { parent: path.win32.join(programFiles, 'SentinelOne'), folderPrefix: 'Sentinel Agent', file: 'SentinelCtl.exe' },
   } as const satisfies Allowlist;

@@ -25,6 +25,8 @@ export type Allowlist = Readonly<Record<string, CommandLocation>>;
 export interface RunOptions {
   timeoutMs?: number;
   maxOutputBytes?: number;
+  /** Written to the child's stdin: how a secret reaches a command without showing in `ps`. */
+  stdin?: string;
 }
 
 export type ExecFailure = 'not-allowed' | 'not-installed' | 'timeout' | 'too-large' | 'failed';
@@ -104,11 +106,11 @@ export function createRunner(config: RunnerConfig): CommandRunner {
     if (absent) return { ok: false, kind: 'not-installed', reason: `${file} not found` };
     const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = options.maxOutputBytes ?? config.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    return run(file, args, { platform, timeoutMs, maxBytes });
+    return run(file, args, { platform, timeoutMs, maxBytes, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
   };
 }
 
-function run(file: string, args: readonly string[], limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number }): Promise<ExecResult> {
+function run(file: string, args: readonly string[], limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number; stdin?: string }): Promise<ExecResult> {
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -116,9 +118,13 @@ function run(file: string, args: readonly string[], limits: { platform: NodeJS.P
         shell: false,
         windowsHide: true,
         detached: limits.platform !== 'win32',
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [limits.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         env: commandEnv(limits.platform),
       });
+      if (limits.stdin !== undefined) {
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(limits.stdin);
+      }
     } catch (error) {
       resolve({ ok: false, kind: 'failed', reason: `could not start ${file}: ${(error as Error).message}` });
       return;

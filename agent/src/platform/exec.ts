@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { createRunner, type CommandRunner as CollectRunner } from '../collect/exec.js';
+import { defaultAllowlist } from '../collect/commands.js';
 
 /**
- * The one door through which config and key code runs OS commands (the collectors have
- * their own in collect/exec.ts). Only these programs, by absolute path, never through a
- * shell, always with a timeout and an output cap: a hostile PATH or an argument holding
- * shell syntax can do nothing here.
+ * Config and key code's view of the one allowlisted runner (collect/exec.ts): the same
+ * allowlist, absolute paths, no shell, timeouts and output cap, with a result that
+ * throws on "could not run" (callers there have no reason to report, only to fail).
  */
 export const ALLOWED_COMMANDS = ['plutil', 'security', 'reg', 'powershell', 'icacls', 'certutil'] as const;
 export type AllowedCommand = (typeof ALLOWED_COMMANDS)[number];
@@ -25,26 +24,6 @@ export interface RunOptions {
 /** Runs an allowlisted command; tests pass a fake with the same shape. */
 export type CommandRunner = (command: AllowedCommand, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
 
-const MAX_OUTPUT_BYTES = 1024 * 1024;
-
-/** Absolute path of an allowlisted command on this OS; null where it does not exist. */
-export function commandPath(command: AllowedCommand, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (platform === 'darwin') {
-    if (command === 'plutil') return '/usr/bin/plutil';
-    if (command === 'security') return '/usr/bin/security';
-    return null;
-  }
-  if (platform === 'win32') {
-    const system32 = path.win32.join(env.SystemRoot ?? 'C:\\Windows', 'System32');
-    if (command === 'reg') return path.win32.join(system32, 'reg.exe');
-    if (command === 'icacls') return path.win32.join(system32, 'icacls.exe');
-    if (command === 'certutil') return path.win32.join(system32, 'certutil.exe');
-    if (command === 'powershell') return path.win32.join(system32, 'WindowsPowerShell', 'v1.0', 'powershell.exe');
-    return null;
-  }
-  return null;
-}
-
 export class CommandError extends Error {
   constructor(
     readonly command: AllowedCommand,
@@ -56,29 +35,13 @@ export class CommandError extends Error {
   }
 }
 
+let shared: CollectRunner | null = null;
+
 /** The real runner. Resolves with the exit code (non-zero is not an error here: parsers decide). */
-export const runAllowed: CommandRunner = (command, args, options = {}) => {
-  const file = commandPath(command);
-  if (!file) return Promise.reject(new CommandError(command, `not available on ${process.platform}`));
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { shell: false, windowsHide: true, timeout: options.timeoutMs ?? 10_000, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_OUTPUT_BYTES) child.kill();
-      else into.push(chunk);
-    };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
-    child.on('error', (error) => reject(new CommandError(command, error.message)));
-    child.on('close', (code, signal) => {
-      const result = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      if (signal) reject(new CommandError(command, `ended by ${signal} (timeout or output over ${MAX_OUTPUT_BYTES} bytes)`, result));
-      else resolve(result);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin ?? '');
-  });
+export const runAllowed: CommandRunner = async (command, args, options = {}) => {
+  shared ??= createRunner({ allowlist: defaultAllowlist(process.platform) });
+  const result = await shared(command, args, options);
+  if (result.ok) return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+  const partial = result.stdout !== undefined ? { code: -1, stdout: result.stdout, stderr: result.stderr ?? '' } : undefined;
+  throw new CommandError(command, result.kind === 'not-allowed' || result.kind === 'not-installed' ? `not available on ${process.platform}` : result.reason, partial);
 };

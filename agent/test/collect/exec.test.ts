@@ -62,6 +62,12 @@ describe('exec: the one door for OS commands', () => {
     assert.deepEqual(result.ok ? null : result.kind, 'too-large');
   });
 
+  it('hands a secret to the command on stdin, never on its command line', async () => {
+    const result = await createRunner({ allowlist })('sh', ['-c', 'read secret; echo "got:$secret"'], { stdin: 'hunter2\n' });
+    assertOk(result);
+    assert.equal(result.stdout.trim(), 'got:hunter2');
+  });
+
   it('reports a non-zero exit as a result for the parser, not a failure', async () => {
     const result = await createRunner({ allowlist })('sh', ['-c', 'echo out; echo err >&2; exit 3']);
     assert.deepEqual(result, { ok: true, code: 3, stdout: 'out\n', stderr: 'err\n' });

@@ -30,6 +30,7 @@ export function endpointRoutes(services: Services): Router {
       posture: report?.posture ?? null,
       agentVersion: report?.agentVersion ?? null,
       edr: report?.identity.edr ?? [],
+      edrStatus: evaluation.edr,
       trusted: evaluation.match.trusted && !endpoint.blocked,
       matched: evaluation.match.match,
       matchReasons: evaluation.match.reasons,
