@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
+import { ReportWriter } from './report-writer.js';
 import { AgentSession } from './session.js';
 
 /**
@@ -18,12 +19,14 @@ export class AgentChannel {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly log: Logger;
+  private readonly reports: ReportWriter;
 
   constructor(
     server: Server,
     private readonly deps: { store: Store; verdicts: VerdictService; log: Logger; heartbeatMs?: number },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
+    this.reports = new ReportWriter(deps.store);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
@@ -66,6 +69,7 @@ export class AgentChannel {
     ws.on('pong', () => this.alive.set(ws, true));
     const session = new AgentSession(ws, {
       store: this.deps.store,
+      reports: this.reports,
       verdicts: this.deps.verdicts,
       log: this.log,
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),

@@ -22,9 +22,11 @@ import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
 import type { Endpoint } from '../store/types.js';
+import type { ReportWriter } from './report-writer.js';
 
 export interface SessionDeps {
   store: Store;
+  reports: ReportWriter;
   verdicts: VerdictService;
   log: Logger;
   onAuthenticated(endpointId: string, session: AgentSession): void;
@@ -141,7 +143,7 @@ export class AgentSession {
 
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = this.requireEndpoint(message);
-    if (!(await this.deps.store.endpoints.recordReport(endpoint.id, message.seq, message.report, Date.now()))) {
+    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
       if ((await this.deps.store.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }

@@ -74,6 +74,23 @@ for (const db of DATABASES) {
       assert.equal((await store.endpoints.get(endpoint.id))?.identifiers.serialNumber, 'S25');
     });
 
+    it('stores a batch of reports in one transaction, refusing the replays in it', async () => {
+      const a = await store.endpoints.enroll('B'.repeat(43));
+      const b = await store.endpoints.enroll('C'.repeat(43));
+      const report = (serial: string) => ({ agentVersion: 't', collectedAt: 'now', identity: { platform: 'linux' as const, serialNumber: serial } });
+      const stored = await store.endpoints.recordReports([
+        { endpointId: a.id, seq: 1, report: report('A1'), at: 1 },
+        { endpointId: b.id, seq: 1, report: report('B1'), at: 1 },
+        { endpointId: a.id, seq: 2, report: report('A2'), at: 2 },
+        { endpointId: a.id, seq: 2, report: report('A2-replayed'), at: 3 },
+        { endpointId: 'ep_unknown', seq: 1, report: report('X'), at: 3 },
+      ]);
+      assert.deepEqual(stored, [true, true, true, false, false]);
+      assert.equal((await store.endpoints.get(a.id))?.identifiers.serialNumber, 'A2');
+      assert.deepEqual((await store.endpoints.history(a.id)).map((h) => h.seq), [2, 1]);
+      assert.equal((await store.endpoints.history(b.id)).length, 1);
+    });
+
     it('decides a transaction exactly once', async () => {
       const app = await store.applications.create({ name: 'a', clientId: `c${Date.now()}`, secretHash: 'h', secretSealed: 's', redirectUris: [], policy: {} });
       const tx = await store.transactions.create(app.id, 'u', 60_000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { identifiersOf, type Platform } from '@devtrust/shared/identity';
 import { LIMITS, type Report } from '@devtrust/shared/protocol';
+import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type { Endpoint, Verdict } from '../types.js';
 
@@ -26,6 +27,13 @@ function toEndpoint(row: Record<string, unknown>): Endpoint {
     lastUser: (row.last_user as string | null) ?? null,
     lastVerdict: fromJson(row.last_verdict, null),
   };
+}
+
+export interface ReportToStore {
+  endpointId: string;
+  seq: number;
+  report: Report;
+  at: number;
 }
 
 export interface EndpointQuery {
@@ -69,34 +77,62 @@ export class EndpointsRepo {
     return (await builder.limit(query.limit ?? 500).offset(query.offset ?? 0)).map(toEndpoint);
   }
 
-  /**
-   * Stores a verified report atomically: the sequence must be higher than the last one
-   * (the conditional update is the replay check, safe across collector processes).
-   */
+  /** Stores one verified report; see recordReports. */
   async recordReport(id: string, seq: number, report: Report, at: number): Promise<boolean> {
-    const ids = identifiersOf(report.identity);
+    const [stored] = await this.recordReports([{ endpointId: id, seq, report, at }]);
+    return stored === true;
+  }
+
+  /**
+   * Stores verified reports in one transaction (group commit). A report is stored only
+   * when its sequence is higher than the endpoint's last one: the conditional update is
+   * the replay check, safe across collector processes. Returns, per report, whether it
+   * was stored. Reports of one endpoint must come in sequence order.
+   */
+  async recordReports(items: ReportToStore[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
     return this.db.transaction(async (trx) => {
-      const updated = await trx('endpoints')
-        .where({ id })
-        .andWhere('last_seq', '<', seq)
-        .update({
-          last_seq: seq,
-          last_seen_at: at,
-          platform: report.identity.platform ?? null,
-          hostname: report.identity.hostname ?? null,
-          hardware_uuid: ids.hardwareUuid ?? null,
-          serial_number: ids.serialNumber ?? null,
-          machine_guid: ids.machineGuid ?? null,
-          mac_addresses: toJson(ids.macAddresses ?? []),
-          report: toJson(report),
-          ...(report.user ? { last_user: report.user } : {}),
-        });
-      if (updated === 0) return false;
-      await trx('reports').insert({ endpoint_id: id, received_at: at, seq, body: toJson(report) });
-      // Bounded history: the reports of the last N sequence numbers (N rows at most; fewer
-      // where the agent skipped numbers). One indexed range delete, no sort.
-      await trx('reports').where({ endpoint_id: id }).andWhere('seq', '<=', seq - LIMITS.reportHistory).delete();
-      return true;
+      const stored: boolean[] = [];
+      for (const { endpointId, seq, report, at } of items) {
+        const ids = identifiersOf(report.identity);
+        const updated = await trx('endpoints')
+          .where({ id: endpointId })
+          .andWhere('last_seq', '<', seq)
+          .update({
+            last_seq: seq,
+            last_seen_at: at,
+            platform: report.identity.platform ?? null,
+            hostname: report.identity.hostname ?? null,
+            hardware_uuid: ids.hardwareUuid ?? null,
+            serial_number: ids.serialNumber ?? null,
+            machine_guid: ids.machineGuid ?? null,
+            mac_addresses: toJson(ids.macAddresses ?? []),
+            report: toJson(report),
+            ...(report.user ? { last_user: report.user } : {}),
+          });
+        stored.push(updated > 0);
+      }
+      const accepted = items.filter((_, i) => stored[i]);
+      if (accepted.length > 0) {
+        await insertChunked(
+          trx,
+          'reports',
+          accepted.map((r) => ({ endpoint_id: r.endpointId, received_at: r.at, seq: r.seq, body: toJson(r.report) })),
+        );
+        // Bounded history: the reports of the last N sequence numbers per endpoint (fewer
+        // where the agent skipped numbers): indexed range deletes, no sort.
+        const newest = new Map<string, number>();
+        for (const r of accepted) newest.set(r.endpointId, Math.max(newest.get(r.endpointId) ?? 0, r.seq));
+        const entries = [...newest];
+        for (let i = 0; i < entries.length; i += 200) {
+          await trx('reports')
+            .where((w) => {
+              for (const [endpointId, seq] of entries.slice(i, i + 200)) w.orWhere((one) => one.where({ endpoint_id: endpointId }).andWhere('seq', '<=', seq - LIMITS.reportHistory));
+            })
+            .delete();
+        }
+      }
+      return stored;
     });
   }
 
