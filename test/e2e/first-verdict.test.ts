@@ -112,6 +112,12 @@ for (const db of DATABASES) describe(`the first verdict, end to end (${db.name})
     assert.equal(alice.lastVerdict.verdict, 'trusted');
     const untrusted = await c.admin('GET', '/admin/v1/endpoints?trusted=false');
     assert.ok(untrusted.body.endpoints.some((e: any) => e.hostname === 'stranger'));
+    // The filter applies before paging: one untrusted endpoint per page, whatever is newest.
+    for (const offset of [0, 1]) {
+      const page = (await c.admin('GET', `/admin/v1/endpoints?trusted=false&limit=1&offset=${offset}`)).body.endpoints;
+      assert.equal(page.length, 1);
+      assert.equal(page[0].trusted, false);
+    }
   });
 
   it('a blocked endpoint is denied whatever it matches, and unblocking restores it', async () => {

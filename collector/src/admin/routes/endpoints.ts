@@ -6,6 +6,9 @@ import { notFound } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 import type { Endpoint } from '../../store/types.js';
 
+/** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
+const MAX_FILTERED = 10_000;
+
 const listQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
@@ -41,10 +44,18 @@ export function endpointRoutes(services: Services): Router {
 
   router.get('/endpoints', async function listEndpoints(ctx) {
     const query = queryOf(ctx, listQuery);
-    const endpoints = await store.endpoints.list({ ...(query.q ? { q: query.q } : {}), limit: query.limit ?? 500, offset: query.offset ?? 0 });
-    let out = await Promise.all(endpoints.map((e) => present(e, false)));
-    if (query.trusted !== undefined) out = out.filter((e) => e.trusted === (query.trusted === 'true'));
-    ctx.body = { endpoints: out };
+    const limit = query.limit ?? 500;
+    const offset = query.offset ?? 0;
+    const q = query.q ? { q: query.q } : {};
+    if (query.trusted === undefined) {
+      const endpoints = await store.endpoints.list({ ...q, limit, offset });
+      ctx.body = { endpoints: await Promise.all(endpoints.map((e) => present(e, false))) };
+      return;
+    }
+    // Trust is judged now, not stored: filter every candidate, then page the result.
+    const wanted = query.trusted === 'true';
+    const candidates = await Promise.all((await store.endpoints.list({ ...q, limit: MAX_FILTERED })).map((e) => present(e, false)));
+    ctx.body = { endpoints: candidates.filter((e) => e.trusted === wanted).slice(offset, offset + limit) };
   });
 
   router.get('/endpoints/:id', async function getEndpoint(ctx) {
