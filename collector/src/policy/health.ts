@@ -44,7 +44,7 @@ const LABELS = { diskEncryption: 'disk encryption', firewall: 'the firewall' } a
  */
 function postureRule(rule: HealthOutcome['rule'], required: boolean, key: keyof typeof LABELS, device: DeviceHealth | null): HealthOutcome {
   const label = LABELS[key];
-  if (!required) return { rule, outcome: 'off', reason: `rule ${rule}=off: ${label} not required` };
+  if (!required) return { rule, outcome: 'off', reason: `rule ${rule}=off: not required` };
   const value = device?.posture[key];
   if (value === true) return { rule, outcome: 'pass', reason: `rule ${rule}=on: ${label} is on (pass)` };
   if (value === false) return { rule, outcome: 'fail', reason: `rule ${rule}=on: ${label} is off (fail)` };
