@@ -33,7 +33,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
   let config;
   try {
-    config = await loadAgentConfig({ argv, managedReader: await platformManagedReader() });
+    config = await loadAgentConfig({ argv, managedReader: platformManagedReader() });
   } catch (error) {
     if (error instanceof AgentConfigError) {
       process.stderr.write(`devtrust-agent: ${error.message}\n`);

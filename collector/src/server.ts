@@ -3,11 +3,12 @@ import https from 'node:https';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { PromptOptions } from './oidc/mount.js';
 import type { CollectorConfig } from './config/config.js';
+import { consoleMount } from './console/mount.js';
 import { createEdrAssessor } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
 import { loadMasterKey } from './keys/master-key.js';
+import type { PromptOptions } from './oidc/mount.js';
 import { createLogger } from './log.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
 import type { Services } from './services/services.js';
@@ -48,8 +49,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   verdicts.edrAssessor = createEdrAssessor({ store, sources: engine, log });
   const services: Services = { config, store, log, masterKey, engine, verdicts, channel: null };
 
-  const defaultMounts = await loadDefaultMounts(options);
-  const { app, metrics } = await createApp(services, [...defaultMounts, ...(options.mounts ?? [])]);
+  // Loaded here, not at the top: importing oidc-provider prints a runtime warning on Node 20,
+  // which must not come before the one line a bad configuration stops start-up with.
+  const { oidcMount } = await import('./oidc/mount.js');
+  const { app, metrics } = await createApp(services, [oidcMount(options.prompt), consoleMount(), ...(options.mounts ?? [])]);
   const handler = app.callback();
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, handler) : http.createServer(handler);
   // Slow or silent clients must not hold sockets forever.
@@ -92,12 +95,4 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         await store.close();
       })()),
   };
-}
-
-/** Built-in mounts that live in their own modules (OIDC provider, console) once present. */
-async function loadDefaultMounts(options: StartOptions): Promise<Mount[]> {
-  return [
-    (await import('./oidc/mount.js')).oidcMount(options.prompt),
-    (await import('./console/mount.js')).consoleMount(),
-  ];
 }

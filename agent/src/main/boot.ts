@@ -44,7 +44,7 @@ export async function bootTrayApp(
   );
 
   const createAgent: AgentFactory = async () => {
-    const managedResult = await (await platformManagedReader())();
+    const managedResult = await platformManagedReader()();
     const managed = managedResult.settings;
     const userData = electron.app.getPath('userData');
     const userConfig = path.join(userData, 'config.json');

@@ -84,7 +84,7 @@ describe('every platform has a managed-settings reader that never throws', () =>
   it('darwin, win32, linux', async () => {
     const { platformManagedReader } = await import('@devtrust/agent/config/managed/index');
     for (const platform of ['darwin', 'win32', 'linux'] as const) {
-      const result = await (await platformManagedReader(platform))();
+      const result = await platformManagedReader(platform)();
       assert.equal(typeof result.settings, 'object', platform);
     }
   });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { runAllowed, type CommandRunner } from '../../platform/exec.js';
-import { sanitizeManaged } from './index.js';
+import { sanitizeManaged } from './sanitize.js';
 import { parsePlutilJson } from './parse-plutil-json.js';
 import { AGENT_BUNDLE_ID, type ManagedSettingsReader } from './types.js';
 

@@ -1,5 +1,5 @@
 import { runAllowed, type CommandRunner } from '../../platform/exec.js';
-import { sanitizeManaged } from './index.js';
+import { sanitizeManaged } from './sanitize.js';
 import { parseRegQuery, valuesOfKey, type RegValue } from './parse-reg-query.js';
 import type { ManagedSettingsReader } from './types.js';
 

@@ -1,0 +1,16 @@
+import type { ManagedSettings } from './types.js';
+
+const MANAGED_KEYS = ['collectorUrl', 'enrollmentKey', 'disallowQuit', 'supportUrl'] as const;
+
+/** Keeps only known keys of the right type; managed sources are admin-written but still input. */
+export function sanitizeManaged(raw: Record<string, unknown>): ManagedSettings {
+  const out: ManagedSettings = {};
+  for (const key of MANAGED_KEYS) {
+    const value = raw[key];
+    if (key === 'disallowQuit') {
+      if (typeof value === 'boolean') out.disallowQuit = value;
+      else if (value === 1 || value === '1' || value === 'true') out.disallowQuit = true;
+    } else if (typeof value === 'string' && value.trim() !== '') out[key] = value.trim();
+  }
+  return out;
+}
