@@ -15,11 +15,23 @@ import { freshPostgresDatabase } from '../test/support/postgres.js';
 import type { PromptBenchOptions } from './figures/prompt.js';
 import { freePort } from './lib/ports.js';
 
-const IDENTITY = { platform: 'windows' as const, serialNumber: 'BENCH-PROMPT-1', hardwareUuid: '6a1f0c2e-5b7d-4e11-9a3c-0123456789ab', hostname: 'BENCH' };
+const IDENTITY = {
+  platform: 'windows' as const,
+  serialNumber: 'BENCH-PROMPT-1',
+  hardwareUuid: '6a1f0c2e-5b7d-4e11-9a3c-0123456789ab',
+  hostname: 'BENCH',
+};
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WARM_UP = 5;
 
-type Result = { value: number | null; unit: string; limit: number | null; note: string; db: 'sqlite' | 'postgres'; detail: Record<string, number> };
+type Result = {
+  value: number | null;
+  unit: string;
+  limit: number | null;
+  note: string;
+  db: 'sqlite' | 'postgres';
+  detail: Record<string, number>;
+};
 
 /** A cookie jar good enough for one sign-in (cookie names are unique per flow). */
 class Jar {
@@ -37,7 +49,11 @@ class Jar {
 }
 
 async function step(url: string, jar: Jar, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(url, { ...init, redirect: 'manual', headers: { cookie: jar.header(), ...(init.headers as Record<string, string>) } });
+  const response = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    headers: { cookie: jar.header(), ...(init.headers as Record<string, string>) },
+  });
   jar.take(response);
   return response;
 }
@@ -60,12 +76,22 @@ async function signIn(c: TestCollector, clientId: string, door: string): Promise
   let response = await step(`${c.url}/oidc/auth?${query}`, jar);
   const pageUrl = new URL(response.headers.get('location') ?? '', c.url).href;
   const html = await (await step(pageUrl, jar, { headers: { accept: 'text/html' } })).text();
-  const config = JSON.parse(/<script type="application\/json" id="dt-config">(.*?)<\/script>/.exec(html)?.[1] ?? 'null') as { transactionId: string; statePath: string; finishPath: string };
+  const config = JSON.parse(/<script type="application\/json" id="dt-config">(.*?)<\/script>/.exec(html)?.[1] ?? 'null') as {
+    transactionId: string;
+    statePath: string;
+    finishPath: string;
+  };
   const origin = new URL(c.url).origin;
   await (await fetch(`${door}/v1/ping`, { headers: { origin } })).json();
-  const attest = await fetch(`${door}/v1/attest`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ transactionId: config.transactionId }) });
+  const attest = await fetch(`${door}/v1/attest`, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ transactionId: config.transactionId }),
+  });
   if (!attest.ok) throw new Error(`the agent refused to attest: ${attest.status}`);
-  const state = (await (await step(`${c.url}${config.statePath}`, jar, { headers: { accept: 'application/json' } })).json()) as { state: string };
+  const state = (await (await step(`${c.url}${config.statePath}`, jar, { headers: { accept: 'application/json' } })).json()) as {
+    state: string;
+  };
   if (state.state !== 'decided') throw new Error(`the transaction is ${state.state} after the attestation`);
   response = await step(`${c.url}${config.finishPath}`, jar);
   response = await step(new URL(response.headers.get('location') ?? '', c.url).href, jar);
@@ -78,13 +104,24 @@ async function signIn(c: TestCollector, clientId: string, door: string): Promise
 /** The same decision without OIDC: the application's transaction API and the agent. */
 async function bareDecision(c: TestCollector, auth: string, door: string): Promise<number> {
   const start = performance.now();
-  const created = (await (await fetch(`${c.url}/api/v1/transactions`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: '{"username":"bench@example.com"}' })).json()) as { id: string };
-  await fetch(`${door}/v1/attest`, { method: 'POST', headers: { origin: new URL(c.url).origin, 'content-type': 'application/json' }, body: JSON.stringify({ transactionId: created.id }) });
+  const created = (await (
+    await fetch(`${c.url}/api/v1/transactions`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: '{"username":"bench@example.com"}',
+    })
+  ).json()) as { id: string };
+  await fetch(`${door}/v1/attest`, {
+    method: 'POST',
+    headers: { origin: new URL(c.url).origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ transactionId: created.id }),
+  });
   await (await fetch(`${c.url}/api/v1/transactions/${created.id}`, { headers: { authorization: auth } })).json();
   return performance.now() - start;
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 async function measure(db: 'sqlite' | 'postgres', runs: number, options: PromptBenchOptions): Promise<Result> {
@@ -98,7 +135,11 @@ async function measure(db: 'sqlite' | 'postgres', runs: number, options: PromptB
   const c = await startTestCollector({ databaseUrl, scheduler: false, prompt: { loopbackPorts: [doorPort] } });
   options.defer(() => c.stop());
   await csvInventory(c, `serial_number,device_name,platform\n${IDENTITY.serialNumber},BENCH,windows`);
-  const app = await c.admin('POST', '/admin/v1/applications', { name: 'Bench', redirectUris: [REDIRECT_URI], policy: { trustedEndpoints: 'require-trusted' } });
+  const app = await c.admin('POST', '/admin/v1/applications', {
+    name: 'Bench',
+    redirectUris: [REDIRECT_URI],
+    policy: { trustedEndpoints: 'require-trusted' },
+  });
   const agent = await startTestAgent(c.url, IDENTITY);
   options.defer(() => agent.stop());
   // The agent's own door class, without the shipped 30-a-minute limit a bench would hit.
@@ -135,7 +176,12 @@ async function measure(db: 'sqlite' | 'postgres', runs: number, options: PromptB
     limit: round(percentile(bare, 50)),
     db,
     note: `median of ${runs} sign-ins over HTTP (no page rendering); limit: the bare transaction API decision`,
-    detail: { runs, p95Ms: round(percentile(prompt, 95)), maxMs: round(prompt[prompt.length - 1] ?? NaN), bareP95Ms: round(percentile(bare, 95)) },
+    detail: {
+      runs,
+      p95Ms: round(percentile(prompt, 95)),
+      maxMs: round(prompt[prompt.length - 1] ?? NaN),
+      bareP95Ms: round(percentile(bare, 95)),
+    },
   };
 }
 

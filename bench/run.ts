@@ -51,7 +51,8 @@ async function runGroup(group: FigureGroup, args: BenchArgs, base: Omit<BenchCon
   log(`${group.id}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const wanted = figures.filter((f) => args.only.has(f.name));
   for (const name of group.names) {
-    if (args.only.has(name) && !wanted.some((f) => f.name === name)) wanted.push(notRun(name, '-', '', 'the group produced no value for it'));
+    if (args.only.has(name) && !wanted.some((f) => f.name === name))
+      wanted.push(notRun(name, '-', '', 'the group produced no value for it'));
   }
   return wanted;
 }

@@ -43,8 +43,20 @@ async function admin(method, p, body, contentType = 'application/json') {
 }
 
 function startAgent(name, extra) {
-  const args = [path.join(root, 'agent/bin/devtrust-agent.js'), '--collector', collector.url, '--enrollment-key', enrollmentKey, '--data-dir', path.join(work, name), ...extra];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEVTRUST_AGENT_LOG_LEVEL: 'warn' } });
+  const args = [
+    path.join(root, 'agent/bin/devtrust-agent.js'),
+    '--collector',
+    collector.url,
+    '--enrollment-key',
+    enrollmentKey,
+    '--data-dir',
+    path.join(work, name),
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, DEVTRUST_AGENT_LOG_LEVEL: 'warn' },
+  });
   child.stderr.on('data', (d) => process.stderr.write(`  [${name}] ${d}`));
   children.push(child);
   return child;
@@ -63,7 +75,13 @@ async function waitFor(what, check, timeoutMs = 20_000) {
 /** What the prompt page does: open a transaction, ask the local agent to attest, wait for the verdict. */
 async function signIn(app, username, agentPort) {
   const basic = `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`;
-  const tx = await (await fetch(`${collector.url}/api/v1/transactions`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ username }) })).json();
+  const tx = await (
+    await fetch(`${collector.url}/api/v1/transactions`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ username }),
+    })
+  ).json();
   const door = await fetch(`http://127.0.0.1:${agentPort}/v1/attest`, {
     method: 'POST',
     headers: { origin: new URL(collector.url).origin, 'content-type': 'application/json' },
@@ -84,35 +102,76 @@ function show(label, result) {
 
 async function main() {
   step('Starting a collector (SQLite in a temporary directory)');
-  const config = loadConfig({ DEVTRUST_HOST: '127.0.0.1', DEVTRUST_PORT: String(await freePort()), DEVTRUST_DATA_DIR: path.join(work, 'collector'), DEVTRUST_BOOTSTRAP_TOKEN: ownerKey, DEVTRUST_ENROLLMENT_KEY: enrollmentKey, DEVTRUST_LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    DEVTRUST_HOST: '127.0.0.1',
+    DEVTRUST_PORT: String(await freePort()),
+    DEVTRUST_DATA_DIR: path.join(work, 'collector'),
+    DEVTRUST_BOOTSTRAP_TOKEN: ownerKey,
+    DEVTRUST_ENROLLMENT_KEY: enrollmentKey,
+    DEVTRUST_LOG_LEVEL: 'warn',
+  });
   collector = await startCollector(config);
   process.stdout.write(`  collector at ${collector.url}\n`);
 
   step("Collecting this machine's identifiers");
   const { identity, probeErrors } = await collectDevice();
-  for (const key of ['platform', 'hostname', 'hardwareUuid', 'serialNumber', 'machineGuid']) if (identity[key]) process.stdout.write(`  ${key.padEnd(13)} ${identity[key]}\n`);
+  for (const key of ['platform', 'hostname', 'hardwareUuid', 'serialNumber', 'machineGuid'])
+    if (identity[key]) process.stdout.write(`  ${key.padEnd(13)} ${identity[key]}\n`);
   process.stdout.write(`  macAddresses  ${(identity.macAddresses ?? []).join(', ') || '-'}\n`);
   for (const [probe, why] of Object.entries(probeErrors ?? {})) process.stdout.write(`  (${probe}: ${why})\n`);
 
   step('Uploading a CSV inventory that holds this machine, active for all users');
-  const csv = ['serial_number,hardware_uuid,machine_guid,device_name,platform,mac_addresses', [identity.serialNumber ?? '', identity.hardwareUuid ?? '', identity.machineGuid ?? '', identity.hostname ?? 'this-machine', identity.platform ?? '', (identity.macAddresses ?? []).join(' ')].map((v) => `"${String(v).replace(/"/g, '""')}"`).join(',')].join('\n');
+  const csv = [
+    'serial_number,hardware_uuid,machine_guid,device_name,platform,mac_addresses',
+    [
+      identity.serialNumber ?? '',
+      identity.hardwareUuid ?? '',
+      identity.machineGuid ?? '',
+      identity.hostname ?? 'this-machine',
+      identity.platform ?? '',
+      (identity.macAddresses ?? []).join(' '),
+    ]
+      .map((v) => `"${String(v).replace(/"/g, '""')}"`)
+      .join(','),
+  ].join('\n');
   // MAC matching is opt-in per integration; the demo allows it so a machine without a readable serial still matches.
-  const integration = await admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Demo inventory', platforms: ['windows', 'macos', 'linux'], config: { matchMacAddresses: true } });
+  const integration = await admin('POST', '/admin/v1/integrations', {
+    kind: 'csv',
+    name: 'Demo inventory',
+    platforms: ['windows', 'macos', 'linux'],
+    config: { matchMacAddresses: true },
+  });
   await admin('PUT', `/admin/v1/integrations/${integration.id}/inventory`, csv, 'text/csv');
   await admin('PUT', `/admin/v1/integrations/${integration.id}/activation`, { mode: 'all-users' });
 
   step('Creating a protected application with policy require-trusted');
-  const app = await admin('POST', '/admin/v1/applications', { name: 'Example payroll app', redirectUris: ['http://127.0.0.1:9/callback'], policy: { trustedEndpoints: 'require-trusted' } });
+  const app = await admin('POST', '/admin/v1/applications', {
+    name: 'Example payroll app',
+    redirectUris: ['http://127.0.0.1:9/callback'],
+    policy: { trustedEndpoints: 'require-trusted' },
+  });
 
   step('Starting the headless agent on this machine (devtrust-agent)');
   const port = await freePort();
   startAgent('this-machine', ['--loopback-port', String(port)]);
-  await waitFor('the agent to enroll and report', async () => (await admin('GET', '/admin/v1/endpoints')).endpoints.find((e) => e.identity));
+  await waitFor('the agent to enroll and report', async () =>
+    (await admin('GET', '/admin/v1/endpoints')).endpoints.find((e) => e.identity),
+  );
   show(`alice signs in from ${identity.hostname}`, await signIn(app, 'alice@example.com', port));
 
   step('A device that is not in the inventory (simulated with --identity)');
   const strangerFile = path.join(work, 'stranger.json');
-  writeFileSync(strangerFile, JSON.stringify({ platform: 'windows', hostname: 'UNKNOWN-PC', serialNumber: 'NOTINVENTORY01', hardwareUuid: '6B29FC40-CA47-1067-B31D-00DD010662DA', machineGuid: '{8f1b6f2e-93a4-4a5b-9bb2-0c7d7e1f2a3b}', macAddresses: ['02:00:4c:4f:4f:50'] }));
+  writeFileSync(
+    strangerFile,
+    JSON.stringify({
+      platform: 'windows',
+      hostname: 'UNKNOWN-PC',
+      serialNumber: 'NOTINVENTORY01',
+      hardwareUuid: '6B29FC40-CA47-1067-B31D-00DD010662DA',
+      machineGuid: '{8f1b6f2e-93a4-4a5b-9bb2-0c7d7e1f2a3b}',
+      macAddresses: ['02:00:4c:4f:4f:50'],
+    }),
+  );
   const strangerPort = await freePort();
   startAgent('stranger', ['--loopback-port', String(strangerPort), '--identity', strangerFile]);
   await waitFor('the second agent', async () => (await admin('GET', '/admin/v1/endpoints?q=UNKNOWN-PC')).endpoints.find((e) => e.identity));

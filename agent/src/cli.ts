@@ -62,7 +62,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stdout.write(`reported to ${config.collectorUrl} as endpoint ${endpointId ?? '?'}\n`);
       return 0;
     } catch (error) {
-      const message = error instanceof LinkError || error instanceof AgentConfigError ? error.message : `unexpected error: ${(error as Error).message}`;
+      const message =
+        error instanceof LinkError || error instanceof AgentConfigError ? error.message : `unexpected error: ${(error as Error).message}`;
       process.stderr.write(`devtrust-agent: ${message}\n`);
       return 1;
     }

@@ -107,7 +107,11 @@ try {
           return welcome(String(message.endpointId));
         case 'report':
           if (!writer) return send(ws, { type: 'ack', seq: message.seq });
-          return writer.add({ ws, seq: message.seq, row: { endpoint_id: endpointId ?? '', received_at: Date.now(), seq: message.seq, body: JSON.stringify(message.report) } });
+          return writer.add({
+            ws,
+            seq: message.seq,
+            row: { endpoint_id: endpointId ?? '', received_at: Date.now(), seq: message.seq, body: JSON.stringify(message.report) },
+          });
         case 'attest':
           return send(ws, { type: 'verdict', transactionId: message.transactionId, verdict: 'trusted', access: 'allow', reasons: [] });
       }

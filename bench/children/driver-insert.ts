@@ -34,7 +34,12 @@ function row(i: number): Record<string, unknown> {
     edr_detail: null,
     edr_seen_at: null,
     placeholders: null,
-    raw: JSON.stringify({ model: 'MacBook Air (M2, 2022)', osVersion: '14.4.1', lastCheckIn: '2024-05-01T08:00:00.000000Z', agentInstalled: true }),
+    raw: JSON.stringify({
+      model: 'MacBook Air (M2, 2022)',
+      osVersion: '14.4.1',
+      lastCheckIn: '2024-05-01T08:00:00.000000Z',
+      agentInstalled: true,
+    }),
   };
 }
 
@@ -43,7 +48,16 @@ try {
   const { knex } = createKnex({ databaseUrl, dataDir: process.env.BENCH_DATA_DIR as string });
   await knex.migrate.latest({ migrationSource });
   const at = Date.now();
-  await knex('integrations').insert({ id: INTEGRATION, kind: 'kandji', category: 'mdm', name: 'bench', platforms: '["macos","ios"]', config: '{}', created_at: at, updated_at: at });
+  await knex('integrations').insert({
+    id: INTEGRATION,
+    kind: 'kandji',
+    category: 'mdm',
+    name: 'bench',
+    platforms: '["macos","ios"]',
+    config: '{}',
+    created_at: at,
+    updated_at: at,
+  });
   serve(
     {
       run: async (args) => {

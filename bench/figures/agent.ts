@@ -112,8 +112,10 @@ export const agentGroup: FigureGroup = {
   timeoutMs: 120_000,
   async run(ctx) {
     const out: Figure[] = [];
-    if (ctx.wants('agent.collect_ms')) out.push(await collectMs(ctx).catch((e: Error) => notRun('agent.collect_ms', '-', 'ms', `failed: ${e.message}`)));
-    if (ctx.wants('agent.idle_rss_mb')) out.push(await idleRssMb(ctx).catch((e: Error) => notRun('agent.idle_rss_mb', '-', 'MB', `failed: ${e.message}`)));
+    if (ctx.wants('agent.collect_ms'))
+      out.push(await collectMs(ctx).catch((e: Error) => notRun('agent.collect_ms', '-', 'ms', `failed: ${e.message}`)));
+    if (ctx.wants('agent.idle_rss_mb'))
+      out.push(await idleRssMb(ctx).catch((e: Error) => notRun('agent.idle_rss_mb', '-', 'MB', `failed: ${e.message}`)));
     return out;
   },
 };

@@ -32,7 +32,11 @@ async function decideOnce(app: AppClient, agent: ChannelClient, device: number):
   for (let i = 0; tx.state === 'pending' && i < 100; i++) tx = await app.read(txId);
   if (tx.state !== 'decided') throw new Error(`transaction ${txId} is ${tx.state} after its verdict`);
   const end = now();
-  return { ms: end - start, steps: [opened - start, reported - opened, attested - reported, end - attested], verdict: tx.verdict as string };
+  return {
+    ms: end - start,
+    steps: [opened - start, reported - opened, attested - reported, end - attested],
+    verdict: tx.verdict as string,
+  };
 }
 
 const STEPS = ['createMs', 'reportMs', 'attestMs', 'readMs'] as const;
@@ -47,7 +51,12 @@ const SQLITE_SAFE_PAGE = 500;
  */
 async function loadInventory(collector: ServerChild, csv: string): Promise<{ note: string | null }> {
   const url = collector.ready.url;
-  const integration = await admin(url, 'POST', '/admin/v1/integrations', { kind: 'csv', name: 'Bench inventory', platforms: ['windows', 'macos', 'linux'], config: {} });
+  const integration = await admin(url, 'POST', '/admin/v1/integrations', {
+    kind: 'csv',
+    name: 'Bench inventory',
+    platforms: ['windows', 'macos', 'linux'],
+    config: {},
+  });
   let note: string | null = null;
   try {
     await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/inventory`, csv, { contentType: 'text/csv' });
@@ -56,7 +65,11 @@ async function loadInventory(collector: ServerChild, csv: string): Promise<{ not
     const answer = /answered (\d+): .*?"code":"(\w+)","message":"(.{0,70})/.exec(message);
     const cause = answer ? `${answer[1]} ${answer[2]}: "${answer[3]}…"` : message.slice(0, 120);
     note = `CSV upload answered ${cause}; the same CSV was loaded through the same parser and sync engine in ${SQLITE_SAFE_PAGE}-row pages (at most what SQLite takes in one knex multi-row INSERT)`;
-    const run = await collector.call<{ status: string; error: string | null }>('ingest-csv', { integrationId: integration.id, csv, pageSize: SQLITE_SAFE_PAGE }, 300_000);
+    const run = await collector.call<{ status: string; error: string | null }>(
+      'ingest-csv',
+      { integrationId: integration.id, csv, pageSize: SQLITE_SAFE_PAGE },
+      300_000,
+    );
     if (run.status !== 'succeeded') throw new Error(`loading the inventory failed: ${run.error}`);
   }
   await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/activation`, { mode: 'all-users' });
@@ -111,10 +124,16 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, inventory: number, sa
   const sortedLookups = sortedCopy(lookups);
   const untrusted = samples - (verdicts.trusted ?? 0);
   const note =
-    [loaded.note, untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null].filter(Boolean).join('; ') ||
-    undefined;
+    [
+      loaded.note,
+      untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null,
+    ]
+      .filter(Boolean)
+      .join('; ') || undefined;
   // Where the time goes: the median of each step (create, fresh report, attest, read back).
-  const stepP50 = Object.fromEntries(STEPS.map((name, i) => [`p50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(steps[i] ?? []), 50)]));
+  const stepP50 = Object.fromEntries(
+    STEPS.map((name, i) => [`p50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(steps[i] ?? []), 50)]),
+  );
   const detail = { samples, inventory, inventoryLoadS: uploadS, maxMs: sorted[sorted.length - 1] ?? null, ...stepP50 };
   return [
     figure('decision.p50_ms', kind, percentile(sorted, 50), 'ms', percentile(sortedLookups, 50), { ...(note ? { note } : {}), detail }),
@@ -132,7 +151,10 @@ export const decisionGroup: FigureGroup = {
     const out: Figure[] = [];
     for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, inventory, samples)));
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
-      out.push(notRun('decision.p50_ms', 'postgres', 'ms', ctx.postgresUnavailable), notRun('decision.p99_ms', 'postgres', 'ms', ctx.postgresUnavailable));
+      out.push(
+        notRun('decision.p50_ms', 'postgres', 'ms', ctx.postgresUnavailable),
+        notRun('decision.p99_ms', 'postgres', 'ms', ctx.postgresUnavailable),
+      );
     }
     return out;
   },

@@ -41,10 +41,20 @@ export const promptGroup: FigureGroup = {
   names: ['prompt.redirect_ms'],
   timeoutMs: 5 * 60_000,
   async run(ctx) {
-    if (!existsSync(fileURLToPath(MODULE))) return [notRun('prompt.redirect_ms', '-', 'ms', 'not available yet: bench/prompt.ts (benchPrompt) does not exist')];
-    const module = (await import(MODULE.href)) as { benchPrompt?: (options: PromptBenchOptions) => Promise<number | PromptResult | PromptResult[]> };
-    if (typeof module.benchPrompt !== 'function') return [notRun('prompt.redirect_ms', '-', 'ms', 'not available yet: bench/prompt.ts exports no benchPrompt')];
-    const result = await module.benchPrompt({ scale: ctx.scale, factor: ctx.factor, databases: ctx.databases, log: ctx.log, defer: ctx.defer });
+    if (!existsSync(fileURLToPath(MODULE)))
+      return [notRun('prompt.redirect_ms', '-', 'ms', 'not available yet: bench/prompt.ts (benchPrompt) does not exist')];
+    const module = (await import(MODULE.href)) as {
+      benchPrompt?: (options: PromptBenchOptions) => Promise<number | PromptResult | PromptResult[]>;
+    };
+    if (typeof module.benchPrompt !== 'function')
+      return [notRun('prompt.redirect_ms', '-', 'ms', 'not available yet: bench/prompt.ts exports no benchPrompt')];
+    const result = await module.benchPrompt({
+      scale: ctx.scale,
+      factor: ctx.factor,
+      databases: ctx.databases,
+      log: ctx.log,
+      defer: ctx.defer,
+    });
     return (Array.isArray(result) ? result : [result]).map(toFigure);
   },
 };

@@ -2,7 +2,15 @@ import { generateDeviceKey } from '@devtrust/shared/crypto';
 import { ChannelClient } from '../lib/channel-client.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
-import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type DbKind, type Enrolled, type ServerChild } from '../lib/targets.js';
+import {
+  freshDatabase,
+  preEnroll,
+  startBareChild,
+  startCollectorChild,
+  type DbKind,
+  type Enrolled,
+  type ServerChild,
+} from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const FULL_SESSIONS = 200;
@@ -60,7 +68,13 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
   const enrolled = await preEnroll(db, sessions);
   const collector = await closedLoop(ctx, `collector/${kind}`, await startCollectorChild(ctx, db), enrolled, measureMs);
   const bareDb = await freshDatabase(ctx, kind, `reports-bare-${kind}`);
-  const bare = await closedLoop(ctx, `plain ws + batched inserts/${kind}`, await startBareChild(ctx, { store: bareDb }), bareAgents(sessions), measureMs);
+  const bare = await closedLoop(
+    ctx,
+    `plain ws + batched inserts/${kind}`,
+    await startBareChild(ctx, { store: bareDb }),
+    bareAgents(sessions),
+    measureMs,
+  );
   return figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
     ...(collector.errors ? { note: `errors: ${collector.errors}` } : {}),
     detail: { sessions, measuredS: measureMs / 1000, acked: collector.acked, wsEchoPerS: echo.perS, bareErrors: bare.errors },
@@ -79,7 +93,8 @@ export const reportsGroup: FigureGroup = {
     await sleep(200);
     const out: Figure[] = [];
     for (const kind of ctx.databases) out.push(await onDatabase(ctx, kind, sessions, measureMs, echo));
-    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) out.push(notRun('reports.per_s', 'postgres', 'reports/s', ctx.postgresUnavailable));
+    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres'))
+      out.push(notRun('reports.per_s', 'postgres', 'reports/s', ctx.postgresUnavailable));
     return out;
   },
 };

@@ -62,7 +62,9 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
     Date.now() + 180_000,
   );
   const rampS = (now() - start) / 1000;
-  ctx.log(`${label}: ${authenticated.filter((c) => !c.closed).length}/${agents.length} sessions up in ${rampS.toFixed(1)} s; holding ${holdMs / 1000} s`);
+  ctx.log(
+    `${label}: ${authenticated.filter((c) => !c.closed).length}/${agents.length} sessions up in ${rampS.toFixed(1)} s; holding ${holdMs / 1000} s`,
+  );
   await sleep(holdMs);
   const held = authenticated.filter((c) => !c.closed).length;
   const stats = await server.call<{ authenticated: number }>('stats');
@@ -89,7 +91,8 @@ export const sessionsGroup: FigureGroup = {
     const fdLimit = openFileLimit();
     const count = Number.isFinite(fdLimit) ? Math.min(wanted, fdLimit - FD_HEADROOM) : wanted;
     if (count < 1) return [notRun('sessions.idle', 'sqlite', 'sessions', `ulimit -n is ${fdLimit}: too low to hold sessions`)];
-    const scaledNote = count < wanted ? `scaled down to ${count} sessions: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : undefined;
+    const scaledNote =
+      count < wanted ? `scaled down to ${count} sessions: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : undefined;
     const holdMs = ctx.scale === 'small' ? 3_000 : 10_000;
 
     const db = await freshDatabase(ctx, 'sqlite', 'sessions');
@@ -108,7 +111,10 @@ export const sessionsGroup: FigureGroup = {
     const perSession = (h: Held, n: number): number | null => (n > 0 ? (h.heldKb - h.baselineKb) / n : null);
     return [
       figure('sessions.idle', 'sqlite', collectorHeld, 'sessions', bareHeld, {
-        note: [scaledNote, collectorHeld < count ? `${count - collectorHeld} of ${count} not held${failed ? `: ${failed}` : ''}` : ''].filter(Boolean).join('; ') || `held ${holdMs / 1000} s`,
+        note:
+          [scaledNote, collectorHeld < count ? `${count - collectorHeld} of ${count} not held${failed ? `: ${failed}` : ''}` : '']
+            .filter(Boolean)
+            .join('; ') || `held ${holdMs / 1000} s`,
         detail: {
           target: count,
           rampS: collector.rampS,

@@ -102,7 +102,13 @@ interface StormResult {
  * port and data, and times until every agent is authenticated again. Reports keep being
  * issued throughout; afterwards stored rows are counted against reports issued.
  */
-async function storm(ctx: BenchContext, label: string, count: number, start: (port: number) => Promise<ServerChild>, storedRows: (() => Promise<number>) | null): Promise<StormResult> {
+async function storm(
+  ctx: BenchContext,
+  label: string,
+  count: number,
+  start: (port: number) => Promise<ServerChild>,
+  storedRows: (() => Promise<number>) | null,
+): Promise<StormResult> {
   const port = await freePort();
   let server = await start(port);
   const agents = Array.from({ length: count }, (_, i) => new StormAgent(server.ready.url, i));
@@ -140,7 +146,12 @@ async function storm(ctx: BenchContext, label: string, count: number, start: (po
     server = await start(port);
     restartS = (now() - t) / 1000;
     try {
-      await waitFor(() => agents.every((a) => a.link.status === 'connected' && a.connectedAt > killedAt), 'every agent to re-authenticate', 120_000, 20);
+      await waitFor(
+        () => agents.every((a) => a.link.status === 'connected' && a.connectedAt > killedAt),
+        'every agent to re-authenticate',
+        120_000,
+        20,
+      );
       recoveryS = (Math.max(...agents.map((a) => a.connectedAt)) - killedAt) / 1000;
     } catch {
       // Reported as a partial count below.
@@ -188,7 +199,13 @@ export const stormGroup: FigureGroup = {
     const scaledNote = count < wanted ? `scaled down to ${count} agents: ulimit -n is ${fdLimit}` : null;
 
     const db = await freshDatabase(ctx, 'sqlite', 'storm');
-    const collector = await storm(ctx, 'collector', count, (port) => startCollectorChild(ctx, db, { port }), () => storedReports(db));
+    const collector = await storm(
+      ctx,
+      'collector',
+      count,
+      (port) => startCollectorChild(ctx, db, { port }),
+      () => storedReports(db),
+    );
     const bare = await storm(ctx, 'plain ws', count, (port) => startBareChild(ctx, { port }), null);
 
     const countable = collector.maxPerAgent <= LIMITS.reportHistory;
@@ -210,7 +227,12 @@ export const stormGroup: FigureGroup = {
         note: countable
           ? `of ${collector.issued} issued; ${collector.rejectedByLink} rejected by the link (disconnected before the ack)`
           : `an agent was handed ${collector.maxPerAgent} reports, more than the ${LIMITS.reportHistory} the collector keeps per endpoint: stored rows cannot be counted`,
-        detail: { issued: collector.issued, stored: collector.stored, rejectedByLink: collector.rejectedByLink, maxPerAgent: collector.maxPerAgent },
+        detail: {
+          issued: collector.issued,
+          stored: collector.stored,
+          rejectedByLink: collector.rejectedByLink,
+          maxPerAgent: collector.maxPerAgent,
+        },
         ratio: false,
       }),
     ];

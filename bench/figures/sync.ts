@@ -58,24 +58,41 @@ async function syncInCollector(ctx: BenchContext, kind: DbKind, vendor: VendorSe
       const deadline = Date.now() + SYNC_TIMEOUT_MS;
       for (;;) {
         const { syncs } = await admin(url, 'GET', `/admin/v1/integrations/${body.id}/syncs`);
-        const run = (syncs as { id: string; status: string; devices: number; startedAt: number; finishedAt: number | null; error: string | null }[]).find((r) => r.id === syncId);
+        const run = (
+          syncs as { id: string; status: string; devices: number; startedAt: number; finishedAt: number | null; error: string | null }[]
+        ).find((r) => r.id === syncId);
         if (run && run.status !== 'running') {
           if (run.status !== 'succeeded') throw new Error(`the sync ${run.status}: ${run.error}`);
-          return { devices: run.devices, seconds: ((run.finishedAt ?? Date.now()) - run.startedAt) / 1000, peakRssKb: sampler.stop(), path: 'kandji kind via the admin API' };
+          return {
+            devices: run.devices,
+            seconds: ((run.finishedAt ?? Date.now()) - run.startedAt) / 1000,
+            peakRssKb: sampler.stop(),
+            path: 'kandji kind via the admin API',
+          };
         }
         if (Date.now() > deadline) throw new Error(`the sync did not finish within ${SYNC_TIMEOUT_MS / 60_000} min`);
         await sleep(250);
       }
     }
     // The kind is not registered (yet): the generic engine, fed by the Kandji client.
-    const csv = await admin(url, 'POST', '/admin/v1/integrations', { kind: 'csv', name: 'Bench Kandji (ingest)', platforms: ['macos', 'ios'], config: {} });
+    const csv = await admin(url, 'POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Bench Kandji (ingest)',
+      platforms: ['macos', 'ios'],
+      config: {},
+    });
     const run = await collector.call<{ status: string; devices: number; error: string | null; ms: number }>(
       'ingest-kandji',
       { integrationId: csv.id, baseUrl: vendor.url, apiToken: vendor.apiToken },
       SYNC_TIMEOUT_MS,
     );
     if (run.status !== 'succeeded') throw new Error(`the sync ${run.status}: ${run.error}`);
-    return { devices: run.devices, seconds: run.ms / 1000, peakRssKb: sampler.stop(), path: 'kandji kind not registered: engine.ingest fed by the Kandji client' };
+    return {
+      devices: run.devices,
+      seconds: run.ms / 1000,
+      peakRssKb: sampler.stop(),
+      path: 'kandji kind not registered: engine.ingest fed by the Kandji client',
+    };
   } finally {
     sampler.stop();
     await collector.stop();
@@ -85,7 +102,9 @@ async function syncInCollector(ctx: BenchContext, kind: DbKind, vendor: VendorSe
 /** The limit: the same number of rows through knex in batches, in its own child for its RSS. */
 async function driverInserts(ctx: BenchContext, kind: DbKind, count: number): Promise<{ seconds: number; peakRssKb: number }> {
   const db = await freshDatabase(ctx, kind, `sync-driver-${kind}`);
-  const child = await BenchChild.start('driver-insert.ts', { env: { BENCH_DATA_DIR: db.dataDir, BENCH_DATABASE_URL: db.databaseUrl ?? '' } });
+  const child = await BenchChild.start('driver-insert.ts', {
+    env: { BENCH_DATA_DIR: db.dataDir, BENCH_DATABASE_URL: db.databaseUrl ?? '' },
+  });
   ctx.defer(() => child.stop());
   const sampler = new RssSampler(child.pid);
   const started = now();
@@ -115,19 +134,29 @@ export const syncGroup: FigureGroup = {
       const pagesBefore = vendor.pagesServed();
       const sync = await syncInCollector(ctx, kind, vendor);
       const pages = vendor.pagesServed() - pagesBefore;
-      ctx.log(`${kind}: ${sync.devices} devices in ${sync.seconds.toFixed(1)} s (${pages} pages), peak RSS ${(sync.peakRssKb / 1024).toFixed(0)} MB`);
+      ctx.log(
+        `${kind}: ${sync.devices} devices in ${sync.seconds.toFixed(1)} s (${pages} pages), peak RSS ${(sync.peakRssKb / 1024).toFixed(0)} MB`,
+      );
       const driver = await driverInserts(ctx, kind, count);
-      ctx.log(`${kind}: driver inserts of ${count} rows in ${driver.seconds.toFixed(1)} s, peak RSS ${(driver.peakRssKb / 1024).toFixed(0)} MB`);
+      ctx.log(
+        `${kind}: driver inserts of ${count} rows in ${driver.seconds.toFixed(1)} s, peak RSS ${(driver.peakRssKb / 1024).toFixed(0)} MB`,
+      );
       const incomplete = sync.devices < count ? `only ${sync.devices} of ${count} devices stored` : null;
       const note = [incomplete, sync.path.startsWith('kandji kind not') ? sync.path : null].filter(Boolean).join('; ');
       const detail = { devices: sync.devices, seconds: sync.seconds, pages, driverSeconds: driver.seconds, path: sync.path };
       out.push(
-        figure('sync.devices_per_s', kind, sync.devices / sync.seconds, 'devices/s', count / driver.seconds, { ...(note ? { note } : {}), detail }),
+        figure('sync.devices_per_s', kind, sync.devices / sync.seconds, 'devices/s', count / driver.seconds, {
+          ...(note ? { note } : {}),
+          detail,
+        }),
         figure('sync.peak_rss_mb', kind, sync.peakRssKb / 1024, 'MB', driver.peakRssKb / 1024, { ...(note ? { note } : {}), detail }),
       );
     }
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
-      out.push(notRun('sync.devices_per_s', 'postgres', 'devices/s', ctx.postgresUnavailable), notRun('sync.peak_rss_mb', 'postgres', 'MB', ctx.postgresUnavailable));
+      out.push(
+        notRun('sync.devices_per_s', 'postgres', 'devices/s', ctx.postgresUnavailable),
+        notRun('sync.peak_rss_mb', 'postgres', 'MB', ctx.postgresUnavailable),
+      );
     }
     return out;
   },

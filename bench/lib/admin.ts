@@ -3,7 +3,13 @@ import { ENROLLMENT_KEY, OWNER_TOKEN } from '../../test/support/collector.js';
 export { ENROLLMENT_KEY, OWNER_TOKEN };
 
 /** The admin REST API with the owner key; throws on an unexpected status. */
-export async function admin(baseUrl: string, method: string, path: string, body?: unknown, options: { contentType?: string; expect?: number[] } = {}): Promise<any> {
+export async function admin(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { contentType?: string; expect?: number[] } = {},
+): Promise<any> {
   const headers: Record<string, string> = { authorization: `Bearer ${OWNER_TOKEN}` };
   let payload: string | undefined;
   if (body !== undefined) {
@@ -38,7 +44,11 @@ export class AppClient {
   }
 
   static async create(baseUrl: string, policy: Record<string, unknown>): Promise<AppClient> {
-    const created = await admin(baseUrl, 'POST', '/admin/v1/applications', { name: 'Bench app', redirectUris: ['http://127.0.0.1:9/callback'], policy });
+    const created = await admin(baseUrl, 'POST', '/admin/v1/applications', {
+      name: 'Bench app',
+      redirectUris: ['http://127.0.0.1:9/callback'],
+      policy,
+    });
     return new AppClient(baseUrl, created);
   }
 

@@ -25,7 +25,8 @@ export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = { json: null, only: new Set(FIGURE_NAMES), scale: 'full', db: null, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new ArgsError(`${flag} needs a value`);
@@ -64,7 +65,10 @@ export function parseArgs(argv: string[]): BenchArgs {
 /** Names or prefixes ("sessions", "decision.p5") → the figures they name; an unknown one is an error. */
 export function selectFigures(list: string): Set<FigureName> {
   const out = new Set<FigureName>();
-  for (const token of list.split(',').map((t) => t.trim()).filter((t) => t !== '')) {
+  for (const token of list
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
     const matched = FIGURE_NAMES.filter((name) => name === token || name.startsWith(token));
     if (matched.length === 0) throw new ArgsError(`--only: no figure is named "${token}"; figures: ${FIGURE_NAMES.join(', ')}`);
     for (const name of matched) out.add(name);

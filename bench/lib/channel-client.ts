@@ -1,6 +1,14 @@
 import WebSocket from 'ws';
 import { generateDeviceKey, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
-import { AGENT_CHANNEL_PATH, LIMITS, PROTOCOL_VERSION, signedPayloadOf, type Report, type UnsignedAgentMessage, type VerdictMessage } from '@devtrust/shared/protocol';
+import {
+  AGENT_CHANNEL_PATH,
+  LIMITS,
+  PROTOCOL_VERSION,
+  signedPayloadOf,
+  type Report,
+  type UnsignedAgentMessage,
+  type VerdictMessage,
+} from '@devtrust/shared/protocol';
 
 export class ChannelRefused extends Error {
   constructor(

@@ -23,7 +23,14 @@ export function identityOf(i: number): DeviceIdentity {
     hostname: `bench-mac-${i}`,
     osVersion: '14.4.1',
     macAddresses: [`02:be:${mac.join(':')}`],
-    edr: [{ vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: `c0ffee00-0000-4000-8000-${i.toString(16).padStart(12, '0')}` }],
+    edr: [
+      {
+        vendor: 'cisco-secure-endpoint',
+        installed: true,
+        running: true,
+        connectorId: `c0ffee00-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+      },
+    ],
   };
 }
 

@@ -23,7 +23,9 @@ export function ordered(figures: Figure[]): Figure[] {
       value: round(f.value),
       limit: round(f.limit),
       ratio: round(f.ratio),
-      ...(f.detail ? { detail: Object.fromEntries(Object.entries(f.detail).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) } : {}),
+      ...(f.detail
+        ? { detail: Object.fromEntries(Object.entries(f.detail).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) }
+        : {}),
     }));
 }
 

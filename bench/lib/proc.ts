@@ -65,7 +65,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** Spawns a process the bench kills on exit if it is still running; resolves `exited` when it ends. */
-export function spawnTracked(command: string, args: string[], options: SpawnOptions = {}): { child: ChildProcess; exited: Promise<number | null> } {
+export function spawnTracked(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(command, args, { cwd: ROOT, stdio: 'ignore', ...options });
   live.add(child);
   const exited = new Promise<number | null>((resolve) =>
@@ -137,7 +141,10 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
   ): Promise<BenchChild<R>> {
     const child = fork(path.join(ROOT, 'bench/children', script), options.args ?? [], {
       cwd: ROOT,
-      execArgv: [...(options.gc === false ? [] : ['--expose-gc']), ...(options.tsx === false ? [] : ['--import', 'tsx', '--conditions=devtrust-src'])],
+      execArgv: [
+        ...(options.gc === false ? [] : ['--expose-gc']),
+        ...(options.tsx === false ? [] : ['--import', 'tsx', '--conditions=devtrust-src']),
+      ],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

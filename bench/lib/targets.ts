@@ -129,7 +129,11 @@ export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrol
 export type ServerChild = BenchChild<{ url: string; port: number }>;
 
 /** A real collector in a child process on this database; stopped when the group ends. */
-export async function startCollectorChild(ctx: BenchContext, db: BenchDatabase, options: { port?: number; defer?: boolean } = {}): Promise<ServerChild> {
+export async function startCollectorChild(
+  ctx: BenchContext,
+  db: BenchDatabase,
+  options: { port?: number; defer?: boolean } = {},
+): Promise<ServerChild> {
   const child = await BenchChild.start<{ url: string; port: number }>('collector.ts', {
     env: {
       DEVTRUST_CONFIG_FILE: '',
@@ -151,7 +155,10 @@ export async function startCollectorChild(ctx: BenchContext, db: BenchDatabase, 
  * The bare layer in a child process: a plain `ws` server speaking the minimal protocol,
  * optionally storing reports with batched inserts in `db` (see bench/children/bare-ws.ts).
  */
-export async function startBareChild(ctx: BenchContext, options: { port?: number; store?: BenchDatabase; defer?: boolean } = {}): Promise<ServerChild> {
+export async function startBareChild(
+  ctx: BenchContext,
+  options: { port?: number; store?: BenchDatabase; defer?: boolean } = {},
+): Promise<ServerChild> {
   const child = await BenchChild.start<{ url: string; port: number }>('bare-ws.ts', {
     env: {
       BENCH_PORT: String(options.port ?? 0),

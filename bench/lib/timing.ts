@@ -39,7 +39,12 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; stops starting new ones after `deadline` (ms epoch). */
-export async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>, deadline = Infinity): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+  deadline = Infinity,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && Date.now() < deadline) {

@@ -21,8 +21,7 @@ export class AppError extends Error {
 
 export const badRequest = (code: string, message: string, field?: string): AppError =>
   new AppError(400, code, message, field === undefined ? {} : { field });
-export const unauthorized = (message = 'missing or invalid credentials'): AppError =>
-  new AppError(401, 'UNAUTHENTICATED', message);
+export const unauthorized = (message = 'missing or invalid credentials'): AppError => new AppError(401, 'UNAUTHENTICATED', message);
 export const forbidden = (message: string): AppError => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (what: string): AppError => new AppError(404, 'NOT_FOUND', `${what} not found`);
 export const conflict = (code: string, message: string): AppError => new AppError(409, code, message);

@@ -11,7 +11,17 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       level,
       base: { service: 'devtrust-collector' },
       redact: {
-        paths: ['*.password', '*.clientSecret', '*.apiKey', '*.apiToken', '*.secret', '*.authorization', '*.enrollmentKey', 'config', 'secrets'],
+        paths: [
+          '*.password',
+          '*.clientSecret',
+          '*.apiKey',
+          '*.apiToken',
+          '*.secret',
+          '*.authorization',
+          '*.enrollmentKey',
+          'config',
+          'secrets',
+        ],
         censor: '[redacted]',
       },
     },

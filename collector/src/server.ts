@@ -74,7 +74,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   if (options.scheduler !== false) engine.start();
   // Transactions live minutes; their verdicts stay in the auth log. Keep a week for support.
   const purge = setInterval(() => {
-    void store.transactions.purgeExpired(Date.now() - 7 * 24 * 3_600_000).catch((error: unknown) => log.warn({ err: error }, 'purging old transactions failed'));
+    void store.transactions
+      .purgeExpired(Date.now() - 7 * 24 * 3_600_000)
+      .catch((error: unknown) => log.warn({ err: error }, 'purging old transactions failed'));
   }, 3_600_000);
   purge.unref();
   log.info({ url, database: store.dialect }, 'collector listening');

@@ -15,7 +15,8 @@ export function parseFlags(argv: readonly string[], known: readonly string[], sw
     const arg = argv[i] as string;
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!name.startsWith('--') || (!known.includes(name) && !switches.includes(name))) throw new UsageError(`unknown argument "${arg}" (see --help)`);
+    if (!name.startsWith('--') || (!known.includes(name) && !switches.includes(name)))
+      throw new UsageError(`unknown argument "${arg}" (see --help)`);
     if (switches.includes(name)) {
       flags[name] = true;
       continue;
@@ -38,7 +39,8 @@ export function collectorUrl(raw: string | true | undefined): URL {
   } catch {
     throw new UsageError(`--collector "${raw}" is not a URL (expected https://collector.example.com)`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--collector must be an http(s) URL, not ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`--collector must be an http(s) URL, not ${url.protocol}`);
   if (url.username || url.password || hasControl(raw)) throw new UsageError('--collector must not hold credentials or control characters');
   return url;
 }

@@ -29,7 +29,10 @@ function firstWixl(explicit: string | true | undefined): string {
 
 /** The agent's version, for the MSI's ProductVersion (MSI wants N.N.N). */
 function agentVersion(explicit: string | true | undefined): string {
-  const version = typeof explicit === 'string' ? explicit : (JSON.parse(readFileSync(new URL('../../agent/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version =
+    typeof explicit === 'string'
+      ? explicit
+      : (JSON.parse(readFileSync(new URL('../../agent/package.json', import.meta.url), 'utf8')) as { version: string }).version;
   if (!/^\d{1,3}\.\d{1,3}\.\d{1,5}$/.test(version)) throw new UsageError(`--version "${version}" must be N.N.N (an MSI ProductVersion)`);
   return version;
 }
@@ -40,7 +43,8 @@ async function payloads(argv: string[]): Promise<number> {
   const key = enrollmentKey(flags['--enrollment-key']);
   const out = requiredPath(flags, '--out');
   const supportRaw = flags['--support-url'];
-  if (supportRaw !== undefined && (typeof supportRaw !== 'string' || !/^https:\/\/[^\s]+$/i.test(supportRaw))) throw new UsageError('--support-url must be an https:// URL');
+  if (supportRaw !== undefined && (typeof supportRaw !== 'string' || !/^https:\/\/[^\s]+$/i.test(supportRaw)))
+    throw new UsageError('--support-url must be an https:// URL');
   const settings = {
     collectorUrl: collectorSetting(url),
     enrollmentKey: key,
@@ -57,7 +61,8 @@ async function msi(argv: string[]): Promise<number> {
   const agentDir = requiredPath(flags, '--agent-dir');
   const out = requiredPath(flags, '--out');
   if (!existsSync(agentDir) || !statSync(agentDir).isDirectory()) throw new UsageError(`--agent-dir ${agentDir} is not a directory`);
-  if (!existsSync(path.join(agentDir, 'DevTrust.exe'))) throw new UsageError(`--agent-dir ${agentDir} has no DevTrust.exe (use electron-builder's win-unpacked folder)`);
+  if (!existsSync(path.join(agentDir, 'DevTrust.exe')))
+    throw new UsageError(`--agent-dir ${agentDir} has no DevTrust.exe (use electron-builder's win-unpacked folder)`);
   if (!out.toLowerCase().endsWith('.msi')) throw new UsageError('--out must name a .msi file');
   await buildMsi({ agentDir, out, version: agentVersion(flags['--version']), wixl: firstWixl(flags['--wixl']) });
   process.stdout.write(`wrote ${out}\n`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { buildInstallCmd, cmdMsiProperty } from '../src/windows/install-cmd.js';
 
 /**
@@ -17,7 +17,21 @@ function asMsiexecSees(token: string): { name: string; value: string; quotesBala
 
 describe('install.cmd quoting', () => {
   it('table: values round-trip through cmd and msiexec', () => {
-    const values = ['https://trust.example.com', 'ek_7Hq2', 'a b c', 'a"b', '""', '50%', '%PATH%', '100%%', '&|<>^', '!bang!', "it's", 'x"&calc.exe&"y', '^"'];
+    const values = [
+      'https://trust.example.com',
+      'ek_7Hq2',
+      'a b c',
+      'a"b',
+      '""',
+      '50%',
+      '%PATH%',
+      '100%%',
+      '&|<>^',
+      '!bang!',
+      "it's",
+      'x"&calc.exe&"y',
+      '^"',
+    ];
     for (const value of values) {
       const token = cmdMsiProperty('ENROLLMENTKEY', value);
       const seen = asMsiexecSees(token);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { describeUnless } from '../../test/support/skip.js';
 import { parseXml } from './support/xml.js';
 import { runCli } from './support/run-cli.js';
 import { buildWxs, readAgentTree } from '../src/msi/wxs.js';
@@ -43,7 +44,7 @@ describe('the WiX source', () => {
   });
 });
 
-describe('devtrust-installers msi (real wixl)', { skip }, () => {
+describeUnless(skip)('devtrust-installers msi (real wixl)', () => {
   it('builds an MSI with the agent files, the policy values, devtrust:// and the Run key', () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'devtrust-msi-out-')), 'DevTrust.msi');
     const result = runCli(['msi', '--agent-dir', fakeAgentDir(), '--out', out, '--version', '1.2.3']);
@@ -56,7 +57,9 @@ describe('devtrust-installers msi (real wixl)', { skip }, () => {
     const files = msiinfo('export', out, 'File').stdout;
     for (const name of ['DevTrust.exe', 'app.asar', 'en-US.pak', 'LICENSES & notices.html']) assert.ok(files.includes(`\t${name}\t`), name);
 
-    const registry = msiinfo('export', out, 'Registry').stdout.split('\n').map((line) => line.split('\t'));
+    const registry = msiinfo('export', out, 'Registry')
+      .stdout.split('\n')
+      .map((line) => line.split('\t'));
     const row = (key: string, name: string) => registry.find((cells) => cells[1] === '2' && cells[2] === key && cells[3] === name)?.[4];
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'collectorUrl'), '[COLLECTORURL]');
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'enrollmentKey'), '[ENROLLMENTKEY]');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { beforeAll, describe, it } from 'vitest';
 import { parseXml, plistValue, walk, type Plist } from './support/xml.js';
 import { runCli } from './support/run-cli.js';
 
@@ -15,15 +15,31 @@ describe('devtrust-installers payloads', () => {
   const read = (relative: string) => readFileSync(path.join(out, relative), 'utf8');
   let profile: Record<string, Plist>;
 
-  before(() => {
-    const result = runCli(['payloads', '--collector', COLLECTOR, '--enrollment-key', KEY, '--out', out, '--support-url', 'https://help.example.com/devtrust']);
+  beforeAll(() => {
+    const result = runCli([
+      'payloads',
+      '--collector',
+      COLLECTOR,
+      '--enrollment-key',
+      KEY,
+      '--out',
+      out,
+      '--support-url',
+      'https://help.example.com/devtrust',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim().split('\n').length, 5);
     profile = plistValue(parseXml(read('macos/devtrust.mobileconfig'))) as Record<string, Plist>;
   });
 
   it('writes every payload, owner-only', () => {
-    for (const file of ['macos/devtrust.mobileconfig', 'windows/DevTrust.admx', 'windows/en-US/DevTrust.adml', 'windows/install.cmd', 'intune/detect.ps1']) {
+    for (const file of [
+      'macos/devtrust.mobileconfig',
+      'windows/DevTrust.admx',
+      'windows/en-US/DevTrust.adml',
+      'windows/install.cmd',
+      'intune/detect.ps1',
+    ]) {
       assert.equal(statSync(path.join(out, file)).mode & 0o777, 0o600, file);
     }
   });
@@ -44,7 +60,10 @@ describe('devtrust-installers payloads', () => {
     const payloads = profile.PayloadContent as Array<Record<string, Plist>>;
     const agent = payloads.find((p) => p.PayloadIdentifier === 'com.devtrust.agent.profile.com.devtrust.agent')!;
     assert.equal(agent.PayloadType, 'com.apple.ManagedClient.preferences');
-    const forced = (agent.PayloadContent as Record<string, Record<string, Plist[]>>)['com.devtrust.agent']!.Forced![0] as Record<string, Plist>;
+    const forced = (agent.PayloadContent as Record<string, Record<string, Plist[]>>)['com.devtrust.agent']!.Forced![0] as Record<
+      string,
+      Plist
+    >;
     assert.deepEqual(forced.mcx_preference_settings, {
       collectorUrl: 'https://trust.example.com:8443',
       enrollmentKey: KEY,
@@ -58,7 +77,8 @@ describe('devtrust-installers payloads', () => {
     const payloads = profile.PayloadContent as Array<Record<string, Plist>>;
     for (const domain of ['com.google.Chrome', 'com.microsoft.Edge']) {
       const payload = payloads.find((p) => p.PayloadIdentifier === `com.devtrust.agent.profile.${domain}`)!;
-      const settings = ((payload.PayloadContent as Record<string, Record<string, Plist[]>>)[domain]!.Forced![0] as Record<string, Plist>).mcx_preference_settings;
+      const settings = ((payload.PayloadContent as Record<string, Record<string, Plist[]>>)[domain]!.Forced![0] as Record<string, Plist>)
+        .mcx_preference_settings;
       assert.deepEqual(settings, {
         LocalNetworkAccessAllowedForUrls: ['https://trust.example.com:8443'],
         LoopbackNetworkAllowedForUrls: ['https://trust.example.com:8443'],
@@ -67,7 +87,15 @@ describe('devtrust-installers payloads', () => {
   });
 
   it('an independent plist parser (Python plistlib) reads the profile the same way, when python3 is here', (t) => {
-    const python = spawnSync('python3', ['-c', 'import plistlib,sys,json; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', path.join(out, 'macos/devtrust.mobileconfig')], { encoding: 'utf8' });
+    const python = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import plistlib,sys,json; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))',
+        path.join(out, 'macos/devtrust.mobileconfig'),
+      ],
+      { encoding: 'utf8' },
+    );
     if (python.error || python.status !== 0) return t.skip(`python3 plistlib unavailable: ${python.error?.message ?? python.stderr}`);
     assert.deepEqual(JSON.parse(python.stdout), profile);
   });
@@ -79,11 +107,15 @@ describe('devtrust-installers payloads', () => {
     const presentations = new Map([...walk(adml)].filter((n) => n.name === 'presentation').map((n) => [n.attributes.id, n]));
     const admxText = read('windows/DevTrust.admx');
     for (const [, id] of admxText.matchAll(/\$\(string\.([^)]+)\)/g)) assert.ok(strings.has(id), `string ${id} is in the ADML`);
-    for (const [, id] of admxText.matchAll(/\$\(presentation\.([^)]+)\)/g)) assert.ok(presentations.has(id), `presentation ${id} is in the ADML`);
+    for (const [, id] of admxText.matchAll(/\$\(presentation\.([^)]+)\)/g))
+      assert.ok(presentations.has(id), `presentation ${id} is in the ADML`);
     const categories = new Set([...walk(admx)].filter((n) => n.name === 'category').map((n) => n.attributes.name));
     const supported = new Set([...walk(admx)].filter((n) => n.name === 'definition').map((n) => n.attributes.name));
     const policies = [...walk(admx)].filter((n) => n.name === 'policy');
-    assert.deepEqual(policies.map((p) => p.attributes.name), ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl']);
+    assert.deepEqual(
+      policies.map((p) => p.attributes.name),
+      ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl'],
+    );
     const valueNames = new Set<string>();
     for (const policy of policies) {
       assert.equal(policy.attributes.key, 'SOFTWARE\\Policies\\DevTrust\\Agent');
@@ -96,7 +128,8 @@ describe('devtrust-installers payloads', () => {
       // Every text box in the policy's presentation points at an element of that policy.
       const presentation = presentations.get(policy.attributes.presentation?.replace(/^\$\(presentation\.|\)$/g, ''));
       const elementIds = new Set([...walk(policy)].filter((n) => n.name === 'text').map((n) => n.attributes.id));
-      for (const box of presentation ? [...walk(presentation)].filter((n) => n.name === 'textBox') : []) assert.ok(elementIds.has(box.attributes.refId), box.attributes.refId);
+      for (const box of presentation ? [...walk(presentation)].filter((n) => n.name === 'textBox') : [])
+        assert.ok(elementIds.has(box.attributes.refId), box.attributes.refId);
     }
     // The value names are the agent's managed keys, spelled as the registry reader expects.
     assert.deepEqual([...valueNames].sort(), ['collectorUrl', 'disallowQuit', 'enrollmentKey', 'supportUrl']);
@@ -111,7 +144,7 @@ describe('devtrust-installers payloads', () => {
     assert.match(cmd, /DisableDelayedExpansion/);
   });
 
-  it('detect.ps1: checks the install, the policy\'s collector and the running tray', () => {
+  it("detect.ps1: checks the install, the policy's collector and the running tray", () => {
     const ps1 = read('intune/detect.ps1');
     assert.ok(ps1.includes("$expectedCollector = 'https://trust.example.com:8443'"));
     assert.match(ps1, /Get-Process -Name 'DevTrust'/);
@@ -126,10 +159,26 @@ describe('devtrust-installers bad arguments: non-zero exit and one clear line', 
   const cases: Array<[string, string[], RegExp]> = [
     ['no collector', ['payloads', '--enrollment-key', 'k', '--out', out], /--collector URL is required/],
     ['collector not a URL', ['payloads', '--collector', 'trust.example.com', '--enrollment-key', 'k', '--out', out], /is not a URL/],
-    ['collector not http(s)', ['payloads', '--collector', 'ftp://trust.example.com', '--enrollment-key', 'k', '--out', out], /must be an http\(s\) URL/],
-    ['empty key', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '', '--out', out], /--enrollment-key must not be empty/],
-    ['blank key', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '   ', '--out', out], /--enrollment-key must not be empty/],
-    ['key with a line break', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'a\nb', '--out', out], /control characters/],
+    [
+      'collector not http(s)',
+      ['payloads', '--collector', 'ftp://trust.example.com', '--enrollment-key', 'k', '--out', out],
+      /must be an http\(s\) URL/,
+    ],
+    [
+      'empty key',
+      ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '', '--out', out],
+      /--enrollment-key must not be empty/,
+    ],
+    [
+      'blank key',
+      ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', '   ', '--out', out],
+      /--enrollment-key must not be empty/,
+    ],
+    [
+      'key with a line break',
+      ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'a\nb', '--out', out],
+      /control characters/,
+    ],
     ['no out', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'k'], /--out DIR is required/],
     ['unknown flag', ['payloads', '--colector', 'https://t.example.com'], /unknown argument "--colector"/],
     ['unknown command', ['pkg'], /unknown command "pkg"/],

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
-import { canonicalJson, generateDeviceKey, hashToken, privateKeyFromPem, privateKeyToPem, seal, signPayload, tokenMatches, unseal, verifyPayload } from '@devtrust/shared/crypto';
+import { describe, it } from 'vitest';
+import {
+  canonicalJson,
+  generateDeviceKey,
+  hashToken,
+  privateKeyFromPem,
+  privateKeyToPem,
+  seal,
+  signPayload,
+  tokenMatches,
+  unseal,
+  verifyPayload,
+} from '@devtrust/shared/crypto';
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and drops undefined members', () => {

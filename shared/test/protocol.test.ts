@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { ChannelError, parseAgentFrame, signedPayloadOf } from '@devtrust/shared/protocol';
 
 describe('parseAgentFrame', () => {
@@ -21,13 +21,22 @@ describe('parseAgentFrame', () => {
     });
   }
   it('accepts a well-formed attestation', () => {
-    assert.deepEqual(parseAgentFrame('{"type":"attest","transactionId":"tx_1","signature":"s"}'), { type: 'attest', transactionId: 'tx_1', signature: 's' });
+    assert.deepEqual(parseAgentFrame('{"type":"attest","transactionId":"tx_1","signature":"s"}'), {
+      type: 'attest',
+      transactionId: 'tx_1',
+      signature: 's',
+    });
   });
 });
 
 describe('signedPayloadOf', () => {
   it('binds the nonce and endpoint, and never signs the enrollment key itself', () => {
-    assert.deepEqual(signedPayloadOf({ type: 'attest', transactionId: 'tx' }, { nonce: 'n', endpointId: 'ep' }), { type: 'attest', transactionId: 'tx', nonce: 'n', endpointId: 'ep' });
+    assert.deepEqual(signedPayloadOf({ type: 'attest', transactionId: 'tx' }, { nonce: 'n', endpointId: 'ep' }), {
+      type: 'attest',
+      transactionId: 'tx',
+      nonce: 'n',
+      endpointId: 'ep',
+    });
     const enroll = signedPayloadOf({ type: 'enroll', v: 1, enrollmentKey: 'secret', publicKey: 'pk' }, { nonce: 'n' });
     assert.equal('enrollmentKey' in enroll, false);
     assert.equal('endpointId' in enroll, false);

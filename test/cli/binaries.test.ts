@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BINS, runBin } from '../support/bin.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 
@@ -24,10 +24,10 @@ describe('devtrust-agent --once', () => {
     dirs.push(dir);
     return dir;
   };
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
   });
-  after(async () => {
+  afterAll(async () => {
     await c.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
@@ -35,7 +35,17 @@ describe('devtrust-agent --once', () => {
   it('enrolls and reports the --identity file, then exits 0', async () => {
     const identity = path.join(tmp(), 'identity.json');
     writeFileSync(identity, JSON.stringify({ platform: 'macos', serialNumber: 'C02CLI0001', hostname: 'cli-mac', macAddresses: [] }));
-    const r = await runBin('devtrust-agent', ['--collector', c.url, '--enrollment-key', ENROLLMENT_KEY, '--once', '--identity', identity, '--data-dir', tmp()]);
+    const r = await runBin('devtrust-agent', [
+      '--collector',
+      c.url,
+      '--enrollment-key',
+      ENROLLMENT_KEY,
+      '--once',
+      '--identity',
+      identity,
+      '--data-dir',
+      tmp(),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /reported to .* as endpoint ep_/);
     const endpoints = (await c.admin('GET', '/admin/v1/endpoints?q=cli-mac')).body.endpoints;
@@ -43,14 +53,26 @@ describe('devtrust-agent --once', () => {
   });
 
   it('a wrong enrollment key ends with a non-zero exit and one clear line', async () => {
-    const r = await runBin('devtrust-agent', ['--collector', c.url, '--enrollment-key', 'dte_wrong-0000000000000000', '--once', '--data-dir', tmp()]);
+    const r = await runBin('devtrust-agent', [
+      '--collector',
+      c.url,
+      '--enrollment-key',
+      'dte_wrong-0000000000000000',
+      '--once',
+      '--data-dir',
+      tmp(),
+    ]);
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trim(), 'devtrust-agent: the collector refused the enrollment key');
   });
 
   it('an unreachable collector ends with a non-zero exit and one clear line', async () => {
     const port = await freePort();
-    const r = await runBin('devtrust-agent', ['--collector', `http://127.0.0.1:${port}`, '--enrollment-key', ENROLLMENT_KEY, '--once', '--data-dir', tmp()], { timeoutMs: 60_000 });
+    const r = await runBin(
+      'devtrust-agent',
+      ['--collector', `http://127.0.0.1:${port}`, '--enrollment-key', ENROLLMENT_KEY, '--once', '--data-dir', tmp()],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 1);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
@@ -60,7 +82,17 @@ describe('devtrust-agent --once', () => {
   it('a bad identity file or flag is one clear line with exit 2', async () => {
     const bad = path.join(tmp(), 'identity.json');
     writeFileSync(bad, JSON.stringify({ platform: 'beos' }));
-    const r = await runBin('devtrust-agent', ['--collector', c.url, '--once', '--identity', bad, '--enrollment-key', ENROLLMENT_KEY, '--data-dir', tmp()]);
+    const r = await runBin('devtrust-agent', [
+      '--collector',
+      c.url,
+      '--once',
+      '--identity',
+      bad,
+      '--enrollment-key',
+      ENROLLMENT_KEY,
+      '--data-dir',
+      tmp(),
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--identity: .*platform/);
     const flagError = await runBin('devtrust-agent', ['--collector', 'ftp://x', '--once']);
@@ -83,7 +115,11 @@ describe('devtrust-collector and devtrustctl', () => {
     const c = await startTestCollector();
     try {
       const env = { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN };
-      const created = await runBin('devtrustctl', ['integration', 'create', '--kind', 'csv', '--name', 'From CLI', '--platforms', 'windows,macos'], { env });
+      const created = await runBin(
+        'devtrustctl',
+        ['integration', 'create', '--kind', 'csv', '--name', 'From CLI', '--platforms', 'windows,macos'],
+        { env },
+      );
       assert.equal(created.code, 0, created.stderr);
       const id = JSON.parse(created.stdout).id as string;
       const csv = path.join(mkdtempSync(path.join(tmpdir(), 'devtrust-ctl-')), 'inv.csv');
@@ -112,7 +148,10 @@ describe('devtrust-collector as npm start runs it', () => {
     const env = { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), DEVTRUST_LOG_LEVEL: 'silent' };
     try {
       for (const run of [1, 2]) {
-        const child = spawn(process.execPath, [BINS['devtrust-collector']], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [BINS['devtrust-collector']], {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         child.stdout.on('data', (d) => (stdout += d));
         const deadline = Date.now() + 20_000;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
@@ -15,12 +15,12 @@ const report = (serialNumber: string) => ({
 describe('agent channel: authentication, signatures and replay', () => {
   let c: TestCollector;
   let app: TestApp;
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
     await csvInventory(c, 'serial_number\nSERIAL-GOOD\n');
     app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
   });
-  after(() => c.stop());
+  afterAll(() => c.stop());
 
   it('refuses a wrong enrollment key with a clear error and close code 4401', async () => {
     const ch = await RawChannel.open(c.url);
@@ -94,7 +94,10 @@ describe('agent channel: authentication, signatures and replay', () => {
     const tx = await app.open('Holly@Example.com');
     ch.send(ch.signed({ type: 'describe', transactionId: tx }, keys));
     const info = await ch.next((m) => m.type === 'transaction');
-    assert.deepEqual({ ...info, expiresAt: typeof info.expiresAt }, { type: 'transaction', transactionId: tx, application: 'Test app', username: 'holly@example.com', expiresAt: 'string' });
+    assert.deepEqual(
+      { ...info, expiresAt: typeof info.expiresAt },
+      { type: 'transaction', transactionId: tx, application: 'Test app', username: 'holly@example.com', expiresAt: 'string' },
+    );
     assert.equal((await app.read(tx)).body.state, 'pending', 'describing decides nothing');
     ch.send(ch.signed({ type: 'describe', transactionId: 'tx_nope' }, keys));
     assert.equal((await ch.next((m) => m.type === 'error')).code, 'TRANSACTION_UNKNOWN');
@@ -114,10 +117,10 @@ describe('agent channel: authentication, signatures and replay', () => {
 
 describe('agent channel: bad input closes with a code and harms no one else', () => {
   let c: TestCollector;
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
   });
-  after(() => c.stop());
+  afterAll(() => c.stop());
 
   const cases: [string, (ch: RawChannel) => void, string, number][] = [
     ['malformed JSON', (ch) => ch.sendRaw('{"type": "report",'), 'MALFORMED_FRAME', 4400],
@@ -127,7 +130,12 @@ describe('agent channel: bad input closes with a code and harms no one else', ()
     ['an unknown field', (ch) => ch.send({ type: 'auth', v: 1, endpointId: 'ep_x', signature: 'x', admin: true }), 'INVALID_MESSAGE', 4400],
     ['a newer protocol version', (ch) => ch.send({ type: 'auth', v: 2, endpointId: 'ep_x', signature: 'x' }), 'UNSUPPORTED_VERSION', 4400],
     ['a binary frame', (ch) => ch.sendRaw(Buffer.from([1, 2, 3])), 'MALFORMED_FRAME', 4400],
-    ['a report before authenticating', (ch) => ch.send({ type: 'report', seq: 1, report: report('X'), signature: 'x' }), 'OUT_OF_ORDER', 4400],
+    [
+      'a report before authenticating',
+      (ch) => ch.send({ type: 'report', seq: 1, report: report('X'), signature: 'x' }),
+      'OUT_OF_ORDER',
+      4400,
+    ],
     ['an unknown endpoint', (ch) => ch.send({ type: 'auth', v: 1, endpointId: 'ep_nobody', signature: 'x' }), 'ENDPOINT_UNKNOWN', 4403],
   ];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
@@ -10,12 +10,22 @@ describe('duplicates, placeholders and forgotten endpoints', () => {
   let c: TestCollector;
   let app: TestApp;
   const agents: TestAgent[] = [];
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
-    await csvInventory(c, ['serial_number,device_name', 'CLONED-IMAGE-1,golden', 'TWICE-1,first', 'TWICE-1,second', 'Default string,whitebox', 'SOLO-1,solo'].join('\n'));
+    await csvInventory(
+      c,
+      [
+        'serial_number,device_name',
+        'CLONED-IMAGE-1,golden',
+        'TWICE-1,first',
+        'TWICE-1,second',
+        'Default string,whitebox',
+        'SOLO-1,solo',
+      ].join('\n'),
+    );
     app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const a of agents) await a.stop();
     await c.stop();
   });
@@ -52,11 +62,20 @@ describe('duplicates, placeholders and forgotten endpoints', () => {
   });
 
   it('findings list duplicates and placeholders', async () => {
-    const placeholderAgent = await startTestAgent(c.url, { platform: 'linux', serialNumber: 'System Serial Number', hostname: 'whitebox-pc' });
+    const placeholderAgent = await startTestAgent(c.url, {
+      platform: 'linux',
+      serialNumber: 'System Serial Number',
+      hostname: 'whitebox-pc',
+    });
     agents.push(placeholderAgent);
     const { findings } = (await c.admin('GET', '/admin/v1/findings')).body;
     const types = findings.map((f: { type: string }) => f.type);
-    for (const expected of ['duplicate-endpoint-identifier', 'duplicate-inventory-identifier', 'placeholder-inventory-identifier', 'placeholder-endpoint-identifier']) {
+    for (const expected of [
+      'duplicate-endpoint-identifier',
+      'duplicate-inventory-identifier',
+      'placeholder-inventory-identifier',
+      'placeholder-endpoint-identifier',
+    ]) {
       assert.ok(types.includes(expected), `missing ${expected} in ${types.join(', ')}`);
     }
     const dupe = findings.find((f: { type: string }) => f.type === 'duplicate-endpoint-identifier');

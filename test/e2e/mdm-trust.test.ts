@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
@@ -17,7 +17,7 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
   const mac: JamfComputer = { ...jamfComputer(0), udid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11' };
   mac.hardware = { ...mac.hardware, serialNumber: 'C02TRUSTME01' };
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
     jamf = await startJamfProServer({ inventory: new ListInventory([jamfComputer(1)]) });
     const created = await c.admin('POST', '/admin/v1/integrations', {
@@ -30,9 +30,14 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
     integrationId = created.body.id;
     assert.equal((await c.admin('PUT', `/admin/v1/integrations/${integrationId}/activation`, { mode: 'all-users' })).status, 200);
     app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
-    agent = await startTestAgent(c.url, { platform: 'macos', hardwareUuid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11', serialNumber: 'C02TRUSTME01', hostname: 'ivy-mac' });
+    agent = await startTestAgent(c.url, {
+      platform: 'macos',
+      hardwareUuid: '8C1D3A52-0B1E-5F3A-9E47-2B6C8D0A1F11',
+      serialNumber: 'C02TRUSTME01',
+      hostname: 'ivy-mac',
+    });
   });
-  after(async () => {
+  afterAll(async () => {
     await agent.stop();
     await c.stop();
     await jamf.close();
@@ -54,7 +59,10 @@ describe('an MDM sync decides whether an enrolled agent is trusted', () => {
     assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
     const result = await signIn();
     assert.deepEqual([result.verdict, result.access], ['trusted', 'allow']);
-    assert.match(result.reasons.join('\n'), /hardware UUID 8C1D3A520B1E5F3A9E472B6C8D0A1F11 matches record "mac-0" of integration "Jamf" \(jamf-pro\)/);
+    assert.match(
+      result.reasons.join('\n'),
+      /hardware UUID 8C1D3A520B1E5F3A9E472B6C8D0A1F11 matches record "mac-0" of integration "Jamf" \(jamf-pro\)/,
+    );
   });
 
   it('is untrusted again after a later sync drops it', async () => {

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../support/skip.js';
 import { createTestApp, csvInventory, wrapApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { POSTGRES_SKIP, freshPostgresDatabase } from '../support/postgres.js';
 
-describe('two collectors sharing one PostgreSQL database', { skip: POSTGRES_SKIP }, () => {
+describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', () => {
   let a: TestCollector;
   let b: TestCollector;
   let agent: TestAgent;
   let drop: () => Promise<void>;
-  before(async () => {
+  beforeAll(async () => {
     const pg = await freshPostgresDatabase();
     drop = pg.drop;
     // Both nodes must seal secrets with the same master key.
@@ -18,7 +19,7 @@ describe('two collectors sharing one PostgreSQL database', { skip: POSTGRES_SKIP
     a = await startTestCollector({ databaseUrl: pg.url, env });
     b = await startTestCollector({ databaseUrl: pg.url, env });
   });
-  after(async () => {
+  afterAll(async () => {
     await agent?.stop();
     await a.stop();
     await b.stop();
@@ -40,7 +41,9 @@ describe('two collectors sharing one PostgreSQL database', { skip: POSTGRES_SKIP
 
   it('a CSV upload on one node is what the other node matches against', async () => {
     const id = (await b.admin('GET', '/admin/v1/integrations')).body.integrations[0].id;
-    const up = await b.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number\nNODE-SHARED-2\n', { contentType: 'text/csv' });
+    const up = await b.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number\nNODE-SHARED-2\n', {
+      contentType: 'text/csv',
+    });
     assert.equal(up.status, 200);
     assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-2`)).body.found, true);
     assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-1`)).body.found, false);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,10 @@ describe('a collector restarted on the same data dir', () => {
         assert.equal((await c.admin('GET', '/admin/v1/integrations', undefined, { token: extraKey })).status, 200);
         assert.equal((await c.admin('GET', `/admin/v1/integrations/${integrationId}/identifiers/restart-1`)).body.found, true);
         const endpoints = (await c.admin('GET', '/admin/v1/endpoints')).body.endpoints;
-        assert.deepEqual(endpoints.map((e: { id: string }) => e.id), [endpointId]);
+        assert.deepEqual(
+          endpoints.map((e: { id: string }) => e.id),
+          [endpointId],
+        );
         const log = (await c.admin('GET', '/admin/v1/auth-log')).body.entries;
         assert.equal(log.length, 1);
         assert.equal(log[0].transactionId, tx);

@@ -42,7 +42,11 @@ export function wrapApp(c: TestCollector, { id, clientId, clientSecret }: { id: 
 }
 
 /** Creates a CSV integration active for all users and uploads `csv` into it. */
-export async function csvInventory(c: TestCollector, csv: string, options: { platforms?: string[]; name?: string; activation?: unknown } = {}): Promise<string> {
+export async function csvInventory(
+  c: TestCollector,
+  csv: string,
+  options: { platforms?: string[]; name?: string; activation?: unknown } = {},
+): Promise<string> {
   const created = await c.admin('POST', '/admin/v1/integrations', {
     kind: 'csv',
     name: options.name ?? 'Corporate inventory',

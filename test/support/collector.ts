@@ -10,7 +10,12 @@ export const ENROLLMENT_KEY = 'dte_test-enrollment-key-0123456789';
 export interface TestCollector extends RunningCollector {
   dataDir: string;
   /** Admin API call with the owner key (or another); returns status and parsed JSON. */
-  admin(method: string, path: string, body?: unknown, options?: { token?: string; contentType?: string }): Promise<{ status: number; body: any }>;
+  admin(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string; contentType?: string },
+  ): Promise<{ status: number; body: any }>;
   /** Stops and removes the data dir (unless keepData). */
   stop(options?: { keepData?: boolean }): Promise<void>;
 }

@@ -110,7 +110,11 @@ export function createRunner(config: RunnerConfig): CommandRunner {
   };
 }
 
-function run(file: string, args: readonly string[], limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number; stdin?: string }): Promise<ExecResult> {
+function run(
+  file: string,
+  args: readonly string[],
+  limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number; stdin?: string },
+): Promise<ExecResult> {
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -160,9 +164,18 @@ function run(file: string, args: readonly string[], limits: { platform: NodeJS.P
       else finish({ ok: false, kind: 'failed', reason: `${file}: ${error.message}` });
     });
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (ended === 'timeout') finish({ ok: false, kind: 'timeout', reason: `${file} did not finish within ${limits.timeoutMs} ms and was killed`, stdout: text(out), stderr: text(err) });
-      else if (ended === 'too-large') finish({ ok: false, kind: 'too-large', reason: `${file} wrote more than ${limits.maxBytes} bytes and was killed` });
-      else if (code === null) finish({ ok: false, kind: 'failed', reason: `${file} was ended by ${signal ?? 'a signal'}`, stdout: text(out), stderr: text(err) });
+      if (ended === 'timeout')
+        finish({
+          ok: false,
+          kind: 'timeout',
+          reason: `${file} did not finish within ${limits.timeoutMs} ms and was killed`,
+          stdout: text(out),
+          stderr: text(err),
+        });
+      else if (ended === 'too-large')
+        finish({ ok: false, kind: 'too-large', reason: `${file} wrote more than ${limits.maxBytes} bytes and was killed` });
+      else if (code === null)
+        finish({ ok: false, kind: 'failed', reason: `${file} was ended by ${signal ?? 'a signal'}`, stdout: text(out), stderr: text(err) });
       else finish({ ok: true, code, stdout: text(out), stderr: text(err) });
     };
     child.on('close', done);

@@ -84,7 +84,9 @@ export function createHost(options: HostOptions): CollectHost {
       const key = JSON.stringify([name, args]);
       let pending = runs.get(key);
       if (!pending) {
-        pending = options.runner(name, args, runOptions).catch((error: unknown) => ({ ok: false as const, kind: 'failed' as const, reason: String(error) }));
+        pending = options
+          .runner(name, args, runOptions)
+          .catch((error: unknown) => ({ ok: false as const, kind: 'failed' as const, reason: String(error) }));
         runs.set(key, pending);
       }
       return pending;

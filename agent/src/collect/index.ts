@@ -37,7 +37,11 @@ type Results = { [K in ProbeName]: ProbeResult<ProbeValues[K]> };
 async function runProbes(probes: ProbeSet, host: CollectHost): Promise<Results> {
   // Probes never throw by contract; the catch keeps one broken probe from losing the pass.
   const settled = await Promise.all(
-    PROBE_NAMES.map((name) => (probes[name] as (h: CollectHost) => Promise<ProbeResult<unknown>>)(host).catch((error: unknown) => missing(`probe failed: ${String(error)}`))),
+    PROBE_NAMES.map((name) =>
+      (probes[name] as (h: CollectHost) => Promise<ProbeResult<unknown>>)(host).catch((error: unknown) =>
+        missing(`probe failed: ${String(error)}`),
+      ),
+    ),
   );
   return Object.fromEntries(PROBE_NAMES.map((name, i) => [name, settled[i]])) as Results;
 }
@@ -75,7 +79,8 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
   const osBuild = take('osBuild');
   if (osBuild !== undefined) posture.osBuild = osBuild;
   // The report schema caps each reason too; a cut reason still says what went wrong first.
-  for (const [name, reason] of Object.entries(probeErrors)) if (reason.length > MAX_TEXT) probeErrors[name] = `${reason.slice(0, MAX_TEXT - 1)}…`;
+  for (const [name, reason] of Object.entries(probeErrors))
+    if (reason.length > MAX_TEXT) probeErrors[name] = `${reason.slice(0, MAX_TEXT - 1)}…`;
   return { identity, posture, probeErrors };
 }
 
@@ -86,6 +91,11 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
 export async function collectDevice(options: CollectOptions = {}): Promise<Collected> {
   const platform = options.platform ?? currentPlatform();
   const runner = options.runner ?? createRunner({ allowlist: defaultAllowlist(process.platform) });
-  const host = createHost({ platform, runner, ...(options.files ? { files: options.files } : {}), ...(options.osHostname ? { osHostname: options.osHostname } : {}) });
+  const host = createHost({
+    platform,
+    runner,
+    ...(options.files ? { files: options.files } : {}),
+    ...(options.osHostname ? { osHostname: options.osHostname } : {}),
+  });
   return assemble(platform, await runProbes(PROBE_SETS[platform], host));
 }

@@ -2,7 +2,7 @@ import type { DeviceIdentity, EdrConnector, EdrVendor, Posture } from '@devtrust
 import type { CollectHost } from './host.js';
 
 /** A probe's answer: a value, or the reason there is none. Probes never throw. */
-export type ProbeResult<T> = { ok: true; value: T } | { ok: false, reason: string };
+export type ProbeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export const found = <T>(value: T): ProbeResult<T> => ({ ok: true, value });
 export const missing = <T = never>(reason: string): ProbeResult<T> => ({ ok: false, reason });

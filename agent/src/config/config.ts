@@ -20,7 +20,10 @@ export interface AgentConfig {
 }
 
 export class AgentConfigError extends Error {
-  constructor(readonly key: string, problem: string) {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
     super(`${key}: ${problem}`);
     this.name = 'AgentConfigError';
   }
@@ -118,11 +121,16 @@ export async function loadAgentConfig(options: {
     managed[key] ?? (flags[key] as string | undefined) ?? str(env[envName]) ?? str(file[key]);
 
   const collectorRaw = pick('collectorUrl', 'DEVTRUST_AGENT_COLLECTOR_URL');
-  if (!collectorRaw && !flags.help) throw new AgentConfigError('collectorUrl', 'no collector URL (use --collector URL or managed settings)');
-  const portRaw = flags.loopbackPort ?? str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ?? (typeof file.loopbackPort === 'number' ? String(file.loopbackPort) : str(file.loopbackPort));
+  if (!collectorRaw && !flags.help)
+    throw new AgentConfigError('collectorUrl', 'no collector URL (use --collector URL or managed settings)');
+  const portRaw =
+    flags.loopbackPort ??
+    str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ??
+    (typeof file.loopbackPort === 'number' ? String(file.loopbackPort) : str(file.loopbackPort));
   let loopbackPort: number | null = null;
   if (portRaw !== undefined) {
-    if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535) throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
+    if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535)
+      throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
     loopbackPort = Number(portRaw);
   }
   return {

@@ -65,7 +65,8 @@ export class Agent extends EventEmitter {
       log: deps.log.child({ component: 'link' }),
     });
     this.link.on('status', (status: LinkStatus) => {
-      if (status === 'connected' && this.autoReport) void this.reportNow().catch((error: unknown) => deps.log.warn({ err: (error as Error).message }, 'report failed'));
+      if (status === 'connected' && this.autoReport)
+        void this.reportNow().catch((error: unknown) => deps.log.warn({ err: (error as Error).message }, 'report failed'));
       this.emit('status', this.status());
     });
     this.link.on('verdict', (verdict: VerdictMessage) => {

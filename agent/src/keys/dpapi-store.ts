@@ -23,7 +23,14 @@ export function dpapiScript(operation: 'Protect' | 'Unprotect', scope: DpapiScop
 
 /** -EncodedCommand takes UTF-16LE base64, which no argument quoting can break. */
 export function powershellArgs(script: string): string[] {
-  return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', Buffer.from(script, 'utf16le').toString('base64')];
+  return [
+    '-NoProfile',
+    '-NonInteractive',
+    '-ExecutionPolicy',
+    'Bypass',
+    '-EncodedCommand',
+    Buffer.from(script, 'utf16le').toString('base64'),
+  ];
 }
 
 /** icacls line that leaves only SYSTEM and Administrators on the key's folder. */
@@ -48,7 +55,10 @@ export class DpapiKeyStore implements KeyStore {
   ) {}
 
   private async transform(operation: 'Protect' | 'Unprotect', base64: string): Promise<string> {
-    const result = await this.runner('powershell', powershellArgs(dpapiScript(operation, this.scope)), { stdin: base64, timeoutMs: 20_000 });
+    const result = await this.runner('powershell', powershellArgs(dpapiScript(operation, this.scope)), {
+      stdin: base64,
+      timeoutMs: 20_000,
+    });
     const out = result.stdout.trim();
     if (result.code !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(out)) {
       throw new Error(`DPAPI ${operation.toLowerCase()} failed: ${result.stderr.trim().split(/\r?\n/)[0] ?? 'no output'}`);

@@ -37,7 +37,15 @@ export class KeychainKeyStore implements KeyStore {
   }
 
   async load(): Promise<string | null> {
-    const result = await this.runner('security', ['find-generic-password', '-s', KEYCHAIN_SERVICE, '-a', KEYCHAIN_ACCOUNT, '-w', ...this.target]);
+    const result = await this.runner('security', [
+      'find-generic-password',
+      '-s',
+      KEYCHAIN_SERVICE,
+      '-a',
+      KEYCHAIN_ACCOUNT,
+      '-w',
+      ...this.target,
+    ]);
     if (result.code === ITEM_NOT_FOUND) return null;
     if (result.code !== 0) throw new Error(`cannot read the device key from the Keychain: ${result.stderr.trim()}`);
     const secret = result.stdout.trim();
@@ -54,7 +62,15 @@ export class KeychainKeyStore implements KeyStore {
   }
 
   async clear(): Promise<void> {
-    const result = await this.runner('security', ['delete-generic-password', '-s', KEYCHAIN_SERVICE, '-a', KEYCHAIN_ACCOUNT, ...this.target]);
-    if (result.code !== 0 && result.code !== ITEM_NOT_FOUND) throw new Error(`cannot delete the device key from the Keychain: ${result.stderr.trim()}`);
+    const result = await this.runner('security', [
+      'delete-generic-password',
+      '-s',
+      KEYCHAIN_SERVICE,
+      '-a',
+      KEYCHAIN_ACCOUNT,
+      ...this.target,
+    ]);
+    if (result.code !== 0 && result.code !== ITEM_NOT_FOUND)
+      throw new Error(`cannot delete the device key from the Keychain: ${result.stderr.trim()}`);
   }
 }

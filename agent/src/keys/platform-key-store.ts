@@ -28,9 +28,11 @@ export function platformKeyStore(choice: KeyStoreChoice): KeyStore {
   const runner = choice.runner ?? runAllowed;
   const legacy = new FileKeyStore(legacyKeyFile(choice.dataDir));
   let primary: KeyStore;
-  if (choice.safeStorage?.isEncryptionAvailable()) primary = new SafeStorageKeyStore(choice.safeStorage, path.join(choice.dataDir, 'device-key.safestorage'));
+  if (choice.safeStorage?.isEncryptionAvailable())
+    primary = new SafeStorageKeyStore(choice.safeStorage, path.join(choice.dataDir, 'device-key.safestorage'));
   else if (platform === 'darwin') primary = new KeychainKeyStore(runner, choice.asSystem ? SYSTEM_KEYCHAIN : null);
-  else if (platform === 'win32') primary = new DpapiKeyStore(path.join(choice.dataDir, 'device-key.dpapi'), runner, choice.asSystem ? 'LocalMachine' : 'CurrentUser');
+  else if (platform === 'win32')
+    primary = new DpapiKeyStore(path.join(choice.dataDir, 'device-key.dpapi'), runner, choice.asSystem ? 'LocalMachine' : 'CurrentUser');
   else return legacy;
   return new MigratingKeyStore(primary, legacy);
 }

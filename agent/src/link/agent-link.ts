@@ -23,7 +23,10 @@ import { backoffDelay } from './backoff.js';
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
 
 export class LinkError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'LinkError';
   }
@@ -76,7 +79,8 @@ export class AgentLink extends EventEmitter {
 
   async start(): Promise<void> {
     this.state = await this.options.stateFile.load();
-    if (this.state.collectorUrl !== this.options.collectorUrl) this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+    if (this.state.collectorUrl !== this.options.collectorUrl)
+      this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
     this.keys = await this.loadOrCreateKey(this.state.endpointId === null);
     this.connect();
   }
@@ -105,7 +109,12 @@ export class AgentLink extends EventEmitter {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
-        reject(new LinkError('UNREACHABLE', `cannot reach the collector at ${this.options.collectorUrl}${this.lastError ? ` (${this.lastError})` : ''}`));
+        reject(
+          new LinkError(
+            'UNREACHABLE',
+            `cannot reach the collector at ${this.options.collectorUrl}${this.lastError ? ` (${this.lastError})` : ''}`,
+          ),
+        );
       }, timeoutMs);
       const onStatus = (status: LinkStatus): void => {
         if (status === 'connected') {
@@ -168,7 +177,13 @@ export class AgentLink extends EventEmitter {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000 });
     this.ws = ws;
-    ws.on('message', (data) => void this.onMessage(String(data)).catch((error: unknown) => this.options.log.error({ err: error }, 'handling a collector message failed')));
+    ws.on(
+      'message',
+      (data) =>
+        void this.onMessage(String(data)).catch((error: unknown) =>
+          this.options.log.error({ err: error }, 'handling a collector message failed'),
+        ),
+    );
     ws.on('error', (error) => {
       this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
     });

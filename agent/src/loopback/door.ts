@@ -71,7 +71,11 @@ export class LoopbackDoor {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const origin = req.headers.origin;
     const reply = (status: number, body: unknown): void => {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      };
       if (origin === this.options.collectorOrigin) {
         headers['access-control-allow-origin'] = origin;
         headers.vary = 'Origin';
@@ -105,9 +109,18 @@ export class LoopbackDoor {
     try {
       body = JSON.parse(await readLimited(req, 4096)) as { transactionId?: unknown };
     } catch (error) {
-      return reply((error as { status?: number }).status ?? 400, { error: 'BAD_REQUEST', message: 'send {"transactionId": "..."} as JSON' });
+      return reply((error as { status?: number }).status ?? 400, {
+        error: 'BAD_REQUEST',
+        message: 'send {"transactionId": "..."} as JSON',
+      });
     }
-    if (typeof body !== 'object' || body === null || typeof body.transactionId !== 'string' || !TX_ID.test(body.transactionId) || Object.keys(body).length !== 1) {
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      typeof body.transactionId !== 'string' ||
+      !TX_ID.test(body.transactionId) ||
+      Object.keys(body).length !== 1
+    ) {
       return reply(400, { error: 'BAD_REQUEST', message: 'send {"transactionId": "..."} as JSON' });
     }
     try {

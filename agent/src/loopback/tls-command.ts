@@ -33,7 +33,10 @@ export async function loopbackCertCommand(argv: string[], io: CommandIo = proces
     const cert = await loadOrCreateLoopbackCert(dataDir);
     io.out(`${cert.certFile}\n`);
     const trust = trustCommand(process.platform, cert.certFile);
-    if (trust) io.err(`${cert.created ? 'new certificate' : 'certificate'} valid until ${cert.notAfter.toISOString()}; trust it with: ${trust.command} ${trust.args.join(' ')}\n`);
+    if (trust)
+      io.err(
+        `${cert.created ? 'new certificate' : 'certificate'} valid until ${cert.notAfter.toISOString()}; trust it with: ${trust.command} ${trust.args.join(' ')}\n`,
+      );
     return 0;
   } catch (error) {
     io.err(`devtrust-agent loopback-cert: cannot write in ${dataDir}: ${(error as Error).message}\n`);

@@ -81,7 +81,9 @@ export async function createLoopbackCert(now: Date, validityDays: number): Promi
   const notBefore = new Date(now.getTime() - 60 * 60_000);
   const notAfter = new Date(notBefore.getTime() + validityDays * DAY_MS);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '7'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '7'),
     name: 'CN=DevTrust agent loopback (localhost), O=DevTrust',
     notBefore,
     notAfter,
@@ -99,7 +101,10 @@ export async function createLoopbackCert(now: Date, validityDays: number): Promi
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
   return { cert: `${certificate.toString('pem')}\n`, key, notAfter };
 }
 
@@ -115,7 +120,10 @@ export interface CommandLine {
  */
 export function trustCommand(platform: NodeJS.Platform, certFile: string): CommandLine | null {
   if (platform === 'darwin') {
-    return { command: '/usr/bin/security', args: ['add-trusted-cert', '-d', '-r', 'trustRoot', '-k', '/Library/Keychains/System.keychain', certFile] };
+    return {
+      command: '/usr/bin/security',
+      args: ['add-trusted-cert', '-d', '-r', 'trustRoot', '-k', '/Library/Keychains/System.keychain', certFile],
+    };
   }
   if (platform === 'win32') return { command: 'certutil.exe', args: ['-addstore', '-f', 'Root', certFile] };
   return null;
@@ -146,7 +154,10 @@ export function loopbackTlsProvider(
       const cert = await loadOrCreateLoopbackCert(dataDir);
       const trust = trustCommand(platform, cert.certFile);
       if (cert.created && trust) {
-        log.warn({ certFile: cert.certFile, trust: `${trust.command} ${trust.args.join(' ')}` }, 'new loopback certificate: browsers accept it once an administrator trusts it');
+        log.warn(
+          { certFile: cert.certFile, trust: `${trust.command} ${trust.args.join(' ')}` },
+          'new loopback certificate: browsers accept it once an administrator trusts it',
+        );
       }
       return cert;
     } catch (error) {

@@ -50,7 +50,10 @@ export async function bootTrayApp(
     const userConfig = path.join(userData, 'config.json');
     // Electron's own argv is not ours to parse: the tray takes no flags, only managed
     // settings, DEVTRUST_AGENT_* variables and an optional config.json in its folder.
-    const argv = [...(env.DEVTRUST_AGENT_DATA_DIR ? [] : ['--data-dir', userData]), ...(existsSync(userConfig) ? ['--config', userConfig] : [])];
+    const argv = [
+      ...(env.DEVTRUST_AGENT_DATA_DIR ? [] : ['--data-dir', userData]),
+      ...(existsSync(userConfig) ? ['--config', userConfig] : []),
+    ];
     try {
       const config = await loadAgentConfig({ argv, env, managedReader: async () => managedResult });
       for (const warning of config.warnings) log.warn(warning);

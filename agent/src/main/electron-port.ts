@@ -99,7 +99,9 @@ export interface WebContentsPort {
   on(event: string, listener: (...args: any[]) => void): unknown;
   setWindowOpenHandler(handler: () => { action: 'deny' }): void;
   readonly session: {
-    setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+    setPermissionRequestHandler(
+      handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null,
+    ): void;
   };
 }
 

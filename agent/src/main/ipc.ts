@@ -37,7 +37,8 @@ export function isOwnPage(event: IpcEventPort, indexHtml: string): boolean {
 }
 
 const noArgs = (args: unknown[]): boolean => args.length === 0;
-const isCopyable = (value: unknown): value is CopyableField => typeof value === 'string' && (COPYABLE_FIELDS as readonly string[]).includes(value);
+const isCopyable = (value: unknown): value is CopyableField =>
+  typeof value === 'string' && (COPYABLE_FIELDS as readonly string[]).includes(value);
 
 export function registerIpc(ipcMain: IpcMainPort, options: { indexHtml: string; handlers: IpcHandlers; log: Logger }): () => void {
   const { handlers, log } = options;
@@ -46,7 +47,11 @@ export function registerIpc(ipcMain: IpcMainPort, options: { indexHtml: string; 
     [IPC_CHANNELS.checkNow, noArgs, () => handlers.checkNow()],
     [IPC_CHANNELS.openLogs, noArgs, () => handlers.openLogs()],
     [IPC_CHANNELS.openSupport, noArgs, () => handlers.openSupport()],
-    [IPC_CHANNELS.copyIdentifier, (args) => args.length === 1 && isCopyable(args[0]), (args) => handlers.copyIdentifier(args[0] as CopyableField)],
+    [
+      IPC_CHANNELS.copyIdentifier,
+      (args) => args.length === 1 && isCopyable(args[0]),
+      (args) => handlers.copyIdentifier(args[0] as CopyableField),
+    ],
   ];
   for (const [channel, valid, run] of routes) {
     ipcMain.handle(channel, (event, ...args) => {

@@ -17,7 +17,15 @@ export function attestTxFromUrl(raw: unknown): string | null {
   } catch {
     return null;
   }
-  if (url.protocol !== `${PROTOCOL_SCHEME}:` || url.hostname.toLowerCase() !== 'attest' || url.port !== '' || url.username !== '' || url.password !== '' || url.hash !== '') return null;
+  if (
+    url.protocol !== `${PROTOCOL_SCHEME}:` ||
+    url.hostname.toLowerCase() !== 'attest' ||
+    url.port !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.hash !== ''
+  )
+    return null;
   if (url.pathname !== '' && url.pathname !== '/') return null;
   const keys = [...url.searchParams.keys()];
   if (keys.length !== 1 || keys[0] !== 'tx') return null;

@@ -52,7 +52,8 @@ const hostOf = (url: string): string => {
 
 function stateOf(status: AgentStatus): { state: TrayState; headline: string; detail: string | null } {
   const host = hostOf(status.collectorUrl);
-  if (status.link === 'refused') return { state: 'attention', headline: 'Refused by your organization', detail: status.lastError ?? `${host} refused this device.` };
+  if (status.link === 'refused')
+    return { state: 'attention', headline: 'Refused by your organization', detail: status.lastError ?? `${host} refused this device.` };
   if (status.link !== 'connected') {
     const headline = status.link === 'connecting' ? `Connecting to ${host}…` : `Not connected to ${host}`;
     return { state: 'attention', headline, detail: status.lastError };
@@ -61,14 +62,21 @@ function stateOf(status: AgentStatus): { state: TrayState; headline: string; det
     return { state: 'attention', headline: 'This device was not trusted', detail: status.lastVerdict.reasons[0] ?? null };
   }
   const posture = status.lastReport?.report.posture ?? {};
-  const problems = [posture.diskEncryption === false && 'disk encryption is off', posture.firewall === false && 'the firewall is off'].filter(Boolean);
+  const problems = [
+    posture.diskEncryption === false && 'disk encryption is off',
+    posture.firewall === false && 'the firewall is off',
+  ].filter(Boolean);
   if (status.lastVerdict?.verdict === 'trusted') return { state: 'trusted', headline: 'This device is trusted', detail: null };
-  if (problems.length > 0) return { state: 'attention', headline: `Connected to ${host}`, detail: `On this device ${problems.join(' and ')}.` };
+  if (problems.length > 0)
+    return { state: 'attention', headline: `Connected to ${host}`, detail: `On this device ${problems.join(' and ')}.` };
   return { state: 'connected', headline: `Connected to ${host}`, detail: null };
 }
 
 /** Pure: what the tray and window show for an agent status (null: the agent is not set up). */
-export function toStatusView(status: AgentStatus | null, context: { managed: ManagedSettings; version: string; problem?: string | null }): StatusView {
+export function toStatusView(
+  status: AgentStatus | null,
+  context: { managed: ManagedSettings; version: string; problem?: string | null },
+): StatusView {
   const managed = {
     byOrganization: Object.keys(context.managed).length > 0,
     supportUrl: context.managed.supportUrl && /^https:\/\//i.test(context.managed.supportUrl) ? context.managed.supportUrl : null,
@@ -79,8 +87,23 @@ export function toStatusView(status: AgentStatus | null, context: { managed: Man
       state: 'attention',
       headline: 'DevTrust is not set up',
       detail: context.problem ?? 'No collector is configured. Ask your IT department.',
-      connection: { link: 'not-configured', collector: null, endpointId: null, lastError: context.problem ?? null, lastReportAt: null, loopbackPort: null },
-      identity: { platform: null, hostname: null, osVersion: null, hardwareUuid: null, serialNumber: null, machineGuid: null, macAddresses: [] },
+      connection: {
+        link: 'not-configured',
+        collector: null,
+        endpointId: null,
+        lastError: context.problem ?? null,
+        lastReportAt: null,
+        loopbackPort: null,
+      },
+      identity: {
+        platform: null,
+        hostname: null,
+        osVersion: null,
+        hardwareUuid: null,
+        serialNumber: null,
+        machineGuid: null,
+        macAddresses: [],
+      },
       edr: [],
       posture: {},
       verdict: null,
@@ -117,7 +140,12 @@ export function toStatusView(status: AgentStatus | null, context: { managed: Man
     })),
     posture: status.lastReport?.report.posture ?? {},
     verdict: status.lastVerdict
-      ? { verdict: status.lastVerdict.verdict, access: status.lastVerdict.access, reasons: status.lastVerdict.reasons, at: status.lastVerdict.at }
+      ? {
+          verdict: status.lastVerdict.verdict,
+          access: status.lastVerdict.access,
+          reasons: status.lastVerdict.reasons,
+          at: status.lastVerdict.at,
+        }
       : null,
     managed,
     version: context.version,

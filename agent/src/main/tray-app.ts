@@ -193,7 +193,10 @@ export class TrayApp {
     const now = Date.now();
     while (this.urlAttests.length > 0 && (this.urlAttests[0] as number) < now - 60_000) this.urlAttests.shift();
     if (!this.agent || this.problem || this.urlAttests.length >= URL_ATTESTS_PER_MINUTE) {
-      this.options.log.warn({ tx }, this.agent ? 'devtrust:// attestation refused (rate limit or agent not running)' : 'devtrust:// link while the agent is not set up');
+      this.options.log.warn(
+        { tx },
+        this.agent ? 'devtrust:// attestation refused (rate limit or agent not running)' : 'devtrust:// link while the agent is not set up',
+      );
       return;
     }
     this.urlAttests.push(now);

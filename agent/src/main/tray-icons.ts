@@ -23,8 +23,14 @@ function segment(ax: number, ay: number, bx: number, by: number, halfWidth: numb
     return Math.hypot(x - (ax + t * dx), y - (ay + t * dy)) <= halfWidth;
   };
 }
-const disc = (cx: number, cy: number, r: number): Shape => (x, y) => Math.hypot(x - cx, y - cy) <= r;
-const union = (...shapes: Shape[]): Shape => (x, y) => shapes.some((shape) => shape(x, y));
+const disc =
+  (cx: number, cy: number, r: number): Shape =>
+  (x, y) =>
+    Math.hypot(x - cx, y - cy) <= r;
+const union =
+  (...shapes: Shape[]): Shape =>
+  (x, y) =>
+    shapes.some((shape) => shape(x, y));
 
 const MARKS: Record<TrayState, Shape> = {
   connected: disc(0.5, 0.5, 0.16),

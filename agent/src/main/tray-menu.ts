@@ -12,7 +12,9 @@ export interface MenuActions {
 export function trayMenu(view: StatusView, actions: MenuActions): MenuItemSpec[] {
   const items: MenuItemSpec[] = [
     { id: 'status', label: `DevTrust: ${view.headline}`, enabled: false },
-    ...(view.detail ? [{ id: 'detail', label: view.detail.length > 80 ? `${view.detail.slice(0, 79)}…` : view.detail, enabled: false }] : []),
+    ...(view.detail
+      ? [{ id: 'detail', label: view.detail.length > 80 ? `${view.detail.slice(0, 79)}…` : view.detail, enabled: false }]
+      : []),
     { type: 'separator' },
     { id: 'show-status', label: 'Show status…', click: actions.showStatus },
     { id: 'check-now', label: 'Check now', enabled: view.connection.link === 'connected', click: actions.checkNow },

@@ -43,5 +43,9 @@ export const runAllowed: CommandRunner = async (command, args, options = {}) => 
   const result = await shared(command, args, options);
   if (result.ok) return { code: result.code, stdout: result.stdout, stderr: result.stderr };
   const partial = result.stdout !== undefined ? { code: -1, stdout: result.stdout, stderr: result.stderr ?? '' } : undefined;
-  throw new CommandError(command, result.kind === 'not-allowed' || result.kind === 'not-installed' ? `not available on ${process.platform}` : result.reason, partial);
+  throw new CommandError(
+    command,
+    result.kind === 'not-allowed' || result.kind === 'not-installed' ? `not available on ${process.platform}` : result.reason,
+    partial,
+  );
 };

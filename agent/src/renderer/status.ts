@@ -91,7 +91,9 @@ function renderIdentity(view: StatusView): void {
   list.replaceChildren();
   const id = view.identity;
   row(list, 'Name', id.hostname, { copy: 'hostname' });
-  row(list, 'System', [id.platform ? (PLATFORMS[id.platform] ?? id.platform) : null, id.osVersion].filter(Boolean).join(' ') || null, { plain: true });
+  row(list, 'System', [id.platform ? (PLATFORMS[id.platform] ?? id.platform) : null, id.osVersion].filter(Boolean).join(' ') || null, {
+    plain: true,
+  });
   row(list, 'Serial number', id.serialNumber, { copy: 'serialNumber' });
   row(list, 'Hardware UUID', id.hardwareUuid, { copy: 'hardwareUuid' });
   if (id.platform === 'windows' || id.machineGuid) row(list, 'MachineGuid', id.machineGuid, { copy: 'machineGuid' });

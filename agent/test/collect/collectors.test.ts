@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { deviceIdentitySchema, identifiersOf, postureSchema } from '@devtrust/shared/identity';
 import { collectDevice } from '../../src/collect/index.js';
 import { commandKey, loadMachine, machines } from './fixture-host.js';
@@ -13,7 +13,12 @@ for (const os of ['windows', 'macos'] as const) {
     for (const name of machines(os)) {
       it(`${name}: identity, posture, reasons and normalised identifiers`, async () => {
         const machine = loadMachine(os, name);
-        const collected = await collectDevice({ platform: os, runner: machine.runner, files: machine.files, osHostname: () => OS_HOSTNAME[os] });
+        const collected = await collectDevice({
+          platform: os,
+          runner: machine.runner,
+          files: machine.files,
+          osHostname: () => OS_HOSTNAME[os],
+        });
         assert.deepEqual(machine.unexpected, [], 'every command the probes ran has a recording');
         assert.deepEqual(collected.identity, machine.expected.identity);
         assert.deepEqual(collected.posture, machine.expected.posture);
@@ -36,7 +41,12 @@ describe('windows collector when a source fails', () => {
     const machine = loadMachine('windows', 'asrock-whitebox', {
       [POWERSHELL]: { ok: false, kind: 'timeout', reason: 'powershell.exe did not finish within 30000 ms and was killed' },
     });
-    const { identity, posture, probeErrors } = await collectDevice({ platform: 'windows', runner: machine.runner, files: machine.files, osHostname: () => 'DESKTOP-4J8K2LM' });
+    const { identity, posture, probeErrors } = await collectDevice({
+      platform: 'windows',
+      runner: machine.runner,
+      files: machine.files,
+      osHostname: () => 'DESKTOP-4J8K2LM',
+    });
     assert.deepEqual(machine.unexpected, []);
     assert.equal(identity.machineGuid, 'a1d4c7f2-3e5b-4a69-8c0d-e1f2a3b4c5d6');
     assert.equal(identity.osVersion, '10.0.19045.4291');
@@ -49,21 +59,32 @@ describe('windows collector when a source fails', () => {
   });
 
   it('keeps an installed CrowdStrike sensor whose agent ID needs administrator rights, and says so', async () => {
-    const agKey = 'reg query HKLM\\SYSTEM\\CrowdStrike\\{9b03c1d9-3138-44ed-9fae-d9f4c034b88d}\\{16e0423f-7058-48c9-a204-725362b67639}\\Default /v AG /reg:64';
-    const machine = loadMachine('windows', 'dell-latitude-7420', { [agKey]: { ok: true, code: 1, stdout: '', stderr: 'ERROR: Access is denied.\r\n' } });
+    const agKey =
+      'reg query HKLM\\SYSTEM\\CrowdStrike\\{9b03c1d9-3138-44ed-9fae-d9f4c034b88d}\\{16e0423f-7058-48c9-a204-725362b67639}\\Default /v AG /reg:64';
+    const machine = loadMachine('windows', 'dell-latitude-7420', {
+      [agKey]: { ok: true, code: 1, stdout: '', stderr: 'ERROR: Access is denied.\r\n' },
+    });
     // The older key is only asked when the first one is absent, so record it as absent too.
     const { identity, probeErrors } = await collectDevice({ platform: 'windows', runner: machine.runner, files: machine.files });
     const falcon = identity.edr?.find((c) => c.vendor === 'crowdstrike');
     assert.deepEqual(falcon, { vendor: 'crowdstrike', installed: true, running: true });
     assert.match(probeErrors['edr.crowdstrike'] ?? '', /needs administrator rights/);
-    assert.deepEqual(identity.edr?.map((c) => c.vendor), ['cisco-secure-endpoint', 'crowdstrike', 'defender'], 'Cisco Secure Endpoint first');
+    assert.deepEqual(
+      identity.edr?.map((c) => c.vendor),
+      ['cisco-secure-endpoint', 'crowdstrike', 'defender'],
+      'Cisco Secure Endpoint first',
+    );
   });
 });
 
 describe('macos collector when a source fails', () => {
   it('reads the hardware UUID and serial from system_profiler when ioreg fails', async () => {
     const machine = loadMachine('macos', 'macbook-pro-m1', {
-      'ioreg -rd1 -c IOPlatformExpertDevice': { ok: false, kind: 'timeout', reason: '/usr/sbin/ioreg did not finish within 10000 ms and was killed' },
+      'ioreg -rd1 -c IOPlatformExpertDevice': {
+        ok: false,
+        kind: 'timeout',
+        reason: '/usr/sbin/ioreg did not finish within 10000 ms and was killed',
+      },
     });
     const { identity } = await collectDevice({ platform: 'macos', runner: machine.runner, files: machine.files });
     assert.equal(identity.hardwareUuid, '8E5B2C62-1F0A-5D9B-A4F4-1C2D3E4F5A6B');
@@ -75,7 +96,10 @@ describe('macos collector when a source fails', () => {
       'falconctl stats agent_info': { ok: true, code: 1, stdout: '', stderr: 'Error: This command must be run as root\n' },
     });
     const { identity, probeErrors } = await collectDevice({ platform: 'macos', runner: machine.runner, files: machine.files });
-    assert.deepEqual(identity.edr?.find((c) => c.vendor === 'crowdstrike'), { vendor: 'crowdstrike', installed: true });
+    assert.deepEqual(
+      identity.edr?.find((c) => c.vendor === 'crowdstrike'),
+      { vendor: 'crowdstrike', installed: true },
+    );
     assert.match(probeErrors['edr.crowdstrike'] ?? '', /needs root/);
   });
 });

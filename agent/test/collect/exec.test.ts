@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { LINUX_COMMANDS, MACOS_COMMANDS, windowsCommands } from '../../src/collect/commands.js';
 import { createRunner, pickVersionedFolder, type ExecResult } from '../../src/collect/exec.js';
 
 // Real commands of this Linux machine, under test-only allowlist names.
-const allowlist = { sleep: '/bin/sleep', echo: '/bin/echo', sh: '/bin/sh', yes: '/usr/bin/yes', env: '/usr/bin/env', missing: '/nonexistent/tool' };
+const allowlist = {
+  sleep: '/bin/sleep',
+  echo: '/bin/echo',
+  sh: '/bin/sh',
+  yes: '/usr/bin/yes',
+  env: '/usr/bin/env',
+  missing: '/nonexistent/tool',
+};
 const work = mkdtempSync(path.join(tmpdir(), 'devtrust-exec-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Alive and not a zombie (PID 1 here may not reap orphans). */
 function alive(pid: number): boolean {
@@ -96,7 +103,10 @@ describe('exec: the one door for OS commands', () => {
     const result = await run('ctl', []);
     assertOk(result);
     assert.equal(result.stdout.trim(), 'Tool 1.10.2');
-    const none = await createRunner({ allowlist: { ctl: { parent: path.join(work, 'absent'), folderPrefix: 'Tool', file: 'ctl' } } })('ctl', []);
+    const none = await createRunner({ allowlist: { ctl: { parent: path.join(work, 'absent'), folderPrefix: 'Tool', file: 'ctl' } } })(
+      'ctl',
+      [],
+    );
     assert.deepEqual(none.ok ? null : none.kind, 'not-installed');
   });
 

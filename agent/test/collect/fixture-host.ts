@@ -31,7 +31,9 @@ export interface FixtureMachine {
 }
 
 export function machines(os: 'windows' | 'macos'): string[] {
-  return readdirSync(path.join(FIXTURES, os)).filter((name) => !name.includes('.')).sort();
+  return readdirSync(path.join(FIXTURES, os))
+    .filter((name) => !name.includes('.'))
+    .sort();
 }
 
 /**
@@ -54,7 +56,12 @@ export function loadMachine(os: 'windows' | 'macos', name: string, overrides: Re
       return { ok: false, kind: 'failed', reason: `no recording for "${key}"` };
     }
     if (recorded.fail) return { ok: false, kind: recorded.fail, reason: `${command} ${recorded.fail}` };
-    return { ok: true, code: recorded.code ?? 0, stdout: recorded.stdout ? read(recorded.stdout) : '', stderr: recorded.stderr ? read(recorded.stderr) : '' };
+    return {
+      ok: true,
+      code: recorded.code ?? 0,
+      stdout: recorded.stdout ? read(recorded.stdout) : '',
+      stderr: recorded.stderr ? read(recorded.stderr) : '',
+    };
   };
   const files: FileAccess = {
     async readText(file) {

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
+import { describeUnless, itUnless } from '../../../test/support/skip.js';
 import { fileURLToPath } from 'node:url';
 import { deviceIdentitySchema, postureSchema } from '@devtrust/shared/identity';
 import type { ExecResult } from '../../src/collect/exec.js';
@@ -21,11 +22,11 @@ function assertEveryProbeAccountedFor(collected: Collected): void {
   const where: Record<string, unknown> = { ...identity, ...posture };
   for (const name of PROBE_NAMES) {
     const present = name === 'edr' ? identity.edr !== undefined : where[name] !== undefined;
-    assert.ok(present !== (name in probeErrors), `${name}: ${present ? 'value' : 'no value'} and ${name in probeErrors ? 'a' : 'no'} reason`);
+    assert.ok(present !== name in probeErrors, `${name}: ${present ? 'value' : 'no value'} and ${name in probeErrors ? 'a' : 'no'} reason`);
   }
 }
 
-describe('Linux collector on this machine', { skip: !isLinux && 'not Linux' }, () => {
+describeUnless(!isLinux && 'not Linux')('Linux collector on this machine', () => {
   it('collects for real: hostname, OS version, and a reason for everything it cannot read', async () => {
     const collected = await collectDevice();
     const { identity, posture } = collected;
@@ -43,28 +44,38 @@ describe('Linux collector on this machine', { skip: !isLinux && 'not Linux' }, (
     postureSchema.parse(posture);
   });
 
-  it('works as an unprivileged user, naming root-only values instead of failing', { skip: process.getuid?.() !== 0 && 'needs root to switch to nobody' }, () => {
-    const script = "const { collectDevice } = await import('./agent/src/collect/index.ts'); process.stdout.write(JSON.stringify(await collectDevice()));";
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=devtrust-src', '--input-type=module', '-e', script], {
-      cwd: root,
-      uid: 65534,
-      gid: 65534,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    assert.equal(child.status, 0, child.stderr);
-    const collected = JSON.parse(child.stdout) as Collected;
-    assert.equal(collected.identity.hostname, hostname());
-    assertEveryProbeAccountedFor(collected);
-    for (const probe of ['hardwareUuid', 'serialNumber'] as const) {
-      if (collected.identity[probe] === undefined) assert.match(collected.probeErrors[probe] ?? '', /needs root|no DMI table|empty/, probe);
-    }
-  });
+  itUnless(process.getuid?.() !== 0 && 'needs root to switch to nobody')(
+    'works as an unprivileged user, naming root-only values instead of failing',
+    () => {
+      const script =
+        "const { collectDevice } = await import('./agent/src/collect/index.ts'); process.stdout.write(JSON.stringify(await collectDevice()));";
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=devtrust-src', '--input-type=module', '-e', script], {
+        cwd: root,
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const collected = JSON.parse(child.stdout) as Collected;
+      assert.equal(collected.identity.hostname, hostname());
+      assertEveryProbeAccountedFor(collected);
+      for (const probe of ['hardwareUuid', 'serialNumber'] as const) {
+        if (collected.identity[probe] === undefined)
+          assert.match(collected.probeErrors[probe] ?? '', /needs root|no DMI table|empty/, probe);
+      }
+    },
+  );
 });
 
 /** A fake /sys and /proc: files with content, directories with entries, symlinks with targets. */
-function fakeFiles(spec: { files?: Record<string, string>; denied?: string[]; dirs?: Record<string, string[]>; links?: Record<string, string> }): FileAccess {
+function fakeFiles(spec: {
+  files?: Record<string, string>;
+  denied?: string[];
+  dirs?: Record<string, string[]>;
+  links?: Record<string, string>;
+}): FileAccess {
   const { files = {}, denied = [], dirs = {}, links = {} } = spec;
   return {
     async readText(file) {
@@ -84,7 +95,12 @@ function fakeFiles(spec: { files?: Record<string, string>; denied?: string[]; di
 }
 
 const collectWith = (files: FileAccess) =>
-  collectDevice({ platform: 'linux', files, osHostname: () => 'ws-042', runner: async (name) => ({ ok: false, kind: 'not-installed', reason: `${name} is not installed` }) });
+  collectDevice({
+    platform: 'linux',
+    files,
+    osHostname: () => 'ws-042',
+    runner: async (name) => ({ ok: false, kind: 'not-installed', reason: `${name} is not installed` }),
+  });
 
 describe('Linux probes over a fake sysfs', () => {
   it('names root-only DMI values and reports the readable ones', async () => {
@@ -114,8 +130,15 @@ describe('Linux probes over a fake sysfs', () => {
 
   it('finds LUKS under LVM under the root filesystem', async () => {
     const mountinfo = '22 27 0:21 / /proc rw - proc proc rw\n27 1 253:1 / / rw,relatime - ext4 /dev/mapper/vg-root rw\n';
-    const files = { '/proc/self/mountinfo': mountinfo, '/sys/devices/virtual/block/dm-1/dm/uuid': 'LVM-abc\n', '/sys/devices/virtual/block/dm-0/dm/uuid': 'CRYPT-LUKS2-1f2e3d-luks\n' };
-    const links = { '/sys/dev/block/253:1': '/sys/devices/virtual/block/dm-1', '/sys/devices/virtual/block/dm-1/slaves/dm-0': '/sys/devices/virtual/block/dm-0' };
+    const files = {
+      '/proc/self/mountinfo': mountinfo,
+      '/sys/devices/virtual/block/dm-1/dm/uuid': 'LVM-abc\n',
+      '/sys/devices/virtual/block/dm-0/dm/uuid': 'CRYPT-LUKS2-1f2e3d-luks\n',
+    };
+    const links = {
+      '/sys/dev/block/253:1': '/sys/devices/virtual/block/dm-1',
+      '/sys/devices/virtual/block/dm-1/slaves/dm-0': '/sys/devices/virtual/block/dm-0',
+    };
     const dirs = { '/sys/devices/virtual/block/dm-1/slaves': ['dm-0'], '/sys/devices/virtual/block/dm-0/slaves': ['nvme0n1p3'] };
     assert.equal((await collectWith(fakeFiles({ files, links, dirs }))).posture.diskEncryption, true);
     const plain = { '/proc/self/mountinfo': '27 1 259:3 / / rw - ext4 /dev/nvme0n1p3 rw\n' };
@@ -124,7 +147,9 @@ describe('Linux probes over a fake sysfs', () => {
   });
 
   it('says it cannot tell on an overlay root (a container)', async () => {
-    const { posture, probeErrors } = await collectWith(fakeFiles({ files: { '/proc/self/mountinfo': '600 500 0:52 / / rw - overlay overlay rw,lowerdir=/a\n' } }));
+    const { posture, probeErrors } = await collectWith(
+      fakeFiles({ files: { '/proc/self/mountinfo': '600 500 0:52 / / rw - overlay overlay rw,lowerdir=/a\n' } }),
+    );
     assert.equal(posture.diskEncryption, undefined);
     assert.match(probeErrors.diskEncryption ?? '', /overlay/);
   });
@@ -143,23 +168,46 @@ describe('Linux probes over a fake sysfs', () => {
       // As a user, /opt/CrowdStrike (0750) cannot be entered, so falconctl cannot start.
       'falconctl -g --aid': { ok: false, kind: 'failed', reason: 'permission denied running /opt/CrowdStrike/falconctl' },
       'ampcli status': { ok: true, code: 0, stdout: 'Status:              Connected\nMode:                Audit\n', stderr: '' },
-      'mdatp health': { ok: true, code: 0, stdout: 'healthy : true\norg_id : "2b7c4d1e-9f3a-4c5b-8e6d-7a0f1b2c3d4e"\nedr_machine_id : "94cb840531fd5d9f8031cd26317eed0c72b08d7e"\n', stderr: '' },
+      'mdatp health': {
+        ok: true,
+        code: 0,
+        stdout:
+          'healthy : true\norg_id : "2b7c4d1e-9f3a-4c5b-8e6d-7a0f1b2c3d4e"\nedr_machine_id : "94cb840531fd5d9f8031cd26317eed0c72b08d7e"\n',
+        stderr: '',
+      },
     };
     const { identity, probeErrors } = await collectDevice({
       platform: 'linux',
       files,
       osHostname: () => 'ws-042',
-      runner: async (name, args) => answers[[name, ...args].join(' ')] ?? { ok: false, kind: 'not-installed', reason: `${name} is not installed` },
+      runner: async (name, args) =>
+        answers[[name, ...args].join(' ')] ?? { ok: false, kind: 'not-installed', reason: `${name} is not installed` },
     });
     assert.deepEqual(identity.edr, [
-      { vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', details: { status: 'Connected' } },
+      {
+        vendor: 'cisco-secure-endpoint',
+        installed: true,
+        running: true,
+        connectorId: '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+        details: { status: 'Connected' },
+      },
       { vendor: 'crowdstrike', installed: true, running: true },
-      { vendor: 'defender', installed: true, running: true, connectorId: '94cb840531fd5d9f8031cd26317eed0c72b08d7e', details: { orgId: '2b7c4d1e-9f3a-4c5b-8e6d-7a0f1b2c3d4e', healthy: true } },
+      {
+        vendor: 'defender',
+        installed: true,
+        running: true,
+        connectorId: '94cb840531fd5d9f8031cd26317eed0c72b08d7e',
+        details: { orgId: '2b7c4d1e-9f3a-4c5b-8e6d-7a0f1b2c3d4e', healthy: true },
+      },
     ]);
     assert.match(probeErrors['edr.crowdstrike'] ?? '', /permission denied/);
     // As root, falconctl answers with the AID.
     answers['falconctl -g --aid'] = { ok: true, code: 0, stdout: 'aid="44e3b7d20b434a2bb2815d9808fa3a8b".\n', stderr: '' };
-    const asRoot = await collectDevice({ platform: 'linux', files, runner: async (name, args) => answers[[name, ...args].join(' ')] ?? { ok: false, kind: 'not-installed', reason: 'absent' } });
+    const asRoot = await collectDevice({
+      platform: 'linux',
+      files,
+      runner: async (name, args) => answers[[name, ...args].join(' ')] ?? { ok: false, kind: 'not-installed', reason: 'absent' },
+    });
     assert.equal(asRoot.identity.edr?.find((c) => c.vendor === 'crowdstrike')?.connectorId, '44e3b7d20b434a2bb2815d9808fa3a8b');
   });
 
@@ -167,7 +215,11 @@ describe('Linux probes over a fake sysfs', () => {
     const release = parseOsRelease('PRETTY_NAME="Ubuntu 22.04.4 LTS"\nVERSION_ID="22.04"\nID=ubuntu\n# comment\nNAME=\'Ubuntu\'\n');
     assert.equal(release.get('VERSION_ID'), '22.04');
     assert.equal(release.get('NAME'), 'Ubuntu');
-    assert.deepEqual(parseRootMount('27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n31 27 0:40 / / rw - overlay overlay rw\n'), { majorMinor: '0:40', source: 'overlay', fsType: 'overlay' });
+    assert.deepEqual(parseRootMount('27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n31 27 0:40 / / rw - overlay overlay rw\n'), {
+      majorMinor: '0:40',
+      source: 'overlay',
+      fsType: 'overlay',
+    });
     assert.equal(parseRootMount('22 27 0:21 / /proc rw - proc proc rw\n'), null);
   });
 });

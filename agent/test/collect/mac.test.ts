@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { canonicalMac, isLocallyAdministered, isNonUnicast, stableMacs, VIRTUAL_ADAPTER_DESCRIPTION, VIRTUAL_INTERFACE_NAME } from '../../src/collect/mac.js';
+import { describe, it } from 'vitest';
+import {
+  canonicalMac,
+  isLocallyAdministered,
+  isNonUnicast,
+  stableMacs,
+  VIRTUAL_ADAPTER_DESCRIPTION,
+  VIRTUAL_INTERFACE_NAME,
+} from '../../src/collect/mac.js';
 import { linuxMacCandidate } from '../../src/collect/linux/parse.js';
 
 describe('MAC address rules', () => {
@@ -46,14 +53,26 @@ describe('MAC address rules', () => {
     assert.equal(linuxMacCandidate({ ...nic, name: 'docker0', hasDevice: false }), null);
     assert.equal(linuxMacCandidate({ ...nic, name: 'ifb0', hasDevice: false, addrAssignType: '1' }), null);
     assert.equal(linuxMacCandidate({ ...nic, addrAssignType: '1' }), null, 'random every boot');
-    assert.deepEqual(linuxMacCandidate({ ...nic, name: 'wlp2s0', addrAssignType: '3', address: '3a:1b:2c:3d:4e:5f' }), { mac: '3a:1b:2c:3d:4e:5f', permanent: false }, 'set by NetworkManager: kept only if universal');
+    assert.deepEqual(
+      linuxMacCandidate({ ...nic, name: 'wlp2s0', addrAssignType: '3', address: '3a:1b:2c:3d:4e:5f' }),
+      { mac: '3a:1b:2c:3d:4e:5f', permanent: false },
+      'set by NetworkManager: kept only if universal',
+    );
     assert.equal(linuxMacCandidate({ ...nic, name: 'ib0', type: '32' }), null, 'InfiniBand is not an Ethernet MAC');
   });
 
   it('names and descriptions of virtual interfaces', () => {
-    for (const name of ['lo', 'docker0', 'veth1a2b', 'br-4f2a', 'virbr0', 'utun3', 'awdl0', 'tailscale0', 'wg0', 'ifb1']) assert.match(name, VIRTUAL_INTERFACE_NAME);
+    for (const name of ['lo', 'docker0', 'veth1a2b', 'br-4f2a', 'virbr0', 'utun3', 'awdl0', 'tailscale0', 'wg0', 'ifb1'])
+      assert.match(name, VIRTUAL_INTERFACE_NAME);
     for (const name of ['eth0', 'enp3s0', 'wlp2s0', 'en0', 'enx00e04c6812ab']) assert.doesNotMatch(name, VIRTUAL_INTERFACE_NAME);
-    for (const d of ['Hyper-V Virtual Ethernet Adapter', 'TAP-Windows Adapter V9', 'Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64', 'WAN Miniport (IP)']) assert.match(d, VIRTUAL_ADAPTER_DESCRIPTION);
-    for (const d of ['Intel(R) Ethernet Connection (13) I219-LM', 'Realtek PCIe GbE Family Controller', 'Intel(R) Wi-Fi 6 AX201 160MHz']) assert.doesNotMatch(d, VIRTUAL_ADAPTER_DESCRIPTION);
+    for (const d of [
+      'Hyper-V Virtual Ethernet Adapter',
+      'TAP-Windows Adapter V9',
+      'Cisco AnyConnect Secure Mobility Client Virtual Miniport Adapter for Windows x64',
+      'WAN Miniport (IP)',
+    ])
+      assert.match(d, VIRTUAL_ADAPTER_DESCRIPTION);
+    for (const d of ['Intel(R) Ethernet Connection (13) I219-LM', 'Realtek PCIe GbE Family Controller', 'Intel(R) Wi-Fi 6 AX201 160MHz'])
+      assert.doesNotMatch(d, VIRTUAL_ADAPTER_DESCRIPTION);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import {
   colonFields,
   parseAmpcliStatus,
@@ -82,6 +82,12 @@ describe('EDR parsers', () => {
   });
 
   it('colon fields: keys lower-cased, first occurrence wins', () => {
-    assert.deepEqual([...colonFields('A: 1\nB :2\na: 3\nno colon\n')], [['a', '1'], ['b', '2']]);
+    assert.deepEqual(
+      [...colonFields('A: 1\nB :2\na: 3\nno colon\n')],
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+    );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { usableIdentifier } from '@devtrust/shared/identity';
 import {
   isVirtualPort,
@@ -20,7 +20,13 @@ const fixture = (machine: string, file: string) => readFileSync(path.join(FIXTUR
 describe('macOS parsers', () => {
   it('ioreg: IOPlatformUUID and IOPlatformSerialNumber, normalised or dropped as placeholders', () => {
     const cases = [
-      { machine: 'macbook-pro-m1', uuid: '8E5B2C62-1F0A-5D9B-A4F4-1C2D3E4F5A6B', serial: 'K4QW7R9XJ2', usableUuid: '8E5B2C621F0A5D9BA4F41C2D3E4F5A6B', usableSerial: 'K4QW7R9XJ2' },
+      {
+        machine: 'macbook-pro-m1',
+        uuid: '8E5B2C62-1F0A-5D9B-A4F4-1C2D3E4F5A6B',
+        serial: 'K4QW7R9XJ2',
+        usableUuid: '8E5B2C621F0A5D9BA4F41C2D3E4F5A6B',
+        usableSerial: 'K4QW7R9XJ2',
+      },
       { machine: 'vm-placeholders', uuid: '00000000-0000-0000-0000-000000000000', serial: '0', usableUuid: null, usableSerial: null },
     ];
     for (const c of cases) {
@@ -35,23 +41,38 @@ describe('macOS parsers', () => {
   });
 
   it('system_profiler SPHardwareDataType -json agrees with ioreg', () => {
-    assert.deepEqual(parseSystemProfilerHardware(fixture('macbook-pro-m1', 'system_profiler-hardware.json')), parseIoreg(fixture('macbook-pro-m1', 'ioreg.txt')));
+    assert.deepEqual(
+      parseSystemProfilerHardware(fixture('macbook-pro-m1', 'system_profiler-hardware.json')),
+      parseIoreg(fixture('macbook-pro-m1', 'ioreg.txt')),
+    );
     assert.deepEqual(parseSystemProfilerHardware('not json'), { uuid: null, serial: null });
     assert.deepEqual(parseSystemProfilerHardware('{"SPHardwareDataType":[]}'), { uuid: null, serial: null });
   });
 
   it('sw_vers: version and build, whatever the tab layout', () => {
     assert.deepEqual(parseSwVers(fixture('macbook-pro-m1', 'sw_vers.txt')), { productName: 'macOS', version: '14.4.1', build: '23E224' });
-    assert.deepEqual(parseSwVers('ProductName:\tMac OS X\nProductVersion:\t10.15.7\nBuildVersion:\t19H2\n'), { productName: 'Mac OS X', version: '10.15.7', build: '19H2' });
+    assert.deepEqual(parseSwVers('ProductName:\tMac OS X\nProductVersion:\t10.15.7\nBuildVersion:\t19H2\n'), {
+      productName: 'Mac OS X',
+      version: '10.15.7',
+      build: '19H2',
+    });
   });
 
   it('networksetup: hardware ports, with bridges and IP-over-Thunderbolt marked virtual', () => {
     const ports = parseNetworksetupPorts(fixture('macbook-pro-m1', 'networksetup-listallhardwareports.txt'));
     assert.equal(ports.length, 9);
-    assert.deepEqual(ports.find((p) => p.device === 'en0'), { port: 'Wi-Fi', device: 'en0', mac: 'f4:d4:88:6a:1b:2c' });
-    assert.deepEqual(ports.filter(isVirtualPort).map((p) => p.device), ['bridge0', 'en1', 'en2', 'en3']);
+    assert.deepEqual(
+      ports.find((p) => p.device === 'en0'),
+      { port: 'Wi-Fi', device: 'en0', mac: 'f4:d4:88:6a:1b:2c' },
+    );
+    assert.deepEqual(
+      ports.filter(isVirtualPort).map((p) => p.device),
+      ['bridge0', 'en1', 'en2', 'en3'],
+    );
     assert.equal(isVirtualPort({ port: 'Thunderbolt Ethernet Slot 1', device: 'en8', mac: null }), false);
-    assert.deepEqual(parseNetworksetupPorts('Hardware Port: Bluetooth PAN\nDevice: en9\nEthernet Address: N/A\n'), [{ port: 'Bluetooth PAN', device: 'en9', mac: null }]);
+    assert.deepEqual(parseNetworksetupPorts('Hardware Port: Bluetooth PAN\nDevice: en9\nEthernet Address: N/A\n'), [
+      { port: 'Bluetooth PAN', device: 'en9', mac: null },
+    ]);
   });
 
   it('fdesetup status: only a finished, on volume is encrypted', () => {

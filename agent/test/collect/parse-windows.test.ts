@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { INVENTORY_ENCODED, INVENTORY_SCRIPT, parseInventory, rowOf, rowsOf, text } from '../../src/collect/windows/inventory.js';
 import { chooseSerial } from '../../src/collect/windows/index.js';
 import { parseRegQuery, parseScQuery, regFailure, regNumber, regValue } from '../../src/collect/windows/parse-reg.js';
@@ -12,7 +12,10 @@ const fixture = (machine: string, file: string) => readFileSync(path.join(FIXTUR
 describe('Windows parsers', () => {
   it('reg query: CRLF output, values by case-insensitive key and name', () => {
     const guid = parseRegQuery(fixture('dell-latitude-7420', 'reg-machineguid.txt'));
-    assert.deepEqual(regValue(guid, 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', 'machineguid'), { type: 'REG_SZ', data: '6f2e1c3a-8b4d-4e5f-9a0b-1c2d3e4f5a6b' });
+    assert.deepEqual(regValue(guid, 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', 'machineguid'), {
+      type: 'REG_SZ',
+      data: '6f2e1c3a-8b4d-4e5f-9a0b-1c2d3e4f5a6b',
+    });
     const atp = parseRegQuery(fixture('dell-latitude-7420', 'reg-defender.txt'));
     const key = 'HKLM\\SOFTWARE\\Microsoft\\Windows Advanced Threat Protection';
     assert.equal(regNumber(regValue(atp, `${key}\\Status`, 'OnboardingState')), 1);
@@ -34,7 +37,10 @@ describe('Windows parsers', () => {
   it('sc query: state of an existing service; a missing one', () => {
     assert.deepEqual(parseScQuery(fixture('asrock-whitebox', 'sc-query-sense.txt')), { exists: true, running: false });
     assert.deepEqual(parseScQuery(fixture('asrock-whitebox', 'sc-query-missing.txt')), { exists: false, running: null });
-    assert.deepEqual(parseScQuery('SERVICE_NAME: CSFalconService\r\n        STATE              : 4  RUNNING\r\n'), { exists: true, running: true });
+    assert.deepEqual(parseScQuery('SERVICE_NAME: CSFalconService\r\n        STATE              : 4  RUNNING\r\n'), {
+      exists: true,
+      running: true,
+    });
   });
 
   it('inventory JSON: PowerShell 5.1 layout, one-element arrays unrolled, errors per section', () => {
@@ -57,7 +63,20 @@ describe('Windows parsers', () => {
 
   it('the inventory script is sent as -EncodedCommand (UTF-16LE base64) and reads every section the probes use', () => {
     assert.equal(Buffer.from(INVENTORY_ENCODED, 'base64').toString('utf16le'), INVENTORY_SCRIPT);
-    for (const name of ['product', 'bios', 'os', 'computer', 'currentVersion', 'adapters', 'services', 'bitlocker', 'bitlockerShell', 'firewall', 'lockPolicy', 'ciscoAmp']) {
+    for (const name of [
+      'product',
+      'bios',
+      'os',
+      'computer',
+      'currentVersion',
+      'adapters',
+      'services',
+      'bitlocker',
+      'bitlockerShell',
+      'firewall',
+      'lockPolicy',
+      'ciscoAmp',
+    ]) {
       assert.match(INVENTORY_SCRIPT, new RegExp(`Read-Section '${name}'`), name);
     }
     assert.ok(INVENTORY_ENCODED.length < 30_000, 'fits the Windows command line');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { createHost, type FileAccess } from '../../src/collect/host.js';
 import { assemble, PROBE_SETS } from '../../src/collect/index.js';
 import { found, missing, PROBE_NAMES, type ProbeName } from '../../src/collect/probe.js';
@@ -43,7 +43,11 @@ describe('every OS implements or explicitly stubs every probe', () => {
     });
 
     it(`${platform}: stubs say why the probe does not apply`, async () => {
-      const host = createHost({ platform: platform as 'windows' | 'macos' | 'linux', runner: async () => ({ ok: true, code: 0, stdout: '', stderr: '' }), files: nothingFiles });
+      const host = createHost({
+        platform: platform as 'windows' | 'macos' | 'linux',
+        runner: async () => ({ ok: true, code: 0, stdout: '', stderr: '' }),
+        files: nothingFiles,
+      });
       for (const name of STUBBED[platform] ?? []) {
         const result = await probes[name](host);
         assert.equal(result.ok, false, name);

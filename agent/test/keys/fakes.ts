@@ -19,7 +19,8 @@ export function fakeOs() {
     calls.push({ command, args, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
     if (command === 'security') return security(args, options.stdin ?? '');
     if (command === 'powershell') return powershell(args, options.stdin ?? '');
-    if (command === 'icacls') return { code: 0, stdout: 'processed file: x\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n', stderr: '' };
+    if (command === 'icacls')
+      return { code: 0, stdout: 'processed file: x\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n', stderr: '' };
     return { code: 127, stdout: '', stderr: `${command}: not faked` };
   };
 
@@ -32,14 +33,20 @@ export function fakeOs() {
     if (args[0] === '-i') {
       // One interactive line: add-generic-password -U -s S -a A -w SECRET [keychain]
       const words = stdin.trim().split(/ +/);
-      if (words[0] !== 'add-generic-password' || failAdd) return { code: 0, stdout: 'security> ', stderr: 'security: SecKeychainItemCreateFromContent: failed' };
+      if (words[0] !== 'add-generic-password' || failAdd)
+        return { code: 0, stdout: 'security> ', stderr: 'security: SecKeychainItemCreateFromContent: failed' };
       keychain.set(`${option(words, '-s')}/${option(words, '-a')}`, option(words, '-w') ?? '');
       return { code: 0, stdout: 'security> security> ', stderr: '' };
     }
     const id = `${option(args, '-s')}/${option(args, '-a')}`;
     if (args[0] === 'find-generic-password') {
       const secret = keychain.get(id);
-      if (secret === undefined) return { code: 44, stdout: '', stderr: 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n' };
+      if (secret === undefined)
+        return {
+          code: 44,
+          stdout: '',
+          stderr: 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n',
+        };
       return { code: 0, stdout: `${secret}\n`, stderr: '' };
     }
     if (args[0] === 'delete-generic-password') {
@@ -53,9 +60,11 @@ export function fakeOs() {
     const script = Buffer.from(option(args, '-EncodedCommand') ?? '', 'base64').toString('utf16le');
     const data = Buffer.from(stdin.trim(), 'base64');
     // "Protection": a reversible marker, so tests can tell ciphertext from plaintext.
-    if (script.includes('::Protect(')) return { code: 0, stdout: Buffer.concat([Buffer.from('DPAPI:'), data.reverse()]).toString('base64'), stderr: '' };
+    if (script.includes('::Protect('))
+      return { code: 0, stdout: Buffer.concat([Buffer.from('DPAPI:'), data.reverse()]).toString('base64'), stderr: '' };
     if (script.includes('::Unprotect(')) {
-      if (!data.subarray(0, 6).equals(Buffer.from('DPAPI:'))) return { code: 1, stdout: '', stderr: 'Exception calling "Unprotect": The data is invalid.\r\n' };
+      if (!data.subarray(0, 6).equals(Buffer.from('DPAPI:')))
+        return { code: 1, stdout: '', stderr: 'Exception calling "Unprotect": The data is invalid.\r\n' };
       return { code: 0, stdout: data.subarray(6).reverse().toString('base64'), stderr: '' };
     }
     return { code: 1, stdout: '', stderr: 'bad script' };
@@ -83,9 +92,9 @@ export function fakeSafeStorage(available = true): SafeStorageLike & { encrypted
       return Buffer.concat([Buffer.from('v10'), Buffer.from(text, 'utf8').map((b) => b ^ 0x5a)]);
     },
     decryptString(blob) {
-      if (!blob.subarray(0, 3).equals(Buffer.from('v10'))) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (!blob.subarray(0, 3).equals(Buffer.from('v10')))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
       return Buffer.from(blob.subarray(3).map((b) => b ^ 0x5a)).toString('utf8');
     },
   };
 }
-

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { KeychainKeyStore, SYSTEM_KEYCHAIN } from '@devtrust/agent/keys/keychain-store';
 import { fakeOs, PEM } from './fakes.js';
 
@@ -7,7 +7,10 @@ describe('macOS Keychain key store', () => {
   it('no item yet: load() is null (security exits 44)', async () => {
     const os = fakeOs();
     assert.equal(await new KeychainKeyStore(os.runner).load(), null);
-    assert.deepEqual(os.calls[0], { command: 'security', args: ['find-generic-password', '-s', 'com.devtrust.agent', '-a', 'device-key', '-w'] });
+    assert.deepEqual(os.calls[0], {
+      command: 'security',
+      args: ['find-generic-password', '-s', 'com.devtrust.agent', '-a', 'device-key', '-w'],
+    });
   });
 
   it('saves through `security -i` on stdin, never with the secret on the command line, and reads it back', async () => {
@@ -17,7 +20,8 @@ describe('macOS Keychain key store', () => {
     const add = os.calls[0]!;
     assert.deepEqual(add.args, ['-i']);
     assert.equal(add.stdin, `add-generic-password -U -s com.devtrust.agent -a device-key -w ${Buffer.from(PEM).toString('base64')}\n`);
-    for (const call of os.calls) assert.ok(!call.args.join(' ').includes('PRIVATE KEY') && !call.args.join(' ').includes(Buffer.from(PEM).toString('base64')));
+    for (const call of os.calls)
+      assert.ok(!call.args.join(' ').includes('PRIVATE KEY') && !call.args.join(' ').includes(Buffer.from(PEM).toString('base64')));
     // save() verifies by reading back.
     assert.equal(os.calls[1]!.args[0], 'find-generic-password');
     assert.equal(await store.load(), PEM);

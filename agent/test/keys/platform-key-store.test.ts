@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { FileKeyStore } from '@devtrust/agent/keys/key-store';
 import { MigratingKeyStore, platformKeyStore, runningAsSystem } from '@devtrust/agent/keys/platform-key-store';
 import { fakeOs, fakeSafeStorage, PEM } from './fakes.js';
@@ -22,7 +22,8 @@ describe('choosing the key store', () => {
       // safeStorage that cannot encrypt (no keyring): fall back to the OS store, never to plaintext through it.
       [{ dataDir: '/d', platform: 'darwin', safeStorage: fakeSafeStorage(false) }, 'macos-keychain'],
     ];
-    for (const [choice, kind] of cases) assert.equal(platformKeyStore(choice).kind, kind, JSON.stringify({ ...choice, safeStorage: !!choice.safeStorage }));
+    for (const [choice, kind] of cases)
+      assert.equal(platformKeyStore(choice).kind, kind, JSON.stringify({ ...choice, safeStorage: !!choice.safeStorage }));
   });
 
   it('a root service on macOS gets the System keychain', async () => {

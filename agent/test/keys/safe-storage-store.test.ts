@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { SafeStorageKeyStore } from '@devtrust/agent/keys/safe-storage-store';
 import { fakeSafeStorage, PEM } from './fakes.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { Agent } from '@devtrust/agent/core/agent';
 import { LoopbackDoor } from '@devtrust/agent/loopback/door';
@@ -42,7 +42,7 @@ function get(port: number, ca: string, servername: string, options: { host?: str
 describe('loopback door over HTTPS', () => {
   const dataDir = tempDir();
   const doors: LoopbackDoor[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const door of doors) await door.stop();
   });
 
@@ -83,9 +83,14 @@ describe('loopback door over HTTPS', () => {
   it('a name the certificate does not carry fails the hostname check; an untrusting client fails too', async () => {
     const { cert, key } = await loadOrCreateLoopbackCert(dataDir);
     const port = await startDoor({ cert, key });
-    await assert.rejects(get(port, cert, 'devtrust.example.com'), (error: NodeJS.ErrnoException) => error.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
+    await assert.rejects(
+      get(port, cert, 'devtrust.example.com'),
+      (error: NodeJS.ErrnoException) => error.code === 'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
     const other = await loadOrCreateLoopbackCert(tempDir());
-    await assert.rejects(get(port, other.cert, 'localhost'), (error: NodeJS.ErrnoException) => /SELF_SIGNED|UNABLE_TO_VERIFY|CERT_SIGNATURE/.test(error.code ?? ''));
+    await assert.rejects(get(port, other.cert, 'localhost'), (error: NodeJS.ErrnoException) =>
+      /SELF_SIGNED|UNABLE_TO_VERIFY|CERT_SIGNATURE/.test(error.code ?? ''),
+    );
   });
 
   it('a second start reuses the same certificate and key', async () => {

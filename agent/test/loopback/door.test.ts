@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { LoopbackDoor } from '../../src/loopback/door.js';
 
 const COLLECTOR = 'https://devtrust.example.com';
 
 /** Raw HTTP so the test controls Host and Origin exactly, as a browser or attacker would. */
-function call(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let data = '';
@@ -23,7 +29,7 @@ describe('loopback door', () => {
   let door: LoopbackDoor;
   let port: number;
   const attested: string[] = [];
-  before(async () => {
+  beforeAll(async () => {
     door = new LoopbackDoor({
       collectorOrigin: COLLECTOR,
       port: 0,
@@ -36,7 +42,7 @@ describe('loopback door', () => {
     });
     port = await door.start();
   });
-  after(() => door.stop());
+  afterAll(() => door.stop());
 
   const host = (): string => `127.0.0.1:${port}`;
 
@@ -47,7 +53,13 @@ describe('loopback door', () => {
   });
 
   it('attests for the collector origin, with CORS for that origin only', async () => {
-    const r = await call(port, 'POST', '/v1/attest', { host: host(), origin: COLLECTOR, 'content-type': 'application/json' }, JSON.stringify({ transactionId: 'tx_abc' }));
+    const r = await call(
+      port,
+      'POST',
+      '/v1/attest',
+      { host: host(), origin: COLLECTOR, 'content-type': 'application/json' },
+      JSON.stringify({ transactionId: 'tx_abc' }),
+    );
     assert.equal(r.status, 200);
     assert.equal(r.headers['access-control-allow-origin'], COLLECTOR);
     assert.deepEqual(attested, ['tx_abc']);
@@ -90,7 +102,9 @@ describe('loopback door', () => {
   it('rate-limits attestations', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      statuses.push((await call(port, 'POST', '/v1/attest', { host: host(), origin: COLLECTOR }, JSON.stringify({ transactionId: `tx_${i}` }))).status);
+      statuses.push(
+        (await call(port, 'POST', '/v1/attest', { host: host(), origin: COLLECTOR }, JSON.stringify({ transactionId: `tx_${i}` }))).status,
+      );
     }
     assert.ok(statuses.includes(429), `statuses: ${statuses.join(',')}`);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { loadAgentConfig } from '@devtrust/agent/config/config';
 import type { ManagedSettings } from '@devtrust/agent/config/managed/types';
 
@@ -51,7 +51,10 @@ describe('configuration layers', () => {
   }
 
   it('a managed key wins alone; the keys it does not set still come from the user layers', async () => {
-    const config = await loadAgentConfig({ ...combine(['file', 'env', 'flags']), managedReader: managedReader({ enrollmentKey: 'managed-key' }) });
+    const config = await loadAgentConfig({
+      ...combine(['file', 'env', 'flags']),
+      managedReader: managedReader({ enrollmentKey: 'managed-key' }),
+    });
     assert.equal(config.collectorUrl, 'https://flag.example.com');
     assert.equal(config.enrollmentKey, 'managed-key');
   });
@@ -59,7 +62,11 @@ describe('configuration layers', () => {
   it('a broken managed source is a warning, not a stop; the user layers apply', async () => {
     const config = await loadAgentConfig({
       ...combine(['flags']),
-      managedReader: async () => ({ settings: {}, source: 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent', problem: 'reg query failed: Access is denied.' }),
+      managedReader: async () => ({
+        settings: {},
+        source: 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent',
+        problem: 'reg query failed: Access is denied.',
+      }),
     });
     assert.equal(config.collectorUrl, 'https://flag.example.com');
     assert.deepEqual(config.warnings, ['managed settings: reg query failed: Access is denied.']);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { sanitizeManaged } from '@devtrust/agent/config/managed/index';
 import { parsePlutilJson } from '@devtrust/agent/config/managed/parse-plutil-json';
 import { expandHive, parseRegQuery, valuesOfKey } from '@devtrust/agent/config/managed/parse-reg-query';
@@ -12,10 +12,10 @@ describe('reg query parser', () => {
   const parsed = parseRegQuery(fixture('reg-query-agent.txt'));
 
   it('reads every key and its values, with types', () => {
-    assert.deepEqual([...parsed.keys()], [
-      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\DevTrust\\Agent',
-      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\DevTrust\\Agent\\Staging',
-    ]);
+    assert.deepEqual(
+      [...parsed.keys()],
+      ['HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\DevTrust\\Agent', 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\DevTrust\\Agent\\Staging'],
+    );
     const values = valuesOfKey(parsed, POLICY_KEY)!;
     assert.deepEqual(values.get('collectorUrl'), { type: 'REG_SZ', value: 'https://trust.example.com' });
     assert.deepEqual(values.get('enrollmentKey'), { type: 'REG_SZ', value: 'ek_7Hq2 with spaces & <symbols>' });
@@ -25,7 +25,7 @@ describe('reg query parser', () => {
     assert.deepEqual(values.get('emptyNote'), { type: 'REG_SZ', value: '' });
   });
 
-  it('keeps a subkey\'s values out of the policy key', () => {
+  it("keeps a subkey's values out of the policy key", () => {
     const settings = sanitizeManaged(settingsFromRegValues(valuesOfKey(parsed, POLICY_KEY)!));
     assert.deepEqual(settings, {
       collectorUrl: 'https://trust.example.com',
@@ -44,9 +44,18 @@ describe('reg query parser', () => {
     const cases: Array<[string, unknown]> = [
       ['', new Map()],
       ['    orphan    REG_SZ    before any key\r\n', new Map()],
-      ['HKEY_LOCAL_MACHINE\\X\r\n    n    REG_DWORD    0xffffffff\r\n', new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['n', { type: 'REG_DWORD', value: 4294967295 }]])]])],
-      ['HKEY_LOCAL_MACHINE\\X\n    n    REG_DWORD    garbage\n', new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['n', { type: 'REG_DWORD', value: Number.NaN }]])]])],
-      ['HKEY_LOCAL_MACHINE\\X\n    a name    REG_SZ    a  value\n', new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['a name', { type: 'REG_SZ', value: 'a  value' }]])]])],
+      [
+        'HKEY_LOCAL_MACHINE\\X\r\n    n    REG_DWORD    0xffffffff\r\n',
+        new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['n', { type: 'REG_DWORD', value: 4294967295 }]])]]),
+      ],
+      [
+        'HKEY_LOCAL_MACHINE\\X\n    n    REG_DWORD    garbage\n',
+        new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['n', { type: 'REG_DWORD', value: Number.NaN }]])]]),
+      ],
+      [
+        'HKEY_LOCAL_MACHINE\\X\n    a name    REG_SZ    a  value\n',
+        new Map([['HKEY_LOCAL_MACHINE\\X', new Map([['a name', { type: 'REG_SZ', value: 'a  value' }]])]]),
+      ],
     ];
     for (const [input, expected] of cases) assert.deepEqual(parseRegQuery(input), expected, JSON.stringify(input));
     assert.equal(expandHive('HKLM\\SOFTWARE'), 'HKEY_LOCAL_MACHINE\\SOFTWARE');

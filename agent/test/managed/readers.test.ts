@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { macosManagedReader, MANAGED_PREFERENCES_FILE } from '@devtrust/agent/config/managed/macos';
 import { windowsManagedReader } from '@devtrust/agent/config/managed/windows';
 import type { AllowedCommand, CommandResult, RunOptions } from '@devtrust/agent/platform/exec';
@@ -22,7 +22,10 @@ describe('Windows policy reader', () => {
   it('runs reg query on the policy key in the 64-bit view and reads its values', async () => {
     const { runner, calls } = fakeRunner({ code: 0, stdout: fixture('reg-query-agent.txt'), stderr: '' });
     const result = await windowsManagedReader(runner)();
-    assert.deepEqual(calls.map((c) => [c.command, c.args]), [['reg', ['query', 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent', '/s', '/reg:64']]]);
+    assert.deepEqual(
+      calls.map((c) => [c.command, c.args]),
+      [['reg', ['query', 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent', '/s', '/reg:64']]],
+    );
     assert.equal(result.source, 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent');
     assert.equal(result.settings.collectorUrl, 'https://trust.example.com');
     assert.equal(result.settings.disallowQuit, true);
@@ -57,9 +60,17 @@ describe('macOS managed-preferences reader', () => {
   it('converts the plist with plutil to JSON and sanitizes it', async () => {
     const { runner, calls } = fakeRunner({ code: 0, stdout: fixture('plutil-json-agent.txt'), stderr: '' });
     const result = await macosManagedReader(runner, plist)();
-    assert.deepEqual(calls.map((c) => [c.command, c.args]), [['plutil', ['-convert', 'json', '-o', '-', plist]]]);
+    assert.deepEqual(
+      calls.map((c) => [c.command, c.args]),
+      [['plutil', ['-convert', 'json', '-o', '-', plist]]],
+    );
     assert.deepEqual(result, {
-      settings: { collectorUrl: 'https://trust.example.com', enrollmentKey: 'ek_7Hq2&<x>', disallowQuit: true, supportUrl: 'https://help.example.com/devtrust' },
+      settings: {
+        collectorUrl: 'https://trust.example.com',
+        enrollmentKey: 'ek_7Hq2&<x>',
+        disallowQuit: true,
+        supportUrl: 'https://help.example.com/devtrust',
+      },
       source: plist,
     });
   });
@@ -70,7 +81,7 @@ describe('macOS managed-preferences reader', () => {
     assert.equal(calls.length, 0);
   });
 
-  it('a broken plist: a problem naming plutil\'s complaint', async () => {
+  it("a broken plist: a problem naming plutil's complaint", async () => {
     const { runner } = fakeRunner({ code: 1, stdout: '', stderr: fixture('plutil-error.stderr.txt') });
     const result = await macosManagedReader(runner, plist)();
     assert.deepEqual(result.settings, {});

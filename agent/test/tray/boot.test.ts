@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { APP_FILES, bootTrayApp } from '@devtrust/agent/main/boot';
 import { IPC_CHANNELS } from '@devtrust/agent/main/ipc-channels';
 import type { StatusView } from '@devtrust/agent/main/status-view';
@@ -23,7 +23,12 @@ describe('tray app boot (real wiring, fake Electron)', () => {
     const dataDir = path.join(f.dir, 'data');
     let out = '';
     const io = { out: (text: string) => void (out += text), err: () => undefined };
-    const result = await bootTrayApp(f.electron, {}, ['/Applications/DevTrust.app/Contents/MacOS/DevTrust', 'loopback-cert', '--data-dir', dataDir], io);
+    const result = await bootTrayApp(
+      f.electron,
+      {},
+      ['/Applications/DevTrust.app/Contents/MacOS/DevTrust', 'loopback-cert', '--data-dir', dataDir],
+      io,
+    );
     assert.equal(result, null);
     assert.equal(f.app.exitCode, 0);
     assert.equal(out.trim(), path.join(dataDir, 'loopback', 'localhost.crt.pem'));
@@ -40,12 +45,16 @@ describe('tray app boot (real wiring, fake Electron)', () => {
     tray?.quit();
   });
 
-  it('configured: the agent keeps its key through safeStorage in the tray\'s own folder', async () => {
+  it("configured: the agent keeps its key through safeStorage in the tray's own folder", async () => {
     const f = fakeWithDirs();
     const encrypted: string[] = [];
     f.electron.safeStorage.encryptString = (text: string) => (encrypted.push(text), Buffer.from(text).reverse());
     f.electron.safeStorage.decryptString = (blob: Buffer) => Buffer.from(blob).reverse().toString();
-    const tray = await bootTrayApp(f.electron, { DEVTRUST_AGENT_COLLECTOR_URL: 'http://127.0.0.1:9', DEVTRUST_AGENT_LOOPBACK_PORT: '0', DEVTRUST_AGENT_LOG_LEVEL: 'silent' }, ['DevTrust']);
+    const tray = await bootTrayApp(
+      f.electron,
+      { DEVTRUST_AGENT_COLLECTOR_URL: 'http://127.0.0.1:9', DEVTRUST_AGENT_LOOPBACK_PORT: '0', DEVTRUST_AGENT_LOG_LEVEL: 'silent' },
+      ['DevTrust'],
+    );
     try {
       const view = (await f.ipcMain.invoke(pathToFileURL(APP_FILES.indexHtml).href, IPC_CHANNELS.getStatus)) as StatusView;
       assert.equal(view.connection.collector, 'http://127.0.0.1:9');

@@ -1,11 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type {
-  ElectronPort,
-  ImagePort,
-  IpcEventPort,
-  MenuItemSpec,
-  WindowOptions,
-} from '@devtrust/agent/main/electron-port';
+import type { ElectronPort, ImagePort, IpcEventPort, MenuItemSpec, WindowOptions } from '@devtrust/agent/main/electron-port';
 
 /** Electron at its boundary: every object records what the app did to it. */
 export class FakeImage {
@@ -167,7 +161,11 @@ export function fakeElectron() {
       openExternal: async (url: string) => void external.push(url),
     },
     clipboard: { writeText: (text: string) => void clipboard.push(text) },
-    safeStorage: { isEncryptionAvailable: () => true, encryptString: (s: string) => Buffer.from(s), decryptString: (b: Buffer) => b.toString() },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from(s),
+      decryptString: (b: Buffer) => b.toString(),
+    },
     dialog: {
       showMessageBox: async (options: { message: string; buttons: string[] }) => {
         dialogs.push({ message: options.message, buttons: options.buttons });

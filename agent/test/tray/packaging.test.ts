@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { drawTrayIcon, encodePng } from '@devtrust/agent/main/tray-icons';
 
@@ -47,7 +47,8 @@ describe('packaging (checked as text: electron-builder itself never runs in npm 
           const from = (y * size + x) * 4;
           const to = ((10 + y) * width + 10 + k * (size + 10) + x) * 4;
           const alpha = (icon[from + 3] as number) / 255;
-          for (let c = 0; c < 3; c++) pixels[to + c] = Math.round((icon[from + c] as number) * alpha + (pixels[to + c] as number) * (1 - alpha));
+          for (let c = 0; c < 3; c++)
+            pixels[to + c] = Math.round((icon[from + c] as number) * alpha + (pixels[to + c] as number) * (1 - alpha));
         }
       }
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { IPC_CHANNELS } from '@devtrust/agent/main/ipc-channels';
 import { attestTxFromUrl, protocolUrlInArgv } from '@devtrust/agent/main/protocol-url';
 import { toStatusView } from '@devtrust/agent/main/status-view';
@@ -51,7 +51,11 @@ describe('status view and menu', () => {
       [{ link: 'connecting', lastVerdict: null }, 'attention', 'Connecting to trust.example.com…'],
       [{ link: 'offline' }, 'attention', 'Not connected to trust.example.com'],
       [{ link: 'refused', lastError: 'enrollment key refused' }, 'attention', 'Refused by your organization'],
-      [{ lastVerdict: { transactionId: 't', verdict: 'untrusted', access: 'deny', reasons: ['no match'], at: 'x' } }, 'attention', 'This device was not trusted'],
+      [
+        { lastVerdict: { transactionId: 't', verdict: 'untrusted', access: 'deny', reasons: ['no match'], at: 'x' } },
+        'attention',
+        'This device was not trusted',
+      ],
     ];
     for (const [overrides, state, headline] of cases) {
       const view = toStatusView(sampleStatus(overrides), context);
@@ -71,10 +75,42 @@ describe('status view and menu', () => {
   it('menu: items per state, Quit only when allowed', () => {
     const actions = { showStatus: () => undefined, checkNow: () => undefined, openLogs: () => undefined, quit: () => undefined };
     const ids = (view: ReturnType<typeof toStatusView>) => trayMenu(view, actions).map((i) => i.id ?? i.type);
-    assert.deepEqual(ids(toStatusView(sampleStatus(), context)), ['status', 'separator', 'show-status', 'check-now', 'open-logs', 'separator', 'quit']);
-    assert.deepEqual(ids(toStatusView(sampleStatus({ link: 'offline', lastError: 'down' }), context)), ['status', 'detail', 'separator', 'show-status', 'check-now', 'open-logs', 'separator', 'quit']);
-    assert.deepEqual(ids(toStatusView(sampleStatus(), { ...context, managed: { disallowQuit: true } })), ['status', 'separator', 'show-status', 'check-now', 'open-logs']);
-    assert.deepEqual(ids(toStatusView(null, { ...context, problem: 'no collector' })), ['status', 'detail', 'separator', 'show-status', 'check-now', 'open-logs', 'separator', 'quit']);
+    assert.deepEqual(ids(toStatusView(sampleStatus(), context)), [
+      'status',
+      'separator',
+      'show-status',
+      'check-now',
+      'open-logs',
+      'separator',
+      'quit',
+    ]);
+    assert.deepEqual(ids(toStatusView(sampleStatus({ link: 'offline', lastError: 'down' }), context)), [
+      'status',
+      'detail',
+      'separator',
+      'show-status',
+      'check-now',
+      'open-logs',
+      'separator',
+      'quit',
+    ]);
+    assert.deepEqual(ids(toStatusView(sampleStatus(), { ...context, managed: { disallowQuit: true } })), [
+      'status',
+      'separator',
+      'show-status',
+      'check-now',
+      'open-logs',
+    ]);
+    assert.deepEqual(ids(toStatusView(null, { ...context, problem: 'no collector' })), [
+      'status',
+      'detail',
+      'separator',
+      'show-status',
+      'check-now',
+      'open-logs',
+      'separator',
+      'quit',
+    ]);
   });
 });
 

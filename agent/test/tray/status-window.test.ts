@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../../test/support/skip.js';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import ts from 'typescript';
@@ -21,7 +22,9 @@ function rendererFile(name: string): { body: string; contentType: string } | nul
   if (name === 'status.css') return { body: readFileSync(path.join(rendererDir, name), 'utf8'), contentType: 'text/css' };
   if (name === 'status.js') {
     const source = readFileSync(path.join(rendererDir, 'status.ts'), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
     return { body: outputText, contentType: 'text/javascript' };
   }
   return null;
@@ -51,16 +54,24 @@ const fakePreload = (initial: StatusView) => `(() => {
   };
 })();`;
 
-describe('status window in headless Chromium', { skip }, () => {
+describeUnless(skip)('status window in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
   const foreignRequests: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 600, height: 760 }, deviceScaleFactor: 1 });
     page.on('pageerror', (error) => errors.push(error.message));
@@ -74,12 +85,15 @@ describe('status window in headless Chromium', { skip }, () => {
       }
       return route.fulfill({ status: 200, contentType: file.contentType, body: file.body });
     });
-    const view = toStatusView(sampleStatus(), { managed: { collectorUrl: 'https://trust.example.com', supportUrl: 'https://help.example.com/devtrust' }, version: '0.1.0' });
+    const view = toStatusView(sampleStatus(), {
+      managed: { collectorUrl: 'https://trust.example.com', supportUrl: 'https://help.example.com/devtrust' },
+      version: '0.1.0',
+    });
     await page.addInitScript({ content: fakePreload(view) });
     await page.goto(`${ORIGIN}/index.html`);
     await page.locator('#headline', { hasText: 'trusted' }).waitFor();
   });
-  after(async () => browser?.close());
+  afterAll(async () => browser?.close());
 
   it('shows the trusted state, the verdict and its reasons', async () => {
     assert.equal(await page.getAttribute('#hero', 'data-state'), 'trusted');
@@ -93,11 +107,20 @@ describe('status window in headless Chromium', { skip }, () => {
 
   it('shows the identifiers, with copy buttons that call the preload', async () => {
     const identity = (await page.textContent('#identity')) ?? '';
-    for (const value of ['LAPTOP-ALICE', 'Windows 10.0.22631', 'PF2ABCDE', '4C4C4544-0042-3510-8052-B4C04F4E4D32', '6f1a2b3c-0000-4d5e-8f90-abcdef012345', '3C:22:FB:12:34:56, 3C:22:FB:12:34:57']) {
+    for (const value of [
+      'LAPTOP-ALICE',
+      'Windows 10.0.22631',
+      'PF2ABCDE',
+      '4C4C4544-0042-3510-8052-B4C04F4E4D32',
+      '6f1a2b3c-0000-4d5e-8f90-abcdef012345',
+      '3C:22:FB:12:34:56, 3C:22:FB:12:34:57',
+    ]) {
       assert.ok(identity.includes(value), `identity shows ${value}`);
     }
     await page.click('button[title="Copy Serial number"]');
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __calls: unknown[] }).__calls), [['copyIdentifier', 'serialNumber']]);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __calls: unknown[] }).__calls), [
+      ['copyIdentifier', 'serialNumber'],
+    ]);
   });
 
   it('shows each EDR with its state and connector ID', async () => {
@@ -131,7 +154,13 @@ describe('status window in headless Chromium', { skip }, () => {
       sampleStatus({
         link: 'offline',
         lastError: 'cannot reach https://trust.example.com: connect ECONNREFUSED',
-        lastVerdict: { transactionId: 'tx_2', verdict: 'untrusted', access: 'deny', reasons: ['no active MDM integration holds this device'], at: '2025-11-23T10:02:00.000Z' },
+        lastVerdict: {
+          transactionId: 'tx_2',
+          verdict: 'untrusted',
+          access: 'deny',
+          reasons: ['no active MDM integration holds this device'],
+          at: '2025-11-23T10:02:00.000Z',
+        },
       }),
       { managed: {}, version: '0.1.0' },
     );

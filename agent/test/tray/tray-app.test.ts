@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { pino } from 'pino';
 import type { ManagedSettings } from '@devtrust/agent/config/managed/types';
 import { IPC_CHANNELS } from '@devtrust/agent/main/ipc-channels';
@@ -11,10 +11,15 @@ import { trayIconPng } from '@devtrust/agent/main/tray-icons';
 import { FakeAgent } from './fake-agent.js';
 import { fakeElectron, type FakeImage } from './fake-electron.js';
 
-const FILES = { indexHtml: '/opt/DevTrust/resources/app/dist/renderer/index.html', preload: '/opt/DevTrust/resources/app/dist/preload/index.cjs' };
+const FILES = {
+  indexHtml: '/opt/DevTrust/resources/app/dist/renderer/index.html',
+  preload: '/opt/DevTrust/resources/app/dist/preload/index.cjs',
+};
 const OWN_PAGE = pathToFileURL(FILES.indexHtml).href;
 
-async function startApp(options: { managed?: ManagedSettings; argv?: string[]; platform?: NodeJS.Platform; problem?: string; lock?: boolean } = {}) {
+async function startApp(
+  options: { managed?: ManagedSettings; argv?: string[]; platform?: NodeJS.Platform; problem?: string; lock?: boolean } = {},
+) {
   const fake = fakeElectron();
   fake.app.lockAvailable = options.lock ?? true;
   const agent = new FakeAgent();
@@ -119,7 +124,10 @@ describe('tray app: icon and menu follow the agent', () => {
   it('the icons have a @2x representation, and the three states differ', async () => {
     const f = await startApp();
     const image = f.tray().images.at(-1)!;
-    assert.deepEqual(image.representations.map((r) => r.scaleFactor), [1, 2]);
+    assert.deepEqual(
+      image.representations.map((r) => r.scaleFactor),
+      [1, 2],
+    );
     const pngs = new Set(['connected', 'trusted', 'attention'].map((s) => trayIconPng(s as 'trusted', 16).toString('base64')));
     assert.equal(pngs.size, 3);
   });
@@ -185,7 +193,7 @@ describe('tray app: devtrust:// links', () => {
     assert.deepEqual(f.agent.attested, []);
   });
 
-  it('Windows: the link in a second instance\'s argv, and in our own argv on a cold start', async () => {
+  it("Windows: the link in a second instance's argv, and in our own argv on a cold start", async () => {
     const f = await startApp({ argv: ['C:\\Program Files\\DevTrust\\DevTrust.exe', '--', 'devtrust://attest/?tx=cold-start'] });
     assert.deepEqual(f.agent.attested, ['cold-start']);
     f.app.emit('second-instance', {}, ['C:\\Program Files\\DevTrust\\DevTrust.exe', '--', 'devtrust://attest?tx=warm_1'], 'C:\\');
@@ -196,7 +204,14 @@ describe('tray app: devtrust:// links', () => {
 
   it('malformed links are ignored', async () => {
     const f = await startApp({ platform: 'darwin' });
-    for (const url of ['devtrust://attest', 'devtrust://attest?tx=', 'devtrust://attest?tx=a%20b', 'devtrust://enroll?tx=abc', 'devtrust://attest?tx=abc&tx=def', 'https://attest?tx=abc']) {
+    for (const url of [
+      'devtrust://attest',
+      'devtrust://attest?tx=',
+      'devtrust://attest?tx=a%20b',
+      'devtrust://enroll?tx=abc',
+      'devtrust://attest?tx=abc&tx=def',
+      'https://attest?tx=abc',
+    ]) {
       f.app.emit('open-url', { preventDefault: () => undefined }, url);
     }
     await flush();
@@ -212,11 +227,16 @@ describe('tray app: devtrust:// links', () => {
 });
 
 describe('tray app: IPC', () => {
-  it('the window\'s own page gets its status', async () => {
+  it("the window's own page gets its status", async () => {
     const f = await startApp();
     const view = (await f.ipcMain.invoke(OWN_PAGE, IPC_CHANNELS.getStatus)) as StatusView;
     assert.equal(view.identity.serialNumber, 'PF2ABCDE');
-    assert.deepEqual([...f.ipcMain.handlers.keys()].sort(), Object.values(IPC_CHANNELS).filter((c) => c !== IPC_CHANNELS.statusChanged).sort());
+    assert.deepEqual(
+      [...f.ipcMain.handlers.keys()].sort(),
+      Object.values(IPC_CHANNELS)
+        .filter((c) => c !== IPC_CHANNELS.statusChanged)
+        .sort(),
+    );
   });
 
   it('IPC from an unknown sender is dropped: another page, another file, a subframe, no frame', async () => {

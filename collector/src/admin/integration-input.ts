@@ -32,7 +32,10 @@ export const patchIntegrationSchema = z.strictObject({
 
 export const activationSchema = z
   .strictObject({ mode: z.enum(ACTIVATION_MODES), groups: z.array(z.string().trim().min(1).max(200)).max(100).optional() })
-  .refine((a) => a.mode !== 'test-groups' || (a.groups?.length ?? 0) > 0, { message: 'test-groups needs at least one group', path: ['groups'] });
+  .refine((a) => a.mode !== 'test-groups' || (a.groups?.length ?? 0) > 0, {
+    message: 'test-groups needs at least one group',
+    path: ['groups'],
+  });
 
 /** Options every kind accepts inside `config`, beside the vendor's own fields. */
 const COMMON_CONFIG = { matchMacAddresses: z.boolean().optional() };
@@ -41,7 +44,10 @@ const COMMON_CONFIG = { matchMacAddresses: z.boolean().optional() };
  * Validates a kind's whole config (strict: unknown fields refused, errors named
  * `config.<field>`) and splits it into the public part and the secret fields.
  */
-export function splitConfig(kind: SourceKind, config: Record<string, unknown>): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
+export function splitConfig(
+  kind: SourceKind,
+  config: Record<string, unknown>,
+): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
   const { matchMacAddresses, ...vendorConfig } = config;
   validate(z.strictObject(COMMON_CONFIG), matchMacAddresses === undefined ? {} : { matchMacAddresses });
   let parsed: Record<string, unknown>;

@@ -27,7 +27,11 @@ const required = (args: Args, name: string): string => {
   if (value === undefined) throw new UsageError(`--${name} is required`);
   return value;
 };
-const list = (value: string | undefined): string[] | undefined => value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 const query = (pairs: Record<string, string | undefined>): string => {
   const params = new URLSearchParams(Object.entries(pairs).filter((e): e is [string, string] => e[1] !== undefined));
   return params.size > 0 ? `?${params}` : '';
@@ -67,7 +71,11 @@ export async function toRequest(args: Args, readFile: (file: string) => Promise<
     case 'health':
       return { method: 'GET', path: '/healthz' };
     case 'endpoints':
-      return { method: 'GET', path: `/admin/v1/endpoints${query({ trusted: flag(args, 'trusted'), q: flag(args, 'q') })}`, table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser'] } };
+      return {
+        method: 'GET',
+        path: `/admin/v1/endpoints${query({ trusted: flag(args, 'trusted'), q: flag(args, 'q') })}`,
+        table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser'] },
+      };
     case 'endpoint show':
       return { method: 'GET', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}` };
     case 'endpoint block':
@@ -77,30 +85,52 @@ export async function toRequest(args: Args, readFile: (file: string) => Promise<
     case 'endpoint forget':
       return { method: 'DELETE', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}` };
     case 'integrations':
-      return { method: 'GET', path: '/admin/v1/integrations', table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] } };
+      return {
+        method: 'GET',
+        path: '/admin/v1/integrations',
+        table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
+      };
     case 'integration show':
       return { method: 'GET', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}` };
     case 'integration create':
       return {
         method: 'POST',
         path: '/admin/v1/integrations',
-        body: { kind: required(args, 'kind'), name: required(args, 'name'), platforms: list(required(args, 'platforms')), config: json(flag(args, 'config') ?? '{}', 'config') },
+        body: {
+          kind: required(args, 'kind'),
+          name: required(args, 'name'),
+          platforms: list(required(args, 'platforms')),
+          config: json(flag(args, 'config') ?? '{}', 'config'),
+        },
       };
     case 'integration activate': {
       const mode = required(args, 'mode');
       const groups = list(flag(args, 'groups'));
-      return { method: 'PUT', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/activation`, body: groups ? { mode, groups } : { mode } };
+      return {
+        method: 'PUT',
+        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/activation`,
+        body: groups ? { mode, groups } : { mode },
+      };
     }
     case 'integration test':
       return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/test` };
     case 'integration sync':
       return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/sync` };
     case 'integration syncs':
-      return { method: 'GET', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/syncs`, table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] } };
+      return {
+        method: 'GET',
+        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/syncs`,
+        table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] },
+      };
     case 'integration upload': {
       const file = sub.positional[1];
       if (!file) throw new UsageError('missing CSV file');
-      return { method: 'PUT', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/inventory`, body: await readFile(file), contentType: 'text/csv' };
+      return {
+        method: 'PUT',
+        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/inventory`,
+        body: await readFile(file),
+        contentType: 'text/csv',
+      };
     }
     case 'integration find':
       return { method: 'GET', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/identifiers/${need(sub, 1, 'identifier')}` };
@@ -110,7 +140,15 @@ export async function toRequest(args: Args, readFile: (file: string) => Promise<
       return { method: 'GET', path: '/admin/v1/applications', table: { key: 'applications', columns: ['id', 'name', 'clientId'] } };
     case 'app create': {
       const policy = flag(args, 'policy');
-      return { method: 'POST', path: '/admin/v1/applications', body: { name: required(args, 'name'), redirectUris: list(required(args, 'redirect-uris')), ...(policy ? { policy: json(policy, 'policy') } : {}) } };
+      return {
+        method: 'POST',
+        path: '/admin/v1/applications',
+        body: {
+          name: required(args, 'name'),
+          redirectUris: list(required(args, 'redirect-uris')),
+          ...(policy ? { policy: json(policy, 'policy') } : {}),
+        },
+      };
     }
     case 'policy':
       return { method: 'GET', path: '/admin/v1/policy' };

@@ -12,7 +12,8 @@ export function parseArgs(argv: string[]): Args {
     }
     const eq = arg.indexOf('=');
     if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-    else if (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--') && !['json', 'help'].includes(arg.slice(2))) flags[arg.slice(2)] = argv[++i] as string;
+    else if (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--') && !['json', 'help'].includes(arg.slice(2)))
+      flags[arg.slice(2)] = argv[++i] as string;
     else flags[arg.slice(2)] = true;
   }
   return { positional, flags };
@@ -28,7 +29,11 @@ function cell(value: unknown): string {
 export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((row) => columns.map((c) => cell(row[c]).replace(/\s+/g, ' ').slice(0, 120)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(columns), ...cells.map(line)].join('\n');
 }
 
@@ -74,11 +79,14 @@ export async function main(argv = process.argv.slice(2), env = process.env, out 
   const body = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
   if (!response.ok) {
     const error = (body?.error ?? {}) as { code?: string; message?: string; field?: string };
-    err.write(`devtrustctl: ${response.status} ${error.code ?? ''}: ${error.message ?? text}${error.field ? ` (field ${error.field})` : ''}\n`);
+    err.write(
+      `devtrustctl: ${response.status} ${error.code ?? ''}: ${error.message ?? text}${error.field ? ` (field ${error.field})` : ''}\n`,
+    );
     return 1;
   }
   if (body === null) out.write('ok\n');
-  else if (request.table && !args.flags.json) out.write(`${renderTable((body[request.table.key] as Record<string, unknown>[]) ?? [], request.table.columns)}\n`);
+  else if (request.table && !args.flags.json)
+    out.write(`${renderTable((body[request.table.key] as Record<string, unknown>[]) ?? [], request.table.columns)}\n`);
   else out.write(`${JSON.stringify(body, null, 2)}\n`);
   return 0;
 }

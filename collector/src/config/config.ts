@@ -115,7 +115,10 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   const certFile = get('DEVTRUST_TLS_CERT');
   const keyFile = get('DEVTRUST_TLS_KEY');
   if ((certFile === '') !== (keyFile === '')) {
-    throw new ConfigError(certFile === '' ? 'DEVTRUST_TLS_CERT' : 'DEVTRUST_TLS_KEY', 'TLS needs both DEVTRUST_TLS_CERT and DEVTRUST_TLS_KEY');
+    throw new ConfigError(
+      certFile === '' ? 'DEVTRUST_TLS_CERT' : 'DEVTRUST_TLS_KEY',
+      'TLS needs both DEVTRUST_TLS_CERT and DEVTRUST_TLS_KEY',
+    );
   }
   const tls = certFile === '' ? null : { cert: readPem('DEVTRUST_TLS_CERT', certFile), key: readPem('DEVTRUST_TLS_KEY', keyFile) };
   const publicUrlRaw = get('DEVTRUST_PUBLIC_URL');

@@ -36,7 +36,9 @@ const ASSET_BASE_PLACEHOLDER = /%ASSETS%/g;
  * from dist/ (tsc does not copy non-TypeScript files).
  */
 export function assetsDirectory(): string {
-  const candidates = [new URL('./assets/', import.meta.url), new URL("../../src/console/assets/", import.meta.url)].map((u) => fileURLToPath(u));
+  const candidates = [new URL('./assets/', import.meta.url), new URL('../../src/console/assets/', import.meta.url)].map((u) =>
+    fileURLToPath(u),
+  );
   const found = candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
   if (!found) throw new Error(`console assets not found (looked in ${candidates.join(', ')})`);
   return found;

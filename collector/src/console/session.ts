@@ -41,7 +41,9 @@ export function consoleSession(services: Services): (ctx: Context) => Promise<vo
   return async function describeSession(ctx) {
     await authenticate(ctx, async () => {
       const key = ctx.state.apiKey as ApiKey;
-      const grants = Object.fromEntries(AREAS.map((area) => [area, { read: allowed(key.role, area, 'read'), write: allowed(key.role, area, 'write') }]));
+      const grants = Object.fromEntries(
+        AREAS.map((area) => [area, { read: allowed(key.role, area, 'read'), write: allowed(key.role, area, 'write') }]),
+      );
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { apiKey: { id: key.id, name: key.name, role: key.role }, grants, policySchema: policy };
     });

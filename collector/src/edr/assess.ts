@@ -76,19 +76,26 @@ export function judge(evidence: EdrEvidence): EdrJudgement {
   if (lookup?.outcome === 'found') {
     const status = lookup.device.edr?.status ?? 'unknown';
     const detail = lookup.device.edr?.detail ?? status;
-    return { status, reason: `${name}: ${status} (${detail}) for ${connector}, looked up just now; synced data ${freshness.description}${seen(lookup.device.edr?.seenAt, evidence.now)}${running}` };
+    return {
+      status,
+      reason: `${name}: ${status} (${detail}) for ${connector}, looked up just now; synced data ${freshness.description}${seen(lookup.device.edr?.seenAt, evidence.now)}${running}`,
+    };
   }
   const records = found?.records ?? [];
   if (records.length > 1) {
     const statuses = records.map((r) => fromRecord(r).status);
     const label = `${records.length} records hold ${found?.by} ${found?.value}`;
-    if (statuses.includes('compromised') && freshness.fresh) return { status: 'compromised', reason: `${name}: compromised — ${label} and one of them is compromised; ${freshness.description}` };
+    if (statuses.includes('compromised') && freshness.fresh)
+      return { status: 'compromised', reason: `${name}: compromised — ${label} and one of them is compromised; ${freshness.description}` };
     return { status: 'unknown', reason: `${name}: unknown — ${label}, so none is used to call the device clean; ${freshness.description}` };
   }
   const record = records[0];
   if (record && freshness.fresh) {
     const { status, detail } = fromRecord(record);
-    return { status, reason: `${name}: ${status} (${detail}), matched on ${found?.by} ${found?.value}; ${freshness.description}${seen(record.edr?.seenAt, evidence.now)}${running}` };
+    return {
+      status,
+      reason: `${name}: ${status} (${detail}), matched on ${found?.by} ${found?.value}; ${freshness.description}${seen(record.edr?.seenAt, evidence.now)}${running}`,
+    };
   }
   const why =
     lookup?.outcome === 'failed'
@@ -100,7 +107,10 @@ export function judge(evidence: EdrEvidence): EdrJudgement {
           : 'no lookup was possible';
   if (record) {
     const last = fromRecord(record);
-    return { status: 'unknown', reason: `${name}: unknown — last known ${last.status} is stale (${freshness.description}) and ${why}${running}` };
+    return {
+      status: 'unknown',
+      reason: `${name}: unknown — last known ${last.status} is stale (${freshness.description}) and ${why}${running}`,
+    };
   }
   const missing = connector ? `no record of ${connector}` : 'the agent reports no connector and no record holds its serial number';
   return { status: 'unknown', reason: `${name}: unknown — ${missing} (${freshness.description}); ${why}${running}` };
@@ -112,7 +122,10 @@ export function judge(evidence: EdrEvidence): EdrJudgement {
  */
 export function combine(judgements: EdrJudgement[], notApplied: string[]): EdrAssessment {
   if (judgements.length === 0) {
-    return { status: 'none', reasons: notApplied.length > 0 ? ['EDR: no EDR integration applies to this user and device', ...notApplied] : [] };
+    return {
+      status: 'none',
+      reasons: notApplied.length > 0 ? ['EDR: no EDR integration applies to this user and device', ...notApplied] : [],
+    };
   }
   const statuses = judgements.map((j) => j.status);
   const status: EdrStatus = statuses.includes('compromised') ? 'compromised' : statuses.includes('clean') ? 'clean' : 'unknown';

@@ -116,7 +116,10 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
         judgements.push(judge(await evidenceFor(view.integration, endpoint, at, allowLookup)));
       } catch (error) {
         log.error({ err: error, integrationId: view.integration.id }, 'EDR assessment failed');
-        judgements.push({ status: 'unknown', reason: `EDR "${view.integration.name}" (${view.integration.kind}): unknown — the assessment failed (internal error)` });
+        judgements.push({
+          status: 'unknown',
+          reason: `EDR "${view.integration.name}" (${view.integration.kind}): unknown — the assessment failed (internal error)`,
+        });
       }
     }
     return combine(judgements, notApplied);

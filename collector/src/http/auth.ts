@@ -29,7 +29,8 @@ export function apiKeyAuth(store: Store) {
     if (!key) throw unauthorized('the API key is unknown or revoked');
     ctx.state.apiKey = key;
     // Last-use bookkeeping must never slow down or fail a request.
-    if (key.lastUsedAt === null || Date.now() - key.lastUsedAt > 60_000) void store.apiKeys.touch(key.id, Date.now()).catch(() => undefined);
+    if (key.lastUsedAt === null || Date.now() - key.lastUsedAt > 60_000)
+      void store.apiKeys.touch(key.id, Date.now()).catch(() => undefined);
     await next();
   };
 }

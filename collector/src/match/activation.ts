@@ -19,7 +19,8 @@ export function inactiveReasonFor(integration: Integration, user: User | null, u
       const wanted = new Set(groups.map(groupKey));
       if (user && user.groups.some((g) => wanted.has(groupKey(g)))) return null;
       const listed = groups.map((g) => `"${g}"`).join(', ') || '(none)';
-      const who = username === '' ? 'no user was named' : user ? `${username} is in none of them` : `${username} is not a known user (no groups)`;
+      const who =
+        username === '' ? 'no user was named' : user ? `${username} is in none of them` : `${username} is not a known user (no groups)`;
       return `active for test groups ${listed} only, and ${who}`;
     }
   }

@@ -64,7 +64,12 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
     }
   }
   if (usable.size === 0) {
-    return { trusted: false, match: null, reasons: ['untrusted: no device inventory applies to this user and platform', ...reasons], flags };
+    return {
+      trusted: false,
+      match: null,
+      reasons: ['untrusted: no device inventory applies to this user and platform', ...reasons],
+      flags,
+    };
   }
   if (Object.keys(device.identifiers).length === 0) {
     return { trusted: false, match: null, reasons: ['untrusted: the device reported no usable identifier', ...reasons], flags };
@@ -95,7 +100,9 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
         }
         const record = records[0] as StoredInventoryRecord;
         if (record.platform && device.platform && record.platform !== device.platform) {
-          reasons.push(`${label} is in ${describeIntegration(integration)} for a ${record.platform} device, but this device reports ${device.platform}`);
+          reasons.push(
+            `${label} is in ${describeIntegration(integration)} for a ${record.platform} device, but this device reports ${device.platform}`,
+          );
           continue;
         }
         if (record.managed === false) {
@@ -122,7 +129,9 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
     }
   }
   const checked = [...usable.values()].map((v) => describeIntegration(v.integration)).join(', ');
-  const kinds = MATCH_ORDER.filter((k) => (k === 'macAddress' ? (device.identifiers.macAddresses?.length ?? 0) > 0 : device.identifiers[k] !== undefined))
+  const kinds = MATCH_ORDER.filter((k) =>
+    k === 'macAddress' ? (device.identifiers.macAddresses?.length ?? 0) > 0 : device.identifiers[k] !== undefined,
+  )
     .map((k) => IDENTIFIER_LABELS[k])
     .join(', ');
   return { trusted: false, match: null, reasons: [`untrusted: no record in ${checked} matches this device's ${kinds}`, ...reasons], flags };

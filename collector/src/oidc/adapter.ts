@@ -77,6 +77,9 @@ export class KnexAdapter implements Adapter {
     if (now - (lastSweep.get(this.db) ?? 0) < SWEEP_EVERY_MS) return;
     lastSweep.set(this.db, now);
     // Housekeeping must never fail or slow the request that triggered it.
-    void this.db(TABLE).where('expires_at', '<', now).delete().catch(() => undefined);
+    void this.db(TABLE)
+      .where('expires_at', '<', now)
+      .delete()
+      .catch(() => undefined);
   }
 }

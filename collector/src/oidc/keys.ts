@@ -45,7 +45,10 @@ interface KeyRow {
  * Pure: which signing key signs at `now` (the latest already activated), which are next
  * (published, not yet signing) and which are retired, in the order the provider wants.
  */
-export function arrangeSigningKeys<T extends { kid: string; activates_at: number }>(rows: T[], now: number): { row: T; state: KeyInfo['state'] }[] {
+export function arrangeSigningKeys<T extends { kid: string; activates_at: number }>(
+  rows: T[],
+  now: number,
+): { row: T; state: KeyInfo['state'] }[] {
   const byActivation = [...rows].sort((a, b) => b.activates_at - a.activates_at || (a.kid < b.kid ? -1 : 1));
   const active = byActivation.find((r) => r.activates_at <= now) ?? byActivation[byActivation.length - 1];
   const state = (r: T): KeyInfo['state'] => (r === active ? 'active' : r.activates_at > now ? 'next' : 'retired');
@@ -71,7 +74,10 @@ export class OidcKeyStore {
     if (!rows.some((r) => r.use === 'sig')) await this.addSigningKey(now);
     if (!rows.some((r) => r.use === 'cookie')) await this.addCookieKey(now);
     rows = await this.rows();
-    const signing = arrangeSigningKeys(rows.filter((r) => r.use === 'sig'), now).map(({ row }) => ({
+    const signing = arrangeSigningKeys(
+      rows.filter((r) => r.use === 'sig'),
+      now,
+    ).map(({ row }) => ({
       ...(JSON.parse(unseal(this.masterKey, row.private_sealed, sealContext('sig', row.kid))) as JsonWebKey),
       kid: row.kid,
       alg: row.alg,
@@ -95,19 +101,31 @@ export class OidcKeyStore {
    */
   async rotate(delayMs = DEFAULT_KEY_ACTIVATION_DELAY_MS, now = Date.now()): Promise<KeyInfo[]> {
     await this.addSigningKey(now + Math.max(0, delayMs), now);
-    const arranged = arrangeSigningKeys((await this.rows()).filter((r) => r.use === 'sig'), now);
+    const arranged = arrangeSigningKeys(
+      (await this.rows()).filter((r) => r.use === 'sig'),
+      now,
+    );
     // A key retired when its successor activated; drop those whose successor is old news.
     const byActivation = arranged.map((a) => a.row).sort((a, b) => a.activates_at - b.activates_at);
     const stale = byActivation.filter((row, i) => {
       const successor = byActivation[i + 1];
       return successor !== undefined && successor.activates_at <= now - RETIRED_KEY_KEEP_MS;
     });
-    if (stale.length > 0) await this.db(TABLE).whereIn('kid', stale.map((r) => r.kid)).delete();
+    if (stale.length > 0)
+      await this.db(TABLE)
+        .whereIn(
+          'kid',
+          stale.map((r) => r.kid),
+        )
+        .delete();
     return this.list(now);
   }
 
   async list(now = Date.now()): Promise<KeyInfo[]> {
-    return arrangeSigningKeys((await this.rows()).filter((r) => r.use === 'sig'), now).map(({ row, state }) => ({
+    return arrangeSigningKeys(
+      (await this.rows()).filter((r) => r.use === 'sig'),
+      now,
+    ).map(({ row, state }) => ({
       kid: row.kid,
       alg: row.alg,
       state,
@@ -152,6 +170,9 @@ export class OidcKeyStore {
 }
 
 function versionOf(rows: KeyRow[], now: number): string {
-  const signing = arrangeSigningKeys(rows.filter((r) => r.use === 'sig'), now);
+  const signing = arrangeSigningKeys(
+    rows.filter((r) => r.use === 'sig'),
+    now,
+  );
   return `${signing.map(({ row, state }) => `${row.kid}:${state}`).join(',')}|${rows.filter((r) => r.use === 'cookie').length}`;
 }

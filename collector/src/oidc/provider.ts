@@ -36,11 +36,13 @@ export interface ProviderDeps {
  */
 function devicePolicy(): interactionPolicy.DefaultPolicy {
   const policy = interactionPolicy.base();
-  policy.get('login')?.checks.push(
-    new interactionPolicy.Check('device_check', 'a device check is required for every sign-in', 'login_required', (ctx) =>
-      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
-    ),
-  );
+  policy
+    .get('login')
+    ?.checks.push(
+      new interactionPolicy.Check('device_check', 'a device check is required for every sign-in', 'login_required', (ctx) =>
+        ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
   return policy;
 }
 

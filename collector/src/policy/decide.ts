@@ -53,8 +53,18 @@ export const DECISION_TABLE: readonly Row[] = [
     verdict: 'trusted',
     headline: 'allowed: trusted device',
   },
-  { when: { mode: 'allow-all' }, access: 'allow', verdict: 'untrusted', headline: 'allowed: policy allow-all lets untrusted devices in (verdict recorded)' },
-  { when: { mode: 'require-trusted', trusted: false }, access: 'deny', verdict: 'untrusted', headline: 'denied: policy require-trusted and the device is not trusted' },
+  {
+    when: { mode: 'allow-all' },
+    access: 'allow',
+    verdict: 'untrusted',
+    headline: 'allowed: policy allow-all lets untrusted devices in (verdict recorded)',
+  },
+  {
+    when: { mode: 'require-trusted', trusted: false },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: policy require-trusted and the device is not trusted',
+  },
   {
     when: { mode: 'require-trusted', edrBlocks: 'compromised' },
     access: 'deny',
@@ -67,7 +77,12 @@ export const DECISION_TABLE: readonly Row[] = [
     verdict: 'untrusted',
     headline: 'denied: the EDR status of this device is unknown and the policy sets edrUnknown=deny',
   },
-  { when: { mode: 'require-trusted', healthy: false }, access: 'deny', verdict: 'untrusted', headline: 'denied: the device fails a required health check' },
+  {
+    when: { mode: 'require-trusted', healthy: false },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: the device fails a required health check',
+  },
   { when: { mode: 'require-trusted' }, access: 'allow', verdict: 'trusted', headline: 'allowed: trusted device' },
 ];
 
@@ -93,8 +108,14 @@ function edrRule(policy: Policy, edr: EdrAssessment | null): { blocks: DecisionF
       return { blocks: null, reason: 'rule blockCompromised=on: EDR status clean (pass)' };
     case 'unknown':
       return policy.edrUnknown === 'deny'
-        ? { blocks: 'unknown', reason: 'rule blockCompromised=on: EDR status unknown, and edrUnknown=deny denies it under require-trusted (fail)' }
-        : { blocks: null, reason: 'rule blockCompromised=on: EDR status unknown; edrUnknown=allow, so an unknown status does not deny a trusted device' };
+        ? {
+            blocks: 'unknown',
+            reason: 'rule blockCompromised=on: EDR status unknown, and edrUnknown=deny denies it under require-trusted (fail)',
+          }
+        : {
+            blocks: null,
+            reason: 'rule blockCompromised=on: EDR status unknown; edrUnknown=allow, so an unknown status does not deny a trusted device',
+          };
   }
 }
 

@@ -56,13 +56,29 @@ function osRule(minimums: MinOsVersions, device: DeviceHealth | null): HealthOut
   const platform = device?.platform ?? null;
   const minimum = platform === 'windows' || platform === 'macos' ? minimums[platform] : undefined;
   if (minimum === undefined) {
-    const set = Object.entries(minimums).map(([p, v]) => `${p} ${v}`).join(', ');
-    return { rule, outcome: 'off', reason: `rule minOsVersion: no minimum for ${platform ?? 'an unknown platform'}${set ? ` (set: ${set})` : ''}` };
+    const set = Object.entries(minimums)
+      .map(([p, v]) => `${p} ${v}`)
+      .join(', ');
+    return {
+      rule,
+      outcome: 'off',
+      reason: `rule minOsVersion: no minimum for ${platform ?? 'an unknown platform'}${set ? ` (set: ${set})` : ''}`,
+    };
   }
   const version = device?.osVersion ?? null;
-  if (version === null) return { rule, outcome: 'fail', reason: `rule minOsVersion: ${platform} ${minimum} required, but the agent did not report the OS version (fail)` };
+  if (version === null)
+    return {
+      rule,
+      outcome: 'fail',
+      reason: `rule minOsVersion: ${platform} ${minimum} required, but the agent did not report the OS version (fail)`,
+    };
   const cmp = compareVersions(version, minimum);
-  if (cmp === null) return { rule, outcome: 'fail', reason: `rule minOsVersion: ${platform} ${minimum} required, but "${version}" is not a version (fail)` };
+  if (cmp === null)
+    return {
+      rule,
+      outcome: 'fail',
+      reason: `rule minOsVersion: ${platform} ${minimum} required, but "${version}" is not a version (fail)`,
+    };
   return cmp >= 0
     ? { rule, outcome: 'pass', reason: `rule minOsVersion: ${platform} ${minimum} required, the device runs ${version} (pass)` }
     : { rule, outcome: 'fail', reason: `rule minOsVersion: ${platform} ${minimum} required, the device runs ${version} (fail)` };

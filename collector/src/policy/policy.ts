@@ -15,7 +15,9 @@ export const DEFAULT_POLICY: Policy = {
 
 /** Drops keys whose value is null or undefined: in an override they mean "inherit". */
 export function withoutInherited<T extends object>(policy: T): { [K in keyof T]?: NonNullable<T[K]> } {
-  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]?: NonNullable<T[K]> };
+  return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== null && v !== undefined)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
 }
 
 /**

@@ -42,7 +42,12 @@ export class VerdictService {
   }
 
   /** What the verdict would be for this endpoint, user and application; stores nothing. */
-  async evaluate(endpoint: Endpoint | null, username: string, application: Application | null, options: { lookups?: boolean } = {}): Promise<Evaluation> {
+  async evaluate(
+    endpoint: Endpoint | null,
+    username: string,
+    application: Application | null,
+    options: { lookups?: boolean } = {},
+  ): Promise<Evaluation> {
     const policy = effectivePolicy(await this.globalPolicy(), application);
     const integrations: Integration[] = await this.store.integrations.list();
     const user = await this.store.users.get(username);

@@ -39,7 +39,10 @@ export class SyncEngine {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick().catch((error) => this.log.error({ err: error }, 'scheduler tick failed')), this.options.tickMs ?? 30_000);
+    this.timer = setInterval(
+      () => void this.tick().catch((error) => this.log.error({ err: error }, 'scheduler tick failed')),
+      this.options.tickMs ?? 30_000,
+    );
     this.timer.unref();
   }
 
@@ -60,7 +63,8 @@ export class SyncEngine {
         nextSyncAt: nextSyncAt(integration.schedule, kind.defaultIntervalMinutes, now),
       });
       await this.startRun(integration.id, 'schedule').catch((error: unknown) => {
-        if ((error as { code?: string }).code !== 'SYNC_RUNNING') this.log.warn({ integrationId: integration.id, err: error }, 'scheduled sync not started');
+        if ((error as { code?: string }).code !== 'SYNC_RUNNING')
+          this.log.warn({ integrationId: integration.id, err: error }, 'scheduled sync not started');
       });
     }
   }
@@ -116,7 +120,11 @@ export class SyncEngine {
   async sourceFor(integration: Integration): Promise<InventorySource> {
     const kind = sourceKind(integration.kind);
     if (!kind) throw notFound(`integration kind ${integration.kind}`);
-    const secrets = unsealSecrets(this.options.masterKey, integration.id, await this.options.store.integrations.sealedSecrets(integration.id));
+    const secrets = unsealSecrets(
+      this.options.masterKey,
+      integration.id,
+      await this.options.store.integrations.sealedSecrets(integration.id),
+    );
     return kind.create({ ...integration.config, ...secrets }, this.options.fetch ? { fetch: this.options.fetch } : {});
   }
 
@@ -169,9 +177,12 @@ export class SyncEngine {
     } catch (error) {
       const message = this.describe(error, integration);
       const cancelled = signal.aborted || (error instanceof VendorError && error.code === 'CANCELLED');
-      await store.inventory.discardGeneration(integration.id, run.id).catch((e) => log.error({ err: e }, 'discarding staged inventory failed'));
+      await store.inventory
+        .discardGeneration(integration.id, run.id)
+        .catch((e) => log.error({ err: e }, 'discarding staged inventory failed'));
       await store.syncRuns.finish(run.id, cancelled ? 'cancelled' : 'failed', { pages: pageCount, devices, error: message });
-      if (error instanceof VendorError || (error as { expose?: boolean }).expose) log.warn({ error: message }, 'sync failed; last good inventory kept');
+      if (error instanceof VendorError || (error as { expose?: boolean }).expose)
+        log.warn({ error: message }, 'sync failed; last good inventory kept');
       else log.error({ err: error }, 'sync failed; last good inventory kept');
       if ((error as { expose?: boolean }).expose) throw error;
     } finally {

@@ -7,7 +7,12 @@ const HOUR = 3_600_000;
  * from now; nightly ones run at the configured UTC hour (02:00 by default) plus a
  * per-run jitter of up to an hour, so a fleet of tenants does not hit vendors at once.
  */
-export function nextSyncAt(schedule: SyncSchedule | null, defaultIntervalMinutes: number | null, now: number, random = Math.random): number | null {
+export function nextSyncAt(
+  schedule: SyncSchedule | null,
+  defaultIntervalMinutes: number | null,
+  now: number,
+  random = Math.random,
+): number | null {
   if (schedule?.enabled === false) return null;
   const interval = schedule?.intervalMinutes ?? (schedule?.hourUtc === undefined ? defaultIntervalMinutes : null);
   if (interval !== null && interval !== undefined) return now + interval * 60_000;

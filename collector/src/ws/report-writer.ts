@@ -42,7 +42,9 @@ export class ReportWriter {
         // Rows are updated in endpoint order, so concurrent batches cannot deadlock.
         // (One session sends its next report only after the ack: an endpoint never has
         // two reports in different batches at once, and sorting keeps their order.)
-        const batch = this.queue.splice(0, this.maxBatch).sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.seq - b.seq));
+        const batch = this.queue
+          .splice(0, this.maxBatch)
+          .sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.seq - b.seq));
         try {
           const stored = await this.store.endpoints.recordReports(batch);
           batch.forEach((item, i) => item.resolve(stored[i] === true));

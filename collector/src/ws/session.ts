@@ -55,7 +55,9 @@ export class AgentSession {
     this.authTimer = setTimeout(() => this.fail(new ChannelError('AUTH_TIMEOUT')), LIMITS.authTimeoutMs);
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? null : (data as Buffer).toString('utf8');
-      this.queue = this.queue.then(() => (text === null ? this.fail(new ChannelError('MALFORMED_FRAME', 'binary frames are not accepted')) : this.handle(text)));
+      this.queue = this.queue.then(() =>
+        text === null ? this.fail(new ChannelError('MALFORMED_FRAME', 'binary frames are not accepted')) : this.handle(text),
+      );
     });
     ws.on('close', () => {
       this.closed = true;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { csvInventory } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
@@ -20,35 +20,123 @@ describe('admin API: bad input is refused with the field named, and changes noth
       ),
     );
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
     integrationId = await csvInventory(c, 'serial_number\nKEEP-ME\n');
     await c.admin('POST', '/admin/v1/applications', { name: 'App', redirectUris: ['https://app.example/cb'] });
     snapshot = await state();
   });
-  after(async () => {
+  afterAll(async () => {
     assert.equal(await state(), snapshot, 'a refused request changed stored data');
     await c.stop();
   });
 
   const cases: [string, string, string, unknown, number, string, string | undefined][] = [
     ['malformed JSON', 'POST', '/admin/v1/applications', '{"name": ', 400, 'MALFORMED_JSON', undefined],
-    ['an unknown field', 'POST', '/admin/v1/applications', { name: 'x', redirectUris: ['https://a.example/cb'], admin: true }, 400, 'INVALID_REQUEST', 'admin'],
-    ['a wrong type', 'POST', '/admin/v1/applications', { name: 42, redirectUris: ['https://a.example/cb'] }, 400, 'INVALID_REQUEST', 'name'],
-    ['a bad policy value', 'POST', '/admin/v1/applications', { name: 'x', redirectUris: ['https://a.example/cb'], policy: { trustedEndpoints: 'maybe' } }, 400, 'INVALID_REQUEST', 'policy.trustedEndpoints'],
-    ['an http redirect URI', 'POST', '/admin/v1/applications', { name: 'x', redirectUris: ['http://a.example/cb'] }, 400, 'INVALID_REQUEST', 'redirectUris.0'],
-    ['an unknown integration kind', 'POST', '/admin/v1/integrations', { kind: 'fax', name: 'x', platforms: ['windows'], config: {} }, 400, 'INVALID_REQUEST', 'kind'],
-    ['an unknown config field', 'POST', '/admin/v1/integrations', { kind: 'csv', name: 'x', platforms: ['windows'], config: { password: 'p' } }, 400, 'INVALID_REQUEST', 'config.password'],
-    ['an unknown platform', 'POST', '/admin/v1/integrations', { kind: 'csv', name: 'x', platforms: ['beos'], config: {} }, 400, 'INVALID_REQUEST', 'platforms.0'],
+    [
+      'an unknown field',
+      'POST',
+      '/admin/v1/applications',
+      { name: 'x', redirectUris: ['https://a.example/cb'], admin: true },
+      400,
+      'INVALID_REQUEST',
+      'admin',
+    ],
+    [
+      'a wrong type',
+      'POST',
+      '/admin/v1/applications',
+      { name: 42, redirectUris: ['https://a.example/cb'] },
+      400,
+      'INVALID_REQUEST',
+      'name',
+    ],
+    [
+      'a bad policy value',
+      'POST',
+      '/admin/v1/applications',
+      { name: 'x', redirectUris: ['https://a.example/cb'], policy: { trustedEndpoints: 'maybe' } },
+      400,
+      'INVALID_REQUEST',
+      'policy.trustedEndpoints',
+    ],
+    [
+      'an http redirect URI',
+      'POST',
+      '/admin/v1/applications',
+      { name: 'x', redirectUris: ['http://a.example/cb'] },
+      400,
+      'INVALID_REQUEST',
+      'redirectUris.0',
+    ],
+    [
+      'an unknown integration kind',
+      'POST',
+      '/admin/v1/integrations',
+      { kind: 'fax', name: 'x', platforms: ['windows'], config: {} },
+      400,
+      'INVALID_REQUEST',
+      'kind',
+    ],
+    [
+      'an unknown config field',
+      'POST',
+      '/admin/v1/integrations',
+      { kind: 'csv', name: 'x', platforms: ['windows'], config: { password: 'p' } },
+      400,
+      'INVALID_REQUEST',
+      'config.password',
+    ],
+    [
+      'an unknown platform',
+      'POST',
+      '/admin/v1/integrations',
+      { kind: 'csv', name: 'x', platforms: ['beos'], config: {} },
+      400,
+      'INVALID_REQUEST',
+      'platforms.0',
+    ],
     ['a bad activation mode', 'PUT', '/admin/v1/integrations/:id/activation', { mode: 'some-users' }, 400, 'INVALID_REQUEST', 'mode'],
-    ['test-groups without groups', 'PUT', '/admin/v1/integrations/:id/activation', { mode: 'test-groups' }, 400, 'INVALID_REQUEST', 'groups'],
+    [
+      'test-groups without groups',
+      'PUT',
+      '/admin/v1/integrations/:id/activation',
+      { mode: 'test-groups' },
+      400,
+      'INVALID_REQUEST',
+      'groups',
+    ],
     ['a bad role', 'POST', '/admin/v1/api-keys', { name: 'x', role: 'root' }, 400, 'INVALID_REQUEST', 'role'],
     ['groups that are not strings', 'PUT', '/admin/v1/users/alice', { groups: [1] }, 400, 'INVALID_REQUEST', 'groups.0'],
-    ['a policy with an unknown key', 'PUT', '/admin/v1/policy', { trustedEndpoints: 'require-trusted', strict: true }, 400, 'INVALID_REQUEST', 'strict'],
+    [
+      'a policy with an unknown key',
+      'PUT',
+      '/admin/v1/policy',
+      { trustedEndpoints: 'require-trusted', strict: true },
+      400,
+      'INVALID_REQUEST',
+      'strict',
+    ],
     ['an unknown query parameter', 'GET', '/admin/v1/endpoints?sort=name', undefined, 400, 'INVALID_REQUEST', 'sort'],
     ['a CSV with an unknown column', 'PUT', '/admin/v1/integrations/:id/inventory', 'serial,colour\nX,red\n', 400, 'INVALID_CSV', 'body'],
-    ['a CSV row without an identifier', 'PUT', '/admin/v1/integrations/:id/inventory', 'serial_number,device_name\nA1,ok\n,nameless\n', 400, 'INVALID_CSV', 'body'],
-    ['a CSV with a bad platform', 'PUT', '/admin/v1/integrations/:id/inventory', 'serial_number,platform\nA1,amiga\n', 400, 'INVALID_CSV', 'body'],
+    [
+      'a CSV row without an identifier',
+      'PUT',
+      '/admin/v1/integrations/:id/inventory',
+      'serial_number,device_name\nA1,ok\n,nameless\n',
+      400,
+      'INVALID_CSV',
+      'body',
+    ],
+    [
+      'a CSV with a bad platform',
+      'PUT',
+      '/admin/v1/integrations/:id/inventory',
+      'serial_number,platform\nA1,amiga\n',
+      400,
+      'INVALID_CSV',
+      'body',
+    ],
   ];
 
   for (const [name, method, rawPath, body, status, code, field] of cases) {
@@ -92,7 +180,12 @@ describe('admin API: bad input is refused with the field named, and changes noth
     assert.equal((await c.admin('GET', '/admin/v1/integrations', undefined, { token: appManager })).status, 403);
     assert.equal((await c.admin('GET', '/admin/v1/api-keys', undefined, { token: admin })).status, 403);
     assert.equal((await c.admin('GET', '/admin/v1/api-keys', undefined, { token: readOnly })).status, 403);
-    const created = await c.admin('POST', '/admin/v1/applications', { name: 'By app manager', redirectUris: ['https://a.example/cb'] }, { token: appManager });
+    const created = await c.admin(
+      'POST',
+      '/admin/v1/applications',
+      { name: 'By app manager', redirectUris: ['https://a.example/cb'] },
+      { token: appManager },
+    );
     assert.equal(created.status, 201);
     await c.admin('DELETE', `/admin/v1/applications/${created.body.id}`);
     const keys = (await c.admin('GET', '/admin/v1/api-keys')).body.apiKeys;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 
 describe('collector smoke', () => {
   let c: TestCollector;
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
   });
-  after(() => c.stop());
+  afterAll(() => c.stop());
 
   it('serves /healthz and refuses the admin API without a key', async () => {
     const health = await fetch(`${c.url}/healthz`);
@@ -19,9 +19,16 @@ describe('collector smoke', () => {
   });
 
   it('creates a CSV integration and uploads an inventory', async () => {
-    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Corp', platforms: ['windows', 'macos', 'linux'], config: {} });
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Corp',
+      platforms: ['windows', 'macos', 'linux'],
+      config: {},
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const up = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, 'serial_number,device_name\nC02ABC123,mac-1\n', { contentType: 'text/csv' });
+    const up = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, 'serial_number,device_name\nC02ABC123,mac-1\n', {
+      contentType: 'text/csv',
+    });
     assert.equal(up.status, 200, JSON.stringify(up.body));
     assert.equal(up.body.devices, 1);
     const found = await c.admin('GET', `/admin/v1/integrations/${created.body.id}/identifiers/c02-abc-123`);
@@ -32,7 +39,18 @@ describe('collector smoke', () => {
   it('uploads a CSV larger than one insert batch (SQLite caps compound inserts at 500 rows)', async () => {
     const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Big', platforms: ['windows'], config: {} });
     const rows = Array.from({ length: 2_345 }, (_, i) => `SERIAL-${i},mac-${i}`);
-    const up = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, `serial_number,mac_addresses\n${rows.join('\n')}\n`.replace(/mac-(\d+)/g, (_m, n) => `02:00:00:00:${String(Math.floor(n / 256) % 256).padStart(2, '0').slice(-2)}:${(Number(n) % 256).toString(16).padStart(2, '0')}`), { contentType: 'text/csv' });
+    const up = await c.admin(
+      'PUT',
+      `/admin/v1/integrations/${created.body.id}/inventory`,
+      `serial_number,mac_addresses\n${rows.join('\n')}\n`.replace(
+        /mac-(\d+)/g,
+        (_m, n) =>
+          `02:00:00:00:${String(Math.floor(n / 256) % 256)
+            .padStart(2, '0')
+            .slice(-2)}:${(Number(n) % 256).toString(16).padStart(2, '0')}`,
+      ),
+      { contentType: 'text/csv' },
+    );
     assert.equal(up.status, 200, JSON.stringify(up.body));
     assert.equal(up.body.devices, 2_345);
     assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.devices, 2_345);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { combine, judge, needsLookup, notAppliedReason, type EdrEvidence } from '../../src/edr/assess.js';
 import { freshnessBoundMs, freshnessOf } from '../../src/edr/freshness.js';
 import type { Integration, StoredInventoryRecord } from '../../src/store/types.js';
@@ -51,7 +51,10 @@ describe('EDR freshness', () => {
   });
 
   it('describes the age against the bound', () => {
-    assert.deepEqual(freshnessOf(NOW - 4 * MIN, 15 * MIN, NOW), { fresh: true, description: 'synced 4 min ago, within the 15 min freshness bound' });
+    assert.deepEqual(freshnessOf(NOW - 4 * MIN, 15 * MIN, NOW), {
+      fresh: true,
+      description: 'synced 4 min ago, within the 15 min freshness bound',
+    });
     assert.equal(freshnessOf(NOW - 125 * MIN, 15 * MIN, NOW).fresh, false);
     assert.match(freshnessOf(null, 15 * MIN, NOW).description, /never synced successfully/);
   });
@@ -61,7 +64,10 @@ describe('EDR judgement of one integration', () => {
   it('fresh synced data answers, naming the EDR, the record key and the age', () => {
     const j = judge(evidence({ found: { by: 'connector ID', value: 'ABC', records: [record('compromised')] } }));
     assert.equal(j.status, 'compromised');
-    assert.match(j.reason, /^EDR "Secure Endpoint" \(cisco-secure-endpoint\): compromised \(vendor says compromised\), matched on connector ID ABC; synced 2 min ago/);
+    assert.match(
+      j.reason,
+      /^EDR "Secure Endpoint" \(cisco-secure-endpoint\): compromised \(vendor says compromised\), matched on connector ID ABC; synced 2 min ago/,
+    );
     assert.equal(needsLookup(evidence()), false);
   });
 
@@ -70,13 +76,24 @@ describe('EDR judgement of one integration', () => {
     assert.equal(needsLookup(stale), true);
     const j = judge({ ...stale, lookup: { outcome: 'found', device: { edr: { connectorId: 'abc', status: 'clean', detail: 'fine' } } } });
     assert.equal(j.status, 'clean');
-    assert.match(j.reason, /clean \(fine\) for connector abc, looked up just now; synced data last synced 1 h ago, beyond the 15 min freshness bound/);
+    assert.match(
+      j.reason,
+      /clean \(fine\) for connector abc, looked up just now; synced data last synced 1 h ago, beyond the 15 min freshness bound/,
+    );
   });
 
   it('stale data and a failed lookup: unknown, never the stale "clean"', () => {
-    const j = judge(evidence({ syncedAt: NOW - 60 * MIN, lookup: { outcome: 'failed', message: 'cannot reach Cisco Secure Endpoint at 127.0.0.1:9: ECONNREFUSED' } }));
+    const j = judge(
+      evidence({
+        syncedAt: NOW - 60 * MIN,
+        lookup: { outcome: 'failed', message: 'cannot reach Cisco Secure Endpoint at 127.0.0.1:9: ECONNREFUSED' },
+      }),
+    );
     assert.equal(j.status, 'unknown');
-    assert.match(j.reason, /last known clean is stale \(last synced 1 h ago, beyond the 15 min freshness bound\) and the on-demand lookup of connector abc failed: cannot reach/);
+    assert.match(
+      j.reason,
+      /last known clean is stale \(last synced 1 h ago, beyond the 15 min freshness bound\) and the on-demand lookup of connector abc failed: cannot reach/,
+    );
   });
 
   it('a connector missing from a fresh sync is looked up; not known → unknown', () => {
@@ -97,7 +114,8 @@ describe('EDR judgement of one integration', () => {
   });
 
   it('several records for one key: compromised if any is, else unknown', () => {
-    const two = (a: 'clean' | 'compromised') => evidence({ found: { by: 'serial number', value: 'S1', records: [record('clean'), record(a)] } });
+    const two = (a: 'clean' | 'compromised') =>
+      evidence({ found: { by: 'serial number', value: 'S1', records: [record('clean'), record(a)] } });
     assert.equal(judge(two('compromised')).status, 'compromised');
     const j = judge(two('clean'));
     assert.equal(j.status, 'unknown');
@@ -118,7 +136,10 @@ describe('EDR assessment across integrations', () => {
     });
     assert.equal(notAppliedReason(view('all-users', null), 'windows'), null);
     assert.match(notAppliedReason(view('all-users', null), 'linux') as string, /does not cover linux/);
-    assert.match(notAppliedReason(view('disabled', 'the integration is disabled'), 'windows') as string, /not applied: the integration is disabled/);
+    assert.match(
+      notAppliedReason(view('disabled', 'the integration is disabled'), 'windows') as string,
+      /not applied: the integration is disabled/,
+    );
   });
 
   it('compromised wins, then clean, then unknown; none when nothing applies', () => {
@@ -128,6 +149,9 @@ describe('EDR assessment across integrations', () => {
     assert.equal(combine([j('unknown')], []).status, 'unknown');
     const none = combine([], ['EDR "X" (crowdstrike) not applied: the integration is disabled']);
     assert.equal(none.status, 'none');
-    assert.deepEqual(none.reasons, ['EDR: no EDR integration applies to this user and device', 'EDR "X" (crowdstrike) not applied: the integration is disabled']);
+    assert.deepEqual(none.reasons, [
+      'EDR: no EDR integration applies to this user and device',
+      'EDR "X" (crowdstrike) not applied: the integration is disabled',
+    ]);
   });
 });

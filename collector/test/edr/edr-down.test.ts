@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { createEdrAssessor } from '@devtrust/collector/edr/assessor';
 import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
 import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
 import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
-import { ampComputer, AMP_API_KEY, AMP_CLIENT_ID, startFakeSecureEndpoint, type FakeSecureEndpoint } from '../vendors/edr/cisco-secure-endpoint.js';
+import {
+  ampComputer,
+  AMP_API_KEY,
+  AMP_CLIENT_ID,
+  startFakeSecureEndpoint,
+  type FakeSecureEndpoint,
+} from '../vendors/edr/cisco-secure-endpoint.js';
 
 const GUID = '22d4a486-1732-4f8b-9a6f-18f172fe7af0';
 const HOUR = 3_600_000;
@@ -37,15 +43,26 @@ describe('EDR API down', () => {
   /** The verdicts' EDR clock, `offsetMs` ahead of the wall clock (a fresh lookup cache each time). */
   const clockAhead = (offsetMs: number, lookupTimeoutMs?: number) => {
     const { store, engine, log, verdicts } = c.services;
-    verdicts.edrAssessor = createEdrAssessor({ store, sources: engine, log, now: () => Date.now() + offsetMs, ...(lookupTimeoutMs ? { lookupTimeoutMs } : {}) });
+    verdicts.edrAssessor = createEdrAssessor({
+      store,
+      sources: engine,
+      log,
+      now: () => Date.now() + offsetMs,
+      ...(lookupTimeoutMs ? { lookupTimeoutMs } : {}),
+    });
   };
 
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
     c = await startTestCollector({ scheduler: false });
     await csvInventory(c, 'serial_number,device_name,platform\nPF2DOWN01,LAPTOP-ALICE,windows\n');
     amp = await startFakeSecureEndpoint({ computers: [ampComputer(GUID, { is_compromised: false })] });
-    edrId = await createEdrIntegration(c, 'cisco-secure-endpoint', { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY }, { name: 'Secure Endpoint' });
+    edrId = await createEdrIntegration(
+      c,
+      'cisco-secure-endpoint',
+      { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY },
+      { name: 'Secure Endpoint' },
+    );
     strict = await createTestApp(c, { trustedEndpoints: 'require-trusted', blockCompromised: true }, 'Payroll');
     strictest = await createTestApp(c, { trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }, 'Treasury');
     device = await startPostureAgent(c.url, {
@@ -54,7 +71,7 @@ describe('EDR API down', () => {
       edr: [{ vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: `{${GUID.toUpperCase()}}` }],
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await device.stop();
     await c.stop();
     await amp.stop().catch(() => undefined);
@@ -68,7 +85,10 @@ describe('EDR API down', () => {
     assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
     const v = await verdict(strict);
     assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
-    assert.match(v.text, /EDR "Secure Endpoint" \(cisco-secure-endpoint\): compromised \(Secure Endpoint marks the computer compromised\), matched on connector ID 22D4A48617324F8B9A6F18F172FE7AF0; synced under a minute ago, within the 15 min freshness bound/);
+    assert.match(
+      v.text,
+      /EDR "Secure Endpoint" \(cisco-secure-endpoint\): compromised \(Secure Endpoint marks the computer compromised\), matched on connector ID 22D4A48617324F8B9A6F18F172FE7AF0; synced under a minute ago, within the 15 min freshness bound/,
+    );
   });
 
   it('down, within the freshness bound: the failed sync is recorded and the last known status holds', async () => {
@@ -86,8 +106,14 @@ describe('EDR API down', () => {
     const v = await verdict(strict);
     assert.deepEqual([v.verdict, v.access], ['trusted', 'allow']);
     assert.match(v.text, /^EDR status: unknown$/m);
-    assert.match(v.text, /unknown — last known compromised is stale \(last synced 1 h ago, beyond the 15 min freshness bound\) and the on-demand lookup of connector \{22D4A486-1732-4F8B-9A6F-18F172FE7AF0\} failed: cannot reach Cisco Secure Endpoint/);
-    assert.match(v.text, /rule blockCompromised=on: EDR status unknown; edrUnknown=allow, so an unknown status does not deny a trusted device/);
+    assert.match(
+      v.text,
+      /unknown — last known compromised is stale \(last synced 1 h ago, beyond the 15 min freshness bound\) and the on-demand lookup of connector \{22D4A486-1732-4F8B-9A6F-18F172FE7AF0\} failed: cannot reach Cisco Secure Endpoint/,
+    );
+    assert.match(
+      v.text,
+      /rule blockCompromised=on: EDR status unknown; edrUnknown=allow, so an unknown status does not deny a trusted device/,
+    );
     assert.doesNotMatch(v.text, /EDR status: clean|: clean \(/);
     const denied = await verdict(strictest);
     assert.deepEqual([denied.verdict, denied.access], ['untrusted', 'deny']);
@@ -117,7 +143,14 @@ describe('EDR API down', () => {
     clockAhead(HOUR);
     const v = await verdict(strict);
     assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
-    assert.match(v.text, /compromised \(Secure Endpoint marks the computer compromised\) for connector \{22D4A486-1732-4F8B-9A6F-18F172FE7AF0\}, looked up just now; synced data last synced 1 h ago, beyond the 15 min freshness bound/);
-    assert.equal(amp.count(/^\/v1\/computers\/22d4a486-1732-4f8b-9a6f-18f172fe7af0$/) > 0, true, 'the lookup used the API spelling of the GUID');
+    assert.match(
+      v.text,
+      /compromised \(Secure Endpoint marks the computer compromised\) for connector \{22D4A486-1732-4F8B-9A6F-18F172FE7AF0\}, looked up just now; synced data last synced 1 h ago, beyond the 15 min freshness bound/,
+    );
+    assert.equal(
+      amp.count(/^\/v1\/computers\/22d4a486-1732-4f8b-9a6f-18f172fe7af0$/) > 0,
+      true,
+      'the lookup used the API spelling of the GUID',
+    );
   });
 });

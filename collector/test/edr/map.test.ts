@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { mapComputer } from '../../src/sync/cisco-secure-endpoint/map.js';
 import { mapHost } from '../../src/sync/crowdstrike/map.js';
 import { mapAgent } from '../../src/sync/sentinelone/map.js';
@@ -85,7 +85,10 @@ describe('Cisco Secure Endpoint mapping', () => {
     assert.equal(mapComputer({ ...AMP_COMPUTER, is_compromised: false }).edr?.status, 'clean');
     const { is_compromised: _dropped, ...unknown } = AMP_COMPUTER;
     assert.equal(mapComputer(unknown).edr?.status, 'unknown');
-    assert.equal(mapComputer({ ...AMP_COMPUTER, hardware: { serial: 'FVFXC2ABHV2J' }, operating_system: 'Mac OS X 13.6' }).serialNumber, 'FVFXC2ABHV2J');
+    assert.equal(
+      mapComputer({ ...AMP_COMPUTER, hardware: { serial: 'FVFXC2ABHV2J' }, operating_system: 'Mac OS X 13.6' }).serialNumber,
+      'FVFXC2ABHV2J',
+    );
   });
 });
 
@@ -101,17 +104,24 @@ describe('CrowdStrike Falcon mapping', () => {
 
   it('containment states map to the documented compromise rule', () => {
     const status = (s: unknown) => mapHost({ ...FALCON_HOST, status: s }).edr?.status;
-    assert.deepEqual(
-      ['normal', 'containment_pending', 'contained', 'lift_containment_pending', 'weird', undefined].map(status),
-      ['clean', 'compromised', 'compromised', 'clean', 'unknown', 'unknown'],
-    );
+    assert.deepEqual(['normal', 'containment_pending', 'contained', 'lift_containment_pending', 'weird', undefined].map(status), [
+      'clean',
+      'compromised',
+      'compromised',
+      'clean',
+      'unknown',
+      'unknown',
+    ]);
   });
 });
 
 describe('SentinelOne mapping', () => {
   it('maps a documented agent: UUID, serial, physical MACs, clean', () => {
     const device = mapAgent(S1_AGENT);
-    assert.deepEqual([device.edr?.connectorId, device.serialNumber, device.platform, device.edr?.status], ['9de5069c5afe602b2ea0a04b66beb2c0', 'PF2ABCDE', 'windows', 'clean']);
+    assert.deepEqual(
+      [device.edr?.connectorId, device.serialNumber, device.platform, device.edr?.status],
+      ['9de5069c5afe602b2ea0a04b66beb2c0', 'PF2ABCDE', 'windows', 'clean'],
+    );
     // The all-zero MAC of a tunnel adapter is a placeholder: dropped when staged.
     assert.deepEqual(toStagedRecord(device)?.macAddresses, ['122345678912']);
   });

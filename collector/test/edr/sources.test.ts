@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { sourceKind } from '../../src/sync/registry.js';
 import type { InventorySource, SourceDevice } from '../../src/sync/source.js';
@@ -31,11 +31,11 @@ async function failure(promise: Promise<unknown>): Promise<VendorError> {
 describe('EDR sources against their vendor-shaped servers', () => {
   let c: TestCollector;
   let restore: () => void;
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests({ retry: FAST });
     c = await startTestCollector({ scheduler: false });
   });
-  after(async () => {
+  afterAll(async () => {
     await c.stop();
     restore();
   });
@@ -56,7 +56,10 @@ describe('EDR sources against their vendor-shaped servers', () => {
           const run = await syncAndWait(c, id);
           assert.equal(run.status, 'succeeded', run.error ?? '');
           assert.deepEqual([run.pages, run.devices], [3, 5]);
-          const found = await c.admin('GET', `/admin/v1/integrations/${id}/identifiers/${encodeURIComponent(connectorId(vendor.kind, 2).toUpperCase())}`);
+          const found = await c.admin(
+            'GET',
+            `/admin/v1/integrations/${id}/identifiers/${encodeURIComponent(connectorId(vendor.kind, 2).toUpperCase())}`,
+          );
           assert.equal(found.body.found, true);
           assert.equal(found.body.device.edr.status, 'compromised');
           assert.equal(found.body.device.deviceName, 'PC-2');
@@ -81,22 +84,25 @@ describe('EDR sources against their vendor-shaped servers', () => {
           assert.equal(result.body.message.includes(fake.secrets[1]), false, 'the message holds the secret');
           const good = await createEdrIntegration(c, vendor.kind, fake.config, { name: `${vendor.vendorName} good` });
           const ok = await c.admin('POST', `/admin/v1/integrations/${good}/test`);
-          assert.deepEqual(ok.body, { ok: true, message: `connected to ${vendor.vendorName}: 5 ${vendor.kind === 'crowdstrike' ? 'hosts' : vendor.kind === 'sentinelone' ? 'agents' : 'computers'}` });
+          assert.deepEqual(ok.body, {
+            ok: true,
+            message: `connected to ${vendor.vendorName}: 5 ${vendor.kind === 'crowdstrike' ? 'hosts' : vendor.kind === 'sentinelone' ? 'agents' : 'computers'}`,
+          });
         } finally {
           await fake.server.stop();
         }
       });
 
-      it('honours a 429 with the vendor\'s wait header, and gives up on a wait longer than allowed', async () => {
+      it("honours a 429 with the vendor's wait header, and gives up on a wait longer than allowed", async () => {
         const fake = await vendor.start({ devices });
         try {
-          const source = (sourceKind(vendor.kind)?.create(fake.config, {})) as InventorySource;
+          const source = sourceKind(vendor.kind)?.create(fake.config, {}) as InventorySource;
           fake.server.fail({ times: 1, path: vendor.listPath, status: 429, headers: vendor.rateLimitHeaders(1) });
           assert.equal((await drain(source)).length, 5);
           const [limited, retried] = fake.server.requests.filter((r) => vendor.listPath.test(r.path));
           assert.equal(limited?.status, 429);
           assert.equal(retried?.status, 200);
-          assert.ok((retried?.at ?? 0) - (limited?.at ?? 0) >= 900, 'the retry came before the vendor\'s wait was over');
+          assert.ok((retried?.at ?? 0) - (limited?.at ?? 0) >= 900, "the retry came before the vendor's wait was over");
           fake.server.fail({ times: 1, path: vendor.listPath, status: 429, headers: vendor.rateLimitHeaders(3600) });
           const error = await failure(drain(source));
           assert.equal(error.code, 'VENDOR_RATE_LIMITED');
@@ -109,7 +115,7 @@ describe('EDR sources against their vendor-shaped servers', () => {
       it('retries a 500, then fails with a message that names the vendor and status', async () => {
         const fake = await vendor.start({ devices });
         try {
-          const source = (sourceKind(vendor.kind)?.create(fake.config, {})) as InventorySource;
+          const source = sourceKind(vendor.kind)?.create(fake.config, {}) as InventorySource;
           fake.server.fail({ times: 2, path: vendor.listPath, status: 500 });
           assert.equal((await drain(source)).length, 5, 'two 500s then a success is a success');
           fake.server.fail({ times: 99, path: vendor.listPath, status: 500 });
@@ -125,7 +131,7 @@ describe('EDR sources against their vendor-shaped servers', () => {
 
       it('refuses garbage and a vendor that is down, without crashing', async () => {
         const fake = await vendor.start({ devices });
-        const source = (sourceKind(vendor.kind)?.create(fake.config, {})) as InventorySource;
+        const source = sourceKind(vendor.kind)?.create(fake.config, {}) as InventorySource;
         fake.server.fail({ times: 1, path: vendor.listPath, garbage: true });
         assert.equal((await failure(drain(source))).code, 'VENDOR_BAD_RESPONSE');
         await fake.server.down();
@@ -137,7 +143,7 @@ describe('EDR sources against their vendor-shaped servers', () => {
       it('looks one connector up on demand, in any spelling the agent reports', async () => {
         const fake = await vendor.start({ devices });
         try {
-          const source = (sourceKind(vendor.kind)?.create(fake.config, {})) as InventorySource;
+          const source = sourceKind(vendor.kind)?.create(fake.config, {}) as InventorySource;
           const raw = connectorId(vendor.kind, 2);
           const spelled = vendor.kind === 'cisco-secure-endpoint' ? `{${raw.toUpperCase()}}` : raw.toUpperCase();
           const hit = await source.lookup?.(spelled, ctx());

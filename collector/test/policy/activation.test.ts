@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
@@ -21,13 +21,21 @@ describe('activation: an integration applies only to the users it is active for,
     await device.attest(tx);
     return (await app.read(tx)).body as { verdict: string; access: string; reasons: string[] };
   };
-  const activate = async (id: string, body: unknown) => assert.equal((await c.admin('PUT', `/admin/v1/integrations/${id}/activation`, body)).status, 200);
+  const activate = async (id: string, body: unknown) =>
+    assert.equal((await c.admin('PUT', `/admin/v1/integrations/${id}/activation`, body)).status, 200);
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector({ scheduler: false });
-    csvId = await csvInventory(c, 'serial_number,device_name,platform\nPF2ACTIV8,LAPTOP-ALICE,windows\n', { activation: { mode: 'disabled' } });
+    csvId = await csvInventory(c, 'serial_number,device_name,platform\nPF2ACTIV8,LAPTOP-ALICE,windows\n', {
+      activation: { mode: 'disabled' },
+    });
     s1 = await startFakeSentinelOne({ agents: [s1Agent(S1_UUID, { infected: true, activeThreats: 1 })] });
-    edrId = await createEdrIntegration(c, 'sentinelone', { baseUrl: s1.url, apiToken: S1_API_TOKEN }, { name: 'Singularity', activation: { mode: 'disabled' } });
+    edrId = await createEdrIntegration(
+      c,
+      'sentinelone',
+      { baseUrl: s1.url, apiToken: S1_API_TOKEN },
+      { name: 'Singularity', activation: { mode: 'disabled' } },
+    );
     assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
     assert.equal((await c.admin('PUT', '/admin/v1/users/alice@example.com', { groups: ['Pilot'] })).status, 200);
     assert.equal((await c.admin('PUT', '/admin/v1/users/bob@example.com', { groups: ['Sales'] })).status, 200);
@@ -38,7 +46,7 @@ describe('activation: an integration applies only to the users it is active for,
       edr: [{ vendor: 'sentinelone', installed: true, running: true, connectorId: S1_UUID }],
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await device.stop();
     await c.stop();
     await s1.stop();
@@ -62,7 +70,13 @@ describe('activation: an integration applies only to the users it is active for,
     assert.deepEqual([(await verdictFor('alice@example.com')).access], ['allow']);
     const bob = await verdictFor('bob@example.com');
     assert.deepEqual([bob.verdict, bob.access], ['untrusted', 'deny']);
-    assert.ok(bob.reasons.some((r) => r === 'integration "Corporate inventory" (csv) not applied: active for test groups "pilot" only, and bob@example.com is in none of them'));
+    assert.ok(
+      bob.reasons.some(
+        (r) =>
+          r ===
+          'integration "Corporate inventory" (csv) not applied: active for test groups "pilot" only, and bob@example.com is in none of them',
+      ),
+    );
     const carol = await verdictFor('carol@example.com');
     assert.ok(carol.reasons.some((r) => /carol@example.com is not a known user/.test(r)));
   });
@@ -96,8 +110,14 @@ describe('activation: an integration applies only to the users it is active for,
 
   it('the admin API shows users, groups and which integrations apply to whom', async () => {
     const users = (await c.admin('GET', '/admin/v1/users')).body.users.map((u: any) => [u.username, u.groups]);
-    assert.deepEqual(users, [['alice@example.com', ['Pilot']], ['bob@example.com', ['Sales']]]);
-    assert.deepEqual((await c.admin('GET', '/admin/v1/groups')).body.groups, [{ name: 'Pilot', members: 1 }, { name: 'Sales', members: 1 }]);
+    assert.deepEqual(users, [
+      ['alice@example.com', ['Pilot']],
+      ['bob@example.com', ['Sales']],
+    ]);
+    assert.deepEqual((await c.admin('GET', '/admin/v1/groups')).body.groups, [
+      { name: 'Pilot', members: 1 },
+      { name: 'Sales', members: 1 },
+    ]);
     assert.deepEqual((await c.admin('GET', '/admin/v1/groups/pilot')).body, { name: 'pilot', members: ['alice@example.com'] });
     assert.equal((await c.admin('GET', '/admin/v1/groups/nobody')).status, 404);
     await activate(csvId, { mode: 'test-groups', groups: ['Pilot'] });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { MatchResult } from '../../src/match/match.js';
 import { DECISION_TABLE, decide, type EdrAssessment } from '../../src/policy/decide.js';
 import { compareVersions, type DeviceHealth } from '../../src/policy/health.js';
@@ -24,7 +24,13 @@ describe('decide(): the Cisco Secure Endpoint table, every combination', () => {
       for (const trusted of [true, false]) {
         for (const status of ['compromised', 'clean', 'unknown'] as const) {
           it(`${mode}, blockCompromised ${blockCompromised ? 'on' : 'off'}, ${trusted ? 'trusted' : 'untrusted'}, EDR ${status}`, () => {
-            const v = decide({ policy: policy({ trustedEndpoints: mode, blockCompromised }), blocked: false, match: trusted ? trustedMatch : untrustedMatch, edr: edr(status), device: healthy });
+            const v = decide({
+              policy: policy({ trustedEndpoints: mode, blockCompromised }),
+              blocked: false,
+              match: trusted ? trustedMatch : untrustedMatch,
+              edr: edr(status),
+              device: healthy,
+            });
             assert.equal(v.access, expected(mode, blockCompromised, trusted, status));
             assert.equal(v.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
             assert.match(v.reasons[0] as string, v.access === 'allow' ? /^allowed: / : /^denied: /);
@@ -47,64 +53,154 @@ describe('decide(): rules beyond the table', () => {
   });
 
   it('an unknown EDR status says what require-trusted does with it', () => {
-    const allow = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }), blocked: false, match: trustedMatch, edr: edr('unknown') });
+    const allow = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }),
+      blocked: false,
+      match: trustedMatch,
+      edr: edr('unknown'),
+    });
     assert.equal(allow.access, 'allow');
     assert.ok(allow.reasons.some((r) => /edrUnknown=allow, so an unknown status does not deny a trusted device/.test(r)));
-    const deny = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }), blocked: false, match: trustedMatch, edr: edr('unknown') });
+    const deny = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }),
+      blocked: false,
+      match: trustedMatch,
+      edr: edr('unknown'),
+    });
     assert.deepEqual([deny.verdict, deny.access], ['untrusted', 'deny']);
     assert.match(deny.reasons[0] as string, /unknown and the policy sets edrUnknown=deny/);
   });
 
   it('edrUnknown=deny never turns "no EDR applies" into a denial', () => {
-    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }), blocked: false, match: trustedMatch, edr: edr('none') });
+    const v = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true, edrUnknown: 'deny' }),
+      blocked: false,
+      match: trustedMatch,
+      edr: edr('none'),
+    });
     assert.equal(v.access, 'allow');
     assert.ok(v.reasons.includes('rule blockCompromised=on: no EDR integration applies to this user and device'));
   });
 
   it('with blockCompromised off a compromised device is allowed, and the reason says the EDR verdict was not used', () => {
-    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted' }), blocked: false, match: trustedMatch, edr: edr('compromised') });
+    const v = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted' }),
+      blocked: false,
+      match: trustedMatch,
+      edr: edr('compromised'),
+    });
     assert.equal(v.access, 'allow');
     assert.ok(v.reasons.some((r) => /blockCompromised=off: an EDR reports this device compromised, but that does not deny/.test(r)));
   });
 
   const healthCases: [string, Partial<Policy>, DeviceHealth | null, RegExp][] = [
-    ['disk encryption off', { requireDiskEncryption: true }, { ...healthy, posture: { diskEncryption: false } }, /requireDiskEncryption=on: disk encryption is off \(fail\)/],
-    ['disk encryption not reported', { requireDiskEncryption: true }, { ...healthy, posture: {} }, /did not report disk encryption \(fail\)/],
-    ['firewall off', { requireFirewall: true }, { ...healthy, posture: { firewall: false } }, /requireFirewall=on: the firewall is off \(fail\)/],
-    ['an old Windows', { minOsVersion: { windows: '10.0.22631' } }, { ...healthy, osVersion: '10.0.19045' }, /windows 10.0.22631 required, the device runs 10.0.19045 \(fail\)/],
-    ['an old macOS', { minOsVersion: { macos: '14.0' } }, { platform: 'macos', osVersion: '13.6.1', posture: {} }, /macos 14.0 required, the device runs 13.6.1 \(fail\)/],
-    ['no OS version', { minOsVersion: { macos: '14.0' } }, { platform: 'macos', osVersion: null, posture: {} }, /did not report the OS version \(fail\)/],
+    [
+      'disk encryption off',
+      { requireDiskEncryption: true },
+      { ...healthy, posture: { diskEncryption: false } },
+      /requireDiskEncryption=on: disk encryption is off \(fail\)/,
+    ],
+    [
+      'disk encryption not reported',
+      { requireDiskEncryption: true },
+      { ...healthy, posture: {} },
+      /did not report disk encryption \(fail\)/,
+    ],
+    [
+      'firewall off',
+      { requireFirewall: true },
+      { ...healthy, posture: { firewall: false } },
+      /requireFirewall=on: the firewall is off \(fail\)/,
+    ],
+    [
+      'an old Windows',
+      { minOsVersion: { windows: '10.0.22631' } },
+      { ...healthy, osVersion: '10.0.19045' },
+      /windows 10.0.22631 required, the device runs 10.0.19045 \(fail\)/,
+    ],
+    [
+      'an old macOS',
+      { minOsVersion: { macos: '14.0' } },
+      { platform: 'macos', osVersion: '13.6.1', posture: {} },
+      /macos 14.0 required, the device runs 13.6.1 \(fail\)/,
+    ],
+    [
+      'no OS version',
+      { minOsVersion: { macos: '14.0' } },
+      { platform: 'macos', osVersion: null, posture: {} },
+      /did not report the OS version \(fail\)/,
+    ],
     ['no report at all', { requireFirewall: true }, null, /did not report the firewall \(fail\)/],
   ];
   for (const [name, rules, device, reason] of healthCases) {
     it(`failing health (${name}) denies a trusted device under require-trusted and is recorded under allow-all`, () => {
-      const strict = decide({ policy: policy({ trustedEndpoints: 'require-trusted', ...rules }), blocked: false, match: trustedMatch, edr: null, device });
+      const strict = decide({
+        policy: policy({ trustedEndpoints: 'require-trusted', ...rules }),
+        blocked: false,
+        match: trustedMatch,
+        edr: null,
+        device,
+      });
       assert.deepEqual([strict.verdict, strict.access], ['untrusted', 'deny']);
       assert.match(strict.reasons[0] as string, /fails a required health check/);
-      assert.ok(strict.reasons.some((r) => reason.test(r)), strict.reasons.join('\n'));
-      const open = decide({ policy: policy({ trustedEndpoints: 'allow-all', ...rules }), blocked: false, match: trustedMatch, edr: null, device });
+      assert.ok(
+        strict.reasons.some((r) => reason.test(r)),
+        strict.reasons.join('\n'),
+      );
+      const open = decide({
+        policy: policy({ trustedEndpoints: 'allow-all', ...rules }),
+        blocked: false,
+        match: trustedMatch,
+        edr: null,
+        device,
+      });
       assert.deepEqual([open.verdict, open.access], ['untrusted', 'allow']);
     });
   }
 
   it('passing health allows, and every rule reports its outcome', () => {
-    const rules = { trustedEndpoints: 'require-trusted' as const, requireDiskEncryption: true, requireFirewall: true, minOsVersion: { windows: '10.0.19045', macos: '14.0' } };
+    const rules = {
+      trustedEndpoints: 'require-trusted' as const,
+      requireDiskEncryption: true,
+      requireFirewall: true,
+      minOsVersion: { windows: '10.0.19045', macos: '14.0' },
+    };
     const v = decide({ policy: policy(rules), blocked: false, match: trustedMatch, edr: null, device: healthy });
     assert.deepEqual([v.verdict, v.access], ['trusted', 'allow']);
-    for (const r of [/requireDiskEncryption=on: disk encryption is on \(pass\)/, /requireFirewall=on: the firewall is on \(pass\)/, /windows 10.0.19045 required, the device runs 10.0.22631 \(pass\)/]) {
-      assert.ok(v.reasons.some((x) => r.test(x)), String(r));
+    for (const r of [
+      /requireDiskEncryption=on: disk encryption is on \(pass\)/,
+      /requireFirewall=on: the firewall is on \(pass\)/,
+      /windows 10.0.19045 required, the device runs 10.0.22631 \(pass\)/,
+    ]) {
+      assert.ok(
+        v.reasons.some((x) => r.test(x)),
+        String(r),
+      );
     }
   });
 
   it('an untrusted device is denied under require-trusted whatever its health and EDR', () => {
-    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }), blocked: false, match: untrustedMatch, edr: edr('clean'), device: healthy });
+    const v = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted', blockCompromised: true }),
+      blocked: false,
+      match: untrustedMatch,
+      edr: edr('clean'),
+      device: healthy,
+    });
     assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
     assert.match(v.reasons[0] as string, /not trusted/);
   });
 
   it('the table ends in catch-all rows for both modes', () => {
     const last = DECISION_TABLE.filter((r) => Object.keys(r.when).length === 1);
-    assert.deepEqual(last.map((r) => [r.when.mode ?? 'blocked', r.access]), [['blocked', 'deny'], ['allow-all', 'allow'], ['require-trusted', 'allow']]);
+    assert.deepEqual(
+      last.map((r) => [r.when.mode ?? 'blocked', r.access]),
+      [
+        ['blocked', 'deny'],
+        ['allow-all', 'allow'],
+        ['require-trusted', 'allow'],
+      ],
+    );
   });
 });
 

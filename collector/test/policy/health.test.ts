@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
@@ -18,7 +18,7 @@ describe('health requirements through the transaction API', () => {
     return (await app.read(tx)).body as { verdict: string; access: string; reasons: string[] };
   };
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector({ scheduler: false });
     await csvInventory(c, 'serial_number,device_name,platform\nC02HEALTH01,MAC-CAROL,macos\n');
     // The global policy sets the rules; one app lifts the OS minimum, another records only.
@@ -27,7 +27,7 @@ describe('health requirements through the transaction API', () => {
     open = await createTestApp(c, { trustedEndpoints: 'allow-all' }, 'Wiki');
     device = await startPostureAgent(c.url, MAC, { diskEncryption: false, firewall: true });
   });
-  after(async () => {
+  afterAll(async () => {
     await device.stop();
     await c.stop();
   });

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
 import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
-import { ampComputer, AMP_API_KEY, AMP_CLIENT_ID, startFakeSecureEndpoint, type FakeSecureEndpoint } from '../vendors/edr/cisco-secure-endpoint.js';
+import {
+  ampComputer,
+  AMP_API_KEY,
+  AMP_CLIENT_ID,
+  startFakeSecureEndpoint,
+  type FakeSecureEndpoint,
+} from '../vendors/edr/cisco-secure-endpoint.js';
 
 /**
  * The Cisco Secure Endpoint table (SPEC "Trust verdicts"), all 24 cells, through the real
@@ -13,7 +19,8 @@ import { ampComputer, AMP_API_KEY, AMP_CLIENT_ID, startFakeSecureEndpoint, type 
  */
 type EdrStatus = 'compromised' | 'clean' | 'unknown';
 const STATUSES: EdrStatus[] = ['compromised', 'clean', 'unknown'];
-const guid = (trusted: boolean, status: EdrStatus) => `${trusted ? 'aaaa' : 'bbbb'}${STATUSES.indexOf(status)}000-1732-4f8b-9a6f-18f172fe7af0`;
+const guid = (trusted: boolean, status: EdrStatus) =>
+  `${trusted ? 'aaaa' : 'bbbb'}${STATUSES.indexOf(status)}000-1732-4f8b-9a6f-18f172fe7af0`;
 const serial = (trusted: boolean, status: EdrStatus) => `${trusted ? 'TRUST' : 'STRANGER'}-${status.toUpperCase()}`;
 
 function expectedAccess(mode: string, blockCompromised: boolean, trusted: boolean, status: EdrStatus): 'allow' | 'deny' {
@@ -28,21 +35,31 @@ describe('the Cisco Secure Endpoint verdict table through the transaction API', 
   const apps = new Map<string, TestApp>();
   const agents = new Map<string, PostureAgent>();
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector({ scheduler: false });
     const rows = STATUSES.map((s) => `${serial(true, s)},LAPTOP-${s},windows`);
     await csvInventory(c, ['serial_number,device_name,platform', ...rows].join('\n'));
     // The EDR knows the compromised and clean connectors; the "unknown" ones it has never seen.
     amp = await startFakeSecureEndpoint({
       computers: [true, false].flatMap((trusted) =>
-        (['compromised', 'clean'] as const).map((s) => ampComputer(guid(trusted, s), { is_compromised: s === 'compromised', hostname: serial(trusted, s) })),
+        (['compromised', 'clean'] as const).map((s) =>
+          ampComputer(guid(trusted, s), { is_compromised: s === 'compromised', hostname: serial(trusted, s) }),
+        ),
       ),
     });
-    const edrId = await createEdrIntegration(c, 'cisco-secure-endpoint', { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY }, { name: 'Secure Endpoint' });
+    const edrId = await createEdrIntegration(
+      c,
+      'cisco-secure-endpoint',
+      { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY },
+      { name: 'Secure Endpoint' },
+    );
     assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
     for (const mode of ['allow-all', 'require-trusted'] as const) {
       for (const blockCompromised of [false, true]) {
-        apps.set(`${mode}/${blockCompromised}`, await createTestApp(c, { trustedEndpoints: mode, blockCompromised }, `${mode} ${blockCompromised}`));
+        apps.set(
+          `${mode}/${blockCompromised}`,
+          await createTestApp(c, { trustedEndpoints: mode, blockCompromised }, `${mode} ${blockCompromised}`),
+        );
       }
     }
     for (const trusted of [true, false]) {
@@ -58,7 +75,7 @@ describe('the Cisco Secure Endpoint verdict table through the transaction API', 
       }
     }
   });
-  after(async () => {
+  afterAll(async () => {
     for (const agent of agents.values()) await agent.stop();
     await c.stop();
     await amp.stop();
@@ -83,12 +100,19 @@ describe('the Cisco Secure Endpoint verdict table through the transaction API', 
             // Every verdict says which EDR said what, how fresh, and what the rule did.
             assert.match(reasons, new RegExp(`^EDR status: ${status}$`, 'm'));
             assert.match(reasons, /EDR "Secure Endpoint" \(cisco-secure-endpoint\): /);
-            assert.match(reasons, status === 'unknown' ? /does not know connector/ : /synced (under a minute|\d+ min) ago, within the 15 min freshness bound/);
+            assert.match(
+              reasons,
+              status === 'unknown' ? /does not know connector/ : /synced (under a minute|\d+ min) ago, within the 15 min freshness bound/,
+            );
             assert.match(reasons, new RegExp(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`));
             if (mode === 'require-trusted' && blockCompromised && trusted && status === 'unknown') {
               assert.match(reasons, /edrUnknown=allow, so an unknown status does not deny a trusted device/);
             }
-            const log = (await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com&limit=1000')).body.entries as { transactionId: string; access: string; reasons: string[] }[];
+            const log = (await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com&limit=1000')).body.entries as {
+              transactionId: string;
+              access: string;
+              reasons: string[];
+            }[];
             const entry = log.find((e) => e.transactionId === tx);
             assert.equal(entry?.access, access);
             assert.deepEqual(entry?.reasons, result.reasons);

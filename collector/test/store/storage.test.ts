@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../../test/support/skip.js';
 import { Store } from '@devtrust/collector/store/store';
 import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
 
 // The same repository tests run against SQLite and PostgreSQL (STYLE: storage is portable).
 for (const db of DATABASES) {
-  describe(`storage on ${db.name}`, { skip: db.skip }, () => {
+  describeUnless(db.skip)(`storage on ${db.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
-    before(async () => {
+    beforeAll(async () => {
       if (db.name === 'postgres') {
         const pg = await freshPostgresDatabase();
         store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
@@ -22,21 +23,35 @@ for (const db of DATABASES) {
         cleanup = async () => rmSync(dir, { recursive: true, force: true });
       }
     });
-    after(async () => {
+    afterAll(async () => {
       await store.close();
       await cleanup();
     });
 
     it('migrates twice without harm (several collectors start at once)', async () => {
       const again = await Store.open(
-        db.name === 'postgres' ? { databaseUrl: (store.knex.client.config as { connection: string }).connection, dataDir: tmpdir() } : { databaseUrl: null, dataDir: path.dirname((store.knex.client.config as { connection: { filename: string } }).connection.filename) },
+        db.name === 'postgres'
+          ? { databaseUrl: (store.knex.client.config as { connection: string }).connection, dataDir: tmpdir() }
+          : {
+              databaseUrl: null,
+              dataDir: path.dirname((store.knex.client.config as { connection: { filename: string } }).connection.filename),
+            },
       );
       await again.close();
     });
 
     it('commits an inventory generation atomically and discards a failed one', async () => {
       const id = store.integrations.newId();
-      await store.integrations.create(id, { kind: 'csv', category: 'mdm', name: 'inv', platforms: ['windows'], config: {}, sealedSecrets: {}, schedule: null, nextSyncAt: null });
+      await store.integrations.create(id, {
+        kind: 'csv',
+        category: 'mdm',
+        name: 'inv',
+        platforms: ['windows'],
+        config: {},
+        sealedSecrets: {},
+        schedule: null,
+        nextSyncAt: null,
+      });
       await store.inventory.insertPage(id, 'gen1', 0, [{ serialNumber: 'AAA', macAddresses: ['3C22FB123456'] }, { serialNumber: 'BBB' }]);
       assert.equal((await store.inventory.findByIdentifier('serial_number', 'AAA')).length, 0, 'a staged generation is invisible');
       await store.inventory.commitGeneration(id, 'gen1', Date.now());
@@ -48,13 +63,26 @@ for (const db of DATABASES) {
       await store.inventory.insertPage(id, 'gen3', 0, [{ serialNumber: 'AAA' }, { serialNumber: 'AAA' }]);
       await store.inventory.commitGeneration(id, 'gen3', Date.now());
       assert.equal(await store.inventory.count(id), 2);
-      assert.equal((await store.inventory.findByIdentifier('serial_number', 'BBB')).length, 0, 'a committed sync removes what the vendor no longer lists');
+      assert.equal(
+        (await store.inventory.findByIdentifier('serial_number', 'BBB')).length,
+        0,
+        'a committed sync removes what the vendor no longer lists',
+      );
       assert.deepEqual(await store.inventory.duplicates(id), [{ kind: 'serial_number', value: 'AAA', count: 2 }]);
     });
 
     it('gives a sync lease to one holder at a time and lets an expired one be taken over', async () => {
       const id = store.integrations.newId();
-      await store.integrations.create(id, { kind: 'csv', category: 'mdm', name: 'lease', platforms: ['windows'], config: {}, sealedSecrets: {}, schedule: null, nextSyncAt: null });
+      await store.integrations.create(id, {
+        kind: 'csv',
+        category: 'mdm',
+        name: 'lease',
+        platforms: ['windows'],
+        config: {},
+        sealedSecrets: {},
+        schedule: null,
+        nextSyncAt: null,
+      });
       const now = Date.now();
       assert.equal(await store.integrations.acquireLease(id, 'node-a', now + 1000, now), true);
       assert.equal(await store.integrations.acquireLease(id, 'node-b', now + 1000, now), false);
@@ -64,7 +92,11 @@ for (const db of DATABASES) {
 
     it('stores a report only with a newer sequence, keeping a bounded history', async () => {
       const endpoint = await store.endpoints.enroll('A'.repeat(43));
-      const report = (seq: number) => ({ agentVersion: 't', collectedAt: String(seq), identity: { platform: 'linux' as const, serialNumber: `S${seq}` } });
+      const report = (seq: number) => ({
+        agentVersion: 't',
+        collectedAt: String(seq),
+        identity: { platform: 'linux' as const, serialNumber: `S${seq}` },
+      });
       for (let seq = 1; seq <= 25; seq++) assert.equal(await store.endpoints.recordReport(endpoint.id, seq, report(seq), seq), true);
       assert.equal(await store.endpoints.recordReport(endpoint.id, 25, report(99), 99), false);
       assert.equal(await store.endpoints.recordReport(endpoint.id, 3, report(99), 99), false);
@@ -77,7 +109,11 @@ for (const db of DATABASES) {
     it('stores a batch of reports in one transaction, refusing the replays in it', async () => {
       const a = await store.endpoints.enroll('B'.repeat(43));
       const b = await store.endpoints.enroll('C'.repeat(43));
-      const report = (serial: string) => ({ agentVersion: 't', collectedAt: 'now', identity: { platform: 'linux' as const, serialNumber: serial } });
+      const report = (serial: string) => ({
+        agentVersion: 't',
+        collectedAt: 'now',
+        identity: { platform: 'linux' as const, serialNumber: serial },
+      });
       const stored = await store.endpoints.recordReports([
         { endpointId: a.id, seq: 1, report: report('A1'), at: 1 },
         { endpointId: b.id, seq: 1, report: report('B1'), at: 1 },
@@ -87,15 +123,28 @@ for (const db of DATABASES) {
       ]);
       assert.deepEqual(stored, [true, true, true, false, false]);
       assert.equal((await store.endpoints.get(a.id))?.identifiers.serialNumber, 'A2');
-      assert.deepEqual((await store.endpoints.history(a.id)).map((h) => h.seq), [2, 1]);
+      assert.deepEqual(
+        (await store.endpoints.history(a.id)).map((h) => h.seq),
+        [2, 1],
+      );
       assert.equal((await store.endpoints.history(b.id)).length, 1);
     });
 
     it('decides a transaction exactly once', async () => {
-      const app = await store.applications.create({ name: 'a', clientId: `c${Date.now()}`, secretHash: 'h', secretSealed: 's', redirectUris: [], policy: {} });
+      const app = await store.applications.create({
+        name: 'a',
+        clientId: `c${Date.now()}`,
+        secretHash: 'h',
+        secretSealed: 's',
+        redirectUris: [],
+        policy: {},
+      });
       const tx = await store.transactions.create(app.id, 'u', 60_000);
       const verdict = { verdict: 'trusted' as const, access: 'allow' as const, reasons: ['r'] };
-      const results = await Promise.all([store.transactions.decide(tx.id, null, verdict, Date.now()), store.transactions.decide(tx.id, null, verdict, Date.now())]);
+      const results = await Promise.all([
+        store.transactions.decide(tx.id, null, verdict, Date.now()),
+        store.transactions.decide(tx.id, null, verdict, Date.now()),
+      ]);
       assert.deepEqual(results.sort(), [false, true]);
       const expired = await store.transactions.create(app.id, 'u', -1);
       assert.equal(await store.transactions.decide(expired.id, null, verdict, Date.now()), false);

@@ -21,11 +21,20 @@ export async function createEdrIntegration(
 }
 
 /** Starts a sync through the admin API and waits for its run to finish; returns the run. */
-export async function syncAndWait(c: TestCollector, id: string): Promise<{ status: string; pages: number; devices: number; error: string | null }> {
+export async function syncAndWait(
+  c: TestCollector,
+  id: string,
+): Promise<{ status: string; pages: number; devices: number; error: string | null }> {
   const started = await c.admin('POST', `/admin/v1/integrations/${id}/sync`);
   if (started.status !== 202) throw new Error(`starting the sync failed: ${JSON.stringify(started.body)}`);
   for (;;) {
-    const runs = (await c.admin('GET', `/admin/v1/integrations/${id}/syncs`)).body.syncs as { id: string; status: string; pages: number; devices: number; error: string | null }[];
+    const runs = (await c.admin('GET', `/admin/v1/integrations/${id}/syncs`)).body.syncs as {
+      id: string;
+      status: string;
+      pages: number;
+      devices: number;
+      error: string | null;
+    }[];
     const run = runs.find((r) => r.id === started.body.syncId);
     if (run && run.status !== 'running') return run;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -86,7 +86,8 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
 
   return (req, res) => {
     const url = new URL(req.url ?? '/', config.appUrl);
-    const route = req.method === 'GET' && url.pathname === '/' ? start : req.method === 'GET' && url.pathname === '/callback' ? callback : null;
+    const route =
+      req.method === 'GET' && url.pathname === '/' ? start : req.method === 'GET' && url.pathname === '/callback' ? callback : null;
     if (!route) return send(res, 404, failedPage('Not found.'));
     route(req, res, url).catch((error: unknown) => send(res, 500, failedPage(`Unexpected error: ${(error as Error).message}`)));
   };

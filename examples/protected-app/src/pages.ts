@@ -33,7 +33,9 @@ export function signInPage(): string {
 }
 
 export function signedInPage(user: string, sub: string, trust: DeviceTrust | undefined, claims: object): string {
-  const verdict = trust ? `<p class="${trust.verdict === 'trusted' ? 'ok' : 'bad'}" id="verdict">Device: <strong>${escape(trust.verdict)}</strong> (access ${escape(trust.access)})</p>` : '<p id="verdict">No device_trust claim.</p>';
+  const verdict = trust
+    ? `<p class="${trust.verdict === 'trusted' ? 'ok' : 'bad'}" id="verdict">Device: <strong>${escape(trust.verdict)}</strong> (access ${escape(trust.access)})</p>`
+    : '<p id="verdict">No device_trust claim.</p>';
   const reasons = trust ? `<ul id="reasons">${trust.reasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul>` : '';
   return page(
     'Signed in',
@@ -57,5 +59,8 @@ export function deniedPage(user: string, description: string): string {
 }
 
 export function failedPage(message: string): string {
-  return page('Sign-in failed', `<h1 id="failed" class="bad">Sign-in failed</h1><p id="error">${escape(message)}</p><p><a href="/">Start again</a></p>`);
+  return page(
+    'Sign-in failed',
+    `<h1 id="failed" class="bad">Sign-in failed</h1><p id="error">${escape(message)}</p><p><a href="/">Start again</a></p>`,
+  );
 }

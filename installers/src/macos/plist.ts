@@ -12,7 +12,9 @@ function write(value: PlistValue, indent: string): string {
   }
   if (Array.isArray(value)) return [`${indent}<array>`, ...value.map((item) => write(item, inner)), `${indent}</array>`].join('\n');
   // Keys sorted, as Apple's tools write them: stable output, easy diffs.
-  const entries = Object.keys(value).sort().flatMap((key) => [`${inner}<key>${xmlEscape(key)}</key>`, write(value[key] as PlistValue, inner)]);
+  const entries = Object.keys(value)
+    .sort()
+    .flatMap((key) => [`${inner}<key>${xmlEscape(key)}</key>`, write(value[key] as PlistValue, inner)]);
   return [`${indent}<dict>`, ...entries, `${indent}</dict>`].join('\n');
 }
 

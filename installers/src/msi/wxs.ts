@@ -43,9 +43,15 @@ function directoryXml(tree: AgentTree, relative: string, indent: string): string
       `${indent}</Component>`,
     );
   }
-  const children = [...tree.folders.keys()].filter((other) => other !== relative && path.posix.dirname(other) === (relative === '' ? '.' : relative));
+  const children = [...tree.folders.keys()].filter(
+    (other) => other !== relative && path.posix.dirname(other) === (relative === '' ? '.' : relative),
+  );
   for (const child of children.sort()) {
-    lines.push(`${indent}<Directory Id="${wixId('d', child)}" Name="${xmlEscape(path.posix.basename(child))}">`, ...directoryXml(tree, child, `${indent}  `), `${indent}</Directory>`);
+    lines.push(
+      `${indent}<Directory Id="${wixId('d', child)}" Name="${xmlEscape(path.posix.basename(child))}">`,
+      ...directoryXml(tree, child, `${indent}  `),
+      `${indent}</Directory>`,
+    );
   }
   return lines;
 }

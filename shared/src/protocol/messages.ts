@@ -75,10 +75,7 @@ export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'descr
 export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature'> : never) : never;
 
 /** What each message's signature covers: the message less its signature, plus context. */
-export function signedPayloadOf(
-  message: UnsignedAgentMessage,
-  context: { nonce: string; endpointId?: string },
-): Record<string, unknown> {
+export function signedPayloadOf(message: UnsignedAgentMessage, context: { nonce: string; endpointId?: string }): Record<string, unknown> {
   const { signature: _ignored, ...rest } = message as Record<string, unknown>;
   const payload: Record<string, unknown> = { ...rest, nonce: context.nonce };
   // Enrollment has no endpoint yet; every later message is bound to the endpoint.
@@ -114,7 +111,12 @@ export const serverMessage = z.discriminatedUnion('type', [
     maxFrameBytes: z.number(),
   }),
   z.strictObject({ type: z.literal('enrolled'), endpointId: id }),
-  z.strictObject({ type: z.literal('authenticated'), endpointId: id, lastSeq: z.number().int().nonnegative(), reportIntervalSec: z.number() }),
+  z.strictObject({
+    type: z.literal('authenticated'),
+    endpointId: id,
+    lastSeq: z.number().int().nonnegative(),
+    reportIntervalSec: z.number(),
+  }),
   z.strictObject({ type: z.literal('ack'), seq: z.number().int() }),
   verdictSchema.extend({ type: z.literal('verdict') }),
   transactionInfoSchema.extend({ type: z.literal('transaction') }),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../support/skip.js';
 import type { Browser, Page } from 'playwright-core';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { wrapApp } from '../../support/app.js';
@@ -25,7 +26,7 @@ const INVENTORY = [
   'To Be Filled By O.E.M.,,WHITEBOX,windows,',
 ].join('\n');
 
-describe('the admin console, signed in as owner', { skip: chromiumMissing }, () => {
+describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
   let c: TestCollector;
   let agent: TestAgent;
   let browser: Browser;
@@ -34,14 +35,14 @@ describe('the admin console, signed in as owner', { skip: chromiumMissing }, () 
   let endpointId: string;
   let app: { id: string; clientId: string; clientSecret: string };
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
     agent = await startTestAgent(c.url, LAPTOP);
     endpointId = (await c.admin('GET', '/admin/v1/endpoints')).body.endpoints[0].id;
     browser = await launchBrowser();
     ({ page, problems } = await newPage(browser));
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await agent?.stop();
     await c?.stop();
@@ -65,7 +66,9 @@ describe('the admin console, signed in as owner', { skip: chromiumMissing }, () 
     const css = await fetch(`${c.url}${script.replace('js/app.js', 'css/console.css')}`);
     assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
     // An explicit Cache-Control stops fetch from adding "no-cache", which (rightly) defeats revalidation.
-    const again = await fetch(`${c.url}${script}`, { headers: { 'if-none-match': js.headers.get('etag') as string, 'cache-control': 'max-age=0' } });
+    const again = await fetch(`${c.url}${script}`, {
+      headers: { 'if-none-match': js.headers.get('etag') as string, 'cache-control': 'max-age=0' },
+    });
     assert.equal(again.status, 304);
     assert.equal((await fetch(`${c.url}/console/assets/000000000000/js/app.js`)).status, 404);
     assert.equal((await fetch(`${c.url}${script.replace('app.js', '../../../server.ts')}`)).status, 404);
@@ -81,7 +84,17 @@ describe('the admin console, signed in as owner', { skip: chromiumMissing }, () 
     await signIn(page, c.url, OWNER_TOKEN);
     assert.equal(await page.locator('#who-role').textContent(), 'owner');
     await page.getByRole('heading', { level: 1, name: 'Endpoints' }).waitFor();
-    for (const item of ['Endpoints', 'Integrations', 'Applications', 'Global policy', 'Users & groups', 'Auth log', 'Findings', 'API keys', 'Enrollment key']) {
+    for (const item of [
+      'Endpoints',
+      'Integrations',
+      'Applications',
+      'Global policy',
+      'Users & groups',
+      'Auth log',
+      'Findings',
+      'API keys',
+      'Enrollment key',
+    ]) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: item }).waitFor();
     }
   });
@@ -187,7 +200,10 @@ describe('the admin console, signed in as owner', { skip: chromiumMissing }, () 
 
   it('blocks the endpoint from the UI; the API sees it blocked', async () => {
     await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(endpointId)}`);
-    await page.getByText(/matches record "LAPTOP-ALICE"/).first().waitFor();
+    await page
+      .getByText(/matches record "LAPTOP-ALICE"/)
+      .first()
+      .waitFor();
     await page.getByRole('button', { name: 'Block' }).click();
     const dialog = page.getByRole('dialog', { name: 'Block LAPTOP-ALICE?' });
     await screenshot(page, '11-block-confirm');
@@ -209,8 +225,14 @@ describe('the admin console, signed in as owner', { skip: chromiumMissing }, () 
 
     await page.getByRole('link', { name: 'Findings' }).click();
     await page.getByRole('heading', { level: 1, name: 'Findings' }).waitFor();
-    await page.getByRole('region', { name: 'Warnings' }).getByText(/C02ZK0XYMD6M/).waitFor();
-    await page.getByRole('region', { name: 'Information' }).getByText(/placeholder/).waitFor();
+    await page
+      .getByRole('region', { name: 'Warnings' })
+      .getByText(/C02ZK0XYMD6M/)
+      .waitFor();
+    await page
+      .getByRole('region', { name: 'Information' })
+      .getByText(/placeholder/)
+      .waitFor();
     await screenshot(page, '14-findings');
 
     await page.getByRole('link', { name: 'API keys' }).click();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../support/skip.js';
 import type { Browser, Page } from 'playwright-core';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { createTestApp, csvInventory } from '../../support/app.js';
@@ -9,7 +10,7 @@ import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './b
 /** Would set window.__xss if it ever ran; the CSP would block it too, so the DOM is checked as well. */
 const EVIL = '<img src=x onerror="window.__xss=1">';
 
-describe('the admin console: roles, sign-in failures and hostile data', { skip: chromiumMissing }, () => {
+describeUnless(chromiumMissing)('the admin console: roles, sign-in failures and hostile data', () => {
   let c: TestCollector;
   let agent: TestAgent;
   let browser: Browser;
@@ -17,11 +18,13 @@ describe('the admin console: roles, sign-in failures and hostile data', { skip: 
   let integrationId: string;
   const keys: Record<string, string> = {};
 
-  before(async () => {
+  beforeAll(async () => {
     c = await startTestCollector();
     agent = await startTestAgent(c.url, { platform: 'windows', hostname: EVIL, serialNumber: 'XSS-1', osVersion: '10.0.22631' });
     endpointId = (await c.admin('GET', '/admin/v1/endpoints')).body.endpoints[0].id;
-    integrationId = await csvInventory(c, `serial_number,device_name\nXSS-1,${JSON.stringify(EVIL).replace(/\\"/g, '""')}\n`, { name: EVIL });
+    integrationId = await csvInventory(c, `serial_number,device_name\nXSS-1,${JSON.stringify(EVIL).replace(/\\"/g, '""')}\n`, {
+      name: EVIL,
+    });
     await createTestApp(c, { trustedEndpoints: 'allow-all' }, EVIL);
     await c.admin('PUT', `/admin/v1/users/${encodeURIComponent(EVIL)}`, { groups: [EVIL] });
     for (const role of ['read-only', 'app-manager', 'admin']) {
@@ -30,7 +33,7 @@ describe('the admin console: roles, sign-in failures and hostile data', { skip: 
     }
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await agent?.stop();
     await c?.stop();
@@ -62,7 +65,10 @@ describe('the admin console: roles, sign-in failures and hostile data', { skip: 
     assert.equal(await page.evaluate(() => Object.values({ ...sessionStorage }).length), 1);
     await c.admin('DELETE', `/admin/v1/api-keys/${extra.id}`);
     await page.getByRole('link', { name: 'Integrations' }).click();
-    await page.getByRole('alert').getByText(/Your API key was refused: the API key is unknown or revoked/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Your API key was refused: the API key is unknown or revoked/)
+      .waitFor();
     await page.getByLabel('API key').waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
@@ -90,7 +96,11 @@ describe('the admin console: roles, sign-in failures and hostile data', { skip: 
     assert.deepEqual(await buttons(page), ['Check']);
     assert.equal(await page.getByRole('radio', { name: /All users/ }).isDisabled(), true);
 
-    for (const [link, heading] of [['Applications', 'Applications'], ['Global policy', 'Global policy'], ['Users & groups', 'Users & groups']] as const) {
+    for (const [link, heading] of [
+      ['Applications', 'Applications'],
+      ['Global policy', 'Global policy'],
+      ['Users & groups', 'Users & groups'],
+    ] as const) {
       await nav.getByRole('link', { name: link }).click();
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
       await page.locator('main .panel, main .empty, main .table-wrap').first().waitFor();
@@ -133,7 +143,14 @@ describe('the admin console: roles, sign-in failures and hostile data', { skip: 
   it('shows hostile names as text and never runs them', async () => {
     const { page, problems } = await newPage(browser);
     await signIn(page, c.url, OWNER_TOKEN);
-    const pages = ['#/endpoints', `#/endpoints/${encodeURIComponent(endpointId)}`, '#/integrations', `#/integrations/${encodeURIComponent(integrationId)}`, '#/applications', '#/users'];
+    const pages = [
+      '#/endpoints',
+      `#/endpoints/${encodeURIComponent(endpointId)}`,
+      '#/integrations',
+      `#/integrations/${encodeURIComponent(integrationId)}`,
+      '#/applications',
+      '#/users',
+    ];
     for (const hash of pages) {
       await page.goto(`${c.url}/console/${hash}`);
       await page.getByText(EVIL).first().waitFor();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../support/skip.js';
 import type { Browser, Page } from 'playwright-core';
 import { syntheticInventory } from '../../../collector/test/vendors/mdm/server-kit.js';
 import { kandjiDevice, startKandjiServer, type KandjiServer } from '../../../collector/test/vendors/mdm/kandji.js';
@@ -8,21 +9,21 @@ import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './b
 
 const TOKEN = 'kandji-api-token-0001';
 
-describe('the admin console with a vendor integration (Kandji on loopback)', { skip: chromiumMissing }, () => {
+describeUnless(chromiumMissing)('the admin console with a vendor integration (Kandji on loopback)', () => {
   let c: TestCollector;
   let kandji: KandjiServer;
   let browser: Browser;
   let page: Page;
   let problems: string[];
 
-  before(async () => {
+  beforeAll(async () => {
     kandji = await startKandjiServer({ apiToken: TOKEN, inventory: syntheticInventory(650, kandjiDevice) });
     c = await startTestCollector({ scheduler: false });
     browser = await launchBrowser();
     ({ page, problems } = await newPage(browser));
     await signIn(page, c.url, OWNER_TOKEN);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await c?.stop();
     await kandji?.close();
@@ -31,14 +32,20 @@ describe('the admin console with a vendor integration (Kandji on loopback)', { s
   it('creates the integration with only the platforms Kandji covers, and names a bad field', async () => {
     await page.goto(`${c.url}/console/#/integrations/new`);
     await page.getByLabel('Kind').selectOption('kandji');
-    const platforms = await page.getByRole('group', { name: 'Platforms this integration covers' }).getByRole('checkbox').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const platforms = await page
+      .getByRole('group', { name: 'Platforms this integration covers' })
+      .getByRole('checkbox')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     assert.deepEqual(platforms, ['macos', 'ios']);
     await page.getByLabel('Name').fill('Kandji Macs');
     await page.getByLabel('API base URL').fill('http://vendor.example.com');
     await page.getByLabel('API token').fill(TOKEN);
     await page.getByRole('button', { name: 'Create integration' }).click();
     // The API refuses plain HTTP off loopback; the console says so and marks the field.
-    await page.getByRole('alert').getByText(/field: config\.baseUrl/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/field: config\.baseUrl/)
+      .waitFor();
     assert.equal(await page.getByLabel('API base URL').getAttribute('aria-invalid'), 'true');
     await page.getByLabel('API base URL').fill(kandji.url);
     await page.getByRole('button', { name: 'Create integration' }).click();

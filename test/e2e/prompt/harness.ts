@@ -9,14 +9,24 @@ import type { TestCollector } from '../../support/collector.js';
 
 /** Debian's Chromium; the browser tests skip, saying why, where it is missing. */
 export const CHROMIUM = process.env.DEVTRUST_TEST_CHROMIUM ?? '/usr/bin/chromium';
-export const BROWSER_SKIP: string | false = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set DEVTRUST_TEST_CHROMIUM)`;
+export const BROWSER_SKIP: string | false = existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set DEVTRUST_TEST_CHROMIUM)`;
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../../test-artifacts/prompt');
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

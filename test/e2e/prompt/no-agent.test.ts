@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../support/skip.js';
 import type { Browser } from 'playwright-core';
 import { startTestCollector, type TestCollector } from '../../support/collector.js';
 import { BROWSER_SKIP, freePort, launchBrowser, newPage, screenshot, shownClaims, startExampleApp, type ExampleApp } from './harness.js';
 
 const DOWNLOAD = 'https://downloads.example.com/devtrust/agent';
 
-describe('the browser prompt without an agent (Chromium)', { skip: BROWSER_SKIP }, () => {
+describeUnless(BROWSER_SKIP)('the browser prompt without an agent (Chromium)', () => {
   let c: TestCollector;
   let browser: Browser;
   let wiki: ExampleApp;
   let payroll: ExampleApp;
 
-  before(async () => {
+  beforeAll(async () => {
     // Nothing listens on the one port the page tries: no agent on this device. A short
     // wait keeps the suite quick; the page and the collector use it the same way.
     c = await startTestCollector({
@@ -23,7 +24,7 @@ describe('the browser prompt without an agent (Chromium)', { skip: BROWSER_SKIP 
     payroll = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await wiki?.close();
     await payroll?.close();

@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../support/skip.js';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { csvInventory } from '../../support/app.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startTestCollector, type TestCollector } from '../../support/collector.js';
-import { ALICE_LAPTOP, BROWSER_SKIP, INVENTORY_CSV, freePort, launchBrowser, newPage, screenshot, startExampleApp, type ExampleApp } from './harness.js';
+import {
+  ALICE_LAPTOP,
+  BROWSER_SKIP,
+  INVENTORY_CSV,
+  freePort,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startExampleApp,
+  type ExampleApp,
+} from './harness.js';
 
 /** A relying party written in the test with openid-client, so the test holds its code. */
 interface TestClient {
@@ -29,7 +40,11 @@ async function startTestClient(c: TestCollector): Promise<TestClient> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`;
-  const created = await c.admin('POST', '/admin/v1/applications', { name: 'Test RP', redirectUris: [redirectUri], policy: { trustedEndpoints: 'require-trusted' } });
+  const created = await c.admin('POST', '/admin/v1/applications', {
+    name: 'Test RP',
+    redirectUris: [redirectUri],
+    policy: { trustedEndpoints: 'require-trusted' },
+  });
   const rediscover = () =>
     oidc.discovery(new URL(c.url), created.body.clientId, undefined, oidc.ClientSecretPost(created.body.clientSecret), {
       execute: [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks],
@@ -43,7 +58,7 @@ async function startTestClient(c: TestCollector): Promise<TestClient> {
   };
 }
 
-describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: BROWSER_SKIP }, () => {
+describeUnless(BROWSER_SKIP)('the OpenID Connect provider refuses what it must (Chromium)', () => {
   let c: TestCollector;
   let agent: TestAgent;
   let browser: Browser;
@@ -70,7 +85,7 @@ describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: 
     return { callback: rp.callbacks[seen] as URL, verifier, state };
   }
 
-  before(async () => {
+  beforeAll(async () => {
     const doorPort = await freePort();
     c = await startTestCollector({ prompt: { loopbackPorts: [doorPort] } });
     await csvInventory(c, INVENTORY_CSV);
@@ -79,7 +94,7 @@ describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: 
     app = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await rp?.close();
     await app?.close();
@@ -90,13 +105,23 @@ describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: 
   it('a code is redeemed once; the second try is refused and revokes what the first issued', async () => {
     const page = await newPage(browser);
     const { callback, verifier, state } = await signIn(page);
-    const tokens = await oidc.authorizationCodeGrant(rp.config, callback, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(rp.config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      idTokenExpected: true,
+    });
     assert.equal(tokens.claims()?.device_trust && (tokens.claims()?.device_trust as any).verdict, 'trusted');
     const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, 'alice@example.com');
     assert.equal((info.device_trust as any).access, 'allow');
 
-    await assert.rejects(oidc.authorizationCodeGrant(rp.config, callback, { pkceCodeVerifier: verifier, expectedState: state }), (e: any) => e.error === 'invalid_grant');
-    await assert.rejects(oidc.fetchUserInfo(rp.config, tokens.access_token, 'alice@example.com'), (e: any) => e.status === 401 || e.error === 'invalid_token');
+    await assert.rejects(
+      oidc.authorizationCodeGrant(rp.config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+      (e: any) => e.error === 'invalid_grant',
+    );
+    await assert.rejects(
+      oidc.fetchUserInfo(rp.config, tokens.access_token, 'alice@example.com'),
+      (e: any) => e.status === 401 || e.error === 'invalid_token',
+    );
     await page.context().close();
   });
 
@@ -108,7 +133,14 @@ describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: 
       (e: any) => e.error === 'invalid_grant',
     );
     const bare = new URL(rp.config.serverMetadata().authorization_endpoint as string);
-    bare.search = new URLSearchParams({ client_id: rp.config.clientMetadata().client_id, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', state: 's', login_hint: 'alice@example.com' }).toString();
+    bare.search = new URLSearchParams({
+      client_id: rp.config.clientMetadata().client_id,
+      redirect_uri: rp.redirectUri,
+      response_type: 'code',
+      scope: 'openid',
+      state: 's',
+      login_hint: 'alice@example.com',
+    }).toString();
     const refused = await fetch(bare, { redirect: 'manual' });
     const location = new URL(refused.headers.get('location') ?? '', c.url);
     assert.equal(location.searchParams.get('error'), 'invalid_request');
@@ -181,11 +213,16 @@ describe('the OpenID Connect provider refuses what it must (Chromium)', { skip: 
     const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()).kid as string;
     const redeem = async (config: oidc.Configuration) => {
       const { callback, verifier, state } = await signIn(page);
-      return kidOf((await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state })).id_token as string);
+      return kidOf(
+        (await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state })).id_token as string,
+      );
     };
     const jwksKids = async () => {
       const jwks = (await (await fetch(`${c.url}/oidc/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
-      assert.ok(jwks.keys.every((k) => k.d === undefined), 'the JWKS publishes public keys only');
+      assert.ok(
+        jwks.keys.every((k) => k.d === undefined),
+        'the JWKS publishes public keys only',
+      );
       return jwks.keys.map((k) => k.kid).sort();
     };
     const original = await redeem(rp.config);

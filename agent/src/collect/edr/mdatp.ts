@@ -9,7 +9,8 @@ import { cliProblem, finding, notInstalled, type VendorFinding } from './report.
 export async function defenderFromMdatp(host: CollectHost): Promise<VendorFinding> {
   const result = await host.run('mdatp', ['health']);
   if (!result.ok && result.kind === 'not-installed') return notInstalled;
-  if (!result.ok || result.code !== 0) return finding({ vendor: 'defender', installed: true, running: false }, cliProblem('mdatp health', result));
+  if (!result.ok || result.code !== 0)
+    return finding({ vendor: 'defender', installed: true, running: false }, cliProblem('mdatp health', result));
   const health = parseMdatpHealth(result.stdout);
   const flag = (name: string) => (health.has(name) ? health.get(name) === 'true' : undefined);
   const machineId = health.get('edr_machine_id') || null;

@@ -18,7 +18,9 @@ export type VendorProbes = Record<EdrVendor, () => Promise<VendorFinding>>;
  */
 export async function edrReport(vendors: VendorProbes): Promise<ProbeResult<EdrReport>> {
   const findings = await Promise.all(
-    EDR_VENDORS.map((vendor) => vendors[vendor]().catch((error: unknown): VendorFinding => ({ connector: null, note: `probe failed: ${String(error)}` }))),
+    EDR_VENDORS.map((vendor) =>
+      vendors[vendor]().catch((error: unknown): VendorFinding => ({ connector: null, note: `probe failed: ${String(error)}` })),
+    ),
   );
   const report: EdrReport = { connectors: [], notes: {} };
   EDR_VENDORS.forEach((vendor, i) => {
@@ -57,7 +59,8 @@ export function finding(fields: ConnectorFields, note?: string): VendorFinding {
 export function cliProblem(what: string, result: ExecResult): string {
   if (!result.ok) return `${what}: ${result.reason}`;
   const text = `${result.stderr}\n${result.stdout}`;
-  if (/must be run as root|requires root|permission denied|not permitted|access is denied|administrator/i.test(text)) return `${what} needs root/administrator rights`;
+  if (/must be run as root|requires root|permission denied|not permitted|access is denied|administrator/i.test(text))
+    return `${what} needs root/administrator rights`;
   const first = (result.stderr.trim() || result.stdout.trim()).split(/\r?\n/)[0]?.slice(0, 160) ?? '';
   return `${what} exited with code ${result.code}${first ? `: ${first}` : ''}`;
 }

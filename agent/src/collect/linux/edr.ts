@@ -29,14 +29,21 @@ function runningProcesses(host: CollectHost): Promise<Set<string>> {
 }
 
 async function cisco(host: CollectHost): Promise<VendorFinding> {
-  const [xml, status, processes] = await Promise.all([host.readText(CISCO_LOCAL_XML), host.run('ampcli', ['status']), runningProcesses(host)]);
+  const [xml, status, processes] = await Promise.all([
+    host.readText(CISCO_LOCAL_XML),
+    host.run('ampcli', ['status']),
+    runningProcesses(host),
+  ]);
   const daemon = processes.has('ampdaemon');
   const absent = !xml.ok && xml.kind === 'missing' && !status.ok && status.kind === 'not-installed';
   if (absent && !daemon) return notInstalled;
   const guid = xml.ok ? parseCiscoLocalXml(xml.value) : null;
   const parsed = status.ok && status.code === 0 ? parseAmpcliStatus(status.stdout) : null;
   const note = guid ? undefined : xml.ok ? `${CISCO_LOCAL_XML} holds no connector GUID` : xml.reason;
-  return finding({ vendor: 'cisco-secure-endpoint', installed: true, running: daemon, connectorId: guid, details: { status: parsed?.status } }, note);
+  return finding(
+    { vendor: 'cisco-secure-endpoint', installed: true, running: daemon, connectorId: guid, details: { status: parsed?.status } },
+    note,
+  );
 }
 
 /** /opt/CrowdStrike is root-only (0750): as a user, falconctl cannot even be started. */

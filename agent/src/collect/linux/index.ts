@@ -29,7 +29,12 @@ async function readNic(host: CollectHost, name: string): Promise<NetInterface> {
     const read = await host.readText(`${dir}/${file}`);
     return read.ok ? read.value.trim() : null;
   };
-  const [hasDevice, type, addrAssignType, address] = await Promise.all([host.exists(`${dir}/device`), attr('type'), attr('addr_assign_type'), attr('address')]);
+  const [hasDevice, type, addrAssignType, address] = await Promise.all([
+    host.exists(`${dir}/device`),
+    attr('type'),
+    attr('addr_assign_type'),
+    attr('address'),
+  ]);
   return { name, hasDevice, type, addrAssignType, address };
 }
 
@@ -54,7 +59,8 @@ async function rootBlockDevice(host: CollectHost): Promise<ProbeResult<string>> 
   if (!mountinfo.ok) return missing(mountinfo.reason);
   const root = parseRootMount(mountinfo.value);
   if (!root) return missing('no root filesystem in /proc/self/mountinfo');
-  if (NON_BLOCK_FILESYSTEMS.test(root.fsType)) return missing(`the root filesystem is ${root.fsType} (${root.source}), not a local block device: encryption is not visible from here`);
+  if (NON_BLOCK_FILESYSTEMS.test(root.fsType))
+    return missing(`the root filesystem is ${root.fsType} (${root.source}), not a local block device: encryption is not visible from here`);
   // btrfs reports an anonymous 0:N device; its source names the real one.
   const byNumber = root.majorMinor.startsWith('0:') ? null : await host.realpath(`/sys/dev/block/${root.majorMinor}`);
   if (byNumber?.ok) return byNumber;

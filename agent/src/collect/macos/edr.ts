@@ -33,7 +33,10 @@ async function cisco(host: CollectHost): Promise<VendorFinding> {
   if (!parsed) note ??= cliProblem('ampcli status', status);
   // ampcli answers through the daemon: any status but "not running" means it runs.
   const running = parsed ? parsed.status !== null && !/not running|stopped/i.test(parsed.status) : null;
-  return finding({ vendor: 'cisco-secure-endpoint', installed: true, running, connectorId: guid, details: { status: parsed?.status } }, note);
+  return finding(
+    { vendor: 'cisco-secure-endpoint', installed: true, running, connectorId: guid, details: { status: parsed?.status } },
+    note,
+  );
 }
 
 async function crowdstrike(host: CollectHost): Promise<VendorFinding> {
@@ -41,7 +44,16 @@ async function crowdstrike(host: CollectHost): Promise<VendorFinding> {
   if (!result.ok && result.kind === 'not-installed') return notInstalled;
   const stats = result.ok && result.code === 0 ? parseFalconctlStats(result.stdout) : null;
   const note = stats?.agentId ? undefined : stats ? 'falconctl printed no agentID' : cliProblem('falconctl stats', result);
-  return finding({ vendor: 'crowdstrike', installed: true, running: stats?.operational, connectorId: stats?.agentId, details: { version: stats?.version } }, note);
+  return finding(
+    {
+      vendor: 'crowdstrike',
+      installed: true,
+      running: stats?.operational,
+      connectorId: stats?.agentId,
+      details: { version: stats?.version },
+    },
+    note,
+  );
 }
 
 async function sentinelone(host: CollectHost): Promise<VendorFinding> {
@@ -50,7 +62,10 @@ async function sentinelone(host: CollectHost): Promise<VendorFinding> {
   const text = result.ok && result.code === 0 ? result.stdout : null;
   const id = text === null ? null : parseSentinelAgentId(text);
   const note = id ? undefined : text !== null ? 'sentinelctl status printed no agent UUID' : cliProblem('sentinelctl status', result);
-  return finding({ vendor: 'sentinelone', installed: true, running: text === null ? null : parseSentinelRunning(text), connectorId: id }, note);
+  return finding(
+    { vendor: 'sentinelone', installed: true, running: text === null ? null : parseSentinelRunning(text), connectorId: id },
+    note,
+  );
 }
 
 export function macosEdr(host: CollectHost): Promise<ProbeResult<EdrReport>> {

@@ -25,7 +25,10 @@ async function hardwareIds(host: CollectHost): Promise<{ ids: HardwareIds; reaso
   if (fromIoreg.uuid && fromIoreg.serial) return { ids: fromIoreg, reason: '' };
   const profiler = stdoutOf(await host.run('system_profiler', ['SPHardwareDataType', '-json'], { timeoutMs: 20_000 }), 'system_profiler');
   const fromProfiler = profiler.ok ? parseSystemProfilerHardware(profiler.value) : { uuid: null, serial: null };
-  const reason = [ioreg.ok ? 'ioreg has no such property' : ioreg.reason, profiler.ok ? 'system_profiler has no such field' : profiler.reason].join('; ');
+  const reason = [
+    ioreg.ok ? 'ioreg has no such property' : ioreg.reason,
+    profiler.ok ? 'system_profiler has no such field' : profiler.reason,
+  ].join('; ');
   return { ids: { uuid: fromIoreg.uuid ?? fromProfiler.uuid, serial: fromIoreg.serial ?? fromProfiler.serial }, reason };
 }
 
@@ -41,7 +44,13 @@ async function swVers(host: CollectHost) {
 }
 
 /** A posture probe over one command whose parser answers true, false or "unknown wording". */
-async function postureFlag(host: CollectHost, command: string, args: string[], parse: (text: string) => boolean | null, stream: 'stdout' | 'both' = 'stdout'): Promise<ProbeResult<boolean>> {
+async function postureFlag(
+  host: CollectHost,
+  command: string,
+  args: string[],
+  parse: (text: string) => boolean | null,
+  stream: 'stdout' | 'both' = 'stdout',
+): Promise<ProbeResult<boolean>> {
   const result = await host.run(command, args);
   if (!result.ok) return missing(`${command}: ${result.reason}`);
   const text = stream === 'both' ? `${result.stdout}\n${result.stderr}` : result.stdout;
@@ -80,7 +89,11 @@ export const macosProbes: ProbeSet = {
     const out = stdoutOf(await host.run('networksetup', ['-listallhardwareports']), 'networksetup');
     if (!out.ok) return missing(out.reason);
     // Apple burns universally administered MACs into its NICs: a locally administered one is a VM's or a random one.
-    const macs = stableMacs(parseNetworksetupPorts(out.value).filter((port) => !isVirtualPort(port)).map((port) => ({ mac: port.mac, permanent: false })));
+    const macs = stableMacs(
+      parseNetworksetupPorts(out.value)
+        .filter((port) => !isVirtualPort(port))
+        .map((port) => ({ mac: port.mac, permanent: false })),
+    );
     return macs.length > 0 ? found(macs) : missing('no hardware port with a stable MAC address');
   },
 

@@ -38,7 +38,11 @@ export function parseSwVers(text: string): { productName: string | null; version
     const match = /^(\w+):\s*(.*?)\s*$/.exec(line);
     if (match) fields.set(match[1] as string, match[2] as string);
   }
-  return { productName: fields.get('ProductName') || null, version: fields.get('ProductVersion') || null, build: fields.get('BuildVersion') || null };
+  return {
+    productName: fields.get('ProductName') || null,
+    version: fields.get('ProductVersion') || null,
+    build: fields.get('BuildVersion') || null,
+  };
 }
 
 export interface HardwarePort {

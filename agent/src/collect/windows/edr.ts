@@ -18,7 +18,8 @@ export const DEFENDER_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows Advanced Threat 
 /** Cisco's integration guide: `/config/agent/uuid` in local.xml under the InstallDir of HKLM\SOFTWARE\Immunet Protect. */
 async function cisco(host: CollectHost): Promise<VendorFinding> {
   const amp = await section(host, 'ciscoAmp');
-  const installDir = (amp.ok ? text(rowOf(amp.value), 'InstallDir') : null) ?? path.win32.join(windowsFolders().programFiles, 'Cisco', 'AMP');
+  const installDir =
+    (amp.ok ? text(rowOf(amp.value), 'InstallDir') : null) ?? path.win32.join(windowsFolders().programFiles, 'Cisco', 'AMP');
   const file = path.win32.join(installDir, 'local.xml');
   const [xml, service] = await Promise.all([host.readText(file), serviceState(host, 'CiscoAMP*')]);
   if (!service?.exists && !xml.ok && xml.kind === 'missing') return notInstalled;
@@ -54,7 +55,11 @@ async function sentinelone(host: CollectHost): Promise<VendorFinding> {
   const notFound = !result.ok && result.kind === 'not-installed';
   if (notFound && !service?.exists) return notInstalled;
   const id = result.ok && result.code === 0 ? parseSentinelAgentId(result.stdout) : null;
-  const note = id ? undefined : result.ok && result.code === 0 ? 'SentinelCtl agent_id printed no UUID' : cliProblem('SentinelCtl agent_id', result);
+  const note = id
+    ? undefined
+    : result.ok && result.code === 0
+      ? 'SentinelCtl agent_id printed no UUID'
+      : cliProblem('SentinelCtl agent_id', result);
   return finding({ vendor: 'sentinelone', installed: true, running: service?.running, connectorId: id }, note);
 }
 
@@ -67,11 +72,27 @@ async function defender(host: CollectHost): Promise<VendorFinding> {
   const [read, service] = await Promise.all([regQuery(host, DEFENDER_KEY, '/s'), serviceState(host, 'Sense')]);
   const keys = read.ok ? read.keys : null;
   const state = keys ? regNumber(regValue(keys, `${DEFENDER_KEY}\\Status`, 'OnboardingState')) : null;
-  if (state === null && !service?.running) return read.ok || read.kind === 'missing' ? notInstalled : { connector: null, note: read.reason };
+  if (state === null && !service?.running)
+    return read.ok || read.kind === 'missing' ? notInstalled : { connector: null, note: read.reason };
   const senseId = keys ? (regValue(keys, DEFENDER_KEY, 'senseId')?.data ?? null) : null;
   const orgId = keys ? regValue(keys, `${DEFENDER_KEY}\\Status`, 'OrgId')?.data : undefined;
-  const note = senseId ? undefined : state === 0 ? 'not onboarded (OnboardingState 0): no device ID' : read.ok ? 'no senseId (device ID) in the registry' : read.reason;
-  return finding({ vendor: 'defender', installed: state === null ? null : state === 1, running: service?.running, connectorId: senseId, details: { onboardingState: state, orgId } }, note);
+  const note = senseId
+    ? undefined
+    : state === 0
+      ? 'not onboarded (OnboardingState 0): no device ID'
+      : read.ok
+        ? 'no senseId (device ID) in the registry'
+        : read.reason;
+  return finding(
+    {
+      vendor: 'defender',
+      installed: state === null ? null : state === 1,
+      running: service?.running,
+      connectorId: senseId,
+      details: { onboardingState: state, orgId },
+    },
+    note,
+  );
 }
 
 export function windowsEdr(host: CollectHost): Promise<ProbeResult<EdrReport>> {

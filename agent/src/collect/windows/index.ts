@@ -33,7 +33,11 @@ async function versionParts(host: CollectHost): Promise<ProbeResult<{ version: s
   const minor = regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentMinorVersionNumber'));
   const regBuild = regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentBuild')?.data ?? null;
   if (major === null || minor === null || !regBuild) return missing('the registry has no CurrentMajorVersionNumber/CurrentBuild');
-  return found({ version: `${major}.${minor}.${regBuild}`, build: regBuild, ubr: regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'UBR')) });
+  return found({
+    version: `${major}.${minor}.${regBuild}`,
+    build: regBuild,
+    ubr: regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'UBR')),
+  });
 }
 
 /**
@@ -53,7 +57,10 @@ export const windowsProbes: ProbeSet = {
 
   async serialNumber(host) {
     const [bios, product] = await Promise.all([section(host, 'bios'), section(host, 'product')]);
-    const serial = chooseSerial(bios.ok ? text(rowOf(bios.value), 'SerialNumber') : null, product.ok ? text(rowOf(product.value), 'IdentifyingNumber') : null);
+    const serial = chooseSerial(
+      bios.ok ? text(rowOf(bios.value), 'SerialNumber') : null,
+      product.ok ? text(rowOf(product.value), 'IdentifyingNumber') : null,
+    );
     return serial ? found(serial) : missing(bios.ok ? 'Win32_BIOS has no SerialNumber' : bios.reason);
   },
 
@@ -102,7 +109,9 @@ export const windowsProbes: ProbeSet = {
       .filter((row) => !VIRTUAL_ADAPTER_DESCRIPTION.test(text(row, 'InterfaceDescription') ?? ''))
       .map((row) => {
         const permanent = text(row, 'PermanentAddress');
-        return permanent && !/^0+$/.test(permanent) ? { mac: permanent, permanent: true } : { mac: text(row, 'MacAddress'), permanent: false };
+        return permanent && !/^0+$/.test(permanent)
+          ? { mac: permanent, permanent: true }
+          : { mac: text(row, 'MacAddress'), permanent: false };
       });
     const macs = stableMacs(candidates);
     return macs.length > 0 ? found(macs) : missing('no physical adapter with a stable MAC address');
@@ -121,7 +130,9 @@ export const windowsProbes: ProbeSet = {
     const code = shell.ok && typeof shell.value === 'number' ? shell.value : null;
     if (code === 1 || code === 5 || code === 6) return found(true);
     if (code === 2 || code === 3 || code === 4) return found(false);
-    return missing(`${bitlocker.ok ? 'no ProtectionStatus' : bitlocker.reason}; BitLocker shell property ${code === null ? 'unavailable' : `is ${code}`}`);
+    return missing(
+      `${bitlocker.ok ? 'no ProtectionStatus' : bitlocker.reason}; BitLocker shell property ${code === null ? 'unavailable' : `is ${code}`}`,
+    );
   },
 
   // On only when every profile is: the next network may use any of them.

@@ -36,7 +36,15 @@ $out | ConvertTo-Json -Depth 4
 
 /** -EncodedCommand (base64 of UTF-16LE) so no quoting rule of the Windows command line touches the script. */
 export const INVENTORY_ENCODED = Buffer.from(INVENTORY_SCRIPT, 'utf16le').toString('base64');
-export const INVENTORY_ARGS = ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', INVENTORY_ENCODED] as const;
+export const INVENTORY_ARGS = [
+  '-NoLogo',
+  '-NoProfile',
+  '-NonInteractive',
+  '-ExecutionPolicy',
+  'Bypass',
+  '-EncodedCommand',
+  INVENTORY_ENCODED,
+] as const;
 export const INVENTORY_TIMEOUT_MS = 30_000;
 
 type Row = Record<string, unknown>;
@@ -60,7 +68,8 @@ export function parseInventory(text: string): WindowsInventory | null {
   const sections = new Map(Object.entries(json as Row).filter(([name]) => name !== 'errors'));
   const rawErrors = (json as Row).errors;
   const errors = new Map<string, string>();
-  if (typeof rawErrors === 'object' && rawErrors !== null) for (const [name, message] of Object.entries(rawErrors)) errors.set(name, String(message));
+  if (typeof rawErrors === 'object' && rawErrors !== null)
+    for (const [name, message] of Object.entries(rawErrors)) errors.set(name, String(message));
   return { sections, errors };
 }
 

@@ -28,7 +28,12 @@ export async function regQuery(host: CollectHost, key: string, ...args: string[]
   if (!result.ok) return { ok: false, kind: 'other', reason: `reg query: ${result.reason}` };
   if (result.code === 0) return { ok: true, keys: parseRegQuery(result.stdout) };
   const kind = regFailure(result.stderr);
-  const reason = kind === 'missing' ? `${key} does not exist` : kind === 'denied' ? `${key} needs administrator rights` : `reg query ${key} exited with code ${result.code}`;
+  const reason =
+    kind === 'missing'
+      ? `${key} does not exist`
+      : kind === 'denied'
+        ? `${key} needs administrator rights`
+        : `reg query ${key} exited with code ${result.code}`;
   return { ok: false, kind, reason };
 }
 

@@ -17,10 +17,7 @@ export function plutilArgs(file: string): string[] {
   return ['-convert', 'json', '-o', '-', file];
 }
 
-export function macosManagedReader(
-  runner: CommandRunner = runAllowed,
-  file: string = MANAGED_PREFERENCES_FILE,
-): ManagedSettingsReader {
+export function macosManagedReader(runner: CommandRunner = runAllowed, file: string = MANAGED_PREFERENCES_FILE): ManagedSettingsReader {
   return async () => {
     try {
       await stat(file);

@@ -71,7 +71,9 @@ export function integrationRoutes(services: Services): Router {
       // Secrets are write-only: a PATCH that omits them keeps the stored ones.
       // A field set to null is cleared (e.g. switching Workspace ONE from Basic to OAuth).
       const current = unsealSecrets(masterKey, integration.id, await store.integrations.sealedSecrets(integration.id));
-      const merged = Object.fromEntries(Object.entries({ ...integration.config, ...current, ...body.config }).filter(([, v]) => v !== null));
+      const merged = Object.fromEntries(
+        Object.entries({ ...integration.config, ...current, ...body.config }).filter(([, v]) => v !== null),
+      );
       const { publicConfig, secrets } = splitConfig(kind, merged);
       patch.config = publicConfig;
       patch.sealedSecrets = sealSecrets(masterKey, integration.id, secrets);
@@ -102,7 +104,8 @@ export function integrationRoutes(services: Services): Router {
 
   router.post('/integrations/:id/sync', async function startSync(ctx) {
     const { integration } = await load(ctx.params.id as string);
-    if (integration.kind === 'csv') throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
+    if (integration.kind === 'csv')
+      throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
     const run = await engine.startRun(integration.id, 'manual');
     ctx.status = 202;
     ctx.body = { syncId: run.id };
@@ -115,7 +118,8 @@ export function integrationRoutes(services: Services): Router {
 
   router.put('/integrations/:id/inventory', async function uploadInventory(ctx) {
     const { integration } = await load(ctx.params.id as string);
-    if (integration.kind !== 'csv') throw badRequest('NOT_UPLOADABLE', `a ${integration.kind} inventory is synced from the vendor, not uploaded`);
+    if (integration.kind !== 'csv')
+      throw badRequest('NOT_UPLOADABLE', `a ${integration.kind} inventory is synced from the vendor, not uploaded`);
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
     const run = await engine.ingest(integration.id, parseCsvInventory(text));
@@ -139,7 +143,10 @@ async function findRecord(services: Services, integration: Integration, raw: str
   for (const kind of IDENTIFIER_KINDS) {
     const value = normalizeIdentifier(kind, raw);
     if (value === null) continue;
-    const records = kind === 'macAddress' ? await inventory.findByMac(value, [integration.id]) : await inventory.findByIdentifier(columns[kind], value, [integration.id]);
+    const records =
+      kind === 'macAddress'
+        ? await inventory.findByMac(value, [integration.id])
+        : await inventory.findByIdentifier(columns[kind], value, [integration.id]);
     if (records[0]) return records[0];
   }
   const connector = normalizeIdentifier('hardwareUuid', raw);

@@ -44,7 +44,12 @@ export function renderPromptErrors(log: Logger, branding: Branding, security: ()
       else if ((error as { name?: string }).name === 'SessionNotFound') known = interactionGone((error as Error).message);
       else {
         log.error({ err: error, path: ctx.path }, 'prompt failed');
-        known = new PromptError(500, 'INTERNAL', 'Something went wrong', 'The device check could not be completed. Go back to the application and try again.');
+        known = new PromptError(
+          500,
+          'INTERNAL',
+          'Something went wrong',
+          'The device check could not be completed. Go back to the application and try again.',
+        );
       }
       ctx.status = known.status;
       if (ctx.accepts('html', 'json') === 'json') {

@@ -42,7 +42,13 @@ export function interactionRouter(deps: InteractionDeps): Router {
     if (details.uid !== ctx.params.uid) throw interactionGone('the interaction cookie names another interaction');
     const clientId = String(details.params.client_id ?? '');
     const app = await services.store.applications.byClientId(clientId);
-    if (!app) throw new PromptError(400, 'UNKNOWN_APPLICATION', 'This application is not registered', 'The application that sent you here is no longer known to your organisation.');
+    if (!app)
+      throw new PromptError(
+        400,
+        'UNKNOWN_APPLICATION',
+        'This application is not registered',
+        'The application that sent you here is no longer known to your organisation.',
+      );
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.trim() : '';
     if (loginHint === '' || loginHint.length > MAX_LOGIN_HINT) {
       throw new PromptError(

@@ -31,11 +31,16 @@ export function explainProviderError(error: string, description: string | undefi
   switch (error) {
     case 'invalid_client':
     case 'unauthorized_client':
-      return { title: 'This application is not registered', message: 'The application that sent you here is not known to your organisation. Go back and try again, or tell the application’s owner.' };
+      return {
+        title: 'This application is not registered',
+        message:
+          'The application that sent you here is not known to your organisation. Go back and try again, or tell the application’s owner.',
+      };
     case 'invalid_redirect_uri':
       return {
         title: 'This application is not set up correctly',
-        message: 'The application asked to return you to an address it has not registered, so you were not sent back. Tell the application’s owner.',
+        message:
+          'The application asked to return you to an address it has not registered, so you were not sent back. Tell the application’s owner.',
       };
     case 'session_not_found':
     case 'invalid_request':
@@ -45,7 +50,10 @@ export function explainProviderError(error: string, description: string | undefi
           message: 'The sign-in took too long or was opened in another browser. Go back to the application and sign in again.',
         };
       }
-      return { title: 'This sign-in request is not valid', message: 'Go back to the application and sign in again. If it keeps happening, tell the application’s owner.' };
+      return {
+        title: 'This sign-in request is not valid',
+        message: 'Go back to the application and sign in again. If it keeps happening, tell the application’s owner.',
+      };
     default:
       return { title: 'Something went wrong', message: 'The sign-in could not be completed. Go back to the application and try again.' };
   }

@@ -49,7 +49,9 @@ export class ApplicationsRepo {
 
   async byClientId(clientId: string): Promise<(Application & { secretHash: string; secretSealed: string }) | null> {
     const row = await this.db('applications').where({ client_id: clientId }).first();
-    return row ? { ...toApplication(row), secretHash: row.client_secret_hash as string, secretSealed: row.client_secret_sealed as string } : null;
+    return row
+      ? { ...toApplication(row), secretHash: row.client_secret_hash as string, secretSealed: row.client_secret_sealed as string }
+      : null;
   }
 
   async list(): Promise<Application[]> {

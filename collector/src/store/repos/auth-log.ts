@@ -42,7 +42,9 @@ export class AuthLogRepo {
   }
 
   async query(query: AuthLogQuery): Promise<AuthLogEntry[]> {
-    let q = this.db('auth_log').orderBy('id', 'desc').limit(query.limit ?? 200);
+    let q = this.db('auth_log')
+      .orderBy('id', 'desc')
+      .limit(query.limit ?? 200);
     if (query.since !== undefined) q = q.where('at', '>=', query.since);
     if (query.user !== undefined) q = q.where('username', query.user.trim().toLowerCase());
     if (query.verdict !== undefined) q = q.where('verdict', query.verdict);

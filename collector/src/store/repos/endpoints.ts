@@ -127,7 +127,8 @@ export class EndpointsRepo {
         for (let i = 0; i < entries.length; i += 200) {
           await trx('reports')
             .where((w) => {
-              for (const [endpointId, seq] of entries.slice(i, i + 200)) w.orWhere((one) => one.where({ endpoint_id: endpointId }).andWhere('seq', '<=', seq - LIMITS.reportHistory));
+              for (const [endpointId, seq] of entries.slice(i, i + 200))
+                w.orWhere((one) => one.where({ endpoint_id: endpointId }).andWhere('seq', '<=', seq - LIMITS.reportHistory));
             })
             .delete();
         }
@@ -150,7 +151,9 @@ export class EndpointsRepo {
   }
 
   async setLastVerdict(id: string, username: string, verdict: Verdict & { at: number; transactionId: string }): Promise<void> {
-    await this.db('endpoints').where({ id }).update({ last_user: username, last_verdict: toJson(verdict) });
+    await this.db('endpoints')
+      .where({ id })
+      .update({ last_user: username, last_verdict: toJson(verdict) });
   }
 
   async forget(id: string): Promise<boolean> {

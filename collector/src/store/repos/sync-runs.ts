@@ -39,7 +39,11 @@ export class SyncRunsRepo {
     await this.db('sync_runs').where({ id }).update({ pages, devices });
   }
 
-  async finish(id: string, status: Exclude<SyncStatus, 'running'>, fields: { pages: number; devices: number; error?: string | null }): Promise<void> {
+  async finish(
+    id: string,
+    status: Exclude<SyncStatus, 'running'>,
+    fields: { pages: number; devices: number; error?: string | null },
+  ): Promise<void> {
     await this.db('sync_runs')
       .where({ id })
       .update({ status, finished_at: Date.now(), pages: fields.pages, devices: fields.devices, error: fields.error ?? null });

@@ -15,7 +15,11 @@ function toTransaction(row: Record<string, unknown>): Transaction {
     verdict:
       row.verdict === null || row.verdict === undefined
         ? null
-        : { verdict: row.verdict as Verdict['verdict'], access: row.access as Verdict['access'], reasons: fromJson<string[]>(row.reasons, []) },
+        : {
+            verdict: row.verdict as Verdict['verdict'],
+            access: row.access as Verdict['access'],
+            reasons: fromJson<string[]>(row.reasons, []),
+          },
     endpointId: (row.endpoint_id as string | null) ?? null,
     decidedAt: (row.decided_at as number | null) ?? null,
   };

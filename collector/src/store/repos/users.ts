@@ -28,7 +28,9 @@ export class UsersRepo {
   }
 
   async get(username: string): Promise<User | null> {
-    const row = await this.db('users').where({ username: normalizeUsername(username) }).first();
+    const row = await this.db('users')
+      .where({ username: normalizeUsername(username) })
+      .first();
     return row ? toUser(row) : null;
   }
 
@@ -37,7 +39,11 @@ export class UsersRepo {
   }
 
   async delete(username: string): Promise<boolean> {
-    return (await this.db('users').where({ username: normalizeUsername(username) }).delete()) > 0;
+    return (
+      (await this.db('users')
+        .where({ username: normalizeUsername(username) })
+        .delete()) > 0
+    );
   }
 
   /** Every group with its member count. */

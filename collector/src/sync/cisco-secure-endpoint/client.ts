@@ -29,7 +29,9 @@ function rateLimitWait(headers: Headers): number | null {
 /** Connector GUIDs as the API spells them: lower case, dashed. */
 export function canonicalGuid(raw: string): string {
   const hex = raw.replace(/[\s{}-]/g, '').toLowerCase();
-  return /^[0-9a-f]{32}$/.test(hex) ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : raw.trim();
+  return /^[0-9a-f]{32}$/.test(hex)
+    ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    : raw.trim();
 }
 
 /**
@@ -62,7 +64,10 @@ export class SecureEndpointClient {
 
   /** One computer, to check the credentials; returns the total the API reports. */
   async count(signal: AbortSignal): Promise<number | null> {
-    const response = await this.sync.json<AmpEnvelope<AmpComputer[]>>({ path: 'v1/computers', query: { limit: 1 }, headers: this.headers }, signal);
+    const response = await this.sync.json<AmpEnvelope<AmpComputer[]>>(
+      { path: 'v1/computers', query: { limit: 1 }, headers: this.headers },
+      signal,
+    );
     const total = Number(response.body?.metadata?.results?.total);
     return Number.isFinite(total) ? total : null;
   }

@@ -36,7 +36,12 @@ export function canonicalAid(raw: string): string {
 function oauthClient(options: VendorClientOptions, config: FalconConfig, signal: () => AbortSignal): VendorClient {
   let token: ClientCredentialsToken | null = null;
   const client = new VendorClient({ ...options, auth: async (refresh) => (token as ClientCredentialsToken).header(refresh) });
-  token = new ClientCredentialsToken(client, { tokenPath: 'oauth2/token', clientId: config.clientId, clientSecret: config.clientSecret, signal });
+  token = new ClientCredentialsToken(client, {
+    tokenPath: 'oauth2/token',
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    signal,
+  });
   return client;
 }
 
@@ -69,15 +74,24 @@ export class FalconClient {
 
   private async query(offset: string | undefined, limit: number, signal: AbortSignal): Promise<FalconEnvelope<string>> {
     this.signal = signal;
-    const response = await this.sync.json<FalconEnvelope<string>>({ path: 'devices/queries/devices-scroll/v1', query: { limit, offset } }, signal);
-    if (!Array.isArray(response.body?.resources)) throw new VendorError('VENDOR_BAD_RESPONSE', 'CrowdStrike Falcon answered without a list of host IDs');
+    const response = await this.sync.json<FalconEnvelope<string>>(
+      { path: 'devices/queries/devices-scroll/v1', query: { limit, offset } },
+      signal,
+    );
+    if (!Array.isArray(response.body?.resources))
+      throw new VendorError('VENDOR_BAD_RESPONSE', 'CrowdStrike Falcon answered without a list of host IDs');
     return response.body as FalconEnvelope<string>;
   }
 
   private async details(client: VendorClient, ids: string[], signal: AbortSignal): Promise<FalconHost[]> {
     this.signal = signal;
     const response = await client.json<FalconEnvelope<FalconHost>>(
-      { method: 'POST', path: 'devices/entities/devices/v2', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids }) },
+      {
+        method: 'POST',
+        path: 'devices/entities/devices/v2',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids }),
+      },
       signal,
     );
     const hosts = response.body?.resources ?? [];

@@ -38,7 +38,10 @@ export function edrStatusOf(host: FalconHost): { status: 'compromised' | 'clean'
     case 'lift_containment_pending':
       return { status: 'clean', detail: 'Falcon is lifting containment' };
     default:
-      return { status: 'unknown', detail: status === null ? 'Falcon did not state a containment status' : `Falcon status "${status}" is not one we know` };
+      return {
+        status: 'unknown',
+        detail: status === null ? 'Falcon did not state a containment status' : `Falcon status "${status}" is not one we know`,
+      };
   }
 }
 

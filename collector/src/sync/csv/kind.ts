@@ -15,7 +15,10 @@ export const csvKind: SourceKind<{ description?: string }> = {
   platforms: PLATFORMS,
   defaultIntervalMinutes: null,
   create: () => ({
-    test: async () => ({ ok: true, message: 'CSV inventories need no connection: upload one with PUT /admin/v1/integrations/:id/inventory' }),
+    test: async () => ({
+      ok: true,
+      message: 'CSV inventories need no connection: upload one with PUT /admin/v1/integrations/:id/inventory',
+    }),
     // eslint-disable-next-line require-yield
     pages: async function* () {
       throw new Error('a CSV inventory is uploaded, not synced: use PUT /admin/v1/integrations/:id/inventory');

@@ -8,7 +8,14 @@ export const CSV_COLUMNS = ['serial_number', 'hardware_uuid', 'machine_guid', 'd
 const IDENTIFIER_COLUMNS = ['serial_number', 'hardware_uuid', 'machine_guid', 'mac_addresses'];
 const PAGE = 1000;
 
-const PLATFORM_ALIASES: Record<string, Platform> = { mac: 'macos', osx: 'macos', 'mac os': 'macos', darwin: 'macos', win: 'windows', win32: 'windows' };
+const PLATFORM_ALIASES: Record<string, Platform> = {
+  mac: 'macos',
+  osx: 'macos',
+  'mac os': 'macos',
+  darwin: 'macos',
+  win: 'windows',
+  win32: 'windows',
+};
 
 /**
  * Streams a CSV inventory as pages of devices. The header names any of CSV_COLUMNS
@@ -40,7 +47,12 @@ export async function* parseCsvInventory(text: string): AsyncGenerator<SourceDev
 }
 
 function checkHeader(header: string[]): string[] {
-  const names = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const names = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   for (const name of names) {
     if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
       throw badRequest('INVALID_CSV', `CSV header: unknown column "${name}"; use any of ${CSV_COLUMNS.join(', ')}`, 'body');

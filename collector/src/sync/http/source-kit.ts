@@ -13,7 +13,9 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const vendorUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
   .max(500)
-  .refine((value) => value.startsWith('https:') || LOOPBACK.has(new URL(value).hostname), { message: 'must use https (plain http only on loopback)' });
+  .refine((value) => value.startsWith('https:') || LOOPBACK.has(new URL(value).hostname), {
+    message: 'must use https (plain http only on loopback)',
+  });
 
 export const credential = z.string().trim().min(1).max(4096);
 

@@ -93,7 +93,10 @@ export class VendorClient {
   url(path: string, query?: VendorRequest['query']): URL {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.baseUrl);
     if (url.origin !== this.baseUrl.origin) {
-      throw new VendorError('VENDOR_BAD_RESPONSE', `${this.vendor} pointed to another host (${url.host}); refusing to send credentials there`);
+      throw new VendorError(
+        'VENDOR_BAD_RESPONSE',
+        `${this.vendor} pointed to another host (${url.host}); refusing to send credentials there`,
+      );
     }
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
@@ -137,9 +140,13 @@ export class VendorClient {
           ? new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not answer within ${formatDuration(this.timeoutMs)}`, { retryable: true })
           : error instanceof VendorError
             ? error
-            : new VendorError('VENDOR_UNREACHABLE', `cannot reach ${this.vendor} at ${this.baseUrl.host}: ${scrub(causeOf(error), secrets)}`, {
-                retryable: true,
-              });
+            : new VendorError(
+                'VENDOR_UNREACHABLE',
+                `cannot reach ${this.vendor} at ${this.baseUrl.host}: ${scrub(causeOf(error), secrets)}`,
+                {
+                  retryable: true,
+                },
+              );
         await this.backoff(attempt, null, signal);
         continue;
       }
@@ -162,17 +169,27 @@ export class VendorClient {
         continue;
       }
       if (response.status >= 500) {
-        lastError = new VendorError('VENDOR_UNAVAILABLE', describeStatus(this.vendor, response.status, vendorText, 'the vendor API failed'), {
-          status: response.status,
-          retryable: true,
-        });
+        lastError = new VendorError(
+          'VENDOR_UNAVAILABLE',
+          describeStatus(this.vendor, response.status, vendorText, 'the vendor API failed'),
+          {
+            status: response.status,
+            retryable: true,
+          },
+        );
         // A 503 may say when to come back (Microsoft Graph does); a longer wait falls back to backoff.
         const wait = response.status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : null;
         await this.backoff(attempt, wait !== null && wait <= this.retry.maxRetryAfterMs ? wait : null, signal);
         continue;
       }
       const code =
-        response.status === 401 ? 'VENDOR_AUTH_FAILED' : response.status === 403 ? 'VENDOR_FORBIDDEN' : response.status === 404 ? 'VENDOR_NOT_FOUND' : 'VENDOR_REQUEST_REJECTED';
+        response.status === 401
+          ? 'VENDOR_AUTH_FAILED'
+          : response.status === 403
+            ? 'VENDOR_FORBIDDEN'
+            : response.status === 404
+              ? 'VENDOR_NOT_FOUND'
+              : 'VENDOR_REQUEST_REJECTED';
       throw new VendorError(code, describeStatus(this.vendor, response.status, vendorText, this.options.hints?.[response.status]), {
         status: response.status,
       });

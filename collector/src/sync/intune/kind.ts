@@ -11,7 +11,10 @@ export const intuneKind: SourceKind<IntuneConfig> = {
   vendorName: INTUNE_VENDOR,
   configSchema: z.strictObject({
     // A GUID or a domain: it becomes a path segment of the token URL, so nothing else.
-    tenantId: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'must be a tenant ID (GUID) or domain'),
+    tenantId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'must be a tenant ID (GUID) or domain'),
     clientId: credential,
     clientSecret: credential,
     loginUrl: vendorUrl.optional(),

@@ -40,7 +40,7 @@ export class KandjiClient {
 
   async *pages(ctx: SourceContext): AsyncGenerator<KandjiDevice[]> {
     const limit = this.config.pageSize ?? KANDJI_MAX_PAGE_SIZE;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const devices = await this.page(offset, limit, ctx.signal);
       ctx.log.debug({ vendor: KANDJI_VENDOR, offset, devices: devices.length }, 'inventory page read');
       if (devices.length > 0) yield devices;

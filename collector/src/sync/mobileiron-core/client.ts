@@ -57,13 +57,18 @@ export class MobileIronCoreClient {
 
   async *pages(ctx: SourceContext): AsyncGenerator<MobileIronDevice[]> {
     const limit = this.config.pageSize ?? DEFAULT_PAGE_SIZE;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await this.page(offset, limit, ctx.signal);
       const results = requireArray<MobileIronDevice>(page.results, MOBILEIRON_VENDOR, 'a results list');
       ctx.log.debug({ vendor: MOBILEIRON_VENDOR, offset, devices: results.length, total: page.totalCount }, 'inventory page read');
       if (results.length > 0) yield results;
       offset += results.length;
-      const more = typeof page.hasMore === 'boolean' ? page.hasMore : typeof page.totalCount === 'number' ? offset < page.totalCount : results.length >= limit;
+      const more =
+        typeof page.hasMore === 'boolean'
+          ? page.hasMore
+          : typeof page.totalCount === 'number'
+            ? offset < page.totalCount
+            : results.length >= limit;
       if (results.length === 0 || !more) return;
     }
   }

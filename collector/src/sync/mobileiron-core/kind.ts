@@ -22,7 +22,8 @@ export const mobileIronCoreKind: SourceKind<MobileIronCoreConfig> = {
   create(config, deps) {
     const client = new MobileIronCoreClient(config, deps);
     return {
-      test: (ctx) => vendorTest(async () => `Connected to ${MOBILEIRON_VENDOR}: ${await client.count(ctx)} devices in device space ${config.spaceId}`),
+      test: (ctx) =>
+        vendorTest(async () => `Connected to ${MOBILEIRON_VENDOR}: ${await client.count(ctx)} devices in device space ${config.spaceId}`),
       pages: (ctx) => mappedPages(client.pages(ctx), mapMobileIronDevice),
     };
   },

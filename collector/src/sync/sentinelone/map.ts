@@ -35,13 +35,15 @@ const QUARANTINED = new Set(['disconnected', 'disconnecting']);
 export function edrStatusOf(agent: S1Agent): { status: 'compromised' | 'clean' | 'unknown'; detail: string } {
   const threats = typeof agent.activeThreats === 'number' ? agent.activeThreats : null;
   const network = text(agent.networkStatus);
-  if (agent.infected === true) return { status: 'compromised', detail: `SentinelOne reports the agent infected (${threats ?? 0} active threats)` };
+  if (agent.infected === true)
+    return { status: 'compromised', detail: `SentinelOne reports the agent infected (${threats ?? 0} active threats)` };
   if (threats !== null && threats > 0) return { status: 'compromised', detail: `SentinelOne reports ${threats} active threats` };
   if (network && QUARANTINED.has(network)) return { status: 'compromised', detail: `SentinelOne network quarantine: ${network}` };
   if (agent.isDecommissioned === true || agent.isUninstalled === true) {
     return { status: 'unknown', detail: 'the SentinelOne agent is decommissioned or uninstalled' };
   }
-  if (agent.infected === false && (threats === null || threats === 0)) return { status: 'clean', detail: 'SentinelOne reports no infection and no active threats' };
+  if (agent.infected === false && (threats === null || threats === 0))
+    return { status: 'clean', detail: 'SentinelOne reports no infection and no active threats' };
   return { status: 'unknown', detail: 'SentinelOne did not state whether the agent is infected' };
 }
 

@@ -75,7 +75,11 @@ export class WorkspaceOneClient {
   async count(ctx: SourceContext): Promise<number> {
     this.signal = ctx.signal;
     const page = await this.page(0, 1, ctx.signal);
-    return typeof page.Total === 'number' ? page.Total : page.Devices === undefined ? 0 : requireArray(page.Devices, WS1_VENDOR, 'a Devices list').length;
+    return typeof page.Total === 'number'
+      ? page.Total
+      : page.Devices === undefined
+        ? 0
+        : requireArray(page.Devices, WS1_VENDOR, 'a Devices list').length;
   }
 
   async *pages(ctx: SourceContext): AsyncGenerator<WorkspaceOneDevice[]> {
@@ -95,7 +99,10 @@ export class WorkspaceOneClient {
   }
 
   private async page(index: number, size: number, signal: AbortSignal): Promise<SearchPage> {
-    const response = await this.http.json<SearchPage | null>({ path: SEARCH_PATH, query: { page: index, pagesize: size }, headers: this.headers }, signal);
+    const response = await this.http.json<SearchPage | null>(
+      { path: SEARCH_PATH, query: { page: index, pagesize: size }, headers: this.headers },
+      signal,
+    );
     return response.body ?? {};
   }
 }

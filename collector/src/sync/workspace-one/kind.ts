@@ -19,14 +19,22 @@ const configSchema = z.unknown().transform((value, ctx): WorkspaceOneConfig => {
   const keys = typeof value === 'object' && value !== null ? Object.keys(value) : [];
   const oauth = keys.some((k) => OAUTH_FIELDS.includes(k));
   if (oauth && keys.some((k) => BASIC_FIELDS.includes(k))) {
-    ctx.addIssue({ code: 'custom', message: 'give either username and password, or clientId, clientSecret and tokenUrl, not both', path: [] });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'give either username and password, or clientId, clientSecret and tokenUrl, not both',
+      path: [],
+    });
     return z.NEVER;
   }
   const parsed = (oauth ? oauthSchema : basicSchema).safeParse(value);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     const unknownField = issue.code === 'unrecognized_keys';
-    ctx.addIssue({ code: 'custom', path: unknownField ? [...issue.path, issue.keys[0] ?? ''] : issue.path, message: unknownField ? 'unknown field' : issue.message });
+    ctx.addIssue({
+      code: 'custom',
+      path: unknownField ? [...issue.path, issue.keys[0] ?? ''] : issue.path,
+      message: unknownField ? 'unknown field' : issue.message,
+    });
   }
   return z.NEVER;
 });

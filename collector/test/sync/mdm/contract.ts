@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory, syntheticInventory, type VendorTestServer } from '../../vendors/mdm/server-kit.js';
@@ -21,7 +21,7 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
     let config: Record<string, unknown>;
     let restoreClient: () => void;
 
-    before(async () => {
+    beforeAll(async () => {
       restoreClient = overrideVendorClientForTests(FAST_RETRY);
       c = await startTestCollector({ scheduler: false });
       inventory = new ListInventory(range(0, 7).map((i) => h.make(i)));
@@ -32,14 +32,19 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
       badIntegrationId = await createIntegration(c, h, `${h.vendorName} wrong credentials`, started.badConfig);
     });
     beforeEach(() => server.reset());
-    after(async () => {
+    afterAll(async () => {
       restoreClient();
       await c.stop();
       await server.close();
     });
 
     it('refuses an unknown config field, naming it', async () => {
-      const refused = await c.admin('POST', '/admin/v1/integrations', { kind: h.kind, name: 'x', platforms: h.platforms, config: { ...config, surprise: true } });
+      const refused = await c.admin('POST', '/admin/v1/integrations', {
+        kind: h.kind,
+        name: 'x',
+        platforms: h.platforms,
+        config: { ...config, surprise: true },
+      });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error.field, 'config.surprise');
     });
@@ -143,12 +148,19 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
       assert.equal(run.status, 'succeeded', run.error);
       assert.equal(run.devices, inventory.items.length - 1, 'every device once; the newcomer waits for the next sync');
       const { body } = await c.admin('GET', '/admin/v1/findings');
-      assert.equal(body.findings.filter((f: any) => f.integrationId === integrationId && f.type !== 'sync-failed').length, 0, JSON.stringify(body.findings));
+      assert.equal(
+        body.findings.filter((f: any) => f.integrationId === integrationId && f.type !== 'sync-failed').length,
+        0,
+        JSON.stringify(body.findings),
+      );
       inventory.items.shift();
     });
 
     it('syncs a fleet of 1,201 devices with the default page size', async () => {
-      const fleet = await h.start(syntheticInventory(1201, (i) => h.make(i)), 'a');
+      const fleet = await h.start(
+        syntheticInventory(1201, (i) => h.make(i)),
+        'a',
+      );
       try {
         const { pageSize: _pageSize, ...defaults } = fleet.config;
         const id = await createIntegration(c, h, `${h.vendorName} fleet`, defaults);

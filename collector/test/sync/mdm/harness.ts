@@ -15,7 +15,10 @@ export interface VendorHarness<T> {
   /** The identifier of record `i` an admin would look up (its serial number). */
   identifier(i: number): string;
   /** Starts the vendor's test server for tenant `tenant`; configs point an integration at it. */
-  start(inventory: Inventory<T>, tenant: string): Promise<{ server: VendorTestServer; config: Record<string, unknown>; badConfig: Record<string, unknown> }>;
+  start(
+    inventory: Inventory<T>,
+    tenant: string,
+  ): Promise<{ server: VendorTestServer; config: Record<string, unknown>; badConfig: Record<string, unknown> }>;
   /** The "Test Configuration" message for wrong credentials. */
   badCredentials: RegExp;
   /** The credential values of a config, to prove none leaks. */
@@ -26,7 +29,12 @@ export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
-export async function createIntegration(c: TestCollector, h: VendorHarness<unknown>, name: string, config: Record<string, unknown>): Promise<string> {
+export async function createIntegration(
+  c: TestCollector,
+  h: VendorHarness<unknown>,
+  name: string,
+  config: Record<string, unknown>,
+): Promise<string> {
   const created = await c.admin('POST', '/admin/v1/integrations', { kind: h.kind, name, platforms: h.platforms, config });
   if (created.status !== 201) throw new Error(`creating the ${h.kind} integration failed: ${JSON.stringify(created.body)}`);
   return created.body.id as string;

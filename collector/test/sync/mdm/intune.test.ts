@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
 import { mapIntuneDevice, type IntuneManagedDevice } from '../../../src/sync/intune/map.js';
 import { toStagedRecord } from '../../../src/sync/normalize.js';
@@ -12,7 +12,9 @@ import { FAST_RETRY, createIntegration, range, syncAndWait } from './harness.js'
 import { intuneHarness } from './harnesses.js';
 
 describe('intune: mapping documented Graph managedDevice records', () => {
-  const [windows, mac, ipad, android] = loadFixture<{ value: IntuneManagedDevice[] }>('intune-managed-devices.json').value.map(mapIntuneDevice);
+  const [windows, mac, ipad, android] = loadFixture<{ value: IntuneManagedDevice[] }>('intune-managed-devices.json').value.map(
+    mapIntuneDevice,
+  );
 
   it('reads a Windows device: serial, both MACs, UPN; the Entra device ID stays out of matching', () => {
     assert.deepEqual(windows, {
@@ -23,7 +25,12 @@ describe('intune: mapping documented Graph managedDevice records', () => {
       platform: 'windows',
       owner: 'adele.vance@contoso.com',
       managed: null,
-      raw: { azureADDeviceId: '1e2d3c4b-5a69-4788-9706-a5b4c3d2e1f0', model: 'HP EliteBook 840 G9', osVersion: '10.0.22631.3447', lastSyncDateTime: '2024-04-22T07:15:02Z' },
+      raw: {
+        azureADDeviceId: '1e2d3c4b-5a69-4788-9706-a5b4c3d2e1f0',
+        model: 'HP EliteBook 840 G9',
+        osVersion: '10.0.22631.3447',
+        lastSyncDateTime: '2024-04-22T07:15:02Z',
+      },
     });
     assert.equal(windows?.hardwareUuid, undefined);
   });
@@ -48,11 +55,11 @@ describeSyncContract(intuneHarness);
 describe('intune: tokens and tenants', () => {
   let c: TestCollector;
   let restore: () => void;
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests(FAST_RETRY);
     c = await startTestCollector({ scheduler: false });
   });
-  after(async () => {
+  afterAll(async () => {
     restore();
     await c.stop();
   });
@@ -71,10 +78,22 @@ describe('intune: tokens and tenants', () => {
   });
 
   it('refuses to follow a nextLink to another host with its token', async () => {
-    const server = await startIntuneServer({ inventory: new ListInventory(range(0, 4).map(intuneDevice)), nextLinkOrigin: 'https://graph.evil.example' });
+    const server = await startIntuneServer({
+      inventory: new ListInventory(range(0, 4).map(intuneDevice)),
+      nextLinkOrigin: 'https://graph.evil.example',
+    });
     try {
-      const config = { tenantId: '11111111-2222-3333-4444-555555555555', clientId: 'intune-client-id', clientSecret: 'intune-client-secret-0001' };
-      const id = await createIntegration(c, intuneHarness, 'Intune redirected', { ...config, loginUrl: server.url, graphUrl: server.url, pageSize: 2 });
+      const config = {
+        tenantId: '11111111-2222-3333-4444-555555555555',
+        clientId: 'intune-client-id',
+        clientSecret: 'intune-client-secret-0001',
+      };
+      const id = await createIntegration(c, intuneHarness, 'Intune redirected', {
+        ...config,
+        loginUrl: server.url,
+        graphUrl: server.url,
+        pageSize: 2,
+      });
       const run = await syncAndWait(c, id);
       assert.equal(run.status, 'failed');
       assert.equal(run.error, 'Microsoft Intune pointed to another host (graph.evil.example); refusing to send credentials there');
@@ -90,7 +109,10 @@ describe('intune: tokens and tenants', () => {
       const id = await createIntegration(c, intuneHarness, 'Intune typo', { ...config, tenantId: 'contoso-typo.onmicrosoft.com' });
       const { body } = await c.admin('POST', `/admin/v1/integrations/${id}/test`);
       assert.equal(body.ok, false);
-      assert.match(body.message, /^400 from Microsoft Entra ID: check the tenant ID, client ID and client secret \(AADSTS90002: Tenant 'contoso-typo.onmicrosoft.com' not found.\)/);
+      assert.match(
+        body.message,
+        /^400 from Microsoft Entra ID: check the tenant ID, client ID and client secret \(AADSTS90002: Tenant 'contoso-typo.onmicrosoft.com' not found.\)/,
+      );
     } finally {
       await server.close();
     }

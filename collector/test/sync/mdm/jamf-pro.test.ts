@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { jamfProKind } from '../../../src/sync/jamf-pro/kind.js';
 import { mapJamfComputer, type JamfComputer } from '../../../src/sync/jamf-pro/map.js';
 import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
@@ -51,11 +51,11 @@ describeSyncContract(jamfProHarness);
 describe('jamf-pro: tokens and config', () => {
   let c: TestCollector;
   let restore: () => void;
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests(FAST_RETRY);
     c = await startTestCollector({ scheduler: false });
   });
-  after(async () => {
+  afterAll(async () => {
     restore();
     await c.stop();
   });
@@ -74,7 +74,12 @@ describe('jamf-pro: tokens and config', () => {
 
   it('refuses a plain-http base URL except on loopback', async () => {
     const create = (baseUrl: string) =>
-      c.admin('POST', '/admin/v1/integrations', { kind: 'jamf-pro', name: 'x', platforms: ['macos'], config: { baseUrl, clientId: 'id', clientSecret: 'secret' } });
+      c.admin('POST', '/admin/v1/integrations', {
+        kind: 'jamf-pro',
+        name: 'x',
+        platforms: ['macos'],
+        config: { baseUrl, clientId: 'id', clientSecret: 'secret' },
+      });
     const refused = await create('http://acme.jamfcloud.com');
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error.field, 'config.baseUrl');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { mapKandjiDevice, type KandjiDevice } from '../../../src/sync/kandji/map.js';
 import { describeSyncContract } from './contract.js';
 import { loadFixture } from './fixtures.js';

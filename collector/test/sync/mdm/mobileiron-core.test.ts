@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { mapMobileIronDevice, type MobileIronDevice } from '../../../src/sync/mobileiron-core/map.js';
 import { toStagedRecord } from '../../../src/sync/normalize.js';
 import { describeSyncContract } from './contract.js';
@@ -7,7 +7,9 @@ import { loadFixture } from './fixtures.js';
 import { mobileIronHarness } from './harnesses.js';
 
 describe('mobileiron-core: mapping documented v2 device records', () => {
-  const [android, retired, windows] = loadFixture<{ results: MobileIronDevice[] }>('mobileiron-core-devices.json').results.map(mapMobileIronDevice);
+  const [android, retired, windows] = loadFixture<{ results: MobileIronDevice[] }>('mobileiron-core-devices.json').results.map(
+    mapMobileIronDevice,
+  );
 
   it('reads the serial, Wi-Fi MAC, platform and owner of an active device; Core uuid is only the external ID', () => {
     assert.deepEqual(android, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
 import { createLogger } from '../../../src/log.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
@@ -27,12 +27,12 @@ describe('MDM credentials never appear in API answers, run history or logs', () 
     return response;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests(FAST_RETRY);
     const log = createLogger('debug', { write: (line: string) => void logLines.push(line) });
     c = await startTestCollector({ log, scheduler: false });
   });
-  after(async () => {
+  afterAll(async () => {
     restore();
     await c.stop();
     await Promise.all(servers.map((s) => s.close()));
@@ -43,7 +43,8 @@ describe('MDM credentials never appear in API answers, run history or logs', () 
       const { server, config, badConfig } = await h.start(new ListInventory(range(0, 4).map((i) => h.make(i))), 'a');
       servers.push(server);
       for (const secret of [...h.secretsOf(config), ...h.secretsOf(badConfig)]) secrets.add(secret);
-      const good = (await admin('POST', '/admin/v1/integrations', { kind: h.kind, name: `${h.kind} good`, platforms: h.platforms, config })).body.id;
+      const good = (await admin('POST', '/admin/v1/integrations', { kind: h.kind, name: `${h.kind} good`, platforms: h.platforms, config }))
+        .body.id;
       const bad = await createIntegration(c, h, `${h.kind} bad`, badConfig);
       for (const id of [good, bad]) {
         await admin('POST', `/admin/v1/integrations/${id}/test`);
@@ -64,9 +65,18 @@ describe('MDM credentials never appear in API answers, run history or logs', () 
     await admin('GET', '/admin/v1/integrations');
     await admin('GET', '/admin/v1/findings');
     assert.ok(secrets.size >= ALL_HARNESSES.length * 2);
-    assert.ok(logLines.some((l) => l.includes('"level":20')), 'debug lines were captured');
-    assert.ok(answers.some((a) => a.includes('401 from')), 'wrong credentials were reported');
-    assert.ok(answers.some((a) => a.includes('[redacted]')), 'a vendor echoing a credential was scrubbed');
+    assert.ok(
+      logLines.some((l) => l.includes('"level":20')),
+      'debug lines were captured',
+    );
+    assert.ok(
+      answers.some((a) => a.includes('401 from')),
+      'wrong credentials were reported',
+    );
+    assert.ok(
+      answers.some((a) => a.includes('[redacted]')),
+      'a vendor echoing a credential was scrubbed',
+    );
   });
 
   it('finds none of the credentials anywhere', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
 import { mapWorkspaceOneDevice, type WorkspaceOneDevice } from '../../../src/sync/workspace-one/map.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
@@ -11,7 +11,9 @@ import { FAST_RETRY, createIntegration, lookup, range, syncAndWait } from './har
 import { workspaceOneHarness } from './harnesses.js';
 
 describe('workspace-one: mapping documented devices/search records', () => {
-  const [mac, windows, android] = loadFixture<{ Devices: WorkspaceOneDevice[] }>('workspace-one-devices-search.json').Devices.map(mapWorkspaceOneDevice);
+  const [mac, windows, android] = loadFixture<{ Devices: WorkspaceOneDevice[] }>('workspace-one-devices-search.json').Devices.map(
+    mapWorkspaceOneDevice,
+  );
 
   it('reads a Mac: Udid is its hardware UUID', () => {
     assert.deepEqual(mac, {
@@ -51,14 +53,21 @@ describe('workspace-one: OAuth, empty tenants and config modes', () => {
   let c: TestCollector;
   let server: WorkspaceOneServer;
   let restore: () => void;
-  const oauth = () => ({ baseUrl: server.url, tenantCode: 'ws1-tenant-code-0001', clientId: 'ws1-client-id', clientSecret: 'ws1-client-secret-0001', tokenUrl: `${server.url}/connect/token`, pageSize: 2 });
+  const oauth = () => ({
+    baseUrl: server.url,
+    tenantCode: 'ws1-tenant-code-0001',
+    clientId: 'ws1-client-id',
+    clientSecret: 'ws1-client-secret-0001',
+    tokenUrl: `${server.url}/connect/token`,
+    pageSize: 2,
+  });
 
-  before(async () => {
+  beforeAll(async () => {
     restore = overrideVendorClientForTests(FAST_RETRY);
     c = await startTestCollector({ scheduler: false });
     server = await startWorkspaceOneServer({ inventory: new ListInventory(range(0, 5).map(workspaceOneDevice)) });
   });
-  after(async () => {
+  afterAll(async () => {
     restore();
     await c.stop();
     await server.close();
@@ -76,7 +85,11 @@ describe('workspace-one: OAuth, empty tenants and config modes', () => {
   it('takes a 204 from an empty tenant as an empty inventory', async () => {
     const empty = await startWorkspaceOneServer({ inventory: new ListInventory() });
     try {
-      const id = await createIntegration(c, workspaceOneHarness, 'WS1 empty', { ...oauth(), baseUrl: empty.url, tokenUrl: `${empty.url}/connect/token` });
+      const id = await createIntegration(c, workspaceOneHarness, 'WS1 empty', {
+        ...oauth(),
+        baseUrl: empty.url,
+        tokenUrl: `${empty.url}/connect/token`,
+      });
       const run = await syncAndWait(c, id);
       assert.equal(run.status, 'succeeded', run.error);
       assert.equal(run.devices, 0);
@@ -88,7 +101,8 @@ describe('workspace-one: OAuth, empty tenants and config modes', () => {
   });
 
   it('accepts exactly one authentication mode', async () => {
-    const create = (config: Record<string, unknown>) => c.admin('POST', '/admin/v1/integrations', { kind: 'workspace-one', name: 'x', platforms: ['windows'], config });
+    const create = (config: Record<string, unknown>) =>
+      c.admin('POST', '/admin/v1/integrations', { kind: 'workspace-one', name: 'x', platforms: ['windows'], config });
     const both = await create({ ...oauth(), username: 'u', password: 'p' });
     assert.equal(both.status, 400);
     assert.match(both.body.error.message, /either username and password, or clientId, clientSecret and tokenUrl, not both/);

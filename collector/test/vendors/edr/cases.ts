@@ -70,7 +70,11 @@ export const EDR_VENDORS: EdrVendorCase[] = [
     kind: 'crowdstrike',
     vendorName: 'CrowdStrike Falcon',
     listPath: /^\/devices\/queries\/devices-scroll\/v1$/,
-    rateLimitHeaders: (s) => ({ 'x-ratelimit-limit': '6000', 'x-ratelimit-remaining': '0', 'x-ratelimit-retryafter': String(Math.ceil(Date.now() / 1000) + s) }),
+    rateLimitHeaders: (s) => ({
+      'x-ratelimit-limit': '6000',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-retryafter': String(Math.ceil(Date.now() / 1000) + s),
+    }),
     badCredentials: /403 from CrowdStrike Falcon: check the API client ID and secret.*Failed to issue access token/,
     start: async ({ pageSize, devices = [] } = {}) => {
       const render = (d: EdrDevice) =>
@@ -100,7 +104,9 @@ export const EDR_VENDORS: EdrVendorCase[] = [
     start: async ({ pageSize, devices = [] } = {}) => {
       const render = (d: EdrDevice) =>
         s1Agent(d.connectorId, {
-          ...(d.status === 'unknown' ? { infected: undefined } : { infected: d.status === 'compromised', activeThreats: d.status === 'compromised' ? 1 : 0 }),
+          ...(d.status === 'unknown'
+            ? { infected: undefined }
+            : { infected: d.status === 'compromised', activeThreats: d.status === 'compromised' ? 1 : 0 }),
           ...(d.hostname ? { computerName: d.hostname } : {}),
           ...(d.serialNumber ? { serialNumber: d.serialNumber } : {}),
         });

@@ -88,7 +88,9 @@ export class FakeFalcon extends FakeVendorServer {
       }
       if (!Array.isArray(ids) || ids.length === 0) return { status: 400, body: envelope([], [{ code: 400, message: 'ids is required' }]) };
       const found = this.hosts.filter((h) => ids.includes(h.device_id));
-      const missing = ids.filter((id) => !found.some((h) => h.device_id === id)).map((id) => ({ code: 404, message: `No such device: ${String(id)}` }));
+      const missing = ids
+        .filter((id) => !found.some((h) => h.device_id === id))
+        .map((id) => ({ code: 404, message: `No such device: ${String(id)}` }));
       return { status: found.length === 0 ? 404 : 200, body: envelope(found, missing) };
     }
     return { status: 404, body: envelope([], [{ code: 404, message: 'Not Found' }]) };

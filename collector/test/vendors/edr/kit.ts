@@ -107,7 +107,13 @@ export abstract class FakeVendorServer {
         const url = new URL(req.url ?? '/', this.url);
         const reply = this.reply({ method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         if (reply === null) return; // a hung vendor: the socket stays open until the client gives up
-        this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), at: Date.now(), status: reply.status });
+        this.requests.push({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          at: Date.now(),
+          status: reply.status,
+        });
         const isText = typeof reply.body === 'string';
         res.writeHead(reply.status, { 'content-type': isText ? 'text/html' : 'application/json', ...reply.headers });
         res.end(isText ? reply.body : reply.body === undefined ? '' : JSON.stringify(reply.body));

@@ -65,6 +65,8 @@ export class FakeSentinelOne extends FakeVendorServer {
   }
 }
 
-export async function startFakeSentinelOne(options: { agents?: Record<string, unknown>[]; pageSize?: number } = {}): Promise<FakeSentinelOne> {
+export async function startFakeSentinelOne(
+  options: { agents?: Record<string, unknown>[]; pageSize?: number } = {},
+): Promise<FakeSentinelOne> {
   return new FakeSentinelOne(options).start();
 }

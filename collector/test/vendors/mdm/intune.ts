@@ -22,10 +22,38 @@ export interface IntuneServer extends VendorTestServer {
 
 // managedDevice properties of Graph v1.0 a $select may name (managementState is beta-only).
 const V1_PROPERTIES = new Set([
-  'id', 'userId', 'deviceName', 'managedDeviceOwnerType', 'enrolledDateTime', 'lastSyncDateTime', 'operatingSystem', 'complianceState',
-  'jailBroken', 'managementAgent', 'osVersion', 'easActivated', 'easDeviceId', 'azureADRegistered', 'deviceEnrollmentType', 'emailAddress',
-  'azureADDeviceId', 'deviceRegistrationState', 'isSupervised', 'isEncrypted', 'userPrincipalName', 'model', 'manufacturer', 'imei',
-  'serialNumber', 'phoneNumber', 'userDisplayName', 'wiFiMacAddress', 'meid', 'managedDeviceName', 'ethernetMacAddress', 'udid',
+  'id',
+  'userId',
+  'deviceName',
+  'managedDeviceOwnerType',
+  'enrolledDateTime',
+  'lastSyncDateTime',
+  'operatingSystem',
+  'complianceState',
+  'jailBroken',
+  'managementAgent',
+  'osVersion',
+  'easActivated',
+  'easDeviceId',
+  'azureADRegistered',
+  'deviceEnrollmentType',
+  'emailAddress',
+  'azureADDeviceId',
+  'deviceRegistrationState',
+  'isSupervised',
+  'isEncrypted',
+  'userPrincipalName',
+  'model',
+  'manufacturer',
+  'imei',
+  'serialNumber',
+  'phoneNumber',
+  'userDisplayName',
+  'wiFiMacAddress',
+  'meid',
+  'managedDeviceName',
+  'ethernetMacAddress',
+  'udid',
 ]);
 const SYSTEMS = ['Windows', 'macOS', 'iOS', 'Android'];
 
@@ -58,24 +86,34 @@ export async function startIntuneServer(options: IntuneServerOptions = {}): Prom
   const token = (request: ServerRequest): Reply => {
     const form = new URLSearchParams(request.body);
     if (request.url.pathname !== `/${tenantId}/oauth2/v2.0/token`) {
-      return { status: 400, json: { error: 'invalid_request', error_description: `AADSTS90002: Tenant '${request.url.pathname.split('/')[1]}' not found.` } };
+      return {
+        status: 400,
+        json: { error: 'invalid_request', error_description: `AADSTS90002: Tenant '${request.url.pathname.split('/')[1]}' not found.` },
+      };
     }
-    if (!form.get('scope')?.endsWith('/.default')) return { status: 400, json: { error: 'invalid_scope', error_description: 'AADSTS70011: invalid scope' } };
+    if (!form.get('scope')?.endsWith('/.default'))
+      return { status: 400, json: { error: 'invalid_scope', error_description: 'AADSTS70011: invalid scope' } };
     if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
-      return { status: 401, json: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided: ${form.get('client_secret')}` } };
+      return {
+        status: 401,
+        json: { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided: ${form.get('client_secret')}` },
+      };
     }
     return { status: 200, json: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: server.tokens.issue() } };
   };
 
   const list = (request: ServerRequest): Reply => {
-    if (!server.tokens.accepts(request.headers.authorization)) return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+    if (!server.tokens.accepts(request.headers.authorization))
+      return graphError(401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
     const select = (request.url.searchParams.get('$select') ?? '').split(',').filter((p) => p !== '');
     const unknown = select.find((p) => !V1_PROPERTIES.has(p));
-    if (unknown) return graphError(400, 'BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.managedDevice'.`);
+    if (unknown)
+      return graphError(400, 'BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.managedDevice'.`);
     const top = Math.min(intParam(request.url, '$top', 1000), 1000);
     const skip = intParam(request.url, '$skiptoken', 0);
     const page = inventory.slice(skip, skip + top);
-    const value = select.length === 0 ? page : page.map((d) => Object.fromEntries(select.map((p) => [p, (d as Record<string, unknown>)[p] ?? null])));
+    const value =
+      select.length === 0 ? page : page.map((d) => Object.fromEntries(select.map((p) => [p, (d as Record<string, unknown>)[p] ?? null])));
     const body: Record<string, unknown> = { '@odata.context': `${server.url}/v1.0/$metadata#deviceManagement/managedDevices`, value };
     if (skip + page.length < inventory.size()) {
       const next = new URL('/v1.0/deviceManagement/managedDevices', options.nextLinkOrigin ?? server.url);

@@ -41,13 +41,25 @@ export async function startJamfProServer(options: JamfProServerOptions = {}): Pr
     if (form.get('grant_type') !== 'client_credentials') return { status: 400, json: { error: 'unsupported_grant_type' } };
     if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
       // Echoes what it was sent, as careless vendors do: the collector must scrub it.
-      return { status: 401, json: { error: 'invalid_client', error_description: `client ${form.get('client_id')} / ${form.get('client_secret')} rejected` } };
+      return {
+        status: 401,
+        json: { error: 'invalid_client', error_description: `client ${form.get('client_id')} / ${form.get('client_secret')} rejected` },
+      };
     }
-    return { status: 200, json: { access_token: server.tokens.issue(), scope: 'api-role:1', token_type: 'Bearer', expires_in: options.tokenLifetimeSeconds ?? 60 } };
+    return {
+      status: 200,
+      json: {
+        access_token: server.tokens.issue(),
+        scope: 'api-role:1',
+        token_type: 'Bearer',
+        expires_in: options.tokenLifetimeSeconds ?? 60,
+      },
+    };
   };
 
   const computers = (request: ServerRequest): Reply => {
-    if (!server.tokens.accepts(request.headers.authorization)) return { status: 401, json: { httpStatus: 401, errors: [{ code: 'INVALID_TOKEN', description: 'Unauthorized' }] } };
+    if (!server.tokens.accepts(request.headers.authorization))
+      return { status: 401, json: { httpStatus: 401, errors: [{ code: 'INVALID_TOKEN', description: 'Unauthorized' }] } };
     const page = intParam(request.url, 'page', 0);
     const size = Math.min(intParam(request.url, 'page-size', 100), 2000);
     const sections = request.url.searchParams.getAll('section').map((s) => SECTIONS[s]);

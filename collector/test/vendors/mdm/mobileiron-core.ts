@@ -1,5 +1,14 @@
 import type { MobileIronDevice } from '../../../src/sync/mobileiron-core/map.js';
-import { ListInventory, VendorTestServer, basicCredentials, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
+import {
+  ListInventory,
+  VendorTestServer,
+  basicCredentials,
+  intParam,
+  sampleIds,
+  type Inventory,
+  type Reply,
+  type ServerRequest,
+} from './server-kit.js';
 
 /**
  * MobileIron Core's v2 API, as documented: `GET /api/v2/devices?adminDeviceSpaceId=&fields=
@@ -51,14 +60,24 @@ export async function startMobileIronCoreServer(options: MobileIronServerOptions
       return { status: 401, text: `<html><body>401 Unauthorized for ${credentials?.user}:${credentials?.password}</body></html>` };
     }
     if (request.url.searchParams.get('adminDeviceSpaceId') !== String(spaceId)) {
-      return { status: 400, json: { messages: [{ type: 'Error', messageKey: 'com.mobileiron.vsp.messages.http.400', localizedMessage: 'Invalid adminDeviceSpaceId' }] } };
+      return {
+        status: 400,
+        json: {
+          messages: [{ type: 'Error', messageKey: 'com.mobileiron.vsp.messages.http.400', localizedMessage: 'Invalid adminDeviceSpaceId' }],
+        },
+      };
     }
     const fields = (request.url.searchParams.get('fields') ?? '').split(',').filter((f) => f !== '');
     const limit = Math.min(intParam(request.url, 'limit', 50), 1000);
     const offset = intParam(request.url, 'offset', 0);
-    const results = inventory.slice(offset, offset + limit).map((device) => Object.fromEntries(fields.filter((f) => f in device).map((f) => [f, device[f]])));
+    const results = inventory
+      .slice(offset, offset + limit)
+      .map((device) => Object.fromEntries(fields.filter((f) => f in device).map((f) => [f, device[f]])));
     const totalCount = inventory.size();
-    return { status: 200, json: { results, totalCount, resultCount: results.length, searchTimeMillis: 1, hasMore: offset + results.length < totalCount } };
+    return {
+      status: 200,
+      json: { results, totalCount, resultCount: results.length, searchTimeMillis: 1, hasMore: offset + results.length < totalCount },
+    };
   };
 
   const server = new VendorTestServer([{ method: 'GET', path: '/api/v2/devices', inventory: true, handle: devices }]) as MobileIronServer;

@@ -92,7 +92,15 @@ export interface Route {
 }
 
 export function noFaults(): Faults {
-  return { rateLimited: 0, retryAfterSeconds: 1, serverErrors: 0, garbage: 0, hang: false, dieAfterPages: null, expireTokensAfterPages: null };
+  return {
+    rateLimited: 0,
+    retryAfterSeconds: 1,
+    serverErrors: 0,
+    garbage: 0,
+    hang: false,
+    dieAfterPages: null,
+    expireTokensAfterPages: null,
+  };
 }
 
 /** Bearer tokens a server handed out; `revokeAll` makes the next call see an expired token. */
@@ -131,7 +139,15 @@ export function intParam(url: URL, name: string, fallback: number): number {
 
 export class VendorTestServer {
   faults: Faults = noFaults();
-  readonly stats: Stats = { requests: 0, inventoryRequests: 0, pagesServed: 0, rateLimitedServed: 0, earlyRetries: 0, tokensIssued: 0, authRejected: 0 };
+  readonly stats: Stats = {
+    requests: 0,
+    inventoryRequests: 0,
+    pagesServed: 0,
+    rateLimitedServed: 0,
+    earlyRetries: 0,
+    tokensIssued: 0,
+    authRejected: 0,
+  };
   readonly tokens = new TokenIssuer(this.stats);
   url = '';
   /** Called after each inventory page is served (tests edit the inventory mid-sync). */
@@ -169,7 +185,9 @@ export class VendorTestServer {
       return;
     }
     const url = new URL(req.url ?? '/', this.url);
-    const route = this.routes.find((r) => r.method === req.method && (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)));
+    const route = this.routes.find(
+      (r) => r.method === req.method && (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)),
+    );
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request: ServerRequest = { method: req.method ?? 'GET', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
@@ -195,7 +213,11 @@ export class VendorTestServer {
     const now = Date.now();
     if (now < this.retryNotBefore) {
       this.stats.earlyRetries++;
-      return { status: 429, headers: { 'retry-after': String(Math.ceil((this.retryNotBefore - now) / 1000)) }, json: { message: 'too many requests' } };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(Math.ceil((this.retryNotBefore - now) / 1000)) },
+        json: { message: 'too many requests' },
+      };
     }
     if (faults.hang) return 'hang';
     if (faults.rateLimited > 0) {
@@ -203,7 +225,11 @@ export class VendorTestServer {
       this.stats.rateLimitedServed++;
       // A little slack for timer granularity; a client that ignores Retry-After is far earlier.
       this.retryNotBefore = now + faults.retryAfterSeconds * 1000 - 50;
-      return { status: 429, headers: { 'retry-after': String(faults.retryAfterSeconds) }, json: { message: 'rate limit exceeded, slow down' } };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(faults.retryAfterSeconds) },
+        json: { message: 'rate limit exceeded, slow down' },
+      };
     }
     if (faults.serverErrors > 0) {
       faults.serverErrors--;

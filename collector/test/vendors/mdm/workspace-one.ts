@@ -1,5 +1,14 @@
 import type { WorkspaceOneDevice } from '../../../src/sync/workspace-one/map.js';
-import { ListInventory, VendorTestServer, basicCredentials, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
+import {
+  ListInventory,
+  VendorTestServer,
+  basicCredentials,
+  intParam,
+  sampleIds,
+  type Inventory,
+  type Reply,
+  type ServerRequest,
+} from './server-kit.js';
 
 /**
  * Workspace ONE UEM, as its REST API documents: `GET /API/mdm/devices/search?page=&pagesize=`
@@ -52,15 +61,25 @@ export async function startWorkspaceOneServer(options: WorkspaceOneServerOptions
   const token = (request: ServerRequest): Reply => {
     const form = new URLSearchParams(request.body);
     if (form.get('grant_type') !== 'client_credentials') return { status: 400, json: { error: 'unsupported_grant_type' } };
-    if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) return { status: 400, json: { error: 'invalid_client' } };
+    if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret)
+      return { status: 400, json: { error: 'invalid_client' } };
     return { status: 200, json: { access_token: server.tokens.issue(), expires_in: 3600, token_type: 'Bearer' } };
   };
 
   const search = (request: ServerRequest): Reply => {
     const basic = basicCredentials(request.headers.authorization);
-    const authorized = basic ? basic.user === username && basic.password === password : server.tokens.accepts(request.headers.authorization);
+    const authorized = basic
+      ? basic.user === username && basic.password === password
+      : server.tokens.accepts(request.headers.authorization);
     if (request.headers['aw-tenant-code'] !== tenantCode || !authorized) {
-      return { status: 401, json: { errorCode: 1005, message: `User credentials are invalid (tenant code ${request.headers['aw-tenant-code']})`, activityId: 'a1' } };
+      return {
+        status: 401,
+        json: {
+          errorCode: 1005,
+          message: `User credentials are invalid (tenant code ${request.headers['aw-tenant-code']})`,
+          activityId: 'a1',
+        },
+      };
     }
     const page = intParam(request.url, 'page', 0);
     const pageSize = Math.min(intParam(request.url, 'pagesize', 500), 1000);

@@ -53,7 +53,12 @@ export async function api(method, path, { body, contentType, signal, key } = {})
   }
   if (response.ok) return data;
   const error = data?.error ?? {};
-  const failure = new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? `The collector answered ${response.status} ${response.statusText}.`, error.field);
+  const failure = new ApiError(
+    response.status,
+    error.code ?? `HTTP_${response.status}`,
+    error.message ?? `The collector answered ${response.status} ${response.statusText}.`,
+    error.field,
+  );
   // The sign-in check passes its own key and handles its own 401.
   if (response.status === 401 && key === undefined) onUnauthorized(failure);
   throw failure;

@@ -73,9 +73,21 @@ async function route({ focus = false, refresh = false, flash = null } = {}) {
   current?.controller.abort();
   const controller = new AbortController();
   current = { controller };
-  if (!entry) return showPage(h('div', {}, h('h1', { tabindex: '-1' }, 'Page not found'), h('p', {}, 'There is no console page at this address.')), focus);
+  if (!entry)
+    return showPage(
+      h('div', {}, h('h1', { tabindex: '-1' }, 'Page not found'), h('p', {}, 'There is no console page at this address.')),
+      focus,
+    );
   if (!can(entry.area, entry.access)) {
-    return showPage(h('div', {}, h('h1', { tabindex: '-1' }, 'Not available for your role'), h('p', {}, `The ${session.apiKey.role} role may not use this page.`)), focus);
+    return showPage(
+      h(
+        'div',
+        {},
+        h('h1', { tabindex: '-1' }, 'Not available for your role'),
+        h('p', {}, `The ${session.apiKey.role} role may not use this page.`),
+      ),
+      focus,
+    );
   }
   const root = h('div', { class: 'page' });
   if (!refresh) showPage(root, false).append(loading());

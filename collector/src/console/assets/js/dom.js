@@ -3,7 +3,31 @@
 // property value, so a hostname like `<img onerror=…>` can only ever show as text.
 
 /** Properties set as DOM properties (not attributes) so their state is live. */
-const PROPS = new Set(['value', 'checked', 'disabled', 'hidden', 'required', 'selected', 'multiple', 'open', 'readOnly', 'tabIndex', 'type', 'name', 'id', 'placeholder', 'min', 'max', 'step', 'accept', 'autocomplete', 'spellcheck', 'title', 'htmlFor', 'rows']);
+const PROPS = new Set([
+  'value',
+  'checked',
+  'disabled',
+  'hidden',
+  'required',
+  'selected',
+  'multiple',
+  'open',
+  'readOnly',
+  'tabIndex',
+  'type',
+  'name',
+  'id',
+  'placeholder',
+  'min',
+  'max',
+  'step',
+  'accept',
+  'autocomplete',
+  'spellcheck',
+  'title',
+  'htmlFor',
+  'rows',
+]);
 
 /**
  * `h('button', {class: 'btn', on: {click}}, 'Save')`. Children may be strings, numbers,
@@ -60,7 +84,11 @@ export function fmtTime(ms) {
 export function fmtAgo(ms) {
   if (ms === null || ms === undefined) return h('span', { class: 'muted' }, 'never');
   const seconds = Math.round((Date.now() - ms) / 1000);
-  const units = [['day', 86400], ['hour', 3600], ['minute', 60]];
+  const units = [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ];
   const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
   const text = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(-Math.round(seconds / size), unit);
   const date = new Date(ms);
@@ -77,7 +105,10 @@ export const yesNo = (value, yes = 'yes', no = 'no', toneYes = 'ok', toneNo = ''
 export function plain(value) {
   if (value === null || value === undefined || value === '') return h('span', { class: 'muted' }, '—');
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (Array.isArray(value)) return value.length === 0 ? h('span', { class: 'muted' }, 'none') : value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
+  if (Array.isArray(value))
+    return value.length === 0
+      ? h('span', { class: 'muted' }, 'none')
+      : value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
   if (typeof value === 'object') return h('code', {}, JSON.stringify(value));
   return String(value);
 }
@@ -85,8 +116,13 @@ export function plain(value) {
 /** `[label, value]` pairs as a definition list; value may be a node or anything `plain` takes. */
 export function facts(pairs) {
   // Arrays holding nodes are composed content (a link and a note); other values are data.
-  const content = (value) => (value instanceof Node || (Array.isArray(value) && value.some((v) => v instanceof Node)) ? value : plain(value));
-  return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([label, value]) => [h('dt', {}, label), h('dd', {}, content(value))]));
+  const content = (value) =>
+    value instanceof Node || (Array.isArray(value) && value.some((v) => v instanceof Node)) ? value : plain(value);
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.filter(Boolean).map(([label, value]) => [h('dt', {}, label), h('dd', {}, content(value))]),
+  );
 }
 
 /**
@@ -98,9 +134,27 @@ export function table({ caption, columns, rows, empty = 'Nothing to show.', labe
     'table',
     {},
     caption ? h('caption', {}, caption) : null,
-    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col' }, c.label)),
+      ),
+    ),
     // data-label lets narrow screens show each row as a labelled card (see console.css).
-    h('tbody', {}, rows.map((row) => h('tr', {}, columns.map((c, i) => h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, 'data-label': c.label }, c.cell(row)))))),
+    h(
+      'tbody',
+      {},
+      rows.map((row) =>
+        h(
+          'tr',
+          {},
+          columns.map((c, i) => h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, 'data-label': c.label }, c.cell(row))),
+        ),
+      ),
+    ),
   );
   return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label ?? caption ?? 'Table', tabindex: '0' }, grid);
 }
@@ -117,7 +171,19 @@ export function humanize(key) {
   // "macOS" and "iOS" keep their own capitals even at the start.
   return /^(macOS|iOS)/.test(words) ? words : words.charAt(0).toUpperCase() + words.slice(1);
 }
-const ACRONYMS = { edr: 'EDR', os: 'OS', macos: 'macOS', ios: 'iOS', uuid: 'UUID', id: 'ID', url: 'URL', mac: 'MAC', guid: 'GUID', api: 'API', mdm: 'MDM' };
+const ACRONYMS = {
+  edr: 'EDR',
+  os: 'OS',
+  macos: 'macOS',
+  ios: 'iOS',
+  uuid: 'UUID',
+  id: 'ID',
+  url: 'URL',
+  mac: 'MAC',
+  guid: 'GUID',
+  api: 'API',
+  mdm: 'MDM',
+};
 
 let ids = 0;
 export const uid = (prefix = 'f') => `${prefix}-${++ids}`;
@@ -136,5 +202,9 @@ export function checkbox(label, props = {}) {
 }
 
 export function select(options, props = {}) {
-  return h('select', props, options.map(([value, text]) => h('option', { value, selected: String(props.value ?? '') === String(value) }, text)));
+  return h(
+    'select',
+    props,
+    options.map(([value, text]) => h('option', { value, selected: String(props.value ?? '') === String(value) }, text)),
+  );
 }

@@ -10,22 +10,42 @@ import { KINDS, PLATFORMS, kindOf, variantOf } from './integration-kinds.js';
  */
 export function integrationFields(integration) {
   const editing = integration !== null;
-  const nameInput = h('input', { type: 'text', name: 'name', required: true, value: integration?.name ?? '', class: 'wide', autocomplete: 'off' });
+  const nameInput = h('input', {
+    type: 'text',
+    name: 'name',
+    required: true,
+    value: integration?.name ?? '',
+    class: 'wide',
+    autocomplete: 'off',
+  });
   const kindSelect = editing
     ? null
     : h(
         'select',
         { name: 'kind', required: true },
-        [['mdm', 'Device inventories (MDM)'], ['edr', 'Endpoint security (EDR)']].map(([category, label]) =>
-          h('optgroup', { label }, KINDS.filter((k) => k.category === category).map((k) => h('option', { value: k.kind }, k.label))),
+        [
+          ['mdm', 'Device inventories (MDM)'],
+          ['edr', 'Endpoint security (EDR)'],
+        ].map(([category, label]) =>
+          h(
+            'optgroup',
+            { label },
+            KINDS.filter((k) => k.category === category).map((k) => h('option', { value: k.kind }, k.label)),
+          ),
         ),
       );
   const platformChecks = h('div', { class: 'checks' });
   const platforms = h('fieldset', {}, h('legend', {}, 'Platforms this integration covers'), platformChecks);
   /** Only the platforms the kind can cover; a new integration starts with all of them. */
   function renderPlatforms(spec) {
-    const offered = PLATFORMS.filter(([value]) => !spec?.platforms || spec.platforms.includes(value) || integration?.platforms.includes(value));
-    platformChecks.replaceChildren(...offered.map(([value, label]) => checkbox(label, { name: 'platforms', value, checked: integration ? integration.platforms.includes(value) : true })));
+    const offered = PLATFORMS.filter(
+      ([value]) => !spec?.platforms || spec.platforms.includes(value) || integration?.platforms.includes(value),
+    );
+    platformChecks.replaceChildren(
+      ...offered.map(([value, label]) =>
+        checkbox(label, { name: 'platforms', value, checked: integration ? integration.platforms.includes(value) : true }),
+      ),
+    );
   }
   const vendor = h('div');
   const kindHelp = h('p', { class: 'hint muted' });
@@ -35,7 +55,9 @@ export function integrationFields(integration) {
     const spec = currentKind();
     kindHelp.textContent = spec?.help ?? '';
     if (!spec) {
-      vendor.replaceChildren(h('p', { class: 'muted' }, `The console has no form for "${integration?.kind}"; use the API to change its configuration.`));
+      vendor.replaceChildren(
+        h('p', { class: 'muted' }, `The console has no form for "${integration?.kind}"; use the API to change its configuration.`),
+      );
       variant = null;
       return;
     }
@@ -48,7 +70,14 @@ export function integrationFields(integration) {
       checked: Boolean(integration?.config?.matchMacAddresses),
     });
     vendor.replaceChildren(
-      h('fieldset', {}, h('legend', {}, `${spec.label} connection`), chooser, inputs.length ? inputs : h('p', { class: 'muted' }, 'Nothing to configure.'), spec.category === 'mdm' ? mac : null),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, `${spec.label} connection`),
+        chooser,
+        inputs.length ? inputs : h('p', { class: 'muted' }, 'Nothing to configure.'),
+        spec.category === 'mdm' ? mac : null,
+      ),
     );
   }
   const currentKind = () => kindOf(editing ? integration.kind : kindSelect.value);
@@ -72,7 +101,11 @@ export function integrationFields(integration) {
 
   /** The request body: for an edit, only what is set (blank secrets keep the stored ones). */
   function read(form) {
-    const body = { name: nameInput.value.trim(), platforms: [...form.querySelectorAll('input[name="platforms"]:checked')].map((b) => b.value), config: {} };
+    const body = {
+      name: nameInput.value.trim(),
+      platforms: [...form.querySelectorAll('input[name="platforms"]:checked')].map((b) => b.value),
+      config: {},
+    };
     if (!editing) body.kind = kindSelect.value;
     for (const f of variant?.fields ?? []) {
       const input = form.elements.namedItem(`config.${f.name}`);
@@ -118,6 +151,12 @@ function configInput(spec, integration) {
     placeholder: spec.secret && isSet ? 'Set — leave blank to keep' : (spec.placeholder ?? ''),
     class: 'wide',
   });
-  const hint = spec.secret ? (isSet ? 'Stored encrypted; never shown again. Type a new value to replace it.' : 'Stored encrypted; never shown again.') : spec.optional ? 'Optional.' : null;
+  const hint = spec.secret
+    ? isSet
+      ? 'Stored encrypted; never shown again. Type a new value to replace it.'
+      : 'Stored encrypted; never shown again.'
+    : spec.optional
+      ? 'Optional.'
+      : null;
   return field(spec.label, input, hint);
 }

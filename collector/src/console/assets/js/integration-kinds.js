@@ -36,11 +36,26 @@ export const KINDS = [
     category: 'mdm',
     platforms: MOBILE_AND_DESKTOP,
     variants: [
-      { id: 'basic', label: 'Basic authentication', fields: [baseUrl, text('username', 'Username'), secret('password', 'Password'), secret('tenantCode', 'Tenant code (aw-tenant-code)')] },
+      {
+        id: 'basic',
+        label: 'Basic authentication',
+        fields: [
+          baseUrl,
+          text('username', 'Username'),
+          secret('password', 'Password'),
+          secret('tenantCode', 'Tenant code (aw-tenant-code)'),
+        ],
+      },
       {
         id: 'oauth',
         label: 'OAuth client',
-        fields: [baseUrl, text('clientId', 'Client ID'), secret('clientSecret', 'Client secret'), text('tokenUrl', 'Token URL', { type: 'url' }), secret('tenantCode', 'Tenant code (aw-tenant-code)')],
+        fields: [
+          baseUrl,
+          text('clientId', 'Client ID'),
+          secret('clientSecret', 'Client secret'),
+          text('tokenUrl', 'Token URL', { type: 'url' }),
+          secret('tenantCode', 'Tenant code (aw-tenant-code)'),
+        ],
       },
     ],
   },
@@ -49,7 +64,17 @@ export const KINDS = [
     label: 'Ivanti MobileIron Core',
     category: 'mdm',
     platforms: MOBILE_AND_DESKTOP,
-    variants: [{ id: 'default', fields: [baseUrl, text('username', 'Username'), secret('password', 'Password'), text('spaceId', 'Device space ID', { type: 'number' })] }],
+    variants: [
+      {
+        id: 'default',
+        fields: [
+          baseUrl,
+          text('username', 'Username'),
+          secret('password', 'Password'),
+          text('spaceId', 'Device space ID', { type: 'number' }),
+        ],
+      },
+    ],
   },
   {
     kind: 'intune',
@@ -96,7 +121,9 @@ export const KINDS = [
     label: 'CrowdStrike Falcon',
     category: 'edr',
     platforms: ALL,
-    variants: [{ id: 'default', fields: [baseUrl, text('clientId', 'API client ID'), secret('clientSecret', 'API client secret'), freshness] }],
+    variants: [
+      { id: 'default', fields: [baseUrl, text('clientId', 'API client ID'), secret('clientSecret', 'API client secret'), freshness] },
+    ],
   },
   {
     kind: 'sentinelone',
@@ -116,5 +143,8 @@ export function variantOf(kind, config, secretsSet) {
   const spec = kindOf(kind);
   if (!spec) return null;
   const present = new Set([...Object.keys(config ?? {}), ...(secretsSet ?? [])]);
-  return spec.variants.find((v) => v.fields.some((f) => present.has(f.name) && !spec.variants[0].fields.some((g) => g.name === f.name))) ?? spec.variants[0];
+  return (
+    spec.variants.find((v) => v.fields.some((f) => present.has(f.name) && !spec.variants[0].fields.some((g) => g.name === f.name))) ??
+    spec.variants[0]
+  );
 }

@@ -18,7 +18,10 @@ export function syncHistory(syncs) {
     rows: syncs,
     columns: [
       { label: 'Started', cell: (s) => fmtTime(s.startedAt) },
-      { label: 'Status', cell: (s) => badge(s.status, { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' }[s.status] ?? '') },
+      {
+        label: 'Status',
+        cell: (s) => badge(s.status, { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' }[s.status] ?? ''),
+      },
       { label: 'Trigger', cell: (s) => s.trigger },
       { label: 'Finished', cell: (s) => fmtTime(s.finishedAt) },
       { label: 'Pages', cell: (s) => String(s.pages) },
@@ -59,7 +62,15 @@ export function connectionPanel(integration, ctx, history) {
     });
     tools.push(sync);
   }
-  return panel('Connection', h('div', { class: 'actions' }, ctx.can('integrations', 'write') ? tools : h('p', { class: 'muted' }, 'Your role may not test or sync integrations.')), area.el);
+  return panel(
+    'Connection',
+    h(
+      'div',
+      { class: 'actions' },
+      ctx.can('integrations', 'write') ? tools : h('p', { class: 'muted' }, 'Your role may not test or sync integrations.'),
+    ),
+    area.el,
+  );
 }
 
 async function pollSync(base, syncId, signal, history) {
@@ -71,7 +82,9 @@ async function pollSync(base, syncId, signal, history) {
     if (run && run.status !== 'running') return run;
     await new Promise((resolve, reject) => {
       const timer = setTimeout(resolve, POLL_MS);
-      signal.addEventListener('abort', () => (clearTimeout(timer), reject(new DOMException('left the page', 'AbortError'))), { once: true });
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(new DOMException('left the page', 'AbortError'))), {
+        once: true,
+      });
     });
   }
   return null;
@@ -89,14 +102,23 @@ function uploadForm(base, ctx, area) {
           event.preventDefault();
           const chosen = file.files?.[0];
           if (!chosen) return;
-          const result = await busy(submit, area, async () => api('PUT', `${base}/inventory`, { body: await chosen.text(), contentType: 'text/csv' }), form);
+          const result = await busy(
+            submit,
+            area,
+            async () => api('PUT', `${base}/inventory`, { body: await chosen.text(), contentType: 'text/csv' }),
+            form,
+          );
           if (!result) return;
           announce(`Uploaded ${result.devices} devices.`);
           await ctx.refresh(`Inventory replaced: ${result.devices} devices from ${chosen.name}.`);
         },
       },
     },
-    field('Inventory CSV', file, 'Header row naming any of serial_number, hardware_uuid, machine_guid, device_name, platform, owner. Replaces the current inventory.'),
+    field(
+      'Inventory CSV',
+      file,
+      'Header row naming any of serial_number, hardware_uuid, machine_guid, device_name, platform, owner. Replaces the current inventory.',
+    ),
     submit,
   );
   return form;
@@ -112,10 +134,27 @@ export function activationPanel(integration, ctx, groups) {
     ['test-groups', 'Test groups', 'Only users in the groups below; try it before rolling out.'],
     ['all-users', 'All users', 'Every user of every application.'],
   ];
-  const groupInput = h('input', { type: 'text', name: 'groups', value: current.groups.join(', '), class: 'wide', list: 'known-groups', disabled: !writable, autocomplete: 'off' });
-  const groupField = field('Groups (comma-separated)', groupInput, groups.length ? `Known groups: ${groups.map((g) => g.name).join(', ')}` : 'Put users in groups on the Users & groups page.');
+  const groupInput = h('input', {
+    type: 'text',
+    name: 'groups',
+    value: current.groups.join(', '),
+    class: 'wide',
+    list: 'known-groups',
+    disabled: !writable,
+    autocomplete: 'off',
+  });
+  const groupField = field(
+    'Groups (comma-separated)',
+    groupInput,
+    groups.length ? `Known groups: ${groups.map((g) => g.name).join(', ')}` : 'Put users in groups on the Users & groups page.',
+  );
   const radios = modes.map(([value, label, hint]) =>
-    h('label', { class: 'check' }, h('input', { type: 'radio', name: 'mode', value, checked: current.mode === value, disabled: !writable }), h('span', {}, h('strong', {}, label), ` — ${hint}`)),
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'radio', name: 'mode', value, checked: current.mode === value, disabled: !writable }),
+      h('span', {}, h('strong', {}, label), ` — ${hint}`),
+    ),
   );
   const submit = writable ? h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save activation') : null;
   const form = h(
@@ -126,17 +165,38 @@ export function activationPanel(integration, ctx, groups) {
         submit: async (event) => {
           event.preventDefault();
           const mode = form.elements.namedItem('mode').value;
-          const body = { mode, ...(mode === 'test-groups' ? { groups: groupInput.value.split(',').map((g) => g.trim()).filter(Boolean) } : {}) };
-          const saved = await busy(submit, area, () => api('PUT', `/admin/v1/integrations/${enc(integration.id)}/activation`, { body }), form);
+          const body = {
+            mode,
+            ...(mode === 'test-groups'
+              ? {
+                  groups: groupInput.value
+                    .split(',')
+                    .map((g) => g.trim())
+                    .filter(Boolean),
+                }
+              : {}),
+          };
+          const saved = await busy(
+            submit,
+            area,
+            () => api('PUT', `/admin/v1/integrations/${enc(integration.id)}/activation`, { body }),
+            form,
+          );
           if (!saved) return;
           announce('Activation saved.');
-          await ctx.refresh(`Activation saved: ${humanize(saved.activation.mode)}${saved.activation.groups.length ? ` (${saved.activation.groups.join(', ')})` : ''}.`);
+          await ctx.refresh(
+            `Activation saved: ${humanize(saved.activation.mode)}${saved.activation.groups.length ? ` (${saved.activation.groups.join(', ')})` : ''}.`,
+          );
         },
       },
     },
     h('fieldset', {}, h('legend', {}, 'Apply this integration to'), h('div', { class: 'stack' }, radios)),
     groupField,
-    h('datalist', { id: 'known-groups' }, groups.map((g) => h('option', { value: g.name }))),
+    h(
+      'datalist',
+      { id: 'known-groups' },
+      groups.map((g) => h('option', { value: g.name })),
+    ),
     submit,
     area.el,
   );
@@ -148,7 +208,14 @@ export function activationPanel(integration, ctx, groups) {
 export function identifierPanel(integration) {
   const area = messageArea();
   const result = h('div', { 'aria-live': 'polite' });
-  const input = h('input', { type: 'search', name: 'identifier', required: true, class: 'wide', spellcheck: false, placeholder: 'Serial number, hardware UUID, MachineGuid or MAC' });
+  const input = h('input', {
+    type: 'search',
+    name: 'identifier',
+    required: true,
+    class: 'wide',
+    spellcheck: false,
+    placeholder: 'Serial number, hardware UUID, MachineGuid or MAC',
+  });
   const submit = h('button', { type: 'submit', class: 'btn' }, 'Check');
   const form = h(
     'form',
@@ -158,17 +225,28 @@ export function identifierPanel(integration) {
         submit: async (event) => {
           event.preventDefault();
           result.replaceChildren();
-          const answer = await busy(submit, area, () => get(`/admin/v1/integrations/${enc(integration.id)}/identifiers/${enc(input.value.trim())}`), form);
+          const answer = await busy(
+            submit,
+            area,
+            () => get(`/admin/v1/integrations/${enc(integration.id)}/identifiers/${enc(input.value.trim())}`),
+            form,
+          );
           if (!answer) return;
           const when = answer.syncedAt ? ['as of ', fmtTime(answer.syncedAt)] : ['no sync or upload yet'];
           if (!answer.found) {
-            result.replaceChildren(h('p', { class: 'msg msg-warn' }, `No device with "${input.value.trim()}" in this inventory (`, when, ').'));
+            result.replaceChildren(
+              h('p', { class: 'msg msg-warn' }, `No device with "${input.value.trim()}" in this inventory (`, when, ').'),
+            );
             return;
           }
           const device = answer.device;
           result.replaceChildren(
             h('p', { class: 'msg msg-ok' }, 'Found — this device has synced (', when, ').'),
-            facts(Object.entries(device).filter(([k]) => k !== 'raw').map(([k, v]) => [humanize(k), plain(v)])),
+            facts(
+              Object.entries(device)
+                .filter(([k]) => k !== 'raw')
+                .map(([k, v]) => [humanize(k), plain(v)]),
+            ),
           );
         },
       },
@@ -176,5 +254,11 @@ export function identifierPanel(integration) {
     field('Identifier', input),
     submit,
   );
-  return panel('Check if devices have synced', h('p', { class: 'muted' }, 'Case, braces, dashes and spaces do not matter.'), form, area.el, result);
+  return panel(
+    'Check if devices have synced',
+    h('p', { class: 'muted' }, 'Case, braces, dashes and spaces do not matter.'),
+    form,
+    area.el,
+    result,
+  );
 }

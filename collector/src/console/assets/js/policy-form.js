@@ -55,7 +55,10 @@ export function policyForm({ schema, values = {}, globals = {}, mode = 'global',
     const spec = unwrap(props[key]);
     const settable = !schema || key in props;
     const name = `${prefix}${key}`;
-    const built = mode === 'global' ? globalControl(key, name, spec, values[key], disabled || !settable) : overrideControl(key, name, spec, values[key], globals[key], disabled || !settable);
+    const built =
+      mode === 'global'
+        ? globalControl(key, name, spec, values[key], disabled || !settable)
+        : overrideControl(key, name, spec, values[key], globals[key], disabled || !settable);
     if (settable) readers.push([key, built.read, spec]);
     if (!settable) built.element.append(h('span', { class: 'hint' }, 'Read-only here: the API does not accept changes to this field.'));
     return built.element;
@@ -84,7 +87,12 @@ function globalControl(key, name, spec, value, disabled) {
   const hint = HINTS[key];
   switch (shapeOf(spec, value)) {
     case 'boolean': {
-      const element = h('div', { class: 'field' }, checkbox(label, { name, checked: Boolean(value), disabled }), hint ? h('span', { class: 'hint' }, hint) : null);
+      const element = h(
+        'div',
+        { class: 'field' },
+        checkbox(label, { name, checked: Boolean(value), disabled }),
+        hint ? h('span', { class: 'hint' }, hint) : null,
+      );
       return { element, read: () => element.querySelector('input').checked };
     }
     case 'enum': {
@@ -106,13 +114,27 @@ function overrideControl(key, name, spec, value, global, disabled) {
   const canInherit = value === undefined || spec.nullable;
   const shape = shapeOf(spec, value ?? global);
   if (shape === 'boolean' || shape === 'enum') {
-    const choices = shape === 'boolean' ? [['true', 'On'], ['false', 'Off']] : (spec.enum ?? [global]).map((v) => [v, String(v)]);
-    const control = select([...(canInherit ? [['', inherit]] : []), ...choices], { name, value: value === undefined || value === null ? '' : String(value), disabled });
+    const choices =
+      shape === 'boolean'
+        ? [
+            ['true', 'On'],
+            ['false', 'Off'],
+          ]
+        : (spec.enum ?? [global]).map((v) => [v, String(v)]);
+    const control = select([...(canInherit ? [['', inherit]] : []), ...choices], {
+      name,
+      value: value === undefined || value === null ? '' : String(value),
+      disabled,
+    });
     const read = () => (control.value === '' ? undefined : shape === 'boolean' ? control.value === 'true' : control.value);
     return { element: field(label, control, HINTS[key]), read };
   }
   if (shape === 'object') {
-    const on = h('input', { type: 'checkbox', checked: value !== undefined && value !== null, disabled: disabled || (!canInherit && value !== undefined) });
+    const on = h('input', {
+      type: 'checkbox',
+      checked: value !== undefined && value !== null,
+      disabled: disabled || (!canInherit && value !== undefined),
+    });
     const inner = objectControl(key, name, spec, value ?? global ?? {}, disabled, HINTS[key]);
     const sync = () => inner.element.querySelectorAll('input').forEach((i) => (i.disabled = disabled || !on.checked));
     on.addEventListener('change', sync);
@@ -125,8 +147,16 @@ function overrideControl(key, name, spec, value, global, disabled) {
 
 function objectControl(key, name, spec, value, disabled, hint) {
   const subKeys = [...new Set([...Object.keys(spec.properties ?? {}), ...Object.keys(value)])];
-  const parts = subKeys.map((sub) => scalarControl(humanize(sub), `${name}.${sub}`, unwrap(spec.properties?.[sub]), value[sub], disabled, null, 'none'));
-  const element = h('fieldset', {}, h('legend', {}, humanize(key)), hint ? h('p', { class: 'hint muted' }, hint) : null, parts.map((p) => p.element));
+  const parts = subKeys.map((sub) =>
+    scalarControl(humanize(sub), `${name}.${sub}`, unwrap(spec.properties?.[sub]), value[sub], disabled, null, 'none'),
+  );
+  const element = h(
+    'fieldset',
+    {},
+    h('legend', {}, humanize(key)),
+    hint ? h('p', { class: 'hint muted' }, hint) : null,
+    parts.map((p) => p.element),
+  );
   const read = () => Object.fromEntries(subKeys.map((sub, i) => [sub, parts[i].read()]).filter(([, v]) => v !== undefined));
   return { element, read };
 }
@@ -134,7 +164,14 @@ function objectControl(key, name, spec, value, disabled, hint) {
 /** Text and numbers; blank means "not set" (inherit, in an override). */
 function scalarControl(label, name, spec, value, disabled, hint, placeholder) {
   const numeric = spec.type === 'number' || spec.type === 'integer';
-  const control = h('input', { type: numeric ? 'number' : 'text', name, value: value === undefined || value === null ? '' : String(value), disabled, placeholder, spellcheck: false });
+  const control = h('input', {
+    type: numeric ? 'number' : 'text',
+    name,
+    value: value === undefined || value === null ? '' : String(value),
+    disabled,
+    placeholder,
+    spellcheck: false,
+  });
   const read = () => {
     const raw = control.value.trim();
     if (raw === '') return undefined;

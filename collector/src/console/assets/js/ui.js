@@ -51,7 +51,8 @@ export function markField(form, error) {
   for (const el of form.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute('aria-invalid');
   if (!error?.field) return;
   const path = String(error.field);
-  const control = [...form.elements].find((el) => el.name === path) ?? [...form.elements].find((el) => el.name && path.startsWith(`${el.name}.`));
+  const control =
+    [...form.elements].find((el) => el.name === path) ?? [...form.elements].find((el) => el.name && path.startsWith(`${el.name}.`));
   if (control) {
     control.setAttribute('aria-invalid', 'true');
     control.focus();
@@ -98,7 +99,11 @@ export function secretOnce({ title, warning, values, onDone }) {
   const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
   const rows = values.map(({ label, value }) => {
     const input = h('input', { type: 'text', value, readOnly: true, spellcheck: false, 'aria-label': label });
-    const copy = h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Copy ${label}`, on: { click: () => copyText(input, label, status) } }, 'Copy');
+    const copy = h(
+      'button',
+      { type: 'button', class: 'btn btn-small', 'aria-label': `Copy ${label}`, on: { click: () => copyText(input, label, status) } },
+      'Copy',
+    );
     return h('div', { class: 'secret-row' }, h('strong', {}, label), input, copy);
   });
   const panel = h(
@@ -149,7 +154,12 @@ export async function busy(button, area, action, form) {
 
 /** Page header: h1 (focus target on navigation), a subtitle and optional actions. */
 export function pageHead(title, subtitle, ...actions) {
-  return h('div', { class: 'page-head' }, h('div', {}, h('h1', { tabindex: '-1' }, title), subtitle ? h('p', {}, subtitle) : null), actions.length ? h('div', { class: 'actions' }, actions) : null);
+  return h(
+    'div',
+    { class: 'page-head' },
+    h('div', {}, h('h1', { tabindex: '-1' }, title), subtitle ? h('p', {}, subtitle) : null),
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+  );
 }
 
 export const loading = (what = 'Loading…') => h('p', { class: 'loading', role: 'status' }, what);

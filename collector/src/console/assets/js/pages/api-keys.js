@@ -21,7 +21,8 @@ export async function render(root, ctx) {
     return;
   }
   const created = takeHandOff('new-api-key');
-  put(root, 
+  put(
+    root,
     created
       ? secretOnce({
           title: `New ${created.role} key: ${created.name}`,
@@ -57,7 +58,12 @@ function createForm(ctx) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const created = await busy(submit, area, () => api('POST', '/admin/v1/api-keys', { body: { name: name.value.trim(), role: role.value } }), form);
+          const created = await busy(
+            submit,
+            area,
+            () => api('POST', '/admin/v1/api-keys', { body: { name: name.value.trim(), role: role.value } }),
+            form,
+          );
           if (!created) return;
           announce(`Key ${created.name} created. Copy it now; it is shown once.`);
           // The list re-renders with the new key; the key itself waits in memory to be shown once.
@@ -80,7 +86,9 @@ function revokeButton(key, ctx) {
     const self = key.id === ctx.session.apiKey.id;
     const ok = await confirmAction({
       title: `Revoke ${key.name}?`,
-      message: self ? 'This is the key you are signed in with: the console signs you out at once.' : 'Anything using this key is refused from now on.',
+      message: self
+        ? 'This is the key you are signed in with: the console signs you out at once.'
+        : 'Anything using this key is refused from now on.',
       confirmLabel: 'Revoke key',
     });
     if (!ok) return;

@@ -10,7 +10,10 @@ export async function render(root, ctx) {
   const crumbs = h('p', { class: 'crumbs' }, link('← Applications', 'applications'));
   let application, globals;
   try {
-    [application, globals] = await Promise.all([get(`/admin/v1/applications/${enc(id)}`, { signal: ctx.signal }), get('/admin/v1/policy', { signal: ctx.signal })]);
+    [application, globals] = await Promise.all([
+      get(`/admin/v1/applications/${enc(id)}`, { signal: ctx.signal }),
+      get('/admin/v1/policy', { signal: ctx.signal }),
+    ]);
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     put(root, crumbs, h('h1', { tabindex: '-1' }, 'Application'), errorBlock(error));
@@ -19,7 +22,8 @@ export async function render(root, ctx) {
   ctx.setTitle(application.name);
   const area = messageArea();
   const created = takeHandOff(`application-secret:${application.id}`);
-  put(root, 
+  put(
+    root,
     crumbs,
     pageHead(application.name, 'Protected application', deleteButton(application, ctx, area)),
     area.el,
@@ -72,8 +76,23 @@ function editForm(application, globals, ctx) {
   const writable = ctx.can('applications', 'write');
   const area = messageArea();
   const name = h('input', { type: 'text', name: 'name', required: true, class: 'wide', value: application.name, disabled: !writable });
-  const uris = h('textarea', { name: 'redirectUris', required: true, class: 'wide', rows: 3, spellcheck: false, value: application.redirectUris.join('\n'), disabled: !writable });
-  const policy = policyForm({ schema: ctx.session.policySchema, values: application.policy, globals, mode: 'override', prefix: 'policy.', disabled: !writable });
+  const uris = h('textarea', {
+    name: 'redirectUris',
+    required: true,
+    class: 'wide',
+    rows: 3,
+    spellcheck: false,
+    value: application.redirectUris.join('\n'),
+    disabled: !writable,
+  });
+  const policy = policyForm({
+    schema: ctx.session.policySchema,
+    values: application.policy,
+    globals,
+    mode: 'override',
+    prefix: 'policy.',
+    disabled: !writable,
+  });
   const submit = writable ? h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes') : null;
   const form = h(
     'form',

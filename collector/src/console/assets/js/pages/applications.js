@@ -4,7 +4,11 @@ import { badge, field, fmtTime, h, humanize, link, put, table } from '../dom.js'
 import { policyForm } from '../policy-form.js';
 import { busy, errorBlock, handOff, messageArea, pageHead } from '../ui.js';
 
-export const splitLines = (text) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+export const splitLines = (text) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 export function overridesText(policy) {
   const entries = Object.entries(policy ?? {});
@@ -16,13 +20,17 @@ export async function render(root, ctx) {
   put(root, pageHead('Applications', 'Each protected application has a client ID and secret for the transaction API and the OIDC prompt.'));
   let applications, globals;
   try {
-    [{ applications }, globals] = await Promise.all([get('/admin/v1/applications', { signal: ctx.signal }), get('/admin/v1/policy', { signal: ctx.signal })]);
+    [{ applications }, globals] = await Promise.all([
+      get('/admin/v1/applications', { signal: ctx.signal }),
+      get('/admin/v1/policy', { signal: ctx.signal }),
+    ]);
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     put(root, errorBlock(error));
     return;
   }
-  put(root, 
+  put(
+    root,
     table({
       label: 'Applications',
       empty: 'No application yet.',
@@ -42,7 +50,14 @@ export async function render(root, ctx) {
 function createForm(ctx, globals) {
   const area = messageArea();
   const name = h('input', { type: 'text', name: 'name', required: true, class: 'wide', autocomplete: 'off' });
-  const uris = h('textarea', { name: 'redirectUris', required: true, class: 'wide', rows: 3, spellcheck: false, placeholder: 'https://app.example.com/oidc/callback' });
+  const uris = h('textarea', {
+    name: 'redirectUris',
+    required: true,
+    class: 'wide',
+    rows: 3,
+    spellcheck: false,
+    placeholder: 'https://app.example.com/oidc/callback',
+  });
   const policy = policyForm({ schema: ctx.session.policySchema, globals, mode: 'override', prefix: 'policy.' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create application');
   const form = h(

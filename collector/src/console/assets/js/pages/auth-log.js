@@ -16,7 +16,14 @@ function toLocal(iso) {
 
 export async function render(root, ctx) {
   const user = h('input', { type: 'search', name: 'user', value: ctx.query.get('user') ?? '', autocomplete: 'off', spellcheck: false });
-  const verdict = select([['', 'Any'], ['trusted', 'Trusted'], ['untrusted', 'Untrusted']], { name: 'verdict', value: ctx.query.get('verdict') ?? '' });
+  const verdict = select(
+    [
+      ['', 'Any'],
+      ['trusted', 'Trusted'],
+      ['untrusted', 'Untrusted'],
+    ],
+    { name: 'verdict', value: ctx.query.get('verdict') ?? '' },
+  );
   const since = h('input', { type: 'datetime-local', name: 'since', value: toLocal(ctx.query.get('since') ?? '') });
   const results = h('div', { 'aria-live': 'polite' });
   let inflight = null;
@@ -35,7 +42,10 @@ export async function render(root, ctx) {
     history.replaceState(null, '', withQuery('#/auth-log', params));
     try {
       const { entries } = await get(withQuery('/admin/v1/auth-log', params), { signal });
-      results.replaceChildren(h('p', { class: 'muted' }, `${entries.length} verdict${entries.length === 1 ? '' : 's'}, newest first.`), logTable(entries, hostnames));
+      results.replaceChildren(
+        h('p', { class: 'muted' }, `${entries.length} verdict${entries.length === 1 ? '' : 's'}, newest first.`),
+        logTable(entries, hostnames),
+      );
     } catch (error) {
       if (error.name !== 'AbortError') results.replaceChildren(errorBlock(error));
     }
@@ -49,7 +59,12 @@ export async function render(root, ctx) {
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'),
   );
   verdict.addEventListener('change', load);
-  put(root, pageHead('Auth log', 'Every access decision with the reasons behind it. Open a row to see why a device was trusted or denied.'), form, results);
+  put(
+    root,
+    pageHead('Auth log', 'Every access decision with the reasons behind it. Open a row to see why a device was trusted or denied.'),
+    form,
+    results,
+  );
   await load();
 }
 
@@ -62,11 +77,31 @@ function logTable(entries, hostnames) {
       { label: 'Time', cell: (e) => fmtTime(e.at) },
       { label: 'User', cell: (e) => e.username ?? h('span', { class: 'muted' }, '—') },
       { label: 'Application', cell: (e) => e.applicationName ?? h('span', { class: 'muted' }, '—') },
-      { label: 'Endpoint', cell: (e) => (e.endpointId ? link(hostnames.get(e.endpointId) ?? e.endpointId, 'endpoints', e.endpointId) : h('span', { class: 'muted' }, 'no agent')) },
-      { label: 'Verdict', cell: (e) => [badge(e.verdict, e.verdict === 'trusted' ? 'ok' : 'warn'), ' ', badge(e.access, e.access === 'allow' ? 'ok' : 'bad')] },
+      {
+        label: 'Endpoint',
+        cell: (e) =>
+          e.endpointId
+            ? link(hostnames.get(e.endpointId) ?? e.endpointId, 'endpoints', e.endpointId)
+            : h('span', { class: 'muted' }, 'no agent'),
+      },
+      {
+        label: 'Verdict',
+        cell: (e) => [badge(e.verdict, e.verdict === 'trusted' ? 'ok' : 'warn'), ' ', badge(e.access, e.access === 'allow' ? 'ok' : 'bad')],
+      },
       {
         label: 'Why',
-        cell: (e) => h('details', {}, h('summary', {}, e.reasons[0] ?? 'no reason recorded', h('span', { class: 'visually-hidden' }, ` — show all ${e.reasons.length} reasons`)), reasonList(e.reasons)),
+        cell: (e) =>
+          h(
+            'details',
+            {},
+            h(
+              'summary',
+              {},
+              e.reasons[0] ?? 'no reason recorded',
+              h('span', { class: 'visually-hidden' }, ` — show all ${e.reasons.length} reasons`),
+            ),
+            reasonList(e.reasons),
+          ),
       },
     ],
   });

@@ -23,10 +23,17 @@ export async function render(root, ctx) {
   const name = endpoint.hostname ?? endpoint.id;
   ctx.setTitle(name);
   const area = messageArea();
-  put(root, 
+  put(
+    root,
     h('p', { class: 'crumbs' }, link('← Endpoints', 'endpoints')),
     pageHead(name, null, ...actions(endpoint, ctx, area)),
-    h('div', { class: 'actions' }, trustBadge(endpoint), endpoint.blocked ? badge('blocked by an administrator', 'bad') : null, yesNo(endpoint.connected, 'online', 'offline')),
+    h(
+      'div',
+      { class: 'actions' },
+      trustBadge(endpoint),
+      endpoint.blocked ? badge('blocked by an administrator', 'bad') : null,
+      yesNo(endpoint.connected, 'online', 'offline'),
+    ),
     area.el,
     h(
       'div',
@@ -56,8 +63,17 @@ function actions(endpoint, ctx, area) {
     const blocking = !endpoint.blocked;
     const ok = await confirmAction(
       blocking
-        ? { title: `Block ${name}?`, message: 'Every access attempt from this endpoint is denied, whatever it matches, until you unblock it.', confirmLabel: 'Block endpoint' }
-        : { title: `Unblock ${name}?`, message: 'Access from this endpoint is decided by policy again.', confirmLabel: 'Unblock endpoint', danger: false },
+        ? {
+            title: `Block ${name}?`,
+            message: 'Every access attempt from this endpoint is denied, whatever it matches, until you unblock it.',
+            confirmLabel: 'Block endpoint',
+          }
+        : {
+            title: `Unblock ${name}?`,
+            message: 'Access from this endpoint is decided by policy again.',
+            confirmLabel: 'Unblock endpoint',
+            danger: false,
+          },
     );
     if (!ok) return;
     const done = await busy(block, area, () => api(blocking ? 'POST' : 'DELETE', `/admin/v1/endpoints/${enc(endpoint.id)}/block`));
@@ -116,12 +132,21 @@ function matched(e) {
 
 function posture(p) {
   if (!p || Object.keys(p).length === 0) return h('p', { class: 'empty' }, 'The agent has not reported health posture.');
-  return facts(Object.entries(p).map(([key, value]) => [humanize(key), typeof value === 'boolean' ? yesNo(value, 'on', 'off', 'ok', 'warn') : plain(value)]));
+  return facts(
+    Object.entries(p).map(([key, value]) => [
+      humanize(key),
+      typeof value === 'boolean' ? yesNo(value, 'on', 'off', 'ok', 'warn') : plain(value),
+    ]),
+  );
 }
 
 export function reasonList(reasons, empty = 'None.') {
   if (!reasons?.length) return h('p', { class: 'empty' }, empty);
-  return h('ol', { class: 'reasons' }, reasons.map((r) => h('li', {}, r)));
+  return h(
+    'ol',
+    { class: 'reasons' },
+    reasons.map((r) => h('li', {}, r)),
+  );
 }
 
 function edrTable(edr) {

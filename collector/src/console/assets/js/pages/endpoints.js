@@ -14,7 +14,14 @@ export const trustBadge = (endpoint) => (endpoint.trusted ? badge('trusted', 'ok
 
 export async function render(root, ctx) {
   const search = h('input', { type: 'search', name: 'q', value: ctx.query.get('q') ?? '', placeholder: 'Hostname, serial, UUID, user…' });
-  const filter = select([['', 'All'], ['true', 'Trusted'], ['false', 'Not trusted']], { name: 'trusted', value: ctx.query.get('trusted') ?? '' });
+  const filter = select(
+    [
+      ['', 'All'],
+      ['true', 'Trusted'],
+      ['false', 'Not trusted'],
+    ],
+    { name: 'trusted', value: ctx.query.get('trusted') ?? '' },
+  );
   const results = h('div', { 'aria-live': 'polite', 'aria-busy': 'false' });
   let debounce;
   let inflight = null;
@@ -63,7 +70,10 @@ function endpointTable(endpoints, filtered) {
       rows: endpoints,
       columns: [
         { label: 'Hostname', cell: (e) => link(e.hostname ?? e.id, 'endpoints', e.id) },
-        { label: 'Platform', cell: (e) => [e.platform ?? '—', e.identity?.osVersion ? h('span', { class: 'muted' }, ` ${e.identity.osVersion}`) : null] },
+        {
+          label: 'Platform',
+          cell: (e) => [e.platform ?? '—', e.identity?.osVersion ? h('span', { class: 'muted' }, ` ${e.identity.osVersion}`) : null],
+        },
         { label: 'Trusted', cell: trustBadge },
         { label: 'Blocked', cell: (e) => yesNo(e.blocked, 'blocked', 'no', 'bad') },
         { label: 'Connected', cell: (e) => yesNo(e.connected, 'online', 'offline') },

@@ -10,7 +10,8 @@ export async function render(root) {
   rotate.addEventListener('click', async () => {
     const ok = await confirmAction({
       title: 'Rotate the enrollment key?',
-      message: 'New agents must use the new key at once: update installers, MDM profiles and scripts. Agents already enrolled keep working.',
+      message:
+        'New agents must use the new key at once: update installers, MDM profiles and scripts. Agents already enrolled keep working.',
       confirmLabel: 'Rotate key',
     });
     if (!ok) return;
@@ -25,9 +26,17 @@ export async function render(root) {
       }),
     );
   });
-  put(root, 
+  put(
+    root,
     pageHead('Enrollment key', 'Agents present this key once, when they enroll. It cannot be read back, only replaced.'),
     slot,
-    h('section', { class: 'panel', 'aria-label': 'Rotate' }, h('h2', {}, 'Rotate'), h('p', {}, 'Rotate the key when it may have leaked or when someone who knew it leaves.'), h('div', { class: 'actions' }, rotate), area.el),
+    h(
+      'section',
+      { class: 'panel', 'aria-label': 'Rotate' },
+      h('h2', {}, 'Rotate'),
+      h('p', {}, 'Rotate the key when it may have leaked or when someone who knew it leaves.'),
+      h('div', { class: 'actions' }, rotate),
+      area.el,
+    ),
   );
 }

@@ -29,7 +29,8 @@ export async function render(root, ctx) {
   for (const [severity, title, tone] of [...SEVERITIES, ...extra]) {
     const group = findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
-    put(root, 
+    put(
+      root,
       h(
         'section',
         { class: 'panel', 'aria-label': title },

@@ -16,19 +16,33 @@ export async function render(root, ctx) {
       get(base, { signal: ctx.signal }),
       get(`${base}/syncs`, { signal: ctx.signal }),
       // Group names help fill in test groups; a role without access to users simply gets none.
-      ctx.can('users') ? get('/admin/v1/groups', { signal: ctx.signal }).then((g) => g.groups).catch(() => []) : [],
+      ctx.can('users')
+        ? get('/admin/v1/groups', { signal: ctx.signal })
+            .then((g) => g.groups)
+            .catch(() => [])
+        : [],
     ]);
   } catch (error) {
     if (error.name === 'AbortError') throw error;
-    put(root, h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')), h('h1', { tabindex: '-1' }, 'Integration'), errorBlock(error));
+    put(
+      root,
+      h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')),
+      h('h1', { tabindex: '-1' }, 'Integration'),
+      errorBlock(error),
+    );
     return;
   }
   ctx.setTitle(integration.name);
   const area = messageArea();
   const history = h('div', {}, syncHistory(syncs));
-  put(root, 
+  put(
+    root,
     h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')),
-    pageHead(integration.name, `${kindLabel(integration.kind)} · ${integration.category.toUpperCase()}`, deleteButton(integration, ctx, area)),
+    pageHead(
+      integration.name,
+      `${kindLabel(integration.kind)} · ${integration.category.toUpperCase()}`,
+      deleteButton(integration, ctx, area),
+    ),
     h('div', { class: 'actions' }, activationText(integration.activation), badge(`${integration.devices} devices`, 'info')),
     area.el,
     h('div', { class: 'grid-2' }, summaryPanel(integration), activationPanel(integration, ctx, groups)),
@@ -87,7 +101,12 @@ function settingsPanel(integration, ctx) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const saved = await busy(submit, area, () => api('PATCH', `/admin/v1/integrations/${enc(integration.id)}`, { body: fields.read(form) }), form);
+          const saved = await busy(
+            submit,
+            area,
+            () => api('PATCH', `/admin/v1/integrations/${enc(integration.id)}`, { body: fields.read(form) }),
+            form,
+          );
           if (!saved) return;
           announce('Settings saved.');
           await ctx.refresh('Settings saved.');

@@ -28,9 +28,13 @@ export async function render(root, ctx) {
     area.el,
     h('div', { class: 'actions' }, submit, h('a', { href: '#/integrations', class: 'btn btn-quiet' }, 'Cancel')),
   );
-  put(root, 
+  put(
+    root,
     h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')),
-    pageHead('Add integration', 'The integration is created disabled: test it, sync or upload its inventory, then activate it for test groups or all users.'),
+    pageHead(
+      'Add integration',
+      'The integration is created disabled: test it, sync or upload its inventory, then activate it for test groups or all users.',
+    ),
     form,
   );
 }

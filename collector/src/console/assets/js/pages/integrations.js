@@ -19,7 +19,14 @@ export function activationText(activation) {
 
 export async function render(root, ctx) {
   const add = ctx.can('integrations', 'write') ? h('a', { href: '#/integrations/new', class: 'btn btn-primary' }, 'Add integration') : null;
-  put(root, pageHead('Integrations', 'Device inventories (MDM) decide which endpoints are trusted; EDR integrations report compromised devices.', add));
+  put(
+    root,
+    pageHead(
+      'Integrations',
+      'Device inventories (MDM) decide which endpoints are trusted; EDR integrations report compromised devices.',
+      add,
+    ),
+  );
   let integrations;
   try {
     ({ integrations } = await get('/admin/v1/integrations', { signal: ctx.signal }));
@@ -28,7 +35,8 @@ export async function render(root, ctx) {
     put(root, errorBlock(error));
     return;
   }
-  put(root, 
+  put(
+    root,
     table({
       label: 'Integrations',
       empty: 'No integration yet. Add one to start trusting managed devices.',

@@ -6,7 +6,14 @@ import { busy, messageArea } from '../ui.js';
 export function renderSignIn({ message, tone = 'error', onSignedIn }) {
   const area = messageArea();
   if (message) area.show(tone, message);
-  const input = h('input', { type: 'password', name: 'apiKey', autocomplete: 'off', spellcheck: false, required: true, placeholder: 'dtk_…' });
+  const input = h('input', {
+    type: 'password',
+    name: 'apiKey',
+    autocomplete: 'off',
+    spellcheck: false,
+    required: true,
+    placeholder: 'dtk_…',
+  });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in');
   const form = h(
     'form',
@@ -30,7 +37,11 @@ export function renderSignIn({ message, tone = 'error', onSignedIn }) {
       },
     },
     h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to DevTrust'),
-    h('p', { class: 'muted' }, 'Paste an API key. It is kept in this browser tab only and sent to the collector with each request; closing the tab forgets it.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Paste an API key. It is kept in this browser tab only and sent to the collector with each request; closing the tab forgets it.',
+    ),
     area.el,
     field('API key', input, 'Create keys with devtrustctl or ask an owner for one.'),
     submit,

@@ -1,0 +1,38 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the TypeScript sources: the "devtrust-src" export condition resolves the
+// @devtrust/* workspaces to src/ (as tsx does for the binaries the tests spawn).
+const conditions = ['devtrust-src', ...defaultServerConditions];
+
+const project = (name: string, include: string[]) => ({
+  extends: true as const,
+  test: { name, include },
+});
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    // Real servers, real Chromium, real databases: generous limits, two files at a time (2 cores).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    env: { DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_LOG_LEVEL ?? 'silent' },
+    exclude: ['**/node_modules/**', '**/dist/**', '**/fixtures/**'],
+    projects: [
+      project('shared', ['shared/test/**/*.test.ts']),
+      project('collector', ['collector/test/**/*.test.ts']),
+      project('agent', ['agent/test/**/*.test.ts']),
+      project('installers', ['installers/test/**/*.test.ts']),
+      project('e2e', ['test/**/*.test.ts']),
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['shared/src/**', 'collector/src/**', 'agent/src/**', 'installers/src/**'],
+      reporter: ['text-summary', 'html'],
+      reportsDirectory: 'test-artifacts/coverage',
+    },
+  },
+});
