@@ -1,2 +1,3 @@
 export * from './identity/normalize.js';
 export * from './identity/device.js';
+export * from './identity/display-text.js';

@@ -22,6 +22,8 @@ export function errorHandler(log: Logger) {
         ctx.status = appError.status;
         ctx.body = { error: { code: appError.code, message: appError.message, ...(appError.field ? { field: appError.field } : {}) } };
         if (appError.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+        const retryAfter = (appError as { retryAfterSeconds?: number }).retryAfterSeconds;
+        if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
         return;
       }
       log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
