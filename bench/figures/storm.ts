@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { AgentState, StateFile } from '@devtrust/agent/core/state';
+import type { AgentState, StateFile } from '@devtrust/agent/link/state';
 import type { KeyStore } from '@devtrust/agent/keys/key-store';
 import { AgentLink } from '@devtrust/agent/link/agent-link';
 import { LIMITS } from '@devtrust/shared/protocol';

@@ -1,6 +1,6 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { CommandRunner, ExecResult, RunOptions } from './exec.js';
+import type { CommandRunner, ExecResult, RunOptions } from '../platform/exec.js';
 
 export type CollectPlatform = 'windows' | 'macos' | 'linux';
 

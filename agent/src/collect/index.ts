@@ -1,6 +1,5 @@
 import type { DeviceIdentity, Posture } from '@devtrust/shared/identity';
-import { defaultAllowlist } from './commands.js';
-import { createRunner, type CommandRunner } from './exec.js';
+import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
 import { linuxProbes } from './linux/index.js';
 import { macosProbes } from './macos/index.js';
@@ -90,7 +89,7 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
  */
 export async function collectDevice(options: CollectOptions = {}): Promise<Collected> {
   const platform = options.platform ?? currentPlatform();
-  const runner = options.runner ?? createRunner({ allowlist: defaultAllowlist(process.platform) });
+  const runner = options.runner ?? runAllowed;
   const host = createHost({
     platform,
     runner,

@@ -7,10 +7,10 @@ import type { Collected } from '../collect/probe.js';
 import type { AgentConfig } from '../config/config.js';
 import { FileKeyStore, type KeyStore } from '../keys/key-store.js';
 import { AgentLink, type LinkStatus } from '../link/agent-link.js';
+import { StateFile } from '../link/state.js';
 import { LoopbackDoor } from '../loopback/door.js';
 import { AGENT_VERSION } from '../version.js';
 import { readIdentityFile } from './identity-file.js';
-import { StateFile } from './state.js';
 
 export interface AgentDeps {
   log: Logger;

@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { runOrThrow } from '../platform/command-error.js';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { writePrivateFile, type KeyStore } from './key-store.js';
 
@@ -55,7 +56,7 @@ export class DpapiKeyStore implements KeyStore {
   ) {}
 
   private async transform(operation: 'Protect' | 'Unprotect', base64: string): Promise<string> {
-    const result = await this.runner('powershell', powershellArgs(dpapiScript(operation, this.scope)), {
+    const result = await runOrThrow(this.runner, 'powershell', powershellArgs(dpapiScript(operation, this.scope)), {
       stdin: base64,
       timeoutMs: 20_000,
     });
@@ -82,7 +83,7 @@ export class DpapiKeyStore implements KeyStore {
     const blob = await this.transform('Protect', Buffer.from(pem, 'utf8').toString('base64'));
     await writePrivateFile(this.file, blob);
     if (this.scope !== 'LocalMachine') return;
-    const acl = await this.runner('icacls', restrictFolderArgs(path.dirname(this.file)));
+    const acl = await runOrThrow(this.runner, 'icacls', restrictFolderArgs(path.dirname(this.file)));
     if (acl.code !== 0) throw new Error(`cannot restrict ${path.dirname(this.file)}: ${acl.stdout.trim() || acl.stderr.trim()}`);
   }
 

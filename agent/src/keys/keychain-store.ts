@@ -1,3 +1,4 @@
+import { runOrThrow } from '../platform/command-error.js';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { AGENT_BUNDLE_ID } from '../config/managed/types.js';
 import type { KeyStore } from './key-store.js';
@@ -37,7 +38,7 @@ export class KeychainKeyStore implements KeyStore {
   }
 
   async load(): Promise<string | null> {
-    const result = await this.runner('security', [
+    const result = await runOrThrow(this.runner, 'security', [
       'find-generic-password',
       '-s',
       KEYCHAIN_SERVICE,
@@ -54,7 +55,7 @@ export class KeychainKeyStore implements KeyStore {
   }
 
   async save(pem: string): Promise<void> {
-    const result = await this.runner('security', ['-i'], { stdin: this.addCommandLine(pem) });
+    const result = await runOrThrow(this.runner, 'security', ['-i'], { stdin: this.addCommandLine(pem) });
     // `security -i` exits 0 even when its command failed: read back to be sure.
     if (result.code !== 0 || (await this.load()) !== pem) {
       throw new Error(`cannot store the device key in the Keychain: ${result.stderr.trim() || 'the item did not read back'}`);
@@ -62,7 +63,7 @@ export class KeychainKeyStore implements KeyStore {
   }
 
   async clear(): Promise<void> {
-    const result = await this.runner('security', [
+    const result = await runOrThrow(this.runner, 'security', [
       'delete-generic-password',
       '-s',
       KEYCHAIN_SERVICE,

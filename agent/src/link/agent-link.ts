@@ -17,7 +17,7 @@ import {
   type VerdictMessage,
 } from '@devtrust/shared/protocol';
 import type { KeyStore } from '../keys/key-store.js';
-import type { AgentState, StateFile } from '../core/state.js';
+import type { AgentState, StateFile } from './state.js';
 import { backoffDelay } from './backoff.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandRunner, ExecFailure, ExecResult } from '../../src/collect/exec.js';
+import type { CommandRunner, ExecFailure, ExecResult } from '../../src/platform/exec.js';
 import type { FileAccess } from '../../src/collect/host.js';
 import { INVENTORY_ENCODED } from '../../src/collect/windows/inventory.js';
 

@@ -1,8 +1,9 @@
 import type { SafeStorageLike } from '@devtrust/agent/keys/safe-storage-store';
-import type { AllowedCommand, CommandResult, RunOptions } from '@devtrust/agent/platform/exec';
+import type { CommandResult } from '@devtrust/agent/platform/command-error';
+import type { ExecResult, RunOptions } from '@devtrust/agent/platform/exec';
 
 export interface Call {
-  command: AllowedCommand;
+  command: string;
   args: readonly string[];
   stdin?: string;
 }
@@ -15,14 +16,18 @@ export function fakeOs() {
   const calls: Call[] = [];
   const keychain = new Map<string, string>();
   let failAdd = false;
-  const runner = async (command: AllowedCommand, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> => {
+  const runner = async (command: string, args: readonly string[], options: RunOptions = {}): Promise<ExecResult> => {
     calls.push({ command, args, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
-    if (command === 'security') return security(args, options.stdin ?? '');
-    if (command === 'powershell') return powershell(args, options.stdin ?? '');
+    return { ok: true, ...answer(command, args, options.stdin ?? '') };
+  };
+
+  function answer(command: string, args: readonly string[], stdin: string): CommandResult {
+    if (command === 'security') return security(args, stdin);
+    if (command === 'powershell') return powershell(args, stdin);
     if (command === 'icacls')
       return { code: 0, stdout: 'processed file: x\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n', stderr: '' };
     return { code: 127, stdout: '', stderr: `${command}: not faked` };
-  };
+  }
 
   function option(args: readonly string[], name: string): string | undefined {
     const index = args.indexOf(name);

@@ -61,7 +61,7 @@ describe('macOS Keychain key store', () => {
       [{ code: 0, stdout: 'not base64 at all!\n', stderr: '' }, /not a DevTrust device key/],
     ];
     for (const [result, expected] of cases) {
-      const store = new KeychainKeyStore(async () => result);
+      const store = new KeychainKeyStore(async () => ({ ok: true as const, ...result }));
       if (expected instanceof RegExp) await assert.rejects(store.load(), expected);
       else assert.equal(await store.load(), expected);
     }

@@ -1,5 +1,5 @@
 import { EDR_VENDORS, type EdrConnector, type EdrVendor } from '@devtrust/shared/identity';
-import type { ExecResult } from '../exec.js';
+import type { ExecResult } from '../../platform/exec.js';
 import { found, type EdrReport, type ProbeResult } from '../probe.js';
 
 /** One vendor's answer: its connector (null: not installed) and why part of it is missing. */

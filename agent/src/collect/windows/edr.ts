@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { windowsFolders } from '../commands.js';
+import { windowsFolders } from '../../platform/allowlist.js';
+import { regNumber, regText, regValue } from '../../platform/reg-query.js';
 import { parseCiscoLocalXml, parseSentinelAgentId } from '../edr/parse.js';
 import { cliProblem, edrReport, finding, notInstalled, type VendorFinding } from '../edr/report.js';
 import type { CollectHost } from '../host.js';
 import type { EdrReport, ProbeResult } from '../probe.js';
 import { rowOf, text } from './inventory.js';
-import { regNumber, regValue } from './parse-reg.js';
 import { regQuery, section, serviceState } from './sources.js';
 
 /** Where the Falcon sensor keeps its agent ID (AG, 16 bytes): current sensors, then older ones. */
@@ -37,7 +37,8 @@ async function crowdstrike(host: CollectHost): Promise<VendorFinding> {
     if (read.ok) {
       keyExists = true;
       const ag = regValue(read.keys, key, 'AG');
-      if (ag?.type === 'REG_BINARY' && /^[0-9a-f]{32}$/i.test(ag.data)) aid = ag.data.toLowerCase();
+      const hex = ag?.type === 'REG_BINARY' ? regText(ag) : null;
+      if (hex && /^[0-9a-f]{32}$/i.test(hex)) aid = hex.toLowerCase();
       else problem = `${key}\\AG is not a 16-byte agent ID`;
       break;
     }
@@ -74,8 +75,8 @@ async function defender(host: CollectHost): Promise<VendorFinding> {
   const state = keys ? regNumber(regValue(keys, `${DEFENDER_KEY}\\Status`, 'OnboardingState')) : null;
   if (state === null && !service?.running)
     return read.ok || read.kind === 'missing' ? notInstalled : { connector: null, note: read.reason };
-  const senseId = keys ? (regValue(keys, DEFENDER_KEY, 'senseId')?.data ?? null) : null;
-  const orgId = keys ? regValue(keys, `${DEFENDER_KEY}\\Status`, 'OrgId')?.data : undefined;
+  const senseId = keys ? regText(regValue(keys, DEFENDER_KEY, 'senseId')) : null;
+  const orgId = keys ? (regText(regValue(keys, `${DEFENDER_KEY}\\Status`, 'OrgId')) ?? undefined) : undefined;
   const note = senseId
     ? undefined
     : state === 0

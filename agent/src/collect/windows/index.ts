@@ -1,10 +1,10 @@
 import { usableIdentifier } from '@devtrust/shared/identity';
+import { regNumber, regText, regValue } from '../../platform/reg-query.js';
 import type { CollectHost } from '../host.js';
 import { stableMacs, VIRTUAL_ADAPTER_DESCRIPTION, type MacCandidate } from '../mac.js';
 import { found, missing, notApplicable, type ProbeResult, type ProbeSet } from '../probe.js';
 import { windowsEdr } from './edr.js';
 import { rowOf, rowsOf, text } from './inventory.js';
-import { regNumber, regValue } from './parse-reg.js';
 import { regQuery, section } from './sources.js';
 
 const CURRENT_VERSION_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion';
@@ -31,7 +31,7 @@ async function versionParts(host: CollectHost): Promise<ProbeResult<{ version: s
   if (!reg.ok) return missing(`${os.ok ? 'no Version' : os.reason}; ${reg.reason}`);
   const major = regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentMajorVersionNumber'));
   const minor = regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentMinorVersionNumber'));
-  const regBuild = regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentBuild')?.data ?? null;
+  const regBuild = regText(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentBuild'));
   if (major === null || minor === null || !regBuild) return missing('the registry has no CurrentMajorVersionNumber/CurrentBuild');
   return found({
     version: `${major}.${minor}.${regBuild}`,
@@ -69,7 +69,7 @@ export const windowsProbes: ProbeSet = {
     const key = 'HKLM\\SOFTWARE\\Microsoft\\Cryptography';
     const read = await regQuery(host, key, '/v', 'MachineGuid');
     if (!read.ok) return missing(read.reason);
-    const guid = regValue(read.keys, key, 'MachineGuid')?.data;
+    const guid = regText(regValue(read.keys, key, 'MachineGuid'));
     return guid ? found(guid) : missing('reg printed no MachineGuid');
   },
 

@@ -1,7 +1,8 @@
+import { parseRegQuery, regFailure, type RegQueryResult } from '../../platform/reg-query.js';
 import { stdoutOf, type CollectHost } from '../host.js';
 import { found, missing, type ProbeResult } from '../probe.js';
 import { INVENTORY_ARGS, INVENTORY_TIMEOUT_MS, parseInventory, rowsOf, text, type WindowsInventory } from './inventory.js';
-import { parseRegQuery, parseScQuery, regFailure, type RegKeys } from './parse-reg.js';
+import { parseScQuery } from './parse-sc.js';
 
 /** The PowerShell inventory, run once per pass (the host memoises it). */
 export async function inventory(host: CollectHost): Promise<ProbeResult<WindowsInventory>> {
@@ -20,7 +21,7 @@ export async function section(host: CollectHost, name: string): Promise<ProbeRes
   return inv.value.sections.has(name) ? found(inv.value.sections.get(name)) : missing(`PowerShell inventory has no ${name}`);
 }
 
-export type RegRead = { ok: true; keys: RegKeys } | { ok: false; kind: 'missing' | 'denied' | 'other'; reason: string };
+export type RegRead = { ok: true; keys: RegQueryResult } | { ok: false; kind: 'missing' | 'denied' | 'other'; reason: string };
 
 /** `reg query <key> …` in the 64-bit view, whatever the bitness of node.exe. */
 export async function regQuery(host: CollectHost, key: string, ...args: string[]): Promise<RegRead> {

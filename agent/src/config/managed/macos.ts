@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { runOrThrow } from '../../platform/command-error.js';
 import { runAllowed, type CommandRunner } from '../../platform/exec.js';
 import { sanitizeManaged } from './sanitize.js';
 import { parsePlutilJson } from './parse-plutil-json.js';
@@ -25,7 +26,7 @@ export function macosManagedReader(runner: CommandRunner = runAllowed, file: str
       return { settings: {}, source: null };
     }
     try {
-      const result = await runner('plutil', plutilArgs(file), { timeoutMs: 5_000 });
+      const result = await runOrThrow(runner, 'plutil', plutilArgs(file), { timeoutMs: 5_000 });
       if (result.code !== 0) {
         return { settings: {}, source: file, problem: `plutil could not read ${file}: ${result.stderr.trim() || result.stdout.trim()}` };
       }

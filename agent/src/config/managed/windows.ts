@@ -1,6 +1,7 @@
+import { runOrThrow } from '../../platform/command-error.js';
 import { runAllowed, type CommandRunner } from '../../platform/exec.js';
+import { parseRegQuery, valuesOfKey, type RegValue } from '../../platform/reg-query.js';
 import { sanitizeManaged } from './sanitize.js';
-import { parseRegQuery, valuesOfKey, type RegValue } from './parse-reg-query.js';
 import type { ManagedSettingsReader } from './types.js';
 
 /** Group Policy / Intune ADMX ingestion writes here; only administrators can. */
@@ -31,7 +32,7 @@ export function settingsFromRegValues(values: Map<string, RegValue>): Record<str
 export function windowsManagedReader(runner: CommandRunner = runAllowed): ManagedSettingsReader {
   return async () => {
     try {
-      const result = await runner('reg', regQueryArgs(), { timeoutMs: 5_000 });
+      const result = await runOrThrow(runner, 'reg', regQueryArgs(), { timeoutMs: 5_000 });
       // reg exits 1 with "ERROR: The system was unable to find…" when no policy is set.
       if (result.code !== 0) {
         if (/unable to find/i.test(result.stderr)) return { settings: {}, source: null };

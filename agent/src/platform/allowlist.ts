@@ -1,11 +1,22 @@
 import path from 'node:path';
-import type { Allowlist } from './exec.js';
 
 /**
- * Every command the collectors may run, by name, with its absolute path on each OS.
- * A name missing from an OS's table cannot run there. Paths are the vendors' documented
- * install locations; nothing is looked up on PATH.
+ * Every command the agent may run (collectors, managed settings, key stores), by name,
+ * with its absolute path on each OS. A name missing from an OS's table cannot run there.
+ * Paths are the vendors' documented install locations; nothing is looked up on PATH.
  */
+
+/** Where an allowlisted command lives: an absolute path, or a versioned folder under a fixed parent. */
+export type CommandLocation = string | VersionedLocation;
+
+/** E.g. `C:\Program Files\SentinelOne\Sentinel Agent 23.4.2.14\SentinelCtl.exe`: the folder name carries the version. */
+export interface VersionedLocation {
+  parent: string;
+  folderPrefix: string;
+  file: string;
+}
+
+export type Allowlist = Readonly<Record<string, CommandLocation>>;
 
 export const MACOS_COMMANDS = {
   ioreg: '/usr/sbin/ioreg',

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { LINUX_COMMANDS, MACOS_COMMANDS, windowsCommands } from '../../src/collect/commands.js';
-import { createRunner, pickVersionedFolder, type ExecResult } from '../../src/collect/exec.js';
+import { LINUX_COMMANDS, MACOS_COMMANDS, windowsCommands } from '../../src/platform/allowlist.js';
+import { createRunner, pickVersionedFolder, type ExecResult } from '../../src/platform/exec.js';
 
 // Real commands of this Linux machine, under test-only allowlist names.
 const allowlist = {

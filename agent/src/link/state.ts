@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writePrivateFile } from '../keys/key-store.js';
 
-/** What the agent remembers between runs, beside its key. */
+/** What the link remembers between runs, beside the device key: its enrollment with one collector. */
 export interface AgentState {
   /** The collector this enrollment belongs to; another collector means enrolling anew. */
   collectorUrl: string | null;

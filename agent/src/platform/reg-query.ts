@@ -1,5 +1,6 @@
 /**
- * Pure parser for `reg.exe query <key> /s` output. The format (Windows 7 to 11):
+ * The one parser for `reg.exe query <key> [/v name | /s]` output (Windows 7 to 11), used
+ * by the collectors (machine GUID, Windows version, EDR keys) and the policy reader:
  *
  *   (blank line)
  *   HKEY_LOCAL_MACHINE\SOFTWARE\Policies\DevTrust\Agent
@@ -10,7 +11,8 @@
  *   ...
  *
  * Lines end in CRLF; values are indented by four spaces and name, type and data are
- * separated by four spaces. An empty REG_SZ leaves nothing after its type.
+ * separated by four spaces. An empty REG_SZ leaves nothing after its type. With /s each
+ * subkey follows as its own block, so a subkey's values never land in its parent.
  */
 
 export type RegValue =
@@ -19,7 +21,7 @@ export type RegValue =
   | { type: 'REG_MULTI_SZ'; value: string[] }
   | { type: 'REG_BINARY' | 'REG_NONE' | 'OTHER'; value: string };
 
-/** Key path (as reg prints it) → value name → value. */
+/** Key path (as reg prints it, HKEY_LOCAL_MACHINE\…) → value name → value. */
 export type RegQueryResult = Map<string, Map<string, RegValue>>;
 
 const VALUE_LINE = /^ {4}(.+?) {4}(REG_[A-Z0-9_]+)(?: {4}(.*))?$/;
@@ -38,6 +40,7 @@ function toValue(type: string, data: string): RegValue {
       return { type, value: data === '' ? [] : data.split('\\0').filter((part) => part !== '') };
     case 'REG_BINARY':
     case 'REG_NONE':
+      // REG_BINARY data is one run of hex digits, left as printed.
       return { type, value: data };
     default:
       return { type: 'OTHER', value: data };
@@ -62,6 +65,11 @@ export function parseRegQuery(output: string): RegQueryResult {
   return result;
 }
 
+/** reg accepts HKLM\… and HKCU\… but always prints the long hive names. */
+export function expandHive(keyPath: string): string {
+  return keyPath.replace(/^HKLM(?=\\|$)/i, 'HKEY_LOCAL_MACHINE').replace(/^HKCU(?=\\|$)/i, 'HKEY_CURRENT_USER');
+}
+
 /** The values of one key (case-insensitive, as the registry is), or null when absent. */
 export function valuesOfKey(result: RegQueryResult, keyPath: string): Map<string, RegValue> | null {
   const wanted = expandHive(keyPath).toLowerCase();
@@ -69,7 +77,29 @@ export function valuesOfKey(result: RegQueryResult, keyPath: string): Map<string
   return null;
 }
 
-/** reg accepts HKLM\… but always prints HKEY_LOCAL_MACHINE\…. */
-export function expandHive(keyPath: string): string {
-  return keyPath.replace(/^HKLM(?=\\|$)/i, 'HKEY_LOCAL_MACHINE').replace(/^HKCU(?=\\|$)/i, 'HKEY_CURRENT_USER');
+/** One value, matching key path and value name case-insensitively as the registry does. */
+export function regValue(result: RegQueryResult, keyPath: string, name: string): RegValue | null {
+  const values = valuesOfKey(result, keyPath);
+  if (!values) return null;
+  for (const [valueName, value] of values) if (valueName.toLowerCase() === name.toLowerCase()) return value;
+  return null;
+}
+
+/** A REG_DWORD/REG_QWORD as a number; null for any other type or unreadable data. */
+export function regNumber(value: RegValue | null): number | null {
+  if (!value || (value.type !== 'REG_DWORD' && value.type !== 'REG_QWORD') || Number.isNaN(value.value)) return null;
+  return value.value;
+}
+
+/** A value's text: a string type's data as printed (trailing blanks dropped); null for numbers and multi-strings. */
+export function regText(value: RegValue | null): string | null {
+  if (!value || typeof value.value !== 'string') return null;
+  return value.value.trimEnd();
+}
+
+/** What reg's English messages say when a key or value is absent or unreadable. */
+export function regFailure(stderr: string): 'missing' | 'denied' | 'other' {
+  if (/unable to find the specified registry key or value/i.test(stderr)) return 'missing';
+  if (/access is denied/i.test(stderr)) return 'denied';
+  return 'other';
 }

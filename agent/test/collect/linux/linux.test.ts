@@ -4,16 +4,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { describeUnless, itUnless } from '../../../test/support/skip.js';
+import { describeUnless, itUnless } from '../../../../test/support/skip.js';
 import { fileURLToPath } from 'node:url';
 import { deviceIdentitySchema, postureSchema } from '@devtrust/shared/identity';
-import type { ExecResult } from '../../src/collect/exec.js';
-import type { FileAccess } from '../../src/collect/host.js';
-import { collectDevice } from '../../src/collect/index.js';
-import { parseOsRelease, parseRootMount } from '../../src/collect/linux/parse.js';
-import { PROBE_NAMES, type Collected } from '../../src/collect/probe.js';
+import type { ExecResult } from '../../../src/platform/exec.js';
+import type { FileAccess } from '../../../src/collect/host.js';
+import { collectDevice } from '../../../src/collect/index.js';
+import { parseOsRelease, parseRootMount } from '../../../src/collect/linux/parse.js';
+import { PROBE_NAMES, type Collected } from '../../../src/collect/probe.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const isLinux = process.platform === 'linux';
 
 /** Every probe shows up once: as a value in the report or as a reason. */

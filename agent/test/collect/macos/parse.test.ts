@@ -12,8 +12,8 @@ import {
   parseSwVers,
   parseSysadminctlScreenLock,
   parseSystemProfilerHardware,
-} from '../../src/collect/macos/parse.js';
-import { FIXTURES } from './fixture-host.js';
+} from '../../../src/collect/macos/parse.js';
+import { FIXTURES } from '../fixture-host.js';
 
 const fixture = (machine: string, file: string) => readFileSync(path.join(FIXTURES, 'macos', machine, file), 'utf8');
 

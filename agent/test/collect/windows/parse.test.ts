@@ -2,38 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { INVENTORY_ENCODED, INVENTORY_SCRIPT, parseInventory, rowOf, rowsOf, text } from '../../src/collect/windows/inventory.js';
-import { chooseSerial } from '../../src/collect/windows/index.js';
-import { parseRegQuery, parseScQuery, regFailure, regNumber, regValue } from '../../src/collect/windows/parse-reg.js';
-import { FIXTURES } from './fixture-host.js';
+import { INVENTORY_ENCODED, INVENTORY_SCRIPT, parseInventory, rowOf, rowsOf, text } from '../../../src/collect/windows/inventory.js';
+import { chooseSerial } from '../../../src/collect/windows/index.js';
+import { parseScQuery } from '../../../src/collect/windows/parse-sc.js';
+import { FIXTURES } from '../fixture-host.js';
 
 const fixture = (machine: string, file: string) => readFileSync(path.join(FIXTURES, 'windows', machine, file), 'utf8');
 
 describe('Windows parsers', () => {
-  it('reg query: CRLF output, values by case-insensitive key and name', () => {
-    const guid = parseRegQuery(fixture('dell-latitude-7420', 'reg-machineguid.txt'));
-    assert.deepEqual(regValue(guid, 'HKLM\\SOFTWARE\\Microsoft\\Cryptography', 'machineguid'), {
-      type: 'REG_SZ',
-      data: '6f2e1c3a-8b4d-4e5f-9a0b-1c2d3e4f5a6b',
-    });
-    const atp = parseRegQuery(fixture('dell-latitude-7420', 'reg-defender.txt'));
-    const key = 'HKLM\\SOFTWARE\\Microsoft\\Windows Advanced Threat Protection';
-    assert.equal(regNumber(regValue(atp, `${key}\\Status`, 'OnboardingState')), 1);
-    assert.equal(regValue(atp, key, 'senseId')?.data, 'e3b9a2c4d5f60718293a4b5c6d7e8f9012345678');
-    assert.equal(regValue(atp, key, 'OnboardingState'), null, 'a subkey value does not leak into its parent');
-    assert.equal(regValue(atp, key, 'InstallLocation')?.data, 'C:\\Program Files\\Windows Defender Advanced Threat Protection\\');
-    const ag = parseRegQuery(fixture('dell-latitude-7420', 'reg-crowdstrike-ag.txt'));
-    assert.equal([...ag.values()][0]?.get('AG')?.type, 'REG_BINARY');
-    const current = parseRegQuery(fixture('asrock-whitebox', 'reg-currentversion.txt'));
-    assert.equal(regNumber(regValue(current, 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion', 'UBR')), 4291);
-  });
-
-  it('reg failures: absent and denied keys are told apart', () => {
-    assert.equal(regFailure(fixture('asrock-whitebox', 'reg-not-found.stderr.txt')), 'missing');
-    assert.equal(regFailure(fixture('asrock-whitebox', 'reg-denied.stderr.txt')), 'denied');
-    assert.equal(regFailure('ERROR: Invalid syntax.\r\n'), 'other');
-  });
-
   it('sc query: state of an existing service; a missing one', () => {
     assert.deepEqual(parseScQuery(fixture('asrock-whitebox', 'sc-query-sense.txt')), { exists: true, running: false });
     assert.deepEqual(parseScQuery(fixture('asrock-whitebox', 'sc-query-missing.txt')), { exists: false, running: null });

@@ -11,8 +11,8 @@ import {
   parseMdatpHealth,
   parseSentinelAgentId,
   parseSentinelRunning,
-} from '../../src/collect/edr/parse.js';
-import { FIXTURES } from './fixture-host.js';
+} from '../../../src/collect/edr/parse.js';
+import { FIXTURES } from '../fixture-host.js';
 
 const fixture = (os: string, machine: string, file: string) => readFileSync(path.join(FIXTURES, os, machine, file), 'utf8');
 

@@ -5,15 +5,16 @@ import path from 'node:path';
 import { describe, it } from 'vitest';
 import { macosManagedReader, MANAGED_PREFERENCES_FILE } from '@devtrust/agent/config/managed/macos';
 import { windowsManagedReader } from '@devtrust/agent/config/managed/windows';
-import type { AllowedCommand, CommandResult, RunOptions } from '@devtrust/agent/platform/exec';
+import type { CommandResult } from '@devtrust/agent/platform/command-error';
+import type { ExecResult, RunOptions } from '@devtrust/agent/platform/exec';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 function fakeRunner(result: CommandResult) {
-  const calls: Array<{ command: AllowedCommand; args: readonly string[]; options?: RunOptions }> = [];
-  const runner = async (command: AllowedCommand, args: readonly string[], options?: RunOptions) => {
+  const calls: Array<{ command: string; args: readonly string[]; options?: RunOptions }> = [];
+  const runner = async (command: string, args: readonly string[], options?: RunOptions): Promise<ExecResult> => {
     calls.push({ command, args, options });
-    return result;
+    return { ok: true, ...result };
   };
   return { runner, calls };
 }
