@@ -2,6 +2,58 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The agent's layers, enforced: platform/ alone runs OS commands (runner, allowlist,
+ * reg query parser) and depends on no other agent folder; collect/, keys/ and
+ * config/managed/ reach commands only through it, never through each other; link/
+ * does not reach back into core/. An import matches by its path, relative or through
+ * the @devtrust/agent/* exports.
+ */
+function agentBoundaries() {
+  const folder = (name) => `^(?:(?:\\.\\.?/)+|@devtrust/agent/)(?:[\\w.-]+/)*?${name}(?:/|$)`;
+  const childProcess = {
+    regex: '^(?:node:)?child_process$',
+    message: 'Only agent/src/platform/exec.ts starts processes: run commands through its runner.',
+  };
+  const notFrom = (owner, names, why) =>
+    names.map((name) => ({ regex: folder(name), message: `${owner} may not import ${name}/: ${why}` }));
+  const rule = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+  return [
+    rule(
+      ['agent/src/platform/**'],
+      notFrom(
+        'platform/',
+        ['collect', 'keys', 'config', 'core', 'link', 'loopback', 'main'],
+        'it is the layer everything else runs commands through.',
+      ),
+    ),
+    rule(
+      ['agent/src/collect/**'],
+      [childProcess, ...notFrom('collect/', ['keys', 'config', 'core', 'link', 'loopback', 'main'], 'commands go through platform/ only.')],
+    ),
+    rule(
+      ['agent/src/keys/**'],
+      [
+        childProcess,
+        ...notFrom('keys/', ['collect', 'core', 'link', 'loopback', 'main'], 'commands go through platform/ only.'),
+        // The bundle id (config/managed/types) is a constant; the readers and their runners are not ours to use.
+        {
+          regex: folder('config(?!/managed/types(?:\\.js)?$)'),
+          message: 'keys/ may use only config/managed/types: commands go through platform/ only.',
+        },
+      ],
+    ),
+    rule(
+      ['agent/src/config/managed/**'],
+      [
+        childProcess,
+        ...notFrom('config/managed/', ['collect', 'keys', 'core', 'link', 'loopback', 'main'], 'commands go through platform/ only.'),
+      ],
+    ),
+    rule(['agent/src/link/**'], notFrom('link/', ['core'], 'core/ builds on the link, not the other way round.')),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'test-artifacts/**', 'data/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -42,6 +94,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...agentBoundaries(),
   {
     // Tests read loosely-typed JSON answers; `any` there is the honest type.
     files: ['**/test/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
