@@ -14,6 +14,7 @@ import { csvInventory } from '../test/support/app.js';
 import { freshPostgresDatabase } from '../test/support/postgres.js';
 import type { PromptBenchOptions } from './figures/prompt.js';
 import { freePort } from './lib/ports.js';
+import { BENCH_UNLIMITED } from './lib/targets.js';
 
 const IDENTITY = {
   platform: 'windows' as const,
@@ -132,7 +133,7 @@ async function measure(db: 'sqlite' | 'postgres', runs: number, options: PromptB
     databaseUrl = pg.url;
   }
   const doorPort = await freePort();
-  const c = await startTestCollector({ databaseUrl, scheduler: false, prompt: { loopbackPorts: [doorPort] } });
+  const c = await startTestCollector({ databaseUrl, scheduler: false, prompt: { loopbackPorts: [doorPort] }, env: BENCH_UNLIMITED });
   options.defer(() => c.stop());
   await csvInventory(c, `serial_number,device_name,platform\n${IDENTITY.serialNumber},BENCH,windows`);
   const app = await c.admin('POST', '/admin/v1/applications', {

@@ -145,11 +145,20 @@ export async function startCollectorChild(
       DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
       DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
       DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_BENCH_LOG_LEVEL ?? 'error',
+      ...BENCH_UNLIMITED,
     },
   });
   if (options.defer !== false) ctx.defer(() => child.stop());
   return child;
 }
+
+/** The bench measures capacity, not the abuse limits: all from one address, so turned off. */
+export const BENCH_UNLIMITED = {
+  DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: '0',
+  DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: '0',
+  DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: '0',
+  DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: '0',
+};
 
 /**
  * The bare layer in a child process: a plain `ws` server speaking the minimal protocol,

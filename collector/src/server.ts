@@ -9,6 +9,7 @@ import { createEdrAssessor } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
 import { loadMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
+import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
 import type { Services } from './services/services.js';
@@ -58,7 +59,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // Slow or silent clients must not hold sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const channel = new AgentChannel(server, { store, verdicts, log });
+  const channel = new AgentChannel(server, { store, verdicts, log, attestationLimits: new AttestationLimits(config.limits) });
   services.channel = channel;
   metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
   metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
@@ -72,12 +73,20 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
   if (config.port === 0) services.config = { ...config, port, publicUrl: url };
   if (options.scheduler !== false) engine.start();
-  // Transactions live minutes; their verdicts stay in the auth log. Keep a week for support.
-  const purge = setInterval(() => {
-    void store.transactions
-      .purgeExpired(Date.now() - 7 * 24 * 3_600_000)
-      .catch((error: unknown) => log.warn({ err: error }, 'purging old transactions failed'));
-  }, 3_600_000);
+  // Retention: transactions live minutes (their verdicts stay in the auth log) and are kept
+  // a while for support; the auth log is kept longer. Both are purged at start and hourly.
+  const purgeOld = async (): Promise<void> => {
+    const day = 24 * 3_600_000;
+    try {
+      const transactions = await store.transactions.purgeExpired(Date.now() - config.retention.transactionDays * day);
+      const authLog = await store.authLog.purgeBefore(Date.now() - config.retention.authLogDays * day);
+      if (transactions + authLog > 0) log.info({ transactions, authLog }, 'purged records past their retention');
+    } catch (error) {
+      log.warn({ err: error }, 'purging records past their retention failed');
+    }
+  };
+  await purgeOld();
+  const purge = setInterval(() => void purgeOld(), 3_600_000);
   purge.unref();
   log.info({ url, database: store.dialect }, 'collector listening');
 

@@ -26,6 +26,24 @@ export interface CollectorConfig {
   agentDownloadUrl: string | null;
   /** Organisation logo on the prompt page. */
   orgLogoUrl: string | null;
+  /** Per-minute caps on unauthenticated and per-application work (null: off). */
+  limits: AbuseLimits;
+  /** How long the auth log and transactions are kept, in days. */
+  retention: { authLogDays: number; transactionDays: number };
+  /** Refuse authorization requests without a request object signed by the application. */
+  requireSignedRequest: boolean;
+}
+
+/** Events per minute; null turns that limit off (e.g. behind a limiter of your own). */
+export interface AbuseLimits {
+  /** Sign-ins started (OIDC authorization requests, prompt and API transactions) per client address. */
+  signInsPerAddress: number | null;
+  /** Sign-ins started per application, whoever starts them. */
+  signInsPerApplication: number | null;
+  /** Attestations per agent (endpoint). */
+  attestationsPerEndpoint: number | null;
+  /** Attestations per agent connection address. */
+  attestationsPerAddress: number | null;
 }
 
 /**
@@ -48,6 +66,19 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_ORG_NAME: { default: 'DevTrust', doc: 'organisation name shown on the prompt page' },
   DEVTRUST_AGENT_DOWNLOAD_URL: { default: '', doc: 'where the prompt sends users without an agent' },
   DEVTRUST_ORG_LOGO_URL: { default: '', doc: 'organisation logo (http(s) URL) shown on the prompt page' },
+  DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: {
+    default: '120',
+    doc: 'sign-ins started per minute from one client address (OIDC authorization, prompt, transaction API); 0: off',
+  },
+  DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: { default: '600', doc: 'sign-ins started per minute for one application; 0: off' },
+  DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: { default: '30', doc: 'attestations per minute from one agent; 0: off' },
+  DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: { default: '300', doc: 'attestations per minute from one agent address; 0: off' },
+  DEVTRUST_AUTH_LOG_RETENTION_DAYS: { default: '90', doc: 'days the auth log is kept (purged hourly)' },
+  DEVTRUST_TRANSACTION_RETENTION_DAYS: { default: '7', doc: 'days transactions are kept after they expire (purged hourly)' },
+  DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST: {
+    default: 'false',
+    doc: 'true: every authorization request must carry a request object signed by the application (HS256, client secret)',
+  },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -92,6 +123,19 @@ function parseMasterKey(value: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (key.length !== 32) throw new ConfigError('DEVTRUST_MASTER_KEY', 'must be 32 bytes, as base64 or 64 hex digits');
   return key;
+}
+
+function parseCount(variable: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(variable, `"${value}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function parseBoolean(variable: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(variable, `"${value}" is not true or false`);
 }
 
 function readPem(variable: string, file: string): string {
@@ -139,6 +183,17 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   if (enrollmentKey !== '' && enrollmentKey.length < 16) {
     throw new ConfigError('DEVTRUST_ENROLLMENT_KEY', 'must be at least 16 characters');
   }
+  const perMinute = (name: ConfigVariable): number | null => parseCount(name, get(name), 0, 1_000_000) || null;
+  const limits: AbuseLimits = {
+    signInsPerAddress: perMinute('DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS'),
+    signInsPerApplication: perMinute('DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION'),
+    attestationsPerEndpoint: perMinute('DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT'),
+    attestationsPerAddress: perMinute('DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS'),
+  };
+  const retention = {
+    authLogDays: parseCount('DEVTRUST_AUTH_LOG_RETENTION_DAYS', get('DEVTRUST_AUTH_LOG_RETENTION_DAYS'), 1, 36_500),
+    transactionDays: parseCount('DEVTRUST_TRANSACTION_RETENTION_DAYS', get('DEVTRUST_TRANSACTION_RETENTION_DAYS'), 1, 36_500),
+  };
   const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
   const logo = get('DEVTRUST_ORG_LOGO_URL');
 
@@ -156,5 +211,8 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     orgName: get('DEVTRUST_ORG_NAME'),
     agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
     orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, ['http:', 'https:']),
+    limits,
+    retention,
+    requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),
   };
 }

@@ -28,6 +28,8 @@ export class ApplicationClients implements Adapter {
       // The provider accepts client_secret_post from a client registered for basic too.
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
+      // Applications have no keys of their own here: a request object is signed with the secret.
+      request_object_signing_alg: 'HS256',
     };
   }
 

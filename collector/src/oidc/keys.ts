@@ -121,6 +121,34 @@ export class OidcKeyStore {
     return this.list(now);
   }
 
+  /**
+   * Rotates at once and takes every other signing key out of the JWKS, for a key that is
+   * (or may be) compromised: ID tokens they signed stop verifying. Returns the withdrawn kids.
+   */
+  async rotateWithdrawingOthers(now = Date.now()): Promise<{ keys: KeyInfo[]; withdrawn: string[] }> {
+    const before = (await this.rows()).filter((r) => r.use === 'sig').map((r) => r.kid);
+    const kid = await this.addSigningKey(now, now);
+    const withdrawn = before.filter((k) => k !== kid);
+    if (withdrawn.length > 0) await this.db(TABLE).where({ use: 'sig' }).whereIn('kid', withdrawn).delete();
+    return { keys: await this.list(now), withdrawn };
+  }
+
+  /**
+   * Takes one signing key out of the JWKS. The key signing now is refused (and with it the
+   * only key): rotate first, so something signs.
+   */
+  async withdraw(kid: string, now = Date.now()): Promise<'withdrawn' | 'unknown' | 'signing'> {
+    const arranged = arrangeSigningKeys(
+      (await this.rows()).filter((r) => r.use === 'sig'),
+      now,
+    );
+    const found = arranged.find((a) => a.row.kid === kid);
+    if (!found) return 'unknown';
+    if (found.state === 'active') return 'signing';
+    await this.db(TABLE).where({ use: 'sig', kid }).delete();
+    return 'withdrawn';
+  }
+
   async list(now = Date.now()): Promise<KeyInfo[]> {
     return arrangeSigningKeys(
       (await this.rows()).filter((r) => r.use === 'sig'),
@@ -139,7 +167,7 @@ export class OidcKeyStore {
     return rows.map((r) => ({ ...r, created_at: Number(r.created_at), activates_at: Number(r.activates_at) }));
   }
 
-  private async addSigningKey(activatesAt: number, now = activatesAt): Promise<void> {
+  private async addSigningKey(activatesAt: number, now = activatesAt): Promise<string> {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
@@ -153,6 +181,7 @@ export class OidcKeyStore {
       created_at: now,
       activates_at: activatesAt,
     });
+    return kid;
   }
 
   private async addCookieKey(now: number): Promise<void> {

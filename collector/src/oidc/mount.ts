@@ -2,12 +2,16 @@ import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { LOOPBACK_PORTS } from '@devtrust/shared/protocol';
 import type { Mount } from '../http/app.js';
+import { signInLimitsOf, type SignInLimits } from '../limits/abuse-limits.js';
+import { TooManyRequests } from '../limits/rate-limiter.js';
 import type { Services } from '../services/services.js';
 import { DeviceTrustRecords } from './device-trust.js';
 import { keyAdminRouter } from './key-admin.js';
 import { DeviceCheck } from './interaction/device-check.js';
 import { interactionRouter } from './interaction/routes.js';
 import { OidcKeyStore } from './keys.js';
+import { tooManySignIns } from './interaction/errors.js';
+import { errorPage } from './pages/error-page.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from './pages/layout.js';
 import { OIDC_PREFIX, createProvider } from './provider.js';
 
@@ -66,7 +70,7 @@ export function oidcMount(options: PromptOptions = {}): Mount {
     });
 
     app.use(interactions.routes());
-    app.use(providerMiddleware(holder, () => ({ ...security(), formActionSelf: false })));
+    app.use(providerMiddleware(holder, () => ({ ...security(), formActionSelf: false }), { limits: signInLimitsOf(services), branding }));
     const keys = keyAdminRouter(services, keyStore, () => holder.invalidate());
     app.use(keys.routes()).use(keys.allowedMethods());
   };
@@ -77,7 +81,11 @@ function isProviderPath(path: string): boolean {
 }
 
 /** Hands the provider's paths to it, inside this app's middleware (as koa-mount would). */
-function providerMiddleware(holder: ProviderHolder, security: () => PageSecurity): Middleware {
+function providerMiddleware(
+  holder: ProviderHolder,
+  security: () => PageSecurity,
+  guard: { limits: SignInLimits; branding: Branding },
+): Middleware {
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!isProviderPath(ctx.path)) return next();
     // Pages the provider renders (errors, form_post) get the prompt's strict policy; the
@@ -85,6 +93,21 @@ function providerMiddleware(holder: ProviderHolder, security: () => PageSecurity
     const nonce = newNonce();
     ctx.state.cspNonce = nonce;
     ctx.set('Content-Security-Policy', contentSecurityPolicy(nonce, security()));
+    // A new authorization request starts a sign-in (an interaction, then a transaction):
+    // capped per client address before the provider stores anything. Resumes (/auth/:uid) are not.
+    if (ctx.path === `${OIDC_PREFIX}/auth`) {
+      try {
+        guard.limits.address(ctx.ip);
+      } catch (error) {
+        if (!(error instanceof TooManyRequests)) throw error;
+        const page = tooManySignIns(error);
+        ctx.status = 429;
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        ctx.type = 'html';
+        ctx.body = errorPage({ nonce, branding: guard.branding, title: page.title, message: page.message, detail: page.detail });
+        return;
+      }
+    }
     const provider = await holder.get();
     // The provider signs its cookies with its own keys; this app has none.
     ctx.cookies = provider.createContext(ctx.req, ctx.res).cookies;

@@ -76,7 +76,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
+      // JAR: an application may sign its request (HS256 with its client secret) so the
+      // browser cannot change login_hint; parameters outside a request object are ignored.
+      requestObjects: { enabled: true, requireSignedRequestObject: services.config.requireSignedRequest },
     },
+    enabledJWA: { requestObjectSigningAlgValues: ['HS256'] },
     routes: {
       authorization: `${OIDC_PREFIX}/auth`,
       token: `${OIDC_PREFIX}/token`,
@@ -102,13 +106,21 @@ export function createProvider(deps: ProviderDeps): Provider {
       const grantId = ctx.oidc.result?.consent?.grantId;
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
-    findAccount: (_ctx, sub, token) => ({
-      accountId: sub,
-      claims: async () => {
-        const trust = await deviceTrust.forGrant(token?.grantId);
-        return { sub, ...(trust ? { [DEVICE_TRUST_CLAIM]: trust } : {}) };
-      },
-    }),
+    findAccount: async (_ctx, sub, token) => {
+      // The application redeeming the code completes the sign-in: one decided without an
+      // agent stops being an abandoned prompt and becomes a real (unattested) sign-in.
+      if (token?.kind === 'AuthorizationCode') {
+        const trust = await deviceTrust.forGrant(token.grantId);
+        if (trust && trust.endpointId === null) await services.store.authLog.markCompleted(trust.transactionId);
+      }
+      return {
+        accountId: sub,
+        claims: async () => {
+          const trust = await deviceTrust.forGrant(token?.grantId);
+          return { sub, ...(trust ? { [DEVICE_TRUST_CLAIM]: trust } : {}) };
+        },
+      };
+    },
     ttl: { ...OIDC_TTL },
     renderError: (ctx, out) => {
       const { title, message } = explainProviderError(out.error, out.error_description);

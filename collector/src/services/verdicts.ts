@@ -82,6 +82,9 @@ export class VerdictService {
       applicationName: application?.name ?? null,
       username: tx.username,
       endpointId: endpoint?.id ?? null,
+      // Without an agent nothing vouches that the named user was ever there: apart until
+      // the application completes the sign-in (see AuthLogRepo.markCompleted).
+      outcome: endpoint ? 'attested' : 'abandoned',
       ...verdict,
     });
     if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });

@@ -154,8 +154,16 @@ export interface Transaction {
   decidedAt: number | null;
 }
 
+/**
+ * attested: an agent attested the device. unattested: no agent answered and the application
+ * completed the sign-in. abandoned: no agent answered and nothing completed it — anyone can
+ * start one under any name, so it says nothing about that user and is kept out of view.
+ */
+export type AuthLogOutcome = 'attested' | 'unattested' | 'abandoned';
+
 export interface AuthLogEntry extends Verdict {
   id: number;
+  outcome: AuthLogOutcome;
   at: number;
   transactionId: string | null;
   applicationId: string | null;

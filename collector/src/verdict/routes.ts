@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { tokenMatches } from '@devtrust/shared/crypto';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
+import { signInLimitsOf } from '../limits/abuse-limits.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
 import type { Application } from '../store/types.js';
@@ -15,6 +16,7 @@ const createTransaction = z.strictObject({ username: z.string().trim().min(1).ma
 export function verdictRouter(services: Services): Router {
   const { store } = services;
   const router = new Router({ prefix: '/api/v1' });
+  const limits = signInLimitsOf(services);
 
   async function authenticateApplication(ctx: Context): Promise<Application> {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(ctx.get('authorization'));
@@ -32,7 +34,10 @@ export function verdictRouter(services: Services): Router {
   }
 
   router.post('/transactions', async function createTx(ctx) {
+    // The address first, so guessing credentials is limited too; then the application.
+    limits.address(ctx.ip);
     const app = await authenticateApplication(ctx);
+    limits.application(app.id);
     const body = await jsonBody(ctx, createTransaction, LIMITS.maxHttpBodyBytes);
     const tx = await store.transactions.create(app.id, normalizeUsername(body.username), LIMITS.transactionTtlSec * 1000);
     ctx.status = 201;

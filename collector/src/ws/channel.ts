@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
+import type { AttestationLimits } from '../limits/abuse-limits.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
 import { ReportWriter } from './report-writer.js';
@@ -23,7 +24,13 @@ export class AgentChannel {
 
   constructor(
     server: Server,
-    private readonly deps: { store: Store; verdicts: VerdictService; log: Logger; heartbeatMs?: number },
+    private readonly deps: {
+      store: Store;
+      verdicts: VerdictService;
+      log: Logger;
+      heartbeatMs?: number;
+      attestationLimits?: AttestationLimits;
+    },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
     this.reports = new ReportWriter(deps.store);
@@ -72,6 +79,8 @@ export class AgentChannel {
       reports: this.reports,
       verdicts: this.deps.verdicts,
       log: this.log,
+      address: req.socket.remoteAddress ?? 'unknown',
+      attestationLimits: this.deps.attestationLimits ?? null,
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
       onClosed: (id, s) => {
         if (id === null) return;

@@ -18,6 +18,8 @@ import {
   type ReportMessage,
   type ServerMessage,
 } from '@devtrust/shared/protocol';
+import type { AttestationLimits } from '../limits/abuse-limits.js';
+import { TooManyRequests } from '../limits/rate-limiter.js';
 import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
@@ -29,6 +31,9 @@ export interface SessionDeps {
   reports: ReportWriter;
   verdicts: VerdictService;
   log: Logger;
+  /** The agent's socket address, for the attestation budget per address. */
+  address: string;
+  attestationLimits: AttestationLimits | null;
   onAuthenticated(endpointId: string, session: AgentSession): void;
   onClosed(endpointId: string | null, session: AgentSession): void;
 }
@@ -157,9 +162,15 @@ export class AgentSession {
     const { store, verdicts } = this.deps;
     const endpoint = await store.endpoints.get((this.endpoint as Endpoint).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
-    const tx = await store.transactions.get(message.transactionId);
-    const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED', text: string): void =>
+    const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
+    try {
+      this.deps.attestationLimits?.consume(endpoint.id, this.deps.address);
+    } catch (error) {
+      if (error instanceof TooManyRequests) return refuse('RATE_LIMITED', error.message);
+      throw error;
+    }
+    const tx = await store.transactions.get(message.transactionId);
     if (!tx) return refuse('TRANSACTION_UNKNOWN', 'no such transaction');
     if (tx.state === 'expired') return refuse('TRANSACTION_EXPIRED', 'the transaction expired');
     if (tx.state === 'decided') return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');

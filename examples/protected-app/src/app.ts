@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as oidc from 'openid-client';
 import type { ProtectedAppConfig } from './config.js';
 import { deniedPage, failedPage, signInPage, signedInPage, type DeviceTrust } from './pages.js';
+import { signedRequestObject } from './request-object.js';
 
 /** What the app remembers between sending the user to DevTrust and their return. */
 interface PendingSignIn {
@@ -16,11 +17,17 @@ interface PendingSignIn {
 const SESSION_COOKIE = 'example_signin';
 const PENDING_TTL_MS = 10 * 60_000;
 
+/** DevTrust's `sub` is the login_hint it was sent, trimmed and in lower case. */
+const asSubject = (user: string): string => user.trim().toLowerCase();
+
 /**
  * A protected application in one handler. Its own login (here: just a username) comes
  * first; DevTrust then checks the device through a standard OpenID Connect code flow with
- * PKCE, `state`, `nonce` and the user as `login_hint`. openid-client verifies the ID token,
- * including its signature against DevTrust's JWKS, before the app reads `device_trust`.
+ * PKCE, `state`, `nonce` and the user as `login_hint` — by default inside a request object
+ * signed with the client secret, so the browser cannot swap the user. openid-client
+ * verifies the ID token, including its signature against DevTrust's JWKS; then the app
+ * makes sure DevTrust checked the device for the user it signed in (`sub`), and only then
+ * reads `device_trust`.
  */
 export async function createProtectedApp(config: ProtectedAppConfig): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
   const issuer = new URL(config.issuer);
@@ -45,7 +52,8 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
     const sid = randomBytes(18).toString('base64url');
     pending.set(sid, sign);
     for (const [id, p] of pending) if (Date.now() - p.startedAt > PENDING_TTL_MS) pending.delete(id);
-    const target = oidc.buildAuthorizationUrl(client, {
+    const params = {
+      response_type: 'code',
       redirect_uri: redirectUri,
       scope: 'openid',
       code_challenge: await oidc.calculatePKCECodeChallenge(sign.codeVerifier),
@@ -53,7 +61,17 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
       state: sign.state,
       nonce: sign.nonce,
       login_hint: user,
-    });
+    };
+    const target = oidc.buildAuthorizationUrl(
+      client,
+      config.signedRequest === false
+        ? params
+        : {
+            response_type: 'code',
+            scope: 'openid',
+            request: signedRequestObject(params, { ...config, issuer: client.serverMetadata().issuer }),
+          },
+    );
     res.writeHead(303, { location: target.href, 'set-cookie': `${SESSION_COOKIE}=${sid}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600` });
     res.end();
   }
@@ -72,6 +90,17 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
       });
       const claims = tokens.claims();
       if (!claims) return send(res, 502, failedPage('DevTrust returned no ID token.'));
+      // The verdict is about whoever DevTrust was asked about. Without a signed request the
+      // browser could have asked about someone else: refuse unless it is the user signed in.
+      if (claims.sub !== asSubject(sign.user)) {
+        return send(
+          res,
+          403,
+          failedPage(
+            `DevTrust checked this device for "${claims.sub}", not for "${sign.user}" who signed in here, so the sign-in is refused.`,
+          ),
+        );
+      }
       send(res, 200, signedInPage(sign.user, claims.sub, claims.device_trust as DeviceTrust | undefined, claims));
     } catch (error) {
       if (error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied') {

@@ -9,6 +9,11 @@ export interface ProtectedAppConfig {
   appUrl: string;
   /** Signs this user in without asking (stands in for the app's own login); null asks. */
   demoUser: string | null;
+  /**
+   * Send the request as a request object signed with the client secret (JAR, HS256), so the
+   * browser cannot change login_hint on the way to DevTrust. Default true.
+   */
+  signedRequest?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -17,6 +22,14 @@ function required(env: Record<string, string | undefined>, name: string): string
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`${name} is required (see examples/protected-app/README.md)`);
   return value;
+}
+
+function parseFlag(name: string, value: string | undefined, fallback: boolean): boolean {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === '') return fallback;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ConfigError(`${name}: "${value}" is not true or false`);
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ProtectedAppConfig {
@@ -36,5 +49,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     appUrl: (env.APP_URL?.trim() || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     demoUser: env.DEMO_USER?.trim() || null,
+    signedRequest: parseFlag('SIGNED_REQUEST', env.SIGNED_REQUEST, true),
   };
 }

@@ -20,7 +20,7 @@ export const CHANNEL_ERRORS = {
 export type ChannelErrorCode = keyof typeof CHANNEL_ERRORS;
 
 /** Non-fatal answers to a request inside an authenticated session (the socket stays open). */
-export const REQUEST_ERRORS = ['TRANSACTION_UNKNOWN', 'TRANSACTION_EXPIRED', 'TRANSACTION_DECIDED', 'NO_REPORT'] as const;
+export const REQUEST_ERRORS = ['TRANSACTION_UNKNOWN', 'TRANSACTION_EXPIRED', 'TRANSACTION_DECIDED', 'NO_REPORT', 'RATE_LIMITED'] as const;
 export type RequestErrorCode = (typeof REQUEST_ERRORS)[number];
 
 export class ChannelError extends Error {

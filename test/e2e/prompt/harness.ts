@@ -63,7 +63,12 @@ export interface ExampleApp {
  * Registers an application with the collector and serves the example protected app for
  * it on a free port (the port must exist before its redirect URI can be registered).
  */
-export async function startExampleApp(c: TestCollector, name: string, policy: Record<string, unknown>): Promise<ExampleApp> {
+export async function startExampleApp(
+  c: TestCollector,
+  name: string,
+  policy: Record<string, unknown>,
+  options: { signedRequest?: boolean } = {},
+): Promise<ExampleApp> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -71,7 +76,7 @@ export async function startExampleApp(c: TestCollector, name: string, policy: Re
   const created = await c.admin('POST', '/admin/v1/applications', { name, redirectUris: [redirectUri], policy });
   if (created.status !== 201) throw new Error(`registering ${name} failed: ${JSON.stringify(created.body)}`);
   const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
-  const handler = await createProtectedApp({ issuer: c.url, clientId, clientSecret, port: 0, appUrl: url, demoUser: null });
+  const handler = await createProtectedApp({ issuer: c.url, clientId, clientSecret, port: 0, appUrl: url, demoUser: null, ...options });
   server.on('request', handler);
   return {
     name,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
 import * as oidc from 'openid-client';
+import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { csvInventory } from '../../support/app.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
@@ -64,6 +66,8 @@ describeUnless(BROWSER_SKIP)('the OpenID Connect provider refuses what it must (
   let browser: Browser;
   let rp: TestClient;
   let app: ExampleApp;
+  /** The collector's log lines, as JSON. */
+  const logLines: Record<string, unknown>[] = [];
 
   /** A full sign-in through the browser; returns what the test client needs to redeem it. */
   async function signIn(page: Page, extra: Record<string, string> = {}) {
@@ -87,11 +91,13 @@ describeUnless(BROWSER_SKIP)('the OpenID Connect provider refuses what it must (
 
   beforeAll(async () => {
     const doorPort = await freePort();
-    c = await startTestCollector({ prompt: { loopbackPorts: [doorPort] } });
+    const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    c = await startTestCollector({ prompt: { loopbackPorts: [doorPort] }, log });
     await csvInventory(c, INVENTORY_CSV);
     agent = await startTestAgent(c.url, ALICE_LAPTOP, { loopback: true, loopbackPort: doorPort });
     rp = await startTestClient(c);
-    app = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
+    // Unsigned requests, so a changed `state` reaches DevTrust (a signed request would keep its own).
+    app = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' }, { signedRequest: false });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -245,5 +251,83 @@ describeUnless(BROWSER_SKIP)('the OpenID Connect provider refuses what it must (
     assert.equal((await c.admin('POST', '/admin/v1/oidc/rotate-keys', undefined, { token: 'dtk_wrong-token' })).status, 401);
     assert.equal((await c.admin('POST', '/admin/v1/oidc/rotate-keys', { later: true })).status, 400);
     await page.context().close();
+  });
+
+  it('an immediate rotation for a compromised key withdraws it: ID tokens it signed stop verifying against the JWKS', async () => {
+    const page = await newPage(browser);
+    const { callback, verifier, state } = await signIn(page);
+    const idToken = (
+      await oidc.authorizationCodeGrant(await rp.rediscover(), callback, { pkceCodeVerifier: verifier, expectedState: state })
+    ).id_token as string;
+    const [header, payload, signature] = idToken.split('.') as [string, string, string];
+    const oldKid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
+    /** Verifies the ID token's RS256 signature with the key the published JWKS holds for its kid. */
+    const verifiesAgainstJwks = async (): Promise<boolean> => {
+      const jwks = (await (await fetch(`${c.url}/oidc/jwks`)).json()) as { keys: (JsonWebKey & { kid: string })[] };
+      const jwk = jwks.keys.find((k) => k.kid === oldKid);
+      if (!jwk) return false;
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      return verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'));
+    };
+    assert.equal(await verifiesAgainstJwks(), true);
+
+    const rotated = await c.admin('POST', '/admin/v1/oidc/rotate-keys', { immediate: true, withdrawPrevious: true });
+    assert.equal(rotated.status, 200);
+    assert.ok(rotated.body.withdrawn.includes(oldKid));
+    assert.match(rotated.body.note, /no longer verify/);
+    assert.deepEqual(
+      rotated.body.keys.map((k: { kid: string }) => k.kid),
+      [rotated.body.active],
+    );
+    assert.equal(await verifiesAgainstJwks(), false);
+    const published = (await (await fetch(`${c.url}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      published.keys.map((k) => k.kid),
+      [rotated.body.active],
+    );
+    // Sign-ins go on, signed by the new key (a fresh JWKS fetch verifies them).
+    const next = await signIn(page);
+    const fresh = await oidc.authorizationCodeGrant(await rp.rediscover(), next.callback, {
+      pkceCodeVerifier: next.verifier,
+      expectedState: next.state,
+    });
+    assert.equal(
+      (JSON.parse(Buffer.from((fresh.id_token as string).split('.')[0] as string, 'base64url').toString()) as { kid: string }).kid,
+      rotated.body.active,
+    );
+
+    // Who did it is on record: the API key's id and name, at info.
+    const owner = (await c.admin('GET', '/admin/v1/api-keys')).body.apiKeys.find((k: { role: string }) => k.role === 'owner');
+    const line = logLines.find((l) => l.msg === 'oidc signing key rotated; previous keys withdrawn');
+    assert.equal(line?.level, 30);
+    assert.equal(line?.apiKeyId, owner.id);
+    assert.equal(line?.apiKeyName, owner.name);
+    assert.deepEqual(line?.withdrawn, rotated.body.withdrawn);
+    assert.equal((await c.admin('POST', '/admin/v1/oidc/rotate-keys', { withdrawPrevious: true })).status, 400);
+    await page.context().close();
+  });
+
+  it('DELETE /admin/v1/oidc/keys/:kid withdraws a key, but never the one signing now', async () => {
+    const staged = await c.admin('POST', '/admin/v1/oidc/rotate-keys');
+    const active = staged.body.active as string;
+    const nextKid = staged.body.next.kid as string;
+
+    const signing = await c.admin('DELETE', `/admin/v1/oidc/keys/${active}`);
+    assert.equal(signing.status, 409);
+    assert.equal(signing.body.error.code, 'KEY_IN_USE');
+    assert.equal((await c.admin('DELETE', '/admin/v1/oidc/keys/dt-no-such-key')).status, 404);
+
+    const withdrawn = await c.admin('DELETE', `/admin/v1/oidc/keys/${nextKid}`);
+    assert.equal(withdrawn.status, 200);
+    assert.deepEqual(withdrawn.body.withdrawn, [nextKid]);
+    assert.equal(withdrawn.body.active, active);
+    const published = (await (await fetch(`${c.url}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      published.keys.map((k) => k.kid),
+      [active],
+    );
+    const line = logLines.find((l) => l.msg === 'oidc signing key withdrawn');
+    assert.equal(line?.withdrawn, nextKid);
+    assert.equal(typeof line?.apiKeyId, 'string');
   });
 });

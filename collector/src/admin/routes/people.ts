@@ -14,6 +14,7 @@ const logQuery = z.strictObject({
   since: z.string().optional(),
   user: z.string().max(256).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),
+  outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
@@ -85,6 +86,7 @@ export function peopleRoutes(services: Services): Router {
         ...(since !== undefined ? { since } : {}),
         ...(query.user ? { user: query.user } : {}),
         ...(query.verdict ? { verdict: query.verdict } : {}),
+        ...(query.outcome ? { outcome: query.outcome } : {}),
         limit: query.limit ?? 200,
       }),
     };

@@ -1,8 +1,11 @@
 import { LIMITS } from '@devtrust/shared/protocol';
+import { signInLimitsOf } from '../../limits/abuse-limits.js';
+import { TooManyRequests } from '../../limits/rate-limiter.js';
 import type { Services } from '../../services/services.js';
 import { normalizeUsername } from '../../store/repos/users.js';
 import type { Application, Transaction } from '../../store/types.js';
 import { KnexAdapter } from '../adapter.js';
+import { tooManySignIns } from './errors.js';
 
 /** What the prompt page may learn while it waits: the collector's record, nothing else. */
 export type CheckState =
@@ -29,6 +32,13 @@ export class DeviceCheck {
   async open(uid: string, app: Application, loginHint: string, ttlSec: number): Promise<Transaction> {
     const existing = await this.transactionOf(uid);
     if (existing && existing.state !== 'expired') return existing;
+    // The address was counted at the authorization endpoint; the application is counted
+    // here, where the client id is known whichever way the request came (query, form, JAR).
+    try {
+      signInLimitsOf(this.services).application(app.id);
+    } catch (error) {
+      throw error instanceof TooManyRequests ? tooManySignIns(error) : error;
+    }
     const tx = await this.services.store.transactions.create(app.id, normalizeUsername(loginHint), LIMITS.transactionTtlSec * 1000);
     await this.records.upsert(uid, { extra: { transactionId: tx.id } }, Math.max(ttlSec, 1));
     return tx;

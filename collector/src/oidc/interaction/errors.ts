@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import type { TooManyRequests } from '../../limits/rate-limiter.js';
 import { errorPage } from '../pages/error-page.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from '../pages/layout.js';
 
@@ -9,6 +10,8 @@ import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } fro
  */
 export class PromptError extends Error {
   readonly expose = true;
+  /** Sent as Retry-After (a 429). */
+  retryAfterSeconds: number | null = null;
   constructor(
     readonly status: number,
     readonly code: string,
@@ -29,6 +32,19 @@ export const interactionGone = (detail: string): PromptError =>
     'The sign-in took too long, already finished, or was opened in another browser. Go back to the application and sign in again.',
     detail,
   );
+
+/** A rate limit met on the way into a sign-in, told as a page (and Retry-After). */
+export function tooManySignIns(limited: TooManyRequests): PromptError {
+  const error = new PromptError(
+    429,
+    'RATE_LIMITED',
+    'Too many sign-ins right now',
+    `Too many sign-ins were started from here or for this application in the last minute. Wait ${limited.retryAfterSeconds} seconds, then go back to the application and sign in again.`,
+    limited.message,
+  );
+  error.retryAfterSeconds = limited.retryAfterSeconds;
+  return error;
+}
 
 /**
  * The interaction routes' one error handler: an HTML page for people, JSON for the page's
@@ -52,6 +68,7 @@ export function renderPromptErrors(log: Logger, branding: Branding, security: ()
         );
       }
       ctx.status = known.status;
+      if (known.retryAfterSeconds !== null) ctx.set('Retry-After', String(known.retryAfterSeconds));
       if (ctx.accepts('html', 'json') === 'json') {
         ctx.body = { error: { code: known.code, message: known.message } };
         return;

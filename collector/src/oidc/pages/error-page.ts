@@ -54,6 +54,12 @@ export function explainProviderError(error: string, description: string | undefi
         title: 'This sign-in request is not valid',
         message: 'Go back to the application and sign in again. If it keeps happening, tell the application’s owner.',
       };
+    case 'invalid_request_object':
+      return {
+        title: 'This sign-in request was changed on the way',
+        message:
+          'The application signed this sign-in request, and it no longer matches its signature, so it was not used. Go back to the application and sign in again.',
+      };
     default:
       return { title: 'Something went wrong', message: 'The sign-in could not be completed. Go back to the application and try again.' };
   }

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { AuthLogEntry } from '../types.js';
+import type { AuthLogEntry, AuthLogOutcome } from '../types.js';
 
 function toEntry(row: Record<string, unknown>): AuthLogEntry {
   return {
     id: Number(row.id),
+    outcome: (row.outcome as AuthLogOutcome | undefined) ?? 'attested',
     at: row.at as number,
     transactionId: (row.transaction_id as string | null) ?? null,
     applicationId: (row.application_id as string | null) ?? null,
@@ -21,6 +22,8 @@ export interface AuthLogQuery {
   since?: number;
   user?: string;
   verdict?: 'trusted' | 'untrusted';
+  /** Default: every real sign-in (attested and unattested), not abandoned prompts. */
+  outcome?: AuthLogOutcome | 'all';
   limit?: number;
 }
 
@@ -38,7 +41,18 @@ export class AuthLogRepo {
       verdict: entry.verdict,
       access: entry.access,
       reasons: toJson(entry.reasons),
+      outcome: entry.outcome,
     });
+  }
+
+  /** An abandoned prompt the application then completed (redeemed its code) was a real sign-in. */
+  async markCompleted(transactionId: string): Promise<void> {
+    await this.db('auth_log').where({ transaction_id: transactionId, outcome: 'abandoned' }).update({ outcome: 'unattested' });
+  }
+
+  /** Retention: deletes entries older than `before` (ms since the epoch); returns how many. */
+  async purgeBefore(before: number): Promise<number> {
+    return this.db('auth_log').where('at', '<', before).delete();
   }
 
   async query(query: AuthLogQuery): Promise<AuthLogEntry[]> {
@@ -48,6 +62,9 @@ export class AuthLogRepo {
     if (query.since !== undefined) q = q.where('at', '>=', query.since);
     if (query.user !== undefined) q = q.where('username', query.user.trim().toLowerCase());
     if (query.verdict !== undefined) q = q.where('verdict', query.verdict);
+    const outcome = query.outcome ?? 'real';
+    if (outcome === 'real') q = q.whereIn('outcome', ['attested', 'unattested']);
+    else if (outcome !== 'all') q = q.where('outcome', outcome);
     return (await q).map(toEntry);
   }
 }

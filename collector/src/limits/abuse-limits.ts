@@ -1,0 +1,63 @@
+import type { AbuseLimits } from '../config/config.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const MINUTE = 60_000;
+
+const perMinute = (limit: number | null): RateLimiter | null => (limit === null ? null : new RateLimiter({ limit, windowMs: MINUTE }));
+
+/**
+ * Caps on starting sign-ins: anyone who knows an application's public client id can open
+ * the authorization endpoint, and every sign-in costs a transaction and (once decided) an
+ * auth-log row. One budget per client address, one per application; both in this process.
+ */
+export class SignInLimits {
+  private readonly byAddress: RateLimiter | null;
+  private readonly byApplication: RateLimiter | null;
+
+  constructor(limits: AbuseLimits) {
+    this.byAddress = perMinute(limits.signInsPerAddress);
+    this.byApplication = perMinute(limits.signInsPerApplication);
+  }
+
+  /** Throws TooManyRequests (429) once this address has started too many sign-ins. */
+  address(address: string): void {
+    this.byAddress?.consume(address, 'sign-ins from this address');
+  }
+
+  /** Throws TooManyRequests (429) once this application has too many sign-ins started. */
+  application(applicationId: string): void {
+    this.byApplication?.consume(applicationId, 'sign-ins for this application');
+  }
+}
+
+/**
+ * Caps on attestations: each one runs matching and policy (and may call an EDR vendor) and
+ * writes the auth log, so one agent (or one address) cannot make the collector do so at will.
+ */
+export class AttestationLimits {
+  private readonly byEndpoint: RateLimiter | null;
+  private readonly byAddress: RateLimiter | null;
+
+  constructor(limits: AbuseLimits) {
+    this.byEndpoint = perMinute(limits.attestationsPerEndpoint);
+    this.byAddress = perMinute(limits.attestationsPerAddress);
+  }
+
+  /** Throws TooManyRequests when either budget is spent. */
+  consume(endpointId: string, address: string): void {
+    this.byEndpoint?.consume(endpointId, 'attestations from this agent');
+    this.byAddress?.consume(address, 'attestations from this address');
+  }
+}
+
+const signIns = new WeakMap<object, SignInLimits>();
+
+/** The collector's one set of sign-in budgets, shared by the OIDC and transaction API routes. */
+export function signInLimitsOf(owner: { config: { limits: AbuseLimits } }): SignInLimits {
+  let limits = signIns.get(owner);
+  if (!limits) {
+    limits = new SignInLimits(owner.config.limits);
+    signIns.set(owner, limits);
+  }
+  return limits;
+}
