@@ -23,9 +23,16 @@ export class FakeAgent extends EventEmitter implements TrayAgent {
     this.reports++;
   }
   described: string[] = [];
+  /** What describeTransaction answers next: a description, or an error it rejects with. */
+  description: { application: string; username: string; expiresAt?: string } | Error = {
+    application: 'Payroll',
+    username: 'alice@example.com',
+    expiresAt: '2025-11-23T10:05:00.000Z',
+  };
   async describeTransaction(transactionId: string) {
     this.described.push(transactionId);
-    return { application: 'Payroll', username: 'alice@example.com' };
+    if (this.description instanceof Error) throw this.description;
+    return this.description;
   }
   async attest(transactionId: string) {
     this.attested.push(transactionId);
