@@ -63,7 +63,7 @@ export class ConfirmPrompt {
       preload: this.files.preload,
       devTools: this.devTools,
       width: 460,
-      height: 420,
+      height: 360,
       resizable: false,
       title: view.kind === 'ask' ? 'DevTrust — confirm sign-in' : 'DevTrust — sign-in refused',
     });
