@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
