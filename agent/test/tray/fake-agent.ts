@@ -23,11 +23,14 @@ export class FakeAgent extends EventEmitter implements TrayAgent {
     this.reports++;
   }
   described: string[] = [];
-  /** What describeTransaction answers next: a description, or an error it rejects with. */
+  /**
+   * What describeTransaction answers next: a description, or an error it rejects with. It
+   * expires in five minutes, as a real transaction would (an expired one closes at once).
+   */
   description: { application: string; username: string; expiresAt?: string } | Error = {
     application: 'Payroll',
     username: 'alice@example.com',
-    expiresAt: '2025-11-23T10:05:00.000Z',
+    expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
   };
   async describeTransaction(transactionId: string) {
     this.described.push(transactionId);

@@ -199,13 +199,14 @@ describe('tray app: devtrust:// links', () => {
     assert.equal(window.options.webPreferences.contextIsolation, true);
     assert.equal(window.options.webPreferences.nodeIntegration, false);
     assert.deepEqual(f.agent.attested, [], 'nothing attested before the answer');
+    const { expiresAt } = f.agent.description as { expiresAt: string };
     const view = await answer(f, true);
     assert.deepEqual(view, {
       kind: 'ask',
       application: 'Payroll',
       username: 'alice@example.com',
       collector: 'https://trust.example.com:443',
-      expiresAt: '2025-11-23T10:05:00.000Z',
+      expiresAt,
     });
     assert.deepEqual(f.agent.attested, ['tx_9QmY2']);
     assert.equal(window.isDestroyed(), true, 'the window closes once answered');
@@ -291,6 +292,16 @@ describe('tray app: devtrust:// links', () => {
     await flush();
     assert.deepEqual(f.agent.described, []);
     assert.deepEqual(f.windows(), []);
+  });
+
+  it('a confirmation closes as Cancel when its transaction expires', async () => {
+    const f = await startApp({ platform: 'darwin' });
+    f.agent.description = { application: 'Payroll', username: 'alice@example.com', expiresAt: new Date(Date.now() - 1000).toISOString() };
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=stale');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(confirmWindows(f)[0]!.isDestroyed(), true);
+    assert.equal(await f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.getConfirmation), null);
+    assert.deepEqual(f.agent.attested, []);
   });
 
   it('links are rate-limited', async () => {
