@@ -1,4 +1,4 @@
-import type { DeviceIdentity, Posture } from '@devtrust/shared/identity';
+import { unsafeCharacter, type DeviceIdentity, type Posture } from '@devtrust/shared/identity';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
 import { linuxProbes } from './linux/index.js';
@@ -56,6 +56,13 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
     }
     if (typeof result.value === 'string' && result.value.length > MAX_TEXT) {
       probeErrors[name] = `value longer than ${MAX_TEXT} characters`;
+      return undefined;
+    }
+    // The collector refuses a report whose hostname carries control or bidi characters (it
+    // is shown to people); left out with the reason, the rest of the report still counts.
+    const unsafe = name === 'hostname' && typeof result.value === 'string' ? unsafeCharacter(result.value) : null;
+    if (unsafe) {
+      probeErrors[name] = `value contains ${unsafe}, a control or bidirectional character`;
       return undefined;
     }
     return result.value;

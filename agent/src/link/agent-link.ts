@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   serverMessage,
   signedPayloadOf,
+  unsafeTransactionField,
   type AgentMessage,
   type Report,
   type ServerMessage,
@@ -228,7 +229,19 @@ export class AgentLink extends EventEmitter {
       }
       case 'transaction': {
         const { type: _type, ...info } = message;
-        this.settle(this.pendingDescribes, message.transactionId, info);
+        // Checked again here, whatever the collector did: this text goes in front of the user
+        // as the reason to vouch for this device, so a newline or bidi override in it is a lure.
+        const unsafe = unsafeTransactionField(info);
+        this.settle(
+          this.pendingDescribes,
+          message.transactionId,
+          unsafe
+            ? new LinkError(
+                'UNSAFE_TEXT',
+                `the collector's answer names the ${unsafe.field} with ${unsafe.character}, a control or bidirectional character`,
+              )
+            : info,
+        );
         return;
       }
       case 'error':

@@ -17,6 +17,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where the packaged app finds its window (dist/renderer) and preload (dist/preload). */
 export const APP_FILES = {
   indexHtml: path.join(here, '..', 'renderer', 'index.html'),
+  confirmHtml: path.join(here, '..', 'renderer', 'confirm.html'),
   preload: path.join(here, '..', 'preload', 'index.cjs'),
 };
 

@@ -17,21 +17,6 @@ export interface ElectronPort {
   shell: { openPath(path: string): Promise<string>; openExternal(url: string): Promise<void> };
   clipboard: { writeText(text: string): void };
   safeStorage: SafeStorageLike;
-  dialog: DialogPort;
-}
-
-/** Electron's message box: resolves with the index of the button the user chose. */
-export interface DialogPort {
-  showMessageBox(options: {
-    type: 'question';
-    title: string;
-    message: string;
-    detail: string;
-    buttons: string[];
-    defaultId: number;
-    cancelId: number;
-    noLink: boolean;
-  }): Promise<{ response: number }>;
 }
 
 export interface AppPort {
@@ -77,6 +62,7 @@ export interface WindowOptions {
   height: number;
   minWidth?: number;
   minHeight?: number;
+  resizable?: boolean;
   show: boolean;
   title: string;
   autoHideMenuBar?: boolean;
@@ -109,6 +95,7 @@ export interface WindowPort {
   readonly webContents: WebContentsPort;
   loadFile(file: string): Promise<void>;
   show(): void;
+  close(): void;
   hide(): void;
   focus(): void;
   restore(): void;

@@ -1,5 +1,5 @@
 // The tray app's entry: the only module that imports Electron itself.
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, safeStorage, shell, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeImage, safeStorage, shell, Tray } from 'electron';
 import { bootTrayApp } from './boot.js';
 import type { ElectronPort } from './electron-port.js';
 
@@ -7,7 +7,6 @@ const electron: ElectronPort = {
   app,
   BrowserWindow,
   clipboard,
-  dialog,
   ipcMain,
   Menu,
   nativeImage,

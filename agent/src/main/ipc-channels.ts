@@ -1,5 +1,6 @@
 /**
- * Every IPC channel between the status window and the main process, in one place.
+ * Every IPC channel between the tray's windows (status, confirmation) and the main
+ * process, in one place.
  * The preload (which cannot import at run time: sandboxed preloads get no module
  * loader) repeats the strings and is type-checked against this list.
  */
@@ -16,6 +17,10 @@ export const IPC_CHANNELS = {
   copyIdentifier: 'devtrust:copy-identifier',
   /** main → renderer push: StatusView */
   statusChanged: 'devtrust:status-changed',
+  /** invoke → ConfirmationView | null: what the confirmation window shows (its page only) */
+  getConfirmation: 'devtrust:get-confirmation',
+  /** invoke(allow: boolean) → boolean: the user's answer (the confirmation page only) */
+  answerConfirmation: 'devtrust:answer-confirmation',
 } as const;
 
 export type IpcChannelName = keyof typeof IPC_CHANNELS;

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { IpcEventPort, IpcMainPort } from './electron-port.js';
 import { COPYABLE_FIELDS, IPC_CHANNELS, type CopyableField } from './ipc-channels.js';
+import type { ConfirmationView } from './confirm-view.js';
 import type { StatusView } from './status-view.js';
 
 export interface IpcHandlers {
@@ -10,6 +11,8 @@ export interface IpcHandlers {
   openLogs(): Promise<void>;
   openSupport(): Promise<void>;
   copyIdentifier(field: CopyableField): boolean;
+  getConfirmation(): ConfirmationView | null;
+  answerConfirmation(allow: boolean): boolean;
 }
 
 /** Thrown back to the renderer for arguments that do not fit; the message says no more. */
@@ -21,8 +24,9 @@ export class IpcRefused extends Error {
 }
 
 /**
- * Only the status window's own page, in its top frame, may call the main process: a
- * frame that navigated elsewhere, an iframe or any other page gets nothing.
+ * Only our own page, in its top frame, may call the main process: a frame that navigated
+ * elsewhere, an iframe or any other page gets nothing. Each channel names its page, so
+ * the status window cannot answer a confirmation.
  */
 export function isOwnPage(event: IpcEventPort, indexHtml: string): boolean {
   const frame = event.senderFrame;
@@ -40,22 +44,33 @@ const noArgs = (args: unknown[]): boolean => args.length === 0;
 const isCopyable = (value: unknown): value is CopyableField =>
   typeof value === 'string' && (COPYABLE_FIELDS as readonly string[]).includes(value);
 
-export function registerIpc(ipcMain: IpcMainPort, options: { indexHtml: string; handlers: IpcHandlers; log: Logger }): () => void {
-  const { handlers, log } = options;
-  const routes: Array<[string, (args: unknown[]) => boolean, (args: unknown[]) => unknown]> = [
-    [IPC_CHANNELS.getStatus, noArgs, () => handlers.getStatus()],
-    [IPC_CHANNELS.checkNow, noArgs, () => handlers.checkNow()],
-    [IPC_CHANNELS.openLogs, noArgs, () => handlers.openLogs()],
-    [IPC_CHANNELS.openSupport, noArgs, () => handlers.openSupport()],
+export function registerIpc(
+  ipcMain: IpcMainPort,
+  options: { indexHtml: string; confirmHtml: string; handlers: IpcHandlers; log: Logger },
+): () => void {
+  const { handlers, log, indexHtml, confirmHtml } = options;
+  const routes: Array<[string, string, (args: unknown[]) => boolean, (args: unknown[]) => unknown]> = [
+    [IPC_CHANNELS.getStatus, indexHtml, noArgs, () => handlers.getStatus()],
+    [IPC_CHANNELS.checkNow, indexHtml, noArgs, () => handlers.checkNow()],
+    [IPC_CHANNELS.openLogs, indexHtml, noArgs, () => handlers.openLogs()],
+    [IPC_CHANNELS.openSupport, indexHtml, noArgs, () => handlers.openSupport()],
     [
       IPC_CHANNELS.copyIdentifier,
+      indexHtml,
       (args) => args.length === 1 && isCopyable(args[0]),
       (args) => handlers.copyIdentifier(args[0] as CopyableField),
     ],
+    [IPC_CHANNELS.getConfirmation, confirmHtml, noArgs, () => handlers.getConfirmation()],
+    [
+      IPC_CHANNELS.answerConfirmation,
+      confirmHtml,
+      (args) => args.length === 1 && typeof args[0] === 'boolean',
+      (args) => handlers.answerConfirmation(args[0] as boolean),
+    ],
   ];
-  for (const [channel, valid, run] of routes) {
+  for (const [channel, page, valid, run] of routes) {
     ipcMain.handle(channel, (event, ...args) => {
-      if (!isOwnPage(event, options.indexHtml)) {
+      if (!isOwnPage(event, page)) {
         log.warn({ channel, sender: event.senderFrame?.url ?? null }, 'IPC from an unknown sender dropped');
         return undefined;
       }

@@ -2,24 +2,50 @@ import type { ElectronPort, WindowPort } from './electron-port.js';
 
 export interface StatusWindowFiles {
   indexHtml: string;
+  /** The devtrust:// confirmation page (same preload, its own IPC channels). */
+  confirmHtml: string;
   preload: string;
 }
 
-/**
- * The status window, locked down: sandboxed renderer, isolated context, no Node, no
- * webviews, no navigation, no new windows, no permissions. It only ever shows our file.
- */
+/** The status window: our index.html in a locked-down window. */
 export function createStatusWindow(electron: Pick<ElectronPort, 'BrowserWindow'>, files: StatusWindowFiles, devTools: boolean): WindowPort {
-  const window = new electron.BrowserWindow({
+  return createLockedWindow(electron, {
+    file: files.indexHtml,
+    preload: files.preload,
+    devTools,
     width: 600,
     height: 760,
     minWidth: 420,
     minHeight: 480,
-    show: false,
     title: 'DevTrust',
+  });
+}
+
+/**
+ * A window locked down: sandboxed renderer, isolated context, no Node, no webviews, no
+ * navigation, no new windows, no permissions. It only ever shows our own file.
+ */
+export function createLockedWindow(
+  electron: Pick<ElectronPort, 'BrowserWindow'>,
+  options: {
+    file: string;
+    preload: string;
+    devTools: boolean;
+    title: string;
+    width: number;
+    height: number;
+    minWidth?: number;
+    minHeight?: number;
+    resizable?: boolean;
+  },
+): WindowPort {
+  const { file, preload, devTools, ...size } = options;
+  const window = new electron.BrowserWindow({
+    ...size,
+    show: false,
     autoHideMenuBar: true,
     webPreferences: {
-      preload: files.preload,
+      preload,
       sandbox: true,
       contextIsolation: true,
       nodeIntegration: false,
@@ -32,7 +58,7 @@ export function createStatusWindow(electron: Pick<ElectronPort, 'BrowserWindow'>
   });
   lockDown(window.webContents);
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(files.indexHtml);
+  void window.loadFile(file);
   return window;
 }
 

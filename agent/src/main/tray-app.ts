@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AgentStatus } from '../core/agent.js';
 import type { ManagedSettings } from '../config/managed/types.js';
+import { collectorOrigin, unsafeRefusal } from './confirm-view.js';
+import { ConfirmPrompt } from './confirm-window.js';
 import type { ElectronPort, ImagePort, TrayPort, WindowPort } from './electron-port.js';
 import { IPC_CHANNELS, type CopyableField } from './ipc-channels.js';
 import { registerIpc } from './ipc.js';
@@ -17,7 +19,7 @@ export interface TrayAgent {
   status(): AgentStatus;
   reportNow(): Promise<void>;
   attest(transactionId: string): Promise<unknown>;
-  describeTransaction(transactionId: string): Promise<{ application: string; username: string }>;
+  describeTransaction(transactionId: string): Promise<{ application: string; username: string; expiresAt?: string }>;
   on(event: 'status', listener: () => void): unknown;
 }
 
@@ -40,6 +42,9 @@ export interface TrayAppOptions {
 /** devtrust:// attestations accepted per minute: a page spamming links cannot make the agent spin. */
 const URL_ATTESTS_PER_MINUTE = 10;
 
+/** Describe refusals that mean "this text could disguise the request": the user is told, not asked. */
+const UNSAFE_CODES = new Set(['UNSAFE_TEXT', 'TRANSACTION_UNSAFE']);
+
 /** The tray app: one per user session, over the same agent core as the headless CLI. */
 export class TrayApp {
   private tray: TrayPort | null = null;
@@ -48,6 +53,7 @@ export class TrayApp {
   private managed: ManagedSettings = {};
   private problem: string | null = null;
   private readonly images = new Map<TrayState, ImagePort>();
+  private readonly confirm: ConfirmPrompt;
   private readonly pendingUrls: string[] = [];
   private readonly urlAttests: number[] = [];
   private isReady = false;
@@ -70,7 +76,9 @@ export class TrayApp {
   private constructor(
     private readonly electron: ElectronPort,
     private readonly options: TrayAppOptions,
-  ) {}
+  ) {
+    this.confirm = new ConfirmPrompt(electron, options.files, !electron.app.isPackaged);
+  }
 
   private listen(): void {
     const { app } = this.electron;
@@ -116,6 +124,7 @@ export class TrayApp {
     this.tray.on('click', () => this.showStatus());
     registerIpc(ipcMain, {
       indexHtml: this.options.files.indexHtml,
+      confirmHtml: this.options.files.confirmHtml,
       log: this.options.log,
       handlers: {
         getStatus: () => this.view(),
@@ -123,6 +132,8 @@ export class TrayApp {
         openLogs: () => this.openLogs(),
         openSupport: () => this.openSupport(),
         copyIdentifier: (field) => this.copyIdentifier(field),
+        getConfirmation: () => this.confirm.view(),
+        answerConfirmation: (allow) => this.confirm.answer(allow),
       },
     });
     const made = await this.options.createAgent();
@@ -143,7 +154,8 @@ export class TrayApp {
     this.refresh();
     const coldStartUrl = protocolUrlInArgv(this.options.argv);
     if (coldStartUrl) this.pendingUrls.push(coldStartUrl);
-    for (const url of this.pendingUrls.splice(0)) await this.handleUrl(url);
+    // Not awaited: start-up does not wait for a person to answer a confirmation.
+    for (const url of this.pendingUrls.splice(0)) void this.handleUrl(url);
   }
 
   view(): StatusView {
@@ -176,9 +188,11 @@ export class TrayApp {
   }
 
   /**
-   * devtrust://attest?tx=… → after the user confirms the application and account, the
-   * agent attests that transaction; anything else is ignored. The confirmation matters:
-   * any web page can open such a link, including one for somebody else's sign-in.
+   * devtrust://attest?tx=… → after the user confirms the application, the account and the
+   * collector in the confirmation window, the agent attests that transaction; anything else
+   * is ignored. The confirmation matters: any web page can open such a link, including one
+   * for somebody else's sign-in, so what it shows comes in labelled fields the page lays
+   * out itself, and a description carrying control or bidi characters is refused, not shown.
    */
   async handleUrl(url: string): Promise<void> {
     if (!this.isReady) {
@@ -200,19 +214,28 @@ export class TrayApp {
       return;
     }
     this.urlAttests.push(now);
+    const collector = collectorOrigin(this.agent.status().collectorUrl);
     try {
-      const info = await this.agent.describeTransaction(tx);
-      const { response } = await this.electron.dialog.showMessageBox({
-        type: 'question',
-        title: 'DevTrust',
-        message: `Sign in to ${info.application} as ${info.username}?`,
-        detail: 'DevTrust will vouch for this device. Allow only if you just started this sign-in yourself.',
-        buttons: ['Allow', 'Cancel'],
-        defaultId: 1,
-        cancelId: 1,
-        noLink: true,
+      let info: Awaited<ReturnType<TrayAgent['describeTransaction']>>;
+      try {
+        info = await this.agent.describeTransaction(tx);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && UNSAFE_CODES.has(code)) {
+          this.options.log.warn({ tx, code, err: (error as Error).message }, 'devtrust:// link refused: unsafe text in its description');
+          this.confirm.tell(unsafeRefusal(collector, (error as Error).message));
+          return;
+        }
+        throw error;
+      }
+      const allowed = await this.confirm.ask({
+        kind: 'ask',
+        application: info.application,
+        username: info.username,
+        collector,
+        expiresAt: info.expiresAt ?? null,
       });
-      if (response !== 0) {
+      if (!allowed) {
         this.options.log.info({ tx }, 'the user declined a devtrust:// attestation');
         return;
       }

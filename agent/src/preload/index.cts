@@ -1,4 +1,4 @@
-// The status window's preload. Sandboxed preloads run as CommonJS with no module loader
+// The preload of the tray's windows (status and confirmation). Sandboxed preloads run as CommonJS with no module loader
 // for our own files, so this file is self-contained: the channel names are repeated
 // here and checked against main/ipc-channels.ts by the compiler (the `satisfies` below).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose: sandboxed preloads cannot be ES modules
@@ -13,6 +13,8 @@ const CHANNELS = {
   openSupport: 'devtrust:open-support',
   copyIdentifier: 'devtrust:copy-identifier',
   statusChanged: 'devtrust:status-changed',
+  getConfirmation: 'devtrust:get-confirmation',
+  answerConfirmation: 'devtrust:answer-confirmation',
 } as const satisfies typeof IPC_CHANNELS;
 
 const { contextBridge, ipcRenderer } = electron;
@@ -25,6 +27,8 @@ const api: DevTrustApi = {
   openLogs: () => ipcRenderer.invoke(CHANNELS.openLogs),
   openSupport: () => ipcRenderer.invoke(CHANNELS.openSupport),
   copyIdentifier: (field) => ipcRenderer.invoke(CHANNELS.copyIdentifier, field),
+  getConfirmation: () => ipcRenderer.invoke(CHANNELS.getConfirmation),
+  answerConfirmation: (allow) => ipcRenderer.invoke(CHANNELS.answerConfirmation, allow === true),
   onStatus(callback) {
     const listener = (_event: unknown, view: StatusView) => callback(view);
     ipcRenderer.on(CHANNELS.statusChanged, listener);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
+import { reportSchema } from '@devtrust/shared/protocol';
 import { createHost, type FileAccess } from '../../src/collect/host.js';
 import { assemble, PROBE_SETS } from '../../src/collect/index.js';
 import { found, missing, PROBE_NAMES, type ProbeName } from '../../src/collect/probe.js';
@@ -68,5 +69,16 @@ describe('assembling a report', () => {
     assert.match(probeErrors.hostname ?? '', /longer than 256/);
     for (const reason of Object.values(probeErrors)) assert.ok(reason.length <= 256);
     assert.equal(identity.edr, undefined, 'a failed EDR probe is not "no EDR installed"');
+  });
+
+  it('leaves out a hostname with a control or bidi character (the collector would refuse the whole report)', () => {
+    const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
+    results.hostname = found('LAPTOP-\u202eEXE.TXT');
+    results.serialNumber = found('PF2ABCDE');
+    const { identity, probeErrors } = assemble('windows', results);
+    assert.equal(identity.hostname, undefined);
+    assert.equal(identity.serialNumber, 'PF2ABCDE');
+    assert.equal(probeErrors.hostname, 'value contains U+202E, a control or bidirectional character');
+    assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
   });
 });

@@ -23,9 +23,19 @@ export class FakeAgent extends EventEmitter implements TrayAgent {
     this.reports++;
   }
   described: string[] = [];
+  /**
+   * What describeTransaction answers next: a description, or an error it rejects with. It
+   * expires in five minutes, as a real transaction would (an expired one closes at once).
+   */
+  description: { application: string; username: string; expiresAt?: string } | Error = {
+    application: 'Payroll',
+    username: 'alice@example.com',
+    expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+  };
   async describeTransaction(transactionId: string) {
     this.described.push(transactionId);
-    return { application: 'Payroll', username: 'alice@example.com' };
+    if (this.description instanceof Error) throw this.description;
+    return this.description;
   }
   async attest(transactionId: string) {
     this.attested.push(transactionId);

@@ -104,6 +104,15 @@ export class FakeWindow extends EventEmitter {
   hide() {
     this.visible = false;
   }
+  /** Like Electron: 'close' may be prevented; otherwise the window is gone and 'closed' fires. */
+  close() {
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return;
+    this.visible = false;
+    this.destroyed = true;
+    this.emit('closed');
+  }
   focus() {
     this.focused++;
   }
@@ -146,9 +155,6 @@ export function fakeElectron() {
   const opened: string[] = [];
   const external: string[] = [];
   const clipboard: string[] = [];
-  /** Message boxes shown; `answer` is the button index the fake user picks (0 = Allow). */
-  const dialogs: { message: string; buttons: string[] }[] = [];
-  const dialogAnswer = { value: 0 };
   const electron = {
     app,
     Tray: FakeTray,
@@ -166,12 +172,6 @@ export function fakeElectron() {
       encryptString: (s: string) => Buffer.from(s),
       decryptString: (b: Buffer) => b.toString(),
     },
-    dialog: {
-      showMessageBox: async (options: { message: string; buttons: string[] }) => {
-        dialogs.push({ message: options.message, buttons: options.buttons });
-        return { response: dialogAnswer.value };
-      },
-    },
   } satisfies ElectronPort;
   return {
     electron,
@@ -180,8 +180,6 @@ export function fakeElectron() {
     opened,
     external,
     clipboard,
-    dialogs,
-    dialogAnswer,
     tray: () => FakeTray.instances.at(-1)!,
     windows: () => FakeWindow.instances,
   };

@@ -13,9 +13,11 @@ import { fakeElectron, type FakeImage } from './fake-electron.js';
 
 const FILES = {
   indexHtml: '/opt/DevTrust/resources/app/dist/renderer/index.html',
+  confirmHtml: '/opt/DevTrust/resources/app/dist/renderer/confirm.html',
   preload: '/opt/DevTrust/resources/app/dist/preload/index.cjs',
 };
 const OWN_PAGE = pathToFileURL(FILES.indexHtml).href;
+const CONFIRM_PAGE = pathToFileURL(FILES.confirmHtml).href;
 
 async function startApp(
   options: { managed?: ManagedSettings; argv?: string[]; platform?: NodeJS.Platform; problem?: string; lock?: boolean } = {},
@@ -40,6 +42,16 @@ async function startApp(
 const menuIds = (f: Awaited<ReturnType<typeof startApp>>) => f.tray().menu!.template.map((item) => item.id ?? item.type);
 const iconOf = (image: FakeImage) => image.representations.find((r) => r.scaleFactor === 1)!.buffer;
 const flush = () => new Promise((resolve) => setImmediate(resolve));
+const confirmWindows = (f: Awaited<ReturnType<typeof startApp>>) => f.windows().filter((w) => w.loaded === FILES.confirmHtml);
+
+/** The person in front of the confirmation window: reads it over IPC as its page would, then answers. */
+async function answer(f: Awaited<ReturnType<typeof startApp>>, allow: boolean) {
+  await flush();
+  const view = await f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.getConfirmation);
+  await f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.answerConfirmation, allow);
+  await flush();
+  return view;
+}
 
 describe('tray app: start-up', () => {
   it('takes the single-instance lock, registers login item and devtrust://, starts the agent', async () => {
@@ -173,33 +185,96 @@ describe('tray app: icon and menu follow the agent', () => {
 });
 
 describe('tray app: devtrust:// links', () => {
-  it('macOS open-url → the user confirms application and account → attest with the transaction id', async () => {
+  it('macOS open-url → a confirmation window with labelled fields and the origin → Allow → attest', async () => {
     const f = await startApp({ platform: 'darwin' });
     let prevented = false;
     f.app.emit('open-url', { preventDefault: () => (prevented = true) }, 'devtrust://attest?tx=tx_9QmY2');
     await flush();
     assert.equal(prevented, true);
     assert.deepEqual(f.agent.described, ['tx_9QmY2']);
-    assert.deepEqual(f.dialogs, [{ message: 'Sign in to Payroll as alice@example.com?', buttons: ['Allow', 'Cancel'] }]);
+    const [window] = confirmWindows(f);
+    assert.ok(window, 'a confirmation window opened');
+    assert.equal(window.visible, true);
+    assert.equal(window.options.webPreferences.sandbox, true);
+    assert.equal(window.options.webPreferences.contextIsolation, true);
+    assert.equal(window.options.webPreferences.nodeIntegration, false);
+    assert.deepEqual(f.agent.attested, [], 'nothing attested before the answer');
+    const { expiresAt } = f.agent.description as { expiresAt: string };
+    const view = await answer(f, true);
+    assert.deepEqual(view, {
+      kind: 'ask',
+      application: 'Payroll',
+      username: 'alice@example.com',
+      collector: 'https://trust.example.com:443',
+      expiresAt,
+    });
     assert.deepEqual(f.agent.attested, ['tx_9QmY2']);
+    assert.equal(window.isDestroyed(), true, 'the window closes once answered');
   });
 
-  it('a link the user declines is not attested', async () => {
+  it('a link the user declines, or whose window is closed, is not attested', async () => {
     const f = await startApp({ platform: 'darwin' });
-    f.dialogAnswer.value = 1;
     f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=someone_elses');
+    await answer(f, false);
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=closed_one');
     await flush();
-    assert.equal(f.dialogs.length, 1);
+    confirmWindows(f)[1]!.close();
+    await flush();
+    assert.equal(confirmWindows(f).length, 2);
     assert.deepEqual(f.agent.attested, []);
+  });
+
+  it('while a confirmation is open, another link is cancelled unseen (it cannot slip in under the click)', async () => {
+    const f = await startApp({ platform: 'darwin' });
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=mine');
+    await flush();
+    f.agent.description = { application: 'Payroll', username: 'mallory@example.com' };
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=theirs');
+    await flush();
+    assert.equal(confirmWindows(f).length, 1);
+    const view = (await answer(f, true)) as { username: string };
+    assert.equal(view.username, 'alice@example.com');
+    assert.deepEqual(f.agent.attested, ['mine']);
+  });
+
+  it('a description refused as unsafe (by the agent link or the collector) is shown as refused, with nothing to allow', async () => {
+    for (const code of ['UNSAFE_TEXT', 'TRANSACTION_UNSAFE']) {
+      const f = await startApp({ platform: 'darwin' });
+      f.agent.description = Object.assign(
+        new Error("the collector's answer names the username with U+202E, a control or bidirectional character"),
+        {
+          code,
+        },
+      );
+      f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=lure');
+      const view = (await answer(f, true)) as { kind: string; collector: string; reason: string };
+      assert.equal(view.kind, 'refused');
+      assert.equal(view.collector, 'https://trust.example.com:443');
+      assert.match(view.reason, /refused and nothing was vouched for: .*U\+202E/);
+      assert.deepEqual(f.agent.attested, [], `${code}: Allow on a refusal attests nothing`);
+    }
+  });
+
+  it('the status page cannot answer a confirmation, nor the confirmation page read the status', async () => {
+    const f = await startApp({ platform: 'darwin' });
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=tx_1');
+    await flush();
+    assert.equal(await f.ipcMain.invoke(OWN_PAGE, IPC_CHANNELS.answerConfirmation, true), undefined);
+    assert.equal(await f.ipcMain.invoke(OWN_PAGE, IPC_CHANNELS.getConfirmation), undefined);
+    assert.equal(await f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.getStatus), undefined);
+    await assert.rejects(f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.answerConfirmation, 'yes'), IpcRefused);
+    assert.deepEqual(f.agent.attested, []);
+    await answer(f, false);
   });
 
   it("Windows: the link in a second instance's argv, and in our own argv on a cold start", async () => {
     const f = await startApp({ argv: ['C:\\Program Files\\DevTrust\\DevTrust.exe', '--', 'devtrust://attest/?tx=cold-start'] });
+    await answer(f, true);
     assert.deepEqual(f.agent.attested, ['cold-start']);
     f.app.emit('second-instance', {}, ['C:\\Program Files\\DevTrust\\DevTrust.exe', '--', 'devtrust://attest?tx=warm_1'], 'C:\\');
-    await flush();
+    await answer(f, true);
     assert.deepEqual(f.agent.attested, ['cold-start', 'warm_1']);
-    assert.equal(f.windows().length, 0, 'a link does not pop the window');
+    assert.equal(f.windows().length - confirmWindows(f).length, 0, 'a link does not pop the status window');
   });
 
   it('malformed links are ignored', async () => {
@@ -215,6 +290,17 @@ describe('tray app: devtrust:// links', () => {
       f.app.emit('open-url', { preventDefault: () => undefined }, url);
     }
     await flush();
+    assert.deepEqual(f.agent.described, []);
+    assert.deepEqual(f.windows(), []);
+  });
+
+  it('a confirmation closes as Cancel when its transaction expires', async () => {
+    const f = await startApp({ platform: 'darwin' });
+    f.agent.description = { application: 'Payroll', username: 'alice@example.com', expiresAt: new Date(Date.now() - 1000).toISOString() };
+    f.app.emit('open-url', { preventDefault: () => undefined }, 'devtrust://attest?tx=stale');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(confirmWindows(f)[0]!.isDestroyed(), true);
+    assert.equal(await f.ipcMain.invoke(CONFIRM_PAGE, IPC_CHANNELS.getConfirmation), null);
     assert.deepEqual(f.agent.attested, []);
   });
 
@@ -222,7 +308,8 @@ describe('tray app: devtrust:// links', () => {
     const f = await startApp({ platform: 'darwin' });
     for (let i = 0; i < 15; i++) f.app.emit('open-url', { preventDefault: () => undefined }, `devtrust://attest?tx=t${i}`);
     await flush();
-    assert.equal(f.agent.attested.length, 10);
+    assert.equal(f.agent.described.length, 10);
+    assert.equal(confirmWindows(f).length, 1);
   });
 });
 

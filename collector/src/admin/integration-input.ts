@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLATFORMS, type Platform } from '@devtrust/shared/identity';
+import { displayText, PLATFORMS, type Platform } from '@devtrust/shared/identity';
 import { badRequest } from '../errors.js';
 import { validate } from '../http/body.js';
 import { sourceKind, sourceKinds } from '../sync/registry.js';
@@ -12,7 +12,7 @@ export const scheduleSchema = z.strictObject({
   hourUtc: z.number().int().min(0).max(23).optional(),
 });
 
-const name = z.string().trim().min(1).max(200);
+const name = displayText(200);
 const platforms = z.array(z.enum(PLATFORMS)).min(1).max(PLATFORMS.length);
 
 export const createIntegrationSchema = z.strictObject({
@@ -31,7 +31,7 @@ export const patchIntegrationSchema = z.strictObject({
 });
 
 export const activationSchema = z
-  .strictObject({ mode: z.enum(ACTIVATION_MODES), groups: z.array(z.string().trim().min(1).max(200)).max(100).optional() })
+  .strictObject({ mode: z.enum(ACTIVATION_MODES), groups: z.array(displayText(200)).max(100).optional() })
   .refine((a) => a.mode !== 'test-groups' || (a.groups?.length ?? 0) > 0, {
     message: 'test-groups needs at least one group',
     path: ['groups'],

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { tokenMatches } from '@devtrust/shared/crypto';
+import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
 import { signInLimitsOf } from '../limits/abuse-limits.js';
@@ -10,7 +11,8 @@ import type { Services } from '../services/services.js';
 import type { Application } from '../store/types.js';
 import { normalizeUsername } from '../store/repos/users.js';
 
-const createTransaction = z.strictObject({ username: z.string().trim().min(1).max(256) });
+// The username is shown on the prompt and in the tray's confirmation: display text only.
+const createTransaction = z.strictObject({ username: displayText(256) });
 
 /** The transaction API applications call with their client credentials (HTTP Basic). */
 export function verdictRouter(services: Services): Router {

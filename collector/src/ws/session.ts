@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   parseAgentFrame,
   signedPayloadOf,
+  unsafeTransactionField,
   type AgentMessage,
   type AttestMessage,
   type AuthMessage,
@@ -190,13 +191,21 @@ export class AgentSession {
       return;
     }
     const application = await store.applications.get(tx.applicationId);
-    this.send({
-      type: 'transaction',
-      transactionId: tx.id,
-      application: application?.name ?? 'an application',
-      username: tx.username,
-      expiresAt: new Date(tx.expiresAt).toISOString(),
-    });
+    const info = { application: application?.name ?? 'an application', username: tx.username };
+    // Names are refused at the edge since this release; a row from before may still carry
+    // a character that would let it pose as other text in the tray's confirmation.
+    const unsafe = unsafeTransactionField(info);
+    if (unsafe) {
+      this.deps.log.warn({ transactionId: tx.id, field: unsafe.field, character: unsafe.character }, 'describe refused: unsafe text');
+      this.send({
+        type: 'error',
+        code: 'TRANSACTION_UNSAFE',
+        message: `the transaction's ${unsafe.field} contains ${unsafe.character}, a control or bidirectional character; it is not shown`,
+        transactionId: tx.id,
+      });
+      return;
+    }
+    this.send({ type: 'transaction', transactionId: tx.id, ...info, expiresAt: new Date(tx.expiresAt).toISOString() });
   }
 
   private send(message: ServerMessage): void {

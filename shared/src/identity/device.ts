@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displaySafeString } from './display-text.js';
 import { IDENTIFIER_KINDS, type IdentifierKind, usableIdentifier } from './normalize.js';
 
 export const PLATFORMS = ['windows', 'macos', 'linux', 'ios', 'android'] as const;
@@ -28,7 +29,8 @@ export const deviceIdentitySchema = z.strictObject({
   hardwareUuid: shortText.optional(),
   serialNumber: shortText.optional(),
   machineGuid: shortText.optional(),
-  hostname: shortText.optional(),
+  /** Shown in the console and the tray: no control or bidi characters (see display-text.ts). */
+  hostname: displaySafeString(256).optional(),
   osVersion: shortText.optional(),
   macAddresses: z.array(shortText).max(64).optional(),
   edr: z.array(edrConnectorSchema).max(16).optional(),

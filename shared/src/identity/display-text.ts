@@ -33,3 +33,17 @@ export function displayText(max: number) {
       if (found) ctx.addIssue({ code: 'custom', message: `must not contain control or bidirectional characters (found ${found})` });
     });
 }
+
+/**
+ * The same check for text inside a signed agent message: no trimming, because the
+ * signature covers the text as sent and a parsed value that differs would not verify.
+ */
+export function displaySafeString(max: number) {
+  return z
+    .string()
+    .max(max)
+    .superRefine((value, ctx) => {
+      const found = unsafeCharacter(value);
+      if (found) ctx.addIssue({ code: 'custom', message: `must not contain control or bidirectional characters (found ${found})` });
+    });
+}

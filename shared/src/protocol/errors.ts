@@ -20,7 +20,15 @@ export const CHANNEL_ERRORS = {
 export type ChannelErrorCode = keyof typeof CHANNEL_ERRORS;
 
 /** Non-fatal answers to a request inside an authenticated session (the socket stays open). */
-export const REQUEST_ERRORS = ['TRANSACTION_UNKNOWN', 'TRANSACTION_EXPIRED', 'TRANSACTION_DECIDED', 'NO_REPORT', 'RATE_LIMITED'] as const;
+export const REQUEST_ERRORS = [
+  'TRANSACTION_UNKNOWN',
+  'TRANSACTION_EXPIRED',
+  'TRANSACTION_DECIDED',
+  'NO_REPORT',
+  /** A describe answer would carry a control or bidi character (a row older than the edge checks). */
+  'TRANSACTION_UNSAFE',
+  'RATE_LIMITED',
+] as const;
 export type RequestErrorCode = (typeof REQUEST_ERRORS)[number];
 
 export class ChannelError extends Error {

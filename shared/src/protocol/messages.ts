@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
+import { displaySafeString, unsafeCharacter } from '../identity/display-text.js';
 import { REQUEST_ERRORS } from './errors.js';
 import { PROTOCOL_VERSION } from './limits.js';
 
@@ -21,7 +22,8 @@ export const reportSchema = z.strictObject({
   posture: postureSchema.optional(),
   /** Reasons a probe returned no value, by probe name (e.g. serialNumber: "needs root"). */
   probeErrors: z.record(z.string().max(64), z.string().max(256)).optional(),
-  user: z.string().max(256).optional(),
+  /** The signed-in user as the OS names it; display text like every username. */
+  user: displaySafeString(256).optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 
@@ -102,6 +104,22 @@ export const transactionInfoSchema = z.strictObject({
   expiresAt: z.string().max(40),
 });
 export type TransactionInfo = z.infer<typeof transactionInfoSchema>;
+
+/**
+ * The first field of a describe answer that may not be shown to the user: a control or
+ * bidi character there could dress somebody else's sign-in as something else ("security
+ * update: click Allow"). Checked by the collector before it answers and again by the agent
+ * on receipt (rows written before the edge checks existed, or a collector that skips them).
+ */
+export function unsafeTransactionField(
+  info: Pick<TransactionInfo, 'application' | 'username'>,
+): { field: 'application' | 'username'; character: string } | null {
+  for (const field of ['username', 'application'] as const) {
+    const character = unsafeCharacter(info[field]);
+    if (character) return { field, character };
+  }
+  return null;
+}
 
 export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({

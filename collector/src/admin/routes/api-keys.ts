@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
 import { hashToken, randomToken } from '@devtrust/shared/crypto';
+import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
@@ -8,7 +9,7 @@ import { conflict, notFound } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 import { ROLES, type ApiKey } from '../../store/types.js';
 
-const createKey = z.strictObject({ name: z.string().trim().min(1).max(200), role: z.enum(ROLES) });
+const createKey = z.strictObject({ name: displayText(200), role: z.enum(ROLES) });
 
 export function apiKeyRoutes(services: Services): Router {
   const { store } = services;

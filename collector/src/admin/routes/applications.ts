@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
 import { hashToken, randomToken, seal } from '@devtrust/shared/crypto';
+import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
@@ -28,12 +29,12 @@ const redirectUri = z
 export const policySchema = globalPolicySchema;
 
 const createApplication = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: displayText(200),
   redirectUris: z.array(redirectUri).min(1).max(20),
   policy: applicationPolicySchema.optional(),
 });
 const patchApplication = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: displayText(200).optional(),
   redirectUris: z.array(redirectUri).min(1).max(20).optional(),
   policy: applicationPolicySchema.optional(),
 });

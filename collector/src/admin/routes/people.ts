@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
+import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody, queryOf } from '../../http/body.js';
@@ -8,8 +9,11 @@ import { activeIntegrationViews } from '../../services/integration-views.js';
 import type { Services } from '../../services/services.js';
 import { normalizeUsername } from '../../store/repos/users.js';
 
-const putUser = z.strictObject({ groups: z.array(z.string().trim().min(1).max(200)).max(200) });
-const username = z.string().trim().min(1).max(256);
+const putUser = z.strictObject({ groups: z.array(displayText(200)).max(200) });
+const username = displayText(256);
+/** The username in the path fails as a body field would: 400 naming it, and the character. */
+const usernameProblem = (error: z.ZodError): string =>
+  `username: ${error.issues[0]?.code === 'custom' ? error.issues[0].message : 'must be 1-256 characters'}`;
 const logQuery = z.strictObject({
   since: z.string().optional(),
   user: z.string().max(256).optional(),
@@ -26,7 +30,7 @@ export function peopleRoutes(services: Services): Router {
 
   router.put('/users/:username', async function putUserGroups(ctx) {
     const name = username.safeParse(ctx.params.username);
-    if (!name.success) throw badRequest('INVALID_REQUEST', 'username: must be 1-256 characters', 'username');
+    if (!name.success) throw badRequest('INVALID_REQUEST', usernameProblem(name.error), 'username');
     const body = await jsonBody(ctx, putUser, LIMITS.maxHttpBodyBytes);
     ctx.body = await store.users.put(name.data, body.groups);
   });
@@ -45,7 +49,7 @@ export function peopleRoutes(services: Services): Router {
   /** Which integrations apply to this user and why not ("why was I untrusted?"). */
   router.get('/users/:username/integrations', async function userIntegrations(ctx) {
     const name = username.safeParse(ctx.params.username);
-    if (!name.success) throw badRequest('INVALID_REQUEST', 'username: must be 1-256 characters', 'username');
+    if (!name.success) throw badRequest('INVALID_REQUEST', usernameProblem(name.error), 'username');
     const user = await store.users.get(name.data);
     const views = activeIntegrationViews(await store.integrations.list(), user, normalizeUsername(name.data));
     ctx.body = {

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { unsafeCharacter } from '@devtrust/shared/identity';
 import type { Services } from '../../services/services.js';
 import type { Application } from '../../store/types.js';
 import { claimOf, denialDescription, type DeviceTrustRecords } from '../device-trust.js';
@@ -57,6 +58,18 @@ export function interactionRouter(deps: InteractionDeps): Router {
         `${app.name} didn’t say who is signing in`,
         `${app.name} sent you here without naming the person who is signing in. The application must sign you in first and pass your username as login_hint; tell its owner.`,
         `invalid_request: login_hint is required (1-${MAX_LOGIN_HINT} characters)`,
+      );
+    }
+    // The hint becomes the username on this page and in the tray's confirmation: a newline or
+    // a bidi override there could make somebody else's sign-in read as an instruction.
+    const unsafe = unsafeCharacter(loginHint);
+    if (unsafe) {
+      throw new PromptError(
+        400,
+        'LOGIN_HINT_INVALID',
+        `${app.name} sent a username this page will not show`,
+        `${app.name} sent a username containing ${unsafe}, a control or bidirectional character that can change how text reads. The sign-in was stopped; nothing was checked or shared. Tell the application's owner.`,
+        `invalid_request: login_hint contains ${unsafe} (control and bidirectional characters are refused)`,
       );
     }
     return { provider, details, app, loginHint };

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
+import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
+import { freshPostgresDatabase, DATABASES } from '../support/postgres.js';
+import { RawChannel } from '../support/raw-channel.js';
+import { describeUnless } from '../support/skip.js';
+import { BROWSER_SKIP, launchBrowser, newPage, screenshot } from './prompt/harness.js';
+
+/**
+ * Text people read (usernames, hostnames, application, integration, key and group names)
+ * is refused at every edge when it carries control or bidi characters: a newline or a
+ * right-to-left override there could turn somebody else's sign-in into "security update:
+ * click Allow" on the prompt, in the console or in the tray's confirmation.
+ */
+const LURES: [text: string, character: string][] = [
+  ['Security update: click Allow\nalice@example.com', 'U+000A'],
+  ['alice\u202emoc.elpmaxe@', 'U+202E'],
+];
+
+/** 400 INVALID_REQUEST naming the field and the character. */
+function assertRefused(response: { status: number; body: any }, field: string, character: string): void {
+  assert.equal(response.status, 400, JSON.stringify(response.body));
+  assert.equal(response.body.error.code, 'INVALID_REQUEST');
+  assert.equal(response.body.error.field, field);
+  assert.ok(response.body.error.message.includes(character), `${response.body.error.message} names ${character}`);
+  assert.match(response.body.error.message, /control or bidirectional/);
+}
+
+for (const database of DATABASES) {
+  describeUnless(database.skip)(`display text is refused at the edge (${database.name})`, () => {
+    let c: TestCollector;
+    let app: TestApp;
+    let integrationId: string;
+    let drop: (() => Promise<void>) | null = null;
+    let snapshot: string;
+
+    const admin = (method: string, path: string, body?: unknown) => c.admin(method, path, body);
+    const state = async (): Promise<string> =>
+      JSON.stringify(
+        await Promise.all(
+          ['/admin/v1/integrations', '/admin/v1/applications', '/admin/v1/api-keys', '/admin/v1/users', '/admin/v1/groups'].map(async (p) =>
+            JSON.stringify((await c.admin('GET', p)).body, (k, v) => (k === 'lastUsedAt' ? undefined : v)),
+          ),
+        ),
+      );
+
+    beforeAll(async () => {
+      let databaseUrl: string | null = null;
+      if (database.name === 'postgres') {
+        const fresh = await freshPostgresDatabase();
+        databaseUrl = fresh.url;
+        drop = fresh.drop;
+      }
+      c = await startTestCollector({ databaseUrl });
+      app = await createTestApp(c, { trustedEndpoints: 'require-trusted' }, 'Payroll');
+      integrationId = await csvInventory(c, 'serial_number\nKEEP-ME\n');
+      assert.equal((await admin('PUT', '/admin/v1/users/bob@example.com', { groups: ['Finance'] })).status, 200);
+      snapshot = await state();
+    });
+    afterAll(async () => {
+      await c?.stop();
+      await drop?.();
+    });
+
+    it('the transaction API refuses a username with a newline or a bidi override (400 naming field and character)', async () => {
+      for (const [username, character] of LURES) {
+        const response = await fetch(`${c.url}/api/v1/transactions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ username }),
+        });
+        assertRefused({ status: response.status, body: await response.json() }, 'username', character);
+      }
+      // Ordinary names, accents and scripts written right to left still pass: only the controls are refused.
+      for (const username of ['alice@example.com', 'José.Müller@example.com', 'مريم@example.com']) assert.ok(await app.open(username));
+    });
+
+    it('admin names are refused for each resource, and nothing changes', async () => {
+      for (const [text, character] of LURES) {
+        assertRefused(await admin('POST', '/admin/v1/api-keys', { name: text, role: 'auditor' }), 'name', character);
+        assertRefused(
+          await admin('POST', '/admin/v1/applications', { name: text, redirectUris: ['https://app.example/cb'] }),
+          'name',
+          character,
+        );
+        assertRefused(await admin('PATCH', `/admin/v1/applications/${app.id}`, { name: text }), 'name', character);
+        assertRefused(
+          await admin('POST', '/admin/v1/integrations', { kind: 'csv', name: text, platforms: ['windows'], config: {} }),
+          'name',
+          character,
+        );
+        assertRefused(await admin('PATCH', `/admin/v1/integrations/${integrationId}`, { name: text }), 'name', character);
+        assertRefused(
+          await admin('PUT', `/admin/v1/integrations/${integrationId}/activation`, { mode: 'test-groups', groups: [text] }),
+          'groups.0',
+          character,
+        );
+        assertRefused(await admin('PUT', '/admin/v1/users/bob@example.com', { groups: ['Finance', text] }), 'groups.1', character);
+        assertRefused(await admin('PUT', `/admin/v1/users/${encodeURIComponent(text)}`, { groups: ['Finance'] }), 'username', character);
+      }
+      assert.equal(await state(), snapshot, 'a refused request changed stored data');
+    });
+
+    it('an agent report with a bidi control in its hostname is a protocol error; the stored hostname is untouched', async () => {
+      const ch = await RawChannel.open(c.url);
+      const { keys, endpointId } = await ch.enroll(ENROLLMENT_KEY);
+      const report = (hostname: string) => ({
+        agentVersion: '0.1.0',
+        collectedAt: new Date().toISOString(),
+        identity: { platform: 'windows' as const, hostname, serialNumber: 'KEEP-ME' },
+      });
+      ch.send(ch.signed({ type: 'report', seq: 1, report: report('LAPTOP-ALICE') }, keys));
+      assert.equal((await ch.next((m) => m.type === 'ack')).seq, 1);
+      ch.send(ch.signed({ type: 'report', seq: 2, report: report('LAPTOP-\u202eEXE.TXT') }, keys));
+      const error = await ch.next((m) => m.type === 'error');
+      assert.equal(error.code, 'INVALID_MESSAGE');
+      assert.match(error.message, /report\.identity\.hostname: .*U\+202E/);
+      assert.equal((await ch.closed).code, 4400);
+      const endpoint = await admin('GET', `/admin/v1/endpoints/${endpointId}`);
+      assert.equal(endpoint.body.hostname, 'LAPTOP-ALICE');
+
+      // The user the report names is display text too.
+      const again = await RawChannel.open(c.url);
+      again.endpointId = endpointId;
+      again.send(again.signed({ type: 'auth', v: 1, endpointId }, keys));
+      await again.next((m) => m.type === 'authenticated');
+      again.send(again.signed({ type: 'report', seq: 3, report: { ...report('LAPTOP-ALICE'), user: 'alice\nadmin' } }, keys));
+      assert.match((await again.next((m) => m.type === 'error')).message, /report\.user: .*U\+000A/);
+      assert.equal((await again.closed).code, 4400);
+    });
+
+    it('describe will not carry unsafe text stored before the edge checks: TRANSACTION_UNSAFE, the session stays open', async () => {
+      // A row as an older release could have written it (the API refuses this text now).
+      const legacy = await c.services.store.transactions.create(app.id, 'security update: click allow\u2028alice', 120_000);
+      const ch = await RawChannel.open(c.url);
+      const { keys } = await ch.enroll(ENROLLMENT_KEY);
+      ch.send(ch.signed({ type: 'describe', transactionId: legacy.id }, keys));
+      const error = await ch.next((m) => m.type === 'error');
+      assert.equal(error.code, 'TRANSACTION_UNSAFE');
+      assert.equal(error.transactionId, legacy.id);
+      assert.match(error.message, /username contains U\+2028/);
+      const fine = await app.open('alice@example.com');
+      ch.send(ch.signed({ type: 'describe', transactionId: fine }, keys));
+      assert.equal((await ch.next((m) => m.type === 'transaction')).username, 'alice@example.com');
+      ch.close();
+    });
+  });
+}
+
+describeUnless(BROWSER_SKIP)('login_hint with control or bidi characters is refused by the OIDC prompt (Chromium)', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  let clientId: string;
+  const redirectUri = 'http://127.0.0.1:9/cb';
+
+  beforeAll(async () => {
+    c = await startTestCollector();
+    const created = await c.admin('POST', '/admin/v1/applications', {
+      name: 'Payroll',
+      redirectUris: [redirectUri],
+      policy: { trustedEndpoints: 'require-trusted' },
+    });
+    clientId = created.body.clientId;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await c?.stop();
+  });
+
+  const authorize = (loginHint: string): string => {
+    const verifier = 'v'.repeat(64);
+    const url = new URL(`${c.url}/oidc/auth`);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: 's',
+      login_hint: loginHint,
+    }).toString();
+    return url.href;
+  };
+
+  it('a newline or a right-to-left override in login_hint stops the sign-in with an invalid_request the page shows', async () => {
+    for (const [hint, character] of LURES) {
+      const page = await newPage(browser);
+      const response = await page.goto(authorize(hint));
+      assert.equal(response?.status(), 400);
+      assert.match((await page.textContent('h1')) ?? '', /Payroll sent a username this page will not show/);
+      const body = (await page.textContent('body')) ?? '';
+      assert.ok(body.includes(`invalid_request: login_hint contains ${character}`), body);
+      assert.doesNotMatch(body, /Security update|moc\.elpmaxe/, 'the lure itself is not shown');
+      if (character === 'U+202E') await screenshot(page, '9-error-login-hint-unsafe');
+      await page.context().close();
+    }
+  });
+
+  it('the same sign-in with a plain login_hint reaches the device check', async () => {
+    const page = await newPage(browser);
+    const response = await page.goto(authorize('alice@example.com'));
+    assert.equal(response?.status(), 200);
+    assert.ok(((await page.textContent('body')) ?? '').includes('alice@example.com'));
+    await page.context().close();
+  });
+});
