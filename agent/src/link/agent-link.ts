@@ -258,6 +258,8 @@ export class AgentLink extends EventEmitter {
       this.settle(this.pendingDescribes, message.transactionId, new LinkError(message.code, message.message));
       return;
     }
+    // Session refusals close the socket; the log says why before the reconnect backoff.
+    this.options.log.warn({ code: message.code }, `the collector refused the session: ${message.message}`);
     if (message.code === 'ENROLLMENT_KEY_INVALID') {
       this.fatal(new LinkError(message.code, 'the collector refused the enrollment key'));
     } else if (message.code === 'ENDPOINT_UNKNOWN') {

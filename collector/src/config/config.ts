@@ -26,6 +26,8 @@ export interface CollectorConfig {
   agentDownloadUrl: string | null;
   /** Organisation logo on the prompt page. */
   orgLogoUrl: string | null;
+  /** Agent enrollments allowed per client address; null: unlimited. */
+  enrollmentRateLimit: { limit: number; windowMs: number } | null;
 }
 
 /**
@@ -48,6 +50,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_ORG_NAME: { default: 'DevTrust', doc: 'organisation name shown on the prompt page' },
   DEVTRUST_AGENT_DOWNLOAD_URL: { default: '', doc: 'where the prompt sends users without an agent' },
   DEVTRUST_ORG_LOGO_URL: { default: '', doc: 'organisation logo (http(s) URL) shown on the prompt page' },
+  DEVTRUST_ENROLLMENT_RATE_LIMIT: {
+    default: '60/hour',
+    doc: 'agent enrollments allowed per client address, as COUNT/second|minute|hour, or off',
+  },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -86,6 +92,15 @@ function parseUrl(variable: string, value: string, protocols: string[]): string 
   }
   if (!protocols.includes(url.protocol)) throw new ConfigError(variable, `must be a ${protocols.join(' or ')} URL`);
   return value.replace(/\/+$/, '');
+}
+
+const WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
+
+function parseRateLimit(variable: string, value: string): { limit: number; windowMs: number } | null {
+  if (value.toLowerCase() === 'off') return null;
+  const match = /^(\d{1,6})\s*\/\s*(second|minute|hour)$/i.exec(value);
+  if (!match || Number(match[1]) < 1) throw new ConfigError(variable, `"${value}" is not COUNT/second|minute|hour (e.g. 60/hour) or off`);
+  return { limit: Number(match[1]), windowMs: WINDOWS[(match[2] as string).toLowerCase()] as number };
 }
 
 function parseMasterKey(value: string): Buffer {
@@ -156,5 +171,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     orgName: get('DEVTRUST_ORG_NAME'),
     agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
     orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, ['http:', 'https:']),
+    enrollmentRateLimit: parseRateLimit('DEVTRUST_ENROLLMENT_RATE_LIMIT', get('DEVTRUST_ENROLLMENT_RATE_LIMIT')),
   };
 }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
+import { RateLimiter, type RateLimit } from '../limits/rate-limiter.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
 import { ReportWriter } from './report-writer.js';
@@ -20,13 +21,23 @@ export class AgentChannel {
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly log: Logger;
   private readonly reports: ReportWriter;
+  /** Enrollments per client address: each one adds an endpoint, and the key is shared by a whole fleet. */
+  private readonly enrollments: RateLimiter | null;
 
   constructor(
     server: Server,
-    private readonly deps: { store: Store; verdicts: VerdictService; log: Logger; heartbeatMs?: number },
+    private readonly deps: {
+      store: Store;
+      verdicts: VerdictService;
+      log: Logger;
+      heartbeatMs?: number;
+      /** Null or absent: enrollments are not limited. */
+      enrollmentLimit?: RateLimit | null;
+    },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
     this.reports = new ReportWriter(deps.store);
+    this.enrollments = deps.enrollmentLimit ? new RateLimiter(deps.enrollmentLimit) : null;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
@@ -72,6 +83,14 @@ export class AgentChannel {
       reports: this.reports,
       verdicts: this.deps.verdicts,
       log: this.log,
+      // The socket's peer address: behind a reverse proxy every agent shares the proxy's,
+      // so the limit then applies to the fleet as a whole.
+      admitEnrollment: () => {
+        const address = req.socket.remoteAddress ?? 'unknown';
+        const taken = this.enrollments?.take(address) ?? { ok: true };
+        if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
+        return taken;
+      },
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
       onClosed: (id, s) => {
         if (id === null) return;
