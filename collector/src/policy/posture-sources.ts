@@ -12,7 +12,12 @@ export function sourceLabel(integration: Integration): string {
 function fromRecord(integration: Integration, record: StoredInventoryRecord): PostureSource | null {
   const p = record.posture;
   if (!p) return null;
-  return { label: sourceLabel(integration), diskEncryption: p.diskEncryption ?? null, firewall: p.firewall ?? null, osVersion: p.osVersion ?? null };
+  return {
+    label: sourceLabel(integration),
+    diskEncryption: p.diskEncryption ?? null,
+    firewall: p.firewall ?? null,
+    osVersion: p.osVersion ?? null,
+  };
 }
 
 /**

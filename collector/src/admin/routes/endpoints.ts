@@ -93,7 +93,10 @@ export function endpointRoutes(services: Services): Router {
       if (!(await apply(id))) {
         const endpoint = await store.endpoints.get(id);
         if (!endpoint) throw notFound('endpoint');
-        throw conflict('NOT_PENDING_APPROVAL', `the endpoint is not pending approval (it is ${endpoint.approval ?? 'enrolled without a claim'})`);
+        throw conflict(
+          'NOT_PENDING_APPROVAL',
+          `the endpoint is not pending approval (it is ${endpoint.approval ?? 'enrolled without a claim'})`,
+        );
       }
       services.log.info({ endpointId: id, apiKeyId: ctx.state.apiKey?.id }, `endpoint ${action === 'approve' ? 'approved' : 'denied'}`);
       ctx.body = await present((await store.endpoints.get(id)) as Endpoint, false);

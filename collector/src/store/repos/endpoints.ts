@@ -117,7 +117,11 @@ export class EndpointsRepo {
       const stored: boolean[] = [];
       for (const { endpointId, seq, report, at } of items) {
         const ids = identifiersOf(report.identity);
-        const claimed = { hardware_uuid: ids.hardwareUuid ?? null, serial_number: ids.serialNumber ?? null, machine_guid: ids.machineGuid ?? null };
+        const claimed = {
+          hardware_uuid: ids.hardwareUuid ?? null,
+          serial_number: ids.serialNumber ?? null,
+          machine_guid: ids.machineGuid ?? null,
+        };
         const update = {
           last_seq: seq,
           last_seen_at: at,
