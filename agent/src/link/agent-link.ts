@@ -258,8 +258,6 @@ export class AgentLink extends EventEmitter {
       this.settle(this.pendingDescribes, message.transactionId, new LinkError(message.code, message.message));
       return;
     }
-    // Session refusals close the socket; the log says why before the reconnect backoff.
-    this.options.log.warn({ code: message.code }, `the collector refused the session: ${message.message}`);
     if (message.code === 'ENROLLMENT_KEY_INVALID') {
       this.fatal(new LinkError(message.code, 'the collector refused the enrollment key'));
     } else if (message.code === 'ENDPOINT_UNKNOWN') {
@@ -267,6 +265,9 @@ export class AgentLink extends EventEmitter {
       this.options.log.warn('the collector no longer knows this endpoint; enrolling again');
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
+    } else {
+      // Other refusals (a rate limit, a protocol error) close the socket: say why before the backoff.
+      this.options.log.warn({ code: message.code }, `the collector refused the session: ${message.message}`);
     }
   }
 
