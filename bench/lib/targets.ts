@@ -144,6 +144,8 @@ export async function startCollectorChild(
       DEVTRUST_DATABASE_URL: db.databaseUrl ?? '',
       DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
       DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
+      // A whole simulated fleet enrolls from one loopback address.
+      DEVTRUST_ENROLLMENT_RATE_LIMIT: 'off',
       DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_BENCH_LOG_LEVEL ?? 'error',
       ...BENCH_UNLIMITED,
     },

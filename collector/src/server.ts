@@ -59,7 +59,13 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // Slow or silent clients must not hold sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const channel = new AgentChannel(server, { store, verdicts, log, attestationLimits: new AttestationLimits(config.limits) });
+  const channel = new AgentChannel(server, {
+    store,
+    verdicts,
+    log,
+    attestationLimits: new AttestationLimits(config.limits),
+    enrollmentLimit: config.enrollmentRateLimit,
+  });
   services.channel = channel;
   metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
   metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);

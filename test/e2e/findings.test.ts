@@ -40,12 +40,14 @@ describe('duplicates, placeholders and forgotten endpoints', () => {
     assert.equal(statSync(path.join(c.dataDir, 'devtrust.sqlite')).mode & 0o777, 0o600);
   });
 
-  it('an identifier two enrolled endpoints report is flagged and trusts neither', async () => {
+  it('an identifier two enrolled (and approved) endpoints report is flagged and trusts neither', async () => {
     const one = await startTestAgent(c.url, { platform: 'windows', serialNumber: 'CLONED-IMAGE-1', hostname: 'clone-a' });
     agents.push(one);
     assert.equal((await attest(one)).verdict, 'trusted');
     const two = await startTestAgent(c.url, { platform: 'windows', serialNumber: 'cloned-image-1', hostname: 'clone-b' });
     agents.push(two);
+    // The newcomer waits for approval (docs/enrollment-and-posture.md); approved, both count.
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${two.agent.status().endpointId}/approve`)).status, 200);
     for (const agent of [one, two]) {
       const result = await attest(agent);
       assert.deepEqual([result.verdict, result.access], ['untrusted', 'deny']);

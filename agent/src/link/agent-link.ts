@@ -278,6 +278,9 @@ export class AgentLink extends EventEmitter {
       this.options.log.warn('the collector no longer knows this endpoint; enrolling again');
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
+    } else {
+      // Other refusals (a rate limit, a protocol error) close the socket: say why before the backoff.
+      this.options.log.warn({ code: message.code }, `the collector refused the session: ${message.message}`);
     }
   }
 

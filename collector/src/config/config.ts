@@ -26,6 +26,8 @@ export interface CollectorConfig {
   agentDownloadUrl: string | null;
   /** Organisation logo on the prompt page. */
   orgLogoUrl: string | null;
+  /** Agent enrollments allowed per client address; null: unlimited. */
+  enrollmentRateLimit: { limit: number; windowMs: number } | null;
   /** Per-minute caps on unauthenticated and per-application work (null: off). */
   limits: AbuseLimits;
   /** How long the auth log and transactions are kept, in days. */
@@ -79,6 +81,10 @@ export const CONFIG_VARIABLES = {
     default: 'false',
     doc: 'true: every authorization request must carry a request object signed by the application (HS256, client secret)',
   },
+  DEVTRUST_ENROLLMENT_RATE_LIMIT: {
+    default: '60/hour',
+    doc: 'agent enrollments allowed per client address, as COUNT/second|minute|hour, or off',
+  },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -117,6 +123,15 @@ function parseUrl(variable: string, value: string, protocols: string[]): string 
   }
   if (!protocols.includes(url.protocol)) throw new ConfigError(variable, `must be a ${protocols.join(' or ')} URL`);
   return value.replace(/\/+$/, '');
+}
+
+const WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
+
+function parseRateLimit(variable: string, value: string): { limit: number; windowMs: number } | null {
+  if (value.toLowerCase() === 'off') return null;
+  const match = /^(\d{1,6})\s*\/\s*(second|minute|hour)$/i.exec(value);
+  if (!match || Number(match[1]) < 1) throw new ConfigError(variable, `"${value}" is not COUNT/second|minute|hour (e.g. 60/hour) or off`);
+  return { limit: Number(match[1]), windowMs: WINDOWS[(match[2] as string).toLowerCase()] as number };
 }
 
 function parseMasterKey(value: string): Buffer {
@@ -214,5 +229,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     limits,
     retention,
     requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),
+    enrollmentRateLimit: parseRateLimit('DEVTRUST_ENROLLMENT_RATE_LIMIT', get('DEVTRUST_ENROLLMENT_RATE_LIMIT')),
   };
 }

@@ -1,11 +1,21 @@
 import type { Platform, Posture } from '@devtrust/shared/identity';
-import type { Endpoint, MinOsVersions, Policy } from '../store/types.js';
+import type { Endpoint, MinOsVersions, Policy, VendorPosture } from '../store/types.js';
 
-/** What the health rules look at: the agent's latest report. */
+/** Posture an MDM or EDR integration reports for the device, with who reports it. */
+export interface PostureSource extends VendorPosture {
+  /** How reasons name the source: `Microsoft Intune "Corp Intune"`. */
+  label: string;
+}
+
+/** What the health rules look at: the agent's latest report, and what integrations say. */
 export interface DeviceHealth {
   platform: Platform | null;
+  /** As the agent reports it. */
   osVersion: string | null;
+  /** As the agent reports it. */
   posture: Posture;
+  /** Integrations reporting posture for this device, preferred first (MDM before EDR). */
+  integrations?: PostureSource[];
 }
 
 export interface HealthOutcome {
@@ -14,10 +24,43 @@ export interface HealthOutcome {
   reason: string;
 }
 
-export function deviceHealthOf(endpoint: Endpoint | null): DeviceHealth | null {
+export const AGENT_SOURCE = 'the agent';
+
+/** One posture fact as the verdict uses it: from the first integration that states it, else the agent. */
+export interface PostureFact<T> {
+  value: T | null;
+  /** Who reported `value` (AGENT_SOURCE or an integration's label); null when nobody did. */
+  source: string | null;
+  /** What the agent reported, to show beside an integration's value. */
+  agent: T | null;
+}
+
+export type FactKey = 'diskEncryption' | 'firewall' | 'osVersion';
+
+/**
+ * The agent's values are self-reported: a tampered or cloned agent can claim anything. An
+ * integration that reports the same fact is the organisation's own record, so it wins.
+ */
+export function postureFact(device: DeviceHealth | null, key: 'diskEncryption' | 'firewall'): PostureFact<boolean>;
+export function postureFact(device: DeviceHealth | null, key: 'osVersion'): PostureFact<string>;
+export function postureFact(device: DeviceHealth | null, key: FactKey): PostureFact<boolean | string> {
+  const agent = key === 'osVersion' ? (device?.osVersion ?? null) : (device?.posture[key] ?? null);
+  for (const source of device?.integrations ?? []) {
+    const value = source[key];
+    if (value !== null && value !== undefined) return { value, source: source.label, agent };
+  }
+  return { value: agent, source: agent === null ? null : AGENT_SOURCE, agent };
+}
+
+export function deviceHealthOf(endpoint: Endpoint | null, integrations: PostureSource[] = []): DeviceHealth | null {
   const report = endpoint?.report;
-  if (!report) return null;
-  return { platform: report.identity.platform ?? null, osVersion: report.identity.osVersion ?? null, posture: report.posture ?? {} };
+  if (!report) return integrations.length > 0 ? { platform: endpoint?.platform ?? null, osVersion: null, posture: {}, integrations } : null;
+  return {
+    platform: report.identity.platform ?? null,
+    osVersion: report.identity.osVersion ?? null,
+    posture: report.posture ?? {},
+    integrations,
+  };
 }
 
 /** Numeric dotted versions ("10.0.19045", "14.4.1"); missing parts count as 0. Null when not a version. */
@@ -37,18 +80,28 @@ export function compareVersions(a: string, b: string): number | null {
 }
 
 const LABELS = { diskEncryption: 'disk encryption', firewall: 'the firewall' } as const;
+const onOff = (value: boolean): string => (value ? 'on' : 'off');
+
+/** ", reported by X" and, when an integration overrode the agent with another value, what the agent said. */
+function provenance<T>(fact: PostureFact<T>, show: (value: T) => string): string {
+  const by = `, reported by ${fact.source}`;
+  if (fact.source === AGENT_SOURCE || fact.agent === null || fact.agent === fact.value) return by;
+  return `${by}; the agent reports ${show(fact.agent)}`;
+}
 
 /**
- * A required check passes only when the agent reported the setting on: a setting the
- * agent could not read fails, because "could not tell" is not evidence of health.
+ * A required check passes only when the setting is reported on: a setting nobody could read
+ * fails, because "could not tell" is not evidence of health.
  */
 function postureRule(rule: HealthOutcome['rule'], required: boolean, key: keyof typeof LABELS, device: DeviceHealth | null): HealthOutcome {
   const label = LABELS[key];
   if (!required) return { rule, outcome: 'off', reason: `rule ${rule}=off: not required` };
-  const value = device?.posture[key];
-  if (value === true) return { rule, outcome: 'pass', reason: `rule ${rule}=on: ${label} is on (pass)` };
-  if (value === false) return { rule, outcome: 'fail', reason: `rule ${rule}=on: ${label} is off (fail)` };
-  return { rule, outcome: 'fail', reason: `rule ${rule}=on: the agent did not report ${label} (fail)` };
+  const fact = postureFact(device, key);
+  if (fact.value === null) {
+    return { rule, outcome: 'fail', reason: `rule ${rule}=on: neither the agent nor an integration reports ${label} (fail)` };
+  }
+  const outcome = fact.value ? 'pass' : 'fail';
+  return { rule, outcome, reason: `rule ${rule}=on: ${label} is ${onOff(fact.value)}${provenance(fact, onOff)} (${outcome})` };
 }
 
 function osRule(minimums: MinOsVersions, device: DeviceHealth | null): HealthOutcome {
@@ -65,23 +118,16 @@ function osRule(minimums: MinOsVersions, device: DeviceHealth | null): HealthOut
       reason: `rule minOsVersion: no minimum for ${platform ?? 'an unknown platform'}${set ? ` (set: ${set})` : ''}`,
     };
   }
-  const version = device?.osVersion ?? null;
-  if (version === null)
-    return {
-      rule,
-      outcome: 'fail',
-      reason: `rule minOsVersion: ${platform} ${minimum} required, but the agent did not report the OS version (fail)`,
-    };
-  const cmp = compareVersions(version, minimum);
-  if (cmp === null)
-    return {
-      rule,
-      outcome: 'fail',
-      reason: `rule minOsVersion: ${platform} ${minimum} required, but "${version}" is not a version (fail)`,
-    };
-  return cmp >= 0
-    ? { rule, outcome: 'pass', reason: `rule minOsVersion: ${platform} ${minimum} required, the device runs ${version} (pass)` }
-    : { rule, outcome: 'fail', reason: `rule minOsVersion: ${platform} ${minimum} required, the device runs ${version} (fail)` };
+  const fact = postureFact(device, 'osVersion');
+  const required = `rule minOsVersion: ${platform} ${minimum} required`;
+  if (fact.value === null) {
+    return { rule, outcome: 'fail', reason: `${required}, but neither the agent nor an integration reports the OS version (fail)` };
+  }
+  const cmp = compareVersions(fact.value, minimum);
+  const from = provenance(fact, (v) => v);
+  if (cmp === null) return { rule, outcome: 'fail', reason: `${required}, but "${fact.value}"${from} is not a version (fail)` };
+  const outcome = cmp >= 0 ? 'pass' : 'fail';
+  return { rule, outcome, reason: `${required}, the device runs ${fact.value}${from} (${outcome})` };
 }
 
 /** Each health rule's outcome for the device, pure. */

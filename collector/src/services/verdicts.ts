@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { identifiersOf } from '@devtrust/shared/identity';
 import { activeIntegrationViews } from './integration-views.js';
+import { pendingApprovalMatch } from '../match/approval.js';
 import { lookupIdentifiers } from '../match/lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
-import { deviceHealthOf } from '../policy/health.js';
+import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
+import { postureSources } from '../policy/posture-sources.js';
 import { DEFAULT_POLICY, effectivePolicy } from '../policy/policy.js';
 import type { Store } from '../store/store.js';
 import type { Application, Endpoint, Integration, Policy, Transaction, Verdict } from '../store/types.js';
@@ -21,6 +23,8 @@ export interface Evaluation extends Verdict {
   policy: Policy;
   /** What the applicable EDR integrations say (null: no EDR integration exists). */
   edr: EdrAssessment | null;
+  /** What the health rules read: the agent's report and the integrations' posture. */
+  health: DeviceHealth | null;
 }
 
 /**
@@ -53,19 +57,26 @@ export class VerdictService {
     const user = await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
-    if (endpoint === null) {
+    let sources: PostureSource[] = [];
+    const pending = endpoint === null ? null : pendingApprovalMatch(endpoint);
+    if (pending !== null) {
+      match = pending;
+    } else if (endpoint === null) {
       match = { trusted: false, match: null, reasons: ['untrusted: no DevTrust agent attested for this sign-in'], flags: [] };
     } else if (endpoint.report === null) {
       match = { trusted: false, match: null, reasons: ['untrusted: the agent has not reported this device yet'], flags: [] };
     } else {
       const identifiers = identifiersOf(endpoint.report.identity);
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
-      const lookups = await lookupIdentifiers(this.store, identifiers, ids);
-      match = matchDevice({ platform: endpoint.report.identity.platform ?? null, identifiers }, views, lookups);
+      const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
+      const platform = endpoint.report.identity.platform ?? null;
+      match = matchDevice({ platform, identifiers }, views, lookups);
+      sources = postureSources(match, lookups, views, platform);
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
-    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: deviceHealthOf(endpoint) });
-    return { ...verdict, match, policy, edr };
+    const health = deviceHealthOf(endpoint, sources);
+    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health });
+    return { ...verdict, match, policy, edr, health };
   }
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */

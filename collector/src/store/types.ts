@@ -32,8 +32,22 @@ export interface Endpoint {
   identifiers: Identifiers;
   report: Report | null;
   blocked: boolean;
+  /** Null: never needed. See docs/enrollment-and-posture.md for the approval flow. */
+  approval: EndpointApproval | null;
+  /** The identifiers this endpoint claims that another enrolled endpoint held first. */
+  approvalClaims: IdentifierClaim[];
   lastUser: string | null;
   lastVerdict: (Verdict & { at: number; transactionId: string }) | null;
+}
+
+export const APPROVAL_STATES = ['pending', 'approved', 'denied'] as const;
+export type EndpointApproval = (typeof APPROVAL_STATES)[number];
+
+/** An identifier value an endpoint reports that another endpoint (heldBy) held before it. */
+export interface IdentifierClaim {
+  kind: 'hardwareUuid' | 'serialNumber' | 'machineGuid';
+  value: string;
+  heldBy: string[];
 }
 
 export const ACTIVATION_MODES = ['disabled', 'test-groups', 'all-users'] as const;
@@ -84,7 +98,16 @@ export interface InventoryRecord {
     detail?: string | null;
     seenAt?: number | null;
   } | null;
+  /** Posture as the vendor reports it; a field null or absent: the vendor does not say. */
+  posture?: VendorPosture | null;
   raw?: Record<string, unknown>;
+}
+
+export interface VendorPosture {
+  diskEncryption?: boolean | null;
+  firewall?: boolean | null;
+  /** A dotted version ("10.0.22631.3447", "14.4.1"); vendor text that is not one is left out. */
+  osVersion?: string | null;
 }
 
 export interface StoredInventoryRecord extends InventoryRecord {

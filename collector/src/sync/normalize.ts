@@ -1,4 +1,5 @@
 import { isPlaceholder, normalizeIdentifier, type IdentifierKind } from '@devtrust/shared/identity';
+import { storedVendorPosture } from '../policy/vendor-posture.js';
 import type { StagedRecord } from '../store/repos/inventory.js';
 import type { SourceDevice } from './source.js';
 
@@ -44,6 +45,7 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
           seenAt: device.edr.seenAt ?? null,
         }
       : null,
+    posture: storedVendorPosture(device.posture),
     placeholders,
   };
   if (device.raw) {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Platform } from '@devtrust/shared/identity';
-import type { IntegrationCategory } from '../store/types.js';
+import type { IntegrationCategory, VendorPosture } from '../store/types.js';
 
 /**
  * One device as a vendor lists it, mapped to raw identifier values. The sync engine
@@ -27,6 +27,8 @@ export interface SourceDevice {
     /** When the vendor last heard from the connector (ms epoch). */
     seenAt?: number | null;
   } | null;
+  /** Posture the vendor itself reports (disk encryption, OS version); used over the agent's. */
+  posture?: VendorPosture | null;
   /** A few vendor fields worth showing an admin (model, OS, last check-in); small. */
   raw?: Record<string, unknown>;
 }

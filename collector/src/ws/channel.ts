@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
 import type { AttestationLimits } from '../limits/abuse-limits.js';
+import { RateLimiter, type RateLimit } from '../limits/rate-limiter.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
 import { ReportWriter } from './report-writer.js';
@@ -21,6 +22,8 @@ export class AgentChannel {
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly log: Logger;
   private readonly reports: ReportWriter;
+  /** Enrollments per client address: each one adds an endpoint, and the key is shared by a whole fleet. */
+  private readonly enrollments: RateLimiter | null;
 
   constructor(
     server: Server,
@@ -30,10 +33,13 @@ export class AgentChannel {
       log: Logger;
       heartbeatMs?: number;
       attestationLimits?: AttestationLimits;
+      /** Null or absent: enrollments are not limited. */
+      enrollmentLimit?: RateLimit | null;
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
     this.reports = new ReportWriter(deps.store);
+    this.enrollments = deps.enrollmentLimit ? new RateLimiter(deps.enrollmentLimit) : null;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
@@ -81,6 +87,14 @@ export class AgentChannel {
       log: this.log,
       address: req.socket.remoteAddress ?? 'unknown',
       attestationLimits: this.deps.attestationLimits ?? null,
+      // The socket's peer address: behind a reverse proxy every agent shares the proxy's,
+      // so the limit then applies to the fleet as a whole.
+      admitEnrollment: () => {
+        const address = req.socket.remoteAddress ?? 'unknown';
+        const taken = this.enrollments?.take(address) ?? { ok: true };
+        if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
+        return taken;
+      },
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
       onClosed: (id, s) => {
         if (id === null) return;

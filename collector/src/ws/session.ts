@@ -21,6 +21,7 @@ import {
 } from '@devtrust/shared/protocol';
 import type { AttestationLimits } from '../limits/abuse-limits.js';
 import { TooManyRequests } from '../limits/rate-limiter.js';
+import type { Take } from '../limits/rate-limiter.js';
 import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
@@ -35,6 +36,8 @@ export interface SessionDeps {
   /** The agent's socket address, for the attestation budget per address. */
   address: string;
   attestationLimits: AttestationLimits | null;
+  /** Counts one enrollment attempt of this client against its limit. */
+  admitEnrollment(): Take;
   onAuthenticated(endpointId: string, session: AgentSession): void;
   onClosed(endpointId: string | null, session: AgentSession): void;
 }
@@ -112,6 +115,12 @@ export class AgentSession {
 
   private async enroll(message: EnrollMessage): Promise<void> {
     if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
+    // Counted before the key is checked: the limit slows guessing the key as well as floods.
+    const admitted = this.deps.admitEnrollment();
+    if (!admitted.ok) {
+      const seconds = Math.ceil(admitted.retryAfterMs / 1000);
+      throw new ChannelError('ENROLLMENT_RATE_LIMITED', `too many enrollments from this address; retry in ${seconds} s`);
+    }
     const stored = await this.deps.store.settings.get(ENROLLMENT_KEY_SETTING);
     if (stored === null || !tokenMatches(message.enrollmentKey, stored)) throw new ChannelError('ENROLLMENT_KEY_INVALID');
     if (!verifyPayload(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature)) {

@@ -98,39 +98,39 @@ describe('decide(): rules beyond the table', () => {
       'disk encryption off',
       { requireDiskEncryption: true },
       { ...healthy, posture: { diskEncryption: false } },
-      /requireDiskEncryption=on: disk encryption is off \(fail\)/,
+      /requireDiskEncryption=on: disk encryption is off, reported by the agent \(fail\)/,
     ],
     [
       'disk encryption not reported',
       { requireDiskEncryption: true },
       { ...healthy, posture: {} },
-      /did not report disk encryption \(fail\)/,
+      /neither the agent nor an integration reports disk encryption \(fail\)/,
     ],
     [
       'firewall off',
       { requireFirewall: true },
       { ...healthy, posture: { firewall: false } },
-      /requireFirewall=on: the firewall is off \(fail\)/,
+      /requireFirewall=on: the firewall is off, reported by the agent \(fail\)/,
     ],
     [
       'an old Windows',
       { minOsVersion: { windows: '10.0.22631' } },
       { ...healthy, osVersion: '10.0.19045' },
-      /windows 10.0.22631 required, the device runs 10.0.19045 \(fail\)/,
+      /windows 10.0.22631 required, the device runs 10.0.19045, reported by the agent \(fail\)/,
     ],
     [
       'an old macOS',
       { minOsVersion: { macos: '14.0' } },
       { platform: 'macos', osVersion: '13.6.1', posture: {} },
-      /macos 14.0 required, the device runs 13.6.1 \(fail\)/,
+      /macos 14.0 required, the device runs 13.6.1, reported by the agent \(fail\)/,
     ],
     [
       'no OS version',
       { minOsVersion: { macos: '14.0' } },
       { platform: 'macos', osVersion: null, posture: {} },
-      /did not report the OS version \(fail\)/,
+      /neither the agent nor an integration reports the OS version \(fail\)/,
     ],
-    ['no report at all', { requireFirewall: true }, null, /did not report the firewall \(fail\)/],
+    ['no report at all', { requireFirewall: true }, null, /neither the agent nor an integration reports the firewall \(fail\)/],
   ];
   for (const [name, rules, device, reason] of healthCases) {
     it(`failing health (${name}) denies a trusted device under require-trusted and is recorded under allow-all`, () => {
@@ -168,9 +168,9 @@ describe('decide(): rules beyond the table', () => {
     const v = decide({ policy: policy(rules), blocked: false, match: trustedMatch, edr: null, device: healthy });
     assert.deepEqual([v.verdict, v.access], ['trusted', 'allow']);
     for (const r of [
-      /requireDiskEncryption=on: disk encryption is on \(pass\)/,
-      /requireFirewall=on: the firewall is on \(pass\)/,
-      /windows 10.0.19045 required, the device runs 10.0.22631 \(pass\)/,
+      /requireDiskEncryption=on: disk encryption is on, reported by the agent \(pass\)/,
+      /requireFirewall=on: the firewall is on, reported by the agent \(pass\)/,
+      /windows 10.0.19045 required, the device runs 10.0.22631, reported by the agent \(pass\)/,
     ]) {
       assert.ok(
         v.reasons.some((x) => r.test(x)),

@@ -36,9 +36,9 @@ describe('health requirements through the transaction API', () => {
     const v = await verdict(strict);
     assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
     assert.equal(v.reasons[0], 'denied: the device fails a required health check');
-    assert.ok(v.reasons.includes('rule requireDiskEncryption=on: disk encryption is off (fail)'));
-    assert.ok(v.reasons.includes('rule requireFirewall=on: the firewall is on (pass)'));
-    assert.ok(v.reasons.includes('rule minOsVersion: macos 14.0 required, the device runs 13.6.1 (fail)'));
+    assert.ok(v.reasons.includes('rule requireDiskEncryption=on: disk encryption is off, reported by the agent (fail)'));
+    assert.ok(v.reasons.includes('rule requireFirewall=on: the firewall is on, reported by the agent (pass)'));
+    assert.ok(v.reasons.includes('rule minOsVersion: macos 14.0 required, the device runs 13.6.1, reported by the agent (fail)'));
   });
 
   it('under allow-all the same device gets in, and the verdict records the failure', async () => {
@@ -50,7 +50,7 @@ describe('health requirements through the transaction API', () => {
     device.set({ ...MAC, osVersion: '14.4.1' }, { diskEncryption: true, firewall: true });
     const v = await verdict(strict);
     assert.deepEqual([v.verdict, v.access], ['trusted', 'allow']);
-    assert.ok(v.reasons.includes('rule minOsVersion: macos 14.0 required, the device runs 14.4.1 (pass)'));
+    assert.ok(v.reasons.includes('rule minOsVersion: macos 14.0 required, the device runs 14.4.1, reported by the agent (pass)'));
   });
 
   it('an application can lift a global requirement', async () => {

@@ -9,6 +9,7 @@ export const CHANNEL_ERRORS = {
   UNSUPPORTED_VERSION: { close: 4400, message: 'unsupported protocol version' },
   OUT_OF_ORDER: { close: 4400, message: 'message not allowed in this state' },
   ENROLLMENT_KEY_INVALID: { close: 4401, message: 'the enrollment key is not valid' },
+  ENROLLMENT_RATE_LIMITED: { close: 4429, message: 'too many enrollments from this address; retry later' },
   BAD_SIGNATURE: { close: 4401, message: 'the signature does not verify' },
   ENDPOINT_UNKNOWN: { close: 4403, message: 'this endpoint is not enrolled (forgotten or never enrolled)' },
   REPLAYED: { close: 4409, message: 'the message repeats an earlier sequence number' },

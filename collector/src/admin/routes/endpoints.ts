@@ -2,9 +2,10 @@ import { Router } from '@koa/router';
 import { z } from 'zod';
 import { can } from '../../http/auth.js';
 import { queryOf } from '../../http/body.js';
-import { notFound } from '../../errors.js';
+import { conflict, notFound } from '../../errors.js';
+import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
-import type { Endpoint } from '../../store/types.js';
+import { APPROVAL_STATES, type Endpoint } from '../../store/types.js';
 
 /** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
 const MAX_FILTERED = 10_000;
@@ -12,6 +13,7 @@ const MAX_FILTERED = 10_000;
 const listQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
+  approval: z.enum(APPROVAL_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).optional(),
 });
@@ -31,6 +33,12 @@ export function endpointRoutes(services: Services): Router {
       connected: services.channel?.isConnected(endpoint.id) ?? false,
       identity: report?.identity ?? null,
       posture: report?.posture ?? null,
+      // Each health fact as verdicts use it: which source reported it, and what the agent said.
+      postureSources: {
+        diskEncryption: postureFact(evaluation.health, 'diskEncryption'),
+        firewall: postureFact(evaluation.health, 'firewall'),
+        osVersion: postureFact(evaluation.health, 'osVersion'),
+      },
       agentVersion: report?.agentVersion ?? null,
       edr: report?.identity.edr ?? [],
       edrStatus: evaluation.edr,
@@ -46,7 +54,7 @@ export function endpointRoutes(services: Services): Router {
     const query = queryOf(ctx, listQuery);
     const limit = query.limit ?? 500;
     const offset = query.offset ?? 0;
-    const q = query.q ? { q: query.q } : {};
+    const q = { ...(query.q ? { q: query.q } : {}), ...(query.approval ? { approval: query.approval } : {}) };
     if (query.trusted === undefined) {
       const endpoints = await store.endpoints.list({ ...q, limit, offset });
       ctx.body = { endpoints: await Promise.all(endpoints.map((e) => present(e, false))) };
@@ -73,6 +81,27 @@ export function endpointRoutes(services: Services): Router {
     if (!(await store.endpoints.setBlocked(ctx.params.id as string, false))) throw notFound('endpoint');
     ctx.body = await present((await store.endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
+
+  // Approval of an endpoint that claims identifiers another endpoint held first
+  // (docs/enrollment-and-posture.md): approve makes the claims count, deny blocks it.
+  for (const [action, apply] of [
+    ['approve', (id: string) => store.endpoints.approve(id)],
+    ['deny', (id: string) => store.endpoints.deny(id)],
+  ] as const) {
+    router.post(`/endpoints/:id/${action}`, async function decideApproval(ctx) {
+      const id = ctx.params.id as string;
+      if (!(await apply(id))) {
+        const endpoint = await store.endpoints.get(id);
+        if (!endpoint) throw notFound('endpoint');
+        throw conflict(
+          'NOT_PENDING_APPROVAL',
+          `the endpoint is not pending approval (it is ${endpoint.approval ?? 'enrolled without a claim'})`,
+        );
+      }
+      services.log.info({ endpointId: id, apiKeyId: ctx.state.apiKey?.id }, `endpoint ${action === 'approve' ? 'approved' : 'denied'}`);
+      ctx.body = await present((await store.endpoints.get(id)) as Endpoint, false);
+    });
+  }
 
   router.delete('/endpoints/:id', async function forgetEndpoint(ctx) {
     if (!(await store.endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');

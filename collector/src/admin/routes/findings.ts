@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import { IDENTIFIER_KINDS, normalizeIdentifier, isPlaceholder } from '@devtrust/shared/identity';
 import { can } from '../../http/auth.js';
+import { describeClaims } from '../../match/approval.js';
 import { rotateEnrollmentKey } from '../../services/bootstrap.js';
 import type { Services } from '../../services/services.js';
 
@@ -21,6 +22,15 @@ export function findingRoutes(services: Services): Router {
         severity: 'warning',
         ...dupe,
         message: `${dupe.endpointIds.length} enrolled endpoints report ${dupe.kind} ${dupe.value}; it is never used to trust them`,
+      });
+    }
+    for (const endpoint of await store.endpoints.pendingApproval()) {
+      findings.push({
+        type: 'endpoint-pending-approval',
+        severity: 'warning',
+        endpointId: endpoint.id,
+        claims: endpoint.approvalClaims,
+        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}; approve it or deny it`,
       });
     }
     for (const endpoint of await store.endpoints.list({ limit: 1000 })) {

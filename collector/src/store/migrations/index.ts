@@ -3,6 +3,7 @@ import * as init from './20261123120000_init.js';
 import * as oidc from './20261124090000_oidc.js';
 import * as lookupIndexes from './20261124100000_lookup_indexes.js';
 import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
+import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261124090000_oidc': oidc,
   '20261124100000_lookup_indexes': lookupIndexes,
   '20261130120000_auth_log_outcome': authLogOutcome,
+  '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,7 +4,25 @@ import { identifiersOf, type Platform } from '@devtrust/shared/identity';
 import { LIMITS, type Report } from '@devtrust/shared/protocol';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
-import type { Endpoint, Verdict } from '../types.js';
+import type { Endpoint, EndpointApproval, IdentifierClaim, Verdict } from '../types.js';
+
+type IdentifierColumn = 'hardware_uuid' | 'serial_number' | 'machine_guid';
+const CLAIMED: readonly [IdentifierClaim['kind'], IdentifierColumn][] = [
+  ['hardwareUuid', 'hardware_uuid'],
+  ['serialNumber', 'serial_number'],
+  ['machineGuid', 'machine_guid'],
+];
+
+/**
+ * Endpoints whose identifiers count: a blocked endpoint (an admin's "this one is not the
+ * device") and one pending approval (nobody vouched for it yet) never make another endpoint
+ * a duplicate.
+ */
+function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
+  return builder.where('blocked', false).andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'));
+}
+
+const claimKey = (c: { kind: string; value: string }): string => `${c.kind}\u0000${c.value}`;
 
 function toEndpoint(row: Record<string, unknown>): Endpoint {
   const macs = fromJson<string[]>(row.mac_addresses, []);
@@ -24,6 +42,8 @@ function toEndpoint(row: Record<string, unknown>): Endpoint {
     },
     report: fromJson<Report | null>(row.report, null),
     blocked: toBool(row.blocked),
+    approval: (row.approval as EndpointApproval | null | undefined) ?? null,
+    approvalClaims: fromJson<IdentifierClaim[]>(row.approval_claims, []),
     lastUser: (row.last_user as string | null) ?? null,
     lastVerdict: fromJson(row.last_verdict, null),
   };
@@ -38,6 +58,7 @@ export interface ReportToStore {
 
 export interface EndpointQuery {
   q?: string;
+  approval?: EndpointApproval;
   limit?: number;
   offset?: number;
 }
@@ -61,6 +82,7 @@ export class EndpointsRepo {
 
   async list(query: EndpointQuery = {}): Promise<Endpoint[]> {
     let builder = this.db('endpoints').orderBy('last_seen_at', 'desc');
+    if (query.approval) builder = builder.where('approval', query.approval);
     if (query.q) {
       const like = `%${query.q.toLowerCase()}%`;
       const upper = `%${query.q.toUpperCase().replace(/[\s{}\-:]/g, '')}%`;
@@ -95,21 +117,37 @@ export class EndpointsRepo {
       const stored: boolean[] = [];
       for (const { endpointId, seq, report, at } of items) {
         const ids = identifiersOf(report.identity);
-        const updated = await trx('endpoints')
+        const claimed = {
+          hardware_uuid: ids.hardwareUuid ?? null,
+          serial_number: ids.serialNumber ?? null,
+          machine_guid: ids.machineGuid ?? null,
+        };
+        const update = {
+          last_seq: seq,
+          last_seen_at: at,
+          platform: report.identity.platform ?? null,
+          hostname: report.identity.hostname ?? null,
+          ...claimed,
+          mac_addresses: toJson(ids.macAddresses ?? []),
+          report: toJson(report),
+          ...(report.user ? { last_user: report.user } : {}),
+        };
+        // The usual report repeats the identifiers already stored: one conditional update.
+        let updated = await trx('endpoints')
           .where({ id: endpointId })
           .andWhere('last_seq', '<', seq)
-          .update({
-            last_seq: seq,
-            last_seen_at: at,
-            platform: report.identity.platform ?? null,
-            hostname: report.identity.hostname ?? null,
-            hardware_uuid: ids.hardwareUuid ?? null,
-            serial_number: ids.serialNumber ?? null,
-            machine_guid: ids.machineGuid ?? null,
-            mac_addresses: toJson(ids.macAddresses ?? []),
-            report: toJson(report),
-            ...(report.user ? { last_user: report.user } : {}),
-          });
+          .andWhere((w) => {
+            for (const [column, value] of Object.entries(claimed)) {
+              if (value === null) w.whereNull(column);
+              else w.where(column, value);
+            }
+          })
+          .update(update);
+        if (updated === 0) {
+          // New identifiers (or a replay): store, then check who else holds them.
+          updated = await trx('endpoints').where({ id: endpointId }).andWhere('last_seq', '<', seq).update(update);
+          if (updated > 0) await this.checkClaims(trx, endpointId, claimed);
+        }
         stored.push(updated > 0);
       }
       const accepted = items.filter((_, i) => stored[i]);
@@ -137,6 +175,51 @@ export class EndpointsRepo {
     });
   }
 
+  /**
+   * An endpoint that reports an identifier another endpoint held first waits for an admin
+   * (pending): without this, anyone with the enrollment key could enroll a clone reporting
+   * a real device's serial and make both duplicates, keeping the real device out of trust.
+   * Holders are every other endpoint not itself pending, blocked ones included, so blocking
+   * a device does not free its identifiers for a clone. An approval covers the claims it was
+   * given; a new contested identifier makes the endpoint pending again.
+   */
+  private async checkClaims(trx: Knex.Transaction, endpointId: string, claimed: Record<IdentifierColumn, string | null>): Promise<void> {
+    const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims');
+    const approval = (row?.approval as EndpointApproval | null) ?? null;
+    if (approval === 'pending' || approval === 'denied') return;
+    const claims: IdentifierClaim[] = [];
+    for (const [kind, column] of CLAIMED) {
+      const value = claimed[column];
+      if (value === null) continue;
+      const heldBy = (await trx('endpoints')
+        .where(column, value)
+        .whereNot({ id: endpointId })
+        .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
+        .orderBy('enrolled_at')
+        .limit(20)
+        .pluck('id')) as string[];
+      if (heldBy.length > 0) claims.push({ kind, value, heldBy });
+    }
+    const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
+    if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) return;
+    await trx('endpoints')
+      .where({ id: endpointId })
+      .update({ approval: 'pending', approval_claims: toJson(claims) });
+  }
+
+  /**
+   * Approves a pending endpoint: its claims count from now on (the pair become duplicates,
+   * flagged until an admin blocks one). False when the endpoint is not pending.
+   */
+  async approve(id: string): Promise<boolean> {
+    return (await this.db('endpoints').where({ id, approval: 'pending' }).update({ approval: 'approved' })) > 0;
+  }
+
+  /** Denies a pending endpoint: it is blocked. False when the endpoint is not pending. */
+  async deny(id: string): Promise<boolean> {
+    return (await this.db('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied', blocked: true })) > 0;
+  }
+
   async history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
     const rows = await this.db('reports').where({ endpoint_id: id }).orderBy('id', 'desc');
     return rows.map((r) => ({ receivedAt: r.received_at as number, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
@@ -147,7 +230,12 @@ export class EndpointsRepo {
   }
 
   async setBlocked(id: string, blocked: boolean): Promise<boolean> {
-    return (await this.db('endpoints').where({ id }).update({ blocked })) > 0;
+    return this.db.transaction(async (trx) => {
+      const changed = (await trx('endpoints').where({ id }).update({ blocked })) > 0;
+      // Unblocking a denied endpoint takes it back: its claims count as approved ones.
+      if (changed && !blocked) await trx('endpoints').where({ id, approval: 'denied' }).update({ approval: 'approved' });
+      return changed;
+    });
   }
 
   async setLastVerdict(id: string, username: string, verdict: Verdict & { at: number; transactionId: string }): Promise<void> {
@@ -160,24 +248,31 @@ export class EndpointsRepo {
     return (await this.db('endpoints').where({ id }).delete()) > 0;
   }
 
-  /** How many enrolled endpoints report each given identifier value (duplicate detection). */
-  async countReporting(column: 'hardware_uuid' | 'serial_number' | 'machine_guid', value: string): Promise<number> {
-    const row = await this.db('endpoints').where(column, value).count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
+  /**
+   * How many enrolled endpoints report an identifier value (duplicate detection). Blocked
+   * endpoints and those pending approval do not count; `endpointId`, when given, always
+   * counts as one (the endpoint being judged reports the value).
+   */
+  async countReporting(column: IdentifierColumn, value: string, endpointId?: string): Promise<number> {
+    let q = counted(this.db('endpoints').where(column, value));
+    if (endpointId !== undefined) q = q.whereNot({ id: endpointId });
+    const row = await q.count({ n: '*' }).first();
+    return Number(row?.n ?? 0) + (endpointId !== undefined ? 1 : 0);
+  }
+
+  /** Endpoints waiting for an administrator's approval. */
+  async pendingApproval(limit = 1000): Promise<Endpoint[]> {
+    return (await this.db('endpoints').where({ approval: 'pending' }).orderBy('enrolled_at').limit(limit)).map(toEndpoint);
   }
 
   /** Identifier values that several endpoints report: a cloned image or a placeholder we do not know. */
   async duplicateIdentifiers(): Promise<{ kind: string; value: string; endpointIds: string[] }[]> {
     const out: { kind: string; value: string; endpointIds: string[] }[] = [];
-    for (const [kind, column] of [
-      ['hardwareUuid', 'hardware_uuid'],
-      ['serialNumber', 'serial_number'],
-      ['machineGuid', 'machine_guid'],
-    ] as const) {
-      const dupes = await this.db('endpoints').select(column).whereNotNull(column).groupBy(column).havingRaw('count(*) > 1');
+    for (const [kind, column] of CLAIMED) {
+      const dupes = await counted(this.db('endpoints').select(column).whereNotNull(column)).groupBy(column).havingRaw('count(*) > 1');
       for (const dupe of dupes) {
         const value = dupe[column] as string;
-        const ids = await this.db('endpoints').where(column, value).pluck('id');
+        const ids = await counted(this.db('endpoints').where(column, value)).pluck('id');
         out.push({ kind, value, endpointIds: ids as string[] });
       }
     }

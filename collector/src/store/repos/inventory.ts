@@ -27,8 +27,18 @@ function toRecord(row: Record<string, unknown>): StoredInventoryRecord {
             detail: (row.edr_detail as string | null) ?? null,
             seenAt: (row.edr_seen_at as number | null) ?? null,
           },
+    posture: postureOf(row),
     raw: fromJson<Record<string, unknown>>(row.raw, {}),
   };
+}
+
+function postureOf(row: Record<string, unknown>): StoredInventoryRecord['posture'] {
+  const posture = {
+    diskEncryption: toNullableBool(row.posture_disk_encryption),
+    firewall: toNullableBool(row.posture_firewall),
+    osVersion: (row.posture_os_version as string | null | undefined) ?? null,
+  };
+  return Object.values(posture).every((v) => v === null) ? null : posture;
 }
 
 /** A record with the placeholders that were dropped from it, for findings. */
@@ -65,6 +75,9 @@ export class InventoryRepo {
         edr_status: record.edr?.status ?? null,
         edr_detail: record.edr?.detail ?? null,
         edr_seen_at: record.edr?.seenAt ?? null,
+        posture_disk_encryption: record.posture?.diskEncryption ?? null,
+        posture_firewall: record.posture?.firewall ?? null,
+        posture_os_version: record.posture?.osVersion ?? null,
         placeholders: record.placeholders && record.placeholders.length > 0 ? toJson(record.placeholders) : null,
         raw: record.raw ? toJson(record.raw) : null,
       });

@@ -58,6 +58,8 @@ export function mapComputer(computer: AmpComputer): SourceDevice {
     deviceName: text(computer.hostname),
     platform: platformOf(computer.operating_system),
     edr: { connectorId, status, detail, seenAt: timestamp(computer.last_seen) },
+    // `os_version` is the dotted OS version ("10.0.19044.1466"); kept only when it is one.
+    posture: { osVersion: text(computer.os_version) },
     raw: {
       os: os || null,
       connectorVersion: text(computer.connector_version),

@@ -10,6 +10,7 @@ export interface FalconHost {
   mac_address?: unknown;
   platform_name?: unknown;
   os_version?: unknown;
+  kernel_version?: unknown;
   agent_version?: unknown;
   status?: unknown;
   last_seen?: unknown;
@@ -56,6 +57,9 @@ export function mapHost(host: FalconHost): SourceDevice {
     deviceName: text(host.hostname),
     platform,
     edr: { connectorId, status, detail, seenAt: timestamp(host.last_seen) },
+    // `os_version` is a name ("Windows 11"); on Windows `kernel_version` is the OS build
+    // ("10.0.22631.3447"). On macOS it is the Darwin kernel's, not the OS version: unused.
+    posture: { osVersion: platform === 'windows' ? text(host.kernel_version) : null },
     raw: {
       os: text(host.os_version),
       agentVersion: text(host.agent_version),

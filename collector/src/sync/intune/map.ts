@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text } from '../http/source-kit.js';
+import { bool, text } from '../http/source-kit.js';
 import type { SourceDevice } from '../source.js';
 
 /** One `managedDevice` of Microsoft Graph v1.0, limited to the properties we `$select`. */
@@ -16,6 +16,8 @@ export interface IntuneManagedDevice {
   userPrincipalName?: string | null;
   emailAddress?: string | null;
   lastSyncDateTime?: string | null;
+  /** Whether Intune reports the device's storage encrypted (BitLocker, FileVault). */
+  isEncrypted?: boolean | null;
   /** Graph beta (and some tenants' v1.0 answers); read when present, never `$select`ed. */
   managementState?: string | null;
 }
@@ -34,6 +36,7 @@ export const INTUNE_SELECT = [
   'userPrincipalName',
   'emailAddress',
   'lastSyncDateTime',
+  'isEncrypted',
 ] as const;
 
 // States in which Intune is letting go of the device (or never held it).
@@ -60,6 +63,7 @@ function platformOf(operatingSystem: string | null): Platform | null {
  * - owner: `userPrincipalName`, else `emailAddress`.
  * - managed: from `managementState` when Graph sends it; unknown otherwise (every listed
  *   device is enrolled in Intune, and retired ones drop out of the list).
+ * - posture: `isEncrypted` (disk encryption) and `osVersion`, as Intune last inventoried them.
  */
 export function mapIntuneDevice(device: IntuneManagedDevice): SourceDevice {
   const state = text(device.managementState);
@@ -71,6 +75,7 @@ export function mapIntuneDevice(device: IntuneManagedDevice): SourceDevice {
     platform: platformOf(text(device.operatingSystem)),
     owner: text(device.userPrincipalName) ?? text(device.emailAddress),
     managed: state === null ? null : !UNMANAGED_STATES.has(state.toLowerCase()),
+    posture: { diskEncryption: bool(device.isEncrypted), osVersion: text(device.osVersion) },
     raw: {
       azureADDeviceId: text(device.azureADDeviceId),
       model: text(device.model),

@@ -28,6 +28,7 @@ const PLATFORMS: Record<string, Platform> = { mac: 'macos', iphone: 'ios', ipad:
  * - platform: "Mac" → macOS; "iPhone"/"iPad" → iOS; Apple TV (no agent, no DevTrust platform) → unstated.
  * - owner: `user.email`, else `user.name`.
  * - managed: `mdm_enabled`, false when Kandji marks the device removed.
+ * - posture: `os_version` (the list carries no FileVault state).
  */
 export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
   const user = typeof device.user === 'object' && device.user !== null ? device.user : null;
@@ -39,6 +40,7 @@ export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
     platform: PLATFORMS[platform] ?? null,
     owner: text(user?.email) ?? text(user?.name),
     managed: device.is_removed === true ? false : bool(device.mdm_enabled),
+    posture: { osVersion: text(device.os_version) },
     raw: {
       model: text(device.model),
       osVersion: text(device.os_version),

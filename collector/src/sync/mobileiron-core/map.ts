@@ -43,6 +43,7 @@ function platformOf(value: string | null): Platform | null {
  * - platform: `common.platform` ("Android", "iOS", "macOS", "Windows"…).
  * - owner: `user.email_address`, else `user.user_id`.
  * - managed: `common.status` is "ACTIVE"; RETIRED, WIPED, LOST… are not managed.
+ * - posture: `common.os_version`.
  */
 export function mapMobileIronDevice(device: MobileIronDevice): SourceDevice {
   const status = text(device['common.status']);
@@ -54,6 +55,7 @@ export function mapMobileIronDevice(device: MobileIronDevice): SourceDevice {
     platform: platformOf(text(device['common.platform'])),
     owner: text(device['user.email_address']) ?? text(device['user.user_id']),
     managed: status === null ? null : status.toUpperCase() === 'ACTIVE',
+    posture: { osVersion: text(device['common.os_version']) },
     raw: {
       model: text(device['common.model']),
       osVersion: text(device['common.os_version']),

@@ -10,6 +10,7 @@ export interface S1Agent {
   serialNumber?: unknown;
   osType?: unknown;
   osName?: unknown;
+  osRevision?: unknown;
   agentVersion?: unknown;
   infected?: unknown;
   activeThreats?: unknown;
@@ -50,13 +51,16 @@ export function edrStatusOf(agent: S1Agent): { status: 'compromised' | 'clean' |
 export function mapAgent(agent: S1Agent): SourceDevice {
   const connectorId = text(agent.uuid);
   const { status, detail } = edrStatusOf(agent);
+  const platform = PLATFORMS[(text(agent.osType) ?? '').toLowerCase()] ?? null;
   return {
     externalId: connectorId,
     serialNumber: text(agent.serialNumber),
     macAddresses: Array.isArray(agent.networkInterfaces) ? agent.networkInterfaces.map((i) => text(i?.physical)) : [],
     deviceName: text(agent.computerName),
-    platform: PLATFORMS[(text(agent.osType) ?? '').toLowerCase()] ?? null,
+    platform,
     edr: { connectorId, status, detail, seenAt: timestamp(agent.lastActiveDate) },
+    // On macOS `osRevision` is the OS version ("14.4.1 (23E224)"); on Windows only a build number.
+    posture: { osVersion: platform === 'macos' ? text(agent.osRevision) : null },
     raw: {
       os: text(agent.osName),
       agentVersion: text(agent.agentVersion),

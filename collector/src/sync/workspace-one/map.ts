@@ -40,6 +40,7 @@ const PLATFORMS: Record<string, Platform> = {
  * - platform: `Platform` ("WinRT" = Windows 10/11, "AppleOsX" = macOS, "Apple" = iOS, "Android").
  * - owner: `UserEmailAddress`, else `UserName`.
  * - managed: `EnrollmentStatus` is "Enrolled" (not Unenrolled, EnterpriseWipePending, …).
+ * - posture: `OperatingSystem`, which holds the OS version ("10.0.22631", "14.4.1").
  */
 export function mapWorkspaceOneDevice(device: WorkspaceOneDevice): SourceDevice {
   const platform = PLATFORMS[(text(device.Platform) ?? '').toLowerCase()] ?? null;
@@ -53,6 +54,7 @@ export function mapWorkspaceOneDevice(device: WorkspaceOneDevice): SourceDevice 
     platform,
     owner: text(device.UserEmailAddress) ?? text(device.UserName),
     managed: status === null ? null : status.toLowerCase() === 'enrolled',
+    posture: { osVersion: text(device.OperatingSystem) },
     raw: {
       udid: text(device.Udid),
       model: text(device.Model),

@@ -25,6 +25,7 @@ describe('intune: mapping documented Graph managedDevice records', () => {
       platform: 'windows',
       owner: 'adele.vance@contoso.com',
       managed: null,
+      posture: { diskEncryption: null, osVersion: '10.0.22631.3447' },
       raw: {
         azureADDeviceId: '1e2d3c4b-5a69-4788-9706-a5b4c3d2e1f0',
         model: 'HP EliteBook 840 G9',

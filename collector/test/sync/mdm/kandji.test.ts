@@ -16,6 +16,7 @@ describe('kandji: mapping documented device-list records', () => {
       platform: 'macos',
       owner: 'bao.nguyen@accuhive.io',
       managed: true,
+      posture: { osVersion: '14.4.1' },
       raw: { model: 'MacBook Pro (16-inch, 2021)', osVersion: '14.4.1', lastCheckIn: '2024-04-22T17:42:07.593299Z', agentInstalled: true },
     });
     assert.equal(mac?.hardwareUuid, undefined, 'the list endpoint carries no hardware UUID');

@@ -20,6 +20,7 @@ describe('mobileiron-core: mapping documented v2 device records', () => {
       platform: 'android',
       owner: 'jane.roe@example.com',
       managed: true,
+      posture: { osVersion: '13.0' },
       raw: { model: 'Galaxy S22', osVersion: '13.0', status: 'ACTIVE', lastConnectedAt: '2020-11-09T07:38:22.000Z' },
     });
   });

@@ -25,6 +25,7 @@ describe('workspace-one: mapping documented devices/search records', () => {
       platform: 'macos',
       owner: 'jdoe@acme.example',
       managed: true,
+      posture: { osVersion: '14.4.1' },
       raw: {
         udid: '5ACCB6EC-4F8E-5E3D-B8C1-E3B1C8C0D7A1',
         model: 'MacBook Pro (14-inch, 2021)',

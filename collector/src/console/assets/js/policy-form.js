@@ -8,9 +8,11 @@ const HINTS = {
   trustedEndpoints: 'require-trusted denies devices that are not trusted; allow-all lets them in and records the verdict.',
   blockCompromised: 'Deny (under require-trusted) trusted devices that an active EDR integration reports compromised.',
   edrUnknown: 'What require-trusted does with a trusted device whose EDR status is unknown.',
-  requireDiskEncryption: 'Under require-trusted, deny devices that report disk encryption off.',
-  requireFirewall: 'Under require-trusted, deny devices that report the firewall off.',
-  minOsVersion: 'Lowest OS version allowed per platform, e.g. 10.0.19045 (Windows) or 14.0 (macOS). Blank: no minimum.',
+  requireDiskEncryption:
+    "Under require-trusted, deny devices whose disk encryption is not reported on: as the device's MDM (then EDR) integration reports it, else as the agent reports it (self-reported).",
+  requireFirewall: 'Under require-trusted, deny devices whose firewall is not reported on; the agent reports it (self-reported).',
+  minOsVersion:
+    'Lowest OS version allowed per platform, e.g. 10.0.19045 (Windows) or 14.0 (macOS), as an MDM or EDR integration reports it, else the agent. Blank: no minimum.',
 };
 
 /** Unwraps `anyOf: [X, {type: null}]` (a nullable field) into X plus a flag. */

@@ -2,7 +2,7 @@
 import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
-import { trustBadge, verdictBadge } from './endpoints.js';
+import { approvalBadge, approvalButtons, trustBadge, verdictBadge } from './endpoints.js';
 
 const IDENTIFIERS = [
   ['hardwareUuid', 'Hardware UUID'],
@@ -26,22 +26,24 @@ export async function render(root, ctx) {
   put(
     root,
     h('p', { class: 'crumbs' }, link('← Endpoints', 'endpoints')),
-    pageHead(name, null, ...actions(endpoint, ctx, area)),
+    pageHead(name, null, ...approvalButtons(endpoint, ctx, area, (text) => ctx.refresh(text)), ...actions(endpoint, ctx, area)),
     h(
       'div',
       { class: 'actions' },
       trustBadge(endpoint),
+      approvalBadge(endpoint),
       endpoint.blocked ? badge('blocked by an administrator', 'bad') : null,
       yesNo(endpoint.connected, 'online', 'offline'),
     ),
     area.el,
+    endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint), 'msg-warn') : null,
     h(
       'div',
       { class: 'grid-2' },
       section('Summary', summary(endpoint)),
       section('Identifiers', identifiers(endpoint)),
       section('Matched inventory', matched(endpoint)),
-      section('Health posture', posture(endpoint.posture)),
+      section('Health posture', posture(endpoint.posture, endpoint.postureSources)),
     ),
     section('Match reasons', reasonList(endpoint.matchReasons, 'No match reasons recorded.')),
     endpoint.flags?.length ? section('Flags', reasonList(endpoint.flags), 'msg-warn') : null,
@@ -104,7 +106,7 @@ function summary(e) {
   return facts([
     ['Endpoint ID', h('code', {}, e.id)],
     ['Platform', e.platform ?? e.identity?.platform],
-    ['OS version', e.identity?.osVersion],
+    ['OS version (agent)', e.identity?.osVersion],
     ['Agent version', e.agentVersion],
     ['Enrolled', fmtTime(e.enrolledAt)],
     ['Last seen', fmtAgo(e.lastSeenAt)],
@@ -130,14 +132,64 @@ function matched(e) {
   ]);
 }
 
-function posture(p) {
-  if (!p || Object.keys(p).length === 0) return h('p', { class: 'empty' }, 'The agent has not reported health posture.');
-  return facts(
-    Object.entries(p).map(([key, value]) => [
+function claimList(e) {
+  return [
+    h(
+      'p',
+      {},
+      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it.',
+    ),
+    h(
+      'ul',
+      {},
+      (e.approvalClaims ?? []).map((c) =>
+        h(
+          'li',
+          {},
+          humanize(c.kind),
+          ' ',
+          h('code', {}, c.value),
+          ', held by ',
+          ...c.heldBy.flatMap((id, i) => [i ? ', ' : '', link(id, 'endpoints', id)]),
+        ),
+      ),
+    ),
+  ];
+}
+
+const SOURCED = [
+  ['diskEncryption', 'Disk encryption'],
+  ['firewall', 'Firewall'],
+  ['osVersion', 'OS version'],
+];
+
+/** A posture value with who reports it: the agent's own word, or an MDM/EDR integration's. */
+function sourced(fact) {
+  if (!fact || fact.value === null) return plain(null);
+  const show = (v) => (typeof v === 'boolean' ? yesNo(v, 'on', 'off', 'ok', 'warn') : plain(v));
+  const agentDiffers = fact.source !== 'the agent' && fact.agent !== null && fact.agent !== fact.value;
+  return [
+    show(fact.value),
+    h('span', { class: 'muted' }, ` reported by ${fact.source}`),
+    agentDiffers ? h('span', { class: 'muted' }, '; the agent reports ', show(fact.agent)) : null,
+  ];
+}
+
+function posture(p, sources) {
+  const rest = Object.entries(p ?? {}).filter(([key]) => !SOURCED.some(([k]) => k === key));
+  const known = SOURCED.filter(([key]) => sources?.[key]?.value !== null && sources?.[key]?.value !== undefined);
+  if (known.length === 0 && rest.length === 0)
+    return h('p', { class: 'empty' }, 'Neither the agent nor an integration reports health posture.');
+  return facts([
+    ...known.map(([key, label]) => [label, sourced(sources[key])]),
+    ...rest.map(([key, value]) => [
       humanize(key),
-      typeof value === 'boolean' ? yesNo(value, 'on', 'off', 'ok', 'warn') : plain(value),
+      [
+        typeof value === 'boolean' ? yesNo(value, 'on', 'off', 'ok', 'warn') : plain(value),
+        h('span', { class: 'muted' }, ' reported by the agent'),
+      ],
     ]),
-  );
+  ]);
 }
 
 export function reasonList(reasons, empty = 'None.') {

@@ -1,8 +1,8 @@
 /* global history */
 // Endpoints ("Device Insight"): every enrolled agent, searchable, with trust at a glance.
-import { get, withQuery } from '../api.js';
+import { api, enc, get, withQuery } from '../api.js';
 import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom.js';
-import { errorBlock, pageHead } from '../ui.js';
+import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
 
 export function verdictBadge(verdict) {
   if (!verdict) return h('span', { class: 'muted' }, 'none yet');
@@ -11,6 +11,53 @@ export function verdictBadge(verdict) {
 }
 
 export const trustBadge = (endpoint) => (endpoint.trusted ? badge('trusted', 'ok') : badge('not trusted', 'warn'));
+
+/** Approval of an endpoint claiming identifiers another endpoint held first; nothing when never needed. */
+export function approvalBadge(endpoint) {
+  if (endpoint.approval === 'pending') return badge('pending approval', 'warn');
+  if (endpoint.approval === 'denied') return badge('denied', 'bad');
+  if (endpoint.approval === 'approved') return badge('approved', 'ok');
+  return null;
+}
+
+/**
+ * Approve / Deny buttons for a pending endpoint. Approving makes its identifiers count (it and
+ * the endpoint it copies become duplicates, neither trusted until one is blocked); denying blocks it.
+ */
+export function approvalButtons(endpoint, ctx, area, after) {
+  if (endpoint.approval !== 'pending' || !ctx.can('endpoints', 'write')) return [];
+  const name = endpoint.hostname ?? endpoint.id;
+  const approve = h('button', { type: 'button', class: 'btn' }, 'Approve');
+  const deny = h('button', { type: 'button', class: 'btn btn-danger' }, 'Deny');
+  const decide = (button, action, confirm) => async () => {
+    if (!(await confirmAction(confirm))) return;
+    const done = await busy(button, area, () => api('POST', `/admin/v1/endpoints/${enc(endpoint.id)}/${action}`));
+    if (!done) return;
+    const text = `${name} is ${action === 'approve' ? 'approved' : 'denied and blocked'}.`;
+    announce(text);
+    await after(text);
+  };
+  approve.addEventListener(
+    'click',
+    decide(approve, 'approve', {
+      title: `Approve ${name}?`,
+      message:
+        'Its identifiers then count: it and the endpoint already holding them become duplicates, and neither is trusted until you block one of them. Approve only a device you know, such as a reinstalled agent.',
+      confirmLabel: 'Approve endpoint',
+      danger: false,
+    }),
+  );
+  deny.addEventListener(
+    'click',
+    decide(deny, 'deny', {
+      title: `Deny ${name}?`,
+      message:
+        'The endpoint is blocked: every access attempt from it is denied. The endpoint already holding its identifiers is not affected.',
+      confirmLabel: 'Deny endpoint',
+    }),
+  );
+  return [approve, deny];
+}
 
 export async function render(root, ctx) {
   const search = h('input', { type: 'search', name: 'q', value: ctx.query.get('q') ?? '', placeholder: 'Hostname, serial, UUID, user…' });
@@ -22,6 +69,16 @@ export async function render(root, ctx) {
     ],
     { name: 'trusted', value: ctx.query.get('trusted') ?? '' },
   );
+  const approval = select(
+    [
+      ['', 'Any'],
+      ['pending', 'Pending approval'],
+      ['approved', 'Approved'],
+      ['denied', 'Denied'],
+    ],
+    { name: 'approval', value: ctx.query.get('approval') ?? '' },
+  );
+  const area = messageArea();
   const results = h('div', { 'aria-live': 'polite', 'aria-busy': 'false' });
   let debounce;
   let inflight = null;
@@ -31,13 +88,13 @@ export async function render(root, ctx) {
     inflight?.abort();
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
-    const params = { q: search.value.trim(), trusted: filter.value };
+    const params = { q: search.value.trim(), trusted: filter.value, approval: approval.value };
     // Filters live in the URL so a filtered view can be shared, reloaded and bookmarked.
     history.replaceState(null, '', withQuery('#/endpoints', params));
     results.setAttribute('aria-busy', 'true');
     try {
       const { endpoints } = await get(withQuery('/admin/v1/endpoints', params), { signal });
-      results.replaceChildren(...endpointTable(endpoints, Boolean(params.q || params.trusted)));
+      results.replaceChildren(...endpointTable(endpoints, Boolean(params.q || params.trusted || params.approval), ctx, area, load));
     } catch (error) {
       if (error.name === 'AbortError') return;
       results.replaceChildren(errorBlock(error));
@@ -50,18 +107,20 @@ export async function render(root, ctx) {
     debounce = setTimeout(load, 300);
   });
   filter.addEventListener('change', load);
+  approval.addEventListener('change', load);
   const form = h(
     'form',
     { class: 'inline panel', role: 'search', 'aria-label': 'Filter endpoints', on: { submit: (e) => (e.preventDefault(), load()) } },
     field('Search', search),
     field('Trust', filter),
+    field('Approval', approval),
     h('button', { type: 'submit', class: 'btn' }, 'Search'),
   );
-  put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, results);
+  put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, area.el, results);
   await load();
 }
 
-function endpointTable(endpoints, filtered) {
+function endpointTable(endpoints, filtered, ctx, area, reload) {
   return [
     h('p', { class: 'muted' }, `${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}${filtered ? ' match the filter' : ''}.`),
     table({
@@ -74,7 +133,10 @@ function endpointTable(endpoints, filtered) {
           label: 'Platform',
           cell: (e) => [e.platform ?? '—', e.identity?.osVersion ? h('span', { class: 'muted' }, ` ${e.identity.osVersion}`) : null],
         },
-        { label: 'Trusted', cell: trustBadge },
+        {
+          label: 'Trusted',
+          cell: (e) => [trustBadge(e), ' ', approvalBadge(e), ...approvalButtons(e, ctx, area, reload).flatMap((b) => [' ', b])],
+        },
         { label: 'Blocked', cell: (e) => yesNo(e.blocked, 'blocked', 'no', 'bad') },
         { label: 'Connected', cell: (e) => yesNo(e.connected, 'online', 'offline') },
         { label: 'Last seen', cell: (e) => fmtAgo(e.lastSeenAt) },

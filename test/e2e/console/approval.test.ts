@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, it } from 'vitest';
+import { startTestAgent, type TestAgent } from '../../support/agent.js';
+import { csvInventory } from '../../support/app.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
+import { describeUnless } from '../../support/skip.js';
+import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+
+describeUnless(chromiumMissing)('the admin console: endpoints pending approval', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  const agents: TestAgent[] = [];
+  let realId: string;
+  const cloneIds: string[] = [];
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    await csvInventory(c, 'serial_number,device_name,platform\nC02CONSOLE01,LAPTOP-REAL,macos\n');
+    const identity = { platform: 'macos' as const, serialNumber: 'C02CONSOLE01' };
+    for (const hostname of ['laptop-real', 'clone-one', 'clone-two']) {
+      const agent = await startTestAgent(c.url, { ...identity, hostname });
+      agents.push(agent);
+      if (hostname === 'laptop-real') realId = agent.agent.status().endpointId as string;
+      else cloneIds.push(agent.agent.status().endpointId as string);
+    }
+    browser = await launchBrowser();
+    ({ page, problems } = await newPage(browser));
+    await signIn(page, c.url, OWNER_TOKEN);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const agent of agents) await agent.stop();
+    await c?.stop();
+  });
+
+  it('lists pending endpoints with Approve and Deny; the real device stays trusted', async () => {
+    await page.goto(`${c.url}/console/#/endpoints?approval=pending`);
+    const table = page.getByRole('region', { name: 'Endpoints' });
+    await table.getByRole('link', { name: 'clone-one' }).waitFor();
+    assert.equal(await table.getByRole('link', { name: 'laptop-real' }).count(), 0);
+    const row = table.getByRole('row').filter({ hasText: 'clone-one' });
+    await row.getByText('pending approval').waitFor();
+    await row.getByRole('button', { name: 'Approve' }).waitFor();
+    await row.getByRole('button', { name: 'Deny' }).waitFor();
+    await screenshot(page, '30-endpoints-pending');
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${realId}`)).body.trusted, true);
+  });
+
+  it('denies a clone from the list', async () => {
+    const row = page.getByRole('region', { name: 'Endpoints' }).getByRole('row').filter({ hasText: 'clone-one' });
+    await row.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('dialog', { name: 'Deny clone-one?' }).getByRole('button', { name: 'Deny endpoint' }).click();
+    await page.getByText('clone-one is denied and blocked.', { exact: true }).first().waitFor();
+    const shown = (await c.admin('GET', `/admin/v1/endpoints/${cloneIds[0]}`)).body;
+    assert.deepEqual([shown.approval, shown.blocked], ['denied', true]);
+  });
+
+  it('the detail page explains the claim and approves', async () => {
+    await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(cloneIds[1] as string)}`);
+    const claim = page.getByRole('region', { name: 'Awaiting approval' });
+    await claim.getByText('C02CONSOLE01').waitFor();
+    await claim.getByRole('link', { name: realId }).waitFor();
+    await screenshot(page, '31-endpoint-pending');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('dialog', { name: 'Approve clone-two?' }).getByRole('button', { name: 'Approve endpoint' }).click();
+    await page.getByText('clone-two is approved.', { exact: true }).first().waitFor();
+    await page.getByText('approved', { exact: true }).first().waitFor();
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${cloneIds[1]}`)).body.approval, 'approved');
+    assert.deepEqual(problems, []);
+  });
+});
