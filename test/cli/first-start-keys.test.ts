@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { BINS, runBin } from '../support/bin.js';
+import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { itUnless } from '../support/skip.js';
 import { freePort, spawnProcess } from './spawned.js';
 
@@ -28,10 +29,10 @@ const hasScript = ((): string | false => {
 })();
 
 /** Starts devtrust-collector with piped stdout/stderr (as systemd and Docker run it). */
-async function startPiped(dataDir: string, port: number): Promise<ReturnType<typeof spawnProcess>> {
+async function startPiped(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ReturnType<typeof spawnProcess>> {
   const collector = spawnProcess(process.execPath, [BINS['devtrust-collector']], {
     // trace: the most a log stream ever holds.
-    env: { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), DEVTRUST_LOG_LEVEL: 'trace' },
+    env: { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), DEVTRUST_LOG_LEVEL: 'trace', ...env },
   });
   await collector.waitForOutput(/DevTrust collector listening on /, 'the collector to start');
   return collector;
@@ -46,11 +47,28 @@ function keysIn(file: string): { owner: string; enrollment: string } {
 }
 
 describe('first-start keys', () => {
-  it('are written to an owner-only file in the data dir and never reach stdout, stderr or the logs', async () => {
-    const dataDir = tmp();
+  for (const database of DATABASES) {
+    itUnless(database.skip)(
+      `are written to an owner-only file in the data dir and never reach stdout, stderr or the logs (${database.name})`,
+      async () => {
+        // On PostgreSQL with a configured master key nothing else creates the data dir: the keys file must.
+        const postgres = database.name === 'postgres' ? await freshPostgresDatabase() : null;
+        try {
+          await firstStartAndAfter(
+            postgres ? path.join(tmp(), 'not-yet') : tmp(),
+            postgres ? { DEVTRUST_DATABASE_URL: postgres.url, DEVTRUST_MASTER_KEY: '11'.repeat(32) } : {},
+          );
+        } finally {
+          await postgres?.drop();
+        }
+      },
+    );
+  }
+
+  async function firstStartAndAfter(dataDir: string, env: Record<string, string>): Promise<void> {
     const port = await freePort();
     const file = path.join(dataDir, 'first-start-keys.txt');
-    const first = await startPiped(dataDir, port);
+    const first = await startPiped(dataDir, port, env);
     let keys;
     try {
       keys = keysIn(file);
@@ -81,15 +99,16 @@ describe('first-start keys', () => {
     }
 
     // A later start generates nothing, prints no key, and reminds that the file is still there.
-    const second = await startPiped(dataDir, port);
+    const second = await startPiped(dataDir, port, env);
     try {
       assert.doesNotMatch(second.stdout(), /dtk_|dte_|written to/);
       assert.ok(second.stdout().includes(`Reminder: ${file} still holds the first-start keys`), second.stdout());
       assert.deepEqual(keysIn(file), keys);
+      assert.equal(existsSync(path.join(dataDir, 'devtrust.sqlite')), env.DEVTRUST_DATABASE_URL === undefined);
     } finally {
       assert.equal(await second.stop(), 0);
     }
-  });
+  }
 
   itUnless(hasScript)('are also shown when stdout is a terminal', async () => {
     const dataDir = tmp();
