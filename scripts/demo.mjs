@@ -47,15 +47,14 @@ function startAgent(name, extra) {
     path.join(root, 'agent/bin/devtrust-agent.js'),
     '--collector',
     collector.url,
-    '--enrollment-key',
-    enrollmentKey,
     '--data-dir',
     path.join(work, name),
     ...extra,
   ];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, DEVTRUST_AGENT_LOG_LEVEL: 'warn' },
+    // The key goes in the environment: a --enrollment-key flag would show in `ps`.
+    env: { ...process.env, DEVTRUST_AGENT_LOG_LEVEL: 'warn', DEVTRUST_AGENT_ENROLLMENT_KEY: enrollmentKey },
   });
   child.stderr.on('data', (d) => process.stderr.write(`  [${name}] ${d}`));
   children.push(child);

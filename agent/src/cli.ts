@@ -1,31 +1,39 @@
 import { pino } from 'pino';
-import { AgentConfigError, loadAgentConfig } from './config/config.js';
+import { CommandLineError, packageVersion } from '@devtrust/shared/cli/command-line';
+import { AgentConfigError, loadAgentConfig, parseFlags } from './config/config.js';
 import { platformManagedReader } from './config/managed/index.js';
 import { Agent } from './core/agent.js';
 import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js';
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 import { loopbackCertCommand } from './loopback/tls-command.js';
-import { AGENT_VERSION } from './version.js';
 
-const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
+const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
-  devtrust-agent --collector URL --enrollment-key KEY [options]
+const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
 
-  --collector URL         the collector (DEVTRUST_AGENT_COLLECTOR_URL)
-  --enrollment-key KEY    the organisation's enrollment key (DEVTRUST_AGENT_ENROLLMENT_KEY)
-  --once                  report once and exit (non-zero with one line on failure)
-  --data-dir DIR          device key and state (DEVTRUST_AGENT_DATA_DIR)
-  --loopback-port N       pin the loopback door to one port
-  --identity FILE         use this JSON identity instead of collecting
-  --config FILE           a JSON config file
-  --log-level LEVEL       info (default), debug, warn, error, silent
+  devtrust-agent --collector URL --enrollment-key-file FILE [options]
+
+  --collector URL            the collector (DEVTRUST_AGENT_COLLECTOR_URL)
+  --enrollment-key-file FILE a file holding the organisation's enrollment key
+                             (DEVTRUST_AGENT_ENROLLMENT_KEY_FILE)
+  --enrollment-key KEY       the key itself (or DEVTRUST_AGENT_ENROLLMENT_KEY). A flag is
+                             visible to every local user in ps: prefer the file or the variable
+  --once                     report once and exit (non-zero with one line on failure)
+  --data-dir DIR             device key and state (DEVTRUST_AGENT_DATA_DIR)
+  --loopback-port N          pin the loopback door to one port (DEVTRUST_AGENT_LOOPBACK_PORT)
+  --identity FILE            use this JSON identity instead of collecting (DEVTRUST_AGENT_IDENTITY)
+  --config FILE              a JSON config file (DEVTRUST_AGENT_CONFIG)
+  --log-level LEVEL          info (default), debug, warn, error, silent (DEVTRUST_AGENT_LOG_LEVEL)
+  --version                  print the version
+  --help                     this text
 
   devtrust-agent loopback-cert [--data-dir DIR]
-                          make (or reuse) the loopback HTTPS certificate, print its path
+                             make (or reuse) the loopback HTTPS certificate, print its path
 
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
-/etc/devtrust/agent.json) win over everything else.
+/etc/devtrust/agent.json) win over everything else. Exit codes: 0 done, 1 failed, 2 bad
+command line or configuration.
 `;
 
 /** devtrust-agent: returns the process exit code. */
@@ -33,17 +41,23 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
   let config;
   try {
+    // --help and --version answer before the rest of the configuration is looked at.
+    const flags = parseFlags(argv);
+    if (flags.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (flags.version) {
+      process.stdout.write(`devtrust-agent ${VERSION}\n`);
+      return 0;
+    }
     config = await loadAgentConfig({ argv, managedReader: platformManagedReader() });
   } catch (error) {
-    if (error instanceof AgentConfigError) {
+    if (error instanceof AgentConfigError || error instanceof CommandLineError) {
       process.stderr.write(`devtrust-agent: ${error.message}\n`);
       return 2;
     }
     throw error;
-  }
-  if (config.help) {
-    process.stdout.write(HELP);
-    return 0;
   }
   const log = pino({ level: config.logLevel, base: { service: 'devtrust-agent' } }, pino.destination(2));
   for (const warning of config.warnings) log.warn(warning);

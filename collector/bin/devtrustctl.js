@@ -1,4 +1,10 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/ctl.js';
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  // Expected failures are handled in main(); anything else is still one line, not a stack trace.
+  process.stderr.write(`devtrustctl: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

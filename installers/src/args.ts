@@ -1,3 +1,5 @@
+import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
+
 /** Bad command-line input: the CLI prints `devtrust-installers: <message>` and exits 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -8,24 +10,21 @@ export class UsageError extends Error {
 
 export type Flags = Record<string, string | true>;
 
-/** `--name value`, `--name=value`, and bare boolean switches listed in `switches`. */
+/**
+ * `--name value`, `--name=value`, and bare boolean switches listed in `switches`, through the
+ * parser every DevTrust binary shares; `--help` is always known. Keys keep their dashes.
+ */
 export function parseFlags(argv: readonly string[], known: readonly string[], switches: readonly string[] = []): Flags {
-  const flags: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!name.startsWith('--') || (!known.includes(name) && !switches.includes(name)))
-      throw new UsageError(`unknown argument "${arg}" (see --help)`);
-    if (switches.includes(name)) {
-      flags[name] = true;
-      continue;
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value`);
-    flags[name] = value;
+  const specs: FlagSpecs = { help: { type: 'boolean', short: 'h' } };
+  for (const name of known) specs[name.slice(2)] = { type: 'string' };
+  for (const name of switches) specs[name.slice(2)] = { type: 'boolean' };
+  try {
+    const { values } = parseCommandLine(argv, specs);
+    return Object.fromEntries(Object.entries(values).map(([name, value]) => [`--${name}`, value]));
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new UsageError(error.message);
+    throw error;
   }
-  return flags;
 }
 
 // Control characters cannot be quoted in a .cmd line nor kept in a registry string safely.

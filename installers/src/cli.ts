@@ -1,21 +1,29 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from '@devtrust/shared/cli/command-line';
 import { collectorSetting, collectorUrl, enrollmentKey, parseFlags, requiredPath, UsageError } from './args.js';
 import { buildMsi, MsiBuildError, WIXL_CANDIDATES } from './msi/build-msi.js';
 import { writePayloads } from './payloads.js';
 
-const HELP = `devtrust-installers: what MDM tools deploy for DevTrust.
+const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
-  devtrust-installers payloads --collector URL --enrollment-key KEY --out DIR
+const PAYLOADS_HELP = `  devtrust-installers payloads --collector URL --enrollment-key KEY --out DIR
         [--support-url URL] [--disallow-quit]
       DIR/macos/devtrust.mobileconfig   configuration profile (agent settings + Chrome/Edge policy)
       DIR/windows/DevTrust.admx, DIR/windows/en-US/DevTrust.adml   Group Policy / Intune ADMX
       DIR/windows/install.cmd           silent msiexec line with COLLECTORURL and ENROLLMENTKEY
       DIR/intune/detect.ps1             Intune detection script
-
-  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
+`;
+const MSI_HELP = `  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
       builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl
+`;
+const HELP = `devtrust-installers ${VERSION}: what MDM tools deploy for DevTrust.
+
+${PAYLOADS_HELP}
+${MSI_HELP}
+  devtrust-installers --version         print the version
+  devtrust-installers COMMAND --help    help for one command
 
 Deployment guides: installers/docs/.
 `;
@@ -39,6 +47,10 @@ function agentVersion(explicit: string | true | undefined): string {
 
 async function payloads(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, ['--collector', '--enrollment-key', '--out', '--support-url'], ['--disallow-quit']);
+  if (flags['--help']) {
+    process.stdout.write(PAYLOADS_HELP);
+    return 0;
+  }
   const url = collectorUrl(flags['--collector']);
   const key = enrollmentKey(flags['--enrollment-key']);
   const out = requiredPath(flags, '--out');
@@ -58,6 +70,10 @@ async function payloads(argv: string[]): Promise<number> {
 
 async function msi(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, ['--agent-dir', '--out', '--version', '--wixl']);
+  if (flags['--help']) {
+    process.stdout.write(MSI_HELP);
+    return 0;
+  }
   const agentDir = requiredPath(flags, '--agent-dir');
   const out = requiredPath(flags, '--out');
   if (!existsSync(agentDir) || !statSync(agentDir).isDirectory()) throw new UsageError(`--agent-dir ${agentDir} is not a directory`);
@@ -75,9 +91,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   try {
     if (command === 'payloads') return await payloads(rest);
     if (command === 'msi') return await msi(rest);
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(HELP);
+    if (command === undefined || command === 'help') {
+      (command === undefined ? process.stderr : process.stdout).write(HELP);
       return command === undefined ? 2 : 0;
+    }
+    if (command.startsWith('-')) {
+      const flags = parseFlags(argv, [], ['--version']);
+      process.stdout.write(flags['--version'] ? `devtrust-installers ${VERSION}\n` : HELP);
+      return 0;
     }
     throw new UsageError(`unknown command "${command}" (payloads or msi; see --help)`);
   } catch (error) {

@@ -180,7 +180,7 @@ describe('devtrust-installers bad arguments: non-zero exit and one clear line', 
       /control characters/,
     ],
     ['no out', ['payloads', '--collector', 'https://t.example.com', '--enrollment-key', 'k'], /--out DIR is required/],
-    ['unknown flag', ['payloads', '--colector', 'https://t.example.com'], /unknown argument "--colector"/],
+    ['unknown flag', ['payloads', '--colector', 'https://t.example.com'], /unknown flag --colector/],
     ['unknown command', ['pkg'], /unknown command "pkg"/],
     ['msi without DevTrust.exe', ['msi', '--agent-dir', out, '--out', path.join(out, 'x.msi')], /has no DevTrust\.exe/],
   ];

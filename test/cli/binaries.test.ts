@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { BINS, runBin } from '../support/bin.js';
+import { runBin } from '../support/bin.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 
 async function freePort(): Promise<number> {
@@ -137,41 +136,6 @@ describe('devtrust-collector and devtrustctl', () => {
       assert.match(denied.stderr, /401 UNAUTHENTICATED/);
     } finally {
       await c.stop();
-    }
-  });
-});
-
-describe('devtrust-collector as npm start runs it', () => {
-  it('starts on the embedded default, serves /healthz, and prints first-start secrets only once', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-start-'));
-    const port = await freePort();
-    const env = { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), DEVTRUST_LOG_LEVEL: 'silent' };
-    try {
-      for (const run of [1, 2]) {
-        const child = spawn(process.execPath, [BINS['devtrust-collector']], {
-          env: { ...process.env, ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        const deadline = Date.now() + 20_000;
-        while (!stdout.includes('listening')) {
-          if (Date.now() > deadline || child.exitCode !== null) assert.fail(`did not start: ${stdout}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-        assert.equal(health.status, 200);
-        if (run === 1) {
-          assert.match(stdout, /owner API key \(shown once, store it now\):\n {2}dtk_\S{40,}\n/);
-          assert.match(stdout, /Agent enrollment key .*\n {2}dte_\S{20,}\n/);
-        } else {
-          assert.doesNotMatch(stdout, /dtk_|dte_/);
-        }
-        child.kill('SIGTERM');
-        assert.equal(await new Promise((r) => child.once('exit', r)), 0);
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

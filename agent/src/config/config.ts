@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import type { ManagedSettings, ManagedSettingsReader } from './managed/types.js';
 
 /** The headless agent's configuration, resolved once at start-up. */
@@ -41,18 +42,25 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
   }
 }
 
-const FLAG_KEYS: Record<string, keyof Flags> = {
-  '--collector': 'collectorUrl',
-  '--enrollment-key': 'enrollmentKey',
-  '--data-dir': 'dataDir',
-  '--loopback-port': 'loopbackPort',
-  '--identity': 'identityFile',
-  '--config': 'configFile',
-  '--log-level': 'logLevel',
-};
+/** The headless agent's flags (devtrust-agent --help, docs/agent.md). */
+export const AGENT_FLAGS = {
+  collector: { type: 'string' },
+  'enrollment-key': { type: 'string' },
+  'enrollment-key-file': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'loopback-port': { type: 'string' },
+  identity: { type: 'string' },
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  once: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const satisfies FlagSpecs;
+
 interface Flags {
   collectorUrl?: string;
   enrollmentKey?: string;
+  enrollmentKeyFile?: string;
   dataDir?: string;
   loopbackPort?: string;
   identityFile?: string;
@@ -60,24 +68,62 @@ interface Flags {
   logLevel?: string;
   once?: boolean;
   help?: boolean;
+  version?: boolean;
 }
 
-export function parseFlags(argv: string[]): Flags {
-  const flags: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--once') flags.once = true;
-    else if (arg === '--help' || arg === '-h') flags.help = true;
-    else {
-      const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-      const key = FLAG_KEYS[name];
-      if (!key) throw new AgentConfigError(arg, 'unknown flag (see --help)');
-      const value = inline ?? argv[++i];
-      if (value === undefined || value === '') throw new AgentConfigError(name, 'needs a value');
-      (flags as Record<string, unknown>)[key] = value;
-    }
+/** Parses the flags; an unknown flag or a missing value throws CommandLineError (one line). */
+export function parseFlags(argv: string[], specs: FlagSpecs = AGENT_FLAGS): Flags {
+  const { values } = parseCommandLine(argv, specs);
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    if (value === '') throw new CommandLineError(`--${name} needs a value`, `--${name}`);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const flags: Flags = {
+    collectorUrl: text('collector'),
+    enrollmentKey: text('enrollment-key'),
+    enrollmentKeyFile: text('enrollment-key-file'),
+    dataDir: text('data-dir'),
+    loopbackPort: text('loopback-port'),
+    identityFile: text('identity'),
+    configFile: text('config'),
+    logLevel: text('log-level'),
+    once: values.once === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined && v !== false)) as Flags;
+}
+
+/**
+ * Reads an enrollment key from a file (--enrollment-key-file, DEVTRUST_AGENT_ENROLLMENT_KEY_FILE):
+ * unlike a flag, a file is not visible to other local users in `ps`.
+ */
+async function readKeyFile(source: string, file: string, warnings: string[]): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new AgentConfigError(source, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return flags;
+  const key = text.trim();
+  if (key === '') throw new AgentConfigError(source, `${file} is empty`);
+  if ([...key].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f))
+    throw new AgentConfigError(source, `${file} must hold the key alone, on one line`);
+  if (process.platform !== 'win32' && ((await stat(file)).mode & 0o077) !== 0)
+    warnings.push(`${source}: ${file} is readable by other users; chmod 600 it`);
+  return key;
+}
+
+/** One layer's enrollment key: the key itself or a file holding it, never both. */
+async function enrollmentKeyLayer(
+  layer: { key: string | undefined; file: string | undefined; keyName: string; fileName: string },
+  warnings: string[],
+): Promise<string | undefined> {
+  if (layer.key !== undefined && layer.file !== undefined)
+    throw new AgentConfigError(layer.fileName, `give either ${layer.keyName} or ${layer.fileName}, not both`);
+  if (layer.file !== undefined) return readKeyFile(layer.fileName, layer.file, warnings);
+  return layer.key;
 }
 
 function validUrl(key: string, value: string): string {
@@ -99,7 +145,7 @@ export async function loadAgentConfig(options: {
   argv: string[];
   env?: NodeJS.ProcessEnv;
   managedReader?: ManagedSettingsReader;
-}): Promise<AgentConfig & { help: boolean; warnings: string[] }> {
+}): Promise<AgentConfig & { help: boolean; version: boolean; warnings: string[] }> {
   const env = options.env ?? process.env;
   const flags = parseFlags(options.argv);
   const warnings: string[] = [];
@@ -117,11 +163,26 @@ export async function loadAgentConfig(options: {
   const managed: ManagedSettings = managedResult.settings;
 
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const pick = (key: 'collectorUrl' | 'enrollmentKey', envName: string): string | undefined =>
-    managed[key] ?? (flags[key] as string | undefined) ?? str(env[envName]) ?? str(file[key]);
 
-  const collectorRaw = pick('collectorUrl', 'DEVTRUST_AGENT_COLLECTOR_URL');
-  if (!collectorRaw && !flags.help)
+  const collectorRaw = managed.collectorUrl ?? flags.collectorUrl ?? str(env.DEVTRUST_AGENT_COLLECTOR_URL) ?? str(file.collectorUrl);
+  // Only the layer that wins is read, so a key file is not opened when managed settings hold the key.
+  const enrollmentKey =
+    managed.enrollmentKey ??
+    (await enrollmentKeyLayer(
+      { key: flags.enrollmentKey, file: flags.enrollmentKeyFile, keyName: '--enrollment-key', fileName: '--enrollment-key-file' },
+      warnings,
+    )) ??
+    (await enrollmentKeyLayer(
+      {
+        key: str(env.DEVTRUST_AGENT_ENROLLMENT_KEY),
+        file: str(env.DEVTRUST_AGENT_ENROLLMENT_KEY_FILE),
+        keyName: 'DEVTRUST_AGENT_ENROLLMENT_KEY',
+        fileName: 'DEVTRUST_AGENT_ENROLLMENT_KEY_FILE',
+      },
+      warnings,
+    )) ??
+    str(file.enrollmentKey);
+  if (!collectorRaw && !flags.help && !flags.version)
     throw new AgentConfigError('collectorUrl', 'no collector URL (use --collector URL or managed settings)');
   const portRaw =
     flags.loopbackPort ??
@@ -135,7 +196,7 @@ export async function loadAgentConfig(options: {
   }
   return {
     collectorUrl: collectorRaw ? validUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw) : '',
-    enrollmentKey: pick('enrollmentKey', 'DEVTRUST_AGENT_ENROLLMENT_KEY') ?? null,
+    enrollmentKey: enrollmentKey ?? null,
     dataDir: path.resolve(flags.dataDir ?? str(env.DEVTRUST_AGENT_DATA_DIR) ?? str(file.dataDir) ?? defaultDataDir()),
     loopbackPort,
     identityFile: flags.identityFile ?? str(env.DEVTRUST_AGENT_IDENTITY) ?? null,
@@ -144,6 +205,7 @@ export async function loadAgentConfig(options: {
     managedKeys: Object.keys(managed),
     managed,
     help: flags.help ?? false,
+    version: flags.version ?? false,
     warnings,
   };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { AgentConfigError, defaultDataDir, parseFlags } from '../config/config.js';
+import { CommandLineError } from '@devtrust/shared/cli/command-line';
+import { defaultDataDir, parseFlags } from '../config/config.js';
 import { loadOrCreateLoopbackCert, trustCommand } from './tls.js';
 
 /**
@@ -18,14 +19,14 @@ const processIo: CommandIo = { out: (text) => void process.stdout.write(text), e
 export async function loopbackCertCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
   let dataDir: string;
   try {
-    const flags = parseFlags(argv);
+    const flags = parseFlags(argv, { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
     if (flags.help) {
       io.out('devtrust-agent loopback-cert [--data-dir DIR]: make or reuse the loopback HTTPS certificate; prints its path\n');
       return 0;
     }
     dataDir = path.resolve(flags.dataDir ?? process.env.DEVTRUST_AGENT_DATA_DIR ?? defaultDataDir());
   } catch (error) {
-    if (!(error instanceof AgentConfigError)) throw error;
+    if (!(error instanceof CommandLineError)) throw error;
     io.err(`devtrust-agent loopback-cert: ${error.message}\n`);
     return 2;
   }

@@ -1,17 +1,48 @@
-import { loadConfig } from '../config/config.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandLineError, packageVersion, parseCommandLine } from '@devtrust/shared/cli/command-line';
+import { CONFIG_VARIABLES, loadConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { startCollector } from '../server.js';
+import { firstStartBanner, leftoverKeysFileNotice } from './first-start-banner.js';
+
+const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
+
+function help(): string {
+  const lines = [
+    `devtrust-collector ${VERSION}: the DevTrust collector.`,
+    '',
+    '  devtrust-collector            start (configured by the environment variables below)',
+    '  devtrust-collector --help     this text',
+    '  devtrust-collector --version  print the version',
+    '',
+    'Environment variables:',
+    ...Object.entries(CONFIG_VARIABLES).map(([name, v]) => `  ${name.padEnd(28)} ${v.doc}${v.default ? ` (default ${v.default})` : ''}`),
+    '  DEVTRUST_CONFIG_FILE         a JSON file holding any of these; the environment wins',
+    '',
+  ];
+  return lines.join('\n');
+}
 
 /**
- * devtrust-collector: configuration from the environment (SPEC "Collector configuration");
- * bad configuration stops start-up with one line naming the variable.
+ * devtrust-collector: configuration from the environment (docs/configuration.md); bad
+ * configuration or a bad flag stops start-up with one line and exit code 2.
  */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    const { CONFIG_VARIABLES } = await import('../config/config.js');
-    process.stdout.write('devtrust-collector: the DevTrust collector. Configure it with environment variables:\n');
-    for (const [name, v] of Object.entries(CONFIG_VARIABLES))
-      process.stdout.write(`  ${name.padEnd(28)} ${v.doc}${v.default ? ` (default ${v.default})` : ''}\n`);
+  let flags;
+  try {
+    flags = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }).values;
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    process.stderr.write(`devtrust-collector: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    process.stdout.write(help());
+    return;
+  }
+  if (flags.version) {
+    process.stdout.write(`devtrust-collector ${VERSION}\n`);
     return;
   }
   let config;
@@ -34,19 +65,21 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     process.stderr.write(`devtrust-collector: cannot start: ${message}\n`);
     process.exit(1);
   }
-  const { firstStart } = collector;
-  if (firstStart.ownerApiKey) {
-    process.stdout.write(`\nFirst start: owner API key (shown once, store it now):\n  ${firstStart.ownerApiKey}\n`);
-  }
-  if (firstStart.enrollmentKey) {
-    process.stdout.write(
-      `Agent enrollment key (shown once; rotate with POST /admin/v1/enrollment-key):\n  ${firstStart.enrollmentKey}\n\n`,
-    );
-  }
+  // The keys themselves reach a terminal only: piped stdout ends in a log store (systemd,
+  // Docker), so there it names the owner-only file that holds them instead.
+  const banner = collector.firstStart.keysFile
+    ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
+    : leftoverKeysFileNotice(config.dataDir);
+  if (banner) process.stdout.write(banner);
   process.stdout.write(`DevTrust collector listening on ${collector.url} (database: ${collector.services.store.dialect})\n`);
   const stop = (): void => {
     void collector.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+// `node collector/dist/cli/collector.js` runs the collector too; the bin imports main() instead.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
 }

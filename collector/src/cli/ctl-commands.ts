@@ -1,30 +1,48 @@
-/** devtrustctl's commands: each maps flags to one admin API call (see SPEC "Admin REST API"). */
+/** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
 export interface CtlRequest {
   method: string;
   path: string;
   body?: unknown;
   contentType?: string;
-  /** How to print a successful answer: a table of rows under this key, or the JSON. */
-  table?: { key: string; columns: string[] };
 }
 
-export type Args = { positional: string[]; flags: Record<string, string | true> };
+/** Positional arguments after the command words, and the command's flags (always strings). */
+export interface CtlInput {
+  args: string[];
+  flags: Record<string, string | undefined>;
+  readFile(file: string): Promise<string>;
+}
 
+export interface CtlCommand {
+  /** The command words, e.g. "integration create". */
+  name: string;
+  /** Everything after the words, as --help shows it. */
+  usage: string;
+  about: string;
+  /** Names of the positional arguments (a command refuses more). */
+  args?: string[];
+  /** The flags this command takes (without dashes). */
+  flags?: string[];
+  request(input: CtlInput): CtlRequest | Promise<CtlRequest>;
+  /** How to print a successful answer: a table of the rows under this key (--json prints the JSON). */
+  table?: { key: string; columns: string[] };
+  /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
+  failure?(body: Record<string, unknown>, input: CtlInput): string | null;
+  /** How long to wait for the answer; vendor tests take as long as the vendor does. */
+  timeoutMs?: number;
+}
+
+/** Bad command-line input: devtrustctl prints one line and exits 2. */
 export class UsageError extends Error {}
 
-const need = (args: Args, index: number, what: string): string => {
-  const value = args.positional[index];
-  if (value === undefined) throw new UsageError(`missing ${what}`);
+const arg = (input: CtlInput, index: number, what: string): string => {
+  const value = input.args[index];
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
   return encodeURIComponent(value);
 };
-const flag = (args: Args, name: string): string | undefined => {
-  const value = args.flags[name];
-  if (value === true) throw new UsageError(`--${name} needs a value`);
-  return value;
-};
-const required = (args: Args, name: string): string => {
-  const value = flag(args, name);
-  if (value === undefined) throw new UsageError(`--${name} is required`);
+const required = (input: CtlInput, name: string): string => {
+  const value = input.flags[name];
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
 };
 const list = (value: string | undefined): string[] | undefined =>
@@ -40,146 +58,238 @@ function json(value: string, name: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw new UsageError(`--${name} must be JSON`);
+    throw new UsageError(`${name} must be JSON`);
   }
 }
 
-export const USAGE = `devtrustctl — administer a DevTrust collector
+const endpointCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
+  name: `endpoint ${verb}`,
+  usage: 'ID',
+  about,
+  args: ['ID'],
+  request: (i) => ({ method, path: `/admin/v1/endpoints/${arg(i, 0, 'endpoint id')}${suffix}` }),
+});
+const integrationCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
+  name: `integration ${verb}`,
+  usage: 'ID',
+  about,
+  args: ['ID'],
+  request: (i) => ({ method, path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}${suffix}` }),
+});
 
-  devtrustctl [--url URL] [--api-key KEY] [--json] COMMAND
-  (or DEVTRUST_URL, DEVTRUST_API_KEY; default URL http://127.0.0.1:8700)
-
-  endpoints [--trusted true|false] [--q TEXT]     endpoint show|block|unblock|forget ID
-  integrations                                    integration show|test|syncs ID
-  integration create --kind K --name N --platforms windows,macos --config JSON
-  integration activate ID --mode disabled|test-groups|all-users [--groups a,b]
-  integration sync ID                             integration upload ID FILE.csv
-  integration find ID IDENTIFIER                  integration delete ID
-  apps                                            app create --name N --redirect-uris U1,U2 [--policy JSON]
-  policy                                          policy set JSON
-  users                                           user set NAME --groups a,b
-  groups                                          log [--user U] [--verdict V] [--since DATE]
-  findings                                        keys | key create --name N --role R | key revoke ID
-  enrollment-key rotate                           health
-`;
-
-/** Turns parsed arguments into the API call; `readFile` reads upload files. */
-export async function toRequest(args: Args, readFile: (file: string) => Promise<string>): Promise<CtlRequest> {
-  const [noun, verb] = args.positional;
-  const sub = { ...args, positional: args.positional.slice(2) };
-  switch (`${noun} ${verb ?? ''}`.trim()) {
-    case 'health':
-      return { method: 'GET', path: '/healthz' };
-    case 'endpoints':
-      return {
-        method: 'GET',
-        path: `/admin/v1/endpoints${query({ trusted: flag(args, 'trusted'), q: flag(args, 'q') })}`,
-        table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser'] },
-      };
-    case 'endpoint show':
-      return { method: 'GET', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}` };
-    case 'endpoint block':
-      return { method: 'POST', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}/block` };
-    case 'endpoint unblock':
-      return { method: 'DELETE', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}/block` };
-    case 'endpoint forget':
-      return { method: 'DELETE', path: `/admin/v1/endpoints/${need(sub, 0, 'endpoint id')}` };
-    case 'integrations':
-      return {
-        method: 'GET',
-        path: '/admin/v1/integrations',
-        table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
-      };
-    case 'integration show':
-      return { method: 'GET', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}` };
-    case 'integration create':
-      return {
-        method: 'POST',
-        path: '/admin/v1/integrations',
-        body: {
-          kind: required(args, 'kind'),
-          name: required(args, 'name'),
-          platforms: list(required(args, 'platforms')),
-          config: json(flag(args, 'config') ?? '{}', 'config'),
-        },
-      };
-    case 'integration activate': {
-      const mode = required(args, 'mode');
-      const groups = list(flag(args, 'groups'));
+export const COMMANDS: readonly CtlCommand[] = [
+  {
+    name: 'health',
+    usage: '',
+    about: 'check that the collector and its database answer',
+    request: () => ({ method: 'GET', path: '/healthz' }),
+    failure: (body) => (body.ok === true ? null : 'the collector does not report itself healthy'),
+  },
+  {
+    name: 'endpoints',
+    usage: '[--trusted true|false] [--q TEXT]',
+    about: 'list endpoints (devices running the agent)',
+    flags: ['trusted', 'q'],
+    request: (i) => ({ method: 'GET', path: `/admin/v1/endpoints${query({ trusted: i.flags.trusted, q: i.flags.q })}` }),
+    table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser'] },
+  },
+  endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),
+  endpointCommand('block', 'POST', '/block', 'deny every sign-in from this endpoint'),
+  endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
+  endpointCommand('forget', 'DELETE', '', 'delete the endpoint (its agent enrolls again)'),
+  {
+    name: 'integrations',
+    usage: '',
+    about: 'list inventory and EDR integrations',
+    request: () => ({ method: 'GET', path: '/admin/v1/integrations' }),
+    table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
+  },
+  integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
+  {
+    name: 'integration create',
+    usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON]',
+    about: 'add an integration (kinds: csv, workspace-one, mobileiron-core, intune, jamf-pro, kandji, and the EDRs)',
+    flags: ['kind', 'name', 'platforms', 'config'],
+    request: (i) => ({
+      method: 'POST',
+      path: '/admin/v1/integrations',
+      body: {
+        kind: required(i, 'kind'),
+        name: required(i, 'name'),
+        platforms: list(required(i, 'platforms')),
+        config: json(i.flags.config ?? '{}', '--config'),
+      },
+    }),
+  },
+  {
+    name: 'integration activate',
+    usage: 'ID --mode disabled|test-groups|all-users [--groups a,b]',
+    about: 'choose who the integration trusts devices for',
+    args: ['ID'],
+    flags: ['mode', 'groups'],
+    request: (i) => {
+      const mode = required(i, 'mode');
+      const groups = list(i.flags.groups);
       return {
         method: 'PUT',
-        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/activation`,
+        path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/activation`,
         body: groups ? { mode, groups } : { mode },
       };
-    }
-    case 'integration test':
-      return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/test` };
-    case 'integration sync':
-      return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/sync` };
-    case 'integration syncs':
-      return {
-        method: 'GET',
-        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/syncs`,
-        table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] },
-      };
-    case 'integration upload': {
-      const file = sub.positional[1];
+    },
+  },
+  {
+    ...integrationCommand('test', 'POST', '/test', 'check the vendor connection and credentials (exit 1 when the test fails)'),
+    timeoutMs: 300_000,
+    failure: (body) =>
+      testPassed(body) ? null : `the integration test failed: ${typeof body.message === 'string' ? body.message : 'no reason given'}`,
+  },
+  integrationCommand('sync', 'POST', '/sync', 'start a sync now (answers the sync id at once)'),
+  {
+    ...integrationCommand('syncs', 'GET', '/syncs', 'recent syncs and their outcome'),
+    table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] },
+  },
+  {
+    name: 'integration upload',
+    usage: 'ID FILE.csv',
+    about: "replace a CSV integration's inventory with the file (docs/csv-format.md)",
+    args: ['ID', 'FILE.csv'],
+    timeoutMs: 300_000,
+    request: async (i) => {
+      const id = arg(i, 0, 'integration id');
+      const file = i.args[1];
       if (!file) throw new UsageError('missing CSV file');
-      return {
-        method: 'PUT',
-        path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/inventory`,
-        body: await readFile(file),
-        contentType: 'text/csv',
-      };
-    }
-    case 'integration find':
-      return { method: 'GET', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/identifiers/${need(sub, 1, 'identifier')}` };
-    case 'integration delete':
-      return { method: 'DELETE', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}` };
-    case 'apps':
-      return { method: 'GET', path: '/admin/v1/applications', table: { key: 'applications', columns: ['id', 'name', 'clientId'] } };
-    case 'app create': {
-      const policy = flag(args, 'policy');
-      return {
-        method: 'POST',
-        path: '/admin/v1/applications',
-        body: {
-          name: required(args, 'name'),
-          redirectUris: list(required(args, 'redirect-uris')),
-          ...(policy ? { policy: json(policy, 'policy') } : {}),
-        },
-      };
-    }
-    case 'policy':
-      return { method: 'GET', path: '/admin/v1/policy' };
-    case 'policy set': {
-      const text = sub.positional[0];
+      return { method: 'PUT', path: `/admin/v1/integrations/${id}/inventory`, body: await i.readFile(file), contentType: 'text/csv' };
+    },
+  },
+  {
+    name: 'integration find',
+    usage: 'ID IDENTIFIER',
+    about: "look an identifier up in the integration's inventory (exit 1 when it is not there)",
+    args: ['ID', 'IDENTIFIER'],
+    request: (i) => ({
+      method: 'GET',
+      path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/identifiers/${arg(i, 1, 'identifier')}`,
+    }),
+    failure: (body, i) => (body.found === true ? null : `"${i.args[1]}" is not in the inventory of integration ${i.args[0]}`),
+  },
+  integrationCommand('delete', 'DELETE', '', 'delete the integration and its inventory'),
+  {
+    name: 'apps',
+    usage: '',
+    about: 'list protected applications',
+    request: () => ({ method: 'GET', path: '/admin/v1/applications' }),
+    table: { key: 'applications', columns: ['id', 'name', 'clientId'] },
+  },
+  {
+    name: 'app create',
+    usage: '--name NAME --redirect-uris URI1,URI2 [--policy JSON]',
+    about: 'register an application (its client secret is shown once)',
+    flags: ['name', 'redirect-uris', 'policy'],
+    request: (i) => ({
+      method: 'POST',
+      path: '/admin/v1/applications',
+      body: {
+        name: required(i, 'name'),
+        redirectUris: list(required(i, 'redirect-uris')),
+        ...(i.flags.policy ? { policy: json(i.flags.policy, '--policy') } : {}),
+      },
+    }),
+  },
+  { name: 'policy', usage: '', about: 'show the global policy', request: () => ({ method: 'GET', path: '/admin/v1/policy' }) },
+  {
+    name: 'policy set',
+    usage: 'JSON',
+    about: 'replace the global policy',
+    args: ['JSON'],
+    request: (i) => {
+      const text = i.args[0];
       if (text === undefined) throw new UsageError('missing policy JSON');
-      return { method: 'PUT', path: '/admin/v1/policy', body: json(text, 'policy') };
-    }
-    case 'users':
-      return { method: 'GET', path: '/admin/v1/users', table: { key: 'users', columns: ['username', 'groups'] } };
-    case 'user set':
-      return { method: 'PUT', path: `/admin/v1/users/${need(sub, 0, 'username')}`, body: { groups: list(required(args, 'groups')) ?? [] } };
-    case 'groups':
-      return { method: 'GET', path: '/admin/v1/groups', table: { key: 'groups', columns: ['name', 'members'] } };
-    case 'log':
-      return {
-        method: 'GET',
-        path: `/admin/v1/auth-log${query({ user: flag(args, 'user'), verdict: flag(args, 'verdict'), since: flag(args, 'since') })}`,
-        table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'verdict', 'access', 'reasons'] },
-      };
-    case 'findings':
-      return { method: 'GET', path: '/admin/v1/findings', table: { key: 'findings', columns: ['severity', 'type', 'message'] } };
-    case 'keys':
-      return { method: 'GET', path: '/admin/v1/api-keys', table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'] } };
-    case 'key create':
-      return { method: 'POST', path: '/admin/v1/api-keys', body: { name: required(args, 'name'), role: required(args, 'role') } };
-    case 'key revoke':
-      return { method: 'DELETE', path: `/admin/v1/api-keys/${need(sub, 0, 'key id')}` };
-    case 'enrollment-key rotate':
-      return { method: 'POST', path: '/admin/v1/enrollment-key' };
-    default:
-      throw new UsageError(`unknown command "${args.positional.join(' ')}"`);
-  }
+      return { method: 'PUT', path: '/admin/v1/policy', body: json(text, 'the policy') };
+    },
+  },
+  {
+    name: 'users',
+    usage: '',
+    about: 'list users and their groups',
+    request: () => ({ method: 'GET', path: '/admin/v1/users' }),
+    table: { key: 'users', columns: ['username', 'groups'] },
+  },
+  {
+    name: 'user set',
+    usage: 'USERNAME --groups a,b',
+    about: "set a user's groups (test groups for integrations)",
+    args: ['USERNAME'],
+    flags: ['groups'],
+    request: (i) => {
+      // `--groups=` (empty) is allowed: it takes the user out of every group.
+      if (i.flags.groups === undefined) throw new UsageError('--groups is required (--groups= removes every group)');
+      return { method: 'PUT', path: `/admin/v1/users/${arg(i, 0, 'username')}`, body: { groups: list(i.flags.groups) ?? [] } };
+    },
+  },
+  {
+    name: 'groups',
+    usage: '',
+    about: 'list groups and their members',
+    request: () => ({ method: 'GET', path: '/admin/v1/groups' }),
+    table: { key: 'groups', columns: ['name', 'members'] },
+  },
+  {
+    name: 'log',
+    usage: '[--user USER] [--verdict trusted|untrusted|...] [--since DATE]',
+    about: 'the auth log: every verdict with its reasons',
+    flags: ['user', 'verdict', 'since'],
+    request: (i) => ({
+      method: 'GET',
+      path: `/admin/v1/auth-log${query({ user: i.flags.user, verdict: i.flags.verdict, since: i.flags.since })}`,
+    }),
+    table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'verdict', 'access', 'reasons'] },
+  },
+  {
+    name: 'findings',
+    usage: '',
+    about: 'problems the collector found (duplicate identifiers, failing syncs, ...)',
+    request: () => ({ method: 'GET', path: '/admin/v1/findings' }),
+    table: { key: 'findings', columns: ['severity', 'type', 'message'] },
+  },
+  {
+    name: 'keys',
+    usage: '',
+    about: 'list API keys (never their secrets)',
+    request: () => ({ method: 'GET', path: '/admin/v1/api-keys' }),
+    table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'] },
+  },
+  {
+    name: 'key create',
+    usage: '--name NAME --role owner|admin|app-manager|read-only',
+    about: 'create an API key (shown once)',
+    flags: ['name', 'role'],
+    request: (i) => ({ method: 'POST', path: '/admin/v1/api-keys', body: { name: required(i, 'name'), role: required(i, 'role') } }),
+  },
+  {
+    name: 'key revoke',
+    usage: 'ID',
+    about: 'revoke an API key',
+    args: ['ID'],
+    request: (i) => ({ method: 'DELETE', path: `/admin/v1/api-keys/${arg(i, 0, 'key id')}` }),
+  },
+  {
+    name: 'enrollment-key rotate',
+    usage: '',
+    about: 'replace the agent enrollment key (shown once; enrolled agents keep working)',
+    request: () => ({ method: 'POST', path: '/admin/v1/enrollment-key' }),
+  },
+];
+
+/** The test route answers `ok` (a boolean); anything else counts as a failed test. */
+function testPassed(body: Record<string, unknown>): boolean {
+  return typeof body.ok === 'boolean' ? body.ok : body.success === true;
+}
+
+/** Every flag some command takes: the parser must know them all before the command is known. */
+export const COMMAND_FLAGS: readonly string[] = [...new Set(COMMANDS.flatMap((c) => c.flags ?? []))];
+
+/** The command named by the leading positional words (two words before one). */
+export function findCommand(words: string[]): CtlCommand | undefined {
+  const two = words.slice(0, 2).join(' ');
+  return COMMANDS.find((c) => c.name === two) ?? COMMANDS.find((c) => c.name === words[0]);
 }

@@ -1,22 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { toRequest, USAGE, UsageError, type Args, type CtlRequest } from './ctl-commands.js';
+import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
+import { COMMAND_FLAGS, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 
-export function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-    else if (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--') && !['json', 'help'].includes(arg.slice(2)))
-      flags[arg.slice(2)] = argv[++i] as string;
-    else flags[arg.slice(2)] = true;
-  }
-  return { positional, flags };
+const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
+const DEFAULT_URL = 'http://127.0.0.1:8700';
+const GLOBAL_FLAGS: FlagSpecs = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+const FLAGS: FlagSpecs = { ...GLOBAL_FLAGS, ...Object.fromEntries(COMMAND_FLAGS.map((name) => [name, { type: 'string' as const }])) };
+
+const line = (c: CtlCommand): string => `  devtrustctl ${c.name}${c.usage ? ` ${c.usage}` : ''}`;
+
+export const USAGE = [
+  `devtrustctl ${VERSION}: administer a DevTrust collector through its admin API.`,
+  '',
+  '  devtrustctl [--url URL] [--api-key KEY] [--json] COMMAND [ARGS]',
+  '  devtrustctl COMMAND --help      what one command does and takes',
+  '  devtrustctl --version',
+  '',
+  `  --url URL       the collector (or DEVTRUST_URL; default ${DEFAULT_URL})`,
+  '  --api-key KEY   an API key (or DEVTRUST_API_KEY; prefer the variable: flags show in ps)',
+  '  --json          print the JSON answer instead of a table',
+  '',
+  'Commands:',
+  ...COMMANDS.map(line),
+  '',
+  'Exit codes: 0 done, 1 the collector refused or the operation failed, 2 bad command line.',
+  '',
+].join('\n');
+
+function commandHelp(c: CtlCommand): string {
+  return `${line(c).trimStart()}\n\n  ${c.about}.\n\nGlobal flags: --url URL, --api-key KEY, --json (see devtrustctl --help).\n`;
 }
 
 function cell(value: unknown): string {
@@ -29,64 +47,161 @@ function cell(value: unknown): string {
 export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((row) => columns.map((c) => cell(row[c]).replace(/\s+/g, ' ').slice(0, 120)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
-  const line = (values: string[]): string =>
+  const render = (values: string[]): string =>
     values
       .map((v, i) => v.padEnd(widths[i] as number))
       .join('  ')
       .trimEnd();
-  return [line(columns), ...cells.map(line)].join('\n');
+  return [render(columns), ...cells.map(render)].join('\n');
 }
 
-/** devtrustctl; returns the exit code (0 ok, 1 API error, 2 usage). */
-export async function main(argv = process.argv.slice(2), env = process.env, out = process.stdout, err = process.stderr): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.flags.help || args.positional.length === 0) {
-    out.write(USAGE);
-    return args.positional.length === 0 && !args.flags.help ? 2 : 0;
-  }
-  const base = String(args.flags.url ?? env.DEVTRUST_URL ?? 'http://127.0.0.1:8700').replace(/\/+$/, '');
-  const apiKey = args.flags['api-key'] ?? env.DEVTRUST_API_KEY;
-  let request: CtlRequest;
+function collectorUrl(raw: string): string {
+  let url: URL;
   try {
-    request = await toRequest(args, (file) => readFile(file, 'utf8'));
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--url "${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url "${raw}" must be an http(s) URL`);
+  return raw.replace(/\/+$/, '');
+}
+
+type Io = { write(text: string): unknown };
+
+/** devtrustctl; returns the exit code (0 ok, 1 refused or failed, 2 bad command line). */
+export async function main(
+  argv = process.argv.slice(2),
+  env = process.env,
+  out: Io = process.stdout,
+  err: Io = process.stderr,
+): Promise<number> {
+  const usageError = (message: string): number => {
+    err.write(`devtrustctl: ${message}\n`);
+    return 2;
+  };
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, FLAGS, { positionals: true });
   } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
-      err.write(`devtrustctl: ${(error as Error).message}\n`);
-      return 2;
-    }
+    if (error instanceof CommandLineError) return usageError(error.message);
     throw error;
   }
-  if (typeof apiKey !== 'string' && request.path !== '/healthz') {
-    err.write('devtrustctl: no API key (use --api-key or DEVTRUST_API_KEY)\n');
+  const { values, positionals } = parsed;
+  if (values.version) {
+    out.write(`devtrustctl ${VERSION}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    if (values.help) {
+      out.write(USAGE);
+      return 0;
+    }
+    err.write(USAGE);
     return 2;
   }
-  let response: Response;
+  const command = findCommand(positionals);
+  if (!command) {
+    const family = COMMANDS.filter((c) => c.name.split(' ')[0] === positionals[0]);
+    if (values.help && family.length > 0) {
+      out.write(`${family.map(line).join('\n')}\n`);
+      return 0;
+    }
+    return usageError(`unknown command "${positionals.join(' ')}" (see devtrustctl --help)`);
+  }
+  if (values.help) {
+    out.write(commandHelp(command));
+    return 0;
+  }
+  const hint = `(see devtrustctl ${command.name} --help)`;
+  const flags: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name in GLOBAL_FLAGS) continue;
+    if (!command.flags?.includes(name)) return usageError(`unknown flag --${name} for "${command.name}" ${hint}`);
+    flags[name] = value as string;
+  }
+  const args = positionals.slice(command.name.split(' ').length);
+  const extra = args[(command.args ?? []).length];
+  if (extra !== undefined) return usageError(`unexpected argument "${extra}" for "${command.name}" ${hint}`);
+  const input: CtlInput = { args, flags, readFile: (file) => readFile(file, 'utf8') };
+
+  let base: string;
+  let request;
   try {
-    response = await fetch(`${base}${request.path}`, {
+    base = collectorUrl(String(values.url ?? env.DEVTRUST_URL ?? DEFAULT_URL));
+    request = await command.request(input);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return usageError((error as Error).message);
+    throw error;
+  }
+  const apiKey = values['api-key'] ?? env.DEVTRUST_API_KEY;
+  if (typeof apiKey !== 'string' && request.path !== '/healthz') return usageError('no API key (set DEVTRUST_API_KEY or use --api-key)');
+
+  const timeoutMs = command.timeoutMs ?? 60_000;
+  let status: number;
+  let contentType: string;
+  let text: string;
+  try {
+    const response = await fetch(`${base}${request.path}`, {
       method: request.method,
       headers: {
+        accept: 'application/json',
         ...(typeof apiKey === 'string' ? { authorization: `Bearer ${apiKey}` } : {}),
         ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
       },
       ...(request.body !== undefined ? { body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body) } : {}),
-      signal: AbortSignal.timeout(60_000),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    status = response.status;
+    contentType = response.headers.get('content-type') ?? 'no content type';
+    text = await response.text();
   } catch (error) {
-    err.write(`devtrustctl: cannot reach ${base}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}\n`);
+    const why =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : ((error as { cause?: { code?: string; message?: string } }).cause?.code ??
+          (error as { cause?: { message?: string } }).cause?.message ??
+          (error as Error).message);
+    err.write(`devtrustctl: cannot reach ${base}: ${why}\n`);
     return 1;
   }
-  const text = await response.text();
-  const body = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
-  if (!response.ok) {
-    const error = (body?.error ?? {}) as { code?: string; message?: string; field?: string };
+  const notDevTrust = (): number => {
     err.write(
-      `devtrustctl: ${response.status} ${error.code ?? ''}: ${error.message ?? text}${error.field ? ` (field ${error.field})` : ''}\n`,
+      `devtrustctl: ${base} does not answer like a DevTrust collector (${request.method} ${request.path.split('?')[0]}: HTTP ${status}, ${contentType.split(';')[0]}); check --url or DEVTRUST_URL\n`,
+    );
+    return 1;
+  };
+  let body: unknown = null;
+  if (text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return notDevTrust();
+    }
+  }
+  const object = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  if (status < 200 || status >= 300) {
+    const error = object?.error as { code?: unknown; message?: unknown; field?: unknown } | undefined;
+    if (typeof error?.code !== 'string') return notDevTrust();
+    err.write(
+      `devtrustctl: ${status} ${error.code}: ${String(error.message ?? '')}${error.field ? ` (field ${String(error.field)})` : ''}\n`,
     );
     return 1;
   }
-  if (body === null) out.write('ok\n');
-  else if (request.table && !args.flags.json)
-    out.write(`${renderTable((body[request.table.key] as Record<string, unknown>[]) ?? [], request.table.columns)}\n`);
-  else out.write(`${JSON.stringify(body, null, 2)}\n`);
+  if (status === 204) {
+    out.write('ok\n');
+    return 0;
+  }
+  if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
+  if (command.table && values.json !== true)
+    out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
+  else out.write(`${JSON.stringify(object, null, 2)}\n`);
+  const failure = command.failure?.(object, input);
+  if (failure) {
+    err.write(`devtrustctl: ${failure}\n`);
+    return 1;
+  }
   return 0;
 }

@@ -1,19 +1,23 @@
 import { hashToken, randomToken } from '@devtrust/shared/crypto';
 import type { CollectorConfig } from '../config/config.js';
 import type { Store } from '../store/store.js';
+import { writeFirstStartKeys } from './first-start-keys.js';
 
 export const ENROLLMENT_KEY_SETTING = 'enrollment_key_hash';
 
-/** Secrets generated at first start, to be shown once to whoever started the collector. */
+/** Secrets generated at first start, for whoever started the collector. */
 export interface FirstStartSecrets {
   ownerApiKey?: string;
   enrollmentKey?: string;
+  /** The owner-only file in the data dir that holds the generated keys (docs/configuration.md). */
+  keysFile?: string;
 }
 
 /**
  * First-start set-up: the owner API key (from DEVTRUST_BOOTSTRAP_TOKEN, or generated when
  * no key exists) and the enrollment key (from DEVTRUST_ENROLLMENT_KEY, or generated once).
- * Both are stored hashed; generated ones are returned to be printed once.
+ * Both are stored hashed; generated ones are written to DATA_DIR/first-start-keys.txt (mode
+ * 0600) and returned, never logged.
  */
 export async function bootstrap(store: Store, config: CollectorConfig): Promise<FirstStartSecrets> {
   const out: FirstStartSecrets = {};
@@ -34,6 +38,7 @@ export async function bootstrap(store: Store, config: CollectorConfig): Promise<
     // Another collector node may have won the race; then its key stands and ours is void.
     if (stored === hashToken(key)) out.enrollmentKey = key;
   }
+  if (out.ownerApiKey || out.enrollmentKey) out.keysFile = writeFirstStartKeys(config.dataDir, out);
   return out;
 }
 
