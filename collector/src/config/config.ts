@@ -26,6 +26,8 @@ export interface CollectorConfig {
   agentDownloadUrl: string | null;
   /** Organisation logo on the prompt page. */
   orgLogoUrl: string | null;
+  /** Believe X-Forwarded-Proto/-For/-Host from the reverse proxy in front (Koa `app.proxy`). */
+  trustProxy: boolean;
 }
 
 /**
@@ -48,6 +50,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_ORG_NAME: { default: 'DevTrust', doc: 'organisation name shown on the prompt page' },
   DEVTRUST_AGENT_DOWNLOAD_URL: { default: '', doc: 'where the prompt sends users without an agent' },
   DEVTRUST_ORG_LOGO_URL: { default: '', doc: 'organisation logo (http(s) URL) shown on the prompt page' },
+  DEVTRUST_TRUST_PROXY: {
+    default: 'false',
+    doc: 'true behind a reverse proxy that terminates TLS: X-Forwarded-Proto/-For/-Host are believed (cookies get Secure); only if clients cannot reach the collector except through it',
+  },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
@@ -139,6 +145,8 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   if (enrollmentKey !== '' && enrollmentKey.length < 16) {
     throw new ConfigError('DEVTRUST_ENROLLMENT_KEY', 'must be at least 16 characters');
   }
+  const trustProxy = get('DEVTRUST_TRUST_PROXY').toLowerCase();
+  if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError('DEVTRUST_TRUST_PROXY', 'must be true or false');
   const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
   const logo = get('DEVTRUST_ORG_LOGO_URL');
 
@@ -156,5 +164,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     orgName: get('DEVTRUST_ORG_NAME'),
     agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
     orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, ['http:', 'https:']),
+    trustProxy: trustProxy === 'true',
   };
 }

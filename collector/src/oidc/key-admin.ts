@@ -1,22 +1,16 @@
-import { Router } from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
-import { forbidden } from '../errors.js';
-import { apiKeyAuth } from '../http/auth.js';
+import { onlyRoles } from '../http/auth.js';
 import { jsonBody } from '../http/body.js';
+import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
-import type { ApiKey } from '../store/types.js';
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type OidcKeyStore } from './keys.js';
 
 const rotateBody = z.strictObject({ immediate: z.boolean().optional() });
 
 /** Signing keys decide whom every application trusts: owners and admins only. */
-async function ownerOrAdmin(ctx: Context, next: Next): Promise<void> {
-  const key = ctx.state.apiKey as ApiKey;
-  if (key.role !== 'owner' && key.role !== 'admin') throw forbidden(`the ${key.role} role may not manage the OIDC signing keys`);
-  await next();
-}
+const ownerOrAdmin = onlyRoles(['owner', 'admin'], 'manage the OIDC signing keys');
 
 /**
  * `GET /admin/v1/oidc/keys` lists the signing keys; `POST /admin/v1/oidc/rotate-keys` adds
@@ -25,14 +19,15 @@ async function ownerOrAdmin(ctx: Context, next: Next): Promise<void> {
  * stay in the JWKS, so tokens already issued still verify.
  */
 export function keyAdminRouter(services: Services, keys: OidcKeyStore, rotated: () => void): Router {
-  const router = new Router({ prefix: '/admin/v1/oidc' });
-  router.use(apiKeyAuth(services.store), ownerOrAdmin);
+  // The API key is checked before routing for everything under /admin (adminGate in
+  // http/auth.ts); the role is checked on each route.
+  const router = exactRouter({ prefix: '/admin/v1/oidc' });
 
-  router.get('/keys', async function listKeys(ctx) {
+  router.get('/keys', ownerOrAdmin, async function listKeys(ctx) {
     ctx.body = { keys: await keys.list() };
   });
 
-  router.post('/rotate-keys', async function rotateKeys(ctx) {
+  router.post('/rotate-keys', ownerOrAdmin, async function rotateKeys(ctx) {
     const body = ctx.request.length ? await jsonBody(ctx, rotateBody, LIMITS.maxHttpBodyBytes) : {};
     const list = await keys.rotate(body.immediate ? 0 : DEFAULT_KEY_ACTIVATION_DELAY_MS);
     rotated();
