@@ -57,14 +57,16 @@ export class ApiKeysRepo {
    */
   async revokeKeepingAnOwner(id: string, callerId: string): Promise<'revoked' | 'not-found' | 'last-owner' | 'caller-revoked'> {
     return atomically(this.db, async (trx) => {
-      const owners = (await lockForUpdate(trx, trx('api_keys').where({ role: 'owner' }).whereNull('revoked_at').orderBy('id').select('id'))) as {
+      const owners = (await lockForUpdate(
+        trx,
+        trx('api_keys').where({ role: 'owner' }).whereNull('revoked_at').orderBy('id').select('id'),
+      )) as {
         id: string;
       }[];
       const caller = await trx('api_keys').where({ id: callerId }).whereNull('revoked_at').first('id');
       if (!caller) return 'caller-revoked';
       const target = (await lockForUpdate(trx, trx('api_keys').where({ id }).whereNull('revoked_at').first('id', 'role'))) as
-        | { id: string; role: Role }
-        | undefined;
+        { id: string; role: Role } | undefined;
       if (!target) return 'not-found';
       if (target.role === 'owner' && owners.filter((o) => o.id !== id).length === 0) return 'last-owner';
       await trx('api_keys').where({ id }).update({ revoked_at: Date.now() });

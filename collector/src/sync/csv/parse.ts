@@ -112,7 +112,11 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
   const macs = (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== '');
   if (macs.length > 64) throw badRequest('INVALID_CSV', `CSV line ${line}: more than 64 mac_addresses`, 'body');
   if (macs.some((m) => m.length > LIMITS.maxIdentifierLength)) {
-    throw badRequest('INVALID_CSV', `CSV line ${line}: a mac_addresses entry is longer than ${LIMITS.maxIdentifierLength} characters`, 'body');
+    throw badRequest(
+      'INVALID_CSV',
+      `CSV line ${line}: a mac_addresses entry is longer than ${LIMITS.maxIdentifierLength} characters`,
+      'body',
+    );
   }
   let platform: Platform | null = null;
   const rawPlatform = (row.platform ?? '').trim().toLowerCase();
