@@ -26,6 +26,8 @@ export interface CollectorConfig {
   agentDownloadUrl: string | null;
   /** Organisation logo on the prompt page. */
   orgLogoUrl: string | null;
+  /** Believe X-Forwarded-Proto/-For/-Host from the reverse proxy in front (Koa `app.proxy`). */
+  trustProxy: boolean;
   /** Agent enrollments allowed per client address; null: unlimited. */
   enrollmentRateLimit: { limit: number; windowMs: number } | null;
   /** Per-minute caps on unauthenticated and per-application work (null: off). */
@@ -84,6 +86,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_ENROLLMENT_RATE_LIMIT: {
     default: '60/hour',
     doc: 'agent enrollments allowed per client address, as COUNT/second|minute|hour, or off',
+  },
+  DEVTRUST_TRUST_PROXY: {
+    default: 'false',
+    doc: 'true behind a reverse proxy that terminates TLS: X-Forwarded-Proto/-For/-Host are believed (cookies get Secure); only if clients cannot reach the collector except through it',
   },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -209,6 +215,8 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     authLogDays: parseCount('DEVTRUST_AUTH_LOG_RETENTION_DAYS', get('DEVTRUST_AUTH_LOG_RETENTION_DAYS'), 1, 36_500),
     transactionDays: parseCount('DEVTRUST_TRANSACTION_RETENTION_DAYS', get('DEVTRUST_TRANSACTION_RETENTION_DAYS'), 1, 36_500),
   };
+  const trustProxy = get('DEVTRUST_TRUST_PROXY').toLowerCase();
+  if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError('DEVTRUST_TRUST_PROXY', 'must be true or false');
   const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
   const logo = get('DEVTRUST_ORG_LOGO_URL');
 
@@ -230,5 +238,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     retention,
     requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),
     enrollmentRateLimit: parseRateLimit('DEVTRUST_ENROLLMENT_RATE_LIMIT', get('DEVTRUST_ENROLLMENT_RATE_LIMIT')),
+    trustProxy: trustProxy === 'true',
   };
 }

@@ -1,25 +1,35 @@
 import Koa from 'koa';
-import { Router } from '@koa/router';
 import { adminRouter } from '../admin/router.js';
 import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
+import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { Metrics } from './metrics.js';
+import { exactRouter } from './routing.js';
 import { securityHeaders } from './security-headers.js';
 
 /** Extra routers (the OIDC provider, the console) mount through this hook. */
 export type Mount = (app: Koa, services: Services) => void | Promise<void>;
 
 export async function createApp(services: Services, mounts: Mount[] = []): Promise<{ app: Koa; metrics: Metrics }> {
-  const app = new Koa({ proxy: false });
+  // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
+  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure.
+  const app = new Koa({ proxy: services.config.trustProxy });
   const metrics = new Metrics();
+  if (services.config.publicUrl.startsWith('https:') && !services.config.tls && !services.config.trustProxy) {
+    services.log.warn(
+      'DEVTRUST_PUBLIC_URL is https but this collector serves plain HTTP and DEVTRUST_TRUST_PROXY is off: sign-in cookies are not marked Secure',
+    );
+  }
   // Koa's default handler would log errors to stderr; ours are logged where handled.
   app.silent = true;
   app.use(metrics.middleware());
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' })));
+  // Before every router and mount: nothing under /admin is routed without an API key.
+  app.use(adminGate(services.store));
 
-  const base = new Router();
+  const base = exactRouter();
   base.get('/healthz', async function healthz(ctx) {
     await services.store.knex.raw('select 1');
     ctx.body = { ok: true, database: services.store.dialect };

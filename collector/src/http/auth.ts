@@ -11,7 +11,9 @@ type Access = 'read' | 'write';
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
   owner: () => true,
   admin: (area) => area !== 'api-keys',
-  'app-manager': (area) => area === 'applications' || area === 'policy',
+  // App managers run their applications, policy overrides included; the global policy
+  // applies to every application, so they may read it (to see what they inherit) only.
+  'app-manager': (area, access) => area === 'applications' || (area === 'policy' && access === 'read'),
   'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment',
 };
 
@@ -35,12 +37,76 @@ export function apiKeyAuth(store: Store) {
   };
 }
 
-/** Route guard: `can('integrations')` allows reads for readers and writes for writers. */
-export function can(area: Area) {
-  return async function checkRole(ctx: Context, next: Next): Promise<void> {
-    const key = ctx.state.apiKey as ApiKey;
-    const access: Access = ctx.method === 'GET' || ctx.method === 'HEAD' ? 'read' : 'write';
-    if (!allowed(key.role, area, access)) throw forbidden(`the ${key.role} role may not ${access} ${area}`);
+/**
+ * Whether a request path is under /admin however it is spelled: percent-decoded, any
+ * case, dot segments and doubled slashes resolved. Only the gate uses this loose reading;
+ * routes match exactly (http/routing.ts), so a variant that passes the gate is a 404.
+ */
+export function isAdminPath(rawPath: string): boolean {
+  let path = rawPath;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // Malformed escapes: judge the raw text, which routes will not match either.
+  }
+  let resolved: string;
+  try {
+    resolved = new URL(path.replace(/\/{2,}/g, '/'), 'http://collector.invalid').pathname;
+  } catch {
+    resolved = path;
+  }
+  const lower = resolved.replace(/\/{2,}/g, '/').toLowerCase();
+  return lower === '/admin' || lower.startsWith('/admin/');
+}
+
+/**
+ * The one authentication point of the admin API, in front of every router: anything under
+ * /admin (the admin REST API, the OIDC key routes, whatever is mounted there later) needs
+ * a valid API key before routing even looks at it, so a missing key is a 401 everywhere
+ * and no spelling of a path reaches a handler unauthenticated.
+ */
+export function adminGate(store: Store) {
+  const authenticate = apiKeyAuth(store);
+  return async function requireApiKeyUnderAdmin(ctx: Context, next: Next): Promise<void> {
+    if (!isAdminPath(ctx.path)) return next();
+    await authenticate(ctx, next);
+  };
+}
+
+/** A role check on a route; `permits` says which roles pass it for a method. */
+export interface RoleGuard {
+  (ctx: Context, next: Next): Promise<void>;
+  permits(role: Role, method: string): boolean;
+}
+
+function accessOf(method: string): Access {
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+}
+
+function guard(permits: (role: Role, access: Access) => boolean, deny: (role: Role, access: Access) => string): RoleGuard {
+  const check = async function checkRole(ctx: Context, next: Next): Promise<void> {
+    // The gate authenticates first; a route reached without a key is refused, never a 500.
+    const key = ctx.state.apiKey as ApiKey | undefined;
+    if (!key) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
+    const access = accessOf(ctx.method);
+    if (!permits(key.role, access)) throw forbidden(deny(key.role, access));
     await next();
   };
+  return Object.assign(check, { permits: (role: Role, method: string) => permits(role, accessOf(method)) });
+}
+
+/** Route guard: `can('integrations')` allows reads for readers and writes for writers. */
+export function can(area: Area): RoleGuard {
+  return guard(
+    (role, access) => allowed(role, area, access),
+    (role, access) => `the ${role} role may not ${access} ${area}`,
+  );
+}
+
+/** Route guard for a few roles only, whatever the method (e.g. the OIDC signing keys). */
+export function onlyRoles(roles: readonly Role[], what: string): RoleGuard {
+  return guard(
+    (role) => roles.includes(role),
+    (role) => `the ${role} role may not ${what}`,
+  );
 }

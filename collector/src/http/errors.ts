@@ -11,6 +11,10 @@ export function errorHandler(log: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      // The routers' allowedMethods answer these with a bare status and an Allow header.
+      if (ctx.status === 405 && ctx.body === undefined)
+        throw new AppError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      if (ctx.status === 501 && ctx.body === undefined) throw new AppError(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented`);
     } catch (error) {
       const appError =
         error instanceof AppError

@@ -1,10 +1,11 @@
-import { Router } from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
-import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { apiKeyAuth } from '../http/auth.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { onlyRoles } from '../http/auth.js';
 import { jsonBody } from '../http/body.js';
+import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../store/types.js';
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo, type OidcKeyStore } from './keys.js';
@@ -17,11 +18,7 @@ const WITHDRAWN_NOTE =
   'ID tokens signed by the withdrawn keys no longer verify against the JWKS; relying parties that cached it stop accepting them when they fetch it again.';
 
 /** Signing keys decide whom every application trusts: owners and admins only. */
-async function ownerOrAdmin(ctx: Context, next: Next): Promise<void> {
-  const key = ctx.state.apiKey as ApiKey;
-  if (key.role !== 'owner' && key.role !== 'admin') throw forbidden(`the ${key.role} role may not manage the OIDC signing keys`);
-  await next();
-}
+const ownerOrAdmin = onlyRoles(['owner', 'admin'], 'manage the OIDC signing keys');
 
 /** Who did it, for the log line every key change writes. */
 const actor = (ctx: Context): { apiKeyId: string; apiKeyName: string } => {
@@ -46,14 +43,15 @@ const summary = (list: KeyInfo[]) => {
  * `immediate`) takes them out at once; `DELETE /admin/v1/oidc/keys/:kid` withdraws one key.
  */
 export function keyAdminRouter(services: Services, keys: OidcKeyStore, rotated: () => void): Router {
-  const router = new Router({ prefix: '/admin/v1/oidc' });
-  router.use(apiKeyAuth(services.store), ownerOrAdmin);
+  // The API key is checked before routing for everything under /admin (adminGate in
+  // http/auth.ts); the role is checked on each route.
+  const router = exactRouter({ prefix: '/admin/v1/oidc' });
 
-  router.get('/keys', async function listKeys(ctx) {
+  router.get('/keys', ownerOrAdmin, async function listKeys(ctx) {
     ctx.body = { keys: await keys.list() };
   });
 
-  router.post('/rotate-keys', async function rotateKeys(ctx) {
+  router.post('/rotate-keys', ownerOrAdmin, async function rotateKeys(ctx) {
     const body = ctx.request.length ? await jsonBody(ctx, rotateBody, LIMITS.maxHttpBodyBytes) : {};
     if (body.withdrawPrevious) {
       if (body.immediate !== true) {
@@ -76,7 +74,7 @@ export function keyAdminRouter(services: Services, keys: OidcKeyStore, rotated: 
     ctx.body = answer;
   });
 
-  router.delete('/keys/:kid', async function withdrawKey(ctx) {
+  router.delete('/keys/:kid', ownerOrAdmin, async function withdrawKey(ctx) {
     const kid = kidParam.safeParse(ctx.params.kid);
     if (!kid.success) throw notFound('signing key');
     const result = await keys.withdraw(kid.data);

@@ -136,6 +136,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(services.config.publicUrl, configuration);
+  // Cookies are Secure when the request came over HTTPS; behind a TLS-terminating proxy
+  // that is known only from X-Forwarded-Proto, believed when DEVTRUST_TRUST_PROXY is on.
+  provider.proxy = services.config.trustProxy;
   provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc provider error'));
   provider.on('authorization.error', (_ctx: unknown, err: { error?: string; error_description?: string }) =>
     log.info({ error: err.error, description: err.error_description }, 'authorization refused'),

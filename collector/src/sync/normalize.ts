@@ -1,11 +1,14 @@
 import { isPlaceholder, normalizeIdentifier, type IdentifierKind } from '@devtrust/shared/identity';
 import { storedVendorPosture } from '../policy/vendor-posture.js';
+import { LIMITS } from '@devtrust/shared/protocol';
 import type { StagedRecord } from '../store/repos/inventory.js';
 import type { SourceDevice } from './source.js';
 
 const RAW_LIMIT = 2_000;
 
 function usable(kind: IdentifierKind, raw: unknown, placeholders: string[]): string | null {
+  // A vendor field holding more than an identifier (a blob, a list) is dropped, not stored.
+  if (typeof raw === 'string' && raw.length > LIMITS.maxIdentifierLength) return null;
   const value = normalizeIdentifier(kind, raw);
   if (value === null) return null;
   if (isPlaceholder(kind, value)) {
@@ -39,7 +42,10 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     managed: device.managed ?? null,
     edr: device.edr
       ? {
-          connectorId: normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null),
+          connectorId:
+            (device.edr.connectorId?.length ?? 0) > LIMITS.maxIdentifierLength
+              ? null
+              : normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null),
           status: device.edr.status,
           detail: device.edr.detail ? String(device.edr.detail).slice(0, 500) : null,
           seenAt: device.edr.seenAt ?? null,

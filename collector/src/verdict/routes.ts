@@ -1,4 +1,4 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { tokenMatches } from '@devtrust/shared/crypto';
@@ -6,6 +6,7 @@ import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
 import { signInLimitsOf } from '../limits/abuse-limits.js';
+import { exactRouter } from '../http/routing.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
 import type { Application } from '../store/types.js';
@@ -17,20 +18,17 @@ const createTransaction = z.strictObject({ username: displayText(256) });
 /** The transaction API applications call with their client credentials (HTTP Basic). */
 export function verdictRouter(services: Services): Router {
   const { store } = services;
-  const router = new Router({ prefix: '/api/v1' });
+  const router = exactRouter({ prefix: '/api/v1' });
   const limits = signInLimitsOf(services);
 
   async function authenticateApplication(ctx: Context): Promise<Application> {
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(ctx.get('authorization'));
-    if (!match?.[1]) throw unauthorized('send the application credentials as HTTP Basic clientId:clientSecret');
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const clientId = decodeURIComponent(decoded.slice(0, colon));
-    const secret = decodeURIComponent(decoded.slice(colon + 1));
-    const app = colon > 0 ? await store.applications.byClientId(clientId) : null;
-    if (!app || !tokenMatches(secret, app.secretHash)) {
+    const credentials = basicCredentials(ctx.get('authorization'));
+    const app = credentials ? await store.applications.byClientId(credentials.clientId) : null;
+    if (!credentials || !app || !tokenMatches(credentials.secret, app.secretHash)) {
       ctx.set('WWW-Authenticate', 'Basic realm="devtrust"');
-      throw unauthorized('unknown client or wrong client secret');
+      throw unauthorized(
+        credentials ? 'unknown client or wrong client secret' : 'send the application credentials as HTTP Basic clientId:clientSecret',
+      );
     }
     return app;
   }
@@ -61,4 +59,27 @@ export function verdictRouter(services: Services): Router {
     };
   });
   return router;
+}
+
+/** Longest client ID or secret accepted; ours are far shorter (randomToken). */
+const MAX_CREDENTIAL_LENGTH = 512;
+
+/**
+ * `Authorization: Basic base64(clientId:clientSecret)`, each part %-encoded as OAuth 2.0
+ * (RFC 6749 section 2.3.1) has clients send it. Anything malformed (bad base64, no colon, a
+ * broken %-escape) is null: the caller answers 401, as for wrong credentials.
+ */
+export function basicCredentials(header: string): { clientId: string; secret: string } | null {
+  const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})$/i.exec(header);
+  if (!match?.[1] || match[1].length > 4 * MAX_CREDENTIAL_LENGTH) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  try {
+    const clientId = decodeURIComponent(decoded.slice(0, colon));
+    const secret = decodeURIComponent(decoded.slice(colon + 1));
+    return clientId.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH ? null : { clientId, secret };
+  } catch {
+    return null; // URIError: a malformed %-escape
+  }
 }

@@ -14,6 +14,16 @@ export const LIMITS = {
   reportIntervalSec: 15 * 60,
   /** How long a transaction waits for an attestation. */
   transactionTtlSec: 300,
+  /**
+   * Longest hardware identifier (serial number, hardware UUID, machine GUID, MAC address,
+   * EDR connector ID) accepted from an agent, a CSV row or a vendor. Real ones are under
+   * 64 characters; the agent drops longer probe values at this length too.
+   */
+  maxIdentifierLength: 256,
+  /** Longest hostname (RFC 1035: 253 characters written out). */
+  maxHostnameLength: 253,
+  /** Longest device name or owner in an uploaded inventory row. */
+  maxDeviceTextLength: 256,
 } as const;
 
 export const PROTOCOL_VERSION = 1 as const;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
 import { displaySafeString, unsafeCharacter } from '../identity/display-text.js';
 import { REQUEST_ERRORS } from './errors.js';
-import { PROTOCOL_VERSION } from './limits.js';
+import { LIMITS, PROTOCOL_VERSION } from './limits.js';
 
 /**
  * The agent ↔ collector protocol: JSON text frames with a `type`. Every message the
@@ -15,10 +15,21 @@ const id = z.string().min(1).max(64);
 const signature = z.string().min(1).max(200);
 const publicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url Ed25519 public key');
 
+const identifier = z.string().max(LIMITS.maxIdentifierLength);
+
+/** What an agent may report: the identity with identifiers and hostname held to LIMITS. */
+const reportedIdentitySchema = deviceIdentitySchema.extend({
+  hardwareUuid: identifier.optional(),
+  serialNumber: identifier.optional(),
+  machineGuid: identifier.optional(),
+  hostname: displaySafeString(LIMITS.maxHostnameLength).optional(),
+  macAddresses: z.array(identifier).max(64).optional(),
+});
+
 export const reportSchema = z.strictObject({
   agentVersion: z.string().max(64),
   collectedAt: z.string().max(40),
-  identity: deviceIdentitySchema,
+  identity: reportedIdentitySchema,
   posture: postureSchema.optional(),
   /** Reasons a probe returned no value, by probe name (e.g. serialNumber: "needs root"). */
   probeErrors: z.record(z.string().max(64), z.string().max(256)).optional(),

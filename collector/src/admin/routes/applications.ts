@@ -1,15 +1,17 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { hashToken, randomToken, seal } from '@devtrust/shared/crypto';
 import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
+import { exactRouter } from '../../http/routing.js';
 import { notFound } from '../../errors.js';
-import { withoutInherited } from '../../policy/policy.js';
+import { DEFAULT_POLICY, withoutInherited } from '../../policy/policy.js';
 import { applicationPolicySchema, globalPolicySchema } from '../../policy/schema.js';
 import { GLOBAL_POLICY_SETTING } from '../../services/verdicts.js';
 import type { Services } from '../../services/services.js';
+import type { ApplicationPatch } from '../../store/repos/applications.js';
 
 const redirectUri = z
   .string()
@@ -44,10 +46,13 @@ export const CLIENT_SECRET_CONTEXT = 'application-client-secret';
 
 export function applicationRoutes(services: Services): Router {
   const { store, masterKey, verdicts } = services;
-  const router = new Router();
-  router.use(['/applications', '/policy'], can('applications'));
+  const router = exactRouter();
+  const apps = can('applications');
+  // The global policy applies to every application: owners and admins change it,
+  // app managers only their applications' overrides (see GRANTS in http/auth.ts).
+  const policy = can('policy');
 
-  router.post('/applications', async function createApp(ctx) {
+  router.post('/applications', apps, async function createApp(ctx) {
     const body = await jsonBody(ctx, createApplication, LIMITS.maxHttpBodyBytes);
     const clientId = randomToken('dtc', 12);
     const clientSecret = randomToken('dts');
@@ -63,42 +68,49 @@ export function applicationRoutes(services: Services): Router {
     ctx.body = { ...application, clientSecret };
   });
 
-  router.get('/applications', async function listApps(ctx) {
+  router.get('/applications', apps, async function listApps(ctx) {
     ctx.body = { applications: await store.applications.list() };
   });
 
-  router.get('/applications/:id', async function getApp(ctx) {
+  router.get('/applications/:id', apps, async function getApp(ctx) {
     const application = await store.applications.get(ctx.params.id as string);
     if (!application) throw notFound('application');
     ctx.body = application;
   });
 
-  router.patch('/applications/:id', async function patchApp(ctx) {
+  router.patch('/applications/:id', apps, async function patchApp(ctx) {
     const body = await jsonBody(ctx, patchApplication, LIMITS.maxHttpBodyBytes);
-    const current = await store.applications.get(ctx.params.id as string);
-    if (!current) throw notFound('application');
-    const patch: Parameters<typeof store.applications.update>[1] = {};
-    if (body.name !== undefined) patch.name = body.name;
-    if (body.redirectUris !== undefined) patch.redirectUris = body.redirectUris;
-    // Keys given replace the app's overrides; null removes one (the global value applies).
-    if (body.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...body.policy });
-    ctx.body = await store.applications.update(current.id, patch);
+    // Merged inside the store's transaction, on the application as stored at that moment:
+    // a concurrent PATCH of another field (or policy key) is kept, not overwritten.
+    const updated = await store.applications.patch(ctx.params.id as string, (current) => {
+      const patch: ApplicationPatch = {};
+      if (body.name !== undefined) patch.name = body.name;
+      if (body.redirectUris !== undefined) patch.redirectUris = body.redirectUris;
+      // Keys given replace the app's overrides; null removes one (the global value applies).
+      if (body.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...body.policy });
+      return patch;
+    });
+    if (!updated) throw notFound('application');
+    ctx.body = updated;
   });
 
-  router.delete('/applications/:id', async function deleteApp(ctx) {
+  router.delete('/applications/:id', apps, async function deleteApp(ctx) {
     if (!(await store.applications.delete(ctx.params.id as string))) throw notFound('application');
     ctx.status = 204;
   });
 
-  router.get('/policy', async function getPolicy(ctx) {
+  router.get('/policy', policy, async function getPolicy(ctx) {
     ctx.body = await verdicts.globalPolicy();
   });
 
-  router.put('/policy', async function putPolicy(ctx) {
+  router.put('/policy', policy, async function putPolicy(ctx) {
     const body = await jsonBody(ctx, policySchema, LIMITS.maxHttpBodyBytes);
-    const next = { ...(await verdicts.globalPolicy()), ...body };
-    await store.settings.set(GLOBAL_POLICY_SETTING, JSON.stringify(next));
-    ctx.body = next;
+    // A partial update, merged in one transaction with the policy as stored then, so two
+    // admins changing different fields at once both keep their change.
+    const stored = await store.settings.update(GLOBAL_POLICY_SETTING, (current) =>
+      JSON.stringify({ ...DEFAULT_POLICY, ...(current ? (JSON.parse(current) as object) : {}), ...body }),
+    );
+    ctx.body = JSON.parse(stored) as unknown;
   });
   return router;
 }

@@ -1,6 +1,7 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { can } from '../../http/auth.js';
+import { exactRouter } from '../../http/routing.js';
 import { queryOf } from '../../http/body.js';
 import { conflict, notFound } from '../../errors.js';
 import { postureFact } from '../../policy/health.js';
@@ -20,8 +21,8 @@ const listQuery = z.strictObject({
 
 export function endpointRoutes(services: Services): Router {
   const { store, verdicts } = services;
-  const router = new Router();
-  router.use('/endpoints', can('endpoints'));
+  const router = exactRouter();
+  const endpoints = can('endpoints');
 
   /** The Device Insight view of one endpoint: identity, what it matched, EDR, last verdict. */
   async function present(endpoint: Endpoint, detail: boolean): Promise<Record<string, unknown>> {
@@ -50,7 +51,7 @@ export function endpointRoutes(services: Services): Router {
     };
   }
 
-  router.get('/endpoints', async function listEndpoints(ctx) {
+  router.get('/endpoints', endpoints, async function listEndpoints(ctx) {
     const query = queryOf(ctx, listQuery);
     const limit = query.limit ?? 500;
     const offset = query.offset ?? 0;
@@ -66,18 +67,18 @@ export function endpointRoutes(services: Services): Router {
     ctx.body = { endpoints: candidates.filter((e) => e.trusted === wanted).slice(offset, offset + limit) };
   });
 
-  router.get('/endpoints/:id', async function getEndpoint(ctx) {
+  router.get('/endpoints/:id', endpoints, async function getEndpoint(ctx) {
     const endpoint = await store.endpoints.get(ctx.params.id as string);
     if (!endpoint) throw notFound('endpoint');
     ctx.body = await present(endpoint, true);
   });
 
-  router.post('/endpoints/:id/block', async function blockEndpoint(ctx) {
+  router.post('/endpoints/:id/block', endpoints, async function blockEndpoint(ctx) {
     if (!(await store.endpoints.setBlocked(ctx.params.id as string, true))) throw notFound('endpoint');
     ctx.body = await present((await store.endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
 
-  router.delete('/endpoints/:id/block', async function unblockEndpoint(ctx) {
+  router.delete('/endpoints/:id/block', endpoints, async function unblockEndpoint(ctx) {
     if (!(await store.endpoints.setBlocked(ctx.params.id as string, false))) throw notFound('endpoint');
     ctx.body = await present((await store.endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
@@ -88,7 +89,7 @@ export function endpointRoutes(services: Services): Router {
     ['approve', (id: string) => store.endpoints.approve(id)],
     ['deny', (id: string) => store.endpoints.deny(id)],
   ] as const) {
-    router.post(`/endpoints/:id/${action}`, async function decideApproval(ctx) {
+    router.post(`/endpoints/:id/${action}`, endpoints, async function decideApproval(ctx) {
       const id = ctx.params.id as string;
       if (!(await apply(id))) {
         const endpoint = await store.endpoints.get(id);
@@ -103,7 +104,7 @@ export function endpointRoutes(services: Services): Router {
     });
   }
 
-  router.delete('/endpoints/:id', async function forgetEndpoint(ctx) {
+  router.delete('/endpoints/:id', endpoints, async function forgetEndpoint(ctx) {
     if (!(await store.endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');
     services.channel?.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
     ctx.status = 204;

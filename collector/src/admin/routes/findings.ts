@@ -1,7 +1,8 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { IDENTIFIER_KINDS, normalizeIdentifier, isPlaceholder } from '@devtrust/shared/identity';
 import { can } from '../../http/auth.js';
 import { describeClaims } from '../../match/approval.js';
+import { exactRouter } from '../../http/routing.js';
 import { rotateEnrollmentKey } from '../../services/bootstrap.js';
 import type { Services } from '../../services/services.js';
 
@@ -10,11 +11,11 @@ export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
 
 export function findingRoutes(services: Services): Router {
   const { store } = services;
-  const router = new Router();
-  router.use('/findings', can('findings'));
-  router.use('/enrollment-key', can('enrollment'));
+  const router = exactRouter();
+  const findings = can('findings');
+  const enrollment = can('enrollment');
 
-  router.get('/findings', async function listFindings(ctx) {
+  router.get('/findings', findings, async function listFindings(ctx) {
     const findings: Record<string, unknown>[] = [];
     for (const dupe of await store.endpoints.duplicateIdentifiers()) {
       findings.push({
@@ -95,7 +96,7 @@ export function findingRoutes(services: Services): Router {
     ctx.body = { findings };
   });
 
-  router.post('/enrollment-key', async function rotateKey(ctx) {
+  router.post('/enrollment-key', enrollment, async function rotateKey(ctx) {
     ctx.status = 201;
     ctx.body = { enrollmentKey: await rotateEnrollmentKey(store) };
   });

@@ -1,9 +1,10 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
-import { jsonBody, readBody } from '../../http/body.js';
+import { jsonBody, queryOf, readBody } from '../../http/body.js';
+import { exactRouter } from '../../http/routing.js';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 import type { Integration, StoredInventoryRecord } from '../../store/types.js';
@@ -14,9 +15,12 @@ import { sealSecrets, unsealSecrets } from '../../sync/secrets.js';
 import type { SourceKind } from '../../sync/source.js';
 import { activationSchema, checkPlatforms, createIntegrationSchema, patchIntegrationSchema, splitConfig } from '../integration-input.js';
 
+/** `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory. */
+const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
+
 export function integrationRoutes(services: Services): Router {
   const { store, engine, masterKey } = services;
-  const router = new Router();
+  const router = exactRouter();
   router.use('/integrations', can('integrations'));
 
   async function present(integration: Integration): Promise<Record<string, unknown>> {
@@ -121,8 +125,9 @@ export function integrationRoutes(services: Services): Router {
     if (integration.kind !== 'csv')
       throw badRequest('NOT_UPLOADABLE', `a ${integration.kind} inventory is synced from the vendor, not uploaded`);
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
+    const { allowEmpty } = queryOf(ctx, uploadQuery);
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
-    const run = await engine.ingest(integration.id, parseCsvInventory(text));
+    const run = await engine.ingest(integration.id, parseCsvInventory(text, { allowEmpty: allowEmpty === 'true' }));
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
     ctx.body = { syncId: run.id, devices: run.devices, status: run.status };
   });

@@ -1,8 +1,9 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
+import { exactRouter } from '../../http/routing.js';
 import { jsonBody, queryOf } from '../../http/body.js';
 import { badRequest, notFound } from '../../errors.js';
 import { activeIntegrationViews } from '../../services/integration-views.js';
@@ -24,30 +25,30 @@ const logQuery = z.strictObject({
 
 export function peopleRoutes(services: Services): Router {
   const { store } = services;
-  const router = new Router();
-  router.use(['/users', '/groups'], can('users'));
-  router.use('/auth-log', can('auth-log'));
+  const router = exactRouter();
+  const users = can('users');
+  const authLogs = can('auth-log');
 
-  router.put('/users/:username', async function putUserGroups(ctx) {
+  router.put('/users/:username', users, async function putUserGroups(ctx) {
     const name = username.safeParse(ctx.params.username);
     if (!name.success) throw badRequest('INVALID_REQUEST', usernameProblem(name.error), 'username');
     const body = await jsonBody(ctx, putUser, LIMITS.maxHttpBodyBytes);
     ctx.body = await store.users.put(name.data, body.groups);
   });
-  router.get('/users', async function listUsers(ctx) {
+  router.get('/users', users, async function listUsers(ctx) {
     ctx.body = { users: await store.users.list() };
   });
-  router.get('/users/:username', async function getUser(ctx) {
+  router.get('/users/:username', users, async function getUser(ctx) {
     const user = await store.users.get(ctx.params.username as string);
     if (!user) throw notFound('user');
     ctx.body = user;
   });
-  router.delete('/users/:username', async function deleteUser(ctx) {
+  router.delete('/users/:username', users, async function deleteUser(ctx) {
     if (!(await store.users.delete(ctx.params.username as string))) throw notFound('user');
     ctx.status = 204;
   });
   /** Which integrations apply to this user and why not ("why was I untrusted?"). */
-  router.get('/users/:username/integrations', async function userIntegrations(ctx) {
+  router.get('/users/:username/integrations', users, async function userIntegrations(ctx) {
     const name = username.safeParse(ctx.params.username);
     if (!name.success) throw badRequest('INVALID_REQUEST', usernameProblem(name.error), 'username');
     const user = await store.users.get(name.data);
@@ -68,17 +69,17 @@ export function peopleRoutes(services: Services): Router {
       })),
     };
   });
-  router.get('/groups', async function listGroups(ctx) {
+  router.get('/groups', users, async function listGroups(ctx) {
     ctx.body = { groups: await store.users.groups() };
   });
-  router.get('/groups/:group', async function getGroup(ctx) {
+  router.get('/groups/:group', users, async function getGroup(ctx) {
     const key = (ctx.params.group as string).trim().toLowerCase();
     const members = (await store.users.list()).filter((u) => u.groups.some((g) => g.trim().toLowerCase() === key)).map((u) => u.username);
     if (members.length === 0) throw notFound('group');
     ctx.body = { name: ctx.params.group, members };
   });
 
-  router.get('/auth-log', async function authLog(ctx) {
+  router.get('/auth-log', authLogs, async function authLog(ctx) {
     const query = queryOf(ctx, logQuery);
     let since: number | undefined;
     if (query.since !== undefined) {

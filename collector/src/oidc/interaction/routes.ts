@@ -1,7 +1,8 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { unsafeCharacter } from '@devtrust/shared/identity';
+import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 import type { Application } from '../../store/types.js';
 import { claimOf, denialDescription, type DeviceTrustRecords } from '../device-trust.js';
@@ -33,7 +34,7 @@ const MAX_LOGIN_HINT = 256;
  */
 export function interactionRouter(deps: InteractionDeps): Router {
   const { services, check, deviceTrust } = deps;
-  const router = new Router({ prefix: `${OIDC_PREFIX}/interaction` });
+  const router = exactRouter({ prefix: `${OIDC_PREFIX}/interaction` });
   router.use(renderPromptErrors(services.log.child({ component: 'prompt' }), deps.branding, deps.security));
 
   /** The interaction this browser holds, checked against the URL, with its application. */

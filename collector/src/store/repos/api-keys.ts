@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { atomically, lockForUpdate } from '../atomic.js';
 import type { ApiKey, Role } from '../types.js';
 
 function toApiKey(row: Record<string, unknown>): ApiKey {
@@ -46,5 +47,30 @@ export class ApiKeysRepo {
 
   async revoke(id: string): Promise<boolean> {
     return (await this.db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: Date.now() })) > 0;
+  }
+
+  /**
+   * Revokes a key unless that would leave no active owner key, as one transaction: the
+   * active owner rows are locked first (in id order, so two revocations cannot deadlock),
+   * so of two owners revoking each other at once the second sees the first's revocation —
+   * and also that its own key is gone.
+   */
+  async revokeKeepingAnOwner(id: string, callerId: string): Promise<'revoked' | 'not-found' | 'last-owner' | 'caller-revoked'> {
+    return atomically(this.db, async (trx) => {
+      const owners = (await lockForUpdate(
+        trx,
+        trx('api_keys').where({ role: 'owner' }).whereNull('revoked_at').orderBy('id').select('id'),
+      )) as {
+        id: string;
+      }[];
+      const caller = await trx('api_keys').where({ id: callerId }).whereNull('revoked_at').first('id');
+      if (!caller) return 'caller-revoked';
+      const target = (await lockForUpdate(trx, trx('api_keys').where({ id }).whereNull('revoked_at').first('id', 'role'))) as
+        { id: string; role: Role } | undefined;
+      if (!target) return 'not-found';
+      if (target.role === 'owner' && owners.filter((o) => o.id !== id).length === 0) return 'last-owner';
+      await trx('api_keys').where({ id }).update({ revoked_at: Date.now() });
+      return 'revoked';
+    });
   }
 }

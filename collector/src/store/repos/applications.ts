@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { atomically, lockForUpdate } from '../atomic.js';
 import { fromJson, toJson } from '../json.js';
 import type { Application, Policy } from '../types.js';
 
@@ -13,6 +14,12 @@ function toApplication(row: Record<string, unknown>): Application {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
+}
+
+export interface ApplicationPatch {
+  name?: string;
+  redirectUris?: string[];
+  policy?: Partial<Policy>;
 }
 
 export class ApplicationsRepo {
@@ -58,12 +65,27 @@ export class ApplicationsRepo {
     return (await this.db('applications').orderBy('created_at')).map(toApplication);
   }
 
-  async update(id: string, patch: { name?: string; redirectUris?: string[]; policy?: Partial<Policy> }): Promise<Application | null> {
-    const row: Record<string, unknown> = { updated_at: Date.now() };
-    if (patch.name !== undefined) row.name = patch.name;
-    if (patch.redirectUris !== undefined) row.redirect_uris = toJson(patch.redirectUris);
-    if (patch.policy !== undefined) row.policy = toJson(patch.policy);
-    return (await this.db('applications').where({ id }).update(row)) > 0 ? this.get(id) : null;
+  async update(id: string, patch: ApplicationPatch): Promise<Application | null> {
+    return this.patch(id, () => patch);
+  }
+
+  /**
+   * Read-modify-write of one application: `change` sees the stored application and returns
+   * the fields to set. Concurrent patches apply one after the other, each on the result of
+   * the one before, so a change to one field never undoes a change to another.
+   */
+  async patch(id: string, change: (current: Application) => ApplicationPatch): Promise<Application | null> {
+    return atomically(this.db, async (trx) => {
+      const row = (await lockForUpdate(trx, trx('applications').where({ id }).first())) as Record<string, unknown> | undefined;
+      if (!row) return null;
+      const patch = change(toApplication(row));
+      const update: Record<string, unknown> = { updated_at: Date.now() };
+      if (patch.name !== undefined) update.name = patch.name;
+      if (patch.redirectUris !== undefined) update.redirect_uris = toJson(patch.redirectUris);
+      if (patch.policy !== undefined) update.policy = toJson(patch.policy);
+      await trx('applications').where({ id }).update(update);
+      return toApplication({ ...row, ...update });
+    });
   }
 
   async delete(id: string): Promise<boolean> {

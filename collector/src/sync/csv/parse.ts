@@ -1,6 +1,7 @@
-import { parse } from 'csv-parse';
+import { CsvError, parse, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { PLATFORMS, type Platform } from '@devtrust/shared/identity';
+import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
 
@@ -17,31 +18,55 @@ const PLATFORM_ALIASES: Record<string, Platform> = {
   win32: 'windows',
 };
 
+export interface CsvOptions {
+  /**
+   * An upload with a header and no rows empties the inventory only when asked for
+   * (`?allowEmpty=true`): by default it is refused, as an export that came out empty
+   * would otherwise untrust every device at once.
+   */
+  allowEmpty?: boolean;
+}
+
 /**
  * Streams a CSV inventory as pages of devices. The header names any of CSV_COLUMNS
  * (case-insensitive); every row needs at least one identifier. Errors name the line.
  */
-export async function* parseCsvInventory(text: string): AsyncGenerator<SourceDevice[]> {
+export async function* parseCsvInventory(text: string, options: CsvOptions = {}): AsyncGenerator<SourceDevice[]> {
   const parser = Readable.from([text]).pipe(
-    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: false, columns: (header: string[]) => checkHeader(header) }),
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      info: true,
+      columns: (header: string[]) => checkHeader(header),
+    }),
   );
   let page: SourceDevice[] = [];
-  let line = 1;
+  let rows = 0;
   try {
-    for await (const row of parser as AsyncIterable<Record<string, string>>) {
-      line++;
-      page.push(toDevice(row, line));
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: Info }>) {
+      rows++;
+      page.push(toDevice(record, info.lines));
       if (page.length >= PAGE) {
         yield page;
         page = [];
       }
     }
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('CSV_')) {
+    // Every csv-parse error is about the upload (a stray quote, a short row...): a 400 naming the line.
+    if (error instanceof CsvError) {
       const where = (error as { lines?: number }).lines;
-      throw badRequest('INVALID_CSV', `CSV${where ? ` line ${where}` : ''}: ${(error as Error).message}`, 'body');
+      throw badRequest('INVALID_CSV', `CSV${where ? ` line ${where}` : ''}: ${error.message}`, 'body');
     }
     throw error;
+  }
+  if (rows === 0 && !options.allowEmpty) {
+    throw badRequest(
+      'EMPTY_INVENTORY',
+      'the CSV has no device rows, so the current inventory is kept; to empty the inventory on purpose, upload again with ?allowEmpty=true',
+      'body',
+    );
   }
   if (page.length > 0) yield page;
 }
@@ -65,9 +90,33 @@ function checkHeader(header: string[]): string[] {
   return names;
 }
 
+/** Column limits: identifiers are looked up and indexed, so a runaway value is refused, not stored. */
+const MAX_LENGTH: Record<string, number> = {
+  serial_number: LIMITS.maxIdentifierLength,
+  hardware_uuid: LIMITS.maxIdentifierLength,
+  machine_guid: LIMITS.maxIdentifierLength,
+  device_name: LIMITS.maxDeviceTextLength,
+  owner: LIMITS.maxDeviceTextLength,
+  platform: 64,
+};
+
 function toDevice(row: Record<string, string>, line: number): SourceDevice {
   if (!IDENTIFIER_COLUMNS.some((c) => (row[c] ?? '') !== '')) {
     throw badRequest('INVALID_CSV', `CSV line ${line}: the row has no identifier`, 'body');
+  }
+  for (const [column, max] of Object.entries(MAX_LENGTH)) {
+    if ((row[column] ?? '').length > max) {
+      throw badRequest('INVALID_CSV', `CSV line ${line}: ${column} is longer than ${max} characters`, 'body');
+    }
+  }
+  const macs = (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== '');
+  if (macs.length > 64) throw badRequest('INVALID_CSV', `CSV line ${line}: more than 64 mac_addresses`, 'body');
+  if (macs.some((m) => m.length > LIMITS.maxIdentifierLength)) {
+    throw badRequest(
+      'INVALID_CSV',
+      `CSV line ${line}: a mac_addresses entry is longer than ${LIMITS.maxIdentifierLength} characters`,
+      'body',
+    );
   }
   let platform: Platform | null = null;
   const rawPlatform = (row.platform ?? '').trim().toLowerCase();
@@ -82,7 +131,7 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
     serialNumber: row.serial_number || null,
     hardwareUuid: row.hardware_uuid || null,
     machineGuid: row.machine_guid || null,
-    macAddresses: (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== ''),
+    macAddresses: macs,
     deviceName: row.device_name || null,
     platform,
     owner: row.owner || null,

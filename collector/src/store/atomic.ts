@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+
+/**
+ * Read-modify-write in one transaction. On PostgreSQL the rows it reads through
+ * `lockForUpdate` stay locked until it commits, so a concurrent change waits and then
+ * reads the committed result instead of overwriting it. On SQLite the pool has one
+ * connection (store/dialect.ts): the transaction holds it, so nothing else of this
+ * collector runs in between, and SQLite serialises writers across processes.
+ */
+export function atomically<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(work);
+}
+
+function isSqlite(db: Knex | Knex.Transaction): boolean {
+  return (db.client as { config?: { client?: string } }).config?.client === 'sqlite3';
+}
+
+/** `SELECT … FOR UPDATE` on PostgreSQL; SQLite has no row locks (and needs none, see above). */
+export function lockForUpdate<Q extends Knex.QueryBuilder>(trx: Knex.Transaction, query: Q): Q {
+  return isSqlite(trx) ? query : (query.forUpdate() as Q);
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { LIMITS } from '@devtrust/shared/protocol';
+import { csvInventory } from '../../../test/support/app.js';
+import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+
+/** CSV inventory uploads: a refused upload answers 400 naming the line and keeps the last good inventory. */
+describe('CSV inventory upload: refused uploads keep the last good inventory', () => {
+  let c: TestCollector;
+  let id: string;
+  const upload = (csv: string, query = '') =>
+    c.admin('PUT', `/admin/v1/integrations/${id}/inventory${query}`, csv, { contentType: 'text/csv' });
+  const has = async (serial: string) => (await c.admin('GET', `/admin/v1/integrations/${id}/identifiers/${serial}`)).body.found as boolean;
+  const devices = async () => (await c.admin('GET', `/admin/v1/integrations/${id}`)).body.devices as number;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    id = await csvInventory(c, 'serial_number,device_name\nKEEP-1,one\nKEEP-2,two\n');
+  });
+  afterAll(() => c.stop());
+
+  const empties: [string, string][] = [
+    ['an empty body', ''],
+    ['a header only', 'serial_number,device_name\n'],
+    ['a header and blank lines', 'serial_number,device_name\n\n\n'],
+    ['a byte-order mark and a header', '\uFEFFserial_number\r\n'],
+  ];
+  for (const [name, csv] of empties) {
+    it(`${name} is refused with 400 EMPTY_INVENTORY`, async () => {
+      const response = await upload(csv);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.error.code, 'EMPTY_INVENTORY');
+      assert.match(response.body.error.message, /allowEmpty=true/);
+      assert.equal(await devices(), 2);
+      assert.equal(await has('KEEP-1'), true);
+    });
+  }
+
+  // Every csv-parse error is about the upload: a 400 naming the line, never a 500.
+  const malformed: [string, string, number][] = [
+    ['a stray quote inside a field (INVALID_OPENING_QUOTE)', 'serial_number,device_name\nA1,ok\nA2,bad"name\n', 3],
+    ['an unclosed quote (CSV_QUOTE_NOT_CLOSED)', 'serial_number,device_name\nA1,ok\nA2,"never closed\n', 3],
+    ['text after a closing quote (CSV_INVALID_CLOSING_QUOTE)', 'serial_number,device_name\nA1,"quoted"x\n', 2],
+    ['a row with an extra field (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH)', 'serial_number,device_name\nA1,ok\nA2,ok,extra\n', 3],
+    ['a row with a missing field', 'serial_number,device_name\nA1\n', 2],
+  ];
+  for (const [name, csv, line] of malformed) {
+    it(`${name} → 400 INVALID_CSV naming line ${line}`, async () => {
+      const response = await upload(csv);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.error.code, 'INVALID_CSV');
+      assert.match(response.body.error.message, new RegExp(`line ${line}\\b`));
+      assert.equal(await devices(), 2);
+    });
+  }
+
+  const tooLong: [string, string, number][] = [
+    ['a 5 MB serial number', `serial_number\nA1\n${'S'.repeat(5 * 1024 * 1024)}\n`, 3],
+    [
+      `a serial number of ${LIMITS.maxIdentifierLength + 1} characters`,
+      `serial_number\n${'S'.repeat(LIMITS.maxIdentifierLength + 1)}\n`,
+      2,
+    ],
+    ['an over-long hardware UUID', `hardware_uuid\n${'a'.repeat(LIMITS.maxIdentifierLength + 1)}\n`, 2],
+    ['an over-long machine GUID', `machine_guid\nX\n${'g'.repeat(LIMITS.maxIdentifierLength + 1)}\n`, 3],
+    ['an over-long MAC address', `serial_number,mac_addresses\nA1,${'0'.repeat(LIMITS.maxIdentifierLength + 1)}\n`, 2],
+    ['an over-long device name', `serial_number,device_name\nA1,${'n'.repeat(LIMITS.maxDeviceTextLength + 1)}\n`, 2],
+  ];
+  for (const [name, csv, line] of tooLong) {
+    it(`${name} → 400 INVALID_CSV naming line ${line}, nothing stored`, async () => {
+      const response = await upload(csv);
+      assert.equal(response.status, 400, JSON.stringify(response.body).slice(0, 300));
+      assert.equal(response.body.error.code, 'INVALID_CSV');
+      assert.match(response.body.error.message, new RegExp(`line ${line}:`));
+      assert.equal(await devices(), 2);
+      assert.equal(await has('A1'), false);
+    });
+  }
+
+  it(`a serial number of exactly ${LIMITS.maxIdentifierLength} characters is accepted`, async () => {
+    // Varied characters: a run of one character is a placeholder, never matched.
+    const serial = Array.from({ length: LIMITS.maxIdentifierLength }, (_, i) => 'ABCDEFGHJK'[i % 10]).join('');
+    const response = await upload(`serial_number\nKEEP-1\n${serial}\n`);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.devices, 2);
+    assert.equal(await has(serial), true);
+  });
+
+  it('?allowEmpty=true empties the inventory on purpose; another value is refused', async () => {
+    const bad = await upload('serial_number\n', '?allowEmpty=yes');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.field, 'allowEmpty');
+    assert.equal(await devices(), 2);
+    const emptied = await upload('serial_number\n', '?allowEmpty=true');
+    assert.equal(emptied.status, 200, JSON.stringify(emptied.body));
+    assert.equal(emptied.body.devices, 0);
+    assert.equal(await devices(), 0);
+    assert.equal(await has('KEEP-1'), false);
+  });
+});
