@@ -6,6 +6,7 @@ import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js'
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 import { loopbackCertCommand } from './loopback/tls-command.js';
+import { doctorCommand } from './doctor/command.js';
 import { AGENT_VERSION } from './version.js';
 
 const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
@@ -24,6 +25,11 @@ const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
   devtrust-agent loopback-cert [--data-dir DIR]
                           make (or reuse) the loopback HTTPS certificate, print its path
 
+  devtrust-agent doctor [--json]
+                          for IT support: this device's identity as the agent reads it,
+                          beside systeminformation and node-machine-id, disagreements
+                          flagged, and what the collector will match on
+
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
 /etc/devtrust/agent.json) win over everything else.
 `;
@@ -31,6 +37,7 @@ Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Age
 /** devtrust-agent: returns the process exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
+  if (argv[0] === 'doctor') return doctorCommand(argv.slice(1));
   let config;
   try {
     config = await loadAgentConfig({ argv, managedReader: platformManagedReader() });
