@@ -15,7 +15,9 @@ const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
 
   --collector URL         the collector (DEVTRUST_AGENT_COLLECTOR_URL)
   --enrollment-key KEY    the organisation's enrollment key (DEVTRUST_AGENT_ENROLLMENT_KEY)
-  --once                  report once and exit (non-zero with one line on failure)
+  --once                  report once, print whether this device is trusted under the
+                          collector's policy (and why not), and exit (non-zero with
+                          one line on failure; gives up within 5 s)
   --data-dir DIR          device key and state (DEVTRUST_AGENT_DATA_DIR)
   --loopback-port N       pin the loopback door to one port
   --identity FILE         use this JSON identity instead of collecting
@@ -33,6 +35,16 @@ const HELP = `devtrust-agent ${AGENT_VERSION}: the DevTrust agent, headless.
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
 /etc/devtrust/agent.json) win over everything else.
 `;
+
+/** `--once`'s verdict line: trusted or not under the collector's policy, and why not. */
+export function standingText(answer: Awaited<ReturnType<Agent['runOnce']>>): string {
+  if ('error' in answer) return `trust: unknown (the collector did not say: ${answer.error})`;
+  const { verdict, access, reasons } = answer.standing;
+  const why = reasons.length > 0 ? `\n${reasons.map((reason) => `  - ${reason}`).join('\n')}` : '';
+  return verdict === 'trusted'
+    ? `trusted: this device meets the collector's policy (access ${access})${why}`
+    : `not trusted under the collector's policy (access ${access}):${why || ' no reason given'}`;
+}
 
 /** devtrust-agent: returns the process exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
@@ -52,7 +64,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const log = pino({ level: config.logLevel, base: { service: 'devtrust-agent' } }, pino.destination(2));
+  // --once answers in one line: its connection log stays out of the way unless a level was asked for.
+  const levelAsked = argv.some((arg) => arg.startsWith('--log-level')) || !!process.env.DEVTRUST_AGENT_LOG_LEVEL;
+  const level = config.once && !levelAsked ? 'warn' : config.logLevel;
+  const log = pino({ level, base: { service: 'devtrust-agent' } }, pino.destination(2));
   for (const warning of config.warnings) log.warn(warning);
   const dataDir = config.dataDir;
   const agent = new Agent(config, {
@@ -64,9 +79,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 
   if (config.once) {
     try {
-      await agent.runOnce();
+      const answer = await agent.runOnce();
       const { endpointId } = agent.status();
       process.stdout.write(`reported to ${config.collectorUrl} as endpoint ${endpointId ?? '?'}\n`);
+      process.stdout.write(`${standingText(answer)}\n`);
       return 0;
     } catch (error) {
       const message =
