@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  * The agent's layers, enforced: platform/ alone runs OS commands (runner, allowlist,
  * reg query parser) and depends on no other agent folder; collect/, keys/ and
  * config/managed/ reach commands only through it, never through each other; link/
- * does not reach back into core/. An import matches by its path, relative or through
+ * does not reach back into core/; only doctor/ uses the identity libraries. An import matches by its path, relative or through
  * the @devtrust/agent/* exports.
  */
 function agentBoundaries() {
@@ -17,8 +17,18 @@ function agentBoundaries() {
   };
   const notFrom = (owner, names, why) =>
     names.map((name) => ({ regex: folder(name), message: `${owner} may not import ${name}/: ${why}` }));
-  const rule = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+  // systeminformation and node-machine-id are doctor's second opinion, never a source the agent reports.
+  const identityLibraries = {
+    regex: '^(?:systeminformation|node-machine-id)$',
+    message:
+      'Only agent/src/doctor/ may use systeminformation and node-machine-id: identity comes from the probes on the allowlisted runner.',
+  };
+  const rule = (files, patterns) => ({
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, identityLibraries] }] },
+  });
   return [
+    { ...rule(['agent/src/**'], []), ignores: ['agent/src/doctor/**'] },
     rule(
       ['agent/src/platform/**'],
       notFrom(

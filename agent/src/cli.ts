@@ -7,6 +7,7 @@ import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js'
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 import { loopbackCertCommand } from './loopback/tls-command.js';
+import { doctorCommand } from './doctor/command.js';
 
 const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -19,7 +20,9 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
                              (DEVTRUST_AGENT_ENROLLMENT_KEY_FILE)
   --enrollment-key KEY       the key itself (or DEVTRUST_AGENT_ENROLLMENT_KEY). A flag is
                              visible to every local user in ps: prefer the file or the variable
-  --once                     report once and exit (non-zero with one line on failure)
+  --once                     report once, print whether this device is trusted under the
+                             collector's policy (and why not), and exit (non-zero with
+                             one line on failure; gives up within 5 s)
   --data-dir DIR             device key and state (DEVTRUST_AGENT_DATA_DIR)
   --loopback-port N          pin the loopback door to one port (DEVTRUST_AGENT_LOOPBACK_PORT)
   --identity FILE            use this JSON identity instead of collecting (DEVTRUST_AGENT_IDENTITY)
@@ -31,14 +34,30 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
   devtrust-agent loopback-cert [--data-dir DIR]
                              make (or reuse) the loopback HTTPS certificate, print its path
 
+  devtrust-agent doctor [--json]
+                          for IT support: this device's identity as the agent reads it,
+                          beside systeminformation and node-machine-id, disagreements
+                          flagged, and what the collector will match on
+
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
 /etc/devtrust/agent.json) win over everything else. Exit codes: 0 done, 1 failed, 2 bad
 command line or configuration.
 `;
 
+/** `--once`'s verdict line: trusted or not under the collector's policy, and why not. */
+export function standingText(answer: Awaited<ReturnType<Agent['runOnce']>>): string {
+  if ('error' in answer) return `trust: unknown (the collector did not say: ${answer.error})`;
+  const { verdict, access, reasons } = answer.standing;
+  const why = reasons.length > 0 ? `\n${reasons.map((reason) => `  - ${reason}`).join('\n')}` : '';
+  return verdict === 'trusted'
+    ? `trusted: this device meets the collector's policy (access ${access})${why}`
+    : `not trusted under the collector's policy (access ${access}):${why || ' no reason given'}`;
+}
+
 /** devtrust-agent: returns the process exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
+  if (argv[0] === 'doctor') return doctorCommand(argv.slice(1));
   let config;
   try {
     // --help and --version answer before the rest of the configuration is looked at.
@@ -59,7 +78,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
     throw error;
   }
-  const log = pino({ level: config.logLevel, base: { service: 'devtrust-agent' } }, pino.destination(2));
+  // --once answers in one line: its connection log stays out of the way unless a level was asked for.
+  const levelAsked = argv.some((arg) => arg.startsWith('--log-level')) || !!process.env.DEVTRUST_AGENT_LOG_LEVEL;
+  const level = config.once && !levelAsked ? 'warn' : config.logLevel;
+  const log = pino({ level, base: { service: 'devtrust-agent' } }, pino.destination(2));
   for (const warning of config.warnings) log.warn(warning);
   const dataDir = config.dataDir;
   const agent = new Agent(config, {
@@ -71,9 +93,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
 
   if (config.once) {
     try {
-      await agent.runOnce();
+      const answer = await agent.runOnce();
       const { endpointId } = agent.status();
       process.stdout.write(`reported to ${config.collectorUrl} as endpoint ${endpointId ?? '?'}\n`);
+      process.stdout.write(`${standingText(answer)}\n`);
       return 0;
     } catch (error) {
       const message =

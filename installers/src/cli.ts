@@ -13,10 +13,12 @@ const PAYLOADS_HELP = `  devtrust-installers payloads --collector URL --enrollme
       DIR/macos/devtrust.mobileconfig   configuration profile (agent settings + Chrome/Edge policy)
       DIR/windows/DevTrust.admx, DIR/windows/en-US/DevTrust.adml   Group Policy / Intune ADMX
       DIR/windows/install.cmd           silent msiexec line with COLLECTORURL and ENROLLMENTKEY
-      DIR/intune/detect.ps1             Intune detection script
+      DIR/intune/detect.ps1             Intune detection script (the installed product, not the running tray)
+      DIR/intune/trust-loopback.ps1     trusts each user's loopback certificate, sets Chrome/Edge local-network policies
 `;
 const MSI_HELP = `  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
-      builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl
+      builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl;
+      it installs trust-loopback.ps1 beside DevTrust.exe
 `;
 const HELP = `devtrust-installers ${VERSION}: what MDM tools deploy for DevTrust.
 
@@ -53,6 +55,10 @@ async function payloads(argv: string[]): Promise<number> {
   }
   const url = collectorUrl(flags['--collector']);
   const key = enrollmentKey(flags['--enrollment-key']);
+  if (url.protocol === 'http:')
+    process.stderr.write(
+      `devtrust-installers: warning: --collector ${url.origin} is plain http://: the enrollment key and every device report travel unencrypted, and browsers on HTTPS pages refuse it; use https:// outside a lab\n`,
+    );
   const out = requiredPath(flags, '--out');
   const supportRaw = flags['--support-url'];
   if (supportRaw !== undefined && (typeof supportRaw !== 'string' || !/^https:\/\/[^\s]+$/i.test(supportRaw)))

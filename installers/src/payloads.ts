@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildDetectPs1 } from './intune/detect-ps1.js';
+import { buildDetectPs1, buildTrustLoopbackPs1 } from './intune/detect-ps1.js';
 import { buildMobileconfig, type AgentSettings } from './macos/mobileconfig.js';
 import { readTemplate } from './templates.js';
 import { buildInstallCmd } from './windows/install-cmd.js';
@@ -12,6 +12,7 @@ export const PAYLOAD_FILES = [
   'windows/en-US/DevTrust.adml',
   'windows/install.cmd',
   'intune/detect.ps1',
+  'intune/trust-loopback.ps1',
 ] as const;
 
 export async function writePayloads(outDir: string, settings: AgentSettings, collectorOrigin: string): Promise<string[]> {
@@ -21,6 +22,7 @@ export async function writePayloads(outDir: string, settings: AgentSettings, col
     'windows/en-US/DevTrust.adml': await readTemplate('windows/en-US/DevTrust.adml'),
     'windows/install.cmd': buildInstallCmd(settings),
     'intune/detect.ps1': await buildDetectPs1(settings.collectorUrl),
+    'intune/trust-loopback.ps1': await buildTrustLoopbackPs1(settings.collectorUrl),
   };
   const written: string[] = [];
   for (const relative of PAYLOAD_FILES) {

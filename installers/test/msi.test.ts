@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
@@ -9,7 +9,7 @@ import { parseXml } from './support/xml.js';
 import { runCli } from './support/run-cli.js';
 import { buildWxs, readAgentTree } from '../src/msi/wxs.js';
 
-const missing = ['/usr/bin/wixl', '/usr/bin/msiinfo'].filter((tool) => !existsSync(tool));
+const missing = ['/usr/bin/wixl', '/usr/bin/msiinfo', '/usr/bin/msiextract'].filter((tool) => !existsSync(tool));
 const skip = missing.length > 0 ? `${missing.join(', ')} missing (apt-get install -y wixl msitools)` : false;
 
 /** A small stand-in for electron-builder's win-unpacked folder. */
@@ -55,7 +55,15 @@ describeUnless(skip)('devtrust-installers msi (real wixl)', () => {
     for (const table of ['File', 'Registry', 'Component', 'Directory', 'Property', 'Upgrade']) assert.ok(tables.includes(table), table);
 
     const files = msiinfo('export', out, 'File').stdout;
-    for (const name of ['DevTrust.exe', 'app.asar', 'en-US.pak', 'LICENSES & notices.html']) assert.ok(files.includes(`\t${name}\t`), name);
+    for (const name of ['DevTrust.exe', 'app.asar', 'en-US.pak', 'LICENSES & notices.html', 'trust-loopback.ps1'])
+      assert.ok(files.includes(`\t${name}\t`), name);
+    // The installed script is unfilled: it reads the collector the MSI's COLLECTORURL set.
+    const extracted = mkdtempSync(path.join(tmpdir(), 'devtrust-msi-x-'));
+    assert.equal(spawnSync('/usr/bin/msiextract', ['-C', extracted, out]).status, 0);
+    const script = readFileSync(path.join(extracted, 'DevTrust', 'trust-loopback.ps1'), 'utf8');
+    assert.ok(script.includes("param([string]$Collector = '__COLLECTOR_URL__')"));
+    assert.ok(script.includes("Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\Policies\\DevTrust\\Agent'"));
+    rmSync(extracted, { recursive: true, force: true });
 
     const registry = msiinfo('export', out, 'Registry')
       .stdout.split('\n')

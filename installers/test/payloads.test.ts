@@ -28,7 +28,8 @@ describe('devtrust-installers payloads', () => {
       'https://help.example.com/devtrust',
     ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout.trim().split('\n').length, 5);
+    assert.equal(result.stdout.trim().split('\n').length, 6);
+    assert.equal(result.stderr, '', 'no warning for an https:// collector');
     profile = plistValue(parseXml(read('macos/devtrust.mobileconfig'))) as Record<string, Plist>;
   });
 
@@ -39,6 +40,7 @@ describe('devtrust-installers payloads', () => {
       'windows/en-US/DevTrust.adml',
       'windows/install.cmd',
       'intune/detect.ps1',
+      'intune/trust-loopback.ps1',
     ]) {
       assert.equal(statSync(path.join(out, file)).mode & 0o777, 0o600, file);
     }
@@ -144,13 +146,51 @@ describe('devtrust-installers payloads', () => {
     assert.match(cmd, /DisableDelayedExpansion/);
   });
 
-  it("detect.ps1: checks the install, the policy's collector and the running tray", () => {
+  it("detect.ps1: the installed product (uninstall entry and files) and the policy's collector, never the running tray", () => {
     const ps1 = read('intune/detect.ps1');
     assert.ok(ps1.includes("$expectedCollector = 'https://trust.example.com:8443'"));
-    assert.match(ps1, /Get-Process -Name 'DevTrust'/);
+    assert.ok(ps1.includes('\r\n') && !/[^\r]\n/.test(ps1), 'CRLF');
+    // A user who quit the tray has not uninstalled it: no process decides.
+    assert.doesNotMatch(ps1, /Get-Process|\$running|explorer/i);
+    // The MSI's Apps & features record (ProductName and Manufacturer "DevTrust") and its exe.
+    assert.ok(ps1.includes('HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*'));
+    assert.match(ps1, /\$_\.DisplayName -eq 'DevTrust' -and \$_\.Publisher -eq 'DevTrust'/);
+    assert.match(ps1, /Test-Path -LiteralPath \$exe/);
     assert.match(ps1, /HKLM:\\SOFTWARE\\Policies\\DevTrust\\Agent/);
-    assert.match(ps1, /Write-Output/);
+    assert.match(ps1, /Write-Output "DevTrust \$\(\$product\.DisplayVersion\) installed/);
     assert.ok(!ps1.includes('__COLLECTOR_URL__'));
+  });
+
+  it("trust-loopback.ps1: every user's loopback certificate into the machine's Root store, and the Chrome/Edge policies for the collector only", () => {
+    const ps1 = read('intune/trust-loopback.ps1');
+    assert.ok(ps1.includes('\r\n') && !/[^\r]\n/.test(ps1), 'CRLF');
+    assert.ok(ps1.includes("param([string]$Collector = 'https://trust.example.com:8443')"));
+    // Each user profile's certificate, where the tray writes it (Electron userData\loopback).
+    assert.ok(ps1.includes('ProfileList'));
+    assert.ok(ps1.includes('AppData\\Roaming\\DevTrust\\loopback\\localhost.crt.pem'));
+    assert.match(ps1, /certutil\.exe" -addstore -f Root \$pem/);
+    assert.match(ps1, /certutil\.exe" -delstore Root \$certName/);
+    assert.ok(ps1.includes("$certName = 'DevTrust agent loopback (localhost)'"), 'the name the agent gives its certificate');
+    for (const browser of ['HKLM:\\SOFTWARE\\Policies\\Google\\Chrome', 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Edge'])
+      assert.ok(ps1.includes(browser), browser);
+    for (const policy of ['LocalNetworkAccessAllowedForUrls', 'LoopbackNetworkAllowedForUrls'])
+      assert.ok(ps1.includes(`'${policy}'`), policy);
+    assert.match(ps1, /GetLeftPart\(\[UriPartial\]::Authority\)/, 'the origin, nothing wider');
+  });
+});
+
+describe('devtrust-installers warns about a plain-http collector', () => {
+  it('writes the payloads, with one warning line on stderr', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'devtrust-http-'));
+    const result = runCli(['payloads', '--collector', 'http://trust.lab.example:8080', '--enrollment-key', 'k', '--out', out]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0]!,
+      /^devtrust-installers: warning: --collector http:\/\/trust\.lab\.example:8080 is plain http:\/\/: .*unencrypted/,
+    );
+    assert.ok(readFileSync(path.join(out, 'windows/install.cmd'), 'utf8').includes('COLLECTORURL="http://trust.lab.example:8080"'));
   });
 });
 

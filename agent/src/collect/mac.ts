@@ -27,13 +27,20 @@ export function isNonUnicast(mac: string): boolean {
   return mac === '00:00:00:00:00:00' || (firstOctet(mac) & 0b1) !== 0;
 }
 
-/** Interface names of loopback, tunnels, bridges, containers, hypervisors and Apple's peer-to-peer links. */
+/**
+ * Interface names of loopback, tunnels, bridges, containers, hypervisors, Apple's
+ * peer-to-peer links and Bluetooth PAN (bnep: its address is the Bluetooth radio's,
+ * which an MDM inventory records as the Bluetooth address, not a network one).
+ */
 export const VIRTUAL_INTERFACE_NAME =
-  /^(lo|docker|veth|br-|bridge|virbr|vmnet|vboxnet|utun|tun|tap|wg|tailscale|zt|awdl|llw|anpi|ap\d|gif|stf|ifb|dummy|bond|team|macvtap|macvlan|cni|flannel|cali|kube|podman|lxc|lxd|ip6tnl|sit|gre|nlmon|vxlan|genev)/i;
+  /^(bnep|lo|docker|veth|br-|bridge|virbr|vmnet|vboxnet|utun|tun|tap|wg|tailscale|zt|awdl|llw|anpi|ap\d|gif|stf|ifb|dummy|bond|team|macvtap|macvlan|cni|flannel|cali|kube|podman|lxc|lxd|ip6tnl|sit|gre|nlmon|vxlan|genev)/i;
 
-/** Windows adapter descriptions of virtual, VPN and loopback adapters (a safety net behind `-Physical`). */
+/**
+ * Windows adapter descriptions of virtual, VPN and loopback adapters (a safety net behind
+ * `-Physical`), and Bluetooth PAN, which `-Physical` lists: "Bluetooth Device (Personal Area Network)".
+ */
 export const VIRTUAL_ADAPTER_DESCRIPTION =
-  /(Hyper-V Virtual|VMware Virtual|VirtualBox Host-Only|TAP-Windows|Wintun|WireGuard|Tailscale|ZeroTier|WAN Miniport|Npcap Loopback|KM-TEST Loopback|Wi-Fi Direct Virtual|AnyConnect|Secure Client Virtual|GlobalProtect|PANGP|Fortinet|Juniper|Check Point Virtual)/i;
+  /(Bluetooth Device|Personal Area Network|Hyper-V Virtual|VMware Virtual|VirtualBox Host-Only|TAP-Windows|Wintun|WireGuard|Tailscale|ZeroTier|WAN Miniport|Npcap Loopback|KM-TEST Loopback|Wi-Fi Direct Virtual|AnyConnect|Secure Client Virtual|GlobalProtect|PANGP|Fortinet|Juniper|Check Point Virtual)/i;
 
 export interface MacCandidate {
   mac: string | null | undefined;

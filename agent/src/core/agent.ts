@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { LIMITS, type Report, type TransactionInfo, type VerdictMessage } from '@devtrust/shared/protocol';
+import { LIMITS, type Report, type Standing, type TransactionInfo, type VerdictMessage } from '@devtrust/shared/protocol';
 import { collectDevice } from '../collect/index.js';
 import type { Collected } from '../collect/probe.js';
 import type { AgentConfig } from '../config/config.js';
@@ -153,14 +153,23 @@ export class Agent extends EventEmitter {
     return this.link.describe(transactionId);
   }
 
-  /** `--once`: connect, enroll if needed, report, and stop. Throws LinkError with a clear message. */
-  async runOnce(timeoutMs = 15_000): Promise<void> {
+  /**
+   * `--once`: connect, enroll if needed, report, ask whether the device is trusted, and
+   * stop. Gives up on the first failed connection (an unreachable collector is one clear
+   * line, not a wait) and after `timeoutMs` at most. Throws LinkError with a clear message;
+   * a collector that cannot answer the trust question yields `{ error }` instead.
+   */
+  async runOnce(timeoutMs = 5_000): Promise<{ standing: Standing } | { error: string }> {
     await this.link.start();
     try {
-      await this.link.waitConnected(timeoutMs);
+      await this.link.waitConnected(timeoutMs, { failFast: true });
       const report = await this.collectReport();
       await this.link.report(report);
       this.lastReport = { at: new Date().toISOString(), report };
+      return await this.link.check().then(
+        (standing) => ({ standing }),
+        (error: Error) => ({ error: error.message }),
+      );
     } finally {
       await this.link.stop();
     }

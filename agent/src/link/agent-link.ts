@@ -13,6 +13,7 @@ import {
   type AgentMessage,
   type Report,
   type ServerMessage,
+  type Standing,
   type TransactionInfo,
   type UnsignedAgentMessage,
   type VerdictMessage,
@@ -73,6 +74,11 @@ export class AgentLink extends EventEmitter {
   private readonly pendingReports = new Map<number, Pending>();
   private readonly pendingAttests = new Map<string, Pending>();
   private readonly pendingDescribes = new Map<string, Pending>();
+  /** `check` answers carry no key: the collector handles frames in order, so they come back in order. */
+  private readonly pendingChecks = new Map<number, Pending>();
+  private checkSeq = 0;
+  /** Whether this run has been connected before: the next connection is a reconnect. */
+  private everConnected = false;
 
   constructor(private readonly options: AgentLinkOptions) {
     super();
@@ -80,13 +86,21 @@ export class AgentLink extends EventEmitter {
 
   async start(): Promise<void> {
     this.state = await this.options.stateFile.load();
-    if (this.state.collectorUrl !== this.options.collectorUrl)
+    if (this.state.collectorUrl !== this.options.collectorUrl) {
+      if (this.state.endpointId)
+        this.options.log.info(
+          { previous: this.state.collectorUrl, collector: this.options.collectorUrl },
+          'enrolled with another collector: this one needs a new enrollment',
+        );
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+    }
     this.keys = await this.loadOrCreateKey(this.state.endpointId === null);
     this.connect();
   }
 
   async stop(): Promise<void> {
+    if (!this.stopped && this.status === 'connected')
+      this.options.log.info({ collector: this.options.collectorUrl }, 'disconnecting from the collector');
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.failPending(new LinkError('STOPPED', 'the agent is stopping'));
@@ -104,23 +118,29 @@ export class AgentLink extends EventEmitter {
     this.setStatus('stopped');
   }
 
-  /** Resolves once authenticated; rejects on a fatal refusal or after the timeout. */
-  waitConnected(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once authenticated; rejects on a fatal refusal or after the timeout, or, with
+   * `failFast` (`--once`), as soon as one attempt fails instead of waiting out the retries.
+   */
+  waitConnected(timeoutMs: number, options: { failFast?: boolean } = {}): Promise<void> {
     if (this.status === 'connected') return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const unreachable = () =>
+        new LinkError(
+          'UNREACHABLE',
+          `cannot reach the collector at ${this.options.collectorUrl}${this.lastError ? ` (${this.lastError})` : ''}`,
+        );
       const timer = setTimeout(() => {
         cleanup();
-        reject(
-          new LinkError(
-            'UNREACHABLE',
-            `cannot reach the collector at ${this.options.collectorUrl}${this.lastError ? ` (${this.lastError})` : ''}`,
-          ),
-        );
+        reject(unreachable());
       }, timeoutMs);
       const onStatus = (status: LinkStatus): void => {
         if (status === 'connected') {
           cleanup();
           resolve();
+        } else if (status === 'offline' && options.failFast) {
+          cleanup();
+          reject(unreachable());
         }
       };
       const onFatal = (error: LinkError): void => {
@@ -163,6 +183,14 @@ export class AgentLink extends EventEmitter {
     return promise;
   }
 
+  /** Whether the collector trusts this device now, under its global policy (`--once`). */
+  check(): Promise<Standing> {
+    if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
+    const promise = this.expect<Standing>(this.pendingChecks, ++this.checkSeq);
+    this.sendSigned({ type: 'check' });
+    return promise;
+  }
+
   private async loadOrCreateKey(fresh: boolean): Promise<DeviceKeyPair> {
     const pem = fresh ? null : await this.options.keyStore.load();
     if (pem) return privateKeyFromPem(pem);
@@ -176,6 +204,7 @@ export class AgentLink extends EventEmitter {
     this.setStatus('connecting');
     const url = new URL(AGENT_CHANNEL_PATH, `${this.options.collectorUrl}/`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.options.log.debug({ collector: this.options.collectorUrl, attempt: this.attempt }, 'connecting to the collector');
     const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000 });
     this.ws = ws;
     ws.on(
@@ -208,11 +237,16 @@ export class AgentLink extends EventEmitter {
       case 'enrolled':
         this.state = { collectorUrl: this.options.collectorUrl, endpointId: message.endpointId, lastSeq: 0 };
         await this.options.stateFile.save(this.state);
-        this.options.log.info({ endpointId: message.endpointId }, 'enrolled');
+        this.options.log.info({ collector: this.options.collectorUrl, endpointId: message.endpointId }, 'enrolled');
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
         this.state.lastSeq = Math.max(this.state.lastSeq, message.lastSeq);
+        this.options.log.info(
+          { collector: this.options.collectorUrl, endpointId: message.endpointId, ...(this.attempt > 0 ? { attempts: this.attempt } : {}) },
+          this.everConnected ? 'reconnected to the collector' : 'connected to the collector',
+        );
+        this.everConnected = true;
         this.attempt = 0;
         this.lastError = null;
         this.setStatus('connected');
@@ -244,6 +278,12 @@ export class AgentLink extends EventEmitter {
         );
         return;
       }
+      case 'standing': {
+        const { type: _type, ...standing } = message;
+        const first = this.pendingChecks.keys().next();
+        if (!first.done) this.settle(this.pendingChecks, first.value, standing);
+        return;
+      }
       case 'error':
         return this.onError(message);
     }
@@ -259,6 +299,7 @@ export class AgentLink extends EventEmitter {
       this.fatal(new LinkError('NOT_ENROLLED', 'this device is not enrolled and no enrollment key is configured'));
       return;
     }
+    this.options.log.info({ collector: this.options.collectorUrl }, 'not enrolled: enrolling with the enrollment key');
     const publicKey = (this.keys as DeviceKeyPair).publicKey;
     const body = { type: 'enroll' as const, v: PROTOCOL_VERSION as 1, enrollmentKey: this.options.enrollmentKey, publicKey };
     this.send({ ...body, signature: this.sign(body) });
@@ -272,10 +313,11 @@ export class AgentLink extends EventEmitter {
       return;
     }
     if (message.code === 'ENROLLMENT_KEY_INVALID') {
+      this.options.log.info('enrollment refused: the collector does not accept the enrollment key');
       this.fatal(new LinkError(message.code, 'the collector refused the enrollment key'));
     } else if (message.code === 'ENDPOINT_UNKNOWN') {
       // The admin forgot this endpoint: drop the old identity and enroll afresh.
-      this.options.log.warn('the collector no longer knows this endpoint; enrolling again');
+      this.options.log.warn({ endpointId: this.state.endpointId }, 'the collector no longer knows this endpoint; enrolling again');
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
     } else {
@@ -289,9 +331,16 @@ export class AgentLink extends EventEmitter {
     this.nonce = null;
     this.failPending(new LinkError('DISCONNECTED', `the collector closed the session (${code}${reason ? ` ${reason}` : ''})`));
     if (this.stopped || this.status === 'refused') return;
+    const wasConnected = this.status === 'connected';
     this.setStatus('offline');
     const { baseMs, capMs } = this.options.backoff ?? { baseMs: 1000, capMs: 5 * 60_000 };
     const delay = this.needFreshKey ? 0 : backoffDelay(this.attempt++, baseMs, capMs);
+    const fields = { collector: this.options.collectorUrl, retryInMs: delay, ...(this.lastError ? { error: this.lastError } : {}) };
+    // A lost session and the first failed attempt at info; further retries of an outage at debug.
+    if (wasConnected)
+      this.options.log.info({ ...fields, code, ...(reason ? { reason } : {}) }, 'disconnected from the collector; reconnecting');
+    else if (this.attempt === 1) this.options.log.info(fields, 'cannot reach the collector; retrying');
+    else this.options.log.debug({ ...fields, attempt: this.attempt }, 'cannot reach the collector; retrying');
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 
@@ -330,7 +379,7 @@ export class AgentLink extends EventEmitter {
     }
   }
 
-  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' }>): void {
+  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' | 'check' }>): void {
     this.send({ ...message, signature: this.sign(message) } as AgentMessage);
   }
 
@@ -363,7 +412,10 @@ export class AgentLink extends EventEmitter {
   }
 
   private failPending(error: Error): void {
-    for (const map of [this.pendingReports, this.pendingAttests, this.pendingDescribes] as Map<string | number, Pending>[]) {
+    for (const map of [this.pendingReports, this.pendingAttests, this.pendingDescribes, this.pendingChecks] as Map<
+      string | number,
+      Pending
+    >[]) {
       for (const pending of map.values()) {
         clearTimeout(pending.timer);
         pending.reject(error);

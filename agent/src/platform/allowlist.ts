@@ -29,7 +29,9 @@ export const MACOS_COMMANDS = {
   sysadminctl: '/usr/sbin/sysadminctl',
   // EDR command-line tools.
   falconctl: '/Applications/Falcon.app/Contents/Resources/falconctl',
-  sentinelctl: '/usr/local/bin/sentinelctl',
+  // The agent bundle's own copy (what GLPI's inventory agent runs); the /usr/local/bin link older installs make.
+  sentinelctl: '/Library/Sentinel/sentinel-agent.bundle/Contents/MacOS/sentinelctl',
+  'sentinelctl-link': '/usr/local/bin/sentinelctl',
   ampcli: '/opt/cisco/amp/ampcli',
   mdatp: '/usr/local/bin/mdatp',
   // Managed preferences and the Keychain (config/managed, keys/).

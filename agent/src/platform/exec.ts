@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultAllowlist, type Allowlist, type CommandLocation } from './allowlist.js';
+import { decodeOutput } from './decode.js';
 
 /**
  * The one place the agent runs OS commands (kolide's `allowedcmd`, in TypeScript).
@@ -18,6 +19,11 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Written to the child's stdin: how a secret reaches a command without showing in `ps`. */
   stdin?: string;
+  /**
+   * The code page the command writes when it writes no byte-order mark (reg.exe and
+   * sc.exe: the OEM code page). Without it, output is read as UTF-8 (see decode.ts).
+   */
+  codePage?: number;
 }
 
 export type ExecFailure = 'not-allowed' | 'not-installed' | 'timeout' | 'too-large' | 'failed';
@@ -97,14 +103,20 @@ export function createRunner(config: RunnerConfig): CommandRunner {
     if (absent) return { ok: false, kind: 'not-installed', reason: `${file} not found` };
     const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const maxBytes = options.maxOutputBytes ?? config.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    return run(file, args, { platform, timeoutMs, maxBytes, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) });
+    return run(file, args, {
+      platform,
+      timeoutMs,
+      maxBytes,
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(options.codePage !== undefined ? { codePage: options.codePage } : {}),
+    });
   };
 }
 
 function run(
   file: string,
   args: readonly string[],
-  limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number; stdin?: string },
+  limits: { platform: NodeJS.Platform; timeoutMs: number; maxBytes: number; stdin?: string; codePage?: number },
 ): Promise<ExecResult> {
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
@@ -129,7 +141,7 @@ function run(
     let size = 0;
     let ended: ExecFailure | null = null;
     let settled = false;
-    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
+    const text = (chunks: Buffer[]) => decodeOutput(Buffer.concat(chunks), limits.codePage);
     const finish = (result: ExecResult) => {
       if (settled) return;
       settled = true;

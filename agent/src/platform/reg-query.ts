@@ -96,10 +96,3 @@ export function regText(value: RegValue | null): string | null {
   if (!value || typeof value.value !== 'string') return null;
   return value.value.trimEnd();
 }
-
-/** What reg's English messages say when a key or value is absent or unreadable. */
-export function regFailure(stderr: string): 'missing' | 'denied' | 'other' {
-  if (/unable to find the specified registry key or value/i.test(stderr)) return 'missing';
-  if (/access is denied/i.test(stderr)) return 'denied';
-  return 'other';
-}

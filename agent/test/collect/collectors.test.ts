@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { deviceIdentitySchema, identifiersOf, postureSchema } from '@devtrust/shared/identity';
 import { collectDevice } from '../../src/collect/index.js';
-import { commandKey, loadMachine, machines } from './fixture-host.js';
+import { commandKey, inventoryWith, loadMachine, machines } from './fixture-host.js';
 import { INVENTORY_ARGS } from '../../src/collect/windows/inventory.js';
 
 const OS_HOSTNAME = { windows: 'os-hostname-fallback', macos: 'vm-mac.local' } as const;
@@ -59,16 +59,25 @@ describe('windows collector when a source fails', () => {
   });
 
   it('keeps an installed CrowdStrike sensor whose agent ID needs administrator rights, and says so', async () => {
-    const agKey =
-      'reg query HKLM\\SYSTEM\\CrowdStrike\\{9b03c1d9-3138-44ed-9fae-d9f4c034b88d}\\{16e0423f-7058-48c9-a204-725362b67639}\\Default /v AG /reg:64';
+    // Get-ItemProperty's error in German: its category (PermissionDenied), not its wording, says "denied".
     const machine = loadMachine('windows', 'dell-latitude-7420', {
-      [agKey]: { ok: true, code: 1, stdout: '', stderr: 'ERROR: Access is denied.\r\n' },
+      [POWERSHELL]: inventoryWith('dell-latitude-7420', {
+        crowdstrikeAg: {
+          error: {
+            category: 'PermissionDenied',
+            type: 'System.Security.SecurityException',
+            message: 'Der angeforderte Registrierungszugriff ist unzulässig.',
+          },
+        },
+      }),
     });
-    // The older key is only asked when the first one is absent, so record it as absent too.
     const { identity, probeErrors } = await collectDevice({ platform: 'windows', runner: machine.runner, files: machine.files });
     const falcon = identity.edr?.find((c) => c.vendor === 'crowdstrike');
     assert.deepEqual(falcon, { vendor: 'crowdstrike', installed: true, running: true });
-    assert.match(probeErrors['edr.crowdstrike'] ?? '', /needs administrator rights/);
+    assert.match(
+      probeErrors['edr.crowdstrike'] ?? '',
+      /is not readable \(PermissionDenied: "Der angeforderte Registrierungszugriff ist unzulässig\."\)/,
+    );
     assert.deepEqual(
       identity.edr?.map((c) => c.vendor),
       ['cisco-secure-endpoint', 'crowdstrike', 'defender'],

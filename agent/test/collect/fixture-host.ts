@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandRunner, ExecFailure, ExecResult } from '../../src/platform/exec.js';
 import type { FileAccess } from '../../src/collect/host.js';
 import { INVENTORY_ENCODED } from '../../src/collect/windows/inventory.js';
+import { decodeOutput } from '../../src/platform/decode.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -46,7 +47,9 @@ export function loadMachine(os: 'windows' | 'macos', name: string, overrides: Re
   const commands = JSON.parse(read('commands.json')) as Record<string, RecordedCommand>;
   const fileMap = JSON.parse(read('files.json')) as Record<string, string>;
   const unexpected: string[] = [];
-  const runner: CommandRunner = async (command, args) => {
+  // Output files hold the bytes the command wrote; they are decoded as the real runner decodes them.
+  const output = (file: string, codePage?: number) => decodeOutput(readFileSync(path.join(dir, file)), codePage);
+  const runner: CommandRunner = async (command, args, options) => {
     const key = commandKey(command, args);
     const override = overrides[key];
     if (override) return override;
@@ -59,8 +62,8 @@ export function loadMachine(os: 'windows' | 'macos', name: string, overrides: Re
     return {
       ok: true,
       code: recorded.code ?? 0,
-      stdout: recorded.stdout ? read(recorded.stdout) : '',
-      stderr: recorded.stderr ? read(recorded.stderr) : '',
+      stdout: recorded.stdout ? output(recorded.stdout, options?.codePage) : '',
+      stderr: recorded.stderr ? output(recorded.stderr, options?.codePage) : '',
     };
   };
   const files: FileAccess = {
@@ -79,4 +82,16 @@ export function loadMachine(os: 'windows' | 'macos', name: string, overrides: Re
     },
   };
   return { name, dir, runner, files, unexpected, expected: JSON.parse(read('expected.json')) };
+}
+
+/**
+ * A machine's recorded PowerShell inventory with some registry entries replaced (an error
+ * in another language, a key that is absent), as the runner would return it.
+ */
+export function inventoryWith(machine: string, registry: Record<string, unknown>, sections: Record<string, unknown> = {}): ExecResult {
+  const file = path.join(FIXTURES, 'windows', machine, 'powershell-inventory.json');
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  Object.assign(json, sections);
+  json.registry = { ...json.registry, ...registry };
+  return { ok: true, code: 0, stdout: JSON.stringify(json, null, 2), stderr: '' };
 }

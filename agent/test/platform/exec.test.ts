@@ -126,6 +126,9 @@ describe('exec: the one door for OS commands', () => {
       const file = typeof location === 'string' ? location : location.parent;
       assert.ok(path.win32.isAbsolute(file) && /^[A-Z]:\\/i.test(file), file);
     }
+    // SentinelOne on macOS: the agent bundle's sentinelctl (every install has it), the /usr/local/bin link as well.
+    assert.equal(MACOS_COMMANDS.sentinelctl, '/Library/Sentinel/sentinel-agent.bundle/Contents/MacOS/sentinelctl');
+    assert.equal(MACOS_COMMANDS['sentinelctl-link'], '/usr/local/bin/sentinelctl');
     assert.equal(windowsCommands({}).powershell, 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
     assert.equal(windowsCommands({}).reg, 'C:\\Windows\\System32\\reg.exe');
     // A relative or odd SystemRoot in the environment cannot move the commands.

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { POLICY_KEY } from '@devtrust/agent/config/managed/windows';
-import { expandHive, parseRegQuery, regFailure, regNumber, regText, regValue, valuesOfKey } from '@devtrust/agent/platform/reg-query';
+import { expandHive, parseRegQuery, regNumber, regText, regValue, valuesOfKey } from '@devtrust/agent/platform/reg-query';
+import { classifyRegFailure } from '@devtrust/agent/platform/reg-read';
 import { FIXTURES } from '../collect/fixture-host.js';
 
 // reg.exe output as recorded for its two readers: the policy key (beside the managed-settings
@@ -70,9 +71,17 @@ describe('reg query parser', () => {
     assert.equal(regNumber(regValue(current, 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion', 'UBR')), 4291);
   });
 
-  it('reg failures: absent and denied keys are told apart', () => {
-    assert.equal(regFailure(machineFixture('asrock-whitebox', 'reg-not-found.stderr.txt')), 'missing');
-    assert.equal(regFailure(machineFixture('asrock-whitebox', 'reg-denied.stderr.txt')), 'denied');
-    assert.equal(regFailure('ERROR: Invalid syntax.\r\n'), 'other');
+  it('reg failures: told apart by what the parent key lists, the same message either way', async () => {
+    const message = machineFixture('asrock-whitebox', 'reg-denied.stderr.txt');
+    const listing = '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Present\r\n';
+    const run = async (args: string[]) =>
+      args[1] === 'HKLM\\SOFTWARE'
+        ? { ok: true as const, code: 0, stdout: listing, stderr: '' }
+        : { ok: true as const, code: 1, stdout: '', stderr: message };
+    assert.equal(await classifyRegFailure(run, 'HKLM\\SOFTWARE\\Present'), 'denied');
+    assert.equal(await classifyRegFailure(run, 'HKLM\\SOFTWARE\\Absent'), 'missing');
+    assert.equal(await classifyRegFailure(run, 'HKLM\\SOFTWARE\\Absent\\Deeper'), 'missing');
+    const refusing = async () => ({ ok: true as const, code: 1, stdout: '', stderr: message });
+    assert.equal(await classifyRegFailure(refusing, 'HKLM\\SOFTWARE\\Present'), 'denied', 'not even HKLM lists');
   });
 });

@@ -14,6 +14,7 @@ import {
   type AttestMessage,
   type AuthMessage,
   type ChannelErrorCode,
+  type CheckMessage,
   type DescribeMessage,
   type EnrollMessage,
   type ReportMessage,
@@ -110,6 +111,8 @@ export class AgentSession {
         return this.attest(message);
       case 'describe':
         return this.describe(message);
+      case 'check':
+        return this.check(message);
     }
   }
 
@@ -149,7 +152,7 @@ export class AgentSession {
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
 
-  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage): Endpoint {
+  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Endpoint {
     const endpoint = this.endpoint;
     if (!endpoint) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
     if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
@@ -215,6 +218,18 @@ export class AgentSession {
       return;
     }
     this.send({ type: 'transaction', transactionId: tx.id, ...info, expiresAt: new Date(tx.expiresAt).toISOString() });
+  }
+
+  /**
+   * Whether this device is trusted now: the evaluation the console's endpoint list shows
+   * (global policy, the last user's integrations, synced data only, so no vendor call per ask).
+   */
+  private async check(message: CheckMessage): Promise<void> {
+    this.requireEndpoint(message);
+    const endpoint = await this.deps.store.endpoints.get((this.endpoint as Endpoint).id);
+    if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
+    const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
+    this.send({ type: 'standing', verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons });
   }
 
   private send(message: ServerMessage): void {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildWxs, readAgentTree } from './wxs.js';
+import { buildTrustLoopbackPs1 } from '../intune/detect-ps1.js';
+import { buildWxs, readAgentTree, TRUST_SCRIPT } from './wxs.js';
 
 /** Debian's msitools ships wixl here; other Linux build hosts put it on PATH. */
 export const WIXL_CANDIDATES = ['/usr/bin/wixl', '/usr/local/bin/wixl'];
@@ -23,11 +24,16 @@ function run(command: string, args: string[], cwd: string): Promise<{ code: numb
 /** Builds FILE.msi from the agent dir with wixl; returns the WiX source it used. */
 export async function buildMsi(options: { agentDir: string; out: string; version: string; wixl: string }): Promise<string> {
   const tree = await readAgentTree(options.agentDir);
-  const wxs = buildWxs(tree, options.version);
   const work = await mkdtemp(path.join(tmpdir(), 'devtrust-msi-'));
+  // wixl opens sources relative to the agent dir only: reach the script in the work dir from there.
+  const wxs = buildWxs(tree, options.version, {
+    trustScript: path.relative(path.resolve(options.agentDir), path.join(work, TRUST_SCRIPT)),
+  });
   try {
     const source = path.join(work, 'DevTrust.wxs');
     await writeFile(source, wxs);
+    // The loopback-trust script, unfilled: installed, it reads the collector the MSI set.
+    await writeFile(path.join(work, TRUST_SCRIPT), await buildTrustLoopbackPs1(null));
     const result = await run(options.wixl, ['-v', '-a', 'x64', '-o', path.resolve(options.out), source], path.resolve(options.agentDir));
     if (result.code !== 0) throw new MsiBuildError(`wixl failed: ${result.output.trim().split('\n').slice(-3).join(' | ')}`);
     return wxs;

@@ -7,6 +7,8 @@ import { xmlEscape } from '../xml.js';
 /** Never changes: Windows Installer finds earlier DevTrust installs by it. */
 export const UPGRADE_CODE = 'B7E1C0A4-5D2F-4E8B-9A61-3F0D2C7E9B15';
 export const EXE_NAME = 'DevTrust.exe';
+/** Installed beside DevTrust.exe: trusts each user's loopback certificate, sets the browser policies. */
+export const TRUST_SCRIPT = 'trust-loopback.ps1';
 const POLICY_KEY = 'SOFTWARE\\Policies\\DevTrust\\Agent';
 
 export interface AgentTree {
@@ -75,8 +77,16 @@ function registry(id: string, key: string, name: string | null, value: string, t
  * the managed policy values from the COLLECTORURL / ENROLLMENTKEY properties, the
  * devtrust:// protocol, and a Run key that starts the tray at every sign-in.
  */
-export function buildWxs(tree: AgentTree, version: string): string {
+export function buildWxs(tree: AgentTree, version: string, extras: { trustScript?: string } = {}): string {
   if (!tree.folders.get('')?.includes(EXE_NAME)) throw new Error(`${EXE_NAME} is not at the top of the agent dir`);
+  const scriptPath = extras.trustScript?.split(path.sep).join('/');
+  const scriptComponent = scriptPath
+    ? [
+        `          <Component Id="TrustLoopbackScript" Guid="${stableUuid('devtrust-msi-component', TRUST_SCRIPT)}">`,
+        `            <File Id="TrustLoopbackScriptFile" Name="${TRUST_SCRIPT}" Source="${xmlEscape(scriptPath)}" KeyPath="yes" />`,
+        '          </Component>',
+      ]
+    : [];
   const exe = `[INSTALLDIR]${EXE_NAME}`;
   const registryComponents = [
     ...registry('PolicyCollectorUrl', POLICY_KEY, 'collectorUrl', '[COLLECTORURL]'),
@@ -106,12 +116,15 @@ export function buildWxs(tree: AgentTree, version: string): string {
     '      <Directory Id="ProgramFiles64Folder">',
     '        <Directory Id="INSTALLDIR" Name="DevTrust">',
     ...directoryXml(tree, '', '          '),
+    ...scriptComponent,
     '        </Directory>',
     '      </Directory>',
     ...registryComponents,
     '    </Directory>',
     '    <Feature Id="DevTrust" Title="DevTrust" Level="1">',
-    ...[...componentIds(tree), ...registryIds].map((id) => `      <ComponentRef Id="${id}" />`),
+    ...[...componentIds(tree), ...(scriptPath ? ['TrustLoopbackScript'] : []), ...registryIds].map(
+      (id) => `      <ComponentRef Id="${id}" />`,
+    ),
     '    </Feature>',
     '  </Product>',
     '</Wix>',

@@ -1,29 +1,30 @@
 # DevTrust detection script for Intune (Win32 app > Detection rules > Use a custom
 # detection script). Intune treats the app as installed when this exits 0 AND writes
 # to standard output; anything else means "not installed" and Intune (re)installs.
+#
+# It detects the installed product, never the running process: a user who quits the
+# tray has not uninstalled it, and reinstalling over it would not start it either.
 $ErrorActionPreference = 'SilentlyContinue'
 $expectedCollector = '__COLLECTOR_URL__'
 
-$exe = Join-Path $env:ProgramFiles 'DevTrust\DevTrust.exe'
-if (-not (Test-Path -LiteralPath $exe)) { exit 1 }
+# 1. Windows Installer's record of the product (Apps & features), 64-bit view.
+$uninstallKeys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*'
+$product = Get-ItemProperty -Path $uninstallKeys |
+  Where-Object { $_.DisplayName -eq 'DevTrust' -and $_.Publisher -eq 'DevTrust' } |
+  Select-Object -First 1
+if (-not $product) { exit 1 }
 
-# Installed by our MSI with the organization's collector (HKLM policy values).
+# 2. Its files where the MSI puts them (a half-removed install has the record but no exe).
+$installDir = if ($product.InstallLocation) { $product.InstallLocation } else { Join-Path $env:ProgramFiles 'DevTrust' }
+$exe = Join-Path $installDir 'DevTrust.exe'
+if (-not (Test-Path -LiteralPath $exe)) {
+  $exe = Join-Path $env:ProgramFiles 'DevTrust\DevTrust.exe'
+  if (-not (Test-Path -LiteralPath $exe)) { exit 1 }
+}
+
+# 3. Installed for this organization's collector (the MSI's HKLM policy values).
 $policy = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Policies\DevTrust\Agent'
-if (-not $policy -or ($policy.collectorUrl.TrimEnd('/') -ne $expectedCollector.TrimEnd('/'))) { exit 1 }
+if (-not $policy -or -not $policy.collectorUrl -or ($policy.collectorUrl.TrimEnd('/') -ne $expectedCollector.TrimEnd('/'))) { exit 1 }
 
-$version = (Get-Item -LiteralPath $exe).VersionInfo.ProductVersion
-$running = Get-Process -Name 'DevTrust' | Where-Object { $_.Path -eq $exe }
-if ($running) {
-  Write-Output "DevTrust $version installed and running"
-  exit 0
-}
-
-# The tray app starts at sign-in (HKLM Run key). Right after a silent install, or with
-# nobody signed in, it cannot be running yet: count that as installed.
-$signedIn = Get-Process -Name 'explorer' -IncludeUserName | Where-Object { $_.UserName }
-$justInstalled = (Get-Item -LiteralPath $exe).LastWriteTime -gt (Get-Date).AddMinutes(-30)
-if (-not $signedIn -or $justInstalled) {
-  Write-Output "DevTrust $version installed; it starts at the next sign-in"
-  exit 0
-}
-exit 1
+Write-Output "DevTrust $($product.DisplayVersion) installed for $($policy.collectorUrl)"
+exit 0

@@ -76,14 +76,31 @@ export const describeMessage = z.strictObject({
   signature,
 });
 
-export const agentMessage = z.discriminatedUnion('type', [enrollMessage, authMessage, reportMessage, attestMessage, describeMessage]);
+/**
+ * Asks whether this device is trusted now under the collector's global policy, judged
+ * from its latest report (`devtrust-agent --once` prints the answer, a `standing`).
+ */
+export const checkMessage = z.strictObject({
+  type: z.literal('check'),
+  signature,
+});
+
+export const agentMessage = z.discriminatedUnion('type', [
+  enrollMessage,
+  authMessage,
+  reportMessage,
+  attestMessage,
+  describeMessage,
+  checkMessage,
+]);
 export type AgentMessage = z.infer<typeof agentMessage>;
 export type EnrollMessage = z.infer<typeof enrollMessage>;
 export type AuthMessage = z.infer<typeof authMessage>;
 export type ReportMessage = z.infer<typeof reportMessage>;
 export type AttestMessage = z.infer<typeof attestMessage>;
 export type DescribeMessage = z.infer<typeof describeMessage>;
-export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'describe'] as const;
+export type CheckMessage = z.infer<typeof checkMessage>;
+export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'describe', 'check'] as const;
 /** A message before it is signed (the union member by member, less `signature`). */
 export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature'> : never) : never;
 
@@ -132,6 +149,10 @@ export function unsafeTransactionField(
   return null;
 }
 
+/** The answer to `check`: the verdict a sign-in under the global policy would get now, and why. */
+export const standingSchema = verdictSchema.omit({ transactionId: true });
+export type Standing = z.infer<typeof standingSchema>;
+
 export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
@@ -149,6 +170,7 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ack'), seq: z.number().int() }),
   verdictSchema.extend({ type: z.literal('verdict') }),
   transactionInfoSchema.extend({ type: z.literal('transaction') }),
+  standingSchema.extend({ type: z.literal('standing') }),
   z.strictObject({
     type: z.literal('error'),
     code: z.string(),

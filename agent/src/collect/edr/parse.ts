@@ -98,3 +98,82 @@ export function parseSentinelRunning(text: string): boolean | null {
   if (/SentinelAgent is loaded|Protection\s*(?:status)?:\s*(?:enabled|on)\b|Agent state\s+Enabled/i.test(text)) return true;
   return null;
 }
+
+export interface SentinelctlStatus {
+  agentId: string | null;
+  version: string | null;
+  running: boolean | null;
+}
+
+/**
+ * `sentinelctl status` on macOS: unindented section names ("Agent", "Management",
+ * "Daemons", …) with indented "Name:   value" lines under them. The agent's UUID is the
+ * `ID:` line of the `Agent` section (other sections have IDs of their own, e.g. an asset's
+ * "Command asset ID"), so only that section is read for it; a value that is not a UUID
+ * (a redacted "xxxxxxx-xxxx-…") is no ID. Running: `Protection: enabled` in that section.
+ */
+export function parseSentinelctlStatus(text: string): SentinelctlStatus {
+  const agent = new Map<string, string>();
+  let section: string | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\S/.test(line)) {
+      section = line.trim().toLowerCase();
+      continue;
+    }
+    const match = /^\s+([^:]+?)\s*:\s*(.*?)\s*$/.exec(line);
+    if (section === 'agent' && match && !agent.has((match[1] as string).toLowerCase()))
+      agent.set((match[1] as string).toLowerCase(), match[2] as string);
+  }
+  // Older releases print no sections: fall back to the first labelled UUID anywhere.
+  const id = agent.size > 0 ? (agent.get('id') ?? agent.get('uuid') ?? agent.get('agent id') ?? '') : null;
+  const agentId = id === null ? parseSentinelAgentId(text) : new RegExp(`^${UUID_TEXT}$`, 'i').test(id) ? id : null;
+  const protection = agent.get('protection')?.toLowerCase();
+  return {
+    agentId,
+    version: agent.get('version') || null,
+    running: protection === 'enabled' ? true : protection === 'disabled' ? false : parseSentinelRunning(text),
+  };
+}
+
+export interface MdatpHealth {
+  machineId: string | null;
+  orgId: string | null;
+  healthy: boolean | null;
+  licensed: boolean | null;
+  version: string | null;
+}
+
+/**
+ * `mdatp health --output json` (macOS and Linux): camelCase keys (`edrMachineId`, `orgId`,
+ * `healthy`, `licensed`, `appVersion`); managed settings come as `{ value, isManaged }`
+ * objects, plain facts as bare values. Null when the text is not that JSON.
+ */
+export function parseMdatpHealthJson(text: string): MdatpHealth | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.slice(Math.max(0, text.indexOf('{'))));
+  } catch {
+    return null;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const raw = json as Record<string, unknown>;
+  const plain = (key: string): unknown => {
+    const value = raw[key];
+    return typeof value === 'object' && value !== null && 'value' in value ? (value as { value: unknown }).value : value;
+  };
+  const str = (key: string) => {
+    const value = plain(key);
+    return typeof value === 'string' && value !== '' ? value : null;
+  };
+  const bool = (key: string) => {
+    const value = plain(key);
+    return typeof value === 'boolean' ? value : null;
+  };
+  return {
+    machineId: str('edrMachineId'),
+    orgId: str('orgId'),
+    healthy: bool('healthy'),
+    licensed: bool('licensed'),
+    version: str('appVersion'),
+  };
+}

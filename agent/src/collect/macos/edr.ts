@@ -1,5 +1,5 @@
 import { defenderFromMdatp } from '../edr/mdatp.js';
-import { parseAmpcliStatus, parseCiscoLocalXml, parseFalconctlStats, parseSentinelAgentId, parseSentinelRunning } from '../edr/parse.js';
+import { parseAmpcliStatus, parseCiscoLocalXml, parseFalconctlStats, parseSentinelctlStatus } from '../edr/parse.js';
 import { cliProblem, edrReport, finding, notInstalled, type VendorFinding } from '../edr/report.js';
 import type { CollectHost } from '../host.js';
 import type { EdrReport, ProbeResult } from '../probe.js';
@@ -56,16 +56,17 @@ async function crowdstrike(host: CollectHost): Promise<VendorFinding> {
   );
 }
 
+/**
+ * `sentinelctl status`, from the agent bundle (where every install has it) or the
+ * /usr/local/bin link some installs add.
+ */
 async function sentinelone(host: CollectHost): Promise<VendorFinding> {
-  const result = await host.run('sentinelctl', ['status']);
+  let result = await host.run('sentinelctl', ['status']);
+  if (!result.ok && result.kind === 'not-installed') result = await host.run('sentinelctl-link', ['status']);
   if (!result.ok && result.kind === 'not-installed') return notInstalled;
-  const text = result.ok && result.code === 0 ? result.stdout : null;
-  const id = text === null ? null : parseSentinelAgentId(text);
-  const note = id ? undefined : text !== null ? 'sentinelctl status printed no agent UUID' : cliProblem('sentinelctl status', result);
-  return finding(
-    { vendor: 'sentinelone', installed: true, running: text === null ? null : parseSentinelRunning(text), connectorId: id },
-    note,
-  );
+  const status = result.ok && result.code === 0 ? parseSentinelctlStatus(result.stdout) : null;
+  const note = status?.agentId ? undefined : status ? 'sentinelctl status printed no agent UUID' : cliProblem('sentinelctl status', result);
+  return finding({ vendor: 'sentinelone', installed: true, running: status?.running, connectorId: status?.agentId }, note);
 }
 
 export function macosEdr(host: CollectHost): Promise<ProbeResult<EdrReport>> {

@@ -31,6 +31,23 @@ export function parseSystemProfilerHardware(text: string): HardwareIds {
   }
 }
 
+/**
+ * The model in `system_profiler SPHardwareDataType -json` (`machine_model`, "Mac16,5"),
+ * and whether it is a virtual machine: Apple's Virtualization framework reports a
+ * "VirtualMac…" model and a "(Virtual)" chip. A VM's identifiers belong to its image, not to hardware.
+ */
+export function parseSystemProfilerModel(text: string): { model: string | null; virtualMachine: boolean | null } {
+  try {
+    const overview = (JSON.parse(text) as { SPHardwareDataType?: Array<Record<string, unknown>> }).SPHardwareDataType?.[0];
+    const model = typeof overview?.machine_model === 'string' && overview.machine_model !== '' ? overview.machine_model : null;
+    if (model === null) return { model: null, virtualMachine: null };
+    const chip = typeof overview?.chip_type === 'string' ? overview.chip_type : '';
+    return { model, virtualMachine: /^VirtualMac/i.test(model) || /\(Virtual\)/i.test(chip) };
+  } catch {
+    return { model: null, virtualMachine: null };
+  }
+}
+
 /** `sw_vers`: "ProductName:\tmacOS", "ProductVersion:\t14.4.1", "BuildVersion:\t23E224" (tabs vary by release). */
 export function parseSwVers(text: string): { productName: string | null; version: string | null; build: string | null } {
   const fields = new Map<string, string>();
@@ -69,9 +86,16 @@ export function parseNetworksetupPorts(text: string): HardwarePort[] {
   return ports;
 }
 
-/** Hardware ports that are not a NIC of their own: bridges and IP-over-Thunderbolt links. */
+/**
+ * Hardware ports that are not a NIC of their own: bridges, IP-over-Thunderbolt links,
+ * Bluetooth PAN, and Apple silicon's "Ethernet Adapter (enN)" ports (virtual, with
+ * locally administered addresses: a real USB or Thunderbolt NIC is named for its product).
+ */
 export function isVirtualPort(port: HardwarePort): boolean {
-  return /^(bridge|utun|awdl|llw|anpi|ap\d|vmenet|vmnet)/i.test(port.device) || /^Thunderbolt( Bridge| \d+$)/i.test(port.port);
+  return (
+    /^(bridge|utun|awdl|llw|anpi|ap\d|vmenet|vmnet)/i.test(port.device) ||
+    /^(Thunderbolt( Bridge| \d+$)|Bluetooth|Ethernet Adapter \(en\d+\)$)/i.test(port.port)
+  );
 }
 
 /**

@@ -1,19 +1,16 @@
 import path from 'node:path';
 import { windowsFolders } from '../../platform/allowlist.js';
-import { regNumber, regText, regValue } from '../../platform/reg-query.js';
+import { regNumber, regText } from '../../platform/reg-query.js';
 import { parseCiscoLocalXml, parseSentinelAgentId } from '../edr/parse.js';
 import { cliProblem, edrReport, finding, notInstalled, type VendorFinding } from '../edr/report.js';
 import type { CollectHost } from '../host.js';
 import type { EdrReport, ProbeResult } from '../probe.js';
 import { rowOf, text } from './inventory.js';
-import { regQuery, section, serviceState } from './sources.js';
+import { readKey, valueOf } from './registry.js';
+import { REGISTRY_KEYS } from './registry-script.js';
+import { section, serviceState } from './sources.js';
 
-/** Where the Falcon sensor keeps its agent ID (AG, 16 bytes): current sensors, then older ones. */
-export const CROWDSTRIKE_AG_KEYS = [
-  'HKLM\\SYSTEM\\CrowdStrike\\{9b03c1d9-3138-44ed-9fae-d9f4c034b88d}\\{16e0423f-7058-48c9-a204-725362b67639}\\Default',
-  'HKLM\\SYSTEM\\CurrentControlSet\\Services\\CSAgent\\Sim',
-];
-export const DEFENDER_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows Advanced Threat Protection';
+export const DEFENDER_KEY = REGISTRY_KEYS.defender.key;
 
 /** Cisco's integration guide: `/config/agent/uuid` in local.xml under the InstallDir of HKLM\SOFTWARE\Immunet Protect. */
 async function cisco(host: CollectHost): Promise<VendorFinding> {
@@ -28,24 +25,31 @@ async function cisco(host: CollectHost): Promise<VendorFinding> {
   return finding({ vendor: 'cisco-secure-endpoint', installed: true, running: service?.running, connectorId: guid }, note);
 }
 
+/**
+ * The sensor always installs CSFalconService, so a machine without that service has no
+ * sensor and its registry is not asked. Otherwise the agent ID (AG) comes from the
+ * current key, else the older one.
+ */
 async function crowdstrike(host: CollectHost): Promise<VendorFinding> {
+  const service = await serviceState(host, 'CSFalconService');
+  if (service && !service.exists) return notInstalled;
   let aid: string | null = null;
   let problem: string | undefined;
   let keyExists = false; // found, or there but unreadable: either way the sensor is installed
-  for (const key of CROWDSTRIKE_AG_KEYS) {
-    const read = await regQuery(host, key, '/v', 'AG');
+  for (const name of ['crowdstrikeAg', 'crowdstrikeSim'] as const) {
+    const read = await readKey(host, name);
     if (read.ok) {
+      const ag = valueOf(read, 'AG');
+      if (!ag) continue; // the key without its AG value: try the older key
       keyExists = true;
-      const ag = regValue(read.keys, key, 'AG');
-      const hex = ag?.type === 'REG_BINARY' ? regText(ag) : null;
+      const hex = ag.type === 'REG_BINARY' ? regText(ag) : null;
       if (hex && /^[0-9a-f]{32}$/i.test(hex)) aid = hex.toLowerCase();
-      else problem = `${key}\\AG is not a 16-byte agent ID`;
+      else problem = `${REGISTRY_KEYS[name].key}\\AG is not a 16-byte agent ID`;
       break;
     }
     if (read.kind === 'denied') keyExists = true;
     if (read.kind !== 'missing') problem ??= read.reason;
   }
-  const service = await serviceState(host, 'CSFalconService');
   if (!keyExists && !service?.exists) return problem ? { connector: null, note: problem } : notInstalled;
   const note = aid ? undefined : (problem ?? 'the sensor service exists but no agent ID (AG) was found');
   return finding({ vendor: 'crowdstrike', installed: true, running: service?.running, connectorId: aid }, note);
@@ -70,20 +74,26 @@ async function sentinelone(host: CollectHost): Promise<VendorFinding> {
  * and OrgId live under …\Status; senseId (the device ID in the Defender portal) one level up.
  */
 async function defender(host: CollectHost): Promise<VendorFinding> {
-  const [read, service] = await Promise.all([regQuery(host, DEFENDER_KEY, '/s'), serviceState(host, 'Sense')]);
-  const keys = read.ok ? read.keys : null;
-  const state = keys ? regNumber(regValue(keys, `${DEFENDER_KEY}\\Status`, 'OnboardingState')) : null;
-  if (state === null && !service?.running)
-    return read.ok || read.kind === 'missing' ? notInstalled : { connector: null, note: read.reason };
-  const senseId = keys ? regText(regValue(keys, DEFENDER_KEY, 'senseId')) : null;
-  const orgId = keys ? (regText(regValue(keys, `${DEFENDER_KEY}\\Status`, 'OrgId')) ?? undefined) : undefined;
+  const [atp, status, service] = await Promise.all([
+    readKey(host, 'defender'),
+    readKey(host, 'defenderStatus'),
+    serviceState(host, 'Sense'),
+  ]);
+  const state = regNumber(valueOf(status, 'OnboardingState'));
+  if (state === null && !service?.running) {
+    // Missing keys mean "not installed"; so does an unreadable key when Sense is known to be stopped.
+    if (status.ok || status.kind === 'missing' || service) return notInstalled;
+    return { connector: null, note: status.reason };
+  }
+  const senseId = regText(valueOf(atp, 'senseId'));
+  const orgId = regText(valueOf(status, 'OrgId')) ?? undefined;
   const note = senseId
     ? undefined
     : state === 0
       ? 'not onboarded (OnboardingState 0): no device ID'
-      : read.ok
+      : atp.ok
         ? 'no senseId (device ID) in the registry'
-        : read.reason;
+        : atp.reason;
   return finding(
     {
       vendor: 'defender',

@@ -1,11 +1,13 @@
 import { usableIdentifier } from '@devtrust/shared/identity';
+import { readRegistry } from '../../platform/reg-read.js';
 import { regNumber, regText, regValue } from '../../platform/reg-query.js';
 import type { CollectHost } from '../host.js';
 import { stableMacs, VIRTUAL_ADAPTER_DESCRIPTION, type MacCandidate } from '../mac.js';
 import { found, missing, notApplicable, type ProbeResult, type ProbeSet } from '../probe.js';
 import { windowsEdr } from './edr.js';
 import { rowOf, rowsOf, text } from './inventory.js';
-import { regQuery, section } from './sources.js';
+import { readKey, regExec, valueOf } from './registry.js';
+import { section } from './sources.js';
 
 const CURRENT_VERSION_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion';
 
@@ -27,7 +29,7 @@ async function versionParts(host: CollectHost): Promise<ProbeResult<{ version: s
   const version = os.ok ? text(rowOf(os.value), 'Version') : null;
   const build = (current.ok ? text(rowOf(current.value), 'CurrentBuild') : null) ?? (os.ok ? text(rowOf(os.value), 'BuildNumber') : null);
   if (version && build) return found({ version, build, ubr });
-  const reg = await regQuery(host, CURRENT_VERSION_KEY);
+  const reg = await readRegistry(await regExec(host), CURRENT_VERSION_KEY);
   if (!reg.ok) return missing(`${os.ok ? 'no Version' : os.reason}; ${reg.reason}`);
   const major = regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentMajorVersionNumber'));
   const minor = regNumber(regValue(reg.keys, CURRENT_VERSION_KEY, 'CurrentMinorVersionNumber'));
@@ -66,11 +68,10 @@ export const windowsProbes: ProbeSet = {
 
   // The original value, not node-machine-id's default SHA-256 of it (an MDM export holds the original).
   async machineGuid(host) {
-    const key = 'HKLM\\SOFTWARE\\Microsoft\\Cryptography';
-    const read = await regQuery(host, key, '/v', 'MachineGuid');
+    const read = await readKey(host, 'machineGuid');
     if (!read.ok) return missing(read.reason);
-    const guid = regText(regValue(read.keys, key, 'MachineGuid'));
-    return guid ? found(guid) : missing('reg printed no MachineGuid');
+    const guid = regText(valueOf(read, 'MachineGuid'));
+    return guid ? found(guid) : missing('the Cryptography key has no MachineGuid');
   },
 
   // The FQDN on a domain-joined machine, else the DNS host name.

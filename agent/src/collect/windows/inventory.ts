@@ -1,9 +1,13 @@
+import { registryScript } from './registry-script.js';
+
 /**
  * One PowerShell run for every CIM/registry value the Windows probes need, printed as
  * JSON. PowerShell starts slowly (0.3–2 s), so one run instead of one per value — which
  * is also why we do not use `systeminformation`, which spawns PowerShell per call and
  * can hang. Each section is guarded: a failing cmdlet (BitLocker as a standard user)
- * records its error message under `errors` and the rest still answers.
+ * records its error message under `errors` and the rest still answers. Registry values
+ * the probes need come under `registry`, each key's values or its error's category.
+ * The output is UTF-8 whatever the console's code page ([Console]::OutputEncoding).
  */
 export const INVENTORY_SCRIPT = String.raw`
 $ErrorActionPreference = 'Stop'
@@ -31,7 +35,8 @@ Read-Section 'bitlockerShell' { (New-Object -ComObject Shell.Application).NameSp
 Read-Section 'firewall' { Get-NetFirewallProfile | Select-Object Name, @{n='Enabled';e={[string]$_.Enabled}} }
 Read-Section 'lockPolicy' { Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System' | Select-Object InactivityTimeoutSecs }
 Read-Section 'ciscoAmp' { Get-ItemProperty -Path 'HKLM:\SOFTWARE\Immunet Protect' | Select-Object InstallDir }
-$out | ConvertTo-Json -Depth 4
+${registryScript()}
+$out | ConvertTo-Json -Depth 6
 `;
 
 /** -EncodedCommand (base64 of UTF-16LE) so no quoting rule of the Windows command line touches the script. */
@@ -52,6 +57,8 @@ type Row = Record<string, unknown>;
 export interface WindowsInventory {
   sections: Map<string, unknown>;
   errors: Map<string, string>;
+  /** Registry key name (REGISTRY_KEYS) → `{ values }` or `{ error: { category, type, message } }`. */
+  registry: Map<string, unknown>;
 }
 
 /** Parses the script's JSON (BOM or banner noise before it tolerated). Null when it is not that JSON. */
@@ -65,12 +72,14 @@ export function parseInventory(text: string): WindowsInventory | null {
     return null;
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
-  const sections = new Map(Object.entries(json as Row).filter(([name]) => name !== 'errors'));
+  const sections = new Map(Object.entries(json as Row).filter(([name]) => name !== 'errors' && name !== 'registry'));
+  const rawRegistry = (json as Row).registry;
+  const registry = new Map(typeof rawRegistry === 'object' && rawRegistry !== null ? Object.entries(rawRegistry) : []);
   const rawErrors = (json as Row).errors;
   const errors = new Map<string, string>();
   if (typeof rawErrors === 'object' && rawErrors !== null)
     for (const [name, message] of Object.entries(rawErrors)) errors.set(name, String(message));
-  return { sections, errors };
+  return { sections, errors, registry };
 }
 
 /** PowerShell unrolls one-element arrays into an object and empty ones into null: always give a list. */

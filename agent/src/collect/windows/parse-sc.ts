@@ -3,12 +3,16 @@
  * does not answer. (`reg query` output is parsed by platform/reg-query.ts.)
  */
 
+/** The service states sc.exe prints after the state number; these tokens are not translated. */
+const STATES = 'STOPPED|START_PENDING|STOP_PENDING|RUNNING|CONTINUE_PENDING|PAUSE_PENDING|PAUSED';
+
 /**
- * `sc.exe query <name>`: "        STATE              : 4  RUNNING"; a missing service
- * exits 1060 with "The specified service does not exist as an installed service."
+ * `sc.exe query <name>`: "        STATE              : 4  RUNNING" (the label is translated,
+ * "STATUS" on a German machine; the number and the token are not); a missing service
+ * exits 1060 ("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:" and a localized sentence).
  */
-export function parseScQuery(output: string): { exists: boolean; running: boolean | null } {
-  if (/FAILED 1060|does not exist as an installed service/i.test(output)) return { exists: false, running: null };
-  const state = /^\s*STATE\s*:\s*\d+\s+(\w+)/m.exec(output)?.[1];
-  return { exists: state !== undefined, running: state === undefined ? null : state.toUpperCase() === 'RUNNING' };
+export function parseScQuery(output: string, exitCode?: number): { exists: boolean; running: boolean | null } {
+  if (exitCode === 1060 || /FAILED 1060\b/.test(output)) return { exists: false, running: null };
+  const state = new RegExp(`^\\s*\\S[^:\\r\\n]*:\\s*(\\d+)\\s+(${STATES})\\b`, 'm').exec(output);
+  return { exists: state !== null, running: state === null ? null : state[2] === 'RUNNING' };
 }

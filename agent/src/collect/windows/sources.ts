@@ -1,4 +1,3 @@
-import { parseRegQuery, regFailure, type RegQueryResult } from '../../platform/reg-query.js';
 import { stdoutOf, type CollectHost } from '../host.js';
 import { found, missing, type ProbeResult } from '../probe.js';
 import { INVENTORY_ARGS, INVENTORY_TIMEOUT_MS, parseInventory, rowsOf, text, type WindowsInventory } from './inventory.js';
@@ -19,23 +18,6 @@ export async function section(host: CollectHost, name: string): Promise<ProbeRes
   const error = inv.value.errors.get(name);
   if (error !== undefined) return missing(`${name}: ${error}`);
   return inv.value.sections.has(name) ? found(inv.value.sections.get(name)) : missing(`PowerShell inventory has no ${name}`);
-}
-
-export type RegRead = { ok: true; keys: RegQueryResult } | { ok: false; kind: 'missing' | 'denied' | 'other'; reason: string };
-
-/** `reg query <key> …` in the 64-bit view, whatever the bitness of node.exe. */
-export async function regQuery(host: CollectHost, key: string, ...args: string[]): Promise<RegRead> {
-  const result = await host.run('reg', ['query', key, ...args, '/reg:64']);
-  if (!result.ok) return { ok: false, kind: 'other', reason: `reg query: ${result.reason}` };
-  if (result.code === 0) return { ok: true, keys: parseRegQuery(result.stdout) };
-  const kind = regFailure(result.stderr);
-  const reason =
-    kind === 'missing'
-      ? `${key} does not exist`
-      : kind === 'denied'
-        ? `${key} needs administrator rights`
-        : `reg query ${key} exited with code ${result.code}`;
-  return { ok: false, kind, reason };
 }
 
 export interface ServiceState {
@@ -59,5 +41,7 @@ export async function serviceState(host: CollectHost, name: string): Promise<Ser
   }
   const sc = await host.run('sc', ['query', name.replace(/\*$/, '')]);
   if (!sc.ok) return null;
-  return parseScQuery(`${sc.stdout}\n${sc.stderr}`);
+  const state = parseScQuery(`${sc.stdout}\n${sc.stderr}`, sc.code);
+  // Neither "missing" (1060) nor a state: sc.exe failed some other way, so the state is unknown.
+  return state.exists || sc.code === 1060 || /FAILED 1060\b/.test(sc.stdout) ? state : null;
 }

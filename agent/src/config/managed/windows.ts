@@ -1,6 +1,7 @@
 import { runOrThrow } from '../../platform/command-error.js';
 import { runAllowed, type CommandRunner } from '../../platform/exec.js';
 import { parseRegQuery, valuesOfKey, type RegValue } from '../../platform/reg-query.js';
+import { classifyRegFailure, firstLine } from '../../platform/reg-read.js';
 import { sanitizeManaged } from './sanitize.js';
 import type { ManagedSettingsReader } from './types.js';
 
@@ -33,10 +34,11 @@ export function windowsManagedReader(runner: CommandRunner = runAllowed): Manage
   return async () => {
     try {
       const result = await runOrThrow(runner, 'reg', regQueryArgs(), { timeoutMs: 5_000 });
-      // reg exits 1 with "ERROR: The system was unable to find…" when no policy is set.
+      // reg exits 1 for every failure, in the machine's language: the registry says whether the key is absent.
       if (result.code !== 0) {
-        if (/unable to find/i.test(result.stderr)) return { settings: {}, source: null };
-        return { settings: {}, source: POLICY_KEY, problem: `reg query failed: ${result.stderr.trim()}` };
+        const kind = await classifyRegFailure((args) => runner('reg', args, { timeoutMs: 5_000 }), POLICY_KEY);
+        if (kind === 'missing') return { settings: {}, source: null };
+        return { settings: {}, source: POLICY_KEY, problem: `reg query failed (exit ${result.code}): ${firstLine(result)}` };
       }
       const values = valuesOfKey(parseRegQuery(result.stdout), POLICY_KEY);
       if (!values) return { settings: {}, source: null };

@@ -168,6 +168,8 @@ describe('Linux probes over a fake sysfs', () => {
       // As a user, /opt/CrowdStrike (0750) cannot be entered, so falconctl cannot start.
       'falconctl -g --aid': { ok: false, kind: 'failed', reason: 'permission denied running /opt/CrowdStrike/falconctl' },
       'ampcli status': { ok: true, code: 0, stdout: 'Status:              Connected\nMode:                Audit\n', stderr: '' },
+      // An mdatp release without the JSON form: the text form answers.
+      'mdatp health --output json': { ok: true, code: 1, stdout: '', stderr: 'Invalid option: --output\n' },
       'mdatp health': {
         ok: true,
         code: 0,

@@ -58,7 +58,7 @@ describe('macOS parsers', () => {
     });
   });
 
-  it('networksetup: hardware ports, with bridges and IP-over-Thunderbolt marked virtual', () => {
+  it('networksetup: hardware ports, with bridges, IP-over-Thunderbolt, Apple silicon Ethernet Adapters and Bluetooth PAN marked virtual', () => {
     const ports = parseNetworksetupPorts(fixture('macbook-pro-m1', 'networksetup-listallhardwareports.txt'));
     assert.equal(ports.length, 9);
     assert.deepEqual(
@@ -67,8 +67,10 @@ describe('macOS parsers', () => {
     );
     assert.deepEqual(
       ports.filter(isVirtualPort).map((p) => p.device),
-      ['bridge0', 'en1', 'en2', 'en3'],
+      ['en4', 'en5', 'en6', 'bridge0', 'en1', 'en2', 'en3'],
     );
+    assert.equal(isVirtualPort({ port: 'Bluetooth PAN', device: 'en9', mac: '3c:22:fb:00:11:22' }), true);
+    assert.equal(isVirtualPort({ port: 'USB 10/100/1000 LAN', device: 'en7', mac: '00:e0:4c:68:01:02' }), false);
     assert.equal(isVirtualPort({ port: 'Thunderbolt Ethernet Slot 1', device: 'en8', mac: null }), false);
     assert.deepEqual(parseNetworksetupPorts('Hardware Port: Bluetooth PAN\nDevice: en9\nEthernet Address: N/A\n'), [
       { port: 'Bluetooth PAN', device: 'en9', mac: null },

@@ -33,9 +33,33 @@ describe('Windows policy reader', () => {
     assert.equal(result.problem, undefined);
   });
 
-  it('no policy key: no settings and no problem', async () => {
-    const { runner } = fakeRunner({ code: 1, stdout: '', stderr: fixture('reg-query-not-found.stderr.txt') });
-    assert.deepEqual(await windowsManagedReader(runner)(), { settings: {}, source: null });
+  // reg.exe exits 1 for every failure, in the machine's language: the parent key's listing says the key is absent.
+  const policiesWithout = '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\r\n\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\r\n';
+  function answering(answers: Record<string, CommandResult>) {
+    return async (_command: string, args: readonly string[]): Promise<ExecResult> => ({
+      ok: true,
+      ...(answers[args[1] as string] ?? { code: 1, stdout: '', stderr: 'FEHLER: Zugriff verweigert' }),
+    });
+  }
+
+  it('no policy key: no settings and no problem, whatever language reg.exe speaks', async () => {
+    for (const stderr of [
+      fixture('reg-query-not-found.stderr.txt'),
+      'FEHLER: Das System kann den angegebenen Registrierungsschlüssel nicht finden.',
+    ]) {
+      const runner = answering({
+        'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent': { code: 1, stdout: '', stderr },
+        'HKLM\\SOFTWARE\\Policies\\DevTrust': { code: 1, stdout: '', stderr },
+        'HKLM\\SOFTWARE\\Policies': { code: 0, stdout: policiesWithout, stderr: '' },
+      });
+      assert.deepEqual(await windowsManagedReader(runner)(), { settings: {}, source: null });
+    }
+  });
+
+  it('reg.exe refusing every query (DisableRegistryTools) is a problem that quotes it, not "no policy"', async () => {
+    const result = await windowsManagedReader(answering({}))();
+    assert.equal(result.source, 'HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent');
+    assert.match(result.problem ?? '', /Zugriff verweigert/);
   });
 
   it('another failure or a runner that throws: a problem, never a throw', async () => {

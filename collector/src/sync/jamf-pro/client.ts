@@ -2,7 +2,7 @@ import { ClientCredentialsToken } from '../http/oauth.js';
 import { requireArray } from '../http/source-kit.js';
 import { VendorClient } from '../http/vendor-client.js';
 import type { SourceContext } from '../source.js';
-import type { JamfComputer } from './map.js';
+import type { JamfComputer, JamfMobileDevice } from './map.js';
 
 export const JAMF_VENDOR = 'Jamf Pro';
 export const JAMF_MAX_PAGE_SIZE = 2000;
@@ -10,12 +10,15 @@ export const JAMF_MAX_PAGE_SIZE = 2000;
 const DEFAULT_PAGE_SIZE = 250;
 // `section` repeats, which a query object cannot express; paging parameters are added per call.
 const INVENTORY_PATH = 'api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION';
+const MOBILE_PATH = 'api/v2/mobile-devices/detail?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION';
 
 export type JamfProConfig = {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
   pageSize?: number;
+  /** Also sync mobile devices (iPhones, iPads): needs the "Read Mobile Devices" privilege. */
+  mobileDevices?: boolean;
 };
 
 interface InventoryPage {
@@ -50,7 +53,12 @@ export class JamfProClient {
       baseUrl: config.baseUrl,
       secrets,
       auth: (refresh) => token.header(refresh),
-      hints: { 401: 'check the client ID and secret', 403: 'give the API client a role with the "Read Computers" privilege' },
+      hints: {
+        401: 'check the client ID and secret',
+        403: config.mobileDevices
+          ? 'give the API client a role with the "Read Computers" and "Read Mobile Devices" privileges'
+          : 'give the API client a role with the "Read Computers" privilege',
+      },
       fetch: deps.fetch,
     });
   }
@@ -62,23 +70,35 @@ export class JamfProClient {
   }
 
   async *pages(ctx: SourceContext): AsyncGenerator<JamfComputer[]> {
+    yield* this.listed<JamfComputer>(ctx, INVENTORY_PATH, 'id:asc');
+  }
+
+  /** `GET /api/v2/mobile-devices/detail`: the same paging, sorted by mobileDeviceId. */
+  async *mobilePages(ctx: SourceContext): AsyncGenerator<JamfMobileDevice[]> {
+    yield* this.listed<JamfMobileDevice>(ctx, MOBILE_PATH, 'mobileDeviceId:asc');
+  }
+
+  private async *listed<T>(ctx: SourceContext, listPath: string, sort: string): AsyncGenerator<T[]> {
     this.signal = ctx.signal;
     const size = this.config.pageSize ?? DEFAULT_PAGE_SIZE;
     let seen = 0;
     for (let index = 0; ; index++) {
-      const page = await this.page(index, size, ctx.signal);
-      const results = requireArray<JamfComputer>(page.results, JAMF_VENDOR, 'a results list');
+      const page = await this.page(index, size, ctx.signal, listPath, sort);
+      const results = requireArray<T>(page.results, JAMF_VENDOR, 'a results list');
       seen += results.length;
-      ctx.log.debug({ vendor: JAMF_VENDOR, page: index, devices: results.length, total: page.totalCount }, 'inventory page read');
+      ctx.log.debug(
+        { vendor: JAMF_VENDOR, list: listPath.split('?')[0], page: index, devices: results.length, total: page.totalCount },
+        'inventory page read',
+      );
       if (results.length > 0) yield results;
       const total = typeof page.totalCount === 'number' ? page.totalCount : null;
       if (results.length === 0 || (total !== null ? seen >= total : results.length < size)) return;
     }
   }
 
-  private async page(index: number, size: number, signal: AbortSignal): Promise<InventoryPage> {
+  private async page(index: number, size: number, signal: AbortSignal, listPath = INVENTORY_PATH, sort = 'id:asc'): Promise<InventoryPage> {
     const response = await this.http.json<InventoryPage | null>(
-      { path: INVENTORY_PATH, query: { page: index, 'page-size': size, sort: 'id:asc' } },
+      { path: listPath, query: { page: index, 'page-size': size, sort } },
       signal,
     );
     return response.body ?? {};

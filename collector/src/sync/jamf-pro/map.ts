@@ -48,3 +48,53 @@ export function mapJamfComputer(computer: JamfComputer): SourceDevice {
     raw: { model: text(hardware.model), lastContactTime: text(general.lastContactTime) },
   };
 }
+
+/**
+ * One record of Jamf Pro's `GET /api/v2/mobile-devices/detail` (sections GENERAL, HARDWARE,
+ * USER_AND_LOCATION). Only the fields we read are typed.
+ */
+export interface JamfMobileDevice {
+  mobileDeviceId?: string | number;
+  /** "iOS" (iPhone, iPad) or "tvOS". */
+  deviceType?: string | null;
+  general?: {
+    udid?: string | null;
+    displayName?: string | null;
+    osVersion?: string | null;
+    managed?: boolean | null;
+    lastInventoryUpdateDate?: string | null;
+  } | null;
+  hardware?: {
+    serialNumber?: string | null;
+    wifiMacAddress?: string | null;
+    bluetoothMacAddress?: string | null;
+    model?: string | null;
+  } | null;
+  userAndLocation?: { emailAddress?: string | null; username?: string | null } | null;
+}
+
+/**
+ * Jamf Pro mobile device → inventory record.
+ * - externalId: `mobile-<id>`: computers and mobile devices are numbered separately in Jamf.
+ * - hardware UUID: `general.udid`, the UDID the device reported at enrollment.
+ * - serial: `hardware.serialNumber`; MAC: the Wi-Fi address only (Bluetooth is not a network address).
+ * - platform: iOS for iPhones and iPads; Apple TV (tvOS) runs no agent: unstated.
+ * - owner: `userAndLocation.emailAddress`, else the username; managed: `general.managed`.
+ */
+export function mapJamfMobileDevice(device: JamfMobileDevice): SourceDevice {
+  const general = device.general ?? {};
+  const hardware = device.hardware ?? {};
+  const user = device.userAndLocation ?? {};
+  const id = text(device.mobileDeviceId);
+  return {
+    externalId: id === null ? null : `mobile-${id}`,
+    hardwareUuid: text(general.udid),
+    serialNumber: text(hardware.serialNumber),
+    macAddresses: [text(hardware.wifiMacAddress)],
+    deviceName: text(general.displayName),
+    platform: text(device.deviceType)?.toLowerCase() === 'ios' ? 'ios' : null,
+    owner: text(user.emailAddress) ?? text(user.username),
+    managed: bool(general.managed),
+    raw: { model: text(hardware.model), osVersion: text(general.osVersion), lastInventoryUpdate: text(general.lastInventoryUpdateDate) },
+  };
+}

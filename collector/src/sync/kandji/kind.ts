@@ -4,12 +4,22 @@ import type { SourceKind } from '../source.js';
 import { KANDJI_MAX_PAGE_SIZE, KANDJI_VENDOR, KandjiClient, type KandjiConfig } from './client.js';
 import { mapKandjiDevice } from './map.js';
 
-/** Kandji: Macs, iPhones and iPads, through an API token (Settings → Access → API Token). */
+/**
+ * Kandji: Macs, iPhones and iPads, through an API token (Settings → Access → API Token,
+ * with the "Device list" and "Device details" permissions). Default details budget:
+ * 5,000 per hour (details.ts).
+ */
 export const kandjiKind: SourceKind<KandjiConfig> = {
   kind: 'kandji',
   category: 'mdm',
   vendorName: KANDJI_VENDOR,
-  configSchema: z.strictObject({ baseUrl: vendorUrl, apiToken: credential, pageSize: pageSizeField(KANDJI_MAX_PAGE_SIZE) }),
+  configSchema: z.strictObject({
+    baseUrl: vendorUrl,
+    apiToken: credential,
+    pageSize: pageSizeField(KANDJI_MAX_PAGE_SIZE),
+    // Kandji allows 10,000 requests an hour per customer; the default leaves half for others.
+    detailsPerHour: z.number().int().min(0).max(10_000).optional(),
+  }),
   secretFields: ['apiToken'],
   platforms: ['macos', 'ios'],
   defaultIntervalMinutes: null,

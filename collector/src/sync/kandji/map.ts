@@ -16,15 +16,18 @@ export interface KandjiDevice {
   mdm_enabled?: boolean | null;
   agent_installed?: boolean | null;
   is_removed?: boolean | null;
+  /** Not in the list: the client adds it from `GET /api/v1/devices/{id}/details` (see details.ts). */
+  hardware_overview?: { udid?: string | null } | null;
 }
 
 const PLATFORMS: Record<string, Platform> = { mac: 'macos', iphone: 'ios', ipad: 'ios', ipod: 'ios' };
 
 /**
  * Kandji device → inventory record.
- * - serial: `serial_number`, the only hardware identifier the list endpoint carries. The
- *   Mac's hardware UUID is only on the per-device details endpoint; one extra call per
- *   device would multiply a nightly sync by the fleet size, so we match on serial alone.
+ * - hardware UUID (Macs): `hardware_overview.udid` of the details endpoint, which the
+ *   client reads for new or changed Macs within an hourly budget (details.ts); for a Mac
+ *   the UDID is the IOPlatformUUID the agent reports, so Macs match on it first.
+ * - serial: `serial_number`, from the list.
  * - platform: "Mac" → macOS; "iPhone"/"iPad" → iOS; Apple TV (no agent, no DevTrust platform) → unstated.
  * - owner: `user.email`, else `user.name`.
  * - managed: `mdm_enabled`, false when Kandji marks the device removed.
@@ -33,8 +36,10 @@ const PLATFORMS: Record<string, Platform> = { mac: 'macos', iphone: 'ios', ipad:
 export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
   const user = typeof device.user === 'object' && device.user !== null ? device.user : null;
   const platform = text(device.platform)?.toLowerCase() ?? '';
+  const mac = platform === 'mac';
   return {
     externalId: text(device.device_id),
+    ...(mac && text(device.hardware_overview?.udid) ? { hardwareUuid: text(device.hardware_overview?.udid) } : {}),
     serialNumber: text(device.serial_number),
     deviceName: text(device.device_name),
     platform: PLATFORMS[platform] ?? null,
