@@ -116,6 +116,9 @@ export async function toRequest(args: Args, readFile: (file: string) => Promise<
       return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/test` };
     case 'integration sync':
       return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/sync` };
+    // Stops the integration's running sync; the last good inventory stays.
+    case 'integration cancel':
+      return { method: 'POST', path: `/admin/v1/integrations/${need(sub, 0, 'integration id')}/sync/cancel` };
     case 'integration syncs':
       return {
         method: 'GET',

@@ -6,16 +6,25 @@ import { can } from '../../http/auth.js';
 import { jsonBody, readBody } from '../../http/body.js';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { Services } from '../../services/services.js';
-import type { Integration, StoredInventoryRecord } from '../../store/types.js';
+import type { ApiKey, Integration, StoredInventoryRecord } from '../../store/types.js';
 import { parseCsvInventory } from '../../sync/csv/parse.js';
 import { sourceKind } from '../../sync/registry.js';
 import { nextSyncAt } from '../../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../../sync/secrets.js';
 import type { SourceKind } from '../../sync/source.js';
-import { activationSchema, checkPlatforms, createIntegrationSchema, patchIntegrationSchema, splitConfig } from '../integration-input.js';
+import {
+  activationSchema,
+  changedHostFields,
+  checkPlatforms,
+  createIntegrationSchema,
+  patchIntegrationSchema,
+  requireSecretsWithHostChange,
+  splitConfig,
+} from '../integration-input.js';
 
 export function integrationRoutes(services: Services): Router {
   const { store, engine, masterKey } = services;
+  const log = services.log.child({ component: 'admin' });
   const router = new Router();
   router.use('/integrations', can('integrations'));
 
@@ -75,8 +84,25 @@ export function integrationRoutes(services: Services): Router {
         Object.entries({ ...integration.config, ...current, ...body.config }).filter(([, v]) => v !== null),
       );
       const { publicConfig, secrets } = splitConfig(kind, merged);
+      const hostFields = changedHostFields(kind, integration.config, body.config);
+      requireSecretsWithHostChange(hostFields, Object.keys(secrets), body.config);
       patch.config = publicConfig;
       patch.sealedSecrets = sealSecrets(masterKey, integration.id, secrets);
+      if (hostFields.length > 0) {
+        const key = ctx.state.apiKey as ApiKey;
+        log.warn(
+          {
+            integrationId: integration.id,
+            kind: integration.kind,
+            fields: hostFields,
+            from: Object.fromEntries(hostFields.map((f) => [f, integration.config[f] ?? null])),
+            to: Object.fromEntries(hostFields.map((f) => [f, publicConfig[f] ?? null])),
+            apiKeyId: key.id,
+            apiKeyName: key.name,
+          },
+          'integration host changed; credentials were given again',
+        );
+      }
     }
     if (body.schedule !== undefined) {
       patch.schedule = body.schedule;
@@ -111,6 +137,24 @@ export function integrationRoutes(services: Services): Router {
     ctx.body = { syncId: run.id };
   });
 
+  // Stops a running sync or upload; the last good inventory stays as it was.
+  router.post('/integrations/:id/sync/cancel', async function cancelSync(ctx) {
+    const { integration } = await load(ctx.params.id as string);
+    const run = await engine.cancel(integration.id);
+    const key = ctx.state.apiKey as ApiKey;
+    log.info({ integrationId: integration.id, syncId: run.id, apiKeyId: key.id, apiKeyName: key.name }, 'sync cancel asked');
+    // Still running: another collector process runs it and stops within seconds.
+    ctx.status = run.status === 'running' ? 202 : 200;
+    ctx.body = run;
+  });
+
+  router.get('/integrations/:id/syncs/:syncId', async function getSync(ctx) {
+    await load(ctx.params.id as string);
+    const run = await store.syncRuns.get(ctx.params.syncId as string);
+    if (!run || run.integrationId !== ctx.params.id) throw notFound('sync');
+    ctx.body = run;
+  });
+
   router.get('/integrations/:id/syncs', async function listSyncs(ctx) {
     await load(ctx.params.id as string);
     ctx.body = { syncs: await store.syncRuns.list(ctx.params.id as string) };
@@ -123,6 +167,8 @@ export function integrationRoutes(services: Services): Router {
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
     const run = await engine.ingest(integration.id, parseCsvInventory(text));
+    if (run.status === 'cancelled')
+      throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
     ctx.body = { syncId: run.id, devices: run.devices, status: run.status };
   });

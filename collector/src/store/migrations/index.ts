@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as init from './20261123120000_init.js';
 import * as oidc from './20261124090000_oidc.js';
 import * as lookupIndexes from './20261124100000_lookup_indexes.js';
+import * as foreignKeyIndexes from './20261130110000_foreign_key_indexes.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261123120000_init': init,
   '20261124090000_oidc': oidc,
   '20261124100000_lookup_indexes': lookupIndexes,
+  '20261130110000_foreign_key_indexes': foreignKeyIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

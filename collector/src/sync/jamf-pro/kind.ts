@@ -16,6 +16,7 @@ export const jamfProKind: SourceKind<JamfProConfig> = {
     pageSize: pageSizeField(JAMF_MAX_PAGE_SIZE),
   }),
   secretFields: ['clientSecret'],
+  hostFields: ['baseUrl'],
   platforms: ['macos'],
   defaultIntervalMinutes: null,
   create(config, deps) {

@@ -11,6 +11,7 @@ export const kandjiKind: SourceKind<KandjiConfig> = {
   vendorName: KANDJI_VENDOR,
   configSchema: z.strictObject({ baseUrl: vendorUrl, apiToken: credential, pageSize: pageSizeField(KANDJI_MAX_PAGE_SIZE) }),
   secretFields: ['apiToken'],
+  hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],
   defaultIntervalMinutes: null,
   create(config, deps) {
