@@ -21,7 +21,9 @@ function csv(generation: string): string {
   const lines = ['serial_number,hardware_uuid,device_name,platform,mac_addresses'];
   for (let i = 0; i < CSV_ROWS; i++) {
     const hex = i.toString(16).padStart(8, '0').toUpperCase();
-    lines.push(`UP${generation}${i.toString(36).padStart(6, '0')},,up-${i},windows,0A:${generation === 'A' ? '01' : '02'}:${hex.match(/../g)?.join(':')}`);
+    lines.push(
+      `UP${generation}${i.toString(36).padStart(6, '0')},,up-${i},windows,0A:${generation === 'A' ? '01' : '02'}:${hex.match(/../g)?.join(':')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -59,46 +61,42 @@ for (const db of DATABASES) {
       await vendor?.close();
     });
 
-    it(
-      'keeps /healthz answering throughout, and swaps the inventory whole',
-      async () => {
-        let uploading = true;
-        const health: number[] = [];
-        const poller = (async () => {
-          while (uploading) {
-            const response = await fetch(`${c.url}/healthz`);
-            await response.text();
-            health.push(response.status);
-          }
-        })();
-        const second = await c.admin('PUT', `/admin/v1/integrations/${csvId}/inventory`, csv('B'), { contentType: 'text/csv' });
-        uploading = false;
-        await poller;
-        assert.equal(second.status, 200, JSON.stringify(second.body));
-        assert.equal(second.body.devices, CSV_ROWS);
-        assert.ok(health.length > 1, 'health was checked while the upload ran');
-        assert.deepEqual(
-          health.filter((s) => s !== 200),
-          [],
-          'every health check during the re-upload answered 200',
-        );
+    it('keeps /healthz answering throughout, and swaps the inventory whole', async () => {
+      let uploading = true;
+      const health: number[] = [];
+      const poller = (async () => {
+        while (uploading) {
+          const response = await fetch(`${c.url}/healthz`);
+          await response.text();
+          health.push(response.status);
+        }
+      })();
+      const second = await c.admin('PUT', `/admin/v1/integrations/${csvId}/inventory`, csv('B'), { contentType: 'text/csv' });
+      uploading = false;
+      await poller;
+      assert.equal(second.status, 200, JSON.stringify(second.body));
+      assert.equal(second.body.devices, CSV_ROWS);
+      assert.ok(health.length > 1, 'health was checked while the upload ran');
+      assert.deepEqual(
+        health.filter((s) => s !== 200),
+        [],
+        'every health check during the re-upload answered 200',
+      );
 
-        // The new inventory is whole, the old one gone, the large one untouched.
-        const csvIntegration = (await c.admin('GET', `/admin/v1/integrations/${csvId}`)).body;
-        assert.equal(csvIntegration.devices, CSV_ROWS);
-        assert.equal((await lookup(c, csvId, `UPB${(CSV_ROWS - 1).toString(36).padStart(6, '0')}`)).found, true);
-        assert.equal((await lookup(c, csvId, `UPA${(0).toString(36).padStart(6, '0')}`)).found, false);
-        assert.equal((await lookup(c, csvId, '0A:02:00:00:00:05')).found, true, 'MACs of the new inventory are found');
-        assert.equal((await lookup(c, csvId, '0A:01:00:00:00:05')).found, false, 'MACs of the old inventory are gone');
-        assert.equal((await c.admin('GET', `/admin/v1/integrations/${jamfId}`)).body.devices, BIG);
-        // No row of any old generation is left behind.
-        const knex = c.services.store.knex;
-        const rows = await knex('inventory_records').where({ integration_id: csvId }).count({ n: '*' }).first();
-        const macs = await knex('inventory_macs').where({ integration_id: csvId }).count({ n: '*' }).first();
-        assert.equal(Number(rows?.n), CSV_ROWS);
-        assert.equal(Number(macs?.n), CSV_ROWS);
-      },
-      300_000,
-    );
+      // The new inventory is whole, the old one gone, the large one untouched.
+      const csvIntegration = (await c.admin('GET', `/admin/v1/integrations/${csvId}`)).body;
+      assert.equal(csvIntegration.devices, CSV_ROWS);
+      assert.equal((await lookup(c, csvId, `UPB${(CSV_ROWS - 1).toString(36).padStart(6, '0')}`)).found, true);
+      assert.equal((await lookup(c, csvId, `UPA${(0).toString(36).padStart(6, '0')}`)).found, false);
+      assert.equal((await lookup(c, csvId, '0A:02:00:00:00:05')).found, true, 'MACs of the new inventory are found');
+      assert.equal((await lookup(c, csvId, '0A:01:00:00:00:05')).found, false, 'MACs of the old inventory are gone');
+      assert.equal((await c.admin('GET', `/admin/v1/integrations/${jamfId}`)).body.devices, BIG);
+      // No row of any old generation is left behind.
+      const knex = c.services.store.knex;
+      const rows = await knex('inventory_records').where({ integration_id: csvId }).count({ n: '*' }).first();
+      const macs = await knex('inventory_macs').where({ integration_id: csvId }).count({ n: '*' }).first();
+      assert.equal(Number(rows?.n), CSV_ROWS);
+      assert.equal(Number(macs?.n), CSV_ROWS);
+    }, 300_000);
   });
 }
