@@ -38,7 +38,7 @@ describe('a vendor echoing credentials in every encoding leaks none of them', ()
     await vendor.close();
   });
 
-  const record = (response: { status: number; body: unknown }) => {
+  const record = (response: { status: number; body: any }) => {
     answers.push(JSON.stringify(response.body));
     return response;
   };
