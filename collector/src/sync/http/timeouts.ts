@@ -46,37 +46,59 @@ function timeoutError(message: string, retry: boolean): VendorError {
 /**
  * Wraps fetch with the bounds: the answer must start within `connectMs` and be complete
  * within `responseMs`. The body is read here, within the bound, so a vendor that stalls
- * mid-body fails the request instead of hanging the reader.
+ * mid-body fails the request instead of hanging the reader. The bounds are enforced by
+ * racing timers, not only by aborting the request, so they hold even if an abort is lost.
  */
 export function withTimeouts(inner: typeof fetch, limits: CallTimeouts, vendor: string): typeof fetch {
   return async (input, init = {}) => {
     const controller = new AbortController();
-    let stage: 'answer' | 'body' = 'answer';
-    const connectTimer = setTimeout(() => controller.abort(), limits.connectMs);
-    const responseTimer = setTimeout(() => controller.abort(), limits.responseMs);
     const outer = init.signal ?? null;
-    const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    let fail: (error: unknown) => void = () => undefined;
+    const stop = new Promise<never>((_, reject) => (fail = reject));
+    stop.catch(() => undefined);
+    let stage: 'answer' | 'body' = 'answer';
+    let timedOut: VendorError | null = null;
+    const expire = (message: string) => {
+      if (timedOut) return;
+      timedOut = timeoutError(message, limits.retry);
+      fail(timedOut);
+      controller.abort(timedOut);
+    };
+    const answerMs = Math.min(limits.connectMs, limits.responseMs);
+    const connectTimer = setTimeout(() => {
+      if (stage === 'answer') expire(`${vendor} did not answer in ${answerMs / 1000} s`);
+    }, answerMs);
+    const responseTimer = setTimeout(
+      () =>
+        expire(
+          stage === 'answer'
+            ? `${vendor} did not answer in ${answerMs / 1000} s`
+            : `${vendor} started answering but did not finish in ${limits.responseMs / 1000} s`,
+        ),
+      limits.responseMs,
+    );
+    // The caller's cancel (a cancelled sync, the client's own backstop) ends the request too.
+    const forward = () => {
+      const reason = outer?.reason ?? new DOMException('This operation was aborted', 'AbortError');
+      fail(reason);
+      controller.abort(reason);
+    };
+    if (outer?.aborted) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
     try {
-      const response = await inner(input, { ...init, signal });
-      clearTimeout(connectTimer);
+      const response = await Promise.race([inner(input, { ...init, signal: controller.signal }), stop]);
       stage = 'body';
-      const body = await response.arrayBuffer();
+      clearTimeout(connectTimer);
+      const body = await Promise.race([response.arrayBuffer(), stop]);
       const empty = response.status === 204 || response.status === 205 || response.status === 304;
       return new Response(empty ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
     } catch (error) {
-      if (controller.signal.aborted && !outer?.aborted) {
-        const elapsed = stage === 'answer' ? Math.min(limits.connectMs, limits.responseMs) : limits.responseMs;
-        throw timeoutError(
-          stage === 'answer'
-            ? `${vendor} did not answer in ${elapsed / 1000} s`
-            : `${vendor} started answering but did not finish in ${elapsed / 1000} s`,
-          limits.retry,
-        );
-      }
+      if (timedOut && !outer?.aborted) throw timedOut;
       throw error;
     } finally {
       clearTimeout(connectTimer);
       clearTimeout(responseTimer);
+      outer?.removeEventListener('abort', forward);
     }
   };
 }
