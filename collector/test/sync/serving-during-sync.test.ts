@@ -59,7 +59,7 @@ for (const db of DATABASES) {
       restore();
       await c?.stop();
       await vendor?.close();
-    });
+    }, 60_000);
 
     it('keeps /healthz answering throughout, and swaps the inventory whole', async () => {
       let uploading = true;
