@@ -42,6 +42,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   group: 'nogroup',
   identifier: 'SERIAL-NOWHERE',
   kid: 'kid-missing',
+  syncId: 'sync-missing',
 };
 
 interface Route {

@@ -144,6 +144,7 @@ export const COMMANDS: readonly CtlCommand[] = [
       testPassed(body) ? null : `the integration test failed: ${typeof body.message === 'string' ? body.message : 'no reason given'}`,
   },
   integrationCommand('sync', 'POST', '/sync', 'start a sync now (answers the sync id at once)'),
+  integrationCommand('cancel', 'POST', '/sync/cancel', 'stop the running sync; the last good inventory stays'),
   {
     ...integrationCommand('syncs', 'GET', '/syncs', 'recent syncs and their outcome'),
     table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] },

@@ -14,7 +14,7 @@ import { freshnessBoundMs } from './freshness.js';
 export interface EdrAssessorOptions {
   store: Store;
   /** Builds a vendor source with its credentials (the sync engine). */
-  sources: { sourceFor(integration: Integration): Promise<InventorySource> };
+  sources: { sourceFor(integration: Integration, call: 'lookup'): Promise<InventorySource> };
   log: Logger;
   /** The clock freshness is judged by (tests move it). */
   now?: () => number;
@@ -41,7 +41,7 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
   const cache = new Map<string, { at: number; outcome: Promise<LookupOutcome> }>();
 
   async function runLookup(integration: Integration, connectorId: string): Promise<LookupOutcome> {
-    const source = await options.sources.sourceFor(integration);
+    const source = await options.sources.sourceFor(integration, 'lookup');
     if (!source.lookup) return { outcome: 'failed', message: `${integration.kind} offers no on-demand lookup` };
     const signal = AbortSignal.timeout(timeoutMs);
     try {

@@ -1,25 +1,9 @@
 import { z } from 'zod';
+import { vendorUrl } from '../sync/http/source-kit.js';
 import type { RetryPolicy, VendorClientOptions } from '../sync/http/vendor-client.js';
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-
-/**
- * A vendor API base URL: https, or plain http on loopback only (a local proxy, tests).
- * Credentials never travel in clear text to another host.
- */
-export const vendorBaseUrl = z
-  .string()
-  .trim()
-  .max(500)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return false;
-      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
-    } catch {
-      return false;
-    }
-  }, 'must be an https URL without credentials or query (http only for localhost)');
+/** A vendor API base URL: the same rule as every vendor URL (see source-kit.ts). */
+export const vendorBaseUrl = vendorUrl;
 
 /**
  * How old an EDR integration's last successful sync may be before its data no longer

@@ -127,6 +127,8 @@ export interface SyncRun {
   devices: number;
   error: string | null;
   node: string | null;
+  /** When an admin asked for the run to stop (it ends as `cancelled` soon after). */
+  cancelRequestedAt: number | null;
 }
 
 export type TrustedEndpointsMode = 'allow-all' | 'require-trusted';

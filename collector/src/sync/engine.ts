@@ -2,12 +2,18 @@ import type { Logger } from 'pino';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Integration, SyncRun } from '../store/types.js';
-import { VendorError } from './http/vendor-error.js';
+import { guardSource } from './guard.js';
+import { Scrubber } from './http/scrub.js';
+import { callTimeouts, withTimeouts, type CallType } from './http/timeouts.js';
+import { scrub, VendorError } from './http/vendor-error.js';
 import { toStagedRecord } from './normalize.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
 import type { InventorySource, SourceDevice, TestResult } from './source.js';
+
+/** How often a running sync checks for a cancel asked through another collector process. */
+const CANCEL_POLL_MS = 2_000;
 
 export interface SyncEngineOptions {
   store: Store;
@@ -29,7 +35,7 @@ export interface SyncEngineOptions {
  * was read; any failure discards the staged generation, so the last good one stays.
  */
 export class SyncEngine {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { runId: string; controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
@@ -72,14 +78,14 @@ export class SyncEngine {
   /** Starts a run in the background; resolves once the run is recorded. */
   async startRun(integrationId: string, trigger: SyncRun['trigger']): Promise<SyncRun> {
     const integration = await this.requireIntegration(integrationId);
-    const source = await this.sourceFor(integration);
+    const { source, scrubber } = await this.guardedSource(integration, 'sync');
     const run = await this.begin(integration, trigger);
     const controller = new AbortController();
     const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
-    const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: runLog }), controller.signal)
+    const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: runLog }), controller, scrubber)
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
-    this.running.set(integrationId, { controller, done });
+    this.running.set(integrationId, { runId: run.id, controller, done });
     return run;
   }
 
@@ -95,8 +101,8 @@ export class SyncEngine {
     const integration = await this.requireIntegration(integrationId);
     const run = await this.begin(integration, 'upload');
     const controller = new AbortController();
-    const done = this.execute(integration, run, pages, controller.signal);
-    this.running.set(integrationId, { controller, done });
+    const done = this.execute(integration, run, pages, controller, new Scrubber());
+    this.running.set(integrationId, { runId: run.id, controller, done });
     try {
       await done;
     } finally {
@@ -105,19 +111,39 @@ export class SyncEngine {
     return (await this.options.store.syncRuns.get(run.id)) as SyncRun;
   }
 
+  /**
+   * "Test Configuration": one authenticated call, bounded by the test timeouts (a vendor
+   * that never answers is reported as such within seconds). `ok` stays the answer's
+   * boolean: devtrustctl exits non-zero on false.
+   */
   async test(integrationId: string): Promise<TestResult> {
     const integration = await this.requireIntegration(integrationId);
-    const source = await this.sourceFor(integration);
+    const { source, scrubber } = await this.guardedSource(integration, 'test');
+    const limits = callTimeouts(integration.config, 'test');
+    // Room for a token request, the call itself and one retry of a quick failure.
+    const overallMs = limits.responseMs * 3;
+    const signal = AbortSignal.timeout(overallMs);
+    const vendor = sourceKind(integration.kind)?.vendorName ?? integration.kind;
+    const gaveUp = { ok: false, message: `${vendor} did not answer in ${overallMs / 1000} s` };
     try {
-      // Long enough for the vendor client's own retries to finish and say what failed.
-      return await source.test({ signal: AbortSignal.timeout(180_000), log: this.log.child({ integrationId }) });
+      const result = await source.test({ signal, log: this.log.child({ integrationId }) });
+      return !result.ok && signal.aborted ? gaveUp : result;
     } catch (error) {
-      return { ok: false, message: this.describe(error, integration) };
+      if (signal.aborted) return gaveUp;
+      return { ok: false, message: this.describe(error, integration, scrubber) };
     }
   }
 
-  /** Builds the vendor source with unsealed credentials; they live only in this call chain. */
-  async sourceFor(integration: Integration): Promise<InventorySource> {
+  /**
+   * Builds the vendor source with unsealed credentials; they live only in this call chain.
+   * Its requests are bounded by the call type's timeouts, and every message it gives is
+   * scrubbed of the credentials (the EDR assessor asks for `lookup` sources).
+   */
+  async sourceFor(integration: Integration, call: CallType = 'sync'): Promise<InventorySource> {
+    return (await this.guardedSource(integration, call)).source;
+  }
+
+  private async guardedSource(integration: Integration, call: CallType): Promise<{ source: InventorySource; scrubber: Scrubber }> {
     const kind = sourceKind(integration.kind);
     if (!kind) throw notFound(`integration kind ${integration.kind}`);
     const secrets = unsealSecrets(
@@ -125,7 +151,32 @@ export class SyncEngine {
       integration.id,
       await this.options.store.integrations.sealedSecrets(integration.id),
     );
-    return kind.create({ ...integration.config, ...secrets }, this.options.fetch ? { fetch: this.options.fetch } : {});
+    const scrubber = new Scrubber(Object.values(secrets));
+    const { timeouts: _timeouts, ...config } = integration.config;
+    const fetchImpl = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
+    return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
+  }
+
+  /**
+   * Stops the integration's running sync. A run in this process is aborted at once (its
+   * vendor request too); a run in another collector process sees the request within a few
+   * seconds. A cancelled run discards what it staged: the last good inventory stays whole.
+   */
+  async cancel(integrationId: string): Promise<SyncRun> {
+    const { store } = this.options;
+    await this.requireIntegration(integrationId);
+    const run = await store.syncRuns.running(integrationId);
+    if (!run) throw conflict('SYNC_NOT_RUNNING', 'no sync of this integration is running');
+    await store.syncRuns.requestCancel(run.id, Date.now());
+    const local = this.running.get(integrationId);
+    if (local?.runId === run.id) {
+      local.controller.abort();
+      await local.done.catch(() => undefined);
+    } else if (!(await store.integrations.leaseHeld(integrationId, Date.now()))) {
+      // Nobody holds the lease: the process that ran it is gone, so nothing else will end it.
+      await store.syncRuns.finish(run.id, 'cancelled', { pages: run.pages, devices: run.devices, error: 'the sync was cancelled' });
+    }
+    return (await store.syncRuns.get(run.id)) as SyncRun;
   }
 
   private async requireIntegration(id: string): Promise<Integration> {
@@ -154,11 +205,20 @@ export class SyncEngine {
     return this.options.leaseMs ?? 120_000;
   }
 
-  private async execute(integration: Integration, run: SyncRun, pages: AsyncIterable<SourceDevice[]>, signal: AbortSignal): Promise<void> {
+  private async execute(
+    integration: Integration,
+    run: SyncRun,
+    pages: AsyncIterable<SourceDevice[]>,
+    controller: AbortController,
+    scrubber: Scrubber,
+  ): Promise<void> {
     const { store, node } = this.options;
+    const { signal } = controller;
     const log = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
     let pageCount = 0;
     let devices = 0;
+    let committed = false;
+    const heartbeat = this.heartbeat(integration.id, run.id, controller, log);
     try {
       for await (const page of pages) {
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
@@ -171,32 +231,80 @@ export class SyncEngine {
           throw new Error('the sync lease was lost to another collector');
         }
       }
-      await store.inventory.commitGeneration(integration.id, run.id, Date.now());
+      // The last moment a cancel counts: once the generation is switched, the run succeeded.
+      if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+      clearInterval(heartbeat);
+      await store.inventory.switchGeneration(integration.id, run.id, Date.now());
+      committed = true;
       await store.syncRuns.finish(run.id, 'succeeded', { pages: pageCount, devices });
       log.info({ pages: pageCount, devices }, 'sync succeeded');
+      // Still under the lease, so no other run starts before the previous inventory is gone.
+      await store.inventory.purgeOtherGenerations(integration.id, run.id);
     } catch (error) {
-      const message = this.describe(error, integration);
+      if (committed) {
+        // The new inventory is live; only deleting the previous one failed (the next commit retries it).
+        log.error({ err: scrubbedError(error, scrubber) }, 'sync committed; removing the previous inventory failed');
+        return;
+      }
+      const message = this.describe(error, integration, scrubber);
       const cancelled = signal.aborted || (error instanceof VendorError && error.code === 'CANCELLED');
       await store.inventory
         .discardGeneration(integration.id, run.id)
-        .catch((e) => log.error({ err: e }, 'discarding staged inventory failed'));
-      await store.syncRuns.finish(run.id, cancelled ? 'cancelled' : 'failed', { pages: pageCount, devices, error: message });
-      if (error instanceof VendorError || (error as { expose?: boolean }).expose)
+        .catch((e) => log.error({ err: scrubbedError(e, scrubber) }, 'discarding staged inventory failed'));
+      await store.syncRuns.finish(run.id, cancelled ? 'cancelled' : 'failed', {
+        pages: pageCount,
+        devices,
+        error: cancelled ? 'the sync was cancelled' : message,
+      });
+      if (cancelled) log.info({ pages: pageCount, devices }, 'sync cancelled; last good inventory kept');
+      else if (error instanceof VendorError || (error as { expose?: boolean }).expose)
         log.warn({ error: message }, 'sync failed; last good inventory kept');
-      else log.error({ err: error }, 'sync failed; last good inventory kept');
+      else log.error({ err: scrubbedError(error, scrubber) }, 'sync failed; last good inventory kept');
       if ((error as { expose?: boolean }).expose) throw error;
     } finally {
+      clearInterval(heartbeat);
       await store.integrations.releaseLease(integration.id, node).catch(() => undefined);
     }
+  }
+
+  /**
+   * While a run waits on its vendor it writes nothing, so this keeps its lease alive and
+   * picks up a cancel asked through another collector process.
+   */
+  private heartbeat(integrationId: string, runId: string, controller: AbortController, log: Logger): NodeJS.Timeout {
+    const { store, node } = this.options;
+    let renewedAt = Date.now();
+    const timer = setInterval(() => {
+      void (async () => {
+        if (await store.syncRuns.cancelRequested(runId)) controller.abort();
+        if (Date.now() - renewedAt > this.leaseMs() / 4) {
+          renewedAt = Date.now();
+          await store.integrations.renewLease(integrationId, node, renewedAt + this.leaseMs());
+        }
+      })().catch((error: unknown) => log.warn({ err: error }, 'sync heartbeat failed'));
+    }, CANCEL_POLL_MS);
+    timer.unref();
+    return timer;
   }
 
   /**
    * A message for run history and the test button: the vendor's words, never a
    * credential, and nothing internal (a database error may quote inventory rows).
    */
-  private describe(error: unknown, integration: Integration): string {
-    if (error instanceof VendorError) return error.message;
-    if ((error as { expose?: boolean }).expose) return (error as Error).message;
+  private describe(error: unknown, integration: Integration, scrubber: Scrubber): string {
+    if (error instanceof VendorError) return scrub(error.message, scrubber);
+    if ((error as { expose?: boolean }).expose) return scrub((error as Error).message, scrubber);
     return `internal error during the ${integration.kind} sync; the collector log has the details`;
   }
+}
+
+/** An unexpected error for the log, with any credential removed from its message and stack. */
+function scrubbedError(error: unknown, scrubber: Scrubber): Record<string, unknown> {
+  const e = error as { name?: string; message?: string; stack?: string; code?: unknown };
+  return {
+    type: e?.name ?? typeof error,
+    message: scrubber.clean(String(e?.message ?? error)),
+    ...(e?.stack ? { stack: scrubber.clean(e.stack) } : {}),
+    ...(e?.code !== undefined ? { code: e.code } : {}),
+  };
 }

@@ -5,12 +5,26 @@ import type { StagedRecord } from '../store/repos/inventory.js';
 import type { SourceDevice } from './source.js';
 
 const RAW_LIMIT = 2_000;
+// Longest identifier kept (the store's identifier columns hold 256 characters). Another
+// change adds identifier limits to shared/src/protocol/limits.ts; until then, this one.
+// A longer value is no real identifier: it is dropped, never truncated (a truncated value
+// could equal another device's).
+const IDENTIFIER_MAX = 256;
+// MACs are stored as 12 hex digits; anything else cannot be a MAC (EUI-64 is not used).
+const MAC_PATTERN = /^[0-9A-F]{12}$/;
+
+function bounded(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const text = String(value);
+  return text.length > IDENTIFIER_MAX ? null : text;
+}
 
 function usable(kind: IdentifierKind, raw: unknown, placeholders: string[]): string | null {
   // A vendor field holding more than an identifier (a blob, a list) is dropped, not stored.
   if (typeof raw === 'string' && raw.length > LIMITS.maxIdentifierLength) return null;
   const value = normalizeIdentifier(kind, raw);
-  if (value === null) return null;
+  if (value === null || value.length > IDENTIFIER_MAX) return null;
+  if (kind === 'macAddress' && !MAC_PATTERN.test(value)) return null;
   if (isPlaceholder(kind, value)) {
     placeholders.push(`${kind}=${String(raw).slice(0, 80)}`);
     return null;
@@ -31,7 +45,7 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     if (value !== null) macs.add(value);
   }
   const record: StagedRecord = {
-    externalId: device.externalId ? String(device.externalId).slice(0, 256) : null,
+    externalId: bounded(device.externalId),
     hardwareUuid: usable('hardwareUuid', device.hardwareUuid, placeholders),
     serialNumber: usable('serialNumber', device.serialNumber, placeholders),
     machineGuid: usable('machineGuid', device.machineGuid, placeholders),
@@ -42,10 +56,7 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     managed: device.managed ?? null,
     edr: device.edr
       ? {
-          connectorId:
-            (device.edr.connectorId?.length ?? 0) > LIMITS.maxIdentifierLength
-              ? null
-              : normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null),
+          connectorId: bounded(normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null)),
           status: device.edr.status,
           detail: device.edr.detail ? String(device.edr.detail).slice(0, 500) : null,
           seenAt: device.edr.seenAt ?? null,

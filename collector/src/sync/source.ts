@@ -71,6 +71,12 @@ export interface SourceKind<Config extends Record<string, unknown> = Record<stri
   vendorName: string;
   configSchema: z.ZodType<Config>;
   secretFields: readonly (keyof Config & string)[];
+  /**
+   * Fields naming a host the credentials are sent to (base, login, token, Graph URLs).
+   * Changing one requires the secrets again in the same request: otherwise an admin key
+   * could point the stored, write-only credentials at a host it controls.
+   */
+  hostFields: readonly (keyof Config & string)[];
   /** Platforms an integration of this kind may cover. */
   platforms: readonly Platform[];
   /** Default schedule: MDM nightly, EDR every few minutes. */

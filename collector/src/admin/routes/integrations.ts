@@ -7,19 +7,28 @@ import { jsonBody, queryOf, readBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { Services } from '../../services/services.js';
-import type { Integration, StoredInventoryRecord } from '../../store/types.js';
+import type { ApiKey, Integration, StoredInventoryRecord } from '../../store/types.js';
 import { parseCsvInventory } from '../../sync/csv/parse.js';
 import { sourceKind } from '../../sync/registry.js';
 import { nextSyncAt } from '../../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../../sync/secrets.js';
 import type { SourceKind } from '../../sync/source.js';
-import { activationSchema, checkPlatforms, createIntegrationSchema, patchIntegrationSchema, splitConfig } from '../integration-input.js';
+import {
+  activationSchema,
+  changedHostFields,
+  checkPlatforms,
+  createIntegrationSchema,
+  patchIntegrationSchema,
+  requireSecretsWithHostChange,
+  splitConfig,
+} from '../integration-input.js';
 
 /** `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory. */
 const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
 
 export function integrationRoutes(services: Services): Router {
   const { store, engine, masterKey } = services;
+  const log = services.log.child({ component: 'admin' });
   const router = exactRouter();
   router.use('/integrations', can('integrations'));
 
@@ -79,8 +88,25 @@ export function integrationRoutes(services: Services): Router {
         Object.entries({ ...integration.config, ...current, ...body.config }).filter(([, v]) => v !== null),
       );
       const { publicConfig, secrets } = splitConfig(kind, merged);
+      const hostFields = changedHostFields(kind, integration.config, body.config);
+      requireSecretsWithHostChange(hostFields, Object.keys(secrets), body.config);
       patch.config = publicConfig;
       patch.sealedSecrets = sealSecrets(masterKey, integration.id, secrets);
+      if (hostFields.length > 0) {
+        const key = ctx.state.apiKey as ApiKey;
+        log.warn(
+          {
+            integrationId: integration.id,
+            kind: integration.kind,
+            fields: hostFields,
+            from: Object.fromEntries(hostFields.map((f) => [f, integration.config[f] ?? null])),
+            to: Object.fromEntries(hostFields.map((f) => [f, publicConfig[f] ?? null])),
+            apiKeyId: key.id,
+            apiKeyName: key.name,
+          },
+          'integration host changed; credentials were given again',
+        );
+      }
     }
     if (body.schedule !== undefined) {
       patch.schedule = body.schedule;
@@ -115,6 +141,24 @@ export function integrationRoutes(services: Services): Router {
     ctx.body = { syncId: run.id };
   });
 
+  // Stops a running sync or upload; the last good inventory stays as it was.
+  router.post('/integrations/:id/sync/cancel', async function cancelSync(ctx) {
+    const { integration } = await load(ctx.params.id as string);
+    const run = await engine.cancel(integration.id);
+    const key = ctx.state.apiKey as ApiKey;
+    log.info({ integrationId: integration.id, syncId: run.id, apiKeyId: key.id, apiKeyName: key.name }, 'sync cancel asked');
+    // Still running: another collector process runs it and stops within seconds.
+    ctx.status = run.status === 'running' ? 202 : 200;
+    ctx.body = run;
+  });
+
+  router.get('/integrations/:id/syncs/:syncId', async function getSync(ctx) {
+    await load(ctx.params.id as string);
+    const run = await store.syncRuns.get(ctx.params.syncId as string);
+    if (!run || run.integrationId !== ctx.params.id) throw notFound('sync');
+    ctx.body = run;
+  });
+
   router.get('/integrations/:id/syncs', async function listSyncs(ctx) {
     await load(ctx.params.id as string);
     ctx.body = { syncs: await store.syncRuns.list(ctx.params.id as string) };
@@ -128,6 +172,8 @@ export function integrationRoutes(services: Services): Router {
     const { allowEmpty } = queryOf(ctx, uploadQuery);
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
     const run = await engine.ingest(integration.id, parseCsvInventory(text, { allowEmpty: allowEmpty === 'true' }));
+    if (run.status === 'cancelled')
+      throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
     ctx.body = { syncId: run.id, devices: run.devices, status: run.status };
   });

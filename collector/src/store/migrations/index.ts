@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as init from './20261123120000_init.js';
 import * as oidc from './20261124090000_oidc.js';
 import * as lookupIndexes from './20261124100000_lookup_indexes.js';
+import * as foreignKeyIndexes from './20261130110000_foreign_key_indexes.js';
 import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
 import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261123120000_init': init,
   '20261124090000_oidc': oidc,
   '20261124100000_lookup_indexes': lookupIndexes,
+  '20261130110000_foreign_key_indexes': foreignKeyIndexes,
   '20261130120000_auth_log_outcome': authLogOutcome,
   '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { fromJson, toJson } from '../json.js';
+import { InventoryRepo } from './inventory.js';
 import type { ActivationMode, Integration, IntegrationCategory, SyncSchedule } from '../types.js';
 
 function toIntegration(row: Record<string, unknown>): Integration {
@@ -100,10 +101,15 @@ export class IntegrationsRepo {
     return n > 0 ? this.get(id) : null;
   }
 
+  /**
+   * Deletes an integration. Its inventory disappears from verdicts at once (no current
+   * generation), then is deleted in short statements, so a large inventory never holds
+   * the database in one long transaction.
+   */
   async delete(id: string): Promise<boolean> {
+    if ((await this.db('integrations').where({ id }).update({ current_generation: null })) === 0) return false;
+    await new InventoryRepo(this.db).purgeAll(id);
     return this.db.transaction(async (trx) => {
-      await trx('inventory_macs').where({ integration_id: id }).delete();
-      await trx('inventory_records').where({ integration_id: id }).delete();
       await trx('sync_runs').where({ integration_id: id }).delete();
       return (await trx('integrations').where({ id }).delete()) > 0;
     });
@@ -127,6 +133,12 @@ export class IntegrationsRepo {
 
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.db('integrations').where({ id, lock_owner: owner }).update({ lock_owner: null, lock_until: null });
+  }
+
+  /** Whether a live process holds the integration's sync lease. */
+  async leaseHeld(id: string, now: number): Promise<boolean> {
+    const row = await this.db('integrations').where({ id }).first('lock_owner', 'lock_until');
+    return Boolean(row?.lock_owner) && Number(row?.lock_until ?? 0) >= now;
   }
 
   async dueForSync(now: number): Promise<Integration[]> {

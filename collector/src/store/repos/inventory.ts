@@ -47,14 +47,31 @@ export interface StagedRecord extends InventoryRecord {
 }
 
 /**
+ * Records per write transaction while staging a generation, and rows per delete statement
+ * while dropping one. SQLite has one connection: every statement holds up health checks,
+ * admin calls and verdicts behind it, so no single write may take more than a few tens of
+ * milliseconds, whatever the inventory size.
+ */
+const INSERT_CHUNK = 200;
+const DELETE_CHUNK = 2_000;
+
+/**
  * Inventory records live in generations: a sync writes a new generation beside the
- * current one and `commitGeneration` switches to it in one transaction, so readers
- * always see one whole inventory and a failed sync leaves the last good one in place.
+ * current one in short transactions, `commitGeneration` switches the integration to it in
+ * one tiny update, and the old generation is then deleted in short set-based statements.
+ * Readers join on the integration's current generation, so they always see one whole
+ * inventory, and a failed or cancelled sync leaves the last good one in place.
  */
 export class InventoryRepo {
   constructor(private readonly db: Knex) {}
 
   async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
+    for (let from = 0; from < records.length; from += INSERT_CHUNK) {
+      await this.insertChunk(integrationId, generation, startIndex + from, records.slice(from, from + INSERT_CHUNK));
+    }
+  }
+
+  private async insertChunk(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     const macs: Record<string, unknown>[] = [];
     records.forEach((record, i) => {
@@ -89,21 +106,61 @@ export class InventoryRepo {
     });
   }
 
-  /** Makes `generation` the integration's inventory and drops every other generation. */
+  /**
+   * Makes `generation` the integration's inventory (one small update: readers switch at
+   * once), then deletes every other generation in short statements. A crash during the
+   * deletes leaves only unreachable rows, which the next commit deletes.
+   */
   async commitGeneration(integrationId: string, generation: string, at: number): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('integrations').where({ id: integrationId }).update({ current_generation: generation, synced_at: at });
-      await trx('inventory_macs').where({ integration_id: integrationId }).whereNot({ generation }).delete();
-      await trx('inventory_records').where({ integration_id: integrationId }).whereNot({ generation }).delete();
-    });
+    await this.switchGeneration(integrationId, generation, at);
+    await this.purgeOtherGenerations(integrationId, generation);
+  }
+
+  /** The switch alone: from here on readers see `generation`. */
+  async switchGeneration(integrationId: string, generation: string, at: number): Promise<void> {
+    await this.db('integrations').where({ id: integrationId }).update({ current_generation: generation, synced_at: at });
+  }
+
+  /** Deletes every generation but `generation` (the previous inventory, abandoned stagings). */
+  async purgeOtherGenerations(integrationId: string, generation: string): Promise<void> {
+    await this.purge(integrationId, (q) => q.whereNot('generation', generation));
   }
 
   /** Drops a staged generation that will never be committed. */
   async discardGeneration(integrationId: string, generation: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('inventory_macs').where({ integration_id: integrationId, generation }).delete();
-      await trx('inventory_records').where({ integration_id: integrationId, generation }).delete();
-    });
+    await this.purge(integrationId, (q) => q.where('generation', generation));
+  }
+
+  /** Deletes an integration's whole inventory, every generation (before deleting the integration). */
+  async purgeAll(integrationId: string): Promise<void> {
+    await this.purge(integrationId, (q) => q);
+  }
+
+  /**
+   * Deletes the matching generations' rows a chunk at a time, MACs before their records, so
+   * the foreign key from MACs to records never has a row to cascade to. Each statement is
+   * set-based (by integration and generation), bounded, and its own transaction.
+   */
+  private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
+    const sqlite = this.db.client.config.client === 'sqlite3';
+    // Rows of a table without a primary key are addressed by the database's own row id.
+    const rowId = sqlite ? 'rowid' : 'ctid';
+    for (;;) {
+      const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(DELETE_CHUNK);
+      // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
+      const sub = batch.toSQL();
+      const deleted = sqlite
+        ? await this.db('inventory_macs').whereIn(rowId, batch).delete()
+        : await this.db('inventory_macs')
+            .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
+            .delete();
+      if (deleted < DELETE_CHUNK) break;
+    }
+    for (;;) {
+      const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(DELETE_CHUNK);
+      const deleted = await this.db('inventory_records').whereIn('id', batch).delete();
+      if (deleted < DELETE_CHUNK) break;
+    }
   }
 
   private current(builder: Knex.QueryBuilder): Knex.QueryBuilder {

@@ -14,6 +14,7 @@ function toRun(row: Record<string, unknown>): SyncRun {
     devices: Number(row.devices),
     error: (row.error as string | null) ?? null,
     node: (row.node as string | null) ?? null,
+    cancelRequestedAt: (row.cancel_requested_at as number | null) ?? null,
   };
 }
 
@@ -56,6 +57,25 @@ export class SyncRunsRepo {
 
   async list(integrationId: string, limit = 50): Promise<SyncRun[]> {
     return (await this.db('sync_runs').where({ integration_id: integrationId }).orderBy('started_at', 'desc').limit(limit)).map(toRun);
+  }
+
+  /** The run of this integration still marked running, if any. */
+  async running(integrationId: string): Promise<SyncRun | null> {
+    const row = await this.db('sync_runs')
+      .where({ integration_id: integrationId, status: 'running' })
+      .orderBy('started_at', 'desc')
+      .first();
+    return row ? toRun(row) : null;
+  }
+
+  /** Asks for a running run to stop; the process executing it sees this on its next check. */
+  async requestCancel(id: string, at: number): Promise<boolean> {
+    return (await this.db('sync_runs').where({ id, status: 'running' }).update({ cancel_requested_at: at })) > 0;
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    const row = await this.db('sync_runs').where({ id }).first('cancel_requested_at');
+    return row?.cancel_requested_at !== null && row?.cancel_requested_at !== undefined;
   }
 
   /** Runs left `running` by a process that died: marked failed at start-up or lease expiry. */

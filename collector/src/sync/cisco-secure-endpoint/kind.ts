@@ -22,6 +22,7 @@ export const ciscoSecureEndpointKind: SourceKind<Config> = {
   vendorName: 'Cisco Secure Endpoint',
   configSchema,
   secretFields: ['apiKey'],
+  hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux', 'ios', 'android'],
   defaultIntervalMinutes: DEFAULT_EDR_INTERVAL_MINUTES,
   create: (config, deps) => {

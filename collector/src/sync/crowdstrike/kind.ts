@@ -22,6 +22,7 @@ export const crowdstrikeKind: SourceKind<Config> = {
   vendorName: 'CrowdStrike Falcon',
   configSchema,
   secretFields: ['clientSecret'],
+  hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux', 'ios', 'android'],
   defaultIntervalMinutes: DEFAULT_EDR_INTERVAL_MINUTES,
   create: (config, deps) => {

@@ -12,6 +12,7 @@ export const csvKind: SourceKind<{ description?: string }> = {
   vendorName: 'CSV upload',
   configSchema: z.strictObject({ description: z.string().max(500).optional() }),
   secretFields: [],
+  hostFields: [],
   platforms: PLATFORMS,
   defaultIntervalMinutes: null,
   create: () => ({

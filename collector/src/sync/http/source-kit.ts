@@ -9,12 +9,34 @@ import { VendorError } from './vendor-error.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** A vendor URL: https, or plain http on loopback only (tests, local proxies), never credentials in clear. */
+/**
+ * A vendor URL, for every kind (MDM and EDR alike): https, or plain http on loopback only
+ * (tests, local proxies); no user name or password in it (credentials have their own,
+ * sealed fields and must never sit in a public one); no query or fragment.
+ */
 export const vendorUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .string()
+  .trim()
   .max(500)
-  .refine((value) => value.startsWith('https:') || LOOPBACK.has(new URL(value).hostname), {
-    message: 'must use https (plain http only on loopback)',
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return;
+    }
+    const problem =
+      url.protocol !== 'https:' && url.protocol !== 'http:'
+        ? 'must be an http(s) URL'
+        : url.username !== '' || url.password !== ''
+          ? 'must not carry a user name or password (user:password@host); credentials go in their own fields'
+          : url.search !== '' || url.hash !== ''
+            ? 'must not have a query or fragment'
+            : url.protocol === 'http:' && !LOOPBACK.has(url.hostname)
+              ? 'must use https (plain http only on loopback)'
+              : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 export const credential = z.string().trim().min(1).max(4096);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeStatus, scrub, VendorError } from './vendor-error.js';
+import { Scrubber } from './scrub.js';
+import { describeStatus, scrub, scrubError, VendorError } from './vendor-error.js';
 
 export interface RetryPolicy {
   /** Attempts per request, first included. */
@@ -12,7 +13,11 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 };
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * A backstop only: the sync engine bounds each request by its call type (test, sync,
+ * lookup; see timeouts.ts, configurable per integration) well inside this.
+ */
+export const DEFAULT_TIMEOUT_MS = 600_000;
 
 /**
  * Process-wide overrides for tests only: vendor test servers answer in milliseconds, so
@@ -77,12 +82,15 @@ export class VendorClient {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  /** The configured secrets, plus every credential header this client has sent. */
+  private readonly scrubber: Scrubber;
   readonly baseUrl: URL;
 
   constructor(private readonly options: VendorClientOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry, ...testOverrides.retry };
     this.timeoutMs = testOverrides.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? fetch;
+    this.scrubber = new Scrubber(options.secrets ?? []);
     this.baseUrl = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   }
 
@@ -103,8 +111,21 @@ export class VendorClient {
   }
 
   async json<T>(request: VendorRequest, signal: AbortSignal): Promise<VendorResponse<T>> {
-    const response = await this.send(request, signal);
-    const text = await response.text();
+    try {
+      return await this.readJson<T>(request, signal);
+    } catch (error) {
+      throw scrubError(error, this.scrubber);
+    }
+  }
+
+  private async readJson<T>(request: VendorRequest, signal: AbortSignal): Promise<VendorResponse<T>> {
+    const response = await this.sendScrubbed(request, signal);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.bodyError(error, signal);
+    }
     try {
       return { status: response.status, headers: response.headers, body: (text === '' ? null : JSON.parse(text)) as T };
     } catch {
@@ -116,7 +137,28 @@ export class VendorClient {
 
   /** Sends with retries; resolves with a 2xx response whose body is unread. */
   async send(request: VendorRequest, signal: AbortSignal): Promise<Response> {
-    const secrets = this.options.secrets ?? [];
+    try {
+      return await this.sendScrubbed(request, signal);
+    } catch (error) {
+      throw scrubError(error, this.scrubber);
+    }
+  }
+
+  /** Why reading a body failed: the run was cancelled, the vendor stalled, or the connection broke. */
+  private bodyError(error: unknown, signal: AbortSignal): VendorError {
+    if (error instanceof VendorError) return error;
+    if (signal.aborted) return new VendorError('CANCELLED', 'the sync was cancelled');
+    if ((error as Error).name === 'TimeoutError')
+      return new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not send its whole answer within ${formatDuration(this.timeoutMs)}`, {
+        retryable: true,
+      });
+    return new VendorError('VENDOR_UNREACHABLE', `${this.vendor} broke off its answer: ${scrub(causeOf(error), this.scrubber)}`, {
+      retryable: true,
+    });
+  }
+
+  private async sendScrubbed(request: VendorRequest, signal: AbortSignal): Promise<Response> {
+    const secrets = this.scrubber;
     let refreshAuth = false;
     let lastError: VendorError | null = null;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
@@ -125,6 +167,7 @@ export class VendorClient {
       try {
         const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
         if (!request.noAuth && this.options.auth) Object.assign(headers, await this.options.auth(refreshAuth));
+        this.rememberCredentials(headers);
         response = await this.fetchImpl(this.url(request.path, request.query), {
           method: request.method ?? 'GET',
           headers,
@@ -152,8 +195,9 @@ export class VendorClient {
       }
 
       if (response.ok) return response;
-      const text = scrub(await response.text().catch(() => ''), secrets);
-      const vendorText = extractMessage(text);
+      // Scrubbed before and after decoding: JSON un-escapes an escaped echo of a secret.
+      const text = secrets.clean(await response.text().catch(() => ''));
+      const vendorText = scrub(extractMessage(text), secrets).slice(0, 200);
       if (response.status === 401 && this.options.auth && !refreshAuth && !request.noAuth) {
         refreshAuth = true; // an expired token: fetch a new one and try once more
         continue;
@@ -195,6 +239,15 @@ export class VendorClient {
       });
     }
     throw lastError ?? new VendorError('VENDOR_UNAVAILABLE', `${this.vendor} failed`);
+  }
+
+  /** Credential headers this client sent (tokens it fetched, Basic values) are never echoed back out. */
+  private rememberCredentials(headers: Record<string, string>): void {
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() !== 'authorization') continue;
+      const space = value.indexOf(' ');
+      this.scrubber.add(value, space > 0 ? value.slice(space + 1) : null);
+    }
   }
 
   private async backoff(attempt: number, retryAfterMs: number | null, signal: AbortSignal): Promise<void> {
@@ -246,8 +299,8 @@ function extractMessage(text: string): string {
       (json.messages as { localizedMessage?: unknown }[] | undefined)?.[0]?.localizedMessage, // MobileIron Core
     ];
     const found = candidates.find((c) => typeof c === 'string' && c !== '');
-    return typeof found === 'string' ? found.slice(0, 200) : '';
+    return typeof found === 'string' ? found : '';
   } catch {
-    return text.startsWith('<') ? '' : text.slice(0, 200);
+    return text.startsWith('<') ? '' : text;
   }
 }

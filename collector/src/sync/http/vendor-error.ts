@@ -1,3 +1,5 @@
+import { Scrubber } from './scrub.js';
+
 /**
  * A vendor API failure, with a message an admin can act on ("401 from Jamf Pro: check
  * the client secret"). Messages never include credentials: callers pass their secret
@@ -29,10 +31,18 @@ export class VendorError extends Error {
   }
 }
 
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.replace(/\s+/g, ' ').trim().slice(0, 300);
+/** The text without any form of the secrets (see scrub.ts), on one line and bounded. */
+export function scrub(text: string, secrets: readonly string[] | Scrubber): string {
+  const scrubber = secrets instanceof Scrubber ? secrets : new Scrubber(secrets);
+  return scrubber.clean(scrubber.clean(text).replace(/\s+/g, ' ').trim()).slice(0, 300);
+}
+
+/** The same error with its message scrubbed; anything else unchanged. */
+export function scrubError(error: unknown, scrubber: Scrubber): unknown {
+  if (!(error instanceof VendorError)) return error;
+  const message = scrub(error.message, scrubber);
+  if (message === error.message) return error;
+  return new VendorError(error.code, message, { status: error.status, retryable: error.retryable });
 }
 
 const HINTS: Record<number, string> = {

@@ -22,6 +22,7 @@ export const intuneKind: SourceKind<IntuneConfig> = {
     pageSize: pageSizeField(INTUNE_MAX_PAGE_SIZE),
   }),
   secretFields: ['clientSecret'],
+  hostFields: ['loginUrl', 'graphUrl'],
   platforms: ['windows', 'macos', 'ios', 'android'],
   defaultIntervalMinutes: null,
   create(config, deps) {

@@ -20,6 +20,7 @@ export const jamfProKind: SourceKind<JamfProConfig> = {
     mobileDevices: z.boolean().optional(),
   }),
   secretFields: ['clientSecret'],
+  hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],
   defaultIntervalMinutes: null,
   create(config, deps) {

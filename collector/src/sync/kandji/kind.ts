@@ -21,6 +21,7 @@ export const kandjiKind: SourceKind<KandjiConfig> = {
     detailsPerHour: z.number().int().min(0).max(10_000).optional(),
   }),
   secretFields: ['apiToken'],
+  hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],
   defaultIntervalMinutes: null,
   create(config, deps) {

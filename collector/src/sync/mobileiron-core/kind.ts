@@ -17,6 +17,7 @@ export const mobileIronCoreKind: SourceKind<MobileIronCoreConfig> = {
     pageSize: pageSizeField(MOBILEIRON_MAX_PAGE_SIZE),
   }),
   secretFields: ['password'],
+  hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'ios', 'android'],
   defaultIntervalMinutes: null,
   create(config, deps) {

@@ -21,6 +21,7 @@ export const sentinelOneKind: SourceKind<Config> = {
   vendorName: 'SentinelOne',
   configSchema,
   secretFields: ['apiToken'],
+  hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux'],
   defaultIntervalMinutes: DEFAULT_EDR_INTERVAL_MINUTES,
   create: (config, deps) => {

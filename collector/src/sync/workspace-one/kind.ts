@@ -47,6 +47,7 @@ export const workspaceOneKind: SourceKind<WorkspaceOneConfig> = {
   configSchema,
   // The tenant code is Workspace ONE's REST API key: a credential, so sealed as well.
   secretFields: ['tenantCode', 'password', 'clientSecret'] as (keyof WorkspaceOneConfig & string)[],
+  hostFields: ['baseUrl', 'tokenUrl'] as (keyof WorkspaceOneConfig & string)[],
   platforms: ['windows', 'macos', 'ios', 'android'],
   defaultIntervalMinutes: null,
   create(config, deps) {

@@ -155,8 +155,11 @@ function configInput(spec, integration) {
     ? isSet
       ? 'Stored encrypted; never shown again. Type a new value to replace it.'
       : 'Stored encrypted; never shown again.'
-    : spec.optional
-      ? 'Optional.'
-      : null;
+    : spec.type === 'url' && integration
+      ? // The API refuses a host change that does not carry the credentials again.
+        `${spec.optional ? 'Optional. ' : ''}Changing it sends the credentials to that host: type them again as well.`
+      : spec.optional
+        ? 'Optional.'
+        : null;
   return field(spec.label, input, hint);
 }

@@ -44,23 +44,38 @@ export function connectionPanel(integration, ctx, history) {
   if (integration.kind === 'csv') tools.push(uploadForm(base, ctx, area));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
-    sync.addEventListener('click', async () => {
-      const started = await busy(sync, area, () => api('POST', `${base}/sync`));
-      if (!started) return;
-      area.show('info', 'Sync started…');
+    // A run that waits on a silent vendor can be stopped; the last good inventory stays.
+    const cancel = h('button', { type: 'button', class: 'btn btn-danger', hidden: true }, 'Cancel sync');
+    cancel.addEventListener('click', async () => {
+      const run = await busy(cancel, area, () => api('POST', `${base}/sync/cancel`));
+      if (run) area.show('info', run.status === 'running' ? 'Cancelling…' : 'Sync cancelled; the previous inventory is unchanged.');
+    });
+    const follow = async (syncId) => {
       sync.disabled = true;
+      cancel.hidden = false;
       try {
-        const run = await pollSync(base, started.syncId, ctx.signal, history);
+        const run = await pollSync(base, syncId, ctx.signal, history, (r) =>
+          area.show('info', `Sync running: ${r.pages} pages, ${r.devices} devices so far…`),
+        );
         if (!run) area.show('info', 'The sync is still running; its result will appear in the sync history.');
         else if (run.status === 'succeeded') await ctx.refresh(`Sync finished: ${run.devices} devices in ${run.pages} pages.`);
+        else if (run.status === 'cancelled') area.show('info', 'Sync cancelled; the previous inventory is unchanged.');
         else area.show('error', `Sync ${run.status}.`, run.error);
       } catch (error) {
         if (error.name !== 'AbortError') area.error(error);
       } finally {
         sync.disabled = false;
+        cancel.hidden = true;
       }
+    };
+    sync.addEventListener('click', async () => {
+      const started = await busy(sync, area, () => api('POST', `${base}/sync`));
+      if (!started) return;
+      area.show('info', 'Sync started…');
+      await follow(started.syncId);
     });
-    tools.push(sync);
+    tools.push(sync, cancel);
+    if (integration.lastSync?.status === 'running') void follow(integration.lastSync.id);
   }
   return panel(
     'Connection',
@@ -73,13 +88,14 @@ export function connectionPanel(integration, ctx, history) {
   );
 }
 
-async function pollSync(base, syncId, signal, history) {
+async function pollSync(base, syncId, signal, history, onProgress) {
   const deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
     const { syncs } = await get(`${base}/syncs`, { signal });
     history.replaceChildren(syncHistory(syncs));
     const run = syncs.find((s) => s.id === syncId);
     if (run && run.status !== 'running') return run;
+    if (run) onProgress(run);
     await new Promise((resolve, reject) => {
       const timer = setTimeout(resolve, POLL_MS);
       signal.addEventListener('abort', () => (clearTimeout(timer), reject(new DOMException('left the page', 'AbortError'))), {
