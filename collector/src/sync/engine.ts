@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { Integration, SyncRun } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { SyncRun } from '../domain/sync-run.js';
 import { VendorError } from './http/vendor-error.js';
 import { toStagedRecord } from './normalize.js';
 import { sourceKind } from './registry.js';

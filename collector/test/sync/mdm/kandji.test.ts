@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { mapKandjiDevice, type KandjiDevice } from '../../../src/sync/kandji/map.js';
+import { mapKandjiDevice, type KandjiDevice } from '@devtrust/collector/sync/kandji/map';
 import { describeSyncContract } from './contract.js';
 import { loadFixture } from './fixtures.js';
 import { kandjiHarness } from './harnesses.js';

@@ -1,4 +1,4 @@
-import type { JamfComputer } from '../../../src/sync/jamf-pro/map.js';
+import type { JamfComputer } from '@devtrust/collector/sync/jamf-pro/map';
 import { ListInventory, VendorTestServer, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
 
 /**
