@@ -5,8 +5,8 @@ import { startTestCollector, type TestCollector } from '../../../test/support/co
 import { createEdrAssessor, type EdrAssessorOptions } from '@devtrust/collector/edr/assessor';
 import type { EdrAssessor } from '@devtrust/collector/services/verdicts';
 import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
-import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
-import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
+import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 import {
   ampComputer,
   AMP_API_KEY,

@@ -7,7 +7,7 @@ import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vend
 import { VendorError } from '@devtrust/collector/sync/http/vendor-error';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { connectorId, EDR_VENDORS, type EdrDevice } from '../vendors/edr/cases.js';
-import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 
 const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: 'silent' }) });
 const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 5_000 };
