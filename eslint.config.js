@@ -64,6 +64,33 @@ function agentBoundaries() {
   ];
 }
 
+/**
+ * The collector's floors, enforced. Edges (HTTP routes in http/ and admin/, the transaction
+ * API in verdict/, the agent channel in ws/, the OIDC provider in oidc/, the console in
+ * console/) call services and never storage; store/ builds on domain/ only (plus the shared
+ * package, knex, the pg driver and node: builtins), so nothing above it leaks into rows.
+ */
+function collectorBoundaries() {
+  const folder = (name) => `^(?:(?:\\.\\.?/)+|@devtrust/collector/)(?:[\\w.-]+/)*?${name}(?:/|$)`;
+  const rule = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+  const edges = ['http', 'admin', 'verdict', 'ws', 'oidc', 'console'];
+  const onlyDomain = 'store/ may import only domain/ (and @devtrust/shared, knex, pg, node: builtins): storage speaks domain terms.';
+  const packages = {
+    regex: '^(?![.]|node:|knex$|pg$|@devtrust/shared(?:/|$)|@devtrust/collector/domain/)',
+    message: onlyDomain,
+  };
+  return [
+    rule(
+      edges.map((edge) => `collector/src/${edge}/**`),
+      [{ regex: folder('store'), message: 'Edges call services (collector/src/services/), never store/ directly.' }],
+    ),
+    // A relative path leaves store/ after one "../" from store/*.ts and after two from store/<dir>/*.
+    // (One rule per file set: flat config replaces, not merges, a rule's options.)
+    rule(['collector/src/store/*.ts'], [packages, { regex: '^\\.\\./(?!domain/)', message: onlyDomain }]),
+    rule(['collector/src/store/*/**'], [packages, { regex: '^\\.\\./\\.\\./(?!domain/)', message: onlyDomain }]),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'test-artifacts/**', 'data/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -105,6 +132,7 @@ export default tseslint.config(
     },
   },
   ...agentBoundaries(),
+  ...collectorBoundaries(),
   {
     // Tests read loosely-typed JSON answers; `any` there is the honest type.
     files: ['**/test/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],

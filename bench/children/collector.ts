@@ -13,7 +13,7 @@ try {
   const { services } = collector;
   serve(
     {
-      stats: () => ({ connections: services.channel?.connections ?? 0, authenticated: services.channel?.connectedEndpoints ?? 0 }),
+      stats: () => ({ connections: collector.channel.connections, authenticated: collector.channel.connectedEndpoints }),
       // Inventory loading when the CSV upload route cannot take it (see decision.ts).
       'ingest-csv': async (args) => {
         const { parseCsvInventory } = await import('@devtrust/collector/sync/csv/parse');

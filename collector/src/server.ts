@@ -5,15 +5,19 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/config.js';
 import { consoleMount } from './console/mount.js';
-import { createEdrAssessor } from './edr/assessor.js';
+import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
 import { loadMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
 import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
-import type { Services } from './services/services.js';
-import { VerdictService } from './services/verdicts.js';
+import { EndpointService } from './services/endpoints.js';
+import { RetentionService } from './services/retention.js';
+import { createServices, type Services } from './services/services.js';
+import { SettingsService } from './services/settings.js';
+import { TransactionService } from './services/transactions.js';
+import { VerdictService, type EdrAssessor } from './services/verdicts.js';
 import { Store } from './store/store.js';
 import { SyncEngine } from './sync/engine.js';
 import { AgentChannel } from './ws/channel.js';
@@ -22,6 +26,10 @@ export interface RunningCollector {
   url: string;
   port: number;
   services: Services;
+  /** The agent channel (connections, sessions). */
+  channel: AgentChannel;
+  /** The storage underneath, for tests and benchmarks that set up or inspect rows directly. */
+  store: Store;
   firstStart: FirstStartSecrets;
   close(): Promise<void>;
 }
@@ -36,39 +44,44 @@ export interface StartOptions {
   scheduler?: boolean;
   /** Browser prompt settings tests override (agent ports, how long to wait for an agent). */
   prompt?: PromptOptions;
+  /** Builds the EDR side of verdicts (default createEdrAssessor); tests wrap it to move its clock. */
+  edrAssessor?: (options: EdrAssessorOptions) => EdrAssessor;
 }
 
-/** Starts a collector: storage, first-start secrets, HTTP(S) + agent channel on one port. */
+/** What a request that arrives while the collector is still starting gets (the port is bound first). */
+function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  res.end(JSON.stringify({ error: { code: 'STARTING', message: 'the collector is starting; retry in a second' } }));
+}
+
+/**
+ * Starts a collector: storage, first-start secrets, HTTP(S) + agent channel on one port.
+ * Everything is built once, in dependency order, with what it needs: the services the
+ * agent channel uses, the channel, then (once the port and so the public URL are known)
+ * every other service and the HTTP edges.
+ */
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  const firstStart = await bootstrap(store, config);
+  const settings = new SettingsService(store.settings);
+  const firstStart = await bootstrap(store.apiKeys, settings, config);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const verdicts = new VerdictService(store, log.child({ component: 'verdicts' }));
-  verdicts.edrAssessor = createEdrAssessor({ store, sources: engine, log });
-  const services: Services = { config, store, log, masterKey, engine, verdicts, channel: null };
+  const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
+  const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }));
+  const core = { settings, endpoints: new EndpointService(store), transactions: new TransactionService(store), verdicts, engine };
 
-  // Loaded here, not at the top: importing oidc-provider prints a runtime warning on Node 20,
-  // which must not come before the one line a bad configuration stops start-up with.
-  const { oidcMount } = await import('./oidc/mount.js');
-  const { app, metrics } = await createApp(services, [oidcMount(options.prompt), consoleMount(), ...(options.mounts ?? [])]);
-  const handler = app.callback();
-  const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, handler) : http.createServer(handler);
+  const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, starting) : http.createServer(starting);
   // Slow or silent clients must not hold sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   const channel = new AgentChannel(server, {
-    store,
-    verdicts,
+    ...core,
     log,
     attestationLimits: new AttestationLimits(config.limits),
     enrollmentLimit: config.enrollmentRateLimit,
   });
-  services.channel = channel;
-  metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
-  metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,22 +90,33 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const port = (server.address() as AddressInfo).port;
   const scheme = config.tls ? 'https' : 'http';
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
-  if (config.port === 0) services.config = { ...config, port, publicUrl: url };
+  // A port-0 collector (tests) learns its port, and so its public URL, only now.
+  const listening = config.port === 0 ? { ...config, port, publicUrl: url } : config;
+  const services = createServices({ config: listening, log, store, masterKey, core });
+
+  let built: Awaited<ReturnType<typeof createApp>>;
+  try {
+    // Loaded here, not at the top: importing oidc-provider prints a runtime warning on Node 20,
+    // which must not come before the one line a bad configuration stops start-up with.
+    const { oidcMount } = await import('./oidc/mount.js');
+    built = await createApp(services, channel, [oidcMount(options.prompt), consoleMount(), ...(options.mounts ?? [])]);
+  } catch (error) {
+    await channel.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.close();
+    throw error;
+  }
+  const { app, metrics } = built;
+  server.off('request', starting);
+  server.on('request', app.callback());
+  metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
+  metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
+
   if (options.scheduler !== false) engine.start();
-  // Retention: transactions live minutes (their verdicts stay in the auth log) and are kept
-  // a while for support; the auth log is kept longer. Both are purged at start and hourly.
-  const purgeOld = async (): Promise<void> => {
-    const day = 24 * 3_600_000;
-    try {
-      const transactions = await store.transactions.purgeExpired(Date.now() - config.retention.transactionDays * day);
-      const authLog = await store.authLog.purgeBefore(Date.now() - config.retention.authLogDays * day);
-      if (transactions + authLog > 0) log.info({ transactions, authLog }, 'purged records past their retention');
-    } catch (error) {
-      log.warn({ err: error }, 'purging records past their retention failed');
-    }
-  };
-  await purgeOld();
-  const purge = setInterval(() => void purgeOld(), 3_600_000);
+  const retention = new RetentionService(store, config.retention, log);
+  await retention.purge();
+  const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
   log.info({ url, database: store.dialect }, 'collector listening');
 
@@ -101,6 +125,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     url,
     port,
     services,
+    channel,
+    store,
     firstStart,
     close: () =>
       (closing ??= (async () => {

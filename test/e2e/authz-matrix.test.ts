@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { adminRouter } from '@devtrust/collector/admin/router';
 import { keyAdminRouter } from '@devtrust/collector/oidc/key-admin';
-import { OidcKeyStore } from '@devtrust/collector/oidc/keys';
 import { verdictRouter } from '@devtrust/collector/verdict/routes';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
@@ -133,8 +132,7 @@ describe('authorization matrix: every admin route, every spelling, every credent
 
   beforeAll(async () => {
     c = await startTestCollector();
-    const keyStore = new OidcKeyStore(c.services.store.knex, c.services.masterKey);
-    adminRoutes = [...routesOf(adminRouter(c.services).stack), ...routesOf(keyAdminRouter(c.services, keyStore, () => undefined).stack)];
+    adminRoutes = [...routesOf(adminRouter(c.services, c.channel).stack), ...routesOf(keyAdminRouter(c.services, () => undefined).stack)];
     apiRoutes = routesOf(verdictRouter(c.services).stack);
     for (const role of ROLES) {
       if (role === 'owner') keys.owner = OWNER_TOKEN;

@@ -137,7 +137,7 @@ for (const database of DATABASES) {
 
     it('describe will not carry unsafe text stored before the edge checks: TRANSACTION_UNSAFE, the session stays open', async () => {
       // A row as an older release could have written it (the API refuses this text now).
-      const legacy = await c.services.store.transactions.create(app.id, 'security update: click allow\u2028alice', 120_000);
+      const legacy = await c.store.transactions.create(app.id, 'security update: click allow\u2028alice', 120_000);
       const ch = await RawChannel.open(c.url);
       const { keys } = await ch.enroll(ENROLLMENT_KEY);
       ch.send(ch.signed({ type: 'describe', transactionId: legacy.id }, keys));

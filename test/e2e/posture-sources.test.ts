@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { startPostureAgent, type PostureAgent } from '../../collector/test/support-edr/agent.js';
+import { startPostureAgent, type PostureAgent } from '../../collector/test/support/posture-agent.js';
 import { syncAndWait } from '../../collector/test/sync/mdm/harness.js';
 import { intuneDevice, startIntuneServer, type IntuneServer } from '../../collector/test/vendors/mdm/intune.js';
 import { ListInventory } from '../../collector/test/vendors/mdm/server-kit.js';

@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import { displayText, PLATFORMS, type Platform } from '@devtrust/shared/identity';
-import { badRequest } from '../errors.js';
-import { validate } from '../http/body.js';
-import { timeoutsSchema } from '../sync/http/timeouts.js';
+import { displayText, PLATFORMS } from '@devtrust/shared/identity';
 import { sourceKind, sourceKinds } from '../sync/registry.js';
-import type { SourceKind } from '../sync/source.js';
-import { ACTIVATION_MODES } from '../store/types.js';
+import { ACTIVATION_MODES } from '../domain/integration.js';
 
 export const scheduleSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -37,70 +33,3 @@ export const activationSchema = z
     message: 'test-groups needs at least one group',
     path: ['groups'],
   });
-
-/** Options every kind accepts inside `config`, beside the vendor's own fields. */
-const COMMON_CONFIG = { matchMacAddresses: z.boolean().optional(), timeouts: timeoutsSchema.optional() };
-
-/**
- * Validates a kind's whole config (strict: unknown fields refused, errors named
- * `config.<field>`) and splits it into the public part and the secret fields.
- */
-export function splitConfig(
-  kind: SourceKind,
-  config: Record<string, unknown>,
-): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
-  const { matchMacAddresses, timeouts, ...vendorConfig } = config;
-  const common = { ...(matchMacAddresses === undefined ? {} : { matchMacAddresses }), ...(timeouts === undefined ? {} : { timeouts }) };
-  try {
-    validate(z.strictObject(COMMON_CONFIG), common);
-  } catch (error) {
-    const field = (error as { field?: string }).field;
-    throw badRequest('INVALID_REQUEST', `config.${(error as Error).message}`, field ? `config.${field}` : 'config');
-  }
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = validate(kind.configSchema, vendorConfig) as Record<string, unknown>;
-  } catch (error) {
-    const field = (error as { field?: string }).field;
-    throw badRequest('INVALID_REQUEST', `config.${(error as Error).message}`, field ? `config.${field}` : 'config');
-  }
-  const publicConfig: Record<string, unknown> = { ...common };
-  const secrets: Record<string, string> = {};
-  for (const [field, value] of Object.entries(parsed)) {
-    if ((kind.secretFields as readonly string[]).includes(field)) {
-      if (value !== undefined) secrets[field] = String(value);
-    } else if (value !== undefined) publicConfig[field] = value;
-  }
-  return { publicConfig, secrets };
-}
-
-export function checkPlatforms(kind: SourceKind, requested: Platform[]): void {
-  const unsupported = requested.filter((p) => !kind.platforms.includes(p));
-  if (unsupported.length > 0) {
-    throw badRequest('INVALID_REQUEST', `platforms: ${kind.kind} does not cover ${unsupported.join(', ')}`, 'platforms');
-  }
-}
-
-/**
- * The host-bearing fields a PATCH changes (a value set, changed or cleared back to the
- * default host). Stored credentials must never follow such a change on their own.
- */
-export function changedHostFields(kind: SourceKind, stored: Record<string, unknown>, patch: Record<string, unknown>): string[] {
-  return kind.hostFields.filter((field) => field in patch && (patch[field] ?? null) !== (stored[field] ?? null));
-}
-
-/**
- * Refuses a host change that does not carry every secret the integration will use: the
- * admin re-enters them, proving they know them, instead of redirecting stored ones.
- */
-export function requireSecretsWithHostChange(hostFields: string[], secretFields: string[], patch: Record<string, unknown>): void {
-  if (hostFields.length === 0) return;
-  const missing = secretFields.filter((field) => typeof patch[field] !== 'string' || patch[field] === '');
-  if (missing.length === 0) return;
-  const names = (fields: string[]) => fields.map((f) => `config.${f}`).join(', ');
-  throw badRequest(
-    'CREDENTIALS_REQUIRED',
-    `changing ${names(hostFields)} sends the credentials to another host: give ${names(missing)} again in the same request`,
-    `config.${missing[0]}`,
-  );
-}

@@ -71,7 +71,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
     : leftoverKeysFileNotice(config.dataDir);
   if (banner) process.stdout.write(banner);
-  process.stdout.write(`DevTrust collector listening on ${collector.url} (database: ${collector.services.store.dialect})\n`);
+  process.stdout.write(`DevTrust collector listening on ${collector.url} (database: ${collector.services.health.database})\n`);
   const stop = (): void => {
     void collector.close().then(() => process.exit(0));
   };

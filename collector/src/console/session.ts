@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { policySchema } from '../admin/routes/applications.js';
 import { allowed, apiKeyAuth, type Area } from '../http/auth.js';
 import type { Services } from '../services/services.js';
-import type { ApiKey } from '../store/types.js';
+import type { ApiKey } from '../domain/api-key.js';
+import { globalPolicyPatchSchema } from '../domain/policy.js';
 
 /**
  * Every area of the admin API. `satisfies` makes the compiler fail here when an area is
@@ -24,7 +24,7 @@ const AREAS = Object.keys({
 /** The policy's JSON Schema, so the console renders new policy fields (and their enum values) generically. */
 function describePolicy(): unknown {
   try {
-    return z.toJSONSchema(policySchema, { io: 'input', unrepresentable: 'any' });
+    return z.toJSONSchema(globalPolicyPatchSchema, { io: 'input', unrepresentable: 'any' });
   } catch {
     return null; // The console falls back to rendering the values it reads.
   }
@@ -36,7 +36,7 @@ function describePolicy(): unknown {
  * The admin API has no "who am I" route; this is the console's one server-side helper.
  */
 export function consoleSession(services: Services): (ctx: Context) => Promise<void> {
-  const authenticate = apiKeyAuth(services.store);
+  const authenticate = apiKeyAuth(services.apiKeys);
   const policy = describePolicy();
   return async function describeSession(ctx) {
     await authenticate(ctx, async () => {

@@ -1,7 +1,8 @@
 import type { Platform } from '@devtrust/shared/identity';
 import type { IntegrationView } from '../match/match.js';
 import type { EdrAssessment } from '../policy/decide.js';
-import type { Integration, StoredInventoryRecord } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SourceDevice } from '../sync/source.js';
 import { freshnessOf } from './freshness.js';
 

@@ -4,7 +4,8 @@ import type { IntegrationView } from '../match/match.js';
 import type { EdrAssessment } from '../policy/decide.js';
 import type { EdrAssessor } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
-import type { Endpoint, Integration } from '../store/types.js';
+import type { Endpoint } from '../domain/endpoint.js';
+import type { Integration } from '../domain/integration.js';
 import { VendorError } from '../sync/http/vendor-error.js';
 import { sourceKind } from '../sync/registry.js';
 import type { InventorySource } from '../sync/source.js';
@@ -81,8 +82,8 @@ export function createEdrAssessor(options: EdrAssessorOptions): EdrAssessor {
       if (records.length > 0) found = { by: 'connector ID', value: normalized, records };
     }
     const serial = endpoint.identifiers.serialNumber;
-    if (found === null && serial !== undefined && (await store.endpoints.countReporting('serial_number', serial)) <= 1) {
-      const records = await store.inventory.findByIdentifier('serial_number', serial, [integration.id]);
+    if (found === null && serial !== undefined && (await store.endpoints.countReporting('serialNumber', serial)) <= 1) {
+      const records = await store.inventory.findByIdentifier('serialNumber', serial, [integration.id]);
       if (records.length > 0) found = { by: 'serial number', value: serial, records };
     }
     const evidence: EdrEvidence = {

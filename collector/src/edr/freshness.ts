@@ -1,4 +1,4 @@
-import type { Integration } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
 import { DEFAULT_EDR_INTERVAL_MINUTES } from './vendor-config.js';
 
 const MINUTE = 60_000;

@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import type { AgentConnections } from '../admin/agent-connections.js';
 import { adminRouter } from '../admin/router.js';
 import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
@@ -11,7 +12,11 @@ import { securityHeaders } from './security-headers.js';
 /** Extra routers (the OIDC provider, the console) mount through this hook. */
 export type Mount = (app: Koa, services: Services) => void | Promise<void>;
 
-export async function createApp(services: Services, mounts: Mount[] = []): Promise<{ app: Koa; metrics: Metrics }> {
+export async function createApp(
+  services: Services,
+  agents: AgentConnections,
+  mounts: Mount[] = [],
+): Promise<{ app: Koa; metrics: Metrics }> {
   // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
   // say how the client reached it: ctx.secure then makes the OIDC cookies Secure.
   const app = new Koa({ proxy: services.config.trustProxy });
@@ -27,19 +32,19 @@ export async function createApp(services: Services, mounts: Mount[] = []): Promi
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' })));
   // Before every router and mount: nothing under /admin is routed without an API key.
-  app.use(adminGate(services.store));
+  app.use(adminGate(services.apiKeys));
 
   const base = exactRouter();
   base.get('/healthz', async function healthz(ctx) {
-    await services.store.knex.raw('select 1');
-    ctx.body = { ok: true, database: services.store.dialect };
+    await services.health.check();
+    ctx.body = { ok: true, database: services.health.database };
   });
   base.get('/metrics', async function metricsText(ctx) {
     ctx.type = 'text/plain; version=0.0.4';
     ctx.body = await metrics.render();
   });
   app.use(base.routes());
-  const admin = adminRouter(services);
+  const admin = adminRouter(services, agents);
   app.use(admin.routes()).use(admin.allowedMethods());
   const verdicts = verdictRouter(services);
   app.use(verdicts.routes()).use(verdicts.allowedMethods());

@@ -1,8 +1,7 @@
 import type { Context, Next } from 'koa';
-import { hashToken } from '@devtrust/shared/crypto';
 import { forbidden, unauthorized } from '../errors.js';
-import type { Store } from '../store/store.js';
-import type { ApiKey, Role } from '../store/types.js';
+import type { ApiKey, Role } from '../domain/api-key.js';
+import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
 export type Area = 'api-keys' | 'integrations' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
@@ -22,17 +21,15 @@ export function allowed(role: Role, area: Area, access: Access): boolean {
 }
 
 /** Authenticates `Authorization: Bearer <api key>`; sets ctx.state.apiKey. */
-export function apiKeyAuth(store: Store) {
+export function apiKeyAuth(apiKeys: ApiKeyService) {
   return async function authenticateApiKey(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
-    const key = await store.apiKeys.findActiveByHash(hashToken(match[1]));
+    // Last-use bookkeeping (in the service) never slows down or fails a request.
+    const key = await apiKeys.authenticate(match[1]);
     if (!key) throw unauthorized('the API key is unknown or revoked');
     ctx.state.apiKey = key;
-    // Last-use bookkeeping must never slow down or fail a request.
-    if (key.lastUsedAt === null || Date.now() - key.lastUsedAt > 60_000)
-      void store.apiKeys.touch(key.id, Date.now()).catch(() => undefined);
     await next();
   };
 }
@@ -65,8 +62,8 @@ export function isAdminPath(rawPath: string): boolean {
  * a valid API key before routing even looks at it, so a missing key is a 401 everywhere
  * and no spelling of a path reaches a handler unauthenticated.
  */
-export function adminGate(store: Store) {
-  const authenticate = apiKeyAuth(store);
+export function adminGate(apiKeys: ApiKeyService) {
+  const authenticate = apiKeyAuth(apiKeys);
   return async function requireApiKeyUnderAdmin(ctx: Context, next: Next): Promise<void> {
     if (!isAdminPath(ctx.path)) return next();
     await authenticate(ctx, next);

@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
-import { z } from 'zod';
-import { describeIssue } from '@devtrust/shared/protocol';
+import type { z } from 'zod';
 import { AppError, badRequest } from '../errors.js';
+import { validate } from '../validation.js';
+
+export { validate };
 
 /** Reads a request body up to `limit` bytes; a larger one is refused with 413 without buffering it. */
 export async function readBody(ctx: Context, limit: number): Promise<string> {
@@ -33,16 +35,6 @@ export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>, limit: num
     throw badRequest('MALFORMED_JSON', 'the body is not valid JSON');
   }
   return validate(schema, json);
-}
-
-export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : (issue?.path.join('.') ?? '');
-    throw badRequest('INVALID_REQUEST', describeIssue(parsed.error), field === '' ? undefined : field);
-  }
-  return parsed.data;
 }
 
 /** Validates a query string: every parameter must be known. */

@@ -1,4 +1,5 @@
-import type { Integration, User } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { User } from '../domain/user.js';
 
 /** Group names compare without case or surrounding space: IdPs and admins disagree on both. */
 const groupKey = (group: string): string => group.trim().toLowerCase();

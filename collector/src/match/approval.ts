@@ -1,5 +1,5 @@
 import { IDENTIFIER_LABELS } from '@devtrust/shared/identity';
-import type { Endpoint } from '../store/types.js';
+import type { Endpoint } from '../domain/endpoint.js';
 import type { MatchResult } from './match.js';
 
 /** "serial number C02X held by ep_1, ep_2": what a pending endpoint claims, for reasons and findings. */

@@ -1,5 +1,6 @@
 import { IDENTIFIER_LABELS, MATCH_ORDER, type IdentifierKind, type Identifiers, type Platform } from '@devtrust/shared/identity';
-import type { Integration, StoredInventoryRecord } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { StoredInventoryRecord } from '../domain/inventory.js';
 
 /** The device side of a match: what the agent attested, normalised. */
 export interface DeviceFacts {

@@ -1,7 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { unseal } from '@devtrust/shared/crypto';
-import { CLIENT_SECRET_CONTEXT } from '../admin/routes/applications.js';
-import type { Store } from '../store/store.js';
+import type { ApplicationService } from '../services/applications.js';
 
 /**
  * The provider's `Client` model, read from the applications the admin API creates: an
@@ -10,17 +8,14 @@ import type { Store } from '../store/store.js';
  * application takes effect at once. Clients cannot be written through the provider.
  */
 export class ApplicationClients implements Adapter {
-  constructor(
-    private readonly store: Store,
-    private readonly masterKey: Buffer,
-  ) {}
+  constructor(private readonly applications: ApplicationService) {}
 
   async find(clientId: string): Promise<AdapterPayload | undefined> {
-    const app = await this.store.applications.byClientId(clientId);
+    const app = await this.applications.withClientSecret(clientId);
     if (!app) return undefined;
     return {
       client_id: app.clientId,
-      client_secret: unseal(this.masterKey, app.secretSealed, `${CLIENT_SECRET_CONTEXT}/${app.clientId}`),
+      client_secret: app.clientSecret,
       client_name: app.name,
       redirect_uris: app.redirectUris,
       grant_types: ['authorization_code'],

@@ -7,8 +7,8 @@ import { onlyRoles } from '../http/auth.js';
 import { jsonBody } from '../http/body.js';
 import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
-import type { ApiKey } from '../store/types.js';
-import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo, type OidcKeyStore } from './keys.js';
+import type { ApiKey } from '../domain/api-key.js';
+import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo } from '../services/oidc-keys.js';
 
 const rotateBody = z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() });
 const kidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -42,7 +42,8 @@ const summary = (list: KeyInfo[]) => {
  * issued still verify — unless `"withdrawPrevious": true` (a compromised key: with
  * `immediate`) takes them out at once; `DELETE /admin/v1/oidc/keys/:kid` withdraws one key.
  */
-export function keyAdminRouter(services: Services, keys: OidcKeyStore, rotated: () => void): Router {
+export function keyAdminRouter(services: Services, rotated: () => void): Router {
+  const keys = services.oidcKeys;
   // The API key is checked before routing for everything under /admin (adminGate in
   // http/auth.ts); the role is checked on each route.
   const router = exactRouter({ prefix: '/admin/v1/oidc' });

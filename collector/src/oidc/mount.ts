@@ -2,14 +2,14 @@ import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { LOOPBACK_PORTS } from '@devtrust/shared/protocol';
 import type { Mount } from '../http/app.js';
-import { signInLimitsOf, type SignInLimits } from '../limits/abuse-limits.js';
+import type { SignInLimits } from '../limits/abuse-limits.js';
 import { TooManyRequests } from '../limits/rate-limiter.js';
+import type { OidcKeyStore } from '../services/oidc-keys.js';
 import type { Services } from '../services/services.js';
 import { DeviceTrustRecords } from './device-trust.js';
 import { keyAdminRouter } from './key-admin.js';
 import { DeviceCheck } from './interaction/device-check.js';
 import { interactionRouter } from './interaction/routes.js';
-import { OidcKeyStore } from './keys.js';
 import { tooManySignIns } from './interaction/errors.js';
 import { errorPage } from './pages/error-page.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from './pages/layout.js';
@@ -40,9 +40,10 @@ export function agentOrigins(publicUrl: string, ports: readonly number[]): strin
 
 /**
  * Mounts the OpenID Connect provider (discovery at the root, the rest under /oidc), the
- * device-check interaction and the key admin route. The provider is built on first use,
- * when the public URL is final (a port-0 collector learns it only once listening), and
- * rebuilt when its keys change here or on another collector sharing the database.
+ * device-check interaction and the key admin route. The provider is built on first use (on
+ * a first start that generates its RSA key, which a collector that never serves a sign-in
+ * should not pay for) and rebuilt when its keys change here or on another collector
+ * sharing the database.
  */
 export function oidcMount(options: PromptOptions = {}): Mount {
   return (app, services) => {
@@ -55,8 +56,8 @@ export function oidcMount(options: PromptOptions = {}): Mount {
       img: logoUrl ? [new URL(logoUrl).origin] : [],
       formActionSelf: true,
     });
-    const keyStore = new OidcKeyStore(services.store.knex, services.masterKey);
-    const deviceTrust = new DeviceTrustRecords(services.store.knex);
+    const keyStore = services.oidcKeys;
+    const deviceTrust = new DeviceTrustRecords(services.oidc);
     const holder = new ProviderHolder(services, keyStore, (keys) => createProvider({ services, keys, deviceTrust, branding }));
     const interactions = interactionRouter({
       services,
@@ -70,8 +71,8 @@ export function oidcMount(options: PromptOptions = {}): Mount {
     });
 
     app.use(interactions.routes());
-    app.use(providerMiddleware(holder, () => ({ ...security(), formActionSelf: false }), { limits: signInLimitsOf(services), branding }));
-    const keys = keyAdminRouter(services, keyStore, () => holder.invalidate());
+    app.use(providerMiddleware(holder, () => ({ ...security(), formActionSelf: false }), { limits: services.signInLimits, branding }));
+    const keys = keyAdminRouter(services, () => holder.invalidate());
     app.use(keys.routes()).use(keys.allowedMethods());
   };
 }

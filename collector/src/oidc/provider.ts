@@ -1,9 +1,9 @@
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Services } from '../services/services.js';
-import { KnexAdapter } from './adapter.js';
+import { OidcAdapter } from './adapter.js';
 import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
-import type { ProviderKeys } from './keys.js';
+import type { ProviderKeys } from '../services/oidc-keys.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
@@ -49,12 +49,11 @@ function devicePolicy(): interactionPolicy.DefaultPolicy {
 /** The OpenID Connect provider: applications are its clients, the device check its login. */
 export function createProvider(deps: ProviderDeps): Provider {
   const { services, keys, deviceTrust, branding } = deps;
-  const knex = services.store.knex;
-  const clients = new ApplicationClients(services.store, services.masterKey);
+  const clients = new ApplicationClients(services.applications);
   const log = services.log.child({ component: 'oidc' });
 
   const configuration: Configuration = {
-    adapter: (name: string) => (name === 'Client' ? clients : new KnexAdapter(knex, name)),
+    adapter: (name: string) => (name === 'Client' ? clients : new OidcAdapter(services.oidc, name)),
     clients: [],
     jwks: { keys: keys.signing as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
@@ -111,7 +110,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       // agent stops being an abandoned prompt and becomes a real (unattested) sign-in.
       if (token?.kind === 'AuthorizationCode') {
         const trust = await deviceTrust.forGrant(token.grantId);
-        if (trust && trust.endpointId === null) await services.store.authLog.markCompleted(trust.transactionId);
+        if (trust && trust.endpointId === null) await services.authLog.markCompleted(trust.transactionId);
       }
       return {
         accountId: sub,

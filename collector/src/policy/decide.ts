@@ -1,5 +1,6 @@
 import type { MatchResult } from '../match/match.js';
-import type { Policy, TrustedEndpointsMode, Verdict } from '../store/types.js';
+import type { Policy, TrustedEndpointsMode } from '../domain/policy.js';
+import type { Verdict } from '../domain/verdict.js';
 import { healthOutcomes, type DeviceHealth } from './health.js';
 
 /** What the EDR integrations say about the device, already judged for freshness. */

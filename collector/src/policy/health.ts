@@ -1,5 +1,7 @@
 import type { Platform, Posture } from '@devtrust/shared/identity';
-import type { Endpoint, MinOsVersions, Policy, VendorPosture } from '../store/types.js';
+import type { Endpoint } from '../domain/endpoint.js';
+import type { MinOsVersions, Policy } from '../domain/policy.js';
+import type { VendorPosture } from '../domain/inventory.js';
 
 /** Posture an MDM or EDR integration reports for the device, with who reports it. */
 export interface PostureSource extends VendorPosture {

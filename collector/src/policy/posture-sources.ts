@@ -1,6 +1,7 @@
 import type { Platform } from '@devtrust/shared/identity';
 import type { IdentifierLookup, IntegrationView, MatchResult } from '../match/match.js';
-import type { Integration, StoredInventoryRecord } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { StoredInventoryRecord } from '../domain/inventory.js';
 import { sourceKind } from '../sync/registry.js';
 import type { PostureSource } from './health.js';
 

@@ -1,4 +1,4 @@
-import type { VendorPosture } from '../store/types.js';
+import type { VendorPosture } from '../domain/inventory.js';
 
 /** The leading dotted version of vendor text ("14.4.1 (23E224)" → "14.4.1"); null when there is none. */
 export function dottedVersion(text: unknown): string | null {

@@ -1,18 +1,78 @@
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config/config.js';
+import { SignInLimits } from '../limits/abuse-limits.js';
 import type { Store } from '../store/store.js';
 import type { SyncEngine } from '../sync/engine.js';
-import type { AgentChannel } from '../ws/channel.js';
+import { ApiKeyService } from './api-keys.js';
+import { ApplicationService } from './applications.js';
+import { AuthLogService } from './auth-log.js';
+import type { EndpointService } from './endpoints.js';
+import { FindingsService } from './findings.js';
+import { HealthService } from './health.js';
+import { IntegrationService } from './integrations.js';
+import { OidcKeyStore } from './oidc-keys.js';
+import { OidcStorage } from './oidc-storage.js';
+import type { SettingsService } from './settings.js';
+import type { TransactionService } from './transactions.js';
+import { UserService } from './users.js';
 import type { VerdictService } from './verdicts.js';
 
-/** What routes and sessions need, built once at start-up (see server.ts). */
+/**
+ * What the edges (HTTP routes, the agent channel, the OIDC provider, the console) use,
+ * built once at start-up in dependency order (see server.ts). Edges reach storage only
+ * through these; each service owns its repositories.
+ */
 export interface Services {
   config: CollectorConfig;
-  store: Store;
   log: Logger;
-  masterKey: Buffer;
-  engine: SyncEngine;
+  health: HealthService;
+  apiKeys: ApiKeyService;
+  applications: ApplicationService;
+  settings: SettingsService;
+  endpoints: EndpointService;
+  integrations: IntegrationService;
+  findings: FindingsService;
+  users: UserService;
+  authLog: AuthLogService;
+  transactions: TransactionService;
   verdicts: VerdictService;
-  /** Set once the HTTP server exists. */
-  channel: AgentChannel | null;
+  oidc: OidcStorage;
+  oidcKeys: OidcKeyStore;
+  engine: SyncEngine;
+  /** The collector's one set of sign-in budgets, shared by the OIDC and transaction API routes. */
+  signInLimits: SignInLimits;
+}
+
+/** The services built before the HTTP edges (the agent channel needs these first). */
+export interface CoreServices {
+  settings: SettingsService;
+  endpoints: EndpointService;
+  transactions: TransactionService;
+  verdicts: VerdictService;
+  engine: SyncEngine;
+}
+
+export function createServices(options: {
+  config: CollectorConfig;
+  log: Logger;
+  store: Store;
+  masterKey: Buffer;
+  core: CoreServices;
+}): Services {
+  const { config, log, store, masterKey, core } = options;
+  return {
+    config,
+    log,
+    ...core,
+    health: new HealthService(store),
+    apiKeys: new ApiKeyService(store.apiKeys),
+    applications: new ApplicationService(store.applications, masterKey),
+    integrations: new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' })),
+    findings: new FindingsService(store),
+    users: new UserService(store),
+    authLog: new AuthLogService(store.authLog),
+    oidc: new OidcStorage(store),
+    oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
+    signInLimits: new SignInLimits(config.limits),
+  };
 }

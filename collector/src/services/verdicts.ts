@@ -1,18 +1,21 @@
 import type { Logger } from 'pino';
-import { identifiersOf } from '@devtrust/shared/identity';
 import { activeIntegrationViews } from './integration-views.js';
 import { pendingApprovalMatch } from '../match/approval.js';
-import { lookupIdentifiers } from '../match/lookup.js';
+import { lookupIdentifiers } from './identifier-lookups.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
 import { postureSources } from '../policy/posture-sources.js';
-import { DEFAULT_POLICY, effectivePolicy } from '../policy/policy.js';
+import { effectivePolicy } from '../policy/effective.js';
 import type { Store } from '../store/store.js';
-import type { Application, Endpoint, Integration, Policy, Transaction, Verdict } from '../store/types.js';
+import type { SettingsService } from './settings.js';
+import type { Application } from '../domain/application.js';
+import type { Endpoint } from '../domain/endpoint.js';
+import type { Integration } from '../domain/integration.js';
+import type { Policy } from '../domain/policy.js';
+import type { Transaction } from '../domain/transaction.js';
+import type { Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
-
-export const GLOBAL_POLICY_SETTING = 'global_policy';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
 /** `lookups: false` judges from synced data only (listings must not call vendors per row). */
@@ -33,17 +36,13 @@ export interface Evaluation extends Verdict {
  * (exactly once), in the auth log and on the endpoint.
  */
 export class VerdictService {
-  edrAssessor: EdrAssessor | null = null;
-
   constructor(
     private readonly store: Store,
+    private readonly settings: SettingsService,
+    /** The EDR side of verdicts (edr/assessor.ts); null: no EDR judgement at all. */
+    private readonly edrAssessor: EdrAssessor | null,
     private readonly log: Logger,
   ) {}
-
-  async globalPolicy(): Promise<Policy> {
-    const stored = await this.store.settings.get(GLOBAL_POLICY_SETTING);
-    return stored ? { ...DEFAULT_POLICY, ...(JSON.parse(stored) as Partial<Policy>) } : DEFAULT_POLICY;
-  }
 
   /** What the verdict would be for this endpoint, user and application; stores nothing. */
   async evaluate(
@@ -52,7 +51,7 @@ export class VerdictService {
     application: Application | null,
     options: { lookups?: boolean } = {},
   ): Promise<Evaluation> {
-    const policy = effectivePolicy(await this.globalPolicy(), application);
+    const policy = effectivePolicy(await this.settings.globalPolicy(), application);
     const integrations: Integration[] = await this.store.integrations.list();
     const user = await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
@@ -66,7 +65,8 @@ export class VerdictService {
     } else if (endpoint.report === null) {
       match = { trusted: false, match: null, reasons: ['untrusted: the agent has not reported this device yet'], flags: [] };
     } else {
-      const identifiers = identifiersOf(endpoint.report.identity);
+      // Normalised once, when the report was stored: not again on every verdict.
+      const identifiers = endpoint.identifiers;
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
       const platform = endpoint.report.identity.platform ?? null;

@@ -7,6 +7,10 @@ import { AuthLogRepo } from './repos/auth-log.js';
 import { EndpointsRepo } from './repos/endpoints.js';
 import { IntegrationsRepo } from './repos/integrations.js';
 import { InventoryRepo } from './repos/inventory.js';
+import { OidcDeviceTrustRepo } from './repos/oidc-device-trust.js';
+import { OidcKeysRepo } from './repos/oidc-keys.js';
+import { OidcPayloadsRepo } from './repos/oidc-payloads.js';
+import { OidcPromptsRepo } from './repos/oidc-prompts.js';
 import { SettingsRepo } from './repos/settings.js';
 import { SyncRunsRepo } from './repos/sync-runs.js';
 import { TransactionsRepo } from './repos/transactions.js';
@@ -24,6 +28,10 @@ export class Store {
   readonly users: UsersRepo;
   readonly transactions: TransactionsRepo;
   readonly authLog: AuthLogRepo;
+  readonly oidcPayloads: OidcPayloadsRepo;
+  readonly oidcKeys: OidcKeysRepo;
+  readonly oidcDeviceTrust: OidcDeviceTrustRepo;
+  readonly oidcPrompts: OidcPromptsRepo;
 
   constructor(
     readonly knex: Knex,
@@ -39,6 +47,15 @@ export class Store {
     this.users = new UsersRepo(knex);
     this.transactions = new TransactionsRepo(knex);
     this.authLog = new AuthLogRepo(knex);
+    this.oidcPayloads = new OidcPayloadsRepo(knex);
+    this.oidcKeys = new OidcKeysRepo(knex);
+    this.oidcDeviceTrust = new OidcDeviceTrustRepo(this.oidcPayloads);
+    this.oidcPrompts = new OidcPromptsRepo(this.oidcPayloads);
+  }
+
+  /** Answers once the database does (health checks). */
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1');
   }
 
   /** Opens the database and brings its schema up to date (several processes may race: knex locks). */

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { Integration, SyncRun } from '../store/types.js';
+import type { Integration } from '../domain/integration.js';
+import type { SyncRun } from '../domain/sync-run.js';
 import { guardSource } from './guard.js';
 import { Scrubber } from './http/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './http/timeouts.js';

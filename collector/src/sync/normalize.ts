@@ -1,7 +1,7 @@
 import { isPlaceholder, normalizeIdentifier, type IdentifierKind } from '@devtrust/shared/identity';
 import { storedVendorPosture } from '../policy/vendor-posture.js';
 import { LIMITS } from '@devtrust/shared/protocol';
-import type { StagedRecord } from '../store/repos/inventory.js';
+import type { StagedRecord } from '../domain/inventory.js';
 import type { SourceDevice } from './source.js';
 
 const RAW_LIMIT = 2_000;

@@ -1,4 +1,4 @@
-import type { SyncSchedule } from '../store/types.js';
+import type { SyncSchedule } from '../domain/integration.js';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Platform } from '@devtrust/shared/identity';
-import type { IntegrationCategory, VendorPosture } from '../store/types.js';
+import type { IntegrationCategory } from '../domain/integration.js';
+import type { VendorPosture } from '../domain/inventory.js';
 
 /**
  * One device as a vendor lists it, mapped to raw identifier values. The sync engine

@@ -1,30 +1,27 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { tokenMatches } from '@devtrust/shared/crypto';
 import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
-import { signInLimitsOf } from '../limits/abuse-limits.js';
 import { exactRouter } from '../http/routing.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
-import type { Application } from '../store/types.js';
-import { normalizeUsername } from '../store/repos/users.js';
+import type { Application } from '../domain/application.js';
 
 // The username is shown on the prompt and in the tray's confirmation: display text only.
 const createTransaction = z.strictObject({ username: displayText(256) });
 
 /** The transaction API applications call with their client credentials (HTTP Basic). */
 export function verdictRouter(services: Services): Router {
-  const { store } = services;
+  const { applications, transactions } = services;
   const router = exactRouter({ prefix: '/api/v1' });
-  const limits = signInLimitsOf(services);
+  const limits = services.signInLimits;
 
   async function authenticateApplication(ctx: Context): Promise<Application> {
     const credentials = basicCredentials(ctx.get('authorization'));
-    const app = credentials ? await store.applications.byClientId(credentials.clientId) : null;
-    if (!credentials || !app || !tokenMatches(credentials.secret, app.secretHash)) {
+    const app = credentials ? await applications.authenticateClient(credentials.clientId, credentials.secret) : null;
+    if (!credentials || !app) {
       ctx.set('WWW-Authenticate', 'Basic realm="devtrust"');
       throw unauthorized(
         credentials ? 'unknown client or wrong client secret' : 'send the application credentials as HTTP Basic clientId:clientSecret',
@@ -39,14 +36,14 @@ export function verdictRouter(services: Services): Router {
     const app = await authenticateApplication(ctx);
     limits.application(app.id);
     const body = await jsonBody(ctx, createTransaction, LIMITS.maxHttpBodyBytes);
-    const tx = await store.transactions.create(app.id, normalizeUsername(body.username), LIMITS.transactionTtlSec * 1000);
+    const tx = await transactions.open(app.id, body.username);
     ctx.status = 201;
     ctx.body = { id: tx.id, expiresAt: new Date(tx.expiresAt).toISOString() };
   });
 
   router.get('/transactions/:id', async function getTx(ctx) {
     const app = await authenticateApplication(ctx);
-    const tx = await store.transactions.get(ctx.params.id as string);
+    const tx = await transactions.get(ctx.params.id as string);
     // Another application's transaction is as unknown as a missing one.
     if (!tx || tx.applicationId !== app.id) throw notFound('transaction');
     ctx.body = {

@@ -5,8 +5,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
 import type { AttestationLimits } from '../limits/abuse-limits.js';
 import { RateLimiter, type RateLimit } from '../limits/rate-limiter.js';
+import type { EndpointService } from '../services/endpoints.js';
+import type { SettingsService } from '../services/settings.js';
+import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
-import type { Store } from '../store/store.js';
 import { ReportWriter } from './report-writer.js';
 import { AgentSession } from './session.js';
 
@@ -28,7 +30,9 @@ export class AgentChannel {
   constructor(
     server: Server,
     private readonly deps: {
-      store: Store;
+      endpoints: EndpointService;
+      transactions: TransactionService;
+      settings: SettingsService;
       verdicts: VerdictService;
       log: Logger;
       heartbeatMs?: number;
@@ -38,7 +42,7 @@ export class AgentChannel {
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
-    this.reports = new ReportWriter(deps.store);
+    this.reports = new ReportWriter(deps.endpoints);
     this.enrollments = deps.enrollmentLimit ? new RateLimiter(deps.enrollmentLimit) : null;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -81,7 +85,9 @@ export class AgentChannel {
     this.alive.set(ws, true);
     ws.on('pong', () => this.alive.set(ws, true));
     const session = new AgentSession(ws, {
-      store: this.deps.store,
+      endpoints: this.deps.endpoints,
+      transactions: this.deps.transactions,
+      settings: this.deps.settings,
       reports: this.reports,
       verdicts: this.deps.verdicts,
       log: this.log,

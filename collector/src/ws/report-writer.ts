@@ -1,6 +1,6 @@
 import type { Report } from '@devtrust/shared/protocol';
-import type { ReportToStore } from '../store/repos/endpoints.js';
-import type { Store } from '../store/store.js';
+import type { ReportToStore } from '../domain/endpoint.js';
+import type { EndpointService } from '../services/endpoints.js';
 
 interface Pending extends ReportToStore {
   resolve(stored: boolean): void;
@@ -22,8 +22,8 @@ export class ReportWriter {
    * gains from a few, as each statement there costs a network round trip.
    */
   constructor(
-    private readonly store: Store,
-    private readonly parallel = store.dialect === 'postgres' ? 4 : 1,
+    private readonly endpoints: EndpointService,
+    private readonly parallel = endpoints.parallelReportWrites,
     private readonly maxBatch = 250,
   ) {}
 
@@ -46,7 +46,7 @@ export class ReportWriter {
           .splice(0, this.maxBatch)
           .sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.seq - b.seq));
         try {
-          const stored = await this.store.endpoints.recordReports(batch);
+          const stored = await this.endpoints.recordReports(batch);
           batch.forEach((item, i) => item.resolve(stored[i] === true));
         } catch (error) {
           for (const item of batch) item.reject(error);

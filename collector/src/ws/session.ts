@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { tokenMatches, verifyPayload } from '@devtrust/shared/crypto';
+import { verifyPayload } from '@devtrust/shared/crypto';
 import {
   CHANNEL_ERRORS,
   ChannelError,
@@ -23,14 +23,17 @@ import {
 import type { AttestationLimits } from '../limits/abuse-limits.js';
 import { TooManyRequests } from '../limits/rate-limiter.js';
 import type { Take } from '../limits/rate-limiter.js';
-import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
+import type { EndpointService } from '../services/endpoints.js';
+import type { SettingsService } from '../services/settings.js';
+import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
-import type { Store } from '../store/store.js';
-import type { Endpoint } from '../store/types.js';
+import type { Endpoint } from '../domain/endpoint.js';
 import type { ReportWriter } from './report-writer.js';
 
 export interface SessionDeps {
-  store: Store;
+  endpoints: EndpointService;
+  transactions: TransactionService;
+  settings: SettingsService;
   reports: ReportWriter;
   verdicts: VerdictService;
   log: Logger;
@@ -124,12 +127,11 @@ export class AgentSession {
       const seconds = Math.ceil(admitted.retryAfterMs / 1000);
       throw new ChannelError('ENROLLMENT_RATE_LIMITED', `too many enrollments from this address; retry in ${seconds} s`);
     }
-    const stored = await this.deps.store.settings.get(ENROLLMENT_KEY_SETTING);
-    if (stored === null || !tokenMatches(message.enrollmentKey, stored)) throw new ChannelError('ENROLLMENT_KEY_INVALID');
+    if (!(await this.deps.settings.enrollmentKeyMatches(message.enrollmentKey))) throw new ChannelError('ENROLLMENT_KEY_INVALID');
     if (!verifyPayload(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE', 'the enrollment is not signed by the key it presents');
     }
-    const endpoint = await this.deps.store.endpoints.enroll(message.publicKey);
+    const endpoint = await this.deps.endpoints.enroll(message.publicKey);
     this.deps.log.info({ endpointId: endpoint.id }, 'endpoint enrolled');
     this.send({ type: 'enrolled', endpointId: endpoint.id });
     this.authenticated(endpoint);
@@ -137,7 +139,7 @@ export class AgentSession {
 
   private async auth(message: AuthMessage): Promise<void> {
     if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
-    const endpoint = await this.deps.store.endpoints.get(message.endpointId);
+    const endpoint = await this.deps.endpoints.get(message.endpointId);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE');
@@ -164,7 +166,7 @@ export class AgentSession {
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = this.requireEndpoint(message);
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
-      if ((await this.deps.store.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
+      if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }
     this.send({ type: 'ack', seq: message.seq });
@@ -172,8 +174,8 @@ export class AgentSession {
 
   private async attest(message: AttestMessage): Promise<void> {
     this.requireEndpoint(message);
-    const { store, verdicts } = this.deps;
-    const endpoint = await store.endpoints.get((this.endpoint as Endpoint).id);
+    const { endpoints, transactions, verdicts } = this.deps;
+    const endpoint = await endpoints.get((this.endpoint as Endpoint).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
@@ -183,7 +185,7 @@ export class AgentSession {
       if (error instanceof TooManyRequests) return refuse('RATE_LIMITED', error.message);
       throw error;
     }
-    const tx = await store.transactions.get(message.transactionId);
+    const tx = await transactions.get(message.transactionId);
     if (!tx) return refuse('TRANSACTION_UNKNOWN', 'no such transaction');
     if (tx.state === 'expired') return refuse('TRANSACTION_EXPIRED', 'the transaction expired');
     if (tx.state === 'decided') return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
@@ -195,14 +197,12 @@ export class AgentSession {
   /** Who a pending transaction is for, so the user can confirm before the agent attests. */
   private async describe(message: DescribeMessage): Promise<void> {
     this.requireEndpoint(message);
-    const { store } = this.deps;
-    const tx = await store.transactions.get(message.transactionId);
+    const { transaction: tx, application } = await this.deps.transactions.describe(message.transactionId);
     if (!tx || tx.state !== 'pending') {
       const code = !tx ? 'TRANSACTION_UNKNOWN' : tx.state === 'expired' ? 'TRANSACTION_EXPIRED' : 'TRANSACTION_DECIDED';
       this.send({ type: 'error', code, message: 'no pending transaction with that id', transactionId: message.transactionId });
       return;
     }
-    const application = await store.applications.get(tx.applicationId);
     const info = { application: application?.name ?? 'an application', username: tx.username };
     // Names are refused at the edge since this release; a row from before may still carry
     // a character that would let it pose as other text in the tray's confirmation.
@@ -226,7 +226,7 @@ export class AgentSession {
    */
   private async check(message: CheckMessage): Promise<void> {
     this.requireEndpoint(message);
-    const endpoint = await this.deps.store.endpoints.get((this.endpoint as Endpoint).id);
+    const endpoint = await this.deps.endpoints.get((this.endpoint as Endpoint).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
     this.send({ type: 'standing', verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { combine, judge, needsLookup, notAppliedReason, type EdrEvidence } from '../../src/edr/assess.js';
-import { freshnessBoundMs, freshnessOf } from '../../src/edr/freshness.js';
-import type { Integration, StoredInventoryRecord } from '../../src/store/types.js';
+import { combine, judge, needsLookup, notAppliedReason, type EdrEvidence } from '@devtrust/collector/edr/assess';
+import { freshnessBoundMs, freshnessOf } from '@devtrust/collector/edr/freshness';
+import type { Integration } from '@devtrust/collector/domain/integration';
+import type { StoredInventoryRecord } from '@devtrust/collector/domain/inventory';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const MIN = 60_000;

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { createEdrAssessor } from '@devtrust/collector/edr/assessor';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
-import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
-import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { createEdrAssessor, type EdrAssessorOptions } from '@devtrust/collector/edr/assessor';
+import type { EdrAssessor } from '@devtrust/collector/services/verdicts';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
+import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 import {
   ampComputer,
   AMP_API_KEY,
@@ -41,12 +42,12 @@ describe('EDR API down', () => {
     return { ...body, text: body.reasons.join('\n') };
   };
   /** The verdicts' EDR clock, `offsetMs` ahead of the wall clock (a fresh lookup cache each time). */
+  // The collector's verdicts call whichever assessor clockAhead built last.
+  let edrOptions: EdrAssessorOptions;
+  let assessor: EdrAssessor;
   const clockAhead = (offsetMs: number, lookupTimeoutMs?: number) => {
-    const { store, engine, log, verdicts } = c.services;
-    verdicts.edrAssessor = createEdrAssessor({
-      store,
-      sources: engine,
-      log,
+    assessor = createEdrAssessor({
+      ...edrOptions,
       now: () => Date.now() + offsetMs,
       ...(lookupTimeoutMs ? { lookupTimeoutMs } : {}),
     });
@@ -54,7 +55,14 @@ describe('EDR API down', () => {
 
   beforeAll(async () => {
     restore = overrideVendorClientForTests({ retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
-    c = await startTestCollector({ scheduler: false });
+    c = await startTestCollector({
+      scheduler: false,
+      edrAssessor: (options) => {
+        edrOptions = options;
+        assessor = createEdrAssessor(options);
+        return (...args) => assessor(...args);
+      },
+    });
     await csvInventory(c, 'serial_number,device_name,platform\nPF2DOWN01,LAPTOP-ALICE,windows\n');
     amp = await startFakeSecureEndpoint({ computers: [ampComputer(GUID, { is_compromised: false })] });
     edrId = await createEdrIntegration(

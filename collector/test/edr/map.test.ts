@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { mapComputer } from '../../src/sync/cisco-secure-endpoint/map.js';
-import { mapHost } from '../../src/sync/crowdstrike/map.js';
-import { mapAgent } from '../../src/sync/sentinelone/map.js';
-import { toStagedRecord } from '../../src/sync/normalize.js';
+import { mapComputer } from '@devtrust/collector/sync/cisco-secure-endpoint/map';
+import { mapHost } from '@devtrust/collector/sync/crowdstrike/map';
+import { mapAgent } from '@devtrust/collector/sync/sentinelone/map';
+import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 
 // Records shaped as the vendors document them (Secure Endpoint API v1 computer list,
 // Falcon device details v2, SentinelOne v2.1 agents); values are made up.

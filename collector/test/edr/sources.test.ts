@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
-import { sourceKind } from '../../src/sync/registry.js';
-import type { InventorySource, SourceDevice } from '../../src/sync/source.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
-import { VendorError } from '../../src/sync/http/vendor-error.js';
+import { sourceKind } from '@devtrust/collector/sync/registry';
+import type { InventorySource, SourceDevice } from '@devtrust/collector/sync/source';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { VendorError } from '@devtrust/collector/sync/http/vendor-error';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { connectorId, EDR_VENDORS, type EdrDevice } from '../vendors/edr/cases.js';
-import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 
 const ctx = () => ({ signal: new AbortController().signal, log: pino({ level: 'silent' }) });
 const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 5_000 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { RateLimiter, TooManyRequests } from '../../src/limits/rate-limiter.js';
+import { RateLimiter, TooManyRequests } from '@devtrust/collector/limits/rate-limiter';
 import { displayText, unsafeCharacter } from '@devtrust/shared/identity';
 
 describe('RateLimiter', () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import type { MatchResult } from '../../src/match/match.js';
-import { DECISION_TABLE, decide, type EdrAssessment } from '../../src/policy/decide.js';
-import { compareVersions, type DeviceHealth } from '../../src/policy/health.js';
-import { DEFAULT_POLICY, effectivePolicy } from '../../src/policy/policy.js';
-import type { Application, Policy } from '../../src/store/types.js';
+import type { MatchResult } from '@devtrust/collector/match/match';
+import { DECISION_TABLE, decide, type EdrAssessment } from '@devtrust/collector/policy/decide';
+import { compareVersions, type DeviceHealth } from '@devtrust/collector/policy/health';
+import { effectivePolicy } from '@devtrust/collector/policy/effective';
+import type { Application } from '@devtrust/collector/domain/application';
+import { DEFAULT_POLICY, type Policy } from '@devtrust/collector/domain/policy';
 
 const trustedMatch: MatchResult = { trusted: true, match: null, reasons: ['trusted: serial number X matches record "LAPTOP"'], flags: [] };
 const untrustedMatch: MatchResult = { trusted: false, match: null, reasons: ['untrusted: no record matches'], flags: [] };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
+import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
 
 const MAC = { platform: 'macos' as const, serialNumber: 'C02HEALTH01', osVersion: '13.6.1' };
 

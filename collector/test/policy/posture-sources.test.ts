@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import type { MatchResult } from '../../src/match/match.js';
-import { decide } from '../../src/policy/decide.js';
-import type { DeviceHealth, PostureSource } from '../../src/policy/health.js';
-import { DEFAULT_POLICY } from '../../src/policy/policy.js';
-import { dottedVersion, storedVendorPosture } from '../../src/policy/vendor-posture.js';
-import type { Policy } from '../../src/store/types.js';
+import type { MatchResult } from '@devtrust/collector/match/match';
+import { decide } from '@devtrust/collector/policy/decide';
+import type { DeviceHealth, PostureSource } from '@devtrust/collector/policy/health';
+import { dottedVersion, storedVendorPosture } from '@devtrust/collector/policy/vendor-posture';
+import { DEFAULT_POLICY, type Policy } from '@devtrust/collector/domain/policy';
 
 const trusted: MatchResult = { trusted: true, match: null, reasons: ['trusted: serial number X matches record "LAPTOP"'], flags: [] };
 const strict = (p: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, trustedEndpoints: 'require-trusted', ...p });

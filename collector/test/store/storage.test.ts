@@ -53,10 +53,10 @@ for (const db of DATABASES) {
         nextSyncAt: null,
       });
       await store.inventory.insertPage(id, 'gen1', 0, [{ serialNumber: 'AAA', macAddresses: ['3C22FB123456'] }, { serialNumber: 'BBB' }]);
-      assert.equal((await store.inventory.findByIdentifier('serial_number', 'AAA')).length, 0, 'a staged generation is invisible');
+      assert.equal((await store.inventory.findByIdentifier('serialNumber', 'AAA')).length, 0, 'a staged generation is invisible');
       await store.inventory.commitGeneration(id, 'gen1', Date.now());
-      assert.equal((await store.inventory.findByIdentifier('serial_number', 'AAA')).length, 1);
-      assert.equal((await store.inventory.findByMac('3C22FB123456')).length, 1);
+      assert.equal((await store.inventory.findByIdentifier('serialNumber', 'AAA')).length, 1);
+      assert.equal((await store.inventory.findByIdentifier('macAddress', '3C22FB123456')).length, 1);
       await store.inventory.insertPage(id, 'gen2', 0, [{ serialNumber: 'CCC' }]);
       await store.inventory.discardGeneration(id, 'gen2');
       assert.equal(await store.inventory.count(id), 2);
@@ -64,11 +64,11 @@ for (const db of DATABASES) {
       await store.inventory.commitGeneration(id, 'gen3', Date.now());
       assert.equal(await store.inventory.count(id), 2);
       assert.equal(
-        (await store.inventory.findByIdentifier('serial_number', 'BBB')).length,
+        (await store.inventory.findByIdentifier('serialNumber', 'BBB')).length,
         0,
         'a committed sync removes what the vendor no longer lists',
       );
-      assert.deepEqual(await store.inventory.duplicates(id), [{ kind: 'serial_number', value: 'AAA', count: 2 }]);
+      assert.deepEqual(await store.inventory.duplicates(id), [{ kind: 'serialNumber', value: 'AAA', count: 2 }]);
     });
 
     it('gives a sync lease to one holder at a time and lets an expired one be taken over', async () => {

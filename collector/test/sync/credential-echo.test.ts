@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { createLogger } from '../../src/log.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { createLogger } from '@devtrust/collector/log';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
 import { startLoopbackVendor, type LoopbackVendor } from '../vendors/loopback.js';
 import { FAST_RETRY, syncAndWait } from './mdm/harness.js';
 import { KIND_CASES, leakForms, trickySecret } from './support/kinds.js';
@@ -83,7 +83,7 @@ describe('a vendor echoing credentials in every encoding leaks none of them', ()
   });
 
   it('finds no form of any credential in answers, run history or logs', async () => {
-    const rows = await c.services.store.knex('sync_runs').select('error');
+    const rows = await c.store.knex('sync_runs').select('error');
     const places: [string, string][] = [
       ['an API answer', answers.join('\n')],
       ['a sync_runs row', rows.map((r: { error: string | null }) => r.error ?? '').join('\n')],

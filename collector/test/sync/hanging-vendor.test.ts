@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runBin } from '../../../test/support/bin.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
 import { kandjiDevice, startKandjiServer, type KandjiServer } from '../vendors/mdm/kandji.js';
 import { startLoopbackVendor, startSilentListener, type LoopbackVendor } from '../vendors/loopback.js';
 import { ListInventory } from '../vendors/mdm/server-kit.js';
@@ -137,7 +137,7 @@ describe('vendors that never answer', () => {
     assert.equal(after.devices, 5, 'the cancelled run removed nothing');
     assert.equal(after.lastSync.status, 'cancelled');
     for (const i of [0, 4]) assert.equal((await lookup(c, id, kandjiDevice(i).serial_number as string)).found, true);
-    const staged = await c.services.store.knex('inventory_records').where({ generation: started.body.syncId }).count({ n: '*' }).first();
+    const staged = await c.store.knex('inventory_records').where({ generation: started.body.syncId }).count({ n: '*' }).first();
     assert.equal(Number(staged?.n), 0, 'what the cancelled run staged is gone');
   });
 });

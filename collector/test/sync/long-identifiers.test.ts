@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import type { TestCollector } from '../../../test/support/collector.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
 import { jamfComputer, startJamfProServer, type JamfProServer } from '../vendors/mdm/jamf-pro.js';
 import { ListInventory } from '../vendors/mdm/server-kit.js';
 import { FAST_RETRY, lookup, syncAndWait } from './mdm/harness.js';
@@ -52,7 +52,7 @@ for (const db of DATABASES) {
       assert.equal(found.device.hardwareUuid, null);
       assert.equal(found.device.externalId, null);
       assert.deepEqual(found.device.macAddresses, ['060000000001']);
-      const long = await c.services.store
+      const long = await c.store
         .knex('inventory_records')
         .where({ integration_id: id })
         .andWhere((q) => q.whereRaw('length(hardware_uuid) > 256').orWhereRaw('length(external_id) > 256'))

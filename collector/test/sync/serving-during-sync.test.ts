@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import type { TestCollector } from '../../../test/support/collector.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
 import { jamfComputer, startJamfProServer, type JamfProServer } from '../vendors/mdm/jamf-pro.js';
 import { syntheticInventory } from '../vendors/mdm/server-kit.js';
 import { FAST_RETRY, lookup, syncAndWait } from './mdm/harness.js';
@@ -92,7 +92,7 @@ for (const db of DATABASES) {
       assert.equal((await lookup(c, csvId, '0A:01:00:00:00:05')).found, false, 'MACs of the old inventory are gone');
       assert.equal((await c.admin('GET', `/admin/v1/integrations/${jamfId}`)).body.devices, BIG);
       // No row of any old generation is left behind.
-      const knex = c.services.store.knex;
+      const knex = c.store.knex;
       const rows = await knex('inventory_records').where({ integration_id: csvId }).count({ n: '*' }).first();
       const macs = await knex('inventory_macs').where({ integration_id: csvId }).count({ n: '*' }).first();
       assert.equal(Number(rows?.n), CSV_ROWS);

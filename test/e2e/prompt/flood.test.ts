@@ -215,7 +215,7 @@ for (const db of DATABASES)
       const recentTx = await app.open('alice@example.com');
       // Rows from the past, as months of use would have left them.
       const now = Date.now();
-      const knex = c.services.store.knex;
+      const knex = c.store.knex;
       const entry = (username: string, at: number) => ({
         at,
         username,

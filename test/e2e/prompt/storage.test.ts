@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
-import { KnexAdapter } from '@devtrust/collector/oidc/adapter';
-import { OidcKeyStore, RETIRED_KEY_KEEP_MS, arrangeSigningKeys } from '@devtrust/collector/oidc/keys';
+import { OidcAdapter } from '@devtrust/collector/oidc/adapter';
+import { OidcKeyStore, RETIRED_KEY_KEEP_MS, arrangeSigningKeys } from '@devtrust/collector/services/oidc-keys';
+import { OidcStorage } from '@devtrust/collector/services/oidc-storage';
 import { Store } from '@devtrust/collector/store/store';
 import { DATABASES, freshPostgresDatabase } from '../../support/postgres.js';
 
@@ -14,9 +15,9 @@ const MINUTE = 60_000;
 
 describe('signing keys: which one signs when (pure)', () => {
   const keys = [
-    { kid: 'a', activates_at: 1_000 },
-    { kid: 'b', activates_at: 5_000 },
-    { kid: 'c', activates_at: 9_000 },
+    { kid: 'a', activatesAt: 1_000 },
+    { kid: 'b', activatesAt: 5_000 },
+    { kid: 'c', activatesAt: 9_000 },
   ];
   const at = (now: number) => arrangeSigningKeys(keys, now).map(({ row, state }) => `${row.kid}:${state}`);
 
@@ -52,24 +53,24 @@ for (const db of DATABASES)
     });
 
     it('the adapter keeps payloads by model and id, with their lookup columns', async () => {
-      const sessions = new KnexAdapter(store.knex, 'Session');
-      const codes = new KnexAdapter(store.knex, 'AuthorizationCode');
+      const sessions = new OidcAdapter(new OidcStorage(store), 'Session');
+      const codes = new OidcAdapter(new OidcStorage(store), 'AuthorizationCode');
       await sessions.upsert('s1', { uid: 'u1', accountId: 'alice' }, 60);
       await codes.upsert('c1', { grantId: 'g1', accountId: 'alice' }, 60);
       await codes.upsert('c2', { grantId: 'g1', accountId: 'alice' }, 60);
-      await new KnexAdapter(store.knex, 'DeviceCode').upsert('d1', { userCode: 'ABCD-EFGH', grantId: 'g2' }, 60);
+      await new OidcAdapter(new OidcStorage(store), 'DeviceCode').upsert('d1', { userCode: 'ABCD-EFGH', grantId: 'g2' }, 60);
 
       assert.equal((await sessions.find('s1'))?.accountId, 'alice');
       assert.equal((await sessions.findByUid('u1'))?.accountId, 'alice');
       assert.equal(await codes.find('s1'), undefined, 'another model does not see the row');
-      assert.equal((await new KnexAdapter(store.knex, 'DeviceCode').findByUserCode('ABCD-EFGH'))?.grantId, 'g2');
+      assert.equal((await new OidcAdapter(new OidcStorage(store), 'DeviceCode').findByUserCode('ABCD-EFGH'))?.grantId, 'g2');
 
       await sessions.upsert('s1', { uid: 'u1', accountId: 'bob' }, 60);
       assert.equal((await sessions.find('s1'))?.accountId, 'bob', 'upsert replaces');
     });
 
     it('a consumed code says when; revoking a grant removes everything issued under it', async () => {
-      const codes = new KnexAdapter(store.knex, 'AuthorizationCode');
+      const codes = new OidcAdapter(new OidcStorage(store), 'AuthorizationCode');
       assert.equal((await codes.find('c1'))?.consumed, undefined);
       await codes.consume('c1');
       assert.ok(typeof (await codes.find('c1'))?.consumed === 'number');
@@ -82,7 +83,7 @@ for (const db of DATABASES)
     });
 
     it('an expired payload is not found', async () => {
-      const interactions = new KnexAdapter(store.knex, 'Interaction');
+      const interactions = new OidcAdapter(new OidcStorage(store), 'Interaction');
       await interactions.upsert('i1', { uid: 'i1' }, 60);
       await store
         .knex('oidc_payloads')
@@ -92,7 +93,7 @@ for (const db of DATABASES)
     });
 
     it('keys are made once, kept sealed, and a rotation publishes the next key before it signs', async () => {
-      const keys = new OidcKeyStore(store.knex, masterKey);
+      const keys = new OidcKeyStore(store.oidcKeys, masterKey);
       const first = await keys.load();
       const again = await keys.load();
       assert.equal(first.signing.length, 1);
@@ -100,7 +101,7 @@ for (const db of DATABASES)
       assert.deepEqual(again.cookies, first.cookies);
       const row = await store.knex('oidc_keys').where({ kid: first.signing[0]?.kid }).first();
       assert.doesNotMatch(row.private_sealed as string, /"d"/, 'the private key is stored sealed');
-      await assert.rejects(new OidcKeyStore(store.knex, randomBytes(32)).load(), 'another master key cannot unseal it');
+      await assert.rejects(new OidcKeyStore(store.oidcKeys, randomBytes(32)).load(), 'another master key cannot unseal it');
 
       const now = Date.now();
       const staged = await keys.rotate(10 * MINUTE, now);

@@ -1,10 +1,7 @@
-import { LIMITS } from '@devtrust/shared/protocol';
-import { signInLimitsOf } from '../../limits/abuse-limits.js';
 import { TooManyRequests } from '../../limits/rate-limiter.js';
 import type { Services } from '../../services/services.js';
-import { normalizeUsername } from '../../store/repos/users.js';
-import type { Application, Transaction } from '../../store/types.js';
-import { KnexAdapter } from '../adapter.js';
+import type { Application } from '../../domain/application.js';
+import type { Transaction } from '../../domain/transaction.js';
 import { tooManySignIns } from './errors.js';
 
 /** What the prompt page may learn while it waits: the collector's record, nothing else. */
@@ -19,14 +16,10 @@ export type CheckState =
  * once the wait for an agent is over, without a device, so policy decides.
  */
 export class DeviceCheck {
-  private readonly records: KnexAdapter;
-
   constructor(
     private readonly services: Services,
     private readonly agentWaitMs: number,
-  ) {
-    this.records = new KnexAdapter(services.store.knex, 'PromptTransaction');
-  }
+  ) {}
 
   /** The interaction's transaction, opened on first sight (or again once expired). */
   async open(uid: string, app: Application, loginHint: string, ttlSec: number): Promise<Transaction> {
@@ -35,19 +28,18 @@ export class DeviceCheck {
     // The address was counted at the authorization endpoint; the application is counted
     // here, where the client id is known whichever way the request came (query, form, JAR).
     try {
-      signInLimitsOf(this.services).application(app.id);
+      this.services.signInLimits.application(app.id);
     } catch (error) {
       throw error instanceof TooManyRequests ? tooManySignIns(error) : error;
     }
-    const tx = await this.services.store.transactions.create(app.id, normalizeUsername(loginHint), LIMITS.transactionTtlSec * 1000);
-    await this.records.upsert(uid, { extra: { transactionId: tx.id } }, Math.max(ttlSec, 1));
+    const tx = await this.services.transactions.open(app.id, loginHint);
+    await this.services.oidc.savePrompt(uid, tx.id, Date.now() + Math.max(ttlSec, 1) * 1000);
     return tx;
   }
 
   async transactionOf(uid: string): Promise<Transaction | null> {
-    const record = await this.records.find(uid);
-    const id = record?.extra?.transactionId;
-    return typeof id === 'string' ? this.services.store.transactions.get(id) : null;
+    const id = await this.services.oidc.promptTransactionId(uid);
+    return id === null ? null : this.services.transactions.get(id);
   }
 
   /**
@@ -60,7 +52,7 @@ export class DeviceCheck {
     if (tx.state === 'pending' && Date.now() - tx.createdAt >= this.agentWaitMs) {
       await this.services.verdicts.decideTransaction(tx, null);
       // Re-read: an agent may have won the race, and its verdict is the one that counts.
-      tx = await this.services.store.transactions.get(tx.id);
+      tx = await this.services.transactions.get(tx.id);
       if (!tx) return null;
     }
     if (tx.state === 'expired') return { state: 'expired' };
@@ -69,7 +61,7 @@ export class DeviceCheck {
   }
 
   async forget(uid: string): Promise<void> {
-    await this.records.destroy(uid);
+    await this.services.oidc.forgetPrompt(uid);
   }
 }
 

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import { unsafeCharacter } from '@devtrust/shared/identity';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
-import type { Application } from '../../store/types.js';
+import type { Application } from '../../domain/application.js';
 import { claimOf, denialDescription, type DeviceTrustRecords } from '../device-trust.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from '../pages/layout.js';
 import { promptPage } from '../pages/prompt-page.js';
@@ -43,7 +43,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw interactionGone('the interaction cookie names another interaction');
     const clientId = String(details.params.client_id ?? '');
-    const app = await services.store.applications.byClientId(clientId);
+    const app = await services.applications.byClientId(clientId);
     if (!app)
       throw new PromptError(
         400,

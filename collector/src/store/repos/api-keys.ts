@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { atomically, lockForUpdate } from '../atomic.js';
-import type { ApiKey, Role } from '../types.js';
+import type { ApiKey, Role } from '../../domain/api-key.js';
+import type { ApiKeyRow } from '../rows.js';
 
-function toApiKey(row: Record<string, unknown>): ApiKey {
+function toApiKey(row: ApiKeyRow): ApiKey {
   return {
-    id: row.id as string,
-    name: row.name as string,
+    id: row.id,
+    name: row.name,
     role: row.role as Role,
-    createdAt: row.created_at as number,
-    lastUsedAt: (row.last_used_at as number | null) ?? null,
-    revokedAt: (row.revoked_at as number | null) ?? null,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at ?? null,
+    revokedAt: row.revoked_at ?? null,
   };
 }
 
@@ -18,13 +19,19 @@ export class ApiKeysRepo {
   constructor(private readonly db: Knex) {}
 
   async create(input: { name: string; role: Role; keyHash: string }): Promise<ApiKey> {
-    const row = { id: `key_${randomUUID()}`, name: input.name, role: input.role, key_hash: input.keyHash, created_at: Date.now() };
+    const row: ApiKeyRow = {
+      id: `key_${randomUUID()}`,
+      name: input.name,
+      role: input.role,
+      key_hash: input.keyHash,
+      created_at: Date.now(),
+    };
     await this.db('api_keys').insert(row);
     return toApiKey(row);
   }
 
   async findActiveByHash(keyHash: string): Promise<ApiKey | null> {
-    const row = await this.db('api_keys').where({ key_hash: keyHash }).whereNull('revoked_at').first();
+    const row = await this.db<ApiKeyRow>('api_keys').where({ key_hash: keyHash }).whereNull('revoked_at').first();
     return row ? toApiKey(row) : null;
   }
 
@@ -37,7 +44,7 @@ export class ApiKeysRepo {
   }
 
   async list(): Promise<ApiKey[]> {
-    return (await this.db('api_keys').orderBy('created_at')).map(toApiKey);
+    return (await this.db<ApiKeyRow>('api_keys').orderBy('created_at')).map(toApiKey);
   }
 
   async countActive(): Promise<number> {

@@ -2,39 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { atomically, lockForUpdate } from '../atomic.js';
 import { fromJson, toJson } from '../json.js';
-import type { Application, Policy } from '../types.js';
+import type { Application, ApplicationCredentials, ApplicationPatch, NewApplication } from '../../domain/application.js';
+import type { Policy } from '../../domain/policy.js';
+import type { ApplicationRow } from '../rows.js';
 
-function toApplication(row: Record<string, unknown>): Application {
+function toApplication(row: ApplicationRow): Application {
   return {
-    id: row.id as string,
-    name: row.name as string,
-    clientId: row.client_id as string,
+    id: row.id,
+    name: row.name,
+    clientId: row.client_id,
     redirectUris: fromJson<string[]>(row.redirect_uris, []),
     policy: fromJson<Partial<Policy>>(row.policy, {}),
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
-}
-
-export interface ApplicationPatch {
-  name?: string;
-  redirectUris?: string[];
-  policy?: Partial<Policy>;
 }
 
 export class ApplicationsRepo {
   constructor(private readonly db: Knex) {}
 
-  async create(input: {
-    name: string;
-    clientId: string;
-    secretHash: string;
-    secretSealed: string;
-    redirectUris: string[];
-    policy: Partial<Policy>;
-  }): Promise<Application> {
+  async create(input: NewApplication): Promise<Application> {
     const now = Date.now();
-    const row = {
+    const row: ApplicationRow = {
       id: `app_${randomUUID()}`,
       name: input.name,
       client_id: input.clientId,
@@ -50,19 +39,17 @@ export class ApplicationsRepo {
   }
 
   async get(id: string): Promise<Application | null> {
-    const row = await this.db('applications').where({ id }).first();
+    const row = await this.db<ApplicationRow>('applications').where({ id }).first();
     return row ? toApplication(row) : null;
   }
 
-  async byClientId(clientId: string): Promise<(Application & { secretHash: string; secretSealed: string }) | null> {
-    const row = await this.db('applications').where({ client_id: clientId }).first();
-    return row
-      ? { ...toApplication(row), secretHash: row.client_secret_hash as string, secretSealed: row.client_secret_sealed as string }
-      : null;
+  async byClientId(clientId: string): Promise<ApplicationCredentials | null> {
+    const row = await this.db<ApplicationRow>('applications').where({ client_id: clientId }).first();
+    return row ? { ...toApplication(row), secretHash: row.client_secret_hash, secretSealed: row.client_secret_sealed } : null;
   }
 
   async list(): Promise<Application[]> {
-    return (await this.db('applications').orderBy('created_at')).map(toApplication);
+    return (await this.db<ApplicationRow>('applications').orderBy('created_at')).map(toApplication);
   }
 
   async update(id: string, patch: ApplicationPatch): Promise<Application | null> {
@@ -76,10 +63,10 @@ export class ApplicationsRepo {
    */
   async patch(id: string, change: (current: Application) => ApplicationPatch): Promise<Application | null> {
     return atomically(this.db, async (trx) => {
-      const row = (await lockForUpdate(trx, trx('applications').where({ id }).first())) as Record<string, unknown> | undefined;
+      const row = (await lockForUpdate(trx, trx('applications').where({ id }).first())) as ApplicationRow | undefined;
       if (!row) return null;
       const patch = change(toApplication(row));
-      const update: Record<string, unknown> = { updated_at: Date.now() };
+      const update: Partial<ApplicationRow> = { updated_at: Date.now() };
       if (patch.name !== undefined) update.name = patch.name;
       if (patch.redirectUris !== undefined) update.redirect_uris = toJson(patch.redirectUris);
       if (patch.policy !== undefined) update.policy = toJson(patch.policy);

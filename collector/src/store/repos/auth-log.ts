@@ -1,30 +1,22 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { AuthLogEntry, AuthLogOutcome } from '../types.js';
+import type { AuthLogEntry, AuthLogOutcome, AuthLogQuery } from '../../domain/auth-log.js';
+import type { AuthLogRow } from '../rows.js';
 
-function toEntry(row: Record<string, unknown>): AuthLogEntry {
+function toEntry(row: AuthLogRow): AuthLogEntry {
   return {
     id: Number(row.id),
     outcome: (row.outcome as AuthLogOutcome | undefined) ?? 'attested',
-    at: row.at as number,
-    transactionId: (row.transaction_id as string | null) ?? null,
-    applicationId: (row.application_id as string | null) ?? null,
-    applicationName: (row.application_name as string | null) ?? null,
-    username: (row.username as string | null) ?? null,
-    endpointId: (row.endpoint_id as string | null) ?? null,
+    at: row.at,
+    transactionId: row.transaction_id ?? null,
+    applicationId: row.application_id ?? null,
+    applicationName: row.application_name ?? null,
+    username: row.username ?? null,
+    endpointId: row.endpoint_id ?? null,
     verdict: row.verdict as AuthLogEntry['verdict'],
     access: row.access as AuthLogEntry['access'],
     reasons: fromJson<string[]>(row.reasons, []),
   };
-}
-
-export interface AuthLogQuery {
-  since?: number;
-  user?: string;
-  verdict?: 'trusted' | 'untrusted';
-  /** Default: every real sign-in (attested and unattested), not abandoned prompts. */
-  outcome?: AuthLogOutcome | 'all';
-  limit?: number;
 }
 
 export class AuthLogRepo {
@@ -56,7 +48,7 @@ export class AuthLogRepo {
   }
 
   async query(query: AuthLogQuery): Promise<AuthLogEntry[]> {
-    let q = this.db('auth_log')
+    let q = this.db<AuthLogRow>('auth_log')
       .orderBy('id', 'desc')
       .limit(query.limit ?? 200);
     if (query.since !== undefined) q = q.where('at', '>=', query.since);

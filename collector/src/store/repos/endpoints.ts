@@ -4,14 +4,11 @@ import { identifiersOf, type Platform } from '@devtrust/shared/identity';
 import { LIMITS, type Report } from '@devtrust/shared/protocol';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
-import type { Endpoint, EndpointApproval, IdentifierClaim, Verdict } from '../types.js';
-
-type IdentifierColumn = 'hardware_uuid' | 'serial_number' | 'machine_guid';
-const CLAIMED: readonly [IdentifierClaim['kind'], IdentifierColumn][] = [
-  ['hardwareUuid', 'hardware_uuid'],
-  ['serialNumber', 'serial_number'],
-  ['machineGuid', 'machine_guid'],
-];
+import type { Endpoint, EndpointApproval, EndpointQuery, IdentifierClaim, ReportToStore } from '../../domain/endpoint.js';
+import type { SingleIdentifierKind } from '../../domain/identifiers.js';
+import type { Verdict } from '../../domain/verdict.js';
+import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
+import type { EndpointRow, ReportRow } from '../rows.js';
 
 /**
  * Endpoints whose identifiers count: a blocked endpoint (an admin's "this one is not the
@@ -24,43 +21,30 @@ function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
 
 const claimKey = (c: { kind: string; value: string }): string => `${c.kind}\u0000${c.value}`;
 
-function toEndpoint(row: Record<string, unknown>): Endpoint {
+function toEndpoint(row: EndpointRow): Endpoint {
   const macs = fromJson<string[]>(row.mac_addresses, []);
   return {
-    id: row.id as string,
-    publicKey: row.public_key as string,
-    enrolledAt: row.enrolled_at as number,
-    lastSeenAt: row.last_seen_at as number,
+    id: row.id,
+    publicKey: row.public_key,
+    enrolledAt: row.enrolled_at,
+    lastSeenAt: row.last_seen_at,
     lastSeq: Number(row.last_seq),
-    platform: (row.platform as Platform | null) ?? null,
-    hostname: (row.hostname as string | null) ?? null,
+    platform: (row.platform as Platform | null | undefined) ?? null,
+    hostname: row.hostname ?? null,
+    // Normalised once, when the report was stored (recordReports): read back as stored.
     identifiers: {
-      ...(row.hardware_uuid ? { hardwareUuid: row.hardware_uuid as string } : {}),
-      ...(row.serial_number ? { serialNumber: row.serial_number as string } : {}),
-      ...(row.machine_guid ? { machineGuid: row.machine_guid as string } : {}),
+      ...(row.hardware_uuid ? { hardwareUuid: row.hardware_uuid } : {}),
+      ...(row.serial_number ? { serialNumber: row.serial_number } : {}),
+      ...(row.machine_guid ? { machineGuid: row.machine_guid } : {}),
       ...(macs.length > 0 ? { macAddresses: macs } : {}),
     },
     report: fromJson<Report | null>(row.report, null),
     blocked: toBool(row.blocked),
     approval: (row.approval as EndpointApproval | null | undefined) ?? null,
     approvalClaims: fromJson<IdentifierClaim[]>(row.approval_claims, []),
-    lastUser: (row.last_user as string | null) ?? null,
+    lastUser: row.last_user ?? null,
     lastVerdict: fromJson(row.last_verdict, null),
   };
-}
-
-export interface ReportToStore {
-  endpointId: string;
-  seq: number;
-  report: Report;
-  at: number;
-}
-
-export interface EndpointQuery {
-  q?: string;
-  approval?: EndpointApproval;
-  limit?: number;
-  offset?: number;
 }
 
 export class EndpointsRepo {
@@ -68,20 +52,27 @@ export class EndpointsRepo {
 
   async enroll(publicKey: string): Promise<Endpoint> {
     const now = Date.now();
-    const existing = await this.db('endpoints').where({ public_key: publicKey }).first();
+    const existing = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
     if (existing) return toEndpoint(existing);
-    const row = { id: `ep_${randomUUID()}`, public_key: publicKey, enrolled_at: now, last_seen_at: now, last_seq: 0, blocked: false };
+    const row: EndpointRow = {
+      id: `ep_${randomUUID()}`,
+      public_key: publicKey,
+      enrolled_at: now,
+      last_seen_at: now,
+      last_seq: 0,
+      blocked: false,
+    };
     await this.db('endpoints').insert(row);
     return toEndpoint(row);
   }
 
   async get(id: string): Promise<Endpoint | null> {
-    const row = await this.db('endpoints').where({ id }).first();
+    const row = await this.db<EndpointRow>('endpoints').where({ id }).first();
     return row ? toEndpoint(row) : null;
   }
 
   async list(query: EndpointQuery = {}): Promise<Endpoint[]> {
-    let builder = this.db('endpoints').orderBy('last_seen_at', 'desc');
+    let builder = this.db<EndpointRow>('endpoints').orderBy('last_seen_at', 'desc');
     if (query.approval) builder = builder.where('approval', query.approval);
     if (query.q) {
       const like = `%${query.q.toLowerCase()}%`;
@@ -116,12 +107,12 @@ export class EndpointsRepo {
     return this.db.transaction(async (trx) => {
       const stored: boolean[] = [];
       for (const { endpointId, seq, report, at } of items) {
+        // The one place a report's identifiers are normalised: endpoints keep them so.
         const ids = identifiersOf(report.identity);
-        const claimed = {
-          hardware_uuid: ids.hardwareUuid ?? null,
-          serial_number: ids.serialNumber ?? null,
-          machine_guid: ids.machineGuid ?? null,
-        };
+        const claimed = Object.fromEntries(IDENTIFIER_COLUMN_ENTRIES.map(([kind, column]) => [column, ids[kind] ?? null])) as Record<
+          IdentifierColumn,
+          string | null
+        >;
         const update = {
           last_seq: seq,
           last_seen_at: at,
@@ -188,7 +179,7 @@ export class EndpointsRepo {
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied') return;
     const claims: IdentifierClaim[] = [];
-    for (const [kind, column] of CLAIMED) {
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
       const value = claimed[column];
       if (value === null) continue;
       const heldBy = (await trx('endpoints')
@@ -221,8 +212,8 @@ export class EndpointsRepo {
   }
 
   async history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
-    const rows = await this.db('reports').where({ endpoint_id: id }).orderBy('id', 'desc');
-    return rows.map((r) => ({ receivedAt: r.received_at as number, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
+    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc');
+    return rows.map((r) => ({ receivedAt: r.received_at, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
   }
 
   async touch(id: string, at: number): Promise<void> {
@@ -253,8 +244,8 @@ export class EndpointsRepo {
    * endpoints and those pending approval do not count; `endpointId`, when given, always
    * counts as one (the endpoint being judged reports the value).
    */
-  async countReporting(column: IdentifierColumn, value: string, endpointId?: string): Promise<number> {
-    let q = counted(this.db('endpoints').where(column, value));
+  async countReporting(kind: SingleIdentifierKind, value: string, endpointId?: string): Promise<number> {
+    let q = counted(this.db('endpoints').where(IDENTIFIER_COLUMNS[kind], value));
     if (endpointId !== undefined) q = q.whereNot({ id: endpointId });
     const row = await q.count({ n: '*' }).first();
     return Number(row?.n ?? 0) + (endpointId !== undefined ? 1 : 0);
@@ -266,9 +257,9 @@ export class EndpointsRepo {
   }
 
   /** Identifier values that several endpoints report: a cloned image or a placeholder we do not know. */
-  async duplicateIdentifiers(): Promise<{ kind: string; value: string; endpointIds: string[] }[]> {
-    const out: { kind: string; value: string; endpointIds: string[] }[] = [];
-    for (const [kind, column] of CLAIMED) {
+  async duplicateIdentifiers(): Promise<{ kind: SingleIdentifierKind; value: string; endpointIds: string[] }[]> {
+    const out: { kind: SingleIdentifierKind; value: string; endpointIds: string[] }[] = [];
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
       const dupes = await counted(this.db('endpoints').select(column).whereNotNull(column)).groupBy(column).havingRaw('count(*) > 1');
       for (const dupe of dupes) {
         const value = dupe[column] as string;

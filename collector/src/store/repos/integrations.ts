@@ -3,38 +3,34 @@ import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { fromJson, toJson } from '../json.js';
 import { InventoryRepo } from './inventory.js';
-import type { ActivationMode, Integration, IntegrationCategory, SyncSchedule } from '../types.js';
+import type {
+  ActivationMode,
+  Integration,
+  IntegrationCategory,
+  IntegrationPatch,
+  NewIntegration,
+  SyncSchedule,
+} from '../../domain/integration.js';
+import type { IntegrationRow } from '../rows.js';
 
-function toIntegration(row: Record<string, unknown>): Integration {
+function toIntegration(row: IntegrationRow): Integration {
   const sealed = fromJson<Record<string, string>>(row.secrets, {});
   return {
-    id: row.id as string,
-    kind: row.kind as string,
+    id: row.id,
+    kind: row.kind,
     category: row.category as IntegrationCategory,
-    name: row.name as string,
+    name: row.name,
     platforms: fromJson<Platform[]>(row.platforms, []),
     config: fromJson<Record<string, unknown>>(row.config, {}),
     secretFields: Object.keys(sealed).sort(),
     activation: { mode: row.activation_mode as ActivationMode, groups: fromJson<string[]>(row.activation_groups, []) },
-    currentGeneration: (row.current_generation as string | null) ?? null,
-    syncedAt: (row.synced_at as number | null) ?? null,
+    currentGeneration: row.current_generation ?? null,
+    syncedAt: row.synced_at ?? null,
     schedule: fromJson<SyncSchedule | null>(row.schedule, null),
-    nextSyncAt: (row.next_sync_at as number | null) ?? null,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
+    nextSyncAt: row.next_sync_at ?? null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
-}
-
-export interface NewIntegration {
-  kind: string;
-  category: IntegrationCategory;
-  name: string;
-  platforms: Platform[];
-  config: Record<string, unknown>;
-  /** Sealed secret values by field name (see sealSecrets). */
-  sealedSecrets: Record<string, string>;
-  schedule: SyncSchedule | null;
-  nextSyncAt: number | null;
 }
 
 export class IntegrationsRepo {
@@ -65,25 +61,22 @@ export class IntegrationsRepo {
   }
 
   async get(id: string): Promise<Integration | null> {
-    const row = await this.db('integrations').where({ id }).first();
+    const row = await this.db<IntegrationRow>('integrations').where({ id }).first();
     return row ? toIntegration(row) : null;
   }
 
   async list(): Promise<Integration[]> {
-    return (await this.db('integrations').orderBy('created_at')).map(toIntegration);
+    return (await this.db<IntegrationRow>('integrations').orderBy('created_at')).map(toIntegration);
   }
 
   /** Sealed secrets by field; only the sync engine and the test button read them. */
   async sealedSecrets(id: string): Promise<Record<string, string>> {
-    const row = await this.db('integrations').where({ id }).first('secrets');
+    const row = await this.db<IntegrationRow>('integrations').where({ id }).first('secrets');
     return fromJson<Record<string, string>>(row?.secrets, {});
   }
 
-  async update(
-    id: string,
-    patch: Partial<Pick<NewIntegration, 'name' | 'platforms' | 'config' | 'sealedSecrets' | 'schedule' | 'nextSyncAt'>>,
-  ): Promise<Integration | null> {
-    const row: Record<string, unknown> = { updated_at: Date.now() };
+  async update(id: string, patch: IntegrationPatch): Promise<Integration | null> {
+    const row: Partial<IntegrationRow> = { updated_at: Date.now() };
     if (patch.name !== undefined) row.name = patch.name;
     if (patch.platforms !== undefined) row.platforms = toJson(patch.platforms);
     if (patch.config !== undefined) row.config = toJson(patch.config);
@@ -142,6 +135,8 @@ export class IntegrationsRepo {
   }
 
   async dueForSync(now: number): Promise<Integration[]> {
-    return (await this.db('integrations').whereNotNull('next_sync_at').andWhere('next_sync_at', '<=', now)).map(toIntegration);
+    return (await this.db<IntegrationRow>('integrations').whereNotNull('next_sync_at').andWhere('next_sync_at', '<=', now)).map(
+      toIntegration,
+    );
   }
 }

@@ -2,48 +2,44 @@ import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toJson, toNullableBool } from '../json.js';
-import type { InventoryRecord, StoredInventoryRecord } from '../types.js';
+import type { IdentifierKind } from '../../domain/identifiers.js';
+import type { InventoryDuplicate, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
+import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
+import type { InventoryMacRow, InventoryRecordRow } from '../rows.js';
 
-export type IdentifierColumn = 'hardware_uuid' | 'serial_number' | 'machine_guid';
-
-function toRecord(row: Record<string, unknown>): StoredInventoryRecord {
+function toRecord(row: InventoryRecordRow): StoredInventoryRecord {
   return {
-    id: row.id as string,
-    integrationId: row.integration_id as string,
-    externalId: (row.external_id as string | null) ?? null,
-    hardwareUuid: (row.hardware_uuid as string | null) ?? null,
-    serialNumber: (row.serial_number as string | null) ?? null,
-    machineGuid: (row.machine_guid as string | null) ?? null,
-    deviceName: (row.device_name as string | null) ?? null,
+    id: row.id,
+    integrationId: row.integration_id,
+    externalId: row.external_id ?? null,
+    hardwareUuid: row.hardware_uuid ?? null,
+    serialNumber: row.serial_number ?? null,
+    machineGuid: row.machine_guid ?? null,
+    deviceName: row.device_name ?? null,
     platform: (row.platform as Platform | null) ?? null,
-    owner: (row.owner as string | null) ?? null,
+    owner: row.owner ?? null,
     managed: toNullableBool(row.managed),
     edr:
       row.edr_status === null || row.edr_status === undefined
         ? null
         : {
-            connectorId: (row.edr_connector_id as string | null) ?? null,
+            connectorId: row.edr_connector_id ?? null,
             status: row.edr_status as 'compromised' | 'clean' | 'unknown',
-            detail: (row.edr_detail as string | null) ?? null,
-            seenAt: (row.edr_seen_at as number | null) ?? null,
+            detail: row.edr_detail ?? null,
+            seenAt: row.edr_seen_at ?? null,
           },
     posture: postureOf(row),
     raw: fromJson<Record<string, unknown>>(row.raw, {}),
   };
 }
 
-function postureOf(row: Record<string, unknown>): StoredInventoryRecord['posture'] {
+function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
   const posture = {
     diskEncryption: toNullableBool(row.posture_disk_encryption),
     firewall: toNullableBool(row.posture_firewall),
-    osVersion: (row.posture_os_version as string | null | undefined) ?? null,
+    osVersion: row.posture_os_version ?? null,
   };
   return Object.values(posture).every((v) => v === null) ? null : posture;
-}
-
-/** A record with the placeholders that were dropped from it, for findings. */
-export interface StagedRecord extends InventoryRecord {
-  placeholders?: string[];
 }
 
 /**
@@ -97,8 +93,9 @@ export class InventoryRepo {
         posture_os_version: record.posture?.osVersion ?? null,
         placeholders: record.placeholders && record.placeholders.length > 0 ? toJson(record.placeholders) : null,
         raw: record.raw ? toJson(record.raw) : null,
-      });
-      for (const mac of record.macAddresses ?? []) macs.push({ record_id: id, integration_id: integrationId, generation, mac });
+      } satisfies InventoryRecordRow);
+      for (const mac of record.macAddresses ?? [])
+        macs.push({ record_id: id, integration_id: integrationId, generation, mac } satisfies InventoryMacRow);
     });
     await this.db.transaction(async (trx) => {
       await insertChunked(trx, 'inventory_records', rows);
@@ -175,14 +172,15 @@ export class InventoryRepo {
       .select('inventory_records.*');
   }
 
-  /** Records of every integration's current inventory holding this identifier. */
-  async findByIdentifier(column: IdentifierColumn, value: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
-    let q = this.current(this.db('inventory_records')).where(`inventory_records.${column}`, value);
+  /** Records of the current inventories (of these integrations, when given) holding this normalised identifier. */
+  async findByIdentifier(kind: IdentifierKind, value: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
+    if (kind === 'macAddress') return this.findByMac(value, integrationIds);
+    let q = this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
     if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
     return (await q.limit(50)).map(toRecord);
   }
 
-  async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
+  private async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
     let q = this.current(this.db('inventory_records'))
       .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
       .where('inventory_macs.mac', mac);
@@ -210,9 +208,9 @@ export class InventoryRepo {
   }
 
   /** Identifier values that several records of one integration's inventory hold. */
-  async duplicates(integrationId: string): Promise<{ kind: IdentifierColumn; value: string; count: number }[]> {
-    const out: { kind: IdentifierColumn; value: string; count: number }[] = [];
-    for (const column of ['hardware_uuid', 'serial_number', 'machine_guid'] as const) {
+  async duplicates(integrationId: string): Promise<InventoryDuplicate[]> {
+    const out: InventoryDuplicate[] = [];
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
       const rows = await this.current(this.db('inventory_records'))
         .clearSelect()
         .select(`inventory_records.${column} as value`)
@@ -222,7 +220,7 @@ export class InventoryRepo {
         .groupBy(`inventory_records.${column}`)
         .havingRaw('count(*) > 1')
         .limit(100);
-      for (const row of rows) out.push({ kind: column, value: row.value as string, count: Number(row.n) });
+      for (const row of rows) out.push({ kind, value: row.value as string, count: Number(row.n) });
     }
     return out;
   }
@@ -232,6 +230,6 @@ export class InventoryRepo {
       .where('inventory_records.integration_id', integrationId)
       .whereNotNull('inventory_records.placeholders')
       .limit(limit);
-    return rows.map((row: Record<string, unknown>) => ({ record: toRecord(row), placeholders: fromJson<string[]>(row.placeholders, []) }));
+    return rows.map((row: InventoryRecordRow) => ({ record: toRecord(row), placeholders: fromJson<string[]>(row.placeholders, []) }));
   }
 }

@@ -1,30 +1,41 @@
 import type { Knex } from 'knex';
 import { atomically, lockForUpdate } from '../atomic.js';
+import type { SettingRow } from '../rows.js';
 
-/** Small key/value settings: enrollment key hash, global policy, OIDC keys. */
+/** The settings there are, by name, and the key each is stored under. */
+const KEYS = {
+  enrollmentKeyHash: 'enrollment_key_hash',
+  globalPolicy: 'global_policy',
+} as const;
+export type Setting = keyof typeof KEYS;
+
+/** Small named settings (the enrollment key's hash, the global policy's JSON), stored as text. */
 export class SettingsRepo {
   constructor(private readonly db: Knex) {}
 
-  async get(key: string): Promise<string | null> {
-    const row = await this.db('settings').where({ key }).first('value');
-    return row ? (row.value as string) : null;
+  async get(setting: Setting): Promise<string | null> {
+    const key = KEYS[setting];
+    const row = await this.db<SettingRow>('settings').where({ key }).first('value');
+    return row ? row.value : null;
   }
 
-  async set(key: string, value: string): Promise<void> {
+  async set(setting: Setting, value: string): Promise<void> {
+    const key = KEYS[setting];
     await this.db('settings').insert({ key, value }).onConflict('key').merge();
   }
 
   /** Sets a value only when none is stored; returns the stored value either way. */
-  async setIfAbsent(key: string, value: string): Promise<string> {
-    await this.db('settings').insert({ key, value }).onConflict('key').ignore();
-    return (await this.get(key)) ?? value;
+  async setIfAbsent(setting: Setting, value: string): Promise<string> {
+    await this.db('settings').insert({ key: KEYS[setting], value }).onConflict('key').ignore();
+    return (await this.get(setting)) ?? value;
   }
 
   /**
    * Read-modify-write of one value: `change` gets the stored value (null when none) and
    * returns the new one; concurrent updates of the same key apply one after the other.
    */
-  async update(key: string, change: (current: string | null) => string): Promise<string> {
+  async update(setting: Setting, change: (current: string | null) => string): Promise<string> {
+    const key = KEYS[setting];
     return atomically(this.db, async (trx) => {
       const read = async () => (await lockForUpdate(trx, trx('settings').where({ key }).first('value'))) as { value: string } | undefined;
       let row = await read();
@@ -35,7 +46,7 @@ export class SettingsRepo {
         const inserted = await trx('settings').insert({ key, value }).onConflict('key').ignore().returning('key');
         if (inserted.length > 0) return value;
         row = await read();
-        if (!row) throw new Error(`setting ${key} vanished during an update`);
+        if (!row) throw new Error(`setting ${setting} vanished during an update`);
       }
       const value = change(row.value);
       await trx('settings').where({ key }).update({ value });

@@ -1,28 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { SyncRun, SyncStatus } from '../types.js';
+import type { SyncRun, SyncStatus, SyncTrigger } from '../../domain/sync-run.js';
+import type { SyncRunRow } from '../rows.js';
 
-function toRun(row: Record<string, unknown>): SyncRun {
+function toRun(row: SyncRunRow): SyncRun {
   return {
-    id: row.id as string,
-    integrationId: row.integration_id as string,
+    id: row.id,
+    integrationId: row.integration_id,
     status: row.status as SyncStatus,
-    trigger: row.trigger as SyncRun['trigger'],
-    startedAt: row.started_at as number,
-    finishedAt: (row.finished_at as number | null) ?? null,
+    trigger: row.trigger as SyncTrigger,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? null,
     pages: Number(row.pages),
     devices: Number(row.devices),
-    error: (row.error as string | null) ?? null,
-    node: (row.node as string | null) ?? null,
-    cancelRequestedAt: (row.cancel_requested_at as number | null) ?? null,
+    error: row.error ?? null,
+    node: row.node ?? null,
+    cancelRequestedAt: row.cancel_requested_at ?? null,
   };
 }
 
 export class SyncRunsRepo {
   constructor(private readonly db: Knex) {}
 
-  async start(integrationId: string, trigger: SyncRun['trigger'], node: string): Promise<SyncRun> {
-    const row = {
+  async start(integrationId: string, trigger: SyncTrigger, node: string): Promise<SyncRun> {
+    const row: SyncRunRow = {
       id: `sync_${randomUUID()}`,
       integration_id: integrationId,
       status: 'running',
@@ -51,12 +52,14 @@ export class SyncRunsRepo {
   }
 
   async get(id: string): Promise<SyncRun | null> {
-    const row = await this.db('sync_runs').where({ id }).first();
+    const row = await this.db<SyncRunRow>('sync_runs').where({ id }).first();
     return row ? toRun(row) : null;
   }
 
   async list(integrationId: string, limit = 50): Promise<SyncRun[]> {
-    return (await this.db('sync_runs').where({ integration_id: integrationId }).orderBy('started_at', 'desc').limit(limit)).map(toRun);
+    return (await this.db<SyncRunRow>('sync_runs').where({ integration_id: integrationId }).orderBy('started_at', 'desc').limit(limit)).map(
+      toRun,
+    );
   }
 
   /** The run of this integration still marked running, if any. */

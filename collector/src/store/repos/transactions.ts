@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { Transaction, TransactionState, Verdict } from '../types.js';
+import type { Transaction, TransactionState } from '../../domain/transaction.js';
+import type { Verdict } from '../../domain/verdict.js';
+import type { TransactionRow } from '../rows.js';
 
-function toTransaction(row: Record<string, unknown>): Transaction {
+function toTransaction(row: TransactionRow): Transaction {
   const state = row.state as TransactionState;
   return {
-    id: row.id as string,
-    applicationId: row.application_id as string,
-    username: row.username as string,
-    createdAt: row.created_at as number,
-    expiresAt: row.expires_at as number,
+    id: row.id,
+    applicationId: row.application_id,
+    username: row.username,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
     state,
     verdict:
       row.verdict === null || row.verdict === undefined
@@ -20,8 +22,8 @@ function toTransaction(row: Record<string, unknown>): Transaction {
             access: row.access as Verdict['access'],
             reasons: fromJson<string[]>(row.reasons, []),
           },
-    endpointId: (row.endpoint_id as string | null) ?? null,
-    decidedAt: (row.decided_at as number | null) ?? null,
+    endpointId: row.endpoint_id ?? null,
+    decidedAt: row.decided_at ?? null,
   };
 }
 
@@ -31,7 +33,7 @@ export class TransactionsRepo {
   async create(applicationId: string, username: string, ttlMs: number): Promise<Transaction> {
     const now = Date.now();
     // Unguessable: the id is what the page hands to the agent and polls with.
-    const row = {
+    const row: TransactionRow = {
       id: `tx_${randomBytes(18).toString('base64url')}`,
       application_id: applicationId,
       username,
@@ -44,7 +46,7 @@ export class TransactionsRepo {
   }
 
   async get(id: string): Promise<Transaction | null> {
-    const row = await this.db('transactions').where({ id }).first();
+    const row = await this.db<TransactionRow>('transactions').where({ id }).first();
     if (!row) return null;
     const tx = toTransaction(row);
     return tx.state === 'pending' && tx.expiresAt <= Date.now() ? { ...tx, state: 'expired' } : tx;

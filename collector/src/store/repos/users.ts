@@ -1,18 +1,16 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { User } from '../types.js';
+import { normalizeUsername, type User } from '../../domain/user.js';
+import type { UserRow } from '../rows.js';
 
-function toUser(row: Record<string, unknown>): User {
+function toUser(row: UserRow): User {
   return {
-    username: row.username as string,
+    username: row.username,
     groups: fromJson<string[]>(row.groups, []),
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
-
-/** Usernames are stored lower-cased: IdPs disagree on case, people do not. */
-export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
 
 export class UsersRepo {
   constructor(private readonly db: Knex) {}
@@ -28,14 +26,14 @@ export class UsersRepo {
   }
 
   async get(username: string): Promise<User | null> {
-    const row = await this.db('users')
+    const row = await this.db<UserRow>('users')
       .where({ username: normalizeUsername(username) })
       .first();
     return row ? toUser(row) : null;
   }
 
   async list(): Promise<User[]> {
-    return (await this.db('users').orderBy('username')).map(toUser);
+    return (await this.db<UserRow>('users').orderBy('username')).map(toUser);
   }
 
   async delete(username: string): Promise<boolean> {

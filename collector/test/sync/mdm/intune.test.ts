@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
-import { mapIntuneDevice, type IntuneManagedDevice } from '../../../src/sync/intune/map.js';
-import { toStagedRecord } from '../../../src/sync/normalize.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { mapIntuneDevice, type IntuneManagedDevice } from '@devtrust/collector/sync/intune/map';
+import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { intuneDevice, startIntuneServer } from '../../vendors/mdm/intune.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { jamfProKind } from '../../../src/sync/jamf-pro/kind.js';
-import { mapJamfComputer, mapJamfMobileDevice, type JamfComputer } from '../../../src/sync/jamf-pro/map.js';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
-import { toStagedRecord } from '../../../src/sync/normalize.js';
+import { jamfProKind } from '@devtrust/collector/sync/jamf-pro/kind';
+import { mapJamfComputer, mapJamfMobileDevice, type JamfComputer } from '@devtrust/collector/sync/jamf-pro/map';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { jamfComputer, jamfMobileDevice, startJamfProServer } from '../../vendors/mdm/jamf-pro.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';

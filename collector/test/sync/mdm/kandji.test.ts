@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
-import { mapKandjiDevice, type KandjiDevice } from '../../../src/sync/kandji/map.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { mapKandjiDevice, type KandjiDevice } from '@devtrust/collector/sync/kandji/map';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { kandjiDevice, kandjiUdid, startKandjiServer, type KandjiServer } from '../../vendors/mdm/kandji.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { mapMobileIronDevice, type MobileIronDevice } from '../../../src/sync/mobileiron-core/map.js';
-import { toStagedRecord } from '../../../src/sync/normalize.js';
+import { mapMobileIronDevice, type MobileIronDevice } from '@devtrust/collector/sync/mobileiron-core/map';
+import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 import { describeSyncContract } from './contract.js';
 import { loadFixture } from './fixtures.js';
 import { mobileIronHarness } from './harnesses.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
-import { createLogger } from '../../../src/log.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { createLogger } from '@devtrust/collector/log';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory, type VendorTestServer } from '../../vendors/mdm/server-kit.js';
 import { FAST_RETRY, createIntegration, range, syncAndWait } from './harness.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
-import { mapWorkspaceOneDevice, type WorkspaceOneDevice } from '../../../src/sync/workspace-one/map.js';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { mapWorkspaceOneDevice, type WorkspaceOneDevice } from '@devtrust/collector/sync/workspace-one/map';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';
 import { startWorkspaceOneServer, workspaceOneDevice, type WorkspaceOneServer } from '../../vendors/mdm/workspace-one.js';

@@ -1,4 +1,4 @@
-import type { IntuneManagedDevice } from '../../../src/sync/intune/map.js';
+import type { IntuneManagedDevice } from '@devtrust/collector/sync/intune/map';
 import { ListInventory, VendorTestServer, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { JamfComputer, JamfMobileDevice } from '../../../src/sync/jamf-pro/map.js';
+import type { JamfComputer, JamfMobileDevice } from '@devtrust/collector/sync/jamf-pro/map';
 import { ListInventory, VendorTestServer, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
 
 /**

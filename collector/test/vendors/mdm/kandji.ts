@@ -1,4 +1,4 @@
-import type { KandjiDevice } from '../../../src/sync/kandji/map.js';
+import type { KandjiDevice } from '@devtrust/collector/sync/kandji/map';
 import { ListInventory, VendorTestServer, intParam, sampleIds, type Inventory, type Reply, type ServerRequest } from './server-kit.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { MobileIronDevice } from '../../../src/sync/mobileiron-core/map.js';
+import type { MobileIronDevice } from '@devtrust/collector/sync/mobileiron-core/map';
 import {
   ListInventory,
   VendorTestServer,

@@ -1,4 +1,4 @@
-import type { WorkspaceOneDevice } from '../../../src/sync/workspace-one/map.js';
+import type { WorkspaceOneDevice } from '@devtrust/collector/sync/workspace-one/map';
 import {
   ListInventory,
   VendorTestServer,

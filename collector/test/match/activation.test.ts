@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
-import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
+import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
+import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 import { s1Agent, S1_API_TOKEN, startFakeSentinelOne, type FakeSentinelOne } from '../vendors/edr/sentinelone.js';
 
 const S1_UUID = '9de5069c5afe602b2ea0a04b66beb2c0';

@@ -1,9 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
-import type { Knex } from 'knex';
 import { seal, unseal } from '@devtrust/shared/crypto';
-
-const TABLE = 'oidc_keys';
+import type { OidcKey } from '../domain/oidc.js';
+import type { OidcKeysRepo } from '../store/repos/oidc-keys.js';
 /** A replaced signing key stays in the JWKS this long, well past any ID token it signed. */
 export const RETIRED_KEY_KEEP_MS = 30 * 24 * 3600_000;
 /**
@@ -32,26 +31,17 @@ export interface KeyInfo {
   activatesAt: string;
 }
 
-interface KeyRow {
-  kid: string;
-  use: 'sig' | 'cookie';
-  alg: string;
-  private_sealed: string;
-  created_at: number;
-  activates_at: number;
-}
-
 /**
  * Pure: which signing key signs at `now` (the latest already activated), which are next
  * (published, not yet signing) and which are retired, in the order the provider wants.
  */
-export function arrangeSigningKeys<T extends { kid: string; activates_at: number }>(
+export function arrangeSigningKeys<T extends { kid: string; activatesAt: number }>(
   rows: T[],
   now: number,
 ): { row: T; state: KeyInfo['state'] }[] {
-  const byActivation = [...rows].sort((a, b) => b.activates_at - a.activates_at || (a.kid < b.kid ? -1 : 1));
-  const active = byActivation.find((r) => r.activates_at <= now) ?? byActivation[byActivation.length - 1];
-  const state = (r: T): KeyInfo['state'] => (r === active ? 'active' : r.activates_at > now ? 'next' : 'retired');
+  const byActivation = [...rows].sort((a, b) => b.activatesAt - a.activatesAt || (a.kid < b.kid ? -1 : 1));
+  const active = byActivation.find((r) => r.activatesAt <= now) ?? byActivation[byActivation.length - 1];
+  const state = (r: T): KeyInfo['state'] => (r === active ? 'active' : r.activatesAt > now ? 'next' : 'retired');
   const rank = { active: 0, next: 1, retired: 2 } as const;
   return byActivation.map((row) => ({ row, state: state(row) })).sort((a, b) => rank[a.state] - rank[b.state]);
 }
@@ -65,7 +55,7 @@ const sealContext = (use: string, kid: string): string => `oidc-${use}-key/${kid
  */
 export class OidcKeyStore {
   constructor(
-    private readonly db: Knex,
+    private readonly keys: OidcKeysRepo,
     private readonly masterKey: Buffer,
   ) {}
 
@@ -78,15 +68,15 @@ export class OidcKeyStore {
       rows.filter((r) => r.use === 'sig'),
       now,
     ).map(({ row }) => ({
-      ...(JSON.parse(unseal(this.masterKey, row.private_sealed, sealContext('sig', row.kid))) as JsonWebKey),
+      ...(JSON.parse(unseal(this.masterKey, row.privateSealed, sealContext('sig', row.kid))) as JsonWebKey),
       kid: row.kid,
       alg: row.alg,
       use: 'sig' as const,
     }));
     const cookies = rows
       .filter((r) => r.use === 'cookie')
-      .sort((a, b) => b.created_at - a.created_at)
-      .map((r) => unseal(this.masterKey, r.private_sealed, sealContext('cookie', r.kid)));
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((r) => unseal(this.masterKey, r.privateSealed, sealContext('cookie', r.kid)));
     return { signing, cookies, version: versionOf(rows, now) };
   }
 
@@ -106,18 +96,15 @@ export class OidcKeyStore {
       now,
     );
     // A key retired when its successor activated; drop those whose successor is old news.
-    const byActivation = arranged.map((a) => a.row).sort((a, b) => a.activates_at - b.activates_at);
+    const byActivation = arranged.map((a) => a.row).sort((a, b) => a.activatesAt - b.activatesAt);
     const stale = byActivation.filter((row, i) => {
       const successor = byActivation[i + 1];
-      return successor !== undefined && successor.activates_at <= now - RETIRED_KEY_KEEP_MS;
+      return successor !== undefined && successor.activatesAt <= now - RETIRED_KEY_KEEP_MS;
     });
-    if (stale.length > 0)
-      await this.db(TABLE)
-        .whereIn(
-          'kid',
-          stale.map((r) => r.kid),
-        )
-        .delete();
+    await this.keys.remove(
+      'sig',
+      stale.map((r) => r.kid),
+    );
     return this.list(now);
   }
 
@@ -129,7 +116,7 @@ export class OidcKeyStore {
     const before = (await this.rows()).filter((r) => r.use === 'sig').map((r) => r.kid);
     const kid = await this.addSigningKey(now, now);
     const withdrawn = before.filter((k) => k !== kid);
-    if (withdrawn.length > 0) await this.db(TABLE).where({ use: 'sig' }).whereIn('kid', withdrawn).delete();
+    await this.keys.remove('sig', withdrawn);
     return { keys: await this.list(now), withdrawn };
   }
 
@@ -145,7 +132,7 @@ export class OidcKeyStore {
     const found = arranged.find((a) => a.row.kid === kid);
     if (!found) return 'unknown';
     if (found.state === 'active') return 'signing';
-    await this.db(TABLE).where({ use: 'sig', kid }).delete();
+    await this.keys.remove('sig', [kid]);
     return 'withdrawn';
   }
 
@@ -157,14 +144,13 @@ export class OidcKeyStore {
       kid: row.kid,
       alg: row.alg,
       state,
-      createdAt: new Date(row.created_at).toISOString(),
-      activatesAt: new Date(row.activates_at).toISOString(),
+      createdAt: new Date(row.createdAt).toISOString(),
+      activatesAt: new Date(row.activatesAt).toISOString(),
     }));
   }
 
-  private async rows(): Promise<KeyRow[]> {
-    const rows = (await this.db(TABLE).select('kid', 'use', 'alg', 'private_sealed', 'created_at', 'activates_at')) as KeyRow[];
-    return rows.map((r) => ({ ...r, created_at: Number(r.created_at), activates_at: Number(r.activates_at) }));
+  private rows(): Promise<OidcKey[]> {
+    return this.keys.list();
   }
 
   private async addSigningKey(activatesAt: number, now = activatesAt): Promise<string> {
@@ -172,33 +158,33 @@ export class OidcKeyStore {
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
     const { n, e, kty } = jwk;
-    await this.db(TABLE).insert({
+    await this.keys.add({
       kid,
       use: 'sig',
       alg: SIGNING_ALG,
-      public_jwk: JSON.stringify({ kty, n, e, kid, alg: SIGNING_ALG, use: 'sig' }),
-      private_sealed: seal(this.masterKey, JSON.stringify(jwk), sealContext('sig', kid)),
-      created_at: now,
-      activates_at: activatesAt,
+      publicJwk: JSON.stringify({ kty, n, e, kid, alg: SIGNING_ALG, use: 'sig' }),
+      privateSealed: seal(this.masterKey, JSON.stringify(jwk), sealContext('sig', kid)),
+      createdAt: now,
+      activatesAt,
     });
     return kid;
   }
 
   private async addCookieKey(now: number): Promise<void> {
     const kid = `ck-${randomBytes(9).toString('base64url')}`;
-    await this.db(TABLE).insert({
+    await this.keys.add({
       kid,
       use: 'cookie',
       alg: 'HS256',
-      public_jwk: null,
-      private_sealed: seal(this.masterKey, randomBytes(32).toString('base64url'), sealContext('cookie', kid)),
-      created_at: now,
-      activates_at: now,
+      publicJwk: null,
+      privateSealed: seal(this.masterKey, randomBytes(32).toString('base64url'), sealContext('cookie', kid)),
+      createdAt: now,
+      activatesAt: now,
     });
   }
 }
 
-function versionOf(rows: KeyRow[], now: number): string {
+function versionOf(rows: OidcKey[], now: number): string {
   const signing = arrangeSigningKeys(
     rows.filter((r) => r.use === 'sig'),
     now,

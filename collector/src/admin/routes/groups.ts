@@ -1,0 +1,22 @@
+import type { Router } from '@koa/router';
+import { notFound } from '../../errors.js';
+import { can } from '../../http/auth.js';
+import { exactRouter } from '../../http/routing.js';
+import type { Services } from '../../services/services.js';
+
+/** `/admin/v1/groups`: the groups users are in, read from the users (there is no group record). */
+export function groupRoutes(services: Services): Router {
+  const { users } = services;
+  const router = exactRouter();
+  const guard = can('users');
+
+  router.get('/groups', guard, async function listGroups(ctx) {
+    ctx.body = { groups: await users.groups() };
+  });
+  router.get('/groups/:group', guard, async function getGroup(ctx) {
+    const members = await users.members(ctx.params.group as string);
+    if (members.length === 0) throw notFound('group');
+    ctx.body = { name: ctx.params.group, members };
+  });
+  return router;
+}

@@ -1,0 +1,47 @@
+import type { Platform } from '@devtrust/shared/identity';
+
+export const ACTIVATION_MODES = ['disabled', 'test-groups', 'all-users'] as const;
+export type ActivationMode = (typeof ACTIVATION_MODES)[number];
+export type IntegrationCategory = 'mdm' | 'edr';
+
+/** An inventory source an admin configured: an MDM, an EDR or an uploaded CSV. */
+export interface Integration {
+  id: string;
+  kind: string;
+  category: IntegrationCategory;
+  name: string;
+  platforms: Platform[];
+  /** The non-secret part of the vendor configuration (base URL, tenant, …). */
+  config: Record<string, unknown>;
+  /** Names of the secret fields that are set; their values never leave the store unsealed. */
+  secretFields: string[];
+  activation: { mode: ActivationMode; groups: string[] };
+  currentGeneration: string | null;
+  syncedAt: number | null;
+  schedule: SyncSchedule | null;
+  nextSyncAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SyncSchedule {
+  /** Minutes between runs; nightly when absent. */
+  intervalMinutes?: number;
+  /** Hour of day (UTC) for nightly runs; a jitter of up to an hour is added. */
+  hourUtc?: number;
+  enabled?: boolean;
+}
+
+export interface NewIntegration {
+  kind: string;
+  category: IntegrationCategory;
+  name: string;
+  platforms: Platform[];
+  config: Record<string, unknown>;
+  /** Sealed secret values by field name (see services/credentials.ts). */
+  sealedSecrets: Record<string, string>;
+  schedule: SyncSchedule | null;
+  nextSyncAt: number | null;
+}
+
+export type IntegrationPatch = Partial<Pick<NewIntegration, 'name' | 'platforms' | 'config' | 'sealedSecrets' | 'schedule' | 'nextSyncAt'>>;

@@ -1,0 +1,48 @@
+import type { Platform } from '@devtrust/shared/identity';
+import type { SingleIdentifierKind } from './identifiers.js';
+
+/** One device as an inventory source describes it, identifiers already normalised. */
+export interface InventoryRecord {
+  externalId?: string | null;
+  hardwareUuid?: string | null;
+  serialNumber?: string | null;
+  machineGuid?: string | null;
+  macAddresses?: string[];
+  deviceName?: string | null;
+  platform?: Platform | null;
+  owner?: string | null;
+  managed?: boolean | null;
+  edr?: {
+    connectorId?: string | null;
+    status: 'compromised' | 'clean' | 'unknown';
+    detail?: string | null;
+    seenAt?: number | null;
+  } | null;
+  /** Posture as the vendor reports it; a field null or absent: the vendor does not say. */
+  posture?: VendorPosture | null;
+  raw?: Record<string, unknown>;
+}
+
+export interface VendorPosture {
+  diskEncryption?: boolean | null;
+  firewall?: boolean | null;
+  /** A dotted version ("10.0.22631.3447", "14.4.1"); vendor text that is not one is left out. */
+  osVersion?: string | null;
+}
+
+export interface StoredInventoryRecord extends InventoryRecord {
+  id: string;
+  integrationId: string;
+}
+
+/** A record with the placeholders that were dropped from it, for findings. */
+export interface StagedRecord extends InventoryRecord {
+  placeholders?: string[];
+}
+
+/** An identifier value several records of one inventory hold. */
+export interface InventoryDuplicate {
+  kind: SingleIdentifierKind;
+  value: string;
+  count: number;
+}

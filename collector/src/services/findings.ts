@@ -1,0 +1,98 @@
+import { IDENTIFIER_KINDS, isPlaceholder, normalizeIdentifier } from '../domain/identifiers.js';
+import { describeClaims } from '../match/approval.js';
+import type { Store } from '../store/store.js';
+
+/** Agents silent for longer than this are listed as having stopped reporting. */
+export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
+
+/** One thing an admin should look at, with a message that says what and why. */
+export type Finding = Record<string, unknown> & { type: string; severity: 'info' | 'warning' | 'error'; message: string };
+
+/**
+ * What needs an admin's eye: identifiers several endpoints or records share, placeholders,
+ * endpoints awaiting approval or gone silent, and failed syncs.
+ */
+export class FindingsService {
+  constructor(private readonly store: Store) {}
+
+  async list(): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    for (const dupe of await this.store.endpoints.duplicateIdentifiers()) {
+      findings.push({
+        type: 'duplicate-endpoint-identifier',
+        severity: 'warning',
+        ...dupe,
+        message: `${dupe.endpointIds.length} enrolled endpoints report ${dupe.kind} ${dupe.value}; it is never used to trust them`,
+      });
+    }
+    for (const endpoint of await this.store.endpoints.pendingApproval()) {
+      findings.push({
+        type: 'endpoint-pending-approval',
+        severity: 'warning',
+        endpointId: endpoint.id,
+        claims: endpoint.approvalClaims,
+        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}; approve it or deny it`,
+      });
+    }
+    for (const endpoint of await this.store.endpoints.list({ limit: 1000 })) {
+      const identity = endpoint.report?.identity;
+      if (!identity) continue;
+      for (const kind of IDENTIFIER_KINDS) {
+        if (kind === 'macAddress') continue;
+        const value = normalizeIdentifier(kind, identity[kind]);
+        if (value !== null && isPlaceholder(kind, value)) {
+          findings.push({
+            type: 'placeholder-endpoint-identifier',
+            severity: 'info',
+            endpointId: endpoint.id,
+            kind,
+            value: identity[kind],
+            message: `endpoint ${endpoint.hostname ?? endpoint.id} reports placeholder ${kind} "${identity[kind]}"`,
+          });
+        }
+      }
+    }
+    for (const integration of await this.store.integrations.list()) {
+      for (const dupe of await this.store.inventory.duplicates(integration.id)) {
+        findings.push({
+          type: 'duplicate-inventory-identifier',
+          severity: 'warning',
+          integrationId: integration.id,
+          ...dupe,
+          message: `${dupe.count} records of "${integration.name}" hold ${dupe.kind} ${dupe.value}; none of them is trusted on it`,
+        });
+      }
+      for (const { record, placeholders } of await this.store.inventory.placeholderRecords(integration.id)) {
+        findings.push({
+          type: 'placeholder-inventory-identifier',
+          severity: 'info',
+          integrationId: integration.id,
+          deviceName: record.deviceName,
+          placeholders,
+          message: `"${integration.name}" lists ${record.deviceName ?? record.externalId ?? 'a device'} with placeholder ${placeholders.join(', ')}`,
+        });
+      }
+      const [last] = await this.store.syncRuns.list(integration.id, 1);
+      if (last && (last.status === 'failed' || last.status === 'cancelled')) {
+        findings.push({
+          type: 'sync-failed',
+          severity: 'error',
+          integrationId: integration.id,
+          syncId: last.id,
+          message: `the last sync of "${integration.name}" ${last.status}: ${last.error ?? ''}`,
+          at: last.finishedAt,
+        });
+      }
+    }
+    for (const endpoint of await this.store.endpoints.staleSince(Date.now() - STALE_AFTER_MS)) {
+      findings.push({
+        type: 'endpoint-silent',
+        severity: 'warning',
+        endpointId: endpoint.id,
+        lastSeenAt: endpoint.lastSeenAt,
+        message: `${endpoint.hostname ?? endpoint.id} has not reported since ${new Date(endpoint.lastSeenAt).toISOString()}`,
+      });
+    }
+    return findings;
+  }
+}

@@ -1,0 +1,43 @@
+import type { IntegrationView } from '../match/match.js';
+import { normalizeUsername, type User } from '../domain/user.js';
+import type { Store } from '../store/store.js';
+import { activeIntegrationViews } from './integration-views.js';
+
+/** Users and their groups, which decide where test-group activations apply. */
+export class UserService {
+  constructor(private readonly store: Store) {}
+
+  put(username: string, groups: string[]): Promise<User> {
+    return this.store.users.put(username, groups);
+  }
+
+  list(): Promise<User[]> {
+    return this.store.users.list();
+  }
+
+  get(username: string): Promise<User | null> {
+    return this.store.users.get(username);
+  }
+
+  delete(username: string): Promise<boolean> {
+    return this.store.users.delete(username);
+  }
+
+  /** Every group with its member count. */
+  groups(): Promise<{ name: string; members: number }[]> {
+    return this.store.users.groups();
+  }
+
+  /** The members of a group (compared without case or surrounding space); empty when none. */
+  async members(group: string): Promise<string[]> {
+    const key = group.trim().toLowerCase();
+    return (await this.store.users.list()).filter((u) => u.groups.some((g) => g.trim().toLowerCase() === key)).map((u) => u.username);
+  }
+
+  /** Which integrations apply to this user and why not ("why was I untrusted?"). */
+  async integrationsFor(username: string): Promise<{ username: string; user: User | null; views: IntegrationView[] }> {
+    const user = await this.store.users.get(username);
+    const name = normalizeUsername(username);
+    return { username: name, user, views: activeIntegrationViews(await this.store.integrations.list(), user, name) };
+  }
+}

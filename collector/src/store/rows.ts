@@ -1,0 +1,182 @@
+/**
+ * The rows of each table as the drivers return them: what the repositories read and write,
+ * and nothing outside store/ ever sees. JSON columns are TEXT (see json.ts); booleans come
+ * back as 0/1 from SQLite and true/false from PostgreSQL; bigint timestamps are numbers
+ * (dialect.ts parses PostgreSQL's int8). Columns added by later migrations are optional
+ * where a row built in code may leave them out.
+ */
+
+export interface SettingRow {
+  key: string;
+  value: string;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  created_at: number;
+  last_used_at?: number | null;
+  revoked_at?: number | null;
+}
+
+export interface EndpointRow {
+  id: string;
+  public_key: string;
+  enrolled_at: number;
+  last_seen_at: number;
+  last_seq: number | string;
+  platform?: string | null;
+  hostname?: string | null;
+  hardware_uuid?: string | null;
+  serial_number?: string | null;
+  machine_guid?: string | null;
+  mac_addresses?: string | null;
+  report?: string | null;
+  blocked: boolean | number;
+  approval?: string | null;
+  approval_claims?: string | null;
+  last_user?: string | null;
+  last_verdict?: string | null;
+}
+
+export interface ReportRow {
+  id: number;
+  endpoint_id: string;
+  received_at: number;
+  seq: number | string;
+  body: string;
+}
+
+export interface IntegrationRow {
+  id: string;
+  kind: string;
+  category: string;
+  name: string;
+  platforms: string;
+  config: string;
+  secrets: string | null;
+  activation_mode: string;
+  activation_groups: string;
+  current_generation: string | null;
+  synced_at: number | null;
+  schedule: string | null;
+  next_sync_at: number | null;
+  lock_owner: string | null;
+  lock_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InventoryRecordRow {
+  id: string;
+  integration_id: string;
+  generation: string;
+  external_id: string | null;
+  hardware_uuid: string | null;
+  serial_number: string | null;
+  machine_guid: string | null;
+  device_name: string | null;
+  platform: string | null;
+  owner: string | null;
+  managed: boolean | number | null;
+  edr_connector_id: string | null;
+  edr_status: string | null;
+  edr_detail: string | null;
+  edr_seen_at: number | null;
+  posture_disk_encryption: boolean | number | null;
+  posture_firewall: boolean | number | null;
+  posture_os_version: string | null;
+  placeholders: string | null;
+  raw: string | null;
+}
+
+export interface InventoryMacRow {
+  record_id: string;
+  integration_id: string;
+  generation: string;
+  mac: string;
+}
+
+export interface SyncRunRow {
+  id: string;
+  integration_id: string;
+  status: string;
+  trigger: string;
+  started_at: number;
+  finished_at?: number | null;
+  pages: number | string;
+  devices: number | string;
+  error?: string | null;
+  node: string | null;
+  cancel_requested_at?: number | null;
+}
+
+export interface ApplicationRow {
+  id: string;
+  name: string;
+  client_id: string;
+  client_secret_hash: string;
+  client_secret_sealed: string;
+  redirect_uris: string;
+  policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRow {
+  username: string;
+  groups: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TransactionRow {
+  id: string;
+  application_id: string;
+  username: string;
+  created_at: number;
+  expires_at: number;
+  state: string;
+  verdict?: string | null;
+  access?: string | null;
+  reasons?: string | null;
+  endpoint_id?: string | null;
+  decided_at?: number | null;
+}
+
+export interface AuthLogRow {
+  id: number | string;
+  at: number;
+  transaction_id: string | null;
+  application_id: string | null;
+  application_name: string | null;
+  username: string | null;
+  endpoint_id: string | null;
+  verdict: string;
+  access: string;
+  reasons: string;
+  outcome?: string;
+}
+
+export interface OidcPayloadRow {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OidcKeyRow {
+  kid: string;
+  use: string;
+  alg: string;
+  public_jwk: string | null;
+  private_sealed: string;
+  created_at: number | string;
+  activates_at: number | string;
+}
