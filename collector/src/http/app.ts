@@ -13,8 +13,10 @@ export type Mount = (app: Koa, services: Services) => void | Promise<void>;
 
 export async function createApp(services: Services, mounts: Mount[] = []): Promise<{ app: Koa; metrics: Metrics }> {
   // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
-  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure.
-  const app = new Koa({ proxy: services.config.trustProxy });
+  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure. Of
+  // X-Forwarded-For only the last entry, the one our proxy appended, is believed: the client
+  // writes whatever comes before it, and ctx.ip keys the per-address limits.
+  const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 });
   const metrics = new Metrics();
   if (services.config.publicUrl.startsWith('https:') && !services.config.tls && !services.config.trustProxy) {
     services.log.warn(

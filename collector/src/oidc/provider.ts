@@ -11,6 +11,26 @@ import type { Branding } from './pages/layout.js';
 export const OIDC_PREFIX = '/oidc';
 export const interactionPath = (uid: string): string => `${OIDC_PREFIX}/interaction/${uid}`;
 
+/**
+ * The provider's endpoints, spelled once: the provider is configured with them and the
+ * mount lets through only these exact spellings (see isProviderRoute in mount.ts).
+ */
+export const OIDC_ROUTES = {
+  authorization: `${OIDC_PREFIX}/auth`,
+  token: `${OIDC_PREFIX}/token`,
+  jwks: `${OIDC_PREFIX}/jwks`,
+  userinfo: `${OIDC_PREFIX}/me`,
+  end_session: `${OIDC_PREFIX}/session/end`,
+  revocation: `${OIDC_PREFIX}/token/revocation`,
+  introspection: `${OIDC_PREFIX}/token/introspection`,
+  registration: `${OIDC_PREFIX}/reg`,
+  code_verification: `${OIDC_PREFIX}/device`,
+  device_authorization: `${OIDC_PREFIX}/device/auth`,
+  pushed_authorization_request: `${OIDC_PREFIX}/request`,
+  backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
+  challenge: `${OIDC_PREFIX}/challenge`,
+} as const;
+
 /** Lifetimes in seconds. A sign-in is one device check; nothing here outlives it for long. */
 export const OIDC_TTL = {
   AuthorizationCode: 60,
@@ -81,21 +101,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       requestObjects: { enabled: true, requireSignedRequestObject: services.config.requireSignedRequest },
     },
     enabledJWA: { requestObjectSigningAlgValues: ['HS256'] },
-    routes: {
-      authorization: `${OIDC_PREFIX}/auth`,
-      token: `${OIDC_PREFIX}/token`,
-      jwks: `${OIDC_PREFIX}/jwks`,
-      userinfo: `${OIDC_PREFIX}/me`,
-      end_session: `${OIDC_PREFIX}/session/end`,
-      revocation: `${OIDC_PREFIX}/token/revocation`,
-      introspection: `${OIDC_PREFIX}/token/introspection`,
-      registration: `${OIDC_PREFIX}/reg`,
-      code_verification: `${OIDC_PREFIX}/device`,
-      device_authorization: `${OIDC_PREFIX}/device/auth`,
-      pushed_authorization_request: `${OIDC_PREFIX}/request`,
-      backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
-      challenge: `${OIDC_PREFIX}/challenge`,
-    },
+    routes: { ...OIDC_ROUTES },
     interactions: {
       policy: devicePolicy(),
       url: (_ctx, interaction) => interactionPath(interaction.uid),

@@ -21,10 +21,14 @@ export function verdictRouter(services: Services): Router {
   const router = exactRouter({ prefix: '/api/v1' });
   const limits = signInLimitsOf(services);
 
-  async function authenticateApplication(ctx: Context): Promise<Application> {
+  /** `counted`: the route already charged this address (creating a transaction does, first). */
+  async function authenticateApplication(ctx: Context, counted = false): Promise<Application> {
     const credentials = basicCredentials(ctx.get('authorization'));
     const app = credentials ? await store.applications.byClientId(credentials.clientId) : null;
     if (!credentials || !app || !tokenMatches(credentials.secret, app.secretHash)) {
+      // Every failed check costs the address, on every route: guessing secrets against the
+      // read route is as limited as against the create route (a 429 once the budget is spent).
+      if (!counted) limits.address(ctx.ip);
       ctx.set('WWW-Authenticate', 'Basic realm="devtrust"');
       throw unauthorized(
         credentials ? 'unknown client or wrong client secret' : 'send the application credentials as HTTP Basic clientId:clientSecret',
@@ -36,7 +40,7 @@ export function verdictRouter(services: Services): Router {
   router.post('/transactions', async function createTx(ctx) {
     // The address first, so guessing credentials is limited too; then the application.
     limits.address(ctx.ip);
-    const app = await authenticateApplication(ctx);
+    const app = await authenticateApplication(ctx, true);
     limits.application(app.id);
     const body = await jsonBody(ctx, createTransaction, LIMITS.maxHttpBodyBytes);
     const tx = await store.transactions.create(app.id, normalizeUsername(body.username), LIMITS.transactionTtlSec * 1000);
