@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import type { Knex } from 'knex';
 import { seal, unseal } from '@devtrust/shared/crypto';
+import { atomically, lockTableForWriters } from '../store/atomic.js';
 
 const TABLE = 'oidc_keys';
 /** A replaced signing key stays in the JWKS this long, well past any ID token it signed. */
@@ -126,10 +127,17 @@ export class OidcKeyStore {
    * (or may be) compromised: ID tokens they signed stop verifying. Returns the withdrawn kids.
    */
   async rotateWithdrawingOthers(now = Date.now()): Promise<{ keys: KeyInfo[]; withdrawn: string[] }> {
-    const before = (await this.rows()).filter((r) => r.use === 'sig').map((r) => r.kid);
-    const kid = await this.addSigningKey(now, now);
-    const withdrawn = before.filter((k) => k !== kid);
-    if (withdrawn.length > 0) await this.db(TABLE).where({ use: 'sig' }).whereIn('kid', withdrawn).delete();
+    // The RSA key is made before the transaction: generating it is slow, the lock need not wait.
+    const row = this.signingKeyRow(now, now);
+    // One emergency rotation at a time, on this collector or another one sharing the
+    // database: each withdraws every key the earlier ones added, so exactly one is left.
+    const withdrawn = await atomically(this.db, async (trx) => {
+      await lockTableForWriters(trx, TABLE);
+      const others = (await trx(TABLE).where({ use: 'sig' }).pluck('kid')) as string[];
+      await trx(TABLE).insert(row);
+      if (others.length > 0) await trx(TABLE).where({ use: 'sig' }).whereIn('kid', others).delete();
+      return others;
+    });
     return { keys: await this.list(now), withdrawn };
   }
 
@@ -168,11 +176,17 @@ export class OidcKeyStore {
   }
 
   private async addSigningKey(activatesAt: number, now = activatesAt): Promise<string> {
+    const row = this.signingKeyRow(activatesAt, now);
+    await this.db(TABLE).insert(row);
+    return row.kid;
+  }
+
+  private signingKeyRow(activatesAt: number, now: number): Record<string, unknown> & { kid: string } {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
     const { n, e, kty } = jwk;
-    await this.db(TABLE).insert({
+    return {
       kid,
       use: 'sig',
       alg: SIGNING_ALG,
@@ -180,8 +194,7 @@ export class OidcKeyStore {
       private_sealed: seal(this.masterKey, JSON.stringify(jwk), sealContext('sig', kid)),
       created_at: now,
       activates_at: activatesAt,
-    });
-    return kid;
+    };
   }
 
   private async addCookieKey(now: number): Promise<void> {
