@@ -5,6 +5,7 @@ import { verdictRouter } from '../verdict/routes.js';
 import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { Metrics } from './metrics.js';
+import { refuseUnstorableRequestText } from './request-text.js';
 import { exactRouter } from './routing.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -28,6 +29,7 @@ export async function createApp(services: Services, mounts: Mount[] = []): Promi
   app.use(metrics.middleware());
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' })));
+  app.use(refuseUnstorableRequestText);
   // Before every router and mount: nothing under /admin is routed without an API key.
   app.use(adminGate(services.store));
 

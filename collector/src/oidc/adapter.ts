@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { unstorableCharacter } from '@devtrust/shared/identity';
 
 const TABLE = 'oidc_payloads';
 /** Expired rows are swept at most this often per process (reads ignore them anyway). */
@@ -7,6 +8,12 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 const lastSweep = new WeakMap<Knex, number>();
 
 const epoch = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Codes, tokens and uids come from requests (a form field, a cookie): one with NUL or a lone
+ * surrogate was never issued, so it is not found, rather than failing the query on PostgreSQL.
+ */
+const storable = (value: unknown): boolean => typeof value === 'string' && unstorableCharacter(value) === null;
 
 /**
  * oidc-provider's storage contract (its `example/my_adapter.js`) over one portable table:
@@ -50,19 +57,23 @@ export class KnexAdapter implements Adapter {
 
   /** Marks a code or token used; the provider refuses (and revokes the grant on) a second use. */
   async consume(id: string): Promise<void> {
+    if (!storable(id)) return;
     await this.db(TABLE).where({ model: this.model, id }).update({ consumed_at: epoch() });
   }
 
   async destroy(id: string): Promise<void> {
+    if (!storable(id)) return;
     await this.db(TABLE).where({ model: this.model, id }).delete();
   }
 
   /** Grants span models: revoking one removes every code and token issued under it. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!storable(grantId)) return;
     await this.db(TABLE).where({ grant_id: grantId }).delete();
   }
 
   private async findBy(where: Record<string, string>): Promise<AdapterPayload | undefined> {
+    if (!Object.values(where).every(storable)) return undefined;
     const row = await this.db(TABLE)
       .where({ model: this.model, ...where })
       .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', Date.now()))

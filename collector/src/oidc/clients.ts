@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { unseal } from '@devtrust/shared/crypto';
+import { unstorableCharacter } from '@devtrust/shared/identity';
 import { CLIENT_SECRET_CONTEXT } from '../admin/routes/applications.js';
 import type { Store } from '../store/store.js';
 
@@ -16,6 +17,8 @@ export class ApplicationClients implements Adapter {
   ) {}
 
   async find(clientId: string): Promise<AdapterPayload | undefined> {
+    // A client_id with NUL names no application (and would fail the query on PostgreSQL).
+    if (typeof clientId !== 'string' || unstorableCharacter(clientId) !== null) return undefined;
     const app = await this.store.applications.byClientId(clientId);
     if (!app) return undefined;
     return {

@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { tokenMatches } from '@devtrust/shared/crypto';
-import { displayText } from '@devtrust/shared/identity';
+import { displayText, unstorableCharacter } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
 import { signInLimitsOf } from '../limits/abuse-limits.js';
@@ -82,7 +82,9 @@ export function basicCredentials(header: string): { clientId: string; secret: st
   try {
     const clientId = decodeURIComponent(decoded.slice(0, colon));
     const secret = decodeURIComponent(decoded.slice(colon + 1));
-    return clientId.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH ? null : { clientId, secret };
+    // NUL or a lone surrogate is no credential of ours (and PostgreSQL cannot even look one up).
+    const bad = (part: string): boolean => part.length > MAX_CREDENTIAL_LENGTH || unstorableCharacter(part) !== null;
+    return bad(clientId) || bad(secret) ? null : { clientId, secret };
   } catch {
     return null; // URIError: a malformed %-escape
   }
