@@ -185,7 +185,7 @@ for (const database of DATABASES) {
         call(`${c.url}/admin/v1/integrations/${integrationId}/inventory`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${OWNER_TOKEN}`, 'content-type': 'text/csv' },
-          body,
+          body: typeof body === 'string' ? body : new Uint8Array(body),
         });
       assertRefused('NUL in a cell', await upload('serial_number,device_name\nAB\u0000CD,Laptop\n'), 400);
       assertRefused('NUL in the header', await upload('serial_number,device\u0000_name\nABCD,Laptop\n'), 400);
