@@ -52,7 +52,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
         'The application that sent you here is no longer known to your organisation.',
       );
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.trim() : '';
-    if (loginHint === '' || loginHint.length > MAX_LOGIN_HINT) {
+    if (loginHint === '' || loginHint.toLowerCase().length > MAX_LOGIN_HINT) {
       throw new PromptError(
         400,
         'LOGIN_HINT_REQUIRED',

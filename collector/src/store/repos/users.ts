@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { badRequest } from '../../errors.js';
 import { fromJson, toJson } from '../json.js';
 import type { User } from '../types.js';
 
@@ -11,8 +12,21 @@ function toUser(row: Record<string, unknown>): User {
   };
 }
 
-/** Usernames are stored lower-cased: IdPs disagree on case, people do not. */
-export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
+/** The longest username stored (the columns holding one are 256 characters). */
+export const MAX_USERNAME_LENGTH = 256;
+
+/**
+ * Usernames are stored lower-cased: IdPs disagree on case, people do not. Lower-casing can
+ * lengthen text ("İ" becomes "i̇", two characters), so the length is checked on the result:
+ * a name that only fits before would overflow the column (a 500 on PostgreSQL).
+ */
+export const normalizeUsername = (username: string): string => {
+  const normalized = username.trim().toLowerCase();
+  if (normalized.length > MAX_USERNAME_LENGTH) {
+    throw badRequest('INVALID_REQUEST', `username: must be at most ${MAX_USERNAME_LENGTH} characters once lower-cased`, 'username');
+  }
+  return normalized;
+};
 
 export class UsersRepo {
   constructor(private readonly db: Knex) {}
