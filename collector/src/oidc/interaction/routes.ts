@@ -63,7 +63,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     // The hint becomes the username on this page and in the tray's confirmation: a newline or
     // a bidi override there could make somebody else's sign-in read as an instruction.
-    const unsafe = unsafeCharacter(loginHint);
+    // Checked before the trim above: a trailing newline or U+2028 is refused, not trimmed away.
+    const unsafe = unsafeCharacter(details.params.login_hint as string);
     if (unsafe) {
       throw new PromptError(
         400,

@@ -1,6 +1,6 @@
 import { CsvError, parse, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { oversizedIdentifier, PLATFORMS, type Platform } from '@devtrust/shared/identity';
+import { oversizedIdentifier, PLATFORMS, unsafeCharacter, type Platform } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
@@ -107,6 +107,17 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
   for (const [column, max] of Object.entries(MAX_LENGTH)) {
     if ((row[column] ?? '').length > max) {
       throw badRequest('INVALID_CSV', `CSV line ${line}: ${column} is longer than ${max} characters`, 'body');
+    }
+  }
+  // Shown in the console beside the device: display text, refused (not cleaned) like every name.
+  for (const column of ['device_name', 'owner'] as const) {
+    const unsafe = unsafeCharacter(row[column] ?? '');
+    if (unsafe) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV line ${line}: ${column} must not contain control or bidirectional characters (found ${unsafe})`,
+        'body',
+      );
     }
   }
   const macs = (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== '');
