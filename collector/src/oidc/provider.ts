@@ -4,6 +4,7 @@ import { KnexAdapter } from './adapter.js';
 import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from './keys.js';
+import { requestObjectRules } from './request-objects.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
@@ -98,7 +99,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: true },
       // JAR: an application may sign its request (HS256 with its client secret) so the
       // browser cannot change login_hint; parameters outside a request object are ignored.
-      requestObjects: { enabled: true, requireSignedRequestObject: services.config.requireSignedRequest },
+      // Each request object must expire within minutes and is accepted once (request-objects.ts).
+      requestObjects: {
+        enabled: true,
+        requireSignedRequestObject: services.config.requireSignedRequest,
+        assertJwtClaimsAndHeader: requestObjectRules(knex) as never,
+      },
     },
     enabledJWA: { requestObjectSigningAlgValues: ['HS256'] },
     routes: { ...OIDC_ROUTES },
