@@ -45,7 +45,7 @@ export type EndpointApproval = (typeof APPROVAL_STATES)[number];
 
 /** An identifier value an endpoint reports that another endpoint (heldBy) held before it. */
 export interface IdentifierClaim {
-  kind: 'hardwareUuid' | 'serialNumber' | 'machineGuid';
+  kind: 'hardwareUuid' | 'serialNumber' | 'machineGuid' | 'macAddress';
   value: string;
   heldBy: string[];
 }
