@@ -1,3 +1,4 @@
 export * from './identity/normalize.js';
 export * from './identity/device.js';
 export * from './identity/display-text.js';
+export * from './identity/storable-text.js';

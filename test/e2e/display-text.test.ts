@@ -135,6 +135,98 @@ for (const database of DATABASES) {
       assert.equal((await again.closed).code, 4400);
     });
 
+    it('invisible and format characters are refused too, and a leading or trailing newline, U+2028 or U+FEFF is not trimmed away', async () => {
+      const open = async (username: string) => {
+        const response = await fetch(`${c.url}/api/v1/transactions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ username }),
+        });
+        return { status: response.status, body: await response.json() };
+      };
+      for (const [username, character] of [
+        ['\nalice@example.com', 'U+000A'],
+        ['alice@example.com\r\n', 'U+000D'],
+        ['alice@example.com\u2028', 'U+2028'],
+        ['\ufeffalice@example.com', 'U+FEFF'],
+        ['al\u200bice@example.com', 'U+200B'],
+        ['admin\u2061@example.com', 'U+2061'],
+        ['alice\u{e0041}@example.com', 'U+E0041'],
+        ['\u3164', 'U+3164'],
+        ['alice\ue000@example.com', 'U+E000'],
+        ['ali\u00adce@example.com', 'U+00AD'],
+      ] as const) {
+        assertRefused(await open(username), 'username', character);
+        assertRefused(
+          await admin('PUT', `/admin/v1/users/${encodeURIComponent(username)}`, { groups: ['Finance'] }),
+          'username',
+          character,
+        );
+        assertRefused(await admin('POST', '/admin/v1/api-keys', { name: username, role: 'auditor' }), 'name', character);
+      }
+      // Real names in real scripts, joiners included, still pass.
+      for (const username of ['דוד.כהן@example.com', 'محمد‌رضا@example.com', '山田太郎', '김민준', 'क्‍ष@example.com', '👩‍💻 dev', '👨‍👩‍👧‍👦']) {
+        assert.equal((await open(username)).status, 201, username);
+      }
+      assert.equal(await state(), snapshot, 'a refused request changed stored data');
+    });
+
+    it('a CSV device name or owner with a control, format or bidi character is a 400 naming the line; the inventory is kept', async () => {
+      for (const [csv, character] of [
+        ['serial_number,device_name\nKEEP-ME,Laptop\u202eexe.txt\n', 'U+202E'],
+        ['serial_number,owner\nKEEP-ME,ali\u200bce\n', 'U+200B'],
+        ['serial_number,owner\nKEEP-ME,"alice\nSecurity update"\n', 'U+000A'],
+        ['serial_number,device_name\nKEEP-ME,\u3164\n', 'U+3164'],
+      ] as const) {
+        const upload = await c.admin('PUT', `/admin/v1/integrations/${integrationId}/inventory`, csv, { contentType: 'text/csv' });
+        assert.equal(upload.status, 400, JSON.stringify(upload.body));
+        assert.equal(upload.body.error.code, 'INVALID_CSV');
+        assert.match(upload.body.error.message, /^CSV line \d+: (device_name|owner) must not contain control or bidirectional characters/);
+        assert.ok(upload.body.error.message.includes(character), upload.body.error.message);
+      }
+      // The refused uploads are recorded as failed syncs; the inventory itself is kept.
+      assert.equal((await admin('GET', `/admin/v1/integrations/${integrationId}`)).body.devices, 1);
+      assert.equal((await admin('GET', `/admin/v1/integrations/${integrationId}/identifiers/KEEP-ME`)).body.found, true);
+    });
+
+    it('an agent report with unsafe text in the OS version, OS build, probe errors or EDR fields is a protocol error', async () => {
+      const ch = await RawChannel.open(c.url);
+      const { keys, endpointId } = await ch.enroll(ENROLLMENT_KEY);
+      ch.close();
+      const base = {
+        agentVersion: '0.1.0',
+        collectedAt: new Date().toISOString(),
+        identity: { platform: 'windows' as const, hostname: 'LAPTOP', serialNumber: 'KEEP-ME' },
+      };
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ ...base, identity: { ...base.identity, osVersion: 'Windows 11\u202e' } }, /report\.identity\.osVersion: .*U\+202E/],
+        [{ ...base, posture: { osBuild: '22631\u2028Allow' } }, /report\.posture\.osBuild: .*U\+2028/],
+        [{ ...base, probeErrors: { serialNumber: 'needs root\nclick Allow' } }, /report\.probeErrors\.serialNumber: .*U\+000A/],
+        [{ ...base, identity: { ...base.identity, edr: [{ vendor: 'crowdstrike', connectorId: 'abc\u200b' }] } }, /connectorId: .*U\+200B/],
+        [
+          { ...base, identity: { ...base.identity, edr: [{ vendor: 'defender', details: { orgId: 'x\u2066y' } }] } },
+          /details\.orgId: .*U\+2066/,
+        ],
+      ];
+      let seq = 1;
+      for (const [report, expected] of cases) {
+        const session = await RawChannel.open(c.url);
+        session.endpointId = endpointId;
+        session.send(session.signed({ type: 'auth', v: 1, endpointId }, keys));
+        await session.next((m) => m.type === 'authenticated');
+        session.send(session.signed({ type: 'report', seq: seq++, report } as never, keys));
+        const error = await session.next((m) => m.type === 'error');
+        assert.equal(error.code, 'INVALID_MESSAGE');
+        assert.match(error.message, expected);
+        assert.equal((await session.closed).code, 4400);
+      }
+      const endpoint = await admin('GET', `/admin/v1/endpoints/${endpointId}`);
+      assert.equal(endpoint.body.report ?? null, null, 'a refused report was stored');
+    });
+
     it('describe will not carry unsafe text stored before the edge checks: TRANSACTION_UNSAFE, the session stays open', async () => {
       // A row as an older release could have written it (the API refuses this text now).
       const legacy = await c.store.transactions.create(app.id, 'security update: click allow\u2028alice', 120_000);

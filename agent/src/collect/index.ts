@@ -1,4 +1,4 @@
-import { unsafeCharacter, type DeviceIdentity, type Posture } from '@devtrust/shared/identity';
+import { unsafeCharacter, withUnsafeAsSpaces, type DeviceIdentity, type EdrConnector, type Posture } from '@devtrust/shared/identity';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
 import { linuxProbes } from './linux/index.js';
@@ -58,9 +58,10 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
       probeErrors[name] = `value longer than ${MAX_TEXT} characters`;
       return undefined;
     }
-    // The collector refuses a report whose hostname carries control or bidi characters (it
-    // is shown to people); left out with the reason, the rest of the report still counts.
-    const unsafe = name === 'hostname' && typeof result.value === 'string' ? unsafeCharacter(result.value) : null;
+    // The collector refuses a report whose hostname or OS version carries control or bidi
+    // characters (they are shown to people); left out with the reason, the rest still counts.
+    const shown = name === 'hostname' || name === 'osVersion' || name === 'osBuild';
+    const unsafe = shown && typeof result.value === 'string' ? unsafeCharacter(result.value) : null;
     if (unsafe) {
       probeErrors[name] = `value contains ${unsafe}, a control or bidirectional character`;
       return undefined;
@@ -75,7 +76,7 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
   const macs = take('macAddresses');
   if (macs !== undefined) identity.macAddresses = macs.slice(0, 64);
   const edr = take('edr');
-  if (edr !== undefined) identity.edr = edr.connectors;
+  if (edr !== undefined) identity.edr = edr.connectors.map(displaySafeConnector);
   for (const [vendor, note] of Object.entries(edr?.notes ?? {})) probeErrors[`edr.${vendor}`] = note;
   const posture: Posture = {};
   for (const name of ['diskEncryption', 'firewall', 'screenLock', 'passwordSet'] as const) {
@@ -85,9 +86,25 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
   const osBuild = take('osBuild');
   if (osBuild !== undefined) posture.osBuild = osBuild;
   // The report schema caps each reason too; a cut reason still says what went wrong first.
-  for (const [name, reason] of Object.entries(probeErrors))
-    if (reason.length > MAX_TEXT) probeErrors[name] = `${reason.slice(0, MAX_TEXT - 1)}…`;
+  // Reasons quote command output, which may hold newlines: shown in the console, so as spaces.
+  for (const [name, reason] of Object.entries(probeErrors)) {
+    const safe = withUnsafeAsSpaces(reason);
+    probeErrors[name] = safe.length > MAX_TEXT ? `${safe.slice(0, MAX_TEXT - 1)}…` : safe;
+  }
   return { identity, posture, probeErrors };
+}
+
+/** An EDR connector without the ID or details the collector would refuse as display text. */
+function displaySafeConnector(connector: EdrConnector): EdrConnector {
+  const { connectorId, details, ...rest } = connector;
+  const safeDetails = Object.entries(details ?? {}).filter(
+    ([key, value]) => unsafeCharacter(key) === null && (typeof value !== 'string' || unsafeCharacter(value) === null),
+  );
+  return {
+    ...rest,
+    ...(connectorId !== undefined && unsafeCharacter(connectorId) === null ? { connectorId } : {}),
+    ...(details !== undefined ? { details: Object.fromEntries(safeDetails) } : {}),
+  };
 }
 
 /**

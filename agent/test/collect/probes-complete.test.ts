@@ -81,4 +81,22 @@ describe('assembling a report', () => {
     assert.equal(probeErrors.hostname, 'value contains U+202E, a control or bidirectional character');
     assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
   });
+
+  it('leaves out an unsafe OS version, OS build and EDR field, and writes newlines in reasons as spaces, so the report is accepted', () => {
+    const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
+    results.osVersion = found('Windows 11\u200b');
+    results.osBuild = found('22631\n');
+    results.serialNumber = missing('wmic failed:\r\nAccess denied\u2028');
+    results.edr = found({
+      connectors: [{ vendor: 'defender', connectorId: 'id\u202e', details: { orgId: 'org', state: 'x\u0085' } }],
+      notes: {},
+    });
+    const { identity, posture, probeErrors } = assemble('windows', results);
+    assert.equal(identity.osVersion, undefined);
+    assert.equal(posture.osBuild, undefined);
+    assert.equal(probeErrors.osVersion, 'value contains U+200B, a control or bidirectional character');
+    assert.equal(probeErrors.serialNumber, 'wmic failed:  Access denied ');
+    assert.deepEqual(identity.edr, [{ vendor: 'defender', details: { orgId: 'org' } }]);
+    assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, posture, probeErrors }).success, true);
+  });
 });

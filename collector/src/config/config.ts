@@ -89,7 +89,7 @@ export const CONFIG_VARIABLES = {
   },
   DEVTRUST_TRUST_PROXY: {
     default: 'false',
-    doc: 'true behind a reverse proxy that terminates TLS: X-Forwarded-Proto/-For/-Host are believed (cookies get Secure); only if clients cannot reach the collector except through it',
+    doc: 'true behind one reverse proxy that terminates TLS: X-Forwarded-Proto/-Host and the last X-Forwarded-For entry are believed (cookies get Secure); only if clients cannot reach the collector except through it',
   },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;

@@ -1,6 +1,6 @@
 import type { Platform } from '@devtrust/shared/identity';
 import type { Report } from '@devtrust/shared/protocol';
-import type { Identifiers, SingleIdentifierKind } from './identifiers.js';
+import type { IdentifierKind, Identifiers } from './identifiers.js';
 import type { Verdict } from './verdict.js';
 
 export const APPROVAL_STATES = ['pending', 'approved', 'denied'] as const;
@@ -8,7 +8,7 @@ export type EndpointApproval = (typeof APPROVAL_STATES)[number];
 
 /** An identifier value an endpoint reports that another endpoint (heldBy) held before it. */
 export interface IdentifierClaim {
-  kind: SingleIdentifierKind;
+  kind: IdentifierKind;
   value: string;
   heldBy: string[];
 }

@@ -1,3 +1,4 @@
+import { badRequest } from '../errors.js';
 /** A user the admin put in groups (test-group activation); unknown users have none. */
 export interface User {
   username: string;
@@ -6,5 +7,18 @@ export interface User {
   updatedAt: number;
 }
 
-/** Usernames are stored and compared lower-cased: IdPs disagree on case, people do not. */
-export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
+/** The longest username stored (the columns holding one are 256 characters). */
+export const MAX_USERNAME_LENGTH = 256;
+
+/**
+ * Usernames are stored lower-cased: IdPs disagree on case, people do not. Lower-casing can
+ * lengthen text ("İ" becomes "i̇", two characters), so the length is checked on the result:
+ * a name that only fits before would overflow the column (a 500 on PostgreSQL).
+ */
+export const normalizeUsername = (username: string): string => {
+  const normalized = username.trim().toLowerCase();
+  if (normalized.length > MAX_USERNAME_LENGTH) {
+    throw badRequest('INVALID_REQUEST', `username: must be at most ${MAX_USERNAME_LENGTH} characters once lower-cased`, 'username');
+  }
+  return normalized;
+};

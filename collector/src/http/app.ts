@@ -6,6 +6,7 @@ import { verdictRouter } from '../verdict/routes.js';
 import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { Metrics } from './metrics.js';
+import { refuseUnstorableRequestText } from './request-text.js';
 import { exactRouter } from './routing.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -18,8 +19,10 @@ export async function createApp(
   mounts: Mount[] = [],
 ): Promise<{ app: Koa; metrics: Metrics }> {
   // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
-  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure.
-  const app = new Koa({ proxy: services.config.trustProxy });
+  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure. Of
+  // X-Forwarded-For only the last entry, the one our proxy appended, is believed: the client
+  // writes whatever comes before it, and ctx.ip keys the per-address limits.
+  const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 });
   const metrics = new Metrics();
   if (services.config.publicUrl.startsWith('https:') && !services.config.tls && !services.config.trustProxy) {
     services.log.warn(
@@ -31,6 +34,7 @@ export async function createApp(
   app.use(metrics.middleware());
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' })));
+  app.use(refuseUnstorableRequestText);
   // Before every router and mount: nothing under /admin is routed without an API key.
   app.use(adminGate(services.apiKeys));
 

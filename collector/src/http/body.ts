@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { firstUnstorableText } from '@devtrust/shared/identity';
 import { AppError, badRequest } from '../errors.js';
 import { validate } from '../validation.js';
 
@@ -20,7 +21,30 @@ export async function readBody(ctx: Context, limit: number): Promise<string> {
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8Text(Buffer.concat(chunks));
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A body as text, only when it is UTF-8 without NUL: a spreadsheet saved as "Unicode text"
+ * (UTF-16, NUL after every ASCII letter) or in a legacy code page would otherwise be stored
+ * garbled, or fail in PostgreSQL (which refuses U+0000) as a 500.
+ */
+function utf8Text(bytes: Buffer): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw badRequest('INVALID_ENCODING', 'the body is UTF-16 text; send it as UTF-8 (e.g. save the CSV as "CSV UTF-8")', 'body');
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw badRequest('INVALID_ENCODING', 'the body is not valid UTF-8; send it as UTF-8 (e.g. save the CSV as "CSV UTF-8")', 'body');
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0)
+    throw badRequest('INVALID_ENCODING', `the body contains a NUL character (U+0000) at offset ${nul}; send UTF-8 text`, 'body');
+  return text;
 }
 
 /** Parses a JSON body against a strict schema; 400 names the field on any mismatch. */
@@ -33,6 +57,12 @@ export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>, limit: num
     json = JSON.parse(text);
   } catch {
     throw badRequest('MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  // "\u0000" and lone "\ud800" escapes: refused in every string, whatever the schema says.
+  const unstorable = firstUnstorableText(json);
+  if (unstorable) {
+    const field = unstorable.path === '' ? undefined : unstorable.path;
+    throw badRequest('INVALID_REQUEST', `${unstorable.path || '(root)'}: must not contain ${unstorable.character}`, field);
   }
   return validate(schema, json);
 }

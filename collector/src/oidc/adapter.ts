@@ -1,5 +1,12 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { unstorableCharacter } from '@devtrust/shared/identity';
 import type { OidcStorage } from '../services/oidc-storage.js';
+
+/**
+ * Codes, tokens and uids come from requests (a form field, a cookie): one with NUL or a lone
+ * surrogate was never issued, so it is not found, rather than failing the query on PostgreSQL.
+ */
+const storable = (value: unknown): boolean => typeof value === 'string' && unstorableCharacter(value) === null;
 
 /**
  * oidc-provider's storage contract (its `example/my_adapter.js`) for one model, over the
@@ -25,28 +32,34 @@ export class OidcAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!storable(id)) return undefined;
     return this.found(await this.storage.findPayload(this.model, { id }));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!storable(uid)) return undefined;
     return this.found(await this.storage.findPayload(this.model, { uid }));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (!storable(userCode)) return undefined;
     return this.found(await this.storage.findPayload(this.model, { userCode }));
   }
 
   /** Marks a code or token used; the provider refuses (and revokes the grant on) a second use. */
   async consume(id: string): Promise<void> {
+    if (!storable(id)) return;
     await this.storage.consumePayload(this.model, id);
   }
 
   async destroy(id: string): Promise<void> {
+    if (!storable(id)) return;
     await this.storage.destroyPayload(this.model, id);
   }
 
   /** Grants span models: revoking one removes every code and token issued under it. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!storable(grantId)) return;
     await this.storage.revokeGrant(grantId);
   }
 

@@ -1,4 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { unstorableCharacter } from '@devtrust/shared/identity';
 import type { ApplicationService } from '../services/applications.js';
 
 /**
@@ -11,6 +12,8 @@ export class ApplicationClients implements Adapter {
   constructor(private readonly applications: ApplicationService) {}
 
   async find(clientId: string): Promise<AdapterPayload | undefined> {
+    // A client_id with NUL names no application (and would fail the query on PostgreSQL).
+    if (typeof clientId !== 'string' || unstorableCharacter(clientId) !== null) return undefined;
     const app = await this.applications.withClientSecret(clientId);
     if (!app) return undefined;
     return {

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { LOOPBACK_PORTS } from '@devtrust/shared/protocol';
+import { AppError } from '../errors.js';
 import type { Mount } from '../http/app.js';
 import type { SignInLimits } from '../limits/abuse-limits.js';
 import { TooManyRequests } from '../limits/rate-limiter.js';
@@ -13,7 +14,7 @@ import { interactionRouter } from './interaction/routes.js';
 import { tooManySignIns } from './interaction/errors.js';
 import { errorPage } from './pages/error-page.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from './pages/layout.js';
-import { OIDC_PREFIX, createProvider } from './provider.js';
+import { OIDC_PREFIX, OIDC_ROUTES, createProvider } from './provider.js';
 
 export interface PromptOptions {
   /** Loopback ports the page tries for the agent; tests run doors on free ports. */
@@ -77,8 +78,24 @@ export function oidcMount(options: PromptOptions = {}): Mount {
   };
 }
 
+const DISCOVERY_PATH = '/.well-known/openid-configuration';
+
 function isProviderPath(path: string): boolean {
-  return path === '/.well-known/openid-configuration' || path.startsWith(`${OIDC_PREFIX}/`);
+  return path === DISCOVERY_PATH || path.startsWith(`${OIDC_PREFIX}/`);
+}
+
+const PROVIDER_ROUTES: ReadonlySet<string> = new Set([DISCOVERY_PATH, ...Object.values(OIDC_ROUTES)]);
+/** The provider's one parameterised route in use: resuming an authorization (`/auth/:uid`). */
+const RESUME_ROUTE = new RegExp(`^${OIDC_ROUTES.authorization}/[A-Za-z0-9_-]{1,128}$`);
+
+/**
+ * Whether a path is one of the provider's routes exactly as configured. oidc-provider's own
+ * router ignores case and a trailing slash, so `/oidc/AUTH` or `/oidc/auth/` would reach its
+ * authorization endpoint past a guard that compares the path (the per-address limit below):
+ * like every other route of the collector (http/routing.ts), any other spelling is a 404.
+ */
+function isProviderRoute(path: string): boolean {
+  return PROVIDER_ROUTES.has(path) || RESUME_ROUTE.test(path);
 }
 
 /** Hands the provider's paths to it, inside this app's middleware (as koa-mount would). */
@@ -89,6 +106,7 @@ function providerMiddleware(
 ): Middleware {
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!isProviderPath(ctx.path)) return next();
+    if (!isProviderRoute(ctx.path)) throw new AppError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
     // Pages the provider renders (errors, form_post) get the prompt's strict policy; the
     // provider adds its inline script's hash to script-src where it needs one.
     const nonce = newNonce();
@@ -96,7 +114,7 @@ function providerMiddleware(
     ctx.set('Content-Security-Policy', contentSecurityPolicy(nonce, security()));
     // A new authorization request starts a sign-in (an interaction, then a transaction):
     // capped per client address before the provider stores anything. Resumes (/auth/:uid) are not.
-    if (ctx.path === `${OIDC_PREFIX}/auth`) {
+    if (ctx.path === OIDC_ROUTES.authorization) {
       try {
         guard.limits.address(ctx.ip);
       } catch (error) {

@@ -4,12 +4,33 @@ import { OidcAdapter } from './adapter.js';
 import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from '../services/oidc-keys.js';
+import { requestObjectRules } from './request-objects.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
 /** Everything the provider serves lives under this prefix, except discovery at the root. */
 export const OIDC_PREFIX = '/oidc';
 export const interactionPath = (uid: string): string => `${OIDC_PREFIX}/interaction/${uid}`;
+
+/**
+ * The provider's endpoints, spelled once: the provider is configured with them and the
+ * mount lets through only these exact spellings (see isProviderRoute in mount.ts).
+ */
+export const OIDC_ROUTES = {
+  authorization: `${OIDC_PREFIX}/auth`,
+  token: `${OIDC_PREFIX}/token`,
+  jwks: `${OIDC_PREFIX}/jwks`,
+  userinfo: `${OIDC_PREFIX}/me`,
+  end_session: `${OIDC_PREFIX}/session/end`,
+  revocation: `${OIDC_PREFIX}/token/revocation`,
+  introspection: `${OIDC_PREFIX}/token/introspection`,
+  registration: `${OIDC_PREFIX}/reg`,
+  code_verification: `${OIDC_PREFIX}/device`,
+  device_authorization: `${OIDC_PREFIX}/device/auth`,
+  pushed_authorization_request: `${OIDC_PREFIX}/request`,
+  backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
+  challenge: `${OIDC_PREFIX}/challenge`,
+} as const;
 
 /** Lifetimes in seconds. A sign-in is one device check; nothing here outlives it for long. */
 export const OIDC_TTL = {
@@ -77,24 +98,15 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: true },
       // JAR: an application may sign its request (HS256 with its client secret) so the
       // browser cannot change login_hint; parameters outside a request object are ignored.
-      requestObjects: { enabled: true, requireSignedRequestObject: services.config.requireSignedRequest },
+      // Each request object must expire within minutes and is accepted once (request-objects.ts).
+      requestObjects: {
+        enabled: true,
+        requireSignedRequestObject: services.config.requireSignedRequest,
+        assertJwtClaimsAndHeader: requestObjectRules(services.oidc) as never,
+      },
     },
     enabledJWA: { requestObjectSigningAlgValues: ['HS256'] },
-    routes: {
-      authorization: `${OIDC_PREFIX}/auth`,
-      token: `${OIDC_PREFIX}/token`,
-      jwks: `${OIDC_PREFIX}/jwks`,
-      userinfo: `${OIDC_PREFIX}/me`,
-      end_session: `${OIDC_PREFIX}/session/end`,
-      revocation: `${OIDC_PREFIX}/token/revocation`,
-      introspection: `${OIDC_PREFIX}/token/introspection`,
-      registration: `${OIDC_PREFIX}/reg`,
-      code_verification: `${OIDC_PREFIX}/device`,
-      device_authorization: `${OIDC_PREFIX}/device/auth`,
-      pushed_authorization_request: `${OIDC_PREFIX}/request`,
-      backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
-      challenge: `${OIDC_PREFIX}/challenge`,
-    },
+    routes: { ...OIDC_ROUTES },
     interactions: {
       policy: devicePolicy(),
       url: (_ctx, interaction) => interactionPath(interaction.uid),

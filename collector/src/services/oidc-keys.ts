@@ -113,10 +113,9 @@ export class OidcKeyStore {
    * (or may be) compromised: ID tokens they signed stop verifying. Returns the withdrawn kids.
    */
   async rotateWithdrawingOthers(now = Date.now()): Promise<{ keys: KeyInfo[]; withdrawn: string[] }> {
-    const before = (await this.rows()).filter((r) => r.use === 'sig').map((r) => r.kid);
-    const kid = await this.addSigningKey(now, now);
-    const withdrawn = before.filter((k) => k !== kid);
-    await this.keys.remove('sig', withdrawn);
+    // The RSA key is made before the repository's transaction: generating it is slow, the lock need not wait.
+    const key = this.signingKey(now, now);
+    const withdrawn = await this.keys.replaceSigningKeys(key);
     return { keys: await this.list(now), withdrawn };
   }
 
@@ -154,11 +153,17 @@ export class OidcKeyStore {
   }
 
   private async addSigningKey(activatesAt: number, now = activatesAt): Promise<string> {
+    const key = this.signingKey(activatesAt, now);
+    await this.keys.add(key);
+    return key.kid;
+  }
+
+  private signingKey(activatesAt: number, now: number): OidcKey {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
     const { n, e, kty } = jwk;
-    await this.keys.add({
+    return {
       kid,
       use: 'sig',
       alg: SIGNING_ALG,
@@ -166,8 +171,7 @@ export class OidcKeyStore {
       privateSealed: seal(this.masterKey, JSON.stringify(jwk), sealContext('sig', kid)),
       createdAt: now,
       activatesAt,
-    });
-    return kid;
+    };
   }
 
   private async addCookieKey(now: number): Promise<void> {

@@ -33,6 +33,11 @@ export class OidcStorage {
     return this.store.oidcPayloads.revokeByGrantId(grantId);
   }
 
+  /** Records a signed request object's jti (hashed with its client) once; false when seen before. */
+  recordRequestObjectOnce(id: string, expiresAt: number): Promise<boolean> {
+    return this.store.oidcPayloads.recordOnce('RequestObjectJti', id, expiresAt);
+  }
+
   saveDeviceTrust(grantId: string, claim: DeviceTrustClaim, expiresAt: number): Promise<void> {
     return this.store.oidcDeviceTrust.save(grantId, claim, expiresAt);
   }

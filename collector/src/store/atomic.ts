@@ -19,3 +19,12 @@ function isSqlite(db: Knex | Knex.Transaction): boolean {
 export function lockForUpdate<Q extends Knex.QueryBuilder>(trx: Knex.Transaction, query: Q): Q {
   return isSqlite(trx) ? query : (query.forUpdate() as Q);
 }
+
+/**
+ * Makes writers of `table` wait for this transaction, on PostgreSQL (SQLite's transaction
+ * already excludes every other writer). For changes that must also see rows a concurrent
+ * writer inserts, which row locks cannot cover; plain reads are not blocked.
+ */
+export async function lockTableForWriters(trx: Knex.Transaction, table: string): Promise<void> {
+  if (!isSqlite(trx)) await trx.raw('lock table ?? in share row exclusive mode', [table]);
+}

@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { displayText } from '@devtrust/shared/identity';
+import { displayText, unstorableCharacter } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody } from '../http/body.js';
 import { exactRouter } from '../http/routing.js';
@@ -18,10 +18,14 @@ export function verdictRouter(services: Services): Router {
   const router = exactRouter({ prefix: '/api/v1' });
   const limits = services.signInLimits;
 
-  async function authenticateApplication(ctx: Context): Promise<Application> {
+  /** `counted`: the route already charged this address (creating a transaction does, first). */
+  async function authenticateApplication(ctx: Context, counted = false): Promise<Application> {
     const credentials = basicCredentials(ctx.get('authorization'));
     const app = credentials ? await applications.authenticateClient(credentials.clientId, credentials.secret) : null;
     if (!credentials || !app) {
+      // Every failed check costs the address, on every route: guessing secrets against the
+      // read route is as limited as against the create route (a 429 once the budget is spent).
+      if (!counted) limits.address(ctx.ip);
       ctx.set('WWW-Authenticate', 'Basic realm="devtrust"');
       throw unauthorized(
         credentials ? 'unknown client or wrong client secret' : 'send the application credentials as HTTP Basic clientId:clientSecret',
@@ -33,7 +37,7 @@ export function verdictRouter(services: Services): Router {
   router.post('/transactions', async function createTx(ctx) {
     // The address first, so guessing credentials is limited too; then the application.
     limits.address(ctx.ip);
-    const app = await authenticateApplication(ctx);
+    const app = await authenticateApplication(ctx, true);
     limits.application(app.id);
     const body = await jsonBody(ctx, createTransaction, LIMITS.maxHttpBodyBytes);
     const tx = await transactions.open(app.id, body.username);
@@ -75,7 +79,9 @@ export function basicCredentials(header: string): { clientId: string; secret: st
   try {
     const clientId = decodeURIComponent(decoded.slice(0, colon));
     const secret = decodeURIComponent(decoded.slice(colon + 1));
-    return clientId.length > MAX_CREDENTIAL_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH ? null : { clientId, secret };
+    // NUL or a lone surrogate is no credential of ours (and PostgreSQL cannot even look one up).
+    const bad = (part: string): boolean => part.length > MAX_CREDENTIAL_LENGTH || unstorableCharacter(part) !== null;
+    return bad(clientId) || bad(secret) ? null : { clientId, secret };
   } catch {
     return null; // URIError: a malformed %-escape
   }

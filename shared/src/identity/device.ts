@@ -9,14 +9,16 @@ export const EDR_VENDORS = ['cisco-secure-endpoint', 'crowdstrike', 'sentinelone
 export type EdrVendor = (typeof EDR_VENDORS)[number];
 
 const shortText = z.string().max(256);
+/** Text the console shows (OS version, EDR details): display text, see display-text.ts. */
+const shownText = displaySafeString(256);
 
 export const edrConnectorSchema = z.strictObject({
   vendor: z.enum(EDR_VENDORS),
   installed: z.boolean().optional(),
   running: z.boolean().optional(),
-  connectorId: shortText.optional(),
+  connectorId: shownText.optional(),
   /** Vendor-specific detail (Defender org ID, onboarding state, product version). */
-  details: z.record(z.string().max(64), z.union([shortText, z.boolean(), z.number()])).optional(),
+  details: z.record(displaySafeString(64), z.union([shownText, z.boolean(), z.number()])).optional(),
 });
 export type EdrConnector = z.infer<typeof edrConnectorSchema>;
 
@@ -31,7 +33,7 @@ export const deviceIdentitySchema = z.strictObject({
   machineGuid: shortText.optional(),
   /** Shown in the console and the tray: no control or bidi characters (see display-text.ts). */
   hostname: displaySafeString(256).optional(),
-  osVersion: shortText.optional(),
+  osVersion: shownText.optional(),
   macAddresses: z.array(shortText).max(64).optional(),
   edr: z.array(edrConnectorSchema).max(16).optional(),
 });
@@ -43,7 +45,7 @@ export const postureSchema = z.strictObject({
   firewall: z.boolean().optional(),
   screenLock: z.boolean().optional(),
   passwordSet: z.boolean().optional(),
-  osBuild: shortText.optional(),
+  osBuild: shownText.optional(),
 });
 export type Posture = z.infer<typeof postureSchema>;
 

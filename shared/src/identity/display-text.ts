@@ -1,15 +1,22 @@
 import { z } from 'zod';
 
 /**
- * Text that people read: usernames, hostnames, application, integration, key and group names.
- * It is shown in the console, on the sign-in prompt and in the tray's confirmation, so it may
- * not carry what changes how text around it reads: control characters (newlines, escapes),
- * bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C), and
- * line/paragraph separators. Refused at the edge, never silently stripped: a stripped name
- * would name something else.
+ * Text that people read: usernames, hostnames, application, integration, key and group names,
+ * device names and owners, OS versions, probe and EDR details. It is shown in the console, on
+ * the sign-in prompt and in the tray's confirmation, so it may not carry what changes how the
+ * text around it reads or hides part of it. Refused by Unicode general category:
+ * - Cc controls (newlines, escapes, U+0085) and Cf format characters: bidirectional marks,
+ *   overrides and isolates, zero-width spaces, invisible operators (U+2061), the soft hyphen,
+ *   U+FEFF, interlinear annotations (U+FFF9–U+FFFB), tag characters (U+E0001–U+E007F)...
+ * - Zl and Zp, the line and paragraph separators; Cs, lone surrogates; Co, private use
+ *   (whatever a font draws there, nobody can read it the same way);
+ * - the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, letters that render as nothing.
+ * Two format characters are writing, not tricks, and pass: U+200C ZERO WIDTH NON-JOINER
+ * (Persian, Indic scripts) and U+200D ZERO WIDTH JOINER (emoji sequences, Indic conjuncts).
+ * Ordinary spaces pass. Refused at the edge, never silently stripped: a stripped name would
+ * name something else.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Co}\u115f\u1160\u3164\uffa0]|(?![\u200c\u200d])\p{Cf}/u;
 
 export function unsafeCharacter(text: string): string | null {
   const match = UNSAFE.exec(text);
@@ -17,21 +24,33 @@ export function unsafeCharacter(text: string): string | null {
   return `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/**
+ * `text` with each refused character replaced by a space: for messages a program writes
+ * itself (the agent's probe errors quote command output), never for names people chose.
+ */
+export function withUnsafeAsSpaces(text: string): string {
+  return text.replace(new RegExp(UNSAFE.source, 'gu'), ' ');
+}
+
 export function isDisplaySafe(text: string): boolean {
   return unsafeCharacter(text) === null;
 }
 
-/** A zod string for a display name: trimmed, 1..max characters, no control or bidi characters. */
+/**
+ * A zod string for a display name: no control or bidi characters, then trimmed, then 1..max
+ * characters. The check comes first, so a leading or trailing newline, U+2028 or U+FEFF is
+ * refused rather than trimmed away (only spaces are left for the trim to remove).
+ */
 export function displayText(max: number) {
   return z
     .string()
-    .trim()
-    .min(1)
-    .max(max)
     .superRefine((value, ctx) => {
       const found = unsafeCharacter(value);
       if (found) ctx.addIssue({ code: 'custom', message: `must not contain control or bidirectional characters (found ${found})` });
-    });
+    })
+    .trim()
+    .min(1)
+    .max(max);
 }
 
 /**

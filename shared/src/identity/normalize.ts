@@ -5,6 +5,7 @@
  * the agent and the collector, so that "{4c4c4544-0042-3510-8052-b4c04f4e4d32}" from
  * the registry and "4C4C4544004235108052B4C04F4E4D32" from an MDM export are one value.
  */
+import { LIMITS } from '../protocol/limits.js';
 
 export const IDENTIFIER_KINDS = ['hardwareUuid', 'serialNumber', 'machineGuid', 'macAddress'] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
@@ -24,12 +25,23 @@ export const IDENTIFIER_LABELS: Record<IdentifierKind, string> = {
 const STRIP_COMMON = /[\s{}-]/g;
 const STRIP_MAC = /[\s{}\-:.]/g;
 
-/** Normalises a raw identifier; returns null for empty or non-string input. */
+/**
+ * Normalises a raw identifier; returns null for empty or non-string input, and for a value
+ * whose normalised form is longer than LIMITS.maxIdentifierLength: NFKC and upper-casing can
+ * lengthen text ("\uFDFA" becomes 18 characters, "\u3392" three), so a value that fit when
+ * checked raw would not fit where identifiers are stored and matched.
+ */
 export function normalizeIdentifier(kind: IdentifierKind, raw: unknown): string | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   const text = String(raw).normalize('NFKC');
   const stripped = text.replace(kind === 'macAddress' ? STRIP_MAC : STRIP_COMMON, '').toUpperCase();
-  return stripped.length === 0 ? null : stripped;
+  return stripped.length === 0 || stripped.length > LIMITS.maxIdentifierLength ? null : stripped;
+}
+
+/** Why a value cannot be an identifier however it is spelled; null when it fits. */
+export function oversizedIdentifier(raw: string): string | null {
+  const normalized = String(raw).normalize('NFKC').toUpperCase();
+  return normalized.length > LIMITS.maxIdentifierLength ? `is longer than ${LIMITS.maxIdentifierLength} characters once normalised` : null;
 }
 
 /**
@@ -99,6 +111,9 @@ export function usableIdentifier(kind: IdentifierKind, raw: unknown): string | n
 /** Why a raw value is not usable, for reasons shown to admins; null when it is usable. */
 export function unusableReason(kind: IdentifierKind, raw: unknown): string | null {
   const normalized = normalizeIdentifier(kind, raw);
+  if (normalized === null && typeof raw === 'string' && oversizedIdentifier(raw)) {
+    return `${IDENTIFIER_LABELS[kind]} ${oversizedIdentifier(raw)}`;
+  }
   if (normalized === null) return `no ${IDENTIFIER_LABELS[kind]}`;
   if (isPlaceholder(kind, normalized)) return `${IDENTIFIER_LABELS[kind]} "${String(raw)}" is a placeholder`;
   return null;

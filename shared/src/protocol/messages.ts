@@ -32,7 +32,7 @@ export const reportSchema = z.strictObject({
   identity: reportedIdentitySchema,
   posture: postureSchema.optional(),
   /** Reasons a probe returned no value, by probe name (e.g. serialNumber: "needs root"). */
-  probeErrors: z.record(z.string().max(64), z.string().max(256)).optional(),
+  probeErrors: z.record(displaySafeString(64), displaySafeString(256)).optional(),
   /** The signed-in user as the OS names it; display text like every username. */
   user: displaySafeString(256).optional(),
 });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { firstUnstorableText } from '../identity/storable-text.js';
 import { ChannelError } from './errors.js';
 import { AGENT_MESSAGE_TYPES, agentMessage, type AgentMessage } from './messages.js';
 
@@ -24,6 +25,9 @@ export function parseAgentFrame(text: string): AgentMessage {
   if (typeof type !== 'string' || !(AGENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
     throw new ChannelError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
   }
+  // Before the schema, for every string at once: NUL or a lone surrogate cannot be stored.
+  const unstorable = firstUnstorableText(json);
+  if (unstorable) throw new ChannelError('INVALID_MESSAGE', `${type}: ${unstorable.path}: must not contain ${unstorable.character}`);
   const parsed = agentMessage.safeParse(json);
   if (!parsed.success) {
     const version = (json as { v?: unknown }).v;

@@ -52,7 +52,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
         'The application that sent you here is no longer known to your organisation.',
       );
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.trim() : '';
-    if (loginHint === '' || loginHint.length > MAX_LOGIN_HINT) {
+    if (loginHint === '' || loginHint.toLowerCase().length > MAX_LOGIN_HINT) {
       throw new PromptError(
         400,
         'LOGIN_HINT_REQUIRED',
@@ -63,7 +63,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
     // The hint becomes the username on this page and in the tray's confirmation: a newline or
     // a bidi override there could make somebody else's sign-in read as an instruction.
-    const unsafe = unsafeCharacter(loginHint);
+    // Checked before the trim above: a trailing newline or U+2028 is refused, not trimmed away.
+    const unsafe = unsafeCharacter(details.params.login_hint as string);
     if (unsafe) {
       throw new PromptError(
         400,

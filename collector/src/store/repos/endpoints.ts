@@ -132,12 +132,13 @@ export class EndpointsRepo {
               if (value === null) w.whereNull(column);
               else w.where(column, value);
             }
+            w.where('mac_addresses', update.mac_addresses);
           })
           .update(update);
         if (updated === 0) {
           // New identifiers (or a replay): store, then check who else holds them.
           updated = await trx('endpoints').where({ id: endpointId }).andWhere('last_seq', '<', seq).update(update);
-          if (updated > 0) await this.checkClaims(trx, endpointId, claimed);
+          if (updated > 0) await this.checkClaims(trx, endpointId, claimed, ids.macAddresses ?? []);
         }
         stored.push(updated > 0);
       }
@@ -174,7 +175,12 @@ export class EndpointsRepo {
    * a device does not free its identifiers for a clone. An approval covers the claims it was
    * given; a new contested identifier makes the endpoint pending again.
    */
-  private async checkClaims(trx: Knex.Transaction, endpointId: string, claimed: Record<IdentifierColumn, string | null>): Promise<void> {
+  private async checkClaims(
+    trx: Knex.Transaction,
+    endpointId: string,
+    claimed: Record<IdentifierColumn, string | null>,
+    macs: string[],
+  ): Promise<void> {
     const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied') return;
@@ -191,11 +197,70 @@ export class EndpointsRepo {
         .pluck('id')) as string[];
       if (heldBy.length > 0) claims.push({ kind, value, heldBy });
     }
+    claims.push(...(await this.macClaims(trx, endpointId, claimed, macs)));
     const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
     if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) return;
     await trx('endpoints')
       .where({ id: endpointId })
       .update({ approval: 'pending', approval_claims: toJson(claims) });
+  }
+
+  /**
+   * MAC addresses are claims only where a MAC is the endpoint's one way to be trusted. Docks
+   * and USB adapters move between laptops, so two endpoints sharing a MAC are no clone (and
+   * not duplicates); but an endpoint that an inventory knows by none of its own hardware
+   * UUID, serial or MachineGuid, and that reports a MAC another enrolled endpoint reports and
+   * an inventory matching MACs holds, would be trusted through that device's MAC alone: a
+   * clone that copied only the MAC (and invented a serial). It waits for approval, like a
+   * copied serial. Endpoints matched by their own identifiers are not affected.
+   */
+  private async macClaims(
+    trx: Knex.Transaction,
+    endpointId: string,
+    claimed: Record<IdentifierColumn, string | null>,
+    macs: string[],
+  ): Promise<IdentifierClaim[]> {
+    if (macs.length === 0) return [];
+    const macMatching = ((await trx('integrations').select('id', 'config')) as { id: string; config: string }[])
+      .filter((row) => fromJson<{ matchMacAddresses?: boolean }>(row.config, {}).matchMacAddresses === true)
+      .map((row) => row.id);
+    if (macMatching.length === 0) return [];
+    const current = (builder: Knex.QueryBuilder): Knex.QueryBuilder =>
+      builder.join('integrations', function joinCurrent() {
+        this.on('integrations.id', '=', 'inventory_records.integration_id').andOn(
+          'integrations.current_generation',
+          '=',
+          'inventory_records.generation',
+        );
+      });
+    const own = Object.entries(claimed).filter((entry): entry is [IdentifierColumn, string] => entry[1] !== null);
+    if (own.length > 0) {
+      const knownByOwn = await current(trx('inventory_records'))
+        .where((w) => {
+          for (const [column, value] of own) w.orWhere(`inventory_records.${column}`, value);
+        })
+        .first('inventory_records.id');
+      if (knownByOwn) return [];
+    }
+    const claims: IdentifierClaim[] = [];
+    for (const mac of macs) {
+      const inInventory = await current(trx('inventory_records'))
+        .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+        .where('inventory_macs.mac', mac)
+        .whereIn('inventory_records.integration_id', macMatching)
+        .first('inventory_records.id');
+      if (!inInventory) continue;
+      // Normalised MACs are 12 hex digits: no LIKE wildcard can hide in one.
+      const heldBy = (await trx('endpoints')
+        .where('mac_addresses', 'like', `%"${mac}"%`)
+        .whereNot({ id: endpointId })
+        .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
+        .orderBy('enrolled_at')
+        .limit(20)
+        .pluck('id')) as string[];
+      if (heldBy.length > 0) claims.push({ kind: 'macAddress', value: mac, heldBy });
+    }
+    return claims;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { OidcKey, OidcKeyUse } from '../../domain/oidc.js';
+import { atomically, lockTableForWriters } from '../atomic.js';
 import type { OidcKeyRow } from '../rows.js';
 
 const TABLE = 'oidc_keys';
@@ -16,6 +17,18 @@ function toKey(row: OidcKeyRow): OidcKey {
   };
 }
 
+function toRow(key: OidcKey): OidcKeyRow {
+  return {
+    kid: key.kid,
+    use: key.use,
+    alg: key.alg,
+    public_jwk: key.publicJwk,
+    private_sealed: key.privateSealed,
+    created_at: key.createdAt,
+    activates_at: key.activatesAt,
+  };
+}
+
 /** The OpenID Connect provider's signing and cookie keys (private parts sealed by the caller). */
 export class OidcKeysRepo {
   constructor(private readonly db: Knex) {}
@@ -26,16 +39,22 @@ export class OidcKeysRepo {
   }
 
   async add(key: OidcKey): Promise<void> {
-    const row: OidcKeyRow = {
-      kid: key.kid,
-      use: key.use,
-      alg: key.alg,
-      public_jwk: key.publicJwk,
-      private_sealed: key.privateSealed,
-      created_at: key.createdAt,
-      activates_at: key.activatesAt,
-    };
-    await this.db(TABLE).insert(row);
+    await this.db(TABLE).insert(toRow(key));
+  }
+
+  /**
+   * Adds a signing key and removes every other one, in one transaction that waits for any
+   * other writer of the key set (on this collector or another sharing the database): after
+   * concurrent emergency rotations exactly one key is left. Returns the removed kids.
+   */
+  async replaceSigningKeys(key: OidcKey): Promise<string[]> {
+    return atomically(this.db, async (trx) => {
+      await lockTableForWriters(trx, TABLE);
+      const others = (await trx(TABLE).where({ use: 'sig' }).pluck('kid')) as string[];
+      await trx(TABLE).insert(toRow(key));
+      if (others.length > 0) await trx(TABLE).where({ use: 'sig' }).whereIn('kid', others).delete();
+      return others;
+    });
   }
 
   /** Removes keys of one use by kid; returns how many went. */

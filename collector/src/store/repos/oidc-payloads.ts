@@ -6,6 +6,11 @@ const TABLE = 'oidc_payloads';
 /** Expired rows are swept at most this often per process (reads ignore them anyway). */
 const SWEEP_EVERY_MS = 10 * 60_000;
 
+const isUniqueViolation = (error: unknown): boolean => {
+  const { code, errno } = error as { code?: string; errno?: number };
+  return code === '23505' || code === 'SQLITE_CONSTRAINT' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || errno === 19;
+};
+
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** The lookup keys a payload is found by, beside its id. */
@@ -21,6 +26,21 @@ export class OidcPayloadsRepo {
   private lastSweep = 0;
 
   constructor(private readonly db: Knex) {}
+
+  /**
+   * Records (model, id) once until `expiresAt`: false when it is already recorded and not
+   * expired. The primary key decides, so two collectors racing on one database cannot both win.
+   */
+  async recordOnce(model: string, id: string, expiresAt: number): Promise<boolean> {
+    await this.db(TABLE).where({ model, id }).andWhere('expires_at', '<', Date.now()).delete();
+    try {
+      await this.db(TABLE).insert({ model, id, payload: '{}', expires_at: expiresAt });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
 
   async upsert(entry: OidcPayload): Promise<void> {
     const row: OidcPayloadRow = {

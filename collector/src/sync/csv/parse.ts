@@ -1,6 +1,6 @@
 import { CsvError, parse, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
-import { PLATFORMS, type Platform } from '@devtrust/shared/identity';
+import { oversizedIdentifier, PLATFORMS, unsafeCharacter, type Platform } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
@@ -109,7 +109,26 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
       throw badRequest('INVALID_CSV', `CSV line ${line}: ${column} is longer than ${max} characters`, 'body');
     }
   }
+  // Shown in the console beside the device: display text, refused (not cleaned) like every name.
+  for (const column of ['device_name', 'owner'] as const) {
+    const unsafe = unsafeCharacter(row[column] ?? '');
+    if (unsafe) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV line ${line}: ${column} must not contain control or bidirectional characters (found ${unsafe})`,
+        'body',
+      );
+    }
+  }
   const macs = (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== '');
+  // Normalising can lengthen an identifier (NFKC): what would not fit once normalised is refused, not dropped.
+  for (const [column, value] of [
+    ...IDENTIFIER_COLUMNS.slice(0, 3).map((c) => [c, row[c] ?? ''] as const),
+    ...macs.map((m) => ['mac_addresses', m] as const),
+  ]) {
+    const problem = oversizedIdentifier(value);
+    if (problem) throw badRequest('INVALID_CSV', `CSV line ${line}: ${column} ${problem}`, 'body');
+  }
   if (macs.length > 64) throw badRequest('INVALID_CSV', `CSV line ${line}: more than 64 mac_addresses`, 'body');
   if (macs.some((m) => m.length > LIMITS.maxIdentifierLength)) {
     throw badRequest(
