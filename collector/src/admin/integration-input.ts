@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { displayText, PLATFORMS, type Platform } from '@devtrust/shared/identity';
 import { badRequest } from '../errors.js';
 import { validate } from '../http/body.js';
-import { timeoutsSchema } from '../sync/http/timeouts.js';
+import { timeoutsSchema } from '../sync/kit/timeouts.js';
 import { sourceKind, sourceKinds } from '../sync/registry.js';
 import type { SourceKind } from '../sync/source.js';
 import { ACTIVATION_MODES } from '../store/types.js';

@@ -6,6 +6,7 @@ import { applicationRoutes } from './routes/applications.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { findingRoutes } from './routes/findings.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { kindRoutes } from './routes/kinds.js';
 import { peopleRoutes } from './routes/people.js';
 
 /**
@@ -18,5 +19,7 @@ export function adminRouter(services: Services): Router {
     const child = routes(services);
     router.use(child.routes(), child.allowedMethods());
   }
+  const kinds = kindRoutes();
+  router.use(kinds.routes(), kinds.allowedMethods());
   return router;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { createEdrAssessor } from '@devtrust/collector/edr/assessor';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../src/sync/kit/vendor-client.js';
 import { startPostureAgent, type PostureAgent } from '../support-edr/agent.js';
 import { createEdrIntegration, syncAndWait } from '../support-edr/integrations.js';
 import {

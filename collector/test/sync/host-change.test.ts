@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { createLogger } from '../../src/log.js';
-import { overrideVendorClientForTests } from '../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../src/sync/kit/vendor-client.js';
 import { startLoopbackVendor, type LoopbackVendor, type Received } from '../vendors/loopback.js';
 import { FAST_RETRY, syncAndWait } from './mdm/harness.js';
 import { KIND_CASES, leakForms, type KindCase } from './support/kinds.js';

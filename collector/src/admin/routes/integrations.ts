@@ -59,7 +59,7 @@ export function integrationRoutes(services: Services): Router {
       config: publicConfig,
       sealedSecrets: sealSecrets(masterKey, id, secrets),
       schedule,
-      nextSyncAt: kind.kind === 'csv' ? null : nextSyncAt(schedule, kind.defaultIntervalMinutes, Date.now()),
+      nextSyncAt: kind.capabilities.sync ? nextSyncAt(schedule, kind.defaultIntervalMinutes, Date.now()) : null,
     });
     ctx.status = 201;
     ctx.body = await present(integration);
@@ -110,7 +110,7 @@ export function integrationRoutes(services: Services): Router {
     }
     if (body.schedule !== undefined) {
       patch.schedule = body.schedule;
-      patch.nextSyncAt = kind.kind === 'csv' ? null : nextSyncAt(body.schedule, kind.defaultIntervalMinutes, Date.now());
+      patch.nextSyncAt = kind.capabilities.sync ? nextSyncAt(body.schedule, kind.defaultIntervalMinutes, Date.now()) : null;
     }
     ctx.body = await present((await store.integrations.update(integration.id, patch)) as Integration);
   });
@@ -133,8 +133,8 @@ export function integrationRoutes(services: Services): Router {
   });
 
   router.post('/integrations/:id/sync', async function startSync(ctx) {
-    const { integration } = await load(ctx.params.id as string);
-    if (integration.kind === 'csv')
+    const { integration, kind } = await load(ctx.params.id as string);
+    if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
     const run = await engine.startRun(integration.id, 'manual');
     ctx.status = 202;
@@ -165,8 +165,8 @@ export function integrationRoutes(services: Services): Router {
   });
 
   router.put('/integrations/:id/inventory', async function uploadInventory(ctx) {
-    const { integration } = await load(ctx.params.id as string);
-    if (integration.kind !== 'csv')
+    const { integration, kind } = await load(ctx.params.id as string);
+    if (!kind.capabilities.upload)
       throw badRequest('NOT_UPLOADABLE', `a ${integration.kind} inventory is synced from the vendor, not uploaded`);
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = queryOf(ctx, uploadQuery);

@@ -1,4 +1,4 @@
-import { basicAuth } from '../../../src/sync/http/source-kit.js';
+import { basicAuth } from '../../../src/sync/kit/auth.js';
 import { intuneDevice, startIntuneServer } from '../../vendors/mdm/intune.js';
 import { jamfComputer, startJamfProServer } from '../../vendors/mdm/jamf-pro.js';
 import { kandjiDevice, startKandjiServer } from '../../vendors/mdm/kandji.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../../src/sync/kit/vendor-client.js';
 import { mapIntuneDevice, type IntuneManagedDevice } from '../../../src/sync/intune/map.js';
 import { toStagedRecord } from '../../../src/sync/normalize.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { jamfProKind } from '../../../src/sync/jamf-pro/kind.js';
 import { mapJamfComputer, mapJamfMobileDevice, type JamfComputer } from '../../../src/sync/jamf-pro/map.js';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../../src/sync/kit/vendor-client.js';
 import { toStagedRecord } from '../../../src/sync/normalize.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { jamfComputer, jamfMobileDevice, startJamfProServer } from '../../vendors/mdm/jamf-pro.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../../src/sync/kit/vendor-client.js';
 import { mapKandjiDevice, type KandjiDevice } from '../../../src/sync/kandji/map.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { kandjiDevice, kandjiUdid, startKandjiServer, type KandjiServer } from '../../vendors/mdm/kandji.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '../../../src/sync/http/vendor-client.js';
+import { overrideVendorClientForTests } from '../../../src/sync/kit/vendor-client.js';
 import { mapWorkspaceOneDevice, type WorkspaceOneDevice } from '../../../src/sync/workspace-one/map.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';
