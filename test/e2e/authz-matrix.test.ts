@@ -24,6 +24,7 @@ const ROLES: Role[] = ['owner', 'admin', 'app-manager', 'read-only'];
 const RW: Record<string, { read: Role[]; write: Role[] }> = {
   'api-keys': { read: ['owner'], write: ['owner'] },
   integrations: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
+  kinds: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },
   endpoints: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   applications: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin', 'app-manager'] },
   policy: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },

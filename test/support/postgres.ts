@@ -21,8 +21,21 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
     url: url.toString(),
     drop: async () => {
       const cleanup = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
-      await cleanup.raw(`drop database if exists ${name} with (force)`);
-      await cleanup.destroy();
+      try {
+        // Autovacuum may still be working in the database after a test's writes, and only a
+        // superuser may end it (`with (force)` cannot): retry until it has finished.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await cleanup.raw(`drop database if exists ${name} with (force)`);
+            return;
+          } catch (error) {
+            if (attempt >= 15) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 2_000));
+          }
+        }
+      } finally {
+        await cleanup.destroy();
+      }
     },
   };
 }

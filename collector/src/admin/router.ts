@@ -10,6 +10,7 @@ import { enrollmentKeyRoutes } from './routes/enrollment-key.js';
 import { findingRoutes } from './routes/findings.js';
 import { groupRoutes } from './routes/groups.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { kindRoutes } from './routes/kinds.js';
 import { policyRoutes } from './routes/policy.js';
 import { userRoutes } from './routes/users.js';
 
@@ -31,6 +32,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     authLogRoutes(services),
     findingRoutes(services),
     enrollmentKeyRoutes(services),
+    kindRoutes(),
   ]) {
     router.use(child.routes(), child.allowedMethods());
   }

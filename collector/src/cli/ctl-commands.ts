@@ -104,11 +104,18 @@ export const COMMANDS: readonly CtlCommand[] = [
     request: () => ({ method: 'GET', path: '/admin/v1/integrations' }),
     table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
   },
+  {
+    name: 'kinds',
+    usage: '',
+    about: 'list the integration kinds and their config fields (--json for labels, secrets, defaults)',
+    request: () => ({ method: 'GET', path: '/admin/v1/kinds' }),
+    table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'] },
+  },
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
     name: 'integration create',
     usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON]',
-    about: 'add an integration (kinds: csv, workspace-one, mobileiron-core, intune, jamf-pro, kandji, and the EDRs)',
+    about: 'add an integration (devtrustctl kinds lists the kinds and their config fields)',
     flags: ['kind', 'name', 'platforms', 'config'],
     request: (i) => ({
       method: 'POST',

@@ -39,7 +39,9 @@ function commandHelp(c: CtlCommand): string {
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (Array.isArray(value)) return value.join('; ');
+  // Lists of named things (a kind's config fields) print their names.
+  if (Array.isArray(value))
+    return value.map((v: unknown) => (typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : v)).join('; ');
   if (typeof value === 'number' && value > 1e12) return new Date(value).toISOString();
   return String(value);
 }

@@ -12,6 +12,7 @@ import { globalPolicyPatchSchema } from '../domain/policy.js';
 const AREAS = Object.keys({
   'api-keys': true,
   integrations: true,
+  kinds: true,
   endpoints: true,
   applications: true,
   policy: true,

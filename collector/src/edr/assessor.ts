@@ -6,7 +6,7 @@ import type { EdrAssessor } from '../services/verdicts.js';
 import type { Store } from '../store/store.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
-import { VendorError } from '../sync/http/vendor-error.js';
+import { VendorError } from '../sync/kit/vendor-error.js';
 import { sourceKind } from '../sync/registry.js';
 import type { InventorySource } from '../sync/source.js';
 import { combine, judge, needsLookup, notAppliedReason, type EdrEvidence, type EdrJudgement, type LookupOutcome } from './assess.js';

@@ -1,5 +1,5 @@
 import type { Integration } from '../domain/integration.js';
-import { DEFAULT_EDR_INTERVAL_MINUTES } from './vendor-config.js';
+import { DEFAULT_EDR_INTERVAL_MINUTES } from '../sync/kit/edr.js';
 
 const MINUTE = 60_000;
 

@@ -4,7 +4,8 @@ import type { ApiKey, Role } from '../domain/api-key.js';
 import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
-export type Area = 'api-keys' | 'integrations' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
+export type Area =
+  'api-keys' | 'integrations' | 'kinds' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
@@ -16,8 +17,11 @@ const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
   'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment',
 };
 
+/** The catalogue of integration kinds describes the product, not the tenant: every role may read it. */
+const READ_BY_EVERY_ROLE: readonly Area[] = ['kinds'];
+
 export function allowed(role: Role, area: Area, access: Access): boolean {
-  return GRANTS[role](area, access);
+  return (access === 'read' && READ_BY_EVERY_ROLE.includes(area)) || GRANTS[role](area, access);
 }
 
 /** Authenticates `Authorization: Bearer <api key>`; sets ctx.state.apiKey. */

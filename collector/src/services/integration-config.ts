@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Platform } from '@devtrust/shared/identity';
 import { badRequest } from '../errors.js';
-import { timeoutsSchema } from '../sync/http/timeouts.js';
+import { timeoutsSchema } from '../sync/kit/timeouts.js';
 import type { SourceKind } from '../sync/source.js';
 import { validate } from '../validation.js';
 

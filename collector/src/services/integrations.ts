@@ -62,7 +62,7 @@ export class IntegrationService {
 
   /** The next scheduled run of a kind on this schedule (none for uploaded inventories). */
   private nextRun(kind: SourceKind, schedule: SyncSchedule | null): number | null {
-    return kind.kind === 'csv' ? null : nextSyncAt(schedule, kind.defaultIntervalMinutes, Date.now());
+    return !kind.capabilities.sync ? null : nextSyncAt(schedule, kind.defaultIntervalMinutes, Date.now());
   }
 
   async create(input: IntegrationInput): Promise<Integration> {
@@ -145,8 +145,8 @@ export class IntegrationService {
   }
 
   async startSync(id: string): Promise<SyncRun> {
-    const { integration } = await this.load(id);
-    if (integration.kind === 'csv')
+    const { integration, kind } = await this.load(id);
+    if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
     return this.engine.startRun(integration.id, 'manual');
   }
@@ -174,8 +174,8 @@ export class IntegrationService {
 
   /** Checks that this integration takes uploads, before its body is read. */
   async requireUploadable(id: string): Promise<Integration> {
-    const { integration } = await this.load(id);
-    if (integration.kind !== 'csv')
+    const { integration, kind } = await this.load(id);
+    if (!kind.capabilities.upload)
       throw badRequest('NOT_UPLOADABLE', `a ${integration.kind} inventory is synced from the vendor, not uploaded`);
     return integration;
   }

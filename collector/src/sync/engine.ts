@@ -4,9 +4,9 @@ import type { Store } from '../store/store.js';
 import type { Integration } from '../domain/integration.js';
 import type { SyncRun } from '../domain/sync-run.js';
 import { guardSource } from './guard.js';
-import { Scrubber } from './http/scrub.js';
-import { callTimeouts, withTimeouts, type CallType } from './http/timeouts.js';
-import { scrub, VendorError } from './http/vendor-error.js';
+import { Scrubber } from './kit/scrub.js';
+import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
+import { scrub, VendorError } from './kit/vendor-error.js';
 import { toStagedRecord } from './normalize.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
@@ -65,7 +65,7 @@ export class SyncEngine {
     for (const integration of await this.options.store.integrations.dueForSync(now)) {
       if (this.running.size >= (this.options.maxConcurrent ?? 2)) return;
       const kind = sourceKind(integration.kind);
-      if (!kind || integration.kind === 'csv') continue;
+      if (!kind?.capabilities.sync) continue;
       await this.options.store.integrations.update(integration.id, {
         nextSyncAt: nextSyncAt(integration.schedule, kind.defaultIntervalMinutes, now),
       });

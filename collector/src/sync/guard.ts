@@ -1,5 +1,5 @@
-import type { Scrubber } from './http/scrub.js';
-import { scrub, scrubError } from './http/vendor-error.js';
+import type { Scrubber } from './kit/scrub.js';
+import { scrub, scrubError } from './kit/vendor-error.js';
 import type { InventorySource } from './source.js';
 
 /**

@@ -60,6 +60,45 @@ export interface InventorySource {
   lookup?(connectorId: string, ctx: SourceContext): Promise<SourceDevice | null>;
 }
 
+/** What the sync engine gives a kind's `create`: a fetch to use instead of the global one (tests, timeouts). */
+export interface SourceDeps {
+  fetch?: typeof fetch;
+}
+
+/**
+ * How a kind's inventory arrives: fetched from the vendor by the sync engine (on its
+ * schedule or "Sync now"), or uploaded by an admin as a file (CSV). Routes, the engine and
+ * the console ask these, never the kind's name.
+ */
+export interface KindCapabilities {
+  sync: boolean;
+  upload: boolean;
+}
+
+/** One field of a kind's `config` as a form shows it; secret and host-bearing come from the kind. */
+export interface ConfigField {
+  name: string;
+  label: string;
+  type: 'text' | 'url' | 'number' | 'boolean';
+  optional?: boolean;
+  /** What the collector uses when the field is left out. */
+  default?: string | number | boolean;
+  placeholder?: string;
+  /** Tuning an admin rarely needs (page sizes, budgets): the API lists it, the console's form leaves it out. */
+  advanced?: boolean;
+}
+
+/**
+ * The kind's configuration form. `variants` are alternative ways to authenticate (Workspace
+ * ONE: Basic or OAuth), each naming the fields it shows; the first is the default. Without
+ * variants every field is shown.
+ */
+export interface KindForm {
+  help?: string;
+  fields: readonly ConfigField[];
+  variants?: readonly { id: string; label: string; fields: readonly string[] }[];
+}
+
 /**
  * What each vendor folder exports, registered in `registry.ts`. `configSchema` validates
  * the whole `config` object of the admin API (strict: unknown fields refused);
@@ -68,9 +107,14 @@ export interface InventorySource {
 export interface SourceKind<Config extends Record<string, unknown> = Record<string, unknown>> {
   kind: string;
   category: IntegrationCategory;
+  /** The kind as admins pick it in the console and the CLI ("Ivanti MobileIron Core"). */
+  label: string;
   /** The vendor's name as admins know it, used in messages ("401 from Jamf: …"). */
   vendorName: string;
+  capabilities: KindCapabilities;
   configSchema: z.ZodType<Config>;
+  /** The config fields as a form shows them (GET /admin/v1/kinds); a test holds them to `configSchema`. */
+  form: KindForm;
   secretFields: readonly (keyof Config & string)[];
   /**
    * Fields naming a host the credentials are sent to (base, login, token, Graph URLs).
@@ -82,7 +126,7 @@ export interface SourceKind<Config extends Record<string, unknown> = Record<stri
   platforms: readonly Platform[];
   /** Default schedule: MDM nightly, EDR every few minutes. */
   defaultIntervalMinutes: number | null;
-  create(config: Config, deps: { fetch?: typeof fetch }): InventorySource;
+  create(config: Config, deps: SourceDeps): InventorySource;
 }
 
 /** A registry entry of any config shape (the registry erases each vendor's Config type). */

@@ -4,7 +4,7 @@ import { createTestApp, csvInventory, type TestApp } from '../../../test/support
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { createEdrAssessor, type EdrAssessorOptions } from '@devtrust/collector/edr/assessor';
 import type { EdrAssessor } from '@devtrust/collector/services/verdicts';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
 import { createEdrIntegration, syncAndWait } from '../support/edr-integrations.js';
 import {

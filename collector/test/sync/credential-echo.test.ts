@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { createLogger } from '@devtrust/collector/log';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { startLoopbackVendor, type LoopbackVendor } from '../vendors/loopback.js';
 import { FAST_RETRY, syncAndWait } from './mdm/harness.js';
 import { KIND_CASES, leakForms, trickySecret } from './support/kinds.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runBin } from '../../../test/support/bin.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { kandjiDevice, startKandjiServer, type KandjiServer } from '../vendors/mdm/kandji.js';
 import { startLoopbackVendor, startSilentListener, type LoopbackVendor } from '../vendors/loopback.js';
 import { ListInventory } from '../vendors/mdm/server-kit.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import type { TestCollector } from '../../../test/support/collector.js';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { jamfComputer, startJamfProServer, type JamfProServer } from '../vendors/mdm/jamf-pro.js';
 import { syntheticInventory } from '../vendors/mdm/server-kit.js';
 import { FAST_RETRY, lookup, syncAndWait } from './mdm/harness.js';

@@ -1,7 +1,5 @@
-import { withVendorRetryAfter } from '../../edr/rate-limit.js';
-import { clientOptions, type SourceDeps } from '../../edr/vendor-config.js';
-import { VendorClient, type VendorRequest, type VendorResponse } from '../http/vendor-client.js';
-import { VendorError } from '../http/vendor-error.js';
+import { clientOptions, VendorClient, VendorError, type VendorRequest, type VendorResponse, withVendorRetryAfter } from '../kit/index.js';
+import type { SourceDeps } from '../source.js';
 import type { AmpComputer } from './map.js';
 
 export interface SecureEndpointConfig {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, vendorBaseUrl } from '../../edr/vendor-config.js';
+import { baseUrlInput, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput, textInput, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { SecureEndpointClient } from './client.js';
 import { mapComputer } from './map.js';
 
 const configSchema = z.strictObject({
-  baseUrl: vendorBaseUrl,
+  baseUrl: vendorUrl,
   clientId: z.string().trim().min(1).max(200),
   apiKey: z.string().trim().min(1).max(500),
   ...EDR_COMMON_CONFIG,
@@ -19,8 +19,11 @@ type Config = z.infer<typeof configSchema>;
 export const ciscoSecureEndpointKind: SourceKind<Config> = {
   kind: 'cisco-secure-endpoint',
   category: 'edr',
+  label: 'Cisco Secure Endpoint',
   vendorName: 'Cisco Secure Endpoint',
+  capabilities: { sync: true, upload: false },
   configSchema,
+  form: { fields: [baseUrlInput, textInput('clientId', '3rd-party API client ID'), textInput('apiKey', 'API key'), freshnessInput] },
   secretFields: ['apiKey'],
   hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux', 'ios', 'android'],

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../../edr/vendor-fields.js';
+import { text, timestamp } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /**

@@ -1,8 +1,12 @@
-import { withVendorRetryAfter } from '../../edr/rate-limit.js';
-import { clientOptions, type SourceDeps } from '../../edr/vendor-config.js';
-import { ClientCredentialsToken } from '../http/oauth.js';
-import { VendorClient, type VendorClientOptions } from '../http/vendor-client.js';
-import { VendorError } from '../http/vendor-error.js';
+import {
+  ClientCredentialsToken,
+  clientOptions,
+  VendorClient,
+  type VendorClientOptions,
+  VendorError,
+  withVendorRetryAfter,
+} from '../kit/index.js';
+import type { SourceDeps } from '../source.js';
 import type { FalconHost } from './map.js';
 
 export interface FalconConfig {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, vendorBaseUrl } from '../../edr/vendor-config.js';
+import { baseUrlInput, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput, textInput, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { FalconClient } from './client.js';
 import { mapHost } from './map.js';
 
 const configSchema = z.strictObject({
-  baseUrl: vendorBaseUrl,
+  baseUrl: vendorUrl,
   clientId: z.string().trim().min(1).max(200),
   clientSecret: z.string().trim().min(1).max(500),
   ...EDR_COMMON_CONFIG,
@@ -19,8 +19,11 @@ type Config = z.infer<typeof configSchema>;
 export const crowdstrikeKind: SourceKind<Config> = {
   kind: 'crowdstrike',
   category: 'edr',
+  label: 'CrowdStrike Falcon',
   vendorName: 'CrowdStrike Falcon',
+  capabilities: { sync: true, upload: false },
   configSchema,
+  form: { fields: [baseUrlInput, textInput('clientId', 'API client ID'), textInput('clientSecret', 'API client secret'), freshnessInput] },
   secretFields: ['clientSecret'],
   hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux', 'ios', 'android'],

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../../edr/vendor-fields.js';
+import { text, timestamp } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One host of `POST /devices/entities/devices/v2` (`resources[]`). Only the fields we read. */

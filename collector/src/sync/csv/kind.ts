@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS } from '@devtrust/shared/identity';
+import { textInput } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 
 /**
@@ -9,8 +10,14 @@ import type { SourceKind } from '../source.js';
 export const csvKind: SourceKind<{ description?: string }> = {
   kind: 'csv',
   category: 'mdm',
+  label: 'CSV inventory (upload)',
   vendorName: 'CSV upload',
+  capabilities: { sync: false, upload: true },
   configSchema: z.strictObject({ description: z.string().max(500).optional() }),
+  form: {
+    help: 'No connection needed: upload a CSV export after creating the integration.',
+    fields: [textInput('description', 'Description', { optional: true })],
+  },
   secretFields: [],
   hostFields: [],
   platforms: PLATFORMS,

@@ -1,6 +1,4 @@
-import { ClientCredentialsToken } from '../http/oauth.js';
-import { requireArray } from '../http/source-kit.js';
-import { VendorClient } from '../http/vendor-client.js';
+import { ClientCredentialsToken, requireArray, VendorClient } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import { INTUNE_SELECT, type IntuneManagedDevice } from './map.js';
 
@@ -10,7 +8,7 @@ export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com';
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
 export const INTUNE_MAX_PAGE_SIZE = 1000;
 // Each device stores up to two MAC rows; 250 keeps a page within one SQLite insert (500 rows).
-const DEFAULT_PAGE_SIZE = 250;
+export const DEFAULT_PAGE_SIZE = 250;
 const DEVICES_PATH = 'v1.0/deviceManagement/managedDevices';
 
 export type IntuneConfig = {

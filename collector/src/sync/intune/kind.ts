@@ -1,14 +1,24 @@
 import { z } from 'zod';
-import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import { credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
-import { INTUNE_MAX_PAGE_SIZE, INTUNE_VENDOR, IntuneClient, type IntuneConfig } from './client.js';
+import {
+  DEFAULT_GRAPH_URL,
+  DEFAULT_LOGIN_URL,
+  DEFAULT_PAGE_SIZE,
+  INTUNE_MAX_PAGE_SIZE,
+  INTUNE_VENDOR,
+  IntuneClient,
+  type IntuneConfig,
+} from './client.js';
 import { mapIntuneDevice } from './map.js';
 
 /** Microsoft Intune, through Microsoft Graph with an Entra ID app registration. */
 export const intuneKind: SourceKind<IntuneConfig> = {
   kind: 'intune',
   category: 'mdm',
+  label: 'Microsoft Intune',
   vendorName: INTUNE_VENDOR,
+  capabilities: { sync: true, upload: false },
   configSchema: z.strictObject({
     // A GUID or a domain: it becomes a path segment of the token URL, so nothing else.
     tenantId: z
@@ -21,6 +31,17 @@ export const intuneKind: SourceKind<IntuneConfig> = {
     graphUrl: vendorUrl.optional(),
     pageSize: pageSizeField(INTUNE_MAX_PAGE_SIZE),
   }),
+  form: {
+    fields: [
+      textInput('tenantId', 'Directory (tenant) ID'),
+      textInput('clientId', 'Application (client) ID'),
+      textInput('clientSecret', 'Client secret'),
+      // Only for national clouds (US Gov, China); blank means the global Microsoft cloud.
+      { name: 'loginUrl', label: 'Login URL (national clouds only)', type: 'url', optional: true, default: DEFAULT_LOGIN_URL },
+      { name: 'graphUrl', label: 'Graph URL (national clouds only)', type: 'url', optional: true, default: DEFAULT_GRAPH_URL },
+      pageSizeInput(DEFAULT_PAGE_SIZE),
+    ],
+  },
   secretFields: ['clientSecret'],
   hostFields: ['loginUrl', 'graphUrl'],
   platforms: ['windows', 'macos', 'ios', 'android'],

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { bool, text } from '../http/source-kit.js';
+import { bool, text } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One `managedDevice` of Microsoft Graph v1.0, limited to the properties we `$select`. */

@@ -1,13 +1,11 @@
-import { ClientCredentialsToken } from '../http/oauth.js';
-import { requireArray } from '../http/source-kit.js';
-import { VendorClient } from '../http/vendor-client.js';
+import { ClientCredentialsToken, requireArray, VendorClient } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import type { JamfComputer, JamfMobileDevice } from './map.js';
 
 export const JAMF_VENDOR = 'Jamf Pro';
 export const JAMF_MAX_PAGE_SIZE = 2000;
 // Each computer stores up to two MAC rows; 250 keeps a page within one SQLite insert (500 rows).
-const DEFAULT_PAGE_SIZE = 250;
+export const DEFAULT_PAGE_SIZE = 250;
 // `section` repeats, which a query object cannot express; paging parameters are added per call.
 const INVENTORY_PATH = 'api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION';
 const MOBILE_PATH = 'api/v2/mobile-devices/detail?section=GENERAL&section=HARDWARE&section=USER_AND_LOCATION';

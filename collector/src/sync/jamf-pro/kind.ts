@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
-import { JAMF_MAX_PAGE_SIZE, JAMF_VENDOR, JamfProClient, type JamfProConfig } from './client.js';
+import { DEFAULT_PAGE_SIZE, JAMF_MAX_PAGE_SIZE, JAMF_VENDOR, JamfProClient, type JamfProConfig } from './client.js';
 import { mapJamfComputer, mapJamfMobileDevice } from './map.js';
 
 /**
@@ -11,7 +11,9 @@ import { mapJamfComputer, mapJamfMobileDevice } from './map.js';
 export const jamfProKind: SourceKind<JamfProConfig> = {
   kind: 'jamf-pro',
   category: 'mdm',
+  label: 'Jamf Pro',
   vendorName: JAMF_VENDOR,
+  capabilities: { sync: true, upload: false },
   configSchema: z.strictObject({
     baseUrl: vendorUrl,
     clientId: credential,
@@ -19,6 +21,21 @@ export const jamfProKind: SourceKind<JamfProConfig> = {
     pageSize: pageSizeField(JAMF_MAX_PAGE_SIZE),
     mobileDevices: z.boolean().optional(),
   }),
+  form: {
+    fields: [
+      baseUrlInput,
+      textInput('clientId', 'API client ID'),
+      textInput('clientSecret', 'API client secret'),
+      {
+        name: 'mobileDevices',
+        label: 'Also sync iPhones and iPads (needs "Read Mobile Devices")',
+        type: 'boolean',
+        optional: true,
+        default: false,
+      },
+      pageSizeInput(DEFAULT_PAGE_SIZE),
+    ],
+  },
   secretFields: ['clientSecret'],
   hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],

@@ -1,4 +1,4 @@
-import { bool, text } from '../http/source-kit.js';
+import { bool, text } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /**

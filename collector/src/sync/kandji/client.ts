@@ -1,5 +1,4 @@
-import { requireArray } from '../http/source-kit.js';
-import { VendorClient } from '../http/vendor-client.js';
+import { requireArray, VendorClient } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import { KandjiDetails } from './details.js';
 import type { KandjiDevice } from './map.js';

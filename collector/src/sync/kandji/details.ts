@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RateLimiter } from '../../limits/rate-limiter.js';
-import { VendorError } from '../http/vendor-error.js';
+import { VendorError } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import type { KandjiDevice } from './map.js';
 

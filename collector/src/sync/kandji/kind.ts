@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { KANDJI_MAX_PAGE_SIZE, KANDJI_VENDOR, KandjiClient, type KandjiConfig } from './client.js';
+import { KANDJI_DETAILS_PER_HOUR } from './details.js';
 import { mapKandjiDevice } from './map.js';
 
 /**
@@ -12,7 +13,9 @@ import { mapKandjiDevice } from './map.js';
 export const kandjiKind: SourceKind<KandjiConfig> = {
   kind: 'kandji',
   category: 'mdm',
+  label: 'Kandji',
   vendorName: KANDJI_VENDOR,
+  capabilities: { sync: true, upload: false },
   configSchema: z.strictObject({
     baseUrl: vendorUrl,
     apiToken: credential,
@@ -20,6 +23,21 @@ export const kandjiKind: SourceKind<KandjiConfig> = {
     // Kandji allows 10,000 requests an hour per customer; the default leaves half for others.
     detailsPerHour: z.number().int().min(0).max(10_000).optional(),
   }),
+  form: {
+    fields: [
+      baseUrlInput,
+      textInput('apiToken', 'API token'),
+      pageSizeInput(KANDJI_MAX_PAGE_SIZE),
+      {
+        name: 'detailsPerHour',
+        label: 'Device details fetched per hour',
+        type: 'number',
+        optional: true,
+        default: KANDJI_DETAILS_PER_HOUR,
+        advanced: true,
+      },
+    ],
+  },
   secretFields: ['apiToken'],
   hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { bool, text } from '../http/source-kit.js';
+import { bool, text } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One element of Kandji's `GET /api/v1/devices` array; only the fields we read. */

@@ -1,11 +1,10 @@
-import { basicAuth, requireArray } from '../http/source-kit.js';
-import { VendorClient } from '../http/vendor-client.js';
+import { basicAuth, requireArray, VendorClient } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import { MOBILEIRON_FIELDS, type MobileIronDevice } from './map.js';
 
 export const MOBILEIRON_VENDOR = 'MobileIron Core';
 export const MOBILEIRON_MAX_PAGE_SIZE = 1000;
-const DEFAULT_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 200;
 
 export type MobileIronCoreConfig = {
   baseUrl: string;

@@ -1,6 +1,5 @@
-import { clientOptions, type SourceDeps } from '../../edr/vendor-config.js';
-import { VendorClient } from '../http/vendor-client.js';
-import { VendorError } from '../http/vendor-error.js';
+import { clientOptions, VendorClient, VendorError } from '../kit/index.js';
+import type { SourceDeps } from '../source.js';
 import type { S1Agent } from './map.js';
 
 export interface S1Config {

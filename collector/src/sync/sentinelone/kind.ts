@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, vendorBaseUrl } from '../../edr/vendor-config.js';
+import { baseUrlInput, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput, textInput, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { S1Client } from './client.js';
 import { mapAgent } from './map.js';
 
 const configSchema = z.strictObject({
-  baseUrl: vendorBaseUrl,
+  baseUrl: vendorUrl,
   apiToken: z.string().trim().min(1).max(2000),
   ...EDR_COMMON_CONFIG,
 });
@@ -18,8 +18,11 @@ type Config = z.infer<typeof configSchema>;
 export const sentinelOneKind: SourceKind<Config> = {
   kind: 'sentinelone',
   category: 'edr',
+  label: 'SentinelOne',
   vendorName: 'SentinelOne',
+  capabilities: { sync: true, upload: false },
   configSchema,
+  form: { fields: [baseUrlInput, textInput('apiToken', 'API token'), freshnessInput] },
   secretFields: ['apiToken'],
   hostFields: ['baseUrl'],
   platforms: ['windows', 'macos', 'linux'],

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../../edr/vendor-fields.js';
+import { text, timestamp } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One agent of `GET /web/api/v2.1/agents` (`data[]`). Only the fields we read. */

@@ -1,12 +1,10 @@
-import { ClientCredentialsToken } from '../http/oauth.js';
-import { basicAuth, requireArray } from '../http/source-kit.js';
-import { VendorClient } from '../http/vendor-client.js';
+import { basicAuth, ClientCredentialsToken, requireArray, VendorClient } from '../kit/index.js';
 import type { SourceContext } from '../source.js';
 import type { WorkspaceOneDevice } from './map.js';
 
 export const WS1_VENDOR = 'Workspace ONE UEM';
 export const WS1_MAX_PAGE_SIZE = 1000;
-const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 500;
 const SEARCH_PATH = 'API/mdm/devices/search';
 
 type Common = {

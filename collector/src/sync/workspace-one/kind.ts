@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { credential, mappedPages, pageSizeField, vendorTest, vendorUrl } from '../http/source-kit.js';
+import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
-import { WS1_MAX_PAGE_SIZE, WS1_VENDOR, WorkspaceOneClient, type WorkspaceOneConfig } from './client.js';
+import { DEFAULT_PAGE_SIZE, WS1_MAX_PAGE_SIZE, WS1_VENDOR, WorkspaceOneClient, type WorkspaceOneConfig } from './client.js';
 import { mapWorkspaceOneDevice } from './map.js';
 
 const common = { baseUrl: vendorUrl, tenantCode: credential, pageSize: pageSizeField(WS1_MAX_PAGE_SIZE) };
@@ -43,8 +43,26 @@ const configSchema = z.unknown().transform((value, ctx): WorkspaceOneConfig => {
 export const workspaceOneKind: SourceKind<WorkspaceOneConfig> = {
   kind: 'workspace-one',
   category: 'mdm',
+  label: 'Workspace ONE UEM',
   vendorName: WS1_VENDOR,
+  capabilities: { sync: true, upload: false },
   configSchema,
+  form: {
+    fields: [
+      baseUrlInput,
+      textInput('username', 'Username'),
+      textInput('password', 'Password'),
+      textInput('clientId', 'Client ID'),
+      textInput('clientSecret', 'Client secret'),
+      { name: 'tokenUrl', label: 'Token URL', type: 'url' },
+      textInput('tenantCode', 'Tenant code (aw-tenant-code)'),
+      pageSizeInput(DEFAULT_PAGE_SIZE),
+    ],
+    variants: [
+      { id: 'basic', label: 'Basic authentication', fields: ['baseUrl', 'username', 'password', 'tenantCode'] },
+      { id: 'oauth', label: 'OAuth client', fields: ['baseUrl', 'clientId', 'clientSecret', 'tokenUrl', 'tenantCode'] },
+    ],
+  },
   // The tenant code is Workspace ONE's REST API key: a credential, so sealed as well.
   secretFields: ['tenantCode', 'password', 'clientSecret'] as (keyof WorkspaceOneConfig & string)[],
   hostFields: ['baseUrl', 'tokenUrl'] as (keyof WorkspaceOneConfig & string)[],

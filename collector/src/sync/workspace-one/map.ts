@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text } from '../http/source-kit.js';
+import { text } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One element of Workspace ONE UEM's `GET /API/mdm/devices/search` `Devices` (v1 shape). */

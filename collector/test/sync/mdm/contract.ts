@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory, syntheticInventory, type VendorTestServer } from '../../vendors/mdm/server-kit.js';
 import { FAST_RETRY, createIntegration, lookup, range, syncAndWait, type VendorHarness } from './harness.js';

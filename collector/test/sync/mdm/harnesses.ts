@@ -1,4 +1,4 @@
-import { basicAuth } from '@devtrust/collector/sync/http/source-kit';
+import { basicAuth } from '@devtrust/collector/sync/kit/auth';
 import { intuneDevice, startIntuneServer } from '../../vendors/mdm/intune.js';
 import { jamfComputer, startJamfProServer } from '../../vendors/mdm/jamf-pro.js';
 import { kandjiDevice, startKandjiServer } from '../../vendors/mdm/kandji.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { mapIntuneDevice, type IntuneManagedDevice } from '@devtrust/collector/sync/intune/map';
 import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';

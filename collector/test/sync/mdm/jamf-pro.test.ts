@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { jamfProKind } from '@devtrust/collector/sync/jamf-pro/kind';
 import { mapJamfComputer, mapJamfMobileDevice, type JamfComputer } from '@devtrust/collector/sync/jamf-pro/map';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { toStagedRecord } from '@devtrust/collector/sync/normalize';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { jamfComputer, jamfMobileDevice, startJamfProServer } from '../../vendors/mdm/jamf-pro.js';

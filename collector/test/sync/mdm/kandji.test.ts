@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { mapKandjiDevice, type KandjiDevice } from '@devtrust/collector/sync/kandji/map';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { kandjiDevice, kandjiUdid, startKandjiServer, type KandjiServer } from '../../vendors/mdm/kandji.js';

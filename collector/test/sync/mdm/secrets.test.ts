@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { createLogger } from '@devtrust/collector/log';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory, type VendorTestServer } from '../../vendors/mdm/server-kit.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { overrideVendorClientForTests } from '@devtrust/collector/sync/http/vendor-client';
+import { overrideVendorClientForTests } from '@devtrust/collector/sync/kit/vendor-client';
 import { mapWorkspaceOneDevice, type WorkspaceOneDevice } from '@devtrust/collector/sync/workspace-one/map';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import { ListInventory } from '../../vendors/mdm/server-kit.js';

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASES, freshPostgresDatabase } from '../../../../test/support/postgres.js';
 import { startTestCollector, type TestCollector } from '../../../../test/support/collector.js';
 import type { StartOptions } from '@devtrust/collector/server';
@@ -14,17 +13,7 @@ export async function collectorOn(db: 'sqlite' | 'postgres', options: StartOptio
     ...c,
     stop: async (opts) => {
       await c.stop(opts);
-      // Right after a large load autovacuum may still work in the database, and only a
-      // superuser may end it: the drop is retried until it finishes.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await pg.drop();
-          return;
-        } catch (error) {
-          if (attempt >= 15) throw error;
-          await sleep(2_000);
-        }
-      }
+      await pg.drop();
     },
   };
 }

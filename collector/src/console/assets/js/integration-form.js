@@ -1,14 +1,14 @@
 // The integration form, for creating and for editing: name, platforms and the kind's own
-// configuration fields from integration-kinds.js. Controls are named by their API path
+// configuration fields as the collector describes them (integration-kinds.js). Controls are named by their API path
 // ("config.baseUrl") so an API error's `field` finds its input.
 import { checkbox, field, h, uid } from './dom.js';
-import { KINDS, PLATFORMS, kindOf, variantOf } from './integration-kinds.js';
+import { PLATFORMS, kindOf, variantOf } from './integration-kinds.js';
 
 /**
  * `integration` null: a creation form with a kind select. Otherwise an edit form for it,
- * with secrets left empty (blank keeps the stored value).
+ * with secrets left empty (blank keeps the stored value). `kinds` from loadKinds().
  */
-export function integrationFields(integration) {
+export function integrationFields(integration, kinds) {
   const editing = integration !== null;
   const nameInput = h('input', {
     type: 'text',
@@ -30,7 +30,7 @@ export function integrationFields(integration) {
           h(
             'optgroup',
             { label },
-            KINDS.filter((k) => k.category === category).map((k) => h('option', { value: k.kind }, k.label)),
+            kinds.filter((k) => k.category === category).map((k) => h('option', { value: k.kind }, k.label)),
           ),
         ),
       );
@@ -61,7 +61,7 @@ export function integrationFields(integration) {
       variant = null;
       return;
     }
-    variant ??= editing ? variantOf(spec.kind, integration.config, integration.secretsSet) : spec.variants[0];
+    variant ??= editing ? variantOf(spec, integration.config, integration.secretsSet) : spec.variants[0];
     if (!spec.variants.includes(variant)) variant = spec.variants[0];
     const chooser = spec.variants.length > 1 ? variantChooser(spec, variant, (next) => ((variant = next), renderVendor())) : null;
     const inputs = variant.fields.map((f) => configInput(f, integration));
@@ -80,7 +80,7 @@ export function integrationFields(integration) {
       ),
     );
   }
-  const currentKind = () => kindOf(editing ? integration.kind : kindSelect.value);
+  const currentKind = () => kindOf(kinds, editing ? integration.kind : kindSelect.value);
   kindSelect?.addEventListener('change', () => {
     variant = null;
     renderPlatforms(currentKind());
@@ -109,6 +109,11 @@ export function integrationFields(integration) {
     if (!editing) body.kind = kindSelect.value;
     for (const f of variant?.fields ?? []) {
       const input = form.elements.namedItem(`config.${f.name}`);
+      if (f.type === 'boolean') {
+        // Sent when set, and on an edit when it was set before (so clearing it sticks).
+        if (input?.checked || (editing && integration.config?.[f.name] !== undefined)) body.config[f.name] = Boolean(input?.checked);
+        continue;
+      }
       const value = input?.value.trim() ?? '';
       if (value === '') continue;
       body.config[f.name] = f.type === 'number' && /^\d+$/.test(value) ? Number(value) : value;
@@ -138,6 +143,10 @@ function variantChooser(spec, current, onChange) {
 }
 
 function configInput(spec, integration) {
+  if (spec.type === 'boolean') {
+    const current = integration?.config?.[spec.name] ?? spec.default ?? false;
+    return checkbox(spec.label, { name: `config.${spec.name}`, checked: Boolean(current) });
+  }
   const isSet = integration?.secretsSet?.includes(spec.name);
   const current = spec.secret ? '' : (integration?.config?.[spec.name] ?? '');
   const input = h('input', {
@@ -145,7 +154,7 @@ function configInput(spec, integration) {
     name: `config.${spec.name}`,
     value: String(current),
     // A new integration needs its secrets; an edit keeps them when left blank.
-    required: !spec.optional && !(spec.secret && isSet),
+    required: spec.required && !(spec.secret && isSet),
     autocomplete: spec.secret ? 'new-password' : 'off',
     spellcheck: false,
     placeholder: spec.secret && isSet ? 'Set — leave blank to keep' : (spec.placeholder ?? ''),
@@ -155,10 +164,10 @@ function configInput(spec, integration) {
     ? isSet
       ? 'Stored encrypted; never shown again. Type a new value to replace it.'
       : 'Stored encrypted; never shown again.'
-    : spec.type === 'url' && integration
+    : spec.hostBearing && integration
       ? // The API refuses a host change that does not carry the credentials again.
-        `${spec.optional ? 'Optional. ' : ''}Changing it sends the credentials to that host: type them again as well.`
-      : spec.optional
+        `${spec.required ? '' : 'Optional. '}Changing it sends the credentials to that host: type them again as well.`
+      : !spec.required
         ? 'Optional.'
         : null;
   return field(spec.label, input, hint);

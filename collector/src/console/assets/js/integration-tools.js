@@ -31,8 +31,11 @@ export function syncHistory(syncs) {
   });
 }
 
-/** "Test Configuration" and "Sync now" (or the CSV upload for kind csv). */
-export function connectionPanel(integration, ctx, history) {
+/**
+ * "Test Configuration", and "Sync now" or the file upload, by what the kind can do (`kind`
+ * from loadKinds(); null for a kind this collector no longer knows).
+ */
+export function connectionPanel(integration, kind, ctx, history) {
   const area = messageArea();
   const base = `/admin/v1/integrations/${enc(integration.id)}`;
   const test = h('button', { type: 'button', class: 'btn' }, 'Test Configuration');
@@ -41,7 +44,7 @@ export function connectionPanel(integration, ctx, history) {
     if (result) area.show(result.ok ? 'ok' : 'error', result.ok ? 'The configuration works.' : 'The test failed.', result.message);
   });
   const tools = [test];
-  if (integration.kind === 'csv') tools.push(uploadForm(base, ctx, area));
+  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
     // A run that waits on a silent vendor can be stopped; the last good inventory stays.

@@ -2,7 +2,7 @@
 import { api, enc, get } from '../api.js';
 import { badge, facts, fmtTime, h, humanize, link, plain, put } from '../dom.js';
 import { integrationFields } from '../integration-form.js';
-import { kindLabel, platformLabels } from '../integration-kinds.js';
+import { kindLabel, kindOf, loadKinds, platformLabels } from '../integration-kinds.js';
 import { activationPanel, connectionPanel, identifierPanel, syncHistory } from '../integration-tools.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
 import { activationText } from './integrations.js';
@@ -10,9 +10,9 @@ import { activationText } from './integrations.js';
 export async function render(root, ctx) {
   const [id] = ctx.params;
   const base = `/admin/v1/integrations/${enc(id)}`;
-  let integration, syncs, groups;
+  let integration, syncs, groups, kinds;
   try {
-    [integration, { syncs }, groups] = await Promise.all([
+    [integration, { syncs }, groups, kinds] = await Promise.all([
       get(base, { signal: ctx.signal }),
       get(`${base}/syncs`, { signal: ctx.signal }),
       // Group names help fill in test groups; a role without access to users simply gets none.
@@ -21,6 +21,7 @@ export async function render(root, ctx) {
             .then((g) => g.groups)
             .catch(() => [])
         : [],
+      loadKinds(),
     ]);
   } catch (error) {
     if (error.name === 'AbortError') throw error;
@@ -40,31 +41,31 @@ export async function render(root, ctx) {
     h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')),
     pageHead(
       integration.name,
-      `${kindLabel(integration.kind)} · ${integration.category.toUpperCase()}`,
+      `${kindLabel(kinds, integration.kind)} · ${integration.category.toUpperCase()}`,
       deleteButton(integration, ctx, area),
     ),
     h('div', { class: 'actions' }, activationText(integration.activation), badge(`${integration.devices} devices`, 'info')),
     area.el,
-    h('div', { class: 'grid-2' }, summaryPanel(integration), activationPanel(integration, ctx, groups)),
-    connectionPanel(integration, ctx, history),
+    h('div', { class: 'grid-2' }, summaryPanel(integration, kinds), activationPanel(integration, ctx, groups)),
+    connectionPanel(integration, kindOf(kinds, integration.kind), ctx, history),
     identifierPanel(integration),
     h('section', { class: 'panel', 'aria-label': 'Sync history' }, h('h2', {}, 'Sync history'), history),
-    ctx.can('integrations', 'write') ? settingsPanel(integration, ctx) : null,
+    ctx.can('integrations', 'write') ? settingsPanel(integration, kinds, ctx) : null,
   );
 }
 
-function summaryPanel(i) {
+function summaryPanel(i, kinds) {
   const config = Object.entries(i.config ?? {}).map(([key, value]) => [humanize(key), plain(value)]);
   return h(
     'section',
     { class: 'panel', 'aria-label': 'Summary' },
     h('h2', {}, 'Summary'),
     facts([
-      ['Kind', kindLabel(i.kind)],
+      ['Kind', kindLabel(kinds, i.kind)],
       ['Platforms', platformLabels(i.platforms)],
       ['Devices', String(i.devices)],
       ['Last synced', fmtTime(i.syncedAt)],
-      i.kind === 'csv' ? null : ['Next sync', fmtTime(i.nextSyncAt)],
+      kindOf(kinds, i.kind)?.capabilities.sync === false ? null : ['Next sync', fmtTime(i.nextSyncAt)],
       ['Credentials set', i.secretsSet.length ? i.secretsSet.map(humanize).join(', ') : plain(null)],
       ...config,
       ['Created', fmtTime(i.createdAt)],
@@ -91,9 +92,9 @@ function deleteButton(integration, ctx, area) {
   return button;
 }
 
-function settingsPanel(integration, ctx) {
+function settingsPanel(integration, kinds, ctx) {
   const area = messageArea();
-  const fields = integrationFields(integration);
+  const fields = integrationFields(integration, kinds);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save settings');
   const form = h(
     'form',

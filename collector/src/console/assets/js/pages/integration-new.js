@@ -2,12 +2,25 @@
 import { api, enc } from '../api.js';
 import { h, link, put } from '../dom.js';
 import { integrationFields } from '../integration-form.js';
-import { announce, busy, messageArea, pageHead } from '../ui.js';
+import { loadKinds } from '../integration-kinds.js';
+import { announce, busy, errorBlock, messageArea, pageHead } from '../ui.js';
 
 export async function render(root, ctx) {
   ctx.setTitle('Add integration');
+  let kinds;
+  try {
+    kinds = await loadKinds();
+  } catch (error) {
+    put(
+      root,
+      h('p', { class: 'crumbs' }, link('← Integrations', 'integrations')),
+      h('h1', { tabindex: '-1' }, 'Add integration'),
+      errorBlock(error),
+    );
+    return;
+  }
   const area = messageArea();
-  const fields = integrationFields(null);
+  const fields = integrationFields(null, kinds);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create integration');
   const form = h(
     'form',

@@ -1,7 +1,7 @@
 // Integrations: every inventory and EDR source, with device counts and how the last sync went.
 import { get } from '../api.js';
 import { badge, fmtAgo, h, link, put, table } from '../dom.js';
-import { kindLabel, platformLabels } from '../integration-kinds.js';
+import { kindLabel, loadKinds, platformLabels } from '../integration-kinds.js';
 import { errorBlock, pageHead } from '../ui.js';
 
 const SYNC_TONES = { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' };
@@ -27,9 +27,9 @@ export async function render(root, ctx) {
       add,
     ),
   );
-  let integrations;
+  let integrations, kinds;
   try {
-    ({ integrations } = await get('/admin/v1/integrations', { signal: ctx.signal }));
+    [{ integrations }, kinds] = await Promise.all([get('/admin/v1/integrations', { signal: ctx.signal }), loadKinds()]);
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     put(root, errorBlock(error));
@@ -43,7 +43,7 @@ export async function render(root, ctx) {
       rows: integrations,
       columns: [
         { label: 'Name', cell: (i) => link(i.name, 'integrations', i.id) },
-        { label: 'Kind', cell: (i) => [kindLabel(i.kind), ' ', badge(i.category.toUpperCase())] },
+        { label: 'Kind', cell: (i) => [kindLabel(kinds, i.kind), ' ', badge(i.category.toUpperCase())] },
         { label: 'Platforms', cell: (i) => platformLabels(i.platforms) },
         { label: 'Activation', cell: (i) => activationText(i.activation) },
         { label: 'Devices', cell: (i) => String(i.devices) },

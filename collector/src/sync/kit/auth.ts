@@ -51,3 +51,8 @@ export class ClientCredentialsToken {
     return { value, expiresAt: Date.now() + Math.max(lifetimeMs - 60_000, lifetimeMs / 2) };
   }
 }
+
+/** HTTP Basic credentials (MobileIron Core, Workspace ONE's Basic mode). */
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}

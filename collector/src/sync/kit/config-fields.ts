@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { ConfigField } from '../source.js';
+
+/** Config fields (schemas and their form entries) that several vendors share. */
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A vendor URL, for every kind (MDM and EDR alike): https, or plain http on loopback only
+ * (tests, local proxies); no user name or password in it (credentials have their own,
+ * sealed fields and must never sit in a public one); no query or fragment.
+ */
+export const vendorUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return;
+    }
+    const problem =
+      url.protocol !== 'https:' && url.protocol !== 'http:'
+        ? 'must be an http(s) URL'
+        : url.username !== '' || url.password !== ''
+          ? 'must not carry a user name or password (user:password@host); credentials go in their own fields'
+          : url.search !== '' || url.hash !== ''
+            ? 'must not have a query or fragment'
+            : url.protocol === 'http:' && !LOOPBACK.has(url.hostname)
+              ? 'must use https (plain http only on loopback)'
+              : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const credential = z.string().trim().min(1).max(4096);
+
+/** An optional page size an admin may lower when the vendor times out on large pages. */
+export function pageSizeField(max: number) {
+  return z.number().int().min(1).max(max).optional();
+}
+
+/** The form entries most kinds share. */
+export const baseUrlInput: ConfigField = { name: 'baseUrl', label: 'API base URL', type: 'url', placeholder: 'https://…' };
+export const textInput = (name: string, label: string, extra: Partial<ConfigField> = {}): ConfigField => ({
+  name,
+  label,
+  type: 'text',
+  ...extra,
+});
+export const pageSizeInput = (defaultSize: number): ConfigField => ({
+  name: 'pageSize',
+  label: 'Page size',
+  type: 'number',
+  optional: true,
+  default: defaultSize,
+  advanced: true,
+});
