@@ -41,7 +41,7 @@ export interface StartOptions {
 /** Starts a collector: storage, first-start secrets, HTTP(S) + agent channel on one port. */
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? createLogger(config.logLevel);
-  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const firstStart = await bootstrap(store, config);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -59,7 +59,13 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // Slow or silent clients must not hold sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const channel = new AgentChannel(server, { store, verdicts, log, attestationLimits: new AttestationLimits(config.limits) });
+  const channel = new AgentChannel(server, {
+    store,
+    verdicts,
+    log,
+    attestationLimits: new AttestationLimits(config.limits),
+    retryAfterSec: config.agentRetrySec,
+  });
   services.channel = channel;
   metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
   metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);

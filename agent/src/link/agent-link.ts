@@ -7,6 +7,7 @@ import {
   AGENT_CHANNEL_PATH,
   LIMITS,
   PROTOCOL_VERSION,
+  retryAfterOf,
   serverMessage,
   signedPayloadOf,
   unsafeTransactionField,
@@ -19,7 +20,7 @@ import {
 } from '@devtrust/shared/protocol';
 import type { KeyStore } from '../keys/key-store.js';
 import type { AgentState, StateFile } from './state.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, retryAfterDelay } from './backoff.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
 
@@ -54,7 +55,8 @@ interface Pending {
 /**
  * The agent's session with its collector: enrolls once, then authenticates each
  * connection by signing the server's nonce; sends signed reports and attestations;
- * reconnects with jittered backoff. Events: 'status' (LinkStatus), 'verdict', 'fatal'.
+ * reconnects with jittered backoff. Events: 'status' (LinkStatus), 'verdict', 'fatal',
+ * 'acked' (the seq of a report the collector stored).
  */
 export class AgentLink extends EventEmitter {
   status: LinkStatus = 'offline';
@@ -213,13 +215,16 @@ export class AgentLink extends EventEmitter {
       case 'authenticated':
         this.endpointId = message.endpointId;
         this.state.lastSeq = Math.max(this.state.lastSeq, message.lastSeq);
-        this.attempt = 0;
+        // The backoff is not reset here: a collector that signs agents in but cannot store
+        // their reports (database read-only or full) would be hammered. An ack resets it.
         this.lastError = null;
         this.setStatus('connected');
         await this.flushQueue();
         return;
       case 'ack':
+        this.attempt = 0;
         this.settle(this.pendingReports, message.seq, null);
+        this.emit('acked', message.seq);
         return;
       case 'verdict': {
         const { type: _type, ...verdict } = message;
@@ -288,7 +293,11 @@ export class AgentLink extends EventEmitter {
     if (this.stopped || this.status === 'refused') return;
     this.setStatus('offline');
     const { baseMs, capMs } = this.options.backoff ?? { baseMs: 1000, capMs: 5 * 60_000 };
-    const delay = this.needFreshKey ? 0 : backoffDelay(this.attempt++, baseMs, capMs);
+    // A collector whose database fails says how long to stay away (close 1013); the
+    // growing backoff still applies when it is longer.
+    const retryAfter = code === 1013 ? retryAfterOf(reason) : null;
+    const backoff = backoffDelay(this.attempt++, baseMs, capMs);
+    const delay = this.needFreshKey ? 0 : retryAfter === null ? backoff : Math.max(backoff, retryAfterDelay(retryAfter));
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 

@@ -32,6 +32,8 @@ export interface CollectorConfig {
   retention: { authLogDays: number; transactionDays: number };
   /** Refuse authorization requests without a request object signed by the application. */
   requireSignedRequest: boolean;
+  /** Seconds agents are told to wait before retrying while the database cannot store their reports. */
+  agentRetrySec: number;
 }
 
 /** Events per minute; null turns that limit off (e.g. behind a limiter of your own). */
@@ -78,6 +80,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST: {
     default: 'false',
     doc: 'true: every authorization request must carry a request object signed by the application (HS256, client secret)',
+  },
+  DEVTRUST_AGENT_RETRY_SEC: {
+    default: '15',
+    doc: 'while the database cannot store reports, agents are told to retry after this many seconds (each waits 1-2 times it)',
   },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -214,5 +220,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     limits,
     retention,
     requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),
+    agentRetrySec: parseCount('DEVTRUST_AGENT_RETRY_SEC', get('DEVTRUST_AGENT_RETRY_SEC'), 1, 3_600),
   };
 }

@@ -4,6 +4,7 @@ import { adminRouter } from '../admin/router.js';
 import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
 import { errorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
 import { Metrics } from './metrics.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -19,11 +20,9 @@ export async function createApp(services: Services, mounts: Mount[] = []): Promi
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' })));
 
+  // Liveness and readiness (see health.ts).
+  app.use(healthRoutes(services, metrics).routes());
   const base = new Router();
-  base.get('/healthz', async function healthz(ctx) {
-    await services.store.knex.raw('select 1');
-    ctx.body = { ok: true, database: services.store.dialect };
-  });
   base.get('/metrics', async function metricsText(ctx) {
     ctx.type = 'text/plain; version=0.0.4';
     ctx.body = await metrics.render();

@@ -30,6 +30,8 @@ export class AgentChannel {
       log: Logger;
       heartbeatMs?: number;
       attestationLimits?: AttestationLimits;
+      /** What agents are told to wait while the database cannot store their reports. */
+      retryAfterSec?: number;
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
@@ -81,6 +83,7 @@ export class AgentChannel {
       log: this.log,
       address: req.socket.remoteAddress ?? 'unknown',
       attestationLimits: this.deps.attestationLimits ?? null,
+      retryAfterSec: this.deps.retryAfterSec ?? 15,
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
       onClosed: (id, s) => {
         if (id === null) return;

@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   parseAgentFrame,
   signedPayloadOf,
+  unavailableCloseReason,
   unsafeTransactionField,
   type AgentMessage,
   type AttestMessage,
@@ -23,6 +24,7 @@ import type { AttestationLimits } from '../limits/abuse-limits.js';
 import { TooManyRequests } from '../limits/rate-limiter.js';
 import { ENROLLMENT_KEY_SETTING } from '../services/bootstrap.js';
 import type { VerdictService } from '../services/verdicts.js';
+import { isTransientDbFault } from '../store/db-errors.js';
 import type { Store } from '../store/store.js';
 import type { Endpoint } from '../store/types.js';
 import type { ReportWriter } from './report-writer.js';
@@ -35,6 +37,8 @@ export interface SessionDeps {
   /** The agent's socket address, for the attestation budget per address. */
   address: string;
   attestationLimits: AttestationLimits | null;
+  /** While the database fails, agents are closed with UNAVAILABLE and told to wait this long. */
+  retryAfterSec: number;
   onAuthenticated(endpointId: string, session: AgentSession): void;
   onClosed(endpointId: string | null, session: AgentSession): void;
 }
@@ -88,6 +92,17 @@ export class AgentSession {
       if (error instanceof ChannelError) {
         if (error.code in CHANNEL_ERRORS) this.fail(error);
         else this.send({ type: 'error', code: error.code, message: error.message });
+        return;
+      }
+      // A database fault is logged once, with its cause and a count, by the store's fault
+      // monitor; the agent is told when to come back instead of retrying at once.
+      if (isTransientDbFault(error)) {
+        this.deps.store.faults.failed(error, 'agent message');
+        const wait = this.deps.retryAfterSec;
+        this.fail(
+          new ChannelError('UNAVAILABLE', `the collector cannot store reports right now; retry in ${wait} s`),
+          unavailableCloseReason(wait),
+        );
         return;
       }
       this.deps.log.error({ err: error }, 'agent message failed');
@@ -217,12 +232,12 @@ export class AgentSession {
     this.ws.send(JSON.stringify(message));
   }
 
-  private fail(error: ChannelError): void {
+  private fail(error: ChannelError, reason: string = error.code): void {
     if (this.closed) return;
     const spec = CHANNEL_ERRORS[error.code as ChannelErrorCode] ?? CHANNEL_ERRORS.INTERNAL;
     this.send({ type: 'error', code: error.code, message: error.message });
     this.closed = true;
     clearTimeout(this.authTimer);
-    this.ws.close(spec.close, error.code);
+    this.ws.close(spec.close, reason);
   }
 }

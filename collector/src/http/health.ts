@@ -1,0 +1,157 @@
+import { Router } from '@koa/router';
+import { dbErrorForLog } from '../store/db-errors.js';
+import { DB_FAULT_KINDS } from '../store/db-errors.js';
+import type { Store } from '../store/store.js';
+import type { Services } from '../services/services.js';
+import type { Metrics } from './metrics.js';
+
+/** The readiness write: one settings row, overwritten each time. */
+export const READY_PROBE_KEY = 'health.ready_probe';
+/** Probes run at most this often, however often /readyz is asked (it writes, and SQLite syncs each commit). */
+const PROBE_EVERY_MS = 1_000;
+/** A database that does not answer in this time is not ready. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+interface Check {
+  ok: boolean;
+  kind?: string;
+  code?: string | null;
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** The dependencies that fail, by name ("database", "database.write", "database.migrations"). */
+  failing: string[];
+  checks: Record<'database' | 'database.write' | 'database.migrations', Check>;
+  /** The database fault the collector is living through, as its log names it. */
+  fault?: { kind: string; code: string | null; error: string; since: string; failures: number };
+}
+
+function timeLimit<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`${what} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })),
+      PROBE_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function failure(error: unknown): Check {
+  const safe = dbErrorForLog(error);
+  return { ok: false, kind: safe.kind ?? 'other', code: safe.code, error: safe.message };
+}
+
+/** Readiness of this collector's one dependency, the database: answers, accepts a write, schema current. */
+export class ReadinessProbe {
+  private last: { at: number; result: Readiness } | null = null;
+  private running: Promise<Readiness> | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  check(): Promise<Readiness> {
+    if (this.last && Date.now() - this.last.at < PROBE_EVERY_MS) return Promise.resolve(this.last.result);
+    this.running ??= this.probe()
+      .then((result) => {
+        this.last = { at: Date.now(), result };
+        return result;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  private async probe(): Promise<Readiness> {
+    const { store } = this;
+    const checks: Readiness['checks'] = {
+      database: { ok: false },
+      'database.write': { ok: false },
+      'database.migrations': { ok: false },
+    };
+    try {
+      await timeLimit(store.knex.raw('select 1'), 'the database');
+      checks.database = { ok: true };
+    } catch (error) {
+      store.faults.failed(error, 'readiness probe');
+      checks.database = failure(error);
+    }
+    if (checks.database.ok) {
+      try {
+        await timeLimit(store.settings.set(READY_PROBE_KEY, new Date().toISOString()), 'a database write');
+        checks['database.write'] = { ok: true };
+      } catch (error) {
+        store.faults.failed(error, 'readiness probe');
+        checks['database.write'] = failure(error);
+      }
+      try {
+        const pending = await timeLimit(store.pendingMigrations(), 'the migration table');
+        checks['database.migrations'] =
+          pending.length === 0
+            ? { ok: true }
+            : { ok: false, kind: 'migrations_pending', error: `${pending.length} migrations not applied` };
+      } catch (error) {
+        // Also when the database holds migrations this collector does not know (a newer node ran them).
+        checks['database.migrations'] = { ok: false, kind: 'migrations_unknown', error: (error as Error).message.slice(0, 300) };
+      }
+    }
+    // A report batch may fail where the small probe write succeeds (a nearly full disk).
+    const fault = store.faults.current;
+    if (fault && checks['database.write'].ok)
+      checks['database.write'] = { ok: false, kind: fault.kind, code: fault.code, error: fault.message };
+    const failing = Object.entries(checks)
+      .filter(([, check]) => !check.ok)
+      .map(([name]) => name);
+    return {
+      ready: failing.length === 0,
+      failing,
+      checks,
+      ...(fault
+        ? {
+            fault: {
+              kind: fault.kind,
+              code: fault.code,
+              error: fault.message,
+              since: new Date(fault.since).toISOString(),
+              failures: fault.failures,
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+/**
+ * GET /healthz: liveness, the process serves HTTP (restart it if this fails); it does not
+ * touch the database, so a database outage never gets a healthy collector restarted.
+ * GET /readyz: readiness, 200 only when the database answers, accepts a write and has
+ * every migration; else 503 naming what fails. Both are unauthenticated and say nothing
+ * secret. Also adds database error counts by kind to /metrics.
+ */
+export function healthRoutes(services: Services, metrics: Metrics): Router {
+  const { store } = services;
+  const probe = new ReadinessProbe(store);
+  metrics.sections.push(() => {
+    const lines = ['# HELP devtrust_db_errors_total database errors by kind', '# TYPE devtrust_db_errors_total counter'];
+    for (const kind of DB_FAULT_KINDS) lines.push(`devtrust_db_errors_total{kind="${kind}"} ${store.faults.errorsByKind.get(kind) ?? 0}`);
+    const fault = store.faults.current;
+    lines.push('# HELP devtrust_db_fault 1 while a database fault of that kind lasts', '# TYPE devtrust_db_fault gauge');
+    for (const kind of DB_FAULT_KINDS) lines.push(`devtrust_db_fault{kind="${kind}"} ${fault?.kind === kind ? 1 : 0}`);
+    return lines;
+  });
+
+  const router = new Router();
+  router.get('/healthz', function healthz(ctx) {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { ok: true, database: store.dialect };
+  });
+  router.get('/readyz', async function readyz(ctx) {
+    const readiness = await probe.check();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = readiness.ready ? 200 : 503;
+    ctx.body = { ...readiness, database: store.dialect };
+  });
+  return router;
+}
