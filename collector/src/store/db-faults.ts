@@ -13,7 +13,7 @@ export interface DbFault {
 
 /** Kinds that only a successful write clears: reads keep working through them. */
 const WRITE_FAULTS: ReadonlySet<DbFaultKind> = new Set(['read_only', 'disk_full', 'io_error']);
-/** While a fault lasts, one summary line per this period; a fault that returns this soon after recovering is not announced again. */
+/** While a fault lasts, one summary line per this period; the same fault returning this soon after recovering is not announced again. */
 export const FAULT_LOG_PERIOD_MS = 30_000;
 
 /**
@@ -26,7 +26,7 @@ export const FAULT_LOG_PERIOD_MS = 30_000;
 export class DbFaultMonitor {
   readonly errorsByKind = new Map<DbFaultKind, number>(DB_FAULT_KINDS.map((k) => [k, 0]));
   private fault: (DbFault & { announced: boolean; summarizedAt: number; sinceSummary: number }) | null = null;
-  private lastRecoveryLoggedAt = -Infinity;
+  private lastRecovery: { kind: DbFaultKind; at: number } | null = null;
   // One error can reach us twice (the knex event, then the caller that caught it).
   private readonly seen = new WeakSet<object>();
 
@@ -59,7 +59,10 @@ export class DbFaultMonitor {
     const now = this.now();
     const cause = dbErrorForLog(error);
     if (!this.fault) {
-      const announce = now - this.lastRecoveryLoggedAt >= FAULT_LOG_PERIOD_MS;
+      // A fault that comes back soon after it ended (a flapping disk) is counted and
+      // summarized, not announced again: one line per period, however it flaps.
+      const flapping = this.lastRecovery?.kind === kind && now - this.lastRecovery.at < FAULT_LOG_PERIOD_MS;
+      const announce = !flapping;
       this.fault = {
         kind,
         code: cause.code,
@@ -105,7 +108,7 @@ export class DbFaultMonitor {
     this.fault = null;
     if (!fault.announced) return;
     const now = this.now();
-    this.lastRecoveryLoggedAt = now;
+    this.lastRecovery = { kind: fault.kind, at: now };
     this.log?.info(
       { db: { kind: fault.kind, failures: fault.failures, forSeconds: Math.round((now - fault.since) / 1000) } },
       'database recovered: writes succeed again',

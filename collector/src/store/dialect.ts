@@ -141,7 +141,10 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(
+          conn: { run(sql: string, cb: (err: Error | null) => void): void; close(cb: () => void): void },
+          done: (err: Error | null, conn: unknown) => void,
+        ) {
           // synchronous = FULL: a commit is on disk before it returns, so an ack (sent only
           // after the commit) survives a power cut, an OS crash or a filesystem that fails.
           // Reports are group-committed, so the fsync is paid per batch, not per report.
@@ -154,7 +157,9 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
           const next = (i: number): void => {
             const sql = pragmas[i];
             if (sql === undefined) return done(null, conn);
-            conn.run(sql, (error) => (error ? done(error, conn) : next(i + 1)));
+            // knex drops a connection whose set-up failed without closing it: close it here, or
+            // its files stay open (and a failed filesystem cannot be unmounted and repaired).
+            conn.run(sql, (error) => (error ? conn.close(() => done(error, conn)) : next(i + 1)));
           };
           next(0);
         },
