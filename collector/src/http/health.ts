@@ -66,11 +66,8 @@ export class ReadinessProbe {
 
   private async probe(): Promise<Readiness> {
     const { store } = this;
-    const checks: Readiness['checks'] = {
-      database: { ok: false },
-      'database.write': { ok: false },
-      'database.migrations': { ok: false },
-    };
+    const untried: Check = { ok: false, error: 'not tried: the database does not answer' };
+    const checks: Readiness['checks'] = { database: { ok: false }, 'database.write': untried, 'database.migrations': untried };
     try {
       await timeLimit(store.knex.raw('select 1'), 'the database');
       checks.database = { ok: true };
