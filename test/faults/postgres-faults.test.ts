@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
+import { OWNER_TOKEN } from '../support/collector.js';
 import { describeUnless } from '../support/skip.js';
 import { CollectorProcess } from './collector-process.js';
 import { Fleet } from './fleet.js';
@@ -62,6 +63,13 @@ describeUnless(pgClusterSkip())('PostgreSQL made read-only, stopped and restarte
       fleet,
       inject: async () => cluster.stop(),
       recover: async () => cluster.start(),
+      during: async () => {
+        // The API says "retry later" (503), not "internal error" (500).
+        const response = await fetch(`${collector.url}/admin/v1/endpoints`, { headers: { authorization: `Bearer ${OWNER_TOKEN}` } });
+        assert.equal(response.status, 503);
+        assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'DATABASE_UNAVAILABLE');
+        assert.ok(response.headers.get('retry-after'));
+      },
     });
     assertDrill(outcome, AGENTS, { kinds: ['unreachable'], cause: /57P01|ECONNREFUSED|terminat/i });
     assert.equal(await collector.healthz(), 200, 'liveness holds through the fault');

@@ -46,6 +46,8 @@ export async function runFault(options: {
   fleet: Fleet;
   inject(): Promise<void>;
   recover(): Promise<void>;
+  /** Checks made while the fault lasts. */
+  during?(): Promise<void>;
   holdMs?: number;
   /** False for a fault that is over by the time inject() returns (a restart). */
   lasting?: boolean;
@@ -73,6 +75,7 @@ export async function runFault(options: {
       if (answer.status !== 200) notReady = answer;
       return notReady !== null;
     }, 20_000);
+  await options.during?.();
   await sleep(options.holdMs ?? 3_000);
   await options.recover();
   const faultLog = collector.lines.slice(from);

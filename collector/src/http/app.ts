@@ -18,7 +18,7 @@ export async function createApp(services: Services, mounts: Mount[] = []): Promi
   app.silent = true;
   app.use(metrics.middleware());
   app.use(securityHeaders);
-  app.use(errorHandler(services.log.child({ component: 'http' })));
+  app.use(errorHandler(services.log.child({ component: 'http' }), services.store.faults));
 
   // Liveness and readiness (see health.ts).
   app.use(healthRoutes(services, metrics).routes());
