@@ -41,6 +41,7 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
   const enrolled = await preEnroll(db, agents);
   const server = await startCollectorChild(ctx, db);
   const runs: AgentRun[] = enrolled.map((agent, index) => ({ agent, index, acked: [], errors: 0 }));
+  const reasons = new Map<string, number>();
   const started = now();
   const end = started + durationMs;
   const samples: { min: number; mb: number }[] = [];
@@ -64,8 +65,10 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
         const seq = client.seq + 1;
         await client.report(reportOf(run.index, identityOf(run.index)));
         run.acked.push(seq);
-      } catch {
+      } catch (error) {
         run.errors++;
+        const reason = (error as Error).message.slice(0, 80);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
         client?.terminate();
         client = null;
       }
@@ -107,6 +110,7 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
     rssFirstMb: round(first, 1),
     rssLastMb: round(last, 1),
     rssPeakMb: round(Math.max(...samples.map((s) => s.mb)), 1),
+    errorReasons: [...reasons].map(([r, n]) => `${n}× ${r}`).join('; ') || null,
   };
   return [
     figure('soak.rss_growth_mb_per_min', kind, round(growth, 3), 'MB/min', null, {
