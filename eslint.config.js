@@ -74,9 +74,10 @@ function collectorBoundaries() {
   const folder = (name) => `^(?:(?:\\.\\.?/)+|@devtrust/collector/)(?:[\\w.-]+/)*?${name}(?:/|$)`;
   const rule = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
   const edges = ['http', 'admin', 'verdict', 'ws', 'oidc', 'console'];
-  const onlyDomain = 'store/ may import only domain/ (and @devtrust/shared, knex, pg, node: builtins): storage speaks domain terms.';
+  const onlyDomain =
+    'store/ may import only domain/ (and @devtrust/shared, knex, pg, the Logger type of pino, node: builtins): storage speaks domain terms.';
   const packages = {
-    regex: '^(?![.]|node:|knex$|pg$|@devtrust/shared(?:/|$)|@devtrust/collector/domain/)',
+    regex: '^(?![.]|node:|knex$|pg$|pino$|@devtrust/shared(?:/|$)|@devtrust/collector/domain/)',
     message: onlyDomain,
   };
   return [

@@ -7,6 +7,7 @@ import { decisionGroup } from './figures/decision.js';
 import { promptGroup } from './figures/prompt.js';
 import { reportsGroup } from './figures/reports.js';
 import { sessionsGroup } from './figures/sessions.js';
+import { soakGroup, soakTimeoutMs } from './figures/soak.js';
 import { stormGroup } from './figures/storm.js';
 import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
@@ -15,7 +16,7 @@ import { ordered, table, writeJson } from './lib/output.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
-const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup];
+const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, soakGroup];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -24,7 +25,10 @@ function log(message: string): void {
 async function runGroup(group: FigureGroup, args: BenchArgs, base: Omit<BenchContext, 'defer' | 'log'>): Promise<Figure[]> {
   const cleanups: (() => unknown)[] = [];
   const ctx: BenchContext = { ...base, log: (m) => log(`${group.id}: ${m}`), defer: (c) => cleanups.push(c) };
-  const timeoutMs = Math.round(group.timeoutMs * (args.scale === 'small' ? 0.5 : 1));
+  const timeoutMs =
+    group === soakGroup && args.soakMinutes !== null
+      ? soakTimeoutMs(args.soakMinutes)
+      : Math.round(group.timeoutMs * (args.scale === 'small' ? 0.5 : 1));
   let timer: NodeJS.Timeout | undefined;
   const started = Date.now();
   let figures: Figure[];
@@ -74,7 +78,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
-  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt'].includes(g.id));
+  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak'].includes(g.id));
   const pgWhy = args.db === 'sqlite' || !needsDb ? null : await postgresUnavailable();
   const databases: ('sqlite' | 'postgres')[] = args.db === 'postgres' ? [] : ['sqlite'];
   if (needsDb && pgWhy === null && args.db !== 'sqlite') databases.push('postgres');
@@ -90,6 +94,7 @@ async function main(): Promise<number> {
         factor: args.scale === 'small' ? 0.1 : 1,
         databases,
         postgresUnavailable: pgWhy,
+        soakMinutes: args.soakMinutes,
         wants: (name) => args.only.has(name),
       })),
     );

@@ -7,6 +7,8 @@ export interface BenchArgs {
   scale: Scale;
   /** Restrict DB-bound figures to one database. */
   db: 'sqlite' | 'postgres' | null;
+  /** How long the soak runs, in minutes (null: its default). */
+  soakMinutes: number | null;
   help: boolean;
 }
 
@@ -15,6 +17,7 @@ export const USAGE = `npm run bench -- [--scale small|full] [--only NAME[,NAME..
   --scale small   the same figures on a tenth of the load (a quick look)
   --only          figures by name or prefix: sessions, decision.p99_ms, storm,...
   --db            run DB-bound figures on one database only
+  --soak-minutes  how long the soak runs (default 5; 0.5 at --scale small)
   --json FILE     also write {"machine", "figures"} as JSON
 
 figures: ${FIGURE_NAMES.join(', ')}`;
@@ -22,7 +25,7 @@ figures: ${FIGURE_NAMES.join(', ')}`;
 export class ArgsError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { json: null, only: new Set(FIGURE_NAMES), scale: 'full', db: null, help: false };
+  const args: BenchArgs = { json: null, only: new Set(FIGURE_NAMES), scale: 'full', db: null, soakMinutes: null, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] =
@@ -49,6 +52,13 @@ export function parseArgs(argv: string[]): BenchArgs {
         const db = value();
         if (db !== 'sqlite' && db !== 'postgres') throw new ArgsError(`--db is sqlite or postgres, not "${db}"`);
         args.db = db;
+        break;
+      }
+      case '--soak-minutes': {
+        const minutes = Number(value());
+        if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 240)
+          throw new ArgsError('--soak-minutes is a number of minutes, above 0 and at most 240');
+        args.soakMinutes = minutes;
         break;
       }
       case '--help':

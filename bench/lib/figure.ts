@@ -21,6 +21,8 @@ export const FIGURE_NAMES = [
   'agent.collect_ms',
   'agent.idle_rss_mb',
   'prompt.redirect_ms',
+  'soak.rss_growth_mb_per_min',
+  'soak.reports_lost',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
@@ -79,6 +81,8 @@ export interface BenchContext {
   databases: ('sqlite' | 'postgres')[];
   /** Why postgres is absent from `databases`, or null. */
   postgresUnavailable: string | null;
+  /** `--soak-minutes`: how long the soak runs (null: 5 min, 30 s at small scale). */
+  soakMinutes: number | null;
   /** Whether the user asked for this figure (--only). */
   wants(name: FigureName): boolean;
   /** Progress line on stderr. */

@@ -62,7 +62,7 @@ function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
  */
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? createLogger(config.logLevel);
-  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const settings = new SettingsService(store.settings);
   const firstStart = await bootstrap(store.apiKeys, settings, config);
@@ -81,6 +81,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     log,
     attestationLimits: new AttestationLimits(config.limits),
     enrollmentLimit: config.enrollmentRateLimit,
+    retryAfterSec: config.agentRetrySec,
+    faults: store.faults,
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import {
   AGENT_CHANNEL_PATH,
   LIMITS,
   PROTOCOL_VERSION,
+  retryAfterOf,
   serverMessage,
   signedPayloadOf,
   unsafeTransactionField,
@@ -20,7 +21,7 @@ import {
 } from '@devtrust/shared/protocol';
 import type { KeyStore } from '../keys/key-store.js';
 import type { AgentState, StateFile } from './state.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, retryAfterDelay } from './backoff.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
 
@@ -55,7 +56,8 @@ interface Pending {
 /**
  * The agent's session with its collector: enrolls once, then authenticates each
  * connection by signing the server's nonce; sends signed reports and attestations;
- * reconnects with jittered backoff. Events: 'status' (LinkStatus), 'verdict', 'fatal'.
+ * reconnects with jittered backoff. Events: 'status' (LinkStatus), 'verdict', 'fatal',
+ * 'acked' (the seq of a report the collector stored).
  */
 export class AgentLink extends EventEmitter {
   status: LinkStatus = 'offline';
@@ -247,13 +249,16 @@ export class AgentLink extends EventEmitter {
           this.everConnected ? 'reconnected to the collector' : 'connected to the collector',
         );
         this.everConnected = true;
-        this.attempt = 0;
+        // The backoff is not reset here: a collector that signs agents in but cannot store
+        // their reports (database read-only or full) would be hammered. An ack resets it.
         this.lastError = null;
         this.setStatus('connected');
         await this.flushQueue();
         return;
       case 'ack':
+        this.attempt = 0;
         this.settle(this.pendingReports, message.seq, null);
+        this.emit('acked', message.seq);
         return;
       case 'verdict': {
         const { type: _type, ...verdict } = message;
@@ -334,7 +339,11 @@ export class AgentLink extends EventEmitter {
     const wasConnected = this.status === 'connected';
     this.setStatus('offline');
     const { baseMs, capMs } = this.options.backoff ?? { baseMs: 1000, capMs: 5 * 60_000 };
-    const delay = this.needFreshKey ? 0 : backoffDelay(this.attempt++, baseMs, capMs);
+    // A collector whose database fails says how long to stay away (close 1013); the
+    // growing backoff still applies when it is longer.
+    const retryAfter = code === 1013 ? retryAfterOf(reason) : null;
+    const backoff = backoffDelay(this.attempt++, baseMs, capMs);
+    const delay = this.needFreshKey ? 0 : retryAfter === null ? backoff : Math.max(backoff, retryAfterDelay(retryAfter));
     const fields = { collector: this.options.collectorUrl, retryInMs: delay, ...(this.lastError ? { error: this.lastError } : {}) };
     // A lost session and the first failed attempt at info; further retries of an outage at debug.
     if (wasConnected)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { backoffDelay } from '../../src/link/backoff.js';
+import { retryAfterOf, unavailableCloseReason } from '@devtrust/shared/protocol';
+import { backoffDelay, retryAfterDelay } from '../../src/link/backoff.js';
 
 describe('reconnect backoff', () => {
   it('grows exponentially, stays within its cap and is jittered', () => {
@@ -22,5 +23,21 @@ describe('reconnect backoff', () => {
     }
     const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(5, 1000, 300_000)));
     assert.ok(spread.size > 40, 'two agents rarely pick the same delay');
+  });
+
+  it("spreads the collector's retry-after over one to two times it, read from the close reason", () => {
+    assert.equal(retryAfterOf(unavailableCloseReason(15)), 15);
+    assert.equal(retryAfterOf('UNAVAILABLE retry-after=7'), 7);
+    for (const reason of ['', 'INTERNAL', 'UNAVAILABLE', 'UNAVAILABLE retry-after=-1', 'UNAVAILABLE retry-after=1e9x']) {
+      assert.equal(retryAfterOf(reason), null, reason);
+    }
+    assert.equal(
+      retryAfterDelay(15, () => 0),
+      15_000,
+    );
+    assert.equal(
+      retryAfterDelay(15, () => 0.999999),
+      Math.floor(15_000 * 1.999999),
+    );
   });
 });

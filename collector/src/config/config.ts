@@ -36,6 +36,8 @@ export interface CollectorConfig {
   retention: { authLogDays: number; transactionDays: number };
   /** Refuse authorization requests without a request object signed by the application. */
   requireSignedRequest: boolean;
+  /** Seconds agents are told to wait before retrying while the database cannot store their reports. */
+  agentRetrySec: number;
 }
 
 /** Events per minute; null turns that limit off (e.g. behind a limiter of your own). */
@@ -90,6 +92,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_TRUST_PROXY: {
     default: 'false',
     doc: 'true behind one reverse proxy that terminates TLS: X-Forwarded-Proto/-Host and the last X-Forwarded-For entry are believed (cookies get Secure); only if clients cannot reach the collector except through it',
+  },
+  DEVTRUST_AGENT_RETRY_SEC: {
+    default: '15',
+    doc: 'while the database cannot store reports, agents are told to retry after this many seconds (each waits 1-2 times it)',
   },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -239,5 +245,6 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),
     enrollmentRateLimit: parseRateLimit('DEVTRUST_ENROLLMENT_RATE_LIMIT', get('DEVTRUST_ENROLLMENT_RATE_LIMIT')),
     trustProxy: trustProxy === 'true',
+    agentRetrySec: parseCount('DEVTRUST_AGENT_RETRY_SEC', get('DEVTRUST_AGENT_RETRY_SEC'), 1, 3_600),
   };
 }

@@ -5,6 +5,7 @@ import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
 import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
+import { healthRoutes } from './health.js';
 import { Metrics } from './metrics.js';
 import { refuseUnstorableRequestText } from './request-text.js';
 import { exactRouter } from './routing.js';
@@ -33,16 +34,14 @@ export async function createApp(
   app.silent = true;
   app.use(metrics.middleware());
   app.use(securityHeaders);
-  app.use(errorHandler(services.log.child({ component: 'http' })));
+  app.use(errorHandler(services.log.child({ component: 'http' }), services.health.faults));
   app.use(refuseUnstorableRequestText);
   // Before every router and mount: nothing under /admin is routed without an API key.
   app.use(adminGate(services.apiKeys));
 
+  // Liveness and readiness (see health.ts).
+  app.use(healthRoutes(services, metrics).routes());
   const base = exactRouter();
-  base.get('/healthz', async function healthz(ctx) {
-    await services.health.check();
-    ctx.body = { ok: true, database: services.health.database };
-  });
   base.get('/metrics', async function metricsText(ctx) {
     ctx.type = 'text/plain; version=0.0.4';
     ctx.body = await metrics.render();

@@ -1,12 +1,14 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import { isTransientDbFault } from '../services/health.js';
+import type { DbFaultMonitor } from '../services/health.js';
 
 /**
  * The one error handler: AppErrors become `{"error": {code, message, field?}}` with their
  * status; anything else is a 500 that says nothing internal and is logged with its stack.
  */
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, faults?: DbFaultMonitor) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
@@ -28,6 +30,15 @@ export function errorHandler(log: Logger) {
         if (appError.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
         const retryAfter = (appError as { retryAfterSeconds?: number }).retryAfterSeconds;
         if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
+        return;
+      }
+      // The database failing (read-only, full, down) is a 503 to retry, logged once with its
+      // cause by the fault monitor, not a 500 and an error line per request.
+      if (isTransientDbFault(error)) {
+        faults?.failed(error, 'http request');
+        ctx.status = 503;
+        ctx.set('Retry-After', '15');
+        ctx.body = { error: { code: 'DATABASE_UNAVAILABLE', message: 'the database cannot be used right now; retry later' } };
         return;
       }
       log.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');

@@ -4,6 +4,8 @@ import type { Context, Next } from 'koa';
 export class Metrics {
   private readonly requests = new Map<string, number>();
   readonly gauges = new Map<string, () => number | Promise<number>>();
+  /** Whole families with labels (e.g. database errors by kind), rendered after the gauges. */
+  readonly sections: (() => string[])[] = [];
 
   middleware() {
     return async (ctx: Context, next: Next): Promise<void> => {
@@ -22,6 +24,7 @@ export class Metrics {
     for (const [name, read] of this.gauges) {
       lines.push(`# TYPE ${name} gauge`, `${name} ${await read()}`);
     }
+    for (const section of this.sections) lines.push(...section());
     return `${lines.join('\n')}\n`;
   }
 }

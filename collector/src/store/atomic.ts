@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isSqlite } from './dialect.js';
 
 /**
  * Read-modify-write in one transaction. On PostgreSQL the rows it reads through
@@ -11,9 +12,6 @@ export function atomically<T>(db: Knex, work: (trx: Knex.Transaction) => Promise
   return db.transaction(work);
 }
 
-function isSqlite(db: Knex | Knex.Transaction): boolean {
-  return (db.client as { config?: { client?: string } }).config?.client === 'sqlite3';
-}
 
 /** `SELECT … FOR UPDATE` on PostgreSQL; SQLite has no row locks (and needs none, see above). */
 export function lockForUpdate<Q extends Knex.QueryBuilder>(trx: Knex.Transaction, query: Q): Q {

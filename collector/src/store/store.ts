@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { DbFaultMonitor } from './db-faults.js';
 import { createKnex, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
@@ -32,11 +34,17 @@ export class Store {
   readonly oidcKeys: OidcKeysRepo;
   readonly oidcDeviceTrust: OidcDeviceTrustRepo;
   readonly oidcPrompts: OidcPromptsRepo;
+  /** Database faults: logged once with their cause, counted by kind, asked by /readyz and the agent channel. */
+  readonly faults = new DbFaultMonitor();
 
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
   ) {
+    // Every failed statement is seen here with its original error, before knex or a caller
+    // can replace it; a successful write ends a fault.
+    knex.on('query-error', (error: unknown) => this.faults.failed(error, 'query'));
+    knex.on('query-response', (_response: unknown, query: { method?: string; sql?: string }) => this.faults.succeeded(isWrite(query)));
     this.settings = new SettingsRepo(knex);
     this.apiKeys = new ApiKeysRepo(knex);
     this.endpoints = new EndpointsRepo(knex);
@@ -59,13 +67,26 @@ export class Store {
   }
 
   /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
-  static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number }): Promise<Store> {
+  static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     await knex.migrate.latest({ migrationSource });
-    return new Store(knex, dialect);
+    const store = new Store(knex, dialect);
+    if (options.log) store.faults.setLog(options.log);
+    return store;
+  }
+
+  /** Migrations not yet applied to this database (another node may be newer or older). */
+  async pendingMigrations(): Promise<string[]> {
+    const [, pending] = (await this.knex.migrate.list({ migrationSource })) as [unknown[], unknown[]];
+    return pending.map((m) => String(m));
   }
 
   async close(): Promise<void> {
     await this.knex.destroy();
   }
+}
+
+function isWrite(query: { method?: string; sql?: string }): boolean {
+  if (query.method === 'insert' || query.method === 'update' || query.method === 'del') return true;
+  return /^\s*(commit|insert|update|delete)\b/i.test(query.sql ?? '');
 }

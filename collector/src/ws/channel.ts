@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { DbFaultMonitor } from '../services/health.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
 import type { AttestationLimits } from '../limits/abuse-limits.js';
@@ -39,6 +40,9 @@ export class AgentChannel {
       attestationLimits?: AttestationLimits;
       /** Null or absent: enrollments are not limited. */
       enrollmentLimit?: RateLimit | null;
+      /** What agents are told to wait while the database cannot store their reports. */
+      retryAfterSec?: number;
+      faults: DbFaultMonitor;
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
@@ -101,6 +105,8 @@ export class AgentChannel {
         if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
         return taken;
       },
+      retryAfterSec: this.deps.retryAfterSec ?? 15,
+      faults: this.deps.faults,
       onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
       onClosed: (id, s) => {
         if (id === null) return;

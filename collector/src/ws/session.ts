@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   parseAgentFrame,
   signedPayloadOf,
+  unavailableCloseReason,
   unsafeTransactionField,
   type AgentMessage,
   type AttestMessage,
@@ -28,6 +29,7 @@ import type { SettingsService } from '../services/settings.js';
 import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Endpoint } from '../domain/endpoint.js';
+import { isTransientDbFault, type DbFaultMonitor } from '../services/health.js';
 import type { ReportWriter } from './report-writer.js';
 
 export interface SessionDeps {
@@ -42,6 +44,10 @@ export interface SessionDeps {
   attestationLimits: AttestationLimits | null;
   /** Counts one enrollment attempt of this client against its limit. */
   admitEnrollment(): Take;
+  /** While the database fails, agents are closed with UNAVAILABLE and told to wait this long. */
+  retryAfterSec: number;
+  /** Database faults: logged once with a count (see services/health.ts). */
+  faults: DbFaultMonitor;
   onAuthenticated(endpointId: string, session: AgentSession): void;
   onClosed(endpointId: string | null, session: AgentSession): void;
 }
@@ -95,6 +101,17 @@ export class AgentSession {
       if (error instanceof ChannelError) {
         if (error.code in CHANNEL_ERRORS) this.fail(error);
         else this.send({ type: 'error', code: error.code, message: error.message });
+        return;
+      }
+      // A database fault is logged once, with its cause and a count, by the store's fault
+      // monitor; the agent is told when to come back instead of retrying at once.
+      if (isTransientDbFault(error)) {
+        this.deps.faults.failed(error, 'agent message');
+        const wait = this.deps.retryAfterSec;
+        this.fail(
+          new ChannelError('UNAVAILABLE', `the collector cannot store reports right now; retry in ${wait} s`),
+          unavailableCloseReason(wait),
+        );
         return;
       }
       this.deps.log.error({ err: error }, 'agent message failed');
@@ -241,12 +258,12 @@ export class AgentSession {
     this.ws.send(JSON.stringify(message));
   }
 
-  private fail(error: ChannelError): void {
+  private fail(error: ChannelError, reason: string = error.code): void {
     if (this.closed) return;
     const spec = CHANNEL_ERRORS[error.code as ChannelErrorCode] ?? CHANNEL_ERRORS.INTERNAL;
     this.send({ type: 'error', code: error.code, message: error.message });
     this.closed = true;
     clearTimeout(this.authTimer);
-    this.ws.close(spec.close, error.code);
+    this.ws.close(spec.close, reason);
   }
 }

@@ -17,8 +17,24 @@ export const CHANNEL_ERRORS = {
   FRAME_TOO_LARGE: { close: 1009, message: 'the frame is larger than the limit' },
   ORIGIN_REFUSED: { close: 1008, message: 'browser origins may not open the agent channel' },
   INTERNAL: { close: 1011, message: 'internal error' },
+  /**
+   * The collector cannot store data now (its database is read-only, full or down). 1013 is
+   * WebSocket's "try again later"; the close reason says when: `UNAVAILABLE retry-after=SECONDS`.
+   */
+  UNAVAILABLE: { close: 1013, message: 'the collector cannot store reports right now' },
 } as const;
 export type ChannelErrorCode = keyof typeof CHANNEL_ERRORS;
+
+/** The close reason of an UNAVAILABLE close, carrying the delay the agent must wait. */
+export function unavailableCloseReason(retryAfterSec: number): string {
+  return `UNAVAILABLE retry-after=${Math.max(1, Math.round(retryAfterSec))}`;
+}
+
+/** The delay (seconds) in an UNAVAILABLE close reason, or null for any other reason. */
+export function retryAfterOf(closeReason: string): number | null {
+  const match = /^UNAVAILABLE retry-after=(\d{1,6})$/.exec(closeReason);
+  return match ? Number(match[1]) : null;
+}
 
 /** Non-fatal answers to a request inside an authenticated session (the socket stays open). */
 export const REQUEST_ERRORS = [

@@ -149,17 +149,23 @@ export class EndpointsRepo {
           'reports',
           accepted.map((r) => ({ endpoint_id: r.endpointId, received_at: r.at, seq: r.seq, body: toJson(r.report) })),
         );
-        // Bounded history: the reports of the last N sequence numbers per endpoint (fewer
-        // where the agent skipped numbers): indexed range deletes, no sort.
-        const newest = new Map<string, number>();
-        for (const r of accepted) newest.set(r.endpointId, Math.max(newest.get(r.endpointId) ?? 0, r.seq));
-        const entries = [...newest];
-        for (let i = 0; i < entries.length; i += 200) {
+        // Bounded history: the last N stored reports per endpoint, whatever their sequence
+        // numbers (an agent skips numbers for every send that failed, e.g. through a
+        // database fault; counting numbers would empty the history). Each endpoint's rows
+        // older than its Nth newest go, found on the (endpoint_id, id) index.
+        const endpointIds = [...new Set(accepted.map((r) => r.endpointId))];
+        for (let i = 0; i < endpointIds.length; i += 200) {
           await trx('reports')
-            .where((w) => {
-              for (const [endpointId, seq] of entries.slice(i, i + 200))
-                w.orWhere((one) => one.where({ endpoint_id: endpointId }).andWhere('seq', '<=', seq - LIMITS.reportHistory));
-            })
+            .whereIn('endpoint_id', endpointIds.slice(i, i + 200))
+            .andWhere('id', '<', (nth: Knex.QueryBuilder) =>
+              nth
+                .select('newer.id')
+                .from('reports as newer')
+                .whereRaw('newer.endpoint_id = reports.endpoint_id')
+                .orderBy('newer.id', 'desc')
+                .limit(1)
+                .offset(LIMITS.reportHistory - 1),
+            )
             .delete();
         }
       }

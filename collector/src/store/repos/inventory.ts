@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isSqlite } from '../dialect.js';
 import type { Platform } from '@devtrust/shared/identity';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toJson, toNullableBool } from '../json.js';
@@ -139,7 +140,7 @@ export class InventoryRepo {
    * set-based (by integration and generation), bounded, and its own transaction.
    */
   private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
-    const sqlite = this.db.client.config.client === 'sqlite3';
+    const sqlite = isSqlite(this.db);
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
     for (;;) {

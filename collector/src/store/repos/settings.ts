@@ -6,6 +6,8 @@ import type { SettingRow } from '../rows.js';
 const KEYS = {
   enrollmentKeyHash: 'enrollment_key_hash',
   globalPolicy: 'global_policy',
+  /** Overwritten by every readiness probe: proof the database accepts a write. */
+  readyProbe: 'health.ready_probe',
 } as const;
 export type Setting = keyof typeof KEYS;
 

@@ -1,0 +1,94 @@
+/**
+ * What a database error means for the service, whichever database raised it. The kinds
+ * are what an operator acts on (a full disk, a read-only database, an unreachable server);
+ * they name the metrics, the log lines and the /readyz answer.
+ */
+export type DbFaultKind = 'read_only' | 'disk_full' | 'io_error' | 'unreachable' | 'busy' | 'corrupt' | 'other';
+
+export const DB_FAULT_KINDS: readonly DbFaultKind[] = ['read_only', 'disk_full', 'io_error', 'unreachable', 'busy', 'corrupt', 'other'];
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The kind of a database error, or null when the error is not the database's (a bug, a
+ * bad argument). SQLite codes come from node-sqlite3 (`SQLITE_FULL`, …; extended codes
+ * appear in the message), PostgreSQL ones are SQLSTATEs.
+ */
+export function dbFaultKind(error: unknown): DbFaultKind | null {
+  if (error === null || typeof error !== 'object') return null;
+  const code = codeOf(error);
+  const message = messageOf(error);
+  if (code.startsWith('SQLITE_')) {
+    if (code === 'SQLITE_READONLY') return 'read_only';
+    if (code === 'SQLITE_FULL') return 'disk_full';
+    if (code === 'SQLITE_IOERR' || code === 'SQLITE_CANTOPEN') return message.includes('SQLITE_READONLY') ? 'read_only' : 'io_error';
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'busy';
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return 'corrupt';
+    return 'other';
+  }
+  if (NETWORK_CODES.has(code)) return 'unreachable';
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    if (code === '25006') return 'read_only';
+    if (code === '53100') return 'disk_full';
+    if (code === '58030') return 'io_error';
+    // 57P01-03: the server is shutting down or starting; 08: the connection failed; 53300: too many connections.
+    if (code.startsWith('57P') || code.startsWith('08') || code === '53300') return 'unreachable';
+    if (code === '40001' || code === '40P01' || code === '55P03') return 'busy';
+    if (code === 'XX001' || code === 'XX002') return 'corrupt';
+    return 'other';
+  }
+  const name = (error as { name?: unknown }).name;
+  // The pool found no connection in time (the server is down or every connection is stuck).
+  if (name === 'KnexTimeoutError') return 'unreachable';
+  // node-postgres when the server goes away under a connection.
+  if (/Connection terminated|Client has encountered a connection error|Connection ended unexpectedly/i.test(message)) return 'unreachable';
+  return null;
+}
+
+const STATEMENT = /^(select|insert|update|delete|with|begin|commit|rollback|savepoint|release|pragma|create|alter|drop)\b/i;
+
+/** Errors after which a pooled connection must not be used again: a fresh one may work. */
+export function discardsConnection(error: unknown): boolean {
+  const kind = dbFaultKind(error);
+  if (kind === 'read_only' || kind === 'unreachable' || kind === 'io_error' || kind === 'corrupt') return true;
+  // A full disk may leave SQLite's transaction half-open; a new connection starts clean.
+  return kind === 'disk_full' && codeOf(error).startsWith('SQLITE_');
+}
+
+/** Can the caller expect the same request to work later (a fault of the database, not of the request)? */
+export function isTransientDbFault(error: unknown): boolean {
+  const kind = dbFaultKind(error);
+  return kind !== null && kind !== 'other';
+}
+
+/**
+ * An error made safe to log: its database code and the database's own words, without the
+ * SQL values knex prefixes (usernames, identifiers) or PostgreSQL's `detail`, which quotes
+ * row values ("Key (public_key)=(…) already exists").
+ */
+export function dbErrorForLog(error: unknown): { kind: DbFaultKind | null; code: string | null; message: string } {
+  const message = messageOf(error);
+  const code = codeOf(error);
+  // knex prefixes the statement, then " - " and the driver's words; keep the driver's part.
+  const at = code.startsWith('SQLITE_') ? message.indexOf(' - SQLITE_') : STATEMENT.test(message) ? message.indexOf(' - ') : -1;
+  const own = at >= 0 ? message.slice(at + 3) : message;
+  return { kind: dbFaultKind(error), code: code || null, message: own.slice(0, 500) };
+}
