@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
-import { IDENTIFIER_KINDS, normalizeIdentifier } from '@devtrust/shared/identity';
+import { IDENTIFIER_KINDS, normalizeIdentifier, type Platform } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { can } from '../../http/auth.js';
 import { jsonBody, queryOf, readBody } from '../../http/body.js';
@@ -12,7 +12,7 @@ import { parseCsvInventory } from '../../sync/csv/parse.js';
 import { sourceKind } from '../../sync/registry.js';
 import { nextSyncAt } from '../../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../../sync/secrets.js';
-import type { SourceKind } from '../../sync/source.js';
+import type { SourceDevice, SourceKind } from '../../sync/source.js';
 import {
   activationSchema,
   changedHostFields,
@@ -171,11 +171,13 @@ export function integrationRoutes(services: Services): Router {
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = queryOf(ctx, uploadQuery);
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
-    const run = await engine.ingest(integration.id, parseCsvInventory(text, { allowEmpty: allowEmpty === 'true' }));
+    const uncovered = new Map<string, number>();
+    const pages = countUncovered(parseCsvInventory(text, { allowEmpty: allowEmpty === 'true' }), integration.platforms, uncovered);
+    const run = await engine.ingest(integration.id, pages);
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
-    ctx.body = { syncId: run.id, devices: run.devices, status: run.status };
+    ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings: uncoveredWarnings(uncovered) };
   });
 
   router.get('/integrations/:id/identifiers/:identifier', async function findIdentifier(ctx) {
@@ -186,6 +188,30 @@ export function integrationRoutes(services: Services): Router {
     ctx.body = { found: record !== null, device: record ? await describeRecord(services, record) : null, syncedAt: integration.syncedAt };
   });
   return router;
+}
+
+/**
+ * Counts the rows for a platform the integration does not cover, on their way to the store:
+ * they are kept (the admin may add the platform later) but never match, so the upload says so.
+ */
+async function* countUncovered(
+  pages: AsyncIterable<SourceDevice[]>,
+  platforms: readonly Platform[],
+  counts: Map<string, number>,
+): AsyncGenerator<SourceDevice[]> {
+  for await (const page of pages) {
+    for (const device of page) {
+      if (device.platform && !platforms.includes(device.platform)) counts.set(device.platform, (counts.get(device.platform) ?? 0) + 1);
+    }
+    yield page;
+  }
+}
+
+function uncoveredWarnings(counts: Map<string, number>): string[] {
+  return [...counts].map(
+    ([platform, rows]) =>
+      `${rows} ${rows === 1 ? 'row is' : 'rows are'} for ${platform}, which this integration does not cover: they never match until ${platform} is added to its platforms`,
+  );
 }
 
 async function findRecord(services: Services, integration: Integration, raw: string): Promise<StoredInventoryRecord | null> {
