@@ -92,8 +92,7 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
   it('rows for a platform the integration does not cover are kept, and the answer warns about them', async () => {
     const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Macs only', platforms: ['macos'], config: {} });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const put = (csv: string) =>
-      c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, csv, { contentType: 'text/csv' });
+    const put = (csv: string) => c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, csv, { contentType: 'text/csv' });
     const mixed = await put('serial_number,platform\nM1,macos\nL1,linux\nL2,linux\nL3,linux\nW1,windows\nU1,\n');
     assert.equal(mixed.status, 200, JSON.stringify(mixed.body));
     assert.equal(mixed.body.devices, 6);
