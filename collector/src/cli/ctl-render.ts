@@ -49,7 +49,8 @@ export function renderObject(object: Record<string, unknown>, indent = ''): stri
     if (isPlain(value)) lines.push(`${indent}${key}: ${scalar(key, value)}`);
     else if (Array.isArray(value)) {
       if (value.length === 0) lines.push(`${indent}${key}: -`);
-      else if (value.every(isPlain)) lines.push(`${indent}${key}: ${value.map((v) => scalar(key, v)).join(', ')}`);
+      else if (value.every(isPlain) && value.every((v) => !String(v).includes(',')))
+        lines.push(`${indent}${key}: ${value.map((v) => scalar(key, v)).join(', ')}`);
       else {
         lines.push(`${indent}${key}:`);
         for (const item of value) {

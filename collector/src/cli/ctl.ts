@@ -181,6 +181,9 @@ export async function main(
   if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
   else if (command.table) out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
   else out.write(`${renderObject(object)}\n`);
+  // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
+  const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
+  for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
   const failure = command.failure?.(object, input);
   if (failure) {
     err.write(`devtrustctl: ${failure}\n`);
