@@ -28,8 +28,9 @@ export interface KeyInfo {
   kid: string;
   alg: string;
   state: 'active' | 'next' | 'retired';
-  createdAt: string;
-  activatesAt: string;
+  /** Milliseconds since the epoch, like every time the admin API answers. */
+  createdAt: number;
+  activatesAt: number;
 }
 
 interface KeyRow {
@@ -157,8 +158,8 @@ export class OidcKeyStore {
       kid: row.kid,
       alg: row.alg,
       state,
-      createdAt: new Date(row.created_at).toISOString(),
-      activatesAt: new Date(row.activates_at).toISOString(),
+      createdAt: Number(row.created_at),
+      activatesAt: Number(row.activates_at),
     }));
   }
 
