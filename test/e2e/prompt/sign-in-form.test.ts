@@ -79,6 +79,11 @@ describeUnless(BROWSER_SKIP)('the example app signed in through its form (Chromi
     await page.waitForSelector('[data-panel="denied"]:not([hidden])');
     assert.equal(new URL(page.url()).origin, c.url);
     assert.match((await page.textContent('#denied-reason')) ?? '', /require-trusted and the device is not trusted/);
+    // The reference the README tells users to quote to IT: the transaction in the auth log.
+    const reference = /Reference: (tx_\S+)/.exec((await page.textContent('[data-panel="denied"]')) ?? '')?.[1];
+    assert.ok(reference);
+    const log = await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com');
+    assert.ok(log.body.entries.some((e: { transactionId: string }) => e.transactionId === reference));
     await page.click('text=Return to Payroll');
     await page.waitForSelector('#denied');
     assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
