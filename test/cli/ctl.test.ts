@@ -170,6 +170,30 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.equal(JSON.parse(json.stdout).ok, true);
   });
 
+  it('README step 2: app create with --url before the command prints the client id and the secret (shown once)', async () => {
+    const created = await runBin(
+      'devtrustctl',
+      [
+        '--url',
+        c.url,
+        'app',
+        'create',
+        '--name',
+        'Payroll',
+        '--redirect-uris',
+        'http://127.0.0.1:3000/callback',
+        '--policy',
+        '{"trustedEndpoints":"require-trusted"}',
+      ],
+      { env: { DEVTRUST_API_KEY: OWNER_TOKEN } },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^clientId: \S+$/m);
+    assert.match(created.stdout, /^clientSecret: \S+$/m);
+    assert.match(created.stdout, /^redirectUris: http:\/\/127\.0\.0\.1:3000\/callback$/m);
+    assert.match(created.stdout, /^policy:\n {2}trustedEndpoints: require-trusted$/m);
+  });
+
   it('integration update changes the platforms and config (PATCH); what is left out stays', async () => {
     const created = await c.admin('POST', '/admin/v1/integrations', {
       kind: 'csv',
