@@ -175,7 +175,11 @@ async function main() {
   startAgent('stranger', ['--loopback-port', String(strangerPort), '--identity', strangerFile]);
   await waitFor('the second agent', async () => (await admin('GET', '/admin/v1/endpoints?q=UNKNOWN-PC')).endpoints.find((e) => e.identity));
   show('bob signs in from UNKNOWN-PC', await signIn(app, 'bob@example.com', strangerPort));
-  process.stdout.write('\nDone. The auth log holds both verdicts: GET /admin/v1/auth-log\n');
+  // The demo's collector and its auth log are deleted when it ends: point at the reader's own.
+  process.stdout.write(
+    '\nDone. This throwaway collector is removed now, its auth log with it. On your own collector (npm start),\n' +
+      "every verdict is in the auth log: npx devtrustctl log, the console's Auth log page, or GET /admin/v1/auth-log.\n",
+  );
 }
 
 let exitCode = 0;

@@ -65,7 +65,6 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const settings = new SettingsService(store.settings);
-  const firstStart = await bootstrap(store.apiKeys, settings, config);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
@@ -89,6 +88,18 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // Keys are generated only once the port is ours: a start that cannot listen (port busy)
+  // leaves no keys file behind, and the next start generates and shows them. Until then
+  // every admin request and enrollment is refused, as no key exists yet.
+  let firstStart: FirstStartSecrets;
+  try {
+    firstStart = await bootstrap(store.apiKeys, settings, config);
+  } catch (error) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await channel.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const scheme = config.tls ? 'https' : 'http';
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;

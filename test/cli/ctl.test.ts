@@ -88,20 +88,24 @@ describe('devtrustctl exit codes follow the outcome', () => {
   });
 
   it('integration find: 0 when the identifier is in the inventory, 1 when it is not', async () => {
-    const created = await runBin('devtrustctl', ['integration', 'create', '--kind', 'csv', '--name', 'Find', '--platforms', 'windows'], {
-      env: env(),
-    });
+    const created = await runBin(
+      'devtrustctl',
+      ['--json', 'integration', 'create', '--kind', 'csv', '--name', 'Find', '--platforms', 'windows'],
+      {
+        env: env(),
+      },
+    );
     assert.equal(created.code, 0, created.stderr);
     const id = JSON.parse(created.stdout).id as string;
     const csv = path.join(dir, 'inv.csv');
     writeFileSync(csv, 'serial_number,device_name\nFIND-1,finder\n');
     assert.equal((await runBin('devtrustctl', ['integration', 'upload', id, csv], { env: env() })).code, 0);
 
-    const found = await runBin('devtrustctl', ['integration', 'find', id, 'find-1'], { env: env() });
+    const found = await runBin('devtrustctl', ['integration', 'find', id, 'find-1', '--json'], { env: env() });
     assert.equal(found.code, 0, found.stderr);
     assert.equal(JSON.parse(found.stdout).found, true);
 
-    const missing = await runBin('devtrustctl', ['integration', 'find', id, 'NOT-THERE-9'], { env: env() });
+    const missing = await runBin('devtrustctl', ['integration', 'find', id, 'NOT-THERE-9', '--json'], { env: env() });
     assertOneLine(missing, 1, new RegExp(`^devtrustctl: "NOT-THERE-9" is not in the inventory of integration ${id}$`));
     assert.equal(JSON.parse(missing.stdout).found, false);
   });
@@ -114,20 +118,164 @@ describe('devtrustctl exit codes follow the outcome', () => {
       config: { baseUrl: vendorUrl, clientId: 'client-id-0001', clientSecret: 'client-secret-0001' },
     });
     assert.equal(jamf.status, 201, JSON.stringify(jamf.body));
-    const failed = await runBin('devtrustctl', ['integration', 'test', jamf.body.id], { env: env(), timeoutMs: 120_000 });
+    const failed = await runBin('devtrustctl', ['integration', 'test', jamf.body.id, '--json'], { env: env(), timeoutMs: 120_000 });
     assertOneLine(failed, 1, /^devtrustctl: the integration test failed: /);
     assert.equal(JSON.parse(failed.stdout).ok, false);
 
     const csv = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Passing', platforms: ['windows'], config: {} });
     assert.equal(csv.status, 201, JSON.stringify(csv.body));
-    const passed = await runBin('devtrustctl', ['integration', 'test', csv.body.id], { env: env() });
+    const passed = await runBin('devtrustctl', ['integration', 'test', csv.body.id, '--json'], { env: env() });
     assert.equal(passed.code, 0, passed.stderr);
     assert.equal(JSON.parse(passed.stdout).ok, true);
   });
 
   it('health answers 0 from a real collector', async () => {
-    const health = await runBin('devtrustctl', ['health'], { env: { DEVTRUST_URL: c.url } });
+    const health = await runBin('devtrustctl', ['health', '--json'], { env: { DEVTRUST_URL: c.url } });
     assert.equal(health.code, 0, health.stderr);
     assert.equal(JSON.parse(health.stdout).ok, true);
+  });
+});
+
+/** What docs/admin-api.md promises about devtrustctl's output, through the real binary and a real collector. */
+describe('devtrustctl output: tables for lists, key: value lines for one object, JSON with --json', () => {
+  let c: TestCollector;
+  let dir: string;
+  const env = (): Record<string, string> => ({ DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN });
+  const ctl = (...args: string[]) => runBin('devtrustctl', args, { env: env() });
+  beforeAll(async () => {
+    c = await startTestCollector();
+    dir = mkdtempSync(path.join(tmpdir(), 'devtrust-ctl-out-'));
+  });
+  afterAll(async () => {
+    await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('health and integration create print key: value lines, nested objects indented; --json prints the answer', async () => {
+    const health = await ctl('health');
+    assert.equal(health.code, 0, health.stderr);
+    assert.match(health.stdout, /^ok: true$/m);
+    assert.doesNotMatch(health.stdout, /[{}]/);
+
+    const created = await ctl('integration', 'create', '--kind', 'csv', '--name', 'Lab', '--platforms', 'windows,macos');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^id: int_\S+$/m);
+    assert.match(created.stdout, /^name: Lab$/m);
+    assert.match(created.stdout, /^platforms: windows, macos$/m);
+    assert.match(created.stdout, /^activation:\n {2}mode: disabled\n {2}groups: -$/m);
+    assert.match(created.stdout, /^createdAt: \d{4}-\d\d-\d\dT/m);
+    assert.doesNotMatch(created.stdout, /[{}"]/);
+
+    const json = await ctl('--json', 'health');
+    assert.equal(JSON.parse(json.stdout).ok, true);
+  });
+
+  it('README step 2: app create with --url before the command prints the client id and the secret (shown once)', async () => {
+    const created = await runBin(
+      'devtrustctl',
+      [
+        '--url',
+        c.url,
+        'app',
+        'create',
+        '--name',
+        'Payroll',
+        '--redirect-uris',
+        'http://127.0.0.1:3000/callback',
+        '--policy',
+        '{"trustedEndpoints":"require-trusted"}',
+      ],
+      { env: { DEVTRUST_API_KEY: OWNER_TOKEN } },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^clientId: \S+$/m);
+    assert.match(created.stdout, /^clientSecret: \S+$/m);
+    assert.match(created.stdout, /^redirectUris: http:\/\/127\.0\.0\.1:3000\/callback$/m);
+    assert.match(created.stdout, /^policy:\n {2}trustedEndpoints: require-trusted$/m);
+  });
+
+  it('integration update changes the platforms and config (PATCH); what is left out stays', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Boxes',
+      platforms: ['windows', 'macos'],
+      config: {},
+    });
+    const id = created.body.id as string;
+    const updated = await ctl('integration', 'update', id, '--platforms', 'linux', '--config', '{"matchMacAddresses":true}');
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stdout, /^platforms: linux$/m);
+    assert.match(updated.stdout, /^config:\n {2}matchMacAddresses: true$/m);
+    const stored = (await c.admin('GET', `/admin/v1/integrations/${id}`)).body;
+    assert.deepEqual(stored.platforms, ['linux']);
+    assert.deepEqual(stored.config, { matchMacAddresses: true });
+    assert.equal(stored.name, 'Boxes');
+
+    const renamed = await ctl('integration', 'update', id, '--name', 'Linux boxes');
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.deepEqual((await c.admin('GET', `/admin/v1/integrations/${id}`)).body.config, { matchMacAddresses: true });
+
+    assertOneLine(
+      await ctl('integration', 'update', id),
+      2,
+      /^devtrustctl: nothing to change: give --name, --platforms, --config or --secrets$/,
+    );
+    assertOneLine(await ctl('integration', 'update', id, '--config', '[1]'), 2, /^devtrustctl: --config must be a JSON object$/);
+    assertOneLine(
+      await ctl('integration', 'update', id, '--platforms', 'beos'),
+      1,
+      /^devtrustctl: 400 INVALID_REQUEST: .*\(field platforms/,
+    );
+  });
+
+  it('integration update --secrets sets a secret field without ever printing it', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'kandji',
+      name: 'Kandji',
+      platforms: ['macos'],
+      config: { baseUrl: 'https://example.api.kandji.io', apiToken: 'first-token-0001' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const updated = await ctl('integration', 'update', created.body.id, '--secrets', '{"apiToken":"second-token-0002"}');
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stdout, /^secretsSet: apiToken$/m);
+    assert.doesNotMatch(updated.stdout + updated.stderr, /token-000/);
+  });
+
+  it('integration upload shows the warnings for rows of platforms the integration does not cover', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Macs', platforms: ['macos'], config: {} });
+    const csv = path.join(dir, 'mixed.csv');
+    writeFileSync(csv, 'serial_number,platform\nM1,macos\nL1,linux\nL2,linux\nL3,linux\n');
+    const up = await ctl('integration', 'upload', created.body.id, csv);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, /^devices: 4$/m);
+    assert.match(up.stdout, /^warnings:\n {2}- 3 rows are for linux, which this integration does not cover: /m);
+    assert.match(up.stderr, /^devtrustctl: warning: 3 rows are for linux, which this integration does not cover/);
+  });
+
+  it('a long message in a table is cut at a word and marked with …', async () => {
+    // A refused upload becomes a sync-failed finding whose message carries the parser's whole reason.
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Refused upload',
+      platforms: ['windows'],
+      config: {},
+    });
+    const bad = await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, 'asset_tag_from_the_old_spreadsheet\nX1\n', {
+      contentType: 'text/csv',
+    });
+    assert.equal(bad.status, 400);
+    const findings = await ctl('findings');
+    assert.equal(findings.code, 0, findings.stderr);
+    const full = ((await c.admin('GET', '/admin/v1/findings')).body.findings as { message: string }[]).map((f) => f.message);
+    const longest = full.reduce((a, b) => (b.length > a.length ? b : a), '');
+    assert.ok(longest.length > 120, longest);
+    const row = findings.stdout.split('\n').find((l) => l.includes(longest.slice(0, 40)));
+    assert.ok(row, findings.stdout);
+    assert.match(row, /\S…$/);
+    // Cut between words, never inside one.
+    const shown = row.slice(row.indexOf(longest.slice(0, 40)), -1);
+    assert.ok(longest.startsWith(shown), `${shown}\n${longest}`);
+    assert.match(longest.slice(shown.length), /^\s/);
   });
 });

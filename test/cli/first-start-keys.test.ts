@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, describe } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { BINS, runBin } from '../support/bin.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { itUnless } from '../support/skip.js';
@@ -126,6 +127,38 @@ describe('first-start keys', () => {
       assert.match(terminal.stdout(), new RegExp(`agent enrollment key: +${keys.enrollment}\\r?\\n`));
     } finally {
       await terminal.stop();
+    }
+  });
+
+  it('a first start on a busy port generates no keys, and the next start generates and shows them', async () => {
+    const dataDir = tmp();
+    const file = path.join(dataDir, 'first-start-keys.txt');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const refused = await runBin('devtrust-collector', [], {
+        env: { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), DEVTRUST_LOG_LEVEL: 'silent' },
+      });
+      assert.equal(refused.code, 1, refused.stderr);
+      // (On Node 20, oidc-provider's runtime warning may come first.)
+      assert.ok(
+        refused.stderr.endsWith(`devtrust-collector: cannot start: port ${port} on 127.0.0.1 is already in use (set DEVTRUST_PORT)\n`),
+        refused.stderr,
+      );
+      // No keys were made for a collector that never served: nothing to find and hand over.
+      assert.equal(existsSync(file), false);
+      assert.doesNotMatch(refused.stdout + refused.stderr, /dtk_|dte_/);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+    const started = await startPiped(dataDir, port);
+    try {
+      assert.ok(started.stdout().includes(`written to ${file}`), started.stdout());
+      assert.doesNotMatch(started.stdout(), /Reminder/);
+      keysIn(file);
+    } finally {
+      assert.equal(await started.stop(), 0);
     }
   });
 });

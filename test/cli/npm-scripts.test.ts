@@ -39,5 +39,7 @@ describe('npm start and npm run demo, through npm', () => {
     }
     assert.match(demo.stdout(), /✔ alice signs in from .*: verdict TRUSTED, access ALLOW/);
     assert.match(demo.stdout(), /✘ bob signs in from UNKNOWN-PC: verdict UNTRUSTED, access DENY/);
+    // Its collector is gone when it ends: the last words must not send the reader to it.
+    assert.match(demo.stdout(), /Done\. This throwaway collector is removed now, its auth log with it\./);
   });
 });

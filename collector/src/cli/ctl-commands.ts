@@ -61,6 +61,11 @@ function json(value: string, name: string): unknown {
     throw new UsageError(`${name} must be JSON`);
   }
 }
+function object(value: string, name: string): Record<string, unknown> {
+  const parsed = json(value, name);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${name} must be a JSON object`);
+  return parsed as Record<string, unknown>;
+}
 
 const endpointCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
   name: `endpoint ${verb}`,
@@ -127,6 +132,26 @@ export const COMMANDS: readonly CtlCommand[] = [
         config: json(i.flags.config ?? '{}', '--config'),
       },
     }),
+  },
+  {
+    name: 'integration update',
+    usage: 'ID [--name NAME] [--platforms windows,macos,linux] [--config JSON] [--secrets JSON]',
+    about:
+      'change an integration: --config fields replace the stored ones (null removes one), --secrets sets secret fields; what is left out stays',
+    args: ['ID'],
+    flags: ['name', 'platforms', 'config', 'secrets'],
+    request: (i) => {
+      const config = i.flags.config === undefined ? undefined : object(i.flags.config, '--config');
+      const secrets = i.flags.secrets === undefined ? undefined : object(i.flags.secrets, '--secrets');
+      const body = {
+        ...(i.flags.name !== undefined ? { name: i.flags.name } : {}),
+        ...(i.flags.platforms !== undefined ? { platforms: list(i.flags.platforms) } : {}),
+        // Secret fields travel inside config, as on create; the collector keeps them sealed.
+        ...(config || secrets ? { config: { ...config, ...secrets } } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --name, --platforms, --config or --secrets');
+      return { method: 'PATCH', path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}`, body };
+    },
   },
   {
     name: 'integration activate',
@@ -243,14 +268,15 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'log',
-    usage: '[--user USER] [--verdict trusted|untrusted|...] [--since DATE]',
-    about: 'the auth log: every verdict with its reasons',
-    flags: ['user', 'verdict', 'since'],
+    usage: '[--user USER] [--verdict trusted|untrusted] [--outcome attested|unattested|abandoned|all] [--since DATE]',
+    about:
+      'the auth log: every verdict with its reasons (by default attested and unattested sign-ins; --outcome abandoned shows prompts no agent answered)',
+    flags: ['user', 'verdict', 'outcome', 'since'],
     request: (i) => ({
       method: 'GET',
-      path: `/admin/v1/auth-log${query({ user: i.flags.user, verdict: i.flags.verdict, since: i.flags.since })}`,
+      path: `/admin/v1/auth-log${query({ user: i.flags.user, verdict: i.flags.verdict, outcome: i.flags.outcome, since: i.flags.since })}`,
     }),
-    table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'verdict', 'access', 'reasons'] },
+    table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'] },
   },
   {
     name: 'findings',

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
+import { renderObject, renderTable } from './ctl-render.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
 const DEFAULT_URL = 'http://127.0.0.1:8700';
@@ -24,7 +25,7 @@ export const USAGE = [
   '',
   `  --url URL       the collector (or DEVTRUST_URL; default ${DEFAULT_URL})`,
   '  --api-key KEY   an API key (or DEVTRUST_API_KEY; prefer the variable: flags show in ps)',
-  '  --json          print the JSON answer instead of a table',
+  '  --json          print the JSON answer (default: a table for lists, key: value lines otherwise)',
   '',
   'Commands:',
   ...COMMANDS.map(line),
@@ -35,26 +36,6 @@ export const USAGE = [
 
 function commandHelp(c: CtlCommand): string {
   return `${line(c).trimStart()}\n\n  ${c.about}.\n\nGlobal flags: --url URL, --api-key KEY, --json (see devtrustctl --help).\n`;
-}
-
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '-';
-  // Lists of named things (a kind's config fields) print their names.
-  if (Array.isArray(value))
-    return value.map((v: unknown) => (typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : v)).join('; ');
-  if (typeof value === 'number' && value > 1e12) return new Date(value).toISOString();
-  return String(value);
-}
-
-export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
-  const cells = rows.map((row) => columns.map((c) => cell(row[c]).replace(/\s+/g, ' ').slice(0, 120)));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
-  const render = (values: string[]): string =>
-    values
-      .map((v, i) => v.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
-  return [render(columns), ...cells.map(render)].join('\n');
 }
 
 function collectorUrl(raw: string): string {
@@ -197,9 +178,12 @@ export async function main(
     return 0;
   }
   if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
-  if (command.table && values.json !== true)
-    out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
-  else out.write(`${JSON.stringify(object, null, 2)}\n`);
+  if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
+  else if (command.table) out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
+  else out.write(`${renderObject(object)}\n`);
+  // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
+  const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
+  for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
   const failure = command.failure?.(object, input);
   if (failure) {
     err.write(`devtrustctl: ${failure}\n`);

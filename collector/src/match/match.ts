@@ -76,6 +76,7 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
     return { trusted: false, match: null, reasons: ['untrusted: the device reported no usable identifier', ...reasons], flags };
   }
 
+  const macOff = new Map<string, { integration: Integration; record: StoredInventoryRecord; label: string }>();
   for (const kind of MATCH_ORDER) {
     for (const lookup of lookups.filter((l) => l.kind === kind)) {
       const label = `${IDENTIFIER_LABELS[kind]} ${lookup.value}`;
@@ -88,7 +89,12 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
       const byIntegration = new Map<string, StoredInventoryRecord[]>();
       for (const record of lookup.records) {
         const view = usable.get(record.integrationId);
-        if (!view || (kind === 'macAddress' && !view.matchMacAddresses)) continue;
+        if (!view) continue;
+        if (kind === 'macAddress' && !view.matchMacAddresses) {
+          // Not a match, but the reason must not claim no record holds the MAC.
+          if (!macOff.has(view.integration.id)) macOff.set(view.integration.id, { integration: view.integration, record, label });
+          continue;
+        }
         byIntegration.set(record.integrationId, [...(byIntegration.get(record.integrationId) ?? []), record]);
       }
       for (const [integrationId, records] of byIntegration) {
@@ -135,5 +141,15 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
   )
     .map((k) => IDENTIFIER_LABELS[k])
     .join(', ');
-  return { trusted: false, match: null, reasons: [`untrusted: no record in ${checked} matches this device's ${kinds}`, ...reasons], flags };
+  const off = [...macOff.values()].map(({ integration, record, label }) => {
+    const where = usable.size === 1 ? 'this integration' : describeIntegration(integration);
+    const name = record.deviceName ? ` "${record.deviceName}"` : '';
+    return ` (MAC matching is off for ${where}: record${name} holds ${label}; set matchMacAddresses to match on it)`;
+  });
+  return {
+    trusted: false,
+    match: null,
+    reasons: [`untrusted: no record in ${checked} matches this device's ${kinds}${off.join('')}`, ...reasons],
+    flags,
+  };
 }

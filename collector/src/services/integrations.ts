@@ -10,7 +10,7 @@ import type { SyncEngine } from '../sync/engine.js';
 import { sourceKind } from '../sync/registry.js';
 import { nextSyncAt } from '../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../sync/secrets.js';
-import type { SourceKind, TestResult } from '../sync/source.js';
+import type { SourceDevice, SourceKind, TestResult } from '../sync/source.js';
 import type { Logger } from 'pino';
 import type { ApiKey } from '../domain/api-key.js';
 import { changedHostFields, checkPlatforms, requireSecretsWithHostChange, splitConfig } from './integration-config.js';
@@ -180,13 +180,18 @@ export class IntegrationService {
     return integration;
   }
 
-  /** Replaces a CSV integration's inventory with this file's rows. */
-  async upload(integration: Integration, csv: string, options: { allowEmpty: boolean }): Promise<SyncRun> {
-    const run = await this.engine.ingest(integration.id, parseCsvInventory(csv, options));
+  /**
+   * Replaces an uploaded inventory with this file's rows. `warnings` name what was stored but
+   * will never match (rows for a platform the integration does not cover).
+   */
+  async upload(integration: Integration, csv: string, options: { allowEmpty: boolean }): Promise<{ run: SyncRun; warnings: string[] }> {
+    const uncovered = new Map<string, number>();
+    const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
+    const run = await this.engine.ingest(integration.id, pages);
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
-    return run;
+    return { run, warnings: uncoveredWarnings(uncovered) };
   }
 
   /** The record of this integration's inventory holding an identifier, whatever its kind (or as an EDR connector ID). */
@@ -207,4 +212,28 @@ export class IntegrationService {
     const { id: _id, integrationId: _integration, ...rest } = record;
     return { ...rest, macAddresses: await this.store.inventory.macsOf(record.id) };
   }
+}
+
+/**
+ * Counts the rows for a platform the integration does not cover, on their way to the store:
+ * they are kept (the admin may add the platform later) but never match, so the upload says so.
+ */
+async function* countUncovered(
+  pages: AsyncIterable<SourceDevice[]>,
+  platforms: readonly Platform[],
+  counts: Map<string, number>,
+): AsyncGenerator<SourceDevice[]> {
+  for await (const page of pages) {
+    for (const device of page) {
+      if (device.platform && !platforms.includes(device.platform)) counts.set(device.platform, (counts.get(device.platform) ?? 0) + 1);
+    }
+    yield page;
+  }
+}
+
+function uncoveredWarnings(counts: Map<string, number>): string[] {
+  return [...counts].map(
+    ([platform, rows]) =>
+      `${rows} ${rows === 1 ? 'row is' : 'rows are'} for ${platform}, which this integration does not cover: they never match until ${platform} is added to its platforms`,
+  );
 }

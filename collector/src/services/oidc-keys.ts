@@ -27,8 +27,9 @@ export interface KeyInfo {
   kid: string;
   alg: string;
   state: 'active' | 'next' | 'retired';
-  createdAt: string;
-  activatesAt: string;
+  /** Milliseconds since the epoch, like every time the admin API answers. */
+  createdAt: number;
+  activatesAt: number;
 }
 
 /**
@@ -143,8 +144,8 @@ export class OidcKeyStore {
       kid: row.kid,
       alg: row.alg,
       state,
-      createdAt: new Date(row.createdAt).toISOString(),
-      activatesAt: new Date(row.activatesAt).toISOString(),
+      createdAt: row.createdAt,
+      activatesAt: row.activatesAt,
     }));
   }
 

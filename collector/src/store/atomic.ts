@@ -12,7 +12,6 @@ export function atomically<T>(db: Knex, work: (trx: Knex.Transaction) => Promise
   return db.transaction(work);
 }
 
-
 /** `SELECT … FOR UPDATE` on PostgreSQL; SQLite has no row locks (and needs none, see above). */
 export function lockForUpdate<Q extends Knex.QueryBuilder>(trx: Knex.Transaction, query: Q): Q {
   return isSqlite(trx) ? query : (query.forUpdate() as Q);

@@ -40,6 +40,9 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
   const malformed: [string, string, number][] = [
     ['a stray quote inside a field (INVALID_OPENING_QUOTE)', 'serial_number,device_name\nA1,ok\nA2,bad"name\n', 3],
     ['an unclosed quote (CSV_QUOTE_NOT_CLOSED)', 'serial_number,device_name\nA1,ok\nA2,"never closed\n', 3],
+    // The line where the quoted field starts, not the end of the file where csv-parse gave up.
+    ['an unclosed quote with rows after it', 'serial_number,device_name\n"A1,one\nA2,two\nA3,three\n', 2],
+    ['an unclosed quote after an escaped one', 'serial_number,device_name\nA1,"say ""hi"" now"\nA2,"open\nA3,x\n', 3],
     ['text after a closing quote (CSV_INVALID_CLOSING_QUOTE)', 'serial_number,device_name\nA1,"quoted"x\n', 2],
     ['a row with an extra field (CSV_RECORD_INCONSISTENT_FIELDS_LENGTH)', 'serial_number,device_name\nA1,ok\nA2,ok,extra\n', 3],
     ['a row with a missing field', 'serial_number,device_name\nA1\n', 2],
@@ -84,6 +87,21 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.devices, 2);
     assert.equal(await has(serial), true);
+  });
+
+  it('rows for a platform the integration does not cover are kept, and the answer warns about them', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Macs only', platforms: ['macos'], config: {} });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const put = (csv: string) => c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, csv, { contentType: 'text/csv' });
+    const mixed = await put('serial_number,platform\nM1,macos\nL1,linux\nL2,linux\nL3,linux\nW1,windows\nU1,\n');
+    assert.equal(mixed.status, 200, JSON.stringify(mixed.body));
+    assert.equal(mixed.body.devices, 6);
+    assert.deepEqual(mixed.body.warnings, [
+      '3 rows are for linux, which this integration does not cover: they never match until linux is added to its platforms',
+      '1 row is for windows, which this integration does not cover: they never match until windows is added to its platforms',
+    ]);
+    const clean = await put('serial_number,platform\nM1,macos\nU1,\n');
+    assert.deepEqual(clean.body.warnings, []);
   });
 
   it('?allowEmpty=true empties the inventory on purpose; another value is refused', async () => {

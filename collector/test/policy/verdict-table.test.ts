@@ -122,3 +122,51 @@ describe('the Cisco Secure Endpoint verdict table through the transaction API', 
     }
   }
 });
+
+/**
+ * MAC addresses match only where the integration allows it. A device whose MAC is in the
+ * inventory of an integration with MAC matching off is untrusted, and the reason must say
+ * why, not that no record holds its MAC.
+ */
+describe('a record holding the device MAC, with MAC matching off and on', () => {
+  let c: TestCollector;
+  let app: TestApp;
+  let agent: PostureAgent;
+  let integrationId: string;
+  const MAC = '02:fc:00:00:00:42';
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    integrationId = await csvInventory(c, `mac_addresses,device_name,platform\n${MAC},linux-box,linux\n`, { name: 'Lab' });
+    app = await createTestApp(c, { trustedEndpoints: 'require-trusted' }, 'Lab app');
+    agent = await startPostureAgent(c.url, { platform: 'linux', hostname: 'linux-box', macAddresses: [MAC] });
+  });
+  afterAll(async () => {
+    await agent.stop();
+    await c.stop();
+  });
+
+  async function verdict(): Promise<{ access: string; verdict: string; reasons: string[] }> {
+    const tx = await app.open('alice@example.com');
+    await agent.attest(tx);
+    return (await app.read(tx)).body;
+  }
+
+  it('off: untrusted, and the reason says MAC matching is off for this integration', async () => {
+    const result = await verdict();
+    assert.equal(result.verdict, 'untrusted');
+    assert.equal(result.access, 'deny');
+    assert.match(
+      result.reasons.join('\n'),
+      /^untrusted: no record in "Lab" \(csv\) matches this device's MAC address \(MAC matching is off for this integration: record "linux-box" holds MAC address 02FC00000042; set matchMacAddresses to match on it\)$/m,
+    );
+  });
+
+  it('on: trusted on the MAC address', async () => {
+    const patched = await c.admin('PATCH', `/admin/v1/integrations/${integrationId}`, { config: { matchMacAddresses: true } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const result = await verdict();
+    assert.equal(result.verdict, 'trusted', result.reasons.join('\n'));
+    assert.match(result.reasons.join('\n'), /^trusted: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" \(csv\)$/m);
+  });
+});

@@ -129,7 +129,7 @@ describe('vendors that never answer', () => {
     assert.equal(listed.devices, 2, 'the integration shows the run so far');
 
     const env = { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN };
-    const cli = await runBin('devtrustctl', ['integration', 'cancel', id], { env });
+    const cli = await runBin('devtrustctl', ['integration', 'cancel', id, '--json'], { env });
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(JSON.parse(cli.stdout).status, 'cancelled');
 

@@ -37,6 +37,9 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
     execute: [...(loopback ? [oidc.allowInsecureRequests] : []), oidc.enableNonRepudiationChecks],
   });
   const redirectUri = `${config.appUrl}/callback`;
+  // The sign-in form's submit is answered with a redirect to DevTrust, and Chromium checks
+  // form-action against every hop of that redirect: DevTrust's origin must be allowed too.
+  const send = htmlSender(new URL(client.serverMetadata().authorization_endpoint ?? issuer.href).origin);
   const pending = new Map<string, PendingSignIn>();
 
   async function start(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -130,12 +133,11 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function send(res: ServerResponse, status: number, html: string): void {
-  if (res.headersSent) return;
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    'cache-control': 'no-store',
-  });
-  res.end(html);
+function htmlSender(devtrustOrigin: string): (res: ServerResponse, status: number, html: string) => void {
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${devtrustOrigin}; frame-ancestors 'none'`;
+  return (res, status, html) => {
+    if (res.headersSent) return;
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' });
+    res.end(html);
+  };
 }

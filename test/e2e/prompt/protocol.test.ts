@@ -237,7 +237,11 @@ describeUnless(BROWSER_SKIP)('the OpenID Connect provider refuses what it must (
     const staged = await c.admin('POST', '/admin/v1/oidc/rotate-keys');
     assert.equal(staged.status, 200);
     assert.equal(staged.body.active, original);
-    assert.ok(new Date(staged.body.next.activatesAt).getTime() > Date.now());
+    // Times are milliseconds since the epoch, like every other admin answer.
+    assert.equal(typeof staged.body.next.activatesAt, 'number');
+    assert.ok(staged.body.next.activatesAt > Date.now());
+    for (const key of staged.body.keys)
+      assert.ok(Number.isInteger(key.createdAt) && Number.isInteger(key.activatesAt), JSON.stringify(key));
     assert.deepEqual(await jwksKids(), [original, staged.body.next.kid].sort());
     assert.equal(await redeem(rp.config), original);
 

@@ -81,8 +81,8 @@ export function integrationRoutes(services: Services): Router {
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = queryOf(ctx, uploadQuery);
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
-    const run = await integrations.upload(integration, text, { allowEmpty: allowEmpty === 'true' });
-    ctx.body = { syncId: run.id, devices: run.devices, status: run.status };
+    const { run, warnings } = await integrations.upload(integration, text, { allowEmpty: allowEmpty === 'true' });
+    ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
   });
 
   router.get('/integrations/:id/identifiers/:identifier', async function findIdentifier(ctx) {

@@ -56,6 +56,9 @@ export async function* parseCsvInventory(text: string, options: CsvOptions = {})
   } catch (error) {
     // Every csv-parse error is about the upload (a stray quote, a short row...): a 400 naming the line.
     if (error instanceof CsvError) {
+      // csv-parse names the line where it gave up (the end of the file) for an unclosed quote.
+      const opened = error.code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuoteLine(text) : null;
+      if (opened !== null) throw badRequest('INVALID_CSV', `CSV line ${opened}: a quoted field starts here and is never closed`, 'body');
       const where = (error as { lines?: number }).lines;
       throw badRequest('INVALID_CSV', `CSV${where ? ` line ${where}` : ''}: ${error.message}`, 'body');
     }
@@ -69,6 +72,29 @@ export async function* parseCsvInventory(text: string, options: CsvOptions = {})
     );
   }
   if (page.length > 0) yield page;
+}
+
+/** The line where the quoted field that never closes begins (quotes open only at a field's start). */
+function unclosedQuoteLine(text: string): number | null {
+  let line = 1;
+  let quoted = false;
+  let openedAt = 0;
+  let fieldStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') line++;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') i++;
+      else if (ch === '"') quoted = false;
+      continue;
+    }
+    if (ch === '"' && fieldStart) {
+      quoted = true;
+      openedAt = line;
+    }
+    fieldStart = ch === ',' || ch === '\n' || (fieldStart && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF'));
+  }
+  return quoted ? openedAt : null;
 }
 
 function checkHeader(header: string[]): string[] {

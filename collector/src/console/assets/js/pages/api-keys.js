@@ -5,7 +5,7 @@ import { announce, busy, confirmAction, errorBlock, handOff, messageArea, pageHe
 
 const ROLES = [
   ['read-only', 'read-only — sees everything except keys, changes nothing'],
-  ['app-manager', 'app-manager — applications and policies only'],
+  ['app-manager', 'app-manager — applications and their policies'],
   ['admin', 'admin — everything except API keys'],
   ['owner', 'owner — everything, including API keys'],
 ];

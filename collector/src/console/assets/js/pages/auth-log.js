@@ -24,6 +24,17 @@ export async function render(root, ctx) {
     ],
     { name: 'verdict', value: ctx.query.get('verdict') ?? '' },
   );
+  // Prompts no agent answered (anyone can open one under any name) are kept apart by default.
+  const outcome = select(
+    [
+      ['', 'Sign-ins'],
+      ['attested', 'Attested by an agent'],
+      ['unattested', 'Completed without an agent'],
+      ['abandoned', 'Abandoned prompts'],
+      ['all', 'Everything'],
+    ],
+    { name: 'outcome', value: ctx.query.get('outcome') ?? '' },
+  );
   const since = h('input', { type: 'datetime-local', name: 'since', value: toLocal(ctx.query.get('since') ?? '') });
   const results = h('div', { 'aria-live': 'polite' });
   let inflight = null;
@@ -38,7 +49,7 @@ export async function render(root, ctx) {
     inflight?.abort();
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
-    const params = { user: user.value.trim(), verdict: verdict.value, since: toIso(since.value) };
+    const params = { user: user.value.trim(), verdict: verdict.value, outcome: outcome.value, since: toIso(since.value) };
     history.replaceState(null, '', withQuery('#/auth-log', params));
     try {
       const { entries } = await get(withQuery('/admin/v1/auth-log', params), { signal });
@@ -55,10 +66,12 @@ export async function render(root, ctx) {
     { class: 'inline panel', role: 'search', 'aria-label': 'Filter the auth log', on: { submit: (e) => (e.preventDefault(), load()) } },
     field('User', user),
     field('Verdict', verdict),
+    field('Outcome', outcome),
     field('Since', since),
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'),
   );
   verdict.addEventListener('change', load);
+  outcome.addEventListener('change', load);
   put(
     root,
     pageHead('Auth log', 'Every access decision with the reasons behind it. Open a row to see why a device was trusted or denied.'),
@@ -82,7 +95,8 @@ function logTable(entries, hostnames) {
         cell: (e) =>
           e.endpointId
             ? link(hostnames.get(e.endpointId) ?? e.endpointId, 'endpoints', e.endpointId)
-            : h('span', { class: 'muted' }, 'no agent'),
+            : // Without an agent: a sign-in the application completed, or a prompt nobody finished.
+              h('span', { class: 'muted' }, e.outcome === 'abandoned' ? 'no agent (abandoned prompt)' : 'no agent'),
       },
       {
         label: 'Verdict',

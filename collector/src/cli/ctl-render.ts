@@ -1,0 +1,72 @@
+/** How devtrustctl prints an answer for people: lists as tables, single objects as `key: value` lines. */
+
+const MAX_CELL = 120;
+
+/** Milliseconds since the epoch (every time the admin API answers) read as a date. */
+const isTime = (key: string, value: number): boolean => value > 1e12 && /At$|^at$|Until$/.test(key);
+
+function scalar(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number' && isTime(key, value)) return new Date(value).toISOString();
+  return String(value);
+}
+
+function cell(key: string, value: unknown): string {
+  // Lists of named things (a kind's config fields) print their names.
+  if (Array.isArray(value))
+    return value
+      .map((v: unknown) => (typeof (v as { name?: unknown } | null)?.name === 'string' ? (v as { name: string }).name : scalar(key, v)))
+      .join('; ');
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return scalar(key, value);
+}
+
+/** Cuts a long cell at a word boundary and says so with "…" (--json has the whole text). */
+export function fitCell(text: string, max = MAX_CELL): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
+  const cells = rows.map((row) => columns.map((c) => fitCell(cell(c, row[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
+  const render = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  return [render(columns), ...cells.map(render)].join('\n');
+}
+
+const isPlain = (value: unknown): boolean => value === null || typeof value !== 'object';
+
+/**
+ * One object as `key: value` lines; nested objects indent under their key, lists of plain
+ * values go on one line, lists of objects become `-` items.
+ */
+export function renderObject(object: Record<string, unknown>, indent = ''): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(object)) {
+    if (isPlain(value)) lines.push(`${indent}${key}: ${scalar(key, value)}`);
+    else if (Array.isArray(value)) {
+      if (value.length === 0) lines.push(`${indent}${key}: -`);
+      else if (value.every(isPlain) && value.every((v) => !String(v).includes(',')))
+        lines.push(`${indent}${key}: ${value.map((v) => scalar(key, v)).join(', ')}`);
+      else {
+        lines.push(`${indent}${key}:`);
+        for (const item of value) {
+          if (isPlain(item)) lines.push(`${indent}  - ${scalar(key, item)}`);
+          else {
+            const [first = '', ...rest] = renderObject(item as Record<string, unknown>, `${indent}    `).split('\n');
+            lines.push(`${indent}  - ${first.trimStart()}`, ...rest.filter((l) => l !== ''));
+          }
+        }
+      }
+    } else if (Object.keys(value as object).length === 0) lines.push(`${indent}${key}: -`);
+    else lines.push(`${indent}${key}:`, renderObject(value as Record<string, unknown>, `${indent}  `));
+  }
+  return lines.join('\n');
+}
