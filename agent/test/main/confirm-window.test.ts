@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, it } from 'vitest';
 import { collectorOrigin, unsafeRefusal, type ConfirmationView } from '@devtrust/agent/main/confirm-view';
 import { describeUnless } from '../../../test/support/skip.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../test/support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const rendererDir = path.join(root, 'agent/src/renderer');
 const artifacts = path.join(root, 'test-artifacts/tray');
 const ORIGIN = 'http://devtrust.test';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+const skip = CHROMIUM_SKIP;
 
 /** The renderer as the packaged app has it: HTML and CSS as written, TS compiled to JS. */
 function rendererFile(name: string): { body: string; contentType: string } | null {
@@ -68,17 +68,7 @@ describeUnless(skip)('devtrust:// confirmation window in headless Chromium', () 
     page.$$eval('#fields dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? null]));
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
 

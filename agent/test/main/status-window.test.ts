@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import ts from 'typescript';
 import { toStatusView, type StatusView } from '@devtrust/agent/main/status-view';
 import { sampleStatus } from './sample-status.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../test/support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const rendererDir = path.join(root, 'agent/src/renderer');
 const artifacts = path.join(root, 'test-artifacts/tray');
 const ORIGIN = 'http://devtrust.test';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+const skip = CHROMIUM_SKIP;
 
 /** The renderer as the packaged app has it: HTML and CSS as written, TS compiled to JS. */
 function rendererFile(name: string): { body: string; contentType: string } | null {
@@ -61,18 +61,7 @@ describeUnless(skip)('status window in headless Chromium', () => {
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 600, height: 760 }, deviceScaleFactor: 1 });
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));

@@ -1,33 +1,21 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createProtectedApp } from '@devtrust/example-protected-app/app';
 import type { TestCollector } from '../../support/collector.js';
+import { CHROMIUM, CHROMIUM_SKIP, launchChromium } from '../../support/chromium.js';
 
 /** Debian's Chromium; the browser tests skip, saying why, where it is missing. */
-export const CHROMIUM = process.env.DEVTRUST_TEST_CHROMIUM ?? '/usr/bin/chromium';
-export const BROWSER_SKIP: string | false = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set DEVTRUST_TEST_CHROMIUM)`;
+export { CHROMIUM };
+export const BROWSER_SKIP = CHROMIUM_SKIP;
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../../test-artifacts/prompt');
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return launchChromium();
 }
 
 /** A fresh browser profile per sign-in: no cookies carried between scenarios. */
