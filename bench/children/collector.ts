@@ -30,7 +30,7 @@ try {
         const [{ KandjiClient }, { mapKandjiDevice }, { mappedPages }] = await Promise.all([
           import('@devtrust/collector/sync/kandji/client'),
           import('@devtrust/collector/sync/kandji/map'),
-          import('@devtrust/collector/sync/http/source-kit'),
+          import('@devtrust/collector/sync/kit/pages'),
         ]);
         const client = new KandjiClient({ baseUrl: args.baseUrl as string, apiToken: args.apiToken as string }, {});
         const signal = new AbortController().signal;
