@@ -23,7 +23,7 @@ export const USAGE = [
   '  devtrustctl COMMAND --help      what one command does and takes',
   '  devtrustctl --version',
   '',
-  `  --url URL       the collector (or DEVTRUST_URL; default ${DEFAULT_URL})`,
+  `  --url URL       the collector (or DEVTRUST_URL; default ${DEFAULT_URL}, or that host on DEVTRUST_PORT)`,
   '  --api-key KEY   an API key (or DEVTRUST_API_KEY; prefer the variable: flags show in ps)',
   '  --json          print the JSON answer (default: a table for lists, key: value lines otherwise)',
   '',
@@ -110,7 +110,9 @@ export async function main(
   let base: string;
   let request;
   try {
-    base = collectorUrl(String(values.url ?? env.DEVTRUST_URL ?? DEFAULT_URL));
+    // DEVTRUST_PORT alone (as the collector was started with it, on this machine) points at 127.0.0.1 on that port.
+    const local = env.DEVTRUST_PORT ? `http://127.0.0.1:${env.DEVTRUST_PORT}` : DEFAULT_URL;
+    base = collectorUrl(String(values.url ?? (env.DEVTRUST_URL || local)));
     request = await command.request(input);
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
@@ -147,7 +149,7 @@ export async function main(
         : ((error as { cause?: { code?: string; message?: string } }).cause?.code ??
           (error as { cause?: { message?: string } }).cause?.message ??
           (error as Error).message);
-    err.write(`devtrustctl: cannot reach ${base}: ${why}\n`);
+    err.write(`devtrustctl: cannot reach ${base}: ${why} (set --url or DEVTRUST_URL)\n`);
     return 1;
   }
   const notDevTrust = (): number => {

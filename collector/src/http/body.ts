@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { firstUnstorableText } from '@devtrust/shared/identity';
+import { firstUnstorableText, jsonDepth } from '@devtrust/shared/identity';
+import { LIMITS } from '@devtrust/shared/protocol';
 import { AppError, badRequest } from '../errors.js';
 import { validate } from '../validation.js';
 
@@ -57,6 +58,9 @@ export async function jsonBody<T>(ctx: Context, schema: z.ZodType<T>, limit: num
     json = JSON.parse(text);
   } catch {
     throw badRequest('MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  if (jsonDepth(json) > LIMITS.maxJsonDepth) {
+    throw badRequest('MALFORMED_JSON', `the body nests arrays and objects deeper than ${LIMITS.maxJsonDepth} levels`);
   }
   // "\u0000" and lone "\ud800" escapes: refused in every string, whatever the schema says.
   const unstorable = firstUnstorableText(json);

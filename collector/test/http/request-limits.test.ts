@@ -91,6 +91,25 @@ describe('request limits: over-long bodies, identifiers and credentials are 4xx,
     );
   });
 
+  it('JSON nested thousands deep is a 400 on every JSON route, and an agent frame like it a protocol error', async () => {
+    for (const depth of [LIMITS.maxJsonDepth + 1, 5_000, 100_000]) {
+      const body = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      for (const [method, path, headers] of [
+        ['PUT', '/admin/v1/policy', owner],
+        ['POST', '/admin/v1/applications', owner],
+        ['POST', '/api/v1/transactions', basic()],
+      ] as const) {
+        const answer = await fetch(`${c.url}${path}`, { method, headers: { ...headers, 'content-type': 'application/json' }, body });
+        assert.equal(answer.status, 400, `${method} ${path} at depth ${depth}`);
+        assert.equal(((await answer.json()) as any).error.code, 'MALFORMED_JSON');
+      }
+    }
+    assert.equal((await fetch(`${c.url}/healthz`)).status, 200);
+    const ch = await RawChannel.open(c.url);
+    ch.sendRaw(`{"type":"enroll","v":1,"enrollmentKey":"${ENROLLMENT_KEY}","deep":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'MALFORMED_FRAME');
+  });
+
   it('a streamed body over the limit is a 413 once the limit is passed', async () => {
     const tooBig = await streamed(
       c.url,

@@ -17,27 +17,44 @@ export function unstorableCharacter(text: string): string | null {
 
 /**
  * The first string (member name or value) of parsed JSON holding such a character, with
- * where it is ("report.identity.serialNumber"); null when the whole value is clean.
+ * where it is ("report.identity.serialNumber"); null when the whole value is clean. Walks
+ * with its own stack, depth first in document order: a body nested thousands deep must be
+ * refused as bad input, not overflow the call stack.
  */
 export function firstUnstorableText(value: unknown, path: readonly (string | number)[] = []): { path: string; character: string } | null {
-  if (typeof value === 'string') {
-    const character = unstorableCharacter(value);
-    return character ? { path: path.join('.'), character } : null;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = firstUnstorableText(value[i], [...path, i]);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, member] of Object.entries(value)) {
-      const inKey = unstorableCharacter(key);
-      if (inKey) return { path: [...path, key].join('.'), character: inKey };
-      const found = firstUnstorableText(member, [...path, key]);
-      if (found) return found;
+  const pending: { value: unknown; path: readonly (string | number)[] }[] = [{ value, path }];
+  while (pending.length > 0) {
+    const { value: current, path: at } = pending.pop()!;
+    if (typeof current === 'string') {
+      const character = unstorableCharacter(current);
+      if (character) return { path: at.join('.'), character };
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) pending.push({ value: current[i], path: [...at, i] });
+    } else if (typeof current === 'object' && current !== null) {
+      const members = Object.entries(current);
+      for (const [key] of members) {
+        const inKey = unstorableCharacter(key);
+        if (inKey) return { path: [...at, key].join('.'), character: inKey };
+      }
+      for (let i = members.length - 1; i >= 0; i--) {
+        const [key, member] = members[i]!;
+        pending.push({ value: member, path: [...at, key] });
+      }
     }
   }
   return null;
+}
+
+/** How deeply arrays and objects nest in parsed JSON (0 for a scalar), counted without recursion. */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const { value: current, depth } = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    const inner = depth + 1;
+    if (inner > deepest) deepest = inner;
+    for (const member of Array.isArray(current) ? current : Object.values(current)) pending.push({ value: member, depth: inner });
+  }
+  return deepest;
 }

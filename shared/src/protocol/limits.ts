@@ -6,6 +6,8 @@ export const LIMITS = {
   authTimeoutMs: 5_000,
   /** Largest JSON body the collector's HTTP API and the loopback door accept. */
   maxHttpBodyBytes: 256 * 1024,
+  /** Deepest nesting of arrays and objects in a JSON body or frame (no real message nests past 6). */
+  maxJsonDepth: 32,
   /** Largest CSV inventory accepted in one upload. */
   maxCsvBytes: 64 * 1024 * 1024,
   /** How many reports per endpoint the collector keeps as history. */

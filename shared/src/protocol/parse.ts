@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { firstUnstorableText } from '../identity/storable-text.js';
+import { firstUnstorableText, jsonDepth } from '../identity/storable-text.js';
+import { LIMITS } from './limits.js';
 import { ChannelError } from './errors.js';
 import { AGENT_MESSAGE_TYPES, agentMessage, type AgentMessage } from './messages.js';
 
@@ -21,6 +22,7 @@ export function parseAgentFrame(text: string): AgentMessage {
     throw new ChannelError('MALFORMED_FRAME');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ChannelError('MALFORMED_FRAME');
+  if (jsonDepth(json) > LIMITS.maxJsonDepth) throw new ChannelError('MALFORMED_FRAME', `nested deeper than ${LIMITS.maxJsonDepth} levels`);
   const type = (json as { type?: unknown }).type;
   if (typeof type !== 'string' || !(AGENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
     throw new ChannelError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
