@@ -1,34 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import ts from 'typescript';
 import { afterAll, beforeAll, it } from 'vitest';
 import { collectorOrigin, unsafeRefusal, type ConfirmationView } from '@devtrust/agent/main/confirm-view';
 import { describeUnless } from '../../../test/support/skip.js';
 import { CHROMIUM_SKIP, launchChromium } from '../../../test/support/chromium.js';
+import { rendererFile } from './renderer-files.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const rendererDir = path.join(root, 'agent/src/renderer');
 const artifacts = path.join(root, 'test-artifacts/tray');
 const ORIGIN = 'http://devtrust.test';
 const skip = CHROMIUM_SKIP;
 
-/** The renderer as the packaged app has it: HTML and CSS as written, TS compiled to JS. */
-function rendererFile(name: string): { body: string; contentType: string } | null {
-  if (name === 'confirm.html') return { body: readFileSync(path.join(rendererDir, name), 'utf8'), contentType: 'text/html' };
-  if (name === 'status.css' || name === 'confirm.css')
-    return { body: readFileSync(path.join(rendererDir, name), 'utf8'), contentType: 'text/css' };
-  if (name === 'confirm.js') {
-    const source = readFileSync(path.join(rendererDir, 'confirm.ts'), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    return { body: outputText, contentType: 'text/javascript' };
-  }
-  return null;
-}
+/** The files this window loads (see renderer-files.ts). */
+const WINDOW_FILES = ['confirm.html', 'status.css', 'confirm.css', 'confirm.js'];
 
 /** Stands in for the preload: the confirmation half of the API, recording the answer. */
 const fakePreload = (view: ConfirmationView) => `(() => {
@@ -50,7 +37,7 @@ describeUnless(skip)('devtrust:// confirmation window in headless Chromium', () 
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.route('**/*', async (route) => {
       const url = new URL(route.request().url());
-      const file = url.origin === ORIGIN ? rendererFile(url.pathname.slice(1)) : null;
+      const file = url.origin === ORIGIN ? rendererFile(url.pathname.slice(1), WINDOW_FILES) : null;
       if (!file) {
         foreignRequests.push(url.href);
         return route.abort();

@@ -1,34 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import ts from 'typescript';
 import { toStatusView, type StatusView } from '@devtrust/agent/main/status-view';
 import { sampleStatus } from './sample-status.js';
 import { CHROMIUM_SKIP, launchChromium } from '../../../test/support/chromium.js';
+import { rendererFile } from './renderer-files.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const rendererDir = path.join(root, 'agent/src/renderer');
 const artifacts = path.join(root, 'test-artifacts/tray');
 const ORIGIN = 'http://devtrust.test';
 const skip = CHROMIUM_SKIP;
 
-/** The renderer as the packaged app has it: HTML and CSS as written, TS compiled to JS. */
-function rendererFile(name: string): { body: string; contentType: string } | null {
-  if (name === 'index.html') return { body: readFileSync(path.join(rendererDir, name), 'utf8'), contentType: 'text/html' };
-  if (name === 'status.css') return { body: readFileSync(path.join(rendererDir, name), 'utf8'), contentType: 'text/css' };
-  if (name === 'status.js') {
-    const source = readFileSync(path.join(rendererDir, 'status.ts'), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    return { body: outputText, contentType: 'text/javascript' };
-  }
-  return null;
-}
+/** The files this window loads (see renderer-files.ts). */
+const WINDOW_FILES = ['index.html', 'status.css', 'status.js'];
 
 /**
  * Stands in for the preload: the same API shape, answering with the given view. Plain
@@ -67,7 +55,7 @@ describeUnless(skip)('status window in headless Chromium', () => {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.route('**/*', async (route) => {
       const url = new URL(route.request().url());
-      const file = url.origin === ORIGIN ? rendererFile(url.pathname.slice(1)) : null;
+      const file = url.origin === ORIGIN ? rendererFile(url.pathname.slice(1), WINDOW_FILES) : null;
       if (!file) {
         foreignRequests.push(url.href);
         return route.abort();
