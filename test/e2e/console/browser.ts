@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_SKIP, launchChromium } from '../../support/chromium.js';
+import { CHROMIUM, CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
 
 /** Debian's Chromium; the tests skip (saying why) where it is not installed. */
 export { CHROMIUM };
@@ -39,9 +38,6 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
 }
 
 /** Full-page screenshot for a human to look at (test-artifacts/ is gitignored). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  // Wait for fonts and layout to settle so the picture shows the finished page.
-  await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+export function screenshot(page: Page, name: string): Promise<void> {
+  return savePageScreenshot(page, ARTIFACTS, name);
 }

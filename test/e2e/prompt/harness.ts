@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createProtectedApp } from '@devtrust/example-protected-app/app';
 import type { TestCollector } from '../../support/collector.js';
-import { CHROMIUM, CHROMIUM_SKIP, launchChromium } from '../../support/chromium.js';
+import { CHROMIUM, CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
 
 /** Debian's Chromium; the browser tests skip, saying why, where it is missing. */
 export { CHROMIUM };
@@ -24,9 +23,8 @@ export async function newPage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+export function screenshot(page: Page, name: string): Promise<void> {
+  return savePageScreenshot(page, ARTIFACTS, name);
 }
 
 /** A port nothing listens on right now (for an agent door the collector must know first). */
