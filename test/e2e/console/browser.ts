@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
 
 /** Debian's Chromium; the tests skip (saying why) where it is not installed. */
-export { CHROMIUM };
 export const chromiumMissing = CHROMIUM_SKIP;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -5,10 +5,9 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createProtectedApp } from '@devtrust/example-protected-app/app';
 import type { TestCollector } from '../../support/collector.js';
-import { CHROMIUM, CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
 
 /** Debian's Chromium; the browser tests skip, saying why, where it is missing. */
-export { CHROMIUM };
 export const BROWSER_SKIP = CHROMIUM_SKIP;
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../../test-artifacts/prompt');
