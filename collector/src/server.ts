@@ -7,10 +7,13 @@ import type { CollectorConfig } from './config/config.js';
 import { consoleMount } from './console/mount.js';
 import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
+import { startMetricsListener } from './http/metrics.js';
 import { loadMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
 import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
+import { CollectorMetrics } from './metrics/collector-metrics.js';
+import { registerInventoryGauges } from './metrics/inventory-gauges.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
 import { EndpointService } from './services/endpoints.js';
 import { RetentionService } from './services/retention.js';
@@ -31,6 +34,8 @@ export interface RunningCollector {
   /** The storage underneath, for tests and benchmarks that set up or inspect rows directly. */
   store: Store;
   firstStart: FirstStartSecrets;
+  /** The separate metrics listener's URL (DEVTRUST_METRICS_LISTEN), else null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -66,10 +71,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const settings = new SettingsService(store.settings);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-  const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const metrics = new CollectorMetrics();
+  const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
-  const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }));
-  const core = { settings, endpoints: new EndpointService(store), transactions: new TransactionService(store), verdicts, engine };
+  const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }), metrics);
+  const core = { settings, endpoints: new EndpointService(store, metrics), transactions: new TransactionService(store), verdicts, engine };
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, starting) : http.createServer(starting);
   // Slow or silent clients must not hold sockets forever.
@@ -107,12 +113,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const listening = config.port === 0 ? { ...config, port, publicUrl: url } : config;
   const services = createServices({ config: listening, log, store, masterKey, core });
 
-  let built: Awaited<ReturnType<typeof createApp>>;
+  let app: Awaited<ReturnType<typeof createApp>>;
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
   try {
     // Loaded here, not at the top: importing oidc-provider prints a runtime warning on Node 20,
     // which must not come before the one line a bad configuration stops start-up with.
     const { oidcMount } = await import('./oidc/mount.js');
-    built = await createApp(services, channel, [oidcMount(options.prompt), consoleMount(), ...(options.mounts ?? [])]);
+    app = await createApp(services, channel, metrics, [oidcMount(options.prompt), consoleMount(), ...(options.mounts ?? [])]);
+    registerInventoryGauges(metrics, services, channel);
+    if (config.metrics.listen) metricsListener = await startMetricsListener(metrics, config.metrics.listen, config.metrics.token);
   } catch (error) {
     await channel.close();
     server.closeAllConnections();
@@ -120,18 +129,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     await store.close();
     throw error;
   }
-  const { app, metrics } = built;
   server.off('request', starting);
   server.on('request', app.callback());
-  metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
-  metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
 
   if (options.scheduler !== false) engine.start();
   const retention = new RetentionService(store, config.retention, log);
   await retention.purge();
   const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
-  log.info({ url, database: store.dialect }, 'collector listening');
+  log.info({ url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -141,9 +147,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     channel,
     store,
     firstStart,
+    metricsUrl: metricsListener?.url ?? null,
     close: () =>
       (closing ??= (async () => {
         clearInterval(purge);
+        await metricsListener?.close();
         await engine.stop();
         await channel.close();
         server.closeAllConnections();

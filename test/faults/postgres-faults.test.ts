@@ -8,6 +8,8 @@ import { describeUnless } from '../support/skip.js';
 import { CollectorProcess } from './collector-process.js';
 import { Fleet } from './fleet.js';
 import { PgCluster, pgClusterSkip } from './pg-cluster.js';
+
+const METRICS_TOKEN = 'metrics-token-faults-0123456789';
 import { assertDrill, runFault } from './scenario.js';
 
 const AGENTS = 24;
@@ -31,6 +33,7 @@ describeUnless(pgClusterSkip())('PostgreSQL made read-only, stopped and restarte
       DEVTRUST_DATABASE_URL: cluster.url,
       DEVTRUST_DATA_DIR: dataDir,
       DEVTRUST_AGENT_RETRY_SEC: '1',
+      DEVTRUST_METRICS_TOKEN: METRICS_TOKEN,
     });
     fleet = new Fleet(collector.url, AGENTS);
     await fleet.start();
@@ -51,7 +54,7 @@ describeUnless(pgClusterSkip())('PostgreSQL made read-only, stopped and restarte
       recover: () => cluster.writable(),
     });
     assertDrill(outcome, AGENTS, { kinds: ['read_only'], cause: /25006|read-only transaction/ });
-    const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const readOnly = /^devtrust_db_errors_total\{kind="read_only"\} (\d+)$/m.exec(metrics);
     assert.ok(readOnly && Number(readOnly[1]) > 0, metrics);
     assert.match(metrics, /^devtrust_db_fault\{kind="read_only"\} 0$/m);

@@ -72,6 +72,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     : leftoverKeysFileNotice(config.dataDir);
   if (banner) process.stdout.write(banner);
   process.stdout.write(`DevTrust collector listening on ${collector.url} (database: ${collector.services.health.database})\n`);
+  if (collector.metricsUrl) process.stdout.write(`Prometheus metrics on ${collector.metricsUrl}\n`);
   const stop = (): void => {
     void collector.close().then(() => process.exit(0));
   };

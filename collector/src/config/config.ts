@@ -38,6 +38,8 @@ export interface CollectorConfig {
   requireSignedRequest: boolean;
   /** Seconds agents are told to wait before retrying while the database cannot store their reports. */
   agentRetrySec: number;
+  /** Who may read /metrics: a bearer token, a separate listen address (host and port), both or neither. */
+  metrics: { token: string | null; listen: { host: string; port: number } | null };
 }
 
 /** Events per minute; null turns that limit off (e.g. behind a limiter of your own). */
@@ -96,6 +98,14 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_AGENT_RETRY_SEC: {
     default: '15',
     doc: 'while the database cannot store reports, agents are told to retry after this many seconds (each waits 1-2 times it)',
+  },
+  DEVTRUST_METRICS_TOKEN: {
+    default: '',
+    doc: 'bearer token Prometheus sends to read /metrics (at least 24 characters); unset: /metrics on the main port answers 404',
+  },
+  DEVTRUST_METRICS_LISTEN: {
+    default: '',
+    doc: 'HOST:PORT of a separate listener serving only /metrics (e.g. 127.0.0.1:9464), for a network only Prometheus reaches',
   },
 } as const;
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -223,6 +233,9 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   };
   const trustProxy = get('DEVTRUST_TRUST_PROXY').toLowerCase();
   if (trustProxy !== 'true' && trustProxy !== 'false') throw new ConfigError('DEVTRUST_TRUST_PROXY', 'must be true or false');
+  const metricsToken = get('DEVTRUST_METRICS_TOKEN');
+  if (metricsToken !== '' && metricsToken.length < 24) throw new ConfigError('DEVTRUST_METRICS_TOKEN', 'must be at least 24 characters');
+  const metricsListen = get('DEVTRUST_METRICS_LISTEN');
   const download = get('DEVTRUST_AGENT_DOWNLOAD_URL');
   const logo = get('DEVTRUST_ORG_LOGO_URL');
 
@@ -246,5 +259,17 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     enrollmentRateLimit: parseRateLimit('DEVTRUST_ENROLLMENT_RATE_LIMIT', get('DEVTRUST_ENROLLMENT_RATE_LIMIT')),
     trustProxy: trustProxy === 'true',
     agentRetrySec: parseCount('DEVTRUST_AGENT_RETRY_SEC', get('DEVTRUST_AGENT_RETRY_SEC'), 1, 3_600),
+    metrics: {
+      token: metricsToken === '' ? null : metricsToken,
+      listen: metricsListen === '' ? null : parseHostPort('DEVTRUST_METRICS_LISTEN', metricsListen),
+    },
   };
+}
+
+/** HOST:PORT, [IPv6]:PORT; port 0 picks a free one (tests). */
+function parseHostPort(name: ConfigVariable, value: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new ConfigError(name, 'must be HOST:PORT, e.g. 127.0.0.1:9464');
+  return { host: (match[1] ?? match[2]) as string, port };
 }

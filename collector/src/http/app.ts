@@ -6,9 +6,9 @@ import { verdictRouter } from '../verdict/routes.js';
 import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
-import { Metrics } from './metrics.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { countAnswers, metricsRoute } from './metrics.js';
 import { refuseUnstorableRequestText } from './request-text.js';
-import { exactRouter } from './routing.js';
 import { securityHeaders } from './security-headers.js';
 
 /** Extra routers (the OIDC provider, the console) mount through this hook. */
@@ -17,14 +17,14 @@ export type Mount = (app: Koa, services: Services) => void | Promise<void>;
 export async function createApp(
   services: Services,
   agents: AgentConnections,
+  metrics: CollectorMetrics,
   mounts: Mount[] = [],
-): Promise<{ app: Koa; metrics: Metrics }> {
+): Promise<Koa> {
   // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
   // say how the client reached it: ctx.secure then makes the OIDC cookies Secure. Of
   // X-Forwarded-For only the last entry, the one our proxy appended, is believed: the client
   // writes whatever comes before it, and ctx.ip keys the per-address limits.
   const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 });
-  const metrics = new Metrics();
   if (services.config.publicUrl.startsWith('https:') && !services.config.tls && !services.config.trustProxy) {
     services.log.warn(
       'DEVTRUST_PUBLIC_URL is https but this collector serves plain HTTP and DEVTRUST_TRUST_PROXY is off: sign-in cookies are not marked Secure',
@@ -32,7 +32,7 @@ export async function createApp(
   }
   // Koa's default handler would log errors to stderr; ours are logged where handled.
   app.silent = true;
-  app.use(metrics.middleware());
+  app.use(countAnswers(metrics));
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' }), services.health.faults));
   app.use(refuseUnstorableRequestText);
@@ -40,17 +40,12 @@ export async function createApp(
   app.use(adminGate(services.apiKeys));
 
   // Liveness and readiness (see health.ts).
-  app.use(healthRoutes(services, metrics).routes());
-  const base = exactRouter();
-  base.get('/metrics', async function metricsText(ctx) {
-    ctx.type = 'text/plain; version=0.0.4';
-    ctx.body = await metrics.render();
-  });
-  app.use(base.routes());
+  app.use(healthRoutes(services).routes());
+  app.use(metricsRoute(metrics, services.config.metrics.token).routes());
   const admin = adminRouter(services, agents);
   app.use(admin.routes()).use(admin.allowedMethods());
   const verdicts = verdictRouter(services);
   app.use(verdicts.routes()).use(verdicts.allowedMethods());
   for (const mount of mounts) await mount(app, services);
-  return { app, metrics };
+  return app;
 }

@@ -1,7 +1,5 @@
 import type { Router } from '@koa/router';
-import { DB_FAULT_KINDS } from '../services/health.js';
 import type { Services } from '../services/services.js';
-import type { Metrics } from './metrics.js';
 import { exactRouter } from './routing.js';
 
 /**
@@ -9,19 +7,10 @@ import { exactRouter } from './routing.js';
  * touch the database, so a database outage never gets a healthy collector restarted.
  * GET /readyz: readiness, 200 only when the database answers, accepts a write and has
  * every migration; else 503 naming what fails. Both are unauthenticated and say nothing
- * secret. Also adds database error counts by kind to /metrics.
+ * secret. (Database errors by kind are in /metrics: metrics/inventory-gauges.ts.)
  */
-export function healthRoutes(services: Services, metrics: Metrics): Router {
+export function healthRoutes(services: Services): Router {
   const { health } = services;
-  metrics.sections.push(() => {
-    const lines = ['# HELP devtrust_db_errors_total database errors by kind', '# TYPE devtrust_db_errors_total counter'];
-    for (const kind of DB_FAULT_KINDS) lines.push(`devtrust_db_errors_total{kind="${kind}"} ${health.faults.errorsByKind.get(kind) ?? 0}`);
-    const fault = health.faults.current;
-    lines.push('# HELP devtrust_db_fault 1 while a database fault of that kind lasts', '# TYPE devtrust_db_fault gauge');
-    for (const kind of DB_FAULT_KINDS) lines.push(`devtrust_db_fault{kind="${kind}"} ${fault?.kind === kind ? 1 : 0}`);
-    return lines;
-  });
-
   const router = exactRouter();
   router.get('/healthz', function healthz(ctx) {
     ctx.set('Cache-Control', 'no-store');

@@ -1,6 +1,7 @@
 import type { Report } from '@devtrust/shared/protocol';
 import type { Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
 import type { Store } from '../store/store.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
 export class EndpointService {
@@ -10,7 +11,11 @@ export class EndpointService {
    */
   readonly parallelReportWrites: number;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** Counts reports stored, replayed and failed (absent: not counted). */
+    private readonly metrics?: CollectorMetrics,
+  ) {
     this.parallelReportWrites = store.dialect === 'postgres' ? 4 : 1;
   }
 
@@ -28,8 +33,15 @@ export class EndpointService {
   }
 
   /** Stores verified reports in one transaction; per report, whether it was newer and stored. */
-  recordReports(items: ReportToStore[]): Promise<boolean[]> {
-    return this.store.endpoints.recordReports(items);
+  async recordReports(items: ReportToStore[]): Promise<boolean[]> {
+    try {
+      const stored = await this.store.endpoints.recordReports(items);
+      this.metrics?.reportsIngested(stored);
+      return stored;
+    } catch (error) {
+      this.metrics?.reportsFailed(items.length);
+      throw error;
+    }
   }
 
   history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {

@@ -8,6 +8,7 @@ import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy
 import { postureSources } from '../policy/posture-sources.js';
 import { effectivePolicy } from '../policy/effective.js';
 import type { Store } from '../store/store.js';
+import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { SettingsService } from './settings.js';
 import type { Application } from '../domain/application.js';
 import type { Endpoint } from '../domain/endpoint.js';
@@ -42,6 +43,8 @@ export class VerdictService {
     /** The EDR side of verdicts (edr/assessor.ts); null: no EDR judgement at all. */
     private readonly edrAssessor: EdrAssessor | null,
     private readonly log: Logger,
+    /** Counts verdicts and their latency (absent: not counted). */
+    private readonly metrics?: CollectorMetrics,
   ) {}
 
   /** What the verdict would be for this endpoint, user and application; stores nothing. */
@@ -81,6 +84,7 @@ export class VerdictService {
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
+    const started = performance.now();
     const application = await this.store.applications.get(tx.applicationId);
     const evaluation = await this.evaluate(endpoint, tx.username, application);
     const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
@@ -100,6 +104,7 @@ export class VerdictService {
     });
     if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
     this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
+    this.metrics?.verdictDecided(verdict, (performance.now() - started) / 1000);
     return verdict;
   }
 }

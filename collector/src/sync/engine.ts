@@ -3,6 +3,7 @@ import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Integration } from '../domain/integration.js';
 import type { SyncRun } from '../domain/sync-run.js';
+import { measuredFetch, type CollectorMetrics } from '../metrics/collector-metrics.js';
 import { guardSource } from './guard.js';
 import { Scrubber } from './kit/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
@@ -23,6 +24,8 @@ export interface SyncEngineOptions {
   /** This process's name in leases and run history. */
   node: string;
   fetch?: typeof fetch;
+  /** Counts runs and vendor requests (absent: not counted). */
+  metrics?: CollectorMetrics;
   /** Runs at once in this process; more wait for the next tick. */
   maxConcurrent?: number;
   /** A lease not renewed for this long is taken over (its holder died). */
@@ -154,7 +157,8 @@ export class SyncEngine {
     );
     const scrubber = new Scrubber(Object.values(secrets));
     const { timeouts: _timeouts, ...config } = integration.config;
-    const fetchImpl = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
+    const bounded = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
+    const fetchImpl = this.options.metrics ? measuredFetch(bounded, integration.kind, this.options.metrics) : bounded;
     return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
   }
 
@@ -238,6 +242,7 @@ export class SyncEngine {
       await store.inventory.switchGeneration(integration.id, run.id, Date.now());
       committed = true;
       await store.syncRuns.finish(run.id, 'succeeded', { pages: pageCount, devices });
+      this.options.metrics?.syncEnded(integration, 'succeeded');
       log.info({ pages: pageCount, devices }, 'sync succeeded');
       // Still under the lease, so no other run starts before the previous inventory is gone.
       await store.inventory.purgeOtherGenerations(integration.id, run.id);
@@ -257,6 +262,7 @@ export class SyncEngine {
         devices,
         error: cancelled ? 'the sync was cancelled' : message,
       });
+      this.options.metrics?.syncEnded(integration, cancelled ? 'cancelled' : 'failed');
       if (cancelled) log.info({ pages: pageCount, devices }, 'sync cancelled; last good inventory kept');
       else if (error instanceof VendorError || (error as { expose?: boolean }).expose)
         log.warn({ error: message }, 'sync failed; last good inventory kept');
