@@ -8,7 +8,7 @@ import type { AdminResourceType } from '../domain/admin-log.js';
  * hash and sealed copy, an integration's vendor credentials (only the names of the fields
  * that are set), an API key's value and hash and the enrollment key are not listed.
  */
-const field = z.unknown();
+const field = z.unknown().optional();
 
 export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
   integration: z.object({
