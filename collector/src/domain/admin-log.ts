@@ -57,6 +57,17 @@ export interface AdminLogEntry {
   action: string;
   before: unknown;
   after: unknown;
+  /** The top-level fields whose value differs between `before` and `after` (every field of a creation or deletion). */
+  changed: string[];
+}
+
+/** The top-level fields that differ between two recorded views of a resource. */
+export function changedFields(before: unknown, after: unknown): string[] {
+  const fields = (value: unknown): Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const a = fields(before);
+  const b = fields(after);
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
 export interface AdminLogQuery {

@@ -1,9 +1,20 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { AdminActorKind, AdminChange, AdminActor, AdminLogEntry, AdminLogPage, AdminLogQuery, AdminResourceType } from '../../domain/admin-log.js';
+import {
+  changedFields,
+  type AdminActor,
+  type AdminActorKind,
+  type AdminChange,
+  type AdminLogEntry,
+  type AdminLogPage,
+  type AdminLogQuery,
+  type AdminResourceType,
+} from '../../domain/admin-log.js';
 import type { AdminLogRow } from '../rows.js';
 
 function toEntry(row: AdminLogRow): AdminLogEntry {
+  const before = row.before === null ? null : fromJson<unknown>(row.before, null);
+  const after = row.after === null ? null : fromJson<unknown>(row.after, null);
   return {
     id: Number(row.id),
     at: row.at,
@@ -17,8 +28,9 @@ function toEntry(row: AdminLogRow): AdminLogEntry {
     resourceType: row.resource_type as AdminResourceType,
     resourceId: row.resource_id ?? null,
     action: row.action,
-    before: row.before === null ? null : fromJson<unknown>(row.before, null),
-    after: row.after === null ? null : fromJson<unknown>(row.after, null),
+    before,
+    after,
+    changed: changedFields(before, after),
   };
 }
 
