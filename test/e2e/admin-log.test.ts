@@ -62,8 +62,16 @@ for (const db of DATABASES) {
     });
 
     /** An admin call that must succeed; `console` sends it as the web console does. */
-    const call = async (method: string, path: string, body?: unknown, options: { token?: string; contentType?: string; console?: boolean } = {}) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? OWNER_TOKEN}`, 'user-agent': 'admin-log-test/1.0' };
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      options: { token?: string; contentType?: string; console?: boolean } = {},
+    ) => {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${options.token ?? OWNER_TOKEN}`,
+        'user-agent': 'admin-log-test/1.0',
+      };
       if (options.console) headers['x-devtrust-client'] = 'console';
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
       const response = await fetch(`${c.url}${path}`, {
@@ -137,7 +145,12 @@ for (const db of DATABASES) {
       const jamf = await call(
         'POST',
         '/admin/v1/integrations',
-        { kind: 'jamf-pro', name: 'Jamf', platforms: ['macos'], config: { baseUrl: 'https://jamf.example.com', clientId: 'jamf-client', clientSecret: vendorSecret } },
+        {
+          kind: 'jamf-pro',
+          name: 'Jamf',
+          platforms: ['macos'],
+          config: { baseUrl: 'https://jamf.example.com', clientId: 'jamf-client', clientSecret: vendorSecret },
+        },
         { token: ops.key },
       );
       expected.push({ resourceType: 'integration', action: 'create', resourceId: jamf.id, kind: 'api-key' });
@@ -170,7 +183,10 @@ for (const db of DATABASES) {
       const doomed = await call('POST', '/admin/v1/applications', { name: 'Old CRM', redirectUris: ['https://crm.example.com/cb'] });
       keep(doomed.clientSecret);
       await call('DELETE', `/admin/v1/applications/${doomed.id}`);
-      expected.push({ resourceType: 'application', action: 'create', resourceId: doomed.id }, { resourceType: 'application', action: 'delete', resourceId: doomed.id });
+      expected.push(
+        { resourceType: 'application', action: 'create', resourceId: doomed.id },
+        { resourceType: 'application', action: 'delete', resourceId: doomed.id },
+      );
 
       // The global policy.
       await call('PUT', '/admin/v1/policy', { blockCompromised: true });
@@ -200,7 +216,10 @@ for (const db of DATABASES) {
       const real = await start('laptop-1');
       await call('POST', `/admin/v1/endpoints/${real}/block`);
       await call('DELETE', `/admin/v1/endpoints/${real}/block`);
-      expected.push({ resourceType: 'endpoint', action: 'block', resourceId: real }, { resourceType: 'endpoint', action: 'unblock', resourceId: real });
+      expected.push(
+        { resourceType: 'endpoint', action: 'block', resourceId: real },
+        { resourceType: 'endpoint', action: 'unblock', resourceId: real },
+      );
       const clone = await start('clone-1');
       await call('POST', `/admin/v1/endpoints/${clone}/deny`);
       expected.push({ resourceType: 'endpoint', action: 'deny', resourceId: clone });
@@ -274,7 +293,10 @@ for (const db of DATABASES) {
       const policyBefore = await call('GET', '/admin/v1/policy');
       await knex.schema.renameTable('admin_log', 'admin_log_away');
       try {
-        assert.equal((await c.admin('POST', '/admin/v1/applications', { name: 'Ghost', redirectUris: ['https://g.example.com/cb'] })).status, 500);
+        assert.equal(
+          (await c.admin('POST', '/admin/v1/applications', { name: 'Ghost', redirectUris: ['https://g.example.com/cb'] })).status,
+          500,
+        );
         assert.equal((await c.admin('PUT', '/admin/v1/policy', { blockCompromised: false })).status, 500);
         assert.equal((await c.admin('POST', '/admin/v1/api-keys', { name: 'ghost', role: 'admin' })).status, 500);
       } finally {
@@ -294,16 +316,25 @@ for (const db of DATABASES) {
         all.entries.map((e) => e.id),
         'pages neither skip nor repeat',
       );
-      assert.ok(paged.totals.every((t) => t === all.entries.length), 'total counts every page');
+      assert.ok(
+        paged.totals.every((t) => t === all.entries.length),
+        'total counts every page',
+      );
 
       const users = await everything('?resourceType=user');
-      assert.deepEqual(users.entries.map((e) => e.action), ['delete', 'update', 'create']);
+      assert.deepEqual(
+        users.entries.map((e) => e.action),
+        ['delete', 'update', 'create'],
+      );
       assert.deepEqual(users.totals, [3]);
       const alice = await everything('?resourceType=user&resourceId=alice%40example.com&action=update');
       assert.equal(alice.entries.length, 1);
       const opsKey = all.entries.find((e) => e.action === 'create' && e.resourceType === 'api-key' && e.after.name === 'ops desk') as Entry;
       const byOps = await everything(`?actorKeyId=${opsKey.resourceId}`);
-      assert.deepEqual(byOps.entries.map((e) => `${e.resourceType}:${e.action}`), ['integration:create']);
+      assert.deepEqual(
+        byOps.entries.map((e) => `${e.resourceType}:${e.action}`),
+        ['integration:create'],
+      );
 
       const newest = all.entries[0] as Entry;
       const oldest = all.entries.at(-1) as Entry;

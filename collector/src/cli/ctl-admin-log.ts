@@ -30,7 +30,8 @@ function nextPageHint(body: Record<string, unknown>, input: CtlInput): string | 
 /** `devtrustctl admin-log`: the administrator actions log, one page at a time (docs/admin-api.md). */
 export const adminLogCommand: CtlCommand = {
   name: 'admin-log',
-  usage: '[--resource-type TYPE] [--resource-id ID] [--action ACTION] [--actor-key-id KEY_ID] [--since DATE] [--until DATE] [--limit N] [--cursor C]',
+  usage:
+    '[--resource-type TYPE] [--resource-id ID] [--action ACTION] [--actor-key-id KEY_ID] [--since DATE] [--until DATE] [--limit N] [--cursor C]',
   about: 'the administrator actions log: who changed what, when and from where (newest first, one page)',
   flags: ['resource-type', 'resource-id', 'action', 'actor-key-id', 'since', 'until', 'limit', 'cursor'],
   request: (i) => ({

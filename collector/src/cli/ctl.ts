@@ -187,8 +187,7 @@ export async function main(
     out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, columns)}\n`);
     const after = footer?.(object, input);
     if (after) out.write(`${after}\n`);
-  }
-  else out.write(`${renderObject(object)}\n`);
+  } else out.write(`${renderObject(object)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);

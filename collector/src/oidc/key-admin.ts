@@ -104,7 +104,12 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
     }
     rotated();
     services.log.info({ ...actor(ctx), withdrawn: kid.data }, 'oidc signing key withdrawn');
-    await services.adminLog.record(adminActor(ctx), { resourceType: 'oidc-key', resourceId: kid.data, action: 'withdraw', after: { withdrawn: [kid.data] } });
+    await services.adminLog.record(adminActor(ctx), {
+      resourceType: 'oidc-key',
+      resourceId: kid.data,
+      action: 'withdraw',
+      after: { withdrawn: [kid.data] },
+    });
     ctx.body = { ...summary(await keys.list()), withdrawn: [kid.data], note: WITHDRAWN_NOTE };
   });
   return router;

@@ -70,7 +70,8 @@ export class ApplicationService {
         if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
         return patch;
       });
-      if (updated) await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'update', before, after: updated });
+      if (updated)
+        await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'update', before, after: updated });
       return updated;
     });
   }

@@ -132,7 +132,13 @@ export class IntegrationService {
       const updated = (await tx.integrations.update(integration.id, patch)) as Integration;
       // Which secrets were given is recorded by name (`secretsGiven`), never their values.
       const after = { ...updated, secretsGiven: Object.keys(input.config ?? {}).filter((f) => kind.secretFields.includes(f)) };
-      await recordAdminAction(tx, actor, { resourceType: 'integration', resourceId: integration.id, action: 'update', before: integration, after });
+      await recordAdminAction(tx, actor, {
+        resourceType: 'integration',
+        resourceId: integration.id,
+        action: 'update',
+        before: integration,
+        after,
+      });
       return updated;
     });
   }
@@ -151,8 +157,18 @@ export class IntegrationService {
   async setActivation(id: string, mode: ActivationMode, groups: string[], actor: AdminActor): Promise<Integration> {
     const { integration } = await this.load(id);
     return this.store.transaction(async (tx) => {
-      const after = (await tx.integrations.setActivation(integration.id, mode, mode === 'test-groups' ? [...new Set(groups)] : [])) as Integration;
-      await recordAdminAction(tx, actor, { resourceType: 'integration', resourceId: integration.id, action: 'activation', before: integration, after });
+      const after = (await tx.integrations.setActivation(
+        integration.id,
+        mode,
+        mode === 'test-groups' ? [...new Set(groups)] : [],
+      )) as Integration;
+      await recordAdminAction(tx, actor, {
+        resourceType: 'integration',
+        resourceId: integration.id,
+        action: 'activation',
+        before: integration,
+        after,
+      });
       return after;
     });
   }
@@ -168,7 +184,12 @@ export class IntegrationService {
     if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
     const run = await this.engine.startRun(integration.id, 'manual');
-    await recordAdminAction(this.store, actor, { resourceType: 'integration', resourceId: integration.id, action: 'sync', after: runView(run) });
+    await recordAdminAction(this.store, actor, {
+      resourceType: 'integration',
+      resourceId: integration.id,
+      action: 'sync',
+      after: runView(run),
+    });
     return run;
   }
 
@@ -221,7 +242,12 @@ export class IntegrationService {
     const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
     const run = await this.engine.ingest(integration.id, pages);
     // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the outcome.
-    await recordAdminAction(this.store, actor, { resourceType: 'integration', resourceId: integration.id, action: 'upload', after: runView(run) });
+    await recordAdminAction(this.store, actor, {
+      resourceType: 'integration',
+      resourceId: integration.id,
+      action: 'upload',
+      after: runView(run),
+    });
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');

@@ -62,7 +62,12 @@ export class SettingsService {
     await this.store.transaction(async (tx) => {
       if ((await tx.settings.get('enrollmentKeyHash')) === hashToken(key)) return;
       await tx.settings.set('enrollmentKeyHash', hashToken(key));
-      await recordAdminAction(tx, actor, { resourceType: 'enrollment-key', resourceId: null, action: 'set', after: { source: 'configuration' } });
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'set',
+        after: { source: 'configuration' },
+      });
     });
   }
 
@@ -76,7 +81,12 @@ export class SettingsService {
     return this.store.transaction(async (tx) => {
       const stored = await tx.settings.setIfAbsent('enrollmentKeyHash', hashToken(key));
       if (stored !== hashToken(key)) return null;
-      await recordAdminAction(tx, actor, { resourceType: 'enrollment-key', resourceId: null, action: 'generate', after: { source: 'generated' } });
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'generate',
+        after: { source: 'generated' },
+      });
       return key;
     });
   }
@@ -85,7 +95,12 @@ export class SettingsService {
   async rotateEnrollmentKey(actor: AdminActor, key = randomToken('dte', 24)): Promise<string> {
     await this.store.transaction(async (tx) => {
       await tx.settings.set('enrollmentKeyHash', hashToken(key));
-      await recordAdminAction(tx, actor, { resourceType: 'enrollment-key', resourceId: null, action: 'rotate', after: { source: 'generated' } });
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'rotate',
+        after: { source: 'generated' },
+      });
     });
     return key;
   }

@@ -13,7 +13,13 @@ export class UserService {
     return this.store.transaction(async (tx) => {
       const before = await tx.users.get(username);
       const after = await tx.users.put(username, groups);
-      await recordAdminAction(tx, actor, { resourceType: 'user', resourceId: after.username, action: before ? 'update' : 'create', before, after });
+      await recordAdminAction(tx, actor, {
+        resourceType: 'user',
+        resourceId: after.username,
+        action: before ? 'update' : 'create',
+        before,
+        after,
+      });
       return after;
     });
   }

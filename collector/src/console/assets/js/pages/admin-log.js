@@ -155,12 +155,22 @@ function changes(entry) {
     h(
       'table',
       { class: 'changes' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Before'), h('th', { scope: 'col' }, 'After'))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Before'), h('th', { scope: 'col' }, 'After')),
+      ),
       h(
         'tbody',
         {},
         rows.map((r) =>
-          h('tr', {}, h('th', { scope: 'row' }, r.key), h('td', {}, h('code', {}, show(r.before))), h('td', {}, h('code', {}, show(r.after)))),
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, r.key),
+            h('td', {}, h('code', {}, show(r.before))),
+            h('td', {}, h('code', {}, show(r.after))),
+          ),
         ),
       ),
     ),
@@ -181,7 +191,10 @@ function logTable(entries) {
           e.actor.address ? h('span', { title: e.actor.userAgent ?? '' }, e.actor.address) : h('span', { class: 'muted' }, '—'),
       },
       { label: 'Resource', cell: resource },
-      { label: 'Action', cell: (e) => badge(e.action, e.action === 'delete' || e.action === 'forget' || e.action === 'revoke' ? 'bad' : '') },
+      {
+        label: 'Action',
+        cell: (e) => badge(e.action, e.action === 'delete' || e.action === 'forget' || e.action === 'revoke' ? 'bad' : ''),
+      },
       { label: 'Changes', cell: changes },
     ],
   });
