@@ -4,6 +4,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { pino } from 'pino';
 import { hashToken } from '@devtrust/shared/crypto';
 import { RetentionService } from '@devtrust/collector/services/retention';
+import { startLoopbackVendor, type LoopbackVendor } from '../../collector/test/vendors/loopback.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
@@ -44,6 +45,8 @@ for (const db of DATABASES) {
     /** Which resource each mutation below touched and how, in order, to check each is recorded once. */
     const expected: { resourceType: string; action: string; resourceId?: string | null; kind?: string }[] = [];
     const answers: string[] = [];
+    /** A vendor that never answers: a sync against it runs until it is cancelled. */
+    let vendor: LoopbackVendor;
 
     beforeAll(async () => {
       if (db.name === 'postgres') {
@@ -52,6 +55,7 @@ for (const db of DATABASES) {
         drop = pg.drop;
       }
       c = await startTestCollector({ databaseUrl, scheduler: false });
+      vendor = await startLoopbackVendor('silent');
     });
     afterAll(async () => {
       for (const agent of agents) await agent.stop();
@@ -59,6 +63,7 @@ for (const db of DATABASES) {
       // The collector restarted on the first one's data dir, which stop() leaves to its owner.
       if (c) rmSync(c.dataDir, { recursive: true, force: true });
       await drop();
+      await vendor?.close();
     });
 
     /** An admin call that must succeed; `console` sends it as the web console does. */
@@ -149,7 +154,7 @@ for (const db of DATABASES) {
           kind: 'jamf-pro',
           name: 'Jamf',
           platforms: ['macos'],
-          config: { baseUrl: 'https://jamf.example.com', clientId: 'jamf-client', clientSecret: vendorSecret },
+          config: { baseUrl: vendor.url, clientId: 'jamf-client', clientSecret: vendorSecret },
         },
         { token: ops.key },
       );
@@ -161,6 +166,11 @@ for (const db of DATABASES) {
       const sync = await call('POST', `/admin/v1/integrations/${jamf.id}/sync`);
       assert.ok(sync.syncId);
       expected.push({ resourceType: 'integration', action: 'sync', resourceId: jamf.id });
+      await call('POST', `/admin/v1/integrations/${jamf.id}/sync/cancel`);
+      expected.push({ resourceType: 'integration', action: 'cancel-sync', resourceId: jamf.id });
+      while ((await call('GET', `/admin/v1/integrations/${jamf.id}/syncs/${sync.syncId}`)).status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await call('DELETE', `/admin/v1/integrations/${jamf.id}`);
       expected.push({ resourceType: 'integration', action: 'delete', resourceId: jamf.id });
 
@@ -259,7 +269,9 @@ for (const db of DATABASES) {
       const rotation = recorded.find((e) => e.resourceId === jamf.id && e.action === 'update') as Entry;
       assert.deepEqual(rotation.after.secretsGiven, ['clientSecret']);
       assert.deepEqual(rotation.before.secretFields, ['clientSecret']);
-      assert.equal(rotation.after.config.baseUrl, 'https://jamf.example.com');
+      assert.equal(rotation.after.config.baseUrl, vendor.url);
+      const cancel = recorded.find((e) => e.action === 'cancel-sync') as Entry;
+      assert.equal(cancel.after.syncId, sync.syncId);
       const appUpdate = recorded.find((e) => e.resourceId === app.id && e.action === 'update') as Entry;
       assert.deepEqual([appUpdate.before.name, appUpdate.after.name], ['Wiki', 'Team wiki']);
       assert.deepEqual(appUpdate.after.policy, { trustedEndpoints: 'allow-all' });
