@@ -248,6 +248,8 @@ for (const db of DATABASES) {
       expected.push({ resourceType: 'oidc-key', action: 'rotate', resourceId: next.kid });
       await call('DELETE', `/admin/v1/oidc/keys/${next.kid}`);
       expected.push({ resourceType: 'oidc-key', action: 'withdraw', resourceId: next.kid });
+      const emergency = await call('POST', '/admin/v1/oidc/rotate-keys', { immediate: true, withdrawPrevious: true });
+      expected.push({ resourceType: 'oidc-key', action: 'rotate', resourceId: emergency.active });
 
       const { entries } = await everything();
       const recorded = entries.filter((e) => e.actor.kind !== 'bootstrap').reverse();
@@ -270,6 +272,8 @@ for (const db of DATABASES) {
       assert.deepEqual(rotation.after.secretsGiven, ['clientSecret']);
       assert.deepEqual(rotation.before.secretFields, ['clientSecret']);
       assert.equal(rotation.after.config.baseUrl, vendor.url);
+      const withdrawing = recorded.at(-1) as Entry;
+      assert.deepEqual(withdrawing.after.withdrawn, [rotated.active]);
       const cancel = recorded.find((e) => e.action === 'cancel-sync') as Entry;
       assert.equal(cancel.after.syncId, sync.syncId);
       const appUpdate = recorded.find((e) => e.resourceId === app.id && e.action === 'update') as Entry;

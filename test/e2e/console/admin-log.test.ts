@@ -100,6 +100,17 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('on a phone each entry is a card', async () => {
+    const { page, problems } = await newPage(browser, { width: 390, height: 844 });
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log?resourceType=policy`);
+    const row = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr').first();
+    await row.locator('summary').click();
+    await row.locator('table.changes').waitFor();
+    await screenshot(page, '44-admin-log-phone');
+    assert.deepEqual(problems, []);
+  });
+
   it('a bad filter is shown plainly', async () => {
     const { page } = await newPage(browser);
     await signIn(page, c.url, OWNER_TOKEN);
