@@ -129,7 +129,9 @@ export class IntegrationService {
       patch.nextSyncAt = this.nextRun(kind, input.schedule);
     }
     return this.store.transaction(async (tx) => {
-      const updated = (await tx.integrations.update(integration.id, patch)) as Integration;
+      const updated = await tx.integrations.update(integration.id, patch);
+      // Deleted since it was loaded: nothing changed, nothing to record.
+      if (!updated) throw notFound('integration');
       // Which secrets were given is recorded by name (`secretsGiven`), never their values.
       const after = { ...updated, secretsGiven: Object.keys(input.config ?? {}).filter((f) => kind.secretFields.includes(f)) };
       await recordAdminAction(tx, actor, {
@@ -157,11 +159,8 @@ export class IntegrationService {
   async setActivation(id: string, mode: ActivationMode, groups: string[], actor: AdminActor): Promise<Integration> {
     const { integration } = await this.load(id);
     return this.store.transaction(async (tx) => {
-      const after = (await tx.integrations.setActivation(
-        integration.id,
-        mode,
-        mode === 'test-groups' ? [...new Set(groups)] : [],
-      )) as Integration;
+      const after = await tx.integrations.setActivation(integration.id, mode, mode === 'test-groups' ? [...new Set(groups)] : []);
+      if (!after) throw notFound('integration');
       await recordAdminAction(tx, actor, {
         resourceType: 'integration',
         resourceId: integration.id,
