@@ -381,6 +381,11 @@ for (const db of DATABASES) {
       await bad('?action=a&action=b', 'INVALID_REQUEST', 'action');
       await bad('?who=me', 'INVALID_REQUEST');
       await bad(`?resourceId=${'x'.repeat(300)}`, 'INVALID_REQUEST', 'resourceId');
+      // Text no database column can hold (PostgreSQL refuses NUL): a 400, never a 500.
+      for (const query of ['?resourceId=a%00b', '?action=%00', '?actorKeyId=%00']) {
+        const r = await readLog(query);
+        assert.equal(r.status, 400, `${query}: ${JSON.stringify(r.body)}`);
+      }
     });
 
     it('owners and admins read it; read-only and app-manager keys may not', async () => {
