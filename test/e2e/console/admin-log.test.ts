@@ -91,6 +91,14 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     await newer.click();
     await page.getByText(`${total} matching entries; showing 1–50, newest first.`).waitFor();
 
+    // A key's id shows everything done with it.
+    await rows.first().getByTitle('Every change made with this key').click();
+    await page.getByRole('heading', { level: 1, name: 'Administrator actions' }).waitFor();
+    assert.match(page.url(), /actorKeyId=key_/);
+    assert.match(await page.getByLabel('API key ID').inputValue(), /^key_/);
+    await page.getByLabel('Resource', { exact: true }).selectOption('user');
+    await page.getByText(`${total} matching entries; showing 1–50, newest first.`).waitFor();
+
     await page.getByLabel('Resource ID').fill('user07@example.com');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('1 matching entry; showing 1–1, newest first.').waitFor();

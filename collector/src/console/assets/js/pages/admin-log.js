@@ -120,7 +120,18 @@ function who(actor) {
     actor.keyName ?? 'the collector',
     ' ',
     badge(ACTOR_KINDS[actor.kind] ?? actor.kind, actor.kind === 'console' ? 'info' : ''),
-    actor.keyId ? h('div', { class: 'muted key-id' }, h('code', {}, actor.keyId)) : null,
+    // The key's id filters the log to everything it did.
+    actor.keyId
+      ? h(
+          'div',
+          { class: 'key-id' },
+          h(
+            'a',
+            { href: withQuery('#/admin-log', { actorKeyId: actor.keyId }), title: 'Every change made with this key' },
+            h('code', {}, actor.keyId),
+          ),
+        )
+      : null,
   ];
 }
 
