@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { hashToken } from '@devtrust/shared/crypto';
 import { RetentionService } from '@devtrust/collector/services/retention';
@@ -427,3 +427,36 @@ for (const db of DATABASES) {
     });
   });
 }
+
+/** "From where" is the address the collector believes: a client cannot write its own into the log. */
+describe('the admin log records the client address the collector believes', () => {
+  const collectors: TestCollector[] = [];
+  afterAll(async () => {
+    for (const c of collectors) await c.stop();
+  });
+
+  const addressOfPolicyChange = async (trustProxy: boolean): Promise<string | null> => {
+    const c = await startTestCollector({ scheduler: false, env: { DEVTRUST_TRUST_PROXY: String(trustProxy) } });
+    collectors.push(c);
+    const response = await fetch(`${c.url}/admin/v1/policy`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${OWNER_TOKEN}`,
+        'content-type': 'application/json',
+        'x-forwarded-for': '198.51.100.7, 203.0.113.9',
+      },
+      body: JSON.stringify({ blockCompromised: true }),
+    });
+    assert.equal(response.status, 200);
+    const { entries } = (await c.admin('GET', '/admin/v1/admin-log?resourceType=policy')).body as { entries: Entry[] };
+    return entries[0]?.actor.address ?? null;
+  };
+
+  it('without DEVTRUST_TRUST_PROXY, X-Forwarded-For is ignored', async () => {
+    assert.match((await addressOfPolicyChange(false)) ?? '', /^(::ffff:)?127\.0\.0\.1$/);
+  });
+
+  it('behind a trusted proxy, the address the proxy appended (the last one)', async () => {
+    assert.equal(await addressOfPolicyChange(true), '203.0.113.9');
+  });
+});
