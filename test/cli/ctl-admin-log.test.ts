@@ -41,7 +41,7 @@ describe('devtrustctl admin-log', () => {
       out,
     );
     assert.ok(
-      rows.some((r) => /collector start-up\s+-\s+api-key key_\S+\s+bootstrap-create/.test(r)),
+      rows.some((r) => /collector configuration\s+-\s+api-key key_\S+\s+bootstrap-create/.test(r)),
       out,
     );
     assert.match(out, /^7 of 7 matching entries, newest first\.$/m);

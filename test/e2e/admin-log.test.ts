@@ -115,7 +115,7 @@ for (const db of DATABASES) {
       const startup = entries.filter((e) => e.actor.kind === 'bootstrap').map((e) => `${e.resourceType}:${e.action}`);
       assert.deepEqual(startup.sort(), ['api-key:bootstrap-create', 'enrollment-key:set']);
       const owner = entries.find((e) => e.action === 'bootstrap-create') as Entry;
-      assert.deepEqual(owner.actor, { kind: 'bootstrap', keyId: null, keyName: 'collector start-up', address: null, userAgent: null });
+      assert.deepEqual(owner.actor, { kind: 'bootstrap', keyId: null, keyName: 'collector configuration', address: null, userAgent: null });
       assert.equal(owner.after.role, 'owner');
       assert.equal(owner.after.name, 'bootstrap');
       assert.deepEqual(Object.keys(owner.after).sort(), ['id', 'name', 'revokedAt', 'role']);
@@ -427,6 +427,26 @@ for (const db of DATABASES) {
     });
   });
 }
+
+describe('the keys a first start generates are recorded as the collector’s', () => {
+  let c: TestCollector;
+  afterAll(() => c?.stop());
+
+  it('first-start owner key and enrollment key: actor system, no key in the entries', async () => {
+    c = await startTestCollector({ scheduler: false, env: { DEVTRUST_BOOTSTRAP_TOKEN: '', DEVTRUST_ENROLLMENT_KEY: '' } });
+    const { ownerApiKey, enrollmentKey } = c.firstStart;
+    assert.ok(ownerApiKey && enrollmentKey);
+    const page = await c.admin('GET', '/admin/v1/admin-log', undefined, { token: ownerApiKey });
+    assert.equal(page.status, 200);
+    const entries = page.body.entries as Entry[];
+    assert.deepEqual(entries.map((e) => `${e.actor.kind}:${e.actor.keyName}:${e.resourceType}:${e.action}`).sort(), [
+      'system:collector:api-key:first-start-create',
+      'system:collector:enrollment-key:generate',
+    ]);
+    const text = JSON.stringify(page.body) + JSON.stringify(await c.store.knex('admin_log').select('*'));
+    for (const secret of [ownerApiKey, enrollmentKey, hashToken(ownerApiKey), hashToken(enrollmentKey)]) assert.ok(!text.includes(secret));
+  });
+});
 
 /** "From where" is the address the collector believes: a client cannot write its own into the log. */
 describe('the admin log records the client address the collector believes', () => {

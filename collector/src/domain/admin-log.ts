@@ -7,8 +7,8 @@
 /**
  * Who acted. `api-key`: a request to the admin API (devtrustctl, scripts); `console`: a
  * request from the web console, signed in with an API key; `bootstrap`: start-up set-up
- * from the configuration or first start (the owner key, the enrollment key); `system`: the
- * collector acting on its own, with no administrator behind it.
+ * from the configuration (DEVTRUST_BOOTSTRAP_TOKEN, DEVTRUST_ENROLLMENT_KEY); `system`: the
+ * collector acting on its own, e.g. generating the first-start keys.
  */
 export const ADMIN_ACTOR_KINDS = ['api-key', 'console', 'bootstrap', 'system'] as const;
 export type AdminActorKind = (typeof ADMIN_ACTOR_KINDS)[number];
@@ -92,5 +92,14 @@ export interface AdminLogPage {
   nextBeforeId: number | null;
 }
 
-/** The actor of changes the collector makes at start-up. */
-export const STARTUP_ACTOR: AdminActor = { kind: 'bootstrap', keyId: null, keyName: 'collector start-up', address: null, userAgent: null };
+/** Changes the collector makes at start-up because its configuration says so. */
+export const BOOTSTRAP_ACTOR: AdminActor = {
+  kind: 'bootstrap',
+  keyId: null,
+  keyName: 'collector configuration',
+  address: null,
+  userAgent: null,
+};
+
+/** Changes the collector makes on its own (the keys it generates at first start). */
+export const SYSTEM_ACTOR: AdminActor = { kind: 'system', keyId: null, keyName: 'collector', address: null, userAgent: null };
