@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
 import { hashToken } from '@devtrust/shared/crypto';
@@ -431,6 +433,20 @@ for (const db of DATABASES) {
 describe('the keys a first start generates are recorded as the collector’s', () => {
   let c: TestCollector;
   afterAll(() => c?.stop());
+
+  it('a retention that is not a number of days stops the start with the variable named', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-admin-log-config-'));
+    try {
+      for (const value of ['0', '-1', 'forever', '36501']) {
+        await assert.rejects(
+          startTestCollector({ dataDir, env: { DEVTRUST_ADMIN_LOG_RETENTION_DAYS: value } }),
+          /DEVTRUST_ADMIN_LOG_RETENTION_DAYS/,
+        );
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it('first-start owner key and enrollment key: actor system, no key in the entries', async () => {
     c = await startTestCollector({ scheduler: false, env: { DEVTRUST_BOOTSTRAP_TOKEN: '', DEVTRUST_ENROLLMENT_KEY: '' } });
