@@ -69,7 +69,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  const settings = new SettingsService(store.settings);
+  const settings = new SettingsService(store);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const metrics = new CollectorMetrics();
   const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
@@ -99,7 +99,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // every admin request and enrollment is refused, as no key exists yet.
   let firstStart: FirstStartSecrets;
   try {
-    firstStart = await bootstrap(store.apiKeys, settings, config);
+    firstStart = await bootstrap(store, settings, config);
   } catch (error) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,6 +31,7 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   users: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   groups: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   'auth-log': { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
+  'admin-log': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   findings: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   'enrollment-key': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   oidc: { read: ['owner', 'admin'], write: ['owner', 'admin'] },

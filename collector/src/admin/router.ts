@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
 import type { AgentConnections } from './agent-connections.js';
+import { adminLogRoutes } from './routes/admin-log.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { applicationRoutes } from './routes/applications.js';
 import { authLogRoutes } from './routes/auth-log.js';
@@ -30,6 +31,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     userRoutes(services),
     groupRoutes(services),
     authLogRoutes(services),
+    adminLogRoutes(services),
     findingRoutes(services),
     enrollmentKeyRoutes(services),
     kindRoutes(),

@@ -1,3 +1,5 @@
+import { adminLogCommand } from './ctl-admin-log.js';
+
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
 export interface CtlRequest {
   method: string;
@@ -24,8 +26,16 @@ export interface CtlCommand {
   /** The flags this command takes (without dashes). */
   flags?: string[];
   request(input: CtlInput): CtlRequest | Promise<CtlRequest>;
-  /** How to print a successful answer: a table of the rows under this key (--json prints the JSON). */
-  table?: { key: string; columns: string[] };
+  /**
+   * How to print a successful answer: a table of the rows under this key (--json prints the
+   * JSON); `row` reshapes each item for the table, `footer` adds a line after it (e.g. paging).
+   */
+  table?: {
+    key: string;
+    columns: string[];
+    row?(item: Record<string, unknown>): Record<string, unknown>;
+    footer?(body: Record<string, unknown>, input: CtlInput): string | null;
+  };
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
@@ -278,6 +288,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     }),
     table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'] },
   },
+  adminLogCommand,
   {
     name: 'findings',
     usage: '',

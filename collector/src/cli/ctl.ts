@@ -181,8 +181,13 @@ export async function main(
   }
   if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
   if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
-  else if (command.table) out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
-  else out.write(`${renderObject(object)}\n`);
+  else if (command.table) {
+    const { key, columns, row, footer } = command.table;
+    const rows = object[key] as Record<string, unknown>[];
+    out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, columns)}\n`);
+    const after = footer?.(object, input);
+    if (after) out.write(`${after}\n`);
+  } else out.write(`${renderObject(object)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);

@@ -32,8 +32,8 @@ export interface CollectorConfig {
   enrollmentRateLimit: { limit: number; windowMs: number } | null;
   /** Per-minute caps on unauthenticated and per-application work (null: off). */
   limits: AbuseLimits;
-  /** How long the auth log and transactions are kept, in days. */
-  retention: { authLogDays: number; transactionDays: number };
+  /** How long the auth log, the admin log and transactions are kept, in days. */
+  retention: { authLogDays: number; adminLogDays: number; transactionDays: number };
   /** Refuse authorization requests without a request object signed by the application. */
   requireSignedRequest: boolean;
   /** Seconds agents are told to wait before retrying while the database cannot store their reports. */
@@ -82,6 +82,7 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: { default: '30', doc: 'attestations per minute from one agent; 0: off' },
   DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: { default: '300', doc: 'attestations per minute from one agent address; 0: off' },
   DEVTRUST_AUTH_LOG_RETENTION_DAYS: { default: '90', doc: 'days the auth log is kept (purged hourly)' },
+  DEVTRUST_ADMIN_LOG_RETENTION_DAYS: { default: '365', doc: 'days the administrator actions log is kept (purged hourly)' },
   DEVTRUST_TRANSACTION_RETENTION_DAYS: { default: '7', doc: 'days transactions are kept after they expire (purged hourly)' },
   DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST: {
     default: 'false',
@@ -229,6 +230,7 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   };
   const retention = {
     authLogDays: parseCount('DEVTRUST_AUTH_LOG_RETENTION_DAYS', get('DEVTRUST_AUTH_LOG_RETENTION_DAYS'), 1, 36_500),
+    adminLogDays: parseCount('DEVTRUST_ADMIN_LOG_RETENTION_DAYS', get('DEVTRUST_ADMIN_LOG_RETENTION_DAYS'), 1, 36_500),
     transactionDays: parseCount('DEVTRUST_TRANSACTION_RETENTION_DAYS', get('DEVTRUST_TRANSACTION_RETENTION_DAYS'), 1, 36_500),
   };
   const trustProxy = get('DEVTRUST_TRUST_PROXY').toLowerCase();

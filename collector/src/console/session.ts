@@ -18,6 +18,7 @@ const AREAS = Object.keys({
   policy: true,
   users: true,
   'auth-log': true,
+  'admin-log': true,
   findings: true,
   enrollment: true,
 } satisfies Record<Area, true>) as Area[];

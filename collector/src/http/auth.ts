@@ -5,7 +5,17 @@ import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
 export type Area =
-  'api-keys' | 'integrations' | 'kinds' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
+  | 'api-keys'
+  | 'integrations'
+  | 'kinds'
+  | 'endpoints'
+  | 'applications'
+  | 'policy'
+  | 'users'
+  | 'auth-log'
+  | 'admin-log'
+  | 'findings'
+  | 'enrollment';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
@@ -14,7 +24,9 @@ const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
   // App managers run their applications, policy overrides included; the global policy
   // applies to every application, so they may read it (to see what they inherit) only.
   'app-manager': (area, access) => area === 'applications' || (area === 'policy' && access === 'read'),
-  'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment',
+  // The admin log names every API key and the addresses admins work from: not for read-only
+  // keys (help desks, dashboards), which may not list the API keys either.
+  'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment' && area !== 'admin-log',
 };
 
 /** The catalogue of integration kinds describes the product, not the tenant: every role may read it. */

@@ -8,6 +8,7 @@ import { jsonBody } from '../http/body.js';
 import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
+import { adminActor } from '../http/actor.js';
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo } from '../services/oidc-keys.js';
 
 const rotateBody = z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() });
@@ -36,6 +37,9 @@ const summary = (list: KeyInfo[]) => {
 };
 
 /**
+ * Key changes are recorded in the admin log after they are made: the key store writes
+ * through its own repository (a key is generated outside any transaction, as it is slow).
+ *
  * `GET /admin/v1/oidc/keys` lists the signing keys; `POST /admin/v1/oidc/rotate-keys` adds
  * one, published at once and signing after a delay so relying parties learn it first
  * (`{"immediate": true}` switches now). Replaced keys stay in the JWKS, so tokens already
@@ -62,6 +66,12 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
       rotated();
       const answer = summary(list);
       services.log.info({ ...actor(ctx), active: answer.active, withdrawn }, 'oidc signing key rotated; previous keys withdrawn');
+      await services.adminLog.record(adminActor(ctx), {
+        resourceType: 'oidc-key',
+        resourceId: answer.active,
+        action: 'rotate',
+        after: { active: answer.active, immediate: true, withdrawn },
+      });
       ctx.body = { ...answer, withdrawn, note: WITHDRAWN_NOTE };
       return;
     }
@@ -72,6 +82,12 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
       { ...actor(ctx), active: answer.active, next: answer.next?.kid, immediate: body.immediate === true },
       'oidc signing key rotated',
     );
+    await services.adminLog.record(adminActor(ctx), {
+      resourceType: 'oidc-key',
+      resourceId: body.immediate ? answer.active : (answer.next?.kid ?? null),
+      action: 'rotate',
+      after: { active: answer.active, next: answer.next, immediate: body.immediate === true },
+    });
     ctx.body = answer;
   });
 
@@ -88,6 +104,12 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
     }
     rotated();
     services.log.info({ ...actor(ctx), withdrawn: kid.data }, 'oidc signing key withdrawn');
+    await services.adminLog.record(adminActor(ctx), {
+      resourceType: 'oidc-key',
+      resourceId: kid.data,
+      action: 'withdraw',
+      after: { withdrawn: [kid.data] },
+    });
     ctx.body = { ...summary(await keys.list()), withdrawn: [kid.data], note: WITHDRAWN_NOTE };
   });
   return router;

@@ -1,12 +1,19 @@
 import { hashToken, randomToken } from '@devtrust/shared/crypto';
+import type { AdminActor } from '../domain/admin-log.js';
 import type { ApiKey, Role } from '../domain/api-key.js';
 import type { ApiKeysRepo } from '../store/repos/api-keys.js';
+import type { Store } from '../store/store.js';
+import { recordAdminAction } from './admin-log.js';
 
 export type RevokeOutcome = Awaited<ReturnType<ApiKeysRepo['revokeKeepingAnOwner']>>;
 
-/** Admin API keys: stored hashed, shown once when created. */
+/** Admin API keys: stored hashed, shown once when created. Creations and revocations are in the admin log. */
 export class ApiKeyService {
-  constructor(private readonly apiKeys: ApiKeysRepo) {}
+  private readonly apiKeys: ApiKeysRepo;
+
+  constructor(private readonly store: Store) {
+    this.apiKeys = store.apiKeys;
+  }
 
   /** The active key a bearer token is, or null. Records its use (at most once a minute, never failing the caller). */
   async authenticate(token: string): Promise<ApiKey | null> {
@@ -17,9 +24,13 @@ export class ApiKeyService {
   }
 
   /** Creates a key; the returned `key` is the only time its value is seen. */
-  async create(name: string, role: Role): Promise<ApiKey & { key: string }> {
+  async create(name: string, role: Role, actor: AdminActor): Promise<ApiKey & { key: string }> {
     const key = randomToken('dtk');
-    const created = await this.apiKeys.create({ name, role, keyHash: hashToken(key) });
+    const created = await this.store.transaction(async (tx) => {
+      const stored = await tx.apiKeys.create({ name, role, keyHash: hashToken(key) });
+      await recordAdminAction(tx, actor, { resourceType: 'api-key', resourceId: stored.id, action: 'create', after: stored });
+      return stored;
+    });
     return { ...created, key };
   }
 
@@ -28,7 +39,15 @@ export class ApiKeyService {
   }
 
   /** Revokes a key unless it is the last active owner key (see ApiKeysRepo.revokeKeepingAnOwner). */
-  revoke(id: string, callerId: string): Promise<RevokeOutcome> {
-    return this.apiKeys.revokeKeepingAnOwner(id, callerId);
+  revoke(id: string, callerId: string, actor: AdminActor): Promise<RevokeOutcome> {
+    return this.store.transaction(async (tx) => {
+      const before = (await tx.apiKeys.list()).find((k) => k.id === id);
+      const outcome = await tx.apiKeys.revokeKeepingAnOwner(id, callerId);
+      if (outcome === 'revoked') {
+        const after = (await tx.apiKeys.list()).find((k) => k.id === id);
+        await recordAdminAction(tx, actor, { resourceType: 'api-key', resourceId: id, action: 'revoke', before, after });
+      }
+      return outcome;
+    });
   }
 }

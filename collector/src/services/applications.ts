@@ -1,7 +1,10 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
+import type { AdminActor } from '../domain/admin-log.js';
 import type { Application, ApplicationPatch } from '../domain/application.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
+import type { Store } from '../store/store.js';
+import { recordAdminAction } from './admin-log.js';
 
 /** The secret is sealed (the OIDC provider must compare it) and hashed (fast API auth). */
 const CLIENT_SECRET_CONTEXT = 'application-client-secret';
@@ -13,24 +16,32 @@ export interface ApplicationInput {
   policy?: ApplicationPolicyInput;
 }
 
-/** Applications: their client credentials (sealed and hashed here) and policy overrides. */
+/** Applications: their client credentials (sealed and hashed here) and policy overrides. Changes are in the admin log. */
 export class ApplicationService {
+  private readonly applications: ApplicationsRepo;
+
   constructor(
-    private readonly applications: ApplicationsRepo,
+    private readonly store: Store,
     private readonly masterKey: Buffer,
-  ) {}
+  ) {
+    this.applications = store.applications;
+  }
 
   /** Creates an application; the returned `clientSecret` is the only time it is seen. */
-  async create(input: ApplicationInput): Promise<Application & { clientSecret: string }> {
+  async create(input: ApplicationInput, actor: AdminActor): Promise<Application & { clientSecret: string }> {
     const clientId = randomToken('dtc', 12);
     const clientSecret = randomToken('dts');
-    const application = await this.applications.create({
-      name: input.name,
-      clientId,
-      secretHash: hashToken(clientSecret),
-      secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
-      redirectUris: input.redirectUris,
-      policy: withoutInherited(input.policy ?? {}),
+    const application = await this.store.transaction(async (tx) => {
+      const created = await tx.applications.create({
+        name: input.name,
+        clientId,
+        secretHash: hashToken(clientSecret),
+        secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
+        redirectUris: input.redirectUris,
+        policy: withoutInherited(input.policy ?? {}),
+      });
+      await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: created.id, action: 'create', after: created });
+      return created;
     });
     return { ...application, clientSecret };
   }
@@ -47,19 +58,31 @@ export class ApplicationService {
    * Merged inside the store's transaction, on the application as stored at that moment:
    * a concurrent PATCH of another field (or policy key) is kept, not overwritten.
    */
-  patch(id: string, input: Partial<ApplicationInput>): Promise<Application | null> {
-    return this.applications.patch(id, (current) => {
-      const patch: ApplicationPatch = {};
-      if (input.name !== undefined) patch.name = input.name;
-      if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
-      // Keys given replace the app's overrides; null removes one (the global value applies).
-      if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
-      return patch;
+  patch(id: string, input: Partial<ApplicationInput>, actor: AdminActor): Promise<Application | null> {
+    return this.store.transaction(async (tx) => {
+      let before: Application | null = null;
+      const updated = await tx.applications.patch(id, (current) => {
+        before = current;
+        const patch: ApplicationPatch = {};
+        if (input.name !== undefined) patch.name = input.name;
+        if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
+        // Keys given replace the app's overrides; null removes one (the global value applies).
+        if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
+        return patch;
+      });
+      if (updated)
+        await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'update', before, after: updated });
+      return updated;
     });
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.applications.delete(id);
+  delete(id: string, actor: AdminActor): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      const before = await tx.applications.get(id);
+      if (!before || !(await tx.applications.delete(id))) return false;
+      await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'delete', before });
+      return true;
+    });
   }
 
   /** The application these client credentials belong to, or null when unknown or wrong. */

@@ -1,6 +1,8 @@
 import { hashToken, randomToken } from '@devtrust/shared/crypto';
 import type { CollectorConfig } from '../config/config.js';
-import type { ApiKeysRepo } from '../store/repos/api-keys.js';
+import { BOOTSTRAP_ACTOR, SYSTEM_ACTOR, type AdminActor } from '../domain/admin-log.js';
+import type { Store } from '../store/store.js';
+import { recordAdminAction } from './admin-log.js';
 import type { SettingsService } from './settings.js';
 import { writeFirstStartKeys } from './first-start-keys.js';
 
@@ -16,23 +18,29 @@ export interface FirstStartSecrets {
  * First-start set-up: the owner API key (from DEVTRUST_BOOTSTRAP_TOKEN, or generated when
  * no key exists) and the enrollment key (from DEVTRUST_ENROLLMENT_KEY, or generated once).
  * Both are stored hashed; generated ones are written to DATA_DIR/first-start-keys.txt (mode
- * 0600) and returned, never logged.
+ * 0600) and returned, never logged. Each change is in the admin log, made by the
+ * collector at start-up: from its configuration (BOOTSTRAP_ACTOR) or generated (SYSTEM_ACTOR).
  */
-export async function bootstrap(apiKeys: ApiKeysRepo, settings: SettingsService, config: CollectorConfig): Promise<FirstStartSecrets> {
+export async function bootstrap(store: Store, settings: SettingsService, config: CollectorConfig): Promise<FirstStartSecrets> {
   const out: FirstStartSecrets = {};
+  const createOwnerKey = (name: string, keyHash: string, action: string, actor: AdminActor) =>
+    store.transaction(async (tx) => {
+      const created = await tx.apiKeys.create({ name, role: 'owner', keyHash });
+      await recordAdminAction(tx, actor, { resourceType: 'api-key', resourceId: created.id, action, after: created });
+    });
   if (config.bootstrapToken !== null) {
     const hash = hashToken(config.bootstrapToken);
-    if (!(await apiKeys.hasHash(hash))) await apiKeys.create({ name: 'bootstrap', role: 'owner', keyHash: hash });
-  } else if ((await apiKeys.countActive()) === 0) {
+    if (!(await store.apiKeys.hasHash(hash))) await createOwnerKey('bootstrap', hash, 'bootstrap-create', BOOTSTRAP_ACTOR);
+  } else if ((await store.apiKeys.countActive()) === 0) {
     const key = randomToken('dtk');
-    await apiKeys.create({ name: 'first owner', role: 'owner', keyHash: hashToken(key) });
+    await createOwnerKey('first owner', hashToken(key), 'first-start-create', SYSTEM_ACTOR);
     out.ownerApiKey = key;
   }
 
   if (config.enrollmentKey !== null) {
-    await settings.setEnrollmentKey(config.enrollmentKey);
+    await settings.setEnrollmentKey(config.enrollmentKey, BOOTSTRAP_ACTOR);
   } else {
-    const key = await settings.generateEnrollmentKeyIfAbsent();
+    const key = await settings.generateEnrollmentKeyIfAbsent(SYSTEM_ACTOR);
     if (key !== null) out.enrollmentKey = key;
   }
   if (out.ownerApiKey || out.enrollmentKey) out.keysFile = writeFirstStartKeys(config.dataDir, out);

@@ -1,7 +1,9 @@
 import type { Report } from '@devtrust/shared/protocol';
+import type { AdminActor } from '../domain/admin-log.js';
 import type { Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { recordAdminAction } from './admin-log.js';
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
 export class EndpointService {
@@ -48,21 +50,36 @@ export class EndpointService {
     return this.store.endpoints.history(id);
   }
 
-  setBlocked(id: string, blocked: boolean): Promise<boolean> {
-    return this.store.endpoints.setBlocked(id, blocked);
+  setBlocked(id: string, blocked: boolean, actor: AdminActor): Promise<boolean> {
+    return this.recorded(id, blocked ? 'block' : 'unblock', actor, (tx) => tx.endpoints.setBlocked(id, blocked));
   }
 
   /** Approves a pending endpoint; false when it is not pending. */
-  approve(id: string): Promise<boolean> {
-    return this.store.endpoints.approve(id);
+  approve(id: string, actor: AdminActor): Promise<boolean> {
+    return this.recorded(id, 'approve', actor, (tx) => tx.endpoints.approve(id));
   }
 
   /** Denies (and blocks) a pending endpoint; false when it is not pending. */
-  deny(id: string): Promise<boolean> {
-    return this.store.endpoints.deny(id);
+  deny(id: string, actor: AdminActor): Promise<boolean> {
+    return this.recorded(id, 'deny', actor, (tx) => tx.endpoints.deny(id));
   }
 
-  forget(id: string): Promise<boolean> {
-    return this.store.endpoints.forget(id);
+  forget(id: string, actor: AdminActor): Promise<boolean> {
+    return this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));
+  }
+
+  /**
+   * Makes an admin's change to one endpoint and records it in the same transaction; nothing
+   * is recorded when `change` reports that nothing changed. Other endpoint actions (e.g.
+   * releasing a key) can go through here too.
+   */
+  async recorded(id: string, action: string, actor: AdminActor, change: (tx: Store) => Promise<boolean>): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      const before = await tx.endpoints.get(id);
+      if (!before || !(await change(tx))) return false;
+      const after = await tx.endpoints.get(id);
+      await recordAdminAction(tx, actor, { resourceType: 'endpoint', resourceId: id, action, before, after });
+      return true;
+    });
   }
 }

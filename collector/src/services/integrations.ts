@@ -12,7 +12,8 @@ import { nextSyncAt } from '../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../sync/secrets.js';
 import type { SourceDevice, SourceKind, TestResult } from '../sync/source.js';
 import type { Logger } from 'pino';
-import type { ApiKey } from '../domain/api-key.js';
+import type { AdminActor } from '../domain/admin-log.js';
+import { recordAdminAction } from './admin-log.js';
 import { changedHostFields, checkPlatforms, requireSecretsWithHostChange, splitConfig } from './integration-config.js';
 
 /** An integration as the admin API shows it: secrets by name only, with its inventory size and last run. */
@@ -65,26 +66,30 @@ export class IntegrationService {
     return !kind.capabilities.sync ? null : nextSyncAt(schedule, kind.defaultIntervalMinutes, Date.now());
   }
 
-  async create(input: IntegrationInput): Promise<Integration> {
+  async create(input: IntegrationInput, actor: AdminActor): Promise<Integration> {
     const kind = sourceKind(input.kind) as SourceKind;
     checkPlatforms(kind, input.platforms);
     const { publicConfig, secrets } = splitConfig(kind, input.config);
     const id = this.store.integrations.newId();
     const schedule = input.schedule ?? null;
-    return this.store.integrations.create(id, {
-      kind: kind.kind,
-      category: kind.category,
-      name: input.name,
-      platforms: input.platforms,
-      config: publicConfig,
-      sealedSecrets: sealSecrets(this.masterKey, id, secrets),
-      schedule,
-      nextSyncAt: this.nextRun(kind, schedule),
+    return this.store.transaction(async (tx) => {
+      const created = await tx.integrations.create(id, {
+        kind: kind.kind,
+        category: kind.category,
+        name: input.name,
+        platforms: input.platforms,
+        config: publicConfig,
+        sealedSecrets: sealSecrets(this.masterKey, id, secrets),
+        schedule,
+        nextSyncAt: this.nextRun(kind, schedule),
+      });
+      await recordAdminAction(tx, actor, { resourceType: 'integration', resourceId: id, action: 'create', after: created });
+      return created;
     });
   }
 
-  /** `actor` is the API key making the change: a host change is logged with it. */
-  async update(id: string, input: Partial<Omit<IntegrationInput, 'kind'>>, actor: ApiKey): Promise<Integration> {
+  /** `actor` made the change: it is recorded in the admin log, and a host change is logged with it. */
+  async update(id: string, input: Partial<Omit<IntegrationInput, 'kind'>>, actor: AdminActor): Promise<Integration> {
     const { integration, kind } = await this.load(id);
     if (input.platforms) checkPlatforms(kind, input.platforms);
     const patch: IntegrationPatch = {};
@@ -112,8 +117,8 @@ export class IntegrationService {
             fields: hostFields,
             from: Object.fromEntries(hostFields.map((f) => [f, integration.config[f] ?? null])),
             to: Object.fromEntries(hostFields.map((f) => [f, publicConfig[f] ?? null])),
-            apiKeyId: actor.id,
-            apiKeyName: actor.name,
+            apiKeyId: actor.keyId,
+            apiKeyName: actor.keyName,
           },
           'integration host changed; credentials were given again',
         );
@@ -123,20 +128,48 @@ export class IntegrationService {
       patch.schedule = input.schedule;
       patch.nextSyncAt = this.nextRun(kind, input.schedule);
     }
-    return (await this.store.integrations.update(integration.id, patch)) as Integration;
+    return this.store.transaction(async (tx) => {
+      const updated = await tx.integrations.update(integration.id, patch);
+      // Deleted since it was loaded: nothing changed, nothing to record.
+      if (!updated) throw notFound('integration');
+      // Which secrets were given is recorded by name (`secretsGiven`), never their values.
+      const after = { ...updated, secretsGiven: Object.keys(input.config ?? {}).filter((f) => kind.secretFields.includes(f)) };
+      await recordAdminAction(tx, actor, {
+        resourceType: 'integration',
+        resourceId: integration.id,
+        action: 'update',
+        before: integration,
+        after,
+      });
+      return updated;
+    });
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.store.integrations.delete(id);
+  /**
+   * Deletes an integration. The deletion runs in steps (a large inventory must not hold the
+   * database in one transaction), so it is recorded once it is done.
+   */
+  async delete(id: string, actor: AdminActor): Promise<boolean> {
+    const before = await this.store.integrations.get(id);
+    if (!before || !(await this.store.integrations.delete(id))) return false;
+    await recordAdminAction(this.store, actor, { resourceType: 'integration', resourceId: id, action: 'delete', before });
+    return true;
   }
 
-  async setActivation(id: string, mode: ActivationMode, groups: string[]): Promise<Integration> {
+  async setActivation(id: string, mode: ActivationMode, groups: string[], actor: AdminActor): Promise<Integration> {
     const { integration } = await this.load(id);
-    return (await this.store.integrations.setActivation(
-      integration.id,
-      mode,
-      mode === 'test-groups' ? [...new Set(groups)] : [],
-    )) as Integration;
+    return this.store.transaction(async (tx) => {
+      const after = await tx.integrations.setActivation(integration.id, mode, mode === 'test-groups' ? [...new Set(groups)] : []);
+      if (!after) throw notFound('integration');
+      await recordAdminAction(tx, actor, {
+        resourceType: 'integration',
+        resourceId: integration.id,
+        action: 'activation',
+        before: integration,
+        after,
+      });
+      return after;
+    });
   }
 
   async test(id: string): Promise<TestResult> {
@@ -144,18 +177,32 @@ export class IntegrationService {
     return this.engine.test(id);
   }
 
-  async startSync(id: string): Promise<SyncRun> {
+  /** Starts a sync now; the sync engine runs it apart, so it is recorded once started. */
+  async startSync(id: string, actor: AdminActor): Promise<SyncRun> {
     const { integration, kind } = await this.load(id);
     if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
-    return this.engine.startRun(integration.id, 'manual');
+    const run = await this.engine.startRun(integration.id, 'manual');
+    await recordAdminAction(this.store, actor, {
+      resourceType: 'integration',
+      resourceId: integration.id,
+      action: 'sync',
+      after: runView(run),
+    });
+    return run;
   }
 
   /** Stops the integration's running sync or upload; the last good inventory stays. */
-  async cancelSync(id: string, actor: ApiKey): Promise<SyncRun> {
+  async cancelSync(id: string, actor: AdminActor): Promise<SyncRun> {
     const { integration } = await this.load(id);
     const run = await this.engine.cancel(integration.id);
-    this.log.info({ integrationId: integration.id, syncId: run.id, apiKeyId: actor.id, apiKeyName: actor.name }, 'sync cancel asked');
+    this.log.info({ integrationId: integration.id, syncId: run.id, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'sync cancel asked');
+    await recordAdminAction(this.store, actor, {
+      resourceType: 'integration',
+      resourceId: integration.id,
+      action: 'cancel-sync',
+      after: runView(run),
+    });
     return run;
   }
 
@@ -184,10 +231,22 @@ export class IntegrationService {
    * Replaces an uploaded inventory with this file's rows. `warnings` name what was stored but
    * will never match (rows for a platform the integration does not cover).
    */
-  async upload(integration: Integration, csv: string, options: { allowEmpty: boolean }): Promise<{ run: SyncRun; warnings: string[] }> {
+  async upload(
+    integration: Integration,
+    csv: string,
+    options: { allowEmpty: boolean },
+    actor: AdminActor,
+  ): Promise<{ run: SyncRun; warnings: string[] }> {
     const uncovered = new Map<string, number>();
     const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
     const run = await this.engine.ingest(integration.id, pages);
+    // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the outcome.
+    await recordAdminAction(this.store, actor, {
+      resourceType: 'integration',
+      resourceId: integration.id,
+      action: 'upload',
+      after: runView(run),
+    });
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
@@ -213,6 +272,9 @@ export class IntegrationService {
     return { ...rest, macAddresses: await this.store.inventory.macsOf(record.id) };
   }
 }
+
+/** A sync run as the admin log records it. */
+const runView = (run: SyncRun) => ({ syncId: run.id, status: run.status, devices: run.devices });
 
 /**
  * Counts the rows for a platform the integration does not cover, on their way to the store:

@@ -6,7 +6,8 @@ const DAY_MS = 24 * 3_600_000;
 
 /**
  * Retention: transactions live minutes (their verdicts stay in the auth log) and are kept
- * a while for support; the auth log is kept longer. Purged at start and hourly.
+ * a while for support; the auth log is kept longer, the admin log (who changed what) longer
+ * still by default. Purged at start and hourly.
  */
 export class RetentionService {
   constructor(
@@ -20,7 +21,8 @@ export class RetentionService {
     try {
       const transactions = await this.store.transactions.purgeExpired(now - this.retention.transactionDays * DAY_MS);
       const authLog = await this.store.authLog.purgeBefore(now - this.retention.authLogDays * DAY_MS);
-      if (transactions + authLog > 0) this.log.info({ transactions, authLog }, 'purged records past their retention');
+      const adminLog = await this.store.adminLog.purgeBefore(now - this.retention.adminLogDays * DAY_MS);
+      if (transactions + authLog + adminLog > 0) this.log.info({ transactions, authLog, adminLog }, 'purged records past their retention');
     } catch (error) {
       this.log.warn({ err: error }, 'purging records past their retention failed');
     }

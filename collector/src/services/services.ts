@@ -3,6 +3,7 @@ import type { CollectorConfig } from '../config/config.js';
 import { SignInLimits } from '../limits/abuse-limits.js';
 import type { Store } from '../store/store.js';
 import type { SyncEngine } from '../sync/engine.js';
+import { AdminLogService } from './admin-log.js';
 import { ApiKeyService } from './api-keys.js';
 import { ApplicationService } from './applications.js';
 import { AuthLogService } from './auth-log.js';
@@ -34,6 +35,7 @@ export interface Services {
   findings: FindingsService;
   users: UserService;
   authLog: AuthLogService;
+  adminLog: AdminLogService;
   transactions: TransactionService;
   verdicts: VerdictService;
   oidc: OidcStorage;
@@ -65,12 +67,13 @@ export function createServices(options: {
     log,
     ...core,
     health: new HealthService(store),
-    apiKeys: new ApiKeyService(store.apiKeys),
-    applications: new ApplicationService(store.applications, masterKey),
+    apiKeys: new ApiKeyService(store),
+    applications: new ApplicationService(store, masterKey),
     integrations: new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' })),
     findings: new FindingsService(store),
     users: new UserService(store),
     authLog: new AuthLogService(store.authLog),
+    adminLog: new AdminLogService(store),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

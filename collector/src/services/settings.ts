@@ -1,7 +1,10 @@
 import { hashToken, randomToken, tokenMatches } from '@devtrust/shared/crypto';
+import type { AdminActor } from '../domain/admin-log.js';
 import { DEFAULT_POLICY, InvalidStoredPolicy, parseStoredPolicy, type GlobalPolicyPatch, type Policy } from '../domain/policy.js';
 import { AppError } from '../errors.js';
 import type { SettingsRepo } from '../store/repos/settings.js';
+import type { Store } from '../store/store.js';
+import { recordAdminAction } from './admin-log.js';
 
 /** The stored global policy does not pass its schema: a 500 whose cause the log names. */
 function corruptPolicy(error: InvalidStoredPolicy): AppError {
@@ -13,7 +16,11 @@ function corruptPolicy(error: InvalidStoredPolicy): AppError {
  * agent enrollment key (stored hashed, compared in constant time).
  */
 export class SettingsService {
-  constructor(private readonly settings: SettingsRepo) {}
+  private readonly settings: SettingsRepo;
+
+  constructor(private readonly store: Store) {
+    this.settings = store.settings;
+  }
 
   async globalPolicy(): Promise<Policy> {
     try {
@@ -27,12 +34,18 @@ export class SettingsService {
    * A partial update, merged in one transaction with the policy as stored then, so two
    * admins changing different fields at once both keep their change.
    */
-  async updateGlobalPolicy(patch: GlobalPolicyPatch): Promise<Policy> {
+  async updateGlobalPolicy(patch: GlobalPolicyPatch, actor: AdminActor): Promise<Policy> {
     try {
-      const stored = await this.settings.update('globalPolicy', (current) =>
-        JSON.stringify({ ...DEFAULT_POLICY, ...parseStoredPolicy(current), ...patch }),
-      );
-      return parseStoredPolicy(stored);
+      return await this.store.transaction(async (tx) => {
+        let before: Policy | null = null;
+        const stored = await tx.settings.update('globalPolicy', (current) => {
+          before = parseStoredPolicy(current);
+          return JSON.stringify({ ...DEFAULT_POLICY, ...before, ...patch });
+        });
+        const after = parseStoredPolicy(stored);
+        await recordAdminAction(tx, actor, { resourceType: 'policy', resourceId: 'global', action: 'update', before, after });
+        return after;
+      });
     } catch (error) {
       throw error instanceof InvalidStoredPolicy ? corruptPolicy(error) : error;
     }
@@ -44,25 +57,51 @@ export class SettingsService {
     return stored !== null && tokenMatches(key, stored);
   }
 
-  /** Sets the enrollment key (DEVTRUST_ENROLLMENT_KEY at start-up). */
-  async setEnrollmentKey(key: string): Promise<void> {
-    await this.settings.set('enrollmentKeyHash', hashToken(key));
+  /** Sets the enrollment key (DEVTRUST_ENROLLMENT_KEY at start-up); recorded when it changes it. */
+  async setEnrollmentKey(key: string, actor: AdminActor): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      if ((await tx.settings.get('enrollmentKeyHash')) === hashToken(key)) return;
+      await tx.settings.set('enrollmentKeyHash', hashToken(key));
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'set',
+        after: { source: 'configuration' },
+      });
+    });
   }
 
   /**
    * Stores a generated enrollment key unless one exists. Returns the key when it was
    * stored; null when another collector node won the race (its key stands, ours is void).
    */
-  async generateEnrollmentKeyIfAbsent(): Promise<string | null> {
+  async generateEnrollmentKeyIfAbsent(actor: AdminActor): Promise<string | null> {
     if ((await this.settings.get('enrollmentKeyHash')) !== null) return null;
     const key = randomToken('dte', 24);
-    const stored = await this.settings.setIfAbsent('enrollmentKeyHash', hashToken(key));
-    return stored === hashToken(key) ? key : null;
+    return this.store.transaction(async (tx) => {
+      const stored = await tx.settings.setIfAbsent('enrollmentKeyHash', hashToken(key));
+      if (stored !== hashToken(key)) return null;
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'generate',
+        after: { source: 'generated' },
+      });
+      return key;
+    });
   }
 
   /** Replaces the enrollment key; returns the new key, shown once. */
-  async rotateEnrollmentKey(key = randomToken('dte', 24)): Promise<string> {
-    await this.settings.set('enrollmentKeyHash', hashToken(key));
+  async rotateEnrollmentKey(actor: AdminActor, key = randomToken('dte', 24)): Promise<string> {
+    await this.store.transaction(async (tx) => {
+      await tx.settings.set('enrollmentKeyHash', hashToken(key));
+      await recordAdminAction(tx, actor, {
+        resourceType: 'enrollment-key',
+        resourceId: null,
+        action: 'rotate',
+        after: { source: 'generated' },
+      });
+    });
     return key;
   }
 }

@@ -1,14 +1,27 @@
+import type { AdminActor } from '../domain/admin-log.js';
 import type { IntegrationView } from '../match/match.js';
 import { normalizeUsername, type User } from '../domain/user.js';
 import type { Store } from '../store/store.js';
+import { recordAdminAction } from './admin-log.js';
 import { activeIntegrationViews } from './integration-views.js';
 
-/** Users and their groups, which decide where test-group activations apply. */
+/** Users and their groups, which decide where test-group activations apply. Changes are in the admin log. */
 export class UserService {
   constructor(private readonly store: Store) {}
 
-  put(username: string, groups: string[]): Promise<User> {
-    return this.store.users.put(username, groups);
+  put(username: string, groups: string[], actor: AdminActor): Promise<User> {
+    return this.store.transaction(async (tx) => {
+      const before = await tx.users.get(username);
+      const after = await tx.users.put(username, groups);
+      await recordAdminAction(tx, actor, {
+        resourceType: 'user',
+        resourceId: after.username,
+        action: before ? 'update' : 'create',
+        before,
+        after,
+      });
+      return after;
+    });
   }
 
   list(): Promise<User[]> {
@@ -19,8 +32,13 @@ export class UserService {
     return this.store.users.get(username);
   }
 
-  delete(username: string): Promise<boolean> {
-    return this.store.users.delete(username);
+  delete(username: string, actor: AdminActor): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      const before = await tx.users.get(username);
+      if (!before || !(await tx.users.delete(username))) return false;
+      await recordAdminAction(tx, actor, { resourceType: 'user', resourceId: before.username, action: 'delete', before });
+      return true;
+    });
   }
 
   /** Every group with its member count. */

@@ -180,3 +180,18 @@ export interface OidcKeyRow {
   created_at: number | string;
   activates_at: number | string;
 }
+
+export interface AdminLogRow {
+  id: number | string;
+  at: number;
+  actor_kind: string;
+  actor_key_id: string | null;
+  actor_key_name: string | null;
+  source_address: string | null;
+  user_agent: string | null;
+  resource_type: string;
+  resource_id: string | null;
+  action: string;
+  before: string | null;
+  after: string | null;
+}

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DbFaultMonitor } from './db-faults.js';
+import { atomically } from './atomic.js';
 import { createKnex, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
+import { AdminLogRepo } from './repos/admin-log.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
 import { AuthLogRepo } from './repos/auth-log.js';
@@ -34,17 +36,24 @@ export class Store {
   readonly oidcKeys: OidcKeysRepo;
   readonly oidcDeviceTrust: OidcDeviceTrustRepo;
   readonly oidcPrompts: OidcPromptsRepo;
+  readonly adminLog: AdminLogRepo;
   /** Database faults: logged once with their cause, counted by kind, asked by /readyz and the agent channel. */
-  readonly faults = new DbFaultMonitor();
+  readonly faults: DbFaultMonitor;
 
+  /** `inTransaction`: the monitor of the store this one is a transaction of (see `transaction`). */
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
+    inTransaction?: DbFaultMonitor,
   ) {
+    this.faults = inTransaction ?? new DbFaultMonitor();
     // Every failed statement is seen here with its original error, before knex or a caller
-    // can replace it; a successful write ends a fault.
-    knex.on('query-error', (error: unknown) => this.faults.failed(error, 'query'));
-    knex.on('query-response', (_response: unknown, query: { method?: string; sql?: string }) => this.faults.succeeded(isWrite(query)));
+    // can replace it; a successful write ends a fault. A transaction's statements are
+    // already seen by the store it belongs to.
+    if (!inTransaction) {
+      knex.on('query-error', (error: unknown) => this.faults.failed(error, 'query'));
+      knex.on('query-response', (_response: unknown, query: { method?: string; sql?: string }) => this.faults.succeeded(isWrite(query)));
+    }
     this.settings = new SettingsRepo(knex);
     this.apiKeys = new ApiKeysRepo(knex);
     this.endpoints = new EndpointsRepo(knex);
@@ -59,6 +68,17 @@ export class Store {
     this.oidcKeys = new OidcKeysRepo(knex);
     this.oidcDeviceTrust = new OidcDeviceTrustRepo(this.oidcPayloads);
     this.oidcPrompts = new OidcPromptsRepo(this.oidcPayloads);
+    this.adminLog = new AdminLogRepo(knex);
+  }
+
+  /**
+   * Runs `work` in one transaction, over repositories bound to it: a change and the
+   * admin-log entry recording it commit or roll back together. Everything inside must go
+   * through `tx`: on SQLite the transaction holds the one connection, so a statement on
+   * this store would wait for it forever. Repositories' own transactions nest (savepoints).
+   */
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    return atomically(this.knex, (trx) => work(new Store(trx, this.dialect, this.faults)));
   }
 
   /** Answers once the database does (health checks). */

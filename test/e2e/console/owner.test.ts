@@ -91,6 +91,7 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
       'Global policy',
       'Users & groups',
       'Auth log',
+      'Administrator actions',
       'Findings',
       'API keys',
       'Enrollment key',

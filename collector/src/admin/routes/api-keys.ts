@@ -4,6 +4,7 @@ import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { ROLES, type ApiKey } from '../../domain/api-key.js';
 import { conflict, notFound, unauthorized } from '../../errors.js';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
@@ -20,7 +21,7 @@ export function apiKeyRoutes(services: Services): Router {
   router.post('/api-keys', keys, async function createApiKey(ctx) {
     const body = await jsonBody(ctx, createKey, LIMITS.maxHttpBodyBytes);
     ctx.status = 201;
-    ctx.body = await apiKeys.create(body.name, body.role);
+    ctx.body = await apiKeys.create(body.name, body.role, adminActor(ctx));
   });
 
   router.get('/api-keys', keys, async function listApiKeys(ctx) {
@@ -29,7 +30,7 @@ export function apiKeyRoutes(services: Services): Router {
 
   router.delete('/api-keys/:id', keys, async function revokeApiKey(ctx) {
     const caller = ctx.state.apiKey as ApiKey;
-    const outcome = await apiKeys.revoke(ctx.params.id as string, caller.id);
+    const outcome = await apiKeys.revoke(ctx.params.id as string, caller.id, adminActor(ctx));
     if (outcome === 'not-found') throw notFound('API key');
     if (outcome === 'caller-revoked') throw unauthorized('the API key is unknown or revoked');
     if (outcome === 'last-owner') {

@@ -4,6 +4,7 @@ import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { applicationPolicySchema } from '../../domain/policy.js';
 import { notFound } from '../../errors.js';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
@@ -43,7 +44,7 @@ export function applicationRoutes(services: Services): Router {
   router.post('/applications', apps, async function createApp(ctx) {
     const body = await jsonBody(ctx, createApplication, LIMITS.maxHttpBodyBytes);
     ctx.status = 201;
-    ctx.body = await applications.create(body);
+    ctx.body = await applications.create(body, adminActor(ctx));
   });
 
   router.get('/applications', apps, async function listApps(ctx) {
@@ -58,13 +59,13 @@ export function applicationRoutes(services: Services): Router {
 
   router.patch('/applications/:id', apps, async function patchApp(ctx) {
     const body = await jsonBody(ctx, patchApplication, LIMITS.maxHttpBodyBytes);
-    const updated = await applications.patch(ctx.params.id as string, body);
+    const updated = await applications.patch(ctx.params.id as string, body, adminActor(ctx));
     if (!updated) throw notFound('application');
     ctx.body = updated;
   });
 
   router.delete('/applications/:id', apps, async function deleteApp(ctx) {
-    if (!(await applications.delete(ctx.params.id as string))) throw notFound('application');
+    if (!(await applications.delete(ctx.params.id as string, adminActor(ctx)))) throw notFound('application');
     ctx.status = 204;
   });
   return router;

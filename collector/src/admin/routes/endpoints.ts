@@ -1,5 +1,7 @@
 import type { Router } from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import { queryOf } from '../../http/body.js';
@@ -76,24 +78,24 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   });
 
   router.post('/endpoints/:id/block', guard, async function blockEndpoint(ctx) {
-    if (!(await endpoints.setBlocked(ctx.params.id as string, true))) throw notFound('endpoint');
+    if (!(await endpoints.setBlocked(ctx.params.id as string, true, adminActor(ctx)))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
 
   router.delete('/endpoints/:id/block', guard, async function unblockEndpoint(ctx) {
-    if (!(await endpoints.setBlocked(ctx.params.id as string, false))) throw notFound('endpoint');
+    if (!(await endpoints.setBlocked(ctx.params.id as string, false, adminActor(ctx)))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
 
   // Approval of an endpoint that claims identifiers another endpoint held first
   // (docs/enrollment-and-posture.md): approve makes the claims count, deny blocks it.
   for (const [action, apply] of [
-    ['approve', (id: string) => endpoints.approve(id)],
-    ['deny', (id: string) => endpoints.deny(id)],
+    ['approve', (id: string, ctx: Context) => endpoints.approve(id, adminActor(ctx))],
+    ['deny', (id: string, ctx: Context) => endpoints.deny(id, adminActor(ctx))],
   ] as const) {
     router.post(`/endpoints/:id/${action}`, guard, async function decideApproval(ctx) {
       const id = ctx.params.id as string;
-      if (!(await apply(id))) {
+      if (!(await apply(id, ctx))) {
         const endpoint = await endpoints.get(id);
         if (!endpoint) throw notFound('endpoint');
         throw conflict(
@@ -107,7 +109,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   }
 
   router.delete('/endpoints/:id', guard, async function forgetEndpoint(ctx) {
-    if (!(await endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');
+    if (!(await endpoints.forget(ctx.params.id as string, adminActor(ctx)))) throw notFound('endpoint');
     agents.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
     ctx.status = 204;
   });

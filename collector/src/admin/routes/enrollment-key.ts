@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
@@ -10,7 +11,7 @@ export function enrollmentKeyRoutes(services: Services): Router {
 
   router.post('/enrollment-key', can('enrollment'), async function rotateKey(ctx) {
     ctx.status = 201;
-    ctx.body = { enrollmentKey: await settings.rotateEnrollmentKey() };
+    ctx.body = { enrollmentKey: await settings.rotateEnrollmentKey(adminActor(ctx)) };
   });
   return router;
 }

@@ -5,7 +5,7 @@ import { AppError, badRequest, notFound } from '../../errors.js';
 import { can } from '../../http/auth.js';
 import { jsonBody, queryOf, readBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
-import type { ApiKey } from '../../domain/api-key.js';
+import { adminActor } from '../../http/actor.js';
 import type { Services } from '../../services/services.js';
 import { activationSchema, createIntegrationSchema, patchIntegrationSchema } from '../integration-input.js';
 
@@ -20,7 +20,7 @@ export function integrationRoutes(services: Services): Router {
 
   router.post('/integrations', async function createIntegration(ctx) {
     const body = await jsonBody(ctx, createIntegrationSchema, LIMITS.maxHttpBodyBytes);
-    const integration = await integrations.create(body);
+    const integration = await integrations.create(body, adminActor(ctx));
     ctx.status = 201;
     ctx.body = await integrations.summary(integration);
   });
@@ -36,18 +36,18 @@ export function integrationRoutes(services: Services): Router {
   router.patch('/integrations/:id', async function patchIntegration(ctx) {
     const { integration } = await integrations.load(ctx.params.id as string);
     const body = await jsonBody(ctx, patchIntegrationSchema, LIMITS.maxHttpBodyBytes);
-    ctx.body = await integrations.summary(await integrations.update(integration.id, body, ctx.state.apiKey as ApiKey));
+    ctx.body = await integrations.summary(await integrations.update(integration.id, body, adminActor(ctx)));
   });
 
   router.delete('/integrations/:id', async function deleteIntegration(ctx) {
-    if (!(await integrations.delete(ctx.params.id as string))) throw notFound('integration');
+    if (!(await integrations.delete(ctx.params.id as string, adminActor(ctx)))) throw notFound('integration');
     ctx.status = 204;
   });
 
   router.put('/integrations/:id/activation', async function setActivation(ctx) {
     const { integration } = await integrations.load(ctx.params.id as string);
     const body = await jsonBody(ctx, activationSchema, LIMITS.maxHttpBodyBytes);
-    ctx.body = await integrations.summary(await integrations.setActivation(integration.id, body.mode, body.groups ?? []));
+    ctx.body = await integrations.summary(await integrations.setActivation(integration.id, body.mode, body.groups ?? [], adminActor(ctx)));
   });
 
   router.post('/integrations/:id/test', async function testIntegration(ctx) {
@@ -55,14 +55,14 @@ export function integrationRoutes(services: Services): Router {
   });
 
   router.post('/integrations/:id/sync', async function startSync(ctx) {
-    const run = await integrations.startSync(ctx.params.id as string);
+    const run = await integrations.startSync(ctx.params.id as string, adminActor(ctx));
     ctx.status = 202;
     ctx.body = { syncId: run.id };
   });
 
   // Stops a running sync or upload; the last good inventory stays as it was.
   router.post('/integrations/:id/sync/cancel', async function cancelSync(ctx) {
-    const run = await integrations.cancelSync(ctx.params.id as string, ctx.state.apiKey as ApiKey);
+    const run = await integrations.cancelSync(ctx.params.id as string, adminActor(ctx));
     // Still running: another collector process runs it and stops within seconds.
     ctx.status = run.status === 'running' ? 202 : 200;
     ctx.body = run;
@@ -81,7 +81,7 @@ export function integrationRoutes(services: Services): Router {
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = queryOf(ctx, uploadQuery);
     const text = await readBody(ctx, LIMITS.maxCsvBytes);
-    const { run, warnings } = await integrations.upload(integration, text, { allowEmpty: allowEmpty === 'true' });
+    const { run, warnings } = await integrations.upload(integration, text, { allowEmpty: allowEmpty === 'true' }, adminActor(ctx));
     ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
   });
 

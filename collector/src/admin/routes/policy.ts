@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { globalPolicyPatchSchema } from '../../domain/policy.js';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
@@ -21,7 +22,7 @@ export function policyRoutes(services: Services): Router {
 
   router.put('/policy', policy, async function putPolicy(ctx) {
     const body = await jsonBody(ctx, globalPolicyPatchSchema, LIMITS.maxHttpBodyBytes);
-    ctx.body = await settings.updateGlobalPolicy(body);
+    ctx.body = await settings.updateGlobalPolicy(body, adminActor(ctx));
   });
   return router;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { notFound } from '../../errors.js';
+import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { jsonBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
@@ -20,7 +21,7 @@ export function userRoutes(services: Services): Router {
   router.put('/users/:username', guard, async function putUserGroups(ctx) {
     const name = usernameParam(ctx.params.username);
     const body = await jsonBody(ctx, putUser, LIMITS.maxHttpBodyBytes);
-    ctx.body = await users.put(name, body.groups);
+    ctx.body = await users.put(name, body.groups, adminActor(ctx));
   });
   router.get('/users', guard, async function listUsers(ctx) {
     ctx.body = { users: await users.list() };
@@ -31,7 +32,7 @@ export function userRoutes(services: Services): Router {
     ctx.body = user;
   });
   router.delete('/users/:username', guard, async function deleteUser(ctx) {
-    if (!(await users.delete(ctx.params.username as string))) throw notFound('user');
+    if (!(await users.delete(ctx.params.username as string, adminActor(ctx)))) throw notFound('user');
     ctx.status = 204;
   });
   /** Which integrations apply to this user and why not ("why was I untrusted?"). */

@@ -29,7 +29,8 @@ export function setUnauthorizedHandler(handler) {
  * answer (null for 204); rejects with ApiError carrying the API's code, message and field.
  */
 export async function api(method, path, { body, contentType, signal, key } = {}) {
-  const headers = { accept: 'application/json' };
+  // Labels the request as the console's in the admin log (the key stays the actor).
+  const headers = { accept: 'application/json', 'x-devtrust-client': 'console' };
   const token = key ?? storedKey();
   if (token) headers.authorization = `Bearer ${token}`;
   let payload;

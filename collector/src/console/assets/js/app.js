@@ -21,6 +21,7 @@ const ROUTES = [
   { pattern: /^policy$/, nav: 'Global policy', area: 'policy', page: () => import('./pages/policy.js') },
   { pattern: /^users$/, nav: 'Users & groups', area: 'users', page: () => import('./pages/users.js') },
   { pattern: /^auth-log$/, nav: 'Auth log', area: 'auth-log', page: () => import('./pages/auth-log.js') },
+  { pattern: /^admin-log$/, nav: 'Administrator actions', area: 'admin-log', page: () => import('./pages/admin-log.js') },
   { pattern: /^findings$/, nav: 'Findings', area: 'findings', page: () => import('./pages/findings.js') },
   { pattern: /^api-keys$/, nav: 'API keys', area: 'api-keys', page: () => import('./pages/api-keys.js') },
   { pattern: /^enrollment$/, nav: 'Enrollment key', area: 'enrollment', access: 'write', page: () => import('./pages/enrollment.js') },

@@ -1,0 +1,66 @@
+import type { CtlCommand, CtlInput } from './ctl-commands.js';
+
+/** The query string of the flags given (the filters pass through to the API unchanged). */
+const query = (pairs: Record<string, string | undefined>): string => {
+  const params = new URLSearchParams(Object.entries(pairs).filter((e): e is [string, string] => e[1] !== undefined));
+  return params.size > 0 ? `?${params}` : '';
+};
+
+/** Who acted, as one cell: the key's name and id, or the collector itself; `(console)` when the console sent it. */
+function actorCell(actor: Record<string, unknown> | undefined): string {
+  const name = typeof actor?.keyName === 'string' ? actor.keyName : 'collector';
+  const id = typeof actor?.keyId === 'string' ? ` ${actor.keyId}` : '';
+  return `${name}${id}${actor?.kind === 'console' ? ' (console)' : ''}`;
+}
+
+/** The command line that reads the page after this one: the same flags, the next cursor. */
+function nextPageHint(body: Record<string, unknown>, input: CtlInput): string | null {
+  const total = typeof body.total === 'number' ? body.total : null;
+  const shown = Array.isArray(body.entries) ? body.entries.length : 0;
+  const lines = [`${shown} of ${total ?? '?'} matching ${total === 1 ? 'entry' : 'entries'}, newest first.`];
+  if (typeof body.next_cursor === 'string') {
+    const flags = Object.entries(input.flags)
+      .filter(([name, value]) => name !== 'cursor' && value !== undefined)
+      .map(([name, value]) => `--${name} ${JSON.stringify(value)}`);
+    lines.push(`Next page: devtrustctl admin-log ${[...flags, `--cursor ${body.next_cursor}`].join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** `devtrustctl admin-log`: the administrator actions log, one page at a time (docs/admin-api.md). */
+export const adminLogCommand: CtlCommand = {
+  name: 'admin-log',
+  usage:
+    '[--resource-type TYPE] [--resource-id ID] [--action ACTION] [--actor-key-id KEY_ID] [--since DATE] [--until DATE] [--limit N] [--cursor C]',
+  about: 'the administrator actions log: who changed what, when and from where (newest first, one page)',
+  flags: ['resource-type', 'resource-id', 'action', 'actor-key-id', 'since', 'until', 'limit', 'cursor'],
+  request: (i) => ({
+    method: 'GET',
+    path: `/admin/v1/admin-log${query({
+      resourceType: i.flags['resource-type'],
+      resourceId: i.flags['resource-id'],
+      action: i.flags.action,
+      actorKeyId: i.flags['actor-key-id'],
+      since: i.flags.since,
+      until: i.flags.until,
+      limit: i.flags.limit,
+      cursor: i.flags.cursor,
+    })}`,
+  }),
+  table: {
+    key: 'entries',
+    columns: ['at', 'actor', 'from', 'resource', 'action', 'changed'],
+    row: (e) => {
+      const actor = e.actor as Record<string, unknown> | undefined;
+      return {
+        at: e.at,
+        actor: actorCell(actor),
+        from: actor?.address ?? null,
+        resource: [e.resourceType, e.resourceId].filter((v) => typeof v === 'string').join(' '),
+        action: e.action,
+        changed: Array.isArray(e.changed) && e.changed.length > 0 ? e.changed.join(', ') : null,
+      };
+    },
+    footer: nextPageHint,
+  },
+};

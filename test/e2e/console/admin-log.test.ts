@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeUnless } from '../../support/skip.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
+import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+
+/** Would set window.__xss if it ever ran. */
+const EVIL = '<img src=x onerror="window.__xss=1">';
+const USERS = 57;
+
+describeUnless(chromiumMissing)('the console: Administrator actions', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  let readOnlyKey: string;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    // More user changes than one page holds, and one with hostile text in it.
+    for (let i = 0; i < USERS; i++) {
+      const put = await c.admin('PUT', `/admin/v1/users/user${String(i).padStart(2, '0')}@example.com`, { groups: ['pilot'] });
+      assert.equal(put.status, 200);
+    }
+    await c.admin('PUT', `/admin/v1/users/${encodeURIComponent(EVIL)}`, { groups: [EVIL] });
+    readOnlyKey = (await c.admin('POST', '/admin/v1/api-keys', { name: 'help desk', role: 'read-only' })).body.key;
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await c?.stop();
+  });
+
+  it('a change made in the console is listed as the console’s, with what it changed', async () => {
+    const { page, problems } = await newPage(browser);
+    await signIn(page, c.url, OWNER_TOKEN);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Global policy' }).click();
+    await page.getByLabel('Block compromised').check();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('status').getByText(/saved/i).first().waitFor();
+
+    await nav.getByRole('link', { name: 'Administrator actions' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Administrator actions' }).waitFor();
+    const table = page.getByRole('region', { name: 'Administrator actions' });
+    const newest = table.locator(':scope > table > tbody > tr').first();
+    await newest.waitFor();
+    const text = (await newest.textContent()) ?? '';
+    assert.match(text, /bootstrap/);
+    assert.match(text, /console/);
+    assert.match(text, /policy/);
+    assert.match(text, /update/);
+    assert.match(text, /127\.0\.0\.1/);
+    await newest.locator('summary', { hasText: 'blockCompromised' }).click();
+    const change = newest.locator('table.changes tbody tr', { hasText: 'blockCompromised' });
+    assert.deepEqual(await change.locator('td').allTextContents(), ['false', 'true']);
+    assert.match(page.url(), /#\/admin-log/);
+    await screenshot(page, '40-admin-log-console-change');
+    assert.deepEqual(problems, []);
+  });
+
+  it('filters and pages through more entries than one page holds; hostile text stays text', async () => {
+    const { page, problems } = await newPage(browser);
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log`);
+    const table = page.getByRole('region', { name: 'Administrator actions' });
+    // The log's own rows, not those of the before/after tables inside them.
+    const rows = table.locator(':scope > table > tbody > tr');
+    await rows.first().waitFor();
+
+    await page.getByLabel('Resource', { exact: true }).selectOption('user');
+    const total = USERS + 1;
+    await page.getByText(`${total} matching entries; showing 1–50, newest first.`).waitFor();
+    assert.match(page.url(), /resourceType=user/);
+    // The newest user change holds the hostile name: shown as text, never run.
+    const first = rows.first();
+    await first.getByText(EVIL, { exact: true }).first().waitFor();
+    assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
+    assert.equal(await page.locator('main img').count(), 0);
+    await screenshot(page, '41-admin-log-users-page-1');
+
+    const older = page.getByRole('button', { name: 'Older →' });
+    const newer = page.getByRole('button', { name: '← Newer' });
+    assert.equal(await newer.isDisabled(), true);
+    await older.click();
+    await page.getByText(`${total} matching entries; showing 51–${total}, newest first.`).waitFor();
+    assert.equal(await rows.count(), total - 50);
+    assert.equal(await older.isDisabled(), true);
+    // The oldest user change is the first one made.
+    assert.match((await rows.last().textContent()) ?? '', /user00@example\.com/);
+    await screenshot(page, '42-admin-log-users-page-2');
+    await newer.click();
+    await page.getByText(`${total} matching entries; showing 1–50, newest first.`).waitFor();
+
+    // A key's id shows everything done with it.
+    await rows.first().getByTitle('Every change made with this key').click();
+    await page.getByRole('heading', { level: 1, name: 'Administrator actions' }).waitFor();
+    assert.match(page.url(), /actorKeyId=key_/);
+    assert.match(await page.getByLabel('API key ID').inputValue(), /^key_/);
+    await page.getByLabel('Resource', { exact: true }).selectOption('user');
+    await page.getByText(`${total} matching entries; showing 1–50, newest first.`).waitFor();
+
+    await page.getByLabel('Resource ID').fill('user07@example.com');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('1 matching entry; showing 1–1, newest first.').waitFor();
+    await page.getByLabel('Resource ID').fill('nobody@example.com');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No entry matches these filters.').first().waitFor();
+    assert.deepEqual(problems, []);
+  });
+
+  it('on a phone each entry is a card', async () => {
+    const { page, problems } = await newPage(browser, { width: 390, height: 844 });
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log?resourceType=policy`);
+    const row = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr').first();
+    await row.locator('summary').click();
+    await row.locator('table.changes').waitFor();
+    await screenshot(page, '44-admin-log-phone');
+    assert.deepEqual(problems, []);
+  });
+
+  it('a bad filter is shown plainly', async () => {
+    const { page } = await newPage(browser);
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log?action=${'x'.repeat(80)}`);
+    const alert = page.getByRole('alert');
+    await alert.first().waitFor();
+    assert.match((await alert.first().textContent()) ?? '', /action: /);
+    await screenshot(page, '43-admin-log-bad-filter');
+  });
+
+  it('a read-only key has no Administrator actions page', async () => {
+    const { page, problems } = await newPage(browser);
+    await signIn(page, c.url, readOnlyKey);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Auth log' }).waitFor();
+    assert.equal(await nav.getByRole('link', { name: 'Administrator actions' }).count(), 0);
+    await page.goto(`${c.url}/console/#/admin-log`);
+    await page.getByRole('heading', { level: 1, name: 'Not available for your role' }).waitFor();
+    assert.deepEqual(problems, []);
+  });
+});
