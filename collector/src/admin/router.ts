@@ -5,6 +5,7 @@ import type { AgentConnections } from './agent-connections.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { applicationRoutes } from './routes/applications.js';
 import { authLogRoutes } from './routes/auth-log.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollmentKeyRoutes } from './routes/enrollment-key.js';
 import { findingRoutes } from './routes/findings.js';
@@ -30,6 +31,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     userRoutes(services),
     groupRoutes(services),
     authLogRoutes(services),
+    dashboardRoutes(services),
     findingRoutes(services),
     enrollmentKeyRoutes(services),
     kindRoutes(),

@@ -5,7 +5,17 @@ import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
 export type Area =
-  'api-keys' | 'integrations' | 'kinds' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
+  | 'api-keys'
+  | 'integrations'
+  | 'kinds'
+  | 'endpoints'
+  | 'applications'
+  | 'policy'
+  | 'users'
+  | 'auth-log'
+  | 'findings'
+  | 'enrollment'
+  | 'dashboard';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {

@@ -6,6 +6,7 @@ import type { SyncEngine } from '../sync/engine.js';
 import { ApiKeyService } from './api-keys.js';
 import { ApplicationService } from './applications.js';
 import { AuthLogService } from './auth-log.js';
+import { DashboardService } from './dashboard.js';
 import type { EndpointService } from './endpoints.js';
 import { FindingsService } from './findings.js';
 import { HealthService } from './health.js';
@@ -34,6 +35,7 @@ export interface Services {
   findings: FindingsService;
   users: UserService;
   authLog: AuthLogService;
+  dashboard: DashboardService;
   transactions: TransactionService;
   verdicts: VerdictService;
   oidc: OidcStorage;
@@ -60,6 +62,9 @@ export function createServices(options: {
   core: CoreServices;
 }): Services {
   const { config, log, store, masterKey, core } = options;
+  const integrations = new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' }));
+  const findings = new FindingsService(store);
+  const authLog = new AuthLogService(store.authLog);
   return {
     config,
     log,
@@ -67,10 +72,11 @@ export function createServices(options: {
     health: new HealthService(store),
     apiKeys: new ApiKeyService(store.apiKeys),
     applications: new ApplicationService(store.applications, masterKey),
-    integrations: new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' })),
-    findings: new FindingsService(store),
+    integrations,
+    findings,
     users: new UserService(store),
-    authLog: new AuthLogService(store.authLog),
+    authLog,
+    dashboard: new DashboardService(core.endpoints, authLog, integrations, findings),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

@@ -6,6 +6,7 @@ import { migrationSource } from './migrations/index.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
 import { AuthLogRepo } from './repos/auth-log.js';
+import { EndpointPagesRepo } from './repos/endpoint-pages.js';
 import { EndpointsRepo } from './repos/endpoints.js';
 import { IntegrationsRepo } from './repos/integrations.js';
 import { InventoryRepo } from './repos/inventory.js';
@@ -23,6 +24,7 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly endpoints: EndpointsRepo;
+  readonly endpointPages: EndpointPagesRepo;
   readonly integrations: IntegrationsRepo;
   readonly inventory: InventoryRepo;
   readonly syncRuns: SyncRunsRepo;
@@ -48,6 +50,7 @@ export class Store {
     this.settings = new SettingsRepo(knex);
     this.apiKeys = new ApiKeysRepo(knex);
     this.endpoints = new EndpointsRepo(knex);
+    this.endpointPages = new EndpointPagesRepo(knex);
     this.integrations = new IntegrationsRepo(knex);
     this.inventory = new InventoryRepo(knex);
     this.syncRuns = new SyncRunsRepo(knex);
