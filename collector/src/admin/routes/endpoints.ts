@@ -71,8 +71,10 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     };
     const cursorAfter = (e: Endpoint) => encodeCursor(listing, { at: sort === 'enrolled' ? e.enrolledAt : e.lastSeenAt, id: e.id });
     if (query.trusted === undefined) {
-      // One row past the page says whether another page follows.
-      const [read, total] = await Promise.all([endpoints.page({ ...page, limit: page.limit + 1 }), endpoints.total(filter)]);
+      // One row past the page says whether another page follows; a first page that is also the
+      // last holds the whole count (a rare search match then scans the table once, not twice).
+      const read = await endpoints.page({ ...page, limit: page.limit + 1 });
+      const total = !page.after && read.length <= page.limit ? { count: read.length, exact: true } : await endpoints.total(filter);
       const rows = read.slice(0, page.limit);
       const last = read.length > page.limit ? rows[rows.length - 1] : undefined;
       ctx.body = {
