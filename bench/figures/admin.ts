@@ -89,7 +89,13 @@ async function seed(ctx: BenchContext, db: BenchDatabase, endpoints: number, log
 }
 
 /** `count` keyset positions spread over a listing, read with OFFSET once (setup, not measured). */
-async function positions(knex: Knex, table: string, column: string, total: number, count: number): Promise<{ at: number; id: string | number }[]> {
+async function positions(
+  knex: Knex,
+  table: string,
+  column: string,
+  total: number,
+  count: number,
+): Promise<{ at: number; id: string | number }[]> {
   const out = [];
   for (let k = 1; k <= count; k++) {
     const row = await knex(table)
@@ -131,7 +137,8 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
   const kinds: Record<string, (k: number) => string> = {
     endpointsFirst: () => `${base}/endpoints?limit=${PAGE}`,
     endpointsDeep: (k) => `${base}/endpoints?limit=${PAGE}&cursor=${encodeCursor('endpoints:lastSeen', endpointAt[k % SAMPLES] as never)}`,
-    endpointsSearchMac: (k) => `${base}/endpoints?limit=${PAGE}&q=${encodeURIComponent(identityOf((k * 3301) % endpoints).macAddresses?.[0] ?? '')}`,
+    endpointsSearchMac: (k) =>
+      `${base}/endpoints?limit=${PAGE}&q=${encodeURIComponent(identityOf((k * 3301) % endpoints).macAddresses?.[0] ?? '')}`,
     endpointsSearchHost: (k) => `${base}/endpoints?limit=${PAGE}&q=bench-mac-${(k * 3301) % endpoints}`,
     authLogFirst: () => `${base}/auth-log?limit=${PAGE}`,
     authLogDeep: (k) => `${base}/auth-log?limit=${PAGE}&cursor=${encodeCursor('auth-log', logAt[k % SAMPLES] as never)}`,
@@ -149,7 +156,8 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
       const { ms, body } = await timedGet(url(k));
       samples.push(ms);
       if (body.total?.exact === false) capped += 1;
-      if (name === 'endpointsSearchMac' && body.endpoints.length !== 1) throw new Error(`${name} found ${body.endpoints.length} endpoints, not 1`);
+      if (name === 'endpointsSearchMac' && body.endpoints.length !== 1)
+        throw new Error(`${name} found ${body.endpoints.length} endpoints, not 1`);
     }
     all.push(...samples);
     detail[`p50${name[0]?.toUpperCase()}${name.slice(1)}Ms`] = p50(samples);
@@ -212,7 +220,8 @@ export const adminGroup: FigureGroup = {
     const logRows = scaled(ctx, FULL_LOG_ROWS, 10_000);
     const out: Figure[] = [];
     for (const kind of ctx.databases) out.push(await onDatabase(ctx, kind, endpoints, logRows));
-    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) out.push(notRun('admin.page_ms', 'postgres', 'ms', ctx.postgresUnavailable));
+    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres'))
+      out.push(notRun('admin.page_ms', 'postgres', 'ms', ctx.postgresUnavailable));
     return out;
   },
 };

@@ -108,7 +108,10 @@ for (const database of DATABASES) {
       assert.ok(enrolled.pages >= 6);
 
       const lastSeen = await walk('/admin/v1/endpoints?limit=9', 'endpoints', async () => void seeded.push(await enroll(extra++)));
-      exactlyOnce(lastSeen.seen, seeded.slice(0, -lastSeen.pages).map((e) => e.id));
+      exactlyOnce(
+        lastSeen.seen,
+        seeded.slice(0, -lastSeen.pages).map((e) => e.id),
+      );
       // Newest seen first.
       const shown = (await c.admin('GET', '/admin/v1/endpoints?limit=1000')).body.endpoints as { lastSeenAt: number }[];
       assert.deepEqual(
@@ -226,7 +229,9 @@ for (const database of DATABASES) {
       assert.ok(byEndpoint.entries.every((e: { endpointId: string }) => e.endpointId === endpoint));
       // Filters page too: a filtered walk sees each matching entry once.
       const filteredWalk = await walk(`/admin/v1/auth-log?limit=4&applicationId=${appA}&verdict=untrusted`, 'entries');
-      const expected = ((await c.store.knex('auth_log').where({ application_id: appA, verdict: 'untrusted' }).pluck('id')) as number[]).map(String);
+      const expected = ((await c.store.knex('auth_log').where({ application_id: appA, verdict: 'untrusted' }).pluck('id')) as number[]).map(
+        String,
+      );
       assert.deepEqual([...filteredWalk.seen].sort(), [...expected].sort());
     });
 
@@ -290,7 +295,11 @@ for (const database of DATABASES) {
       // No cell of the file starts a formula.
       assert.ok(rows.flat().every((cell) => !/^[=+\-@]/.test(cell)));
 
-      const everything = parse(await (await fetch(`${c.url}/admin/v1/auth-log/export?outcome=all`, { headers: { authorization: `Bearer ${OWNER_TOKEN}` } })).text()) as string[][];
+      const everything = parse(
+        await (
+          await fetch(`${c.url}/admin/v1/auth-log/export?outcome=all`, { headers: { authorization: `Bearer ${OWNER_TOKEN}` } })
+        ).text(),
+      ) as string[][];
       assert.deepEqual(
         everything.slice(1).map((r) => [r[3], r[5]]),
         [
@@ -329,8 +338,15 @@ for (const database of DATABASES) {
       await logEntry(now - 3_600_000, { verdict: 'untrusted', access: 'deny' });
       await logEntry(now - 3_600_000, { outcome: 'abandoned', verdict: 'untrusted', access: 'deny' });
       await logEntry(now - 2 * 24 * 3_600_000);
-      const integration = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Laptops', platforms: ['linux'], config: {} });
-      await c.admin('PUT', `/admin/v1/integrations/${integration.body.id}/inventory`, 'serial_number\nSER1X\n', { contentType: 'text/csv' });
+      const integration = await c.admin('POST', '/admin/v1/integrations', {
+        kind: 'csv',
+        name: 'Laptops',
+        platforms: ['linux'],
+        config: {},
+      });
+      await c.admin('PUT', `/admin/v1/integrations/${integration.body.id}/inventory`, 'serial_number\nSER1X\n', {
+        contentType: 'text/csv',
+      });
       await c.store.endpoints.setBlocked((seeded[3] as { id: string }).id, true);
 
       const day = await c.admin('GET', '/admin/v1/dashboard?range=24h&utcOffsetMinutes=60');

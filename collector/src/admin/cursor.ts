@@ -29,7 +29,8 @@ function decode(cursor: string, listing: string): CursorRecord {
   } catch {
     throw invalid('not a cursor this API issued');
   }
-  if (typeof record !== 'object' || record === null || Object.keys(record).sort().join() !== 'a,i,l') throw invalid('not a cursor this API issued');
+  if (typeof record !== 'object' || record === null || Object.keys(record).sort().join() !== 'a,i,l')
+    throw invalid('not a cursor this API issued');
   const { l, a } = record as Record<string, unknown>;
   if (l !== listing) throw invalid(`issued for another listing or order (${typeof l === 'string' ? l : '?'}, not ${listing})`);
   if (typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0) throw invalid('not a cursor this API issued');

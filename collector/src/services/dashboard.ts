@@ -33,7 +33,14 @@ export interface DashboardIntegration {
 export interface Dashboard {
   generatedAt: number;
   endpoints: EndpointCounts & { seenSinceMs: number };
-  signIns: { range: DashboardRange; since: number; bucketMs: number; utcOffsetMinutes: number; totals: Omit<VerdictBucket, 'start'>; buckets: VerdictBucket[] };
+  signIns: {
+    range: DashboardRange;
+    since: number;
+    bucketMs: number;
+    utcOffsetMinutes: number;
+    totals: Omit<VerdictBucket, 'start'>;
+    buckets: VerdictBucket[];
+  };
   integrations: DashboardIntegration[];
   findings: { total: number; error: number; warning: number; info: number };
 }
@@ -69,7 +76,8 @@ export class DashboardService {
     ]);
     const byStart = new Map(counted.map((b) => [b.start, b]));
     const buckets: VerdictBucket[] = [];
-    for (let start = first; start <= now; start += bucketMs) buckets.push(byStart.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 });
+    for (let start = first; start <= now; start += bucketMs)
+      buckets.push(byStart.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 });
     const totals = { trusted: 0, untrusted: 0, denied: 0 };
     for (const b of buckets) {
       totals.trusted += b.trusted;

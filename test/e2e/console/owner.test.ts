@@ -261,6 +261,9 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
   it('works on a phone-sized screen', async () => {
     const phone = await newPage(browser, { width: 390, height: 844 });
     await signIn(phone.page, c.url, OWNER_TOKEN);
+    await phone.page.getByRole('img', { name: /Sign-ins per/ }).waitFor();
+    await screenshot(phone.page, '17-dashboard-phone');
+    await phone.page.goto(`${c.url}/console/#/endpoints`);
     await phone.page.getByRole('link', { name: 'LAPTOP-ALICE' }).waitFor();
     await screenshot(phone.page, '17-endpoints-phone');
     await phone.page.close();

@@ -34,14 +34,16 @@ const LISTING = 'auth-log';
 function instant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw badRequest('INVALID_REQUEST', `${field}: must be an ISO date or milliseconds since the epoch`, field);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw badRequest('INVALID_REQUEST', `${field}: must be an ISO date or milliseconds since the epoch`, field);
   return ms;
 }
 
 function filterOf(query: z.infer<typeof authLogExportQuery>): Omit<AuthLogQuery, 'after' | 'limit'> {
   const since = instant(query.since, 'since');
   const until = instant(query.until, 'until');
-  if (since !== undefined && until !== undefined && until <= since) throw badRequest('INVALID_REQUEST', 'until: must be after since', 'until');
+  if (since !== undefined && until !== undefined && until <= since)
+    throw badRequest('INVALID_REQUEST', 'until: must be after since', 'until');
   return {
     ...(since !== undefined ? { since } : {}),
     ...(until !== undefined ? { until } : {}),

@@ -77,7 +77,8 @@ function view(data, ctx) {
         { class: 'muted' },
         `${signIns.totals.trusted.toLocaleString()} trusted, ${signIns.totals.untrusted.toLocaleString()} untrusted but allowed, ${signIns.totals.denied.toLocaleString()} denied. Each bar is ${describeBucket(signIns.bucketMs)}; times in ${zone}.`,
       ),
-      chart(signIns),
+      // Scrolls sideways on a phone rather than shrinking its labels past reading.
+      h('div', { class: 'chart-wrap', role: 'region', 'aria-label': 'Sign-ins chart', tabindex: '0' }, chart(signIns)),
       h(
         'ul',
         { class: 'legend' },
@@ -113,17 +114,19 @@ function view(data, ctx) {
         : h(
             'p',
             {},
-            badge(`${findings.error} errors`, findings.error ? 'bad' : ''),
+            badge(plural(findings.error, 'error', 'errors'), findings.error ? 'bad' : ''),
             ' ',
-            badge(`${findings.warning} warnings`, findings.warning ? 'warn' : ''),
+            badge(plural(findings.warning, 'warning', 'warnings'), findings.warning ? 'warn' : ''),
             ' ',
-            badge(`${findings.info} information`, 'info'),
+            badge(plural(findings.info, 'note', 'notes'), 'info'),
             ' ',
             ctx.can('findings') ? link('Review findings', 'findings') : null,
           ),
     ),
   ];
 }
+
+const plural = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 const describeBucket = (ms) => (ms >= 86_400_000 ? 'one day' : ms === 3_600_000 ? 'one hour' : `${ms / 3_600_000} hours`);
 
