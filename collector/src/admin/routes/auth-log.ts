@@ -118,7 +118,8 @@ export function authLogRoutes(services: Services): Router {
     ctx.type = 'text/csv; charset=utf-8';
     ctx.set('content-disposition', `attachment; filename="devtrust-auth-log-${stamp}Z.csv"`);
     ctx.set('cache-control', 'no-store');
-    const body = Readable.from(lines());
+    // Bytes, not objects: the stream buffers about one batch ahead of what the socket takes.
+    const body = Readable.from(lines(), { objectMode: false });
     // A client that goes away stops the reads (the generator is returned, its batches unread).
     body.on('close', () => void batches.return(undefined));
     ctx.body = body;
