@@ -199,6 +199,14 @@ describeUnless(chromiumMissing)('console: dashboard, paging, filters and export'
     const everything = parse(await readFile((await all.path()) as string, 'utf8')) as string[][];
     assert.equal(everything.length - 1, 240);
     assert.ok(everything.some((r) => r[3] === "'=cmd|calc"));
+
+    // From an endpoint's page to its sign-ins.
+    const third = endpoints[2] as (typeof endpoints)[number];
+    await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(third.id)}`);
+    await page.getByRole('link', { name: 'Sign-ins from this endpoint' }).click();
+    const own = (await c.admin('GET', `/admin/v1/auth-log?endpointId=${third.id}`)).body.total.count;
+    await page.getByText(`${own} entries match`, { exact: false }).waitFor();
+    assert.equal(await page.getByLabel('Endpoint ID').inputValue(), third.id);
     assert.deepEqual(problems, []);
   });
 });
