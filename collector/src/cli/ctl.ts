@@ -181,8 +181,11 @@ export async function main(
   }
   if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
   if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
-  else if (command.table) out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
-  else out.write(`${renderObject(object)}\n`);
+  else if (command.table) {
+    out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
+    // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).
+    if (typeof object.nextCursor === 'string') err.write(`devtrustctl: more follow: run again with --cursor ${object.nextCursor}\n`);
+  } else out.write(`${renderObject(object)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
