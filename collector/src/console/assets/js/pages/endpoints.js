@@ -116,7 +116,7 @@ export async function render(root, ctx) {
       const filtered = Boolean(params.q || params.trusted || params.approval);
       results.replaceChildren(
         h('p', { class: 'muted' }, summary(answer, filtered)),
-        ...endpointTable(answer.endpoints, filtered, ctx, area, () => load({ keepPage: true })),
+        ...endpointTable(answer.endpoints, filtered, ctx, area, () => load({ keepPage: true }), answer.nextCursor),
         pages.el,
       );
     } catch (error) {
@@ -151,11 +151,16 @@ function summary(answer, filtered) {
   return 'Trust is judged as each page loads, so matching endpoints are not counted in advance.';
 }
 
-function endpointTable(endpoints, filtered, ctx, area, reload) {
+function endpointTable(endpoints, filtered, ctx, area, reload, more) {
   return [
     table({
       label: 'Endpoints',
-      empty: filtered ? 'No endpoint matches this search.' : 'No endpoint has enrolled yet. Deploy the agent with the enrollment key.',
+      // A trust filter judges a bounded number of endpoints per page: none here may still mean some further on.
+      empty: more
+        ? 'No endpoint on this page matches; Next looks further.'
+        : filtered
+          ? 'No endpoint matches this search.'
+          : 'No endpoint has enrolled yet. Deploy the agent with the enrollment key.',
       rows: endpoints,
       columns: [
         { label: 'Hostname', cell: (e) => link(e.hostname ?? e.id, 'endpoints', e.id) },
