@@ -132,9 +132,24 @@ const describeBucket = (ms) => (ms >= 86_400_000 ? 'one day' : ms === 3_600_000 
 
 function bucketLabel(start, bucketMs) {
   const date = new Date(start);
-  return bucketMs >= 86_400_000
-    ? date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })
-    : date.toLocaleString(undefined, { weekday: bucketMs > 3_600_000 ? 'short' : undefined, hour: '2-digit', minute: '2-digit' });
+  if (bucketMs >= 86_400_000) return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  if (bucketMs > 3_600_000) return date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Axis labels where people look for them: each local midnight for 6-hour bars, every third hour, about 8 days. */
+function isTick(start, bucketMs, index, count) {
+  const date = new Date(start);
+  if (bucketMs === 3_600_000) return date.getHours() % 3 === 0;
+  if (bucketMs < 86_400_000) return date.getHours() === 0;
+  return index % Math.ceil(count / 8) === 0;
+}
+
+function tickLabel(start, bucketMs) {
+  const date = new Date(start);
+  if (bucketMs === 3_600_000) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (bucketMs < 86_400_000) return date.toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+  return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
 /** Stacked bars, one per bucket, drawn with SVG elements; each bar's title gives its numbers. */
@@ -161,7 +176,6 @@ function chart(signIns) {
     svg('text', { x: pad.left - 6, y: pad.top + 4, 'text-anchor': 'end' }, peak.toLocaleString()),
     svg('text', { x: pad.left - 6, y: pad.top + plotH, 'text-anchor': 'end' }, '0'),
   );
-  const every = Math.ceil(buckets.length / 8);
   buckets.forEach((b, i) => {
     const x = pad.left + i * slot + (slot - barW) / 2;
     const group = svg(
@@ -185,9 +199,9 @@ function chart(signIns) {
       base += n;
     }
     root.append(group);
-    if (i % every === 0) {
+    if (isTick(b.start, signIns.bucketMs, i, buckets.length)) {
       root.append(
-        svg('text', { x: (x + barW / 2).toFixed(1), y: height - 8, 'text-anchor': 'middle' }, bucketLabel(b.start, signIns.bucketMs)),
+        svg('text', { x: (x + barW / 2).toFixed(1), y: height - 8, 'text-anchor': 'middle' }, tickLabel(b.start, signIns.bucketMs)),
       );
     }
   });
