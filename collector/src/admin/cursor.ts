@@ -32,7 +32,7 @@ function decode(cursor: string, listing: string): CursorRecord {
   if (typeof record !== 'object' || record === null || Object.keys(record).sort().join() !== 'a,i,l')
     throw invalid('not a cursor this API issued');
   const { l, a } = record as Record<string, unknown>;
-  if (l !== listing) throw invalid(`issued for another listing or order (${typeof l === 'string' ? l : '?'}, not ${listing})`);
+  if (l !== listing) throw invalid(`issued for another listing or order, not ${listing}`);
   if (typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0) throw invalid('not a cursor this API issued');
   return record as CursorRecord;
 }
@@ -40,7 +40,8 @@ function decode(cursor: string, listing: string): CursorRecord {
 /** A cursor over rows with string ids (endpoints). */
 export function decodeStringCursor(cursor: string, listing: string): KeysetPosition<string> {
   const record = decode(cursor, listing);
-  if (typeof record.i !== 'string' || record.i.length === 0 || record.i.length > 64) throw invalid('not a cursor this API issued');
+  // Ids are `ep_` and a UUID: anything else (a NUL PostgreSQL would refuse, say) was not issued here.
+  if (typeof record.i !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(record.i)) throw invalid('not a cursor this API issued');
   return { at: record.a, id: record.i };
 }
 
