@@ -273,6 +273,11 @@ for (const database of DATABASES) {
       assert.match(response.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
       assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="devtrust-auth-log-.*\.csv"$/);
       const text = await response.text();
+      const head = await fetch(`${c.url}/admin/v1/auth-log/export`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${OWNER_TOKEN}` },
+      });
+      assert.deepEqual([head.status, head.headers.get('content-type'), await head.text()], [200, 'text/csv; charset=utf-8', '']);
       const rows = parse(text) as string[][];
       assert.deepEqual(rows[0], [
         'id',

@@ -105,6 +105,15 @@ export function authLogRoutes(services: Services): Router {
 
   router.get('/auth-log/export', can('auth-log'), async function exportAuthLog(ctx) {
     const filter = filterOf(queryOf(ctx, authLogExportQuery));
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('content-disposition', `attachment; filename="devtrust-auth-log-${stamp}Z.csv"`);
+    ctx.set('cache-control', 'no-store');
+    // HEAD: the headers only, nothing read.
+    if (ctx.method === 'HEAD') {
+      ctx.status = 200;
+      return;
+    }
     const batches = authLog.exportAll(filter);
     // Read the first batch before answering, so a failing database is a clean 5xx, not a cut file.
     const first = await batches.next();
@@ -114,10 +123,6 @@ export function authLogRoutes(services: Services): Router {
       yield first.value.map(csvRow).join('');
       for await (const batch of batches) yield batch.map(csvRow).join('');
     }
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-    ctx.type = 'text/csv; charset=utf-8';
-    ctx.set('content-disposition', `attachment; filename="devtrust-auth-log-${stamp}Z.csv"`);
-    ctx.set('cache-control', 'no-store');
     // Bytes, not objects: the stream buffers about one batch ahead of what the socket takes.
     const body = Readable.from(lines(), { objectMode: false });
     // A client that goes away stops the reads (the generator is returned, its batches unread).
