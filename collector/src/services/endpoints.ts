@@ -48,11 +48,13 @@ export class EndpointService {
     let after = query.after;
     let scanned = 0;
     for (;;) {
-      const size = Math.min(200, maxScanned - scanned);
+      // About as many as the page still needs, judged together: few judged past the page's end.
+      const size = Math.min(Math.max(query.limit - items.length, 25), 200, maxScanned - scanned);
       const batch = await this.page({ ...query, ...(after ? { after } : {}), limit: size });
       scanned += batch.length;
+      const judged = await Promise.all(batch.map(keep));
       for (const [i, endpoint] of batch.entries()) {
-        const kept = await keep(endpoint);
+        const kept = judged[i] ?? null;
         if (kept !== null) items.push(kept);
         // A full page: the next one starts after this endpoint, unless the table ended here.
         if (items.length === query.limit) return { items, next: i < batch.length - 1 || batch.length === size ? endpoint : null };
