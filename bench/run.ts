@@ -2,6 +2,7 @@
  * `npm run bench`: runs the figure groups in bench/figures/, prints a table and, with
  * `--json FILE`, writes the figures as JSON. See bench/README.md for what each measures.
  */
+import { adminGroup } from './figures/admin.js';
 import { agentGroup } from './figures/agent.js';
 import { decisionGroup } from './figures/decision.js';
 import { promptGroup } from './figures/prompt.js';
@@ -16,7 +17,17 @@ import { ordered, table, writeJson } from './lib/output.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
-const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, soakGroup];
+const GROUPS: FigureGroup[] = [
+  agentGroup,
+  decisionGroup,
+  reportsGroup,
+  sessionsGroup,
+  stormGroup,
+  promptGroup,
+  adminGroup,
+  syncGroup,
+  soakGroup,
+];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -78,7 +89,7 @@ async function main(): Promise<number> {
   }
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
-  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak'].includes(g.id));
+  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak', 'admin'].includes(g.id));
   const pgWhy = args.db === 'sqlite' || !needsDb ? null : await postgresUnavailable();
   const databases: ('sqlite' | 'postgres')[] = args.db === 'postgres' ? [] : ['sqlite'];
   if (needsDb && pgWhy === null && args.db !== 'sqlite') databases.push('postgres');

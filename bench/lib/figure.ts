@@ -23,6 +23,7 @@ export const FIGURE_NAMES = [
   'prompt.redirect_ms',
   'soak.rss_growth_mb_per_min',
   'soak.reports_lost',
+  'admin.page_ms',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 

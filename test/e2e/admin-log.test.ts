@@ -107,7 +107,7 @@ for (const db of DATABASES) {
         assert.ok(page.body.entries.length <= limit);
         entries.push(...page.body.entries);
         totals.push(page.body.total);
-        cursor = page.body.next_cursor;
+        cursor = page.body.nextCursor;
       } while (cursor !== null);
       return { entries, totals };
     };

@@ -6,6 +6,7 @@ import { adminLogRoutes } from './routes/admin-log.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { applicationRoutes } from './routes/applications.js';
 import { authLogRoutes } from './routes/auth-log.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollmentKeyRoutes } from './routes/enrollment-key.js';
 import { findingRoutes } from './routes/findings.js';
@@ -32,6 +33,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     groupRoutes(services),
     authLogRoutes(services),
     adminLogRoutes(services),
+    dashboardRoutes(services),
     findingRoutes(services),
     enrollmentKeyRoutes(services),
     kindRoutes(),

@@ -18,11 +18,11 @@ function nextPageHint(body: Record<string, unknown>, input: CtlInput): string | 
   const total = typeof body.total === 'number' ? body.total : null;
   const shown = Array.isArray(body.entries) ? body.entries.length : 0;
   const lines = [`${shown} of ${total ?? '?'} matching ${total === 1 ? 'entry' : 'entries'}, newest first.`];
-  if (typeof body.next_cursor === 'string') {
+  if (typeof body.nextCursor === 'string') {
     const flags = Object.entries(input.flags)
       .filter(([name, value]) => name !== 'cursor' && value !== undefined)
       .map(([name, value]) => `--${name} ${JSON.stringify(value)}`);
-    lines.push(`Next page: devtrustctl admin-log ${[...flags, `--cursor ${body.next_cursor}`].join(' ')}`);
+    lines.push(`Next page: devtrustctl admin-log ${[...flags, `--cursor ${body.nextCursor}`].join(' ')}`);
   }
   return lines.join('\n');
 }

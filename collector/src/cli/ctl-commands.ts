@@ -102,10 +102,20 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'endpoints',
-    usage: '[--trusted true|false] [--q TEXT]',
-    about: 'list endpoints (devices running the agent)',
-    flags: ['trusted', 'q'],
-    request: (i) => ({ method: 'GET', path: `/admin/v1/endpoints${query({ trusted: i.flags.trusted, q: i.flags.q })}` }),
+    usage: '[--q TEXT] [--trusted true|false] [--approval pending|approved|denied] [--sort lastSeen|enrolled] [--limit N] [--cursor C]',
+    about: 'list endpoints (devices running the agent), a page at a time: --cursor continues where the last page ended',
+    flags: ['q', 'trusted', 'approval', 'sort', 'limit', 'cursor'],
+    request: (i) => ({
+      method: 'GET',
+      path: `/admin/v1/endpoints${query({
+        q: i.flags.q,
+        trusted: i.flags.trusted,
+        approval: i.flags.approval,
+        sort: i.flags.sort,
+        limit: i.flags.limit,
+        cursor: i.flags.cursor,
+      })}`,
+    }),
     table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser'] },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),
@@ -278,13 +288,24 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'log',
-    usage: '[--user USER] [--verdict trusted|untrusted] [--outcome attested|unattested|abandoned|all] [--since DATE]',
+    usage:
+      '[--user USER] [--application ID] [--endpoint ID] [--verdict trusted|untrusted] [--outcome attested|unattested|abandoned|all] [--since DATE] [--until DATE] [--limit N] [--cursor C]',
     about:
-      'the auth log: every verdict with its reasons (by default attested and unattested sign-ins; --outcome abandoned shows prompts no agent answered)',
-    flags: ['user', 'verdict', 'outcome', 'since'],
+      'the auth log: every verdict with its reasons, newest first, a page at a time (by default attested and unattested sign-ins; --outcome abandoned shows prompts no agent answered)',
+    flags: ['user', 'application', 'endpoint', 'verdict', 'outcome', 'since', 'until', 'limit', 'cursor'],
     request: (i) => ({
       method: 'GET',
-      path: `/admin/v1/auth-log${query({ user: i.flags.user, verdict: i.flags.verdict, outcome: i.flags.outcome, since: i.flags.since })}`,
+      path: `/admin/v1/auth-log${query({
+        user: i.flags.user,
+        applicationId: i.flags.application,
+        endpointId: i.flags.endpoint,
+        verdict: i.flags.verdict,
+        outcome: i.flags.outcome,
+        since: i.flags.since,
+        until: i.flags.until,
+        limit: i.flags.limit,
+        cursor: i.flags.cursor,
+      })}`,
     }),
     table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'] },
   },

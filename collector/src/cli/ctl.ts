@@ -187,6 +187,8 @@ export async function main(
     out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, columns)}\n`);
     const after = footer?.(object, input);
     if (after) out.write(`${after}\n`);
+    // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).
+    else if (typeof object.nextCursor === 'string') err.write(`devtrustctl: more follow: run again with --cursor ${object.nextCursor}\n`);
   } else out.write(`${renderObject(object)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];

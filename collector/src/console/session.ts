@@ -21,6 +21,7 @@ const AREAS = Object.keys({
   'admin-log': true,
   findings: true,
   enrollment: true,
+  dashboard: true,
 } satisfies Record<Area, true>) as Area[];
 
 /** The policy's JSON Schema, so the console renders new policy fields (and their enum values) generically. */

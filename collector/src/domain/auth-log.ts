@@ -1,3 +1,4 @@
+import type { KeysetPosition } from './paging.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -16,13 +17,32 @@ export interface AuthLogEntry extends Verdict {
   applicationName: string | null;
   username: string | null;
   endpointId: string | null;
+  /** The endpoint's hostname when it is still enrolled and reported one. */
+  endpointHostname?: string | null;
 }
 
 export interface AuthLogQuery {
+  /** At or after (ms since the epoch). */
   since?: number;
+  /** Before (ms since the epoch). */
+  until?: number;
   user?: string;
+  applicationId?: string;
+  endpointId?: string;
   verdict?: 'trusted' | 'untrusted';
   /** Default: every real sign-in (attested and unattested), not abandoned prompts. */
   outcome?: AuthLogOutcome | 'all';
+  /** Newest first by time then id: the page starts after this row. */
+  after?: KeysetPosition<number>;
   limit?: number;
+}
+
+/** Real sign-ins per time bucket, for the dashboard's chart. */
+export interface VerdictBucket {
+  /** Start of the bucket (ms since the epoch). */
+  start: number;
+  trusted: number;
+  /** Untrusted but allowed (e.g. an allow-all application). */
+  untrusted: number;
+  denied: number;
 }

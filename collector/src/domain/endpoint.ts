@@ -1,6 +1,7 @@
 import type { Platform } from '@devtrust/shared/identity';
 import type { Report } from '@devtrust/shared/protocol';
 import type { IdentifierKind, Identifiers } from './identifiers.js';
+import type { KeysetPosition } from './paging.js';
 import type { Verdict } from './verdict.js';
 
 export const APPROVAL_STATES = ['pending', 'approved', 'denied'] as const;
@@ -50,4 +51,29 @@ export interface EndpointQuery {
   approval?: EndpointApproval;
   limit?: number;
   offset?: number;
+}
+
+/** Listing orders: newest enrolled first (stable while agents report), or most recently seen first. */
+export const ENDPOINT_SORTS = ['lastSeen', 'enrolled'] as const;
+export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
+
+/**
+ * One page of endpoints. `q` matches hostname, last user, serial, hardware UUID,
+ * MachineGuid, MAC address and endpoint id (substrings, separators and case ignored).
+ */
+export interface EndpointPageQuery {
+  q?: string;
+  approval?: EndpointApproval;
+  sort: EndpointSort;
+  after?: KeysetPosition<string>;
+  limit: number;
+}
+
+/** Endpoint counts for the dashboard. */
+export interface EndpointCounts {
+  total: number;
+  blocked: number;
+  pendingApproval: number;
+  /** Seen (reported or connected) since the `since` asked for. */
+  seenSince: number;
 }

@@ -15,7 +15,8 @@ export type Area =
   | 'auth-log'
   | 'admin-log'
   | 'findings'
-  | 'enrollment';
+  | 'enrollment'
+  | 'dashboard';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {

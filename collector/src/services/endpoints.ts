@@ -1,6 +1,7 @@
 import type { Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '../domain/admin-log.js';
-import type { Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type { Endpoint, EndpointCounts, EndpointPageQuery, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type { PageTotal } from '../domain/paging.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { recordAdminAction } from './admin-log.js';
@@ -32,6 +33,52 @@ export class EndpointService {
 
   list(query: EndpointQuery = {}): Promise<Endpoint[]> {
     return this.store.endpoints.list(query);
+  }
+
+  /** One page in the sort's order, after `query.after` when given. */
+  page(query: EndpointPageQuery): Promise<Endpoint[]> {
+    return this.store.endpointPages.page(query);
+  }
+
+  /**
+   * A page of endpoints that pass `keep` (a check made now, such as trust, that no column
+   * holds): reads batches in order until `limit` pass or `maxScanned` were read. `next` is
+   * where the following page starts (null at the end), so a sparse match costs several
+   * short pages, never an unbounded scan.
+   */
+  async pageWhere<T>(
+    query: EndpointPageQuery,
+    keep: (endpoint: Endpoint) => Promise<T | null>,
+    maxScanned: number,
+  ): Promise<{ items: T[]; next: Endpoint | null }> {
+    const items: T[] = [];
+    let after = query.after;
+    let scanned = 0;
+    for (;;) {
+      // About as many as the page still needs, judged together: few judged past the page's end.
+      const size = Math.min(Math.max(query.limit - items.length, 25), 200, maxScanned - scanned);
+      const batch = await this.page({ ...query, ...(after ? { after } : {}), limit: size });
+      scanned += batch.length;
+      const judged = await Promise.all(batch.map(keep));
+      for (const [i, endpoint] of batch.entries()) {
+        const kept = judged[i] ?? null;
+        if (kept !== null) items.push(kept);
+        // A full page: the next one starts after this endpoint, unless the table ended here.
+        if (items.length === query.limit) return { items, next: i < batch.length - 1 || batch.length === size ? endpoint : null };
+      }
+      const last = batch[batch.length - 1];
+      if (batch.length < size || last === undefined) return { items, next: null };
+      if (scanned >= maxScanned) return { items, next: last };
+      after = { at: query.sort === 'enrolled' ? last.enrolledAt : last.lastSeenAt, id: last.id };
+    }
+  }
+
+  total(query: Pick<EndpointPageQuery, 'q' | 'approval'>): Promise<PageTotal> {
+    return this.store.endpointPages.total(query);
+  }
+
+  counts(seenSince: number): Promise<EndpointCounts> {
+    return this.store.endpointPages.counts(seenSince);
   }
 
   /** Stores verified reports in one transaction; per report, whether it was newer and stored. */

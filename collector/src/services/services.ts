@@ -7,6 +7,7 @@ import { AdminLogService } from './admin-log.js';
 import { ApiKeyService } from './api-keys.js';
 import { ApplicationService } from './applications.js';
 import { AuthLogService } from './auth-log.js';
+import { DashboardService } from './dashboard.js';
 import type { EndpointService } from './endpoints.js';
 import { FindingsService } from './findings.js';
 import { HealthService } from './health.js';
@@ -36,6 +37,7 @@ export interface Services {
   users: UserService;
   authLog: AuthLogService;
   adminLog: AdminLogService;
+  dashboard: DashboardService;
   transactions: TransactionService;
   verdicts: VerdictService;
   oidc: OidcStorage;
@@ -62,6 +64,9 @@ export function createServices(options: {
   core: CoreServices;
 }): Services {
   const { config, log, store, masterKey, core } = options;
+  const integrations = new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' }));
+  const findings = new FindingsService(store);
+  const authLog = new AuthLogService(store.authLog);
   return {
     config,
     log,
@@ -69,11 +74,12 @@ export function createServices(options: {
     health: new HealthService(store),
     apiKeys: new ApiKeyService(store),
     applications: new ApplicationService(store, masterKey),
-    integrations: new IntegrationService(store, core.engine, masterKey, log.child({ component: 'integrations' })),
-    findings: new FindingsService(store),
+    integrations,
+    findings,
     users: new UserService(store),
-    authLog: new AuthLogService(store.authLog),
+    authLog,
     adminLog: new AdminLogService(store),
+    dashboard: new DashboardService(core.endpoints, authLog, integrations, findings),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

@@ -8,6 +8,7 @@ import { AdminLogRepo } from './repos/admin-log.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
 import { AuthLogRepo } from './repos/auth-log.js';
+import { EndpointPagesRepo } from './repos/endpoint-pages.js';
 import { EndpointsRepo } from './repos/endpoints.js';
 import { IntegrationsRepo } from './repos/integrations.js';
 import { InventoryRepo } from './repos/inventory.js';
@@ -25,6 +26,7 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly endpoints: EndpointsRepo;
+  readonly endpointPages: EndpointPagesRepo;
   readonly integrations: IntegrationsRepo;
   readonly inventory: InventoryRepo;
   readonly syncRuns: SyncRunsRepo;
@@ -57,6 +59,7 @@ export class Store {
     this.settings = new SettingsRepo(knex);
     this.apiKeys = new ApiKeysRepo(knex);
     this.endpoints = new EndpointsRepo(knex);
+    this.endpointPages = new EndpointPagesRepo(knex);
     this.integrations = new IntegrationsRepo(knex);
     this.inventory = new InventoryRepo(knex);
     this.syncRuns = new SyncRunsRepo(knex);

@@ -83,8 +83,10 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
     await screenshot(page, '01-sign-in');
     await signIn(page, c.url, OWNER_TOKEN);
     assert.equal(await page.locator('#who-role').textContent(), 'owner');
-    await page.getByRole('heading', { level: 1, name: 'Endpoints' }).waitFor();
+    // The dashboard is the owner's first page.
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     for (const item of [
+      'Dashboard',
       'Endpoints',
       'Integrations',
       'Applications',
@@ -101,6 +103,7 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
   });
 
   it('lists the enrolled endpoint and opens its detail', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: 'LAPTOP-ALICE' }).waitFor();
     await screenshot(page, '02-endpoints');
     await page.getByRole('searchbox', { name: 'Search' }).fill('nothing-like-this');
@@ -259,6 +262,9 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
   it('works on a phone-sized screen', async () => {
     const phone = await newPage(browser, { width: 390, height: 844 });
     await signIn(phone.page, c.url, OWNER_TOKEN);
+    await phone.page.getByRole('img', { name: /Sign-ins per/ }).waitFor();
+    await screenshot(phone.page, '17-dashboard-phone');
+    await phone.page.goto(`${c.url}/console/#/endpoints`);
     await phone.page.getByRole('link', { name: 'LAPTOP-ALICE' }).waitFor();
     await screenshot(phone.page, '17-endpoints-phone');
     await phone.page.close();

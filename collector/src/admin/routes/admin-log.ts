@@ -42,7 +42,7 @@ function decodeCursor(cursor: string): number {
   } catch {
     // Not ours: refused below.
   }
-  throw badRequest('INVALID_CURSOR', 'cursor: not a cursor this API returned (pass next_cursor as it is)', 'cursor');
+  throw badRequest('INVALID_CURSOR', 'cursor: not a cursor this API returned (pass nextCursor as it is)', 'cursor');
 }
 
 /**
@@ -74,7 +74,7 @@ export function adminLogRoutes(services: Services): Router {
     ctx.body = {
       entries: page.entries,
       total: page.total,
-      next_cursor: page.nextBeforeId === null ? null : encodeCursor(page.nextBeforeId),
+      nextCursor: page.nextBeforeId === null ? null : encodeCursor(page.nextBeforeId),
     };
   });
   return router;

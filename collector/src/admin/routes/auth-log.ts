@@ -1,40 +1,133 @@
+import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
 import { z } from 'zod';
+import type { AuthLogEntry, AuthLogQuery } from '../../domain/auth-log.js';
 import { badRequest } from '../../errors.js';
 import { can } from '../../http/auth.js';
 import { queryOf } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
+import { csvLine } from '../csv-cells.js';
+import { decodeNumberCursor, encodeCursor } from '../cursor.js';
 
-const logQuery = z.strictObject({
-  since: z.string().optional(),
+const filters = {
+  since: z.string().max(64).optional(),
+  until: z.string().max(64).optional(),
   user: z.string().max(256).optional(),
+  applicationId: z.string().min(1).max(64).optional(),
+  endpointId: z.string().min(1).max(64).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),
   outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
+};
+
+export const authLogListQuery = z.strictObject({
+  ...filters,
+  cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-/** `/admin/v1/auth-log`: the sign-ins and their verdicts, newest first. */
+export const authLogExportQuery = z.strictObject(filters);
+
+const LISTING = 'auth-log';
+
+/** An instant given as an ISO date or as milliseconds since the epoch. */
+function instant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw badRequest('INVALID_REQUEST', `${field}: must be an ISO date or milliseconds since the epoch`, field);
+  return ms;
+}
+
+function filterOf(query: z.infer<typeof authLogExportQuery>): Omit<AuthLogQuery, 'after' | 'limit'> {
+  const since = instant(query.since, 'since');
+  const until = instant(query.until, 'until');
+  if (since !== undefined && until !== undefined && until <= since)
+    throw badRequest('INVALID_REQUEST', 'until: must be after since', 'until');
+  return {
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(query.user ? { user: query.user } : {}),
+    ...(query.applicationId ? { applicationId: query.applicationId } : {}),
+    ...(query.endpointId ? { endpointId: query.endpointId } : {}),
+    ...(query.verdict ? { verdict: query.verdict } : {}),
+    ...(query.outcome ? { outcome: query.outcome } : {}),
+  };
+}
+
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'outcome',
+  'username',
+  'applicationId',
+  'applicationName',
+  'endpointId',
+  'endpointHostname',
+  'verdict',
+  'access',
+  'reasons',
+];
+
+const csvRow = (e: AuthLogEntry): string =>
+  csvLine([
+    e.id,
+    new Date(e.at).toISOString(),
+    e.outcome,
+    e.username,
+    e.applicationId,
+    e.applicationName,
+    e.endpointId,
+    e.endpointHostname,
+    e.verdict,
+    e.access,
+    e.reasons.join('; '),
+  ]);
+
+/** `/admin/v1/auth-log`: the sign-ins and their verdicts, newest first, paged or exported as CSV. */
 export function authLogRoutes(services: Services): Router {
   const { authLog } = services;
   const router = exactRouter();
 
   router.get('/auth-log', can('auth-log'), async function listAuthLog(ctx) {
-    const query = queryOf(ctx, logQuery);
-    let since: number | undefined;
-    if (query.since !== undefined) {
-      since = /^\d+$/.test(query.since) ? Number(query.since) : Date.parse(query.since);
-      if (Number.isNaN(since)) throw badRequest('INVALID_REQUEST', 'since: must be an ISO date or milliseconds since the epoch', 'since');
+    const query = queryOf(ctx, authLogListQuery);
+    const filter = filterOf(query);
+    const limit = query.limit ?? 200;
+    const after = query.cursor !== undefined ? decodeNumberCursor(query.cursor, LISTING) : undefined;
+    // One row past the page says whether another page follows; a first page that is also the
+    // last holds the whole count.
+    const read = await authLog.query({ ...filter, limit: limit + 1, ...(after ? { after } : {}) });
+    const total = !after && read.length <= limit ? { count: read.length, exact: true } : await authLog.total(filter);
+    const entries = read.slice(0, limit);
+    const last = read.length > limit ? entries[entries.length - 1] : undefined;
+    ctx.body = { entries, nextCursor: last ? encodeCursor(LISTING, { at: last.at, id: last.id }) : null, total };
+  });
+
+  router.get('/auth-log/export', can('auth-log'), async function exportAuthLog(ctx) {
+    const filter = filterOf(queryOf(ctx, authLogExportQuery));
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('content-disposition', `attachment; filename="devtrust-auth-log-${stamp}Z.csv"`);
+    ctx.set('cache-control', 'no-store');
+    // HEAD: the headers only, nothing read.
+    if (ctx.method === 'HEAD') {
+      ctx.status = 200;
+      return;
     }
-    ctx.body = {
-      entries: await authLog.query({
-        ...(since !== undefined ? { since } : {}),
-        ...(query.user ? { user: query.user } : {}),
-        ...(query.verdict ? { verdict: query.verdict } : {}),
-        ...(query.outcome ? { outcome: query.outcome } : {}),
-        limit: query.limit ?? 200,
-      }),
-    };
+    const batches = authLog.exportAll(filter);
+    // Read the first batch before answering, so a failing database is a clean 5xx, not a cut file.
+    const first = await batches.next();
+    async function* lines(): AsyncGenerator<string> {
+      yield csvLine(CSV_COLUMNS);
+      if (first.done) return;
+      yield first.value.map(csvRow).join('');
+      for await (const batch of batches) yield batch.map(csvRow).join('');
+    }
+    // Bytes, not objects: the stream buffers about one batch ahead of what the socket takes.
+    const body = Readable.from(lines(), { objectMode: false });
+    // A client that goes away stops the reads (the generator is returned, its batches unread).
+    body.on('close', () => void batches.return(undefined));
+    ctx.body = body;
   });
   return router;
 }

@@ -9,17 +9,22 @@ import { conflict, notFound } from '../../errors.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
-import { APPROVAL_STATES, type Endpoint } from '../../domain/endpoint.js';
+import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint } from '../../domain/endpoint.js';
+import { decodeStringCursor, encodeCursor } from '../cursor.js';
 
-/** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
-const MAX_FILTERED = 10_000;
+/**
+ * Endpoints judged per page of a `trusted` listing: trust is judged at read time, so a page
+ * that finds fewer than `limit` within this many returns what it found and a cursor.
+ */
+const MAX_JUDGED_PER_PAGE = 2_000;
 
-const listQuery = z.strictObject({
+export const endpointListQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
   approval: z.enum(APPROVAL_STATES).optional(),
+  sort: z.enum(ENDPOINT_SORTS).optional(),
+  cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
 });
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, forgetting. */
@@ -56,19 +61,42 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   }
 
   router.get('/endpoints', guard, async function listEndpoints(ctx) {
-    const query = queryOf(ctx, listQuery);
-    const limit = query.limit ?? 500;
-    const offset = query.offset ?? 0;
-    const q = { ...(query.q ? { q: query.q } : {}), ...(query.approval ? { approval: query.approval } : {}) };
+    const query = queryOf(ctx, endpointListQuery);
+    const sort = query.sort ?? 'lastSeen';
+    const listing = `endpoints:${sort}`;
+    const filter = { ...(query.q?.trim() ? { q: query.q } : {}), ...(query.approval ? { approval: query.approval } : {}) };
+    const page = {
+      ...filter,
+      sort,
+      limit: query.limit ?? 500,
+      ...(query.cursor !== undefined ? { after: decodeStringCursor(query.cursor, listing) } : {}),
+    };
+    const cursorAfter = (e: Endpoint) => encodeCursor(listing, { at: sort === 'enrolled' ? e.enrolledAt : e.lastSeenAt, id: e.id });
     if (query.trusted === undefined) {
-      const page = await endpoints.list({ ...q, limit, offset });
-      ctx.body = { endpoints: await Promise.all(page.map((e) => present(e, false))) };
+      // One row past the page says whether another page follows; a first page that is also the
+      // last holds the whole count (a rare search match then scans the table once, not twice).
+      const read = await endpoints.page({ ...page, limit: page.limit + 1 });
+      const total = !page.after && read.length <= page.limit ? { count: read.length, exact: true } : await endpoints.total(filter);
+      const rows = read.slice(0, page.limit);
+      const last = read.length > page.limit ? rows[rows.length - 1] : undefined;
+      ctx.body = {
+        endpoints: await Promise.all(rows.map((e) => present(e, false))),
+        nextCursor: last ? cursorAfter(last) : null,
+        total,
+      };
       return;
     }
-    // Trust is judged now, not stored: filter every candidate, then page the result.
+    // Trust is judged now, not stored: judge in order, keep the wanted ones, no total.
     const wanted = query.trusted === 'true';
-    const candidates = await Promise.all((await endpoints.list({ ...q, limit: MAX_FILTERED })).map((e) => present(e, false)));
-    ctx.body = { endpoints: candidates.filter((e) => e.trusted === wanted).slice(offset, offset + limit) };
+    const { items, next } = await endpoints.pageWhere(
+      page,
+      async (e) => {
+        const shown = await present(e, false);
+        return shown.trusted === wanted ? shown : null;
+      },
+      MAX_JUDGED_PER_PAGE,
+    );
+    ctx.body = { endpoints: items, nextCursor: next ? cursorAfter(next) : null, total: null };
   });
 
   router.get('/endpoints/:id', guard, async function getEndpoint(ctx) {

@@ -6,6 +6,7 @@ import * as foreignKeyIndexes from './20261130110000_foreign_key_indexes.js';
 import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
 import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
 import * as adminLog from './20261201100000_admin_log.js';
+import * as pagingIndexes from './20261201200000_paging_indexes.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261130120000_auth_log_outcome': authLogOutcome,
   '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
   '20261201100000_admin_log': adminLog,
+  '20261201200000_paging_indexes': pagingIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,9 +1,24 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { AuthLogEntry, AuthLogOutcome, AuthLogQuery } from '../../domain/auth-log.js';
+import type { AuthLogEntry, AuthLogOutcome, AuthLogQuery, VerdictBucket } from '../../domain/auth-log.js';
+import { COUNT_CAP, cappedTotal, type PageTotal } from '../../domain/paging.js';
 import type { AuthLogRow } from '../rows.js';
 
-function toEntry(row: AuthLogRow): AuthLogEntry {
+/** The sign-ins a query asks for; `outcome` defaults to real sign-ins (not abandoned prompts). */
+function filtered(q: Knex.QueryBuilder, query: Omit<AuthLogQuery, 'after' | 'limit'>): Knex.QueryBuilder {
+  if (query.since !== undefined) q.where('auth_log.at', '>=', query.since);
+  if (query.until !== undefined) q.where('auth_log.at', '<', query.until);
+  if (query.user !== undefined) q.where('auth_log.username', query.user.trim().toLowerCase());
+  if (query.applicationId !== undefined) q.where('auth_log.application_id', query.applicationId);
+  if (query.endpointId !== undefined) q.where('auth_log.endpoint_id', query.endpointId);
+  if (query.verdict !== undefined) q.where('auth_log.verdict', query.verdict);
+  const outcome = query.outcome ?? 'real';
+  if (outcome === 'real') q.whereIn('auth_log.outcome', ['attested', 'unattested']);
+  else if (outcome !== 'all') q.where('auth_log.outcome', outcome);
+  return q;
+}
+
+function toEntry(row: AuthLogRow & { endpoint_hostname?: string | null }): AuthLogEntry {
   return {
     id: Number(row.id),
     outcome: (row.outcome as AuthLogOutcome | undefined) ?? 'attested',
@@ -16,6 +31,7 @@ function toEntry(row: AuthLogRow): AuthLogEntry {
     verdict: row.verdict as AuthLogEntry['verdict'],
     access: row.access as AuthLogEntry['access'],
     reasons: fromJson<string[]>(row.reasons, []),
+    endpointHostname: row.endpoint_hostname ?? null,
   };
 }
 
@@ -47,16 +63,52 @@ export class AuthLogRepo {
     return this.db('auth_log').where('at', '<', before).delete();
   }
 
+  /**
+   * Entries newest first (by time, then id), after `query.after` when given, each with its
+   * endpoint's hostname while the endpoint is enrolled.
+   */
   async query(query: AuthLogQuery): Promise<AuthLogEntry[]> {
-    let q = this.db<AuthLogRow>('auth_log')
-      .orderBy('id', 'desc')
+    const q = filtered(this.db<AuthLogRow>('auth_log'), query)
+      .leftJoin('endpoints', 'endpoints.id', 'auth_log.endpoint_id')
+      .select('auth_log.*', 'endpoints.hostname as endpoint_hostname')
+      .orderBy([
+        { column: 'auth_log.at', order: 'desc' },
+        { column: 'auth_log.id', order: 'desc' },
+      ])
       .limit(query.limit ?? 200);
-    if (query.since !== undefined) q = q.where('at', '>=', query.since);
-    if (query.user !== undefined) q = q.where('username', query.user.trim().toLowerCase());
-    if (query.verdict !== undefined) q = q.where('verdict', query.verdict);
-    const outcome = query.outcome ?? 'real';
-    if (outcome === 'real') q = q.whereIn('outcome', ['attested', 'unattested']);
-    else if (outcome !== 'all') q = q.where('outcome', outcome);
+    if (query.after) q.whereRaw('(auth_log.at, auth_log.id) < (?, ?)', [query.after.at, query.after.id]);
     return (await q).map(toEntry);
+  }
+
+  /** How many entries match, up to COUNT_CAP: one bounded index range whatever the log's size. */
+  async total(query: Omit<AuthLogQuery, 'after' | 'limit'>): Promise<PageTotal> {
+    const capped = filtered(this.db('auth_log').select(this.db.raw('1')), query).limit(COUNT_CAP + 1);
+    const row = await this.db.from(capped.as('matching')).count({ n: '*' }).first();
+    return cappedTotal(Number(row?.n ?? 0));
+  }
+
+  /**
+   * Real sign-ins from `since` on, counted per bucket of `bucketMs` (buckets start at
+   * multiples of it, shifted by `offsetMs` so days can start at local midnight). Reads
+   * only the time index, which carries outcome, verdict and access.
+   */
+  async verdictBuckets(since: number, bucketMs: number, offsetMs: number): Promise<VerdictBucket[]> {
+    const rows = (await this.db('auth_log')
+      .select(this.db.raw('(at + ?) / ? as bucket', [offsetMs, bucketMs]), 'verdict', 'access')
+      .count({ n: '*' })
+      .where('at', '>=', since)
+      .whereIn('outcome', ['attested', 'unattested'])
+      .groupByRaw('1, 2, 3')) as { bucket: number | string; verdict: string; access: string; n: number | string }[];
+    const buckets = new Map<number, VerdictBucket>();
+    for (const row of rows) {
+      const start = Math.floor(Number(row.bucket)) * bucketMs - offsetMs;
+      const bucket = buckets.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 };
+      const n = Number(row.n);
+      if (row.access === 'deny') bucket.denied += n;
+      else if (row.verdict === 'trusted') bucket.trusted += n;
+      else bucket.untrusted += n;
+      buckets.set(start, bucket);
+    }
+    return [...buckets.values()].sort((a, b) => a.start - b.start);
   }
 }

@@ -21,7 +21,7 @@ function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
 
 const claimKey = (c: { kind: string; value: string }): string => `${c.kind}\u0000${c.value}`;
 
-function toEndpoint(row: EndpointRow): Endpoint {
+export function toEndpoint(row: EndpointRow): Endpoint {
   const macs = fromJson<string[]>(row.mac_addresses, []);
   return {
     id: row.id,

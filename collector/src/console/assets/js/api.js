@@ -67,6 +67,33 @@ export async function api(method, path, { body, contentType, signal, key } = {})
 
 export const get = (path, options) => api('GET', path, options);
 
+/**
+ * A file answer (an export) as a Blob and the file name the collector suggested. The key
+ * travels in a header, so a plain link cannot fetch it; the file is held in this tab's memory.
+ */
+export async function download(path, { signal } = {}) {
+  const headers = { authorization: `Bearer ${storedKey()}` };
+  let response;
+  try {
+    response = await fetch(path, { headers, signal, cache: 'no-store', credentials: 'omit' });
+  } catch (error) {
+    if (error?.name === 'AbortError') throw error;
+    throw new ApiError(0, 'NETWORK', 'The collector did not answer. Check your connection and try again.');
+  }
+  if (!response.ok) {
+    const error = (await response.json().catch(() => null))?.error ?? {};
+    const failure = new ApiError(
+      response.status,
+      error.code ?? `HTTP_${response.status}`,
+      error.message ?? `The collector answered ${response.status}.`,
+    );
+    if (response.status === 401) onUnauthorized(failure);
+    throw failure;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
+  return { blob: await response.blob(), name };
+}
+
 /** Query strings without empty values. */
 export function withQuery(path, params) {
   const query = new URLSearchParams();

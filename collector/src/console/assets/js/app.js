@@ -11,6 +11,7 @@ import { errorBlock, loading } from './ui.js';
  * appear in the side navigation when the role may use them.
  */
 const ROUTES = [
+  { pattern: /^dashboard$/, nav: 'Dashboard', area: 'dashboard', page: () => import('./pages/dashboard.js') },
   { pattern: /^endpoints$/, nav: 'Endpoints', area: 'endpoints', page: () => import('./pages/endpoints.js') },
   { pattern: /^endpoints\/([^/]+)$/, area: 'endpoints', page: () => import('./pages/endpoint-detail.js') },
   { pattern: /^integrations$/, nav: 'Integrations', area: 'integrations', page: () => import('./pages/integrations.js') },

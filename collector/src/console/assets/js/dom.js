@@ -80,6 +80,22 @@ export function fmtTime(ms) {
   return h('time', { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString());
 }
 
+/** The viewer's time zone, as people read it: "Europe/Paris (UTC+01:00)". */
+export function zoneLabel(at = Date.now()) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time';
+  const offset = -new Date(at).getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${zone} (UTC${offset < 0 ? '-' : '+'}${hhmm})`;
+}
+
+/** A time with its zone ("30/11/2026, 09:15:02 CET"), the exact instant as a tooltip. */
+export function fmtTimeZoned(ms) {
+  if (ms === null || ms === undefined) return h('span', { class: 'muted' }, '—');
+  const date = new Date(ms);
+  return h('time', { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString(undefined, { timeZoneName: 'short' }));
+}
+
 /** "3 minutes ago": for last-seen columns, with the exact time as a tooltip. */
 export function fmtAgo(ms) {
   if (ms === null || ms === undefined) return h('span', { class: 'muted' }, 'never');

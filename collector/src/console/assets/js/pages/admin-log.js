@@ -65,11 +65,11 @@ export async function render(root, ctx) {
           ? `No entry matches these filters.`
           : `${page.total} matching ${page.total === 1 ? 'entry' : 'entries'}; showing ${first}–${first + page.entries.length - 1}, newest first.`;
       const newer = h('button', { type: 'button', class: 'btn', disabled: cursors.length === 0 }, '← Newer');
-      const older = h('button', { type: 'button', class: 'btn', disabled: page.next_cursor === null }, 'Older →');
+      const older = h('button', { type: 'button', class: 'btn', disabled: page.nextCursor === null }, 'Older →');
       newer.addEventListener('click', () => load(cursors.pop() ?? null));
       older.addEventListener('click', () => {
         cursors.push(cursor);
-        void load(page.next_cursor);
+        void load(page.nextCursor);
       });
       results.replaceChildren(
         h('p', { class: 'muted' }, shown),

@@ -1,10 +1,12 @@
 /* global history */
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
-import { get, withQuery } from '../api.js';
-import { badge, field, fmtTime, h, link, put, select, table } from '../dom.js';
-import { errorBlock, pageHead } from '../ui.js';
+import { download, get, withQuery } from '../api.js';
+import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
+import { countText, pager } from '../pager.js';
+import { busy, errorBlock, messageArea, pageHead } from '../ui.js';
 import { reasonList } from './endpoint-detail.js';
 
+const PAGE_SIZE = 50;
 /** datetime-local values are local times without a zone; the API wants an instant. */
 const toIso = (local) => (local ? new Date(local).toISOString() : '');
 function toLocal(iso) {
@@ -35,66 +37,122 @@ export async function render(root, ctx) {
     ],
     { name: 'outcome', value: ctx.query.get('outcome') ?? '' },
   );
+  // Applications by name where this role may list them; the id of one named in the URL is kept either way.
+  const wantedApp = ctx.query.get('applicationId') ?? '';
+  const apps = ctx.can('applications')
+    ? ((await get('/admin/v1/applications', { signal: ctx.signal }).catch(() => null))?.applications ?? [])
+    : [];
+  const appOptions = [['', 'Any'], ...apps.map((a) => [a.id, a.name])];
+  if (wantedApp && !apps.some((a) => a.id === wantedApp)) appOptions.push([wantedApp, wantedApp]);
+  const application = select(appOptions, { name: 'applicationId', value: wantedApp });
+  const endpoint = h('input', {
+    type: 'search',
+    name: 'endpointId',
+    value: ctx.query.get('endpointId') ?? '',
+    placeholder: 'ep_…',
+    autocomplete: 'off',
+    spellcheck: false,
+  });
   const since = h('input', { type: 'datetime-local', name: 'since', value: toLocal(ctx.query.get('since') ?? '') });
+  const until = h('input', { type: 'datetime-local', name: 'until', value: toLocal(ctx.query.get('until') ?? '') });
+  const zone = zoneLabel();
+  const area = messageArea();
   const results = h('div', { 'aria-live': 'polite' });
+  const pages = pager({ label: 'Auth log', pageSize: PAGE_SIZE, onChange: () => load({ keepPage: true }) });
   let inflight = null;
-  // Hostnames read better than endpoint IDs; a role that cannot list endpoints sees the IDs.
-  const hostnames = new Map();
-  if (ctx.can('endpoints')) {
-    const listed = await get('/admin/v1/endpoints?limit=1000', { signal: ctx.signal }).catch(() => ({ endpoints: [] }));
-    for (const e of listed.endpoints) if (e.hostname) hostnames.set(e.id, e.hostname);
-  }
 
-  async function load() {
+  const filters = () => ({
+    user: user.value.trim(),
+    verdict: verdict.value,
+    outcome: outcome.value,
+    applicationId: application.value,
+    endpointId: endpoint.value.trim(),
+    since: toIso(since.value),
+    until: toIso(until.value),
+  });
+
+  async function load({ keepPage = false } = {}) {
     inflight?.abort();
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
-    const params = { user: user.value.trim(), verdict: verdict.value, outcome: outcome.value, since: toIso(since.value) };
+    if (!keepPage) pages.reset();
+    const params = filters();
     history.replaceState(null, '', withQuery('#/auth-log', params));
     try {
-      const { entries } = await get(withQuery('/admin/v1/auth-log', params), { signal });
+      const answer = await get(withQuery('/admin/v1/auth-log', { ...params, limit: PAGE_SIZE, cursor: pages.cursor() }), { signal });
+      pages.update(answer, answer.entries.length);
       results.replaceChildren(
-        h('p', { class: 'muted' }, `${entries.length} verdict${entries.length === 1 ? '' : 's'}, newest first.`),
-        logTable(entries, hostnames),
+        h(
+          'p',
+          { class: 'muted' },
+          `${countText(answer.total, 'entry', 'entries')} ${answer.total.count === 1 ? 'matches' : 'match'}, newest first. Times in ${zone}.`,
+        ),
+        logTable(answer.entries),
+        pages.el,
       );
     } catch (error) {
       if (error.name !== 'AbortError') results.replaceChildren(errorBlock(error));
     }
   }
+
+  // The same filters as the table, every matching entry, as a CSV file.
+  const exportButton = h('button', { type: 'button', class: 'btn' }, 'Export CSV');
+  exportButton.addEventListener('click', async () => {
+    const file = await busy(exportButton, area, () => download(withQuery('/admin/v1/auth-log/export', filters()), { signal: ctx.signal }));
+    if (!file) return;
+    const url = URL.createObjectURL(file.blob);
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = file.name;
+    anchor.hidden = true;
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    area.show('ok', `Exported ${file.name}.`);
+  });
+
   const form = h(
     'form',
     { class: 'inline panel', role: 'search', 'aria-label': 'Filter the auth log', on: { submit: (e) => (e.preventDefault(), load()) } },
     field('User', user),
+    field('Application', application),
+    field('Endpoint ID', endpoint),
     field('Verdict', verdict),
     field('Outcome', outcome),
-    field('Since', since),
+    field('From', since, zone),
+    field('Until', until, zone),
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'),
   );
-  verdict.addEventListener('change', load);
-  outcome.addEventListener('change', load);
+  for (const control of [verdict, outcome, application]) control.addEventListener('change', () => load());
   put(
     root,
-    pageHead('Auth log', 'Every access decision with the reasons behind it. Open a row to see why a device was trusted or denied.'),
+    pageHead(
+      'Auth log',
+      'Every access decision with the reasons behind it. Open a row to see why a device was trusted or denied.',
+      exportButton,
+    ),
     form,
+    area.el,
     results,
   );
   await load();
 }
 
-function logTable(entries, hostnames) {
+function logTable(entries) {
   return table({
     label: 'Auth log',
     empty: 'No verdict matches these filters.',
     rows: entries,
     columns: [
-      { label: 'Time', cell: (e) => fmtTime(e.at) },
+      { label: 'Time', cell: (e) => fmtTimeZoned(e.at) },
       { label: 'User', cell: (e) => e.username ?? h('span', { class: 'muted' }, '—') },
       { label: 'Application', cell: (e) => e.applicationName ?? h('span', { class: 'muted' }, '—') },
       {
         label: 'Endpoint',
         cell: (e) =>
           e.endpointId
-            ? link(hostnames.get(e.endpointId) ?? e.endpointId, 'endpoints', e.endpointId)
+            ? link(e.endpointHostname ?? e.endpointId, 'endpoints', e.endpointId)
             : // Without an agent: a sign-in the application completed, or a prompt nobody finished.
               h('span', { class: 'muted' }, e.outcome === 'abandoned' ? 'no agent (abandoned prompt)' : 'no agent'),
       },

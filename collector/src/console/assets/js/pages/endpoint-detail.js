@@ -34,6 +34,7 @@ export async function render(root, ctx) {
       approvalBadge(endpoint),
       endpoint.blocked ? badge('blocked by an administrator', 'bad') : null,
       yesNo(endpoint.connected, 'online', 'offline'),
+      ctx.can('auth-log') ? h('a', { href: `#/auth-log?endpointId=${enc(endpoint.id)}` }, 'Sign-ins from this endpoint') : null,
     ),
     area.el,
     endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint), 'msg-warn') : null,

@@ -2,7 +2,10 @@
 // Endpoints ("Device Insight"): every enrolled agent, searchable, with trust at a glance.
 import { api, enc, get, withQuery } from '../api.js';
 import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom.js';
+import { countText, pager } from '../pager.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
+
+const PAGE_SIZE = 50;
 
 export function verdictBadge(verdict) {
   if (!verdict) return h('span', { class: 'muted' }, 'none yet');
@@ -60,7 +63,12 @@ export function approvalButtons(endpoint, ctx, area, after) {
 }
 
 export async function render(root, ctx) {
-  const search = h('input', { type: 'search', name: 'q', value: ctx.query.get('q') ?? '', placeholder: 'Hostname, serial, UUID, user…' });
+  const search = h('input', {
+    type: 'search',
+    name: 'q',
+    value: ctx.query.get('q') ?? '',
+    placeholder: 'Hostname, serial, UUID, MAC, user, endpoint ID…',
+  });
   const filter = select(
     [
       ['', 'All'],
@@ -78,23 +86,39 @@ export async function render(root, ctx) {
     ],
     { name: 'approval', value: ctx.query.get('approval') ?? '' },
   );
+  // Newest enrolled first stays put while agents report; last seen moves as they do.
+  const sort = select(
+    [
+      ['', 'Last seen'],
+      ['enrolled', 'Enrolled'],
+    ],
+    { name: 'sort', value: ctx.query.get('sort') ?? '' },
+  );
   const area = messageArea();
   const results = h('div', { 'aria-live': 'polite', 'aria-busy': 'false' });
+  const pages = pager({ label: 'Endpoints', pageSize: PAGE_SIZE, onChange: () => load({ keepPage: true }) });
   let debounce;
   let inflight = null;
   /** Refreshes the results only, so the search box keeps focus and caret while typing. */
-  async function load() {
+  async function load({ keepPage = false } = {}) {
     clearTimeout(debounce);
     inflight?.abort();
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
-    const params = { q: search.value.trim(), trusted: filter.value, approval: approval.value };
+    if (!keepPage) pages.reset();
+    const params = { q: search.value.trim(), trusted: filter.value, approval: approval.value, sort: sort.value };
     // Filters live in the URL so a filtered view can be shared, reloaded and bookmarked.
     history.replaceState(null, '', withQuery('#/endpoints', params));
     results.setAttribute('aria-busy', 'true');
     try {
-      const { endpoints } = await get(withQuery('/admin/v1/endpoints', params), { signal });
-      results.replaceChildren(...endpointTable(endpoints, Boolean(params.q || params.trusted || params.approval), ctx, area, load));
+      const answer = await get(withQuery('/admin/v1/endpoints', { ...params, limit: PAGE_SIZE, cursor: pages.cursor() }), { signal });
+      pages.update(answer, answer.endpoints.length);
+      const filtered = Boolean(params.q || params.trusted || params.approval);
+      results.replaceChildren(
+        h('p', { class: 'muted' }, summary(answer, filtered)),
+        ...endpointTable(answer.endpoints, filtered, ctx, area, () => load({ keepPage: true }), answer.nextCursor),
+        pages.el,
+      );
     } catch (error) {
       if (error.name === 'AbortError') return;
       results.replaceChildren(errorBlock(error));
@@ -106,26 +130,37 @@ export async function render(root, ctx) {
     clearTimeout(debounce);
     debounce = setTimeout(load, 300);
   });
-  filter.addEventListener('change', load);
-  approval.addEventListener('change', load);
+  for (const control of [filter, approval, sort]) control.addEventListener('change', () => load());
   const form = h(
     'form',
     { class: 'inline panel', role: 'search', 'aria-label': 'Filter endpoints', on: { submit: (e) => (e.preventDefault(), load()) } },
     field('Search', search),
     field('Trust', filter),
     field('Approval', approval),
+    field('Sort by', sort),
     h('button', { type: 'submit', class: 'btn' }, 'Search'),
   );
   put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, area.el, results);
   await load();
 }
 
-function endpointTable(endpoints, filtered, ctx, area, reload) {
+/** How many endpoints the listing holds; a trust filter is judged per page, so it has no total. */
+function summary(answer, filtered) {
+  const counted = countText(answer.total, 'endpoint', 'endpoints');
+  if (counted) return `${counted}${filtered ? (answer.total.count === 1 ? ' matches the filter' : ' match the filter') : ''}.`;
+  return 'Trust is judged as each page loads, so matching endpoints are not counted in advance.';
+}
+
+function endpointTable(endpoints, filtered, ctx, area, reload, more) {
   return [
-    h('p', { class: 'muted' }, `${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}${filtered ? ' match the filter' : ''}.`),
     table({
       label: 'Endpoints',
-      empty: filtered ? 'No endpoint matches this search.' : 'No endpoint has enrolled yet. Deploy the agent with the enrollment key.',
+      // A trust filter judges a bounded number of endpoints per page: none here may still mean some further on.
+      empty: more
+        ? 'No endpoint on this page matches; Next looks further.'
+        : filtered
+          ? 'No endpoint matches this search.'
+          : 'No endpoint has enrolled yet. Deploy the agent with the enrollment key.',
       rows: endpoints,
       columns: [
         { label: 'Hostname', cell: (e) => link(e.hostname ?? e.id, 'endpoints', e.id) },

@@ -1,0 +1,23 @@
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { can } from '../../http/auth.js';
+import { queryOf } from '../../http/body.js';
+import { exactRouter } from '../../http/routing.js';
+import { DASHBOARD_RANGES, type DashboardRange } from '../../services/dashboard.js';
+import type { Services } from '../../services/services.js';
+
+export const dashboardQuery = z.strictObject({
+  range: z.enum(Object.keys(DASHBOARD_RANGES) as [DashboardRange, ...DashboardRange[]]).optional(),
+  // The viewer's offset from UTC (east positive), so day bars start at their midnight.
+  utcOffsetMinutes: z.coerce.number().int().min(-840).max(840).optional(),
+});
+
+/** `/admin/v1/dashboard`: the console's front page in one answer. */
+export function dashboardRoutes(services: Services): Router {
+  const router = exactRouter();
+  router.get('/dashboard', can('dashboard'), async function showDashboard(ctx) {
+    const query = queryOf(ctx, dashboardQuery);
+    ctx.body = await services.dashboard.build(query.range ?? '7d', query.utcOffsetMinutes ?? 0);
+  });
+  return router;
+}

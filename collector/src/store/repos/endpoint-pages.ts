@@ -1,0 +1,75 @@
+import type { Knex } from 'knex';
+import type { Endpoint, EndpointCounts, EndpointPageQuery, EndpointSort } from '../../domain/endpoint.js';
+import { COUNT_CAP, cappedTotal, type PageTotal } from '../../domain/paging.js';
+import { likeEscaped } from '../like.js';
+import type { EndpointRow } from '../rows.js';
+import { toEndpoint } from './endpoints.js';
+
+const SORT_COLUMN: Record<EndpointSort, 'enrolled_at' | 'last_seen_at'> = { enrolled: 'enrolled_at', lastSeen: 'last_seen_at' };
+
+type Filter = Pick<EndpointPageQuery, 'q' | 'approval'>;
+
+/** Identifier text as stored: upper case without the separators admins type (`:`, `-`, braces, spaces). */
+const asIdentifier = (q: string): string => q.toUpperCase().replace(/[\s{}\-:.]/g, '');
+
+function filtered(builder: Knex.QueryBuilder, filter: Filter): Knex.QueryBuilder {
+  if (filter.approval) builder.where('approval', filter.approval);
+  const q = filter.q?.trim();
+  if (!q) return builder;
+  const text = `%${likeEscaped(q.toLowerCase())}%`;
+  const identifier = asIdentifier(q);
+  return builder.where((w) => {
+    w.whereRaw(`lower(hostname) like ? escape '\\'`, [text])
+      .orWhereRaw(`lower(last_user) like ? escape '\\'`, [text])
+      .orWhereRaw(`id like ? escape '\\'`, [text]);
+    if (identifier !== '') {
+      const like = `%${likeEscaped(identifier)}%`;
+      for (const column of ['serial_number', 'hardware_uuid', 'machine_guid']) w.orWhereRaw(`${column} like ? escape '\\'`, [like]);
+      // Stored as a JSON list of 12 hex digits: a partial MAC matches within one of them.
+      if (/^[0-9A-F]+$/.test(identifier)) w.orWhereRaw(`mac_addresses like ? escape '\\'`, [like]);
+    }
+  });
+}
+
+/** Listings of endpoints for admins: keyset pages, capped counts, dashboard counts. */
+export class EndpointPagesRepo {
+  constructor(private readonly db: Knex) {}
+
+  /** Up to `limit` endpoints in the sort's order (newest first), after `after` when given. */
+  async page(query: EndpointPageQuery): Promise<Endpoint[]> {
+    const column = SORT_COLUMN[query.sort];
+    const builder = filtered(this.db<EndpointRow>('endpoints'), query)
+      .orderBy([
+        { column, order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.limit);
+    if (query.after) builder.whereRaw(`(${column}, id) < (?, ?)`, [query.after.at, query.after.id]);
+    return ((await builder) as EndpointRow[]).map(toEndpoint);
+  }
+
+  /** How many endpoints match, up to COUNT_CAP. */
+  async total(filter: Filter): Promise<PageTotal> {
+    const capped = filtered(this.db('endpoints').select(this.db.raw('1')), filter).limit(COUNT_CAP + 1);
+    const row = await this.db.from(capped.as('matching')).count({ n: '*' }).first();
+    return cappedTotal(Number(row?.n ?? 0));
+  }
+
+  /** Dashboard counts in one pass over the table. */
+  async counts(seenSince: number): Promise<EndpointCounts> {
+    const row = (await this.db('endpoints')
+      .select(
+        this.db.raw('count(*) as total'),
+        this.db.raw('sum(case when blocked then 1 else 0 end) as blocked'),
+        this.db.raw(`sum(case when approval = 'pending' then 1 else 0 end) as pending`),
+        this.db.raw('sum(case when last_seen_at >= ? then 1 else 0 end) as seen', [seenSince]),
+      )
+      .first()) as { total: unknown; blocked: unknown; pending: unknown; seen: unknown } | undefined;
+    return {
+      total: Number(row?.total ?? 0),
+      blocked: Number(row?.blocked ?? 0),
+      pendingApproval: Number(row?.pending ?? 0),
+      seenSince: Number(row?.seen ?? 0),
+    };
+  }
+}
