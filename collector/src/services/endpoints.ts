@@ -1,6 +1,14 @@
-import type { Report } from '@devtrust/shared/protocol';
-import type { Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type { Logger } from 'pino';
+import type { KeyKind, Report } from '@devtrust/shared/protocol';
+import type { BindingRelease, Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
+
+/** Who did an admin action, as the log records it. */
+export interface Actor {
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+}
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
 export class EndpointService {
@@ -10,13 +18,16 @@ export class EndpointService {
    */
   readonly parallelReportWrites: number;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger | null = null,
+  ) {
     this.parallelReportWrites = store.dialect === 'postgres' ? 4 : 1;
   }
 
-  /** The endpoint of this device key, enrolled now unless it already is. */
-  enroll(publicKey: string): Promise<Endpoint> {
-    return this.store.endpoints.enroll(publicKey);
+  /** The endpoint of this device key, enrolled now (with the key kind the agent claims) unless it already is. */
+  enroll(publicKey: string, keyKind: KeyKind = 'software'): Promise<Endpoint> {
+    return this.store.endpoints.enroll(publicKey, keyKind);
   }
 
   get(id: string): Promise<Endpoint | null> {
@@ -36,8 +47,23 @@ export class EndpointService {
     return this.store.endpoints.history(id);
   }
 
-  setBlocked(id: string, blocked: boolean): Promise<boolean> {
+  /** False when there is no such endpoint. A released endpoint stays blocked (409 ENDPOINT_RELEASED). */
+  async setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    if (!blocked && ((await this.store.endpoints.get(id))?.releasedAt ?? null) !== null) throw releasedBefore();
     return this.store.endpoints.setBlocked(id, blocked);
+  }
+
+  /**
+   * Releases the endpoint's hold on its identifiers (a re-imaged laptop whose new key waits
+   * for approval): the one way to do it, so every release is logged here, with who did it.
+   */
+  async release(id: string, actor: Actor): Promise<BindingRelease> {
+    const result = await this.store.endpoints.release(id, Date.now());
+    if (result === null) throw notFound('endpoint');
+    if (!result.released) throw releasedBefore();
+    const { released: _released, ...release } = result;
+    this.log?.info({ ...release, apiKeyId: actor.apiKeyId, apiKeyName: actor.apiKeyName }, 'endpoint identifiers released');
+    return release;
   }
 
   /** Approves a pending endpoint; false when it is not pending. */
@@ -54,3 +80,6 @@ export class EndpointService {
     return this.store.endpoints.forget(id);
   }
 }
+
+const releasedBefore = () =>
+  conflict('ENDPOINT_RELEASED', 'the endpoint was released: its key is retired for good (forget it if its agent must enroll again)');

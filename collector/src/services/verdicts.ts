@@ -7,6 +7,7 @@ import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
 import { postureSources } from '../policy/posture-sources.js';
 import { effectivePolicy } from '../policy/effective.js';
+import { assureMatch } from '../policy/assurance.js';
 import type { Store } from '../store/store.js';
 import type { SettingsService } from './settings.js';
 import type { Application } from '../domain/application.js';
@@ -70,8 +71,10 @@ export class VerdictService {
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
       const platform = endpoint.report.identity.platform ?? null;
-      match = matchDevice({ platform, identifiers }, views, lookups);
-      sources = postureSources(match, lookups, views, platform);
+      const matched = matchDevice({ platform, identifiers }, views, lookups);
+      sources = postureSources(matched, lookups, views, platform);
+      // Ageing and the key kind read the endpoint row already in hand: no query of their own.
+      match = assureMatch(matched, endpoint, policy, Date.now());
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const health = deviceHealthOf(endpoint, sources);
