@@ -18,7 +18,7 @@ export async function up(knex: Knex): Promise<void> {
   // A P-256 public key (hardware-backed) is 87 base64url characters. SQLite does not enforce
   // VARCHAR lengths; PostgreSQL does. (knex's alter() would rebuild the SQLite table, and its
   // foreign keys with it, so only PostgreSQL's column is changed, in place.)
-  if (knex.client.config.client === 'pg') await knex.raw('alter table endpoints alter column public_key type varchar(128)');
+  if (knex.client.dialect === 'postgresql') await knex.raw('alter table endpoints alter column public_key type varchar(128)');
 
   // Which device key holds each hardware UUID, serial number and MachineGuid: the first
   // endpoint that reported it (and any an administrator approved since). A binding outlives
