@@ -4,6 +4,7 @@ import { AgentConfigError, loadAgentConfig, parseFlags } from './config/config.j
 import { platformManagedReader } from './config/managed/index.js';
 import { Agent } from './core/agent.js';
 import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js';
+import { platformDeviceKeyStores } from './keys/select-device-key.js';
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 import { loopbackCertCommand } from './loopback/tls-command.js';
@@ -88,6 +89,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     log,
     loopback: !config.once,
     keyStore: platformKeyStore({ dataDir, asSystem: runningAsSystem() }),
+    deviceKeys: platformDeviceKeyStores({ dataDir, asSystem: runningAsSystem() }),
     loopbackTls: loopbackTlsProvider(dataDir, log),
   });
 
