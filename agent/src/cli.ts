@@ -29,6 +29,9 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
   --identity FILE            use this JSON identity instead of collecting (DEVTRUST_AGENT_IDENTITY)
   --config FILE              a JSON config file (DEVTRUST_AGENT_CONFIG)
   --log-level LEVEL          info (default), debug, warn, error, silent (DEVTRUST_AGENT_LOG_LEVEL)
+  --hardware-key auto|off    enroll with a Secure Enclave or TPM key where the machine has one
+                             (auto, the default) or always with a software key (off)
+                             (DEVTRUST_AGENT_HARDWARE_KEY)
   --version                  print the version
   --help                     this text
 
@@ -89,7 +92,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     log,
     loopback: !config.once,
     keyStore: platformKeyStore({ dataDir, asSystem: runningAsSystem() }),
-    deviceKeys: platformDeviceKeyStores({ dataDir, asSystem: runningAsSystem() }),
+    deviceKeys: platformDeviceKeyStores({ dataDir, asSystem: runningAsSystem(), hardware: config.hardwareKey ?? 'auto' }),
     loopbackTls: loopbackTlsProvider(dataDir, log),
   });
 

@@ -62,7 +62,12 @@ export async function bootTrayApp(
       const agent = new Agent(config, {
         log: log.child({ component: 'agent' }),
         keyStore: platformKeyStore({ dataDir: config.dataDir, safeStorage: electron.safeStorage }),
-        deviceKeys: platformDeviceKeyStores({ dataDir: config.dataDir, safeStorage: electron.safeStorage, asSystem: false }),
+        deviceKeys: platformDeviceKeyStores({
+          dataDir: config.dataDir,
+          safeStorage: electron.safeStorage,
+          asSystem: false,
+          hardware: config.hardwareKey ?? 'auto',
+        }),
         loopbackTls: loopbackTlsProvider(config.dataDir, log),
       });
       return { agent, managed };
