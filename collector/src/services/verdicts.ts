@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
-import { pendingApprovalMatch } from '../match/approval.js';
+import { pendingApprovalMatch, releasedMatch } from '../match/approval.js';
 import { lookupIdentifiers } from './identifier-lookups.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
@@ -58,7 +58,7 @@ export class VerdictService {
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
-    const pending = endpoint === null ? null : pendingApprovalMatch(endpoint);
+    const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint));
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
