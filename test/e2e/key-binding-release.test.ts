@@ -145,6 +145,28 @@ for (const database of DATABASES) {
       assert.deepEqual(new Set(clone.approvalClaims.flatMap((claim: { heldBy: string[] }) => claim.heldBy)), new Set([now.id]));
     });
 
+    it('a claimant that still claims what another key holds stays pending; parallel releases release once', async () => {
+      const a = await agent({ platform: 'macos', hostname: 'two-a', serialNumber: 'SPLIT-SERIAL-1' });
+      const b = await agent({ platform: 'macos', hostname: 'two-b', hardwareUuid: '22222222-3333-4444-5555-666666666666' });
+      const both = await agent({
+        platform: 'macos',
+        hostname: 'two-both',
+        serialNumber: 'SPLIT-SERIAL-1',
+        hardwareUuid: '22222222-3333-4444-5555-666666666666',
+      });
+      const [aId, bId, bothId] = [a, b, both].map((x) => x.agent.status().endpointId as string);
+      assert.equal((await endpoint(both)).approval, 'pending');
+
+      const answers = await Promise.all(Array.from({ length: 5 }, () => c.admin('POST', `/admin/v1/endpoints/${aId}/release`)));
+      assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409, 409, 409, 409]);
+      const released = answers.find((r) => r.status === 200)?.body;
+      assert.deepEqual([released.freed, released.stillPending], [[], [bothId]]);
+      const still = await endpoint(both);
+      assert.equal(still.approval, 'pending');
+      assert.deepEqual(still.approvalClaims, [{ kind: 'hardwareUuid', value: '22222222333344445555666666666666', heldBy: [bId] }]);
+      assert.equal(logLines.filter((l) => l.msg === 'endpoint identifiers released' && l.endpointId === aId).length, 1);
+    });
+
     it('a read-only key may not release', async () => {
       const readOnly = (await c.admin('POST', '/admin/v1/api-keys', { name: 'viewer', role: 'read-only' })).body.key as string;
       const target = (await endpoint(agents[agents.length - 1] as TestAgent)).id as string;

@@ -309,8 +309,9 @@ export class EndpointsRepo {
     return this.db.transaction(async (trx) => {
       const row = await trx<EndpointRow>('endpoints').where({ id }).first();
       if (!row) return null;
-      if (row.released_at !== null && row.released_at !== undefined) return { released: false as const };
-      await trx('endpoints').where({ id }).update({ released_at: at, blocked: true });
+      // Conditional, so two releases at once (two admins, two nodes) release once.
+      if ((await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true })) === 0)
+        return { released: false as const };
       const identifiers = await unbindAll(trx, id);
       // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
       const waiting = (
