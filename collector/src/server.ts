@@ -69,7 +69,13 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
   const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }));
-  const core = { settings, endpoints: new EndpointService(store, log.child({ component: 'endpoints' })), transactions: new TransactionService(store), verdicts, engine };
+  const core = {
+    settings,
+    endpoints: new EndpointService(store, log.child({ component: 'endpoints' })),
+    transactions: new TransactionService(store),
+    verdicts,
+    engine,
+  };
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, starting) : http.createServer(starting);
   // Slow or silent clients must not hold sockets forever.
