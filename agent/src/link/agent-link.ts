@@ -245,8 +245,14 @@ export class AgentLink extends EventEmitter {
     switch (message.type) {
       case 'hello':
         this.nonce = message.nonce;
-        if (this.state.endpointId) await this.sendAuth(this.state.endpointId);
-        else await this.enroll();
+        try {
+          if (this.state.endpointId) await this.sendAuth(this.state.endpointId);
+          else await this.enroll();
+        } catch (error) {
+          // The collector closes the session at its auth timeout, and the link retries.
+          this.lastError = `the device key could not sign: ${(error as Error).message}`;
+          this.options.log.warn({ keyKind: this.keys?.kind }, this.lastError);
+        }
         return;
       case 'enrolled':
         this.state = {
