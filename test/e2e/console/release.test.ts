@@ -61,6 +61,9 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     assert.equal(await page.getByRole('button', { name: 'Release identifiers' }).count(), 0);
     await page.getByRole('region', { name: 'Summary' }).getByText('Released').waitFor();
     await screenshot(page, '33-endpoint-released');
+    await page.goto(`${c.url}/console/#/endpoints`);
+    await page.getByRole('region', { name: 'Endpoints' }).getByText('released', { exact: true }).waitFor();
+    await screenshot(page, '35-endpoints-released');
     const now = (await c.admin('GET', `/admin/v1/endpoints/${newId}`)).body;
     assert.deepEqual([now.approval, now.trusted], ['approved', true]);
     assert.deepEqual(problems, []);
