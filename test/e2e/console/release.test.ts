@@ -16,10 +16,11 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
   const agents: TestAgent[] = [];
   let oldId: string;
   let newId: string;
+  let integrationId: string;
 
   beforeAll(async () => {
     c = await startTestCollector({ scheduler: false });
-    await csvInventory(c, 'serial_number,device_name,platform\nC02RELEASE01,mbp-reimaged,macos\n');
+    integrationId = await csvInventory(c, 'serial_number,device_name,platform\nC02RELEASE01,mbp-reimaged,macos\n');
     const identity = { platform: 'macos' as const, serialNumber: 'C02RELEASE01', hostname: 'mbp-reimaged' };
     const old = await startTestAgent(c.url, identity);
     const reimaged = await startTestAgent(c.url, identity);
@@ -65,6 +66,37 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     await page.getByRole('region', { name: 'Endpoints' }).getByText('released', { exact: true }).waitFor();
     await screenshot(page, '35-endpoints-released');
     const now = (await c.admin('GET', `/admin/v1/endpoints/${newId}`)).body;
+    assert.deepEqual([now.approval, now.trusted], ['approved', true]);
+    assert.deepEqual(problems, []);
+  });
+
+  it("the pending endpoint's page offers to release the key that holds its identifiers", async () => {
+    const identity = { platform: 'macos' as const, serialNumber: 'C02RELEASE02', hostname: 'mbp-two' };
+    await c.admin(
+      'PUT',
+      `/admin/v1/integrations/${integrationId}/inventory`,
+      'serial_number,device_name,platform\nC02RELEASE01,mbp-reimaged,macos\nC02RELEASE02,mbp-two,macos\n',
+      {
+        contentType: 'text/csv',
+      },
+    );
+    const first = await startTestAgent(c.url, identity);
+    const second = await startTestAgent(c.url, identity);
+    agents.push(first, second);
+    const holder = first.agent.status().endpointId as string;
+    const waiting = second.agent.status().endpointId as string;
+    await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(waiting)}`);
+    const claim = page.getByRole('region', { name: 'Awaiting approval' });
+    await claim.getByText('release the endpoint that holds them instead').waitFor();
+    await screenshot(page, '36-endpoint-pending-release-holder');
+    await claim.getByRole('button', { name: `Release ${holder}` }).click();
+    await page
+      .getByRole('dialog', { name: `Release ${holder}'s identifiers?` })
+      .getByRole('button', { name: 'Release identifiers' })
+      .click();
+    await page.getByText(`${holder}'s identifiers are released. Now holding them: ${waiting}.`, { exact: true }).first().waitFor();
+    await page.getByText('approved', { exact: true }).first().waitFor();
+    const now = (await c.admin('GET', `/admin/v1/endpoints/${waiting}`)).body;
     assert.deepEqual([now.approval, now.trusted], ['approved', true]);
     assert.deepEqual(problems, []);
   });

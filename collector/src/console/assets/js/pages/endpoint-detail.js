@@ -36,7 +36,7 @@ export async function render(root, ctx) {
       yesNo(endpoint.connected, 'online', 'offline'),
     ),
     area.el,
-    endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint), 'msg-warn') : null,
+    endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint, ctx, area), 'msg-warn') : null,
     h(
       'div',
       { class: 'grid-2' },
@@ -92,8 +92,8 @@ function actions(endpoint, ctx, area) {
 }
 
 /** Release: for a device that now runs the agent with a new key (a re-imaged laptop). */
-function releaseButton(endpoint, ctx, area, name) {
-  const release = h('button', { type: 'button', class: 'btn btn-danger' }, 'Release identifiers');
+function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers') {
+  const release = h('button', { type: 'button', class: 'btn btn-danger' }, label);
   release.addEventListener('click', async () => {
     const ok = await confirmAction({
       title: `Release ${name}'s identifiers?`,
@@ -165,12 +165,21 @@ function matched(e) {
   ]);
 }
 
-function claimList(e) {
+function claimList(e, ctx, area) {
+  // The re-imaged laptop's case: release the old key right here, where its id is shown.
+  const holders = [...new Set((e.approvalClaims ?? []).flatMap((c) => c.heldBy))];
+  const release = ctx.can('endpoints', 'write')
+    ? h(
+        'div',
+        { class: 'actions' },
+        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`)),
+      )
+    : null;
   return [
     h(
       'p',
       {},
-      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), open the endpoint that holds them and release its identifiers instead.',
+      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over.',
     ),
     h(
       'ul',
@@ -187,6 +196,7 @@ function claimList(e) {
         ),
       ),
     ),
+    release,
   ];
 }
 
