@@ -143,6 +143,11 @@ for (const database of DATABASES) {
       const clone = await endpoint(await agent(LAPTOP));
       assert.equal(clone.approval, 'pending');
       assert.deepEqual(new Set(clone.approvalClaims.flatMap((claim: { heldBy: string[] }) => claim.heldBy)), new Set([now.id]));
+
+      // Forgetting an endpoint also ends its bindings: it is logged the same way.
+      assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${clone.id}`)).status, 204);
+      const forgotten = logLines.find((l) => l.msg === 'endpoint forgotten');
+      assert.deepEqual([forgotten?.endpointId, forgotten?.apiKeyId, forgotten?.apiKeyName], [clone.id, owner.id, owner.name]);
     });
 
     it('a claimant that still claims what another key holds stays pending; parallel releases release once', async () => {

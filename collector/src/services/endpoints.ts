@@ -76,8 +76,11 @@ export class EndpointService {
     return this.store.endpoints.deny(id);
   }
 
-  forget(id: string): Promise<boolean> {
-    return this.store.endpoints.forget(id);
+  /** Deletes the endpoint; its identifier bindings go with it, so it is logged like a release. */
+  async forget(id: string, actor: Actor): Promise<boolean> {
+    const forgotten = await this.store.endpoints.forget(id);
+    if (forgotten) this.log?.info({ endpointId: id, apiKeyId: actor.apiKeyId, apiKeyName: actor.apiKeyName }, 'endpoint forgotten');
+    return forgotten;
   }
 }
 

@@ -5,6 +5,7 @@ import { exactRouter } from '../../http/routing.js';
 import { queryOf } from '../../http/body.js';
 import { conflict, notFound } from '../../errors.js';
 import { postureFact } from '../../policy/health.js';
+import type { Actor } from '../../services/endpoints.js';
 import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
 import { APPROVAL_STATES, type Endpoint } from '../../domain/endpoint.js';
@@ -19,6 +20,11 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).optional(),
 });
+
+/** Who is calling, for the log lines of actions that free identifiers. */
+function actorOf(ctx: { state: { apiKey?: { id: string; name: string } } }): Actor {
+  return { apiKeyId: ctx.state.apiKey?.id ?? null, apiKeyName: ctx.state.apiKey?.name ?? null };
+}
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, releasing, forgetting. */
 export function endpointRoutes(services: Services, agents: AgentConnections): Router {
@@ -110,13 +116,12 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   // laptop enrolled with a new key); endpoints waiting on them are judged again.
   router.post('/endpoints/:id/release', guard, async function releaseEndpoint(ctx) {
     const id = ctx.params.id as string;
-    const apiKey = ctx.state.apiKey as { id: string; name: string } | undefined;
-    const release = await endpoints.release(id, { apiKeyId: apiKey?.id ?? null, apiKeyName: apiKey?.name ?? null });
+    const release = await endpoints.release(id, actorOf(ctx));
     ctx.body = { ...release, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
   });
 
   router.delete('/endpoints/:id', guard, async function forgetEndpoint(ctx) {
-    if (!(await endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');
+    if (!(await endpoints.forget(ctx.params.id as string, actorOf(ctx)))) throw notFound('endpoint');
     agents.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
     ctx.status = 204;
   });
