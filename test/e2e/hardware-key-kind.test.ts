@@ -43,9 +43,13 @@ for (const database of DATABASES) {
         drop = fresh.drop;
       }
       c = await startTestCollector({ scheduler: false, databaseUrl });
-      await csvInventory(c, 'serial_number,device_name,platform\nSE-MAC-1,se-mac-1,macos\nOLD-MAC-2,old-mac-2,macos\n', {
-        platforms: ['macos'],
-      });
+      await csvInventory(
+        c,
+        'serial_number,device_name,platform\nSE-MAC-1,se-mac-1,macos\nOLD-MAC-2,old-mac-2,macos\nSE-MAC-3,se-mac-3,macos\n',
+        {
+          platforms: ['macos'],
+        },
+      );
       hardwareOnly = await createTestApp(c, { trustedEndpoints: 'require-trusted', requireHardwareKey: true }, 'Hardware keys only');
     });
     afterAll(async () => {
@@ -75,6 +79,30 @@ for (const database of DATABASES) {
       agents.push(again);
       assert.equal(again.agent.status().endpointId, endpointId);
       assert.equal(helper.calls.filter((call) => call.endsWith(' create')).length, 1);
+    });
+
+    it('a hardware key that stops signing fails the request at once, saying so (not at its timeout)', async () => {
+      const helper = fakeSecureEnclaveHelper();
+      let broken = false;
+      const failing = (dataDir: string): DeviceKeyStores => {
+        const base = stores(helper)(dataDir);
+        const runner: typeof helper.runner = async (command, args, options) =>
+          broken && args[0] === 'sign'
+            ? { ok: true, code: 1, stdout: '', stderr: 'SecKeyCreateSignature: the key is not available' }
+            : helper.runner(command, args, options);
+        return { ...base, hardware: new SecureEnclaveKeyStore(path.join(dataDir, 'device-key.se.json'), runner) };
+      };
+      const agent = await startTestAgent(c.url, identity('SE-MAC-3'), { deviceKeys: failing });
+      agents.push(agent);
+      broken = true;
+      await assert.rejects(agent.agent.link.check(), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'KEY_FAILED');
+        assert.match(error.message, /the device key could not sign: the Secure Enclave helper could not sign: SecKeyCreateSignature/);
+        return true;
+      });
+      // Repaired, the same key signs again on the same session.
+      broken = false;
+      assert.equal((await agent.agent.link.check()).verdict, 'trusted');
     });
 
     it('an agent whose helper is missing falls back to a software key, which requireHardwareKey does not trust', async () => {
