@@ -172,9 +172,21 @@ for (const database of DATABASES) {
       assert.equal(logLines.filter((l) => l.msg === 'endpoint identifiers released' && l.endpointId === aId).length, 1);
     });
 
+    it('a released endpoint that was waiting for approval is denied: approving it later binds nothing', async () => {
+      const waiting = await endpoint(await agent(LAPTOP));
+      assert.equal(waiting.approval, 'pending');
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${waiting.id}/release`)).status, 200);
+      const approve = await c.admin('POST', `/admin/v1/endpoints/${waiting.id}/approve`);
+      assert.equal(approve.status, 409);
+      assert.equal(approve.body.error.code, 'NOT_PENDING_APPROVAL');
+      const shown = await endpoint(agents[agents.length - 1] as TestAgent);
+      assert.deepEqual([shown.approval, shown.blocked, shown.trusted], ['denied', true, false]);
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${'x'.repeat(1000)}/release`)).status, 404);
+    });
+
     it('a read-only key may not release', async () => {
       const readOnly = (await c.admin('POST', '/admin/v1/api-keys', { name: 'viewer', role: 'read-only' })).body.key as string;
-      const target = (await endpoint(agents[agents.length - 1] as TestAgent)).id as string;
+      const target = (await endpoint(await agent({ platform: 'macos', hostname: 'ro-target', serialNumber: 'READ-ONLY-1' }))).id as string;
       assert.equal((await c.admin('POST', `/admin/v1/endpoints/${target}/release`, undefined, { token: readOnly })).status, 403);
       assert.equal((await c.admin('GET', `/admin/v1/endpoints/${target}`)).body.releasedAt, null);
     });

@@ -312,6 +312,8 @@ export class EndpointsRepo {
       // Conditional, so two releases at once (two admins, two nodes) release once.
       if ((await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true })) === 0)
         return { released: false as const };
+      // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
+      await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
       const identifiers = await unbindAll(trx, id);
       // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
       const waiting = (
