@@ -4,6 +4,7 @@ import { AgentConfigError, loadAgentConfig, parseFlags } from './config/config.j
 import { platformManagedReader } from './config/managed/index.js';
 import { Agent } from './core/agent.js';
 import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js';
+import { platformDeviceKeyStores } from './keys/select-device-key.js';
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 import { loopbackCertCommand } from './loopback/tls-command.js';
@@ -28,6 +29,9 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
   --identity FILE            use this JSON identity instead of collecting (DEVTRUST_AGENT_IDENTITY)
   --config FILE              a JSON config file (DEVTRUST_AGENT_CONFIG)
   --log-level LEVEL          info (default), debug, warn, error, silent (DEVTRUST_AGENT_LOG_LEVEL)
+  --hardware-key auto|off    enroll with a Secure Enclave or TPM key where the machine has one
+                             (auto, the default) or always with a software key (off)
+                             (DEVTRUST_AGENT_HARDWARE_KEY)
   --version                  print the version
   --help                     this text
 
@@ -88,6 +92,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     log,
     loopback: !config.once,
     keyStore: platformKeyStore({ dataDir, asSystem: runningAsSystem() }),
+    deviceKeys: platformDeviceKeyStores({ dataDir, asSystem: runningAsSystem(), hardware: config.hardwareKey ?? 'auto' }),
     loopbackTls: loopbackTlsProvider(dataDir, log),
   });
 

@@ -75,7 +75,13 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
   const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }), metrics);
-  const core = { settings, endpoints: new EndpointService(store, metrics), transactions: new TransactionService(store), verdicts, engine };
+  const core = {
+    settings,
+    endpoints: new EndpointService(store, log.child({ component: 'endpoints' }), metrics),
+    transactions: new TransactionService(store),
+    verdicts,
+    engine,
+  };
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, starting) : http.createServer(starting);
   // Slow or silent clients must not hold sockets forever.

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { Agent } from '@devtrust/agent/core/agent';
 import type { AgentConfig } from '@devtrust/agent/config/config';
+import type { DeviceKeyStores } from '@devtrust/agent/keys/select-device-key';
 import { ENROLLMENT_KEY } from './collector.js';
 
 export interface TestAgent {
@@ -22,7 +23,14 @@ export interface TestAgent {
 export async function startTestAgent(
   collectorUrl: string,
   identity: DeviceIdentity,
-  options: { enrollmentKey?: string | null; dataDir?: string; loopback?: boolean; loopbackPort?: number } = {},
+  options: {
+    enrollmentKey?: string | null;
+    dataDir?: string;
+    loopback?: boolean;
+    loopbackPort?: number;
+    /** Device key stores to choose from (default: a software key in the data dir). */
+    deviceKeys?: (dataDir: string) => DeviceKeyStores;
+  } = {},
 ): Promise<TestAgent> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-agent-'));
   const config: AgentConfig = {
@@ -41,6 +49,7 @@ export async function startTestAgent(
     log: pino({ level: process.env.DEVTRUST_TEST_LOG_LEVEL ?? 'silent' }),
     collect: async () => ({ identity: current, posture: {}, probeErrors: {} }),
     loopback: options.loopback ?? false,
+    ...(options.deviceKeys ? { deviceKeys: options.deviceKeys(dataDir) } : {}),
   });
   await agent.start();
   await agent.link.waitConnected(10_000);

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
+import { HARDWARE_KEY_PREFERENCES, type HardwareKeyPreference } from '../keys/select-device-key.js';
 import type { ManagedSettings, ManagedSettingsReader } from './managed/types.js';
 
 /** The headless agent's configuration, resolved once at start-up. */
@@ -15,6 +16,8 @@ export interface AgentConfig {
   identityFile: string | null;
   once: boolean;
   logLevel: string;
+  /** Whether a new enrollment may use a Secure Enclave or TPM key (default auto). */
+  hardwareKey?: HardwareKeyPreference;
   /** Keys whose value came from managed settings: the user cannot change them. */
   managedKeys: string[];
   managed: ManagedSettings;
@@ -52,6 +55,7 @@ export const AGENT_FLAGS = {
   identity: { type: 'string' },
   config: { type: 'string' },
   'log-level': { type: 'string' },
+  'hardware-key': { type: 'string' },
   once: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -66,6 +70,7 @@ interface Flags {
   identityFile?: string;
   configFile?: string;
   logLevel?: string;
+  hardwareKey?: string;
   once?: boolean;
   help?: boolean;
   version?: boolean;
@@ -88,6 +93,7 @@ export function parseFlags(argv: string[], specs: FlagSpecs = AGENT_FLAGS): Flag
     identityFile: text('identity'),
     configFile: text('config'),
     logLevel: text('log-level'),
+    hardwareKey: text('hardware-key'),
     once: values.once === true,
     help: values.help === true,
     version: values.version === true,
@@ -194,6 +200,9 @@ export async function loadAgentConfig(options: {
       throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
     loopbackPort = Number(portRaw);
   }
+  const hardwareKey = flags.hardwareKey ?? str(env.DEVTRUST_AGENT_HARDWARE_KEY) ?? str(file.hardwareKey) ?? 'auto';
+  if (!(HARDWARE_KEY_PREFERENCES as readonly string[]).includes(hardwareKey))
+    throw new AgentConfigError('--hardware-key', `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`);
   return {
     collectorUrl: collectorRaw ? validUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw) : '',
     enrollmentKey: enrollmentKey ?? null,
@@ -202,6 +211,7 @@ export async function loadAgentConfig(options: {
     identityFile: flags.identityFile ?? str(env.DEVTRUST_AGENT_IDENTITY) ?? null,
     once: flags.once ?? false,
     logLevel: flags.logLevel ?? str(env.DEVTRUST_AGENT_LOG_LEVEL) ?? 'info',
+    hardwareKey: hardwareKey as HardwareKeyPreference,
     managedKeys: Object.keys(managed),
     managed,
     help: flags.help ?? false,

@@ -6,6 +6,7 @@ import { collectDevice } from '../collect/index.js';
 import type { Collected } from '../collect/probe.js';
 import type { AgentConfig } from '../config/config.js';
 import { FileKeyStore, type KeyStore } from '../keys/key-store.js';
+import type { DeviceKeyStores } from '../keys/select-device-key.js';
 import { AgentLink, type LinkStatus } from '../link/agent-link.js';
 import { StateFile } from '../link/state.js';
 import { LoopbackDoor } from '../loopback/door.js';
@@ -15,6 +16,8 @@ import { readIdentityFile } from './identity-file.js';
 export interface AgentDeps {
   log: Logger;
   keyStore?: KeyStore;
+  /** Software and hardware device key stores (keys/select-device-key.ts); default: software in keyStore. */
+  deviceKeys?: DeviceKeyStores;
   /** Collection override (tests); default: the per-OS collectors or --identity FILE. */
   collect?: () => Promise<Collected>;
   /** Certificate for the loopback door when the collector is not on loopback. */
@@ -61,6 +64,7 @@ export class Agent extends EventEmitter {
       collectorUrl: config.collectorUrl,
       enrollmentKey: config.enrollmentKey,
       keyStore: deps.keyStore ?? new FileKeyStore(path.join(config.dataDir, 'device-key.pem')),
+      ...(deps.deviceKeys ? { deviceKeys: deps.deviceKeys } : {}),
       stateFile: new StateFile(config.dataDir),
       log: deps.log.child({ component: 'link' }),
     });

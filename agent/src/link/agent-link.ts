@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { generateDeviceKey, privateKeyFromPem, privateKeyToPem, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
 import {
   AGENT_CHANNEL_PATH,
   LIMITS,
@@ -19,7 +17,9 @@ import {
   type UnsignedAgentMessage,
   type VerdictMessage,
 } from '@devtrust/shared/protocol';
+import { SoftwareKeyStore, type DeviceKey } from '../keys/device-key.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { openDeviceKey, type DeviceKeyStores } from '../keys/select-device-key.js';
 import type { AgentState, StateFile } from './state.js';
 import { backoffDelay, retryAfterDelay } from './backoff.js';
 
@@ -38,7 +38,10 @@ export class LinkError extends Error {
 export interface AgentLinkOptions {
   collectorUrl: string;
   enrollmentKey: string | null;
+  /** Where a software key's secret lives (when `deviceKeys` is not given, the only store). */
   keyStore: KeyStore;
+  /** The device key stores to choose from (select-device-key.ts); default: software in `keyStore`. */
+  deviceKeys?: DeviceKeyStores;
   stateFile: StateFile;
   log: Logger;
   backoff?: { baseMs: number; capMs: number };
@@ -65,7 +68,9 @@ export class AgentLink extends EventEmitter {
   endpointId: string | null = null;
   private ws: WebSocket | null = null;
   private nonce: string | null = null;
-  private keys: DeviceKeyPair | null = null;
+  private keys: DeviceKey | null = null;
+  /** Signed frames leave in the order they were asked for, whatever each signature takes. */
+  private outgoing: Promise<void> = Promise.resolve();
   private state: AgentState = { collectorUrl: null, endpointId: null, lastSeq: 0 };
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -173,7 +178,7 @@ export class AgentLink extends EventEmitter {
   attest(transactionId: string): Promise<VerdictMessage> {
     if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
     const promise = this.expect<VerdictMessage>(this.pendingAttests, transactionId);
-    this.sendSigned({ type: 'attest', transactionId });
+    this.sendSigned({ type: 'attest', transactionId }).catch((error: Error) => this.signFailed(this.pendingAttests, transactionId, error));
     return promise;
   }
 
@@ -181,24 +186,31 @@ export class AgentLink extends EventEmitter {
   describe(transactionId: string): Promise<TransactionInfo> {
     if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
     const promise = this.expect<TransactionInfo>(this.pendingDescribes, transactionId);
-    this.sendSigned({ type: 'describe', transactionId });
+    this.sendSigned({ type: 'describe', transactionId }).catch((error: Error) =>
+      this.signFailed(this.pendingDescribes, transactionId, error),
+    );
     return promise;
   }
 
   /** Whether the collector trusts this device now, under its global policy (`--once`). */
   check(): Promise<Standing> {
     if (this.status !== 'connected') return Promise.reject(new LinkError('OFFLINE', 'the agent is not connected to its collector'));
-    const promise = this.expect<Standing>(this.pendingChecks, ++this.checkSeq);
-    this.sendSigned({ type: 'check' });
+    const seq = ++this.checkSeq;
+    const promise = this.expect<Standing>(this.pendingChecks, seq);
+    this.sendSigned({ type: 'check' }).catch((error: Error) => this.signFailed(this.pendingChecks, seq, error));
     return promise;
   }
 
-  private async loadOrCreateKey(fresh: boolean): Promise<DeviceKeyPair> {
-    const pem = fresh ? null : await this.options.keyStore.load();
-    if (pem) return privateKeyFromPem(pem);
-    const keys = generateDeviceKey();
-    await this.options.keyStore.save(privateKeyToPem(keys.privateKey));
-    return keys;
+  /** The key of this enrollment, or a new one (hardware where the machine has it) to enroll with. */
+  private async loadOrCreateKey(fresh: boolean): Promise<DeviceKey> {
+    const stores = this.options.deviceKeys ?? { software: new SoftwareKeyStore(this.options.keyStore), hardware: null };
+    const opened = await openDeviceKey(stores, fresh ? null : { kind: this.state.keyKind ?? 'software' });
+    if (opened.note) this.options.log.warn({ keyKind: opened.key.kind }, opened.note);
+    if (opened.reenroll) {
+      this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+      await this.options.stateFile.save(this.state);
+    }
+    return opened.key;
   }
 
   private connect(): void {
@@ -233,13 +245,27 @@ export class AgentLink extends EventEmitter {
     switch (message.type) {
       case 'hello':
         this.nonce = message.nonce;
-        if (this.state.endpointId) this.sendAuth(this.state.endpointId);
-        else this.enroll();
+        try {
+          if (this.state.endpointId) await this.sendAuth(this.state.endpointId);
+          else await this.enroll();
+        } catch (error) {
+          // The collector closes the session at its auth timeout, and the link retries.
+          this.lastError = `the device key could not sign: ${(error as Error).message}`;
+          this.options.log.warn({ keyKind: this.keys?.kind }, this.lastError);
+        }
         return;
       case 'enrolled':
-        this.state = { collectorUrl: this.options.collectorUrl, endpointId: message.endpointId, lastSeq: 0 };
+        this.state = {
+          collectorUrl: this.options.collectorUrl,
+          endpointId: message.endpointId,
+          lastSeq: 0,
+          keyKind: this.keys?.kind ?? 'software',
+        };
         await this.options.stateFile.save(this.state);
-        this.options.log.info({ collector: this.options.collectorUrl, endpointId: message.endpointId }, 'enrolled');
+        this.options.log.info(
+          { collector: this.options.collectorUrl, endpointId: message.endpointId, keyKind: this.state.keyKind },
+          'enrolled',
+        );
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
@@ -294,20 +320,26 @@ export class AgentLink extends EventEmitter {
     }
   }
 
-  private sendAuth(endpointId: string): void {
-    const body = { type: 'auth' as const, v: PROTOCOL_VERSION as 1, endpointId };
-    this.send({ ...body, signature: this.sign(body) });
+  private sendAuth(endpointId: string): Promise<void> {
+    return this.sendSigned({ type: 'auth', v: PROTOCOL_VERSION as 1, endpointId });
   }
 
-  private enroll(): void {
+  private async enroll(): Promise<void> {
     if (!this.options.enrollmentKey) {
       this.fatal(new LinkError('NOT_ENROLLED', 'this device is not enrolled and no enrollment key is configured'));
       return;
     }
     this.options.log.info({ collector: this.options.collectorUrl }, 'not enrolled: enrolling with the enrollment key');
-    const publicKey = (this.keys as DeviceKeyPair).publicKey;
-    const body = { type: 'enroll' as const, v: PROTOCOL_VERSION as 1, enrollmentKey: this.options.enrollmentKey, publicKey };
-    this.send({ ...body, signature: this.sign(body) });
+    const { publicKey, kind } = this.keys as DeviceKey;
+    // A software key says nothing of its kind: collectors from before key kinds accept it as is.
+    const body = {
+      type: 'enroll' as const,
+      v: PROTOCOL_VERSION as 1,
+      enrollmentKey: this.options.enrollmentKey,
+      publicKey,
+      ...(kind === 'software' ? {} : { keyKind: kind }),
+    };
+    await this.sendSigned(body);
   }
 
   private onError(message: Extract<ServerMessage, { type: 'error' }>): void {
@@ -377,7 +409,7 @@ export class AgentLink extends EventEmitter {
     const seq = ++this.state.lastSeq;
     await this.options.stateFile.save(this.state);
     const promise = this.expect<null>(this.pendingReports, seq);
-    this.sendSigned({ type: 'report', seq, report });
+    this.sendSigned({ type: 'report', seq, report }).catch((error: Error) => this.signFailed(this.pendingReports, seq, error));
     try {
       await promise;
     } catch (error) {
@@ -388,13 +420,24 @@ export class AgentLink extends EventEmitter {
     }
   }
 
-  private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' | 'check' }>): void {
-    this.send({ ...message, signature: this.sign(message) } as AgentMessage);
+  /**
+   * Signs and sends, in call order: a hardware key signs through a helper process, and
+   * reports must still leave in sequence. Rejects when the key cannot sign.
+   */
+  private sendSigned(message: UnsignedAgentMessage): Promise<void> {
+    const sent = this.outgoing.then(async () => {
+      const payload = signedPayloadOf(message, { nonce: this.nonce as string, endpointId: this.state.endpointId ?? '' });
+      const signature = await (this.keys as DeviceKey).sign(payload);
+      this.send({ ...message, signature } as AgentMessage);
+    });
+    this.outgoing = sent.catch(() => undefined);
+    return sent;
   }
 
-  private sign(message: UnsignedAgentMessage): string {
-    const payload = signedPayloadOf(message, { nonce: this.nonce as string, endpointId: this.state.endpointId ?? '' });
-    return signPayload((this.keys as DeviceKeyPair).privateKey as KeyObject, payload);
+  /** A request whose signature failed (a hardware key that stopped answering) fails now, not at its timeout. */
+  private signFailed(map: Map<string, Pending> | Map<number, Pending>, key: string | number, error: Error): void {
+    this.options.log.warn({ err: error.message }, 'the device key could not sign');
+    this.settle(map, key, new LinkError('KEY_FAILED', `the device key could not sign: ${error.message}`));
   }
 
   private send(message: AgentMessage): void {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { KEY_KINDS, type KeyKind } from '@devtrust/shared/protocol';
 import { writePrivateFile } from '../keys/key-store.js';
 
 /** What the link remembers between runs, beside the device key: its enrollment with one collector. */
@@ -8,6 +9,8 @@ export interface AgentState {
   collectorUrl: string | null;
   endpointId: string | null;
   lastSeq: number;
+  /** The kind of key this enrollment uses (absent in state files from before key kinds: software). */
+  keyKind?: KeyKind;
 }
 
 export class StateFile {
@@ -25,6 +28,7 @@ export class StateFile {
         collectorUrl: typeof raw.collectorUrl === 'string' ? raw.collectorUrl : null,
         endpointId: typeof raw.endpointId === 'string' ? raw.endpointId : null,
         lastSeq: typeof raw.lastSeq === 'number' && Number.isSafeInteger(raw.lastSeq) ? raw.lastSeq : 0,
+        ...((KEY_KINDS as readonly unknown[]).includes(raw.keyKind) ? { keyKind: raw.keyKind as KeyKind } : {}),
       };
     } catch {
       return { collectorUrl: null, endpointId: null, lastSeq: 0 };

@@ -6,6 +6,7 @@ import { AgentConfigError, loadAgentConfig } from '../config/config.js';
 import { platformManagedReader } from '../config/managed/index.js';
 import { Agent } from '../core/agent.js';
 import { platformKeyStore } from '../keys/platform-key-store.js';
+import { platformDeviceKeyStores } from '../keys/select-device-key.js';
 import { loopbackTlsProvider } from '../loopback/tls.js';
 import { loopbackCertCommand, type CommandIo } from '../loopback/tls-command.js';
 import { AGENT_VERSION } from '../version.js';
@@ -61,6 +62,12 @@ export async function bootTrayApp(
       const agent = new Agent(config, {
         log: log.child({ component: 'agent' }),
         keyStore: platformKeyStore({ dataDir: config.dataDir, safeStorage: electron.safeStorage }),
+        deviceKeys: platformDeviceKeyStores({
+          dataDir: config.dataDir,
+          safeStorage: electron.safeStorage,
+          asSystem: false,
+          hardware: config.hardwareKey ?? 'auto',
+        }),
         loopbackTls: loopbackTlsProvider(config.dataDir, log),
       });
       return { agent, managed };

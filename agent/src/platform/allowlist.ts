@@ -37,6 +37,8 @@ export const MACOS_COMMANDS = {
   // Managed preferences and the Keychain (config/managed, keys/).
   plutil: '/usr/bin/plutil',
   security: '/usr/bin/security',
+  // The Secure Enclave key helper the agent's package installs (agent/native/macos-keyhelper; unbuilt here).
+  'devtrust-keyhelper': '/Library/Application Support/DevTrust/devtrust-keyhelper',
 } as const satisfies Allowlist;
 
 export const LINUX_COMMANDS = {

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import type { Report } from '@devtrust/shared/protocol';
+import type { KeyKind, Report } from '@devtrust/shared/protocol';
 import type { IdentifierKind, Identifiers } from './identifiers.js';
 import type { KeysetPosition } from './paging.js';
 import type { Verdict } from './verdict.js';
@@ -36,6 +36,21 @@ export interface Endpoint {
   approvalClaims: IdentifierClaim[];
   lastUser: string | null;
   lastVerdict: (Verdict & { at: number; transactionId: string }) | null;
+  /** Where the agent says its device key lives, as it enrolled (a claim; docs/hardware-keys.md). */
+  keyKind: KeyKind;
+  /** When an administrator released this endpoint's identifiers (its key is retired); null: never. */
+  releasedAt: number | null;
+}
+
+/** What releasing an endpoint's identifiers did (EndpointService.release). */
+export interface BindingRelease {
+  endpointId: string;
+  /** The identifiers it held, now free for another device key. */
+  identifiers: { kind: string; value: string }[];
+  /** Endpoints that waited on it and now hold what they claimed (approved). */
+  freed: string[];
+  /** Endpoints that waited on it and still claim identifiers another endpoint holds. */
+  stillPending: string[];
 }
 
 /** One verified report to store for an endpoint. */

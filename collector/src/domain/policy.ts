@@ -27,6 +27,10 @@ const RULES = {
   requireFirewall: z.boolean(),
   /** Deny (under require-trusted) a device whose OS is older than its platform's minimum. */
   minOsVersion: minOsVersionSchema,
+  /** A device whose agent has not reported for this many hours is not trusted; 0: no limit. */
+  maxReportAgeHours: z.number().int().min(0).max(8760),
+  /** Trust only devices whose agent enrolled with a Secure Enclave or TPM key (the agent's claim). */
+  requireHardwareKey: z.boolean(),
 };
 
 /** A whole policy: every rule set. */
@@ -46,6 +50,8 @@ export const DEFAULT_POLICY: Policy = {
   requireDiskEncryption: false,
   requireFirewall: false,
   minOsVersion: {},
+  maxReportAgeHours: 72,
+  requireHardwareKey: false,
 };
 
 /** `PUT /admin/v1/policy`: the keys given replace the global policy's; the rest stay. */
@@ -56,6 +62,8 @@ export const globalPolicyPatchSchema = z.strictObject({
   requireDiskEncryption: RULES.requireDiskEncryption.optional(),
   requireFirewall: RULES.requireFirewall.optional(),
   minOsVersion: RULES.minOsVersion.optional(),
+  maxReportAgeHours: RULES.maxReportAgeHours.optional(),
+  requireHardwareKey: RULES.requireHardwareKey.optional(),
 });
 export type GlobalPolicyPatch = z.infer<typeof globalPolicyPatchSchema>;
 
@@ -67,6 +75,8 @@ export const applicationPolicySchema = z.strictObject({
   requireDiskEncryption: RULES.requireDiskEncryption.nullable().optional(),
   requireFirewall: RULES.requireFirewall.nullable().optional(),
   minOsVersion: RULES.minOsVersion.nullable().optional(),
+  maxReportAgeHours: RULES.maxReportAgeHours.nullable().optional(),
+  requireHardwareKey: RULES.requireHardwareKey.nullable().optional(),
 });
 export type ApplicationPolicyInput = z.infer<typeof applicationPolicySchema>;
 

@@ -17,3 +17,13 @@ export function pendingApprovalMatch(endpoint: Endpoint): MatchResult | null {
   const reason = `untrusted: this endpoint awaits an administrator's approval, because it reports ${describeClaims(endpoint)}`;
   return { trusted: false, match: null, reasons: [reason], flags: [reason.replace(/^untrusted: /, '')] };
 }
+
+/**
+ * The match of an endpoint whose identifiers an administrator released: its key is retired
+ * and holds nothing, so it is never trusted (and, being blocked, always denied).
+ */
+export function releasedMatch(endpoint: Endpoint): MatchResult | null {
+  if (endpoint.releasedAt === null) return null;
+  const reason = `untrusted: an administrator released this endpoint's identifiers on ${new Date(endpoint.releasedAt).toISOString()}; its device key is retired`;
+  return { trusted: false, match: null, reasons: [reason], flags: [] };
+}

@@ -1,7 +1,9 @@
-import type { Report } from '@devtrust/shared/protocol';
+import type { Logger } from 'pino';
+import type { KeyKind, Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '../domain/admin-log.js';
-import type { Endpoint, EndpointCounts, EndpointPageQuery, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type { BindingRelease, Endpoint, EndpointCounts, EndpointPageQuery, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
+import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { recordAdminAction } from './admin-log.js';
@@ -16,15 +18,16 @@ export class EndpointService {
 
   constructor(
     private readonly store: Store,
+    private readonly log: Logger | null = null,
     /** Counts reports stored, replayed and failed (absent: not counted). */
     private readonly metrics?: CollectorMetrics,
   ) {
     this.parallelReportWrites = store.dialect === 'postgres' ? 4 : 1;
   }
 
-  /** The endpoint of this device key, enrolled now unless it already is. */
-  enroll(publicKey: string): Promise<Endpoint> {
-    return this.store.endpoints.enroll(publicKey);
+  /** The endpoint of this device key, enrolled now (with the key kind the agent claims) unless it already is. */
+  enroll(publicKey: string, keyKind: KeyKind = 'software'): Promise<Endpoint> {
+    return this.store.endpoints.enroll(publicKey, keyKind);
   }
 
   get(id: string): Promise<Endpoint | null> {
@@ -97,8 +100,29 @@ export class EndpointService {
     return this.store.endpoints.history(id);
   }
 
-  setBlocked(id: string, blocked: boolean, actor: AdminActor): Promise<boolean> {
+  /** False when there is no such endpoint. A released endpoint stays blocked (409 ENDPOINT_RELEASED). */
+  async setBlocked(id: string, blocked: boolean, actor: AdminActor): Promise<boolean> {
+    if (!blocked && ((await this.store.endpoints.get(id))?.releasedAt ?? null) !== null) throw releasedBefore();
     return this.recorded(id, blocked ? 'block' : 'unblock', actor, (tx) => tx.endpoints.setBlocked(id, blocked));
+  }
+
+  /**
+   * Releases the endpoint's hold on its identifiers (a re-imaged laptop whose new key waits
+   * for approval): the one way to do it, so every release is logged here, with who did it.
+   */
+  async release(id: string, actor: AdminActor): Promise<BindingRelease> {
+    let result: Awaited<ReturnType<Store['endpoints']['release']>> = null;
+    // The release and its admin-log entry commit together (see recorded).
+    await this.recorded(id, 'release', actor, async (tx) => {
+      result = await tx.endpoints.release(id, Date.now());
+      return result?.released === true;
+    });
+    const outcome = result as Awaited<ReturnType<Store['endpoints']['release']>>;
+    if (outcome === null) throw notFound('endpoint');
+    if (!outcome.released) throw releasedBefore();
+    const { released: _released, ...release } = outcome;
+    this.log?.info({ ...release, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'endpoint identifiers released');
+    return release;
   }
 
   /** Approves a pending endpoint; false when it is not pending. */
@@ -111,8 +135,11 @@ export class EndpointService {
     return this.recorded(id, 'deny', actor, (tx) => tx.endpoints.deny(id));
   }
 
-  forget(id: string, actor: AdminActor): Promise<boolean> {
-    return this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));
+  /** Deletes the endpoint; its identifier bindings go with it, so it is logged like a release. */
+  async forget(id: string, actor: AdminActor): Promise<boolean> {
+    const forgotten = await this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));
+    if (forgotten) this.log?.info({ endpointId: id, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'endpoint forgotten');
+    return forgotten;
   }
 
   /**
@@ -130,3 +157,6 @@ export class EndpointService {
     });
   }
 }
+
+const releasedBefore = () =>
+  conflict('ENDPOINT_RELEASED', 'the endpoint was released: its key is retired for good (forget it if its agent must enroll again)');

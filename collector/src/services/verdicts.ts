@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
-import { pendingApprovalMatch } from '../match/approval.js';
+import { pendingApprovalMatch, releasedMatch } from '../match/approval.js';
 import { lookupIdentifiers } from './identifier-lookups.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
 import { postureSources } from '../policy/posture-sources.js';
 import { effectivePolicy } from '../policy/effective.js';
+import { assureMatch } from '../policy/assurance.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { SettingsService } from './settings.js';
@@ -60,7 +61,7 @@ export class VerdictService {
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
-    const pending = endpoint === null ? null : pendingApprovalMatch(endpoint);
+    const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint));
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
@@ -73,8 +74,10 @@ export class VerdictService {
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
       const platform = endpoint.report.identity.platform ?? null;
-      match = matchDevice({ platform, identifiers }, views, lookups);
-      sources = postureSources(match, lookups, views, platform);
+      const matched = matchDevice({ platform, identifiers }, views, lookups);
+      sources = postureSources(matched, lookups, views, platform);
+      // Ageing and the key kind read the endpoint row already in hand: no query of their own.
+      match = assureMatch(matched, endpoint, policy, Date.now());
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const health = deviceHealthOf(endpoint, sources);

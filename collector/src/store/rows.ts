@@ -39,6 +39,15 @@ export interface EndpointRow {
   approval_claims?: string | null;
   last_user?: string | null;
   last_verdict?: string | null;
+  key_kind?: string | null;
+  released_at?: number | null;
+}
+
+export interface IdentifierBindingRow {
+  kind: string;
+  value: string;
+  endpoint_id: string;
+  bound_at: number;
 }
 
 export interface ReportRow {

@@ -148,8 +148,8 @@ export class AgentSession {
     if (!verifyPayload(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE', 'the enrollment is not signed by the key it presents');
     }
-    const endpoint = await this.deps.endpoints.enroll(message.publicKey);
-    this.deps.log.info({ endpointId: endpoint.id }, 'endpoint enrolled');
+    const endpoint = await this.deps.endpoints.enroll(message.publicKey, message.keyKind ?? 'software');
+    this.deps.log.info({ endpointId: endpoint.id, keyKind: endpoint.keyKind }, 'endpoint enrolled');
     this.send({ type: 'enrolled', endpointId: endpoint.id });
     this.authenticated(endpoint);
   }

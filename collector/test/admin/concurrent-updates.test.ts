@@ -22,6 +22,8 @@ const POLICY_DEFAULTS = {
   requireDiskEncryption: false,
   requireFirewall: false,
   minOsVersion: {},
+  maxReportAgeHours: 72,
+  requireHardwareKey: false,
 };
 
 for (const db of DATABASES) {

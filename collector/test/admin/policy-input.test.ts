@@ -147,7 +147,7 @@ describe('policy admin routes store what they accept', () => {
   });
   afterAll(() => c.stop());
 
-  it('the global policy starts with every rule off and takes the new rules', async () => {
+  it('the global policy starts with every rule off but the report age limit, and takes the new rules', async () => {
     assert.deepEqual((await c.admin('GET', '/admin/v1/policy')).body, {
       trustedEndpoints: 'allow-all',
       blockCompromised: false,
@@ -155,6 +155,8 @@ describe('policy admin routes store what they accept', () => {
       requireDiskEncryption: false,
       requireFirewall: false,
       minOsVersion: {},
+      maxReportAgeHours: 72,
+      requireHardwareKey: false,
     });
     const put = await c.admin('PUT', '/admin/v1/policy', {
       requireDiskEncryption: true,

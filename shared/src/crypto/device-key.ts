@@ -2,10 +2,14 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { canonicalJson } from './canonical.js';
 
 /**
- * Device keys are Ed25519. The public key travels as base64url of its 32 raw bytes;
+ * Software device keys are Ed25519: the public key travels as base64url of its 32 raw bytes,
  * the private key is stored as PKCS#8 PEM by whichever key store the platform has.
+ * Hardware-backed keys (Secure Enclave, TPM: docs/hardware-keys.md) can only be ECDSA P-256:
+ * their public key travels as base64url of the 65-byte uncompressed point, their signatures
+ * as the 64 bytes r||s (IEEE P1363, what CryptoKit's rawRepresentation and NCrypt give).
  */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const SPKI_P256_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
 export interface DeviceKeyPair {
   privateKey: KeyObject;
@@ -22,10 +26,21 @@ export function encodePublicKey(key: KeyObject): string {
   return der.subarray(SPKI_ED25519_PREFIX.length).toString('base64url');
 }
 
+/** A P-256 public key as it travels: base64url of the uncompressed point (0x04 || X || Y). */
+export function encodeP256PublicKey(key: KeyObject): string {
+  const der = key.export({ type: 'spki', format: 'der' });
+  if (key.asymmetricKeyType !== 'ec' || !der.subarray(0, SPKI_P256_PREFIX.length).equals(SPKI_P256_PREFIX))
+    throw new TypeError('not a P-256 public key');
+  return der.subarray(SPKI_P256_PREFIX.length).toString('base64url');
+}
+
+/** An Ed25519 (32 raw bytes) or P-256 (65-byte uncompressed point) public key. */
 export function decodePublicKey(encoded: string): KeyObject {
   const raw = Buffer.from(encoded, 'base64url');
-  if (raw.length !== 32) throw new TypeError('an Ed25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+  if (raw.length === 32) return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+  if (raw.length === 65 && raw[0] === 0x04)
+    return createPublicKey({ key: Buffer.concat([SPKI_P256_PREFIX, raw]), format: 'der', type: 'spki' });
+  throw new TypeError('a device public key is an Ed25519 key (32 bytes) or a P-256 point (65 bytes)');
 }
 
 export function privateKeyToPem(key: KeyObject): string {
@@ -43,11 +58,19 @@ export function signPayload(privateKey: KeyObject, payload: unknown): string {
   return sign(null, Buffer.from(canonicalJson(payload)), privateKey).toString('base64url');
 }
 
-/** Verifies a base64url signature over the canonical encoding; never throws. */
+/** Signs like signPayload with a P-256 key: ECDSA SHA-256, r||s. What hardware key helpers return. */
+export function signPayloadP256(privateKey: KeyObject, payload: unknown): string {
+  return sign('sha256', Buffer.from(canonicalJson(payload)), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+}
+
+/** Verifies a base64url signature (Ed25519, or P-256 r||s) over the canonical encoding; never throws. */
 export function verifyPayload(publicKey: KeyObject | string, payload: unknown, signature: string): boolean {
   try {
     const key = typeof publicKey === 'string' ? decodePublicKey(publicKey) : publicKey;
-    return verify(null, Buffer.from(canonicalJson(payload)), key, Buffer.from(signature, 'base64url'));
+    const data = Buffer.from(canonicalJson(payload));
+    if (key.asymmetricKeyType === 'ec')
+      return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+    return verify(null, data, key, Buffer.from(signature, 'base64url'));
   } catch {
     return false;
   }

@@ -13,7 +13,17 @@ import { LIMITS, PROTOCOL_VERSION } from './limits.js';
 
 const id = z.string().min(1).max(64);
 const signature = z.string().min(1).max(200);
-const publicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url Ed25519 public key');
+const publicKey = z
+  .string()
+  .regex(/^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{87})$/, 'base64url Ed25519 public key (32 bytes) or P-256 point (65 bytes)');
+
+/**
+ * Where the agent keeps its device key (docs/hardware-keys.md). The agent's word only: no
+ * attestation proves it, so a policy that requires a hardware key stops a standard agent on
+ * a machine without one, not an attacker who claims one.
+ */
+export const KEY_KINDS = ['software', 'secure-enclave', 'tpm'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
 
 const identifier = z.string().max(LIMITS.maxIdentifierLength);
 
@@ -40,13 +50,20 @@ export type Report = z.infer<typeof reportSchema>;
 
 // --- agent → collector -------------------------------------------------------------
 
-export const enrollMessage = z.strictObject({
-  type: z.literal('enroll'),
-  v: z.literal(PROTOCOL_VERSION),
-  enrollmentKey: z.string().min(1).max(200),
-  publicKey,
-  signature,
-});
+export const enrollMessage = z
+  .strictObject({
+    type: z.literal('enroll'),
+    v: z.literal(PROTOCOL_VERSION),
+    enrollmentKey: z.string().min(1).max(200),
+    publicKey,
+    /** Absent from agents before key kinds: software. Signed with the rest of the message. */
+    keyKind: z.enum(KEY_KINDS).optional(),
+    signature,
+  })
+  .refine((m) => m.keyKind === undefined || m.keyKind === 'software' || m.publicKey.length === 87, {
+    message: 'a Secure Enclave or TPM key is a P-256 key',
+    path: ['keyKind'],
+  });
 export const authMessage = z.strictObject({
   type: z.literal('auth'),
   v: z.literal(PROTOCOL_VERSION),

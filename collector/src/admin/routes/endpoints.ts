@@ -27,7 +27,7 @@ export const endpointListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-/** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, forgetting. */
+/** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, releasing, forgetting. */
 export function endpointRoutes(services: Services, agents: AgentConnections): Router {
   const { endpoints, verdicts } = services;
   const router = exactRouter();
@@ -135,6 +135,14 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       ctx.body = await present((await endpoints.get(id)) as Endpoint, false);
     });
   }
+
+  // Release: the endpoint's key gives up the identifiers it holds, for good (a re-imaged
+  // laptop enrolled with a new key); endpoints waiting on them are judged again.
+  router.post('/endpoints/:id/release', guard, async function releaseEndpoint(ctx) {
+    const id = ctx.params.id as string;
+    const release = await endpoints.release(id, adminActor(ctx));
+    ctx.body = { ...release, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
+  });
 
   router.delete('/endpoints/:id', guard, async function forgetEndpoint(ctx) {
     if (!(await endpoints.forget(ctx.params.id as string, adminActor(ctx)))) throw notFound('endpoint');

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { identifiersOf, type Platform } from '@devtrust/shared/identity';
-import { LIMITS, type Report } from '@devtrust/shared/protocol';
+import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
-import type { Endpoint, EndpointApproval, EndpointQuery, IdentifierClaim, ReportToStore } from '../../domain/endpoint.js';
+import type { BindingRelease, Endpoint, EndpointApproval, EndpointQuery, IdentifierClaim, ReportToStore } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
+import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
 /**
  * Endpoints whose identifiers count: a blocked endpoint (an admin's "this one is not the
@@ -44,13 +45,16 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     approvalClaims: fromJson<IdentifierClaim[]>(row.approval_claims, []),
     lastUser: row.last_user ?? null,
     lastVerdict: fromJson(row.last_verdict, null),
+    keyKind: (row.key_kind as KeyKind | null | undefined) ?? 'software',
+    releasedAt: row.released_at === null || row.released_at === undefined ? null : Number(row.released_at),
   };
 }
 
 export class EndpointsRepo {
   constructor(private readonly db: Knex) {}
 
-  async enroll(publicKey: string): Promise<Endpoint> {
+  /** The endpoint of this key; a new one records the key kind the agent claims (fixed for the key's life). */
+  async enroll(publicKey: string, keyKind: KeyKind = 'software'): Promise<Endpoint> {
     const now = Date.now();
     const existing = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
     if (existing) return toEndpoint(existing);
@@ -61,6 +65,7 @@ export class EndpointsRepo {
       last_seen_at: now,
       last_seq: 0,
       blocked: false,
+      key_kind: keyKind,
     };
     await this.db('endpoints').insert(row);
     return toEndpoint(row);
@@ -138,7 +143,7 @@ export class EndpointsRepo {
         if (updated === 0) {
           // New identifiers (or a replay): store, then check who else holds them.
           updated = await trx('endpoints').where({ id: endpointId }).andWhere('last_seq', '<', seq).update(update);
-          if (updated > 0) await this.checkClaims(trx, endpointId, claimed, ids.macAddresses ?? []);
+          if (updated > 0) await this.checkClaims(trx, endpointId, claimed, ids.macAddresses ?? [], at);
         }
         stored.push(updated > 0);
       }
@@ -177,38 +182,49 @@ export class EndpointsRepo {
    * An endpoint that reports an identifier another endpoint held first waits for an admin
    * (pending): without this, anyone with the enrollment key could enroll a clone reporting
    * a real device's serial and make both duplicates, keeping the real device out of trust.
-   * Holders are every other endpoint not itself pending, blocked ones included, so blocking
-   * a device does not free its identifiers for a clone. An approval covers the claims it was
-   * given; a new contested identifier makes the endpoint pending again.
+   * Holders are the endpoints bound to the value (identifier-bindings.ts), blocked ones
+   * included, so blocking a device does not free its identifiers for a clone, and a holder's
+   * report that misses the value does not free it either. An approval covers the claims it
+   * was given; a new contested identifier makes the endpoint pending again. An endpoint that
+   * is not pending binds what it reports.
    */
   private async checkClaims(
     trx: Knex.Transaction,
     endpointId: string,
     claimed: Record<IdentifierColumn, string | null>,
     macs: string[],
+    at: number,
   ): Promise<void> {
-    const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims');
+    const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims', 'released_at');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
-    if (approval === 'pending' || approval === 'denied') return;
+    if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
+    const claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
+    if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) {
+      await bindIdentifiers(trx, endpointId, claimed, at);
+      return;
+    }
+    await trx('endpoints')
+      .where({ id: endpointId })
+      .update({ approval: 'pending', approval_claims: toJson(claims) });
+  }
+
+  /** The identifiers the endpoint reports that another endpoint holds. */
+  private async contestedClaims(
+    trx: Knex.Transaction,
+    endpointId: string,
+    claimed: Record<IdentifierColumn, string | null>,
+    macs: string[],
+  ): Promise<IdentifierClaim[]> {
     const claims: IdentifierClaim[] = [];
     for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
       const value = claimed[column];
       if (value === null) continue;
-      const heldBy = (await trx('endpoints')
-        .where(column, value)
-        .whereNot({ id: endpointId })
-        .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
-        .orderBy('enrolled_at')
-        .limit(20)
-        .pluck('id')) as string[];
+      const heldBy = await holdersOf(trx, kind, value, endpointId);
       if (heldBy.length > 0) claims.push({ kind, value, heldBy });
     }
     claims.push(...(await this.macClaims(trx, endpointId, claimed, macs)));
-    const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
-    if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) return;
-    await trx('endpoints')
-      .where({ id: endpointId })
-      .update({ approval: 'pending', approval_claims: toJson(claims) });
+    return claims;
   }
 
   /**
@@ -260,6 +276,7 @@ export class EndpointsRepo {
       const heldBy = (await trx('endpoints')
         .where('mac_addresses', 'like', `%"${mac}"%`)
         .whereNot({ id: endpointId })
+        .whereNull('released_at')
         .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
         .orderBy('enrolled_at')
         .limit(20)
@@ -274,7 +291,57 @@ export class EndpointsRepo {
    * flagged until an admin blocks one). False when the endpoint is not pending.
    */
   async approve(id: string): Promise<boolean> {
-    return (await this.db('endpoints').where({ id, approval: 'pending' }).update({ approval: 'approved' })) > 0;
+    return this.db.transaction(async (trx) => {
+      if ((await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'approved' })) === 0) return false;
+      await bindIdentifiers(trx, id, claimedColumns(await trx('endpoints').where({ id }).first()), Date.now());
+      return true;
+    });
+  }
+
+  /**
+   * Releases the endpoint's identifiers (docs/enrollment-and-posture.md): it is blocked for
+   * good, its bindings end, and each endpoint pending on a claim it held is judged again in
+   * enrollment order: one nobody else holds against is approved and binds; the others stay
+   * pending against it. Null when there is no such endpoint; `released: false` when it was
+   * released before.
+   */
+  async release(id: string, at: number): Promise<(BindingRelease & { released: true }) | { released: false } | null> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx<EndpointRow>('endpoints').where({ id }).first();
+      if (!row) return null;
+      // Conditional, so two releases at once (two admins, two nodes) release once.
+      if ((await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true })) === 0)
+        return { released: false as const };
+      // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
+      await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
+      const identifiers = await unbindAll(trx, id);
+      // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
+      const waiting = (
+        (await trx<EndpointRow>('endpoints')
+          .where({ approval: 'pending' })
+          .andWhere('approval_claims', 'like', `%"${id}"%`)
+          .orderBy('enrolled_at')) as EndpointRow[]
+      ).filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(id)));
+      const freed: string[] = [];
+      const stillPending: string[] = [];
+      for (const claimant of waiting) {
+        const claimed = claimedColumns(claimant);
+        const claims = await this.contestedClaims(trx, claimant.id, claimed, fromJson<string[]>(claimant.mac_addresses, []));
+        if (claims.length === 0) {
+          await trx('endpoints')
+            .where({ id: claimant.id })
+            .update({ approval: 'approved', approval_claims: toJson([]) });
+          await bindIdentifiers(trx, claimant.id, claimed, at);
+          freed.push(claimant.id);
+        } else {
+          await trx('endpoints')
+            .where({ id: claimant.id })
+            .update({ approval_claims: toJson(claims) });
+          stillPending.push(claimant.id);
+        }
+      }
+      return { released: true as const, endpointId: id, identifiers, freed, stillPending };
+    });
   }
 
   /** Denies a pending endpoint: it is blocked. False when the endpoint is not pending. */
@@ -295,7 +362,8 @@ export class EndpointsRepo {
     return this.db.transaction(async (trx) => {
       const changed = (await trx('endpoints').where({ id }).update({ blocked })) > 0;
       // Unblocking a denied endpoint takes it back: its claims count as approved ones.
-      if (changed && !blocked) await trx('endpoints').where({ id, approval: 'denied' }).update({ approval: 'approved' });
+      if (changed && !blocked && (await trx('endpoints').where({ id, approval: 'denied' }).update({ approval: 'approved' })) > 0)
+        await bindIdentifiers(trx, id, claimedColumns(await trx('endpoints').where({ id }).first()), Date.now());
       return changed;
     });
   }

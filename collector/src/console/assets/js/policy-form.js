@@ -13,6 +13,9 @@ const HINTS = {
   requireFirewall: 'Under require-trusted, deny devices whose firewall is not reported on; the agent reports it (self-reported).',
   minOsVersion:
     'Lowest OS version allowed per platform, e.g. 10.0.19045 (Windows) or 14.0 (macOS), as an MDM or EDR integration reports it, else the agent. Blank: no minimum.',
+  maxReportAgeHours: 'A device whose agent has not reported for this many hours is no longer trusted ("not seen since …"). 0: no limit.',
+  requireHardwareKey:
+    "Trust only devices whose agent enrolled with a Secure Enclave or TPM key. The agent's claim, not proven: see docs/hardware-keys.md.",
 };
 
 /** Unwraps `anyOf: [X, {type: null}]` (a nullable field) into X plus a flag. */

@@ -1,4 +1,4 @@
-// One endpoint: identity, EDR, posture, what it matched and why, history; block and forget.
+// One endpoint: identity, EDR, posture, what it matched and why, history; block, release and forget.
 import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
@@ -32,12 +32,12 @@ export async function render(root, ctx) {
       { class: 'actions' },
       trustBadge(endpoint),
       approvalBadge(endpoint),
-      endpoint.blocked ? badge('blocked by an administrator', 'bad') : null,
+      endpoint.releasedAt ? badge('released: key retired', 'bad') : endpoint.blocked ? badge('blocked by an administrator', 'bad') : null,
       yesNo(endpoint.connected, 'online', 'offline'),
       ctx.can('auth-log') ? h('a', { href: `#/auth-log?endpointId=${enc(endpoint.id)}` }, 'Sign-ins from this endpoint') : null,
     ),
     area.el,
-    endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint), 'msg-warn') : null,
+    endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint, ctx, area), 'msg-warn') : null,
     h(
       'div',
       { class: 'grid-2' },
@@ -61,6 +61,9 @@ function section(title, content, extraClass = '') {
 function actions(endpoint, ctx, area) {
   if (!ctx.can('endpoints', 'write')) return [];
   const name = endpoint.hostname ?? endpoint.id;
+  const forget = forgetButton(endpoint, ctx, area, name);
+  // A released endpoint's key is retired for good: it cannot be unblocked, only forgotten.
+  if (endpoint.releasedAt) return [forget];
   const block = h('button', { type: 'button', class: endpoint.blocked ? 'btn' : 'btn btn-danger' }, endpoint.blocked ? 'Unblock' : 'Block');
   block.addEventListener('click', async () => {
     const blocking = !endpoint.blocked;
@@ -86,6 +89,32 @@ function actions(endpoint, ctx, area) {
       await ctx.refresh(text);
     }
   });
+  return [block, releaseButton(endpoint, ctx, area, name), forget];
+}
+
+/** Release: for a device that now runs the agent with a new key (a re-imaged laptop). */
+function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers') {
+  const release = h('button', { type: 'button', class: 'btn btn-danger' }, label);
+  release.addEventListener('click', async () => {
+    const ok = await confirmAction({
+      title: `Release ${name}'s identifiers?`,
+      message:
+        "This endpoint's device key gives up the hardware UUID, serial number and MachineGuid it holds, and is blocked for good. An endpoint waiting for approval because of them (the same laptop, re-imaged, with a new key) holds them instead. The release is logged.",
+      confirmLabel: 'Release identifiers',
+    });
+    if (!ok) return;
+    const done = await busy(release, area, () => api('POST', `/admin/v1/endpoints/${enc(endpoint.id)}/release`));
+    if (done) {
+      const freed = done.freed?.length ? ` Now holding them: ${done.freed.join(', ')}.` : '';
+      const text = `${name}'s identifiers are released.${freed}`;
+      announce(text);
+      await ctx.refresh(text);
+    }
+  });
+  return release;
+}
+
+function forgetButton(endpoint, ctx, area, name) {
   const forget = h('button', { type: 'button', class: 'btn' }, 'Forget');
   forget.addEventListener('click', async () => {
     const ok = await confirmAction({
@@ -100,8 +129,10 @@ function actions(endpoint, ctx, area) {
       ctx.navigate('#/endpoints');
     }
   });
-  return [block, forget];
+  return forget;
 }
+
+const KEY_KINDS = { software: 'Software key', 'secure-enclave': 'Secure Enclave', tpm: 'TPM' };
 
 function summary(e) {
   return facts([
@@ -110,6 +141,8 @@ function summary(e) {
     ['OS version (agent)', e.identity?.osVersion],
     ['Agent version', e.agentVersion],
     ['Enrolled', fmtTime(e.enrolledAt)],
+    ['Device key', [KEY_KINDS[e.keyKind] ?? e.keyKind, h('span', { class: 'muted' }, ' as the agent reports it')]],
+    e.releasedAt ? ['Released', fmtTime(e.releasedAt)] : null,
     ['Last seen', fmtAgo(e.lastSeenAt)],
     ['Last user', e.lastUser],
   ]);
@@ -133,12 +166,21 @@ function matched(e) {
   ]);
 }
 
-function claimList(e) {
+function claimList(e, ctx, area) {
+  // The re-imaged laptop's case: release the old key right here, where its id is shown.
+  const holders = [...new Set((e.approvalClaims ?? []).flatMap((c) => c.heldBy))];
+  const release = ctx.can('endpoints', 'write')
+    ? h(
+        'div',
+        { class: 'actions' },
+        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`)),
+      )
+    : null;
   return [
     h(
       'p',
       {},
-      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it.',
+      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over.',
     ),
     h(
       'ul',
@@ -155,6 +197,7 @@ function claimList(e) {
         ),
       ),
     ),
+    release,
   ];
 }
 

@@ -172,7 +172,7 @@ function endpointTable(endpoints, filtered, ctx, area, reload, more) {
           label: 'Trusted',
           cell: (e) => [trustBadge(e), ' ', approvalBadge(e), ...approvalButtons(e, ctx, area, reload).flatMap((b) => [' ', b])],
         },
-        { label: 'Blocked', cell: (e) => yesNo(e.blocked, 'blocked', 'no', 'bad') },
+        { label: 'Blocked', cell: (e) => (e.releasedAt ? badge('released', 'bad') : yesNo(e.blocked, 'blocked', 'no', 'bad')) },
         { label: 'Connected', cell: (e) => yesNo(e.connected, 'online', 'offline') },
         { label: 'Last seen', cell: (e) => fmtAgo(e.lastSeenAt) },
         { label: 'Last user', cell: (e) => e.lastUser ?? h('span', { class: 'muted' }, '—') },
