@@ -24,6 +24,7 @@ const RECORDED: Record<string, string> = {
   'DELETE /admin/v1/endpoints/:id/block': 'endpoint unblock',
   'POST /admin/v1/endpoints/:id/approve': 'endpoint approve',
   'POST /admin/v1/endpoints/:id/deny': 'endpoint deny',
+  'POST /admin/v1/endpoints/:id/release': 'endpoint release',
   'DELETE /admin/v1/endpoints/:id': 'endpoint forget',
   'POST /admin/v1/applications': 'application create',
   'PATCH /admin/v1/applications/:id': 'application update',

@@ -125,6 +125,12 @@ for (const database of DATABASES) {
       assert.equal(line.apiKeyId, owner.id);
       assert.equal(line.apiKeyName, owner.name);
       assert.deepEqual(line.freed, [now.id]);
+      // And in the administrator actions log, in the release's own transaction.
+      const logged = await c.admin('GET', `/admin/v1/admin-log?resourceType=endpoint&resourceId=${old.id}&action=release`);
+      assert.equal(logged.body.entries.length, 1);
+      assert.equal(logged.body.entries[0].actor.keyId, owner.id);
+      assert.equal(logged.body.entries[0].before.releasedAt ?? null, null);
+      assert.equal(typeof logged.body.entries[0].after.releasedAt, 'number');
 
       // The old key still runs somewhere: it reports, stays blocked, holds nothing and takes nothing back.
       await (agents[0] as TestAgent).agent.reportNow();

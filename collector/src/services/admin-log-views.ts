@@ -34,7 +34,7 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
   'api-key': z.object({ id: field, name: field, role: field, revokedAt: field }),
   // The key itself is never recorded: only where it came from.
   'enrollment-key': z.object({ source: field }),
-  endpoint: z.object({ id: field, hostname: field, platform: field, blocked: field, approval: field }),
+  endpoint: z.object({ id: field, hostname: field, platform: field, blocked: field, approval: field, releasedAt: field, keyKind: field }),
   'oidc-key': z.object({ active: field, next: field, immediate: field, withdrawn: field }),
 };
 
