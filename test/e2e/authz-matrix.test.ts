@@ -33,6 +33,7 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   'auth-log': { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   findings: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   'enrollment-key': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
+  'trusted-endpoints': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   oidc: { read: ['owner', 'admin'], write: ['owner', 'admin'] },
 };
 

@@ -27,6 +27,8 @@ const RULES = {
   requireFirewall: z.boolean(),
   /** Deny (under require-trusted) a device whose OS is older than its platform's minimum. */
   minOsVersion: minOsVersionSchema,
+  /** Deny (under require-trusted) a trusted device whose identification is weaker (docs/mdm-asserted-identity.md). */
+  requireAssurance: z.enum(['identifiers', 'mdm_asserted']),
 };
 
 /** A whole policy: every rule set. */
@@ -46,6 +48,7 @@ export const DEFAULT_POLICY: Policy = {
   requireDiskEncryption: false,
   requireFirewall: false,
   minOsVersion: {},
+  requireAssurance: 'identifiers',
 };
 
 /** `PUT /admin/v1/policy`: the keys given replace the global policy's; the rest stay. */
@@ -56,6 +59,7 @@ export const globalPolicyPatchSchema = z.strictObject({
   requireDiskEncryption: RULES.requireDiskEncryption.optional(),
   requireFirewall: RULES.requireFirewall.optional(),
   minOsVersion: RULES.minOsVersion.optional(),
+  requireAssurance: RULES.requireAssurance.optional(),
 });
 export type GlobalPolicyPatch = z.infer<typeof globalPolicyPatchSchema>;
 
@@ -67,6 +71,7 @@ export const applicationPolicySchema = z.strictObject({
   requireDiskEncryption: RULES.requireDiskEncryption.nullable().optional(),
   requireFirewall: RULES.requireFirewall.nullable().optional(),
   minOsVersion: RULES.minOsVersion.nullable().optional(),
+  requireAssurance: RULES.requireAssurance.nullable().optional(),
 });
 export type ApplicationPolicyInput = z.infer<typeof applicationPolicySchema>;
 

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
 import { pendingApprovalMatch } from '../match/approval.js';
 import { lookupIdentifiers } from './identifier-lookups.js';
+import { judgeAssertion } from '../match/assertion.js';
+import { lookupAssertion, type AssertionKeys } from './assertion-lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
@@ -14,7 +16,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import type { Verdict } from '../domain/verdict.js';
+import type { Assurance, Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
@@ -42,6 +44,8 @@ export class VerdictService {
     /** The EDR side of verdicts (edr/assessor.ts); null: no EDR judgement at all. */
     private readonly edrAssessor: EdrAssessor | null,
     private readonly log: Logger,
+    /** Opens integrations' configuration keys for MDM-asserted identities; null: assertions are not judged. */
+    private readonly assertionKeys: AssertionKeys | null = null,
   ) {}
 
   /** What the verdict would be for this endpoint, user and application; stores nothing. */
@@ -57,6 +61,7 @@ export class VerdictService {
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
+    let assurance: Assurance | null = null;
     const pending = endpoint === null ? null : pendingApprovalMatch(endpoint);
     if (pending !== null) {
       match = pending;
@@ -71,11 +76,18 @@ export class VerdictService {
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
       const platform = endpoint.report.identity.platform ?? null;
       match = matchDevice({ platform, identifiers }, views, lookups);
-      sources = postureSources(match, lookups, views, platform);
+      // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
+      const assertion = endpoint.report.mdmAssertion ?? null;
+      const candidates =
+        assertion && this.assertionKeys ? await lookupAssertion(this.store, this.assertionKeys, assertion.deviceId, ids) : [];
+      const judged = judgeAssertion(match, { assertion, publicKey: endpoint.publicKey, platform, candidates }, views);
+      match = judged.match;
+      assurance = judged.assurance;
+      sources = postureSources(match, lookups, views, platform, judged.asserted);
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const health = deviceHealthOf(endpoint, sources);
-    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health });
+    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health, assurance });
     return { ...verdict, match, policy, edr, health };
   }
 
@@ -83,7 +95,12 @@ export class VerdictService {
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
     const application = await this.store.applications.get(tx.applicationId);
     const evaluation = await this.evaluate(endpoint, tx.username, application);
-    const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
+    const verdict: Verdict = {
+      verdict: evaluation.verdict,
+      access: evaluation.access,
+      reasons: evaluation.reasons,
+      assurance: evaluation.assurance ?? null,
+    };
     const at = Date.now();
     if (!(await this.store.transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return null;
     await this.store.authLog.append({
@@ -99,7 +116,10 @@ export class VerdictService {
       ...verdict,
     });
     if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
-    this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
+    this.log.info(
+      { transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access, assurance: verdict.assurance },
+      'verdict',
+    );
     return verdict;
   }
 }

@@ -5,6 +5,7 @@ import * as lookupIndexes from './20261124100000_lookup_indexes.js';
 import * as foreignKeyIndexes from './20261130110000_foreign_key_indexes.js';
 import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
 import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
+import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261130110000_foreign_key_indexes': foreignKeyIndexes,
   '20261130120000_auth_log_outcome': authLogOutcome,
   '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
+  '20261201400000_mdm_asserted_identity': mdmAssertedIdentity,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -16,6 +16,7 @@ function toEntry(row: AuthLogRow): AuthLogEntry {
     verdict: row.verdict as AuthLogEntry['verdict'],
     access: row.access as AuthLogEntry['access'],
     reasons: fromJson<string[]>(row.reasons, []),
+    assurance: (row.assurance as AuthLogEntry['assurance']) ?? null,
   };
 }
 
@@ -34,6 +35,7 @@ export class AuthLogRepo {
       access: entry.access,
       reasons: toJson(entry.reasons),
       outcome: entry.outcome,
+      assurance: entry.assurance ?? null,
     });
   }
 
