@@ -63,6 +63,11 @@ export class Agent extends EventEmitter {
       keyStore: deps.keyStore ?? new FileKeyStore(path.join(config.dataDir, 'device-key.pem')),
       stateFile: new StateFile(config.dataDir),
       log: deps.log.child({ component: 'link' }),
+      // Only from managed settings: the point is that the MDM, not the user, put them there.
+      trustedEndpoint:
+        config.managed.trustedEndpointIdentifier && config.managed.trustedEndpointsKey
+          ? { identifier: config.managed.trustedEndpointIdentifier, key: config.managed.trustedEndpointsKey }
+          : null,
     });
     this.link.on('status', (status: LinkStatus) => {
       if (status === 'connected' && this.autoReport)

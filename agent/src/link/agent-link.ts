@@ -2,7 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { generateDeviceKey, privateKeyFromPem, privateKeyToPem, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import {
+  generateDeviceKey,
+  mdmAssertionProof,
+  privateKeyFromPem,
+  privateKeyToPem,
+  signPayload,
+  type DeviceKeyPair,
+} from '@devtrust/shared/crypto';
 import {
   AGENT_CHANNEL_PATH,
   LIMITS,
@@ -45,6 +52,8 @@ export interface AgentLinkOptions {
   /** Reports kept while offline; the oldest is dropped beyond this. */
   queueLimit?: number;
   requestTimeoutMs?: number;
+  /** From managed settings: the MDM's ID for this device and the integration's configuration key. */
+  trustedEndpoint?: { identifier: string; key: string } | null;
 }
 
 interface Pending {
@@ -377,7 +386,7 @@ export class AgentLink extends EventEmitter {
     const seq = ++this.state.lastSeq;
     await this.options.stateFile.save(this.state);
     const promise = this.expect<null>(this.pendingReports, seq);
-    this.sendSigned({ type: 'report', seq, report });
+    this.sendSigned({ type: 'report', seq, report: this.withAssertion(report) });
     try {
       await promise;
     } catch (error) {
@@ -386,6 +395,17 @@ export class AgentLink extends EventEmitter {
       this.queue.unshift(report);
       while (this.queue.length > (this.options.queueLimit ?? 20)) this.queue.shift();
     }
+  }
+
+  /**
+   * Adds the MDM-asserted identity, proven for the key this session signs with (computed at
+   * send time: a re-enrollment makes a new device key, and the proof names the public key).
+   */
+  private withAssertion(report: Report): Report {
+    const pushed = this.options.trustedEndpoint;
+    if (!pushed || !this.keys) return report;
+    const proof = mdmAssertionProof(pushed.key, pushed.identifier, this.keys.publicKey);
+    return { ...report, mdmAssertion: { deviceId: pushed.identifier, proof } };
   }
 
   private sendSigned(message: Extract<UnsignedAgentMessage, { type: 'report' | 'attest' | 'describe' | 'check' }>): void {

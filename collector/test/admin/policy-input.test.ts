@@ -155,6 +155,7 @@ describe('policy admin routes store what they accept', () => {
       requireDiskEncryption: false,
       requireFirewall: false,
       minOsVersion: {},
+      requireAssurance: 'identifiers',
     });
     const put = await c.admin('PUT', '/admin/v1/policy', {
       requireDiskEncryption: true,
