@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { Agent } from '@devtrust/agent/core/agent';
 import type { AgentConfig } from '@devtrust/agent/config/config';
+import type { ManagedSettings } from '@devtrust/agent/config/managed/types';
 import { ENROLLMENT_KEY } from './collector.js';
 
 export interface TestAgent {
@@ -22,7 +23,14 @@ export interface TestAgent {
 export async function startTestAgent(
   collectorUrl: string,
   identity: DeviceIdentity,
-  options: { enrollmentKey?: string | null; dataDir?: string; loopback?: boolean; loopbackPort?: number } = {},
+  options: {
+    enrollmentKey?: string | null;
+    dataDir?: string;
+    loopback?: boolean;
+    loopbackPort?: number;
+    /** What the platform's managed-settings reader found (MDM-pushed settings). */
+    managed?: ManagedSettings;
+  } = {},
 ): Promise<TestAgent> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-agent-'));
   const config: AgentConfig = {
@@ -33,8 +41,8 @@ export async function startTestAgent(
     identityFile: null,
     once: false,
     logLevel: 'silent',
-    managedKeys: [],
-    managed: {},
+    managedKeys: Object.keys(options.managed ?? {}),
+    managed: options.managed ?? {},
   };
   let current = identity;
   const agent = new Agent(config, {
