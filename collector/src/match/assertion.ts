@@ -85,7 +85,7 @@ export function judgeAssertion(match: MatchResult, facts: AssertionFacts, views:
   }
   const record = proven[0];
   if (record === undefined) {
-    if (facts.candidates.length === 0) notes.push(`no record of an MDM integration that applies holds ${label}`);
+    if (notes.length === 0) notes.push(`no record of an MDM integration that applies holds ${label}`);
     return identifiersOnly(`MDM-asserted identity not used: ${notes.join('; ')}`);
   }
   const integration = usable.get(record.integrationId) as IntegrationView['integration'];
