@@ -30,6 +30,14 @@ export const MDM_DEVICE_ID_VARIABLES: Readonly<Record<string, MdmDeviceIdVariabl
 };
 
 /**
+ * What a trusted endpoint identifier may look like on the wire: 1–256 printable ASCII
+ * characters, no spaces. Every MDM's device ID is a GUID, a UDID or hex; the variables
+ * themselves ({DeviceUid}, $UDID) fit too, so an unfilled one is reported and explained.
+ * No control or bidi character can reach a verdict reason through it.
+ */
+export const MDM_DEVICE_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
+
+/**
  * A value that still holds an MDM variable's punctuation: the MDM did not replace the
  * variable (a typo, or a configuration channel that does not substitute). Never an ID.
  */

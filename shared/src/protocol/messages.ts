@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
 import { displaySafeString, unsafeCharacter } from '../identity/display-text.js';
+import { MDM_DEVICE_ID_PATTERN } from '../identity/mdm-device-id.js';
 import { REQUEST_ERRORS } from './errors.js';
 import { LIMITS, PROTOCOL_VERSION } from './limits.js';
 
@@ -32,7 +33,7 @@ const reportedIdentitySchema = deviceIdentitySchema.extend({
  * crypto/mdm-assertion.ts). The key itself is never sent.
  */
 export const mdmAssertionSchema = z.strictObject({
-  deviceId: identifier.min(1),
+  deviceId: z.string().regex(MDM_DEVICE_ID_PATTERN, '1-256 printable ASCII characters, no spaces'),
   proof: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA256'),
 });
 export type MdmAssertion = z.infer<typeof mdmAssertionSchema>;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { pino } from 'pino';
 import { randomToken } from '@devtrust/shared/crypto';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { sanitizeManaged } from '@devtrust/agent/config/managed/index';
@@ -110,10 +111,15 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
   let lenient: TestApp;
   const servers: { close(): Promise<void> }[] = [];
   const outDirs: string[] = [];
+  /** Every line the collector logs, at debug: no configuration key may be in one. */
+  const logLines: string[] = [];
   const setups = new Map<string, { integrationId: string; device: any; key: string; variable: string; managed: ManagedSettings }>();
 
   beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
+    c = await startTestCollector({
+      scheduler: false,
+      log: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }),
+    });
     for (const desktop of DESKTOPS) {
       const harness = ALL_HARNESSES.find((h) => h.kind === desktop.kind)!;
       const device = harness.make(desktop.index);
@@ -240,6 +246,25 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
     const result = await signIn(intune, { ...setup.managed, trustedEndpointIdentifier: setup.variable }, strict);
     assert.equal(result.access, 'deny');
     assert.match(result.reasons.join('\n'), /trusted endpoint identifier "\{\{DeviceId\}\}" is an MDM variable the MDM did not fill in/);
+  });
+
+  it('no configuration key is ever stored in a report, logged, or in an auth log entry', async () => {
+    const keys = [...setups.values()].map((s) => s.key);
+    const reports = (await c.store.knex('reports').pluck('body')) as string[];
+    assert.ok(
+      reports.some((body) => body.includes('"mdmAssertion"')),
+      'reports carry the assertion',
+    );
+    const entries = JSON.stringify((await c.admin('GET', '/admin/v1/auth-log?limit=1000')).body);
+    assert.ok(logLines.length > 0 && logLines.some((line) => line.includes('trusted endpoints configuration key created')));
+    for (const key of keys) {
+      for (const [where, texts] of [
+        ['reports', reports],
+        ['logs', logLines],
+        ['auth log', [entries]],
+      ] as const)
+        assert.ok(!texts.some((text) => text.includes(key) || text.includes(key.slice(4))), `the key is in the ${where}`);
+    }
   });
 
   it('after a rotation the old key no longer asserts; the new one does; the auth log records the level', async () => {

@@ -130,6 +130,17 @@ for (const { name: db, skip } of DATABASES)
             );
           });
 
+          it("the integration page's identifier check finds the phone by its MDM device ID", async () => {
+            const { body } = await c.admin('GET', '/admin/v1/integrations');
+            const integration = body.integrations.find((i: any) => i.kind === mdm.harness.kind);
+            const deviceId = configs.get(`${mdm.harness.kind}/${platform}`)!.trustedEndpointIdentifier!;
+            const found = await c.admin(
+              'GET',
+              `/admin/v1/integrations/${integration.id}/identifiers/${encodeURIComponent(deviceId.toLowerCase())}`,
+            );
+            assert.deepEqual([found.body.found, found.body.device.platform], [true, platform]);
+          });
+
           it('a wrong configuration key leaves the phone untrusted', async () => {
             const config = { ...configs.get(`${mdm.harness.kind}/${platform}`)!, trustedEndpointsKey: randomToken('dtc') };
             const { verdict } = await signIn(await client(platform), config);

@@ -1,3 +1,4 @@
+import { MDM_DEVICE_ID_PATTERN } from '@devtrust/shared/identity';
 import type { ManagedSettings } from './types.js';
 
 const MANAGED_KEYS = [
@@ -8,8 +9,11 @@ const MANAGED_KEYS = [
   'trustedEndpointsKey',
   'trustedEndpointIdentifier',
 ] as const;
-/** Longest trusted endpoint identifier or key kept: a longer one could not be reported (LIMITS.maxIdentifierLength). */
-const MAX_TRUSTED_ENDPOINT_VALUE = 256;
+/**
+ * Trusted endpoint values the collector would refuse (a report carrying them is closed with
+ * 4400) are dropped here, so a mistyped MDM value costs the asserted level, never the session.
+ */
+const TRUSTED_ENDPOINT_VALUE = MDM_DEVICE_ID_PATTERN;
 
 /** Keeps only known keys of the right type; managed sources are admin-written but still input. */
 export function sanitizeManaged(raw: Record<string, unknown>): ManagedSettings {
@@ -20,7 +24,7 @@ export function sanitizeManaged(raw: Record<string, unknown>): ManagedSettings {
       if (typeof value === 'boolean') out.disallowQuit = value;
       else if (value === 1 || value === '1' || value === 'true') out.disallowQuit = true;
     } else if (typeof value === 'string' && value.trim() !== '') {
-      if (key.startsWith('trustedEndpoint') && value.trim().length > MAX_TRUSTED_ENDPOINT_VALUE) continue;
+      if (key.startsWith('trustedEndpoint') && !TRUSTED_ENDPOINT_VALUE.test(value.trim())) continue;
       out[key] = value.trim();
     }
   }
