@@ -38,11 +38,12 @@ export const MDM_DEVICE_ID_VARIABLES: Readonly<Record<string, MdmDeviceIdVariabl
 export const MDM_DEVICE_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 /**
- * A value that still holds an MDM variable's punctuation: the MDM did not replace the
- * variable (a typo, or a configuration channel that does not substitute). Never an ID.
+ * A value that still holds an MDM variable: `$…`, `%…%`, or braces around something that is
+ * not hex (`{DeviceUid}`, `{{DeviceId}}`; a GUID written `{5A1E…}` is an ID). The MDM did not
+ * replace it (a typo, or a configuration channel that does not substitute). Never an ID.
  */
 export function unresolvedMdmVariable(raw: string): boolean {
-  return /[{}$%]/.test(raw);
+  return /[$%]/.test(raw) || /\{[^{}]*[^0-9A-Fa-f\s{}-][^{}]*\}/.test(raw);
 }
 
 /**
