@@ -13,8 +13,9 @@ import { writePayloads } from '@devtrust/installers/payloads';
 import { trustedEndpointSettings } from '@devtrust/installers/trusted-endpoints';
 import { parseXml, plistValue, walk, type Plist } from '../../../installers/test/support/xml.js';
 import { startTestAgent } from '../../support/agent.js';
+import { runBin } from '../../support/bin.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
-import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../../support/collector.js';
+import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
 import { syncAndWait } from '../../../collector/test/sync/mdm/harness.js';
 import { ALL_HARNESSES } from '../../../collector/test/sync/mdm/harnesses.js';
 import { ListInventory } from '../../../collector/test/vendors/mdm/server-kit.js';
@@ -265,6 +266,16 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
       ] as const)
         assert.ok(!texts.some((text) => text.includes(key) || text.includes(key.slice(4))), `the key is in the ${where}`);
     }
+  });
+
+  it('devtrustctl trusted-endpoints show prints the key and the variable the page shows', async () => {
+    const setup = setups.get('workspace-one')!;
+    const shown = await runBin('devtrustctl', ['trusted-endpoints', 'show', setup.integrationId], {
+      env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN },
+    });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`^key: ${setup.key}$`, 'm'));
+    assert.match(shown.stdout, /^variable: \{DeviceUid\}$/m);
   });
 
   it('after a rotation the old key no longer asserts; the new one does; the auth log records the level', async () => {
