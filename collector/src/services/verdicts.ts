@@ -30,6 +30,8 @@ export interface Evaluation extends Verdict {
   edr: EdrAssessment | null;
   /** What the health rules read: the agent's report and the integrations' posture. */
   health: DeviceHealth | null;
+  /** How the match identified the device, whatever the policy then decided (null: no match). */
+  identifiedBy: Assurance | null;
 }
 
 /**
@@ -88,7 +90,7 @@ export class VerdictService {
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const health = deviceHealthOf(endpoint, sources);
     const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health, assurance });
-    return { ...verdict, match, policy, edr, health };
+    return { ...verdict, match, policy, edr, health, identifiedBy: assurance };
   }
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */

@@ -117,7 +117,8 @@ for (const { name: db, skip } of DATABASES)
         describe(`${mdm.harness.kind} ${platform}`, () => {
           it('the managed app configuration makes the sign-in "trusted, MDM-asserted"', async () => {
             const config = configs.get(`${mdm.harness.kind}/${platform}`)!;
-            const { verdict, read } = await signIn(await client(platform), config);
+            const mobile = await client(platform);
+            const { verdict, read } = await signIn(mobile, config);
             assert.deepEqual(
               [verdict.verdict, verdict.access, verdict.assurance],
               ['trusted', 'allow', 'mdm_asserted'],
@@ -128,6 +129,8 @@ for (const { name: db, skip } of DATABASES)
               verdict.reasons[1],
               new RegExp(`^trusted: MDM device ID \\w+ matches record .* of integration "${mdm.harness.kind} phones"`),
             );
+            const endpoint = (await c.admin('GET', `/admin/v1/endpoints/${mobile.channel.endpointId}`)).body;
+            assert.deepEqual([endpoint.platform, endpoint.assurance, endpoint.matched.kind], [platform, 'mdm_asserted', 'mdmDeviceId']);
           });
 
           it("the integration page's identifier check finds the phone by its MDM device ID", async () => {
