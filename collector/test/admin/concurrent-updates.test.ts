@@ -14,6 +14,7 @@ const POLICY_CHANGES: Record<string, unknown>[] = [
   { edrUnknown: 'deny' },
   { trustedEndpoints: 'require-trusted' },
   { minOsVersion: { windows: '10.0.19045' } },
+  { requireAssurance: 'mdm_asserted' },
 ];
 const POLICY_DEFAULTS = {
   trustedEndpoints: 'allow-all',
@@ -22,6 +23,7 @@ const POLICY_DEFAULTS = {
   requireDiskEncryption: false,
   requireFirewall: false,
   minOsVersion: {},
+  requireAssurance: 'identifiers',
 };
 
 for (const db of DATABASES) {
