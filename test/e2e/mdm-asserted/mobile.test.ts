@@ -165,6 +165,30 @@ for (const { name: db, skip } of DATABASES)
       assert.deepEqual([verdict.verdict, verdict.assurance], ['untrusted', null]);
     });
 
+    it('the key: one per integration even when first asked for at once, sealed at rest, 404/400 for what has none', async () => {
+      const created = await c.admin('POST', '/admin/v1/integrations', {
+        kind: 'kandji',
+        name: 'Fresh Kandji',
+        platforms: ['macos'],
+        config: { baseUrl: 'https://kandji.invalid', apiToken: 'kandji-token-0001' },
+      });
+      const id = created.body.id as string;
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => c.admin('GET', `/admin/v1/trusted-endpoints/${id}`)));
+      const keys = new Set(answers.map((a) => a.body.key));
+      assert.equal(keys.size, 1, 'concurrent first reads agree on one key');
+      const key = [...keys][0] as string;
+      const sealed = (await c.store.knex('integrations').where({ id }).first('trusted_endpoints_key')).trusted_endpoints_key as string;
+      assert.match(sealed, /^v1\./);
+      assert.ok(!sealed.includes(key) && !sealed.includes(key.slice(4)));
+      const rotated = await c.admin('POST', `/admin/v1/trusted-endpoints/${id}/rotate`);
+      assert.notEqual(rotated.body.key, key);
+      const resealed = (await c.store.knex('integrations').where({ id }).first('trusted_endpoints_key')).trusted_endpoints_key;
+      assert.notEqual(resealed, sealed);
+      assert.equal((await c.admin('GET', '/admin/v1/trusted-endpoints/int_missing')).status, 404);
+      const summary = await c.admin('GET', `/admin/v1/integrations/${id}`);
+      assert.ok(!JSON.stringify(summary.body).includes(rotated.body.key), 'the integration itself never shows the key');
+    });
+
     it('a mobile report without the asserted identity is refused with 4400 MOBILE_REPORT_INVALID', async () => {
       const mobile = await client('android');
       const answer = await mobile.report(mobile.reportFrom({}));
