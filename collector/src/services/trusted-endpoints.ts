@@ -3,7 +3,7 @@ import { randomToken, seal, unseal } from '@devtrust/shared/crypto';
 import { MDM_DEVICE_ID_VARIABLES } from '@devtrust/shared/identity';
 import type { ApiKey } from '../domain/api-key.js';
 import type { Integration } from '../domain/integration.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { trustedEndpointInstructions, type PlatformInstructions } from './trusted-endpoints-instructions.js';
 
@@ -98,7 +98,11 @@ export class TrustedEndpointsService {
 
   private view(integration: Integration, stored: { sealed: string; createdAt: number }): TrustedEndpointsView {
     const key = this.keyOf(integration.id, stored.sealed);
-    if (key === null) throw new Error('the trusted endpoints key does not open with this master key');
+    if (key === null)
+      throw conflict(
+        'KEY_UNREADABLE',
+        'the configuration key was sealed with another master key (DEVTRUST_MASTER_KEY): rotate it, then push the new key with the MDM',
+      );
     const variable = (MDM_DEVICE_ID_VARIABLES[integration.kind] as { variable: string }).variable;
     return {
       integrationId: integration.id,

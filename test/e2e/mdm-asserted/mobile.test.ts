@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
-import { randomToken } from '@devtrust/shared/crypto';
+import { randomBytes } from 'node:crypto';
+import { randomToken, seal } from '@devtrust/shared/crypto';
 import { writePayloads } from '@devtrust/installers/payloads';
 import { trustedEndpointSettings } from '@devtrust/installers/trusted-endpoints';
 import { parseXml, plistValue } from '../../../installers/test/support/xml.js';
@@ -185,6 +186,14 @@ for (const { name: db, skip } of DATABASES)
       const resealed = (await c.store.knex('integrations').where({ id }).first('trusted_endpoints_key')).trusted_endpoints_key;
       assert.notEqual(resealed, sealed);
       assert.equal((await c.admin('GET', '/admin/v1/trusted-endpoints/int_missing')).status, 404);
+      // Restored from a backup under another master key: it says so, and a rotation mends it.
+      await c.store
+        .knex('integrations')
+        .where({ id })
+        .update({ trusted_endpoints_key: seal(randomBytes(32), 'dtc_x', `${id}/trustedEndpointsKey`) });
+      const unreadable = await c.admin('GET', `/admin/v1/trusted-endpoints/${id}`);
+      assert.deepEqual([unreadable.status, unreadable.body.error.code], [409, 'KEY_UNREADABLE']);
+      assert.equal((await c.admin('POST', `/admin/v1/trusted-endpoints/${id}/rotate`)).status, 201);
       const summary = await c.admin('GET', `/admin/v1/integrations/${id}`);
       assert.ok(!JSON.stringify(summary.body).includes(rotated.body.key), 'the integration itself never shows the key');
     });
