@@ -13,6 +13,7 @@ import { writePayloads } from '@devtrust/installers/payloads';
 import { trustedEndpointSettings } from '@devtrust/installers/trusted-endpoints';
 import { parseXml, plistValue, walk, type Plist } from '../../../installers/test/support/xml.js';
 import { startTestAgent } from '../../support/agent.js';
+import { standingText } from '@devtrust/agent/cli';
 import { runBin } from '../../support/bin.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
@@ -109,6 +110,8 @@ function windowsManagedSettings(installCmd: string, admx: string): ManagedSettin
 describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
   let c: TestCollector;
   let strict: TestApp;
+  /** The agent's own view of its standing after the last sign-in (devtrust-agent --once). */
+  let standing = '';
   let lenient: TestApp;
   const servers: { close(): Promise<void> }[] = [];
   const outDirs: string[] = [];
@@ -180,6 +183,8 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
     try {
       const tx = await app.open('ivy');
       await agent.agent.attest(tx);
+      // What `devtrust-agent --once` prints asks the same question under the global policy.
+      standing = standingText({ standing: await agent.agent.link.check() });
       return (await app.read(tx)).body;
     } finally {
       await agent.stop();
@@ -202,6 +207,7 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
           new RegExp(`assurance: trusted, MDM-asserted: MDM device ID .* of integration "${desktop.kind} fleet"`),
         );
         assert.match(result.reasons.join('\n'), /rule requireAssurance=mdm_asserted: device trusted MDM-asserted \(pass\)/);
+        assert.match(standing, /^trusted, MDM-asserted: this device meets the collector's policy \(access allow\)/);
       });
 
       it('a wrong configuration key: trusted by identifiers only, denied where the application requires the asserted level', async () => {
@@ -223,6 +229,7 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
         assert.deepEqual([denied.verdict, denied.access, denied.assurance], ['untrusted', 'deny', null]);
         const allowed = await signIn(desktop, {}, lenient);
         assert.deepEqual([allowed.verdict, allowed.access, allowed.assurance], ['trusted', 'allow', 'identifiers']);
+        assert.match(standing, /^trusted: this device meets the collector's policy/);
       });
 
       it('an identifier pushed without its key is not reported as an assertion: identifiers only', async () => {
