@@ -51,10 +51,12 @@ command line or configuration.
 /** `--once`'s verdict line: trusted or not under the collector's policy, and why not. */
 export function standingText(answer: Awaited<ReturnType<Agent['runOnce']>>): string {
   if ('error' in answer) return `trust: unknown (the collector did not say: ${answer.error})`;
-  const { verdict, access, reasons } = answer.standing;
+  const { verdict, access, reasons, assurance } = answer.standing;
   const why = reasons.length > 0 ? `\n${reasons.map((reason) => `  - ${reason}`).join('\n')}` : '';
+  // The stronger level is named; "by identifiers" is what trusted meant before it existed.
+  const level = assurance === 'mdm_asserted' ? ', MDM-asserted' : '';
   return verdict === 'trusted'
-    ? `trusted: this device meets the collector's policy (access ${access})${why}`
+    ? `trusted${level}: this device meets the collector's policy (access ${access})${why}`
     : `not trusted under the collector's policy (access ${access}):${why || ' no reason given'}`;
 }
 

@@ -20,6 +20,7 @@ import { RetentionService } from './services/retention.js';
 import { createServices, type Services } from './services/services.js';
 import { SettingsService } from './services/settings.js';
 import { TransactionService } from './services/transactions.js';
+import { TrustedEndpointsService } from './services/trusted-endpoints.js';
 import { VerdictService, type EdrAssessor } from './services/verdicts.js';
 import { Store } from './store/store.js';
 import { SyncEngine } from './sync/engine.js';
@@ -74,13 +75,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const metrics = new CollectorMetrics();
   const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
-  const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }), metrics);
+  const trustedEndpoints = new TrustedEndpointsService(store, masterKey, log.child({ component: 'trusted-endpoints' }));
+  const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }), trustedEndpoints, metrics);
   const core = {
     settings,
     endpoints: new EndpointService(store, log.child({ component: 'endpoints' }), metrics),
     transactions: new TransactionService(store),
     verdicts,
     engine,
+    trustedEndpoints,
   };
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, starting) : http.createServer(starting);

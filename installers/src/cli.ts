@@ -5,16 +5,21 @@ import { packageVersion } from '@devtrust/shared/cli/command-line';
 import { collectorSetting, collectorUrl, enrollmentKey, parseFlags, requiredPath, UsageError } from './args.js';
 import { buildMsi, MsiBuildError, WIXL_CANDIDATES } from './msi/build-msi.js';
 import { writePayloads } from './payloads.js';
+import { trustedEndpointSettings } from './trusted-endpoints.js';
 
 const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 const PAYLOADS_HELP = `  devtrust-installers payloads --collector URL --enrollment-key KEY --out DIR
-        [--support-url URL] [--disallow-quit]
+        [--support-url URL] [--disallow-quit] [--mdm KIND --trusted-endpoints-key KEY]
       DIR/macos/devtrust.mobileconfig   configuration profile (agent settings + Chrome/Edge policy)
       DIR/windows/DevTrust.admx, DIR/windows/en-US/DevTrust.adml   Group Policy / Intune ADMX
       DIR/windows/install.cmd           silent msiexec line with COLLECTORURL and ENROLLMENTKEY
       DIR/intune/detect.ps1             Intune detection script (the installed product, not the running tray)
       DIR/intune/trust-loopback.ps1     trusts each user's loopback certificate, sets Chrome/Edge local-network policies
+      with --mdm (workspace-one, mobileiron-core, intune, jamf-pro, kandji) and the integration's configuration key,
+      the profile and install.cmd also carry the key and the MDM's device ID variable (MDM-asserted identity), and:
+      DIR/ios/managed-app-config.plist  iOS managed app configuration for the mobile client
+      DIR/android/managed-config.json   Android managed configuration for the mobile client
 `;
 const MSI_HELP = `  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
       builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl;
@@ -48,7 +53,11 @@ function agentVersion(explicit: string | true | undefined): string {
 }
 
 async function payloads(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, ['--collector', '--enrollment-key', '--out', '--support-url'], ['--disallow-quit']);
+  const flags = parseFlags(
+    argv,
+    ['--collector', '--enrollment-key', '--out', '--support-url', '--mdm', '--trusted-endpoints-key'],
+    ['--disallow-quit'],
+  );
   if (flags['--help']) {
     process.stdout.write(PAYLOADS_HELP);
     return 0;
@@ -63,7 +72,9 @@ async function payloads(argv: string[]): Promise<number> {
   const supportRaw = flags['--support-url'];
   if (supportRaw !== undefined && (typeof supportRaw !== 'string' || !/^https:\/\/[^\s]+$/i.test(supportRaw)))
     throw new UsageError('--support-url must be an https:// URL');
+  const trusted = trustedEndpointSettings(flags['--mdm'], flags['--trusted-endpoints-key']);
   const settings = {
+    ...(trusted ?? {}),
     collectorUrl: collectorSetting(url),
     enrollmentKey: key,
     ...(flags['--disallow-quit'] ? { disallowQuit: true } : {}),

@@ -71,13 +71,16 @@ describeUnless(skip)('devtrust-installers msi (real wixl)', () => {
     const row = (key: string, name: string) => registry.find((cells) => cells[1] === '2' && cells[2] === key && cells[3] === name)?.[4];
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'collectorUrl'), '[COLLECTORURL]');
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'enrollmentKey'), '[ENROLLMENTKEY]');
+    // MDM-asserted identity: the value names the agent's registry reader and the ADMX use.
+    assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'trustedEndpointsKey'), '[TRUSTEDENDPOINTSKEY]');
+    assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'trustedEndpointIdentifier'), '[TRUSTEDENDPOINTIDENTIFIER]');
     assert.equal(row('SOFTWARE\\Classes\\devtrust', 'URL Protocol'), '');
     assert.equal(row('SOFTWARE\\Classes\\devtrust\\shell\\open\\command', ''), '"[INSTALLDIR]DevTrust.exe" -- "%1"');
     assert.equal(row('SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run', 'DevTrust'), '"[INSTALLDIR]DevTrust.exe"');
 
     const properties = msiinfo('export', out, 'Property').stdout;
     assert.match(properties, /ProductVersion\t1\.2\.3/);
-    assert.match(properties, /MsiHiddenProperties\tENROLLMENTKEY/);
+    assert.match(properties, /MsiHiddenProperties\tENROLLMENTKEY;TRUSTEDENDPOINTSKEY\r?\n/);
     assert.match(properties, /UpgradeCode\t\{B7E1C0A4-5D2F-4E8B-9A61-3F0D2C7E9B15\}/);
     assert.match(msiinfo('export', out, 'InstallExecuteSequence').stdout, /RemoveExistingProducts/);
   });

@@ -116,7 +116,7 @@ describe('devtrust-installers payloads', () => {
     const policies = [...walk(admx)].filter((n) => n.name === 'policy');
     assert.deepEqual(
       policies.map((p) => p.attributes.name),
-      ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl'],
+      ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl', 'TrustedEndpointsKey', 'TrustedEndpointIdentifier'],
     );
     const valueNames = new Set<string>();
     for (const policy of policies) {
@@ -134,7 +134,14 @@ describe('devtrust-installers payloads', () => {
         assert.ok(elementIds.has(box.attributes.refId), box.attributes.refId);
     }
     // The value names are the agent's managed keys, spelled as the registry reader expects.
-    assert.deepEqual([...valueNames].sort(), ['collectorUrl', 'disallowQuit', 'enrollmentKey', 'supportUrl']);
+    assert.deepEqual([...valueNames].sort(), [
+      'collectorUrl',
+      'disallowQuit',
+      'enrollmentKey',
+      'supportUrl',
+      'trustedEndpointIdentifier',
+      'trustedEndpointsKey',
+    ]);
   });
 
   it('install.cmd: the silent msiexec line, quoted for cmd and msiexec, CRLF', () => {

@@ -1,3 +1,4 @@
 export * from './crypto/canonical.js';
 export * from './crypto/device-key.js';
 export * from './crypto/secrets.js';
+export * from './crypto/mdm-assertion.js';

@@ -35,6 +35,7 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   findings: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   dashboard: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   'enrollment-key': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
+  'trusted-endpoints': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   oidc: { read: ['owner', 'admin'], write: ['owner', 'admin'] },
 };
 

@@ -6,6 +6,7 @@ import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { Agent } from '@devtrust/agent/core/agent';
 import type { AgentConfig } from '@devtrust/agent/config/config';
 import type { DeviceKeyStores } from '@devtrust/agent/keys/select-device-key';
+import type { ManagedSettings } from '@devtrust/agent/config/managed/types';
 import { ENROLLMENT_KEY } from './collector.js';
 
 export interface TestAgent {
@@ -30,6 +31,8 @@ export async function startTestAgent(
     loopbackPort?: number;
     /** Device key stores to choose from (default: a software key in the data dir). */
     deviceKeys?: (dataDir: string) => DeviceKeyStores;
+    /** What the platform's managed-settings reader found (MDM-pushed settings). */
+    managed?: ManagedSettings;
   } = {},
 ): Promise<TestAgent> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-agent-'));
@@ -41,8 +44,8 @@ export async function startTestAgent(
     identityFile: null,
     once: false,
     logLevel: 'silent',
-    managedKeys: [],
-    managed: {},
+    managedKeys: Object.keys(options.managed ?? {}),
+    managed: options.managed ?? {},
   };
   let current = identity;
   const agent = new Agent(config, {

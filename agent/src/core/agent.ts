@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { unresolvedMdmVariable } from '@devtrust/shared/identity';
 import { LIMITS, type Report, type Standing, type TransactionInfo, type VerdictMessage } from '@devtrust/shared/protocol';
 import { collectDevice } from '../collect/index.js';
 import type { Collected } from '../collect/probe.js';
@@ -36,6 +37,22 @@ export interface AgentStatus {
   lastVerdict: (VerdictMessage & { at: string }) | null;
 }
 
+/**
+ * Says once, at start, why managed trusted endpoint settings will not give the MDM-asserted
+ * level: one of the pair is missing, or the MDM did not fill its variable in. The key itself
+ * is never logged.
+ */
+function warnAboutTrustedEndpoint(config: AgentConfig, log: Logger): void {
+  const { trustedEndpointIdentifier: identifier, trustedEndpointsKey: key } = config.managed;
+  if ((identifier === undefined) !== (key === undefined))
+    log.warn(
+      { missing: identifier === undefined ? 'trustedEndpointIdentifier' : 'trustedEndpointsKey' },
+      'managed settings hold only one of the trusted endpoint settings: no MDM-asserted identity is reported',
+    );
+  else if (identifier !== undefined && unresolvedMdmVariable(identifier))
+    log.warn({ trustedEndpointIdentifier: identifier }, 'the MDM did not fill in its device ID variable in trustedEndpointIdentifier');
+}
+
 export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
@@ -67,7 +84,13 @@ export class Agent extends EventEmitter {
       ...(deps.deviceKeys ? { deviceKeys: deps.deviceKeys } : {}),
       stateFile: new StateFile(config.dataDir),
       log: deps.log.child({ component: 'link' }),
+      // Only from managed settings: the point is that the MDM, not the user, put them there.
+      trustedEndpoint:
+        config.managed.trustedEndpointIdentifier && config.managed.trustedEndpointsKey
+          ? { identifier: config.managed.trustedEndpointIdentifier, key: config.managed.trustedEndpointsKey }
+          : null,
     });
+    warnAboutTrustedEndpoint(config, deps.log);
     this.link.on('status', (status: LinkStatus) => {
       if (status === 'connected' && this.autoReport)
         void this.reportNow().catch((error: unknown) => deps.log.warn({ err: (error as Error).message }, 'report failed'));

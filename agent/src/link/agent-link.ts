@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
+import { mdmAssertionProof } from '@devtrust/shared/crypto';
 import {
   AGENT_CHANNEL_PATH,
   LIMITS,
@@ -48,6 +49,8 @@ export interface AgentLinkOptions {
   /** Reports kept while offline; the oldest is dropped beyond this. */
   queueLimit?: number;
   requestTimeoutMs?: number;
+  /** From managed settings: the MDM's ID for this device and the integration's configuration key. */
+  trustedEndpoint?: { identifier: string; key: string } | null;
 }
 
 interface Pending {
@@ -409,7 +412,9 @@ export class AgentLink extends EventEmitter {
     const seq = ++this.state.lastSeq;
     await this.options.stateFile.save(this.state);
     const promise = this.expect<null>(this.pendingReports, seq);
-    this.sendSigned({ type: 'report', seq, report }).catch((error: Error) => this.signFailed(this.pendingReports, seq, error));
+    this.sendSigned({ type: 'report', seq, report: this.withAssertion(report) }).catch((error: Error) =>
+      this.signFailed(this.pendingReports, seq, error),
+    );
     try {
       await promise;
     } catch (error) {
@@ -418,6 +423,17 @@ export class AgentLink extends EventEmitter {
       this.queue.unshift(report);
       while (this.queue.length > (this.options.queueLimit ?? 20)) this.queue.shift();
     }
+  }
+
+  /**
+   * Adds the MDM-asserted identity, proven for the key this session signs with (computed at
+   * send time: a re-enrollment makes a new device key, and the proof names the public key).
+   */
+  private withAssertion(report: Report): Report {
+    const pushed = this.options.trustedEndpoint;
+    if (!pushed || !this.keys) return report;
+    const proof = mdmAssertionProof(pushed.key, pushed.identifier, this.keys.publicKey);
+    return { ...report, mdmAssertion: { deviceId: pushed.identifier, proof } };
   }
 
   /**

@@ -14,6 +14,7 @@ import { groupRoutes } from './routes/groups.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { kindRoutes } from './routes/kinds.js';
 import { policyRoutes } from './routes/policy.js';
+import { trustedEndpointRoutes } from './routes/trusted-endpoints.js';
 import { userRoutes } from './routes/users.js';
 
 /**
@@ -36,6 +37,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     dashboardRoutes(services),
     findingRoutes(services),
     enrollmentKeyRoutes(services),
+    trustedEndpointRoutes(services),
     kindRoutes(),
   ]) {
     router.use(child.routes(), child.allowedMethods());

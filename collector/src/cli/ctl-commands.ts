@@ -228,6 +228,20 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   integrationCommand('delete', 'DELETE', '', 'delete the integration and its inventory'),
   {
+    name: 'trusted-endpoints show',
+    usage: 'ID',
+    about: "an MDM integration's trusted endpoints configuration key and device ID variable (--json: where they go per platform)",
+    args: ['ID'],
+    request: (i) => ({ method: 'GET', path: `/admin/v1/trusted-endpoints/${arg(i, 0, 'integration id')}` }),
+  },
+  {
+    name: 'trusted-endpoints rotate',
+    usage: 'ID',
+    about: 'replace the configuration key: devices keep the asserted level only once the MDM pushes the new one',
+    args: ['ID'],
+    request: (i) => ({ method: 'POST', path: `/admin/v1/trusted-endpoints/${arg(i, 0, 'integration id')}/rotate` }),
+  },
+  {
     name: 'apps',
     usage: '',
     about: 'list protected applications',

@@ -22,6 +22,7 @@ export const ADMIN_RESOURCE_TYPES = [
   'enrollment-key',
   'endpoint',
   'oidc-key',
+  'trusted-endpoints-key',
 ] as const;
 export type AdminResourceType = (typeof ADMIN_RESOURCE_TYPES)[number];
 

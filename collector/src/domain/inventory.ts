@@ -8,6 +8,8 @@ export interface InventoryRecord {
   serialNumber?: string | null;
   machineGuid?: string | null;
   macAddresses?: string[];
+  /** The MDM's own ID for the device, normalised: what an MDM-asserted identity names. */
+  mdmDeviceId?: string | null;
   deviceName?: string | null;
   platform?: Platform | null;
   owner?: string | null;

@@ -31,6 +31,8 @@ const RULES = {
   maxReportAgeHours: z.number().int().min(0).max(8760),
   /** Trust only devices whose agent enrolled with a Secure Enclave or TPM key (the agent's claim). */
   requireHardwareKey: z.boolean(),
+  /** Deny (under require-trusted) a trusted device whose identification is weaker (docs/mdm-asserted-identity.md). */
+  requireAssurance: z.enum(['identifiers', 'mdm_asserted']),
 };
 
 /** A whole policy: every rule set. */
@@ -52,6 +54,7 @@ export const DEFAULT_POLICY: Policy = {
   minOsVersion: {},
   maxReportAgeHours: 72,
   requireHardwareKey: false,
+  requireAssurance: 'identifiers',
 };
 
 /** `PUT /admin/v1/policy`: the keys given replace the global policy's; the rest stay. */
@@ -64,6 +67,7 @@ export const globalPolicyPatchSchema = z.strictObject({
   minOsVersion: RULES.minOsVersion.optional(),
   maxReportAgeHours: RULES.maxReportAgeHours.optional(),
   requireHardwareKey: RULES.requireHardwareKey.optional(),
+  requireAssurance: RULES.requireAssurance.optional(),
 });
 export type GlobalPolicyPatch = z.infer<typeof globalPolicyPatchSchema>;
 
@@ -77,6 +81,7 @@ export const applicationPolicySchema = z.strictObject({
   minOsVersion: RULES.minOsVersion.nullable().optional(),
   maxReportAgeHours: RULES.maxReportAgeHours.nullable().optional(),
   requireHardwareKey: RULES.requireHardwareKey.nullable().optional(),
+  requireAssurance: RULES.requireAssurance.nullable().optional(),
 });
 export type ApplicationPolicyInput = z.infer<typeof applicationPolicySchema>;
 

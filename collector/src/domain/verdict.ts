@@ -1,6 +1,16 @@
+/**
+ * How a trusted device was identified: `mdm_asserted` when it also proved the MDM-pushed
+ * identity (device ID and configuration key), `identifiers` when hardware identifiers alone
+ * matched. Policy can require the stronger level per application (requireAssurance).
+ */
+export const ASSURANCE_LEVELS = ['identifiers', 'mdm_asserted'] as const;
+export type Assurance = (typeof ASSURANCE_LEVELS)[number];
+
 /** What a device check decides: trust of the device, access for the sign-in, and why. */
 export interface Verdict {
   verdict: 'trusted' | 'untrusted';
   access: 'allow' | 'deny';
   reasons: string[];
+  /** The identification level of a trusted verdict; null (or absent, before this existed) when untrusted. */
+  assurance?: Assurance | null;
 }

@@ -31,7 +31,8 @@ export interface MatchedRecord {
   integrationKind: string;
   recordId: string;
   deviceName: string | null;
-  kind: IdentifierKind;
+  /** `mdmDeviceId`: matched by the MDM-asserted identity (match/assertion.ts). */
+  kind: IdentifierKind | 'mdmDeviceId';
   value: string;
 }
 

@@ -7,12 +7,21 @@ import type { Verdict } from '../domain/verdict.js';
  * the table (no agent, a pending approval) still starts with one of these headlines.
  */
 export type ReasonClass =
-  'trusted' | 'blocked' | 'allow_all_untrusted' | 'not_trusted' | 'edr_compromised' | 'edr_unknown' | 'unhealthy' | 'other';
+  | 'trusted'
+  | 'blocked'
+  | 'allow_all_untrusted'
+  | 'not_trusted'
+  | 'assurance_not_met'
+  | 'edr_compromised'
+  | 'edr_unknown'
+  | 'unhealthy'
+  | 'other';
 
 const HEADLINES: readonly [RegExp, ReasonClass][] = [
   [/^denied: an administrator blocked this endpoint/, 'blocked'],
   [/^allowed: policy allow-all lets untrusted devices in/, 'allow_all_untrusted'],
   [/^denied: policy require-trusted and the device is not trusted/, 'not_trusted'],
+  [/^denied: the policy requires an MDM-asserted identity/, 'assurance_not_met'],
   [/^denied: an EDR integration reports this device compromised/, 'edr_compromised'],
   [/^denied: the EDR status of this device is unknown/, 'edr_unknown'],
   [/^denied: the device fails a required health check/, 'unhealthy'],

@@ -1,6 +1,6 @@
 import type { MatchResult } from '../match/match.js';
 import type { Policy, TrustedEndpointsMode } from '../domain/policy.js';
-import type { Verdict } from '../domain/verdict.js';
+import type { Assurance, Verdict } from '../domain/verdict.js';
 import { healthOutcomes, type DeviceHealth } from './health.js';
 
 /** What the EDR integrations say about the device, already judged for freshness. */
@@ -18,6 +18,8 @@ export interface DecisionInputs {
   edr: EdrAssessment | null;
   /** The agent's latest report, for the health rules; null when none. */
   device?: DeviceHealth | null;
+  /** How the trusted device was identified (match/assertion.ts); absent: by identifiers. */
+  assurance?: Assurance | null;
 }
 
 /** The facts the decision table reads. */
@@ -28,6 +30,8 @@ export interface DecisionFacts {
   /** An EDR finding the policy turns into a denial: compromised (blockCompromised), unknown (edrUnknown=deny). */
   edrBlocks: 'compromised' | 'unknown' | null;
   healthy: boolean;
+  /** False when requireAssurance=mdm_asserted and the device is trusted by identifiers only. */
+  assuranceMet: boolean;
 }
 
 interface Row {
@@ -49,7 +53,7 @@ interface Row {
 export const DECISION_TABLE: readonly Row[] = [
   { when: { blocked: true }, access: 'deny', verdict: 'untrusted', headline: 'denied: an administrator blocked this endpoint' },
   {
-    when: { mode: 'allow-all', trusted: true, edrBlocks: null, healthy: true },
+    when: { mode: 'allow-all', trusted: true, edrBlocks: null, healthy: true, assuranceMet: true },
     access: 'allow',
     verdict: 'trusted',
     headline: 'allowed: trusted device',
@@ -65,6 +69,12 @@ export const DECISION_TABLE: readonly Row[] = [
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: policy require-trusted and the device is not trusted',
+  },
+  {
+    when: { mode: 'require-trusted', assuranceMet: false },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: the policy requires an MDM-asserted identity and this device is trusted by identifiers only',
   },
   {
     when: { mode: 'require-trusted', edrBlocks: 'compromised' },
@@ -125,12 +135,15 @@ export function decide(inputs: DecisionInputs): Verdict {
   const { policy, blocked, match, edr } = inputs;
   const edrOutcome = edrRule(policy, edr);
   const health = healthOutcomes(policy, inputs.device ?? null);
+  const assurance = match.trusted ? (inputs.assurance ?? 'identifiers') : null;
+  const strict = policy.requireAssurance === 'mdm_asserted';
   const facts: DecisionFacts = {
     mode: policy.trustedEndpoints,
     blocked,
     trusted: match.trusted,
     edrBlocks: edrOutcome.blocks,
     healthy: health.every((h) => h.outcome !== 'fail'),
+    assuranceMet: !strict || !match.trusted || assurance === 'mdm_asserted',
   };
   const row = lookupDecision(facts);
   const trustRule =
@@ -142,9 +155,15 @@ export function decide(inputs: DecisionInputs): Verdict {
     ...match.reasons,
     ...(blocked ? ['rule endpoint block: an administrator blocked this endpoint (fail)'] : []),
     trustRule,
+    // Said only when the stricter level is asked for, so other verdicts read as before.
+    ...(strict && match.trusted
+      ? [
+          `rule requireAssurance=mdm_asserted: device trusted ${assurance === 'mdm_asserted' ? 'MDM-asserted (pass)' : 'by identifiers only (fail)'}`,
+        ]
+      : []),
     edrOutcome.reason,
     ...(edr?.reasons ?? []),
     ...health.map((h) => h.reason),
   ];
-  return { verdict: row.verdict, access: row.access, reasons };
+  return { verdict: row.verdict, access: row.access, reasons, assurance: row.verdict === 'trusted' ? assurance : null };
 }

@@ -32,12 +32,15 @@ export function postureSources(
   lookups: IdentifierLookup[],
   views: IntegrationView[],
   platform: Platform | null,
+  /** The record an MDM-asserted identity proved, which no identifier look-up holds (a mobile client reports none). */
+  asserted: StoredInventoryRecord | null = null,
 ): PostureSource[] {
   if (!match.trusted || match.match === null) return [];
   const out: PostureSource[] = [];
   const unique = lookups.filter((l) => l.kind !== 'macAddress' && l.endpointsReporting <= 1);
   const matchedView = views.find((v) => v.integration.id === match.match?.integrationId);
-  const matched = unique.flatMap((l) => l.records).find((r) => r.id === match.match?.recordId);
+  const matched =
+    asserted?.id === match.match.recordId ? asserted : unique.flatMap((l) => l.records).find((r) => r.id === match.match?.recordId);
   const mdm = matchedView && matched ? fromRecord(matchedView.integration, matched) : null;
   if (mdm) out.push(mdm);
   for (const view of views) {

@@ -36,6 +36,8 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
   'enrollment-key': z.object({ source: field }),
   endpoint: z.object({ id: field, hostname: field, platform: field, blocked: field, approval: field, releasedAt: field, keyKind: field }),
   'oidc-key': z.object({ active: field, next: field, immediate: field, withdrawn: field }),
+  // The key itself is never recorded: only which integration's, and since when.
+  'trusted-endpoints-key': z.object({ integrationId: field, createdAt: field }),
 };
 
 /**

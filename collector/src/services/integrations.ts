@@ -1,5 +1,6 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
+import { normalizeMdmDeviceId } from '@devtrust/shared/identity';
 import type { ActivationMode, Integration, IntegrationPatch, SyncSchedule } from '../domain/integration.js';
 import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SyncRun } from '../domain/sync-run.js';
@@ -263,7 +264,11 @@ export class IntegrationService {
       if (records[0]) return records[0];
     }
     const connector = normalizeIdentifier('hardwareUuid', raw);
-    return connector ? ((await inventory.findByConnectorId(connector, [integration.id]))[0] ?? null) : null;
+    const byConnector = connector ? (await inventory.findByConnectorId(connector, [integration.id]))[0] : undefined;
+    if (byConnector) return byConnector;
+    // The MDM's own device ID (what {DeviceUid}, $DEVICE_UUID$, … fill in): phones have no other.
+    const mdmDeviceId = normalizeMdmDeviceId(raw);
+    return mdmDeviceId ? ((await inventory.findByMdmDeviceId(mdmDeviceId, [integration.id]))[0]?.record ?? null) : null;
   }
 
   /** A record as the admin API shows it: without its ids, with its MAC addresses. */

@@ -16,6 +16,7 @@ import { OidcKeyStore } from './oidc-keys.js';
 import { OidcStorage } from './oidc-storage.js';
 import type { SettingsService } from './settings.js';
 import type { TransactionService } from './transactions.js';
+import type { TrustedEndpointsService } from './trusted-endpoints.js';
 import { UserService } from './users.js';
 import type { VerdictService } from './verdicts.js';
 
@@ -40,6 +41,8 @@ export interface Services {
   dashboard: DashboardService;
   transactions: TransactionService;
   verdicts: VerdictService;
+  /** Per-integration configuration keys of MDM-asserted identity. */
+  trustedEndpoints: TrustedEndpointsService;
   oidc: OidcStorage;
   oidcKeys: OidcKeyStore;
   engine: SyncEngine;
@@ -54,6 +57,7 @@ export interface CoreServices {
   transactions: TransactionService;
   verdicts: VerdictService;
   engine: SyncEngine;
+  trustedEndpoints: TrustedEndpointsService;
 }
 
 export function createServices(options: {

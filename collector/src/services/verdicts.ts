@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
 import { pendingApprovalMatch, releasedMatch } from '../match/approval.js';
 import { lookupIdentifiers } from './identifier-lookups.js';
+import { judgeAssertion } from '../match/assertion.js';
+import { lookupAssertion, type AssertionKeys } from './assertion-lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
 import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
@@ -16,7 +18,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import type { Verdict } from '../domain/verdict.js';
+import type { Assurance, Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
@@ -30,6 +32,8 @@ export interface Evaluation extends Verdict {
   edr: EdrAssessment | null;
   /** What the health rules read: the agent's report and the integrations' posture. */
   health: DeviceHealth | null;
+  /** How the match identified the device, whatever the policy then decided (null: no match). */
+  identifiedBy: Assurance | null;
 }
 
 /**
@@ -44,6 +48,8 @@ export class VerdictService {
     /** The EDR side of verdicts (edr/assessor.ts); null: no EDR judgement at all. */
     private readonly edrAssessor: EdrAssessor | null,
     private readonly log: Logger,
+    /** Opens integrations' configuration keys for MDM-asserted identities; null: assertions are not judged. */
+    private readonly assertionKeys: AssertionKeys | null = null,
     /** Counts verdicts and their latency (absent: not counted). */
     private readonly metrics?: CollectorMetrics,
   ) {}
@@ -61,6 +67,7 @@ export class VerdictService {
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
+    let assurance: Assurance | null = null;
     const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint));
     if (pending !== null) {
       match = pending;
@@ -75,14 +82,20 @@ export class VerdictService {
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
       const platform = endpoint.report.identity.platform ?? null;
       const matched = matchDevice({ platform, identifiers }, views, lookups);
-      sources = postureSources(matched, lookups, views, platform);
+      // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
+      const assertion = endpoint.report.mdmAssertion ?? null;
+      const candidates =
+        assertion && this.assertionKeys ? await lookupAssertion(this.store, this.assertionKeys, assertion.deviceId, ids) : [];
+      const judged = judgeAssertion(matched, { assertion, publicKey: endpoint.publicKey, platform, candidates }, views);
+      assurance = judged.assurance;
+      sources = postureSources(judged.match, lookups, views, platform, judged.asserted);
       // Ageing and the key kind read the endpoint row already in hand: no query of their own.
-      match = assureMatch(matched, endpoint, policy, Date.now());
+      match = assureMatch(judged.match, endpoint, policy, Date.now());
     }
     const edr = endpoint && this.edrAssessor ? await this.edrAssessor(endpoint, views, options) : null;
     const health = deviceHealthOf(endpoint, sources);
-    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health });
-    return { ...verdict, match, policy, edr, health };
+    const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health, assurance });
+    return { ...verdict, match, policy, edr, health, identifiedBy: assurance };
   }
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */
@@ -90,7 +103,12 @@ export class VerdictService {
     const started = performance.now();
     const application = await this.store.applications.get(tx.applicationId);
     const evaluation = await this.evaluate(endpoint, tx.username, application);
-    const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
+    const verdict: Verdict = {
+      verdict: evaluation.verdict,
+      access: evaluation.access,
+      reasons: evaluation.reasons,
+      assurance: evaluation.assurance ?? null,
+    };
     const at = Date.now();
     if (!(await this.store.transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return null;
     await this.store.authLog.append({
@@ -106,7 +124,10 @@ export class VerdictService {
       ...verdict,
     });
     if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
-    this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
+    this.log.info(
+      { transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access, assurance: verdict.assurance },
+      'verdict',
+    );
     this.metrics?.verdictDecided(verdict, (performance.now() - started) / 1000);
     return verdict;
   }

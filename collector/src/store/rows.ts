@@ -76,6 +76,8 @@ export interface IntegrationRow {
   lock_until: number | null;
   created_at: number;
   updated_at: number;
+  trusted_endpoints_key?: string | null;
+  trusted_endpoints_key_at?: number | null;
 }
 
 export interface InventoryRecordRow {
@@ -99,6 +101,7 @@ export interface InventoryRecordRow {
   posture_os_version: string | null;
   placeholders: string | null;
   raw: string | null;
+  mdm_device_id?: string | null;
 }
 
 export interface InventoryMacRow {
@@ -153,6 +156,7 @@ export interface TransactionRow {
   reasons?: string | null;
   endpoint_id?: string | null;
   decided_at?: number | null;
+  assurance?: string | null;
 }
 
 export interface AuthLogRow {
@@ -167,6 +171,7 @@ export interface AuthLogRow {
   access: string;
   reasons: string;
   outcome?: string;
+  assurance?: string | null;
 }
 
 export interface OidcPayloadRow {

@@ -1,3 +1,4 @@
+import { MDM_DEVICE_ID_VARIABLES } from '@devtrust/shared/identity';
 import type { IntegrationCategory } from '../domain/integration.js';
 import { KINDS } from './registry.js';
 import type { AnySourceKind, ConfigField, KindCapabilities } from './source.js';
@@ -30,6 +31,8 @@ export interface KindDescription {
   fields: FieldDescription[];
   /** Ways to fill the form in (one per authentication mode); each names the fields it shows, in order. */
   variants: { id: string; label: string | null; fields: string[] }[];
+  /** The MDM's device ID variable for MDM-asserted identity; null: the kind has no MDM to push one. */
+  trustedEndpointsVariable: string | null;
 }
 
 export function describeKind(kind: AnySourceKind): KindDescription {
@@ -59,6 +62,7 @@ export function describeKind(kind: AnySourceKind): KindDescription {
     help: kind.form.help ?? null,
     fields,
     variants,
+    trustedEndpointsVariable: MDM_DEVICE_ID_VARIABLES[kind.kind]?.variable ?? null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { isPlaceholder, normalizeIdentifier, type IdentifierKind } from '@devtrust/shared/identity';
+import { isPlaceholder, normalizeIdentifier, normalizeMdmDeviceId, type IdentifierKind } from '@devtrust/shared/identity';
 import { storedVendorPosture } from '../policy/vendor-posture.js';
 import { LIMITS } from '@devtrust/shared/protocol';
 import type { StagedRecord } from '../domain/inventory.js';
@@ -50,6 +50,7 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     serialNumber: usable('serialNumber', device.serialNumber, placeholders),
     machineGuid: usable('machineGuid', device.machineGuid, placeholders),
     macAddresses: [...macs].sort(),
+    mdmDeviceId: normalizeMdmDeviceId(device.mdmDeviceId),
     deviceName: device.deviceName ? String(device.deviceName).slice(0, 256) : null,
     platform: device.platform ?? null,
     owner: device.owner ? String(device.owner).slice(0, 256) : null,
@@ -70,6 +71,11 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     record.raw = raw.length <= RAW_LIMIT ? device.raw : { truncated: raw.slice(0, RAW_LIMIT) };
   }
   const hasIdentifier =
-    record.hardwareUuid || record.serialNumber || record.machineGuid || (record.macAddresses?.length ?? 0) > 0 || record.edr?.connectorId;
+    record.hardwareUuid ||
+    record.serialNumber ||
+    record.machineGuid ||
+    (record.macAddresses?.length ?? 0) > 0 ||
+    record.edr?.connectorId ||
+    record.mdmDeviceId;
   return hasIdentifier || placeholders.length > 0 ? record : null;
 }

@@ -15,6 +15,8 @@ export interface SourceDevice {
   serialNumber?: string | null;
   machineGuid?: string | null;
   macAddresses?: (string | null | undefined)[];
+  /** The MDM's own device ID, as its managed-configuration variable fills it in (see MDM_DEVICE_ID_VARIABLES). */
+  mdmDeviceId?: string | null;
   deviceName?: string | null;
   platform?: Platform | null;
   owner?: string | null;

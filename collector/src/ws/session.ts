@@ -246,7 +246,13 @@ export class AgentSession {
     const endpoint = await this.deps.endpoints.get((this.endpoint as Endpoint).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
-    this.send({ type: 'standing', verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons });
+    this.send({
+      type: 'standing',
+      verdict: evaluation.verdict,
+      access: evaluation.access,
+      reasons: evaluation.reasons,
+      assurance: evaluation.assurance ?? null,
+    });
   }
 
   private send(message: ServerMessage): void {

@@ -14,6 +14,7 @@ const POLICY_CHANGES: Record<string, unknown>[] = [
   { edrUnknown: 'deny' },
   { trustedEndpoints: 'require-trusted' },
   { minOsVersion: { windows: '10.0.19045' } },
+  { requireAssurance: 'mdm_asserted' },
 ];
 const POLICY_DEFAULTS = {
   trustedEndpoints: 'allow-all',
@@ -24,6 +25,7 @@ const POLICY_DEFAULTS = {
   minOsVersion: {},
   maxReportAgeHours: 72,
   requireHardwareKey: false,
+  requireAssurance: 'identifiers',
 };
 
 for (const db of DATABASES) {

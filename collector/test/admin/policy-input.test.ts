@@ -157,6 +157,7 @@ describe('policy admin routes store what they accept', () => {
       minOsVersion: {},
       maxReportAgeHours: 72,
       requireHardwareKey: false,
+      requireAssurance: 'identifiers',
     });
     const put = await c.admin('PUT', '/admin/v1/policy', {
       requireDiskEncryption: true,

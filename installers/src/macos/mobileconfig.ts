@@ -22,6 +22,9 @@ export interface AgentSettings {
   enrollmentKey: string;
   disallowQuit?: boolean;
   supportUrl?: string;
+  /** MDM-asserted identity: the integration's configuration key and the MDM's device ID variable. */
+  trustedEndpointsKey?: string;
+  trustedEndpointIdentifier?: string;
 }
 
 /**
@@ -47,6 +50,10 @@ export function buildMobileconfig(settings: AgentSettings, collectorOrigin: stri
   const agent: Record<string, PlistValue> = { collectorUrl: settings.collectorUrl, enrollmentKey: settings.enrollmentKey };
   if (settings.disallowQuit !== undefined) agent.disallowQuit = settings.disallowQuit;
   if (settings.supportUrl) agent.supportUrl = settings.supportUrl;
+  if (settings.trustedEndpointsKey && settings.trustedEndpointIdentifier) {
+    agent.trustedEndpointsKey = settings.trustedEndpointsKey;
+    agent.trustedEndpointIdentifier = settings.trustedEndpointIdentifier;
+  }
   const browserSettings = Object.fromEntries(BROWSER_POLICIES.map((policy) => [policy, [collectorOrigin]]));
   return toPlistXml({
     PayloadType: 'Configuration',

@@ -91,6 +91,9 @@ export function buildWxs(tree: AgentTree, version: string, extras: { trustScript
   const registryComponents = [
     ...registry('PolicyCollectorUrl', POLICY_KEY, 'collectorUrl', '[COLLECTORURL]'),
     ...registry('PolicyEnrollmentKey', POLICY_KEY, 'enrollmentKey', '[ENROLLMENTKEY]'),
+    // MDM-asserted identity; left empty (and so ignored by the agent) when not given.
+    ...registry('PolicyTrustedEndpointsKey', POLICY_KEY, 'trustedEndpointsKey', '[TRUSTEDENDPOINTSKEY]'),
+    ...registry('PolicyTrustedEndpointIdentifier', POLICY_KEY, 'trustedEndpointIdentifier', '[TRUSTEDENDPOINTIDENTIFIER]'),
     ...registry('ProtocolName', 'SOFTWARE\\Classes\\devtrust', null, 'URL:DevTrust attestation'),
     ...registry('ProtocolMarker', 'SOFTWARE\\Classes\\devtrust', 'URL Protocol', ''),
     ...registry('ProtocolIcon', 'SOFTWARE\\Classes\\devtrust\\DefaultIcon', null, `"${exe}",0`),
@@ -108,7 +111,7 @@ export function buildWxs(tree: AgentTree, version: string, extras: { trustScript
     // COLLECTORURL and ENROLLMENTKEY are public properties set on the msiexec line (by an
     // administrator: wixl's MajorUpgrade owns SecureCustomProperties, so a non-admin
     // elevated install would not pass them). The key is kept out of verbose logs.
-    '    <Property Id="MsiHiddenProperties" Value="ENROLLMENTKEY" />',
+    '    <Property Id="MsiHiddenProperties" Value="ENROLLMENTKEY;TRUSTEDENDPOINTSKEY" />',
     // A newer DevTrust replaces the installed one; an older one refuses to install over it.
     '    <MajorUpgrade DowngradeErrorMessage="A newer version of DevTrust is already installed." />',
     '    <Property Id="ARPNOMODIFY" Value="1" />',

@@ -10,8 +10,19 @@ export function cmdMsiProperty(name: string, value: string): string {
   return `${name}="${value.replace(/"/g, '""').replace(/%/g, '%%')}"`;
 }
 
-export function buildInstallCmd(settings: { collectorUrl: string; enrollmentKey: string }): string {
+export function buildInstallCmd(settings: {
+  collectorUrl: string;
+  enrollmentKey: string;
+  trustedEndpointsKey?: string;
+  trustedEndpointIdentifier?: string;
+}): string {
   const properties = [cmdMsiProperty('COLLECTORURL', settings.collectorUrl), cmdMsiProperty('ENROLLMENTKEY', settings.enrollmentKey)];
+  // The MDM fills its device ID variable into the command line it runs (where it does).
+  if (settings.trustedEndpointsKey && settings.trustedEndpointIdentifier)
+    properties.push(
+      cmdMsiProperty('TRUSTEDENDPOINTSKEY', settings.trustedEndpointsKey),
+      cmdMsiProperty('TRUSTEDENDPOINTIDENTIFIER', settings.trustedEndpointIdentifier),
+    );
   return [
     '@echo off',
     'rem DevTrust silent install, made by devtrust-installers. Run as administrator',

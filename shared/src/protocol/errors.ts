@@ -7,6 +7,8 @@ export const CHANNEL_ERRORS = {
   UNKNOWN_MESSAGE: { close: 4400, message: 'unknown message type' },
   INVALID_MESSAGE: { close: 4400, message: 'the message has wrong or unknown fields' },
   UNSUPPORTED_VERSION: { close: 4400, message: 'unsupported protocol version' },
+  /** An iOS or Android report carries hardware identifiers, or no MDM-asserted identity. */
+  MOBILE_REPORT_INVALID: { close: 4400, message: 'a mobile report carries the MDM-asserted identity only' },
   OUT_OF_ORDER: { close: 4400, message: 'message not allowed in this state' },
   ENROLLMENT_KEY_INVALID: { close: 4401, message: 'the enrollment key is not valid' },
   ENROLLMENT_RATE_LIMITED: { close: 4429, message: 'too many enrollments from this address; retry later' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
 import { displaySafeString, unsafeCharacter } from '../identity/display-text.js';
+import { MDM_DEVICE_ID_PATTERN } from '../identity/mdm-device-id.js';
 import { REQUEST_ERRORS } from './errors.js';
 import { LIMITS, PROTOCOL_VERSION } from './limits.js';
 
@@ -36,6 +37,20 @@ const reportedIdentitySchema = deviceIdentitySchema.extend({
   macAddresses: z.array(identifier).max(64).optional(),
 });
 
+/**
+ * The MDM-asserted identity: the device ID the MDM pushed into managed configuration, and
+ * the proof that the device also holds the integration's configuration key (see
+ * crypto/mdm-assertion.ts). The key itself is never sent.
+ */
+export const mdmAssertionSchema = z.strictObject({
+  deviceId: z.string().regex(MDM_DEVICE_ID_PATTERN, '1-256 printable ASCII characters, no spaces'),
+  proof: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA256'),
+});
+export type MdmAssertion = z.infer<typeof mdmAssertionSchema>;
+
+/** Platforms whose client reports the MDM-asserted identity only (no agent reads hardware there). */
+export const MOBILE_PLATFORMS = ['ios', 'android'] as const;
+
 export const reportSchema = z.strictObject({
   agentVersion: z.string().max(64),
   collectedAt: z.string().max(40),
@@ -45,6 +60,8 @@ export const reportSchema = z.strictObject({
   probeErrors: z.record(displaySafeString(64), displaySafeString(256)).optional(),
   /** The signed-in user as the OS names it; display text like every username. */
   user: displaySafeString(256).optional(),
+  /** Present when managed configuration holds a trusted endpoint identifier and key. */
+  mdmAssertion: mdmAssertionSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
 
@@ -139,6 +156,8 @@ export const verdictSchema = z.strictObject({
   verdict: z.enum(['trusted', 'untrusted']),
   access: z.enum(['allow', 'deny']),
   reasons: z.array(z.string().max(1000)).max(64),
+  /** How a trusted device was identified: by its MDM-asserted identity or by hardware identifiers. */
+  assurance: z.enum(['mdm_asserted', 'identifiers']).nullable().optional(),
 });
 export type VerdictMessage = z.infer<typeof verdictSchema>;
 

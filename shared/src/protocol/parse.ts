@@ -2,7 +2,29 @@ import type { z } from 'zod';
 import { firstUnstorableText, jsonDepth } from '../identity/storable-text.js';
 import { LIMITS } from './limits.js';
 import { ChannelError } from './errors.js';
-import { AGENT_MESSAGE_TYPES, agentMessage, type AgentMessage } from './messages.js';
+import { AGENT_MESSAGE_TYPES, MOBILE_PLATFORMS, agentMessage, type AgentMessage, type Report } from './messages.js';
+
+const HARDWARE_FIELDS = ['hardwareUuid', 'serialNumber', 'machineGuid', 'macAddresses', 'edr'] as const;
+
+/**
+ * A mobile client (platform ios or android) reports the MDM-asserted identity and nothing a
+ * desktop agent reads from hardware: an app on a phone cannot read a serial number or MAC,
+ * so such a value would be made up. Throws MOBILE_REPORT_INVALID naming what is wrong.
+ */
+export function checkMobileReport(report: Report): void {
+  const platform = report.identity.platform;
+  if (platform === undefined || !(MOBILE_PLATFORMS as readonly string[]).includes(platform)) return;
+  const extra = HARDWARE_FIELDS.filter((field) => report.identity[field] !== undefined);
+  if (extra.length > 0) {
+    throw new ChannelError('MOBILE_REPORT_INVALID', `report: a ${platform} report must not carry ${extra.join(', ')}`);
+  }
+  if (report.mdmAssertion === undefined) {
+    throw new ChannelError(
+      'MOBILE_REPORT_INVALID',
+      `report: a ${platform} report needs mdmAssertion (the MDM-asserted device ID and proof)`,
+    );
+  }
+}
 
 /** Names the first failing field of a zod error as "path: message". */
 export function describeIssue(error: z.ZodError): string {
@@ -38,5 +60,6 @@ export function parseAgentFrame(text: string): AgentMessage {
     }
     throw new ChannelError('INVALID_MESSAGE', `${type}: ${describeIssue(parsed.error)}`);
   }
+  if (parsed.data.type === 'report') checkMobileReport(parsed.data.report);
   return parsed.data;
 }

@@ -47,6 +47,7 @@ describeUnless(BROWSER_SKIP)('the browser prompt without an agent (Chromium)', (
     assert.equal(claims.sub, 'bob@example.com');
     assert.deepEqual([claims.device_trust.verdict, claims.device_trust.access], ['untrusted', 'allow']);
     assert.equal(claims.device_trust.endpointId, null);
+    assert.equal(claims.device_trust.assurance, null);
     assert.match(claims.device_trust.reasons.join('\n'), /no DevTrust agent attested/);
     assert.equal(claims.device_trust.transactionId, new URL(open).searchParams.get('tx'));
     await page.context().close();

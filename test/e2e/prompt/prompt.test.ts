@@ -76,6 +76,7 @@ for (const db of DATABASES)
       assert.equal(claims.aud, payroll.clientId);
       assert.equal(claims.device_trust.verdict, 'trusted');
       assert.equal(claims.device_trust.access, 'allow');
+      assert.equal(claims.device_trust.assurance, 'identifiers', 'how the device was identified');
       assert.equal(claims.device_trust.endpointId, agent.agent.status().endpointId);
       assert.match(claims.device_trust.reasons.join('\n'), /matches record "LAPTOP-ALICE"/);
       // The collector's own record of the sign-in agrees with the token.

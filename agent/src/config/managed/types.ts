@@ -10,6 +10,13 @@ export interface ManagedSettings {
   disallowQuit?: boolean;
   /** Where the prompt and tray send people to get help. */
   supportUrl?: string;
+  /**
+   * MDM-asserted identity (docs/mdm-asserted-identity.md): the integration's configuration
+   * key and the MDM's own ID for this device, both pushed by the MDM. The key never leaves
+   * the device; reports carry a proof made with it.
+   */
+  trustedEndpointsKey?: string;
+  trustedEndpointIdentifier?: string;
 }
 
 /** Reads the platform's managed settings; never throws (a broken policy source yields {} and a reason). */

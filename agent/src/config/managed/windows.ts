@@ -18,6 +18,8 @@ const CANONICAL_NAMES: Record<string, string> = {
   enrollmentkey: 'enrollmentKey',
   disallowquit: 'disallowQuit',
   supporturl: 'supportUrl',
+  trustedendpointskey: 'trustedEndpointsKey',
+  trustedendpointidentifier: 'trustedEndpointIdentifier',
 };
 
 /** Registry value names are case-insensitive; the settings' keys are not. */

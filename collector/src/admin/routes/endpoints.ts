@@ -54,6 +54,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       edrStatus: evaluation.edr,
       trusted: evaluation.match.trusted && !endpoint.blocked,
       matched: evaluation.match.match,
+      /** mdm_asserted or identifiers when the match trusts the device, under the global policy. */
+      assurance: evaluation.identifiedBy,
       matchReasons: evaluation.match.reasons,
       flags: evaluation.match.flags,
       ...(detail ? { history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),

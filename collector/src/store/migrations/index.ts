@@ -8,6 +8,7 @@ import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_
 import * as adminLog from './20261201100000_admin_log.js';
 import * as pagingIndexes from './20261201200000_paging_indexes.js';
 import * as identityAssurance from './20261201500000_identity_assurance.js';
+import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201100000_admin_log': adminLog,
   '20261201200000_paging_indexes': pagingIndexes,
   '20261201500000_identity_assurance': identityAssurance,
+  '20261201400000_mdm_asserted_identity': mdmAssertedIdentity,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -32,6 +32,7 @@ function toEntry(row: AuthLogRow & { endpoint_hostname?: string | null }): AuthL
     access: row.access as AuthLogEntry['access'],
     reasons: fromJson<string[]>(row.reasons, []),
     endpointHostname: row.endpoint_hostname ?? null,
+    assurance: (row.assurance as AuthLogEntry['assurance']) ?? null,
   };
 }
 
@@ -50,6 +51,7 @@ export class AuthLogRepo {
       access: entry.access,
       reasons: toJson(entry.reasons),
       outcome: entry.outcome,
+      assurance: entry.assurance ?? null,
     });
   }
 

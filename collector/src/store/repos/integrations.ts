@@ -75,6 +75,23 @@ export class IntegrationsRepo {
     return fromJson<Record<string, string>>(row?.secrets, {});
   }
 
+  /** The sealed trusted endpoints configuration key and when it was made; null when none yet. */
+  async trustedEndpointsKey(id: string): Promise<{ sealed: string; createdAt: number } | null> {
+    const row = await this.db<IntegrationRow>('integrations').where({ id }).first('trusted_endpoints_key', 'trusted_endpoints_key_at');
+    if (!row?.trusted_endpoints_key) return null;
+    return { sealed: row.trusted_endpoints_key, createdAt: Number(row.trusted_endpoints_key_at ?? 0) };
+  }
+
+  /**
+   * Stores a configuration key. `onlyIfNone`: the first one only, so two nodes showing the
+   * page at once agree on one key (the loser reads the winner's). Returns whether it wrote.
+   */
+  async setTrustedEndpointsKey(id: string, sealed: string, at: number, options: { onlyIfNone: boolean }): Promise<boolean> {
+    let q = this.db('integrations').where({ id });
+    if (options.onlyIfNone) q = q.whereNull('trusted_endpoints_key');
+    return (await q.update({ trusted_endpoints_key: sealed, trusted_endpoints_key_at: at, updated_at: at })) > 0;
+  }
+
   async update(id: string, patch: IntegrationPatch): Promise<Integration | null> {
     const row: Partial<IntegrationRow> = { updated_at: Date.now() };
     if (patch.name !== undefined) row.name = patch.name;

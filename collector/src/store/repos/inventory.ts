@@ -16,6 +16,7 @@ function toRecord(row: InventoryRecordRow): StoredInventoryRecord {
     hardwareUuid: row.hardware_uuid ?? null,
     serialNumber: row.serial_number ?? null,
     machineGuid: row.machine_guid ?? null,
+    mdmDeviceId: row.mdm_device_id ?? null,
     deviceName: row.device_name ?? null,
     platform: (row.platform as Platform | null) ?? null,
     owner: row.owner ?? null,
@@ -81,6 +82,7 @@ export class InventoryRepo {
         hardware_uuid: record.hardwareUuid ?? null,
         serial_number: record.serialNumber ?? null,
         machine_guid: record.machineGuid ?? null,
+        mdm_device_id: record.mdmDeviceId ?? null,
         device_name: record.deviceName ?? null,
         platform: record.platform ?? null,
         owner: record.owner ?? null,
@@ -187,6 +189,23 @@ export class InventoryRepo {
       .where('inventory_macs.mac', mac);
     if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
     return (await q.limit(50)).map(toRecord);
+  }
+
+  /**
+   * Records of the current inventories (of these integrations) whose MDM device ID is this
+   * normalised value, each with its integration's sealed configuration key: one indexed
+   * query serves an MDM-asserted identity, key included.
+   */
+  async findByMdmDeviceId(value: string, integrationIds: string[]): Promise<{ record: StoredInventoryRecord; sealedKey: string | null }[]> {
+    const rows = await this.current(this.db('inventory_records'))
+      .select('integrations.trusted_endpoints_key as sealed_key')
+      .where('inventory_records.mdm_device_id', value)
+      .whereIn('inventory_records.integration_id', integrationIds)
+      .limit(50);
+    return rows.map((row: InventoryRecordRow & { sealed_key: string | null }) => ({
+      record: toRecord(row),
+      sealedKey: row.sealed_key ?? null,
+    }));
   }
 
   async findByConnectorId(connectorId: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
 import type { Transaction, TransactionState } from '../../domain/transaction.js';
-import type { Verdict } from '../../domain/verdict.js';
+import type { Assurance, Verdict } from '../../domain/verdict.js';
 import type { TransactionRow } from '../rows.js';
 
 function toTransaction(row: TransactionRow): Transaction {
@@ -21,6 +21,7 @@ function toTransaction(row: TransactionRow): Transaction {
             verdict: row.verdict as Verdict['verdict'],
             access: row.access as Verdict['access'],
             reasons: fromJson<string[]>(row.reasons, []),
+            assurance: (row.assurance as Assurance | null | undefined) ?? null,
           },
     endpointId: row.endpoint_id ?? null,
     decidedAt: row.decided_at ?? null,
@@ -65,6 +66,7 @@ export class TransactionsRepo {
         verdict: verdict.verdict,
         access: verdict.access,
         reasons: toJson(verdict.reasons),
+        assurance: verdict.assurance ?? null,
         endpoint_id: endpointId,
         decided_at: at,
       });

@@ -57,6 +57,8 @@ function platformOf(operatingSystem: string | null): Platform | null {
  * - serial: `serialNumber` (the SMBIOS serial on Windows, the Apple serial on Macs).
  * - no hardware UUID: `azureADDeviceId` is the Entra ID device object's ID, not the SMBIOS
  *   UUID the agent reads, so it stays in `raw` for admins and never matches.
+ * - MDM device ID: `id`, the Intune device ID that {{DeviceId}} fills into configuration
+ *   profiles and app configuration policies (MDM-asserted identity).
  * - MACs: `wiFiMacAddress`, and `ethernetMacAddress` when Graph fills it (list calls usually
  *   answer null for it; only a per-device GET fills it).
  * - platform: `operatingSystem` ("Windows", "macOS", "iOS", "iPadOS", "Android"…).
@@ -70,6 +72,7 @@ export function mapIntuneDevice(device: IntuneManagedDevice): SourceDevice {
   return {
     externalId: text(device.id),
     serialNumber: text(device.serialNumber),
+    mdmDeviceId: text(device.id),
     macAddresses: [text(device.wiFiMacAddress), text(device.ethernetMacAddress)],
     deviceName: text(device.deviceName),
     platform: platformOf(text(device.operatingSystem)),

@@ -27,6 +27,7 @@ export interface JamfComputer {
  * Jamf Pro computer → inventory record.
  * - hardware UUID: top-level `udid`. For a Mac, the UDID Jamf records at enrollment is the
  *   IOPlatformUUID, the same value the agent reads as the hardware UUID.
+ * - MDM device ID: the same `udid`, which Jamf's $UDID payload variable fills in.
  * - serial: `hardware.serialNumber`; MACs: `hardware.macAddress` (primary) and `altMacAddress`.
  * - platform: always macOS (this endpoint lists computers; Jamf Pro's computers are Macs).
  * - owner: `userAndLocation.email`, else the username.
@@ -39,6 +40,7 @@ export function mapJamfComputer(computer: JamfComputer): SourceDevice {
   return {
     externalId: text(computer.id),
     hardwareUuid: text(computer.udid),
+    mdmDeviceId: text(computer.udid),
     serialNumber: text(hardware.serialNumber),
     macAddresses: [text(hardware.macAddress), text(hardware.altMacAddress)],
     deviceName: text(general.name),
@@ -76,7 +78,8 @@ export interface JamfMobileDevice {
 /**
  * Jamf Pro mobile device → inventory record.
  * - externalId: `mobile-<id>`: computers and mobile devices are numbered separately in Jamf.
- * - hardware UUID: `general.udid`, the UDID the device reported at enrollment.
+ * - hardware UUID and MDM device ID: `general.udid`, the UDID the device reported at
+ *   enrollment, which $UDID fills into app configuration.
  * - serial: `hardware.serialNumber`; MAC: the Wi-Fi address only (Bluetooth is not a network address).
  * - platform: iOS for iPhones and iPads; Apple TV (tvOS) runs no agent: unstated.
  * - owner: `userAndLocation.emailAddress`, else the username; managed: `general.managed`.
@@ -89,6 +92,7 @@ export function mapJamfMobileDevice(device: JamfMobileDevice): SourceDevice {
   return {
     externalId: id === null ? null : `mobile-${id}`,
     hardwareUuid: text(general.udid),
+    mdmDeviceId: text(general.udid),
     serialNumber: text(hardware.serialNumber),
     macAddresses: [text(hardware.wifiMacAddress)],
     deviceName: text(general.displayName),

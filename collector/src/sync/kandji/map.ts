@@ -28,6 +28,7 @@ const PLATFORMS: Record<string, Platform> = { mac: 'macos', iphone: 'ios', ipad:
  *   client reads for new or changed Macs within an hourly budget (details.ts); for a Mac
  *   the UDID is the IOPlatformUUID the agent reports, so Macs match on it first.
  * - serial: `serial_number`, from the list.
+ * - MDM device ID: `device_id`, which Kandji's $DEVICE_ID global variable fills in.
  * - platform: "Mac" → macOS; "iPhone"/"iPad" → iOS; Apple TV (no agent, no DevTrust platform) → unstated.
  * - owner: `user.email`, else `user.name`.
  * - managed: `mdm_enabled`, false when Kandji marks the device removed.
@@ -41,6 +42,7 @@ export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
     externalId: text(device.device_id),
     ...(mac && text(device.hardware_overview?.udid) ? { hardwareUuid: text(device.hardware_overview?.udid) } : {}),
     serialNumber: text(device.serial_number),
+    mdmDeviceId: text(device.device_id),
     deviceName: text(device.device_name),
     platform: PLATFORMS[platform] ?? null,
     owner: text(user?.email) ?? text(user?.name),

@@ -39,6 +39,8 @@ function platformOf(value: string | null): Platform | null {
  * - serial: `common.SerialNumber` (Core's field name; `common.serial_number` is read too, as
  *   some exports spell it). No hardware UUID: `common.uuid` is Core's own device ID, kept as
  *   the external ID, and `ios.iPhone UDID` is an iOS UDID no agent reports.
+ * - MDM device ID: `common.uuid`, what Core's $DEVICE_UUID$ substitution variable fills into
+ *   app and managed configurations (MDM-asserted identity).
  * - MACs: `common.wifi_mac_address`, `common.ethernet_mac`.
  * - platform: `common.platform` ("Android", "iOS", "macOS", "Windows"…).
  * - owner: `user.email_address`, else `user.user_id`.
@@ -50,6 +52,7 @@ export function mapMobileIronDevice(device: MobileIronDevice): SourceDevice {
   return {
     externalId: text(device['common.uuid']) ?? text(device['common.id']),
     serialNumber: text(device['common.SerialNumber']) ?? text(device['common.serial_number']),
+    mdmDeviceId: text(device['common.uuid']),
     macAddresses: [text(device['common.wifi_mac_address']), text(device['common.ethernet_mac'])],
     deviceName: text(device['ios.DeviceName']) ?? text(device['common.model']),
     platform: platformOf(text(device['common.platform'])),

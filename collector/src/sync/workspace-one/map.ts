@@ -36,6 +36,8 @@ const PLATFORMS: Record<string, Platform> = {
  * Workspace ONE UEM device → inventory record.
  * - hardware UUID: `Udid`, for macOS only. A Mac's MDM UDID is its IOPlatformUUID, the value
  *   the agent reads; on Windows Workspace ONE makes up its own Udid, which must not match.
+ * - MDM device ID: `Udid`, on every platform: what Workspace ONE's {DeviceUid} lookup value
+ *   fills into managed configuration (MDM-asserted identity).
  * - serial: `SerialNumber`; MAC: `MacAddress` (the Wi-Fi MAC, written without separators).
  * - platform: `Platform` ("WinRT" = Windows 10/11, "AppleOsX" = macOS, "Apple" = iOS, "Android").
  * - owner: `UserEmailAddress`, else `UserName`.
@@ -48,6 +50,7 @@ export function mapWorkspaceOneDevice(device: WorkspaceOneDevice): SourceDevice 
   return {
     externalId: text(device.Id?.Value),
     hardwareUuid: platform === 'macos' ? text(device.Udid) : null,
+    mdmDeviceId: text(device.Udid),
     serialNumber: text(device.SerialNumber),
     macAddresses: [text(device.MacAddress)],
     deviceName: text(device.DeviceFriendlyName),

@@ -20,6 +20,7 @@ describe('intune: mapping documented Graph managedDevice records', () => {
     assert.deepEqual(windows, {
       externalId: '705c034c-034c-705c-4c03-5c704c035c70',
       serialNumber: '5CG2301XYZ',
+      mdmDeviceId: '705c034c-034c-705c-4c03-5c704c035c70',
       macAddresses: ['3C22FB7A019E', 'D89EF3112233'],
       deviceName: 'DESKTOP-7RB2Q1L',
       platform: 'windows',
@@ -47,7 +48,9 @@ describe('intune: mapping documented Graph managedDevice records', () => {
     assert.equal(ipad?.managed, false);
     assert.equal(android?.managed, true);
     assert.equal(android?.platform, 'android');
-    assert.equal(toStagedRecord(android!), null, 'no identifier at all: nothing to store');
+    // No hardware identifier, but Intune's device ID: an MDM-asserted identity can name it.
+    assert.equal(toStagedRecord(android!)?.mdmDeviceId, 'B7A6C5D4E3F24A1B9C8D7E6F5A4B3C2D');
+    assert.equal(toStagedRecord({ ...android!, mdmDeviceId: null }), null, 'no identifier at all: nothing to store');
   });
 });
 

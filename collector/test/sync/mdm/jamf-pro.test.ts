@@ -21,6 +21,7 @@ describe('jamf-pro: mapping documented computers-inventory records', () => {
       externalId: '1',
       hardwareUuid: '123e4567-e89b-12d3-a456-426614174000',
       serialNumber: 'C02ZC2QYLVDL',
+      mdmDeviceId: '123e4567-e89b-12d3-a456-426614174000',
       macAddresses: ['6A:2C:4B:B7:65:B5', '82:45:58:44:dc:01'],
       deviceName: 'Boalime',
       platform: 'macos',

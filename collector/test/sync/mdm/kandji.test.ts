@@ -17,6 +17,7 @@ describe('kandji: mapping documented device-list records', () => {
     assert.deepEqual(mac, {
       externalId: '5b5f3aa4-9fd7-4c0b-a40b-58f8c2a62b71',
       serialNumber: 'C02FK3YRMD6T',
+      mdmDeviceId: '5b5f3aa4-9fd7-4c0b-a40b-58f8c2a62b71',
       deviceName: "Bao's MacBook Pro",
       platform: 'macos',
       owner: 'bao.nguyen@accuhive.io',

@@ -11,10 +11,11 @@ describe('mobileiron-core: mapping documented v2 device records', () => {
     mapMobileIronDevice,
   );
 
-  it('reads the serial, Wi-Fi MAC, platform and owner of an active device; Core uuid is only the external ID', () => {
+  it('reads the serial, Wi-Fi MAC, platform and owner of an active device; Core uuid is the external and MDM device ID', () => {
     assert.deepEqual(android, {
       externalId: '9b0da853-9f9b-483c-97ef-f4b5457299cf',
       serialNumber: 'R58N12ABCDE',
+      mdmDeviceId: '9b0da853-9f9b-483c-97ef-f4b5457299cf',
       macAddresses: ['d0:c5:d3:4a:11:8e', null],
       deviceName: 'Galaxy S22',
       platform: 'android',

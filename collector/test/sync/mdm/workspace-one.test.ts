@@ -20,6 +20,7 @@ describe('workspace-one: mapping documented devices/search records', () => {
       externalId: '1234',
       hardwareUuid: '5ACCB6EC-4F8E-5E3D-B8C1-E3B1C8C0D7A1',
       serialNumber: 'C02XL0GHJG5J',
+      mdmDeviceId: '5ACCB6EC-4F8E-5E3D-B8C1-E3B1C8C0D7A1',
       macAddresses: ['A45E60E1B2C3'],
       deviceName: 'jdoe MacBook Pro macOS 14.4.1 G5J',
       platform: 'macos',

@@ -11,6 +11,8 @@ const HINTS = {
   requireDiskEncryption:
     "Under require-trusted, deny devices whose disk encryption is not reported on: as the device's MDM (then EDR) integration reports it, else as the agent reports it (self-reported).",
   requireFirewall: 'Under require-trusted, deny devices whose firewall is not reported on; the agent reports it (self-reported).',
+  requireAssurance:
+    'identifiers: a device trusted by its hardware identifiers passes. mdm_asserted: under require-trusted, only a device that also proves the identity its MDM pushed (trusted endpoint identifier and configuration key) passes.',
   minOsVersion:
     'Lowest OS version allowed per platform, e.g. 10.0.19045 (Windows) or 14.0 (macOS), as an MDM or EDR integration reports it, else the agent. Blank: no minimum.',
   maxReportAgeHours: 'A device whose agent has not reported for this many hours is no longer trusted ("not seen since …"). 0: no limit.',

@@ -162,7 +162,9 @@ function matched(e) {
   return facts([
     ['Integration', [link(m.integrationName, 'integrations', m.integrationId), ` (${m.integrationKind})`]],
     ['Record', m.deviceName ?? m.recordId],
-    ['Matched on', [humanize(m.kind), ' ', h('code', {}, m.value)]],
+    ['Matched on', [m.kind === 'mdmDeviceId' ? 'MDM device ID' : humanize(m.kind), ' ', h('code', {}, m.value)]],
+    // How the device was identified (docs/mdm-asserted-identity.md).
+    ['Assurance', e.assurance === 'mdm_asserted' ? 'MDM-asserted' : e.assurance === 'identifiers' ? 'identifiers' : plain(null)],
   ]);
 }
 

@@ -4,6 +4,7 @@ import { badge, facts, fmtTime, h, humanize, link, plain, put } from '../dom.js'
 import { integrationFields } from '../integration-form.js';
 import { kindLabel, kindOf, loadKinds, platformLabels } from '../integration-kinds.js';
 import { activationPanel, connectionPanel, identifierPanel, syncHistory } from '../integration-tools.js';
+import { trustedEndpointsPanel } from '../trusted-endpoints.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
 import { activationText } from './integrations.js';
 
@@ -49,6 +50,7 @@ export async function render(root, ctx) {
     h('div', { class: 'grid-2' }, summaryPanel(integration, kinds), activationPanel(integration, ctx, groups)),
     connectionPanel(integration, kindOf(kinds, integration.kind), ctx, history),
     identifierPanel(integration),
+    trustedEndpointsPanel(integration, kindOf(kinds, integration.kind), ctx),
     h('section', { class: 'panel', 'aria-label': 'Sync history' }, h('h2', {}, 'Sync history'), history),
     ctx.can('integrations', 'write') ? settingsPanel(integration, kinds, ctx) : null,
   );
