@@ -22,6 +22,8 @@ export interface AuthLogQuery {
   since?: number;
   user?: string;
   verdict?: 'trusted' | 'untrusted';
+  /** The reference an application or a user quotes (the transaction id): that sign-in's entry, whatever its outcome. */
+  reference?: string;
   /** Default: every real sign-in (attested and unattested), not abandoned prompts. */
   outcome?: AuthLogOutcome | 'all';
   limit?: number;

@@ -45,3 +45,20 @@ export interface NewIntegration {
 }
 
 export type IntegrationPatch = Partial<Pick<NewIntegration, 'name' | 'platforms' | 'config' | 'sealedSecrets' | 'schedule' | 'nextSyncAt'>>;
+
+/**
+ * What makes two integration names the same: case and Unicode compatibility forms do not
+ * count, so "Corporate laptops" and "CORPORATE LAPTOPS" cannot both exist (the database
+ * holds this key under a unique index).
+ */
+export function integrationNameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
+
+/** Another integration already has this name (compared by integrationNameKey). */
+export class IntegrationNameTaken extends Error {
+  constructor(readonly integrationName: string) {
+    super(`an integration named "${integrationName}" already exists (names are compared without case)`);
+    this.name = 'IntegrationNameTaken';
+  }
+}

@@ -22,11 +22,12 @@ export class DeviceTrustRecords {
 }
 
 /**
- * `error_description` for a denial: the verdict's reasons in plain words. RFC 6749 allows
- * only printable ASCII without `"` and `\`, so anything else is replaced.
+ * `error_description` for a denial: the reasons the application may see (policy/disclosure.ts)
+ * and the reference to quote to IT. RFC 6749 allows only printable ASCII without `"` and `\`,
+ * so anything else is replaced.
  */
-export function denialDescription(reasons: string[]): string {
-  const text = reasons.slice(0, 2).join('; ') || 'access denied by policy';
+export function denialDescription(reasons: string[], reference: string): string {
+  const text = `${reasons.slice(0, 2).join('; ') || 'access denied by policy'} (reference ${reference})`;
   return text
     .replace(/"/g, "'")
     .replace(/\\/g, '/')

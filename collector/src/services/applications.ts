@@ -1,5 +1,5 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
-import type { Application, ApplicationPatch } from '../domain/application.js';
+import type { Application, ApplicationPatch, ReasonDetail } from '../domain/application.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
 
@@ -11,6 +11,7 @@ export interface ApplicationInput {
   name: string;
   redirectUris: string[];
   policy?: ApplicationPolicyInput;
+  reasonDetail?: ReasonDetail;
 }
 
 /** Applications: their client credentials (sealed and hashed here) and policy overrides. */
@@ -31,8 +32,26 @@ export class ApplicationService {
       secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
       redirectUris: input.redirectUris,
       policy: withoutInherited(input.policy ?? {}),
+      reasonDetail: input.reasonDetail ?? 'summary',
     });
     return { ...application, clientSecret };
+  }
+
+  /**
+   * A new client secret, returned this once; the old one stops working at once, for the
+   * transaction API and the OIDC token endpoint alike (both read the stored secret on every
+   * request). Null when there is no such application.
+   */
+  async rotateSecret(id: string): Promise<(Application & { clientSecret: string }) | null> {
+    const current = await this.applications.get(id);
+    if (!current) return null;
+    const clientSecret = randomToken('dts');
+    const application = await this.applications.replaceSecret(
+      id,
+      hashToken(clientSecret),
+      seal(this.masterKey, clientSecret, secretContext(current.clientId)),
+    );
+    return application ? { ...application, clientSecret } : null;
   }
 
   list(): Promise<Application[]> {
@@ -52,6 +71,7 @@ export class ApplicationService {
       const patch: ApplicationPatch = {};
       if (input.name !== undefined) patch.name = input.name;
       if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
+      if (input.reasonDetail !== undefined) patch.reasonDetail = input.reasonDetail;
       // Keys given replace the app's overrides; null removes one (the global value applies).
       if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
       return patch;

@@ -1,9 +1,9 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
-import type { ActivationMode, Integration, IntegrationPatch, SyncSchedule } from '../domain/integration.js';
+import { IntegrationNameTaken, type ActivationMode, type Integration, type IntegrationPatch, type SyncSchedule } from '../domain/integration.js';
 import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SyncRun } from '../domain/sync-run.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parseCsvInventory } from '../sync/csv/parse.js';
 import type { SyncEngine } from '../sync/engine.js';
@@ -28,6 +28,16 @@ export interface IntegrationInput {
   platforms: Platform[];
   config: Record<string, unknown>;
   schedule?: SyncSchedule | null | undefined;
+}
+
+/** 409 INTEGRATION_NAME_TAKEN: names are unique without regard to case. */
+async function nameTakenAs409<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof IntegrationNameTaken) throw conflict('INTEGRATION_NAME_TAKEN', error.message);
+    throw error;
+  }
 }
 
 /**
@@ -71,7 +81,7 @@ export class IntegrationService {
     const { publicConfig, secrets } = splitConfig(kind, input.config);
     const id = this.store.integrations.newId();
     const schedule = input.schedule ?? null;
-    return this.store.integrations.create(id, {
+    return nameTakenAs409(this.store.integrations.create(id, {
       kind: kind.kind,
       category: kind.category,
       name: input.name,
@@ -80,7 +90,7 @@ export class IntegrationService {
       sealedSecrets: sealSecrets(this.masterKey, id, secrets),
       schedule,
       nextSyncAt: this.nextRun(kind, schedule),
-    });
+    }));
   }
 
   /** `actor` is the API key making the change: a host change is logged with it. */
@@ -123,7 +133,7 @@ export class IntegrationService {
       patch.schedule = input.schedule;
       patch.nextSyncAt = this.nextRun(kind, input.schedule);
     }
-    return (await this.store.integrations.update(integration.id, patch)) as Integration;
+    return (await nameTakenAs409(this.store.integrations.update(integration.id, patch))) as Integration;
   }
 
   delete(id: string): Promise<boolean> {

@@ -10,6 +10,8 @@ const logQuery = z.strictObject({
   since: z.string().optional(),
   user: z.string().max(256).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),
+  /** A reference from a denial page, an ID token or the transaction API: the transaction id. */
+  reference: z.string().min(1).max(64).optional(),
   outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
@@ -31,6 +33,7 @@ export function authLogRoutes(services: Services): Router {
         ...(since !== undefined ? { since } : {}),
         ...(query.user ? { user: query.user } : {}),
         ...(query.verdict ? { verdict: query.verdict } : {}),
+        ...(query.reference ? { reference: query.reference } : {}),
         ...(query.outcome ? { outcome: query.outcome } : {}),
         limit: query.limit ?? 200,
       }),

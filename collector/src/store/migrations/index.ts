@@ -5,6 +5,8 @@ import * as lookupIndexes from './20261124100000_lookup_indexes.js';
 import * as foreignKeyIndexes from './20261130110000_foreign_key_indexes.js';
 import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
 import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
+import * as uniqueIntegrationNames from './20261201300000_unique_integration_names.js';
+import * as applicationReasonDetail from './20261201300100_application_reason_detail.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -18,6 +20,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261130110000_foreign_key_indexes': foreignKeyIndexes,
   '20261130120000_auth_log_outcome': authLogOutcome,
   '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
+  '20261201300000_unique_integration_names': uniqueIntegrationNames,
+  '20261201300100_application_reason_detail': applicationReasonDetail,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -54,7 +54,8 @@ export class AuthLogRepo {
     if (query.since !== undefined) q = q.where('at', '>=', query.since);
     if (query.user !== undefined) q = q.where('username', query.user.trim().toLowerCase());
     if (query.verdict !== undefined) q = q.where('verdict', query.verdict);
-    const outcome = query.outcome ?? 'real';
+    if (query.reference !== undefined) q = q.where('transaction_id', query.reference);
+    const outcome = query.outcome ?? (query.reference !== undefined ? 'all' : 'real');
     if (outcome === 'real') q = q.whereIn('outcome', ['attested', 'unattested']);
     else if (outcome !== 'all') q = q.where('outcome', outcome);
     return (await q).map(toEntry);
