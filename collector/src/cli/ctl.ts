@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
-import { COMMAND_FLAGS, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
+import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -12,7 +12,11 @@ const GLOBAL_FLAGS: FlagSpecs = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
-const FLAGS: FlagSpecs = { ...GLOBAL_FLAGS, ...Object.fromEntries(COMMAND_FLAGS.map((name) => [name, { type: 'string' as const }])) };
+const FLAGS: FlagSpecs = {
+  ...GLOBAL_FLAGS,
+  ...Object.fromEntries(COMMAND_FLAGS.map((name) => [name, { type: 'string' as const }])),
+  ...Object.fromEntries(COMMAND_SWITCHES.map((name) => [name, { type: 'boolean' as const }])),
+};
 
 const line = (c: CtlCommand): string => `  devtrustctl ${c.name}${c.usage ? ` ${c.usage}` : ''}`;
 
@@ -99,8 +103,9 @@ export async function main(
   const flags: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
     if (name in GLOBAL_FLAGS) continue;
-    if (!command.flags?.includes(name)) return usageError(`unknown flag --${name} for "${command.name}" ${hint}`);
-    flags[name] = value as string;
+    if (command.switches?.includes(name)) flags[name] = value === true ? 'true' : undefined;
+    else if (!command.flags?.includes(name)) return usageError(`unknown flag --${name} for "${command.name}" ${hint}`);
+    else flags[name] = value as string;
   }
   const args = positionals.slice(command.name.split(' ').length);
   const extra = args[(command.args ?? []).length];

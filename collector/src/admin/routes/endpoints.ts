@@ -9,6 +9,8 @@ import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
 import { APPROVAL_STATES, type Endpoint } from '../../domain/endpoint.js';
 
+const BLOCKED_REASON = 'untrusted: an administrator blocked this endpoint (every sign-in from it is denied)';
+
 /** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
 const MAX_FILTERED = 10_000;
 
@@ -47,7 +49,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       edrStatus: evaluation.edr,
       trusted: evaluation.match.trusted && !endpoint.blocked,
       matched: evaluation.match.match,
-      matchReasons: evaluation.match.reasons,
+      // A blocked endpoint is untrusted whatever it matched: its reasons say so first.
+      matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons] : evaluation.match.reasons,
       flags: evaluation.match.flags,
       ...(detail ? { history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),
     };

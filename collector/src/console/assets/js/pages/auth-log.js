@@ -1,7 +1,7 @@
 /* global history */
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
 import { get, withQuery } from '../api.js';
-import { badge, field, fmtTime, h, link, put, select, table } from '../dom.js';
+import { badge, field, fmtTime, h, link, put, select, table, zoneLabel } from '../dom.js';
 import { errorBlock, pageHead } from '../ui.js';
 import { reasonList } from './endpoint-detail.js';
 
@@ -36,6 +36,15 @@ export async function render(root, ctx) {
     { name: 'outcome', value: ctx.query.get('outcome') ?? '' },
   );
   const since = h('input', { type: 'datetime-local', name: 'since', value: toLocal(ctx.query.get('since') ?? '') });
+  // What a denial page, an ID token or the transaction API gave the user or the application.
+  const reference = h('input', {
+    type: 'search',
+    name: 'reference',
+    value: ctx.query.get('reference') ?? '',
+    placeholder: 'tx_…',
+    autocomplete: 'off',
+    spellcheck: false,
+  });
   const results = h('div', { 'aria-live': 'polite' });
   let inflight = null;
   // Hostnames read better than endpoint IDs; a role that cannot list endpoints sees the IDs.
@@ -49,7 +58,13 @@ export async function render(root, ctx) {
     inflight?.abort();
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
-    const params = { user: user.value.trim(), verdict: verdict.value, outcome: outcome.value, since: toIso(since.value) };
+    const params = {
+      user: user.value.trim(),
+      verdict: verdict.value,
+      outcome: outcome.value,
+      since: toIso(since.value),
+      reference: reference.value.trim(),
+    };
     history.replaceState(null, '', withQuery('#/auth-log', params));
     try {
       const { entries } = await get(withQuery('/admin/v1/auth-log', params), { signal });
@@ -67,7 +82,8 @@ export async function render(root, ctx) {
     field('User', user),
     field('Verdict', verdict),
     field('Outcome', outcome),
-    field('Since', since),
+    field(`Since (your time, ${zoneLabel()})`, since),
+    field('Reference', reference),
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'),
   );
   verdict.addEventListener('change', load);
@@ -115,6 +131,8 @@ function logTable(entries, hostnames) {
               h('span', { class: 'visually-hidden' }, ` — show all ${e.reasons.length} reasons`),
             ),
             reasonList(e.reasons),
+            // The reference applications and users are given (reasonDetail "summary" shows them no more).
+            e.transactionId ? h('p', { class: 'muted' }, 'Reference ', h('code', {}, e.transactionId)) : null,
           ),
       },
     ],
