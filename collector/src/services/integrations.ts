@@ -5,6 +5,7 @@ import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SyncRun } from '../domain/sync-run.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { CSV_COLUMNS } from '../sync/csv/columns.js';
 import { parseCsvInventory } from '../sync/csv/parse.js';
 import type { SyncEngine } from '../sync/engine.js';
 import { sourceKind } from '../sync/registry.js';
@@ -196,12 +197,24 @@ export class IntegrationService {
    */
   async upload(integration: Integration, csv: string, options: { allowEmpty: boolean }): Promise<{ run: SyncRun; warnings: string[] }> {
     const uncovered = new Map<string, number>();
-    const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
+    const ignoredColumns: string[] = [];
+    const pages = countUncovered(parseCsvInventory(csv, { ...options, ignoredColumns }), integration.platforms, uncovered);
     const run = await this.engine.ingest(integration.id, pages);
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
-    return { run, warnings: uncoveredWarnings(uncovered) };
+    return { run, warnings: [...ignoredWarning(ignoredColumns), ...uncoveredWarnings(uncovered)] };
+  }
+
+  /**
+   * The header of an inventory this integration takes, for admins to fill in: mac_addresses
+   * only when the integration matches MAC addresses (otherwise the column would be read for
+   * nothing). No example rows: a template uploaded by mistake is refused as empty.
+   */
+  async csvTemplate(id: string): Promise<string> {
+    const integration = await this.requireUploadable(id);
+    const macs = integration.config.matchMacAddresses === true;
+    return `${CSV_COLUMNS.filter((c) => macs || c !== 'mac_addresses').join(',')}\r\n`;
   }
 
   /** The record of this integration's inventory holding an identifier, whatever its kind (or as an EDR connector ID). */
@@ -222,6 +235,14 @@ export class IntegrationService {
     const { id: _id, integrationId: _integration, ...rest } = record;
     return { ...rest, macAddresses: await this.store.inventory.macsOf(record.id) };
   }
+}
+
+/** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
+function ignoredWarning(columns: string[]): string[] {
+  if (columns.length === 0) return [];
+  const shown = columns.slice(0, 10).map((c) => `"${c}"`);
+  const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
+  return [`${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`];
 }
 
 /**
