@@ -14,7 +14,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import type { Verdict } from '../domain/verdict.js';
+import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
@@ -61,9 +61,9 @@ export class VerdictService {
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
-      match = { trusted: false, match: null, reasons: ['untrusted: no DevTrust agent attested for this sign-in'], flags: [] };
+      match = { trusted: false, match: null, reasons: [NO_AGENT_REASON], flags: [] };
     } else if (endpoint.report === null) {
-      match = { trusted: false, match: null, reasons: ['untrusted: the agent has not reported this device yet'], flags: [] };
+      match = { trusted: false, match: null, reasons: [NOT_REPORTED_REASON], flags: [] };
     } else {
       // Normalised once, when the report was stored: not again on every verdict.
       const identifiers = endpoint.identifiers;

@@ -66,6 +66,27 @@ export async function api(method, path, { body, contentType, signal, key } = {})
 
 export const get = (path, options) => api('GET', path, options);
 
+/**
+ * Saves what a GET answers as a file (a CSV template): fetched with the API key, which a
+ * plain link could not send, then handed to the browser as a download.
+ */
+export async function download(path, filename) {
+  const token = storedKey();
+  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store', credentials: 'omit' });
+  if (!response.ok) {
+    const error = (await response.json().catch(() => null))?.error ?? {};
+    throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? 'The download failed.', error.field);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Query strings without empty values. */
 export function withQuery(path, params) {
   const query = new URLSearchParams();
