@@ -15,13 +15,20 @@ const HINTS = {
     'Lowest OS version allowed per platform, e.g. 10.0.19045 (Windows) or 14.0 (macOS), as an MDM or EDR integration reports it, else the agent. Blank: no minimum.',
 };
 
-/** Unwraps `anyOf: [X, {type: null}]` (a nullable field) into X plus a flag. */
+/**
+ * Unwraps a nullable field into its schema plus a flag: `anyOf: [X, {type: null}]`, or
+ * `type: ["boolean", "null"]` as JSON Schema writes a nullable plain type.
+ */
 function unwrap(schema) {
   if (!schema) return { nullable: false };
   const options = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(options)) {
     const inner = options.find((o) => o.type !== 'null') ?? {};
     return { ...inner, nullable: options.some((o) => o.type === 'null') };
+  }
+  if (Array.isArray(schema.type)) {
+    const types = schema.type.filter((t) => t !== 'null');
+    return { ...schema, type: types.length === 1 ? types[0] : types, nullable: types.length < schema.type.length };
   }
   return { ...schema, nullable: false };
 }
