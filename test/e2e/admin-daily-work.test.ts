@@ -72,7 +72,10 @@ for (const db of DATABASES)
       assert.match(rotated.body.clientSecret, /^dts_/);
       assert.notEqual(rotated.body.clientSecret, app.clientSecret);
       // Shown once: never again in a read.
-      assert.equal(JSON.stringify((await c.admin('GET', `/admin/v1/applications/${app.id}`)).body).includes(rotated.body.clientSecret), false);
+      assert.equal(
+        JSON.stringify((await c.admin('GET', `/admin/v1/applications/${app.id}`)).body).includes(rotated.body.clientSecret),
+        false,
+      );
       await assert.rejects(app.open('alice@example.com'), /unknown client or wrong client secret/);
       assert.ok(await wrapApp(c, { ...app, clientSecret: rotated.body.clientSecret }).open('alice@example.com'));
       const missing = await c.admin('POST', '/admin/v1/applications/app_missing/rotate-secret');
@@ -130,7 +133,8 @@ for (const db of DATABASES)
       const yan = (await c.admin('GET', `/admin/v1/integrations/${id}/identifiers/C02YAN0001`)).body.device;
       assert.equal(yan.platform, 'macos');
 
-      const jamf = 'Computer Name,Serial Number,UDID,Username,Email Address,Operating System\nMBP-ANA,C02ANA0001,4C4C4544-0042-3510-8052-B4C04F4E0A0A,ana,ana@example.com,macOS 15.1\n';
+      const jamf =
+        'Computer Name,Serial Number,UDID,Username,Email Address,Operating System\nMBP-ANA,C02ANA0001,4C4C4544-0042-3510-8052-B4C04F4E0A0A,ana,ana@example.com,macOS 15.1\n';
       const jamfUpload = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, jamf, { contentType: 'text/csv' });
       assert.equal(jamfUpload.status, 200, JSON.stringify(jamfUpload.body));
       // Two owner columns: the first is read, the second named as unused.
@@ -142,7 +146,9 @@ for (const db of DATABASES)
       const none = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'Model,Compliance\nX,Y\n', { contentType: 'text/csv' });
       assert.equal(none.status, 400);
       assert.match(none.body.error.message, /name at least one of serial_number, hardware_uuid, machine_guid, mac_addresses/);
-      const twice = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'Serial Number,serial number\nA,B\n', { contentType: 'text/csv' });
+      const twice = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'Serial Number,serial number\nA,B\n', {
+        contentType: 'text/csv',
+      });
       assert.equal(twice.status, 400);
       assert.match(twice.body.error.message, /named twice/);
       // The refused uploads left the Jamf inventory in place.
@@ -151,17 +157,21 @@ for (const db of DATABASES)
 
     it('the CSV template holds the header the integration reads: mac_addresses only with MAC matching on', async () => {
       const plain = (await c.admin('POST', '/admin/v1/integrations', csv('Template plain'))).body.id;
-      const withMacs = (
-        await c.admin('POST', '/admin/v1/integrations', { ...csv('Template macs'), config: { matchMacAddresses: true } })
-      ).body.id;
+      const withMacs = (await c.admin('POST', '/admin/v1/integrations', { ...csv('Template macs'), config: { matchMacAddresses: true } }))
+        .body.id;
       const fetchTemplate = (id: string) =>
-        fetch(`${c.url}/admin/v1/integrations/${id}/inventory/template`, { headers: { authorization: `Bearer dtk_test-owner-token-0123456789abcdef` } });
+        fetch(`${c.url}/admin/v1/integrations/${id}/inventory/template`, {
+          headers: { authorization: `Bearer dtk_test-owner-token-0123456789abcdef` },
+        });
       const a = await fetchTemplate(plain);
       assert.equal(a.status, 200);
       assert.match(a.headers.get('content-type') ?? '', /^text\/csv/);
       assert.match(a.headers.get('content-disposition') ?? '', /attachment; filename="devtrust-inventory-template.csv"/);
       assert.equal(await a.text(), 'serial_number,hardware_uuid,machine_guid,device_name,platform,owner\r\n');
-      assert.equal(await (await fetchTemplate(withMacs)).text(), 'serial_number,hardware_uuid,machine_guid,device_name,platform,owner,mac_addresses\r\n');
+      assert.equal(
+        await (await fetchTemplate(withMacs)).text(),
+        'serial_number,hardware_uuid,machine_guid,device_name,platform,owner,mac_addresses\r\n',
+      );
       // Uploaded unchanged, the template is refused as empty: it holds no device.
       const template = await (await fetchTemplate(plain)).text();
       const upload = await c.admin('PUT', `/admin/v1/integrations/${plain}/inventory`, template, { contentType: 'text/csv' });
@@ -186,7 +196,11 @@ describeUnless(BROWSER_SKIP)('a rotated client secret at the OIDC token endpoint
     const doorPort = await freePort();
     c = await startTestCollector({ prompt: { loopbackPorts: [doorPort] } });
     await csvInventory(c, 'serial_number,device_name,platform\nPF2OIDC01,LAPTOP-OLA,windows\n');
-    agent = await startTestAgent(c.url, { platform: 'windows', serialNumber: 'PF2OIDC01', hostname: 'LAPTOP-OLA' }, { loopback: true, loopbackPort: doorPort });
+    agent = await startTestAgent(
+      c.url,
+      { platform: 'windows', serialNumber: 'PF2OIDC01', hostname: 'LAPTOP-OLA' },
+      { loopback: true, loopbackPort: doorPort },
+    );
     server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     browser = await launchBrowser();
@@ -205,7 +219,15 @@ describeUnless(BROWSER_SKIP)('a rotated client secret at the OIDC token endpoint
     const { id, clientId, clientSecret: oldSecret } = created.body;
     /** The example app, serving with the secret it was configured with. */
     const serveWith = async (clientSecret: string, signedRequest: boolean) => {
-      const handler = await createProtectedApp({ issuer: c.url, clientId, clientSecret, port: 0, appUrl: url, demoUser: null, signedRequest });
+      const handler = await createProtectedApp({
+        issuer: c.url,
+        clientId,
+        clientSecret,
+        port: 0,
+        appUrl: url,
+        demoUser: null,
+        signedRequest,
+      });
       server.removeAllListeners('request');
       server.on('request', handler);
     };
@@ -240,11 +262,19 @@ describeUnless(BROWSER_SKIP)('a rotated client secret at the OIDC token endpoint
           authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: `${url}/callback`, code_verifier: 'x'.repeat(43) }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: 'not-a-code',
+          redirect_uri: `${url}/callback`,
+          code_verifier: 'x'.repeat(43),
+        }),
       });
       return { status: response.status, body: (await response.json()) as { error: string } };
     };
-    assert.deepEqual(await tokenRequest(oldSecret), { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+    assert.deepEqual(await tokenRequest(oldSecret), {
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'client authentication failed' },
+    });
     assert.equal((await tokenRequest(rotated.clientSecret)).body.error, 'invalid_grant');
     // A request object signed with the old secret no longer verifies either.
     await serveWith(oldSecret, true);

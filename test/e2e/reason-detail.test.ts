@@ -6,7 +6,17 @@ import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
-import { BROWSER_SKIP, freePort, launchBrowser, newPage, screenshot, shownClaims, startExampleApp, type ExampleApp } from './prompt/harness.js';
+import type { DeviceIdentity } from '@devtrust/shared/identity';
+import {
+  BROWSER_SKIP,
+  freePort,
+  launchBrowser,
+  newPage,
+  screenshot,
+  shownClaims,
+  startExampleApp,
+  type ExampleApp,
+} from './prompt/harness.js';
 
 /**
  * What applications and end users learn of a verdict (reasonDetail): by default a short reason
@@ -14,9 +24,19 @@ import { BROWSER_SKIP, freePort, launchBrowser, newPage, screenshot, shownClaims
  * integration; admins find every reason in the auth log under that reference.
  */
 
-const INVENTORY = 'serial_number,hardware_uuid,device_name,platform\nPF2SECRET9,4C4C4544-0042-3510-8052-B4C04F4E4D99,LAPTOP-CAROL,windows\n';
-const CAROL = { platform: 'windows' as const, serialNumber: 'PF2SECRET9', hostname: 'LAPTOP-CAROL', osVersion: '10.0.22631' };
-const STRANGER = { platform: 'windows' as const, serialNumber: 'SN-STRANGER-77', hostname: 'STRANGER-PC' };
+const INVENTORY =
+  'serial_number,hardware_uuid,device_name,platform\nPF2SECRET9,4C4C4544-0042-3510-8052-B4C04F4E4D99,LAPTOP-CAROL,windows\n';
+const CAROL: DeviceIdentity & { serialNumber: string } = {
+  platform: 'windows',
+  serialNumber: 'PF2SECRET9',
+  hostname: 'LAPTOP-CAROL',
+  osVersion: '10.0.22631',
+};
+const STRANGER: DeviceIdentity & { serialNumber: string } = {
+  platform: 'windows',
+  serialNumber: 'SN-STRANGER-77',
+  hostname: 'STRANGER-PC',
+};
 const INTEGRATION = 'Acme Corporate Laptops';
 const DISABLED = 'Legacy Pilot MDM';
 
@@ -67,7 +87,7 @@ for (const db of DATABASES)
 
     /** One agent per device: a second enrollment reporting the same serial would wait for approval. */
     const byDevice = new Map<string, TestAgent>();
-    async function attest(identity: typeof CAROL, app: TestApp): Promise<any> {
+    async function attest(identity: DeviceIdentity & { serialNumber: string }, app: TestApp): Promise<any> {
       let agent = byDevice.get(identity.serialNumber);
       if (!agent) {
         agent = await startTestAgent(c.url, identity);

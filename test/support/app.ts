@@ -21,7 +21,12 @@ export async function createTestApp(
   name = 'Test app',
   reasonDetail: 'summary' | 'full' = 'full',
 ): Promise<TestApp> {
-  const created = await c.admin('POST', '/admin/v1/applications', { name, redirectUris: ['http://127.0.0.1:9/callback'], policy, reasonDetail });
+  const created = await c.admin('POST', '/admin/v1/applications', {
+    name,
+    redirectUris: ['http://127.0.0.1:9/callback'],
+    policy,
+    reasonDetail,
+  });
   if (created.status !== 201) throw new Error(`creating the app failed: ${JSON.stringify(created.body)}`);
   return wrapApp(c, created.body);
 }

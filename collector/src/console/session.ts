@@ -50,7 +50,12 @@ export function consoleSession(services: Services): (ctx: Context) => Promise<vo
         AREAS.map((area) => [area, { read: allowed(key.role, area, 'read'), write: allowed(key.role, area, 'write') }]),
       );
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = { apiKey: { id: key.id, name: key.name, role: key.role }, grants, policySchema: policy, applicationPolicySchema: applicationPolicy };
+      ctx.body = {
+        apiKey: { id: key.id, name: key.name, role: key.role },
+        grants,
+        policySchema: policy,
+        applicationPolicySchema: applicationPolicy,
+      };
     });
   };
 }

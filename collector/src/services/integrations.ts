@@ -1,6 +1,12 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
-import { IntegrationNameTaken, type ActivationMode, type Integration, type IntegrationPatch, type SyncSchedule } from '../domain/integration.js';
+import {
+  IntegrationNameTaken,
+  type ActivationMode,
+  type Integration,
+  type IntegrationPatch,
+  type SyncSchedule,
+} from '../domain/integration.js';
 import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SyncRun } from '../domain/sync-run.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
@@ -82,16 +88,18 @@ export class IntegrationService {
     const { publicConfig, secrets } = splitConfig(kind, input.config);
     const id = this.store.integrations.newId();
     const schedule = input.schedule ?? null;
-    return nameTakenAs409(this.store.integrations.create(id, {
-      kind: kind.kind,
-      category: kind.category,
-      name: input.name,
-      platforms: input.platforms,
-      config: publicConfig,
-      sealedSecrets: sealSecrets(this.masterKey, id, secrets),
-      schedule,
-      nextSyncAt: this.nextRun(kind, schedule),
-    }));
+    return nameTakenAs409(
+      this.store.integrations.create(id, {
+        kind: kind.kind,
+        category: kind.category,
+        name: input.name,
+        platforms: input.platforms,
+        config: publicConfig,
+        sealedSecrets: sealSecrets(this.masterKey, id, secrets),
+        schedule,
+        nextSyncAt: this.nextRun(kind, schedule),
+      }),
+    );
   }
 
   /** `actor` is the API key making the change: a host change is logged with it. */
@@ -242,7 +250,9 @@ function ignoredWarning(columns: string[]): string[] {
   if (columns.length === 0) return [];
   const shown = columns.slice(0, 10).map((c) => `"${c}"`);
   const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
-  return [`${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`];
+  return [
+    `${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`,
+  ];
 }
 
 /**

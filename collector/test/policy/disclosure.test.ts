@@ -8,13 +8,21 @@ import { NO_AGENT_REASON } from '@devtrust/collector/domain/verdict';
 const matched = {
   trusted: true,
   match: null,
-  reasons: ['trusted: serial number PF2SECRET matches record "LAPTOP-X" of integration "Acme MDM" (csv)', 'integration "Old" (csv) not applied: the integration is disabled'],
+  reasons: [
+    'trusted: serial number PF2SECRET matches record "LAPTOP-X" of integration "Acme MDM" (csv)',
+    'integration "Old" (csv) not applied: the integration is disabled',
+  ],
   flags: [],
 };
 
 describe('what an application and its users are told of a verdict', () => {
   it('summary: the decision table headline only, whatever the other reasons hold', () => {
-    const verdict = decide({ policy: { ...DEFAULT_POLICY, trustedEndpoints: 'require-trusted' }, blocked: false, match: matched, edr: null });
+    const verdict = decide({
+      policy: { ...DEFAULT_POLICY, trustedEndpoints: 'require-trusted' },
+      blocked: false,
+      match: matched,
+      edr: null,
+    });
     const shown = discloseVerdict('summary', verdict, 'tx_1');
     assert.deepEqual(shown, { verdict: 'trusted', access: 'allow', reasons: ['allowed: trusted device'], reference: 'tx_1' });
     assert.deepEqual(discloseVerdict('full', verdict, 'tx_1').reasons, verdict.reasons);
@@ -32,7 +40,10 @@ describe('what an application and its users are told of a verdict', () => {
   });
 
   it('a reason list not made by decide (a stored verdict from elsewhere) gives the generic words, not its text', () => {
-    assert.equal(shortReason({ verdict: 'untrusted', access: 'deny', reasons: ['serial PF2SECRET is not in "Acme MDM"'] }), 'denied by policy');
+    assert.equal(
+      shortReason({ verdict: 'untrusted', access: 'deny', reasons: ['serial PF2SECRET is not in "Acme MDM"'] }),
+      'denied by policy',
+    );
     assert.equal(shortReason({ verdict: 'trusted', access: 'allow', reasons: [] }), 'allowed by policy');
   });
 

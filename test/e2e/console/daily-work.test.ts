@@ -9,7 +9,7 @@ import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../suppo
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
 
 /** The admin's daily work in the console: secrets, inherited policy, reason detail, CSV templates, references, times. */
-describeUnless(chromiumMissing)('the console for an admin\'s daily work', () => {
+describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
   let c: TestCollector;
   let agent: TestAgent;
   let browser: Browser;
@@ -21,7 +21,12 @@ describeUnless(chromiumMissing)('the console for an admin\'s daily work', () => 
     await c.admin('PUT', '/admin/v1/policy', { requireFirewall: false });
     browser = await launchBrowser();
     // A browser in Berlin: times must say which zone they are in.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: 'Europe/Berlin', locale: 'en-GB', acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      timezoneId: 'Europe/Berlin',
+      locale: 'en-GB',
+      acceptDownloads: true,
+    });
     page = await context.newPage();
     problems = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -71,9 +76,15 @@ describeUnless(chromiumMissing)('the console for an admin\'s daily work', () => 
   });
 
   it('offers the CSV template, with mac_addresses only when the integration matches MACs', async () => {
-    const plain = (await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Laptops', platforms: ['windows'], config: {} })).body.id;
+    const plain = (await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Laptops', platforms: ['windows'], config: {} }))
+      .body.id;
     const macs = (
-      await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Lab boxes', platforms: ['linux'], config: { matchMacAddresses: true } })
+      await c.admin('POST', '/admin/v1/integrations', {
+        kind: 'csv',
+        name: 'Lab boxes',
+        platforms: ['linux'],
+        config: { matchMacAddresses: true },
+      })
     ).body.id;
     for (const [id, expected] of [
       [plain, 'serial_number,hardware_uuid,machine_guid,device_name,platform,owner\r\n'],
@@ -82,7 +93,10 @@ describeUnless(chromiumMissing)('the console for an admin\'s daily work', () => 
       await page.goto(`${c.url}/console/#/integrations/${id}`);
       const hint = (await page.locator('.field', { hasText: 'Inventory CSV' }).textContent()) ?? '';
       assert.equal(hint.includes('mac_addresses'), id === macs, hint);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download a template' }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download a template' }).click(),
+      ]);
       assert.equal(download.suggestedFilename(), 'devtrust-inventory-template.csv');
       assert.equal(await readFile((await download.path()) as string, 'utf8'), expected);
     }

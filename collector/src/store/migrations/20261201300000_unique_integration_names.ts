@@ -11,10 +11,12 @@ export async function up(knex: Knex): Promise<void> {
   });
   // Duplicates from before: the oldest keeps its name, each later one gets " (2)", " (3)", …
   // (the first suffix free), so nothing is deleted and an admin sees which one to rename.
-  const rows = (await knex('integrations').select('id', 'name').orderBy([
-    { column: 'created_at', order: 'asc' },
-    { column: 'id', order: 'asc' },
-  ])) as { id: string; name: string }[];
+  const rows = (await knex('integrations')
+    .select('id', 'name')
+    .orderBy([
+      { column: 'created_at', order: 'asc' },
+      { column: 'id', order: 'asc' },
+    ])) as { id: string; name: string }[];
   const taken = new Set(rows.map((r) => fold(r.name)));
   const kept = new Set<string>();
   for (const row of rows) {
@@ -22,7 +24,9 @@ export async function up(knex: Knex): Promise<void> {
     // A suffixed name must not take the name of a later row either; names hold 200 characters.
     for (let n = 2; kept.has(fold(name)) || (name !== row.name && taken.has(fold(name))); n++) name = `${row.name.slice(0, 190)} (${n})`;
     kept.add(fold(name));
-    await knex('integrations').where({ id: row.id }).update({ name, name_key: fold(name) });
+    await knex('integrations')
+      .where({ id: row.id })
+      .update({ name, name_key: fold(name) });
   }
   await knex.schema.alterTable('integrations', (t) => {
     t.unique(['name_key'], { indexName: 'integrations_name_key' });

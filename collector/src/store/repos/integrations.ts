@@ -58,21 +58,21 @@ export class IntegrationsRepo {
     const now = Date.now();
     await namedWrite(input.name, () =>
       this.db('integrations').insert({
-      id,
-      kind: input.kind,
-      category: input.category,
-      name: input.name,
-      name_key: integrationNameKey(input.name),
-      platforms: toJson(input.platforms),
-      config: toJson(input.config),
-      secrets: toJson(input.sealedSecrets),
-      activation_mode: 'disabled',
-      activation_groups: '[]',
-      schedule: input.schedule ? toJson(input.schedule) : null,
-      next_sync_at: input.nextSyncAt,
-      created_at: now,
-      updated_at: now,
-    }),
+        id,
+        kind: input.kind,
+        category: input.category,
+        name: input.name,
+        name_key: integrationNameKey(input.name),
+        platforms: toJson(input.platforms),
+        config: toJson(input.config),
+        secrets: toJson(input.sealedSecrets),
+        activation_mode: 'disabled',
+        activation_groups: '[]',
+        schedule: input.schedule ? toJson(input.schedule) : null,
+        next_sync_at: input.nextSyncAt,
+        created_at: now,
+        updated_at: now,
+      }),
     );
     return (await this.get(id)) as Integration;
   }

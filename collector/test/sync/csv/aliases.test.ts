@@ -12,7 +12,7 @@ async function parse(text: string): Promise<{ devices: SourceDevice[]; ignored: 
 }
 
 describe('CSV headers from MDM exports', () => {
-  it('maps the vendors\' column names to DevTrust columns', () => {
+  it("maps the vendors' column names to DevTrust columns", () => {
     const table: [string, string | null][] = [
       ['Serial Number', 'serial_number'], // Jamf Pro, Workspace ONE, Kandji, MobileIron
       ['Serial number', 'serial_number'], // Intune
@@ -42,7 +42,9 @@ describe('CSV headers from MDM exports', () => {
   });
 
   it('skips what it does not use and says which; a row needs an identifier in some identifier column', async () => {
-    const { devices, ignored } = await parse('Model,Wi-Fi MAC,Ethernet MAC,Compliance\nMBP,aa:bb:cc:00:00:01,,ok\nMBP,,aa:bb:cc:00:00:02,ok\n');
+    const { devices, ignored } = await parse(
+      'Model,Wi-Fi MAC,Ethernet MAC,Compliance\nMBP,aa:bb:cc:00:00:01,,ok\nMBP,,aa:bb:cc:00:00:02,ok\n',
+    );
     assert.deepEqual(ignored, ['Model', 'Compliance']);
     assert.deepEqual(
       devices.map((d) => d.macAddresses),

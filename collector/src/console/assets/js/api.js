@@ -72,7 +72,11 @@ export const get = (path, options) => api('GET', path, options);
  */
 export async function download(path, filename) {
   const token = storedKey();
-  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store', credentials: 'omit' });
+  const response = await fetch(path, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    cache: 'no-store',
+    credentials: 'omit',
+  });
   if (!response.ok) {
     const error = (await response.json().catch(() => null))?.error ?? {};
     throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? 'The download failed.', error.field);

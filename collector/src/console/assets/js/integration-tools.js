@@ -112,9 +112,19 @@ async function pollSync(base, syncId, signal, history, onProgress) {
 function uploadForm(base, ctx, area, integration) {
   // mac_addresses is read only when the integration matches MAC addresses: offered only then.
   const macs = integration.config?.matchMacAddresses === true;
-  const columns = ['serial_number', 'hardware_uuid', 'machine_guid', 'device_name', 'platform', 'owner', ...(macs ? ['mac_addresses'] : [])];
+  const columns = [
+    'serial_number',
+    'hardware_uuid',
+    'machine_guid',
+    'device_name',
+    'platform',
+    'owner',
+    ...(macs ? ['mac_addresses'] : []),
+  ];
   const template = h('button', { type: 'button', class: 'btn btn-small' }, 'Download a template');
-  template.addEventListener('click', () => busy(template, area, () => download(`${base}/inventory/template`, 'devtrust-inventory-template.csv')));
+  template.addEventListener('click', () =>
+    busy(template, area, () => download(`${base}/inventory/template`, 'devtrust-inventory-template.csv')),
+  );
   const file = h('input', { type: 'file', name: 'inventory', accept: '.csv,text/csv', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Upload CSV');
   const form = h(

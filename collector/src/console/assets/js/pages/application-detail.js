@@ -43,7 +43,10 @@ export async function render(root, ctx) {
       h('h2', {}, 'Credentials'),
       facts([
         ['Client ID', h('code', {}, application.clientId)],
-        ['Client secret', h('span', {}, h('span', { class: 'muted' }, 'Shown once, at creation or rotation. '), rotateButton(application, ctx, area))],
+        [
+          'Client secret',
+          h('span', {}, h('span', { class: 'muted' }, 'Shown once, at creation or rotation. '), rotateButton(application, ctx, area)),
+        ],
         ['Reasons shown', h('span', {}, REASON_DETAIL_LABELS[application.reasonDetail] ?? application.reasonDetail)],
         ['Policy overrides', h('span', {}, overridesText(application.policy))],
         ['Created', fmtTime(application.createdAt)],
@@ -115,10 +118,11 @@ function editForm(application, globals, ctx) {
     value: application.redirectUris.join('\n'),
     disabled: !writable,
   });
-  const reasonDetail = select(
-    Object.entries(REASON_DETAIL_LABELS),
-    { name: 'reasonDetail', value: application.reasonDetail, disabled: !writable },
-  );
+  const reasonDetail = select(Object.entries(REASON_DETAIL_LABELS), {
+    name: 'reasonDetail',
+    value: application.reasonDetail,
+    disabled: !writable,
+  });
   const policy = policyForm({
     // The override schema: every rule may be null, which puts the global value back.
     schema: ctx.session.applicationPolicySchema ?? ctx.session.policySchema,

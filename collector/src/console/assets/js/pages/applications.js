@@ -78,7 +78,12 @@ function createForm(ctx, globals) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const body = { name: name.value.trim(), redirectUris: splitLines(uris.value), policy: policy.read(), reasonDetail: reasonDetail.value };
+          const body = {
+            name: name.value.trim(),
+            redirectUris: splitLines(uris.value),
+            policy: policy.read(),
+            reasonDetail: reasonDetail.value,
+          };
           const created = await busy(submit, area, () => api('POST', '/admin/v1/applications', { body }), form);
           if (!created) return;
           // The secret travels to the application's page in memory only, to be shown there once.
