@@ -56,6 +56,10 @@ for (const db of DATABASES)
       assert.equal((await c.admin('PATCH', `/admin/v1/integrations/${first.body.id}`, { name: 'Corporate Laptops (EU)' })).status, 200);
       assert.equal((await c.admin('PATCH', `/admin/v1/integrations/${first.body.id}`, { name: 'corporate laptops (eu)' })).status, 200);
       assert.equal((await c.admin('PATCH', `/admin/v1/integrations/${second.body.id}`, { name: 'Corporate laptops' })).status, 200);
+      // A name that folding lengthens 18 times (U+FDFA), at the 200-character limit: kept, and still unique.
+      const long = '\uFDFA'.repeat(200);
+      assert.equal((await c.admin('POST', '/admin/v1/integrations', csv(long))).status, 201);
+      assert.equal((await c.admin('POST', '/admin/v1/integrations', csv(long))).body.error.code, 'INTEGRATION_NAME_TAKEN');
       // Two creates racing for one name: the database's unique index lets exactly one win.
       const raced = await Promise.all([1, 2, 3, 4].map(() => c.admin('POST', '/admin/v1/integrations', csv('Raced name'))));
       assert.deepEqual(raced.map((r) => r.status).sort(), [201, 409, 409, 409]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Platform } from '@devtrust/shared/identity';
 
 export const ACTIVATION_MODES = ['disabled', 'test-groups', 'all-users'] as const;
@@ -48,11 +49,13 @@ export type IntegrationPatch = Partial<Pick<NewIntegration, 'name' | 'platforms'
 
 /**
  * What makes two integration names the same: case and Unicode compatibility forms do not
- * count, so "Corporate laptops" and "CORPORATE LAPTOPS" cannot both exist (the database
- * holds this key under a unique index).
+ * count, so "Corporate laptops" and "CORPORATE LAPTOPS" cannot both exist. The database holds
+ * this key under a unique index: a SHA-256 of the folded name, as folding can lengthen a
+ * 200-character name many times over (NFKC turns U+FDFA into 18 characters), past what an
+ * index entry may hold.
  */
 export function integrationNameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase();
+  return createHash('sha256').update(name.normalize('NFKC').toLowerCase()).digest('hex');
 }
 
 /** Another integration already has this name (compared by integrationNameKey). */

@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
 // Frozen. Integration names are unique without regard to case ("Corporate laptops" and
 // "corporate LAPTOPS" read as one in reasons, the console and the auth log). The key is
-// folded here, not by the database: SQLite's lower() folds ASCII only.
+// folded here, not by the database (SQLite's lower() folds ASCII only), and stored as a
+// SHA-256: folding can make a name far longer than an index entry may be.
 const fold = (name: string): string => name.normalize('NFKC').toLowerCase();
+const keyOf = (name: string): string => createHash('sha256').update(fold(name)).digest('hex');
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('integrations', (t) => {
-    t.string('name_key', 800);
+    t.string('name_key', 64);
   });
   // Duplicates from before: the oldest keeps its name, each later one gets " (2)", " (3)", …
   // (the first suffix free), so nothing is deleted and an admin sees which one to rename.
@@ -26,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     kept.add(fold(name));
     await knex('integrations')
       .where({ id: row.id })
-      .update({ name, name_key: fold(name) });
+      .update({ name, name_key: keyOf(name) });
   }
   await knex.schema.alterTable('integrations', (t) => {
     t.unique(['name_key'], { indexName: 'integrations_name_key' });

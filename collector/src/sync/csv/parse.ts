@@ -120,7 +120,7 @@ function checkHeader(header: string[], ignored: string[] = []): (string | false)
     const column = columnOf(h);
     if (column === 'mac_addresses') return ++macs === 1 ? column : `${column}_${macs}`;
     if (column === null || seen.has(column)) {
-      ignored.push(h.trim());
+      ignored.push(h.trim() === '' ? '(unnamed)' : h.trim());
       return false;
     }
     seen.add(column);

@@ -51,5 +51,7 @@ describe('CSV headers from MDM exports', () => {
       [['aa:bb:cc:00:00:01'], ['aa:bb:cc:00:00:02']],
     );
     await assert.rejects(parse('Model,Wi-Fi MAC\nMBP,\n'), /line 2: the row has no identifier/);
+    // A trailing comma (an unnamed column) is skipped and named as such.
+    assert.deepEqual((await parse('Serial Number,\nA1,\n')).ignored, ['(unnamed)']);
   });
 });
