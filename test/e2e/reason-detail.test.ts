@@ -116,6 +116,9 @@ for (const db of DATABASES)
       assert.deepEqual([shown.verdict, shown.access], ['untrusted', 'deny']);
       assert.deepEqual(shown.reasons, ['denied: policy require-trusted and the device is not trusted']);
       assertNoLeak(JSON.stringify(shown), 'the transaction API (summary)');
+      // The user's own agent (the tray) is told no more than the application.
+      const told = byDevice.get(STRANGER.serialNumber)?.agent.status().lastVerdict;
+      assert.deepEqual(told?.reasons, shown.reasons);
 
       const log = await c.admin('GET', `/admin/v1/auth-log?reference=${shown.reference}`);
       assert.equal(log.status, 200);

@@ -7,6 +7,7 @@ import { decide, type EdrAssessment } from '../policy/decide.js';
 import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy/health.js';
 import { postureSources } from '../policy/posture-sources.js';
 import { effectivePolicy } from '../policy/effective.js';
+import { discloseVerdict } from '../policy/disclosure.js';
 import type { Store } from '../store/store.js';
 import type { SettingsService } from './settings.js';
 import type { Application } from '../domain/application.js';
@@ -79,7 +80,11 @@ export class VerdictService {
     return { ...verdict, match, policy, edr, health };
   }
 
-  /** Decides a pending transaction; returns null when it was already decided or expired. */
+  /**
+   * Decides a pending transaction; returns null when it was already decided or expired. The
+   * auth log keeps every reason; what is returned goes to the attesting agent, i.e. to the
+   * user signing in, so it holds as many reasons as the application's reasonDetail shows them.
+   */
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
     const application = await this.store.applications.get(tx.applicationId);
     const evaluation = await this.evaluate(endpoint, tx.username, application);
@@ -100,6 +105,7 @@ export class VerdictService {
     });
     if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
     this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
-    return verdict;
+    const { reference: _reference, ...shown } = discloseVerdict(application?.reasonDetail ?? 'summary', verdict, tx.id);
+    return shown;
   }
 }
