@@ -82,6 +82,22 @@ for (const db of DATABASES)
       );
       await assert.rejects(app.open('alice@example.com'), /unknown client or wrong client secret/);
       assert.ok(await wrapApp(c, { ...app, clientSecret: rotated.body.clientSecret }).open('alice@example.com'));
+      // Rotations at once: each answers a secret it holds or 409; exactly one secret works in the end.
+      const burst = await Promise.all([1, 2, 3, 4, 5].map(() => c.admin('POST', `/admin/v1/applications/${app.id}/rotate-secret`)));
+      for (const r of burst) assert.ok(r.status === 200 || r.body.error.code === 'SECRET_ROTATED_CONCURRENTLY', JSON.stringify(r.body));
+      const working = await Promise.all(
+        burst
+          .filter((r) => r.status === 200)
+          .map((r) =>
+            wrapApp(c, { ...app, clientSecret: r.body.clientSecret })
+              .open('alice@example.com')
+              .then(
+                () => true,
+                () => false,
+              ),
+          ),
+      );
+      assert.equal(working.filter(Boolean).length, 1);
       const missing = await c.admin('POST', '/admin/v1/applications/app_missing/rotate-secret');
       assert.equal(missing.status, 404);
       // Read-only keys cannot rotate.

@@ -1,6 +1,7 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
 import type { Application, ApplicationPatch, ReasonDetail } from '../domain/application.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
+import { conflict } from '../errors.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
 
 /** The secret is sealed (the OIDC provider must compare it) and hashed (fast API auth). */
@@ -43,14 +44,17 @@ export class ApplicationService {
    * request). Null when there is no such application.
    */
   async rotateSecret(id: string): Promise<(Application & { clientSecret: string }) | null> {
-    const current = await this.applications.get(id);
+    const current = await this.applications.credentials(id);
     if (!current) return null;
     const clientSecret = randomToken('dts');
-    const application = await this.applications.replaceSecret(
-      id,
-      hashToken(clientSecret),
-      seal(this.masterKey, clientSecret, secretContext(current.clientId)),
-    );
+    const sealed = seal(this.masterKey, clientSecret, secretContext(current.clientId));
+    if (!(await this.applications.replaceSecret(id, current.secretHash, hashToken(clientSecret), sealed))) {
+      throw conflict(
+        'SECRET_ROTATED_CONCURRENTLY',
+        'the client secret was rotated by another request just now; rotate again to get one you hold',
+      );
+    }
+    const application = await this.applications.get(id);
     return application ? { ...application, clientSecret } : null;
   }
 

@@ -79,12 +79,22 @@ export class ApplicationsRepo {
     });
   }
 
-  /** Replaces the client secret (its hash and sealed copy); false when there is no such application. */
-  async replaceSecret(id: string, secretHash: string, secretSealed: string): Promise<Application | null> {
+  /** The application with its secret's hash and sealed copy, by id. */
+  async credentials(id: string): Promise<ApplicationCredentials | null> {
+    const row = await this.db<ApplicationRow>('applications').where({ id }).first();
+    return row ? { ...toApplication(row), secretHash: row.client_secret_hash, secretSealed: row.client_secret_sealed } : null;
+  }
+
+  /**
+   * Replaces the client secret if it is still the one read before (`expectedHash`): of two
+   * rotations at once, one wins and the other learns it (false), rather than both being told
+   * of a secret only one of them holds.
+   */
+  async replaceSecret(id: string, expectedHash: string, secretHash: string, secretSealed: string): Promise<boolean> {
     const n = await this.db('applications')
-      .where({ id })
+      .where({ id, client_secret_hash: expectedHash })
       .update({ client_secret_hash: secretHash, client_secret_sealed: secretSealed, updated_at: Date.now() });
-    return n > 0 ? this.get(id) : null;
+    return n > 0;
   }
 
   async delete(id: string): Promise<boolean> {
