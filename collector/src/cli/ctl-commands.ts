@@ -220,7 +220,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list protected applications',
     request: () => ({ method: 'GET', path: '/admin/v1/applications' }),
-    table: { key: 'applications', columns: ['id', 'name', 'clientId'] },
+    table: { key: 'applications', columns: ['id', 'name', 'clientId', 'reasonDetail'] },
   },
   {
     name: 'app create',
