@@ -27,10 +27,12 @@ export class DeviceTrustRecords {
  * so anything else is replaced.
  */
 export function denialDescription(reasons: string[], reference: string): string {
-  const text = `${reasons.slice(0, 2).join('; ') || 'access denied by policy'} (reference ${reference})`;
-  return text
-    .replace(/"/g, "'")
-    .replace(/\\/g, '/')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 500);
+  const ascii = (text: string): string =>
+    text
+      .replace(/"/g, "'")
+      .replace(/\\/g, '/')
+      .replace(/[^\x20-\x7e]/g, '?');
+  // The reference always fits: long reasons (reasonDetail "full") are cut before it, not it.
+  const suffix = ascii(` (reference ${reference})`);
+  return `${ascii(reasons.slice(0, 2).join('; ') || 'access denied by policy').slice(0, 500 - suffix.length)}${suffix}`;
 }

@@ -4,6 +4,7 @@ import { decide } from '@devtrust/collector/policy/decide';
 import { discloseVerdict, shortReason } from '@devtrust/collector/policy/disclosure';
 import { DEFAULT_POLICY } from '@devtrust/collector/domain/policy';
 import { NO_AGENT_REASON } from '@devtrust/collector/domain/verdict';
+import { denialDescription } from '@devtrust/collector/oidc/device-trust';
 
 const matched = {
   trusted: true,
@@ -58,5 +59,15 @@ describe('what an application and its users are told of a verdict', () => {
       'denied: policy require-trusted and the device is not trusted',
       NO_AGENT_REASON,
     ]);
+  });
+});
+
+describe('error_description for a denial', () => {
+  it('keeps the reference whole however long the reasons, in printable ASCII', () => {
+    const text = denialDescription([`denied: "${'x'.repeat(600)}"`, 'second'], 'tx_abc-DEF_123');
+    assert.equal(text.length, 500);
+    assert.ok(text.endsWith(' (reference tx_abc-DEF_123)'));
+    assert.match(text, /^denied: 'x+ \(reference tx_abc-DEF_123\)$/);
+    assert.equal(denialDescription(['denied: café'], 'tx_1'), 'denied: caf? (reference tx_1)');
   });
 });
