@@ -126,5 +126,14 @@ describe('devtrustctl: applications, references and signing keys', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^jamf-pro\s+mdm\s+Jamf Pro/m);
     assert.match(r.stdout, /baseUrl; clientId; clientSecret/);
+    // One kind: its fields, which are secret and which are required.
+    const one = await ctl('kind', 'workspace-one');
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /^name\s+label\s+type\s+required\s+secret\s+default$/m);
+    assert.match(one.stdout, /^password\s+Password\s+text\s+true\s+true\s+-$/m);
+    assert.match(one.stdout, /^baseUrl\s+API base URL\s+url\s+true\s+false\s+-$/m);
+    const unknown = await ctl('kind', 'airwatch');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^devtrustctl: no integration kind "airwatch" \(known: csv, .*workspace-one/);
   });
 });

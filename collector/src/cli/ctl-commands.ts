@@ -28,6 +28,11 @@ export interface CtlCommand {
   request(input: CtlInput): CtlRequest | Promise<CtlRequest>;
   /** How to print a successful answer: a table of the rows under this key (--json prints the JSON). */
   table?: { key: string; columns: string[] };
+  /**
+   * The part of the answer to print (one kind out of the list); a string says why there is
+   * none, and devtrustctl exits 1.
+   */
+  select?(body: Record<string, unknown>, input: CtlInput): Record<string, unknown> | string;
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
@@ -124,6 +129,23 @@ export const COMMANDS: readonly CtlCommand[] = [
     about: 'list the integration kinds and their config fields (--json for labels, secrets, defaults)',
     request: () => ({ method: 'GET', path: '/admin/v1/kinds' }),
     table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'] },
+  },
+  {
+    name: 'kind',
+    usage: 'KIND',
+    about: "one integration kind's config fields: label, type, whether required or secret, default (for --config and --secrets)",
+    args: ['KIND'],
+    request: (i) => {
+      arg(i, 0, 'kind (devtrustctl kinds lists them)');
+      return { method: 'GET', path: '/admin/v1/kinds' };
+    },
+    select: (body, i) => {
+      const kinds = Array.isArray(body.kinds) ? (body.kinds as { kind?: unknown; fields?: unknown }[]) : [];
+      const found = kinds.find((k) => k.kind === i.args[0]);
+      if (!found) return `no integration kind "${i.args[0]}" (known: ${kinds.map((k) => String(k.kind)).join(', ')})`;
+      return { fields: found.fields };
+    },
+    table: { key: 'fields', columns: ['name', 'label', 'type', 'required', 'secret', 'default'] },
   },
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {

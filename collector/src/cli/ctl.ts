@@ -184,10 +184,16 @@ export async function main(
     out.write('ok\n');
     return 0;
   }
-  if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
-  if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
-  else if (command.table) out.write(`${renderTable(object[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
-  else out.write(`${renderObject(object)}\n`);
+  if (!object) return notDevTrust();
+  const selected = command.select ? command.select(object, input) : object;
+  if (typeof selected === 'string') {
+    err.write(`devtrustctl: ${selected}\n`);
+    return 1;
+  }
+  if (command.table && !Array.isArray(selected[command.table.key])) return notDevTrust();
+  if (values.json === true) out.write(`${JSON.stringify(selected, null, 2)}\n`);
+  else if (command.table) out.write(`${renderTable(selected[command.table.key] as Record<string, unknown>[], command.table.columns)}\n`);
+  else out.write(`${renderObject(selected)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
