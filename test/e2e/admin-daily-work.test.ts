@@ -162,6 +162,12 @@ for (const db of DATABASES)
       const ana = (await c.admin('GET', `/admin/v1/integrations/${id}/identifiers/4C4C4544004235108052B4C04F4E0A0A`)).body.device;
       assert.deepEqual([ana.deviceName, ana.owner, ana.platform], ['MBP-ANA', 'ana', 'macos']);
 
+      // A header name is echoed safely: no escape sequence or bidi override reaches a terminal.
+      const hostile = `Serial Number,\u001b[31mred\u202E${'x'.repeat(100)}\nPF2HOSTILE,y\n`;
+      const echoed = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, hostile, { contentType: 'text/csv' });
+      assert.equal(echoed.status, 200, JSON.stringify(echoed.body));
+      assert.match(echoed.body.warnings[0], /^1 column was not used: "\?\[31mred\?x{54}…"/);
+      await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, jamf, { contentType: 'text/csv' });
       // Still refused: a header with nothing to match on, and a column written twice.
       const none = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'Model,Compliance\nX,Y\n', { contentType: 'text/csv' });
       assert.equal(none.status, 400);

@@ -248,7 +248,12 @@ export class IntegrationService {
 /** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
 function ignoredWarning(columns: string[]): string[] {
   if (columns.length === 0) return [];
-  const shown = columns.slice(0, 10).map((c) => `"${c}"`);
+  // Header text from the file, shown in a terminal and the console: control, format and
+  // separator characters (an escape sequence, U+202E) become "?", and a long name is cut.
+  const shown = columns.slice(0, 10).map((c) => {
+    const safe = c.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '?');
+    return `"${safe.length > 64 ? `${safe.slice(0, 63)}…` : safe}"`;
+  });
   const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
   return [
     `${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`,
