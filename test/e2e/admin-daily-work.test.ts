@@ -38,7 +38,7 @@ for (const db of DATABASES)
     it('integration names are unique without regard to case: 409 INTEGRATION_NAME_TAKEN, and nothing changes', async () => {
       const first = await c.admin('POST', '/admin/v1/integrations', csv('Corporate laptops'));
       assert.equal(first.status, 201);
-      for (const name of ['Corporate laptops', 'CORPORATE LAPTOPS', 'corporate Laptops']) {
+      for (const name of ['Corporate laptops', 'CORPORATE LAPTOPS', 'corporate Laptops', 'Corporate   laptops']) {
         const again = await c.admin('POST', '/admin/v1/integrations', csv(name));
         assert.equal(again.status, 409, name);
         assert.equal(again.body.error.code, 'INTEGRATION_NAME_TAKEN');

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 // "corporate LAPTOPS" read as one in reasons, the console and the auth log). The key is
 // folded here, not by the database (SQLite's lower() folds ASCII only), and stored as a
 // SHA-256: folding can make a name far longer than an index entry may be.
-const fold = (name: string): string => name.normalize('NFKC').toLowerCase();
+const fold = (name: string): string => name.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
 const keyOf = (name: string): string => createHash('sha256').update(fold(name)).digest('hex');
 
 export async function up(knex: Knex): Promise<void> {
