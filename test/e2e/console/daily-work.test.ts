@@ -73,6 +73,10 @@ describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
     assert.deepEqual(saved.policy, {});
     assert.equal(saved.reasonDetail, 'full');
     assert.equal(await page.getByLabel('Require firewall').inputValue(), '');
+    await page.goto(`${c.url}/console/#/applications`);
+    const row = page.getByRole('row', { name: /Payroll/ });
+    assert.match((await row.textContent()) ?? '', /full/);
+    await screenshot(page, 'daily-2b-applications');
   });
 
   it('offers the CSV template, with mac_addresses only when the integration matches MACs', async () => {

@@ -46,6 +46,7 @@ export async function render(root, ctx) {
         { label: 'Client ID', cell: (a) => h('code', {}, a.clientId) },
         { label: 'Redirect URIs', cell: (a) => a.redirectUris.map((u) => h('div', {}, h('code', {}, u))) },
         { label: 'Policy overrides', cell: (a) => overridesText(a.policy) },
+        { label: 'Reasons shown', cell: (a) => (a.reasonDetail === 'full' ? badge('full', 'warn') : badge('summary')) },
         { label: 'Created', cell: (a) => fmtTime(a.createdAt) },
       ],
     }),
