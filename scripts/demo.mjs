@@ -148,6 +148,8 @@ async function main() {
     name: 'Example payroll app',
     redirectUris: ['http://127.0.0.1:9/callback'],
     policy: { trustedEndpoints: 'require-trusted' },
+    // The demo shows every reason; applications see a short one by default (reasonDetail "summary").
+    reasonDetail: 'full',
   });
 
   step('Starting the headless agent on this machine (devtrust-agent)');

@@ -166,7 +166,7 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.match(created.stdout, /^name: Lab$/m);
     assert.match(created.stdout, /^platforms: windows, macos$/m);
     assert.match(created.stdout, /^activation:\n {2}mode: disabled\n {2}groups: -$/m);
-    assert.match(created.stdout, /^createdAt: \d{4}-\d\d-\d\dT/m);
+    assert.match(created.stdout, /^createdAt: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m);
     assert.doesNotMatch(created.stdout, /[{}"]/);
 
     const json = await ctl('--json', 'health');

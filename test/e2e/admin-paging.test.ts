@@ -290,6 +290,7 @@ for (const database of DATABASES) {
         'endpointHostname',
         'verdict',
         'access',
+        'assurance',
         'reasons',
       ]);
       // appA only, real sign-ins only (the default outcome), newest first.

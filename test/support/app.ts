@@ -10,9 +10,23 @@ export interface TestApp {
   read(id: string): Promise<{ status: number; body: any }>;
 }
 
-/** Creates a protected application through the admin API and wraps its transaction API. */
-export async function createTestApp(c: TestCollector, policy: Record<string, unknown>, name = 'Test app'): Promise<TestApp> {
-  const created = await c.admin('POST', '/admin/v1/applications', { name, redirectUris: ['http://127.0.0.1:9/callback'], policy });
+/**
+ * Creates a protected application through the admin API and wraps its transaction API. It
+ * sees every reason (`reasonDetail: "full"`), as the tests of matching read them through it;
+ * the default summary has its own tests (test/e2e/reason-detail.test.ts).
+ */
+export async function createTestApp(
+  c: TestCollector,
+  policy: Record<string, unknown>,
+  name = 'Test app',
+  reasonDetail: 'summary' | 'full' = 'full',
+): Promise<TestApp> {
+  const created = await c.admin('POST', '/admin/v1/applications', {
+    name,
+    redirectUris: ['http://127.0.0.1:9/callback'],
+    policy,
+    reasonDetail,
+  });
   if (created.status !== 201) throw new Error(`creating the app failed: ${JSON.stringify(created.body)}`);
   return wrapApp(c, created.body);
 }

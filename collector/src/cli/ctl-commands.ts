@@ -25,6 +25,8 @@ export interface CtlCommand {
   args?: string[];
   /** The flags this command takes (without dashes). */
   flags?: string[];
+  /** Flags that take no value (`--immediate`); set, they read as "true". */
+  switches?: string[];
   request(input: CtlInput): CtlRequest | Promise<CtlRequest>;
   /**
    * How to print a successful answer: a table of the rows under this key (--json prints the
@@ -36,6 +38,11 @@ export interface CtlCommand {
     row?(item: Record<string, unknown>): Record<string, unknown>;
     footer?(body: Record<string, unknown>, input: CtlInput): string | null;
   };
+  /**
+   * The part of the answer to print (one kind out of the list); a string says why there is
+   * none, and devtrustctl exits 1.
+   */
+  select?(body: Record<string, unknown>, input: CtlInput): Record<string, unknown> | string;
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
@@ -83,6 +90,13 @@ const endpointCommand = (verb: string, method: string, suffix: string, about: st
   about,
   args: ['ID'],
   request: (i) => ({ method, path: `/admin/v1/endpoints/${arg(i, 0, 'endpoint id')}${suffix}` }),
+});
+const appCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
+  name: `app ${verb}`,
+  usage: 'ID',
+  about,
+  args: ['ID'],
+  request: (i) => ({ method, path: `/admin/v1/applications/${arg(i, 0, 'application id')}${suffix}` }),
 });
 const integrationCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
   name: `integration ${verb}`,
@@ -136,6 +150,23 @@ export const COMMANDS: readonly CtlCommand[] = [
     about: 'list the integration kinds and their config fields (--json for labels, secrets, defaults)',
     request: () => ({ method: 'GET', path: '/admin/v1/kinds' }),
     table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'] },
+  },
+  {
+    name: 'kind',
+    usage: 'KIND',
+    about: "one integration kind's config fields: label, type, whether required or secret, default (for --config and --secrets)",
+    args: ['KIND'],
+    request: (i) => {
+      arg(i, 0, 'kind (devtrustctl kinds lists them)');
+      return { method: 'GET', path: '/admin/v1/kinds' };
+    },
+    select: (body, i) => {
+      const kinds = Array.isArray(body.kinds) ? (body.kinds as { kind?: unknown; fields?: unknown }[]) : [];
+      const found = kinds.find((k) => k.kind === i.args[0]);
+      if (!found) return `no integration kind "${i.args[0]}" (known: ${kinds.map((k) => String(k.kind)).join(', ')})`;
+      return { fields: found.fields };
+    },
+    table: { key: 'fields', columns: ['name', 'label', 'type', 'required', 'secret', 'default'] },
   },
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
@@ -246,13 +277,13 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list protected applications',
     request: () => ({ method: 'GET', path: '/admin/v1/applications' }),
-    table: { key: 'applications', columns: ['id', 'name', 'clientId'] },
+    table: { key: 'applications', columns: ['id', 'name', 'clientId', 'reasonDetail'] },
   },
   {
     name: 'app create',
-    usage: '--name NAME --redirect-uris URI1,URI2 [--policy JSON]',
+    usage: '--name NAME --redirect-uris URI1,URI2 [--policy JSON] [--reason-detail summary|full]',
     about: 'register an application (its client secret is shown once)',
-    flags: ['name', 'redirect-uris', 'policy'],
+    flags: ['name', 'redirect-uris', 'policy', 'reason-detail'],
     request: (i) => ({
       method: 'POST',
       path: '/admin/v1/applications',
@@ -260,9 +291,41 @@ export const COMMANDS: readonly CtlCommand[] = [
         name: required(i, 'name'),
         redirectUris: list(required(i, 'redirect-uris')),
         ...(i.flags.policy ? { policy: json(i.flags.policy, '--policy') } : {}),
+        ...(i.flags['reason-detail'] ? { reasonDetail: i.flags['reason-detail'] } : {}),
       },
     }),
   },
+  appCommand('show', 'GET', '', 'one application: redirect URIs, policy overrides, reason detail (never its secret)'),
+  {
+    name: 'app update',
+    usage: 'ID [--name NAME] [--redirect-uris URI1,URI2] [--policy JSON] [--inherit RULE1,RULE2] [--reason-detail summary|full]',
+    about:
+      'change an application: --policy keys replace its overrides (null removes one), --inherit removes overrides so the global policy applies again; what is left out stays',
+    args: ['ID'],
+    flags: ['name', 'redirect-uris', 'policy', 'inherit', 'reason-detail'],
+    request: (i) => {
+      const overrides = i.flags.policy === undefined ? undefined : object(i.flags.policy, '--policy');
+      const inherited = list(i.flags.inherit);
+      const policy =
+        overrides || inherited ? { ...overrides, ...Object.fromEntries((inherited ?? []).map((rule) => [rule, null])) } : undefined;
+      const body = {
+        ...(i.flags.name !== undefined ? { name: i.flags.name } : {}),
+        ...(i.flags['redirect-uris'] !== undefined ? { redirectUris: list(i.flags['redirect-uris']) } : {}),
+        ...(policy ? { policy } : {}),
+        ...(i.flags['reason-detail'] !== undefined ? { reasonDetail: i.flags['reason-detail'] } : {}),
+      };
+      if (Object.keys(body).length === 0)
+        throw new UsageError('nothing to change: give --name, --redirect-uris, --policy, --inherit or --reason-detail');
+      return { method: 'PATCH', path: `/admin/v1/applications/${arg(i, 0, 'application id')}`, body };
+    },
+  },
+  appCommand(
+    'rotate-secret',
+    'POST',
+    '/rotate-secret',
+    'give the application a new client secret (shown once); the old one stops working at once',
+  ),
+  appCommand('delete', 'DELETE', '', 'delete the application: its client ID and secret stop working'),
   { name: 'policy', usage: '', about: 'show the global policy', request: () => ({ method: 'GET', path: '/admin/v1/policy' }) },
   {
     name: 'policy set',
@@ -304,10 +367,10 @@ export const COMMANDS: readonly CtlCommand[] = [
   {
     name: 'log',
     usage:
-      '[--user USER] [--application ID] [--endpoint ID] [--verdict trusted|untrusted] [--outcome attested|unattested|abandoned|all] [--since DATE] [--until DATE] [--limit N] [--cursor C]',
+      '[--user USER] [--application ID] [--endpoint ID] [--verdict trusted|untrusted] [--outcome attested|unattested|abandoned|all] [--since DATE] [--until DATE] [--reference tx_…] [--limit N] [--cursor C]',
     about:
-      'the auth log: every verdict with its reasons, newest first, a page at a time (by default attested and unattested sign-ins; --outcome abandoned shows prompts no agent answered)',
-    flags: ['user', 'application', 'endpoint', 'verdict', 'outcome', 'since', 'until', 'limit', 'cursor'],
+      'the auth log: every verdict with its reasons, newest first, a page at a time (by default attested and unattested sign-ins; --outcome abandoned shows prompts no agent answered; --reference finds the sign-in a user or an application quotes)',
+    flags: ['user', 'application', 'endpoint', 'verdict', 'outcome', 'since', 'until', 'reference', 'limit', 'cursor'],
     request: (i) => ({
       method: 'GET',
       path: `/admin/v1/auth-log${query({
@@ -318,6 +381,7 @@ export const COMMANDS: readonly CtlCommand[] = [
         outcome: i.flags.outcome,
         since: i.flags.since,
         until: i.flags.until,
+        reference: i.flags.reference,
         limit: i.flags.limit,
         cursor: i.flags.cursor,
       })}`,
@@ -354,6 +418,34 @@ export const COMMANDS: readonly CtlCommand[] = [
     request: (i) => ({ method: 'DELETE', path: `/admin/v1/api-keys/${arg(i, 0, 'key id')}` }),
   },
   {
+    name: 'oidc keys',
+    usage: '',
+    about: "list the OIDC provider's signing keys (active, next, retired)",
+    request: () => ({ method: 'GET', path: '/admin/v1/oidc/keys' }),
+    table: { key: 'keys', columns: ['kid', 'alg', 'state', 'createdAt', 'activatesAt'] },
+  },
+  {
+    name: 'oidc rotate-keys',
+    usage: '[--immediate] [--withdraw-previous]',
+    about:
+      'add a signing key: published now, signing in 10 minutes (--immediate: now); --immediate --withdraw-previous also takes every older key out of the JWKS (a compromised key)',
+    switches: ['immediate', 'withdraw-previous'],
+    request: (i) => {
+      const immediate = i.flags.immediate === 'true';
+      const withdraw = i.flags['withdraw-previous'] === 'true';
+      if (withdraw && !immediate) throw new UsageError('--withdraw-previous needs --immediate (something must sign at once)');
+      const body = { ...(immediate ? { immediate } : {}), ...(withdraw ? { withdrawPrevious: true } : {}) };
+      return { method: 'POST', path: '/admin/v1/oidc/rotate-keys', body };
+    },
+  },
+  {
+    name: 'oidc withdraw-key',
+    usage: 'KID',
+    about: 'take one retired or next signing key out of the JWKS (tokens it signed stop verifying)',
+    args: ['KID'],
+    request: (i) => ({ method: 'DELETE', path: `/admin/v1/oidc/keys/${arg(i, 0, 'key id')}` }),
+  },
+  {
     name: 'enrollment-key rotate',
     usage: '',
     about: 'replace the agent enrollment key (shown once; enrolled agents keep working)',
@@ -368,6 +460,8 @@ function testPassed(body: Record<string, unknown>): boolean {
 
 /** Every flag some command takes: the parser must know them all before the command is known. */
 export const COMMAND_FLAGS: readonly string[] = [...new Set(COMMANDS.flatMap((c) => c.flags ?? []))];
+/** Every switch (a flag without a value) some command takes. */
+export const COMMAND_SWITCHES: readonly string[] = [...new Set(COMMANDS.flatMap((c) => c.switches ?? []))];
 
 /** The command named by the leading positional words (two words before one). */
 export function findCommand(words: string[]): CtlCommand | undefined {

@@ -5,9 +5,12 @@ const MAX_CELL = 120;
 /** Milliseconds since the epoch (every time the admin API answers) read as a date. */
 const isTime = (key: string, value: number): boolean => value > 1e12 && /At$|^at$|Until$/.test(key);
 
+/** "2026-11-30 08:15:51 UTC": the zone spelled out (an ISO "Z" is easy to miss); --json keeps milliseconds. */
+export const utcTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
 function scalar(key: string, value: unknown): string {
   if (value === null || value === undefined) return '-';
-  if (typeof value === 'number' && isTime(key, value)) return new Date(value).toISOString();
+  if (typeof value === 'number' && isTime(key, value)) return utcTime(value);
   return String(value);
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
-import { COMMAND_FLAGS, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
+import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -12,7 +12,11 @@ const GLOBAL_FLAGS: FlagSpecs = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
-const FLAGS: FlagSpecs = { ...GLOBAL_FLAGS, ...Object.fromEntries(COMMAND_FLAGS.map((name) => [name, { type: 'string' as const }])) };
+const FLAGS: FlagSpecs = {
+  ...GLOBAL_FLAGS,
+  ...Object.fromEntries(COMMAND_FLAGS.map((name) => [name, { type: 'string' as const }])),
+  ...Object.fromEntries(COMMAND_SWITCHES.map((name) => [name, { type: 'boolean' as const }])),
+};
 
 const line = (c: CtlCommand): string => `  devtrustctl ${c.name}${c.usage ? ` ${c.usage}` : ''}`;
 
@@ -99,8 +103,9 @@ export async function main(
   const flags: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
     if (name in GLOBAL_FLAGS) continue;
-    if (!command.flags?.includes(name)) return usageError(`unknown flag --${name} for "${command.name}" ${hint}`);
-    flags[name] = value as string;
+    if (command.switches?.includes(name)) flags[name] = value === true ? 'true' : undefined;
+    else if (!command.flags?.includes(name)) return usageError(`unknown flag --${name} for "${command.name}" ${hint}`);
+    else flags[name] = value as string;
   }
   const args = positionals.slice(command.name.split(' ').length);
   const extra = args[(command.args ?? []).length];
@@ -179,17 +184,24 @@ export async function main(
     out.write('ok\n');
     return 0;
   }
-  if (!object || (command.table && !Array.isArray(object[command.table.key]))) return notDevTrust();
-  if (values.json === true) out.write(`${JSON.stringify(object, null, 2)}\n`);
+  if (!object) return notDevTrust();
+  const selected = command.select ? command.select(object, input) : object;
+  if (typeof selected === 'string') {
+    err.write(`devtrustctl: ${selected}\n`);
+    return 1;
+  }
+  if (command.table && !Array.isArray(selected[command.table.key])) return notDevTrust();
+  if (values.json === true) out.write(`${JSON.stringify(selected, null, 2)}\n`);
   else if (command.table) {
     const { key, columns, row, footer } = command.table;
-    const rows = object[key] as Record<string, unknown>[];
+    const rows = selected[key] as Record<string, unknown>[];
     out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, columns)}\n`);
-    const after = footer?.(object, input);
+    const after = footer?.(selected, input);
     if (after) out.write(`${after}\n`);
     // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).
-    else if (typeof object.nextCursor === 'string') err.write(`devtrustctl: more follow: run again with --cursor ${object.nextCursor}\n`);
-  } else out.write(`${renderObject(object)}\n`);
+    else if (typeof selected.nextCursor === 'string')
+      err.write(`devtrustctl: more follow: run again with --cursor ${selected.nextCursor}\n`);
+  } else out.write(`${renderObject(selected)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);

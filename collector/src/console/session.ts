@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { allowed, apiKeyAuth, type Area } from '../http/auth.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
-import { globalPolicyPatchSchema } from '../domain/policy.js';
+import { applicationPolicySchema, globalPolicyPatchSchema } from '../domain/policy.js';
 
 /**
  * Every area of the admin API. `satisfies` makes the compiler fail here when an area is
@@ -24,10 +24,13 @@ const AREAS = Object.keys({
   dashboard: true,
 } satisfies Record<Area, true>) as Area[];
 
-/** The policy's JSON Schema, so the console renders new policy fields (and their enum values) generically. */
-function describePolicy(): unknown {
+/**
+ * The policy's JSON Schema, so the console renders new policy fields (and their enum values)
+ * generically: the global one, and an application's overrides (nullable: null inherits).
+ */
+function describePolicy(schema: z.ZodType): unknown {
   try {
-    return z.toJSONSchema(globalPolicyPatchSchema, { io: 'input', unrepresentable: 'any' });
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   } catch {
     return null; // The console falls back to rendering the values it reads.
   }
@@ -40,7 +43,8 @@ function describePolicy(): unknown {
  */
 export function consoleSession(services: Services): (ctx: Context) => Promise<void> {
   const authenticate = apiKeyAuth(services.apiKeys);
-  const policy = describePolicy();
+  const policy = describePolicy(globalPolicyPatchSchema);
+  const applicationPolicy = describePolicy(applicationPolicySchema);
   return async function describeSession(ctx) {
     await authenticate(ctx, async () => {
       const key = ctx.state.apiKey as ApiKey;
@@ -48,7 +52,12 @@ export function consoleSession(services: Services): (ctx: Context) => Promise<vo
         AREAS.map((area) => [area, { read: allowed(key.role, area, 'read'), write: allowed(key.role, area, 'write') }]),
       );
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = { apiKey: { id: key.id, name: key.name, role: key.role }, grants, policySchema: policy };
+      ctx.body = {
+        apiKey: { id: key.id, name: key.name, role: key.role },
+        grants,
+        policySchema: policy,
+        applicationPolicySchema: applicationPolicy,
+      };
     });
   };
 }

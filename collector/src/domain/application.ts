@@ -1,5 +1,14 @@
 import type { Policy } from './policy.js';
 
+/**
+ * How much of a verdict's reasons the application (ID token, transaction API) and its users
+ * (the denial page) see. summary: one short reason naming no integration, device or
+ * identifier, and a reference (the transaction id) an admin looks up in the auth log.
+ * full: every reason, as admins see them.
+ */
+export const REASON_DETAILS = ['summary', 'full'] as const;
+export type ReasonDetail = (typeof REASON_DETAILS)[number];
+
 /** An application (an OIDC client, or a caller of the transaction API) and its policy overrides. */
 export interface Application {
   id: string;
@@ -8,6 +17,7 @@ export interface Application {
   redirectUris: string[];
   /** Overrides of the global policy; absent keys inherit it. */
   policy: Partial<Policy>;
+  reasonDetail: ReasonDetail;
   createdAt: number;
   updatedAt: number;
 }
@@ -25,10 +35,12 @@ export interface NewApplication {
   secretSealed: string;
   redirectUris: string[];
   policy: Partial<Policy>;
+  reasonDetail: ReasonDetail;
 }
 
 export interface ApplicationPatch {
   name?: string;
   redirectUris?: string[];
   policy?: Partial<Policy>;
+  reasonDetail?: ReasonDetail;
 }

@@ -30,6 +30,8 @@ export interface AuthLogQuery {
   applicationId?: string;
   endpointId?: string;
   verdict?: 'trusted' | 'untrusted';
+  /** The reference an application or a user quotes (the transaction id): that sign-in's entry, whatever its outcome. */
+  reference?: string;
   /** Default: every real sign-in (attested and unattested), not abandoned prompts. */
   outcome?: AuthLogOutcome | 'all';
   /** Newest first by time then id: the page starts after this row. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Platform } from '@devtrust/shared/identity';
 
 export const ACTIVATION_MODES = ['disabled', 'test-groups', 'all-users'] as const;
@@ -45,3 +46,22 @@ export interface NewIntegration {
 }
 
 export type IntegrationPatch = Partial<Pick<NewIntegration, 'name' | 'platforms' | 'config' | 'sealedSecrets' | 'schedule' | 'nextSyncAt'>>;
+
+/**
+ * What makes two integration names the same: case, Unicode compatibility forms and runs of
+ * spaces do not count, so "Corporate laptops" and "CORPORATE  LAPTOPS" cannot both exist. The database holds
+ * this key under a unique index: a SHA-256 of the folded name, as folding can lengthen a
+ * 200-character name many times over (NFKC turns U+FDFA into 18 characters), past what an
+ * index entry may hold.
+ */
+export function integrationNameKey(name: string): string {
+  return createHash('sha256').update(name.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ')).digest('hex');
+}
+
+/** Another integration already has this name (compared by integrationNameKey). */
+export class IntegrationNameTaken extends Error {
+  constructor(readonly integrationName: string) {
+    super(`an integration named "${integrationName}" already exists (names are compared without case)`);
+    this.name = 'IntegrationNameTaken';
+  }
+}

@@ -14,3 +14,10 @@ export interface Verdict {
   /** The identification level of a trusted verdict; null (or absent, before this existed) when untrusted. */
   assurance?: Assurance | null;
 }
+
+/**
+ * Reasons in fixed words, naming no integration, device or identifier: an application and its
+ * users may see them even with reasonDetail "summary" (policy/disclosure.ts).
+ */
+export const NO_AGENT_REASON = 'untrusted: no DevTrust agent attested for this sign-in';
+export const NOT_REPORTED_REASON = 'untrusted: the agent has not reported this device yet';

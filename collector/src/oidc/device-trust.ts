@@ -22,14 +22,17 @@ export class DeviceTrustRecords {
 }
 
 /**
- * `error_description` for a denial: the verdict's reasons in plain words. RFC 6749 allows
- * only printable ASCII without `"` and `\`, so anything else is replaced.
+ * `error_description` for a denial: the reasons the application may see (policy/disclosure.ts)
+ * and the reference to quote to IT. RFC 6749 allows only printable ASCII without `"` and `\`,
+ * so anything else is replaced.
  */
-export function denialDescription(reasons: string[]): string {
-  const text = reasons.slice(0, 2).join('; ') || 'access denied by policy';
-  return text
-    .replace(/"/g, "'")
-    .replace(/\\/g, '/')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 500);
+export function denialDescription(reasons: string[], reference: string): string {
+  const ascii = (text: string): string =>
+    text
+      .replace(/"/g, "'")
+      .replace(/\\/g, '/')
+      .replace(/[^\x20-\x7e]/g, '?');
+  // The reference always fits: long reasons (reasonDetail "full") are cut before it, not it.
+  const suffix = ascii(` (reference ${reference})`);
+  return `${ascii(reasons.slice(0, 2).join('; ') || 'access denied by policy').slice(0, 500 - suffix.length)}${suffix}`;
 }

@@ -28,7 +28,7 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
     status: field,
     devices: field,
   }),
-  application: z.object({ id: field, name: field, clientId: field, redirectUris: field, policy: field }),
+  application: z.object({ id: field, name: field, clientId: field, redirectUris: field, policy: field, reasonDetail: field }),
   policy: z.record(z.string(), field),
   user: z.object({ username: field, groups: field }),
   'api-key': z.object({ id: field, name: field, role: field, revokedAt: field }),

@@ -1,7 +1,8 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
 import type { AdminActor } from '../domain/admin-log.js';
-import type { Application, ApplicationPatch } from '../domain/application.js';
+import type { Application, ApplicationPatch, ReasonDetail } from '../domain/application.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
+import { conflict } from '../errors.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
 import type { Store } from '../store/store.js';
 import { recordAdminAction } from './admin-log.js';
@@ -14,6 +15,7 @@ export interface ApplicationInput {
   name: string;
   redirectUris: string[];
   policy?: ApplicationPolicyInput;
+  reasonDetail?: ReasonDetail;
 }
 
 /** Applications: their client credentials (sealed and hashed here) and policy overrides. Changes are in the admin log. */
@@ -39,11 +41,44 @@ export class ApplicationService {
         secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
         redirectUris: input.redirectUris,
         policy: withoutInherited(input.policy ?? {}),
+        reasonDetail: input.reasonDetail ?? 'summary',
       });
       await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: created.id, action: 'create', after: created });
       return created;
     });
     return { ...application, clientSecret };
+  }
+
+  /**
+   * A new client secret, returned this once; the old one stops working at once, for the
+   * transaction API and the OIDC token endpoint alike (both read the stored secret on every
+   * request). Null when there is no such application.
+   */
+  async rotateSecret(id: string, actor: AdminActor): Promise<(Application & { clientSecret: string }) | null> {
+    const current = await this.applications.credentials(id);
+    if (!current) return null;
+    const clientSecret = randomToken('dts');
+    const sealed = seal(this.masterKey, clientSecret, secretContext(current.clientId));
+    const application = await this.store.transaction(async (tx) => {
+      if (!(await tx.applications.replaceSecret(id, current.secretHash, hashToken(clientSecret), sealed))) {
+        throw conflict(
+          'SECRET_ROTATED_CONCURRENTLY',
+          'the client secret was rotated by another request just now; rotate again to get one you hold',
+        );
+      }
+      const rotated = await tx.applications.get(id);
+      // The secret itself is never recorded: the entry says that it was rotated, by whom.
+      if (rotated)
+        await recordAdminAction(tx, actor, {
+          resourceType: 'application',
+          resourceId: id,
+          action: 'rotate-secret',
+          before: rotated,
+          after: rotated,
+        });
+      return rotated;
+    });
+    return application ? { ...application, clientSecret } : null;
   }
 
   list(): Promise<Application[]> {
@@ -66,6 +101,7 @@ export class ApplicationService {
         const patch: ApplicationPatch = {};
         if (input.name !== undefined) patch.name = input.name;
         if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
+        if (input.reasonDetail !== undefined) patch.reasonDetail = input.reasonDetail;
         // Keys given replace the app's overrides; null removes one (the global value applies).
         if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
         return patch;

@@ -1,11 +1,18 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
 import { normalizeMdmDeviceId } from '@devtrust/shared/identity';
-import type { ActivationMode, Integration, IntegrationPatch, SyncSchedule } from '../domain/integration.js';
+import {
+  IntegrationNameTaken,
+  type ActivationMode,
+  type Integration,
+  type IntegrationPatch,
+  type SyncSchedule,
+} from '../domain/integration.js';
 import type { StoredInventoryRecord } from '../domain/inventory.js';
 import type { SyncRun } from '../domain/sync-run.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { CSV_COLUMNS } from '../sync/csv/columns.js';
 import { parseCsvInventory } from '../sync/csv/parse.js';
 import type { SyncEngine } from '../sync/engine.js';
 import { sourceKind } from '../sync/registry.js';
@@ -30,6 +37,16 @@ export interface IntegrationInput {
   platforms: Platform[];
   config: Record<string, unknown>;
   schedule?: SyncSchedule | null | undefined;
+}
+
+/** 409 INTEGRATION_NAME_TAKEN: names are unique without regard to case. */
+async function nameTakenAs409<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof IntegrationNameTaken) throw conflict('INTEGRATION_NAME_TAKEN', error.message);
+    throw error;
+  }
 }
 
 /**
@@ -73,20 +90,22 @@ export class IntegrationService {
     const { publicConfig, secrets } = splitConfig(kind, input.config);
     const id = this.store.integrations.newId();
     const schedule = input.schedule ?? null;
-    return this.store.transaction(async (tx) => {
-      const created = await tx.integrations.create(id, {
-        kind: kind.kind,
-        category: kind.category,
-        name: input.name,
-        platforms: input.platforms,
-        config: publicConfig,
-        sealedSecrets: sealSecrets(this.masterKey, id, secrets),
-        schedule,
-        nextSyncAt: this.nextRun(kind, schedule),
-      });
-      await recordAdminAction(tx, actor, { resourceType: 'integration', resourceId: id, action: 'create', after: created });
-      return created;
-    });
+    return nameTakenAs409(
+      this.store.transaction(async (tx) => {
+        const created = await tx.integrations.create(id, {
+          kind: kind.kind,
+          category: kind.category,
+          name: input.name,
+          platforms: input.platforms,
+          config: publicConfig,
+          sealedSecrets: sealSecrets(this.masterKey, id, secrets),
+          schedule,
+          nextSyncAt: this.nextRun(kind, schedule),
+        });
+        await recordAdminAction(tx, actor, { resourceType: 'integration', resourceId: id, action: 'create', after: created });
+        return created;
+      }),
+    );
   }
 
   /** `actor` made the change: it is recorded in the admin log, and a host change is logged with it. */
@@ -129,7 +148,7 @@ export class IntegrationService {
       patch.schedule = input.schedule;
       patch.nextSyncAt = this.nextRun(kind, input.schedule);
     }
-    return this.store.transaction(async (tx) => {
+    const write = this.store.transaction(async (tx) => {
       const updated = await tx.integrations.update(integration.id, patch);
       // Deleted since it was loaded: nothing changed, nothing to record.
       if (!updated) throw notFound('integration');
@@ -144,6 +163,7 @@ export class IntegrationService {
       });
       return updated;
     });
+    return nameTakenAs409(write);
   }
 
   /**
@@ -239,7 +259,8 @@ export class IntegrationService {
     actor: AdminActor,
   ): Promise<{ run: SyncRun; warnings: string[] }> {
     const uncovered = new Map<string, number>();
-    const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
+    const ignoredColumns: string[] = [];
+    const pages = countUncovered(parseCsvInventory(csv, { ...options, ignoredColumns }), integration.platforms, uncovered);
     const run = await this.engine.ingest(integration.id, pages);
     // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the outcome.
     await recordAdminAction(this.store, actor, {
@@ -251,7 +272,18 @@ export class IntegrationService {
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
-    return { run, warnings: uncoveredWarnings(uncovered) };
+    return { run, warnings: [...ignoredWarning(ignoredColumns), ...uncoveredWarnings(uncovered)] };
+  }
+
+  /**
+   * The header of an inventory this integration takes, for admins to fill in: mac_addresses
+   * only when the integration matches MAC addresses (otherwise the column would be read for
+   * nothing). No example rows: a template uploaded by mistake is refused as empty.
+   */
+  async csvTemplate(id: string): Promise<string> {
+    const integration = await this.requireUploadable(id);
+    const macs = integration.config.matchMacAddresses === true;
+    return `${CSV_COLUMNS.filter((c) => macs || c !== 'mac_addresses').join(',')}\r\n`;
   }
 
   /** The record of this integration's inventory holding an identifier, whatever its kind (or as an EDR connector ID). */
@@ -280,6 +312,21 @@ export class IntegrationService {
 
 /** A sync run as the admin log records it. */
 const runView = (run: SyncRun) => ({ syncId: run.id, status: run.status, devices: run.devices });
+
+/** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
+function ignoredWarning(columns: string[]): string[] {
+  if (columns.length === 0) return [];
+  // Header text from the file, shown in a terminal and the console: control, format and
+  // separator characters (an escape sequence, U+202E) become "?", and a long name is cut.
+  const shown = columns.slice(0, 10).map((c) => {
+    const safe = c.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '?');
+    return `"${safe.length > 64 ? `${safe.slice(0, 63)}…` : safe}"`;
+  });
+  const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
+  return [
+    `${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`,
+  ];
+}
 
 /**
  * Counts the rows for a platform the integration does not cover, on their way to the store:

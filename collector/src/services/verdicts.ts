@@ -10,6 +10,7 @@ import { deviceHealthOf, type DeviceHealth, type PostureSource } from '../policy
 import { postureSources } from '../policy/posture-sources.js';
 import { effectivePolicy } from '../policy/effective.js';
 import { assureMatch } from '../policy/assurance.js';
+import { discloseVerdict } from '../policy/disclosure.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { SettingsService } from './settings.js';
@@ -18,7 +19,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import type { Assurance, Verdict } from '../domain/verdict.js';
+import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Assurance, type Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
@@ -72,9 +73,9 @@ export class VerdictService {
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
-      match = { trusted: false, match: null, reasons: ['untrusted: no DevTrust agent attested for this sign-in'], flags: [] };
+      match = { trusted: false, match: null, reasons: [NO_AGENT_REASON], flags: [] };
     } else if (endpoint.report === null) {
-      match = { trusted: false, match: null, reasons: ['untrusted: the agent has not reported this device yet'], flags: [] };
+      match = { trusted: false, match: null, reasons: [NOT_REPORTED_REASON], flags: [] };
     } else {
       // Normalised once, when the report was stored: not again on every verdict.
       const identifiers = endpoint.identifiers;
@@ -98,7 +99,11 @@ export class VerdictService {
     return { ...verdict, match, policy, edr, health, identifiedBy: assurance };
   }
 
-  /** Decides a pending transaction; returns null when it was already decided or expired. */
+  /**
+   * Decides a pending transaction; returns null when it was already decided or expired. The
+   * auth log keeps every reason; what is returned goes to the attesting agent, i.e. to the
+   * user signing in, so it holds as many reasons as the application's reasonDetail shows them.
+   */
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
     const started = performance.now();
     const application = await this.store.applications.get(tx.applicationId);
@@ -129,6 +134,7 @@ export class VerdictService {
       'verdict',
     );
     this.metrics?.verdictDecided(verdict, (performance.now() - started) / 1000);
-    return verdict;
+    const { reference: _reference, ...shown } = discloseVerdict(application?.reasonDetail ?? 'summary', verdict, tx.id);
+    return shown;
   }
 }

@@ -92,3 +92,13 @@ export function dbErrorForLog(error: unknown): { kind: DbFaultKind | null; code:
   const own = at >= 0 ? message.slice(at + 3) : message;
   return { kind: dbFaultKind(error), code: code || null, message: own.slice(0, 500) };
 }
+
+/**
+ * Whether the error is a unique index refusing a duplicate: on PostgreSQL the index is named
+ * (SQLSTATE 23505), SQLite names the indexed column(s) in its message instead.
+ */
+export function isUniqueViolation(error: unknown, index: { name: string; columns: string }): boolean {
+  const code = codeOf(error);
+  if (code === '23505') return (error as { constraint?: unknown }).constraint === index.name;
+  return code === 'SQLITE_CONSTRAINT' && messageOf(error).includes(`UNIQUE constraint failed: ${index.columns}`);
+}

@@ -63,6 +63,8 @@ export interface IntegrationRow {
   kind: string;
   category: string;
   name: string;
+  /** integrationNameKey(name), unique: names are compared without case. */
+  name_key: string | null;
   platforms: string;
   config: string;
   secrets: string | null;
@@ -133,6 +135,8 @@ export interface ApplicationRow {
   client_secret_sealed: string;
   redirect_uris: string;
   policy: string;
+  /** 'summary' or 'full': how much of a verdict's reasons the application and its users see. */
+  reason_detail: string;
   created_at: number;
   updated_at: number;
 }

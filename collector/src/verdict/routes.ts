@@ -8,6 +8,7 @@ import { exactRouter } from '../http/routing.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
 import type { Application } from '../domain/application.js';
+import { discloseVerdict } from '../policy/disclosure.js';
 
 // The username is shown on the prompt and in the tray's confirmation: display text only.
 const createTransaction = z.strictObject({ username: displayText(256) });
@@ -53,7 +54,8 @@ export function verdictRouter(services: Services): Router {
     ctx.body = {
       id: tx.id,
       state: tx.state,
-      ...(tx.verdict ?? {}),
+      // As much of the reasons as the application's reasonDetail allows; admins see all in the auth log.
+      ...(tx.verdict ? discloseVerdict(app.reasonDetail, tx.verdict, tx.id) : {}),
       endpointId: tx.endpointId,
       expiresAt: new Date(tx.expiresAt).toISOString(),
       ...(tx.decidedAt ? { decidedAt: new Date(tx.decidedAt).toISOString() } : {}),

@@ -118,7 +118,15 @@ describe('admin API: bad input is refused with the field named, and changes noth
       'strict',
     ],
     ['an unknown query parameter', 'GET', '/admin/v1/endpoints?sort=name', undefined, 400, 'INVALID_REQUEST', 'sort'],
-    ['a CSV with an unknown column', 'PUT', '/admin/v1/integrations/:id/inventory', 'serial,colour\nX,red\n', 400, 'INVALID_CSV', 'body'],
+    [
+      'a CSV without an identifier column',
+      'PUT',
+      '/admin/v1/integrations/:id/inventory',
+      'model,colour\nX,red\n',
+      400,
+      'INVALID_CSV',
+      'body',
+    ],
     [
       'a CSV row without an identifier',
       'PUT',

@@ -138,6 +138,7 @@ for (const db of DATABASES) {
         secretSealed: 's',
         redirectUris: [],
         policy: {},
+        reasonDetail: 'summary',
       });
       const tx = await store.transactions.create(app.id, 'u', 60_000);
       const verdict = { verdict: 'trusted' as const, access: 'allow' as const, reasons: ['r'] };

@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { displayText } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
+import { REASON_DETAILS } from '../../domain/application.js';
 import { applicationPolicySchema } from '../../domain/policy.js';
 import { notFound } from '../../errors.js';
 import { adminActor } from '../../http/actor.js';
@@ -28,11 +29,13 @@ const createApplication = z.strictObject({
   name: displayText(200),
   redirectUris: z.array(redirectUri).min(1).max(20),
   policy: applicationPolicySchema.optional(),
+  reasonDetail: z.enum(REASON_DETAILS).optional(),
 });
 const patchApplication = z.strictObject({
   name: displayText(200).optional(),
   redirectUris: z.array(redirectUri).min(1).max(20).optional(),
   policy: applicationPolicySchema.optional(),
+  reasonDetail: z.enum(REASON_DETAILS).optional(),
 });
 
 /** `/admin/v1/applications`: applications, their client credentials and policy overrides. */
@@ -62,6 +65,13 @@ export function applicationRoutes(services: Services): Router {
     const updated = await applications.patch(ctx.params.id as string, body, adminActor(ctx));
     if (!updated) throw notFound('application');
     ctx.body = updated;
+  });
+
+  // A new client secret, shown once; the old one stops working at once (no overlap).
+  router.post('/applications/:id/rotate-secret', apps, async function rotateSecret(ctx) {
+    const rotated = await applications.rotateSecret(ctx.params.id as string, adminActor(ctx));
+    if (!rotated) throw notFound('application');
+    ctx.body = rotated;
   });
 
   router.delete('/applications/:id', apps, async function deleteApp(ctx) {

@@ -17,6 +17,8 @@ const filters = {
   applicationId: z.string().min(1).max(64).optional(),
   endpointId: z.string().min(1).max(64).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),
+  /** A reference from a denial page, an ID token or the transaction API: the transaction id. */
+  reference: z.string().min(1).max(64).optional(),
   outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
 };
 
@@ -51,6 +53,7 @@ function filterOf(query: z.infer<typeof authLogExportQuery>): Omit<AuthLogQuery,
     ...(query.applicationId ? { applicationId: query.applicationId } : {}),
     ...(query.endpointId ? { endpointId: query.endpointId } : {}),
     ...(query.verdict ? { verdict: query.verdict } : {}),
+    ...(query.reference ? { reference: query.reference } : {}),
     ...(query.outcome ? { outcome: query.outcome } : {}),
   };
 }
@@ -66,6 +69,7 @@ const CSV_COLUMNS = [
   'endpointHostname',
   'verdict',
   'access',
+  'assurance',
   'reasons',
 ];
 
@@ -81,6 +85,7 @@ const csvRow = (e: AuthLogEntry): string =>
     e.endpointHostname,
     e.verdict,
     e.access,
+    e.assurance ?? '',
     e.reasons.join('; '),
   ]);
 

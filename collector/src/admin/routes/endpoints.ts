@@ -18,6 +18,8 @@ import { decodeStringCursor, encodeCursor } from '../cursor.js';
  */
 const MAX_JUDGED_PER_PAGE = 2_000;
 
+const BLOCKED_REASON = 'untrusted: an administrator blocked this endpoint (every sign-in from it is denied)';
+
 export const endpointListQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
@@ -56,7 +58,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       matched: evaluation.match.match,
       /** mdm_asserted or identifiers when the match trusts the device, under the global policy. */
       assurance: evaluation.identifiedBy,
-      matchReasons: evaluation.match.reasons,
+      // A blocked endpoint is untrusted whatever it matched: its reasons say so first.
+      matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons] : evaluation.match.reasons,
       flags: evaluation.match.flags,
       ...(detail ? { history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),
     };

@@ -85,6 +85,14 @@ export function integrationRoutes(services: Services): Router {
     ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
   });
 
+  // A header-only CSV for this integration (mac_addresses when it matches MACs), to fill in.
+  router.get('/integrations/:id/inventory/template', async function inventoryTemplate(ctx) {
+    const template = await integrations.csvTemplate(ctx.params.id as string);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', 'attachment; filename="devtrust-inventory-template.csv"');
+    ctx.body = template;
+  });
+
   router.get('/integrations/:id/identifiers/:identifier', async function findIdentifier(ctx) {
     const { integration } = await integrations.load(ctx.params.id as string);
     const raw = z.string().min(1).max(256).safeParse(ctx.params.identifier);

@@ -1,6 +1,7 @@
 import { TooManyRequests } from '../../limits/rate-limiter.js';
 import type { Services } from '../../services/services.js';
-import type { Application } from '../../domain/application.js';
+import type { Application, ReasonDetail } from '../../domain/application.js';
+import { discloseVerdict } from '../../policy/disclosure.js';
 import type { Transaction } from '../../domain/transaction.js';
 import { tooManySignIns } from './errors.js';
 
@@ -8,7 +9,15 @@ import { tooManySignIns } from './errors.js';
 export type CheckState =
   | { state: 'pending' }
   | { state: 'expired' }
-  | { state: 'decided'; access: 'allow' | 'deny'; verdict: 'trusted' | 'untrusted'; summary: string; reasons: string[] };
+  | {
+      state: 'decided';
+      access: 'allow' | 'deny';
+      verdict: 'trusted' | 'untrusted';
+      summary: string;
+      /** As many reasons as the application's reasonDetail shows its users. */
+      reasons: string[];
+      reference: string;
+    };
 
 /**
  * The device check behind one interaction: one transaction per interaction (a reload
@@ -44,9 +53,10 @@ export class DeviceCheck {
 
   /**
    * The state the page polls. The wait for an agent is enforced here, on the collector's
-   * clock, so a page that stops polling or lies cannot stretch or cut it short.
+   * clock, so a page that stops polling or lies cannot stretch or cut it short. `detail`:
+   * the application's reasonDetail (the page is the end user's view).
    */
-  async state(uid: string): Promise<CheckState | null> {
+  async state(uid: string, detail: ReasonDetail): Promise<CheckState | null> {
     let tx = await this.transactionOf(uid);
     if (!tx) return null;
     if (tx.state === 'pending' && Date.now() - tx.createdAt >= this.agentWaitMs) {
@@ -57,7 +67,8 @@ export class DeviceCheck {
     }
     if (tx.state === 'expired') return { state: 'expired' };
     if (tx.state !== 'decided' || tx.verdict === null) return { state: 'pending' };
-    return { state: 'decided', ...tx.verdict, summary: summarize(tx.verdict.reasons) };
+    const shown = discloseVerdict(detail, tx.verdict, tx.id);
+    return { state: 'decided', ...shown, summary: summarize(shown.reasons) };
   }
 
   async forget(uid: string): Promise<void> {

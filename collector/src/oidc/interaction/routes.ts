@@ -6,6 +6,7 @@ import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 import type { Application } from '../../domain/application.js';
 import { claimOf, denialDescription, type DeviceTrustRecords } from '../device-trust.js';
+import { discloseVerdict } from '../../policy/disclosure.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from '../pages/layout.js';
 import { promptPage } from '../pages/prompt-page.js';
 import { OIDC_PREFIX, OIDC_TTL, interactionPath } from '../provider.js';
@@ -100,17 +101,18 @@ export function interactionRouter(deps: InteractionDeps): Router {
   });
 
   router.get('/:uid/state', async function pollState(ctx) {
-    const { details } = await load(ctx);
-    const state = await check.state(details.uid);
+    const { details, app } = await load(ctx);
+    const state = await check.state(details.uid, app.reasonDetail);
     if (!state) throw interactionGone('no device check was opened for this interaction');
     ctx.body = state;
   });
 
   router.get('/:uid/finish', async function finish(ctx) {
     const { provider, details, app } = await load(ctx);
-    const state = await check.state(details.uid);
+    const state = await check.state(details.uid, app.reasonDetail);
     const tx = await check.transactionOf(details.uid);
-    const claim = tx ? claimOf(tx) : null;
+    // The ID token carries as much of the reasons as the application's reasonDetail allows.
+    const claim = tx ? claimOf(tx, (verdict) => discloseVerdict(app.reasonDetail, verdict, tx.id)) : null;
     if (!state || !tx || state.state !== 'decided' || !claim) {
       // Not decided yet (or expired): back to the page, which knows what to say.
       ctx.status = 303;
@@ -134,7 +136,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       returnTo = await provider.interactionResult(
         ctx.req,
         ctx.res,
-        { error: 'access_denied', error_description: denialDescription(state.reasons) },
+        { error: 'access_denied', error_description: denialDescription(state.reasons, state.reference) },
         { mergeWithLastSubmission: false },
       );
     }

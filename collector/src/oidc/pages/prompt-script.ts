@@ -101,7 +101,8 @@ export const PROMPT_SCRIPT = String.raw`
       stop('Access denied.');
       document.getElementById('denied-reason').textContent = s.summary || 'Your organisation’s policy denied this device.';
       var list = document.getElementById('denied-reasons');
-      (s.reasons || []).forEach(function (reason) {
+      // One reason (the application's summary) is the Reason line already: the details hold the reference.
+      ((s.reasons || []).length > 1 ? s.reasons : []).forEach(function (reason) {
         var li = document.createElement('li');
         li.textContent = reason;
         list.appendChild(li);

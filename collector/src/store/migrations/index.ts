@@ -7,8 +7,10 @@ import * as authLogOutcome from './20261130120000_auth_log_outcome.js';
 import * as approvalAndVendorPosture from './20261130140000_approval_and_vendor_posture.js';
 import * as adminLog from './20261201100000_admin_log.js';
 import * as pagingIndexes from './20261201200000_paging_indexes.js';
-import * as identityAssurance from './20261201500000_identity_assurance.js';
+import * as uniqueIntegrationNames from './20261201300000_unique_integration_names.js';
+import * as applicationReasonDetail from './20261201300100_application_reason_detail.js';
 import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js';
+import * as identityAssurance from './20261201500000_identity_assurance.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -24,8 +26,10 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261130140000_approval_and_vendor_posture': approvalAndVendorPosture,
   '20261201100000_admin_log': adminLog,
   '20261201200000_paging_indexes': pagingIndexes,
-  '20261201500000_identity_assurance': identityAssurance,
+  '20261201300000_unique_integration_names': uniqueIntegrationNames,
+  '20261201300100_application_reason_detail': applicationReasonDetail,
   '20261201400000_mdm_asserted_identity': mdmAssertedIdentity,
+  '20261201500000_identity_assurance': identityAssurance,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

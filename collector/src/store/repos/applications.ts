@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { atomically, lockForUpdate } from '../atomic.js';
 import { fromJson, toJson } from '../json.js';
-import type { Application, ApplicationCredentials, ApplicationPatch, NewApplication } from '../../domain/application.js';
+import type { Application, ApplicationCredentials, ApplicationPatch, NewApplication, ReasonDetail } from '../../domain/application.js';
 import type { Policy } from '../../domain/policy.js';
 import type { ApplicationRow } from '../rows.js';
 
@@ -13,6 +13,8 @@ function toApplication(row: ApplicationRow): Application {
     clientId: row.client_id,
     redirectUris: fromJson<string[]>(row.redirect_uris, []),
     policy: fromJson<Partial<Policy>>(row.policy, {}),
+    // Anything but "full" shows the summary: the narrower answer when in doubt.
+    reasonDetail: (row.reason_detail === 'full' ? 'full' : 'summary') satisfies ReasonDetail,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -31,6 +33,7 @@ export class ApplicationsRepo {
       client_secret_sealed: input.secretSealed,
       redirect_uris: toJson(input.redirectUris),
       policy: toJson(input.policy),
+      reason_detail: input.reasonDetail,
       created_at: now,
       updated_at: now,
     };
@@ -70,9 +73,28 @@ export class ApplicationsRepo {
       if (patch.name !== undefined) update.name = patch.name;
       if (patch.redirectUris !== undefined) update.redirect_uris = toJson(patch.redirectUris);
       if (patch.policy !== undefined) update.policy = toJson(patch.policy);
+      if (patch.reasonDetail !== undefined) update.reason_detail = patch.reasonDetail;
       await trx('applications').where({ id }).update(update);
       return toApplication({ ...row, ...update });
     });
+  }
+
+  /** The application with its secret's hash and sealed copy, by id. */
+  async credentials(id: string): Promise<ApplicationCredentials | null> {
+    const row = await this.db<ApplicationRow>('applications').where({ id }).first();
+    return row ? { ...toApplication(row), secretHash: row.client_secret_hash, secretSealed: row.client_secret_sealed } : null;
+  }
+
+  /**
+   * Replaces the client secret if it is still the one read before (`expectedHash`): of two
+   * rotations at once, one wins and the other learns it (false), rather than both being told
+   * of a secret only one of them holds.
+   */
+  async replaceSecret(id: string, expectedHash: string, secretHash: string, secretSealed: string): Promise<boolean> {
+    const n = await this.db('applications')
+      .where({ id, client_secret_hash: expectedHash })
+      .update({ client_secret_hash: secretHash, client_secret_sealed: secretSealed, updated_at: Date.now() });
+    return n > 0;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -12,7 +12,9 @@ function filtered(q: Knex.QueryBuilder, query: Omit<AuthLogQuery, 'after' | 'lim
   if (query.applicationId !== undefined) q.where('auth_log.application_id', query.applicationId);
   if (query.endpointId !== undefined) q.where('auth_log.endpoint_id', query.endpointId);
   if (query.verdict !== undefined) q.where('auth_log.verdict', query.verdict);
-  const outcome = query.outcome ?? 'real';
+  if (query.reference !== undefined) q.where('auth_log.transaction_id', query.reference);
+  // A reference names one sign-in: found whatever its outcome.
+  const outcome = query.outcome ?? (query.reference !== undefined ? 'all' : 'real');
   if (outcome === 'real') q.whereIn('auth_log.outcome', ['attested', 'unattested']);
   else if (outcome !== 'all') q.where('auth_log.outcome', outcome);
   return q;

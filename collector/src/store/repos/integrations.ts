@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { fromJson, toJson } from '../json.js';
 import { InventoryRepo } from './inventory.js';
+import { integrationNameKey, IntegrationNameTaken } from '../../domain/integration.js';
+import { isUniqueViolation } from '../db-errors.js';
 import type {
   ActivationMode,
   Integration,
@@ -12,6 +14,18 @@ import type {
   SyncSchedule,
 } from '../../domain/integration.js';
 import type { IntegrationRow } from '../rows.js';
+
+const NAME_INDEX = { name: 'integrations_name_key', columns: 'integrations.name_key' };
+
+/** A write that gives a name another integration has: IntegrationNameTaken, from the unique index (so two racing creates cannot both win). */
+async function namedWrite<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && isUniqueViolation(error, NAME_INDEX)) throw new IntegrationNameTaken(name);
+    throw error;
+  }
+}
 
 function toIntegration(row: IntegrationRow): Integration {
   const sealed = fromJson<Record<string, string>>(row.secrets, {});
@@ -42,21 +56,24 @@ export class IntegrationsRepo {
 
   async create(id: string, input: NewIntegration): Promise<Integration> {
     const now = Date.now();
-    await this.db('integrations').insert({
-      id,
-      kind: input.kind,
-      category: input.category,
-      name: input.name,
-      platforms: toJson(input.platforms),
-      config: toJson(input.config),
-      secrets: toJson(input.sealedSecrets),
-      activation_mode: 'disabled',
-      activation_groups: '[]',
-      schedule: input.schedule ? toJson(input.schedule) : null,
-      next_sync_at: input.nextSyncAt,
-      created_at: now,
-      updated_at: now,
-    });
+    await namedWrite(input.name, () =>
+      this.db('integrations').insert({
+        id,
+        kind: input.kind,
+        category: input.category,
+        name: input.name,
+        name_key: integrationNameKey(input.name),
+        platforms: toJson(input.platforms),
+        config: toJson(input.config),
+        secrets: toJson(input.sealedSecrets),
+        activation_mode: 'disabled',
+        activation_groups: '[]',
+        schedule: input.schedule ? toJson(input.schedule) : null,
+        next_sync_at: input.nextSyncAt,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
     return (await this.get(id)) as Integration;
   }
 
@@ -94,13 +111,16 @@ export class IntegrationsRepo {
 
   async update(id: string, patch: IntegrationPatch): Promise<Integration | null> {
     const row: Partial<IntegrationRow> = { updated_at: Date.now() };
-    if (patch.name !== undefined) row.name = patch.name;
+    if (patch.name !== undefined) {
+      row.name = patch.name;
+      row.name_key = integrationNameKey(patch.name);
+    }
     if (patch.platforms !== undefined) row.platforms = toJson(patch.platforms);
     if (patch.config !== undefined) row.config = toJson(patch.config);
     if (patch.sealedSecrets !== undefined) row.secrets = toJson(patch.sealedSecrets);
     if (patch.schedule !== undefined) row.schedule = patch.schedule ? toJson(patch.schedule) : null;
     if (patch.nextSyncAt !== undefined) row.next_sync_at = patch.nextSyncAt;
-    const n = await this.db('integrations').where({ id }).update(row);
+    const n = await namedWrite(patch.name, () => this.db('integrations').where({ id }).update(row));
     return n > 0 ? this.get(id) : null;
   }
 

@@ -5,8 +5,9 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
 
-export const CSV_COLUMNS = ['serial_number', 'hardware_uuid', 'machine_guid', 'device_name', 'platform', 'owner', 'mac_addresses'] as const;
-const IDENTIFIER_COLUMNS = ['serial_number', 'hardware_uuid', 'machine_guid', 'mac_addresses'];
+import { columnOf, IDENTIFIER_COLUMNS } from './columns.js';
+
+export { CSV_COLUMNS } from './columns.js';
 const PAGE = 1000;
 
 const PLATFORM_ALIASES: Record<string, Platform> = {
@@ -16,7 +17,13 @@ const PLATFORM_ALIASES: Record<string, Platform> = {
   darwin: 'macos',
   win: 'windows',
   win32: 'windows',
+  'mac os x': 'macos',
+  'os x': 'macos',
+  ipados: 'ios',
 };
+
+/** An MDM export's OS with its version ("macOS 14.2.1", "Windows 11 Enterprise", "iPadOS 17"): the platform word. */
+const PLATFORM_WITH_VERSION = /^(windows|macos|mac os x|mac os|os x|ios|ipados|android|linux)(?=[\s\d(]|$)/;
 
 export interface CsvOptions {
   /**
@@ -25,6 +32,8 @@ export interface CsvOptions {
    * would otherwise untrust every device at once.
    */
   allowEmpty?: boolean;
+  /** Filled with the header's columns DevTrust does not use (an MDM export's "Model", …): skipped, and the upload says so. */
+  ignoredColumns?: string[];
 }
 
 /**
@@ -39,7 +48,7 @@ export async function* parseCsvInventory(text: string, options: CsvOptions = {})
       skip_empty_lines: true,
       relax_column_count: false,
       info: true,
-      columns: (header: string[]) => checkHeader(header),
+      columns: (header: string[]) => checkHeader(header, options.ignoredColumns),
     }),
   );
   let page: SourceDevice[] = [];
@@ -97,22 +106,33 @@ function unclosedQuoteLine(text: string): number | null {
   return quoted ? openedAt : null;
 }
 
-function checkHeader(header: string[]): string[] {
-  const names = header.map((h) =>
-    h
-      .trim()
-      .toLowerCase()
-      .replace(/[\s-]+/g, '_'),
-  );
-  for (const name of names) {
-    if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
-      throw badRequest('INVALID_CSV', `CSV header: unknown column "${name}"; use any of ${CSV_COLUMNS.join(', ')}`, 'body');
+/**
+ * The header's names as csv-parse keys: each column under its name (aliases resolved, see
+ * columns.ts); every MAC column (Wi-Fi and Ethernet) kept, as mac_addresses, mac_addresses_2…;
+ * a second header for another column, and headers DevTrust does not use, skipped (false).
+ */
+function checkHeader(header: string[], ignored: string[] = []): (string | false)[] {
+  const exact = header.map((h) => h.trim().toLowerCase());
+  if (new Set(exact).size !== exact.length) throw badRequest('INVALID_CSV', 'CSV header: a column is named twice', 'body');
+  const seen = new Set<string>();
+  let macs = 0;
+  const names = header.map((h): string | false => {
+    const column = columnOf(h);
+    if (column === 'mac_addresses') return ++macs === 1 ? column : `${column}_${macs}`;
+    if (column === null || seen.has(column)) {
+      ignored.push(h.trim() === '' ? '(unnamed)' : h.trim());
+      return false;
     }
+    seen.add(column);
+    return column;
+  });
+  if (!names.some((n) => n !== false && (IDENTIFIER_COLUMNS as readonly string[]).includes(n.replace(/_\d+$/, '')))) {
+    throw badRequest(
+      'INVALID_CSV',
+      `CSV header: name at least one of ${IDENTIFIER_COLUMNS.join(', ')} (or an MDM export's name for one, e.g. "Serial Number"; see docs/csv-format.md)`,
+      'body',
+    );
   }
-  if (!names.some((n) => IDENTIFIER_COLUMNS.includes(n))) {
-    throw badRequest('INVALID_CSV', 'CSV header: name at least one of serial_number, hardware_uuid, machine_guid', 'body');
-  }
-  if (new Set(names).size !== names.length) throw badRequest('INVALID_CSV', 'CSV header: a column is named twice', 'body');
   return names;
 }
 
@@ -127,7 +147,7 @@ const MAX_LENGTH: Record<string, number> = {
 };
 
 function toDevice(row: Record<string, string>, line: number): SourceDevice {
-  if (!IDENTIFIER_COLUMNS.some((c) => (row[c] ?? '') !== '')) {
+  if (!Object.entries(row).some(([c, v]) => v !== '' && (IDENTIFIER_COLUMNS as readonly string[]).includes(c.replace(/_\d+$/, '')))) {
     throw badRequest('INVALID_CSV', `CSV line ${line}: the row has no identifier`, 'body');
   }
   for (const [column, max] of Object.entries(MAX_LENGTH)) {
@@ -146,10 +166,14 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
       );
     }
   }
-  const macs = (row.mac_addresses ?? '').split(/[;|\s]+/).filter((m) => m !== '');
+  // Every MAC column (an export's Wi-Fi and Ethernet MACs) feeds the one list.
+  const macs = Object.entries(row)
+    .filter(([column]) => column.startsWith('mac_addresses'))
+    .flatMap(([, value]) => value.split(/[;|\s]+/))
+    .filter((m) => m !== '');
   // Normalising can lengthen an identifier (NFKC): what would not fit once normalised is refused, not dropped.
   for (const [column, value] of [
-    ...IDENTIFIER_COLUMNS.slice(0, 3).map((c) => [c, row[c] ?? ''] as const),
+    ...(['serial_number', 'hardware_uuid', 'machine_guid'] as const).map((c) => [c, row[c] ?? ''] as const),
     ...macs.map((m) => ['mac_addresses', m] as const),
   ]) {
     const problem = oversizedIdentifier(value);
@@ -166,7 +190,8 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
   let platform: Platform | null = null;
   const rawPlatform = (row.platform ?? '').trim().toLowerCase();
   if (rawPlatform !== '') {
-    const candidate = PLATFORM_ALIASES[rawPlatform] ?? rawPlatform;
+    const word = PLATFORM_WITH_VERSION.exec(rawPlatform)?.[1] ?? rawPlatform;
+    const candidate = PLATFORM_ALIASES[word] ?? word;
     if (!(PLATFORMS as readonly string[]).includes(candidate)) {
       throw badRequest('INVALID_CSV', `CSV line ${line}: platform "${row.platform}" is not one of ${PLATFORMS.join(', ')}`, 'body');
     }

@@ -94,6 +94,19 @@ export async function download(path, { signal } = {}) {
   return { blob: await response.blob(), name };
 }
 
+/** Saves what a GET answers as a file (a CSV template or export) through the browser's download. */
+export async function saveDownload(path, filename) {
+  const { blob, name } = await download(path);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename ?? name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Query strings without empty values. */
 export function withQuery(path, params) {
   const query = new URLSearchParams();

@@ -74,10 +74,30 @@ export function link(text, ...parts) {
   return h('a', { href: `#/${parts.map((p) => encodeURIComponent(p)).join('/')}` }, text);
 }
 
+/** Date and time with its time zone ("30 Nov 2026, 09:15:51 CET"): consoles are read from several zones. */
+const TIME_FORMAT = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+};
+export const localTime = (ms) => new Date(ms).toLocaleString(undefined, TIME_FORMAT);
+
+/** The browser's time zone as an offset ("UTC+01:00"), for fields that take a local time. */
+export function zoneLabel(at = Date.now()) {
+  const offset = -new Date(at).getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `UTC${offset < 0 ? '−' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return h('span', { class: 'muted' }, '—');
   const date = new Date(ms);
-  return h('time', { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString());
+  return h('time', { datetime: date.toISOString(), title: date.toISOString() }, localTime(ms));
 }
 
 /** The viewer's time zone, as people read it: "Europe/Paris (UTC+01:00)". */
@@ -108,7 +128,7 @@ export function fmtAgo(ms) {
   const [unit, size] = units.find(([, s]) => Math.abs(seconds) >= s) ?? ['second', 1];
   const text = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(-Math.round(seconds / size), unit);
   const date = new Date(ms);
-  return h('time', { datetime: date.toISOString(), title: date.toLocaleString() }, text);
+  return h('time', { datetime: date.toISOString(), title: localTime(ms) }, text);
 }
 
 export function badge(text, tone = '') {

@@ -1,7 +1,7 @@
 /* global DOMException */
 // The working parts of an integration's page: test, sync (with polling), CSV upload,
 // activation, "check if devices have synced" and the sync history.
-import { api, enc, get } from './api.js';
+import { api, saveDownload, enc, get } from './api.js';
 import { badge, facts, field, fmtTime, h, humanize, plain, table } from './dom.js';
 import { announce, busy, messageArea } from './ui.js';
 
@@ -44,7 +44,7 @@ export function connectionPanel(integration, kind, ctx, history) {
     if (result) area.show(result.ok ? 'ok' : 'error', result.ok ? 'The configuration works.' : 'The test failed.', result.message);
   });
   const tools = [test];
-  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area));
+  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
     // A run that waits on a silent vendor can be stopped; the last good inventory stays.
@@ -109,7 +109,22 @@ async function pollSync(base, syncId, signal, history, onProgress) {
   return null;
 }
 
-function uploadForm(base, ctx, area) {
+function uploadForm(base, ctx, area, integration) {
+  // mac_addresses is read only when the integration matches MAC addresses: offered only then.
+  const macs = integration.config?.matchMacAddresses === true;
+  const columns = [
+    'serial_number',
+    'hardware_uuid',
+    'machine_guid',
+    'device_name',
+    'platform',
+    'owner',
+    ...(macs ? ['mac_addresses'] : []),
+  ];
+  const template = h('button', { type: 'button', class: 'btn btn-small' }, 'Download a template');
+  template.addEventListener('click', () =>
+    busy(template, area, () => saveDownload(`${base}/inventory/template`, 'devtrust-inventory-template.csv')),
+  );
   const file = h('input', { type: 'file', name: 'inventory', accept: '.csv,text/csv', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Upload CSV');
   const form = h(
@@ -136,9 +151,10 @@ function uploadForm(base, ctx, area) {
     field(
       'Inventory CSV',
       file,
-      'Header row naming any of serial_number, hardware_uuid, machine_guid, device_name, platform, owner. Replaces the current inventory.',
+      `Header row naming any of ${columns.join(', ')}; Jamf Pro, Intune, Workspace ONE, Kandji and MobileIron exports are read as they come ("Serial Number", "UDID", …). Replaces the current inventory.`,
     ),
     submit,
+    template,
   );
   return form;
 }

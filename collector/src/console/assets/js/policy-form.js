@@ -20,13 +20,20 @@ const HINTS = {
     "Trust only devices whose agent enrolled with a Secure Enclave or TPM key. The agent's claim, not proven: see docs/hardware-keys.md.",
 };
 
-/** Unwraps `anyOf: [X, {type: null}]` (a nullable field) into X plus a flag. */
+/**
+ * Unwraps a nullable field into its schema plus a flag: `anyOf: [X, {type: null}]`, or
+ * `type: ["boolean", "null"]` as JSON Schema writes a nullable plain type.
+ */
 function unwrap(schema) {
   if (!schema) return { nullable: false };
   const options = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(options)) {
     const inner = options.find((o) => o.type !== 'null') ?? {};
     return { ...inner, nullable: options.some((o) => o.type === 'null') };
+  }
+  if (Array.isArray(schema.type)) {
+    const types = schema.type.filter((t) => t !== 'null');
+    return { ...schema, type: types.length === 1 ? types[0] : types, nullable: types.length < schema.type.length };
   }
   return { ...schema, nullable: false };
 }

@@ -1,9 +1,9 @@
-// One application: its credentials (the secret only right after creation), settings, policy overrides.
+// One application: its credentials (the secret only right after creation or rotation), settings, policy overrides.
 import { api, enc, get } from '../api.js';
-import { facts, field, fmtTime, h, link, put } from '../dom.js';
+import { facts, field, fmtTime, h, link, put, select } from '../dom.js';
 import { policyForm } from '../policy-form.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead, secretOnce, takeHandOff } from '../ui.js';
-import { overridesText, splitLines } from './applications.js';
+import { overridesText, REASON_DETAIL_LABELS, splitLines } from './applications.js';
 
 export async function render(root, ctx) {
   const [id] = ctx.params;
@@ -43,7 +43,11 @@ export async function render(root, ctx) {
       h('h2', {}, 'Credentials'),
       facts([
         ['Client ID', h('code', {}, application.clientId)],
-        ['Client secret', h('span', { class: 'muted' }, 'Shown once at creation. To replace it, create a new application.')],
+        [
+          'Client secret',
+          h('span', {}, h('span', { class: 'muted' }, 'Shown once, at creation or rotation. '), rotateButton(application, ctx, area)),
+        ],
+        ['Reasons shown', h('span', {}, REASON_DETAIL_LABELS[application.reasonDetail] ?? application.reasonDetail)],
         ['Policy overrides', h('span', {}, overridesText(application.policy))],
         ['Created', fmtTime(application.createdAt)],
         ['Updated', fmtTime(application.updatedAt)],
@@ -51,6 +55,35 @@ export async function render(root, ctx) {
     ),
     editForm(application, globals, ctx),
   );
+}
+
+/** A new client secret, shown once here; the old one stops working at once. */
+function rotateButton(application, ctx, area) {
+  if (!ctx.can('applications', 'write')) return null;
+  const button = h('button', { type: 'button', class: 'btn btn-small' }, 'Rotate secret');
+  button.addEventListener('click', async () => {
+    const ok = await confirmAction({
+      title: `Rotate the client secret of ${application.name}?`,
+      message:
+        'The current secret stops working at once: token requests and transaction API calls with it are refused until the application has the new one.',
+      confirmLabel: 'Rotate secret',
+    });
+    if (!ok) return;
+    const rotated = await busy(button, area, () => api('POST', `/admin/v1/applications/${enc(application.id)}/rotate-secret`));
+    if (!rotated) return;
+    announce('Client secret rotated.');
+    area.el.after(
+      secretOnce({
+        title: 'New client secret — copy it now',
+        warning: 'Put it into the application now: the old secret no longer works, and DevTrust cannot show this one again.',
+        values: [
+          { label: 'Client ID', value: rotated.clientId },
+          { label: 'Client secret', value: rotated.clientSecret },
+        ],
+      }),
+    );
+  });
+  return button;
 }
 
 function deleteButton(application, ctx, area) {
@@ -85,8 +118,14 @@ function editForm(application, globals, ctx) {
     value: application.redirectUris.join('\n'),
     disabled: !writable,
   });
+  const reasonDetail = select(Object.entries(REASON_DETAIL_LABELS), {
+    name: 'reasonDetail',
+    value: application.reasonDetail,
+    disabled: !writable,
+  });
   const policy = policyForm({
-    schema: ctx.session.policySchema,
+    // The override schema: every rule may be null, which puts the global value back.
+    schema: ctx.session.applicationPolicySchema ?? ctx.session.policySchema,
     values: application.policy,
     globals,
     mode: 'override',
@@ -100,7 +139,7 @@ function editForm(application, globals, ctx) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const body = { name: name.value.trim(), redirectUris: splitLines(uris.value) };
+          const body = { name: name.value.trim(), redirectUris: splitLines(uris.value), reasonDetail: reasonDetail.value };
           const changes = policy.read();
           if (Object.keys(changes).length > 0) body.policy = changes;
           const saved = await busy(submit, area, () => api('PATCH', `/admin/v1/applications/${enc(application.id)}`, { body }), form);
@@ -112,7 +151,12 @@ function editForm(application, globals, ctx) {
     },
     field('Name', name),
     field('Redirect URIs (one per line)', uris),
-    h('fieldset', {}, h('legend', {}, 'Policy overrides'), policy.element),
+    field(
+      'Reasons shown to the application and its users',
+      reasonDetail,
+      'Admins always see every reason in the auth log, found by the reference.',
+    ),
+    h('fieldset', {}, h('legend', {}, 'Policy overrides (“Inherit global” puts the global value back)'), policy.element),
     area.el,
     submit,
   );

@@ -1,6 +1,6 @@
 // Applications: the protected apps that ask for verdicts; creating one shows its secret once.
 import { api, enc, get } from '../api.js';
-import { badge, field, fmtTime, h, humanize, link, put, table } from '../dom.js';
+import { badge, field, fmtTime, h, humanize, link, put, select, table } from '../dom.js';
 import { policyForm } from '../policy-form.js';
 import { busy, errorBlock, handOff, messageArea, pageHead } from '../ui.js';
 
@@ -9,6 +9,12 @@ export const splitLines = (text) =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
+
+/** What each reasonDetail shows the application (ID token, transaction API) and its users (denial page). */
+export const REASON_DETAIL_LABELS = {
+  summary: 'Summary: a short reason and a reference (the auth log has every reason)',
+  full: 'Full: every reason, with integration names and device identifiers',
+};
 
 export function overridesText(policy) {
   const entries = Object.entries(policy ?? {});
@@ -40,6 +46,7 @@ export async function render(root, ctx) {
         { label: 'Client ID', cell: (a) => h('code', {}, a.clientId) },
         { label: 'Redirect URIs', cell: (a) => a.redirectUris.map((u) => h('div', {}, h('code', {}, u))) },
         { label: 'Policy overrides', cell: (a) => overridesText(a.policy) },
+        { label: 'Reasons shown', cell: (a) => (a.reasonDetail === 'full' ? badge('full', 'warn') : badge('summary')) },
         { label: 'Created', cell: (a) => fmtTime(a.createdAt) },
       ],
     }),
@@ -58,7 +65,13 @@ function createForm(ctx, globals) {
     spellcheck: false,
     placeholder: 'https://app.example.com/oidc/callback',
   });
-  const policy = policyForm({ schema: ctx.session.policySchema, globals, mode: 'override', prefix: 'policy.' });
+  const policy = policyForm({
+    schema: ctx.session.applicationPolicySchema ?? ctx.session.policySchema,
+    globals,
+    mode: 'override',
+    prefix: 'policy.',
+  });
+  const reasonDetail = select(Object.entries(REASON_DETAIL_LABELS), { name: 'reasonDetail', value: 'summary' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create application');
   const form = h(
     'form',
@@ -66,7 +79,12 @@ function createForm(ctx, globals) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          const body = { name: name.value.trim(), redirectUris: splitLines(uris.value), policy: policy.read() };
+          const body = {
+            name: name.value.trim(),
+            redirectUris: splitLines(uris.value),
+            policy: policy.read(),
+            reasonDetail: reasonDetail.value,
+          };
           const created = await busy(submit, area, () => api('POST', '/admin/v1/applications', { body }), form);
           if (!created) return;
           // The secret travels to the application's page in memory only, to be shown there once.
@@ -77,6 +95,7 @@ function createForm(ctx, globals) {
     },
     field('Name', name),
     field('Redirect URIs (one per line)', uris, 'https only; http is accepted for localhost during development.'),
+    field('Reasons shown to the application and its users', reasonDetail, 'Admins always see every reason in the auth log.'),
     h('fieldset', {}, h('legend', {}, 'Policy (blank fields inherit the global policy)'), policy.element),
     area.el,
     submit,

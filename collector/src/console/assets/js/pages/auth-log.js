@@ -57,6 +57,15 @@ export async function render(root, ctx) {
   const until = h('input', { type: 'datetime-local', name: 'until', value: toLocal(ctx.query.get('until') ?? '') });
   const zone = zoneLabel();
   const area = messageArea();
+  // What a denial page, an ID token or the transaction API gave the user or the application.
+  const reference = h('input', {
+    type: 'search',
+    name: 'reference',
+    value: ctx.query.get('reference') ?? '',
+    placeholder: 'tx_…',
+    autocomplete: 'off',
+    spellcheck: false,
+  });
   const results = h('div', { 'aria-live': 'polite' });
   const pages = pager({ label: 'Auth log', pageSize: PAGE_SIZE, onChange: () => load({ keepPage: true }) });
   let inflight = null;
@@ -69,6 +78,7 @@ export async function render(root, ctx) {
     endpointId: endpoint.value.trim(),
     since: toIso(since.value),
     until: toIso(until.value),
+    reference: reference.value.trim(),
   });
 
   async function load({ keepPage = false } = {}) {
@@ -122,6 +132,7 @@ export async function render(root, ctx) {
     field('Outcome', outcome),
     field('From', since, zone),
     field('Until', until, zone),
+    field('Reference', reference),
     h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'),
   );
   for (const control of [verdict, outcome, application]) control.addEventListener('change', () => load());
@@ -173,6 +184,8 @@ function logTable(entries) {
               h('span', { class: 'visually-hidden' }, ` — show all ${e.reasons.length} reasons`),
             ),
             reasonList(e.reasons),
+            // The reference applications and users are given (reasonDetail "summary" shows them no more).
+            e.transactionId ? h('p', { class: 'muted' }, 'Reference ', h('code', {}, e.transactionId)) : null,
           ),
       },
     ],

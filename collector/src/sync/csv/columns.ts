@@ -1,0 +1,57 @@
+/**
+ * The CSV inventory's columns and the header names of common MDM exports that mean the same
+ * column, so an export can be uploaded as it comes (docs/csv-format.md lists them and where
+ * each comes from). Headers are compared folded: lower case, spaces and dashes as `_`.
+ */
+export const CSV_COLUMNS = ['serial_number', 'hardware_uuid', 'machine_guid', 'device_name', 'platform', 'owner', 'mac_addresses'] as const;
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+export const IDENTIFIER_COLUMNS: readonly CsvColumn[] = ['serial_number', 'hardware_uuid', 'machine_guid', 'mac_addresses'];
+
+const ALIASES: Record<string, CsvColumn> = {
+  // "Serial Number" (Jamf Pro, Workspace ONE, Kandji, MobileIron) and "Serial number" (Intune) fold to serial_number already.
+  serial: 'serial_number',
+  serialnumber: 'serial_number',
+  // Jamf Pro's computer UDID is the hardware UUID; Workspace ONE's UDID column for Macs too.
+  udid: 'hardware_uuid',
+  hardwareuuid: 'hardware_uuid',
+  machineguid: 'machine_guid',
+  computer_name: 'device_name', // Jamf Pro
+  friendly_name: 'device_name', // Workspace ONE
+  devicename: 'device_name',
+  display_name: 'device_name', // Jamf Pro mobile devices
+  name: 'device_name',
+  os: 'platform', // Intune
+  operating_system: 'platform', // Jamf Pro, MobileIron
+  platform_name: 'platform',
+  username: 'owner', // Jamf Pro, Workspace ONE
+  user: 'owner',
+  user_email: 'owner', // Kandji
+  email_address: 'owner', // Jamf Pro, Workspace ONE
+  email: 'owner',
+  primary_user_upn: 'owner', // Intune
+  primary_user_email_address: 'owner', // Intune
+  user_principal_name: 'owner',
+  mac_address: 'mac_addresses', // Jamf Pro, Workspace ONE
+  wi_fi_mac: 'mac_addresses', // Intune
+  wifi_mac: 'mac_addresses',
+  wi_fi_mac_address: 'mac_addresses', // Jamf Pro, Workspace ONE, MobileIron
+  wifi_mac_address: 'mac_addresses', // Kandji, MobileIron
+  ethernet_mac: 'mac_addresses', // Intune
+  ethernet_mac_address: 'mac_addresses',
+  alternate_mac_address: 'mac_addresses', // Jamf Pro
+};
+
+/** Folded header text: `Serial Number`, `serial-number` and `SERIAL_NUMBER` are one name. */
+export const foldHeader = (header: string): string =>
+  header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+
+/** The column a header names, or null when DevTrust does not use it. */
+export function columnOf(header: string): CsvColumn | null {
+  const name = foldHeader(header);
+  if ((CSV_COLUMNS as readonly string[]).includes(name)) return name as CsvColumn;
+  return ALIASES[name] ?? null;
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'vitest';
+import { columnOf } from '@devtrust/collector/sync/csv/columns';
+import { parseCsvInventory } from '@devtrust/collector/sync/csv/parse';
+import type { SourceDevice } from '@devtrust/collector/sync/source';
+
+async function parse(text: string): Promise<{ devices: SourceDevice[]; ignored: string[] }> {
+  const ignored: string[] = [];
+  const devices: SourceDevice[] = [];
+  for await (const page of parseCsvInventory(text, { ignoredColumns: ignored })) devices.push(...page);
+  return { devices, ignored };
+}
+
+describe('CSV headers from MDM exports', () => {
+  it("maps the vendors' column names to DevTrust columns", () => {
+    const table: [string, string | null][] = [
+      ['Serial Number', 'serial_number'], // Jamf Pro, Workspace ONE, Kandji, MobileIron
+      ['Serial number', 'serial_number'], // Intune
+      ['SerialNumber', 'serial_number'],
+      ['UDID', 'hardware_uuid'],
+      ['Computer Name', 'device_name'],
+      ['Friendly Name', 'device_name'],
+      ['Device name', 'device_name'],
+      ['Wi-Fi MAC', 'mac_addresses'],
+      ['Ethernet MAC', 'mac_addresses'],
+      ['MAC Address', 'mac_addresses'],
+      ['Primary user UPN', 'owner'],
+      ['Operating System', 'platform'],
+      ['OS version', null],
+      ['Model', null],
+    ];
+    for (const [header, column] of table) assert.equal(columnOf(header), column, header);
+  });
+
+  it('reads OS names with versions as platforms, and still refuses an unknown OS', async () => {
+    const { devices } = await parse('Serial Number,OS\nA1,macOS 14.2.1\nA2,Windows 11 Enterprise\nA3,iPadOS 17.1\nA4,Mac OS X 10.15\n');
+    assert.deepEqual(
+      devices.map((d) => d.platform),
+      ['macos', 'windows', 'ios', 'macos'],
+    );
+    await assert.rejects(parse('Serial Number,OS\nA1,Windowsphone\n'), /platform "Windowsphone" is not one of/);
+  });
+
+  it('skips what it does not use and says which; a row needs an identifier in some identifier column', async () => {
+    const { devices, ignored } = await parse(
+      'Model,Wi-Fi MAC,Ethernet MAC,Compliance\nMBP,aa:bb:cc:00:00:01,,ok\nMBP,,aa:bb:cc:00:00:02,ok\n',
+    );
+    assert.deepEqual(ignored, ['Model', 'Compliance']);
+    assert.deepEqual(
+      devices.map((d) => d.macAddresses),
+      [['aa:bb:cc:00:00:01'], ['aa:bb:cc:00:00:02']],
+    );
+    await assert.rejects(parse('Model,Wi-Fi MAC\nMBP,\n'), /line 2: the row has no identifier/);
+    // A trailing comma (an unnamed column) is skipped and named as such.
+    assert.deepEqual((await parse('Serial Number,\nA1,\n')).ignored, ['(unnamed)']);
+  });
+});
