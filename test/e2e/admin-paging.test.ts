@@ -301,7 +301,7 @@ for (const database of DATABASES) {
       const risky = rows[2] as string[];
       assert.equal(risky[1], new Date(t0).toISOString());
       assert.equal(risky[7], seeded[0]?.hostname);
-      assert.equal(risky[10], `'-2+3; plain, with "quotes"\nand a line`);
+      assert.equal(risky[11], `'-2+3; plain, with "quotes"\nand a line`);
       // No cell of the file starts a formula.
       assert.ok(rows.flat().every((cell) => !/^[=+\-@]/.test(cell)));
 

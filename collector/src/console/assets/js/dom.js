@@ -86,14 +86,6 @@ const TIME_FORMAT = {
 };
 export const localTime = (ms) => new Date(ms).toLocaleString(undefined, TIME_FORMAT);
 
-/** The browser's time zone as an offset ("UTC+01:00"), for fields that take a local time. */
-export function zoneLabel(at = Date.now()) {
-  const offset = -new Date(at).getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `UTC${offset < 0 ? '−' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return h('span', { class: 'muted' }, '—');
   const date = new Date(ms);
