@@ -20,6 +20,7 @@ const AREAS = Object.keys({
   'auth-log': true,
   findings: true,
   enrollment: true,
+  openapi: true,
 } satisfies Record<Area, true>) as Area[];
 
 /** The policy's JSON Schema, so the console renders new policy fields (and their enum values) generically. */

@@ -5,7 +5,17 @@ import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
 export type Area =
-  'api-keys' | 'integrations' | 'kinds' | 'endpoints' | 'applications' | 'policy' | 'users' | 'auth-log' | 'findings' | 'enrollment';
+  | 'api-keys'
+  | 'integrations'
+  | 'kinds'
+  | 'endpoints'
+  | 'applications'
+  | 'policy'
+  | 'users'
+  | 'auth-log'
+  | 'findings'
+  | 'enrollment'
+  | 'openapi';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
@@ -17,8 +27,11 @@ const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
   'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment',
 };
 
-/** The catalogue of integration kinds describes the product, not the tenant: every role may read it. */
-const READ_BY_EVERY_ROLE: readonly Area[] = ['kinds'];
+/**
+ * The catalogue of integration kinds and the OpenAPI document describe the product, not the
+ * tenant: every role may read them.
+ */
+const READ_BY_EVERY_ROLE: readonly Area[] = ['kinds', 'openapi'];
 
 export function allowed(role: Role, area: Area, access: Access): boolean {
   return (access === 'read' && READ_BY_EVERY_ROLE.includes(area)) || GRANTS[role](area, access);

@@ -2,16 +2,22 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import { can } from '../../http/auth.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
-const logQuery = z.strictObject({
+const listLog = operation({
+  summary: 'The sign-ins and their verdicts, newest first',
+  query: z.strictObject({
   since: z.string().optional(),
   user: z.string().max(256).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),
   outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  }),
+  responses: {
+    200: '{entries: [{id, at, transactionId, applicationId, applicationName, username, endpointId, outcome, verdict, access, reasons}]}',
+  },
 });
 
 /** `/admin/v1/auth-log`: the sign-ins and their verdicts, newest first. */
@@ -19,8 +25,8 @@ export function authLogRoutes(services: Services): Router {
   const { authLog } = services;
   const router = exactRouter();
 
-  router.get('/auth-log', can('auth-log'), async function listAuthLog(ctx) {
-    const query = queryOf(ctx, logQuery);
+  router.get('/auth-log', can('auth-log'), listLog, async function listAuthLog(ctx) {
+    const { query } = listLog.input(ctx);
     let since: number | undefined;
     if (query.since !== undefined) {
       since = /^\d+$/.test(query.since) ? Number(query.since) : Date.parse(query.since);

@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { conflict, notFound } from '../../errors.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
@@ -12,13 +12,33 @@ import { APPROVAL_STATES, type Endpoint } from '../../domain/endpoint.js';
 /** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
 const MAX_FILTERED = 10_000;
 
-const listQuery = z.strictObject({
-  trusted: z.enum(['true', 'false']).optional(),
-  q: z.string().max(200).optional(),
-  approval: z.enum(APPROVAL_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
+const list = operation({
+  summary: 'List endpoints (enrolled agents)',
+  description:
+    '`q` searches hostnames, serial numbers, hardware UUIDs, MachineGuids, last users and the exact endpoint id; `trusted` filters on the trust judged now; `approval` lists the endpoints in that approval state.',
+  query: z.strictObject({
+    trusted: z.enum(['true', 'false']).optional(),
+    q: z.string().max(200).optional(),
+    approval: z.enum(APPROVAL_STATES).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  }),
+  responses: { 200: '{endpoints: [...]}' },
 });
+const get = operation({ summary: 'One endpoint, with its report history', responses: { 200: 'the endpoint, with `history`' } });
+const block = operation({ summary: 'Block an endpoint: every sign-in from it is denied', responses: { 200: 'the endpoint, `blocked: true`' } });
+const unblock = operation({ summary: 'Lift a block', responses: { 200: 'the endpoint, `blocked: false`' } });
+const decide = {
+  approve: operation({
+    summary: "Approve an endpoint's claim to identifiers another endpoint held first",
+    responses: { 200: 'the endpoint (409 NOT_PENDING_APPROVAL when it is not pending)' },
+  }),
+  deny: operation({
+    summary: "Deny an endpoint's claim: it is blocked and its claims never count",
+    responses: { 200: 'the endpoint, `approval: "denied"` (409 NOT_PENDING_APPROVAL when it is not pending)' },
+  }),
+};
+const forget = operation({ summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again', responses: { 204: 'forgotten' } });
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, forgetting. */
 export function endpointRoutes(services: Services, agents: AgentConnections): Router {
@@ -53,8 +73,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     };
   }
 
-  router.get('/endpoints', guard, async function listEndpoints(ctx) {
-    const query = queryOf(ctx, listQuery);
+  router.get('/endpoints', guard, list, async function listEndpoints(ctx) {
+    const { query } = list.input(ctx);
     const limit = query.limit ?? 500;
     const offset = query.offset ?? 0;
     const q = { ...(query.q ? { q: query.q } : {}), ...(query.approval ? { approval: query.approval } : {}) };
@@ -69,18 +89,18 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     ctx.body = { endpoints: candidates.filter((e) => e.trusted === wanted).slice(offset, offset + limit) };
   });
 
-  router.get('/endpoints/:id', guard, async function getEndpoint(ctx) {
+  router.get('/endpoints/:id', guard, get, async function getEndpoint(ctx) {
     const endpoint = await endpoints.get(ctx.params.id as string);
     if (!endpoint) throw notFound('endpoint');
     ctx.body = await present(endpoint, true);
   });
 
-  router.post('/endpoints/:id/block', guard, async function blockEndpoint(ctx) {
+  router.post('/endpoints/:id/block', guard, block, async function blockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, true))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
 
-  router.delete('/endpoints/:id/block', guard, async function unblockEndpoint(ctx) {
+  router.delete('/endpoints/:id/block', guard, unblock, async function unblockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, false))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
@@ -91,7 +111,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     ['approve', (id: string) => endpoints.approve(id)],
     ['deny', (id: string) => endpoints.deny(id)],
   ] as const) {
-    router.post(`/endpoints/:id/${action}`, guard, async function decideApproval(ctx) {
+    router.post(`/endpoints/:id/${action}`, guard, decide[action], async function decideApproval(ctx) {
       const id = ctx.params.id as string;
       if (!(await apply(id))) {
         const endpoint = await endpoints.get(id);
@@ -106,7 +126,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     });
   }
 
-  router.delete('/endpoints/:id', guard, async function forgetEndpoint(ctx) {
+  router.delete('/endpoints/:id', guard, forget, async function forgetEndpoint(ctx) {
     if (!(await endpoints.forget(ctx.params.id as string))) throw notFound('endpoint');
     agents.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
     ctx.status = 204;
