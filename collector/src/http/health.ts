@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import { DB_FAULT_KINDS } from '../services/health.js';
 import type { Services } from '../services/services.js';
 import type { Metrics } from './metrics.js';
+import { COLLECTOR_VERSION } from '../version.js';
 import { exactRouter } from './routing.js';
 
 /**
@@ -9,7 +10,7 @@ import { exactRouter } from './routing.js';
  * touch the database, so a database outage never gets a healthy collector restarted.
  * GET /readyz: readiness, 200 only when the database answers, accepts a write and has
  * every migration; else 503 naming what fails. Both are unauthenticated and say nothing
- * secret. Also adds database error counts by kind to /metrics.
+ * secret; both name the collector's version (nodes of two releases side by side, mid-upgrade). Also adds database error counts by kind to /metrics.
  */
 export function healthRoutes(services: Services, metrics: Metrics): Router {
   const { health } = services;
@@ -25,13 +26,13 @@ export function healthRoutes(services: Services, metrics: Metrics): Router {
   const router = exactRouter();
   router.get('/healthz', function healthz(ctx) {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ok: true, database: health.database };
+    ctx.body = { ok: true, version: COLLECTOR_VERSION, database: health.database };
   });
   router.get('/readyz', async function readyz(ctx) {
     const readiness = await health.readiness();
     ctx.set('Cache-Control', 'no-store');
     ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { ...readiness, database: health.database };
+    ctx.body = { ...readiness, version: COLLECTOR_VERSION, database: health.database };
   });
   return router;
 }
