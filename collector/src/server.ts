@@ -7,7 +7,7 @@ import type { CollectorConfig } from './config/config.js';
 import { consoleMount } from './console/mount.js';
 import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
-import { loadMasterKey } from './keys/master-key.js';
+import { unlockMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
 import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
@@ -63,8 +63,14 @@ function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
-  const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const settings = new SettingsService(store.settings);
+  let masterKey: Buffer;
+  try {
+    masterKey = await unlockMasterKey(config.masterKey, config.dataDir, settings);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });

@@ -9,6 +9,7 @@ import type { AgentConnections } from './agent-connections.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { applicationRoutes } from './routes/applications.js';
 import { authLogRoutes } from './routes/auth-log.js';
+import { backupRoutes } from './routes/backup.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { enrollmentKeyRoutes } from './routes/enrollment-key.js';
 import { findingRoutes } from './routes/findings.js';
@@ -38,6 +39,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     findingRoutes(services),
     enrollmentKeyRoutes(services),
     kindRoutes(),
+    backupRoutes(services),
     openApiRoutes(() => apiDocument(services, router).document),
   ]) {
     router.use(child.routes(), child.allowedMethods());

@@ -5,7 +5,9 @@ import type { Store } from '../store/store.js';
 import type { SyncEngine } from '../sync/engine.js';
 import { ApiKeyService } from './api-keys.js';
 import { ApplicationService } from './applications.js';
+import { masterKeyCheck } from '../keys/master-key.js';
 import { AuthLogService } from './auth-log.js';
+import { BackupService } from './backups.js';
 import type { EndpointService } from './endpoints.js';
 import { FindingsService } from './findings.js';
 import { HealthService } from './health.js';
@@ -34,6 +36,7 @@ export interface Services {
   findings: FindingsService;
   users: UserService;
   authLog: AuthLogService;
+  backups: BackupService;
   transactions: TransactionService;
   verdicts: VerdictService;
   oidc: OidcStorage;
@@ -71,6 +74,7 @@ export function createServices(options: {
     findings: new FindingsService(store),
     users: new UserService(store),
     authLog: new AuthLogService(store.authLog),
+    backups: new BackupService(store, config.dataDir, masterKeyCheck(masterKey), log.child({ component: 'backups' })),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DbFaultMonitor } from './db-faults.js';
-import { createKnex, type Dialect } from './dialect.js';
+import { createKnex, sqliteFile, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
+import { snapshotSqlite } from './snapshot.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
 import { AuthLogRepo } from './repos/auth-log.js';
@@ -40,6 +41,8 @@ export class Store {
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
+    /** The SQLite database file (null on PostgreSQL). */
+    readonly file: string | null = null,
   ) {
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault.
@@ -70,7 +73,7 @@ export class Store {
   static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     await knex.migrate.latest({ migrationSource });
-    const store = new Store(knex, dialect);
+    const store = new Store(knex, dialect, dialect === 'sqlite' ? sqliteFile(options.dataDir) : null);
     if (options.log) store.faults.setLog(options.log);
     return store;
   }
@@ -79,6 +82,18 @@ export class Store {
   async pendingMigrations(): Promise<string[]> {
     const [, pending] = (await this.knex.migrate.list({ migrationSource })) as [unknown[], unknown[]];
     return pending.map((m) => String(m));
+  }
+
+  /** A consistent copy of the SQLite database at `target`, taken while it serves (see snapshot.ts). */
+  async snapshot(target: string): Promise<void> {
+    if (this.file === null) throw new Error('only a SQLite database is copied by the collector; back PostgreSQL up with pg_dump');
+    await snapshotSqlite(this.knex, this.file, target);
+  }
+
+  /** The migrations this database has applied, oldest first. */
+  async appliedMigrations(): Promise<string[]> {
+    const [applied] = (await this.knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
+    return applied.map((m) => m.name);
   }
 
   async close(): Promise<void> {
