@@ -34,6 +34,7 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   findings: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   'enrollment-key': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   oidc: { read: ['owner', 'admin'], write: ['owner', 'admin'] },
+  backup: { read: ['owner'], write: ['owner'] },
   'openapi.json': { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },
 };
 
