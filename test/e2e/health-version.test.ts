@@ -71,6 +71,11 @@ describe('health, readiness and the version', () => {
       const unknown = await freshReadyz();
       assert.equal(unknown.status, 503);
       assert.equal(unknown.body.checks['database.migrations'].kind, 'migrations_unknown');
+      // And this release, started again on that database, refuses it and says why (docs/operations-backup-upgrade.md#rollback).
+      await assert.rejects(
+        startTestCollector({ scheduler: false, dataDir: c.dataDir }),
+        /migrated by a newer DevTrust release \(migrations this release does not know: 29991231000000_from_a_newer_release\)/,
+      );
     } finally {
       await knex('knex_migrations').where({ name: '29991231000000_from_a_newer_release' }).delete();
     }

@@ -72,7 +72,12 @@ export class Store {
   /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
   static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
-    await knex.migrate.latest({ migrationSource });
+    try {
+      await knex.migrate.latest({ migrationSource });
+    } catch (error) {
+      await knex.destroy();
+      throw newerSchema(error) ?? error;
+    }
     const store = new Store(knex, dialect, dialect === 'sqlite' ? sqliteFile(options.dataDir) : null);
     if (options.log) store.faults.setLog(options.log);
     return store;
@@ -99,6 +104,20 @@ export class Store {
   async close(): Promise<void> {
     await this.knex.destroy();
   }
+}
+
+/**
+ * knex refuses a database holding migrations it does not know ("the migration directory is
+ * corrupt"): a newer release migrated it. Said as what it means, and what to do.
+ */
+function newerSchema(error: unknown): Error | null {
+  const missing = /the following files are missing: (.*)$/s.exec((error as Error).message ?? '');
+  if (!missing) return null;
+  return new Error(
+    `this database was migrated by a newer DevTrust release (migrations this release does not know: ${missing[1]?.slice(0, 300)}); ` +
+      'run that release, or restore the backup taken before the upgrade (docs/operations-backup-upgrade.md#rollback)',
+    { cause: error },
+  );
 }
 
 function isWrite(query: { method?: string; sql?: string }): boolean {
