@@ -74,7 +74,11 @@ describe('the OpenAPI document', () => {
         const query = entry.parameters.filter((p) => p.in === 'query').map((p) => p.name);
         assert.deepEqual(query, Object.keys((op.spec.query ? requestSchema(op.spec.query).properties : {}) ?? {}), where);
         const pathParams = entry.parameters.filter((p) => p.in === 'path').map((p) => p.name);
-        assert.deepEqual(pathParams, [...layer.path.matchAll(/:(\w+)/g)].map((m) => m[1]), where);
+        assert.deepEqual(
+          pathParams,
+          [...layer.path.matchAll(/:(\w+)/g)].map((m) => m[1]),
+          where,
+        );
       }
     }
   });

@@ -144,7 +144,10 @@ describe('backup and restore of a SQLite collector, with real collector processe
       .map((u) => u.username)
       .filter((u) => u.startsWith('writer-'));
     const n = users.length;
-    assert.ok(n >= before && n <= acknowledged.length, `${n} users restored; ${before} acknowledged before the backup, ${acknowledged.length} in all`);
+    assert.ok(
+      n >= before && n <= acknowledged.length,
+      `${n} users restored; ${before} acknowledged before the backup, ${acknowledged.length} in all`,
+    );
     assert.deepEqual(new Set(users), new Set(acknowledged.slice(0, n)), 'the restored users are not a prefix of the writes');
 
     // Keys: the admin key, the application's client secret (sealed with the master key) and the agent's device key.
@@ -152,7 +155,11 @@ describe('backup and restore of a SQLite collector, with real collector processe
     assert.equal((await r.admin('GET', `/admin/v1/integrations/${integrationId}/identifiers/backup-1`)).body.found, true);
     const restoredApp: TestApp = wrapApp(r, app);
     assert.equal((await restoredApp.read(tx)).body.verdict, 'trusted');
-    agent = await startTestAgent(restored.url, { platform: 'linux', serialNumber: 'BACKUP-1', hostname: 'kept' }, { dataDir: agentDir, enrollmentKey: null });
+    agent = await startTestAgent(
+      restored.url,
+      { platform: 'linux', serialNumber: 'BACKUP-1', hostname: 'kept' },
+      { dataDir: agentDir, enrollmentKey: null },
+    );
     try {
       assert.equal(agent.agent.status().endpointId, endpointId, 'the agent enrolled again instead of keeping its identity');
       const tx2 = await restoredApp.open('erin');
@@ -200,7 +207,9 @@ describe('backup and restore of a SQLite collector, with real collector processe
       fetch(`${source.url}/admin/v1/backup`, { method: 'POST', headers: { authorization: `Bearer ${OWNER_TOKEN}` } }),
     ]);
     const statuses = [a.status, b.status].sort();
-    const bodies = await Promise.all([a, b].map(async (response) => (response.status === 200 ? void (await response.arrayBuffer()) : await response.json())));
+    const bodies = await Promise.all(
+      [a, b].map(async (response) => (response.status === 200 ? void (await response.arrayBuffer()) : await response.json())),
+    );
     assert.ok(statuses[0] === 200 && (statuses[1] === 200 || statuses[1] === 409), String(statuses));
     for (const body of bodies) if (body) assert.equal((body as { error: { code: string } }).error.code, 'BACKUP_RUNNING');
     await source.stop();

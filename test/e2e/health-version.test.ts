@@ -52,7 +52,12 @@ describe('health, readiness and the version', () => {
 
   it('/readyz is 503 while a migration of this release is not applied, and while the database has one it does not know', async () => {
     const knex = c.store.knex;
-    const applied = (await knex('knex_migrations').orderBy('id', 'desc').first()) as { id: number; name: string; batch: number; migration_time: unknown };
+    const applied = (await knex('knex_migrations').orderBy('id', 'desc').first()) as {
+      id: number;
+      name: string;
+      batch: number;
+      migration_time: unknown;
+    };
     await knex('knex_migrations').where({ id: applied.id }).delete();
     try {
       const pending = await freshReadyz();
@@ -66,7 +71,11 @@ describe('health, readiness and the version', () => {
     assert.equal((await freshReadyz()).status, 200);
 
     // A newer collector sharing the database ran a migration this one does not have.
-    await knex('knex_migrations').insert({ name: '29991231000000_from_a_newer_release', batch: applied.batch + 1, migration_time: new Date() });
+    await knex('knex_migrations').insert({
+      name: '29991231000000_from_a_newer_release',
+      batch: applied.batch + 1,
+      migration_time: new Date(),
+    });
     try {
       const unknown = await freshReadyz();
       assert.equal(unknown.status, 503);

@@ -41,7 +41,9 @@ export async function download(options: DownloadOptions): Promise<number> {
     handle = await open(partial, 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return fail(code === 'EEXIST' ? `${partial} exists: remove it, or choose another file` : `cannot write ${partial}: ${(error as Error).message}`);
+    return fail(
+      code === 'EEXIST' ? `${partial} exists: remove it, or choose another file` : `cannot write ${partial}: ${(error as Error).message}`,
+    );
   }
   const removePartial = async (): Promise<void> => {
     await handle?.close().catch(() => undefined);
@@ -58,7 +60,9 @@ export async function download(options: DownloadOptions): Promise<number> {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      return fail(`cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : cause}`);
+      return fail(
+        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : cause}`,
+      );
     }
     const type = response.headers.get('content-type') ?? '';
     if (response.status !== 200 || !type.startsWith('application/vnd.sqlite3')) {
@@ -70,7 +74,9 @@ export async function download(options: DownloadOptions): Promise<number> {
         /* not JSON */
       }
       if (typeof error?.code !== 'string')
-        return fail(`${base} does not answer like a DevTrust collector (${request.method} ${request.path}: HTTP ${response.status}, ${type || 'no content type'})`);
+        return fail(
+          `${base} does not answer like a DevTrust collector (${request.method} ${request.path}: HTTP ${response.status}, ${type || 'no content type'})`,
+        );
       return fail(`${response.status} ${error.code}: ${String(error.message ?? '')}`);
     }
     const expected = response.headers.get('x-devtrust-backup-sha256');
@@ -87,7 +93,9 @@ export async function download(options: DownloadOptions): Promise<number> {
     handle = undefined;
     const digest = hash.digest('hex');
     if (digest !== expected || bytes !== length)
-      return fail(`the backup arrived damaged (${bytes} of ${length} bytes, SHA-256 ${digest.slice(0, 12)}… not ${expected?.slice(0, 12)}…); nothing saved`);
+      return fail(
+        `the backup arrived damaged (${bytes} of ${length} bytes, SHA-256 ${digest.slice(0, 12)}… not ${expected?.slice(0, 12)}…); nothing saved`,
+      );
     try {
       await link(partial, file); // fails when FILE appeared meanwhile: never overwrite a backup
     } catch (error) {

@@ -128,7 +128,16 @@ export async function main(
 
   const timeoutMs = command.timeoutMs ?? 60_000;
   if (saveAs !== undefined) {
-    return download({ base, request, apiKey: typeof apiKey === 'string' ? apiKey : undefined, file: saveAs, timeoutMs, json: values.json === true, out, err });
+    return download({
+      base,
+      request,
+      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      file: saveAs,
+      timeoutMs,
+      json: values.json === true,
+      out,
+      err,
+    });
   }
   let status: number;
   let contentType: string;

@@ -73,7 +73,10 @@ export function loadAssets(dir: string, mountPath: string, collectorVersion: str
   const template = raw.get('index.html');
   if (!template) throw new Error(`console assets in ${dir} have no index.html`);
   const indexBody = Buffer.from(
-    template.toString('utf8').replace(ASSET_BASE_PLACEHOLDER, `${mountPath}/assets/${version}`).replace(VERSION_PLACEHOLDER, collectorVersion),
+    template
+      .toString('utf8')
+      .replace(ASSET_BASE_PLACEHOLDER, `${mountPath}/assets/${version}`)
+      .replace(VERSION_PLACEHOLDER, collectorVersion),
   );
   return { version, files, index: { body: indexBody, type: TYPES['.html'] as string, etag: etagOf(indexBody) } };
 }

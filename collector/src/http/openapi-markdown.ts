@@ -13,7 +13,8 @@ export function renderApiReference(document: Document): string {
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(operations)) {
       const tag = op.tags?.[0] ?? 'other';
-      const who = op['x-devtrust-roles']?.join(', ') ?? (op.security?.some((s) => 'application' in s) ? 'the application (HTTP Basic)' : '');
+      const who =
+        op['x-devtrust-roles']?.join(', ') ?? (op.security?.some((s) => 'application' in s) ? 'the application (HTTP Basic)' : '');
       const rows = byTag.get(tag) ?? [];
       rows.push(`| \`${method.toUpperCase()} ${path}\` | ${cell(op.summary ?? '')} | ${who} |`);
       byTag.set(tag, rows);
@@ -27,7 +28,7 @@ export function renderApiReference(document: Document): string {
     'Every route of the admin API (`/admin/v1`) and the transaction API (`/api/v1`), generated from the',
     'schemas that validate each request. The full description, with every parameter and body schema, is',
     '[openapi.json](openapi.json) (OpenAPI 3.1), also served by each collector at `GET /admin/v1/openapi.json`',
-    "to any valid API key. What the answers hold and what the errors mean: [the admin API](admin-api.md).",
+    'to any valid API key. What the answers hold and what the errors mean: [the admin API](admin-api.md).',
     '',
   ];
   for (const [tag, rows] of byTag) {

@@ -67,7 +67,8 @@ function parameters(layer: Layer, op: Operation<unknown, unknown, unknown>): Jso
 function requestBody(op: Operation<unknown, unknown, unknown>): JsonSchema | null {
   const { body, rawBody, bodyOptional } = op.spec;
   if (body) return { required: bodyOptional !== true, content: { 'application/json': { schema: requestSchema(body) } } };
-  if (rawBody) return { required: true, description: rawBody.description, content: { [rawBody.contentType]: { schema: { type: 'string' } } } };
+  if (rawBody)
+    return { required: true, description: rawBody.description, content: { [rawBody.contentType]: { schema: { type: 'string' } } } };
   return null;
 }
 
@@ -82,7 +83,9 @@ function responses(op: Operation<unknown, unknown, unknown>): JsonSchema {
 
 /** The roles a route's guard lets through for this method, when the route has a guard. */
 function roles(layer: Layer, method: string): string[] | null {
-  const guard = layer.stack.find((fn): fn is RoleGuard => typeof fn === 'function' && typeof (fn as Partial<RoleGuard>).permits === 'function');
+  const guard = layer.stack.find(
+    (fn): fn is RoleGuard => typeof fn === 'function' && typeof (fn as Partial<RoleGuard>).permits === 'function',
+  );
   return guard ? ROLES.filter((role) => guard.permits(role, method)) : null;
 }
 

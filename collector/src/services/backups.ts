@@ -49,7 +49,10 @@ export class BackupService {
 
   async take(): Promise<Snapshot> {
     if (this.store.dialect !== 'sqlite') {
-      throw conflict('BACKUP_UNAVAILABLE', 'this collector keeps its data in PostgreSQL: back it up with pg_dump (docs/operations-backup-upgrade.md)');
+      throw conflict(
+        'BACKUP_UNAVAILABLE',
+        'this collector keeps its data in PostgreSQL: back it up with pg_dump (docs/operations-backup-upgrade.md)',
+      );
     }
     if (this.busy) throw conflict('BACKUP_RUNNING', 'another backup is being taken or sent; try again when it is done');
     this.busy = true;

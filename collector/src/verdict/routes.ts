@@ -10,7 +10,7 @@ import type { Application } from '../domain/application.js';
 
 const createTransaction = operation({
   summary: 'Open a transaction: one sign-in of one user to this application',
-  description: "Valid 5 minutes. Too many per application per minute: 429 RATE_LIMITED with Retry-After.",
+  description: 'Valid 5 minutes. Too many per application per minute: 429 RATE_LIMITED with Retry-After.',
   // The username is shown on the prompt and in the tray's confirmation: display text only.
   body: z.strictObject({ username: displayText(256) }),
   responses: { 201: '{id, expiresAt}' },

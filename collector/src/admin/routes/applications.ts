@@ -25,8 +25,8 @@ const redirectUri = z
 const createApplication = operation({
   summary: 'Create an application',
   body: z.strictObject({
-  name: displayText(200),
-  redirectUris: z.array(redirectUri).min(1).max(20),
+    name: displayText(200),
+    redirectUris: z.array(redirectUri).min(1).max(20),
     policy: applicationPolicySchema.optional(),
   }),
   responses: { 201: '{id, name, clientId, redirectUris, policy, createdAt, updatedAt, clientSecret}: `clientSecret` is shown this once' },

@@ -9,11 +9,11 @@ import type { Services } from '../../services/services.js';
 const listLog = operation({
   summary: 'The sign-ins and their verdicts, newest first',
   query: z.strictObject({
-  since: z.string().optional(),
-  user: z.string().max(256).optional(),
-  verdict: z.enum(['trusted', 'untrusted']).optional(),
-  outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+    since: z.string().optional(),
+    user: z.string().max(256).optional(),
+    verdict: z.enum(['trusted', 'untrusted']).optional(),
+    outcome: z.enum(['attested', 'unattested', 'abandoned', 'all']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
   }),
   responses: {
     200: '{entries: [{id, at, transactionId, applicationId, applicationName, username, endpointId, outcome, verdict, access, reasons}]}',

@@ -26,7 +26,10 @@ const list = operation({
   responses: { 200: '{endpoints: [...]}' },
 });
 const get = operation({ summary: 'One endpoint, with its report history', responses: { 200: 'the endpoint, with `history`' } });
-const block = operation({ summary: 'Block an endpoint: every sign-in from it is denied', responses: { 200: 'the endpoint, `blocked: true`' } });
+const block = operation({
+  summary: 'Block an endpoint: every sign-in from it is denied',
+  responses: { 200: 'the endpoint, `blocked: true`' },
+});
 const unblock = operation({ summary: 'Lift a block', responses: { 200: 'the endpoint, `blocked: false`' } });
 const decide = {
   approve: operation({
@@ -38,7 +41,10 @@ const decide = {
     responses: { 200: 'the endpoint, `approval: "denied"` (409 NOT_PENDING_APPROVAL when it is not pending)' },
   }),
 };
-const forget = operation({ summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again', responses: { 204: 'forgotten' } });
+const forget = operation({
+  summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again',
+  responses: { 204: 'forgotten' },
+});
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, forgetting. */
 export function endpointRoutes(services: Services, agents: AgentConnections): Router {
