@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -105,6 +105,36 @@ describe('the OpenAPI document', () => {
       }
     }
     assert.ok(checked.length >= 8, `only ${checked.length} JSON bodies checked`);
+
+    // A query parameter the document does not list is refused, on every admin route that reads.
+    for (const [template, operations] of Object.entries(served.paths)) {
+      const entry = operations.get;
+      if (!entry || !template.startsWith('/admin/')) continue;
+      const url = `${template.replace(/\{(\w+)\}/g, 'x-missing')}?notAParameter=1`;
+      const refused = await c.admin('GET', url);
+      assert.equal(refused.status, 400, `GET ${url}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.error.field, 'notAParameter', url);
+    }
+  });
+
+  it('route handlers validate only through their operation, never beside it', () => {
+    const files = [
+      ...readdirSync(path.join(ROOT, 'collector/src/admin/routes')).map((f) => `collector/src/admin/routes/${f}`),
+      'collector/src/verdict/routes.ts',
+      'collector/src/oidc/key-admin.ts',
+    ];
+    const beside = files.flatMap((file) =>
+      [
+        ...readFileSync(path.join(ROOT, file), 'utf8').matchAll(
+          /\b(?:jsonBody|queryOf|validate)\(|\.safeParse\(|(?<!Date|JSON)\.parse\(|ctx\.query\b|ctx\.request\.body\b/g,
+        ),
+      ].map((m) => `${file}: ${m[0]}`),
+    );
+    assert.deepEqual(
+      beside,
+      [],
+      'a handler that validates its request itself is not in the OpenAPI document: give the schema to its operation() (params, query or body) and read op.input(ctx)',
+    );
   });
 
   it('is a valid OpenAPI 3.1 document, with this release as its version', async () => {

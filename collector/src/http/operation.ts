@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { jsonBody, queryOf, validate } from './body.js';
 
@@ -20,6 +20,7 @@ export interface OperationSpec<P, Q, B> {
   description?: string;
   /** Path parameters that are validated; any other `:name` in the path is documented as a string. */
   params?: z.ZodType<P>;
+  /** Query parameters; a route without this refuses any query parameter. */
   query?: z.ZodType<Q>;
   /** A JSON body, read as application/json up to `LIMITS.maxHttpBodyBytes`. */
   body?: z.ZodType<B>;
@@ -47,6 +48,9 @@ export interface Operation<P = Record<string, string>, Q = undefined, B = undefi
 
 const operations = new WeakSet<object>();
 
+/** A route that declares no query takes none: an unknown parameter is a 400, as an unknown body field is. */
+const NO_QUERY = z.strictObject({});
+
 /** Whether a middleware function is an operation (the OpenAPI document and its coverage test look for one on every route). */
 export function isOperation(fn: unknown): fn is Operation<unknown, unknown, unknown> {
   return typeof fn === 'function' && operations.has(fn);
@@ -64,7 +68,7 @@ export function operation<P = Record<string, string>, Q = undefined, B = undefin
   const inputs = new WeakMap<Context, RequestInput<P, Q, B>>();
   const validateRequest = async function validateRequest(ctx: Context, next: Next): Promise<void> {
     const params = spec.params ? validate(spec.params, { ...ctx.params }) : (ctx.params as P);
-    const query = spec.query ? queryOf(ctx, spec.query) : (undefined as Q);
+    const query = spec.query ? queryOf(ctx, spec.query) : (queryOf(ctx, NO_QUERY), undefined as Q);
     let body = undefined as B;
     if (spec.body) {
       // Koa's `length` is the Content-Length: an empty optional body is `{}` without reading.

@@ -60,8 +60,14 @@ export function verdictRouter(services: Services): Router {
     ctx.body = { id: tx.id, expiresAt: new Date(tx.expiresAt).toISOString() };
   });
 
-  router.get('/transactions/:id', readTransaction, async function getTx(ctx) {
-    const app = await authenticateApplication(ctx);
+  /** Reading a transaction: the application first, then its request. */
+  async function application(ctx: Context, next: Next): Promise<void> {
+    ctx.state.application = await authenticateApplication(ctx);
+    await next();
+  }
+
+  router.get('/transactions/:id', application, readTransaction, async function getTx(ctx) {
+    const app = ctx.state.application as Application;
     const tx = await transactions.get(ctx.params.id as string);
     // Another application's transaction is as unknown as a missing one.
     if (!tx || tx.applicationId !== app.id) throw notFound('transaction');

@@ -6,6 +6,9 @@ import { exactRouter } from '../../http/routing.js';
 import type { ApiKey } from '../../domain/api-key.js';
 import type { Services } from '../../services/services.js';
 
+/** A backup download that makes no progress for this long is dropped. */
+const STALLED_CLIENT_MS = 60_000;
+
 const take = operation({
   summary: 'Take a consistent backup of the SQLite database, while it serves, and download it',
   description:
@@ -30,6 +33,8 @@ export function backupRoutes(services: Services): Router {
     const stream = createReadStream(snapshot.file);
     // Sent, failed or abandoned by the client: the copy on disk goes either way.
     stream.once('close', () => void snapshot.discard());
+    // A client that stops reading would hold the one backup slot (and the copy) forever.
+    ctx.req.socket.setTimeout(STALLED_CLIENT_MS, () => ctx.req.socket.destroy());
     const key = ctx.state.apiKey as ApiKey;
     stream.once('end', () => services.log.info({ apiKeyId: key.id, apiKeyName: key.name, bytes: snapshot.bytes }, 'backup sent'));
     const stamp = snapshot.takenAt.toISOString().replace(/[:.]/g, '-');
