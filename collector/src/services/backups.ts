@@ -86,7 +86,18 @@ export class BackupService {
       await rm(this.dir, { recursive: true, force: true });
       this.busy = false;
       if (error instanceof AppError) throw error;
-      throw new AppError(500, 'BACKUP_FAILED', 'the backup could not be taken', { cause: error });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+        this.log.warn({ code }, 'backup failed: no room in the data dir for the copy');
+        throw new AppError(
+          507,
+          'BACKUP_NO_SPACE',
+          'the data directory has no room for the copy (it needs about as much free space as the database takes); free some and try again',
+          { cause: error },
+        );
+      }
+      this.log.error({ err: error }, 'backup failed');
+      throw new AppError(500, 'BACKUP_FAILED', 'the backup could not be taken; the collector log says why', { cause: error });
     }
   }
 }
