@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,58 @@ function client(url: string): TestCollector {
     return { status: response.status, body: text === '' ? null : JSON.parse(text) };
   };
   return { url, admin } as unknown as TestCollector;
+}
+
+/** pg_dump and pg_restore as the operations guide runs them; why not, when they are not installed. */
+const PG_TOOLS_SKIP = (() => {
+  if (POSTGRES_SKIP) return POSTGRES_SKIP;
+  try {
+    execFileSync('pg_dump', ['--version']);
+    execFileSync('pg_restore', ['--version']);
+    return false;
+  } catch {
+    return 'pg_dump and pg_restore are not installed';
+  }
+})();
+
+/** A writer that keeps changing the database, one acknowledged write after the other: users writer-0, writer-1, … */
+function startWriter(c: TestCollector): { acknowledged: string[]; refused: string[]; stop(): Promise<void> } {
+  let writing = true;
+  const acknowledged: string[] = [];
+  const refused: string[] = [];
+  const done = (async () => {
+    for (let i = 0; writing; i++) {
+      const user = `writer-${i}@example.com`;
+      const put = await c.admin('PUT', `/admin/v1/users/${user}`, { groups: ['Load'] });
+      if (put.status === 200) acknowledged.push(user);
+      else refused.push(`${user}: ${put.status}`);
+    }
+  })();
+  return {
+    acknowledged,
+    refused,
+    stop: async () => {
+      writing = false;
+      await done;
+    },
+  };
+}
+
+const waitFor = async (check: () => boolean): Promise<void> => {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+/** The restored users are exactly the writer's first n, n at least `before`: the database at one moment. */
+async function assertConsistentPrefix(r: TestCollector, acknowledged: string[], before: number): Promise<void> {
+  const users = ((await r.admin('GET', '/admin/v1/users')).body.users as { username: string }[])
+    .map((u) => u.username)
+    .filter((u) => u.startsWith('writer-'));
+  const n = users.length;
+  assert.ok(
+    n >= before && n <= acknowledged.length,
+    `${n} users restored; ${before} acknowledged before the backup, ${acknowledged.length} in all`,
+  );
+  assert.deepEqual(new Set(users), new Set(acknowledged.slice(0, n)), 'the restored users are not a prefix of the writes');
 }
 
 /** An inventory big enough that the snapshot takes a while (a few MB), with the device under test in it. */
@@ -92,29 +146,19 @@ describe('backup and restore of a SQLite collector, with real collector processe
     await agent.agent.attest(tx);
     assert.equal((await app.read(tx)).body.verdict, 'trusted');
 
-    // A writer that keeps changing the database, one acknowledged write after the other, all through the backup.
-    let writing = true;
-    const acknowledged: string[] = [];
-    const refused: string[] = [];
-    const writer = (async () => {
-      for (let i = 0; writing; i++) {
-        const user = `writer-${i}@example.com`;
-        const put = await c.admin('PUT', `/admin/v1/users/${user}`, { groups: ['Load'] });
-        if (put.status === 200) acknowledged.push(user);
-        else refused.push(`${user}: ${put.status}`);
-      }
-    })();
-    while (acknowledged.length < 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Writes all through the backup.
+    const writer = startWriter(c);
+    const { acknowledged, refused } = writer;
+    await waitFor(() => acknowledged.length >= 10);
     const backupFile = path.join(work, 'devtrust-backup.sqlite');
     const before = acknowledged.length;
     const backup = await runBin('devtrustctl', ['backup', backupFile], {
       env: { DEVTRUST_URL: source.url, DEVTRUST_API_KEY: OWNER_TOKEN },
       timeoutMs: 120_000,
     });
-    const during = acknowledged.length - before;
-    while (acknowledged.length < before + during + 10) await new Promise((resolve) => setTimeout(resolve, 10));
-    writing = false;
-    await writer;
+    const after = acknowledged.length;
+    await waitFor(() => acknowledged.length >= after + 10);
+    await writer.stop();
     assert.equal(backup.code, 0, backup.stderr);
     assert.deepEqual(refused, [], 'the collector refused writes while the backup was taken');
     assert.match(backup.stdout, /^masterKeyCheck: \S+$/m);
@@ -139,16 +183,7 @@ describe('backup and restore of a SQLite collector, with real collector processe
     assert.equal((await restored.readyz()).status, 200);
     assert.deepEqual(await state(r), expected);
 
-    // A consistent copy: exactly the writer's first n users, n at least those acknowledged before the backup began.
-    const users = ((await r.admin('GET', '/admin/v1/users')).body.users as { username: string }[])
-      .map((u) => u.username)
-      .filter((u) => u.startsWith('writer-'));
-    const n = users.length;
-    assert.ok(
-      n >= before && n <= acknowledged.length,
-      `${n} users restored; ${before} acknowledged before the backup, ${acknowledged.length} in all`,
-    );
-    assert.deepEqual(new Set(users), new Set(acknowledged.slice(0, n)), 'the restored users are not a prefix of the writes');
+    await assertConsistentPrefix(r, acknowledged, before);
 
     // Keys: the admin key, the application's client secret (sealed with the master key) and the agent's device key.
     assert.equal((await r.admin('GET', '/admin/v1/endpoints', undefined, { token: adminKey })).status, 200);
@@ -214,6 +249,83 @@ describe('backup and restore of a SQLite collector, with real collector processe
     for (const body of bodies) if (body) assert.equal((body as { error: { code: string } }).error.code, 'BACKUP_RUNNING');
     await source.stop();
   });
+
+  it.skipIf(PG_TOOLS_SKIP)(
+    'PostgreSQL: pg_dump while the collector takes writes, pg_restore into a new database → same state, keys and verdicts',
+    async () => {
+      const source = await freshPostgresDatabase();
+      const target = await freshPostgresDatabase();
+      const env = { DEVTRUST_MASTER_KEY: Buffer.alloc(32, 5).toString('base64') };
+      const agentDir = mkdtempSync(path.join(work, 'pg-agent-'));
+      let c: TestCollector | undefined;
+      let r: TestCollector | undefined;
+      try {
+        c = await startTestCollector({ scheduler: false, databaseUrl: source.url, env });
+        const integrationId = await csvInventory(c, inventory(2_000), { platforms: ['windows', 'linux'] });
+        const app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
+        const adminKey = (await c.admin('POST', '/admin/v1/api-keys', { name: 'ci', role: 'admin' })).body.key as string;
+        await c.admin('GET', '/admin/v1/oidc/keys');
+        const agent = await startTestAgent(c.url, { platform: 'linux', serialNumber: 'BACKUP-1', hostname: 'kept' }, { dataDir: agentDir });
+        const endpointId = agent.agent.status().endpointId as string;
+        const tx = await app.open('erin');
+        await agent.agent.attest(tx);
+        await agent.stop();
+
+        const writer = startWriter(c);
+        await waitFor(() => writer.acknowledged.length >= 10);
+        const before = writer.acknowledged.length;
+        const dump = path.join(work, 'devtrust.dump');
+        // As docs/operations-backup-upgrade.md has it.
+        await promisify(execFile)('pg_dump', ['--format=custom', '--no-owner', `--file=${dump}`, source.url]);
+        const after = writer.acknowledged.length;
+        await waitFor(() => writer.acknowledged.length >= after + 10);
+        await writer.stop();
+        assert.deepEqual(writer.refused, []);
+        const expected = await state(c);
+        const port = c.port;
+        await c.stop();
+        c = undefined;
+
+        await promisify(execFile)('pg_restore', ['--no-owner', `--dbname=${target.url}`, dump]);
+        r = await startTestCollector({ scheduler: false, databaseUrl: target.url, env: { ...env, DEVTRUST_PORT: String(port) } });
+        assert.deepEqual(await state(r), expected);
+        await assertConsistentPrefix(r, writer.acknowledged, before);
+        assert.equal((await r.admin('GET', '/admin/v1/endpoints', undefined, { token: adminKey })).status, 200);
+        assert.equal((await r.admin('GET', `/admin/v1/integrations/${integrationId}/identifiers/backup-1`)).body.found, true);
+        const restoredApp = wrapApp(r, app);
+        assert.equal((await restoredApp.read(tx)).body.verdict, 'trusted');
+        const back = await startTestAgent(
+          r.url,
+          { platform: 'linux', serialNumber: 'BACKUP-1', hostname: 'kept' },
+          { dataDir: agentDir, enrollmentKey: null },
+        );
+        try {
+          assert.equal(back.agent.status().endpointId, endpointId);
+          const tx2 = await restoredApp.open('erin');
+          await back.agent.attest(tx2);
+          assert.equal((await restoredApp.read(tx2)).body.access, 'allow');
+        } finally {
+          await back.stop();
+        }
+        await r.stop();
+        r = undefined;
+        // With another master key the restored database does not start.
+        await assert.rejects(
+          startTestCollector({
+            scheduler: false,
+            databaseUrl: target.url,
+            env: { DEVTRUST_MASTER_KEY: Buffer.alloc(32, 6).toString('base64') },
+          }),
+          /is not the one this database's secrets are sealed with/,
+        );
+      } finally {
+        await c?.stop();
+        await r?.stop();
+        await source.drop();
+        await target.drop();
+      }
+    },
+  );
 
   it.skipIf(POSTGRES_SKIP)('a PostgreSQL collector answers 409 BACKUP_UNAVAILABLE, pointing at pg_dump', async () => {
     const pg = await freshPostgresDatabase();
