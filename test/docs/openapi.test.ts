@@ -145,6 +145,11 @@ describe('the OpenAPI document', () => {
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
   });
 
+  it('names every operation once', () => {
+    const ids = Object.values(served.paths).flatMap((ops) => Object.values(ops).map((op) => (op as { operationId: string }).operationId));
+    assert.equal(new Set(ids).size, ids.length, `duplicate operationIds: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')}`);
+  });
+
   it('says who may call each admin route, as the guards decide', async () => {
     assert.deepEqual(served.paths['/admin/v1/api-keys']!.post!['x-devtrust-roles'], ['owner']);
     assert.deepEqual(served.paths['/admin/v1/policy']!.put!['x-devtrust-roles'], ['owner', 'admin']);

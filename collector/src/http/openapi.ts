@@ -74,8 +74,10 @@ function requestBody(op: Operation<unknown, unknown, unknown>): JsonSchema | nul
 
 function responses(op: Operation<unknown, unknown, unknown>): JsonSchema {
   const out: JsonSchema = {};
-  for (const [status, description] of Object.entries(op.spec.responses)) {
-    out[status] = status === '204' ? { description } : { description, content: { 'application/json': { schema: { type: 'object' } } } };
+  for (const [status, answer] of Object.entries(op.spec.responses)) {
+    const { description, contentType } = typeof answer === 'string' ? { description: answer, contentType: 'application/json' } : answer;
+    const schema = contentType === 'application/json' ? { type: 'object' } : { type: 'string', contentMediaType: contentType };
+    out[status] = status === '204' ? { description } : { description, content: { [contentType]: { schema } } };
   }
   out.default = { $ref: '#/components/responses/Error' };
   return out;

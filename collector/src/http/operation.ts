@@ -28,8 +28,8 @@ export interface OperationSpec<P, Q, B> {
   bodyOptional?: boolean;
   /** A body in another media type, read by the handler itself. */
   rawBody?: RawBody;
-  /** The answers that are not errors, by status (errors share one shape: see docs/admin-api.md). */
-  responses: Record<number, string>;
+  /** The answers that are not errors, by status (errors share one shape: see docs/admin-api.md); JSON unless a media type is given. */
+  responses: Record<number, string | { description: string; contentType: string }>;
 }
 
 export interface RequestInput<P, Q, B> {

@@ -15,7 +15,7 @@ const take = operation({
     'The answer is the database file (application/vnd.sqlite3). X-DevTrust-Backup-SHA256 is its SHA-256; X-DevTrust-Master-Key-Check names ' +
     'the master key its secrets are sealed with (the key is never in a backup). A PostgreSQL collector answers 409 BACKUP_UNAVAILABLE (use pg_dump); ' +
     'a second backup while one is sent, 409 BACKUP_RUNNING; no room in the data dir for the copy, 507 BACKUP_NO_SPACE.',
-  responses: { 200: 'the database file' },
+  responses: { 200: { description: 'the database file', contentType: 'application/vnd.sqlite3' } },
 });
 
 /**
