@@ -39,8 +39,8 @@ const cancel = operation({
   summary: 'Stop a running sync or upload; the last good inventory stays',
   responses: { 200: 'the run, cancelled', 202: 'the run, while another collector process stops it' },
 });
-const getSync = operation({ summary: 'One sync run (poll it for progress)', responses: { 200: 'the run' } });
-const listSyncs = operation({ summary: 'The sync runs of an integration, newest first', responses: { 200: '{syncs: [...]}' } });
+const readSync = operation({ summary: 'One sync run (poll it for progress)', responses: { 200: 'the run' } });
+const syncRuns = operation({ summary: 'The sync runs of an integration, newest first', responses: { 200: '{syncs: [...]}' } });
 const upload = operation({
   summary: 'Upload a CSV inventory: it replaces the whole inventory',
   description:
@@ -113,11 +113,11 @@ export function integrationRoutes(services: Services): Router {
     ctx.body = run;
   });
 
-  router.get('/integrations/:id/syncs/:syncId', guard, getSync, async function getSync(ctx) {
+  router.get('/integrations/:id/syncs/:syncId', guard, readSync, async function getSync(ctx) {
     ctx.body = await integrations.syncRun(ctx.params.id as string, ctx.params.syncId as string);
   });
 
-  router.get('/integrations/:id/syncs', guard, listSyncs, async function listSyncs(ctx) {
+  router.get('/integrations/:id/syncs', guard, syncRuns, async function listSyncs(ctx) {
     ctx.body = { syncs: await integrations.syncs(ctx.params.id as string) };
   });
 
