@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -45,6 +45,8 @@ export class BackupService {
     private readonly log: Logger,
   ) {
     this.dir = path.join(dataDir, 'backup-tmp');
+    // A copy a crash left behind holds the whole database: it goes at start, not at the next backup.
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async take(): Promise<Snapshot> {
