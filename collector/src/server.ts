@@ -13,6 +13,7 @@ import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
 import { EndpointService } from './services/endpoints.js';
+import { masterKeyOpens } from './services/master-key-probe.js';
 import { RetentionService } from './services/retention.js';
 import { createServices, type Services } from './services/services.js';
 import { SettingsService } from './services/settings.js';
@@ -66,7 +67,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const settings = new SettingsService(store.settings);
   let masterKey: Buffer;
   try {
-    masterKey = await unlockMasterKey(config.masterKey, config.dataDir, settings);
+    masterKey = await unlockMasterKey(config.masterKey, config.dataDir, settings, (key) => masterKeyOpens(store, key));
   } catch (error) {
     await store.close();
     throw error;

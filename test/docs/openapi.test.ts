@@ -14,6 +14,7 @@ import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/
 
 type Layer = { methods: string[]; path: string; stack: unknown[] };
 type OperationObject = {
+  operationId: string;
   parameters: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
   requestBody?: { required: boolean; content: Record<string, { schema: Record<string, any> }> };
   'x-devtrust-roles'?: string[];
@@ -146,7 +147,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('names every operation once', () => {
-    const ids = Object.values(served.paths).flatMap((ops) => Object.values(ops).map((op) => (op as { operationId: string }).operationId));
+    const ids = Object.values(served.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
     assert.equal(new Set(ids).size, ids.length, `duplicate operationIds: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')}`);
   });
 

@@ -56,12 +56,26 @@ export interface MasterKeyChecks {
 /**
  * The master key for this database: loaded (or generated on a first start) and matched
  * against the check value the database holds. A database from before the check existed
- * records it now, with the key it has always used.
+ * records it now, once the key has opened a sealed value (`opens`).
  */
-export async function unlockMasterKey(configured: Buffer | null, dataDir: string, checks: MasterKeyChecks): Promise<Buffer> {
+export async function unlockMasterKey(
+  configured: Buffer | null,
+  dataDir: string,
+  checks: MasterKeyChecks,
+  opens: (key: Buffer) => Promise<boolean>,
+): Promise<Buffer> {
   const stored = await checks.masterKeyCheck();
   const key = loadMasterKey(configured, dataDir, stored === null);
   const check = masterKeyCheck(key);
+  // No check recorded yet (a first start, or a database from before checks): the key must
+  // open what the database already holds before it is recorded as the database's key.
+  if (stored === null && !(await opens(key))) {
+    throw new ConfigError(
+      'DEVTRUST_MASTER_KEY',
+      `the master key (${configured ? 'DEVTRUST_MASTER_KEY' : path.join(dataDir, 'master.key')}) does not open the secrets this ` +
+        `database holds: use the key they were sealed with (${GUIDE})`,
+    );
+  }
   const expected = stored ?? (await checks.recordMasterKeyCheck(check));
   if (expected !== check) {
     throw new ConfigError(
