@@ -59,9 +59,10 @@ export async function download(options: DownloadOptions): Promise<number> {
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const { cause } = error as { cause?: { code?: string; message?: string } };
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
       return fail(
-        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : cause}`,
+        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : why} (set --url or DEVTRUST_URL)`,
       );
     }
     const type = response.headers.get('content-type') ?? '';
