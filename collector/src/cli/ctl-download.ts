@@ -84,13 +84,21 @@ export async function download(options: DownloadOptions): Promise<number> {
     const length = Number(response.headers.get('content-length'));
     const hash = createHash('sha256');
     let bytes = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      await handle!.write(chunk);
+    const output = handle;
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        await output.write(chunk);
+      }
+      await output.sync();
+    } catch (error) {
+      const { cause } = error as { cause?: { code?: string; message?: string } };
+      return fail(
+        `the backup broke off after ${bytes} bytes (${cause?.code ?? cause?.message ?? (error as Error).message}); nothing saved`,
+      );
     }
-    await handle!.sync();
-    await handle!.close();
+    await output.close();
     handle = undefined;
     const digest = hash.digest('hex');
     if (digest !== expected || bytes !== length)
