@@ -161,7 +161,11 @@ describe('backup and restore of a SQLite collector, with real collector processe
     await writer.stop();
     assert.equal(backup.code, 0, backup.stderr);
     assert.deepEqual(refused, [], 'the collector refused writes while the backup was taken');
-    assert.match(backup.stdout, /^masterKeyCheck: \S+$/m);
+    const check = /^masterKeyCheck: (\S+)$/m.exec(backup.stdout)?.[1];
+    assert.ok(check, backup.stdout);
+    // Which key a backup needs: the check of the key at hand, without starting anything.
+    const ofKey = await runBin('devtrust-collector', ['--master-key-check'], { env: { DEVTRUST_DATA_DIR: dataDir } });
+    assert.equal(ofKey.stdout, `${check}\n`, ofKey.stderr);
     assert.match(backup.stdout, /master key is not in the backup/);
     assert.equal(statSync(backupFile).mode & 0o777, 0o600, 'the backup file is owner-only');
     assert.equal(existsSync(`${backupFile}.partial`), false);
@@ -211,7 +215,12 @@ describe('backup and restore of a SQLite collector, with real collector processe
     const keyless = path.join(work, 'keyless');
     mkdirSync(keyless, { mode: 0o700 });
     copyFileSync(backupFile, path.join(keyless, 'devtrust.sqlite'));
-    await assert.rejects(start(keyless), /master\.key does not exist, but the database holds secrets sealed with a master key/);
+    await assert.rejects(
+      start(keyless),
+      new RegExp(
+        `master\\.key does not exist, but the database holds secrets sealed with a master key: put the master\\.key kept with this database \\(check ${check}\\)`,
+      ),
+    );
     assert.equal(existsSync(path.join(keyless, 'master.key')), false, 'a new master key was generated beside the restored database');
     await assert.rejects(
       start(keyless, { DEVTRUST_MASTER_KEY: Buffer.alloc(32, 9).toString('base64') }),

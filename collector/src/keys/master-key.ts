@@ -13,7 +13,7 @@ const GUIDE = 'see docs/operations-backup-upgrade.md';
  * false: a database that already holds sealed secrets needs its own key back (a restore
  * that left master.key behind), not a new one that can open nothing.
  */
-export function loadMasterKey(configured: Buffer | null, dataDir: string, mayGenerate = true): Buffer {
+export function loadMasterKey(configured: Buffer | null, dataDir: string, mayGenerate = true, expectedCheck?: string): Buffer {
   if (configured) return configured;
   const file = path.join(dataDir, 'master.key');
   try {
@@ -27,7 +27,8 @@ export function loadMasterKey(configured: Buffer | null, dataDir: string, mayGen
     throw new ConfigError(
       'DEVTRUST_MASTER_KEY',
       `not set, and ${file} does not exist, but the database holds secrets sealed with a master key: ` +
-        `put the master.key kept with this database back in ${dataDir} (mode 0600), or set DEVTRUST_MASTER_KEY (${GUIDE})`,
+        `put the master.key kept with this database${expectedCheck ? ` (check ${expectedCheck})` : ''} back in ${dataDir} (mode 0600), ` +
+        `or set DEVTRUST_MASTER_KEY (${GUIDE})`,
     );
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -65,7 +66,7 @@ export async function unlockMasterKey(
   opens: (key: Buffer) => Promise<boolean>,
 ): Promise<Buffer> {
   const stored = await checks.masterKeyCheck();
-  const key = loadMasterKey(configured, dataDir, stored === null);
+  const key = loadMasterKey(configured, dataDir, stored === null, stored ?? undefined);
   const check = masterKeyCheck(key);
   // No check recorded yet (a first start, or a database from before checks): the key must
   // open what the database already holds before it is recorded as the database's key.
