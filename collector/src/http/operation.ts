@@ -68,7 +68,9 @@ export function operation<P = Record<string, string>, Q = undefined, B = undefin
   const inputs = new WeakMap<Context, RequestInput<P, Q, B>>();
   const validateRequest = async function validateRequest(ctx: Context, next: Next): Promise<void> {
     const params = spec.params ? validate(spec.params, { ...ctx.params }) : (ctx.params as P);
-    const query = spec.query ? queryOf(ctx, spec.query) : (queryOf(ctx, NO_QUERY), undefined as Q);
+    let query = undefined as Q;
+    if (spec.query) query = queryOf(ctx, spec.query);
+    else queryOf(ctx, NO_QUERY); // refuses any parameter
     let body = undefined as B;
     if (spec.body) {
       // Koa's `length` is the Content-Length: an empty optional body is `{}` without reading.
