@@ -8,7 +8,7 @@ import { consoleMount } from './console/mount.js';
 import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
 import { startMetricsListener } from './http/metrics.js';
-import { loadMasterKey } from './keys/master-key.js';
+import { unlockMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
 import { AttestationLimits } from './limits/abuse-limits.js';
 import { createLogger } from './log.js';
@@ -16,6 +16,7 @@ import { CollectorMetrics } from './metrics/collector-metrics.js';
 import { registerInventoryGauges } from './metrics/inventory-gauges.js';
 import { bootstrap, type FirstStartSecrets } from './services/bootstrap.js';
 import { EndpointService } from './services/endpoints.js';
+import { masterKeyOpens } from './services/master-key-probe.js';
 import { RetentionService } from './services/retention.js';
 import { createServices, type Services } from './services/services.js';
 import { SettingsService } from './services/settings.js';
@@ -69,8 +70,14 @@ function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
-  const masterKey = loadMasterKey(config.masterKey, config.dataDir);
   const settings = new SettingsService(store);
+  let masterKey: Buffer;
+  try {
+    masterKey = await unlockMasterKey(config.masterKey, config.dataDir, settings, (key) => masterKeyOpens(store, key));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const metrics = new CollectorMetrics();
   const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });

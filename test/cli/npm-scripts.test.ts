@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
+import { COLLECTOR_VERSION } from '@devtrust/collector/version';
 import { ROOT } from '../support/bin.js';
 import { portInUse, spawnProcess } from './spawned.js';
 
@@ -19,7 +20,7 @@ describe('npm start and npm run demo, through npm', () => {
       await start.waitForOutput(/listening on http:\/\/127\.0\.0\.1:8700/, 'the collector to listen');
       const health = await fetch('http://127.0.0.1:8700/healthz');
       assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { ok: true, database: 'sqlite' });
+      assert.deepEqual(await health.json(), { ok: true, version: COLLECTOR_VERSION, database: 'sqlite' });
       assert.ok(existsSync(path.join(dataDir, 'devtrust.sqlite')), 'the SQLite file is in DEVTRUST_DATA_DIR');
     } finally {
       await start.stop('SIGTERM');

@@ -37,6 +37,8 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   'enrollment-key': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   'trusted-endpoints': { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   oidc: { read: ['owner', 'admin'], write: ['owner', 'admin'] },
+  backup: { read: ['owner'], write: ['owner'] },
+  'openapi.json': { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },
 };
 
 const SAMPLE_PARAMS: Record<string, string> = {

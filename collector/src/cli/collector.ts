@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CommandLineError, packageVersion, parseCommandLine } from '@devtrust/shared/cli/command-line';
 import { CONFIG_VARIABLES, loadConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { loadMasterKey, masterKeyCheck } from '../keys/master-key.js';
 import { startCollector } from '../server.js';
 import { firstStartBanner, leftoverKeysFileNotice } from './first-start-banner.js';
 
@@ -15,6 +16,9 @@ function help(): string {
     '  devtrust-collector            start (configured by the environment variables below)',
     '  devtrust-collector --help     this text',
     '  devtrust-collector --version  print the version',
+    '  devtrust-collector --master-key-check',
+    '                                print the check value of the configured master key (DEVTRUST_MASTER_KEY, else',
+    "                                DATA_DIR/master.key) and start nothing: compare it with a backup's masterKeyCheck",
     '',
     'Environment variables:',
     ...Object.entries(CONFIG_VARIABLES).map(([name, v]) => `  ${name.padEnd(28)} ${v.doc}${v.default ? ` (default ${v.default})` : ''}`),
@@ -31,7 +35,11 @@ function help(): string {
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   let flags;
   try {
-    flags = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }).values;
+    flags = parseCommandLine(argv, {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      'master-key-check': { type: 'boolean' },
+    }).values;
   } catch (error) {
     if (!(error instanceof CommandLineError)) throw error;
     process.stderr.write(`devtrust-collector: ${error.message}\n`);
@@ -54,6 +62,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       process.exit(2);
     }
     throw error;
+  }
+  if (flags['master-key-check']) {
+    // Never generates a key: this answers which key is there, for a restore (docs/operations-backup-upgrade.md).
+    try {
+      process.stdout.write(`${masterKeyCheck(loadMasterKey(config.masterKey, config.dataDir, false))}\n`);
+    } catch (error) {
+      process.stderr.write(`devtrust-collector: ${(error as Error).message.replace(/, but the database holds.*$/s, '')}\n`);
+      process.exit(1);
+    }
+    return;
   }
   let collector;
   try {

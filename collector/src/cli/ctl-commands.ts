@@ -47,6 +47,8 @@ export interface CtlCommand {
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
   timeoutMs?: number;
+  /** The answer is a file, saved where this says (ctl-download.ts), not JSON to print. */
+  download?(input: CtlInput): string;
 }
 
 /** Bad command-line input: devtrustctl prints one line and exits 2. */
@@ -450,6 +452,22 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'replace the agent enrollment key (shown once; enrolled agents keep working)',
     request: () => ({ method: 'POST', path: '/admin/v1/enrollment-key' }),
+  },
+  {
+    name: 'backup',
+    usage: 'FILE',
+    about:
+      'save a consistent copy of the SQLite database, taken while the collector serves, to FILE (an owner key; ' +
+      'never overwrites). The master key is not in it: keep that apart (docs/operations-backup-upgrade.md)',
+    args: ['FILE'],
+    request: () => ({ method: 'POST', path: '/admin/v1/backup' }),
+    download: (i) => {
+      const file = i.args[0];
+      if (file === undefined || file === '') throw new UsageError('missing the backup file');
+      return file;
+    },
+    // A large database takes a while to copy and to send.
+    timeoutMs: 3_600_000,
   },
 ];
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
+import { download } from './ctl-download.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -114,11 +115,13 @@ export async function main(
 
   let base: string;
   let request;
+  let saveAs: string | undefined;
   try {
     // DEVTRUST_PORT alone (as the collector was started with it, on this machine) points at 127.0.0.1 on that port.
     const local = env.DEVTRUST_PORT ? `http://127.0.0.1:${env.DEVTRUST_PORT}` : DEFAULT_URL;
     base = collectorUrl(String(values.url ?? (env.DEVTRUST_URL || local)));
     request = await command.request(input);
+    saveAs = command.download?.(input);
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
@@ -129,6 +132,18 @@ export async function main(
   if (typeof apiKey !== 'string' && request.path !== '/healthz') return usageError('no API key (set DEVTRUST_API_KEY or use --api-key)');
 
   const timeoutMs = command.timeoutMs ?? 60_000;
+  if (saveAs !== undefined) {
+    return download({
+      base,
+      request,
+      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      file: saveAs,
+      timeoutMs,
+      json: values.json === true,
+      out,
+      err,
+    });
+  }
   let status: number;
   let contentType: string;
   let text: string;

@@ -30,6 +30,8 @@ const TYPES: Record<string, string> = {
 
 /** Where index.html points its stylesheet and scripts; replaced once at load time. */
 const ASSET_BASE_PLACEHOLDER = /%ASSETS%/g;
+/** Where index.html shows the collector's version (in the header, so it is on every page). */
+const VERSION_PLACEHOLDER = /%VERSION%/g;
 
 /**
  * The assets folder: beside this module when run from src/ (tsx), or back in src/ when run
@@ -56,7 +58,7 @@ function walk(dir: string, prefix: string, out: Map<string, Buffer>): void {
 const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 
 /** Reads the tree once at start-up; requests are answered from memory, never from a path. */
-export function loadAssets(dir: string, mountPath: string): AssetBundle {
+export function loadAssets(dir: string, mountPath: string, collectorVersion: string): AssetBundle {
   const raw = new Map<string, Buffer>();
   walk(dir, '', raw);
   const hash = createHash('sha256');
@@ -70,6 +72,11 @@ export function loadAssets(dir: string, mountPath: string): AssetBundle {
   }
   const template = raw.get('index.html');
   if (!template) throw new Error(`console assets in ${dir} have no index.html`);
-  const indexBody = Buffer.from(template.toString('utf8').replace(ASSET_BASE_PLACEHOLDER, `${mountPath}/assets/${version}`));
+  const indexBody = Buffer.from(
+    template
+      .toString('utf8')
+      .replace(ASSET_BASE_PLACEHOLDER, `${mountPath}/assets/${version}`)
+      .replace(VERSION_PLACEHOLDER, collectorVersion),
+  );
   return { version, files, index: { body: indexBody, type: TYPES['.html'] as string, etag: etagOf(indexBody) } };
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors.js';
 import type { Mount } from '../http/app.js';
+import { COLLECTOR_VERSION } from '../version.js';
 import { assetsDirectory, loadAssets, type Asset } from './assets.js';
 import { consoleSession } from './session.js';
 
@@ -40,7 +41,7 @@ function send(ctx: Context, asset: Asset, cacheControl: string): void {
  */
 export function consoleMount(): Mount {
   return function mountConsole(app, services) {
-    const bundle = loadAssets(assetsDirectory(), MOUNT_PATH);
+    const bundle = loadAssets(assetsDirectory(), MOUNT_PATH, COLLECTOR_VERSION);
     const session = consoleSession(services);
     const versionedPrefix = `${MOUNT_PATH}/assets/${bundle.version}/`;
 

@@ -22,6 +22,7 @@ const AREAS = Object.keys({
   findings: true,
   enrollment: true,
   dashboard: true,
+  openapi: true,
 } satisfies Record<Area, true>) as Area[];
 
 /**

@@ -16,7 +16,8 @@ export type Area =
   | 'admin-log'
   | 'findings'
   | 'enrollment'
-  | 'dashboard';
+  | 'dashboard'
+  | 'openapi';
 type Access = 'read' | 'write';
 
 const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
@@ -30,8 +31,11 @@ const GRANTS: Record<Role, (area: Area, access: Access) => boolean> = {
   'read-only': (area, access) => access === 'read' && area !== 'api-keys' && area !== 'enrollment' && area !== 'admin-log',
 };
 
-/** The catalogue of integration kinds describes the product, not the tenant: every role may read it. */
-const READ_BY_EVERY_ROLE: readonly Area[] = ['kinds'];
+/**
+ * The catalogue of integration kinds and the OpenAPI document describe the product, not the
+ * tenant: every role may read them.
+ */
+const READ_BY_EVERY_ROLE: readonly Area[] = ['kinds', 'openapi'];
 
 export function allowed(role: Role, area: Area, access: Access): boolean {
   return (access === 'read' && READ_BY_EVERY_ROLE.includes(area)) || GRANTS[role](area, access);

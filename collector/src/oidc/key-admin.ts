@@ -1,18 +1,32 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { onlyRoles } from '../http/auth.js';
-import { jsonBody } from '../http/body.js';
+import { operation } from '../http/operation.js';
 import { exactRouter } from '../http/routing.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
 import { adminActor } from '../http/actor.js';
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo } from '../services/oidc-keys.js';
 
-const rotateBody = z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() });
-const kidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const listKeys = operation({
+  summary: 'The OIDC signing keys',
+  responses: { 200: '{keys: [{kid, alg, state, createdAt, activatesAt}]}: state is active, next or retired' },
+});
+const rotateKeys = operation({
+  summary: 'Add a signing key; it signs after a delay, or at once with `immediate`',
+  description:
+    'Replaced keys stay published so issued tokens still verify. For a compromised key, `{"immediate": true, "withdrawPrevious": true}` also takes every older key out of the JWKS at once.',
+  body: z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() }),
+  bodyOptional: true,
+  responses: { 200: '{active, next, keys}; with withdrawPrevious also {withdrawn, note}' },
+});
+const withdrawKey = operation({
+  summary: 'Withdraw a signing key from the JWKS at once',
+  params: z.object({ kid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
+  responses: { 200: '{active, next, keys, withdrawn, note} (409 KEY_IN_USE for the key signing now)' },
+});
 
 /** What a withdrawal means for relying parties, said in every answer that withdraws. */
 const WITHDRAWN_NOTE =
@@ -52,12 +66,12 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
   // http/auth.ts); the role is checked on each route.
   const router = exactRouter({ prefix: '/admin/v1/oidc' });
 
-  router.get('/keys', ownerOrAdmin, async function listKeys(ctx) {
+  router.get('/keys', ownerOrAdmin, listKeys, async function listSigningKeys(ctx) {
     ctx.body = { keys: await keys.list() };
   });
 
-  router.post('/rotate-keys', ownerOrAdmin, async function rotateKeys(ctx) {
-    const body = ctx.request.length ? await jsonBody(ctx, rotateBody, LIMITS.maxHttpBodyBytes) : {};
+  router.post('/rotate-keys', ownerOrAdmin, rotateKeys, async function rotateSigningKeys(ctx) {
+    const { body } = rotateKeys.input(ctx);
     if (body.withdrawPrevious) {
       if (body.immediate !== true) {
         throw badRequest('INVALID_REQUEST', 'withdrawPrevious needs "immediate": true (something must sign at once)', 'withdrawPrevious');
@@ -91,26 +105,25 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
     ctx.body = answer;
   });
 
-  router.delete('/keys/:kid', ownerOrAdmin, async function withdrawKey(ctx) {
-    const kid = kidParam.safeParse(ctx.params.kid);
-    if (!kid.success) throw notFound('signing key');
-    const result = await keys.withdraw(kid.data);
+  router.delete('/keys/:kid', ownerOrAdmin, withdrawKey, async function withdrawSigningKey(ctx) {
+    const { kid } = withdrawKey.input(ctx).params;
+    const result = await keys.withdraw(kid);
     if (result === 'unknown') throw notFound('signing key');
     if (result === 'signing') {
       throw conflict(
         'KEY_IN_USE',
-        `${kid.data} is the key signing now; rotate with {"immediate": true, "withdrawPrevious": true} to replace and withdraw it`,
+        `${kid} is the key signing now; rotate with {"immediate": true, "withdrawPrevious": true} to replace and withdraw it`,
       );
     }
     rotated();
-    services.log.info({ ...actor(ctx), withdrawn: kid.data }, 'oidc signing key withdrawn');
+    services.log.info({ ...actor(ctx), withdrawn: kid }, 'oidc signing key withdrawn');
     await services.adminLog.record(adminActor(ctx), {
       resourceType: 'oidc-key',
-      resourceId: kid.data,
+      resourceId: kid,
       action: 'withdraw',
-      after: { withdrawn: [kid.data] },
+      after: { withdrawn: [kid] },
     });
-    ctx.body = { ...summary(await keys.list()), withdrawn: [kid.data], note: WITHDRAWN_NOTE };
+    ctx.body = { ...summary(await keys.list()), withdrawn: [kid], note: WITHDRAWN_NOTE };
   });
   return router;
 }

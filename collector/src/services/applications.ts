@@ -137,6 +137,18 @@ export class ApplicationService {
     return { ...application, clientSecret: unseal(this.masterKey, secretSealed, secretContext(app.clientId)) };
   }
 
+  /** Whether this service's master key opens the client secrets the database holds (true when it holds none). */
+  async masterKeyOpens(): Promise<boolean> {
+    const [first] = await this.applications.list();
+    if (!first) return true;
+    try {
+      await this.withClientSecret(first.clientId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async byClientId(clientId: string): Promise<Application | null> {
     const app = await this.applications.byClientId(clientId);
     if (!app) return null;

@@ -81,6 +81,18 @@ export class OidcKeyStore {
     return { signing, cookies, version: versionOf(rows, now) };
   }
 
+  /** Whether this store's master key opens the keys the database holds (true when it holds none yet). */
+  async masterKeyOpens(): Promise<boolean> {
+    const [row] = await this.rows();
+    if (!row) return true;
+    try {
+      unseal(this.masterKey, row.privateSealed, sealContext(row.use, row.kid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** A cheap fingerprint of the key set as it stands at `now`. */
   async version(now = Date.now()): Promise<string> {
     return versionOf(await this.rows(), now);

@@ -6,8 +6,10 @@ import type { SyncEngine } from '../sync/engine.js';
 import { AdminLogService } from './admin-log.js';
 import { ApiKeyService } from './api-keys.js';
 import { ApplicationService } from './applications.js';
+import { masterKeyCheck } from '../keys/master-key.js';
 import { AuthLogService } from './auth-log.js';
 import { DashboardService } from './dashboard.js';
+import { BackupService } from './backups.js';
 import type { EndpointService } from './endpoints.js';
 import { FindingsService } from './findings.js';
 import { HealthService } from './health.js';
@@ -39,6 +41,7 @@ export interface Services {
   authLog: AuthLogService;
   adminLog: AdminLogService;
   dashboard: DashboardService;
+  backups: BackupService;
   transactions: TransactionService;
   verdicts: VerdictService;
   /** Per-integration configuration keys of MDM-asserted identity. */
@@ -84,6 +87,7 @@ export function createServices(options: {
     authLog,
     adminLog: new AdminLogService(store),
     dashboard: new DashboardService(core.endpoints, authLog, integrations, findings),
+    backups: new BackupService(store, config.dataDir, masterKeyCheck(masterKey), log.child({ component: 'backups' })),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

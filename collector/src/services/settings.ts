@@ -51,6 +51,16 @@ export class SettingsService {
     }
   }
 
+  /** The check value of the master key this database's secrets are sealed with; null before the first start that records it. */
+  masterKeyCheck(): Promise<string | null> {
+    return this.settings.get('masterKeyCheck');
+  }
+
+  /** Records the master key's check value unless one is stored; returns the stored one (another node may have won). */
+  recordMasterKeyCheck(check: string): Promise<string> {
+    return this.settings.setIfAbsent('masterKeyCheck', check);
+  }
+
   /** Whether an agent presented the current enrollment key. */
   async enrollmentKeyMatches(key: string): Promise<boolean> {
     const stored = await this.settings.get('enrollmentKeyHash');

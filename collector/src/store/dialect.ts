@@ -99,6 +99,9 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
   return { warn: to, error: to, deprecate: to, debug: to };
 }
 
+/** The SQLite database file in a data dir. */
+export const sqliteFile = (dataDir: string): string => path.join(dataDir, 'devtrust.sqlite');
+
 export function createKnex(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): {
   knex: Knex;
   dialect: Dialect;
@@ -124,7 +127,7 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
     };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const filename = path.join(options.dataDir, 'devtrust.sqlite');
+  const filename = sqliteFile(options.dataDir);
   // The database holds key hashes and sealed secrets: owner-only, like the master key.
   // SQLite gives its -wal and -shm files the main file's mode.
   closeSync(openSync(filename, 'a', 0o600));

@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DbFaultMonitor } from './db-faults.js';
 import { atomically } from './atomic.js';
-import { createKnex, type Dialect } from './dialect.js';
+import { createKnex, sqliteFile, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
+import { snapshotSqlite } from './snapshot.js';
 import { AdminLogRepo } from './repos/admin-log.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
@@ -46,6 +47,8 @@ export class Store {
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
+    /** The SQLite database file (null on PostgreSQL). */
+    readonly file: string | null = null,
     inTransaction?: DbFaultMonitor,
   ) {
     this.faults = inTransaction ?? new DbFaultMonitor();
@@ -81,7 +84,7 @@ export class Store {
    * this store would wait for it forever. Repositories' own transactions nest (savepoints).
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return atomically(this.knex, (trx) => work(new Store(trx, this.dialect, this.faults)));
+    return atomically(this.knex, (trx) => work(new Store(trx, this.dialect, this.file, this.faults)));
   }
 
   /** Answers once the database does (health checks). */
@@ -92,8 +95,13 @@ export class Store {
   /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
   static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
-    await knex.migrate.latest({ migrationSource });
-    const store = new Store(knex, dialect);
+    try {
+      await knex.migrate.latest({ migrationSource });
+    } catch (error) {
+      await knex.destroy();
+      throw newerSchema(error) ?? error;
+    }
+    const store = new Store(knex, dialect, dialect === 'sqlite' ? sqliteFile(options.dataDir) : null);
     if (options.log) store.faults.setLog(options.log);
     return store;
   }
@@ -104,9 +112,35 @@ export class Store {
     return pending.map((m) => String(m));
   }
 
+  /** A consistent copy of the SQLite database at `target`, taken while it serves (see snapshot.ts). */
+  async snapshot(target: string): Promise<void> {
+    if (this.file === null) throw new Error('only a SQLite database is copied by the collector; back PostgreSQL up with pg_dump');
+    await snapshotSqlite(this.knex, this.file, target);
+  }
+
+  /** The migrations this database has applied, oldest first. */
+  async appliedMigrations(): Promise<string[]> {
+    const [applied] = (await this.knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]];
+    return applied.map((m) => m.name);
+  }
+
   async close(): Promise<void> {
     await this.knex.destroy();
   }
+}
+
+/**
+ * knex refuses a database holding migrations it does not know ("the migration directory is
+ * corrupt"): a newer release migrated it. Said as what it means, and what to do.
+ */
+function newerSchema(error: unknown): Error | null {
+  const missing = /the following files are missing: (.*)$/s.exec((error as Error).message ?? '');
+  if (!missing) return null;
+  return new Error(
+    `this database was migrated by a newer DevTrust release (migrations this release does not know: ${missing[1]?.slice(0, 300)}); ` +
+      'run that release, or restore the backup taken before the upgrade (docs/operations-backup-upgrade.md#rollback)',
+    { cause: error },
+  );
 }
 
 function isWrite(query: { method?: string; sql?: string }): boolean {

@@ -1,17 +1,25 @@
 import type { Router } from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { displayText, unstorableCharacter } from '@devtrust/shared/identity';
-import { LIMITS } from '@devtrust/shared/protocol';
-import { jsonBody } from '../http/body.js';
+import { operation } from '../http/operation.js';
 import { exactRouter } from '../http/routing.js';
 import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
 import type { Application } from '../domain/application.js';
 import { discloseVerdict } from '../policy/disclosure.js';
 
-// The username is shown on the prompt and in the tray's confirmation: display text only.
-const createTransaction = z.strictObject({ username: displayText(256) });
+const createTransaction = operation({
+  summary: 'Open a transaction: one sign-in of one user to this application',
+  description: 'Valid 5 minutes. Too many per application per minute: 429 RATE_LIMITED with Retry-After.',
+  // The username is shown on the prompt and in the tray's confirmation: display text only.
+  body: z.strictObject({ username: displayText(256) }),
+  responses: { 201: '{id, expiresAt}' },
+});
+const readTransaction = operation({
+  summary: "A transaction's state and verdict",
+  responses: { 200: '{id, state (pending, decided, expired), verdict, access, reasons, endpointId, expiresAt, decidedAt?}' },
+});
 
 /** The transaction API applications call with their client credentials (HTTP Basic). */
 export function verdictRouter(services: Services): Router {
@@ -35,19 +43,32 @@ export function verdictRouter(services: Services): Router {
     return app;
   }
 
-  router.post('/transactions', async function createTx(ctx) {
+  /** Before the body is read: an unauthenticated caller learns nothing from validation errors. */
+  async function chargedApplication(ctx: Context, next: Next): Promise<void> {
     // The address first, so guessing credentials is limited too; then the application.
     limits.address(ctx.ip);
     const app = await authenticateApplication(ctx, true);
     limits.application(app.id);
-    const body = await jsonBody(ctx, createTransaction, LIMITS.maxHttpBodyBytes);
+    ctx.state.application = app;
+    await next();
+  }
+
+  router.post('/transactions', chargedApplication, createTransaction, async function createTx(ctx) {
+    const app = ctx.state.application as Application;
+    const { body } = createTransaction.input(ctx);
     const tx = await transactions.open(app.id, body.username);
     ctx.status = 201;
     ctx.body = { id: tx.id, expiresAt: new Date(tx.expiresAt).toISOString() };
   });
 
-  router.get('/transactions/:id', async function getTx(ctx) {
-    const app = await authenticateApplication(ctx);
+  /** Reading a transaction: the application first, then its request. */
+  async function application(ctx: Context, next: Next): Promise<void> {
+    ctx.state.application = await authenticateApplication(ctx);
+    await next();
+  }
+
+  router.get('/transactions/:id', application, readTransaction, async function getTx(ctx) {
+    const app = ctx.state.application as Application;
     const tx = await transactions.get(ctx.params.id as string);
     // Another application's transaction is as unknown as a missing one.
     if (!tx || tx.applicationId !== app.id) throw notFound('transaction');

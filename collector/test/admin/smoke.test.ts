@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+import { COLLECTOR_VERSION } from '@devtrust/collector/version';
 
 describe('collector smoke', () => {
   let c: TestCollector;
@@ -12,7 +13,7 @@ describe('collector smoke', () => {
   it('serves /healthz and refuses the admin API without a key', async () => {
     const health = await fetch(`${c.url}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { ok: true, database: 'sqlite' });
+    assert.deepEqual(await health.json(), { ok: true, version: COLLECTOR_VERSION, database: 'sqlite' });
     const denied = await c.admin('GET', '/admin/v1/integrations', undefined, { token: 'nope' });
     assert.equal(denied.status, 401);
     assert.equal(denied.body.error.code, 'UNAUTHENTICATED');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ADMIN_RESOURCE_TYPES, MAX_ACTION_LENGTH, type AdminLogQuery } from '../../domain/admin-log.js';
 import { badRequest } from '../../errors.js';
 import { can } from '../../http/auth.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
@@ -19,6 +19,14 @@ const logQuery = z.strictObject({
   until: z.string().max(64).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).optional(),
+});
+
+const listLog = operation({
+  summary: 'The administrator actions log, newest first, a page at a time',
+  description:
+    'Every change made through the admin API (so the console and devtrustctl too), with who, what (before and after, no secrets), when and from where.',
+  query: logQuery,
+  responses: { 200: '{entries: [{id, at, actor, resourceType, resourceId, action, changed, before, after}], total, nextCursor}' },
 });
 
 /** An instant given as an ISO date or milliseconds since the epoch; 400 naming the parameter otherwise. */
@@ -53,8 +61,8 @@ export function adminLogRoutes(services: Services): Router {
   const { adminLog } = services;
   const router = exactRouter();
 
-  router.get('/admin-log', can('admin-log'), async function listAdminLog(ctx) {
-    const query = queryOf(ctx, logQuery);
+  router.get('/admin-log', can('admin-log'), listLog, async function listAdminLog(ctx) {
+    const { query } = listLog.input(ctx);
     const since = instant('since', query.since);
     const until = instant('until', query.until);
     if (since !== undefined && until !== undefined && since > until) {

@@ -1,13 +1,12 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { displayText } from '@devtrust/shared/identity';
-import { LIMITS } from '@devtrust/shared/protocol';
 import { REASON_DETAILS } from '../../domain/application.js';
 import { applicationPolicySchema } from '../../domain/policy.js';
 import { notFound } from '../../errors.js';
 import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
-import { jsonBody } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
@@ -25,17 +24,34 @@ const redirectUri = z
   }, 'must be an https URL (http only for localhost)')
   .refine((u) => !u.includes('#'), 'must not contain a fragment');
 
-const createApplication = z.strictObject({
-  name: displayText(200),
-  redirectUris: z.array(redirectUri).min(1).max(20),
-  policy: applicationPolicySchema.optional(),
-  reasonDetail: z.enum(REASON_DETAILS).optional(),
+const createApplication = operation({
+  summary: 'Create an application',
+  body: z.strictObject({
+    name: displayText(200),
+    redirectUris: z.array(redirectUri).min(1).max(20),
+    policy: applicationPolicySchema.optional(),
+    reasonDetail: z.enum(REASON_DETAILS).optional(),
+  }),
+  responses: { 201: '{id, name, clientId, redirectUris, policy, createdAt, updatedAt, clientSecret}: `clientSecret` is shown this once' },
 });
-const patchApplication = z.strictObject({
-  name: displayText(200).optional(),
-  redirectUris: z.array(redirectUri).min(1).max(20).optional(),
-  policy: applicationPolicySchema.optional(),
-  reasonDetail: z.enum(REASON_DETAILS).optional(),
+const listApplications = operation({ summary: 'List the applications', responses: { 200: '{applications: [...]}, without secrets' } });
+const getApplication = operation({ summary: 'One application', responses: { 200: 'the application' } });
+const patchApplication = operation({
+  summary: 'Change an application',
+  description: "`policy` keys given replace the application's; a key set to null goes back to the global value.",
+  body: z.strictObject({
+    name: displayText(200).optional(),
+    redirectUris: z.array(redirectUri).min(1).max(20).optional(),
+    policy: applicationPolicySchema.optional(),
+    reasonDetail: z.enum(REASON_DETAILS).optional(),
+  }),
+  responses: { 200: 'the application' },
+});
+const deleteApplication = operation({ summary: 'Delete an application', responses: { 204: 'deleted' } });
+const rotateApplicationSecret = operation({
+  summary: "Rotate an application's client secret",
+  description: 'The new secret is shown this once; the old one stops working at once (no overlap).',
+  responses: { 200: 'the application with its new `clientSecret`' },
 });
 
 /** `/admin/v1/applications`: applications, their client credentials and policy overrides. */
@@ -44,37 +60,37 @@ export function applicationRoutes(services: Services): Router {
   const router = exactRouter();
   const apps = can('applications');
 
-  router.post('/applications', apps, async function createApp(ctx) {
-    const body = await jsonBody(ctx, createApplication, LIMITS.maxHttpBodyBytes);
+  router.post('/applications', apps, createApplication, async function createApp(ctx) {
+    const { body } = createApplication.input(ctx);
     ctx.status = 201;
     ctx.body = await applications.create(body, adminActor(ctx));
   });
 
-  router.get('/applications', apps, async function listApps(ctx) {
+  router.get('/applications', apps, listApplications, async function listApps(ctx) {
     ctx.body = { applications: await applications.list() };
   });
 
-  router.get('/applications/:id', apps, async function getApp(ctx) {
+  router.get('/applications/:id', apps, getApplication, async function getApp(ctx) {
     const application = await applications.get(ctx.params.id as string);
     if (!application) throw notFound('application');
     ctx.body = application;
   });
 
-  router.patch('/applications/:id', apps, async function patchApp(ctx) {
-    const body = await jsonBody(ctx, patchApplication, LIMITS.maxHttpBodyBytes);
+  router.patch('/applications/:id', apps, patchApplication, async function patchApp(ctx) {
+    const { body } = patchApplication.input(ctx);
     const updated = await applications.patch(ctx.params.id as string, body, adminActor(ctx));
     if (!updated) throw notFound('application');
     ctx.body = updated;
   });
 
   // A new client secret, shown once; the old one stops working at once (no overlap).
-  router.post('/applications/:id/rotate-secret', apps, async function rotateSecret(ctx) {
+  router.post('/applications/:id/rotate-secret', apps, rotateApplicationSecret, async function rotateSecret(ctx) {
     const rotated = await applications.rotateSecret(ctx.params.id as string, adminActor(ctx));
     if (!rotated) throw notFound('application');
     ctx.body = rotated;
   });
 
-  router.delete('/applications/:id', apps, async function deleteApp(ctx) {
+  router.delete('/applications/:id', apps, deleteApplication, async function deleteApp(ctx) {
     if (!(await applications.delete(ctx.params.id as string, adminActor(ctx)))) throw notFound('application');
     ctx.status = 204;
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AuthLogEntry, AuthLogQuery } from '../../domain/auth-log.js';
 import { badRequest } from '../../errors.js';
 import { can } from '../../http/auth.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 import { csvLine } from '../csv-cells.js';
@@ -31,6 +31,20 @@ export const authLogListQuery = z.strictObject({
 export const authLogExportQuery = z.strictObject(filters);
 
 const LISTING = 'auth-log';
+
+const listLog = operation({
+  summary: 'The sign-ins and their verdicts, newest first, a page at a time',
+  description: 'Filters as in the export; `cursor` is the `nextCursor` of the page before (opaque).',
+  query: authLogListQuery,
+  responses: {
+    200: '{entries: [{id, at, transactionId, applicationId, applicationName, username, endpointId, endpointHostname, outcome, verdict, access, reasons, assurance}], nextCursor, total: {count, exact}}',
+  },
+});
+const exportLog = operation({
+  summary: 'The auth log as CSV, streamed',
+  query: authLogExportQuery,
+  responses: { 200: { description: 'every entry the filters select, newest first (formula-safe cells)', contentType: 'text/csv' } },
+});
 
 /** An instant given as an ISO date or as milliseconds since the epoch. */
 function instant(value: string | undefined, field: string): number | undefined {
@@ -94,8 +108,8 @@ export function authLogRoutes(services: Services): Router {
   const { authLog } = services;
   const router = exactRouter();
 
-  router.get('/auth-log', can('auth-log'), async function listAuthLog(ctx) {
-    const query = queryOf(ctx, authLogListQuery);
+  router.get('/auth-log', can('auth-log'), listLog, async function listAuthLog(ctx) {
+    const { query } = listLog.input(ctx);
     const filter = filterOf(query);
     const limit = query.limit ?? 200;
     const after = query.cursor !== undefined ? decodeNumberCursor(query.cursor, LISTING) : undefined;
@@ -108,8 +122,8 @@ export function authLogRoutes(services: Services): Router {
     ctx.body = { entries, nextCursor: last ? encodeCursor(LISTING, { at: last.at, id: last.id }) : null, total };
   });
 
-  router.get('/auth-log/export', can('auth-log'), async function exportAuthLog(ctx) {
-    const filter = filterOf(queryOf(ctx, authLogExportQuery));
+  router.get('/auth-log/export', can('auth-log'), exportLog, async function exportAuthLog(ctx) {
+    const filter = filterOf(exportLog.input(ctx).query);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     ctx.type = 'text/csv; charset=utf-8';
     ctx.set('content-disposition', `attachment; filename="devtrust-auth-log-${stamp}Z.csv"`);

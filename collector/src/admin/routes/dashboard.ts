@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { can } from '../../http/auth.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import { DASHBOARD_RANGES, type DashboardRange } from '../../services/dashboard.js';
 import type { Services } from '../../services/services.js';
@@ -12,11 +12,17 @@ export const dashboardQuery = z.strictObject({
   utcOffsetMinutes: z.coerce.number().int().min(-840).max(840).optional(),
 });
 
+const show = operation({
+  summary: "The console's front page: endpoint counts, sign-ins over time, integration health, findings",
+  query: dashboardQuery,
+  responses: { 200: '{generatedAt, endpoints, signIns, integrations, findings}' },
+});
+
 /** `/admin/v1/dashboard`: the console's front page in one answer. */
 export function dashboardRoutes(services: Services): Router {
   const router = exactRouter();
-  router.get('/dashboard', can('dashboard'), async function showDashboard(ctx) {
-    const query = queryOf(ctx, dashboardQuery);
+  router.get('/dashboard', can('dashboard'), show, async function showDashboard(ctx) {
+    const { query } = show.input(ctx);
     ctx.body = await services.dashboard.build(query.range ?? '7d', query.utcOffsetMinutes ?? 0);
   });
   return router;

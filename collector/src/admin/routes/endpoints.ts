@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
-import { queryOf } from '../../http/body.js';
+import { operation } from '../../http/operation.js';
 import { conflict, notFound } from '../../errors.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
@@ -27,6 +27,42 @@ export const endpointListQuery = z.strictObject({
   sort: z.enum(ENDPOINT_SORTS).optional(),
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+const list = operation({
+  summary: 'List endpoints (enrolled agents), a page at a time',
+  description:
+    '`q` searches hostnames, serial numbers, hardware UUIDs, MachineGuids, MAC addresses, last users and endpoint ids; `trusted` filters on the trust judged now (no total); `approval` lists the endpoints in that approval state; `sort` is `lastSeen` (default) or `enrolled` (stable while agents report); `cursor` is the `nextCursor` of the page before.',
+  query: endpointListQuery,
+  responses: { 200: '{endpoints: [...], nextCursor, total: {count, exact} | null}' },
+});
+const get = operation({ summary: 'One endpoint, with its report history', responses: { 200: 'the endpoint, with `history`' } });
+const block = operation({
+  summary: 'Block an endpoint: every sign-in from it is denied',
+  responses: { 200: 'the endpoint, `blocked: true`' },
+});
+const unblock = operation({
+  summary: 'Lift a block',
+  responses: { 200: 'the endpoint, `blocked: false` (409 ENDPOINT_RELEASED for a released endpoint)' },
+});
+const decide = {
+  approve: operation({
+    summary: "Approve an endpoint's claim to identifiers another endpoint held first",
+    responses: { 200: 'the endpoint (409 NOT_PENDING_APPROVAL when it is not pending)' },
+  }),
+  deny: operation({
+    summary: "Deny an endpoint's claim: it is blocked and its claims never count",
+    responses: { 200: 'the endpoint, `approval: "denied"` (409 NOT_PENDING_APPROVAL when it is not pending)' },
+  }),
+};
+const release = operation({
+  summary: "Release an endpoint's identifiers for good (a re-imaged laptop's old key)",
+  description: 'The endpoint stays blocked; endpoints waiting on its identifiers are judged again.',
+  responses: { 200: '{endpointId, identifiers, freed, endpoint} (409 ENDPOINT_RELEASED when already released)' },
+});
+const forget = operation({
+  summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again',
+  responses: { 204: 'forgotten' },
 });
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, releasing, forgetting. */
@@ -65,8 +101,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     };
   }
 
-  router.get('/endpoints', guard, async function listEndpoints(ctx) {
-    const query = queryOf(ctx, endpointListQuery);
+  router.get('/endpoints', guard, list, async function listEndpoints(ctx) {
+    const { query } = list.input(ctx);
     const sort = query.sort ?? 'lastSeen';
     const listing = `endpoints:${sort}`;
     const filter = { ...(query.q?.trim() ? { q: query.q } : {}), ...(query.approval ? { approval: query.approval } : {}) };
@@ -104,18 +140,18 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     ctx.body = { endpoints: items, nextCursor: next ? cursorAfter(next) : null, total: null };
   });
 
-  router.get('/endpoints/:id', guard, async function getEndpoint(ctx) {
+  router.get('/endpoints/:id', guard, get, async function getEndpoint(ctx) {
     const endpoint = await endpoints.get(ctx.params.id as string);
     if (!endpoint) throw notFound('endpoint');
     ctx.body = await present(endpoint, true);
   });
 
-  router.post('/endpoints/:id/block', guard, async function blockEndpoint(ctx) {
+  router.post('/endpoints/:id/block', guard, block, async function blockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, true, adminActor(ctx)))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
 
-  router.delete('/endpoints/:id/block', guard, async function unblockEndpoint(ctx) {
+  router.delete('/endpoints/:id/block', guard, unblock, async function unblockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, false, adminActor(ctx)))) throw notFound('endpoint');
     ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
   });
@@ -126,7 +162,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     ['approve', (id: string, ctx: Context) => endpoints.approve(id, adminActor(ctx))],
     ['deny', (id: string, ctx: Context) => endpoints.deny(id, adminActor(ctx))],
   ] as const) {
-    router.post(`/endpoints/:id/${action}`, guard, async function decideApproval(ctx) {
+    router.post(`/endpoints/:id/${action}`, guard, decide[action], async function decideApproval(ctx) {
       const id = ctx.params.id as string;
       if (!(await apply(id, ctx))) {
         const endpoint = await endpoints.get(id);
@@ -143,13 +179,13 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
 
   // Release: the endpoint's key gives up the identifiers it holds, for good (a re-imaged
   // laptop enrolled with a new key); endpoints waiting on them are judged again.
-  router.post('/endpoints/:id/release', guard, async function releaseEndpoint(ctx) {
+  router.post('/endpoints/:id/release', guard, release, async function releaseEndpoint(ctx) {
     const id = ctx.params.id as string;
-    const release = await endpoints.release(id, adminActor(ctx));
-    ctx.body = { ...release, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
+    const released = await endpoints.release(id, adminActor(ctx));
+    ctx.body = { ...released, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
   });
 
-  router.delete('/endpoints/:id', guard, async function forgetEndpoint(ctx) {
+  router.delete('/endpoints/:id', guard, forget, async function forgetEndpoint(ctx) {
     if (!(await endpoints.forget(ctx.params.id as string, adminActor(ctx)))) throw notFound('endpoint');
     agents.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
     ctx.status = 204;

@@ -1,14 +1,17 @@
 import type { Router } from '@koa/router';
 import { can } from '../../http/auth.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
+
+const list = operation({ summary: "What needs an admin's eye", responses: { 200: '{findings: [{type, severity, message, …}]}' } });
 
 /** `/admin/v1/findings`: what needs an admin's eye (see services/findings.ts). */
 export function findingRoutes(services: Services): Router {
   const { findings } = services;
   const router = exactRouter();
 
-  router.get('/findings', can('findings'), async function listFindings(ctx) {
+  router.get('/findings', can('findings'), list, async function listFindings(ctx) {
     ctx.body = { findings: await findings.list() };
   });
   return router;

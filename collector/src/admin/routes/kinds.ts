@@ -1,7 +1,13 @@
 import type { Router } from '@koa/router';
 import { can } from '../../http/auth.js';
+import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import { describeKinds } from '../../sync/catalogue.js';
+
+const list = operation({
+  summary: 'The integration kinds this collector supports and their config fields',
+  responses: { 200: '{kinds: [{kind, label, category, platforms, capabilities, defaultIntervalMinutes, help, fields, variants}]}' },
+});
 
 /**
  * `GET /admin/v1/kinds`: the integration kinds this collector supports and their config
@@ -12,7 +18,7 @@ export function kindRoutes(): Router {
   const router = exactRouter();
   // The registry is fixed at start-up: described once.
   const body = { kinds: describeKinds() };
-  router.get('/kinds', can('kinds'), async function listKinds(ctx) {
+  router.get('/kinds', can('kinds'), list, async function listKinds(ctx) {
     ctx.body = body;
   });
   return router;

@@ -6,6 +6,8 @@ import type { SettingRow } from '../rows.js';
 const KEYS = {
   enrollmentKeyHash: 'enrollment_key_hash',
   globalPolicy: 'global_policy',
+  /** Identifies the master key that sealed this database's secrets (keys/master-key.ts), never the key itself. */
+  masterKeyCheck: 'master_key.check',
   /** Overwritten by every readiness probe: proof the database accepts a write. */
   readyProbe: 'health.ready_probe',
 } as const;
