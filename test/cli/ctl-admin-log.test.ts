@@ -31,7 +31,10 @@ describe('devtrustctl admin-log', () => {
     const out = await ok('admin-log');
     const [header, ...rows] = out.trimEnd().split('\n');
     assert.match(header as string, /^at\s+actor\s+from\s+resource\s+action\s+changed$/);
-    assert.match(rows[0] as string, /^\d{4}-\d\d-\d\dT\S+\s+bootstrap key_\S+\s+127\.0\.0\.1\s+integration int_\S+\s+create\s+/);
+    assert.match(
+      rows[0] as string,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+bootstrap key_\S+\s+127\.0\.0\.1\s+integration int_\S+\s+create\s+/,
+    );
     assert.ok(
       rows.some((r) => /ops desk key_\S+\s+127\.0\.0\.1\s+user dora@example\.com\s+create\s+groups, username/.test(r)),
       out,

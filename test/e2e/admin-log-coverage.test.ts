@@ -27,6 +27,7 @@ const RECORDED: Record<string, string> = {
   'POST /admin/v1/endpoints/:id/release': 'endpoint release',
   'POST /admin/v1/trusted-endpoints/:id/rotate': 'trusted-endpoints-key rotate',
   'POST /admin/v1/applications/:id/rotate-secret': 'application rotate-secret',
+  'POST /admin/v1/backup': 'database backup',
   'DELETE /admin/v1/endpoints/:id': 'endpoint forget',
   'POST /admin/v1/applications': 'application create',
   'PATCH /admin/v1/applications/:id': 'application update',

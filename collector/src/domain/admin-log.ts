@@ -23,6 +23,7 @@ export const ADMIN_RESOURCE_TYPES = [
   'endpoint',
   'oidc-key',
   'trusted-endpoints-key',
+  'database',
 ] as const;
 export type AdminResourceType = (typeof ADMIN_RESOURCE_TYPES)[number];
 
