@@ -13,6 +13,7 @@ import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
+import { profileChildren } from './lib/proc.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
@@ -76,6 +77,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.profileDir) profileChildren(args.profileDir);
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
   const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak'].includes(g.id));

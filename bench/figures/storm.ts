@@ -141,7 +141,7 @@ async function storm(
   try {
     await sleep(steadyMs);
     killedAt = now();
-    await server.kill();
+    await server.kill({ hard: true });
     t = now();
     server = await start(port);
     restartS = (now() - t) / 1000;

@@ -88,6 +88,18 @@ interface Reply {
   error?: string;
 }
 
+/** `--profile DIR`: collector children are profiled into DIR (see `profileChildren`). */
+let profileDir: string | null = null;
+
+/**
+ * Makes every collector child started from now on write a V8 CPU profile into `dir` when it
+ * exits, and a heap snapshot when sent SIGUSR2. A profiled child is stopped cleanly instead of
+ * killed (a killed process writes no profile), except where the kill is the measurement (storm).
+ */
+export function profileChildren(dir: string): void {
+  profileDir = path.resolve(dir);
+}
+
 /**
  * A bench child process (bench/children/*.ts) run on the TypeScript sources like the bench
  * itself, with an IPC channel: it says `{type: 'ready', ...}` once serving and answers
@@ -100,7 +112,10 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
   private nextId = 1;
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly profiled: boolean,
+  ) {
     live.add(child);
     const keep = (chunk: Buffer): void => {
       this.output.push(chunk.toString('utf8'));
@@ -139,17 +154,21 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
     script: string,
     options: { args?: string[]; env?: Record<string, string>; readyTimeoutMs?: number; gc?: boolean; tsx?: boolean } = {},
   ): Promise<BenchChild<R>> {
+    const profiled = profileDir !== null && script === 'collector.ts';
     const child = fork(path.join(ROOT, 'bench/children', script), options.args ?? [], {
       cwd: ROOT,
       execArgv: [
         ...(options.gc === false ? [] : ['--expose-gc']),
         ...(options.tsx === false ? [] : ['--import', 'tsx', '--conditions=devtrust-src']),
+        ...(profiled
+          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--diagnostic-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2']
+          : []),
       ],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    const handle = new BenchChild<R>(child);
+    const handle = new BenchChild<R>(child, profiled);
     const timeoutMs = options.readyTimeoutMs ?? 60_000;
     handle.ready = await new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs / 1000} s: ${handle.tail()}`)), timeoutMs);
@@ -207,8 +226,12 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
     return this.memory()?.rssKb ?? NaN;
   }
 
-  /** SIGKILL and wait for the exit. */
-  async kill(): Promise<void> {
+  /**
+   * SIGKILL and wait for the exit. A profiled child is stopped cleanly instead, so it writes
+   * its profile, unless `hard` (the kill is what is measured).
+   */
+  async kill(options: { hard?: boolean } = {}): Promise<void> {
+    if (this.profiled && !options.hard) return this.stop();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }

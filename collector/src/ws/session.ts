@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { verifyPayload } from '@devtrust/shared/crypto';
+import { decodePublicKey, verifyPayload } from '@devtrust/shared/crypto';
 import {
   CHANNEL_ERRORS,
   ChannelError,
@@ -63,6 +63,8 @@ const MAX_BUFFERED = 1024 * 1024;
 export class AgentSession {
   readonly nonce = randomBytes(32).toString('base64url');
   endpoint: Endpoint | null = null;
+  /** The endpoint's public key, decoded once per session: decoding it per frame cost as much as the check. */
+  private key: KeyObject | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly authTimer: NodeJS.Timeout;
   private closed = false;
@@ -167,14 +169,15 @@ export class AgentSession {
   private authenticated(endpoint: Endpoint): void {
     clearTimeout(this.authTimer);
     this.endpoint = endpoint;
+    this.key = decodePublicKey(endpoint.publicKey);
     this.deps.onAuthenticated(endpoint.id, this);
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
 
   private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Endpoint {
     const endpoint = this.endpoint;
-    if (!endpoint) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
-    if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+    if (!endpoint || !this.key) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
+    if (!verifyPayload(this.key, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE');
     }
     return endpoint;
