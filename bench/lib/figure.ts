@@ -3,7 +3,8 @@
  * the bare layer underneath (`limit`) measured in the same run, so a noisy machine moves
  * both and the ratio stays readable.
  */
-export type Db = 'sqlite' | 'postgres' | '-';
+/** `postgres-2`: two collector processes sharing one PostgreSQL database (multi-node figures). */
+export type Db = 'sqlite' | 'postgres' | 'postgres-2' | '-';
 export type Scale = 'full' | 'small';
 
 export const FIGURE_NAMES = [
