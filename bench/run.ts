@@ -13,6 +13,7 @@ import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
+import { startOwnCluster } from './lib/postgres-cluster.js';
 import { profileChildren } from './lib/proc.js';
 import { postgresUnavailable } from './lib/targets.js';
 
@@ -62,6 +63,9 @@ async function runGroup(group: FigureGroup, args: BenchArgs, base: Omit<BenchCon
   return wanted;
 }
 
+/** What the run itself set up (a PostgreSQL cluster), undone once the figures are in. */
+const cleanups: (() => void)[] = [];
+
 async function main(): Promise<number> {
   let args: BenchArgs;
   try {
@@ -81,7 +85,20 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
   const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak'].includes(g.id));
-  const pgWhy = args.db === 'sqlite' || !needsDb ? null : await postgresUnavailable();
+  let pgWhy: string | null = null;
+  if (needsDb && args.db !== 'sqlite') {
+    if (!process.env.DEVTRUST_TEST_DATABASE_URL) {
+      // No server named: the bench starts its own PostgreSQL in a temporary directory.
+      const cluster = await startOwnCluster();
+      if ('why' in cluster) pgWhy = `PostgreSQL not available: ${cluster.why}`;
+      else {
+        process.env.DEVTRUST_TEST_DATABASE_URL = cluster.url;
+        cleanups.push(() => cluster.stop());
+        log(`started PostgreSQL ${cluster.version} for this run at ${cluster.url}`);
+      }
+    }
+    pgWhy ??= await postgresUnavailable();
+  }
   const databases: ('sqlite' | 'postgres')[] = args.db === 'postgres' ? [] : ['sqlite'];
   if (needsDb && pgWhy === null && args.db !== 'sqlite') databases.push('postgres');
   if (pgWhy) log(pgWhy);
@@ -101,6 +118,7 @@ async function main(): Promise<number> {
       })),
     );
   }
+  for (const cleanup of cleanups) cleanup();
   const result = ordered(figures);
   process.stdout.write(`\n${table(result)}\n`);
   const durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;

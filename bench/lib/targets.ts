@@ -6,7 +6,6 @@ import knexFactory, { type Knex } from 'knex';
 import { generateDeviceKey, type DeviceKeyPair } from '@devtrust/shared/crypto';
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
-import { POSTGRES_URL } from '../../test/support/postgres.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN } from './admin.js';
 import type { BenchContext } from './figure.js';
 import { BenchChild } from './proc.js';
@@ -24,10 +23,20 @@ export interface BenchDatabase {
   knex(): Knex;
 }
 
+/**
+ * The PostgreSQL server fresh databases are made on: DEVTRUST_TEST_DATABASE_URL, which the
+ * bench sets itself when it starts its own cluster (lib/postgres-cluster.ts). Read at each
+ * use, so that cluster counts.
+ */
+function postgresUrl(): string | null {
+  return process.env.DEVTRUST_TEST_DATABASE_URL || null;
+}
+
 /** Is PostgreSQL usable? Null when yes, else why not. */
 export async function postgresUnavailable(): Promise<string | null> {
-  if (!POSTGRES_URL) return 'PostgreSQL not available: set DEVTRUST_TEST_DATABASE_URL (e.g. `source /tmp/pgenv`)';
-  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
+  const url = postgresUrl();
+  if (!url) return 'PostgreSQL not available: set DEVTRUST_TEST_DATABASE_URL (e.g. `source /tmp/pgenv`)';
+  const probe = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
   try {
     await probe.raw('select 1');
     return null;
@@ -45,7 +54,7 @@ export function tempDir(ctx: BenchContext, prefix: string): string {
 }
 
 async function onServer<T>(run: (admin: Knex) => Promise<T>): Promise<T> {
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL as string, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({ client: 'pg', connection: postgresUrl() as string, pool: { min: 0, max: 1 } });
   try {
     return await run(admin);
   } finally {
@@ -72,7 +81,7 @@ async function freshPostgres(ctx: BenchContext): Promise<string> {
       }
     }
   });
-  const url = new URL(POSTGRES_URL as string);
+  const url = new URL(postgresUrl() as string);
   url.pathname = `/${name}`;
   return url.toString();
 }

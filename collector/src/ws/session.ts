@@ -65,6 +65,8 @@ export class AgentSession {
   endpoint: Endpoint | null = null;
   /** The endpoint's public key, decoded once per session: decoding it per frame cost as much as the check. */
   private key: KeyObject | null = null;
+  /** The last sequence this session saw stored (the store trims report history by it). */
+  private storedSeq = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly authTimer: NodeJS.Timeout;
   private closed = false;
@@ -170,6 +172,7 @@ export class AgentSession {
     clearTimeout(this.authTimer);
     this.endpoint = endpoint;
     this.key = decodePublicKey(endpoint.publicKey);
+    this.storedSeq = endpoint.lastSeq;
     this.deps.onAuthenticated(endpoint.id, this);
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
@@ -185,10 +188,11 @@ export class AgentSession {
 
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = this.requireEndpoint(message);
-    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
+    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now(), this.storedSeq))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }
+    this.storedSeq = Math.max(this.storedSeq, message.seq);
     this.send({ type: 'ack', seq: message.seq });
   }
 

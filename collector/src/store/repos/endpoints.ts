@@ -28,7 +28,19 @@ const BATCH_UPDATE_ROWS = 250;
 /** What storing one report writes, worked out once (identifiers normalised, JSON encoded once). */
 type ReportWrite = ReturnType<typeof reportWrite>;
 
-function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
+/** Reports per history trim, at most (see recordReports). */
+const TRIM_EVERY = 10;
+
+/**
+ * Whether storing this report trims its endpoint's history: when its sequence is in another
+ * ten than the last stored one. `previousSeq` is never newer than the real last sequence, so
+ * an endpoint goes at most TRIM_EVERY - 1 stored reports without a trim; without it, always.
+ */
+function trimsHistory(w: { seq: number; previousSeq?: number }): boolean {
+  return w.previousSeq === undefined || Math.floor(w.seq / TRIM_EVERY) !== Math.floor(w.previousSeq / TRIM_EVERY);
+}
+
+function reportWrite({ endpointId, seq, report, at, previousSeq }: ReportToStore) {
   // The one place a report's identifiers are normalised: endpoints keep them so.
   const ids = identifiersOf(report.identity);
   const claimed = Object.fromEntries(IDENTIFIER_COLUMN_ENTRIES.map(([kind, column]) => [column, ids[kind] ?? null])) as Record<
@@ -40,6 +52,7 @@ function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
     endpointId,
     seq,
     at,
+    ...(previousSeq !== undefined ? { previousSeq } : {}),
     body,
     claimed,
     macs: ids.macAddresses ?? [],
@@ -192,8 +205,10 @@ export class EndpointsRepo {
         // numbers (an agent skips numbers for every send that failed, e.g. through a
         // database fault; counting numbers would empty the history). Each endpoint's rows
         // are ranked newest first on the (endpoint_id, id) index, once, and those past the
-        // Nth go.
-        const endpointIds = [...new Set(accepted.map((w) => w.endpointId))];
+        // Nth go. Deleting costs as much as inserting, so an endpoint is trimmed only when
+        // its sequence enters a new ten (see trimsHistory): it keeps at most N + 9 rows, and
+        // history() reads the newest N.
+        const endpointIds = [...new Set(accepted.filter(trimsHistory).map((w) => w.endpointId))];
         for (let i = 0; i < endpointIds.length; i += 200) {
           const chunk = endpointIds.slice(i, i + 200);
           await trx.raw(
@@ -316,7 +331,7 @@ export class EndpointsRepo {
   }
 
   async history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
-    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc');
+    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc').limit(LIMITS.reportHistory);
     return rows.map((r) => ({ receivedAt: r.received_at, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
   }
 
