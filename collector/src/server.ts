@@ -64,7 +64,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  const settings = new SettingsService(store.settings);
+  const settings = new SettingsService(store.settings, store.changes);
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const engine = new SyncEngine({ store, masterKey, log, node, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });

@@ -1,6 +1,7 @@
 import { hashToken, randomToken, tokenMatches } from '@devtrust/shared/crypto';
 import { DEFAULT_POLICY, InvalidStoredPolicy, parseStoredPolicy, type GlobalPolicyPatch, type Policy } from '../domain/policy.js';
 import { AppError } from '../errors.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { SettingsRepo } from '../store/repos/settings.js';
 
 /** The stored global policy does not pass its schema: a 500 whose cause the log names. */
@@ -13,11 +14,16 @@ function corruptPolicy(error: InvalidStoredPolicy): AppError {
  * agent enrollment key (stored hashed, compared in constant time).
  */
 export class SettingsService {
-  constructor(private readonly settings: SettingsRepo) {}
+  /** `changes`: caches the stored policy between changes (every decision reads it). */
+  constructor(
+    private readonly settings: SettingsRepo,
+    private readonly changes?: ChangeFeed,
+  ) {}
 
   async globalPolicy(): Promise<Policy> {
     try {
-      return parseStoredPolicy(await this.settings.get('globalPolicy'));
+      const load = (): Promise<string | null> => this.settings.get('globalPolicy');
+      return parseStoredPolicy(await (this.changes ? this.changes.read('settings', 'globalPolicy', load) : load()));
     } catch (error) {
       throw error instanceof InvalidStoredPolicy ? corruptPolicy(error) : error;
     }

@@ -52,7 +52,8 @@ export class VerdictService {
     options: { lookups?: boolean } = {},
   ): Promise<Evaluation> {
     const policy = effectivePolicy(await this.settings.globalPolicy(), application);
-    const integrations: Integration[] = await this.store.integrations.list();
+    // Cached between changes (store/change-feed.ts): activation, platforms and config, not inventories.
+    const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
     const user = await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
@@ -81,7 +82,9 @@ export class VerdictService {
 
   /** Decides a pending transaction; returns null when it was already decided or expired. */
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
-    const application = await this.store.applications.get(tx.applicationId);
+    const application = await this.store.changes.read('applications', tx.applicationId, () =>
+      this.store.applications.get(tx.applicationId),
+    );
     const evaluation = await this.evaluate(endpoint, tx.username, application);
     const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
     const at = Date.now();

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { ChangeFeed } from './change-feed.js';
 import { DbFaultMonitor } from './db-faults.js';
 import { createKnex, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
@@ -36,11 +37,15 @@ export class Store {
   readonly oidcPrompts: OidcPromptsRepo;
   /** Database faults: logged once with their cause, counted by kind, asked by /readyz and the agent channel. */
   readonly faults = new DbFaultMonitor();
+  /** Cached reads of the policy, integrations and applications, dropped on change (across collectors on PostgreSQL). */
+  readonly changes: ChangeFeed;
 
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
+    options: { databaseUrl?: string | null; log?: Logger } = {},
   ) {
+    this.changes = new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log);
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault.
     knex.on('query-error', (error: unknown) => this.faults.failed(error, 'query'));
@@ -70,8 +75,9 @@ export class Store {
   static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     await knex.migrate.latest({ migrationSource });
-    const store = new Store(knex, dialect);
+    const store = new Store(knex, dialect, { databaseUrl: options.databaseUrl, ...(options.log ? { log: options.log } : {}) });
     if (options.log) store.faults.setLog(options.log);
+    await store.changes.start();
     return store;
   }
 
@@ -82,6 +88,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.changes.close();
     await this.knex.destroy();
   }
 }
