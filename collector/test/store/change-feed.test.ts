@@ -51,13 +51,13 @@ async function open(kind: 'sqlite' | 'postgres'): Promise<{ store: Store; url: s
 
 const NEW = {
   kind: 'csv',
-  category: 'mdm',
-  platforms: ['macos'],
+  category: 'mdm' as const,
+  platforms: ['macos' as const],
   config: {},
   sealedSecrets: {},
   schedule: null,
   nextSyncAt: null,
-} as const;
+};
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`cached reads on ${db.name}`, () => {
