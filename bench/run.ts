@@ -2,6 +2,7 @@
  * `npm run bench`: runs the figure groups in bench/figures/, prints a table and, with
  * `--json FILE`, writes the figures as JSON. See bench/README.md for what each measures.
  */
+import { spawnSync } from 'node:child_process';
 import { agentGroup } from './figures/agent.js';
 import { decisionGroup } from './figures/decision.js';
 import { promptGroup } from './figures/prompt.js';
@@ -14,7 +15,7 @@ import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
 import { startOwnCluster } from './lib/postgres-cluster.js';
-import { profileChildren } from './lib/proc.js';
+import { openFileLimit, profileChildren } from './lib/proc.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
@@ -130,6 +131,26 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/**
+ * Open files the bench and its collector children need: 50,000 sessions are 50,000 sockets on
+ * each side, plus the storm's agents. The bench raises its own limit by running itself again
+ * under `ulimit -n` (as far as the hard limit allows; root may raise that too), once.
+ */
+const WANTED_OPEN_FILES = 120_000;
+
+function withRaisedFileLimit(): number | null {
+  if (process.env.DEVTRUST_BENCH_FILE_LIMIT_RAISED || openFileLimit() >= WANTED_OPEN_FILES) return null;
+  const script = `ulimit -n ${WANTED_OPEN_FILES} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
+  const again = spawnSync('/bin/sh', ['-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, DEVTRUST_BENCH_FILE_LIMIT_RAISED: '1' },
+  });
+  return again.status ?? 1;
+}
+
+const raised = withRaisedFileLimit();
+if (raised !== null) process.exit(raised);
+log(`open files: ulimit -n ${openFileLimit()}`);
 process.exitCode = await main();
 // Everything is stopped by now; if some handle still holds the loop, say so rather than hang.
 setTimeout(() => {

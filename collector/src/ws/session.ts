@@ -62,7 +62,8 @@ const MAX_BUFFERED = 1024 * 1024;
  */
 export class AgentSession {
   readonly nonce = randomBytes(32).toString('base64url');
-  endpoint: Endpoint | null = null;
+  /** Only the id: a session lives for days, and the stored report and verdict would be kilobytes per agent. */
+  endpoint: Pick<Endpoint, 'id'> | null = null;
   /** The endpoint's public key, decoded once per session: decoding it per frame cost as much as the check. */
   private key: KeyObject | null = null;
   /** The last sequence this session saw stored (the store trims report history by it). */
@@ -170,14 +171,14 @@ export class AgentSession {
 
   private authenticated(endpoint: Endpoint): void {
     clearTimeout(this.authTimer);
-    this.endpoint = endpoint;
+    this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);
     this.storedSeq = endpoint.lastSeq;
     this.deps.onAuthenticated(endpoint.id, this);
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
 
-  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Endpoint {
+  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Pick<Endpoint, 'id'> {
     const endpoint = this.endpoint;
     if (!endpoint || !this.key) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
     if (!verifyPayload(this.key, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
@@ -199,7 +200,7 @@ export class AgentSession {
   private async attest(message: AttestMessage): Promise<void> {
     this.requireEndpoint(message);
     const { endpoints, transactions, verdicts } = this.deps;
-    const endpoint = await endpoints.get((this.endpoint as Endpoint).id);
+    const endpoint = await endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
@@ -250,7 +251,7 @@ export class AgentSession {
    */
   private async check(message: CheckMessage): Promise<void> {
     this.requireEndpoint(message);
-    const endpoint = await this.deps.endpoints.get((this.endpoint as Endpoint).id);
+    const endpoint = await this.deps.endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
     this.send({ type: 'standing', verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons });
