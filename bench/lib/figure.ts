@@ -40,6 +40,9 @@ export interface Figure {
   note?: string;
   /** Secondary measurements that explain the value (ramp time, failures, samples). */
   detail?: Detail;
+  /** What the figure should reach (lib/targets-issue.ts), and whether it did (null: no value). */
+  target?: string;
+  met?: boolean | null;
 }
 
 /** value / limit when both are positive numbers; null otherwise. */
