@@ -88,20 +88,25 @@ export class VerdictService {
     const evaluation = await this.evaluate(endpoint, tx.username, application);
     const verdict: Verdict = { verdict: evaluation.verdict, access: evaluation.access, reasons: evaluation.reasons };
     const at = Date.now();
-    if (!(await this.store.transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return null;
-    await this.store.authLog.append({
-      at,
-      transactionId: tx.id,
-      applicationId: tx.applicationId,
-      applicationName: application?.name ?? null,
-      username: tx.username,
-      endpointId: endpoint?.id ?? null,
-      // Without an agent nothing vouches that the named user was ever there: apart until
-      // the application completes the sign-in (see AuthLogRepo.markCompleted).
-      outcome: endpoint ? 'attested' : 'abandoned',
-      ...verdict,
+    // The decision, its auth log entry and the endpoint's last verdict: one commit.
+    const decided = await this.store.decisionWrites(async ({ transactions, authLog, endpoints }) => {
+      if (!(await transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return false;
+      await authLog.append({
+        at,
+        transactionId: tx.id,
+        applicationId: tx.applicationId,
+        applicationName: application?.name ?? null,
+        username: tx.username,
+        endpointId: endpoint?.id ?? null,
+        // Without an agent nothing vouches that the named user was ever there: apart until
+        // the application completes the sign-in (see AuthLogRepo.markCompleted).
+        outcome: endpoint ? 'attested' : 'abandoned',
+        ...verdict,
+      });
+      if (endpoint) await endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
+      return true;
     });
-    if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
+    if (!decided) return null;
     this.log.info({ transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access }, 'verdict');
     return verdict;
   }

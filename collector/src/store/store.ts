@@ -66,6 +66,17 @@ export class Store {
     this.oidcPrompts = new OidcPromptsRepo(this.oidcPayloads);
   }
 
+  /**
+   * Runs `work` with the decision's repositories bound to one transaction: its writes commit
+   * together, so they cost one commit (one fsync on SQLite, one WAL flush on PostgreSQL)
+   * instead of one each, and a failure leaves none of them.
+   */
+  decisionWrites<T>(work: (repos: Pick<Store, 'transactions' | 'authLog' | 'endpoints'>) => Promise<T>): Promise<T> {
+    return this.knex.transaction((trx) =>
+      work({ transactions: new TransactionsRepo(trx), authLog: new AuthLogRepo(trx), endpoints: new EndpointsRepo(trx) }),
+    );
+  }
+
   /** Answers once the database does (health checks). */
   async ping(): Promise<void> {
     await this.knex.raw('select 1');
