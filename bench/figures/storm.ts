@@ -196,7 +196,8 @@ export const stormGroup: FigureGroup = {
     const fdLimit = openFileLimit();
     const count = Number.isFinite(fdLimit) ? Math.min(wanted, fdLimit - FD_HEADROOM) : wanted;
     if (count < 1) return [notRun('storm.recovery_s', 'sqlite', 's', `ulimit -n is ${fdLimit}: too low`)];
-    const scaledNote = count < wanted ? `scaled down to ${count} agents: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : null;
+    const scaledNote =
+      count < wanted ? `scaled down to ${count} agents: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : null;
 
     const db = await freshDatabase(ctx, 'sqlite', 'storm');
     const collector = await storm(
