@@ -120,7 +120,7 @@ async function main(): Promise<number> {
     );
   }
   for (const cleanup of cleanups) cleanup();
-  const result = ordered(figures);
+  const result = ordered(figures, args.scale);
   process.stdout.write(`\n${table(result)}\n`);
   const durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
   if (args.json) {

@@ -1,22 +1,24 @@
 import { ChannelClient } from '../lib/channel-client.js';
 import { admin, AppClient, ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, inventoryCsv, reportOf, serialOf } from '../lib/devices.js';
-import { figure, notRun, scaled, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
+import { figure, notRun, scaled, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
 import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 
-/** Inventory records, spread over `INTEGRATIONS` CSV integrations (a tenth at small scale). */
+/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
 const FULL_INVENTORY = 1_000_000;
+const SMALL_INVENTORY = 20_000;
 const INTEGRATIONS = 5;
 /** Decisions started per second, whatever the answers' latency (open loop). */
 const FULL_RATE = 500;
 /** How long decisions are started for (full / small scale). */
-const MEASURE_S = { full: 10, small: 4 };
+const MEASURE_S = { full: 10, small: 3 };
 /** Agents taking the decisions, each one enrolled device of the inventory. */
 const FULL_AGENTS = 200;
 const WARM_UP = 50;
-/** Devices of the vendor sync running during `decision.p99_during_sync_ms`. */
+/** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 50,000). */
 const FULL_SYNC_DEVICES = 1_000_000;
+const SMALL_SYNC_DEVICES = 50_000;
 
 /** SQLite refuses a multi-row INSERT of more than 500 rows ("too many terms in compound SELECT"). */
 const SQLITE_SAFE_PAGE = 500;
@@ -208,7 +210,7 @@ async function rawLookups(db: BenchDatabase, agents: Agent[], samples: number): 
 }
 
 async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
-  const inventory = scaled(ctx, FULL_INVENTORY);
+  const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
   const rate = scaled(ctx, FULL_RATE);
   const samples = rate * MEASURE_S[ctx.scale];
   const db = await freshDatabase(ctx, kind, `decision-${kind}`);
@@ -287,7 +289,7 @@ async function decisionsDuringSync(
   samples: number,
   quietP99: number | null,
 ): Promise<Figure> {
-  const count = scaled(ctx, FULL_SYNC_DEVICES);
+  const count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES);
   const kandji = await import('../../collector/test/vendors/mdm/kandji.js');
   const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
   const apiToken = 'bench-kandji-decision-token-0001';

@@ -15,11 +15,11 @@ export function machine(): Machine {
 }
 
 /** Figures in the documented order, sqlite before postgres, with display rounding. */
-export function ordered(figures: Figure[]): Figure[] {
+export function ordered(figures: Figure[], scale: Scale = 'full'): Figure[] {
   const dbOrder = { sqlite: 0, postgres: 1, 'postgres-2': 2, '-': 3 };
   return [...figures]
     .sort((a, b) => FIGURE_NAMES.indexOf(a.name) - FIGURE_NAMES.indexOf(b.name) || dbOrder[a.db] - dbOrder[b.db])
-    .map(withTarget)
+    .map((f) => withTarget(f, scale))
     .map((f) => ({
       ...f,
       value: round(f.value),

@@ -37,6 +37,9 @@ export interface Endpoint {
   lastVerdict: (Verdict & { at: number; transactionId: string }) | null;
 }
 
+/** What authenticating an agent reads of its endpoint. */
+export type EndpointCredentials = Pick<Endpoint, 'id' | 'publicKey' | 'lastSeq'>;
+
 /** One verified report to store for an endpoint. */
 export interface ReportToStore {
   endpointId: string;

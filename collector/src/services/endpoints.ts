@@ -1,5 +1,5 @@
 import type { Report } from '@devtrust/shared/protocol';
-import type { Endpoint, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type { Endpoint, EndpointCredentials, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
 import type { Store } from '../store/store.js';
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
@@ -21,6 +21,11 @@ export class EndpointService {
 
   get(id: string): Promise<Endpoint | null> {
     return this.store.endpoints.get(id);
+  }
+
+  /** The endpoint's key and last sequence only (authentication). */
+  credentials(id: string): Promise<EndpointCredentials | null> {
+    return this.store.endpoints.credentials(id);
   }
 
   list(query: EndpointQuery = {}): Promise<Endpoint[]> {

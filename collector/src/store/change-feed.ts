@@ -66,8 +66,9 @@ export class ChangeFeed {
   readonly events = new EventEmitter();
 
   /**
-   * `databaseUrl`: the PostgreSQL server to listen on; null on SQLite, which has one collector
-   * per database file (this process sees every write). PostgreSQL without it caches nothing.
+   * `databaseUrl`: set when the store is on a PostgreSQL server to listen on (through the
+   * pool's own connection settings); null on SQLite, which has one collector per database file
+   * (this process sees every write). PostgreSQL without it caches nothing.
    */
   constructor(
     private readonly knex: Knex,
@@ -136,7 +137,9 @@ export class ChangeFeed {
 
   private async connect(): Promise<void> {
     if (this.closed || this.databaseUrl === null) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5_000, keepAlive: true });
+    // The pool's own settings (store/dialect.ts: connect timeout, keep-alive; the password is a
+    // hidden property there, so the object is passed as it is, not copied).
+    const client = new pg.Client((this.knex.client as { connectionSettings: pg.ClientConfig }).connectionSettings);
     const lost = (error?: unknown): void => {
       if (this.listener !== client) return;
       this.listener = null;

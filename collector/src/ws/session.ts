@@ -28,7 +28,7 @@ import type { EndpointService } from '../services/endpoints.js';
 import type { SettingsService } from '../services/settings.js';
 import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
-import type { Endpoint } from '../domain/endpoint.js';
+import type { Endpoint, EndpointCredentials } from '../domain/endpoint.js';
 import { isTransientDbFault, type DbFaultMonitor } from '../services/health.js';
 import type { ReportWriter } from './report-writer.js';
 
@@ -161,7 +161,8 @@ export class AgentSession {
 
   private async auth(message: AuthMessage): Promise<void> {
     if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
-    const endpoint = await this.deps.endpoints.get(message.endpointId);
+    // Only what authenticating needs: after a restart the whole fleet does this at once.
+    const endpoint = await this.deps.endpoints.credentials(message.endpointId);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE');
@@ -169,7 +170,7 @@ export class AgentSession {
     this.authenticated(endpoint);
   }
 
-  private authenticated(endpoint: Endpoint): void {
+  private authenticated(endpoint: EndpointCredentials): void {
     clearTimeout(this.authTimer);
     this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { identifiersOf, type Platform } from '@devtrust/shared/identity';
+import type { Platform } from '@devtrust/shared/identity';
 import { LIMITS, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
+import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
-import type { Endpoint, EndpointApproval, EndpointQuery, IdentifierClaim, ReportToStore } from '../../domain/endpoint.js';
+import type {
+  Endpoint,
+  EndpointApproval,
+  EndpointCredentials,
+  EndpointQuery,
+  IdentifierClaim,
+  ReportToStore,
+} from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
@@ -21,54 +29,6 @@ function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
 }
 
 const claimKey = (c: { kind: string; value: string }): string => `${c.kind}\u0000${c.value}`;
-
-/** Endpoint rows per batched report UPDATE (bound parameters stay far below either database's limit). */
-const BATCH_UPDATE_ROWS = 250;
-
-/** What storing one report writes, worked out once (identifiers normalised, JSON encoded once). */
-type ReportWrite = ReturnType<typeof reportWrite>;
-
-/** Reports per history trim, at most (see recordReports). */
-const TRIM_EVERY = 10;
-
-/**
- * Whether storing this report trims its endpoint's history: when its sequence is in another
- * ten than the last stored one. `previousSeq` is never newer than the real last sequence, so
- * an endpoint goes at most TRIM_EVERY - 1 stored reports without a trim; without it, always.
- */
-function trimsHistory(w: { seq: number; previousSeq?: number }): boolean {
-  return w.previousSeq === undefined || Math.floor(w.seq / TRIM_EVERY) !== Math.floor(w.previousSeq / TRIM_EVERY);
-}
-
-function reportWrite({ endpointId, seq, report, at, previousSeq }: ReportToStore) {
-  // The one place a report's identifiers are normalised: endpoints keep them so.
-  const ids = identifiersOf(report.identity);
-  const claimed = Object.fromEntries(IDENTIFIER_COLUMN_ENTRIES.map(([kind, column]) => [column, ids[kind] ?? null])) as Record<
-    IdentifierColumn,
-    string | null
-  >;
-  const body = toJson(report);
-  return {
-    endpointId,
-    seq,
-    at,
-    ...(previousSeq !== undefined ? { previousSeq } : {}),
-    body,
-    claimed,
-    macs: ids.macAddresses ?? [],
-    /** The columns a report of known identifiers changes. */
-    update: {
-      last_seq: seq,
-      last_seen_at: at,
-      platform: report.identity.platform ?? null,
-      hostname: report.identity.hostname ?? null,
-      report: body,
-      ...(report.user ? { last_user: report.user } : {}),
-    } as Record<string, unknown>,
-    /** The identifiers as stored: unchanged, they need no claim check. */
-    identifiers: { ...claimed, mac_addresses: toJson(ids.macAddresses ?? []) } as Record<string, unknown>,
-  };
-}
 
 function toEndpoint(row: EndpointRow): Endpoint {
   const macs = fromJson<string[]>(row.mac_addresses, []);
@@ -118,6 +78,12 @@ export class EndpointsRepo {
   async get(id: string): Promise<Endpoint | null> {
     const row = await this.db<EndpointRow>('endpoints').where({ id }).first();
     return row ? toEndpoint(row) : null;
+  }
+
+  /** The key and last sequence alone: no report or verdict JSON to parse (authentication). */
+  async credentials(id: string): Promise<EndpointCredentials | null> {
+    const row = await this.db<EndpointRow>('endpoints').where({ id }).first('id', 'public_key', 'last_seq');
+    return row ? { id: row.id, publicKey: row.public_key, lastSeq: Number(row.last_seq) } : null;
   }
 
   async list(query: EndpointQuery = {}): Promise<Endpoint[]> {
