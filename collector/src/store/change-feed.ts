@@ -133,6 +133,12 @@ export class ChangeFeed {
     // Uncommitted: what readers cache meanwhile is the committed state, dropped at the commit.
     const topics = this.pending.get(txId) ?? new Set<ChangeTopic>();
     this.pending.set(txId, topics.add(topic));
+    // A transaction whose COMMIT or ROLLBACK failed is never seen to end: drop the oldest
+    // entries rather than keep them, and the caches with them, to be safe.
+    if (this.pending.size > 100) {
+      for (const id of [...this.pending.keys()].slice(0, 50)) this.pending.delete(id);
+      for (const t of TOPICS) this.invalidate(t);
+    }
   }
 
   private async connect(): Promise<void> {
