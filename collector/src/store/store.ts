@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ChangeFeed } from './change-feed.js';
 import { DbFaultMonitor } from './db-faults.js';
+import { GroupCommit } from './group-commit.js';
 import { createKnex, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
@@ -39,12 +40,14 @@ export class Store {
   readonly faults = new DbFaultMonitor();
   /** Cached reads of the policy, integrations and applications, dropped on change (across collectors on PostgreSQL). */
   readonly changes: ChangeFeed;
+  private readonly groupCommit: GroupCommit;
 
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
     options: { databaseUrl?: string | null; log?: Logger } = {},
   ) {
+    this.groupCommit = new GroupCommit(knex, dialect === 'sqlite');
     this.changes = new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log);
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault.
@@ -69,10 +72,11 @@ export class Store {
   /**
    * Runs `work` with the decision's repositories bound to one transaction: its writes commit
    * together, so they cost one commit (one fsync on SQLite, one WAL flush on PostgreSQL)
-   * instead of one each, and a failure leaves none of them.
+   * instead of one each, and a failure leaves none of them. On SQLite, concurrent decisions
+   * (and transactions being opened) share one commit too (store/group-commit.ts).
    */
   decisionWrites<T>(work: (repos: Pick<Store, 'transactions' | 'authLog' | 'endpoints'>) => Promise<T>): Promise<T> {
-    return this.knex.transaction((trx) =>
+    return this.groupCommit.run((trx) =>
       work({ transactions: new TransactionsRepo(trx), authLog: new AuthLogRepo(trx), endpoints: new EndpointsRepo(trx) }),
     );
   }
