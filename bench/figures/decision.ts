@@ -16,9 +16,9 @@ const MEASURE_S = { full: 10, small: 3 };
 /** Agents taking the decisions, each one enrolled device of the inventory. */
 const FULL_AGENTS = 200;
 const WARM_UP = 50;
-/** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 50,000). */
+/** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 30,000). */
 const FULL_SYNC_DEVICES = 1_000_000;
-const SMALL_SYNC_DEVICES = 50_000;
+const SMALL_SYNC_DEVICES = 30_000;
 
 /** SQLite refuses a multi-row INSERT of more than 500 rows ("too many terms in compound SELECT"). */
 const SQLITE_SAFE_PAGE = 500;
