@@ -16,7 +16,7 @@ import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/
 import { ordered, table, writeJson } from './lib/output.js';
 import { startOwnCluster } from './lib/postgres-cluster.js';
 import { openFileLimit, profileChildren } from './lib/proc.js';
-import { postgresUnavailable } from './lib/targets.js';
+import { collectorBuild, postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
 const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, soakGroup];
@@ -151,6 +151,11 @@ function withRaisedFileLimit(): number | null {
 const raised = withRaisedFileLimit();
 if (raised !== null) process.exit(raised);
 log(`open files: ulimit -n ${openFileLimit()}`);
+log(
+  collectorBuild.stale === null
+    ? 'collector children run the compiled build (collector/dist), as npm start does'
+    : `collector children run the TypeScript sources: ${collectorBuild.stale} (npx tsc -b to measure the build)`,
+);
 process.exitCode = await main();
 // Everything is stopped by now; if some handle still holds the loop, say so rather than hang.
 setTimeout(() => {

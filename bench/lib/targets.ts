@@ -8,7 +8,7 @@ import { createKnex } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
 import { ENROLLMENT_KEY, OWNER_TOKEN } from './admin.js';
 import type { BenchContext } from './figure.js';
-import { BenchChild } from './proc.js';
+import { BenchChild, staleBuild } from './proc.js';
 import { runPool, sleep } from './timing.js';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -139,6 +139,9 @@ export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrol
 
 export type ServerChild = BenchChild<{ url: string; port: number }>;
 
+/** Checked once per run: collector children run the compiled build when it is current (lib/proc.ts). */
+export const collectorBuild = { stale: staleBuild() };
+
 /** A real collector in a child process on this database; stopped when the group ends. */
 export async function startCollectorChild(
   ctx: BenchContext,
@@ -146,6 +149,7 @@ export async function startCollectorChild(
   options: { port?: number; defer?: boolean } = {},
 ): Promise<ServerChild> {
   const child = await BenchChild.start<{ url: string; port: number }>('collector.ts', {
+    sources: collectorBuild.stale === null ? false : true,
     env: {
       DEVTRUST_CONFIG_FILE: '',
       DEVTRUST_HOST: '127.0.0.1',
