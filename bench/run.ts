@@ -2,6 +2,7 @@
  * `npm run bench`: runs the figure groups in bench/figures/, prints a table and, with
  * `--json FILE`, writes the figures as JSON. See bench/README.md for what each measures.
  */
+import { spawnSync } from 'node:child_process';
 import { adminGroup } from './figures/admin.js';
 import { agentGroup } from './figures/agent.js';
 import { decisionGroup } from './figures/decision.js';
@@ -14,7 +15,9 @@ import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
-import { postgresUnavailable } from './lib/targets.js';
+import { startOwnCluster } from './lib/postgres-cluster.js';
+import { openFileLimit, profileChildren } from './lib/proc.js';
+import { collectorBuild, postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
 const GROUPS: FigureGroup[] = [
@@ -72,6 +75,9 @@ async function runGroup(group: FigureGroup, args: BenchArgs, base: Omit<BenchCon
   return wanted;
 }
 
+/** What the run itself set up (a PostgreSQL cluster), undone once the figures are in. */
+const cleanups: (() => void)[] = [];
+
 async function main(): Promise<number> {
   let args: BenchArgs;
   try {
@@ -87,10 +93,24 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.profileDir) profileChildren(args.profileDir);
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
   const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak', 'admin'].includes(g.id));
-  const pgWhy = args.db === 'sqlite' || !needsDb ? null : await postgresUnavailable();
+  let pgWhy: string | null = null;
+  if (needsDb && args.db !== 'sqlite') {
+    if (!process.env.DEVTRUST_TEST_DATABASE_URL) {
+      // No server named: the bench starts its own PostgreSQL in a temporary directory.
+      const cluster = await startOwnCluster();
+      if ('why' in cluster) pgWhy = `PostgreSQL not available: ${cluster.why}`;
+      else {
+        process.env.DEVTRUST_TEST_DATABASE_URL = cluster.url;
+        cleanups.push(() => cluster.stop());
+        log(`started PostgreSQL ${cluster.version} for this run at ${cluster.url}`);
+      }
+    }
+    pgWhy ??= await postgresUnavailable();
+  }
   const databases: ('sqlite' | 'postgres')[] = args.db === 'postgres' ? [] : ['sqlite'];
   if (needsDb && pgWhy === null && args.db !== 'sqlite') databases.push('postgres');
   if (pgWhy) log(pgWhy);
@@ -110,7 +130,8 @@ async function main(): Promise<number> {
       })),
     );
   }
-  const result = ordered(figures);
+  for (const cleanup of cleanups) cleanup();
+  const result = ordered(figures, args.scale);
   process.stdout.write(`\n${table(result)}\n`);
   const durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
   if (args.json) {
@@ -121,6 +142,31 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/**
+ * Open files the bench and its collector children need: 50,000 sessions are 50,000 sockets on
+ * each side, plus the storm's agents. The bench raises its own limit by running itself again
+ * under `ulimit -n` (as far as the hard limit allows; root may raise that too), once.
+ */
+const WANTED_OPEN_FILES = 120_000;
+
+function withRaisedFileLimit(): number | null {
+  if (process.env.DEVTRUST_BENCH_FILE_LIMIT_RAISED || openFileLimit() >= WANTED_OPEN_FILES) return null;
+  const script = `ulimit -n ${WANTED_OPEN_FILES} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`;
+  const again = spawnSync('/bin/sh', ['-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, DEVTRUST_BENCH_FILE_LIMIT_RAISED: '1' },
+  });
+  return again.status ?? 1;
+}
+
+const raised = withRaisedFileLimit();
+if (raised !== null) process.exit(raised);
+log(`open files: ulimit -n ${openFileLimit()}`);
+log(
+  collectorBuild.stale === null
+    ? 'collector children run the compiled build (collector/dist), as npm start does'
+    : `collector children run the TypeScript sources: ${collectorBuild.stale} (npx tsc -b to measure the build)`,
+);
 process.exitCode = await main();
 // Everything is stopped by now; if some handle still holds the loop, say so rather than hang.
 setTimeout(() => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { admin, ENROLLMENT_KEY } from '../lib/admin.js';
 import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { freePort } from '../lib/ports.js';
-import { BenchChild, memoryOf, ROOT, spawnTracked } from '../lib/proc.js';
+import { BenchChild, memoryOf, newestMtime, ROOT, spawnTracked } from '../lib/proc.js';
 import { freshDatabase, startBareChild, startCollectorChild } from '../lib/targets.js';
 import { median, now, sleep, waitFor } from '../lib/timing.js';
 
@@ -28,16 +28,6 @@ async function collectMs(ctx: BenchContext): Promise<Figure> {
     note: `${process.platform}; no bare-layer limit`,
     detail: { runs, minMs: Math.min(...samples), maxMs: Math.max(...samples) },
   });
-}
-
-function newestMtime(dir: string, suffix: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, suffix));
-    else if (entry.name.endsWith(suffix)) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
 }
 
 /**

@@ -1,170 +1,295 @@
 import { ChannelClient } from '../lib/channel-client.js';
 import { admin, AppClient, ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, inventoryCsv, reportOf, serialOf } from '../lib/devices.js';
-import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
-import { freshDatabase, startCollectorChild, type DbKind, type ServerChild } from '../lib/targets.js';
-import { now, percentile, sortedCopy } from '../lib/timing.js';
+import { figure, notRun, scaled, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
+import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
+import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 
-const FULL_INVENTORY = 100_000;
-/** Devices of the vendor sync running during `decision.p99_during_sync_ms`. */
+/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
+const FULL_INVENTORY = 1_000_000;
+const SMALL_INVENTORY = 20_000;
+const INTEGRATIONS = 5;
+/** Decisions started per second, whatever the answers' latency (open loop). */
+const FULL_RATE = 500;
+/** How long decisions are started for (full / small scale). */
+const MEASURE_S = { full: 10, small: 3 };
+/** Agents taking the decisions, each one enrolled device of the inventory. */
+const FULL_AGENTS = 200;
+const WARM_UP = 50;
+/** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 30,000). */
 const FULL_SYNC_DEVICES = 1_000_000;
-const FULL_SAMPLES = 1_000;
-const WARM_UP = 20;
-const AGENTS = 4;
+const SMALL_SYNC_DEVICES = 30_000;
 
-/** Device numbers spread over the whole inventory, the same sequence every run. */
-function pick(inventory: number, k: number): number {
-  return (k * 7919 + 13) % inventory;
+/** SQLite refuses a multi-row INSERT of more than 500 rows ("too many terms in compound SELECT"). */
+const SQLITE_SAFE_PAGE = 500;
+
+interface Agent {
+  client: ChannelClient;
+  device: number;
+}
+
+/** The decisions' endpoints: an application on one collector, agents on (possibly) another. */
+interface Fleet {
+  app: AppClient;
+  agents: Agent[];
 }
 
 /**
  * One decision as an application sees it: create the transaction, the agent attests as the
  * real agent does (a fresh signed report, then the signed attestation), the application
- * reads the decided transaction. Timed from before the create to after the decided read.
+ * reads the decided transaction. `steps`: create, report, attest, read (ms).
  */
-async function decideOnce(app: AppClient, agent: ChannelClient, device: number): Promise<{ ms: number; steps: number[]; verdict: string }> {
+async function decideOnce(app: AppClient, agent: Agent): Promise<{ steps: number[]; verdict: string }> {
   const start = now();
-  const txId = await app.open(`user${device}@example.com`);
+  const txId = await app.open(`user${agent.device}@example.com`);
   const opened = now();
-  await agent.report(reportOf(device, identityOf(device)));
+  await agent.client.report(reportOf(agent.device, identityOf(agent.device)));
   const reported = now();
-  await agent.attest(txId);
+  await agent.client.attest(txId);
   const attested = now();
   let tx = await app.read(txId);
   for (let i = 0; tx.state === 'pending' && i < 100; i++) tx = await app.read(txId);
   if (tx.state !== 'decided') throw new Error(`transaction ${txId} is ${tx.state} after its verdict`);
-  const end = now();
-  return {
-    ms: end - start,
-    steps: [opened - start, reported - opened, attested - reported, end - attested],
-    verdict: tx.verdict as string,
-  };
+  return { steps: [opened - start, reported - opened, attested - reported, now() - attested], verdict: tx.verdict as string };
 }
 
 const STEPS = ['createMs', 'reportMs', 'attestMs', 'readMs'] as const;
 
-/** SQLite refuses a multi-row INSERT of more than 500 rows ("too many terms in compound SELECT"). */
-const SQLITE_SAFE_PAGE = 500;
+interface Run {
+  /** From each decision's scheduled start (so a backlog counts) to the decided read. */
+  latencies: number[];
+  steps: number[][];
+  verdicts: Record<string, number>;
+  /** Decisions that started later than scheduled because every agent was busy. */
+  queued: number;
+  seconds: number;
+}
 
 /**
- * Loads the inventory as an admin does: a CSV integration, `PUT …/inventory`, activation for
- * everyone. When the upload route fails, the same CSV goes through the same parser and sync
- * engine in pages the database accepts, and the returned note says why.
+ * Starts `count` decisions at `rate` per second on free agents (one decision per agent at a
+ * time); a decision that finds no free agent waits for one, and that wait counts in its
+ * latency. Stops starting new ones once `stop()` says so.
  */
-async function loadInventory(collector: ServerChild, csv: string): Promise<{ note: string | null }> {
-  const url = collector.ready.url;
-  const integration = await admin(url, 'POST', '/admin/v1/integrations', {
-    kind: 'csv',
-    name: 'Bench inventory',
-    platforms: ['windows', 'macos', 'linux'],
-    config: {},
-  });
-  let note: string | null = null;
-  try {
-    await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/inventory`, csv, { contentType: 'text/csv' });
-  } catch (error) {
-    const message = (error as Error).message;
-    const answer = /answered (\d+): .*?"code":"(\w+)","message":"(.{0,70})/.exec(message);
-    const cause = answer ? `${answer[1]} ${answer[2]}: "${answer[3]}…"` : message.slice(0, 120);
-    note = `CSV upload answered ${cause}; the same CSV was loaded through the same parser and sync engine in ${SQLITE_SAFE_PAGE}-row pages (at most what SQLite takes in one knex multi-row INSERT)`;
-    const run = await collector.call<{ status: string; error: string | null }>(
-      'ingest-csv',
-      { integrationId: integration.id, csv, pageSize: SQLITE_SAFE_PAGE },
-      300_000,
-    );
-    if (run.status !== 'succeeded') throw new Error(`loading the inventory failed: ${run.error}`);
+async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boolean = () => false): Promise<Run> {
+  const free = [...fleet.agents];
+  const waiting: ((agent: Agent) => void)[] = [];
+  const release = (agent: Agent): void => {
+    const next = waiting.shift();
+    if (next) next(agent);
+    else free.push(agent);
+  };
+  const run: Run = { latencies: [], steps: STEPS.map(() => []), verdicts: {}, queued: 0, seconds: 0 };
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | null = null;
+  const start = now();
+  for (let k = 0; k < count && !stop() && failure === null; k++) {
+    const scheduled = start + (k * 1000) / rate;
+    const wait = scheduled - now();
+    if (wait > 1) await sleep(wait);
+    let agent = free.pop();
+    if (!agent) {
+      run.queued++;
+      agent = await new Promise<Agent>((resolve) => waiting.push(resolve));
+    }
+    const taken = agent;
+    const decision = decideOnce(fleet.app, taken)
+      .then((decided) => {
+        run.latencies.push(now() - scheduled);
+        decided.steps.forEach((ms, i) => run.steps[i]?.push(ms));
+        run.verdicts[decided.verdict] = (run.verdicts[decided.verdict] ?? 0) + 1;
+      })
+      .catch((error: Error) => void (failure ??= error))
+      .finally(() => {
+        inFlight.delete(decision);
+        release(taken);
+      });
+    inFlight.add(decision);
   }
-  await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/activation`, { mode: 'all-users' });
+  await Promise.all(inFlight);
+  run.seconds = (now() - start) / 1000;
+  if (failure) throw failure;
+  return run;
+}
+
+/**
+ * Loads the inventory as an admin does: `INTEGRATIONS` CSV integrations, each `PUT …/inventory`
+ * with its share of the devices, activated for everyone. When the upload route fails, the same
+ * CSV goes through the same parser and sync engine in pages the database accepts, and the
+ * returned note says why.
+ */
+async function loadInventory(collector: ServerChild, inventory: number): Promise<{ note: string | null }> {
+  const url = collector.ready.url;
+  const share = Math.ceil(inventory / INTEGRATIONS);
+  let note: string | null = null;
+  for (let j = 0; j < INTEGRATIONS; j++) {
+    const from = j * share;
+    const csv = inventoryCsv(Math.min(share, inventory - from), from);
+    const integration = await admin(url, 'POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: `Bench inventory ${j + 1}`,
+      platforms: ['windows', 'macos', 'linux'],
+      config: {},
+    });
+    try {
+      await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/inventory`, csv, { contentType: 'text/csv' });
+    } catch (error) {
+      const message = (error as Error).message;
+      const answer = /answered (\d+): .*?"code":"(\w+)","message":"(.{0,70})/.exec(message);
+      const cause = answer ? `${answer[1]} ${answer[2]}: "${answer[3]}…"` : message.slice(0, 120);
+      note = `CSV upload answered ${cause}; the same CSV was loaded through the same parser and sync engine in ${SQLITE_SAFE_PAGE}-row pages (at most what SQLite takes in one knex multi-row INSERT)`;
+      const run = await collector.call<{ status: string; error: string | null }>(
+        'ingest-csv',
+        { integrationId: integration.id, csv, pageSize: SQLITE_SAFE_PAGE },
+        600_000,
+      );
+      if (run.status !== 'succeeded') throw new Error(`loading the inventory failed: ${run.error}`);
+    }
+    await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/activation`, { mode: 'all-users' });
+  }
   return { note };
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind, inventory: number, samples: number): Promise<Figure[]> {
-  const db = await freshDatabase(ctx, kind, `decision-${kind}`);
-  const collector = await startCollectorChild(ctx, db);
-  const url = collector.ready.url;
-  let start = now();
-  const loaded = await loadInventory(collector, inventoryCsv(inventory));
-  const uploadS = (now() - start) / 1000;
-  ctx.log(`${kind}: ${inventory} devices loaded in ${uploadS.toFixed(1)} s${loaded.note ? ` (${loaded.note})` : ''}`);
-  const app = await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false });
-  const agents: ChannelClient[] = [];
-  for (let i = 0; i < AGENTS; i++) {
-    const agent = await ChannelClient.connect(url);
-    await agent.enroll(ENROLLMENT_KEY);
-    agents.push(agent);
+/** `count` agents enrolled on `url`, agent i being device i·inventory/count (every integration gets some). */
+async function enrollFleet(ctx: BenchContext, url: string, count: number, inventory: number): Promise<Agent[]> {
+  const agents: Agent[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await ChannelClient.connect(url);
+    await client.enroll(ENROLLMENT_KEY);
+    agents.push({ client, device: Math.floor(((i + 0.5) * inventory) / count) });
   }
-  ctx.defer(() => agents.forEach((a) => a.terminate()));
+  ctx.defer(() => agents.forEach((a) => a.client.terminate()));
+  return agents;
+}
 
-  const latencies: number[] = [];
-  const steps: number[][] = STEPS.map(() => []);
-  const verdicts: Record<string, number> = {};
-  start = now();
-  for (let k = 0; k < WARM_UP + samples; k++) {
-    const device = pick(inventory, k);
-    const decided = await decideOnce(app, agents[k % AGENTS] as ChannelClient, device);
-    if (k < WARM_UP) continue;
-    latencies.push(decided.ms);
-    decided.steps.forEach((ms, i) => steps[i]?.push(ms));
-    const verdict = decided.verdict;
-    verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
-  }
-  ctx.log(`${kind}: ${samples} decisions in ${((now() - start) / 1000).toFixed(1)} s (${JSON.stringify(verdicts)})`);
+function decisionFigures(
+  db: Db,
+  run: Run,
+  lookups: number[],
+  extra: { note: string | null; detail: Record<string, number | null> },
+): Figure[] {
+  const sorted = sortedCopy(run.latencies);
+  const sortedLookups = sortedCopy(lookups);
+  const samples = run.latencies.length;
+  const untrusted = samples - (run.verdicts.trusted ?? 0);
+  const note =
+    [extra.note, untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null]
+      .filter(Boolean)
+      .join('; ') || undefined;
+  // Where the time goes: the median of each step (create, fresh report, attest, read back).
+  const stepP50 = Object.fromEntries(
+    STEPS.map((name, i) => [`p50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(run.steps[i] ?? []), 50)]),
+  );
+  const detail = {
+    samples,
+    ratePerS: samples / run.seconds,
+    queued: run.queued,
+    integrations: INTEGRATIONS,
+    ...extra.detail,
+    maxMs: sorted[sorted.length - 1] ?? null,
+    ...stepP50,
+  };
+  const options = { ...(note ? { note } : {}), detail };
+  return [
+    figure('decision.p50_ms', db, percentile(sorted, 50), 'ms', percentile(sortedLookups, 50), options),
+    figure('decision.p99_ms', db, percentile(sorted, 99), 'ms', percentile(sortedLookups, 99), options),
+  ];
+}
 
-  const duringSync = ctx.wants('decision.p99_during_sync_ms')
-    ? await decisionsDuringSync(ctx, url, app, agents, inventory, samples, percentile(sortedCopy(latencies), 99))
-    : null;
-
-  // Limit: the lookup underneath, a SELECT by serial through knex on the same database.
+/** The limit: the lookup underneath, a SELECT by serial through knex on the same database, for the fleet's devices. */
+async function rawLookups(db: BenchDatabase, agents: Agent[], samples: number): Promise<number[]> {
   const knex = db.knex();
   const lookups: number[] = [];
   for (let k = 0; k < WARM_UP + samples; k++) {
-    const serial = serialOf(pick(inventory, k));
+    const serial = serialOf((agents[k % agents.length] as Agent).device);
     const t = now();
     const row = await knex('inventory_records').where('serial_number', serial).first();
     if (k >= WARM_UP) lookups.push(now() - t);
     if (!row) throw new Error(`the inventory has no record for ${serial}: the CSV upload did not store it`);
   }
-  await collector.stop();
+  return lookups;
+}
 
-  const sorted = sortedCopy(latencies);
-  const sortedLookups = sortedCopy(lookups);
-  const untrusted = samples - (verdicts.trusted ?? 0);
-  const note =
-    [
-      loaded.note,
-      untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null,
-    ]
-      .filter(Boolean)
-      .join('; ') || undefined;
-  // Where the time goes: the median of each step (create, fresh report, attest, read back).
-  const stepP50 = Object.fromEntries(
-    STEPS.map((name, i) => [`p50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(steps[i] ?? []), 50)]),
+async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
+  const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
+  const rate = scaled(ctx, FULL_RATE);
+  const samples = rate * MEASURE_S[ctx.scale];
+  const db = await freshDatabase(ctx, kind, `decision-${kind}`);
+  const collector = await startCollectorChild(ctx, db);
+  const url = collector.ready.url;
+  let start = now();
+  const loaded = await loadInventory(collector, inventory);
+  const inventoryLoadS = (now() - start) / 1000;
+  ctx.log(
+    `${kind}: ${inventory} devices in ${INTEGRATIONS} integrations loaded in ${inventoryLoadS.toFixed(1)} s${loaded.note ? ` (${loaded.note})` : ''}`,
   );
-  const detail = { samples, inventory, inventoryLoadS: uploadS, maxMs: sorted[sorted.length - 1] ?? null, ...stepP50 };
-  return [
-    figure('decision.p50_ms', kind, percentile(sorted, 50), 'ms', percentile(sortedLookups, 50), { ...(note ? { note } : {}), detail }),
-    figure('decision.p99_ms', kind, percentile(sorted, 99), 'ms', percentile(sortedLookups, 99), { ...(note ? { note } : {}), detail }),
-    ...(duringSync ? [{ ...duringSync, db: kind }] : []),
-  ];
+  const agents = await enrollFleet(ctx, url, scaled(ctx, FULL_AGENTS, 10), inventory);
+  const fleet: Fleet = { app: await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false }), agents };
+
+  await atRate(fleet, rate, WARM_UP);
+  start = now();
+  const run = await atRate(fleet, rate, samples);
+  ctx.log(`${kind}: ${run.latencies.length} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s (${JSON.stringify(run.verdicts)})`);
+  const quietP99 = percentile(sortedCopy(run.latencies), 99);
+  const lookups = await rawLookups(db, agents, samples);
+  const out = decisionFigures(kind, run, lookups, { note: loaded.note, detail: { inventory, inventoryLoadS } });
+
+  if (kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms'))) {
+    out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory)));
+  }
+  if (ctx.wants('decision.p99_during_sync_ms')) {
+    out.push({ ...(await decisionsDuringSync(ctx, url, fleet, rate, samples, quietP99)), db: kind });
+  }
+  await collector.stop();
+  return out;
+}
+
+/**
+ * The same decisions with two collector processes on the one PostgreSQL database: the agents
+ * stay on the first, the application talks to a second started on the same database, so every
+ * decision crosses nodes (created on B, attested on A, read on B).
+ */
+async function twoNodes(
+  ctx: BenchContext,
+  db: BenchDatabase,
+  first: ServerChild,
+  agents: Agent[],
+  rate: number,
+  samples: number,
+  lookups: number[],
+  inventory: number,
+): Promise<Figure[]> {
+  const second = await startCollectorChild(ctx, db);
+  const fleet: Fleet = {
+    app: await AppClient.create(second.ready.url, { trustedEndpoints: 'require-trusted', blockCompromised: false }),
+    agents,
+  };
+  await atRate(fleet, rate, WARM_UP);
+  const run = await atRate(fleet, rate, samples);
+  ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);
+  await second.stop();
+  void first;
+  return decisionFigures('postgres-2', run, lookups, {
+    note: 'agents on one collector, the application on another, one PostgreSQL database',
+    detail: { inventory, collectors: 2 },
+  });
 }
 
 /**
  * `decision.p99_during_sync_ms`: the same decisions while the collector syncs a large
- * vendor inventory (a loopback Kandji of 1,000,000 devices, a tenth at small scale) into a
- * second integration. Decisions run from the sync's first stored page until `samples`
- * were taken or the sync ended; then the sync is cancelled (the cancel route) so the bench
- * does not wait for the rest. The limit is the p99 of the decisions above, with no sync.
+ * vendor inventory (a loopback Kandji of 1,000,000 devices, a tenth at small scale) into one
+ * more integration. Decisions run from the sync's first stored page until `samples` were
+ * taken or the sync ended; then the sync is cancelled (the cancel route) so the bench does
+ * not wait for the rest. The limit is the p99 of the decisions above, with no sync.
  */
 async function decisionsDuringSync(
   ctx: BenchContext,
   url: string,
-  app: AppClient,
-  agents: ChannelClient[],
-  inventory: number,
+  fleet: Fleet,
+  rate: number,
   samples: number,
   quietP99: number | null,
 ): Promise<Figure> {
-  const count = scaled(ctx, FULL_SYNC_DEVICES);
+  const count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES);
   const kandji = await import('../../collector/test/vendors/mdm/kandji.js');
   const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
   const apiToken = 'bench-kandji-decision-token-0001';
@@ -180,32 +305,41 @@ async function decisionsDuringSync(
   });
   const { syncId } = await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync`);
   const runOf = () => admin(url, 'GET', `/admin/v1/integrations/${integration.id}/syncs/${syncId}`);
-  let run = await runOf();
-  while (run.status === 'running' && run.pages < 1) run = await runOf();
-  const latencies: number[] = [];
-  for (let k = 0; k < samples && run.status === 'running'; k++) {
-    const decided = await decideOnce(app, agents[k % AGENTS] as ChannelClient, pick(inventory, k + WARM_UP + samples));
-    latencies.push(decided.ms);
-    if (k % 20 === 19) run = await runOf();
+  let sync = await runOf();
+  while (sync.status === 'running' && sync.pages < 1) sync = await runOf();
+  let syncRunning = sync.status === 'running';
+  const poll = (async () => {
+    while (syncRunning) {
+      await sleep(250);
+      sync = await runOf();
+      syncRunning = sync.status === 'running';
+    }
+  })();
+  let run: Run;
+  try {
+    run = await atRate(fleet, rate, samples, () => !syncRunning);
+  } finally {
+    const stillRunning = syncRunning;
+    syncRunning = false;
+    await poll;
+    sync = await runOf();
+    if (stillRunning && sync.status === 'running')
+      await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync/cancel`, undefined, { expect: [200, 202, 409] });
   }
-  run = await runOf();
-  const syncedDuring = run.devices;
-  const stillRunning = run.status === 'running';
-  if (stillRunning)
-    await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync/cancel`, undefined, { expect: [200, 202, 409] });
-  const sorted = sortedCopy(latencies);
+  const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
   ctx.log(
-    `decisions during a ${count}-device sync: ${latencies.length} decisions, p99 ${p99?.toFixed(1)} ms (quiet p99 ${quietP99?.toFixed(1)} ms), ${syncedDuring} devices synced meanwhile`,
+    `decisions during a ${count}-device sync: ${run.latencies.length} decisions, p99 ${p99?.toFixed(1)} ms (quiet p99 ${quietP99?.toFixed(1)} ms), ${sync.devices} devices synced meanwhile`,
   );
-  const note = latencies.length < samples ? `the sync ended after ${latencies.length} of ${samples} decisions` : undefined;
+  const note = run.latencies.length < samples ? `the sync ended after ${run.latencies.length} of ${samples} decisions` : undefined;
   return figure('decision.p99_during_sync_ms', '-', p99, 'ms', quietP99, {
     ...(note ? { note } : {}),
     detail: {
-      samples: latencies.length,
+      samples: run.latencies.length,
+      ratePerS: run.latencies.length / run.seconds,
       syncDevices: count,
-      devicesSyncedMeanwhile: syncedDuring,
-      syncStatus: run.status,
+      devicesSyncedMeanwhile: sync.devices,
+      syncStatus: sync.status,
       p50Ms: percentile(sorted, 50),
       maxMs: sorted[sorted.length - 1] ?? null,
     },
@@ -215,18 +349,18 @@ async function decisionsDuringSync(
 export const decisionGroup: FigureGroup = {
   id: 'decision',
   names: ['decision.p50_ms', 'decision.p99_ms', 'decision.p99_during_sync_ms'],
-  timeoutMs: 12 * 60_000,
+  timeoutMs: 25 * 60_000,
   async run(ctx) {
-    const inventory = scaled(ctx, FULL_INVENTORY);
-    const samples = scaled(ctx, FULL_SAMPLES);
     const out: Figure[] = [];
-    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, inventory, samples)));
+    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind)));
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
-      out.push(
-        notRun('decision.p50_ms', 'postgres', 'ms', ctx.postgresUnavailable),
-        notRun('decision.p99_ms', 'postgres', 'ms', ctx.postgresUnavailable),
-        notRun('decision.p99_during_sync_ms', 'postgres', 'ms', ctx.postgresUnavailable),
-      );
+      for (const db of ['postgres', 'postgres-2'] as const) {
+        out.push(
+          notRun('decision.p50_ms', db, 'ms', ctx.postgresUnavailable),
+          notRun('decision.p99_ms', db, 'ms', ctx.postgresUnavailable),
+        );
+      }
+      out.push(notRun('decision.p99_during_sync_ms', 'postgres', 'ms', ctx.postgresUnavailable));
     }
     return out;
   },

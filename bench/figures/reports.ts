@@ -26,10 +26,18 @@ interface Rate {
  * Every session sends signed reports back to back (the next once the last is acked) for
  * the warm-up plus `measureMs`; the rate counts acks received inside the measured window.
  */
-async function closedLoop(ctx: BenchContext, label: string, server: ServerChild, agents: Enrolled[], measureMs: number): Promise<Rate> {
+async function closedLoop(
+  ctx: BenchContext,
+  label: string,
+  server: ServerChild | ServerChild[],
+  agents: Enrolled[],
+  measureMs: number,
+): Promise<Rate> {
+  const servers = Array.isArray(server) ? server : [server];
   const clients = await Promise.all(
-    agents.map(async (agent) => {
-      const client = await ChannelClient.connect(server.ready.url, agent.keys);
+    agents.map(async (agent, i) => {
+      // Sessions spread evenly over the servers (two collectors: half each).
+      const client = await ChannelClient.connect((servers[i % servers.length] as ServerChild).ready.url, agent.keys);
       await client.auth(agent.endpointId);
       return client;
     }),
@@ -53,7 +61,7 @@ async function closedLoop(ctx: BenchContext, label: string, server: ServerChild,
     }
   });
   for (const client of clients) client.terminate();
-  await server.kill();
+  for (const s of servers) await s.kill();
   const perS = acked / (measureMs / 1000);
   ctx.log(`${label}: ${acked} reports acked in ${measureMs / 1000} s = ${perS.toFixed(0)}/s over ${agents.length} sessions`);
   return { perS, acked, errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null };
@@ -63,7 +71,7 @@ function bareAgents(count: number): Enrolled[] {
   return Array.from({ length: count }, (_, i) => ({ endpointId: `ep_bare_${i}`, keys: generateDeviceKey() }));
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, measureMs: number, echo: Rate): Promise<Figure> {
+async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, measureMs: number, echo: Rate): Promise<Figure[]> {
   const db = await freshDatabase(ctx, kind, `reports-${kind}`);
   const enrolled = await preEnroll(db, sessions);
   const collector = await closedLoop(ctx, `collector/${kind}`, await startCollectorChild(ctx, db), enrolled, measureMs);
@@ -75,9 +83,28 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
     bareAgents(sessions),
     measureMs,
   );
-  return figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
+  const one = figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
     ...(collector.errors ? { note: `errors: ${collector.errors}` } : {}),
     detail: { sessions, measuredS: measureMs / 1000, acked: collector.acked, wsEchoPerS: echo.perS, bareErrors: bare.errors },
+  });
+  return kind === 'postgres' ? [one, await twoNodes(ctx, sessions, measureMs, collector)] : [one];
+}
+
+/**
+ * Two collector processes on one PostgreSQL database, half the sessions on each: the
+ * reports both store together per second. The limit is one collector's rate in this run
+ * (the target is 1.6 times it).
+ */
+async function twoNodes(ctx: BenchContext, sessions: number, measureMs: number, oneNode: Rate): Promise<Figure> {
+  const db = await freshDatabase(ctx, 'postgres', 'reports-postgres-2');
+  const enrolled = await preEnroll(db, sessions);
+  const first = await startCollectorChild(ctx, db);
+  const second = await startCollectorChild(ctx, db);
+  const both = await closedLoop(ctx, 'two collectors/postgres', [first, second], enrolled, measureMs);
+  return figure('reports.per_s', 'postgres-2', both.perS, 'reports/s', oneNode.perS, {
+    note: 'two collectors on one PostgreSQL database, half the sessions each; limit: one collector in this run',
+    ...(both.errors ? { note: `errors: ${both.errors}` } : {}),
+    detail: { sessions, collectors: 2, measuredS: measureMs / 1000, acked: both.acked },
   });
 }
 
@@ -92,9 +119,11 @@ export const reportsGroup: FigureGroup = {
     const echo = await closedLoop(ctx, 'plain ws echo', await startBareChild(ctx), bareAgents(sessions), measureMs);
     await sleep(200);
     const out: Figure[] = [];
-    for (const kind of ctx.databases) out.push(await onDatabase(ctx, kind, sessions, measureMs, echo));
-    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres'))
+    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, sessions, measureMs, echo)));
+    if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
       out.push(notRun('reports.per_s', 'postgres', 'reports/s', ctx.postgresUnavailable));
+      out.push(notRun('reports.per_s', 'postgres-2', 'reports/s', ctx.postgresUnavailable));
+    }
     return out;
   },
 };

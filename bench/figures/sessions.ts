@@ -1,10 +1,11 @@
-import { ChannelClient } from '../lib/channel-client.js';
-import { figure, notRun, scaled, type BenchContext, type FigureGroup } from '../lib/figure.js';
+import { ChannelClient, loopbackSource } from '../lib/channel-client.js';
+import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../lib/figure.js';
 import { openFileLimit } from '../lib/proc.js';
 import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
-const FULL_SESSIONS = 10_000;
+const FULL_SESSIONS = 50_000;
+const SMALL_SESSIONS = 1_000;
 /** Handshakes in flight while ramping up: enough to be quick, few enough to finish inside the 5 s auth timeout. */
 const RAMP_CONCURRENCY = 100;
 const WARM_UP_SESSIONS = 100;
@@ -48,9 +49,9 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
   await runPool(
     agents,
     RAMP_CONCURRENCY,
-    async (agent) => {
+    async (agent, i) => {
       try {
-        const client = await ChannelClient.connect(server.ready.url, agent.keys);
+        const client = await ChannelClient.connect(server.ready.url, agent.keys, 15_000, loopbackSource(i));
         opened.push(client);
         await client.auth(agent.endpointId);
         authenticated.push(client);
@@ -59,7 +60,7 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
         failures[reason] = (failures[reason] ?? 0) + 1;
       }
     },
-    Date.now() + 180_000,
+    Date.now() + 600_000,
   );
   const rampS = (now() - start) / 1000;
   ctx.log(
@@ -85,9 +86,9 @@ function describeFailures(failures: Record<string, number>): string {
 export const sessionsGroup: FigureGroup = {
   id: 'sessions',
   names: ['sessions.idle', 'sessions.rss_kb_per_session'],
-  timeoutMs: 8 * 60_000,
+  timeoutMs: 20 * 60_000,
   async run(ctx) {
-    const wanted = scaled(ctx, FULL_SESSIONS);
+    const wanted = sized(ctx, FULL_SESSIONS, SMALL_SESSIONS);
     const fdLimit = openFileLimit();
     const count = Number.isFinite(fdLimit) ? Math.min(wanted, fdLimit - FD_HEADROOM) : wanted;
     if (count < 1) return [notRun('sessions.idle', 'sqlite', 'sessions', `ulimit -n is ${fdLimit}: too low to hold sessions`)];

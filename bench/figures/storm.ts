@@ -5,13 +5,14 @@ import { AgentLink } from '@devtrust/agent/link/agent-link';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, reportOf } from '../lib/devices.js';
-import { figure, notRun, scaled, type BenchContext, type FigureGroup } from '../lib/figure.js';
+import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../lib/figure.js';
 import { freePort } from '../lib/ports.js';
 import { openFileLimit } from '../lib/proc.js';
 import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase, type ServerChild } from '../lib/targets.js';
 import { now, sleep, waitFor } from '../lib/timing.js';
 
-const FULL_AGENTS = 5_000;
+const FULL_AGENTS = 20_000;
+const SMALL_AGENTS = 500;
 /** The real link's backoff (jittered, doubling) with a small cap, as a fleet tuned for fast recovery. */
 const BACKOFF = { baseMs: 250, capMs: 2_000 };
 /** Agents started at once while building the fleet (each enrolls). */
@@ -141,7 +142,7 @@ async function storm(
   try {
     await sleep(steadyMs);
     killedAt = now();
-    await server.kill();
+    await server.kill({ hard: true });
     t = now();
     server = await start(port);
     restartS = (now() - t) / 1000;
@@ -190,13 +191,14 @@ async function storedReports(db: BenchDatabase): Promise<number> {
 export const stormGroup: FigureGroup = {
   id: 'storm',
   names: ['storm.recovery_s', 'storm.reports_lost'],
-  timeoutMs: 8 * 60_000,
+  timeoutMs: 20 * 60_000,
   async run(ctx) {
-    const wanted = scaled(ctx, FULL_AGENTS);
+    const wanted = sized(ctx, FULL_AGENTS, SMALL_AGENTS);
     const fdLimit = openFileLimit();
     const count = Number.isFinite(fdLimit) ? Math.min(wanted, fdLimit - FD_HEADROOM) : wanted;
     if (count < 1) return [notRun('storm.recovery_s', 'sqlite', 's', `ulimit -n is ${fdLimit}: too low`)];
-    const scaledNote = count < wanted ? `scaled down to ${count} agents: ulimit -n is ${fdLimit}` : null;
+    const scaledNote =
+      count < wanted ? `scaled down to ${count} agents: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : null;
 
     const db = await freshDatabase(ctx, 'sqlite', 'storm');
     const collector = await storm(

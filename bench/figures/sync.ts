@@ -1,11 +1,13 @@
 import { admin } from '../lib/admin.js';
-import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
+import { figure, notRun, sized, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { BenchChild, RssSampler } from '../lib/proc.js';
 import { freshDatabase, startCollectorChild, type DbKind } from '../lib/targets.js';
 import { healthDuring } from '../lib/serving.js';
 import { now, sleep } from '../lib/timing.js';
 
 const FULL_DEVICES = 1_000_000;
+/** Small scale: enough pages to see a sync's memory and rate, few enough for a two-minute run. */
+const SMALL_DEVICES = 30_000;
 const SYNC_TIMEOUT_MS = 12 * 60_000;
 /** Rows of the CSV inventory re-uploaded beside the large one (not scaled: the brief's case). */
 const REUPLOAD_ROWS = 3_000;
@@ -226,7 +228,7 @@ export const syncGroup: FigureGroup = {
   names: ['sync.devices_per_s', 'sync.peak_rss_mb', 'sync.serving_max_ms'],
   timeoutMs: 30 * 60_000,
   async run(ctx) {
-    const count = scaled(ctx, FULL_DEVICES);
+    const count = sized(ctx, FULL_DEVICES, SMALL_DEVICES);
     let vendor: VendorServer;
     try {
       vendor = await startVendor(count);

@@ -9,6 +9,8 @@ export interface BenchArgs {
   db: 'sqlite' | 'postgres' | null;
   /** How long the soak runs, in minutes (null: its default). */
   soakMinutes: number | null;
+  /** --profile DIR: collector children write CPU profiles (and heap snapshots on SIGUSR2) there. */
+  profileDir: string | null;
   help: boolean;
 }
 
@@ -19,13 +21,23 @@ export const USAGE = `npm run bench -- [--scale small|full] [--only NAME[,NAME..
   --db            run DB-bound figures on one database only
   --soak-minutes  how long the soak runs (default 5; 0.5 at --scale small)
   --json FILE     also write {"machine", "figures"} as JSON
+  --profile DIR   collector children write a CPU profile (.cpuprofile) to DIR when they stop,
+                  and a heap snapshot on SIGUSR2 (kill -USR2 PID)
 
 figures: ${FIGURE_NAMES.join(', ')}`;
 
 export class ArgsError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { json: null, only: new Set(FIGURE_NAMES), scale: 'full', db: null, soakMinutes: null, help: false };
+  const args: BenchArgs = {
+    json: null,
+    only: new Set(FIGURE_NAMES),
+    scale: 'full',
+    db: null,
+    soakMinutes: null,
+    profileDir: null,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] =
@@ -61,6 +73,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         args.soakMinutes = minutes;
         break;
       }
+      case '--profile':
+        args.profileDir = value();
+        break;
       case '--help':
       case '-h':
         args.help = true;

@@ -10,6 +10,11 @@ import {
   type VerdictMessage,
 } from '@devtrust/shared/protocol';
 
+/** Source address for the i-th of many loopback connections: 20,000 per address, well inside the ephemeral port range. */
+export function loopbackSource(i: number): string {
+  return `127.0.0.${1 + Math.floor(i / 20_000)}`;
+}
+
 export class ChannelRefused extends Error {
   constructor(
     readonly code: string,
@@ -54,8 +59,19 @@ export class ChannelClient {
   }
 
   /** Connects and resolves once the server's hello (with its nonce) arrived. */
-  static connect(baseUrl: string, keys: DeviceKeyPair = generateDeviceKey(), timeoutMs = 15_000): Promise<ChannelClient> {
+  /**
+   * `localAddress`: the loopback address to connect from. One source address reaches one
+   * server port through at most the ~28,000 ephemeral ports Linux hands out; tens of
+   * thousands of sessions spread over 127.0.0.x.
+   */
+  static connect(
+    baseUrl: string,
+    keys: DeviceKeyPair = generateDeviceKey(),
+    timeoutMs = 15_000,
+    localAddress?: string,
+  ): Promise<ChannelClient> {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${AGENT_CHANNEL_PATH}`, {
+      ...(localAddress ? { localAddress } : {}),
       maxPayload: LIMITS.maxFrameBytes,
       perMessageDeflate: false,
       handshakeTimeout: timeoutMs,

@@ -44,9 +44,9 @@ export function reportOf(i: number, identity: DeviceIdentity = identityOf(i)): R
   };
 }
 
-/** A CSV inventory of devices 0..count-1 (the upload `PUT …/inventory` takes). */
-export function inventoryCsv(count: number): string {
+/** A CSV inventory of devices from..from+count-1 (the upload `PUT …/inventory` takes). */
+export function inventoryCsv(count: number, from = 0): string {
   const lines = ['serial_number,hardware_uuid,device_name,platform,owner'];
-  for (let i = 0; i < count; i++) lines.push(`${serialOf(i)},${hardwareUuidOf(i)},bench-mac-${i},macos,user${i}@example.com`);
+  for (let i = from; i < from + count; i++) lines.push(`${serialOf(i)},${hardwareUuidOf(i)},bench-mac-${i},macos,user${i}@example.com`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,8 @@
  * the bare layer underneath (`limit`) measured in the same run, so a noisy machine moves
  * both and the ratio stays readable.
  */
-export type Db = 'sqlite' | 'postgres' | '-';
+/** `postgres-2`: two collector processes sharing one PostgreSQL database (multi-node figures). */
+export type Db = 'sqlite' | 'postgres' | 'postgres-2' | '-';
 export type Scale = 'full' | 'small';
 
 export const FIGURE_NAMES = [
@@ -40,6 +41,9 @@ export interface Figure {
   note?: string;
   /** Secondary measurements that explain the value (ramp time, failures, samples). */
   detail?: Detail;
+  /** What the figure should reach (lib/targets-issue.ts), and whether it did (null: no value). */
+  target?: string;
+  met?: boolean | null;
 }
 
 /** value / limit when both are positive numbers; null otherwise. */
@@ -90,6 +94,14 @@ export interface BenchContext {
   log(message: string): void;
   /** Registers cleanup that runs when the group ends, whatever happened (LIFO). */
   defer(cleanup: () => unknown): void;
+}
+
+/**
+ * The load for this run where a tenth of the full load would keep `--scale small` from
+ * finishing in about two minutes (the full loads of issue 11 are large): `small` explicitly.
+ */
+export function sized(ctx: BenchContext, full: number, small: number): number {
+  return ctx.scale === 'small' ? small : full;
 }
 
 /** `full` scaled by the run's factor, never below `min`. */

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { FIGURE_NAMES, type Figure, type Scale } from './figure.js';
+import { withTarget } from './targets-issue.js';
 import { round } from './timing.js';
 
 export interface Machine {
@@ -14,10 +15,11 @@ export function machine(): Machine {
 }
 
 /** Figures in the documented order, sqlite before postgres, with display rounding. */
-export function ordered(figures: Figure[]): Figure[] {
-  const dbOrder = { sqlite: 0, postgres: 1, '-': 2 };
+export function ordered(figures: Figure[], scale: Scale = 'full'): Figure[] {
+  const dbOrder = { sqlite: 0, postgres: 1, 'postgres-2': 2, '-': 3 };
   return [...figures]
     .sort((a, b) => FIGURE_NAMES.indexOf(a.name) - FIGURE_NAMES.indexOf(b.name) || dbOrder[a.db] - dbOrder[b.db])
+    .map((f) => withTarget(f, scale))
     .map((f) => ({
       ...f,
       value: round(f.value),
@@ -32,16 +34,19 @@ export function ordered(figures: Figure[]): Figure[] {
 const show = (v: number | null): string => (v === null ? '—' : String(v));
 
 export function table(figures: Figure[]): string {
-  const header = ['figure', 'db', 'value', 'unit', 'limit', 'ratio', 'note'];
+  const header = ['figure', 'db', 'value', 'unit', 'limit', 'ratio', 'target', 'note'];
   const clip = (note: string): string => (note.length > 160 ? `${note.slice(0, 157)}...` : note);
-  const rows = figures.map((f) => [f.name, f.db, show(f.value), f.unit, show(f.limit), show(f.ratio), clip(f.note ?? '')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.filter(() => i < 6).map((r) => (r[i] as string).length)));
+  const met = (f: Figure): string =>
+    f.target === undefined ? '' : `${f.met === true ? 'met' : f.met === false ? 'MISSED' : '—'}: ${f.target}`;
+  const rows = figures.map((f) => [f.name, f.db, show(f.value), f.unit, show(f.limit), show(f.ratio), met(f), clip(f.note ?? '')]);
+  const last = header.length - 1;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.filter(() => i < last).map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i === 6 ? c : i >= 2 && i !== 3 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .map((c, i) => (i === last ? c : i >= 2 && i <= 5 && i !== 3 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
       .join('  ')
       .trimEnd();
-  return [line(header), line(widths.map((w, i) => (i === 6 ? '----' : '-'.repeat(w)))), ...rows.map(line)].join('\n');
+  return [line(header), line(widths.map((w, i) => (i === last ? '----' : '-'.repeat(w)))), ...rows.map(line)].join('\n');
 }
 
 export function writeJson(file: string, figures: Figure[], info: { scale: Scale; startedAt: string; durationS: number }): void {

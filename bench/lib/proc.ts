@@ -1,5 +1,5 @@
 import { execFileSync, fork, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './timing.js';
@@ -88,6 +88,46 @@ interface Reply {
   error?: string;
 }
 
+/** The newest modification time of the files under `dir` ending in `suffix` (0 if none). */
+export function newestMtime(dir: string, suffix: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, suffix));
+    else if (entry.name.endsWith(suffix)) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether collector/dist and shared/dist are built from the current sources (`tsc -b --dry`
+ * asks the compiler, which compares content, not file times): then collector children run the
+ * compiled code, as `npm start` does (loading the TypeScript sources through tsx took seconds
+ * of every restart the storm measures). Null when current, else why not.
+ */
+export function staleBuild(): string | null {
+  try {
+    const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+    const out = execFileSync(process.execPath, [tsc, '-b', '--dry', 'collector'], { cwd: ROOT, encoding: 'utf8' });
+    const stale = /Project '([^']+)' is out of date|would build project '([^']+)'/i.exec(out);
+    return stale ? `${path.relative(ROOT, path.dirname(stale[1] ?? stale[2] ?? ''))} needs a build` : null;
+  } catch (error) {
+    return `tsc -b --dry failed: ${(error as Error).message.slice(0, 80)}`;
+  }
+}
+
+/** `--profile DIR`: collector children are profiled into DIR (see `profileChildren`). */
+let profileDir: string | null = null;
+
+/**
+ * Makes every collector child started from now on write a V8 CPU profile into `dir` when it
+ * exits, and a heap snapshot when sent SIGUSR2. A profiled child is stopped cleanly instead of
+ * killed (a killed process writes no profile), except where the kill is the measurement (storm).
+ */
+export function profileChildren(dir: string): void {
+  profileDir = path.resolve(dir);
+}
+
 /**
  * A bench child process (bench/children/*.ts) run on the TypeScript sources like the bench
  * itself, with an IPC channel: it says `{type: 'ready', ...}` once serving and answers
@@ -100,7 +140,10 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
   private nextId = 1;
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly profiled: boolean,
+  ) {
     live.add(child);
     const keep = (chunk: Buffer): void => {
       this.output.push(chunk.toString('utf8'));
@@ -137,19 +180,32 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
 
   static async start<R extends Record<string, unknown>>(
     script: string,
-    options: { args?: string[]; env?: Record<string, string>; readyTimeoutMs?: number; gc?: boolean; tsx?: boolean } = {},
+    options: {
+      args?: string[];
+      env?: Record<string, string>;
+      readyTimeoutMs?: number;
+      gc?: boolean;
+      tsx?: boolean;
+      /** false: the workspace packages it imports resolve to their compiled dist/ (as `npm start` runs them), not src/. */
+      sources?: boolean;
+    } = {},
   ): Promise<BenchChild<R>> {
+    const profiled = profileDir !== null && script === 'collector.ts';
     const child = fork(path.join(ROOT, 'bench/children', script), options.args ?? [], {
       cwd: ROOT,
       execArgv: [
         ...(options.gc === false ? [] : ['--expose-gc']),
-        ...(options.tsx === false ? [] : ['--import', 'tsx', '--conditions=devtrust-src']),
+        ...(options.tsx === false ? [] : ['--import', 'tsx']),
+        ...(options.tsx === false || options.sources === false ? [] : ['--conditions=devtrust-src']),
+        ...(profiled
+          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--diagnostic-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2']
+          : []),
       ],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    const handle = new BenchChild<R>(child);
+    const handle = new BenchChild<R>(child, profiled);
     const timeoutMs = options.readyTimeoutMs ?? 60_000;
     handle.ready = await new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs / 1000} s: ${handle.tail()}`)), timeoutMs);
@@ -207,8 +263,12 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
     return this.memory()?.rssKb ?? NaN;
   }
 
-  /** SIGKILL and wait for the exit. */
-  async kill(): Promise<void> {
+  /**
+   * SIGKILL and wait for the exit. A profiled child is stopped cleanly instead, so it writes
+   * its profile, unless `hard` (the kill is what is measured).
+   */
+  async kill(options: { hard?: boolean } = {}): Promise<void> {
+    if (this.profiled && !options.hard) return this.stop();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }

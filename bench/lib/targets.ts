@@ -6,10 +6,9 @@ import knexFactory, { type Knex } from 'knex';
 import { generateDeviceKey, type DeviceKeyPair } from '@devtrust/shared/crypto';
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
-import { POSTGRES_URL } from '../../test/support/postgres.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN } from './admin.js';
 import type { BenchContext } from './figure.js';
-import { BenchChild } from './proc.js';
+import { BenchChild, staleBuild } from './proc.js';
 import { runPool, sleep } from './timing.js';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -24,10 +23,20 @@ export interface BenchDatabase {
   knex(): Knex;
 }
 
+/**
+ * The PostgreSQL server fresh databases are made on: DEVTRUST_TEST_DATABASE_URL, which the
+ * bench sets itself when it starts its own cluster (lib/postgres-cluster.ts). Read at each
+ * use, so that cluster counts.
+ */
+function postgresUrl(): string | null {
+  return process.env.DEVTRUST_TEST_DATABASE_URL || null;
+}
+
 /** Is PostgreSQL usable? Null when yes, else why not. */
 export async function postgresUnavailable(): Promise<string | null> {
-  if (!POSTGRES_URL) return 'PostgreSQL not available: set DEVTRUST_TEST_DATABASE_URL (e.g. `source /tmp/pgenv`)';
-  const probe = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
+  const url = postgresUrl();
+  if (!url) return 'PostgreSQL not available: set DEVTRUST_TEST_DATABASE_URL (e.g. `source /tmp/pgenv`)';
+  const probe = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 });
   try {
     await probe.raw('select 1');
     return null;
@@ -45,7 +54,7 @@ export function tempDir(ctx: BenchContext, prefix: string): string {
 }
 
 async function onServer<T>(run: (admin: Knex) => Promise<T>): Promise<T> {
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL as string, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({ client: 'pg', connection: postgresUrl() as string, pool: { min: 0, max: 1 } });
   try {
     return await run(admin);
   } finally {
@@ -72,7 +81,7 @@ async function freshPostgres(ctx: BenchContext): Promise<string> {
       }
     }
   });
-  const url = new URL(POSTGRES_URL as string);
+  const url = new URL(postgresUrl() as string);
   url.pathname = `/${name}`;
   return url.toString();
 }
@@ -109,6 +118,8 @@ export interface Enrolled {
  */
 export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrolled[]> {
   const store = await Store.open({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
+  // Set-up, not a measurement: no fsync per enrollment (50,000 of them otherwise take minutes).
+  if (db.kind === 'sqlite') await store.knex.raw('PRAGMA synchronous = OFF');
   try {
     const out: Enrolled[] = new Array(count);
     await runPool(
@@ -128,6 +139,9 @@ export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrol
 
 export type ServerChild = BenchChild<{ url: string; port: number }>;
 
+/** Checked once per run: collector children run the compiled build when it is current (lib/proc.ts). */
+export const collectorBuild = { stale: staleBuild() };
+
 /** A real collector in a child process on this database; stopped when the group ends. */
 export async function startCollectorChild(
   ctx: BenchContext,
@@ -135,6 +149,7 @@ export async function startCollectorChild(
   options: { port?: number; defer?: boolean } = {},
 ): Promise<ServerChild> {
   const child = await BenchChild.start<{ url: string; port: number }>('collector.ts', {
+    sources: collectorBuild.stale === null ? false : true,
     env: {
       DEVTRUST_CONFIG_FILE: '',
       DEVTRUST_HOST: '127.0.0.1',

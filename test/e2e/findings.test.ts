@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { E2E_ON_POSTGRES_SKIP, startTestCollector, type TestCollector } from '../support/collector.js';
+import { itUnless } from '../support/skip.js';
 
 describe('duplicates, placeholders and forgotten endpoints', () => {
   let c: TestCollector;
@@ -36,7 +37,7 @@ describe('duplicates, placeholders and forgotten endpoints', () => {
     return (await app.read(tx)).body;
   };
 
-  it('keeps the database owner-only', () => {
+  itUnless(E2E_ON_POSTGRES_SKIP)('keeps the database owner-only', () => {
     assert.equal(statSync(path.join(c.dataDir, 'devtrust.sqlite')).mode & 0o777, 0o600);
   });
 

@@ -48,4 +48,35 @@ describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', 
     assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-2`)).body.found, true);
     assert.equal((await a.admin('GET', `/admin/v1/integrations/${id}/identifiers/NODE-SHARED-1`)).body.found, false);
   });
+
+  it('a policy or activation change on one node is what the other node decides by at once', async () => {
+    // Node A decides (and caches the policy, integrations and application); node B changes them.
+    const id = (await b.admin('GET', '/admin/v1/integrations')).body.integrations[0].id;
+    await b.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number\nNODE-SHARED-1\n', { contentType: 'text/csv' });
+    assert.equal((await b.admin('PUT', '/admin/v1/policy', { trustedEndpoints: 'require-trusted' })).status, 200);
+    const app = await createTestApp(a, {}, 'Inherits the global policy');
+    const decide = async (): Promise<string> => {
+      const tx = await app.open('frank');
+      await agent.agent.attest(tx);
+      const body = (await app.read(tx)).body;
+      return `${body.verdict}/${body.access}`;
+    };
+    assert.equal(await decide(), 'trusted/allow');
+    assert.equal(await decide(), 'trusted/allow');
+    // The notification reaches A within milliseconds; decisions are retried for up to 5 s.
+    const until = async (want: string): Promise<string> => {
+      let got = await decide();
+      for (let i = 0; i < 50 && got !== want; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        got = await decide();
+      }
+      return got;
+    };
+    assert.equal((await b.admin('PUT', `/admin/v1/integrations/${id}/activation`, { mode: 'disabled' })).status, 200);
+    assert.equal(await until('untrusted/deny'), 'untrusted/deny');
+    assert.equal((await b.admin('PUT', '/admin/v1/policy', { trustedEndpoints: 'allow-all' })).status, 200);
+    assert.equal(await until('untrusted/allow'), 'untrusted/allow');
+    assert.equal((await b.admin('PUT', `/admin/v1/integrations/${id}/activation`, { mode: 'all-users' })).status, 200);
+    assert.equal(await until('trusted/allow'), 'trusted/allow');
+  });
 });

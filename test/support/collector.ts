@@ -1,8 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@devtrust/collector/config/config';
 import { startCollector, type RunningCollector, type StartOptions } from '@devtrust/collector/server';
+import { freshPostgresDatabase } from './postgres.js';
+
+/**
+ * DEVTRUST_TEST_E2E_DATABASE=postgres runs every suite that starts collectors without naming
+ * a database on PostgreSQL instead of SQLite: each data dir gets a fresh database (remembered
+ * in the data dir, so a restart on the same dir finds it), dropped when the collector stops
+ * for good.
+ */
+const E2E_ON_POSTGRES = process.env.DEVTRUST_TEST_E2E_DATABASE === 'postgres';
+
+/** Set when suites run on PostgreSQL (skip reason for a test about the SQLite file itself). */
+export const E2E_ON_POSTGRES_SKIP = E2E_ON_POSTGRES ? 'DEVTRUST_TEST_E2E_DATABASE=postgres: there is no SQLite file' : false;
+const DATABASE_FILE = '.test-database-url';
+
+async function databaseFor(dataDir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const file = path.join(dataDir, DATABASE_FILE);
+  if (existsSync(file)) {
+    const url = readFileSync(file, 'utf8');
+    return { url, drop: async () => undefined };
+  }
+  const pg = await freshPostgresDatabase();
+  writeFileSync(file, pg.url);
+  return pg;
+}
 
 export const OWNER_TOKEN = 'dtk_test-owner-token-0123456789abcdef';
 export const ENROLLMENT_KEY = 'dte_test-enrollment-key-0123456789';
@@ -28,6 +52,8 @@ export async function startTestCollector(
   options: StartOptions & { dataDir?: string; databaseUrl?: string | null; env?: Record<string, string> } = {},
 ): Promise<TestCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'devtrust-test-'));
+  const own = options.databaseUrl === undefined && E2E_ON_POSTGRES ? await databaseFor(dataDir) : null;
+  const databaseUrl = options.databaseUrl ?? own?.url;
   const config = loadConfig({
     DEVTRUST_HOST: '127.0.0.1',
     DEVTRUST_PORT: '0',
@@ -35,7 +61,7 @@ export async function startTestCollector(
     DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
     DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
     DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_TEST_LOG_LEVEL ?? 'silent',
-    ...(options.databaseUrl ? { DEVTRUST_DATABASE_URL: options.databaseUrl } : {}),
+    ...(databaseUrl ? { DEVTRUST_DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
   const running = await startCollector(config, options);
@@ -62,6 +88,7 @@ export async function startTestCollector(
     admin,
     stop: async ({ keepData = false } = {}) => {
       await running.close();
+      if (!keepData) await own?.drop();
       if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

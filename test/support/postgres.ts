@@ -10,17 +10,19 @@ export const POSTGRES_URL = process.env.DEVTRUST_TEST_DATABASE_URL ?? null;
 export const POSTGRES_SKIP = POSTGRES_URL ? false : 'DEVTRUST_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)';
 
 export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!POSTGRES_URL) throw new Error(String(POSTGRES_SKIP));
+  // Read at each call: the bench sets the variable once it has started its own cluster.
+  const server = process.env.DEVTRUST_TEST_DATABASE_URL ?? POSTGRES_URL;
+  if (!server) throw new Error(String(POSTGRES_SKIP));
   const name = `devtrust_test_${randomBytes(6).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+  const admin = knexFactory({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
   await admin.raw(`create database ${name}`);
   await admin.destroy();
-  const url = new URL(POSTGRES_URL);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      const cleanup = knexFactory({ client: 'pg', connection: POSTGRES_URL, pool: { min: 0, max: 1 } });
+      const cleanup = knexFactory({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
       try {
         // Autovacuum may still be working in the database after a test's writes, and only a
         // superuser may end it (`with (force)` cannot): retry until it has finished.

@@ -53,12 +53,21 @@ export interface BindingRelease {
   stillPending: string[];
 }
 
+/** What authenticating an agent reads of its endpoint. */
+export type EndpointCredentials = Pick<Endpoint, 'id' | 'publicKey' | 'lastSeq'>;
+
 /** One verified report to store for an endpoint. */
 export interface ReportToStore {
   endpointId: string;
   seq: number;
   report: Report;
   at: number;
+  /**
+   * The sequence of the endpoint's last stored report, as the sender knows it (it may be
+   * older, never newer). With it the history is trimmed about every tenth report instead of
+   * on every one; without it, on every one.
+   */
+  previousSeq?: number;
 }
 
 export interface EndpointQuery {

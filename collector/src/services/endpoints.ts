@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import type { KeyKind, Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '../domain/admin-log.js';
-import type { BindingRelease, Endpoint, EndpointCounts, EndpointPageQuery, EndpointQuery, ReportToStore } from '../domain/endpoint.js';
+import type {
+  BindingRelease,
+  Endpoint,
+  EndpointCounts,
+  EndpointCredentials,
+  EndpointPageQuery,
+  EndpointQuery,
+  ReportToStore,
+} from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +40,11 @@ export class EndpointService {
 
   get(id: string): Promise<Endpoint | null> {
     return this.store.endpoints.get(id);
+  }
+
+  /** The endpoint's key and last sequence only (authentication). */
+  credentials(id: string): Promise<EndpointCredentials | null> {
+    return this.store.endpoints.credentials(id);
   }
 
   list(query: EndpointQuery = {}): Promise<Endpoint[]> {

@@ -2,6 +2,7 @@ import { hashToken, randomToken, tokenMatches } from '@devtrust/shared/crypto';
 import type { AdminActor } from '../domain/admin-log.js';
 import { DEFAULT_POLICY, InvalidStoredPolicy, parseStoredPolicy, type GlobalPolicyPatch, type Policy } from '../domain/policy.js';
 import { AppError } from '../errors.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { SettingsRepo } from '../store/repos/settings.js';
 import type { Store } from '../store/store.js';
 import { recordAdminAction } from './admin-log.js';
@@ -17,14 +18,18 @@ function corruptPolicy(error: InvalidStoredPolicy): AppError {
  */
 export class SettingsService {
   private readonly settings: SettingsRepo;
+  /** Caches the stored policy between changes (every decision reads it). */
+  private readonly changes: ChangeFeed;
 
   constructor(private readonly store: Store) {
     this.settings = store.settings;
+    this.changes = store.changes;
   }
 
   async globalPolicy(): Promise<Policy> {
     try {
-      return parseStoredPolicy(await this.settings.get('globalPolicy'));
+      const load = (): Promise<string | null> => this.settings.get('globalPolicy');
+      return parseStoredPolicy(await this.changes.read('settings', 'globalPolicy', load));
     } catch (error) {
       throw error instanceof InvalidStoredPolicy ? corruptPolicy(error) : error;
     }

@@ -10,7 +10,10 @@ export class TransactionService {
 
   /** Opens a transaction for this user (name normalised), living LIMITS.transactionTtlSec. */
   open(applicationId: string, username: string): Promise<Transaction> {
-    return this.store.transactions.create(applicationId, normalizeUsername(username), LIMITS.transactionTtlSec * 1000);
+    // With the decisions' writes: on SQLite, opened transactions share their commits.
+    return this.store.decisionWrites(({ transactions }) =>
+      transactions.create(applicationId, normalizeUsername(username), LIMITS.transactionTtlSec * 1000),
+    );
   }
 
   /** A transaction by id; a pending one past its expiry reads as expired. */

@@ -63,7 +63,8 @@ export class VerdictService {
     options: { lookups?: boolean } = {},
   ): Promise<Evaluation> {
     const policy = effectivePolicy(await this.settings.globalPolicy(), application);
-    const integrations: Integration[] = await this.store.integrations.list();
+    // Cached between changes (store/change-feed.ts): activation, platforms and config, not inventories.
+    const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
     const user = await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
@@ -106,7 +107,9 @@ export class VerdictService {
    */
   async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
     const started = performance.now();
-    const application = await this.store.applications.get(tx.applicationId);
+    const application = await this.store.changes.read('applications', tx.applicationId, () =>
+      this.store.applications.get(tx.applicationId),
+    );
     const evaluation = await this.evaluate(endpoint, tx.username, application);
     const verdict: Verdict = {
       verdict: evaluation.verdict,
@@ -115,20 +118,25 @@ export class VerdictService {
       assurance: evaluation.assurance ?? null,
     };
     const at = Date.now();
-    if (!(await this.store.transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return null;
-    await this.store.authLog.append({
-      at,
-      transactionId: tx.id,
-      applicationId: tx.applicationId,
-      applicationName: application?.name ?? null,
-      username: tx.username,
-      endpointId: endpoint?.id ?? null,
-      // Without an agent nothing vouches that the named user was ever there: apart until
-      // the application completes the sign-in (see AuthLogRepo.markCompleted).
-      outcome: endpoint ? 'attested' : 'abandoned',
-      ...verdict,
+    // The decision, its auth log entry and the endpoint's last verdict: one commit.
+    const decided = await this.store.decisionWrites(async ({ transactions, authLog, endpoints }) => {
+      if (!(await transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return false;
+      await authLog.append({
+        at,
+        transactionId: tx.id,
+        applicationId: tx.applicationId,
+        applicationName: application?.name ?? null,
+        username: tx.username,
+        endpointId: endpoint?.id ?? null,
+        // Without an agent nothing vouches that the named user was ever there: apart until
+        // the application completes the sign-in (see AuthLogRepo.markCompleted).
+        outcome: endpoint ? 'attested' : 'abandoned',
+        ...verdict,
+      });
+      if (endpoint) await endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
+      return true;
     });
-    if (endpoint) await this.store.endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
+    if (!decided) return null;
     this.log.info(
       { transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access, assurance: verdict.assurance },
       'verdict',

@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { StatementDone } from './change-feed.js';
 import { discardsConnection } from './db-errors.js';
 
 /**
@@ -27,6 +29,17 @@ export const POOL = {
 } as const;
 
 type RawConnection = Record<string, unknown>;
+
+/**
+ * Every statement that succeeded ('done', a StatementDone), including BEGIN and COMMIT,
+ * which knex's own events leave out: the change feed (store/change-feed.ts) sees writes
+ * and commits through it.
+ */
+export function statementsOf(client: unknown): EventEmitter {
+  const config = (client as { config: { devtrustStatements?: EventEmitter } }).config;
+  return (config.devtrustStatements ??= new EventEmitter());
+}
+
 interface KnexClient {
   _query(connection: RawConnection, obj: { sql?: string }): Promise<unknown>;
   acquireRawConnection(): Promise<RawConnection>;
@@ -51,9 +64,16 @@ const PostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexCli
  */
 function resilient(Base: KnexClientClass): KnexClientClass {
   return class ResilientClient extends Base {
-    override async _query(connection: RawConnection, obj: { sql?: string; response?: unknown }): Promise<unknown> {
+    override async _query(connection: RawConnection, obj: { sql?: string; bindings?: unknown[]; response?: unknown }): Promise<unknown> {
       try {
-        return await super._query(connection, obj);
+        const result = await super._query(connection, obj);
+        // Transactions run on a copy of the client that shares only its config: the emitter lives there.
+        statementsOf(this).emit('done', {
+          sql: obj.sql ?? '',
+          bindings: obj.bindings ?? [],
+          txId: connection.__knexTxId as string | undefined,
+        } satisfies StatementDone);
+        return result;
       } catch (error) {
         if (/^\s*ROLLBACK\b/i.test(obj.sql ?? '')) {
           connection.__knex__disposed = error;

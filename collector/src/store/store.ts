@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { ChangeFeed } from './change-feed.js';
 import { DbFaultMonitor } from './db-faults.js';
 import { atomically } from './atomic.js';
+import { GroupCommit } from './group-commit.js';
 import { createKnex, sqliteFile, type Dialect } from './dialect.js';
 import { migrationSource } from './migrations/index.js';
 import { snapshotSqlite } from './snapshot.js';
@@ -42,16 +44,28 @@ export class Store {
   readonly adminLog: AdminLogRepo;
   /** Database faults: logged once with their cause, counted by kind, asked by /readyz and the agent channel. */
   readonly faults: DbFaultMonitor;
+  /** Cached reads of the policy, integrations and applications, dropped on change (across collectors on PostgreSQL). */
+  readonly changes: ChangeFeed;
+  private readonly groupCommit: GroupCommit;
+  /** The SQLite database file (null on PostgreSQL). */
+  readonly file: string | null;
 
-  /** `inTransaction`: the monitor of the store this one is a transaction of (see `transaction`). */
+  /** `transactionOf`: the store this one is a transaction of (see `transaction`). */
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
-    /** The SQLite database file (null on PostgreSQL). */
-    readonly file: string | null = null,
-    inTransaction?: DbFaultMonitor,
+    options: { file?: string | null; databaseUrl?: string | null; log?: Logger; transactionOf?: Store } = {},
   ) {
-    this.faults = inTransaction ?? new DbFaultMonitor();
+    // A store bound to a transaction (see `transaction`) shares its parent's fault monitor,
+    // change feed and group commit: one of each per database, not per transaction.
+    const parent = options.transactionOf;
+    this.file = parent ? parent.file : (options.file ?? null);
+    this.faults = parent ? parent.faults : new DbFaultMonitor();
+    this.groupCommit = parent ? parent.groupCommit : new GroupCommit(knex, dialect === 'sqlite');
+    this.changes = parent
+      ? parent.changes
+      : new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log);
+    const inTransaction = parent !== undefined;
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault. A transaction's statements are
     // already seen by the store it belongs to.
@@ -84,7 +98,19 @@ export class Store {
    * this store would wait for it forever. Repositories' own transactions nest (savepoints).
    */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
-    return atomically(this.knex, (trx) => work(new Store(trx, this.dialect, this.file, this.faults)));
+    return atomically(this.knex, (trx) => work(new Store(trx, this.dialect, { transactionOf: this })));
+  }
+
+  /**
+   * Runs `work` with the decision's repositories bound to one transaction: its writes commit
+   * together, so they cost one commit (one fsync on SQLite, one WAL flush on PostgreSQL)
+   * instead of one each, and a failure leaves none of them. On SQLite, concurrent decisions
+   * (and transactions being opened) share one commit too (store/group-commit.ts).
+   */
+  decisionWrites<T>(work: (repos: Pick<Store, 'transactions' | 'authLog' | 'endpoints'>) => Promise<T>): Promise<T> {
+    return this.groupCommit.run((trx) =>
+      work({ transactions: new TransactionsRepo(trx), authLog: new AuthLogRepo(trx), endpoints: new EndpointsRepo(trx) }),
+    );
   }
 
   /** Answers once the database does (health checks). */
@@ -101,8 +127,13 @@ export class Store {
       await knex.destroy();
       throw newerSchema(error) ?? error;
     }
-    const store = new Store(knex, dialect, dialect === 'sqlite' ? sqliteFile(options.dataDir) : null);
+    const store = new Store(knex, dialect, {
+      file: dialect === 'sqlite' ? sqliteFile(options.dataDir) : null,
+      databaseUrl: options.databaseUrl,
+      ...(options.log ? { log: options.log } : {}),
+    });
     if (options.log) store.faults.setLog(options.log);
+    await store.changes.start();
     return store;
   }
 
@@ -125,6 +156,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.changes.close();
     await this.knex.destroy();
   }
 }

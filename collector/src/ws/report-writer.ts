@@ -28,9 +28,9 @@ export class ReportWriter {
   ) {}
 
   /** Resolves true when stored, false when the sequence is not newer (a replay). */
-  write(endpointId: string, seq: number, report: Report, at: number): Promise<boolean> {
+  write(endpointId: string, seq: number, report: Report, at: number, previousSeq?: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ endpointId, seq, report, at, resolve, reject });
+      this.queue.push({ endpointId, seq, report, at, ...(previousSeq !== undefined ? { previousSeq } : {}), resolve, reject });
       if (this.writers < this.parallel) void this.drain();
     });
   }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { verifyPayload } from '@devtrust/shared/crypto';
+import { decodePublicKey, verifyPayload } from '@devtrust/shared/crypto';
 import {
   CHANNEL_ERRORS,
   ChannelError,
@@ -28,7 +28,7 @@ import type { EndpointService } from '../services/endpoints.js';
 import type { SettingsService } from '../services/settings.js';
 import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
-import type { Endpoint } from '../domain/endpoint.js';
+import type { Endpoint, EndpointCredentials } from '../domain/endpoint.js';
 import { isTransientDbFault, type DbFaultMonitor } from '../services/health.js';
 import type { ReportWriter } from './report-writer.js';
 
@@ -62,7 +62,12 @@ const MAX_BUFFERED = 1024 * 1024;
  */
 export class AgentSession {
   readonly nonce = randomBytes(32).toString('base64url');
-  endpoint: Endpoint | null = null;
+  /** Only the id: a session lives for days, and the stored report and verdict would be kilobytes per agent. */
+  endpoint: Pick<Endpoint, 'id'> | null = null;
+  /** The endpoint's public key, decoded once per session: decoding it per frame cost as much as the check. */
+  private key: KeyObject | null = null;
+  /** The last sequence this session saw stored (the store trims report history by it). */
+  private storedSeq = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly authTimer: NodeJS.Timeout;
   private closed = false;
@@ -156,7 +161,8 @@ export class AgentSession {
 
   private async auth(message: AuthMessage): Promise<void> {
     if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
-    const endpoint = await this.deps.endpoints.get(message.endpointId);
+    // Only what authenticating needs: after a restart the whole fleet does this at once.
+    const endpoint = await this.deps.endpoints.credentials(message.endpointId);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE');
@@ -164,17 +170,19 @@ export class AgentSession {
     this.authenticated(endpoint);
   }
 
-  private authenticated(endpoint: Endpoint): void {
+  private authenticated(endpoint: EndpointCredentials): void {
     clearTimeout(this.authTimer);
-    this.endpoint = endpoint;
+    this.endpoint = { id: endpoint.id };
+    this.key = decodePublicKey(endpoint.publicKey);
+    this.storedSeq = endpoint.lastSeq;
     this.deps.onAuthenticated(endpoint.id, this);
     this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
   }
 
-  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Endpoint {
+  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Pick<Endpoint, 'id'> {
     const endpoint = this.endpoint;
-    if (!endpoint) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
-    if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+    if (!endpoint || !this.key) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
+    if (!verifyPayload(this.key, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
       throw new ChannelError('BAD_SIGNATURE');
     }
     return endpoint;
@@ -182,17 +190,18 @@ export class AgentSession {
 
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = this.requireEndpoint(message);
-    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
+    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now(), this.storedSeq))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }
+    this.storedSeq = Math.max(this.storedSeq, message.seq);
     this.send({ type: 'ack', seq: message.seq });
   }
 
   private async attest(message: AttestMessage): Promise<void> {
     this.requireEndpoint(message);
     const { endpoints, transactions, verdicts } = this.deps;
-    const endpoint = await endpoints.get((this.endpoint as Endpoint).id);
+    const endpoint = await endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
@@ -243,7 +252,7 @@ export class AgentSession {
    */
   private async check(message: CheckMessage): Promise<void> {
     this.requireEndpoint(message);
-    const endpoint = await this.deps.endpoints.get((this.endpoint as Endpoint).id);
+    const endpoint = await this.deps.endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
     this.send({

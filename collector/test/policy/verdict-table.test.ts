@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
 import { createTestApp, csvInventory, type TestApp } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 import { startPostureAgent, type PostureAgent } from '../support/posture-agent.js';
@@ -29,144 +31,171 @@ function expectedAccess(mode: string, blockCompromised: boolean, trusted: boolea
   return blockCompromised && status === 'compromised' ? 'deny' : 'allow'; // unknown: edrUnknown defaults to allow
 }
 
-describe('the Cisco Secure Endpoint verdict table through the transaction API', () => {
-  let c: TestCollector;
-  let amp: FakeSecureEndpoint;
-  const apps = new Map<string, TestApp>();
-  const agents = new Map<string, PostureAgent>();
-
-  beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
-    const rows = STATUSES.map((s) => `${serial(true, s)},LAPTOP-${s},windows`);
-    await csvInventory(c, ['serial_number,device_name,platform', ...rows].join('\n'));
-    // The EDR knows the compromised and clean connectors; the "unknown" ones it has never seen.
-    amp = await startFakeSecureEndpoint({
-      computers: [true, false].flatMap((trusted) =>
-        (['compromised', 'clean'] as const).map((s) =>
-          ampComputer(guid(trusted, s), { is_compromised: s === 'compromised', hostname: serial(trusted, s) }),
-        ),
-      ),
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`the Cisco Secure Endpoint verdict table through the transaction API (${db.name})`, () => {
+    let drop: (() => Promise<void>) | null = null;
+    const database = async (): Promise<{ databaseUrl?: string }> => {
+      if (db.name !== 'postgres') return {};
+      const pg = await freshPostgresDatabase();
+      drop = pg.drop;
+      return { databaseUrl: pg.url };
+    };
+    afterAll(async () => {
+      await drop?.();
     });
-    const edrId = await createEdrIntegration(
-      c,
-      'cisco-secure-endpoint',
-      { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY },
-      { name: 'Secure Endpoint' },
-    );
-    assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
-    for (const mode of ['allow-all', 'require-trusted'] as const) {
-      for (const blockCompromised of [false, true]) {
-        apps.set(
-          `${mode}/${blockCompromised}`,
-          await createTestApp(c, { trustedEndpoints: mode, blockCompromised }, `${mode} ${blockCompromised}`),
-        );
-      }
-    }
-    for (const trusted of [true, false]) {
-      for (const status of STATUSES) {
-        const agent = await startPostureAgent(c.url, {
-          platform: 'windows',
-          serialNumber: serial(trusted, status),
-          hostname: serial(trusted, status),
-          osVersion: '10.0.22631',
-          edr: [{ vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: guid(trusted, status).toUpperCase() }],
-        });
-        agents.set(`${trusted}/${status}`, agent);
-      }
-    }
-  });
-  afterAll(async () => {
-    for (const agent of agents.values()) await agent.stop();
-    await c.stop();
-    await amp.stop();
-  });
+    let c: TestCollector;
+    let amp: FakeSecureEndpoint;
+    const apps = new Map<string, TestApp>();
+    const agents = new Map<string, PostureAgent>();
 
-  for (const mode of ['allow-all', 'require-trusted'] as const) {
-    for (const blockCompromised of [false, true]) {
+    beforeAll(async () => {
+      c = await startTestCollector({ scheduler: false, ...(await database()) });
+      const rows = STATUSES.map((s) => `${serial(true, s)},LAPTOP-${s},windows`);
+      await csvInventory(c, ['serial_number,device_name,platform', ...rows].join('\n'));
+      // The EDR knows the compromised and clean connectors; the "unknown" ones it has never seen.
+      amp = await startFakeSecureEndpoint({
+        computers: [true, false].flatMap((trusted) =>
+          (['compromised', 'clean'] as const).map((s) =>
+            ampComputer(guid(trusted, s), { is_compromised: s === 'compromised', hostname: serial(trusted, s) }),
+          ),
+        ),
+      });
+      const edrId = await createEdrIntegration(
+        c,
+        'cisco-secure-endpoint',
+        { baseUrl: amp.url, clientId: AMP_CLIENT_ID, apiKey: AMP_API_KEY },
+        { name: 'Secure Endpoint' },
+      );
+      assert.equal((await syncAndWait(c, edrId)).status, 'succeeded');
+      for (const mode of ['allow-all', 'require-trusted'] as const) {
+        for (const blockCompromised of [false, true]) {
+          apps.set(
+            `${mode}/${blockCompromised}`,
+            await createTestApp(c, { trustedEndpoints: mode, blockCompromised }, `${mode} ${blockCompromised}`),
+          );
+        }
+      }
       for (const trusted of [true, false]) {
         for (const status of STATUSES) {
-          const access = expectedAccess(mode, blockCompromised, trusted, status);
-          it(`${mode}, blockCompromised ${blockCompromised ? 'on' : 'off'}, ${trusted ? 'trusted' : 'untrusted'}, EDR ${status} → ${access}`, async () => {
-            const app = apps.get(`${mode}/${blockCompromised}`) as TestApp;
-            const agent = agents.get(`${trusted}/${status}`) as PostureAgent;
-            const tx = await app.open('alice@example.com');
-            await agent.attest(tx);
-            const result = (await app.read(tx)).body;
-            assert.equal(result.state, 'decided');
-            assert.equal(result.access, access, result.reasons.join('\n'));
-            assert.equal(result.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
-            assert.equal(result.endpointId, agent.endpointId);
-            const reasons = result.reasons.join('\n');
-            // Every verdict says which EDR said what, how fresh, and what the rule did.
-            assert.match(reasons, new RegExp(`^EDR status: ${status}$`, 'm'));
-            assert.match(reasons, /EDR "Secure Endpoint" \(cisco-secure-endpoint\): /);
-            assert.match(
-              reasons,
-              status === 'unknown' ? /does not know connector/ : /synced (under a minute|\d+ min) ago, within the 15 min freshness bound/,
-            );
-            assert.match(reasons, new RegExp(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`));
-            if (mode === 'require-trusted' && blockCompromised && trusted && status === 'unknown') {
-              assert.match(reasons, /edrUnknown=allow, so an unknown status does not deny a trusted device/);
-            }
-            const log = (await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com&limit=1000')).body.entries as {
-              transactionId: string;
-              access: string;
-              reasons: string[];
-            }[];
-            const entry = log.find((e) => e.transactionId === tx);
-            assert.equal(entry?.access, access);
-            assert.deepEqual(entry?.reasons, result.reasons);
+          const agent = await startPostureAgent(c.url, {
+            platform: 'windows',
+            serialNumber: serial(trusted, status),
+            hostname: serial(trusted, status),
+            osVersion: '10.0.22631',
+            edr: [{ vendor: 'cisco-secure-endpoint', installed: true, running: true, connectorId: guid(trusted, status).toUpperCase() }],
           });
+          agents.set(`${trusted}/${status}`, agent);
+        }
+      }
+    });
+    afterAll(async () => {
+      for (const agent of agents.values()) await agent.stop();
+      await c.stop();
+      await amp.stop();
+    });
+
+    for (const mode of ['allow-all', 'require-trusted'] as const) {
+      for (const blockCompromised of [false, true]) {
+        for (const trusted of [true, false]) {
+          for (const status of STATUSES) {
+            const access = expectedAccess(mode, blockCompromised, trusted, status);
+            it(`${mode}, blockCompromised ${blockCompromised ? 'on' : 'off'}, ${trusted ? 'trusted' : 'untrusted'}, EDR ${status} → ${access}`, async () => {
+              const app = apps.get(`${mode}/${blockCompromised}`) as TestApp;
+              const agent = agents.get(`${trusted}/${status}`) as PostureAgent;
+              const tx = await app.open('alice@example.com');
+              await agent.attest(tx);
+              const result = (await app.read(tx)).body;
+              assert.equal(result.state, 'decided');
+              assert.equal(result.access, access, result.reasons.join('\n'));
+              assert.equal(result.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
+              assert.equal(result.endpointId, agent.endpointId);
+              const reasons = result.reasons.join('\n');
+              // Every verdict says which EDR said what, how fresh, and what the rule did.
+              assert.match(reasons, new RegExp(`^EDR status: ${status}$`, 'm'));
+              assert.match(reasons, /EDR "Secure Endpoint" \(cisco-secure-endpoint\): /);
+              assert.match(
+                reasons,
+                status === 'unknown' ? /does not know connector/ : /synced (under a minute|\d+ min) ago, within the 15 min freshness bound/,
+              );
+              assert.match(reasons, new RegExp(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`));
+              if (mode === 'require-trusted' && blockCompromised && trusted && status === 'unknown') {
+                assert.match(reasons, /edrUnknown=allow, so an unknown status does not deny a trusted device/);
+              }
+              const log = (await c.admin('GET', '/admin/v1/auth-log?user=alice@example.com&limit=1000')).body.entries as {
+                transactionId: string;
+                access: string;
+                reasons: string[];
+              }[];
+              const entry = log.find((e) => e.transactionId === tx);
+              assert.equal(entry?.access, access);
+              assert.deepEqual(entry?.reasons, result.reasons);
+            });
+          }
         }
       }
     }
-  }
-});
+  });
+}
 
 /**
  * MAC addresses match only where the integration allows it. A device whose MAC is in the
  * inventory of an integration with MAC matching off is untrusted, and the reason must say
  * why, not that no record holds its MAC.
  */
-describe('a record holding the device MAC, with MAC matching off and on', () => {
-  let c: TestCollector;
-  let app: TestApp;
-  let agent: PostureAgent;
-  let integrationId: string;
-  const MAC = '02:fc:00:00:00:42';
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`a record holding the device MAC, with MAC matching off and on (${db.name})`, () => {
+    let drop: (() => Promise<void>) | null = null;
+    const database = async (): Promise<{ databaseUrl?: string }> => {
+      if (db.name !== 'postgres') return {};
+      const pg = await freshPostgresDatabase();
+      drop = pg.drop;
+      return { databaseUrl: pg.url };
+    };
+    afterAll(async () => {
+      await drop?.();
+    });
+    let c: TestCollector;
+    let app: TestApp;
+    let agent: PostureAgent;
+    let integrationId: string;
+    const MAC = '02:fc:00:00:00:42';
 
-  beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
-    integrationId = await csvInventory(c, `mac_addresses,device_name,platform\n${MAC},linux-box,linux\n`, { name: 'Lab' });
-    app = await createTestApp(c, { trustedEndpoints: 'require-trusted' }, 'Lab app');
-    agent = await startPostureAgent(c.url, { platform: 'linux', hostname: 'linux-box', macAddresses: [MAC] });
-  });
-  afterAll(async () => {
-    await agent.stop();
-    await c.stop();
-  });
+    beforeAll(async () => {
+      c = await startTestCollector({ scheduler: false, ...(await database()) });
+      integrationId = await csvInventory(c, `mac_addresses,device_name,platform\n${MAC},linux-box,linux\n`, { name: 'Lab' });
+      app = await createTestApp(c, { trustedEndpoints: 'require-trusted' }, 'Lab app');
+      agent = await startPostureAgent(c.url, { platform: 'linux', hostname: 'linux-box', macAddresses: [MAC] });
+    });
+    afterAll(async () => {
+      await agent.stop();
+      await c.stop();
+    });
 
-  async function verdict(): Promise<{ access: string; verdict: string; reasons: string[] }> {
-    const tx = await app.open('alice@example.com');
-    await agent.attest(tx);
-    return (await app.read(tx)).body;
-  }
+    async function verdict(): Promise<{ access: string; verdict: string; reasons: string[] }> {
+      const tx = await app.open('alice@example.com');
+      await agent.attest(tx);
+      return (await app.read(tx)).body;
+    }
 
-  it('off: untrusted, and the reason says MAC matching is off for this integration', async () => {
-    const result = await verdict();
-    assert.equal(result.verdict, 'untrusted');
-    assert.equal(result.access, 'deny');
-    assert.match(
-      result.reasons.join('\n'),
-      /^untrusted: no record in "Lab" \(csv\) matches this device's MAC address \(MAC matching is off for this integration: record "linux-box" holds MAC address 02FC00000042; set matchMacAddresses to match on it\)$/m,
-    );
-  });
+    it('off: untrusted, and the reason says MAC matching is off for this integration', async () => {
+      const result = await verdict();
+      assert.equal(result.verdict, 'untrusted');
+      assert.equal(result.access, 'deny');
+      assert.match(
+        result.reasons.join('\n'),
+        /^untrusted: no record in "Lab" \(csv\) matches this device's MAC address \(MAC matching is off for this integration: record "linux-box" holds MAC address 02FC00000042; set matchMacAddresses to match on it\)$/m,
+      );
+    });
 
-  it('on: trusted on the MAC address', async () => {
-    const patched = await c.admin('PATCH', `/admin/v1/integrations/${integrationId}`, { config: { matchMacAddresses: true } });
-    assert.equal(patched.status, 200, JSON.stringify(patched.body));
-    const result = await verdict();
-    assert.equal(result.verdict, 'trusted', result.reasons.join('\n'));
-    assert.match(result.reasons.join('\n'), /^trusted: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" \(csv\)$/m);
+    it('on: trusted on the MAC address', async () => {
+      const patched = await c.admin('PATCH', `/admin/v1/integrations/${integrationId}`, { config: { matchMacAddresses: true } });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const result = await verdict();
+      assert.equal(result.verdict, 'trusted', result.reasons.join('\n'));
+      assert.match(
+        result.reasons.join('\n'),
+        /^trusted: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" \(csv\)$/m,
+      );
+    });
   });
-});
+}

@@ -2,9 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { identifiersOf, type Platform } from '@devtrust/shared/identity';
 import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
+import { batchUpdate } from '../batch-update.js';
+import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
 import { insertChunked } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
-import type { BindingRelease, Endpoint, EndpointApproval, EndpointQuery, IdentifierClaim, ReportToStore } from '../../domain/endpoint.js';
+import type {
+  BindingRelease,
+  Endpoint,
+  EndpointApproval,
+  EndpointCredentials,
+  EndpointQuery,
+  IdentifierClaim,
+  ReportToStore,
+} from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
@@ -76,6 +86,12 @@ export class EndpointsRepo {
     return row ? toEndpoint(row) : null;
   }
 
+  /** The key and last sequence alone: no report or verdict JSON to parse (authentication). */
+  async credentials(id: string): Promise<EndpointCredentials | null> {
+    const row = await this.db<EndpointRow>('endpoints').where({ id }).first('id', 'public_key', 'last_seq');
+    return row ? { id: row.id, publicKey: row.public_key, lastSeq: Number(row.last_seq) } : null;
+  }
+
   async list(query: EndpointQuery = {}): Promise<Endpoint[]> {
     let builder = this.db<EndpointRow>('endpoints').orderBy('last_seen_at', 'desc');
     if (query.approval) builder = builder.where('approval', query.approval);
@@ -109,69 +125,68 @@ export class EndpointsRepo {
    */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
+    const writes = items.map(reportWrite);
     return this.db.transaction(async (trx) => {
-      const stored: boolean[] = [];
-      for (const { endpointId, seq, report, at } of items) {
-        // The one place a report's identifiers are normalised: endpoints keep them so.
-        const ids = identifiersOf(report.identity);
-        const claimed = Object.fromEntries(IDENTIFIER_COLUMN_ENTRIES.map(([kind, column]) => [column, ids[kind] ?? null])) as Record<
-          IdentifierColumn,
-          string | null
-        >;
-        const update = {
-          last_seq: seq,
-          last_seen_at: at,
-          platform: report.identity.platform ?? null,
-          hostname: report.identity.hostname ?? null,
-          ...claimed,
-          mac_addresses: toJson(ids.macAddresses ?? []),
-          report: toJson(report),
-          ...(report.user ? { last_user: report.user } : {}),
-        };
-        // The usual report repeats the identifiers already stored: one conditional update.
-        let updated = await trx('endpoints')
-          .where({ id: endpointId })
-          .andWhere('last_seq', '<', seq)
-          .andWhere((w) => {
-            for (const [column, value] of Object.entries(claimed)) {
-              if (value === null) w.whereNull(column);
-              else w.where(column, value);
-            }
-            w.where('mac_addresses', update.mac_addresses);
-          })
-          .update(update);
-        if (updated === 0) {
-          // New identifiers (or a replay): store, then check who else holds them.
-          updated = await trx('endpoints').where({ id: endpointId }).andWhere('last_seq', '<', seq).update(update);
-          if (updated > 0) await this.checkClaims(trx, endpointId, claimed, ids.macAddresses ?? [], at);
-        }
-        stored.push(updated > 0);
+      // The usual report repeats the identifiers already stored: the whole batch is one
+      // conditional UPDATE (sequence newer, identifiers unchanged). An endpoint twice in a
+      // batch keeps its later reports for the one-by-one path below, in order.
+      const seen = new Set<string>();
+      const fast = new Set(writes.filter((w) => !seen.has(w.endpointId) && seen.add(w.endpointId)));
+      const updated = new Set<string>();
+      // Rows of one statement set the same columns (a report without a user leaves last_user).
+      const shapes = new Map<string, ReportWrite[]>();
+      for (const w of fast) {
+        const shape = Object.keys(w.update).join();
+        const same = shapes.get(shape);
+        if (same) same.push(w);
+        else shapes.set(shape, [w]);
       }
-      const accepted = items.filter((_, i) => stored[i]);
+      for (const shape of shapes.values()) {
+        for (let i = 0; i < shape.length; i += BATCH_UPDATE_ROWS) {
+          const chunk = shape.slice(i, i + BATCH_UPDATE_ROWS);
+          const changed = await batchUpdate(trx, {
+            table: 'endpoints',
+            key: 'id',
+            keys: chunk.map((w) => w.endpointId),
+            set: chunk.map((w) => w.update),
+            unchanged: chunk.map((w) => w.identifiers),
+            below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
+          });
+          for (const id of changed) updated.add(id);
+        }
+      }
+      const stored = writes.map((w) => fast.has(w) && updated.has(w.endpointId));
+      for (const [i, w] of writes.entries()) {
+        if (stored[i]) continue;
+        // New identifiers (or a replay): store, then check who else holds them.
+        const changed = await trx('endpoints')
+          .where({ id: w.endpointId })
+          .andWhere('last_seq', '<', w.seq)
+          .update({ ...w.update, ...w.identifiers });
+        if (changed > 0) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
+        stored[i] = changed > 0;
+      }
+      const accepted = writes.filter((_, i) => stored[i]);
       if (accepted.length > 0) {
         await insertChunked(
           trx,
           'reports',
-          accepted.map((r) => ({ endpoint_id: r.endpointId, received_at: r.at, seq: r.seq, body: toJson(r.report) })),
+          accepted.map((w) => ({ endpoint_id: w.endpointId, received_at: w.at, seq: w.seq, body: w.body })),
         );
         // Bounded history: the last N stored reports per endpoint, whatever their sequence
         // numbers (an agent skips numbers for every send that failed, e.g. through a
         // database fault; counting numbers would empty the history). Each endpoint's rows
-        // older than its Nth newest go, found on the (endpoint_id, id) index.
-        const endpointIds = [...new Set(accepted.map((r) => r.endpointId))];
+        // are ranked newest first on the (endpoint_id, id) index, once, and those past the
+        // Nth go. Deleting costs as much as inserting, so an endpoint is trimmed only when
+        // its sequence enters a new ten (see trimsHistory): it keeps at most N + 9 rows, and
+        // history() reads the newest N.
+        const endpointIds = [...new Set(accepted.filter(trimsHistory).map((w) => w.endpointId))];
         for (let i = 0; i < endpointIds.length; i += 200) {
-          await trx('reports')
-            .whereIn('endpoint_id', endpointIds.slice(i, i + 200))
-            .andWhere('id', '<', (nth: Knex.QueryBuilder) =>
-              nth
-                .select('newer.id')
-                .from('reports as newer')
-                .whereRaw('newer.endpoint_id = reports.endpoint_id')
-                .orderBy('newer.id', 'desc')
-                .limit(1)
-                .offset(LIMITS.reportHistory - 1),
-            )
-            .delete();
+          const chunk = endpointIds.slice(i, i + 200);
+          await trx.raw(
+            `delete from reports where id in (select id from (select id, row_number() over (partition by endpoint_id order by id desc) as newer from reports where endpoint_id in (${chunk.map(() => '?').join(', ')})) ranked where newer > ?)`,
+            [...chunk, LIMITS.reportHistory],
+          );
         }
       }
       return stored;
@@ -350,7 +365,7 @@ export class EndpointsRepo {
   }
 
   async history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
-    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc');
+    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc').limit(LIMITS.reportHistory);
     return rows.map((r) => ({ receivedAt: r.received_at, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
   }
 

@@ -119,11 +119,26 @@ export class InventoryRepo {
   /** The switch alone: from here on readers see `generation`. */
   async switchGeneration(integrationId: string, generation: string, at: number): Promise<void> {
     await this.db('integrations').where({ id: integrationId }).update({ current_generation: generation, synced_at: at });
+    await this.refreshStatistics();
   }
 
   /** Deletes every generation but `generation` (the previous inventory, abandoned stagings). */
   async purgeOtherGenerations(integrationId: string, generation: string): Promise<void> {
     await this.purge(integrationId, (q) => q.whereNot('generation', generation));
+    await this.refreshStatistics();
+  }
+
+  /**
+   * PostgreSQL plans a lookup from its table statistics. Until autovacuum gets round to a
+   * table that just grew (a minute or more), they still describe the inventory before the
+   * sync: the planner then believes a generation holds a handful of rows and reads the
+   * whole current generation for every identifier lookup (measured: 4 ms at 20,000 records,
+   * 55 ms at 100,000). ANALYZE samples a fixed number of rows, so it costs well under a
+   * second at any size, and readers are not blocked by it. SQLite plans without statistics
+   * (the lookup indexes lead with the identifier, see migration 20261124100000).
+   */
+  private async refreshStatistics(): Promise<void> {
+    if (!isSqlite(this.db)) await this.db.raw('analyze inventory_records, inventory_macs');
   }
 
   /** Drops a staged generation that will never be committed. */

@@ -1,0 +1,101 @@
+/**
+ * Where a decision's time goes, statement by statement: starts a collector in this process
+ * on a fresh database (SQLite, or PostgreSQL through DEVTRUST_TEST_DATABASE_URL), loads a
+ * CSV inventory, takes decisions as the bench does, and prints every SQL statement of the
+ * last decision's attest step with its time; on PostgreSQL each is then run again under
+ * EXPLAIN ANALYZE. Usage:
+ *   node --import tsx --conditions=devtrust-src bench/tools/trace-decision.ts [sqlite|postgres] [devices]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '@devtrust/collector/config/config';
+import { startCollector } from '@devtrust/collector/server';
+import { freshPostgresDatabase } from '../../test/support/postgres.js';
+import { admin, AppClient, ENROLLMENT_KEY, OWNER_TOKEN } from '../lib/admin.js';
+import { ChannelClient } from '../lib/channel-client.js';
+import { identityOf, inventoryCsv, reportOf } from '../lib/devices.js';
+
+const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
+const devices = Number(process.argv[3] ?? 20_000);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-trace-'));
+const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
+
+const collector = await startCollector(
+  loadConfig({
+    DEVTRUST_CONFIG_FILE: '',
+    DEVTRUST_HOST: '127.0.0.1',
+    DEVTRUST_PORT: '0',
+    DEVTRUST_PUBLIC_URL: '',
+    DEVTRUST_DATA_DIR: dataDir,
+    DEVTRUST_DATABASE_URL: pgDb?.url ?? '',
+    DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
+    DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
+    DEVTRUST_ENROLLMENT_RATE_LIMIT: 'off',
+    DEVTRUST_LOG_LEVEL: 'error',
+    DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: '0',
+    DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: '0',
+    DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: '0',
+    DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: '0',
+  }),
+  { scheduler: false },
+);
+try {
+  const url = collector.url;
+  const integration = await admin(url, 'POST', '/admin/v1/integrations', {
+    kind: 'csv',
+    name: 'Trace inventory',
+    platforms: ['windows', 'macos', 'linux'],
+    config: {},
+  });
+  await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/inventory`, inventoryCsv(devices), { contentType: 'text/csv' });
+  await admin(url, 'PUT', `/admin/v1/integrations/${integration.id}/activation`, { mode: 'all-users' });
+  const app = await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false });
+  const agent = await ChannelClient.connect(url);
+  await agent.enroll(ENROLLMENT_KEY);
+
+  const statements: { sql: string; bindings: unknown[]; ms: number }[] = [];
+  const started = new Map<string, { sql: string; bindings: unknown[]; at: number }>();
+  let tracing = false;
+  const knex = collector.store.knex;
+  knex.on('query', (q: { __knexQueryUid: string; sql: string; bindings: unknown[] }) => {
+    if (tracing) started.set(q.__knexQueryUid, { sql: q.sql, bindings: q.bindings ?? [], at: performance.now() });
+  });
+  knex.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
+    const s = started.get(q.__knexQueryUid);
+    if (s) statements.push({ sql: s.sql, bindings: s.bindings, ms: performance.now() - s.at });
+  });
+
+  const attestTimes: number[] = [];
+  for (let k = 0; k < 50; k++) {
+    const device = (k * 7919 + 13) % devices;
+    const txId = await app.open(`user${device}@example.com`);
+    await agent.report(reportOf(device, identityOf(device)));
+    statements.length = 0;
+    started.clear();
+    tracing = true;
+    const t = performance.now();
+    const verdict = await agent.attest(txId);
+    attestTimes.push(performance.now() - t);
+    tracing = false;
+    if (k === 49) console.log('verdict', JSON.stringify(verdict).slice(0, 200));
+  }
+  attestTimes.sort((a, b) => a - b);
+  console.log(`${kind}, ${devices} devices: attest p50 ${attestTimes[25]?.toFixed(2)} ms, max ${attestTimes[49]?.toFixed(2)} ms`);
+  console.log(`statements in the last attest: ${statements.length}`);
+  for (const s of statements) console.log(`${s.ms.toFixed(2).padStart(7)} ms  ${s.sql.slice(0, 220)}`);
+  if (kind === 'postgres') {
+    for (const s of statements) {
+      if (!/^\s*select/i.test(s.sql)) continue;
+      const plan = await knex.raw(`explain (analyze, buffers) ${s.sql.replace(/\$\d+/g, '?')}`, s.bindings as never);
+      console.log(`\n-- ${s.sql.slice(0, 160)}`);
+      for (const row of (plan as { rows: { 'QUERY PLAN': string }[] }).rows) console.log(row['QUERY PLAN']);
+    }
+  }
+  agent.terminate();
+} finally {
+  await collector.close();
+  await pgDb?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
