@@ -7,45 +7,86 @@ import { validate } from '../validation.js';
 
 export { validate };
 
+const tooLarge = (limit: number): AppError => new AppError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
+
 /** Reads a request body up to `limit` bytes; a larger one is refused with 413 without buffering it. */
 export async function readBody(ctx: Context, limit: number): Promise<string> {
-  const declared = Number(ctx.request.length);
-  if (Number.isFinite(declared) && declared > limit) throw new AppError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.unpipe();
-      ctx.req.resume();
-      throw new AppError(413, 'BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return utf8Text(Buffer.concat(chunks));
+  let text = '';
+  for await (const chunk of textChunks(ctx, limit)) text += chunk;
+  return text;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * A request body as UTF-8 text, chunk by chunk as it arrives, so a large upload (a CSV
+ * inventory) is parsed while it streams in instead of being held whole. Each chunk is
+ * checked before it is handed on: at most `limit` bytes (413), UTF-8 without NUL (400).
+ * A spreadsheet saved as "Unicode text" (UTF-16, NUL after every ASCII letter) or in a
+ * legacy code page would otherwise be stored garbled, or fail in PostgreSQL (which
+ * refuses U+0000) as a 500.
+ */
+export async function* textChunks(ctx: Context, limit: number): AsyncGenerator<string> {
+  const declared = Number(ctx.request.length);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let size = 0;
+  let head = Buffer.alloc(0);
+  let offset = 0;
+  const checked = (text: string): string => {
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) {
+      throw badRequest('INVALID_ENCODING', `the body contains a NUL character (U+0000) at offset ${offset + nul}; send UTF-8 text`, 'body');
+    }
+    offset += text.length;
+    return text;
+  };
+  // Not destroyed when the reader stops early (a bad row on line 3 of a large upload): the
+  // rest is drained instead, so the client still reads the 400 rather than a reset.
+  const body = ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      if (head.length < 2) {
+        head = Buffer.concat([head, chunk.subarray(0, 2 - head.length)]);
+        if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+          throw badRequest('INVALID_ENCODING', 'the body is UTF-16 text; send it as UTF-8 (e.g. save the CSV as "CSV UTF-8")', 'body');
+        }
+      }
+      const text = checked(decodeUtf8(decoder, chunk));
+      if (text !== '') yield text;
+    }
+    const rest = checked(decodeUtf8(decoder));
+    if (rest !== '') yield rest;
+  } finally {
+    if (!ctx.req.readableEnded) {
+      ctx.req.unpipe();
+      ctx.req.resume();
+    }
+  }
+}
 
 /**
- * A body as text, only when it is UTF-8 without NUL: a spreadsheet saved as "Unicode text"
- * (UTF-16, NUL after every ASCII letter) or in a legacy code page would otherwise be stored
- * garbled, or fail in PostgreSQL (which refuses U+0000) as a 500.
+ * textChunks, with its first chunk read before this resolves: a body that is refused from
+ * its first bytes (too large as declared, UTF-16, not UTF-8, a NUL early on) is refused
+ * before the caller starts any work on it (a CSV upload begins no sync run).
  */
-function utf8Text(bytes: Buffer): string {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw badRequest('INVALID_ENCODING', 'the body is UTF-16 text; send it as UTF-8 (e.g. save the CSV as "CSV UTF-8")', 'body');
-  }
-  let text: string;
+export async function streamedText(ctx: Context, limit: number): Promise<AsyncIterable<string>> {
+  const chunks = textChunks(ctx, limit);
+  const first = await chunks.next();
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* chunks;
+  })();
+}
+
+/** The next piece of text (a character split across chunks waits for the next one); 400 on bytes that are not UTF-8. */
+function decodeUtf8(decoder: TextDecoder, bytes?: Buffer): string {
   try {
-    text = UTF8.decode(bytes);
+    return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
   } catch {
     throw badRequest('INVALID_ENCODING', 'the body is not valid UTF-8; send it as UTF-8 (e.g. save the CSV as "CSV UTF-8")', 'body');
   }
-  const nul = text.indexOf('\u0000');
-  if (nul >= 0)
-    throw badRequest('INVALID_ENCODING', `the body contains a NUL character (U+0000) at offset ${nul}; send UTF-8 text`, 'body');
-  return text;
 }
 
 /** Parses a JSON body against a strict schema; 400 names the field on any mismatch. */
