@@ -125,7 +125,10 @@ export function mutatedRecordText(seed: unknown): fc.Arbitrary<string> {
   const leaves = countSlots(seed);
   const mutated = fc
     .tuple(
-      fc.array(fc.option(hostileJsonText, { freq: 2 }), { minLength: leaves, maxLength: leaves }),
+      fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostileJsonText }), {
+        minLength: leaves,
+        maxLength: leaves,
+      }),
       fc.array(fc.tuple(hostileKey, hostileJsonText), { maxLength: 3 }),
     )
     .map(([replacements, extra]) => {
