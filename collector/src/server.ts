@@ -82,6 +82,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     enrollmentLimit: config.enrollmentRateLimit,
     retryAfterSec: config.agentRetrySec,
     faults: store.faults,
+    connectionLimits: config.connections,
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -21,7 +21,10 @@ async function outcomeOf(source: string | AsyncIterable<string>): Promise<Outcom
   try {
     for await (const page of parseCsvInventory(source)) devices.push(...page);
   } catch (error) {
-    assert.ok(error instanceof AppError, `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`);
+    assert.ok(
+      error instanceof AppError,
+      `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`,
+    );
     return { status: error.status, code: error.code, message: error.message };
   }
   return { devices };
@@ -44,7 +47,10 @@ const asUploaded = (text: string): string => Buffer.from(text.replaceAll('\u0000
 const cell = fc.oneof(
   { weight: 30, arbitrary: hostileText },
   { weight: 1, arbitrary: huge },
-  { weight: 20, arbitrary: fc.constantFrom('C02XG2JHJG5H', '4C4C4544-0042-3510-8052-B4C04F4E4D32', '02:fc:00:00:00:01', 'macos', 'windows', 'Mac') },
+  {
+    weight: 20,
+    arbitrary: fc.constantFrom('C02XG2JHJG5H', '4C4C4544-0042-3510-8052-B4C04F4E4D32', '02:fc:00:00:00:01', 'macos', 'windows', 'Mac'),
+  },
 );
 const quoted = (value: string, quote: boolean): string => (quote ? `"${value.replaceAll('"', '""')}"` : value);
 const header = fc.oneof(

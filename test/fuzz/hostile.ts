@@ -56,7 +56,10 @@ const loneSurrogates = fc
 
 /** Strings past every limit: 257 characters (one past an identifier) up to 20,000 (past a CSV row). */
 export const huge = fc
-  .tuple(fc.constantFrom('A', '0', 'é', '😀', '\u0000', ' ', ',', '"', '\n'), fc.oneof(fc.constant(257), fc.integer({ min: 200, max: 20_000 })))
+  .tuple(
+    fc.constantFrom('A', '0', 'é', '😀', '\u0000', ' ', ',', '"', '\n'),
+    fc.oneof(fc.constant(257), fc.integer({ min: 200, max: 20_000 })),
+  )
   .map(([unit, count]) => unit.repeat(count));
 
 /** Hostile strings of ordinary length. */
@@ -66,7 +69,10 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
   { weight: 2, arbitrary: loneSurrogates },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...NAMED), fc.string({ maxLength: 10 }), fc.constantFrom(...NAMED)).map((p) => p.join('')) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(...NAMED), fc.string({ maxLength: 10 }), fc.constantFrom(...NAMED)).map((p) => p.join('')),
+  },
 );
 
 /** Hostile strings, a few of them huge. */
@@ -80,7 +86,20 @@ export const hostileKey: fc.Arbitrary<string> = fc.oneof(
 );
 
 const numberText = fc.oneof(
-  fc.constantFrom('0', '-0', '1', '-1', '1e308', '-1e308', '5e-324', '1e-400', '1e400', '9007199254740993', '123456789012345678901234567890', '0.1'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '1',
+    '-1',
+    '1e308',
+    '-1e308',
+    '5e-324',
+    '1e-400',
+    '1e400',
+    '9007199254740993',
+    '123456789012345678901234567890',
+    '0.1',
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
   fc.integer().map(String),
 );

@@ -48,7 +48,10 @@ function decodesCleanly(frame: string): void {
   try {
     message = parseAgentFrame(frame);
   } catch (error) {
-    assert.ok(error instanceof ChannelError, `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 200)}`);
+    assert.ok(
+      error instanceof ChannelError,
+      `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 200)}`,
+    );
     const known = CHANNEL_ERRORS[error.code as keyof typeof CHANNEL_ERRORS];
     assert.ok(known, `code ${error.code} has no close code`);
     assert.equal(known.close, 4400, `${error.code} closes with ${known.close}`);
@@ -78,7 +81,10 @@ describe('the agent protocol decoder against hostile frames', () => {
   it(`a well-typed report with hostile text in every string (${RUNS} frames)`, () => {
     // Strings only, so most frames pass the type checks and reach the text rules.
     const report = SEEDS[2]!;
-    const strings = fc.dictionary(fc.constantFrom('serialNumber', 'hardwareUuid', 'machineGuid', 'hostname', 'user', 'osBuild'), hostileString);
+    const strings = fc.dictionary(
+      fc.constantFrom('serialNumber', 'hardwareUuid', 'machineGuid', 'hostname', 'user', 'osBuild'),
+      hostileString,
+    );
     fc.assert(
       fc.property(strings, (values) => {
         const frame = structuredClone(report) as any;

@@ -56,7 +56,10 @@ function mapsCleanly(map: Mapper, text: string): void {
   try {
     device = map(JSON.parse(text));
   } catch (error) {
-    assert.ok(error instanceof VendorError, `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`);
+    assert.ok(
+      error instanceof VendorError,
+      `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`,
+    );
     return;
   }
   const staged = toStagedRecord(device);

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { allowed, apiKeyAuth, type Area } from '../http/auth.js';
+import { adminAuthFailuresOf } from '../limits/abuse-limits.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
 import { globalPolicyPatchSchema } from '../domain/policy.js';
@@ -37,7 +38,7 @@ function describePolicy(): unknown {
  * The admin API has no "who am I" route; this is the console's one server-side helper.
  */
 export function consoleSession(services: Services): (ctx: Context) => Promise<void> {
-  const authenticate = apiKeyAuth(services.apiKeys);
+  const authenticate = apiKeyAuth(services.apiKeys, adminAuthFailuresOf(services));
   const policy = describePolicy();
   return async function describeSession(ctx) {
     await authenticate(ctx, async () => {

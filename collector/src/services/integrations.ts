@@ -185,7 +185,11 @@ export class IntegrationService {
    * inventory stays live until the last row is stored). `warnings` name what was stored but
    * will never match (rows for a platform the integration does not cover).
    */
-  async upload(integration: Integration, csv: string | AsyncIterable<string>, options: { allowEmpty: boolean }): Promise<{ run: SyncRun; warnings: string[] }> {
+  async upload(
+    integration: Integration,
+    csv: string | AsyncIterable<string>,
+    options: { allowEmpty: boolean },
+  ): Promise<{ run: SyncRun; warnings: string[] }> {
     const uncovered = new Map<string, number>();
     const pages = countUncovered(parseCsvInventory(csv, options), integration.platforms, uncovered);
     const run = await this.engine.ingest(integration.id, pages);

@@ -28,10 +28,7 @@ function bounded(value: unknown): string | null {
  */
 function shown(value: unknown, max: number): string | null {
   if (value === null || value === undefined || value === '') return null;
-  const text = [...withUnsafeAsSpaces(String(value).slice(0, 2 * max))]
-    .slice(0, max)
-    .join('')
-    .trim();
+  const text = [...withUnsafeAsSpaces(String(value).slice(0, 2 * max))].slice(0, max).join('').trim();
   return text === '' ? null : text;
 }
 

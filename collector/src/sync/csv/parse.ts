@@ -125,8 +125,7 @@ class QuoteTracker {
         this.quoted = true;
         this.openedAt = this.line;
       }
-      this.fieldStart =
-        ch === ',' || ch === '\n' || (this.fieldStart && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF'));
+      this.fieldStart = ch === ',' || ch === '\n' || (this.fieldStart && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF'));
     }
   }
 
