@@ -111,16 +111,16 @@ const deepText = fc
 
 const { json } = fc.letrec<{ json: string; array: string; object: string }>((tie) => ({
   json: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    hostileString.map((s) => JSON.stringify(s)),
-    numberText,
-    fc.constantFrom('true', 'false', 'null'),
-    tie('array'),
-    tie('object'),
+    { depthSize: 'xsmall', withCrossShrink: true },
+    { weight: 3, arbitrary: fc.oneof({ weight: 30, arbitrary: hostileText }, { weight: 1, arbitrary: huge }).map((s) => JSON.stringify(s)) },
+    { weight: 1, arbitrary: numberText },
+    { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null', '[]', '{}') },
+    { weight: 1, arbitrary: tie('array') },
+    { weight: 1, arbitrary: tie('object') },
   ),
-  array: fc.array(tie('json'), { maxLength: 5 }).map((items) => `[${items.join(',')}]`),
+  array: fc.array(tie('json'), { maxLength: 3, depthIdentifier: 'json' }).map((items) => `[${items.join(',')}]`),
   object: fc
-    .array(fc.tuple(hostileKey, tie('json')), { maxLength: 5 })
+    .array(fc.tuple(hostileKey, tie('json')), { maxLength: 3, depthIdentifier: 'json' })
     .map((members) => `{${members.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
 }));
 
@@ -144,15 +144,14 @@ export function mutatedRecordText(seed: unknown): fc.Arbitrary<string> {
   const leaves = countSlots(seed);
   const mutated = fc
     .tuple(
-      fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostileJsonText }), {
-        minLength: leaves,
-        maxLength: leaves,
-      }),
-      fc.array(fc.tuple(hostileKey, hostileJsonText), { maxLength: 3 }),
+      // A few leaves replaced (the rest as in the real record), so most of the record stays valid.
+      fc.array(fc.tuple(fc.nat({ max: leaves - 1 }), hostileJsonText), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(hostileKey, hostileJsonText), { maxLength: 2 }),
     )
-    .map(([replacements, extra]) => {
+    .map(([replaced, extra]) => {
+      const byLeaf = new Map(replaced);
       let slot = 0;
-      return rewrite(seed, (original) => replacements[slot++] ?? JSON.stringify(original), extra);
+      return rewrite(seed, (original) => byLeaf.get(slot++) ?? JSON.stringify(original), extra);
     });
   return fc.oneof({ weight: 8, arbitrary: mutated }, { weight: 1, arbitrary: hostileJsonText });
 }

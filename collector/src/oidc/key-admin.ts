@@ -10,7 +10,7 @@ import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
 import { DEFAULT_KEY_ACTIVATION_DELAY_MS, type KeyInfo } from '../services/oidc-keys.js';
 
-const rotateBody = z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() });
+export const rotateBody = z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() });
 const kidParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** What a withdrawal means for relying parties, said in every answer that withdraws. */

@@ -10,7 +10,7 @@ import type { Services } from '../services/services.js';
 import type { Application } from '../domain/application.js';
 
 // The username is shown on the prompt and in the tray's confirmation: display text only.
-const createTransaction = z.strictObject({ username: displayText(256) });
+export const createTransaction = z.strictObject({ username: displayText(256) });
 
 /** The transaction API applications call with their client credentials (HTTP Basic). */
 export function verdictRouter(services: Services): Router {

@@ -9,7 +9,7 @@ import { jsonBody } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
-const createKey = z.strictObject({ name: displayText(200), role: z.enum(ROLES) });
+export const createKey = z.strictObject({ name: displayText(200), role: z.enum(ROLES) });
 
 /** `/admin/v1/api-keys`: owners create, list and revoke admin API keys. */
 export function apiKeyRoutes(services: Services): Router {

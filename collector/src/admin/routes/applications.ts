@@ -23,12 +23,12 @@ const redirectUri = z
   }, 'must be an https URL (http only for localhost)')
   .refine((u) => !u.includes('#'), 'must not contain a fragment');
 
-const createApplication = z.strictObject({
+export const createApplication = z.strictObject({
   name: displayText(200),
   redirectUris: z.array(redirectUri).min(1).max(20),
   policy: applicationPolicySchema.optional(),
 });
-const patchApplication = z.strictObject({
+export const patchApplication = z.strictObject({
   name: displayText(200).optional(),
   redirectUris: z.array(redirectUri).min(1).max(20).optional(),
   policy: applicationPolicySchema.optional(),

@@ -6,7 +6,7 @@ import { queryOf } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
-const logQuery = z.strictObject({
+export const logQuery = z.strictObject({
   since: z.string().optional(),
   user: z.string().max(256).optional(),
   verdict: z.enum(['trusted', 'untrusted']).optional(),

@@ -12,7 +12,7 @@ import { APPROVAL_STATES, type Endpoint } from '../../domain/endpoint.js';
 /** Endpoints judged per filtered listing; past this, use `q` to narrow the search. */
 const MAX_FILTERED = 10_000;
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
   approval: z.enum(APPROVAL_STATES).optional(),

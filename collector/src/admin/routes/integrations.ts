@@ -10,7 +10,7 @@ import type { Services } from '../../services/services.js';
 import { activationSchema, createIntegrationSchema, patchIntegrationSchema } from '../integration-input.js';
 
 /** `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory. */
-const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
+export const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
 
 /** `/admin/v1/integrations`: inventory sources, their syncs, CSV uploads and identifier look-ups. */
 export function integrationRoutes(services: Services): Router {

@@ -9,7 +9,7 @@ import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 import { usernameParam } from './username.js';
 
-const putUser = z.strictObject({ groups: z.array(displayText(200)).max(200) });
+export const putUser = z.strictObject({ groups: z.array(displayText(200)).max(200) });
 
 /** `/admin/v1/users`: users' groups (test-group activation) and which integrations apply to them. */
 export function userRoutes(services: Services): Router {
