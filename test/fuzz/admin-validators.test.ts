@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { z } from 'zod';
 import { firstUnstorableText } from '@devtrust/shared/identity';
-import { activationSchema, createIntegrationSchema, patchIntegrationSchema, scheduleSchema } from '@devtrust/collector/admin/integration-input';
+import {
+  activationSchema,
+  createIntegrationSchema,
+  patchIntegrationSchema,
+  scheduleSchema,
+} from '@devtrust/collector/admin/integration-input';
 import { createKey } from '@devtrust/collector/admin/routes/api-keys';
 import { createApplication, patchApplication } from '@devtrust/collector/admin/routes/applications';
 import { logQuery } from '@devtrust/collector/admin/routes/auth-log';
@@ -37,7 +42,13 @@ const BODIES: [string, z.ZodType<unknown>, unknown][] = [
   [
     'POST /integrations',
     createIntegrationSchema,
-    { kind: 'jamf-pro', name: 'Jamf', platforms: ['macos'], config: { baseUrl: 'https://x.jamfcloud.com' }, schedule: { intervalMinutes: 60 } },
+    {
+      kind: 'jamf-pro',
+      name: 'Jamf',
+      platforms: ['macos'],
+      config: { baseUrl: 'https://x.jamfcloud.com' },
+      schedule: { intervalMinutes: 60 },
+    },
   ],
   ['PATCH /integrations/:id', patchIntegrationSchema, { name: 'Jamf', platforms: ['macos', 'ios'], schedule: null }],
   ['schedule', scheduleSchema, { enabled: true, intervalMinutes: 60, hourUtc: 3 }],
@@ -72,7 +83,10 @@ function outcome(run: () => unknown, storable = true): void {
   try {
     value = run();
   } catch (error) {
-    assert.ok(error instanceof AppError, `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`);
+    assert.ok(
+      error instanceof AppError,
+      `an untyped ${String((error as Error)?.name)}: ${String((error as Error)?.message).slice(0, 300)}`,
+    );
     assert.equal(error.status, 400, error.message);
     assert.ok(['MALFORMED_JSON', 'INVALID_REQUEST'].includes(error.code), error.code);
     return;

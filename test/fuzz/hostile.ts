@@ -112,7 +112,10 @@ const deepText = fc
 const { json } = fc.letrec<{ json: string; array: string; object: string }>((tie) => ({
   json: fc.oneof(
     { depthSize: 'xsmall', withCrossShrink: true },
-    { weight: 3, arbitrary: fc.oneof({ weight: 30, arbitrary: hostileText }, { weight: 1, arbitrary: huge }).map((s) => JSON.stringify(s)) },
+    {
+      weight: 3,
+      arbitrary: fc.oneof({ weight: 30, arbitrary: hostileText }, { weight: 1, arbitrary: huge }).map((s) => JSON.stringify(s)),
+    },
     { weight: 1, arbitrary: numberText },
     { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null', '[]', '{}') },
     { weight: 1, arbitrary: tie('array') },
