@@ -37,11 +37,13 @@ export function apiKeyAuth(apiKeys: ApiKeyService, failures: RateLimiter | null 
     if (wait !== null) throw tooManyRequests('failed API key authentications from this address', wait);
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
     // Last-use bookkeeping (in the service) never slows down or fails a request.
-    const key = match?.[1] ? await apiKeys.authenticate(match[1]) : null;
+    const key = await apiKeys.authenticate(match[1]);
     if (!key) {
+      // Only a key that fails costs: a request without one guesses nothing.
       failures?.take(ctx.ip);
-      throw unauthorized(match?.[1] ? 'the API key is unknown or revoked' : 'send an API key as "Authorization: Bearer <key>"');
+      throw unauthorized('the API key is unknown or revoked');
     }
     ctx.state.apiKey = key;
     await next();
