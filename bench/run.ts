@@ -3,6 +3,7 @@
  * `--json FILE`, writes the figures as JSON. See bench/README.md for what each measures.
  */
 import { agentGroup } from './figures/agent.js';
+import { csvUploadGroup } from './figures/csv-upload.js';
 import { decisionGroup } from './figures/decision.js';
 import { promptGroup } from './figures/prompt.js';
 import { reportsGroup } from './figures/reports.js';
@@ -16,7 +17,7 @@ import { ordered, table, writeJson } from './lib/output.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
-const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, soakGroup];
+const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, csvUploadGroup, soakGroup];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

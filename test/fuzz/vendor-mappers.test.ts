@@ -82,7 +82,8 @@ function mapsCleanly(map: Mapper, text: string): void {
     assert.ok([...value].length <= 500, `${field} of ${value.length} characters`);
     assert.equal(unsafeCharacter(value), null, `${field} holds a control or bidi character: ${JSON.stringify(value)}`);
   }
-  if (staged.platform !== null) assert.ok((PLATFORMS as readonly string[]).includes(staged.platform), String(staged.platform));
+  const platform = staged.platform ?? null;
+  if (platform !== null) assert.ok((PLATFORMS as readonly string[]).includes(platform), String(platform));
   assert.ok(staged.managed === null || typeof staged.managed === 'boolean');
   if (staged.edr) assert.ok(['compromised', 'clean', 'unknown'].includes(staged.edr.status));
   // What the store writes as JSON: it must encode, and stay bounded (2,000 code points, each escaped to at most 6).

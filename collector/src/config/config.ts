@@ -104,7 +104,7 @@ export const CONFIG_VARIABLES = {
     doc: 'agent-channel sockets open at once from one client address (an office behind NAT shares one); 0: no cap',
   },
   DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS: {
-    default: '2000',
+    default: '5000',
     doc: 'agent-channel sockets open at once that have not enrolled or authenticated yet (each gets 5 s); 0: no cap',
   },
   DEVTRUST_AUTH_LOG_RETENTION_DAYS: { default: '90', doc: 'days the auth log is kept (purged hourly)' },
