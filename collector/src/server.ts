@@ -127,6 +127,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
   metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
 
+  // Runs a killed predecessor on this host left "running" are ended now, not when their lease expires.
+  await engine.recoverDeadLocalRuns().catch((error: unknown) => log.warn({ err: error }, 'recovering abandoned syncs failed'));
   if (options.scheduler !== false) engine.start();
   const retention = new RetentionService(store, config.retention, log);
   await retention.purge();

@@ -79,6 +79,14 @@ export class CollectorProcess {
     return response.status;
   }
 
+  /** `kill -9`: no shutdown hook runs, whatever the collector was in the middle of. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

@@ -1,3 +1,8 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { firstUnstorableText, jsonDepth } from '@devtrust/shared/identity';
@@ -66,18 +71,35 @@ export async function* textChunks(ctx: Context, limit: number): AsyncGenerator<s
 }
 
 /**
- * textChunks, with its first chunk read before this resolves: a body that is refused from
- * its first bytes (too large as declared, UTF-16, not UTF-8, a NUL early on) is refused
- * before the caller starts any work on it (a CSV upload begins no sync run).
+ * A large text body (a CSV inventory) received whole, checked as it arrives (textChunks),
+ * into a private temporary file, then handed back as text chunks read from that file. The
+ * collector's memory stays flat however large the body, the client is not held to the pace
+ * of the database (a request must arrive within the server's request timeout), and a body
+ * refused for its size or encoding is refused before any work starts. `remove` deletes the file.
  */
-export async function streamedText(ctx: Context, limit: number): Promise<AsyncIterable<string>> {
-  const chunks = textChunks(ctx, limit);
-  const first = await chunks.next();
-  return (async function* () {
-    if (first.done) return;
-    yield first.value;
-    yield* chunks;
-  })();
+export async function spooledText(ctx: Context, limit: number): Promise<{ text: AsyncIterable<string>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'devtrust-upload-'));
+  const file = path.join(dir, 'body.txt');
+  const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    const out = createWriteStream(file, { encoding: 'utf8', mode: 0o600 });
+    const written = new Promise<void>((resolve, reject) => {
+      out.once('finish', resolve);
+      out.once('error', reject);
+    });
+    try {
+      for await (const chunk of textChunks(ctx, limit)) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    } finally {
+      out.end();
+    }
+    await written;
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { text: createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 }) as AsyncIterable<string>, remove };
 }
 
 /** The next piece of text (a character split across chunks waits for the next one); 400 on bytes that are not UTF-8. */

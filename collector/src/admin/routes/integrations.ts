@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { AppError, badRequest, notFound } from '../../errors.js';
 import { can } from '../../http/auth.js';
-import { jsonBody, queryOf, streamedText } from '../../http/body.js';
+import { jsonBody, queryOf, spooledText } from '../../http/body.js';
 import { exactRouter } from '../../http/routing.js';
 import type { ApiKey } from '../../domain/api-key.js';
 import type { Services } from '../../services/services.js';
@@ -80,10 +80,14 @@ export function integrationRoutes(services: Services): Router {
     const integration = await integrations.requireUploadable(ctx.params.id as string);
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = queryOf(ctx, uploadQuery);
-    // Parsed as it arrives, a page of rows at a time into the staged inventory: never held whole.
-    const body = await streamedText(ctx, LIMITS.maxCsvBytes);
-    const { run, warnings } = await integrations.upload(integration, body, { allowEmpty: allowEmpty === 'true' });
-    ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
+    // Spooled to a temporary file, then parsed a page of rows at a time into the staged inventory: never held whole.
+    const body = await spooledText(ctx, LIMITS.maxCsvBytes);
+    try {
+      const { run, warnings } = await integrations.upload(integration, body.text, { allowEmpty: allowEmpty === 'true' });
+      ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
+    } finally {
+      await body.remove();
+    }
   });
 
   router.get('/integrations/:id/identifiers/:identifier', async function findIdentifier(ctx) {
