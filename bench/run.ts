@@ -17,7 +17,17 @@ import { ordered, table, writeJson } from './lib/output.js';
 import { postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
-const GROUPS: FigureGroup[] = [agentGroup, decisionGroup, reportsGroup, sessionsGroup, stormGroup, promptGroup, syncGroup, csvUploadGroup, soakGroup];
+const GROUPS: FigureGroup[] = [
+  agentGroup,
+  decisionGroup,
+  reportsGroup,
+  sessionsGroup,
+  stormGroup,
+  promptGroup,
+  syncGroup,
+  csvUploadGroup,
+  soakGroup,
+];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

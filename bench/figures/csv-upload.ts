@@ -75,7 +75,9 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, rows: number): Promis
   const peakKb = sampler.stop();
   if (answer.status !== 200) throw new Error(`the upload answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   const devices = (JSON.parse(answer.body) as { devices: number }).devices;
-  ctx.log(`${kind}: ${devices} rows (${(answer.bytes / 1e6).toFixed(0)} MB) uploaded in ${seconds.toFixed(1)} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
+  ctx.log(
+    `${kind}: ${devices} rows (${(answer.bytes / 1e6).toFixed(0)} MB) uploaded in ${seconds.toFixed(1)} s, peak RSS ${(peakKb / 1024).toFixed(0)} MB`,
+  );
   return figure('sync.csv_upload_peak_rss_mb', kind, peakKb / 1024, 'MB', idle ? idle.rssKb / 1024 : null, {
     detail: { rows: devices, uploadMb: Math.round(answer.bytes / 1e6), seconds: Math.round(seconds * 10) / 10 },
   });

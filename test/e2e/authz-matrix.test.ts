@@ -272,14 +272,18 @@ describe('authorization matrix: every admin route, every spelling, every credent
     for (const route of routes) {
       const refused: [string, Record<string, string>][] = [
         ...ROLES.map((role): [string, Record<string, string>] => [`the ${role} API key as a Bearer token`, bearer(keys[role])]),
-        ...ROLES.map((role): [string, Record<string, string>] => [`the ${role} API key as a client secret`, basic(app.clientId, keys[role])]),
+        ...ROLES.map((role): [string, Record<string, string>] => [
+          `the ${role} API key as a client secret`,
+          basic(app.clientId, keys[role]),
+        ]),
         ['a revoked API key', bearer(revokedKey)],
         ['a deleted application', basic(gone.clientId, gone.clientSecret)],
         ["another application's client ID with this one's secret", basic(other.clientId, app.clientSecret)],
       ];
       for (const [who, headers] of refused) {
         const { status, body } = await call(route.method, route.path, headers);
-        if (status !== 401 || body?.error?.code !== 'UNAUTHENTICATED') failures.push(`${route.method} ${route.pattern} (${who}) → ${status}`);
+        if (status !== 401 || body?.error?.code !== 'UNAUTHENTICATED')
+          failures.push(`${route.method} ${route.pattern} (${who}) → ${status}`);
       }
     }
     // Another application's good credentials: its own transactions only; this one is as unknown as a missing one.

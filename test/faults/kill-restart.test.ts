@@ -3,7 +3,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { startKandjiServer, kandjiDevice, type KandjiServer } from '../../collector/test/vendors/mdm/kandji.js';
 import { syntheticInventory } from '../../collector/test/vendors/mdm/server-kit.js';
 import { OWNER_TOKEN } from '../support/collector.js';
@@ -30,7 +30,12 @@ for (const database of DATABASES) {
     let csvId: string;
     let kandji: KandjiServer;
 
-    const api = async (method: string, urlPath: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: any }> => {
+    const api = async (
+      method: string,
+      urlPath: string,
+      body?: unknown,
+      type = 'application/json',
+    ): Promise<{ status: number; body: any }> => {
       const response = await fetch(`${collector.url}${urlPath}`, {
         method,
         headers: { authorization: `Bearer ${OWNER_TOKEN}`, ...(body !== undefined ? { 'content-type': type } : {}) },
@@ -67,7 +72,10 @@ for (const database of DATABASES) {
       collector = await CollectorProcess.start(env);
       const created = await api('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Laptops', platforms: ['windows'], config: {} });
       csvId = created.body.id;
-      assert.equal((await api('PUT', `/admin/v1/integrations/${csvId}/inventory`, `serial_number\n${KEEP.join('\n')}\n`, 'text/csv')).status, 200);
+      assert.equal(
+        (await api('PUT', `/admin/v1/integrations/${csvId}/inventory`, `serial_number\n${KEEP.join('\n')}\n`, 'text/csv')).status,
+        200,
+      );
       kandji = await startKandjiServer({ apiToken: 'kandji-kill-token-0001', inventory: syntheticInventory(3_000, kandjiDevice) });
     });
     afterAll(async () => {
@@ -92,17 +100,26 @@ for (const database of DATABASES) {
         request.write(lines.join(''));
       }
       request.end();
-      const storing = await pollUntil(async () => {
-        const { body } = await api('GET', `/admin/v1/integrations/${csvId}/syncs`);
-        return body.syncs[0]?.status === 'running' && body.syncs[0].devices > 0;
-      }, 60_000, 20);
+      const storing = await pollUntil(
+        async () => {
+          const { body } = await api('GET', `/admin/v1/integrations/${csvId}/syncs`);
+          return body.syncs[0]?.status === 'running' && body.syncs[0].devices > 0;
+        },
+        60_000,
+        20,
+      );
       assert.ok(storing, 'the upload never started storing rows');
       await killAndRestart();
       request.destroy();
       await assertSettled(csvId, KEEP.length);
       for (const serial of KEEP) assert.ok(await found(csvId, serial), `${serial} lost`);
       assert.equal(await found(csvId, 'NEW-0000000'), false, 'a row of the killed upload is live');
-      const again = await api('PUT', `/admin/v1/integrations/${csvId}/inventory`, `serial_number\n${KEEP.join('\n')}\nAFTER-0001\n`, 'text/csv');
+      const again = await api(
+        'PUT',
+        `/admin/v1/integrations/${csvId}/inventory`,
+        `serial_number\n${KEEP.join('\n')}\nAFTER-0001\n`,
+        'text/csv',
+      );
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.ok(await found(csvId, 'AFTER-0001'));
     });
@@ -131,7 +148,10 @@ for (const database of DATABASES) {
       await assertSettled(kandjiId, 0);
       kandji.reset();
       assert.equal((await api('POST', `/admin/v1/integrations/${kandjiId}/sync`)).status < 300, true);
-      const done = await pollUntil(async () => (await api('GET', `/admin/v1/integrations/${kandjiId}/syncs`)).body.syncs[0]?.status !== 'running', 90_000);
+      const done = await pollUntil(
+        async () => (await api('GET', `/admin/v1/integrations/${kandjiId}/syncs`)).body.syncs[0]?.status !== 'running',
+        90_000,
+      );
       assert.ok(done);
       const last = (await api('GET', `/admin/v1/integrations/${kandjiId}/syncs`)).body.syncs[0];
       assert.equal(last.status, 'succeeded', JSON.stringify(last));

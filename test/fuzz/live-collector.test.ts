@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
-import { AGENT_CHANNEL_PATH } from '@devtrust/shared/protocol';
 import { adminRouter } from '@devtrust/collector/admin/router';
 import { keyAdminRouter } from '@devtrust/collector/oidc/key-admin';
 import { verdictRouter } from '@devtrust/collector/verdict/routes';
