@@ -148,7 +148,7 @@ export function mutatedRecordText(seed: unknown): fc.Arbitrary<string> {
   const mutated = fc
     .tuple(
       // A few leaves replaced (the rest as in the real record), so most of the record stays valid.
-      fc.array(fc.tuple(fc.nat({ max: leaves - 1 }), hostileJsonText), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat({ max: Math.max(0, leaves - 1) }), hostileJsonText), { minLength: 1, maxLength: 4 }),
       fc.array(fc.tuple(hostileKey, hostileJsonText), { maxLength: 2 }),
     )
     .map(([replaced, extra]) => {
