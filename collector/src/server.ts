@@ -7,6 +7,7 @@ import type { CollectorConfig } from './config/config.js';
 import { consoleMount } from './console/mount.js';
 import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
+import { removeDeadSpools } from './http/body.js';
 import { loadMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
 import { AttestationLimits } from './limits/abuse-limits.js';
@@ -127,8 +128,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   metrics.gauges.set('devtrust_agent_connections', () => channel.connections);
   metrics.gauges.set('devtrust_agents_authenticated', () => channel.connectedEndpoints);
 
-  // Runs a killed predecessor on this host left "running" are ended now, not when their lease expires.
+  // Runs a killed predecessor on this host left "running" are ended now, not when their lease
+  // expires, and the upload it was receiving is deleted.
   await engine.recoverDeadLocalRuns().catch((error: unknown) => log.warn({ err: error }, 'recovering abandoned syncs failed'));
+  await removeDeadSpools().catch((error: unknown) => log.warn({ err: error }, 'removing abandoned upload spools failed'));
   if (options.scheduler !== false) engine.start();
   const retention = new RetentionService(store, config.retention, log);
   await retention.purge();

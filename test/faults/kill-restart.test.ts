@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
@@ -109,8 +109,18 @@ for (const database of DATABASES) {
         20,
       );
       assert.ok(storing, 'the upload never started storing rows');
+      const killed = collector.pid;
+      assert.ok(
+        readdirSync(tmpdir()).some((n) => n.startsWith(`devtrust-upload-${killed}-`)),
+        'no spool file while the upload is stored',
+      );
       await killAndRestart();
       request.destroy();
+      // The killed process's spool (the whole upload, up to 256 MiB) is deleted by the restart.
+      assert.deepEqual(
+        readdirSync(tmpdir()).filter((n) => n.startsWith(`devtrust-upload-${killed}-`)),
+        [],
+      );
       await assertSettled(csvId, KEEP.length);
       for (const serial of KEEP) assert.ok(await found(csvId, serial), `${serial} lost`);
       assert.equal(await found(csvId, 'NEW-0000000'), false, 'a row of the killed upload is live');

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'koa';
@@ -70,6 +70,30 @@ export async function* textChunks(ctx: Context, limit: number): AsyncGenerator<s
   }
 }
 
+const SPOOL_PREFIX = 'devtrust-upload-';
+
+/**
+ * Removes the upload spools of collector processes that died in the middle of an upload
+ * (`kill -9`, a crash): each spool's name holds its process id, and one whose process no
+ * longer runs is nobody's. Called at start-up.
+ */
+export async function removeDeadSpools(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processRuns(pid)) continue;
+    await rm(path.join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /**
  * A large text body (a CSV inventory) received whole, checked as it arrives (textChunks),
  * into a private temporary file, then handed back as text chunks read from that file. The
@@ -78,7 +102,7 @@ export async function* textChunks(ctx: Context, limit: number): AsyncGenerator<s
  * refused for its size or encoding is refused before any work starts. `remove` deletes the file.
  */
 export async function spooledText(ctx: Context, limit: number): Promise<{ text: AsyncIterable<string>; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'devtrust-upload-'));
+  const dir = await mkdtemp(path.join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
   const file = path.join(dir, 'body.txt');
   const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
