@@ -71,15 +71,20 @@ describe('caps on agent-channel sockets', () => {
   });
 
   it('unauthenticated: sockets that have not enrolled are capped; an enrolled agent frees its place and is never counted', async () => {
-    c = await startTestCollector({ env: { DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS: '2' } });
+    c = await startTestCollector({ env: { DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS: '8' } });
     const agent = await RawChannel.open(c.url);
     sockets.push(agent.ws);
+    // One address holds a quarter of the places at most (2 of 8): the agent and one more.
     assert.equal((await open()).outcome, 'open');
-    assert.equal((await open('127.0.0.2')).outcome, 503, 'a third unauthenticated socket got in');
+    assert.equal((await open()).outcome, 503, 'one address took more than a quarter of the places');
+    for (const address of ['127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.3', '127.0.0.4', '127.0.0.4']) {
+      assert.equal((await open(address)).outcome, 'open', address);
+    }
+    assert.equal((await open('127.0.0.5')).outcome, 503, 'a ninth unauthenticated socket got in');
     await agent.enroll(ENROLLMENT_KEY);
-    // The agent is authenticated now: one place is free again.
-    assert.equal((await open('127.0.0.2')).outcome, 'open');
-    assert.equal((await open('127.0.0.3')).outcome, 503);
+    // The agent is authenticated now: one place is free again, for any address.
+    assert.equal((await open('127.0.0.5')).outcome, 'open');
+    assert.equal((await open('127.0.0.6')).outcome, 503);
     // The enrolled agent's session is untouched by the refusals.
     assert.equal(agent.ws.readyState, WebSocket.OPEN);
   });

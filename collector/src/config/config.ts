@@ -105,7 +105,7 @@ export const CONFIG_VARIABLES = {
   },
   DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS: {
     default: '5000',
-    doc: 'agent-channel sockets open at once that have not enrolled or authenticated yet (each gets 5 s); 0: no cap',
+    doc: 'agent-channel sockets open at once that have not enrolled or authenticated yet (each gets 5 s; one address a quarter of them); 0: no cap',
   },
   DEVTRUST_AUTH_LOG_RETENTION_DAYS: { default: '90', doc: 'days the auth log is kept (purged hourly)' },
   DEVTRUST_TRANSACTION_RETENTION_DAYS: { default: '7', doc: 'days transactions are kept after they expire (purged hourly)' },

@@ -31,8 +31,9 @@ export class AgentChannel {
   private readonly reports: ReportWriter;
   /** Open sockets per peer address, for the per-address cap. */
   private readonly perAddress = new Map<string, number>();
-  /** Sessions that have not enrolled or authenticated yet, for the cap on them. */
-  private readonly unauthenticated = new Set<AgentSession>();
+  /** Sessions that have not enrolled or authenticated yet (→ their address), for the caps on them. */
+  private readonly unauthenticated = new Map<AgentSession, string>();
+  private readonly unauthenticatedFrom = new Map<string, number>();
   /** Enrollments per client address: each one adds an endpoint, and the key is shared by a whole fleet. */
   private readonly enrollments: RateLimiter | null;
 
@@ -110,7 +111,13 @@ export class AgentChannel {
     if (!caps) return null;
     if (caps.total !== null && this.wss.clients.size >= caps.total) return 'in total';
     if (caps.perAddress !== null && (this.perAddress.get(address) ?? 0) >= caps.perAddress) return 'from this address';
-    if (caps.unauthenticated !== null && this.unauthenticated.size >= caps.unauthenticated) return 'not yet authenticated';
+    if (caps.unauthenticated !== null) {
+      if (this.unauthenticated.size >= caps.unauthenticated) return 'not yet authenticated';
+      // One address may hold a quarter of the places at most: a single flooder cannot take
+      // them all and keep every agent out (a NAT's agents authenticate within milliseconds).
+      const fromAddress = this.unauthenticatedFrom.get(address) ?? 0;
+      if (fromAddress >= Math.max(1, Math.floor(caps.unauthenticated / 4))) return 'not yet authenticated, from this address';
+    }
     return null;
   }
 
@@ -144,20 +151,33 @@ export class AgentChannel {
       retryAfterSec: this.deps.retryAfterSec ?? 15,
       faults: this.deps.faults,
       onAuthenticated: (id, s) => {
-        this.unauthenticated.delete(s);
+        this.authenticatedNow(s);
         this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s));
       },
       onClosed: (id, s) => {
-        this.unauthenticated.delete(s);
+        this.authenticatedNow(s);
         if (id === null) return;
         const set = this.sessions.get(id);
         set?.delete(s);
         if (set?.size === 0) this.sessions.delete(id);
       },
     });
-    if (ws.readyState === ws.OPEN) this.unauthenticated.add(session);
+    if (ws.readyState === ws.OPEN) {
+      this.unauthenticated.set(session, address);
+      this.unauthenticatedFrom.set(address, (this.unauthenticatedFrom.get(address) ?? 0) + 1);
+    }
     // Agents are not browsers: a page must never drive the channel with a user's cookies.
     if (req.headers.origin !== undefined) session.close('ORIGIN_REFUSED');
+  }
+
+  /** The session no longer counts as unauthenticated (it authenticated, or it closed). */
+  private authenticatedNow(session: AgentSession): void {
+    const address = this.unauthenticated.get(session);
+    if (address === undefined) return;
+    this.unauthenticated.delete(session);
+    const left = (this.unauthenticatedFrom.get(address) ?? 1) - 1;
+    if (left > 0) this.unauthenticatedFrom.set(address, left);
+    else this.unauthenticatedFrom.delete(address);
   }
 
   private sweep(): void {
