@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { adminGroup } from './figures/admin.js';
 import { agentGroup } from './figures/agent.js';
+import { csvUploadGroup } from './figures/csv-upload.js';
 import { decisionGroup } from './figures/decision.js';
 import { promptGroup } from './figures/prompt.js';
 import { reportsGroup } from './figures/reports.js';
@@ -29,6 +30,7 @@ const GROUPS: FigureGroup[] = [
   promptGroup,
   adminGroup,
   syncGroup,
+  csvUploadGroup,
   soakGroup,
 ];
 

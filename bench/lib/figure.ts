@@ -17,6 +17,7 @@ export const FIGURE_NAMES = [
   'sync.devices_per_s',
   'sync.peak_rss_mb',
   'sync.serving_max_ms',
+  'sync.csv_upload_peak_rss_mb',
   'storm.recovery_s',
   'storm.reports_lost',
   'agent.collect_ms',

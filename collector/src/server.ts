@@ -7,6 +7,7 @@ import type { CollectorConfig } from './config/config.js';
 import { consoleMount } from './console/mount.js';
 import { createEdrAssessor, type EdrAssessorOptions } from './edr/assessor.js';
 import { createApp, type Mount } from './http/app.js';
+import { removeDeadSpools } from './http/body.js';
 import { startMetricsListener } from './http/metrics.js';
 import { unlockMasterKey } from './keys/master-key.js';
 import type { PromptOptions } from './oidc/mount.js';
@@ -104,6 +105,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     enrollmentLimit: config.enrollmentRateLimit,
     retryAfterSec: config.agentRetrySec,
     faults: store.faults,
+    connectionLimits: config.connections,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -148,6 +150,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   server.off('request', starting);
   server.on('request', app.callback());
 
+  // Runs a killed predecessor on this host left "running" are ended now, not when their lease
+  // expires, and the upload it was receiving is deleted.
+  await engine.recoverDeadLocalRuns().catch((error: unknown) => log.warn({ err: error }, 'recovering abandoned syncs failed'));
+  await removeDeadSpools().catch((error: unknown) => log.warn({ err: error }, 'removing abandoned upload spools failed'));
   if (options.scheduler !== false) engine.start();
   const retention = new RetentionService(store, config.retention, log);
   await retention.purge();

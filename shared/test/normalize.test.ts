@@ -17,6 +17,11 @@ describe('normalizeIdentifier', () => {
   for (const [kind, raw, expected] of cases) {
     it(`${kind} ${JSON.stringify(raw)} → ${expected}`, () => assert.equal(normalizeIdentifier(kind, raw), expected));
   }
+  // Found by test/fuzz/vendor-mappers.test.ts: "ῒ" upper-cased to "Ϊ̀" (three code points), which NFKC composes.
+  it('a normalised value stays as it is when normalised again', () => {
+    const once = normalizeIdentifier('serialNumber', '\u1fd2');
+    assert.equal(normalizeIdentifier('serialNumber', once), once);
+  });
 });
 
 describe('placeholders never match', () => {

@@ -11,6 +11,12 @@ describe('parseAgentFrame', () => {
     ['{"type":"auth","v":1,"endpointId":"e","signature":"s","x":1}', 'INVALID_MESSAGE', /x: unknown field/],
     ['{"type":"enroll","v":9,"enrollmentKey":"k","publicKey":"p","signature":"s"}', 'UNSUPPORTED_VERSION', /version 9/],
     ['{"type":"report","seq":-1,"report":{},"signature":"s"}', 'INVALID_MESSAGE', /seq/],
+    // Found by test/fuzz/protocol-decoder.test.ts: String() of this version threw a TypeError (close 1011).
+    [
+      '{"type":"enroll","v":{"toString":""},"enrollmentKey":"k","publicKey":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","signature":"s"}',
+      'UNSUPPORTED_VERSION',
+      /version \{"toString":""\}/,
+    ],
   ];
   for (const [frame, code, message] of cases) {
     it(`${frame} → ${code}`, () => {

@@ -256,4 +256,46 @@ describe('authorization matrix: every admin route, every spelling, every credent
     }
     assert.deepEqual(failures, []);
   });
+
+  it('the transaction API: no admin role, no deleted application and no other application gets in', async () => {
+    const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    const other = await createTestApp(c, {}, 'Other app');
+    const gone = await createTestApp(c, {}, 'Deleted app');
+    assert.equal((await c.admin('DELETE', `/admin/v1/applications/${gone.id}`)).status, 204);
+    // A transaction of `app`, which no other credential may read.
+    const opened = await call('POST', '/api/v1/transactions', basic(app.clientId, app.clientSecret));
+    assert.equal(opened.status, 400, 'the matrix posts {}: a 400 proves the credentials were accepted');
+    const created = await fetch(`${c.url}/api/v1/transactions`, {
+      method: 'POST',
+      headers: { ...basic(app.clientId, app.clientSecret), 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice@example.com' }),
+    });
+    assert.equal(created.status, 201);
+    const txId = ((await created.json()) as { id: string }).id;
+    const failures: string[] = [];
+    const routes = apiRoutes.map((r) => ({ ...r, path: r.path.replace(encodeURIComponent(SAMPLE_PARAMS.id!), txId) }));
+    for (const route of routes) {
+      const refused: [string, Record<string, string>][] = [
+        ...ROLES.map((role): [string, Record<string, string>] => [`the ${role} API key as a Bearer token`, bearer(keys[role])]),
+        ...ROLES.map((role): [string, Record<string, string>] => [
+          `the ${role} API key as a client secret`,
+          basic(app.clientId, keys[role]),
+        ]),
+        ['a revoked API key', bearer(revokedKey)],
+        ['a deleted application', basic(gone.clientId, gone.clientSecret)],
+        ["another application's client ID with this one's secret", basic(other.clientId, app.clientSecret)],
+      ];
+      for (const [who, headers] of refused) {
+        const { status, body } = await call(route.method, route.path, headers);
+        if (status !== 401 || body?.error?.code !== 'UNAUTHENTICATED')
+          failures.push(`${route.method} ${route.pattern} (${who}) → ${status}`);
+      }
+    }
+    // Another application's good credentials: its own transactions only; this one is as unknown as a missing one.
+    const foreign = await call('GET', `/api/v1/transactions/${txId}`, basic(other.clientId, other.clientSecret));
+    if (foreign.status !== 404) failures.push(`GET another application's transaction → ${foreign.status}`);
+    const own = await call('GET', `/api/v1/transactions/${txId}`, basic(app.clientId, app.clientSecret));
+    if (own.status !== 200) failures.push(`GET its own transaction → ${own.status}`);
+    assert.deepEqual(failures, []);
+  });
 });

@@ -79,6 +79,18 @@ export class CollectorProcess {
     return response.status;
   }
 
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** `kill -9`: no shutdown hook runs, whatever the collector was in the middle of. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

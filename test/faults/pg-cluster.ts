@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,23 @@ export class PgCluster {
   /** A superuser connection to `database`, outside the collector's pool. */
   admin(database = 'devtrust'): ReturnType<typeof knexFactory> {
     return knexFactory({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${this.port}/${database}`, pool: { min: 0, max: 1 } });
+  }
+
+  /**
+   * New tables of the devtrust database go to a tablespace in `dir` (e.g. a small filesystem
+   * that a test fills up); the write-ahead log stays in the data directory. Call before the
+   * collector creates its tables.
+   */
+  async tablespaceIn(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, uidOf('postgres') as number, -1);
+    const admin = this.admin('postgres');
+    try {
+      await admin.raw(`create tablespace devtrust_data location '${dir}'`);
+      await admin.raw('alter database devtrust set default_tablespace = devtrust_data');
+    } finally {
+      await admin.destroy();
+    }
   }
 
   start(): void {

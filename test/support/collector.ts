@@ -61,6 +61,8 @@ export async function startTestCollector(
     DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
     DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
     DEVTRUST_LOG_LEVEL: process.env.DEVTRUST_TEST_LOG_LEVEL ?? 'silent',
+    // Tests send wrong keys by the hundred from one address; test/e2e/connection-limits.test.ts sets its own.
+    DEVTRUST_LIMIT_ADMIN_AUTH_FAILURES_PER_ADDRESS: '0',
     ...(databaseUrl ? { DEVTRUST_DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

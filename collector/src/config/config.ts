@@ -40,6 +40,16 @@ export interface CollectorConfig {
   agentRetrySec: number;
   /** Who may read /metrics: a bearer token, a separate listen address (host and port), both or neither. */
   metrics: { token: string | null; listen: { host: string; port: number } | null };
+  /** Caps on open agent-channel sockets (null: no cap). */
+  connections: ConnectionLimits;
+}
+
+/** How many agent-channel sockets may be open at once; a socket past a cap is refused at the upgrade. */
+export interface ConnectionLimits {
+  total: number | null;
+  perAddress: number | null;
+  /** Sockets that have not enrolled or authenticated yet (each is closed after LIMITS.authTimeoutMs anyway). */
+  unauthenticated: number | null;
 }
 
 /** Events per minute; null turns that limit off (e.g. behind a limiter of your own). */
@@ -52,6 +62,8 @@ export interface AbuseLimits {
   attestationsPerEndpoint: number | null;
   /** Attestations per agent connection address. */
   attestationsPerAddress: number | null;
+  /** Failed admin API authentications (unknown or revoked keys) per client address. */
+  adminAuthFailuresPerAddress: number | null;
 }
 
 /**
@@ -81,6 +93,22 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: { default: '600', doc: 'sign-ins started per minute for one application; 0: off' },
   DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: { default: '30', doc: 'attestations per minute from one agent; 0: off' },
   DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: { default: '300', doc: 'attestations per minute from one agent address; 0: off' },
+  DEVTRUST_LIMIT_ADMIN_AUTH_FAILURES_PER_ADDRESS: {
+    default: '30',
+    doc: 'failed admin API authentications per minute from one client address; past it every admin request from there is a 429 for the rest of the minute; 0: off',
+  },
+  DEVTRUST_MAX_AGENT_CONNECTIONS: {
+    default: '100000',
+    doc: 'agent-channel sockets open at once, in total; more are refused with 503; 0: no cap',
+  },
+  DEVTRUST_MAX_AGENT_CONNECTIONS_PER_ADDRESS: {
+    default: '5000',
+    doc: 'agent-channel sockets open at once from one client address (an office behind NAT shares one); 0: no cap',
+  },
+  DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS: {
+    default: '5000',
+    doc: 'agent-channel sockets open at once that have not enrolled or authenticated yet (each gets 5 s; one address a quarter of them); 0: no cap',
+  },
   DEVTRUST_AUTH_LOG_RETENTION_DAYS: { default: '90', doc: 'days the auth log is kept (purged hourly)' },
   DEVTRUST_ADMIN_LOG_RETENTION_DAYS: { default: '365', doc: 'days the administrator actions log is kept (purged hourly)' },
   DEVTRUST_TRANSACTION_RETENTION_DAYS: { default: '7', doc: 'days transactions are kept after they expire (purged hourly)' },
@@ -227,6 +255,13 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     signInsPerApplication: perMinute('DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION'),
     attestationsPerEndpoint: perMinute('DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT'),
     attestationsPerAddress: perMinute('DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS'),
+    adminAuthFailuresPerAddress: perMinute('DEVTRUST_LIMIT_ADMIN_AUTH_FAILURES_PER_ADDRESS'),
+  };
+  const cap = (name: ConfigVariable): number | null => parseCount(name, get(name), 0, 10_000_000) || null;
+  const connections: ConnectionLimits = {
+    total: cap('DEVTRUST_MAX_AGENT_CONNECTIONS'),
+    perAddress: cap('DEVTRUST_MAX_AGENT_CONNECTIONS_PER_ADDRESS'),
+    unauthenticated: cap('DEVTRUST_MAX_UNAUTHENTICATED_SOCKETS'),
   };
   const retention = {
     authLogDays: parseCount('DEVTRUST_AUTH_LOG_RETENTION_DAYS', get('DEVTRUST_AUTH_LOG_RETENTION_DAYS'), 1, 36_500),
@@ -265,6 +300,7 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
       token: metricsToken === '' ? null : metricsToken,
       listen: metricsListen === '' ? null : parseHostPort('DEVTRUST_METRICS_LISTEN', metricsListen),
     },
+    connections,
   };
 }
 

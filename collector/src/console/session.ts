@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { allowed, apiKeyAuth, type Area } from '../http/auth.js';
+import { adminAuthFailuresOf } from '../limits/abuse-limits.js';
 import type { Services } from '../services/services.js';
 import type { ApiKey } from '../domain/api-key.js';
 import { applicationPolicySchema, globalPolicyPatchSchema } from '../domain/policy.js';
@@ -43,7 +44,7 @@ function describePolicy(schema: z.ZodType): unknown {
  * The admin API has no "who am I" route; this is the console's one server-side helper.
  */
 export function consoleSession(services: Services): (ctx: Context) => Promise<void> {
-  const authenticate = apiKeyAuth(services.apiKeys);
+  const authenticate = apiKeyAuth(services.apiKeys, adminAuthFailuresOf(services));
   const policy = describePolicy(globalPolicyPatchSchema);
   const applicationPolicy = describePolicy(applicationPolicySchema);
   return async function describeSession(ctx) {

@@ -3,6 +3,7 @@ import type { AgentConnections } from '../admin/agent-connections.js';
 import { adminRouter } from '../admin/router.js';
 import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
+import { adminAuthFailuresOf } from '../limits/abuse-limits.js';
 import { adminGate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -37,7 +38,7 @@ export async function createApp(
   app.use(errorHandler(services.log.child({ component: 'http' }), services.health.faults));
   app.use(refuseUnstorableRequestText);
   // Before every router and mount: nothing under /admin is routed without an API key.
-  app.use(adminGate(services.apiKeys));
+  app.use(adminGate(services.apiKeys, adminAuthFailuresOf(services)));
 
   // Liveness and readiness (see health.ts).
   app.use(healthRoutes(services).routes());

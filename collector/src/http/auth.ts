@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { forbidden, unauthorized } from '../errors.js';
 import type { ApiKey, Role } from '../domain/api-key.js';
+import { tooManyRequests, type RateLimiter } from '../limits/rate-limiter.js';
 import type { ApiKeyService } from '../services/api-keys.js';
 
 /** What each role may do, by area of the admin API. */
@@ -41,15 +42,26 @@ export function allowed(role: Role, area: Area, access: Access): boolean {
   return (access === 'read' && READ_BY_EVERY_ROLE.includes(area)) || GRANTS[role](area, access);
 }
 
-/** Authenticates `Authorization: Bearer <api key>`; sets ctx.state.apiKey. */
-export function apiKeyAuth(apiKeys: ApiKeyService) {
+/**
+ * Authenticates `Authorization: Bearer <api key>`; sets ctx.state.apiKey. With `failures`,
+ * each failed attempt costs the client address, and an address that has failed too often
+ * is refused (429) before its key is even looked at, whichever key it sends: otherwise the
+ * answer to a right key (200) would stand out among the 429s and guessing would go on.
+ */
+export function apiKeyAuth(apiKeys: ApiKeyService, failures: RateLimiter | null = null) {
   return async function authenticateApiKey(ctx: Context, next: Next): Promise<void> {
+    const wait = failures?.spent(ctx.ip) ?? null;
+    if (wait !== null) throw tooManyRequests('failed API key authentications from this address', wait);
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
     // Last-use bookkeeping (in the service) never slows down or fails a request.
     const key = await apiKeys.authenticate(match[1]);
-    if (!key) throw unauthorized('the API key is unknown or revoked');
+    if (!key) {
+      // Only a key that fails costs: a request without one guesses nothing.
+      failures?.take(ctx.ip);
+      throw unauthorized('the API key is unknown or revoked');
+    }
     ctx.state.apiKey = key;
     await next();
   };
@@ -83,8 +95,8 @@ export function isAdminPath(rawPath: string): boolean {
  * a valid API key before routing even looks at it, so a missing key is a 401 everywhere
  * and no spelling of a path reaches a handler unauthenticated.
  */
-export function adminGate(apiKeys: ApiKeyService) {
-  const authenticate = apiKeyAuth(apiKeys);
+export function adminGate(apiKeys: ApiKeyService, failures: RateLimiter | null = null) {
+  const authenticate = apiKeyAuth(apiKeys, failures);
   return async function requireApiKeyUnderAdmin(ctx: Context, next: Next): Promise<void> {
     if (!isAdminPath(ctx.path)) return next();
     await authenticate(ctx, next);

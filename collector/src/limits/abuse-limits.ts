@@ -61,3 +61,14 @@ export function signInLimitsOf(owner: { config: { limits: AbuseLimits } }): Sign
   }
   return limits;
 }
+
+const adminAuthFailures = new WeakMap<object, RateLimiter | null>();
+
+/**
+ * The collector's one budget of failed API key authentications per client address, shared
+ * by the admin API gate and the console's session route (both take API keys); null when off.
+ */
+export function adminAuthFailuresOf(owner: { config: { limits: AbuseLimits } }): RateLimiter | null {
+  if (!adminAuthFailures.has(owner)) adminAuthFailures.set(owner, perMinute(owner.config.limits.adminAuthFailuresPerAddress));
+  return adminAuthFailures.get(owner) ?? null;
+}

@@ -45,6 +45,13 @@ export class RateLimiter {
     return { ok: true };
   }
 
+  /** Whether `key` has spent its window, without counting an event: the wait in ms, or null. */
+  spent(key: string, now = Date.now()): number | null {
+    const since = now - this.#windowMs;
+    const events = (this.#events.get(key) ?? []).filter((at) => at > since);
+    return events.length >= this.#limit ? Math.max(1, events[0]! + this.#windowMs - now) : null;
+  }
+
   /** Like take(), but throws a 429 AppError naming what was limited and when to retry. */
   consume(key: string, what: string, now = Date.now()): void {
     const result = this.take(key, now);

@@ -14,7 +14,7 @@ const listKeys = operation({
   summary: 'The OIDC signing keys',
   responses: { 200: '{keys: [{kid, alg, state, createdAt, activatesAt}]}: state is active, next or retired' },
 });
-const rotateKeys = operation({
+export const rotateKeys = operation({
   summary: 'Add a signing key; it signs after a delay, or at once with `immediate`',
   description:
     'Replaced keys stay published so issued tokens still verify. For a compromised key, `{"immediate": true, "withdrawPrevious": true}` also takes every older key out of the JWKS at once.',

@@ -249,12 +249,13 @@ export class IntegrationService {
   }
 
   /**
-   * Replaces an uploaded inventory with this file's rows. `warnings` name what was stored but
+   * Replaces an uploaded inventory with this file's rows, read as they stream in (the old
+   * inventory stays live until the last row is stored). `warnings` name what was stored but
    * will never match (rows for a platform the integration does not cover).
    */
   async upload(
     integration: Integration,
-    csv: string,
+    csv: string | AsyncIterable<string>,
     options: { allowEmpty: boolean },
     actor: AdminActor,
   ): Promise<{ run: SyncRun; warnings: string[] }> {

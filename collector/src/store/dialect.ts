@@ -122,6 +122,9 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
 /** The SQLite database file in a data dir. */
 export const sqliteFile = (dataDir: string): string => path.join(dataDir, 'devtrust.sqlite');
 
+/** How long a statement waits for a lock held by someone else before it fails as busy. */
+const BUSY_TIMEOUT_MS = 5_000;
+
 export function createKnex(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): {
   knex: Knex;
   dialect: Dialect;
@@ -134,7 +137,11 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
       knex: knexFactory({
         ...common,
         client: ResilientPostgres as unknown as typeof knexFactory.Client,
-        connection: options.databaseUrl,
+        // A lock held elsewhere (another node's long statement, an admin's open transaction)
+        // is waited on 5 s, like SQLite's busy_timeout, then fails as "busy" (55P03, a 503 to
+        // retry) instead of holding the request and its pooled connection without end.
+        // (`lock_timeout` is node-postgres's client option, sent as the session setting.)
+        connection: { connectionString: options.databaseUrl, lock_timeout: BUSY_TIMEOUT_MS } as Knex.PgConnectionConfig,
         pool: {
           min: 0,
           max: options.poolMax ?? 10,
@@ -174,7 +181,7 @@ export function createKnex(options: { databaseUrl: string | null; dataDir: strin
           const pragmas = [
             'PRAGMA journal_mode = WAL',
             'PRAGMA foreign_keys = ON',
-            'PRAGMA busy_timeout = 5000',
+            `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`,
             'PRAGMA synchronous = FULL',
           ];
           const next = (i: number): void => {

@@ -190,9 +190,27 @@ export class SyncEngine {
     return integration;
   }
 
+  /**
+   * Ends what a collector process on this host left behind when it was killed (`kill -9`, a
+   * crash, a power cut): its sync leases and the runs still marked running under them. Its
+   * node name says which process it was (`host:pid:…`); one whose pid no longer runs here
+   * cannot come back, so the next upload or sync need not wait for its lease to expire.
+   * Leases of other hosts (or of live processes) are left to expire.
+   */
+  async recoverDeadLocalRuns(): Promise<void> {
+    const { store, node } = this.options;
+    for (const { id, owner } of await store.integrations.heldLeases()) {
+      if (owner === node || !diedOnThisHost(owner, node)) continue;
+      await store.integrations.releaseLease(id, owner);
+      await store.syncRuns.failAbandoned(id, 'the collector running this sync stopped (killed or crashed)');
+      this.log.warn({ integrationId: id, node: owner }, 'sync left running by a stopped collector marked failed; last good inventory kept');
+    }
+  }
+
   private async begin(integration: Integration, trigger: SyncRun['trigger']): Promise<SyncRun> {
     const { store, node } = this.options;
     const now = Date.now();
+    if (!this.running.has(integration.id)) await this.recoverDeadLocalRuns();
     if (this.running.has(integration.id) || !(await store.integrations.acquireLease(integration.id, node, now + this.leaseMs(), now))) {
       throw conflict('SYNC_RUNNING', 'a sync of this integration is already running');
     }
@@ -314,4 +332,20 @@ function scrubbedError(error: unknown, scrubber: Scrubber): Record<string, unkno
     ...(e?.stack ? { stack: scrubber.clean(e.stack) } : {}),
     ...(e?.code !== undefined ? { code: e.code } : {}),
   };
+}
+
+/** Whether `owner` (a node name, `host:pid:random`) was a process of this host that no longer runs. */
+function diedOnThisHost(owner: string, self: string): boolean {
+  const parts = owner.split(':');
+  const mine = self.split(':');
+  if (parts.length < 3 || mine.length < 3) return false;
+  const host = parts.slice(0, -2).join(':');
+  const pid = Number(parts[parts.length - 2]);
+  if (host !== mine.slice(0, -2).join(':') || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false; // a process with that pid runs (it may be another one: then the lease expires as usual)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,4 +1,11 @@
-import { isPlaceholder, normalizeIdentifier, normalizeMdmDeviceId, type IdentifierKind } from '@devtrust/shared/identity';
+import {
+  isPlaceholder,
+  normalizeIdentifier,
+  normalizeMdmDeviceId,
+  unsafeCharacter,
+  withUnsafeAsSpaces,
+  type IdentifierKind,
+} from '@devtrust/shared/identity';
 import { storedVendorPosture } from '../policy/vendor-posture.js';
 import { LIMITS } from '@devtrust/shared/protocol';
 import type { StagedRecord } from '../domain/inventory.js';
@@ -16,17 +23,47 @@ const MAC_PATTERN = /^[0-9A-F]{12}$/;
 function bounded(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
   const text = String(value);
-  return text.length > IDENTIFIER_MAX ? null : text;
+  // NUL, a lone surrogate or a control character: no real ID, and PostgreSQL cannot store NUL.
+  return text.length > IDENTIFIER_MAX || unsafeCharacter(text) !== null ? null : text;
+}
+
+/**
+ * Vendor text kept to be shown (a device name, an owner, a detail): what could not be
+ * stored or shown safely (NUL, lone surrogates, controls, bidi overrides) becomes a space,
+ * and it is cut to `max` code points, never between the halves of a pair. Vendor data is
+ * cleaned, not refused: one odd device name must not fail a whole sync.
+ */
+function shown(value: unknown, max: number): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const text = [...withUnsafeAsSpaces(String(value).slice(0, 2 * max))].slice(0, max).join('').trim();
+  return text === '' ? null : text;
+}
+
+/** The raw extract with every member name and string shown as above; null when it cannot be encoded. */
+function cleanRaw(raw: Record<string, unknown>): Record<string, unknown> | null {
+  let text: string;
+  try {
+    text = JSON.stringify(raw, (_key, value: unknown) => {
+      if (typeof value === 'string') return withUnsafeAsSpaces(value);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [withUnsafeAsSpaces(k), v]));
+      }
+      return value;
+    });
+  } catch {
+    return null; // nested past the stack (a vendor object copied whole): nothing worth showing
+  }
+  return text.length <= RAW_LIMIT ? (JSON.parse(text) as Record<string, unknown>) : { truncated: shown(text, RAW_LIMIT) };
 }
 
 function usable(kind: IdentifierKind, raw: unknown, placeholders: string[]): string | null {
   // A vendor field holding more than an identifier (a blob, a list) is dropped, not stored.
   if (typeof raw === 'string' && raw.length > LIMITS.maxIdentifierLength) return null;
   const value = normalizeIdentifier(kind, raw);
-  if (value === null || value.length > IDENTIFIER_MAX) return null;
+  if (value === null || value.length > IDENTIFIER_MAX || unsafeCharacter(value) !== null) return null;
   if (kind === 'macAddress' && !MAC_PATTERN.test(value)) return null;
   if (isPlaceholder(kind, value)) {
-    placeholders.push(`${kind}=${String(raw).slice(0, 80)}`);
+    placeholders.push(`${kind}=${shown(raw, 80)}`);
     return null;
   }
   return value;
@@ -51,15 +88,15 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     machineGuid: usable('machineGuid', device.machineGuid, placeholders),
     macAddresses: [...macs].sort(),
     mdmDeviceId: normalizeMdmDeviceId(device.mdmDeviceId),
-    deviceName: device.deviceName ? String(device.deviceName).slice(0, 256) : null,
+    deviceName: shown(device.deviceName, 256),
     platform: device.platform ?? null,
-    owner: device.owner ? String(device.owner).slice(0, 256) : null,
+    owner: shown(device.owner, 256),
     managed: device.managed ?? null,
     edr: device.edr
       ? {
           connectorId: bounded(normalizeIdentifier('hardwareUuid', device.edr.connectorId ?? null)),
           status: device.edr.status,
-          detail: device.edr.detail ? String(device.edr.detail).slice(0, 500) : null,
+          detail: shown(device.edr.detail, 500),
           seenAt: device.edr.seenAt ?? null,
         }
       : null,
@@ -67,8 +104,8 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     placeholders,
   };
   if (device.raw) {
-    const raw = JSON.stringify(device.raw);
-    record.raw = raw.length <= RAW_LIMIT ? device.raw : { truncated: raw.slice(0, RAW_LIMIT) };
+    const raw = cleanRaw(device.raw);
+    if (raw) record.raw = raw;
   }
   const hasIdentifier =
     record.hardwareUuid ||

@@ -9,7 +9,7 @@ import type { Services } from '../services/services.js';
 import type { Application } from '../domain/application.js';
 import { discloseVerdict } from '../policy/disclosure.js';
 
-const createTransaction = operation({
+export const createTransaction = operation({
   summary: 'Open a transaction: one sign-in of one user to this application',
   description: 'Valid 5 minutes. Too many per application per minute: 429 RATE_LIMITED with Retry-After.',
   // The username is shown on the prompt and in the tray's confirmation: display text only.

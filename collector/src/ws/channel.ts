@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DbFaultMonitor } from '../services/health.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_CHANNEL_PATH, LIMITS, type ChannelErrorCode } from '@devtrust/shared/protocol';
+import type { ConnectionLimits } from '../config/config.js';
 import type { AttestationLimits } from '../limits/abuse-limits.js';
 import { RateLimiter, type RateLimit } from '../limits/rate-limiter.js';
 import type { EndpointService } from '../services/endpoints.js';
@@ -12,6 +13,9 @@ import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
 import { ReportWriter } from './report-writer.js';
 import { AgentSession } from './session.js';
+
+/** What a client refused for too many open sockets is told to wait. */
+const RETRY_FULL_SEC = 30;
 
 /**
  * The agent channel: one WebSocket per agent at /agent/v1 on the collector's port. Limits
@@ -25,6 +29,11 @@ export class AgentChannel {
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly log: Logger;
   private readonly reports: ReportWriter;
+  /** Open sockets per peer address, for the per-address cap. */
+  private readonly perAddress = new Map<string, number>();
+  /** Sessions that have not enrolled or authenticated yet (→ their address), for the caps on them. */
+  private readonly unauthenticated = new Map<AgentSession, string>();
+  private readonly unauthenticatedFrom = new Map<string, number>();
   /** Enrollments per client address: each one adds an endpoint, and the key is shared by a whole fleet. */
   private readonly enrollments: RateLimiter | null;
 
@@ -43,6 +52,8 @@ export class AgentChannel {
       /** What agents are told to wait while the database cannot store their reports. */
       retryAfterSec?: number;
       faults: DbFaultMonitor;
+      /** Caps on open sockets; absent: none. */
+      connectionLimits?: ConnectionLimits;
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
@@ -53,6 +64,15 @@ export class AgentChannel {
       const path = (req.url ?? '').split('?')[0];
       if (path !== AGENT_CHANNEL_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      const full = this.full(req.socket.remoteAddress ?? 'unknown');
+      if (full) {
+        // Refused before the WebSocket exists: a flood of sockets costs a few bytes each.
+        this.log.warn({ address: req.socket.remoteAddress, cap: full }, 'agent connection refused: too many open');
+        socket.end(
+          `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${RETRY_FULL_SEC}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many connections (${full})`,
+        );
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
@@ -85,7 +105,30 @@ export class AgentChannel {
     for (const ws of this.wss.clients) ws.terminate();
   }
 
+  /** Which cap a new socket from `address` would pass, or null when there is room. */
+  private full(address: string): string | null {
+    const caps = this.deps.connectionLimits;
+    if (!caps) return null;
+    if (caps.total !== null && this.wss.clients.size >= caps.total) return 'in total';
+    if (caps.perAddress !== null && (this.perAddress.get(address) ?? 0) >= caps.perAddress) return 'from this address';
+    if (caps.unauthenticated !== null) {
+      if (this.unauthenticated.size >= caps.unauthenticated) return 'not yet authenticated';
+      // One address may hold a quarter of the places at most: a single flooder cannot take
+      // them all and keep every agent out (a NAT's agents authenticate within milliseconds).
+      const fromAddress = this.unauthenticatedFrom.get(address) ?? 0;
+      if (fromAddress >= Math.max(1, Math.floor(caps.unauthenticated / 4))) return 'not yet authenticated, from this address';
+    }
+    return null;
+  }
+
   private accept(ws: WebSocket, req: IncomingMessage): void {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    ws.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
     this.alive.set(ws, true);
     ws.on('pong', () => this.alive.set(ws, true));
     const session = new AgentSession(ws, {
@@ -107,16 +150,34 @@ export class AgentChannel {
       },
       retryAfterSec: this.deps.retryAfterSec ?? 15,
       faults: this.deps.faults,
-      onAuthenticated: (id, s) => this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s)),
+      onAuthenticated: (id, s) => {
+        this.authenticatedNow(s);
+        this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s));
+      },
       onClosed: (id, s) => {
+        this.authenticatedNow(s);
         if (id === null) return;
         const set = this.sessions.get(id);
         set?.delete(s);
         if (set?.size === 0) this.sessions.delete(id);
       },
     });
+    if (ws.readyState === ws.OPEN) {
+      this.unauthenticated.set(session, address);
+      this.unauthenticatedFrom.set(address, (this.unauthenticatedFrom.get(address) ?? 0) + 1);
+    }
     // Agents are not browsers: a page must never drive the channel with a user's cookies.
     if (req.headers.origin !== undefined) session.close('ORIGIN_REFUSED');
+  }
+
+  /** The session no longer counts as unauthenticated (it authenticated, or it closed). */
+  private authenticatedNow(session: AgentSession): void {
+    const address = this.unauthenticated.get(session);
+    if (address === undefined) return;
+    this.unauthenticated.delete(session);
+    const left = (this.unauthenticatedFrom.get(address) ?? 1) - 1;
+    if (left > 0) this.unauthenticatedFrom.set(address, left);
+    else this.unauthenticatedFrom.delete(address);
   }
 
   private sweep(): void {

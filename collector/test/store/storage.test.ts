@@ -31,7 +31,10 @@ for (const db of DATABASES) {
     it('migrates twice without harm (several collectors start at once)', async () => {
       const again = await Store.open(
         db.name === 'postgres'
-          ? { databaseUrl: (store.knex.client.config as { connection: string }).connection, dataDir: tmpdir() }
+          ? {
+              databaseUrl: (store.knex.client.config as { connection: { connectionString: string } }).connection.connectionString,
+              dataDir: tmpdir(),
+            }
           : {
               databaseUrl: null,
               dataDir: path.dirname((store.knex.client.config as { connection: { filename: string } }).connection.filename),

@@ -34,7 +34,12 @@ const STRIP_MAC = /[\s{}\-:.]/g;
 export function normalizeIdentifier(kind: IdentifierKind, raw: unknown): string | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
   const text = String(raw).normalize('NFKC');
-  const stripped = text.replace(kind === 'macAddress' ? STRIP_MAC : STRIP_COMMON, '').toUpperCase();
+  // NFKC again after upper-casing: "ῒ" upper-cases to three code points that NFKC composes,
+  // and a stored value normalised once more (an admin pasting it into a look-up) must not change.
+  const stripped = text
+    .replace(kind === 'macAddress' ? STRIP_MAC : STRIP_COMMON, '')
+    .toUpperCase()
+    .normalize('NFKC');
   return stripped.length === 0 || stripped.length > LIMITS.maxIdentifierLength ? null : stripped;
 }
 

@@ -8,8 +8,12 @@ export const LIMITS = {
   maxHttpBodyBytes: 256 * 1024,
   /** Deepest nesting of arrays and objects in a JSON body or frame (no real message nests past 6). */
   maxJsonDepth: 32,
-  /** Largest CSV inventory accepted in one upload. */
-  maxCsvBytes: 64 * 1024 * 1024,
+  /**
+   * Largest CSV inventory accepted in one upload. The upload is parsed as it streams in, so
+   * this bounds the time an upload takes, not the collector's memory: a million rows with
+   * every column is about 150 MB.
+   */
+  maxCsvBytes: 256 * 1024 * 1024,
   /** How many reports per endpoint the collector keeps as history. */
   reportHistory: 20,
   /** Default interval between periodic reports. */

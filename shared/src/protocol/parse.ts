@@ -56,7 +56,8 @@ export function parseAgentFrame(text: string): AgentMessage {
   if (!parsed.success) {
     const version = (json as { v?: unknown }).v;
     if ((type === 'enroll' || type === 'auth') && version !== undefined && version !== 1) {
-      throw new ChannelError('UNSUPPORTED_VERSION', `protocol version ${String(version)} is not supported`);
+      // JSON text, not String(): a version like {"toString":""} must not turn a 4400 into a 1011.
+      throw new ChannelError('UNSUPPORTED_VERSION', `protocol version ${JSON.stringify(version).slice(0, 40)} is not supported`);
     }
     throw new ChannelError('INVALID_MESSAGE', `${type}: ${describeIssue(parsed.error)}`);
   }

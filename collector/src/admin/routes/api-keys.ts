@@ -9,7 +9,7 @@ import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 
-const createKey = operation({
+export const createKey = operation({
   summary: 'Create an API key',
   body: z.strictObject({ name: displayText(200), role: z.enum(ROLES) }),
   responses: { 201: '{id, name, role, createdAt, lastUsedAt, revokedAt, key}: `key` (dtk_…) is shown this once; only its hash is kept' },

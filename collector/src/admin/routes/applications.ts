@@ -24,7 +24,7 @@ const redirectUri = z
   }, 'must be an https URL (http only for localhost)')
   .refine((u) => !u.includes('#'), 'must not contain a fragment');
 
-const createApplication = operation({
+export const createApplication = operation({
   summary: 'Create an application',
   body: z.strictObject({
     name: displayText(200),
@@ -36,7 +36,7 @@ const createApplication = operation({
 });
 const listApplications = operation({ summary: 'List the applications', responses: { 200: '{applications: [...]}, without secrets' } });
 const getApplication = operation({ summary: 'One application', responses: { 200: 'the application' } });
-const patchApplication = operation({
+export const patchApplication = operation({
   summary: 'Change an application',
   description: "`policy` keys given replace the application's; a key set to null goes back to the global value.",
   body: z.strictObject({

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { AppError, notFound } from '../../errors.js';
 import { can } from '../../http/auth.js';
-import { readBody } from '../../http/body.js';
+import { spooledText } from '../../http/body.js';
 import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import { adminActor } from '../../http/actor.js';
 import type { Services } from '../../services/services.js';
 import { activationSchema, createIntegrationSchema, patchIntegrationSchema } from '../integration-input.js';
+
+/** `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory. */
+export const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
 
 const create = operation({
   summary: 'Create an integration (disabled)',
@@ -45,9 +48,12 @@ const upload = operation({
   summary: 'Upload a CSV inventory: it replaces the whole inventory',
   description:
     'Only for kinds with the `upload` capability (else 400 NOT_UPLOADABLE). A bad file is 400 INVALID_CSV naming the line; a file without device rows is 400 EMPTY_INVENTORY unless `allowEmpty=true`.',
-  // `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory.
-  query: z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() }),
-  rawBody: { contentType: 'text/csv', description: 'the inventory as CSV (docs/csv-format.md), UTF-8, up to 64 MiB' },
+  query: uploadQuery,
+  rawBody: {
+    contentType: 'text/csv',
+    description:
+      'the inventory as CSV (docs/csv-format.md), UTF-8, up to 256 MiB (read into a temporary file, then parsed a page at a time)',
+  },
   responses: { 200: '{syncId, devices, status, warnings}' },
 });
 const template = operation({
@@ -130,9 +136,14 @@ export function integrationRoutes(services: Services): Router {
     const integration = await integrations.requireUploadable(ctx.params.id as string);
     if (!ctx.request.is('text/csv')) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the inventory as text/csv');
     const { allowEmpty } = upload.input(ctx).query;
-    const text = await readBody(ctx, LIMITS.maxCsvBytes);
-    const { run, warnings } = await integrations.upload(integration, text, { allowEmpty: allowEmpty === 'true' }, adminActor(ctx));
-    ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
+    // Spooled to a temporary file, then parsed a page of rows at a time into the staged inventory: never held whole.
+    const body = await spooledText(ctx, LIMITS.maxCsvBytes);
+    try {
+      const { run, warnings } = await integrations.upload(integration, body.text, { allowEmpty: allowEmpty === 'true' }, adminActor(ctx));
+      ctx.body = { syncId: run.id, devices: run.devices, status: run.status, warnings };
+    } finally {
+      await body.remove();
+    }
   });
 
   // A header-only CSV for this integration (mac_addresses when it matches MACs), to fill in.

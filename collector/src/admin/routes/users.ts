@@ -11,7 +11,7 @@ import type { Services } from '../../services/services.js';
 /** A username in a path fails as a body field would: 400 naming it, and the character. */
 const usernameParams = z.object({ username: displayText(256) });
 
-const putUser = operation({
+export const putUser = operation({
   summary: "Set a user's groups",
   description: "The groups given replace the user's. User names are kept in lower case.",
   params: usernameParams,

@@ -165,6 +165,12 @@ export class IntegrationsRepo {
     await this.db('integrations').where({ id, lock_owner: owner }).update({ lock_owner: null, lock_until: null });
   }
 
+  /** Every sync lease held now (by a live process or not). */
+  async heldLeases(): Promise<{ id: string; owner: string }[]> {
+    const rows = await this.db('integrations').whereNotNull('lock_owner').select('id', 'lock_owner');
+    return rows.map((r: { id: string; lock_owner: string }) => ({ id: r.id, owner: r.lock_owner }));
+  }
+
   /** Whether a live process holds the integration's sync lease. */
   async leaseHeld(id: string, now: number): Promise<boolean> {
     const row = await this.db('integrations').where({ id }).first('lock_owner', 'lock_until');

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../kit/index.js';
+import { text, timestamp, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /**
@@ -48,6 +48,7 @@ export function edrStatusOf(computer: AmpComputer): { status: 'compromised' | 'c
 }
 
 export function mapComputer(computer: AmpComputer): SourceDevice {
+  vendorRecord(computer, 'Cisco Secure Endpoint');
   const connectorId = text(computer.connector_guid);
   const { status, detail } = edrStatusOf(computer);
   const os = [text(computer.operating_system), text(computer.os_version)].filter(Boolean).join(' ');

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../kit/index.js';
+import { lookup, text, timestamp, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One host of `POST /devices/entities/devices/v2` (`resources[]`). Only the fields we read. */
@@ -47,9 +47,10 @@ export function edrStatusOf(host: FalconHost): { status: 'compromised' | 'clean'
 }
 
 export function mapHost(host: FalconHost): SourceDevice {
+  vendorRecord(host, 'CrowdStrike');
   const connectorId = text(host.device_id);
   const { status, detail } = edrStatusOf(host);
-  const platform = PLATFORMS[(text(host.platform_name) ?? '').toLowerCase()] ?? null;
+  const platform = lookup(PLATFORMS, text(host.platform_name)?.toLowerCase() ?? null);
   return {
     externalId: connectorId,
     serialNumber: text(host.serial_number),

@@ -1,5 +1,6 @@
 import { CsvError, parse, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { oversizedIdentifier, PLATFORMS, unsafeCharacter, type Platform } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
@@ -9,6 +10,8 @@ import { columnOf, IDENTIFIER_COLUMNS } from './columns.js';
 
 export { CSV_COLUMNS } from './columns.js';
 const PAGE = 1000;
+/** Longest row (or header) accepted, in characters. */
+export const MAX_ROW_CHARACTERS = 16 * 1024;
 
 const PLATFORM_ALIASES: Record<string, Platform> = {
   mac: 'macos',
@@ -37,20 +40,34 @@ export interface CsvOptions {
 }
 
 /**
- * Streams a CSV inventory as pages of devices. The header names any of CSV_COLUMNS
- * (case-insensitive); every row needs at least one identifier. Errors name the line.
+ * Streams a CSV inventory as pages of devices, from its text or from its text arriving in
+ * chunks (an upload's body, see http/body.ts `textChunks`): rows are parsed as the chunks
+ * come and handed on a page at a time, so an upload is never held whole in memory. The
+ * header names any of CSV_COLUMNS (case-insensitive); every row needs at least one
+ * identifier. Errors name the line; an error of the source (a body too large) is thrown as is.
  */
-export async function* parseCsvInventory(text: string, options: CsvOptions = {}): AsyncGenerator<SourceDevice[]> {
-  const parser = Readable.from([text]).pipe(
-    parse({
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: false,
-      info: true,
-      columns: (header: string[]) => checkHeader(header, options.ignoredColumns),
-    }),
-  );
+export async function* parseCsvInventory(source: string | AsyncIterable<string>, options: CsvOptions = {}): AsyncGenerator<SourceDevice[]> {
+  const quotes = new QuoteTracker();
+  async function* watched(): AsyncGenerator<string> {
+    for await (const chunk of typeof source === 'string' ? [source] : source) {
+      quotes.feed(chunk);
+      yield chunk;
+    }
+  }
+  const parser = parse({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+    info: true,
+    // A row holds a few identifiers and names (2 KB with 64 MAC addresses): a "row" past
+    // this is no inventory, and the parser would otherwise buffer it whole, up to the body limit.
+    max_record_size: MAX_ROW_CHARACTERS,
+    columns: (header: string[]) => checkHeader(header, options.ignoredColumns),
+  });
+  // The parser reads the source as fast as pages are taken: a slow database slows the upload.
+  const feeding = pipeline(Readable.from(watched()), parser);
+  feeding.catch(() => undefined); // its error also ends the iteration below, which throws it
   let page: SourceDevice[] = [];
   let rows = 0;
   try {
@@ -66,12 +83,15 @@ export async function* parseCsvInventory(text: string, options: CsvOptions = {})
     // Every csv-parse error is about the upload (a stray quote, a short row...): a 400 naming the line.
     if (error instanceof CsvError) {
       // csv-parse names the line where it gave up (the end of the file) for an unclosed quote.
-      const opened = error.code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuoteLine(text) : null;
+      const opened = error.code === 'CSV_QUOTE_NOT_CLOSED' ? quotes.unclosedLine() : null;
       if (opened !== null) throw badRequest('INVALID_CSV', `CSV line ${opened}: a quoted field starts here and is never closed`, 'body');
       const where = (error as { lines?: number }).lines;
       throw badRequest('INVALID_CSV', `CSV${where ? ` line ${where}` : ''}: ${error.message}`, 'body');
     }
     throw error;
+  } finally {
+    // Stopped early (a bad row, the store failed): stop reading the source too.
+    parser.destroy();
   }
   if (rows === 0 && !options.allowEmpty) {
     throw badRequest(
@@ -83,27 +103,44 @@ export async function* parseCsvInventory(text: string, options: CsvOptions = {})
   if (page.length > 0) yield page;
 }
 
-/** The line where the quoted field that never closes begins (quotes open only at a field's start). */
-function unclosedQuoteLine(text: string): number | null {
-  let line = 1;
-  let quoted = false;
-  let openedAt = 0;
-  let fieldStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '\n') line++;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') i++;
-      else if (ch === '"') quoted = false;
-      continue;
+/**
+ * Where the quoted field that never closes begins (quotes open only at a field's start),
+ * followed chunk by chunk as the text streams past, keeping only its state.
+ */
+class QuoteTracker {
+  private line = 1;
+  private quoted = false;
+  private openedAt = 0;
+  private fieldStart = true;
+  /** A quote ended the last chunk inside a quoted field: closing, or the first of an escaped pair. */
+  private pendingQuote = false;
+
+  feed(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (this.pendingQuote) {
+        this.pendingQuote = false;
+        if (ch === '"') continue; // "" inside a quoted field
+        this.quoted = false;
+      }
+      if (ch === '\n') this.line++;
+      if (this.quoted) {
+        if (ch === '"' && i + 1 === text.length) this.pendingQuote = true;
+        else if (ch === '"' && text[i + 1] === '"') i++;
+        else if (ch === '"') this.quoted = false;
+        continue;
+      }
+      if (ch === '"' && this.fieldStart) {
+        this.quoted = true;
+        this.openedAt = this.line;
+      }
+      this.fieldStart = ch === ',' || ch === '\n' || (this.fieldStart && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF'));
     }
-    if (ch === '"' && fieldStart) {
-      quoted = true;
-      openedAt = line;
-    }
-    fieldStart = ch === ',' || ch === '\n' || (fieldStart && (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF'));
   }
-  return quoted ? openedAt : null;
+
+  unclosedLine(): number | null {
+    return this.quoted && !this.pendingQuote ? this.openedAt : null;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { bool, text } from '../kit/index.js';
+import { bool, text, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One `managedDevice` of Microsoft Graph v1.0, limited to the properties we `$select`. */
@@ -68,6 +68,7 @@ function platformOf(operatingSystem: string | null): Platform | null {
  * - posture: `isEncrypted` (disk encryption) and `osVersion`, as Intune last inventoried them.
  */
 export function mapIntuneDevice(device: IntuneManagedDevice): SourceDevice {
+  vendorRecord(device, 'Intune');
   const state = text(device.managementState);
   return {
     externalId: text(device.id),

@@ -1,4 +1,4 @@
-import { bool, text } from '../kit/index.js';
+import { bool, text, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /**
@@ -34,6 +34,7 @@ export interface JamfComputer {
  * - managed: `general.remoteManagement.managed` (false once the Mac is unmanaged in Jamf).
  */
 export function mapJamfComputer(computer: JamfComputer): SourceDevice {
+  vendorRecord(computer, 'Jamf Pro');
   const general = computer.general ?? {};
   const hardware = computer.hardware ?? {};
   const user = computer.userAndLocation ?? {};
@@ -85,6 +86,7 @@ export interface JamfMobileDevice {
  * - owner: `userAndLocation.emailAddress`, else the username; managed: `general.managed`.
  */
 export function mapJamfMobileDevice(device: JamfMobileDevice): SourceDevice {
+  vendorRecord(device, 'Jamf Pro');
   const general = device.general ?? {};
   const hardware = device.hardware ?? {};
   const user = device.userAndLocation ?? {};

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { bool, text } from '../kit/index.js';
+import { bool, lookup, text, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One element of Kandji's `GET /api/v1/devices` array; only the fields we read. */
@@ -35,6 +35,7 @@ const PLATFORMS: Record<string, Platform> = { mac: 'macos', iphone: 'ios', ipad:
  * - posture: `os_version` (the list carries no FileVault state).
  */
 export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
+  vendorRecord(device, 'Kandji');
   const user = typeof device.user === 'object' && device.user !== null ? device.user : null;
   const platform = text(device.platform)?.toLowerCase() ?? '';
   const mac = platform === 'mac';
@@ -44,7 +45,7 @@ export function mapKandjiDevice(device: KandjiDevice): SourceDevice {
     serialNumber: text(device.serial_number),
     mdmDeviceId: text(device.device_id),
     deviceName: text(device.device_name),
-    platform: PLATFORMS[platform] ?? null,
+    platform: lookup(PLATFORMS, platform),
     owner: text(user?.email) ?? text(user?.name),
     managed: device.is_removed === true ? false : bool(device.mdm_enabled),
     posture: { osVersion: text(device.os_version) },

@@ -32,3 +32,18 @@ export function requireArray<T>(value: unknown, vendor: string, what: string): T
   if (!Array.isArray(value)) throw new VendorError('VENDOR_BAD_RESPONSE', `${vendor} answered without ${what}`);
   return value as T[];
 }
+
+/**
+ * One element of a vendor's device list: a JSON object, or the answer is broken (a `null`
+ * or a string among the devices) and the sync fails with that, not with a TypeError.
+ */
+export function vendorRecord(value: unknown, vendor: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VendorError('VENDOR_BAD_RESPONSE', `${vendor} listed a device that is not a JSON object`);
+  }
+}
+
+/** `table[key]` for the table's own keys only: a vendor value "__proto__" or "constructor" is no platform. */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string | null): T | null {
+  return key !== null && Object.hasOwn(table, key) ? (table[key] as T) : null;
+}

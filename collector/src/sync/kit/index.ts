@@ -9,7 +9,7 @@
 export { basicAuth, ClientCredentialsToken } from './auth.js';
 export { baseUrlInput, credential, pageSizeField, pageSizeInput, textInput, vendorUrl } from './config-fields.js';
 export { clientOptions, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput } from './edr.js';
-export { bool, requireArray, text, timestamp } from './fields.js';
+export { bool, lookup, requireArray, text, timestamp, vendorRecord } from './fields.js';
 export { mappedPages, vendorTest } from './pages.js';
 export { withVendorRetryAfter } from './rate-limit.js';
 export { VendorClient, type VendorClientOptions, type VendorRequest, type VendorResponse } from './vendor-client.js';

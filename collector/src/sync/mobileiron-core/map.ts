@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text } from '../kit/index.js';
+import { text, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /**
@@ -48,6 +48,7 @@ function platformOf(value: string | null): Platform | null {
  * - posture: `common.os_version`.
  */
 export function mapMobileIronDevice(device: MobileIronDevice): SourceDevice {
+  vendorRecord(device, 'MobileIron Core');
   const status = text(device['common.status']);
   return {
     externalId: text(device['common.uuid']) ?? text(device['common.id']),

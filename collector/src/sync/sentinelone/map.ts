@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text, timestamp } from '../kit/index.js';
+import { lookup, text, timestamp, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One agent of `GET /web/api/v2.1/agents` (`data[]`). Only the fields we read. */
@@ -49,9 +49,10 @@ export function edrStatusOf(agent: S1Agent): { status: 'compromised' | 'clean' |
 }
 
 export function mapAgent(agent: S1Agent): SourceDevice {
+  vendorRecord(agent, 'SentinelOne');
   const connectorId = text(agent.uuid);
   const { status, detail } = edrStatusOf(agent);
-  const platform = PLATFORMS[(text(agent.osType) ?? '').toLowerCase()] ?? null;
+  const platform = lookup(PLATFORMS, text(agent.osType)?.toLowerCase() ?? null);
   return {
     externalId: connectorId,
     serialNumber: text(agent.serialNumber),

@@ -1,5 +1,5 @@
 import type { Platform } from '@devtrust/shared/identity';
-import { text } from '../kit/index.js';
+import { lookup, text, vendorRecord } from '../kit/index.js';
 import type { SourceDevice } from '../source.js';
 
 /** One element of Workspace ONE UEM's `GET /API/mdm/devices/search` `Devices` (v1 shape). */
@@ -45,7 +45,8 @@ const PLATFORMS: Record<string, Platform> = {
  * - posture: `OperatingSystem`, which holds the OS version ("10.0.22631", "14.4.1").
  */
 export function mapWorkspaceOneDevice(device: WorkspaceOneDevice): SourceDevice {
-  const platform = PLATFORMS[(text(device.Platform) ?? '').toLowerCase()] ?? null;
+  vendorRecord(device, 'Workspace ONE');
+  const platform = lookup(PLATFORMS, text(device.Platform)?.toLowerCase() ?? null);
   const status = text(device.EnrollmentStatus);
   return {
     externalId: text(device.Id?.Value),
