@@ -256,6 +256,24 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.match(up.stderr, /^devtrustctl: warning: 3 rows are for linux, which this integration does not cover/);
   });
 
+  it('integration upload refuses a file with no device rows, and --allow-empty empties the inventory on purpose', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'To empty', platforms: ['macos'], config: {} });
+    const full = path.join(dir, 'one.csv');
+    writeFileSync(full, 'serial_number,platform\nM1,macos\n');
+    assert.equal((await ctl('integration', 'upload', created.body.id, full)).code, 0);
+    const header = path.join(dir, 'header-only.csv');
+    writeFileSync(header, 'serial_number,platform\n');
+    const refused = await ctl('integration', 'upload', created.body.id, header);
+    assert.equal(refused.code, 1);
+    // The refusal says how to empty it from where the admin is: this very command.
+    assert.match(refused.stderr, /^devtrustctl: 400 EMPTY_INVENTORY: .*devtrustctl integration upload --allow-empty/);
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.devices, 1);
+    const emptied = await ctl('integration', 'upload', created.body.id, header, '--allow-empty');
+    assert.equal(emptied.code, 0, emptied.stderr);
+    assert.match(emptied.stdout, /^devices: 0$/m);
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.devices, 0);
+  });
+
   it('a long message in a table is cut at a word and marked with …', async () => {
     // A refused upload becomes a sync-failed finding whose message carries the parser's whole reason.
     const created = await c.admin('POST', '/admin/v1/integrations', {

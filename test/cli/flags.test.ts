@@ -82,7 +82,7 @@ describe('every binary: unknown flags, --help, --version', () => {
     assert.match(find.stdout, /exit 1 when it is not there/);
     const family = await runBin('devtrustctl', ['integration', '--help']);
     assert.equal(family.code, 0);
-    assert.match(family.stdout, /devtrustctl integration upload ID FILE\.csv\n/);
+    assert.match(family.stdout, /devtrustctl integration upload ID FILE\.csv \[--allow-empty\]\n/);
     assert.doesNotMatch(family.stdout, /devtrustctl endpoints/);
   });
 

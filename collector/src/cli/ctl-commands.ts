@@ -237,15 +237,18 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'integration upload',
-    usage: 'ID FILE.csv',
-    about: "replace a CSV integration's inventory with the file (docs/csv-format.md)",
+    usage: 'ID FILE.csv [--allow-empty]',
+    about:
+      "replace a CSV integration's inventory with the file (docs/csv-format.md); a file with no device rows is refused unless --allow-empty says emptying the inventory is meant",
     args: ['ID', 'FILE.csv'],
+    switches: ['allow-empty'],
     timeoutMs: 300_000,
     request: async (i) => {
       const id = arg(i, 0, 'integration id');
       const file = i.args[1];
       if (!file) throw new UsageError('missing CSV file');
-      return { method: 'PUT', path: `/admin/v1/integrations/${id}/inventory`, body: await i.readFile(file), contentType: 'text/csv' };
+      const path = `/admin/v1/integrations/${id}/inventory${query({ allowEmpty: i.flags['allow-empty'] })}`;
+      return { method: 'PUT', path, body: await i.readFile(file), contentType: 'text/csv' };
     },
   },
   {

@@ -96,7 +96,7 @@ export async function* parseCsvInventory(source: string | AsyncIterable<string>,
   if (rows === 0 && !options.allowEmpty) {
     throw badRequest(
       'EMPTY_INVENTORY',
-      'the CSV has no device rows, so the current inventory is kept; to empty the inventory on purpose, upload again with ?allowEmpty=true',
+      'the CSV has no device rows, so the current inventory is kept; to empty the inventory on purpose, upload again with ?allowEmpty=true (devtrustctl integration upload --allow-empty)',
       'body',
     );
   }
