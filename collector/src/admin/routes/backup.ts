@@ -1,5 +1,6 @@
 import type { Router } from '@koa/router';
 import { createReadStream } from 'node:fs';
+import { adminActor } from '../../http/actor.js';
 import { onlyRoles } from '../../http/auth.js';
 import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
@@ -29,7 +30,7 @@ export function backupRoutes(services: Services): Router {
   const ownerOnly = onlyRoles(['owner'], 'take backups (a backup holds every secret hash and sealed credential)');
 
   router.post('/backup', ownerOnly, take, async function downloadBackup(ctx) {
-    const snapshot = await backups.take();
+    const snapshot = await backups.take(adminActor(ctx));
     const stream = createReadStream(snapshot.file);
     // Sent, failed or abandoned by the client: the copy on disk goes either way.
     stream.once('close', () => void snapshot.discard());
