@@ -360,7 +360,10 @@ export class EndpointsRepo {
 
   async setBlocked(id: string, blocked: boolean): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const changed = (await trx('endpoints').where({ id }).update({ blocked })) > 0;
+      // A released endpoint stays blocked for good: checked here, in the write, so an unblock
+      // that passed the service's check just before a release committed changes nothing.
+      const row = trx('endpoints').where({ id });
+      const changed = (await (blocked ? row : row.whereNull('released_at')).update({ blocked })) > 0;
       // Unblocking a denied endpoint takes it back: its claims count as approved ones.
       if (changed && !blocked && (await trx('endpoints').where({ id, approval: 'denied' }).update({ approval: 'approved' })) > 0)
         await bindIdentifiers(trx, id, claimedColumns(await trx('endpoints').where({ id }).first()), Date.now());
