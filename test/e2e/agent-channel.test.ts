@@ -105,6 +105,26 @@ describe('agent channel: authentication, signatures and replay', () => {
     assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
   });
 
+  it('one key enrolled by several sessions at once gets one endpoint, never a 1011', async () => {
+    for (let round = 0; round < 3; round++) {
+      const keys = generateDeviceKey();
+      const channels = await Promise.all([0, 1, 2, 3].map(() => RawChannel.open(c.url)));
+      for (const ch of channels)
+        ch.send(ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: keys.publicKey }, keys));
+      const answers = await Promise.all(
+        channels.map((ch) =>
+          Promise.race([
+            ch.next((m) => m.type === 'enrolled').then((m) => m.endpointId as string),
+            ch.closed.then(({ code, reason }) => `closed ${code} ${reason}`),
+          ]),
+        ),
+      );
+      for (const ch of channels) ch.close();
+      assert.equal(new Set(answers).size, 1, answers.join(', '));
+      assert.match(answers[0] as string, /^ep_/);
+    }
+  });
+
   it('authenticates a known endpoint only with its own key', async () => {
     const first = await RawChannel.open(c.url);
     const { endpointId } = await first.enroll(ENROLLMENT_KEY);

@@ -67,8 +67,11 @@ export class EndpointsRepo {
       blocked: false,
       key_kind: keyKind,
     };
-    await this.db('endpoints').insert(row);
-    return toEndpoint(row);
+    // Two sessions enrolling one key at once (an agent retrying while its first attempt is
+    // still in flight) both get the one endpoint: the second insert yields to the first.
+    await this.db('endpoints').insert(row).onConflict('public_key').ignore();
+    const stored = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
+    return toEndpoint(stored ?? row);
   }
 
   async get(id: string): Promise<Endpoint | null> {
