@@ -71,12 +71,22 @@ export class BackupService {
       await chmod(file, 0o600);
       const [{ size }, digest, applied] = await Promise.all([stat(file), sha256(file), this.store.appliedMigrations()]);
       this.log.info({ bytes: size, schema: applied.at(-1) }, 'backup taken');
-      await recordAdminAction(this.store, actor, {
-        resourceType: 'backup',
-        resourceId: null,
-        action: 'take',
-        after: { takenAt: takenAt.toISOString(), bytes: size, sha256: digest, schema: applied.at(-1) ?? '', masterKeyCheck: this.keyCheck },
-      });
+      const after = {
+        takenAt: takenAt.toISOString(),
+        bytes: size,
+        sha256: digest,
+        schema: applied.at(-1) ?? '',
+        masterKeyCheck: this.keyCheck,
+      };
+      // A database that refuses writes (full, read-only) is when a backup is needed most: the
+      // backup goes ahead, and the collector log says who took it instead.
+      await recordAdminAction(this.store, actor, { resourceType: 'backup', resourceId: null, action: 'take', after }).catch(
+        (error: unknown) =>
+          this.log.error(
+            { err: error, apiKeyId: actor.keyId, apiKeyName: actor.keyName, address: actor.address, ...after },
+            'backup not recorded in the admin log',
+          ),
+      );
       let discarded = false;
       return {
         file,
