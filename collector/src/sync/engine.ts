@@ -103,7 +103,14 @@ export class SyncEngine {
   async runNow(integrationId: string, trigger: SyncRun['trigger'] = 'manual'): Promise<SyncRun> {
     const run = await this.startRun(integrationId, trigger);
     await this.running.get(integrationId)?.done;
-    return (await this.options.store.syncRuns.get(run.id)) as SyncRun;
+    return this.finishedRun(run.id);
+  }
+
+  /** A run once it ended; 404 when its integration was deleted meanwhile (its runs went with it). */
+  private async finishedRun(runId: string): Promise<SyncRun> {
+    const run = await this.options.store.syncRuns.get(runId);
+    if (!run) throw notFound('integration');
+    return run;
   }
 
   /** Replaces an integration's inventory with the given pages (CSV upload), as one run. */
@@ -118,7 +125,7 @@ export class SyncEngine {
     } finally {
       this.running.delete(integrationId);
     }
-    return (await this.options.store.syncRuns.get(run.id)) as SyncRun;
+    return this.finishedRun(run.id);
   }
 
   /**

@@ -166,5 +166,22 @@ for (const db of DATABASES) {
         assert.equal(integration.lastSync.status, 'succeeded');
       }
     });
+
+    it('an integration deleted while its upload runs: the upload answers 404, not 500, and nothing of it is left', async () => {
+      const id = await csvInventory(c, 'serial_number\nGONE-0\n');
+      const rows = Array.from({ length: 20_000 }, (_, i) => `GONE-${i}`).join('\n');
+      const upload = c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, `serial_number\n${rows}\n`, { contentType: 'text/csv' });
+      // Deleted once the upload's run is under way.
+      for (;;) {
+        const runs = await c.admin('GET', `/admin/v1/integrations/${id}/syncs`);
+        if (runs.body.syncs.some((r: { status: string; trigger: string }) => r.trigger === 'upload' && r.status === 'running')) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal((await c.admin('DELETE', `/admin/v1/integrations/${id}`)).status, 204);
+      const answer = await upload;
+      assert.equal(answer.status, 404, JSON.stringify(answer.body));
+      assert.equal(answer.body.error.code, 'NOT_FOUND');
+      assert.equal((await c.admin('GET', `/admin/v1/integrations/${id}`)).status, 404);
+    });
   });
 }
