@@ -168,7 +168,7 @@ for (const db of DATABASES) {
     });
 
     it('an integration deleted while its upload runs: the upload answers 404, not 500, and nothing of it is left', async () => {
-      const id = await csvInventory(c, 'serial_number\nGONE-0\n');
+      const id = await csvInventory(c, 'serial_number\nGONE-0\n', { name: 'Deleted while uploading' });
       const rows = Array.from({ length: 20_000 }, (_, i) => `GONE-${i}`).join('\n');
       const upload = c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, `serial_number\n${rows}\n`, { contentType: 'text/csv' });
       // Deleted once the upload's run is under way.
