@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { adminRouter } from '@devtrust/collector/admin/router';
 import { keyAdminRouter } from '@devtrust/collector/oidc/key-admin';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 
 /**
  * Every admin route that changes something, and the admin-log action it records (proved
@@ -27,7 +27,6 @@ const RECORDED: Record<string, string> = {
   'POST /admin/v1/endpoints/:id/release': 'endpoint release',
   'POST /admin/v1/trusted-endpoints/:id/rotate': 'trusted-endpoints-key rotate',
   'POST /admin/v1/applications/:id/rotate-secret': 'application rotate-secret',
-  'POST /admin/v1/backup': 'database backup',
   'DELETE /admin/v1/endpoints/:id': 'endpoint forget',
   'POST /admin/v1/applications': 'application create',
   'PATCH /admin/v1/applications/:id': 'application update',
@@ -38,6 +37,7 @@ const RECORDED: Record<string, string> = {
   'POST /admin/v1/enrollment-key': 'enrollment-key rotate',
   'POST /admin/v1/oidc/rotate-keys': 'oidc-key rotate',
   'DELETE /admin/v1/oidc/keys/:kid': 'oidc-key withdraw',
+  'POST /admin/v1/backup': 'backup take',
 };
 
 /** Non-GET routes that change nothing. */
@@ -65,5 +65,24 @@ describe('the admin log covers every admin route that changes something', () => 
     assert.deepEqual(unlisted, [], `change routes the admin log does not record: ${unlisted.join(', ')}`);
     const gone = [...Object.keys(RECORDED), ...Object.keys(NO_CHANGE)].filter((r) => !changes.includes(r));
     assert.deepEqual(gone, []);
+  });
+
+  it('a backup (a copy of every secret hash and sealed credential) is recorded, with who took it and what it holds', async () => {
+    const response = await fetch(`${c.url}/admin/v1/backup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OWNER_TOKEN}`, 'user-agent': 'backup-script/2' },
+    });
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
+    const log = await c.admin('GET', '/admin/v1/admin-log?resourceType=backup');
+    assert.equal(log.status, 200);
+    assert.equal(log.body.entries.length, 1);
+    const [entry] = log.body.entries;
+    assert.equal(entry.action, 'take');
+    assert.equal(entry.actor.kind, 'api-key');
+    assert.ok(entry.actor.keyId);
+    assert.equal(entry.actor.userAgent, 'backup-script/2');
+    assert.equal(entry.after.sha256, response.headers.get('x-devtrust-backup-sha256'));
+    assert.equal(entry.after.masterKeyCheck, response.headers.get('x-devtrust-master-key-check'));
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
+import { AGENT_MESSAGES_PER_MINUTE } from '@devtrust/collector/limits/abuse-limits';
 import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
 import { RawChannel } from '../support/raw-channel.js';
 
@@ -103,6 +104,59 @@ describe('agent channel: authentication, signatures and replay', () => {
     assert.equal((await ch.next((m) => m.type === 'error')).code, 'TRANSACTION_UNKNOWN');
     ch.send(ch.signed({ type: 'describe', transactionId: tx }, generateDeviceKey()));
     assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+
+  it('one key enrolled by several sessions at once gets one endpoint, never a 1011', async () => {
+    for (let round = 0; round < 3; round++) {
+      const keys = generateDeviceKey();
+      const channels = await Promise.all([0, 1, 2, 3].map(() => RawChannel.open(c.url)));
+      for (const ch of channels)
+        ch.send(ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: keys.publicKey }, keys));
+      const answers = await Promise.all(
+        channels.map((ch) =>
+          Promise.race([
+            ch.next((m) => m.type === 'enrolled').then((m) => m.endpointId as string),
+            ch.closed.then(({ code, reason }) => `closed ${code} ${reason}`),
+          ]),
+        ),
+      );
+      for (const ch of channels) ch.close();
+      assert.equal(new Set(answers).size, 1, answers.join(', '));
+      assert.match(answers[0] as string, /^ep_/);
+    }
+  });
+
+  it('an agent flooding reports or status checks is closed with 4429 MESSAGE_RATE_LIMITED, and stays limited when it reconnects', async () => {
+    for (const kind of ['report', 'check'] as const) {
+      const ch = await RawChannel.open(c.url);
+      const { keys, endpointId } = await ch.enroll(ENROLLMENT_KEY);
+      const message = (seq: number) =>
+        kind === 'report'
+          ? // Each report an invented serial: unlimited, every one of them was bound to this key.
+            ch.signed({ type: 'report', seq, report: report(`FLOOD-${kind}-${seq}`) }, keys)
+          : ch.signed({ type: 'check' }, keys);
+      for (let seq = 1; seq <= AGENT_MESSAGES_PER_MINUTE + 1; seq++) ch.send(message(seq));
+      const answered = ch.messages.filter((m) => m.type === 'ack' || m.type === 'standing').length;
+      const closed = await ch.closed;
+      assert.deepEqual(closed, { code: 4429, reason: 'MESSAGE_RATE_LIMITED' }, `${kind}: ${answered} answered`);
+      assert.equal((await ch.next((m) => m.type === 'error')).code, 'MESSAGE_RATE_LIMITED');
+      assert.equal(ch.messages.filter((m) => m.type === 'ack' || m.type === 'standing').length, AGENT_MESSAGES_PER_MINUTE);
+      // A new session of the same agent does not get a fresh budget.
+      const again = await RawChannel.open(c.url);
+      again.send(again.signed({ type: 'auth', v: 1, endpointId }, keys, endpointId));
+      await again.next((m) => m.type === 'authenticated');
+      again.endpointId = endpointId;
+      again.send(
+        kind === 'report'
+          ? again.signed({ type: 'report', seq: 10_000, report: report('FLOOD-AGAIN') }, keys)
+          : again.signed({ type: 'check' }, keys),
+      );
+      assert.equal((await again.closed).code, 4429);
+      if (kind === 'report') {
+        const bound = await c.store.knex('identifier_bindings').where({ endpoint_id: endpointId }).count({ n: '*' }).first();
+        assert.equal(Number(bound?.n), AGENT_MESSAGES_PER_MINUTE);
+      }
+    }
   });
 
   it('authenticates a known endpoint only with its own key', async () => {

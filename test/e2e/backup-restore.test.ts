@@ -257,7 +257,7 @@ describe('backup and restore of a SQLite collector, with real collector processe
     assert.ok(statuses[0] === 200 && (statuses[1] === 200 || statuses[1] === 409), String(statuses));
     for (const body of bodies) if (body) assert.equal((body as { error: { code: string } }).error.code, 'BACKUP_RUNNING');
     // Every backup sent is in the administrator actions log: who took a copy of everything, and which.
-    const taken = await c.admin('GET', '/admin/v1/admin-log?resourceType=database&action=backup');
+    const taken = await c.admin('GET', '/admin/v1/admin-log?resourceType=backup&action=take');
     assert.equal(taken.body.entries.length, 1 + statuses.filter((s) => s === 200).length);
     assert.match(taken.body.entries[0].after.sha256, /^[0-9a-f]{64}$/);
     await source.stop();

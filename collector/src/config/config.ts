@@ -91,7 +91,10 @@ export const CONFIG_VARIABLES = {
     doc: 'sign-ins started per minute from one client address (OIDC authorization, prompt, transaction API); 0: off',
   },
   DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: { default: '600', doc: 'sign-ins started per minute for one application; 0: off' },
-  DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: { default: '30', doc: 'attestations per minute from one agent; 0: off' },
+  DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: {
+    default: '30',
+    doc: 'attestations per minute from one agent (reports and status checks: 4 times this, at least 120); 0: off',
+  },
   DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: { default: '300', doc: 'attestations per minute from one agent address; 0: off' },
   DEVTRUST_LIMIT_ADMIN_AUTH_FAILURES_PER_ADDRESS: {
     default: '30',

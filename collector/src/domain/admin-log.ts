@@ -23,7 +23,8 @@ export const ADMIN_RESOURCE_TYPES = [
   'endpoint',
   'oidc-key',
   'trusted-endpoints-key',
-  'database',
+  // A backup changes nothing, but it copies everything out: who took one is recorded too.
+  'backup',
 ] as const;
 export type AdminResourceType = (typeof ADMIN_RESOURCE_TYPES)[number];
 

@@ -3,6 +3,9 @@ import { RateLimiter } from './rate-limiter.js';
 
 const MINUTE = 60_000;
 
+/** Reports and status checks one agent may send a minute (more when the attestation budget is larger). */
+export const AGENT_MESSAGES_PER_MINUTE = 120;
+
 const perMinute = (limit: number | null): RateLimiter | null => (limit === null ? null : new RateLimiter({ limit, windowMs: MINUTE }));
 
 /**
@@ -37,10 +40,25 @@ export class SignInLimits {
 export class AttestationLimits {
   private readonly byEndpoint: RateLimiter | null;
   private readonly byAddress: RateLimiter | null;
+  private readonly reports: RateLimiter | null;
+  private readonly checks: RateLimiter | null;
 
   constructor(limits: AbuseLimits) {
     this.byEndpoint = perMinute(limits.attestationsPerEndpoint);
     this.byAddress = perMinute(limits.attestationsPerAddress);
+    // Reports (each a durable write that binds what it reports) and status checks (each a
+    // verdict, and an oracle for which serial numbers an inventory holds) were unlimited: one
+    // enrolled agent stored ~300 reports and bound ~300 invented serials a second. A real agent
+    // reports every 15 minutes and before each attestation, and checks when its user asks.
+    const agentMessages =
+      limits.attestationsPerEndpoint === null ? null : Math.max(AGENT_MESSAGES_PER_MINUTE, 4 * limits.attestationsPerEndpoint);
+    this.reports = perMinute(agentMessages);
+    this.checks = perMinute(agentMessages);
+  }
+
+  /** Throws TooManyRequests once this agent has sent too many reports, or status checks, this minute. */
+  message(kind: 'report' | 'check', endpointId: string): void {
+    (kind === 'report' ? this.reports : this.checks)?.consume(endpointId, `${kind}s from this agent`);
   }
 
   /** Throws TooManyRequests when either budget is spent. */

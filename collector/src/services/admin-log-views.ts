@@ -38,8 +38,7 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
   'oidc-key': z.object({ active: field, next: field, immediate: field, withdrawn: field }),
   // The key itself is never recorded: only which integration's, and since when.
   'trusted-endpoints-key': z.object({ integrationId: field, createdAt: field }),
-  // A backup taken: who took a copy of everything, and which copy.
-  database: z.object({ bytes: field, sha256: field, takenAt: field, version: field, schema: field }),
+  backup: z.object({ takenAt: field, bytes: field, sha256: field, schema: field, masterKeyCheck: field }),
 };
 
 /**

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { AppError, conflict } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { COLLECTOR_VERSION } from '../version.js';
+import type { AdminActor } from '../domain/admin-log.js';
+import { recordAdminAction } from './admin-log.js';
 
 /** One backup, on disk until the caller has sent it and calls `discard`. */
 export interface Snapshot {
@@ -49,7 +51,8 @@ export class BackupService {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async take(): Promise<Snapshot> {
+  /** `actor` is recorded in the admin log once the copy is made: a backup carries every secret hash and sealed credential away. */
+  async take(actor: AdminActor): Promise<Snapshot> {
     if (this.store.dialect !== 'sqlite') {
       throw conflict(
         'BACKUP_UNAVAILABLE',
@@ -68,6 +71,22 @@ export class BackupService {
       await chmod(file, 0o600);
       const [{ size }, digest, applied] = await Promise.all([stat(file), sha256(file), this.store.appliedMigrations()]);
       this.log.info({ bytes: size, schema: applied.at(-1) }, 'backup taken');
+      const after = {
+        takenAt: takenAt.toISOString(),
+        bytes: size,
+        sha256: digest,
+        schema: applied.at(-1) ?? '',
+        masterKeyCheck: this.keyCheck,
+      };
+      // A database that refuses writes (full, read-only) is when a backup is needed most: the
+      // backup goes ahead, and the collector log says who took it instead.
+      await recordAdminAction(this.store, actor, { resourceType: 'backup', resourceId: null, action: 'take', after }).catch(
+        (error: unknown) =>
+          this.log.error(
+            { err: error, apiKeyId: actor.keyId, apiKeyName: actor.keyName, address: actor.address, ...after },
+            'backup not recorded in the admin log',
+          ),
+      );
       let discarded = false;
       return {
         file,

@@ -115,8 +115,12 @@ export class EndpointService {
 
   /** False when there is no such endpoint. A released endpoint stays blocked (409 ENDPOINT_RELEASED). */
   async setBlocked(id: string, blocked: boolean, actor: AdminActor): Promise<boolean> {
-    if (!blocked && ((await this.store.endpoints.get(id))?.releasedAt ?? null) !== null) throw releasedBefore();
-    return this.recorded(id, blocked ? 'block' : 'unblock', actor, (tx) => tx.endpoints.setBlocked(id, blocked));
+    const released = async () => ((await this.store.endpoints.get(id))?.releasedAt ?? null) !== null;
+    if (!blocked && (await released())) throw releasedBefore();
+    const changed = await this.recorded(id, blocked ? 'block' : 'unblock', actor, (tx) => tx.endpoints.setBlocked(id, blocked));
+    // Released meanwhile (the store refused the unblock): say so, not "no such endpoint".
+    if (!changed && !blocked && (await released())) throw releasedBefore();
+    return changed;
   }
 
   /**

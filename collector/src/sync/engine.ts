@@ -40,6 +40,12 @@ export interface SyncEngineOptions {
  */
 export class SyncEngine {
   private readonly running = new Map<string, { runId: string; controller: AbortController; done: Promise<void> }>();
+  /**
+   * Integrations whose run is being started (between the check in `begin` and `running.set`):
+   * claimed before the first await, because the lease admits its own holder, so two requests
+   * in this process would otherwise both start a run and one would purge the other's inventory.
+   */
+  private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
@@ -89,7 +95,7 @@ export class SyncEngine {
     const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: runLog }), controller, scrubber)
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
-    this.running.set(integrationId, { runId: run.id, controller, done });
+    this.started(integrationId, { runId: run.id, controller, done });
     return run;
   }
 
@@ -97,7 +103,14 @@ export class SyncEngine {
   async runNow(integrationId: string, trigger: SyncRun['trigger'] = 'manual'): Promise<SyncRun> {
     const run = await this.startRun(integrationId, trigger);
     await this.running.get(integrationId)?.done;
-    return (await this.options.store.syncRuns.get(run.id)) as SyncRun;
+    return this.finishedRun(run.id);
+  }
+
+  /** A run once it ended; 404 when its integration was deleted meanwhile (its runs went with it). */
+  private async finishedRun(runId: string): Promise<SyncRun> {
+    const run = await this.options.store.syncRuns.get(runId);
+    if (!run) throw notFound('integration');
+    return run;
   }
 
   /** Replaces an integration's inventory with the given pages (CSV upload), as one run. */
@@ -106,13 +119,13 @@ export class SyncEngine {
     const run = await this.begin(integration, 'upload');
     const controller = new AbortController();
     const done = this.execute(integration, run, pages, controller, new Scrubber());
-    this.running.set(integrationId, { runId: run.id, controller, done });
+    this.started(integrationId, { runId: run.id, controller, done });
     try {
       await done;
     } finally {
       this.running.delete(integrationId);
     }
-    return (await this.options.store.syncRuns.get(run.id)) as SyncRun;
+    return this.finishedRun(run.id);
   }
 
   /**
@@ -210,18 +223,32 @@ export class SyncEngine {
   private async begin(integration: Integration, trigger: SyncRun['trigger']): Promise<SyncRun> {
     const { store, node } = this.options;
     const now = Date.now();
-    if (!this.running.has(integration.id)) await this.recoverDeadLocalRuns();
-    if (this.running.has(integration.id) || !(await store.integrations.acquireLease(integration.id, node, now + this.leaseMs(), now))) {
-      throw conflict('SYNC_RUNNING', 'a sync of this integration is already running');
-    }
+    const alreadyRunning = () => conflict('SYNC_RUNNING', 'a sync of this integration is already running');
+    if (this.running.has(integration.id) || this.starting.has(integration.id)) throw alreadyRunning();
+    // Released by the caller once the run is in `running` (see `started`), or here on failure.
+    this.starting.add(integration.id);
     try {
-      // A run still marked running here belonged to a process whose lease expired.
-      await store.syncRuns.failAbandoned(integration.id, 'the collector running this sync stopped');
-      return await store.syncRuns.start(integration.id, trigger, node);
+      // Runs a killed collector on this host left behind would hold the lease for minutes.
+      await this.recoverDeadLocalRuns();
+      if (!(await store.integrations.acquireLease(integration.id, node, now + this.leaseMs(), now))) throw alreadyRunning();
+      try {
+        // A run still marked running here belonged to a process whose lease expired.
+        await store.syncRuns.failAbandoned(integration.id, 'the collector running this sync stopped');
+        return await store.syncRuns.start(integration.id, trigger, node);
+      } catch (error) {
+        await store.integrations.releaseLease(integration.id, node).catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
-      await store.integrations.releaseLease(integration.id, node).catch(() => undefined);
+      this.starting.delete(integration.id);
       throw error;
     }
+  }
+
+  /** The run `begin` started is in `running` now: that guards it from here on. */
+  private started(integrationId: string, entry: { runId: string; controller: AbortController; done: Promise<void> }): void {
+    this.running.set(integrationId, entry);
+    this.starting.delete(integrationId);
   }
 
   private leaseMs(): number {

@@ -190,6 +190,7 @@ export class AgentSession {
 
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = this.requireEndpoint(message);
+    this.limitMessages('report', endpoint.id);
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now(), this.storedSeq))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
@@ -251,7 +252,7 @@ export class AgentSession {
    * (global policy, the last user's integrations, synced data only, so no vendor call per ask).
    */
   private async check(message: CheckMessage): Promise<void> {
-    this.requireEndpoint(message);
+    this.limitMessages('check', this.requireEndpoint(message).id);
     const endpoint = await this.deps.endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });
@@ -262,6 +263,16 @@ export class AgentSession {
       reasons: evaluation.reasons,
       assurance: evaluation.assurance ?? null,
     });
+  }
+
+  /** Closes the session (4429) when this agent is over its report or check budget. */
+  private limitMessages(kind: 'report' | 'check', endpointId: string): void {
+    try {
+      this.deps.attestationLimits?.message(kind, endpointId);
+    } catch (error) {
+      if (error instanceof TooManyRequests) throw new ChannelError('MESSAGE_RATE_LIMITED', error.message);
+      throw error;
+    }
   }
 
   private send(message: ServerMessage): void {

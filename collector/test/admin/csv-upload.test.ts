@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { csvInventory } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { describeUnless } from '../../../test/support/skip.js';
 
 /** CSV inventory uploads: a refused upload answers 400 naming the line and keeps the last good inventory. */
 describe('CSV inventory upload: refused uploads keep the last good inventory', () => {
@@ -116,3 +118,70 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
     assert.equal(await has('KEEP-1'), false);
   });
 });
+
+/**
+ * Uploads (and syncs) of one integration at once, through one collector process: one runs, the
+ * others get 409 SYNC_RUNNING. Two that both ran would stage two generations, and the first to
+ * commit purged the other's rows before it switched to them: every upload answered "succeeded"
+ * and the integration was left with no devices (seen on PostgreSQL, where the runs overlap).
+ */
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`concurrent uploads to one integration (${db.name})`, () => {
+    let c: TestCollector;
+    let drop: () => Promise<void> = async () => undefined;
+    beforeAll(async () => {
+      let databaseUrl: string | null = null;
+      if (db.name === 'postgres') {
+        const pg = await freshPostgresDatabase();
+        databaseUrl = pg.url;
+        drop = pg.drop;
+      }
+      c = await startTestCollector({ databaseUrl, scheduler: false });
+    });
+    afterAll(async () => {
+      await c?.stop();
+      await drop();
+    });
+
+    it('one runs, the others are refused with 409 SYNC_RUNNING, and the inventory is the one that ran', async () => {
+      const id = await csvInventory(c, 'serial_number\nFIRST-1\n');
+      for (let round = 0; round < 4; round++) {
+        const uploads = await Promise.all(
+          [0, 1, 2, 3].map((i) =>
+            c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, `serial_number\nR${round}-${i}-A\nR${round}-${i}-B\n`, {
+              contentType: 'text/csv',
+            }),
+          ),
+        );
+        const statuses = uploads.map((u) => u.status);
+        assert.ok(
+          statuses.every((s) => s === 200 || s === 409),
+          JSON.stringify(uploads.map((u) => u.body)),
+        );
+        for (const refused of uploads.filter((u) => u.status === 409)) assert.equal(refused.body.error.code, 'SYNC_RUNNING');
+        const last = uploads.filter((u) => u.status === 200);
+        assert.ok(last.length >= 1);
+        const integration = (await c.admin('GET', `/admin/v1/integrations/${id}`)).body;
+        assert.equal(integration.devices, 2, `round ${round}: ${statuses.join(',')} left ${integration.devices} devices`);
+        assert.equal(integration.lastSync.status, 'succeeded');
+      }
+    });
+
+    it('an integration deleted while its upload runs: the upload answers 404, not 500, and nothing of it is left', async () => {
+      const id = await csvInventory(c, 'serial_number\nGONE-0\n', { name: 'Deleted while uploading' });
+      const rows = Array.from({ length: 20_000 }, (_, i) => `GONE-${i}`).join('\n');
+      const upload = c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, `serial_number\n${rows}\n`, { contentType: 'text/csv' });
+      // Deleted once the upload's run is under way.
+      for (;;) {
+        const runs = await c.admin('GET', `/admin/v1/integrations/${id}/syncs`);
+        if (runs.body.syncs.some((r: { status: string; trigger: string }) => r.trigger === 'upload' && r.status === 'running')) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal((await c.admin('DELETE', `/admin/v1/integrations/${id}`)).status, 204);
+      const answer = await upload;
+      assert.equal(answer.status, 404, JSON.stringify(answer.body));
+      assert.equal(answer.body.error.code, 'NOT_FOUND');
+      assert.equal((await c.admin('GET', `/admin/v1/integrations/${id}`)).status, 404);
+    });
+  });
+}

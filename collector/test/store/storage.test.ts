@@ -109,6 +109,23 @@ for (const db of DATABASES) {
       assert.equal((await store.endpoints.get(endpoint.id))?.identifiers.serialNumber, 'S25');
     });
 
+    it('a released endpoint is never unblocked, not even by an unblock checked just before the release committed', async () => {
+      const report = { agentVersion: 't', collectedAt: '1', identity: { platform: 'linux' as const, serialNumber: 'RELEASE-RACE-1' } };
+      const holder = await store.endpoints.enroll('J'.repeat(43));
+      assert.equal(await store.endpoints.recordReport(holder.id, 1, report, 1), true);
+      // A second key claiming the holder's serial waits for approval.
+      const claimant = await store.endpoints.enroll('K'.repeat(43));
+      assert.equal(await store.endpoints.recordReport(claimant.id, 1, report, 2), true);
+      assert.equal((await store.endpoints.get(claimant.id))?.approval, 'pending');
+      assert.notEqual(await store.endpoints.release(claimant.id, Date.now()), null);
+      // The unblock an admin sent at the same moment, past the service's released check.
+      assert.equal(await store.endpoints.setBlocked(claimant.id, false), false);
+      const after = await store.endpoints.get(claimant.id);
+      assert.deepEqual([after?.blocked, after?.approval], [true, 'denied']);
+      const bound = await store.knex('identifier_bindings').where({ endpoint_id: claimant.id });
+      assert.deepEqual(bound, [], 'the retired key must not hold the serial again');
+    });
+
     it('stores a batch of reports in one transaction, refusing the replays in it', async () => {
       const a = await store.endpoints.enroll('B'.repeat(43));
       const b = await store.endpoints.enroll('C'.repeat(43));

@@ -12,6 +12,8 @@ export const CHANNEL_ERRORS = {
   OUT_OF_ORDER: { close: 4400, message: 'message not allowed in this state' },
   ENROLLMENT_KEY_INVALID: { close: 4401, message: 'the enrollment key is not valid' },
   ENROLLMENT_RATE_LIMITED: { close: 4429, message: 'too many enrollments from this address; retry later' },
+  /** An agent sending reports or status checks far faster than any agent does: closed, and kept out until its budget refills. */
+  MESSAGE_RATE_LIMITED: { close: 4429, message: 'too many reports or status checks from this agent; retry later' },
   BAD_SIGNATURE: { close: 4401, message: 'the signature does not verify' },
   ENDPOINT_UNKNOWN: { close: 4403, message: 'this endpoint is not enrolled (forgotten or never enrolled)' },
   REPLAYED: { close: 4409, message: 'the message repeats an earlier sequence number' },

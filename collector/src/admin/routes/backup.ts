@@ -1,10 +1,10 @@
 import type { Router } from '@koa/router';
 import { createReadStream } from 'node:fs';
+import { adminActor } from '../../http/actor.js';
 import { onlyRoles } from '../../http/auth.js';
 import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { ApiKey } from '../../domain/api-key.js';
-import { adminActor } from '../../http/actor.js';
 import type { Services } from '../../services/services.js';
 
 /** A backup download that makes no progress for this long is dropped. */
@@ -30,25 +30,7 @@ export function backupRoutes(services: Services): Router {
   const ownerOnly = onlyRoles(['owner'], 'take backups (a backup holds every secret hash and sealed credential)');
 
   router.post('/backup', ownerOnly, take, async function downloadBackup(ctx) {
-    const snapshot = await backups.take();
-    // Who took a copy of everything is an administrator action, recorded before it is sent.
-    try {
-      await services.adminLog.record(adminActor(ctx), {
-        resourceType: 'database',
-        resourceId: 'sqlite',
-        action: 'backup',
-        after: {
-          bytes: snapshot.bytes,
-          sha256: snapshot.sha256,
-          takenAt: snapshot.takenAt.getTime(),
-          version: snapshot.version,
-          schema: snapshot.schema,
-        },
-      });
-    } catch (error) {
-      await snapshot.discard(); // unrecorded, not sent: the copy and the backup slot go
-      throw error;
-    }
+    const snapshot = await backups.take(adminActor(ctx));
     const stream = createReadStream(snapshot.file);
     // Sent, failed or abandoned by the client: the copy on disk goes either way.
     stream.once('close', () => void snapshot.discard());

@@ -77,8 +77,11 @@ export class EndpointsRepo {
       blocked: false,
       key_kind: keyKind,
     };
-    await this.db('endpoints').insert(row);
-    return toEndpoint(row);
+    // Two sessions enrolling one key at once (an agent retrying while its first attempt is
+    // still in flight) both get the one endpoint: the second insert yields to the first.
+    await this.db('endpoints').insert(row).onConflict('public_key').ignore();
+    const stored = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
+    return toEndpoint(stored ?? row);
   }
 
   async get(id: string): Promise<Endpoint | null> {
@@ -375,7 +378,10 @@ export class EndpointsRepo {
 
   async setBlocked(id: string, blocked: boolean): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const changed = (await trx('endpoints').where({ id }).update({ blocked })) > 0;
+      // A released endpoint stays blocked for good: checked here, in the write, so an unblock
+      // that passed the service's check just before a release committed changes nothing.
+      const row = trx('endpoints').where({ id });
+      const changed = (await (blocked ? row : row.whereNull('released_at')).update({ blocked })) > 0;
       // Unblocking a denied endpoint takes it back: its claims count as approved ones.
       if (changed && !blocked && (await trx('endpoints').where({ id, approval: 'denied' }).update({ approval: 'approved' })) > 0)
         await bindIdentifiers(trx, id, claimedColumns(await trx('endpoints').where({ id }).first()), Date.now());

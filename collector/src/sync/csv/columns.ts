@@ -53,5 +53,6 @@ export const foldHeader = (header: string): string =>
 export function columnOf(header: string): CsvColumn | null {
   const name = foldHeader(header);
   if ((CSV_COLUMNS as readonly string[]).includes(name)) return name as CsvColumn;
-  return ALIASES[name] ?? null;
+  // Own keys only: a header such as "Constructor" or "__proto__" must not read Object.prototype.
+  return Object.hasOwn(ALIASES, name) ? (ALIASES[name] as CsvColumn) : null;
 }

@@ -228,7 +228,7 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
   const rawPlatform = (row.platform ?? '').trim().toLowerCase();
   if (rawPlatform !== '') {
     const word = PLATFORM_WITH_VERSION.exec(rawPlatform)?.[1] ?? rawPlatform;
-    const candidate = PLATFORM_ALIASES[word] ?? word;
+    const candidate = Object.hasOwn(PLATFORM_ALIASES, word) ? (PLATFORM_ALIASES[word] as Platform) : word;
     if (!(PLATFORMS as readonly string[]).includes(candidate)) {
       throw badRequest('INVALID_CSV', `CSV line ${line}: platform "${row.platform}" is not one of ${PLATFORMS.join(', ')}`, 'body');
     }

@@ -32,6 +32,18 @@ describe('CSV headers from MDM exports', () => {
     for (const [header, column] of table) assert.equal(columnOf(header), column, header);
   });
 
+  it('a header or platform named like an Object property is an unused column or an unknown OS (the upload was refused: Object.prototype was read)', async () => {
+    for (const header of ['constructor', '__proto__', 'Constructor', 'hasOwnProperty']) assert.equal(columnOf(header), null, header);
+    const { devices, ignored } = await parse('Serial Number,Constructor,__proto__\nA1,x,y\n');
+    assert.deepEqual(ignored, ['Constructor', '__proto__']);
+    assert.deepEqual(
+      devices.map((d) => d.serialNumber),
+      ['A1'],
+    );
+    for (const os of ['constructor', '__proto__'])
+      await assert.rejects(parse(`Serial Number,OS\nA1,${os}\n`), new RegExp(`platform "${os}" is not one of`));
+  });
+
   it('reads OS names with versions as platforms, and still refuses an unknown OS', async () => {
     const { devices } = await parse('Serial Number,OS\nA1,macOS 14.2.1\nA2,Windows 11 Enterprise\nA3,iPadOS 17.1\nA4,Mac OS X 10.15\n');
     assert.deepEqual(
