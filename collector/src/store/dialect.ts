@@ -65,14 +65,17 @@ const PostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexCli
 function resilient(Base: KnexClientClass): KnexClientClass {
   return class ResilientClient extends Base {
     override async _query(connection: RawConnection, obj: { sql?: string; bindings?: unknown[]; response?: unknown }): Promise<unknown> {
+      const sql = obj.sql ?? '';
+      // The outermost transaction on this connection: knex names a savepoint's statements by
+      // the savepoint's id and the final COMMIT by none (a nested transaction clears the id it
+      // set), so a write in a savepoint would never be matched to the commit that makes it real.
+      if (/^\s*BEGIN\b/i.test(sql)) connection.__devtrustTxId = (connection.__knexTxId as string | undefined) ?? 'transaction';
+      const txId = connection.__devtrustTxId as string | undefined;
+      const ends = /^\s*(COMMIT|ROLLBACK)\b/i.test(sql) && !/\bSAVEPOINT\b/i.test(sql);
       try {
         const result = await super._query(connection, obj);
         // Transactions run on a copy of the client that shares only its config: the emitter lives there.
-        statementsOf(this).emit('done', {
-          sql: obj.sql ?? '',
-          bindings: obj.bindings ?? [],
-          txId: connection.__knexTxId as string | undefined,
-        } satisfies StatementDone);
+        statementsOf(this).emit('done', { sql, bindings: obj.bindings ?? [], txId } satisfies StatementDone);
         return result;
       } catch (error) {
         if (/^\s*ROLLBACK\b/i.test(obj.sql ?? '')) {
@@ -82,6 +85,8 @@ function resilient(Base: KnexClientClass): KnexClientClass {
         }
         if (discardsConnection(error)) connection.__knex__disposed = error;
         throw error;
+      } finally {
+        if (ends) delete connection.__devtrustTxId;
       }
     }
   };

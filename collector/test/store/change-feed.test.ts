@@ -102,6 +102,24 @@ for (const db of DATABASES) {
       assert.equal(loads, 1);
     });
 
+    it('a write in a savepoint (a repository transaction inside store.transaction) is dropped at the outer commit', async () => {
+      // Admin changes run in store.transaction with their admin-log entry; the repositories'
+      // own transactions nest as savepoints, and knex names the final COMMIT by no transaction.
+      const [first] = await read();
+      await opened.store.transaction(async (tx) => {
+        await tx.knex.transaction(async (inner) => {
+          await inner('integrations').where({ id: first?.id }).update({ name: 'nested' });
+        });
+        if (db.name === 'postgres') assert.equal((await read())[0]?.name, 'renamed');
+      });
+      assert.equal((await read())[0]?.name, 'nested');
+      const policy = async () =>
+        JSON.parse((await opened.store.changes.read('settings', 'globalPolicy', () => opened.store.settings.get('globalPolicy'))) ?? '{}');
+      await policy();
+      await opened.store.transaction((tx) => tx.settings.update('globalPolicy', () => JSON.stringify({ marker: 'after' })));
+      assert.equal((await policy()).marker, 'after');
+    });
+
     if (db.name === 'postgres') {
       it('caches nothing while the LISTEN connection is lost, and picks up again once it is back', async () => {
         await read();
