@@ -31,6 +31,7 @@ for (const db of DATABASES)
     let agent: TestAgent;
     let browser: Browser;
     let payroll: ExampleApp;
+    let timesheets: ExampleApp;
     let dropDatabase = async (): Promise<void> => undefined;
     const shot = (name: string) => (db.name === 'sqlite' ? name : `${name}-${db.name}`);
 
@@ -46,11 +47,15 @@ for (const db of DATABASES)
       await csvInventory(c, INVENTORY_CSV);
       agent = await startTestAgent(c.url, ALICE_LAPTOP, { loopback: true, loopbackPort: doorPort });
       payroll = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
+      // A second application the browser knows under another host name, so the two example
+      // apps' own sign-in cookies do not overwrite each other (the provider's are shared).
+      timesheets = await startExampleApp(c, 'Timesheets', { trustedEndpoints: 'require-trusted' }, { host: 'localhost' });
       browser = await launchBrowser();
     });
     afterAll(async () => {
       await browser?.close();
       await payroll?.close();
+      await timesheets?.close();
       await agent?.stop();
       await c?.stop();
       await dropDatabase();
@@ -70,6 +75,15 @@ for (const db of DATABASES)
       return entry;
     }
 
+    /** Where a sign-in ends: the application's callback (signed in or denied), or wherever the provider left the browser. */
+    async function endOfSignIn(page: Page, name: string, app: ExampleApp = payroll): Promise<URL> {
+      await page.waitForSelector('#signed-in, #denied, body:has-text("NOT_FOUND")');
+      await screenshot(page, shot(name));
+      const url = new URL(page.url());
+      assert.equal(`${url.origin}${url.pathname}`, `${app.url}/callback`, `the sign-in ends at the application, not at ${page.url()}`);
+      return url;
+    }
+
     it('user B signs in after user A and gets an ID token for B with B’s own verdict', async () => {
       agent.setIdentity(ALICE_LAPTOP);
       const { context, page } = await sharedBrowser();
@@ -77,18 +91,11 @@ for (const db of DATABASES)
       await page.waitForSelector('#signed-in');
       const erin = await shownClaims(page);
       assert.equal(erin.sub, 'erin@example.com');
-      const cookiesAfterErin = await context.cookies(c.url);
-      assert.ok(
-        cookiesAfterErin.some((cookie) => cookie.name === 'dt_session'),
-        'erin’s sign-in left a provider session in this browser',
-      );
+      const erinSession = (await context.cookies(c.url)).find((cookie) => cookie.name === 'dt_session');
+      assert.ok(erinSession, 'erin’s sign-in left a provider session in this browser');
 
       await page.goto(`${payroll.url}/?user=frank@example.com`);
-      await page.waitForSelector('#signed-in, #denied, body:has-text("NOT_FOUND")');
-      await screenshot(page, shot('switch-1-second-user'));
-      const url = new URL(page.url());
-      assert.equal(url.origin, payroll.url, `frank ends at the application, not at ${page.url()}`);
-      assert.equal(url.pathname, '/callback');
+      await endOfSignIn(page, 'switch-1-second-user');
       const frank = await shownClaims(page);
       assert.equal(frank.sub, 'frank@example.com');
       assert.equal(frank.aud, payroll.clientId);
@@ -99,9 +106,15 @@ for (const db of DATABASES)
       assert.equal(frank.device_trust.verdict, record.verdict);
       assert.equal(frank.device_trust.access, record.access);
       assert.equal(frank.device_trust.access, 'allow');
-      // A's provider session ended: B's token names none of it.
-      if (erin.sid !== undefined) assert.notEqual(frank.sid, erin.sid);
-      assert.ok(frank.auth_time === undefined || frank.auth_time >= erin.auth_time);
+      // A's provider session ended: the browser now holds another one, and A's is gone, so
+      // putting A's cookie back does not bring A's sign-in back.
+      const frankSession = (await context.cookies(c.url)).find((cookie) => cookie.name === 'dt_session');
+      assert.ok(frankSession);
+      assert.notEqual(frankSession.value, erinSession.value);
+      assert.equal(await c.services.oidc.findPayload('Session', { id: erinSession.value }), null, 'erin’s session is gone');
+      assert.ok(await c.services.oidc.findPayload('Session', { id: frankSession.value }), 'frank’s is stored');
+      const replay = await fetch(`${c.url}/oidc/session/end`, { redirect: 'manual' });
+      assert.equal(replay.status, 404, 'there is no logout endpoint to abuse');
       await context.close();
     });
 
@@ -124,7 +137,7 @@ for (const db of DATABASES)
       // And the browser is not left holding erin's sign-in: the next person is checked afresh.
       agent.setIdentity(ALICE_LAPTOP);
       await page.goto(`${payroll.url}/?user=grace@example.com`);
-      await page.waitForSelector('#signed-in');
+      await endOfSignIn(page, 'switch-3-after-denial');
       const grace = await shownClaims(page);
       assert.equal(grace.sub, 'grace@example.com');
       assert.equal(grace.device_trust.access, (await logged('grace@example.com', grace.device_trust.transactionId)).access);
@@ -142,6 +155,37 @@ for (const db of DATABASES)
       const second = await shownClaims(page);
       assert.equal(second.sub, 'erin@example.com');
       assert.notEqual(second.device_trust.transactionId, first.device_trust.transactionId);
+      await context.close();
+    });
+
+    it('two people in two tabs of one browser both end at the application, each with their own token', async () => {
+      agent.setIdentity(ALICE_LAPTOP);
+      const { context, page: first } = await sharedBrowser();
+      // Both checks start before either finishes; erin's finishes first, so frank's finishes
+      // while the browser holds erin's fresh session.
+      const second = await context.newPage();
+      const gates: (() => void)[] = [];
+      for (const page of [first, second]) {
+        const opened = new Promise<void>((resolve) => gates.push(resolve));
+        await page.route('**/v1/attest', async (route) => {
+          await opened;
+          await route.continue();
+        });
+      }
+      await first.goto(`${payroll.url}/?user=erin@example.com`);
+      await second.goto(`${timesheets.url}/?user=frank@example.com`);
+      await first.waitForSelector('text=Found the DevTrust agent');
+      await second.waitForSelector('text=Found the DevTrust agent');
+      gates[0]!();
+      await endOfSignIn(first, 'switch-4-tab-one');
+      await second.bringToFront();
+      gates[1]!();
+      await endOfSignIn(second, 'switch-5-tab-two', timesheets);
+      const [erin, frank] = [await shownClaims(first), await shownClaims(second)];
+      assert.equal(erin.sub, 'erin@example.com');
+      assert.equal(frank.sub, 'frank@example.com');
+      assert.equal(frank.device_trust.access, (await logged('frank@example.com', frank.device_trust.transactionId)).access);
+      assert.notEqual(frank.device_trust.transactionId, erin.device_trust.transactionId);
       await context.close();
     });
   });
