@@ -188,4 +188,38 @@ for (const db of DATABASES)
       assert.notEqual(frank.device_trust.transactionId, erin.device_trust.transactionId);
       await context.close();
     });
+
+    it('a tab started under a session another tab has since ended says so, and signing in again works', async () => {
+      agent.setIdentity(ALICE_LAPTOP);
+      const { context, page: first } = await sharedBrowser();
+      await first.goto(`${payroll.url}/?user=grace@example.com`);
+      await endOfSignIn(first, 'switch-6-before-tabs');
+      // Both checks start under grace's session; erin's finish ends it, which voids frank's
+      // interaction (the provider ties an interaction to the session it started under).
+      const second = await context.newPage();
+      const gates: (() => void)[] = [];
+      for (const page of [first, second]) {
+        const opened = new Promise<void>((resolve) => gates.push(resolve));
+        await page.route('**/v1/attest', async (route) => {
+          await opened;
+          await route.continue();
+        });
+      }
+      await first.goto(`${payroll.url}/?user=erin@example.com`);
+      await second.goto(`${timesheets.url}/?user=frank@example.com`);
+      await first.waitForSelector('text=Found the DevTrust agent');
+      await second.waitForSelector('text=Found the DevTrust agent');
+      gates[0]!();
+      await endOfSignIn(first, 'switch-7-tab-one');
+      await second.bringToFront();
+      gates[1]!();
+      await second.waitForSelector('text=This sign-in is no longer valid');
+      await screenshot(second, shot('switch-8-tab-two-voided'));
+
+      await second.unrouteAll();
+      await second.goto(`${timesheets.url}/?user=frank@example.com`);
+      await endOfSignIn(second, 'switch-9-tab-two-again', timesheets);
+      assert.equal((await shownClaims(second)).sub, 'frank@example.com');
+      await context.close();
+    });
   });
