@@ -94,6 +94,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
     features: {
       devInteractions: { enabled: false },
+      // No logout endpoint: a session vouches for nothing here, so there is nothing to sign
+      // out of. The provider's own use of it (an account switch on resume) is avoided by
+      // ending the earlier session before the result (interaction/earlier-session.ts).
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
       // JAR: an application may sign its request (HS256 with its client secret) so the

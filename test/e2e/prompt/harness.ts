@@ -52,16 +52,19 @@ export async function startExampleApp(
   c: TestCollector,
   name: string,
   policy: Record<string, unknown>,
-  options: { signedRequest?: boolean } = {},
+  options: { signedRequest?: boolean; host?: 'localhost' } = {},
 ): Promise<ExampleApp> {
+  const { host, ...appOptions } = options;
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Cookies ignore ports: an app served as "localhost" keeps its sign-in cookie apart from
+  // one served as 127.0.0.1 in the same browser.
+  const url = `http://${host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   const redirectUri = `${url}/callback`;
   const created = await c.admin('POST', '/admin/v1/applications', { name, redirectUris: [redirectUri], policy });
   if (created.status !== 201) throw new Error(`registering ${name} failed: ${JSON.stringify(created.body)}`);
   const { clientId, clientSecret } = created.body as { clientId: string; clientSecret: string };
-  const handler = await createProtectedApp({ issuer: c.url, clientId, clientSecret, port: 0, appUrl: url, demoUser: null, ...options });
+  const handler = await createProtectedApp({ issuer: c.url, clientId, clientSecret, port: 0, appUrl: url, demoUser: null, ...appOptions });
   server.on('request', handler);
   return {
     name,

@@ -11,6 +11,7 @@ import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } fro
 import { promptPage } from '../pages/prompt-page.js';
 import { OIDC_PREFIX, OIDC_TTL, interactionPath } from '../provider.js';
 import type { DeviceCheck } from './device-check.js';
+import { endEarlierSession } from './earlier-session.js';
 import { PromptError, interactionGone, renderPromptErrors } from './errors.js';
 
 export interface InteractionDeps {
@@ -119,6 +120,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
       ctx.redirect(interactionPath(details.uid));
       return;
     }
+    // Every sign-in starts from no session, whoever signed in before in this browser.
+    await endEarlierSession(ctx, provider, details);
     let returnTo: string;
     if (state.access === 'allow') {
       // A fresh grant per sign-in: the device_trust claim is stored against it.
