@@ -44,6 +44,11 @@ describe('MDM assertion proof', () => {
       '00000000-0000-0000-0000-000000000000',
       '',
       'A'.repeat(257),
+      // What the wire could never carry (found by test/fuzz/vendor-mappers.test.ts): a lone
+      // surrogate PostgreSQL refuses to store, a control character, non-ASCII letters.
+      '\ud83dx',
+      'AB\u0007CD',
+      'ÄBC123',
     ])
       assert.equal(normalizeMdmDeviceId(raw), null, raw);
   });

@@ -100,9 +100,9 @@ for (const database of DATABASES) {
       assert.equal(answer.status, 503, JSON.stringify(answer.body));
       assert.equal(answer.body.error.code, 'DATABASE_UNAVAILABLE');
       assert.ok(answer.retryAfter, 'no Retry-After');
-      // Bounded: PostgreSQL fails the statement after its 5 s lock_timeout; SQLite's one
-      // connection may first finish waiting out a report write queued ahead (5 s each).
-      assert.ok(answer.ms < (databaseUrl ? HOLD_MS : HOLD_MS + 5_000), `the request waited ${answer.ms} ms`);
+      // Bounded without a clock: the lock is released only after this answer came, so a 503
+      // means the write gave up while the database was still held (PostgreSQL's lock_timeout,
+      // SQLite's busy_timeout) instead of waiting for it; a hang fails at the abort signal.
       // Back by itself: reports acknowledged again and writes work.
       const released = Date.now();
       assert.ok(await pollUntil(() => fleet.ackedSince(released) >= 8, 30_000), 'agents did not come back after the lock');

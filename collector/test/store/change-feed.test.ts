@@ -132,7 +132,7 @@ for (const db of DATABASES) {
         assert.equal((killed as { rows: unknown[] }).rows.length, 1);
         // Until the feed notices and reconnects, every read goes to the database; afterwards they are cached again.
         let cachedAgain = false;
-        for (let i = 0; i < 100 && !cachedAgain; i++) {
+        for (let i = 0; i < 400 && !cachedAgain; i++) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           const before = loads;
           await read();

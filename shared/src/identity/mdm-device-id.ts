@@ -48,7 +48,9 @@ export function unresolvedMdmVariable(raw: string): boolean {
 
 /**
  * Normalises an MDM device ID as identifiers are (case, braces, dashes, whitespace never
- * distinguish two IDs); null when empty, too long, an unreplaced variable or all zeros.
+ * distinguish two IDs); null when empty, too long, an unreplaced variable, all zeros, or not
+ * what the wire takes (printable ASCII: a vendor value with a lone surrogate or a control
+ * character could never be asserted, and must not be stored).
  */
 export function normalizeMdmDeviceId(raw: unknown): string | null {
   if (typeof raw !== 'string' && typeof raw !== 'number') return null;
@@ -56,5 +58,5 @@ export function normalizeMdmDeviceId(raw: unknown): string | null {
   if (unresolvedMdmVariable(text)) return null;
   const value = text.replace(/[\s{}-]/g, '').toUpperCase();
   if (value.length === 0 || value.length > LIMITS.maxIdentifierLength || /^0+$/.test(value)) return null;
-  return value;
+  return MDM_DEVICE_ID_PATTERN.test(value) ? value : null;
 }

@@ -56,6 +56,8 @@ export async function render(root, ctx) {
     inflight = new AbortController();
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
     const params = filters();
+    // Left this page (a debounced search firing late): its URL must not replace the new page's.
+    if (ctx.signal.aborted) return;
     history.replaceState(null, '', withQuery('#/admin-log', params));
     try {
       const page = await get(withQuery('/admin/v1/admin-log', { ...params, limit: PAGE_SIZE, cursor }), { signal });

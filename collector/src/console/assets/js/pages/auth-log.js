@@ -87,6 +87,8 @@ export async function render(root, ctx) {
     const signal = AbortSignal.any([ctx.signal, inflight.signal]);
     if (!keepPage) pages.reset();
     const params = filters();
+    // Left this page (a debounced search firing late): its URL must not replace the new page's.
+    if (ctx.signal.aborted) return;
     history.replaceState(null, '', withQuery('#/auth-log', params));
     try {
       const answer = await get(withQuery('/admin/v1/auth-log', { ...params, limit: PAGE_SIZE, cursor: pages.cursor() }), { signal });

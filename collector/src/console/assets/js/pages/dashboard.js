@@ -33,6 +33,8 @@ export async function render(root, ctx) {
   async function load() {
     // Day bars start at this browser's midnight.
     const params = { range: range.value, utcOffsetMinutes: -new Date().getTimezoneOffset() };
+    // Left this page (a debounced search firing late): its URL must not replace the new page's.
+    if (ctx.signal.aborted) return;
     history.replaceState(null, '', withQuery('#/dashboard', { range: range.value === '7d' ? '' : range.value }));
     try {
       const data = await get(withQuery('/admin/v1/dashboard', params), { signal: ctx.signal });

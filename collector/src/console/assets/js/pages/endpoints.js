@@ -108,6 +108,8 @@ export async function render(root, ctx) {
     if (!keepPage) pages.reset();
     const params = { q: search.value.trim(), trusted: filter.value, approval: approval.value, sort: sort.value };
     // Filters live in the URL so a filtered view can be shared, reloaded and bookmarked.
+    // Left this page (a debounced search firing late): its URL must not replace the new page's.
+    if (ctx.signal.aborted) return;
     history.replaceState(null, '', withQuery('#/endpoints', params));
     results.setAttribute('aria-busy', 'true');
     try {
