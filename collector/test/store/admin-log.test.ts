@@ -1,33 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { Store } from '@devtrust/collector/store/store';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
+import { openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
-import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { DATABASES } from '../../../test/support/postgres.js';
 
 const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_1', keyName: 'ops', address: '::1', userAgent: 'x'.repeat(600) };
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`admin log storage on ${db.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
+    let close: () => Promise<void>;
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
-        cleanup = pg.drop;
-      } else {
-        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-admin-log-'));
-        store = await Store.open({ databaseUrl: null, dataDir: dir });
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      }
+      ({ store, close } = await openTestStore(db.name, 'admin-log'));
     });
     afterAll(async () => {
-      await store.close();
-      await cleanup();
+      await close();
     });
 
     it('a change and its entry commit together, and roll back together (a repository transaction nested inside included)', async () => {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { Store } from '@devtrust/collector/store/store';
 import { migrationSource } from '@devtrust/collector/store/migrations/index';
+import { openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
-import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { DATABASES } from '../../../test/support/postgres.js';
 
 /**
  * Upgrading a collector that already has endpoints: every endpoint that holds an identifier
@@ -15,21 +13,12 @@ import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres
 for (const db of DATABASES) {
   describeUnless(db.skip)(`identifier bindings after an upgrade (${db.name})`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
+    let close: () => Promise<void>;
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
-        cleanup = pg.drop;
-      } else {
-        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-migrate-'));
-        store = await Store.open({ databaseUrl: null, dataDir: dir });
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      }
+      ({ store, close } = await openTestStore(db.name, 'migrate'));
     });
     afterAll(async () => {
-      await store.close();
-      await cleanup();
+      await close();
     });
 
     it('binds what enrolled and approved endpoints report, not what pending or denied ones do', async () => {

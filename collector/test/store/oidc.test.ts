@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { DeviceTrustClaim } from '@devtrust/collector/domain/device-trust';
 import { Store } from '@devtrust/collector/store/store';
-import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
 
 const claim: DeviceTrustClaim = {
@@ -20,21 +18,12 @@ const claim: DeviceTrustClaim = {
 for (const db of DATABASES) {
   describeUnless(db.skip)(`OIDC repositories on ${db.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
+    let close: () => Promise<void>;
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
-        cleanup = pg.drop;
-      } else {
-        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-oidc-repos-'));
-        store = await Store.open({ databaseUrl: null, dataDir: dir });
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      }
+      ({ store, close } = await openTestStore(db.name, 'oidc-repos'));
     });
     afterAll(async () => {
-      await store.close();
-      await cleanup();
+      await close();
     });
 
     it('keeps the device_trust claim per grant, and revoking the grant removes it with the codes', async () => {

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
+import { openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
 import { Store } from '@devtrust/collector/store/store';
-import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { DATABASES } from '../../../test/support/postgres.js';
 
 // The same repository tests run against SQLite and PostgreSQL (STYLE: storage is portable).
 for (const db of DATABASES) {
   describeUnless(db.skip)(`storage on ${db.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
+    let close: () => Promise<void>;
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
-        cleanup = pg.drop;
-      } else {
-        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-store-'));
-        store = await Store.open({ databaseUrl: null, dataDir: dir });
-        cleanup = async () => rmSync(dir, { recursive: true, force: true });
-      }
+      ({ store, close } = await openTestStore(db.name, 'store'));
     });
     afterAll(async () => {
-      await store.close();
-      await cleanup();
+      await close();
     });
 
     it('migrates twice without harm (several collectors start at once)', async () => {

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Store } from '@devtrust/collector/store/store';
+import { freshPostgresDatabase } from '../../../test/support/postgres.js';
+
+/**
+ * A store on a fresh database of the kind given: a SQLite file in a temporary directory, or a
+ * throwaway PostgreSQL database (test/support/postgres.ts). `close` stops it and removes both.
+ */
+export async function openTestStore(kind: 'sqlite' | 'postgres', label: string): Promise<{ store: Store; close(): Promise<void> }> {
+  if (kind === 'postgres') {
+    const pg = await freshPostgresDatabase();
+    const store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await pg.drop();
+      },
+    };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), `devtrust-${label}-`));
+  const store = await Store.open({ databaseUrl: null, dataDir: dir });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
