@@ -34,11 +34,16 @@ export interface DecisionFacts {
   assuranceMet: boolean;
 }
 
+/** Which row decided, as metrics label verdicts: a few fixed words, never a name or a serial. */
+export type ReasonClass =
+  'trusted' | 'blocked' | 'allow_all_untrusted' | 'not_trusted' | 'assurance_not_met' | 'edr_compromised' | 'edr_unknown' | 'unhealthy';
+
 interface Row {
   when: Partial<DecisionFacts>;
   access: Verdict['access'];
   verdict: Verdict['verdict'];
   headline: string;
+  reasonClass: ReasonClass;
 }
 
 /**
@@ -51,50 +56,63 @@ interface Row {
  * "trusted" only for a matched device that no enabled rule fails.
  */
 export const DECISION_TABLE: readonly Row[] = [
-  { when: { blocked: true }, access: 'deny', verdict: 'untrusted', headline: 'denied: an administrator blocked this endpoint' },
+  {
+    when: { blocked: true },
+    access: 'deny',
+    verdict: 'untrusted',
+    headline: 'denied: an administrator blocked this endpoint',
+    reasonClass: 'blocked',
+  },
   {
     when: { mode: 'allow-all', trusted: true, edrBlocks: null, healthy: true, assuranceMet: true },
     access: 'allow',
     verdict: 'trusted',
     headline: 'allowed: trusted device',
+    reasonClass: 'trusted',
   },
   {
     when: { mode: 'allow-all' },
     access: 'allow',
     verdict: 'untrusted',
     headline: 'allowed: policy allow-all lets untrusted devices in (verdict recorded)',
+    reasonClass: 'allow_all_untrusted',
   },
   {
     when: { mode: 'require-trusted', trusted: false },
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: policy require-trusted and the device is not trusted',
+    reasonClass: 'not_trusted',
   },
   {
     when: { mode: 'require-trusted', assuranceMet: false },
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: the policy requires an MDM-asserted identity and this device is trusted by identifiers only',
+    reasonClass: 'assurance_not_met',
   },
   {
     when: { mode: 'require-trusted', edrBlocks: 'compromised' },
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: an EDR integration reports this device compromised (blockCompromised)',
+    reasonClass: 'edr_compromised',
   },
   {
     when: { mode: 'require-trusted', edrBlocks: 'unknown' },
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: the EDR status of this device is unknown and the policy sets edrUnknown=deny',
+    reasonClass: 'edr_unknown',
   },
   {
     when: { mode: 'require-trusted', healthy: false },
     access: 'deny',
     verdict: 'untrusted',
     headline: 'denied: the device fails a required health check',
+    reasonClass: 'unhealthy',
   },
-  { when: { mode: 'require-trusted' }, access: 'allow', verdict: 'trusted', headline: 'allowed: trusted device' },
+  { when: { mode: 'require-trusted' }, access: 'allow', verdict: 'trusted', headline: 'allowed: trusted device', reasonClass: 'trusted' },
 ];
 
 export function lookupDecision(facts: DecisionFacts): Row {
