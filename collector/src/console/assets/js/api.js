@@ -71,7 +71,7 @@ export const get = (path, options) => api('GET', path, options);
  * A file answer (an export) as a Blob and the file name the collector suggested. The key
  * travels in a header, so a plain link cannot fetch it; the file is held in this tab's memory.
  */
-export async function download(path, { signal } = {}) {
+async function download(path, { signal } = {}) {
   const headers = { authorization: `Bearer ${storedKey()}` };
   let response;
   try {
@@ -94,17 +94,22 @@ export async function download(path, { signal } = {}) {
   return { blob: await response.blob(), name };
 }
 
-/** Saves what a GET answers as a file (a CSV template or export) through the browser's download. */
-export async function saveDownload(path, filename) {
-  const { blob, name } = await download(path);
+/**
+ * Saves what a GET answers (a CSV template, an export) as a file through the browser's
+ * download; the file is named `filename`, else as the collector suggested. Returns that name.
+ */
+export async function saveDownload(path, { filename, signal } = {}) {
+  const { blob, name } = await download(path, { signal });
   const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename ?? name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = filename ?? name;
+  anchor.hidden = true;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return anchor.download;
 }
 
 /** Query strings without empty values. */

@@ -123,7 +123,7 @@ function uploadForm(base, ctx, area, integration) {
   ];
   const template = h('button', { type: 'button', class: 'btn btn-small' }, 'Download a template');
   template.addEventListener('click', () =>
-    busy(template, area, () => saveDownload(`${base}/inventory/template`, 'devtrust-inventory-template.csv')),
+    busy(template, area, () => saveDownload(`${base}/inventory/template`, { filename: 'devtrust-inventory-template.csv' })),
   );
   const file = h('input', { type: 'file', name: 'inventory', accept: '.csv,text/csv', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Upload CSV');

@@ -1,6 +1,6 @@
 /* global history */
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
-import { download, get, withQuery } from '../api.js';
+import { get, saveDownload, withQuery } from '../api.js';
 import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
 import { countText, pager } from '../pager.js';
 import { busy, errorBlock, messageArea, pageHead } from '../ui.js';
@@ -110,18 +110,11 @@ export async function render(root, ctx) {
   // The same filters as the table, every matching entry, as a CSV file.
   const exportButton = h('button', { type: 'button', class: 'btn' }, 'Export CSV');
   exportButton.addEventListener('click', async () => {
-    const file = await busy(exportButton, area, () => download(withQuery('/admin/v1/auth-log/export', filters()), { signal: ctx.signal }));
-    if (!file) return;
-    const url = URL.createObjectURL(file.blob);
-    const anchor = document.createElement('a');
-    anchor.href = url;
-    anchor.download = file.name;
-    anchor.hidden = true;
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    area.show('ok', `Exported ${file.name}.`);
+    const name = await busy(exportButton, area, () =>
+      saveDownload(withQuery('/admin/v1/auth-log/export', filters()), { signal: ctx.signal }),
+    );
+    if (!name) return;
+    area.show('ok', `Exported ${name}.`);
   });
 
   const form = h(
