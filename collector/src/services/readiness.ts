@@ -62,6 +62,9 @@ export class ReadinessProbe {
     const { store } = this;
     const untried: Check = { ok: false, error: 'not tried: the database does not answer' };
     const checks: Readiness['checks'] = { database: { ok: false }, 'database.write': untried, 'database.migrations': untried };
+    // Read before the probe writes: its own small write succeeding ends the fault in the
+    // monitor, though the writes that failed (a report batch on a nearly full disk) may fail again.
+    const faultBefore = store.faults.current;
     try {
       await timeLimit(store.knex.raw('select 1'), 'the database');
       checks.database = { ok: true };
@@ -89,7 +92,7 @@ export class ReadinessProbe {
       }
     }
     // A report batch may fail where the small probe write succeeds (a nearly full disk).
-    const fault = store.faults.current;
+    const fault = store.faults.current ?? faultBefore;
     if (fault && checks['database.write'].ok)
       checks['database.write'] = { ok: false, kind: fault.kind, code: fault.code, error: fault.message };
     const failing = Object.entries(checks)
