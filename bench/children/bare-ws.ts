@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { AGENT_CHANNEL_PATH, LIMITS, PROTOCOL_VERSION } from '@devtrust/shared/protocol';
+import { newSessionKeyPair } from '@devtrust/shared/crypto';
 import { failed, ready, serve } from './child-kit.js';
 
 interface PendingReport {
@@ -83,6 +84,9 @@ try {
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
   });
   let authenticated = 0;
+  // Answers a session-key offer as the collector does, so clients MAC their reports here too
+  // (the same client work in both runs); it checks nothing, so it never derives the key.
+  const sessionKey = newSessionKeyPair().publicKey;
 
   const accept = (ws: WebSocket): void => {
     let endpointId: string | null = null;
@@ -95,7 +99,13 @@ try {
       const welcome = (id: string): void => {
         if (endpointId === null) authenticated++;
         endpointId = id;
-        send(ws, { type: 'authenticated', endpointId: id, lastSeq: 0, reportIntervalSec: LIMITS.reportIntervalSec });
+        send(ws, {
+          type: 'authenticated',
+          endpointId: id,
+          lastSeq: 0,
+          reportIntervalSec: LIMITS.reportIntervalSec,
+          ...(message.sessionKey ? { sessionKey } : {}),
+        });
       };
       switch (message.type) {
         case 'enroll': {

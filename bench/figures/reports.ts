@@ -11,6 +11,7 @@ import {
   type Enrolled,
   type ServerChild,
 } from '../lib/targets.js';
+import { cpuOf } from '../lib/proc.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const FULL_SESSIONS = 200;
@@ -20,6 +21,8 @@ interface Rate {
   perS: number;
   acked: number;
   errors: string | null;
+  /** CPU the server processes spent per acked report in the measured window, µs (all threads, and main threads alone). */
+  cpuUsPerReport: { total: number; main: number } | null;
 }
 
 /**
@@ -46,6 +49,20 @@ async function closedLoop(
   const end = warmEnd + measureMs;
   let acked = 0;
   const errors = new Map<string, number>();
+  const cpuAt = (): { totalMs: number; mainMs: number } | null => {
+    const each = servers.map((s) => cpuOf(s.pid));
+    if (each.some((c) => c === null)) return null;
+    return each.reduce<{ totalMs: number; mainMs: number }>(
+      (sum, c) => ({ totalMs: sum.totalMs + (c?.totalMs ?? 0), mainMs: sum.mainMs + (c?.mainMs ?? 0) }),
+      { totalMs: 0, mainMs: 0 },
+    );
+  };
+  let cpuStart: ReturnType<typeof cpuAt> = null;
+  let cpuEnd: ReturnType<typeof cpuAt> = null;
+  const marks = [
+    setTimeout(() => (cpuStart = cpuAt()), Math.max(0, warmEnd - now())),
+    setTimeout(() => (cpuEnd = cpuAt()), Math.max(0, end - now())),
+  ];
   await runPool(clients, clients.length, async (client, i) => {
     const identity = identityOf(i);
     while (now() < end) {
@@ -60,11 +77,20 @@ async function closedLoop(
       if (t >= warmEnd && t < end) acked++;
     }
   });
+  for (const mark of marks) clearTimeout(mark);
   for (const client of clients) client.terminate();
   for (const s of servers) await s.kill();
   const perS = acked / (measureMs / 1000);
-  ctx.log(`${label}: ${acked} reports acked in ${measureMs / 1000} s = ${perS.toFixed(0)}/s over ${agents.length} sessions`);
-  return { perS, acked, errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null };
+  const [from, to] = [cpuStart as ReturnType<typeof cpuAt>, cpuEnd as ReturnType<typeof cpuAt>];
+  const cpuUsPerReport =
+    from && to && acked > 0
+      ? { total: Math.round(((to.totalMs - from.totalMs) * 1000) / acked), main: Math.round(((to.mainMs - from.mainMs) * 1000) / acked) }
+      : null;
+  ctx.log(
+    `${label}: ${acked} reports acked in ${measureMs / 1000} s = ${perS.toFixed(0)}/s over ${agents.length} sessions` +
+      (cpuUsPerReport ? `; server CPU ${cpuUsPerReport.total} µs/report (main thread ${cpuUsPerReport.main})` : ''),
+  );
+  return { perS, acked, errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null, cpuUsPerReport };
 }
 
 function bareAgents(count: number): Enrolled[] {
@@ -85,7 +111,17 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
   );
   const one = figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
     ...(collector.errors ? { note: `errors: ${collector.errors}` } : {}),
-    detail: { sessions, measuredS: measureMs / 1000, acked: collector.acked, wsEchoPerS: echo.perS, bareErrors: bare.errors },
+    detail: {
+      sessions,
+      measuredS: measureMs / 1000,
+      acked: collector.acked,
+      wsEchoPerS: echo.perS,
+      bareErrors: bare.errors,
+      cpuUsPerReport: collector.cpuUsPerReport?.total ?? null,
+      cpuMainThreadUsPerReport: collector.cpuUsPerReport?.main ?? null,
+      bareCpuUsPerReport: bare.cpuUsPerReport?.total ?? null,
+      bareCpuMainThreadUsPerReport: bare.cpuUsPerReport?.main ?? null,
+    },
   });
   return kind === 'postgres' ? [one, await twoNodes(ctx, sessions, measureMs, collector)] : [one];
 }
@@ -104,7 +140,7 @@ async function twoNodes(ctx: BenchContext, sessions: number, measureMs: number, 
   return figure('reports.per_s', 'postgres-2', both.perS, 'reports/s', oneNode.perS, {
     note: 'two collectors on one PostgreSQL database, half the sessions each; limit: one collector in this run',
     ...(both.errors ? { note: `errors: ${both.errors}` } : {}),
-    detail: { sessions, collectors: 2, measuredS: measureMs / 1000, acked: both.acked },
+    detail: { sessions, collectors: 2, measuredS: measureMs / 1000, acked: both.acked, cpuUsPerReport: both.cpuUsPerReport?.total ?? null },
   });
 }
 

@@ -1,5 +1,13 @@
 import WebSocket from 'ws';
-import { generateDeviceKey, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import {
+  generateDeviceKey,
+  macPayload,
+  newSessionKeyPair,
+  sessionMacKey,
+  signPayload,
+  type DeviceKeyPair,
+  type SessionKeyPair,
+} from '@devtrust/shared/crypto';
 import {
   AGENT_CHANNEL_PATH,
   LIMITS,
@@ -31,8 +39,9 @@ interface Waiter {
 
 /**
  * A lean agent-channel client for load: the real protocol (hello nonce, Ed25519-signed
- * enroll/auth/report/attest) without the agent's state files, so thousands fit in one
- * process. Frames are matched to requests by seq and transaction id.
+ * enroll/auth/attest; reports signed, or MAC'd with the session key after the session's
+ * first acked one, as the agent does) without the agent's state files, so thousands fit in
+ * one process. Frames are matched to requests by seq and transaction id.
  */
 export class ChannelClient {
   nonce = '';
@@ -44,6 +53,9 @@ export class ChannelClient {
   private sessionWaiter: Waiter | null = null;
   private readonly acks = new Map<number, Waiter>();
   private readonly verdicts = new Map<string, Waiter>();
+  private sessionOffer: SessionKeyPair | null = null;
+  private macKey: Buffer | null = null;
+  private acked = 0;
 
   private constructor(
     readonly ws: WebSocket,
@@ -97,7 +109,14 @@ export class ChannelClient {
   }
 
   enroll(enrollmentKey: string): Promise<string> {
-    const body = { type: 'enroll' as const, v: PROTOCOL_VERSION, enrollmentKey, publicKey: this.keys.publicKey };
+    this.sessionOffer = newSessionKeyPair();
+    const body = {
+      type: 'enroll' as const,
+      v: PROTOCOL_VERSION,
+      enrollmentKey,
+      publicKey: this.keys.publicKey,
+      sessionKey: this.sessionOffer.publicKey,
+    };
     const done = this.awaitSession();
     this.send({ ...body, signature: this.sign(body) });
     return done.then(() => this.endpointId);
@@ -106,7 +125,8 @@ export class ChannelClient {
   /** Authenticates a pre-enrolled endpoint; resolves with the collector's last seq. */
   auth(endpointId: string): Promise<number> {
     this.endpointId = endpointId;
-    const body = { type: 'auth' as const, v: PROTOCOL_VERSION, endpointId };
+    this.sessionOffer = newSessionKeyPair();
+    const body = { type: 'auth' as const, v: PROTOCOL_VERSION, endpointId, sessionKey: this.sessionOffer.publicKey };
     const done = this.awaitSession();
     this.send({ ...body, signature: this.sign(body) });
     return done.then((m: { lastSeq: number }) => {
@@ -115,12 +135,14 @@ export class ChannelClient {
     });
   }
 
-  /** Sends a signed report with the next seq; resolves on its ack. */
+  /** Sends a report with the next seq (signed, or MAC'd as the agent would); resolves on its ack. */
   report(report: Report): Promise<void> {
     const seq = ++this.seq;
     const done = new Promise<void>((resolve, reject) => this.acks.set(seq, { resolve, reject }));
     const body = { type: 'report' as const, seq, report };
-    this.send({ ...body, signature: this.sign(body) });
+    if (this.macKey && this.acked > 0) {
+      this.send({ ...body, mac: macPayload(this.macKey, signedPayloadOf(body, { nonce: this.nonce, endpointId: this.endpointId })) });
+    } else this.send({ ...body, signature: this.sign(body) });
     return done;
   }
 
@@ -159,10 +181,19 @@ export class ChannelClient {
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
+        if (this.sessionOffer && typeof message.sessionKey === 'string') {
+          this.macKey = sessionMacKey(this.sessionOffer.privateKey, message.sessionKey, {
+            nonce: this.nonce,
+            endpointId: this.endpointId,
+            agentKey: this.sessionOffer.publicKey,
+            collectorKey: message.sessionKey,
+          });
+        }
         this.sessionWaiter?.resolve(message);
         this.sessionWaiter = null;
         return;
       case 'ack':
+        this.acked++;
         this.acks.get(message.seq)?.resolve(null);
         this.acks.delete(message.seq);
         return;

@@ -18,6 +18,23 @@ export function memoryOf(pid: number): { rssKb: number; hwmKb: number } | null {
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
 
+/**
+ * CPU time (user + system, ms) a process has used, all threads and its main thread alone
+ * (/proc, Linux; null elsewhere or once gone). Unlike a CPU profile's wall-clock samples, it
+ * does not grow when other processes take the cores.
+ */
+export function cpuOf(pid: number): { totalMs: number; mainMs: number } | null {
+  const ticks = (file: string): number => {
+    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // utime, stime in USER_HZ (100)
+  };
+  try {
+    return { totalMs: ticks(`/proc/${pid}/stat`), mainMs: ticks(`/proc/${pid}/task/${pid}/stat`) };
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a process's RSS every `intervalMs` and keeps the peak (VmHWM catches spikes between samples). */
 export class RssSampler {
   peakRssKb = 0;

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { generateDeviceKey, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import { generateDeviceKey, macPayload, signPayload, type DeviceKeyPair } from '@devtrust/shared/crypto';
 import { signedPayloadOf, type UnsignedAgentMessage } from '@devtrust/shared/protocol';
 
 /**
@@ -59,6 +59,11 @@ export class RawChannel {
   signed(message: UnsignedAgentMessage, keys: DeviceKeyPair, endpointId = this.endpointId): Record<string, unknown> {
     const signature = signPayload(keys.privateKey, signedPayloadOf(message, { nonce: this.nonce, endpointId }));
     return { ...message, signature };
+  }
+
+  /** MACs with `key` (the session's, or a wrong one) over this session's nonce, as a report after the first. */
+  macd(message: UnsignedAgentMessage, key: Buffer, endpointId = this.endpointId): Record<string, unknown> {
+    return { ...message, mac: macPayload(key, signedPayloadOf(message, { nonce: this.nonce, endpointId })) };
   }
 
   send(message: Record<string, unknown>): void {

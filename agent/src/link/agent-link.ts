@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { mdmAssertionProof } from '@devtrust/shared/crypto';
+import { macPayload, mdmAssertionProof, newSessionKeyPair, sessionMacKey, type SessionKeyPair } from '@devtrust/shared/crypto';
 import {
   AGENT_CHANNEL_PATH,
   LIMITS,
@@ -74,6 +74,17 @@ export class AgentLink extends EventEmitter {
   private keys: DeviceKey | null = null;
   /** Signed frames leave in the order they were asked for, whatever each signature takes. */
   private outgoing: Promise<void> = Promise.resolve();
+  /**
+   * Session MAC (shared/crypto/session-mac.ts): this session's X25519 offer, the key agreed
+   * with the collector, and the reports it acked in this session. Reports after the first
+   * acked one are MAC'd instead of signed (a hardware key signs through a helper process);
+   * the collector then pays one key agreement per session instead of a check per report.
+   */
+  private sessionOffer: SessionKeyPair | null = null;
+  private macKey: Buffer | null = null;
+  private acksThisSession = 0;
+  /** False once a collector refused the offer (one from before session MACs): every report is signed. */
+  private offerSessionKey = true;
   private state: AgentState = { collectorUrl: null, endpointId: null, lastSeq: 0 };
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -248,6 +259,7 @@ export class AgentLink extends EventEmitter {
     switch (message.type) {
       case 'hello':
         this.nonce = message.nonce;
+        this.sessionOffer = this.offerSessionKey ? newSessionKeyPair() : null;
         try {
           if (this.state.endpointId) await this.sendAuth(this.state.endpointId);
           else await this.enroll();
@@ -272,6 +284,7 @@ export class AgentLink extends EventEmitter {
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
+        this.agreeSessionKey(message.endpointId, message.sessionKey);
         this.state.lastSeq = Math.max(this.state.lastSeq, message.lastSeq);
         this.options.log.info(
           { collector: this.options.collectorUrl, endpointId: message.endpointId, ...(this.attempt > 0 ? { attempts: this.attempt } : {}) },
@@ -286,6 +299,7 @@ export class AgentLink extends EventEmitter {
         return;
       case 'ack':
         this.attempt = 0;
+        this.acksThisSession += 1;
         this.settle(this.pendingReports, message.seq, null);
         this.emit('acked', message.seq);
         return;
@@ -324,7 +338,28 @@ export class AgentLink extends EventEmitter {
   }
 
   private sendAuth(endpointId: string): Promise<void> {
-    return this.sendSigned({ type: 'auth', v: PROTOCOL_VERSION as 1, endpointId });
+    return this.sendSigned({ type: 'auth', v: PROTOCOL_VERSION as 1, endpointId, ...this.offer() });
+  }
+
+  private offer(): { sessionKey?: string } {
+    return this.sessionOffer ? { sessionKey: this.sessionOffer.publicKey } : {};
+  }
+
+  /** The session's MAC key from the collector's answer; without one (or a bad one) reports stay signed. */
+  private agreeSessionKey(endpointId: string, collectorKey: string | undefined): void {
+    this.macKey = null;
+    this.acksThisSession = 0;
+    if (!this.sessionOffer || !collectorKey || !this.nonce) return;
+    try {
+      this.macKey = sessionMacKey(this.sessionOffer.privateKey, collectorKey, {
+        nonce: this.nonce,
+        endpointId,
+        agentKey: this.sessionOffer.publicKey,
+        collectorKey,
+      });
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, 'the collector answered with an unusable session key; signing every report');
+    }
   }
 
   private async enroll(): Promise<void> {
@@ -341,6 +376,7 @@ export class AgentLink extends EventEmitter {
       enrollmentKey: this.options.enrollmentKey,
       publicKey,
       ...(kind === 'software' ? {} : { keyKind: kind }),
+      ...this.offer(),
     };
     await this.sendSigned(body);
   }
@@ -360,6 +396,15 @@ export class AgentLink extends EventEmitter {
       this.options.log.warn({ endpointId: this.state.endpointId }, 'the collector no longer knows this endpoint; enrolling again');
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
+    } else if (
+      message.code === 'INVALID_MESSAGE' &&
+      this.sessionOffer &&
+      this.status !== 'connected' &&
+      /sessionKey/.test(message.message)
+    ) {
+      // A collector from before session MACs refuses the offer as an unknown field: sign every report.
+      this.options.log.info('the collector does not take a session key; every report will be signed');
+      this.offerSessionKey = false;
     } else {
       // Other refusals (a rate limit, a protocol error) close the socket: say why before the backoff.
       this.options.log.warn({ code: message.code }, `the collector refused the session: ${message.message}`);
@@ -369,6 +414,9 @@ export class AgentLink extends EventEmitter {
   private onClose(code: number, reason: string): void {
     this.ws = null;
     this.nonce = null;
+    this.sessionOffer = null;
+    this.macKey = null;
+    this.acksThisSession = 0;
     this.failPending(new LinkError('DISCONNECTED', `the collector closed the session (${code}${reason ? ` ${reason}` : ''})`));
     if (this.stopped || this.status === 'refused') return;
     const wasConnected = this.status === 'connected';
@@ -443,6 +491,11 @@ export class AgentLink extends EventEmitter {
   private sendSigned(message: UnsignedAgentMessage): Promise<void> {
     const sent = this.outgoing.then(async () => {
       const payload = signedPayloadOf(message, { nonce: this.nonce as string, endpointId: this.state.endpointId ?? '' });
+      // A report after the session's first acked one is MAC'd (see macKey); everything else is signed.
+      if (message.type === 'report' && this.macKey && this.acksThisSession > 0) {
+        this.send({ ...message, mac: macPayload(this.macKey, payload) } as AgentMessage);
+        return;
+      }
       const signature = await (this.keys as DeviceKey).sign(payload);
       this.send({ ...message, signature } as AgentMessage);
     });

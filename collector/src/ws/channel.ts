@@ -1,3 +1,4 @@
+import { newSessionKeyPair } from '@devtrust/shared/crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -29,6 +30,8 @@ export class AgentChannel {
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly log: Logger;
   private readonly reports: ReportWriter;
+  /** X25519 key for session MACs, fresh per process (crypto/session-mac.ts). */
+  private readonly sessionKeys = newSessionKeyPair();
   /** Open sockets per peer address, for the per-address cap. */
   private readonly perAddress = new Map<string, number>();
   /** Sessions that have not enrolled or authenticated yet (→ their address), for the caps on them. */
@@ -150,6 +153,7 @@ export class AgentChannel {
       },
       retryAfterSec: this.deps.retryAfterSec ?? 15,
       faults: this.deps.faults,
+      sessionKeys: this.sessionKeys,
       onAuthenticated: (id, s) => {
         this.authenticatedNow(s);
         this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s));

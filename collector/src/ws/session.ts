@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { decodePublicKey, verifyPayload } from '@devtrust/shared/crypto';
+import { decodePublicKey, sessionMacKey, verifyMac, verifyPayloadAsync, type SessionKeyPair } from '@devtrust/shared/crypto';
 import {
   CHANNEL_ERRORS,
   ChannelError,
@@ -48,6 +48,8 @@ export interface SessionDeps {
   retryAfterSec: number;
   /** Database faults: logged once with a count (see services/health.ts). */
   faults: DbFaultMonitor;
+  /** This collector's X25519 key for session MACs (one per process; each session's key also depends on the agent's offer and the nonce). */
+  sessionKeys: SessionKeyPair;
   onAuthenticated(endpointId: string, session: AgentSession): void;
   onClosed(endpointId: string | null, session: AgentSession): void;
 }
@@ -68,6 +70,9 @@ export class AgentSession {
   private key: KeyObject | null = null;
   /** The last sequence this session saw stored (the store trims report history by it). */
   private storedSeq = 0;
+  /** The agent's session-key offer (signed with its auth), and the MAC key, derived at the first MAC'd report. */
+  private agentSessionKey: string | null = null;
+  private macKey: Buffer | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly authTimer: NodeJS.Timeout;
   private closed = false;
@@ -150,13 +155,13 @@ export class AgentSession {
       throw new ChannelError('ENROLLMENT_RATE_LIMITED', `too many enrollments from this address; retry in ${seconds} s`);
     }
     if (!(await this.deps.settings.enrollmentKeyMatches(message.enrollmentKey))) throw new ChannelError('ENROLLMENT_KEY_INVALID');
-    if (!verifyPayload(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature)) {
+    if (!(await verifyPayloadAsync(message.publicKey, signedPayloadOf(message, { nonce: this.nonce }), message.signature))) {
       throw new ChannelError('BAD_SIGNATURE', 'the enrollment is not signed by the key it presents');
     }
     const endpoint = await this.deps.endpoints.enroll(message.publicKey, message.keyKind ?? 'software');
     this.deps.log.info({ endpointId: endpoint.id, keyKind: endpoint.keyKind }, 'endpoint enrolled');
     this.send({ type: 'enrolled', endpointId: endpoint.id });
-    this.authenticated(endpoint);
+    this.authenticated(endpoint, message.sessionKey);
   }
 
   private async auth(message: AuthMessage): Promise<void> {
@@ -164,32 +169,74 @@ export class AgentSession {
     // Only what authenticating needs: after a restart the whole fleet does this at once.
     const endpoint = await this.deps.endpoints.credentials(message.endpointId);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
-    if (!verifyPayload(endpoint.publicKey, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+    if (
+      !(await verifyPayloadAsync(
+        endpoint.publicKey,
+        signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }),
+        message.signature,
+      ))
+    ) {
       throw new ChannelError('BAD_SIGNATURE');
     }
-    this.authenticated(endpoint);
+    this.authenticated(endpoint, message.sessionKey);
   }
 
-  private authenticated(endpoint: EndpointCredentials): void {
+  private authenticated(endpoint: EndpointCredentials, sessionKey: string | undefined): void {
     clearTimeout(this.authTimer);
     this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);
     this.storedSeq = endpoint.lastSeq;
+    this.agentSessionKey = sessionKey ?? null;
     this.deps.onAuthenticated(endpoint.id, this);
-    this.send({ type: 'authenticated', endpointId: endpoint.id, lastSeq: endpoint.lastSeq, reportIntervalSec: LIMITS.reportIntervalSec });
+    this.send({
+      type: 'authenticated',
+      endpointId: endpoint.id,
+      lastSeq: endpoint.lastSeq,
+      reportIntervalSec: LIMITS.reportIntervalSec,
+      // Answered only to an agent that offered: an older agent refuses fields it does not know.
+      ...(sessionKey ? { sessionKey: this.deps.sessionKeys.publicKey } : {}),
+    });
   }
 
-  private requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Pick<Endpoint, 'id'> {
+  /**
+   * The session's MAC key, derived once, when the first MAC'd report arrives (the X25519
+   * agreement costs more than one signature check: a fleet reconnecting at once does not
+   * pay it at authentication, and agents sign their first report of a session).
+   */
+  private sessionMac(endpointId: string): Buffer {
+    if (this.macKey) return this.macKey;
+    if (!this.agentSessionKey) throw new ChannelError('BAD_SIGNATURE', 'a MAC needs a session key: offer one when authenticating');
+    try {
+      this.macKey = sessionMacKey(this.deps.sessionKeys.privateKey, this.agentSessionKey, {
+        nonce: this.nonce,
+        endpointId,
+        agentKey: this.agentSessionKey,
+        collectorKey: this.deps.sessionKeys.publicKey,
+      });
+    } catch {
+      throw new ChannelError('BAD_SIGNATURE', 'the session key offered is not a usable X25519 key');
+    }
+    return this.macKey;
+  }
+
+  /** The session's endpoint once the frame's signature checks out (verified off the event loop). */
+  private async requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Promise<Pick<Endpoint, 'id'>> {
     const endpoint = this.endpoint;
     if (!endpoint || !this.key) throw new ChannelError('OUT_OF_ORDER', 'authenticate before sending reports or attestations');
-    if (!verifyPayload(this.key, signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id }), message.signature)) {
+    const payload = signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id });
+    if ('mac' in message && message.mac !== undefined) {
+      if (!verifyMac(this.sessionMac(endpoint.id), payload, message.mac))
+        throw new ChannelError('BAD_SIGNATURE', 'the report MAC does not check out');
+      return endpoint;
+    }
+    if (message.signature === undefined || !(await verifyPayloadAsync(this.key, payload, message.signature))) {
       throw new ChannelError('BAD_SIGNATURE');
     }
     return endpoint;
   }
 
   private async report(message: ReportMessage): Promise<void> {
-    const endpoint = this.requireEndpoint(message);
+    const endpoint = await this.requireEndpoint(message);
     this.limitMessages('report', endpoint.id);
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now(), this.storedSeq))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
@@ -200,7 +247,7 @@ export class AgentSession {
   }
 
   private async attest(message: AttestMessage): Promise<void> {
-    this.requireEndpoint(message);
+    await this.requireEndpoint(message);
     const { endpoints, transactions, verdicts } = this.deps;
     const endpoint = await endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
@@ -223,7 +270,7 @@ export class AgentSession {
 
   /** Who a pending transaction is for, so the user can confirm before the agent attests. */
   private async describe(message: DescribeMessage): Promise<void> {
-    this.requireEndpoint(message);
+    await this.requireEndpoint(message);
     const { transaction: tx, application } = await this.deps.transactions.describe(message.transactionId);
     if (!tx || tx.state !== 'pending') {
       const code = !tx ? 'TRANSACTION_UNKNOWN' : tx.state === 'expired' ? 'TRANSACTION_EXPIRED' : 'TRANSACTION_DECIDED';
@@ -252,7 +299,7 @@ export class AgentSession {
    * (global policy, the last user's integrations, synced data only, so no vendor call per ask).
    */
   private async check(message: CheckMessage): Promise<void> {
-    this.limitMessages('check', this.requireEndpoint(message).id);
+    this.limitMessages('check', (await this.requireEndpoint(message)).id);
     const endpoint = await this.deps.endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
     if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
     const evaluation = await this.deps.verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: false });

@@ -63,6 +63,27 @@ export function signPayloadP256(privateKey: KeyObject, payload: unknown): string
   return sign('sha256', Buffer.from(canonicalJson(payload)), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
 }
 
+/**
+ * Like verifyPayload, on libuv's thread pool: the event loop only encodes the payload, and
+ * verifications of many sessions run on as many cores as the pool has threads. An Ed25519
+ * check costs about as much as everything else the collector does for a report (see
+ * docs/performance.md); never rejects.
+ */
+export function verifyPayloadAsync(publicKey: KeyObject | string, payload: unknown, signature: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (error: Error | null, ok: boolean): void => resolve(error === null && ok);
+    try {
+      const key = typeof publicKey === 'string' ? decodePublicKey(publicKey) : publicKey;
+      const data = Buffer.from(canonicalJson(payload));
+      const sig = Buffer.from(signature, 'base64url');
+      if (key.asymmetricKeyType === 'ec') verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig, done);
+      else verify(null, data, key, sig, done);
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /** Verifies a base64url signature (Ed25519, or P-256 r||s) over the canonical encoding; never throws. */
 export function verifyPayload(publicKey: KeyObject | string, payload: unknown, signature: string): boolean {
   try {

@@ -9,11 +9,16 @@ import { LIMITS, PROTOCOL_VERSION } from './limits.js';
  * The agent ↔ collector protocol: JSON text frames with a `type`. Every message the
  * agent sends after `hello` is signed with its device key over the canonical encoding
  * of its signed payload (see signedPayloadOf), which binds the session nonce, so a
- * frame recorded in one session is refused in any other.
+ * frame recorded in one session is refused in any other. A report may instead carry a MAC
+ * made with the session's key (crypto/session-mac.ts), agreed through the signed `auth` or
+ * `enroll`; attestations are always signed with the device key.
  */
 
 const id = z.string().min(1).max(64);
 const signature = z.string().min(1).max(200);
+/** An X25519 public key for the session MAC (crypto/session-mac.ts): base64url of 32 bytes. */
+const sessionKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url X25519 public key (32 bytes)');
+const mac = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA256');
 const publicKey = z
   .string()
   .regex(/^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{87})$/, 'base64url Ed25519 public key (32 bytes) or P-256 point (65 bytes)');
@@ -75,6 +80,8 @@ export const enrollMessage = z
     publicKey,
     /** Absent from agents before key kinds: software. Signed with the rest of the message. */
     keyKind: z.enum(KEY_KINDS).optional(),
+    /** The agent's offer of a session MAC key; signed with the rest. Absent: every report is signed. */
+    sessionKey: sessionKey.optional(),
     signature,
   })
   .refine((m) => m.keyKind === undefined || m.keyKind === 'software' || m.publicKey.length === 87, {
@@ -85,14 +92,23 @@ export const authMessage = z.strictObject({
   type: z.literal('auth'),
   v: z.literal(PROTOCOL_VERSION),
   endpointId: id,
+  /** As in enroll. */
+  sessionKey: sessionKey.optional(),
   signature,
 });
-export const reportMessage = z.strictObject({
-  type: z.literal('report'),
-  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  report: reportSchema,
-  signature,
-});
+/** Signed with the device key, or MAC'd with the session key: exactly one of the two. */
+export const reportMessage = z
+  .strictObject({
+    type: z.literal('report'),
+    seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    report: reportSchema,
+    signature: signature.optional(),
+    mac: mac.optional(),
+  })
+  .refine((m) => (m.signature === undefined) !== (m.mac === undefined), {
+    message: 'a report carries a signature or a session MAC, one of the two',
+    path: ['signature'],
+  });
 export const attestMessage = z.strictObject({
   type: z.literal('attest'),
   transactionId: id,
@@ -135,12 +151,12 @@ export type AttestMessage = z.infer<typeof attestMessage>;
 export type DescribeMessage = z.infer<typeof describeMessage>;
 export type CheckMessage = z.infer<typeof checkMessage>;
 export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'describe', 'check'] as const;
-/** A message before it is signed (the union member by member, less `signature`). */
-export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature'> : never) : never;
+/** A message before it is signed (the union member by member, less `signature` and `mac`). */
+export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature' | 'mac'> : never) : never;
 
-/** What each message's signature covers: the message less its signature, plus context. */
+/** What each message's signature (or a report's MAC) covers: the message less both, plus context. */
 export function signedPayloadOf(message: UnsignedAgentMessage, context: { nonce: string; endpointId?: string }): Record<string, unknown> {
-  const { signature: _ignored, ...rest } = message as Record<string, unknown>;
+  const { signature: _signature, mac: _mac, ...rest } = message as Record<string, unknown>;
   const payload: Record<string, unknown> = { ...rest, nonce: context.nonce };
   // Enrollment has no endpoint yet; every later message is bound to the endpoint.
   if (message.type !== 'enroll') payload.endpointId = context.endpointId;
@@ -202,6 +218,8 @@ export const serverMessage = z.discriminatedUnion('type', [
     endpointId: id,
     lastSeq: z.number().int().nonnegative(),
     reportIntervalSec: z.number(),
+    /** The collector's answer to the agent's sessionKey offer; only when it offered one. */
+    sessionKey: sessionKey.optional(),
   }),
   z.strictObject({ type: z.literal('ack'), seq: z.number().int() }),
   verdictSchema.extend({ type: z.literal('verdict') }),

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { generateDeviceKey, newSessionKeyPair, sessionMacKey, type DeviceKeyPair } from '@devtrust/shared/crypto';
+import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
+import { RawChannel } from '../support/raw-channel.js';
+
+// Reports MAC'd with the session key agreed in the signed auth (shared/crypto/session-mac.ts):
+// what the collector accepts, and every way a MAC must fail.
+
+const report = (serialNumber: string) => ({
+  agentVersion: 'test',
+  collectedAt: new Date().toISOString(),
+  identity: { platform: 'linux' as const, serialNumber, hostname: `host-${serialNumber}` },
+});
+
+/** Authenticates on a new session, offering a session key; resolves with the agreed MAC key (null when none was answered). */
+async function authWithOffer(c: TestCollector, endpointId: string, keys: DeviceKeyPair) {
+  const ch = await RawChannel.open(c.url);
+  ch.endpointId = endpointId;
+  const offer = newSessionKeyPair();
+  ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: offer.publicKey }, keys));
+  const authenticated = await ch.next((m) => m.type === 'authenticated');
+  const macKey = authenticated.sessionKey
+    ? sessionMacKey(offer.privateKey, authenticated.sessionKey, {
+        nonce: ch.nonce,
+        endpointId,
+        agentKey: offer.publicKey,
+        collectorKey: authenticated.sessionKey,
+      })
+    : null;
+  return { ch, macKey, authenticated };
+}
+
+describe("agent channel: reports MAC'd with the session key", () => {
+  let c: TestCollector;
+  let endpointId: string;
+  let keys: DeviceKeyPair;
+  const stored = async (): Promise<string | undefined> =>
+    (await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.identity.serialNumber as string | undefined;
+
+  beforeAll(async () => {
+    c = await startTestCollector();
+    const ch = await RawChannel.open(c.url);
+    ({ endpointId, keys } = await ch.enroll(ENROLLMENT_KEY));
+    ch.close();
+  });
+  afterAll(() => c.stop());
+
+  it("answers an offer with its key, and stores a MAC'd report like a signed one", async () => {
+    const { ch, macKey, authenticated } = await authWithOffer(c, endpointId, keys);
+    assert.match(authenticated.sessionKey, /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(macKey);
+    const seq = authenticated.lastSeq + 1;
+    ch.send(ch.signed({ type: 'report', seq, report: report('SERIAL-SIGNED') }, keys));
+    assert.equal((await ch.next((m) => m.type === 'ack')).seq, seq);
+    ch.send(ch.macd({ type: 'report', seq: seq + 1, report: report('SERIAL-MACD') }, macKey));
+    assert.equal((await ch.next((m) => m.type === 'ack')).seq, seq + 1);
+    assert.equal(await stored(), 'SERIAL-MACD');
+    const { history } = (await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body as { history: { seq: number }[] };
+    assert.ok(history.some((h) => h.seq === seq) && history.some((h) => h.seq === seq + 1));
+    ch.close();
+  });
+
+  it('answers no key to an agent that offered none (older agents refuse fields they do not know)', async () => {
+    const ch = await RawChannel.open(c.url);
+    ch.endpointId = endpointId;
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId }, keys));
+    const authenticated = await ch.next((m) => m.type === 'authenticated');
+    assert.equal('sessionKey' in authenticated, false);
+    // …and a MAC on that session has no key to check against.
+    ch.send(ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-NO-OFFER') }, Buffer.alloc(32, 1)));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+    assert.notEqual(await stored(), 'SERIAL-NO-OFFER');
+  });
+
+  it('refuses a MAC made with another key, and keeps the stored report', async () => {
+    const before = await stored();
+    const { ch, authenticated } = await authWithOffer(c, endpointId, keys);
+    ch.send(ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-FORGED') }, Buffer.alloc(32, 9)));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+    assert.equal(await stored(), before);
+  });
+
+  it("refuses a MAC'd frame recorded in one session when it is played in another", async () => {
+    const first = await authWithOffer(c, endpointId, keys);
+    const frame = first.ch.macd(
+      { type: 'report', seq: first.authenticated.lastSeq + 1, report: report('SERIAL-RECORDED') },
+      first.macKey as Buffer,
+    );
+    first.ch.close();
+    const second = await authWithOffer(c, endpointId, keys);
+    second.ch.send(frame);
+    assert.equal((await second.ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.notEqual(await stored(), 'SERIAL-RECORDED');
+  });
+
+  it("a man in the middle who swaps the collector's answer gets MACs the collector refuses", async () => {
+    const ch = await RawChannel.open(c.url);
+    ch.endpointId = endpointId;
+    const offer = newSessionKeyPair();
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: offer.publicKey }, keys));
+    const authenticated = await ch.next((m) => m.type === 'authenticated');
+    const mitm = newSessionKeyPair();
+    // The agent believes the middle's key: it shares a key with the middle, who can MAC with it.
+    const keyWithMitm = sessionMacKey(mitm.privateKey, offer.publicKey, {
+      nonce: ch.nonce,
+      endpointId,
+      agentKey: offer.publicKey,
+      collectorKey: mitm.publicKey,
+    });
+    ch.send(ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-MITM') }, keyWithMitm));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.notEqual(await stored(), 'SERIAL-MITM');
+  });
+
+  it('refuses a report with both a signature and a MAC, an attestation with a MAC, and a malformed offer (4400)', async () => {
+    const both = await authWithOffer(c, endpointId, keys);
+    const body = { type: 'report' as const, seq: both.authenticated.lastSeq + 1, report: report('SERIAL-BOTH') };
+    both.ch.send({ ...both.ch.signed(body, keys), mac: both.ch.macd(body, both.macKey as Buffer).mac });
+    assert.equal((await both.ch.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+    assert.equal((await both.ch.closed).code, 4400);
+
+    const attest = await authWithOffer(c, endpointId, keys);
+    attest.ch.send(attest.ch.macd({ type: 'attest', transactionId: 'tx_whatever' }, attest.macKey as Buffer));
+    assert.equal((await attest.ch.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+
+    const malformed = await RawChannel.open(c.url);
+    malformed.endpointId = endpointId;
+    malformed.send(malformed.signed({ type: 'auth', v: 1, endpointId, sessionKey: 'not-a-key' }, keys));
+    assert.equal((await malformed.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+  });
+
+  it('an offer that is a low-order point authenticates, but no MAC can be made to check out with it', async () => {
+    const ch = await RawChannel.open(c.url);
+    ch.endpointId = endpointId;
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: Buffer.alloc(32).toString('base64url') }, keys));
+    const authenticated = await ch.next((m) => m.type === 'authenticated');
+    ch.send(ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-ZERO') }, Buffer.alloc(32)));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.notEqual(await stored(), 'SERIAL-ZERO');
+  });
+
+  it('an offer signed by another key does not authenticate', async () => {
+    const ch = await RawChannel.open(c.url);
+    ch.endpointId = endpointId;
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: newSessionKeyPair().publicKey }, generateDeviceKey()));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+});
