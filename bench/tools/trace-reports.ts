@@ -31,6 +31,9 @@ const collector = await startCollector(
     DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
     DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
     DEVTRUST_ENROLLMENT_RATE_LIMIT: 'off',
+    // Capacity, not the abuse limits (as the bench's collector children).
+    DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: '0',
+    DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: '0',
     DEVTRUST_LOG_LEVEL: 'error',
   }),
   { scheduler: false },

@@ -22,6 +22,12 @@ export interface BatchUpdate {
   unchanged: Record<string, unknown>[];
   /** Per row, a number the column must be below (the replay check on a sequence). */
   below?: { column: string; values: number[] };
+  /**
+   * PostgreSQL only: also insert one row into `table` per changed row, in the same
+   * statement (a data-modifying CTE), its columns taken from the key (`$key`) or from the
+   * values set. The values travel to the server once and the batch saves a round trip.
+   */
+  alsoInsert?: { table: string; columns: Record<string, string> };
 }
 
 const castOf = (values: unknown[]): string | null => {
@@ -50,11 +56,11 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
   }
   const guards: string[] = [];
   for (const column of guardColumns) {
+    // Always through v, even when null in every row: a constant `column is null` lets the
+    // planner reach the rows through that column's index instead of the key's, and an
+    // identifier most devices lack (MachineGuid on a Mac) then means a scan of most of the
+    // table per batch.
     const values = spec.unchanged.map((u) => u[column] ?? null);
-    if (values.every((v) => v === null)) {
-      guards.push(`"${spec.table}"."${column}" is null`);
-      continue;
-    }
     vColumns.push({ name: `g_${column}`, values });
     guards.push(`"${spec.table}"."${column}" is not distinct from v."v_g_${column}"`);
   }
@@ -66,11 +72,25 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
   const placeholders = casts.map((cast) => (cast ? `cast(? as ${cast})` : '?')).join(', ');
   const bindings: unknown[] = [];
   for (let i = 0; i < rows; i++) for (const c of vColumns) bindings.push(c.values[i] ?? null);
-  const sql =
-    `with v(${vColumns.map((c) => `"v_${c.name}"`).join(', ')}) as (values ${Array.from({ length: rows }, () => `(${placeholders})`).join(', ')}) ` +
+  const values = `with v(${vColumns.map((c) => `"v_${c.name}"`).join(', ')}) as (values ${Array.from({ length: rows }, () => `(${placeholders})`).join(', ')})`;
+  const update =
     `update "${spec.table}" set ${assignments.join(', ')} from v ` +
-    `where "${spec.table}"."${spec.key}" = v."v_${spec.key}"${guards.map((g) => ` and ${g}`).join('')} ` +
-    `returning "${spec.table}"."${spec.key}" as "key"`;
+    `where "${spec.table}"."${spec.key}" = v."v_${spec.key}"${guards.map((g) => ` and ${g}`).join('')} `;
+  let sql = `${values} ${update}returning "${spec.table}"."${spec.key}" as "key"`;
+  if (spec.alsoInsert) {
+    const targets = Object.keys(spec.alsoInsert.columns);
+    const sources = Object.values(spec.alsoInsert.columns);
+    for (const source of sources)
+      if (source !== '$key' && !vColumns.some((c) => c.name === source)) throw new TypeError(`alsoInsert: ${source} is not a value set`);
+    sql =
+      `${values}, changed as (${update}returning "${spec.table}"."${spec.key}" as "key"${sources
+        .filter((c) => c !== '$key')
+        .map((c) => `, v."v_${c}"`)
+        .join('')}), ` +
+      `inserted as (insert into "${spec.alsoInsert.table}" (${targets.map((t) => `"${t}"`).join(', ')}) ` +
+      `select ${sources.map((c) => (c === '$key' ? '"key"' : `"v_${c}"`)).join(', ')} from changed) ` +
+      `select "key" from changed`;
+  }
   const result = (await db.raw(sql, bindings as Knex.Value[])) as { rows?: { key: string }[] } | { key: string }[];
   const changed = Array.isArray(result) ? result : (result.rows ?? []);
   return new Set(changed.map((r) => r.key));

@@ -76,3 +76,53 @@ describeUnless(POSTGRES_SKIP)('inventory lookups on postgres, right after a sync
     });
   }
 });
+
+// A batch of reports updates its endpoints by key. The batched UPDATE used to test an
+// identifier no endpoint reports (MachineGuid, on a fleet of Macs) as a constant
+// `machine_guid is null`, and with the statistics of a fresh table PostgreSQL reached the
+// rows through that column's index: every endpoint without one, for every batch.
+describeUnless(POSTGRES_SKIP)('report batches on postgres, before any ANALYZE', () => {
+  it('find their endpoints by key, never through an identifier index', async () => {
+    const pg = await freshPostgresDatabase();
+    const store = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+    try {
+      const ids = Array.from({ length: 2_000 }, (_, i) => `ep_plan_${i}`);
+      for (let from = 0; from < ids.length; from += 500)
+        await store
+          .knex('endpoints')
+          .insert(
+            ids
+              .slice(from, from + 500)
+              .map((id, i) => ({ id, public_key: `pk_${from + i}`, enrolled_at: 1, last_seen_at: 1, last_seq: 0, blocked: false })),
+          );
+      const report = (i: number) => ({
+        agentVersion: 'test',
+        collectedAt: 'now',
+        identity: { platform: 'macos' as const, serialNumber: `C02PLAN${i}`, hostname: `mac-${i}` },
+      });
+      const batch = (seq: number) => ids.slice(0, 200).map((id, i) => ({ endpointId: id, seq, report: report(i), at: Date.now() }));
+      await store.endpoints.recordReports(batch(1));
+      let update: { sql: string; bindings: unknown[] } | null = null;
+      const listener = (q: { sql: string; bindings?: unknown[] }): void => {
+        if (q.sql.startsWith('with v')) update = { sql: q.sql, bindings: q.bindings ?? [] };
+      };
+      store.knex.on('query', listener);
+      const stored = await store.endpoints.recordReports(batch(2));
+      store.knex.removeListener('query', listener);
+      assert.ok(stored.every(Boolean));
+      const query = update as { sql: string; bindings: unknown[] } | null;
+      assert.ok(query, 'the usual reports went through the batched UPDATE');
+      const plan = (
+        (await store.knex.raw(`explain ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never)) as {
+          rows: { 'QUERY PLAN': string }[];
+        }
+      ).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      assert.doesNotMatch(plan, /IS NULL|endpoints_(machine_guid|serial_number|hardware_uuid)_index/, plan);
+    } finally {
+      await store.close();
+      await pg.drop();
+    }
+  });
+});

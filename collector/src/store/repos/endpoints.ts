@@ -4,7 +4,7 @@ import type { Platform } from '@devtrust/shared/identity';
 import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
-import { insertChunked } from '../dialect.js';
+import { insertChunked, isSqlite } from '../dialect.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
   BindingRelease,
@@ -129,6 +129,9 @@ export class EndpointsRepo {
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
     const writes = items.map(reportWrite);
+    // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
+    // (each body crosses the network once). SQLite has no data-modifying CTEs.
+    const historyInUpdate = !isSqlite(this.db);
     return this.db.transaction(async (trx) => {
       // The usual report repeats the identifiers already stored: the whole batch is one
       // conditional UPDATE (sequence newer, identifiers unchanged). An endpoint twice in a
@@ -154,11 +157,15 @@ export class EndpointsRepo {
             set: chunk.map((w) => w.update),
             unchanged: chunk.map((w) => w.identifiers),
             below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
+            ...(historyInUpdate
+              ? { alsoInsert: { table: 'reports', columns: { endpoint_id: '$key', received_at: 'last_seen_at', seq: 'last_seq', body: 'report' } } }
+              : {}),
           });
           for (const id of changed) updated.add(id);
         }
       }
       const stored = writes.map((w) => fast.has(w) && updated.has(w.endpointId));
+      const batched = [...stored];
       for (const [i, w] of writes.entries()) {
         if (stored[i]) continue;
         // New identifiers (or a replay): store, then check who else holds them.
@@ -171,10 +178,12 @@ export class EndpointsRepo {
       }
       const accepted = writes.filter((_, i) => stored[i]);
       if (accepted.length > 0) {
+        // Those the UPDATE did not already insert (SQLite; new identifiers and replays).
+        const slow = historyInUpdate ? writes.filter((_, i) => stored[i] && !batched[i]) : accepted;
         await insertChunked(
           trx,
           'reports',
-          accepted.map((w) => ({ endpoint_id: w.endpointId, received_at: w.at, seq: w.seq, body: w.body })),
+          slow.map((w) => ({ endpoint_id: w.endpointId, received_at: w.at, seq: w.seq, body: w.body })),
         );
         // Bounded history: the last N stored reports per endpoint, whatever their sequence
         // numbers (an agent skips numbers for every send that failed, e.g. through a
