@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writePrivateFile } from '../keys/key-store.js';
@@ -72,6 +72,8 @@ async function readPair(certFile: string, keyFile: string): Promise<StoredCert |
     const notBefore = new Date(parsed.validFrom);
     const notAfter = new Date(parsed.validTo);
     if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) return null;
+    // A crash between the two writes leaves a new key beside the old certificate: the door could not serve that pair.
+    if (!parsed.checkPrivateKey(createPrivateKey(key))) return null;
     return { cert, key, parsed, notBefore, notAfter };
   } catch {
     return null; // absent or unreadable: make a new pair
