@@ -53,6 +53,12 @@ function warnAboutTrustedEndpoint(config: AgentConfig, log: Logger): void {
     log.warn({ trustedEndpointIdentifier: identifier }, 'the MDM did not fill in its device ID variable in trustedEndpointIdentifier');
 }
 
+/** `--identity FILE`. Loaded when used: checking the file needs zod, which the agent otherwise never loads. */
+async function identityFromFile(file: string): Promise<Collected> {
+  const { readIdentityFile } = await import('./identity-file.js');
+  return { identity: await readIdentityFile(file), posture: {}, probeErrors: {} };
+}
+
 export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
@@ -148,8 +154,7 @@ export class Agent extends EventEmitter {
     const collected = this.deps.collect
       ? await this.deps.collect()
       : this.config.identityFile
-        ? // Loaded only for --identity FILE: checking the file needs zod, which the agent otherwise never loads.
-          { identity: await (await import('./identity-file.js')).readIdentityFile(this.config.identityFile), posture: {}, probeErrors: {} }
+        ? await identityFromFile(this.config.identityFile)
         : await collectDevice();
     return {
       agentVersion: AGENT_VERSION,

@@ -3,7 +3,15 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { mdmAssertionProof } from '@devtrust/shared/crypto';
 // The protocol's modules one by one, not its barrel: the barrel loads zod (docs/performance.md).
-import type { AgentMessage, Report, ServerMessage, Standing, TransactionInfo, UnsignedAgentMessage, VerdictMessage } from '@devtrust/shared/protocol';
+import type {
+  AgentMessage,
+  Report,
+  ServerMessage,
+  Standing,
+  TransactionInfo,
+  UnsignedAgentMessage,
+  VerdictMessage,
+} from '@devtrust/shared/protocol';
 import { retryAfterOf } from '@devtrust/shared/protocol/errors';
 import { AGENT_CHANNEL_PATH, LIMITS, PROTOCOL_VERSION } from '@devtrust/shared/protocol/limits';
 import { parseServerFrame } from '@devtrust/shared/protocol/server-frame';
