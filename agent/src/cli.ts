@@ -7,8 +7,6 @@ import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js'
 import { platformDeviceKeyStores } from './keys/select-device-key.js';
 import { LinkError } from './link/agent-link.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
-import { loopbackCertCommand } from './loopback/tls-command.js';
-import { doctorCommand } from './doctor/command.js';
 
 const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -62,8 +60,9 @@ export function standingText(answer: Awaited<ReturnType<Agent['runOnce']>>): str
 
 /** devtrust-agent: returns the process exit code. */
 export async function main(argv = process.argv.slice(2)): Promise<number> {
-  if (argv[0] === 'loopback-cert') return loopbackCertCommand(argv.slice(1));
-  if (argv[0] === 'doctor') return doctorCommand(argv.slice(1));
+  // The subcommands are loaded when asked for: the agent that keeps its session never holds them.
+  if (argv[0] === 'loopback-cert') return (await import('./loopback/tls-command.js')).loopbackCertCommand(argv.slice(1));
+  if (argv[0] === 'doctor') return (await import('./doctor/command.js')).doctorCommand(argv.slice(1));
   let config;
   try {
     // --help and --version answer before the rest of the configuration is looked at.

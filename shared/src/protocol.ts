@@ -1,4 +1,10 @@
+// The protocol barrel. Modules without zod (limits, errors, key-kinds, signing,
+// transaction-text, server-frame) can also be imported one by one, as the agent does to stay small.
 export * from './protocol/limits.js';
 export * from './protocol/errors.js';
+export * from './protocol/key-kinds.js';
 export * from './protocol/messages.js';
+export * from './protocol/signing.js';
+export * from './protocol/transaction-text.js';
+export * from './protocol/server-frame.js';
 export * from './protocol/parse.js';

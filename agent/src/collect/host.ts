@@ -1,4 +1,4 @@
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { CommandRunner, ExecResult, RunOptions } from '../platform/exec.js';
 
@@ -31,13 +31,46 @@ function fileFailure(file: string, error: unknown): FileResult<never> {
   return { ok: false, kind: 'failed', reason: `${file}: ${(error as Error).message}` };
 }
 
+/** The first read of a file whose size the kernel does not tell (procfs says 0): most of them hold a line. */
+const UNKNOWN_SIZE_FIRST_READ = 256;
+
+/**
+ * A small file's text, read into a buffer its size (or, for procfs, a small one that grows).
+ * Not `readFile`: for a file of unknown size it reads through a fresh 64 kB buffer, and the
+ * EDR probe reads /proc/<pid>/comm for every process, so each report left 64 kB of garbage
+ * per process (several MB) outside the V8 heap until the next collection, which an idle
+ * agent does not have for minutes.
+ */
+async function readSmallText(file: string): Promise<string | null> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    // sysfs files report size 4096 whatever they hold; anything else this big is not ours to read.
+    if (size > MAX_FILE_BYTES) return null;
+    let buffer = Buffer.allocUnsafe(size > 0 ? size + 1 : UNKNOWN_SIZE_FIRST_READ);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) return buffer.toString('utf8', 0, length);
+      length += bytesRead;
+      if (length > MAX_FILE_BYTES) return null;
+      if (length === buffer.length) {
+        const larger = Buffer.allocUnsafe(Math.min(buffer.length * 4, MAX_FILE_BYTES + 1));
+        buffer.copy(larger, 0, 0, length);
+        buffer = larger;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 export const realFiles: FileAccess = {
   async readText(file) {
     try {
-      const info = await stat(file);
-      // sysfs files report size 4096 whatever they hold; anything else this big is not ours to read.
-      if (info.size > MAX_FILE_BYTES) return { ok: false, kind: 'failed', reason: `${file} is larger than ${MAX_FILE_BYTES} bytes` };
-      return { ok: true, value: await readFile(file, 'utf8') };
+      const value = await readSmallText(file);
+      if (value === null) return { ok: false, kind: 'failed', reason: `${file} is larger than ${MAX_FILE_BYTES} bytes` };
+      return { ok: true, value };
     } catch (error) {
       return fileFailure(file, error);
     }

@@ -1,4 +1,5 @@
-import { unsafeCharacter, withUnsafeAsSpaces, type DeviceIdentity, type EdrConnector, type Posture } from '@devtrust/shared/identity';
+import type { DeviceIdentity, EdrConnector, Posture } from '@devtrust/shared/identity';
+import { unsafeCharacter, withUnsafeAsSpaces } from '@devtrust/shared/identity/unsafe-text';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
 import { linuxProbes } from './linux/index.js';

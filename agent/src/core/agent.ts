@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { unresolvedMdmVariable } from '@devtrust/shared/identity';
-import { LIMITS, type Report, type Standing, type TransactionInfo, type VerdictMessage } from '@devtrust/shared/protocol';
+import { unresolvedMdmVariable } from '@devtrust/shared/identity/mdm-device-id';
+import type { Report, Standing, TransactionInfo, VerdictMessage } from '@devtrust/shared/protocol';
+import { LIMITS } from '@devtrust/shared/protocol/limits';
 import { collectDevice } from '../collect/index.js';
 import type { Collected } from '../collect/probe.js';
 import type { AgentConfig } from '../config/config.js';
@@ -12,7 +13,6 @@ import { AgentLink, type LinkStatus } from '../link/agent-link.js';
 import { StateFile } from '../link/state.js';
 import { LoopbackDoor } from '../loopback/door.js';
 import { AGENT_VERSION } from '../version.js';
-import { readIdentityFile } from './identity-file.js';
 
 export interface AgentDeps {
   log: Logger;
@@ -51,6 +51,12 @@ function warnAboutTrustedEndpoint(config: AgentConfig, log: Logger): void {
     );
   else if (identifier !== undefined && unresolvedMdmVariable(identifier))
     log.warn({ trustedEndpointIdentifier: identifier }, 'the MDM did not fill in its device ID variable in trustedEndpointIdentifier');
+}
+
+/** `--identity FILE`. Loaded when used: checking the file needs zod, which the agent otherwise never loads. */
+async function identityFromFile(file: string): Promise<Collected> {
+  const { readIdentityFile } = await import('./identity-file.js');
+  return { identity: await readIdentityFile(file), posture: {}, probeErrors: {} };
 }
 
 export function isLoopbackUrl(url: string): boolean {
@@ -148,7 +154,7 @@ export class Agent extends EventEmitter {
     const collected = this.deps.collect
       ? await this.deps.collect()
       : this.config.identityFile
-        ? { identity: await readIdentityFile(this.config.identityFile), posture: {}, probeErrors: {} }
+        ? await identityFromFile(this.config.identityFile)
         : await collectDevice();
     return {
       agentVersion: AGENT_VERSION,

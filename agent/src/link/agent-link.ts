@@ -2,22 +2,21 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { macPayload, mdmAssertionProof, newSessionKeyPair, sessionMacKey, type SessionKeyPair } from '@devtrust/shared/crypto';
-import {
-  AGENT_CHANNEL_PATH,
-  LIMITS,
-  PROTOCOL_VERSION,
-  retryAfterOf,
-  serverMessage,
-  signedPayloadOf,
-  unsafeTransactionField,
-  type AgentMessage,
-  type Report,
-  type ServerMessage,
-  type Standing,
-  type TransactionInfo,
-  type UnsignedAgentMessage,
-  type VerdictMessage,
+// The protocol's modules one by one, not its barrel: the barrel loads zod (docs/performance.md).
+import type {
+  AgentMessage,
+  Report,
+  ServerMessage,
+  Standing,
+  TransactionInfo,
+  UnsignedAgentMessage,
+  VerdictMessage,
 } from '@devtrust/shared/protocol';
+import { retryAfterOf } from '@devtrust/shared/protocol/errors';
+import { AGENT_CHANNEL_PATH, LIMITS, PROTOCOL_VERSION } from '@devtrust/shared/protocol/limits';
+import { parseServerFrame } from '@devtrust/shared/protocol/server-frame';
+import { signedPayloadOf } from '@devtrust/shared/protocol/signing';
+import { unsafeTransactionField } from '@devtrust/shared/protocol/transaction-text';
 import { SoftwareKeyStore, type DeviceKey } from '../keys/device-key.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { openDeviceKey, type DeviceKeyStores } from '../keys/select-device-key.js';
@@ -249,10 +248,8 @@ export class AgentLink extends EventEmitter {
   }
 
   private async onMessage(text: string): Promise<void> {
-    let message: ServerMessage;
-    try {
-      message = serverMessage.parse(JSON.parse(text));
-    } catch {
+    const message = parseServerFrame(text);
+    if (message === null) {
       this.options.log.warn('the collector sent a message this agent does not understand');
       return;
     }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { KEY_KINDS, type KeyKind } from '@devtrust/shared/protocol';
+import { KEY_KINDS, type KeyKind } from '@devtrust/shared/protocol/key-kinds';
 import { writePrivateFile } from '../keys/key-store.js';
 
 /** What the link remembers between runs, beside the device key: its enrollment with one collector. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { LIMITS, LOOPBACK_PORTS } from '@devtrust/shared/protocol';
+import { LIMITS, LOOPBACK_PORTS } from '@devtrust/shared/protocol/limits';
 import { AGENT_VERSION } from '../version.js';
 
 export interface LoopbackDoorOptions {

@@ -1,7 +1,6 @@
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { writePrivateFile } from '../keys/key-store.js';
 
 /**
@@ -14,7 +13,7 @@ import { writePrivateFile } from '../keys/key-store.js';
 
 /** Apple's limit for TLS server certificates trusted by the OS (macOS 10.15+). */
 export const MAX_VALIDITY_DAYS = 825;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 export const LOOPBACK_DNS_NAMES = ['localhost'] as const;
 export const LOOPBACK_IPS = ['127.0.0.1'] as const;
 
@@ -39,17 +38,18 @@ export const loopbackCertFiles = (dataDir: string) => ({
   keyFile: path.join(dataDir, 'loopback', 'localhost.key.pem'),
 });
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-
 /** Reuses the stored certificate while it is valid for long enough; otherwise makes one. */
 export async function loadOrCreateLoopbackCert(dataDir: string, options: LoopbackCertOptions = {}): Promise<LoopbackCert> {
   const now = options.now ?? new Date();
   const renewBefore = (options.renewBeforeDays ?? 30) * DAY_MS;
   const { certFile, keyFile } = loopbackCertFiles(dataDir);
   const existing = await readPair(certFile, keyFile);
-  if (existing && usable(existing.parsed, now, renewBefore)) {
-    return { cert: existing.cert, key: existing.key, certFile, notAfter: existing.parsed.notAfter, created: false };
+  if (existing && usable(existing, now, renewBefore)) {
+    return { cert: existing.cert, key: existing.key, certFile, notAfter: existing.notAfter, created: false };
   }
+  // Making one needs @peculiar/x509 (about 200 modules, 4 MB resident): loaded only then, so an
+  // agent that reuses its certificate, or runs on Linux where none is made, never holds it.
+  const { createLoopbackCert } = await import('./make-cert.js');
   const made = await createLoopbackCert(now, Math.min(options.validityDays ?? MAX_VALIDITY_DAYS, MAX_VALIDITY_DAYS));
   // Key first: a crash between the two writes leaves a key without a cert, which is remade.
   await writePrivateFile(keyFile, made.key);
@@ -57,55 +57,37 @@ export async function loadOrCreateLoopbackCert(dataDir: string, options: Loopbac
   return { ...made, certFile, created: true };
 }
 
-async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string; parsed: x509.X509Certificate } | null> {
+interface StoredCert {
+  cert: string;
+  key: string;
+  parsed: X509Certificate;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+async function readPair(certFile: string, keyFile: string): Promise<StoredCert | null> {
   try {
     const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
-    return { cert, key, parsed: new x509.X509Certificate(cert) };
+    const parsed = new X509Certificate(cert);
+    const notBefore = new Date(parsed.validFrom);
+    const notAfter = new Date(parsed.validTo);
+    if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) return null;
+    // A crash between the two writes leaves a new key beside the old certificate: the door could not serve that pair.
+    if (!parsed.checkPrivateKey(createPrivateKey(key))) return null;
+    return { cert, key, parsed, notBefore, notAfter };
   } catch {
     return null; // absent or unreadable: make a new pair
   }
 }
 
-function usable(cert: x509.X509Certificate, now: Date, renewBeforeMs: number): boolean {
-  if (cert.notBefore.getTime() > now.getTime() + 5 * 60_000) return false;
-  if (cert.notAfter.getTime() - now.getTime() < renewBeforeMs) return false;
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const names = san?.names.toJSON() ?? [];
-  return [...LOOPBACK_DNS_NAMES, ...LOOPBACK_IPS].every((want) => names.some((n) => n.value === want));
-}
-
-export async function createLoopbackCert(now: Date, validityDays: number): Promise<{ cert: string; key: string; notAfter: Date }> {
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  // Backdated a little for clocks that lag; the whole span still stays under Apple's limit.
-  const notBefore = new Date(now.getTime() - 60 * 60_000);
-  const notAfter = new Date(notBefore.getTime() + validityDays * DAY_MS);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
-      .toString('hex')
-      .replace(/^[89a-f]/, '7'),
-    name: 'CN=DevTrust agent loopback (localhost), O=DevTrust',
-    notBefore,
-    notAfter,
-    keys,
-    signingAlgorithm: algorithm,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        ...LOOPBACK_DNS_NAMES.map((value) => ({ type: 'dns' as const, value })),
-        ...LOOPBACK_IPS.map((value) => ({ type: 'ip' as const, value })),
-      ]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
-  return { cert: `${certificate.toString('pem')}\n`, key, notAfter };
+function usable(stored: StoredCert, now: Date, renewBeforeMs: number): boolean {
+  if (stored.notBefore.getTime() > now.getTime() + 5 * 60_000) return false;
+  if (stored.notAfter.getTime() - now.getTime() < renewBeforeMs) return false;
+  // Names from the subject alternative names only, as browsers check them.
+  return (
+    LOOPBACK_DNS_NAMES.every((name) => stored.parsed.checkHost(name, { subject: 'never', wildcards: false }) === name) &&
+    LOOPBACK_IPS.every((ip) => stored.parsed.checkIP(ip) === ip)
+  );
 }
 
 export interface CommandLine {

@@ -119,6 +119,61 @@ describe('loopback door over HTTPS', () => {
     assert.equal((await loadOrCreateLoopbackCert(dir)).created, true);
   });
 
+  it('a stored certificate is remade unless its alternative names carry localhost and 127.0.0.1 (the subject does not count) and its key is the stored one', async () => {
+    const x509 = await import('@peculiar/x509');
+    const { webcrypto } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const selfSigned = async (names: { type: 'dns' | 'ip'; value: string }[]) => {
+      const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: '01',
+        name: 'CN=localhost',
+        notBefore: new Date(Date.now() - 3_600_000),
+        notAfter: new Date(Date.now() + 400 * 86_400_000),
+        keys,
+        signingAlgorithm: algorithm,
+        extensions: names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : [],
+      });
+      const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+      return { cert: cert.toString('pem'), key: `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n` };
+    };
+    const store = (dir: string, pair: { cert: string; key: string }) => {
+      writeFileSync(loopbackCertFiles(dir).certFile, pair.cert);
+      writeFileSync(loopbackCertFiles(dir).keyFile, pair.key);
+    };
+    const dir = tempDir();
+    const first = await loadOrCreateLoopbackCert(dir);
+    for (const names of [
+      [],
+      [{ type: 'dns' as const, value: 'localhost' }],
+      [{ type: 'ip' as const, value: '127.0.0.1' }],
+      [
+        { type: 'dns' as const, value: 'localhost.example' },
+        { type: 'ip' as const, value: '127.0.0.2' },
+      ],
+    ]) {
+      store(dir, await selfSigned(names));
+      const again = await loadOrCreateLoopbackCert(dir);
+      assert.equal(again.created, true, JSON.stringify(names));
+      assert.notEqual(again.cert, first.cert);
+    }
+    // Both names, a valid span: kept, whoever made it.
+    const both = await selfSigned([
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '127.0.0.1' },
+    ]);
+    store(dir, both);
+    assert.equal((await loadOrCreateLoopbackCert(dir)).created, false);
+    // The certificate beside another key (a crash between the two writes): remade.
+    writeFileSync(loopbackCertFiles(dir).keyFile, first.key);
+    assert.equal((await loadOrCreateLoopbackCert(dir)).created, true);
+    store(dir, both);
+    // Not valid yet (more than the five minutes of clock skew allowed): remade.
+    assert.equal((await loadOrCreateLoopbackCert(dir, { now: new Date(Date.now() - 2 * 3_600_000) })).created, true);
+  });
+
   it('the per-OS trust commands the installers run', () => {
     assert.deepEqual(trustCommand('darwin', '/d/loopback/localhost.crt.pem'), {
       command: '/usr/bin/security',

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { displaySafeString } from './display-text.js';
 import { IDENTIFIER_KINDS, type IdentifierKind, usableIdentifier } from './normalize.js';
-
-export const PLATFORMS = ['windows', 'macos', 'linux', 'ios', 'android'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-
-export const EDR_VENDORS = ['cisco-secure-endpoint', 'crowdstrike', 'sentinelone', 'defender'] as const;
-export type EdrVendor = (typeof EDR_VENDORS)[number];
+import { EDR_VENDORS, PLATFORMS } from './platforms.js';
 
 const shortText = z.string().max(256);
 /** Text the console shows (OS version, EDR details): display text, see display-text.ts. */

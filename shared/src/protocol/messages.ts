@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
-import { displaySafeString, unsafeCharacter } from '../identity/display-text.js';
+import { displaySafeString } from '../identity/display-text.js';
 import { MDM_DEVICE_ID_PATTERN } from '../identity/mdm-device-id.js';
 import { REQUEST_ERRORS } from './errors.js';
+import { KEY_KINDS } from './key-kinds.js';
 import { LIMITS, PROTOCOL_VERSION } from './limits.js';
 
 /**
@@ -22,14 +23,6 @@ const mac = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA256');
 const publicKey = z
   .string()
   .regex(/^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{87})$/, 'base64url Ed25519 public key (32 bytes) or P-256 point (65 bytes)');
-
-/**
- * Where the agent keeps its device key (docs/hardware-keys.md). The agent's word only: no
- * attestation proves it, so a policy that requires a hardware key stops a standard agent on
- * a machine without one, not an attacker who claims one.
- */
-export const KEY_KINDS = ['software', 'secure-enclave', 'tpm'] as const;
-export type KeyKind = (typeof KEY_KINDS)[number];
 
 const identifier = z.string().max(LIMITS.maxIdentifierLength);
 
@@ -154,17 +147,6 @@ export const AGENT_MESSAGE_TYPES = ['enroll', 'auth', 'report', 'attest', 'descr
 /** A message before it is signed (the union member by member, less `signature` and `mac`). */
 export type UnsignedAgentMessage = AgentMessage extends infer M ? (M extends AgentMessage ? Omit<M, 'signature' | 'mac'> : never) : never;
 
-/** What each message's signature (or a report's MAC) covers: the message less both, plus context. */
-export function signedPayloadOf(message: UnsignedAgentMessage, context: { nonce: string; endpointId?: string }): Record<string, unknown> {
-  const { signature: _signature, mac: _mac, ...rest } = message as Record<string, unknown>;
-  const payload: Record<string, unknown> = { ...rest, nonce: context.nonce };
-  // Enrollment has no endpoint yet; every later message is bound to the endpoint.
-  if (message.type !== 'enroll') payload.endpointId = context.endpointId;
-  // Enrollment keys are secrets: the signature proves key possession, not the key.
-  delete payload.enrollmentKey;
-  return payload;
-}
-
 // --- collector → agent -------------------------------------------------------------
 
 export const verdictSchema = z.strictObject({
@@ -184,22 +166,6 @@ export const transactionInfoSchema = z.strictObject({
   expiresAt: z.string().max(40),
 });
 export type TransactionInfo = z.infer<typeof transactionInfoSchema>;
-
-/**
- * The first field of a describe answer that may not be shown to the user: a control or
- * bidi character there could dress somebody else's sign-in as something else ("security
- * update: click Allow"). Checked by the collector before it answers and again by the agent
- * on receipt (rows written before the edge checks existed, or a collector that skips them).
- */
-export function unsafeTransactionField(
-  info: Pick<TransactionInfo, 'application' | 'username'>,
-): { field: 'application' | 'username'; character: string } | null {
-  for (const field of ['username', 'application'] as const) {
-    const character = unsafeCharacter(info[field]);
-    if (character) return { field, character };
-  }
-  return null;
-}
 
 /** The answer to `check`: the verdict a sign-in under the global policy would get now, and why. */
 export const standingSchema = verdictSchema.omit({ transactionId: true });

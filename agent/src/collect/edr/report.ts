@@ -1,4 +1,5 @@
-import { EDR_VENDORS, type EdrConnector, type EdrVendor } from '@devtrust/shared/identity';
+import type { EdrConnector } from '@devtrust/shared/identity';
+import { EDR_VENDORS, type EdrVendor } from '@devtrust/shared/identity/platforms';
 import type { ExecResult } from '../../platform/exec.js';
 import { found, type EdrReport, type ProbeResult } from '../probe.js';
 

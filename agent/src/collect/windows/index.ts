@@ -1,4 +1,4 @@
-import { usableIdentifier } from '@devtrust/shared/identity';
+import { usableIdentifier } from '@devtrust/shared/identity/normalize';
 import { readRegistry } from '../../platform/reg-read.js';
 import { regNumber, regText, regValue } from '../../platform/reg-query.js';
 import type { CollectHost } from '../host.js';

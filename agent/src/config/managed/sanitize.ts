@@ -1,4 +1,4 @@
-import { MDM_DEVICE_ID_PATTERN } from '@devtrust/shared/identity';
+import { MDM_DEVICE_ID_PATTERN } from '@devtrust/shared/identity/mdm-device-id';
 import type { ManagedSettings } from './types.js';
 
 const MANAGED_KEYS = [
