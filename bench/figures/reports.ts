@@ -15,7 +15,8 @@ import { cpuOf } from '../lib/proc.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const FULL_SESSIONS = 200;
-const WARM_UP_MS = 1_000;
+/** Before the measured window: 1 s (0.5 s at small scale). */
+const warmUpMs = (ctx: BenchContext): number => (ctx.scale === 'small' ? 500 : 1_000);
 
 interface Rate {
   perS: number;
@@ -45,7 +46,7 @@ async function closedLoop(
       return client;
     }),
   );
-  const warmEnd = now() + WARM_UP_MS;
+  const warmEnd = now() + warmUpMs(ctx);
   const end = warmEnd + measureMs;
   let acked = 0;
   const errors = new Map<string, number>();
@@ -150,7 +151,7 @@ export const reportsGroup: FigureGroup = {
   timeoutMs: 5 * 60_000,
   async run(ctx) {
     const sessions = scaled(ctx, FULL_SESSIONS, 4);
-    const measureMs = ctx.scale === 'small' ? 3_000 : 15_000;
+    const measureMs = ctx.scale === 'small' ? 2_000 : 15_000;
     // The transport alone, once: a plain ws server acking each frame without storing it.
     const echo = await closedLoop(ctx, 'plain ws echo', await startBareChild(ctx), bareAgents(sessions), measureMs);
     await sleep(200);

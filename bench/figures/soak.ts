@@ -8,7 +8,8 @@ const FULL_AGENTS = 500;
 /** Each agent sends a report about once per this period (a busy fleet: ~100 reports/s at full scale). */
 const REPORT_PERIOD_MS = 5_000;
 /** RSS is read (after a GC in the child) this often. */
-const SAMPLE_EVERY_MS = 10_000;
+/** RSS samples every 10 s (2.5 s at small scale, where the soak lasts 15 s). */
+const sampleEveryMs = (ctx: BenchContext): number => (ctx.scale === 'small' ? 2_500 : 10_000);
 /** The first part of the run is warm-up (caches, pools, JIT), left out of the growth fit. */
 const WARM_UP_SHARE = 0.2;
 const HISTORY = 20;
@@ -50,7 +51,7 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
       await server.call('gc').catch(() => undefined);
       const memory = server.memory();
       if (memory) samples.push({ min: (now() - started) / 60_000, mb: memory.rssKb / 1024 });
-      await sleep(Math.min(SAMPLE_EVERY_MS, Math.max(0, end - now())));
+      await sleep(Math.min(sampleEveryMs(ctx), Math.max(0, end - now())));
     }
   })();
   await runPool(runs, runs.length, async (run) => {
@@ -124,12 +125,12 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
 export const soakGroup: FigureGroup = {
   id: 'soak',
   names: ['soak.rss_growth_mb_per_min', 'soak.reports_lost'],
-  // The default duration (5 min, or 30 s at small scale) plus set-up and audit; see soakTimeoutMs.
+  // The default duration (5 min, or 15 s at small scale) plus set-up and audit; see soakTimeoutMs.
   timeoutMs: 20 * 60_000,
   async run(ctx) {
     const kind = ctx.databases[0];
     if (!kind) return this.names.map((name) => notRun(name, 'postgres', '', ctx.postgresUnavailable ?? 'no database to run on'));
-    const minutes = ctx.soakMinutes ?? (ctx.scale === 'small' ? 0.5 : 5);
+    const minutes = ctx.soakMinutes ?? (ctx.scale === 'small' ? 0.25 : 5);
     return soakOn(ctx, kind, scaled(ctx, FULL_AGENTS, 20), minutes * 60_000);
   },
 };

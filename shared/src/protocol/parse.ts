@@ -4,6 +4,10 @@ import { LIMITS } from './limits.js';
 import { ChannelError } from './errors.js';
 import { AGENT_MESSAGE_TYPES, MOBILE_PLATFORMS, agentMessage, type AgentMessage, type Report } from './messages.js';
 
+/** A `\u0000` or `\uD800`–`\uDFFF` escape, or a raw NUL or surrogate (a pair matches too: then the walk decides). */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
+const MAY_HOLD_UNSTORABLE = /\\u(?:0000|[dD][89a-fA-F])|[\u0000\uD800-\uDFFF]/;
+
 const HARDWARE_FIELDS = ['hardwareUuid', 'serialNumber', 'machineGuid', 'macAddresses', 'edr'] as const;
 
 /**
@@ -50,7 +54,9 @@ export function parseAgentFrame(text: string): AgentMessage {
     throw new ChannelError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
   }
   // Before the schema, for every string at once: NUL or a lone surrogate cannot be stored.
-  const unstorable = firstUnstorableText(json);
+  // Parsed JSON holds one only if the text does (raw, or as a \u escape): most frames skip
+  // the walk over every member.
+  const unstorable = MAY_HOLD_UNSTORABLE.test(text) ? firstUnstorableText(json) : null;
   if (unstorable) throw new ChannelError('INVALID_MESSAGE', `${type}: ${unstorable.path}: must not contain ${unstorable.character}`);
   const parsed = agentMessage.safeParse(json);
   if (!parsed.success) {
