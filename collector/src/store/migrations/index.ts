@@ -11,6 +11,7 @@ import * as uniqueIntegrationNames from './20261201300000_unique_integration_nam
 import * as applicationReasonDetail from './20261201300100_application_reason_detail.js';
 import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js';
 import * as identityAssurance from './20261201500000_identity_assurance.js';
+import * as dropReportsSeqIndex from './20261202300000_drop_reports_seq_index.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201300100_application_reason_detail': applicationReasonDetail,
   '20261201400000_mdm_asserted_identity': mdmAssertedIdentity,
   '20261201500000_identity_assurance': identityAssurance,
+  '20261202300000_drop_reports_seq_index': dropReportsSeqIndex,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
