@@ -8,7 +8,8 @@ import { guardSource } from './guard.js';
 import { Scrubber } from './kit/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
-import { toStagedRecord } from './normalize.js';
+import { readAhead } from './kit/read-ahead.js';
+import { stagedPage } from './normalize.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -16,6 +17,8 @@ import type { InventorySource, SourceDevice, TestResult } from './source.js';
 
 /** How often a running sync checks for a cancel asked through another collector process. */
 const CANCEL_POLL_MS = 2_000;
+/** How often a running sync records its progress and renews its lease while pages arrive. */
+const PROGRESS_MS = 1_000;
 
 export interface SyncEngineOptions {
   store: Store;
@@ -269,21 +272,32 @@ export class SyncEngine {
     let devices = 0;
     let committed = false;
     const heartbeat = this.heartbeat(integration.id, run.id, controller, log);
+    // Progress and the lease are written on the first page and then every PROGRESS_MS, not
+    // per page: each is a commit (an fsync on SQLite) on the connection decisions wait for.
+    let reportedAt = 0;
+    const holdLease = async (): Promise<void> => {
+      if (!(await store.integrations.renewLease(integration.id, node, Date.now() + this.leaseMs()))) {
+        throw new Error('the sync lease was lost to another collector');
+      }
+    };
     try {
-      for await (const page of pages) {
+      for await (const page of readAhead(pages)) {
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-        const staged = page.map(toStagedRecord).filter((r) => r !== null);
+        const staged = stagedPage(page);
         await store.inventory.insertPage(integration.id, run.id, devices, staged);
         pageCount += 1;
         devices += staged.length;
-        await store.syncRuns.progress(run.id, pageCount, devices);
-        if (!(await store.integrations.renewLease(integration.id, node, Date.now() + this.leaseMs()))) {
-          throw new Error('the sync lease was lost to another collector');
+        if (Date.now() - reportedAt >= PROGRESS_MS) {
+          reportedAt = Date.now();
+          await store.syncRuns.progress(run.id, pageCount, devices);
+          await holdLease();
         }
       }
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       clearInterval(heartbeat);
+      // Still ours: another collector that took an expired lease may be staging its own run.
+      await holdLease();
       await store.inventory.switchGeneration(integration.id, run.id, Date.now());
       committed = true;
       await store.syncRuns.finish(run.id, 'succeeded', { pages: pageCount, devices });

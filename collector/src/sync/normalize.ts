@@ -116,3 +116,13 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     record.mdmDeviceId;
   return hasIdentifier || placeholders.length > 0 ? record : null;
 }
+
+/** A vendor page as the store keeps it: devices with no usable identifier left out. */
+export function stagedPage(page: SourceDevice[]): StagedRecord[] {
+  const staged: StagedRecord[] = [];
+  for (const device of page) {
+    const record = toStagedRecord(device);
+    if (record !== null) staged.push(record);
+  }
+  return staged;
+}
