@@ -95,7 +95,9 @@ try {
   if (run.status !== 'succeeded') throw new Error(`sync ${run.status}: ${run.error}`);
 
   const sorted = waits.sort((a, b) => a - b);
-  console.log(`${kind}: ${run.devices} devices in ${seconds.toFixed(2)} s = ${Math.round(run.devices / seconds)} devices/s (pages of ${pageSize})`);
+  console.log(
+    `${kind}: ${run.devices} devices in ${seconds.toFixed(2)} s = ${Math.round(run.devices / seconds)} devices/s (pages of ${pageSize})`,
+  );
   console.log('statements:', Object.fromEntries([...statements].sort((a, b) => b[1] - a[1])));
   console.log(
     `a one-row read during the sync (${sorted.length} probes): p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms`,
@@ -108,7 +110,9 @@ try {
     `event-loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
   );
   const heap = process.memoryUsage();
-  console.log(`V8 heap after: used ${Math.round(heap.heapUsed / 2 ** 20)} MB of ${Math.round(heap.heapTotal / 2 ** 20)} MB; rss ${Math.round(heap.rss / 2 ** 20)} MB`);
+  console.log(
+    `V8 heap after: used ${Math.round(heap.heapUsed / 2 ** 20)} MB of ${Math.round(heap.heapTotal / 2 ** 20)} MB; rss ${Math.round(heap.rss / 2 ** 20)} MB`,
+  );
 } finally {
   await store.close();
   await pgDb?.drop();

@@ -68,11 +68,19 @@ function records(count: number, macsEach: (i: number) => number): StagedRecord[]
       managed: [true, false, null][i % 3] ?? null,
       edr:
         i % 4 === 1
-          ? { connectorId: `conn-${hex}`, status: (['clean', 'compromised', 'unknown'] as const)[i % 3] ?? 'unknown', detail: awkward, seenAt: 1_764_500_000_000 + i }
+          ? {
+              connectorId: `conn-${hex}`,
+              status: (['clean', 'compromised', 'unknown'] as const)[i % 3] ?? 'unknown',
+              detail: awkward,
+              seenAt: 1_764_500_000_000 + i,
+            }
           : i % 4 === 2
             ? { status: 'unknown', connectorId: null, detail: null, seenAt: null }
             : null,
-      posture: i % 3 === 2 ? null : { diskEncryption: [true, false, null][i % 3] ?? null, firewall: i % 2 === 0, osVersion: i % 5 === 0 ? null : `14.${i % 7}.1` },
+      posture:
+        i % 3 === 2
+          ? null
+          : { diskEncryption: [true, false, null][i % 3] ?? null, firewall: i % 2 === 0, osVersion: i % 5 === 0 ? null : `14.${i % 7}.1` },
       placeholders: i % 8 === 3 ? [`serialNumber=${awkward}`, 'hardwareUuid=00000000-0000-0000-0000-000000000000'] : [],
       ...(i % 10 === 9 ? {} : { raw: { model: awkward, n: i, nested: { list: [1, 'two', null], flag: i % 2 === 0 } } }),
     };

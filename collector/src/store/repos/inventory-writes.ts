@@ -116,14 +116,17 @@ const postgresWriter: PageWriter = {
       }
     });
     const arrays = COLUMNS.map((c) => `?::${c.pgType}[]`).join(', ');
-    await trx.raw(`insert into inventory_records (${RECORD_COLUMN_LIST}) select ?::text, ?::text, u.* from unnest(?::text[], ${arrays}) as u`, [
-      integrationId,
-      generation,
-      ids,
-      // Each array is one binding (node-postgres sends it as an array literal, nulls as NULL);
-      // knex's types know arrays of one non-null type only.
-      ...(columns as Knex.Value[]),
-    ]);
+    await trx.raw(
+      `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?::text, ?::text, u.* from unnest(?::text[], ${arrays}) as u`,
+      [
+        integrationId,
+        generation,
+        ids,
+        // Each array is one binding (node-postgres sends it as an array literal, nulls as NULL);
+        // knex's types know arrays of one non-null type only.
+        ...(columns as Knex.Value[]),
+      ],
+    );
     if (macs.length > 0) {
       await trx.raw(`insert into inventory_macs (${MAC_COLUMN_LIST}) select ?::text, ?::text, u.* from unnest(?::text[], ?::text[]) as u`, [
         integrationId,
