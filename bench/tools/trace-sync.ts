@@ -7,8 +7,10 @@
  *   pool: on SQLite it shares the one connection with the sync, as decisions do);
  * - the event loop's delays (how long a decision's callback could wait behind sync work);
  * - devices per second and the V8 heap after the sync.
+ * With `resync`, the same inventory is synced a second time first, and the figures are of
+ * the second sync, which also deletes the first one's generation (the purge).
  * Usage:
- *   node --import tsx --conditions=devtrust-src bench/tools/trace-sync.ts [sqlite|postgres] [devices] [pageSize]
+ *   node --import tsx --conditions=devtrust-src bench/tools/trace-sync.ts [sqlite|postgres] [devices] [pageSize] [resync]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { freshPostgresDatabase } from '../../test/support/postgres.js';
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const devices = Number(process.argv[3] ?? 100_000);
 const pageSize = Number(process.argv[4] ?? 300);
+const resync = process.argv[5] === 'resync';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-trace-sync-'));
 const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
 const store = await Store.open({ databaseUrl: pgDb?.url ?? null, dataDir });
@@ -55,6 +58,7 @@ try {
     nextSyncAt: null,
   });
   const engine = new SyncEngine({ store, masterKey: Buffer.alloc(32), log: pino({ level: 'warn' }), node: 'trace:1:x' });
+  if (resync && (await engine.ingest(integrationId, pages())).status !== 'succeeded') throw new Error('the first sync failed');
   const statements = new Map<string, number>();
   const count = ({ sql }: { sql: string }): void => {
     const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? '?';

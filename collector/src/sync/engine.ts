@@ -273,6 +273,9 @@ export class SyncEngine {
     try {
       for await (const page of readAhead(pages)) {
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+        // The page arrived, was parsed and mapped in one stretch of microtasks: let the
+        // requests waiting meanwhile (decisions, reports) run before it is normalised and written.
+        await new Promise((resolve) => setImmediate(resolve));
         const staged = stagedPage(page);
         await store.inventory.insertPage(integration.id, run.id, progress.devices, staged);
         await progress.page(staged.length);

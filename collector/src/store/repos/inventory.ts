@@ -55,7 +55,8 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
  * PostgreSQL's writers do not queue behind one another: a page of up to 1,000 records is one.
  */
 const INSERT_CHUNK = { sqlite: 200, postgres: 1_000 };
-const DELETE_CHUNK = 2_000;
+/** Deleting a record costs about what inserting it did: the same bound on SQLite. */
+const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 
 /**
  * Inventory records live in generations: a sync writes a new generation beside the
@@ -138,23 +139,22 @@ export class InventoryRepo {
    */
   private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
     const sqlite = isSqlite(this.db);
+    const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
-    for (;;) {
-      const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(DELETE_CHUNK);
+    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+      const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(limit);
       // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
       const sub = batch.toSQL();
-      const deleted = sqlite
+      deleted = sqlite
         ? await this.db('inventory_macs').whereIn(rowId, batch).delete()
         : await this.db('inventory_macs')
             .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
             .delete();
-      if (deleted < DELETE_CHUNK) break;
     }
-    for (;;) {
-      const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(DELETE_CHUNK);
-      const deleted = await this.db('inventory_records').whereIn('id', batch).delete();
-      if (deleted < DELETE_CHUNK) break;
+    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+      const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(limit);
+      deleted = await this.db('inventory_records').whereIn('id', batch).delete();
     }
   }
 
