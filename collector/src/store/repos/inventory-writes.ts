@@ -5,16 +5,16 @@ import type { StagedRecord } from '../../domain/inventory.js';
 import type { InventoryRecordRow } from '../rows.js';
 
 /**
- * The write half of a sync: a page of staged records as one multi-row INSERT for the
- * records and one for their MACs, in raw SQL. knex's builder cost more per row than the
- * database did (an object per row, its keys re-read, a placeholder string assembled per
- * value; on SQLite a compound SELECT capped at 500 rows) and is not needed for an append
- * of known columns.
+ * The write half of a sync: a part of a page of staged records as one INSERT for the records
+ * and one for their MACs, in raw SQL. knex's builder cost more per row than the database did
+ * (an object per row, its keys re-read, a placeholder assembled and a value bound per column;
+ * on SQLite a compound SELECT capped at 500 rows), and an append of known columns needs none
+ * of it. See docs/performance.md, "Sync speed and memory".
  */
 
 interface Column {
   name: keyof InventoryRecordRow;
-  /** The element type of the PostgreSQL array the column's values travel in. */
+  /** The PostgreSQL type the column's JSON member is cast to (SQLite takes JSON's own types). */
   pgType: 'text' | 'boolean' | 'bigint';
   of(record: StagedRecord): string | number | boolean | null;
 }
@@ -44,12 +44,6 @@ const COLUMNS: readonly Column[] = [
 const RECORD_COLUMN_LIST = ['integration_id', 'generation', 'id', ...COLUMNS.map((c) => c.name)].join(', ');
 const MAC_COLUMN_LIST = 'integration_id, generation, record_id, mac';
 
-/**
- * SQLite binds at most 32,766 values per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32);
- * a multi-row VALUES list is not bound by the 500-term compound SELECT cap knex runs into.
- */
-const SQLITE_MAX_VALUES = 32_766;
-
 /** A record's id: its generation and its position in the sync, unique without a lookup. */
 export const stagedRecordId = (generation: string, index: number): string => `${generation}:${index}`;
 
@@ -59,81 +53,43 @@ export interface PageWriter {
 }
 
 export function pageWriterFor(db: Knex): PageWriter {
-  return isSqlite(db) ? sqliteWriter : postgresWriter;
+  return jsonWriter(isSqlite(db) ? sqliteJson : postgresJson);
 }
 
-/** Row-major `(?, ?, …), (…)` lists, as many rows per statement as SQLite binds values for. */
-const sqliteWriter: PageWriter = {
-  async write(trx, integrationId, generation, startIndex, records) {
-    const width = 3 + COLUMNS.length;
-    const perStatement = Math.floor(SQLITE_MAX_VALUES / width);
-    const macs: string[] = [];
-    for (let from = 0; from < records.length; from += perStatement) {
-      const chunk = records.slice(from, from + perStatement);
-      const values: Knex.Value[] = [];
-      chunk.forEach((record, i) => {
-        const id = stagedRecordId(generation, startIndex + from + i);
-        values.push(integrationId, generation, id);
-        for (const column of COLUMNS) values.push(column.of(record));
-        for (const mac of record.macAddresses ?? []) macs.push(id, mac);
-      });
-      await trx.raw(`insert into inventory_records (${RECORD_COLUMN_LIST}) values ${placeholders(chunk.length, width)}`, values);
-    }
-    // Each MAC row binds its integration and generation too: 4 values per row.
-    const macsPerStatement = Math.floor(SQLITE_MAX_VALUES / 4);
-    for (let from = 0; from < macs.length / 2; from += macsPerStatement) {
-      const rows = Math.min(macsPerStatement, macs.length / 2 - from);
-      const values: Knex.Value[] = [];
-      for (let i = from; i < from + rows; i++) values.push(integrationId, generation, macs[2 * i] as string, macs[2 * i + 1] as string);
-      await trx.raw(`insert into inventory_macs (${MAC_COLUMN_LIST}) values ${placeholders(rows, 4)}`, values);
-    }
-  },
+/** How a database unpacks a JSON array of rows: the row source, and member `i` as a column's type. */
+interface JsonRows {
+  rows: string;
+  member(i: number, type: Column['pgType']): string;
+}
+
+/** SQLite's `->>` gives a JSON true or false as 1 or 0, as the driver binds a boolean. */
+const sqliteJson: JsonRows = { rows: 'json_each(?)', member: (i) => `value ->> ${i}` };
+const postgresJson: JsonRows = {
+  rows: 'json_array_elements(?::json)',
+  member: (i, type) => (type === 'text' ? `value ->> ${i}` : `(value ->> ${i})::${type}`),
 };
-
-function placeholders(rows: number, width: number): string {
-  const row = `(${new Array<string>(width).fill('?').join(', ')})`;
-  return new Array<string>(rows).fill(row).join(', ');
-}
 
 /**
- * Column-major: one array per column, unnested into rows by the server, so a statement has
- * the same short text and the same 21 parameters whatever the page size (PostgreSQL allows
- * 65,535 parameters; a row-major page of wide rows would need several statements).
+ * One JSON text per statement, unpacked by the database: rows of any width and number in one
+ * bound value. Binding each value instead (a multi-row VALUES list, or PostgreSQL arrays)
+ * converted every one on the event loop's thread, which decisions share; JSON.stringify is
+ * native, and the database decodes the text on its own thread or server.
  */
-const postgresWriter: PageWriter = {
-  async write(trx, integrationId, generation, startIndex, records) {
-    const ids: string[] = [];
-    const columns: (string | number | boolean | null)[][] = COLUMNS.map(() => []);
-    const macRecords: string[] = [];
-    const macs: string[] = [];
-    records.forEach((record, i) => {
-      const id = stagedRecordId(generation, startIndex + i);
-      ids.push(id);
-      COLUMNS.forEach((column, c) => (columns[c] as (string | number | boolean | null)[]).push(column.of(record)));
-      for (const mac of record.macAddresses ?? []) {
-        macRecords.push(id);
-        macs.push(mac);
-      }
-    });
-    const arrays = COLUMNS.map((c) => `?::${c.pgType}[]`).join(', ');
-    await trx.raw(
-      `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?::text, ?::text, u.* from unnest(?::text[], ${arrays}) as u`,
-      [
-        integrationId,
-        generation,
-        ids,
-        // Each array is one binding (node-postgres sends it as an array literal, nulls as NULL);
-        // knex's types know arrays of one non-null type only.
-        ...(columns as Knex.Value[]),
-      ],
-    );
-    if (macs.length > 0) {
-      await trx.raw(`insert into inventory_macs (${MAC_COLUMN_LIST}) select ?::text, ?::text, u.* from unnest(?::text[], ?::text[]) as u`, [
-        integrationId,
-        generation,
-        macRecords,
-        macs,
-      ]);
-    }
-  },
-};
+function jsonWriter(json: JsonRows): PageWriter {
+  const recordMembers = ['text' as const, ...COLUMNS.map((c) => c.pgType)].map((type, i) => json.member(i, type)).join(', ');
+  const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
+  const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
+  return {
+    async write(trx, integrationId, generation, startIndex, records) {
+      const rows: unknown[][] = [];
+      const macs: string[][] = [];
+      records.forEach((record, i) => {
+        const id = stagedRecordId(generation, startIndex + i);
+        rows.push([id, ...COLUMNS.map((column) => column.of(record))]);
+        for (const mac of record.macAddresses ?? []) macs.push([id, mac]);
+      });
+      await trx.raw(recordSql, [integrationId, generation, JSON.stringify(rows)]);
+      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, JSON.stringify(macs)]);
+    },
+  };
+}
