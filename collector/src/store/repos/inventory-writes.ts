@@ -64,8 +64,9 @@ interface JsonRows {
 
 /** SQLite's `->>` gives a JSON true or false as 1 or 0, as the driver binds a boolean. */
 const sqliteJson: JsonRows = { rows: 'json_each(?)', member: (i) => `value ->> ${i}` };
+/** jsonb, not json: `->>` on json scans the row's text again for every column (half the speed). */
 const postgresJson: JsonRows = {
-  rows: 'json_array_elements(?::json)',
+  rows: 'jsonb_array_elements(?::jsonb)',
   member: (i, type) => (type === 'text' ? `value ->> ${i}` : `(value ->> ${i})::${type}`),
 };
 
