@@ -52,9 +52,10 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
  * calls and verdicts behind it, so no single write may take more than a few milliseconds,
  * whatever the inventory size (200 records with their indexes: about 5 ms on a quiet disk;
  * a page is cut into equal parts, so a page of 300 is two writes of 150, not 200 and 100).
- * PostgreSQL's writers do not queue behind one another: a page of up to 1,000 records is one.
+ * PostgreSQL's writers do not queue behind one another, but a part's rows are encoded in one
+ * stretch of the event loop: up to 500 records (a Kandji page of 300 is one write).
  */
-const INSERT_CHUNK = { sqlite: 200, postgres: 1_000 };
+const INSERT_CHUNK = { sqlite: 200, postgres: 500 };
 /** Deleting a record costs about what inserting it did: the same bound on SQLite. */
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 
