@@ -89,8 +89,28 @@ function jsonWriter(json: JsonRows): PageWriter {
         rows.push([id, ...COLUMNS.map((column) => column.of(record))]);
         for (const mac of record.macAddresses ?? []) macs.push([id, mac]);
       });
-      await trx.raw(recordSql, [integrationId, generation, JSON.stringify(rows)]);
-      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, JSON.stringify(macs)]);
+      await trx.raw(recordSql, [integrationId, generation, jsonText(rows)]);
+      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, jsonText(macs)]);
     },
   };
+}
+
+/**
+ * The rows as JSON text, with a lone surrogate (half of a UTF-16 pair, alone) as U+FFFD.
+ * Bound as a value, such a string was sent as UTF-8 with U+FFFD in its place; JSON.stringify
+ * writes it as an escape (`\ud800`), which PostgreSQL's jsonb refuses and SQLite would store
+ * as bytes no UTF-8 reader takes. Only text showing such an escape is encoded again.
+ */
+function jsonText(rows: unknown[][]): string {
+  const text = JSON.stringify(rows);
+  return /\\u[dD][89a-fA-F]/.test(text)
+    ? JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? wellFormed(value) : value))
+    : text;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `String.prototype.toWellFormed` (ES2024, not in this build's library types). */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
 }
