@@ -8,7 +8,9 @@ import { guardSource } from './guard.js';
 import { Scrubber } from './kit/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
-import { toStagedRecord } from './normalize.js';
+import { readAhead } from './kit/read-ahead.js';
+import { stagedPage } from './normalize.js';
+import { RunProgress } from './run-progress.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -265,30 +267,29 @@ export class SyncEngine {
     const { store, node } = this.options;
     const { signal } = controller;
     const log = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
-    let pageCount = 0;
-    let devices = 0;
     let committed = false;
-    const heartbeat = this.heartbeat(integration.id, run.id, controller, log);
+    const progress = new RunProgress(store, run.id, { integrationId: integration.id, node, ms: this.leaseMs() });
+    const heartbeat = this.heartbeat(integration.id, run.id, controller, progress, log);
     try {
-      for await (const page of pages) {
+      for await (const page of readAhead(pages)) {
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-        const staged = page.map(toStagedRecord).filter((r) => r !== null);
-        await store.inventory.insertPage(integration.id, run.id, devices, staged);
-        pageCount += 1;
-        devices += staged.length;
-        await store.syncRuns.progress(run.id, pageCount, devices);
-        if (!(await store.integrations.renewLease(integration.id, node, Date.now() + this.leaseMs()))) {
-          throw new Error('the sync lease was lost to another collector');
-        }
+        // The page arrived, was parsed and mapped in one stretch of microtasks: let the
+        // requests waiting meanwhile (decisions, reports) run before it is normalised and written.
+        await new Promise((resolve) => setImmediate(resolve));
+        const staged = stagedPage(page);
+        await store.inventory.insertPage(integration.id, run.id, progress.devices, staged);
+        await progress.page(staged.length);
       }
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       clearInterval(heartbeat);
+      // Still ours: another collector that took an expired lease may be staging its own run.
+      await progress.holdLease();
       await store.inventory.switchGeneration(integration.id, run.id, Date.now());
       committed = true;
-      await store.syncRuns.finish(run.id, 'succeeded', { pages: pageCount, devices });
+      await store.syncRuns.finish(run.id, 'succeeded', { pages: progress.pages, devices: progress.devices });
       this.options.metrics?.syncEnded(integration, 'succeeded');
-      log.info({ pages: pageCount, devices }, 'sync succeeded');
+      log.info({ pages: progress.pages, devices: progress.devices }, 'sync succeeded');
       // Still under the lease, so no other run starts before the previous inventory is gone.
       await store.inventory.purgeOtherGenerations(integration.id, run.id);
     } catch (error) {
@@ -303,12 +304,12 @@ export class SyncEngine {
         .discardGeneration(integration.id, run.id)
         .catch((e) => log.error({ err: scrubbedError(e, scrubber) }, 'discarding staged inventory failed'));
       await store.syncRuns.finish(run.id, cancelled ? 'cancelled' : 'failed', {
-        pages: pageCount,
-        devices,
+        pages: progress.pages,
+        devices: progress.devices,
         error: cancelled ? 'the sync was cancelled' : message,
       });
       this.options.metrics?.syncEnded(integration, cancelled ? 'cancelled' : 'failed');
-      if (cancelled) log.info({ pages: pageCount, devices }, 'sync cancelled; last good inventory kept');
+      if (cancelled) log.info({ pages: progress.pages, devices: progress.devices }, 'sync cancelled; last good inventory kept');
       else if (error instanceof VendorError || (error as { expose?: boolean }).expose)
         log.warn({ error: message }, 'sync failed; last good inventory kept');
       else log.error({ err: scrubbedError(error, scrubber) }, 'sync failed; last good inventory kept');
@@ -320,15 +321,17 @@ export class SyncEngine {
   }
 
   /**
-   * While a run waits on its vendor it writes nothing, so this keeps its lease alive and
-   * picks up a cancel asked through another collector process.
+   * While a run waits on its vendor it writes nothing, so this keeps its lease alive, records
+   * the pages it staged since the last record, and picks up a cancel asked through another
+   * collector process.
    */
-  private heartbeat(integrationId: string, runId: string, controller: AbortController, log: Logger): NodeJS.Timeout {
+  private heartbeat(integrationId: string, runId: string, controller: AbortController, progress: RunProgress, log: Logger): NodeJS.Timeout {
     const { store, node } = this.options;
     let renewedAt = Date.now();
     const timer = setInterval(() => {
       void (async () => {
         if (await store.syncRuns.cancelRequested(runId)) controller.abort();
+        await progress.flush();
         if (Date.now() - renewedAt > this.leaseMs() / 4) {
           renewedAt = Date.now();
           await store.integrations.renewLease(integrationId, node, renewedAt + this.leaseMs());

@@ -35,12 +35,40 @@ function bounded(value: unknown): string | null {
  */
 function shown(value: unknown, max: number): string | null {
   if (value === null || value === undefined || value === '') return null;
-  const text = [...withUnsafeAsSpaces(String(value).slice(0, 2 * max))].slice(0, max).join('').trim();
+  let text = String(value);
+  if (text.length > 2 * max) text = text.slice(0, 2 * max);
+  text = safeText(text);
+  // Code points never outnumber code units: a text this short needs no cut (nor the array).
+  if (text.length > max) text = [...text].slice(0, max).join('');
+  text = text.trim();
   return text === '' ? null : text;
+}
+
+/** `text` with unsafe characters as spaces; the usual, clean text is checked, not rebuilt. */
+function safeText(text: string): string {
+  return unsafeCharacter(text) === null ? text : withUnsafeAsSpaces(text);
+}
+
+/**
+ * A raw extract of flat, clean values (what every mapper builds) is kept as it is: encoding
+ * it through the replacer and decoding it again below would give the same values.
+ */
+function cleanFlatRaw(raw: Record<string, unknown>): Record<string, unknown> | null {
+  for (const [key, value] of Object.entries(raw)) {
+    if (unsafeCharacter(key) !== null) return null;
+    if (typeof value === 'string') {
+      if (unsafeCharacter(value) !== null) return null;
+    } else if (value !== null && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) {
+      return null;
+    }
+  }
+  return JSON.stringify(raw).length <= RAW_LIMIT ? raw : null;
 }
 
 /** The raw extract with every member name and string shown as above; null when it cannot be encoded. */
 function cleanRaw(raw: Record<string, unknown>): Record<string, unknown> | null {
+  const flat = cleanFlatRaw(raw);
+  if (flat !== null) return flat;
   let text: string;
   try {
     text = JSON.stringify(raw, (_key, value: unknown) => {
@@ -115,4 +143,14 @@ export function toStagedRecord(device: SourceDevice): StagedRecord | null {
     record.edr?.connectorId ||
     record.mdmDeviceId;
   return hasIdentifier || placeholders.length > 0 ? record : null;
+}
+
+/** A vendor page as the store keeps it: devices with no usable identifier left out. */
+export function stagedPage(page: SourceDevice[]): StagedRecord[] {
+  const staged: StagedRecord[] = [];
+  for (const device of page) {
+    const record = toStagedRecord(device);
+    if (record !== null) staged.push(record);
+  }
+  return staged;
 }

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
 import type { Platform } from '@devtrust/shared/identity';
-import { insertChunked } from '../dialect.js';
-import { fromJson, toJson, toNullableBool } from '../json.js';
+import { fromJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
 import type { InventoryDuplicate, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
-import type { InventoryMacRow, InventoryRecordRow } from '../rows.js';
+import type { InventoryRecordRow } from '../rows.js';
+import { pageWriterFor, type PageWriter } from './inventory-writes.js';
+
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function toRecord(row: InventoryRecordRow): StoredInventoryRecord {
   return {
@@ -46,12 +48,16 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
 
 /**
  * Records per write transaction while staging a generation, and rows per delete statement
- * while dropping one. SQLite has one connection: every statement holds up health checks,
- * admin calls and verdicts behind it, so no single write may take more than a few tens of
- * milliseconds, whatever the inventory size.
+ * while dropping one. SQLite has one connection: every write holds up health checks, admin
+ * calls and verdicts behind it, so no single write may take more than a few milliseconds,
+ * whatever the inventory size (200 records with their indexes: about 5 ms on a quiet disk;
+ * a page is cut into equal parts, so a page of 300 is two writes of 150, not 200 and 100).
+ * PostgreSQL's writers do not queue behind one another, but a part's rows are encoded in one
+ * stretch of the event loop: up to 500 records (a Kandji page of 300 is one write).
  */
-const INSERT_CHUNK = 200;
-const DELETE_CHUNK = 2_000;
+const INSERT_CHUNK = { sqlite: 200, postgres: 500 };
+/** Deleting a record costs about what inserting it did: the same bound on SQLite. */
+const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 
 /**
  * Inventory records live in generations: a sync writes a new generation beside the
@@ -61,49 +67,25 @@ const DELETE_CHUNK = 2_000;
  * inventory, and a failed or cancelled sync leaves the last good one in place.
  */
 export class InventoryRepo {
-  constructor(private readonly db: Knex) {}
+  private readonly pages: PageWriter;
 
-  async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
-    for (let from = 0; from < records.length; from += INSERT_CHUNK) {
-      await this.insertChunk(integrationId, generation, startIndex + from, records.slice(from, from + INSERT_CHUNK));
-    }
+  constructor(private readonly db: Knex) {
+    this.pages = pageWriterFor(db);
   }
 
-  private async insertChunk(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
-    const rows: Record<string, unknown>[] = [];
-    const macs: Record<string, unknown>[] = [];
-    records.forEach((record, i) => {
-      const id = `${generation}:${startIndex + i}`;
-      rows.push({
-        id,
-        integration_id: integrationId,
-        generation,
-        external_id: record.externalId ?? null,
-        hardware_uuid: record.hardwareUuid ?? null,
-        serial_number: record.serialNumber ?? null,
-        machine_guid: record.machineGuid ?? null,
-        mdm_device_id: record.mdmDeviceId ?? null,
-        device_name: record.deviceName ?? null,
-        platform: record.platform ?? null,
-        owner: record.owner ?? null,
-        managed: record.managed ?? null,
-        edr_connector_id: record.edr?.connectorId ?? null,
-        edr_status: record.edr?.status ?? null,
-        edr_detail: record.edr?.detail ?? null,
-        edr_seen_at: record.edr?.seenAt ?? null,
-        posture_disk_encryption: record.posture?.diskEncryption ?? null,
-        posture_firewall: record.posture?.firewall ?? null,
-        posture_os_version: record.posture?.osVersion ?? null,
-        placeholders: record.placeholders && record.placeholders.length > 0 ? toJson(record.placeholders) : null,
-        raw: record.raw ? toJson(record.raw) : null,
-      } satisfies InventoryRecordRow);
-      for (const mac of record.macAddresses ?? [])
-        macs.push({ record_id: id, integration_id: integrationId, generation, mac } satisfies InventoryMacRow);
-    });
-    await this.db.transaction(async (trx) => {
-      await insertChunked(trx, 'inventory_records', rows);
-      await insertChunked(trx, 'inventory_macs', macs);
-    });
+  /**
+   * Stages records in `generation`: each chunk one transaction of one INSERT for the records
+   * and one for their MACs (inventory-writes.ts). Between chunks the connection is given up
+   * for a turn of the event loop, so decisions waiting for SQLite's one connection get in.
+   */
+  async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
+    const parts = Math.ceil(records.length / INSERT_CHUNK[isSqlite(this.db) ? 'sqlite' : 'postgres']);
+    const size = Math.ceil(records.length / parts);
+    for (let from = 0; from < records.length; from += size) {
+      if (from > 0) await yieldTurn();
+      const chunk = records.slice(from, from + size);
+      await this.db.transaction((trx) => this.pages.write(trx, integrationId, generation, startIndex + from, chunk));
+    }
   }
 
   /**
@@ -158,23 +140,22 @@ export class InventoryRepo {
    */
   private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
     const sqlite = isSqlite(this.db);
+    const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
-    for (;;) {
-      const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(DELETE_CHUNK);
+    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+      const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(limit);
       // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
       const sub = batch.toSQL();
-      const deleted = sqlite
+      deleted = sqlite
         ? await this.db('inventory_macs').whereIn(rowId, batch).delete()
         : await this.db('inventory_macs')
             .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
             .delete();
-      if (deleted < DELETE_CHUNK) break;
     }
-    for (;;) {
-      const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(DELETE_CHUNK);
-      const deleted = await this.db('inventory_records').whereIn('id', batch).delete();
-      if (deleted < DELETE_CHUNK) break;
+    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+      const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(limit);
+      deleted = await this.db('inventory_records').whereIn('id', batch).delete();
     }
   }
 

@@ -1,0 +1,116 @@
+import type { Knex } from 'knex';
+import { isSqlite } from '../dialect.js';
+import { toJson } from '../json.js';
+import type { StagedRecord } from '../../domain/inventory.js';
+import type { InventoryRecordRow } from '../rows.js';
+
+/**
+ * The write half of a sync: a part of a page of staged records as one INSERT for the records
+ * and one for their MACs, in raw SQL. knex's builder cost more per row than the database did
+ * (an object per row, its keys re-read, a placeholder assembled and a value bound per column;
+ * on SQLite a compound SELECT capped at 500 rows), and an append of known columns needs none
+ * of it. See docs/performance.md, "Sync speed and memory".
+ */
+
+interface Column {
+  name: keyof InventoryRecordRow;
+  /** The PostgreSQL type the column's JSON member is cast to (SQLite takes JSON's own types). */
+  pgType: 'text' | 'boolean' | 'bigint';
+  of(record: StagedRecord): string | number | boolean | null;
+}
+
+/** Every column a staged record fills, beside id, integration_id and generation. */
+const COLUMNS: readonly Column[] = [
+  { name: 'external_id', pgType: 'text', of: (r) => r.externalId ?? null },
+  { name: 'hardware_uuid', pgType: 'text', of: (r) => r.hardwareUuid ?? null },
+  { name: 'serial_number', pgType: 'text', of: (r) => r.serialNumber ?? null },
+  { name: 'machine_guid', pgType: 'text', of: (r) => r.machineGuid ?? null },
+  { name: 'mdm_device_id', pgType: 'text', of: (r) => r.mdmDeviceId ?? null },
+  { name: 'device_name', pgType: 'text', of: (r) => r.deviceName ?? null },
+  { name: 'platform', pgType: 'text', of: (r) => r.platform ?? null },
+  { name: 'owner', pgType: 'text', of: (r) => r.owner ?? null },
+  { name: 'managed', pgType: 'boolean', of: (r) => r.managed ?? null },
+  { name: 'edr_connector_id', pgType: 'text', of: (r) => r.edr?.connectorId ?? null },
+  { name: 'edr_status', pgType: 'text', of: (r) => r.edr?.status ?? null },
+  { name: 'edr_detail', pgType: 'text', of: (r) => r.edr?.detail ?? null },
+  { name: 'edr_seen_at', pgType: 'bigint', of: (r) => r.edr?.seenAt ?? null },
+  { name: 'posture_disk_encryption', pgType: 'boolean', of: (r) => r.posture?.diskEncryption ?? null },
+  { name: 'posture_firewall', pgType: 'boolean', of: (r) => r.posture?.firewall ?? null },
+  { name: 'posture_os_version', pgType: 'text', of: (r) => r.posture?.osVersion ?? null },
+  { name: 'placeholders', pgType: 'text', of: (r) => (r.placeholders && r.placeholders.length > 0 ? toJson(r.placeholders) : null) },
+  { name: 'raw', pgType: 'text', of: (r) => (r.raw ? toJson(r.raw) : null) },
+];
+
+const RECORD_COLUMN_LIST = ['integration_id', 'generation', 'id', ...COLUMNS.map((c) => c.name)].join(', ');
+const MAC_COLUMN_LIST = 'integration_id, generation, record_id, mac';
+
+/** A record's id: its generation and its position in the sync, unique without a lookup. */
+export const stagedRecordId = (generation: string, index: number): string => `${generation}:${index}`;
+
+/** Statements a page of staged records is written with, for one database. */
+export interface PageWriter {
+  write(trx: Knex.Transaction, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void>;
+}
+
+export function pageWriterFor(db: Knex): PageWriter {
+  return jsonWriter(isSqlite(db) ? sqliteJson : postgresJson);
+}
+
+/** How a database unpacks a JSON array of rows: the row source, and member `i` as a column's type. */
+interface JsonRows {
+  rows: string;
+  member(i: number, type: Column['pgType']): string;
+}
+
+/** SQLite's `->>` gives a JSON true or false as 1 or 0, as the driver binds a boolean. */
+const sqliteJson: JsonRows = { rows: 'json_each(?)', member: (i) => `value ->> ${i}` };
+/** jsonb, not json: `->>` on json scans the row's text again for every column (half the speed). */
+const postgresJson: JsonRows = {
+  rows: 'jsonb_array_elements(?::jsonb)',
+  member: (i, type) => (type === 'text' ? `value ->> ${i}` : `(value ->> ${i})::${type}`),
+};
+
+/**
+ * One JSON text per statement, unpacked by the database: rows of any width and number in one
+ * bound value. Binding each value instead (a multi-row VALUES list, or PostgreSQL arrays)
+ * converted every one on the event loop's thread, which decisions share; JSON.stringify is
+ * native, and the database decodes the text on its own thread or server.
+ */
+function jsonWriter(json: JsonRows): PageWriter {
+  const recordMembers = ['text' as const, ...COLUMNS.map((c) => c.pgType)].map((type, i) => json.member(i, type)).join(', ');
+  const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
+  const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
+  return {
+    async write(trx, integrationId, generation, startIndex, records) {
+      const rows: unknown[][] = [];
+      const macs: string[][] = [];
+      records.forEach((record, i) => {
+        const id = stagedRecordId(generation, startIndex + i);
+        rows.push([id, ...COLUMNS.map((column) => column.of(record))]);
+        for (const mac of record.macAddresses ?? []) macs.push([id, mac]);
+      });
+      await trx.raw(recordSql, [integrationId, generation, jsonText(rows)]);
+      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, jsonText(macs)]);
+    },
+  };
+}
+
+/**
+ * The rows as JSON text, with a lone surrogate (half of a UTF-16 pair, alone) as U+FFFD.
+ * Bound as a value, such a string was sent as UTF-8 with U+FFFD in its place; JSON.stringify
+ * writes it as an escape (`\ud800`), which PostgreSQL's jsonb refuses and SQLite would store
+ * as bytes no UTF-8 reader takes. Only text showing such an escape is encoded again.
+ */
+function jsonText(rows: unknown[][]): string {
+  const text = JSON.stringify(rows);
+  return /\\u[dD][89a-fA-F]/.test(text)
+    ? JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? wellFormed(value) : value))
+    : text;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `String.prototype.toWellFormed` (ES2024, not in this build's library types). */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}

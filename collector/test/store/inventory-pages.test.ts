@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Knex } from 'knex';
+import { openTestStore } from '../support/test-store.js';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import type { Store } from '@devtrust/collector/store/store';
+import type { StagedRecord } from '@devtrust/collector/domain/inventory';
+
+/**
+ * A sync stages pages with raw multi-row INSERTs (store/repos/inventory-writes.ts: row-major
+ * VALUES on SQLite, unnest arrays on PostgreSQL). They must store exactly what knex's
+ * builder stored before, row for row and MAC for MAC: the reference below is that builder
+ * path as it was (one row object per record, one per MAC, knex's insert).
+ */
+async function referenceInsert(knex: Knex, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]) {
+  const rows: Record<string, unknown>[] = [];
+  const macs: Record<string, unknown>[] = [];
+  records.forEach((record, i) => {
+    const id = `${generation}:${startIndex + i}`;
+    rows.push({
+      id,
+      integration_id: integrationId,
+      generation,
+      external_id: record.externalId ?? null,
+      hardware_uuid: record.hardwareUuid ?? null,
+      serial_number: record.serialNumber ?? null,
+      machine_guid: record.machineGuid ?? null,
+      mdm_device_id: record.mdmDeviceId ?? null,
+      device_name: record.deviceName ?? null,
+      platform: record.platform ?? null,
+      owner: record.owner ?? null,
+      managed: record.managed ?? null,
+      edr_connector_id: record.edr?.connectorId ?? null,
+      edr_status: record.edr?.status ?? null,
+      edr_detail: record.edr?.detail ?? null,
+      edr_seen_at: record.edr?.seenAt ?? null,
+      posture_disk_encryption: record.posture?.diskEncryption ?? null,
+      posture_firewall: record.posture?.firewall ?? null,
+      posture_os_version: record.posture?.osVersion ?? null,
+      placeholders: record.placeholders && record.placeholders.length > 0 ? JSON.stringify(record.placeholders) : null,
+      raw: record.raw ? JSON.stringify(record.raw) : null,
+    });
+    for (const mac of record.macAddresses ?? []) macs.push({ record_id: id, integration_id: integrationId, generation, mac });
+  });
+  for (let i = 0; i < rows.length; i += 200) await knex('inventory_records').insert(rows.slice(i, i + 200));
+  for (let i = 0; i < macs.length; i += 500) await knex('inventory_macs').insert(macs.slice(i, i + 500));
+}
+
+const wellFormed = (text: string): string =>
+  text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
+/** Text a naive array literal or placeholder list would get wrong. */
+// Lone surrogates: the driver used to send them as U+FFFD; a JSON text must not carry them as escapes.
+const AWKWARD = [
+  'a"b',
+  'back\\slash',
+  '{braces},comma',
+  'NULL',
+  '',
+  ' spaced ',
+  'ünïcødé 名前 🙂',
+  "it's",
+  '?',
+  '$1',
+  '::text',
+  'lone \ud800 high',
+  'lone \udc00 low',
+  '\\ud800 as text',
+];
+
+/** Records covering every column, nulls and both booleans, and pages past each statement's bounds. */
+function records(count: number, macsEach: (i: number) => number): StagedRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const awkward = AWKWARD[i % AWKWARD.length] as string;
+    const hex = i.toString(16).toUpperCase().padStart(6, '0');
+    return {
+      externalId: i % 7 === 0 ? null : `ext-${i}-${awkward}`,
+      hardwareUuid: i % 3 === 0 ? null : `0000${hex}-AAAA-BBBB-CCCC-0000${hex}00`,
+      serialNumber: i % 5 === 4 ? null : `SN${hex}`,
+      machineGuid: i % 4 === 0 ? `${hex.toLowerCase()}-guid` : null,
+      mdmDeviceId: i % 2 === 0 ? `mdm-${hex}` : null,
+      macAddresses: Array.from({ length: macsEach(i) }, (_, m) => `02${m.toString(16).toUpperCase().padStart(4, '0')}${hex}`),
+      deviceName: i % 6 === 5 ? null : `device ${awkward} ${i}`,
+      platform: (['windows', 'macos', 'linux', 'ios', null] as const)[i % 5] ?? null,
+      owner: i % 9 === 0 ? null : `owner-${i}@example.com`,
+      managed: [true, false, null][i % 3] ?? null,
+      edr:
+        i % 4 === 1
+          ? {
+              connectorId: `conn-${hex}`,
+              status: (['clean', 'compromised', 'unknown'] as const)[i % 3] ?? 'unknown',
+              detail: awkward,
+              seenAt: 1_764_500_000_000 + i,
+            }
+          : i % 4 === 2
+            ? { status: 'unknown', connectorId: null, detail: null, seenAt: null }
+            : null,
+      posture:
+        i % 3 === 2
+          ? null
+          : { diskEncryption: [true, false, null][i % 3] ?? null, firewall: i % 2 === 0, osVersion: i % 5 === 0 ? null : `14.${i % 7}.1` },
+      placeholders: i % 8 === 3 ? [`serialNumber=${awkward}`, 'hardwareUuid=00000000-0000-0000-0000-000000000000'] : [],
+      ...(i % 10 === 9 ? {} : { raw: { model: awkward, n: i, nested: { list: [1, 'two', null], flag: i % 2 === 0 } } }),
+    };
+  });
+}
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`inventory pages on ${db.name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, close } = await openTestStore(db.name, 'inventory-pages'));
+    });
+    afterAll(async () => {
+      await close();
+    });
+
+    async function integration(name: string): Promise<string> {
+      const id = store.integrations.newId();
+      await store.integrations.create(id, {
+        kind: 'csv',
+        category: 'mdm',
+        name,
+        platforms: ['windows', 'macos', 'linux', 'ios'],
+        config: {},
+        sealedSecrets: {},
+        schedule: null,
+        nextSyncAt: null,
+      });
+      return id;
+    }
+
+    /** A generation's rows and MACs, with the generation taken out of every value. */
+    async function stored(generation: string) {
+      const strip = (row: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? v.replace(generation, 'GEN') : v]));
+      const rows = await store.knex('inventory_records').where({ generation }).orderBy('id');
+      const macs = await store.knex('inventory_macs').where({ generation }).orderBy(['record_id', 'mac']);
+      return { rows: rows.map(strip), macs: macs.map(strip) };
+    }
+
+    it('stores exactly the rows and MACs the knex builder stored, over pages that cross every statement bound', async () => {
+      const id = await integration('pages');
+      // Page 1: 1,203 records (several transactions on either database), 48 MACs each in its
+      // first 200 (over 8,191 MAC rows in one transaction: past SQLite's four-value rows per
+      // statement); page 2 small.
+      const page1 = records(1_203, (i) => (i < 200 ? 48 : i % 4));
+      const page2 = records(37, (i) => i % 3).map((r, i) => ({ ...r, serialNumber: r.serialNumber && `P2-${r.serialNumber}-${i}` }));
+      await store.inventory.insertPage(id, 'fast', 0, page1);
+      await store.inventory.insertPage(id, 'fast', page1.length, page2);
+      await referenceInsert(store.knex, id, 'reference', 0, page1);
+      await referenceInsert(store.knex, id, 'reference', page1.length, page2);
+
+      const fast = await stored('fast');
+      const reference = await stored('reference');
+      assert.equal(fast.rows.length, page1.length + page2.length);
+      assert.equal(fast.macs.length, reference.macs.length);
+      assert.ok(fast.macs.length > 9_600);
+      assert.deepEqual(fast.rows, reference.rows);
+      assert.deepEqual(fast.macs, reference.macs);
+    });
+
+    it('finds every stored identifier of a committed fast-path generation, as before', async () => {
+      const id = await integration('lookups');
+      const page = records(120, (i) => 1 + (i % 3));
+      await store.inventory.insertPage(id, 'fast-lookups', 0, page);
+      await store.inventory.commitGeneration(id, 'fast-lookups', Date.now());
+      assert.equal(await store.inventory.count(id), page.length);
+      for (const [i, record] of page.entries()) {
+        const expected = `fast-lookups:${i}`;
+        for (const [kind, value] of [
+          ['hardwareUuid', record.hardwareUuid],
+          ['serialNumber', record.serialNumber],
+          ['machineGuid', record.machineGuid],
+          ['macAddress', record.macAddresses?.[0]],
+        ] as const) {
+          if (!value) continue;
+          const found = await store.inventory.findByIdentifier(kind, value, [id]);
+          assert.deepEqual(
+            found.map((r) => r.id),
+            [expected],
+            `${kind} ${value}`,
+          );
+          const [stored] = found;
+          // A lone surrogate was always stored as U+FFFD (the drivers send UTF-8).
+          assert.equal(stored?.deviceName, record.deviceName ? wellFormed(record.deviceName) : null);
+          assert.deepEqual(stored?.raw, record.raw ?? {});
+          assert.equal(stored?.managed, record.managed);
+          assert.deepEqual(
+            stored?.edr ?? null,
+            record.edr
+              ? { connectorId: null, seenAt: null, ...record.edr, detail: record.edr.detail ? wellFormed(record.edr.detail) : null }
+              : null,
+          );
+        }
+        assert.deepEqual((await store.inventory.macsOf(expected)).sort(), [...(record.macAddresses ?? [])].sort());
+        if (record.mdmDeviceId) {
+          const byMdm = await store.inventory.findByMdmDeviceId(record.mdmDeviceId, [id]);
+          assert.deepEqual(
+            byMdm.map((r) => r.record.id),
+            [expected],
+          );
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from 'vitest';
+import pino from 'pino';
+import { openTestStore } from '../support/test-store.js';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import type { Store } from '@devtrust/collector/store/store';
+import { SyncEngine } from '@devtrust/collector/sync/engine';
+import type { SourceDevice } from '@devtrust/collector/sync/source';
+
+/**
+ * The sync engine reads the next vendor page while it writes the current one, and writes its
+ * progress and lease once a second rather than per page. What it guaranteed before still
+ * holds: a run that lost its lease never replaces the inventory, and the run history shows
+ * every staged page even when the vendor stops answering.
+ */
+const NODE = 'test-host:1:engine';
+
+const devices = (prefix: string, count: number): SourceDevice[] =>
+  Array.from({ length: count }, (_, i) => ({ externalId: `${prefix}-${i}`, serialNumber: `${prefix}SN${i}`, platform: 'windows' }));
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`sync engine pages on ${db.name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let engine: SyncEngine;
+    beforeAll(async () => {
+      ({ store, close } = await openTestStore(db.name, 'engine-pages'));
+      engine = new SyncEngine({ store, masterKey: Buffer.alloc(32), log: pino({ level: 'silent' }), node: NODE });
+    });
+    afterAll(async () => {
+      await engine.stop();
+      await close();
+    });
+
+    async function integration(name: string): Promise<string> {
+      const id = store.integrations.newId();
+      await store.integrations.create(id, {
+        kind: 'csv',
+        category: 'mdm',
+        name,
+        platforms: ['windows'],
+        config: {},
+        sealedSecrets: {},
+        schedule: null,
+        nextSyncAt: null,
+      });
+      return id;
+    }
+
+    const serials = async (id: string): Promise<string[]> =>
+      (await store.knex('inventory_records').join('integrations', 'integrations.current_generation', 'inventory_records.generation'))
+        .filter((r: { integration_id: string }) => r.integration_id === id)
+        .map((r: { serial_number: string }) => r.serial_number)
+        .sort();
+
+    it('a run whose lease another collector took keeps the last good inventory', async () => {
+      const id = await integration('lease');
+      const first = await engine.ingest(
+        id,
+        (async function* () {
+          yield devices('GOOD', 3);
+        })(),
+      );
+      assert.equal(first.status, 'succeeded');
+
+      async function* stolen(): AsyncGenerator<SourceDevice[]> {
+        yield devices('NEW', 2);
+        // Another collector finds the lease expired and takes it while this run still reads.
+        await store.integrations.releaseLease(id, NODE);
+        assert.ok(await store.integrations.acquireLease(id, 'other-host:2:engine', Date.now() + 60_000, Date.now()));
+        yield devices('NEWER', 2);
+      }
+      const run = await engine.ingest(id, stolen());
+      assert.equal(run.status, 'failed');
+      assert.deepEqual(await serials(id), ['GOODSN0', 'GOODSN1', 'GOODSN2']);
+      assert.equal(await store.inventory.count(id), 3);
+      await store.integrations.releaseLease(id, 'other-host:2:engine');
+    });
+
+    it('the run history shows every staged page while the vendor stops answering', async () => {
+      const id = await integration('progress');
+      let release!: () => void;
+      const stalled = new Promise<void>((resolve) => (release = resolve));
+      async function* slowVendor(): AsyncGenerator<SourceDevice[]> {
+        for (let page = 0; page < 4; page++) yield devices(`P${page}X`, 5);
+        await stalled;
+      }
+      const done = engine.ingest(id, slowVendor());
+      let seen = { pages: 0, devices: 0 };
+      try {
+        for (let i = 0; i < 200 && seen.pages < 4; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const running = await store.syncRuns.running(id);
+          if (running) seen = { pages: running.pages, devices: running.devices };
+        }
+      } finally {
+        release();
+      }
+      assert.deepEqual(seen, { pages: 4, devices: 20 });
+      const run = await done;
+      assert.equal(run.status, 'succeeded');
+      assert.equal(await store.inventory.count(id), 20);
+    });
+  });
+}
