@@ -182,6 +182,10 @@ export class AgentSession {
   }
 
   private authenticated(endpoint: EndpointCredentials, sessionKey: string | undefined): void {
+    // The socket may have closed (or timed out) while the signature was checked on the
+    // thread pool: registered now, the session would stay in the channel's map for good
+    // (the endpoint shown connected, a session object kept per dropped socket).
+    this.stillOpen();
     clearTimeout(this.authTimer);
     this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);
@@ -232,7 +236,14 @@ export class AgentSession {
     if (message.signature === undefined || !(await verifyPayloadAsync(this.key, payload, message.signature))) {
       throw new ChannelError('BAD_SIGNATURE');
     }
+    // Closed while the check ran (the endpoint forgotten, the socket dropped): act on nothing more.
+    this.stillOpen();
     return endpoint;
+  }
+
+  /** Stops a frame whose session closed while it was awaited (fail() then sends and closes nothing). */
+  private stillOpen(): void {
+    if (this.closed) throw new ChannelError('OUT_OF_ORDER', 'the session closed');
   }
 
   private async report(message: ReportMessage): Promise<void> {
