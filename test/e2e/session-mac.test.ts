@@ -142,6 +142,30 @@ describe("agent channel: reports MAC'd with the session key", () => {
     assert.notEqual(await stored(), 'SERIAL-ZERO');
   });
 
+  it("refuses a MAC'd report whose MAC is the right one spelled another way (the last character's spare bits)", async () => {
+    const before = await stored();
+    const { ch, macKey, authenticated } = await authWithOffer(c, endpointId, keys);
+    const frame = ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-RESPELLED') }, macKey as Buffer);
+    const mac = String(frame.mac);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1) as string);
+    ch.send({ ...frame, mac: mac.slice(0, -1) + alphabet[last ^ 1] });
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+    assert.equal(await stored(), before);
+  });
+
+  it('a second auth on an authenticated session is refused, and its offer does not replace the first', async () => {
+    const { ch, macKey, authenticated } = await authWithOffer(c, endpointId, keys);
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: newSessionKeyPair().publicKey }, keys));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'OUT_OF_ORDER');
+    assert.ok((await ch.closed).code >= 4000);
+    // The session is gone: its key cannot be used on a new one.
+    const next = await authWithOffer(c, endpointId, keys);
+    next.ch.send(next.ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-OLD-KEY') }, macKey as Buffer));
+    assert.equal((await next.ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+
   it('an offer signed by another key does not authenticate', async () => {
     const ch = await RawChannel.open(c.url);
     ch.endpointId = endpointId;

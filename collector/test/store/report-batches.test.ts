@@ -153,3 +153,67 @@ for (const db of DATABASES) {
     });
   });
 }
+
+// Two collectors on one database (PostgreSQL in a cluster) storing the same endpoints' reports
+// at once: an agent's report replayed on the other collector, or two sessions of one endpoint.
+// Each (endpoint, sequence) is stored by one of them at most, its history row written once,
+// and only with the endpoint's row changed by that very report.
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`concurrent report batches on ${db.name}`, () => {
+    let store: { a: Store; b: Store; drop(): Promise<void> } | undefined;
+    beforeAll(async () => {
+      if (db.name === 'postgres') {
+        const pg = await freshPostgresDatabase();
+        const a = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+        const b = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+        store = { a, b, drop: pg.drop };
+      } else {
+        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-batches-'));
+        const a = await Store.open({ databaseUrl: null, dataDir: dir });
+        const b = await Store.open({ databaseUrl: null, dataDir: dir });
+        store = { a, b, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      }
+    });
+    afterAll(async () => {
+      await store?.a.close();
+      await store?.b.close();
+      await store?.drop();
+    });
+
+    it('stores each report once across two writers, its history row with it', async () => {
+      const { a, b } = store as { a: Store; b: Store };
+      const ids = await Promise.all(Array.from({ length: 8 }, async () => (await a.endpoints.enroll(generateDeviceKey().publicKey)).id));
+      ids.sort();
+      const report = (e: number, seq: number, writer: string): Report => ({
+        agentVersion: '1.0.0',
+        collectedAt: '2026-11-30T00:00:00Z',
+        // Writer b changes endpoint 3's serial every other round (the one-by-one path), a keeps it.
+        identity: { platform: 'linux', hostname: `host-${writer}-${seq}`, serialNumber: e === 3 && writer === 'b' && seq % 2 ? `S-${e}-${seq}` : `S-${e}` },
+        posture: { firewall: true },
+      });
+      const bodies = new Map<string, string>();
+      for (let seq = 1; seq <= 15; seq++) {
+        const batch = (writer: string): ReportToStore[] =>
+          ids.map((endpointId, e) => ({ endpointId, seq, report: report(e, seq, writer), at: seq * 10 + (writer === 'a' ? 0 : 1) }));
+        const [fromA, fromB] = await Promise.all([a.endpoints.recordReports(batch('a')), b.endpoints.recordReports(batch('b'))]);
+        for (const [e, id] of ids.entries()) {
+          assert.ok(!(fromA[e] && fromB[e]), `sequence ${seq} of endpoint ${e} stored by both writers`);
+          assert.ok(fromA[e] || fromB[e], `sequence ${seq} of endpoint ${e} stored by neither writer`);
+          bodies.set(`${id}/${seq}`, `host-${fromA[e] ? 'a' : 'b'}-${seq}`);
+        }
+      }
+      for (const id of ids) {
+        const history = await a.endpoints.history(id);
+        assert.deepEqual(
+          history.map((h) => h.seq),
+          Array.from({ length: 15 }, (_, i) => 15 - i),
+          'one history row per stored sequence',
+        );
+        for (const h of history) assert.equal(h.report.identity.hostname, bodies.get(`${id}/${h.seq}`), 'the history row is the report stored');
+        const endpoint = await a.endpoints.get(id);
+        assert.equal(endpoint?.lastSeq, 15);
+        assert.equal(endpoint?.report?.identity.hostname, bodies.get(`${id}/15`));
+      }
+    });
+  });
+}
