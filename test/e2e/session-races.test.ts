@@ -86,4 +86,23 @@ describe('agent channel: a session that closes while its frame is checked', () =
     assert.equal(endpoint.identity.serialNumber, 'ORDER-2');
     assert.ok(endpoint.history.every((h) => h.seq <= lastSeq));
   });
+
+  it('a peer streaming frames faster than they are handled is closed (4429) instead of having them all held', async () => {
+    const { ch } = await session();
+    // Each one valid, checked and looked up in turn (describe has no budget of its own).
+    const frame = JSON.stringify(ch.signed({ type: 'describe', transactionId: 'tx_streamed' }, keys));
+    for (let i = 0; i < 1000; i++) ch.sendRaw(frame);
+    assert.equal((await ch.next((m) => m.type === 'error' && m.code !== 'TRANSACTION_UNKNOWN')).code, 'MESSAGE_RATE_LIMITED');
+    assert.equal((await ch.closed).code, 4429);
+  });
+
+  it('a burst an agent can make (a report, checks, describes at once) is handled in full', async () => {
+    const { ch, lastSeq } = await session();
+    ch.send(ch.signed({ type: 'report', seq: lastSeq + 1, report: report('BURST') }, keys));
+    for (let i = 0; i < 8; i++) ch.send(ch.signed({ type: 'check' }, keys));
+    for (let i = 0; i < 8; i++) await ch.next((m) => m.type === 'standing');
+    assert.equal((await ch.next((m) => m.type === 'ack')).seq, lastSeq + 1);
+    ch.close();
+  });
 });
+
