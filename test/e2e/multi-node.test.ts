@@ -101,7 +101,11 @@ describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', 
     const body = {
       type: 'report' as const,
       seq: onA.lastSeq + 1,
-      report: { agentVersion: 'test', collectedAt: new Date().toISOString(), identity: { platform: 'linux' as const, serialNumber: 'NODE-MAC' } },
+      report: {
+        agentVersion: 'test',
+        collectedAt: new Date().toISOString(),
+        identity: { platform: 'linux' as const, serialNumber: 'NODE-MAC' },
+      },
     };
     // Made for A (A's nonce and key), sent to B; and made with A's key over B's nonce.
     onB.ch.send(onA.ch.macd(body, onA.macKey));
@@ -116,7 +120,10 @@ describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', 
     last.ch.send(last.ch.macd(body, last.macKey));
     assert.equal((await last.ch.next((m) => m.type === 'error')).code, 'REPLAYED');
     const history = (await b.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.history as { seq: number }[];
-    assert.deepEqual(history.map((h) => h.seq), [body.seq]);
+    assert.deepEqual(
+      history.map((h) => h.seq),
+      [body.seq],
+    );
     onA.ch.close();
   });
 });

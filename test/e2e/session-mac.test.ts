@@ -169,7 +169,15 @@ describe("agent channel: reports MAC'd with the session key", () => {
   it('refuses a report with neither a signature nor a MAC, a MAC of the wrong shape, and a MAC on any other message (4400)', async () => {
     const before = await stored();
     const base64url = (bytes: number) => Buffer.alloc(bytes, 5).toString('base64url');
-    const shapes = [undefined, '', base64url(31), base64url(33), `${base64url(32).slice(0, 42)}=`, '!'.repeat(43), base64url(32).replace(/.$/, '/')];
+    const shapes = [
+      undefined,
+      '',
+      base64url(31),
+      base64url(33),
+      `${base64url(32).slice(0, 42)}=`,
+      '!'.repeat(43),
+      base64url(32).replace(/.$/, '/'),
+    ];
     for (const mac of shapes) {
       const { ch, authenticated } = await authWithOffer(c, endpointId, keys);
       const body = { type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-SHAPE') };
@@ -198,7 +206,9 @@ describe("agent channel: reports MAC'd with the session key", () => {
     const ch = await RawChannel.open(c.url);
     const fresh = generateDeviceKey();
     const offer = newSessionKeyPair();
-    ch.send(ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: fresh.publicKey, sessionKey: offer.publicKey }, fresh));
+    ch.send(
+      ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: fresh.publicKey, sessionKey: offer.publicKey }, fresh),
+    );
     ch.endpointId = (await ch.next((m) => m.type === 'enrolled')).endpointId;
     const authenticated = await ch.next((m) => m.type === 'authenticated');
     const macKey = sessionMacKey(offer.privateKey, authenticated.sessionKey, {

@@ -105,4 +105,3 @@ describe('agent channel: a session that closes while its frame is checked', () =
     ch.close();
   });
 });
-

@@ -98,7 +98,11 @@ async function doubleHelloCollector() {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: AGENT_CHANNEL_PATH });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const own = newSessionKeyPair();
-  const session: { macKey: Buffer | null; nonce: string; endpointId: string } = { macKey: null, nonce: 'first-nonce', endpointId: 'ep_hostile' };
+  const session: { macKey: Buffer | null; nonce: string; endpointId: string } = {
+    macKey: null,
+    nonce: 'first-nonce',
+    endpointId: 'ep_hostile',
+  };
   server.on('connection', (ws) => {
     const send = (m: Record<string, unknown>) => ws.send(JSON.stringify(m));
     send({ type: 'hello', v: 1, nonce: session.nonce, maxFrameBytes: 65536 });
@@ -155,4 +159,3 @@ describe('the agent against a collector that says hello twice', () => {
     assert.equal(verifyMac(hostile.session.macKey as Buffer, payload, String(mac)), true, 'MACd under the session it agreed');
   });
 });
-

@@ -92,7 +92,9 @@ export class AgentSession {
     ws.on('message', (data, isBinary) => {
       if (this.closed) return; // nothing more is handled: not worth holding
       if (++this.waiting > MAX_WAITING_FRAMES) {
-        this.fail(new ChannelError('MESSAGE_RATE_LIMITED', `more than ${MAX_WAITING_FRAMES} frames waiting: send the next after the answer`));
+        this.fail(
+          new ChannelError('MESSAGE_RATE_LIMITED', `more than ${MAX_WAITING_FRAMES} frames waiting: send the next after the answer`),
+        );
         return;
       }
       const text = isBinary ? null : (data as Buffer).toString('utf8');

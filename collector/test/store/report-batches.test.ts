@@ -188,7 +188,11 @@ for (const db of DATABASES) {
         agentVersion: '1.0.0',
         collectedAt: '2026-11-30T00:00:00Z',
         // Writer b changes endpoint 3's serial every other round (the one-by-one path), a keeps it.
-        identity: { platform: 'linux', hostname: `host-${writer}-${seq}`, serialNumber: e === 3 && writer === 'b' && seq % 2 ? `S-${e}-${seq}` : `S-${e}` },
+        identity: {
+          platform: 'linux',
+          hostname: `host-${writer}-${seq}`,
+          serialNumber: e === 3 && writer === 'b' && seq % 2 ? `S-${e}-${seq}` : `S-${e}`,
+        },
         posture: { firewall: true },
       });
       const bodies = new Map<string, string>();
@@ -209,7 +213,8 @@ for (const db of DATABASES) {
           Array.from({ length: 15 }, (_, i) => 15 - i),
           'one history row per stored sequence',
         );
-        for (const h of history) assert.equal(h.report.identity.hostname, bodies.get(`${id}/${h.seq}`), 'the history row is the report stored');
+        for (const h of history)
+          assert.equal(h.report.identity.hostname, bodies.get(`${id}/${h.seq}`), 'the history row is the report stored');
         const endpoint = await a.endpoints.get(id);
         assert.equal(endpoint?.lastSeq, 15);
         assert.equal(endpoint?.report?.identity.hostname, bodies.get(`${id}/15`));
