@@ -56,4 +56,33 @@ describe('session MACs (X25519 + HKDF + HMAC-SHA256)', () => {
     assert.equal(verifyMac(key, { a: 1 }, '!!!'), false);
     assert.equal(verifyMac(key, { a: 1 }, macPayload(Buffer.alloc(32, 8), { a: 1 })), false);
   });
+
+  it('refuses every low-order peer key, canonical or not', () => {
+    const own = newSessionKeyPair();
+    const ctx = context(own.publicKey, own.publicKey);
+    const p = (1n << 255n) - 19n;
+    const littleEndian = (n: bigint, high = false): string => {
+      const bytes = Buffer.alloc(32);
+      for (let i = 0, x = n; i < 32; i++, x >>= 8n) bytes[i] = Number(x & 255n);
+      if (high) bytes[31] = (bytes[31] as number) | 0x80;
+      return bytes.toString('base64url');
+    };
+    const order8 = [
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+    ];
+    const points = [0n, 1n, p - 1n, p, p + 1n].flatMap((u) => [littleEndian(u), littleEndian(u, true)]);
+    for (const point of [...points, ...order8.map((hex) => Buffer.from(hex, 'hex').toString('base64url'))])
+      assert.throws(() => sessionMacKey(own.privateKey, point, ctx), Error, point);
+  });
+
+  it('takes a MAC only in its canonical encoding (the spare bits of the last character set differently fail)', () => {
+    const key = Buffer.alloc(32, 7);
+    const mac = macPayload(key, { a: 1 });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1) as string);
+    const variants = [1, 2, 3].map((spare) => mac.slice(0, -1) + alphabet[(last & ~3) | (spare ^ (last & 3))]);
+    assert.equal(verifyMac(key, { a: 1 }, mac), true);
+    for (const variant of variants) assert.equal(verifyMac(key, { a: 1 }, variant), false, variant);
+  });
 });

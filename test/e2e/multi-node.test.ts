@@ -5,6 +5,9 @@ import { createTestApp, csvInventory, wrapApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { POSTGRES_SKIP, freshPostgresDatabase } from '../support/postgres.js';
+import { RawChannel } from '../support/raw-channel.js';
+import { ENROLLMENT_KEY } from '../support/collector.js';
+import { newSessionKeyPair, sessionMacKey } from '@devtrust/shared/crypto';
 
 describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', () => {
   let a: TestCollector;
@@ -78,5 +81,49 @@ describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', 
     assert.equal(await until('untrusted/allow'), 'untrusted/allow');
     assert.equal((await b.admin('PUT', `/admin/v1/integrations/${id}/activation`, { mode: 'all-users' })).status, 200);
     assert.equal(await until('trusted/allow'), 'trusted/allow');
+  });
+
+  it("a report MAC'd for a session on one node is refused on the other, even with the same offer", async () => {
+    const first = await RawChannel.open(a.url);
+    const { endpointId, keys } = await first.enroll(ENROLLMENT_KEY);
+    first.close();
+    const offer = newSessionKeyPair();
+    const authenticate = async (node: TestCollector) => {
+      const ch = await RawChannel.open(node.url);
+      ch.endpointId = endpointId;
+      ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: offer.publicKey }, keys));
+      const authenticated = await ch.next((m) => m.type === 'authenticated');
+      const context = { nonce: ch.nonce, endpointId, agentKey: offer.publicKey, collectorKey: authenticated.sessionKey as string };
+      return { ch, lastSeq: authenticated.lastSeq as number, macKey: sessionMacKey(offer.privateKey, authenticated.sessionKey, context) };
+    };
+    const onA = await authenticate(a);
+    const onB = await authenticate(b);
+    const body = {
+      type: 'report' as const,
+      seq: onA.lastSeq + 1,
+      report: {
+        agentVersion: 'test',
+        collectedAt: new Date().toISOString(),
+        identity: { platform: 'linux' as const, serialNumber: 'NODE-MAC' },
+      },
+    };
+    // Made for A (A's nonce and key), sent to B; and made with A's key over B's nonce.
+    onB.ch.send(onA.ch.macd(body, onA.macKey));
+    assert.equal((await onB.ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    const again = await authenticate(b);
+    again.ch.send(again.ch.macd(body, onA.macKey));
+    assert.equal((await again.ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    // On A it is the session's own MAC: stored once, and not again on B's next session.
+    onA.ch.send(onA.ch.macd(body, onA.macKey));
+    assert.equal((await onA.ch.next((m) => m.type === 'ack')).seq, body.seq);
+    const last = await authenticate(b);
+    last.ch.send(last.ch.macd(body, last.macKey));
+    assert.equal((await last.ch.next((m) => m.type === 'error')).code, 'REPLAYED');
+    const history = (await b.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.history as { seq: number }[];
+    assert.deepEqual(
+      history.map((h) => h.seq),
+      [body.seq],
+    );
+    onA.ch.close();
   });
 });

@@ -38,6 +38,15 @@ describe('agent resilience', () => {
       const endpoint = (await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body;
       assert.ok(endpoint.history.length >= 3, `history ${JSON.stringify(endpoint.history)}`);
       assert.equal(endpoint.identity.hostname, 'while-offline');
+      // The restarted collector has a new session key (one per process): the agent agreed a new
+      // MAC key on reconnecting, and its MAC'd reports are stored, the session kept.
+      agent.setIdentity({ platform: 'linux', serialNumber: 'RECONNECT-1', hostname: 'after-restart' });
+      await agent.agent.reportNow();
+      await agent.agent.reportNow();
+      const after = (await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body;
+      assert.equal(after.identity.hostname, 'after-restart');
+      assert.equal(after.history.length, endpoint.history.length + 2);
+      assert.equal(agent.agent.status().link, 'connected');
     } finally {
       await agent.stop();
       await c.stop();

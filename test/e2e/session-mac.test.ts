@@ -142,6 +142,89 @@ describe("agent channel: reports MAC'd with the session key", () => {
     assert.notEqual(await stored(), 'SERIAL-ZERO');
   });
 
+  it("refuses a MAC'd report whose MAC is the right one spelled another way (the last character's spare bits)", async () => {
+    const before = await stored();
+    const { ch, macKey, authenticated } = await authWithOffer(c, endpointId, keys);
+    const frame = ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-RESPELLED') }, macKey as Buffer);
+    const mac = String(frame.mac);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1) as string);
+    ch.send({ ...frame, mac: mac.slice(0, -1) + alphabet[last ^ 1] });
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await ch.closed).code, 4401);
+    assert.equal(await stored(), before);
+  });
+
+  it('a second auth on an authenticated session is refused, and its offer does not replace the first', async () => {
+    const { ch, macKey, authenticated } = await authWithOffer(c, endpointId, keys);
+    ch.send(ch.signed({ type: 'auth', v: 1, endpointId, sessionKey: newSessionKeyPair().publicKey }, keys));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'OUT_OF_ORDER');
+    assert.ok((await ch.closed).code >= 4000);
+    // The session is gone: its key cannot be used on a new one.
+    const next = await authWithOffer(c, endpointId, keys);
+    next.ch.send(next.ch.macd({ type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-OLD-KEY') }, macKey as Buffer));
+    assert.equal((await next.ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+  });
+
+  it('refuses a report with neither a signature nor a MAC, a MAC of the wrong shape, and a MAC on any other message (4400)', async () => {
+    const before = await stored();
+    const base64url = (bytes: number) => Buffer.alloc(bytes, 5).toString('base64url');
+    const shapes = [
+      undefined,
+      '',
+      base64url(31),
+      base64url(33),
+      `${base64url(32).slice(0, 42)}=`,
+      '!'.repeat(43),
+      base64url(32).replace(/.$/, '/'),
+    ];
+    for (const mac of shapes) {
+      const { ch, authenticated } = await authWithOffer(c, endpointId, keys);
+      const body = { type: 'report', seq: authenticated.lastSeq + 1, report: report('SERIAL-SHAPE') };
+      ch.send(mac === undefined ? body : { ...body, mac });
+      assert.equal((await ch.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE', String(mac));
+      assert.equal((await ch.closed).code, 4400);
+    }
+    for (const body of [{ type: 'describe', transactionId: 'tx_whatever' }, { type: 'check' }] as const) {
+      const { ch, macKey } = await authWithOffer(c, endpointId, keys);
+      ch.send(ch.macd(body, macKey as Buffer));
+      assert.equal((await ch.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE', body.type);
+    }
+    // auth and enroll carry the offer: a MAC in place of their signature is no signature.
+    const auth = await RawChannel.open(c.url);
+    auth.endpointId = endpointId;
+    auth.send(auth.macd({ type: 'auth', v: 1, endpointId }, Buffer.alloc(32, 1)));
+    assert.equal((await auth.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+    const enroll = await RawChannel.open(c.url);
+    const fresh = generateDeviceKey();
+    enroll.send(enroll.macd({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: fresh.publicKey }, Buffer.alloc(32, 1)));
+    assert.equal((await enroll.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+    assert.equal(await stored(), before);
+  });
+
+  it('an offer made at enrollment gives the session its MAC key', async () => {
+    const ch = await RawChannel.open(c.url);
+    const fresh = generateDeviceKey();
+    const offer = newSessionKeyPair();
+    ch.send(
+      ch.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: fresh.publicKey, sessionKey: offer.publicKey }, fresh),
+    );
+    ch.endpointId = (await ch.next((m) => m.type === 'enrolled')).endpointId;
+    const authenticated = await ch.next((m) => m.type === 'authenticated');
+    const macKey = sessionMacKey(offer.privateKey, authenticated.sessionKey, {
+      nonce: ch.nonce,
+      endpointId: ch.endpointId,
+      agentKey: offer.publicKey,
+      collectorKey: authenticated.sessionKey,
+    });
+    ch.send(ch.macd({ type: 'report', seq: 1, report: report('SERIAL-ENROLL-MAC') }, macKey));
+    assert.equal((await ch.next((m) => m.type === 'ack')).seq, 1);
+    // …and the key is this endpoint's: the same MAC under another endpoint's id fails.
+    ch.send(ch.macd({ type: 'report', seq: 2, report: report('SERIAL-ENROLL-MAC') }, macKey, endpointId));
+    assert.equal((await ch.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    ch.close();
+  });
+
   it('an offer signed by another key does not authenticate', async () => {
     const ch = await RawChannel.open(c.url);
     ch.endpointId = endpointId;

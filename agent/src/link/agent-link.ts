@@ -234,6 +234,7 @@ export class AgentLink extends EventEmitter {
     this.options.log.debug({ collector: this.options.collectorUrl, attempt: this.attempt }, 'connecting to the collector');
     const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000 });
     this.ws = ws;
+    this.nonce = null; // this socket's hello sets it, once
     ws.on(
       'message',
       (data) =>
@@ -255,6 +256,13 @@ export class AgentLink extends EventEmitter {
     }
     switch (message.type) {
       case 'hello':
+        // One hello per socket. A second one would have this agent sign an auth over a nonce
+        // the collector picks mid-session, and MAC later reports with this session's key over
+        // that nonce; only a collector that is broken or not ours sends it.
+        if (this.nonce !== null) {
+          this.options.log.warn('the collector said hello twice on one connection; ignored');
+          return;
+        }
         this.nonce = message.nonce;
         this.sessionOffer = this.offerSessionKey ? newSessionKeyPair() : null;
         try {

@@ -80,14 +80,31 @@ async function readPair(certFile: string, keyFile: string): Promise<StoredCert |
   }
 }
 
+/** DER of the basicConstraints extension's OID (2.5.29.19): node:crypto tells CA:FALSE and no extension apart only by it. */
+const BASIC_CONSTRAINTS_OID = Buffer.from('0603551d13', 'hex');
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+/** The names, exactly, in the certificate this agent makes: any other name would be trusted for it too. */
+const LOOPBACK_ALT_NAMES = [...LOOPBACK_DNS_NAMES.map((name) => `DNS:${name}`), ...LOOPBACK_IPS.map((ip) => `IP Address:${ip}`)].join(', ');
+
 function usable(stored: StoredCert, now: Date, renewBeforeMs: number): boolean {
   if (stored.notBefore.getTime() > now.getTime() + 5 * 60_000) return false;
   if (stored.notAfter.getTime() - now.getTime() < renewBeforeMs) return false;
-  // Names from the subject alternative names only, as browsers check them.
-  return (
-    LOOPBACK_DNS_NAMES.every((name) => stored.parsed.checkHost(name, { subject: 'never', wildcards: false }) === name) &&
-    LOOPBACK_IPS.every((ip) => stored.parsed.checkIP(ip) === ip)
-  );
+  return isLoopbackLeaf(stored);
+}
+
+/**
+ * Whether the stored certificate is the leaf this agent makes. An administrator's script trusts
+ * this file as a root, machine-wide (System keychain, Windows Root store), and the data dir is
+ * the user's: a CA (or a certificate without basic constraints, which some validators take for
+ * one), or one naming any other host, planted there would be trusted for far more than the
+ * door. Names come from the subject alternative names only, as browsers check them.
+ */
+function isLoopbackLeaf({ parsed, notBefore, notAfter }: StoredCert): boolean {
+  if (parsed.ca || !parsed.raw.includes(BASIC_CONSTRAINTS_OID)) return false;
+  if (parsed.subjectAltName !== LOOPBACK_ALT_NAMES) return false;
+  const usages = parsed.keyUsage ?? [];
+  if (usages.length !== 1 || usages[0] !== SERVER_AUTH) return false;
+  return notAfter.getTime() - notBefore.getTime() <= MAX_VALIDITY_DAYS * DAY_MS;
 }
 
 export interface CommandLine {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AGENT_CHANNEL_PATH } from '@devtrust/shared/protocol';
+import { AGENT_CHANNEL_PATH, signedPayloadOf } from '@devtrust/shared/protocol';
+import { newSessionKeyPair, sessionMacKey, verifyMac } from '@devtrust/shared/crypto';
 import { startTestAgent, type TestAgent } from '../../../test/support/agent.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 
@@ -85,5 +86,76 @@ describe('the agent MACs its reports with the session key once one is agreed', (
     const endpointId = agent.agent.link.endpointId as string;
     const stored = (await collector.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body as { history: { seq: number }[] };
     assert.equal(stored.history.length, reports.length);
+  });
+});
+
+/**
+ * A hostile collector: it says hello a second time on an authenticated socket, with a nonce of
+ * its choosing, and never answers the auth that asks for. One hello per socket is the protocol.
+ */
+async function doubleHelloCollector() {
+  const frames: Record<string, unknown>[] = [];
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: AGENT_CHANNEL_PATH });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const own = newSessionKeyPair();
+  const session: { macKey: Buffer | null; nonce: string; endpointId: string } = {
+    macKey: null,
+    nonce: 'first-nonce',
+    endpointId: 'ep_hostile',
+  };
+  server.on('connection', (ws) => {
+    const send = (m: Record<string, unknown>) => ws.send(JSON.stringify(m));
+    send({ type: 'hello', v: 1, nonce: session.nonce, maxFrameBytes: 65536 });
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      frames.push(frame);
+      if (frame.type === 'enroll' && typeof frame.sessionKey === 'string') {
+        session.macKey = sessionMacKey(own.privateKey, frame.sessionKey, {
+          nonce: session.nonce,
+          endpointId: session.endpointId,
+          agentKey: frame.sessionKey,
+          collectorKey: own.publicKey,
+        });
+        send({ type: 'enrolled', endpointId: session.endpointId });
+        send({ type: 'authenticated', endpointId: session.endpointId, lastSeq: 0, reportIntervalSec: 300, sessionKey: own.publicKey });
+      }
+      if (frame.type === 'report') {
+        send({ type: 'ack', seq: frame.seq });
+        // After the first ack: a second hello, with another nonce.
+        if (frame.seq === 1) send({ type: 'hello', v: 1, nonce: 'second-nonce', maxFrameBytes: 65536 });
+      }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    frames,
+    session,
+    close: () => {
+      for (const client of server.clients) client.terminate();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('the agent against a collector that says hello twice', () => {
+  let agent: TestAgent | undefined;
+  let hostile: Awaited<ReturnType<typeof doubleHelloCollector>> | undefined;
+  afterEach(async () => {
+    await agent?.stop();
+    await hostile?.close();
+  });
+
+  it('signs no second auth for a nonce the collector picks mid-session, and MACs under the session it agreed', async () => {
+    hostile = await doubleHelloCollector();
+    agent = await startTestAgent(hostile.url, identity);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let a second hello arrive and be handled
+    await agent.agent.reportNow();
+    assert.equal(hostile.frames.filter((f) => f.type === 'auth').length, 0, 'an auth signed for the second nonce');
+    const reports = hostile.frames.filter((f) => f.type === 'report');
+    const later = reports.at(-1) as Record<string, unknown>;
+    assert.ok(later.mac, 'the report after the first is MACd');
+    const { mac, ...unsigned } = later;
+    const payload = signedPayloadOf(unsigned as never, { nonce: hostile.session.nonce, endpointId: hostile.session.endpointId });
+    assert.equal(verifyMac(hostile.session.macKey as Buffer, payload, String(mac)), true, 'MACd under the session it agreed');
   });
 });

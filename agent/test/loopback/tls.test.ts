@@ -125,16 +125,24 @@ describe('loopback door over HTTPS', () => {
     const { writeFileSync } = await import('node:fs');
     x509.cryptoProvider.set(webcrypto as unknown as Crypto);
     const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-    const selfSigned = async (names: { type: 'dns' | 'ip'; value: string }[]) => {
+    const selfSigned = async (
+      names: { type: 'dns' | 'ip'; value: string }[],
+      shape: { ca?: boolean | null; serverAuth?: boolean; days?: number } = {},
+    ) => {
       const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const { ca = false, serverAuth = true, days = 400 } = shape;
       const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: '01',
         name: 'CN=localhost',
         notBefore: new Date(Date.now() - 3_600_000),
-        notAfter: new Date(Date.now() + 400 * 86_400_000),
+        notAfter: new Date(Date.now() + days * 86_400_000),
         keys,
         signingAlgorithm: algorithm,
-        extensions: names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : [],
+        extensions: [
+          ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
+          ...(ca === null ? [] : [new x509.BasicConstraintsExtension(ca, undefined, true)]),
+          new x509.ExtendedKeyUsageExtension([serverAuth ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.codeSigning]),
+        ],
       });
       const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
       return { cert: cert.toString('pem'), key: `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n` };
@@ -159,13 +167,35 @@ describe('loopback door over HTTPS', () => {
       assert.equal(again.created, true, JSON.stringify(names));
       assert.notEqual(again.cert, first.cert);
     }
-    // Both names, a valid span: kept, whoever made it.
+    // Both names, a valid span, a leaf for server authentication: kept, whoever made it.
     const both = await selfSigned([
       { type: 'dns', value: 'localhost' },
       { type: 'ip', value: '127.0.0.1' },
     ]);
     store(dir, both);
     assert.equal((await loadOrCreateLoopbackCert(dir)).created, false);
+    // The OS is told to trust this file as a root (System keychain, Windows Root store) by an
+    // administrator's script, and the data dir is the user's: a certificate planted there must
+    // not be kept unless it is the leaf this agent makes. A CA, a certificate without basic
+    // constraints, one naming any other host, one for another use or past Apple's span: remade.
+    const loopback = [
+      { type: 'dns' as const, value: 'localhost' },
+      { type: 'ip' as const, value: '127.0.0.1' },
+    ];
+    for (const [what, planted] of [
+      ['a CA', await selfSigned(loopback, { ca: true })],
+      ['no basic constraints', await selfSigned(loopback, { ca: null })],
+      ['another name too', await selfSigned([...loopback, { type: 'dns', value: 'bank.example' }])],
+      ['another IP too', await selfSigned([...loopback, { type: 'ip', value: '10.0.0.1' }])],
+      ['code signing', await selfSigned(loopback, { serverAuth: false })],
+      ['a longer span than Apple takes', await selfSigned(loopback, { days: 3650 })],
+    ] as const) {
+      store(dir, planted);
+      const again = await loadOrCreateLoopbackCert(dir);
+      assert.equal(again.created, true, what);
+      assert.notEqual(again.cert, planted.cert, what);
+    }
+    store(dir, both);
     // The certificate beside another key (a crash between the two writes): remade.
     writeFileSync(loopbackCertFiles(dir).keyFile, first.key);
     assert.equal((await loadOrCreateLoopbackCert(dir)).created, true);

@@ -44,9 +44,10 @@ export class ReportWriter {
     this.writers += 1;
     try {
       while (this.queue.length > 0) {
-        // Rows are updated in endpoint order, so concurrent batches cannot deadlock.
-        // (One session sends its next report only after the ack: an endpoint never has
-        // two reports in different batches at once, and sorting keeps their order.)
+        // Sorted by endpoint, then sequence: one endpoint's reports are stored in order. One
+        // session sends its next report only after the ack, but an endpoint with two sessions
+        // (or one on another collector) can be in two batches at once; recordReports stores a
+        // batch the server aborted for a deadlock again.
         const batch = this.queue
           .splice(0, this.maxBatch)
           .sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.seq - b.seq));

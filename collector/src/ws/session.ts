@@ -56,6 +56,12 @@ export interface SessionDeps {
 
 /** Largest amount of unsent data we queue for one agent before giving up on it. */
 const MAX_BUFFERED = 1024 * 1024;
+/**
+ * Frames received and not yet handled, at most (256 frames of 64 kB: 16 MB). An agent waits
+ * for each report's ack and has a few requests in flight; a peer streaming frames faster than
+ * they are checked and stored would otherwise have all of them held in memory.
+ */
+const MAX_WAITING_FRAMES = 256;
 
 /**
  * One agent's WebSocket session: hello (with a fresh nonce) → enroll or auth → signed
@@ -74,6 +80,7 @@ export class AgentSession {
   private agentSessionKey: string | null = null;
   private macKey: Buffer | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private waiting = 0;
   private readonly authTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -83,10 +90,17 @@ export class AgentSession {
   ) {
     this.authTimer = setTimeout(() => this.fail(new ChannelError('AUTH_TIMEOUT')), LIMITS.authTimeoutMs);
     ws.on('message', (data, isBinary) => {
+      if (this.closed) return; // nothing more is handled: not worth holding
+      if (++this.waiting > MAX_WAITING_FRAMES) {
+        this.fail(
+          new ChannelError('MESSAGE_RATE_LIMITED', `more than ${MAX_WAITING_FRAMES} frames waiting: send the next after the answer`),
+        );
+        return;
+      }
       const text = isBinary ? null : (data as Buffer).toString('utf8');
-      this.queue = this.queue.then(() =>
-        text === null ? this.fail(new ChannelError('MALFORMED_FRAME', 'binary frames are not accepted')) : this.handle(text),
-      );
+      this.queue = this.queue
+        .then(() => (text === null ? this.fail(new ChannelError('MALFORMED_FRAME', 'binary frames are not accepted')) : this.handle(text)))
+        .finally(() => this.waiting--);
     });
     ws.on('close', () => {
       this.closed = true;
@@ -182,6 +196,10 @@ export class AgentSession {
   }
 
   private authenticated(endpoint: EndpointCredentials, sessionKey: string | undefined): void {
+    // The socket may have closed (or timed out) while the signature was checked on the
+    // thread pool: registered now, the session would stay in the channel's map for good
+    // (the endpoint shown connected, a session object kept per dropped socket).
+    this.stillOpen();
     clearTimeout(this.authTimer);
     this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);
@@ -232,7 +250,14 @@ export class AgentSession {
     if (message.signature === undefined || !(await verifyPayloadAsync(this.key, payload, message.signature))) {
       throw new ChannelError('BAD_SIGNATURE');
     }
+    // Closed while the check ran (the endpoint forgotten, the socket dropped): act on nothing more.
+    this.stillOpen();
     return endpoint;
+  }
+
+  /** Stops a frame whose session closed while it was awaited (fail() then sends and closes nothing). */
+  private stillOpen(): void {
+    if (this.closed) throw new ChannelError('OUT_OF_ORDER', 'the session closed');
   }
 
   private async report(message: ReportMessage): Promise<void> {

@@ -153,3 +153,138 @@ for (const db of DATABASES) {
     });
   });
 }
+
+// Two collectors on one database (PostgreSQL in a cluster) storing the same endpoints' reports
+// at once: an agent's report replayed on the other collector, or two sessions of one endpoint.
+// Each (endpoint, sequence) is stored by one of them at most, its history row written once,
+// and only with the endpoint's row changed by that very report.
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`concurrent report batches on ${db.name}`, () => {
+    let store: { a: Store; b: Store; drop(): Promise<void> } | undefined;
+    beforeAll(async () => {
+      if (db.name === 'postgres') {
+        const pg = await freshPostgresDatabase();
+        const a = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+        const b = await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() });
+        store = { a, b, drop: pg.drop };
+      } else {
+        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-batches-'));
+        const a = await Store.open({ databaseUrl: null, dataDir: dir });
+        const b = await Store.open({ databaseUrl: null, dataDir: dir });
+        store = { a, b, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      }
+    });
+    afterAll(async () => {
+      await store?.a.close();
+      await store?.b.close();
+      await store?.drop();
+    });
+
+    it('stores each report once across two writers, its history row with it', async () => {
+      const { a, b } = store as { a: Store; b: Store };
+      const ids = await Promise.all(Array.from({ length: 8 }, async () => (await a.endpoints.enroll(generateDeviceKey().publicKey)).id));
+      ids.sort();
+      const report = (e: number, seq: number, writer: string): Report => ({
+        agentVersion: '1.0.0',
+        collectedAt: '2026-11-30T00:00:00Z',
+        // Writer b changes endpoint 3's serial every other round (the one-by-one path), a keeps it.
+        identity: {
+          platform: 'linux',
+          hostname: `host-${writer}-${seq}`,
+          serialNumber: e === 3 && writer === 'b' && seq % 2 ? `S-${e}-${seq}` : `S-${e}`,
+        },
+        posture: { firewall: true },
+      });
+      const bodies = new Map<string, string>();
+      for (let seq = 1; seq <= 15; seq++) {
+        const batch = (writer: string): ReportToStore[] =>
+          ids.map((endpointId, e) => ({ endpointId, seq, report: report(e, seq, writer), at: seq * 10 + (writer === 'a' ? 0 : 1) }));
+        const [fromA, fromB] = await Promise.all([a.endpoints.recordReports(batch('a')), b.endpoints.recordReports(batch('b'))]);
+        for (const [e, id] of ids.entries()) {
+          assert.ok(!(fromA[e] && fromB[e]), `sequence ${seq} of endpoint ${e} stored by both writers`);
+          assert.ok(fromA[e] || fromB[e], `sequence ${seq} of endpoint ${e} stored by neither writer`);
+          bodies.set(`${id}/${seq}`, `host-${fromA[e] ? 'a' : 'b'}-${seq}`);
+        }
+      }
+      for (const id of ids) {
+        const history = await a.endpoints.history(id);
+        assert.deepEqual(
+          history.map((h) => h.seq),
+          Array.from({ length: 15 }, (_, i) => 15 - i),
+          'one history row per stored sequence',
+        );
+        for (const h of history)
+          assert.equal(h.report.identity.hostname, bodies.get(`${id}/${h.seq}`), 'the history row is the report stored');
+        const endpoint = await a.endpoints.get(id);
+        assert.equal(endpoint?.lastSeq, 15);
+        assert.equal(endpoint?.report?.identity.hostname, bodies.get(`${id}/15`));
+      }
+    });
+  });
+}
+
+// Two writers whose batches hold the same endpoints, each with new identifiers for one the
+// other repeats: the usual reports' UPDATE locks some rows, the one-by-one path then wants the
+// rows the other writer's UPDATE locked. Neither batch may fail for it (PostgreSQL deadlock).
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`crossing report batches on ${db.name}`, () => {
+    let store: { a: Store; b: Store; drop(): Promise<void> } | undefined;
+    beforeAll(async () => {
+      if (db.name === 'postgres') {
+        const pg = await freshPostgresDatabase();
+        store = {
+          a: await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() }),
+          b: await Store.open({ databaseUrl: pg.url, dataDir: tmpdir() }),
+          drop: pg.drop,
+        };
+      } else {
+        const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-batches-'));
+        store = {
+          a: await Store.open({ databaseUrl: null, dataDir: dir }),
+          b: await Store.open({ databaseUrl: null, dataDir: dir }),
+          drop: async () => rmSync(dir, { recursive: true, force: true }),
+        };
+      }
+    });
+    afterAll(async () => {
+      await store?.a.close();
+      await store?.b.close();
+      await store?.drop();
+    });
+
+    it('batches that take the same rows in crossing order both complete', async () => {
+      const { a, b } = store as { a: Store; b: Store };
+      const ids = (
+        await Promise.all(Array.from({ length: 2 }, async () => (await a.endpoints.enroll(generateDeviceKey().publicKey)).id))
+      ).sort();
+      const report = (serialNumber: string): Report => ({
+        agentVersion: '1.0.0',
+        collectedAt: '2026-11-30T00:00:00Z',
+        identity: { platform: 'linux', serialNumber },
+      });
+      const usual = (seq: number) => ids.map((endpointId, e) => ({ endpointId, seq, report: report(`S-${e}`), at: seq }));
+      // A few rounds: each crossing that deadlocks costs the server's deadlock_timeout (1 s) to find.
+      for (let round = 1; round <= 4; round++) {
+        const seq = round * 10;
+        await a.endpoints.recordReports(usual(seq)); // stored: S-0 and S-1
+        // a: endpoint 0 as stored (the UPDATE takes its row), endpoint 1 with a new serial (taken one by one after);
+        // b: the other way round.
+        const batchA: ReportToStore[] = [
+          { endpointId: ids[0] as string, seq: seq + 1, report: report('S-0'), at: seq },
+          { endpointId: ids[1] as string, seq: seq + 1, report: report(`S-1-${round}`), at: seq },
+        ];
+        const batchB: ReportToStore[] = [
+          { endpointId: ids[0] as string, seq: seq + 2, report: report(`S-0-${round}`), at: seq },
+          { endpointId: ids[1] as string, seq: seq + 2, report: report('S-1'), at: seq },
+        ];
+        const results = await Promise.allSettled([a.endpoints.recordReports(batchA), b.endpoints.recordReports(batchB)]);
+        for (const result of results) assert.equal(result.status, 'fulfilled', result.status === 'rejected' ? String(result.reason) : '');
+        // b's reports are the newer: stored whichever batch went first, each with its history row.
+        for (const id of ids) {
+          assert.equal((await a.endpoints.get(id))?.lastSeq, seq + 2);
+          assert.equal((await a.endpoints.history(id)).filter((h) => h.seq === seq + 2).length, 1);
+        }
+      }
+    });
+  });
+}

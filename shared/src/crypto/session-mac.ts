@@ -63,12 +63,16 @@ export function macPayload(key: Buffer, payload: unknown): string {
   return createHmac('sha256', key).update(canonicalJson(payload)).digest('base64url');
 }
 
-/** Checks a MAC made by macPayload in constant time; never throws. */
+/**
+ * Checks a MAC made by macPayload in constant time; never throws. Only the canonical
+ * encoding counts: base64url decoding drops the last character's two spare bits (and skips
+ * characters it does not know), so four strings would otherwise pass for each MAC.
+ */
 export function verifyMac(key: Buffer, payload: unknown, mac: string): boolean {
   try {
     const expected = createHmac('sha256', key).update(canonicalJson(payload)).digest();
     const given = Buffer.from(mac, 'base64url');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return given.length === expected.length && given.toString('base64url') === mac && timingSafeEqual(given, expected);
   } catch {
     return false;
   }

@@ -60,6 +60,9 @@ export function toEndpoint(row: EndpointRow): Endpoint {
   };
 }
 
+/** PostgreSQL's deadlock_detected. */
+const DEADLOCK = '40P01';
+
 export class EndpointsRepo {
   constructor(private readonly db: Knex) {}
 
@@ -129,6 +132,21 @@ export class EndpointsRepo {
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
     const writes = items.map(reportWrite);
+    // Two batches holding the same endpoints can deadlock on PostgreSQL: the usual reports'
+    // UPDATE takes its rows at once, a report with new identifiers takes its row one by one
+    // afterwards, and another batch (a second writer, another collector, an agent with two
+    // sessions) may hold that row while wanting one of ours. The server aborts one of the two;
+    // it rolled back whole, so it is stored again instead of failing every report in it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.storeReports(writes);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async storeReports(writes: ReportWrite[]): Promise<boolean[]> {
     // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
     // (each body crosses the network once). SQLite has no data-modifying CTEs.
     const historyInUpdate = !isSqlite(this.db);
@@ -158,7 +176,12 @@ export class EndpointsRepo {
             unchanged: chunk.map((w) => w.identifiers),
             below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
             ...(historyInUpdate
-              ? { alsoInsert: { table: 'reports', columns: { endpoint_id: '$key', received_at: 'last_seen_at', seq: 'last_seq', body: 'report' } } }
+              ? {
+                  alsoInsert: {
+                    table: 'reports',
+                    columns: { endpoint_id: '$key', received_at: 'last_seen_at', seq: 'last_seq', body: 'report' },
+                  },
+                }
               : {}),
           });
           for (const id of changed) updated.add(id);
