@@ -37,6 +37,13 @@ export class GroupCommit {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         let outcomes: { ok: boolean; value: unknown }[];
+        const only = batch.length === 1 ? batch[0] : undefined;
+        if (only) {
+          // Alone, a write needs no savepoint: its failure rolls back the transaction it is alone in
+          // (two statements fewer, the usual case below a few hundred writes a second).
+          await this.db.transaction((trx) => only.work(trx)).then(only.resolve, only.reject);
+          continue;
+        }
         try {
           outcomes = await this.db.transaction(async (trx) => {
             const out: { ok: boolean; value: unknown }[] = [];

@@ -89,6 +89,27 @@ export class EndpointsRepo {
     return row ? toEndpoint(row) : null;
   }
 
+  /**
+   * The endpoint, with how many endpoints (itself included) report each of its identifiers, as
+   * countReporting would count them: what a decision reads about the device, in one statement
+   * (each count an indexed subquery) instead of one per identifier kind.
+   */
+  async withReporting(id: string): Promise<{ endpoint: Endpoint; reporting: Partial<Record<SingleIdentifierKind, number>> } | null> {
+    const counts = IDENTIFIER_COLUMN_ENTRIES.map(
+      ([, column]) =>
+        `(select count(*) from endpoints others where others.${column} = endpoints.${column} and others.blocked = ? ` +
+        `and (others.approval is null or not others.approval = 'pending') and not others.id = endpoints.id) as reporting_${column}`,
+    );
+    const row = (await this.db<EndpointRow>('endpoints')
+      .select('endpoints.*', ...counts.map((sql) => this.db.raw(sql, [false])))
+      .where('endpoints.id', id)
+      .first()) as (EndpointRow & Record<string, unknown>) | undefined;
+    if (!row) return null;
+    const reporting: Partial<Record<SingleIdentifierKind, number>> = {};
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) reporting[kind] = Number(row[`reporting_${column}`] ?? 0) + 1;
+    return { endpoint: toEndpoint(row), reporting };
+  }
+
   /** The key and last sequence alone: no report or verdict JSON to parse (authentication). */
   async credentials(id: string): Promise<EndpointCredentials | null> {
     const row = await this.db<EndpointRow>('endpoints').where({ id }).first('id', 'public_key', 'last_seq');

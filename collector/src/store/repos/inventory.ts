@@ -198,6 +198,38 @@ export class InventoryRepo {
     return (await q.limit(50)).map(toRecord);
   }
 
+  /**
+   * `findByIdentifier` for several identifiers in one statement (one round trip): each is its
+   * own indexed lookup, limited like findByIdentifier, and the answers are united. Returns the
+   * records of each identifier, in the order asked.
+   */
+  async findByIdentifiers(
+    identifiers: readonly { kind: IdentifierKind; value: string }[],
+    integrationIds: string[],
+  ): Promise<StoredInventoryRecord[][]> {
+    if (identifiers.length === 0) return [];
+    // The position is a number written into the statement (no binding): PostgreSQL cannot type a
+    // parameter in a select list. SQLite refuses LIMIT in a compound member, so each is a subquery.
+    const members = identifiers.map(({ kind, value }, i) => {
+      const lookup =
+        kind === 'macAddress'
+          ? this.current(this.db('inventory_records'))
+              .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+              .where('inventory_macs.mac', value)
+          : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
+      const limited = lookup
+        .select(this.db.raw(`${i} as lookup_position`))
+        .whereIn('inventory_records.integration_id', integrationIds)
+        .limit(50);
+      return this.db.select('*').from(limited.as(`lookup_${i}`));
+    });
+    const [first, ...rest] = members as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
+    const rows = (await (rest.length > 0 ? first.unionAll(rest) : first)) as (InventoryRecordRow & { lookup_position: number | string })[];
+    const out = identifiers.map((): StoredInventoryRecord[] => []);
+    for (const row of rows) out[Number(row.lookup_position)]?.push(toRecord(row));
+    return out;
+  }
+
   private async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
     let q = this.current(this.db('inventory_records'))
       .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
