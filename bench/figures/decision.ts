@@ -278,6 +278,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
     agents,
     pids: [collector.pid],
   };
+  ctx.defer(() => fleet.app.close());
 
   await atRate(fleet, rate, WARM_UP);
   const idleCpuPct = await idleCpu(collector.pid);
@@ -319,6 +320,7 @@ async function twoNodes(
     agents,
     pids: [first.pid, second.pid],
   };
+  ctx.defer(() => fleet.app.close());
   await atRate(fleet, rate, WARM_UP);
   const run = await atRate(fleet, rate, samples);
   ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);

@@ -112,13 +112,12 @@ export class Store {
    */
   recordDecision(decision: DecisionToStore): Promise<boolean> {
     if (this.dialect === 'postgres') return new DecisionsRepo(this.knex).record(decision);
-    return this.groupCommit.run((trx) => new DecisionsRepo(trx).record(decision));
+    return this.groupCommit.run((db) => new DecisionsRepo(db).record(decision));
   }
 
   /** Opens a device-check transaction: one INSERT, on SQLite in the group commit beside the decisions. */
   openTransaction(applicationId: string, username: string, ttlMs: number): Promise<Transaction> {
-    if (this.dialect === 'postgres') return this.transactions.create(applicationId, username, ttlMs);
-    return this.groupCommit.run((trx) => new TransactionsRepo(trx).create(applicationId, username, ttlMs));
+    return this.groupCommit.run((db) => new TransactionsRepo(db).create(applicationId, username, ttlMs), { oneStatement: true });
   }
 
   /** Answers once the database does (health checks). */
