@@ -111,6 +111,17 @@ for (const db of DATABASES) {
         [1, 3, 0, 1, 2, 1, 0, 1],
       );
       assert.deepEqual(await store.inventory.findByIdentifiers(wanted.slice(0, 2), []), [[], []]);
+      // Later calls of the same shape run the statement compiled by the first: the same answers.
+      assert.deepEqual(await store.inventory.findByIdentifiers(wanted, asked), united);
+      const other = wanted.map(({ kind }) => ({ kind, value: kind === 'serialNumber' ? 'SN-1' : 'NONE' }));
+      const again = await store.inventory.findByIdentifiers(other, asked);
+      for (const [i, { kind, value }] of other.entries()) {
+        assert.deepEqual(byId(again[i] ?? []), byId(await store.inventory.findByIdentifier(kind, value, asked)), `${kind} ${value}`);
+      }
+      assert.deepEqual(
+        again.map((records) => records.length),
+        [0, 1, 1, 0, 0, 0, 0, 1],
+      );
     });
 
     it('counts the endpoints reporting each identifier with the endpoint, as countReporting counts them', async () => {

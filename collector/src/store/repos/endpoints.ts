@@ -5,6 +5,7 @@ import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
 import { insertChunked } from '../dialect.js';
+import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
   BindingRelease,
@@ -100,10 +101,16 @@ export class EndpointsRepo {
         `(select count(*) from endpoints others where others.${column} = endpoints.${column} and others.blocked = ? ` +
         `and (others.approval is null or not others.approval = 'pending') and not others.id = endpoints.id) as reporting_${column}`,
     );
-    const row = (await this.db<EndpointRow>('endpoints')
-      .select('endpoints.*', ...counts.map((sql) => this.db.raw(sql, [false])))
-      .where('endpoints.id', id)
-      .first()) as (EndpointRow & Record<string, unknown>) | undefined;
+    const build = (): Knex.QueryBuilder =>
+      this.db('endpoints')
+        .select('endpoints.*', ...counts.map((sql) => this.db.raw(sql, [false])))
+        .where('endpoints.id', id)
+        .limit(1);
+    const [row] = await selectCompiled<EndpointRow & Record<string, unknown>>(this.db, 'endpoint with reporting', build, [
+      ...counts.map(() => false),
+      id,
+      1,
+    ]);
     if (!row) return null;
     const reporting: Partial<Record<SingleIdentifierKind, number>> = {};
     for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) reporting[kind] = Number(row[`reporting_${column}`] ?? 0) + 1;
