@@ -5,6 +5,14 @@ import { isSqlite } from './dialect.js';
 /** Compiled statements by dialect and shape; a few dozen shapes at most, bounded anyway. */
 const compiled = new Map<string, { sql: string; name: string }>();
 const MAX_SHAPES = 256;
+/** Part of every prepared statement's name: a new one after the schema changed under them. */
+let generation = 0;
+
+/** PostgreSQL's "cached plan must not change result type" (feature_not_supported). */
+function replanned(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === '0A000' && /cached plan must not change result type/i.test(message ?? '');
+}
 
 /**
  * Runs a select the attestation path runs for every decision, compiled by knex once per
@@ -26,14 +34,23 @@ export async function selectCompiled<Row>(
   const known = compiled.get(key);
   if (known) {
     const raw = db.raw(known.sql, bindings as Knex.RawBinding[]);
-    const result = (await (sqlite ? raw : raw.options({ name: known.name }))) as Row[] | { rows: Row[] };
-    return Array.isArray(result) ? result : result.rows;
+    try {
+      const result = (await (sqlite ? raw : raw.options({ name: known.name }))) as Row[] | { rows: Row[] };
+      return Array.isArray(result) ? result : result.rows;
+    } catch (error) {
+      if (!replanned(error)) throw error;
+      // Another collector migrated the schema (a column added): PostgreSQL refuses a statement
+      // prepared before, as its rows changed shape. Prepare everything again, under new names.
+      generation += 1;
+      compiled.clear();
+      return (await build()) as Row[];
+    }
   }
   const query = build();
   const { sql, bindings: own } = query.toSQL();
   if (own.length === bindings.length && own.every((value, i) => value === bindings[i])) {
     if (compiled.size >= MAX_SHAPES) compiled.clear();
-    const name = `devtrust_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    const name = `devtrust_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}_${generation}`;
     compiled.set(key, { sql, name });
   }
   return (await query) as Row[];
