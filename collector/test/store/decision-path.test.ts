@@ -233,6 +233,15 @@ for (const db of DATABASES) {
         assert.deepEqual(await rows(fast.id), a);
         assert.deepEqual(await store.endpoints.get('ep_alone'), before);
       }
+      // Several collectors (or replays) deciding one transaction at the same moment: one wins.
+      const raced = await store.openTransaction(app.id, 'raced@example.com', 60_000);
+      const outcomes = await Promise.all(
+        [verdict, untrusted, verdict, untrusted, verdict].map((v) =>
+          store.recordDecision({ transaction: raced, endpointId: 'ep_alone', applicationName: app.name, verdict: v, at: Date.now() }),
+        ),
+      );
+      assert.equal(outcomes.filter(Boolean).length, 1);
+      assert.equal((await rows(raced.id)).log.length, 1);
       const expired = await store.openTransaction(app.id, 'late@example.com', -1);
       assert.equal(
         await store.recordDecision({ transaction: expired, endpointId: 'ep_alone', applicationName: app.name, verdict, at: Date.now() }),
