@@ -4,6 +4,7 @@ import { identityOf, inventoryCsv, reportOf, serialOf } from '../lib/devices.js'
 import { figure, notRun, scaled, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
 import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
+import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
 
 /** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
 const FULL_INVENTORY = 1_000_000;
@@ -32,6 +33,8 @@ interface Agent {
 interface Fleet {
   app: AppClient;
   agents: Agent[];
+  /** The collector processes serving the decisions: their CPU time per decision is in `detail`. */
+  pids: number[];
 }
 
 /**
@@ -63,6 +66,12 @@ interface Run {
   /** Decisions that started later than scheduled because every agent was busy. */
   queued: number;
   seconds: number;
+  /** CPU time the collectors used during the run (ms; null where /proc cannot say). */
+  collectorCpuMs: number | null;
+  /** CPU time this process (the application and agent clients) used during the run (ms). */
+  benchCpuMs: number;
+  /** The 1-minute load average when the run started and when it ended. */
+  load: [number, number];
 }
 
 /**
@@ -78,9 +87,24 @@ async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boo
     if (next) next(agent);
     else free.push(agent);
   };
-  const run: Run = { latencies: [], steps: STEPS.map(() => []), verdicts: {}, queued: 0, seconds: 0 };
+  const run: Run = {
+    latencies: [],
+    steps: STEPS.map(() => []),
+    verdicts: {},
+    queued: 0,
+    seconds: 0,
+    collectorCpuMs: null,
+    benchCpuMs: 0,
+    load: [loadAverage(), 0],
+  };
   const inFlight = new Set<Promise<void>>();
   let failure: Error | null = null;
+  const cpuOfCollectors = (): number | null => {
+    const each = fleet.pids.map(cpuMsOf);
+    return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
+  };
+  const collectorCpuBefore = cpuOfCollectors();
+  const benchCpuBefore = ownCpuMs();
   const start = now();
   for (let k = 0; k < count && !stop() && failure === null; k++) {
     const scheduled = start + (k * 1000) / rate;
@@ -107,6 +131,10 @@ async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boo
   }
   await Promise.all(inFlight);
   run.seconds = (now() - start) / 1000;
+  const collectorCpuAfter = cpuOfCollectors();
+  run.collectorCpuMs = collectorCpuBefore === null || collectorCpuAfter === null ? null : collectorCpuAfter - collectorCpuBefore;
+  run.benchCpuMs = ownCpuMs() - benchCpuBefore;
+  run.load[1] = loadAverage();
   if (failure) throw failure;
   return run;
 }
@@ -175,9 +203,16 @@ function decisionFigures(
     [extra.note, untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null]
       .filter(Boolean)
       .join('; ') || undefined;
-  // Where the time goes: the median of each step (create, fresh report, attest, read back).
-  const stepP50 = Object.fromEntries(
-    STEPS.map((name, i) => [`p50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(run.steps[i] ?? []), 50)]),
+  // Where the time goes: the median and p99 of each step (create, fresh report, attest, read back).
+  const stepPercentiles = Object.fromEntries(
+    STEPS.flatMap((name, i) => {
+      const steps = sortedCopy(run.steps[i] ?? []);
+      const step = `${name[0]?.toUpperCase()}${name.slice(1)}`;
+      return [
+        [`p50${step}`, percentile(steps, 50)],
+        [`p99${step}`, percentile(steps, 99)],
+      ];
+    }),
   );
   const detail = {
     samples,
@@ -186,13 +221,28 @@ function decisionFigures(
     integrations: INTEGRATIONS,
     ...extra.detail,
     maxMs: sorted[sorted.length - 1] ?? null,
-    ...stepP50,
+    ...stepPercentiles,
+    // What a decision costs whatever else loads the machine: the collectors' CPU time, and
+    // the bench's own (its application and agent clients share the machine's cores).
+    collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / samples,
+    benchCpuMsPerDecision: run.benchCpuMs / samples,
+    loadAverageStart: run.load[0],
+    loadAverageEnd: run.load[1],
   };
   const options = { ...(note ? { note } : {}), detail };
   return [
     figure('decision.p50_ms', db, percentile(sorted, 50), 'ms', percentile(sortedLookups, 50), options),
     figure('decision.p99_ms', db, percentile(sorted, 99), 'ms', percentile(sortedLookups, 99), options),
   ];
+}
+
+/** The collector's CPU use (% of one core) over a second without decisions: background work they compete with. */
+async function idleCpu(pid: number): Promise<number | null> {
+  const before = cpuMsOf(pid);
+  const start = now();
+  await sleep(1000);
+  const after = cpuMsOf(pid);
+  return before === null || after === null ? null : ((after - before) / (now() - start)) * 100;
 }
 
 /** The limit: the lookup underneath, a SELECT by serial through knex on the same database, for the fleet's devices. */
@@ -223,15 +273,21 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
     `${kind}: ${inventory} devices in ${INTEGRATIONS} integrations loaded in ${inventoryLoadS.toFixed(1)} s${loaded.note ? ` (${loaded.note})` : ''}`,
   );
   const agents = await enrollFleet(ctx, url, scaled(ctx, FULL_AGENTS, 10), inventory);
-  const fleet: Fleet = { app: await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false }), agents };
+  const fleet: Fleet = {
+    app: await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false }),
+    agents,
+    pids: [collector.pid],
+  };
+  ctx.defer(() => fleet.app.close());
 
   await atRate(fleet, rate, WARM_UP);
+  const idleCpuPct = await idleCpu(collector.pid);
   start = now();
   const run = await atRate(fleet, rate, samples);
   ctx.log(`${kind}: ${run.latencies.length} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s (${JSON.stringify(run.verdicts)})`);
   const quietP99 = percentile(sortedCopy(run.latencies), 99);
   const lookups = await rawLookups(db, agents, samples);
-  const out = decisionFigures(kind, run, lookups, { note: loaded.note, detail: { inventory, inventoryLoadS } });
+  const out = decisionFigures(kind, run, lookups, { note: loaded.note, detail: { inventory, inventoryLoadS, idleCpuPct } });
 
   if (kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms'))) {
     out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory)));
@@ -262,12 +318,13 @@ async function twoNodes(
   const fleet: Fleet = {
     app: await AppClient.create(second.ready.url, { trustedEndpoints: 'require-trusted', blockCompromised: false }),
     agents,
+    pids: [first.pid, second.pid],
   };
+  ctx.defer(() => fleet.app.close());
   await atRate(fleet, rate, WARM_UP);
   const run = await atRate(fleet, rate, samples);
   ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);
   await second.stop();
-  void first;
   return decisionFigures('postgres-2', run, lookups, {
     note: 'agents on one collector, the application on another, one PostgreSQL database',
     detail: { inventory, collectors: 2 },

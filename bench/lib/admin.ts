@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { ENROLLMENT_KEY, OWNER_TOKEN } from '../../test/support/collector.js';
 
 export { ENROLLMENT_KEY, OWNER_TOKEN };
@@ -33,9 +34,16 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** A protected application's transaction API (HTTP Basic with its client credentials). */
+/**
+ * A protected application's transaction API (HTTP Basic with its client credentials), over
+ * node:http with kept-alive connections, as an application server calls it. (fetch costs
+ * about 0.45 ms of CPU per request on Node 20, node:http about 0.07 ms: at 500 decisions a
+ * second, two requests each, fetch alone would take half a core of the machine the
+ * collector is measured on.)
+ */
 export class AppClient {
   private readonly auth: string;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   constructor(
     private readonly baseUrl: string,
     credentials: { clientId: string; clientSecret: string },
@@ -53,19 +61,40 @@ export class AppClient {
   }
 
   async open(username: string): Promise<string> {
-    const response = await fetch(`${this.baseUrl}/api/v1/transactions`, {
-      method: 'POST',
-      headers: { authorization: this.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ username }),
-    });
-    const body = (await response.json()) as { id: string };
-    if (response.status !== 201) throw new Error(`opening a transaction answered ${response.status}: ${JSON.stringify(body)}`);
-    return body.id;
+    const { status, body } = await this.request('POST', '/api/v1/transactions', JSON.stringify({ username }));
+    if (status !== 201) throw new Error(`opening a transaction answered ${status}: ${JSON.stringify(body)}`);
+    return (body as { id: string }).id;
   }
 
   async read(id: string): Promise<any> {
-    const response = await fetch(`${this.baseUrl}/api/v1/transactions/${id}`, { headers: { authorization: this.auth } });
-    if (response.status !== 200) throw new Error(`reading a transaction answered ${response.status}`);
-    return response.json();
+    const { status, body } = await this.request('GET', `/api/v1/transactions/${id}`);
+    if (status !== 200) throw new Error(`reading a transaction answered ${status}`);
+    return body;
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request(method: string, path: string, payload?: string): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: this.auth };
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(payload));
+      }
+      const req = http.request(`${this.baseUrl}${path}`, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? null : safeJson(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 }

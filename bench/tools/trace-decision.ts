@@ -94,6 +94,7 @@ try {
     }
   }
   agent.terminate();
+  app.close();
 } finally {
   await collector.close();
   await pgDb?.drop();

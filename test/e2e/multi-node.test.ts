@@ -126,4 +126,28 @@ describeUnless(POSTGRES_SKIP)('two collectors sharing one PostgreSQL database', 
     );
     onA.ch.close();
   });
+
+  it("a client secret rotated on one node stops working on the other, which keeps applications' credentials cached", async () => {
+    const app = await createTestApp(a, { trustedEndpoints: 'allow-all' }, 'Rotated across nodes');
+    // Node A authenticates the application (and caches it) before node B rotates its secret.
+    assert.ok(await app.open('grace'));
+    assert.ok(await app.open('grace'));
+    const rotated = await b.admin('POST', `/admin/v1/applications/${app.id}/rotate-secret`);
+    assert.equal(rotated.status, 200);
+    const opens = async (secret: string): Promise<boolean> =>
+      wrapApp(a, { ...app, clientSecret: secret })
+        .open('grace')
+        .then(
+          () => true,
+          () => false,
+        );
+    // The notification reaches A within milliseconds; checked for up to 5 s.
+    let old = await opens(app.clientSecret);
+    for (let i = 0; i < 50 && old; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      old = await opens(app.clientSecret);
+    }
+    assert.equal(old, false);
+    assert.equal(await opens(rotated.body.clientSecret as string), true);
+  });
 });

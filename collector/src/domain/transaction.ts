@@ -14,3 +14,14 @@ export interface Transaction {
   endpointId: string | null;
   decidedAt: number | null;
 }
+
+/** Everything deciding a transaction stores: its verdict, the auth-log entry, the endpoint's last verdict. */
+export interface DecisionToStore {
+  transaction: Pick<Transaction, 'id' | 'applicationId' | 'username'>;
+  /** The attesting endpoint; null when no agent answered (the auth-log entry is then "abandoned"). */
+  endpointId: string | null;
+  /** The application's name as the auth log keeps it (null: the application is gone). */
+  applicationName: string | null;
+  verdict: Verdict;
+  at: number;
+}

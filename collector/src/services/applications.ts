@@ -123,7 +123,15 @@ export class ApplicationService {
 
   /** The application these client credentials belong to, or null when unknown or wrong. */
   async authenticateClient(clientId: string, secret: string): Promise<Application | null> {
-    const app = await this.applications.byClientId(clientId);
+    // Every transaction API call authenticates: the application is read from the change feed's
+    // cache, dropped on any write to applications (a rotated secret, on every collector through
+    // NOTIFY on PostgreSQL). Unknown client IDs are not kept: callers could invent any number.
+    const app = await this.store.changes.read(
+      'applications',
+      `client\u0000${clientId}`,
+      () => this.applications.byClientId(clientId),
+      (found) => found !== null,
+    );
     if (!app || !tokenMatches(secret, app.secretHash)) return null;
     const { secretHash: _hash, secretSealed: _sealed, ...application } = app;
     return application;

@@ -12,6 +12,7 @@ import type {
 } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
+import type { ReportingCounts } from './identifier-lookups.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { recordAdminAction } from './admin-log.js';
@@ -40,6 +41,11 @@ export class EndpointService {
 
   get(id: string): Promise<Endpoint | null> {
     return this.store.endpoints.get(id);
+  }
+
+  /** The endpoint with how many endpoints report each of its identifiers: what an attestation reads (one statement). */
+  forDecision(id: string): Promise<{ endpoint: Endpoint; reporting: ReportingCounts } | null> {
+    return this.store.endpoints.withReporting(id);
   }
 
   /** The endpoint's key and last sequence only (authentication). */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
 import { pendingApprovalMatch, releasedMatch } from '../match/approval.js';
-import { lookupIdentifiers } from './identifier-lookups.js';
+import { lookupIdentifiers, type ReportingCounts } from './identifier-lookups.js';
 import { judgeAssertion } from '../match/assertion.js';
 import { lookupAssertion, type AssertionKeys } from './assertion-lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
@@ -19,6 +19,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
+import type { User } from '../domain/user.js';
 import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Assurance, type Verdict } from '../domain/verdict.js';
 import type { IntegrationView } from '../match/match.js';
 
@@ -35,6 +36,15 @@ export interface Evaluation extends Verdict {
   health: DeviceHealth | null;
   /** How the match identified the device, whatever the policy then decided (null: no match). */
   identifiedBy: Assurance | null;
+}
+
+export interface EvaluationOptions {
+  /** false: judge from synced data only (listings must not call vendors per row). */
+  lookups?: boolean;
+  /** The user, when the caller read it already (TransactionsRepo.withUser); else it is read here. */
+  user?: User | null;
+  /** Endpoints reporting each identifier, when read with the endpoint (EndpointsRepo.withReporting). */
+  reporting?: ReportingCounts;
 }
 
 /**
@@ -60,12 +70,12 @@ export class VerdictService {
     endpoint: Endpoint | null,
     username: string,
     application: Application | null,
-    options: { lookups?: boolean } = {},
+    options: EvaluationOptions = {},
   ): Promise<Evaluation> {
     const policy = effectivePolicy(await this.settings.globalPolicy(), application);
     // Cached between changes (store/change-feed.ts): activation, platforms and config, not inventories.
     const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
-    const user = await this.store.users.get(username);
+    const user = options.user !== undefined ? options.user : await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
@@ -81,7 +91,7 @@ export class VerdictService {
       // Normalised once, when the report was stored: not again on every verdict.
       const identifiers = endpoint.identifiers;
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
-      const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id);
+      const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id, options.reporting);
       const platform = endpoint.report.identity.platform ?? null;
       const matched = matchDevice({ platform, identifiers }, views, lookups);
       // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
@@ -105,12 +115,16 @@ export class VerdictService {
    * auth log keeps every reason; what is returned goes to the attesting agent, i.e. to the
    * user signing in, so it holds as many reasons as the application's reasonDetail shows them.
    */
-  async decideTransaction(tx: Transaction, endpoint: Endpoint | null): Promise<Verdict | null> {
+  async decideTransaction(
+    tx: Transaction,
+    endpoint: Endpoint | null,
+    read: Pick<EvaluationOptions, 'user' | 'reporting'> = {},
+  ): Promise<Verdict | null> {
     const started = performance.now();
     const application = await this.store.changes.read('applications', tx.applicationId, () =>
       this.store.applications.get(tx.applicationId),
     );
-    const evaluation = await this.evaluate(endpoint, tx.username, application);
+    const evaluation = await this.evaluate(endpoint, tx.username, application, read);
     const verdict: Verdict = {
       verdict: evaluation.verdict,
       access: evaluation.access,
@@ -119,22 +133,12 @@ export class VerdictService {
     };
     const at = Date.now();
     // The decision, its auth log entry and the endpoint's last verdict: one commit.
-    const decided = await this.store.decisionWrites(async ({ transactions, authLog, endpoints }) => {
-      if (!(await transactions.decide(tx.id, endpoint?.id ?? null, verdict, at))) return false;
-      await authLog.append({
-        at,
-        transactionId: tx.id,
-        applicationId: tx.applicationId,
-        applicationName: application?.name ?? null,
-        username: tx.username,
-        endpointId: endpoint?.id ?? null,
-        // Without an agent nothing vouches that the named user was ever there: apart until
-        // the application completes the sign-in (see AuthLogRepo.markCompleted).
-        outcome: endpoint ? 'attested' : 'abandoned',
-        ...verdict,
-      });
-      if (endpoint) await endpoints.setLastVerdict(endpoint.id, tx.username, { ...verdict, at, transactionId: tx.id });
-      return true;
+    const decided = await this.store.recordDecision({
+      transaction: tx,
+      endpointId: endpoint?.id ?? null,
+      applicationName: application?.name ?? null,
+      verdict,
+      at,
     });
     if (!decided) return null;
     this.log.info(

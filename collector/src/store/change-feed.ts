@@ -85,13 +85,16 @@ export class ChangeFeed {
     if (this.dialect === 'postgres' && this.databaseUrl !== null) await this.connect();
   }
 
-  /** The cached value of `key` under `topic`, loaded when absent. */
-  async read<T>(topic: ChangeTopic, key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * The cached value of `key` under `topic`, loaded when absent. `keep`: whether a loaded value
+   * may be cached (e.g. not a miss, when keys come from callers who could invent any number).
+   */
+  async read<T>(topic: ChangeTopic, key: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     const id = `${topic}\u0000${key}`;
     if (this.listening && this.values.has(id)) return this.values.get(id) as T;
     const version = this.versions.get(topic) ?? 0;
     const value = await load();
-    if (this.listening && (this.versions.get(topic) ?? 0) === version) this.values.set(id, value);
+    if (this.listening && (this.versions.get(topic) ?? 0) === version && keep(value)) this.values.set(id, value);
     return value;
   }
 

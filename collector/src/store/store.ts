@@ -22,6 +22,8 @@ import { OidcPromptsRepo } from './repos/oidc-prompts.js';
 import { SettingsRepo } from './repos/settings.js';
 import { SyncRunsRepo } from './repos/sync-runs.js';
 import { TransactionsRepo } from './repos/transactions.js';
+import { DecisionsRepo } from './repos/decisions.js';
+import type { DecisionToStore, Transaction } from '../domain/transaction.js';
 import { UsersRepo } from './repos/users.js';
 
 /** The storage layer: one repository per aggregate over one knex instance. */
@@ -102,15 +104,20 @@ export class Store {
   }
 
   /**
-   * Runs `work` with the decision's repositories bound to one transaction: its writes commit
-   * together, so they cost one commit (one fsync on SQLite, one WAL flush on PostgreSQL)
-   * instead of one each, and a failure leaves none of them. On SQLite, concurrent decisions
-   * (and transactions being opened) share one commit too (store/group-commit.ts).
+   * Stores a decision (repos/decisions.ts): the verdict on the transaction, its auth-log entry
+   * and the endpoint's last verdict, in one commit, or nothing when the transaction was no
+   * longer pending. On PostgreSQL one statement that commits by itself (one round trip); on
+   * SQLite three statements in a transaction shared with the decisions and openings that
+   * arrive meanwhile (store/group-commit.ts: one fsync for all of them).
    */
-  decisionWrites<T>(work: (repos: Pick<Store, 'transactions' | 'authLog' | 'endpoints'>) => Promise<T>): Promise<T> {
-    return this.groupCommit.run((trx) =>
-      work({ transactions: new TransactionsRepo(trx), authLog: new AuthLogRepo(trx), endpoints: new EndpointsRepo(trx) }),
-    );
+  recordDecision(decision: DecisionToStore): Promise<boolean> {
+    if (this.dialect === 'postgres') return new DecisionsRepo(this.knex).record(decision);
+    return this.groupCommit.run((db) => new DecisionsRepo(db).record(decision));
+  }
+
+  /** Opens a device-check transaction: one INSERT, on SQLite in the group commit beside the decisions. */
+  openTransaction(applicationId: string, username: string, ttlMs: number): Promise<Transaction> {
+    return this.groupCommit.run((db) => new TransactionsRepo(db).create(applicationId, username, ttlMs), { oneStatement: true });
   }
 
   /** Answers once the database does (health checks). */

@@ -274,8 +274,14 @@ export class AgentSession {
   private async attest(message: AttestMessage): Promise<void> {
     await this.requireEndpoint(message);
     const { endpoints, transactions, verdicts } = this.deps;
-    const endpoint = await endpoints.get((this.endpoint as Pick<Endpoint, 'id'>).id);
-    if (!endpoint) throw new ChannelError('ENDPOINT_UNKNOWN');
+    // The endpoint (with who else reports its identifiers) and the transaction (with its user):
+    // two statements, side by side on PostgreSQL's pool.
+    const [device, read] = await Promise.all([
+      endpoints.forDecision((this.endpoint as Pick<Endpoint, 'id'>).id),
+      transactions.forDecision(message.transactionId),
+    ]);
+    if (!device) throw new ChannelError('ENDPOINT_UNKNOWN');
+    const { endpoint } = device;
     const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
     try {
@@ -284,11 +290,11 @@ export class AgentSession {
       if (error instanceof TooManyRequests) return refuse('RATE_LIMITED', error.message);
       throw error;
     }
-    const tx = await transactions.get(message.transactionId);
-    if (!tx) return refuse('TRANSACTION_UNKNOWN', 'no such transaction');
+    if (!read) return refuse('TRANSACTION_UNKNOWN', 'no such transaction');
+    const tx = read.transaction;
     if (tx.state === 'expired') return refuse('TRANSACTION_EXPIRED', 'the transaction expired');
     if (tx.state === 'decided') return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
-    const verdict = await verdicts.decideTransaction(tx, endpoint);
+    const verdict = await verdicts.decideTransaction(tx, endpoint, { user: read.user, reporting: device.reporting });
     if (!verdict) return refuse('TRANSACTION_DECIDED', 'the transaction was already decided');
     this.send({ type: 'verdict', transactionId: tx.id, ...verdict });
   }

@@ -75,6 +75,17 @@ describeUnless(POSTGRES_SKIP)('inventory lookups on postgres, right after a sync
       assert.equal((await store.inventory.findByIdentifier(kind, value, [integrationId])).length, 1);
     });
   }
+
+  it('finds every identifier of a device in one statement, each through its lookup index', async () => {
+    const wanted = cases.map(([kind, value]) => ({ kind, value }));
+    const plan = await planOf(store, () => store.inventory.findByIdentifiers(wanted, [integrationId]));
+    for (const [, , index] of cases) assert.match(plan, index, plan);
+    assert.doesNotMatch(plan, /integration_id_generation_index|Seq Scan on inventory_records/, plan);
+    assert.deepEqual(
+      (await store.inventory.findByIdentifiers(wanted, [integrationId])).map((records) => records.length),
+      [1, 1, 1],
+    );
+  });
 });
 
 // A batch of reports updates its endpoints by key. The batched UPDATE used to test an

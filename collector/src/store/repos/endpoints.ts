@@ -5,6 +5,7 @@ import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
 import { insertChunked, isSqlite } from '../dialect.js';
+import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
   BindingRelease,
@@ -90,6 +91,33 @@ export class EndpointsRepo {
   async get(id: string): Promise<Endpoint | null> {
     const row = await this.db<EndpointRow>('endpoints').where({ id }).first();
     return row ? toEndpoint(row) : null;
+  }
+
+  /**
+   * The endpoint, with how many endpoints (itself included) report each of its identifiers, as
+   * countReporting would count them: what a decision reads about the device, in one statement
+   * (each count an indexed subquery) instead of one per identifier kind.
+   */
+  async withReporting(id: string): Promise<{ endpoint: Endpoint; reporting: Partial<Record<SingleIdentifierKind, number>> } | null> {
+    const counts = IDENTIFIER_COLUMN_ENTRIES.map(
+      ([, column]) =>
+        `(select count(*) from endpoints others where others.${column} = endpoints.${column} and others.blocked = ? ` +
+        `and (others.approval is null or not others.approval = 'pending') and not others.id = endpoints.id) as reporting_${column}`,
+    );
+    const build = (): Knex.QueryBuilder =>
+      this.db('endpoints')
+        .select('endpoints.*', ...counts.map((sql) => this.db.raw(sql, [false])))
+        .where('endpoints.id', id)
+        .limit(1);
+    const [row] = await selectCompiled<EndpointRow & Record<string, unknown>>(this.db, 'endpoint with reporting', build, [
+      ...counts.map(() => false),
+      id,
+      1,
+    ]);
+    if (!row) return null;
+    const reporting: Partial<Record<SingleIdentifierKind, number>> = {};
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) reporting[kind] = Number(row[`reporting_${column}`] ?? 0) + 1;
+    return { endpoint: toEndpoint(row), reporting };
   }
 
   /** The key and last sequence alone: no report or verdict JSON to parse (authentication). */

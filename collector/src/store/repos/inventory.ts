@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
 import type { Platform } from '@devtrust/shared/identity';
+import { selectCompiled } from '../compiled.js';
 import { fromJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
 import type { InventoryDuplicate, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
@@ -58,6 +59,8 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
 const INSERT_CHUNK = { sqlite: 200, postgres: 500 };
 /** Deleting a record costs about what inserting it did: the same bound on SQLite. */
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
+/** Records returned per identifier lookup: more holding one identifier is a duplicate whatever their number. */
+const LOOKUP_LIMIT = 50;
 
 /**
  * Inventory records live in generations: a sync writes a new generation beside the
@@ -177,6 +180,44 @@ export class InventoryRepo {
     let q = this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
     if (integrationIds) q = q.whereIn('inventory_records.integration_id', integrationIds);
     return (await q.limit(50)).map(toRecord);
+  }
+
+  /**
+   * `findByIdentifier` for several identifiers in one statement (one round trip): each is its
+   * own indexed lookup, limited like findByIdentifier, and the answers are united. Returns the
+   * records of each identifier, in the order asked.
+   */
+  async findByIdentifiers(
+    identifiers: readonly { kind: IdentifierKind; value: string }[],
+    integrationIds: string[],
+  ): Promise<StoredInventoryRecord[][]> {
+    if (identifiers.length === 0) return [];
+    // The position is a number written into the statement (no binding): PostgreSQL cannot type a
+    // parameter in a select list. SQLite refuses LIMIT in a compound member, so each is a subquery.
+    const build = (): Knex.QueryBuilder => {
+      const members = identifiers.map(({ kind, value }, i) => {
+        const lookup =
+          kind === 'macAddress'
+            ? this.current(this.db('inventory_records'))
+                .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+                .where('inventory_macs.mac', value)
+            : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
+        const limited = lookup
+          .select(this.db.raw(`${i} as lookup_position`))
+          .whereIn('inventory_records.integration_id', integrationIds)
+          .limit(LOOKUP_LIMIT);
+        return this.db.select('*').from(limited.as(`lookup_${i}`));
+      });
+      const [first, ...rest] = members as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
+      return rest.length > 0 ? first.unionAll(rest) : first;
+    };
+    // The text depends on the kinds asked and the number of integrations, the rest is bound.
+    const shape = `inventory lookup ${identifiers.map((i) => i.kind).join(',')} in ${integrationIds.length}`;
+    const bindings = identifiers.flatMap(({ value }) => [value, ...integrationIds, LOOKUP_LIMIT]);
+    const rows = await selectCompiled<InventoryRecordRow & { lookup_position: number | string }>(this.db, shape, build, bindings);
+    const out = identifiers.map((): StoredInventoryRecord[] => []);
+    for (const row of rows) out[Number(row.lookup_position)]?.push(toRecord(row));
+    return out;
   }
 
   private async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {

@@ -4,6 +4,9 @@ import { fromJson, toJson } from '../json.js';
 import type { Transaction, TransactionState } from '../../domain/transaction.js';
 import type { Assurance, Verdict } from '../../domain/verdict.js';
 import type { TransactionRow } from '../rows.js';
+import { selectCompiled } from '../compiled.js';
+import type { User } from '../../domain/user.js';
+import { toUser } from './users.js';
 
 function toTransaction(row: TransactionRow): Transaction {
   const state = row.state as TransactionState;
@@ -28,6 +31,11 @@ function toTransaction(row: TransactionRow): Transaction {
   };
 }
 
+/** A pending transaction past its expiry reads as expired. */
+function expiredIfDue(tx: Transaction): Transaction {
+  return tx.state === 'pending' && tx.expiresAt <= Date.now() ? { ...tx, state: 'expired' } : tx;
+}
+
 export class TransactionsRepo {
   constructor(private readonly db: Knex) {}
 
@@ -46,11 +54,37 @@ export class TransactionsRepo {
     return toTransaction(row);
   }
 
+  /** A transaction by id (applications poll this while their user signs in: compiled once). */
   async get(id: string): Promise<Transaction | null> {
-    const row = await this.db<TransactionRow>('transactions').where({ id }).first();
+    const build = (): Knex.QueryBuilder => this.db('transactions').where({ id }).limit(1);
+    const [row] = await selectCompiled<TransactionRow>(this.db, 'transaction', build, [id, 1]);
+    return row ? expiredIfDue(toTransaction(row)) : null;
+  }
+
+  /**
+   * A transaction with the user it is for (null: no such user is known): what a decision reads
+   * about the sign-in, in one statement. The username is stored normalised, as users are.
+   */
+  async withUser(id: string): Promise<{ transaction: Transaction; user: User | null } | null> {
+    const build = (): Knex.QueryBuilder =>
+      this.db('transactions')
+        .leftJoin('users', 'users.username', 'transactions.username')
+        .select(
+          'transactions.*',
+          'users.groups as user_groups',
+          'users.created_at as user_created_at',
+          'users.updated_at as user_updated_at',
+        )
+        .where('transactions.id', id)
+        .limit(1);
+    type Row = TransactionRow & { user_groups: string | null; user_created_at: number | null; user_updated_at: number | null };
+    const [row] = await selectCompiled<Row>(this.db, 'transaction with user', build, [id, 1]);
     if (!row) return null;
-    const tx = toTransaction(row);
-    return tx.state === 'pending' && tx.expiresAt <= Date.now() ? { ...tx, state: 'expired' } : tx;
+    const user =
+      row.user_groups === null || row.user_created_at === null || row.user_updated_at === null
+        ? null
+        : toUser({ username: row.username, groups: row.user_groups, created_at: row.user_created_at, updated_at: row.user_updated_at });
+    return { transaction: expiredIfDue(toTransaction(row)), user };
   }
 
   /**

@@ -3,7 +3,7 @@ import { fromJson, toJson } from '../json.js';
 import { normalizeUsername, type User } from '../../domain/user.js';
 import type { UserRow } from '../rows.js';
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     username: row.username,
     groups: fromJson<string[]>(row.groups, []),

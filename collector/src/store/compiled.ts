@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { isSqlite } from './dialect.js';
+
+/** Compiled statements by dialect and shape; a few dozen shapes at most, bounded anyway. */
+const compiled = new Map<string, { sql: string; name: string }>();
+const MAX_SHAPES = 256;
+/** Part of every prepared statement's name: a new one after the schema changed under them. */
+let generation = 0;
+
+/** PostgreSQL's "cached plan must not change result type" (feature_not_supported). */
+function replanned(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === '0A000' && /cached plan must not change result type/i.test(message ?? '');
+}
+
+/**
+ * Runs a select the attestation path runs for every decision, compiled by knex once per
+ * shape instead of once per call (building and compiling a query costs more CPU than SQLite
+ * takes to run it), and on PostgreSQL as a named prepared statement (parsed and planned once
+ * per connection). `shape` names everything the statement's text depends on; `bindings` are
+ * the values in the order the built query binds them. The first call of a shape runs the
+ * built query and keeps its text only if its own bindings are exactly `bindings`, so a shape
+ * whose bindings are given in another order is never cached, only slower.
+ */
+export async function selectCompiled<Row>(
+  db: Knex,
+  shape: string,
+  build: () => Knex.QueryBuilder,
+  bindings: readonly unknown[],
+): Promise<Row[]> {
+  const sqlite = isSqlite(db);
+  const key = `${sqlite ? 'sqlite' : 'postgres'}\u0000${shape}`;
+  const known = compiled.get(key);
+  if (known) {
+    const raw = db.raw(known.sql, bindings as Knex.RawBinding[]);
+    try {
+      const result = (await (sqlite ? raw : raw.options({ name: known.name }))) as Row[] | { rows: Row[] };
+      return Array.isArray(result) ? result : result.rows;
+    } catch (error) {
+      if (!replanned(error)) throw error;
+      // Another collector migrated the schema (a column added): PostgreSQL refuses a statement
+      // prepared before, as its rows changed shape. Prepare everything again, under new names.
+      generation += 1;
+      compiled.clear();
+      return (await build()) as Row[];
+    }
+  }
+  const query = build();
+  const { sql, bindings: own } = query.toSQL();
+  if (own.length === bindings.length && own.every((value, i) => value === bindings[i])) {
+    if (compiled.size >= MAX_SHAPES) compiled.clear();
+    const name = `devtrust_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}_${generation}`;
+    compiled.set(key, { sql, name });
+  }
+  return (await query) as Row[];
+}

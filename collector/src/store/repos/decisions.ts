@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import { isSqlite } from '../dialect.js';
+import { toJson } from '../json.js';
+import type { DecisionToStore } from '../../domain/transaction.js';
+import { AuthLogRepo } from './auth-log.js';
+import { EndpointsRepo } from './endpoints.js';
+import { TransactionsRepo } from './transactions.js';
+
+const DECIDE = `update transactions set state = 'decided', verdict = ?, access = ?, reasons = ?, assurance = ?, endpoint_id = ?, decided_at = ?
+  where id = ? and state = 'pending' and expires_at > ? returning id`;
+const LOG = `insert into auth_log (at, transaction_id, application_id, application_name, username, endpoint_id, verdict, access, reasons, outcome, assurance)
+  select ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ? from decided`;
+const SEEN = `update endpoints set last_user = ?, last_verdict = ? where id = ? and exists (select 1 from decided)`;
+
+/** The PostgreSQL statement, with and without an endpoint; prepared once per connection under these names. */
+const ONE_STATEMENT = {
+  withEndpoint: {
+    name: 'devtrust_decide_attested',
+    sql: `with decided as (${DECIDE}), logged as (${LOG}), seen as (${SEEN}) select count(*) as n from decided`,
+  },
+  withoutEndpoint: {
+    name: 'devtrust_decide_unattested',
+    sql: `with decided as (${DECIDE}), logged as (${LOG}) select count(*) as n from decided`,
+  },
+};
+
+/**
+ * What deciding a transaction writes, exactly once: the verdict on the pending transaction
+ * (the conditional update makes a replay, or a race between two collectors, lose), then —
+ * only when it won — its auth-log entry and the endpoint's last verdict.
+ */
+export class DecisionsRepo {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Stores a decision; false when the transaction was no longer pending (decided or expired).
+   * On PostgreSQL one statement (data-modifying CTEs), which commits by itself: one round trip
+   * instead of five (BEGIN, three statements, COMMIT). On SQLite the three statements, which the
+   * caller runs in a transaction (Store.recordDecision: the group commit).
+   */
+  async record(decision: DecisionToStore): Promise<boolean> {
+    if (isSqlite(this.db)) return this.recordStepwise(decision);
+    const { transaction: tx, endpointId, verdict, at } = decision;
+    const reasons = toJson(verdict.reasons);
+    const assurance = verdict.assurance ?? null;
+    const bindings: Knex.RawBinding[] = [
+      ...[verdict.verdict, verdict.access, reasons, assurance, endpointId, at, tx.id, at],
+      ...[at, tx.applicationId, decision.applicationName, tx.username, endpointId, verdict.verdict, verdict.access, reasons],
+      ...[outcomeOf(decision), assurance],
+    ];
+    const statement = endpointId === null ? ONE_STATEMENT.withoutEndpoint : ONE_STATEMENT.withEndpoint;
+    if (endpointId !== null) bindings.push(tx.username, toJson(lastVerdictOf(decision)), endpointId);
+    const result = (await this.db.raw(statement.sql, bindings).options({ name: statement.name })) as { rows: { n: number }[] };
+    return Number(result.rows[0]?.n ?? 0) > 0;
+  }
+
+  /** The same writes one statement each, through the repositories (inside the caller's transaction). */
+  async recordStepwise(decision: DecisionToStore): Promise<boolean> {
+    const { transaction: tx, endpointId, verdict, at } = decision;
+    if (!(await new TransactionsRepo(this.db).decide(tx.id, endpointId, verdict, at))) return false;
+    await new AuthLogRepo(this.db).append({
+      at,
+      transactionId: tx.id,
+      applicationId: tx.applicationId,
+      applicationName: decision.applicationName,
+      username: tx.username,
+      endpointId,
+      outcome: outcomeOf(decision),
+      ...verdict,
+    });
+    if (endpointId !== null) await new EndpointsRepo(this.db).setLastVerdict(endpointId, tx.username, lastVerdictOf(decision));
+    return true;
+  }
+}
+
+/**
+ * Without an agent nothing vouches that the named user was ever there: apart until the
+ * application completes the sign-in (see AuthLogRepo.markCompleted).
+ */
+function outcomeOf(decision: DecisionToStore): 'attested' | 'abandoned' {
+  return decision.endpointId !== null ? 'attested' : 'abandoned';
+}
+
+function lastVerdictOf(decision: DecisionToStore): DecisionToStore['verdict'] & { at: number; transactionId: string } {
+  return { ...decision.verdict, at: decision.at, transactionId: decision.transaction.id };
+}
