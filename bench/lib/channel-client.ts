@@ -54,6 +54,8 @@ export class ChannelClient {
   private readonly acks = new Map<number, Waiter>();
   private readonly verdicts = new Map<string, Waiter>();
   private sessionOffer: SessionKeyPair | null = null;
+  /** The collector's answer; the key is derived at the first MAC'd report, as the agent does. */
+  private collectorKey: string | null = null;
   private macKey: Buffer | null = null;
   private acked = 0;
 
@@ -140,6 +142,14 @@ export class ChannelClient {
     const seq = ++this.seq;
     const done = new Promise<void>((resolve, reject) => this.acks.set(seq, { resolve, reject }));
     const body = { type: 'report' as const, seq, report };
+    if (this.acked > 0 && this.sessionOffer && this.collectorKey && !this.macKey) {
+      this.macKey = sessionMacKey(this.sessionOffer.privateKey, this.collectorKey, {
+        nonce: this.nonce,
+        endpointId: this.endpointId,
+        agentKey: this.sessionOffer.publicKey,
+        collectorKey: this.collectorKey,
+      });
+    }
     if (this.macKey && this.acked > 0) {
       this.send({ ...body, mac: macPayload(this.macKey, signedPayloadOf(body, { nonce: this.nonce, endpointId: this.endpointId })) });
     } else this.send({ ...body, signature: this.sign(body) });
@@ -181,14 +191,7 @@ export class ChannelClient {
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
-        if (this.sessionOffer && typeof message.sessionKey === 'string') {
-          this.macKey = sessionMacKey(this.sessionOffer.privateKey, message.sessionKey, {
-            nonce: this.nonce,
-            endpointId: this.endpointId,
-            agentKey: this.sessionOffer.publicKey,
-            collectorKey: message.sessionKey,
-          });
-        }
+        if (this.sessionOffer && typeof message.sessionKey === 'string') this.collectorKey = message.sessionKey;
         this.sessionWaiter?.resolve(message);
         this.sessionWaiter = null;
         return;

@@ -80,6 +80,8 @@ export class AgentLink extends EventEmitter {
    * the collector then pays one key agreement per session instead of a check per report.
    */
   private sessionOffer: SessionKeyPair | null = null;
+  /** The collector's answer, kept until the first MAC'd report derives the key from it. */
+  private sessionAnswer: { endpointId: string; collectorKey: string } | null = null;
   private macKey: Buffer | null = null;
   private acksThisSession = 0;
   /** False once a collector refused the offer (one from before session MACs): every report is signed. */
@@ -350,11 +352,23 @@ export class AgentLink extends EventEmitter {
     return this.sessionOffer ? { sessionKey: this.sessionOffer.publicKey } : {};
   }
 
-  /** The session's MAC key from the collector's answer; without one (or a bad one) reports stay signed. */
+  /** Keeps the collector's answer; without one, reports stay signed. */
   private agreeSessionKey(endpointId: string, collectorKey: string | undefined): void {
     this.macKey = null;
     this.acksThisSession = 0;
-    if (!this.sessionOffer || !collectorKey || !this.nonce) return;
+    this.sessionAnswer = this.sessionOffer && collectorKey && this.nonce ? { endpointId, collectorKey } : null;
+  }
+
+  /**
+   * The session's MAC key, derived at the first report that uses it: the X25519 agreement
+   * costs more than a signature, and an agent that reconnects and reports once (a fleet
+   * coming back after a collector restart) never needs it. Null (sign instead) when the
+   * collector's answer is not a usable key.
+   */
+  private sessionMac(): Buffer | null {
+    if (this.macKey || !this.sessionAnswer || !this.sessionOffer || !this.nonce) return this.macKey;
+    const { endpointId, collectorKey } = this.sessionAnswer;
+    this.sessionAnswer = null;
     try {
       this.macKey = sessionMacKey(this.sessionOffer.privateKey, collectorKey, {
         nonce: this.nonce,
@@ -365,6 +379,7 @@ export class AgentLink extends EventEmitter {
     } catch (error) {
       this.options.log.warn({ err: (error as Error).message }, 'the collector answered with an unusable session key; signing every report');
     }
+    return this.macKey;
   }
 
   private async enroll(): Promise<void> {
@@ -420,6 +435,7 @@ export class AgentLink extends EventEmitter {
     this.ws = null;
     this.nonce = null;
     this.sessionOffer = null;
+    this.sessionAnswer = null;
     this.macKey = null;
     this.acksThisSession = 0;
     this.failPending(new LinkError('DISCONNECTED', `the collector closed the session (${code}${reason ? ` ${reason}` : ''})`));
@@ -497,8 +513,9 @@ export class AgentLink extends EventEmitter {
     const sent = this.outgoing.then(async () => {
       const payload = signedPayloadOf(message, { nonce: this.nonce as string, endpointId: this.state.endpointId ?? '' });
       // A report after the session's first acked one is MAC'd (see macKey); everything else is signed.
-      if (message.type === 'report' && this.macKey && this.acksThisSession > 0) {
-        this.send({ ...message, mac: macPayload(this.macKey, payload) } as AgentMessage);
+      const macKey = message.type === 'report' && this.acksThisSession > 0 ? this.sessionMac() : null;
+      if (macKey) {
+        this.send({ ...message, mac: macPayload(macKey, payload) } as AgentMessage);
         return;
       }
       const signature = await (this.keys as DeviceKey).sign(payload);
