@@ -13,7 +13,7 @@ const INTEGRATIONS = 5;
 /** Decisions started per second, whatever the answers' latency (open loop). */
 const FULL_RATE = 500;
 /** How long decisions are started for (full / small scale). */
-const MEASURE_S = { full: 10, small: 2 };
+const MEASURE_S = { full: 10, small: 1.5 };
 /** Agents taking the decisions, each one enrolled device of the inventory. */
 const FULL_AGENTS = 200;
 const WARM_UP = 50;

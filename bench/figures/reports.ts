@@ -151,7 +151,7 @@ export const reportsGroup: FigureGroup = {
   timeoutMs: 5 * 60_000,
   async run(ctx) {
     const sessions = scaled(ctx, FULL_SESSIONS, 4);
-    const measureMs = ctx.scale === 'small' ? 2_000 : 15_000;
+    const measureMs = ctx.scale === 'small' ? 1_000 : 15_000;
     // The transport alone, once: a plain ws server acking each frame without storing it.
     const echo = await closedLoop(ctx, 'plain ws echo', await startBareChild(ctx), bareAgents(sessions), measureMs);
     await sleep(200);

@@ -94,7 +94,7 @@ export const sessionsGroup: FigureGroup = {
     if (count < 1) return [notRun('sessions.idle', 'sqlite', 'sessions', `ulimit -n is ${fdLimit}: too low to hold sessions`)];
     const scaledNote =
       count < wanted ? `scaled down to ${count} sessions: ulimit -n is ${fdLimit} (raise it to ${wanted + FD_HEADROOM})` : undefined;
-    const holdMs = ctx.scale === 'small' ? 2_000 : 10_000;
+    const holdMs = ctx.scale === 'small' ? 1_000 : 10_000;
 
     const db = await freshDatabase(ctx, 'sqlite', 'sessions');
     const start = now();
