@@ -6,7 +6,7 @@ import type { IdentifierKind, SingleIdentifierKind } from '@devtrust/collector/d
 import type { Verdict } from '@devtrust/collector/domain/verdict';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 
 /**
  * The reads and writes of an attestation, as the fast path does them (records of every
@@ -20,20 +20,7 @@ for (const db of DATABASES) {
     let close: () => Promise<void>;
     const integrations: string[] = [];
 
-    async function integration(name: string): Promise<string> {
-      const id = store.integrations.newId();
-      await store.integrations.create(id, {
-        kind: 'csv',
-        category: 'mdm',
-        name,
-        platforms: ['macos', 'windows'],
-        config: {},
-        sealedSecrets: {},
-        schedule: null,
-        nextSyncAt: null,
-      });
-      return id;
-    }
+    const integration = (name: string): Promise<string> => createCsvIntegration(store, name, ['macos', 'windows']);
 
     async function endpoint(id: string, columns: Record<string, unknown>): Promise<void> {
       await store.knex('endpoints').insert({

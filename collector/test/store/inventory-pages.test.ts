@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Knex } from 'knex';
-import { openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import type { Store } from '@devtrust/collector/store/store';
@@ -117,20 +117,7 @@ for (const db of DATABASES) {
       await close();
     });
 
-    async function integration(name: string): Promise<string> {
-      const id = store.integrations.newId();
-      await store.integrations.create(id, {
-        kind: 'csv',
-        category: 'mdm',
-        name,
-        platforms: ['windows', 'macos', 'linux', 'ios'],
-        config: {},
-        sealedSecrets: {},
-        schedule: null,
-        nextSyncAt: null,
-      });
-      return id;
-    }
+    const integration = (name: string): Promise<string> => createCsvIntegration(store, name, ['windows', 'macos', 'linux', 'ios']);
 
     /** A generation's rows and MACs, with the generation taken out of every value. */
     async function stored(generation: string) {

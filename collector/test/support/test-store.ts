@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Platform } from '@devtrust/shared/identity';
 import { Store } from '@devtrust/collector/store/store';
 import { freshPostgresDatabase } from '../../../test/support/postgres.js';
 
@@ -29,4 +30,20 @@ export async function openTestStore(kind: 'sqlite' | 'postgres', label: string):
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A CSV integration stored straight through the repository (no admin API, no sync run); its id. */
+export async function createCsvIntegration(store: Store, name: string, platforms: Platform[]): Promise<string> {
+  const id = store.integrations.newId();
+  await store.integrations.create(id, {
+    kind: 'csv',
+    category: 'mdm',
+    name,
+    platforms,
+    config: {},
+    sealedSecrets: {},
+    schedule: null,
+    nextSyncAt: null,
+  });
+  return id;
 }

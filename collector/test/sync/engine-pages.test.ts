@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import pino from 'pino';
-import { openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import type { Store } from '@devtrust/collector/store/store';
@@ -33,20 +33,7 @@ for (const db of DATABASES) {
       await close();
     });
 
-    async function integration(name: string): Promise<string> {
-      const id = store.integrations.newId();
-      await store.integrations.create(id, {
-        kind: 'csv',
-        category: 'mdm',
-        name,
-        platforms: ['windows'],
-        config: {},
-        sealedSecrets: {},
-        schedule: null,
-        nextSyncAt: null,
-      });
-      return id;
-    }
+    const integration = (name: string): Promise<string> => createCsvIntegration(store, name, ['windows']);
 
     const serials = async (id: string): Promise<string[]> =>
       (await store.knex('inventory_records').join('integrations', 'integrations.current_generation', 'inventory_records.generation'))
