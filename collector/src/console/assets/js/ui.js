@@ -1,5 +1,7 @@
+/* global history */
 // Shared pieces every page uses: messages, confirmations, shown-once secrets, busy buttons.
 import { h } from './dom.js';
+import { withQuery } from './api.js';
 
 /** Speaks a short result through the page-wide polite live region. */
 export function announce(text) {
@@ -174,4 +176,17 @@ export function takeHandOff(key) {
   const value = handOffs.get(key);
   handOffs.delete(key);
   return value;
+}
+
+/**
+ * Keeps a page's filters in its URL (shareable, reloadable), unless the admin has left the
+ * page: aborted, or the address already names another page. The second check matters when a
+ * navigation has changed the address but its hashchange has not been handled yet: written
+ * then, the old page's address would replace the new one and the new page would never show.
+ */
+export function keepQueryInUrl(path, params, signal) {
+  if (signal.aborted) return;
+  const current = location.hash.replace(/^#\/?/, '').split('?')[0];
+  if (current !== path.replace(/^#\/?/, '')) return;
+  history.replaceState(null, '', withQuery(path, params));
 }

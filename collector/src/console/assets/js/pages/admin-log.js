@@ -1,8 +1,7 @@
-/* global history */
 // Administrator actions: who changed what, when and from where (GET /admin/v1/admin-log).
 import { get, withQuery } from '../api.js';
 import { badge, field, fmtTime, h, put, select, table } from '../dom.js';
-import { errorBlock, pageHead } from '../ui.js';
+import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const RESOURCE_TYPES = [
   ['', 'Any'],
@@ -58,7 +57,7 @@ export async function render(root, ctx) {
     const params = filters();
     // Left this page (a debounced search firing late): its URL must not replace the new page's.
     if (ctx.signal.aborted) return;
-    history.replaceState(null, '', withQuery('#/admin-log', params));
+    keepQueryInUrl('#/admin-log', params, ctx.signal);
     try {
       const page = await get(withQuery('/admin/v1/admin-log', { ...params, limit: PAGE_SIZE, cursor }), { signal });
       const first = cursors.length * PAGE_SIZE + 1;

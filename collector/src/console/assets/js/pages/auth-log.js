@@ -1,9 +1,8 @@
-/* global history */
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
 import { get, saveDownload, withQuery } from '../api.js';
 import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
 import { countText, pager } from '../pager.js';
-import { busy, errorBlock, messageArea, pageHead } from '../ui.js';
+import { busy, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reasonList } from './endpoint-detail.js';
 
 const PAGE_SIZE = 50;
@@ -89,7 +88,7 @@ export async function render(root, ctx) {
     const params = filters();
     // Left this page (a debounced search firing late): its URL must not replace the new page's.
     if (ctx.signal.aborted) return;
-    history.replaceState(null, '', withQuery('#/auth-log', params));
+    keepQueryInUrl('#/auth-log', params, ctx.signal);
     try {
       const answer = await get(withQuery('/admin/v1/auth-log', { ...params, limit: PAGE_SIZE, cursor: pages.cursor() }), { signal });
       pages.update(answer, answer.entries.length);

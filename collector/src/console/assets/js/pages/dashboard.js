@@ -1,8 +1,8 @@
-/* global history, Node */
+/* global Node */
 // Dashboard: the fleet at a glance — counts, sign-ins over time, integration health, findings.
 import { get, withQuery } from '../api.js';
 import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
-import { errorBlock, pageHead } from '../ui.js';
+import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SERIES = [
@@ -35,7 +35,7 @@ export async function render(root, ctx) {
     const params = { range: range.value, utcOffsetMinutes: -new Date().getTimezoneOffset() };
     // Left this page (a debounced search firing late): its URL must not replace the new page's.
     if (ctx.signal.aborted) return;
-    history.replaceState(null, '', withQuery('#/dashboard', { range: range.value === '7d' ? '' : range.value }));
+    keepQueryInUrl('#/dashboard', { range: range.value === '7d' ? '' : range.value }, ctx.signal);
     try {
       const data = await get(withQuery('/admin/v1/dashboard', params), { signal: ctx.signal });
       body.replaceChildren(...view(data, ctx));

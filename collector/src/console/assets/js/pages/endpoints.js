@@ -1,9 +1,8 @@
-/* global history */
 // Endpoints ("Device Insight"): every enrolled agent, searchable, with trust at a glance.
 import { api, enc, get, withQuery } from '../api.js';
 import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom.js';
 import { countText, pager } from '../pager.js';
-import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
+import { announce, busy, confirmAction, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -110,7 +109,7 @@ export async function render(root, ctx) {
     // Filters live in the URL so a filtered view can be shared, reloaded and bookmarked.
     // Left this page (a debounced search firing late): its URL must not replace the new page's.
     if (ctx.signal.aborted) return;
-    history.replaceState(null, '', withQuery('#/endpoints', params));
+    keepQueryInUrl('#/endpoints', params, ctx.signal);
     results.setAttribute('aria-busy', 'true');
     try {
       const answer = await get(withQuery('/admin/v1/endpoints', { ...params, limit: PAGE_SIZE, cursor: pages.cursor() }), { signal });
