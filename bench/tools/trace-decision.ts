@@ -6,41 +6,15 @@
  * EXPLAIN ANALYZE. Usage:
  *   node --import tsx --conditions=devtrust-src bench/tools/trace-decision.ts [sqlite|postgres] [devices]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '@devtrust/collector/config/config';
-import { startCollector } from '@devtrust/collector/server';
-import { freshPostgresDatabase } from '../../test/support/postgres.js';
-import { admin, AppClient, ENROLLMENT_KEY, OWNER_TOKEN } from '../lib/admin.js';
+import { admin, AppClient, ENROLLMENT_KEY } from '../lib/admin.js';
 import { ChannelClient } from '../lib/channel-client.js';
+import { startInProcessCollector } from './in-process-collector.js';
 import { identityOf, inventoryCsv, reportOf } from '../lib/devices.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const devices = Number(process.argv[3] ?? 20_000);
-const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-trace-'));
-const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
-
-const collector = await startCollector(
-  loadConfig({
-    DEVTRUST_CONFIG_FILE: '',
-    DEVTRUST_HOST: '127.0.0.1',
-    DEVTRUST_PORT: '0',
-    DEVTRUST_PUBLIC_URL: '',
-    DEVTRUST_DATA_DIR: dataDir,
-    DEVTRUST_DATABASE_URL: pgDb?.url ?? '',
-    DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
-    DEVTRUST_ENROLLMENT_KEY: ENROLLMENT_KEY,
-    DEVTRUST_ENROLLMENT_RATE_LIMIT: 'off',
-    DEVTRUST_LOG_LEVEL: 'error',
-    DEVTRUST_LIMIT_ATTESTATIONS_PER_ENDPOINT: '0',
-    DEVTRUST_LIMIT_ATTESTATIONS_PER_ADDRESS: '0',
-    DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: '0',
-    DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: '0',
-  }),
-  { scheduler: false },
-);
+const { collector, close } = await startInProcessCollector(kind);
 try {
   const url = collector.url;
   const integration = await admin(url, 'POST', '/admin/v1/integrations', {
@@ -96,7 +70,5 @@ try {
   agent.terminate();
   app.close();
 } finally {
-  await collector.close();
-  await pgDb?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 }
