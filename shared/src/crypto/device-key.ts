@@ -64,6 +64,29 @@ export function signPayloadP256(privateKey: KeyObject, payload: unknown): string
 }
 
 /**
+ * What `crypto.verify` takes for a base64url signature (Ed25519, or P-256 r||s) over the
+ * canonical encoding of a payload. Throws on a key that is not one of ours.
+ */
+function verifyArguments(publicKey: KeyObject | string, payload: unknown, signature: string) {
+  const key = typeof publicKey === 'string' ? decodePublicKey(publicKey) : publicKey;
+  const data = Buffer.from(canonicalJson(payload));
+  const sig = Buffer.from(signature, 'base64url');
+  return key.asymmetricKeyType === 'ec'
+    ? ({ algorithm: 'sha256', data, key: { key, dsaEncoding: 'ieee-p1363' as const }, sig } as const)
+    : ({ algorithm: null, data, key, sig } as const);
+}
+
+/** Verifies a base64url signature (Ed25519, or P-256 r||s) over the canonical encoding; never throws. */
+export function verifyPayload(publicKey: KeyObject | string, payload: unknown, signature: string): boolean {
+  try {
+    const { algorithm, data, key, sig } = verifyArguments(publicKey, payload, signature);
+    return verify(algorithm, data, key, sig);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Like verifyPayload, on libuv's thread pool: the event loop only encodes the payload, and
  * verifications of many sessions run on as many cores as the pool has threads. An Ed25519
  * check costs about as much as everything else the collector does for a report (see
@@ -71,28 +94,11 @@ export function signPayloadP256(privateKey: KeyObject, payload: unknown): string
  */
 export function verifyPayloadAsync(publicKey: KeyObject | string, payload: unknown, signature: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = (error: Error | null, ok: boolean): void => resolve(error === null && ok);
     try {
-      const key = typeof publicKey === 'string' ? decodePublicKey(publicKey) : publicKey;
-      const data = Buffer.from(canonicalJson(payload));
-      const sig = Buffer.from(signature, 'base64url');
-      if (key.asymmetricKeyType === 'ec') verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig, done);
-      else verify(null, data, key, sig, done);
+      const { algorithm, data, key, sig } = verifyArguments(publicKey, payload, signature);
+      verify(algorithm, data, key, sig, (error, ok) => resolve(error === null && ok));
     } catch {
       resolve(false);
     }
   });
-}
-
-/** Verifies a base64url signature (Ed25519, or P-256 r||s) over the canonical encoding; never throws. */
-export function verifyPayload(publicKey: KeyObject | string, payload: unknown, signature: string): boolean {
-  try {
-    const key = typeof publicKey === 'string' ? decodePublicKey(publicKey) : publicKey;
-    const data = Buffer.from(canonicalJson(payload));
-    if (key.asymmetricKeyType === 'ec')
-      return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
-    return verify(null, data, key, Buffer.from(signature, 'base64url'));
-  } catch {
-    return false;
-  }
 }
