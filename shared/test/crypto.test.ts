@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
 import {
@@ -17,6 +18,45 @@ import {
 describe('canonical JSON', () => {
   it('sorts keys at every depth and drops undefined members', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [true, null], c: 'x' }, u: undefined }), '{"a":{"c":"x","d":[true,null]},"b":1}');
+  });
+  it('encodes every JSON value exactly as the encoding agents of earlier releases sign over', () => {
+    // The array-of-entries encoding every release before this one used (agents in the field
+    // sign with it): the faster one must give the same text for any value, or their
+    // signatures and MACs stop checking out.
+    const previous = (value: unknown): string => {
+      if (value === null) return 'null';
+      if (typeof value !== 'object') return JSON.stringify(value);
+      if (Array.isArray(value)) return `[${value.map((item) => previous(item ?? null)).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${previous(v)}`).join(',')}}`;
+    };
+    const key = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('__proto__', 'a', 'B', 'é', '😀', 'ﬀ'),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { maxDepth: 4 },
+        fc.constant(null),
+        fc.boolean(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.string({ unit: 'binary' }),
+        fc.constant(undefined),
+        fc.array(tie('node'), { maxLength: 5 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 6 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 8 }), (object) => {
+        assert.equal(canonicalJson(object), previous(object));
+      }),
+      { numRuns: 2_000 },
+    );
   });
   it('refuses what JSON cannot say exactly', () => {
     assert.throws(() => canonicalJson({ n: Number.NaN }), /non-finite/);

@@ -62,12 +62,6 @@ export interface ReportToStore {
   seq: number;
   report: Report;
   at: number;
-  /**
-   * The sequence of the endpoint's last stored report, as the sender knows it (it may be
-   * older, never newer). With it the history is trimmed about every tenth report instead of
-   * on every one; without it, on every one.
-   */
-  previousSeq?: number;
 }
 
 export interface EndpointQuery {

@@ -1,15 +1,17 @@
 import type { Knex } from 'knex';
+import { jsonRowsFor, jsonText, type JsonMemberType } from './json-rows.js';
 
 /**
  * One UPDATE for many rows of a table, each row with its own values and conditions:
  *
- *   WITH v(v_key, v_c1, …) AS (VALUES (?, ?, …), …)
+ *   WITH v AS (SELECT value ->> 0 AS v_key, value ->> 1 AS v_c1, … FROM json_each(?))
  *   UPDATE t SET c1 = v.v_c1, … FROM v
  *   WHERE t.key = v.v_key AND <guards> RETURNING key
  *
- * The same text runs on SQLite (3.35+: UPDATE … FROM, RETURNING, IS NOT DISTINCT FROM)
- * and PostgreSQL. Numbers and booleans are cast, since PostgreSQL types a VALUES list of
- * parameters as text; a column null in every row is set to null directly.
+ * The rows travel as one JSON text (store/json-rows.ts; PostgreSQL unpacks it with
+ * jsonb_array_elements). The same statement shape runs on SQLite (3.35+: UPDATE … FROM,
+ * RETURNING, IS NOT DISTINCT FROM) and PostgreSQL. Numbers and booleans are cast on
+ * PostgreSQL, where `->>` gives text; a column null in every row is set to null directly.
  */
 export interface BatchUpdate {
   table: string;
@@ -22,25 +24,32 @@ export interface BatchUpdate {
   unchanged: Record<string, unknown>[];
   /** Per row, a number the column must be below (the replay check on a sequence). */
   below?: { column: string; values: number[] };
+  /** A column counting the row's changes: each changed row's is raised by one and returned. */
+  counter?: string;
   /**
-   * PostgreSQL only: also insert one row into `table` per changed row, in the same
-   * statement (a data-modifying CTE), its columns taken from the key (`$key`) or from the
-   * values set. The values travel to the server once and the batch saves a round trip.
+   * PostgreSQL only: also write one row into `table` per changed row, in the same statement
+   * (a data-modifying CTE), its columns taken from the key (`$key`), from a value set, or
+   * from the counter's new value modulo a number. The values travel to the server once and
+   * the batch saves a round trip. With `onConflict`, a row whose key columns exist is
+   * overwritten (an upsert).
    */
-  alsoInsert?: { table: string; columns: Record<string, string> };
+  alsoInsert?: { table: string; columns: Record<string, string | { counterModulo: number }>; onConflict?: string[] };
 }
 
-const castOf = (values: unknown[]): string | null => {
+const typeOf = (values: unknown[]): JsonMemberType => {
   const sample = values.find((v) => v !== null && v !== undefined);
   if (typeof sample === 'number') return 'bigint';
   if (typeof sample === 'boolean') return 'boolean';
-  return null;
+  return 'text';
 };
 
-/** Runs the update; resolves with the keys of the rows it changed. */
-export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate): Promise<Set<string>> {
+/**
+ * Runs the update; resolves with the keys of the rows it changed, each with its counter's
+ * new value (0 without a counter).
+ */
+export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate): Promise<Map<string, number>> {
   const rows = spec.keys.length;
-  if (rows === 0) return new Set();
+  if (rows === 0) return new Map();
   const setColumns = Object.keys(spec.set[0] ?? {});
   const guardColumns = Object.keys(spec.unchanged[0] ?? {});
   const vColumns: { name: string; values: unknown[] }[] = [{ name: spec.key, values: spec.keys }];
@@ -54,6 +63,7 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
     vColumns.push({ name: column, values });
     assignments.push(`"${column}" = v."v_${column}"`);
   }
+  if (spec.counter) assignments.push(`"${spec.counter}" = "${spec.table}"."${spec.counter}" + 1`);
   const guards: string[] = [];
   for (const column of guardColumns) {
     // Always through v, even when null in every row: a constant `column is null` lets the
@@ -68,30 +78,43 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
     vColumns.push({ name: `b_${spec.below.column}`, values: spec.below.values });
     guards.push(`"${spec.table}"."${spec.below.column}" < v."v_b_${spec.below.column}"`);
   }
-  const casts = vColumns.map((c) => castOf(c.values));
-  const placeholders = casts.map((cast) => (cast ? `cast(? as ${cast})` : '?')).join(', ');
-  const bindings: unknown[] = [];
-  for (let i = 0; i < rows; i++) for (const c of vColumns) bindings.push(c.values[i] ?? null);
-  const values = `with v(${vColumns.map((c) => `"v_${c.name}"`).join(', ')}) as (values ${Array.from({ length: rows }, () => `(${placeholders})`).join(', ')})`;
+  const json = jsonRowsFor(db);
+  const members = vColumns.map((c, i) => `${json.member(i, typeOf(c.values))} as "v_${c.name}"`);
+  const table: unknown[][] = [];
+  for (let i = 0; i < rows; i++) table.push(vColumns.map((c) => c.values[i] ?? null));
+  const values = `with v as (select ${members.join(', ')} from ${json.rows})`;
   const update =
     `update "${spec.table}" set ${assignments.join(', ')} from v ` +
     `where "${spec.table}"."${spec.key}" = v."v_${spec.key}"${guards.map((g) => ` and ${g}`).join('')} `;
-  let sql = `${values} ${update}returning "${spec.table}"."${spec.key}" as "key"`;
+  const returning = `returning "${spec.table}"."${spec.key}" as "key"${spec.counter ? `, "${spec.table}"."${spec.counter}" as "counter"` : ''}`;
+  let sql = `${values} ${update}${returning}`;
   if (spec.alsoInsert) {
-    const targets = Object.keys(spec.alsoInsert.columns);
-    const sources = Object.values(spec.alsoInsert.columns);
-    for (const source of sources)
-      if (source !== '$key' && !vColumns.some((c) => c.name === source)) throw new TypeError(`alsoInsert: ${source} is not a value set`);
+    const { table, columns, onConflict } = spec.alsoInsert;
+    const targets = Object.keys(columns);
+    const carried = new Set<string>();
+    const sources = Object.values(columns).map((source) => {
+      if (source === '$key') return '"key"';
+      if (typeof source === 'object') {
+        if (!spec.counter) throw new TypeError('alsoInsert: counterModulo needs a counter');
+        return `"counter" % ${Math.trunc(source.counterModulo)}`;
+      }
+      if (!vColumns.some((c) => c.name === source)) throw new TypeError(`alsoInsert: ${source} is not a value set`);
+      carried.add(source);
+      return `"v_${source}"`;
+    });
+    const upsert = onConflict
+      ? ` on conflict (${onConflict.map((c) => `"${c}"`).join(', ')}) do update set ${targets
+          .filter((t) => !onConflict.includes(t))
+          .map((t) => `"${t}" = excluded."${t}"`)
+          .join(', ')}`
+      : '';
     sql =
-      `${values}, changed as (${update}returning "${spec.table}"."${spec.key}" as "key"${sources
-        .filter((c) => c !== '$key')
-        .map((c) => `, v."v_${c}"`)
-        .join('')}), ` +
-      `inserted as (insert into "${spec.alsoInsert.table}" (${targets.map((t) => `"${t}"`).join(', ')}) ` +
-      `select ${sources.map((c) => (c === '$key' ? '"key"' : `"v_${c}"`)).join(', ')} from changed) ` +
-      `select "key" from changed`;
+      `${values}, changed as (${update}${returning}${[...carried].map((c) => `, v."v_${c}"`).join('')}), ` +
+      `inserted as (insert into "${table}" (${targets.map((t) => `"${t}"`).join(', ')}) select ${sources.join(', ')} from changed${upsert}) ` +
+      `select "key"${spec.counter ? ', "counter"' : ''} from changed`;
   }
-  const result = (await db.raw(sql, bindings as Knex.Value[])) as { rows?: { key: string }[] } | { key: string }[];
+  const result = (await db.raw(sql, [jsonText(table)])) as
+    { rows?: { key: string; counter?: unknown }[] } | { key: string; counter?: unknown }[];
   const changed = Array.isArray(result) ? result : (result.rows ?? []);
-  return new Set(changed.map((r) => r.key));
+  return new Map(changed.map((r) => [r.key, Number(r.counter ?? 0)]));
 }

@@ -29,9 +29,9 @@ export class ReportWriter {
   ) {}
 
   /** Resolves true when stored, false when the sequence is not newer (a replay). */
-  write(endpointId: string, seq: number, report: Report, at: number, previousSeq?: number): Promise<boolean> {
+  write(endpointId: string, seq: number, report: Report, at: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ endpointId, seq, report, at, ...(previousSeq !== undefined ? { previousSeq } : {}), resolve, reject });
+      this.queue.push({ endpointId, seq, report, at, resolve, reject });
       // Another writer starts only for a queue worth a batch of its own: started for every
       // report, four PostgreSQL writers split a burst into batches of a few reports, each
       // paying a transaction, its statements and a WAL flush (about 6 reports per batch

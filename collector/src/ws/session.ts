@@ -74,8 +74,6 @@ export class AgentSession {
   endpoint: Pick<Endpoint, 'id'> | null = null;
   /** The endpoint's public key, decoded once per session: decoding it per frame cost as much as the check. */
   private key: KeyObject | null = null;
-  /** The last sequence this session saw stored (the store trims report history by it). */
-  private storedSeq = 0;
   /** The agent's session-key offer (signed with its auth), and the MAC key, derived at the first MAC'd report. */
   private agentSessionKey: string | null = null;
   private macKey: Buffer | null = null;
@@ -203,7 +201,6 @@ export class AgentSession {
     clearTimeout(this.authTimer);
     this.endpoint = { id: endpoint.id };
     this.key = decodePublicKey(endpoint.publicKey);
-    this.storedSeq = endpoint.lastSeq;
     this.agentSessionKey = sessionKey ?? null;
     this.deps.onAuthenticated(endpoint.id, this);
     this.send({
@@ -263,11 +260,10 @@ export class AgentSession {
   private async report(message: ReportMessage): Promise<void> {
     const endpoint = await this.requireEndpoint(message);
     this.limitMessages('report', endpoint.id);
-    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now(), this.storedSeq))) {
+    if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);
     }
-    this.storedSeq = Math.max(this.storedSeq, message.seq);
     this.send({ type: 'ack', seq: message.seq });
   }
 

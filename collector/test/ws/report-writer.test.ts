@@ -39,7 +39,7 @@ for (const { name: kind, skip } of DATABASES) {
         // report, PostgreSQL's four writers took one report each: 1, 1, 1, 1, 116.
         assert.ok(batches.filter((n) => n < 10).length <= 1, `batches: ${batches.join(', ')}`);
         assert.ok(batches.length <= 4, `batches: ${batches.join(', ')}`);
-        const rows = Number((await store.knex('reports').count({ n: '*' }))[0]?.n);
+        const rows = Number((await store.knex('report_history').count({ n: '*' }))[0]?.n);
         assert.equal(rows, ids.length);
       } finally {
         await close();

@@ -1,7 +1,12 @@
 /**
- * Canonical JSON: object keys sorted by code point, no insignificant whitespace, no
- * undefined members. Signatures are made over this encoding so that the signer and
- * the verifier hash the same bytes whatever order their JSON libraries emit keys in.
+ * Canonical JSON: object keys sorted by UTF-16 code unit (as `<` compares strings), no
+ * insignificant whitespace, no undefined members. Signatures are made over this encoding so
+ * that the signer and the verifier hash the same bytes whatever order their JSON libraries
+ * emit keys in.
+ *
+ * Built by appending to one string, with no intermediate arrays of entries: every report's
+ * MAC or signature is checked over this text, and the array-of-pairs version cost twice as
+ * much per report (docs/performance.md, "Reports per second").
  */
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
@@ -13,11 +18,20 @@ export function canonicalJson(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] ?? null);
+        return `${out}]`;
+      }
+      // The default sort compares UTF-16 code units, as `<` does.
+      const keys = Object.keys(value).sort();
+      let out = '{';
+      for (const key of keys) {
+        const member = (value as Record<string, unknown>)[key];
+        if (member === undefined) continue;
+        out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);

@@ -258,7 +258,7 @@ describe('MDM-asserted identity on macOS and Windows, for every MDM', () => {
 
   it('no configuration key is ever stored in a report, logged, or in an auth log entry', async () => {
     const keys = [...setups.values()].map((s) => s.key);
-    const reports = (await c.store.knex('reports').pluck('body')) as string[];
+    const reports = (await c.store.knex('report_history').pluck('body')) as string[];
     assert.ok(
       reports.some((body) => body.includes('"mdmAssertion"')),
       'reports carry the assertion',

@@ -12,6 +12,7 @@ import * as applicationReasonDetail from './20261201300100_application_reason_de
 import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js';
 import * as identityAssurance from './20261201500000_identity_assurance.js';
 import * as dropReportsSeqIndex from './20261202300000_drop_reports_seq_index.js';
+import * as reportHistorySlots from './20261203300000_report_history_slots.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201400000_mdm_asserted_identity': mdmAssertedIdentity,
   '20261201500000_identity_assurance': identityAssurance,
   '20261202300000_drop_reports_seq_index': dropReportsSeqIndex,
+  '20261203300000_report_history_slots': reportHistorySlots,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
-import { BATCH_UPDATE_ROWS, reportWrite, trimsHistory, type ReportWrite } from './report-writes.js';
-import { insertChunked, isSqlite } from '../dialect.js';
+import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from './report-writes.js';
+import { isSqlite } from '../dialect.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -184,7 +184,8 @@ export class EndpointsRepo {
       // batch keeps its later reports for the one-by-one path below, in order.
       const seen = new Set<string>();
       const fast = new Set(writes.filter((w) => !seen.has(w.endpointId) && seen.add(w.endpointId)));
-      const updated = new Set<string>();
+      // Endpoint → its stored-report count after this batch: the report's history slot.
+      const updated = new Map<string, number>();
       // Rows of one statement set the same columns (a report without a user leaves last_user).
       const shapes = new Map<string, ReportWrite[]>();
       for (const w of fast) {
@@ -203,56 +204,50 @@ export class EndpointsRepo {
             set: chunk.map((w) => w.update),
             unchanged: chunk.map((w) => w.identifiers),
             below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
+            counter: 'reports_stored',
             ...(historyInUpdate
               ? {
                   alsoInsert: {
-                    table: 'reports',
-                    columns: { endpoint_id: '$key', received_at: 'last_seen_at', seq: 'last_seq', body: 'report' },
+                    table: 'report_history',
+                    columns: {
+                      endpoint_id: '$key',
+                      slot: { counterModulo: LIMITS.reportHistory },
+                      received_at: 'last_seen_at',
+                      seq: 'last_seq',
+                      body: 'report',
+                    },
+                    onConflict: ['endpoint_id', 'slot'],
                   },
                 }
               : {}),
           });
-          for (const id of changed) updated.add(id);
+          for (const [id, count] of changed) updated.set(id, count);
         }
       }
-      const stored = writes.map((w) => fast.has(w) && updated.has(w.endpointId));
-      const batched = [...stored];
+      // Per report, its endpoint's stored-report count once it is stored (null: not stored).
+      const counts = writes.map((w) => (fast.has(w) ? (updated.get(w.endpointId) ?? null) : null));
+      const batched = counts.map((count) => count !== null);
       for (const [i, w] of writes.entries()) {
-        if (stored[i]) continue;
+        if (counts[i] !== null) continue;
         // New identifiers (or a replay): store, then check who else holds them.
-        const changed = await trx('endpoints')
+        const [changed] = (await trx('endpoints')
           .where({ id: w.endpointId })
           .andWhere('last_seq', '<', w.seq)
-          .update({ ...w.update, ...w.identifiers });
-        if (changed > 0) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
-        stored[i] = changed > 0;
+          .update({ ...w.update, ...w.identifiers, reports_stored: trx.raw('reports_stored + 1') }, ['reports_stored'])) as {
+          reports_stored: number | string;
+        }[];
+        if (changed) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
+        counts[i] = changed ? Number(changed.reports_stored) : null;
       }
-      const accepted = writes.filter((_, i) => stored[i]);
-      if (accepted.length > 0) {
-        // Those the UPDATE did not already insert (SQLite; new identifiers and replays).
-        const slow = historyInUpdate ? writes.filter((_, i) => stored[i] && !batched[i]) : accepted;
-        await insertChunked(
-          trx,
-          'reports',
-          slow.map((w) => ({ endpoint_id: w.endpointId, received_at: w.at, seq: w.seq, body: w.body })),
-        );
-        // Bounded history: the last N stored reports per endpoint, whatever their sequence
-        // numbers (an agent skips numbers for every send that failed, e.g. through a
-        // database fault; counting numbers would empty the history). Each endpoint's rows
-        // are ranked newest first on the (endpoint_id, id) index, once, and those past the
-        // Nth go. Deleting costs as much as inserting, so an endpoint is trimmed only when
-        // its sequence enters a new ten (see trimsHistory): it keeps at most N + 9 rows, and
-        // history() reads the newest N.
-        const endpointIds = [...new Set(accepted.filter(trimsHistory).map((w) => w.endpointId))];
-        for (let i = 0; i < endpointIds.length; i += 200) {
-          const chunk = endpointIds.slice(i, i + 200);
-          await trx.raw(
-            `delete from reports where id in (select id from (select id, row_number() over (partition by endpoint_id order by id desc) as newer from reports where endpoint_id in (${chunk.map(() => '?').join(', ')})) ranked where newer > ?)`,
-            [...chunk, LIMITS.reportHistory],
-          );
-        }
-      }
-      return stored;
+      // Into the history ring: the ones the UPDATE did not already write there (on SQLite, all).
+      await writeHistory(
+        trx,
+        writes.flatMap((w, i) => {
+          const count = counts[i];
+          return count !== null && count !== undefined && !(historyInUpdate && batched[i]) ? [{ ...w, count }] : [];
+        }),
+      );
+      return counts.map((count) => count !== null);
     });
   }
 
@@ -428,7 +423,7 @@ export class EndpointsRepo {
   }
 
   async history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
-    const rows = await this.db<ReportRow>('reports').where({ endpoint_id: id }).orderBy('id', 'desc').limit(LIMITS.reportHistory);
+    const rows = await this.db<ReportRow>('report_history').where({ endpoint_id: id }).orderBy('seq', 'desc').limit(LIMITS.reportHistory);
     return rows.map((r) => ({ receivedAt: r.received_at, seq: Number(r.seq), report: fromJson<Report>(r.body, {} as Report) }));
   }
 

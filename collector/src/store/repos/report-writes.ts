@@ -1,4 +1,7 @@
+import type { Knex } from 'knex';
 import { identifiersOf } from '@devtrust/shared/identity';
+import { LIMITS } from '@devtrust/shared/protocol';
+import { jsonRowsFor, jsonText } from '../json-rows.js';
 import type { ReportToStore } from '../../domain/endpoint.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
 import { toJson } from '../json.js';
@@ -10,20 +13,32 @@ export const BATCH_UPDATE_ROWS = 250;
 
 export type ReportWrite = ReturnType<typeof reportWrite>;
 
-/** Reports per history trim, at most (see recordReports). */
-const TRIM_EVERY = 10;
-
 /**
- * Whether storing this report trims its endpoint's history: when its sequence is in another
- * ten than the last stored one. `previousSeq` is never newer than the real last sequence, so
- * an endpoint goes at most TRIM_EVERY - 1 stored reports without a trim; without it, always.
+ * Writes stored reports into their endpoints' history rings: an endpoint's k-th stored
+ * report goes to slot k mod LIMITS.reportHistory, overwriting the report stored that many
+ * before it. So the history is always the last N stored reports, whatever their sequence
+ * numbers (an agent skips one for every send that failed), and nothing is ever trimmed.
+ * Of two reports for one slot in a batch (more than N of one endpoint), the later is kept:
+ * PostgreSQL refuses an upsert that changes one row twice.
  */
-export function trimsHistory(w: { seq: number; previousSeq?: number }): boolean {
-  return w.previousSeq === undefined || Math.floor(w.seq / TRIM_EVERY) !== Math.floor(w.previousSeq / TRIM_EVERY);
+export async function writeHistory(db: Knex | Knex.Transaction, writes: (ReportWrite & { count: number })[]): Promise<void> {
+  const rows = new Map<string, ReportWrite & { count: number }>();
+  for (const w of writes) rows.set(`${w.endpointId} ${w.count % LIMITS.reportHistory}`, w);
+  const all = [...rows.values()];
+  if (all.length === 0) return;
+  const json = jsonRowsFor(db);
+  // `where true`: SQLite reads an upsert's ON after a bare FROM as a join constraint.
+  await db.raw(
+    `insert into report_history (endpoint_id, slot, seq, received_at, body) select ${json.member(0, 'text')}, ` +
+      `${json.member(1, 'integer')}, ${json.member(2, 'bigint')}, ${json.member(3, 'bigint')}, ${json.member(4, 'text')} ` +
+      `from ${json.rows} where true ` +
+      'on conflict (endpoint_id, slot) do update set seq = excluded.seq, received_at = excluded.received_at, body = excluded.body',
+    [jsonText(all.map((w) => [w.endpointId, w.count % LIMITS.reportHistory, w.seq, w.at, w.body]))],
+  );
 }
 
 /** What storing one report writes, worked out once (identifiers normalised, JSON encoded once). */
-export function reportWrite({ endpointId, seq, report, at, previousSeq }: ReportToStore) {
+export function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
   // The one place a report's identifiers are normalised: endpoints keep them so.
   const ids = identifiersOf(report.identity);
   const claimed = Object.fromEntries(IDENTIFIER_COLUMN_ENTRIES.map(([kind, column]) => [column, ids[kind] ?? null])) as Record<
@@ -35,7 +50,6 @@ export function reportWrite({ endpointId, seq, report, at, previousSeq }: Report
     endpointId,
     seq,
     at,
-    ...(previousSeq !== undefined ? { previousSeq } : {}),
     body,
     claimed,
     macs: ids.macAddresses ?? [],
