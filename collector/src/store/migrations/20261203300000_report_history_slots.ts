@@ -11,7 +11,9 @@ const HISTORY = 20;
 
 export async function up(knex: Knex): Promise<void> {
   if (isSqlite(knex)) {
-    // WITHOUT ROWID: rows live in the primary key's B-tree, so an upsert touches one tree.
+    // A rowid table, not WITHOUT ROWID: an overwrite then changes one row in place and no
+    // index entry (the key does not change). In the key's own B-tree, rows of ~1 kB moved
+    // between pages as their length changed: 20.9 kB written per report against 11.0.
     await knex.raw(`create table report_history (
       endpoint_id varchar(64) not null references endpoints(id) on delete cascade,
       slot integer not null,
@@ -19,7 +21,7 @@ export async function up(knex: Knex): Promise<void> {
       received_at bigint not null,
       body text not null,
       primary key (endpoint_id, slot)
-    ) without rowid`);
+    )`);
   } else {
     // Room on each page for the overwritten row's next version: updates stay heap-only (HOT),
     // with no new index entry, when the page has space.
