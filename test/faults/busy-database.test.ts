@@ -61,7 +61,7 @@ for (const database of DATABASES) {
             pool: { min: 1, max: 1 },
           });
       const trx = await other.transaction();
-      if (databaseUrl) await trx.raw('LOCK TABLE reports, endpoints, api_keys IN ACCESS EXCLUSIVE MODE');
+      if (databaseUrl) await trx.raw('LOCK TABLE report_history, endpoints, api_keys IN ACCESS EXCLUSIVE MODE');
       else await trx.raw("INSERT INTO settings (key, value) VALUES ('busy-test', 'x')"); // takes SQLite's one write lock
       return {
         release: async () => {

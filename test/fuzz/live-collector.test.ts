@@ -145,8 +145,9 @@ for (const database of DATABASES) {
           let frame: Record<string, unknown>;
           try {
             frame = ch.signed({ type: 'report', seq: seq + 1, report } as never, keys);
+            JSON.stringify(frame);
           } catch {
-            return; // no agent could sign it (1e400 is Infinity; 2,000 levels overflow the encoder)
+            return; // no agent could sign or send it (1e400 is Infinity; 2,000 levels overflow the encoders)
           }
           seq++;
           ch.send(frame);
