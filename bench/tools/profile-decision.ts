@@ -7,6 +7,7 @@
  *   node --import tsx bench/tools/profile-decision.ts [sqlite|postgres] [rate=200] [decisions=2000] [records=20000] [out=/tmp]
  * PostgreSQL through DEVTRUST_TEST_DATABASE_URL.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
 import { loadAverage } from '../lib/cpu.js';
@@ -49,11 +50,15 @@ try {
   if (process.env.STEPS) await steps(fleet, collector);
 
   const file = path.join(outDir, `decision-${kind}-${Date.now()}.cpuprofile`);
+  const threadsBefore = threadCpu(collector.pid);
   const before = await collector.call<Record<string, number>>('statements', {});
-  await collector.call('profile-start', { intervalUs: 250 });
+  // NOPROFILE=1: the same window without the profiler (its sampling thread costs CPU of its own).
+  const profiling = !process.env.NOPROFILE;
+  if (profiling) await collector.call('profile-start', { intervalUs: 250 });
   const run = await atRate(fleet, rate, count);
-  await collector.call('profile-stop', { file });
+  if (profiling) await collector.call('profile-stop', { file });
   const after = await collector.call<Record<string, number>>('statements', {});
+  const threadsAfter = threadCpu(collector.pid);
 
   const n = run.latencies.length;
   const perDecision = Object.entries(after)
@@ -65,9 +70,33 @@ try {
   console.log(`collector CPU per decision: ${((run.collectorCpuMs ?? NaN) / n).toFixed(3)} ms; bench clients ${(run.benchCpuMs / n).toFixed(3)} ms`);
   console.log(`statements per decision: ${perDecision.reduce((a, [, each]) => a + each, 0).toFixed(2)} (${perDecision.map(([w, e]) => `${w} ${e.toFixed(2)}`).join(', ')})`);
   console.log(`latency p50 ${percentile(sorted, 50)?.toFixed(1)} ms, p99 ${percentile(sorted, 99)?.toFixed(1)} ms; queued ${run.queued}; load ${run.load.map((l) => l.toFixed(2)).join(' → ')} (now ${loadAverage().toFixed(2)})`);
-  console.log(`profile: ${file}`);
+  const threads = [...threadsAfter].map(([name, t]) => {
+    const b = threadsBefore.get(name) ?? { user: 0, system: 0 };
+    return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;
+  });
+  console.log(`collector CPU per decision by thread (ms): ${threads.join('; ')}`);
+  if (profiling) console.log(`profile: ${file}`);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
+}
+
+/** CPU time (ms) of a process's threads by thread name (main thread: the process's own name), user and system apart. */
+function threadCpu(pid: number): Map<string, { user: number; system: number }> {
+  const out = new Map<string, { user: number; system: number }>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = task === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sum = out.get(name) ?? { user: 0, system: 0 };
+      sum.user += (Number(fields[11]) * 1000) / 100;
+      sum.system += (Number(fields[12]) * 1000) / 100;
+      out.set(name, sum);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Store } from '@devtrust/collector/store/store';
+import { statementsOf } from '@devtrust/collector/store/dialect';
+import { directReadsOf } from '@devtrust/collector/store/direct-reads';
+import type { Verdict } from '@devtrust/collector/domain/verdict';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { openTestStore } from '../support/test-store.js';
+
+/**
+ * The hot reads of a decision run past knex (store/direct-reads.ts): on SQLite on a read-only
+ * connection of their own. They must see every write that resolved, and nothing that has not
+ * committed; inside a transaction they must see its own writes.
+ */
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`decision reads straight on the driver (${db.name})`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let appId: string;
+    const trusted: Verdict = { verdict: 'trusted', access: 'allow', reasons: ['allowed: trusted device'], assurance: 'identifiers' };
+
+    beforeAll(async () => {
+      ({ store, close } = await openTestStore(db.name, 'direct-reads'));
+      const app = await store.applications.create({
+        name: 'direct',
+        clientId: `c-direct-${db.name}`,
+        secretHash: 'h',
+        secretSealed: 's',
+        redirectUris: [],
+        policy: {},
+        reasonDetail: 'full',
+      });
+      appId = app.id;
+      // Compiled by a first call: every later one of the shape runs on the driver.
+      const first = await store.openTransaction(appId, 'first@example.com', 60_000);
+      assert.equal((await store.transactions.get(first.id))?.id, first.id);
+      assert.equal((await store.transactions.withUser(first.id))?.transaction.id, first.id);
+    });
+    afterAll(async () => close?.());
+
+    it('run outside a transaction, and each is seen as a statement that succeeded', async () => {
+      assert.ok(directReadsOf(store.knex));
+      const tx = await store.openTransaction(appId, 'counted@example.com', 60_000);
+      const seen: string[] = [];
+      const listener = ({ sql }: { sql: string }): void => void seen.push(sql);
+      const knexQueries: string[] = [];
+      const knexListener = (q: { sql: string }): void => void knexQueries.push(q.sql);
+      statementsOf(store.knex.client).on('done', listener);
+      store.knex.on('query', knexListener);
+      try {
+        assert.equal((await store.transactions.get(tx.id))?.username, 'counted@example.com');
+      } finally {
+        statementsOf(store.knex.client).off('done', listener);
+        store.knex.off('query', knexListener);
+      }
+      assert.equal(seen.length, 1);
+      assert.match(seen[0] ?? '', /^select/i);
+      // Not through knex's runner: that is the point.
+      assert.deepEqual(knexQueries, []);
+    });
+
+    it('see every opening and decision once it resolved, many at a time', async () => {
+      const opened = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => store.openTransaction(appId, `user${i}@example.com`, 60_000)),
+      );
+      // Each read right after its own write resolved, while the others' writes are still being committed.
+      await Promise.all(
+        opened.map(async (tx, i) => {
+          const read = await store.transactions.withUser(tx.id);
+          assert.equal(read?.transaction.state, 'pending', tx.id);
+          assert.equal(read?.transaction.username, `user${i}@example.com`);
+          assert.equal(
+            await store.recordDecision({ transaction: tx, endpointId: null, applicationName: 'direct', verdict: trusted, at: Date.now() }),
+            true,
+          );
+          const decided = await store.transactions.get(tx.id);
+          assert.equal(decided?.state, 'decided', tx.id);
+          assert.deepEqual(decided?.verdict, trusted);
+        }),
+      );
+    });
+
+    it('inside a transaction read its own writes, and outside nothing of it before the commit', async () => {
+      let inside: string | null = null;
+      await store.transaction(async (tx) => {
+        const created = await tx.transactions.create(appId, 'uncommitted@example.com', 60_000);
+        inside = created.id;
+        assert.equal(directReadsOf(tx.knex), null);
+        assert.equal((await tx.transactions.get(created.id))?.username, 'uncommitted@example.com');
+        assert.equal((await tx.transactions.withUser(created.id))?.transaction.id, created.id);
+        // On SQLite this read would have waited for the transaction's connection; it reads what is committed.
+        assert.equal(await store.transactions.get(created.id), null);
+      });
+      assert.equal((await store.transactions.get(inside as unknown as string))?.username, 'uncommitted@example.com');
+      // A rolled-back write is never seen.
+      let rolledBack = '';
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          rolledBack = (await tx.transactions.create(appId, 'rolled-back@example.com', 60_000)).id;
+          throw new Error('abandon');
+        }),
+        /abandon/,
+      );
+      assert.equal(await store.transactions.get(rolledBack), null);
+    });
+
+    it('recover after a failed read', async () => {
+      const reads = directReadsOf(store.knex);
+      assert.ok(reads);
+      await assert.rejects(reads.select({ native: 'select * from no_such_table', name: 'devtrust_test_missing' }, []));
+      const tx = await store.openTransaction(appId, 'after@example.com', 60_000);
+      assert.equal((await store.transactions.get(tx.id))?.username, 'after@example.com');
+    });
+
+    if (db.name === 'sqlite') {
+      it('cannot write through the SQLite read connection', async () => {
+        const reads = directReadsOf(store.knex);
+        assert.ok(reads);
+        await assert.rejects(
+          reads.select({ native: "update transactions set username = 'overwritten'", name: 'devtrust_test_write' }, []),
+          (error: { code?: string }) => error.code === 'SQLITE_READONLY',
+        );
+        assert.equal(await store.knex('transactions').where({ username: 'overwritten' }).first(), undefined);
+      });
+    }
+  });
+}
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`decision reads after the store closed (${db.name})`, () => {
+    it('are not opened again', async () => {
+      const { store, close } = await openTestStore(db.name, 'direct-reads-closed');
+      assert.ok(directReadsOf(store.knex));
+      await close();
+      assert.equal(directReadsOf(store.knex), null);
+    });
+  });
+}
