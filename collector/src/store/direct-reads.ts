@@ -1,14 +1,11 @@
 import type { Knex } from 'knex';
 import type { StatementDone } from './change-feed.js';
-import { discardsConnection } from './db-errors.js';
 import { isSqlite, statementsOf } from './dialect.js';
+import { runOnDriver, type DriverStatement } from './driver-statements.js';
+import { finalizePrepared, preparedOn, runPrepared, type SqliteConnection } from './sqlite-prepared.js';
 
 /** A compiled hot read (store/compiled.ts): its text with the driver's own placeholders, and its prepared name. */
-export interface CompiledRead {
-  /** `?` on SQLite, `$1…` on PostgreSQL. */
-  native: string;
-  name: string;
-}
+export type CompiledRead = DriverStatement;
 
 /**
  * Where the hot reads of a decision run when they are not inside a transaction: straight on
@@ -28,12 +25,7 @@ export interface DirectReads {
   close(): Promise<void>;
 }
 
-interface SqliteStatement {
-  all(params: unknown[], cb: (error: Error | null, rows: unknown[]) => void): void;
-  finalize(cb?: () => void): void;
-}
-interface SqliteHandle {
-  prepare(sql: string, cb: (error: Error | null) => void): SqliteStatement;
+interface SqliteHandle extends SqliteConnection {
   run(sql: string, cb: (error: Error | null) => void): void;
   close(cb: (error: Error | null) => void): void;
 }
@@ -42,54 +34,39 @@ interface SqliteDriver {
   OPEN_READONLY: number;
 }
 
-/** Tells the store's statement listeners (dialect.ts `statementsOf`) a read succeeded. */
-type Done = (sql: string, bindings: unknown[]) => void;
+/**
+ * Tells whoever watches knex's statements how a read went, as knex would: the statement
+ * listeners (dialect.ts `statementsOf`) and the store's fault monitor (`query-response`, `query-error`).
+ */
+interface Watchers {
+  done(sql: string, bindings: unknown[]): void;
+  failed(error: unknown, sql: string, bindings: unknown[]): void;
+}
 
 /** How long a read waits for a lock (WAL recovery, a checkpoint restarting the log), as the writer does. */
 const READ_BUSY_TIMEOUT_MS = 5_000;
-/** Prepared statements kept at most (a few dozen shapes exist); past it, all are finalised and prepared again. */
-const MAX_STATEMENTS = 256;
-
 class SqliteReads implements DirectReads {
   private handle: Promise<SqliteHandle> | null = null;
-  private statements = new Map<string, Promise<SqliteStatement>>();
 
   constructor(
     private readonly driver: SqliteDriver,
     private readonly file: string,
-    private readonly done: Done,
+    private readonly watchers: Watchers,
   ) {}
 
   async select<Row>(read: CompiledRead, bindings: readonly unknown[]): Promise<Row[]> {
+    const params = [...bindings];
     try {
-      const statement = await this.prepared(read.native);
-      const params = [...bindings];
-      const rows = await new Promise<Row[]>((resolve, reject) =>
-        statement.all(params, (error, found) => (error ? reject(error) : resolve(found as Row[]))),
-      );
-      this.done(read.native, params);
+      const { rows } = await runPrepared<Row>(await preparedOn(await this.connection(), read.native), params, true);
+      this.watchers.done(read.native, params);
       return rows;
     } catch (error) {
+      this.watchers.failed(error, read.native, params);
       // Whatever failed (the file gone, a read-only or I/O error, a busy timeout), the next read
       // starts on a new connection: a handle that saw an error is not trusted again.
-      await this.reset();
+      await this.close();
       throw error;
     }
-  }
-
-  private prepared(sql: string): Promise<SqliteStatement> {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= MAX_STATEMENTS) void this.finalizeAll();
-      statement = this.connection().then(
-        (db) => new Promise<SqliteStatement>((resolve, reject) => {
-          const prepared = db.prepare(sql, (error) => (error ? reject(error) : resolve(prepared)));
-        }),
-      );
-      this.statements.set(sql, statement);
-      statement.catch(() => this.statements.delete(sql));
-    }
-    return statement;
   }
 
   private connection(): Promise<SqliteHandle> {
@@ -109,56 +86,22 @@ class SqliteReads implements DirectReads {
     return opening;
   }
 
-  private async finalizeAll(): Promise<void> {
-    const statements = [...this.statements.values()];
-    this.statements = new Map();
-    await Promise.all(
-      statements.map((pending) => pending.then((s) => new Promise<void>((resolve) => s.finalize(() => resolve()))).catch(() => undefined)),
-    );
-  }
-
-  private async reset(): Promise<void> {
+  async close(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
-    await this.finalizeAll();
     const db = await handle?.catch(() => null);
-    await new Promise<void>((resolve) => (db ? db.close(() => resolve()) : resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.reset();
+    if (!db) return;
+    await finalizePrepared(db);
+    await new Promise<void>((resolve) => db.close(() => resolve()));
   }
 }
 
-interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-  __knex__disposed?: unknown;
-}
-interface PoolClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<unknown>;
-}
-
+/** PostgreSQL: a connection from knex's pool, the statement prepared by name on it (driver-statements.ts). */
 class PostgresReads implements DirectReads {
-  constructor(
-    private readonly client: PoolClient,
-    private readonly done: Done,
-  ) {}
+  constructor(private readonly db: Knex) {}
 
   async select<Row>(read: CompiledRead, bindings: readonly unknown[]): Promise<Row[]> {
-    const connection = await this.client.acquireConnection();
-    try {
-      const values = [...bindings];
-      const result = await connection.query({ name: read.name, text: read.native, values });
-      this.done(read.native, values);
-      return result.rows as Row[];
-    } catch (error) {
-      // As the store's knex client does (dialect.ts): a connection that failed this way is replaced.
-      if (discardsConnection(error)) connection.__knex__disposed = error;
-      throw error;
-    } finally {
-      await this.client.releaseConnection(connection);
-    }
+    return (await runOnDriver<Row>(this.db, read, bindings)).rows;
   }
 
   async close(): Promise<void> {}
@@ -178,14 +121,19 @@ export function directReadsOf(db: Knex): DirectReads | null {
   const known = client.config.devtrustDirectReads;
   if (known) return known === 'closed' ? null : known;
   const filename = client.connectionSettings?.filename;
-  // Seen as every other statement that succeeded is (dialect.ts): counted, never taken for a write.
-  const statements = statementsOf(db.client);
-  const done: Done = (sql, bindings) => statements.emit('done', { sql, bindings, txId: undefined } satisfies StatementDone);
+  const events = db.client as unknown as { emit(event: string, ...args: unknown[]): boolean };
+  const watchers: Watchers = {
+    done: (sql, bindings) => {
+      statementsOf(db.client).emit('done', { sql, bindings, txId: undefined } satisfies StatementDone);
+      events.emit('query-response', [], { method: 'raw', sql, bindings }, undefined);
+    },
+    failed: (error, sql, bindings) => void events.emit('query-error', error, { method: 'raw', sql, bindings }),
+  };
   let reads: DirectReads;
   if (isSqlite(db)) {
     if (typeof filename !== 'string' || filename === ':memory:' || filename === '') return null;
-    reads = new SqliteReads(client.driver, filename, done);
-  } else reads = new PostgresReads(db.client as unknown as PoolClient, done);
+    reads = new SqliteReads(client.driver, filename, watchers);
+  } else reads = new PostgresReads(db);
 
   client.config.devtrustDirectReads = reads;
   return reads;

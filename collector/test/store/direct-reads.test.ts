@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { statementsOf } from '@devtrust/collector/store/dialect';
@@ -129,11 +130,44 @@ for (const db of DATABASES) {
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`decision reads after the store closed (${db.name})`, () => {
-    it('are not opened again', async () => {
+    it('are not opened again, and no connection is left open on the database file', async () => {
       const { store, close } = await openTestStore(db.name, 'direct-reads-closed');
+      const file = store.file;
+      const app = await store.applications.create({
+        name: 'closing',
+        clientId: `c-closing-${db.name}`,
+        secretHash: 'h',
+        secretSealed: 's',
+        redirectUris: [],
+        policy: {},
+        reasonDetail: 'full',
+      });
+      // Statements prepared on the writer (an opening, a decision) and on the reader (the reads).
+      for (let i = 0; i < 3; i++) {
+        const tx = await store.openTransaction(app.id, 'closing@example.com', 60_000);
+        assert.equal((await store.transactions.get(tx.id))?.id, tx.id);
+        const verdict: Verdict = { verdict: 'trusted', access: 'allow', reasons: [], assurance: null };
+        assert.equal(await store.recordDecision({ transaction: tx, endpointId: null, applicationName: 'closing', verdict, at: Date.now() }), true);
+      }
       assert.ok(directReadsOf(store.knex));
+      if (file) assert.ok(openFilesOf(file) >= 2, 'the writer and the reader have the file open');
       await close();
       assert.equal(directReadsOf(store.knex), null);
+      // SQLite does not close a connection with statements left: every one was finalised first.
+      if (file) assert.equal(openFilesOf(file), 0);
     });
   });
+}
+
+/** How many of this process's file descriptors are open on `file` (Linux /proc). */
+function openFilesOf(file: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
