@@ -20,6 +20,8 @@ try {
     const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
     statements.set(word, (statements.get(word) ?? 0) + 1);
   });
+  // Of those, the ones knex's runner ran (the rest went straight to the driver: store/driver-statements.ts).
+  collector.store.knex.on('query', () => statements.set('(through knex)', (statements.get('(through knex)') ?? 0) + 1));
   let profiler: Session | null = null;
   serve(
     {

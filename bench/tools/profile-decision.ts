@@ -66,10 +66,19 @@ try {
     .filter(([, each]) => each > 0)
     .sort((a, b) => b[1] - a[1]);
   const sorted = sortedCopy(run.latencies);
-  console.log(`${kind}, ${records} records, ${agentCount} agents: ${n} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s ${JSON.stringify(run.verdicts)}`);
-  console.log(`collector CPU per decision: ${((run.collectorCpuMs ?? NaN) / n).toFixed(3)} ms; bench clients ${(run.benchCpuMs / n).toFixed(3)} ms`);
-  console.log(`statements per decision: ${perDecision.reduce((a, [, each]) => a + each, 0).toFixed(2)} (${perDecision.map(([w, e]) => `${w} ${e.toFixed(2)}`).join(', ')})`);
-  console.log(`latency p50 ${percentile(sorted, 50)?.toFixed(1)} ms, p99 ${percentile(sorted, 99)?.toFixed(1)} ms; queued ${run.queued}; load ${run.load.map((l) => l.toFixed(2)).join(' → ')} (now ${loadAverage().toFixed(2)})`);
+  console.log(
+    `${kind}, ${records} records, ${agentCount} agents: ${n} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s ${JSON.stringify(run.verdicts)}`,
+  );
+  console.log(
+    `collector CPU per decision: ${((run.collectorCpuMs ?? NaN) / n).toFixed(3)} ms; bench clients ${(run.benchCpuMs / n).toFixed(3)} ms`,
+  );
+  const all = perDecision.filter(([word]) => word !== '(through knex)');
+  console.log(
+    `statements per decision: ${all.reduce((a, [, each]) => a + each, 0).toFixed(2)} (${perDecision.map(([w, e]) => `${w} ${e.toFixed(2)}`).join(', ')})`,
+  );
+  console.log(
+    `latency p50 ${percentile(sorted, 50)?.toFixed(1)} ms, p99 ${percentile(sorted, 99)?.toFixed(1)} ms; queued ${run.queued}; load ${run.load.map((l) => l.toFixed(2)).join(' → ')} (now ${loadAverage().toFixed(2)})`,
+  );
   const threads = [...threadsAfter].map(([name, t]) => {
     const b = threadsBefore.get(name) ?? { user: 0, system: 0 };
     return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;
@@ -86,7 +95,13 @@ function threadCpu(pid: number): Map<string, { user: number; system: number }> {
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const name = task === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
+      const name =
+        task === String(pid)
+          ? 'main'
+          : stat
+              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+              .replace(/\d+$/, '')
+              .trim();
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const sum = out.get(name) ?? { user: 0, system: 0 };
       sum.user += (Number(fields[11]) * 1000) / 100;
@@ -112,10 +127,16 @@ async function steps(fleet: Fleet, collector: ServerChild): Promise<void> {
     const profiled = process.env.STEPS === name;
     if (profiled) await collector.call('profile-start', { intervalUs: 100 });
     const before = cpuMsOf(pid) as number;
+    const threadsBefore = threadCpu(pid);
     for (let round = 0; round < rounds; round++) await Promise.all(fleet.agents.map((agent) => step(agent, round)));
-    const each = ((cpuMsOf(pid) as number) - before) / (rounds * fleet.agents.length);
+    const n = rounds * fleet.agents.length;
+    const each = ((cpuMsOf(pid) as number) - before) / n;
+    const threads = [...threadCpu(pid)].map(([thread, t]) => {
+      const b = threadsBefore.get(thread) ?? { user: 0, system: 0 };
+      return `${thread} ${((t.user + t.system - b.user - b.system) / n).toFixed(3)}`;
+    });
     if (profiled) await collector.call('profile-stop', { file: path.join(outDir, `step-${name}.cpuprofile`) });
-    console.log(`step ${name.padEnd(12)} ${each.toFixed(3)} ms of collector CPU`);
+    console.log(`step ${name.padEnd(12)} ${each.toFixed(3)} ms of collector CPU (${threads.join(', ')})`);
     return each;
   };
   const user = (agent: Fleet['agents'][number]) => `user${agent.device}@example.com`;

@@ -61,4 +61,3 @@ export function runPrepared<Row>(statement: SqliteStatement, params: unknown[], 
       });
   });
 }
-

@@ -62,9 +62,7 @@ for (const db of DATABASES) {
     });
 
     it('see every opening and decision once it resolved, many at a time', async () => {
-      const opened = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => store.openTransaction(appId, `user${i}@example.com`, 60_000)),
-      );
+      const opened = await Promise.all(Array.from({ length: 40 }, (_, i) => store.openTransaction(appId, `user${i}@example.com`, 60_000)));
       // Each read right after its own write resolved, while the others' writes are still being committed.
       await Promise.all(
         opened.map(async (tx, i) => {
@@ -147,7 +145,10 @@ for (const db of DATABASES) {
         const tx = await store.openTransaction(app.id, 'closing@example.com', 60_000);
         assert.equal((await store.transactions.get(tx.id))?.id, tx.id);
         const verdict: Verdict = { verdict: 'trusted', access: 'allow', reasons: [], assurance: null };
-        assert.equal(await store.recordDecision({ transaction: tx, endpointId: null, applicationName: 'closing', verdict, at: Date.now() }), true);
+        assert.equal(
+          await store.recordDecision({ transaction: tx, endpointId: null, applicationName: 'closing', verdict, at: Date.now() }),
+          true,
+        );
       }
       assert.ok(directReadsOf(store.knex));
       if (file) assert.ok(openFilesOf(file) >= 2, 'the writer and the reader have the file open');

@@ -19,8 +19,10 @@ const ONE_STATEMENT = {
     'devtrust_decide_attested',
     `with decided as (${DECIDE}), logged as (${LOG}), seen as (${SEEN}) select count(*) as n from decided`,
   ).postgres,
-  withoutEndpoint: driverStatement('devtrust_decide_unattested', `with decided as (${DECIDE}), logged as (${LOG}) select count(*) as n from decided`)
-    .postgres,
+  withoutEndpoint: driverStatement(
+    'devtrust_decide_unattested',
+    `with decided as (${DECIDE}), logged as (${LOG}) select count(*) as n from decided`,
+  ).postgres,
 };
 
 /**
@@ -78,7 +80,16 @@ export class DecisionsRepo {
     const { transaction: tx, endpointId, verdict, at } = decision;
     const reasons = toJson(verdict.reasons);
     const assurance = verdict.assurance ?? null;
-    const decided = await runOnDriver(this.db, STEPS.decide, [verdict.verdict, verdict.access, reasons, assurance, endpointId, at, tx.id, at]);
+    const decided = await runOnDriver(this.db, STEPS.decide, [
+      verdict.verdict,
+      verdict.access,
+      reasons,
+      assurance,
+      endpointId,
+      at,
+      tx.id,
+      at,
+    ]);
     if (decided.changes === 0) return false;
     await runOnDriver(this.db, STEPS.log, [
       ...[at, tx.id, tx.applicationId, decision.applicationName, tx.username, endpointId],

@@ -57,7 +57,14 @@ export class TransactionsRepo {
       state: 'pending',
     };
     // Every sign-in opens one: straight on the driver, prepared once per connection.
-    await runOnDriver(this.db, forDb(this.db, INSERT), [row.id, row.application_id, row.username, row.created_at, row.expires_at, row.state]);
+    await runOnDriver(this.db, forDb(this.db, INSERT), [
+      row.id,
+      row.application_id,
+      row.username,
+      row.created_at,
+      row.expires_at,
+      row.state,
+    ]);
     return toTransaction(row);
   }
 
