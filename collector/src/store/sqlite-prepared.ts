@@ -21,10 +21,16 @@ export interface SqliteConnection {
   __devtrustTxId?: string;
   __knex__disposed?: unknown;
 }
-/** Prepared statements kept per SQLite connection at most (a handful exist); past it, all are finalised and prepared again. */
-const MAX_PREPARED = 64;
+/**
+ * Prepared statements kept per SQLite connection at most: as many as compiled.ts keeps shapes
+ * (the inventory lookup has one per mix of identifier kinds and number of integrations). Past
+ * it, all are finalised and prepared again. That is safe for a caller holding one of them:
+ * node-sqlite3 runs a statement's calls in order, and the caller's `all`/`run` is queued as
+ * soon as its `await` of the statement resumes, which comes before the finalisation chained
+ * to the same promise later.
+ */
+const MAX_PREPARED = 256;
 
-/** A statement prepared once on this SQLite connection (finalised before it closes: see dialect.ts). */
 export function preparedOn(connection: SqliteConnection, sql: string): Promise<SqliteStatement> {
   const known = connection.__devtrustPrepared?.get(sql);
   if (known) return known;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { statementsOf } from '@devtrust/collector/store/dialect';
 import { directReadsOf } from '@devtrust/collector/store/direct-reads';
+import { runOnDriver } from '@devtrust/collector/store/driver-statements';
 import type { Verdict } from '@devtrust/collector/domain/verdict';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
@@ -104,10 +105,17 @@ for (const db of DATABASES) {
       assert.equal(await store.transactions.get(rolledBack), null);
     });
 
-    it('recover after a failed read', async () => {
+    it("recover after a failed read, and the fault monitor counts the failure as it counts knex's", async () => {
       const reads = directReadsOf(store.knex);
       assert.ok(reads);
+      const before = store.faults.errorsByKind.get('other') ?? 0;
       await assert.rejects(reads.select({ native: 'select * from no_such_table', name: 'devtrust_test_missing' }, []));
+      assert.equal(store.faults.errorsByKind.get('other'), before + 1);
+      // A statement on the driver that fails (here a write) is counted too.
+      await assert.rejects(
+        runOnDriver(store.knex, { native: 'insert into no_such_table (a) values (1)', name: 'devtrust_test_missing_write' }, []),
+      );
+      assert.equal(store.faults.errorsByKind.get('other'), before + 2);
       const tx = await store.openTransaction(appId, 'after@example.com', 60_000);
       assert.equal((await store.transactions.get(tx.id))?.username, 'after@example.com');
     });
