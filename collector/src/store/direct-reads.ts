@@ -45,6 +45,7 @@ interface Watchers {
 
 /** How long a read waits for a lock (WAL recovery, a checkpoint restarting the log), as the writer does. */
 const READ_BUSY_TIMEOUT_MS = 5_000;
+
 class SqliteReads implements DirectReads {
   private handle: Promise<SqliteHandle> | null = null;
 
