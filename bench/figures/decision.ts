@@ -24,13 +24,13 @@ const SMALL_SYNC_DEVICES = 30_000;
 /** SQLite refuses a multi-row INSERT of more than 500 rows ("too many terms in compound SELECT"). */
 const SQLITE_SAFE_PAGE = 500;
 
-interface Agent {
+export interface Agent {
   client: ChannelClient;
   device: number;
 }
 
 /** The decisions' endpoints: an application on one collector, agents on (possibly) another. */
-interface Fleet {
+export interface Fleet {
   app: AppClient;
   agents: Agent[];
   /** The collector processes serving the decisions: their CPU time per decision is in `detail`. */
@@ -58,7 +58,7 @@ async function decideOnce(app: AppClient, agent: Agent): Promise<{ steps: number
 
 const STEPS = ['createMs', 'reportMs', 'attestMs', 'readMs'] as const;
 
-interface Run {
+export interface Run {
   /** From each decision's scheduled start (so a backlog counts) to the decided read. */
   latencies: number[];
   steps: number[][];
@@ -79,7 +79,7 @@ interface Run {
  * time); a decision that finds no free agent waits for one, and that wait counts in its
  * latency. Stops starting new ones once `stop()` says so.
  */
-async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boolean = () => false): Promise<Run> {
+export async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boolean = () => false): Promise<Run> {
   const free = [...fleet.agents];
   const waiting: ((agent: Agent) => void)[] = [];
   const release = (agent: Agent): void => {
@@ -145,7 +145,7 @@ async function atRate(fleet: Fleet, rate: number, count: number, stop: () => boo
  * CSV goes through the same parser and sync engine in pages the database accepts, and the
  * returned note says why.
  */
-async function loadInventory(collector: ServerChild, inventory: number): Promise<{ note: string | null }> {
+export async function loadInventory(collector: ServerChild, inventory: number): Promise<{ note: string | null }> {
   const url = collector.ready.url;
   const share = Math.ceil(inventory / INTEGRATIONS);
   let note: string | null = null;
@@ -178,7 +178,7 @@ async function loadInventory(collector: ServerChild, inventory: number): Promise
 }
 
 /** `count` agents enrolled on `url`, agent i being device i·inventory/count (every integration gets some). */
-async function enrollFleet(ctx: BenchContext, url: string, count: number, inventory: number): Promise<Agent[]> {
+export async function enrollFleet(ctx: BenchContext, url: string, count: number, inventory: number): Promise<Agent[]> {
   const agents: Agent[] = [];
   for (let i = 0; i < count; i++) {
     const client = await ChannelClient.connect(url);

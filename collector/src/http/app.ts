@@ -40,13 +40,15 @@ export async function createApp(
   // Before every router and mount: nothing under /admin is routed without an API key.
   app.use(adminGate(services.apiKeys, adminAuthFailuresOf(services)));
 
+  // The transaction API first: applications call it twice per sign-in, and a router that does
+  // not match still tries every one of its routes (the admin API has about fifty).
+  const verdicts = verdictRouter(services);
+  app.use(verdicts.routes()).use(verdicts.allowedMethods());
   // Liveness and readiness (see health.ts).
   app.use(healthRoutes(services).routes());
   app.use(metricsRoute(metrics, services.config.metrics.token).routes());
   const admin = adminRouter(services, agents);
   app.use(admin.routes()).use(admin.allowedMethods());
-  const verdicts = verdictRouter(services);
-  app.use(verdicts.routes()).use(verdicts.allowedMethods());
   for (const mount of mounts) await mount(app, services);
   return app;
 }

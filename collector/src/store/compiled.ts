@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isSqlite } from './dialect.js';
+import { directReadsOf, type CompiledRead } from './direct-reads.js';
 
 /** Compiled statements by dialect and shape; a few dozen shapes at most, bounded anyway. */
-const compiled = new Map<string, { sql: string; name: string }>();
+const compiled = new Map<string, CompiledRead & { sql: string }>();
 const MAX_SHAPES = 256;
 /** Part of every prepared statement's name: a new one after the schema changed under them. */
 let generation = 0;
@@ -33,8 +34,11 @@ export async function selectCompiled<Row>(
   const key = `${sqlite ? 'sqlite' : 'postgres'}\u0000${shape}`;
   const known = compiled.get(key);
   if (known) {
-    const raw = db.raw(known.sql, bindings as Knex.RawBinding[]);
     try {
+      // Outside a transaction, straight on the driver (store/direct-reads.ts); inside one, through knex on its connection.
+      const direct = directReadsOf(db);
+      if (direct) return await direct.select<Row>(known, bindings);
+      const raw = db.raw(known.sql, bindings as Knex.RawBinding[]);
       const result = (await (sqlite ? raw : raw.options({ name: known.name }))) as Row[] | { rows: Row[] };
       return Array.isArray(result) ? result : result.rows;
     } catch (error) {
@@ -47,11 +51,12 @@ export async function selectCompiled<Row>(
     }
   }
   const query = build();
-  const { sql, bindings: own } = query.toSQL();
+  const built = query.toSQL();
+  const { sql, bindings: own } = built;
   if (own.length === bindings.length && own.every((value, i) => value === bindings[i])) {
     if (compiled.size >= MAX_SHAPES) compiled.clear();
     const name = `devtrust_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}_${generation}`;
-    compiled.set(key, { sql, name });
+    compiled.set(key, { sql, name, native: built.toNative().sql });
   }
   return (await query) as Row[];
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { StatementDone } from './change-feed.js';
 import { discardsConnection } from './db-errors.js';
+import { finalizePrepared, type SqliteConnection } from './sqlite-prepared.js';
 
 /**
  * The only place that knows which database is underneath. Everything else uses knex's
@@ -41,6 +42,7 @@ export function statementsOf(client: unknown): EventEmitter {
 }
 
 interface KnexClient {
+  destroyRawConnection(connection: RawConnection): Promise<void>;
   _query(connection: RawConnection, obj: { sql?: string }): Promise<unknown>;
   acquireRawConnection(): Promise<RawConnection>;
   driver: { Database: new (file: string, flags: number, cb: (err: Error | null) => void) => RawConnection; OPEN_READWRITE: number };
@@ -110,6 +112,12 @@ class ResilientPostgres extends resilient(PostgresClient) {
  * be retried) rather than start an empty database in the bare mount point.
  */
 class ResilientSqlite extends resilient(SqliteClient) {
+  /** Statements prepared on the connection (sqlite-prepared.ts) are finalised first: SQLite does not close a connection with some left. */
+  override async destroyRawConnection(connection: RawConnection): Promise<void> {
+    await finalizePrepared(connection as unknown as SqliteConnection);
+    await super.destroyRawConnection(connection);
+  }
+
   override acquireRawConnection(): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const { filename } = this.connectionSettings as { filename: string };

@@ -5,6 +5,7 @@ import { DbFaultMonitor } from './db-faults.js';
 import { atomically } from './atomic.js';
 import { GroupCommit } from './group-commit.js';
 import { createKnex, sqliteFile, type Dialect } from './dialect.js';
+import { closeDirectReads } from './direct-reads.js';
 import { migrationSource } from './migrations/index.js';
 import { snapshotSqlite } from './snapshot.js';
 import { AdminLogRepo } from './repos/admin-log.js';
@@ -164,6 +165,7 @@ export class Store {
 
   async close(): Promise<void> {
     await this.changes.close();
+    await closeDirectReads(this.knex);
     await this.knex.destroy();
   }
 }

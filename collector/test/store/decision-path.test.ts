@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { DecisionsRepo } from '@devtrust/collector/store/repos/decisions';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 import type { IdentifierKind, SingleIdentifierKind } from '@devtrust/collector/domain/identifiers';
 import type { Verdict } from '@devtrust/collector/domain/verdict';
 import { describeUnless } from '../../../test/support/skip.js';
@@ -150,6 +151,33 @@ for (const db of DATABASES) {
       assert.equal(await store.transactions.withUser('tx_nothing'), null);
     });
 
+    it('opens a transaction with the row the query builder stored', async () => {
+      const app = await store.applications.create({
+        name: 'openings',
+        clientId: `c-openings-${db.name}`,
+        secretHash: 'h',
+        secretSealed: 's',
+        redirectUris: [],
+        policy: {},
+        reasonDetail: 'full',
+      });
+      const opened = await store.openTransaction(app.id, 'opener@example.com', 60_000);
+      const stored = await store.knex('transactions').where({ id: opened.id }).first();
+      const built = { ...stored, id: `tx_built_${db.name}` };
+      await store.knex('transactions').insert({
+        id: built.id,
+        application_id: opened.applicationId,
+        username: opened.username,
+        created_at: opened.createdAt,
+        expires_at: opened.expiresAt,
+        state: 'pending',
+      });
+      assert.deepEqual(await store.knex('transactions').where({ id: built.id }).first(), built);
+      assert.equal(stored.state, 'pending');
+      assert.equal(stored.expires_at - stored.created_at, 60_000);
+      assert.deepEqual(await store.transactions.get(opened.id), opened);
+    });
+
     it('stores a decision as the three writes did, once only, and nothing for a decided or expired transaction', async () => {
       const app = await store.applications.create({
         name: 'decisions',
@@ -187,13 +215,18 @@ for (const db of DATABASES) {
           verdict: v,
           at,
         });
+        // Every statement that succeeded, whether knex ran it or the driver did (driver-statements.ts).
         const statements: string[] = [];
-        const count = (q: { sql: string }): void => void statements.push(q.sql);
-        store.knex.on('query', count);
+        const count = (q: { sql: string }): void => void statements.push(q.sql.trim().split(/\s+/).slice(0, 3).join(' ').toLowerCase());
+        statementsOf(store.knex.client).on('done', count);
         assert.equal(await store.recordDecision(decision(fast)), true);
-        store.knex.off('query', count);
-        // PostgreSQL: one statement, committing by itself. SQLite: the three, in one transaction.
+        statementsOf(store.knex.client).off('done', count);
+        // PostgreSQL: one statement, committing by itself. SQLite: the three, in one transaction, no savepoint.
         if (db.name === 'postgres') assert.equal(statements.length, 1, statements.join('\n'));
+        else {
+          const writes = ['update transactions set', 'insert into auth_log', ...(endpointId ? ['update endpoints set'] : [])];
+          assert.deepEqual(statements, ['begin;', ...writes, 'commit;']);
+        }
         const fastEndpoint = endpointId ? await store.endpoints.get(endpointId) : null;
         assert.equal(await store.knex.transaction((trx) => new DecisionsRepo(trx).recordStepwise(decision(stepwise))), true);
         const stepwiseEndpoint = endpointId ? await store.endpoints.get(endpointId) : null;

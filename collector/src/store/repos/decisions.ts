@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
 import { toJson } from '../json.js';
+import { driverStatement, runOnDriver } from '../driver-statements.js';
 import type { DecisionToStore } from '../../domain/transaction.js';
 import { AuthLogRepo } from './auth-log.js';
 import { EndpointsRepo } from './endpoints.js';
@@ -14,14 +15,33 @@ const SEEN = `update endpoints set last_user = ?, last_verdict = ? where id = ? 
 
 /** The PostgreSQL statement, with and without an endpoint; prepared once per connection under these names. */
 const ONE_STATEMENT = {
-  withEndpoint: {
-    name: 'devtrust_decide_attested',
-    sql: `with decided as (${DECIDE}), logged as (${LOG}), seen as (${SEEN}) select count(*) as n from decided`,
-  },
-  withoutEndpoint: {
-    name: 'devtrust_decide_unattested',
-    sql: `with decided as (${DECIDE}), logged as (${LOG}) select count(*) as n from decided`,
-  },
+  withEndpoint: driverStatement(
+    'devtrust_decide_attested',
+    `with decided as (${DECIDE}), logged as (${LOG}), seen as (${SEEN}) select count(*) as n from decided`,
+  ).postgres,
+  withoutEndpoint: driverStatement(
+    'devtrust_decide_unattested',
+    `with decided as (${DECIDE}), logged as (${LOG}) select count(*) as n from decided`,
+  ).postgres,
+};
+
+/**
+ * The same writes as three SQLite statements (no data-modifying CTEs there), each prepared once
+ * on the connection: the values are bound in the order the repositories' statements bind them,
+ * and decision-path.test.ts checks that the rows stored are theirs.
+ */
+const STEPS = {
+  decide: driverStatement(
+    'devtrust_decide',
+    `update transactions set state = 'decided', verdict = ?, access = ?, reasons = ?, assurance = ?, endpoint_id = ?, decided_at = ?
+      where id = ? and state = 'pending' and expires_at > ?`,
+  ).sqlite,
+  log: driverStatement(
+    'devtrust_decide_log',
+    `insert into auth_log (at, transaction_id, application_id, application_name, username, endpoint_id, verdict, access, reasons, outcome, assurance)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).sqlite,
+  seen: driverStatement('devtrust_decide_seen', 'update endpoints set last_user = ?, last_verdict = ? where id = ?').sqlite,
 };
 
 /**
@@ -36,10 +56,11 @@ export class DecisionsRepo {
    * Stores a decision; false when the transaction was no longer pending (decided or expired).
    * On PostgreSQL one statement (data-modifying CTEs), which commits by itself: one round trip
    * instead of five (BEGIN, three statements, COMMIT). On SQLite the three statements, which the
-   * caller runs in a transaction (Store.recordDecision: the group commit).
+   * caller runs in a transaction (Store.recordDecision: the group commit). Both straight on the
+   * driver, prepared once per connection (driver-statements.ts).
    */
   async record(decision: DecisionToStore): Promise<boolean> {
-    if (isSqlite(this.db)) return this.recordStepwise(decision);
+    if (isSqlite(this.db)) return this.recordPrepared(decision);
     const { transaction: tx, endpointId, verdict, at } = decision;
     const reasons = toJson(verdict.reasons);
     const assurance = verdict.assurance ?? null;
@@ -50,8 +71,32 @@ export class DecisionsRepo {
     ];
     const statement = endpointId === null ? ONE_STATEMENT.withoutEndpoint : ONE_STATEMENT.withEndpoint;
     if (endpointId !== null) bindings.push(tx.username, toJson(lastVerdictOf(decision)), endpointId);
-    const result = (await this.db.raw(statement.sql, bindings).options({ name: statement.name })) as { rows: { n: number }[] };
-    return Number(result.rows[0]?.n ?? 0) > 0;
+    const { rows } = await runOnDriver<{ n: number | string }>(this.db, statement, bindings);
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  /** SQLite: the three writes, each a statement prepared once on the caller's transaction's connection. */
+  async recordPrepared(decision: DecisionToStore): Promise<boolean> {
+    const { transaction: tx, endpointId, verdict, at } = decision;
+    const reasons = toJson(verdict.reasons);
+    const assurance = verdict.assurance ?? null;
+    const decided = await runOnDriver(this.db, STEPS.decide, [
+      verdict.verdict,
+      verdict.access,
+      reasons,
+      assurance,
+      endpointId,
+      at,
+      tx.id,
+      at,
+    ]);
+    if (decided.changes === 0) return false;
+    await runOnDriver(this.db, STEPS.log, [
+      ...[at, tx.id, tx.applicationId, decision.applicationName, tx.username, endpointId],
+      ...[verdict.verdict, verdict.access, reasons, outcomeOf(decision), assurance],
+    ]);
+    if (endpointId !== null) await runOnDriver(this.db, STEPS.seen, [tx.username, toJson(lastVerdictOf(decision)), endpointId]);
+    return true;
   }
 
   /** The same writes one statement each, through the repositories (inside the caller's transaction). */

@@ -5,6 +5,7 @@ import type { Transaction, TransactionState } from '../../domain/transaction.js'
 import type { Assurance, Verdict } from '../../domain/verdict.js';
 import type { TransactionRow } from '../rows.js';
 import { selectCompiled } from '../compiled.js';
+import { driverStatement, forDb, runOnDriver } from '../driver-statements.js';
 import type { User } from '../../domain/user.js';
 import { toUser } from './users.js';
 
@@ -36,6 +37,11 @@ function expiredIfDue(tx: Transaction): Transaction {
   return tx.state === 'pending' && tx.expiresAt <= Date.now() ? { ...tx, state: 'expired' } : tx;
 }
 
+const INSERT = driverStatement(
+  'devtrust_open_transaction',
+  'insert into transactions (id, application_id, username, created_at, expires_at, state) values (?, ?, ?, ?, ?, ?)',
+);
+
 export class TransactionsRepo {
   constructor(private readonly db: Knex) {}
 
@@ -50,7 +56,15 @@ export class TransactionsRepo {
       expires_at: now + ttlMs,
       state: 'pending',
     };
-    await this.db('transactions').insert(row);
+    // Every sign-in opens one: straight on the driver, prepared once per connection.
+    await runOnDriver(this.db, forDb(this.db, INSERT), [
+      row.id,
+      row.application_id,
+      row.username,
+      row.created_at,
+      row.expires_at,
+      row.state,
+    ]);
     return toTransaction(row);
   }
 

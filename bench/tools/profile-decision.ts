@@ -1,0 +1,152 @@
+/**
+ * Where a decision's CPU goes in the collector: starts a collector child on a fresh database
+ * (as the bench's `decision` group does: a CSV inventory over 5 integrations, enrolled agents,
+ * an application), takes decisions at a fixed rate, and over a measured window prints the
+ * collector's CPU per decision (/proc), the statements it ran per decision by kind, and writes
+ * a V8 CPU profile of that window only (read it with profile-summary.ts). Usage:
+ *   node --import tsx bench/tools/profile-decision.ts [sqlite|postgres] [rate=200] [decisions=2000] [records=20000] [out=/tmp]
+ * PostgreSQL through DEVTRUST_TEST_DATABASE_URL.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AppClient } from '../lib/admin.js';
+import { loadAverage } from '../lib/cpu.js';
+import type { BenchContext } from '../lib/figure.js';
+import { percentile, sortedCopy } from '../lib/timing.js';
+import { freshDatabase, startCollectorChild, type ServerChild } from '../lib/targets.js';
+import { atRate, enrollFleet, loadInventory, type Fleet } from '../figures/decision.js';
+import { cpuMsOf } from '../lib/cpu.js';
+import { identityOf, reportOf } from '../lib/devices.js';
+
+const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
+const rate = Number(process.argv[3] ?? 200);
+const count = Number(process.argv[4] ?? 2000);
+const records = Number(process.argv[5] ?? 20_000);
+const outDir = process.argv[6] ?? '/tmp';
+const agentCount = Math.max(10, Math.ceil(rate / 5));
+
+const cleanups: (() => unknown)[] = [];
+const ctx = {
+  scale: 'small',
+  factor: 0.1,
+  databases: [kind],
+  postgresUnavailable: null,
+  soakMinutes: null,
+  wants: () => true,
+  log: (message: string) => console.error(message),
+  defer: (cleanup: () => unknown) => void cleanups.push(cleanup),
+} as BenchContext;
+
+try {
+  const db = await freshDatabase(ctx, kind, 'profile-decision');
+  const collector = await startCollectorChild(ctx, db);
+  await loadInventory(collector, records);
+  const agents = await enrollFleet(ctx, collector.ready.url, agentCount, records);
+  const app = await AppClient.create(collector.ready.url, { trustedEndpoints: 'require-trusted', blockCompromised: false });
+  ctx.defer(() => app.close());
+  const fleet: Fleet = { app, agents, pids: [collector.pid] };
+  await atRate(fleet, rate, Math.min(count, 500));
+
+  if (process.env.STEPS) await steps(fleet, collector);
+
+  const file = path.join(outDir, `decision-${kind}-${Date.now()}.cpuprofile`);
+  const threadsBefore = threadCpu(collector.pid);
+  const before = await collector.call<Record<string, number>>('statements', {});
+  // NOPROFILE=1: the same window without the profiler (its sampling thread costs CPU of its own).
+  const profiling = !process.env.NOPROFILE;
+  if (profiling) await collector.call('profile-start', { intervalUs: 250 });
+  const run = await atRate(fleet, rate, count);
+  if (profiling) await collector.call('profile-stop', { file });
+  const after = await collector.call<Record<string, number>>('statements', {});
+  const threadsAfter = threadCpu(collector.pid);
+
+  const n = run.latencies.length;
+  const perDecision = Object.entries(after)
+    .map(([word, total]) => [word, (total - (before[word] ?? 0)) / n] as const)
+    .filter(([, each]) => each > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const sorted = sortedCopy(run.latencies);
+  console.log(
+    `${kind}, ${records} records, ${agentCount} agents: ${n} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s ${JSON.stringify(run.verdicts)}`,
+  );
+  console.log(
+    `collector CPU per decision: ${((run.collectorCpuMs ?? NaN) / n).toFixed(3)} ms; bench clients ${(run.benchCpuMs / n).toFixed(3)} ms`,
+  );
+  const all = perDecision.filter(([word]) => word !== '(through knex)');
+  console.log(
+    `statements per decision: ${all.reduce((a, [, each]) => a + each, 0).toFixed(2)} (${perDecision.map(([w, e]) => `${w} ${e.toFixed(2)}`).join(', ')})`,
+  );
+  console.log(
+    `latency p50 ${percentile(sorted, 50)?.toFixed(1)} ms, p99 ${percentile(sorted, 99)?.toFixed(1)} ms; queued ${run.queued}; load ${run.load.map((l) => l.toFixed(2)).join(' → ')} (now ${loadAverage().toFixed(2)})`,
+  );
+  const threads = [...threadsAfter].map(([name, t]) => {
+    const b = threadsBefore.get(name) ?? { user: 0, system: 0 };
+    return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;
+  });
+  console.log(`collector CPU per decision by thread (ms): ${threads.join('; ')}`);
+  if (profiling) console.log(`profile: ${file}`);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
+
+/** CPU time (ms) of a process's threads by thread name (main thread: the process's own name), user and system apart. */
+function threadCpu(pid: number): Map<string, { user: number; system: number }> {
+  const out = new Map<string, { user: number; system: number }>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name =
+        task === String(pid)
+          ? 'main'
+          : stat
+              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+              .replace(/\d+$/, '')
+              .trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sum = out.get(name) ?? { user: 0, system: 0 };
+      sum.user += (Number(fields[11]) * 1000) / 100;
+      sum.system += (Number(fields[12]) * 1000) / 100;
+      out.set(name, sum);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * STEPS=1: the collector's CPU per step, each step alone, every agent at once (so about as
+ * much sharing per wake-up as at the bench's rate): open a transaction, a fresh report, an
+ * attestation (of a transaction opened just before, whose CPU is subtracted), read it back,
+ * GET /healthz (the HTTP layer with no work).
+ */
+async function steps(fleet: Fleet, collector: ServerChild): Promise<void> {
+  const pid = collector.pid;
+  const rounds = Number(process.env.STEPS_ROUNDS ?? 20);
+  const measure = async (name: string, step: (agent: Fleet['agents'][number], round: number) => Promise<unknown>): Promise<number> => {
+    const profiled = process.env.STEPS === name;
+    if (profiled) await collector.call('profile-start', { intervalUs: 100 });
+    const before = cpuMsOf(pid) as number;
+    const threadsBefore = threadCpu(pid);
+    for (let round = 0; round < rounds; round++) await Promise.all(fleet.agents.map((agent) => step(agent, round)));
+    const n = rounds * fleet.agents.length;
+    const each = ((cpuMsOf(pid) as number) - before) / n;
+    const threads = [...threadCpu(pid)].map(([thread, t]) => {
+      const b = threadsBefore.get(thread) ?? { user: 0, system: 0 };
+      return `${thread} ${((t.user + t.system - b.user - b.system) / n).toFixed(3)}`;
+    });
+    if (profiled) await collector.call('profile-stop', { file: path.join(outDir, `step-${name}.cpuprofile`) });
+    console.log(`step ${name.padEnd(12)} ${each.toFixed(3)} ms of collector CPU (${threads.join(', ')})`);
+    return each;
+  };
+  const user = (agent: Fleet['agents'][number]) => `user${agent.device}@example.com`;
+  const opened: string[][] = fleet.agents.map(() => []);
+  const open = await measure('open', async (agent) => opened[fleet.agents.indexOf(agent)]?.push(await fleet.app.open(user(agent))));
+  await measure('report', (agent) => agent.client.report(reportOf(agent.device, identityOf(agent.device))));
+  await measure('attest', (agent, round) => agent.client.attest(opened[fleet.agents.indexOf(agent)]?.[round] as string));
+  await measure('read', (agent, round) => fleet.app.read(opened[fleet.agents.indexOf(agent)]?.[round] as string));
+  const all = await measure('open+attest', async (agent) => agent.client.attest(await fleet.app.open(user(agent))));
+  console.log(`step attest (from open+attest − open) ${(all - open).toFixed(3)} ms`);
+  const base = new URL(fleet.app['baseUrl' as keyof typeof fleet.app] as unknown as string);
+  await measure('healthz', () => fetch(new URL('/healthz', base)).then((r) => r.text()));
+}
