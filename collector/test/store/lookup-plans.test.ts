@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
 import { POSTGRES_SKIP, freshPostgresDatabase } from '../../../test/support/postgres.js';
 import type { IdentifierKind } from '@devtrust/collector/domain/identifiers';
@@ -117,9 +118,10 @@ describeUnless(POSTGRES_SKIP)('report batches on postgres, before any ANALYZE', 
       const listener = (q: { sql: string; bindings?: unknown[] }): void => {
         if (q.sql.startsWith('with v')) update = { sql: q.sql, bindings: q.bindings ?? [] };
       };
-      store.knex.on('query', listener);
+      // The batched UPDATE runs straight on the driver: seen by the statement listeners, not knex's.
+      statementsOf(store.knex.client).on('done', listener);
       const stored = await store.endpoints.recordReports(batch(2));
-      store.knex.removeListener('query', listener);
+      statementsOf(store.knex.client).off('done', listener);
       assert.ok(stored.every(Boolean));
       const query = update as { sql: string; bindings: unknown[] } | null;
       assert.ok(query, 'the usual reports went through the batched UPDATE');

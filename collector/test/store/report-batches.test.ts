@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
 import type { Report } from '@devtrust/shared/protocol';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
 import type { ReportToStore } from '@devtrust/collector/domain/endpoint';
 import { describeUnless } from '../../../test/support/skip.js';
@@ -130,9 +131,10 @@ for (const db of DATABASES) {
       const usualItems = await usual(batched, batchedIds);
       let statements = 0;
       const count = (): void => void statements++;
-      batched.knex.on('query', count);
+      // Every statement, through knex or straight on the driver (both report to statementsOf).
+      statementsOf(batched.knex.client).on('done', count);
       const usualStored = await batched.endpoints.recordReports(usualItems);
-      batched.knex.off('query', count);
+      statementsOf(batched.knex.client).off('done', count);
       assert.deepEqual(usualStored, await single.endpoints.recordReports(await usual(single, singleIds)));
       assert.ok(usualStored.length === ENDPOINTS && usualStored.every(Boolean));
       assert.ok(statements <= 6, `${statements} statements for a batch of ${ENDPOINTS} usual reports`);

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { identifiersOf } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
-import { jsonRowsFor, jsonText } from '../json-rows.js';
+import { driverStatement, forDb, runOnDriver } from '../driver-statements.js';
+import { postgresJson, sqliteJson, jsonText, type JsonRows } from '../json-rows.js';
 import type { ReportToStore } from '../../domain/endpoint.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
 import { toJson } from '../json.js';
@@ -12,6 +13,17 @@ import { toJson } from '../json.js';
 export const BATCH_UPDATE_ROWS = 250;
 
 export type ReportWrite = ReturnType<typeof reportWrite>;
+
+/** The history upsert, one JSON array of rows per statement. `where true`: SQLite reads an upsert's ON after a bare FROM as a join constraint. */
+const historyUpsert = (json: JsonRows): string =>
+  `insert into report_history (endpoint_id, slot, seq, received_at, body) select ${json.member(0, 'text')}, ` +
+  `${json.member(1, 'integer')}, ${json.member(2, 'bigint')}, ${json.member(3, 'bigint')}, ${json.member(4, 'text')} ` +
+  `from ${json.rows} where true ` +
+  'on conflict (endpoint_id, slot) do update set seq = excluded.seq, received_at = excluded.received_at, body = excluded.body';
+const WRITE_HISTORY = {
+  sqlite: driverStatement('devtrust_write_history', historyUpsert(sqliteJson)).sqlite,
+  postgres: driverStatement('devtrust_write_history', historyUpsert(postgresJson)).postgres,
+};
 
 /**
  * Writes stored reports into their endpoints' history rings: an endpoint's k-th stored
@@ -26,15 +38,9 @@ export async function writeHistory(db: Knex | Knex.Transaction, writes: (ReportW
   for (const w of writes) rows.set(`${w.endpointId} ${w.count % LIMITS.reportHistory}`, w);
   const all = [...rows.values()];
   if (all.length === 0) return;
-  const json = jsonRowsFor(db);
-  // `where true`: SQLite reads an upsert's ON after a bare FROM as a join constraint.
-  await db.raw(
-    `insert into report_history (endpoint_id, slot, seq, received_at, body) select ${json.member(0, 'text')}, ` +
-      `${json.member(1, 'integer')}, ${json.member(2, 'bigint')}, ${json.member(3, 'bigint')}, ${json.member(4, 'text')} ` +
-      `from ${json.rows} where true ` +
-      'on conflict (endpoint_id, slot) do update set seq = excluded.seq, received_at = excluded.received_at, body = excluded.body',
-    [jsonText(all.map((w) => [w.endpointId, w.count % LIMITS.reportHistory, w.seq, w.at, w.body]))],
-  );
+  await runOnDriver(db as Knex, forDb(db as Knex, WRITE_HISTORY), [
+    jsonText(all.map((w) => [w.endpointId, w.count % LIMITS.reportHistory, w.seq, w.at, w.body])),
+  ]);
 }
 
 /** What storing one report writes, worked out once (identifiers normalised, JSON encoded once). */
