@@ -9,6 +9,14 @@ import { setFlagsFromString } from 'node:v8';
 // V8 raises a factor below 2 to 2 when it sets up the heap (see docs/performance.md).
 setFlagsFromString('--semi-space-growth-factor=1');
 
-// Loaded after the flag, so that loading it already runs with the small young generation.
+// Nor does it run anything hot: a report is a few child processes, file reads and one
+// signature in native crypto, every few minutes. V8's optimising compilers (TurboFan, and
+// Maglev on newer V8) still compile what start-up and the first report call often, on a
+// helper thread whose malloc arena keeps 1-4 MB afterwards, and running them touches
+// about 3.5 MB of the node binary's own code: 5-8 MB of the idle agent's resident memory
+// (docs/performance.md). Interpreted and baseline (Sparkplug) code is all the agent needs.
+setFlagsFromString('--max-opt=1');
+
+// Loaded after the flags, so that loading it already runs with the small young generation.
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,8 @@ import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../suppo
 /**
  * What the shipped headless agent holds while it keeps its session (agent.idle_rss_mb,
  * docs/performance.md): the subcommands, the certificate maker and the schema library are
- * loaded only when used, and V8's young generation keeps its initial size. Checked on a real
+ * loaded only when used, V8's young generation keeps its initial size and its optimising
+ * compilers stay off. Checked on a real
  * agent that enrolled and reported to a real collector, not by a memory figure.
  */
 
@@ -28,9 +29,11 @@ const NOT_LOADED: [string, RegExp][] = [
   ['the tray app', /\/agent\/dist\/(main|renderer|preload)\//],
 ];
 
+const RECORD = path.join(ROOT, 'test/support/record-modules.mjs');
+
 describe('the headless agent keeping its session', () => {
   let c: TestCollector;
-  let record: { modules: string[]; youngGeneration: { atStart: number; atExit: number } };
+  let record: { modules: string[]; youngGeneration: { atStart: number; atExit: number }; optimises: boolean };
   const dirs: string[] = [];
   const tmp = (prefix: string): string => {
     const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -45,7 +48,7 @@ describe('the headless agent keeping its session', () => {
       process.execPath,
       [
         '--import',
-        path.join(ROOT, 'test/support/record-modules.mjs'),
+        RECORD,
         BINS['devtrust-agent'],
         '--collector',
         c.url,
@@ -110,5 +113,14 @@ describe('the headless agent keeping its session', () => {
       record.youngGeneration.atExit <= 2 * record.youngGeneration.atStart,
       `young generation ${record.youngGeneration.atStart} bytes at start, ${record.youngGeneration.atExit} at exit`,
     );
+  });
+
+  it("runs without V8's optimising compilers (agent/bin caps the tiers at baseline code)", () => {
+    // The same probe in plain Node optimises on request: the record can tell the difference.
+    const out = path.join(tmp('devtrust-footprint-plain-'), 'record.json');
+    const plain = spawnSync(process.execPath, ['--import', RECORD, '-e', ''], { env: { ...process.env, DEVTRUST_RECORD_MODULES: out } });
+    assert.equal(plain.status, 0, plain.stderr.toString('utf8'));
+    assert.equal((JSON.parse(readFileSync(out, 'utf8')) as typeof record).optimises, true, 'plain Node optimises on request');
+    assert.equal(record.optimises, false, 'the agent optimised a function: --max-opt=1 in agent/bin/devtrust-agent.js did not hold');
   });
 });

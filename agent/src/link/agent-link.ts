@@ -234,7 +234,9 @@ export class AgentLink extends EventEmitter {
     const url = new URL(AGENT_CHANNEL_PATH, `${this.options.collectorUrl}/`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.options.log.debug({ collector: this.options.collectorUrl, attempt: this.attempt }, 'connecting to the collector');
-    const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000 });
+    // No permessage-deflate offer: frames are small JSON, and a compressing session would hold
+    // a zlib deflate and inflate context (about 300 kB) for as long as the agent runs.
+    const ws = new WebSocket(url, { maxPayload: LIMITS.maxFrameBytes, handshakeTimeout: 10_000, perMessageDeflate: false });
     this.ws = ws;
     this.nonce = null; // this socket's hello sets it, once
     ws.on(
