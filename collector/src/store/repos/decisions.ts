@@ -31,6 +31,14 @@ const ONE_STATEMENT = {
 };
 
 /**
+ * SQLite's clock (the collector's: same machine) in milliseconds, read when the statement runs,
+ * after it got the write lock. The decision's own time was taken before it waited in the group
+ * commit (behind other commits' fsync, or a busy database for up to the busy timeout): checked
+ * against that alone, a transaction the application had meanwhile read as expired was decided.
+ */
+const SQLITE_NOW_MS = `cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
+
+/**
  * The same writes as three SQLite statements (no data-modifying CTEs there), each prepared once
  * on the connection: the values are bound in the order the repositories' statements bind them,
  * and decision-path.test.ts checks that the rows stored are theirs.
@@ -39,7 +47,7 @@ const STEPS = {
   decide: driverStatement(
     'devtrust_decide',
     `update transactions set state = 'decided', verdict = ?, access = ?, reasons = ?, assurance = ?, endpoint_id = ?, decided_at = ?
-      where id = ? and state = 'pending' and expires_at > ? and ${STILL_UNBLOCKED}`,
+      where id = ? and state = 'pending' and expires_at > ? and expires_at > ${SQLITE_NOW_MS} and ${STILL_UNBLOCKED}`,
   ).sqlite,
   log: driverStatement(
     'devtrust_decide_log',
