@@ -24,4 +24,11 @@ export interface DecisionToStore {
   applicationName: string | null;
   verdict: Verdict;
   at: number;
+  /**
+   * The verdict was reached on the endpoint unblocked: store it only if the endpoint is still
+   * there and still unblocked when the decision is written. The reads run before the write,
+   * outside its transaction, so an admin's block or forget can commit between them; without
+   * this the verdict read before it would be stored (and given to the application) after it.
+   */
+  requireUnblocked?: boolean;
 }

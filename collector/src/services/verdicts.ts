@@ -133,14 +133,23 @@ export class VerdictService {
     };
     const at = Date.now();
     // The decision, its auth log entry and the endpoint's last verdict: one commit.
+    const requireUnblocked = endpoint !== null && !endpoint.blocked;
     const decided = await this.store.recordDecision({
       transaction: tx,
       endpointId: endpoint?.id ?? null,
       applicationName: application?.name ?? null,
       verdict,
       at,
+      requireUnblocked,
     });
-    if (!decided) return null;
+    if (!decided) {
+      // Blocked or forgotten after the reads (an admin acting meanwhile): decide again on the
+      // endpoint as it is now, once (it was committed before our write, so a read sees it).
+      if (!requireUnblocked || endpoint === null) return null;
+      const now = await this.store.endpoints.get(endpoint.id);
+      if (now !== null && !now.blocked) return null;
+      return this.decideTransaction(tx, now, read);
+    }
     this.log.info(
       { transactionId: tx.id, endpointId: endpoint?.id, verdict: verdict.verdict, access: verdict.access, assurance: verdict.assurance },
       'verdict',

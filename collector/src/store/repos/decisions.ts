@@ -7,8 +7,13 @@ import { AuthLogRepo } from './auth-log.js';
 import { EndpointsRepo } from './endpoints.js';
 import { TransactionsRepo } from './transactions.js';
 
+/**
+ * The endpoint, when the verdict was reached on it unblocked, must still be there and unblocked
+ * (DecisionToStore.requireUnblocked): the last two bindings are 1 or 0 and the endpoint's id.
+ */
+const STILL_UNBLOCKED = `(cast(? as integer) = 0 or exists (select 1 from endpoints where endpoints.id = ? and not endpoints.blocked))`;
 const DECIDE = `update transactions set state = 'decided', verdict = ?, access = ?, reasons = ?, assurance = ?, endpoint_id = ?, decided_at = ?
-  where id = ? and state = 'pending' and expires_at > ? returning id`;
+  where id = ? and state = 'pending' and expires_at > ? and ${STILL_UNBLOCKED} returning id`;
 const LOG = `insert into auth_log (at, transaction_id, application_id, application_name, username, endpoint_id, verdict, access, reasons, outcome, assurance)
   select ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ? from decided`;
 const SEEN = `update endpoints set last_user = ?, last_verdict = ? where id = ? and exists (select 1 from decided)`;
@@ -26,6 +31,14 @@ const ONE_STATEMENT = {
 };
 
 /**
+ * SQLite's clock (the collector's: same machine) in milliseconds, read when the statement runs,
+ * after it got the write lock. The decision's own time was taken before it waited in the group
+ * commit (behind other commits' fsync, or a busy database for up to the busy timeout): checked
+ * against that alone, a transaction the application had meanwhile read as expired was decided.
+ */
+const SQLITE_NOW_MS = `cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
+
+/**
  * The same writes as three SQLite statements (no data-modifying CTEs there), each prepared once
  * on the connection: the values are bound in the order the repositories' statements bind them,
  * and decision-path.test.ts checks that the rows stored are theirs.
@@ -34,7 +47,7 @@ const STEPS = {
   decide: driverStatement(
     'devtrust_decide',
     `update transactions set state = 'decided', verdict = ?, access = ?, reasons = ?, assurance = ?, endpoint_id = ?, decided_at = ?
-      where id = ? and state = 'pending' and expires_at > ?`,
+      where id = ? and state = 'pending' and expires_at > ? and expires_at > ${SQLITE_NOW_MS} and ${STILL_UNBLOCKED}`,
   ).sqlite,
   log: driverStatement(
     'devtrust_decide_log',
@@ -65,7 +78,7 @@ export class DecisionsRepo {
     const reasons = toJson(verdict.reasons);
     const assurance = verdict.assurance ?? null;
     const bindings: Knex.RawBinding[] = [
-      ...[verdict.verdict, verdict.access, reasons, assurance, endpointId, at, tx.id, at],
+      ...[verdict.verdict, verdict.access, reasons, assurance, endpointId, at, tx.id, at, ...stillUnblocked(decision)],
       ...[at, tx.applicationId, decision.applicationName, tx.username, endpointId, verdict.verdict, verdict.access, reasons],
       ...[outcomeOf(decision), assurance],
     ];
@@ -89,6 +102,7 @@ export class DecisionsRepo {
       at,
       tx.id,
       at,
+      ...stillUnblocked(decision),
     ]);
     if (decided.changes === 0) return false;
     await runOnDriver(this.db, STEPS.log, [
@@ -102,6 +116,7 @@ export class DecisionsRepo {
   /** The same writes one statement each, through the repositories (inside the caller's transaction). */
   async recordStepwise(decision: DecisionToStore): Promise<boolean> {
     const { transaction: tx, endpointId, verdict, at } = decision;
+    if (decision.requireUnblocked && endpointId !== null && !(await new EndpointsRepo(this.db).isUnblocked(endpointId))) return false;
     if (!(await new TransactionsRepo(this.db).decide(tx.id, endpointId, verdict, at))) return false;
     await new AuthLogRepo(this.db).append({
       at,
@@ -116,6 +131,11 @@ export class DecisionsRepo {
     if (endpointId !== null) await new EndpointsRepo(this.db).setLastVerdict(endpointId, tx.username, lastVerdictOf(decision));
     return true;
   }
+}
+
+/** The bindings of STILL_UNBLOCKED. */
+function stillUnblocked(decision: DecisionToStore): [number, string | null] {
+  return decision.requireUnblocked && decision.endpointId !== null ? [1, decision.endpointId] : [0, null];
 }
 
 /**
