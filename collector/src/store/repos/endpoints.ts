@@ -64,6 +64,28 @@ export function toEndpoint(row: EndpointRow): Endpoint {
 /** PostgreSQL's deadlock_detected. */
 const DEADLOCK = '40P01';
 
+/** Each endpoint's first report of a batch (the batch is in sequence order per endpoint). */
+function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
+  const seen = new Set<string>();
+  return new Set(writes.filter((w) => !seen.has(w.endpointId) && seen.add(w.endpointId)));
+}
+
+/**
+ * Runs a unit of report storage again when PostgreSQL aborted it for a deadlock (it rolled
+ * back whole). Two batches holding the same endpoints can deadlock: a report with new
+ * identifiers takes its row inside a transaction, and another batch (a second writer, another
+ * collector, an agent with two sessions) may hold that row while wanting one of ours.
+ */
+async function retryDeadlock<T>(unit: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await unit();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw error;
+    }
+  }
+}
+
 export class EndpointsRepo {
   constructor(private readonly db: Knex) {}
 
@@ -152,103 +174,111 @@ export class EndpointsRepo {
   }
 
   /**
-   * Stores verified reports in one transaction (group commit). A report is stored only
-   * when its sequence is higher than the endpoint's last one: the conditional update is
-   * the replay check, safe across collector processes. Returns, per report, whether it
-   * was stored. Reports of one endpoint must come in sequence order.
+   * Stores verified reports together (group commit). A report is stored only when its
+   * sequence is higher than the endpoint's last one: the conditional update is the replay
+   * check, safe across collector processes. Returns, per report, whether it was stored.
+   * Reports of one endpoint must come in sequence order.
    */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
     const writes = items.map(reportWrite);
-    // Two batches holding the same endpoints can deadlock on PostgreSQL: the usual reports'
-    // UPDATE takes its rows at once, a report with new identifiers takes its row one by one
-    // afterwards, and another batch (a second writer, another collector, an agent with two
-    // sessions) may hold that row while wanting one of ours. The server aborts one of the two;
-    // it rolled back whole, so it is stored again instead of failing every report in it.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.storeReports(writes);
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw error;
-      }
-    }
+    if (isSqlite(this.db)) return this.db.transaction((trx) => this.storeIn(trx, writes));
+    // PostgreSQL: a batch of usual reports (each endpoint once, identifiers unchanged) is one
+    // UPDATE that also writes the history (a data-modifying CTE): one statement, so it needs no
+    // BEGIN and COMMIT of its own, two round trips fewer per batch. Whatever it did not store
+    // (new identifiers, replays, an endpoint's second report) then goes through a transaction.
+    const fast = firstOfEachEndpoint(writes);
+    const updated = await retryDeadlock(() => this.updateUsual(this.db, [...fast], true));
+    const stored = writes.map((w) => fast.has(w) && updated.has(w.endpointId));
+    const rest = writes.filter((_, i) => !stored[i]);
+    if (rest.length === 0) return stored;
+    const restStored = await retryDeadlock(() => this.db.transaction((trx) => this.storeIn(trx, rest)));
+    let next = 0;
+    return stored.map((done) => done || restStored[next++] === true);
   }
 
-  private async storeReports(writes: ReportWrite[]): Promise<boolean[]> {
+  /** Stores reports in one transaction; see recordReports. */
+  private async storeIn(trx: Knex.Transaction, writes: ReportWrite[]): Promise<boolean[]> {
     // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
     // (each body crosses the network once). SQLite has no data-modifying CTEs.
     const historyInUpdate = !isSqlite(this.db);
-    return this.db.transaction(async (trx) => {
-      // The usual report repeats the identifiers already stored: the whole batch is one
-      // conditional UPDATE (sequence newer, identifiers unchanged). An endpoint twice in a
-      // batch keeps its later reports for the one-by-one path below, in order.
-      const seen = new Set<string>();
-      const fast = new Set(writes.filter((w) => !seen.has(w.endpointId) && seen.add(w.endpointId)));
-      // Endpoint → its stored-report count after this batch: the report's history slot.
-      const updated = new Map<string, number>();
-      // Rows of one statement set the same columns (a report without a user leaves last_user).
-      const shapes = new Map<string, ReportWrite[]>();
-      for (const w of fast) {
-        const shape = Object.keys(w.update).join();
-        const same = shapes.get(shape);
-        if (same) same.push(w);
-        else shapes.set(shape, [w]);
-      }
-      for (const shape of shapes.values()) {
-        for (let i = 0; i < shape.length; i += BATCH_UPDATE_ROWS) {
-          const chunk = shape.slice(i, i + BATCH_UPDATE_ROWS);
-          const changed = await batchUpdate(trx, {
-            table: 'endpoints',
-            key: 'id',
-            keys: chunk.map((w) => w.endpointId),
-            set: chunk.map((w) => w.update),
-            unchanged: chunk.map((w) => w.identifiers),
-            below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
-            counter: 'reports_stored',
-            ...(historyInUpdate
-              ? {
-                  alsoInsert: {
-                    table: 'report_history',
-                    columns: {
-                      endpoint_id: '$key',
-                      slot: { counterModulo: LIMITS.reportHistory },
-                      received_at: 'last_seen_at',
-                      seq: 'last_seq',
-                      body: 'report',
-                    },
-                    onConflict: ['endpoint_id', 'slot'],
+    // The usual report repeats the identifiers already stored: the whole batch is one
+    // conditional UPDATE (sequence newer, identifiers unchanged). An endpoint twice in a
+    // batch keeps its later reports for the one-by-one path below, in order.
+    const fast = firstOfEachEndpoint(writes);
+    const updated = await this.updateUsual(trx, [...fast], historyInUpdate);
+    // Per report, its endpoint's stored-report count once it is stored (null: not stored).
+    const counts = writes.map((w) => (fast.has(w) ? (updated.get(w.endpointId) ?? null) : null));
+    const batched = counts.map((count) => count !== null);
+    for (const [i, w] of writes.entries()) {
+      if (counts[i] !== null) continue;
+      // New identifiers (or a replay): store, then check who else holds them.
+      const [changed] = (await trx('endpoints')
+        .where({ id: w.endpointId })
+        .andWhere('last_seq', '<', w.seq)
+        .update({ ...w.update, ...w.identifiers, reports_stored: trx.raw('reports_stored + 1') }, ['reports_stored'])) as {
+        reports_stored: number | string;
+      }[];
+      if (changed) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
+      counts[i] = changed ? Number(changed.reports_stored) : null;
+    }
+    // Into the history ring: the ones the UPDATE did not already write there (on SQLite, all).
+    await writeHistory(
+      trx,
+      writes.flatMap((w, i) => {
+        const count = counts[i];
+        return count !== null && count !== undefined && !(historyInUpdate && batched[i]) ? [{ ...w, count }] : [];
+      }),
+    );
+    return counts.map((count) => count !== null);
+  }
+
+  /**
+   * The batched conditional UPDATE of usual reports (at most one per endpoint): endpoint →
+   * its stored-report count after it, for those it stored. With `historyInUpdate`
+   * (PostgreSQL), the same statement writes their history slots.
+   */
+  private async updateUsual(db: Knex | Knex.Transaction, writes: ReportWrite[], historyInUpdate: boolean): Promise<Map<string, number>> {
+    const updated = new Map<string, number>();
+    // Rows of one statement set the same columns (a report without a user leaves last_user).
+    const shapes = new Map<string, ReportWrite[]>();
+    for (const w of writes) {
+      const shape = Object.keys(w.update).join();
+      const same = shapes.get(shape);
+      if (same) same.push(w);
+      else shapes.set(shape, [w]);
+    }
+    for (const shape of shapes.values()) {
+      for (let i = 0; i < shape.length; i += BATCH_UPDATE_ROWS) {
+        const chunk = shape.slice(i, i + BATCH_UPDATE_ROWS);
+        const changed = await batchUpdate(db, {
+          table: 'endpoints',
+          key: 'id',
+          keys: chunk.map((w) => w.endpointId),
+          set: chunk.map((w) => w.update),
+          unchanged: chunk.map((w) => w.identifiers),
+          below: { column: 'last_seq', values: chunk.map((w) => w.seq) },
+          counter: 'reports_stored',
+          ...(historyInUpdate
+            ? {
+                alsoInsert: {
+                  table: 'report_history',
+                  columns: {
+                    endpoint_id: '$key',
+                    slot: { counterModulo: LIMITS.reportHistory },
+                    received_at: 'last_seen_at',
+                    seq: 'last_seq',
+                    body: 'report',
                   },
-                }
-              : {}),
-          });
-          for (const [id, count] of changed) updated.set(id, count);
-        }
+                  onConflict: ['endpoint_id', 'slot'],
+                },
+              }
+            : {}),
+        });
+        for (const [id, count] of changed) updated.set(id, count);
       }
-      // Per report, its endpoint's stored-report count once it is stored (null: not stored).
-      const counts = writes.map((w) => (fast.has(w) ? (updated.get(w.endpointId) ?? null) : null));
-      const batched = counts.map((count) => count !== null);
-      for (const [i, w] of writes.entries()) {
-        if (counts[i] !== null) continue;
-        // New identifiers (or a replay): store, then check who else holds them.
-        const [changed] = (await trx('endpoints')
-          .where({ id: w.endpointId })
-          .andWhere('last_seq', '<', w.seq)
-          .update({ ...w.update, ...w.identifiers, reports_stored: trx.raw('reports_stored + 1') }, ['reports_stored'])) as {
-          reports_stored: number | string;
-        }[];
-        if (changed) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
-        counts[i] = changed ? Number(changed.reports_stored) : null;
-      }
-      // Into the history ring: the ones the UPDATE did not already write there (on SQLite, all).
-      await writeHistory(
-        trx,
-        writes.flatMap((w, i) => {
-          const count = counts[i];
-          return count !== null && count !== undefined && !(historyInUpdate && batched[i]) ? [{ ...w, count }] : [];
-        }),
-      );
-      return counts.map((count) => count !== null);
-    });
+    }
+    return updated;
   }
 
   /**
