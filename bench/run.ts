@@ -141,6 +141,13 @@ async function main(): Promise<number> {
     log(`wrote ${args.json}`);
   }
   log(`finished in ${durationS} s`);
+  // A group that threw gave no figures: the run is not a measurement of them (exit 1, after
+  // the table and the JSON, so what did run is kept).
+  const failed = [...new Set(result.filter((f) => f.note?.startsWith('failed:')).map((f) => f.name))];
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')}`);
+    return 1;
+  }
   return 0;
 }
 

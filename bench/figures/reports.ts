@@ -79,6 +79,9 @@ async function closedLoop(
     }
   });
   for (const mark of marks) clearTimeout(mark);
+  // The last sends can end the loop before the end mark's timer ran (a busy event loop runs
+  // timers late): read the servers' CPU now, before they are stopped.
+  cpuEnd ??= cpuAt();
   for (const client of clients) client.terminate();
   for (const s of servers) await s.kill();
   const perS = acked / (measureMs / 1000);

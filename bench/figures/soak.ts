@@ -85,7 +85,7 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
   let lost = 0;
   for (let i = 0; i < runs.length; i += 200) {
     const chunk = runs.slice(i, i + 200);
-    const rows = (await knex('reports')
+    const rows = (await knex('report_history')
       .whereIn(
         'endpoint_id',
         chunk.map((r) => r.agent.endpointId),

@@ -183,8 +183,9 @@ async function storm(
   return { recoveryS, restartS, reconnected, issued, stored, rejectedByLink: agents.reduce((n, a) => n + a.failed, 0), maxPerAgent };
 }
 
+/** Reports stored so far: each endpoint counts its own (the history keeps only the last 20 rows). */
 async function storedReports(db: BenchDatabase): Promise<number> {
-  const row = await db.knex()('reports').count({ n: '*' }).first();
+  const row = await db.knex()('endpoints').sum({ n: 'reports_stored' }).first();
   return Number(row?.n ?? 0);
 }
 

@@ -54,6 +54,32 @@ describe('npm run bench', () => {
     }
   });
 
+  // These figures read the collector's database themselves (stored reports, the history): a
+  // schema change broke them once while every other test passed (the figure printed FAILED and
+  // the bench still exited 0).
+  it('measures the storm and the soak on the current schema', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-test-'));
+    try {
+      const file = path.join(dir, 'figures.json');
+      const run = await bench(['--only', 'storm,soak', '--scale', 'small', '--db', 'sqlite', '--soak-minutes', '0.2', '--json', file]);
+      assert.equal(run.code, 0, run.stderr);
+      const { figures } = JSON.parse(readFileSync(file, 'utf8')) as { figures: { name: string; value: unknown; note?: string }[] };
+      assert.deepEqual(figures.map((f) => f.name).sort(), [
+        'soak.reports_lost',
+        'soak.rss_growth_mb_per_min',
+        'storm.recovery_s',
+        'storm.reports_lost',
+      ]);
+      for (const f of figures) assert.equal(typeof f.value, 'number', JSON.stringify(f));
+      assert.deepEqual(
+        figures.filter((f) => f.name.endsWith('reports_lost')).map((f) => f.value),
+        [0, 0],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown figure name with the list of names', async () => {
     const run = await bench(['--only', 'no-such-figure']);
     assert.equal(run.code, 2);
