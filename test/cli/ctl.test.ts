@@ -57,7 +57,9 @@ describe('devtrustctl pointed at something that is not a DevTrust collector', ()
     assertOneLine(
       await runBin('devtrustctl', ['--url', `http://127.0.0.1:${port}`, 'health']),
       1,
-      new RegExp(`^devtrustctl: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(set --url or DEVTRUST_URL\\)$`),
+      new RegExp(
+        `^devtrustctl: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED \\(set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine\\)$`,
+      ),
     );
     // A collector started with DEVTRUST_PORT (as the README's quick start may be) is found on that port.
     const viaPort = await runBin('devtrustctl', ['health'], { env: { DEVTRUST_PORT: String(port), DEVTRUST_URL: '' } });

@@ -62,7 +62,7 @@ export async function download(options: DownloadOptions): Promise<number> {
       const { cause } = error as { cause?: { code?: string; message?: string } };
       const why = cause?.code ?? cause?.message ?? (error as Error).message;
       return fail(
-        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : why} (set --url or DEVTRUST_URL)`,
+        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : why} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)`,
       );
     }
     const type = response.headers.get('content-type') ?? '';

@@ -169,7 +169,7 @@ export async function main(
         : ((error as { cause?: { code?: string; message?: string } }).cause?.code ??
           (error as { cause?: { message?: string } }).cause?.message ??
           (error as Error).message);
-    err.write(`devtrustctl: cannot reach ${base}: ${why} (set --url or DEVTRUST_URL)\n`);
+    err.write(`devtrustctl: cannot reach ${base}: ${why} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`);
     return 1;
   }
   const notDevTrust = (): number => {

@@ -130,7 +130,9 @@ export class Store {
   static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     try {
-      await knex.migrate.latest({ migrationSource });
+      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+      // An upgrade's migrations may rewrite tables (report history, 20261203300000): say which ran.
+      if (applied.length > 0) options.log?.info({ migrations: applied }, 'database schema migrated');
     } catch (error) {
       await knex.destroy();
       throw newerSchema(error) ?? error;
