@@ -8,7 +8,7 @@
  */
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { migrationSource } from '@devtrust/collector/store/migrations/index';
-import { failed, ready, serve } from './child-kit.js';
+import { failed, ready, serve } from './child-kit.mjs';
 
 const INTEGRATION = 'int_bench_driver';
 const GENERATION = 'sync_bench_driver';

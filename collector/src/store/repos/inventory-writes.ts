@@ -49,7 +49,7 @@ export const stagedRecordId = (generation: string, index: number): string => `${
 
 /** Statements a page of staged records is written with, for one database. */
 export interface PageWriter {
-  write(trx: Knex.Transaction, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void>;
+  write(db: Knex, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void>;
 }
 
 export function pageWriterFor(db: Knex): PageWriter {
@@ -81,7 +81,7 @@ function jsonWriter(json: JsonRows): PageWriter {
   const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
   const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
   return {
-    async write(trx, integrationId, generation, startIndex, records) {
+    async write(db, integrationId, generation, startIndex, records) {
       const rows: unknown[][] = [];
       const macs: string[][] = [];
       records.forEach((record, i) => {
@@ -89,8 +89,20 @@ function jsonWriter(json: JsonRows): PageWriter {
         rows.push([id, ...COLUMNS.map((column) => column.of(record))]);
         for (const mac of record.macAddresses ?? []) macs.push([id, mac]);
       });
-      await trx.raw(recordSql, [integrationId, generation, jsonText(rows)]);
-      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, jsonText(macs)]);
+      const recordsText = jsonText(rows);
+      // Records alone are one statement, which the database commits by itself: no knex
+      // transaction, whose per-call knex instance was most of what a sync left for V8's
+      // full collections (see docs/performance.md, "Sync speed and memory"). Records with
+      // MACs are one commit of two statements, as the foreign key between them wants.
+      if (macs.length === 0) {
+        await db.raw(recordSql, [integrationId, generation, recordsText]);
+        return;
+      }
+      const macsText = jsonText(macs);
+      await db.transaction(async (trx) => {
+        await trx.raw(recordSql, [integrationId, generation, recordsText]);
+        await trx.raw(macSql, [integrationId, generation, macsText]);
+      });
     },
   };
 }

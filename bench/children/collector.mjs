@@ -1,12 +1,14 @@
-/**
- * A real collector in its own process, so its RSS is measurable alone and it can be
- * killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
- * `stats` (agent channel counts) and `ingest-kandji` (the generic sync engine fed by the
- * Kandji client, for when the Kandji kind is not registered yet).
- */
+// A real collector in its own process, so its RSS is measurable alone and it can be
+// killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
+// `stats` (agent channel counts) and `ingest-kandji` (the generic sync engine fed by the
+// Kandji client, for when the Kandji kind is not registered yet).
+//
+// Plain JavaScript, so that when the build is current it runs on plain Node like
+// `devtrust-collector` (no tsx: its loader thread alone held about 45 MB), and loads the
+// collector the way the shipped entry does.
 import { loadConfig } from '@devtrust/collector/config/config';
 import { startCollector } from '@devtrust/collector/server';
-import { failed, ready, serve } from './child-kit.js';
+import { failed, ready, serve } from './child-kit.mjs';
 
 try {
   const collector = await startCollector(loadConfig(process.env), { scheduler: false });
@@ -19,11 +21,11 @@ try {
         const { parseCsvInventory } = await import('@devtrust/collector/sync/csv/parse');
         const pageSize = Number(args.pageSize);
         async function* rechunked() {
-          for await (const page of parseCsvInventory(args.csv as string)) {
+          for await (const page of parseCsvInventory(args.csv)) {
             for (let i = 0; i < page.length; i += pageSize) yield page.slice(i, i + pageSize);
           }
         }
-        const run = await services.engine.ingest(args.integrationId as string, rechunked());
+        const run = await services.engine.ingest(args.integrationId, rechunked());
         return { status: run.status, devices: run.devices, error: run.error ?? null };
       },
       'ingest-kandji': async (args) => {
@@ -32,11 +34,11 @@ try {
           import('@devtrust/collector/sync/kandji/map'),
           import('@devtrust/collector/sync/kit/pages'),
         ]);
-        const client = new KandjiClient({ baseUrl: args.baseUrl as string, apiToken: args.apiToken as string }, {});
+        const client = new KandjiClient({ baseUrl: args.baseUrl, apiToken: args.apiToken }, {});
         const signal = new AbortController().signal;
         const pages = mappedPages(client.pages({ signal, log: services.log }), mapKandjiDevice);
         const started = Date.now();
-        const run = await services.engine.ingest(args.integrationId as string, pages);
+        const run = await services.engine.ingest(args.integrationId, pages);
         return { status: run.status, devices: run.devices, error: run.error ?? null, ms: Date.now() - started };
       },
     },
