@@ -4,13 +4,18 @@
 // Kandji client, for when the Kandji kind is not registered yet).
 //
 // Plain JavaScript, so that when the build is current it runs on plain Node like
-// `devtrust-collector` (no tsx: its loader thread alone held about 45 MB), and loads the
+// `devtrust-collector` (no tsx: its loader thread alone held about 45 MB), and starts the
 // collector the way the shipped entry does.
-import { loadConfig } from '@devtrust/collector/config/config';
-import { startCollector } from '@devtrust/collector/server';
 import { failed, ready, serve } from './child-kit.mjs';
 
 try {
+  // As devtrust-collector does: the collector's V8 settings before the collector is loaded.
+  const { tuneHeap } = await import('@devtrust/collector/v8-tuning');
+  tuneHeap();
+  const [{ loadConfig }, { startCollector }] = await Promise.all([
+    import('@devtrust/collector/config/config'),
+    import('@devtrust/collector/server'),
+  ]);
   const collector = await startCollector(loadConfig(process.env), { scheduler: false });
   const { services } = collector;
   serve(
