@@ -8,9 +8,8 @@ import { guardSource } from './guard.js';
 import { Scrubber } from './kit/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
-import { readAhead } from './kit/read-ahead.js';
-import { stagedPage } from './normalize.js';
 import { RunProgress } from './run-progress.js';
+import { stagePages } from './stage-pages.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -270,26 +269,13 @@ export class SyncEngine {
     let committed = false;
     const progress = new RunProgress(store, run.id, { integrationId: integration.id, node, ms: this.leaseMs() });
     const heartbeat = this.heartbeat(integration.id, run.id, controller, progress, log);
-    // The previous page's write, still running while this page is normalised: the database
-    // (SQLite's thread, PostgreSQL's server) writes one page while this thread prepares the
-    // next, instead of each waiting for the other. One write at a time, in page order.
-    let written: Promise<void> = Promise.resolve();
     try {
-      let staged = 0;
-      for await (const page of readAhead(pages)) {
-        if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-        // The page arrived, was parsed and mapped in one stretch of microtasks: let the
-        // requests waiting meanwhile (decisions, reports) run before it is normalised and written.
-        await new Promise((resolve) => setImmediate(resolve));
-        const records = stagedPage(page);
-        await written;
-        const startIndex = staged;
-        staged += records.length;
-        written = store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length));
-        // Its failure is met where it is awaited (above, or after the last page).
-        written.catch(() => undefined);
-      }
-      await written;
+      await stagePages(
+        pages,
+        (startIndex, records) =>
+          store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length)),
+        signal,
+      );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       clearInterval(heartbeat);
@@ -310,8 +296,6 @@ export class SyncEngine {
       }
       const message = this.describe(error, integration, scrubber);
       const cancelled = signal.aborted || (error instanceof VendorError && error.code === 'CANCELLED');
-      // A page still being written would add rows after the discard below.
-      await written.catch(() => undefined);
       await store.inventory
         .discardGeneration(integration.id, run.id)
         .catch((e) => log.error({ err: scrubbedError(e, scrubber) }, 'discarding staged inventory failed'));
