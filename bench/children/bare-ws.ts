@@ -16,7 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { AGENT_CHANNEL_PATH, LIMITS, PROTOCOL_VERSION } from '@devtrust/shared/protocol';
 import { newSessionKeyPair } from '@devtrust/shared/crypto';
-import { failed, ready, serve } from './child-kit.js';
+import { failed, ready, serve } from './child-kit.mjs';
 
 interface PendingReport {
   ws: WebSocket;

@@ -8,7 +8,7 @@
  */
 import { createKnex } from '@devtrust/collector/store/dialect';
 import { migrationSource } from '@devtrust/collector/store/migrations/index';
-import { failed, ready, serve } from './child-kit.js';
+import { failed, ready, serve } from './child-kit.mjs';
 
 const INTEGRATION = 'int_bench_driver';
 const GENERATION = 'sync_bench_driver';
@@ -17,14 +17,17 @@ const BATCH = 500;
 const PLATFORMS = ['macos', 'ios', 'ios'];
 
 function row(i: number): Record<string, unknown> {
+  const deviceId = `d${i.toString(16).padStart(7, '0')}-kand-4jid-8dev-000000000000`;
   return {
     id: `${GENERATION}:${i}`,
     integration_id: INTEGRATION,
     generation: GENERATION,
-    external_id: `d${i.toString(16).padStart(7, '0')}-kand-4jid-8dev-000000000000`,
+    external_id: deviceId,
     hardware_uuid: null,
     serial_number: `K0${i.toString(36).toUpperCase().padStart(7, '0')}`,
     machine_guid: null,
+    // Kandji's device_id is also the MDM device ID (indexed for MDM-asserted identity), normalised.
+    mdm_device_id: deviceId.replace(/-/g, '').toUpperCase(),
     device_name: `kandji-${i}`,
     platform: PLATFORMS[i % 3],
     owner: `user${i}@example.com`,
@@ -34,6 +37,7 @@ function row(i: number): Record<string, unknown> {
     edr_detail: null,
     edr_seen_at: null,
     placeholders: null,
+    posture_os_version: '14.4.1',
     raw: JSON.stringify({
       model: 'MacBook Air (M2, 2022)',
       osVersion: '14.4.1',

@@ -5,6 +5,7 @@ import { figure, notRun, scaled, sized, type BenchContext, type Db, type Figure,
 import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
+import { BenchChild } from '../lib/proc.js';
 
 /** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
 const FULL_INVENTORY = 1_000_000;
@@ -333,7 +334,8 @@ async function twoNodes(
 
 /**
  * `decision.p99_during_sync_ms`: the same decisions while the collector syncs a large
- * vendor inventory (a loopback Kandji of 1,000,000 devices, a tenth at small scale) into one
+ * vendor inventory (a loopback Kandji of 1,000,000 devices, a tenth at small scale, served from
+ * a process of its own) into one
  * more integration. Decisions run from the sync's first stored page until `samples` were
  * taken or the sync ended; then the sync is cancelled (the cancel route) so the bench does
  * not wait for the rest. The limit is the p99 of the decisions above, with no sync.
@@ -347,18 +349,19 @@ async function decisionsDuringSync(
   quietP99: number | null,
 ): Promise<Figure> {
   const count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES);
-  const kandji = await import('../../collector/test/vendors/mdm/kandji.js');
-  const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
   const apiToken = 'bench-kandji-decision-token-0001';
-  const vendor = await kandji.startKandjiServer({ apiToken, inventory: kit.syntheticInventory(count, kandji.kandjiDevice) });
-  ctx.defer(() => vendor.close());
+  // In its own process: the decisions are timed in this one (bench/children/kandji-vendor.ts).
+  const vendor = await BenchChild.start<{ url: string }>('kandji-vendor.ts', {
+    env: { BENCH_DEVICES: String(count), BENCH_API_TOKEN: apiToken },
+  });
+  ctx.defer(() => vendor.stop());
   const integration = await admin(url, 'POST', '/admin/v1/integrations', {
     kind: 'kandji',
     name: 'Bench Kandji (syncing)',
     platforms: ['macos', 'ios'],
     // Device details off: this figure measures decisions beside a sync's writes, and a million
     // per-device details calls would measure the loopback Kandji server in this process instead.
-    config: { baseUrl: vendor.url, apiToken, detailsPerHour: 0 },
+    config: { baseUrl: vendor.ready.url, apiToken, detailsPerHour: 0 },
   });
   const { syncId } = await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync`);
   const runOf = () => admin(url, 'GET', `/admin/v1/integrations/${integration.id}/syncs/${syncId}`);

@@ -205,9 +205,11 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
       tsx?: boolean;
       /** false: the workspace packages it imports resolve to their compiled dist/ (as `npm start` runs them), not src/. */
       sources?: boolean;
+      /** More Node options (tools only: figures run children as they ship). */
+      nodeOptions?: string[];
     } = {},
   ): Promise<BenchChild<R>> {
-    const profiled = profileDir !== null && script === 'collector.ts';
+    const profiled = profileDir !== null && script === 'collector.mjs';
     const child = fork(path.join(ROOT, 'bench/children', script), options.args ?? [], {
       cwd: ROOT,
       execArgv: [
@@ -217,6 +219,7 @@ export class BenchChild<Ready extends Record<string, unknown> = Record<string, u
         ...(profiled
           ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--diagnostic-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2']
           : []),
+        ...(options.nodeOptions ?? []),
       ],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

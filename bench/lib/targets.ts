@@ -146,10 +146,13 @@ export const collectorBuild = { stale: staleBuild() };
 export async function startCollectorChild(
   ctx: BenchContext,
   db: BenchDatabase,
-  options: { port?: number; defer?: boolean } = {},
+  options: { port?: number; defer?: boolean; nodeOptions?: string[] } = {},
 ): Promise<ServerChild> {
-  const child = await BenchChild.start<{ url: string; port: number }>('collector.ts', {
-    sources: collectorBuild.stale === null ? false : true,
+  const child = await BenchChild.start<{ url: string; port: number }>('collector.mjs', {
+    // The compiled build on plain Node, as `devtrust-collector` runs; tsx only for the sources.
+    tsx: collectorBuild.stale !== null,
+    sources: collectorBuild.stale !== null,
+    nodeOptions: options.nodeOptions,
     env: {
       DEVTRUST_CONFIG_FILE: '',
       DEVTRUST_HOST: '127.0.0.1',

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/collector.js';
+// The collector's V8 settings first (collector/src/v8-tuning.ts): V8 sets its old generation's
+// limit at each full collection, and loading the collector already runs one.
+const { tuneHeap } = await import('../dist/v8-tuning.js');
+tuneHeap();
+const { main } = await import('../dist/cli/collector.js');
 
 await main();

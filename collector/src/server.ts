@@ -27,6 +27,7 @@ import { VerdictService, type EdrAssessor } from './services/verdicts.js';
 import { Store } from './store/store.js';
 import { SyncEngine } from './sync/engine.js';
 import { AgentChannel } from './ws/channel.js';
+import { tuneHeap } from './v8-tuning.js';
 
 export interface RunningCollector {
   url: string;
@@ -69,6 +70,8 @@ function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
  * every other service and the HTTP edges.
  */
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
+  // The bin applies it before loading anything; here for every other embedding.
+  tuneHeap();
   const log = options.log ?? createLogger(config.logLevel);
   const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
   const settings = new SettingsService(store);

@@ -8,9 +8,8 @@ import { guardSource } from './guard.js';
 import { Scrubber } from './kit/scrub.js';
 import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
-import { readAhead } from './kit/read-ahead.js';
-import { stagedPage } from './normalize.js';
 import { RunProgress } from './run-progress.js';
+import { stagePages } from './stage-pages.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -271,15 +270,12 @@ export class SyncEngine {
     const progress = new RunProgress(store, run.id, { integrationId: integration.id, node, ms: this.leaseMs() });
     const heartbeat = this.heartbeat(integration.id, run.id, controller, progress, log);
     try {
-      for await (const page of readAhead(pages)) {
-        if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-        // The page arrived, was parsed and mapped in one stretch of microtasks: let the
-        // requests waiting meanwhile (decisions, reports) run before it is normalised and written.
-        await new Promise((resolve) => setImmediate(resolve));
-        const staged = stagedPage(page);
-        await store.inventory.insertPage(integration.id, run.id, progress.devices, staged);
-        await progress.page(staged.length);
-      }
+      await stagePages(
+        pages,
+        (startIndex, records) =>
+          store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length)),
+        signal,
+      );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       clearInterval(heartbeat);

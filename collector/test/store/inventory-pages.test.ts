@@ -6,10 +6,11 @@ import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import type { Store } from '@devtrust/collector/store/store';
 import type { StagedRecord } from '@devtrust/collector/domain/inventory';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 
 /**
- * A sync stages pages with raw multi-row INSERTs (store/repos/inventory-writes.ts: row-major
- * VALUES on SQLite, unnest arrays on PostgreSQL). They must store exactly what knex's
+ * A sync stages pages with raw INSERTs of one JSON text each (store/repos/inventory-writes.ts:
+ * json_each on SQLite, jsonb_array_elements on PostgreSQL). They must store exactly what knex's
  * builder stored before, row for row and MAC for MAC: the reference below is that builder
  * path as it was (one row object per record, one per MAC, knex's insert).
  */
@@ -135,18 +136,52 @@ for (const db of DATABASES) {
       // statement); page 2 small.
       const page1 = records(1_203, (i) => (i < 200 ? 48 : i % 4));
       const page2 = records(37, (i) => i % 3).map((r, i) => ({ ...r, serialNumber: r.serialNumber && `P2-${r.serialNumber}-${i}` }));
+      // Page 3: no MACs at all (Kandji's case), each part one statement with no transaction.
+      const page3 = records(450, () => 0).map((r, i) => ({ ...r, serialNumber: r.serialNumber && `P3-${r.serialNumber}-${i}` }));
       await store.inventory.insertPage(id, 'fast', 0, page1);
       await store.inventory.insertPage(id, 'fast', page1.length, page2);
+      await store.inventory.insertPage(id, 'fast', page1.length + page2.length, page3);
       await referenceInsert(store.knex, id, 'reference', 0, page1);
       await referenceInsert(store.knex, id, 'reference', page1.length, page2);
+      await referenceInsert(store.knex, id, 'reference', page1.length + page2.length, page3);
 
       const fast = await stored('fast');
       const reference = await stored('reference');
-      assert.equal(fast.rows.length, page1.length + page2.length);
+      assert.equal(fast.rows.length, page1.length + page2.length + page3.length);
       assert.equal(fast.macs.length, reference.macs.length);
       assert.ok(fast.macs.length > 9_600);
       assert.deepEqual(fast.rows, reference.rows);
       assert.deepEqual(fast.macs, reference.macs);
+    });
+
+    it('writes a part without MACs as one statement, outside any transaction; with MACs, both in one', async () => {
+      const id = await integration('statements');
+      // Writes and transaction bounds (the pool may check a PostgreSQL connection with a select).
+      const seen: string[] = [];
+      const count = ({ sql }: { sql: string }) => {
+        const statement = /^\s*(\w+)(?:\s+into\s+(\w+))?/i.exec(sql)?.slice(1).filter(Boolean).join(' ').toLowerCase() ?? '?';
+        if (statement !== 'select') seen.push(statement);
+      };
+      statementsOf(store.knex.client).on('done', count);
+      try {
+        await store.inventory.insertPage(
+          id,
+          'plain',
+          0,
+          records(150, () => 0),
+        );
+        assert.deepEqual(seen, ['insert inventory_records']);
+        seen.length = 0;
+        await store.inventory.insertPage(
+          id,
+          'with-macs',
+          0,
+          records(150, (i) => (i === 0 ? 1 : 0)),
+        );
+        assert.deepEqual(seen, ['begin', 'insert inventory_records', 'insert inventory_macs', 'commit']);
+      } finally {
+        statementsOf(store.knex.client).off('done', count);
+      }
     });
 
     it('finds every stored identifier of a committed fast-path generation, as before', async () => {

@@ -7,6 +7,7 @@ import { DATABASES } from '../../../test/support/postgres.js';
 import type { Store } from '@devtrust/collector/store/store';
 import { SyncEngine } from '@devtrust/collector/sync/engine';
 import type { SourceDevice } from '@devtrust/collector/sync/source';
+import { VendorError } from '@devtrust/collector/sync/kit/vendor-error';
 
 /**
  * The sync engine reads the next vendor page while it writes the current one, and writes its
@@ -88,6 +89,27 @@ for (const db of DATABASES) {
       const run = await done;
       assert.equal(run.status, 'succeeded');
       assert.equal(await store.inventory.count(id), 20);
+    });
+
+    it('a vendor failure after a page of several statements leaves none of its rows behind', async () => {
+      const id = await integration('failed-overlap');
+      const good = await engine.ingest(
+        id,
+        (async function* () {
+          yield devices('GOOD', 3);
+        })(),
+      );
+      assert.equal(good.status, 'succeeded');
+      // Several statements on either database (parts of at most 200 records on SQLite).
+      async function* failing(): AsyncGenerator<SourceDevice[]> {
+        yield devices('LOST', 1_100);
+        throw new VendorError('VENDOR_UNAVAILABLE', 'the vendor went away');
+      }
+      const run = await engine.ingest(id, failing());
+      assert.equal(run.status, 'failed');
+      assert.deepEqual(await serials(id), ['GOODSN0', 'GOODSN1', 'GOODSN2']);
+      const left = await store.knex('inventory_records').where({ integration_id: id }).count<{ n: number | string }[]>({ n: '*' });
+      assert.equal(Number(left[0]?.n), 3);
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
+import { jsonText, postgresJson, sqliteJson, type JsonRows } from '../json-rows.js';
 import { toJson } from '../json.js';
 import type { StagedRecord } from '../../domain/inventory.js';
 import type { InventoryRecordRow } from '../rows.js';
@@ -49,26 +50,12 @@ export const stagedRecordId = (generation: string, index: number): string => `${
 
 /** Statements a page of staged records is written with, for one database. */
 export interface PageWriter {
-  write(trx: Knex.Transaction, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void>;
+  write(db: Knex, integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void>;
 }
 
 export function pageWriterFor(db: Knex): PageWriter {
   return jsonWriter(isSqlite(db) ? sqliteJson : postgresJson);
 }
-
-/** How a database unpacks a JSON array of rows: the row source, and member `i` as a column's type. */
-interface JsonRows {
-  rows: string;
-  member(i: number, type: Column['pgType']): string;
-}
-
-/** SQLite's `->>` gives a JSON true or false as 1 or 0, as the driver binds a boolean. */
-const sqliteJson: JsonRows = { rows: 'json_each(?)', member: (i) => `value ->> ${i}` };
-/** jsonb, not json: `->>` on json scans the row's text again for every column (half the speed). */
-const postgresJson: JsonRows = {
-  rows: 'jsonb_array_elements(?::jsonb)',
-  member: (i, type) => (type === 'text' ? `value ->> ${i}` : `(value ->> ${i})::${type}`),
-};
 
 /**
  * One JSON text per statement, unpacked by the database: rows of any width and number in one
@@ -81,7 +68,7 @@ function jsonWriter(json: JsonRows): PageWriter {
   const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
   const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
   return {
-    async write(trx, integrationId, generation, startIndex, records) {
+    async write(db, integrationId, generation, startIndex, records) {
       const rows: unknown[][] = [];
       const macs: string[][] = [];
       records.forEach((record, i) => {
@@ -89,28 +76,20 @@ function jsonWriter(json: JsonRows): PageWriter {
         rows.push([id, ...COLUMNS.map((column) => column.of(record))]);
         for (const mac of record.macAddresses ?? []) macs.push([id, mac]);
       });
-      await trx.raw(recordSql, [integrationId, generation, jsonText(rows)]);
-      if (macs.length > 0) await trx.raw(macSql, [integrationId, generation, jsonText(macs)]);
+      const recordsText = jsonText(rows);
+      // Records alone are one statement, which the database commits by itself: no knex
+      // transaction, whose per-call knex instance was most of what a sync left for V8's
+      // full collections (see docs/performance.md, "Sync speed and memory"). Records with
+      // MACs are one commit of two statements, as the foreign key between them wants.
+      if (macs.length === 0) {
+        await db.raw(recordSql, [integrationId, generation, recordsText]);
+        return;
+      }
+      const macsText = jsonText(macs);
+      await db.transaction(async (trx) => {
+        await trx.raw(recordSql, [integrationId, generation, recordsText]);
+        await trx.raw(macSql, [integrationId, generation, macsText]);
+      });
     },
   };
-}
-
-/**
- * The rows as JSON text, with a lone surrogate (half of a UTF-16 pair, alone) as U+FFFD.
- * Bound as a value, such a string was sent as UTF-8 with U+FFFD in its place; JSON.stringify
- * writes it as an escape (`\ud800`), which PostgreSQL's jsonb refuses and SQLite would store
- * as bytes no UTF-8 reader takes. Only text showing such an escape is encoded again.
- */
-function jsonText(rows: unknown[][]): string {
-  const text = JSON.stringify(rows);
-  return /\\u[dD][89a-fA-F]/.test(text)
-    ? JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? wellFormed(value) : value))
-    : text;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** `String.prototype.toWellFormed` (ES2024, not in this build's library types). */
-function wellFormed(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD');
 }

@@ -77,9 +77,9 @@ export class InventoryRepo {
   }
 
   /**
-   * Stages records in `generation`: each chunk one transaction of one INSERT for the records
-   * and one for their MACs (inventory-writes.ts). Between chunks the connection is given up
-   * for a turn of the event loop, so decisions waiting for SQLite's one connection get in.
+   * Stages records in `generation`: each chunk one INSERT for the records (and, in the same
+   * transaction, one for their MACs: inventory-writes.ts). Between chunks the connection is
+   * given up for a turn of the event loop, so decisions waiting for SQLite's one connection get in.
    */
   async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
     const parts = Math.ceil(records.length / INSERT_CHUNK[isSqlite(this.db) ? 'sqlite' : 'postgres']);
@@ -87,7 +87,7 @@ export class InventoryRepo {
     for (let from = 0; from < records.length; from += size) {
       if (from > 0) await yieldTurn();
       const chunk = records.slice(from, from + size);
-      await this.db.transaction((trx) => this.pages.write(trx, integrationId, generation, startIndex + from, chunk));
+      await this.pages.write(this.db, integrationId, generation, startIndex + from, chunk);
     }
   }
 

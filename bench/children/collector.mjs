@@ -1,28 +1,37 @@
-/**
- * A real collector in its own process, so its RSS is measurable alone and it can be
- * killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
- * `stats` (agent channel counts) and `ingest-kandji` (the generic sync engine fed by the
- * Kandji client, for when the Kandji kind is not registered yet).
- */
+// A real collector in its own process, so its RSS is measurable alone and it can be
+// killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
+// `stats` (agent channel counts), `statements` (statements run, by kind), `profile-start` /
+// `profile-stop` (a CPU profile of a window) and `ingest-kandji` (the generic sync engine fed
+// by the Kandji client, for when the Kandji kind is not registered yet).
+//
+// Plain JavaScript, so that when the build is current it runs on plain Node like
+// `devtrust-collector` (no tsx: its loader thread alone held about 45 MB), and starts the
+// collector the way the shipped entry does.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { loadConfig } from '@devtrust/collector/config/config';
-import { startCollector } from '@devtrust/collector/server';
-import { statementsOf } from '@devtrust/collector/store/dialect';
-import { failed, ready, serve } from './child-kit.js';
+import { failed, ready, serve } from './child-kit.mjs';
 
 try {
+  // As devtrust-collector does: the collector's V8 settings before the collector is loaded.
+  const { tuneHeap } = await import('@devtrust/collector/v8-tuning');
+  tuneHeap();
+  const [{ loadConfig }, { startCollector }, { statementsOf }] = await Promise.all([
+    import('@devtrust/collector/config/config'),
+    import('@devtrust/collector/server'),
+    import('@devtrust/collector/store/dialect'),
+  ]);
   const collector = await startCollector(loadConfig(process.env), { scheduler: false });
   const { services } = collector;
   // Statements that succeeded, by their first word (SELECT, INSERT, BEGIN, …): counts do not move with the machine's load.
-  const statements = new Map<string, number>();
-  statementsOf(collector.store.knex.client).on('done', ({ sql }: { sql: string }) => {
+  const statements = new Map();
+  statementsOf(collector.store.knex.client).on('done', ({ sql }) => {
     const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
     statements.set(word, (statements.get(word) ?? 0) + 1);
   });
   // Of those, the ones knex's runner ran (the rest went straight to the driver: store/driver-statements.ts).
   collector.store.knex.on('query', () => statements.set('(through knex)', (statements.get('(through knex)') ?? 0) + 1));
-  let profiler: Session | null = null;
+  /** @type {Session | null} */
+  let profiler = null;
   serve(
     {
       statements: () => Object.fromEntries(statements),
@@ -40,7 +49,7 @@ try {
         const { profile } = await profiler.post('Profiler.stop');
         profiler.disconnect();
         profiler = null;
-        writeFileSync(args.file as string, JSON.stringify(profile));
+        writeFileSync(args.file, JSON.stringify(profile));
         return null;
       },
       stats: () => ({ connections: collector.channel.connections, authenticated: collector.channel.connectedEndpoints }),
@@ -49,11 +58,11 @@ try {
         const { parseCsvInventory } = await import('@devtrust/collector/sync/csv/parse');
         const pageSize = Number(args.pageSize);
         async function* rechunked() {
-          for await (const page of parseCsvInventory(args.csv as string)) {
+          for await (const page of parseCsvInventory(args.csv)) {
             for (let i = 0; i < page.length; i += pageSize) yield page.slice(i, i + pageSize);
           }
         }
-        const run = await services.engine.ingest(args.integrationId as string, rechunked());
+        const run = await services.engine.ingest(args.integrationId, rechunked());
         return { status: run.status, devices: run.devices, error: run.error ?? null };
       },
       'ingest-kandji': async (args) => {
@@ -62,11 +71,11 @@ try {
           import('@devtrust/collector/sync/kandji/map'),
           import('@devtrust/collector/sync/kit/pages'),
         ]);
-        const client = new KandjiClient({ baseUrl: args.baseUrl as string, apiToken: args.apiToken as string }, {});
+        const client = new KandjiClient({ baseUrl: args.baseUrl, apiToken: args.apiToken }, {});
         const signal = new AbortController().signal;
         const pages = mappedPages(client.pages({ signal, log: services.log }), mapKandjiDevice);
         const started = Date.now();
-        const run = await services.engine.ingest(args.integrationId as string, pages);
+        const run = await services.engine.ingest(args.integrationId, pages);
         return { status: run.status, devices: run.devices, error: run.error ?? null, ms: Date.now() - started };
       },
     },

@@ -1,0 +1,103 @@
+/**
+ * One Kandji sync into a bench collector child, as `sync.devices_per_s` / `sync.peak_rss_mb`
+ * run it (loopback Kandji in this process, the collector child the bench starts), at any size,
+ * printing what depends little on how busy the machine is: the child's peak RSS, its CPU time
+ * (all threads, and the main thread alone) per 1,000 devices, and its V8 heap spaces after.
+ * With `driver`, the bare layer's child (driver-insert.ts) writes as many rows after it.
+ * Usage:
+ *   node --import tsx --conditions=devtrust-src bench/tools/rss-sync.ts [sqlite|postgres] [devices] [driver]
+ * CHILD_FLAGS='--trace-gc …' are given to the child's node (e.g. to try V8 flags); CHILD_OUTPUT=FILE
+ * keeps the child's output in FILE.
+ */
+import { createWriteStream } from 'node:fs';
+import { admin } from '../lib/admin.js';
+import type { BenchContext } from '../lib/figure.js';
+import { BenchChild, cpuOf, RssSampler } from '../lib/proc.js';
+import { freshDatabase, startCollectorChild, type DbKind } from '../lib/targets.js';
+import { sleep } from '../lib/timing.js';
+
+const kind: DbKind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
+const devices = Number(process.argv[3] ?? 200_000);
+
+const cleanups: (() => unknown)[] = [];
+const ctx = {
+  scale: 'full',
+  factor: 1,
+  databases: [kind],
+  postgresUnavailable: null,
+  soakMinutes: null,
+  wants: () => true,
+  log: (message: string) => console.error(message),
+  defer: (cleanup: () => unknown) => cleanups.push(cleanup),
+} as unknown as BenchContext;
+
+try {
+  const kandji = await import('../../collector/test/vendors/mdm/kandji.js');
+  const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
+  const apiToken = 'bench-kandji-api-token-0001';
+  const vendor = await kandji.startKandjiServer({ apiToken, inventory: kit.syntheticInventory(devices, kandji.kandjiDevice) });
+  cleanups.push(() => vendor.close());
+  const db = await freshDatabase(ctx, kind, `rss-sync-${kind}`);
+  const collector = await startCollectorChild(ctx, db, { nodeOptions: process.env.CHILD_FLAGS?.split(' ').filter(Boolean) });
+  const url = collector.ready.url;
+  // The child's own output (e.g. NODE_OPTIONS=--trace-gc) into a file, when asked.
+  if (process.env.CHILD_OUTPUT) {
+    const out = createWriteStream(process.env.CHILD_OUTPUT);
+    collector.child.stdout?.pipe(out);
+    collector.child.stderr?.pipe(out);
+  }
+  const idle = collector.memory();
+  const body = await admin(url, 'POST', '/admin/v1/integrations', {
+    kind: 'kandji',
+    name: 'Bench Kandji',
+    platforms: ['macos', 'ios'],
+    config: { baseUrl: vendor.url, apiToken, detailsPerHour: 0 },
+  });
+  const sampler = new RssSampler(collector.pid, 50);
+  const cpuBefore = cpuOf(collector.pid);
+  const { syncId } = await admin(url, 'POST', `/admin/v1/integrations/${body.id}/sync`);
+  let run: { status: string; devices: number; startedAt: number; finishedAt: number | null; error: string | null };
+  for (;;) {
+    run = await admin(url, 'GET', `/admin/v1/integrations/${body.id}/syncs/${syncId}`);
+    if (run.status !== 'running') break;
+    await sleep(250);
+  }
+  const peakKb = sampler.stop();
+  if (process.env.CHILD_SIGNAL) {
+    process.kill(collector.pid, process.env.CHILD_SIGNAL);
+    await sleep(2_000);
+  }
+  const cpuAfter = cpuOf(collector.pid);
+  if (run.status !== 'succeeded') throw new Error(`sync ${run.status}: ${run.error}`);
+  const seconds = ((run.finishedAt ?? Date.now()) - run.startedAt) / 1000;
+  const perK = (ms: number) => ((ms / run.devices) * 1000).toFixed(1);
+  console.log(
+    `${kind}: ${run.devices} devices in ${seconds.toFixed(1)} s = ${Math.round(run.devices / seconds)}/s; RSS idle ${Math.round((idle?.rssKb ?? NaN) / 1024)} MB, peak ${Math.round(peakKb / 1024)} MB`,
+  );
+  if (cpuBefore && cpuAfter)
+    console.log(
+      `child CPU per 1,000 devices: ${perK(cpuAfter.totalMs - cpuBefore.totalMs)} ms all threads, ${perK(cpuAfter.mainMs - cpuBefore.mainMs)} ms main thread`,
+    );
+  if (process.argv[4] === 'driver') {
+    const driverDb = await freshDatabase(ctx, kind, `rss-sync-driver-${kind}`);
+    const child = await BenchChild.start('driver-insert.ts', {
+      env: { BENCH_DATA_DIR: driverDb.dataDir, BENCH_DATABASE_URL: driverDb.databaseUrl ?? '' },
+    });
+    cleanups.push(() => child.stop());
+    const driverSampler = new RssSampler(child.pid, 50);
+    const before = cpuOf(child.pid);
+    const started = Date.now();
+    await child.call('run', { count: devices }, 30 * 60_000);
+    const driverSeconds = (Date.now() - started) / 1000;
+    const after = cpuOf(child.pid);
+    console.log(
+      `driver: ${devices} rows in ${driverSeconds.toFixed(1)} s = ${Math.round(devices / driverSeconds)}/s (ratio ${(run.devices / seconds / (devices / driverSeconds)).toFixed(2)}); peak ${Math.round(driverSampler.stop() / 1024)} MB`,
+    );
+    if (before && after)
+      console.log(
+        `driver CPU per 1,000 rows: ${perK(after.totalMs - before.totalMs)} ms all threads, ${perK(after.mainMs - before.mainMs)} ms main thread`,
+      );
+  }
+} finally {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+}
