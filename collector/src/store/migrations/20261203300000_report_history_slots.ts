@@ -10,30 +10,19 @@ import { isSqlite } from '../dialect.js';
 const HISTORY = 20;
 
 export async function up(knex: Knex): Promise<void> {
-  if (isSqlite(knex)) {
-    // A rowid table, not WITHOUT ROWID: an overwrite then changes one row in place and no
-    // index entry (the key does not change). In the key's own B-tree, rows of ~1 kB moved
-    // between pages as their length changed: 20.9 kB written per report against 11.0.
-    await knex.raw(`create table report_history (
-      endpoint_id varchar(64) not null references endpoints(id) on delete cascade,
-      slot integer not null,
-      seq bigint not null,
-      received_at bigint not null,
-      body text not null,
-      primary key (endpoint_id, slot)
-    )`);
-  } else {
-    // Room on each page for the overwritten row's next version: updates stay heap-only (HOT),
-    // with no new index entry, when the page has space.
-    await knex.raw(`create table report_history (
-      endpoint_id varchar(64) not null references endpoints(id) on delete cascade,
-      slot smallint not null,
-      seq bigint not null,
-      received_at bigint not null,
-      body text not null,
-      primary key (endpoint_id, slot)
-    ) with (fillfactor = 70)`);
-  }
+  // SQLite: a rowid table, not WITHOUT ROWID: an overwrite then changes one row in place and
+  // no index entry (the key does not change). In the key's own B-tree, rows of ~1 kB moved
+  // between pages as their length changed: 20.9 kB written per report against 11.0.
+  // PostgreSQL: room on each page for the overwritten row's next version, so updates stay
+  // heap-only (HOT), with no new index entry, when the page has space.
+  await knex.raw(`create table report_history (
+    endpoint_id varchar(64) not null references endpoints(id) on delete cascade,
+    slot smallint not null,
+    seq bigint not null,
+    received_at bigint not null,
+    body text not null,
+    primary key (endpoint_id, slot)
+  )${isSqlite(knex) ? '' : ' with (fillfactor = 70)'}`);
   await knex.schema.alterTable('endpoints', (t) => t.bigInteger('reports_stored').notNullable().defaultTo(0));
   // Each endpoint's newest 20 kept, numbered oldest first from 1 (rank = kept - newest + 1);
   // the count is how many were kept, so the next report stored overwrites the oldest.
