@@ -3,7 +3,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, createTestApplication } from '../support/test-store.js';
 
 // The attestation's reads are compiled once and, on PostgreSQL, prepared per connection: a
 // column another collector's migration adds must not break them.
@@ -17,15 +17,7 @@ for (const db of DATABASES) {
     afterAll(async () => close?.());
 
     it('keep answering after a column is added to the table they read', async () => {
-      const app = await store.applications.create({
-        name: 'compiled',
-        clientId: `c-compiled-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'compiled');
       const tx = await store.openTransaction(app.id, 'someone@example.com', 60_000);
       // Compiled by the first calls, then run as prepared statements.
       for (let i = 0; i < 3; i++) {

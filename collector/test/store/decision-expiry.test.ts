@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, createTestApplication } from '../support/test-store.js';
 
 /**
  * A decision reached before its transaction expired but written after (SQLite: it waited in
@@ -18,15 +18,7 @@ describe('a decision written after its transaction expired (sqlite)', () => {
 
   beforeAll(async () => {
     ({ store, close } = await openTestStore('sqlite', 'decision-expiry'));
-    const app = await store.applications.create({
-      name: 'expiry',
-      clientId: 'c-expiry',
-      secretHash: 'h',
-      secretSealed: 's',
-      redirectUris: [],
-      policy: {},
-      reasonDetail: 'full',
-    });
+    const app = await createTestApplication(store, 'expiry');
     applicationId = app.id;
   });
   afterAll(async () => {

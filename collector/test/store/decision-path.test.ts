@@ -7,7 +7,7 @@ import type { IdentifierKind, SingleIdentifierKind } from '@devtrust/collector/d
 import type { Verdict } from '@devtrust/collector/domain/verdict';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { createCsvIntegration, openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, openTestStore, createTestApplication } from '../support/test-store.js';
 
 /**
  * The reads and writes of an attestation, as the fast path does them (records of every
@@ -130,15 +130,7 @@ for (const db of DATABASES) {
     });
 
     it('reads the transaction with its user in one statement, as the two reads give them', async () => {
-      const app = await store.applications.create({
-        name: 'reads',
-        clientId: `c-reads-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'reads');
       await store.users.put('Grouped@Example.com', ['pilot', 'admins']);
       for (const username of ['grouped@example.com', 'stranger@example.com']) {
         const tx = await store.openTransaction(app.id, username, 60_000);
@@ -152,15 +144,7 @@ for (const db of DATABASES) {
     });
 
     it('opens a transaction with the row the query builder stored', async () => {
-      const app = await store.applications.create({
-        name: 'openings',
-        clientId: `c-openings-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'openings');
       const opened = await store.openTransaction(app.id, 'opener@example.com', 60_000);
       const stored = await store.knex('transactions').where({ id: opened.id }).first();
       const built = { ...stored, id: `tx_built_${db.name}` };
@@ -179,15 +163,7 @@ for (const db of DATABASES) {
     });
 
     it('stores a decision as the three writes did, once only, and nothing for a decided or expired transaction', async () => {
-      const app = await store.applications.create({
-        name: 'decisions',
-        clientId: `c-decisions-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'decisions');
       const verdict: Verdict = {
         verdict: 'trusted',
         access: 'allow',

@@ -7,7 +7,7 @@ import { SettingsService } from '@devtrust/collector/services/settings';
 import { VerdictService } from '@devtrust/collector/services/verdicts';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, createTestApplication } from '../support/test-store.js';
 
 /**
  * A decision reads the endpoint before it writes, outside the write's transaction (on SQLite a
@@ -42,15 +42,7 @@ for (const db of DATABASES) {
     beforeAll(async () => {
       ({ store, close } = await openTestStore(db.name, 'decision-races'));
       verdicts = new VerdictService(store, new SettingsService(store), null, pino({ level: 'silent' }));
-      const app = await store.applications.create({
-        name: 'races',
-        clientId: `c-races-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'races');
       applicationId = app.id;
     });
     afterAll(async () => {

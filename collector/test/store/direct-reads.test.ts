@@ -8,7 +8,7 @@ import { runOnDriver } from '@devtrust/collector/store/driver-statements';
 import type { Verdict } from '@devtrust/collector/domain/verdict';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, createTestApplication } from '../support/test-store.js';
 
 /**
  * The hot reads of a decision run past knex (store/direct-reads.ts): on SQLite on a read-only
@@ -24,15 +24,7 @@ for (const db of DATABASES) {
 
     beforeAll(async () => {
       ({ store, close } = await openTestStore(db.name, 'direct-reads'));
-      const app = await store.applications.create({
-        name: 'direct',
-        clientId: `c-direct-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'direct');
       appId = app.id;
       // Compiled by a first call: every later one of the shape runs on the driver.
       const first = await store.openTransaction(appId, 'first@example.com', 60_000);
@@ -139,15 +131,7 @@ for (const db of DATABASES) {
     it('are not opened again, and no connection is left open on the database file', async () => {
       const { store, close } = await openTestStore(db.name, 'direct-reads-closed');
       const file = store.file;
-      const app = await store.applications.create({
-        name: 'closing',
-        clientId: `c-closing-${db.name}`,
-        secretHash: 'h',
-        secretSealed: 's',
-        redirectUris: [],
-        policy: {},
-        reasonDetail: 'full',
-      });
+      const app = await createTestApplication(store, 'closing');
       // Statements prepared on the writer (an opening, a decision) and on the reader (the reads).
       for (let i = 0; i < 3; i++) {
         const tx = await store.openTransaction(app.id, 'closing@example.com', 60_000);

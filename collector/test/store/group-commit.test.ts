@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createTestApplication } from '../support/test-store.js';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { Store } from '@devtrust/collector/store/store';
 import { GroupCommit } from '@devtrust/collector/store/group-commit';
@@ -20,15 +21,7 @@ describe('group commit on SQLite', () => {
   });
 
   it('commits writes that arrive together in fewer transactions, and a failing one alone rolls back', async () => {
-    const app = await store.applications.create({
-      name: 'grouped',
-      clientId: 'c-grouped',
-      secretHash: 'h',
-      secretSealed: 's',
-      redirectUris: [],
-      policy: {},
-      reasonDetail: 'full',
-    });
+    const app = await createTestApplication(store, 'grouped');
     let commits = 0;
     let savepoints = 0;
     const count = (q: { sql: string }): void => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Platform } from '@devtrust/shared/identity';
 import { Store } from '@devtrust/collector/store/store';
+import type { Application } from '@devtrust/collector/domain/application';
 import { freshPostgresDatabase } from '../../../test/support/postgres.js';
 
 /**
@@ -46,4 +47,17 @@ export async function createCsvIntegration(store: Store, name: string, platforms
     nextSyncAt: null,
   });
   return id;
+}
+
+/** An application stored straight through the repository (no secret anyone could use). `name` must be unique in the store. */
+export function createTestApplication(store: Store, name: string): Promise<Application> {
+  return store.applications.create({
+    name,
+    clientId: `c-${name}`,
+    secretHash: 'h',
+    secretSealed: 's',
+    redirectUris: [],
+    policy: {},
+    reasonDetail: 'full',
+  });
 }
