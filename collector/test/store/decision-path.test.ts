@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
-import { DecisionsRepo } from '@devtrust/collector/store/repos/decisions';
+import type { Knex } from 'knex';
+import type { DecisionToStore } from '@devtrust/collector/domain/transaction';
+import { AuthLogRepo } from '@devtrust/collector/store/repos/auth-log';
+import { EndpointsRepo } from '@devtrust/collector/store/repos/endpoints';
+import { TransactionsRepo } from '@devtrust/collector/store/repos/transactions';
 import { statementsOf } from '@devtrust/collector/store/dialect';
 import type { IdentifierKind, SingleIdentifierKind } from '@devtrust/collector/domain/identifiers';
 import type { Verdict } from '@devtrust/collector/domain/verdict';
@@ -15,6 +19,28 @@ import { createCsvIntegration, openTestStore, createTestApplication } from '../s
  * transaction, the decision in one statement on PostgreSQL), against the statement-per-item
  * path they replace: the same answers and the same stored rows.
  */
+/**
+ * The reference: a decision's writes one statement each, through the repositories, as they
+ * were made before the decision became one statement (PostgreSQL) or three prepared ones
+ * (SQLite). Inside the caller's transaction.
+ */
+async function recordStepwise(trx: Knex.Transaction, decision: DecisionToStore): Promise<boolean> {
+  const { transaction: tx, endpointId, verdict, at } = decision;
+  if (!(await new TransactionsRepo(trx).decide(tx.id, endpointId, verdict, at))) return false;
+  await new AuthLogRepo(trx).append({
+    at,
+    transactionId: tx.id,
+    applicationId: tx.applicationId,
+    applicationName: decision.applicationName,
+    username: tx.username,
+    endpointId,
+    outcome: endpointId !== null ? 'attested' : 'abandoned',
+    ...verdict,
+  });
+  if (endpointId !== null) await new EndpointsRepo(trx).setLastVerdict(endpointId, tx.username, { ...verdict, at, transactionId: tx.id });
+  return true;
+}
+
 for (const db of DATABASES) {
   describeUnless(db.skip)(`the attestation's statements give what the one-by-one statements give (${db.name})`, () => {
     let store: Store;
@@ -204,7 +230,7 @@ for (const db of DATABASES) {
           assert.deepEqual(statements, ['begin;', ...writes, 'commit;']);
         }
         const fastEndpoint = endpointId ? await store.endpoints.get(endpointId) : null;
-        assert.equal(await store.knex.transaction((trx) => new DecisionsRepo(trx).recordStepwise(decision(stepwise))), true);
+        assert.equal(await store.knex.transaction((trx) => recordStepwise(trx, decision(stepwise))), true);
         const stepwiseEndpoint = endpointId ? await store.endpoints.get(endpointId) : null;
         const [a, b] = [await rows(fast.id), await rows(stepwise.id)];
         assert.deepEqual(

@@ -3,9 +3,6 @@ import { isSqlite } from '../dialect.js';
 import { toJson } from '../json.js';
 import { driverStatement, runOnDriver } from '../driver-statements.js';
 import type { DecisionToStore } from '../../domain/transaction.js';
-import { AuthLogRepo } from './auth-log.js';
-import { EndpointsRepo } from './endpoints.js';
-import { TransactionsRepo } from './transactions.js';
 
 /**
  * The endpoint, when the verdict was reached on it unblocked, must still be there and unblocked
@@ -89,7 +86,7 @@ export class DecisionsRepo {
   }
 
   /** SQLite: the three writes, each a statement prepared once on the caller's transaction's connection. */
-  async recordPrepared(decision: DecisionToStore): Promise<boolean> {
+  private async recordPrepared(decision: DecisionToStore): Promise<boolean> {
     const { transaction: tx, endpointId, verdict, at } = decision;
     const reasons = toJson(verdict.reasons);
     const assurance = verdict.assurance ?? null;
@@ -110,25 +107,6 @@ export class DecisionsRepo {
       ...[verdict.verdict, verdict.access, reasons, outcomeOf(decision), assurance],
     ]);
     if (endpointId !== null) await runOnDriver(this.db, STEPS.seen, [tx.username, toJson(lastVerdictOf(decision)), endpointId]);
-    return true;
-  }
-
-  /** The same writes one statement each, through the repositories (inside the caller's transaction). */
-  async recordStepwise(decision: DecisionToStore): Promise<boolean> {
-    const { transaction: tx, endpointId, verdict, at } = decision;
-    if (decision.requireUnblocked && endpointId !== null && !(await new EndpointsRepo(this.db).isUnblocked(endpointId))) return false;
-    if (!(await new TransactionsRepo(this.db).decide(tx.id, endpointId, verdict, at))) return false;
-    await new AuthLogRepo(this.db).append({
-      at,
-      transactionId: tx.id,
-      applicationId: tx.applicationId,
-      applicationName: decision.applicationName,
-      username: tx.username,
-      endpointId,
-      outcome: outcomeOf(decision),
-      ...verdict,
-    });
-    if (endpointId !== null) await new EndpointsRepo(this.db).setLastVerdict(endpointId, tx.username, lastVerdictOf(decision));
     return true;
   }
 }

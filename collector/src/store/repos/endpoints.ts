@@ -480,12 +480,6 @@ export class EndpointsRepo {
       .update({ last_user: username, last_verdict: toJson(verdict) });
   }
 
-  /** Whether the endpoint is there and not blocked (DecisionsRepo.recordStepwise's guard). */
-  async isUnblocked(id: string): Promise<boolean> {
-    const row = await this.db('endpoints').where({ id }).first('blocked');
-    return row !== undefined && !toBool(row.blocked);
-  }
-
   async forget(id: string): Promise<boolean> {
     return (await this.db('endpoints').where({ id }).delete()) > 0;
   }
