@@ -12,16 +12,24 @@ const TICKS_PER_S = ((): number => {
 })();
 
 /**
+ * The CPU time (ms, user and system apart) in the text of a /proc `stat` file: a process's
+ * (`/proc/PID/stat`) or one thread's (`/proc/PID/task/TID/stat`).
+ */
+export function statCpuMs(stat: string): { user: number; system: number } {
+  // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: (Number(fields[11]) * 1000) / TICKS_PER_S, system: (Number(fields[12]) * 1000) / TICKS_PER_S };
+}
+
+/**
  * CPU time (user + system, ms) a process has used so far, from /proc (Linux); null elsewhere
  * or once it is gone. Unlike latencies it hardly moves with what else runs on the machine, so
  * runs on a busy machine compare by it.
  */
 export function cpuMsOf(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+    const { user, system } = statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return user + system;
   } catch {
     return null;
   }

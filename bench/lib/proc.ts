@@ -2,6 +2,7 @@ import { execFileSync, fork, spawn, type ChildProcess, type SpawnOptions } from 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { statCpuMs } from './cpu.js';
 import { sleep } from './timing.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,12 +25,12 @@ export function memoryOf(pid: number): { rssKb: number; hwmKb: number } | null {
  * does not grow when other processes take the cores.
  */
 export function cpuOf(pid: number): { totalMs: number; mainMs: number } | null {
-  const ticks = (file: string): number => {
-    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // utime, stime in USER_HZ (100)
+  const ms = (file: string): number => {
+    const { user, system } = statCpuMs(readFileSync(file, 'utf8'));
+    return user + system;
   };
   try {
-    return { totalMs: ticks(`/proc/${pid}/stat`), mainMs: ticks(`/proc/${pid}/task/${pid}/stat`) };
+    return { totalMs: ms(`/proc/${pid}/stat`), mainMs: ms(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return null;
   }

@@ -15,7 +15,7 @@ import type { BenchContext } from '../lib/figure.js';
 import { percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild, type ServerChild } from '../lib/targets.js';
 import { atRate, enrollFleet, loadInventory, type Fleet } from '../figures/decision.js';
-import { cpuMsOf } from '../lib/cpu.js';
+import { cpuMsOf, statCpuMs } from '../lib/cpu.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
@@ -102,10 +102,10 @@ function threadCpu(pid: number): Map<string, { user: number; system: number }> {
               .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
               .replace(/\d+$/, '')
               .trim();
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = statCpuMs(stat);
       const sum = out.get(name) ?? { user: 0, system: 0 };
-      sum.user += (Number(fields[11]) * 1000) / 100;
-      sum.system += (Number(fields[12]) * 1000) / 100;
+      sum.user += used.user;
+      sum.system += used.system;
       out.set(name, sum);
     } catch {
       // the thread ended meanwhile
