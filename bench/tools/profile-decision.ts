@@ -79,6 +79,15 @@ try {
   console.log(
     `latency p50 ${percentile(sorted, 50)?.toFixed(1)} ms, p99 ${percentile(sorted, 99)?.toFixed(1)} ms; queued ${run.queued}; load ${run.load.map((l) => l.toFixed(2)).join(' → ')} (now ${loadAverage().toFixed(2)})`,
   );
+  const stepNames = ['open', 'report', 'attest', 'read'];
+  console.log(
+    `steps p50 / p99 (ms): ${run.steps
+      .map((each, i) => {
+        const s = sortedCopy(each);
+        return `${stepNames[i]} ${percentile(s, 50)?.toFixed(1)} / ${percentile(s, 99)?.toFixed(1)}`;
+      })
+      .join(', ')}`,
+  );
   const threads = [...threadsAfter].map(([name, t]) => {
     const b = threadsBefore.get(name) ?? { user: 0, system: 0 };
     return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
 import {
   canonicalJson,
+  decodePublicKey,
+  encodeP256PublicKey,
+  encodePublicKey,
   generateDeviceKey,
   hashToken,
   privateKeyFromPem,
@@ -75,6 +78,19 @@ describe('device keys', () => {
   it('never throws on garbage keys or signatures', () => {
     assert.equal(verifyPayload('not-a-key', {}, 'sig'), false);
     assert.equal(verifyPayload(generateDeviceKey().publicKey, {}, '!!!'), false);
+  });
+  it('decodes exactly the key that was encoded, Ed25519 and P-256, and refuses a point off the curve', () => {
+    for (let i = 0; i < 20; i++) {
+      const ed = generateKeyPairSync('ed25519').publicKey;
+      const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+      const spki = (key: import('node:crypto').KeyObject) => key.export({ type: 'spki', format: 'der' }).toString('hex');
+      assert.equal(spki(decodePublicKey(encodePublicKey(ed))), spki(ed));
+      assert.equal(spki(decodePublicKey(encodeP256PublicKey(p256))), spki(p256));
+    }
+    const offCurve = Buffer.alloc(65, 7);
+    offCurve[0] = 0x04;
+    assert.throws(() => decodePublicKey(offCurve.toString('base64url')));
+    assert.throws(() => decodePublicKey(Buffer.alloc(33, 1).toString('base64url')), /Ed25519 key \(32 bytes\) or a P-256 point/);
   });
   it('round-trips through PEM', () => {
     const keys = generateDeviceKey();
