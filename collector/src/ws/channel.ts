@@ -13,7 +13,7 @@ import type { SettingsService } from '../services/settings.js';
 import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
 import { ReportWriter } from './report-writer.js';
-import { AgentSession } from './session.js';
+import { AgentSession, type SessionDeps } from './session.js';
 
 /** What a client refused for too many open sockets is told to wait. */
 const RETRY_FULL_SEC = 30;
@@ -39,6 +39,10 @@ export class AgentChannel {
   private readonly unauthenticatedFrom = new Map<string, number>();
   /** Enrollments per client address: each one adds an endpoint, and the key is shared by a whole fleet. */
   private readonly enrollments: RateLimiter | null;
+  /** What every session is given: one object for all of them, none per socket. */
+  private readonly sessionDeps: SessionDeps;
+  /** The pong listener of every socket (`this` is the socket): one function, not a closure per socket. */
+  private readonly markAlive: (this: WebSocket) => void;
 
   constructor(
     server: Server,
@@ -63,6 +67,34 @@ export class AgentChannel {
     this.reports = new ReportWriter(deps.endpoints);
     this.enrollments = deps.enrollmentLimit ? new RateLimiter(deps.enrollmentLimit) : null;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+    const alive = this.alive;
+    this.markAlive = function markAlive(this: WebSocket) {
+      alive.set(this, true);
+    };
+    this.sessionDeps = {
+      endpoints: deps.endpoints,
+      transactions: deps.transactions,
+      settings: deps.settings,
+      reports: this.reports,
+      verdicts: deps.verdicts,
+      log: this.log,
+      attestationLimits: deps.attestationLimits ?? null,
+      // The socket's peer address: behind a reverse proxy every agent shares the proxy's,
+      // so the limit then applies to the fleet as a whole.
+      admitEnrollment: (address) => {
+        const taken = this.enrollments?.take(address) ?? { ok: true };
+        if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
+        return taken;
+      },
+      retryAfterSec: deps.retryAfterSec ?? 15,
+      faults: deps.faults,
+      sessionKeys: this.sessionKeys,
+      onAuthenticated: (id, session) => {
+        this.authenticatedNow(session);
+        this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(session));
+      },
+      onClosed: (id, session) => this.closed(id, session),
+    };
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== AGENT_CHANNEL_PATH) {
@@ -125,53 +157,31 @@ export class AgentChannel {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
+    // Nothing kept for the session's life may hold `req` (its headers, about 1 kB a socket):
+    // its address is read once, here.
     const address = req.socket.remoteAddress ?? 'unknown';
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    ws.once('close', () => {
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
     this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
-    const session = new AgentSession(ws, {
-      endpoints: this.deps.endpoints,
-      transactions: this.deps.transactions,
-      settings: this.deps.settings,
-      reports: this.reports,
-      verdicts: this.deps.verdicts,
-      log: this.log,
-      address: req.socket.remoteAddress ?? 'unknown',
-      attestationLimits: this.deps.attestationLimits ?? null,
-      // The socket's peer address: behind a reverse proxy every agent shares the proxy's,
-      // so the limit then applies to the fleet as a whole.
-      admitEnrollment: () => {
-        const address = req.socket.remoteAddress ?? 'unknown';
-        const taken = this.enrollments?.take(address) ?? { ok: true };
-        if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
-        return taken;
-      },
-      retryAfterSec: this.deps.retryAfterSec ?? 15,
-      faults: this.deps.faults,
-      sessionKeys: this.sessionKeys,
-      onAuthenticated: (id, s) => {
-        this.authenticatedNow(s);
-        this.sessions.set(id, (this.sessions.get(id) ?? new Set()).add(s));
-      },
-      onClosed: (id, s) => {
-        this.authenticatedNow(s);
-        if (id === null) return;
-        const set = this.sessions.get(id);
-        set?.delete(s);
-        if (set?.size === 0) this.sessions.delete(id);
-      },
-    });
+    ws.on('pong', this.markAlive);
+    const session = new AgentSession(ws, this.sessionDeps, address);
     if (ws.readyState === ws.OPEN) {
       this.unauthenticated.set(session, address);
       this.unauthenticatedFrom.set(address, (this.unauthenticatedFrom.get(address) ?? 0) + 1);
     }
     // Agents are not browsers: a page must never drive the channel with a user's cookies.
     if (req.headers.origin !== undefined) session.close('ORIGIN_REFUSED');
+  }
+
+  /** A session's socket closed: it no longer counts against its address, nor as its endpoint's. */
+  private closed(endpointId: string | null, session: AgentSession): void {
+    const left = (this.perAddress.get(session.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(session.address, left);
+    else this.perAddress.delete(session.address);
+    this.authenticatedNow(session);
+    if (endpointId === null) return;
+    const set = this.sessions.get(endpointId);
+    set?.delete(session);
+    if (set?.size === 0) this.sessions.delete(endpointId);
   }
 
   /** The session no longer counts as unauthenticated (it authenticated, or it closed). */

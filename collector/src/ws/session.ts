@@ -39,11 +39,9 @@ export interface SessionDeps {
   reports: ReportWriter;
   verdicts: VerdictService;
   log: Logger;
-  /** The agent's socket address, for the attestation budget per address. */
-  address: string;
   attestationLimits: AttestationLimits | null;
-  /** Counts one enrollment attempt of this client against its limit. */
-  admitEnrollment(): Take;
+  /** Counts one enrollment attempt from this address against its limit. */
+  admitEnrollment(address: string): Take;
   /** While the database fails, agents are closed with UNAVAILABLE and told to wait this long. */
   retryAfterSec: number;
   /** Database faults: logged once with a count (see services/health.ts). */
@@ -83,12 +81,20 @@ export class AgentSession {
   private macKey: Buffer | null = null;
   private queue: Promise<void> = Promise.resolve();
   private waiting = 0;
-  private readonly authTimer: NodeJS.Timeout;
+  /** Until the agent authenticates; dropped then, not kept cleared for the session's life. */
+  private authTimer: NodeJS.Timeout | null;
   private closed = false;
 
+  /**
+   * `deps` is one object for every session of the channel: what a session holds for days is
+   * only its own state (about 2.9 kB of V8 heap above a bare `ws` socket, see
+   * docs/performance.md#sessions). `address`: the agent's socket address (the per-address
+   * attestation and enrollment budgets).
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: SessionDeps,
+    readonly address: string,
   ) {
     this.authTimer = setTimeout(() => this.fail(new ChannelError('AUTH_TIMEOUT')), LIMITS.authTimeoutMs);
     ws.on('message', (data, isBinary) => {
@@ -106,7 +112,7 @@ export class AgentSession {
     });
     ws.on('close', () => {
       this.closed = true;
-      clearTimeout(this.authTimer);
+      this.stopAuthTimer();
       deps.onClosed(this.endpoint?.id ?? null, this);
     });
     ws.on('error', (error) => deps.log.debug({ err: error }, 'agent socket error'));
@@ -165,7 +171,7 @@ export class AgentSession {
   private async enroll(message: EnrollMessage): Promise<void> {
     if (this.endpoint) throw new ChannelError('OUT_OF_ORDER', 'this session is already authenticated');
     // Counted before the key is checked: the limit slows guessing the key as well as floods.
-    const admitted = this.deps.admitEnrollment();
+    const admitted = this.deps.admitEnrollment(this.address);
     if (!admitted.ok) {
       const seconds = Math.ceil(admitted.retryAfterMs / 1000);
       throw new ChannelError('ENROLLMENT_RATE_LIMITED', `too many enrollments from this address; retry in ${seconds} s`);
@@ -202,7 +208,7 @@ export class AgentSession {
     // thread pool: registered now, the session would stay in the channel's map for good
     // (the endpoint shown connected, a session object kept per dropped socket).
     this.stillOpen();
-    clearTimeout(this.authTimer);
+    this.stopAuthTimer();
     this.endpoint = { id: endpoint.id };
     this.publicKey = endpoint.publicKey;
     this.agentSessionKey = sessionKey ?? null;
@@ -256,6 +262,11 @@ export class AgentSession {
     return endpoint;
   }
 
+  private stopAuthTimer(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+  }
+
   /** Stops a frame whose session closed while it was awaited (fail() then sends and closes nothing). */
   private stillOpen(): void {
     if (this.closed) throw new ChannelError('OUT_OF_ORDER', 'the session closed');
@@ -285,7 +296,7 @@ export class AgentSession {
     const refuse = (code: 'TRANSACTION_UNKNOWN' | 'TRANSACTION_EXPIRED' | 'TRANSACTION_DECIDED' | 'RATE_LIMITED', text: string): void =>
       this.send({ type: 'error', code, message: text, transactionId: message.transactionId });
     try {
-      this.deps.attestationLimits?.consume(endpoint.id, this.deps.address);
+      this.deps.attestationLimits?.consume(endpoint.id, this.address);
     } catch (error) {
       if (error instanceof TooManyRequests) return refuse('RATE_LIMITED', error.message);
       throw error;
@@ -367,7 +378,7 @@ export class AgentSession {
     const spec = CHANNEL_ERRORS[error.code as ChannelErrorCode] ?? CHANNEL_ERRORS.INTERNAL;
     this.send({ type: 'error', code: error.code, message: error.message });
     this.closed = true;
-    clearTimeout(this.authTimer);
+    this.stopAuthTimer();
     this.ws.close(spec.close, reason);
   }
 }
