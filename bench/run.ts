@@ -16,7 +16,7 @@ import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
-import { startOwnCluster } from './lib/postgres-cluster.js';
+import { PgCluster } from '../test/support/pg-cluster.js';
 import { openFileLimit, profileChildren } from './lib/proc.js';
 import { collectorBuild, postgresUnavailable } from './lib/targets.js';
 
@@ -103,12 +103,21 @@ async function main(): Promise<number> {
   if (needsDb && args.db !== 'sqlite') {
     if (!process.env.DEVTRUST_TEST_DATABASE_URL) {
       // No server named: the bench starts its own PostgreSQL in a temporary directory.
-      const cluster = await startOwnCluster();
-      if ('why' in cluster) pgWhy = `PostgreSQL not available: ${cluster.why}`;
-      else {
+      try {
+        // Durable as a production server is (fsync on); room for two collectors' pools and the bench's own connections.
+        const cluster = await PgCluster.create({
+          role: 'devtrust',
+          database: 'postgres',
+          settings: ['max_connections=300', 'shared_buffers=256MB'],
+          prefix: 'devtrust-bench-pg-',
+        });
+        // However the bench ends, the cluster does not outlive it.
+        process.once('exit', () => cluster.close());
+        cleanups.push(() => cluster.close());
         process.env.DEVTRUST_TEST_DATABASE_URL = cluster.url;
-        cleanups.push(() => cluster.stop());
         log(`started PostgreSQL ${cluster.version} for this run at ${cluster.url}`);
+      } catch (error) {
+        pgWhy = `PostgreSQL not available: DEVTRUST_TEST_DATABASE_URL is not set and ${(error as Error).message}`;
       }
     }
     pgWhy ??= await postgresUnavailable();

@@ -25,7 +25,7 @@ export interface BenchDatabase {
 
 /**
  * The PostgreSQL server fresh databases are made on: DEVTRUST_TEST_DATABASE_URL, which the
- * bench sets itself when it starts its own cluster (lib/postgres-cluster.ts). Read at each
+ * bench sets itself when it starts its own cluster (test/support/pg-cluster.ts). Read at each
  * use, so that cluster counts.
  */
 function postgresUrl(): string | null {

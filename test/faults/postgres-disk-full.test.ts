@@ -6,7 +6,7 @@ import { describeUnless } from '../support/skip.js';
 import { CollectorProcess } from './collector-process.js';
 import { Fleet } from './fleet.js';
 import { FsImage, fsImageSkip } from './fs-image.js';
-import { PgCluster, pgClusterSkip } from './pg-cluster.js';
+import { PgCluster, pgClusterUnavailable } from '../support/pg-cluster.js';
 import { assertDrill, runFault } from './scenario.js';
 
 const AGENTS = 24;
@@ -18,7 +18,7 @@ const AGENTS = 24;
  * ready and tells agents to come back, nothing acknowledged is lost, and everything recovers
  * by itself once space is freed. The SQLite counterpart is sqlite-faults.test.ts.
  */
-describeUnless(pgClusterSkip() || fsImageSkip())('PostgreSQL on a data volume that fills up', () => {
+describeUnless((pgClusterUnavailable() ?? false) || fsImageSkip())('PostgreSQL on a data volume that fills up', () => {
   let image: FsImage;
   let cluster: PgCluster;
   let collector: CollectorProcess;
@@ -27,7 +27,7 @@ describeUnless(pgClusterSkip() || fsImageSkip())('PostgreSQL on a data volume th
 
   beforeAll(async () => {
     image = FsImage.create(64);
-    cluster = await PgCluster.create();
+    cluster = await PgCluster.create({ settings: ['fsync=off', 'max_connections=60'], prefix: 'devtrust-pgfault-' });
     // The postgres user must reach its tablespace directory through the test's private dirs.
     chmodSync(image.dir, 0o755);
     chmodSync(image.mountPoint, 0o755);

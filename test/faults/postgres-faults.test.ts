@@ -7,7 +7,7 @@ import { OWNER_TOKEN } from '../support/collector.js';
 import { describeUnless } from '../support/skip.js';
 import { CollectorProcess } from './collector-process.js';
 import { Fleet } from './fleet.js';
-import { PgCluster, pgClusterSkip } from './pg-cluster.js';
+import { PgCluster, pgClusterUnavailable } from '../support/pg-cluster.js';
 
 const METRICS_TOKEN = 'metrics-token-faults-0123456789';
 import { assertDrill, runFault } from './scenario.js';
@@ -20,14 +20,14 @@ const AGENTS = 24;
  * lost, /readyz says not ready, the log names the cause once, agents stay away as told,
  * and the collector recovers by itself, with no connection left read-only.
  */
-describeUnless(pgClusterSkip())('PostgreSQL made read-only, stopped and restarted', () => {
+describeUnless(pgClusterUnavailable() ?? false)('PostgreSQL made read-only, stopped and restarted', () => {
   let cluster: PgCluster;
   let collector: CollectorProcess;
   let fleet: Fleet;
   let dataDir: string;
 
   beforeAll(async () => {
-    cluster = await PgCluster.create();
+    cluster = await PgCluster.create({ settings: ['fsync=off', 'max_connections=60'], prefix: 'devtrust-pgfault-' });
     dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-pgfault-data-'));
     collector = await CollectorProcess.start({
       DEVTRUST_DATABASE_URL: cluster.url,
