@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { pgClusterUnavailable } from '../support/pg-cluster.js';
+import { itUnless } from '../support/skip.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Runs `npm run bench`'s entry point (as the root script does) with these arguments. */
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function bench(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=devtrust-src', 'bench/run.ts', ...args], {
       cwd: ROOT,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -75,6 +78,27 @@ describe('npm run bench', () => {
         figures.filter((f) => f.name.endsWith('reports_lost')).map((f) => f.value),
         [0, 0],
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // With no server named, the bench starts a PostgreSQL cluster of its own and leaves nothing behind.
+  itUnless(pgClusterUnavailable() ?? false)('starts its own PostgreSQL when none is named, and stops it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-test-'));
+    const clusters = () => readdirSync(tmpdir()).filter((name) => name.startsWith('devtrust-bench-pg-'));
+    const before = clusters();
+    try {
+      const file = path.join(dir, 'figures.json');
+      const env = { ...process.env };
+      delete env.DEVTRUST_TEST_DATABASE_URL;
+      const run = await bench(['--only', 'reports.per_s', '--scale', 'small', '--db', 'postgres', '--json', file], env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /started PostgreSQL \d+ for this run at postgres:\/\/devtrust@127\.0\.0\.1:\d+\/postgres/);
+      const { figures } = JSON.parse(readFileSync(file, 'utf8')) as { figures: { db: string; value: unknown }[] };
+      assert.deepEqual(figures.map((f) => f.db).sort(), ['postgres', 'postgres-2']);
+      for (const f of figures) assert.equal(typeof f.value, 'number', JSON.stringify(f));
+      assert.deepEqual(clusters(), before, 'the cluster directory is removed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
