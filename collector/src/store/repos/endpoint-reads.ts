@@ -10,15 +10,13 @@ import { LIMITS } from '@devtrust/shared/protocol';
  * endpoint. An endpoint that stored no report has none (no row in its slot 0).
  */
 export function withLatestReport(db: Knex | Knex.Transaction, builder: Knex.QueryBuilder): Knex.QueryBuilder {
-  return builder
-    .select('endpoints.*', 'latest_report.body as report')
-    .leftJoin('report_history as latest_report', function latestSlot() {
-      this.on('latest_report.endpoint_id', '=', 'endpoints.id').andOn(
-        'latest_report.slot',
-        '=',
-        db.raw(`endpoints.reports_stored % ${LIMITS.reportHistory}`),
-      );
-    });
+  return builder.select('endpoints.*', 'latest_report.body as report').leftJoin('report_history as latest_report', function latestSlot() {
+    this.on('latest_report.endpoint_id', '=', 'endpoints.id').andOn(
+      'latest_report.slot',
+      '=',
+      db.raw(`endpoints.reports_stored % ${LIMITS.reportHistory}`),
+    );
+  });
 }
 
 const HOUR_MS = 3_600_000;

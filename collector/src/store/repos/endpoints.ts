@@ -510,7 +510,10 @@ export class EndpointsRepo {
   /** Endpoints waiting for an administrator's approval. */
   async pendingApproval(limit = 1000): Promise<Endpoint[]> {
     return (
-      (await withLatestReport(this.db, this.db('endpoints')).where({ approval: 'pending' }).orderBy('enrolled_at').limit(limit)) as EndpointRow[]
+      (await withLatestReport(this.db, this.db('endpoints'))
+        .where({ approval: 'pending' })
+        .orderBy('enrolled_at')
+        .limit(limit)) as EndpointRow[]
     ).map(toEndpoint);
   }
 
