@@ -138,7 +138,8 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
   const { endpointIds } = await seed(ctx, db, endpoints, logRows);
   const knex = db.knex();
   const SAMPLES = samplesOf(ctx);
-  const endpointAt = await positions(knex, 'endpoints', 'last_seen_at', endpoints, SAMPLES);
+  // The lastSeen listing's order: the hour last seen, then id (a cursor's time is read as its hour).
+  const endpointAt = await positions(knex, 'endpoints', 'last_seen_hour', endpoints, SAMPLES);
   const logAt = await positions(knex, 'auth_log', 'at', logRows, SAMPLES);
   const collector = await startCollectorChild(ctx, db);
   const base = `${collector.ready.url}/admin/v1`;
@@ -191,7 +192,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
   const bare: number[] = [];
   for (let k = 0; k < SAMPLES; k++) {
     for (const [table, column, at] of [
-      ['endpoints', 'last_seen_at', endpointAt[k]],
+      ['endpoints', 'last_seen_hour', endpointAt[k]],
       ['auth_log', 'at', logAt[k]],
     ] as const) {
       if (!at) continue;
