@@ -1,8 +1,9 @@
 /**
  * The plans of the endpoint listings and of an endpoint's read (with its latest report from
- * the history ring) at fleet size, on a fresh database of `fleet` endpoints each with a full
- * ring of 20 reports. Prints each statement's plan and its time. Usage:
- *   node --import tsx bench/tools/explain-endpoint-pages.ts [sqlite|postgres] [fleet]
+ * the history ring) at fleet size, on a fresh database of `fleet` endpoints, each with `ring`
+ * rows of its history ring (1: its latest report alone; 20: a full ring). Prints each
+ * statement's plan and its time. Usage:
+ *   node --import tsx bench/tools/explain-endpoint-pages.ts [sqlite|postgres] [fleet] [ring]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { freshPostgresDatabase } from '../../test/support/postgres.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const fleet = Number(process.argv[3] ?? 1_000_000);
+const ring = Math.min(20, Math.max(1, Number(process.argv[4] ?? 1)));
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-explain-pages-'));
 const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
 const store = await Store.open({ databaseUrl: pgDb?.url ?? null, dataDir });
@@ -32,13 +34,15 @@ try {
      select 'ep_' || i, 'pk_' || i, ${now} - i * 1000, ${seen}, ${seen} - ${seen} % ${HOUR}, 40, ${kind === 'postgres' ? 'false' : '0'}, 20 + i % 20, 'host-' || i from (${series}) s`,
     [fleet - 1],
   );
-  await knex.raw(
-    `insert into report_history (endpoint_id, slot, seq, received_at, body)
-     select 'ep_' || i, ((20 + i % 20) % 20), 40, ${now}, '{"agentVersion":"1","collectedAt":"x","identity":{"hostname":"h' || i || '"}}' from (${series}) s`,
-    [fleet - 1],
-  );
+  // The latest report in slot reports_stored mod 20, and the ring's older slots before it.
+  for (let back = 0; back < ring; back++)
+    await knex.raw(
+      `insert into report_history (endpoint_id, slot, seq, received_at, body)
+       select 'ep_' || i, ((20 + i % 20 - ${back}) % 20), 40 - ${back}, ${now}, '{"agentVersion":"1","collectedAt":"x","identity":{"hostname":"h' || i || '"}}' from (${series}) s`,
+      [fleet - 1],
+    );
   await knex.raw(kind === 'postgres' ? 'analyze' : 'analyze');
-  console.log(`seeded ${fleet} endpoints in ${Math.round(performance.now() - started)} ms`);
+  console.log(`seeded ${fleet} endpoints (${ring} ring rows each) in ${Math.round(performance.now() - started)} ms`);
 
   const explain = async (label: string, call: () => Promise<unknown>): Promise<void> => {
     let last: { sql: string; bindings: unknown[] } | null = null;
