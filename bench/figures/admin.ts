@@ -23,19 +23,21 @@ const INSERT_ROWS = 500;
 function endpointRow(i: number, at: number): Record<string, unknown> {
   const identity = identityOf(i);
   const ids = identifiersOf(identity);
+  const seen = at - ((i * 7919) % 86_400) * 1000;
   return {
     id: `ep_${randomUUID()}`,
     public_key: `bench-key-${i}`.padEnd(43, 'A'),
     enrolled_at: at - (FULL_ENDPOINTS - i) * 1000,
-    last_seen_at: at - ((i * 7919) % 86_400) * 1000,
+    last_seen_at: seen,
+    last_seen_hour: seen - (seen % 3_600_000),
     last_seq: 1,
+    reports_stored: 1,
     platform: identity.platform,
     hostname: identity.hostname,
     hardware_uuid: ids.hardwareUuid ?? null,
     serial_number: ids.serialNumber ?? null,
     machine_guid: null,
     mac_addresses: JSON.stringify(ids.macAddresses ?? []),
-    report: JSON.stringify(reportOf(i, identity)),
     blocked: false,
     last_user: `user${i}@example.com`,
   };
@@ -82,6 +84,14 @@ async function seed(ctx: BenchContext, db: BenchDatabase, endpoints: number, log
     endpointIds.push(row.id as string);
     return row;
   });
+  // Each endpoint's one stored report: slot 1 of its history ring (reports_stored = 1), where reads find its latest.
+  await insertRows(knex, 'report_history', endpoints, (i) => ({
+    endpoint_id: endpointIds[i],
+    slot: 1,
+    seq: 1,
+    received_at: at,
+    body: JSON.stringify(reportOf(i, identityOf(i))),
+  }));
   await insertRows(knex, 'auth_log', logRows, (i) => logRow(i, logRows, endpointIds, at));
   // Fresh statistics, as a database that has been running a while has them.
   await knex.raw(db.kind === 'postgres' ? 'vacuum analyze' : 'analyze');
@@ -128,7 +138,8 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
   const { endpointIds } = await seed(ctx, db, endpoints, logRows);
   const knex = db.knex();
   const SAMPLES = samplesOf(ctx);
-  const endpointAt = await positions(knex, 'endpoints', 'last_seen_at', endpoints, SAMPLES);
+  // The lastSeen listing's order: the hour last seen, then id (a cursor's time is read as its hour).
+  const endpointAt = await positions(knex, 'endpoints', 'last_seen_hour', endpoints, SAMPLES);
   const logAt = await positions(knex, 'auth_log', 'at', logRows, SAMPLES);
   const collector = await startCollectorChild(ctx, db);
   const base = `${collector.ready.url}/admin/v1`;
@@ -181,7 +192,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, endpoints: number, lo
   const bare: number[] = [];
   for (let k = 0; k < SAMPLES; k++) {
     for (const [table, column, at] of [
-      ['endpoints', 'last_seen_at', endpointAt[k]],
+      ['endpoints', 'last_seen_hour', endpointAt[k]],
       ['auth_log', 'at', logAt[k]],
     ] as const) {
       if (!at) continue;

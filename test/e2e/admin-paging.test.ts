@@ -112,11 +112,12 @@ for (const database of DATABASES) {
         lastSeen.seen,
         seeded.slice(0, -lastSeen.pages).map((e) => e.id),
       );
-      // Newest seen first.
-      const shown = (await c.admin('GET', '/admin/v1/endpoints?limit=1000')).body.endpoints as { lastSeenAt: number }[];
+      // Newest seen first, by the hour last seen (then id, newest first): what the index holds.
+      const shown = (await c.admin('GET', '/admin/v1/endpoints?limit=1000')).body.endpoints as { lastSeenAt: number; id: string }[];
+      const order = shown.map((e) => [e.lastSeenAt - (e.lastSeenAt % 3_600_000), e.id] as const);
       assert.deepEqual(
-        shown.map((e) => e.lastSeenAt),
-        [...shown.map((e) => e.lastSeenAt)].sort((a, b) => b - a),
+        order,
+        [...order].sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)),
       );
     });
 

@@ -33,9 +33,15 @@ export interface BatchUpdate {
    * (a data-modifying CTE), its columns taken from the key (`$key`), from a value set, or
    * from the counter's new value modulo a number. The values travel to the server once and
    * the batch saves a round trip. With `onConflict`, a row whose key columns exist is
-   * overwritten (an upsert).
+   * overwritten (an upsert). `carried` are per-row values for the inserted rows alone (not set
+   * in `table`), named as a value set is.
    */
-  alsoInsert?: { table: string; columns: Record<string, string | { counterModulo: number }>; onConflict?: string[] };
+  alsoInsert?: {
+    table: string;
+    columns: Record<string, string | { counterModulo: number }>;
+    onConflict?: string[];
+    carried?: Record<string, unknown[]>;
+  };
 }
 
 const typeOf = (values: unknown[]): JsonMemberType => {
@@ -76,6 +82,7 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
     vColumns.push({ name: `g_${column}`, values });
     guards.push(`"${spec.table}"."${column}" is not distinct from v."v_g_${column}"`);
   }
+  for (const [name, values] of Object.entries(spec.alsoInsert?.carried ?? {})) vColumns.push({ name, values });
   if (spec.below) {
     vColumns.push({ name: `b_${spec.below.column}`, values: spec.below.values });
     guards.push(`"${spec.table}"."${spec.below.column}" < v."v_b_${spec.below.column}"`);

@@ -26,6 +26,8 @@ export interface EndpointRow {
   public_key: string;
   enrolled_at: number;
   last_seen_at: number;
+  /** last_seen_at rounded down to the hour: the lastSeen listing's order (repos/endpoint-reads.ts). */
+  last_seen_hour?: number | string;
   last_seq: number | string;
   platform?: string | null;
   hostname?: string | null;
@@ -33,7 +35,9 @@ export interface EndpointRow {
   serial_number?: string | null;
   machine_guid?: string | null;
   mac_addresses?: string | null;
+  /** Not a column: the latest report, joined from the history ring (repos/endpoint-reads.ts). */
   report?: string | null;
+  reports_stored?: number | string;
   blocked: boolean | number;
   approval?: string | null;
   approval_claims?: string | null;

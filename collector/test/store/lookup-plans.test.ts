@@ -4,7 +4,8 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../../test/support/skip.js';
 import { statementsOf } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
-import { POSTGRES_SKIP, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { DATABASES, POSTGRES_SKIP, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { openTestStore } from '../support/test-store.js';
 import type { IdentifierKind } from '@devtrust/collector/domain/identifiers';
 
 const RECORDS = 5_000;
@@ -139,3 +140,61 @@ describeUnless(POSTGRES_SKIP)('report batches on postgres, before any ANALYZE', 
     }
   });
 });
+
+// The lastSeen listing walks the index on the hour last seen (last_seen_at, which every report
+// changes, is not indexed), and each endpoint's latest report is one primary-key lookup in
+// the history ring, whatever the page's depth.
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`endpoint pages with their latest reports (${db.name})`, () => {
+    it('read the paging index and the ring by key, with no sort of the table', async () => {
+      const { store, close } = await openTestStore(db.name, 'page-plans');
+      try {
+        const knex = store.knex;
+        const now = Date.now();
+        const rows = Array.from({ length: 3_000 }, (_, i) => {
+          const seen = now - ((i * 7919) % (48 * 3_600_000));
+          return {
+            id: `ep_${i}`,
+            public_key: `pk_${i}`,
+            enrolled_at: now - i,
+            last_seen_at: seen,
+            last_seen_hour: seen - (seen % 3_600_000),
+            last_seq: 1,
+            blocked: false,
+            reports_stored: 21 + (i % 20),
+          };
+        });
+        const ring = rows.flatMap((r) =>
+          [0, 1, 2].map((back) => ({ endpoint_id: r.id, slot: (r.reports_stored - back) % 20, seq: 1, received_at: now, body: '{}' })),
+        );
+        for (let from = 0; from < rows.length; from += 200) await knex('endpoints').insert(rows.slice(from, from + 200));
+        for (let from = 0; from < ring.length; from += 200) await knex('report_history').insert(ring.slice(from, from + 200));
+        await knex.raw('analyze');
+        const plan = async (call: () => Promise<unknown>): Promise<string> => {
+          if (db.name === 'postgres') return planOf(store, call);
+          let last: { sql: string; bindings: unknown[] } | null = null;
+          const listener = (q: { sql: string; bindings?: unknown[] }): void => void (last = { sql: q.sql, bindings: q.bindings ?? [] });
+          knex.on('query', listener);
+          await call();
+          knex.removeListener('query', listener);
+          const query = last as { sql: string; bindings: unknown[] } | null;
+          assert.ok(query);
+          return ((await knex.raw(`explain query plan ${query.sql}`, query.bindings as never)) as { detail: string }[])
+            .map((r) => r.detail)
+            .join('\n');
+        };
+        const after = { at: now - 30 * 3_600_000, id: 'ep_5' };
+        for (const text of [
+          await plan(() => store.endpointPages.page({ sort: 'lastSeen', limit: 100 })),
+          await plan(() => store.endpointPages.page({ sort: 'lastSeen', limit: 100, after })),
+        ]) {
+          assert.match(text, /endpoints_last_seen_hour_page/, text);
+          assert.match(text, db.name === 'postgres' ? /report_history_pkey/ : /report_history_1 \(endpoint_id=\? AND slot=\?\)/, text);
+          assert.doesNotMatch(text, /Sort|TEMP B-TREE|Seq Scan|SCAN endpoints\n|SCAN latest_report/, text);
+        }
+      } finally {
+        await close();
+      }
+    });
+  });
+}

@@ -25,7 +25,13 @@ for (const db of DATABASES) {
 
     it('keeps each endpoint newest 20 reports and goes on from the oldest', async () => {
       const knex = store.knex;
-      await knex.migrate.down({ migrationSource, name: '20261203300000_report_history_slots' });
+      // Back to before the ring, the later migrations first (latest-report.test.ts tests those).
+      for (const name of [
+        '20261204100100_last_seen_hour',
+        '20261204100000_latest_report_in_history',
+        '20261203300000_report_history_slots',
+      ])
+        await knex.migrate.down({ migrationSource, name });
       const endpoint = (id: string, lastSeq: number) => ({
         id,
         public_key: `pk-${id}`,
@@ -47,6 +53,9 @@ for (const db of DATABASES) {
       assert.deepEqual(await seqs('ep_long'), longSeqs.slice(-LIMITS.reportHistory).reverse());
       assert.deepEqual(await seqs('ep_short'), [3, 2, 1]);
       assert.deepEqual(await seqs('ep_none'), []);
+      // The latest report is the newest kept, read from the ring's slot.
+      const hostname = async (id: string) => (await store.endpoints.get(id))?.report?.identity.hostname ?? null;
+      assert.deepEqual([await hostname('ep_long'), await hostname('ep_short'), await hostname('ep_none')], ['h600', 'h3', null]);
 
       // The next stored report replaces the oldest kept (seq 14), nothing newer.
       const report = { agentVersion: 'new', collectedAt: '2026-12-01T00:00:00Z', identity: { hostname: 'after' } };

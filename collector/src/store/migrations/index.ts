@@ -13,6 +13,8 @@ import * as mdmAssertedIdentity from './20261201400000_mdm_asserted_identity.js'
 import * as identityAssurance from './20261201500000_identity_assurance.js';
 import * as dropReportsSeqIndex from './20261202300000_drop_reports_seq_index.js';
 import * as reportHistorySlots from './20261203300000_report_history_slots.js';
+import * as latestReportInHistory from './20261204100000_latest_report_in_history.js';
+import * as lastSeenHour from './20261204100100_last_seen_hour.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -34,6 +36,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201500000_identity_assurance': identityAssurance,
   '20261202300000_drop_reports_seq_index': dropReportsSeqIndex,
   '20261203300000_report_history_slots': reportHistorySlots,
+  '20261204100000_latest_report_in_history': latestReportInHistory,
+  '20261204100100_last_seen_hour': lastSeenHour,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,8 +4,17 @@ import { COUNT_CAP, cappedTotal, type PageTotal } from '../../domain/paging.js';
 import { likeEscaped } from '../like.js';
 import type { EndpointRow } from '../rows.js';
 import { toEndpoint } from './endpoints.js';
+import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 
-const SORT_COLUMN: Record<EndpointSort, 'enrolled_at' | 'last_seen_at'> = { enrolled: 'enrolled_at', lastSeen: 'last_seen_at' };
+/**
+ * Each listing's indexed order, and how a cursor's time (an endpoint's enrolledAt or
+ * lastSeenAt) becomes that order's value. lastSeen pages by the hour last seen, then by id:
+ * last_seen_at itself changes with every report and is not indexed (endpoint-reads.ts).
+ */
+const SORT: Record<EndpointSort, { column: 'enrolled_at' | 'last_seen_hour'; of: (at: number) => number }> = {
+  enrolled: { column: 'enrolled_at', of: (at) => at },
+  lastSeen: { column: 'last_seen_hour', of: lastSeenHourOf },
+};
 
 type Filter = Pick<EndpointPageQuery, 'q' | 'approval'>;
 
@@ -37,14 +46,14 @@ export class EndpointPagesRepo {
 
   /** Up to `limit` endpoints in the sort's order (newest first), after `after` when given. */
   async page(query: EndpointPageQuery): Promise<Endpoint[]> {
-    const column = SORT_COLUMN[query.sort];
-    const builder = filtered(this.db<EndpointRow>('endpoints'), query)
+    const { column, of } = SORT[query.sort];
+    const builder = filtered(withLatestReport(this.db, this.db('endpoints')), query)
       .orderBy([
         { column, order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
       .limit(query.limit);
-    if (query.after) builder.whereRaw(`(${column}, id) < (?, ?)`, [query.after.at, query.after.id]);
+    if (query.after) builder.whereRaw(`(${column}, endpoints.id) < (?, ?)`, [of(query.after.at), query.after.id]);
     return ((await builder) as EndpointRow[]).map(toEndpoint);
   }
 

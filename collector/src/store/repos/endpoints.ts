@@ -4,6 +4,7 @@ import type { Platform } from '@devtrust/shared/identity';
 import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
 import { batchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from './report-writes.js';
+import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
@@ -92,13 +93,15 @@ export class EndpointsRepo {
   /** The endpoint of this key; a new one records the key kind the agent claims (fixed for the key's life). */
   async enroll(publicKey: string, keyKind: KeyKind = 'software'): Promise<Endpoint> {
     const now = Date.now();
-    const existing = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
+    const byKey = (): Knex.QueryBuilder => withLatestReport(this.db, this.db('endpoints')).where({ public_key: publicKey });
+    const existing = (await byKey().first()) as EndpointRow | undefined;
     if (existing) return toEndpoint(existing);
     const row: EndpointRow = {
       id: `ep_${randomUUID()}`,
       public_key: publicKey,
       enrolled_at: now,
       last_seen_at: now,
+      last_seen_hour: lastSeenHourOf(now),
       last_seq: 0,
       blocked: false,
       key_kind: keyKind,
@@ -106,12 +109,12 @@ export class EndpointsRepo {
     // Two sessions enrolling one key at once (an agent retrying while its first attempt is
     // still in flight) both get the one endpoint: the second insert yields to the first.
     await this.db('endpoints').insert(row).onConflict('public_key').ignore();
-    const stored = await this.db<EndpointRow>('endpoints').where({ public_key: publicKey }).first();
+    const stored = (await byKey().first()) as EndpointRow | undefined;
     return toEndpoint(stored ?? row);
   }
 
   async get(id: string): Promise<Endpoint | null> {
-    const row = await this.db<EndpointRow>('endpoints').where({ id }).first();
+    const row = (await withLatestReport(this.db, this.db('endpoints')).where('endpoints.id', id).first()) as EndpointRow | undefined;
     return row ? toEndpoint(row) : null;
   }
 
@@ -126,9 +129,10 @@ export class EndpointsRepo {
         `(select count(*) from endpoints others where others.${column} = endpoints.${column} and others.blocked = ? ` +
         `and (others.approval is null or not others.approval = 'pending') and not others.id = endpoints.id) as reporting_${column}`,
     );
+    // The latest report joined from the history ring: one more primary-key lookup in the same statement.
     const build = (): Knex.QueryBuilder =>
-      this.db('endpoints')
-        .select('endpoints.*', ...counts.map((sql) => this.db.raw(sql, [false])))
+      withLatestReport(this.db, this.db('endpoints'))
+        .select(...counts.map((sql) => this.db.raw(sql, [false])))
         .where('endpoints.id', id)
         .limit(1);
     const [row] = await selectCompiled<EndpointRow & Record<string, unknown>>(this.db, 'endpoint with reporting', build, [
@@ -149,7 +153,11 @@ export class EndpointsRepo {
   }
 
   async list(query: EndpointQuery = {}): Promise<Endpoint[]> {
-    let builder = this.db<EndpointRow>('endpoints').orderBy('last_seen_at', 'desc');
+    // Most recently seen first, by the hour (the indexed order; see endpoint-pages.ts).
+    let builder = withLatestReport(this.db, this.db('endpoints')).orderBy([
+      { column: 'last_seen_hour', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
     if (query.approval) builder = builder.where('approval', query.approval);
     if (query.q) {
       const like = `%${query.q.toLowerCase()}%`;
@@ -164,7 +172,7 @@ export class EndpointsRepo {
           .orWhere('id', query.q),
       );
     }
-    return (await builder.limit(query.limit ?? 500).offset(query.offset ?? 0)).map(toEndpoint);
+    return ((await builder.limit(query.limit ?? 500).offset(query.offset ?? 0)) as EndpointRow[]).map(toEndpoint);
   }
 
   /** Stores one verified report; see recordReports. */
@@ -268,8 +276,9 @@ export class EndpointsRepo {
                     slot: { counterModulo: LIMITS.reportHistory },
                     received_at: 'last_seen_at',
                     seq: 'last_seq',
-                    body: 'report',
+                    body: 'body',
                   },
+                  carried: { body: chunk.map((w) => w.body) },
                   onConflict: ['endpoint_id', 'slot'],
                 },
               }
@@ -458,7 +467,9 @@ export class EndpointsRepo {
   }
 
   async touch(id: string, at: number): Promise<void> {
-    await this.db('endpoints').where({ id }).update({ last_seen_at: at });
+    await this.db('endpoints')
+      .where({ id })
+      .update({ last_seen_at: at, last_seen_hour: lastSeenHourOf(at) });
   }
 
   async setBlocked(id: string, blocked: boolean): Promise<boolean> {
@@ -498,7 +509,12 @@ export class EndpointsRepo {
 
   /** Endpoints waiting for an administrator's approval. */
   async pendingApproval(limit = 1000): Promise<Endpoint[]> {
-    return (await this.db('endpoints').where({ approval: 'pending' }).orderBy('enrolled_at').limit(limit)).map(toEndpoint);
+    return (
+      (await withLatestReport(this.db, this.db('endpoints'))
+        .where({ approval: 'pending' })
+        .orderBy('enrolled_at')
+        .limit(limit)) as EndpointRow[]
+    ).map(toEndpoint);
   }
 
   /** Identifier values that several endpoints report: a cloned image or a placeholder we do not know. */
@@ -516,6 +532,12 @@ export class EndpointsRepo {
   }
 
   async staleSince(before: number): Promise<Endpoint[]> {
-    return (await this.db('endpoints').where('last_seen_at', '<', before).orderBy('last_seen_at')).map(toEndpoint);
+    // The hour index narrows the range (last_seen_at itself is not indexed: see endpoint-reads.ts).
+    return (
+      (await withLatestReport(this.db, this.db('endpoints'))
+        .where('last_seen_hour', '<=', lastSeenHourOf(before))
+        .andWhere('last_seen_at', '<', before)
+        .orderBy('last_seen_at')) as EndpointRow[]
+    ).map(toEndpoint);
   }
 }

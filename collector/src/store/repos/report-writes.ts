@@ -6,6 +6,7 @@ import { postgresJson, sqliteJson, jsonText, type JsonRows } from '../json-rows.
 import type { ReportToStore } from '../../domain/endpoint.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
 import { toJson } from '../json.js';
+import { lastSeenHourOf } from './endpoint-reads.js';
 
 // What EndpointsRepo.recordReports writes per report, worked out before its transaction.
 
@@ -59,13 +60,14 @@ export function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
     body,
     claimed,
     macs: ids.macAddresses ?? [],
-    /** The columns a report of known identifiers changes. */
+    /** The columns a report of known identifiers changes (the report itself goes to the history ring alone). */
     update: {
       last_seq: seq,
       last_seen_at: at,
+      // Changes once an hour: on PostgreSQL the usual report then changes no indexed column.
+      last_seen_hour: lastSeenHourOf(at),
       platform: report.identity.platform ?? null,
       hostname: report.identity.hostname ?? null,
-      report: body,
       ...(report.user ? { last_user: report.user } : {}),
     } as Record<string, unknown>,
     /** The identifiers as stored: unchanged, they need no claim check. */

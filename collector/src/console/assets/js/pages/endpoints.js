@@ -85,10 +85,11 @@ export async function render(root, ctx) {
     ],
     { name: 'approval', value: ctx.query.get('approval') ?? '' },
   );
-  // Newest enrolled first stays put while agents report; last seen moves as they do.
+  // Newest enrolled first stays put while agents report; last seen moves as they do, by the
+  // hour (within an hour the order is the endpoint id's: docs/admin-api.md).
   const sort = select(
     [
-      ['', 'Last seen'],
+      ['', 'Last seen (by hour)'],
       ['enrolled', 'Enrolled'],
     ],
     { name: 'sort', value: ctx.query.get('sort') ?? '' },
