@@ -6,6 +6,7 @@ import {
   canonicalJson,
   decodePublicKey,
   encodeP256PublicKey,
+  isUsablePublicKey,
   encodePublicKey,
   generateDeviceKey,
   hashToken,
@@ -92,6 +93,26 @@ describe('device keys', () => {
     assert.throws(() => decodePublicKey(offCurve.toString('base64url')));
     assert.throws(() => decodePublicKey(Buffer.alloc(33, 1).toString('base64url')), /Ed25519 key \(32 bytes\) or a P-256 point/);
   });
+  // Ed25519 points of small order: with one as the key, a signature is forged without any
+  // private key (for the identity, R = the base point and S = 1 verify over any message).
+  it('refuses Ed25519 keys of small order and y written out of range, and accepts every key a device makes', () => {
+    const p = 2n ** 255n - 19n;
+    const encode = (y: bigint, sign = 0n): string => {
+      const hex = (y | (sign << 255n)).toString(16).padStart(64, '0');
+      return Buffer.from(hex, 'hex').reverse().toString('base64url');
+    };
+    // The eight points of order 1, 2, 4 and 8 (x = 0 has only the positive sign), found by
+    // arithmetic on the curve below rather than taken from a list.
+    const smallOrder = smallOrderPoints(p);
+    assert.equal(smallOrder.length, 8);
+    for (const { y, sign } of smallOrder) assert.equal(isUsablePublicKey(encode(y, sign)), false, `order-dividing-8 point y=${y}`);
+    assert.throws(() => decodePublicKey(encode(1n)), /small order/);
+    for (const y of [p, p + 1n, 2n ** 255n - 1n]) assert.equal(isUsablePublicKey(encode(y)), false, `y = ${y} ≥ p`);
+    const identity = encode(1n);
+    const forged = Buffer.concat([Buffer.from(encode((4n * modInverse(5n, p)) % p), 'base64url'), Buffer.from(encode(1n), 'base64url')]);
+    assert.equal(verifyPayload(identity, { any: 'message' }, forged.toString('base64url')), false);
+    for (let i = 0; i < 200; i++) assert.equal(isUsablePublicKey(generateDeviceKey().publicKey), true);
+  });
   it('round-trips through PEM', () => {
     const keys = generateDeviceKey();
     assert.equal(privateKeyFromPem(privateKeyToPem(keys.privateKey)).publicKey, keys.publicKey);
@@ -114,3 +135,56 @@ describe('secrets', () => {
     assert.equal(tokenMatches('dtk_abd', hash), false);
   });
 });
+
+function modPow(base: bigint, exp: bigint, p: bigint): bigint {
+  let result = 1n;
+  let b = ((base % p) + p) % p;
+  for (let e = exp; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) result = (result * b) % p;
+  return result;
+}
+function modInverse(a: bigint, p: bigint): bigint {
+  return modPow(a, p - 2n, p);
+}
+
+/**
+ * Every point P of Ed25519 (−x² + y² = 1 + d·x²·y²) with 8·P = the identity, as (y, sign of
+ * x): the candidate y are those of the identity (1), of order 2 (−1), of order 4 (0), and of
+ * the points that double to order 4; each candidate is kept only if doubling it three times
+ * gives the identity.
+ */
+function smallOrderPoints(p: bigint): { y: bigint; sign: bigint }[] {
+  const mod = (a: bigint): bigint => ((a % p) + p) % p;
+  const d = mod(-121665n * modInverse(121666n, p));
+  const sqrtM1 = modPow(2n, (p - 1n) / 4n, p);
+  const sqrt = (a: bigint): bigint | null => {
+    let x = modPow(a, (p + 3n) / 8n, p);
+    if (mod(x * x - a) !== 0n) x = mod(x * sqrtM1);
+    return mod(x * x - a) === 0n ? x : null;
+  };
+  const xOf = (y: bigint): bigint | null => sqrt(mod((y * y - 1n) * modInverse(d * y * y + 1n, p)));
+  const add = ([x1, y1]: bigint[], [x2, y2]: bigint[]): bigint[] => {
+    const t = mod(d * x1! * x2! * y1! * y2!);
+    return [mod((x1! * y2! + y1! * x2!) * modInverse(1n + t, p)), mod((y1! * y2! + x1! * x2!) * modInverse(1n - t, p))];
+  };
+  // Doubling (x, y) gives y' = (y² + x²) / (1 − d·x²·y²) = (y² + x²) / (2 − y² + x²) on this curve;
+  // y' = 0 (order 4) means x² = −y², so with x² = (y² − 1)/(d·y² + 1): −y²·(d·y² + 1) = y² − 1,
+  // i.e. d·y⁴ + 2·y² − 1 = 0, y² = (−1 ± sqrt(1 + d)) / d.
+  const candidates = [1n, p - 1n, 0n];
+  const root = sqrt(mod(1n + d)) as bigint;
+  for (const r of [root, mod(-root)]) {
+    const y = sqrt(mod((-1n + r) * modInverse(d, p)));
+    if (y !== null) candidates.push(y, mod(-y));
+  }
+  const points: { y: bigint; sign: bigint }[] = [];
+  for (const y of candidates) {
+    const x = xOf(y);
+    if (x === null) continue;
+    for (const sign of x === 0n ? [0n] : [0n, 1n]) {
+      const px = (x & 1n) === sign ? x : mod(-x);
+      let q = [px, y];
+      for (let i = 0; i < 3; i++) q = add(q, q);
+      if (q[0] === 0n && q[1] === 1n) points.push({ y, sign });
+    }
+  }
+  return points;
+}

@@ -36,6 +36,56 @@ describe('agent channel: authentication, signatures and replay', () => {
     assert.equal((await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length, 0);
   });
 
+  // The identity point as an Ed25519 key: R = the base point, S = 1 verifies over any message,
+  // so whoever knew such an endpoint's id could sign as it, with no key at all.
+  const IDENTITY_KEY = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString('base64url');
+  const forgedSignature = (): string => {
+    const p = 2n ** 255n - 19n;
+    let inverse = 1n;
+    for (let b = 5n, e = p - 2n; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) inverse = (inverse * b) % p;
+    const le = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex').reverse();
+    return Buffer.concat([le((4n * inverse) % p), le(1n)]).toString('base64url');
+  };
+
+  it('refuses to enroll a key of small order, for which anyone can forge signatures', async () => {
+    const before = (await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length;
+    const ch = await RawChannel.open(c.url);
+    ch.send({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: IDENTITY_KEY, signature: forgedSignature() });
+    const error = await ch.next((m) => m.type === 'error');
+    assert.equal(error.code, 'INVALID_MESSAGE');
+    assert.match(error.message, /not a usable device key/);
+    assert.equal((await ch.closed).code, 4400);
+    assert.equal((await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length, before);
+  });
+
+  it('does not authenticate as an endpoint stored with a key of small order (enrolled before it was refused)', async () => {
+    const ch = await RawChannel.open(c.url);
+    const { endpointId } = await ch.enroll(ENROLLMENT_KEY);
+    ch.close();
+    await c.store.knex('endpoints').where({ id: endpointId }).update({ public_key: IDENTITY_KEY });
+    const stranger = await RawChannel.open(c.url);
+    stranger.send({ type: 'auth', v: 1, endpointId, signature: forgedSignature() });
+    assert.equal((await stranger.next((m) => m.type === 'error')).code, 'BAD_SIGNATURE');
+    assert.equal((await stranger.closed).code, 4401);
+  });
+
+  it('takes one spelling of a key only: the same key written another way does not enroll a second endpoint', async () => {
+    const keys = generateDeviceKey();
+    const first = await RawChannel.open(c.url);
+    await first.enroll(ENROLLMENT_KEY, keys);
+    first.close();
+    const before = (await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length;
+    // The last character of 43 base64url characters carries 2 bits past the 32 bytes: set one.
+    const last = keys.publicKey.at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = keys.publicKey.slice(0, -1) + alphabet[alphabet.indexOf(last) + 1];
+    assert.deepEqual(Buffer.from(respelled, 'base64url'), Buffer.from(keys.publicKey, 'base64url'));
+    const second = await RawChannel.open(c.url);
+    second.send(second.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: respelled }, keys));
+    assert.equal((await second.next((m) => m.type === 'error')).code, 'INVALID_MESSAGE');
+    assert.equal((await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length, before);
+  });
+
   it('refuses an enrollment signed by a key other than the one presented', async () => {
     const ch = await RawChannel.open(c.url);
     const presented = generateDeviceKey();

@@ -34,22 +34,52 @@ export function encodeP256PublicKey(key: KeyObject): string {
   return der.subarray(SPKI_P256_PREFIX.length).toString('base64url');
 }
 
+const P25519 = 2n ** 255n - 19n;
+/** The y of the two points of order 8 (the other two of order 8 have P25519 − Y8). */
+const Y8 = 0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n;
+/** The y-coordinates of Ed25519's eight points of small order (orders 1, 2, 4 and 8). */
+const SMALL_ORDER_Y = new Set([0n, 1n, P25519 - 1n, Y8, P25519 - Y8]);
+
+/**
+ * An Ed25519 key no device could have made: a point of small order, for which a signature
+ * can be forged without any private key (the identity verifies R = B, S = 1 over any
+ * message), or a y written at or above the field's prime (a second spelling of a small one).
+ * OpenSSL accepts both as keys; an enrolled one would let anyone sign as its endpoint.
+ */
+function isWeakEd25519(raw: Buffer): boolean {
+  const y = BigInt(`0x${Buffer.from(raw).reverse().toString('hex')}`) & ((1n << 255n) - 1n);
+  return y >= P25519 || SMALL_ORDER_Y.has(y);
+}
+
 /**
  * An Ed25519 (32 raw bytes) or P-256 (65-byte uncompressed point) public key. Imported as a
  * JWK, which OpenSSL 3 takes as the raw key or point: as DER SPKI it goes through OpenSSL's
  * generic decoder lookup, 65 against 5 µs for Ed25519 (94 against 47 µs for P-256), and the
  * collector decodes a key for every signed frame (docs/performance.md). A P-256 point off the
- * curve is refused here, as the DER import refused it.
+ * curve is refused here, as the DER import refused it, and so is an Ed25519 key of small order.
  */
 export function decodePublicKey(encoded: string): KeyObject {
   const raw = Buffer.from(encoded, 'base64url');
-  if (raw.length === 32) return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  if (raw.length === 32) {
+    if (isWeakEd25519(raw)) throw new TypeError('an Ed25519 point of small order (or written out of range) is not a device key');
+    return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  }
   if (raw.length === 65 && raw[0] === 0x04) {
     const x = raw.subarray(1, 33).toString('base64url');
     const y = raw.subarray(33).toString('base64url');
     return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
   }
   throw new TypeError('a device public key is an Ed25519 key (32 bytes) or a P-256 point (65 bytes)');
+}
+
+/** Whether `encoded` is a device public key decodePublicKey takes (an enrollment presents no other). */
+export function isUsablePublicKey(encoded: string): boolean {
+  try {
+    decodePublicKey(encoded);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function privateKeyToPem(key: KeyObject): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isUsablePublicKey } from '../crypto/device-key.js';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
 import { displaySafeString } from '../identity/display-text.js';
 import { MDM_DEVICE_ID_PATTERN } from '../identity/mdm-device-id.js';
@@ -20,9 +21,19 @@ const signature = z.string().min(1).max(200);
 /** An X25519 public key for the session MAC (crypto/session-mac.ts): base64url of 32 bytes. */
 const sessionKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url X25519 public key (32 bytes)');
 const mac = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url HMAC-SHA256');
+/**
+ * A device's public key, spelled one way only: the last character of base64url carries 2 bits
+ * past the key's bytes, which must be zero (otherwise four spellings decode to one key, and
+ * endpoints are unique by the stored spelling: one key could enroll as four endpoints). Keys
+ * no device makes (an Ed25519 point of small order) are refused here, at enrollment.
+ */
 const publicKey = z
   .string()
-  .regex(/^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{87})$/, 'base64url Ed25519 public key (32 bytes) or P-256 point (65 bytes)');
+  .regex(
+    /^([A-Za-z0-9_-]{42}|[A-Za-z0-9_-]{86})[AEIMQUYcgkosw048]$/,
+    'base64url Ed25519 public key (32 bytes) or P-256 point (65 bytes), canonically encoded',
+  )
+  .refine(isUsablePublicKey, 'not a usable device key (an Ed25519 point of small order, or a P-256 point off the curve)');
 
 const identifier = z.string().max(LIMITS.maxIdentifierLength);
 
