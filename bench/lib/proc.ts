@@ -1,6 +1,7 @@
 import { execFileSync, fork, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { statCpuMs } from './cpu.js';
 import { sleep } from './timing.js';
@@ -75,10 +76,12 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP too (a closed terminal or SSH session): by default it ends Node without 'exit'
+// handlers, and the bench's own PostgreSQL cluster (test/support/pg-cluster.ts) would stay.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     for (const child of live) child.kill('SIGKILL');
-    process.exit(130);
+    process.exit(128 + osConstants.signals[signal]);
   });
 }
 

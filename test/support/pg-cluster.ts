@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,49 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Runs one of the server's tools, as `postgres` when we are root; throws with its stderr. */
+function runTool(bin: string, tool: string, args: string[], cwd: string): string {
+  const [command, argv] = asRoot() ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
+  return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd });
+}
+
+/** The process that made a cluster, written in its directory. */
+const OWNER_FILE = 'owner.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Clusters under `prefix` whose maker is gone are stopped and removed: a run killed, or
+ * interrupted where no handler runs (a test runner's Ctrl-C ends its workers before any
+ * `afterAll`), leaves its postmaster running in a session of its own.
+ */
+function sweepOrphans(bin: string, prefix: string): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = path.join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // not a cluster of ours, or one being made right now
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    try {
+      runTool(bin, 'pg_ctl', ['-D', path.join(dir, 'data'), '-w', '-m', 'immediate', 'stop'], dir);
+    } catch {
+      /* not running */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface PgClusterOptions {
   /** The superuser initdb creates, which the URL connects as (trust authentication, loopback only). */
   role?: string;
@@ -64,7 +107,8 @@ export interface PgClusterOptions {
  * A PostgreSQL cluster of its own in a temporary directory, on a free loopback port: the
  * fault tests stop, restart and make it read-only at will (the shared test server must never
  * be), and `npm run bench` starts one when DEVTRUST_TEST_DATABASE_URL names no server. As
- * root it runs as the `postgres` system user. Removed by close(), whatever state it is in.
+ * root it runs as the `postgres` system user. Removed by close(), whatever state it is in, or
+ * by the next cluster made with the same prefix once the process that made it is gone.
  */
 export class PgCluster {
   private constructor(
@@ -81,19 +125,18 @@ export class PgCluster {
     return `postgres://${this.role}@127.0.0.1:${this.port}/${this.database}`;
   }
 
-  /** Runs one of the server's tools, as `postgres` when we are root; throws with its stderr. */
   private pg(tool: string, args: string[]): string {
-    const [command, argv] = asRoot()
-      ? ['runuser', ['-u', 'postgres', '--', path.join(this.bin, tool), ...args]]
-      : [path.join(this.bin, tool), args];
-    return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dir });
+    return runTool(this.bin, tool, args, this.dir);
   }
 
   static async create(options: PgClusterOptions = {}): Promise<PgCluster> {
     const why = pgClusterUnavailable();
     if (why) throw new Error(why);
     const server = installedServer() as { bin: string; version: string };
-    const dir = mkdtempSync(path.join(tmpdir(), options.prefix ?? 'devtrust-pg-'));
+    const prefix = options.prefix ?? 'devtrust-pg-';
+    sweepOrphans(server.bin, prefix);
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
     if (asRoot()) chownSync(dir, idOf('-u', 'postgres') as number, idOf('-g', 'postgres') as number);
     const role = options.role ?? 'postgres';
     const database = options.database ?? 'devtrust';
