@@ -1,0 +1,118 @@
+import type { Knex } from 'knex';
+import { isSqlite } from './dialect.js';
+
+/**
+ * Writes that can wait (a sync staging its next generation) yield to the store's other work
+ * (decisions, reports, admin calls), which a user is waiting for.
+ *
+ * The store's pool tells how much else wants the database: every connection handed out is
+ * asked for first (tarn's `acquireRequest`). When others asked at BUSY_PER_S or more over the
+ * last window (a sync's own bookkeeping and an admin polling its progress stay well below),
+ * the store is busy for BUSY_MS, and background work:
+ * - on SQLite, whose one connection runs every write in turn, starts only once the writer is
+ *   free and nobody waits for it (for at most MAX_YIELD_MS, so it is never starved), and cuts
+ *   its work in smaller parts (`busy`), so a decision's write waits for a short part at most;
+ * - on both databases, pauses after each write for as long as it took: the collector, the
+ *   database and the clients share the machine's cores, and a sync running flat out takes
+ *   the cycles the decisions need (docs/performance.md, "Sync speed and memory").
+ * With nothing else running it goes flat out, in parts as large as the database takes well.
+ */
+
+/** Others' requests for a connection per second from which the store counts as busy. */
+const BUSY_PER_S = 20;
+/** How often the rate is taken, at the end of a background write. */
+const WINDOW_MS = 250;
+/** How long the store stays busy after the rate was last that high. */
+const BUSY_MS = 1_000;
+/** The longest a background write waits for SQLite's writer to be free, then queues as everyone does. */
+const MAX_YIELD_MS = 50;
+/** A pause after a background write while busy is as long as the write, and no longer than this. */
+const MAX_PAUSE_MS = 25;
+
+interface TarnPool {
+  numUsed(): number;
+  numPendingAcquires(): number;
+  on(event: 'acquireRequest' | 'release', listener: () => void): void;
+}
+
+export class BackgroundWrites {
+  /** Connections asked for, by anyone; and of them, by background writes. */
+  private requests = 0;
+  private own = 0;
+  private window = { at: Date.now(), others: 0 };
+  private busyUntil = 0;
+  private readonly released = new Set<() => void>();
+
+  private constructor(
+    private readonly pool: TarnPool,
+    private readonly oneWriter: boolean,
+  ) {
+    pool.on('acquireRequest', () => void this.requests++);
+    pool.on('release', () => {
+      for (const wake of [...this.released]) wake();
+    });
+  }
+
+  /** The background writes of `db`'s database (one per pool), or null inside a transaction, which already holds its connection. */
+  static of(db: Knex): BackgroundWrites | null {
+    if ((db as { isTransaction?: boolean }).isTransaction) return null;
+    const client = db.client as { pool?: TarnPool; config: { devtrustBackgroundWrites?: BackgroundWrites } };
+    if (!client.pool) return null;
+    client.config.devtrustBackgroundWrites ??= new BackgroundWrites(client.pool, isSqlite(db));
+    return client.config.devtrustBackgroundWrites;
+  }
+
+  /** Whether other work kept the database busy lately: background work then goes in small parts. */
+  get busy(): boolean {
+    return Date.now() < this.busyUntil;
+  }
+
+  /**
+   * Runs `work`, one background write that asks for exactly one connection (a statement, or
+   * a transaction); while the store is busy, after SQLite's writer is free, and paced.
+   */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.oneWriter && this.busy) await this.writerFree();
+    this.own++;
+    const started = Date.now();
+    const result = await work();
+    const ms = Date.now() - started;
+    this.measure();
+    if (this.busy && ms > 0) await pause(Math.min(ms, MAX_PAUSE_MS));
+    return result;
+  }
+
+  /** Takes others' rate of requests over the window that ends now. */
+  private measure(): void {
+    const now = Date.now();
+    const elapsed = now - this.window.at;
+    if (elapsed < WINDOW_MS) return;
+    const others = this.requests - this.own;
+    if (((others - this.window.others) * 1000) / elapsed >= BUSY_PER_S) this.busyUntil = now + BUSY_MS;
+    this.window = { at: now, others };
+  }
+
+  private writerTaken(): boolean {
+    return this.pool.numUsed() > 0 || this.pool.numPendingAcquires() > 0;
+  }
+
+  /** Waits until SQLite's one connection is free and nobody waits for it, or MAX_YIELD_MS passed. */
+  private async writerFree(): Promise<void> {
+    const deadline = Date.now() + MAX_YIELD_MS;
+    while (this.writerTaken() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.released.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, deadline - Date.now()));
+        this.released.add(wake);
+      });
+      // The release hands the connection to whoever waited, in the same tick: look after it.
+      await pause(0);
+    }
+  }
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
