@@ -12,9 +12,10 @@ import { isSqlite } from './dialect.js';
  * - on SQLite, whose one connection runs every write in turn, starts only once the writer is
  *   free and nobody waits for it (for at most MAX_YIELD_MS, so it is never starved), and cuts
  *   its work in smaller parts (`busy`), so a decision's write waits for a short part at most;
- * - on both databases, pauses after each write for as long as it took: the collector, the
- *   database and the clients share the machine's cores, and a sync running flat out takes
- *   the cycles the decisions need (docs/performance.md, "Sync speed and memory").
+ * - on both databases, when paced (a sync's staging), leaves as much time between two writes
+ *   as the first took: the collector, the database and the clients share the machine's
+ *   cores, and a sync running flat out takes the cycles the decisions need
+ *   (docs/performance.md, "Sync speed and memory").
  * With nothing else running it goes flat out, in parts as large as the database takes well.
  */
 
@@ -26,7 +27,7 @@ const WINDOW_MS = 250;
 const BUSY_MS = 1_000;
 /** The longest a background write waits for SQLite's writer to be free, then queues as everyone does. */
 const MAX_YIELD_MS = 50;
-/** A pause after a background write while busy is as long as the write, and no longer than this. */
+/** The pause between two paced writes while busy is as long as the first took, and no longer than this. */
 const MAX_PAUSE_MS = 25;
 
 interface TarnPool {
@@ -41,6 +42,9 @@ export class BackgroundWrites {
   private own = 0;
   private window = { at: Date.now(), others: 0 };
   private busyUntil = 0;
+  /** When the last paced write ended, and how long it took. */
+  private lastEnded = 0;
+  private lastMs = 0;
   private readonly released = new Set<() => void>();
 
   private constructor(
@@ -69,16 +73,21 @@ export class BackgroundWrites {
 
   /**
    * Runs `work`, one background write that asks for exactly one connection (a statement, or
-   * a transaction); while the store is busy, after SQLite's writer is free, and paced.
+   * a transaction). While the store is busy it starts only after SQLite's writer is free, and,
+   * with `paced`, no sooner after the previous paced write ended than that one took: the
+   * pause falls between two writes of a sync, never after its last (its run ends at once).
    */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: { paced?: boolean } = {}): Promise<T> {
+    if (options.paced && this.busy) await pause(this.lastEnded + Math.min(this.lastMs, MAX_PAUSE_MS) - Date.now());
     if (this.oneWriter && this.busy) await this.writerFree();
     this.own++;
     const started = Date.now();
     const result = await work();
-    const ms = Date.now() - started;
+    if (options.paced) {
+      this.lastEnded = Date.now();
+      this.lastMs = this.lastEnded - started;
+    }
     this.measure();
-    if (this.busy && ms > 0) await pause(Math.min(ms, MAX_PAUSE_MS));
     return result;
   }
 

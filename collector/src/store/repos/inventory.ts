@@ -95,7 +95,7 @@ export class InventoryRepo {
       const part = records.slice(from, from + size);
       const first = startIndex + from;
       const write = (): Promise<void> => this.pages.write(this.db, integrationId, generation, first, part);
-      await (background ? background.run(write) : write());
+      await (background ? background.run(write, { paced: true }) : write());
       from += size;
     }
   }
@@ -148,31 +148,35 @@ export class InventoryRepo {
   /**
    * Deletes the matching generations' rows a chunk at a time, MACs before their records, so
    * the foreign key from MACs to records never has a row to cascade to. Each statement is
-   * set-based (by integration and generation), bounded, its own transaction, and a background
-   * write (background-writes.ts).
+   * set-based (by integration and generation), bounded, its own transaction, and after a
+   * table's first, a background write (background-writes.ts).
    */
   private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
     const sqlite = isSqlite(this.db);
     const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
     const background = BackgroundWrites.of(this.db);
-    const run = (work: () => Promise<number>): Promise<number> => (background ? background.run(work) : work());
+    // A table's first statement runs at once (a small inventory's purge is over before the next
+    // sync is asked for); the statements after it are background writes.
+    const run = (work: () => Promise<number>, first: boolean): Promise<number> => (background && !first ? background.run(work) : work());
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
-    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(limit);
       // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
       const sub = batch.toSQL();
-      deleted = await run(() =>
-        sqlite
-          ? this.db('inventory_macs').whereIn(rowId, batch).delete()
-          : this.db('inventory_macs')
-              .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
-              .delete(),
+      deleted = await run(
+        () =>
+          sqlite
+            ? this.db('inventory_macs').whereIn(rowId, batch).delete()
+            : this.db('inventory_macs')
+                .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
+                .delete(),
+        first,
       );
     }
-    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(limit);
-      deleted = await run(() => this.db('inventory_records').whereIn('id', batch).delete());
+      deleted = await run(() => this.db('inventory_records').whereIn('id', batch).delete(), first);
     }
   }
 
