@@ -19,10 +19,15 @@ import { isSqlite } from './dialect.js';
  * With nothing else running it goes flat out, in parts as large as the database takes well.
  */
 
-/** Others' requests for a connection per second from which the store counts as busy. */
-const BUSY_PER_S = 20;
-/** How often the rate is taken, at the end of a background write. */
-const WINDOW_MS = 250;
+/**
+ * Others' requests for a connection per second from which the store counts as busy: a
+ * decision asks for 3 (SQLite's writes) to 8 (PostgreSQL), so 10 decisions a second are busy; a
+ * sync's own progress and lease (2–3 a second) and an admin polling its progress a few times a
+ * second are not.
+ */
+const BUSY_PER_S = 50;
+/** How often the rate is taken, at the end of a background write: long enough to average a poll's burst. */
+const WINDOW_MS = 500;
 /** How long the store stays busy after the rate was last that high. */
 const BUSY_MS = 1_000;
 /** The longest a background write waits for SQLite's writer to be free, then queues as everyone does. */
