@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { isSqlite } from './dialect.js';
 
@@ -6,8 +7,8 @@ import { isSqlite } from './dialect.js';
  * (decisions, reports, admin calls), which a user is waiting for.
  *
  * The store's pool tells how much else wants the database: every connection handed out is
- * asked for first (tarn's `acquireRequest`). When others asked at BUSY_PER_S or more over the
- * last window (a sync's own bookkeeping and an admin polling its progress stay well below),
+ * asked for first (tarn's `acquireRequest`). When others ask at BUSY_PER_S or more (a moving
+ * average), or someone waits for SQLite's writer when a background write is about to start,
  * the store is busy for BUSY_MS, and background work:
  * - on SQLite, whose one connection runs every write in turn, starts only once the writer is
  *   free and nobody waits for it (for at most MAX_YIELD_MS, so it is never starved), and cuts
@@ -26,8 +27,8 @@ import { isSqlite } from './dialect.js';
  * second are not.
  */
 const BUSY_PER_S = 50;
-/** How often the rate is taken, at the end of a background write: long enough to average a poll's burst. */
-const WINDOW_MS = 500;
+/** Others' rate is a moving average over about this long: long enough to smooth a poll's burst. */
+const AVERAGE_MS = 500;
 /** How long the store stays busy after the rate was last that high. */
 const BUSY_MS = 1_000;
 /** The longest a background write waits for SQLite's writer to be free, then queues as everyone does. */
@@ -42,10 +43,9 @@ interface TarnPool {
 }
 
 export class BackgroundWrites {
-  /** Connections asked for, by anyone; and of them, by background writes. */
-  private requests = 0;
-  private own = 0;
-  private window = { at: Date.now(), others: 0 };
+  /** Others' requests for a connection, decayed over AVERAGE_MS (their rate times AVERAGE_MS), as of `at`. */
+  private recent = 0;
+  private at = performance.now();
   private busyUntil = 0;
   /** When the last paced write ended, and how long it took. */
   private lastEnded = 0;
@@ -56,7 +56,7 @@ export class BackgroundWrites {
     private readonly pool: TarnPool,
     private readonly oneWriter: boolean,
   ) {
-    pool.on('acquireRequest', () => void this.requests++);
+    pool.on('acquireRequest', () => this.count(1));
     pool.on('release', () => {
       for (const wake of [...this.released]) wake();
     });
@@ -83,27 +83,27 @@ export class BackgroundWrites {
    * pause falls between two writes of a sync, never after its last (its run ends at once).
    */
   async run<T>(work: () => Promise<T>, options: { paced?: boolean } = {}): Promise<T> {
+    // Someone waits for SQLite's writer right now: busy at once, whatever the average says.
+    if (this.oneWriter && this.pool.numPendingAcquires() > 0) this.busyUntil = Date.now() + BUSY_MS;
     if (options.paced && this.busy) await pause(this.lastEnded + Math.min(this.lastMs, MAX_PAUSE_MS) - Date.now());
     if (this.oneWriter && this.busy) await this.writerFree();
-    this.own++;
+    // Its own request is counted by the pool as anyone's: taken back here.
+    this.count(-1);
     const started = Date.now();
     const result = await work();
     if (options.paced) {
       this.lastEnded = Date.now();
       this.lastMs = this.lastEnded - started;
     }
-    this.measure();
     return result;
   }
 
-  /** Takes others' rate of requests over the window that ends now. */
-  private measure(): void {
-    const now = Date.now();
-    const elapsed = now - this.window.at;
-    if (elapsed < WINDOW_MS) return;
-    const others = this.requests - this.own;
-    if (((others - this.window.others) * 1000) / elapsed >= BUSY_PER_S) this.busyUntil = now + BUSY_MS;
-    this.window = { at: now, others };
+  /** Adds `n` requests to the moving count of others' requests, and marks the store busy when their rate is high. */
+  private count(n: number): void {
+    const now = performance.now();
+    this.recent = this.recent * Math.exp(-(now - this.at) / AVERAGE_MS) + n;
+    this.at = now;
+    if (this.recent >= (BUSY_PER_S * AVERAGE_MS) / 1000) this.busyUntil = Date.now() + BUSY_MS;
   }
 
   private writerTaken(): boolean {
