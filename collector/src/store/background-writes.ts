@@ -22,9 +22,10 @@ import { isSqlite } from './dialect.js';
 
 /**
  * Others' requests for a connection per second from which the store counts as busy: a
- * decision asks for 3 (SQLite's writes) to 8 (PostgreSQL), so 10 decisions a second are busy; a
- * sync's own progress and lease (2–3 a second) and an admin polling its progress a few times a
- * second are not.
+ * decision asks for about 3 on SQLite (its writes; reads have their own connection) and 7 on
+ * PostgreSQL, so from about 17 and 7 decisions a second (and on SQLite whenever a write waits
+ * for the writer); a sync's own progress and lease (2–3 a second) and an admin polling its
+ * progress a few times a second are not.
  */
 const BUSY_PER_S = 50;
 /** Others' rate is a moving average over about this long: long enough to smooth a poll's burst. */
