@@ -8,7 +8,7 @@ import { isSqlite } from './dialect.js';
  *
  * The store's pool tells how much else wants the database: every connection handed out is
  * asked for first (tarn's `acquireRequest`). When others ask at BUSY_PER_S or more (a moving
- * average), or someone holds or waits for SQLite's writer when a background write is about to start,
+ * average), or someone waits for SQLite's writer when a background write is about to start,
  * the store is busy for BUSY_MS, and background work:
  * - on SQLite, whose one connection runs every write in turn, starts only once the writer is
  *   free and nobody waits for it (for at most MAX_YIELD_MS, so it is never starved), and cuts
@@ -84,8 +84,9 @@ export class BackgroundWrites {
    * pause falls between two writes of a sync, never after its last (its run ends at once).
    */
   async run<T>(work: () => Promise<T>, options: { paced?: boolean } = {}): Promise<T> {
-    // Someone holds or waits for SQLite's writer right now: busy at once, whatever the average says.
-    if (this.oneWriter && this.writerTaken()) this.busyUntil = Date.now() + BUSY_MS;
+    // Someone waits for SQLite's writer right now: busy at once, whatever the average says. (Not
+    // someone holding it: an admin polling a sync's progress would then keep it busy throughout.)
+    if (this.oneWriter && this.pool.numPendingAcquires() > 0) this.busyUntil = Date.now() + BUSY_MS;
     if (options.paced && this.busy) await pause(this.lastEnded + Math.min(this.lastMs, MAX_PAUSE_MS) - Date.now());
     if (this.oneWriter && this.busy) await this.writerFree();
     // Its own request is counted by the pool as anyone's: taken back here.
