@@ -1,7 +1,8 @@
 // A real collector in its own process, so its RSS is measurable alone and it can be
 // killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
 // `stats` (agent channel counts), `statements` (statements run, by kind), `profile-start` /
-// `profile-stop` (a CPU profile of a window) and `ingest-kandji` (the generic sync engine fed
+// `profile-stop` (a CPU profile of a window), `loop-delay-start` / `loop-delay-stop` (the event
+// loop's delays over a window) and `ingest-kandji` (the generic sync engine fed
 // by the Kandji client, for when the Kandji kind is not registered yet).
 //
 // Plain JavaScript, so that when the build is current it runs on plain Node like
@@ -9,6 +10,7 @@
 // collector the way the shipped entry does.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { failed, ready, serve } from './child-kit.mjs';
 
 try {
@@ -32,6 +34,9 @@ try {
   collector.store.knex.on('query', () => statements.set('(through knex)', (statements.get('(through knex)') ?? 0) + 1));
   /** @type {Session | null} */
   let profiler = null;
+  const poolTrace = tracePool(collector.store.knex.client);
+  /** @type {import('node:perf_hooks').IntervalHistogram | null} */
+  let loopDelay = null;
   serve(
     {
       statements: () => Object.fromEntries(statements),
@@ -52,6 +57,27 @@ try {
         writeFileSync(args.file, JSON.stringify(profile));
         return null;
       },
+      // The event loop's delays over a window (bench/tools/decision-sync.ts), in ms.
+      'loop-delay-start': () => {
+        loopDelay = monitorEventLoopDelay({ resolution: 1 });
+        loopDelay.enable();
+        return null;
+      },
+      'loop-delay-stop': () => {
+        if (!loopDelay) throw new Error('no loop-delay window started');
+        loopDelay.disable();
+        const ms = (ns) => Math.round(ns / 1e4) / 100;
+        const out = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+        loopDelay = null;
+        return out;
+      },
+      // How long connections were waited for and held over a window, by the first statement run
+      // on them (bench/tools/decision-sync.ts): where a decision queues behind a sync on SQLite.
+      'pool-trace-start': () => {
+        poolTrace.start();
+        return null;
+      },
+      'pool-trace-stop': () => poolTrace.stop(),
       stats: () => ({ connections: collector.channel.connections, authenticated: collector.channel.connectedEndpoints }),
       // Inventory loading when the CSV upload route cannot take it (see decision.ts).
       'ingest-csv': async (args) => {
@@ -84,4 +110,63 @@ try {
   ready({ url: collector.url, port: collector.port });
 } catch (error) {
   failed(error);
+}
+
+/**
+ * Wraps a knex client's connection hand-out: the wait for a connection and how long it was
+ * held, each labelled by the first words of the first statement run on it (`driver` when
+ * the statement went past knex's runner).
+ */
+function tracePool(client) {
+  /** @type {Map<string, {waits: number[], holds: number[]}> | null} */
+  let byLabel = null;
+  const acquire = client.acquireConnection.bind(client);
+  const release = client.releaseConnection.bind(client);
+  const query = client._query.bind(client);
+  client.acquireConnection = async () => {
+    const asked = performance.now();
+    const connection = await acquire();
+    connection.__benchTrace = { asked, got: performance.now(), label: null };
+    return connection;
+  };
+  client._query = (connection, obj) => {
+    const trace = connection.__benchTrace;
+    if (trace && trace.label === null)
+      trace.label = String(obj.sql ?? '')
+        .trim()
+        .split(/\s+/)
+        .slice(0, 3)
+        .join(' ')
+        .slice(0, 40);
+    return query(connection, obj);
+  };
+  client.releaseConnection = (connection) => {
+    const trace = connection.__benchTrace;
+    if (trace && byLabel) {
+      const label = trace.label ?? 'driver';
+      const entry = byLabel.get(label) ?? { waits: [], holds: [] };
+      entry.waits.push(trace.got - trace.asked);
+      entry.holds.push(performance.now() - trace.got);
+      byLabel.set(label, entry);
+    }
+    delete connection.__benchTrace;
+    return release(connection);
+  };
+  const pct = (values, p) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return Math.round((sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN) * 10) / 10;
+  };
+  return {
+    start: () => void (byLabel = new Map()),
+    stop: () => {
+      const out = Object.fromEntries(
+        [...(byLabel ?? [])].map(([label, { waits, holds }]) => [
+          label,
+          { n: waits.length, waitP50: pct(waits, 50), waitP99: pct(waits, 99), holdP50: pct(holds, 50), holdP99: pct(holds, 99) },
+        ]),
+      );
+      byLabel = null;
+      return out;
+    },
+  };
 }

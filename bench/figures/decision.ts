@@ -204,17 +204,6 @@ function decisionFigures(
     [extra.note, untrusted > 0 ? `${untrusted} of ${samples} verdicts were not "trusted": matching is not finding inventory records` : null]
       .filter(Boolean)
       .join('; ') || undefined;
-  // Where the time goes: the median and p99 of each step (create, fresh report, attest, read back).
-  const stepPercentiles = Object.fromEntries(
-    STEPS.flatMap((name, i) => {
-      const steps = sortedCopy(run.steps[i] ?? []);
-      const step = `${name[0]?.toUpperCase()}${name.slice(1)}`;
-      return [
-        [`p50${step}`, percentile(steps, 50)],
-        [`p99${step}`, percentile(steps, 99)],
-      ];
-    }),
-  );
   const detail = {
     samples,
     ratePerS: samples / run.seconds,
@@ -222,7 +211,8 @@ function decisionFigures(
     integrations: INTEGRATIONS,
     ...extra.detail,
     maxMs: sorted[sorted.length - 1] ?? null,
-    ...stepPercentiles,
+    // Where the time goes: the median and p99 of each step (create, fresh report, attest, read back).
+    ...stepPercentiles(run),
     // What a decision costs whatever else loads the machine: the collectors' CPU time, and
     // the bench's own (its application and agent clients share the machine's cores).
     collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / samples,
@@ -332,23 +322,30 @@ async function twoNodes(
   });
 }
 
+/** Decisions taken while a vendor sync commits (`decisionsBesideSync`), and how far the sync got. */
+export interface RunBesideSync {
+  run: Run;
+  /** Devices in the vendor's inventory. */
+  count: number;
+  /** The sync run as the admin API showed it at the end (devices stored, status). */
+  sync: { devices: number; status: string };
+}
+
 /**
- * `decision.p99_during_sync_ms`: the same decisions while the collector syncs a large
- * vendor inventory (a loopback Kandji of 1,000,000 devices, a tenth at small scale, served from
- * a process of its own) into one
+ * Decisions while the collector syncs a large vendor inventory (a loopback Kandji of
+ * 1,000,000 devices, a tenth at small scale, served from a process of its own) into one
  * more integration. Decisions run from the sync's first stored page until `samples` were
  * taken or the sync ended; then the sync is cancelled (the cancel route) so the bench does
- * not wait for the rest. The limit is the p99 of the decisions above, with no sync.
+ * not wait for the rest. `count` overrides the vendor's inventory (bench/tools).
  */
-async function decisionsDuringSync(
+export async function decisionsBesideSync(
   ctx: BenchContext,
   url: string,
   fleet: Fleet,
   rate: number,
   samples: number,
-  quietP99: number | null,
-): Promise<Figure> {
-  const count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES);
+  count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES),
+): Promise<RunBesideSync> {
   const apiToken = 'bench-kandji-decision-token-0001';
   // In its own process: the decisions are timed in this one (bench/children/kandji-vendor.ts).
   const vendor = await BenchChild.start<{ url: string }>('kandji-vendor.ts', {
@@ -357,7 +354,7 @@ async function decisionsDuringSync(
   ctx.defer(() => vendor.stop());
   const integration = await admin(url, 'POST', '/admin/v1/integrations', {
     kind: 'kandji',
-    name: 'Bench Kandji (syncing)',
+    name: `Bench Kandji (syncing) ${Date.now()}`,
     platforms: ['macos', 'ios'],
     // Device details off: this figure measures decisions beside a sync's writes, and a million
     // per-device details calls would measure the loopback Kandji server in this process instead.
@@ -386,6 +383,37 @@ async function decisionsDuringSync(
     if (stillRunning && sync.status === 'running')
       await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync/cancel`, undefined, { expect: [200, 202, 409] });
   }
+  await vendor.stop();
+  return { run, count, sync: { devices: Number(sync.devices), status: String(sync.status) } };
+}
+
+/** Each step's median and p99 (create, fresh report, attest, read back): where a decision waited. */
+function stepPercentiles(run: Run): Record<string, number | null> {
+  return Object.fromEntries(
+    STEPS.flatMap((name, i) => {
+      const steps = sortedCopy(run.steps[i] ?? []);
+      const step = `${name[0]?.toUpperCase()}${name.slice(1)}`;
+      return [
+        [`p50${step}`, percentile(steps, 50)],
+        [`p99${step}`, percentile(steps, 99)],
+      ];
+    }),
+  );
+}
+
+/**
+ * `decision.p99_during_sync_ms`: the same decisions as the figures above while a vendor sync
+ * commits (`decisionsBesideSync`). The limit is the p99 of the decisions above, with no sync.
+ */
+async function decisionsDuringSync(
+  ctx: BenchContext,
+  url: string,
+  fleet: Fleet,
+  rate: number,
+  samples: number,
+  quietP99: number | null,
+): Promise<Figure> {
+  const { run, count, sync } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
   const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
   ctx.log(
@@ -402,6 +430,10 @@ async function decisionsDuringSync(
       syncStatus: sync.status,
       p50Ms: percentile(sorted, 50),
       maxMs: sorted[sorted.length - 1] ?? null,
+      ...stepPercentiles(run),
+      collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / run.latencies.length,
+      loadAverageStart: run.load[0],
+      loadAverageEnd: run.load[1],
     },
   });
 }

@@ -7,6 +7,7 @@ import type { IdentifierKind } from '../../domain/identifiers.js';
 import type { InventoryDuplicate, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import type { InventoryRecordRow } from '../rows.js';
+import { BackgroundWrites } from '../background-writes.js';
 import { pageWriterFor, type PageWriter } from './inventory-writes.js';
 
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -48,15 +49,16 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
 }
 
 /**
- * Records per write transaction while staging a generation, and rows per delete statement
- * while dropping one. SQLite has one connection: every write holds up health checks, admin
- * calls and verdicts behind it, so no single write may take more than a few milliseconds,
- * whatever the inventory size (200 records with their indexes: about 5 ms on a quiet disk;
- * a page is cut into equal parts, so a page of 300 is two writes of 150, not 200 and 100).
- * PostgreSQL's writers do not queue behind one another, but a part's rows are encoded in one
- * stretch of the event loop: up to 500 records (a Kandji page of 300 is one write).
+ * Records per write while staging a generation. With nothing else running, a part is as large
+ * as the database takes well (a Kandji page of 300 is one statement, one commit: fewer
+ * statements and commits, a faster sync). While the store is busy with other work (decisions,
+ * reports: background-writes.ts), SQLite's parts are small, because its one connection runs
+ * every write in turn and a decision's write may wait for a whole part (100 records with their
+ * indexes: 1–2 ms on a quiet machine). A page is cut into equal parts (a page of 300 is three
+ * writes of 100 while busy, not 100, 100 and 100 by luck). PostgreSQL's writers do not queue
+ * behind one another, but a part's rows are encoded in one stretch of the event loop: up to 500.
  */
-const INSERT_CHUNK = { sqlite: 200, postgres: 500 };
+const INSERT_CHUNK = { sqlite: { free: 500, busy: 100 }, postgres: { free: 500, busy: 500 } };
 /** Deleting a record costs about what inserting it did: the same bound on SQLite. */
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 /** Records returned per identifier lookup: more holding one identifier is a duplicate whatever their number. */
@@ -77,17 +79,24 @@ export class InventoryRepo {
   }
 
   /**
-   * Stages records in `generation`: each chunk one INSERT for the records (and, in the same
-   * transaction, one for their MACs: inventory-writes.ts). Between chunks the connection is
-   * given up for a turn of the event loop, so decisions waiting for SQLite's one connection get in.
+   * Stages records in `generation`: each part one INSERT for the records (and, in the same
+   * transaction, one for their MACs: inventory-writes.ts), a background write that yields to
+   * the store's other work (background-writes.ts). Between parts the event loop gets a turn,
+   * so the requests that arrived meanwhile run.
    */
   async insertPage(integrationId: string, generation: string, startIndex: number, records: StagedRecord[]): Promise<void> {
-    const parts = Math.ceil(records.length / INSERT_CHUNK[isSqlite(this.db) ? 'sqlite' : 'postgres']);
-    const size = Math.ceil(records.length / parts);
-    for (let from = 0; from < records.length; from += size) {
+    const background = BackgroundWrites.of(this.db);
+    const sizes = INSERT_CHUNK[isSqlite(this.db) ? 'sqlite' : 'postgres'];
+    for (let from = 0; from < records.length;) {
       if (from > 0) await yieldTurn();
-      const chunk = records.slice(from, from + size);
-      await this.pages.write(this.db, integrationId, generation, startIndex + from, chunk);
+      const left = records.length - from;
+      const max = background?.busy ? sizes.busy : sizes.free;
+      const size = Math.ceil(left / Math.ceil(left / max));
+      const part = records.slice(from, from + size);
+      const first = startIndex + from;
+      const write = (): Promise<void> => this.pages.write(this.db, integrationId, generation, first, part);
+      await (background ? background.run(write, { paced: true }) : write());
+      from += size;
     }
   }
 
@@ -139,26 +148,35 @@ export class InventoryRepo {
   /**
    * Deletes the matching generations' rows a chunk at a time, MACs before their records, so
    * the foreign key from MACs to records never has a row to cascade to. Each statement is
-   * set-based (by integration and generation), bounded, and its own transaction.
+   * set-based (by integration and generation), bounded, its own transaction, and after a
+   * table's first, a background write (background-writes.ts).
    */
   private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
     const sqlite = isSqlite(this.db);
     const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
+    const background = BackgroundWrites.of(this.db);
+    // A table's first statement runs at once (a small inventory's purge is over before the next
+    // sync is asked for); the statements after it are background writes.
+    const run = (work: () => Promise<number>, first: boolean): Promise<number> => (background && !first ? background.run(work) : work());
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
-    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(limit);
       // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
       const sub = batch.toSQL();
-      deleted = sqlite
-        ? await this.db('inventory_macs').whereIn(rowId, batch).delete()
-        : await this.db('inventory_macs')
-            .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
-            .delete();
+      deleted = await run(
+        () =>
+          sqlite
+            ? this.db('inventory_macs').whereIn(rowId, batch).delete()
+            : this.db('inventory_macs')
+                .whereRaw(`ctid = any(array(${sub.sql}))`, sub.bindings as Knex.Value[])
+                .delete(),
+        first,
+      );
     }
-    for (let deleted = limit; deleted >= limit; await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(limit);
-      deleted = await this.db('inventory_records').whereIn('id', batch).delete();
+      deleted = await run(() => this.db('inventory_records').whereIn('id', batch).delete(), first);
     }
   }
 
