@@ -41,7 +41,8 @@ describe('enrollment rate limit per client address', () => {
     assert.deepEqual(await refused.closed, { code: 4429, reason: 'ENROLLMENT_RATE_LIMITED' });
     // Every attempt counts, a wrong key too: guessing the key meets the same limit.
     const guess = await RawChannel.open(c.url);
-    guess.send({ type: 'enroll', v: 1, enrollmentKey: 'dte_guess-0000000000000000', publicKey: 'B'.repeat(43), signature: 'x' });
+    const guessKey = generateDeviceKey().publicKey;
+    guess.send({ type: 'enroll', v: 1, enrollmentKey: 'dte_guess-0000000000000000', publicKey: guessKey, signature: 'x' });
     assert.equal((await guess.next((m) => m.type === 'error')).code, 'ENROLLMENT_RATE_LIMITED');
     // Only three endpoints exist.
     assert.equal((await c.admin('GET', '/admin/v1/endpoints')).body.endpoints.length, 3);
