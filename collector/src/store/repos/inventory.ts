@@ -58,7 +58,10 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
  * writes of 100 while busy, not 100, 100 and 100 by luck). PostgreSQL's writers do not queue
  * behind one another, but a part's rows are encoded in one stretch of the event loop: up to 500.
  */
-const INSERT_CHUNK = { sqlite: { free: 500, busy: 100 }, postgres: { free: 500, busy: 500 } };
+// SQLite's 300 when free, not 500: the first part of a re-upload is written before the store
+// knows it is busy, and holds the one writer for all its records (docs/performance.md, "Sync
+// speed and memory", fourth round).
+const INSERT_CHUNK = { sqlite: { free: 300, busy: 100 }, postgres: { free: 500, busy: 500 } };
 /** Deleting a record costs about what inserting it did: the same bound on SQLite. */
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 /** Records returned per identifier lookup: more holding one identifier is a duplicate whatever their number. */
