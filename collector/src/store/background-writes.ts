@@ -43,6 +43,8 @@ interface TarnPool {
   on(event: 'acquireRequest' | 'release', listener: () => void): void;
 }
 
+const byPool = new WeakMap<TarnPool, BackgroundWrites>();
+
 export class BackgroundWrites {
   /** Others' requests for a connection, decayed over AVERAGE_MS (their rate times AVERAGE_MS), as of `at`. */
   private recent = 0;
@@ -63,13 +65,17 @@ export class BackgroundWrites {
     });
   }
 
-  /** The background writes of `db`'s database (one per pool), or null inside a transaction, which already holds its connection. */
+  /**
+   * The background writes of `db`'s database (one per pool: a pool knex makes anew after a
+   * destroy gets its own), or null inside a transaction, which already holds its connection.
+   */
   static of(db: Knex): BackgroundWrites | null {
     if ((db as { isTransaction?: boolean }).isTransaction) return null;
-    const client = db.client as { pool?: TarnPool; config: { devtrustBackgroundWrites?: BackgroundWrites } };
-    if (!client.pool) return null;
-    client.config.devtrustBackgroundWrites ??= new BackgroundWrites(client.pool, isSqlite(db));
-    return client.config.devtrustBackgroundWrites;
+    const pool = (db.client as { pool?: TarnPool }).pool;
+    if (!pool) return null;
+    let writes = byPool.get(pool);
+    if (!writes) byPool.set(pool, (writes = new BackgroundWrites(pool, isSqlite(db))));
+    return writes;
   }
 
   /** Whether other work kept the database busy lately: background work then goes in small parts. */
