@@ -116,7 +116,12 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
   return [
     figure('soak.rss_growth_mb_per_min', kind, round(growth, 3), 'MB/min', null, {
       detail,
-      ...(growth === null ? { note: 'too few RSS samples for a slope (run longer: --soak-minutes)' } : {}),
+      ...(growth === null
+        ? { note: 'too few RSS samples for a slope (run longer: --soak-minutes)' }
+        : durationMs < 60_000
+          ? // A few seconds show warm-up (code compiled, pools filled), not a trend: not comparable with a 5-minute run.
+            { note: `over ${round(durationMs / 1000, 0)} s only: warm-up, not a trend (a full run soaks 5 min; --soak-minutes)` }
+          : {}),
     }),
     figure('soak.reports_lost', kind, lost, 'reports', null, { detail }),
   ];

@@ -119,7 +119,8 @@ export const COMMANDS: readonly CtlCommand[] = [
   {
     name: 'endpoints',
     usage: '[--q TEXT] [--trusted true|false] [--approval pending|approved|denied] [--sort lastSeen|enrolled] [--limit N] [--cursor C]',
-    about: 'list endpoints (devices running the agent), a page at a time: --cursor continues where the last page ended',
+    about:
+      'list endpoints (devices running the agent), a page at a time: --cursor continues where the last page ended; lastSeen (the default) orders by the hour last seen, newest first',
     flags: ['q', 'trusted', 'approval', 'sort', 'limit', 'cursor'],
     request: (i) => ({
       method: 'GET',

@@ -86,6 +86,9 @@ const TIME_FORMAT = {
 };
 export const localTime = (ms) => new Date(ms).toLocaleString(undefined, TIME_FORMAT);
 
+/** "1 device", "2 devices": a count with its noun. */
+export const plural = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return h('span', { class: 'muted' }, '—');
   const date = new Date(ms);
@@ -99,13 +102,6 @@ export function zoneLabel(at = Date.now()) {
   const abs = Math.abs(offset);
   const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   return `${zone} (UTC${offset < 0 ? '-' : '+'}${hhmm})`;
-}
-
-/** A time with its zone ("30/11/2026, 09:15:02 CET"), the exact instant as a tooltip. */
-export function fmtTimeZoned(ms) {
-  if (ms === null || ms === undefined) return h('span', { class: 'muted' }, '—');
-  const date = new Date(ms);
-  return h('time', { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString(undefined, { timeZoneName: 'short' }));
 }
 
 /** "3 minutes ago": for last-seen columns, with the exact time as a tooltip. */

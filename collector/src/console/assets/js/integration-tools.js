@@ -2,7 +2,7 @@
 // The working parts of an integration's page: test, sync (with polling), CSV upload,
 // activation, "check if devices have synced" and the sync history.
 import { api, saveDownload, enc, get } from './api.js';
-import { badge, facts, field, fmtTime, h, humanize, plain, table } from './dom.js';
+import { badge, facts, field, fmtTime, h, humanize, plain, plural, table } from './dom.js';
 import { announce, busy, messageArea } from './ui.js';
 
 const POLL_MS = 1000;
@@ -43,7 +43,8 @@ export function connectionPanel(integration, kind, ctx, history) {
     const result = await busy(test, area, () => api('POST', `${base}/test`));
     if (result) area.show(result.ok ? 'ok' : 'error', result.ok ? 'The configuration works.' : 'The test failed.', result.message);
   });
-  const tools = [test];
+  // A kind that only takes uploads (CSV) has no connection to test.
+  const tools = kind?.capabilities.sync === false ? [] : [test];
   if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
@@ -58,10 +59,11 @@ export function connectionPanel(integration, kind, ctx, history) {
       cancel.hidden = false;
       try {
         const run = await pollSync(base, syncId, ctx.signal, history, (r) =>
-          area.show('info', `Sync running: ${r.pages} pages, ${r.devices} devices so far…`),
+          area.show('info', `Sync running: ${plural(r.pages, 'page', 'pages')}, ${plural(r.devices, 'device', 'devices')} so far…`),
         );
         if (!run) area.show('info', 'The sync is still running; its result will appear in the sync history.');
-        else if (run.status === 'succeeded') await ctx.refresh(`Sync finished: ${run.devices} devices in ${run.pages} pages.`);
+        else if (run.status === 'succeeded')
+          await ctx.refresh(`Sync finished: ${plural(run.devices, 'device', 'devices')} in ${plural(run.pages, 'page', 'pages')}.`);
         else if (run.status === 'cancelled') area.show('info', 'Sync cancelled; the previous inventory is unchanged.');
         else area.show('error', `Sync ${run.status}.`, run.error);
       } catch (error) {
@@ -143,8 +145,8 @@ function uploadForm(base, ctx, area, integration) {
             form,
           );
           if (!result) return;
-          announce(`Uploaded ${result.devices} devices.`);
-          await ctx.refresh(`Inventory replaced: ${result.devices} devices from ${chosen.name}.`);
+          announce(`Uploaded ${plural(result.devices, 'device', 'devices')}.`);
+          await ctx.refresh(`Inventory replaced: ${plural(result.devices, 'device', 'devices')} from ${chosen.name}.`);
         },
       },
     },

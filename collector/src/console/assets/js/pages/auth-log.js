@@ -1,6 +1,6 @@
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
 import { get, saveDownload, withQuery } from '../api.js';
-import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
+import { badge, field, fmtTime, h, link, put, select, table, zoneLabel } from '../dom.js';
 import { countText, pager } from '../pager.js';
 import { busy, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reasonList } from './endpoint-detail.js';
@@ -150,7 +150,7 @@ function logTable(entries) {
     empty: 'No verdict matches these filters.',
     rows: entries,
     columns: [
-      { label: 'Time', cell: (e) => fmtTimeZoned(e.at) },
+      { label: 'Time', cell: (e) => fmtTime(e.at) },
       { label: 'User', cell: (e) => e.username ?? h('span', { class: 'muted' }, '—') },
       { label: 'Application', cell: (e) => e.applicationName ?? h('span', { class: 'muted' }, '—') },
       {

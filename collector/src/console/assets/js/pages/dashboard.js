@@ -1,7 +1,7 @@
 /* global Node */
 // Dashboard: the fleet at a glance — counts, sign-ins over time, integration health, findings.
 import { get, withQuery } from '../api.js';
-import { badge, field, fmtTimeZoned, h, link, put, select, table, zoneLabel } from '../dom.js';
+import { badge, field, fmtTime, h, link, plural, put, select, table, zoneLabel } from '../dom.js';
 import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -60,7 +60,7 @@ function view(data, ctx) {
   const total = signIns.totals.trusted + signIns.totals.untrusted + signIns.totals.denied;
   const zone = zoneLabel();
   return [
-    h('p', { class: 'muted' }, 'As of ', fmtTimeZoned(data.generatedAt), '.'),
+    h('p', { class: 'muted' }, 'As of ', fmtTime(data.generatedAt), '.'),
     h(
       'section',
       { class: 'stats', 'aria-label': 'Counts' },
@@ -101,7 +101,7 @@ function view(data, ctx) {
           { label: 'Kind', cell: (i) => i.kind },
           { label: 'Health', cell: (i) => badge(...(HEALTH[i.health] ?? [i.health, ''])) },
           { label: 'Devices', cell: (i) => i.devices.toLocaleString() },
-          { label: 'Last sync', cell: (i) => fmtTimeZoned(i.lastSync?.finishedAt ?? i.lastSync?.startedAt ?? null) },
+          { label: 'Last sync', cell: (i) => fmtTime(i.lastSync?.finishedAt ?? i.lastSync?.startedAt ?? null) },
           { label: 'Activation', cell: (i) => i.activationMode },
           { label: 'Last error', cell: (i) => i.lastSync?.error ?? h('span', { class: 'muted' }, '—') },
         ],
@@ -127,8 +127,6 @@ function view(data, ctx) {
     ),
   ];
 }
-
-const plural = (n, one, many) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 const describeBucket = (ms) => (ms >= 86_400_000 ? 'one day' : ms === 3_600_000 ? 'one hour' : `${ms / 3_600_000} hours`);
 
@@ -215,7 +213,7 @@ function bucketTable(signIns) {
     label: 'Sign-ins per period',
     rows: [...signIns.buckets].reverse(),
     columns: [
-      { label: 'From', cell: (b) => fmtTimeZoned(b.start) },
+      { label: 'From', cell: (b) => fmtTime(b.start) },
       { label: 'Trusted', cell: (b) => String(b.trusted) },
       { label: 'Untrusted, allowed', cell: (b) => String(b.untrusted) },
       { label: 'Denied', cell: (b) => String(b.denied) },

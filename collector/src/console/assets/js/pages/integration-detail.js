@@ -1,6 +1,6 @@
 // One integration: its settings, connection test, sync or upload, activation, lookups, history.
 import { api, enc, get } from '../api.js';
-import { badge, facts, fmtTime, h, humanize, link, plain, put } from '../dom.js';
+import { badge, facts, fmtTime, h, humanize, link, plain, plural, put } from '../dom.js';
 import { integrationFields } from '../integration-form.js';
 import { kindLabel, kindOf, loadKinds, platformLabels } from '../integration-kinds.js';
 import { activationPanel, connectionPanel, identifierPanel, syncHistory } from '../integration-tools.js';
@@ -45,7 +45,7 @@ export async function render(root, ctx) {
       `${kindLabel(kinds, integration.kind)} · ${integration.category.toUpperCase()}`,
       deleteButton(integration, ctx, area),
     ),
-    h('div', { class: 'actions' }, activationText(integration.activation), badge(`${integration.devices} devices`, 'info')),
+    h('div', { class: 'actions' }, activationText(integration.activation), badge(plural(integration.devices, 'device', 'devices'), 'info')),
     area.el,
     h('div', { class: 'grid-2' }, summaryPanel(integration, kinds), activationPanel(integration, ctx, groups)),
     connectionPanel(integration, kindOf(kinds, integration.kind), ctx, history),
