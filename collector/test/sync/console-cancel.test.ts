@@ -50,7 +50,7 @@ describeUnless(chromiumMissing)('the console follows and cancels a sync stuck on
     };
     kandji.stats.pagesServed = 0;
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByText('Sync running: 1 pages, 2 devices so far…').waitFor();
+    await page.getByText('Sync running: 1 page, 2 devices so far…').waitFor();
     await page.getByRole('button', { name: 'Cancel sync' }).click();
     await page.getByText('Sync cancelled; the previous inventory is unchanged.').first().waitFor();
     const integration = (await c.admin('GET', `/admin/v1/integrations/${id}`)).body;
