@@ -14,7 +14,7 @@ import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
 import { loadAverage, statCpuMs } from '../lib/cpu.js';
-import type { BenchContext } from '../lib/figure.js';
+import { toolContext } from '../lib/tool-context.js';
 import { now, percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild } from '../lib/targets.js';
 import { atRate, decisionsBesideSync, enrollFleet, loadInventory, type Fleet, type Run } from '../figures/decision.js';
@@ -27,17 +27,7 @@ const records = Number(process.argv[6] ?? 20_000);
 const rounds = Number(process.argv[7] ?? 1);
 const agentCount = Math.max(10, Math.ceil(rate / 2.5));
 
-const cleanups: (() => unknown)[] = [];
-const ctx = {
-  scale: 'small',
-  factor: 0.1,
-  databases: [kind],
-  postgresUnavailable: null,
-  soakMinutes: null,
-  wants: () => true,
-  log: (message: string) => console.error(message),
-  defer: (cleanup: () => unknown) => void cleanups.push(cleanup),
-} as BenchContext;
+const { ctx, cleanup } = toolContext(kind);
 
 try {
   const db = await freshDatabase(ctx, kind, 'decision-sync');
@@ -115,7 +105,7 @@ try {
     }
   }
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await cleanup();
 }
 
 /** CPU time (ms) of a process's threads by thread name (main thread: `main`). */

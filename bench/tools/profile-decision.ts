@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
 import { loadAverage } from '../lib/cpu.js';
-import type { BenchContext } from '../lib/figure.js';
+import { toolContext } from '../lib/tool-context.js';
 import { percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild, type ServerChild } from '../lib/targets.js';
 import { atRate, enrollFleet, loadInventory, type Fleet } from '../figures/decision.js';
@@ -25,17 +25,7 @@ const records = Number(process.argv[5] ?? 20_000);
 const outDir = process.argv[6] ?? '/tmp';
 const agentCount = Math.max(10, Math.ceil(rate / 5));
 
-const cleanups: (() => unknown)[] = [];
-const ctx = {
-  scale: 'small',
-  factor: 0.1,
-  databases: [kind],
-  postgresUnavailable: null,
-  soakMinutes: null,
-  wants: () => true,
-  log: (message: string) => console.error(message),
-  defer: (cleanup: () => unknown) => void cleanups.push(cleanup),
-} as BenchContext;
+const { ctx, cleanup } = toolContext(kind);
 
 try {
   const db = await freshDatabase(ctx, kind, 'profile-decision');
@@ -95,7 +85,7 @@ try {
   console.log(`collector CPU per decision by thread (ms): ${threads.join('; ')}`);
   if (profiling) console.log(`profile: ${file}`);
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await cleanup();
 }
 
 /** CPU time (ms) of a process's threads by thread name (main thread: the process's own name), user and system apart. */

@@ -11,7 +11,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { admin } from '../lib/admin.js';
-import type { BenchContext } from '../lib/figure.js';
+import { toolContext } from '../lib/tool-context.js';
 import { BenchChild, cpuOf, RssSampler } from '../lib/proc.js';
 import { freshDatabase, startCollectorChild, type DbKind } from '../lib/targets.js';
 import { sleep } from '../lib/timing.js';
@@ -19,24 +19,14 @@ import { sleep } from '../lib/timing.js';
 const kind: DbKind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const devices = Number(process.argv[3] ?? 200_000);
 
-const cleanups: (() => unknown)[] = [];
-const ctx = {
-  scale: 'full',
-  factor: 1,
-  databases: [kind],
-  postgresUnavailable: null,
-  soakMinutes: null,
-  wants: () => true,
-  log: (message: string) => console.error(message),
-  defer: (cleanup: () => unknown) => cleanups.push(cleanup),
-} as unknown as BenchContext;
+const { ctx, cleanup } = toolContext(kind, 'full');
 
 try {
   const kandji = await import('../../collector/test/vendors/mdm/kandji.js');
   const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
   const apiToken = 'bench-kandji-api-token-0001';
   const vendor = await kandji.startKandjiServer({ apiToken, inventory: kit.syntheticInventory(devices, kandji.kandjiDevice) });
-  cleanups.push(() => vendor.close());
+  ctx.defer(() => vendor.close());
   const db = await freshDatabase(ctx, kind, `rss-sync-${kind}`);
   const collector = await startCollectorChild(ctx, db, { nodeOptions: process.env.CHILD_FLAGS?.split(' ').filter(Boolean) });
   const url = collector.ready.url;
@@ -83,7 +73,7 @@ try {
     const child = await BenchChild.start('driver-insert.ts', {
       env: { BENCH_DATA_DIR: driverDb.dataDir, BENCH_DATABASE_URL: driverDb.databaseUrl ?? '' },
     });
-    cleanups.push(() => child.stop());
+    ctx.defer(() => child.stop());
     const driverSampler = new RssSampler(child.pid, 50);
     const before = cpuOf(child.pid);
     const started = Date.now();
@@ -99,5 +89,5 @@ try {
       );
   }
 } finally {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  await cleanup();
 }
