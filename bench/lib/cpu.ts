@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 /** Clock ticks per second of /proc's CPU times (100 on every usual Linux). */
@@ -33,6 +33,35 @@ export function cpuMsOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time (ms, user and system apart) of a process's threads so far, by thread name: `main`
+ * for the main thread, the others by their name without its trailing number (libuv's pool,
+ * V8's helpers), summed. A thread that ends while it is read is left out.
+ */
+export function threadCpuMs(pid: number): Map<string, { user: number; system: number }> {
+  const out = new Map<string, { user: number; system: number }>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name =
+        task === String(pid)
+          ? 'main'
+          : stat
+              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+              .replace(/\d+$/, '')
+              .trim();
+      const used = statCpuMs(stat);
+      const sum = out.get(name) ?? { user: 0, system: 0 };
+      sum.user += used.user;
+      sum.system += used.system;
+      out.set(name, sum);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** This process's CPU time so far (ms). */

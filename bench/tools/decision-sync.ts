@@ -13,7 +13,7 @@
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
-import { loadAverage, statCpuMs } from '../lib/cpu.js';
+import { loadAverage, statCpuMs, threadCpuMs } from '../lib/cpu.js';
 import { toolContext } from '../lib/tool-context.js';
 import { now, percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild } from '../lib/targets.js';
@@ -47,7 +47,7 @@ try {
 
   for (let round = 1; round <= rounds; round++) {
     const window = async (label: string, body: () => Promise<{ run: Run; extra: string }>): Promise<void> => {
-      const threadsBefore = threadCpu(collector.pid);
+      const threadsBefore = threadCpuMs(collector.pid);
       const pgBefore = postgresCpuMs();
       const statementsBefore = await collector.call<Record<string, number>>('statements', {});
       await collector.call('loop-delay-start', {});
@@ -61,8 +61,11 @@ try {
         {},
       );
       const statementsAfter = await collector.call<Record<string, number>>('statements', {});
-      const threads = [...threadCpu(collector.pid)]
-        .map(([name, t]) => [name, t - (threadsBefore.get(name) ?? 0)] as const)
+      const threads = [...threadCpuMs(collector.pid)]
+        .map(([name, t]) => {
+          const before = threadsBefore.get(name) ?? { user: 0, system: 0 };
+          return [name, t.user + t.system - before.user - before.system] as const;
+        })
         .filter(([, used]) => used > 0)
         .map(([name, used]) => `${name} ${((used / ms) * 100).toFixed(0)} %`);
       const pg = kind === 'postgres' ? `; PostgreSQL backends ${(((postgresCpuMs() - pgBefore) / ms) * 100).toFixed(0)} % of a core` : '';
@@ -106,28 +109,6 @@ try {
   }
 } finally {
   await cleanup();
-}
-
-/** CPU time (ms) of a process's threads by thread name (main thread: `main`). */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const name =
-        task === String(pid)
-          ? 'main'
-          : stat
-              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-              .replace(/\d+$/, '')
-              .trim();
-      const { user, system } = statCpuMs(stat);
-      out.set(name, (out.get(name) ?? 0) + user + system);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
 }
 
 /** CPU time (ms) of every process named `postgres` on the machine (the server and its backends). */

@@ -7,7 +7,6 @@
  *   node --import tsx bench/tools/profile-decision.ts [sqlite|postgres] [rate=200] [decisions=2000] [records=20000] [out=/tmp]
  * PostgreSQL through DEVTRUST_TEST_DATABASE_URL.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
 import { loadAverage } from '../lib/cpu.js';
@@ -15,7 +14,7 @@ import { toolContext } from '../lib/tool-context.js';
 import { percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild, type ServerChild } from '../lib/targets.js';
 import { atRate, enrollFleet, loadInventory, type Fleet } from '../figures/decision.js';
-import { cpuMsOf, statCpuMs } from '../lib/cpu.js';
+import { cpuMsOf, threadCpuMs } from '../lib/cpu.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
@@ -40,7 +39,7 @@ try {
   if (process.env.STEPS) await steps(fleet, collector);
 
   const file = path.join(outDir, `decision-${kind}-${Date.now()}.cpuprofile`);
-  const threadsBefore = threadCpu(collector.pid);
+  const threadsBefore = threadCpuMs(collector.pid);
   const before = await collector.call<Record<string, number>>('statements', {});
   // NOPROFILE=1: the same window without the profiler (its sampling thread costs CPU of its own).
   const profiling = !process.env.NOPROFILE;
@@ -48,7 +47,7 @@ try {
   const run = await atRate(fleet, rate, count);
   if (profiling) await collector.call('profile-stop', { file });
   const after = await collector.call<Record<string, number>>('statements', {});
-  const threadsAfter = threadCpu(collector.pid);
+  const threadsAfter = threadCpuMs(collector.pid);
 
   const n = run.latencies.length;
   const perDecision = Object.entries(after)
@@ -88,31 +87,6 @@ try {
   await cleanup();
 }
 
-/** CPU time (ms) of a process's threads by thread name (main thread: the process's own name), user and system apart. */
-function threadCpu(pid: number): Map<string, { user: number; system: number }> {
-  const out = new Map<string, { user: number; system: number }>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const name =
-        task === String(pid)
-          ? 'main'
-          : stat
-              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-              .replace(/\d+$/, '')
-              .trim();
-      const used = statCpuMs(stat);
-      const sum = out.get(name) ?? { user: 0, system: 0 };
-      sum.user += used.user;
-      sum.system += used.system;
-      out.set(name, sum);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
 /**
  * STEPS=1: the collector's CPU per step, each step alone, every agent at once (so about as
  * much sharing per wake-up as at the bench's rate): open a transaction, a fresh report, an
@@ -126,11 +100,11 @@ async function steps(fleet: Fleet, collector: ServerChild): Promise<void> {
     const profiled = process.env.STEPS === name;
     if (profiled) await collector.call('profile-start', { intervalUs: 100 });
     const before = cpuMsOf(pid) as number;
-    const threadsBefore = threadCpu(pid);
+    const threadsBefore = threadCpuMs(pid);
     for (let round = 0; round < rounds; round++) await Promise.all(fleet.agents.map((agent) => step(agent, round)));
     const n = rounds * fleet.agents.length;
     const each = ((cpuMsOf(pid) as number) - before) / n;
-    const threads = [...threadCpu(pid)].map(([thread, t]) => {
+    const threads = [...threadCpuMs(pid)].map(([thread, t]) => {
       const b = threadsBefore.get(thread) ?? { user: 0, system: 0 };
       return `${thread} ${((t.user + t.system - b.user - b.system) / n).toFixed(3)}`;
     });
