@@ -51,16 +51,15 @@ function postureOf(row: InventoryRecordRow): StoredInventoryRecord['posture'] {
 /**
  * Records per write while staging a generation. With nothing else running, a part is as large
  * as the database takes well (a Kandji page of 300 is one statement, one commit: fewer
- * statements and commits, a faster sync). While the store is busy with other work (decisions,
+ * statements and commits, a faster sync); on SQLite no more than 300, because the first part of
+ * a re-upload is written before the store knows it is busy and holds the one writer for all its
+ * records (docs/performance.md, "Sync speed and memory", fourth round). While the store is busy with other work (decisions,
  * reports: background-writes.ts), SQLite's parts are small, because its one connection runs
  * every write in turn and a decision's write may wait for a whole part (100 records with their
  * indexes: 1–2 ms on a quiet machine). A page is cut into equal parts (a page of 300 is three
  * writes of 100 while busy, not 100, 100 and 100 by luck). PostgreSQL's writers do not queue
  * behind one another, but a part's rows are encoded in one stretch of the event loop: up to 500.
  */
-// SQLite's 300 when free, not 500: the first part of a re-upload is written before the store
-// knows it is busy, and holds the one writer for all its records (docs/performance.md, "Sync
-// speed and memory", fourth round).
 const INSERT_CHUNK = { sqlite: { free: 300, busy: 100 }, postgres: { free: 500, busy: 500 } };
 /** Deleting a record costs about what inserting it did: the same bound on SQLite. */
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
