@@ -18,6 +18,14 @@ const MEASURE_S = { full: 10, small: 1.5 };
 /** Agents taking the decisions, each one enrolled device of the inventory. */
 const FULL_AGENTS = 200;
 const WARM_UP = 50;
+/**
+ * Before each measured run, a second of decisions at its rate: a collector that has just
+ * loaded a million records has cold caches and unoptimised code for its first second or two
+ * (the p99 of that second is kept in \`detail.warmUpP99Ms\`); the figure is the rate it then holds.
+ */
+const WARM_UP_S = 1;
+/** Decisions taken one at a time before the measured run: the floor under its latencies. */
+const REST_SAMPLES = { full: 200, small: 40 };
 /** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 30,000). */
 const FULL_SYNC_DEVICES = 1_000_000;
 const SMALL_SYNC_DEVICES = 30_000;
@@ -227,6 +235,34 @@ function decisionFigures(
   ];
 }
 
+/**
+ * Decisions one at a time, nothing else in flight: what a decision takes at rest, the floor
+ * under any queue. Its four steps are four round trips and three durable commits, so the
+ * decisions at a rate cannot have a p99 below this one's p50.
+ */
+async function atRest(
+  fleet: Fleet,
+  count: number,
+): Promise<{ p50: number | null; p99: number | null; steps: Record<string, number | null> }> {
+  const latencies: number[] = [];
+  const steps: number[][] = STEPS.map(() => []);
+  for (let k = 0; k < count; k++) {
+    const start = now();
+    const decided = await decideOnce(fleet.app, fleet.agents[k % fleet.agents.length] as Agent);
+    latencies.push(now() - start);
+    decided.steps.forEach((ms, i) => steps[i]?.push(ms));
+    await sleep(5);
+  }
+  const sorted = sortedCopy(latencies);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    steps: Object.fromEntries(
+      STEPS.map((name, i) => [`restP50${name[0]?.toUpperCase()}${name.slice(1)}`, percentile(sortedCopy(steps[i] ?? []), 50)]),
+    ),
+  };
+}
+
 /** The collector's CPU use (% of one core) over a second without decisions: background work they compete with. */
 async function idleCpu(pid: number): Promise<number | null> {
   const before = cpuMsOf(pid);
@@ -271,14 +307,29 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
   };
   ctx.defer(() => fleet.app.close());
 
-  await atRate(fleet, rate, WARM_UP);
+  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
+  const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
+  ctx.log(`${kind}: one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`);
   const idleCpuPct = await idleCpu(collector.pid);
   start = now();
   const run = await atRate(fleet, rate, samples);
   ctx.log(`${kind}: ${run.latencies.length} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s (${JSON.stringify(run.verdicts)})`);
   const quietP99 = percentile(sortedCopy(run.latencies), 99);
   const lookups = await rawLookups(db, agents, samples);
-  const out = decisionFigures(kind, run, lookups, { note: loaded.note, detail: { inventory, inventoryLoadS, idleCpuPct } });
+  const out = decisionFigures(kind, run, lookups, {
+    note: [loaded.note, `one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`]
+      .filter(Boolean)
+      .join('; '),
+    detail: {
+      inventory,
+      inventoryLoadS,
+      idleCpuPct,
+      warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99),
+      restP50Ms: rest.p50,
+      restP99Ms: rest.p99,
+      ...rest.steps,
+    },
+  });
 
   if (kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms'))) {
     out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory)));
@@ -312,13 +363,13 @@ async function twoNodes(
     pids: [first.pid, second.pid],
   };
   ctx.defer(() => fleet.app.close());
-  await atRate(fleet, rate, WARM_UP);
+  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
   const run = await atRate(fleet, rate, samples);
   ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);
   await second.stop();
   return decisionFigures('postgres-2', run, lookups, {
     note: 'agents on one collector, the application on another, one PostgreSQL database',
-    detail: { inventory, collectors: 2 },
+    detail: { inventory, collectors: 2, warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99) },
   });
 }
 

@@ -11,7 +11,9 @@ import {
   type Enrolled,
   type ServerChild,
 } from '../lib/targets.js';
+import { availableParallelism } from 'node:os';
 import { cpuOf } from '../lib/proc.js';
+import { busyShare, machineCpuMs } from '../lib/cpu.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const FULL_SESSIONS = 200;
@@ -24,6 +26,8 @@ interface Rate {
   errors: string | null;
   /** CPU the server processes spent per acked report in the measured window, µs (all threads, and main threads alone). */
   cpuUsPerReport: { total: number; main: number } | null;
+  /** How busy the whole machine was in the measured window (0–1, every process on every core). */
+  machineBusy: number | null;
 }
 
 /**
@@ -60,9 +64,11 @@ async function closedLoop(
   };
   let cpuStart: ReturnType<typeof cpuAt> = null;
   let cpuEnd: ReturnType<typeof cpuAt> = null;
+  let machineStart: ReturnType<typeof machineCpuMs> = null;
+  let machineEnd: ReturnType<typeof machineCpuMs> = null;
   const marks = [
-    setTimeout(() => (cpuStart = cpuAt()), Math.max(0, warmEnd - now())),
-    setTimeout(() => (cpuEnd = cpuAt()), Math.max(0, end - now())),
+    setTimeout(() => ((cpuStart = cpuAt()), (machineStart = machineCpuMs())), Math.max(0, warmEnd - now())),
+    setTimeout(() => ((cpuEnd = cpuAt()), (machineEnd = machineCpuMs())), Math.max(0, end - now())),
   ];
   await runPool(clients, clients.length, async (client, i) => {
     const identity = identityOf(i);
@@ -82,6 +88,8 @@ async function closedLoop(
   // The last sends can end the loop before the end mark's timer ran (a busy event loop runs
   // timers late): read the servers' CPU now, before they are stopped.
   cpuEnd ??= cpuAt();
+  machineEnd ??= machineCpuMs();
+  const machineBusy = busyShare(machineStart, machineEnd);
   for (const client of clients) client.terminate();
   for (const s of servers) await s.kill();
   const perS = acked / (measureMs / 1000);
@@ -92,10 +100,20 @@ async function closedLoop(
       : null;
   ctx.log(
     `${label}: ${acked} reports acked in ${measureMs / 1000} s = ${perS.toFixed(0)}/s over ${agents.length} sessions` +
-      (cpuUsPerReport ? `; server CPU ${cpuUsPerReport.total} µs/report (main thread ${cpuUsPerReport.main})` : ''),
+      (cpuUsPerReport ? `; server CPU ${cpuUsPerReport.total} µs/report (main thread ${cpuUsPerReport.main})` : '') +
+      (machineBusy !== null ? `; machine ${(machineBusy * 100).toFixed(0)} % busy` : ''),
   );
-  return { perS, acked, errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null, cpuUsPerReport };
+  return {
+    perS,
+    acked,
+    errors: errors.size > 0 ? [...errors].map(([r, n]) => `${n}× ${r}`).join('; ') : null,
+    cpuUsPerReport,
+    machineBusy,
+  };
 }
+
+/** A 0–1 share as a whole percentage; null stays null. */
+const pct = (share: number | null): number | null => (share === null ? null : Math.round(share * 100));
 
 function bareAgents(count: number): Enrolled[] {
   return Array.from({ length: count }, (_, i) => ({ endpointId: `ep_bare_${i}`, keys: generateDeviceKey() }));
@@ -125,6 +143,8 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
       cpuMainThreadUsPerReport: collector.cpuUsPerReport?.main ?? null,
       bareCpuUsPerReport: bare.cpuUsPerReport?.total ?? null,
       bareCpuMainThreadUsPerReport: bare.cpuUsPerReport?.main ?? null,
+      machineBusyPct: pct(collector.machineBusy),
+      bareMachineBusyPct: pct(bare.machineBusy),
     },
   });
   return kind === 'postgres' ? [one, await twoNodes(ctx, sessions, measureMs, collector)] : [one];
@@ -141,10 +161,27 @@ async function twoNodes(ctx: BenchContext, sessions: number, measureMs: number, 
   const first = await startCollectorChild(ctx, db);
   const second = await startCollectorChild(ctx, db);
   const both = await closedLoop(ctx, 'two collectors/postgres', [first, second], enrolled, measureMs);
+  // Two collectors can add only the CPU one left idle: with the machine busy a share b of the
+  // time under one, the most the pair can store is about 1/b of one collector's rate.
+  const ceiling = oneNode.machineBusy ? 1 / oneNode.machineBusy : null;
+  const cpuBound =
+    oneNode.machineBusy !== null && oneNode.machineBusy >= 0.9
+      ? `; one collector already kept this machine's ${availableParallelism()} cores ${pct(oneNode.machineBusy)} % busy, so two can store at most about ${ceiling?.toFixed(2)} × its rate here`
+      : '';
+  const note = `two collectors on one PostgreSQL database, half the sessions each; limit: one collector in this run${cpuBound}`;
   return figure('reports.per_s', 'postgres-2', both.perS, 'reports/s', oneNode.perS, {
-    note: 'two collectors on one PostgreSQL database, half the sessions each; limit: one collector in this run',
-    ...(both.errors ? { note: `errors: ${both.errors}` } : {}),
-    detail: { sessions, collectors: 2, measuredS: measureMs / 1000, acked: both.acked, cpuUsPerReport: both.cpuUsPerReport?.total ?? null },
+    note: both.errors ? `${note}; errors: ${both.errors}` : note,
+    detail: {
+      sessions,
+      collectors: 2,
+      measuredS: measureMs / 1000,
+      acked: both.acked,
+      cpuUsPerReport: both.cpuUsPerReport?.total ?? null,
+      machineBusyPct: pct(both.machineBusy),
+      oneCollectorMachineBusyPct: pct(oneNode.machineBusy),
+      cpuCeilingRatio: ceiling === null ? null : Math.round(ceiling * 100) / 100,
+      cores: availableParallelism(),
+    },
   });
 }
 

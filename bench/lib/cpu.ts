@@ -74,3 +74,28 @@ export function ownCpuMs(): number {
 export function loadAverage(): number {
   return loadavg()[0] ?? 0;
 }
+
+/**
+ * The whole machine's CPU time so far (ms, every core): busy (all but idle and I/O wait) and
+ * in all, from /proc/stat; null elsewhere. Two readings give how busy the machine was between
+ * them, whoever used it: whether a second collector had any CPU left to add.
+ */
+export function machineCpuMs(): { busy: number; total: number } | null {
+  try {
+    const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+    const ticks = first.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return null;
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: ((total - idle) * 1000) / TICKS_PER_S, total: (total * 1000) / TICKS_PER_S };
+  } catch {
+    return null;
+  }
+}
+
+/** The share (0–1) of the machine's CPU that was busy between two `machineCpuMs()` readings; null if either is. */
+export function busyShare(from: ReturnType<typeof machineCpuMs>, to: ReturnType<typeof machineCpuMs>): number | null {
+  if (!from || !to || to.total <= from.total) return null;
+  return (to.busy - from.busy) / (to.total - from.total);
+}

@@ -95,9 +95,16 @@ describe('npm run bench', () => {
       const run = await bench(['--only', 'reports.per_s', '--scale', 'small', '--db', 'postgres', '--json', file], env);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr, /started PostgreSQL \d+ for this run at postgres:\/\/devtrust@127\.0\.0\.1:\d+\/postgres/);
-      const { figures } = JSON.parse(readFileSync(file, 'utf8')) as { figures: { db: string; value: unknown }[] };
+      const { figures } = JSON.parse(readFileSync(file, 'utf8')) as {
+        figures: { db: string; value: unknown; detail: { machineBusyPct?: unknown } }[];
+      };
       assert.deepEqual(figures.map((f) => f.db).sort(), ['postgres', 'postgres-2']);
-      for (const f of figures) assert.equal(typeof f.value, 'number', JSON.stringify(f));
+      for (const f of figures) {
+        assert.equal(typeof f.value, 'number', JSON.stringify(f));
+        // How busy the machine was: what says whether a second collector had CPU to add.
+        const busy = f.detail.machineBusyPct;
+        assert.ok(typeof busy === 'number' && busy > 0 && busy <= 100, JSON.stringify(f.detail));
+      }
       assert.deepEqual(clusters(), before, 'the cluster directory is removed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
