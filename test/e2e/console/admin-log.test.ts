@@ -108,6 +108,31 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('names the resource changed, linked to its page, with its id beside the name', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Laptops from the CSV',
+      platforms: ['macos'],
+      config: {},
+    });
+    assert.equal(created.status, 201);
+    const id = created.body.id as string;
+    const { page, problems } = await newPage(browser);
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log?resourceType=integration`);
+    const row = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr').first();
+    const link = row.getByRole('link', { name: 'Laptops from the CSV' });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), `#/integrations/${id}`);
+    assert.equal(await row.locator('.key-id code', { hasText: id }).getAttribute('title'), id);
+    // The key's id stays on one line, whole in its title.
+    const keyId = row.getByTitle('Every change made with this key').locator('code');
+    assert.equal(await keyId.evaluate((el) => getComputedStyle(el).whiteSpace), 'nowrap');
+    assert.match((await keyId.getAttribute('title')) ?? '', /^key_/);
+    await screenshot(page, '45-admin-log-integration-named');
+    assert.deepEqual(problems, []);
+  });
+
   it('on a phone each entry is a card', async () => {
     const { page, problems } = await newPage(browser, { width: 390, height: 844 });
     await signIn(page, c.url, OWNER_TOKEN);

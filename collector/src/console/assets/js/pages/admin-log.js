@@ -129,25 +129,35 @@ function who(actor) {
           h(
             'a',
             { href: withQuery('#/admin-log', { actorKeyId: actor.keyId }), title: 'Every change made with this key' },
-            h('code', {}, actor.keyId),
+            h('code', { title: actor.keyId }, actor.keyId),
           ),
         )
       : null,
   ];
 }
 
+/** The resource's name as the entry recorded it (integrations, applications, keys have one), else null. */
+function recordedName(entry) {
+  const name = entry.after?.name ?? entry.before?.name;
+  return typeof name === 'string' && name !== '' ? name : null;
+}
+
 function resource(entry) {
   const page = PAGES[entry.resourceType];
   const id = entry.resourceId;
+  const name = recordedName(entry);
+  // A deleted resource has no page left to link to.
+  const linked = page && entry.action !== 'delete' && entry.action !== 'forget';
+  const label = name ?? id;
   return [
     entry.resourceType,
     id
       ? h(
           'div',
           {},
-          page && entry.action !== 'delete' && entry.action !== 'forget'
-            ? h('a', { href: `#/${page}/${encodeURIComponent(id)}` }, id)
-            : h('code', {}, id),
+          linked ? h('a', { href: `#/${page}/${encodeURIComponent(id)}` }, label) : name ? h('span', {}, name) : h('code', {}, id),
+          // The id stays beside the name: it is what the Resource ID filter takes.
+          name ? h('div', { class: 'key-id' }, h('code', { title: id }, id)) : null,
         )
       : null,
   ];
