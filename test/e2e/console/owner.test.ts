@@ -215,6 +215,10 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
     await page.getByText('LAPTOP-ALICE is blocked.', { exact: true }).first().waitFor();
     await page.getByRole('button', { name: 'Unblock' }).waitFor();
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.blocked, true);
+    // Its last verdict (trusted, allowed) predates the block, and the page says so.
+    const last = page.getByRole('region', { name: 'Last verdict' });
+    await last.getByText('trusted · allow').waitFor();
+    await last.getByText('Given before the endpoint was blocked: every sign-in from it is denied now.').waitFor();
     await screenshot(page, '12-endpoint-blocked');
   });
 

@@ -49,9 +49,29 @@ export async function render(root, ctx) {
     section('Match reasons', reasonList(endpoint.matchReasons, 'No match reasons recorded.')),
     endpoint.flags?.length ? section('Flags', reasonList(endpoint.flags), 'msg-warn') : null,
     section('EDR connectors', edrTable(endpoint.edr)),
-    endpoint.lastVerdict ? section('Last verdict', [verdictBadge(endpoint.lastVerdict), reasonList(endpoint.lastVerdict.reasons)]) : null,
+    endpoint.lastVerdict ? section('Last verdict', lastVerdict(endpoint)) : null,
     section('Report history', historyTable(endpoint.history ?? [])),
   );
+}
+
+/**
+ * The endpoint's last verdict. A blocked or released endpoint is never allowed, so an allowing
+ * verdict beside the badge that says it is blocked was given before the block: say so.
+ */
+function lastVerdict(endpoint) {
+  const verdict = endpoint.lastVerdict;
+  const stale = (endpoint.blocked || endpoint.releasedAt) && verdict.access !== 'deny';
+  return [
+    verdictBadge(verdict),
+    stale
+      ? h(
+          'p',
+          { class: 'muted' },
+          `Given before the endpoint was ${endpoint.releasedAt ? 'released' : 'blocked'}: every sign-in from it is denied now.`,
+        )
+      : null,
+    reasonList(verdict.reasons),
+  ];
 }
 
 function section(title, content, extraClass = '') {
