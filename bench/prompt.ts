@@ -13,7 +13,7 @@ import { startTestCollector, type TestCollector } from '../test/support/collecto
 import { csvInventory } from '../test/support/app.js';
 import { freshPostgresDatabase } from '../test/support/postgres.js';
 import type { PromptBenchOptions } from './figures/prompt.js';
-import { freePort } from './lib/ports.js';
+import { freePort } from '../test/support/ports.js';
 import { BENCH_UNLIMITED } from './lib/targets.js';
 
 const IDENTITY = {

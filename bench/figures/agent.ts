@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { admin, ENROLLMENT_KEY } from '../lib/admin.js';
 import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
-import { freePort } from '../lib/ports.js';
+import { freePort } from '../../test/support/ports.js';
 import { BenchChild, memoryOf, newestMtime, ROOT, spawnTracked } from '../lib/proc.js';
 import { freshDatabase, startBareChild, startCollectorChild } from '../lib/targets.js';
 import { median, now, sleep, waitFor } from '../lib/timing.js';

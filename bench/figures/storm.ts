@@ -6,7 +6,7 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../lib/figure.js';
-import { freePort } from '../lib/ports.js';
+import { freePort } from '../../test/support/ports.js';
 import { openFileLimit } from '../lib/proc.js';
 import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase, type ServerChild } from '../lib/targets.js';
 import { now, sleep, waitFor } from '../lib/timing.js';

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BINS, runBin } from '../support/bin.js';
 import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
+import { freePort } from '../support/ports.js';
 
 /** What end users and IT see: `--once` says whether the device is trusted; the headless agent logs its session. */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const dirs: string[] = [];
 const tmp = (): string => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+export { freePort } from '../support/ports.js';
 
 /** A long-running real process (collector, npm start) whose output the test reads as it comes. */
 export interface Spawned {
@@ -69,14 +70,6 @@ export function spawnProcess(
       return exited;
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Whether something already listens on 127.0.0.1:port. */

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { describeUnless, itUnless } from '../support/skip.js';
+import { freePort } from '../support/ports.js';
 
 /**
  * A signed request object binds the user of a sign-in; one copied from a browser history or
@@ -33,14 +32,6 @@ function requestObject(client: { clientId: string; clientSecret: string }, issue
   for (const [key, value] of Object.entries(payload)) if (value === undefined) delete (payload as Record<string, unknown>)[key];
   const input = `${b64({ alg: 'HS256', typ: 'oauth-authz-req+jwt' })}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', client.clientSecret).update(input).digest('base64url')}`;
-}
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** "started" when the provider began the device check; otherwise the error it answered with. */

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
+import { freePort } from './ports.js';
 
 /** Where Debian's `postgresql` package puts each server version's binaries. */
 const PG_LIB = '/usr/lib/postgresql';
@@ -36,17 +36,6 @@ export function pgClusterUnavailable(): string | null {
   if (!installedServer()) return `no PostgreSQL server is installed under ${PG_LIB} (apt-get install postgresql)`;
   if (asRoot() && idOf('-u', 'postgres') === null) return 'as root a cluster needs the postgres system user, which does not exist';
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs one of the server's tools, as `postgres` when we are root; throws with its stderr. */

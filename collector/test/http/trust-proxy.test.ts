@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../../test/support/collector.js';
+import { freePort } from '../../../test/support/ports.js';
 
 const PUBLIC_URL = 'https://devtrust.example';
 
@@ -16,12 +17,6 @@ async function listen(server: http.Server, port = 0): Promise<number> {
 }
 
 /** A free loopback port: the collector must listen on a fixed one, or it replaces the https public URL with its own. */
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  const port = await listen(probe);
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A plain-HTTP reverse proxy on loopback that says the client came over HTTPS, as a TLS-terminating proxy does. */
 function tlsTerminatingProxy(upstream: string): http.Server {

@@ -1,11 +1,11 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createProtectedApp } from '@devtrust/example-protected-app/app';
 import type { TestCollector } from '../../support/collector.js';
 import { CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
+export { freePort } from '../../support/ports.js';
 
 /** Debian's Chromium; the browser tests skip, saying why, where it is missing. */
 export const BROWSER_SKIP = CHROMIUM_SKIP;
@@ -27,13 +27,6 @@ export function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** A port nothing listens on right now (for an agent door the collector must know first). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface ExampleApp {
   name: string;
