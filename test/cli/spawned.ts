@@ -18,10 +18,11 @@ export interface Spawned {
 export function spawnProcess(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; group?: boolean } = {},
+  options: { env?: Record<string, string>; cwd?: string; group?: boolean; inheritEnv?: boolean } = {},
 ): Spawned {
   const child = spawn(command, args, {
-    env: { ...process.env, ...options.env },
+    // inheritEnv false: only `env`, as a service manager starts a process (systemd passes no shell environment).
+    env: options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // A group of its own, so stopping it also stops what it started (npm → node).
