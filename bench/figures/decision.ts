@@ -380,6 +380,11 @@ export interface RunBesideSync {
   count: number;
   /** The sync run as the admin API showed it at the end (devices stored, status). */
   sync: { devices: number; status: string };
+  /**
+   * The loopback vendor's CPU over the decisions, % of one core: a real vendor serves its pages
+   * from elsewhere, this one from the same cores as the collector (null where /proc cannot say).
+   */
+  vendorCpuPct: number | null;
 }
 
 /**
@@ -424,8 +429,13 @@ export async function decisionsBesideSync(
     }
   })();
   let run: Run;
+  const vendorCpuBefore = cpuMsOf(vendor.pid);
+  const started = now();
+  let vendorCpuPct: number | null = null;
   try {
     run = await atRate(fleet, rate, samples, () => !syncRunning);
+    const vendorCpuAfter = cpuMsOf(vendor.pid);
+    if (vendorCpuBefore !== null && vendorCpuAfter !== null) vendorCpuPct = ((vendorCpuAfter - vendorCpuBefore) / (now() - started)) * 100;
   } finally {
     const stillRunning = syncRunning;
     syncRunning = false;
@@ -435,7 +445,7 @@ export async function decisionsBesideSync(
       await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync/cancel`, undefined, { expect: [200, 202, 409] });
   }
   await vendor.stop();
-  return { run, count, sync: { devices: Number(sync.devices), status: String(sync.status) } };
+  return { run, count, sync: { devices: Number(sync.devices), status: String(sync.status) }, vendorCpuPct };
 }
 
 /** Each step's median and p99 (create, fresh report, attest, read back): where a decision waited. */
@@ -464,7 +474,7 @@ async function decisionsDuringSync(
   samples: number,
   quietP99: number | null,
 ): Promise<Figure> {
-  const { run, count, sync } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
+  const { run, count, sync, vendorCpuPct } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
   const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
   ctx.log(
@@ -483,6 +493,7 @@ async function decisionsDuringSync(
       maxMs: sorted[sorted.length - 1] ?? null,
       ...stepPercentiles(run),
       collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / run.latencies.length,
+      vendorCpuPct: vendorCpuPct === null ? null : Math.round(vendorCpuPct),
       loadAverageStart: run.load[0],
       loadAverageEnd: run.load[1],
     },
