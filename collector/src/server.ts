@@ -130,8 +130,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const port = (server.address() as AddressInfo).port;
   const scheme = config.tls ? 'https' : 'http';
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
-  // A port-0 collector (tests) learns its port, and so its public URL, only now.
-  const listening = config.port === 0 ? { ...config, port, publicUrl: url } : config;
+  // A port-0 collector (tests) learns its port only now, and so its public URL, unless
+  // DEVTRUST_PUBLIC_URL named one (a proxy in front: the URL people use is the proxy's).
+  const listening = config.port === 0 ? { ...config, port, publicUrl: config.publicUrlSet ? config.publicUrl : url } : config;
   const services = createServices({ config: listening, log, store, masterKey, core });
 
   let app: Awaited<ReturnType<typeof createApp>>;

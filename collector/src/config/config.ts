@@ -11,6 +11,11 @@ export interface CollectorConfig {
   port: number;
   /** Where agents, browsers and applications reach this collector; no trailing slash. */
   publicUrl: string;
+  /**
+   * Whether DEVTRUST_PUBLIC_URL named it. When it did not, it is http(s)://HOST:PORT, and a
+   * collector on port 0 replaces it with the port it was given.
+   */
+  publicUrlSet: boolean;
   dataDir: string;
   /** postgres:// URL; null selects the SQLite file under dataDir. */
   databaseUrl: string | null;
@@ -283,6 +288,7 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     host,
     port,
     publicUrl,
+    publicUrlSet: publicUrlRaw !== '',
     dataDir: path.resolve(get('DEVTRUST_DATA_DIR')),
     databaseUrl,
     tls,

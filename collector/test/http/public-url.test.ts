@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'vitest';
+import { startTestCollector } from '../../../test/support/collector.js';
+
+/**
+ * DEVTRUST_PORT=0 picks a free port. The public URL (the OIDC issuer, the origin agents accept)
+ * is then http://HOST:PORT with that port, unless DEVTRUST_PUBLIC_URL names one: behind a proxy
+ * the URL people use is the proxy's, whatever port the collector got.
+ */
+describe('the public URL of a collector on port 0', () => {
+  const issuerOf = async (url: string) =>
+    ((await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as { issuer: string }).issuer;
+
+  it('is the one DEVTRUST_PUBLIC_URL names', async () => {
+    const c = await startTestCollector({ env: { DEVTRUST_PUBLIC_URL: 'https://devtrust.example.com' } });
+    try {
+      assert.equal(await issuerOf(c.url), 'https://devtrust.example.com');
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('is where it listens when DEVTRUST_PUBLIC_URL is unset', async () => {
+    const c = await startTestCollector();
+    try {
+      assert.match(c.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(new URL(c.url).port, '0');
+      assert.equal(await issuerOf(c.url), c.url);
+    } finally {
+      await c.stop();
+    }
+  });
+});
