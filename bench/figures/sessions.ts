@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ChannelClient, loopbackSource } from '../lib/channel-client.js';
 import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../lib/figure.js';
 import { openFileLimit } from '../lib/proc.js';
@@ -21,6 +22,22 @@ interface Held {
   heldKb: number;
   /** V8 heap in use (after GC) grown per session: steadier than RSS, which moves in pages and pools. */
   heapKbPerSession: number | null;
+  /**
+   * The kernel's slab memory grown per TCP connection end while the sessions were held (on
+   * loopback both ends are this kernel's: the growth is split over twice the sessions). Not in
+   * any process's RSS, but a host needs it as well.
+   */
+  kernelKbPerConnection: number | null;
+}
+
+/** The kernel's slab memory (kB), where sockets, their inodes and epoll entries live; null off Linux. */
+function slabKb(): number | null {
+  try {
+    const line = /^Slab:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    return line ? Number(line[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function heapUsedKb(server: ServerChild): Promise<number> {
@@ -42,6 +59,7 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
   await sleep(500);
   const baselineKb = await server.settledRssKb();
   const baselineHeapKb = await heapUsedKb(server);
+  const baselineSlabKb = slabKb();
   const opened: ChannelClient[] = [];
   const authenticated: ChannelClient[] = [];
   const failures: Record<string, number> = {};
@@ -71,10 +89,13 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
   const stats = await server.call<{ authenticated: number }>('stats');
   const heldKb = await server.settledRssKb();
   const heldHeapKb = await heapUsedKb(server);
+  const heldSlabKb = slabKb();
   await server.kill();
   for (const client of opened) client.terminate();
   const heapKbPerSession = held > 0 ? (heldHeapKb - baselineHeapKb) / held : null;
-  return { held, serverAuthenticated: stats.authenticated, rampS, failures, baselineKb, heldKb, heapKbPerSession };
+  const kernelKbPerConnection =
+    held > 0 && baselineSlabKb !== null && heldSlabKb !== null ? (heldSlabKb - baselineSlabKb) / (2 * held) : null;
+  return { held, serverAuthenticated: stats.authenticated, rampS, failures, baselineKb, heldKb, heapKbPerSession, kernelKbPerConnection };
 }
 
 function describeFailures(failures: Record<string, number>): string {
@@ -134,6 +155,7 @@ export const sessionsGroup: FigureGroup = {
           bareHeldMb: bare.heldKb / 1024,
           heapKbPerSession: collector.heapKbPerSession,
           bareHeapKbPerSession: bare.heapKbPerSession,
+          kernelKbPerConnection: collector.kernelKbPerConnection,
         },
       }),
     ];
