@@ -106,7 +106,7 @@ export class EndpointService {
   /** Stores verified reports in one transaction; per report, whether it was newer and stored. */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     try {
-      const stored = await this.store.endpoints.recordReports(items);
+      const stored = await this.store.recordReports(items);
       this.metrics?.reportsIngested(stored);
       return stored;
     } catch (error) {

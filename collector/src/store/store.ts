@@ -25,6 +25,7 @@ import { SyncRunsRepo } from './repos/sync-runs.js';
 import { TransactionsRepo } from './repos/transactions.js';
 import { DecisionsRepo } from './repos/decisions.js';
 import type { DecisionToStore, Transaction } from '../domain/transaction.js';
+import type { ReportToStore } from '../domain/endpoint.js';
 import { UsersRepo } from './repos/users.js';
 
 /** The storage layer: one repository per aggregate over one knex instance. */
@@ -114,6 +115,17 @@ export class Store {
   recordDecision(decision: DecisionToStore): Promise<boolean> {
     if (this.dialect === 'postgres') return new DecisionsRepo(this.knex).record(decision);
     return this.groupCommit.run((db) => new DecisionsRepo(db).record(decision));
+  }
+
+  /**
+   * Stores verified agent reports (repos/endpoints.ts recordReports). On SQLite in the group
+   * commit, so a batch of reports shares its transaction and fsync with the decisions and
+   * openings waiting at the same moment instead of taking the one connection for a commit of
+   * its own; on PostgreSQL straight through (batches run in parallel on the pool).
+   */
+  recordReports(items: ReportToStore[]): Promise<boolean[]> {
+    if (this.dialect === 'postgres') return this.endpoints.recordReports(items);
+    return this.groupCommit.run((db) => new EndpointsRepo(db).recordReportsIn(db as Knex.Transaction, items));
   }
 
   /** Opens a device-check transaction: one INSERT, on SQLite in the group commit beside the decisions. */

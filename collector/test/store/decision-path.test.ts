@@ -277,5 +277,48 @@ for (const db of DATABASES) {
       assert.equal((await rows(expired.id)).log.length, 0);
       assert.equal((await rows(expired.id)).transaction.state, 'pending');
     });
+
+    it('stores reports, decisions and openings waiting together in one commit (SQLite; PostgreSQL runs them apart)', async () => {
+      const app = await createTestApplication(store, 'one commit');
+      const verdict: Verdict = { verdict: 'trusted', access: 'allow', reasons: ['allowed: trusted device'], assurance: 'identifiers' };
+      const pending = await store.openTransaction(app.id, 'together@example.com', 60_000);
+      const before = (await store.endpoints.get('ep_alone'))?.lastSeq ?? 0;
+      const report = {
+        agentVersion: '1.0.0',
+        collectedAt: '2026-11-30T00:00:00Z',
+        identity: { platform: 'macos' as const, hostname: 'alone', serialNumber: 'SN-ALONE' },
+        posture: { firewall: true },
+      };
+      const statements: string[] = [];
+      const count = (q: { sql: string }): void => {
+        const words = q.sql.trim().split(/\s+/).slice(0, 2).join(' ').toLowerCase();
+        if (!words.startsWith('select pg_notify(')) statements.push(words);
+      };
+      statementsOf(store.knex.client).on('done', count);
+      // The first write takes the writer; the three after it arrive while it works and wait together.
+      const first = store.openTransaction(app.id, 'first@example.com', 60_000);
+      const together = Promise.all([
+        store.recordReports([{ endpointId: 'ep_alone', seq: before + 1, report, at: Date.now() }]),
+        store.recordDecision({ transaction: pending, endpointId: 'ep_alone', applicationName: app.name, verdict, at: Date.now() }),
+        store.openTransaction(app.id, 'third@example.com', 60_000),
+      ]);
+      await first;
+      const [stored, decided, opened] = await together;
+      statementsOf(store.knex.client).off('done', count);
+      assert.deepEqual(stored, [true]);
+      assert.equal(decided, true);
+      assert.equal((await store.transactions.get(opened.id))?.username, 'third@example.com');
+      const endpoint = await store.endpoints.get('ep_alone');
+      assert.equal(endpoint?.lastSeq, before + 1);
+      assert.deepEqual(endpoint?.lastVerdict?.transactionId, pending.id);
+      if (db.name === 'sqlite') {
+        // The opening alone (no transaction of its own), then one transaction for the three that waited.
+        assert.equal(statements[0], 'insert into');
+        assert.equal(statements.filter((s) => s === 'begin;').length, 1, statements.join('\n'));
+        assert.equal(statements.filter((s) => s === 'commit;').length, 1, statements.join('\n'));
+        assert.equal(statements[1], 'begin;');
+        assert.equal(statements.at(-1), 'commit;');
+      }
+    });
   });
 }

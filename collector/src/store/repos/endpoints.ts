@@ -205,6 +205,14 @@ export class EndpointsRepo {
     return stored.map((done) => done || restStored[next++] === true);
   }
 
+  /**
+   * SQLite: stores reports in the caller's transaction (the group commit's, which the
+   * decisions and openings of the moment share: one commit and one fsync for all of them).
+   */
+  recordReportsIn(trx: Knex.Transaction, items: ReportToStore[]): Promise<boolean[]> {
+    return items.length === 0 ? Promise.resolve([]) : this.storeIn(trx, items.map(reportWrite));
+  }
+
   /** Stores reports in one transaction; see recordReports. */
   private async storeIn(trx: Knex.Transaction, writes: ReportWrite[]): Promise<boolean[]> {
     // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
