@@ -161,12 +161,13 @@ async function twoNodes(ctx: BenchContext, sessions: number, measureMs: number, 
   const first = await startCollectorChild(ctx, db);
   const second = await startCollectorChild(ctx, db);
   const both = await closedLoop(ctx, 'two collectors/postgres', [first, second], enrolled, measureMs);
-  // Two collectors can add only the CPU one left idle: with the machine busy a share b of the
-  // time under one, the most the pair can store is about 1/b of one collector's rate.
+  // How busy the machine was under one collector (every process on it, the bench's clients and
+  // PostgreSQL included, and whatever else runs there): two collectors can only add CPU that
+  // was idle. 1/busy is roughly the most the pair could store if nothing else were running.
   const ceiling = oneNode.machineBusy ? 1 / oneNode.machineBusy : null;
   const cpuBound =
     oneNode.machineBusy !== null && oneNode.machineBusy >= 0.9
-      ? `; one collector already kept this machine's ${availableParallelism()} cores ${pct(oneNode.machineBusy)} % busy, so two can store at most about ${ceiling?.toFixed(2)} × its rate here`
+      ? `; with one collector this machine's ${availableParallelism()} cores were ${pct(oneNode.machineBusy)} % busy (every process on it)`
       : '';
   const note = `two collectors on one PostgreSQL database, half the sessions each; limit: one collector in this run${cpuBound}`;
   return figure('reports.per_s', 'postgres-2', both.perS, 'reports/s', oneNode.perS, {

@@ -30,10 +30,13 @@ interface Held {
   kernelKbPerConnection: number | null;
 }
 
-/** The kernel's slab memory (kB), where sockets, their inodes and epoll entries live; null off Linux. */
+/**
+ * The kernel's unreclaimable slab memory (kB), where sockets and their epoll entries live (not
+ * the file caches other processes grow and shrink meanwhile); null off Linux.
+ */
 function slabKb(): number | null {
   try {
-    const line = /^Slab:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    const line = /^SUnreclaim:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
     return line ? Number(line[1]) : null;
   } catch {
     return null;

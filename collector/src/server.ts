@@ -109,6 +109,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     retryAfterSec: config.agentRetrySec,
     faults: store.faults,
     connectionLimits: config.connections,
+    trustProxy: config.trustProxy,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +165,12 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
   log.info({ url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
+  // Serving TLS itself, the collector is likely reached directly: then anyone can send the
+  // X-Forwarded-* headers DEVTRUST_TRUST_PROXY believes (their address, for every limit).
+  if (config.tls && config.trustProxy)
+    log.warn(
+      'DEVTRUST_TRUST_PROXY=true on a collector serving TLS itself: X-Forwarded-For is believed from every client that reaches this port; set it only when a proxy is the only way in',
+    );
 
   let closing: Promise<void> | null = null;
   return {

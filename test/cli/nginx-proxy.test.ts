@@ -8,9 +8,13 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { ROOT, runBin } from '../support/bin.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 import { describeUnless } from '../support/skip.js';
+import { RawChannel } from '../support/raw-channel.js';
+import { generateDeviceKey } from '@devtrust/shared/crypto';
 import { freePort, spawnProcess, type Spawned } from './spawned.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
+/** Enrollments an address may try in the test's hour: one client spends them all on wrong keys. */
+const GUESSES = 3;
 const SITE = readFileSync(path.join(ROOT, 'collector/deploy/nginx-devtrust.conf'), 'utf8');
 
 /** An HTTPS request to nginx from a chosen loopback address (so the client's address differs from nginx's own). */
@@ -47,6 +51,7 @@ describeUnless(NGINX ? false : 'nginx is not installed')('collector/deploy: ngin
   let nginx: Spawned;
   let base: string;
   let ca: string;
+  let httpPort: number;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'devtrust-nginx-'));
@@ -77,9 +82,14 @@ describeUnless(NGINX ? false : 'nginx is not installed')('collector/deploy: ngin
     ca = readFileSync(cert, 'utf8');
     const port = await freePort();
     base = `https://localhost:${port}`;
-    c = await startTestCollector({ env: { DEVTRUST_TRUST_PROXY: 'true', DEVTRUST_PUBLIC_URL: base } });
-    const site = SITE.replace('listen 443 ssl;', `listen 127.0.0.1:${port} ssl;`)
-      .replace(/^\s*listen \[::\]:443 ssl;\n/m, '')
+    c = await startTestCollector({
+      env: { DEVTRUST_TRUST_PROXY: 'true', DEVTRUST_PUBLIC_URL: base, DEVTRUST_ENROLLMENT_RATE_LIMIT: `${GUESSES}/hour` },
+    });
+    httpPort = await freePort();
+    const site = SITE.replaceAll('listen 443 ssl', `listen 127.0.0.1:${port} ssl`)
+      .replace('listen 80;', `listen 127.0.0.1:${httpPort};`)
+      .replace(/^\s*listen \[::\]:\d+.*\n/gm, '')
+      .replaceAll('devtrust.example.com', 'localhost')
       .replace('server 127.0.0.1:8700;', `server 127.0.0.1:${new URL(c.url).port};`)
       .replace('/etc/ssl/devtrust/fullchain.pem', cert)
       .replace('/etc/ssl/devtrust/privkey.pem', key);
@@ -168,8 +178,46 @@ describeUnless(NGINX ? false : 'nginx is not installed')('collector/deploy: ngin
     assert.equal(JSON.parse(up.body).devices, 40_000, up.body);
   });
 
-  it('the OpenID Connect issuer is the public URL nginx serves', async () => {
-    const discovery = await request(`${base}/.well-known/openid-configuration`, { from: '127.0.0.1', ca });
-    assert.equal(JSON.parse(discovery.body).issuer, base);
+  it('one client spending the enrollment limit on wrong keys does not refuse another behind the same nginx', async () => {
+    const wrongKey = async (from: string): Promise<string> => {
+      const channel = await RawChannel.open(base, {}, { localAddress: from, ca });
+      const keys = generateDeviceKey();
+      channel.send(channel.signed({ type: 'enroll', v: 1, enrollmentKey: 'dte_wrong-key-000000000000', publicKey: keys.publicKey }, keys));
+      const error = await channel.next((m) => m.type === 'error');
+      channel.close();
+      return error.code as string;
+    };
+    for (let i = 0; i < GUESSES; i++) assert.equal(await wrongKey('127.0.0.9'), 'ENROLLMENT_KEY_INVALID');
+    assert.equal(await wrongKey('127.0.0.9'), 'ENROLLMENT_RATE_LIMITED');
+    const victim = await RawChannel.open(base, {}, { localAddress: '127.0.0.4', ca });
+    const enrolled = await victim.enroll(ENROLLMENT_KEY);
+    victim.close();
+    assert.match(enrolled.endpointId, /^ep_/);
+  });
+
+  it("the OpenID Connect endpoints are the public URL's, on its port", async () => {
+    const discovery = JSON.parse((await request(`${base}/.well-known/openid-configuration`, { from: '127.0.0.1', ca })).body);
+    assert.equal(discovery.issuer, base);
+    for (const name of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'])
+      assert.ok(String(discovery[name]).startsWith(`${base}/oidc/`), `${name}: ${discovery[name]}`);
+  });
+
+  it('refuses TLS for a name it does not serve, and redirects plain HTTP to HTTPS', async () => {
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const req = https.request(`${base}/healthz`, { servername: 'other.example', ca, rejectUnauthorized: false }, resolve);
+        req.on('error', reject);
+        req.end();
+      }),
+      /alert|handshake|ECONNRESET|unrecognized name/i,
+    );
+    const plain = await fetch(`http://127.0.0.1:${httpPort}/console/`, { redirect: 'manual', headers: { host: 'localhost' } });
+    assert.equal(plain.status, 301);
+    assert.equal(plain.headers.get('location'), 'https://localhost/console/');
+  });
+
+  it('does not serve the metrics', async () => {
+    const metrics = await request(`${base}/metrics`, { from: '127.0.0.1', ca, headers: { authorization: 'Bearer x' } });
+    assert.equal(metrics.status, 404);
   });
 });

@@ -103,3 +103,35 @@ describe('enrollment rate limit per client address', () => {
     }
   });
 });
+
+/**
+ * Behind a reverse proxy (DEVTRUST_TRUST_PROXY=true) every agent's socket comes from the proxy:
+ * the limits count the address the proxy appended to X-Forwarded-For, as the HTTP routes do,
+ * or one client's failed enrollments would refuse everyone's.
+ */
+describe('enrollment rate limit behind a trusted proxy', () => {
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false, env: { DEVTRUST_ENROLLMENT_RATE_LIMIT: '2/hour', DEVTRUST_TRUST_PROXY: 'true' } });
+  });
+  afterAll(async () => c.stop());
+
+  const enrollFrom = async (forwardedFor: string): Promise<string> => {
+    const channel = await RawChannel.open(c.url, { 'x-forwarded-for': forwardedFor });
+    const keys = generateDeviceKey();
+    channel.send(channel.signed({ type: 'enroll', v: 1, enrollmentKey: ENROLLMENT_KEY, publicKey: keys.publicKey }, keys));
+    const answer = await channel.next((m) => m.type === 'enrolled' || m.type === 'error');
+    channel.close();
+    return answer.type === 'error' ? (answer.code as string) : 'enrolled';
+  };
+
+  it("counts each client's own address, never what it put before the proxy's entry", async () => {
+    // One client uses up its limit, then tries again with a forged entry before the proxy's.
+    assert.equal(await enrollFrom('192.0.2.7'), 'enrolled');
+    assert.equal(await enrollFrom('192.0.2.7'), 'enrolled');
+    assert.equal(await enrollFrom('192.0.2.7'), 'ENROLLMENT_RATE_LIMITED');
+    assert.equal(await enrollFrom('198.51.100.1, 192.0.2.7'), 'ENROLLMENT_RATE_LIMITED');
+    // Another client behind the same proxy is not refused for it.
+    assert.equal(await enrollFrom('192.0.2.8'), 'enrolled');
+  });
+});

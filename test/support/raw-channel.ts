@@ -24,8 +24,13 @@ export class RawChannel {
     ws.on('error', () => undefined);
   }
 
-  static async open(collectorUrl: string, headers: Record<string, string> = {}): Promise<RawChannel> {
-    const ws = new WebSocket(`${collectorUrl.replace(/^http/, 'ws')}/agent/v1`, { headers });
+  /** `options`: more of ws's client options (a local address to connect from, a CA to trust). */
+  static async open(
+    collectorUrl: string,
+    headers: Record<string, string> = {},
+    options: WebSocket.ClientOptions = {},
+  ): Promise<RawChannel> {
+    const ws = new WebSocket(`${collectorUrl.replace(/^http/, 'ws')}/agent/v1`, { ...options, headers });
     const channel = new RawChannel(ws);
     await channel.next((m) => m.type === 'hello');
     return channel;

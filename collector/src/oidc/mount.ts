@@ -72,7 +72,13 @@ export function oidcMount(options: PromptOptions = {}): Mount {
     });
 
     app.use(interactions.routes());
-    app.use(providerMiddleware(holder, () => ({ ...security(), formActionSelf: false }), { limits: services.signInLimits, branding }));
+    app.use(
+      providerMiddleware(holder, () => ({ ...security(), formActionSelf: false }), {
+        limits: services.signInLimits,
+        branding,
+        publicOrigin: new URL(services.config.publicUrl).origin,
+      }),
+    );
     const keys = keyAdminRouter(services, () => holder.invalidate());
     app.use(keys.routes()).use(keys.allowedMethods());
   };
@@ -102,7 +108,7 @@ function isProviderRoute(path: string): boolean {
 function providerMiddleware(
   holder: ProviderHolder,
   security: () => PageSecurity,
-  guard: { limits: SignInLimits; branding: Branding },
+  guard: { limits: SignInLimits; branding: Branding; publicOrigin: string },
 ): Middleware {
   return async function oidcProvider(ctx: Context, next: Next): Promise<void> {
     if (!isProviderPath(ctx.path)) return next();
@@ -127,6 +133,11 @@ function providerMiddleware(
         return;
       }
     }
+    // The provider builds its endpoints' URLs (discovery, the audiences it accepts) from the
+    // request's URL (protocol and Host). They are the issuer's, DEVTRUST_PUBLIC_URL, whatever Host a request
+    // named: a proxy that passed on a host without its port, or a client's own Host header,
+    // must not change where applications are sent.
+    Object.defineProperty(ctx.request, 'href', { value: `${guard.publicOrigin}${ctx.originalUrl}`, configurable: true });
     const provider = await holder.get();
     // The provider signs its cookies with its own keys; this app has none.
     ctx.cookies = provider.createContext(ctx.req, ctx.res).cookies;

@@ -51,6 +51,11 @@ export class Store {
   /** Cached reads of the policy, integrations and applications, dropped on change (across collectors on PostgreSQL). */
   readonly changes: ChangeFeed;
   private readonly groupCommit: GroupCommit;
+  /**
+   * Bound to a transaction (see `transaction`): writes go straight to its connection. Through
+   * the group commit they would wait for the one SQLite connection this transaction holds.
+   */
+  private readonly inTransaction: boolean;
   /** The SQLite database file (null on PostgreSQL). */
   readonly file: string | null;
 
@@ -69,7 +74,7 @@ export class Store {
     this.changes = parent
       ? parent.changes
       : new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log);
-    const inTransaction = parent !== undefined;
+    const inTransaction = (this.inTransaction = parent !== undefined);
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault. A transaction's statements are
     // already seen by the store it belongs to.
@@ -113,7 +118,7 @@ export class Store {
    * arrive meanwhile (store/group-commit.ts: one fsync for all of them).
    */
   recordDecision(decision: DecisionToStore): Promise<boolean> {
-    if (this.dialect === 'postgres') return new DecisionsRepo(this.knex).record(decision);
+    if (this.dialect === 'postgres' || this.inTransaction) return new DecisionsRepo(this.knex).record(decision);
     return this.groupCommit.run((db) => new DecisionsRepo(db).record(decision));
   }
 
@@ -125,11 +130,13 @@ export class Store {
    */
   recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (this.dialect === 'postgres') return this.endpoints.recordReports(items);
+    if (this.inTransaction) return this.endpoints.recordReportsIn(this.knex as Knex.Transaction, items);
     return this.groupCommit.run((db) => new EndpointsRepo(db).recordReportsIn(db as Knex.Transaction, items));
   }
 
   /** Opens a device-check transaction: one INSERT, on SQLite in the group commit beside the decisions. */
   openTransaction(applicationId: string, username: string, ttlMs: number): Promise<Transaction> {
+    if (this.inTransaction) return this.transactions.create(applicationId, username, ttlMs);
     return this.groupCommit.run((db) => new TransactionsRepo(db).create(applicationId, username, ttlMs), { oneStatement: true });
   }
 

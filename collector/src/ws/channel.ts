@@ -1,5 +1,6 @@
 import { newSessionKeyPair } from '@devtrust/shared/crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import { clientAddress } from '../http/client-address.js';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { DbFaultMonitor } from '../services/health.js';
@@ -61,6 +62,11 @@ export class AgentChannel {
       faults: DbFaultMonitor;
       /** Caps on open sockets; absent: none. */
       connectionLimits?: ConnectionLimits;
+      /**
+       * Behind a trusted proxy (DEVTRUST_TRUST_PROXY): a socket's address is the last
+       * X-Forwarded-For entry, not the proxy's, for every per-address cap and limit.
+       */
+      trustProxy?: boolean;
     },
   ) {
     this.log = deps.log.child({ component: 'agent-channel' });
@@ -101,10 +107,11 @@ export class AgentChannel {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const full = this.full(req.socket.remoteAddress ?? 'unknown');
+      const address = clientAddress(req, this.deps.trustProxy ?? false);
+      const full = this.full(address);
       if (full) {
         // Refused before the WebSocket exists: a flood of sockets costs a few bytes each.
-        this.log.warn({ address: req.socket.remoteAddress, cap: full }, 'agent connection refused: too many open');
+        this.log.warn({ address, cap: full }, 'agent connection refused: too many open');
         socket.end(
           `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${RETRY_FULL_SEC}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many connections (${full})`,
         );
@@ -159,7 +166,7 @@ export class AgentChannel {
   private accept(ws: WebSocket, req: IncomingMessage): void {
     // Nothing kept for the session's life may hold `req` (its headers, about 1 kB a socket):
     // its address is read once, here.
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(req, this.deps.trustProxy ?? false);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.alive.set(ws, true);
     ws.on('pong', this.markAlive);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, it } from 'vitest';
 import { startTestCollector } from '../../../test/support/collector.js';
 
@@ -15,6 +16,30 @@ describe('the public URL of a collector on port 0', () => {
     const c = await startTestCollector({ env: { DEVTRUST_PUBLIC_URL: 'https://devtrust.example.com' } });
     try {
       assert.equal(await issuerOf(c.url), 'https://devtrust.example.com');
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("names the provider's endpoints after it, whatever Host a request names", async () => {
+    const c = await startTestCollector({ env: { DEVTRUST_PUBLIC_URL: 'https://devtrust.example.com:8443' } });
+    try {
+      const port = Number(new URL(c.url).port);
+      // Node's fetch will not send a Host of the caller's choosing: a raw request does.
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = http.get(
+          { host: '127.0.0.1', port, path: '/.well-known/openid-configuration', headers: { host: 'evil.example' } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+      });
+      const discovery = JSON.parse(body) as Record<string, string>;
+      for (const name of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'])
+        assert.ok(discovery[name]?.startsWith('https://devtrust.example.com:8443'), `${name}: ${discovery[name]}`);
     } finally {
       await c.stop();
     }

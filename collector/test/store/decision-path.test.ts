@@ -278,6 +278,33 @@ for (const db of DATABASES) {
       assert.equal((await rows(expired.id)).transaction.state, 'pending');
     });
 
+    it('inside a store transaction, reports, decisions and openings use its connection (no wait for the one it holds)', async () => {
+      const app = await createTestApplication(store, 'inside a transaction');
+      const verdict: Verdict = { verdict: 'trusted', access: 'allow', reasons: [], assurance: 'identifiers' };
+      const before = (await store.endpoints.get('ep_alone'))?.lastSeq ?? 0;
+      const report = {
+        agentVersion: '1.0.0',
+        collectedAt: '2026-11-30T00:00:00Z',
+        identity: { platform: 'macos' as const, hostname: 'alone' },
+      };
+      const done = await store.transaction(async (tx) => {
+        const opened = await tx.openTransaction(app.id, 'inside@example.com', 60_000);
+        const stored = await tx.recordReports([{ endpointId: 'ep_alone', seq: before + 1, report, at: Date.now() }]);
+        const decided = await tx.recordDecision({
+          transaction: opened,
+          endpointId: 'ep_alone',
+          applicationName: app.name,
+          verdict,
+          at: Date.now(),
+        });
+        return { opened, stored, decided };
+      });
+      assert.deepEqual(done.stored, [true]);
+      assert.equal(done.decided, true);
+      assert.equal((await store.transactions.get(done.opened.id))?.state, 'decided');
+      assert.equal((await store.endpoints.get('ep_alone'))?.lastSeq, before + 1);
+    });
+
     it('stores reports, decisions and openings waiting together in one commit (SQLite; PostgreSQL runs them apart)', async () => {
       const app = await createTestApplication(store, 'one commit');
       const verdict: Verdict = { verdict: 'trusted', access: 'allow', reasons: ['allowed: trusted device'], assurance: 'identifiers' };

@@ -130,6 +130,17 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     assert.equal(await keyId.evaluate((el) => getComputedStyle(el).whiteSpace), 'nowrap');
     assert.match((await keyId.getAttribute('title')) ?? '', /^key_/);
     await screenshot(page, '45-admin-log-integration-named');
+    // A 200-character name without a space wraps inside its cell: the Changes column stays in view.
+    const long = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'N'.repeat(200), platforms: ['macos'], config: {} });
+    assert.equal(long.status, 201);
+    await page.reload();
+    const longRow = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr').first();
+    await longRow.getByRole('link', { name: 'N'.repeat(200) }).waitFor();
+    await screenshot(page, '46-admin-log-long-name');
+    const changes = longRow.locator('summary');
+    const box = await changes.boundingBox();
+    const viewport = page.viewportSize();
+    assert.ok(box && viewport && box.x + 100 <= viewport.width, `the Changes cell starts at ${JSON.stringify(box)}`);
     assert.deepEqual(problems, []);
   });
 

@@ -218,7 +218,7 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
     // Its last verdict (trusted, allowed) predates the block, and the page says so.
     const last = page.getByRole('region', { name: 'Last verdict' });
     await last.getByText('trusted · allow').waitFor();
-    await last.getByText('Given before the endpoint was blocked: every sign-in from it is denied now.').waitFor();
+    await last.getByText('Given before the endpoint was blocked: every sign-in it attests is denied now.').waitFor();
     await screenshot(page, '12-endpoint-blocked');
   });
 

@@ -155,7 +155,11 @@ function resource(entry) {
       ? h(
           'div',
           {},
-          linked ? h('a', { href: `#/${page}/${encodeURIComponent(id)}` }, label) : name ? h('span', {}, name) : h('code', {}, id),
+          linked
+            ? h('a', { class: 'resource-name', href: `#/${page}/${encodeURIComponent(id)}` }, label)
+            : name
+              ? h('span', { class: 'resource-name' }, name)
+              : h('code', {}, id),
           // The id stays beside the name: it is what the Resource ID filter takes.
           name ? h('div', { class: 'key-id' }, h('code', { title: id }, id)) : null,
         )

@@ -67,7 +67,7 @@ function lastVerdict(endpoint) {
       ? h(
           'p',
           { class: 'muted' },
-          `Given before the endpoint was ${endpoint.releasedAt ? 'released' : 'blocked'}: every sign-in from it is denied now.`,
+          `Given before the endpoint was ${endpoint.releasedAt ? 'released' : 'blocked'}: every sign-in it attests is denied now.`,
         )
       : null,
     reasonList(verdict.reasons),

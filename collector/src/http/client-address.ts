@@ -1,0 +1,18 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The client's address, as the HTTP routes see it (Koa's `ctx.ip` with `proxy` and
+ * `maxIpsCount: 1`): the socket's peer, or behind a trusted proxy (DEVTRUST_TRUST_PROXY) the
+ * last `X-Forwarded-For` entry, the one that proxy appended itself. Anything before it is what
+ * the client sent, so it is never read. For the agent channel's upgrade requests, which Koa
+ * does not see: its per-address caps and limits must count each agent, not the proxy.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (!trustProxy) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value) return peer;
+  const last = value.slice(value.lastIndexOf(',') + 1).trim();
+  return last === '' ? peer : last;
+}
