@@ -93,7 +93,8 @@ export class SyncEngine {
     const run = await this.begin(integration, trigger);
     const controller = new AbortController();
     const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
-    const done = this.execute(integration, run, source.pages({ signal: controller.signal, log: runLog }), controller, scrubber)
+    const pages = source.pages({ signal: controller.signal, log: runLog });
+    const done = this.execute(integration, run, pages, controller, scrubber, { emptyKeepsLastGood: true })
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
     this.started(integrationId, { runId: run.id, controller, done });
@@ -119,7 +120,8 @@ export class SyncEngine {
     const integration = await this.requireIntegration(integrationId);
     const run = await this.begin(integration, 'upload');
     const controller = new AbortController();
-    const done = this.execute(integration, run, pages, controller, new Scrubber());
+    // An upload is the admin's own file: CSV parsing refuses an empty one unless asked (allowEmpty).
+    const done = this.execute(integration, run, pages, controller, new Scrubber(), { emptyKeepsLastGood: false });
     this.started(integrationId, { runId: run.id, controller, done });
     try {
       await done;
@@ -262,6 +264,7 @@ export class SyncEngine {
     pages: AsyncIterable<SourceDevice[]>,
     controller: AbortController,
     scrubber: Scrubber,
+    options: { emptyKeepsLastGood: boolean },
   ): Promise<void> {
     const { store, node } = this.options;
     const { signal } = controller;
@@ -278,6 +281,17 @@ export class SyncEngine {
       );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+      // A vendor that lists no devices (a token whose scope changed, a tenant answering empty
+      // for a while) would otherwise untrust the whole fleet at once: an empty sync never
+      // removes the last good inventory. One that was empty already stays so.
+      if (options.emptyKeepsLastGood && progress.devices === 0) {
+        const kept = await store.inventory.count(integration.id);
+        if (kept > 0)
+          throw new VendorError(
+            'VENDOR_EMPTY_INVENTORY',
+            `the vendor listed no devices; the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept. Check the account's access in the vendor's console; to empty this integration on purpose, delete it`,
+          );
+      }
       clearInterval(heartbeat);
       // Still ours: another collector that took an expired lease may be staging its own run.
       await progress.holdLease();

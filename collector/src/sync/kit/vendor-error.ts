@@ -15,6 +15,8 @@ export type VendorErrorCode =
   | 'VENDOR_UNREACHABLE'
   | 'VENDOR_BAD_RESPONSE'
   | 'VENDOR_REQUEST_REJECTED'
+  /** The vendor listed no devices where the last good inventory has some: it is kept. */
+  | 'VENDOR_EMPTY_INVENTORY'
   | 'CANCELLED';
 
 export class VendorError extends Error {

@@ -140,6 +140,30 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
       assert.equal((await lookup(c, integrationId, h.identifier(7))).found, true);
     });
 
+    it('keeps the last good inventory when the vendor lists no devices; an empty tenant syncs empty', async () => {
+      assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
+      const listed = inventory.items.splice(0);
+      try {
+        server.reset();
+        const empty = await syncAndWait(c, integrationId);
+        assert.equal(empty.status, 'failed');
+        assert.match(empty.error, /^the vendor listed no devices; the last good inventory \(\d+ devices\) is kept/);
+        assert.equal((await lookup(c, integrationId, h.identifier(0))).found, true, 'last good inventory kept');
+      } finally {
+        inventory.items.push(...listed);
+      }
+      // A new integration of an empty tenant has nothing to lose: its first sync succeeds with none.
+      const tenant = await h.start(new ListInventory<T>([]), 'c');
+      try {
+        const id = await createIntegration(c, h, `${h.vendorName} empty tenant`, tenant.config);
+        const run = await syncAndWait(c, id);
+        assert.equal(run.status, 'succeeded', run.error);
+        assert.equal(run.devices, 0);
+      } finally {
+        await tenant.server.close();
+      }
+    });
+
     it('does not list a device twice when one is added ahead of the cursor mid-sync', async () => {
       server.afterPage = (served) => {
         if (served === 1) inventory.items.unshift(h.make(50)); // shifts every later device one place back
