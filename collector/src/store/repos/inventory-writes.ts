@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
-import { jsonText, postgresJson, sqliteJson, type JsonRows } from '../json-rows.js';
+import { driverStatement, runOnDriver, type DriverStatement } from '../driver-statements.js';
+import { jsonText, postgresJson, sqliteRowsFor, type JsonRows } from '../json-rows.js';
 import { toJson } from '../json.js';
 import type { StagedRecord } from '../../domain/inventory.js';
 import type { InventoryRecordRow } from '../rows.js';
@@ -54,7 +55,7 @@ export interface PageWriter {
 }
 
 export function pageWriterFor(db: Knex): PageWriter {
-  return jsonWriter(isSqlite(db) ? sqliteJson : postgresJson);
+  return isSqlite(db) ? jsonWriter(sqliteRowsFor(db), 'sqlite') : jsonWriter(postgresJson, 'postgres');
 }
 
 /**
@@ -63,10 +64,15 @@ export function pageWriterFor(db: Knex): PageWriter {
  * converted every one on the event loop's thread, which decisions share; JSON.stringify is
  * native, and the database decodes the text on its own thread or server.
  */
-function jsonWriter(json: JsonRows): PageWriter {
+function jsonWriter(json: JsonRows, dialect: 'sqlite' | 'postgres'): PageWriter {
   const recordMembers = ['text' as const, ...COLUMNS.map((c) => c.pgType)].map((type, i) => json.member(i, type)).join(', ');
   const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
   const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
+  // Prepared once per connection and run on the driver, past knex (driver-statements.ts): a
+  // statement prepared anew each time cost SQLite's thread a prepare and a finalise per part,
+  // each a hop between threads that waits for a core on a busy machine.
+  const recordStatement: DriverStatement = driverStatement('devtrust_stage_records', recordSql)[dialect];
+  const macStatement: DriverStatement = driverStatement('devtrust_stage_macs', macSql)[dialect];
   return {
     async write(db, integrationId, generation, startIndex, records) {
       const rows: unknown[][] = [];
@@ -82,13 +88,13 @@ function jsonWriter(json: JsonRows): PageWriter {
       // full collections (see docs/performance.md, "Sync speed and memory"). Records with
       // MACs are one commit of two statements, as the foreign key between them wants.
       if (macs.length === 0) {
-        await db.raw(recordSql, [integrationId, generation, recordsText]);
+        await runOnDriver(db, recordStatement, [integrationId, generation, recordsText]);
         return;
       }
       const macsText = jsonText(macs);
       await db.transaction(async (trx) => {
-        await trx.raw(recordSql, [integrationId, generation, recordsText]);
-        await trx.raw(macSql, [integrationId, generation, macsText]);
+        await runOnDriver(trx, recordStatement, [integrationId, generation, recordsText]);
+        await runOnDriver(trx, macStatement, [integrationId, generation, macsText]);
       });
     },
   };
