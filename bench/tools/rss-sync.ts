@@ -64,10 +64,11 @@ try {
   if (process.env.PROFILE) await collector.call('profile-start', { intervalUs: 500 });
   const cpuBefore = cpuOf(collector.pid);
   const threadsBefore = threadCpuMs(collector.pid);
+  const statementsBefore = await collector.call<Record<string, number>>('statements', {});
   const benchBefore = ownCpuMs();
   const loadBefore = loadAverage();
   const { syncId } = await admin(url, 'POST', `/admin/v1/integrations/${body.id}/sync`);
-  let run: { status: string; devices: number; startedAt: number; finishedAt: number | null; error: string | null };
+  let run: { status: string; pages: number; devices: number; startedAt: number; finishedAt: number | null; error: string | null };
   for (;;) {
     run = await admin(url, 'GET', `/admin/v1/integrations/${body.id}/syncs/${syncId}`);
     if (run.status !== 'running') break;
@@ -97,6 +98,10 @@ try {
       `child CPU per 1,000 devices: ${perK(cpuAfter.totalMs - cpuBefore.totalMs)} ms all threads, ${perK(cpuAfter.mainMs - cpuBefore.mainMs)} ms main thread`,
     );
   console.log(`  by thread: ${byThread(threadsBefore, threadsAfter, run.devices)}`);
+  // More INSERTs than pages: parts were cut smaller because the store was busy (background-writes.ts).
+  const statementsAfter = await collector.call<Record<string, number>>('statements', {});
+  const inserts = (statementsAfter.INSERT ?? 0) - (statementsBefore.INSERT ?? 0);
+  console.log(`${run.pages} pages, ${inserts} INSERTs`);
   console.log(
     `this process (the loopback Kandji, polling): ${perK(benchMs)} ms per 1,000 devices; load average ${loadBefore.toFixed(1)} → ${loadAverage().toFixed(1)}`,
   );
