@@ -23,8 +23,8 @@ export const sqliteJson: JsonRows = { rows: 'json_each(?)', member: (i) => `valu
 /**
  * SQLite 3.51+ (the version node-sqlite3 builds in): `jsonb_each` hands each row over as
  * SQLite's binary JSON, which `->>` reads in place; `json_each` hands it over as text, which
- * every `->>` parses again. The same values and types come out; SQLite's thread spent about
- * 40 % less time on a sync's INSERT (docs/performance.md, "Sync speed and memory", fifth round).
+ * every `->>` parses again. The same values and types come out; SQLite's thread spent about a
+ * third less time on a sync's INSERT (docs/performance.md, "Sync speed and memory", fifth round).
  */
 export const sqliteJsonb: JsonRows = { rows: 'jsonb_each(?)', member: (i) => `value ->> ${i}` };
 

@@ -73,8 +73,8 @@ function jsonWriter(json: JsonRows, dialect: 'sqlite' | 'postgres'): PageWriter 
   const recordSql = `insert into inventory_records (${RECORD_COLUMN_LIST}) select ?, ?, ${recordMembers} from ${json.rows}`;
   const macSql = `insert into inventory_macs (${MAC_COLUMN_LIST}) select ?, ?, ${json.member(0, 'text')}, ${json.member(1, 'text')} from ${json.rows}`;
   // Prepared once per connection and run on the driver, past knex (driver-statements.ts), as the
-  // decision path's statements are: knex's runner cost the event loop about 1.5 ms per 1,000
-  // records, and SQLite parsed and planned the statement again for every part.
+  // decision path's statements are: knex's runner cost the event loop 1–2 ms per 1,000 records,
+  // and SQLite parsed and planned the statement again for every part.
   const recordStatement: DriverStatement = driverStatement('devtrust_stage_records', recordSql)[dialect];
   const macStatement: DriverStatement = driverStatement('devtrust_stage_macs', macSql)[dialect];
   return {
