@@ -8,20 +8,35 @@ import type { SourceDevice } from './source.js';
 export type PageWrite = (startIndex: number, records: StagedRecord[]) => Promise<void>;
 
 /**
- * Normalises a run's pages and writes them in order, one after the other, while the read-ahead
- * fetches the next page from the vendor. Writing a page while the next was normalised (one
- * write in flight) was tried and measured slower: on two cores the event loop, SQLite's thread
- * and the vendor then all wanted a core at once (docs/performance.md, "Sync speed and memory").
+ * Normalises a run's pages and writes them in order, while the read-ahead fetches the next
+ * page from the vendor. One write is in flight at most: page n+1 is normalised while page n is
+ * written (on SQLite's thread or the PostgreSQL server), and written once page n is. Before the
+ * fifth round the event loop waited for each write; with the writes' own cost cut, that wait was
+ * most of a page's time (docs/performance.md, "Sync speed and memory", fifth round).
+ *
+ * Whatever ends the run early (the vendor, a cancel, a write refused), this returns or throws
+ * only once the write in flight has ended, so a caller that discards the staged generation
+ * next never races a write still adding to it.
  */
 export async function stagePages(pages: AsyncIterable<SourceDevice[]>, write: PageWrite, signal: AbortSignal): Promise<void> {
   let staged = 0;
-  for await (const page of readAhead(pages)) {
-    if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-    // The page arrived, was parsed and mapped in one stretch of microtasks: let the requests
-    // waiting meanwhile (decisions, reports) run before it is normalised and written.
-    await new Promise((resolve) => setImmediate(resolve));
-    const records = stagedPage(page);
-    await write(staged, records);
-    staged += records.length;
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const page of readAhead(pages)) {
+      if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+      // The page arrived, was parsed and mapped in one stretch of microtasks: let the requests
+      // waiting meanwhile (decisions, reports) run before it is normalised and written.
+      await new Promise((resolve) => setImmediate(resolve));
+      const records = stagedPage(page);
+      // The previous page's write: its failure ends the run here.
+      await writing;
+      writing = write(staged, records);
+      // Met at the next `await writing` (or in `finally`); until then it must not count as unhandled.
+      writing.catch(() => undefined);
+      staged += records.length;
+    }
+    await writing;
+  } finally {
+    await writing.catch(() => undefined);
   }
 }

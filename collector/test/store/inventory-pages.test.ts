@@ -7,10 +7,12 @@ import { DATABASES } from '../../../test/support/postgres.js';
 import type { Store } from '@devtrust/collector/store/store';
 import type { StagedRecord } from '@devtrust/collector/domain/inventory';
 import { statementsOf } from '@devtrust/collector/store/dialect';
+import { pageWriterFor } from '@devtrust/collector/store/repos/inventory-writes';
+import { sqliteJson, sqliteJsonb, sqliteRowsFor } from '@devtrust/collector/store/json-rows';
 
 /**
  * A sync stages pages with raw INSERTs of one JSON text each (store/repos/inventory-writes.ts:
- * json_each on SQLite, jsonb_array_elements on PostgreSQL). They must store exactly what knex's
+ * jsonb_each on SQLite 3.51+ and json_each before it, jsonb_array_elements on PostgreSQL). They must store exactly what knex's
  * builder stored before, row for row and MAC for MAC: the reference below is that builder
  * path as it was (one row object per record, one per MAC, knex's insert).
  */
@@ -153,6 +155,40 @@ for (const db of DATABASES) {
       assert.deepEqual(fast.rows, reference.rows);
       assert.deepEqual(fast.macs, reference.macs);
     });
+
+    if (db.name === 'sqlite') {
+      it('reads the JSON text as SQLite binary JSON (jsonb_each), and stores what json_each and the knex builder stored', async () => {
+        // node-sqlite3 builds in SQLite 3.52: the fast row source is the one in use.
+        assert.equal(sqliteRowsFor(store.knex), sqliteJsonb);
+        const id = await integration('row-sources');
+        const page = records(700, (i) => i % 3);
+        const texts: string[] = [];
+        const seen = ({ sql }: { sql: string }) => void (/^\s*insert/i.test(sql) && texts.push(sql));
+        statementsOf(store.knex.client).on('done', seen);
+        try {
+          await store.inventory.insertPage(id, 'rs-binary', 0, page);
+        } finally {
+          statementsOf(store.knex.client).off('done', seen);
+        }
+        assert.ok(texts.length >= 2 && texts.every((sql) => sql.includes('from jsonb_each(?)')), texts.join('\n'));
+        // An older SQLite's row source (json_each), written part by part as insertPage cuts them.
+        const text = pageWriterFor(store.knex, sqliteJson);
+        for (let from = 0; from < page.length; from += 300) await text.write(store.knex, id, 'rs-text', from, page.slice(from, from + 300));
+        await referenceInsert(store.knex, id, 'rs-reference', 0, page);
+        const reference = await stored('rs-reference');
+        assert.equal(reference.rows.length, page.length);
+        assert.deepEqual(await stored('rs-binary'), reference);
+        assert.deepEqual(await stored('rs-text'), reference);
+        // And the same SQLite types (JSON's true is the integer 1, as the driver binds a boolean).
+        const types = (generation: string) =>
+          store.knex.raw(
+            `select ${['managed', 'edr_seen_at', 'raw', 'posture_firewall'].map((c) => `group_concat(distinct typeof(${c}))`).join(', ')} from inventory_records where generation = ?`,
+            [generation],
+          );
+        assert.deepEqual(await types('rs-binary'), await types('rs-reference'));
+        assert.deepEqual(await types('rs-text'), await types('rs-reference'));
+      });
+    }
 
     it('writes a part without MACs as one statement, outside any transaction; with MACs, both in one', async () => {
       const id = await integration('statements');

@@ -111,5 +111,102 @@ for (const db of DATABASES) {
       const left = await store.knex('inventory_records').where({ integration_id: id }).count<{ n: number | string }[]>({ n: '*' });
       assert.equal(Number(left[0]?.n), 3);
     });
+
+    /** Rows of the integration in any generation: the last good inventory and anything staged. */
+    const allRows = async (id: string): Promise<number> =>
+      Number((await store.knex('inventory_records').where({ integration_id: id }).count<{ n: number | string }[]>({ n: '*' }))[0]?.n);
+
+    /** A last good inventory of three devices. */
+    async function withGoodInventory(name: string): Promise<string> {
+      const id = await integration(name);
+      const good = await engine.ingest(
+        id,
+        (async function* () {
+          yield devices('GOOD', 3);
+        })(),
+      );
+      assert.equal(good.status, 'succeeded');
+      return id;
+    }
+
+    it('shows readers the last good inventory until the switch, then the whole new one at once', async () => {
+      const id = await withGoodInventory('switch');
+      const seenDuring: { count: number; newFound: number; goodFound: number }[] = [];
+      async function* pages(): AsyncGenerator<SourceDevice[]> {
+        for (let page = 0; page < 4; page++) {
+          yield devices(`NEW${page}X`, 400);
+          // The pages before this one are in the table (a write may still be in flight for the last).
+          for (let i = 0; i < 400 && (await allRows(id)) < 3 + 400 * page; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+          seenDuring.push({
+            count: await store.inventory.count(id),
+            newFound: (await store.inventory.findByIdentifier('serialNumber', 'NEW0XSN0', [id])).length,
+            goodFound: (await store.inventory.findByIdentifier('serialNumber', 'GOODSN1', [id])).length,
+          });
+        }
+      }
+      const run = await engine.ingest(id, pages());
+      assert.equal(run.status, 'succeeded');
+      assert.ok(seenDuring.length === 4);
+      assert.deepEqual(
+        seenDuring,
+        seenDuring.map(() => ({ count: 3, newFound: 0, goodFound: 1 })),
+        'staged pages are never seen before the switch',
+      );
+      assert.equal(await store.inventory.count(id), 1_600);
+      assert.equal((await store.inventory.findByIdentifier('serialNumber', 'NEW3XSN399', [id])).length, 1);
+      assert.equal((await store.inventory.findByIdentifier('serialNumber', 'GOODSN1', [id])).length, 0);
+      assert.equal(await allRows(id), 1_600, 'the previous inventory was deleted after the switch');
+    });
+
+    it('a write the database refuses fails the run at once; the last good inventory stays and nothing staged is left', async () => {
+      const id = await withGoodInventory('refused');
+      // A real refusal by the database, for the rows of one page only.
+      if (db.name === 'sqlite') {
+        await store.knex.raw(
+          "create trigger test_refuse before insert on inventory_records when new.serial_number like 'REFUSED%' begin select raise(abort, 'refused by the test'); end",
+        );
+      } else {
+        await store.knex.raw(
+          "create function test_refuse() returns trigger language plpgsql as $$ begin if new.serial_number like 'REFUSED%' then raise exception 'refused by the test'; end if; return new; end $$",
+        );
+        await store.knex.raw('create trigger test_refuse before insert on inventory_records for each row execute function test_refuse()');
+      }
+      let served = 0;
+      async function* pages(): AsyncGenerator<SourceDevice[]> {
+        for (let page = 0; page < 20; page++) {
+          served++;
+          // Page 3 is refused; the pages around it are written in several statements.
+          yield page === 2 ? devices('REFUSED', 50) : devices(`OK${page}X`, 700);
+        }
+      }
+      try {
+        const run = await engine.ingest(id, pages());
+        assert.equal(run.status, 'failed');
+        assert.match(run.error ?? '', /internal error/);
+      } finally {
+        await store.knex.raw('drop trigger test_refuse' + (db.name === 'sqlite' ? '' : ' on inventory_records'));
+        if (db.name === 'postgres') await store.knex.raw('drop function test_refuse()');
+      }
+      // The refused page's write ends the run once the page after it is normalised: no further page is asked for.
+      assert.ok(served <= 5, `${served} pages read`);
+      assert.deepEqual(await serials(id), ['GOODSN0', 'GOODSN1', 'GOODSN2']);
+      assert.equal(await allRows(id), 3);
+    });
+
+    it('a run cancelled while a page is being written keeps the last good inventory and leaves nothing staged', async () => {
+      const id = await withGoodInventory('cancel-in-flight');
+      async function* pages(): AsyncGenerator<SourceDevice[]> {
+        yield devices('BIG', 2_000);
+        // Asked for while the first page is written (several statements): the cancel lands then.
+        void engine.cancel(id);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        yield devices('AFTER', 10);
+        yield devices('NEVER', 10);
+      }
+      const run = await engine.ingest(id, pages());
+      assert.equal(run.status, 'cancelled');
+      assert.deepEqual(await serials(id), ['GOODSN0', 'GOODSN1', 'GOODSN2']);
+      assert.equal(await allRows(id), 3);
+    });
   });
 }
