@@ -3,8 +3,8 @@
  * figure's closed loop (200 sessions sending reports back to back, each on a fresh database),
  * a collector child then the bare `ws` + batched-insert child, and per acked report the CPU of
  * each party over the measured window (/proc): the server's threads by name (`main`, V8's
- * helpers, libuv's pool), PostgreSQL's processes (all of them: run it when nothing else uses
- * the server) and this process (the clients: signing, MACs, canonical JSON). On two cores the
+ * helpers, libuv's pool), PostgreSQL's backends serving that database (and its
+ * background processes) and this process (the clients: signing, MACs, canonical JSON). On two cores the
  * rate is what all three leave each other, so the ratio moves with the load and the CPU per
  * report is what compares between runs. Also the collector's statements per report. Usage:
  *   node --import tsx bench/tools/profile-reports.ts [sqlite|postgres] [sessions=200] [seconds=10] [rounds=2]
@@ -14,13 +14,13 @@
  * of the collector over the measured window into FILE.N (round N), and the bytes it allocated per
  * report by function (HEAP_OLD=1: only objects that outlived the young generation).
  */
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
 import { ChannelClient } from '../lib/channel-client.js';
 import { loadAverage, ownCpuMs, statCpuMs, threadCpuMs } from '../lib/cpu.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 import { toolContext } from '../lib/tool-context.js';
-import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
+import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type BenchDatabase, type Enrolled, type ServerChild } from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
@@ -31,14 +31,19 @@ const heapBase = process.env.HEAP ?? null;
 let heapFile: string | null = null;
 const childFlags = (process.env.CHILD_FLAGS ?? '').split(' ').filter(Boolean);
 
-/** CPU (ms) of every process named `postgres` (the server and its backends), by pid. */
-function postgresCpuMs(): Map<string, number> {
+/**
+ * CPU (ms) of PostgreSQL's processes, by pid: the backends serving `db` (other databases'
+ * clients, such as another bench, are left out) and the server's own processes (WAL writer,
+ * checkpointer…), which every client shares.
+ */
+async function postgresCpuMs(db: BenchDatabase): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+  const { rows } = (await db.knex().raw('select pid from pg_stat_activity where datname = current_database() or datname is null')) as {
+    rows: { pid: number }[];
+  };
+  for (const pid of rows.map((r) => String(r.pid))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
       const { user, system } = statCpuMs(stat);
       out.set(pid, user + system);
     } catch {
@@ -63,18 +68,18 @@ interface Sample {
   statements: Record<string, number> | null;
 }
 
-async function sample(server: ServerChild, withStatements: boolean): Promise<Sample> {
+async function sample(server: ServerChild, db: BenchDatabase, withStatements: boolean): Promise<Sample> {
   const threads = new Map([...threadCpuMs(server.pid)].map(([name, t]) => [name, t.user + t.system]));
   return {
     at: now(),
     threads,
-    postgres: kind === 'postgres' ? postgresCpuMs() : new Map(),
+    postgres: kind === 'postgres' ? await postgresCpuMs(db) : new Map(),
     own: ownCpuMs(),
     statements: withStatements ? await server.call<Record<string, number>>('statements', {}) : null,
   };
 }
 
-async function closedLoop(label: string, server: ServerChild, agents: Enrolled[], withStatements: boolean): Promise<number> {
+async function closedLoop(label: string, server: ServerChild, db: BenchDatabase, agents: Enrolled[], withStatements: boolean): Promise<number> {
   const clients = await Promise.all(
     agents.map(async (agent) => {
       const client = await ChannelClient.connect(server.ready.url, agent.keys);
@@ -91,11 +96,11 @@ async function closedLoop(label: string, server: ServerChild, agents: Enrolled[]
   const marks = [
     setTimeout(() => {
       if (heap) void server.call('heap-sample-start', { young: !process.env.HEAP_OLD });
-      void sample(server, withStatements).then((s) => (from = s));
+      void sample(server, db, withStatements).then((s) => (from = s));
     }, warmEnd - now()),
     setTimeout(() => {
       if (heap) void server.call('heap-sample-stop', { file: heap }).then(() => (heapDone = true));
-      void sample(server, withStatements).then((s) => (to = s));
+      void sample(server, db, withStatements).then((s) => (to = s));
     }, end - now()),
   ];
   let heapDone = false;
@@ -108,7 +113,7 @@ async function closedLoop(label: string, server: ServerChild, agents: Enrolled[]
     }
   });
   for (const mark of marks) clearTimeout(mark);
-  to ??= await sample(server, withStatements);
+  to ??= await sample(server, db, withStatements);
   while (!from || (heap && !heapDone)) await sleep(10);
   for (const client of clients) client.terminate();
   await server.kill();
@@ -174,11 +179,11 @@ try {
       child.child.stderr?.pipe(out);
     }
     heapFile = heapBase ? `${heapBase}.${round}` : null;
-    const collector = await closedLoop(`round ${round} collector/${kind}`, child, enrolled, true);
+    const collector = await closedLoop(`round ${round} collector/${kind}`, child, db, enrolled, true);
     await sleep(500);
     const bareDb = await freshDatabase(ctx, kind, `profile-reports-bare-${kind}`);
     const agents = Array.from({ length: sessions }, (_, i) => ({ endpointId: `ep_bare_${i}`, keys: generateDeviceKey() }));
-    const bare = await closedLoop(`round ${round} bare/${kind}`, await startBareChild(ctx, { store: bareDb }), agents, false);
+    const bare = await closedLoop(`round ${round} bare/${kind}`, await startBareChild(ctx, { store: bareDb }), bareDb, agents, false);
     console.log(`round ${round}: ratio ${(collector / bare).toFixed(3)}`);
     await sleep(500);
   }
