@@ -20,7 +20,15 @@ import { ChannelClient } from '../lib/channel-client.js';
 import { loadAverage, ownCpuMs, statCpuMs, threadCpuMs } from '../lib/cpu.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 import { toolContext } from '../lib/tool-context.js';
-import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type BenchDatabase, type Enrolled, type ServerChild } from '../lib/targets.js';
+import {
+  freshDatabase,
+  preEnroll,
+  startBareChild,
+  startCollectorChild,
+  type BenchDatabase,
+  type Enrolled,
+  type ServerChild,
+} from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
@@ -79,7 +87,13 @@ async function sample(server: ServerChild, db: BenchDatabase, withStatements: bo
   };
 }
 
-async function closedLoop(label: string, server: ServerChild, db: BenchDatabase, agents: Enrolled[], withStatements: boolean): Promise<number> {
+async function closedLoop(
+  label: string,
+  server: ServerChild,
+  db: BenchDatabase,
+  agents: Enrolled[],
+  withStatements: boolean,
+): Promise<number> {
   const clients = await Promise.all(
     agents.map(async (agent) => {
       const client = await ChannelClient.connect(server.ready.url, agent.keys);

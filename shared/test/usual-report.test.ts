@@ -30,7 +30,12 @@ const record = (value: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
   anyOr(
     fc
       .array(
-        fc.tuple(fc.oneof({ weight: 20, arbitrary: text(64) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', '1', '0') }).map(String), value),
+        fc.tuple(
+          fc
+            .oneof({ weight: 20, arbitrary: text(64) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', '1', '0') })
+            .map(String),
+          value,
+        ),
         { maxLength: 4 },
       )
       .map(objectFrom),
@@ -98,11 +103,20 @@ const report = object({
   ),
   probeErrors: optional(record(text(256))),
   user: optional(text(256)),
-  mdmAssertion: optional(fc.record({ deviceId: fc.constantFrom('DEV-1', 'bad id'), proof: fc.constantFrom('A'.repeat(43), 'short') }), 1, 20),
+  mdmAssertion: optional(
+    fc.record({ deviceId: fc.constantFrom('DEV-1', 'bad id'), proof: fc.constantFrom('A'.repeat(43), 'short') }),
+    1,
+    20,
+  ),
 });
 const message = object({
   type: anyOr(fc.constantFrom('report', 'report', 'report', 'attest')),
-  seq: anyOr(fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 1, max: 1e6 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, Number.MAX_SAFE_INTEGER, 2 ** 53, 1.5) })),
+  seq: anyOr(
+    fc.oneof(
+      { weight: 10, arbitrary: fc.integer({ min: 1, max: 1e6 }) },
+      { weight: 1, arbitrary: fc.constantFrom(0, -1, Number.MAX_SAFE_INTEGER, 2 ** 53, 1.5) },
+    ),
+  ),
   report,
   signature: optional(text(200)),
   mac: optional(
@@ -185,10 +199,19 @@ describe('the usual report, checked without zod', () => {
     const reordered = { mac: base.mac, report: { identity: {}, collectedAt: 'b', agentVersion: 'a' }, seq: 1, type: 'report' };
     assert.equal(usualReportFrame(JSON.parse(JSON.stringify(reordered))), null);
     assert.equal(JSON.stringify(parseAgentFrame(JSON.stringify(reordered))), JSON.stringify(base));
-    assert.equal(refused({ ...base, report: { ...base.report, identity: { hostname: 'a\u202eb' } } }), `INVALID_MESSAGE: report: report.identity.hostname: must not contain control or bidirectional characters (found U+202E)`);
-    assert.equal(refused({ ...base, signature: 'x' }), 'INVALID_MESSAGE: report: signature: a report carries a signature or a session MAC, one of the two');
+    assert.equal(
+      refused({ ...base, report: { ...base.report, identity: { hostname: 'a\u202eb' } } }),
+      `INVALID_MESSAGE: report: report.identity.hostname: must not contain control or bidirectional characters (found U+202E)`,
+    );
+    assert.equal(
+      refused({ ...base, signature: 'x' }),
+      'INVALID_MESSAGE: report: signature: a report carries a signature or a session MAC, one of the two',
+    );
     assert.equal(refused({ ...base, report: { ...base.report, extra: 1 } }), 'INVALID_MESSAGE: report: report.extra: unknown field');
     assert.equal(refused({ ...base, seq: 0 }).startsWith('INVALID_MESSAGE: report: seq:'), true);
-    assert.equal(refused({ ...base, report: { ...base.report, identity: { serialNumber: 'a\u0000b' } } }), 'INVALID_MESSAGE: report: report.identity.serialNumber: must not contain U+0000');
+    assert.equal(
+      refused({ ...base, report: { ...base.report, identity: { serialNumber: 'a\u0000b' } } }),
+      'INVALID_MESSAGE: report: report.identity.serialNumber: must not contain U+0000',
+    );
   });
 });

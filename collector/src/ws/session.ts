@@ -274,7 +274,8 @@ export class AgentSession {
   private macEndpoint(message: ReportMessage & { mac: string }): Pick<Endpoint, 'id'> {
     const endpoint = this.authenticatedEndpoint();
     const payload = signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id });
-    if (!verifyMac(this.sessionMac(endpoint.id), payload, message.mac)) throw new ChannelError('BAD_SIGNATURE', 'the report MAC does not check out');
+    if (!verifyMac(this.sessionMac(endpoint.id), payload, message.mac))
+      throw new ChannelError('BAD_SIGNATURE', 'the report MAC does not check out');
     return endpoint;
   }
 
@@ -295,7 +296,8 @@ export class AgentSession {
   }
 
   private async report(message: ReportMessage): Promise<void> {
-    const endpoint = message.mac !== undefined ? this.macEndpoint(message as ReportMessage & { mac: string }) : await this.requireEndpoint(message);
+    const endpoint =
+      message.mac !== undefined ? this.macEndpoint(message as ReportMessage & { mac: string }) : await this.requireEndpoint(message);
     this.limitMessages('report', endpoint.id);
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');

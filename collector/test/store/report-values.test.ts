@@ -73,7 +73,8 @@ for (const db of DATABASES) {
     async function hostileBatches(HOSTILE: readonly string[], prefix: string): Promise<void> {
       // The batched statements that also write the history (PostgreSQL's), and of those, which sent the reports' own array.
       const batched: boolean[] = [];
-      const seen = (done: { sql: string }): void => void (done.sql.includes('changed as') && batched.push(done.sql.includes('json_array_elements')));
+      const seen = (done: { sql: string }): void =>
+        void (done.sql.includes('changed as') && batched.push(done.sql.includes('json_array_elements')));
       statementsOf(store.knex.client).on('done', seen);
       const ids = HOSTILE.map((_, i) => `ep_${prefix}${i}`);
       ids.push(`ep_many_${prefix}`);
