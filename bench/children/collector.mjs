@@ -1,7 +1,8 @@
 // A real collector in its own process, so its RSS is measurable alone and it can be
 // killed -9. Configured through the environment like `npm start` (DEVTRUST_*); answers
 // `stats` (agent channel counts), `statements` (statements run, by kind), `profile-start` /
-// `profile-stop` (a CPU profile of a window), `loop-delay-start` / `loop-delay-stop` (the event
+// `profile-stop` (a CPU profile of a window), `heap-sample-start` / `heap-sample-stop` (what a
+// window allocates), `loop-delay-start` / `loop-delay-stop` (the event
 // loop's delays over a window) and `ingest-kandji` (the generic sync engine fed
 // by the Kandji client, for when the Kandji kind is not registered yet).
 //
@@ -52,6 +53,28 @@ try {
       'profile-stop': async (args) => {
         if (!profiler) throw new Error('no profile started');
         const { profile } = await profiler.post('Profiler.stop');
+        profiler.disconnect();
+        profiler = null;
+        writeFileSync(args.file, JSON.stringify(profile));
+        return null;
+      },
+      // What a window allocates, by stack (bench/tools/profile-reports.ts): V8's sampling heap
+      // profiler, keeping samples of objects either collection freed (`young: false`: only of
+      // those that outlived the young generation, what full collections have to clear).
+      'heap-sample-start': async (args) => {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('HeapProfiler.enable');
+        await profiler.post('HeapProfiler.startSampling', {
+          samplingInterval: Number(args.intervalBytes ?? 8192),
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: args.young !== false,
+        });
+        return null;
+      },
+      'heap-sample-stop': async (args) => {
+        if (!profiler) throw new Error('no heap sampling started');
+        const { profile } = await profiler.post('HeapProfiler.stopSampling');
         profiler.disconnect();
         profiler = null;
         writeFileSync(args.file, JSON.stringify(profile));

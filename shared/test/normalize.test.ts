@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { identifiersOf, isPlaceholder, normalizeIdentifier, usableIdentifier } from '@devtrust/shared/identity';
 
@@ -21,6 +22,28 @@ describe('normalizeIdentifier', () => {
   it('a normalised value stays as it is when normalised again', () => {
     const once = normalizeIdentifier('serialNumber', '\u1fd2');
     assert.equal(normalizeIdentifier('serialNumber', once), once);
+  });
+  it('gives ASCII text (which skips NFKC) exactly what the two NFKC passes give, for every kind', () => {
+    // The normalisation before ASCII text skipped NFKC: stored identifiers and inventories
+    // were normalised with it, so any difference would stop them matching.
+    const previous = (kind: Parameters<typeof normalizeIdentifier>[0], raw: string): string | null => {
+      const stripped = raw
+        .normalize('NFKC')
+        .replace(kind === 'macAddress' ? /[\s{}\-:.]/g : /[\s{}-]/g, '')
+        .toUpperCase()
+        .normalize('NFKC');
+      return stripped.length === 0 || stripped.length > 256 ? null : stripped;
+    };
+    const kind = fc.constantFrom('hardwareUuid', 'serialNumber', 'machineGuid', 'macAddress' as const);
+    const text = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constantFrom('ﬀ-1', 'Ⅻ', 'é', '\u1fd2', 'c02x\u00a01234', 'ABC\u2000DEF', '\u0130', 'x²', 'ªb', 'µ5', 'ÿ', '½'),
+    );
+    fc.assert(
+      fc.property(kind, text, (k, raw) => assert.equal(normalizeIdentifier(k, raw), previous(k, raw))),
+      { numRuns: 5_000 },
+    );
   });
 });
 

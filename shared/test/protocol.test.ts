@@ -47,4 +47,12 @@ describe('signedPayloadOf', () => {
     assert.equal('enrollmentKey' in enroll, false);
     assert.equal('endpointId' in enroll, false);
   });
+  it('covers every other member as sent, less the signature or MAC, with the context over any member of the same name', () => {
+    const report = { agentVersion: 'a', collectedAt: 'b', identity: {} };
+    const message = { type: 'report', seq: 3, report, mac: 'm', signature: 's', nonce: 'theirs', endpointId: 'theirs' };
+    const payload = signedPayloadOf(message as never, { nonce: 'n', endpointId: 'ep' });
+    assert.deepEqual(payload, { type: 'report', seq: 3, report, nonce: 'n', endpointId: 'ep' });
+    assert.equal(payload.report, report);
+    assert.deepEqual(message, { type: 'report', seq: 3, report, mac: 'm', signature: 's', nonce: 'theirs', endpointId: 'theirs' });
+  });
 });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { driverStatement, forDb, runOnDriver } from './driver-statements.js';
+import { isSqlite } from './dialect.js';
 import { jsonRowsFor, jsonText, type JsonMemberType } from './json-rows.js';
 
 /**
@@ -41,6 +42,13 @@ export interface BatchUpdate {
     columns: Record<string, string | { counterModulo: number }>;
     onConflict?: string[];
     carried?: Record<string, unknown[]>;
+    /**
+     * One more per-row value for the inserted rows, stored as its JSON text (a report's body):
+     * the values travel as a second JSON array, which PostgreSQL splits without decoding
+     * (`json_array_elements`: each element's text exactly as JSON.stringify wrote it), so a
+     * value's JSON is not escaped again inside the rows' text, on either side.
+     */
+    carriedJson?: { name: string; values: unknown[] };
   };
 }
 
@@ -91,7 +99,27 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
   const members = vColumns.map((c, i) => `${json.member(i, typeOf(c.values))} as "v_${c.name}"`);
   const table: unknown[][] = [];
   for (let i = 0; i < rows; i++) table.push(vColumns.map((c) => c.values[i] ?? null));
-  const values = `with v as (select ${members.join(', ')} from ${json.rows})`;
+  const bindings: unknown[] = [jsonText(table)];
+  let source = json.rows;
+  const asJson = spec.alsoInsert?.carriedJson;
+  if (asJson) {
+    if (isSqlite(db)) throw new TypeError('batchUpdate: alsoInsert is PostgreSQL only');
+    // JSON.stringify writes a lone surrogate as `\ud800`, which PostgreSQL's json refuses:
+    // such values (none reach here from the agent channel) go escaped in the rows' text.
+    const text = JSON.stringify(asJson.values);
+    if (text.includes('\\ud') && /\\u[dD][89a-fA-F]/.test(text)) {
+      members.push(`${json.member(vColumns.length, 'text')} as "v_${asJson.name}"`);
+      vColumns.push({ name: asJson.name, values: asJson.values.map((v) => JSON.stringify(v)) });
+      for (let i = 0; i < rows; i++) (table[i] as unknown[]).push(vColumns[vColumns.length - 1]?.values[i] ?? null);
+      bindings[0] = jsonText(table);
+    } else {
+      members.push(`"j"::text as "v_${asJson.name}"`);
+      vColumns.push({ name: asJson.name, values: [] });
+      source = `rows from (${json.rows}, json_array_elements(?::json)) as r(value, j)`;
+      bindings.push(text);
+    }
+  }
+  const values = `with v as (select ${members.join(', ')} from ${source})`;
   const update =
     `update "${spec.table}" set ${assignments.join(', ')} from v ` +
     `where "${spec.table}"."${spec.key}" = v."v_${spec.key}"${guards.map((g) => ` and ${g}`).join('')} `;
@@ -122,9 +150,7 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
       `inserted as (insert into "${table}" (${targets.map((t) => `"${t}"`).join(', ')}) select ${sources.join(', ')} from changed${upsert}) ` +
       `select "key"${spec.counter ? ', "counter"' : ''} from changed`;
   }
-  const { rows: changed } = await runOnDriver<{ key: string; counter?: unknown }>(db as Knex, forDb(db as Knex, prepared(sql)), [
-    jsonText(table),
-  ]);
+  const { rows: changed } = await runOnDriver<{ key: string; counter?: unknown }>(db as Knex, forDb(db as Knex, prepared(sql)), bindings);
   return new Map(changed.map((r) => [r.key, Number(r.counter ?? 0)]));
 }
 

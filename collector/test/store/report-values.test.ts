@@ -5,6 +5,7 @@ import { identifiersOf } from '@devtrust/shared/identity';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 import { openTestStore } from '../support/test-store.js';
 
 /**
@@ -57,9 +58,26 @@ for (const db of DATABASES) {
         user: text.slice(0, 256),
       }) as Report;
 
-    it('in one batch of many endpoints, shapes and reports of one endpoint', async () => {
-      const ids = HOSTILE.map((_, i) => `ep_v${i}`);
-      ids.push('ep_many');
+    // On PostgreSQL a batch of usual reports sends the reports as one JSON array, each stored as
+    // its text (batch-update.ts carriedJson), unless a value's JSON holds a `\ud8…` escape: then
+    // they go escaped inside the rows' text. Both ways, with every other hostile value.
+    for (const [way, values] of [
+      ['with a value written like a surrogate escape', HOSTILE],
+      ['without one', HOSTILE.filter((text) => !text.includes('\\u'))],
+    ] as const) {
+      it(`in one batch of many endpoints, shapes and reports of one endpoint (${way})`, async () => {
+        await hostileBatches(values, way === 'without one' ? 'w' : 'v');
+      });
+    }
+
+    async function hostileBatches(HOSTILE: readonly string[], prefix: string): Promise<void> {
+      // The batched statements that also write the history (PostgreSQL's), and of those, which sent the reports' own array.
+      const batched: boolean[] = [];
+      const seen = (done: { sql: string }): void =>
+        void (done.sql.includes('changed as') && batched.push(done.sql.includes('json_array_elements')));
+      statementsOf(store.knex.client).on('done', seen);
+      const ids = HOSTILE.map((_, i) => `ep_${prefix}${i}`);
+      ids.push(`ep_many_${prefix}`);
       await store
         .knex('endpoints')
         .insert(ids.map((id) => ({ id, public_key: `pk-${id}`, enrolled_at: 1, last_seen_at: 1, last_seq: 0, blocked: false })));
@@ -68,7 +86,7 @@ for (const db of DATABASES) {
         const items = HOSTILE.map((text, i) => ({ endpointId: ids[i]!, seq: round + 1, report: report(text, i), at: 1000 + round }));
         // One endpoint sends more than the ring holds in the same batch.
         const many = Array.from({ length: LIMITS.reportHistory + 3 }, (_, k) => ({
-          endpointId: 'ep_many',
+          endpointId: `ep_many_${prefix}`,
           seq: 100 * (round + 1) + k,
           report: report(HOSTILE[k % HOSTILE.length]!, k),
           at: 2000 + k,
@@ -80,7 +98,12 @@ for (const db of DATABASES) {
         );
       }
       const last = 200 + LIMITS.reportHistory + 2;
-      const ring = await store.endpoints.history('ep_many');
+      statementsOf(store.knex.client).off('done', seen);
+      // Which way the batched statements went: the reports' own array, except in a batch with such a value.
+      assert.equal(batched.length > 0, db.name === 'postgres');
+      if (prefix === 'w') assert.ok(batched.every(Boolean));
+      else assert.ok(batched.length === 0 || batched.some((array) => !array));
+      const ring = await store.endpoints.history(`ep_many_${prefix}`);
       assert.deepEqual(
         ring.map((h) => [h.seq, h.report]),
         Array.from({ length: LIMITS.reportHistory }, (_, k) => {
@@ -103,7 +126,10 @@ for (const db of DATABASES) {
           ],
           `history, value ${i}`,
         );
+        // Stored as the report's JSON text, byte for byte (not only a value that parses the same).
+        const bodies = (await store.knex('report_history').where({ endpoint_id: ids[i] }).orderBy('seq').pluck('body')) as string[];
+        assert.deepEqual(bodies, [JSON.stringify(report(text, i)), JSON.stringify(report(text, i))]);
       }
-    });
+    }
   });
 }

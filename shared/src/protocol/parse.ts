@@ -3,6 +3,7 @@ import { firstUnstorableText, jsonDepth } from '../identity/storable-text.js';
 import { LIMITS } from './limits.js';
 import { ChannelError } from './errors.js';
 import { AGENT_MESSAGE_TYPES, MOBILE_PLATFORMS, agentMessage, type AgentMessage, type Report } from './messages.js';
+import { usualReportFrame } from './usual-report.js';
 
 /** A `\u0000` or `\uD800`–`\uDFFF` escape, or a raw NUL or surrogate (a pair matches too: then the walk decides). */
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
@@ -48,6 +49,15 @@ export function parseAgentFrame(text: string): AgentMessage {
     throw new ChannelError('MALFORMED_FRAME');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ChannelError('MALFORMED_FRAME');
+  // The usual report, checked without zod (usual-report.ts): accepted only as zod would give
+  // it, nested no deeper than a report is (6 levels); anything else takes the path below.
+  if ((json as { type?: unknown }).type === 'report' && !MAY_HOLD_UNSTORABLE.test(text)) {
+    const usual = usualReportFrame(json as Record<string, unknown>);
+    if (usual) {
+      checkMobileReport(usual.report);
+      return usual;
+    }
+  }
   if (jsonDepth(json) > LIMITS.maxJsonDepth) throw new ChannelError('MALFORMED_FRAME', `nested deeper than ${LIMITS.maxJsonDepth} levels`);
   const type = (json as { type?: unknown }).type;
   if (typeof type !== 'string' || !(AGENT_MESSAGE_TYPES as readonly string[]).includes(type)) {

@@ -286,7 +286,8 @@ export class EndpointsRepo {
                     seq: 'last_seq',
                     body: 'body',
                   },
-                  carried: { body: chunk.map((w) => w.body) },
+                  // The reports themselves: PostgreSQL stores each one's JSON text as sent.
+                  carriedJson: { name: 'body', values: chunk.map((w) => w.report) },
                   onConflict: ['endpoint_id', 'slot'],
                 },
               }

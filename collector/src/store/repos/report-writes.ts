@@ -52,12 +52,19 @@ export function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
     IdentifierColumn,
     string | null
   >;
-  const body = toJson(report);
+  let body: string | null = null;
   return {
     endpointId,
     seq,
     at,
-    body,
+    report,
+    /**
+     * The report's JSON, as the history stores it; made when first read: PostgreSQL's batch of
+     * usual reports sends the reports as one JSON array instead (batch-update.ts `carriedJson`).
+     */
+    get body(): string {
+      return (body ??= toJson(report));
+    },
     claimed,
     macs: ids.macAddresses ?? [],
     /** The columns a report of known identifiers changes (the report itself goes to the history ring alone). */
