@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
 /**
  * The client's address, as the HTTP routes see it (Koa's `ctx.ip` with `proxy` and
@@ -14,5 +15,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value) return peer;
   const last = value.slice(value.lastIndexOf(',') + 1).trim();
-  return last === '' ? peer : last;
+  // Only an address: the proxy appends one, and a limiter keyed on arbitrary text would let a
+  // client that reaches the collector directly make each key as long as a header.
+  return isIP(last) ? last : peer;
 }

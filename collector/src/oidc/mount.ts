@@ -137,7 +137,9 @@ function providerMiddleware(
     // request's URL (protocol and Host). They are the issuer's, DEVTRUST_PUBLIC_URL, whatever Host a request
     // named: a proxy that passed on a host without its port, or a client's own Host header,
     // must not change where applications are sent.
-    Object.defineProperty(ctx.request, 'href', { value: `${guard.publicOrigin}${ctx.originalUrl}`, configurable: true });
+    // The path and query alone: a request target in absolute form (`GET http://host/…`) names
+    // a host of its own in `originalUrl`.
+    Object.defineProperty(ctx.request, 'href', { value: `${guard.publicOrigin}${ctx.path}${ctx.search}`, configurable: true });
     const provider = await holder.get();
     // The provider signs its cookies with its own keys; this app has none.
     ctx.cookies = provider.createContext(ctx.req, ctx.res).cookies;

@@ -289,7 +289,7 @@ export class SyncEngine {
         if (kept > 0)
           throw new VendorError(
             'VENDOR_EMPTY_INVENTORY',
-            `the vendor listed no devices; the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept. Check the account's access in the vendor's console; to empty this integration on purpose, delete it`,
+            `the sync found no devices (the vendor listed none, or none with an identifier); the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept. Check the account's access in the vendor's console; to empty this integration on purpose, delete it`,
           );
       }
       clearInterval(heartbeat);

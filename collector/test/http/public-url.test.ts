@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { describe, it } from 'vitest';
 import { startTestCollector } from '../../../test/support/collector.js';
 
@@ -40,6 +41,31 @@ describe('the public URL of a collector on port 0', () => {
       const discovery = JSON.parse(body) as Record<string, string>;
       for (const name of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'])
         assert.ok(discovery[name]?.startsWith('https://devtrust.example.com:8443'), `${name}: ${discovery[name]}`);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('answers a request target in absolute form with the same endpoints, not a 500', async () => {
+    const c = await startTestCollector({ env: { DEVTRUST_PUBLIC_URL: 'https://devtrust.example.com:8443' } });
+    try {
+      const port = Number(new URL(c.url).port);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () =>
+          socket.write(
+            'GET http://evil.example/.well-known/openid-configuration HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+          ),
+        );
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      const discovery = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+      assert.equal(discovery.issuer, 'https://devtrust.example.com:8443');
+      for (const name of ['authorization_endpoint', 'token_endpoint'])
+        assert.ok(discovery[name]?.startsWith('https://devtrust.example.com:8443/oidc/'), `${name}: ${discovery[name]}`);
     } finally {
       await c.stop();
     }
