@@ -28,6 +28,7 @@ import { Store } from './store/store.js';
 import { SyncEngine } from './sync/engine.js';
 import { AgentChannel } from './ws/channel.js';
 import { tuneHeap } from './v8-tuning.js';
+import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
 
 export interface RunningCollector {
   url: string;
@@ -101,6 +102,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // Slow or silent clients must not hold sockets forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // A cap the open-file limit cannot hold is cut to it (limits/open-files.ts), and said at start.
+  const openFiles = openFileLimit();
+  const connections = capToOpenFiles(config.connections, openFiles);
   const channel = new AgentChannel(server, {
     ...core,
     log,
@@ -108,7 +112,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     enrollmentLimit: config.enrollmentRateLimit,
     retryAfterSec: config.agentRetrySec,
     faults: store.faults,
-    connectionLimits: config.connections,
+    connectionLimits: connections.limits,
     trustProxy: config.trustProxy,
   });
 
@@ -165,6 +169,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
   log.info({ url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
+  if (connections.lowered !== null)
+    log.warn(
+      { openFileLimit: openFiles, agentConnections: connections.lowered },
+      `the open-file limit (ulimit -n ${openFiles}) holds ${connections.lowered} agent connections, fewer than DEVTRUST_MAX_AGENT_CONNECTIONS: agents past them are refused with 503 until it is raised (LimitNOFILE= under systemd)`,
+    );
   // Serving TLS itself, the collector is likely reached directly: then anyone can send the
   // X-Forwarded-* headers DEVTRUST_TRUST_PROXY believes (their address, for every limit).
   if (config.tls && config.trustProxy)

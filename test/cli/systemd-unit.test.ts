@@ -98,6 +98,28 @@ describe('collector/deploy: the systemd unit and its settings file', () => {
     }
   });
 
+  it('a broken master key exits with the code the unit does not restart on', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'devtrust-systemd-key-'));
+    try {
+      writeFileSync(path.join(broken, 'master.key'), 'not a key');
+      const env = {
+        ...Object.fromEntries(envLines(ENV_EXAMPLE)),
+        DEVTRUST_DATA_DIR: broken,
+        DEVTRUST_PORT: '0',
+        PATH: process.env.PATH ?? '',
+      };
+      const collector = spawnProcess(process.execPath, [path.join(ROOT, 'collector/bin/devtrust-collector.js')], {
+        env,
+        cwd: ROOT,
+        inheritEnv: false,
+      });
+      assert.equal(await collector.waitForExit(), Number(directive('RestartPreventExitStatus')), collector.stderr());
+      assert.match(collector.stderr(), /DEVTRUST_MASTER_KEY/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
   it('a bad setting exits with the code the unit does not restart on', async () => {
     const env = {
       ...Object.fromEntries(envLines(ENV_EXAMPLE)),

@@ -81,7 +81,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const message =
       code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (set DEVTRUST_PORT)` : (error as Error).message;
     process.stderr.write(`devtrust-collector: cannot start: ${message}\n`);
-    process.exit(1);
+    // A master key missing or not the database's is configuration too: exit 2, which a service
+    // manager is told not to restart on (collector/deploy/devtrust-collector.service).
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
   // The keys themselves reach a terminal only: piped stdout ends in a log store (systemd,
   // Docker), so there it names the owner-only file that holds them instead.
