@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/ctl.js';
 
+// Output piped into something that stopped reading (`devtrustctl admin-log | head`): nothing is
+// wrong, so end quietly rather than with an unhandled EPIPE and its stack.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 try {
   process.exitCode = await main();
 } catch (error) {

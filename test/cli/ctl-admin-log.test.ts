@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { runBin } from '../support/bin.js';
+import { BINS, runBin } from '../support/bin.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
+import { spawnProcess } from './spawned.js';
 
 /** `devtrustctl admin-log` through the real binary against a real collector: filters, paging, errors. */
 describe('devtrustctl admin-log', () => {
@@ -104,5 +105,33 @@ describe('devtrustctl admin-log', () => {
     const help = await ok('admin-log', '--help');
     assert.match(help, /--resource-type TYPE/);
     assert.match(help, /--cursor C/);
+  });
+});
+
+/** Output piped into a reader that stops early (`| head`): devtrustctl ends quietly, not with an EPIPE stack. */
+describe('devtrustctl piped into head', () => {
+  let c: TestCollector;
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    // Enough entries that the listing outgrows a pipe's buffer (64 kB) before head has quit.
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) => c.admin('PUT', `/admin/v1/users/${'u'.repeat(150)}${i}@example.com`, { groups: ['pilot'] })),
+    );
+  });
+  afterAll(async () => c?.stop());
+
+  it('exits 0 with nothing on stderr', async () => {
+    // Not spawnSync: the collector answers from this process's event loop.
+    const run = spawnProcess(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; "${process.execPath}" "${BINS.devtrustctl}" admin-log --limit 400 | head -c 100 >/dev/null; echo "ctl:\${PIPESTATUS[0]}" >&2`,
+      ],
+      { env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN } },
+    );
+    await run.waitForExit();
+    assert.match(run.stderr(), /ctl:0\s*$/);
+    assert.doesNotMatch(run.stderr(), /EPIPE|Error/);
   });
 });

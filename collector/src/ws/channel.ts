@@ -85,8 +85,8 @@ export class AgentChannel {
       verdicts: deps.verdicts,
       log: this.log,
       attestationLimits: deps.attestationLimits ?? null,
-      // The socket's peer address: behind a reverse proxy every agent shares the proxy's,
-      // so the limit then applies to the fleet as a whole.
+      // The client's address (http/client-address.ts): the socket's peer, or behind a trusted
+      // proxy the address it appended. Behind NAT a whole site shares one.
       admitEnrollment: (address) => {
         const taken = this.enrollments?.take(address) ?? { ok: true };
         if (!taken.ok) this.log.warn({ address }, 'enrollment refused: too many from this address');
