@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { BINS } from '../support/bin.js';
+import { selfSignedCertificate } from '../support/tls.js';
 import { freePort, spawnProcess } from './spawned.js';
 
 /** devtrust-collector serving HTTPS itself (DEVTRUST_TLS_CERT / DEVTRUST_TLS_KEY). */
@@ -15,34 +15,11 @@ describe('devtrust-collector with TLS of its own', () => {
   let key: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'devtrust-tls-'));
-    [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    ({ cert, key } = selfSignedCertificate(dir));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const start = async (env: Record<string, string>) => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
     const port = await freePort();
     const collector = spawnProcess(process.execPath, [BINS['devtrust-collector']], {
       env: {

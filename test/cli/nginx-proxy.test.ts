@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } f
 import { describeUnless } from '../support/skip.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
+import { selfSignedCertificate } from '../support/tls.js';
 import { freePort, spawnProcess, type Spawned } from './spawned.js';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync);
@@ -55,30 +55,7 @@ describeUnless(NGINX ? false : 'nginx is not installed')('collector/deploy: ngin
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'devtrust-nginx-'));
-    const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCertificate(dir);
     ca = readFileSync(cert, 'utf8');
     const port = await freePort();
     base = `https://localhost:${port}`;
