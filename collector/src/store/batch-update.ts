@@ -91,6 +91,18 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
     guards.push(`"${spec.table}"."${column}" is not distinct from v."v_g_${column}"`);
   }
   for (const [name, values] of Object.entries(spec.alsoInsert?.carried ?? {})) vColumns.push({ name, values });
+  // `carriedJson` travels as a JSON array of its own, split by PostgreSQL without decoding.
+  // JSON.stringify writes a lone surrogate as `\ud800`, which PostgreSQL's json refuses: such
+  // values (none reach here from the agent channel) go as text in the rows, as `carried` do.
+  const asJson = spec.alsoInsert?.carriedJson;
+  let asJsonArray: string | null = null;
+  if (asJson) {
+    if (isSqlite(db)) throw new TypeError('batchUpdate: alsoInsert is PostgreSQL only');
+    const text = JSON.stringify(asJson.values);
+    if (text.includes('\\ud') && /\\u[dD][89a-fA-F]/.test(text))
+      vColumns.push({ name: asJson.name, values: asJson.values.map((v) => JSON.stringify(v)) });
+    else asJsonArray = text;
+  }
   if (spec.below) {
     vColumns.push({ name: `b_${spec.below.column}`, values: spec.below.values });
     guards.push(`"${spec.table}"."${spec.below.column}" < v."v_b_${spec.below.column}"`);
@@ -101,23 +113,12 @@ export async function batchUpdate(db: Knex | Knex.Transaction, spec: BatchUpdate
   for (let i = 0; i < rows; i++) table.push(vColumns.map((c) => c.values[i] ?? null));
   const bindings: unknown[] = [jsonText(table)];
   let source = json.rows;
-  const asJson = spec.alsoInsert?.carriedJson;
-  if (asJson) {
-    if (isSqlite(db)) throw new TypeError('batchUpdate: alsoInsert is PostgreSQL only');
-    // JSON.stringify writes a lone surrogate as `\ud800`, which PostgreSQL's json refuses:
-    // such values (none reach here from the agent channel) go escaped in the rows' text.
-    const text = JSON.stringify(asJson.values);
-    if (text.includes('\\ud') && /\\u[dD][89a-fA-F]/.test(text)) {
-      members.push(`${json.member(vColumns.length, 'text')} as "v_${asJson.name}"`);
-      vColumns.push({ name: asJson.name, values: asJson.values.map((v) => JSON.stringify(v)) });
-      for (let i = 0; i < rows; i++) (table[i] as unknown[]).push(vColumns[vColumns.length - 1]?.values[i] ?? null);
-      bindings[0] = jsonText(table);
-    } else {
-      members.push(`"j"::text as "v_${asJson.name}"`);
-      vColumns.push({ name: asJson.name, values: [] });
-      source = `rows from (${json.rows}, json_array_elements(?::json)) as r(value, j)`;
-      bindings.push(text);
-    }
+  if (asJson && asJsonArray !== null) {
+    members.push(`"j"::text as "v_${asJson.name}"`);
+    // Named here so that alsoInsert can take it; its values are in the second array.
+    vColumns.push({ name: asJson.name, values: [] });
+    source = `rows from (${json.rows}, json_array_elements(?::json)) as r(value, j)`;
+    bindings.push(asJsonArray);
   }
   const values = `with v as (select ${members.join(', ')} from ${source})`;
   const update =
