@@ -117,7 +117,7 @@ export class AgentChannel {
         );
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, address));
     });
     this.heartbeat = setInterval(() => this.sweep(), deps.heartbeatMs ?? 30_000);
     this.heartbeat.unref();
@@ -163,10 +163,11 @@ export class AgentChannel {
     return null;
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
-    // Nothing kept for the session's life may hold `req` (its headers, about 1 kB a socket):
-    // its address is read once, here.
-    const address = clientAddress(req, this.deps.trustProxy ?? false);
+  /**
+   * `address`: the client's, read from `req` once, at the upgrade. Nothing kept for the
+   * session's life may hold `req` (its headers, about 1 kB a socket).
+   */
+  private accept(ws: WebSocket, req: IncomingMessage, address: string): void {
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     this.alive.set(ws, true);
     ws.on('pong', this.markAlive);

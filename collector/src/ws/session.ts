@@ -254,9 +254,11 @@ export class AgentSession {
     return this.macKey;
   }
 
-  /** The session's endpoint once the frame's signature checks out (verified off the event loop). */
+  /**
+   * The session's endpoint once the frame's signature checks out (verified off the event loop).
+   * A report with a session MAC instead goes to `macEndpoint` (`report` decides).
+   */
   private async requireEndpoint(message: ReportMessage | AttestMessage | DescribeMessage | CheckMessage): Promise<Pick<Endpoint, 'id'>> {
-    if ('mac' in message && message.mac !== undefined) return this.macEndpoint(message as ReportMessage & { mac: string });
     const endpoint = this.authenticatedEndpoint();
     const payload = signedPayloadOf(message, { nonce: this.nonce, endpointId: endpoint.id });
     if (message.signature === undefined || !(await verifyPayloadAsync(this.publicKey as string, payload, message.signature))) {
