@@ -30,6 +30,17 @@ function envLines(text: string, commented = false): [string, string][] {
 }
 
 /**
+ * The collector started as the unit starts it: its ExecStart (this checkout and this Node where
+ * the unit expects the install), its working directory, the settings file's values and nothing
+ * inherited, with `overrides` for what cannot be the same here.
+ */
+function startAsUnit(overrides: Record<string, string>): { collector: ReturnType<typeof spawnProcess>; env: Record<string, string> } {
+  const env = { ...Object.fromEntries(envLines(ENV_EXAMPLE)), PATH: process.env.PATH ?? '/usr/bin:/bin', ...overrides };
+  const [program, ...args] = (directive('ExecStart') as string).replaceAll(NODE, process.execPath).replaceAll(INSTALL_DIR, ROOT).split(' ');
+  return { collector: spawnProcess(program as string, args, { env, cwd: ROOT, inheritEnv: false }), env };
+}
+
+/**
  * The systemd unit and settings file an admin installs from collector/deploy/: systemd accepts
  * the unit, the settings are the collector's own, and the collector starts from them the way
  * the unit starts it (its ExecStart, its working directory, no inherited environment), serves,
@@ -72,14 +83,8 @@ describe('collector/deploy: the systemd unit and its settings file', () => {
 
   it('the collector starts from the settings file as the unit runs it, serves, and stops on SIGTERM with 0', async () => {
     const port = await freePort();
-    const env = Object.fromEntries(envLines(ENV_EXAMPLE));
     // Only what cannot be the same here: the state directory and a free port.
-    Object.assign(env, { DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port), PATH: process.env.PATH ?? '/usr/bin:/bin' });
-    const [program, ...args] = (directive('ExecStart') as string)
-      .replaceAll(NODE, process.execPath)
-      .replaceAll(INSTALL_DIR, ROOT)
-      .split(' ');
-    const collector = spawnProcess(program as string, args, { env, cwd: ROOT, inheritEnv: false });
+    const { collector, env } = startAsUnit({ DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: String(port) });
     try {
       const base = `http://127.0.0.1:${port}`;
       let ready: Response | null = null;
@@ -102,17 +107,7 @@ describe('collector/deploy: the systemd unit and its settings file', () => {
     const broken = mkdtempSync(path.join(tmpdir(), 'devtrust-systemd-key-'));
     try {
       writeFileSync(path.join(broken, 'master.key'), 'not a key');
-      const env = {
-        ...Object.fromEntries(envLines(ENV_EXAMPLE)),
-        DEVTRUST_DATA_DIR: broken,
-        DEVTRUST_PORT: '0',
-        PATH: process.env.PATH ?? '',
-      };
-      const collector = spawnProcess(process.execPath, [path.join(ROOT, 'collector/bin/devtrust-collector.js')], {
-        env,
-        cwd: ROOT,
-        inheritEnv: false,
-      });
+      const { collector } = startAsUnit({ DEVTRUST_DATA_DIR: broken, DEVTRUST_PORT: '0' });
       assert.equal(await collector.waitForExit(), Number(directive('RestartPreventExitStatus')), collector.stderr());
       assert.match(collector.stderr(), /DEVTRUST_MASTER_KEY/);
     } finally {
@@ -121,17 +116,7 @@ describe('collector/deploy: the systemd unit and its settings file', () => {
   });
 
   it('a bad setting exits with the code the unit does not restart on', async () => {
-    const env = {
-      ...Object.fromEntries(envLines(ENV_EXAMPLE)),
-      DEVTRUST_DATA_DIR: dataDir,
-      DEVTRUST_PORT: '99999',
-      PATH: process.env.PATH ?? '',
-    };
-    const collector = spawnProcess(process.execPath, [path.join(ROOT, 'collector/bin/devtrust-collector.js')], {
-      env,
-      cwd: ROOT,
-      inheritEnv: false,
-    });
+    const { collector } = startAsUnit({ DEVTRUST_DATA_DIR: dataDir, DEVTRUST_PORT: '99999' });
     assert.equal(await collector.waitForExit(), Number(directive('RestartPreventExitStatus')));
     assert.match(collector.stderr(), /DEVTRUST_PORT/);
   });
