@@ -4,14 +4,13 @@ import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../l
 import { openFileLimit } from '../lib/proc.js';
 import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
+import { FD_HEADROOM } from '@devtrust/collector/limits/open-files';
 
 const FULL_SESSIONS = 50_000;
 const SMALL_SESSIONS = 1_000;
 /** Handshakes in flight while ramping up: enough to be quick, few enough to finish inside the 5 s auth timeout. */
 const RAMP_CONCURRENCY = 100;
 const WARM_UP_SESSIONS = 100;
-/** File descriptors kept free for everything else a process holds. */
-const FD_HEADROOM = 256;
 
 interface Held {
   held: number;

@@ -10,6 +10,7 @@ import { freePort } from '../../test/support/ports.js';
 import { openFileLimit } from '../lib/proc.js';
 import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase, type ServerChild } from '../lib/targets.js';
 import { now, sleep, waitFor } from '../lib/timing.js';
+import { FD_HEADROOM } from '@devtrust/collector/limits/open-files';
 
 const FULL_AGENTS = 20_000;
 const SMALL_AGENTS = 500;
@@ -19,7 +20,6 @@ const BACKOFF = { baseMs: 250, capMs: 2_000 };
 const WAVE = 250;
 /** Each agent reports about once per this period during the storm. */
 const REPORT_PERIOD_MS = 25_000;
-const FD_HEADROOM = 256;
 /** The report trickle never runs longer than this, whatever happens to the storm. */
 const TRICKLE_MAX_MS = 5 * 60_000;
 

@@ -5,6 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { statCpuMs } from './cpu.js';
 import { sleep } from './timing.js';
+import { openFileLimit as collectorOpenFileLimit } from '@devtrust/collector/limits/open-files';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -62,13 +63,9 @@ export class RssSampler {
   }
 }
 
-/** The soft limit on open files this process (and its children) have. */
+/** The soft limit on open files this process (and its children) have, as the collector reads its own; NaN where unknown or unlimited. */
 export function openFileLimit(): number {
-  try {
-    return Number(execFileSync('/bin/sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  } catch {
-    return NaN;
-  }
+  return collectorOpenFileLimit() ?? NaN;
 }
 
 // Children still alive when the bench exits (crash, Ctrl-C) are killed, never left behind.
