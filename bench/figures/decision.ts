@@ -6,6 +6,7 @@ import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, ty
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
 import { BenchChild } from '../lib/proc.js';
+import { counter as checkpointCounter, settle } from '../lib/checkpoints.js';
 
 /** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
 const FULL_INVENTORY = 1_000_000;
@@ -306,19 +307,25 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
     pids: [collector.pid],
   };
   ctx.defer(() => fleet.app.close());
+  // The load's checkpoint is over before decisions are measured at rest (bench/lib/checkpoints.ts).
+  const unsettled = await settle(db);
 
   const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
   const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
   ctx.log(`${kind}: one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`);
   const idleCpuPct = await idleCpu(collector.pid);
   start = now();
+  const checkpoints = await checkpointCounter(db);
   const run = await atRate(fleet, rate, samples);
+  const checkpointed = await checkpoints();
   ctx.log(`${kind}: ${run.latencies.length} decisions at ${rate}/s in ${run.seconds.toFixed(1)} s (${JSON.stringify(run.verdicts)})`);
   const quietP99 = percentile(sortedCopy(run.latencies), 99);
   const lookups = await rawLookups(db, agents, samples);
   const out = decisionFigures(kind, run, lookups, {
     note: [
       loaded.note,
+      unsettled,
+      checkpointed?.checkpoints ? `${checkpointed.checkpoints} checkpoint(s) ran during the rated run` : null,
       `one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`,
       `first second at the rate (warm-up): p99 ${percentile(sortedCopy(warmUp.latencies), 99)?.toFixed(0)} ms`,
     ]
@@ -332,6 +339,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       restP50Ms: rest.p50,
       restP99Ms: rest.p99,
       ...rest.steps,
+      ...checkpointDetail(checkpointed),
     },
   });
 
@@ -339,7 +347,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
     out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory)));
   }
   if (ctx.wants('decision.p99_during_sync_ms')) {
-    out.push({ ...(await decisionsDuringSync(ctx, url, fleet, rate, samples, quietP99)), db: kind });
+    out.push({ ...(await decisionsDuringSync(ctx, db, url, fleet, rate, samples, quietP99)), db: kind });
   }
   await collector.stop();
   return out;
@@ -368,12 +376,14 @@ async function twoNodes(
   };
   ctx.defer(() => fleet.app.close());
   const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
+  const checkpoints = await checkpointCounter(db);
   const run = await atRate(fleet, rate, samples);
+  const checkpointed = await checkpoints();
   ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);
   await second.stop();
   return decisionFigures('postgres-2', run, lookups, {
     note: 'agents on one collector, the application on another, one PostgreSQL database',
-    detail: { inventory, collectors: 2, warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99) },
+    detail: { inventory, collectors: 2, warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99), ...checkpointDetail(checkpointed) },
   });
 }
 
@@ -472,13 +482,16 @@ function stepPercentiles(run: Run): Record<string, number | null> {
  */
 async function decisionsDuringSync(
   ctx: BenchContext,
+  db: BenchDatabase,
   url: string,
   fleet: Fleet,
   rate: number,
   samples: number,
   quietP99: number | null,
 ): Promise<Figure> {
+  const checkpoints = await checkpointCounter(db);
   const { run, count, sync, vendorCpuPct } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
+  const checkpointed = await checkpoints();
   const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
   ctx.log(
@@ -492,6 +505,8 @@ async function decisionsDuringSync(
       ratePerS: run.latencies.length / run.seconds,
       syncDevices: count,
       devicesSyncedMeanwhile: sync.devices,
+      // What pacing the sync beside decisions costs it (store/background-writes.ts): compare with sync.devices_per_s.
+      syncDevicesPerS: Math.round(sync.devices / run.seconds),
       syncStatus: sync.status,
       p50Ms: percentile(sorted, 50),
       maxMs: sorted[sorted.length - 1] ?? null,
@@ -500,8 +515,14 @@ async function decisionsDuringSync(
       vendorCpuPct: vendorCpuPct === null ? null : Math.round(vendorCpuPct),
       loadAverageStart: run.load[0],
       loadAverageEnd: run.load[1],
+      ...checkpointDetail(checkpointed),
     },
   });
+}
+
+/** PostgreSQL's checkpoints during a run, for its figure's detail (nothing on SQLite). */
+function checkpointDetail(checkpointed: { checkpoints: number; buffers: number } | null): Record<string, number> {
+  return checkpointed ? { checkpointsDuringRun: checkpointed.checkpoints, checkpointBuffersDuringRun: checkpointed.buffers } : {};
 }
 
 export const decisionGroup: FigureGroup = {

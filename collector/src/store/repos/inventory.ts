@@ -158,8 +158,10 @@ export class InventoryRepo {
     const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
     const background = BackgroundWrites.of(this.db);
     // A table's first statement runs at once (a small inventory's purge is over before the next
-    // sync is asked for); the statements after it are background writes.
-    const run = (work: () => Promise<number>, first: boolean): Promise<number> => (background && !first ? background.run(work) : work());
+    // sync is asked for); the statements after it are background writes, paced as the staging
+    // is: deleting a million old records costs the database about what inserting them did.
+    const run = (work: () => Promise<number>, first: boolean): Promise<number> =>
+      background && !first ? background.run(work, { paced: true }) : work();
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
     for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {

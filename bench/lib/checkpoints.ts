@@ -1,0 +1,44 @@
+import type { Knex } from 'knex';
+import type { BenchDatabase } from './targets.js';
+
+/**
+ * PostgreSQL's checkpoints around a measurement. Loading a million inventory records writes
+ * about 1.4 GB of WAL; with the default `max_wal_size` (1 GB) PostgreSQL then runs checkpoints
+ * back to back, and the one the load started writes its dirty pages out for the next half
+ * minute. Decisions taken meanwhile waited for their commits' fsyncs behind it (a p99 of 470 ms
+ * where the p50 was 12.5: docs/performance.md, "Sixth pass"). That is the load's cost, not a
+ * decision's: the decisions-at-rest figures start after it (`settle`), and each rated run says
+ * how many checkpoints ran during it (`counter`).
+ */
+
+/**
+ * Waits for the checkpoint the load started: CHECKPOINT (a superuser, or a role granted
+ * `pg_checkpoint`, as `.ci/run` grants the bench's role). Null when done, else why not.
+ */
+export async function settle(db: BenchDatabase): Promise<string | null> {
+  if (db.kind !== 'postgres') return null;
+  try {
+    await db.knex().raw('checkpoint');
+    return null;
+  } catch (error) {
+    return `the load's checkpoint was not waited for (CHECKPOINT: ${(error as Error).message}; grant pg_checkpoint to the bench's role)`;
+  }
+}
+
+/** PostgreSQL's checkpoint counts (timed and requested, and buffers they wrote) since the call; null on SQLite. */
+export async function counter(db: BenchDatabase): Promise<() => Promise<{ checkpoints: number; buffers: number } | null>> {
+  if (db.kind !== 'postgres') return async () => null;
+  const knex = db.knex();
+  const read = async (k: Knex): Promise<{ checkpoints: number; buffers: number }> => {
+    const { rows } = (await k.raw(
+      'select checkpoints_timed + checkpoints_req as checkpoints, buffers_checkpoint as buffers from pg_stat_bgwriter',
+    )) as { rows: { checkpoints: string; buffers: string }[] };
+    const row = rows[0] as { checkpoints: string; buffers: string };
+    return { checkpoints: Number(row.checkpoints), buffers: Number(row.buffers) };
+  };
+  const before = await read(knex);
+  return async () => {
+    const after = await read(knex);
+    return { checkpoints: after.checkpoints - before.checkpoints, buffers: after.buffers - before.buffers };
+  };
+}
