@@ -66,8 +66,14 @@ describe('devtrust-collector start-up and stop lines', () => {
   it('names the address it listens on and the public URL apart, each labelled', async () => {
     const { port } = await start();
     const out = (collector as Spawned).stdout();
-    assert.match(out, new RegExp(`^DevTrust collector listening on http://127\\.0\\.0\\.1:${port} \\(DEVTRUST_HOST, DEVTRUST_PORT\\)$`, 'm'));
-    assert.match(out, /^ {2}public URL: https:\/\/devtrust\.example\.com \(DEVTRUST_PUBLIC_URL: what agents, browsers and applications use\)$/m);
+    assert.match(
+      out,
+      new RegExp(`^DevTrust collector listening on http://127\\.0\\.0\\.1:${port} \\(DEVTRUST_HOST, DEVTRUST_PORT\\)$`, 'm'),
+    );
+    assert.match(
+      out,
+      /^ {2}public URL: https:\/\/devtrust\.example\.com \(DEVTRUST_PUBLIC_URL: what agents, browsers and applications use\)$/m,
+    );
     assert.match(out, /^ {2}database: /m);
     const listening = logEntries(out).find((e) => e.msg === 'collector listening');
     assert.equal(listening?.listening, `http://127.0.0.1:${port}`);

@@ -101,7 +101,7 @@ describe('devtrustctl admin-log', () => {
     assert.match(refused.stderr, /^devtrustctl: 403 FORBIDDEN: the read-only role may not read admin-log\n$/);
   });
 
-  it('an upload is shown as the rows it put into the integration, not as the run\'s fields', async () => {
+  it("an upload is shown as the rows it put into the integration, not as the run's fields", async () => {
     const created = JSON.parse(await ok('--json', 'integration', 'create', '--kind', 'csv', '--name', 'Kiosks', '--platforms', 'linux'));
     const id = created.id as string;
     const answer = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number,device_name,platform\nK-1,K1,linux\n', {

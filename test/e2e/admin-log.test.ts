@@ -295,9 +295,14 @@ for (const db of DATABASES) {
 
     it('an upload reads as a file put into the integration; a rename lists the name only, and a secret given again unchanged is no change', async () => {
       const csv = await call('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Desks', platforms: ['windows'], config: {} });
-      await call('PUT', `/admin/v1/integrations/${csv.id}/inventory`, `serial_number,device_name,platform\nDESK-1,D1,windows\nDESK-2,D2,windows\n`, {
-        contentType: 'text/csv',
-      });
+      await call(
+        'PUT',
+        `/admin/v1/integrations/${csv.id}/inventory`,
+        `serial_number,device_name,platform\nDESK-1,D1,windows\nDESK-2,D2,windows\n`,
+        {
+          contentType: 'text/csv',
+        },
+      );
       await call('PUT', `/admin/v1/integrations/${csv.id}/inventory?allowEmpty=true`, 'serial_number,device_name,platform\n', {
         contentType: 'text/csv',
       });

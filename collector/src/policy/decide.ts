@@ -173,7 +173,9 @@ export function decide(inputs: DecisionInputs): Verdict {
   // Said only when the stricter level is asked for, so other verdicts read as before.
   const assuranceLine =
     strict && match.trusted
-      ? [`rule requireAssurance=mdm_asserted: device trusted ${assurance === 'mdm_asserted' ? 'MDM-asserted (pass)' : 'by identifiers only (fail)'}`]
+      ? [
+          `rule requireAssurance=mdm_asserted: device trusted ${assurance === 'mdm_asserted' ? 'MDM-asserted (pass)' : 'by identifiers only (fail)'}`,
+        ]
       : [];
   const edrLines = [edrOutcome.reason, ...(edr?.reasons ?? [])];
   const lines = [...match.reasons, ...blockLine, trustRule, ...assuranceLine, ...edrLines, ...health.map((h) => h.reason)];

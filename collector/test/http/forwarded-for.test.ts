@@ -43,7 +43,11 @@ async function recordedAddress(c: TestCollector, user: string): Promise<string |
 }
 
 /** Wrong keys from one client until the limiter answers 429; how many got through to a 401 first. */
-async function failuresUntilLimited(c: TestCollector, forwardedFor: (i: number) => string, tries = FAILURES_PER_MINUTE + 3): Promise<number> {
+async function failuresUntilLimited(
+  c: TestCollector,
+  forwardedFor: (i: number) => string,
+  tries = FAILURES_PER_MINUTE + 3,
+): Promise<number> {
   for (let i = 0; i < tries; i++) {
     const status = await send(c, forwardedFor(i), { token: `dtk_wrong-${i}-0123456789abcdef` });
     if (status === 429) return i;

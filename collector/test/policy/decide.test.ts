@@ -37,8 +37,12 @@ describe('decide(): the Cisco Secure Endpoint table, every combination', () => {
             assert.match(v.reasons[0] as string, v.access === 'allow' ? /^allowed: / : /^denied: /);
             // A denial names its cause first: the failed match, or the EDR finding that denied a matched device.
             const edrDenied = v.access === 'deny' && trusted;
-            assert.equal(v.reasons[1], edrDenied ? 'rule blockCompromised=on: EDR status compromised (fail)' : (trusted ? trustedMatch : untrustedMatch).reasons[0]);
-            if (edrDenied) assert.ok(v.reasons.includes('identifier match: serial number X matches record "LAPTOP" (pass)'), v.reasons.join('\n'));
+            assert.equal(
+              v.reasons[1],
+              edrDenied ? 'rule blockCompromised=on: EDR status compromised (fail)' : (trusted ? trustedMatch : untrustedMatch).reasons[0],
+            );
+            if (edrDenied)
+              assert.ok(v.reasons.includes('identifier match: serial number X matches record "LAPTOP" (pass)'), v.reasons.join('\n'));
             assert.ok(v.reasons.some((r) => r.startsWith(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`)));
             assert.ok(v.reasons.some((r) => r.startsWith(`rule trustedEndpoints=${mode}`)));
             assert.ok(v.reasons.includes(`EDR status: ${status}`));
@@ -73,7 +77,13 @@ describe('decide(): rules beyond the table', () => {
     assert.ok(rest.includes('identifier match: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" (csv) (pass)'));
     assert.ok(!rest.some((r) => r.startsWith('trusted: ') || r.endsWith('(fail)')), rest.join('\n'));
     // Allowed, the same match is the reason it is trusted, as before.
-    const allowed = decide({ policy: policy({ trustedEndpoints: 'require-trusted' }), blocked: false, match: byMac, edr: null, device: healthy });
+    const allowed = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted' }),
+      blocked: false,
+      match: byMac,
+      edr: null,
+      device: healthy,
+    });
     assert.equal(allowed.reasons[1], byMac.reasons[0]);
   });
 
@@ -87,8 +97,14 @@ describe('decide(): rules beyond the table', () => {
     });
     assert.equal(v.access, 'deny');
     assert.match(v.reasons[1] as string, /^rule requireFirewall=on: .*\(fail\)$/);
-    assert.ok(v.reasons.slice(2).every((r) => !r.endsWith('(fail)')), v.reasons.join('\n'));
-    assert.ok(v.reasons.some((r) => /^rule requireDiskEncryption=on: .*\(pass\)$/.test(r)), v.reasons.join('\n'));
+    assert.ok(
+      v.reasons.slice(2).every((r) => !r.endsWith('(fail)')),
+      v.reasons.join('\n'),
+    );
+    assert.ok(
+      v.reasons.some((r) => /^rule requireDiskEncryption=on: .*\(pass\)$/.test(r)),
+      v.reasons.join('\n'),
+    );
   });
 
   it('an unknown EDR status says what require-trusted does with it', () => {

@@ -145,7 +145,12 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
   });
 
   it('an upload reads as rows put into the integration, and a rename as a rename', async () => {
-    const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Front desk', platforms: ['windows'], config: {} });
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Front desk',
+      platforms: ['windows'],
+      config: {},
+    });
     assert.equal(created.status, 201);
     const id = created.body.id as string;
     const csv = 'serial_number,device_name,platform\nFD-1,D1,windows\nFD-2,D2,windows\nFD-3,D3,windows\n';

@@ -130,7 +130,10 @@ describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
     // The block is the reason; the serial number that matched is shown as a passing check, after it.
     const matchReasons = await page.getByRole('region', { name: 'Match reasons' }).locator('li').allTextContents();
     assert.match(matchReasons[0] as string, /^untrusted: an administrator blocked this endpoint/);
-    assert.match(matchReasons[1] as string, /^identifier match: serial number PF2CONSOLE matches record "LAPTOP-IDA" of integration "Ida inventory" \(csv\) \(pass\)$/);
+    assert.match(
+      matchReasons[1] as string,
+      /^identifier match: serial number PF2CONSOLE matches record "LAPTOP-IDA" of integration "Ida inventory" \(csv\) \(pass\)$/,
+    );
     const lastVerdict = await page.getByRole('region', { name: 'Last verdict' }).locator('li').allTextContents();
     assert.deepEqual(lastVerdict.slice(0, 2), [
       'denied: an administrator blocked this endpoint',
