@@ -31,7 +31,10 @@ import { tuneHeap } from './v8-tuning.js';
 import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
 
 export interface RunningCollector {
+  /** The public URL (DEVTRUST_PUBLIC_URL): what agents, browsers and applications use. */
   url: string;
+  /** The address the collector itself listens on, as a URL; behind a proxy not the public URL. */
+  listenUrl: string;
   port: number;
   services: Services;
   /** The agent channel (connections, sessions). */
@@ -132,8 +135,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     await channel.close();
     throw error;
   }
-  const port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  const port = bound.port;
   const scheme = config.tls ? 'https' : 'http';
+  const listenUrl = `${scheme}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   const url = config.port === 0 ? `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}` : config.publicUrl;
   // A port-0 collector (tests) learns its port only now, and so its public URL, unless
   // DEVTRUST_PUBLIC_URL named one (a proxy in front: the URL people use is the proxy's).
@@ -168,7 +173,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   await retention.purge();
   const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
-  log.info({ url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
+  log.info({ listening: listenUrl, publicUrl: url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
   if (connections.lowered !== null)
     log.warn(
       { openFileLimit: openFiles, agentConnections: connections.lowered },
@@ -184,6 +189,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   let closing: Promise<void> | null = null;
   return {
     url,
+    listenUrl,
     port,
     services,
     channel,

@@ -101,6 +101,17 @@ describe('devtrustctl admin-log', () => {
     assert.match(refused.stderr, /^devtrustctl: 403 FORBIDDEN: the read-only role may not read admin-log\n$/);
   });
 
+  it("an upload is shown as the rows it put into the integration, not as the run's fields", async () => {
+    const created = JSON.parse(await ok('--json', 'integration', 'create', '--kind', 'csv', '--name', 'Kiosks', '--platforms', 'linux'));
+    const id = created.id as string;
+    const answer = await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, 'serial_number,device_name,platform\nK-1,K1,linux\n', {
+      contentType: 'text/csv',
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const out = await ok('admin-log', '--resource-id', id, '--action', 'upload');
+    assert.match(out, new RegExp(`integration ${id}\\s+upload\\s+uploaded 1 row: succeeded, 1 device$`, 'm'));
+  });
+
   it('--help explains it', async () => {
     const help = await ok('admin-log', '--help');
     assert.match(help, /--resource-type TYPE/);

@@ -293,6 +293,48 @@ for (const db of DATABASES) {
       assert.equal(typeof revoke.after.revokedAt, 'number');
     });
 
+    it('an upload reads as a file put into the integration; a rename lists the name only, and a secret given again unchanged is no change', async () => {
+      const csv = await call('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Desks', platforms: ['windows'], config: {} });
+      await call(
+        'PUT',
+        `/admin/v1/integrations/${csv.id}/inventory`,
+        `serial_number,device_name,platform\nDESK-1,D1,windows\nDESK-2,D2,windows\n`,
+        {
+          contentType: 'text/csv',
+        },
+      );
+      await call('PUT', `/admin/v1/integrations/${csv.id}/inventory?allowEmpty=true`, 'serial_number,device_name,platform\n', {
+        contentType: 'text/csv',
+      });
+      const uploads = (await everything(`?resourceId=${csv.id}&action=upload`)).entries;
+      assert.deepEqual(
+        uploads.map((e) => [e.resourceType, e.before, e.after.name, e.after.rows, e.after.allowEmpty, e.after.status, e.after.devices]),
+        [
+          ['integration', null, 'Desks', 0, true, 'succeeded', 0],
+          ['integration', null, 'Desks', 2, false, 'succeeded', 2],
+        ],
+      );
+
+      const secret = 'jamf-secret-kept-9a8b7c6d5e4f';
+      secrets.add(secret);
+      const jamf = await call('POST', '/admin/v1/integrations', {
+        kind: 'jamf-pro',
+        name: 'Jamf West',
+        platforms: ['macos'],
+        config: { baseUrl: vendor.url, clientId: 'jamf-client', clientSecret: secret },
+      });
+      await call('PATCH', `/admin/v1/integrations/${jamf.id}`, { name: 'Jamf East' });
+      // The same secret sent again with a real change: only the real change is listed.
+      await call('PATCH', `/admin/v1/integrations/${jamf.id}`, { config: { clientId: 'jamf-client-2', clientSecret: secret } });
+      const [resent, rename] = (await everything(`?resourceId=${jamf.id}&action=update`)).entries as [Entry, Entry];
+      assert.deepEqual((rename as Entry & { changed: string[] }).changed, ['name']);
+      assert.equal(rename.after.secretsGiven, undefined);
+      assert.deepEqual((resent as Entry & { changed: string[] }).changed, ['config']);
+      assert.equal(resent.after.secretsGiven, undefined);
+      await call('DELETE', `/admin/v1/integrations/${jamf.id}`);
+      await call('DELETE', `/admin/v1/integrations/${csv.id}`);
+    });
+
     it('refused changes are not recorded', async () => {
       const before = (await readLog()).body.total;
       const owners = (await call('GET', '/admin/v1/api-keys')).apiKeys.filter((k: any) => k.role === 'owner' && k.revokedAt === null);

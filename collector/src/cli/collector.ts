@@ -29,6 +29,19 @@ function help(): string {
 }
 
 /**
+ * The start-up lines: where the collector listens (DEVTRUST_HOST, DEVTRUST_PORT) and the URL
+ * people use (DEVTRUST_PUBLIC_URL), which behind a proxy differ, each named for what it is.
+ */
+export function listeningLines(listenUrl: string, publicUrl: string, database: string): string {
+  return [
+    `DevTrust collector listening on ${listenUrl} (DEVTRUST_HOST, DEVTRUST_PORT)`,
+    `  public URL: ${publicUrl} (DEVTRUST_PUBLIC_URL: what agents, browsers and applications use)`,
+    `  database: ${database}`,
+    '',
+  ].join('\n');
+}
+
+/**
  * devtrust-collector: configuration from the environment (docs/configuration.md); bad
  * configuration or a bad flag stops start-up with one line and exit code 2.
  */
@@ -91,10 +104,27 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
     : leftoverKeysFileNotice(config.dataDir);
   if (banner) process.stdout.write(banner);
-  process.stdout.write(`DevTrust collector listening on ${collector.url} (database: ${collector.services.health.database})\n`);
+  process.stdout.write(listeningLines(collector.listenUrl, collector.url, collector.services.health.database));
   if (collector.metricsUrl) process.stdout.write(`Prometheus metrics on ${collector.metricsUrl}\n`);
-  const stop = (): void => {
-    void collector.close().then(() => process.exit(0));
+  const log = collector.services.log;
+  // close() drains as it always has: syncs in progress end and are recorded, agents are told
+  // the collector is going away (1001), then the database closes. The two lines bracket it, so
+  // a log shows a stop asked for and one that finished, apart from a crash or a kill -9.
+  const stop = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'collector stopping');
+    process.stdout.write(`DevTrust collector stopping (${signal}): ending syncs in progress, closing agent connections\n`);
+    collector.close().then(
+      () => {
+        log.info({ signal }, 'collector stopped');
+        process.stdout.write('DevTrust collector stopped\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error, signal }, 'collector did not stop cleanly');
+        process.stderr.write(`devtrust-collector: stopping failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

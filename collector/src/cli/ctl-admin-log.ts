@@ -13,6 +13,20 @@ function actorCell(actor: Record<string, unknown> | undefined): string {
   return `${name}${id}${actor?.kind === 'console' ? ' (console)' : ''}`;
 }
 
+/**
+ * What an entry did, in one cell: an upload is its rows (and allowEmpty) put into the
+ * integration, not a list of the run's fields; other entries list the fields they changed.
+ */
+function changedCell(e: Record<string, unknown>): string | null {
+  const after = (e.after ?? {}) as Record<string, unknown>;
+  if (e.resourceType === 'integration' && e.action === 'upload' && typeof after.rows === 'number') {
+    const rows = `${after.rows} ${after.rows === 1 ? 'row' : 'rows'}`;
+    const devices = `${String(after.devices)} ${after.devices === 1 ? 'device' : 'devices'}`;
+    return `uploaded ${rows}${after.allowEmpty === true ? ' (allowEmpty)' : ''}: ${String(after.status)}, ${devices}`;
+  }
+  return Array.isArray(e.changed) && e.changed.length > 0 ? e.changed.join(', ') : null;
+}
+
 /** The command line that reads the page after this one: the same flags, the next cursor. */
 function nextPageHint(body: Record<string, unknown>, input: CtlInput): string | null {
   const total = typeof body.total === 'number' ? body.total : null;
@@ -58,7 +72,7 @@ export const adminLogCommand: CtlCommand = {
         from: actor?.address ?? null,
         resource: [e.resourceType, e.resourceId].filter((v) => typeof v === 'string').join(' '),
         action: e.action,
-        changed: Array.isArray(e.changed) && e.changed.length > 0 ? e.changed.join(', ') : null,
+        changed: changedCell(e),
       };
     },
     footer: nextPageHint,

@@ -5,6 +5,7 @@ import type { Services } from '../services/services.js';
 import { verdictRouter } from '../verdict/routes.js';
 import { adminAuthFailuresOf } from '../limits/abuse-limits.js';
 import { adminGate } from './auth.js';
+import { clientAddressOf } from './client-address.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -21,10 +22,9 @@ export async function createApp(
   metrics: CollectorMetrics,
   mounts: Mount[] = [],
 ): Promise<Koa> {
-  // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-For/-Host
-  // say how the client reached it: ctx.secure then makes the OIDC cookies Secure. Of
-  // X-Forwarded-For only the last entry, the one our proxy appended, is believed: the client
-  // writes whatever comes before it, and ctx.ip keys the per-address limits.
+  // Behind a TLS-terminating proxy (DEVTRUST_TRUST_PROXY), X-Forwarded-Proto/-Host say how
+  // the client reached it: ctx.secure then makes the OIDC cookies Secure. The client's
+  // address is not Koa's reading of X-Forwarded-For: see clientAddressOf below.
   const app = new Koa({ proxy: services.config.trustProxy, maxIpsCount: 1 });
   if (services.config.publicUrl.startsWith('https:') && !services.config.tls && !services.config.trustProxy) {
     services.log.warn(
@@ -33,6 +33,8 @@ export async function createApp(
   }
   // Koa's default handler would log errors to stderr; ours are logged where handled.
   app.silent = true;
+  // First: everything after it (limiters, the admin log, OIDC) reads ctx.ip.
+  app.use(clientAddressOf(services.config.trustProxy));
   app.use(countAnswers(metrics));
   app.use(securityHeaders);
   app.use(errorHandler(services.log.child({ component: 'http' }), services.health.faults));

@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { Context, Next } from 'koa';
 
 /**
  * The client's address: the socket's peer, or behind a trusted proxy (DEVTRUST_TRUST_PROXY) the
  * last `X-Forwarded-For` entry, the one that proxy appended itself. Anything before it is what
- * the client sent, so it is never read. For the agent channel's upgrade requests, which Koa
- * does not see: its per-address caps and limits must count each agent, not the proxy. The
- * HTTP routes get the same entry from Koa (`ctx.ip` with `proxy` and `maxIpsCount: 1`), which
- * takes it whether or not it is an address.
+ * the client sent, so it is never read. One rule for both ways in: the agent channel's upgrade
+ * requests (which Koa does not see) and, through clientAddressOf, every HTTP route.
  */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
@@ -19,4 +18,17 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   // Only an address: the proxy appends one, and a limiter keyed on arbitrary text would let a
   // client that reaches the collector directly make each key as long as a header.
   return isIP(last) ? last : peer;
+}
+
+/**
+ * Sets `ctx.ip` by clientAddress, before anything reads it: Koa's own reading (`proxy` with
+ * `maxIpsCount: 1`) takes the last X-Forwarded-For entry whatever it is, so any text a client
+ * reaching the collector directly sends would key the per-address limits and land in the admin
+ * log. Everything downstream (limiters, admin log actor, oidc-provider) reads `ctx.ip`.
+ */
+export function clientAddressOf(trustProxy: boolean) {
+  return async function setClientAddress(ctx: Context, next: Next): Promise<void> {
+    ctx.request.ip = clientAddress(ctx.req, trustProxy);
+    await next();
+  };
 }

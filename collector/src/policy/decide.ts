@@ -1,6 +1,7 @@
 import type { MatchResult } from '../match/match.js';
 import type { Policy, TrustedEndpointsMode } from '../domain/policy.js';
 import type { Assurance, Verdict } from '../domain/verdict.js';
+import { denialReasons } from './denial-reasons.js';
 import { healthOutcomes, type DeviceHealth } from './health.js';
 
 /** What the EDR integrations say about the device, already judged for freshness. */
@@ -168,20 +169,27 @@ export function decide(inputs: DecisionInputs): Verdict {
     policy.trustedEndpoints === 'allow-all'
       ? `rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device ${match.trusted ? 'trusted' : 'not trusted'})`
       : `rule trustedEndpoints=require-trusted: device ${match.trusted ? 'trusted (pass)' : 'not trusted (fail)'}`;
-  const reasons = [
-    row.headline,
-    ...match.reasons,
-    ...(blocked ? ['rule endpoint block: an administrator blocked this endpoint (fail)'] : []),
-    trustRule,
-    // Said only when the stricter level is asked for, so other verdicts read as before.
-    ...(strict && match.trusted
+  const blockLine = blocked ? ['rule endpoint block: an administrator blocked this endpoint (fail)'] : [];
+  // Said only when the stricter level is asked for, so other verdicts read as before.
+  const assuranceLine =
+    strict && match.trusted
       ? [
           `rule requireAssurance=mdm_asserted: device trusted ${assurance === 'mdm_asserted' ? 'MDM-asserted (pass)' : 'by identifiers only (fail)'}`,
         ]
-      : []),
-    edrOutcome.reason,
-    ...(edr?.reasons ?? []),
-    ...health.map((h) => h.reason),
-  ];
+      : [];
+  const edrLines = [edrOutcome.reason, ...(edr?.reasons ?? [])];
+  const lines = [...match.reasons, ...blockLine, trustRule, ...assuranceLine, ...edrLines, ...health.map((h) => h.reason)];
+  // A denial names what denied it first; what passed follows as passing (denial-reasons.ts).
+  const causes: Record<ReasonClass, string[]> = {
+    blocked: blockLine,
+    not_trusted: [...match.reasons, trustRule],
+    assurance_not_met: assuranceLine,
+    edr_compromised: edrLines,
+    edr_unknown: edrLines,
+    unhealthy: health.filter((h) => h.outcome === 'fail').map((h) => h.reason),
+    trusted: [],
+    allow_all_untrusted: [],
+  };
+  const reasons = row.access === 'deny' ? denialReasons(row.headline, causes[row.reasonClass], lines) : [row.headline, ...lines];
   return { verdict: row.verdict, access: row.access, reasons, assurance: row.verdict === 'trusted' ? assurance : null };
 }

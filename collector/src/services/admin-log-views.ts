@@ -19,11 +19,13 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
     // The public configuration only: secret fields are sealed apart (domain/integration.ts).
     config: field,
     secretFields: field,
-    // An update names the secret fields it was given (never their values).
+    // An update names the secret fields it gave a new value (never the values), when there are any.
     secretsGiven: field,
     activation: field,
     schedule: field,
-    // Sync and upload actions record their run.
+    // Sync and upload actions record their run; an upload also the file's rows and allowEmpty.
+    rows: field,
+    allowEmpty: field,
     syncId: field,
     status: field,
     devices: field,

@@ -115,6 +115,7 @@ export class IntegrationService {
     const patch: IntegrationPatch = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.platforms !== undefined) patch.platforms = input.platforms;
+    let secretsChanged: string[] = [];
     if (input.config !== undefined) {
       // Secrets are write-only: a PATCH that omits them keeps the stored ones.
       // A field set to null is cleared (e.g. switching Workspace ONE from Basic to OAuth).
@@ -123,6 +124,7 @@ export class IntegrationService {
         Object.entries({ ...integration.config, ...current, ...input.config }).filter(([, v]) => v !== null),
       );
       const { publicConfig, secrets } = splitConfig(kind, merged);
+      secretsChanged = changedSecretFields(kind.secretFields, current, input.config);
       // Stored credentials never follow a host change on their own (they could be sent to
       // a host of the caller's choosing): the same request must give them again.
       const hostFields = changedHostFields(kind, integration.config, input.config);
@@ -152,8 +154,9 @@ export class IntegrationService {
       const updated = await tx.integrations.update(integration.id, patch);
       // Deleted since it was loaded: nothing changed, nothing to record.
       if (!updated) throw notFound('integration');
-      // Which secrets were given is recorded by name (`secretsGiven`), never their values.
-      const after = { ...updated, secretsGiven: Object.keys(input.config ?? {}).filter((f) => kind.secretFields.includes(f)) };
+      // The secrets given a new value are recorded by name (`secretsGiven`), never their values,
+      // and only when there are some: a rename changes no secret and must not read as if it did.
+      const after = secretsChanged.length > 0 ? { ...updated, secretsGiven: secretsChanged } : updated;
       await recordAdminAction(tx, actor, {
         resourceType: 'integration',
         resourceId: integration.id,
@@ -261,14 +264,16 @@ export class IntegrationService {
   ): Promise<{ run: SyncRun; warnings: string[] }> {
     const uncovered = new Map<string, number>();
     const ignoredColumns: string[] = [];
-    const pages = countUncovered(parseCsvInventory(csv, { ...options, ignoredColumns }), integration.platforms, uncovered);
+    const read = { rows: 0 };
+    const pages = countUncovered(parseCsvInventory(csv, { ...options, ignoredColumns }), integration.platforms, uncovered, read);
     const run = await this.engine.ingest(integration.id, pages);
-    // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the outcome.
+    // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the
+    // outcome, as what it was: a file of so many rows put into this (named) integration.
     await recordAdminAction(this.store, actor, {
       resourceType: 'integration',
       resourceId: integration.id,
       action: 'upload',
-      after: runView(run),
+      after: { name: integration.name, rows: read.rows, allowEmpty: options.allowEmpty, ...runView(run) },
     });
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
@@ -329,16 +334,24 @@ function ignoredWarning(columns: string[]): string[] {
   ];
 }
 
+/** The secret fields an update gives a new value or clears (by name: the admin log never holds a value). */
+function changedSecretFields(fields: readonly string[], stored: Record<string, string>, given: Record<string, unknown>): string[] {
+  return fields.filter((f) => f in given && (given[f] ?? null) !== (stored[f] ?? null));
+}
+
 /**
- * Counts the rows for a platform the integration does not cover, on their way to the store:
- * they are kept (the admin may add the platform later) but never match, so the upload says so.
+ * Counts the rows on their way to the store (`read.rows`, for the admin log) and those for a
+ * platform the integration does not cover: they are kept (the admin may add the platform
+ * later) but never match, so the upload says so.
  */
 async function* countUncovered(
   pages: AsyncIterable<SourceDevice[]>,
   platforms: readonly Platform[],
   counts: Map<string, number>,
+  read: { rows: number },
 ): AsyncGenerator<SourceDevice[]> {
   for await (const page of pages) {
+    read.rows += page.length;
     for (const device of page) {
       if (device.platform && !platforms.includes(device.platform)) counts.set(device.platform, (counts.get(device.platform) ?? 0) + 1);
     }

@@ -35,7 +35,14 @@ describe('decide(): the Cisco Secure Endpoint table, every combination', () => {
             assert.equal(v.access, expected(mode, blockCompromised, trusted, status));
             assert.equal(v.verdict, trusted && !(blockCompromised && status === 'compromised') ? 'trusted' : 'untrusted');
             assert.match(v.reasons[0] as string, v.access === 'allow' ? /^allowed: / : /^denied: /);
-            assert.equal(v.reasons[1], (trusted ? trustedMatch : untrustedMatch).reasons[0]);
+            // A denial names its cause first: the failed match, or the EDR finding that denied a matched device.
+            const edrDenied = v.access === 'deny' && trusted;
+            assert.equal(
+              v.reasons[1],
+              edrDenied ? 'rule blockCompromised=on: EDR status compromised (fail)' : (trusted ? trustedMatch : untrustedMatch).reasons[0],
+            );
+            if (edrDenied)
+              assert.ok(v.reasons.includes('identifier match: serial number X matches record "LAPTOP" (pass)'), v.reasons.join('\n'));
             assert.ok(v.reasons.some((r) => r.startsWith(`rule blockCompromised=${blockCompromised ? 'on' : 'off'}`)));
             assert.ok(v.reasons.some((r) => r.startsWith(`rule trustedEndpoints=${mode}`)));
             assert.ok(v.reasons.includes(`EDR status: ${status}`));
@@ -51,6 +58,53 @@ describe('decide(): rules beyond the table', () => {
     const v = decide({ policy: policy({}), blocked: true, match: trustedMatch, edr: edr('clean'), device: healthy });
     assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
     assert.match(v.reasons[0] as string, /blocked/);
+  });
+
+  it('a blocked endpoint lists only the block as the reason; its passing MAC match reads as passing, after it', () => {
+    const byMac: MatchResult = {
+      trusted: true,
+      match: null,
+      reasons: ['trusted: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" (csv)'],
+      flags: [],
+    };
+    const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted' }), blocked: true, match: byMac, edr: null, device: healthy });
+    assert.deepEqual(v.reasons.slice(0, 2), [
+      'denied: an administrator blocked this endpoint',
+      'rule endpoint block: an administrator blocked this endpoint (fail)',
+    ]);
+    // Nothing after the cause reads as another cause: no failing line, no bare "trusted:" claim.
+    const rest = v.reasons.slice(2);
+    assert.ok(rest.includes('identifier match: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" (csv) (pass)'));
+    assert.ok(!rest.some((r) => r.startsWith('trusted: ') || r.endsWith('(fail)')), rest.join('\n'));
+    // Allowed, the same match is the reason it is trusted, as before.
+    const allowed = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted' }),
+      blocked: false,
+      match: byMac,
+      edr: null,
+      device: healthy,
+    });
+    assert.equal(allowed.reasons[1], byMac.reasons[0]);
+  });
+
+  it('a denial for a failed health check lists the failing rule as its cause and the passing ones after it', () => {
+    const v = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted', requireFirewall: true, requireDiskEncryption: true }),
+      blocked: false,
+      match: trustedMatch,
+      edr: null,
+      device: { ...healthy, posture: { diskEncryption: true, firewall: false } },
+    });
+    assert.equal(v.access, 'deny');
+    assert.match(v.reasons[1] as string, /^rule requireFirewall=on: .*\(fail\)$/);
+    assert.ok(
+      v.reasons.slice(2).every((r) => !r.endsWith('(fail)')),
+      v.reasons.join('\n'),
+    );
+    assert.ok(
+      v.reasons.some((r) => /^rule requireDiskEncryption=on: .*\(pass\)$/.test(r)),
+      v.reasons.join('\n'),
+    );
   });
 
   it('an unknown EDR status says what require-trusted does with it', () => {

@@ -197,5 +197,29 @@ for (const db of DATABASES) {
         /^trusted: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" \(csv\)$/m,
       );
     });
+
+    it('on, then blocked: the block is the only reason; the MAC match reads as a passing check, not as a reason', async () => {
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${agent.endpointId}/block`)).status, 200);
+      try {
+        const result = await verdict();
+        assert.deepEqual([result.verdict, result.access], ['untrusted', 'deny']);
+        const passing = 'identifier match: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" (csv) (pass)';
+        assert.deepEqual(result.reasons.slice(0, 2), [
+          'denied: an administrator blocked this endpoint',
+          'rule endpoint block: an administrator blocked this endpoint (fail)',
+        ]);
+        assert.ok(result.reasons.slice(2).includes(passing), result.reasons.join('\n'));
+        assert.ok(!result.reasons.some((r) => r.startsWith('trusted: ')), result.reasons.join('\n'));
+        // The endpoint as the admin API (and the console) shows it says the same.
+        const endpoint = (await c.admin('GET', `/admin/v1/endpoints/${agent.endpointId}`)).body;
+        assert.equal(endpoint.trusted, false);
+        assert.match(endpoint.matchReasons[0], /^untrusted: an administrator blocked this endpoint/);
+        assert.equal(endpoint.matchReasons[1], passing);
+        assert.ok(!endpoint.matchReasons.some((r: string) => r.startsWith('trusted: ')), endpoint.matchReasons.join('\n'));
+        assert.deepEqual(endpoint.lastVerdict.reasons, result.reasons);
+      } finally {
+        assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${agent.endpointId}/block`)).status, 200);
+      }
+    });
   });
 }

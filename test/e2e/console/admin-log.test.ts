@@ -144,6 +144,37 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('an upload reads as rows put into the integration, and a rename as a rename', async () => {
+    const created = await c.admin('POST', '/admin/v1/integrations', {
+      kind: 'csv',
+      name: 'Front desk',
+      platforms: ['windows'],
+      config: {},
+    });
+    assert.equal(created.status, 201);
+    const id = created.body.id as string;
+    const csv = 'serial_number,device_name,platform\nFD-1,D1,windows\nFD-2,D2,windows\nFD-3,D3,windows\n';
+    assert.equal((await c.admin('PUT', `/admin/v1/integrations/${id}/inventory`, csv, { contentType: 'text/csv' })).status, 200);
+    assert.equal((await c.admin('PATCH', `/admin/v1/integrations/${id}`, { name: 'Reception' })).status, 200);
+    const { page, problems } = await newPage(browser);
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/admin-log?resourceType=integration&resourceId=${id}`);
+    const rows = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr');
+    await page.getByText('3 matching entries; showing 1–3, newest first.').waitFor();
+    const [rename, upload, create] = [rows.nth(0), rows.nth(1), rows.nth(2)];
+    assert.equal(((await rename.locator('summary').textContent()) ?? '').trim(), 'name');
+    await rename.locator('summary').click();
+    assert.deepEqual(await rename.locator('table.changes tbody th').allTextContents(), ['name']);
+    // The upload names the integration it went into, and what the file held: not "created".
+    await upload.getByRole('link', { name: 'Front desk' }).waitFor();
+    assert.equal(((await upload.locator('summary').textContent()) ?? '').trim(), 'uploaded 3 rows: succeeded, 3 devices');
+    assert.match((await upload.textContent()) ?? '', /upload/);
+    assert.equal(((await create.locator('summary').textContent()) ?? '').trim(), 'created');
+    await upload.locator('summary').click();
+    await screenshot(page, '47-admin-log-upload-and-rename');
+    assert.deepEqual(problems, []);
+  });
+
   it('on a phone each entry is a card', async () => {
     const { page, problems } = await newPage(browser, { width: 390, height: 844 });
     await signIn(page, c.url, OWNER_TOKEN);

@@ -127,6 +127,19 @@ describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
 
     await page.goto(`${c.url}/console/#/endpoints/${endpointId}`);
     await page.getByText('untrusted: an administrator blocked this endpoint', { exact: false }).first().waitFor();
+    // The block is the reason; the serial number that matched is shown as a passing check, after it.
+    const matchReasons = await page.getByRole('region', { name: 'Match reasons' }).locator('li').allTextContents();
+    assert.match(matchReasons[0] as string, /^untrusted: an administrator blocked this endpoint/);
+    assert.match(
+      matchReasons[1] as string,
+      /^identifier match: serial number PF2CONSOLE matches record "LAPTOP-IDA" of integration "Ida inventory" \(csv\) \(pass\)$/,
+    );
+    const lastVerdict = await page.getByRole('region', { name: 'Last verdict' }).locator('li').allTextContents();
+    assert.deepEqual(lastVerdict.slice(0, 2), [
+      'denied: an administrator blocked this endpoint',
+      'rule endpoint block: an administrator blocked this endpoint (fail)',
+    ]);
+    for (const line of [...matchReasons, ...lastVerdict]) assert.doesNotMatch(line, /^trusted: /);
     await screenshot(page, 'daily-5-blocked-endpoint');
 
     await page.goto(`${c.url}/console/#/auth-log`);
@@ -135,7 +148,7 @@ describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
     // The one entry, and the times' zone beside the list (Berlin in November: UTC+01:00).
     await page.getByText(/^1 entr(y|ies) match(es)?, newest first\. Times in Europe\/Berlin \(UTC\+01:00\)\.$/).waitFor();
     await page.locator('summary', { hasText: 'denied: an administrator blocked this endpoint' }).click();
-    await page.getByText(/matches record "LAPTOP-IDA" of integration "Ida inventory"/).waitFor();
+    await page.getByText(/^identifier match: .*matches record "LAPTOP-IDA" of integration "Ida inventory" \(csv\) \(pass\)$/).waitFor();
     await page.getByText(shown.reference).waitFor();
     await screenshot(page, 'daily-6-auth-log-reference');
     assert.deepEqual(problems, []);

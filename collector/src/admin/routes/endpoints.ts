@@ -6,6 +6,7 @@ import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import { operation } from '../../http/operation.js';
 import { conflict, notFound } from '../../errors.js';
+import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
@@ -94,8 +95,9 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       matched: evaluation.match.match,
       /** mdm_asserted or identifiers when the match trusts the device, under the global policy. */
       assurance: evaluation.identifiedBy,
-      // A blocked endpoint is untrusted whatever it matched: its reasons say so first.
-      matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons] : evaluation.match.reasons,
+      // A blocked endpoint is untrusted whatever it matched: its reasons say so first, and a
+      // match that passed reads as passing, not as a reason (policy/denial-reasons.ts).
+      matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons.map(asPassingCheck)] : evaluation.match.reasons,
       flags: evaluation.match.flags,
       ...(detail ? { history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),
     };

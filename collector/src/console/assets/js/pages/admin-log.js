@@ -170,14 +170,34 @@ function resource(entry) {
 /** A value of a recorded resource, short enough for a cell. */
 const show = (value) => (value === undefined ? '—' : JSON.stringify(value));
 
+/**
+ * One line for an entry: what was done, as it was recorded. An upload is a file put into an
+ * integration (its rows, allowEmpty, the run's outcome), not the integration created; only
+ * a creation, deletion or change of a resource reads as one.
+ */
+export function changeSummary(entry) {
+  const after = entry.after ?? {};
+  if (entry.resourceType === 'integration' && entry.action === 'upload' && typeof after.rows === 'number') {
+    const rows = `${after.rows} ${after.rows === 1 ? 'row' : 'rows'}`;
+    const devices = `${after.devices} ${after.devices === 1 ? 'device' : 'devices'}`;
+    return `uploaded ${rows}${after.allowEmpty ? ' (allowEmpty)' : ''}: ${after.status}, ${devices}`;
+  }
+  // Entries recorded before uploads kept their rows, and the runs a sync or a cancel recorded.
+  const run = { upload: 'upload', sync: 'sync started', 'cancel-sync': 'cancel asked' }[entry.action];
+  if (entry.resourceType === 'integration' && run) return after.status ? `${run}: ${after.status}` : run;
+  if (entry.before === null && entry.after !== null && /create$/.test(entry.action)) return 'created';
+  if (entry.after === null && entry.before !== null) return 'deleted';
+  return entry.changed.join(', ');
+}
+
 function changes(entry) {
   if (entry.changed.length === 0) return h('span', { class: 'muted' }, 'nothing recorded');
   const rows = entry.changed.map((key) => ({ key, before: entry.before?.[key], after: entry.after?.[key] }));
   return h(
     'details',
     {},
-    // A creation or deletion touches every field: say which it was, the details list them.
-    h('summary', {}, entry.before === null ? 'created' : entry.after === null ? 'deleted' : entry.changed.join(', ')),
+    // A creation, deletion or upload records every field: say what it was, the details list them.
+    h('summary', {}, changeSummary(entry)),
     h(
       'table',
       { class: 'changes' },
