@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { generateDeviceKey } from '@devtrust/shared/crypto';
+import { CollectorMetrics } from '@devtrust/collector/metrics/collector-metrics';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { Store } from '@devtrust/collector/store/store';
 import { ReportWriter } from '@devtrust/collector/ws/report-writer';
@@ -121,7 +122,8 @@ describeUnless(POSTGRES_SKIP)('report group commit on postgres, a batch aborted 
   it('when the deadlock outlasts its retries, acks the report stored before it and fails only the other', async () => {
     const s = store as Store;
     const ids = await enrolled();
-    const writer = new ReportWriter(new EndpointService(s));
+    const metrics = new CollectorMetrics();
+    const writer = new ReportWriter(new EndpointService(s, null, metrics));
     const settled = await withDeadlocks(pgdb!.url, { endpointId: ids.without, slot: 2 }, 3, () => writeBatch(writer, ids));
     const [busy, withUser, without] = (settled as PromiseFulfilledResult<PromiseSettledResult<boolean>[]>).value;
     assert.deepEqual([busy?.status === 'fulfilled' && busy.value, withUser?.status === 'fulfilled' && withUser.value], [true, true]);
@@ -136,5 +138,8 @@ describeUnless(POSTGRES_SKIP)('report group commit on postgres, a batch aborted 
       (await s.endpoints.history(ids.without)).map((h) => h.seq),
       [1],
     );
+    // Counted as what they were: two stored, one failed, none replayed.
+    const counted = (await metrics.registry.getSingleMetric('devtrust_reports_ingested_total')?.get())?.values ?? [];
+    assert.deepEqual(Object.fromEntries(counted.map((v) => [v.labels.result, v.value])), { stored: 2, failed: 1 });
   });
 });
