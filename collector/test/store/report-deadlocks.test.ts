@@ -134,4 +134,39 @@ describeUnless(POSTGRES_SKIP)('report batches aborted for a deadlock on postgres
     // The agent sends it again, with its next sequence number: stored.
     assert.deepEqual(await s.endpoints.recordReports([{ endpointId: b, seq: 3, report: report(`S-${b}`), at: 3 }]), [true]);
   });
+
+  it('a deadlock in the transaction of the reports with new identifiers runs that transaction again, not the statement before it', async () => {
+    const s = store as Store;
+    const [a, b] = (await endpoints(['a@example.com', undefined])) as [string, string];
+    deadlocks.length = 0;
+    // a's usual report commits first; a's next (a new serial) and b's go through the transaction,
+    // which deadlocks once on the history slot of a's third report.
+    const batch: ReportToStore[] = [
+      { endpointId: a, seq: 2, report: report(`S-${a}`, 'a@example.com'), at: 2 },
+      { endpointId: a, seq: 3, report: report(`S-${a}-new`, 'a@example.com'), at: 3 },
+      { endpointId: b, seq: 2, report: report(`S-${b}-new`), at: 2 },
+    ];
+    const result = await withDeadlocks(pgdb!.url, { endpointId: a, slot: 3 }, 1, () => s.endpoints.recordReports(batch));
+    assert.equal(deadlocks.length, 1);
+    assert.deepEqual(result.status === 'fulfilled' ? result.value : result.reason, [true, true, true]);
+    assert.deepEqual(await historySeqs(a), [3, 2, 1]);
+    assert.deepEqual(await historySeqs(b), [2, 1]);
+
+    // Every attempt deadlocking: a's usual report is stored and said so; the transaction's are not stored.
+    const [c, d] = (await endpoints(['c@example.com', undefined])) as [string, string];
+    deadlocks.length = 0;
+    const again: ReportToStore[] = [
+      { endpointId: c, seq: 2, report: report(`S-${c}`, 'c@example.com'), at: 2 },
+      { endpointId: c, seq: 3, report: report(`S-${c}-new`, 'c@example.com'), at: 3 },
+      { endpointId: d, seq: 2, report: report(`S-${d}-new`), at: 2 },
+    ];
+    const failed = await withDeadlocks(pgdb!.url, { endpointId: c, slot: 3 }, 3, () => s.endpoints.recordReports(again));
+    assert.equal(deadlocks.length, 3);
+    const reason = (failed as PromiseRejectedResult).reason as unknown;
+    assert.ok(reason instanceof ReportsPartlyStored, String(reason));
+    assert.deepEqual(reason.stored, [true, false, false]);
+    assert.deepEqual(await historySeqs(c), [2, 1]);
+    assert.deepEqual(await historySeqs(d), [1]);
+    assert.equal((await s.endpoints.get(d))?.identifiers.serialNumber, identifiersOf(report(`S-${d}`).identity).serialNumber);
+  });
 });

@@ -27,13 +27,13 @@ begin
 end $$`;
 
 /**
- * A second connection that makes PostgreSQL abort, for a real deadlock, the statement that
- * writes endpoint `endpointId`'s history slot `slot`, `times` times in a row while `work` runs.
- * It inserts that slot's row (uncommitted): the statement, having updated the endpoint's row,
- * waits for it. Then it asks for a lock that statement holds: each waits for the other, and
- * PostgreSQL aborts the statement. That lock is taken in a savepoint and let go after each
- * round, so a statement run again waits for the slot, for the next round; at the end the slot
- * is let go too (rolled back).
+ * A second connection that makes PostgreSQL abort, for a real deadlock, the statement (or the
+ * transaction) that writes endpoint `endpointId`'s history slot `slot`, `times` times in a row
+ * while `work` runs. It inserts that slot's row (uncommitted): the writer, having updated an
+ * endpoint row, waits for it. Then it asks for a lock the writer holds: each waits for the
+ * other, and PostgreSQL aborts the writer. That lock is taken in a savepoint and let go after
+ * each round, so a writer run again waits for the slot, for the next round; at the end the
+ * slot is let go too (rolled back).
  */
 export async function withDeadlocks<T>(
   url: string,
