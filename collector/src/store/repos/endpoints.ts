@@ -189,7 +189,8 @@ export class EndpointsRepo {
    * Stores verified reports together (group commit). A report is stored only when its
    * sequence is higher than the endpoint's last one: the conditional update is the replay
    * check, safe across collector processes. Returns, per report, whether it was stored.
-   * Reports of one endpoint must come in sequence order.
+   * Reports of one endpoint must come in sequence order. On PostgreSQL, when storing fails
+   * after some reports committed, throws ReportsPartlyStored, which says which.
    */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
