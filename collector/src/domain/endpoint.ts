@@ -64,6 +64,22 @@ export interface ReportToStore {
   at: number;
 }
 
+/**
+ * Storing a batch of reports failed after part of it committed (on PostgreSQL the usual
+ * reports' statements commit by themselves, before the rest's transaction). `stored`, per
+ * report of the batch: true for one that is stored, false for one whose outcome is the
+ * failure (`cause`): not stored, and not known to be a replay.
+ */
+export class ReportsPartlyStored extends Error {
+  constructor(
+    readonly stored: readonly boolean[],
+    cause: unknown,
+  ) {
+    super('part of the report batch was stored before storing the rest failed', { cause });
+    this.name = 'ReportsPartlyStored';
+  }
+}
+
 export interface EndpointQuery {
   q?: string;
   approval?: EndpointApproval;

@@ -10,6 +10,7 @@ import type {
   EndpointQuery,
   ReportToStore,
 } from '../domain/endpoint.js';
+import { ReportsPartlyStored } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
 import type { ReportingCounts } from './identifier-lookups.js';
@@ -103,14 +104,20 @@ export class EndpointService {
     return this.store.endpointPages.counts(seenSince);
   }
 
-  /** Stores verified reports in one transaction; per report, whether it was newer and stored. */
+  /**
+   * Stores verified reports; per report, whether it was newer and stored. Throws
+   * ReportsPartlyStored when some were stored before storing the others failed.
+   */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     try {
       const stored = await this.store.recordReports(items);
       this.metrics?.reportsIngested(stored);
       return stored;
     } catch (error) {
-      this.metrics?.reportsFailed(items.length);
+      // Part of the batch may be stored (PostgreSQL's usual reports commit by themselves).
+      const stored = error instanceof ReportsPartlyStored ? error.stored.filter(Boolean) : [];
+      this.metrics?.reportsIngested(stored);
+      this.metrics?.reportsFailed(items.length - stored.length);
       throw error;
     }
   }

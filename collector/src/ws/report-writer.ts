@@ -1,5 +1,5 @@
 import type { Report } from '@devtrust/shared/protocol';
-import type { ReportToStore } from '../domain/endpoint.js';
+import { ReportsPartlyStored, type ReportToStore } from '../domain/endpoint.js';
 import type { EndpointService } from '../services/endpoints.js';
 
 interface Pending extends ReportToStore {
@@ -46,8 +46,8 @@ export class ReportWriter {
       while (this.queue.length > 0) {
         // Sorted by endpoint, then sequence: one endpoint's reports are stored in order. One
         // session sends its next report only after the ack, but an endpoint with two sessions
-        // (or one on another collector) can be in two batches at once; recordReports stores a
-        // batch the server aborted for a deadlock again.
+        // (or one on another collector) can be in two batches at once; recordReports runs again
+        // what the server aborted for a deadlock (a statement or a transaction, never what committed).
         const batch = this.queue
           .splice(0, this.maxBatch)
           .sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.seq - b.seq));
@@ -55,7 +55,9 @@ export class ReportWriter {
           const stored = await this.endpoints.recordReports(batch);
           batch.forEach((item, i) => item.resolve(stored[i] === true));
         } catch (error) {
-          for (const item of batch) item.reject(error);
+          // Reports committed before the failure are stored: acked as such, not failed with the rest.
+          const partly = error instanceof ReportsPartlyStored ? error : null;
+          batch.forEach((item, i) => (partly?.stored[i] === true ? item.resolve(true) : item.reject(partly ? partly.cause : error)));
         }
       }
     } finally {

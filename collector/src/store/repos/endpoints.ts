@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Platform } from '@devtrust/shared/identity';
 import { LIMITS, type KeyKind, type Report } from '@devtrust/shared/protocol';
-import { batchUpdate } from '../batch-update.js';
+import { batchUpdate, type BatchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from './report-writes.js';
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
@@ -17,6 +17,7 @@ import type {
   IdentifierClaim,
   ReportToStore,
 } from '../../domain/endpoint.js';
+import { ReportsPartlyStored } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
@@ -75,7 +76,10 @@ function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
  * Runs a unit of report storage again when PostgreSQL aborted it for a deadlock (it rolled
  * back whole). Two batches holding the same endpoints can deadlock: a report with new
  * identifiers takes its row inside a transaction, and another batch (a second writer, another
- * collector, an agent with two sessions) may hold that row while wanting one of ours.
+ * collector, an agent with two sessions) may hold that row while wanting one of ours. The unit
+ * must be what the deadlock rolled back, one statement or one transaction, never more: run
+ * again, a statement that had committed finds its reports' sequence numbers no longer newer
+ * and would answer stored reports as replays.
  */
 async function retryDeadlock<T>(unit: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -185,24 +189,39 @@ export class EndpointsRepo {
    * Stores verified reports together (group commit). A report is stored only when its
    * sequence is higher than the endpoint's last one: the conditional update is the replay
    * check, safe across collector processes. Returns, per report, whether it was stored.
-   * Reports of one endpoint must come in sequence order.
+   * Reports of one endpoint must come in sequence order. On PostgreSQL, when storing fails
+   * after some reports committed, throws ReportsPartlyStored, which says which.
    */
   async recordReports(items: ReportToStore[]): Promise<boolean[]> {
     if (items.length === 0) return [];
     const writes = items.map(reportWrite);
     if (isSqlite(this.db)) return this.db.transaction((trx) => this.storeIn(trx, writes));
+    // In a caller's transaction (Store.transaction) nothing commits by itself: the batch is one
+    // unit, and a deadlock, which aborted the caller's transaction, is the caller's to handle.
+    if ((this.db as { isTransaction?: boolean }).isTransaction) return this.storeIn(this.db as Knex.Transaction, writes);
     // PostgreSQL: a batch of usual reports (each endpoint once, identifiers unchanged) is one
-    // UPDATE that also writes the history (a data-modifying CTE): one statement, so it needs no
-    // BEGIN and COMMIT of its own, two round trips fewer per batch. Whatever it did not store
-    // (new identifiers, replays, an endpoint's second report) then goes through a transaction.
+    // UPDATE per shape that also writes the history (a data-modifying CTE): each statement
+    // commits by itself, so it needs no BEGIN and COMMIT of its own, two round trips fewer per
+    // batch. Whatever they did not store (new identifiers, replays, an endpoint's second
+    // report) then goes through a transaction.
     const fast = firstOfEachEndpoint(writes);
-    const updated = await retryDeadlock(() => this.updateUsual(this.db, [...fast], true));
-    const stored = writes.map((w) => fast.has(w) && updated.has(w.endpointId));
-    const rest = writes.filter((_, i) => !stored[i]);
-    if (rest.length === 0) return stored;
-    const restStored = await retryDeadlock(() => this.db.transaction((trx) => this.storeIn(trx, rest)));
-    let next = 0;
-    return stored.map((done) => done || restStored[next++] === true);
+    // Filled as each statement answers: what is stored when a later one fails.
+    const updated = new Map<string, number>();
+    const stored = (): boolean[] => writes.map((w) => fast.has(w) && updated.has(w.endpointId));
+    try {
+      // A statement aborted for a deadlock runs again alone: those before it committed.
+      await this.updateUsual(this.db, [...fast], true, updated, retryDeadlock);
+      const done = stored();
+      const rest = writes.filter((_, i) => !done[i]);
+      if (rest.length === 0) return done;
+      const restStored = await retryDeadlock(() => this.db.transaction((trx) => this.storeIn(trx, rest)));
+      let next = 0;
+      return done.map((d) => d || restStored[next++] === true);
+    } catch (error) {
+      // Reports already committed are stored whatever failed after them: said so, not failed.
+      const done = stored();
+      throw done.some(Boolean) ? new ReportsPartlyStored(done, error) : error;
+    }
   }
 
   /**
@@ -222,7 +241,8 @@ export class EndpointsRepo {
     // conditional UPDATE (sequence newer, identifiers unchanged). An endpoint twice in a
     // batch keeps its later reports for the one-by-one path below, in order.
     const fast = firstOfEachEndpoint(writes);
-    const updated = await this.updateUsual(trx, [...fast], historyInUpdate);
+    const updated = new Map<string, number>();
+    await this.updateUsual(trx, [...fast], historyInUpdate, updated);
     // Per report, its endpoint's stored-report count once it is stored (null: not stored).
     const counts = writes.map((w) => (fast.has(w) ? (updated.get(w.endpointId) ?? null) : null));
     const batched = counts.map((count) => count !== null);
@@ -250,12 +270,19 @@ export class EndpointsRepo {
   }
 
   /**
-   * The batched conditional UPDATE of usual reports (at most one per endpoint): endpoint →
-   * its stored-report count after it, for those it stored. With `historyInUpdate`
-   * (PostgreSQL), the same statement writes their history slots.
+   * The batched conditional UPDATE of usual reports (at most one per endpoint), one statement
+   * per shape and chunk: adds to `updated`, as each statement answers, endpoint → its
+   * stored-report count after it, for those it stored. With `historyInUpdate` (PostgreSQL),
+   * the same statement writes their history slots. `run` runs each statement (recordReports:
+   * again, alone, when PostgreSQL aborted it for a deadlock).
    */
-  private async updateUsual(db: Knex | Knex.Transaction, writes: ReportWrite[], historyInUpdate: boolean): Promise<Map<string, number>> {
-    const updated = new Map<string, number>();
+  private async updateUsual(
+    db: Knex | Knex.Transaction,
+    writes: ReportWrite[],
+    historyInUpdate: boolean,
+    updated: Map<string, number>,
+    run: <T>(statement: () => Promise<T>) => Promise<T> = (statement) => statement(),
+  ): Promise<void> {
     // Rows of one statement set the same columns (a report without a user leaves last_user).
     const shapes = new Map<string, ReportWrite[]>();
     for (const w of writes) {
@@ -267,7 +294,7 @@ export class EndpointsRepo {
     for (const shape of shapes.values()) {
       for (let i = 0; i < shape.length; i += BATCH_UPDATE_ROWS) {
         const chunk = shape.slice(i, i + BATCH_UPDATE_ROWS);
-        const changed = await batchUpdate(db, {
+        const spec: BatchUpdate = {
           table: 'endpoints',
           key: 'id',
           keys: chunk.map((w) => w.endpointId),
@@ -292,11 +319,11 @@ export class EndpointsRepo {
                 },
               }
             : {}),
-        });
+        };
+        const changed = await run(() => batchUpdate(db, spec));
         for (const [id, count] of changed) updated.set(id, count);
       }
     }
-    return updated;
   }
 
   /**
