@@ -96,7 +96,7 @@ for (const db of DATABASES) {
       assert.equal(run.status, 'succeeded', run.error);
       assert.equal(run.allowEmpty, true);
       assert.equal(await devices(), 0);
-      assert.equal((await lookup(c, id, kandjiDevice(0).serial_number)).found, false);
+      assert.equal((await lookup(c, id, kandjiDevice(0).serial_number as string)).found, false);
 
       const { body } = await c.admin('GET', `/admin/v1/admin-log?resourceId=${id}&action=sync`);
       const entry = body.entries.find((e: any) => e.after?.syncId === started.body.syncId);
@@ -149,7 +149,7 @@ for (const db of DATABASES) {
       assert.equal(broken.allowEmpty, true);
       assert.match(broken.error, /^cannot reach Kandji/);
       assert.equal(await devices(), 12, 'a partial listing, confirmed or not, never replaces the inventory');
-      assert.equal((await lookup(c, id, kandjiDevice(11).serial_number)).found, true);
+      assert.equal((await lookup(c, id, kandjiDevice(11).serial_number as string)).found, true);
 
       kandji.reset();
       kandji.afterPage = (served) => {
