@@ -32,6 +32,13 @@ export function splitConfig(
     const field = (error as { field?: string }).field;
     throw badRequest('INVALID_REQUEST', `config.${(error as Error).message}`, field ? `config.${field}` : 'config');
   }
+  // Uploaded inventories are the admin's own files: only vendor syncs have a drop limit.
+  if (common.maxInventoryDropPercent !== undefined && !kind.capabilities.sync)
+    throw badRequest(
+      'INVALID_REQUEST',
+      `config.maxInventoryDropPercent: a ${kind.kind} inventory is uploaded, not synced, so it has no drop limit`,
+      'config.maxInventoryDropPercent',
+    );
   let parsed: Record<string, unknown>;
   try {
     parsed = validate(kind.configSchema, vendorConfig) as Record<string, unknown>;

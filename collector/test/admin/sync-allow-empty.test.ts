@@ -205,6 +205,9 @@ for (const db of DATABASES) {
         contentType: 'text/csv',
       });
       assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
+      const noLimit = await c.admin('PATCH', `/admin/v1/integrations/${csv.body.id}`, { config: { maxInventoryDropPercent: 50 } });
+      assert.equal(noLimit.status, 400, 'an uploaded inventory has no drop limit');
+      assert.equal(noLimit.body.error.field, 'config.maxInventoryDropPercent');
       const refused = await c.admin('POST', `/admin/v1/integrations/${csv.body.id}/sync?allowEmpty=true`);
       assert.equal(refused.status, 400);
       assert.equal(refused.body.error.code, 'NOT_SYNCABLE');

@@ -109,4 +109,21 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     assert.equal((await summary()).devices, 3);
     assert.deepEqual(problems, []);
   });
+
+  it('the settings form sets the drop limit, and blanking it returns to the default', async () => {
+    await page.reload();
+    const limit = page.getByLabel('Refuse a sync that lists this many percent fewer devices');
+    assert.equal(await limit.getAttribute('placeholder'), '50');
+    await limit.fill('95');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Max inventory drop percent').waitFor();
+    assert.equal((await summary()).config.maxInventoryDropPercent, 95);
+    await screenshot(page, 'sync-confirm-6-drop-limit-setting');
+    assert.equal(await page.getByLabel('Refuse a sync that lists this many percent fewer devices').inputValue(), '95');
+    await page.getByLabel('Refuse a sync that lists this many percent fewer devices').fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Max inventory drop percent').waitFor({ state: 'detached' });
+    assert.equal((await summary()).config.maxInventoryDropPercent, undefined);
+    assert.deepEqual(problems, []);
+  });
 });

@@ -13,7 +13,8 @@ const POLL_LIMIT_MS = 10 * 60_000;
 const panel = (title, ...content) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), content);
 
 export function syncHistory(syncs) {
-  return table({
+  // Its times wrap (see console.css), leaving the error column room to be read.
+  const grid = table({
     label: 'Sync history',
     empty: 'No sync or upload yet.',
     rows: syncs,
@@ -31,6 +32,8 @@ export function syncHistory(syncs) {
       { label: 'Error', cell: (s) => s.error ?? '' },
     ],
   });
+  grid.classList.add('sync-history');
+  return grid;
 }
 
 /**
