@@ -24,7 +24,9 @@ export function splitConfig(
   kind: SourceKind,
   config: Record<string, unknown>,
 ): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
-  const common = Object.fromEntries(Object.entries(config).filter(([field, value]) => COMMON_FIELDS.includes(field) && value !== undefined));
+  const common = Object.fromEntries(
+    Object.entries(config).filter(([field, value]) => COMMON_FIELDS.includes(field) && value !== undefined),
+  );
   const vendorConfig = Object.fromEntries(Object.entries(config).filter(([field]) => !COMMON_FIELDS.includes(field)));
   try {
     validate(z.strictObject(COMMON_CONFIG), common);

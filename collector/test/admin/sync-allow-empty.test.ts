@@ -225,7 +225,10 @@ for (const db of DATABASES) {
       const refused = await syncAndWait(c, id);
       assert.equal(refused.status, 'failed');
       assert.equal(refused.errorCode, 'VENDOR_INVENTORY_DROP');
-      assert.match(refused.error, /^the sync found 1 device where the last good inventory has 12: 91\.6% fewer, over this integration's limit of 50%/);
+      assert.match(
+        refused.error,
+        /^the sync found 1 device where the last good inventory has 12: 91\.6% fewer, over this integration's limit of 50%/,
+      );
       assert.equal(await devices(), 12);
 
       const stricter = await c.admin('PATCH', base(), { config: { maxInventoryDropPercent: 95 } });
@@ -247,4 +250,3 @@ for (const db of DATABASES) {
     });
   });
 }
-

@@ -97,7 +97,9 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     // Still on the page from before, where the inventory was empty: the offer counts what it holds now.
     await page.getByRole('button', { name: 'Sync now' }).click();
     const offer = page.getByRole('group', { name: 'Sync refused: confirm to empty' });
-    await offer.getByText('The vendor listed 3 devices where the last good inventory has 30, a larger drop than', { exact: false }).waitFor();
+    await offer
+      .getByText('The vendor listed 3 devices where the last good inventory has 30, a larger drop than', { exact: false })
+      .waitFor();
     await screenshot(page, 'sync-confirm-4-drop-refused');
     await settled();
     await offer.getByRole('button', { name: 'Accept the smaller inventory of Retired Kandji…' }).click();

@@ -50,14 +50,16 @@ export class SyncRunsRepo {
     status: Exclude<SyncStatus, 'running'>,
     fields: { pages: number; devices: number; error?: string | null; errorCode?: string | null },
   ): Promise<void> {
-    await this.db('sync_runs').where({ id }).update({
-      status,
-      finished_at: Date.now(),
-      pages: fields.pages,
-      devices: fields.devices,
-      error: fields.error ?? null,
-      error_code: fields.errorCode ?? null,
-    });
+    await this.db('sync_runs')
+      .where({ id })
+      .update({
+        status,
+        finished_at: Date.now(),
+        pages: fields.pages,
+        devices: fields.devices,
+        error: fields.error ?? null,
+        error_code: fields.errorCode ?? null,
+      });
   }
 
   async get(id: string): Promise<SyncRun | null> {
