@@ -290,7 +290,8 @@ export class SyncEngine {
       // A vendor that lists no devices, or far fewer than before (a token whose scope changed,
       // a tenant answering empty for a while), would otherwise untrust much of the fleet at
       // once: such a sync keeps the last good inventory unless an admin confirmed this run.
-      if (options.guardShrink) {
+      // (A confirmed run skips the count: nothing it lists is refused.)
+      if (options.guardShrink && !run.allowEmpty) {
         const refusal = shrinkRefusal({
           kept: await store.inventory.count(integration.id),
           found: progress.devices,
