@@ -57,7 +57,7 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     await page.goto(`${c.url}/console/#/integrations/${id}`);
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.getByText('Sync failed.').waitFor();
-    const offer = page.getByRole('group', { name: 'Sync refused: confirm to empty' });
+    const offer = page.getByRole('group', { name: 'Sync refused for its size' });
     await offer.getByText('The vendor listed no devices, so the last good inventory (12 devices) was kept.').waitFor();
     await screenshot(page, 'sync-confirm-1-refused');
 
@@ -80,7 +80,7 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     await page.getByText('Sync finished: 0 devices in').waitFor();
     const latest = page.getByRole('region', { name: 'Sync history' }).getByRole('row').nth(1);
     await latest.getByText('manual (confirmed: may empty)').waitFor();
-    assert.equal(await page.getByRole('group', { name: 'Sync refused: confirm to empty' }).count(), 0, 'the offer is gone');
+    assert.equal(await page.getByRole('group', { name: 'Sync refused for its size' }).count(), 0, 'the offer is gone');
     await screenshot(page, 'sync-confirm-3-emptied');
     const after = await summary();
     assert.equal(after.devices, 0);
@@ -96,7 +96,7 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     await settled();
     // Still on the page from before, where the inventory was empty: the offer counts what it holds now.
     await page.getByRole('button', { name: 'Sync now' }).click();
-    const offer = page.getByRole('group', { name: 'Sync refused: confirm to empty' });
+    const offer = page.getByRole('group', { name: 'Sync refused for its size' });
     await offer
       .getByText('The vendor listed 3 devices where the last good inventory has 30, a larger drop than', { exact: false })
       .waitFor();
@@ -127,5 +127,24 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     await page.getByText('Max inventory drop percent').waitFor({ state: 'detached' });
     assert.equal((await summary()).config.maxInventoryDropPercent, undefined);
     assert.deepEqual(problems, []);
+  });
+
+  it('a read-only key sees the refusal but no confirm button', async () => {
+    inventory.items.splice(0);
+    await settled();
+    assert.equal((await syncAndWait(c, id)).errorCode, 'VENDOR_EMPTY_INVENTORY');
+    const key = (await c.admin('POST', '/admin/v1/api-keys', { name: 'auditor', role: 'read-only' })).body.key as string;
+    const reader = await newPage(browser);
+    await signIn(reader.page, c.url, key);
+    await reader.page.goto(`${c.url}/console/#/integrations/${id}`);
+    await reader.page.getByText('Your role may not test or sync integrations.').waitFor();
+    await reader.page
+      .getByRole('region', { name: 'Sync history' })
+      .getByText('the last good inventory (3 devices) is kept', { exact: false })
+      .waitFor();
+    assert.equal(await reader.page.getByRole('button', { name: /Empty the inventory/ }).count(), 0);
+    assert.equal((await summary()).devices, 3);
+    assert.deepEqual(reader.problems, []);
+    await reader.page.context().close();
   });
 });

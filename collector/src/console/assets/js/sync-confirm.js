@@ -43,5 +43,5 @@ export function shrinkOffer(integration, run, ctx, runConfirmed) {
     if (!(await confirmAction({ title: text.title, message: text.message, confirmLabel: text.confirmLabel }))) return;
     await runConfirmed(button);
   });
-  return h('div', { class: 'msg msg-warn', role: 'group', 'aria-label': 'Sync refused: confirm to empty' }, h('p', {}, text.hint), button);
+  return h('div', { class: 'msg msg-warn', role: 'group', 'aria-label': 'Sync refused for its size' }, h('p', {}, text.hint), button);
 }
