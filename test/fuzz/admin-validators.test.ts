@@ -13,7 +13,7 @@ import { createKey } from '@devtrust/collector/admin/routes/api-keys';
 import { createApplication, patchApplication } from '@devtrust/collector/admin/routes/applications';
 import { authLogListQuery } from '@devtrust/collector/admin/routes/auth-log';
 import { endpointListQuery } from '@devtrust/collector/admin/routes/endpoints';
-import { uploadQuery } from '@devtrust/collector/admin/routes/integrations';
+import { syncBody, syncQuery, uploadQuery } from '@devtrust/collector/admin/routes/integrations';
 import { putUser } from '@devtrust/collector/admin/routes/users';
 import { applicationPolicySchema, globalPolicyPatchSchema } from '@devtrust/collector/domain/policy';
 import { AppError } from '@devtrust/collector/errors';
@@ -56,6 +56,7 @@ const BODIES: [string, z.ZodType<unknown>, unknown][] = [
   ['PATCH /integrations/:id', patchIntegrationSchema, { name: 'Jamf', platforms: ['macos', 'ios'], schedule: null }],
   ['schedule', scheduleSchema, { enabled: true, intervalMinutes: 60, hourUtc: 3 }],
   ['POST /integrations/:id/activate', activationSchema, { mode: 'test-groups', groups: ['Pilot'] }],
+  ['POST /integrations/:id/sync', syncBody, { allowEmpty: true }],
   ['POST /oidc/rotate-keys', bodyOf(rotateKeys), { immediate: true, withdrawPrevious: false }],
   ['POST /api/v1/transactions', bodyOf(createTransaction), { username: 'alice@example.com' }],
 ];
@@ -67,6 +68,7 @@ const QUERIES: [string, z.ZodType<unknown>, string[]][] = [
   ],
   ['GET /endpoints', endpointListQuery, ['trusted', 'q', 'approval', 'sort', 'cursor', 'limit']],
   ['PUT /integrations/:id/inventory', uploadQuery, ['allowEmpty']],
+  ['POST /integrations/:id/sync', syncQuery, ['allowEmpty']],
 ];
 
 /** Objects as JSON.parse or a schema makes them: a prototype of Object (or none), never another. */

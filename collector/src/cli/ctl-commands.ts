@@ -230,11 +230,22 @@ export const COMMANDS: readonly CtlCommand[] = [
     failure: (body) =>
       testPassed(body) ? null : `the integration test failed: ${typeof body.message === 'string' ? body.message : 'no reason given'}`,
   },
-  integrationCommand('sync', 'POST', '/sync', 'start a sync now (answers the sync id at once)'),
+  {
+    name: 'integration sync',
+    usage: 'ID [--allow-empty]',
+    about:
+      'start a sync now (answers the sync id at once); a sync that lists no devices, or far fewer than the last good inventory, keeps that inventory unless --allow-empty confirms this one run may empty or shrink it',
+    args: ['ID'],
+    switches: ['allow-empty'],
+    request: (i) => ({
+      method: 'POST',
+      path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/sync${query({ allowEmpty: i.flags['allow-empty'] })}`,
+    }),
+  },
   integrationCommand('cancel', 'POST', '/sync/cancel', 'stop the running sync; the last good inventory stays'),
   {
     ...integrationCommand('syncs', 'GET', '/syncs', 'recent syncs and their outcome'),
-    table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'pages', 'devices', 'error'] },
+    table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'allowEmpty', 'pages', 'devices', 'error'] },
   },
   {
     name: 'integration upload',

@@ -15,4 +15,11 @@ export interface SyncRun {
   node: string | null;
   /** When an admin asked for the run to stop (it ends as `cancelled` soon after). */
   cancelRequestedAt: number | null;
+  /**
+   * An admin confirmed that this one run may empty the inventory, or remove more of it than the
+   * integration's `maxInventoryDropPercent` (`POST …/sync?allowEmpty=true`). Scheduled runs never are.
+   */
+  allowEmpty: boolean;
+  /** The stable code of a failed run (`VENDOR_EMPTY_INVENTORY`, `VENDOR_AUTH_FAILED`, …); null otherwise or when it had none. */
+  errorCode: string | null;
 }

@@ -29,6 +29,8 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
     syncId: field,
     status: field,
     devices: field,
+    // A sync an admin confirmed may empty or shrink the inventory (`allowEmpty=true`).
+    allowEmpty: field,
   }),
   application: z.object({ id: field, name: field, clientId: field, redirectUris: field, policy: field, reasonDetail: field }),
   policy: z.record(z.string(), field),

@@ -5,8 +5,16 @@ import { timeoutsSchema } from '../sync/kit/timeouts.js';
 import type { SourceKind } from '../sync/source.js';
 import { validate } from '../validation.js';
 
-/** Options every kind accepts inside `config`, beside the vendor's own fields. */
-const COMMON_CONFIG = { matchMacAddresses: z.boolean().optional(), timeouts: timeoutsSchema.optional() };
+/**
+ * Options every kind accepts inside `config`, beside the vendor's own fields. `maxInventoryDropPercent`:
+ * the share of the last good inventory one vendor sync may remove before it is refused (sync/shrink-guard.ts).
+ */
+const COMMON_CONFIG = {
+  matchMacAddresses: z.boolean().optional(),
+  timeouts: timeoutsSchema.optional(),
+  maxInventoryDropPercent: z.number().int().min(1).max(100).optional(),
+};
+const COMMON_FIELDS = Object.keys(COMMON_CONFIG);
 
 /**
  * Validates a kind's whole config (strict: unknown fields refused, errors named
@@ -16,14 +24,23 @@ export function splitConfig(
   kind: SourceKind,
   config: Record<string, unknown>,
 ): { publicConfig: Record<string, unknown>; secrets: Record<string, string> } {
-  const { matchMacAddresses, timeouts, ...vendorConfig } = config;
-  const common = { ...(matchMacAddresses === undefined ? {} : { matchMacAddresses }), ...(timeouts === undefined ? {} : { timeouts }) };
+  const common = Object.fromEntries(
+    Object.entries(config).filter(([field, value]) => COMMON_FIELDS.includes(field) && value !== undefined),
+  );
+  const vendorConfig = Object.fromEntries(Object.entries(config).filter(([field]) => !COMMON_FIELDS.includes(field)));
   try {
     validate(z.strictObject(COMMON_CONFIG), common);
   } catch (error) {
     const field = (error as { field?: string }).field;
     throw badRequest('INVALID_REQUEST', `config.${(error as Error).message}`, field ? `config.${field}` : 'config');
   }
+  // Uploaded inventories are the admin's own files: only vendor syncs have a drop limit.
+  if (common.maxInventoryDropPercent !== undefined && !kind.capabilities.sync)
+    throw badRequest(
+      'INVALID_REQUEST',
+      `config.maxInventoryDropPercent: a ${kind.kind} inventory is uploaded, not synced, so it has no drop limit`,
+      'config.maxInventoryDropPercent',
+    );
   let parsed: Record<string, unknown>;
   try {
     parsed = validate(kind.configSchema, vendorConfig) as Record<string, unknown>;

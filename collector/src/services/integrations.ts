@@ -201,12 +201,21 @@ export class IntegrationService {
     return this.engine.test(id);
   }
 
-  /** Starts a sync now; the sync engine runs it apart, so it is recorded once started. */
-  async startSync(id: string, actor: AdminActor): Promise<SyncRun> {
+  /**
+   * Starts a sync now; the sync engine runs it apart, so it is recorded once started.
+   * `allowEmpty`: the admin confirmed that this one run may empty the inventory, or remove more of
+   * it than `maxInventoryDropPercent` allows (it still keeps the inventory if it fails or is cancelled).
+   */
+  async startSync(id: string, actor: AdminActor, options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
     const { integration, kind } = await this.load(id);
     if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
-    const run = await this.engine.startRun(integration.id, 'manual');
+    const run = await this.engine.startRun(integration.id, 'manual', options);
+    if (run.allowEmpty)
+      this.log.warn(
+        { integrationId: integration.id, syncId: run.id, apiKeyId: actor.keyId, apiKeyName: actor.keyName },
+        'sync started with allowEmpty: it may empty or shrink the inventory',
+      );
     await recordAdminAction(this.store, actor, {
       resourceType: 'integration',
       resourceId: integration.id,
@@ -317,7 +326,12 @@ export class IntegrationService {
 }
 
 /** A sync run as the admin log records it. */
-const runView = (run: SyncRun) => ({ syncId: run.id, status: run.status, devices: run.devices });
+const runView = (run: SyncRun) => ({
+  syncId: run.id,
+  status: run.status,
+  devices: run.devices,
+  ...(run.allowEmpty ? { allowEmpty: true } : {}),
+});
 
 /** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
 function ignoredWarning(columns: string[]): string[] {

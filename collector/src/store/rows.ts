@@ -129,6 +129,9 @@ export interface SyncRunRow {
   error?: string | null;
   node: string | null;
   cancel_requested_at?: number | null;
+  /** SQLite answers 0/1, PostgreSQL a boolean. */
+  allow_empty?: boolean | number;
+  error_code?: string | null;
 }
 
 export interface ApplicationRow {

@@ -13,6 +13,7 @@ import { stagePages } from './stage-pages.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
+import { shrinkRefusal } from './shrink-guard.js';
 import type { InventorySource, SourceDevice, TestResult } from './source.js';
 
 /** How often a running sync checks for a cancel asked through another collector process. */
@@ -86,15 +87,19 @@ export class SyncEngine {
     }
   }
 
-  /** Starts a run in the background; resolves once the run is recorded. */
-  async startRun(integrationId: string, trigger: SyncRun['trigger']): Promise<SyncRun> {
+  /**
+   * Starts a run in the background; resolves once the run is recorded. `allowEmpty`: an admin
+   * confirmed that this one run may empty the inventory or shrink it past the integration's
+   * limit; a scheduled run never may.
+   */
+  async startRun(integrationId: string, trigger: SyncRun['trigger'], options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
     const integration = await this.requireIntegration(integrationId);
     const { source, scrubber } = await this.guardedSource(integration, 'sync');
-    const run = await this.begin(integration, trigger);
+    const run = await this.begin(integration, trigger, { allowEmpty: trigger === 'manual' && options.allowEmpty === true });
     const controller = new AbortController();
     const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
     const pages = source.pages({ signal: controller.signal, log: runLog });
-    const done = this.execute(integration, run, pages, controller, scrubber, { emptyKeepsLastGood: true })
+    const done = this.execute(integration, run, pages, controller, scrubber, { guardShrink: true })
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
     this.started(integrationId, { runId: run.id, controller, done });
@@ -102,8 +107,8 @@ export class SyncEngine {
   }
 
   /** Runs a sync to its end (CLI, tests and uploads); resolves with the finished run. */
-  async runNow(integrationId: string, trigger: SyncRun['trigger'] = 'manual'): Promise<SyncRun> {
-    const run = await this.startRun(integrationId, trigger);
+  async runNow(integrationId: string, trigger: SyncRun['trigger'] = 'manual', options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
+    const run = await this.startRun(integrationId, trigger, options);
     await this.running.get(integrationId)?.done;
     return this.finishedRun(run.id);
   }
@@ -118,10 +123,10 @@ export class SyncEngine {
   /** Replaces an integration's inventory with the given pages (CSV upload), as one run. */
   async ingest(integrationId: string, pages: AsyncIterable<SourceDevice[]>): Promise<SyncRun> {
     const integration = await this.requireIntegration(integrationId);
-    const run = await this.begin(integration, 'upload');
+    const run = await this.begin(integration, 'upload', {});
     const controller = new AbortController();
     // An upload is the admin's own file: CSV parsing refuses an empty one unless asked (allowEmpty).
-    const done = this.execute(integration, run, pages, controller, new Scrubber(), { emptyKeepsLastGood: false });
+    const done = this.execute(integration, run, pages, controller, new Scrubber(), { guardShrink: false });
     this.started(integrationId, { runId: run.id, controller, done });
     try {
       await done;
@@ -172,7 +177,7 @@ export class SyncEngine {
       await this.options.store.integrations.sealedSecrets(integration.id),
     );
     const scrubber = new Scrubber(Object.values(secrets));
-    const { timeouts: _timeouts, ...config } = integration.config;
+    const { timeouts: _timeouts, maxInventoryDropPercent: _maxDrop, ...config } = integration.config;
     const bounded = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
     const fetchImpl = this.options.metrics ? measuredFetch(bounded, integration.kind, this.options.metrics) : bounded;
     return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
@@ -223,7 +228,7 @@ export class SyncEngine {
     }
   }
 
-  private async begin(integration: Integration, trigger: SyncRun['trigger']): Promise<SyncRun> {
+  private async begin(integration: Integration, trigger: SyncRun['trigger'], options: { allowEmpty?: boolean }): Promise<SyncRun> {
     const { store, node } = this.options;
     const now = Date.now();
     const alreadyRunning = () => conflict('SYNC_RUNNING', 'a sync of this integration is already running');
@@ -237,7 +242,7 @@ export class SyncEngine {
       try {
         // A run still marked running here belonged to a process whose lease expired.
         await store.syncRuns.failAbandoned(integration.id, 'the collector running this sync stopped');
-        return await store.syncRuns.start(integration.id, trigger, node);
+        return await store.syncRuns.start(integration.id, trigger, node, options);
       } catch (error) {
         await store.integrations.releaseLease(integration.id, node).catch(() => undefined);
         throw error;
@@ -264,7 +269,8 @@ export class SyncEngine {
     pages: AsyncIterable<SourceDevice[]>,
     controller: AbortController,
     scrubber: Scrubber,
-    options: { emptyKeepsLastGood: boolean },
+    /** `guardShrink`: a vendor sync, refused when it would empty or shrink the inventory unconfirmed (an upload is the admin's own file). */
+    options: { guardShrink: boolean },
   ): Promise<void> {
     const { store, node } = this.options;
     const { signal } = controller;
@@ -281,16 +287,18 @@ export class SyncEngine {
       );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
-      // A vendor that lists no devices (a token whose scope changed, a tenant answering empty
-      // for a while) would otherwise untrust the whole fleet at once: an empty sync never
-      // removes the last good inventory. One that was empty already stays so.
-      if (options.emptyKeepsLastGood && progress.devices === 0) {
-        const kept = await store.inventory.count(integration.id);
-        if (kept > 0)
-          throw new VendorError(
-            'VENDOR_EMPTY_INVENTORY',
-            `the sync found no devices (the vendor listed none, or none with an identifier); the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept. Check the account's access in the vendor's console; to empty this integration on purpose, delete it`,
-          );
+      // A vendor that lists no devices, or far fewer than before (a token whose scope changed,
+      // a tenant answering empty for a while), would otherwise untrust much of the fleet at
+      // once: such a sync keeps the last good inventory unless an admin confirmed this run.
+      // (A confirmed run skips the count: nothing it lists is refused.)
+      if (options.guardShrink && !run.allowEmpty) {
+        const refusal = shrinkRefusal({
+          kept: await store.inventory.count(integration.id),
+          found: progress.devices,
+          allowEmpty: run.allowEmpty,
+          maxDropPercent: integration.config.maxInventoryDropPercent as number | undefined,
+        });
+        if (refusal) throw refusal;
       }
       clearInterval(heartbeat);
       // Still ours: another collector that took an expired lease may be staging its own run.
@@ -317,6 +325,7 @@ export class SyncEngine {
         pages: progress.pages,
         devices: progress.devices,
         error: cancelled ? 'the sync was cancelled' : message,
+        errorCode: cancelled ? null : errorCode(error),
       });
       this.options.metrics?.syncEnded(integration, cancelled ? 'cancelled' : 'failed');
       if (cancelled) log.info({ pages: progress.pages, devices: progress.devices }, 'sync cancelled; last good inventory kept');
@@ -361,6 +370,13 @@ export class SyncEngine {
     if ((error as { expose?: boolean }).expose) return scrub((error as Error).message, scrubber);
     return `internal error during the ${integration.kind} sync; the collector log has the details`;
   }
+}
+
+/** A failure's stable code for run history (the console offers the confirmed sync by it); none for an internal error. */
+function errorCode(error: unknown): string | null {
+  if (error instanceof VendorError) return error.code;
+  const e = error as { expose?: boolean; code?: unknown };
+  return e?.expose && typeof e.code === 'string' ? e.code : null;
 }
 
 /** An unexpected error for the log, with any credential removed from its message and stack. */

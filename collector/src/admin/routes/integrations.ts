@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { LIMITS } from '@devtrust/shared/protocol';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, badRequest, notFound } from '../../errors.js';
 import { can } from '../../http/auth.js';
 import { spooledText } from '../../http/body.js';
 import { operation } from '../../http/operation.js';
@@ -12,6 +12,21 @@ import { activationSchema, createIntegrationSchema, patchIntegrationSchema } fro
 
 /** `?allowEmpty=true` confirms that an upload without rows is meant to empty the inventory. */
 export const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']).optional() });
+/**
+ * `?allowEmpty=true` confirms that this one sync may empty the inventory, or shrink it past the
+ * integration's `maxInventoryDropPercent`; the same words as an upload's.
+ */
+export const syncQuery = uploadQuery;
+/** The same confirmation as a JSON body, for clients that send one: `{"allowEmpty": true}`. */
+export const syncBody = z.strictObject({ allowEmpty: z.boolean().optional() });
+
+/** Whether the sync request confirms emptying; a query and a body that disagree are refused rather than guessed. */
+function confirmsEmptying(query: z.infer<typeof syncQuery>, body: z.infer<typeof syncBody>): boolean {
+  const fromQuery = query.allowEmpty === undefined ? undefined : query.allowEmpty === 'true';
+  if (fromQuery !== undefined && body.allowEmpty !== undefined && fromQuery !== body.allowEmpty)
+    throw badRequest('INVALID_REQUEST', 'allowEmpty: the query and the body disagree; give it once', 'allowEmpty');
+  return fromQuery ?? body.allowEmpty ?? false;
+}
 
 const create = operation({
   summary: 'Create an integration (disabled)',
@@ -37,7 +52,15 @@ const test = operation({
   summary: 'Test the configuration: one authenticated call to the vendor',
   responses: { 200: '{ok, message}: `ok: false` with the reason when it fails' },
 });
-const sync = operation({ summary: 'Start a sync now', responses: { 202: '{syncId} (400 NOT_SYNCABLE for a kind that does not sync)' } });
+const sync = operation({
+  summary: 'Start a sync now',
+  description:
+    'A sync that lists no devices fails with VENDOR_EMPTY_INVENTORY, and one that lists more than `maxInventoryDropPercent` (default 50) fewer than the last good inventory with VENDOR_INVENTORY_DROP: the inventory is kept. `allowEmpty=true` confirms that this one run may empty or shrink it; a failed or cancelled run still keeps it.',
+  query: syncQuery,
+  body: syncBody,
+  bodyOptional: true,
+  responses: { 202: '{syncId, allowEmpty} (400 NOT_SYNCABLE for a kind that does not sync, 409 SYNC_RUNNING)' },
+});
 const cancel = operation({
   summary: 'Stop a running sync or upload; the last good inventory stays',
   responses: { 200: 'the run, cancelled', 202: 'the run, while another collector process stops it' },
@@ -111,9 +134,10 @@ export function integrationRoutes(services: Services): Router {
   });
 
   router.post('/integrations/:id/sync', guard, sync, async function startSync(ctx) {
-    const run = await integrations.startSync(ctx.params.id as string, adminActor(ctx));
+    const { query, body } = sync.input(ctx);
+    const run = await integrations.startSync(ctx.params.id as string, adminActor(ctx), { allowEmpty: confirmsEmptying(query, body) });
     ctx.status = 202;
-    ctx.body = { syncId: run.id };
+    ctx.body = { syncId: run.id, allowEmpty: run.allowEmpty };
   });
 
   // Stops a running sync or upload; the last good inventory stays as it was.

@@ -16,13 +16,16 @@ function toRun(row: SyncRunRow): SyncRun {
     error: row.error ?? null,
     node: row.node ?? null,
     cancelRequestedAt: row.cancel_requested_at ?? null,
+    allowEmpty: Boolean(row.allow_empty),
+    errorCode: row.error_code ?? null,
   };
 }
 
 export class SyncRunsRepo {
   constructor(private readonly db: Knex) {}
 
-  async start(integrationId: string, trigger: SyncTrigger, node: string): Promise<SyncRun> {
+  /** `allowEmpty`: an admin confirmed this run may empty the inventory (see SyncRun). */
+  async start(integrationId: string, trigger: SyncTrigger, node: string, options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
     const row: SyncRunRow = {
       id: `sync_${randomUUID()}`,
       integration_id: integrationId,
@@ -32,6 +35,7 @@ export class SyncRunsRepo {
       pages: 0,
       devices: 0,
       node,
+      allow_empty: options.allowEmpty === true,
     };
     await this.db('sync_runs').insert(row);
     return toRun(row);
@@ -44,11 +48,18 @@ export class SyncRunsRepo {
   async finish(
     id: string,
     status: Exclude<SyncStatus, 'running'>,
-    fields: { pages: number; devices: number; error?: string | null },
+    fields: { pages: number; devices: number; error?: string | null; errorCode?: string | null },
   ): Promise<void> {
     await this.db('sync_runs')
       .where({ id })
-      .update({ status, finished_at: Date.now(), pages: fields.pages, devices: fields.devices, error: fields.error ?? null });
+      .update({
+        status,
+        finished_at: Date.now(),
+        pages: fields.pages,
+        devices: fields.devices,
+        error: fields.error ?? null,
+        error_code: fields.errorCode ?? null,
+      });
   }
 
   async get(id: string): Promise<SyncRun | null> {

@@ -17,6 +17,8 @@ export type VendorErrorCode =
   | 'VENDOR_REQUEST_REJECTED'
   /** The vendor listed no devices where the last good inventory has some: it is kept. */
   | 'VENDOR_EMPTY_INVENTORY'
+  /** The vendor listed far fewer devices than the last good inventory (over `maxInventoryDropPercent`): it is kept. */
+  | 'VENDOR_INVENTORY_DROP'
   | 'CANCELLED';
 
 export class VendorError extends Error {

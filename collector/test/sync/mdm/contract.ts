@@ -149,8 +149,11 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
         assert.equal(empty.status, 'failed');
         assert.match(
           empty.error,
-          /^the sync found no devices \(the vendor listed none, or none with an identifier\); the last good inventory \(\d+ devices\) is kept/,
+          /^the sync found no devices \(the vendor listed none, or none with an identifier\); the last good inventory \(\d+ devices\) is kept\. .*sync once with allowEmpty=true \(devtrustctl integration sync ID --allow-empty\)$/,
         );
+        // The code is what the console offers its confirm button by.
+        assert.equal(empty.errorCode, 'VENDOR_EMPTY_INVENTORY');
+        assert.equal(empty.allowEmpty, false);
         assert.equal((await lookup(c, integrationId, h.identifier(0))).found, true, 'last good inventory kept');
       } finally {
         inventory.items.push(...listed);
@@ -162,6 +165,67 @@ export function describeSyncContract<T>(h: VendorHarness<T>): void {
         const run = await syncAndWait(c, id);
         assert.equal(run.status, 'succeeded', run.error);
         assert.equal(run.devices, 0);
+      } finally {
+        await tenant.server.close();
+      }
+    });
+
+    it('empties the inventory only in a confirmed sync (allowEmpty=true), for that run only; a confirmed run that fails keeps it', async () => {
+      assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
+      const known = inventory.items.length;
+      // Confirmed, but the vendor dies after the first page: a partial listing never replaces the inventory.
+      server.faults.dieAfterPages = 1;
+      const broken = await syncAndWait(c, integrationId, { allowEmpty: true });
+      assert.equal(broken.status, 'failed');
+      assert.equal(broken.allowEmpty, true);
+      assert.equal((await c.admin('GET', `/admin/v1/integrations/${integrationId}`)).body.devices, known, 'last good inventory kept');
+
+      const listed = inventory.items.splice(0);
+      try {
+        server.reset();
+        const emptied = await syncAndWait(c, integrationId, { allowEmpty: true });
+        assert.equal(emptied.status, 'succeeded', emptied.error);
+        assert.equal(emptied.devices, 0);
+        assert.equal(emptied.allowEmpty, true);
+        assert.equal(emptied.errorCode, null);
+        assert.equal((await c.admin('GET', `/admin/v1/integrations/${integrationId}`)).body.devices, 0);
+        assert.equal((await lookup(c, integrationId, h.identifier(0))).found, false, 'the retired devices are no longer known');
+      } finally {
+        inventory.items.push(...listed);
+      }
+      // The confirmation was for that run: once the devices are back, an empty listing is refused again.
+      assert.equal((await syncAndWait(c, integrationId)).status, 'succeeded');
+      const again = inventory.items.splice(0);
+      try {
+        const refused = await syncAndWait(c, integrationId);
+        assert.equal(refused.status, 'failed');
+        assert.equal(refused.errorCode, 'VENDOR_EMPTY_INVENTORY');
+        assert.equal((await lookup(c, integrationId, h.identifier(0))).found, true);
+      } finally {
+        inventory.items.push(...again);
+      }
+    });
+
+    it('keeps the last good inventory when the vendor suddenly lists far fewer devices; allowEmpty accepts it once', async () => {
+      const fleet = new ListInventory(range(200, 230).map((i) => h.make(i)));
+      const tenant = await h.start(fleet, 'd');
+      try {
+        const id = await createIntegration(c, h, `${h.vendorName} rescoped`, tenant.config);
+        assert.equal((await syncAndWait(c, id)).devices, 30);
+        fleet.items.splice(3); // a scoping change: 3 of 30 devices left in view
+        const refused = await syncAndWait(c, id);
+        assert.equal(refused.status, 'failed');
+        assert.equal(refused.errorCode, 'VENDOR_INVENTORY_DROP');
+        assert.match(
+          refused.error,
+          /^the sync found 3 devices where the last good inventory has 30: 90% fewer, over this integration's limit of 50%; the last good inventory is kept/,
+        );
+        assert.equal((await lookup(c, id, h.identifier(229))).found, true, 'last good inventory kept');
+        const accepted = await syncAndWait(c, id, { allowEmpty: true });
+        assert.equal(accepted.status, 'succeeded', accepted.error);
+        assert.equal(accepted.devices, 3);
+        assert.equal((await lookup(c, id, h.identifier(229))).found, false);
+        assert.equal((await lookup(c, id, h.identifier(202))).found, true);
       } finally {
         await tenant.server.close();
       }

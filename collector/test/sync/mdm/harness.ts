@@ -40,9 +40,13 @@ export async function createIntegration(
   return created.body.id as string;
 }
 
-/** Starts a sync through the admin API and polls run history until it finishes. */
-export async function syncAndWait(c: TestCollector, integrationId: string): Promise<any> {
-  const started = await c.admin('POST', `/admin/v1/integrations/${integrationId}/sync`);
+/**
+ * Starts a sync through the admin API and polls run history until it finishes; `allowEmpty`
+ * confirms that this run may empty or shrink the inventory (`?allowEmpty=true`).
+ */
+export async function syncAndWait(c: TestCollector, integrationId: string, options: { allowEmpty?: boolean } = {}): Promise<any> {
+  const confirm = options.allowEmpty ? '?allowEmpty=true' : '';
+  const started = await c.admin('POST', `/admin/v1/integrations/${integrationId}/sync${confirm}`);
   if (started.status !== 202) throw new Error(`starting the sync failed: ${started.status} ${JSON.stringify(started.body)}`);
   return waitForRun(c, integrationId, started.body.syncId as string);
 }

@@ -77,6 +77,7 @@ export function integrationFields(integration, kinds) {
         chooser,
         inputs.length ? inputs : h('p', { class: 'muted' }, 'Nothing to configure.'),
         spec.category === 'mdm' ? mac : null,
+        spec.capabilities?.sync ? dropLimitInput(integration) : null,
       ),
     );
   }
@@ -120,6 +121,11 @@ export function integrationFields(integration, kinds) {
     }
     const mac = form.elements.namedItem('config.matchMacAddresses');
     if (mac && (mac.checked || editing)) body.config.matchMacAddresses = mac.checked;
+    const drop = form.elements.namedItem('config.maxInventoryDropPercent');
+    const dropValue = drop?.value.trim() ?? '';
+    // Blank is the default; on an edit, blanking a set limit sends null so the default comes back.
+    if (dropValue !== '') body.config.maxInventoryDropPercent = Number(dropValue);
+    else if (editing && integration.config?.maxInventoryDropPercent !== undefined) body.config.maxInventoryDropPercent = null;
     return body;
   }
   return { element, read };
@@ -139,6 +145,24 @@ function variantChooser(spec, current, onChange) {
         return h('label', { class: 'check' }, radio, v.label);
       }),
     ),
+  );
+}
+
+/** `maxInventoryDropPercent`: how much of the last good inventory one sync may remove (docs/integration-syncs.md). */
+function dropLimitInput(integration) {
+  const input = h('input', {
+    type: 'number',
+    name: 'config.maxInventoryDropPercent',
+    min: 1,
+    max: 100,
+    step: 1,
+    value: String(integration?.config?.maxInventoryDropPercent ?? ''),
+    placeholder: '50',
+  });
+  return field(
+    'Refuse a sync that lists this many percent fewer devices',
+    input,
+    'Optional; blank is 50. A sync that lists more than this share fewer devices than the last good inventory (and at least 10 fewer) keeps that inventory until an admin confirms; 100 turns it off.',
   );
 }
 

@@ -3,6 +3,7 @@
 // activation, "check if devices have synced" and the sync history.
 import { api, saveDownload, enc, get } from './api.js';
 import { badge, facts, field, fmtTime, h, humanize, plain, plural, table } from './dom.js';
+import { shrinkOffer } from './sync-confirm.js';
 import { announce, busy, messageArea } from './ui.js';
 
 const POLL_MS = 1000;
@@ -12,7 +13,8 @@ const POLL_LIMIT_MS = 10 * 60_000;
 const panel = (title, ...content) => h('section', { class: 'panel', 'aria-label': title }, h('h2', {}, title), content);
 
 export function syncHistory(syncs) {
-  return table({
+  // Its times wrap (see console.css), leaving the error column room to be read.
+  const grid = table({
     label: 'Sync history',
     empty: 'No sync or upload yet.',
     rows: syncs,
@@ -22,13 +24,16 @@ export function syncHistory(syncs) {
         label: 'Status',
         cell: (s) => badge(s.status, { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' }[s.status] ?? ''),
       },
-      { label: 'Trigger', cell: (s) => s.trigger },
+      // A run an admin confirmed may empty or shrink the inventory says so.
+      { label: 'Trigger', cell: (s) => (s.allowEmpty ? `${s.trigger} (confirmed: may empty)` : s.trigger) },
       { label: 'Finished', cell: (s) => fmtTime(s.finishedAt) },
       { label: 'Pages', cell: (s) => String(s.pages) },
       { label: 'Devices', cell: (s) => String(s.devices) },
       { label: 'Error', cell: (s) => s.error ?? '' },
     ],
   });
+  grid.classList.add('sync-history');
+  return grid;
 }
 
 /**
@@ -37,6 +42,8 @@ export function syncHistory(syncs) {
  */
 export function connectionPanel(integration, kind, ctx, history) {
   const area = messageArea();
+  // Under a sync refused for listing no devices (or far fewer): the confirm action.
+  const offer = h('div', {});
   const base = `/admin/v1/integrations/${enc(integration.id)}`;
   const test = h('button', { type: 'button', class: 'btn' }, 'Test Configuration');
   test.addEventListener('click', async () => {
@@ -65,7 +72,11 @@ export function connectionPanel(integration, kind, ctx, history) {
         else if (run.status === 'succeeded')
           await ctx.refresh(`Sync finished: ${plural(run.devices, 'device', 'devices')} in ${plural(run.pages, 'page', 'pages')}.`);
         else if (run.status === 'cancelled') area.show('info', 'Sync cancelled; the previous inventory is unchanged.');
-        else area.show('error', `Sync ${run.status}.`, run.error);
+        else {
+          area.show('error', `Sync ${run.status}.`, run.error);
+          // The offer counts what the last good inventory holds now, not when the page loaded.
+          showOffer(await get(base, { signal: ctx.signal }), run);
+        }
       } catch (error) {
         if (error.name !== 'AbortError') area.error(error);
       } finally {
@@ -73,14 +84,23 @@ export function connectionPanel(integration, kind, ctx, history) {
         cancel.hidden = true;
       }
     };
-    sync.addEventListener('click', async () => {
-      const started = await busy(sync, area, () => api('POST', `${base}/sync`));
+    /** Starts a sync; `allowEmpty`: the admin confirmed this run may empty or shrink the inventory. */
+    const start = async (button, allowEmpty) => {
+      const started = await busy(button, area, () => api('POST', `${base}/sync${allowEmpty ? '?allowEmpty=true' : ''}`));
       if (!started) return;
-      area.show('info', 'Sync started…');
+      offer.replaceChildren();
+      area.show('info', allowEmpty ? 'Confirmed sync started: it may empty the inventory…' : 'Sync started…');
       await follow(started.syncId);
-    });
+    };
+    const showOffer = (current, run) => {
+      const confirm = shrinkOffer(current, run, ctx, (button) => start(button, true));
+      if (confirm) offer.replaceChildren(confirm);
+      else offer.replaceChildren();
+    };
+    sync.addEventListener('click', () => start(sync, false));
     tools.push(sync, cancel);
     if (integration.lastSync?.status === 'running') void follow(integration.lastSync.id);
+    else showOffer(integration, integration.lastSync);
   }
   return panel(
     'Connection',
@@ -90,6 +110,7 @@ export function connectionPanel(integration, kind, ctx, history) {
       ctx.can('integrations', 'write') ? tools : h('p', { class: 'muted' }, 'Your role may not test or sync integrations.'),
     ),
     area.el,
+    offer,
   );
 }
 
