@@ -23,14 +23,13 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
     secretsGiven: field,
     activation: field,
     schedule: field,
-    // Sync and upload actions record their run; an upload also the file's rows and allowEmpty.
+    // Sync and upload actions record their run; an upload also the file's rows. `allowEmpty`:
+    // the upload, or the sync, was confirmed as allowed to empty (a sync: or shrink) the inventory.
     rows: field,
     allowEmpty: field,
     syncId: field,
     status: field,
     devices: field,
-    // A sync an admin confirmed may empty or shrink the inventory (`allowEmpty=true`).
-    allowEmpty: field,
   }),
   application: z.object({ id: field, name: field, clientId: field, redirectUris: field, policy: field, reasonDetail: field }),
   policy: z.record(z.string(), field),
