@@ -1,10 +1,11 @@
 import { ChannelClient } from '../lib/channel-client.js';
 import { admin, AppClient, ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, inventoryCsv, reportOf, serialOf } from '../lib/devices.js';
-import { figure, notRun, scaled, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
+import { figure, notRun, scaled, sized, type BenchContext, type Db, type Detail, type Figure, type FigureGroup } from '../lib/figure.js';
 import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BenchChild } from '../lib/proc.js';
 import { counter as checkpointCounter, settle } from '../lib/checkpoints.js';
 
@@ -20,11 +21,17 @@ const MEASURE_S = { full: 10, small: 1.5 };
 const FULL_AGENTS = 200;
 const WARM_UP = 50;
 /**
- * Before each measured run, a second of decisions at its rate: a collector that has just
- * loaded a million records has cold caches and unoptimised code for its first second or two
- * (the p99 of that second is kept in \`detail.warmUpP99Ms\`); the figure is the rate it then holds.
+ * Before each measured run, decisions at its rate for this long: a collector that has just
+ * started and loaded a million records takes its first ten to twenty seconds at 500 a second
+ * to settle (cold caches, unoptimised code, PostgreSQL's pool opening connections): three 10 s
+ * rounds in a row had p99 228, 46 and 28 ms on PostgreSQL, 121, 48 and 59 on SQLite
+ * (docs/performance.md, "Sixth pass"). The warm-up's p99, whole and by two-second slices, is kept
+ * in `detail` (`warmUpP99Ms`, `warmUpP99BySliceMs`) and in the note; the figure is the
+ * rate the collector then holds.
  */
-const WARM_UP_S = 1;
+const WARM_UP_S = { full: 10, small: 1 };
+/** The warm-up's p99 is also given for each slice of this many seconds. */
+const WARM_UP_SLICE_S = 2;
 /** Decisions taken one at a time before the measured run: the floor under its latencies. */
 const REST_SAMPLES = { full: 200, small: 40 };
 /** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 30,000). */
@@ -82,6 +89,12 @@ export interface Run {
   benchCpuMs: number;
   /** The 1-minute load average when the run started and when it ended. */
   load: [number, number];
+  /**
+   * This process's event-loop delay during the run (p99 and max, ms): the application and agent
+   * clients time each decision here, so a pause of this loop (its GC, a burst of answers)
+   * lengthens every decision in flight, whatever the collector did.
+   */
+  benchLoopDelay: { p99: number; max: number };
 }
 
 /**
@@ -106,7 +119,10 @@ export async function atRate(fleet: Fleet, rate: number, count: number, stop: ()
     collectorCpuMs: null,
     benchCpuMs: 0,
     load: [loadAverage(), 0],
+    benchLoopDelay: { p99: 0, max: 0 },
   };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const inFlight = new Set<Promise<void>>();
   let failure: Error | null = null;
   const cpuOfCollectors = (): number | null => {
@@ -140,6 +156,8 @@ export async function atRate(fleet: Fleet, rate: number, count: number, stop: ()
     inFlight.add(decision);
   }
   await Promise.all(inFlight);
+  loop.disable();
+  run.benchLoopDelay = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
   run.seconds = (now() - start) / 1000;
   const collectorCpuAfter = cpuOfCollectors();
   run.collectorCpuMs = collectorCpuBefore === null || collectorCpuAfter === null ? null : collectorCpuAfter - collectorCpuBefore;
@@ -199,12 +217,7 @@ export async function enrollFleet(ctx: BenchContext, url: string, count: number,
   return agents;
 }
 
-function decisionFigures(
-  db: Db,
-  run: Run,
-  lookups: number[],
-  extra: { note: string | null; detail: Record<string, number | null> },
-): Figure[] {
+function decisionFigures(db: Db, run: Run, lookups: number[], extra: { note: string | null; detail: Detail }): Figure[] {
   const sorted = sortedCopy(run.latencies);
   const sortedLookups = sortedCopy(lookups);
   const samples = run.latencies.length;
@@ -226,6 +239,8 @@ function decisionFigures(
     // the bench's own (its application and agent clients share the machine's cores).
     collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / samples,
     benchCpuMsPerDecision: run.benchCpuMs / samples,
+    benchLoopDelayP99Ms: round1(run.benchLoopDelay.p99),
+    benchLoopDelayMaxMs: round1(run.benchLoopDelay.max),
     loadAverageStart: run.load[0],
     loadAverageEnd: run.load[1],
   };
@@ -310,7 +325,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
   // The load's checkpoint is over before decisions are measured at rest (bench/lib/checkpoints.ts).
   const unsettled = await settle(db);
 
-  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
+  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale]));
   const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
   ctx.log(`${kind}: one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`);
   const idleCpuPct = await idleCpu(collector.pid);
@@ -327,7 +342,9 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       unsettled,
       checkpointed?.checkpoints ? `${checkpointed.checkpoints} checkpoint(s) ran during the rated run` : null,
       `one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`,
-      `first second at the rate (warm-up): p99 ${percentile(sortedCopy(warmUp.latencies), 99)?.toFixed(0)} ms`,
+      `warm-up (${WARM_UP_S[ctx.scale]} s at the rate) p99 by ${WARM_UP_SLICE_S} s: ${sliceP99s(warmUp, rate)
+        .map((p) => p?.toFixed(0))
+        .join(', ')} ms`,
     ]
       .filter(Boolean)
       .join('; '),
@@ -336,6 +353,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       inventoryLoadS,
       idleCpuPct,
       warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99),
+      warmUpP99BySliceMs: sliceP99s(warmUp, rate).join(', '),
       restP50Ms: rest.p50,
       restP99Ms: rest.p99,
       ...rest.steps,
@@ -375,7 +393,7 @@ async function twoNodes(
     pids: [first.pid, second.pid],
   };
   ctx.defer(() => fleet.app.close());
-  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S));
+  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale]));
   const checkpoints = await checkpointCounter(db);
   const run = await atRate(fleet, rate, samples);
   const checkpointed = await checkpoints();
@@ -383,7 +401,13 @@ async function twoNodes(
   await second.stop();
   return decisionFigures('postgres-2', run, lookups, {
     note: 'agents on one collector, the application on another, one PostgreSQL database',
-    detail: { inventory, collectors: 2, warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99), ...checkpointDetail(checkpointed) },
+    detail: {
+      inventory,
+      collectors: 2,
+      warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99),
+      warmUpP99BySliceMs: sliceP99s(warmUp, rate).join(', '),
+      ...checkpointDetail(checkpointed),
+    },
   });
 }
 
@@ -394,6 +418,11 @@ export interface RunBesideSync {
   count: number;
   /** The sync run as the admin API showed it at the end (devices stored, status). */
   sync: { devices: number; status: string };
+  /**
+   * Devices the sync stored while the decisions ran (its recorded progress, once a second, as
+   * the decisions started and ended): what pacing beside sign-ins costs the sync.
+   */
+  besideDecisions: { devices: number; seconds: number };
   /**
    * The loopback vendor's CPU over the decisions, % of one core: a real vendor serves its pages
    * from elsewhere, this one from the same cores as the collector (null where /proc cannot say).
@@ -435,10 +464,14 @@ export async function decisionsBesideSync(
   let sync = await runOf();
   while (sync.status === 'running' && sync.pages < 1) sync = await runOf();
   let syncRunning = sync.status === 'running';
+  // Set once the decisions are done: the poll's answer in flight must not start it again.
+  let polling = true;
   const poll = (async () => {
-    while (syncRunning) {
+    while (polling && syncRunning) {
       await sleep(250);
-      sync = await runOf();
+      const seen = await runOf();
+      if (!polling) break;
+      sync = seen;
       syncRunning = sync.status === 'running';
     }
   })();
@@ -446,20 +479,31 @@ export async function decisionsBesideSync(
   const vendorCpuBefore = cpuMsOf(vendor.pid);
   const started = now();
   let vendorCpuPct: number | null = null;
+  const devicesAtStart = Number(sync.devices);
+  let devicesAtEnd = devicesAtStart;
   try {
     run = await atRate(fleet, rate, samples, () => !syncRunning);
+    devicesAtEnd = Number((await runOf()).devices);
     const vendorCpuAfter = cpuMsOf(vendor.pid);
     if (vendorCpuBefore !== null && vendorCpuAfter !== null) vendorCpuPct = ((vendorCpuAfter - vendorCpuBefore) / (now() - started)) * 100;
   } finally {
-    const stillRunning = syncRunning;
-    syncRunning = false;
+    polling = false;
     await poll;
+    const stillRunning = syncRunning;
     sync = await runOf();
-    if (stillRunning && sync.status === 'running')
+    if (stillRunning && sync.status === 'running') {
       await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync/cancel`, undefined, { expect: [200, 202, 409] });
+      sync = await runOf();
+    }
   }
   await vendor.stop();
-  return { run, count, sync: { devices: Number(sync.devices), status: String(sync.status) }, vendorCpuPct };
+  return {
+    run,
+    count,
+    sync: { devices: Number(sync.devices), status: String(sync.status) },
+    besideDecisions: { devices: devicesAtEnd - devicesAtStart, seconds: run.seconds },
+    vendorCpuPct,
+  };
 }
 
 /** Each step's median and p99 (create, fresh report, attest, read back): where a decision waited. */
@@ -490,12 +534,13 @@ async function decisionsDuringSync(
   quietP99: number | null,
 ): Promise<Figure> {
   const checkpoints = await checkpointCounter(db);
-  const { run, count, sync, vendorCpuPct } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
+  const { run, count, sync, besideDecisions, vendorCpuPct } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
   const checkpointed = await checkpoints();
   const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
   ctx.log(
-    `decisions during a ${count}-device sync: ${run.latencies.length} decisions, p99 ${p99?.toFixed(1)} ms (quiet p99 ${quietP99?.toFixed(1)} ms), ${sync.devices} devices synced meanwhile`,
+    `decisions during a ${count}-device sync: ${run.latencies.length} decisions, p99 ${p99?.toFixed(1)} ms (quiet p99 ${quietP99?.toFixed(1)} ms); ` +
+      `the sync stored ${besideDecisions.devices} devices while they ran, ${sync.devices} in all (${sync.status})`,
   );
   const note = run.latencies.length < samples ? `the sync ended after ${run.latencies.length} of ${samples} decisions` : undefined;
   return figure('decision.p99_during_sync_ms', '-', p99, 'ms', quietP99, {
@@ -504,20 +549,40 @@ async function decisionsDuringSync(
       samples: run.latencies.length,
       ratePerS: run.latencies.length / run.seconds,
       syncDevices: count,
-      devicesSyncedMeanwhile: sync.devices,
+      // In all, by the end: the sync may go on after the decisions (then it is cancelled).
+      syncDevicesStored: sync.devices,
       // What pacing the sync beside decisions costs it (store/background-writes.ts): compare with sync.devices_per_s.
-      syncDevicesPerS: Math.round(sync.devices / run.seconds),
+      syncDevicesBesideDecisions: besideDecisions.devices,
+      syncDevicesPerSBesideDecisions: Math.round(besideDecisions.devices / besideDecisions.seconds),
       syncStatus: sync.status,
       p50Ms: percentile(sorted, 50),
       maxMs: sorted[sorted.length - 1] ?? null,
       ...stepPercentiles(run),
       collectorCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / run.latencies.length,
       vendorCpuPct: vendorCpuPct === null ? null : Math.round(vendorCpuPct),
+      benchLoopDelayP99Ms: round1(run.benchLoopDelay.p99),
+      benchLoopDelayMaxMs: round1(run.benchLoopDelay.max),
       loadAverageStart: run.load[0],
       loadAverageEnd: run.load[1],
       ...checkpointDetail(checkpointed),
     },
   });
+}
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+
+/**
+ * The p99 of each WARM_UP_SLICE_S of a run, in the order the decisions were scheduled (the
+ * latencies are pushed as decisions end, which at a steady rate is close to that order).
+ */
+function sliceP99s(run: Run, rate: number): (number | null)[] {
+  const perSlice = rate * WARM_UP_SLICE_S;
+  const out: (number | null)[] = [];
+  for (let from = 0; from < run.latencies.length; from += perSlice) {
+    const p = percentile(sortedCopy(run.latencies.slice(from, from + perSlice)), 99);
+    out.push(p === null ? null : Math.round(p));
+  }
+  return out;
 }
 
 /** PostgreSQL's checkpoints during a run, for its figure's detail (nothing on SQLite). */

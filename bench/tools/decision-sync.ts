@@ -80,7 +80,7 @@ try {
       console.log(
         `[${round}] ${label}: ${run.latencies.length} decisions, p50 ${f(percentile(sorted, 50))} p99 ${f(percentile(sorted, 99))} max ${f(sorted.at(-1))} ms; ` +
           `steps p50/p99 ${run.steps.map((each, i) => `${stepNames[i]} ${f(percentile(sortedCopy(each), 50))}/${f(percentile(sortedCopy(each), 99))}`).join(', ')}; ` +
-          `loop delay p50/p99/max ${delay.p50}/${delay.p99}/${delay.max} ms; CPU ${threads.join(', ')}${pg}; statements ${statements}; ` +
+          `loop delay p50/p99/max ${delay.p50}/${delay.p99}/${delay.max} ms (the bench's own p99/max ${run.benchLoopDelay.p99.toFixed(1)}/${run.benchLoopDelay.max.toFixed(1)}); CPU ${threads.join(', ')}${pg}; statements ${statements}; ` +
           `load ${loadAverage().toFixed(2)}${extra}`,
       );
       if (process.env.POOL)
@@ -98,7 +98,9 @@ try {
       const s = (now() - started) / 1000;
       return {
         run: beside.run,
-        extra: `; sync ${beside.sync.status}, ${beside.sync.devices} devices (${(beside.sync.devices / s).toFixed(0)}/s)`,
+        extra:
+          `; sync ${beside.sync.status}, ${beside.sync.devices} devices (${(beside.sync.devices / s).toFixed(0)}/s), ` +
+          `${beside.besideDecisions.devices} while the decisions ran (${(beside.besideDecisions.devices / beside.besideDecisions.seconds).toFixed(0)}/s)`,
       };
     });
     if (profile) {
