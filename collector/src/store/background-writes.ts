@@ -18,7 +18,7 @@ import { isSqlite } from './dialect.js';
  *   quarter of the time: the collector, the database and the clients share the machine's
  *   cores, and a sync writing half the time still took the cycles the decisions needed (a
  *   million devices synced beside 5,000 decisions, their p99 75 ms on SQLite and 292 ms on
- *   PostgreSQL: docs/performance.md, "Sync beside decisions").
+ *   PostgreSQL: docs/performance.md, "Sync speed and memory", sixth round).
  * With nothing else running it goes flat out, in parts as large as the database takes well.
  */
 

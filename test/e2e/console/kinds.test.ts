@@ -56,6 +56,8 @@ describeUnless(chromiumMissing)('the console reads integration kinds from the co
         return { name: `config.${name}`, type };
       });
       if (kind.category === 'mdm') expected.push({ name: 'config.matchMacAddresses', type: 'checkbox' });
+      // Every kind the collector syncs from a vendor takes a drop limit (docs/integration-syncs.md).
+      if (kind.capabilities?.sync) expected.push({ name: 'config.maxInventoryDropPercent', type: 'number' });
       assert.deepEqual(inputs, expected, `${kind.kind}: fields`);
     }
   });
