@@ -58,16 +58,21 @@ describeUnless(POSTGRES_SKIP)('report batches aborted for a deadlock on postgres
     return (await (store as Store).endpoints.history(id)).map((h) => h.seq);
   }
 
+  /** a's usual report with a user (the first statement, which commits) and b's without (the second). */
+  function usualPair(a: string, b: string): ReportToStore[] {
+    return [
+      { endpointId: a, seq: 2, report: report(`S-${a}`, 'a@example.com'), at: 2 },
+      { endpointId: b, seq: 2, report: report(`S-${b}`), at: 2 },
+    ];
+  }
+
   it('answers a usual report stored before the deadlock as stored, and stores every report once', async () => {
     const s = store as Store;
     const [a, b] = (await endpoints(['a@example.com', undefined])) as [string, string];
     deadlocks.length = 0;
     // a's report (with a user) is the first statement and commits; b's (no user) is the second,
     // and deadlocks once on b's next history slot (its second report: slot 2).
-    const batch: ReportToStore[] = [
-      { endpointId: a, seq: 2, report: report(`S-${a}`, 'a@example.com'), at: 2 },
-      { endpointId: b, seq: 2, report: report(`S-${b}`), at: 2 },
-    ];
+    const batch = usualPair(a, b);
     const result = await withDeadlocks(pgdb!.url, { endpointId: b, slot: 2 }, 1, () => s.endpoints.recordReports(batch));
     assert.equal(deadlocks.length, 1, 'PostgreSQL aborted one statement for a deadlock');
     assert.equal(result.status, 'fulfilled', result.status === 'rejected' ? String(result.reason) : '');
@@ -82,10 +87,7 @@ describeUnless(POSTGRES_SKIP)('report batches aborted for a deadlock on postgres
     const s = store as Store;
     const [a, b] = (await endpoints(['a@example.com', undefined])) as [string, string];
     deadlocks.length = 0;
-    const batch: ReportToStore[] = [
-      { endpointId: a, seq: 2, report: report(`S-${a}`, 'a@example.com'), at: 2 },
-      { endpointId: b, seq: 2, report: report(`S-${b}`), at: 2 },
-    ];
+    const batch = usualPair(a, b);
     const result = await withDeadlocks(pgdb!.url, { endpointId: b, slot: 2 }, 2, () => s.endpoints.recordReports(batch));
     assert.equal(deadlocks.length, 2);
     assert.deepEqual(result.status === 'fulfilled' ? result.value : result.reason, [true, true]);
@@ -118,10 +120,7 @@ describeUnless(POSTGRES_SKIP)('report batches aborted for a deadlock on postgres
     const s = store as Store;
     const [a, b] = (await endpoints(['a@example.com', undefined])) as [string, string];
     deadlocks.length = 0;
-    const batch: ReportToStore[] = [
-      { endpointId: a, seq: 2, report: report(`S-${a}`, 'a@example.com'), at: 2 },
-      { endpointId: b, seq: 2, report: report(`S-${b}`), at: 2 },
-    ];
+    const batch = usualPair(a, b);
     const result = await withDeadlocks(pgdb!.url, { endpointId: b, slot: 2 }, 3, () => s.endpoints.recordReports(batch));
     assert.equal(deadlocks.length, 3, 'three attempts, then the statement gives up');
     assert.equal(result.status, 'rejected');
