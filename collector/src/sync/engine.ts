@@ -308,8 +308,19 @@ export class SyncEngine {
       await store.syncRuns.finish(run.id, 'succeeded', { pages: progress.pages, devices: progress.devices });
       this.options.metrics?.syncEnded(integration, 'succeeded');
       log.info({ pages: progress.pages, devices: progress.devices }, 'sync succeeded');
-      // Still under the lease, so no other run starts before the previous inventory is gone.
-      await store.inventory.purgeOtherGenerations(integration.id, run.id);
+      // Still under the lease, renewed while the purge runs (it yields to sign-ins and can take
+      // minutes beside them), so no other run starts before the previous inventory is gone.
+      const keepLease = setInterval(() => {
+        store.integrations
+          .renewLease(integration.id, node, Date.now() + this.leaseMs())
+          .catch((error: unknown) => log.warn({ err: error }, 'renewing the sync lease during the purge failed'));
+      }, this.leaseMs() / 4);
+      keepLease.unref();
+      try {
+        await store.inventory.purgeOtherGenerations(integration.id, run.id);
+      } finally {
+        clearInterval(keepLease);
+      }
     } catch (error) {
       if (committed) {
         // The new inventory is live; only deleting the previous one failed (the next commit retries it).

@@ -221,6 +221,43 @@ for (const db of DATABASES) {
       }
     });
 
+    // The purge after a switch is paced and can outlast the lease: another collector may then
+    // have started the next run, and its staging must survive (review r6: 57,700 of 100,000
+    // devices lost on PostgreSQL). Generations of runs no longer running still go.
+    it('purging the previous inventory spares what a running run stages, and removes the rest', async () => {
+      const id = await integration('purge-running');
+      const runOf = async (status: 'running' | 'failed' | 'succeeded') => {
+        const run = await store.syncRuns.start(id, 'manual', 'test-node');
+        if (status !== 'running') await store.syncRuns.finish(run.id, status, { pages: 1, devices: 10 });
+        return run.id;
+      };
+      const old = await runOf('succeeded');
+      const abandoned = await runOf('failed');
+      const current = await runOf('succeeded');
+      const next = await runOf('running');
+      for (const generation of [old, abandoned, current, next])
+        await store.inventory.insertPage(
+          id,
+          generation,
+          0,
+          records(10, () => 1),
+        );
+      await store.inventory.switchGeneration(id, old, 1);
+      await store.inventory.switchGeneration(id, current, 2);
+      await store.inventory.purgeOtherGenerations(id, current);
+      const left = async (table: string) =>
+        (await store.knex(table).where({ integration_id: id }).distinct('generation'))
+          .map((r: { generation: string }) => r.generation)
+          .sort();
+      assert.deepEqual(await left('inventory_records'), [current, next].sort());
+      assert.deepEqual(await left('inventory_macs'), [current, next].sort());
+      assert.equal(await store.inventory.count(id), 10);
+      // Once that run has ended, the next purge removes what it staged.
+      await store.syncRuns.finish(next, 'failed', { pages: 1, devices: 10 });
+      await store.inventory.purgeOtherGenerations(id, current);
+      assert.deepEqual(await left('inventory_records'), [current]);
+    });
+
     it('finds every stored identifier of a committed fast-path generation, as before', async () => {
       const id = await integration('lookups');
       const page = records(120, (i) => 1 + (i % 3));

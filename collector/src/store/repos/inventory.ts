@@ -121,9 +121,16 @@ export class InventoryRepo {
     await this.refreshStatistics();
   }
 
-  /** Deletes every generation but `generation` (the previous inventory, abandoned stagings). */
+  /**
+   * Deletes every generation but `generation` (the previous inventory, abandoned stagings),
+   * except what a run still running stages: a generation is its run's id. The purge is paced
+   * and can outlast a lease, so another collector may have started the next run meanwhile;
+   * each statement reads which runs are running when it starts, and a run is recorded as
+   * running before it stages anything.
+   */
   async purgeOtherGenerations(integrationId: string, generation: string): Promise<void> {
-    await this.purge(integrationId, (q) => q.whereNot('generation', generation));
+    const running = this.db('sync_runs').select('id').where({ integration_id: integrationId, status: 'running' });
+    await this.purge(integrationId, (q) => q.whereNot('generation', generation).whereNotIn('generation', running));
     await this.refreshStatistics();
   }
 
