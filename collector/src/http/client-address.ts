@@ -9,15 +9,26 @@ import type { Context, Next } from 'koa';
  * requests (which Koa does not see) and, through clientAddressOf, every HTTP route.
  */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const peer = req.socket.remoteAddress ?? 'unknown';
+  const peer = canonical(req.socket.remoteAddress ?? 'unknown');
   if (!trustProxy) return peer;
   const header = req.headers['x-forwarded-for'];
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value) return peer;
   const last = value.slice(value.lastIndexOf(',') + 1).trim();
   // Only an address: the proxy appends one, and a limiter keyed on arbitrary text would let a
-  // client that reaches the collector directly make each key as long as a header.
-  return isIP(last) ? last : peer;
+  // client that reaches the collector directly make each key as long as a header. `isIP` also
+  // takes an IPv6 zone (`fe80::1%` and any text after it), which no proxy appends: refused.
+  return isIP(last) && !last.includes('%') ? canonical(last) : peer;
+}
+
+/**
+ * One spelling per address, so one client is one limiter key: an IPv4 address as a dual-stack
+ * socket or a proxy may write it (`::ffff:192.0.2.1`) is the IPv4 address, and IPv6 is lower case.
+ */
+function canonical(address: string): string {
+  const lower = address.toLowerCase();
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
+  return mapped?.[1] ?? lower;
 }
 
 /**

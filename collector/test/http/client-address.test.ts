@@ -42,4 +42,17 @@ describe('clientAddress', () => {
     assert.equal((await from(`1.2.3.4, ${'x'.repeat(15_000)}`))?.trusted, '127.0.0.1');
     assert.equal((await from('unknown'))?.trusted, '127.0.0.1');
   });
+
+  // `isIP` takes an IPv6 zone and any text after its `%` (review r6): no proxy appends one.
+  it('refuses an IPv6 zone, whatever follows it', async () => {
+    assert.equal((await from(`10.0.0.1, fe80::1%${'a'.repeat(5_000)}`))?.trusted, '127.0.0.1');
+    assert.equal((await from('fe80::1%DROP-TABLE.x:y'))?.trusted, '127.0.0.1');
+    assert.equal((await from('fe80::1%eth0'))?.trusted, '127.0.0.1');
+  });
+
+  it('writes one address one way: IPv4-mapped IPv6 as IPv4, IPv6 in lower case', async () => {
+    assert.equal((await from('::ffff:192.0.2.7'))?.trusted, '192.0.2.7');
+    assert.equal((await from('::FFFF:192.0.2.7'))?.trusted, '192.0.2.7');
+    assert.equal((await from('2001:DB8::1'))?.trusted, '2001:db8::1');
+  });
 });
