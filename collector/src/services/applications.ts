@@ -123,6 +123,7 @@ export class ApplicationService {
 
   /** The application these client credentials belong to, or null when unknown or wrong. */
   async authenticateClient(clientId: string, secret: string): Promise<Application | null> {
+    if (!(await this.knownClientId(clientId))) return null;
     // Every transaction API call authenticates: the application is read from the change feed's
     // cache, dropped on any write to applications (a rotated secret, on every collector through
     // NOTIFY on PostgreSQL). Unknown client IDs are not kept: callers could invent any number.
@@ -137,8 +138,21 @@ export class ApplicationService {
     return application;
   }
 
+  /**
+   * Whether an application has this client ID, from the change feed's cached set of them all
+   * (dropped on any write to applications): an invented client ID, sent by anyone to the
+   * transaction API or the OIDC token endpoint at any rate, costs no database read. Reads
+   * there are what tells a running sync to give way (store/background-writes.ts), so anonymous
+   * callers could otherwise slow every sync (review r6).
+   */
+  private async knownClientId(clientId: string): Promise<boolean> {
+    const ids = await this.store.changes.read('applications', 'client-ids', async () => new Set(await this.applications.clientIds()));
+    return ids.has(clientId);
+  }
+
   /** An application by its client id, with its client secret unsealed (the OIDC provider compares it). */
   async withClientSecret(clientId: string): Promise<(Application & { clientSecret: string }) | null> {
+    if (!(await this.knownClientId(clientId))) return null;
     const app = await this.applications.byClientId(clientId);
     if (!app) return null;
     const { secretHash: _hash, secretSealed, ...application } = app;
@@ -158,6 +172,7 @@ export class ApplicationService {
   }
 
   async byClientId(clientId: string): Promise<Application | null> {
+    if (!(await this.knownClientId(clientId))) return null;
     const app = await this.applications.byClientId(clientId);
     if (!app) return null;
     const { secretHash: _hash, secretSealed: _sealed, ...application } = app;

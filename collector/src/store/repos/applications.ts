@@ -51,6 +51,11 @@ export class ApplicationsRepo {
     return row ? { ...toApplication(row), secretHash: row.client_secret_hash, secretSealed: row.client_secret_sealed } : null;
   }
 
+  /** Every application's client ID (the applications are few: one per protected app). */
+  async clientIds(): Promise<string[]> {
+    return (await this.db('applications').select('client_id')).map((row: { client_id: string }) => row.client_id);
+  }
+
   async list(): Promise<Application[]> {
     return (await this.db<ApplicationRow>('applications').orderBy('created_at')).map(toApplication);
   }
