@@ -136,6 +136,9 @@ describe('devtrust-collector start-up and stop lines', () => {
     try {
       const run = await store.syncRuns.get(syncId);
       assert.ok(run && run.status !== 'running' && run.finishedAt !== null, JSON.stringify(run));
+      // Said as what happened, not as if an admin had cancelled it (newcomer, review r6).
+      assert.equal(run.status, 'cancelled');
+      assert.equal(run.error, 'the collector was stopped during the sync');
     } finally {
       await store.close();
     }

@@ -49,6 +49,12 @@ export class SyncEngine {
    */
   private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Aborted by stop(): a run's purge or discard then ends between statements instead of
+   * pacing itself through a large inventory past the supervisor's stop timeout (systemd's
+   * TimeoutStopSec). What is left is unreachable, and the next commit removes it.
+   */
+  private readonly stopping = new AbortController();
   private readonly log: Logger;
 
   constructor(private readonly options: SyncEngineOptions) {
@@ -65,6 +71,7 @@ export class SyncEngine {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const run of this.running.values()) run.controller.abort();
@@ -317,7 +324,7 @@ export class SyncEngine {
       }, this.leaseMs() / 4);
       keepLease.unref();
       try {
-        await store.inventory.purgeOtherGenerations(integration.id, run.id);
+        await store.inventory.purgeOtherGenerations(integration.id, run.id, this.stopping.signal);
       } finally {
         clearInterval(keepLease);
       }
@@ -330,12 +337,13 @@ export class SyncEngine {
       const message = this.describe(error, integration, scrubber);
       const cancelled = signal.aborted || (error instanceof VendorError && error.code === 'CANCELLED');
       await store.inventory
-        .discardGeneration(integration.id, run.id)
+        .discardGeneration(integration.id, run.id, this.stopping.signal)
         .catch((e) => log.error({ err: scrubbedError(e, scrubber) }, 'discarding staged inventory failed'));
       await store.syncRuns.finish(run.id, cancelled ? 'cancelled' : 'failed', {
         pages: progress.pages,
         devices: progress.devices,
-        error: cancelled ? 'the sync was cancelled' : message,
+        // Stopping the collector cancels its runs: said so, not as if an admin had cancelled it.
+        error: !cancelled ? message : this.stopping.signal.aborted ? 'the collector was stopped during the sync' : 'the sync was cancelled',
         errorCode: cancelled ? null : errorCode(error),
       });
       this.options.metrics?.syncEnded(integration, cancelled ? 'cancelled' : 'failed');

@@ -128,9 +128,9 @@ export class InventoryRepo {
    * each statement reads which runs are running when it starts, and a run is recorded as
    * running before it stages anything.
    */
-  async purgeOtherGenerations(integrationId: string, generation: string): Promise<void> {
+  async purgeOtherGenerations(integrationId: string, generation: string, stop?: AbortSignal): Promise<void> {
     const running = this.db('sync_runs').select('id').where({ integration_id: integrationId, status: 'running' });
-    await this.purge(integrationId, (q) => q.whereNot('generation', generation).whereNotIn('generation', running));
+    await this.purge(integrationId, (q) => q.whereNot('generation', generation).whereNotIn('generation', running), stop);
     await this.refreshStatistics();
   }
 
@@ -148,8 +148,8 @@ export class InventoryRepo {
   }
 
   /** Drops a staged generation that will never be committed. */
-  async discardGeneration(integrationId: string, generation: string): Promise<void> {
-    await this.purge(integrationId, (q) => q.where('generation', generation));
+  async discardGeneration(integrationId: string, generation: string, stop?: AbortSignal): Promise<void> {
+    await this.purge(integrationId, (q) => q.where('generation', generation), stop);
   }
 
   /** Deletes an integration's whole inventory, every generation (before deleting the integration). */
@@ -161,9 +161,11 @@ export class InventoryRepo {
    * Deletes the matching generations' rows a chunk at a time, MACs before their records, so
    * the foreign key from MACs to records never has a row to cascade to. Each statement is
    * set-based (by integration and generation), bounded, its own transaction, and after a
-   * table's first, a background write (background-writes.ts).
+   * table's first, a background write (background-writes.ts). `stop` (the collector is
+   * stopping) ends it between statements: what is left is in no current generation, so no
+   * reader sees it, and the next commit's purge removes it.
    */
-  private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<void> {
+  private async purge(integrationId: string, which: (q: Knex.QueryBuilder) => Knex.QueryBuilder, stop?: AbortSignal): Promise<void> {
     const sqlite = isSqlite(this.db);
     const limit = DELETE_CHUNK[sqlite ? 'sqlite' : 'postgres'];
     const background = BackgroundWrites.of(this.db);
@@ -174,7 +176,7 @@ export class InventoryRepo {
       background && !first ? background.run(work, { paced: true }) : work();
     // Rows of a table without a primary key are addressed by the database's own row id.
     const rowId = sqlite ? 'rowid' : 'ctid';
-    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit && !stop?.aborted; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_macs').where('integration_id', integrationId)).select(rowId).limit(limit);
       // PostgreSQL finds rows by ctid quickly only from an array, not from IN (subquery).
       const sub = batch.toSQL();
@@ -188,7 +190,7 @@ export class InventoryRepo {
         first,
       );
     }
-    for (let deleted = limit, first = true; deleted >= limit; first = false, await yieldTurn()) {
+    for (let deleted = limit, first = true; deleted >= limit && !stop?.aborted; first = false, await yieldTurn()) {
       const batch = which(this.db('inventory_records').where('integration_id', integrationId)).select('id').limit(limit);
       deleted = await run(() => this.db('inventory_records').whereIn('id', batch).delete(), first);
     }
