@@ -25,20 +25,30 @@ export async function settle(db: BenchDatabase): Promise<string | null> {
   }
 }
 
-/** PostgreSQL's checkpoint counts (timed and requested, and buffers they wrote) since the call; null on SQLite. */
+/**
+ * PostgreSQL's checkpoint counts (timed and requested, and buffers they wrote) since the call;
+ * null on SQLite, or where the server would not say.
+ */
 export async function counter(db: BenchDatabase): Promise<() => Promise<{ checkpoints: number; buffers: number } | null>> {
   if (db.kind !== 'postgres') return async () => null;
   const knex = db.knex();
-  const read = async (k: Knex): Promise<{ checkpoints: number; buffers: number }> => {
-    const { rows } = (await k.raw(
-      'select checkpoints_timed + checkpoints_req as checkpoints, buffers_checkpoint as buffers from pg_stat_bgwriter',
-    )) as { rows: { checkpoints: string; buffers: string }[] };
-    const row = rows[0] as { checkpoints: string; buffers: string };
-    return { checkpoints: Number(row.checkpoints), buffers: Number(row.buffers) };
-  };
-  const before = await read(knex);
+  const before = await read(knex).catch(() => null);
+  if (!before) return async () => null;
   return async () => {
-    const after = await read(knex);
-    return { checkpoints: after.checkpoints - before.checkpoints, buffers: after.buffers - before.buffers };
+    const after = await read(knex).catch(() => null);
+    return after && { checkpoints: after.checkpoints - before.checkpoints, buffers: after.buffers - before.buffers };
   };
+}
+
+/** The counts from `pg_stat_checkpointer` (PostgreSQL 17 moved them there) or `pg_stat_bgwriter`. */
+async function read(knex: Knex): Promise<{ checkpoints: number; buffers: number }> {
+  const { rows: found } = (await knex.raw(`select to_regclass('pg_catalog.pg_stat_checkpointer') is not null as moved`)) as {
+    rows: { moved: boolean }[];
+  };
+  const sql = found[0]?.moved
+    ? 'select num_timed + num_requested as checkpoints, buffers_written as buffers from pg_stat_checkpointer'
+    : 'select checkpoints_timed + checkpoints_req as checkpoints, buffers_checkpoint as buffers from pg_stat_bgwriter';
+  const { rows } = (await knex.raw(sql)) as { rows: { checkpoints: string; buffers: string }[] };
+  const row = rows[0] as { checkpoints: string; buffers: string };
+  return { checkpoints: Number(row.checkpoints), buffers: Number(row.buffers) };
 }
