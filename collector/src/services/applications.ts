@@ -1,6 +1,6 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
 import type { AdminActor } from '../domain/admin-log.js';
-import type { Application, ApplicationPatch, ReasonDetail } from '../domain/application.js';
+import type { Application, ApplicationCredentials, ApplicationPatch, ReasonDetail } from '../domain/application.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
 import { conflict } from '../errors.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
@@ -123,37 +123,35 @@ export class ApplicationService {
 
   /** The application these client credentials belong to, or null when unknown or wrong. */
   async authenticateClient(clientId: string, secret: string): Promise<Application | null> {
-    if (!(await this.knownClientId(clientId))) return null;
-    // Every transaction API call authenticates: the application is read from the change feed's
-    // cache, dropped on any write to applications (a rotated secret, on every collector through
-    // NOTIFY on PostgreSQL). Unknown client IDs are not kept: callers could invent any number.
-    const app = await this.store.changes.read(
-      'applications',
-      `client\u0000${clientId}`,
-      () => this.applications.byClientId(clientId),
-      (found) => found !== null,
-    );
+    const app = await this.credentials(clientId);
     if (!app || !tokenMatches(secret, app.secretHash)) return null;
     const { secretHash: _hash, secretSealed: _sealed, ...application } = app;
     return application;
   }
 
   /**
-   * Whether an application has this client ID, from the change feed's cached set of them all
-   * (dropped on any write to applications): an invented client ID, sent by anyone to the
-   * transaction API or the OIDC token endpoint at any rate, costs no database read. Reads
-   * there are what tells a running sync to give way (store/background-writes.ts), so anonymous
-   * callers could otherwise slow every sync (review r6).
+   * An application's stored credentials by client ID, for every caller anyone may reach at any
+   * rate (the transaction API, the OIDC token and authorization endpoints): from the change
+   * feed's cache, dropped on any write to applications (a rotated secret, on every collector
+   * through NOTIFY on PostgreSQL). Unknown client IDs are not kept, since callers could invent
+   * any number; they are answered from the cached set of every client ID instead. So neither
+   * costs a database read, and such reads are what tells a running sync to give way
+   * (store/background-writes.ts): anonymous floods slowed every sync (review r6).
    */
-  private async knownClientId(clientId: string): Promise<boolean> {
+  private async credentials(clientId: string): Promise<ApplicationCredentials | null> {
     const ids = await this.store.changes.read('applications', 'client-ids', async () => new Set(await this.applications.clientIds()));
-    return ids.has(clientId);
+    if (!ids.has(clientId)) return null;
+    return this.store.changes.read(
+      'applications',
+      `client\u0000${clientId}`,
+      () => this.applications.byClientId(clientId),
+      (found) => found !== null,
+    );
   }
 
   /** An application by its client id, with its client secret unsealed (the OIDC provider compares it). */
   async withClientSecret(clientId: string): Promise<(Application & { clientSecret: string }) | null> {
-    if (!(await this.knownClientId(clientId))) return null;
-    const app = await this.applications.byClientId(clientId);
+    const app = await this.credentials(clientId);
     if (!app) return null;
     const { secretHash: _hash, secretSealed, ...application } = app;
     return { ...application, clientSecret: unseal(this.masterKey, secretSealed, secretContext(app.clientId)) };
@@ -172,8 +170,7 @@ export class ApplicationService {
   }
 
   async byClientId(clientId: string): Promise<Application | null> {
-    if (!(await this.knownClientId(clientId))) return null;
-    const app = await this.applications.byClientId(clientId);
+    const app = await this.credentials(clientId);
     if (!app) return null;
     const { secretHash: _hash, secretSealed: _sealed, ...application } = app;
     return application;
