@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -14,6 +15,14 @@ export type ChangeTopic = 'settings' | 'integrations' | 'applications';
 
 /** The PostgreSQL channel collectors tell each other about changes on. */
 const CHANNEL = 'devtrust_changes';
+/**
+ * On PostgreSQL a cached value is read again after this long, whatever was heard: a
+ * notification is sent after the writer's commit, so a writer that dies in between, or a
+ * LISTEN connection that died without a reset (found by TCP keepalive only after hours), would
+ * otherwise leave a deleted application authenticating, or a new one refused, on the other
+ * collectors until the next change (re-review r6). SQLite has one collector, which sees every write.
+ */
+const MAX_AGE_MS = 30_000;
 const TOPICS: readonly ChangeTopic[] = ['settings', 'integrations', 'applications'];
 
 /**
@@ -53,7 +62,7 @@ export interface StatementDone {
  *   be missed), and everything is dropped when it comes back.
  */
 export class ChangeFeed {
-  private readonly values = new Map<string, unknown>();
+  private readonly values = new Map<string, { value: unknown; at: number }>();
   private readonly versions = new Map<ChangeTopic, number>();
   private readonly pending = new Map<string, Set<ChangeTopic>>();
   private listener: pg.Client | null = null;
@@ -75,6 +84,8 @@ export class ChangeFeed {
     private readonly dialect: 'sqlite' | 'postgres',
     private readonly databaseUrl: string | null,
     private readonly log?: Logger,
+    /** How long a value may be kept on PostgreSQL without a notification (tests shorten it). */
+    private readonly maxAgeMs = MAX_AGE_MS,
   ) {
     this.listening = dialect === 'sqlite';
     statementsOf(knex.client).on('done', (done: StatementDone) => this.seen(done));
@@ -91,10 +102,12 @@ export class ChangeFeed {
    */
   async read<T>(topic: ChangeTopic, key: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     const id = `${topic}\u0000${key}`;
-    if (this.listening && this.values.has(id)) return this.values.get(id) as T;
+    const cached = this.listening ? this.values.get(id) : undefined;
+    if (cached && (this.dialect === 'sqlite' || performance.now() - cached.at < this.maxAgeMs)) return cached.value as T;
     const version = this.versions.get(topic) ?? 0;
+    const at = performance.now();
     const value = await load();
-    if (this.listening && (this.versions.get(topic) ?? 0) === version && keep(value)) this.values.set(id, value);
+    if (this.listening && (this.versions.get(topic) ?? 0) === version && keep(value)) this.values.set(id, { value, at });
     return value;
   }
 

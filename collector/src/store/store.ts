@@ -63,7 +63,7 @@ export class Store {
   constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
-    options: { file?: string | null; databaseUrl?: string | null; log?: Logger; transactionOf?: Store } = {},
+    options: { file?: string | null; databaseUrl?: string | null; log?: Logger; transactionOf?: Store; cacheMaxAgeMs?: number } = {},
   ) {
     // A store bound to a transaction (see `transaction`) shares its parent's fault monitor,
     // change feed and group commit: one of each per database, not per transaction.
@@ -73,7 +73,7 @@ export class Store {
     this.groupCommit = parent ? parent.groupCommit : new GroupCommit(knex, dialect === 'sqlite');
     this.changes = parent
       ? parent.changes
-      : new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log);
+      : new ChangeFeed(knex, dialect, dialect === 'postgres' ? (options.databaseUrl ?? null) : null, options.log, options.cacheMaxAgeMs);
     const inTransaction = (this.inTransaction = parent !== undefined);
     // Every failed statement is seen here with its original error, before knex or a caller
     // can replace it; a successful write ends a fault. A transaction's statements are
@@ -146,7 +146,14 @@ export class Store {
   }
 
   /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
-  static async open(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): Promise<Store> {
+  /** `cacheMaxAgeMs`: how long cached reads may go without a notification on PostgreSQL (store/change-feed.ts; tests shorten it). */
+  static async open(options: {
+    databaseUrl: string | null;
+    dataDir: string;
+    poolMax?: number;
+    log?: Logger;
+    cacheMaxAgeMs?: number;
+  }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     try {
       const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
@@ -160,6 +167,7 @@ export class Store {
       file: dialect === 'sqlite' ? sqliteFile(options.dataDir) : null,
       databaseUrl: options.databaseUrl,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.cacheMaxAgeMs !== undefined ? { cacheMaxAgeMs: options.cacheMaxAgeMs } : {}),
     });
     if (options.log) store.faults.setLog(options.log);
     await store.changes.start();

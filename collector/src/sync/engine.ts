@@ -317,14 +317,19 @@ export class SyncEngine {
       log.info({ pages: progress.pages, devices: progress.devices }, 'sync succeeded');
       // Still under the lease, renewed while the purge runs (it yields to sign-ins and can take
       // minutes beside them), so no other run starts before the previous inventory is gone.
+      const leaseLost = new AbortController();
       const keepLease = setInterval(() => {
         store.integrations
           .renewLease(integration.id, node, Date.now() + this.leaseMs())
+          .then((held) => {
+            // Another collector holds it now: its runs are no longer ours to clear up after.
+            if (!held) leaseLost.abort();
+          })
           .catch((error: unknown) => log.warn({ err: error }, 'renewing the sync lease during the purge failed'));
       }, this.leaseMs() / 4);
       keepLease.unref();
       try {
-        await store.inventory.purgeOtherGenerations(integration.id, run.id, this.stopping.signal);
+        await store.inventory.purgeOtherGenerations(integration.id, run.id, AbortSignal.any([this.stopping.signal, leaseLost.signal]));
       } finally {
         clearInterval(keepLease);
       }

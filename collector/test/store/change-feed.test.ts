@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import knexFactory from 'knex';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -152,6 +153,29 @@ for (const db of DATABASES) {
           assert.equal(seen, 2);
         } finally {
           await other.close();
+        }
+      });
+
+      // A notification is sent after the writer's commit: a writer that died in between (or a
+      // LISTEN connection that died silently) must not leave another collector on what it read
+      // before, for good (re-review r6: a deleted application still authenticating).
+      it('reads again after its maximum age when a change was never notified', async () => {
+        const short = await Store.open({ databaseUrl: opened.url, dataDir: tmpdir(), cacheMaxAgeMs: 300 });
+        const raw = knexFactory({ client: 'pg', connection: opened.url as string, pool: { min: 0, max: 1 } });
+        try {
+          const names = async () =>
+            (await short.changes.read('integrations', 'names', async () => (await short.integrations.list()).map((i) => i.name))).sort();
+          const before = await names();
+          // Written past every collector's statement watcher: no NOTIFY is sent.
+          const [first] = await short.integrations.list();
+          assert.ok(first, 'the tests above created integrations');
+          await raw('integrations').where({ id: first.id }).update({ name: 'never notified' });
+          assert.deepEqual(await names(), before, 'cached until its maximum age');
+          await new Promise((resolve) => setTimeout(resolve, 350));
+          assert.ok((await names()).includes('never notified'), 'read again once it is older than that');
+        } finally {
+          await raw.destroy();
+          await short.close();
         }
       });
     }

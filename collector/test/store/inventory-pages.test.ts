@@ -263,6 +263,19 @@ for (const db of DATABASES) {
       await store.syncRuns.finish(next, 'failed', { pages: 1, devices: 10 });
       await store.inventory.purgeOtherGenerations(id, current);
       assert.deepEqual(await left('inventory_records'), [current]);
+      // A purge for a generation no longer current (one that outlived its lease while another
+      // run committed) never deletes the one that is (re-review r6).
+      const newer = await runOf('succeeded');
+      await store.inventory.insertPage(
+        id,
+        newer,
+        0,
+        records(10, () => 1),
+      );
+      await store.inventory.switchGeneration(id, newer, 3);
+      await store.inventory.purgeOtherGenerations(id, current);
+      assert.deepEqual(await left('inventory_records'), [current, newer].sort());
+      assert.equal(await store.inventory.count(id), 10);
     });
 
     it('finds every stored identifier of a committed fast-path generation, as before', async () => {

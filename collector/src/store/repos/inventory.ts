@@ -130,7 +130,14 @@ export class InventoryRepo {
    */
   async purgeOtherGenerations(integrationId: string, generation: string, stop?: AbortSignal): Promise<void> {
     const running = this.db('sync_runs').select('id').where({ integration_id: integrationId, status: 'running' });
-    await this.purge(integrationId, (q) => q.whereNot('generation', generation).whereNotIn('generation', running), stop);
+    // Nor the integration's current generation, should it no longer be `generation` (a purge
+    // that outlived its lease while another run committed).
+    const current = this.db('integrations').select('current_generation').where({ id: integrationId }).whereNotNull('current_generation');
+    await this.purge(
+      integrationId,
+      (q) => q.whereNot('generation', generation).whereNotIn('generation', running).whereNotIn('generation', current),
+      stop,
+    );
     await this.refreshStatistics();
   }
 
