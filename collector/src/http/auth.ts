@@ -3,6 +3,7 @@ import { forbidden, unauthorized } from '../errors.js';
 import type { ApiKey, Role } from '../domain/api-key.js';
 import { tooManyRequests, type RateLimiter } from '../limits/rate-limiter.js';
 import type { ApiKeyService } from '../services/api-keys.js';
+import { addressKey } from '../limits/address-key.js';
 
 /** What each role may do, by area of the admin API. */
 export type Area =
@@ -50,7 +51,7 @@ export function allowed(role: Role, area: Area, access: Access): boolean {
  */
 export function apiKeyAuth(apiKeys: ApiKeyService, failures: RateLimiter | null = null) {
   return async function authenticateApiKey(ctx: Context, next: Next): Promise<void> {
-    const wait = failures?.spent(ctx.ip) ?? null;
+    const wait = failures?.spent(addressKey(ctx.ip)) ?? null;
     if (wait !== null) throw tooManyRequests('failed API key authentications from this address', wait);
     const header = ctx.get('authorization');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -59,7 +60,7 @@ export function apiKeyAuth(apiKeys: ApiKeyService, failures: RateLimiter | null 
     const key = await apiKeys.authenticate(match[1]);
     if (!key) {
       // Only a key that fails costs: a request without one guesses nothing.
-      failures?.take(ctx.ip);
+      failures?.take(addressKey(ctx.ip));
       throw unauthorized('the API key is unknown or revoked');
     }
     ctx.state.apiKey = key;

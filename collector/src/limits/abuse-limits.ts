@@ -1,5 +1,6 @@
 import type { AbuseLimits } from '../config/config.js';
 import { RateLimiter } from './rate-limiter.js';
+import { addressKey } from './address-key.js';
 
 const MINUTE = 60_000;
 
@@ -24,7 +25,7 @@ export class SignInLimits {
 
   /** Throws TooManyRequests (429) once this address has started too many sign-ins. */
   address(address: string): void {
-    this.byAddress?.consume(address, 'sign-ins from this address');
+    this.byAddress?.consume(addressKey(address), 'sign-ins from this address');
   }
 
   /** Throws TooManyRequests (429) once this application has too many sign-ins started. */
@@ -64,7 +65,7 @@ export class AttestationLimits {
   /** Throws TooManyRequests when either budget is spent. */
   consume(endpointId: string, address: string): void {
     this.byEndpoint?.consume(endpointId, 'attestations from this agent');
-    this.byAddress?.consume(address, 'attestations from this address');
+    this.byAddress?.consume(addressKey(address), 'attestations from this address');
   }
 }
 

@@ -15,6 +15,7 @@ import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
 import { ReportWriter } from './report-writer.js';
 import { AgentSession, type SessionDeps } from './session.js';
+import { addressKey } from '../limits/address-key.js';
 
 /** What a client refused for too many open sockets is told to wait. */
 const RETRY_FULL_SEC = 30;
@@ -107,7 +108,8 @@ export class AgentChannel {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const address = clientAddress(req, this.deps.trustProxy ?? false);
+      // What the per-address caps and limits count: an IPv6 client by its /64 (limits/address-key.ts).
+      const address = addressKey(clientAddress(req, this.deps.trustProxy ?? false));
       const full = this.full(address);
       if (full) {
         // Refused before the WebSocket exists: a flood of sockets costs a few bytes each.

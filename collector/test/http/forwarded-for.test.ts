@@ -82,6 +82,17 @@ describe('X-Forwarded-For with DEVTRUST_TRUST_PROXY=true', () => {
     assert.equal(await failuresUntilLimited(c, (i) => `${JUNK.slice(0, 14_000)}-${i}`), FAILURES_PER_MINUTE);
   });
 
+  // An IPv6 subscriber picks any address of its /64 (re-review r6: twenty addresses, twenty 401s).
+  it('every address of one IPv6 /64 counts against one budget; another /64 has its own', async () => {
+    assert.equal(await failuresUntilLimited(c, (i) => `2001:db8:1:2::${(i + 1).toString(16)}`), FAILURES_PER_MINUTE);
+    assert.equal(await send(c, '2001:db8:1:3::1', { token: 'dtk_wrong-other64-0123456789abcdef' }), 401);
+  });
+
+  it('every spelling of one IPv4 address counts against its budget', async () => {
+    const spellings = ['198.51.100.77', '::ffff:198.51.100.77', '::ffff:c633:644d', '0:0:0:0:0:ffff:198.51.100.77'];
+    assert.equal(await failuresUntilLimited(c, (i) => spellings[i % spellings.length] as string), FAILURES_PER_MINUTE);
+  });
+
   it('forged prefixes share the key of the entry after them; another real address has its own', async () => {
     assert.equal(await failuresUntilLimited(c, (i) => `192.0.2.${i + 1}, 203.0.113.50`), FAILURES_PER_MINUTE);
     assert.equal(await send(c, '203.0.113.51', { token: 'dtk_wrong-other-0123456789abcdef' }), 401);
