@@ -12,6 +12,9 @@ import { freePort, spawnProcess } from './spawned.js';
  * (collector/src/v8-tuning.ts), whatever starts it: checked on a real devtrust-collector by
  * what its heap does under a load that promotes objects, not by a memory figure.
  */
+/** Old generation's peak over what is live: the shipped setting stays under it, V8's own 300 % goes past. */
+const GROWTH_LINE = 3.5;
+
 describe('devtrust-collector V8 heap tuning', () => {
   let dataDir: string;
   beforeAll(() => {
@@ -42,15 +45,19 @@ describe('devtrust-collector V8 heap tuning', () => {
     }
   }
 
-  it('keeps the old generation within half again of what is live (V8 alone lets it grow to four times)', async () => {
+  // Measured on this machine: 2.28–2.59 times with the shipped setting, 5.25–5.70 with V8's own
+  // 300 % (the peak includes the garbage V8 has not collected yet, so it exceeds the setting's
+  // 1.5). The line between them is drawn where neither comes near it: at 2.5 the shipped
+  // setting failed one run in four.
+  it('keeps the old generation far below what V8 alone lets it reach', async () => {
     const ratio = await growth();
-    assert.ok(ratio < 2.5, `the old generation peaked at ${ratio.toFixed(2)} times what was live`);
+    assert.ok(ratio < GROWTH_LINE, `the old generation peaked at ${ratio.toFixed(2)} times what was live`);
   });
 
   it("leaves an operator's own growth setting alone", async () => {
     assert.equal(operatorSetHeapGrowth(['--heap_growing_percent=10']), true);
     assert.equal(operatorSetHeapGrowth(['--expose-gc', '--max-old-space-size=512']), false);
     const ratio = await growth(['--heap-growing-percent=300']);
-    assert.ok(ratio > 2.5, `the old generation peaked at only ${ratio.toFixed(2)} times what was live`);
+    assert.ok(ratio > GROWTH_LINE, `the old generation peaked at only ${ratio.toFixed(2)} times what was live`);
   });
 });
