@@ -72,12 +72,16 @@ describe('devtrustctl integration sync --allow-empty', () => {
   it('--allow-empty is a switch: a value after it is refused, and the help names it', async () => {
     const help = await runBin('devtrustctl', ['integration', 'sync', '--help']);
     assert.equal(help.code, 0, help.stderr);
-    assert.match(help.stdout, /^devtrustctl integration sync ID \[--allow-empty\]/);
+    assert.match(help.stdout, /^devtrustctl integration sync ID \[--allow-empty \[--min-devices N\]\]/);
     const extra = await ctl('integration', 'sync', id, '--allow-empty', 'yes');
     assert.equal(extra.code, 2, extra.stderr);
     const csv = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Sheet', platforms: ['macos'], config: {} });
     const notSyncable = await ctl('integration', 'sync', csv.body.id, '--allow-empty');
     assert.equal(notSyncable.code, 1);
     assert.match(notSyncable.stderr, /^devtrustctl: 400 NOT_SYNCABLE: /);
+    // A floor is only ever part of a confirmation.
+    const floorAlone = await ctl('integration', 'sync', id, '--min-devices', '5');
+    assert.equal(floorAlone.code, 1);
+    assert.match(floorAlone.stderr, /^devtrustctl: 400 INVALID_REQUEST: minDevices: only with allowEmpty=true/);
   });
 });

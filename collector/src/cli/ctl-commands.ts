@@ -232,14 +232,15 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'integration sync',
-    usage: 'ID [--allow-empty]',
+    usage: 'ID [--allow-empty [--min-devices N]]',
     about:
-      'start a sync now (answers the sync id at once); a sync that lists no devices, or far fewer than the last good inventory, keeps that inventory unless --allow-empty confirms this one run may empty or shrink it',
+      'start a sync now (answers the sync id at once); a sync that lists no devices, or far fewer than the last good inventory, keeps that inventory unless --allow-empty confirms this one run may empty or shrink it (with --min-devices, to no fewer than N devices)',
     args: ['ID'],
+    flags: ['min-devices'],
     switches: ['allow-empty'],
     request: (i) => ({
       method: 'POST',
-      path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/sync${query({ allowEmpty: i.flags['allow-empty'] })}`,
+      path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/sync${query({ allowEmpty: i.flags['allow-empty'], minDevices: i.flags['min-devices'] })}`,
     }),
   },
   integrationCommand('cancel', 'POST', '/sync/cancel', 'stop the running sync; the last good inventory stays'),

@@ -27,6 +27,8 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
     // the upload, or the sync, was confirmed as allowed to empty (a sync: or shrink) the inventory.
     rows: field,
     allowEmpty: field,
+    // The fewest devices a confirmed sync was allowed to keep (`minDevices`).
+    minDevices: field,
     syncId: field,
     status: field,
     devices: field,

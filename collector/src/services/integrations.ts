@@ -204,9 +204,10 @@ export class IntegrationService {
   /**
    * Starts a sync now; the sync engine runs it apart, so it is recorded once started.
    * `allowEmpty`: the admin confirmed that this one run may empty the inventory, or remove more of
-   * it than `maxInventoryDropPercent` allows (it still keeps the inventory if it fails or is cancelled).
+   * it than `maxInventoryDropPercent` allows (it still keeps the inventory if it fails or is cancelled);
+   * `minDevices`: to no fewer devices than that (what the refused sync listed, which the admin saw).
    */
-  async startSync(id: string, actor: AdminActor, options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
+  async startSync(id: string, actor: AdminActor, options: { allowEmpty?: boolean; minDevices?: number } = {}): Promise<SyncRun> {
     const { integration, kind } = await this.load(id);
     if (!kind.capabilities.sync)
       throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
@@ -220,7 +221,7 @@ export class IntegrationService {
       resourceType: 'integration',
       resourceId: integration.id,
       action: 'sync',
-      after: runView(run),
+      after: { ...runView(run), ...(run.allowEmpty && options.minDevices !== undefined ? { minDevices: options.minDevices } : {}) },
     });
     return run;
   }

@@ -99,14 +99,21 @@ export class SyncEngine {
    * confirmed that this one run may empty the inventory or shrink it past the integration's
    * limit; a scheduled run never may.
    */
-  async startRun(integrationId: string, trigger: SyncRun['trigger'], options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
+  async startRun(
+    integrationId: string,
+    trigger: SyncRun['trigger'],
+    options: { allowEmpty?: boolean; minDevices?: number } = {},
+  ): Promise<SyncRun> {
     const integration = await this.requireIntegration(integrationId);
     const { source, scrubber } = await this.guardedSource(integration, 'sync');
     const run = await this.begin(integration, trigger, { allowEmpty: trigger === 'manual' && options.allowEmpty === true });
     const controller = new AbortController();
     const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
     const pages = source.pages({ signal: controller.signal, log: runLog });
-    const done = this.execute(integration, run, pages, controller, scrubber, { guardShrink: true })
+    const done = this.execute(integration, run, pages, controller, scrubber, {
+      guardShrink: true,
+      ...(run.allowEmpty && options.minDevices !== undefined ? { minDevices: options.minDevices } : {}),
+    })
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
     this.started(integrationId, { runId: run.id, controller, done });
@@ -114,7 +121,11 @@ export class SyncEngine {
   }
 
   /** Runs a sync to its end (CLI, tests and uploads); resolves with the finished run. */
-  async runNow(integrationId: string, trigger: SyncRun['trigger'] = 'manual', options: { allowEmpty?: boolean } = {}): Promise<SyncRun> {
+  async runNow(
+    integrationId: string,
+    trigger: SyncRun['trigger'] = 'manual',
+    options: { allowEmpty?: boolean; minDevices?: number } = {},
+  ): Promise<SyncRun> {
     const run = await this.startRun(integrationId, trigger, options);
     await this.running.get(integrationId)?.done;
     return this.finishedRun(run.id);
@@ -276,8 +287,11 @@ export class SyncEngine {
     pages: AsyncIterable<SourceDevice[]>,
     controller: AbortController,
     scrubber: Scrubber,
-    /** `guardShrink`: a vendor sync, refused when it would empty or shrink the inventory unconfirmed (an upload is the admin's own file). */
-    options: { guardShrink: boolean },
+    /**
+     * `guardShrink`: a vendor sync, refused when it would empty or shrink the inventory unconfirmed
+     * (an upload is the admin's own file); `minDevices`: a confirmed run's floor.
+     */
+    options: { guardShrink: boolean; minDevices?: number },
   ): Promise<void> {
     const { store, node } = this.options;
     const { signal } = controller;
@@ -306,6 +320,15 @@ export class SyncEngine {
           maxDropPercent: integration.config.maxInventoryDropPercent as number | undefined,
         });
         if (refusal) throw refusal;
+      }
+      // A confirmation accepts the inventory the admin was shown, not whatever the vendor lists
+      // next: a listing that fell further (to none, while the admin accepted 40,000) is refused again.
+      if (options.guardShrink && run.allowEmpty && options.minDevices !== undefined && progress.devices < options.minDevices) {
+        const kept = await store.inventory.count(integration.id);
+        throw new VendorError(
+          'VENDOR_INVENTORY_DROP',
+          `the sync found ${progress.devices} ${progress.devices === 1 ? 'device' : 'devices'}, fewer than the ${options.minDevices} this confirmed sync accepted; the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept`,
+        );
       }
       clearInterval(heartbeat);
       // Still ours: another collector that took an expired lease may be staging its own run.

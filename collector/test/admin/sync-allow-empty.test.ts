@@ -258,5 +258,45 @@ for (const db of DATABASES) {
       assert.equal(await devices(), 1);
       assert.equal((await c.admin('PATCH', base(), { config: { maxInventoryDropPercent: null } })).status, 200);
     });
+
+    // The confirmation accepts what the admin was shown (review r6): a listing that fell further
+    // meanwhile (to none, while the admin accepted 2 of 12) is refused again.
+    it('minDevices bounds a confirmation: a confirmed sync that lists fewer is refused again and keeps the inventory', async () => {
+      for (const [path, body] of [
+        [`${base()}/sync?minDevices=6`, undefined],
+        [`${base()}/sync?allowEmpty=true&minDevices=-1`, undefined],
+        [`${base()}/sync?allowEmpty=true&minDevices=six`, undefined],
+        [`${base()}/sync?allowEmpty=true&minDevices=1e3`, undefined],
+        [`${base()}/sync`, { allowEmpty: true, minDevices: 2.5 }],
+        [`${base()}/sync`, { allowEmpty: true, minDevices: '6' }],
+        [`${base()}/sync?allowEmpty=true&minDevices=6`, { allowEmpty: true, minDevices: 7 }],
+      ] as const) {
+        const refused = await c.admin('POST', path, body);
+        assert.equal(refused.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error.field, 'minDevices', JSON.stringify(refused.body));
+      }
+      inventory.items.splice(2); // 12 → 2: refused (10 devices, 83 % fewer), and the admin accepts 2
+      assert.equal((await syncAndWait(c, id)).errorCode, 'VENDOR_INVENTORY_DROP');
+      inventory.items.splice(0); // …but the vendor lists none by the time the confirmed sync runs
+      const started = await start(`${base()}/sync?allowEmpty=true&minDevices=2`);
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      assert.deepEqual(started.body, { syncId: started.body.syncId, allowEmpty: true, minDevices: 2 });
+      const fellFurther = await waitForRun(c, id, started.body.syncId);
+      assert.equal(fellFurther.status, 'failed');
+      assert.equal(fellFurther.errorCode, 'VENDOR_INVENTORY_DROP');
+      assert.match(
+        fellFurther.error,
+        /^the sync found 0 devices, fewer than the 2 this confirmed sync accepted; the last good inventory \(12 devices\) is kept/,
+      );
+      assert.equal(await devices(), 12);
+      const log = await c.admin('GET', `/admin/v1/admin-log?resourceType=integration&resourceId=${id}&action=sync`);
+      assert.equal(log.body.entries[0].after.minDevices, 2, JSON.stringify(log.body.entries[0]));
+      // As many as accepted, or more: the confirmation holds.
+      inventory.items.push(...range(0, 3).map(kandjiDevice));
+      const accepted = await start(`${base()}/sync`, { allowEmpty: true, minDevices: 2 });
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+      assert.equal((await waitForRun(c, id, accepted.body.syncId)).status, 'succeeded');
+      assert.equal(await devices(), 3);
+    });
   });
 }

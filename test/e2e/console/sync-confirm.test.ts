@@ -109,6 +109,9 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     await dialog.getByRole('button', { name: 'Accept the smaller inventory' }).click();
     await page.getByText('Sync finished: 3 devices in').waitFor();
     assert.equal((await summary()).devices, 3);
+    // The confirmation accepted the 3 the dialog named, no fewer (a listing that fell further is refused again).
+    const log = await c.admin('GET', `/admin/v1/admin-log?resourceType=integration&resourceId=${id}&action=sync`);
+    assert.equal(log.body.entries[0].after.minDevices, 3, JSON.stringify(log.body.entries[0]));
     assert.deepEqual(problems, []);
   });
 

@@ -16,16 +16,36 @@ export const uploadQuery = z.strictObject({ allowEmpty: z.enum(['true', 'false']
  * `?allowEmpty=true` confirms that this one sync may empty the inventory, or shrink it past the
  * integration's `maxInventoryDropPercent`; the same words as an upload's.
  */
-export const syncQuery = uploadQuery;
-/** The same confirmation as a JSON body, for clients that send one: `{"allowEmpty": true}`. */
-export const syncBody = z.strictObject({ allowEmpty: z.boolean().optional() });
+export const syncQuery = uploadQuery.extend({
+  /** With allowEmpty: the fewest devices the admin accepts (what the refused sync listed); fewer is refused again. */
+  minDevices: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a whole number of devices')
+    .optional(),
+});
+/** The same confirmation as a JSON body, for clients that send one: `{"allowEmpty": true, "minDevices": 40000}`. */
+export const syncBody = z.strictObject({
+  allowEmpty: z.boolean().optional(),
+  minDevices: z.number().int().min(0).max(999_999_999).optional(),
+});
 
-/** Whether the sync request confirms emptying; a query and a body that disagree are refused rather than guessed. */
-function confirmsEmptying(query: z.infer<typeof syncQuery>, body: z.infer<typeof syncBody>): boolean {
+/**
+ * What the sync request confirms: whether it may empty or shrink the inventory, and to how few
+ * devices at least. A query and a body that disagree are refused rather than guessed, and so is
+ * a floor without the confirmation it qualifies.
+ */
+function confirmation(query: z.infer<typeof syncQuery>, body: z.infer<typeof syncBody>): { allowEmpty: boolean; minDevices?: number } {
   const fromQuery = query.allowEmpty === undefined ? undefined : query.allowEmpty === 'true';
   if (fromQuery !== undefined && body.allowEmpty !== undefined && fromQuery !== body.allowEmpty)
     throw badRequest('INVALID_REQUEST', 'allowEmpty: the query and the body disagree; give it once', 'allowEmpty');
-  return fromQuery ?? body.allowEmpty ?? false;
+  const minQuery = query.minDevices === undefined ? undefined : Number(query.minDevices);
+  if (minQuery !== undefined && body.minDevices !== undefined && minQuery !== body.minDevices)
+    throw badRequest('INVALID_REQUEST', 'minDevices: the query and the body disagree; give it once', 'minDevices');
+  const allowEmpty = fromQuery ?? body.allowEmpty ?? false;
+  const minDevices = minQuery ?? body.minDevices;
+  if (minDevices !== undefined && !allowEmpty)
+    throw badRequest('INVALID_REQUEST', 'minDevices: only with allowEmpty=true (it bounds what that confirmation accepts)', 'minDevices');
+  return minDevices === undefined ? { allowEmpty } : { allowEmpty, minDevices };
 }
 
 const create = operation({
@@ -55,11 +75,11 @@ const test = operation({
 const sync = operation({
   summary: 'Start a sync now',
   description:
-    'A sync that lists no devices fails with VENDOR_EMPTY_INVENTORY, and one that lists more than `maxInventoryDropPercent` (default 50) fewer than the last good inventory with VENDOR_INVENTORY_DROP: the inventory is kept. `allowEmpty=true` confirms that this one run may empty or shrink it; a failed or cancelled run still keeps it.',
+    'A sync that lists no devices fails with VENDOR_EMPTY_INVENTORY, and one that lists more than `maxInventoryDropPercent` (default 50) fewer than the last good inventory with VENDOR_INVENTORY_DROP: the inventory is kept. `allowEmpty=true` confirms that this one run may empty or shrink it, with `minDevices=N` to at least N devices (fewer is refused again with VENDOR_INVENTORY_DROP); a failed or cancelled run still keeps it.',
   query: syncQuery,
   body: syncBody,
   bodyOptional: true,
-  responses: { 202: '{syncId, allowEmpty} (400 NOT_SYNCABLE for a kind that does not sync, 409 SYNC_RUNNING)' },
+  responses: { 202: '{syncId, allowEmpty, minDevices?} (400 NOT_SYNCABLE for a kind that does not sync, 409 SYNC_RUNNING)' },
 });
 const cancel = operation({
   summary: 'Stop a running sync or upload; the last good inventory stays',
@@ -135,9 +155,14 @@ export function integrationRoutes(services: Services): Router {
 
   router.post('/integrations/:id/sync', guard, sync, async function startSync(ctx) {
     const { query, body } = sync.input(ctx);
-    const run = await integrations.startSync(ctx.params.id as string, adminActor(ctx), { allowEmpty: confirmsEmptying(query, body) });
+    const confirmed = confirmation(query, body);
+    const run = await integrations.startSync(ctx.params.id as string, adminActor(ctx), confirmed);
     ctx.status = 202;
-    ctx.body = { syncId: run.id, allowEmpty: run.allowEmpty };
+    ctx.body = {
+      syncId: run.id,
+      allowEmpty: run.allowEmpty,
+      ...(confirmed.minDevices !== undefined ? { minDevices: confirmed.minDevices } : {}),
+    };
   });
 
   // Stops a running sync or upload; the last good inventory stays as it was.

@@ -84,16 +84,20 @@ export function connectionPanel(integration, kind, ctx, history) {
         cancel.hidden = true;
       }
     };
-    /** Starts a sync; `allowEmpty`: the admin confirmed this run may empty or shrink the inventory. */
-    const start = async (button, allowEmpty) => {
-      const started = await busy(button, area, () => api('POST', `${base}/sync${allowEmpty ? '?allowEmpty=true' : ''}`));
+    /**
+     * Starts a sync; `allowEmpty`: the admin confirmed this run may empty or shrink the inventory,
+     * to no fewer than `minDevices` when given.
+     */
+    const start = async (button, allowEmpty, minDevices) => {
+      const confirmation = allowEmpty ? `?allowEmpty=true${minDevices === undefined ? '' : `&minDevices=${minDevices}`}` : '';
+      const started = await busy(button, area, () => api('POST', `${base}/sync${confirmation}`));
       if (!started) return;
       offer.replaceChildren();
       area.show('info', allowEmpty ? 'Confirmed sync started: it may empty the inventory…' : 'Sync started…');
       await follow(started.syncId);
     };
     const showOffer = (current, run) => {
-      const confirm = shrinkOffer(current, run, ctx, (button) => start(button, true));
+      const confirm = shrinkOffer(current, run, ctx, (button, minDevices) => start(button, true, minDevices));
       if (confirm) offer.replaceChildren(confirm);
       else offer.replaceChildren();
     };

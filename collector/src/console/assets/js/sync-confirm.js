@@ -27,13 +27,16 @@ export function shrinkOfferText(name, known, run) {
     title: `Accept the smaller inventory of ${name}?`,
     message: `Keep only what the vendor lists now (${plural(run.devices, 'device', 'devices')}): ${plural(lost, 'device', 'devices')} of ${known.toLocaleString()} will no longer be known. Users on them are no longer trusted where this integration is required. One more sync runs and replaces the inventory with its listing; if it fails or is cancelled, the inventory stays.`,
     confirmLabel: 'Accept the smaller inventory',
+    // What the admin accepts is what they were shown: a listing that falls further is refused again.
+    minDevices: run.devices,
     hint: `The vendor listed ${plural(run.devices, 'device', 'devices')} where the last good inventory has ${known.toLocaleString()}, a larger drop than this integration allows (maxInventoryDropPercent), so the inventory was kept. If those devices left on purpose, accept the smaller inventory here; otherwise check the account's scope in the vendor's console.`,
   };
 }
 
 /**
  * The offer under a refused sync (null when there is none, or the role may not sync):
- * `runConfirmed(button)` starts the confirmed sync once the admin said yes in the dialog.
+ * `runConfirmed(button, minDevices)` starts the confirmed sync once the admin said yes in the
+ * dialog; `minDevices` (a smaller inventory accepted) is the count the dialog named.
  */
 export function shrinkOffer(integration, run, ctx, runConfirmed) {
   const text = shrinkOfferText(integration.name, integration.devices, run);
@@ -41,7 +44,7 @@ export function shrinkOffer(integration, run, ctx, runConfirmed) {
   const button = h('button', { type: 'button', class: 'btn btn-danger' }, text.button);
   button.addEventListener('click', async () => {
     if (!(await confirmAction({ title: text.title, message: text.message, confirmLabel: text.confirmLabel }))) return;
-    await runConfirmed(button);
+    await runConfirmed(button, text.minDevices);
   });
   return h('div', { class: 'msg msg-warn', role: 'group', 'aria-label': 'Sync refused for its size' }, h('p', {}, text.hint), button);
 }
