@@ -223,7 +223,7 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assertOneLine(
       await ctl('integration', 'update', id),
       2,
-      /^devtrustctl: nothing to change: give --name, --platforms, --config or --secrets$/,
+      /^devtrustctl: nothing to change: give --name, --platforms, --config, --secrets or --schedule$/,
     );
     assertOneLine(await ctl('integration', 'update', id, '--config', '[1]'), 2, /^devtrustctl: --config must be a JSON object$/);
     assertOneLine(
@@ -245,6 +245,26 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.equal(updated.code, 0, updated.stderr);
     assert.match(updated.stdout, /^secretsSet: apiToken$/m);
     assert.doesNotMatch(updated.stdout + updated.stderr, /token-000/);
+
+    // When it syncs (newcomer, review r6: only the admin API could say).
+    const hourly = await ctl('integration', 'update', created.body.id, '--schedule', '{"intervalMinutes":60}');
+    assert.equal(hourly.code, 0, hourly.stderr);
+    assert.match(hourly.stdout, /^schedule:\n {2}intervalMinutes: 60$/m);
+    assert.match(hourly.stdout, /^nextSyncAt: /m);
+    assert.deepEqual((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.schedule, { intervalMinutes: 60 });
+    const nightly = await ctl('integration', 'update', created.body.id, '--schedule', 'nightly');
+    assert.equal(nightly.code, 0, nightly.stderr);
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${created.body.id}`)).body.schedule, null);
+    assertOneLine(
+      await ctl('integration', 'update', created.body.id, '--schedule', 'hourly'),
+      2,
+      /^devtrustctl: --schedule must be a JSON object such as \{"intervalMinutes":60\} or \{"hourUtc":3\}, or nightly$/,
+    );
+    assertOneLine(
+      await ctl('integration', 'update', created.body.id, '--schedule', '{"intervalMinutes":0}'),
+      1,
+      /^devtrustctl: 400 INVALID_REQUEST: .*\(field schedule\.intervalMinutes\)$/,
+    );
   });
 
   it('integration upload shows the warnings for rows of platforms the integration does not cover', async () => {

@@ -80,6 +80,15 @@ function json(value: string, name: string): unknown {
     throw new UsageError(`${name} must be JSON`);
   }
 }
+/** `--schedule`: a JSON object, or "nightly" (the caller's) back to the default. */
+function scheduleOf(text: string): Record<string, unknown> {
+  try {
+    return object(text, '--schedule');
+  } catch {
+    throw new UsageError('--schedule must be a JSON object such as {"intervalMinutes":60} or {"hourUtc":3}, or nightly');
+  }
+}
+
 function object(value: string, name: string): Record<string, unknown> {
   const parsed = json(value, name);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${name} must be a JSON object`);
@@ -190,21 +199,24 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'integration update',
-    usage: 'ID [--name NAME] [--platforms windows,macos,linux] [--config JSON] [--secrets JSON]',
+    usage: 'ID [--name NAME] [--platforms windows,macos,linux] [--config JSON] [--secrets JSON] [--schedule JSON|nightly]',
     about:
-      'change an integration: --config fields replace the stored ones (null removes one), --secrets sets secret fields; what is left out stays',
+      'change an integration: --config fields replace the stored ones (null removes one), --secrets sets secret fields, --schedule sets when a vendor integration syncs ({"intervalMinutes":60}, {"hourUtc":3}, {"enabled":false}; "nightly" goes back to the default); what is left out stays',
     args: ['ID'],
-    flags: ['name', 'platforms', 'config', 'secrets'],
+    flags: ['name', 'platforms', 'config', 'secrets', 'schedule'],
     request: (i) => {
       const config = i.flags.config === undefined ? undefined : object(i.flags.config, '--config');
       const secrets = i.flags.secrets === undefined ? undefined : object(i.flags.secrets, '--secrets');
+      const schedule = i.flags.schedule === undefined ? undefined : i.flags.schedule === 'nightly' ? null : scheduleOf(i.flags.schedule);
       const body = {
         ...(i.flags.name !== undefined ? { name: i.flags.name } : {}),
         ...(i.flags.platforms !== undefined ? { platforms: list(i.flags.platforms) } : {}),
         // Secret fields travel inside config, as on create; the collector keeps them sealed.
         ...(config || secrets ? { config: { ...config, ...secrets } } : {}),
+        ...(schedule !== undefined ? { schedule } : {}),
       };
-      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --name, --platforms, --config or --secrets');
+      if (Object.keys(body).length === 0)
+        throw new UsageError('nothing to change: give --name, --platforms, --config, --secrets or --schedule');
       return { method: 'PATCH', path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}`, body };
     },
   },
