@@ -69,10 +69,31 @@ describe('devtrustctl integration sync --allow-empty', () => {
     assert.match(older!, /\sfailed\s+manual\s+false\s/);
   });
 
+  // For scripts (newcomer r6): the finished run, and an exit code that says whether it succeeded.
+  it('--wait prints the finished run and exits 1 unless it succeeded', async () => {
+    const waitFor = async (...flags: string[]) => {
+      let done = await ctl('integration', 'sync', id, '--wait', ...flags);
+      for (let tries = 0; /409 SYNC_RUNNING/.test(done.stderr) && tries < 50; tries++)
+        done = await ctl('integration', 'sync', id, '--wait', ...flags);
+      return done;
+    };
+    inventory.items.splice(0, inventory.items.length, ...range(0, 3).map(kandjiDevice));
+    const ok = await waitFor();
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^status: succeeded$/m);
+    assert.match(ok.stdout, /^devices: 3$/m);
+    inventory.items.splice(0);
+    const refused = await waitFor();
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stdout, /^status: failed$/m);
+    assert.match(refused.stderr, /^devtrustctl: the sync failed: the sync found no devices/m);
+    assert.equal(await devices(), 3);
+  });
+
   it('--allow-empty is a switch: a value after it is refused, and the help names it', async () => {
     const help = await runBin('devtrustctl', ['integration', 'sync', '--help']);
     assert.equal(help.code, 0, help.stderr);
-    assert.match(help.stdout, /^devtrustctl integration sync ID \[--allow-empty \[--min-devices N\]\]/);
+    assert.match(help.stdout, /^devtrustctl integration sync ID \[--allow-empty \[--min-devices N\]\] \[--wait\]/);
     const extra = await ctl('integration', 'sync', id, '--allow-empty', 'yes');
     assert.equal(extra.code, 2, extra.stderr);
     const csv = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Sheet', platforms: ['macos'], config: {} });

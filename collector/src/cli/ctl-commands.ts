@@ -43,6 +43,11 @@ export interface CtlCommand {
    * none, and devtrustctl exits 1.
    */
   select?(body: Record<string, unknown>, input: CtlInput): Record<string, unknown> | string;
+  /**
+   * After a successful answer, what to read again (every second) until `done` says so, e.g. a
+   * sync started with `--wait`; the last answer read is the one printed and judged. Null: none.
+   */
+  follow?(body: Record<string, unknown>, input: CtlInput): { path: string; done(body: Record<string, unknown>): boolean } | null;
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
@@ -244,12 +249,23 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'integration sync',
-    usage: 'ID [--allow-empty [--min-devices N]]',
+    usage: 'ID [--allow-empty [--min-devices N]] [--wait]',
     about:
-      'start a sync now (answers the sync id at once); a sync that lists no devices, or far fewer than the last good inventory, keeps that inventory unless --allow-empty confirms this one run may empty or shrink it (with --min-devices, to no fewer than N devices)',
+      'start a sync now (answers the sync id at once; with --wait, the finished run, and exit 1 unless it succeeded); a sync that lists no devices, or far fewer than the last good inventory, keeps that inventory unless --allow-empty confirms this one run may empty or shrink it (with --min-devices, to no fewer than N devices)',
     args: ['ID'],
     flags: ['min-devices'],
-    switches: ['allow-empty'],
+    switches: ['allow-empty', 'wait'],
+    follow: (body, i) =>
+      i.flags.wait === 'true' && typeof body.syncId === 'string'
+        ? {
+            path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/syncs/${encodeURIComponent(body.syncId)}`,
+            done: (run) => run.status !== 'running',
+          }
+        : null,
+    failure: (run) =>
+      run.status === 'failed' || run.status === 'cancelled'
+        ? `the sync ${run.status === 'failed' ? 'failed' : 'was cancelled'}: ${String(run.error ?? 'no reason given')}`
+        : null,
     request: (i) => ({
       method: 'POST',
       path: `/admin/v1/integrations/${arg(i, 0, 'integration id')}/sync${query({ allowEmpty: i.flags['allow-empty'], minDevices: i.flags['min-devices'] })}`,

@@ -200,7 +200,10 @@ export async function main(
     return 0;
   }
   if (!object) return notDevTrust();
-  const selected = command.select ? command.select(object, input) : object;
+  const follow = command.follow?.(object, input);
+  const answer = follow ? await followUntilDone(base, typeof apiKey === 'string' ? apiKey : undefined, follow, err) : object;
+  if (answer === null) return 1;
+  const selected = command.select ? command.select(answer, input) : answer;
   if (typeof selected === 'string') {
     err.write(`devtrustctl: ${selected}\n`);
     return 1;
@@ -218,12 +221,53 @@ export async function main(
       err.write(`devtrustctl: more follow: run again with --cursor ${selected.nextCursor}\n`);
   } else out.write(`${renderObject(selected)}\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
-  const warnings = Array.isArray(object.warnings) ? object.warnings.filter((w): w is string => typeof w === 'string') : [];
+  const warnings = Array.isArray(answer.warnings) ? answer.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
-  const failure = command.failure?.(object, input);
+  const failure = command.failure?.(answer, input);
   if (failure) {
     err.write(`devtrustctl: ${failure}\n`);
     return 1;
   }
   return 0;
+}
+
+/** How long `--wait` follows a run: a sync of a million devices beside heavy sign-in traffic takes minutes, not hours. */
+const FOLLOW_LIMIT_MS = 6 * 3_600_000;
+
+/**
+ * Reads `follow.path` every second until `follow.done` (a sync run that ended); the last answer,
+ * or null after saying on `err` why it stopped following (an error answer, or no end in sight).
+ */
+async function followUntilDone(
+  base: string,
+  apiKey: string | undefined,
+  follow: { path: string; done(body: Record<string, unknown>): boolean },
+  err: Io,
+): Promise<Record<string, unknown> | null> {
+  const deadline = Date.now() + FOLLOW_LIMIT_MS;
+  for (;;) {
+    let body: unknown;
+    try {
+      const response = await fetch(`${base}${follow.path}`, {
+        headers: { accept: 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        signal: AbortSignal.timeout(60_000),
+      });
+      body = await response.json().catch(() => null);
+      if (!response.ok) {
+        const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+        err.write(`devtrustctl: ${response.status} ${error?.code ?? 'ERROR'}: ${error?.message ?? 'reading the run failed'}\n`);
+        return null;
+      }
+    } catch (error) {
+      err.write(`devtrustctl: following ${follow.path} failed: ${(error as Error).message}\n`);
+      return null;
+    }
+    if (typeof body === 'object' && body !== null && !Array.isArray(body) && follow.done(body as Record<string, unknown>))
+      return body as Record<string, unknown>;
+    if (Date.now() > deadline) {
+      err.write(`devtrustctl: still running after ${FOLLOW_LIMIT_MS / 3_600_000} h; follow it with the run's syncs\n`);
+      return null;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
