@@ -221,7 +221,12 @@ export class IntegrationService {
       resourceType: 'integration',
       resourceId: integration.id,
       action: 'sync',
-      after: { ...runView(run), ...(run.allowEmpty && options.minDevices !== undefined ? { minDevices: options.minDevices } : {}) },
+      // The name, as every other integration entry has it, so the admin log names what was synced.
+      after: {
+        name: integration.name,
+        ...runView(run),
+        ...(run.allowEmpty && options.minDevices !== undefined ? { minDevices: options.minDevices } : {}),
+      },
     });
     return run;
   }
@@ -235,7 +240,7 @@ export class IntegrationService {
       resourceType: 'integration',
       resourceId: integration.id,
       action: 'cancel-sync',
-      after: runView(run),
+      after: { name: integration.name, ...runView(run) },
     });
     return run;
   }

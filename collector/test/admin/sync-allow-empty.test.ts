@@ -291,6 +291,8 @@ for (const db of DATABASES) {
       assert.equal(await devices(), 12);
       const log = await c.admin('GET', `/admin/v1/admin-log?resourceType=integration&resourceId=${id}&action=sync`);
       assert.equal(log.body.entries[0].after.minDevices, 2, JSON.stringify(log.body.entries[0]));
+      // Named as every other integration entry is (newcomer r6: sync entries showed only the id).
+      assert.equal(log.body.entries[0].after.name, 'Retired Kandji');
       // As many as accepted, or more: the confirmation holds.
       inventory.items.push(...range(0, 3).map(kandjiDevice));
       const accepted = await start(`${base()}/sync`, { allowEmpty: true, minDevices: 2 });
