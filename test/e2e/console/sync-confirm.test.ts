@@ -150,4 +150,36 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
     assert.deepEqual(reader.problems, []);
     await reader.page.context().close();
   });
+
+  // Only devtrustctl and the API could empty a CSV inventory on purpose (newcomer r6).
+  it('an uploaded CSV without device rows asks first: Cancel keeps the inventory, Empty the inventory empties it', async () => {
+    const csv = (await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Old sheet', platforms: ['macos'], config: {} }))
+      .body;
+    const up = await c.admin('PUT', `/admin/v1/integrations/${csv.id}/inventory`, 'serial_number,platform\nS1,macos\nS2,macos\n', {
+      contentType: 'text/csv',
+    });
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    const devicesOf = async () => (await c.admin('GET', `/admin/v1/integrations/${csv.id}`)).body.devices as number;
+    await page.goto(`${c.url}/console/#/integrations/${csv.id}`);
+    const upload = async () => {
+      await page
+        .getByLabel('Inventory CSV')
+        .setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('serial_number,platform\n') });
+      await page.getByRole('button', { name: 'Upload CSV' }).click();
+      return page.getByRole('dialog', { name: 'Empty the inventory of Old sheet?' });
+    };
+    let dialog = await upload();
+    await dialog.getByText('2 devices will no longer be known', { exact: false }).waitFor();
+    await screenshot(page, 'sync-confirm-7-empty-csv-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText('upload again with', { exact: false }).waitFor();
+    assert.equal(await devicesOf(), 2);
+    dialog = await upload();
+    await dialog.getByRole('button', { name: 'Empty the inventory' }).click();
+    await page.getByText('Inventory replaced: 0 devices from empty.csv.').waitFor();
+    assert.equal(await devicesOf(), 0);
+    const log = await c.admin('GET', `/admin/v1/admin-log?resourceType=integration&resourceId=${csv.id}&action=upload`);
+    assert.equal(log.body.entries[0].after.allowEmpty, true, JSON.stringify(log.body.entries[0]));
+    assert.deepEqual(problems, []);
+  });
 });

@@ -4,7 +4,7 @@
 import { api, saveDownload, enc, get } from './api.js';
 import { badge, facts, field, fmtTime, h, humanize, plain, plural, table } from './dom.js';
 import { shrinkOffer } from './sync-confirm.js';
-import { announce, busy, messageArea } from './ui.js';
+import { announce, busy, confirmAction, messageArea } from './ui.js';
 
 const POLL_MS = 1000;
 /** Polling stops after this long; the history still shows the run when it ends. */
@@ -166,7 +166,19 @@ function uploadForm(base, ctx, area, integration) {
           const result = await busy(
             submit,
             area,
-            async () => api('PUT', `${base}/inventory`, { body: await chosen.text(), contentType: 'text/csv' }),
+            async () => {
+              const body = await chosen.text();
+              const put = (allowEmpty) =>
+                api('PUT', `${base}/inventory${allowEmpty ? '?allowEmpty=true' : ''}`, { body, contentType: 'text/csv' });
+              try {
+                return await put(false);
+              } catch (error) {
+                // A file without device rows is refused so that a wrong export never empties the
+                // inventory; an admin who means it says so here, as devtrustctl's --allow-empty does.
+                if (error?.code !== 'EMPTY_INVENTORY' || !(await confirmEmptying(integration))) throw error;
+                return put(true);
+              }
+            },
             form,
           );
           if (!result) return;
@@ -323,4 +335,14 @@ export function identifierPanel(integration) {
     area.el,
     result,
   );
+}
+
+/** Asks whether an upload without device rows is meant to empty `integration`'s inventory. */
+function confirmEmptying(integration) {
+  const known = Number(integration.devices ?? 0);
+  return confirmAction({
+    title: `Empty the inventory of ${integration.name}?`,
+    message: `The file has no device rows. Uploading it anyway empties the inventory of ${integration.name}: ${plural(known, 'device', 'devices')} will no longer be known, and users on them are no longer trusted where this integration is required. Cancel keeps the inventory as it is.`,
+    confirmLabel: 'Empty the inventory',
+  });
 }
