@@ -310,25 +310,18 @@ export class SyncEngine {
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       // A vendor that lists no devices, or far fewer than before (a token whose scope changed,
       // a tenant answering empty for a while), would otherwise untrust much of the fleet at
-      // once: such a sync keeps the last good inventory unless an admin confirmed this run.
-      // (A confirmed run skips the count: nothing it lists is refused.)
-      if (options.guardShrink && !run.allowEmpty) {
+      // once: such a sync keeps the last good inventory unless an admin confirmed this run, and
+      // a confirmed one unless it lists fewer than the confirmation accepted (shrink-guard.ts).
+      // (A confirmed run without a floor skips the count: nothing it lists is refused.)
+      if (options.guardShrink && (!run.allowEmpty || options.minDevices !== undefined)) {
         const refusal = shrinkRefusal({
           kept: await store.inventory.count(integration.id),
           found: progress.devices,
           allowEmpty: run.allowEmpty,
+          ...(options.minDevices !== undefined ? { minDevices: options.minDevices } : {}),
           maxDropPercent: integration.config.maxInventoryDropPercent as number | undefined,
         });
         if (refusal) throw refusal;
-      }
-      // A confirmation accepts the inventory the admin was shown, not whatever the vendor lists
-      // next: a listing that fell further (to none, while the admin accepted 40,000) is refused again.
-      if (options.guardShrink && run.allowEmpty && options.minDevices !== undefined && progress.devices < options.minDevices) {
-        const kept = await store.inventory.count(integration.id);
-        throw new VendorError(
-          'VENDOR_INVENTORY_DROP',
-          `the sync found ${progress.devices} ${progress.devices === 1 ? 'device' : 'devices'}, fewer than the ${options.minDevices} this confirmed sync accepted; the last good inventory (${kept} ${kept === 1 ? 'device' : 'devices'}) is kept`,
-        );
       }
       clearInterval(heartbeat);
       // Still ours: another collector that took an expired lease may be staging its own run.

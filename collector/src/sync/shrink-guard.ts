@@ -21,6 +21,8 @@ export interface ShrinkCheck {
   found: number;
   /** An admin confirmed this run may empty or shrink the inventory (`allowEmpty=true`). */
   allowEmpty: boolean;
+  /** With `allowEmpty`, the fewest devices the confirmation accepts (`minDevices`: what the admin was shown). */
+  minDevices?: number;
   /** The integration's `maxInventoryDropPercent` (absent: the default). */
   maxDropPercent: number | undefined;
 }
@@ -33,8 +35,17 @@ const HOW_TO_CONFIRM = 'sync once with allowEmpty=true (devtrustctl integration 
  * Pure: the engine asks it after the last page was staged and before the switch, so a run that
  * failed or was cancelled earlier never gets here, confirmed or not.
  */
-export function shrinkRefusal({ kept, found, allowEmpty, maxDropPercent }: ShrinkCheck): VendorError | null {
-  if (allowEmpty || kept === 0) return null;
+export function shrinkRefusal({ kept, found, allowEmpty, minDevices, maxDropPercent }: ShrinkCheck): VendorError | null {
+  // A confirmation accepts the inventory the admin was shown, not whatever the vendor lists
+  // next: a listing that fell further (to none, while the admin accepted 40,000) is refused again.
+  if (allowEmpty)
+    return minDevices !== undefined && found < minDevices
+      ? new VendorError(
+          'VENDOR_INVENTORY_DROP',
+          `the sync found ${devices(found)}, fewer than the ${minDevices.toLocaleString('en-US')} this confirmed sync accepted; the last good inventory (${devices(kept)}) is kept`,
+        )
+      : null;
+  if (kept === 0) return null;
   if (found === 0)
     return new VendorError(
       'VENDOR_EMPTY_INVENTORY',

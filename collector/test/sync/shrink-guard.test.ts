@@ -32,6 +32,17 @@ describe('shrinkRefusal', () => {
     assert.equal(check(kept, found, limit, confirmed), expected);
   });
 
+  it.each([
+    // kept, found, minDevices → refusal of a confirmed run
+    [90_000, 40_000, 40_000, null],
+    [90_000, 40_001, 40_000, null],
+    [90_000, 39_999, 40_000, 'VENDOR_INVENTORY_DROP'],
+    [90_000, 0, 40_000, 'VENDOR_INVENTORY_DROP'], // the vendor fell further after the admin accepted 40,000
+    [12, 0, 0, null], // accepting an empty inventory
+  ] as const)('confirmed: kept %i, found %i, minDevices %i → %s', (kept, found, minDevices, expected) => {
+    assert.equal(shrinkRefusal({ kept, found, allowEmpty: true, minDevices, maxDropPercent: undefined })?.code ?? null, expected);
+  });
+
   it('says what was found, the share and the limit, and how to confirm', () => {
     const refusal = shrinkRefusal({ kept: 90_000, found: 3, allowEmpty: false, maxDropPercent: undefined });
     assert.equal(
