@@ -22,8 +22,9 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 }
 
 /**
- * One spelling per address, so one client is one limiter key: an IPv4 address as a dual-stack
- * socket or a proxy may write it (`::ffff:192.0.2.1`) is the IPv4 address, and IPv6 is lower case.
+ * The address as the admin log and the logs show it: an IPv4 address as a dual-stack socket or
+ * a proxy may write it (`::ffff:192.0.2.1`) is the IPv4 address, and IPv6 is lower case. What a
+ * per-address limit counts (every spelling, an IPv6 /64) is limits/address-key.ts's.
  */
 function canonical(address: string): string {
   const lower = address.toLowerCase();

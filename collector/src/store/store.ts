@@ -145,8 +145,11 @@ export class Store {
     await this.knex.raw('select 1');
   }
 
-  /** Opens the database and brings its schema up to date (several processes may race: knex locks). */
-  /** `cacheMaxAgeMs`: how long cached reads may go without a notification on PostgreSQL (store/change-feed.ts; tests shorten it). */
+  /**
+   * Opens the database and brings its schema up to date (several processes may race: knex locks).
+   * `cacheMaxAgeMs`: how long cached reads may go without a notification on PostgreSQL
+   * (store/change-feed.ts; tests shorten it).
+   */
   static async open(options: {
     databaseUrl: string | null;
     dataDir: string;
