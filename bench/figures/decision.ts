@@ -325,7 +325,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
   // The load's checkpoint is over before decisions are measured at rest (bench/lib/checkpoints.ts).
   const unsettled = await settle(db);
 
-  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale]));
+  const warmedUp = warmUpDetail(await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale])), rate);
   const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
   ctx.log(`${kind}: one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`);
   const idleCpuPct = await idleCpu(collector.pid);
@@ -342,9 +342,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       unsettled,
       checkpointed?.checkpoints ? `${checkpointed.checkpoints} checkpoint(s) ran during the rated run` : null,
       `one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`,
-      `warm-up (${WARM_UP_S[ctx.scale]} s at the rate) p99 by ${WARM_UP_SLICE_S} s: ${sliceP99s(warmUp, rate)
-        .map((p) => p?.toFixed(0))
-        .join(', ')} ms`,
+      `warm-up (${WARM_UP_S[ctx.scale]} s at the rate) p99 by ${WARM_UP_SLICE_S} s: ${warmedUp.warmUpP99BySliceMs} ms`,
     ]
       .filter(Boolean)
       .join('; '),
@@ -352,8 +350,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       inventory,
       inventoryLoadS,
       idleCpuPct,
-      warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99),
-      warmUpP99BySliceMs: sliceP99s(warmUp, rate).join(', '),
+      ...warmedUp,
       restP50Ms: rest.p50,
       restP99Ms: rest.p99,
       ...rest.steps,
@@ -393,7 +390,7 @@ async function twoNodes(
     pids: [first.pid, second.pid],
   };
   ctx.defer(() => fleet.app.close());
-  const warmUp = await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale]));
+  const warmedUp = warmUpDetail(await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale])), rate);
   const checkpoints = await checkpointCounter(db);
   const run = await atRate(fleet, rate, samples);
   const checkpointed = await checkpoints();
@@ -404,8 +401,7 @@ async function twoNodes(
     detail: {
       inventory,
       collectors: 2,
-      warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99),
-      warmUpP99BySliceMs: sliceP99s(warmUp, rate).join(', '),
+      ...warmedUp,
       ...checkpointDetail(checkpointed),
     },
   });
@@ -572,17 +568,18 @@ async function decisionsDuringSync(
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
- * The p99 of each WARM_UP_SLICE_S of a run, in the order the decisions were scheduled (the
- * latencies are pushed as decisions end, which at a steady rate is close to that order).
+ * The warm-up's p99, whole and for each WARM_UP_SLICE_S in the order the decisions were
+ * scheduled (the latencies are pushed as decisions end, which at a steady rate is close to that
+ * order): the figures' `detail`, the slices also in the note.
  */
-function sliceP99s(run: Run, rate: number): (number | null)[] {
+function warmUpDetail(warmUp: Run, rate: number): { warmUpP99Ms: number | null; warmUpP99BySliceMs: string } {
   const perSlice = rate * WARM_UP_SLICE_S;
-  const out: (number | null)[] = [];
-  for (let from = 0; from < run.latencies.length; from += perSlice) {
-    const p = percentile(sortedCopy(run.latencies.slice(from, from + perSlice)), 99);
-    out.push(p === null ? null : Math.round(p));
+  const slices: (number | null)[] = [];
+  for (let from = 0; from < warmUp.latencies.length; from += perSlice) {
+    const p = percentile(sortedCopy(warmUp.latencies.slice(from, from + perSlice)), 99);
+    slices.push(p === null ? null : Math.round(p));
   }
-  return out;
+  return { warmUpP99Ms: percentile(sortedCopy(warmUp.latencies), 99), warmUpP99BySliceMs: slices.join(', ') };
 }
 
 /** PostgreSQL's checkpoints during a run, for its figure's detail (nothing on SQLite). */
