@@ -7,7 +7,7 @@ import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BenchChild } from '../lib/proc.js';
-import { counter as checkpointCounter, settle } from '../lib/checkpoints.js';
+import { counter as checkpointCounter, settle, walWritten } from '../lib/checkpoints.js';
 
 /** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
 const FULL_INVENTORY = 1_000_000;
@@ -310,8 +310,11 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
   const collector = await startCollectorChild(ctx, db);
   const url = collector.ready.url;
   let start = now();
+  const wal = await walWritten(db);
   const loaded = await loadInventory(collector, inventory);
   const inventoryLoadS = (now() - start) / 1000;
+  // What the load wrote to PostgreSQL's WAL: what a sync of as many devices writes (README, production host).
+  const inventoryLoadWalMb = await wal();
   ctx.log(
     `${kind}: ${inventory} devices in ${INTEGRATIONS} integrations loaded in ${inventoryLoadS.toFixed(1)} s${loaded.note ? ` (${loaded.note})` : ''}`,
   );
@@ -349,6 +352,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
     detail: {
       inventory,
       inventoryLoadS,
+      ...(inventoryLoadWalMb === null ? {} : { inventoryLoadWalMb }),
       idleCpuPct,
       ...warmedUp,
       restP50Ms: rest.p50,

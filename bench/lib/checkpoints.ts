@@ -52,3 +52,22 @@ async function read(knex: Knex): Promise<{ checkpoints: number; buffers: number 
   const row = rows[0] as { checkpoints: string; buffers: string };
   return { checkpoints: Number(row.checkpoints), buffers: Number(row.buffers) };
 }
+
+/**
+ * The WAL PostgreSQL writes from the call until the returned function is called (MB), the
+ * volume that sets how often it checkpoints (`max_wal_size`); null on SQLite or where the
+ * server would not say.
+ */
+export async function walWritten(db: BenchDatabase): Promise<() => Promise<number | null>> {
+  if (db.kind !== 'postgres') return async () => null;
+  const knex = db.knex();
+  const lsn = async (): Promise<string | null> =>
+    ((await knex.raw('select pg_current_wal_lsn() as lsn').catch(() => null)) as { rows: { lsn: string }[] } | null)?.rows[0]?.lsn ?? null;
+  const before = await lsn();
+  return async () => {
+    const after = await lsn();
+    if (before === null || after === null) return null;
+    const { rows } = (await knex.raw('select pg_wal_lsn_diff(?, ?) as bytes', [after, before])) as { rows: { bytes: string }[] };
+    return Math.round(Number(rows[0]?.bytes) / 2 ** 20);
+  };
+}
