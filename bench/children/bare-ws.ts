@@ -77,7 +77,31 @@ function send(ws: WebSocket, message: unknown): void {
 try {
   const store = process.env.BENCH_STORE ?? 'none';
   const writer = store === 'none' ? null : await ReportWriter.open(store);
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  // The transaction API's two calls, in memory: with the channel's attest below, a decision's
+  // four round trips with nothing behind them (the floor of `decision.*`).
+  const transactions = new Map<string, { state: string; verdict?: string }>();
+  const server = http.createServer((req, res) => {
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && req.url === '/api/v1/transactions') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const { username } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { username: string };
+        const id = `tx_${randomUUID()}`;
+        transactions.set(id, { state: 'pending' });
+        json(201, { id, username, state: 'pending' });
+      });
+      return;
+    }
+    const tx = req.method === 'GET' && req.url?.startsWith('/api/v1/transactions/') ? transactions.get(req.url.slice(21)) : undefined;
+    if (tx) {
+      transactions.delete(req.url!.slice(21));
+      return json(200, tx);
+    }
+    res.writeHead(404).end();
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== AGENT_CHANNEL_PATH) return socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
@@ -122,8 +146,11 @@ try {
             seq: message.seq,
             row: { endpoint_id: endpointId ?? '', received_at: Date.now(), seq: message.seq, body: JSON.stringify(message.report) },
           });
-        case 'attest':
+        case 'attest': {
+          const tx = transactions.get(String(message.transactionId));
+          if (tx) Object.assign(tx, { state: 'decided', verdict: 'trusted' });
           return send(ws, { type: 'verdict', transactionId: message.transactionId, verdict: 'trusted', access: 'allow', reasons: [] });
+        }
       }
     });
     send(ws, { type: 'hello', v: PROTOCOL_VERSION, nonce: randomBytes(32).toString('base64url'), maxFrameBytes: LIMITS.maxFrameBytes });

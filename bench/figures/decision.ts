@@ -2,7 +2,7 @@ import { ChannelClient } from '../lib/channel-client.js';
 import { admin, AppClient, ENROLLMENT_KEY } from '../lib/admin.js';
 import { identityOf, inventoryCsv, reportOf, serialOf } from '../lib/devices.js';
 import { figure, notRun, scaled, sized, type BenchContext, type Db, type Detail, type Figure, type FigureGroup } from '../lib/figure.js';
-import { freshDatabase, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
+import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -302,7 +302,54 @@ async function rawLookups(db: BenchDatabase, agents: Agent[], samples: number): 
   return lookups;
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
+/** The same decisions against the bare layer (`transportFloor`): kept in every decision figure's `detail`. */
+export interface Floor {
+  transportFloorP50Ms: number | null;
+  transportFloorP99Ms: number | null;
+  transportFloorServerCpuMsPerDecision: number | null;
+  transportFloorBenchCpuMsPerDecision: number;
+}
+
+/**
+ * The floor under `decision.*` on this machine: the same clients take the same decisions at
+ * the same rate, four round trips each (HTTP, two WebSocket frames, HTTP), against the bare
+ * layer (bench/children/bare-ws.ts: plain `node:http` and `ws`, the transaction held in memory,
+ * nothing checked or stored). What is left between it and the figure is the collector's own
+ * work; what it shows itself is what the bench, the loopback and the two cores cost.
+ */
+async function transportFloor(ctx: BenchContext, rate: number, samples: number, agentCount: number): Promise<Floor> {
+  const bare = await startBareChild(ctx);
+  const agents: Agent[] = [];
+  try {
+    for (let i = 0; i < agentCount; i++) {
+      const client = await ChannelClient.connect(bare.ready.url);
+      agents.push({ client, device: i });
+      await client.enroll(ENROLLMENT_KEY);
+    }
+    const fleet: Fleet = { app: new AppClient(bare.ready.url, { clientId: 'bare', clientSecret: 'bare' }), agents, pids: [bare.pid] };
+    try {
+      await atRate(fleet, rate, Math.max(WARM_UP, rate * 2));
+      const run = await atRate(fleet, rate, samples);
+      const sorted = sortedCopy(run.latencies);
+      ctx.log(
+        `the bare layer: ${sorted.length} decisions at ${rate}/s, p50 ${percentile(sorted, 50)?.toFixed(2)} ms, p99 ${percentile(sorted, 99)?.toFixed(2)} ms`,
+      );
+      return {
+        transportFloorP50Ms: percentile(sorted, 50),
+        transportFloorP99Ms: percentile(sorted, 99),
+        transportFloorServerCpuMsPerDecision: run.collectorCpuMs === null ? null : run.collectorCpuMs / sorted.length,
+        transportFloorBenchCpuMsPerDecision: run.benchCpuMs / sorted.length,
+      };
+    } finally {
+      fleet.app.close();
+    }
+  } finally {
+    agents.forEach((a) => a.client.terminate());
+    await bare.stop();
+  }
+}
+
+async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null): Promise<Figure[]> {
   const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
   const rate = scaled(ctx, FULL_RATE);
   const samples = rate * MEASURE_S[ctx.scale];
@@ -346,6 +393,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       checkpointed?.checkpoints ? `${checkpointed.checkpoints} checkpoint(s) ran during the rated run` : null,
       `one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`,
       `warm-up (${WARM_UP_S[ctx.scale]} s at the rate) p99 by ${WARM_UP_SLICE_S} s: ${warmedUp.warmUpP99BySliceMs} ms`,
+      floorNote(floor),
     ]
       .filter(Boolean)
       .join('; '),
@@ -359,11 +407,12 @@ async function onDatabase(ctx: BenchContext, kind: DbKind): Promise<Figure[]> {
       restP99Ms: rest.p99,
       ...rest.steps,
       ...checkpointDetail(checkpointed),
+      ...floor,
     },
   });
 
   if (kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms'))) {
-    out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory)));
+    out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory, floor)));
   }
   if (ctx.wants('decision.p99_during_sync_ms')) {
     out.push({ ...(await decisionsDuringSync(ctx, db, url, fleet, rate, samples, quietP99)), db: kind });
@@ -386,6 +435,7 @@ async function twoNodes(
   samples: number,
   lookups: number[],
   inventory: number,
+  floor: Floor | null,
 ): Promise<Figure[]> {
   const second = await startCollectorChild(ctx, db);
   const fleet: Fleet = {
@@ -401,12 +451,13 @@ async function twoNodes(
   ctx.log(`postgres-2: ${run.latencies.length} decisions across two collectors at ${rate}/s (${JSON.stringify(run.verdicts)})`);
   await second.stop();
   return decisionFigures('postgres-2', run, lookups, {
-    note: 'agents on one collector, the application on another, one PostgreSQL database',
+    note: ['agents on one collector, the application on another, one PostgreSQL database', floorNote(floor)].filter(Boolean).join('; '),
     detail: {
       inventory,
       collectors: 2,
       ...warmedUp,
       ...checkpointDetail(checkpointed),
+      ...floor,
     },
   });
 }
@@ -571,6 +622,10 @@ async function decisionsDuringSync(
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
+function floorNote(floor: Floor | null): string | null {
+  return floor ? `the same decisions against the bare layer (transport floor): p99 ${floor.transportFloorP99Ms?.toFixed(1)} ms` : null;
+}
+
 /**
  * The warm-up's p99, whole and for each WARM_UP_SLICE_S in the order the decisions were
  * scheduled (the latencies are pushed as decisions end, which at a steady rate is close to that
@@ -597,7 +652,11 @@ export const decisionGroup: FigureGroup = {
   timeoutMs: 25 * 60_000,
   async run(ctx) {
     const out: Figure[] = [];
-    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind)));
+    // Once for every database: the bare layer stores nothing.
+    const wantsRated = ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms') || ctx.wants('decision.p99_during_sync_ms');
+    const rate = scaled(ctx, FULL_RATE);
+    const floor = wantsRated ? await transportFloor(ctx, rate, rate * MEASURE_S[ctx.scale], scaled(ctx, FULL_AGENTS, 10)) : null;
+    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, floor)));
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
       for (const db of ['postgres', 'postgres-2'] as const) {
         out.push(

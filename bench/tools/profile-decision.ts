@@ -5,7 +5,7 @@
  * collector's CPU per decision (/proc), the statements it ran per decision by kind, and writes
  * a V8 CPU profile of that window only (read it with profile-summary.ts). Usage:
  *   node --import tsx bench/tools/profile-decision.ts [sqlite|postgres] [rate=200] [decisions=2000] [records=20000] [out=/tmp]
- * PostgreSQL through DEVTRUST_TEST_DATABASE_URL.
+ * PostgreSQL through DEVTRUST_TEST_DATABASE_URL. CHILD_FLAGS: node options for the collector child.
  */
 import path from 'node:path';
 import { AppClient } from '../lib/admin.js';
@@ -28,7 +28,9 @@ const { ctx, cleanup } = toolContext(kind);
 
 try {
   const db = await freshDatabase(ctx, kind, 'profile-decision');
-  const collector = await startCollectorChild(ctx, db);
+  // CHILD_FLAGS: node options for the collector child (V8 flags to try, `--perf-basic-prof` for `perf record -p PID`).
+  const collector = await startCollectorChild(ctx, db, { nodeOptions: process.env.CHILD_FLAGS?.split(' ').filter(Boolean) });
+  console.log(`collector child: pid ${collector.pid}`);
   await loadInventory(collector, records);
   const agents = await enrollFleet(ctx, collector.ready.url, agentCount, records);
   const app = await AppClient.create(collector.ready.url, { trustedEndpoints: 'require-trusted', blockCompromised: false });

@@ -2,9 +2,16 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isSqlite } from './dialect.js';
 import { directReadsOf, type CompiledRead } from './direct-reads.js';
+import { inlineLimits, remainingBindings } from './inline-limits.js';
+
+/**
+ * A compiled statement; `limits`: on SQLite, the LIMITs written into its text rather than
+ * bound (store/inline-limits.ts), by the index of the caller's binding.
+ */
+type Compiled = CompiledRead & { sql: string; limits: ReadonlyMap<number, number> | null };
 
 /** Compiled statements by dialect and shape; a few dozen shapes at most, bounded anyway. */
-const compiled = new Map<string, CompiledRead & { sql: string }>();
+const compiled = new Map<string, Compiled>();
 const MAX_SHAPES = 256;
 /** Part of every prepared statement's name: a new one after the schema changed under them. */
 let generation = 0;
@@ -33,12 +40,14 @@ export async function selectCompiled<Row>(
   const sqlite = isSqlite(db);
   const key = `${sqlite ? 'sqlite' : 'postgres'}\u0000${shape}`;
   const known = compiled.get(key);
-  if (known) {
+  // A caller's LIMIT other than the one written into the statement: the built query, uncached.
+  const values = known && (known.limits ? remainingBindings(bindings, known.limits) : bindings);
+  if (known && values) {
     try {
       // Outside a transaction, straight on the driver (store/direct-reads.ts); inside one, through knex on its connection.
       const direct = directReadsOf(db);
-      if (direct) return await direct.select<Row>(known, bindings);
-      const raw = db.raw(known.sql, bindings as Knex.RawBinding[]);
+      if (direct) return await direct.select<Row>(known, values);
+      const raw = db.raw(known.sql, values as Knex.RawBinding[]);
       const result = (await (sqlite ? raw : raw.options({ name: known.name }))) as Row[] | { rows: Row[] };
       return Array.isArray(result) ? result : result.rows;
     } catch (error) {
@@ -56,7 +65,13 @@ export async function selectCompiled<Row>(
   if (own.length === bindings.length && own.every((value, i) => value === bindings[i])) {
     if (compiled.size >= MAX_SHAPES) compiled.clear();
     const name = `devtrust_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}_${generation}`;
-    compiled.set(key, { sql, name, native: built.toNative().sql });
+    const inlined = sqlite ? inlineLimits(sql, bindings) : null;
+    compiled.set(
+      key,
+      inlined
+        ? { sql: inlined.sql, name, native: inlined.sql, limits: inlined.limits }
+        : { sql, name, native: built.toNative().sql, limits: null },
+    );
   }
   return (await query) as Row[];
 }

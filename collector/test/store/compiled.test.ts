@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
+import { statementsOf } from '@devtrust/collector/store/dialect';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore, createTestApplication } from '../support/test-store.js';
@@ -28,6 +29,35 @@ for (const db of DATABASES) {
       for (let i = 0; i < 3; i++) {
         assert.equal((await store.transactions.get(tx.id))?.username, 'someone@example.com');
         assert.equal((await store.transactions.withUser(tx.id))?.transaction.id, tx.id);
+      }
+    });
+
+    // SQLite plans with a bound LIMIT's value, so binding it expires the prepared statement and
+    // every call parsed and planned the read again (store/inline-limits.ts). The LIMIT is part
+    // of the statement's text on SQLite instead; PostgreSQL binds it as before.
+    it(`reads a decision makes ${db.name === 'sqlite' ? 'write their LIMIT into the statement' : 'bind their LIMIT'}`, async () => {
+      const app = await createTestApplication(store, 'limits');
+      const tx = await store.openTransaction(app.id, 'limit@example.com', 60_000);
+      const reads = async (): Promise<void> => {
+        assert.equal((await store.transactions.get(tx.id))?.username, 'limit@example.com');
+        assert.equal((await store.transactions.withUser(tx.id))?.transaction.id, tx.id);
+        assert.deepEqual(await store.inventory.findByIdentifiers([{ kind: 'serialNumber', value: 'NO-SUCH-SERIAL' }], [app.id]), [[]]);
+      };
+      // The first call of each runs the query knex built, and compiles it.
+      await reads();
+      const seen: string[] = [];
+      const listener = (done: { sql: string }) => seen.push(done.sql);
+      statementsOf(store.knex.client).on('done', listener);
+      try {
+        for (let i = 0; i < 3; i++) await reads();
+      } finally {
+        statementsOf(store.knex.client).off('done', listener);
+      }
+      const selects = seen.filter((sql) => /^select/i.test(sql));
+      assert.equal(selects.length, 9, selects.join('\n'));
+      for (const sql of selects) {
+        if (db.name === 'sqlite') assert.doesNotMatch(sql, /limit \?/i, sql);
+        else assert.match(sql, /limit \$\d+/i, sql);
       }
     });
   });
