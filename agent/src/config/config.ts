@@ -160,12 +160,7 @@ function checkedUrl<T>(key: string, value: string, check: (value: string) => T):
  * extended by the user's). Each entry is the collector's address alone; the origins returned
  * are what enrollments are compared in.
  */
-function previousUrls(
-  managed: ManagedSettings,
-  flags: Flags,
-  env: NodeJS.ProcessEnv,
-  file: Record<string, unknown>,
-): string[] {
+function previousUrls(managed: ManagedSettings, flags: Flags, env: NodeJS.ProcessEnv, file: Record<string, unknown>): string[] {
   const envValue = env.DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS;
   const fileValue = file.previousCollectorUrls;
   const layer = managed.previousCollectorUrls
