@@ -158,25 +158,37 @@ function checkedUrl<T>(key: string, value: string, check: (value: string) => T):
 /**
  * previousCollectorUrls: the layer that wins gives the whole list (a managed list is not
  * extended by the user's). Each entry is the collector's address alone; the origins returned
- * are what enrollments are compared in.
+ * are what enrollments are compared in. Declaring an earlier URL hands this device's identity
+ * to the configured collector, so it is only read from a layer at least as strong as the one
+ * that set the collector URL: with a managed collectorUrl, only managed settings say it.
  */
-function previousUrls(managed: ManagedSettings, flags: Flags, env: NodeJS.ProcessEnv, file: Record<string, unknown>): string[] {
+function previousUrls(
+  managed: ManagedSettings,
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+  warnings: string[],
+): string[] {
   const envValue = env.DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS;
   const fileValue = file.previousCollectorUrls;
-  const layer = managed.previousCollectorUrls
-    ? { key: 'managed previousCollectorUrls', urls: managed.previousCollectorUrls }
-    : flags.previousCollectorUrls
-      ? { key: '--previous-collector-url', urls: flags.previousCollectorUrls }
-      : envValue
-        ? { key: 'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS', urls: splitUrlList(envValue) }
-        : fileValue !== undefined
-          ? { key: 'previousCollectorUrls', urls: fileValue }
-          : null;
+  const userLayer = flags.previousCollectorUrls
+    ? { key: '--previous-collector-url', urls: flags.previousCollectorUrls as unknown }
+    : envValue
+      ? { key: 'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS', urls: splitUrlList(envValue) as unknown }
+      : fileValue !== undefined
+        ? { key: 'previousCollectorUrls', urls: fileValue }
+        : null;
+  let layer = managed.previousCollectorUrls
+    ? { key: 'managed previousCollectorUrls', urls: managed.previousCollectorUrls as unknown }
+    : userLayer;
+  if (layer === userLayer && userLayer !== null && managed.collectorUrl) {
+    warnings.push(`${userLayer.key} ignored: the collector URL is a managed setting, so only managed settings can name its earlier URLs`);
+    layer = null;
+  }
   if (layer === null) return [];
-  if (!Array.isArray(layer.urls) || layer.urls.some((url) => typeof url !== 'string'))
-    throw new AgentConfigError(layer.key, 'must be a list of URLs');
-  const urls = (layer.urls as string[]).map((url) => checkedUrl(layer.key, url, parsePreviousCollectorUrl));
-  return [...new Set(urls)];
+  const { key, urls } = layer;
+  if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string')) throw new AgentConfigError(key, 'must be a list of URLs');
+  return [...new Set((urls as string[]).map((url) => checkedUrl(key, url, parsePreviousCollectorUrl)))];
 }
 
 /**
@@ -239,7 +251,7 @@ export async function loadAgentConfig(options: {
   const collectorUrl = collectorRaw
     ? checkedUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw, parseCollectorUrl)
     : '';
-  const previousCollectorUrls = previousUrls(managed, flags, env, file);
+  const previousCollectorUrls = previousUrls(managed, flags, env, file, warnings);
   const hardwareKey = flags.hardwareKey ?? str(env.DEVTRUST_AGENT_HARDWARE_KEY) ?? str(file.hardwareKey) ?? 'auto';
   if (!(HARDWARE_KEY_PREFERENCES as readonly string[]).includes(hardwareKey))
     throw new AgentConfigError('--hardware-key', `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`);

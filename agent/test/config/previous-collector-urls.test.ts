@@ -14,9 +14,7 @@ import type { ExecResult } from '@devtrust/agent/platform/exec';
 const base = ['--collector', 'https://trust.example.com'];
 const managedReader = (settings: ManagedSettings) => async () => ({ settings, source: 'fake MDM' });
 const fixture = (name: string) => readFileSync(new URL(`./managed/fixtures/${name}`, import.meta.url), 'utf8');
-const answering =
-  (stdout: string) =>
-  async (): Promise<ExecResult> => ({ ok: true, code: 0, stdout, stderr: '' });
+const answering = (stdout: string) => async (): Promise<ExecResult> => ({ ok: true, code: 0, stdout, stderr: '' });
 
 function configFile(content: unknown): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'devtrust-prev-')), 'agent.json');
@@ -81,6 +79,25 @@ describe('previousCollectorUrls: where it comes from', () => {
     assert.deepEqual(managed.managedKeys, ['previousCollectorUrls']);
   });
 
+  it("with a managed collector URL, only managed settings name its earlier URLs: a user's list is ignored, with a warning", async () => {
+    const config = await loadAgentConfig({
+      argv: ['--previous-collector-url', 'http://user.example.com'],
+      env: {},
+      managedReader: managedReader({ collectorUrl: 'https://attacker.example.com' }),
+    });
+    assert.deepEqual(config.previousCollectorUrls, []);
+    assert.deepEqual(config.warnings, [
+      '--previous-collector-url ignored: the collector URL is a managed setting, so only managed settings can name its earlier URLs',
+    ]);
+    // Not even a malformed user entry stops a managed agent from starting.
+    const malformed = await loadAgentConfig({
+      argv: [],
+      env: { DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: 'ftp://x' },
+      managedReader: managedReader({ collectorUrl: 'https://trust.example.com' }),
+    });
+    assert.deepEqual(malformed.previousCollectorUrls, []);
+  });
+
   it('a configuration profile (plist array) and the ADMX policy (REG_MULTI_SZ) carry it, normalised like the collector URL', async () => {
     const expected = ['http://trust-old.example.com:8700', 'https://trust-old.example.com'];
     const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-prev-plist-'));
@@ -97,7 +114,9 @@ describe('previousCollectorUrls: where it comes from', () => {
   });
 
   it('managed values: an array, or one string split as the variable is; other types are dropped', () => {
-    assert.deepEqual(sanitizeManaged({ previousCollectorUrls: [' http://a.example.com ', ''] }).previousCollectorUrls, ['http://a.example.com']);
+    assert.deepEqual(sanitizeManaged({ previousCollectorUrls: [' http://a.example.com ', ''] }).previousCollectorUrls, [
+      'http://a.example.com',
+    ]);
     assert.deepEqual(sanitizeManaged({ previousCollectorUrls: 'http://a.example.com,http://b.example.com' }).previousCollectorUrls, [
       'http://a.example.com',
       'http://b.example.com',
@@ -112,8 +131,11 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     ['ftp://old.example.com', 'must be an http(s) URL'],
     ['old.example.com', '"old.example.com" is not a URL'],
     ['https://admin:secret@old.example.com', 'must not hold a user name or password'],
-    ['https://old.example.com/console/', '"https://old.example.com/console/" is not a collector\'s address: give it as https://old.example.com, without a path'],
-    ['https://old.example.com/?next=1', 'is not a collector\'s address: give it as https://old.example.com, without a path'],
+    [
+      'https://old.example.com/console/',
+      '"https://old.example.com/console/" is not a collector\'s address: give it as https://old.example.com, without a path',
+    ],
+    ['https://old.example.com/?next=1', "is not a collector's address: give it as https://old.example.com, without a path"],
     ['https://old.example.com\thttps://other.example.com', 'must be one URL, without control characters or line breaks'],
   ];
 
