@@ -85,7 +85,10 @@ describe('the enrollment plan at start', () => {
   it('state.json keeps where an enrollment moved from, and ignores a malformed record of it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-state-'));
     const file = new StateFile(dir);
-    const moved = { ...enrolled('https://trust.example.com'), movedFrom: { collectorUrl: 'http://old:8700', at: '2026-12-01T00:00:00.000Z' } };
+    const moved = {
+      ...enrolled('https://trust.example.com'),
+      movedFrom: { collectorUrl: 'http://old:8700', at: '2026-12-01T00:00:00.000Z' },
+    };
     await file.save(moved);
     assert.deepEqual(await file.load(), moved);
     assert.match(readFileSync(path.join(dir, 'state.json'), 'utf8'), /"movedFrom"/);
