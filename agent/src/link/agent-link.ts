@@ -443,7 +443,11 @@ export class AgentLink extends EventEmitter {
           { endpointId: this.state.endpointId, previous: this.movedThisRun, collector: this.options.collectorUrl },
           `the collector at ${this.options.collectorUrl} does not know the endpoint moved from ${this.movedThisRun}: it is not the same collector; enrolling with it anew`,
         );
-      else this.options.log.warn({ endpointId: this.state.endpointId }, 'the collector no longer knows this endpoint; enrolling again');
+      else
+        this.options.log.warn(
+          { endpointId: this.state.endpointId, ...(this.state.movedFrom ? { movedFrom: this.state.movedFrom.collectorUrl } : {}) },
+          'the collector no longer knows this endpoint; enrolling again',
+        );
       this.movedThisRun = null;
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
