@@ -15,6 +15,10 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
   devtrust-agent --collector URL --enrollment-key-file FILE [options]
 
   --collector URL            the collector (DEVTRUST_AGENT_COLLECTOR_URL)
+  --previous-collector-url URL
+                             an earlier URL of this same collector (repeatable;
+                             DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS): an enrollment made
+                             under it moves to --collector instead of enrolling again
   --enrollment-key-file FILE a file holding the organisation's enrollment key
                              (DEVTRUST_AGENT_ENROLLMENT_KEY_FILE)
   --enrollment-key KEY       the key itself (or DEVTRUST_AGENT_ENROLLMENT_KEY). A flag is
@@ -36,10 +40,11 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
   devtrust-agent loopback-cert [--data-dir DIR]
                              make (or reuse) the loopback HTTPS certificate, print its path
 
-  devtrust-agent doctor [--json]
+  devtrust-agent doctor [--json] [--collector URL] [--data-dir DIR] ...
                           for IT support: this device's identity as the agent reads it,
                           beside systeminformation and node-machine-id, disagreements
-                          flagged, and what the collector will match on
+                          flagged, what the collector will match on, and whether the
+                          next start keeps, moves or renews the enrollment
 
 Managed settings (configuration profile, HKLM\\SOFTWARE\\Policies\\DevTrust\\Agent,
 /etc/devtrust/agent.json) win over everything else. Exit codes: 0 done, 1 failed, 2 bad

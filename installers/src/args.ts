@@ -8,19 +8,25 @@ export class UsageError extends Error {
   }
 }
 
-export type Flags = Record<string, string | true>;
+export type Flags = Record<string, string | true | string[]>;
 
 /**
  * `--name value`, `--name=value`, and bare boolean switches listed in `switches`, through the
  * parser every DevTrust binary shares; `--help` is always known. Keys keep their dashes.
  */
-export function parseFlags(argv: readonly string[], known: readonly string[], switches: readonly string[] = []): Flags {
+export function parseFlags(
+  argv: readonly string[],
+  known: readonly string[],
+  switches: readonly string[] = [],
+  repeatable: readonly string[] = [],
+): Flags {
   const specs: FlagSpecs = { help: { type: 'boolean', short: 'h' } };
   for (const name of known) specs[name.slice(2)] = { type: 'string' };
   for (const name of switches) specs[name.slice(2)] = { type: 'boolean' };
+  for (const name of repeatable) specs[name.slice(2)] = { type: 'string', multiple: true };
   try {
-    const { values } = parseCommandLine(argv, specs);
-    return Object.fromEntries(Object.entries(values).map(([name, value]) => [`--${name}`, value]));
+    const { values, lists } = parseCommandLine(argv, specs);
+    return Object.fromEntries([...Object.entries(values), ...Object.entries(lists)].map(([name, value]) => [`--${name}`, value]));
   } catch (error) {
     if (error instanceof CommandLineError) throw new UsageError(error.message);
     throw error;
@@ -30,21 +36,37 @@ export function parseFlags(argv: readonly string[], known: readonly string[], sw
 // Control characters cannot be quoted in a .cmd line nor kept in a registry string safely.
 const hasControl = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
-export function collectorUrl(raw: string | true | undefined): URL {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--collector URL is required');
+export function collectorUrl(raw: Flags[string] | undefined, flag = '--collector'): URL {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`${flag} URL is required`);
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new UsageError(`--collector "${raw}" is not a URL (expected https://collector.example.com)`);
+    throw new UsageError(`${flag} "${raw}" is not a URL (expected https://collector.example.com)`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`--collector must be an http(s) URL, not ${url.protocol}`);
-  if (url.username || url.password || hasControl(raw)) throw new UsageError('--collector must not hold credentials or control characters');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} must be an http(s) URL, not ${url.protocol}`);
+  if (url.username || url.password || hasControl(raw)) throw new UsageError(`${flag} must not hold credentials or control characters`);
   return url;
 }
 
-export function enrollmentKey(raw: string | true | undefined): string {
+/**
+ * --previous-collector-url, repeatable: earlier addresses of the collector, as the agent
+ * checks them (the address alone: a path means a page was copied, not the collector).
+ */
+export function previousCollectorUrls(raw: Flags[string] | undefined): string[] {
+  if (raw === undefined) return [];
+  const origins = (Array.isArray(raw) ? raw : [raw]).map((entry) => {
+    const url = collectorUrl(entry, '--previous-collector-url');
+    if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+      throw new UsageError(
+        `--previous-collector-url "${String(entry)}" is not a collector's address: give it as ${url.origin}, without a path`,
+      );
+    return url.origin;
+  });
+  return [...new Set(origins)];
+}
+
+export function enrollmentKey(raw: Flags[string] | undefined): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--enrollment-key must not be empty');
   if (hasControl(raw)) throw new UsageError('--enrollment-key must not contain control characters');
   return raw.trim();

@@ -2,7 +2,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '@devtrust/shared/cli/command-line';
-import { collectorSetting, collectorUrl, enrollmentKey, parseFlags, requiredPath, UsageError } from './args.js';
+import {
+  collectorSetting,
+  collectorUrl,
+  enrollmentKey,
+  parseFlags,
+  previousCollectorUrls,
+  requiredPath,
+  UsageError,
+  type Flags,
+} from './args.js';
 import { buildMsi, MsiBuildError, WIXL_CANDIDATES } from './msi/build-msi.js';
 import { writePayloads } from './payloads.js';
 import { trustedEndpointSettings } from './trusted-endpoints.js';
@@ -11,6 +20,9 @@ const VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 const PAYLOADS_HELP = `  devtrust-installers payloads --collector URL --enrollment-key KEY --out DIR
         [--support-url URL] [--disallow-quit] [--mdm KIND --trusted-endpoints-key KEY]
+        [--previous-collector-url URL]...
+      --previous-collector-url: an earlier URL of this same collector (repeatable); agents enrolled
+      under it keep their enrollment instead of enrolling again (docs/agent.md)
       DIR/macos/devtrust.mobileconfig   configuration profile (agent settings + Chrome/Edge policy)
       DIR/windows/DevTrust.admx, DIR/windows/en-US/DevTrust.adml   Group Policy / Intune ADMX
       DIR/windows/install.cmd           silent msiexec line with COLLECTORURL and ENROLLMENTKEY
@@ -35,7 +47,7 @@ ${MSI_HELP}
 Deployment guides: installers/docs/.
 `;
 
-function firstWixl(explicit: string | true | undefined): string {
+function firstWixl(explicit: Flags[string] | undefined): string {
   if (typeof explicit === 'string') return explicit;
   const found = WIXL_CANDIDATES.find((candidate) => existsSync(candidate));
   if (!found) throw new UsageError('wixl not found: install it (Debian: apt-get install -y wixl msitools) or pass --wixl PATH');
@@ -43,7 +55,7 @@ function firstWixl(explicit: string | true | undefined): string {
 }
 
 /** The agent's version, for the MSI's ProductVersion (MSI wants N.N.N). */
-function agentVersion(explicit: string | true | undefined): string {
+function agentVersion(explicit: Flags[string] | undefined): string {
   const version =
     typeof explicit === 'string'
       ? explicit
@@ -57,6 +69,7 @@ async function payloads(argv: string[]): Promise<number> {
     argv,
     ['--collector', '--enrollment-key', '--out', '--support-url', '--mdm', '--trusted-endpoints-key'],
     ['--disallow-quit'],
+    ['--previous-collector-url'],
   );
   if (flags['--help']) {
     process.stdout.write(PAYLOADS_HELP);
@@ -64,6 +77,7 @@ async function payloads(argv: string[]): Promise<number> {
   }
   const url = collectorUrl(flags['--collector']);
   const key = enrollmentKey(flags['--enrollment-key']);
+  const previous = previousCollectorUrls(flags['--previous-collector-url']);
   if (url.protocol === 'http:')
     process.stderr.write(
       `devtrust-installers: warning: --collector ${url.origin} is plain http://: the enrollment key and every device report travel unencrypted, and browsers on HTTPS pages refuse it; use https:// outside a lab\n`,
@@ -76,6 +90,7 @@ async function payloads(argv: string[]): Promise<number> {
   const settings = {
     ...(trusted ?? {}),
     collectorUrl: collectorSetting(url),
+    ...(previous.length > 0 ? { previousCollectorUrls: previous } : {}),
     enrollmentKey: key,
     ...(flags['--disallow-quit'] ? { disallowQuit: true } : {}),
     ...(typeof supportRaw === 'string' ? { supportUrl: supportRaw } : {}),

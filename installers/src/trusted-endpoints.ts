@@ -1,6 +1,6 @@
 import { CONFIG_KEY_PATTERN } from '@devtrust/shared/crypto';
 import { MDM_DEVICE_ID_VARIABLES, TRUSTED_ENDPOINT_SETTINGS } from '@devtrust/shared/identity';
-import { UsageError } from './args.js';
+import { UsageError, type Flags } from './args.js';
 import { toPlistXml } from './macos/plist.js';
 
 /** The two managed settings of MDM-asserted identity, as a payload carries them. */
@@ -18,7 +18,7 @@ export const MOBILE_APP_ID = 'com.devtrust.agent';
  * by hand: it is the MDM's own variable for its device ID, from one table the collector
  * shares (so the payload and the integration page cannot disagree).
  */
-export function trustedEndpointSettings(mdm: string | true | undefined, key: string | true | undefined): TrustedEndpointSettings | null {
+export function trustedEndpointSettings(mdm: Flags[string] | undefined, key: Flags[string] | undefined): TrustedEndpointSettings | null {
   if (mdm === undefined && key === undefined) return null;
   if (typeof mdm !== 'string' || typeof key !== 'string')
     throw new UsageError('--mdm and --trusted-endpoints-key go together (the key is on the integration page of the collector)');

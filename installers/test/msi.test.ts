@@ -71,6 +71,8 @@ describeUnless(skip)('devtrust-installers msi (real wixl)', () => {
     const row = (key: string, name: string) => registry.find((cells) => cells[1] === '2' && cells[2] === key && cells[3] === name)?.[4];
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'collectorUrl'), '[COLLECTORURL]');
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'enrollmentKey'), '[ENROLLMENTKEY]');
+    // A move to a new collector URL (install.cmd's PREVIOUSCOLLECTORURLS): one string, split at blanks by the agent.
+    assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'previousCollectorUrls'), '[PREVIOUSCOLLECTORURLS]');
     // MDM-asserted identity: the value names the agent's registry reader and the ADMX use.
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'trustedEndpointsKey'), '[TRUSTEDENDPOINTSKEY]');
     assert.equal(row('SOFTWARE\\Policies\\DevTrust\\Agent', 'trustedEndpointIdentifier'), '[TRUSTEDENDPOINTIDENTIFIER]');

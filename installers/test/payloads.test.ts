@@ -116,7 +116,15 @@ describe('devtrust-installers payloads', () => {
     const policies = [...walk(admx)].filter((n) => n.name === 'policy');
     assert.deepEqual(
       policies.map((p) => p.attributes.name),
-      ['CollectorUrl', 'EnrollmentKey', 'DisallowQuit', 'SupportUrl', 'TrustedEndpointsKey', 'TrustedEndpointIdentifier'],
+      [
+        'CollectorUrl',
+        'PreviousCollectorUrls',
+        'EnrollmentKey',
+        'DisallowQuit',
+        'SupportUrl',
+        'TrustedEndpointsKey',
+        'TrustedEndpointIdentifier',
+      ],
     );
     const valueNames = new Set<string>();
     for (const policy of policies) {
@@ -129,8 +137,8 @@ describe('devtrust-installers payloads', () => {
       }
       // Every text box in the policy's presentation points at an element of that policy.
       const presentation = presentations.get(policy.attributes.presentation?.replace(/^\$\(presentation\.|\)$/g, ''));
-      const elementIds = new Set([...walk(policy)].filter((n) => n.name === 'text').map((n) => n.attributes.id));
-      for (const box of presentation ? [...walk(presentation)].filter((n) => n.name === 'textBox') : [])
+      const elementIds = new Set([...walk(policy)].filter((n) => n.name === 'text' || n.name === 'multiText').map((n) => n.attributes.id));
+      for (const box of presentation ? [...walk(presentation)].filter((n) => n.name === 'textBox' || n.name === 'multiTextBox') : [])
         assert.ok(elementIds.has(box.attributes.refId), box.attributes.refId);
     }
     // The value names are the agent's managed keys, spelled as the registry reader expects.
@@ -138,6 +146,7 @@ describe('devtrust-installers payloads', () => {
       'collectorUrl',
       'disallowQuit',
       'enrollmentKey',
+      'previousCollectorUrls',
       'supportUrl',
       'trustedEndpointIdentifier',
       'trustedEndpointsKey',
@@ -242,4 +251,96 @@ describe('devtrust-installers bad arguments: non-zero exit and one clear line', 
       assert.match(lines[0]!, message);
     });
   }
+});
+
+describe('devtrust-installers payloads --previous-collector-url (moving agents to a new collector URL)', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'devtrust-moved-'));
+  const read = (relative: string) => readFileSync(path.join(out, relative), 'utf8');
+
+  beforeAll(() => {
+    const result = runCli([
+      'payloads',
+      '--collector',
+      COLLECTOR,
+      '--enrollment-key',
+      'k',
+      '--out',
+      out,
+      '--previous-collector-url',
+      'http://Trust.Example.com:8700/',
+      '--previous-collector-url=http://trust-old.example.com',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it('the profile lists the earlier URLs (as the agent compares them) beside the new one', () => {
+    const profile = plistValue(parseXml(read('macos/devtrust.mobileconfig'))) as Record<string, Plist>;
+    const agent = (profile.PayloadContent as Array<Record<string, Plist>>).find(
+      (p) => p.PayloadIdentifier === 'com.devtrust.agent.profile.com.devtrust.agent',
+    )!;
+    const settings = (
+      (agent.PayloadContent as Record<string, Record<string, Plist[]>>)['com.devtrust.agent']!.Forced![0] as Record<string, Plist>
+    ).mcx_preference_settings as Record<string, Plist>;
+    assert.equal(settings.collectorUrl, 'https://trust.example.com:8443');
+    assert.deepEqual(settings.previousCollectorUrls, ['http://trust.example.com:8700', 'http://trust-old.example.com']);
+  });
+
+  it('install.cmd passes them to the MSI in one property, which the MSI writes beside collectorUrl', () => {
+    assert.ok(read('windows/install.cmd').includes('PREVIOUSCOLLECTORURLS="http://trust.example.com:8700 http://trust-old.example.com"'));
+  });
+
+  it('refuses an entry that is not a collector address, as it refuses a bad --collector', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL, not ftp:$/],
+      ['https://u:p@old.example.com', /^devtrust-installers: --previous-collector-url must not hold credentials or control characters$/],
+      ['https://old.example.com/console', /is not a collector's address: give it as https:\/\/old\.example\.com, without a path$/],
+    ];
+    for (const [entry, message] of cases) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-moved-bad-'));
+      const result = runCli([
+        'payloads',
+        '--collector',
+        COLLECTOR,
+        '--enrollment-key',
+        'k',
+        '--out',
+        dir,
+        '--previous-collector-url',
+        entry,
+      ]);
+      assert.equal(result.code, 2, entry);
+      assert.match(result.stderr.trim(), message);
+    }
+  });
+});
+
+describe('the ADMX policies, as Group Policy writes them, reach the agent', () => {
+  it("every policy's value arrives through the agent's Windows reader with the registry type its element writes", async () => {
+    const { windowsManagedReader } = await import('@devtrust/agent/config/managed/windows');
+    const admx = parseXml(readFileSync(new URL('../templates/windows/DevTrust.admx', import.meta.url), 'utf8'));
+    // text → REG_SZ, multiText → REG_MULTI_SZ, an enabledValue decimal → REG_DWORD.
+    const samples: Record<string, [string, string]> = {
+      text: ['REG_SZ', 'https://trust.example.com'],
+      multiText: ['REG_MULTI_SZ', 'http://trust.example.com:8700\\0http://trust-old.example.com'],
+    };
+    const lines: string[] = [];
+    const expected: string[] = [];
+    for (const policy of [...walk(admx)].filter((n) => n.name === 'policy')) {
+      if (policy.attributes.valueName) {
+        lines.push(`    ${policy.attributes.valueName}    REG_DWORD    0x1`);
+        expected.push(policy.attributes.valueName);
+      }
+      for (const element of [...walk(policy)].filter((n) => n.attributes.valueName && samples[n.name])) {
+        const [type, data] = samples[element.name]!;
+        // Values the agent checks by pattern get a value that passes it.
+        const value = element.attributes.valueName!.startsWith('trustedEndpoint') ? 'A1B2C3D4-0000-4000-8000-000000000001' : data;
+        lines.push(`    ${element.attributes.valueName}    ${type}    ${value}`);
+        expected.push(element.attributes.valueName!);
+      }
+    }
+    const stdout = ['', 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\DevTrust\\Agent', ...lines, ''].join('\r\n');
+    const { settings } = await windowsManagedReader(async () => ({ ok: true, code: 0, stdout, stderr: '' }))();
+    assert.deepEqual(Object.keys(settings).sort(), expected.sort());
+    assert.deepEqual(settings.previousCollectorUrls, ['http://trust.example.com:8700', 'http://trust-old.example.com']);
+  });
 });

@@ -89,6 +89,18 @@ describe('every binary: unknown flags, --help, --version', () => {
   it('devtrust-agent and devtrust-installers subcommands refuse unknown flags too', async () => {
     assertRefused(await runBin('devtrust-agent', ['loopback-cert', '--collector', 'x']), 'devtrust-agent', '--collector');
     assertRefused(await runBin('devtrust-agent', ['--collector', '--once']), 'devtrust-agent', '--collector');
+    // An earlier collector URL is checked like --collector: refused at start, in one line, exit 2.
+    const env = { DEVTRUST_AGENT_COLLECTOR_URL: '', DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: '' };
+    const moved = await runBin(
+      'devtrust-agent',
+      ['--collector', 'https://trust.example.com', '--previous-collector-url', 'https://old.example.com/console', '--once'],
+      { env },
+    );
+    assert.equal(moved.code, 2);
+    assert.equal(
+      moved.stderr,
+      'devtrust-agent: --previous-collector-url: "https://old.example.com/console" is not a collector\'s address: give it as https://old.example.com, without a path\n',
+    );
     assertRefused(
       await runBin('devtrust-installers', ['payloads', '--colector', 'https://x.example.com']),
       'devtrust-installers',

@@ -120,6 +120,64 @@ describeUnless(NGINX ? false : 'nginx is not installed')('collector/deploy: ngin
     assert.equal(listed.body.endpoints.length, 1, JSON.stringify(listed.body));
   });
 
+  it("an agent enrolled at the collector's own address moves behind nginx (previousCollectorUrls): same endpoint, no enrollment", async () => {
+    const data = path.join(dir, 'moving-agent');
+    const identity = path.join(dir, 'moving.json');
+    writeFileSync(
+      identity,
+      JSON.stringify({ platform: 'macos', serialNumber: 'C02MOVE0001', hostname: 'moved-behind-nginx', macAddresses: [] }),
+    );
+    // Before nginx: the agents reached the collector on its own port, over plain HTTP.
+    const direct = `http://127.0.0.1:${new URL(c.url).port}`;
+    const first = await runBin('devtrust-agent', [
+      '--collector',
+      direct,
+      '--enrollment-key',
+      ENROLLMENT_KEY,
+      '--once',
+      '--identity',
+      identity,
+      '--data-dir',
+      data,
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    const endpointId = /as endpoint (ep_\S+)/.exec(first.stdout)?.[1];
+    assert.ok(endpointId, first.stdout);
+    // Then the profile names nginx's https URL and the old one as an earlier URL; no enrollment key.
+    const moved = await runBin(
+      'devtrust-agent',
+      [
+        '--collector',
+        base,
+        '--previous-collector-url',
+        direct,
+        '--once',
+        '--log-level',
+        'info',
+        '--identity',
+        identity,
+        '--data-dir',
+        data,
+      ],
+      { env: { NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') } },
+    );
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, new RegExp(`^reported to ${base.replace(/[.]/g, '\\.')} as endpoint ${endpointId}$`, 'm'));
+    const logged = moved.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    assert.deepEqual(
+      logged.filter((msg) => /enroll/.test(msg)),
+      [`moved enrollment from ${direct} to ${base}`],
+    );
+    const listed = await c.admin('GET', '/admin/v1/endpoints?q=moved-behind-nginx');
+    assert.deepEqual(
+      listed.body.endpoints.map((e: { id: string }) => e.id),
+      [endpointId],
+    );
+  });
+
   it("the collector sees the client's own address, not nginx's and not a forged X-Forwarded-For", async () => {
     // From 127.0.0.3; nginx reaches the collector from 127.0.0.1.
     const put = await request(`${base}/admin/v1/users/behind-proxy@example.com`, {

@@ -3,11 +3,17 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { HARDWARE_KEY_PREFERENCES, type HardwareKeyPreference } from '../keys/select-device-key.js';
+import { CollectorUrlError, parseCollectorUrl, parsePreviousCollectorUrl, splitUrlList } from './collector-url.js';
 import type { ManagedSettings, ManagedSettingsReader } from './managed/types.js';
 
 /** The headless agent's configuration, resolved once at start-up. */
 export interface AgentConfig {
   collectorUrl: string;
+  /**
+   * Earlier URLs of this same collector (origins): an enrollment made under one of them moves
+   * to `collectorUrl` instead of being dropped (link/enrollment-plan.ts). Absent: none.
+   */
+  previousCollectorUrls?: string[];
   enrollmentKey: string | null;
   dataDir: string;
   /** Pin the loopback door to one port; null tries 53100–53107. */
@@ -48,6 +54,7 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
 /** The headless agent's flags (devtrust-agent --help, docs/agent.md). */
 export const AGENT_FLAGS = {
   collector: { type: 'string' },
+  'previous-collector-url': { type: 'string', multiple: true },
   'enrollment-key': { type: 'string' },
   'enrollment-key-file': { type: 'string' },
   'data-dir': { type: 'string' },
@@ -63,6 +70,7 @@ export const AGENT_FLAGS = {
 
 interface Flags {
   collectorUrl?: string;
+  previousCollectorUrls?: string[];
   enrollmentKey?: string;
   enrollmentKeyFile?: string;
   dataDir?: string;
@@ -78,14 +86,19 @@ interface Flags {
 
 /** Parses the flags; an unknown flag or a missing value throws CommandLineError (one line). */
 export function parseFlags(argv: string[], specs: FlagSpecs = AGENT_FLAGS): Flags {
-  const { values } = parseCommandLine(argv, specs);
+  const { values, lists } = parseCommandLine(argv, specs);
   const text = (name: string): string | undefined => {
     const value = values[name];
     if (value === '') throw new CommandLineError(`--${name} needs a value`, `--${name}`);
     return typeof value === 'string' ? value : undefined;
   };
+  const list = (name: string): string[] | undefined => {
+    if (lists[name]?.includes('')) throw new CommandLineError(`--${name} needs a value`, `--${name}`);
+    return lists[name];
+  };
   const flags: Flags = {
     collectorUrl: text('collector'),
+    previousCollectorUrls: list('previous-collector-url'),
     enrollmentKey: text('enrollment-key'),
     enrollmentKeyFile: text('enrollment-key-file'),
     dataDir: text('data-dir'),
@@ -132,15 +145,50 @@ async function enrollmentKeyLayer(
   return layer.key;
 }
 
-function validUrl(key: string, value: string): string {
-  let url: URL;
+/** A collector URL setting checked once, its problem named after the layer it came from. */
+function checkedUrl<T>(key: string, value: string, check: (value: string) => T): T {
   try {
-    url = new URL(value);
-  } catch {
-    throw new AgentConfigError(key, `"${value}" is not a URL`);
+    return check(value);
+  } catch (error) {
+    if (error instanceof CollectorUrlError) throw new AgentConfigError(key, error.message);
+    throw error;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AgentConfigError(key, 'must be an http(s) URL');
-  return value.replace(/\/+$/, '');
+}
+
+/**
+ * previousCollectorUrls: the layer that wins gives the whole list (a managed list is not
+ * extended by the user's). Each entry is the collector's address alone; the origins returned
+ * are what enrollments are compared in. Declaring an earlier URL hands this device's identity
+ * to the configured collector, so it is only read from a layer at least as strong as the one
+ * that set the collector URL: with a managed collectorUrl, only managed settings say it.
+ */
+function previousUrls(
+  managed: ManagedSettings,
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+  warnings: string[],
+): string[] {
+  const envValue = env.DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS;
+  const fileValue = file.previousCollectorUrls;
+  const userLayer = flags.previousCollectorUrls
+    ? { key: '--previous-collector-url', urls: flags.previousCollectorUrls as unknown }
+    : envValue
+      ? { key: 'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS', urls: splitUrlList(envValue) as unknown }
+      : fileValue !== undefined
+        ? { key: 'previousCollectorUrls', urls: fileValue }
+        : null;
+  let layer = managed.previousCollectorUrls
+    ? { key: 'managed previousCollectorUrls', urls: managed.previousCollectorUrls as unknown }
+    : userLayer;
+  if (layer === userLayer && userLayer !== null && managed.collectorUrl) {
+    warnings.push(`${userLayer.key} ignored: the collector URL is a managed setting, so only managed settings can name its earlier URLs`);
+    layer = null;
+  }
+  if (layer === null) return [];
+  const { key, urls } = layer;
+  if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string')) throw new AgentConfigError(key, 'must be a list of URLs');
+  return [...new Set((urls as string[]).map((url) => checkedUrl(key, url, parsePreviousCollectorUrl)))];
 }
 
 /**
@@ -200,11 +248,16 @@ export async function loadAgentConfig(options: {
       throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
     loopbackPort = Number(portRaw);
   }
+  const collectorUrl = collectorRaw
+    ? checkedUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw, parseCollectorUrl)
+    : '';
+  const previousCollectorUrls = previousUrls(managed, flags, env, file, warnings);
   const hardwareKey = flags.hardwareKey ?? str(env.DEVTRUST_AGENT_HARDWARE_KEY) ?? str(file.hardwareKey) ?? 'auto';
   if (!(HARDWARE_KEY_PREFERENCES as readonly string[]).includes(hardwareKey))
     throw new AgentConfigError('--hardware-key', `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`);
   return {
-    collectorUrl: collectorRaw ? validUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw) : '',
+    collectorUrl,
+    previousCollectorUrls,
     enrollmentKey: enrollmentKey ?? null,
     dataDir: path.resolve(flags.dataDir ?? str(env.DEVTRUST_AGENT_DATA_DIR) ?? str(file.dataDir) ?? defaultDataDir()),
     loopbackPort,

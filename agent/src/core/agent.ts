@@ -31,6 +31,8 @@ export interface AgentStatus {
   link: LinkStatus;
   endpointId: string | null;
   collectorUrl: string;
+  /** Set when the enrollment was carried over from an earlier URL of this collector (previousCollectorUrls). */
+  enrollmentMovedFrom?: { collectorUrl: string; at: string } | null;
   lastError: string | null;
   loopbackPort: number | null;
   lastReport: { at: string; report: Report } | null;
@@ -85,6 +87,7 @@ export class Agent extends EventEmitter {
     super();
     this.link = new AgentLink({
       collectorUrl: config.collectorUrl,
+      previousCollectorUrls: config.previousCollectorUrls ?? [],
       enrollmentKey: config.enrollmentKey,
       keyStore: deps.keyStore ?? new FileKeyStore(path.join(config.dataDir, 'device-key.pem')),
       ...(deps.deviceKeys ? { deviceKeys: deps.deviceKeys } : {}),
@@ -113,6 +116,7 @@ export class Agent extends EventEmitter {
       link: this.link.status,
       endpointId: this.link.endpointId,
       collectorUrl: this.config.collectorUrl,
+      enrollmentMovedFrom: this.link.movedFrom,
       lastError: this.link.lastError,
       loopbackPort: this.door?.port ?? null,
       lastReport: this.lastReport,

@@ -1,39 +1,92 @@
+import path from 'node:path';
+import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { collectDevice, currentPlatform } from '../collect/index.js';
-import { defaultDataDir } from '../config/config.js';
+import { AgentConfigError, AGENT_FLAGS, defaultDataDir, loadAgentConfig, parseFlags } from '../config/config.js';
+import { platformManagedReader } from '../config/managed/index.js';
+import type { ManagedSettingsReader } from '../config/managed/types.js';
 import { runningAsSystem } from '../keys/platform-key-store.js';
 import { platformDeviceKeyStores } from '../keys/select-device-key.js';
+import { StateFile } from '../link/state.js';
 import { compareIdentity, formatReport } from './compare.js';
+import { diagnoseEnrollment, formatEnrollment, type EnrollmentDiagnosis } from './enrollment.js';
 import { readNodeMachineId, readSystemInformation } from './libraries.js';
 
-const USAGE = `devtrust-agent doctor [--json]
+const USAGE = `devtrust-agent doctor [--json] [--collector URL] [--previous-collector-url URL]...
+                      [--data-dir DIR] [--config FILE]
 
 Prints, for IT support, what this agent reads as the device's identity beside what the
 systeminformation and node-machine-id libraries read on the same machine, flags every
-disagreement and placeholder, says which value the collector will match on, and which kind
-of device key (Secure Enclave, TPM or software) a new enrollment would use, and why.
+disagreement and placeholder, says which value the collector will match on, which kind
+of device key (Secure Enclave, TPM or software) a new enrollment would use, and why, and
+the collector the agent is configured for beside the enrollment it holds: whether its
+next start keeps it, moves it from an earlier URL, or enrolls again.
+The collector settings are read as the agent reads them (managed settings, DEVTRUST_AGENT_*
+variables, the flags above): give the agent's own flags to describe a headless agent.
 Exit code 0 once the report is printed (what needs a look is in it); 2: bad usage.
 `;
 
+/** The agent's flags doctor takes: those that say which collector and which data directory. */
+const DOCTOR_FLAGS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  collector: AGENT_FLAGS.collector,
+  'previous-collector-url': AGENT_FLAGS['previous-collector-url'],
+  'data-dir': AGENT_FLAGS['data-dir'],
+  config: AGENT_FLAGS.config,
+} as const satisfies FlagSpecs;
+
 /** `devtrust-agent doctor`: returns the exit code. */
-export async function doctorCommand(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const unknown = argv.find((arg) => arg !== '--json');
-  if (unknown === '--help' || unknown === '-h') {
+export async function doctorCommand(argv: string[], managedReader: ManagedSettingsReader = platformManagedReader()): Promise<number> {
+  let values;
+  const configArgv = argv.filter((arg) => arg !== '--json');
+  try {
+    ({ values } = parseCommandLine(argv, DOCTOR_FLAGS));
+    parseFlags(configArgv); // the agent's own checks of those flags (an empty value)
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    process.stderr.write(`devtrust-agent doctor: ${error.message}\n`);
+    return 2;
+  }
+  if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (unknown !== undefined) {
-    process.stderr.write(`devtrust-agent doctor: unknown argument ${unknown} (see --help)\n`);
-    return 2;
-  }
-  const [collected, si, deviceKey] = await Promise.all([collectDevice(), readSystemInformation(), newKeyKind()]);
+  const json = values.json === true;
+  const [collected, si, deviceKey, enrollment] = await Promise.all([
+    collectDevice(),
+    readSystemInformation(),
+    newKeyKind(),
+    enrollmentOf(configArgv, managedReader),
+  ]);
   const report = compareIdentity(currentPlatform(), collected, si, readNodeMachineId());
   const keyLine = `\nDevice key: a new enrollment would use ${deviceKey.kind === 'software' ? 'a software key' : `a ${deviceKey.kind} key`}${deviceKey.why ? ` (${deviceKey.why})` : ''}\n`;
-  const text = json ? `${JSON.stringify({ ...report, deviceKey }, null, 2)}\n` : `${formatReport(report)}${keyLine}`;
+  const text = json
+    ? `${JSON.stringify({ ...report, deviceKey, enrollment }, null, 2)}\n`
+    : `${formatReport(report)}${keyLine}\n${formatEnrollment(enrollment)}`;
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
   // A systeminformation that timed out may leave its commands running: do not wait for them.
   if (si.error?.includes('did not answer')) process.exit(0);
   return 0;
+}
+
+/** The collector configured as the agent would read it, beside the enrollment in its data directory. */
+async function enrollmentOf(argv: string[], managedReader: ManagedSettingsReader): Promise<EnrollmentDiagnosis> {
+  let config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null };
+  try {
+    const loaded = await loadAgentConfig({ argv, managedReader });
+    config = {
+      dataDir: loaded.dataDir,
+      collectorUrl: loaded.collectorUrl,
+      previousCollectorUrls: loaded.previousCollectorUrls ?? [],
+      problem: null,
+    };
+  } catch (error) {
+    if (!(error instanceof AgentConfigError)) throw error;
+    // A refused setting is what doctor is for: shown, not fatal. The data directory is still read.
+    const dataDir = parseFlags(argv).dataDir ?? (process.env.DEVTRUST_AGENT_DATA_DIR || defaultDataDir());
+    config = { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message };
+  }
+  return diagnoseEnrollment(await new StateFile(config.dataDir).load(), config);
 }
 
 /** Which kind of device key a new enrollment would get here (select-device-key.ts), without creating one. */

@@ -22,6 +22,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import { openDeviceKey, type DeviceKeyStores } from '../keys/select-device-key.js';
 import type { AgentState, StateFile } from './state.js';
 import { backoffDelay, retryAfterDelay } from './backoff.js';
+import { planEnrollment, stateAfter } from './enrollment-plan.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
 
@@ -37,6 +38,8 @@ export class LinkError extends Error {
 
 export interface AgentLinkOptions {
   collectorUrl: string;
+  /** Earlier URLs of this collector whose enrollment carries over to `collectorUrl` (enrollment-plan.ts). */
+  previousCollectorUrls?: readonly string[];
   enrollmentKey: string | null;
   /** Where a software key's secret lives (when `deviceKeys` is not given, the only store). */
   keyStore: KeyStore;
@@ -101,23 +104,39 @@ export class AgentLink extends EventEmitter {
   private checkSeq = 0;
   /** Whether this run has been connected before: the next connection is a reconnect. */
   private everConnected = false;
+  /** The URL this run's start moved the enrollment from, until the collector accepts or refuses it. */
+  private movedThisRun: string | null = null;
 
   constructor(private readonly options: AgentLinkOptions) {
     super();
   }
 
   async start(): Promise<void> {
-    this.state = await this.options.stateFile.load();
-    if (this.state.collectorUrl !== this.options.collectorUrl) {
-      if (this.state.endpointId)
-        this.options.log.info(
-          { previous: this.state.collectorUrl, collector: this.options.collectorUrl },
-          'enrolled with another collector: this one needs a new enrollment',
-        );
-      this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
+    const stored = await this.options.stateFile.load();
+    const { collectorUrl } = this.options;
+    const plan = planEnrollment(stored, collectorUrl, this.options.previousCollectorUrls ?? []);
+    this.state = stateAfter(plan, stored, collectorUrl, new Date());
+    if (plan.kind === 'move') {
+      // Saved now, so the move is made (and logged) once: the next start finds the new URL.
+      await this.options.stateFile.save(this.state);
+      this.movedThisRun = plan.from;
+      this.options.log.info(
+        { previous: plan.from, collector: collectorUrl, endpointId: this.state.endpointId },
+        `moved enrollment from ${plan.from} to ${collectorUrl}`,
+      );
+    } else if (plan.kind === 'reenroll') {
+      this.options.log.info(
+        { previous: plan.from, collector: collectorUrl },
+        'enrolled with another collector: this one needs a new enrollment (if it is the same collector under a new URL, list the old URL in previousCollectorUrls)',
+      );
     }
     this.keys = await this.loadOrCreateKey(this.state.endpointId === null);
     this.connect();
+  }
+
+  /** Where this enrollment was moved from, and when (null: it was made with this collector's URL). */
+  get movedFrom(): { collectorUrl: string; at: string } | null {
+    return this.state.movedFrom ?? null;
   }
 
   async stop(): Promise<void> {
@@ -293,6 +312,7 @@ export class AgentLink extends EventEmitter {
         return;
       case 'authenticated':
         this.endpointId = message.endpointId;
+        this.movedThisRun = null;
         this.agreeSessionKey(message.endpointId, message.sessionKey);
         this.state.lastSeq = Math.max(this.state.lastSeq, message.lastSeq);
         this.options.log.info(
@@ -415,7 +435,20 @@ export class AgentLink extends EventEmitter {
       this.fatal(new LinkError(message.code, 'the collector refused the enrollment key'));
     } else if (message.code === 'ENDPOINT_UNKNOWN') {
       // The admin forgot this endpoint: drop the old identity and enroll afresh.
-      this.options.log.warn({ endpointId: this.state.endpointId }, 'the collector no longer knows this endpoint; enrolling again');
+      if (this.movedThisRun !== null)
+        // A move the admin declared, to a collector that is not the one the enrollment came from
+        // (another database): it is treated as a forgotten endpoint, once; the new enrollment
+        // belongs to this collector, so no later start moves or retries the old one.
+        this.options.log.warn(
+          { endpointId: this.state.endpointId, previous: this.movedThisRun, collector: this.options.collectorUrl },
+          `the collector at ${this.options.collectorUrl} does not know the endpoint moved from ${this.movedThisRun}: it is not the same collector; enrolling with it anew`,
+        );
+      else
+        this.options.log.warn(
+          { endpointId: this.state.endpointId, ...(this.state.movedFrom ? { movedFrom: this.state.movedFrom.collectorUrl } : {}) },
+          'the collector no longer knows this endpoint; enrolling again',
+        );
+      this.movedThisRun = null;
       this.state = { collectorUrl: this.options.collectorUrl, endpointId: null, lastSeq: 0 };
       this.needFreshKey = true;
     } else if (

@@ -11,6 +11,14 @@ export interface AgentState {
   lastSeq: number;
   /** The kind of key this enrollment uses (absent in state files from before key kinds: software). */
   keyKind?: KeyKind;
+  /** Set when the enrollment was carried over from an earlier URL of the same collector (previousCollectorUrls). */
+  movedFrom?: { collectorUrl: string; at: string };
+}
+
+function movedFromOf(raw: unknown): AgentState['movedFrom'] | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { collectorUrl, at } = raw as Record<string, unknown>;
+  return typeof collectorUrl === 'string' && typeof at === 'string' ? { collectorUrl, at } : undefined;
 }
 
 export class StateFile {
@@ -24,11 +32,13 @@ export class StateFile {
   async load(): Promise<AgentState> {
     try {
       const raw = JSON.parse(await readFile(this.file, 'utf8')) as Partial<AgentState>;
+      const movedFrom = movedFromOf(raw.movedFrom);
       return {
         collectorUrl: typeof raw.collectorUrl === 'string' ? raw.collectorUrl : null,
         endpointId: typeof raw.endpointId === 'string' ? raw.endpointId : null,
         lastSeq: typeof raw.lastSeq === 'number' && Number.isSafeInteger(raw.lastSeq) ? raw.lastSeq : 0,
         ...((KEY_KINDS as readonly unknown[]).includes(raw.keyKind) ? { keyKind: raw.keyKind as KeyKind } : {}),
+        ...(movedFrom ? { movedFrom } : {}),
       };
     } catch {
       return { collectorUrl: null, endpointId: null, lastSeq: 0 };

@@ -14,6 +14,8 @@ export interface StatusView {
   connection: {
     link: AgentStatus['link'] | 'not-configured';
     collector: string | null;
+    /** Where the enrollment was carried over from (previousCollectorUrls), and when. */
+    movedFrom: { collector: string; at: string } | null;
     endpointId: string | null;
     lastError: string | null;
     lastReportAt: string | null;
@@ -90,6 +92,7 @@ export function toStatusView(
       connection: {
         link: 'not-configured',
         collector: null,
+        movedFrom: null,
         endpointId: null,
         lastError: context.problem ?? null,
         lastReportAt: null,
@@ -117,6 +120,9 @@ export function toStatusView(
     connection: {
       link: status.link,
       collector: status.collectorUrl,
+      movedFrom: status.enrollmentMovedFrom
+        ? { collector: status.enrollmentMovedFrom.collectorUrl, at: status.enrollmentMovedFrom.at }
+        : null,
       endpointId: status.endpointId,
       lastError: status.lastError,
       lastReportAt: status.lastReport?.at ?? null,

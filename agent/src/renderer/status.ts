@@ -78,6 +78,9 @@ function renderConnection(view: StatusView): void {
   session.append(pill(word, tone));
   list.append(el('dt', 'Session'), session);
   row(list, 'Collector', view.connection.collector);
+  // The same enrollment under the collector's new address: why the endpoint ID did not change.
+  const moved = view.connection.movedFrom;
+  if (moved) row(list, 'Moved from', `${moved.collector} on ${when(moved.at)}`, { plain: true });
   row(list, 'Endpoint ID', view.connection.endpointId, { copy: 'endpointId' });
   row(list, 'Last report', view.connection.lastReportAt ? when(view.connection.lastReportAt) : null, { plain: true });
   row(list, 'Browser door', view.connection.loopbackPort ? `127.0.0.1:${view.connection.loopbackPort}` : null);

@@ -64,6 +64,15 @@ describe('status view and menu', () => {
     }
   });
 
+  it('says where a moved enrollment came from, and nothing when it was not moved', () => {
+    const at = '2026-12-01T00:00:00.000Z';
+    const moved = toStatusView(sampleStatus({ enrollmentMovedFrom: { collectorUrl: 'http://trust.example.com:8700', at } }), context);
+    assert.deepEqual(moved.connection.movedFrom, { collector: 'http://trust.example.com:8700', at });
+    assert.equal(moved.state, 'trusted');
+    assert.equal(toStatusView(sampleStatus(), context).connection.movedFrom, null);
+    assert.equal(toStatusView(null, context).connection.movedFrom, null);
+  });
+
   it('posture problems need attention until a verdict says otherwise', () => {
     const status = sampleStatus({ lastVerdict: null });
     status.lastReport!.report.posture = { diskEncryption: false };

@@ -152,6 +152,17 @@ describeUnless(skip)('status window in headless Chromium', () => {
     await page.screenshot({ path: path.join(artifacts, 'status-attention.png'), fullPage: true });
   });
 
+  it('shows where a moved enrollment came from, beside the collector it now reports to', async () => {
+    const view = toStatusView(
+      sampleStatus({ enrollmentMovedFrom: { collectorUrl: 'http://trust.example.com:8700', at: '2026-12-01T00:00:00.000Z' } }),
+      { managed: {}, version: '0.1.0' },
+    );
+    await page.evaluate((next) => (window as unknown as { __push(v: unknown): void }).__push(next), view);
+    const connection = (await page.textContent('#connection')) ?? '';
+    assert.match(connection, /Collectorhttps:\/\/trust\.example\.comMoved fromhttp:\/\/trust\.example\.com:8700 on /);
+    await page.screenshot({ path: path.join(artifacts, 'status-moved.png'), fullPage: true });
+  });
+
   it('renders text, never markup, from what it is given', async () => {
     const view = toStatusView(sampleStatus(), { managed: {}, version: '0.1.0' });
     view.identity.hostname = '<img src=x onerror="window.__pwned=1">';

@@ -19,6 +19,8 @@ export const BROWSERS = [
 
 export interface AgentSettings {
   collectorUrl: string;
+  /** Earlier URLs of the same collector: agents enrolled under one of them keep their enrollment. */
+  previousCollectorUrls?: string[];
   enrollmentKey: string;
   disallowQuit?: boolean;
   supportUrl?: string;
@@ -48,6 +50,7 @@ function managedPreferences(domain: string, name: string, settings: Record<strin
 export function buildMobileconfig(settings: AgentSettings, collectorOrigin: string): string {
   const seed = JSON.stringify(settings);
   const agent: Record<string, PlistValue> = { collectorUrl: settings.collectorUrl, enrollmentKey: settings.enrollmentKey };
+  if (settings.previousCollectorUrls?.length) agent.previousCollectorUrls = settings.previousCollectorUrls;
   if (settings.disallowQuit !== undefined) agent.disallowQuit = settings.disallowQuit;
   if (settings.supportUrl) agent.supportUrl = settings.supportUrl;
   if (settings.trustedEndpointsKey && settings.trustedEndpointIdentifier) {

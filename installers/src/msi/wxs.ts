@@ -74,7 +74,7 @@ function registry(id: string, key: string, name: string | null, value: string, t
 
 /**
  * The WiX source of the DevTrust MSI: the agent's files under Program Files\DevTrust,
- * the managed policy values from the COLLECTORURL / ENROLLMENTKEY properties, the
+ * the managed policy values from the COLLECTORURL / ENROLLMENTKEY (/ PREVIOUSCOLLECTORURLS) properties, the
  * devtrust:// protocol, and a Run key that starts the tray at every sign-in.
  */
 export function buildWxs(tree: AgentTree, version: string, extras: { trustScript?: string } = {}): string {
@@ -91,6 +91,9 @@ export function buildWxs(tree: AgentTree, version: string, extras: { trustScript
   const registryComponents = [
     ...registry('PolicyCollectorUrl', POLICY_KEY, 'collectorUrl', '[COLLECTORURL]'),
     ...registry('PolicyEnrollmentKey', POLICY_KEY, 'enrollmentKey', '[ENROLLMENTKEY]'),
+    // Earlier URLs of the collector (space-separated), whose enrollments the agent moves to
+    // COLLECTORURL; left empty (ignored) when not given.
+    ...registry('PolicyPreviousCollectorUrls', POLICY_KEY, 'previousCollectorUrls', '[PREVIOUSCOLLECTORURLS]'),
     // MDM-asserted identity; left empty (and so ignored by the agent) when not given.
     ...registry('PolicyTrustedEndpointsKey', POLICY_KEY, 'trustedEndpointsKey', '[TRUSTEDENDPOINTSKEY]'),
     ...registry('PolicyTrustedEndpointIdentifier', POLICY_KEY, 'trustedEndpointIdentifier', '[TRUSTEDENDPOINTIDENTIFIER]'),

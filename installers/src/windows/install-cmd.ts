@@ -12,11 +12,15 @@ export function cmdMsiProperty(name: string, value: string): string {
 
 export function buildInstallCmd(settings: {
   collectorUrl: string;
+  previousCollectorUrls?: string[];
   enrollmentKey: string;
   trustedEndpointsKey?: string;
   trustedEndpointIdentifier?: string;
 }): string {
   const properties = [cmdMsiProperty('COLLECTORURL', settings.collectorUrl), cmdMsiProperty('ENROLLMENTKEY', settings.enrollmentKey)];
+  // One registry string, split at blanks by the agent.
+  if (settings.previousCollectorUrls?.length)
+    properties.push(cmdMsiProperty('PREVIOUSCOLLECTORURLS', settings.previousCollectorUrls.join(' ')));
   // The MDM fills its device ID variable into the command line it runs (where it does).
   if (settings.trustedEndpointsKey && settings.trustedEndpointIdentifier)
     properties.push(

@@ -5,12 +5,16 @@ import { parseArgs } from 'node:util';
 export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be given more than once: its values go to `lists`, in order. */
+  multiple?: boolean;
 }
 export type FlagSpecs = Record<string, FlagSpec>;
 
 export interface CommandLine {
   /** Given flags by name (without dashes): the string value, or true for a switch. */
   values: Record<string, string | true>;
+  /** The values of `multiple` flags by name, in the order given (absent: never given). */
+  lists: Record<string, string[]>;
   positionals: string[];
 }
 
@@ -35,6 +39,7 @@ export class CommandLineError extends Error {
 export function parseCommandLine(argv: readonly string[], flags: FlagSpecs, options: { positionals?: boolean } = {}): CommandLine {
   const { tokens } = parseArgs({ args: [...argv], options: flags, strict: false, allowPositionals: true, tokens: true });
   const values: Record<string, string | true> = {};
+  const lists: Record<string, string[]> = {};
   const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
@@ -54,9 +59,10 @@ export function parseCommandLine(argv: readonly string[], flags: FlagSpecs, opti
     // that, so `--collector --once` does not quietly become the collector URL "--once".
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-'))
       throw new CommandLineError(`${token.rawName} needs a value`, token.rawName);
-    values[token.name] = token.value;
+    if (spec.multiple) (lists[token.name] ??= []).push(token.value);
+    else values[token.name] = token.value;
   }
-  return { values, positionals };
+  return { values, lists, positionals };
 }
 
 /** The `version` of the package.json at this file URL (binaries answer it to --version). */

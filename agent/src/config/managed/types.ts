@@ -5,6 +5,12 @@
  */
 export interface ManagedSettings {
   collectorUrl?: string;
+  /**
+   * Earlier URLs of the same collector, whose enrollment the agent carries to `collectorUrl`
+   * (a plist array, a REG_MULTI_SZ, a JSON array; one string is split at commas and blanks).
+   * Checked in config.ts, where a malformed entry is refused as a bad collectorUrl is.
+   */
+  previousCollectorUrls?: string[];
   enrollmentKey?: string;
   /** When true the tray app offers no Quit item. */
   disallowQuit?: boolean;

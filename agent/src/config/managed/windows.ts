@@ -15,6 +15,7 @@ export function regQueryArgs(key: string = POLICY_KEY): string[] {
 
 const CANONICAL_NAMES: Record<string, string> = {
   collectorurl: 'collectorUrl',
+  previouscollectorurls: 'previousCollectorUrls',
   enrollmentkey: 'enrollmentKey',
   disallowquit: 'disallowQuit',
   supporturl: 'supportUrl',
@@ -27,7 +28,8 @@ export function settingsFromRegValues(values: Map<string, RegValue>): Record<str
   const raw: Record<string, unknown> = {};
   for (const [name, entry] of values) {
     const key = CANONICAL_NAMES[name.toLowerCase()];
-    if (key && entry.type !== 'REG_MULTI_SZ') raw[key] = entry.value;
+    // Only a list takes a multi-string (the ADMX's multiText); one string is split in sanitize.
+    if (key && (entry.type !== 'REG_MULTI_SZ' || key === 'previousCollectorUrls')) raw[key] = entry.value;
   }
   return raw;
 }

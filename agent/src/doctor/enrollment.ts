@@ -1,0 +1,65 @@
+import { planEnrollment } from '../link/enrollment-plan.js';
+import type { AgentState } from '../link/state.js';
+
+/**
+ * `devtrust-agent doctor`'s enrollment section, pure: the collector this agent is configured
+ * for beside the enrollment its data directory holds, and what the next start will do with
+ * it. The case IT support needs to catch is a URL change that would make the device enroll
+ * again (and wait for an administrator's approval) where a move was meant.
+ */
+export interface EnrollmentDiagnosis {
+  dataDir: string;
+  /** The configured collector URL, or null with `problem` (none set, or a setting refused). */
+  collectorUrl: string | null;
+  previousCollectorUrls: string[];
+  problem: string | null;
+  enrolled: { collectorUrl: string | null; endpointId: string } | null;
+  movedFrom: { collectorUrl: string; at: string } | null;
+  /** What the next start does: keep the enrollment, move it, enroll again, or enroll for the first time. */
+  next: 'keep' | 'move' | 'reenroll' | 'enroll' | 'unknown';
+}
+
+export function diagnoseEnrollment(
+  state: AgentState,
+  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null },
+): EnrollmentDiagnosis {
+  const enrolled = state.endpointId === null ? null : { collectorUrl: state.collectorUrl, endpointId: state.endpointId };
+  const next =
+    config.collectorUrl === null
+      ? 'unknown'
+      : enrolled === null
+        ? 'enroll'
+        : planEnrollment(state, config.collectorUrl, config.previousCollectorUrls).kind;
+  return { ...config, enrolled, movedFrom: state.movedFrom ?? null, next };
+}
+
+export function formatEnrollment(d: EnrollmentDiagnosis): string {
+  const lines = [`Collector: ${d.collectorUrl ?? `none configured (${d.problem ?? 'no collector URL'})`}`];
+  if (d.previousCollectorUrls.length > 0) lines.push(`  earlier URLs of it (previousCollectorUrls): ${d.previousCollectorUrls.join(', ')}`);
+  const where = `  state in ${d.dataDir}`;
+  if (d.enrolled === null) {
+    lines.push(`  not enrolled${d.next === 'enroll' ? ': the agent enrolls with the enrollment key at its next start' : ''}`, where);
+    return `${lines.join('\n')}\n`;
+  }
+  const { collectorUrl: from, endpointId } = d.enrolled;
+  switch (d.next) {
+    case 'keep':
+      lines.push(`  enrolled as ${endpointId}`);
+      break;
+    case 'move':
+      lines.push(`  enrolled as ${endpointId} with ${from}: the agent moves this enrollment to ${d.collectorUrl} at its next start`);
+      break;
+    case 'reenroll':
+      lines.push(
+        `  enrolled as ${endpointId} with ${from ?? 'an unnamed collector'}: at its next start the agent enrolls again with a new device key,`,
+        "  and the new endpoint awaits an administrator's approval. If that is the same collector under a new URL,",
+        `  list ${from ?? 'its old URL'} in previousCollectorUrls (docs/agent.md) before the agent restarts`,
+      );
+      break;
+    default:
+      lines.push(`  enrolled as ${endpointId} with ${from}`);
+  }
+  if (d.movedFrom) lines.push(`  moved from ${d.movedFrom.collectorUrl} on ${d.movedFrom.at}`);
+  lines.push(where);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { diagnoseEnrollment, formatEnrollment } from '@devtrust/agent/doctor/enrollment';
+import type { AgentState } from '@devtrust/agent/link/state';
+import { runBin } from '../../../test/support/bin.js';
+import { describeUnless } from '../../../test/support/skip.js';
+
+const OLD = 'http://trust.example.com:8700';
+const NEW = 'https://trust.example.com';
+const enrolled: AgentState = { collectorUrl: OLD, endpointId: 'ep_01MOVE', lastSeq: 4 };
+const config = (previousCollectorUrls: string[] = [], collectorUrl: string | null = NEW) => ({
+  dataDir: '/var/lib/devtrust',
+  collectorUrl,
+  previousCollectorUrls,
+  problem: collectorUrl === null ? 'collectorUrl: no collector URL (use --collector URL or managed settings)' : null,
+});
+
+describe('doctor: the configured collector beside the stored enrollment', () => {
+  it('warns before a URL change makes the device enroll again, and names the setting that would move it', () => {
+    const d = diagnoseEnrollment(enrolled, config());
+    assert.equal(d.next, 'reenroll');
+    const text = formatEnrollment(d);
+    assert.match(text, /^Collector: https:\/\/trust\.example\.com$/m);
+    assert.match(
+      text,
+      /enrolled as ep_01MOVE with http:\/\/trust\.example\.com:8700: at its next start the agent enrolls again with a new device key,/,
+    );
+    assert.match(text, /awaits an administrator's approval/);
+    assert.match(text, /list http:\/\/trust\.example\.com:8700 in previousCollectorUrls/);
+  });
+
+  it('says the next start moves it when the old URL is listed, and shows a move already made', () => {
+    const planned = diagnoseEnrollment(enrolled, config([OLD]));
+    assert.equal(planned.next, 'move');
+    assert.match(formatEnrollment(planned), /the agent moves this enrollment to https:\/\/trust\.example\.com at its next start/);
+    const moved = diagnoseEnrollment(
+      { ...enrolled, collectorUrl: NEW, movedFrom: { collectorUrl: OLD, at: '2026-12-01T00:00:00.000Z' } },
+      config([OLD]),
+    );
+    assert.equal(moved.next, 'keep');
+    assert.equal(
+      formatEnrollment(moved),
+      [
+        'Collector: https://trust.example.com',
+        '  earlier URLs of it (previousCollectorUrls): http://trust.example.com:8700',
+        '  enrolled as ep_01MOVE',
+        '  moved from http://trust.example.com:8700 on 2026-12-01T00:00:00.000Z',
+        '  state in /var/lib/devtrust',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('another spelling of the same URL keeps the enrollment; no enrollment, no collector', () => {
+    assert.equal(diagnoseEnrollment({ ...enrolled, collectorUrl: 'HTTPS://Trust.Example.com:443' }, config()).next, 'keep');
+    const none = diagnoseEnrollment({ collectorUrl: null, endpointId: null, lastSeq: 0 }, config());
+    assert.equal(none.next, 'enroll');
+    assert.match(formatEnrollment(none), /not enrolled: the agent enrolls with the enrollment key at its next start/);
+    const unset = diagnoseEnrollment(enrolled, config([], null));
+    assert.equal(unset.next, 'unknown');
+    assert.match(formatEnrollment(unset), /^Collector: none configured \(collectorUrl: no collector URL/m);
+  });
+});
+
+describeUnless(process.platform !== 'linux' && 'doctor reads this machine only on Linux in CI')(
+  'devtrust-agent doctor, enrollment section',
+  () => {
+    it('reads the collector as the agent does and the state of its data directory', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-doctor-'));
+      writeFileSync(path.join(dataDir, 'state.json'), JSON.stringify(enrolled));
+      const env = { DEVTRUST_AGENT_COLLECTOR_URL: '', DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: '', DEVTRUST_AGENT_DATA_DIR: '' };
+      const reenroll = await runBin('devtrust-agent', ['doctor', '--collector', NEW, '--data-dir', dataDir], { env, timeoutMs: 60_000 });
+      assert.equal(reenroll.code, 0, reenroll.stderr);
+      assert.match(reenroll.stdout, /the agent enrolls again with a new device key/);
+      const move = await runBin('devtrust-agent', ['doctor', '--json', '--collector', NEW, '--data-dir', dataDir], {
+        env: { ...env, DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: OLD },
+        timeoutMs: 60_000,
+      });
+      assert.equal(move.code, 0, move.stderr);
+      const { enrollment } = JSON.parse(move.stdout) as { enrollment: { next: string; enrolled: unknown; dataDir: string } };
+      assert.deepEqual(enrollment.enrolled, { collectorUrl: OLD, endpointId: 'ep_01MOVE' });
+      assert.equal(enrollment.next, 'move');
+      assert.equal(enrollment.dataDir, dataDir);
+      const bad = await runBin(
+        'devtrust-agent',
+        ['doctor', '--collector', NEW, '--previous-collector-url', 'https://old.example.com/console', '--data-dir', dataDir],
+        {
+          env,
+          timeoutMs: 60_000,
+        },
+      );
+      assert.equal(bad.code, 0, bad.stderr);
+      assert.match(
+        bad.stdout,
+        /^Collector: none configured \(--previous-collector-url: "https:\/\/old\.example\.com\/console" is not a collector's address/m,
+      );
+      assert.match(bad.stdout, new RegExp(`state in ${dataDir}`));
+    });
+  },
+);
