@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { DeviceIdentity } from '@devtrust/shared/identity';
+import { startTestAgent, type TestAgent } from '../../support/agent.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
+import { describeUnless } from '../../support/skip.js';
+import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+
+/** The console's "Release re-enrolled devices…": preview as the confirm step, then the release, then what was freed. */
+describeUnless(chromiumMissing)('the admin console: releasing re-enrolled devices in bulk', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  const agents: TestAgent[] = [];
+  const ids: Record<string, string> = {};
+  const laptop = (n: number): DeviceIdentity => ({
+    platform: 'macos',
+    hostname: `mbp-${n}`,
+    serialNumber: `C02BULK0000${n}`,
+    hardwareUuid: `4C4C4544-0042-3510-8052-B4C04F4B000${n}`,
+  });
+  const enroll = async (name: string, identity: DeviceIdentity) => {
+    const started = await startTestAgent(c.url, identity);
+    agents.push(started);
+    ids[name] = started.agent.status().endpointId as string;
+    return started;
+  };
+  const endpoint = async (name: string) => (await c.admin('GET', `/admin/v1/endpoints/${ids[name]}`)).body;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    await enroll('old1', laptop(1));
+    await enroll('old2', laptop(2));
+    const old3 = await enroll('old3', laptop(3));
+    await enroll('new1', laptop(1));
+    await enroll('new2', laptop(2));
+    await enroll('new3', laptop(3));
+    const enrolled = (await endpoint('new3')).enrolledAt as number;
+    while (Date.now() <= enrolled) await new Promise((resolve) => setTimeout(resolve, 2));
+    await old3.agent.reportNow();
+    browser = await launchBrowser();
+    ({ page, problems } = await newPage(browser));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const agent of agents) await agent.stop();
+    await c?.stop();
+  });
+
+  it('a read-only key is not offered the bulk release', async () => {
+    const key = (await c.admin('POST', '/admin/v1/api-keys', { name: 'help desk', role: 'read-only' })).body.key as string;
+    await signIn(page, c.url, key);
+    await page.goto(`${c.url}/console/#/endpoints`);
+    await page.getByRole('region', { name: 'Endpoints' }).getByText('mbp-3').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Release re-enrolled devices…' }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  });
+
+  it('previews the pairs and the skipped one with its reason, releases after a confirmation, and says what was freed', async () => {
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/endpoints`);
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    const panel = page.getByRole('region', { name: 'Re-enrolled devices' });
+    await panel.getByRole('region', { name: 'Devices to release' }).getByText('mbp-1').waitFor();
+    await panel.getByRole('region', { name: 'Devices to release' }).getByText('mbp-2').waitFor();
+    const skipped = panel.getByRole('region', { name: 'Skipped endpoints' });
+    await skipped.getByText('mbp-3').waitFor();
+    await skipped.getByText('the old endpoint still reports').waitFor();
+    assert.equal(await endpoint('old1').then((e) => e.releasedAt), null, 'the preview changes nothing');
+    await screenshot(page, '60-reenrolled-preview');
+
+    await panel.getByRole('button', { name: 'Release 2 devices…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Release 2 re-enrolled devices?' });
+    await dialog.getByText('nothing is released and you preview again').waitFor();
+    await screenshot(page, '61-reenrolled-confirm');
+    await dialog.getByRole('button', { name: 'Release 2 re-enrolled devices' }).click();
+    await page.getByText('Released 2 old endpoints; 2 new endpoints now hold their identifiers.', { exact: true }).first().waitFor();
+    await screenshot(page, '62-reenrolled-released');
+
+    for (const name of ['old1', 'old2']) assert.equal(typeof (await endpoint(name)).releasedAt, 'number', name);
+    for (const name of ['new1', 'new2']) assert.equal((await endpoint(name)).approval, 'approved', name);
+    assert.equal((await endpoint('old3')).releasedAt, null);
+    assert.equal((await endpoint('new3')).approval, 'pending');
+    assert.deepEqual(problems, []);
+  });
+});
