@@ -10,8 +10,7 @@ describe('devtrustctl endpoint release-reenrolled', () => {
   let c: TestCollector;
   const agents: TestAgent[] = [];
   const ids: Record<string, string> = {};
-  const ctl = (args: string[], key = OWNER_TOKEN) =>
-    runBin('devtrustctl', args, { env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: key } });
+  const ctl = (args: string[], key = OWNER_TOKEN) => runBin('devtrustctl', args, { env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: key } });
   const laptop = (n: number): DeviceIdentity => ({
     platform: 'windows',
     hostname: `wks-${n}`,

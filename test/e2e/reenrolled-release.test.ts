@@ -14,8 +14,18 @@ import { describeUnless } from '../support/skip.js';
  */
 const mac = (n: number, platform: 'macos' | 'windows' = 'macos'): DeviceIdentity =>
   platform === 'macos'
-    ? { platform, hostname: `mac-${n}`, serialNumber: `C02REENROLL${n}`, hardwareUuid: `4C4C4544-0042-3510-8052-B4C04F4E${String(n).padStart(4, '0')}` }
-    : { platform, hostname: `pc-${n}`, serialNumber: `C02REENROLL${n}`, machineGuid: `6f1b0c1e-9a44-4d1b-8a61-0c0ffee0${String(n).padStart(4, '0')}` };
+    ? {
+        platform,
+        hostname: `mac-${n}`,
+        serialNumber: `C02REENROLL${n}`,
+        hardwareUuid: `4C4C4544-0042-3510-8052-B4C04F4E${String(n).padStart(4, '0')}`,
+      }
+    : {
+        platform,
+        hostname: `pc-${n}`,
+        serialNumber: `C02REENROLL${n}`,
+        machineGuid: `6f1b0c1e-9a44-4d1b-8a61-0c0ffee0${String(n).padStart(4, '0')}`,
+      };
 
 /** Waits until the clock has moved past `ms`, so an enrollment after this is strictly later. */
 async function after(ms: number): Promise<number> {
@@ -180,7 +190,11 @@ for (const database of DATABASES) {
     it('bad input is a 400 with a stable code, and nothing is released', async () => {
       const cases: [string, () => Promise<{ status: number; body: any }>, string][] = [
         ['a date that is no date', () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=yesterday'), 'INVALID_REQUEST'],
-        ['a window that ends before it starts', () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=2026-12-02&enrolledBefore=2026-12-01'), 'INVALID_REQUEST'],
+        [
+          'a window that ends before it starts',
+          () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=2026-12-02&enrolledBefore=2026-12-01'),
+          'INVALID_REQUEST',
+        ],
         ['a huge limit', () => c.admin('GET', '/admin/v1/reenrollments?limit=100000'), 'INVALID_REQUEST'],
         ['a forged cursor', () => c.admin('GET', '/admin/v1/reenrollments?cursor=abc'), 'INVALID_CURSOR'],
         ['an unknown parameter', () => c.admin('GET', '/admin/v1/reenrollments?all=true'), 'INVALID_REQUEST'],
@@ -201,7 +215,8 @@ for (const database of DATABASES) {
     });
 
     it('owners and admins only: read-only and app-manager keys get 403 for the preview and the release', async () => {
-      const key = async (role: string) => (await c.admin('POST', '/admin/v1/api-keys', { name: `reenroll-${role}`, role })).body.key as string;
+      const key = async (role: string) =>
+        (await c.admin('POST', '/admin/v1/api-keys', { name: `reenroll-${role}`, role })).body.key as string;
       for (const role of ['read-only', 'app-manager']) {
         const token = await key(role);
         assert.equal((await c.admin('GET', '/admin/v1/reenrollments', undefined, { token })).status, 403, role);

@@ -132,7 +132,15 @@ export async function main(
   if (typeof apiKey !== 'string' && request.path !== '/healthz') return usageError('no API key (set DEVTRUST_API_KEY or use --api-key)');
 
   const timeoutMs = command.timeoutMs ?? 60_000;
-  if (command.run) return runCommand(command.run, { base, apiKey: typeof apiKey === 'string' ? apiKey : undefined, timeoutMs }, input, out, err, values.json === true);
+  if (command.run)
+    return runCommand(
+      command.run,
+      { base, apiKey: typeof apiKey === 'string' ? apiKey : undefined, timeoutMs },
+      input,
+      out,
+      err,
+      values.json === true,
+    );
   if (saveAs !== undefined) {
     return download({
       base,
@@ -269,7 +277,9 @@ async function runCommand(
     const unreachable = (error as Error).name === 'TimeoutError' || (error instanceof TypeError && 'cause' in error);
     if (!unreachable) throw error;
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    err.write(`devtrustctl: cannot reach ${target.base}: ${cause} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`);
+    err.write(
+      `devtrustctl: cannot reach ${target.base}: ${cause} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`,
+    );
     return 1;
   }
 }

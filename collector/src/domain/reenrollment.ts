@@ -72,4 +72,3 @@ export interface ReenrollmentJudgement {
   candidates: Reenrollment[];
   skipped: SkippedReenrollment[];
 }
-

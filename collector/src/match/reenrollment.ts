@@ -65,13 +65,11 @@ export function judgeReenrollment(
     return { reason: 'predecessor-gone', detail: `${holders[0] ?? 'the holder'} is no longer enrolled` };
   // Releasing the predecessor judges every endpoint waiting on it again; with two waiting, the
   // older would win, and nothing says it is the device rather than a clone.
-  if (rivals > 1)
-    return { reason: 'several-newcomers', detail: `${rivals} pending endpoints claim identifiers ${predecessor.id} holds` };
+  if (rivals > 1) return { reason: 'several-newcomers', detail: `${rivals} pending endpoints claim identifiers ${predecessor.id} holds` };
   // A blocked holder may be a stolen device (a thief re-imaging it) or one an admin retired.
   if (predecessor.blocked || predecessor.releasedAt !== null)
     return { reason: 'predecessor-blocked', detail: `${predecessor.id} is blocked: an administrator decides this one` };
-  if (predecessor.approval === 'pending')
-    return { reason: 'predecessor-pending', detail: `${predecessor.id} is itself pending approval` };
+  if (predecessor.approval === 'pending') return { reason: 'predecessor-pending', detail: `${predecessor.id} is itself pending approval` };
   if (newcomer.platform === null || newcomer.platform !== predecessor.platform)
     return {
       reason: 'platform-mismatch',

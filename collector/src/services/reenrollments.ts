@@ -30,7 +30,13 @@ export interface ReenrollmentPreview {
 }
 
 export interface ReenrollmentRelease {
-  released: { predecessorId: string; newcomerId: string; identifiers: { kind: string; value: string }[]; freed: string[]; stillPending: string[] }[];
+  released: {
+    predecessorId: string;
+    newcomerId: string;
+    identifiers: { kind: string; value: string }[];
+    freed: string[];
+    stillPending: string[];
+  }[];
   /** Named predecessors that stopped qualifying while this call ran, left alone. */
   notReleased: { predecessorId: string; reason: SkipReason | 'released-meanwhile'; detail: string }[];
   /** Candidates in the window this call did not name (the next batch). */
@@ -62,7 +68,9 @@ export class ReenrollmentService {
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
     const { candidates, skipped } = await this.judge(window);
     const after = page.after;
-    const rest = after ? candidates.filter((c) => byEnrollment({ enrolledAt: c.newcomer.enrolledAt, id: c.newcomer.id }, after)) : candidates;
+    const rest = after
+      ? candidates.filter((c) => byEnrollment({ enrolledAt: c.newcomer.enrolledAt, id: c.newcomer.id }, after))
+      : candidates;
     const shown = rest.slice(0, page.limit);
     const last = shown[shown.length - 1];
     const skippedByReason: Partial<Record<SkipReason, number>> = {};
@@ -92,7 +100,11 @@ export class ReenrollmentService {
     const missing = predecessorIds.filter((id) => !byPredecessor.has(id));
     if (missing.length > 0) await this.refuse(missing, judged);
 
-    const result: ReenrollmentRelease = { released: [], notReleased: [], remaining: judged.candidates.filter((c) => !named.has(c.predecessor.id)).length };
+    const result: ReenrollmentRelease = {
+      released: [],
+      notReleased: [],
+      remaining: judged.candidates.filter((c) => !named.has(c.predecessor.id)).length,
+    };
     for (const candidate of judged.candidates.filter((c) => named.has(c.predecessor.id))) {
       const predecessorId = candidate.predecessor.id;
       const change = await this.stillQualifies(candidate, judged.holders.get(predecessorId) as HoldingEndpoint);
@@ -105,7 +117,11 @@ export class ReenrollmentService {
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
         if (!(error instanceof AppError) || error.code !== 'ENDPOINT_RELEASED') throw error;
-        result.notReleased.push({ predecessorId, reason: 'released-meanwhile', detail: `${predecessorId} was released by another request` });
+        result.notReleased.push({
+          predecessorId,
+          reason: 'released-meanwhile',
+          detail: `${predecessorId} was released by another request`,
+        });
       }
     }
     return result;
@@ -139,9 +155,16 @@ export class ReenrollmentService {
 
   /** The pair judged again from fresh reads, right before its release: null if it still qualifies. */
   private async stillQualifies(candidate: Reenrollment, holder: HoldingEndpoint): Promise<{ reason: SkipReason; detail: string } | null> {
-    const [newcomer, predecessor] = await Promise.all([this.endpoints.get(candidate.newcomer.id), this.endpoints.get(candidate.predecessor.id)]);
+    const [newcomer, predecessor] = await Promise.all([
+      this.endpoints.get(candidate.newcomer.id),
+      this.endpoints.get(candidate.predecessor.id),
+    ]);
     if (!newcomer) return { reason: 'newcomer-blocked', detail: `${candidate.newcomer.id} was forgotten` };
-    const verdict = judgeReenrollment(claimantOf(newcomer), predecessor ? { ...claimantOf(predecessor), holds: holder.holds } : undefined, 1);
+    const verdict = judgeReenrollment(
+      claimantOf(newcomer),
+      predecessor ? { ...claimantOf(predecessor), holds: holder.holds } : undefined,
+      1,
+    );
     return 'reason' in verdict ? verdict : null;
   }
 }
@@ -158,7 +181,11 @@ function claimantOf(e: Endpoint): PendingClaimant {
     blocked: e.blocked,
     releasedAt: e.releasedAt,
     approval: e.approval,
-    identifiers: { ...(hardwareUuid ? { hardwareUuid } : {}), ...(serialNumber ? { serialNumber } : {}), ...(machineGuid ? { machineGuid } : {}) },
+    identifiers: {
+      ...(hardwareUuid ? { hardwareUuid } : {}),
+      ...(serialNumber ? { serialNumber } : {}),
+      ...(machineGuid ? { machineGuid } : {}),
+    },
     claims: e.approvalClaims,
   };
 }

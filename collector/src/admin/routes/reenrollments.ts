@@ -46,7 +46,9 @@ const release = operation({
   summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
   description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window. Every one must still be a candidate, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`remaining\` counts the window's candidates not named. Owner and admin only.`,
   body: releaseBody,
-  responses: { 200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], remaining}' },
+  responses: {
+    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], remaining}',
+  },
 });
 
 /** An instant given as an ISO date or as milliseconds since the epoch. */

@@ -8,6 +8,8 @@ import { badge, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
 import { announce, busy, confirmAction } from './ui.js';
 
 const PAGE = 1000;
+/** Predecessors per release call: short calls, each release its own transaction. */
+const BATCH = 250;
 /** Rows of each list the preview shows; the counts cover the rest. */
 const SHOWN = 5;
 
@@ -65,7 +67,10 @@ function previewPanel(preview, onRelease, onCancel) {
           rows: candidates.slice(0, SHOWN),
           columns: [
             { label: 'Device', cell: (c) => device(c.newcomer) },
-            { label: 'Old endpoint last seen', cell: (c) => [link(c.predecessor.id, 'endpoints', c.predecessor.id), ' ', fmtAgo(c.predecessor.lastSeenAt)] },
+            {
+              label: 'Old endpoint last seen',
+              cell: (c) => [link(c.predecessor.id, 'endpoints', c.predecessor.id), ' ', fmtAgo(c.predecessor.lastSeenAt)],
+            },
             { label: 'New endpoint enrolled', cell: (c) => fmtTime(c.newcomer.enrolledAt) },
             { label: 'Identifiers', cell: (c) => c.identifiers.map((i) => i.value).join(', ') },
           ],
@@ -95,8 +100,8 @@ async function releaseAll(candidates) {
   let released = 0;
   let freed = 0;
   let notReleased = 0;
-  for (let i = 0; i < candidates.length; i += PAGE) {
-    const predecessorIds = candidates.slice(i, i + PAGE).map((c) => c.predecessor.id);
+  for (let i = 0; i < candidates.length; i += BATCH) {
+    const predecessorIds = candidates.slice(i, i + BATCH).map((c) => c.predecessor.id);
     const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { predecessorIds } });
     released += answer.released.length;
     freed += answer.released.reduce((n, r) => n + r.freed.length, 0);

@@ -148,7 +148,9 @@ export async function render(root, ctx) {
   const bulkBar = h('div', { class: 'stack' });
   async function offerBulk() {
     if (!bulk) return;
-    const waiting = await get(withQuery('/admin/v1/endpoints', { approval: 'pending', limit: 1 }), { signal: ctx.signal }).catch(() => null);
+    const waiting = await get(withQuery('/admin/v1/endpoints', { approval: 'pending', limit: 1 }), { signal: ctx.signal }).catch(
+      () => null,
+    );
     bulkBar.replaceChildren(...(waiting?.endpoints.length ? [h('div', { class: 'actions' }, bulk.button), bulk.slot] : []));
   }
   put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, bulkBar, area.el, results);
