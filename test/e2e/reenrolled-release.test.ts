@@ -230,6 +230,12 @@ for (const database of DATABASES) {
       const done = await release({ predecessorIds: [ids.oldEarly] }, admin);
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.deepEqual(done.body.released[0].freed, [ids.newEarly]);
+      // Logged under the key that asked for the bulk release.
+      const logged = await c.admin('GET', `/admin/v1/admin-log?resourceType=endpoint&resourceId=${ids.oldEarly}&action=release`);
+      assert.deepEqual(
+        logged.body.entries.map((e: any) => e.actor.keyName),
+        ['reenroll-admin'],
+      );
     });
   });
 }
