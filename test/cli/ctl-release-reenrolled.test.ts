@@ -75,10 +75,13 @@ describe('devtrustctl endpoint release-reenrolled', () => {
     assert.equal(typeof (await releasedAt('old2')), 'number');
     assert.equal(await releasedAt('old3'), null);
 
-    const json = await ctl(['--json', 'endpoint', 'release-reenrolled', '--enrolled-after', '2020-01-01']);
+    // --json: one document, the preview and (with --yes) what was released.
+    const json = await ctl(['--json', 'endpoint', 'release-reenrolled', '--enrolled-after', '2020-01-01', '--yes']);
     assert.equal(json.code, 0, json.stderr);
     const answer = JSON.parse(json.stdout);
     assert.equal(answer.candidateCount, 0);
     assert.equal(answer.skippedCount, 1);
+    assert.equal(answer.skipped[0].reason, 'predecessor-still-reporting');
+    assert.deepEqual(answer.release, { released: 0, freed: [], notReleased: [] });
   });
 });

@@ -181,6 +181,10 @@ for (const database of DATABASES) {
       // One administrator action per release, by the key that asked.
       const logged = await c.admin('GET', `/admin/v1/admin-log?resourceType=endpoint&resourceId=${ids.old1}&action=release`);
       assert.equal(logged.body.entries.length, 1);
+      // A predecessor whose newcomer enrolled before the window is no candidate of that window.
+      const outside = await release({ ...windowQuery, predecessorIds: [ids.oldEarly] });
+      assert.equal(outside.status, 409, JSON.stringify(outside.body));
+      assert.match(outside.body.error.message, /outside the window/);
       // Released: named again, it is refused as changed.
       const again = await release({ predecessorIds: [ids.old1] });
       assert.equal(again.status, 409);

@@ -85,8 +85,10 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
     if (cursor === null) break;
   }
   const preview = first as Preview;
-  if (io.json) io.out.write(`${JSON.stringify({ ...preview, candidates, nextCursor: null }, null, 2)}\n`);
-  else printPreview(io, candidates, preview);
+  // --json prints one document: the preview, and what was released when --yes was given.
+  const previewJson = { ...preview, candidates, nextCursor: null };
+  if (!io.json) printPreview(io, candidates, preview);
+  else if (!release) io.out.write(`${JSON.stringify(previewJson, null, 2)}\n`);
   if (!release) {
     if (candidates.length > 0)
       io.err.write(
@@ -111,7 +113,7 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
     notReleased.push(...body.notReleased);
     if (candidates.length > BATCH) io.err.write(`devtrustctl: released ${released} of ${candidates.length}\n`);
   }
-  if (io.json) io.out.write(`${JSON.stringify({ released, freed, notReleased }, null, 2)}\n`);
+  if (io.json) io.out.write(`${JSON.stringify({ ...previewJson, release: { released, freed, notReleased } }, null, 2)}\n`);
   else {
     io.out.write(`\nreleased: ${released}\nfreed: ${freed.length}\n`);
     if (notReleased.length > 0) io.out.write(`not released (changed during the release): ${JSON.stringify(notReleased)}\n`);

@@ -61,6 +61,7 @@ export class ReenrollmentService {
   /** Every pending endpoint enrolled in the window, judged now. */
   async judge(window: ReenrollmentWindow): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint> }> {
     const pending = await this.store.reenrollments.pendingClaimants();
+    // Every endpoint some pending endpoint waits on, inside the window or not.
     const holders = await this.store.reenrollments.holders([...new Set(pending.flatMap(holdersOf))]);
     return { ...judgeReenrollments(pending, holders, window), holders };
   }
@@ -98,7 +99,7 @@ export class ReenrollmentService {
     const byPredecessor = new Map(judged.candidates.map((c) => [c.predecessor.id, c]));
     const named = new Set(predecessorIds);
     const missing = predecessorIds.filter((id) => !byPredecessor.has(id));
-    if (missing.length > 0) await this.refuse(missing, judged);
+    if (missing.length > 0) await this.refuse(missing, judged, judged.holders);
 
     const result: ReenrollmentRelease = {
       released: [],
@@ -128,28 +129,29 @@ export class ReenrollmentService {
   }
 
   /** Why the named ids cannot be released, as the error the whole call answers. */
-  private async refuse(ids: string[], judged: ReenrollmentJudgement): Promise<never> {
-    const found = await this.store.reenrollments.holders(ids);
-    const unknown = ids.filter((id) => !found.has(id));
+  private async refuse(ids: string[], judged: ReenrollmentJudgement, waitedOn: ReadonlyMap<string, HoldingEndpoint>): Promise<never> {
+    const found = await this.store.reenrollments.holders(ids.filter((id) => !waitedOn.has(id)));
+    const unknown = ids.filter((id) => !waitedOn.has(id) && !found.has(id));
     if (unknown.length > 0)
       throw badRequest('UNKNOWN_ENDPOINT', `no endpoint has the id ${list(unknown)}; nothing was released`, 'predecessorIds');
-    const skippedOn = new Map<string, SkippedReenrollment>();
-    for (const s of judged.skipped) for (const id of s.heldBy) skippedOn.set(id, s);
-    // Named by no pending endpoint and never released: it was in no preview.
-    const never = ids.filter((id) => !skippedOn.has(id) && found.get(id)?.releasedAt === null);
+    // Waited on by no pending endpoint and never released: no preview could have listed it.
+    const never = ids.filter((id) => !waitedOn.has(id) && found.get(id)?.releasedAt === null);
     if (never.length > 0)
       throw badRequest(
         'NOT_A_PREDECESSOR',
         `no endpoint pending approval waits on ${list(never)} (release one endpoint with POST /admin/v1/endpoints/:id/release); nothing was released`,
         'predecessorIds',
       );
+    const skippedOn = new Map<string, SkippedReenrollment>();
+    for (const s of judged.skipped) for (const id of s.heldBy) skippedOn.set(id, s);
     const why = ids.map((id) => {
       const skipped = skippedOn.get(id);
-      return skipped ? `${id}: ${skipped.reason} (${skipped.detail})` : `${id}: already released, or its newcomer is outside the window`;
+      if (skipped) return `${id}: ${skipped.reason} (${skipped.detail})`;
+      return waitedOn.has(id) ? `${id}: its newcomer enrolled outside the window` : `${id}: released already`;
     });
     throw conflict(
       'REENROLLMENTS_CHANGED',
-      `${ids.length} of the named predecessors no longer qualify since the preview; nothing was released; preview again. ${list(why, '; ')}`,
+      `${ids.length === 1 ? '1 named predecessor no longer qualifies' : `${ids.length} named predecessors no longer qualify`} since the preview; nothing was released; preview again. ${list(why, '; ')}`,
     );
   }
 

@@ -27,11 +27,12 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     ids[name] = started.agent.status().endpointId as string;
     return started;
   };
+  let old1: TestAgent;
   const endpoint = async (name: string) => (await c.admin('GET', `/admin/v1/endpoints/${ids[name]}`)).body;
 
   beforeAll(async () => {
     c = await startTestCollector({ scheduler: false });
-    await enroll('old1', laptop(1));
+    old1 = await enroll('old1', laptop(1));
     await enroll('old2', laptop(2));
     const old3 = await enroll('old3', laptop(3));
     await enroll('new1', laptop(1));
@@ -71,16 +72,33 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     assert.equal(await endpoint('old1').then((e) => e.releasedAt), null, 'the preview changes nothing');
     await screenshot(page, '60-reenrolled-preview');
 
+    // While the preview is open, mbp-1's old key reports again: the confirmed set no longer holds.
+    await old1.agent.reportNow();
     await panel.getByRole('button', { name: 'Release 2 devices…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Release 2 re-enrolled devices?' });
     await dialog.getByText('nothing is released and you preview again').waitFor();
     await screenshot(page, '61-reenrolled-confirm');
     await dialog.getByRole('button', { name: 'Release 2 re-enrolled devices' }).click();
-    await page.getByText('Released 2 old endpoints; 2 new endpoints now hold their identifiers.', { exact: true }).first().waitFor();
-    await screenshot(page, '62-reenrolled-released');
+    await page.getByText('409 REENROLLMENTS_CHANGED').waitFor();
+    assert.equal(await panel.count(), 0, 'the stale preview is gone');
+    await screenshot(page, '62-reenrolled-changed');
+    for (const name of ['old1', 'old2']) assert.equal((await endpoint(name)).releasedAt, null, name);
 
-    for (const name of ['old1', 'old2']) assert.equal(typeof (await endpoint(name)).releasedAt, 'number', name);
-    for (const name of ['new1', 'new2']) assert.equal((await endpoint(name)).approval, 'approved', name);
+    // Previewed again: mbp-1 is skipped now, mbp-2 is released.
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    await panel.getByRole('region', { name: 'Skipped endpoints' }).getByText('mbp-1').waitFor();
+    await panel.getByRole('button', { name: 'Release 1 device…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Release 1 re-enrolled device?' })
+      .getByRole('button', { name: 'Release 1 re-enrolled device' })
+      .click();
+    await page.getByText('Released 1 old endpoint; 1 new endpoint now holds their identifiers.', { exact: true }).first().waitFor();
+    await screenshot(page, '63-reenrolled-released');
+
+    assert.equal(typeof (await endpoint('old2')).releasedAt, 'number');
+    assert.equal((await endpoint('new2')).approval, 'approved');
+    assert.equal((await endpoint('old1')).releasedAt, null);
+    assert.equal((await endpoint('new1')).approval, 'pending');
     assert.equal((await endpoint('old3')).releasedAt, null);
     assert.equal((await endpoint('new3')).approval, 'pending');
     assert.deepEqual(problems, []);

@@ -132,7 +132,11 @@ export function reenrolledRelease(ctx, area, after) {
         });
         if (!confirmed) return;
         const done = await busy(button, area, () => releaseAll(preview.candidates));
-        if (!done) return;
+        // Refused (the set changed since this preview): the error stays, the stale preview goes.
+        if (!done) {
+          slot.replaceChildren();
+          return;
+        }
         const text = `Released ${plural(done.released, 'old endpoint', 'old endpoints')}; ${plural(done.freed, 'new endpoint now holds', 'new endpoints now hold')} their identifiers.${done.notReleased ? ` ${done.notReleased.toLocaleString()} changed during the release and were left alone.` : ''}`;
         slot.replaceChildren();
         area.show('ok', text);
