@@ -56,6 +56,7 @@ export function judgeReenrollment(
   const holders = holdersOf(newcomer);
   if (newcomer.approval !== 'pending' || newcomer.blocked || newcomer.releasedAt !== null)
     return { reason: 'newcomer-blocked', detail: 'the newcomer is blocked or no longer pending approval' };
+  if (holders.length === 0) return { reason: 'predecessor-gone', detail: 'its claims name no endpoint that holds them now' };
   if (holders.length !== 1)
     return {
       reason: 'several-holders',

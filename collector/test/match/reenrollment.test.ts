@@ -129,9 +129,19 @@ describe('judgeReenrollments', () => {
     const gone = holder('ep_gone');
     const fine = holder('ep_fine');
     const judged = judge(
-      [newcomer('n_gone', gone), newcomer('n_chain', pendingHolder), newcomer('n_blocked', fine, { blocked: true })],
+      [
+        newcomer('n_gone', gone),
+        newcomer('n_no_claim', fine, { claims: [] }),
+        newcomer('n_chain', pendingHolder),
+        newcomer('n_blocked', fine, { blocked: true }),
+      ],
       [pendingHolder, fine],
     );
-    assert.deepEqual(reasons(judged), { n_gone: 'predecessor-gone', n_chain: 'predecessor-pending', n_blocked: 'newcomer-blocked' });
+    assert.deepEqual(reasons(judged), {
+      n_gone: 'predecessor-gone',
+      n_no_claim: 'predecessor-gone',
+      n_chain: 'predecessor-pending',
+      n_blocked: 'newcomer-blocked',
+    });
   });
 });

@@ -8,6 +8,7 @@ import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import { MAX_RELEASES_PER_CALL } from '../../services/reenrollments.js';
 import type { Services } from '../../services/services.js';
+import { instant } from '../instant.js';
 import { decodeStringCursor, encodeCursor } from '../cursor.js';
 
 const LISTING = 'reenrollments:enrolled';
@@ -50,15 +51,6 @@ const release = operation({
     200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], remaining}',
   },
 });
-
-/** An instant given as an ISO date or as milliseconds since the epoch. */
-function instant(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0)
-    throw badRequest('INVALID_REQUEST', `${field}: must be an ISO date or milliseconds since the epoch`, field);
-  return ms;
-}
 
 function windowOf(input: { enrolledAfter?: string | undefined; enrolledBefore?: string | undefined }): ReenrollmentWindow {
   const enrolledAfter = instant(input.enrolledAfter, 'enrolledAfter');
