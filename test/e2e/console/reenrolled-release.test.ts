@@ -86,13 +86,21 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     // Previewed again: mbp-1 is skipped now, mbp-2 is released.
     await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
     await panel.getByRole('region', { name: 'Skipped endpoints' }).getByText('mbp-1').waitFor();
+    // Narrowed to new endpoints enrolled after a time none did: nothing to release.
+    await panel.getByLabel('Only new endpoints enrolled after').fill('2099-01-01T00:00');
+    await panel.getByRole('button', { name: 'Preview again' }).click();
+    await panel.getByText('No pending endpoint is a safe re-enrollment to release in bulk.').waitFor();
+    assert.equal(await panel.getByRole('button', { name: 'Release 0 devices…' }).isDisabled(), true);
+    await screenshot(page, '63-reenrolled-window');
+    await panel.getByLabel('Only new endpoints enrolled after').fill('');
+    await panel.getByRole('button', { name: 'Preview again' }).click();
     await panel.getByRole('button', { name: 'Release 1 device…' }).click();
     await page
       .getByRole('dialog', { name: 'Release 1 re-enrolled device?' })
       .getByRole('button', { name: 'Release 1 re-enrolled device' })
       .click();
     await page.getByText('Released 1 old endpoint; 1 new endpoint now holds their identifiers.', { exact: true }).first().waitFor();
-    await screenshot(page, '63-reenrolled-released');
+    await screenshot(page, '64-reenrolled-released');
 
     assert.equal(typeof (await endpoint('old2')).releasedAt, 'number');
     assert.equal((await endpoint('new2')).approval, 'approved');

@@ -4,7 +4,7 @@
 // be released, and what is skipped and why; the release then names exactly the predecessors the
 // admin saw (POST …/release, 1,000 a call), so a set that changed meanwhile is refused (409).
 import { api, get, withQuery } from './api.js';
-import { badge, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
+import { badge, field, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
 import { announce, busy, confirmAction } from './ui.js';
 
 const PAGE = 1000;
@@ -27,12 +27,12 @@ const REASONS = {
 };
 
 /** Every candidate of the preview (page after page) and the first page's skipped list. */
-async function loadPreview() {
+async function loadPreview(range) {
   const candidates = [];
   let first = null;
   let cursor;
   do {
-    const page = await get(withQuery('/admin/v1/reenrollments', { limit: PAGE, cursor }));
+    const page = await get(withQuery('/admin/v1/reenrollments', { ...range, limit: PAGE, cursor }));
     first ??= page;
     candidates.push(...page.candidates);
     cursor = page.nextCursor ?? undefined;
@@ -42,8 +42,27 @@ async function loadPreview() {
 
 const device = (e) => link(e.hostname ?? e.id, 'endpoints', e.id);
 
-function previewPanel(preview, onRelease, onCancel) {
+/** The window field: a local date and time (datetime-local) as the instant the API takes, and back. */
+const toIso = (local) => (local ? new Date(local).toISOString() : undefined);
+function toLocal(iso) {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
   const { candidates, skipped, skippedCount, skippedByReason } = preview;
+  const after = h('input', { type: 'datetime-local', name: 'enrolledAfter', value: toLocal(range.enrolledAfter) });
+  const narrow = h(
+    'form',
+    {
+      class: 'inline',
+      'aria-label': 'Enrollment window',
+      on: { submit: (e) => (e.preventDefault(), onWindow({ enrolledAfter: toIso(after.value) })) },
+    },
+    field('Only new endpoints enrolled after', after, 'e.g. when the collector’s URL changed; empty: any time'),
+    h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
+  );
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
   release.disabled = candidates.length === 0;
@@ -54,6 +73,7 @@ function previewPanel(preview, onRelease, onCancel) {
     'section',
     { class: 'panel stack', 'aria-label': 'Re-enrolled devices' },
     h('h2', {}, 'Release re-enrolled devices'),
+    narrow,
     h(
       'p',
       {},
@@ -96,13 +116,13 @@ function previewPanel(preview, onRelease, onCancel) {
 }
 
 /** Releases the previewed predecessors, a page of ids per call; what was released and freed. */
-async function releaseAll(candidates) {
+async function releaseAll(candidates, range) {
   let released = 0;
   let freed = 0;
   let notReleased = 0;
   for (let i = 0; i < candidates.length; i += BATCH) {
     const predecessorIds = candidates.slice(i, i + BATCH).map((c) => c.predecessor.id);
-    const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { predecessorIds } });
+    const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { ...range, predecessorIds } });
     released += answer.released.length;
     freed += answer.released.reduce((n, r) => n + r.freed.length, 0);
     notReleased += answer.notReleased.length;
@@ -118,12 +138,14 @@ export function reenrolledRelease(ctx, area, after) {
   if (!ctx.can('endpoints', 'write')) return null;
   const slot = h('div', {});
   const open = h('button', { type: 'button', class: 'btn' }, 'Release re-enrolled devices…');
-  open.addEventListener('click', async () => {
-    const preview = await busy(open, area, loadPreview);
+  /** Shows the preview of the enrollment window `range`; a release then uses that same window and the ids it listed. */
+  async function show(button, range) {
+    const preview = await busy(button, area, () => loadPreview(range));
     if (!preview) return;
-    const panel = previewPanel(
-      preview,
-      async (button) => {
+    const panel = previewPanel(preview, range, {
+      onWindow: (next) => show(panel.querySelector('form button'), next),
+      onCancel: () => slot.replaceChildren(),
+      onRelease: async (releaseButton) => {
         const count = plural(preview.candidates.length, 're-enrolled device', 're-enrolled devices');
         const confirmed = await confirmAction({
           title: `Release ${count}?`,
@@ -131,7 +153,7 @@ export function reenrolledRelease(ctx, area, after) {
           confirmLabel: `Release ${count}`,
         });
         if (!confirmed) return;
-        const done = await busy(button, area, () => releaseAll(preview.candidates));
+        const done = await busy(releaseButton, area, () => releaseAll(preview.candidates, range));
         // Refused (the set changed since this preview): the error stays, the stale preview goes.
         if (!done) {
           slot.replaceChildren();
@@ -143,11 +165,12 @@ export function reenrolledRelease(ctx, area, after) {
         announce(text);
         await after(text);
       },
-      () => slot.replaceChildren(),
-    );
+    });
     slot.replaceChildren(panel);
-    panel.querySelector('h2')?.setAttribute('tabindex', '-1');
-    panel.querySelector('h2')?.focus();
-  });
+    const heading = panel.querySelector('h2');
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+  open.addEventListener('click', () => show(open, {}));
   return { button: open, slot };
 }
