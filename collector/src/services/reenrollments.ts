@@ -117,12 +117,13 @@ export class ReenrollmentService {
         const done = await this.endpoints.release(predecessorId, actor);
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
-        if (!(error instanceof AppError) || error.code !== 'ENDPOINT_RELEASED') throw error;
-        result.notReleased.push({
-          predecessorId,
-          reason: 'released-meanwhile',
-          detail: `${predecessorId} was released by another request`,
-        });
+        // Another request got there first (released or forgotten it): the rest of the batch goes on.
+        if (!(error instanceof AppError) || (error.code !== 'ENDPOINT_RELEASED' && error.code !== 'NOT_FOUND')) throw error;
+        result.notReleased.push(
+          error.code === 'NOT_FOUND'
+            ? { predecessorId, reason: 'predecessor-gone', detail: `${predecessorId} was forgotten by another request` }
+            : { predecessorId, reason: 'released-meanwhile', detail: `${predecessorId} was released by another request` },
+        );
       }
     }
     return result;
