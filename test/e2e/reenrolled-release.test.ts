@@ -66,6 +66,7 @@ for (const database of DATABASES) {
       c = await startTestCollector({ scheduler: false, databaseUrl });
       // Re-imaged before the window: a candidate only when the window is left open.
       await enroll('oldEarly', mac(6));
+      await after(Date.now());
       await enroll('newEarly', mac(6));
       windowStart = await after(Date.now());
       // Every old key reports once and then goes quiet (its agent stays connected: no report
