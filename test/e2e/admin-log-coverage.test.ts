@@ -25,6 +25,7 @@ const RECORDED: Record<string, string> = {
   'POST /admin/v1/endpoints/:id/approve': 'endpoint approve',
   'POST /admin/v1/endpoints/:id/deny': 'endpoint deny',
   'POST /admin/v1/endpoints/:id/release': 'endpoint release',
+  'POST /admin/v1/reenrollments/release': 'endpoint release (one entry per predecessor released)',
   'POST /admin/v1/trusted-endpoints/:id/rotate': 'trusted-endpoints-key rotate',
   'POST /admin/v1/applications/:id/rotate-secret': 'application rotate-secret',
   'DELETE /admin/v1/endpoints/:id': 'endpoint forget',

@@ -26,6 +26,7 @@ const RW: Record<string, { read: Role[]; write: Role[] }> = {
   integrations: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
   kinds: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },
   endpoints: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },
+  reenrollments: { read: ['owner', 'admin'], write: ['owner', 'admin'] },
   applications: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin', 'app-manager'] },
   policy: { read: ['owner', 'admin', 'app-manager', 'read-only'], write: ['owner', 'admin'] },
   users: { read: ['owner', 'admin', 'read-only'], write: ['owner', 'admin'] },

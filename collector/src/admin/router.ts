@@ -20,6 +20,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { kindRoutes } from './routes/kinds.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { policyRoutes } from './routes/policy.js';
+import { reenrollmentRoutes } from './routes/reenrollments.js';
 import { trustedEndpointRoutes } from './routes/trusted-endpoints.js';
 import { userRoutes } from './routes/users.js';
 
@@ -34,6 +35,7 @@ export function adminRouter(services: Services, agents: AgentConnections): Route
     apiKeyRoutes(services),
     integrationRoutes(services),
     endpointRoutes(services, agents),
+    reenrollmentRoutes(services),
     applicationRoutes(services),
     policyRoutes(services),
     userRoutes(services),

@@ -1,4 +1,5 @@
 import { adminLogCommand } from './ctl-admin-log.js';
+import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
 export interface CtlRequest {
@@ -54,6 +55,21 @@ export interface CtlCommand {
   timeoutMs?: number;
   /** The answer is a file, saved where this says (ctl-download.ts), not JSON to print. */
   download?(input: CtlInput): string;
+  /**
+   * A command that takes several calls (a preview, then releases): it makes them through
+   * `call` and prints for itself; `request` then only checks the command line. Returns the exit code.
+   */
+  run?(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number>;
+}
+
+/** One admin API call with the command's URL and key: the status and the parsed JSON answer. */
+export type CtlCall = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
+
+/** Where a `run` command prints, and whether --json was asked for. */
+export interface CtlIo {
+  out: { write(text: string): unknown };
+  err: { write(text: string): unknown };
+  json: boolean;
 }
 
 /** Bad command-line input: devtrustctl prints one line and exits 2. */
@@ -154,6 +170,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
   endpointCommand('forget', 'DELETE', '', 'delete the endpoint (its agent enrolls again)'),
   endpointCommand('release', 'POST', '/release', "retire the endpoint's key and free its identifiers for the device's new key"),
+  releaseReenrolledCommand,
   {
     name: 'integrations',
     usage: '',

@@ -132,6 +132,15 @@ export async function main(
   if (typeof apiKey !== 'string' && request.path !== '/healthz') return usageError('no API key (set DEVTRUST_API_KEY or use --api-key)');
 
   const timeoutMs = command.timeoutMs ?? 60_000;
+  if (command.run)
+    return runCommand(
+      command.run,
+      { base, apiKey: typeof apiKey === 'string' ? apiKey : undefined, timeoutMs },
+      input,
+      out,
+      err,
+      values.json === true,
+    );
   if (saveAs !== undefined) {
     return download({
       base,
@@ -229,6 +238,50 @@ export async function main(
     return 1;
   }
   return 0;
+}
+
+/** A command of several calls (CtlCommand.run); an unreachable collector is said once, as for one call. */
+async function runCommand(
+  run: NonNullable<CtlCommand['run']>,
+  target: { base: string; apiKey: string | undefined; timeoutMs: number },
+  input: CtlInput,
+  out: Io,
+  err: Io,
+  json: boolean,
+): Promise<number> {
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
+    const response = await fetch(`${target.base}${path}`, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(target.timeoutMs),
+    });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    return { status: response.status, body: parsed };
+  };
+  try {
+    return await run(call, input, { out, err, json });
+  } catch (error) {
+    // fetch fails with a TypeError that has a cause (ECONNREFUSED, …), or times out; anything else is a bug.
+    const unreachable = (error as Error).name === 'TimeoutError' || (error instanceof TypeError && 'cause' in error);
+    if (!unreachable) throw error;
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    err.write(
+      `devtrustctl: cannot reach ${target.base}: ${cause} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`,
+    );
+    return 1;
+  }
 }
 
 /** How long `--wait` follows a run: a sync of a million devices beside heavy sign-in traffic takes minutes, not hours. */

@@ -16,6 +16,7 @@ import { HealthService } from './health.js';
 import { IntegrationService } from './integrations.js';
 import { OidcKeyStore } from './oidc-keys.js';
 import { OidcStorage } from './oidc-storage.js';
+import { ReenrollmentService } from './reenrollments.js';
 import type { SettingsService } from './settings.js';
 import type { TransactionService } from './transactions.js';
 import type { TrustedEndpointsService } from './trusted-endpoints.js';
@@ -35,6 +36,8 @@ export interface Services {
   applications: ApplicationService;
   settings: SettingsService;
   endpoints: EndpointService;
+  /** Releasing re-enrolled devices in bulk. */
+  reenrollments: ReenrollmentService;
   integrations: IntegrationService;
   findings: FindingsService;
   users: UserService;
@@ -79,6 +82,7 @@ export function createServices(options: {
     log,
     ...core,
     health: new HealthService(store),
+    reenrollments: new ReenrollmentService(store, core.endpoints),
     apiKeys: new ApiKeyService(store),
     applications: new ApplicationService(store, masterKey),
     integrations,

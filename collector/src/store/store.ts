@@ -20,6 +20,7 @@ import { OidcDeviceTrustRepo } from './repos/oidc-device-trust.js';
 import { OidcKeysRepo } from './repos/oidc-keys.js';
 import { OidcPayloadsRepo } from './repos/oidc-payloads.js';
 import { OidcPromptsRepo } from './repos/oidc-prompts.js';
+import { ReenrollmentsRepo } from './repos/reenrollments.js';
 import { SettingsRepo } from './repos/settings.js';
 import { SyncRunsRepo } from './repos/sync-runs.js';
 import { TransactionsRepo } from './repos/transactions.js';
@@ -46,6 +47,8 @@ export class Store {
   readonly oidcDeviceTrust: OidcDeviceTrustRepo;
   readonly oidcPrompts: OidcPromptsRepo;
   readonly adminLog: AdminLogRepo;
+  /** Reads of a bulk release of re-enrolled devices. */
+  readonly reenrollments: ReenrollmentsRepo;
   /** Database faults: logged once with their cause, counted by kind, asked by /readyz and the agent channel. */
   readonly faults: DbFaultMonitor;
   /** Cached reads of the policy, integrations and applications, dropped on change (across collectors on PostgreSQL). */
@@ -98,6 +101,7 @@ export class Store {
     this.oidcDeviceTrust = new OidcDeviceTrustRepo(this.oidcPayloads);
     this.oidcPrompts = new OidcPromptsRepo(this.oidcPayloads);
     this.adminLog = new AdminLogRepo(knex);
+    this.reenrollments = new ReenrollmentsRepo(knex);
   }
 
   /**

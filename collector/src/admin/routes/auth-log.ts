@@ -8,6 +8,7 @@ import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
 import type { Services } from '../../services/services.js';
 import { csvLine } from '../csv-cells.js';
+import { instant } from '../instant.js';
 import { decodeNumberCursor, encodeCursor } from '../cursor.js';
 
 const filters = {
@@ -45,15 +46,6 @@ const exportLog = operation({
   query: authLogExportQuery,
   responses: { 200: { description: 'every entry the filters select, newest first (formula-safe cells)', contentType: 'text/csv' } },
 });
-
-/** An instant given as an ISO date or as milliseconds since the epoch. */
-function instant(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0)
-    throw badRequest('INVALID_REQUEST', `${field}: must be an ISO date or milliseconds since the epoch`, field);
-  return ms;
-}
 
 function filterOf(query: z.infer<typeof authLogExportQuery>): Omit<AuthLogQuery, 'after' | 'limit'> {
   const since = instant(query.since, 'since');

@@ -3,6 +3,7 @@ import { api, enc, get, withQuery } from '../api.js';
 import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom.js';
 import { countText, pager } from '../pager.js';
 import { announce, busy, confirmAction, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
+import { reenrolledRelease } from '../reenrolled-release.js';
 
 const PAGE_SIZE = 50;
 
@@ -142,8 +143,18 @@ export async function render(root, ctx) {
     field('Sort by', sort),
     h('button', { type: 'submit', class: 'btn' }, 'Search'),
   );
-  put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, area.el, results);
-  await load();
+  // Re-enrolled devices wait for approval on their old endpoints: offered while any endpoint waits.
+  const bulk = reenrolledRelease(ctx, area, () => Promise.all([load({ keepPage: true }), offerBulk()]));
+  const bulkBar = h('div', { class: 'stack' });
+  async function offerBulk() {
+    if (!bulk) return;
+    const waiting = await get(withQuery('/admin/v1/endpoints', { approval: 'pending', limit: 1 }), { signal: ctx.signal }).catch(
+      () => null,
+    );
+    bulkBar.replaceChildren(...(waiting?.endpoints.length ? [h('div', { class: 'actions' }, bulk.button), bulk.slot] : []));
+  }
+  put(root, pageHead('Endpoints', 'Every enrolled device, what it matched and its latest verdict.'), form, bulkBar, area.el, results);
+  await Promise.all([load(), offerBulk()]);
 }
 
 /** How many endpoints the listing holds; a trust filter is judged per page, so it has no total. */

@@ -1,0 +1,90 @@
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import type { ReenrollmentWindow } from '../../domain/reenrollment.js';
+import { badRequest } from '../../errors.js';
+import { adminActor } from '../../http/actor.js';
+import { onlyRoles } from '../../http/auth.js';
+import { operation } from '../../http/operation.js';
+import { exactRouter } from '../../http/routing.js';
+import { MAX_RELEASES_PER_CALL } from '../../services/reenrollments.js';
+import type { Services } from '../../services/services.js';
+import { instant } from '../instant.js';
+import { decodeStringCursor, encodeCursor } from '../cursor.js';
+
+const LISTING = 'reenrollments:enrolled';
+
+const windowFields = {
+  enrolledAfter: z.string().max(64).optional(),
+  enrolledBefore: z.string().max(64).optional(),
+};
+
+const previewQuery = z.strictObject({
+  ...windowFields,
+  limit: z.coerce.number().int().min(1).max(MAX_RELEASES_PER_CALL).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+const releaseBody = z.strictObject({
+  ...windowFields,
+  predecessorIds: z
+    .array(z.string().min(1).max(64))
+    .min(1)
+    .max(MAX_RELEASES_PER_CALL)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name an endpoint twice'),
+});
+
+const preview = operation({
+  summary: 'Preview a bulk release of re-enrolled devices (changes nothing)',
+  description:
+    'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, and no other pending endpoint waits on it; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ISO date or ms) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`); `skipped` lists the first `limit` on the first page, `skippedByReason` counts them all. Owner and admin only.',
+  query: previewQuery,
+  responses: {
+    200: '{candidates: [{newcomer, predecessor, identifiers}], candidateCount, skipped: [{newcomer, heldBy, reason, detail}], skippedCount, skippedByReason, nextCursor}',
+  },
+});
+
+const release = operation({
+  summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
+  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window. Every one must still be a candidate, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`remaining\` counts the window's candidates not named. Owner and admin only.`,
+  body: releaseBody,
+  responses: {
+    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], remaining}',
+  },
+});
+
+function windowOf(input: { enrolledAfter?: string | undefined; enrolledBefore?: string | undefined }): ReenrollmentWindow {
+  const enrolledAfter = instant(input.enrolledAfter, 'enrolledAfter');
+  const enrolledBefore = instant(input.enrolledBefore, 'enrolledBefore');
+  if (enrolledAfter !== undefined && enrolledBefore !== undefined && enrolledBefore <= enrolledAfter)
+    throw badRequest('INVALID_REQUEST', 'enrolledBefore: must be after enrolledAfter', 'enrolledBefore');
+  return { ...(enrolledAfter !== undefined ? { enrolledAfter } : {}), ...(enrolledBefore !== undefined ? { enrolledBefore } : {}) };
+}
+
+/**
+ * `/admin/v1/reenrollments`: releasing re-enrolled devices in bulk, preview first. Owner and
+ * admin only, the preview too: it lists which device keys an admin is about to retire.
+ */
+export function reenrollmentRoutes(services: Services): Router {
+  const router = exactRouter();
+  const guard = onlyRoles(['owner', 'admin'], 'release re-enrolled endpoints');
+
+  router.get('/reenrollments', guard, preview, async function previewReenrollments(ctx) {
+    const { query } = preview.input(ctx);
+    const window = windowOf(query);
+    const after = query.cursor !== undefined ? decodeStringCursor(query.cursor, LISTING) : undefined;
+    const shown = await services.reenrollments.preview(window, { limit: query.limit ?? 100, ...(after ? { after } : {}) });
+    const { next, ...rest } = shown;
+    ctx.body = { ...rest, nextCursor: next ? encodeCursor(LISTING, next) : null };
+  });
+
+  router.post('/reenrollments/release', guard, release, async function releaseReenrollments(ctx) {
+    const { body } = release.input(ctx);
+    const done = await services.reenrollments.release(windowOf(body), body.predecessorIds, adminActor(ctx));
+    services.log.info(
+      { released: done.released.length, notReleased: done.notReleased.length, apiKeyId: ctx.state.apiKey?.id },
+      're-enrolled endpoints released',
+    );
+    ctx.body = done;
+  });
+  return router;
+}

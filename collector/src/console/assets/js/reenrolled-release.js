@@ -1,0 +1,176 @@
+// "Release re-enrolled devices…" on the Endpoints page: many devices came back with new device
+// keys (re-imaged, or every agent after the collector's URL changed) and wait for approval on
+// their old endpoints. The preview (GET /admin/v1/reenrollments) is the confirm step: what will
+// be released, and what is skipped and why; the release then names exactly the predecessors the
+// admin saw (POST …/release, 1,000 a call), so a set that changed meanwhile is refused (409).
+import { api, get, withQuery } from './api.js';
+import { badge, field, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
+import { announce, busy, confirmAction } from './ui.js';
+
+const PAGE = 1000;
+/** Predecessors per release call: short calls, each release its own transaction. */
+const BATCH = 250;
+/** Rows of each list the preview shows; the counts cover the rest. */
+const SHOWN = 5;
+
+const REASONS = {
+  'several-holders': 'claims identifiers of several endpoints',
+  'several-newcomers': 'several new endpoints claim the same device',
+  'predecessor-still-reporting': 'the old endpoint still reports',
+  'partial-overlap': 'shares only some of the identifiers',
+  'no-strong-identifier': 'only MAC addresses in common',
+  'platform-mismatch': 'another platform',
+  'predecessor-blocked': 'the old endpoint is blocked',
+  'predecessor-pending': 'the old endpoint is pending approval itself',
+  'predecessor-gone': 'the old endpoint is gone',
+  'newcomer-blocked': 'the new endpoint is blocked',
+};
+
+/** Every candidate of the preview (page after page) and the first page's skipped list. */
+async function loadPreview(range) {
+  const candidates = [];
+  let first = null;
+  let cursor;
+  do {
+    const page = await get(withQuery('/admin/v1/reenrollments', { ...range, limit: PAGE, cursor }));
+    first ??= page;
+    candidates.push(...page.candidates);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { ...first, candidates };
+}
+
+const device = (e) => link(e.hostname ?? e.id, 'endpoints', e.id);
+
+/** The window field: a local date and time (datetime-local) as the instant the API takes, and back. */
+const toIso = (local) => (local ? new Date(local).toISOString() : undefined);
+function toLocal(iso) {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
+  const { candidates, skipped, skippedCount, skippedByReason } = preview;
+  const after = h('input', { type: 'datetime-local', name: 'enrolledAfter', value: toLocal(range.enrolledAfter) });
+  const narrow = h(
+    'form',
+    {
+      class: 'inline',
+      'aria-label': 'Enrollment window',
+      on: { submit: (e) => (e.preventDefault(), onWindow({ enrolledAfter: toIso(after.value) })) },
+    },
+    field('Only new endpoints enrolled after', after, 'e.g. when the collector’s URL changed; empty: any time'),
+    h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
+  );
+  const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
+  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
+  release.disabled = candidates.length === 0;
+  release.addEventListener('click', () => onRelease(release));
+  cancel.addEventListener('click', onCancel);
+  const reasons = Object.entries(skippedByReason).map(([reason, n]) => `${REASONS[reason] ?? reason}: ${n.toLocaleString()}`);
+  return h(
+    'section',
+    { class: 'panel stack', 'aria-label': 'Re-enrolled devices' },
+    h('h2', {}, 'Release re-enrolled devices'),
+    narrow,
+    h(
+      'p',
+      {},
+      candidates.length === 0
+        ? 'No pending endpoint is a safe re-enrollment to release in bulk.'
+        : `${plural(candidates.length, 'device', 'devices')} came back with a new device key while the old key went silent, on the same platform and with every hardware UUID, serial number and MachineGuid the old key holds. Releasing retires each old key for good and the new one takes over its identifiers.`,
+    ),
+    candidates.length > 0
+      ? table({
+          label: 'Devices to release',
+          rows: candidates.slice(0, SHOWN),
+          columns: [
+            { label: 'Device', cell: (c) => device(c.newcomer) },
+            {
+              label: 'Old endpoint last seen',
+              cell: (c) => [link(c.predecessor.id, 'endpoints', c.predecessor.id), ' ', fmtAgo(c.predecessor.lastSeenAt)],
+            },
+            { label: 'New endpoint enrolled', cell: (c) => fmtTime(c.newcomer.enrolledAt) },
+            { label: 'Identifiers', cell: (c) => c.identifiers.map((i) => i.value).join(', ') },
+          ],
+        })
+      : null,
+    candidates.length > SHOWN ? h('p', { class: 'muted' }, `and ${plural(candidates.length - SHOWN, 'more', 'more')}.`) : null,
+    skippedCount > 0
+      ? [
+          h('h3', {}, `Skipped: ${plural(skippedCount, 'endpoint', 'endpoints')} (release them one at a time once checked)`),
+          h('p', { class: 'muted' }, reasons.join(' · ')),
+          table({
+            label: 'Skipped endpoints',
+            rows: skipped.slice(0, SHOWN),
+            columns: [
+              { label: 'Device', cell: (s) => device(s.newcomer) },
+              { label: 'Why', cell: (s) => [badge(REASONS[s.reason] ?? s.reason, 'warn'), ' ', h('span', { class: 'muted' }, s.detail)] },
+            ],
+          }),
+        ]
+      : null,
+    h('div', { class: 'actions' }, release, ' ', cancel),
+  );
+}
+
+/** Releases the previewed predecessors, a page of ids per call; what was released and freed. */
+async function releaseAll(candidates, range) {
+  let released = 0;
+  let freed = 0;
+  let notReleased = 0;
+  for (let i = 0; i < candidates.length; i += BATCH) {
+    const predecessorIds = candidates.slice(i, i + BATCH).map((c) => c.predecessor.id);
+    const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { ...range, predecessorIds } });
+    released += answer.released.length;
+    freed += answer.released.reduce((n, r) => n + r.freed.length, 0);
+    notReleased += answer.notReleased.length;
+  }
+  return { released, freed, notReleased };
+}
+
+/**
+ * The action and its preview, for owners and admins while some endpoint waits for approval:
+ * null otherwise. `after(text)` reloads the list once something was released.
+ */
+export function reenrolledRelease(ctx, area, after) {
+  if (!ctx.can('endpoints', 'write')) return null;
+  const slot = h('div', {});
+  const open = h('button', { type: 'button', class: 'btn' }, 'Release re-enrolled devices…');
+  /** Shows the preview of the enrollment window `range`; a release then uses that same window and the ids it listed. */
+  async function show(button, range) {
+    const preview = await busy(button, area, () => loadPreview(range));
+    if (!preview) return;
+    const panel = previewPanel(preview, range, {
+      onWindow: (next) => show(panel.querySelector('form button'), next),
+      onCancel: () => slot.replaceChildren(),
+      onRelease: async (releaseButton) => {
+        const count = plural(preview.candidates.length, 're-enrolled device', 're-enrolled devices');
+        const confirmed = await confirmAction({
+          title: `Release ${count}?`,
+          message: `The old endpoint of each is blocked for good and gives up its identifiers; the new one takes them over and is judged again. Only the ${count} listed are released: if anything changed since this preview, nothing is released and you preview again. Each release is logged.`,
+          confirmLabel: `Release ${count}`,
+        });
+        if (!confirmed) return;
+        const done = await busy(releaseButton, area, () => releaseAll(preview.candidates, range));
+        // Refused (the set changed since this preview): the error stays, the stale preview goes.
+        if (!done) {
+          slot.replaceChildren();
+          return;
+        }
+        const text = `Released ${plural(done.released, 'old endpoint', 'old endpoints')}; ${plural(done.freed, 'new endpoint now holds', 'new endpoints now hold')} their identifiers.${done.notReleased ? ` ${done.notReleased.toLocaleString()} changed during the release and were left alone.` : ''}`;
+        slot.replaceChildren();
+        area.show('ok', text);
+        announce(text);
+        await after(text);
+      },
+    });
+    slot.replaceChildren(panel);
+    const heading = panel.querySelector('h2');
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+  open.addEventListener('click', () => show(open, {}));
+  return { button: open, slot };
+}

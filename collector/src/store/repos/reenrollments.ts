@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+import type { Platform } from '@devtrust/shared/identity';
+import type { EndpointApproval, IdentifierClaim } from '../../domain/endpoint.js';
+import type { SingleIdentifierKind } from '../../domain/identifiers.js';
+import type { HoldingEndpoint, PendingClaimant, ReenrollmentEndpoint } from '../../domain/reenrollment.js';
+import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
+import { fromJson, toBool } from '../json.js';
+import type { EndpointRow } from '../rows.js';
+
+/** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
+const IDS_PER_STATEMENT = 500;
+
+/** The columns the re-enrollment rules read: no report JSON, no verdict. */
+const SUMMARY_COLUMNS = ['id', 'hostname', 'platform', 'enrolled_at', 'last_seen_at', 'blocked', 'released_at', 'approval'] as const;
+
+function summaryOf(row: EndpointRow): ReenrollmentEndpoint {
+  return {
+    id: row.id,
+    hostname: row.hostname ?? null,
+    platform: (row.platform as Platform | null | undefined) ?? null,
+    enrolledAt: Number(row.enrolled_at),
+    lastSeenAt: Number(row.last_seen_at),
+    blocked: toBool(row.blocked),
+    releasedAt: row.released_at === null || row.released_at === undefined ? null : Number(row.released_at),
+    approval: (row.approval as EndpointApproval | null | undefined) ?? null,
+  };
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IDS_PER_STATEMENT) out.push(items.slice(i, i + IDS_PER_STATEMENT));
+  return out;
+}
+
+/**
+ * What a bulk release of re-enrolled devices reads (match/reenrollment.ts judges it): the
+ * endpoints pending approval with their claims, and the endpoints they wait on with the
+ * hardware UUIDs, serial numbers and MachineGuids bound to their keys. Reads only: each
+ * release goes through EndpointsRepo.release, one transaction per device.
+ */
+export class ReenrollmentsRepo {
+  constructor(private readonly db: Knex) {}
+
+  /** Every endpoint pending approval (the approval index), oldest enrollment first. */
+  async pendingClaimants(): Promise<PendingClaimant[]> {
+    const rows = (await this.db('endpoints')
+      .where({ approval: 'pending' })
+      .orderBy([{ column: 'enrolled_at' }, { column: 'id' }])
+      .select(...SUMMARY_COLUMNS, 'approval_claims', ...Object.values(IDENTIFIER_COLUMNS))) as EndpointRow[];
+    return rows.map((row) => {
+      const identifiers: PendingClaimant['identifiers'] = {};
+      for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+        const value = row[column];
+        if (value) identifiers[kind] = value;
+      }
+      return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
+    });
+  }
+
+  /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
+  async holders(ids: readonly string[]): Promise<Map<string, HoldingEndpoint>> {
+    const found = new Map<string, HoldingEndpoint>();
+    const kinds = IDENTIFIER_COLUMN_ENTRIES.map(([kind]) => kind);
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = (await this.db('endpoints')
+        .whereIn('id', chunk)
+        .select(...SUMMARY_COLUMNS)) as EndpointRow[];
+      for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [] });
+      const bindings = (await this.db('identifier_bindings')
+        .whereIn('endpoint_id', chunk)
+        .whereIn('kind', kinds)
+        .orderBy(['endpoint_id', 'kind', 'value'])
+        .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[];
+      for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
+    }
+    return found;
+  }
+}

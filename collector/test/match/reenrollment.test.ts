@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'vitest';
+import type { HoldingEndpoint, PendingClaimant } from '../../src/domain/reenrollment.js';
+import { judgeReenrollments } from '../../src/match/reenrollment.js';
+
+/** The rules that decide which re-enrollments a bulk release may free (docs/enrollment-and-posture.md). */
+const T0 = Date.UTC(2026, 11, 1, 9);
+const HOUR = 3_600_000;
+
+function holder(id: string, overrides: Partial<HoldingEndpoint> = {}): HoldingEndpoint {
+  return {
+    id,
+    hostname: `${id}-host`,
+    platform: 'macos',
+    enrolledAt: T0 - 100 * HOUR,
+    lastSeenAt: T0 - HOUR,
+    blocked: false,
+    releasedAt: null,
+    approval: null,
+    holds: [
+      { kind: 'hardwareUuid', value: `UUID-${id}` },
+      { kind: 'serialNumber', value: `SERIAL-${id}` },
+    ],
+    ...overrides,
+  };
+}
+
+function newcomer(id: string, of: HoldingEndpoint, overrides: Partial<PendingClaimant> = {}): PendingClaimant {
+  return {
+    id,
+    hostname: of.hostname,
+    platform: of.platform,
+    enrolledAt: T0,
+    lastSeenAt: T0 + HOUR,
+    blocked: false,
+    releasedAt: null,
+    approval: 'pending',
+    identifiers: Object.fromEntries(of.holds.map((h) => [h.kind, h.value])),
+    claims: of.holds.map((h) => ({ ...h, heldBy: [of.id] })),
+    ...overrides,
+  };
+}
+
+const judge = (pending: PendingClaimant[], holders: HoldingEndpoint[], window = {}) =>
+  judgeReenrollments(pending, new Map(holders.map((h) => [h.id, h])), window);
+const reasons = (judged: ReturnType<typeof judge>) => Object.fromEntries(judged.skipped.map((s) => [s.newcomer.id, s.reason]));
+
+describe('judgeReenrollments', () => {
+  it('a silent predecessor whose strong identifiers the newcomer all reports is a candidate, with what a release frees', () => {
+    const old = holder('ep_old');
+    const judged = judge([newcomer('ep_new', old)], [old]);
+    assert.deepEqual(judged.skipped, []);
+    assert.equal(judged.candidates.length, 1);
+    assert.equal(judged.candidates[0]?.predecessor.id, 'ep_old');
+    assert.equal(judged.candidates[0]?.newcomer.id, 'ep_new');
+    assert.deepEqual(judged.candidates[0]?.identifiers, old.holds);
+  });
+
+  it('skips, with the reason, every pair a careless bulk release could hand to a clone', () => {
+    const reporting = holder('ep_reporting', { lastSeenAt: T0 + 5 * 60_000 });
+    const sameInstant = holder('ep_same_instant', { lastSeenAt: T0 });
+    const partial = holder('ep_partial');
+    const windows = holder('ep_windows', { platform: 'windows' });
+    const blocked = holder('ep_blocked', { blocked: true });
+    const macOnly = holder('ep_mac_only', { holds: [] });
+    const shared = holder('ep_shared');
+    const a = holder('ep_a');
+    const b = holder('ep_b');
+    const judged = judge(
+      [
+        newcomer('n_reporting', reporting),
+        newcomer('n_same_instant', sameInstant),
+        // Claims only the serial: the predecessor's hardware UUID is not the newcomer's.
+        newcomer('n_partial', partial, {
+          identifiers: { serialNumber: 'SERIAL-ep_partial', hardwareUuid: 'OTHER' },
+          claims: [{ kind: 'serialNumber', value: 'SERIAL-ep_partial', heldBy: ['ep_partial'] }],
+        }),
+        newcomer('n_platform', windows, { platform: 'macos' }),
+        newcomer('n_blocked_holder', blocked),
+        newcomer('n_mac', macOnly, { claims: [{ kind: 'macAddress', value: '02FC00000001', heldBy: ['ep_mac_only'] }] }),
+        newcomer('n_twin_1', shared),
+        newcomer('n_twin_2', shared, { enrolledAt: T0 + 1 }),
+        newcomer('n_two_holders', a, { claims: [...newcomer('x', a).claims, ...newcomer('y', b).claims] }),
+      ],
+      [reporting, sameInstant, partial, windows, blocked, macOnly, shared, a, b],
+    );
+    assert.deepEqual(judged.candidates, []);
+    assert.deepEqual(reasons(judged), {
+      n_reporting: 'predecessor-still-reporting',
+      n_same_instant: 'predecessor-still-reporting',
+      n_partial: 'partial-overlap',
+      n_platform: 'platform-mismatch',
+      n_blocked_holder: 'predecessor-blocked',
+      n_mac: 'no-strong-identifier',
+      n_twin_1: 'several-newcomers',
+      n_twin_2: 'several-newcomers',
+      n_two_holders: 'several-holders',
+    });
+    const partialSkip = judged.skipped.find((s) => s.newcomer.id === 'n_partial');
+    assert.match(partialSkip?.detail ?? '', /hardware UUID UUID-ep_partial/);
+    assert.deepEqual(judged.skipped.find((s) => s.newcomer.id === 'n_two_holders')?.heldBy, ['ep_a', 'ep_b']);
+  });
+
+  it('judges only newcomers enrolled inside the window, yet a rival outside it still makes the predecessor ambiguous', () => {
+    const early = holder('ep_early');
+    const late = holder('ep_late');
+    const contested = holder('ep_contested');
+    const pending = [
+      newcomer('n_early', early, { enrolledAt: T0 - 10 * 60_000 }),
+      newcomer('n_late', late, { enrolledAt: T0 + 10 * 60_000 }),
+      newcomer('n_contested_old', contested, { enrolledAt: T0 - 20 * 60_000 }),
+      newcomer('n_contested_new', contested, { enrolledAt: T0 + 20 * 60_000 }),
+    ];
+    const judged = judge(pending, [early, late, contested], { enrolledAfter: T0 });
+    assert.deepEqual(
+      judged.candidates.map((c) => c.newcomer.id),
+      ['n_late'],
+    );
+    assert.deepEqual(reasons(judged), { n_contested_new: 'several-newcomers' });
+    const before = judge(pending, [early, late, contested], { enrolledBefore: T0 });
+    assert.deepEqual(
+      before.candidates.map((c) => c.newcomer.id),
+      ['n_early'],
+    );
+  });
+
+  it('skips a newcomer whose predecessor is gone, pending itself, or that is blocked itself', () => {
+    const pendingHolder = holder('ep_pending', { approval: 'pending' });
+    const gone = holder('ep_gone');
+    const fine = holder('ep_fine');
+    const judged = judge(
+      [
+        newcomer('n_gone', gone),
+        newcomer('n_no_claim', fine, { claims: [] }),
+        newcomer('n_chain', pendingHolder),
+        newcomer('n_blocked', fine, { blocked: true }),
+      ],
+      [pendingHolder, fine],
+    );
+    assert.deepEqual(reasons(judged), {
+      n_gone: 'predecessor-gone',
+      n_no_claim: 'predecessor-gone',
+      n_chain: 'predecessor-pending',
+      n_blocked: 'newcomer-blocked',
+    });
+  });
+});
