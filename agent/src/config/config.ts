@@ -160,7 +160,8 @@ function checkedUrl<T>(key: string, value: string, check: (value: string) => T):
  * extended by the user's). Each entry is the collector's address alone; the origins returned
  * are what enrollments are compared in. Declaring an earlier URL hands this device's identity
  * to the configured collector, so it is only read from a layer at least as strong as the one
- * that set the collector URL: with a managed collectorUrl, only managed settings say it.
+ * that set the collector URL: with a managed collectorUrl, only managed settings say it,
+ * and managed settings say it only beside a managed collectorUrl.
  */
 function previousUrls(
   managed: ManagedSettings,
@@ -183,6 +184,14 @@ function previousUrls(
     : userLayer;
   if (layer === userLayer && userLayer !== null && managed.collectorUrl) {
     warnings.push(`${userLayer.key} ignored: the collector URL is a managed setting, so only managed settings can name its earlier URLs`);
+    layer = null;
+  }
+  // The other way round too: a managed list would move the enrollment to whatever collector
+  // the user's settings name (a config file, a variable), one the MDM never chose.
+  if (layer !== null && layer !== userLayer && !managed.collectorUrl) {
+    warnings.push(
+      `${layer.key} ignored: the collector URL is not a managed setting, so the enrollment would move to a collector the managed settings did not choose`,
+    );
     layer = null;
   }
   if (layer === null) return [];
