@@ -197,7 +197,20 @@ function previousUrls(
   if (layer === null) return [];
   const { key, urls } = layer;
   if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string')) throw new AgentConfigError(key, 'must be a list of URLs');
-  return [...new Set((urls as string[]).map((url) => checkedUrl(key, url, parsePreviousCollectorUrl)))];
+  const origins: string[] = [];
+  for (const url of urls as string[]) {
+    try {
+      origins.push(checkedUrl(key, url, parsePreviousCollectorUrl));
+    } catch (error) {
+      // A user's entry stops the agent, whoever typed it is there to see it. A managed one is
+      // dropped: one mistyped line of a policy would otherwise stop every agent of the fleet
+      // (no report, no sign-in), when all it costs is that an agent enrolled under that URL
+      // enrolls again, as with no list (the warning is in the log and in doctor).
+      if (layer === userLayer || !(error instanceof AgentConfigError)) throw error;
+      warnings.push(`${error.message}; entry ignored`);
+    }
+  }
+  return [...new Set(origins)];
 }
 
 /**

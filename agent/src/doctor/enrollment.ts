@@ -14,6 +14,8 @@ export interface EnrollmentDiagnosis {
   collectorUrl: string | null;
   previousCollectorUrls: string[];
   problem: string | null;
+  /** What the agent would warn about these settings at start (an ignored setting, a dropped entry). */
+  warnings?: string[];
   enrolled: { collectorUrl: string | null; endpointId: string } | null;
   movedFrom: { collectorUrl: string; at: string } | null;
   /** What the next start does: keep the enrollment, move it, enroll again, or enroll for the first time. */
@@ -22,7 +24,7 @@ export interface EnrollmentDiagnosis {
 
 export function diagnoseEnrollment(
   state: AgentState,
-  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null },
+  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null; warnings?: string[] },
 ): EnrollmentDiagnosis {
   const enrolled = state.endpointId === null ? null : { collectorUrl: state.collectorUrl, endpointId: state.endpointId };
   const next =
@@ -49,6 +51,7 @@ function printable(text: string): string {
 export function formatEnrollment(d: EnrollmentDiagnosis): string {
   const lines = [`Collector: ${d.collectorUrl ?? `none configured (${d.problem ?? 'no collector URL'})`}`];
   if (d.previousCollectorUrls.length > 0) lines.push(`  earlier URLs of it (previousCollectorUrls): ${d.previousCollectorUrls.join(', ')}`);
+  for (const warning of d.warnings ?? []) lines.push(`  warning: ${printable(warning)}`);
   const where = `  state in ${d.dataDir}`;
   if (d.enrolled === null) {
     lines.push(`  not enrolled${d.next === 'enroll' ? ': the agent enrolls with the enrollment key at its next start' : ''}`, where);

@@ -143,7 +143,7 @@ describe('previousCollectorUrls: where it comes from', () => {
   });
 });
 
-describe('previousCollectorUrls: a malformed entry is refused at start-up, naming where it came from', () => {
+describe('previousCollectorUrls: a malformed entry is refused at start-up, naming where it came from (a managed one is dropped, with a warning)', () => {
   const cases: Array<[string, string]> = [
     ['ftp://old.example.com', 'must be an http(s) URL'],
     ['old.example.com', '"old.example.com" is not a URL'],
@@ -160,15 +160,23 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     it(`${JSON.stringify(entry)}: ${problem}`, async () => {
       assert.ok((await refusal({ argv: [...base, '--previous-collector-url', entry], env: {} })).startsWith('--previous-collector-url: '));
       assert.ok((await refusal({ argv: [...base, '--previous-collector-url', entry], env: {} })).includes(problem));
-      assert.ok(
-        (
-          await refusal({
-            argv: base,
-            env: {},
-            managedReader: managedReader({ collectorUrl: 'https://trust.example.com', previousCollectorUrls: [entry] }),
-          })
-        ).startsWith('managed previousCollectorUrls: '),
-      );
+      // Managed: one mistyped line of a policy must not stop every agent of the fleet (the tray
+      // would show "Not configured", no report, no sign-in). The entry is dropped, with a
+      // warning, the others kept; an agent enrolled under the mistyped URL enrolls again.
+      const managed = await loadAgentConfig({
+        argv: base,
+        env: {},
+        managedReader: managedReader({
+          collectorUrl: 'https://trust.example.com',
+          previousCollectorUrls: [entry, 'http://trust.example.com:8700'],
+        }),
+      });
+      assert.equal(managed.collectorUrl, 'https://trust.example.com');
+      assert.deepEqual(managed.previousCollectorUrls, ['http://trust.example.com:8700']);
+      assert.equal(managed.warnings.length, 1);
+      assert.ok(managed.warnings[0]?.startsWith('managed previousCollectorUrls: '), managed.warnings[0]);
+      assert.ok(managed.warnings[0]?.includes(problem), managed.warnings[0]);
+      assert.ok(managed.warnings[0]?.endsWith('; entry ignored'), managed.warnings[0]);
     });
   }
 

@@ -54,6 +54,16 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     );
   });
 
+  it('shows what the agent would warn about its settings: a dropped managed entry, an ignored list', () => {
+    const text = formatEnrollment(
+      diagnoseEnrollment(enrolled, {
+        ...config([OLD]),
+        warnings: ['managed previousCollectorUrls: "old.example.com" is not a URL; entry ignored'],
+      }),
+    );
+    assert.match(text, /^ {2}warning: managed previousCollectorUrls: "old\.example\.com" is not a URL; entry ignored$/m);
+  });
+
   it("prints a hand-edited state.json's escape sequences and bidirectional overrides as code points, not to the terminal", () => {
     const hostile: AgentState = {
       collectorUrl: 'http://old.example.com\u001b[2J\u001b]0;owned\u0007',
