@@ -144,6 +144,22 @@ describe('moving agents to a new URL of their collector (previousCollectorUrls)'
     }
   });
 
+  it('a move rolled back (the old settings pushed again, without a list) moves back, keeping the endpoint and its trust', async () => {
+    const moved = await connected(runAgent(dataDir, urlB, { previous: [urlA], enrollmentKey: null }));
+    await moved.stop();
+    // The admin reverts the profile: the old collectorUrl, no previousCollectorUrls.
+    const back = await connected(runAgent(dataDir, urlA));
+    try {
+      assert.equal(back.agent.status().endpointId, firstId);
+      assert.deepEqual(await endpointIds(c), [firstId]);
+      assert.equal((await back.agent.link.check()).verdict, 'trusted');
+      assert.deepEqual(messages(back, /enroll/), [`moved enrollment from ${urlB} to ${urlA}`]);
+      assert.equal((storedState(dataDir).movedFrom as { collectorUrl: string }).collectorUrl, urlB);
+    } finally {
+      await back.stop();
+    }
+  });
+
   it('counts the same origin spelt another way as the same collector (scheme and host case)', async () => {
     const port = new URL(c.url).port;
     const spelt = await connected(runAgent(dataDir, `HTTP://127.0.0.1:${port}`));

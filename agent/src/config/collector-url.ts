@@ -1,3 +1,5 @@
+import { unsafeCharacter } from '@devtrust/shared/identity/unsafe-text';
+
 /**
  * Collector URLs: how the agent checks them at start-up and how it tells whether two of them
  * reach the same collector. The agent only ever uses a collector URL's origin: its session
@@ -14,11 +16,13 @@ export class CollectorUrlError extends Error {
   }
 }
 
-const hasControl = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+/** Controls (C0, DEL and C1), bidirectional overrides, invisible characters, line separators (unsafe-text.ts). */
+const hasControl = (text: string): boolean => unsafeCharacter(text) !== null;
 
 function parse(value: string): URL {
   // The URL parser drops tabs and line breaks wherever they are: two URLs on two lines would
-  // quietly become one host name.
+  // quietly become one host name. The text is stored as written and shown by the tray, doctor
+  // and the logs, so nothing that changes how it reads (an override, an escape) passes either.
   if (hasControl(value)) throw new CollectorUrlError('must be one URL, without control characters or line breaks');
   let url: URL;
   try {

@@ -160,7 +160,8 @@ function checkedUrl<T>(key: string, value: string, check: (value: string) => T):
  * extended by the user's). Each entry is the collector's address alone; the origins returned
  * are what enrollments are compared in. Declaring an earlier URL hands this device's identity
  * to the configured collector, so it is only read from a layer at least as strong as the one
- * that set the collector URL: with a managed collectorUrl, only managed settings say it.
+ * that set the collector URL: with a managed collectorUrl, only managed settings say it,
+ * and managed settings say it only beside a managed collectorUrl.
  */
 function previousUrls(
   managed: ManagedSettings,
@@ -185,10 +186,31 @@ function previousUrls(
     warnings.push(`${userLayer.key} ignored: the collector URL is a managed setting, so only managed settings can name its earlier URLs`);
     layer = null;
   }
+  // The other way round too: a managed list would move the enrollment to whatever collector
+  // the user's settings name (a config file, a variable), one the MDM never chose.
+  if (layer !== null && layer !== userLayer && !managed.collectorUrl) {
+    warnings.push(
+      `${layer.key} ignored: the collector URL is not a managed setting, so the enrollment would move to a collector the managed settings did not choose`,
+    );
+    layer = null;
+  }
   if (layer === null) return [];
   const { key, urls } = layer;
   if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string')) throw new AgentConfigError(key, 'must be a list of URLs');
-  return [...new Set((urls as string[]).map((url) => checkedUrl(key, url, parsePreviousCollectorUrl)))];
+  const origins: string[] = [];
+  for (const url of urls as string[]) {
+    try {
+      origins.push(checkedUrl(key, url, parsePreviousCollectorUrl));
+    } catch (error) {
+      // A user's entry stops the agent, whoever typed it is there to see it. A managed one is
+      // dropped: one mistyped line of a policy would otherwise stop every agent of the fleet
+      // (no report, no sign-in), when all it costs is that an agent enrolled under that URL
+      // enrolls again, as with no list (the warning is in the log and in doctor).
+      if (layer === userLayer || !(error instanceof AgentConfigError)) throw error;
+      warnings.push(`${error.message}; entry ignored`);
+    }
+  }
+  return [...new Set(origins)];
 }
 
 /**

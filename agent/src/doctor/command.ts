@@ -71,7 +71,7 @@ export async function doctorCommand(argv: string[], managedReader: ManagedSettin
 
 /** The collector configured as the agent would read it, beside the enrollment in its data directory. */
 async function enrollmentOf(argv: string[], managedReader: ManagedSettingsReader): Promise<EnrollmentDiagnosis> {
-  let config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null };
+  let config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null; warnings: string[] };
   try {
     const loaded = await loadAgentConfig({ argv, managedReader });
     config = {
@@ -79,12 +79,13 @@ async function enrollmentOf(argv: string[], managedReader: ManagedSettingsReader
       collectorUrl: loaded.collectorUrl,
       previousCollectorUrls: loaded.previousCollectorUrls ?? [],
       problem: null,
+      warnings: loaded.warnings,
     };
   } catch (error) {
     if (!(error instanceof AgentConfigError)) throw error;
     // A refused setting is what doctor is for: shown, not fatal. The data directory is still read.
     const dataDir = parseFlags(argv).dataDir ?? (process.env.DEVTRUST_AGENT_DATA_DIR || defaultDataDir());
-    config = { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message };
+    config = { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message, warnings: [] };
   }
   return diagnoseEnrollment(await new StateFile(config.dataDir).load(), config);
 }

@@ -1,3 +1,4 @@
+import { unsafeCharacter } from '@devtrust/shared/identity/unsafe-text';
 import { planEnrollment } from '../link/enrollment-plan.js';
 import type { AgentState } from '../link/state.js';
 
@@ -13,6 +14,8 @@ export interface EnrollmentDiagnosis {
   collectorUrl: string | null;
   previousCollectorUrls: string[];
   problem: string | null;
+  /** What the agent would warn about these settings at start (an ignored setting, a dropped entry). */
+  warnings?: string[];
   enrolled: { collectorUrl: string | null; endpointId: string } | null;
   movedFrom: { collectorUrl: string; at: string } | null;
   /** What the next start does: keep the enrollment, move it, enroll again, or enroll for the first time. */
@@ -21,7 +24,7 @@ export interface EnrollmentDiagnosis {
 
 export function diagnoseEnrollment(
   state: AgentState,
-  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null },
+  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null; warnings?: string[] },
 ): EnrollmentDiagnosis {
   const enrolled = state.endpointId === null ? null : { collectorUrl: state.collectorUrl, endpointId: state.endpointId };
   const next =
@@ -33,15 +36,29 @@ export function diagnoseEnrollment(
   return { ...config, enrolled, movedFrom: state.movedFrom ?? null, next };
 }
 
+/**
+ * What state.json holds, as a terminal may print it: anyone who can write the data directory
+ * wrote it, and IT support reads doctor's output in their own terminal, where an escape
+ * sequence would clear the screen, retitle the window or hide a line. Each character a person
+ * cannot read is written as its code point instead.
+ */
+function printable(text: string): string {
+  let out = '';
+  for (const char of text) out += unsafeCharacter(char) === null ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`;
+  return out;
+}
+
 export function formatEnrollment(d: EnrollmentDiagnosis): string {
   const lines = [`Collector: ${d.collectorUrl ?? `none configured (${d.problem ?? 'no collector URL'})`}`];
   if (d.previousCollectorUrls.length > 0) lines.push(`  earlier URLs of it (previousCollectorUrls): ${d.previousCollectorUrls.join(', ')}`);
+  for (const warning of d.warnings ?? []) lines.push(`  warning: ${printable(warning)}`);
   const where = `  state in ${d.dataDir}`;
   if (d.enrolled === null) {
     lines.push(`  not enrolled${d.next === 'enroll' ? ': the agent enrolls with the enrollment key at its next start' : ''}`, where);
     return `${lines.join('\n')}\n`;
   }
-  const { collectorUrl: from, endpointId } = d.enrolled;
+  const from = d.enrolled.collectorUrl === null ? null : printable(d.enrolled.collectorUrl);
+  const endpointId = printable(d.enrolled.endpointId);
   switch (d.next) {
     case 'keep':
       lines.push(`  enrolled as ${endpointId}`);
@@ -59,7 +76,7 @@ export function formatEnrollment(d: EnrollmentDiagnosis): string {
     default:
       lines.push(`  enrolled as ${endpointId} with ${from}`);
   }
-  if (d.movedFrom) lines.push(`  moved from ${d.movedFrom.collectorUrl} on ${d.movedFrom.at}`);
+  if (d.movedFrom) lines.push(`  moved from ${printable(d.movedFrom.collectorUrl)} on ${printable(d.movedFrom.at)}`);
   lines.push(where);
   return `${lines.join('\n')}\n`;
 }

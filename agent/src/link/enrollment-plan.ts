@@ -7,7 +7,10 @@ import type { AgentState } from './state.js';
  * - `keep`: no enrollment yet, or one with this collector (compared by origin, so a URL spelt
  *   another way, `http://Host:80/` for `http://host`, is the same collector);
  * - `move`: the enrollment was made under a URL the admin declared an earlier address of this
- *   collector (previousCollectorUrls): endpoint id, device key and sequence are kept;
+ *   collector (previousCollectorUrls), or it was moved here from the URL now configured (a
+ *   move rolled back: the old settings pushed again, which name no earlier URL): endpoint id,
+ *   device key and sequence are kept. That URL is one this collector was reached at with
+ *   this very enrollment, so going back shows the identity to no collector new to it;
  * - `reenroll`: it belongs to another collector. The agent never shows one collector the
  *   identity it holds with another (another organisation's, for all it knows), so it enrolls
  *   anew with a new key.
@@ -21,6 +24,8 @@ export function planEnrollment(state: AgentState, collectorUrl: string, previous
   if (sameCollector(state.collectorUrl, collectorUrl)) return { kind: 'keep' };
   const from = collectorAddress(state.collectorUrl);
   if (from !== null && previousCollectorUrls.some((previous) => collectorAddress(previous) === from))
+    return { kind: 'move', from: state.collectorUrl };
+  if (from !== null && state.movedFrom && sameCollector(state.movedFrom.collectorUrl, collectorUrl))
     return { kind: 'move', from: state.collectorUrl };
   return { kind: 'reenroll', from: state.collectorUrl };
 }

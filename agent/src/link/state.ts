@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDisplaySafe } from '@devtrust/shared/identity/unsafe-text';
 import { KEY_KINDS, type KeyKind } from '@devtrust/shared/protocol/key-kinds';
+import { collectorAddress } from '../config/collector-url.js';
 import { writePrivateFile } from '../keys/key-store.js';
 
 /** What the link remembers between runs, beside the device key: its enrollment with one collector. */
@@ -15,10 +17,20 @@ export interface AgentState {
   movedFrom?: { collectorUrl: string; at: string };
 }
 
+/** As long as a collector URL setting may be (the ADMX's limit). */
+const MAX_URL_LENGTH = 2048;
+
+/**
+ * A move's record, as the agent writes it: an http(s) URL a person can read, and a time. It
+ * lets a rolled-back move go back (enrollment-plan.ts) and is shown by doctor and the tray,
+ * so a hand-edited one that is anything else is dropped.
+ */
 function movedFromOf(raw: unknown): AgentState['movedFrom'] | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { collectorUrl, at } = raw as Record<string, unknown>;
-  return typeof collectorUrl === 'string' && typeof at === 'string' ? { collectorUrl, at } : undefined;
+  if (typeof collectorUrl !== 'string' || typeof at !== 'string') return undefined;
+  if (collectorUrl.length > MAX_URL_LENGTH || !isDisplaySafe(collectorUrl) || collectorAddress(collectorUrl) === null) return undefined;
+  return Number.isNaN(Date.parse(at)) || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(at) ? undefined : { collectorUrl, at };
 }
 
 export class StateFile {

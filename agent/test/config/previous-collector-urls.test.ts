@@ -74,9 +74,26 @@ describe('previousCollectorUrls: where it comes from', () => {
     assert.deepEqual((await load([], {})).previousCollectorUrls, ['http://file.example.com']);
     assert.deepEqual((await load([], env)).previousCollectorUrls, ['http://env.example.com']);
     assert.deepEqual((await load(flags, env)).previousCollectorUrls, ['http://flag.example.com']);
-    const managed = await load(flags, env, { previousCollectorUrls: ['http://managed.example.com'] });
+    const managed = await load(flags, env, {
+      collectorUrl: 'https://trust.example.com',
+      previousCollectorUrls: ['http://managed.example.com'],
+    });
     assert.deepEqual(managed.previousCollectorUrls, ['http://managed.example.com']);
-    assert.deepEqual(managed.managedKeys, ['previousCollectorUrls']);
+    assert.deepEqual(managed.managedKeys, ['collectorUrl', 'previousCollectorUrls']);
+  });
+
+  it('a managed list with a collector URL the user set is ignored, with a warning: the move would go to a collector the MDM did not choose', async () => {
+    const file = configFile({ collectorUrl: 'https://attacker.example.com' });
+    const config = await loadAgentConfig({
+      argv: ['--config', file],
+      env: {},
+      managedReader: managedReader({ previousCollectorUrls: ['https://trust.example.com'] }),
+    });
+    assert.equal(config.collectorUrl, 'https://attacker.example.com');
+    assert.deepEqual(config.previousCollectorUrls, []);
+    assert.deepEqual(config.warnings, [
+      'managed previousCollectorUrls ignored: the collector URL is not a managed setting, so the enrollment would move to a collector the managed settings did not choose',
+    ]);
   });
 
   it("with a managed collector URL, only managed settings name its earlier URLs: a user's list is ignored, with a warning", async () => {
@@ -126,7 +143,7 @@ describe('previousCollectorUrls: where it comes from', () => {
   });
 });
 
-describe('previousCollectorUrls: a malformed entry is refused at start-up, naming where it came from', () => {
+describe('previousCollectorUrls: a malformed entry is refused at start-up, naming where it came from (a managed one is dropped, with a warning)', () => {
   const cases: Array<[string, string]> = [
     ['ftp://old.example.com', 'must be an http(s) URL'],
     ['old.example.com', '"old.example.com" is not a URL'],
@@ -143,11 +160,23 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     it(`${JSON.stringify(entry)}: ${problem}`, async () => {
       assert.ok((await refusal({ argv: [...base, '--previous-collector-url', entry], env: {} })).startsWith('--previous-collector-url: '));
       assert.ok((await refusal({ argv: [...base, '--previous-collector-url', entry], env: {} })).includes(problem));
-      assert.ok(
-        (await refusal({ argv: base, env: {}, managedReader: managedReader({ previousCollectorUrls: [entry] }) })).startsWith(
-          'managed previousCollectorUrls: ',
-        ),
-      );
+      // Managed: one mistyped line of a policy must not stop every agent of the fleet (the tray
+      // would show "Not configured", no report, no sign-in). The entry is dropped, with a
+      // warning, the others kept; an agent enrolled under the mistyped URL enrolls again.
+      const managed = await loadAgentConfig({
+        argv: base,
+        env: {},
+        managedReader: managedReader({
+          collectorUrl: 'https://trust.example.com',
+          previousCollectorUrls: [entry, 'http://trust.example.com:8700'],
+        }),
+      });
+      assert.equal(managed.collectorUrl, 'https://trust.example.com');
+      assert.deepEqual(managed.previousCollectorUrls, ['http://trust.example.com:8700']);
+      assert.equal(managed.warnings.length, 1);
+      assert.ok(managed.warnings[0]?.startsWith('managed previousCollectorUrls: '), managed.warnings[0]);
+      assert.ok(managed.warnings[0]?.includes(problem), managed.warnings[0]);
+      assert.ok(managed.warnings[0]?.endsWith('; entry ignored'), managed.warnings[0]);
     });
   }
 
@@ -172,5 +201,12 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
       (await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/devtrust/'], env: {} })).collectorUrl,
       'https://trust.example.com/devtrust',
     );
+    // Stored as written and shown in the tray, doctor and every log line: nothing that changes how it reads.
+    for (const hidden of ['\u202e', '\u009b31m', '\u0085', '\u200b', '\u2028'])
+      assert.equal(
+        await refusal({ argv: ['--collector', `https://trust.example.com/devtrust${hidden}`], env: {} }),
+        'collectorUrl: must be one URL, without control characters or line breaks',
+        JSON.stringify(hidden),
+      );
   });
 });

@@ -54,6 +54,29 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     );
   });
 
+  it('shows what the agent would warn about its settings: a dropped managed entry, an ignored list', () => {
+    const text = formatEnrollment(
+      diagnoseEnrollment(enrolled, {
+        ...config([OLD]),
+        warnings: ['managed previousCollectorUrls: "old.example.com" is not a URL; entry ignored'],
+      }),
+    );
+    assert.match(text, /^ {2}warning: managed previousCollectorUrls: "old\.example\.com" is not a URL; entry ignored$/m);
+  });
+
+  it("prints a hand-edited state.json's escape sequences and bidirectional overrides as code points, not to the terminal", () => {
+    const hostile: AgentState = {
+      collectorUrl: 'http://old.example.com\u001b[2J\u001b]0;owned\u0007',
+      endpointId: 'ep_\u202eKCATTA\u001b[8m',
+      lastSeq: 1,
+      movedFrom: { collectorUrl: 'http://older.example.com\u009b31m', at: '2026-12-01T00:00:00.000Z' },
+    };
+    const text = formatEnrollment(diagnoseEnrollment(hostile, config()));
+    assert.doesNotMatch(text.replaceAll('\n', ''), /[\p{Cc}\p{Cf}]/u);
+    assert.match(text, /enrolled as ep_\\u\{202e\}KCATTA\\u\{1b\}\[8m with http:\/\/old\.example\.com\\u\{1b\}\[2J/);
+    assert.match(text, /moved from http:\/\/older\.example\.com\\u\{9b\}31m on/);
+  });
+
   it('another spelling of the same URL keeps the enrollment; no enrollment, no collector', () => {
     assert.equal(diagnoseEnrollment({ ...enrolled, collectorUrl: 'HTTPS://Trust.Example.com:443' }, config()).next, 'keep');
     const none = diagnoseEnrollment({ collectorUrl: null, endpointId: null, lastSeq: 0 }, config());

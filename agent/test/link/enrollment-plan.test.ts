@@ -56,6 +56,22 @@ describe('the enrollment plan at start', () => {
     });
   });
 
+  it('back to the URL it moved from (a move rolled back) moves it back, without a list; no further back than that', () => {
+    const at = new Date('2026-12-01T01:00:00Z');
+    const moved: AgentState = {
+      ...enrolled('https://trust.example.com'),
+      movedFrom: { collectorUrl: 'http://trust.example.com:8700', at: '2026-12-01T00:00:00.000Z' },
+    };
+    const plan = planEnrollment(moved, 'http://Trust.example.com:8700/', []);
+    assert.deepEqual(plan, { kind: 'move', from: 'https://trust.example.com' });
+    assert.deepEqual(stateAfter(plan, moved, 'http://Trust.example.com:8700', at), {
+      ...enrolled('http://Trust.example.com:8700'),
+      movedFrom: { collectorUrl: 'https://trust.example.com', at: '2026-12-01T01:00:00.000Z' },
+    });
+    // Only the URL it came from: any other one still enrolls again.
+    assert.equal(planEnrollment(moved, 'http://trust.example.com:8701', []).kind, 'reenroll');
+  });
+
   it('any other URL change re-enrolls, as before', () => {
     for (const previous of [[], ['https://trust.example.com:8700'], ['http://trust.example.com:8701']]) {
       const plan = planEnrollment(enrolled('http://trust.example.com:8700'), 'https://trust.example.com', previous);
@@ -94,5 +110,16 @@ describe('the enrollment plan at start', () => {
     assert.match(readFileSync(path.join(dir, 'state.json'), 'utf8'), /"movedFrom"/);
     await file.save({ ...enrolled('https://trust.example.com'), movedFrom: { collectorUrl: 5 } as never });
     assert.equal((await file.load()).movedFrom, undefined);
+    // Hand-edited: it would let a move go back there, and doctor and the tray show it.
+    for (const movedFrom of [
+      { collectorUrl: 'javascript:alert(1)', at: '2026-12-01T00:00:00.000Z' },
+      { collectorUrl: 'http://old:8700\u001b[2J\u001b]0;pwned\u0007', at: '2026-12-01T00:00:00.000Z' },
+      { collectorUrl: 'http://old:8700/\u202egnp.exe', at: '2026-12-01T00:00:00.000Z' },
+      { collectorUrl: `http://old:8700/${'a'.repeat(4096)}`, at: '2026-12-01T00:00:00.000Z' },
+      { collectorUrl: 'http://old:8700', at: 'yesterday\u001b[2J' },
+    ]) {
+      await file.save({ ...enrolled('https://trust.example.com'), movedFrom });
+      assert.equal((await file.load()).movedFrom, undefined, JSON.stringify(movedFrom));
+    }
   });
 });

@@ -163,6 +163,22 @@ describeUnless(skip)('status window in headless Chromium', () => {
     await page.screenshot({ path: path.join(artifacts, 'status-moved.png'), fullPage: true });
   });
 
+  it('wraps a moved-from URL of 2,000 characters inside the window', async () => {
+    const long = `http://trust.example.com:8700/${'segment-'.repeat(250)}`;
+    const view = toStatusView(sampleStatus({ enrollmentMovedFrom: { collectorUrl: long, at: '2026-12-01T00:00:00.000Z' } }), {
+      managed: {},
+      version: '0.1.0',
+    });
+    await page.evaluate((next) => (window as unknown as { __push(v: unknown): void }).__push(next), view);
+    assert.match((await page.textContent('#connection')) ?? '', /segment-segment-/);
+    const { scrollWidth, width } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+    }));
+    assert.ok(scrollWidth <= width, `${scrollWidth} > ${width}`);
+    await page.screenshot({ path: path.join(artifacts, 'status-moved-long.png'), fullPage: true });
+  });
+
   it('renders text, never markup, from what it is given', async () => {
     const view = toStatusView(sampleStatus(), { managed: {}, version: '0.1.0' });
     view.identity.hostname = '<img src=x onerror="window.__pwned=1">';

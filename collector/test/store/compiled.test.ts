@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { statementsOf } from '@devtrust/collector/store/dialect';
+import { selectCompiled } from '@devtrust/collector/store/compiled';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore, createTestApplication } from '../support/test-store.js';
@@ -59,6 +60,26 @@ for (const db of DATABASES) {
         if (db.name === 'sqlite') assert.doesNotMatch(sql, /limit \?/i, sql);
         else assert.match(sql, /limit \$\d+/i, sql);
       }
+    });
+
+    // One shape, its LIMIT changing between callers: each gets as many rows as it asked for,
+    // whichever LIMIT the statement compiled first wrote in, in any order.
+    it('answer each caller its own LIMIT when one shape is read with several', async () => {
+      const app = await createTestApplication(store, 'limit-shapes');
+      for (let i = 0; i < 5; i++) await store.openTransaction(app.id, 'many@example.com', 60_000);
+      const read = (limit: number) =>
+        selectCompiled<{ id: string }>(
+          store.knex,
+          'test: transactions of a user',
+          () => store.knex('transactions').where('username', 'many@example.com').orderBy('id').limit(limit),
+          ['many@example.com', limit],
+        );
+      for (const limit of [1, 3, 1, 5, 2, 2, 0, 4]) assert.equal((await read(limit)).length, limit, `limit ${limit}`);
+      const all = (await read(5)).map((row) => row.id);
+      assert.deepEqual(
+        (await read(2)).map((row) => row.id),
+        all.slice(0, 2),
+      );
     });
   });
 }
