@@ -177,6 +177,21 @@ describe('moving agents to a new URL of their collector (previousCollectorUrls)'
       await lower.stop();
     }
   });
+
+  it('`--once` towards a collector that does not know the endpoint enrolls there in the same run, instead of saying it cannot reach it', async () => {
+    // The admin forgot the endpoint (a move to another collector takes the same path).
+    assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${firstId}`)).status, 204);
+    const once = runAgent(dataDir, urlA);
+    const result = await once.agent.runOnce(10_000);
+    assert.ok('standing' in result, JSON.stringify(result));
+    assert.equal(result.standing.verdict, 'trusted');
+    const ids = await endpointIds(c);
+    assert.equal(ids.length, 1);
+    assert.notEqual(ids[0], firstId);
+    assert.equal(storedState(dataDir).endpointId, ids[0]);
+    assert.deepEqual(messages(once, /cannot reach/), []);
+    assert.equal(messages(once, /no longer knows this endpoint/).length, 1);
+  });
 });
 
 describe('a move declared towards another collector (another database)', () => {
@@ -245,8 +260,10 @@ describe('a move declared towards another collector (another database)', () => {
       const error = await refused(run);
       assert.equal(error.code, 'ENROLLMENT_KEY_INVALID');
       assert.equal(run.agent.status().link, 'refused');
-      // Two connections: the moved identity (unknown there), then one enrollment, refused for good.
-      assert.deepEqual(statuses, ['connecting', 'offline', 'connecting', 'refused']);
+      // Two connections, the second at once: the moved identity (unknown there), then one
+      // enrollment, refused for good. Never "offline": the collector answered each time.
+      assert.deepEqual(statuses, ['connecting', 'refused']);
+      assert.deepEqual(messages(run, /cannot reach/), []);
       assert.equal(messages(run, /does not know the endpoint moved/).length, 1);
       assert.deepEqual(await endpointIds(b), []);
       assert.equal(storedState(dataDir).collectorUrl, urlB);

@@ -475,6 +475,13 @@ export class AgentLink extends EventEmitter {
     this.acksThisSession = 0;
     this.failPending(new LinkError('DISCONNECTED', `the collector closed the session (${code}${reason ? ` ${reason}` : ''})`));
     if (this.stopped || this.status === 'refused') return;
+    if (this.needFreshKey && this.status !== 'connected') {
+      // Refused as an endpoint it does not know (forgotten, or a move to another collector; the
+      // warning said which): not an outage, so no backoff and no "cannot reach" — enroll anew at
+      // once. A `--once` run waits for that instead of giving up on a collector that answered.
+      this.reconnectTimer = setTimeout(() => void this.reconnect(), 0);
+      return;
+    }
     const wasConnected = this.status === 'connected';
     this.setStatus('offline');
     const { baseMs, capMs } = this.options.backoff ?? { baseMs: 1000, capMs: 5 * 60_000 };
