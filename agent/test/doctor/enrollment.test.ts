@@ -32,6 +32,17 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     assert.match(text, /list http:\/\/trust\.example\.com:8700 in previousCollectorUrls/);
   });
 
+  it('shows the way back of a rolled-back move (docs/agent.md: rolling a move back): the old URL again, no list', () => {
+    const back = diagnoseEnrollment(
+      { ...enrolled, collectorUrl: NEW, movedFrom: { collectorUrl: OLD, at: '2026-12-01T00:00:00.000Z' } },
+      config([], OLD),
+    );
+    assert.equal(back.next, 'move');
+    const text = formatEnrollment(back);
+    assert.ok(text.includes(`  enrolled as ep_01MOVE with ${NEW}: the agent moves this enrollment to ${OLD} at its next start\n`), text);
+    assert.ok(text.includes(`  moved from ${OLD} on 2026-12-01T00:00:00.000Z\n`), text);
+  });
+
   it('says the next start moves it when the old URL is listed, and shows a move already made', () => {
     const planned = diagnoseEnrollment(enrolled, config([OLD]));
     assert.equal(planned.next, 'move');
