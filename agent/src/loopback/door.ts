@@ -152,7 +152,9 @@ export class LoopbackDoor {
     if (this.refusedOrigins.has(origin)) return;
     if (this.refusedOrigins.size >= REFUSED_ORIGINS_LOGGED) {
       if (!this.refusedOriginsCapped)
-        this.options.log.info(`pages of more than ${REFUSED_ORIGINS_LOGGED} other origins asked for an attestation; no more are logged until the agent restarts`);
+        this.options.log.info(
+          `pages of more than ${REFUSED_ORIGINS_LOGGED} other origins asked for an attestation; no more are logged until the agent restarts`,
+        );
       this.refusedOriginsCapped = true;
       return;
     }

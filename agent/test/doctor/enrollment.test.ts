@@ -134,7 +134,10 @@ describeUnless(process.platform !== 'linux' && 'doctor reads this machine only o
       writeFileSync(file, JSON.stringify({ collectorUrl: NEW, previousCollectorUrls: OLD }));
       const fromFile = await runBin('devtrust-agent', ['doctor', '--config', file, '--data-dir', dataDir], { env, timeoutMs: 60_000 });
       assert.equal(fromFile.code, 0, fromFile.stderr);
-      assert.match(fromFile.stdout, new RegExp(`^Collector: the agent would not start: previousCollectorUrls in ${file}: must be a list of URLs$`, 'm'));
+      assert.match(
+        fromFile.stdout,
+        new RegExp(`^Collector: the agent would not start: previousCollectorUrls in ${file}: must be a list of URLs$`, 'm'),
+      );
       assert.match(fromFile.stdout, new RegExp(`state in ${dataDir}`));
     });
   },

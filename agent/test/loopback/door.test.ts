@@ -122,7 +122,13 @@ describe('loopback door: a page of another origin is logged once per origin, and
         done();
       },
     });
-    door = new LoopbackDoor({ collectorOrigin: COLLECTOR, port: 0, tls: null, attest: async () => undefined, log: pino({ level: 'info' }, sink) });
+    door = new LoopbackDoor({
+      collectorOrigin: COLLECTOR,
+      port: 0,
+      tls: null,
+      attest: async () => undefined,
+      log: pino({ level: 'info' }, sink),
+    });
     port = await door.start();
   });
   afterAll(() => door.stop());

@@ -20,6 +20,8 @@ export function shownDatabaseUrl(databaseUrl: string): string {
 export function databaseStartError(databaseUrl: string | null, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   const where =
-    databaseUrl === null ? 'the SQLite database in DEVTRUST_DATA_DIR' : `the PostgreSQL database of DEVTRUST_DATABASE_URL (${shownDatabaseUrl(databaseUrl)})`;
+    databaseUrl === null
+      ? 'the SQLite database in DEVTRUST_DATA_DIR'
+      : `the PostgreSQL database of DEVTRUST_DATABASE_URL (${shownDatabaseUrl(databaseUrl)})`;
   return new Error(`cannot open ${where}: ${message}`, { cause: error });
 }
