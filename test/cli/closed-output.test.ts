@@ -11,13 +11,18 @@ import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../suppo
  * Runs a binary whose stdout goes to a pipe the reader closes before anything is written (as
  * `| head -1` does once it has its line): the process must end quietly, not with an EPIPE stack.
  */
-function runIntoClosedReader(bin: keyof typeof BINS, args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runIntoClosedReader(
+  bin: keyof typeof BINS,
+  args: string[],
+  closed: 'stdout' | 'stderr' = 'stdout',
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BINS[bin], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    // The reader goes away at once: every write the binary makes meets a closed pipe.
-    child.stdout.destroy();
+    // The reader goes away at once: every write the binary makes there meets a closed pipe.
+    child[closed].destroy();
+    // With stderr closed, what the process says on it is lost: its crash shows in stdout's place.
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child[closed === 'stdout' ? 'stderr' : 'stdout'].on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -36,6 +41,16 @@ describe('a closed stdout (`| head -1`) ends every binary quietly', () => {
   for (const bin of Object.keys(BINS) as (keyof typeof BINS)[]) {
     it(`${bin} --help`, async () => quiet(await runIntoClosedReader(bin, ['--help']), bin));
   }
+  it('a closed stderr (`2>&1 | head -1`) loses the message, not the exit code', async () => {
+    // No command: the usage goes to stderr and the exit code is 2.
+    const r = await runIntoClosedReader('devtrust-installers', [], 'stderr');
+    assert.equal(r.code, 2, r.stderr);
+    const ctl = await runIntoClosedReader('devtrustctl', ['no-such-command'], 'stderr');
+    assert.equal(ctl.code, 2, ctl.stderr);
+    const agent = await runIntoClosedReader('devtrust-agent', ['--collector', 'ftp://x', '--once'], 'stderr');
+    assert.equal(agent.code, 2, agent.stderr);
+  });
+
   it('devtrust-agent doctor', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-closed-'));
     try {

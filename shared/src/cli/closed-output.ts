@@ -1,11 +1,19 @@
+/** A write to a pipe whose reader is gone, or any write after that first one. */
+const closedPipe = (error: NodeJS.ErrnoException): boolean => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+
 /**
  * Output piped into a reader that stopped reading (`devtrust-agent --once | head -1`): nothing is
- * wrong, so the process ends quietly with exit 0 instead of an unhandled EPIPE and its stack.
- * Every shipped binary calls this first, from its bin file (the process edge).
+ * wrong, so the process ends quietly instead of with an unhandled EPIPE and its stack. A closed
+ * stdout ends it with 0 (the reader has what it wanted); a closed stderr (`2>&1 | head -1`) only
+ * loses what is written there, and the process ends with its own exit code. Every shipped
+ * binary calls this first, from its bin file (the process edge).
  */
-export function endQuietlyWhenOutputCloses(stream: NodeJS.WriteStream = process.stdout): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
+export function endQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (closedPipe(error)) process.exit(0);
     throw error;
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closedPipe(error)) throw error;
   });
 }
