@@ -76,6 +76,11 @@ async function payloads(argv: string[]): Promise<number> {
     return 0;
   }
   const url = collectorUrl(flags['--collector']);
+  // Agents use the collector's address alone (a path would only earn a warning on every device).
+  if (!/^\/*$/.test(url.pathname) || url.search !== '' || url.hash !== '')
+    process.stderr.write(
+      `devtrust-installers: warning: --collector ${url.href} is more than a collector's address: the payloads hold ${url.origin}, the only part agents use\n`,
+    );
   const key = enrollmentKey(flags['--enrollment-key']);
   // The collector URL itself as an earlier one moves nothing (the agent compares addresses):
   // most likely the old and new URLs were mixed up, so say so, and leave it out.

@@ -314,6 +314,15 @@ describe('devtrust-installers payloads --previous-collector-url (moving agents t
     assert.ok(cmd.includes('PREVIOUSCOLLECTORURLS="http://trust.example.com:8700"'), cmd);
   });
 
+  it('a --collector with a path: the payloads hold its address, as the agent would use it, with a warning', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-collector-path-'));
+    const result = runCli(['payloads', '--collector', 'https://trust.example.com/console/', '--enrollment-key', 'k', '--out', dir]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: --collector https:\/\/trust\.example\.com\/console\/ is more than a collector's address/);
+    const cmd = readFileSync(path.join(dir, 'windows/install.cmd'), 'utf8');
+    assert.ok(cmd.includes('COLLECTORURL="https://trust.example.com"'), cmd);
+  });
+
   it('refuses an entry that is not a collector address, as it refuses a bad --collector', () => {
     const cases: Array<[string, RegExp]> = [
       ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL, not ftp:$/],
