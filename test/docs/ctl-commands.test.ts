@@ -17,7 +17,8 @@ const FILES = [
  * after `devtrustctl` and its leading flags (`--url U`), up to the first flag, argument or end.
  */
 function namedCommands(markdown: string): string[] {
-  const code = [...markdown.matchAll(/```[\s\S]*?```|`[^`\n]+`/g)].map((m) => m[0]);
+  // Fenced blocks, then inline spans (which may wrap across lines, never across a paragraph).
+  const code = [...markdown.matchAll(/```[\s\S]*?```|`(?:[^`\n]|\n(?!\s*\n))+`/g)].map((m) => m[0]);
   const out: string[] = [];
   for (const span of code) {
     for (const [, rest] of span.matchAll(/\bdevtrustctl((?:[ \t]+[^\s`|;&]+)*)/g)) {
