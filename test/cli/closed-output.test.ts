@@ -15,9 +15,10 @@ function runIntoClosedReader(
   bin: keyof typeof BINS,
   args: string[],
   closed: 'stdout' | 'stderr' = 'stdout',
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BINS[bin], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BINS[bin], ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     // The reader goes away at once: every write the binary makes there meets a closed pipe.
     child[closed].destroy();
     // With stderr closed, what the process says on it is lost: its crash shows in stdout's place.
@@ -49,6 +50,17 @@ describe('a closed stdout (`| head -1`) ends every binary quietly', () => {
     assert.equal(ctl.code, 2, ctl.stderr);
     const agent = await runIntoClosedReader('devtrust-agent', ['--collector', 'ftp://x', '--once'], 'stderr');
     assert.equal(agent.code, 2, agent.stderr);
+  });
+
+  it('a serving collector whose stdout (its log) breaks ends with 1, for its unit to restart it, without a stack', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-closed-collector-'));
+    try {
+      const r = await runIntoClosedReader('devtrust-collector', [], 'stdout', { DEVTRUST_DATA_DIR: dir, DEVTRUST_PORT: '0' });
+      assert.equal(r.code, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|at .*\.js:\d+/, r.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('devtrust-agent doctor', async () => {
