@@ -157,8 +157,16 @@ describe('loopback door: a page of another origin is logged once per origin, and
     assert.equal(about(COLLECTOR.replace('https://', 'a page of https://')).length, 0);
   });
 
+  it('an origin that is no origin is logged shortened, with only printable ASCII', async () => {
+    await refused(`https://${'a'.repeat(400)}.example\u00e9`);
+    const [line] = about('a page of https://aaaa');
+    assert.equal(line?.origin, `https://${'a'.repeat(192)}`);
+    assert.ok((line?.msg.length ?? 0) < 400, line?.msg);
+  });
+
   it('a page that makes up origins logs at most REFUSED_ORIGINS_LOGGED of them, then says so once', async () => {
     for (let i = 0; i < REFUSED_ORIGINS_LOGGED + 15; i++) await refused(`https://made-up-${i}.example`);
+    // Two were logged by the tests above.
     const pages = about('a page of ');
     assert.equal(pages.length, REFUSED_ORIGINS_LOGGED);
     assert.equal(about('no more are logged').length, 1);
