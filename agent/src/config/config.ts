@@ -276,9 +276,21 @@ export async function loadAgentConfig(options: {
     str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ??
     (typeof file.loopbackPort === 'number' ? String(file.loopbackPort) : str(file.loopbackPort));
   let loopbackPort: number | null = null;
+  // A refused value names the layer it came from, the config file by its name.
+  const layerKey = (flag: string | undefined, flagName: string, envValue: string | undefined, envName: string, fileKey: string): string =>
+    flag !== undefined ? flagName : envValue ? envName : `${fileKey} in ${configFile}`;
   if (portRaw !== undefined) {
     if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535)
-      throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
+      throw new AgentConfigError(
+        layerKey(
+          flags.loopbackPort,
+          '--loopback-port',
+          str(env.DEVTRUST_AGENT_LOOPBACK_PORT),
+          'DEVTRUST_AGENT_LOOPBACK_PORT',
+          'loopbackPort',
+        ),
+        `"${portRaw}" is not a port number`,
+      );
     loopbackPort = Number(portRaw);
   }
   let collectorUrl = '';
@@ -290,7 +302,10 @@ export async function loadAgentConfig(options: {
   const previousCollectorUrls = previousUrls(managed, flags, env, { values: file, name: configFile }, warnings);
   const hardwareKey = flags.hardwareKey ?? str(env.DEVTRUST_AGENT_HARDWARE_KEY) ?? str(file.hardwareKey) ?? 'auto';
   if (!(HARDWARE_KEY_PREFERENCES as readonly string[]).includes(hardwareKey))
-    throw new AgentConfigError('--hardware-key', `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`);
+    throw new AgentConfigError(
+      layerKey(flags.hardwareKey, '--hardware-key', str(env.DEVTRUST_AGENT_HARDWARE_KEY), 'DEVTRUST_AGENT_HARDWARE_KEY', 'hardwareKey'),
+      `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`,
+    );
   return {
     collectorUrl,
     previousCollectorUrls,
