@@ -17,6 +17,9 @@ setFlagsFromString('--semi-space-growth-factor=1');
 // (docs/performance.md). Interpreted and baseline (Sparkplug) code is all the agent needs.
 setFlagsFromString('--max-opt=1');
 
-// Loaded after the flags, so that loading it already runs with the small young generation.
+// Loaded after the flags, so that loading them already runs with the small young generation.
+// `devtrust-agent --once | head -1`: a reader that stops reading ends the agent quietly.
+const { endQuietlyWhenOutputCloses } = await import('@devtrust/shared/cli/closed-output');
+endQuietlyWhenOutputCloses();
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main();

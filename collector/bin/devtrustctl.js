@@ -1,12 +1,9 @@
 #!/usr/bin/env node
+import { endQuietlyWhenOutputCloses } from '@devtrust/shared/cli/closed-output';
 import { main } from '../dist/cli/ctl.js';
 
-// Output piped into something that stopped reading (`devtrustctl admin-log | head`): nothing is
-// wrong, so end quietly rather than with an unhandled EPIPE and its stack.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `devtrustctl admin-log | head`: a reader that stops reading ends devtrustctl quietly.
+endQuietlyWhenOutputCloses();
 
 try {
   process.exitCode = await main();

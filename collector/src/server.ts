@@ -29,10 +29,16 @@ import { SyncEngine } from './sync/engine.js';
 import { AgentChannel } from './ws/channel.js';
 import { tuneHeap } from './v8-tuning.js';
 import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
+import { databaseStartError } from './config/database-url.js';
 
 export interface RunningCollector {
-  /** The public URL (DEVTRUST_PUBLIC_URL): what agents, browsers and applications use. */
+  /**
+   * Where this process is reached: the public URL, except on port 0 (tests, benchmarks), where
+   * it is HOST:PORT with the port it was given, even when DEVTRUST_PUBLIC_URL names a proxy.
+   */
   url: string;
+  /** The public URL (DEVTRUST_PUBLIC_URL, else HOST:PORT): what agents, browsers and applications use. */
+  publicUrl: string;
   /** The address the collector itself listens on, as a URL; behind a proxy not the public URL. */
   listenUrl: string;
   port: number;
@@ -77,7 +83,13 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // The bin applies it before loading anything; here for every other embedding.
   tuneHeap();
   const log = options.log ?? createLogger(config.logLevel);
-  const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
+  let store: Store;
+  try {
+    store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });
+  } catch (error) {
+    // The driver says what failed ("password authentication failed for user …"), not which setting to fix.
+    throw databaseStartError(config.databaseUrl, error);
+  }
   const settings = new SettingsService(store);
   let masterKey: Buffer;
   try {
@@ -173,11 +185,14 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   await retention.purge();
   const purge = setInterval(() => void retention.purge(), 3_600_000);
   purge.unref();
-  log.info({ listening: listenUrl, publicUrl: url, database: store.dialect, metrics: metricsListener?.url }, 'collector listening');
+  log.info(
+    { listening: listenUrl, publicUrl: listening.publicUrl, database: store.dialect, metrics: metricsListener?.url },
+    'collector listening',
+  );
   if (connections.lowered !== null)
     log.warn(
       { openFileLimit: openFiles, agentConnections: connections.lowered },
-      `the open-file limit (ulimit -n ${openFiles}) holds ${connections.lowered} agent connections, fewer than DEVTRUST_MAX_AGENT_CONNECTIONS: agents past them are refused with 503 until it is raised (LimitNOFILE= under systemd)`,
+      `the open-file limit (ulimit -n ${openFiles}) holds ${connections.lowered} agent connections, fewer than DEVTRUST_MAX_AGENT_CONNECTIONS (${config.connections.total ?? 'no cap'}): agents past them are refused with 503 until it is raised (LimitNOFILE= under systemd); for a trial or fewer agents than that, nothing to do (set DEVTRUST_MAX_AGENT_CONNECTIONS=${connections.lowered} to silence this)`,
     );
   // Serving TLS itself, the collector is likely reached directly: then anyone can send the
   // X-Forwarded-* headers DEVTRUST_TRUST_PROXY believes (their address, for every limit).
@@ -189,6 +204,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   let closing: Promise<void> | null = null;
   return {
     url,
+    publicUrl: listening.publicUrl,
     listenUrl,
     port,
     services,

@@ -78,5 +78,6 @@ export function requiredPath(flags: Flags, name: string): string {
   return value;
 }
 
-/** The collector URL as the agent stores it (no trailing slash), like the agent's config does. */
-export const collectorSetting = (url: URL): string => url.href.replace(/\/+$/, '');
+/** The collector URL as the agent stores it (no trailing slash), like the agent's config does; its address alone. */
+export const collectorSetting = (url: URL): string =>
+  /^\/*$/.test(url.pathname) && url.search === '' && url.hash === '' ? url.href.replace(/\/+$/, '') : url.origin;

@@ -76,8 +76,21 @@ async function payloads(argv: string[]): Promise<number> {
     return 0;
   }
   const url = collectorUrl(flags['--collector']);
+  // Agents use the collector's address alone (a path would only earn a warning on every device).
+  if (!/^\/*$/.test(url.pathname) || url.search !== '' || url.hash !== '')
+    process.stderr.write(
+      `devtrust-installers: warning: --collector ${url.href} is more than a collector's address: the payloads hold ${url.origin}, the only part agents use\n`,
+    );
   const key = enrollmentKey(flags['--enrollment-key']);
-  const previous = previousCollectorUrls(flags['--previous-collector-url']);
+  // The collector URL itself as an earlier one moves nothing (the agent compares addresses):
+  // most likely the old and new URLs were mixed up, so say so, and leave it out.
+  const previous = previousCollectorUrls(flags['--previous-collector-url']).filter((earlier) => {
+    if (earlier !== url.origin) return true;
+    process.stderr.write(
+      `devtrust-installers: warning: --previous-collector-url ${earlier} is the address of --collector itself, not an earlier one: left out (list the URL agents reached the collector by before the move)\n`,
+    );
+    return false;
+  });
   if (url.protocol === 'http:')
     process.stderr.write(
       `devtrust-installers: warning: --collector ${url.origin} is plain http://: the enrollment key and every device report travel unencrypted, and browsers on HTTPS pages refuse it; use https:// outside a lab\n`,

@@ -289,6 +289,40 @@ describe('devtrust-installers payloads --previous-collector-url (moving agents t
     assert.ok(read('windows/install.cmd').includes('PREVIOUSCOLLECTORURLS="http://trust.example.com:8700 http://trust-old.example.com"'));
   });
 
+  it('warns about, and leaves out, the collector URL itself given as an earlier one (in any spelling)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-moved-same-'));
+    const same = new URL(COLLECTOR);
+    const result = runCli([
+      'payloads',
+      '--collector',
+      COLLECTOR,
+      '--enrollment-key',
+      'k',
+      '--out',
+      dir,
+      '--previous-collector-url',
+      `${same.protocol.toUpperCase()}//${same.host.toUpperCase()}/`,
+      '--previous-collector-url',
+      'http://trust.example.com:8700',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stderr.trim(),
+      `devtrust-installers: warning: --previous-collector-url ${same.origin} is the address of --collector itself, not an earlier one: left out (list the URL agents reached the collector by before the move)`,
+    );
+    const cmd = readFileSync(path.join(dir, 'windows/install.cmd'), 'utf8');
+    assert.ok(cmd.includes('PREVIOUSCOLLECTORURLS="http://trust.example.com:8700"'), cmd);
+  });
+
+  it('a --collector with a path: the payloads hold its address, as the agent would use it, with a warning', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-collector-path-'));
+    const result = runCli(['payloads', '--collector', 'https://trust.example.com/console/', '--enrollment-key', 'k', '--out', dir]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: --collector https:\/\/trust\.example\.com\/console\/ is more than a collector's address/);
+    const cmd = readFileSync(path.join(dir, 'windows/install.cmd'), 'utf8');
+    assert.ok(cmd.includes('COLLECTORURL="https://trust.example.com"'), cmd);
+  });
+
   it('refuses an entry that is not a collector address, as it refuses a bad --collector', () => {
     const cases: Array<[string, RegExp]> = [
       ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL, not ftp:$/],

@@ -43,10 +43,10 @@ describe('devtrust-agent --once: is this device trusted?', () => {
     await c.stop();
   });
 
-  const once = (serial: string) =>
+  const once = (serial: string, collector = c.url) =>
     runBin('devtrust-agent', [
       '--collector',
-      c.url,
+      collector,
       '--enrollment-key',
       ENROLLMENT_KEY,
       '--once',
@@ -63,6 +63,22 @@ describe('devtrust-agent --once: is this device trusted?', () => {
     assert.match(lines[0] as string, /^reported to http:\/\/127\.0\.0\.1:\d+ as endpoint ep_/);
     assert.match(lines[1] as string, /^trusted: this device meets the collector's policy \(access allow\)$/);
     assert.equal(r.stderr, '', 'no log noise around the answer');
+  });
+
+  it('a collector URL with a path (a copied console link): reported to the address, with one warning', async () => {
+    const r = await once('C02ONCE0001', `${c.url}/console`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[0] as string, new RegExp(`^reported to ${c.url} as endpoint ep_`));
+    const warnings = r.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    assert.deepEqual(
+      warnings.map((w) => w.msg),
+      [
+        `--collector: "${c.url}/console" is more than a collector's address: the agent uses ${c.url} (only the address counts; give it without a path)`,
+      ],
+    );
   });
 
   it('a device no inventory knows: not trusted, and why', async () => {

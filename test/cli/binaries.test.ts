@@ -88,7 +88,7 @@ describe('devtrust-agent --once', () => {
     assert.match(r.stderr, /--identity: .*platform/);
     const flagError = await runBin('devtrust-agent', ['--collector', 'ftp://x', '--once']);
     assert.equal(flagError.code, 2);
-    assert.equal(flagError.stderr.trim(), 'devtrust-agent: collectorUrl: must be an http(s) URL');
+    assert.equal(flagError.stderr.trim(), 'devtrust-agent: --collector: must be an http(s) URL');
   });
 });
 

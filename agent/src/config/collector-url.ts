@@ -36,10 +36,19 @@ function parse(value: string): URL {
   return url;
 }
 
-/** The configured collector URL, as before: any http(s) URL without credentials, its trailing slashes dropped. */
-export function parseCollectorUrl(value: string): string {
-  parse(value);
-  return value.replace(/\/+$/, '');
+/**
+ * The configured collector URL: any http(s) URL without credentials, its trailing slashes
+ * dropped. The agent only ever uses its origin, so one with a path, query or fragment (a copied
+ * console or sign-in link) is taken as its origin, and `dropped` says so for a warning: refusing
+ * it would stop every agent of a fleet for a setting that works.
+ */
+export function parseCollectorUrl(value: string): { url: string; dropped: string | null } {
+  const url = parse(value);
+  if (/^\/*$/.test(url.pathname) && url.search === '' && url.hash === '') return { url: value.replace(/\/+$/, ''), dropped: null };
+  return {
+    url: url.origin,
+    dropped: `"${value}" is more than a collector's address: the agent uses ${url.origin} (only the address counts; give it without a path)`,
+  };
 }
 
 /**

@@ -33,6 +33,8 @@ export class AgentConfigError extends Error {
   constructor(
     readonly key: string,
     problem: string,
+    /** The value came from the command line: a bad argument (exit 2, for doctor too), not a stored setting. */
+    readonly fromCommandLine = false,
   ) {
     super(`${key}: ${problem}`);
     this.name = 'AgentConfigError';
@@ -150,7 +152,7 @@ function checkedUrl<T>(key: string, value: string, check: (value: string) => T):
   try {
     return check(value);
   } catch (error) {
-    if (error instanceof CollectorUrlError) throw new AgentConfigError(key, error.message);
+    if (error instanceof CollectorUrlError) throw new AgentConfigError(key, error.message, key.startsWith('--'));
     throw error;
   }
 }
@@ -167,17 +169,17 @@ function previousUrls(
   managed: ManagedSettings,
   flags: Flags,
   env: NodeJS.ProcessEnv,
-  file: Record<string, unknown>,
+  file: { values: Record<string, unknown>; name: string | undefined },
   warnings: string[],
 ): string[] {
   const envValue = env.DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS;
-  const fileValue = file.previousCollectorUrls;
+  const fileValue = file.values.previousCollectorUrls;
   const userLayer = flags.previousCollectorUrls
     ? { key: '--previous-collector-url', urls: flags.previousCollectorUrls as unknown }
     : envValue
       ? { key: 'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS', urls: splitUrlList(envValue) as unknown }
       : fileValue !== undefined
-        ? { key: 'previousCollectorUrls', urls: fileValue }
+        ? { key: `previousCollectorUrls in ${file.name}`, urls: fileValue }
         : null;
   let layer = managed.previousCollectorUrls
     ? { key: 'managed previousCollectorUrls', urls: managed.previousCollectorUrls as unknown }
@@ -196,7 +198,8 @@ function previousUrls(
   }
   if (layer === null) return [];
   const { key, urls } = layer;
-  if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string')) throw new AgentConfigError(key, 'must be a list of URLs');
+  if (!Array.isArray(urls) || urls.some((url) => typeof url !== 'string'))
+    throw new AgentConfigError(key, 'must be a list of URLs', key.startsWith('--'));
   const origins: string[] = [];
   for (const url of urls as string[]) {
     try {
@@ -231,7 +234,7 @@ export async function loadAgentConfig(options: {
     try {
       file = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new AgentConfigError('--config', `cannot read ${configFile}: ${(error as Error).message}`);
+      throw new AgentConfigError('--config', `cannot read ${configFile}: ${(error as Error).message}`, flags.configFile !== undefined);
     }
   }
   const managedResult = options.managedReader ? await options.managedReader() : { settings: {}, source: null };
@@ -241,6 +244,14 @@ export async function loadAgentConfig(options: {
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
   const collectorRaw = managed.collectorUrl ?? flags.collectorUrl ?? str(env.DEVTRUST_AGENT_COLLECTOR_URL) ?? str(file.collectorUrl);
+  // Its problems are named after the layer that gave it (a flag is a bad argument: exit 2).
+  const collectorKey = managed.collectorUrl
+    ? 'managed collectorUrl'
+    : flags.collectorUrl
+      ? '--collector'
+      : str(env.DEVTRUST_AGENT_COLLECTOR_URL)
+        ? 'DEVTRUST_AGENT_COLLECTOR_URL'
+        : `collectorUrl in ${configFile}`;
   // Only the layer that wins is read, so a key file is not opened when managed settings hold the key.
   const enrollmentKey =
     managed.enrollmentKey ??
@@ -265,18 +276,36 @@ export async function loadAgentConfig(options: {
     str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ??
     (typeof file.loopbackPort === 'number' ? String(file.loopbackPort) : str(file.loopbackPort));
   let loopbackPort: number | null = null;
+  // A refused value names the layer it came from, the config file by its name.
+  const layerKey = (flag: string | undefined, flagName: string, envValue: string | undefined, envName: string, fileKey: string): string =>
+    flag !== undefined ? flagName : envValue ? envName : `${fileKey} in ${configFile}`;
   if (portRaw !== undefined) {
     if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535)
-      throw new AgentConfigError('--loopback-port', `"${portRaw}" is not a port number`);
+      throw new AgentConfigError(
+        layerKey(
+          flags.loopbackPort,
+          '--loopback-port',
+          str(env.DEVTRUST_AGENT_LOOPBACK_PORT),
+          'DEVTRUST_AGENT_LOOPBACK_PORT',
+          'loopbackPort',
+        ),
+        `"${portRaw}" is not a port number`,
+      );
     loopbackPort = Number(portRaw);
   }
-  const collectorUrl = collectorRaw
-    ? checkedUrl(managed.collectorUrl ? 'managed collectorUrl' : 'collectorUrl', collectorRaw, parseCollectorUrl)
-    : '';
-  const previousCollectorUrls = previousUrls(managed, flags, env, file, warnings);
+  let collectorUrl = '';
+  if (collectorRaw) {
+    const parsed = checkedUrl(collectorKey, collectorRaw, parseCollectorUrl);
+    collectorUrl = parsed.url;
+    if (parsed.dropped) warnings.push(`${collectorKey}: ${parsed.dropped}`);
+  }
+  const previousCollectorUrls = previousUrls(managed, flags, env, { values: file, name: configFile }, warnings);
   const hardwareKey = flags.hardwareKey ?? str(env.DEVTRUST_AGENT_HARDWARE_KEY) ?? str(file.hardwareKey) ?? 'auto';
   if (!(HARDWARE_KEY_PREFERENCES as readonly string[]).includes(hardwareKey))
-    throw new AgentConfigError('--hardware-key', `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`);
+    throw new AgentConfigError(
+      layerKey(flags.hardwareKey, '--hardware-key', str(env.DEVTRUST_AGENT_HARDWARE_KEY), 'DEVTRUST_AGENT_HARDWARE_KEY', 'hardwareKey'),
+      `"${hardwareKey}" is not one of ${HARDWARE_KEY_PREFERENCES.join(', ')}`,
+    );
   return {
     collectorUrl,
     previousCollectorUrls,

@@ -8,7 +8,7 @@ import { runningAsSystem } from '../keys/platform-key-store.js';
 import { platformDeviceKeyStores } from '../keys/select-device-key.js';
 import { StateFile } from '../link/state.js';
 import { compareIdentity, formatReport } from './compare.js';
-import { diagnoseEnrollment, formatEnrollment, type EnrollmentDiagnosis } from './enrollment.js';
+import { diagnoseEnrollment, formatEnrollment } from './enrollment.js';
 import { readNodeMachineId, readSystemInformation } from './libraries.js';
 
 const USAGE = `devtrust-agent doctor [--json] [--collector URL] [--previous-collector-url URL]...
@@ -52,11 +52,18 @@ export async function doctorCommand(argv: string[], managedReader: ManagedSettin
     return 0;
   }
   const json = values.json === true;
+  const config = await configOf(configArgv, managedReader);
+  // A bad argument (doctor's own --collector, --previous-collector-url, --config) is a bad
+  // command line, as for the agent: one line and exit 2, not a report of "none configured".
+  if (config instanceof AgentConfigError) {
+    process.stderr.write(`devtrust-agent doctor: ${config.message}\n`);
+    return 2;
+  }
   const [collected, si, deviceKey, enrollment] = await Promise.all([
     collectDevice(),
     readSystemInformation(),
     newKeyKind(),
-    enrollmentOf(configArgv, managedReader),
+    diagnoseEnrollment(await new StateFile(config.dataDir).load(), config),
   ]);
   const report = compareIdentity(currentPlatform(), collected, si, readNodeMachineId());
   const keyLine = `\nDevice key: a new enrollment would use ${deviceKey.kind === 'software' ? 'a software key' : `a ${deviceKey.kind} key`}${deviceKey.why ? ` (${deviceKey.why})` : ''}\n`;
@@ -69,12 +76,19 @@ export async function doctorCommand(argv: string[], managedReader: ManagedSettin
   return 0;
 }
 
-/** The collector configured as the agent would read it, beside the enrollment in its data directory. */
-async function enrollmentOf(argv: string[], managedReader: ManagedSettingsReader): Promise<EnrollmentDiagnosis> {
-  let config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null; warnings: string[] };
+type DoctorConfig = {
+  dataDir: string;
+  collectorUrl: string | null;
+  previousCollectorUrls: string[];
+  problem: string | null;
+  warnings: string[];
+};
+
+/** The collector configured as the agent would read it; a refused argument is returned, for exit 2. */
+async function configOf(argv: string[], managedReader: ManagedSettingsReader): Promise<DoctorConfig | AgentConfigError> {
   try {
     const loaded = await loadAgentConfig({ argv, managedReader });
-    config = {
+    return {
       dataDir: loaded.dataDir,
       collectorUrl: loaded.collectorUrl,
       previousCollectorUrls: loaded.previousCollectorUrls ?? [],
@@ -83,11 +97,12 @@ async function enrollmentOf(argv: string[], managedReader: ManagedSettingsReader
     };
   } catch (error) {
     if (!(error instanceof AgentConfigError)) throw error;
-    // A refused setting is what doctor is for: shown, not fatal. The data directory is still read.
+    if (error.fromCommandLine) return error;
+    // A refused setting (managed, a variable, the config file) is what doctor is for: shown,
+    // not fatal. The data directory is still read.
     const dataDir = parseFlags(argv).dataDir ?? (process.env.DEVTRUST_AGENT_DATA_DIR || defaultDataDir());
-    config = { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message, warnings: [] };
+    return { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message, warnings: [] };
   }
-  return diagnoseEnrollment(await new StateFile(config.dataDir).load(), config);
 }
 
 /** Which kind of device key a new enrollment would get here (select-device-key.ts), without creating one. */

@@ -49,7 +49,8 @@ function printable(text: string): string {
 }
 
 export function formatEnrollment(d: EnrollmentDiagnosis): string {
-  const lines = [`Collector: ${d.collectorUrl ?? `none configured (${d.problem ?? 'no collector URL'})`}`];
+  // A refused setting stops the agent at start with this very message (its exit 2).
+  const lines = [`Collector: ${d.collectorUrl ?? `the agent would not start: ${printable(d.problem ?? 'no collector URL')}`}`];
   if (d.previousCollectorUrls.length > 0) lines.push(`  earlier URLs of it (previousCollectorUrls): ${d.previousCollectorUrls.join(', ')}`);
   for (const warning of d.warnings ?? []) lines.push(`  warning: ${printable(warning)}`);
   const where = `  state in ${d.dataDir}`;

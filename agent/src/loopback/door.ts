@@ -21,6 +21,12 @@ export interface LoopbackDoorOptions {
 const TX_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
+ * Distinct refused origins logged per run: enough for the collector's old and new URLs and a
+ * few more; a hostile page that makes up origins cannot fill the log.
+ */
+export const REFUSED_ORIGINS_LOGGED = 20;
+
+/**
  * The agent's loopback door: the prompt page asks it to attest a transaction. It never
  * returns the verdict nor anything that identifies the device; only the collector's
  * origin may call it (CORS and Private Network Access answered for that origin alone),
@@ -30,6 +36,9 @@ export class LoopbackDoor {
   private server: http.Server | https.Server | null = null;
   port: number | null = null;
   private readonly window: number[] = [];
+  /** Origins whose refusal was logged this run (at most REFUSED_ORIGINS_LOGGED). */
+  private readonly refusedOrigins = new Set<string>();
+  private refusedOriginsCapped = false;
 
   constructor(private readonly options: LoopbackDoorOptions) {}
 
@@ -83,7 +92,10 @@ export class LoopbackDoor {
       res.writeHead(status, headers).end(JSON.stringify(body));
     };
     if (!this.hostAllowed(req.headers.host)) return reply(421, { error: 'HOST_REFUSED' });
-    if (origin !== undefined && origin !== this.options.collectorOrigin) return reply(403, { error: 'ORIGIN_REFUSED' });
+    if (origin !== undefined && origin !== this.options.collectorOrigin) {
+      this.logRefusedOrigin(origin);
+      return reply(403, { error: 'ORIGIN_REFUSED' });
+    }
     const path = (req.url ?? '').split('?')[0];
 
     if (req.method === 'OPTIONS') {
@@ -130,6 +142,29 @@ export class LoopbackDoor {
       this.options.log.warn({ err: (error as Error).message }, 'attestation failed');
       reply(502, { attested: false, error: (error as { code?: string }).code ?? 'ATTEST_FAILED' });
     }
+  }
+
+  /**
+   * The sign-in page of a collector URL this agent is not configured for (a move not pushed to
+   * it yet) is refused without a word to the user: say it once per origin, so IT can see why.
+   */
+  private logRefusedOrigin(origin: string): void {
+    if (this.refusedOrigins.has(origin)) return;
+    if (this.refusedOrigins.size >= REFUSED_ORIGINS_LOGGED) {
+      if (!this.refusedOriginsCapped)
+        this.options.log.info(
+          `pages of more than ${REFUSED_ORIGINS_LOGGED} other origins asked for an attestation; no more are logged until the agent restarts`,
+        );
+      this.refusedOriginsCapped = true;
+      return;
+    }
+    this.refusedOrigins.add(origin);
+    // Origin is whatever the caller sent: shortened, and anything but printable ASCII shown as "?".
+    const shown = origin.slice(0, 200).replace(/[^\x21-\x7e]/g, '?');
+    this.options.log.info(
+      { origin: shown },
+      `a page of ${shown} asked for an attestation; this agent answers only pages of ${this.options.collectorOrigin} (see docs/agent.md: moving agents to a new URL)`,
+    );
   }
 
   private takeToken(now = Date.now()): boolean {

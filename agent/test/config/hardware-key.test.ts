@@ -30,5 +30,21 @@ describe('the hardware key setting', () => {
         (error: unknown) => error instanceof AgentConfigError && error.message === `--hardware-key: "${value}" is not one of auto, off`,
       );
     }
+    // From the variable or the config file, the message names that layer (the file by its name).
+    await assert.rejects(
+      loadAgentConfig({ argv: base, env: { DEVTRUST_AGENT_HARDWARE_KEY: 'on' } }),
+      (error: unknown) =>
+        error instanceof AgentConfigError && error.message === 'DEVTRUST_AGENT_HARDWARE_KEY: "on" is not one of auto, off',
+    );
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'devtrust-hwkey-')), 'agent.json');
+    writeFileSync(file, JSON.stringify({ hardwareKey: 'on', loopbackPort: 70000 }));
+    await assert.rejects(
+      loadAgentConfig({ argv: [...base, '--config', file, '--loopback-port', '53100'], env: {} }),
+      (error: unknown) => error instanceof AgentConfigError && error.message === `hardwareKey in ${file}: "on" is not one of auto, off`,
+    );
+    await assert.rejects(
+      loadAgentConfig({ argv: [...base, '--config', file], env: {} }),
+      (error: unknown) => error instanceof AgentConfigError && error.message === `loopbackPort in ${file}: "70000" is not a port number`,
+    );
   });
 });

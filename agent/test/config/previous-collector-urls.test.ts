@@ -182,30 +182,41 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
 
   it('an empty flag, a file value that is not a list, a bad entry in the variable', async () => {
     assert.equal(await refusal({ argv: [...base, '--previous-collector-url', ''], env: {} }), '--previous-collector-url needs a value');
-    assert.equal(
-      await refusal({ argv: [...base, '--config', configFile({ previousCollectorUrls: 'http://a.example.com' })], env: {} }),
-      'previousCollectorUrls: must be a list of URLs',
-    );
+    const file = configFile({ previousCollectorUrls: 'http://a.example.com' });
+    assert.equal(await refusal({ argv: [...base, '--config', file], env: {} }), `previousCollectorUrls in ${file}: must be a list of URLs`);
     assert.equal(
       await refusal({ argv: base, env: { DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: 'http://a.example.com ws://b.example.com' } }),
       'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: must be an http(s) URL',
     );
   });
 
-  it('the collector URL itself: no credentials (they would be logged and stored), a path still accepted as before', async () => {
+  it('the collector URL itself: no credentials (they would be logged and stored); a path is dropped with a warning', async () => {
     assert.equal(
       await refusal({ argv: ['--collector', 'https://admin:secret@trust.example.com'], env: {} }),
-      'collectorUrl: must not hold a user name or password',
+      '--collector: must not hold a user name or password',
     );
-    assert.equal(
-      (await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/devtrust/'], env: {} })).collectorUrl,
-      'https://trust.example.com/devtrust',
-    );
+    // The agent only ever uses the origin: it says so, and uses (and prints) the origin.
+    const withPath = await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/console/?x=1'], env: {} });
+    assert.equal(withPath.collectorUrl, 'https://trust.example.com');
+    assert.deepEqual(withPath.warnings, [
+      `--collector: "https://trust.example.com/console/?x=1" is more than a collector's address: the agent uses https://trust.example.com (only the address counts; give it without a path)`,
+    ]);
+    const managed = await loadAgentConfig({
+      argv: [],
+      env: {},
+      managedReader: managedReader({ collectorUrl: 'https://trust.example.com/devtrust' }),
+    });
+    assert.equal(managed.collectorUrl, 'https://trust.example.com');
+    assert.match(managed.warnings[0] ?? '', /^managed collectorUrl: "https:\/\/trust\.example\.com\/devtrust" is more than/);
+    // A trailing slash alone is no path: kept as written, without it, and without a warning.
+    const slash = await loadAgentConfig({ argv: ['--collector', 'https://Trust.example.com:443//'], env: {} });
+    assert.equal(slash.collectorUrl, 'https://Trust.example.com:443');
+    assert.deepEqual(slash.warnings, []);
     // Stored as written and shown in the tray, doctor and every log line: nothing that changes how it reads.
     for (const hidden of ['\u202e', '\u009b31m', '\u0085', '\u200b', '\u2028'])
       assert.equal(
         await refusal({ argv: ['--collector', `https://trust.example.com/devtrust${hidden}`], env: {} }),
-        'collectorUrl: must be one URL, without control characters or line breaks',
+        '--collector: must be one URL, without control characters or line breaks',
         JSON.stringify(hidden),
       );
   });

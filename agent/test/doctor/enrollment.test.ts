@@ -32,6 +32,17 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     assert.match(text, /list http:\/\/trust\.example\.com:8700 in previousCollectorUrls/);
   });
 
+  it('shows the way back of a rolled-back move (docs/agent.md: rolling a move back): the old URL again, no list', () => {
+    const back = diagnoseEnrollment(
+      { ...enrolled, collectorUrl: NEW, movedFrom: { collectorUrl: OLD, at: '2026-12-01T00:00:00.000Z' } },
+      config([], OLD),
+    );
+    assert.equal(back.next, 'move');
+    const text = formatEnrollment(back);
+    assert.ok(text.includes(`  enrolled as ep_01MOVE with ${NEW}: the agent moves this enrollment to ${OLD} at its next start\n`), text);
+    assert.ok(text.includes(`  moved from ${OLD} on 2026-12-01T00:00:00.000Z\n`), text);
+  });
+
   it('says the next start moves it when the old URL is listed, and shows a move already made', () => {
     const planned = diagnoseEnrollment(enrolled, config([OLD]));
     assert.equal(planned.next, 'move');
@@ -84,7 +95,7 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     assert.match(formatEnrollment(none), /not enrolled: the agent enrolls with the enrollment key at its next start/);
     const unset = diagnoseEnrollment(enrolled, config([], null));
     assert.equal(unset.next, 'unknown');
-    assert.match(formatEnrollment(unset), /^Collector: none configured \(collectorUrl: no collector URL/m);
+    assert.match(formatEnrollment(unset), /^Collector: the agent would not start: collectorUrl: no collector URL/m);
   });
 });
 
@@ -107,20 +118,27 @@ describeUnless(process.platform !== 'linux' && 'doctor reads this machine only o
       assert.deepEqual(enrollment.enrolled, { collectorUrl: OLD, endpointId: 'ep_01MOVE' });
       assert.equal(enrollment.next, 'move');
       assert.equal(enrollment.dataDir, dataDir);
-      const bad = await runBin(
-        'devtrust-agent',
-        ['doctor', '--collector', NEW, '--previous-collector-url', 'https://old.example.com/console', '--data-dir', dataDir],
-        {
-          env,
-          timeoutMs: 60_000,
-        },
-      );
-      assert.equal(bad.code, 0, bad.stderr);
+      // A bad argument is a bad command line, as for the agent: its one line, and exit 2.
+      const badArgs = ['--collector', NEW, '--previous-collector-url', 'https://old.example.com/console', '--data-dir', dataDir];
+      const bad = await runBin('devtrust-agent', ['doctor', ...badArgs], { env, timeoutMs: 60_000 });
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.equal(bad.stdout, '');
+      const agent = await runBin('devtrust-agent', [...badArgs, '--once'], { env });
+      assert.equal(agent.code, 2, agent.stderr);
+      const problem = '--previous-collector-url: "https://old.example.com/console" is not a collector\'s address';
+      assert.ok(agent.stderr.startsWith(`devtrust-agent: ${problem}`), agent.stderr);
+      assert.equal(bad.stderr, agent.stderr.replace('devtrust-agent: ', 'devtrust-agent doctor: '));
+
+      // A refused setting of the config file is what doctor reports (exit 0), naming the file.
+      const file = path.join(dataDir, 'agent.json');
+      writeFileSync(file, JSON.stringify({ collectorUrl: NEW, previousCollectorUrls: OLD }));
+      const fromFile = await runBin('devtrust-agent', ['doctor', '--config', file, '--data-dir', dataDir], { env, timeoutMs: 60_000 });
+      assert.equal(fromFile.code, 0, fromFile.stderr);
       assert.match(
-        bad.stdout,
-        /^Collector: none configured \(--previous-collector-url: "https:\/\/old\.example\.com\/console" is not a collector's address/m,
+        fromFile.stdout,
+        new RegExp(`^Collector: the agent would not start: previousCollectorUrls in ${file}: must be a list of URLs$`, 'm'),
       );
-      assert.match(bad.stdout, new RegExp(`state in ${dataDir}`));
+      assert.match(fromFile.stdout, new RegExp(`state in ${dataDir}`));
     });
   },
 );

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pino } from 'pino';
-import { LoopbackDoor } from '../../src/loopback/door.js';
+import { Writable } from 'node:stream';
+import { LoopbackDoor, REFUSED_ORIGINS_LOGGED } from '../../src/loopback/door.js';
 
 const COLLECTOR = 'https://devtrust.example.com';
 
@@ -107,5 +108,70 @@ describe('loopback door', () => {
       );
     }
     assert.ok(statuses.includes(429), `statuses: ${statuses.join(',')}`);
+  });
+});
+
+describe('loopback door: a page of another origin is logged once per origin, and not without bound', () => {
+  let door: LoopbackDoor;
+  let port: number;
+  const lines: { level: number; msg: string; origin?: string }[] = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+        done();
+      },
+    });
+    door = new LoopbackDoor({
+      collectorOrigin: COLLECTOR,
+      port: 0,
+      tls: null,
+      attest: async () => undefined,
+      log: pino({ level: 'info' }, sink),
+    });
+    port = await door.start();
+  });
+  afterAll(() => door.stop());
+
+  const refused = async (origin: string, method = 'OPTIONS', path = '/v1/attest'): Promise<void> => {
+    const r = await call(port, method, path, { host: `127.0.0.1:${port}`, origin });
+    assert.equal(r.status, 403);
+  };
+  const about = (text: string) => lines.filter((l) => l.msg.includes(text));
+
+  it('the sign-in page at a collector URL the agent is not configured for (a move not pushed yet): one info line', async () => {
+    const old = 'http://trust.example.com:8700';
+    await refused(old);
+    await refused(old, 'POST');
+    await refused(old, 'GET', '/v1/ping');
+    const logged = about(`a page of ${old} asked`);
+    assert.equal(logged.length, 1, JSON.stringify(lines));
+    assert.equal(logged[0]?.level, 30);
+    assert.equal(
+      logged[0]?.msg,
+      `a page of ${old} asked for an attestation; this agent answers only pages of ${COLLECTOR} (see docs/agent.md: moving agents to a new URL)`,
+    );
+    assert.equal(logged[0]?.origin, old);
+    // The collector's own page is not a refusal.
+    assert.equal((await call(port, 'GET', '/v1/ping', { host: `127.0.0.1:${port}`, origin: COLLECTOR })).status, 200);
+    assert.equal(about(COLLECTOR.replace('https://', 'a page of https://')).length, 0);
+  });
+
+  it('an origin that is no origin is logged shortened, with only printable ASCII', async () => {
+    await refused(`https://${'a'.repeat(400)}.example\u00e9`);
+    const [line] = about('a page of https://aaaa');
+    assert.equal(line?.origin, `https://${'a'.repeat(192)}`);
+    assert.ok((line?.msg.length ?? 0) < 400, line?.msg);
+  });
+
+  it('a page that makes up origins logs at most REFUSED_ORIGINS_LOGGED of them, then says so once', async () => {
+    for (let i = 0; i < REFUSED_ORIGINS_LOGGED + 15; i++) await refused(`https://made-up-${i}.example`);
+    // Two were logged by the tests above.
+    const pages = about('a page of ');
+    assert.equal(pages.length, REFUSED_ORIGINS_LOGGED);
+    assert.equal(about('no more are logged').length, 1);
+    await refused('https://one-more.example');
+    assert.equal(about('a page of ').length, REFUSED_ORIGINS_LOGGED);
+    assert.equal(about('no more are logged').length, 1);
   });
 });

@@ -104,7 +104,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
     : leftoverKeysFileNotice(config.dataDir);
   if (banner) process.stdout.write(banner);
-  process.stdout.write(listeningLines(collector.listenUrl, collector.url, collector.services.health.database));
+  process.stdout.write(listeningLines(collector.listenUrl, collector.publicUrl, collector.services.health.database));
   if (collector.metricsUrl) process.stdout.write(`Prometheus metrics on ${collector.metricsUrl}\n`);
   const log = collector.services.log;
   // close() drains as it always has: syncs in progress end and are recorded, agents are told

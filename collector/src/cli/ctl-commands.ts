@@ -163,12 +163,18 @@ export const COMMANDS: readonly CtlCommand[] = [
         cursor: i.flags.cursor,
       })}`,
     }),
-    table: { key: 'endpoints', columns: ['id', 'hostname', 'platform', 'trusted', 'blocked', 'connected', 'lastUser', 'keyKind'] },
+    // approval: pending rows wait for an admin (endpoint approve / endpoint deny); "-" never needed one.
+    table: {
+      key: 'endpoints',
+      columns: ['id', 'hostname', 'platform', 'trusted', 'approval', 'blocked', 'connected', 'lastUser', 'keyKind'],
+    },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),
   endpointCommand('block', 'POST', '/block', 'deny every sign-in from this endpoint'),
   endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
   endpointCommand('forget', 'DELETE', '', 'delete the endpoint (its agent enrolls again)'),
+  endpointCommand('approve', 'POST', '/approve', 'let a pending endpoint (approval pending) be trusted: its claims count from now on'),
+  endpointCommand('deny', 'POST', '/deny', 'refuse a pending endpoint: it is blocked and its claims never count'),
   endpointCommand('release', 'POST', '/release', "retire the endpoint's key and free its identifiers for the device's new key"),
   releaseReenrolledCommand,
   {
