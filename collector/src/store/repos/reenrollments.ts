@@ -3,6 +3,7 @@ import type { Platform } from '@devtrust/shared/identity';
 import type { EndpointApproval, IdentifierClaim } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { HoldingEndpoint, PendingClaimant, ReenrollmentEndpoint } from '../../domain/reenrollment.js';
+import { lockForUpdate } from '../atomic.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
@@ -26,6 +27,17 @@ function summaryOf(row: EndpointRow): ReenrollmentEndpoint {
   };
 }
 
+const CLAIMANT_COLUMNS = [...SUMMARY_COLUMNS, 'approval_claims', ...Object.values(IDENTIFIER_COLUMNS)] as const;
+
+function claimantOf(row: EndpointRow): PendingClaimant {
+  const identifiers: PendingClaimant['identifiers'] = {};
+  for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+    const value = row[column];
+    if (value) identifiers[kind] = value;
+  }
+  return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += IDS_PER_STATEMENT) out.push(items.slice(i, i + IDS_PER_STATEMENT));
@@ -46,15 +58,40 @@ export class ReenrollmentsRepo {
     const rows = (await this.db('endpoints')
       .where({ approval: 'pending' })
       .orderBy([{ column: 'enrolled_at' }, { column: 'id' }])
-      .select(...SUMMARY_COLUMNS, 'approval_claims', ...Object.values(IDENTIFIER_COLUMNS))) as EndpointRow[];
-    return rows.map((row) => {
-      const identifiers: PendingClaimant['identifiers'] = {};
-      for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-        const value = row[column];
-        if (value) identifiers[kind] = value;
-      }
-      return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
-    });
+      .select(...CLAIMANT_COLUMNS)) as EndpointRow[];
+    return rows.map(claimantOf);
+  }
+
+  /**
+   * One pair as it stands inside the transaction that releases the predecessor (a store bound
+   * to it): both rows locked on PostgreSQL, so a report of the old key or an admin's change to
+   * either waits for the release, and the ids of every endpoint pending approval whose claims
+   * name the predecessor now.
+   */
+  async pairForRelease(
+    predecessorId: string,
+    newcomerId: string,
+  ): Promise<{ predecessor: HoldingEndpoint | undefined; newcomer: PendingClaimant | undefined; waiting: string[] }> {
+    const trx = this.db as Knex.Transaction;
+    const rows = (await lockForUpdate(
+      trx,
+      trx('endpoints')
+        .whereIn('id', [predecessorId, newcomerId])
+        .orderBy('id')
+        .select(...CLAIMANT_COLUMNS),
+    )) as EndpointRow[];
+    const newcomerRow = rows.find((r) => r.id === newcomerId);
+    const predecessor = (await this.holders([predecessorId])).get(predecessorId);
+    // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
+    const waiting = (
+      (await trx('endpoints')
+        .where({ approval: 'pending' })
+        .andWhere('approval_claims', 'like', `%"${predecessorId}"%`)
+        .select('id', 'approval_claims')) as EndpointRow[]
+    )
+      .filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(predecessorId)))
+      .map((r) => r.id);
+    return { predecessor, newcomer: newcomerRow ? claimantOf(newcomerRow) : undefined, waiting };
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, it } from 'vitest';
+import type { Report } from '@devtrust/shared/protocol';
+import type { AdminActor } from '@devtrust/collector/domain/admin-log';
+import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
+import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
+import type { Store } from '@devtrust/collector/store/store';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { openTestStore } from '../support/test-store.js';
+
+/**
+ * A bulk release racing what happens beside it, on a real SQLite file and a real PostgreSQL:
+ * the old key reporting again or a second newcomer enrolling between the call's judgement and
+ * the release of that pair, the newcomer the admin saw replaced by another before the call,
+ * and a call that runs out of its time budget.
+ */
+const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_race', keyName: 'race', address: '127.0.0.1', userAgent: null };
+
+const report = (n: number): Report =>
+  ({
+    identity: {
+      platform: 'macos',
+      hostname: `mac-${n}`,
+      serialNumber: `RACE${n}`,
+      hardwareUuid: `4C4C4544-0042-3510-8052-B4C04F4E${String(n).padStart(4, '0')}`,
+    },
+    posture: {},
+    agentVersion: 'test',
+  }) as unknown as Report;
+
+/** Waits until the clock has moved past now, so what follows is strictly later. */
+async function tick(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** An EndpointService whose release first lets `beside` happen, as another request would just then. */
+class Interleaved extends EndpointService {
+  beside: ((id: string) => Promise<void>) | null = null;
+  override async release(id: string, actor: AdminActor, guard?: (tx: Store) => Promise<void>): Promise<BindingRelease> {
+    const beside = this.beside;
+    this.beside = null;
+    if (beside) await beside(id);
+    return super.release(id, actor, guard);
+  }
+}
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`bulk release races on ${db.name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let endpoints: Interleaved;
+    let seq = 1;
+
+    const enroll = async (n: number): Promise<string> => {
+      const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+      await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
+      return id;
+    };
+    /** Device n's old key reports, then its new key enrolls: one candidate pair. */
+    const pair = async (n: number): Promise<{ old: string; new: string }> => {
+      const old = await enroll(n);
+      await tick();
+      return { old, new: await enroll(n) };
+    };
+    const approval = async (id: string) => (await store.endpoints.get(id))?.approval;
+    const releasedAt = async (id: string) => (await store.endpoints.get(id))?.releasedAt ?? null;
+    const logged = async () => (await store.adminLog.query({ resourceType: 'endpoint', action: 'release', limit: 100 })).total;
+
+    beforeEach(async () => {
+      ({ store, close } = await openTestStore(db.name, 'reenroll-race'));
+      endpoints = new Interleaved(store);
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    it('an old key that reports again just before its release is left alone, nothing logged', async () => {
+      const device = await pair(1);
+      const service = new ReenrollmentService(store, endpoints);
+      // The laptop the "newcomer" cloned wakes up and reports with its key, after the call judged the pair.
+      endpoints.beside = async (id) => {
+        await tick();
+        await store.recordReports([{ endpointId: id, seq: seq++, report: report(1), at: Date.now() }]);
+      };
+      const done = await service.release({}, [device.old], ACTOR);
+      assert.deepEqual(done.released, []);
+      assert.deepEqual(
+        done.notReleased.map((n) => [n.predecessorId, n.reason]),
+        [[device.old, 'predecessor-still-reporting']],
+      );
+      assert.equal(await releasedAt(device.old), null, 'the reporting device keeps its key');
+      assert.equal(await approval(device.new), 'pending', 'the clone still waits');
+      assert.equal(await logged(), 0);
+    });
+
+    it('a second newcomer that enrolls just before the release stops it: neither is approved', async () => {
+      const device = await pair(2);
+      const service = new ReenrollmentService(store, endpoints);
+      let second = '';
+      endpoints.beside = async () => {
+        second = await enroll(2);
+      };
+      const done = await service.release({}, [device.old], ACTOR);
+      assert.deepEqual(
+        done.notReleased.map((n) => [n.predecessorId, n.reason]),
+        [[device.old, 'several-newcomers']],
+      );
+      assert.equal(await releasedAt(device.old), null);
+      assert.equal(await approval(device.new), 'pending');
+      assert.equal(await approval(second), 'pending');
+    });
+
+    it('a predecessor whose newcomer is no longer the one the preview showed is refused (409), nothing released', async () => {
+      const device = await pair(3);
+      const service = new ReenrollmentService(store, endpoints);
+      const [shown] = (await service.preview({}, { limit: 10 })).candidates;
+      assert.equal(shown?.newcomer.id, device.new);
+      // Another admin forgets the newcomer the preview showed; a clone enrolls with the same identifiers.
+      await endpoints.forget(device.new, ACTOR);
+      await tick();
+      const clone = await enroll(3);
+      await assert.rejects(service.release({}, [device.old], ACTOR, [device.new]), (error: { code?: string; message?: string }) => {
+        assert.equal(error.code, 'REENROLLMENTS_CHANGED');
+        assert.match(String(error.message), new RegExp(`newcomer is now ${clone}`));
+        return true;
+      });
+      assert.equal(await releasedAt(device.old), null);
+      assert.equal(await approval(clone), 'pending');
+      assert.equal(await logged(), 0);
+      // Without newcomerIds the call cannot know what the admin saw: it releases to the pair judged now.
+      await assert.rejects(service.release({}, [device.old], ACTOR, []), (error: { code?: string }) => error.code === 'INVALID_REQUEST');
+    });
+
+    it('a call past its time budget releases at least one and hands the rest back as unreached, in order', async () => {
+      const devices = [await pair(4), await pair(5), await pair(6)];
+      const named = devices.map((d) => d.old);
+      const newcomers = devices.map((d) => d.new);
+      const service = new ReenrollmentService(store, endpoints, 0);
+      const first = await service.release({}, named, ACTOR, newcomers);
+      assert.equal(first.released.length, 1);
+      assert.deepEqual([first.released[0]?.predecessorId, ...first.unreached].sort(), [...named].sort());
+      assert.equal(first.remaining, 0);
+      let rest = first.unreached;
+      for (let calls = 0; rest.length > 0 && calls < named.length; calls++) {
+        const again = await service.release(
+          {},
+          rest,
+          ACTOR,
+          rest.map((id) => newcomers[named.indexOf(id)] as string),
+        );
+        assert.equal(again.released.length, 1);
+        rest = again.unreached;
+      }
+      assert.deepEqual(rest, []);
+      for (const d of devices) {
+        assert.equal(typeof (await releasedAt(d.old)), 'number');
+        assert.equal(await approval(d.new), 'approved');
+      }
+      assert.equal(await logged(), 3);
+    });
+  });
+}
