@@ -6,6 +6,9 @@ import { startTestCollector, type TestCollector } from '../support/collector.js'
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
+/** These pairs are seconds old: the quiet period (its own test: collector/test/store/reenrollment-races.test.ts) is off here. */
+const NO_QUIET_PERIOD = { DEVTRUST_REENROLLMENT_QUIET_MINUTES: '0' };
+
 /**
  * Releasing re-enrolled devices in bulk (docs/enrollment-and-posture.md): real agents, each
  * with its own device key, on a real collector over SQLite and PostgreSQL. The preview lists
@@ -63,7 +66,7 @@ for (const database of DATABASES) {
         databaseUrl = fresh.url;
         drop = fresh.drop;
       }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await startTestCollector({ scheduler: false, databaseUrl, env: NO_QUIET_PERIOD });
       // Re-imaged before the window: a candidate only when the window is left open.
       await enroll('oldEarly', mac(6));
       await after(Date.now());

@@ -37,6 +37,15 @@ export interface ReenrollmentWindow {
   enrolledBefore?: number;
 }
 
+/**
+ * How long the old key must have had to show it still reports: a newcomer enrolled less than
+ * `ms` before `now` is not yet a candidate (DEVTRUST_REENROLLMENT_QUIET_MINUTES).
+ */
+export interface ReenrollmentQuiet {
+  now: number;
+  ms: number;
+}
+
 export const SKIP_REASONS = [
   'newcomer-blocked',
   'several-holders',
@@ -48,6 +57,7 @@ export const SKIP_REASONS = [
   'predecessor-still-reporting',
   'no-strong-identifier',
   'partial-overlap',
+  'too-recent',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

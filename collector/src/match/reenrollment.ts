@@ -5,6 +5,7 @@ import type {
   Reenrollment,
   ReenrollmentEndpoint,
   ReenrollmentJudgement,
+  ReenrollmentQuiet,
   ReenrollmentWindow,
   SkipReason,
 } from '../domain/reenrollment.js';
@@ -52,6 +53,7 @@ export function judgeReenrollment(
   newcomer: PendingClaimant,
   predecessor: HoldingEndpoint | undefined,
   rivals: number,
+  quiet?: ReenrollmentQuiet,
 ): { identifiers: Reenrollment['identifiers'] } | { reason: SkipReason; detail: string } {
   const holders = holdersOf(newcomer);
   if (newcomer.approval !== 'pending' || newcomer.blocked || newcomer.releasedAt !== null)
@@ -94,6 +96,14 @@ export function judgeReenrollment(
       reason: 'partial-overlap',
       detail: `the newcomer does not report the ${missing.map((m) => `${STRONG_LABELS[m.kind]} ${m.value}`).join(', ')} that ${predecessor.id} holds`,
     };
+  // Silent since the newcomer enrolled proves nothing the moment a clone enrolls: the device it
+  // copied reported just before and has not had its next report yet (every 15 minutes while
+  // awake). The old key must have stayed silent for a while after the newcomer enrolled.
+  if (quiet && newcomer.enrolledAt > quiet.now - quiet.ms)
+    return {
+      reason: 'too-recent',
+      detail: `the newcomer enrolled ${iso(newcomer.enrolledAt)}: a bulk release waits until ${iso(newcomer.enrolledAt + quiet.ms)} in case ${predecessor.id} reports again`,
+    };
   return { identifiers: predecessor.holds };
 }
 
@@ -106,6 +116,7 @@ export function judgeReenrollments(
   pending: PendingClaimant[],
   holders: ReadonlyMap<string, HoldingEndpoint>,
   window: ReenrollmentWindow = {},
+  quiet?: ReenrollmentQuiet,
 ): ReenrollmentJudgement {
   const rivals = new Map<string, number>();
   for (const claimant of pending) for (const id of holdersOf(claimant)) rivals.set(id, (rivals.get(id) ?? 0) + 1);
@@ -116,7 +127,7 @@ export function judgeReenrollments(
   for (const newcomer of ordered) {
     const heldBy = holdersOf(newcomer);
     const predecessor = heldBy.length === 1 ? holders.get(heldBy[0] as string) : undefined;
-    const verdict = judgeReenrollment(newcomer, predecessor, rivals.get(heldBy[0] as string) ?? 0);
+    const verdict = judgeReenrollment(newcomer, predecessor, rivals.get(heldBy[0] as string) ?? 0, quiet);
     if ('reason' in verdict) judged.skipped.push({ newcomer: summary(newcomer), heldBy, ...verdict });
     else judged.candidates.push({ newcomer: summary(newcomer), predecessor: summary(predecessor as HoldingEndpoint), ...verdict });
   }

@@ -4,6 +4,7 @@ import type {
   HoldingEndpoint,
   Reenrollment,
   ReenrollmentJudgement,
+  ReenrollmentQuiet,
   ReenrollmentWindow,
   SkippedReenrollment,
   SkipReason,
@@ -15,6 +16,9 @@ import type { EndpointService } from './endpoints.js';
 
 /** Predecessors one release call may name: each is its own transaction, so a call stays short. */
 export const MAX_RELEASES_PER_CALL = 1_000;
+
+/** Two of the agent's report intervals (15 minutes): an old key in use shows itself in that time. */
+export const DEFAULT_QUIET_MS = 30 * 60_000;
 
 /**
  * How long one release call keeps starting releases (ms). Each release reads the endpoints
@@ -61,19 +65,34 @@ const byEnrollment = (a: { enrolledAt: number; id: string }, b: KeysetPosition<s
  * (its own transaction and admin-log entry), never more than the admin named.
  */
 export class ReenrollmentService {
+  private readonly quietMs: number;
+  private readonly budgetMs: number;
+  private readonly clock: () => number;
+
+  /**
+   * `quietMs`: how long after a newcomer enrolled its old key must have stayed silent
+   * (DEVTRUST_REENROLLMENT_QUIET_MINUTES); `budgetMs`: a release call's time budget.
+   */
   constructor(
     private readonly store: Store,
     private readonly endpoints: EndpointService,
-    private readonly budgetMs = RELEASE_BUDGET_MS,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: { quietMs?: number; budgetMs?: number; clock?: () => number } = {},
+  ) {
+    this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS;
+    this.budgetMs = options.budgetMs ?? RELEASE_BUDGET_MS;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  private quiet(): ReenrollmentQuiet {
+    return { now: this.clock(), ms: this.quietMs };
+  }
 
   /** Every pending endpoint enrolled in the window, judged now. */
   async judge(window: ReenrollmentWindow): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint> }> {
     const pending = await this.store.reenrollments.pendingClaimants();
     // Every endpoint some pending endpoint waits on, inside the window or not.
     const holders = await this.store.reenrollments.holders([...new Set(pending.flatMap(holdersOf))]);
-    return { ...judgeReenrollments(pending, holders, window), holders };
+    return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders };
   }
 
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
@@ -143,7 +162,7 @@ export class ReenrollmentService {
         continue;
       }
       try {
-        const done = await this.endpoints.release(predecessorId, actor, (tx) => stillQualifies(tx, candidate));
+        const done = await this.endpoints.release(predecessorId, actor, (tx) => stillQualifies(tx, candidate, this.quiet()));
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
         if (error instanceof StoppedQualifying) {
@@ -202,14 +221,14 @@ class StoppedQualifying extends Error {
  * (and, on PostgreSQL, locked) there: a report of the old key, a second newcomer or an admin's
  * change that came after the call's judgement stops this release instead of racing it.
  */
-async function stillQualifies(tx: Store, candidate: Reenrollment): Promise<void> {
+async function stillQualifies(tx: Store, candidate: Reenrollment, quiet: ReenrollmentQuiet): Promise<void> {
   const { predecessor, newcomer, waiting } = await tx.reenrollments.pairForRelease(candidate.predecessor.id, candidate.newcomer.id);
   if (!newcomer) throw new StoppedQualifying('newcomer-blocked', `${candidate.newcomer.id} was forgotten`);
   const others = waiting.filter((id) => id !== newcomer.id);
   // The release would approve whichever waiting endpoint enrolled first: only the one judged may wait.
   if (others.length > 0)
     throw new StoppedQualifying('several-newcomers', `${others.join(', ')} also claims what ${candidate.predecessor.id} holds now`);
-  const verdict = judgeReenrollment(newcomer, predecessor, waiting.length);
+  const verdict = judgeReenrollment(newcomer, predecessor, waiting.length, quiet);
   if ('reason' in verdict) throw new StoppedQualifying(verdict.reason, verdict.detail);
 }
 

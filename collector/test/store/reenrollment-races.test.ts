@@ -78,9 +78,40 @@ for (const db of DATABASES) {
       await close();
     });
 
+    it('a clone that enrolls right after the device it copied reported waits out the quiet period before a bulk release lists it', async () => {
+      // The laptop reports, then goes to sleep; a clone with its identifiers enrolls a moment later.
+      const device = await pair(7);
+      let now = Date.now();
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 30 * 60_000, clock: () => now });
+      const early = await service.preview({}, { limit: 10 });
+      assert.deepEqual(early.candidates, []);
+      assert.deepEqual(
+        early.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[device.new, 'too-recent']],
+      );
+      await assert.rejects(service.release({}, [device.old], ACTOR), (error: { code?: string }) => error.code === 'REENROLLMENTS_CHANGED');
+      assert.equal(await releasedAt(device.old), null);
+      // The laptop wakes within the quiet period and reports with its key: never a candidate.
+      now += 10 * 60_000;
+      await store.recordReports([{ endpointId: device.old, seq: seq++, report: report(7), at: Date.now() }]);
+      now += 60 * 60_000;
+      assert.deepEqual(
+        (await service.preview({}, { limit: 10 })).skipped.map((s) => s.reason),
+        ['predecessor-still-reporting'],
+      );
+      // A re-imaged device whose old key stayed silent through the quiet period is listed then.
+      const reimaged = await pair(8);
+      now = Date.now() + 30 * 60_000;
+      const later = await service.preview({}, { limit: 10 });
+      assert.deepEqual(
+        later.candidates.map((c) => [c.predecessor.id, c.newcomer.id]),
+        [[reimaged.old, reimaged.new]],
+      );
+    });
+
     it('an old key that reports again just before its release is left alone, nothing logged', async () => {
       const device = await pair(1);
-      const service = new ReenrollmentService(store, endpoints);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
       // The laptop the "newcomer" cloned wakes up and reports with its key, after the call judged the pair.
       endpoints.beside = async (id) => {
         await tick();
@@ -99,7 +130,7 @@ for (const db of DATABASES) {
 
     it('a second newcomer that enrolls just before the release stops it: neither is approved', async () => {
       const device = await pair(2);
-      const service = new ReenrollmentService(store, endpoints);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
       let second = '';
       endpoints.beside = async () => {
         second = await enroll(2);
@@ -116,7 +147,7 @@ for (const db of DATABASES) {
 
     it('a predecessor whose newcomer is no longer the one the preview showed is refused (409), nothing released', async () => {
       const device = await pair(3);
-      const service = new ReenrollmentService(store, endpoints);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
       const [shown] = (await service.preview({}, { limit: 10 })).candidates;
       assert.equal(shown?.newcomer.id, device.new);
       // Another admin forgets the newcomer the preview showed; a clone enrolls with the same identifiers.
@@ -139,7 +170,7 @@ for (const db of DATABASES) {
       const devices = [await pair(4), await pair(5), await pair(6)];
       const named = devices.map((d) => d.old);
       const newcomers = devices.map((d) => d.new);
-      const service = new ReenrollmentService(store, endpoints, 0);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0, budgetMs: 0 });
       const first = await service.release({}, named, ACTOR, newcomers);
       assert.equal(first.released.length, 1);
       assert.deepEqual([first.released[0]?.predecessorId, ...first.unreached].sort(), [...named].sort());

@@ -24,6 +24,7 @@ const REASONS = {
   'predecessor-pending': 'the old endpoint is pending approval itself',
   'predecessor-gone': 'the old endpoint is gone',
   'newcomer-blocked': 'the new endpoint is blocked',
+  'too-recent': 'enrolled too recently (the old key may still report)',
 };
 
 /** Every candidate of the preview (page after page) and the first page's skipped list. */
