@@ -195,3 +195,102 @@ for (const db of DATABASES) {
     });
   });
 }
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`a bulk release beside single releases of the same endpoints on ${db.name}`, () => {
+    it('every predecessor is released once, by one of them, and neither call fails', async () => {
+      const { store, close } = await openTestStore(db.name, 'reenroll-beside');
+      try {
+        let seq = 1;
+        const enroll = async (n: number): Promise<string> => {
+          const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+          await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
+          return id;
+        };
+        const olds: string[] = [];
+        const news: string[] = [];
+        for (let n = 0; n < 30; n++) olds.push(await enroll(100 + n));
+        await tick();
+        for (let n = 0; n < 30; n++) news.push(await enroll(100 + n));
+        const endpoints = new Interleaved(store);
+        const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
+        // Once the bulk call has judged the set and starts releasing, another admin releases each by hand.
+        let singles: Promise<unknown>[] = [];
+        endpoints.beside = async () => {
+          singles = olds.map((id) => endpoints.release(id, ACTOR));
+        };
+        const bulk = await service.release({}, olds, ACTOR, news);
+        const outcomes = await Promise.allSettled(singles);
+        for (const o of outcomes)
+          if (o.status === 'rejected') assert.equal((o.reason as { code?: string }).code, 'ENDPOINT_RELEASED', String(o.reason));
+        const byHand = outcomes.filter((o) => o.status === 'fulfilled').length;
+        assert.equal(bulk.released.length + byHand, 30);
+        // Released by hand first: the newcomer was approved by that release, or the key is retired already.
+        const meanwhile = new Set(['released-meanwhile', 'predecessor-blocked', 'newcomer-blocked']);
+        assert.ok(
+          bulk.notReleased.every((n) => meanwhile.has(n.reason)),
+          JSON.stringify(bulk.notReleased.slice(0, 3)),
+        );
+        for (const id of olds) assert.equal(typeof (await store.endpoints.get(id))?.releasedAt, 'number');
+        for (const id of news) assert.equal((await store.endpoints.get(id))?.approval, 'approved');
+        assert.equal((await store.adminLog.query({ resourceType: 'endpoint', action: 'release', limit: 100 })).total, 30);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
+const postgres = DATABASES.find((d) => d.name === 'postgres');
+describeUnless(postgres?.skip ?? 'no PostgreSQL entry')(
+  'the bulk release locks rows in the order a single release writes them (postgres)',
+  () => {
+    it('a single release holding the old endpoint and then taking the new one does not deadlock against it', async () => {
+      const { store, close } = await openTestStore('postgres', 'reenroll-locks');
+      try {
+        let seq = 1;
+        const enroll = async (n: number): Promise<string> => {
+          const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+          await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
+          return id;
+        };
+        // A pair whose newcomer's id sorts before its predecessor's: locking both by id takes the newcomer first.
+        let old = '';
+        let newcomer = '';
+        for (let n = 200; !(newcomer && newcomer < old); n++) {
+          old = await enroll(n);
+          await tick();
+          newcomer = await enroll(n);
+        }
+        const service = new ReenrollmentService(store, new EndpointService(store), { quietMs: 0 });
+        const db = store.knex;
+        // Another request's transaction writes the old endpoint first, as a single release does...
+        const other = await db.transaction();
+        await other('endpoints').where({ id: old }).update({ hostname: 'held' });
+        const bulk = service.release({}, [old], ACTOR, [newcomer]).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+        // ...the bulk release waits on a row lock...
+        for (let waiting = 0; waiting === 0;) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          const rows = (await db.raw(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          )) as { rows: { n: number }[] };
+          waiting = rows.rows[0]?.n ?? 0;
+        }
+        // ...and then the other transaction writes the newcomer, as the single release does next.
+        await other('endpoints').where({ id: newcomer }).update({ hostname: 'held' });
+        await other.commit();
+        const outcome = await bulk;
+        assert.ok('value' in outcome, `the bulk release failed: ${String((outcome as { error: unknown }).error)}`);
+        assert.deepEqual(
+          outcome.value.released.map((r) => r.predecessorId),
+          [old],
+        );
+      } finally {
+        await close();
+      }
+    });
+  },
+);

@@ -73,14 +73,19 @@ export class ReenrollmentsRepo {
     newcomerId: string,
   ): Promise<{ predecessor: HoldingEndpoint | undefined; newcomer: PendingClaimant | undefined; waiting: string[] }> {
     const trx = this.db as Knex.Transaction;
-    const rows = (await lockForUpdate(
-      trx,
-      trx('endpoints')
-        .whereIn('id', [predecessorId, newcomerId])
-        .orderBy('id')
-        .select(...CLAIMANT_COLUMNS),
-    )) as EndpointRow[];
-    const newcomerRow = rows.find((r) => r.id === newcomerId);
+    // The predecessor's row first, then the newcomer's: the order a release (single or bulk)
+    // writes them in, so a single release of the same endpoint waits instead of deadlocking.
+    const lock = async (id: string) =>
+      (
+        await lockForUpdate(
+          trx,
+          trx('endpoints')
+            .where({ id })
+            .select(...CLAIMANT_COLUMNS),
+        )
+      )[0] as EndpointRow | undefined;
+    await lock(predecessorId);
+    const newcomerRow = await lock(newcomerId);
     const predecessor = (await this.holders([predecessorId])).get(predecessorId);
     // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
     const waiting = (
