@@ -22,8 +22,8 @@ export const DEFAULT_QUIET_MS = 30 * 60_000;
 
 /**
  * How long one release call keeps starting releases (ms). Each release reads the endpoints
- * pending approval that wait on the predecessor, so with tens of thousands pending a call of
- * 1,000 took 15 s on PostgreSQL on an idle 2-core machine; past this the call answers with
+ * pending approval that wait on the predecessor: with 10,000 pending, a call of 1,000 took 10 s
+ * on SQLite and 18 s on PostgreSQL on a loaded 2-core machine; past this the call answers with
  * what it released and the rest as `unreached`, well inside a proxy's timeout.
  */
 export const RELEASE_BUDGET_MS = 5_000;
