@@ -70,7 +70,9 @@ export function judgeReenrollment(
   // older would win, and nothing says it is the device rather than a clone.
   if (rivals > 1) return { reason: 'several-newcomers', detail: `${rivals} pending endpoints claim identifiers ${predecessor.id} holds` };
   // A blocked holder may be a stolen device (a thief re-imaging it) or one an admin retired.
-  if (predecessor.blocked || predecessor.releasedAt !== null)
+  if (predecessor.releasedAt !== null)
+    return { reason: 'predecessor-blocked', detail: `${predecessor.id} was released ${iso(predecessor.releasedAt)}: its key is retired` };
+  if (predecessor.blocked)
     return { reason: 'predecessor-blocked', detail: `${predecessor.id} is blocked: an administrator decides this one` };
   if (predecessor.approval === 'pending') return { reason: 'predecessor-pending', detail: `${predecessor.id} is itself pending approval` };
   if (newcomer.platform === null || newcomer.platform !== predecessor.platform)

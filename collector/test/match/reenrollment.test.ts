@@ -101,6 +101,28 @@ describe('judgeReenrollments', () => {
     assert.deepEqual(judged.skipped.find((s) => s.newcomer.id === 'n_two_holders')?.heldBy, ['ep_a', 'ep_b']);
   });
 
+  it('a newcomer is listed only once its old key stayed silent for the quiet period after it enrolled', () => {
+    const old = holder('ep_old');
+    const pending = [newcomer('n_new', old)];
+    const holders = new Map([[old.id, old]]);
+    const early = judgeReenrollments(pending, holders, {}, { now: T0 + 29 * 60_000, ms: 30 * 60_000 });
+    assert.deepEqual(early.candidates, []);
+    assert.deepEqual(reasons(early), { n_new: 'too-recent' });
+    assert.match(early.skipped[0]?.detail ?? '', /waits until 2026-12-01T09:30:00.000Z in case ep_old reports again/);
+    const later = judgeReenrollments(pending, holders, {}, { now: T0 + 30 * 60_000, ms: 30 * 60_000 });
+    assert.deepEqual(
+      later.candidates.map((c) => c.newcomer.id),
+      ['n_new'],
+    );
+  });
+
+  it('says a released predecessor was released, not that an administrator has to decide', () => {
+    const released = holder('ep_released', { blocked: true, releasedAt: T0 - HOUR });
+    const judged = judge([newcomer('n_new', released)], [released]);
+    assert.deepEqual(reasons(judged), { n_new: 'predecessor-blocked' });
+    assert.match(judged.skipped[0]?.detail ?? '', /ep_released was released/);
+  });
+
   it('judges only newcomers enrolled inside the window, yet a rival outside it still makes the predecessor ambiguous', () => {
     const early = holder('ep_early');
     const late = holder('ep_late');
