@@ -29,6 +29,11 @@ export interface PendingClaimant extends ReenrollmentEndpoint {
 /** An endpoint some pending endpoint waits on, with the strong identifiers bound to its key. */
 export interface HoldingEndpoint extends ReenrollmentEndpoint {
   holds: { kind: SingleIdentifierKind; value: string }[];
+  /**
+   * Other endpoints, blocked or denied and never released, that report one of `holds`: a
+   * clone of this device an administrator already turned away.
+   */
+  blockedTwins: string[];
 }
 
 /** Newcomers enrolled inside this window are judged (ms since the epoch; either end open). */
@@ -57,6 +62,7 @@ export const SKIP_REASONS = [
   'predecessor-still-reporting',
   'no-strong-identifier',
   'partial-overlap',
+  'clone-seen',
   'too-recent',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];

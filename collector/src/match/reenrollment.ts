@@ -98,6 +98,14 @@ export function judgeReenrollment(
       reason: 'partial-overlap',
       detail: `the newcomer does not report the ${missing.map((m) => `${STRONG_LABELS[m.kind]} ${m.value}`).join(', ')} that ${predecessor.id} holds`,
     };
+  // A clone of this device was blocked or denied before: the device is a target, and a second
+  // clone waiting while the device sleeps looks exactly like a re-enrollment.
+  const twins = predecessor.blockedTwins.filter((id) => id !== newcomer.id);
+  if (twins.length > 0)
+    return {
+      reason: 'clone-seen',
+      detail: `${twins.slice(0, 3).join(', ')}${twins.length > 3 ? ` and ${twins.length - 3} more` : ''}, blocked or denied, also reported identifiers ${predecessor.id} holds: release it one at a time once checked`,
+    };
   // Silent since the newcomer enrolled proves nothing the moment a clone enrolls: the device it
   // copied reported just before and has not had its next report yet (every 15 minutes while
   // awake). The old key must have stayed silent for a while after the newcomer enrolled.

@@ -17,6 +17,7 @@ function holder(id: string, overrides: Partial<HoldingEndpoint> = {}): HoldingEn
     blocked: false,
     releasedAt: null,
     approval: null,
+    blockedTwins: [],
     holds: [
       { kind: 'hardwareUuid', value: `UUID-${id}` },
       { kind: 'serialNumber', value: `SERIAL-${id}` },
@@ -114,6 +115,14 @@ describe('judgeReenrollments', () => {
       later.candidates.map((c) => c.newcomer.id),
       ['n_new'],
     );
+  });
+
+  it('skips a device a clone of which was blocked or denied before', () => {
+    const old = holder('ep_old', { blockedTwins: ['ep_denied_clone'] });
+    const judged = judge([newcomer('n_second_clone', old)], [old]);
+    assert.deepEqual(judged.candidates, []);
+    assert.deepEqual(reasons(judged), { n_second_clone: 'clone-seen' });
+    assert.match(judged.skipped[0]?.detail ?? '', /ep_denied_clone, blocked or denied, also reported identifiers ep_old holds/);
   });
 
   it('says a released predecessor was released, not that an administrator has to decide', () => {

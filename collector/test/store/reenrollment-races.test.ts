@@ -109,6 +109,34 @@ for (const db of DATABASES) {
       );
     });
 
+    it('a device whose first clone was denied is not listed when a second clone waits on it', async () => {
+      const device = await pair(9);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
+      // The admin denied the first clone; the attacker enrolls another with the same identifiers.
+      assert.equal(await endpoints.deny(device.new, ACTOR), true);
+      await tick();
+      const second = await enroll(9);
+      const shown = await service.preview({}, { limit: 10 });
+      assert.deepEqual(shown.candidates, []);
+      assert.deepEqual(
+        shown.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[second, 'clone-seen']],
+      );
+      assert.match(shown.skipped[0]?.detail ?? '', new RegExp(device.new));
+      await assert.rejects(service.release({}, [device.old], ACTOR), (error: { code?: string }) => error.code === 'REENROLLMENTS_CHANGED');
+      assert.equal(await releasedAt(device.old), null);
+      // A re-imaged device whose earlier key was released (not denied) is no such case.
+      const twice = await pair(10);
+      assert.equal(typeof (await endpoints.release(twice.old, ACTOR)).identifiers, 'object');
+      assert.equal(await approval(twice.new), 'approved');
+      await tick();
+      const third = await enroll(10);
+      assert.deepEqual(
+        (await service.preview({}, { limit: 10 })).candidates.map((c) => [c.predecessor.id, c.newcomer.id]),
+        [[twice.new, third]],
+      );
+    });
+
     it('an old key that reports again just before its release is left alone, nothing logged', async () => {
       const device = await pair(1);
       const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });

@@ -99,6 +99,32 @@ export class ReenrollmentsRepo {
     return { predecessor, newcomer: newcomerRow ? claimantOf(newcomerRow) : undefined, waiting };
   }
 
+  /**
+   * Fills in each holder's blockedTwins: endpoints blocked (an admin's block or a denied
+   * approval) and never released that report, in the same kind's column, a value it holds.
+   */
+  private async blockedTwins(
+    found: Map<string, HoldingEndpoint>,
+    bindings: { endpoint_id: string; kind: SingleIdentifierKind; value: string }[],
+  ): Promise<void> {
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+      const owners = new Map<string, string[]>();
+      for (const b of bindings) if (b.kind === kind) owners.set(b.value, [...(owners.get(b.value) ?? []), b.endpoint_id]);
+      for (const values of chunks([...owners.keys()])) {
+        const rows = (await this.db('endpoints')
+          .whereIn(column, values)
+          .where({ blocked: true })
+          .whereNull('released_at')
+          .select('id', column)) as (Pick<EndpointRow, 'id'> & Record<string, string>)[];
+        for (const row of rows)
+          for (const holder of owners.get(row[column] as string) ?? []) {
+            const twins = found.get(holder)?.blockedTwins;
+            if (holder !== row.id && twins && !twins.includes(row.id)) twins.push(row.id);
+          }
+      }
+    }
+  }
+
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
   async holders(ids: readonly string[]): Promise<Map<string, HoldingEndpoint>> {
     const found = new Map<string, HoldingEndpoint>();
@@ -107,13 +133,14 @@ export class ReenrollmentsRepo {
       const rows = (await this.db('endpoints')
         .whereIn('id', chunk)
         .select(...SUMMARY_COLUMNS)) as EndpointRow[];
-      for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [] });
+      for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [], blockedTwins: [] });
       const bindings = (await this.db('identifier_bindings')
         .whereIn('endpoint_id', chunk)
         .whereIn('kind', kinds)
         .orderBy(['endpoint_id', 'kind', 'value'])
         .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[];
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
+      await this.blockedTwins(found, bindings);
     }
     return found;
   }

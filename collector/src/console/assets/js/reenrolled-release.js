@@ -25,6 +25,7 @@ const REASONS = {
   'predecessor-gone': 'the old endpoint is gone',
   'newcomer-blocked': 'the new endpoint is blocked',
   'too-recent': 'enrolled too recently (the old key may still report)',
+  'clone-seen': 'a clone of the device was blocked or denied before',
 };
 
 /** Every candidate of the preview (page after page) and the first page's skipped list. */
