@@ -6,6 +6,9 @@ import { startTestCollector, type TestCollector } from '../support/collector.js'
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
+/** These pairs are seconds old: the quiet period (its own test: collector/test/store/reenrollment-races.test.ts) is off here. */
+const NO_QUIET_PERIOD = { DEVTRUST_REENROLLMENT_QUIET_MINUTES: '0' };
+
 /**
  * Releasing re-enrolled devices in bulk (docs/enrollment-and-posture.md): real agents, each
  * with its own device key, on a real collector over SQLite and PostgreSQL. The preview lists
@@ -63,7 +66,7 @@ for (const database of DATABASES) {
         databaseUrl = fresh.url;
         drop = fresh.drop;
       }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await startTestCollector({ scheduler: false, databaseUrl, env: NO_QUIET_PERIOD });
       // Re-imaged before the window: a candidate only when the window is left open.
       await enroll('oldEarly', mac(6));
       await after(Date.now());
@@ -208,6 +211,24 @@ for (const database of DATABASES) {
         ['an id twice', () => release({ predecessorIds: [ids.oldEarly, ids.oldEarly] }), 'INVALID_REQUEST'],
         ['a bad date', () => release({ predecessorIds: [ids.oldEarly], enrolledAfter: 'soon' }), 'INVALID_REQUEST'],
         ['an unknown id', () => release({ predecessorIds: [ids.oldEarly, 'ep_nowhere'] }), 'UNKNOWN_ENDPOINT'],
+        [
+          'a newcomer per predecessor, but not as many',
+          () => release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly, ids.new1] }),
+          'INVALID_REQUEST',
+        ],
+        ['an id that is no string', () => release({ predecessorIds: [1] }), 'INVALID_REQUEST'],
+        ['ids as one string', () => release({ predecessorIds: ids.oldEarly }), 'INVALID_REQUEST'],
+        ['a body that is an array', () => release([ids.oldEarly]), 'INVALID_REQUEST'],
+        ['limit 0', () => c.admin('GET', '/admin/v1/reenrollments?limit=0'), 'INVALID_REQUEST'],
+        ['limit -1', () => c.admin('GET', '/admin/v1/reenrollments?limit=-1'), 'INVALID_REQUEST'],
+        ['limit 1e9', () => c.admin('GET', '/admin/v1/reenrollments?limit=1e9'), 'INVALID_REQUEST'],
+        ['limit twice', () => c.admin('GET', '/admin/v1/reenrollments?limit=1&limit=2'), 'INVALID_REQUEST'],
+        ['a window given twice', () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=1&enrolledAfter=2'), 'INVALID_REQUEST'],
+        [
+          'a date past the last one',
+          () => c.admin('GET', '/admin/v1/reenrollments?enrolledBefore=99999999999999999999'),
+          'INVALID_REQUEST',
+        ],
         // new1 was freed: nobody waits on it, so no preview could have listed it.
         ['an endpoint that is no predecessor', () => release({ predecessorIds: [ids.oldEarly, ids.new1] }), 'NOT_A_PREDECESSOR'],
       ];
@@ -216,6 +237,12 @@ for (const database of DATABASES) {
         assert.equal(answer.status, 400, `${what}: ${JSON.stringify(answer.body)}`);
         assert.equal(answer.body.error.code, code, what);
       }
+      assert.equal((await endpoint('oldEarly')).releasedAt, null);
+      // The newcomer the admin saw, checked: another one is a change (409), and nothing is released.
+      const other = await release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.new1] });
+      assert.equal(other.status, 409, JSON.stringify(other.body));
+      assert.equal(other.body.error.code, 'REENROLLMENTS_CHANGED');
+      assert.match(other.body.error.message, new RegExp(`newcomer is now ${ids.newEarly}, not ${ids.new1}`));
       assert.equal((await endpoint('oldEarly')).releasedAt, null);
     });
 

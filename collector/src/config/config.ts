@@ -47,6 +47,8 @@ export interface CollectorConfig {
   metrics: { token: string | null; listen: { host: string; port: number } | null };
   /** Caps on open agent-channel sockets (null: no cap). */
   connections: ConnectionLimits;
+  /** Minutes a newcomer's old key must have stayed silent before a bulk release may release it. */
+  reenrollmentQuietMinutes: number;
 }
 
 /** How many agent-channel sockets may be open at once; a socket past a cap is refused at the upgrade. */
@@ -139,6 +141,10 @@ export const CONFIG_VARIABLES = {
   DEVTRUST_METRICS_TOKEN: {
     default: '',
     doc: 'bearer token Prometheus sends to read /metrics (at least 24 characters); unset: /metrics on the main port answers 404',
+  },
+  DEVTRUST_REENROLLMENT_QUIET_MINUTES: {
+    default: '30',
+    doc: 'a bulk release of re-enrolled devices lists a new endpoint only once it enrolled this many minutes ago with its old key silent since',
   },
   DEVTRUST_METRICS_LISTEN: {
     default: '',
@@ -310,6 +316,7 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
       listen: metricsListen === '' ? null : parseHostPort('DEVTRUST_METRICS_LISTEN', metricsListen),
     },
     connections,
+    reenrollmentQuietMinutes: parseCount('DEVTRUST_REENROLLMENT_QUIET_MINUTES', get('DEVTRUST_REENROLLMENT_QUIET_MINUTES'), 0, 10_080),
   };
 }
 

@@ -29,12 +29,26 @@ export interface PendingClaimant extends ReenrollmentEndpoint {
 /** An endpoint some pending endpoint waits on, with the strong identifiers bound to its key. */
 export interface HoldingEndpoint extends ReenrollmentEndpoint {
   holds: { kind: SingleIdentifierKind; value: string }[];
+  /**
+   * Other endpoints, blocked or denied and never released, that report one of `holds`: a
+   * clone of this device an administrator already turned away.
+   */
+  blockedTwins: string[];
 }
 
 /** Newcomers enrolled inside this window are judged (ms since the epoch; either end open). */
 export interface ReenrollmentWindow {
   enrolledAfter?: number;
   enrolledBefore?: number;
+}
+
+/**
+ * How long the old key must have had to show it still reports: a newcomer enrolled less than
+ * `ms` before `now` is not yet a candidate (DEVTRUST_REENROLLMENT_QUIET_MINUTES).
+ */
+export interface ReenrollmentQuiet {
+  now: number;
+  ms: number;
 }
 
 export const SKIP_REASONS = [
@@ -48,6 +62,8 @@ export const SKIP_REASONS = [
   'predecessor-still-reporting',
   'no-strong-identifier',
   'partial-overlap',
+  'clone-seen',
+  'too-recent',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

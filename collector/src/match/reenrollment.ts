@@ -5,6 +5,7 @@ import type {
   Reenrollment,
   ReenrollmentEndpoint,
   ReenrollmentJudgement,
+  ReenrollmentQuiet,
   ReenrollmentWindow,
   SkipReason,
 } from '../domain/reenrollment.js';
@@ -52,6 +53,7 @@ export function judgeReenrollment(
   newcomer: PendingClaimant,
   predecessor: HoldingEndpoint | undefined,
   rivals: number,
+  quiet?: ReenrollmentQuiet,
 ): { identifiers: Reenrollment['identifiers'] } | { reason: SkipReason; detail: string } {
   const holders = holdersOf(newcomer);
   if (newcomer.approval !== 'pending' || newcomer.blocked || newcomer.releasedAt !== null)
@@ -68,7 +70,9 @@ export function judgeReenrollment(
   // older would win, and nothing says it is the device rather than a clone.
   if (rivals > 1) return { reason: 'several-newcomers', detail: `${rivals} pending endpoints claim identifiers ${predecessor.id} holds` };
   // A blocked holder may be a stolen device (a thief re-imaging it) or one an admin retired.
-  if (predecessor.blocked || predecessor.releasedAt !== null)
+  if (predecessor.releasedAt !== null)
+    return { reason: 'predecessor-blocked', detail: `${predecessor.id} was released ${iso(predecessor.releasedAt)}: its key is retired` };
+  if (predecessor.blocked)
     return { reason: 'predecessor-blocked', detail: `${predecessor.id} is blocked: an administrator decides this one` };
   if (predecessor.approval === 'pending') return { reason: 'predecessor-pending', detail: `${predecessor.id} is itself pending approval` };
   if (newcomer.platform === null || newcomer.platform !== predecessor.platform)
@@ -94,6 +98,22 @@ export function judgeReenrollment(
       reason: 'partial-overlap',
       detail: `the newcomer does not report the ${missing.map((m) => `${STRONG_LABELS[m.kind]} ${m.value}`).join(', ')} that ${predecessor.id} holds`,
     };
+  // A clone of this device was blocked or denied before: the device is a target, and a second
+  // clone waiting while the device sleeps looks exactly like a re-enrollment.
+  const twins = predecessor.blockedTwins.filter((id) => id !== newcomer.id);
+  if (twins.length > 0)
+    return {
+      reason: 'clone-seen',
+      detail: `${twins.slice(0, 3).join(', ')}${twins.length > 3 ? ` and ${twins.length - 3} more` : ''}, blocked or denied, also reported identifiers ${predecessor.id} holds: release it one at a time once checked`,
+    };
+  // Silent since the newcomer enrolled proves nothing the moment a clone enrolls: the device it
+  // copied reported just before and has not had its next report yet (every 15 minutes while
+  // awake). The old key must have stayed silent for a while after the newcomer enrolled.
+  if (quiet && newcomer.enrolledAt > quiet.now - quiet.ms)
+    return {
+      reason: 'too-recent',
+      detail: `the newcomer enrolled ${iso(newcomer.enrolledAt)}: a bulk release waits until ${iso(newcomer.enrolledAt + quiet.ms)} in case ${predecessor.id} reports again`,
+    };
   return { identifiers: predecessor.holds };
 }
 
@@ -106,6 +126,7 @@ export function judgeReenrollments(
   pending: PendingClaimant[],
   holders: ReadonlyMap<string, HoldingEndpoint>,
   window: ReenrollmentWindow = {},
+  quiet?: ReenrollmentQuiet,
 ): ReenrollmentJudgement {
   const rivals = new Map<string, number>();
   for (const claimant of pending) for (const id of holdersOf(claimant)) rivals.set(id, (rivals.get(id) ?? 0) + 1);
@@ -116,7 +137,7 @@ export function judgeReenrollments(
   for (const newcomer of ordered) {
     const heldBy = holdersOf(newcomer);
     const predecessor = heldBy.length === 1 ? holders.get(heldBy[0] as string) : undefined;
-    const verdict = judgeReenrollment(newcomer, predecessor, rivals.get(heldBy[0] as string) ?? 0);
+    const verdict = judgeReenrollment(newcomer, predecessor, rivals.get(heldBy[0] as string) ?? 0, quiet);
     if ('reason' in verdict) judged.skipped.push({ newcomer: summary(newcomer), heldBy, ...verdict });
     else judged.candidates.push({ newcomer: summary(newcomer), predecessor: summary(predecessor as HoldingEndpoint), ...verdict });
   }

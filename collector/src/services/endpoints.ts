@@ -140,10 +140,13 @@ export class EndpointService {
    * Releases the endpoint's hold on its identifiers (a re-imaged laptop whose new key waits
    * for approval): the one way to do it, so every release is logged here, with who did it.
    */
-  async release(id: string, actor: AdminActor): Promise<BindingRelease> {
+  async release(id: string, actor: AdminActor, guard?: (tx: Store) => Promise<void>): Promise<BindingRelease> {
     let result: Awaited<ReturnType<Store['endpoints']['release']>> = null;
-    // The release and its admin-log entry commit together (see recorded).
+    // The release and its admin-log entry commit together (see recorded). `guard` (a bulk
+    // release's last check of the pair) runs first in the same transaction: if it throws,
+    // nothing is released or logged.
     await this.recorded(id, 'release', actor, async (tx) => {
+      if (guard) await guard(tx);
       result = await tx.endpoints.release(id, Date.now());
       return result?.released === true;
     });

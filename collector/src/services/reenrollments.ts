@@ -1,11 +1,10 @@
 import type { AdminActor } from '../domain/admin-log.js';
-import type { Endpoint } from '../domain/endpoint.js';
 import type { KeysetPosition } from '../domain/paging.js';
 import type {
   HoldingEndpoint,
-  PendingClaimant,
   Reenrollment,
   ReenrollmentJudgement,
+  ReenrollmentQuiet,
   ReenrollmentWindow,
   SkippedReenrollment,
   SkipReason,
@@ -17,6 +16,17 @@ import type { EndpointService } from './endpoints.js';
 
 /** Predecessors one release call may name: each is its own transaction, so a call stays short. */
 export const MAX_RELEASES_PER_CALL = 1_000;
+
+/** Two of the agent's report intervals (15 minutes): an old key in use shows itself in that time. */
+export const DEFAULT_QUIET_MS = 30 * 60_000;
+
+/**
+ * How long one release call keeps starting releases (ms). Each release reads the endpoints
+ * pending approval that wait on the predecessor: with 10,000 pending, a call of 1,000 took 10 s
+ * on SQLite and 18 s on PostgreSQL on a loaded 2-core machine; past this the call answers with
+ * what it released and the rest as `unreached`, well inside a proxy's timeout.
+ */
+export const RELEASE_BUDGET_MS = 5_000;
 
 export interface ReenrollmentPreview {
   candidates: Reenrollment[];
@@ -39,6 +49,8 @@ export interface ReenrollmentRelease {
   }[];
   /** Named predecessors that stopped qualifying while this call ran, left alone. */
   notReleased: { predecessorId: string; reason: SkipReason | 'released-meanwhile'; detail: string }[];
+  /** Named predecessors this call did not get to within its time budget, in order: send them again. */
+  unreached: string[];
   /** Candidates in the window this call did not name (the next batch). */
   remaining: number;
 }
@@ -53,17 +65,34 @@ const byEnrollment = (a: { enrolledAt: number; id: string }, b: KeysetPosition<s
  * (its own transaction and admin-log entry), never more than the admin named.
  */
 export class ReenrollmentService {
+  private readonly quietMs: number;
+  private readonly budgetMs: number;
+  private readonly clock: () => number;
+
+  /**
+   * `quietMs`: how long after a newcomer enrolled its old key must have stayed silent
+   * (DEVTRUST_REENROLLMENT_QUIET_MINUTES); `budgetMs`: a release call's time budget.
+   */
   constructor(
     private readonly store: Store,
     private readonly endpoints: EndpointService,
-  ) {}
+    options: { quietMs?: number; budgetMs?: number; clock?: () => number } = {},
+  ) {
+    this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS;
+    this.budgetMs = options.budgetMs ?? RELEASE_BUDGET_MS;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  private quiet(): ReenrollmentQuiet {
+    return { now: this.clock(), ms: this.quietMs };
+  }
 
   /** Every pending endpoint enrolled in the window, judged now. */
   async judge(window: ReenrollmentWindow): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint> }> {
     const pending = await this.store.reenrollments.pendingClaimants();
     // Every endpoint some pending endpoint waits on, inside the window or not.
     const holders = await this.store.reenrollments.holders([...new Set(pending.flatMap(holdersOf))]);
-    return { ...judgeReenrollments(pending, holders, window), holders };
+    return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders };
   }
 
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
@@ -89,34 +118,57 @@ export class ReenrollmentService {
   /**
    * Releases the named predecessors, each a candidate of the window now (else nothing is
    * released: 400 for ids that are no endpoint or no predecessor, 409 REENROLLMENTS_CHANGED
-   * for those the preview showed that no longer qualify). Each pair is judged once more just
-   * before its release; one that stopped qualifying meanwhile is left alone and reported.
+   * for those the preview showed that no longer qualify, or, with `newcomerIds`, whose
+   * newcomer is no longer the one the preview showed). Each pair is judged once more inside
+   * the transaction that releases it; one that stopped qualifying meanwhile is left alone and
+   * reported. Past the call's time budget the rest are left for the next call (`unreached`).
    */
-  async release(window: ReenrollmentWindow, predecessorIds: string[], actor: AdminActor): Promise<ReenrollmentRelease> {
+  async release(
+    window: ReenrollmentWindow,
+    predecessorIds: string[],
+    actor: AdminActor,
+    newcomerIds?: string[],
+  ): Promise<ReenrollmentRelease> {
     if (predecessorIds.length > MAX_RELEASES_PER_CALL)
       throw badRequest('TOO_MANY_ENDPOINTS', `at most ${MAX_RELEASES_PER_CALL} predecessors per call`, 'predecessorIds');
+    if (newcomerIds !== undefined && newcomerIds.length !== predecessorIds.length)
+      throw badRequest('INVALID_REQUEST', 'newcomerIds: one per predecessorId, in the same order', 'newcomerIds');
+    const started = this.clock();
     const judged = await this.judge(window);
     const byPredecessor = new Map(judged.candidates.map((c) => [c.predecessor.id, c]));
     const named = new Set(predecessorIds);
     const missing = predecessorIds.filter((id) => !byPredecessor.has(id));
     if (missing.length > 0) await this.refuse(missing, judged, judged.holders);
+    // The preview showed another newcomer for it (the one shown was forgotten or denied, and
+    // another endpoint took its place): the admin never saw this pair.
+    const swapped = (newcomerIds ?? []).flatMap((expected, i) => {
+      const id = predecessorIds[i] as string;
+      const actual = byPredecessor.get(id)?.newcomer.id;
+      return actual === expected ? [] : [`${id}: its newcomer is now ${actual ?? 'none'}, not ${expected}`];
+    });
+    if (swapped.length > 0) throw changed(swapped);
 
     const result: ReenrollmentRelease = {
       released: [],
       notReleased: [],
+      unreached: [],
       remaining: judged.candidates.filter((c) => !named.has(c.predecessor.id)).length,
     };
     for (const candidate of judged.candidates.filter((c) => named.has(c.predecessor.id))) {
       const predecessorId = candidate.predecessor.id;
-      const change = await this.stillQualifies(candidate, judged.holders.get(predecessorId) as HoldingEndpoint);
-      if (change) {
-        result.notReleased.push({ predecessorId, ...change });
+      // At least one per call, so a client that sends the rest again always gets through.
+      if (result.released.length + result.notReleased.length > 0 && this.clock() - started >= this.budgetMs) {
+        result.unreached.push(predecessorId);
         continue;
       }
       try {
-        const done = await this.endpoints.release(predecessorId, actor);
+        const done = await this.endpoints.release(predecessorId, actor, (tx) => stillQualifies(tx, candidate, this.quiet()));
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
+        if (error instanceof StoppedQualifying) {
+          result.notReleased.push({ predecessorId, reason: error.reason, detail: error.detail });
+          continue;
+        }
         // Another request got there first (released or forgotten it): the rest of the batch goes on.
         if (!(error instanceof AppError) || (error.code !== 'ENDPOINT_RELEASED' && error.code !== 'NOT_FOUND')) throw error;
         result.notReleased.push(
@@ -150,48 +202,41 @@ export class ReenrollmentService {
       if (skipped) return `${id}: ${skipped.reason} (${skipped.detail})`;
       return waitedOn.has(id) ? `${id}: its newcomer enrolled outside the window` : `${id}: released already`;
     });
-    throw conflict(
-      'REENROLLMENTS_CHANGED',
-      `${ids.length === 1 ? '1 named predecessor no longer qualifies' : `${ids.length} named predecessors no longer qualify`} since the preview; nothing was released; preview again. ${list(why, '; ')}`,
-    );
-  }
-
-  /** The pair judged again from fresh reads, right before its release: null if it still qualifies. */
-  private async stillQualifies(candidate: Reenrollment, holder: HoldingEndpoint): Promise<{ reason: SkipReason; detail: string } | null> {
-    const [newcomer, predecessor] = await Promise.all([
-      this.endpoints.get(candidate.newcomer.id),
-      this.endpoints.get(candidate.predecessor.id),
-    ]);
-    if (!newcomer) return { reason: 'newcomer-blocked', detail: `${candidate.newcomer.id} was forgotten` };
-    const verdict = judgeReenrollment(
-      claimantOf(newcomer),
-      predecessor ? { ...claimantOf(predecessor), holds: holder.holds } : undefined,
-      1,
-    );
-    return 'reason' in verdict ? verdict : null;
+    throw changed(why);
   }
 }
 
-/** What the rules read of an endpoint the service has in hand. */
-function claimantOf(e: Endpoint): PendingClaimant {
-  const { hardwareUuid, serialNumber, machineGuid } = e.identifiers;
-  return {
-    id: e.id,
-    hostname: e.hostname,
-    platform: e.platform,
-    enrolledAt: e.enrolledAt,
-    lastSeenAt: e.lastSeenAt,
-    blocked: e.blocked,
-    releasedAt: e.releasedAt,
-    approval: e.approval,
-    identifiers: {
-      ...(hardwareUuid ? { hardwareUuid } : {}),
-      ...(serialNumber ? { serialNumber } : {}),
-      ...(machineGuid ? { machineGuid } : {}),
-    },
-    claims: e.approvalClaims,
-  };
+/** A pair that stopped qualifying between the call's judgement and its release: nothing was changed. */
+class StoppedQualifying extends Error {
+  constructor(
+    readonly reason: SkipReason,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
 }
+
+/**
+ * The pair judged again inside the transaction that releases the predecessor, from rows read
+ * (and, on PostgreSQL, locked) there: a report of the old key, a second newcomer or an admin's
+ * change that came after the call's judgement stops this release instead of racing it.
+ */
+async function stillQualifies(tx: Store, candidate: Reenrollment, quiet: ReenrollmentQuiet): Promise<void> {
+  const { predecessor, newcomer, waiting } = await tx.reenrollments.pairForRelease(candidate.predecessor.id, candidate.newcomer.id);
+  if (!newcomer) throw new StoppedQualifying('newcomer-blocked', `${candidate.newcomer.id} was forgotten`);
+  const others = waiting.filter((id) => id !== newcomer.id);
+  // The release would approve whichever waiting endpoint enrolled first: only the one judged may wait.
+  if (others.length > 0)
+    throw new StoppedQualifying('several-newcomers', `${others.join(', ')} also claims what ${candidate.predecessor.id} holds now`);
+  const verdict = judgeReenrollment(newcomer, predecessor, waiting.length, quiet);
+  if ('reason' in verdict) throw new StoppedQualifying(verdict.reason, verdict.detail);
+}
+
+const changed = (why: string[]): AppError =>
+  conflict(
+    'REENROLLMENTS_CHANGED',
+    `${why.length === 1 ? '1 named predecessor no longer qualifies' : `${why.length} named predecessors no longer qualify`} since the preview; nothing was released; preview again. ${list(why, '; ')}`,
+  );
 
 /** At most ten items, then how many more. */
 function list(items: string[], separator = ', '): string {

@@ -82,7 +82,7 @@ export function createServices(options: {
     log,
     ...core,
     health: new HealthService(store),
-    reenrollments: new ReenrollmentService(store, core.endpoints),
+    reenrollments: new ReenrollmentService(store, core.endpoints, { quietMs: config.reenrollmentQuietMinutes * 60_000 }),
     apiKeys: new ApiKeyService(store),
     applications: new ApplicationService(store, masterKey),
     integrations,

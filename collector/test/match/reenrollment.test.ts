@@ -17,6 +17,7 @@ function holder(id: string, overrides: Partial<HoldingEndpoint> = {}): HoldingEn
     blocked: false,
     releasedAt: null,
     approval: null,
+    blockedTwins: [],
     holds: [
       { kind: 'hardwareUuid', value: `UUID-${id}` },
       { kind: 'serialNumber', value: `SERIAL-${id}` },
@@ -99,6 +100,36 @@ describe('judgeReenrollments', () => {
     const partialSkip = judged.skipped.find((s) => s.newcomer.id === 'n_partial');
     assert.match(partialSkip?.detail ?? '', /hardware UUID UUID-ep_partial/);
     assert.deepEqual(judged.skipped.find((s) => s.newcomer.id === 'n_two_holders')?.heldBy, ['ep_a', 'ep_b']);
+  });
+
+  it('a newcomer is listed only once its old key stayed silent for the quiet period after it enrolled', () => {
+    const old = holder('ep_old');
+    const pending = [newcomer('n_new', old)];
+    const holders = new Map([[old.id, old]]);
+    const early = judgeReenrollments(pending, holders, {}, { now: T0 + 29 * 60_000, ms: 30 * 60_000 });
+    assert.deepEqual(early.candidates, []);
+    assert.deepEqual(reasons(early), { n_new: 'too-recent' });
+    assert.match(early.skipped[0]?.detail ?? '', /waits until 2026-12-01T09:30:00.000Z in case ep_old reports again/);
+    const later = judgeReenrollments(pending, holders, {}, { now: T0 + 30 * 60_000, ms: 30 * 60_000 });
+    assert.deepEqual(
+      later.candidates.map((c) => c.newcomer.id),
+      ['n_new'],
+    );
+  });
+
+  it('skips a device a clone of which was blocked or denied before', () => {
+    const old = holder('ep_old', { blockedTwins: ['ep_denied_clone'] });
+    const judged = judge([newcomer('n_second_clone', old)], [old]);
+    assert.deepEqual(judged.candidates, []);
+    assert.deepEqual(reasons(judged), { n_second_clone: 'clone-seen' });
+    assert.match(judged.skipped[0]?.detail ?? '', /ep_denied_clone, blocked or denied, also reported identifiers ep_old holds/);
+  });
+
+  it('says a released predecessor was released, not that an administrator has to decide', () => {
+    const released = holder('ep_released', { blocked: true, releasedAt: T0 - HOUR });
+    const judged = judge([newcomer('n_new', released)], [released]);
+    assert.deepEqual(reasons(judged), { n_new: 'predecessor-blocked' });
+    assert.match(judged.skipped[0]?.detail ?? '', /ep_released was released/);
   });
 
   it('judges only newcomers enrolled inside the window, yet a rival outside it still makes the predecessor ambiguous', () => {

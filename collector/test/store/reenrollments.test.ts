@@ -82,7 +82,7 @@ for (const db of DATABASES) {
 
     it('two admins releasing the same predecessors at once release each exactly once', async () => {
       const endpoints = new EndpointService(store);
-      const service = new ReenrollmentService(store, endpoints);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
       const named = olds.slice(0, 40);
       const outcomes = await Promise.allSettled([service.release({}, named, ACTOR), service.release({}, named, ACTOR)]);
       const released = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.released.map((r) => r.predecessorId) : []));

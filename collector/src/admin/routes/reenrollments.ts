@@ -31,12 +31,14 @@ const releaseBody = z.strictObject({
     .min(1)
     .max(MAX_RELEASES_PER_CALL)
     .refine((ids) => new Set(ids).size === ids.length, 'must not name an endpoint twice'),
+  /** The newcomer the preview showed for each predecessor, in the same order: another one now is a change (409). */
+  newcomerIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_RELEASES_PER_CALL).optional(),
 });
 
 const preview = operation({
   summary: 'Preview a bulk release of re-enrolled devices (changes nothing)',
   description:
-    'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, and no other pending endpoint waits on it; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ISO date or ms) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`); `skipped` lists the first `limit` on the first page, `skippedByReason` counts them all. Owner and admin only.',
+    'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled and stayed silent for DEVTRUST_REENROLLMENT_QUIET_MINUTES since, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, no other pending endpoint waits on it, and no blocked or denied endpoint reports its identifiers; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ISO date or ms) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`); `skipped` lists the first `limit` on the first page, `skippedByReason` counts them all. Owner and admin only.',
   query: previewQuery,
   responses: {
     200: '{candidates: [{newcomer, predecessor, identifiers}], candidateCount, skipped: [{newcomer, heldBy, reason, detail}], skippedCount, skippedByReason, nextCursor}',
@@ -45,10 +47,10 @@ const preview = operation({
 
 const release = operation({
   summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
-  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window. Every one must still be a candidate, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`remaining\` counts the window's candidates not named. Owner and admin only.`,
+  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`, recommended) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
   body: releaseBody,
   responses: {
-    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], remaining}',
+    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], unreached, remaining}',
   },
 });
 
@@ -79,9 +81,14 @@ export function reenrollmentRoutes(services: Services): Router {
 
   router.post('/reenrollments/release', guard, release, async function releaseReenrollments(ctx) {
     const { body } = release.input(ctx);
-    const done = await services.reenrollments.release(windowOf(body), body.predecessorIds, adminActor(ctx));
+    const done = await services.reenrollments.release(windowOf(body), body.predecessorIds, adminActor(ctx), body.newcomerIds);
     services.log.info(
-      { released: done.released.length, notReleased: done.notReleased.length, apiKeyId: ctx.state.apiKey?.id },
+      {
+        released: done.released.length,
+        notReleased: done.notReleased.length,
+        unreached: done.unreached.length,
+        apiKeyId: ctx.state.apiKey?.id,
+      },
       're-enrolled endpoints released',
     );
     ctx.body = done;

@@ -3,6 +3,7 @@ import type { Platform } from '@devtrust/shared/identity';
 import type { EndpointApproval, IdentifierClaim } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { HoldingEndpoint, PendingClaimant, ReenrollmentEndpoint } from '../../domain/reenrollment.js';
+import { lockForUpdate } from '../atomic.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
@@ -26,6 +27,17 @@ function summaryOf(row: EndpointRow): ReenrollmentEndpoint {
   };
 }
 
+const CLAIMANT_COLUMNS = [...SUMMARY_COLUMNS, 'approval_claims', ...Object.values(IDENTIFIER_COLUMNS)] as const;
+
+function claimantOf(row: EndpointRow): PendingClaimant {
+  const identifiers: PendingClaimant['identifiers'] = {};
+  for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+    const value = row[column];
+    if (value) identifiers[kind] = value;
+  }
+  return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += IDS_PER_STATEMENT) out.push(items.slice(i, i + IDS_PER_STATEMENT));
@@ -46,15 +58,71 @@ export class ReenrollmentsRepo {
     const rows = (await this.db('endpoints')
       .where({ approval: 'pending' })
       .orderBy([{ column: 'enrolled_at' }, { column: 'id' }])
-      .select(...SUMMARY_COLUMNS, 'approval_claims', ...Object.values(IDENTIFIER_COLUMNS))) as EndpointRow[];
-    return rows.map((row) => {
-      const identifiers: PendingClaimant['identifiers'] = {};
-      for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-        const value = row[column];
-        if (value) identifiers[kind] = value;
+      .select(...CLAIMANT_COLUMNS)) as EndpointRow[];
+    return rows.map(claimantOf);
+  }
+
+  /**
+   * One pair as it stands inside the transaction that releases the predecessor (a store bound
+   * to it): both rows locked on PostgreSQL, so a report of the old key or an admin's change to
+   * either waits for the release, and the ids of every endpoint pending approval whose claims
+   * name the predecessor now.
+   */
+  async pairForRelease(
+    predecessorId: string,
+    newcomerId: string,
+  ): Promise<{ predecessor: HoldingEndpoint | undefined; newcomer: PendingClaimant | undefined; waiting: string[] }> {
+    const trx = this.db as Knex.Transaction;
+    // The predecessor's row first, then the newcomer's: the order a release (single or bulk)
+    // writes them in, so a single release of the same endpoint waits instead of deadlocking.
+    const lock = async (id: string) =>
+      (
+        await lockForUpdate(
+          trx,
+          trx('endpoints')
+            .where({ id })
+            .select(...CLAIMANT_COLUMNS),
+        )
+      )[0] as EndpointRow | undefined;
+    await lock(predecessorId);
+    const newcomerRow = await lock(newcomerId);
+    const predecessor = (await this.holders([predecessorId])).get(predecessorId);
+    // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
+    const waiting = (
+      (await trx('endpoints')
+        .where({ approval: 'pending' })
+        .andWhere('approval_claims', 'like', `%"${predecessorId}"%`)
+        .select('id', 'approval_claims')) as EndpointRow[]
+    )
+      .filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(predecessorId)))
+      .map((r) => r.id);
+    return { predecessor, newcomer: newcomerRow ? claimantOf(newcomerRow) : undefined, waiting };
+  }
+
+  /**
+   * Fills in each holder's blockedTwins: endpoints blocked (an admin's block or a denied
+   * approval) and never released that report, in the same kind's column, a value it holds.
+   */
+  private async blockedTwins(
+    found: Map<string, HoldingEndpoint>,
+    bindings: { endpoint_id: string; kind: SingleIdentifierKind; value: string }[],
+  ): Promise<void> {
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+      const owners = new Map<string, string[]>();
+      for (const b of bindings) if (b.kind === kind) owners.set(b.value, [...(owners.get(b.value) ?? []), b.endpoint_id]);
+      for (const values of chunks([...owners.keys()])) {
+        const rows = (await this.db('endpoints')
+          .whereIn(column, values)
+          .where({ blocked: true })
+          .whereNull('released_at')
+          .select('id', column)) as (Pick<EndpointRow, 'id'> & Record<string, string>)[];
+        for (const row of rows)
+          for (const holder of owners.get(row[column] as string) ?? []) {
+            const twins = found.get(holder)?.blockedTwins;
+            if (holder !== row.id && twins && !twins.includes(row.id)) twins.push(row.id);
+          }
       }
-      return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
-    });
+    }
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
@@ -65,13 +133,14 @@ export class ReenrollmentsRepo {
       const rows = (await this.db('endpoints')
         .whereIn('id', chunk)
         .select(...SUMMARY_COLUMNS)) as EndpointRow[];
-      for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [] });
+      for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [], blockedTwins: [] });
       const bindings = (await this.db('identifier_bindings')
         .whereIn('endpoint_id', chunk)
         .whereIn('kind', kinds)
         .orderBy(['endpoint_id', 'kind', 'value'])
         .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[];
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
+      await this.blockedTwins(found, bindings);
     }
     return found;
   }

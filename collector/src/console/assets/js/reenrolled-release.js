@@ -24,6 +24,8 @@ const REASONS = {
   'predecessor-pending': 'the old endpoint is pending approval itself',
   'predecessor-gone': 'the old endpoint is gone',
   'newcomer-blocked': 'the new endpoint is blocked',
+  'too-recent': 'enrolled too recently (the old key may still report)',
+  'clone-seen': 'a clone of the device was blocked or denied before',
 };
 
 /** Every candidate of the preview (page after page) and the first page's skipped list. */
@@ -120,12 +122,18 @@ async function releaseAll(candidates, range) {
   let released = 0;
   let freed = 0;
   let notReleased = 0;
-  for (let i = 0; i < candidates.length; i += BATCH) {
-    const predecessorIds = candidates.slice(i, i + BATCH).map((c) => c.predecessor.id);
-    const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { ...range, predecessorIds } });
+  // Each pair as the admin saw it: the server refuses a predecessor whose newcomer changed since.
+  const newcomerOf = new Map(candidates.map((c) => [c.predecessor.id, c.newcomer.id]));
+  const queue = candidates.map((c) => c.predecessor.id);
+  while (queue.length > 0) {
+    const predecessorIds = queue.splice(0, BATCH);
+    const newcomerIds = predecessorIds.map((id) => newcomerOf.get(id));
+    const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { ...range, predecessorIds, newcomerIds } });
     released += answer.released.length;
     freed += answer.released.reduce((n, r) => n + r.freed.length, 0);
     notReleased += answer.notReleased.length;
+    // The call ran out of time before these: they go first in the next one.
+    queue.unshift(...(answer.unreached ?? []));
   }
   return { released, freed, notReleased };
 }
