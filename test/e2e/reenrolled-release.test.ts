@@ -154,7 +154,7 @@ for (const database of DATABASES) {
       const windowQuery = { enrolledAfter: new Date(windowStart).toISOString() };
       // A second key now claims the identifiers old7 holds: no longer a safe pair.
       await enroll('clone7', mac(7));
-      const refused = await release({ ...windowQuery, predecessorIds: [ids.old1, ids.old7] });
+      const refused = await release({ ...windowQuery, predecessorIds: [ids.old1, ids.old7], newcomerIds: [ids.new1, ids.new7] });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'REENROLLMENTS_CHANGED');
       assert.match(refused.body.error.message, new RegExp(`${ids.old7}: several-newcomers`));
@@ -166,7 +166,7 @@ for (const database of DATABASES) {
         shown.candidates.map((x: any) => x.predecessor.id),
         [ids.old1],
       );
-      const done = await release({ ...windowQuery, predecessorIds: [ids.old1] });
+      const done = await release({ ...windowQuery, predecessorIds: [ids.old1], newcomerIds: [ids.new1] });
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.deepEqual(
         done.body.released.map((r: any) => [r.predecessorId, r.newcomerId, r.freed]),
@@ -186,11 +186,11 @@ for (const database of DATABASES) {
       const logged = await c.admin('GET', `/admin/v1/admin-log?resourceType=endpoint&resourceId=${ids.old1}&action=release`);
       assert.equal(logged.body.entries.length, 1);
       // A predecessor whose newcomer enrolled before the window is no candidate of that window.
-      const outside = await release({ ...windowQuery, predecessorIds: [ids.oldEarly] });
+      const outside = await release({ ...windowQuery, predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly] });
       assert.equal(outside.status, 409, JSON.stringify(outside.body));
       assert.match(outside.body.error.message, /outside the window/);
       // Released: named again, it is refused as changed.
-      const again = await release({ predecessorIds: [ids.old1] });
+      const again = await release({ predecessorIds: [ids.old1], newcomerIds: [ids.new1] });
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, 'REENROLLMENTS_CHANGED');
     });
@@ -206,18 +206,40 @@ for (const database of DATABASES) {
         ['a huge limit', () => c.admin('GET', '/admin/v1/reenrollments?limit=100000'), 'INVALID_REQUEST'],
         ['a forged cursor', () => c.admin('GET', '/admin/v1/reenrollments?cursor=abc'), 'INVALID_CURSOR'],
         ['an unknown parameter', () => c.admin('GET', '/admin/v1/reenrollments?all=true'), 'INVALID_REQUEST'],
-        ['no ids', () => release({ predecessorIds: [] }), 'INVALID_REQUEST'],
-        ['too many ids', () => release({ predecessorIds: Array.from({ length: 1001 }, (_, i) => `ep_${i}`) }), 'INVALID_REQUEST'],
-        ['an id twice', () => release({ predecessorIds: [ids.oldEarly, ids.oldEarly] }), 'INVALID_REQUEST'],
-        ['a bad date', () => release({ predecessorIds: [ids.oldEarly], enrolledAfter: 'soon' }), 'INVALID_REQUEST'],
-        ['an unknown id', () => release({ predecessorIds: [ids.oldEarly, 'ep_nowhere'] }), 'UNKNOWN_ENDPOINT'],
+        ['no ids', () => release({ predecessorIds: [], newcomerIds: [] }), 'INVALID_REQUEST'],
+        // The newcomer the admin saw goes with each predecessor: without them, nothing says what was confirmed.
+        ['no newcomers', () => release({ predecessorIds: [ids.oldEarly] }), 'INVALID_REQUEST'],
+        [
+          'too many ids',
+          () =>
+            release({
+              predecessorIds: Array.from({ length: 1001 }, (_, i) => `ep_${i}`),
+              newcomerIds: Array.from({ length: 1001 }, (_, i) => `ep_n${i}`),
+            }),
+          'INVALID_REQUEST',
+        ],
+        [
+          'an id twice',
+          () => release({ predecessorIds: [ids.oldEarly, ids.oldEarly], newcomerIds: [ids.newEarly, ids.newEarly] }),
+          'INVALID_REQUEST',
+        ],
+        [
+          'a bad date',
+          () => release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly], enrolledAfter: 'soon' }),
+          'INVALID_REQUEST',
+        ],
+        [
+          'an unknown id',
+          () => release({ predecessorIds: [ids.oldEarly, 'ep_nowhere'], newcomerIds: [ids.newEarly, 'ep_nobody'] }),
+          'UNKNOWN_ENDPOINT',
+        ],
         [
           'a newcomer per predecessor, but not as many',
           () => release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly, ids.new1] }),
           'INVALID_REQUEST',
         ],
-        ['an id that is no string', () => release({ predecessorIds: [1] }), 'INVALID_REQUEST'],
-        ['ids as one string', () => release({ predecessorIds: ids.oldEarly }), 'INVALID_REQUEST'],
+        ['an id that is no string', () => release({ predecessorIds: [1], newcomerIds: [ids.newEarly] }), 'INVALID_REQUEST'],
+        ['ids as one string', () => release({ predecessorIds: ids.oldEarly, newcomerIds: [ids.newEarly] }), 'INVALID_REQUEST'],
         ['a body that is an array', () => release([ids.oldEarly]), 'INVALID_REQUEST'],
         ['limit 0', () => c.admin('GET', '/admin/v1/reenrollments?limit=0'), 'INVALID_REQUEST'],
         ['limit -1', () => c.admin('GET', '/admin/v1/reenrollments?limit=-1'), 'INVALID_REQUEST'],
@@ -230,7 +252,11 @@ for (const database of DATABASES) {
           'INVALID_REQUEST',
         ],
         // new1 was freed: nobody waits on it, so no preview could have listed it.
-        ['an endpoint that is no predecessor', () => release({ predecessorIds: [ids.oldEarly, ids.new1] }), 'NOT_A_PREDECESSOR'],
+        [
+          'an endpoint that is no predecessor',
+          () => release({ predecessorIds: [ids.oldEarly, ids.new1], newcomerIds: [ids.newEarly, ids.new1] }),
+          'NOT_A_PREDECESSOR',
+        ],
       ];
       for (const [what, call, code] of cases) {
         const answer = await call();
@@ -252,14 +278,14 @@ for (const database of DATABASES) {
       for (const role of ['read-only', 'app-manager']) {
         const token = await key(role);
         assert.equal((await c.admin('GET', '/admin/v1/reenrollments', undefined, { token })).status, 403, role);
-        const refused = await release({ predecessorIds: [ids.oldEarly] }, token);
+        const refused = await release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly] }, token);
         assert.equal(refused.status, 403, role);
         assert.equal(refused.body.error.code, 'FORBIDDEN');
       }
       assert.equal((await endpoint('oldEarly')).releasedAt, null);
       const admin = await key('admin');
       assert.equal((await c.admin('GET', '/admin/v1/reenrollments', undefined, { token: admin })).status, 200);
-      const done = await release({ predecessorIds: [ids.oldEarly] }, admin);
+      const done = await release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly] }, admin);
       assert.equal(done.status, 200, JSON.stringify(done.body));
       assert.deepEqual(done.body.released[0].freed, [ids.newEarly]);
       // Logged under the key that asked for the bulk release.

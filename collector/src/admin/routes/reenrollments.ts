@@ -32,7 +32,7 @@ const releaseBody = z.strictObject({
     .max(MAX_RELEASES_PER_CALL)
     .refine((ids) => new Set(ids).size === ids.length, 'must not name an endpoint twice'),
   /** The newcomer the preview showed for each predecessor, in the same order: another one now is a change (409). */
-  newcomerIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_RELEASES_PER_CALL).optional(),
+  newcomerIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_RELEASES_PER_CALL),
 });
 
 const preview = operation({
@@ -47,7 +47,7 @@ const preview = operation({
 
 const release = operation({
   summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
-  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`, recommended) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
+  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
   body: releaseBody,
   responses: {
     200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], unreached, remaining}',
