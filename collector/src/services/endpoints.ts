@@ -140,14 +140,24 @@ export class EndpointService {
    * Releases the endpoint's hold on its identifiers (a re-imaged laptop whose new key waits
    * for approval): the one way to do it, so every release is logged here, with who did it.
    */
-  async release(id: string, actor: AdminActor, guard?: (tx: Store) => Promise<void>): Promise<BindingRelease> {
+  async release(
+    id: string,
+    actor: AdminActor,
+    guard?: (tx: Store) => Promise<void>,
+    accept?: (release: BindingRelease) => void,
+  ): Promise<BindingRelease> {
     let result: Awaited<ReturnType<Store['endpoints']['release']>> = null;
     // The release and its admin-log entry commit together (see recorded). `guard` (a bulk
-    // release's last check of the pair) runs first in the same transaction: if it throws,
-    // nothing is released or logged.
+    // release's last check of the pair) runs first in the same transaction, `accept` (what a
+    // bulk release allows it to have freed) once it is done: if either throws, nothing is
+    // released or logged.
     await this.recorded(id, 'release', actor, async (tx) => {
       if (guard) await guard(tx);
       result = await tx.endpoints.release(id, Date.now());
+      if (result?.released && accept) {
+        const { released: _released, ...release } = result;
+        accept(release);
+      }
       return result?.released === true;
     });
     const outcome = result as Awaited<ReturnType<Store['endpoints']['release']>>;

@@ -1,4 +1,5 @@
 import type { AdminActor } from '../domain/admin-log.js';
+import type { BindingRelease } from '../domain/endpoint.js';
 import type { KeysetPosition } from '../domain/paging.js';
 import type {
   HoldingEndpoint,
@@ -162,7 +163,12 @@ export class ReenrollmentService {
         continue;
       }
       try {
-        const done = await this.endpoints.release(predecessorId, actor, (tx) => stillQualifies(tx, candidate, this.quiet()));
+        const done = await this.endpoints.release(
+          predecessorId,
+          actor,
+          (tx) => stillQualifies(tx, candidate, this.quiet()),
+          (release) => freedOnlyTheNewcomer(release, candidate),
+        );
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
         if (error instanceof StoppedQualifying) {
@@ -230,6 +236,21 @@ async function stillQualifies(tx: Store, candidate: Reenrollment, quiet: Reenrol
     throw new StoppedQualifying('several-newcomers', `${others.join(', ')} also claims what ${candidate.predecessor.id} holds now`);
   const verdict = judgeReenrollment(newcomer, predecessor, waiting.length, quiet);
   if ('reason' in verdict) throw new StoppedQualifying(verdict.reason, verdict.detail);
+}
+
+/**
+ * The release itself approves whichever endpoints wait on the predecessor when it runs. On
+ * PostgreSQL (read committed) an endpoint whose report claims the predecessor's identifiers
+ * and commits after stillQualifies read who waits is among them, and, enrolled earlier than
+ * the newcomer, it would be approved with the device's identifiers: anything but the judged
+ * newcomer freed alone rolls the release back.
+ */
+function freedOnlyTheNewcomer(release: BindingRelease, candidate: Reenrollment): void {
+  const others = [...release.freed, ...release.stillPending].filter((id) => id !== candidate.newcomer.id);
+  if (others.length > 0)
+    throw new StoppedQualifying('several-newcomers', `${others.join(', ')} also claims what ${candidate.predecessor.id} holds now`);
+  if (!release.freed.includes(candidate.newcomer.id))
+    throw new StoppedQualifying('partial-overlap', `${candidate.newcomer.id} claims identifiers another endpoint holds now`);
 }
 
 const changed = (why: string[]): AppError =>

@@ -40,11 +40,16 @@ async function tick(): Promise<void> {
 /** An EndpointService whose release first lets `beside` happen, as another request would just then. */
 class Interleaved extends EndpointService {
   beside: ((id: string) => Promise<void>) | null = null;
-  override async release(id: string, actor: AdminActor, guard?: (tx: Store) => Promise<void>): Promise<BindingRelease> {
+  override async release(
+    id: string,
+    actor: AdminActor,
+    guard?: (tx: Store) => Promise<void>,
+    accept?: (release: BindingRelease) => void,
+  ): Promise<BindingRelease> {
     const beside = this.beside;
     this.beside = null;
     if (beside) await beside(id);
-    return super.release(id, actor, guard);
+    return super.release(id, actor, guard, accept);
   }
 }
 

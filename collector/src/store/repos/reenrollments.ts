@@ -125,6 +125,25 @@ export class ReenrollmentsRepo {
     }
   }
 
+  /**
+   * Adds to each holder's blockedTwins the denied, never-released endpoints whose claims named
+   * it. A denied endpoint's reports are still stored, so its identifier columns are whatever
+   * the clone reports now (it can hide what it copied); the claims it was denied on are kept
+   * (checkClaims leaves a denied endpoint's alone). Denied endpoints: the approval index.
+   */
+  private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
+    if (found.size === 0) return;
+    const rows = (await this.db('endpoints')
+      .where({ approval: 'denied' })
+      .whereNull('released_at')
+      .select('id', 'approval_claims')) as Pick<EndpointRow, 'id' | 'approval_claims'>[];
+    for (const row of rows)
+      for (const holder of new Set(fromJson<IdentifierClaim[]>(row.approval_claims, []).flatMap((c) => c.heldBy))) {
+        const twins = found.get(holder)?.blockedTwins;
+        if (holder !== row.id && twins && !twins.includes(row.id)) twins.push(row.id);
+      }
+  }
+
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
   async holders(ids: readonly string[]): Promise<Map<string, HoldingEndpoint>> {
     const found = new Map<string, HoldingEndpoint>();
@@ -142,6 +161,7 @@ export class ReenrollmentsRepo {
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
       await this.blockedTwins(found, bindings);
     }
+    await this.deniedClaimants(found);
     return found;
   }
 }

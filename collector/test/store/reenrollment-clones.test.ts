@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, it } from 'vitest';
+import type { Report } from '@devtrust/shared/protocol';
+import type { AdminActor } from '@devtrust/collector/domain/admin-log';
+import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
+import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
+import type { Store } from '@devtrust/collector/store/store';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { openTestStore } from '../support/test-store.js';
+
+/**
+ * A clone trying to get through a bulk release of re-enrolled devices, on a real SQLite file
+ * and a real PostgreSQL: a denied clone hiding what it once reported, and a second clone that
+ * claims the device's identifiers while the release of that device is under way.
+ */
+const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_clone', keyName: 'clone', address: '127.0.0.1', userAgent: null };
+
+const report = (n: number): Report =>
+  ({
+    identity: {
+      platform: 'macos',
+      hostname: `mac-${n}`,
+      serialNumber: `CLONE${n}`,
+      hardwareUuid: `4C4C4544-0042-3510-8052-C4C04F4E${String(n).padStart(4, '0')}`,
+    },
+    posture: {},
+    agentVersion: 'test',
+  }) as unknown as Report;
+
+async function tick(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** An EndpointService whose release lets `inside` happen once the bulk release's last check passed, in its transaction. */
+class Inside extends EndpointService {
+  inside: (() => Promise<void>) | null = null;
+  override release(
+    id: string,
+    actor: AdminActor,
+    guard?: (tx: Store) => Promise<void>,
+    accept?: (release: BindingRelease) => void,
+  ): Promise<BindingRelease> {
+    const inside = this.inside;
+    this.inside = null;
+    const checked = async (tx: Store) => {
+      await guard?.(tx);
+      if (inside) await inside();
+    };
+    return super.release(id, actor, checked, accept);
+  }
+}
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`clones against a bulk release on ${db.name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let seq = 1;
+    const enroll = async (n: number | null): Promise<string> => {
+      const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+      if (n !== null) await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
+      return id;
+    };
+    const approval = async (id: string) => (await store.endpoints.get(id))?.approval;
+    const releasedAt = async (id: string) => (await store.endpoints.get(id))?.releasedAt ?? null;
+
+    beforeEach(async () => {
+      ({ store, close } = await openTestStore(db.name, 'reenroll-clones'));
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    it('a denied clone that reports other identifiers afterwards still marks the device as a target (clone-seen)', async () => {
+      const device = await enroll(1);
+      await tick();
+      const first = await enroll(1);
+      const endpoints = new EndpointService(store);
+      assert.equal(await endpoints.deny(first, ACTOR), true);
+      // A blocked endpoint's reports are still stored: the denied clone now reports made-up identifiers.
+      await store.recordReports([{ endpointId: first, seq: seq++, report: report(900), at: Date.now() }]);
+      assert.equal((await store.endpoints.get(first))?.identifiers.serialNumber, 'CLONE900');
+      await tick();
+      const second = await enroll(1);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
+      const shown = await service.preview({}, { limit: 10 });
+      assert.deepEqual(shown.candidates, []);
+      assert.deepEqual(
+        shown.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[second, 'clone-seen']],
+      );
+      assert.match(shown.skipped[0]?.detail ?? '', new RegExp(first));
+      await assert.rejects(
+        service.release({}, [device], ACTOR, [second]),
+        (error: { code?: string }) => error.code === 'REENROLLMENTS_CHANGED',
+      );
+      assert.equal(await releasedAt(device), null);
+    });
+
+    it('a clone enrolled earlier that claims the identifiers while the release runs is not approved by it', async () => {
+      // The clone's key enrolled long ago, reporting nothing that anyone holds.
+      const clone = await enroll(null);
+      await tick();
+      const device = await enroll(2);
+      await tick();
+      const newcomer = await enroll(2);
+      const endpoints = new Inside(store);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
+      // Once the last check inside the release's transaction passed, the clone reports the device's identifiers.
+      let reported: Promise<unknown> = Promise.resolve();
+      endpoints.inside = async () => {
+        reported = store.recordReports([{ endpointId: clone, seq: seq++, report: report(2), at: Date.now() }]);
+        // SQLite has one connection: the report waits for the release to commit. PostgreSQL stores it now.
+        if (db.name === 'postgres') await reported;
+      };
+      const done = await service.release({}, [device], ACTOR, [newcomer]);
+      await reported;
+      assert.notEqual(await approval(clone), 'approved', 'the clone must not be approved with the device identifiers');
+      if (done.released.length === 1) {
+        assert.deepEqual(done.released[0]?.freed, [newcomer]);
+        assert.equal(await approval(newcomer), 'approved');
+      } else {
+        assert.deepEqual(
+          done.notReleased.map((n) => [n.predecessorId, n.reason]),
+          [[device, 'several-newcomers']],
+        );
+        assert.equal(await releasedAt(device), null, 'nothing released');
+        assert.equal(await approval(newcomer), 'pending');
+        assert.equal((await store.adminLog.query({ resourceType: 'endpoint', action: 'release', limit: 10 })).total, 0);
+      }
+    });
+  });
+}
