@@ -29,6 +29,9 @@ export const DEFAULT_QUIET_MS = 30 * 60_000;
  */
 export const RELEASE_BUDGET_MS = 5_000;
 
+/** PostgreSQL's deadlock_detected: the transaction was rolled back whole. */
+const POSTGRES_DEADLOCK = '40P01';
+
 export interface ReenrollmentPreview {
   candidates: Reenrollment[];
   candidateCount: number;
@@ -163,12 +166,19 @@ export class ReenrollmentService {
         continue;
       }
       try {
-        const done = await this.endpoints.release(
-          predecessorId,
-          actor,
-          (tx) => stillQualifies(tx, candidate, this.quiet()),
-          (release) => freedOnlyTheNewcomer(release, candidate),
-        );
+        const attempt = () =>
+          this.endpoints.release(
+            predecessorId,
+            actor,
+            (tx) => stillQualifies(tx, candidate, this.quiet()),
+            (release) => freedOnlyTheNewcomer(release, candidate),
+          );
+        // PostgreSQL rolled the pair back for a deadlock (a batch of reports holding the newcomer
+        // and wanting the old key's row): judged once more, not a failed call with releases before it.
+        const done = await attempt().catch((error: unknown) => {
+          if ((error as { code?: unknown }).code === POSTGRES_DEADLOCK) return attempt();
+          throw error;
+        });
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
         if (error instanceof StoppedQualifying) {

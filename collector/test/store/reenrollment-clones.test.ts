@@ -134,3 +134,56 @@ for (const db of DATABASES) {
     });
   });
 }
+
+const postgres = DATABASES.find((d) => d.name === 'postgres');
+describeUnless(postgres?.skip ?? 'no PostgreSQL entry')('a bulk release beside a writer taking the newcomer first (postgres)', () => {
+  it('a deadlock with a transaction holding the newcomer and wanting the old endpoint fails neither the call nor the pair', async () => {
+    const { store, close } = await openTestStore('postgres', 'reenroll-deadlock');
+    try {
+      let seq = 1;
+      const enroll = async (n: number): Promise<string> => {
+        const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+        await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
+        return id;
+      };
+      const old = await enroll(3);
+      await tick();
+      const newcomer = await enroll(3);
+      const service = new ReenrollmentService(store, new EndpointService(store), { quietMs: 0 });
+      const db = store.knex;
+      // Another transaction (a batch of reports in its own row order) holds the newcomer...
+      const other = await db.transaction();
+      await other('endpoints').where({ id: newcomer }).update({ hostname: 'held' });
+      const bulk = service.release({}, [old], ACTOR, [newcomer]).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      // ...the bulk release, holding the old endpoint, waits for it...
+      for (let waiting = 0; waiting === 0;) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const rows = (await db.raw(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        )) as { rows: { n: number }[] };
+        waiting = rows.rows[0]?.n ?? 0;
+      }
+      // ...and the other transaction then wants the old endpoint: PostgreSQL aborts one of the two.
+      const otherDone = other('endpoints')
+        .where({ id: old })
+        .update({ hostname: 'held' })
+        .then(
+          () => other.commit(),
+          () => other.rollback(),
+        );
+      const outcome = await bulk;
+      await otherDone;
+      assert.ok('value' in outcome, `the bulk release failed: ${String((outcome as { error: unknown }).error)}`);
+      assert.deepEqual(
+        outcome.value.released.map((r) => [r.predecessorId, r.newcomerId]),
+        [[old, newcomer]],
+      );
+      assert.equal((await store.endpoints.get(newcomer))?.approval, 'approved');
+    } finally {
+      await close();
+    }
+  });
+});
