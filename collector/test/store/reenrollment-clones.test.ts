@@ -98,6 +98,18 @@ for (const db of DATABASES) {
         (error: { code?: string }) => error.code === 'REENROLLMENTS_CHANGED',
       );
       assert.equal(await releasedAt(device), null);
+      // Among many pending re-enrollments (the preview reads every denied endpoint at once then), still skipped.
+      for (let n = 10; n < 40; n++) {
+        await enroll(n);
+        await tick();
+        await enroll(n);
+      }
+      const many = await service.preview({}, { limit: 100 });
+      assert.equal(many.candidateCount, 30);
+      assert.deepEqual(
+        many.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[second, 'clone-seen']],
+      );
     });
 
     it('a clone enrolled earlier that claims the identifiers while the release runs is not approved by it', async () => {

@@ -11,6 +11,9 @@ import type { EndpointRow } from '../rows.js';
 /** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
 const IDS_PER_STATEMENT = 500;
 
+/** Up to this many holders, the denied endpoints naming them are found by their ids (LIKE); past it, all are read once. */
+const FEW_HOLDERS = 20;
+
 /** The columns the re-enrollment rules read: no report JSON, no verdict. */
 const SUMMARY_COLUMNS = ['id', 'hostname', 'platform', 'enrolled_at', 'last_seen_at', 'blocked', 'released_at', 'approval'] as const;
 
@@ -133,10 +136,12 @@ export class ReenrollmentsRepo {
    */
   private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
     if (found.size === 0) return;
-    const rows = (await this.db('endpoints')
-      .where({ approval: 'denied' })
-      .whereNull('released_at')
-      .select('id', 'approval_claims')) as Pick<EndpointRow, 'id' | 'approval_claims'>[];
+    const query = this.db('endpoints').where({ approval: 'denied' }).whereNull('released_at');
+    // A few holders (a release judging its pair): only the denied rows naming them, not every
+    // denied endpoint in each release's transaction. LIKE narrows; the claims decide.
+    if (found.size <= FEW_HOLDERS)
+      query.andWhere((w) => [...found.keys()].forEach((id) => w.orWhere('approval_claims', 'like', `%"${id}"%`)));
+    const rows = (await query.select('id', 'approval_claims')) as Pick<EndpointRow, 'id' | 'approval_claims'>[];
     for (const row of rows)
       for (const holder of new Set(fromJson<IdentifierClaim[]>(row.approval_claims, []).flatMap((c) => c.heldBy))) {
         const twins = found.get(holder)?.blockedTwins;
