@@ -68,7 +68,7 @@ function windowOf(input: { enrolledAfter?: string | undefined; enrolledBefore?: 
  */
 export function reenrollmentRoutes(services: Services): Router {
   const router = exactRouter();
-  const guard = onlyRoles(['owner', 'admin'], 'release re-enrolled endpoints');
+  const guard = onlyRoles(['owner', 'admin'], 'preview or release re-enrolled endpoints');
 
   router.get('/reenrollments', guard, preview, async function previewReenrollments(ctx) {
     const { query } = preview.input(ctx);
