@@ -62,7 +62,7 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
       'aria-label': 'Enrollment window',
       on: { submit: (e) => (e.preventDefault(), onWindow({ enrolledAfter: toIso(after.value) })) },
     },
-    field('Only new endpoints enrolled after', after, 'your browser’s time zone; e.g. when the collector’s URL changed; empty: any time'),
+    field('Only new endpoints enrolled after', after, 'in your browser’s time zone, e.g. when the collector’s URL changed; empty: any time'),
     h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
   );
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
@@ -156,7 +156,9 @@ function releasedText(candidates, { released, notReleased }) {
     parts.push(
       `Released the old endpoint of ${host(r.predecessorId)} (${r.predecessorId}); ${
         r.freed.length > 0
-          ? `${names(r.freed)} now ${r.freed.length === 1 ? 'holds' : 'hold'} its identifiers.`
+          ? r.freed.length === 1
+            ? `its new endpoint ${r.freed[0]} now holds its identifiers.`
+            : `${names(r.freed)} now hold its identifiers.`
           : `its new endpoint ${r.newcomerId} is still pending approval.`
       }`,
     );
