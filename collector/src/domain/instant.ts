@@ -8,16 +8,23 @@
 export type ReadInstant = { ms: number } | { error: 'no-zone' | 'invalid' };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** A calendar day that exists: Date.parse rolls 2026-02-30 over to March 2 instead of refusing it. */
+const realDay = (day: string): boolean => {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === day;
+};
 
 export function readInstant(value: string): ReadInstant {
   let ms: number;
+  const dateTime = DATE_TIME.exec(value);
   if (/^\d+$/.test(value)) ms = Number(value);
-  else if (DATE.test(value)) ms = Date.parse(`${value}T00:00:00Z`);
-  else if (DATE_TIME.test(value)) {
+  else if (DATE.test(value)) ms = realDay(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+  else if (dateTime) {
     if (!ZONE.test(value.slice(10))) return { error: 'no-zone' };
-    ms = Date.parse(value);
+    ms = realDay(dateTime[1] as string) ? Date.parse(value.replace(' ', 'T')) : NaN;
   } else return { error: 'invalid' };
   return Number.isSafeInteger(ms) && ms >= 0 ? { ms } : { error: 'invalid' };
 }

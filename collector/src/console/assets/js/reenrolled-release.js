@@ -62,7 +62,11 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
       'aria-label': 'Enrollment window',
       on: { submit: (e) => (e.preventDefault(), onWindow({ enrolledAfter: toIso(after.value) })) },
     },
-    field('Only new endpoints enrolled after', after, 'in your browser’s time zone, e.g. when the collector’s URL changed; empty: any time'),
+    field(
+      'Only new endpoints enrolled after',
+      after,
+      'in your browser’s time zone, e.g. when the collector’s URL changed; empty: any time',
+    ),
     h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
   );
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
