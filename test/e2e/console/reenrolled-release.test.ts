@@ -94,7 +94,8 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     await panel.getByLabel('Only new endpoints enrolled after').fill('2099-01-01T00:00');
     await panel.getByRole('button', { name: 'Preview again' }).click();
     await panel.getByText('No pending endpoint is a safe re-enrollment to release in bulk.').waitFor();
-    assert.equal(await panel.getByRole('button', { name: 'Release 0 devices…' }).isDisabled(), true);
+    assert.equal(await panel.getByRole('button', { name: /^Release \d/ }).count(), 0, 'nothing to release: no release button');
+    assert.equal(await panel.getByRole('button', { name: 'Close' }).count(), 1);
     await screenshot(page, '63-reenrolled-window');
     await panel.getByLabel('Only new endpoints enrolled after').fill('');
     await panel.getByRole('button', { name: 'Preview again' }).click();
@@ -118,6 +119,18 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     assert.equal((await endpoint('old3')).releasedAt, null);
     assert.equal((await endpoint('new3')).approval, 'pending');
 
+    // Nothing left to release: said so, with the skipped ones below and why.
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    await panel
+      .getByText('No pending endpoint is a safe re-enrollment to release in bulk. 2 endpoints were skipped, listed below with why.', {
+        exact: true,
+      })
+      .waitFor();
+    await panel.getByRole('region', { name: 'Skipped endpoints' }).getByText('mbp-3').waitFor();
+    await screenshot(page, '65-reenrolled-none');
+    await panel.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await panel.count(), 0);
+
     // A wave of five more: the first few named, then how many more.
     for (const n of [4, 5, 6, 7, 8]) await enroll(`old${n}`, laptop(n));
     for (const n of [4, 5, 6, 7, 8]) await enroll(`new${n}`, laptop(n));
@@ -133,7 +146,7 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
       })
       .first()
       .waitFor();
-    await screenshot(page, '65-reenrolled-released-many');
+    await screenshot(page, '66-reenrolled-released-many');
     for (const n of [4, 5, 6, 7, 8]) assert.equal((await endpoint(`new${n}`)).approval, 'approved', `new${n}`);
     assert.deepEqual(problems, []);
   });

@@ -70,8 +70,8 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
     h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
   );
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
-  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
-  release.disabled = candidates.length === 0;
+  // Nothing to release: no "Release 0 devices…" to puzzle over, only a way to close the preview.
+  const cancel = h('button', { type: 'button', class: 'btn' }, candidates.length === 0 ? 'Close' : 'Cancel');
   release.addEventListener('click', () => onRelease(release));
   cancel.addEventListener('click', onCancel);
   const reasons = Object.entries(skippedByReason).map(([reason, n]) => `${REASONS[reason] ?? reason}: ${n.toLocaleString()}`);
@@ -84,7 +84,7 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
       'p',
       {},
       candidates.length === 0
-        ? `No pending endpoint is a safe re-enrollment to release in bulk.${skippedCount > 0 ? ` ${plural(skippedCount, 'endpoint was', 'endpoints were')} skipped: see below why.` : ''}`
+        ? `No pending endpoint is a safe re-enrollment to release in bulk.${skippedCount > 0 ? ` ${plural(skippedCount, 'endpoint was', 'endpoints were')} skipped, listed below with why.` : ''}`
         : `${plural(candidates.length, 'device', 'devices')} came back with a new device key while the old key went silent, on the same platform and with every hardware UUID, serial number and MachineGuid the old key holds. Releasing retires each old key for good and the new one takes over its identifiers.`,
     ),
     candidates.length > 0
@@ -117,7 +117,7 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
           }),
         ]
       : null,
-    h('div', { class: 'actions' }, release, ' ', cancel),
+    h('div', { class: 'actions' }, candidates.length > 0 ? [release, ' '] : null, cancel),
   );
 }
 
