@@ -198,6 +198,18 @@ for (const database of DATABASES) {
     it('bad input is a 400 with a stable code, and nothing is released', async () => {
       const cases: [string, () => Promise<{ status: number; body: any }>, string][] = [
         ['a date that is no date', () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=yesterday'), 'INVALID_REQUEST'],
+        // Read in the collector's zone it would select other endpoints on another server.
+        [
+          'a date and time without its zone',
+          () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=2026-12-01T01:00'),
+          'INVALID_REQUEST',
+        ],
+        [
+          'a date and time without its zone, in a release',
+          () => release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly], enrolledBefore: '2099-12-01T01:00:00' }),
+          'INVALID_REQUEST',
+        ],
+        ['a date in another format', () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=12/01/2026'), 'INVALID_REQUEST'],
         [
           'a window that ends before it starts',
           () => c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=2026-12-02&enrolledBefore=2026-12-01'),
@@ -263,6 +275,21 @@ for (const database of DATABASES) {
         assert.equal(answer.status, 400, `${what}: ${JSON.stringify(answer.body)}`);
         assert.equal(answer.body.error.code, code, what);
       }
+      const zoneless = await c.admin('GET', '/admin/v1/reenrollments?enrolledAfter=2026-12-01T01:00');
+      assert.match(zoneless.body.error.message, /^enrolledAfter: a date and time needs its time zone: add Z \(UTC\) or \+hh:mm/);
+      // A date alone is midnight UTC, a zone is honoured: the same instant, whatever the collector's zone.
+      const day = await preview('?enrolledBefore=2099-01-01');
+      assert.deepEqual(await preview(`?enrolledBefore=${Date.UTC(2099, 0, 1)}`), day);
+      assert.deepEqual(await preview('?enrolledBefore=2099-01-01T05:30:00%2B05:30'), day);
+      // The new endpoint's id given for the old one's: said so, naming the endpoint it waits on.
+      const newcomer = await release({ predecessorIds: [ids.new4a], newcomerIds: [ids.new4a] });
+      assert.equal(newcomer.status, 400, JSON.stringify(newcomer.body));
+      assert.equal(newcomer.body.error.code, 'NOT_A_PREDECESSOR');
+      assert.equal(
+        newcomer.body.error.message,
+        `${ids.new4a} is the re-enrolled endpoint; release the one it waits on: ${ids.old4}; nothing was released`,
+      );
+      assert.equal((await endpoint('old4')).releasedAt, null);
       assert.equal((await endpoint('oldEarly')).releasedAt, null);
       // The newcomer the admin saw, checked: another one is a change (409), and nothing is released.
       const other = await release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.new1] });
@@ -277,7 +304,10 @@ for (const database of DATABASES) {
         (await c.admin('POST', '/admin/v1/api-keys', { name: `reenroll-${role}`, role })).body.key as string;
       for (const role of ['read-only', 'app-manager']) {
         const token = await key(role);
-        assert.equal((await c.admin('GET', '/admin/v1/reenrollments', undefined, { token })).status, 403, role);
+        const peek = await c.admin('GET', '/admin/v1/reenrollments', undefined, { token });
+        assert.equal(peek.status, 403, role);
+        // The preview is refused too, and the message says so.
+        assert.equal(peek.body.error.message, `the ${role} role may not preview or release re-enrolled endpoints`);
         const refused = await release({ predecessorIds: [ids.oldEarly], newcomerIds: [ids.newEarly] }, token);
         assert.equal(refused.status, 403, role);
         assert.equal(refused.body.error.code, 'FORBIDDEN');

@@ -1,3 +1,4 @@
+import { isoInstant, readInstant } from '../domain/instant.js';
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
 import { UsageError } from './ctl-commands.js';
 import { renderTable, utcTime } from './ctl-render.js';
@@ -46,19 +47,40 @@ interface Preview {
   nextCursor: string | null;
 }
 
-/** An instant as the admin API takes it (ISO date or ms), checked here so a typo is a usage error. */
-function instant(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0)
-    throw new UsageError(`--${flag} must be an ISO date (2026-12-01T09:00:00Z) or milliseconds since the epoch`);
-  return new Date(ms).toISOString();
+interface Window {
+  enrolledAfter?: string;
+  enrolledBefore?: string;
 }
 
-function windowOf(input: CtlInput): { enrolledAfter?: string; enrolledBefore?: string } {
+/**
+ * An instant read as the admin API reads it (domain/instant.ts), checked here so a typo, or a
+ * date and time without its zone, is a usage error: devtrustctl's own zone would otherwise
+ * pick the window, and the same command would release other devices on another machine.
+ */
+function instant(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const read = readInstant(value);
+  if ('ms' in read) return isoInstant(read.ms);
+  if (read.error === 'no-zone')
+    throw new UsageError(`--${flag} ${value} has no time zone: add Z (UTC) or +hh:mm, e.g. --${flag} ${value}Z`);
+  throw new UsageError(
+    `--${flag} must be an ISO date (2026-12-01, midnight UTC), an ISO date and time with its zone (2026-12-01T09:00:00Z, 2026-12-01T09:00:00+01:00) or milliseconds since the epoch`,
+  );
+}
+
+function windowOf(input: CtlInput): Window {
   const enrolledAfter = instant(input.flags['enrolled-after'], 'enrolled-after');
   const enrolledBefore = instant(input.flags['enrolled-before'], 'enrolled-before');
   return { ...(enrolledAfter ? { enrolledAfter } : {}), ...(enrolledBefore ? { enrolledBefore } : {}) };
+}
+
+/** The window as the preview's header says it, in UTC: what was actually asked for. */
+function windowText(window: Window): string {
+  const parts = [
+    ...(window.enrolledAfter ? [`after ${window.enrolledAfter}`] : []),
+    ...(window.enrolledBefore ? [`before ${window.enrolledBefore}`] : []),
+  ];
+  return parts.length > 0 ? `new endpoints enrolled ${parts.join(' and ')}` : 'new endpoints enrolled at any time';
 }
 
 const errorLine = (status: number, body: unknown): string => {
@@ -88,18 +110,16 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const preview = first as Preview;
   // --json prints one document: the preview, and what was released when --yes was given.
   const previewJson = { ...preview, candidates, nextCursor: null };
-  if (!io.json) printPreview(io, candidates, preview);
+  if (!io.json) printPreview(io, candidates, preview, window);
   else if (!release) io.out.write(`${JSON.stringify(previewJson, null, 2)}\n`);
   if (!release) {
     if (candidates.length > 0)
       io.err.write(
-        `devtrustctl: nothing released${input.flags['dry-run'] === 'true' ? ' (--dry-run)' : ''}: run again with --yes to release these ${candidates.length}\n`,
+        `devtrustctl: nothing released${input.flags['dry-run'] === 'true' ? ' (--dry-run)' : ''}: run again with --yes to release ${candidates.length === 1 ? 'this one' : `these ${candidates.length}`}\n`,
       );
     return 0;
   }
-  let released = 0;
-  const freed: string[] = [];
-  const notReleased: unknown[] = [];
+  const done: Done = { released: [], notReleased: [] };
   // Each pair as printed: the server refuses a predecessor whose newcomer is no longer the one shown.
   const newcomerOf = new Map(candidates.map((c) => [c.predecessor.id, c.newcomer.id]));
   const queue = candidates.map((c) => c.predecessor.id);
@@ -109,27 +129,88 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
     const answer = await call('POST', '/admin/v1/reenrollments/release', { ...window, predecessorIds, newcomerIds });
     if (answer.status !== 200) {
       io.err.write(`devtrustctl: ${errorLine(answer.status, answer.body)}\n`);
-      if (released > 0) io.err.write(`devtrustctl: ${released} released before this (they stay released); run again to preview the rest\n`);
+      if (done.released.length > 0) {
+        // What was released before the refusal stays released: say which, so nobody has to guess.
+        if (!io.json) printReleased(io, candidates, done);
+        io.err.write(`devtrustctl: ${done.released.length} released before this (they stay released); run again to preview the rest\n`);
+      }
       return 1;
     }
-    const body = answer.body as { released: { freed: string[] }[]; notReleased: unknown[]; unreached?: string[] };
-    released += body.released.length;
-    for (const r of body.released) freed.push(...r.freed);
-    notReleased.push(...body.notReleased);
+    const body = answer.body as { released: Released[]; notReleased: NotReleased[]; unreached?: string[] };
+    done.released.push(...body.released);
+    done.notReleased.push(...body.notReleased);
     // The call ran out of time before these: they go first in the next one.
     queue.unshift(...(body.unreached ?? []));
-    if (candidates.length > BATCH || queue.length > 0) io.err.write(`devtrustctl: released ${released} of ${candidates.length}\n`);
+    if (candidates.length > BATCH || queue.length > 0)
+      io.err.write(`devtrustctl: released ${done.released.length} of ${candidates.length}\n`);
   }
-  if (io.json) io.out.write(`${JSON.stringify({ ...previewJson, release: { released, freed, notReleased } }, null, 2)}\n`);
-  else {
-    io.out.write(`\nreleased: ${released}\nfreed: ${freed.length}\n`);
-    if (notReleased.length > 0) io.out.write(`not released (changed during the release): ${JSON.stringify(notReleased)}\n`);
-  }
-  return notReleased.length > 0 ? 1 : 0;
+  if (io.json) {
+    const freed = done.released.flatMap((r) => r.freed);
+    io.out.write(
+      `${JSON.stringify({ ...previewJson, release: { released: done.released.length, freed, notReleased: done.notReleased, releases: done.released } }, null, 2)}\n`,
+    );
+  } else printReleased(io, candidates, done);
+  return done.notReleased.length > 0 ? 1 : 0;
 }
 
-function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview): void {
-  io.out.write(`${candidates.length} re-enrolled ${candidates.length === 1 ? 'device' : 'devices'} to release:\n`);
+interface Released {
+  predecessorId: string;
+  newcomerId: string;
+  identifiers: { kind: string; value: string }[];
+  freed: string[];
+  stillPending: string[];
+}
+interface NotReleased {
+  predecessorId: string;
+  reason: string;
+  detail: string;
+}
+interface Done {
+  released: Released[];
+  notReleased: NotReleased[];
+}
+
+/** Each release, by name: the old endpoint retired, the endpoint that holds its identifiers now, and any left alone. */
+function printReleased(io: CtlIo, candidates: Candidate[], done: Done): void {
+  const byPredecessor = new Map(candidates.map((c) => [c.predecessor.id, c]));
+  const hostname = (id: string): string | null => {
+    const c = byPredecessor.get(id);
+    return c ? (c.newcomer.hostname ?? c.predecessor.hostname) : null;
+  };
+  const freed = done.released.reduce((n, r) => n + r.freed.length, 0);
+  io.out.write(`\nreleased: ${done.released.length}\nfreed: ${freed}\n`);
+  if (done.released.length > 0)
+    io.out.write(
+      `${renderTable(
+        done.released.map((r) => ({
+          hostname: hostname(r.predecessorId),
+          released: r.predecessorId,
+          // The newcomer is judged again once freed: normally it alone holds the identifiers now.
+          nowHeldBy: r.freed.length > 0 ? r.freed.join(' ') : null,
+          stillPending: r.stillPending.length > 0 ? r.stillPending.join(' ') : null,
+        })),
+        ['hostname', 'released', 'nowHeldBy', 'stillPending'],
+      )}\n`,
+    );
+  if (done.notReleased.length === 0) return;
+  io.out.write(`\nnot released (changed during the release; left alone): ${done.notReleased.length}\n`);
+  io.out.write(
+    `${renderTable(
+      done.notReleased.map((n) => ({ hostname: hostname(n.predecessorId), old: n.predecessorId, reason: n.reason, detail: n.detail })),
+      ['hostname', 'old', 'reason', 'detail'],
+    )}\n`,
+  );
+}
+
+function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, window: Window): void {
+  const scope = windowText(window);
+  if (candidates.length === 0) {
+    const skipped =
+      preview.skippedCount === 0
+        ? ''
+        : ` ${preview.skippedCount} ${preview.skippedCount === 1 ? 'was' : 'were'} skipped, listed below with why.`;
+    io.out.write(`No re-enrolled devices to release (${scope}).${skipped}\n`);
+  } else io.out.write(`${candidates.length} re-enrolled ${candidates.length === 1 ? 'device' : 'devices'} to release (${scope}):\n`);
   if (candidates.length > 0)
     io.out.write(
       `${renderTable(
@@ -167,7 +248,7 @@ export const releaseReenrolledCommand: CtlCommand = {
   name: 'endpoint release-reenrolled',
   usage: '[--enrolled-after DATE] [--enrolled-before DATE] [--yes | --dry-run]',
   about:
-    'preview the re-enrolled devices whose old endpoint can be released in bulk (one silent predecessor, every hardware UUID, serial number and MachineGuid shared, same platform), with the skipped ones and why; --yes releases exactly the ones printed',
+    'preview the re-enrolled devices whose old endpoint can be released in bulk (one silent predecessor, every hardware UUID, serial number and MachineGuid shared, same platform), with the skipped ones and why; --yes releases exactly the ones printed and names each. DATE: 2026-12-01 (midnight UTC), or a date and time with its zone, 2026-12-01T09:00:00Z or 2026-12-01T09:00:00+01:00 (without a zone it is refused)',
   flags: ['enrolled-after', 'enrolled-before'],
   switches: ['yes', 'dry-run'],
   request: (i) => {

@@ -92,11 +92,15 @@ export class ReenrollmentService {
   }
 
   /** Every pending endpoint enrolled in the window, judged now. */
-  async judge(window: ReenrollmentWindow): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint> }> {
+  async judge(
+    window: ReenrollmentWindow,
+  ): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint>; waitsOn: Map<string, string[]> }> {
     const pending = await this.store.reenrollments.pendingClaimants();
     // Every endpoint some pending endpoint waits on, inside the window or not.
     const holders = await this.store.reenrollments.holders([...new Set(pending.flatMap(holdersOf))]);
-    return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders };
+    // What each pending endpoint waits on: what to point at when one is named as a predecessor.
+    const waitsOn = new Map(pending.map((p) => [p.id, holdersOf(p)]));
+    return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders, waitsOn };
   }
 
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
@@ -198,13 +202,30 @@ export class ReenrollmentService {
   }
 
   /** Why the named ids cannot be released, as the error the whole call answers. */
-  private async refuse(ids: string[], judged: ReenrollmentJudgement, waitedOn: ReadonlyMap<string, HoldingEndpoint>): Promise<never> {
+  private async refuse(
+    ids: string[],
+    judged: ReenrollmentJudgement & { waitsOn: ReadonlyMap<string, string[]> },
+    waitedOn: ReadonlyMap<string, HoldingEndpoint>,
+  ): Promise<never> {
     const found = await this.store.reenrollments.holders(ids.filter((id) => !waitedOn.has(id)));
     const unknown = ids.filter((id) => !waitedOn.has(id) && !found.has(id));
     if (unknown.length > 0)
       throw badRequest('UNKNOWN_ENDPOINT', `no endpoint has the id ${list(unknown)}; nothing was released`, 'predecessorIds');
     // Waited on by no pending endpoint and never released: no preview could have listed it.
     const never = ids.filter((id) => !waitedOn.has(id) && found.get(id)?.releasedAt === null);
+    // The likeliest slip: the new endpoint's id, copied from the pending list, for the old one's.
+    const newcomers = never.filter((id) => (judged.waitsOn.get(id) ?? []).length > 0);
+    if (newcomers.length > 0)
+      throw badRequest(
+        'NOT_A_PREDECESSOR',
+        `${list(
+          newcomers.map(
+            (id) => `${id} is the re-enrolled endpoint; release the one it waits on: ${(judged.waitsOn.get(id) ?? []).join(' or ')}`,
+          ),
+          '; ',
+        )}; nothing was released`,
+        'predecessorIds',
+      );
     if (never.length > 0)
       throw badRequest(
         'NOT_A_PREDECESSOR',

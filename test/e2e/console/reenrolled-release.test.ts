@@ -79,6 +79,7 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     await panel.getByRole('button', { name: 'Release 2 devices…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Release 2 re-enrolled devices?' });
     await dialog.getByText('nothing is released and you preview again').waitFor();
+    await dialog.getByText('Only the 2 re-enrolled devices listed are released').waitFor();
     await screenshot(page, '61-reenrolled-confirm');
     await dialog.getByRole('button', { name: 'Release 2 re-enrolled devices' }).click();
     await page.getByText('409 REENROLLMENTS_CHANGED').waitFor();
@@ -93,16 +94,22 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     await panel.getByLabel('Only new endpoints enrolled after').fill('2099-01-01T00:00');
     await panel.getByRole('button', { name: 'Preview again' }).click();
     await panel.getByText('No pending endpoint is a safe re-enrollment to release in bulk.').waitFor();
-    assert.equal(await panel.getByRole('button', { name: 'Release 0 devices…' }).isDisabled(), true);
+    assert.equal(await panel.getByRole('button', { name: /^Release \d/ }).count(), 0, 'nothing to release: no release button');
+    assert.equal(await panel.getByRole('button', { name: 'Close' }).count(), 1);
     await screenshot(page, '63-reenrolled-window');
     await panel.getByLabel('Only new endpoints enrolled after').fill('');
     await panel.getByRole('button', { name: 'Preview again' }).click();
     await panel.getByRole('button', { name: 'Release 1 device…' }).click();
+    const one = page.getByRole('dialog', { name: 'Release 1 re-enrolled device?' });
+    await one.getByText('Only the re-enrolled device listed is released:').waitFor();
+    await one.getByRole('button', { name: 'Release 1 re-enrolled device' }).click();
+    // Named: the device, its old endpoint, and the new endpoint that holds its identifiers now.
     await page
-      .getByRole('dialog', { name: 'Release 1 re-enrolled device?' })
-      .getByRole('button', { name: 'Release 1 re-enrolled device' })
-      .click();
-    await page.getByText('Released 1 old endpoint; 1 new endpoint now holds their identifiers.', { exact: true }).first().waitFor();
+      .getByText(`Released the old endpoint of mbp-2 (${ids.old2}); its new endpoint ${ids.new2} now holds its identifiers.`, {
+        exact: true,
+      })
+      .first()
+      .waitFor();
     await screenshot(page, '64-reenrolled-released');
 
     assert.equal(typeof (await endpoint('old2')).releasedAt, 'number');
@@ -111,6 +118,36 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     assert.equal((await endpoint('new1')).approval, 'pending');
     assert.equal((await endpoint('old3')).releasedAt, null);
     assert.equal((await endpoint('new3')).approval, 'pending');
+
+    // Nothing left to release: said so, with the skipped ones below and why.
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    await panel
+      .getByText('No pending endpoint is a safe re-enrollment to release in bulk. 2 endpoints were skipped, listed below with why.', {
+        exact: true,
+      })
+      .waitFor();
+    await panel.getByRole('region', { name: 'Skipped endpoints' }).getByText('mbp-3').waitFor();
+    await screenshot(page, '65-reenrolled-none');
+    await panel.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await panel.count(), 0);
+
+    // A wave of five more: the first few named, then how many more.
+    for (const n of [4, 5, 6, 7, 8]) await enroll(`old${n}`, laptop(n));
+    for (const n of [4, 5, 6, 7, 8]) await enroll(`new${n}`, laptop(n));
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    await panel.getByRole('button', { name: 'Release 5 devices…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Release 5 re-enrolled devices?' })
+      .getByRole('button', { name: 'Release 5 re-enrolled devices' })
+      .click();
+    await page
+      .getByText('Released the old endpoints of mbp-4, mbp-5, mbp-6 and 2 more; their new endpoints now hold their identifiers.', {
+        exact: true,
+      })
+      .first()
+      .waitFor();
+    await screenshot(page, '66-reenrolled-released-many');
+    for (const n of [4, 5, 6, 7, 8]) assert.equal((await endpoint(`new${n}`)).approval, 'approved', `new${n}`);
     assert.deepEqual(problems, []);
   });
 });

@@ -38,7 +38,7 @@ const releaseBody = z.strictObject({
 const preview = operation({
   summary: 'Preview a bulk release of re-enrolled devices (changes nothing)',
   description:
-    'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled and stayed silent for DEVTRUST_REENROLLMENT_QUIET_MINUTES since, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, no other pending endpoint waits on it, and no blocked or denied endpoint reports its identifiers; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ISO date or ms) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`); `skipped` lists the first `limit` on the first page, `skippedByReason` counts them all. Owner and admin only.',
+    'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled and stayed silent for DEVTRUST_REENROLLMENT_QUIET_MINUTES since, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, no other pending endpoint waits on it, and no blocked or denied endpoint reports its identifiers; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ms, an ISO date alone read as midnight UTC, or an ISO date and time with its zone: one without is refused) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`); `skipped` lists the first `limit` on the first page, `skippedByReason` counts them all. Owner and admin only.',
   query: previewQuery,
   responses: {
     200: '{candidates: [{newcomer, predecessor, identifiers}], candidateCount, skipped: [{newcomer, heldBy, reason, detail}], skippedCount, skippedByReason, nextCursor}',
@@ -47,7 +47,7 @@ const preview = operation({
 
 const release = operation({
   summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
-  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list, 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
+  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list (a re-enrolled endpoint named by mistake: the message names the one it waits on), 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
   body: releaseBody,
   responses: {
     200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], unreached, remaining}',
@@ -68,7 +68,7 @@ function windowOf(input: { enrolledAfter?: string | undefined; enrolledBefore?: 
  */
 export function reenrollmentRoutes(services: Services): Router {
   const router = exactRouter();
-  const guard = onlyRoles(['owner', 'admin'], 'release re-enrolled endpoints');
+  const guard = onlyRoles(['owner', 'admin'], 'preview or release re-enrolled endpoints');
 
   router.get('/reenrollments', guard, preview, async function previewReenrollments(ctx) {
     const { query } = preview.input(ctx);

@@ -62,12 +62,16 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
       'aria-label': 'Enrollment window',
       on: { submit: (e) => (e.preventDefault(), onWindow({ enrolledAfter: toIso(after.value) })) },
     },
-    field('Only new endpoints enrolled after', after, 'e.g. when the collector’s URL changed; empty: any time'),
+    field(
+      'Only new endpoints enrolled after',
+      after,
+      'in your browser’s time zone, e.g. when the collector’s URL changed; empty: any time',
+    ),
     h('button', { type: 'submit', class: 'btn' }, 'Preview again'),
   );
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, `Release ${plural(candidates.length, 'device', 'devices')}…`);
-  const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
-  release.disabled = candidates.length === 0;
+  // Nothing to release: no "Release 0 devices…" to puzzle over, only a way to close the preview.
+  const cancel = h('button', { type: 'button', class: 'btn' }, candidates.length === 0 ? 'Close' : 'Cancel');
   release.addEventListener('click', () => onRelease(release));
   cancel.addEventListener('click', onCancel);
   const reasons = Object.entries(skippedByReason).map(([reason, n]) => `${REASONS[reason] ?? reason}: ${n.toLocaleString()}`);
@@ -80,7 +84,7 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
       'p',
       {},
       candidates.length === 0
-        ? 'No pending endpoint is a safe re-enrollment to release in bulk.'
+        ? `No pending endpoint is a safe re-enrollment to release in bulk.${skippedCount > 0 ? ` ${plural(skippedCount, 'endpoint was', 'endpoints were')} skipped, listed below with why.` : ''}`
         : `${plural(candidates.length, 'device', 'devices')} came back with a new device key while the old key went silent, on the same platform and with every hardware UUID, serial number and MachineGuid the old key holds. Releasing retires each old key for good and the new one takes over its identifiers.`,
     ),
     candidates.length > 0
@@ -113,15 +117,14 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
           }),
         ]
       : null,
-    h('div', { class: 'actions' }, release, ' ', cancel),
+    h('div', { class: 'actions' }, candidates.length > 0 ? [release, ' '] : null, cancel),
   );
 }
 
-/** Releases the previewed predecessors, a page of ids per call; what was released and freed. */
+/** Releases the previewed predecessors, a page of ids per call: every release and every one left alone. */
 async function releaseAll(candidates, range) {
-  let released = 0;
-  let freed = 0;
-  let notReleased = 0;
+  const released = [];
+  const notReleased = [];
   // Each pair as the admin saw it: the server refuses a predecessor whose newcomer changed since.
   const newcomerOf = new Map(candidates.map((c) => [c.predecessor.id, c.newcomer.id]));
   const queue = candidates.map((c) => c.predecessor.id);
@@ -129,13 +132,52 @@ async function releaseAll(candidates, range) {
     const predecessorIds = queue.splice(0, BATCH);
     const newcomerIds = predecessorIds.map((id) => newcomerOf.get(id));
     const answer = await api('POST', '/admin/v1/reenrollments/release', { body: { ...range, predecessorIds, newcomerIds } });
-    released += answer.released.length;
-    freed += answer.released.reduce((n, r) => n + r.freed.length, 0);
-    notReleased += answer.notReleased.length;
+    released.push(...answer.released);
+    notReleased.push(...answer.notReleased);
     // The call ran out of time before these: they go first in the next one.
     queue.unshift(...(answer.unreached ?? []));
   }
-  return { released, freed, notReleased };
+  return { released, notReleased };
+}
+
+/** The first few names, then how many more: "a, b and c", "a, b, c and 4 more". */
+function names(items, shown = 3) {
+  if (items.length <= shown + 1)
+    return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? '');
+  return `${items.slice(0, shown).join(', ')} and ${(items.length - shown).toLocaleString()} more`;
+}
+
+/** What the release did, naming the devices: the old endpoints retired, who holds their identifiers now, any left alone. */
+function releasedText(candidates, { released, notReleased }) {
+  const byPredecessor = new Map(candidates.map((c) => [c.predecessor.id, c]));
+  const host = (id) => {
+    const c = byPredecessor.get(id);
+    return c?.newcomer.hostname ?? c?.predecessor.hostname ?? id;
+  };
+  const parts = [];
+  if (released.length === 1) {
+    const [r] = released;
+    parts.push(
+      `Released the old endpoint of ${host(r.predecessorId)} (${r.predecessorId}); ${
+        r.freed.length > 0
+          ? r.freed.length === 1
+            ? `its new endpoint ${r.freed[0]} now holds its identifiers.`
+            : `${names(r.freed)} now hold its identifiers.`
+          : `its new endpoint ${r.newcomerId} is still pending approval.`
+      }`,
+    );
+  } else if (released.length > 1) {
+    parts.push(
+      `Released the old endpoints of ${names(released.map((r) => host(r.predecessorId)))}; their new endpoints now hold their identifiers.`,
+    );
+    const waiting = released.filter((r) => r.freed.length === 0).map((r) => r.newcomerId);
+    if (waiting.length > 0) parts.push(`Still pending approval: ${names(waiting)}.`);
+  } else parts.push('Released nothing.');
+  if (notReleased.length > 0)
+    parts.push(
+      `${names(notReleased.map((n) => host(n.predecessorId)))} changed during the release and ${notReleased.length === 1 ? 'was' : 'were'} left alone.`,
+    );
+  return parts.join(' ');
 }
 
 /**
@@ -154,10 +196,12 @@ export function reenrolledRelease(ctx, area, after) {
       onWindow: (next) => show(panel.querySelector('form button'), next),
       onCancel: () => slot.replaceChildren(),
       onRelease: async (releaseButton) => {
-        const count = plural(preview.candidates.length, 're-enrolled device', 're-enrolled devices');
+        const n = preview.candidates.length;
+        const count = plural(n, 're-enrolled device', 're-enrolled devices');
+        const only = n === 1 ? 'Only the re-enrolled device listed is released' : `Only the ${count} listed are released`;
         const confirmed = await confirmAction({
           title: `Release ${count}?`,
-          message: `The old endpoint of each is blocked for good and gives up its identifiers; the new one takes them over and is judged again. Only the ${count} listed are released: if anything changed since this preview, nothing is released and you preview again. Each release is logged.`,
+          message: `The old endpoint of each is blocked for good and gives up its identifiers; the new one takes them over and is judged again. ${only}: if anything changed since this preview, nothing is released and you preview again. Each release is logged.`,
           confirmLabel: `Release ${count}`,
         });
         if (!confirmed) return;
@@ -167,7 +211,7 @@ export function reenrolledRelease(ctx, area, after) {
           slot.replaceChildren();
           return;
         }
-        const text = `Released ${plural(done.released, 'old endpoint', 'old endpoints')}; ${plural(done.freed, 'new endpoint now holds', 'new endpoints now hold')} their identifiers.${done.notReleased ? ` ${done.notReleased.toLocaleString()} changed during the release and were left alone.` : ''}`;
+        const text = releasedText(preview.candidates, done);
         slot.replaceChildren();
         area.show('ok', text);
         announce(text);
