@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { ADMIN_RESOURCE_TYPES, MAX_ACTION_LENGTH, type AdminLogQuery } from '../../domain/admin-log.js';
 import { badRequest } from '../../errors.js';
+import { instant } from '../instant.js';
 import { can } from '../../http/auth.js';
 import { operation } from '../../http/operation.js';
 import { exactRouter } from '../../http/routing.js';
@@ -29,14 +30,6 @@ const listLog = operation({
   responses: { 200: '{entries: [{id, at, actor, resourceType, resourceId, action, changed, before, after}], total, nextCursor}' },
 });
 
-/** An instant given as an ISO date or milliseconds since the epoch; 400 naming the parameter otherwise. */
-function instant(name: 'since' | 'until', raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isSafeInteger(ms)) throw badRequest('INVALID_REQUEST', `${name}: must be an ISO date or milliseconds since the epoch`, name);
-  return ms;
-}
-
 /**
  * Cursors are opaque to clients: today the id the next page starts before, encoded so that
  * nobody builds one by hand and the encoding may change without breaking them.
@@ -63,8 +56,8 @@ export function adminLogRoutes(services: Services): Router {
 
   router.get('/admin-log', can('admin-log'), listLog, async function listAdminLog(ctx) {
     const { query } = listLog.input(ctx);
-    const since = instant('since', query.since);
-    const until = instant('until', query.until);
+    const since = instant(query.since, 'since');
+    const until = instant(query.until, 'until');
     if (since !== undefined && until !== undefined && since > until) {
       throw badRequest('INVALID_REQUEST', 'since: must not be after until', 'since');
     }
