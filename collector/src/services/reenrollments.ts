@@ -12,6 +12,7 @@ import type {
 } from '../domain/reenrollment.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import { holdersOf, judgeReenrollment, judgeReenrollments } from '../match/reenrollment.js';
+import { retryDeadlock } from '../store/db-errors.js';
 import type { Store } from '../store/store.js';
 import type { EndpointService } from './endpoints.js';
 
@@ -28,9 +29,6 @@ export const DEFAULT_QUIET_MS = 30 * 60_000;
  * what it released and the rest as `unreached`, well inside a proxy's timeout.
  */
 export const RELEASE_BUDGET_MS = 5_000;
-
-/** PostgreSQL's deadlock_detected: the transaction was rolled back whole. */
-const POSTGRES_DEADLOCK = '40P01';
 
 export interface ReenrollmentPreview {
   candidates: Reenrollment[];
@@ -146,7 +144,7 @@ export class ReenrollmentService {
     const byPredecessor = new Map(judged.candidates.map((c) => [c.predecessor.id, c]));
     const named = new Set(predecessorIds);
     const missing = predecessorIds.filter((id) => !byPredecessor.has(id));
-    if (missing.length > 0) await this.refuse(missing, judged, judged.holders);
+    if (missing.length > 0) await this.refuse(missing, judged);
     // The preview showed another newcomer for it (the one shown was forgotten or denied, and
     // another endpoint took its place): the admin never saw this pair.
     const swapped = (newcomerIds ?? []).flatMap((expected, i) => {
@@ -179,10 +177,7 @@ export class ReenrollmentService {
           );
         // PostgreSQL rolled the pair back for a deadlock (a batch of reports holding the newcomer
         // and wanting the old key's row): judged once more, not a failed call with releases before it.
-        const done = await attempt().catch((error: unknown) => {
-          if ((error as { code?: unknown }).code === POSTGRES_DEADLOCK) return attempt();
-          throw error;
-        });
+        const done = await retryDeadlock(attempt, 2);
         result.released.push({ predecessorId, newcomerId: candidate.newcomer.id, ...done });
       } catch (error) {
         if (error instanceof StoppedQualifying) {
@@ -204,9 +199,9 @@ export class ReenrollmentService {
   /** Why the named ids cannot be released, as the error the whole call answers. */
   private async refuse(
     ids: string[],
-    judged: ReenrollmentJudgement & { waitsOn: ReadonlyMap<string, string[]> },
-    waitedOn: ReadonlyMap<string, HoldingEndpoint>,
+    judged: ReenrollmentJudgement & { holders: ReadonlyMap<string, HoldingEndpoint>; waitsOn: ReadonlyMap<string, string[]> },
   ): Promise<never> {
+    const waitedOn = judged.holders;
     const found = await this.store.reenrollments.holders(ids.filter((id) => !waitedOn.has(id)));
     const unknown = ids.filter((id) => !waitedOn.has(id) && !found.has(id));
     if (unknown.length > 0)

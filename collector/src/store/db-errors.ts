@@ -102,3 +102,22 @@ export function isUniqueViolation(error: unknown, index: { name: string; columns
   if (code === '23505') return (error as { constraint?: unknown }).constraint === index.name;
   return code === 'SQLITE_CONSTRAINT' && messageOf(error).includes(`UNIQUE constraint failed: ${index.columns}`);
 }
+
+/** PostgreSQL's deadlock_detected: the server rolled back the statement or transaction it aborted. */
+const DEADLOCK = '40P01';
+
+/**
+ * Runs a unit of work again when PostgreSQL aborted it for a deadlock, up to `attempts` runs in
+ * all. The unit must be what the deadlock rolled back, one statement or one transaction, never
+ * more: run again, work that had committed would be done twice (a report batch's statement would
+ * find its sequence numbers no longer newer and answer stored reports as replays).
+ */
+export async function retryDeadlock<T>(unit: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await unit();
+    } catch (error) {
+      if (codeOf(error) !== DEADLOCK || attempt >= attempts) throw error;
+    }
+  }
+}

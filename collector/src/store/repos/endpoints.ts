@@ -6,6 +6,7 @@ import { batchUpdate, type BatchUpdate } from '../batch-update.js';
 import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from './report-writes.js';
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
+import { retryDeadlock } from '../db-errors.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -22,7 +23,7 @@ import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
-import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
+import { bindIdentifiers, claimedColumns, holdersOf, pendingWaitingOn, unbindAll } from './identifier-bindings.js';
 
 /**
  * Endpoints whose identifiers count: a blocked endpoint (an admin's "this one is not the
@@ -63,32 +64,10 @@ export function toEndpoint(row: EndpointRow): Endpoint {
   };
 }
 
-/** PostgreSQL's deadlock_detected. */
-const DEADLOCK = '40P01';
-
 /** Each endpoint's first report of a batch (the batch is in sequence order per endpoint). */
 function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
   const seen = new Set<string>();
   return new Set(writes.filter((w) => !seen.has(w.endpointId) && seen.add(w.endpointId)));
-}
-
-/**
- * Runs a unit of report storage again when PostgreSQL aborted it for a deadlock (it rolled
- * back whole). Two batches holding the same endpoints can deadlock: a report with new
- * identifiers takes its row inside a transaction, and another batch (a second writer, another
- * collector, an agent with two sessions) may hold that row while wanting one of ours. The unit
- * must be what the deadlock rolled back, one statement or one transaction, never more: run
- * again, a statement that had committed finds its reports' sequence numbers no longer newer
- * and would answer stored reports as replays.
- */
-async function retryDeadlock<T>(unit: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await unit();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw error;
-    }
-  }
 }
 
 export class EndpointsRepo {
@@ -209,7 +188,10 @@ export class EndpointsRepo {
     const updated = new Map<string, number>();
     const stored = (): boolean[] => writes.map((w) => fast.has(w) && updated.has(w.endpointId));
     try {
-      // A statement aborted for a deadlock runs again alone: those before it committed.
+      // Two batches holding the same endpoints can deadlock: a report with new identifiers takes
+      // its row inside a transaction, and another batch (a second writer, another collector, an
+      // agent with two sessions) may hold that row while wanting one of ours. A statement aborted
+      // for a deadlock runs again alone: those before it committed (retryDeadlock).
       await this.updateUsual(this.db, [...fast], true, updated, retryDeadlock);
       const done = stored();
       const rest = writes.filter((_, i) => !done[i]);
@@ -463,13 +445,7 @@ export class EndpointsRepo {
       // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
       await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
       const identifiers = await unbindAll(trx, id);
-      // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
-      const waiting = (
-        (await trx<EndpointRow>('endpoints')
-          .where({ approval: 'pending' })
-          .andWhere('approval_claims', 'like', `%"${id}"%`)
-          .orderBy('enrolled_at')) as EndpointRow[]
-      ).filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(id)));
+      const waiting = await pendingWaitingOn(trx, id);
       const freed: string[] = [];
       const stillPending: string[] = [];
       for (const claimant of waiting) {
