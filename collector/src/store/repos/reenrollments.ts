@@ -7,6 +7,7 @@ import { lockForUpdate } from '../atomic.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
+import { pendingWaitingOn } from './identifier-bindings.js';
 
 /** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
 const IDS_PER_STATEMENT = 500;
@@ -45,6 +46,12 @@ function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += IDS_PER_STATEMENT) out.push(items.slice(i, i + IDS_PER_STATEMENT));
   return out;
+}
+
+/** Notes `twinId` among the blocked twins of `holder`, when it is one of `found` (and not the holder itself). */
+function addTwin(found: Map<string, HoldingEndpoint>, holder: string, twinId: string): void {
+  const twins = found.get(holder)?.blockedTwins;
+  if (holder !== twinId && twins && !twins.includes(twinId)) twins.push(twinId);
 }
 
 /**
@@ -90,15 +97,7 @@ export class ReenrollmentsRepo {
     await lock(predecessorId);
     const newcomerRow = await lock(newcomerId);
     const predecessor = (await this.holders([predecessorId])).get(predecessorId);
-    // LIKE narrows the search ('_' in an id is a wildcard there); the claims decide.
-    const waiting = (
-      (await trx('endpoints')
-        .where({ approval: 'pending' })
-        .andWhere('approval_claims', 'like', `%"${predecessorId}"%`)
-        .select('id', 'approval_claims')) as EndpointRow[]
-    )
-      .filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(predecessorId)))
-      .map((r) => r.id);
+    const waiting = (await pendingWaitingOn(trx, predecessorId, ['id', 'approval_claims'])).map((r) => r.id);
     return { predecessor, newcomer: newcomerRow ? claimantOf(newcomerRow) : undefined, waiting };
   }
 
@@ -119,11 +118,7 @@ export class ReenrollmentsRepo {
           .where({ blocked: true })
           .whereNull('released_at')
           .select('id', column)) as (Pick<EndpointRow, 'id'> & Record<string, string>)[];
-        for (const row of rows)
-          for (const holder of owners.get(row[column] as string) ?? []) {
-            const twins = found.get(holder)?.blockedTwins;
-            if (holder !== row.id && twins && !twins.includes(row.id)) twins.push(row.id);
-          }
+        for (const row of rows) for (const holder of owners.get(row[column] as string) ?? []) addTwin(found, holder, row.id);
       }
     }
   }
@@ -143,10 +138,8 @@ export class ReenrollmentsRepo {
       query.andWhere((w) => [...found.keys()].forEach((id) => w.orWhere('approval_claims', 'like', `%"${id}"%`)));
     const rows = (await query.select('id', 'approval_claims')) as Pick<EndpointRow, 'id' | 'approval_claims'>[];
     for (const row of rows)
-      for (const holder of new Set(fromJson<IdentifierClaim[]>(row.approval_claims, []).flatMap((c) => c.heldBy))) {
-        const twins = found.get(holder)?.blockedTwins;
-        if (holder !== row.id && twins && !twins.includes(row.id)) twins.push(row.id);
-      }
+      for (const holder of new Set(fromJson<IdentifierClaim[]>(row.approval_claims, []).flatMap((c) => c.heldBy)))
+        addTwin(found, holder, row.id);
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
