@@ -244,14 +244,12 @@ export async function loadAgentConfig(options: {
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
   const collectorRaw = managed.collectorUrl ?? flags.collectorUrl ?? str(env.DEVTRUST_AGENT_COLLECTOR_URL) ?? str(file.collectorUrl);
-  // Its problems are named after the layer that gave it (a flag is a bad argument: exit 2).
+  // A refused value names the layer it came from (a flag is a bad argument: exit 2), the config file by its name.
+  const layerKey = (flag: string | undefined, flagName: string, envValue: string | undefined, envName: string, fileKey: string): string =>
+    flag !== undefined ? flagName : envValue ? envName : `${fileKey} in ${configFile}`;
   const collectorKey = managed.collectorUrl
     ? 'managed collectorUrl'
-    : flags.collectorUrl
-      ? '--collector'
-      : str(env.DEVTRUST_AGENT_COLLECTOR_URL)
-        ? 'DEVTRUST_AGENT_COLLECTOR_URL'
-        : `collectorUrl in ${configFile}`;
+    : layerKey(flags.collectorUrl, '--collector', str(env.DEVTRUST_AGENT_COLLECTOR_URL), 'DEVTRUST_AGENT_COLLECTOR_URL', 'collectorUrl');
   // Only the layer that wins is read, so a key file is not opened when managed settings hold the key.
   const enrollmentKey =
     managed.enrollmentKey ??
@@ -276,9 +274,6 @@ export async function loadAgentConfig(options: {
     str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ??
     (typeof file.loopbackPort === 'number' ? String(file.loopbackPort) : str(file.loopbackPort));
   let loopbackPort: number | null = null;
-  // A refused value names the layer it came from, the config file by its name.
-  const layerKey = (flag: string | undefined, flagName: string, envValue: string | undefined, envName: string, fileKey: string): string =>
-    flag !== undefined ? flagName : envValue ? envName : `${fileKey} in ${configFile}`;
   if (portRaw !== undefined) {
     if (!/^\d+$/.test(portRaw) || Number(portRaw) > 65535)
       throw new AgentConfigError(
