@@ -319,13 +319,10 @@ export interface Floor {
  */
 async function transportFloor(ctx: BenchContext, rate: number, samples: number, agentCount: number): Promise<Floor> {
   const bare = await startBareChild(ctx);
-  const agents: Agent[] = [];
+  let agents: Agent[] = [];
   try {
-    for (let i = 0; i < agentCount; i++) {
-      const client = await ChannelClient.connect(bare.ready.url);
-      agents.push({ client, device: i });
-      await client.enroll(ENROLLMENT_KEY);
-    }
+    // The bare layer enrolls anyone and knows no inventory: the devices' numbers do not matter.
+    agents = await enrollFleet(ctx, bare.ready.url, agentCount, agentCount);
     const fleet: Fleet = { app: new AppClient(bare.ready.url, { clientId: 'bare', clientSecret: 'bare' }), agents, pids: [bare.pid] };
     try {
       await atRate(fleet, rate, Math.max(WARM_UP, rate * 2));
