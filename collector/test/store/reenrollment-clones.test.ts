@@ -10,30 +10,16 @@ import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
+import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
 
 /**
  * A clone trying to get through a bulk release of re-enrolled devices, on a real SQLite file
  * and a real PostgreSQL: a denied clone hiding what it once reported, and a second clone that
  * claims the device's identifiers while the release of that device is under way.
  */
-const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_clone', keyName: 'clone', address: '127.0.0.1', userAgent: null };
+const ACTOR = actorNamed('clone');
 
-const report = (n: number): Report =>
-  ({
-    identity: {
-      platform: 'macos',
-      hostname: `mac-${n}`,
-      serialNumber: `CLONE${n}`,
-      hardwareUuid: `4C4C4544-0042-3510-8052-C4C04F4E${String(n).padStart(4, '0')}`,
-    },
-    posture: {},
-    agentVersion: 'test',
-  }) as unknown as Report;
-
-async function tick(): Promise<void> {
-  const now = Date.now();
-  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 2));
-}
+const report = (n: number): Report => macReport('CLONE', 'C4C04F4E', n);
 
 /** An EndpointService whose release lets `inside` happen once the bulk release's last check passed, in its transaction. */
 class Inside extends EndpointService {

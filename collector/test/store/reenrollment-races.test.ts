@@ -10,6 +10,7 @@ import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
+import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
 
 /**
  * A bulk release racing what happens beside it, on a real SQLite file and a real PostgreSQL:
@@ -17,25 +18,9 @@ import { openTestStore } from '../support/test-store.js';
  * the release of that pair, the newcomer the admin saw replaced by another before the call,
  * and a call that runs out of its time budget.
  */
-const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_race', keyName: 'race', address: '127.0.0.1', userAgent: null };
+const ACTOR = actorNamed('race');
 
-const report = (n: number): Report =>
-  ({
-    identity: {
-      platform: 'macos',
-      hostname: `mac-${n}`,
-      serialNumber: `RACE${n}`,
-      hardwareUuid: `4C4C4544-0042-3510-8052-B4C04F4E${String(n).padStart(4, '0')}`,
-    },
-    posture: {},
-    agentVersion: 'test',
-  }) as unknown as Report;
-
-/** Waits until the clock has moved past now, so what follows is strictly later. */
-async function tick(): Promise<void> {
-  const now = Date.now();
-  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 2));
-}
+const report = (n: number): Report => macReport('RACE', 'B4C04F4E', n);
 
 /** An EndpointService whose release first lets `beside` happen, as another request would just then. */
 class Interleaved extends EndpointService {

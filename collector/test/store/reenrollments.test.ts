@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
-import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import { judgeReenrollments } from '@devtrust/collector/match/reenrollment';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
@@ -10,6 +9,7 @@ import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
+import { actorNamed, tick } from '../support/reenrollment-fixtures.js';
 
 /**
  * What a bulk release of re-enrolled devices reads (repos/reenrollments.ts) and how its
@@ -17,7 +17,7 @@ import { openTestStore } from '../support/test-store.js';
  * More predecessors than one `IN (…)` list holds, so the chunked reads are exercised.
  */
 const PAIRS = 520;
-const ACTOR: AdminActor = { kind: 'api-key', keyId: 'key_test', keyName: 'test', address: '127.0.0.1', userAgent: null };
+const ACTOR = actorNamed('test');
 
 const report = (n: number): Report =>
   ({
@@ -48,8 +48,7 @@ for (const db of DATABASES) {
     beforeAll(async () => {
       ({ store, close } = await openTestStore(db.name, 'reenroll'));
       await enrollAll(olds);
-      const last = Date.now();
-      while (Date.now() <= last) await new Promise((resolve) => setTimeout(resolve, 2));
+      await tick();
       await enrollAll(news);
     });
     afterAll(async () => {
