@@ -11,8 +11,11 @@
 // collector the way the shipped entry does.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { failed, ready, serve } from './child-kit.mjs';
+
+/** perf_hooks' `NODE_PERFORMANCE_GC_*` kinds. */
+const GC_KINDS = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
 
 try {
   // As devtrust-collector does: the collector's V8 settings before the collector is loaded.
@@ -38,6 +41,10 @@ try {
   const poolTrace = tracePool(collector.store.knex.client);
   /** @type {import('node:perf_hooks').IntervalHistogram | null} */
   let loopDelay = null;
+  /** @type {PerformanceObserver | null} */
+  let gcObserver = null;
+  /** @type {Map<string, { count: number, totalMs: number, maxMs: number }>} */
+  let gcPauses = new Map();
   serve(
     {
       statements: () => Object.fromEntries(statements),
@@ -85,6 +92,32 @@ try {
         loopDelay = monitorEventLoopDelay({ resolution: 1 });
         loopDelay.enable();
         return null;
+      },
+      // Garbage collections over a window, by kind: count, total and longest pause (ms).
+      'gc-start': () => {
+        gcPauses = new Map();
+        gcObserver?.disconnect();
+        gcObserver = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) {
+            const kind = GC_KINDS[entry.detail?.kind] ?? String(entry.detail?.kind);
+            const seen = gcPauses.get(kind) ?? { count: 0, totalMs: 0, maxMs: 0 };
+            gcPauses.set(kind, {
+              count: seen.count + 1,
+              totalMs: seen.totalMs + entry.duration,
+              maxMs: Math.max(seen.maxMs, entry.duration),
+            });
+          }
+        });
+        gcObserver.observe({ entryTypes: ['gc'] });
+        return null;
+      },
+      'gc-stop': () => {
+        gcObserver?.disconnect();
+        gcObserver = null;
+        const round = (ms) => Math.round(ms * 100) / 100;
+        return Object.fromEntries(
+          [...gcPauses].map(([kind, g]) => [kind, { count: g.count, totalMs: round(g.totalMs), maxMs: round(g.maxMs) }]),
+        );
       },
       'loop-delay-stop': () => {
         if (!loopDelay) throw new Error('no loop-delay window started');

@@ -46,7 +46,11 @@ try {
   // NOPROFILE=1: the same window without the profiler (its sampling thread costs CPU of its own).
   const profiling = !process.env.NOPROFILE;
   if (profiling) await collector.call('profile-start', { intervalUs: 250 });
+  await collector.call('loop-delay-start', {});
+  await collector.call('gc-start', {});
   const run = await atRate(fleet, rate, count);
+  const gc = await collector.call<Record<string, { count: number; totalMs: number; maxMs: number }>>('gc-stop', {});
+  const loopDelay = await collector.call<{ p50: number; p99: number; max: number }>('loop-delay-stop', {});
   if (profiling) await collector.call('profile-stop', { file });
   const after = await collector.call<Record<string, number>>('statements', {});
   const threadsAfter = threadCpuMs(collector.pid);
@@ -84,6 +88,12 @@ try {
     return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;
   });
   console.log(`collector CPU per decision by thread (ms): ${threads.join('; ')}`);
+  console.log(`event loop delay p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms, max ${loopDelay.max} ms`);
+  console.log(
+    `garbage collection: ${Object.entries(gc)
+      .map(([kind, g]) => `${kind} ${g.count}× (${g.totalMs.toFixed(1)} ms, longest ${g.maxMs.toFixed(1)} ms)`)
+      .join(', ')}`,
+  );
   if (profiling) console.log(`profile: ${file}`);
 } finally {
   await cleanup();
