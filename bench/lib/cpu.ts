@@ -45,13 +45,7 @@ export function threadCpuMs(pid: number): Map<string, { user: number; system: nu
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const name =
-        task === String(pid)
-          ? 'main'
-          : stat
-              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-              .replace(/\d+$/, '')
-              .trim();
+      const name = task === String(pid) ? 'main' : threadName(stat);
       const used = statCpuMs(stat);
       const sum = out.get(name) ?? { user: 0, system: 0 };
       sum.user += used.user;
@@ -62,6 +56,37 @@ export function threadCpuMs(pid: number): Map<string, { user: number; system: nu
     }
   }
   return out;
+}
+
+/**
+ * Time a process's threads spent runnable but waiting for a CPU, and how many times they
+ * were switched in, so far, by thread name as `threadCpuMs` names them
+ * (/proc/PID/task/T/schedstat: ns on the CPU, ns waiting on a run queue, time slices). The
+ * queue in front of the cores, which `/proc` CPU times do not show.
+ */
+export function runQueueWait(pid: number): Map<string, { waitMs: number; slices: number }> {
+  const out = new Map<string, { waitMs: number; slices: number }>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [, waited, switchedIn] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      const name = task === String(pid) ? 'main' : threadName(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8'));
+      const sum = out.get(name) ?? { waitMs: 0, slices: 0 };
+      sum.waitMs += (waited ?? 0) / 1e6;
+      sum.slices += switchedIn ?? 0;
+      out.set(name, sum);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** A thread's name from its /proc stat line, without the number Node and libuv append. */
+function threadName(stat: string): string {
+  return stat
+    .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    .replace(/\d+$/, '')
+    .trim();
 }
 
 /** This process's CPU time so far (ms). */

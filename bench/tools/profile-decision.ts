@@ -14,7 +14,7 @@ import { toolContext } from '../lib/tool-context.js';
 import { percentile, sortedCopy } from '../lib/timing.js';
 import { freshDatabase, startCollectorChild, type ServerChild } from '../lib/targets.js';
 import { atRate, enrollFleet, loadInventory, type Fleet } from '../figures/decision.js';
-import { cpuMsOf, threadCpuMs } from '../lib/cpu.js';
+import { cpuMsOf, runQueueWait, threadCpuMs } from '../lib/cpu.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
@@ -42,6 +42,7 @@ try {
 
   const file = path.join(outDir, `decision-${kind}-${Date.now()}.cpuprofile`);
   const threadsBefore = threadCpuMs(collector.pid);
+  const queuedBefore = [runQueueWait(collector.pid), runQueueWait(process.pid)];
   const before = await collector.call<Record<string, number>>('statements', {});
   // NOPROFILE=1: the same window without the profiler (its sampling thread costs CPU of its own).
   const profiling = !process.env.NOPROFILE;
@@ -54,6 +55,7 @@ try {
   if (profiling) await collector.call('profile-stop', { file });
   const after = await collector.call<Record<string, number>>('statements', {});
   const threadsAfter = threadCpuMs(collector.pid);
+  const queuedAfter = [runQueueWait(collector.pid), runQueueWait(process.pid)];
 
   const n = run.latencies.length;
   const perDecision = Object.entries(after)
@@ -88,6 +90,18 @@ try {
     return `${name} ${((t.user - b.user) / n).toFixed(3)} user + ${((t.system - b.system) / n).toFixed(3)} system`;
   });
   console.log(`collector CPU per decision by thread (ms): ${threads.join('; ')}`);
+  const queued = (label: string, before: Map<string, { waitMs: number; slices: number }>, after: typeof before): string =>
+    `${label} ${[...after]
+      .map(([name, t]) => {
+        const b = before.get(name) ?? { waitMs: 0, slices: 0 };
+        return [name, (t.waitMs - b.waitMs) / n, (t.slices - b.slices) / n] as const;
+      })
+      .filter(([, , slices]) => slices > 0.05)
+      .map(([name, waitMs, slices]) => `${name} ${waitMs.toFixed(3)} ms / ${slices.toFixed(1)}`)
+      .join(', ')}`;
+  console.log(
+    `waiting for a CPU per decision (run queue, ms / time slices): ${queued('collector', queuedBefore[0] as Map<string, never>, queuedAfter[0] as Map<string, never>)}; ${queued('bench', queuedBefore[1] as Map<string, never>, queuedAfter[1] as Map<string, never>)}`,
+  );
   console.log(`event loop delay p50 ${loopDelay.p50} ms, p99 ${loopDelay.p99} ms, max ${loopDelay.max} ms`);
   console.log(
     `garbage collection: ${Object.entries(gc)
