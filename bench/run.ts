@@ -98,7 +98,7 @@ async function main(): Promise<number> {
   if (args.profileDir) profileChildren(args.profileDir);
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
-  const needsDb = groups.some((g) => ['reports', 'decision', 'sync', 'prompt', 'soak', 'admin'].includes(g.id));
+  const needsDb = groups.some((g) => ['sessions', 'reports', 'decision', 'sync', 'prompt', 'soak', 'admin'].includes(g.id));
   let pgWhy: string | null = null;
   if (needsDb && args.db !== 'sqlite') {
     if (!process.env.DEVTRUST_TEST_DATABASE_URL) {

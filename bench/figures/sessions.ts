@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ChannelClient, loopbackSource } from '../lib/channel-client.js';
-import { figure, notRun, sized, type BenchContext, type FigureGroup } from '../lib/figure.js';
-import { openFileLimit } from '../lib/proc.js';
+import { figure, notRun, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
+import { BenchChild, openFileLimit } from '../lib/proc.js';
 import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
 import { now, runPool, sleep } from '../lib/timing.js';
 import { FD_HEADROOM } from '@devtrust/collector/limits/open-files';
@@ -109,7 +109,7 @@ function describeFailures(failures: Record<string, number>): string {
 export const sessionsGroup: FigureGroup = {
   id: 'sessions',
   names: ['sessions.idle', 'sessions.rss_kb_per_session'],
-  timeoutMs: 20 * 60_000,
+  timeoutMs: 30 * 60_000,
   async run(ctx) {
     const wanted = sized(ctx, FULL_SESSIONS, SMALL_SESSIONS);
     const fdLimit = openFileLimit();
@@ -133,7 +133,7 @@ export const sessionsGroup: FigureGroup = {
     const bareHeld = Math.min(bare.held, bare.serverAuthenticated);
     const failed = describeFailures(collector.failures);
     const perSession = (h: Held, n: number): number | null => (n > 0 ? (h.heldKb - h.baselineKb) / n : null);
-    return [
+    const figures = [
       figure('sessions.idle', 'sqlite', collectorHeld, 'sessions', bareHeld, {
         note:
           [scaledNote, collectorHeld < count ? `${count - collectorHeld} of ${count} not held${failed ? `: ${failed}` : ''}` : '']
@@ -161,5 +161,87 @@ export const sessionsGroup: FigureGroup = {
         },
       }),
     ];
+    // One process could not hold them all: the whole count across collectors on one PostgreSQL.
+    const perProcess = Math.min(count, Number(process.env.DEVTRUST_BENCH_SESSIONS_PER_PROCESS) || count);
+    if (perProcess < wanted) figures.push(await acrossCollectors(ctx, wanted, perProcess, holdMs));
+    return figures;
   },
 };
+
+/**
+ * `sessions.idle` on `postgres-N`: `total` authenticated sessions held by N collector
+ * processes on one PostgreSQL database, each holding at most `perProcess`, with the agents'
+ * side split the same way over N holder processes (bench/children/session-holder.ts): on
+ * this machine a process may not open 50,000 sockets, the bench's as little as a collector.
+ * What a deployment of N nodes holds, and what each node's memory grew by per session.
+ */
+async function acrossCollectors(ctx: BenchContext, total: number, perProcess: number, holdMs: number): Promise<Figure> {
+  const nodes = Math.ceil(total / perProcess);
+  const db: Db = `postgres-${nodes}`;
+  if (!ctx.databases.includes('postgres')) {
+    const why = ctx.postgresUnavailable ?? 'not run on --db sqlite: several collectors share a PostgreSQL database';
+    return notRun('sessions.idle', db, 'sessions', `${total} sessions need ${nodes} processes here; ${why}`);
+  }
+  const database = await freshDatabase(ctx, 'postgres', 'sessions-nodes');
+  const shares = Array.from({ length: nodes }, (_, i) => Math.min(perProcess, total - i * perProcess));
+  // One after the other: the first applies the migrations the others then find done.
+  const collectors: ServerChild[] = [];
+  for (let i = 0; i < nodes; i++) collectors.push(await startCollectorChild(ctx, database));
+  const holders = await Promise.all(
+    shares.map(async () => {
+      const holder = await BenchChild.start('session-holder.ts');
+      ctx.defer(() => holder.stop());
+      return holder;
+    }),
+  );
+  let start = now();
+  await Promise.all(
+    holders.map((holder, i) =>
+      holder.call('enroll', { databaseUrl: database.databaseUrl, dataDir: database.dataDir, count: shares[i] }, 600_000),
+    ),
+  );
+  ctx.log(`postgres-${nodes}: pre-enrolled ${total} endpoints in ${((now() - start) / 1000).toFixed(1)} s`);
+  const baselineKb = await Promise.all(collectors.map((c) => c.settledRssKb()));
+  start = now();
+  const ramps = await Promise.all(
+    holders.map((holder, i) =>
+      holder.call<{ authenticated: number; failures: Record<string, number>; rampS: number }>(
+        'hold',
+        { url: collectors[i]?.ready.url, firstSource: i * perProcess, concurrency: RAMP_CONCURRENCY },
+        660_000,
+      ),
+    ),
+  );
+  const rampS = (now() - start) / 1000;
+  ctx.log(
+    `postgres-${nodes}: ${ramps.reduce((a, r) => a + r.authenticated, 0)}/${total} sessions up in ${rampS.toFixed(1)} s; holding ${holdMs / 1000} s`,
+  );
+  await sleep(holdMs);
+  const held = await Promise.all(holders.map((h) => h.call<number>('held')));
+  const served = await Promise.all(collectors.map((c) => c.call<{ authenticated: number }>('stats')));
+  const heldKb = await Promise.all(collectors.map((c) => c.settledRssKb()));
+  // Each node's count is what both ends agree on: a session the agent side holds and the collector counts.
+  const perNode = held.map((h, i) => Math.min(h, served[i]?.authenticated ?? 0));
+  const value = perNode.reduce((a, b) => a + b, 0);
+  const kbPerSession = perNode.map((n, i) => (n > 0 ? ((heldKb[i] ?? NaN) - (baselineKb[i] ?? NaN)) / n : null));
+  const failed = describeFailures(
+    ramps.reduce<Record<string, number>>((all, r) => {
+      for (const [reason, n] of Object.entries(r.failures)) all[reason] = (all[reason] ?? 0) + n;
+      return all;
+    }, {}),
+  );
+  return figure('sessions.idle', db, value, 'sessions', null, {
+    note: [
+      `${nodes} collector processes on one PostgreSQL database, each holding at most ${perProcess} (one process here may not open ${total} sockets)`,
+      value < total ? `${total - value} of ${total} not held${failed ? `: ${failed}` : ''}` : `held ${holdMs / 1000} s`,
+    ].join('; '),
+    detail: {
+      collectors: nodes,
+      target: total,
+      rampS,
+      perCollector: perNode.join(' / '),
+      rssKbPerSession: kbPerSession.map((k) => (k === null ? '—' : k.toFixed(2))).join(' / '),
+      collectorHeldMb: heldKb.map((k) => (k / 1024).toFixed(0)).join(' / '),
+    },
+  });
+}

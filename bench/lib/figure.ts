@@ -3,8 +3,8 @@
  * the bare layer underneath (`limit`) measured in the same run, so a noisy machine moves
  * both and the ratio stays readable.
  */
-/** `postgres-2`: two collector processes sharing one PostgreSQL database (multi-node figures). */
-export type Db = 'sqlite' | 'postgres' | 'postgres-2' | '-';
+/** `postgres-N`: N collector processes sharing one PostgreSQL database (multi-node figures). */
+export type Db = 'sqlite' | 'postgres' | `postgres-${number}` | '-';
 export type Scale = 'full' | 'small';
 
 export const FIGURE_NAMES = [

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { FIGURE_NAMES, type Figure, type Scale } from './figure.js';
+import { FIGURE_NAMES, type Db, type Figure, type Scale } from './figure.js';
 import { withTarget } from './targets-issue.js';
 import { round } from './timing.js';
 
@@ -16,9 +16,8 @@ export function machine(): Machine {
 
 /** Figures in the documented order, sqlite before postgres, with display rounding. */
 export function ordered(figures: Figure[], scale: Scale = 'full'): Figure[] {
-  const dbOrder = { sqlite: 0, postgres: 1, 'postgres-2': 2, '-': 3 };
   return [...figures]
-    .sort((a, b) => FIGURE_NAMES.indexOf(a.name) - FIGURE_NAMES.indexOf(b.name) || dbOrder[a.db] - dbOrder[b.db])
+    .sort((a, b) => FIGURE_NAMES.indexOf(a.name) - FIGURE_NAMES.indexOf(b.name) || dbRank(a.db) - dbRank(b.db))
     .map((f) => withTarget(f, scale))
     .map((f) => ({
       ...f,
@@ -29,6 +28,14 @@ export function ordered(figures: Figure[], scale: Scale = 'full'): Figure[] {
         ? { detail: Object.fromEntries(Object.entries(f.detail).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) }
         : {}),
     }));
+}
+
+/** sqlite, postgres, then postgres-2, postgres-3, … (more collectors later), then figures of no database. */
+function dbRank(db: Db): number {
+  if (db === 'sqlite') return 0;
+  if (db === 'postgres') return 1;
+  if (db === '-') return Number.MAX_SAFE_INTEGER;
+  return 1 + Number(db.slice('postgres-'.length));
 }
 
 const show = (v: number | null): string => (v === null ? '—' : String(v));

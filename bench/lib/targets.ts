@@ -116,7 +116,7 @@ export interface Enrolled {
  * the channel's enroll uses), so a figure about sessions starts from agents that enrolled
  * earlier and now only authenticate, as after any restart.
  */
-export async function preEnroll(db: BenchDatabase, count: number): Promise<Enrolled[]> {
+export async function preEnroll(db: Pick<BenchDatabase, 'kind' | 'dataDir' | 'databaseUrl'>, count: number): Promise<Enrolled[]> {
   const store = await Store.open({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
   // Set-up, not a measurement: no fsync per enrollment (50,000 of them otherwise take minutes).
   if (db.kind === 'sqlite') await store.knex.raw('PRAGMA synchronous = OFF');

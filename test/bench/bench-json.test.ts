@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { pgClusterUnavailable } from '../support/pg-cluster.js';
+import { POSTGRES_SKIP } from '../support/postgres.js';
 import { itUnless } from '../support/skip.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -106,6 +107,32 @@ describe('npm run bench', () => {
         assert.ok(typeof busy === 'number' && busy > 0 && busy <= 100, JSON.stringify(f.detail));
       }
       assert.deepEqual(clusters(), before, 'the cluster directory is removed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // One process here may not open 50,000 sockets: the full count is held across collectors on
+  // one PostgreSQL database, each agent side in a process of its own. Forced at small scale by
+  // allowing a process fewer sessions than the run asks for.
+  itUnless(POSTGRES_SKIP)('holds the sessions across collectors when one process may not', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-test-'));
+    try {
+      const file = path.join(dir, 'figures.json');
+      const run = await bench(['--only', 'sessions.idle', '--scale', 'small', '--json', file], {
+        ...process.env,
+        DEVTRUST_BENCH_SESSIONS_PER_PROCESS: '400',
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const { figures } = JSON.parse(readFileSync(file, 'utf8')) as {
+        figures: { db: string; value: unknown; detail: { collectors?: unknown; perCollector?: unknown } }[];
+      };
+      assert.deepEqual(figures.map((f) => f.db).sort(), ['postgres-3', 'sqlite']);
+      const across = figures.find((f) => f.db === 'postgres-3');
+      // Every session of the small run (1,000) held: 400 + 400 + 200, as both ends count them.
+      assert.equal(across?.value, 1000, JSON.stringify(across));
+      assert.equal(across?.detail.collectors, 3);
+      assert.equal(across?.detail.perCollector, '400 / 400 / 200');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
