@@ -333,7 +333,7 @@ describe('devtrust-installers payloads --previous-collector-url (moving agents t
         'http://a.example.com,b.example.com',
         /--previous-collector-url "http:\/\/a\.example\.com,b\.example\.com" is more than one address/,
       ],
-      // IDNA drops the zero-width space: the payload would name a host other than the one the admin read.
+      // A hidden character the agent refuses in any collector URL: the payloads refuse it too, rather than drop it.
       [
         'https://old\u200b.example.com',
         /^devtrust-installers: --previous-collector-url must be one URL, without control characters or line breaks$/,

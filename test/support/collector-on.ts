@@ -38,8 +38,11 @@ export async function collectorOn(database: 'sqlite' | 'postgres', options: Coll
         return start();
       },
       close: async () => {
-        await collector.stop();
-        await removeAll();
+        try {
+          await collector.stop();
+        } finally {
+          await removeAll();
+        }
       },
     };
   };

@@ -154,7 +154,7 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     ],
     ['https://old.example.com/?next=1', "is not a collector's address: give it as https://old.example.com, without a path"],
     ['https://old.example.com\thttps://other.example.com', 'must be one URL, without control characters or line breaks'],
-    // IDNA drops a zero-width space from a host name: it would read as one host and reach another.
+    // A hidden character is refused, not dropped (IDNA would drop it from the host name): as for the collector URL itself.
     ['https://old\u200b.example.com', 'must be one URL, without control characters or line breaks'],
     // One host to the URL parser, two entries once the list is written as text (the MSI property, the registry).
     ['http://a.example.com,b.example.com', 'is more than one address: give each earlier collector URL as an entry of its own'],

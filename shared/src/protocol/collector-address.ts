@@ -19,9 +19,10 @@ export class CollectorUrlError extends Error {
 /**
  * Any http(s) URL without a user name or password; blanks around it are not part of it.
  * The URL parser drops tabs and line breaks wherever they are (two URLs on two lines would
- * quietly become one host name) and IDNA drops format characters from a host name (a
- * zero-width space, a soft hyphen): what such text reads as is not what it reaches, so it
- * is refused as a whole, before anything is trimmed.
+ * quietly become one host name), IDNA drops format characters from a host name (a zero-width
+ * space, a soft hyphen), and the agent stores its URL as written and shows it in the tray,
+ * doctor and its logs: text with a control, format or other hidden character (unsafe-text.ts)
+ * is refused as a whole, before anything is trimmed, rather than cleaned into something else.
  */
 export function checkedCollectorUrl(text: string): URL {
   if (unsafeCharacter(text) !== null) throw new CollectorUrlError('must be one URL, without control characters or line breaks');
