@@ -1,4 +1,5 @@
 import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
+import { checkedCollectorUrl, CollectorUrlError, earlierCollectorAddress } from '@devtrust/shared/protocol/collector-address';
 
 /** Bad command-line input: the CLI prints `devtrust-installers: <message>` and exits 2. */
 export class UsageError extends Error {
@@ -33,36 +34,33 @@ export function parseFlags(
   }
 }
 
-// Control characters cannot be quoted in a .cmd line nor kept in a registry string safely.
+// Control characters cannot be quoted in a .cmd line nor kept in a registry string safely (the
+// enrollment key; collector URLs are checked by the agent's rule, which refuses them too).
 const hasControl = (text: string): boolean => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
-export function collectorUrl(raw: Flags[string] | undefined, flag = '--collector'): URL {
+/** A collector URL flag checked by the rule the agent applies to the same setting, its problem named after the flag. */
+function checkedFlag<T>(raw: Flags[string] | undefined, flag: string, check: (text: string) => T): T {
   if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError(`${flag} URL is required`);
-  let url: URL;
   try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new UsageError(`${flag} "${raw}" is not a URL (expected https://collector.example.com)`);
+    return check(raw);
+  } catch (error) {
+    if (error instanceof CollectorUrlError) throw new UsageError(`${flag} ${error.message}`);
+    throw error;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} must be an http(s) URL, not ${url.protocol}`);
-  if (url.username || url.password || hasControl(raw)) throw new UsageError(`${flag} must not hold credentials or control characters`);
-  return url;
 }
 
+export const collectorUrl = (raw: Flags[string] | undefined): URL => checkedFlag(raw, '--collector', checkedCollectorUrl);
+
 /**
- * --previous-collector-url, repeatable: earlier addresses of the collector, as the agent
- * checks them (the address alone: a path means a page was copied, not the collector).
+ * --previous-collector-url, repeatable: earlier addresses of the collector, each its origin,
+ * once, checked as the agent checks them (the address alone: a path means a page was copied,
+ * not the collector).
  */
 export function previousCollectorUrls(raw: Flags[string] | undefined): string[] {
   if (raw === undefined) return [];
-  const origins = (Array.isArray(raw) ? raw : [raw]).map((entry) => {
-    const url = collectorUrl(entry, '--previous-collector-url');
-    if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
-      throw new UsageError(
-        `--previous-collector-url "${String(entry)}" is not a collector's address: give it as ${url.origin}, without a path`,
-      );
-    return url.origin;
-  });
+  const origins = (Array.isArray(raw) ? raw : [raw]).map((entry) =>
+    checkedFlag(entry, '--previous-collector-url', earlierCollectorAddress),
+  );
   return [...new Set(origins)];
 }
 

@@ -325,9 +325,19 @@ describe('devtrust-installers payloads --previous-collector-url (moving agents t
 
   it('refuses an entry that is not a collector address, as it refuses a bad --collector', () => {
     const cases: Array<[string, RegExp]> = [
-      ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL, not ftp:$/],
-      ['https://u:p@old.example.com', /^devtrust-installers: --previous-collector-url must not hold credentials or control characters$/],
+      ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL$/],
+      ['https://u:p@old.example.com', /^devtrust-installers: --previous-collector-url must not hold a user name or password$/],
       ['https://old.example.com/console', /is not a collector's address: give it as https:\/\/old\.example\.com, without a path$/],
+      // The agent splits the MSI property at commas: this one entry would reach it as http://a.example.com and b.example.com.
+      [
+        'http://a.example.com,b.example.com',
+        /--previous-collector-url "http:\/\/a\.example\.com,b\.example\.com" is more than one address/,
+      ],
+      // A hidden character the agent refuses in any collector URL: the payloads refuse it too, rather than drop it.
+      [
+        'https://old\u200b.example.com',
+        /^devtrust-installers: --previous-collector-url must be one URL, without control characters or line breaks$/,
+      ],
     ];
     for (const [entry, message] of cases) {
       const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-moved-bad-'));

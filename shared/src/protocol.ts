@@ -1,5 +1,6 @@
 // The protocol barrel. Modules without zod (limits, errors, key-kinds, signing,
-// transaction-text, server-frame) can also be imported one by one, as the agent does to stay small.
+// transaction-text, server-frame, collector-address) can also be imported one by one, as the agent
+// and the installers do to stay small.
 export * from './protocol/limits.js';
 export * from './protocol/errors.js';
 export * from './protocol/key-kinds.js';
@@ -8,3 +9,4 @@ export * from './protocol/signing.js';
 export * from './protocol/transaction-text.js';
 export * from './protocol/server-frame.js';
 export * from './protocol/parse.js';
+export * from './protocol/collector-address.js';

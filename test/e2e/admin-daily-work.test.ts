@@ -7,30 +7,23 @@ import { createProtectedApp } from '@devtrust/example-protected-app/app';
 import { describeUnless } from '../support/skip.js';
 import { createTestApp, csvInventory, wrapApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { DATABASES } from '../support/postgres.js';
 import { BROWSER_SKIP, freePort, launchBrowser, newPage, screenshot } from './prompt/harness.js';
 
 /** The admin's daily work through the real admin API: names, secrets, blocks, CSV exports. */
 for (const db of DATABASES)
   describeUnless(db.skip)(`an admin's daily work (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     const agents: TestAgent[] = [];
-    let dropDatabase = async (): Promise<void> => undefined;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        dropDatabase = pg.drop;
-        databaseUrl = pg.url;
-      }
-      c = await startTestCollector({ databaseUrl, scheduler: false });
+      c = await collectorOn(db.name, { scheduler: false });
     });
     afterAll(async () => {
       for (const agent of agents) await agent.stop();
-      await c?.stop();
-      await dropDatabase();
+      await c?.close();
     });
 
     const csv = (name: string) => ({ kind: 'csv', name, platforms: ['windows', 'macos'], config: {} });

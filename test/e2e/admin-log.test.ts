@@ -8,8 +8,9 @@ import { hashToken } from '@devtrust/shared/crypto';
 import { RetentionService } from '@devtrust/collector/services/retention';
 import { startLoopbackVendor, type LoopbackVendor } from '../../collector/test/vendors/loopback.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 const DAY = 24 * 3_600_000;
@@ -34,9 +35,7 @@ interface Entry {
  */
 for (const db of DATABASES) {
   describeUnless(db.skip)(`administrator actions log (${db.name})`, () => {
-    let c: TestCollector;
-    let drop: () => Promise<void> = async () => undefined;
-    let databaseUrl: string | null = null;
+    let c: CollectorOnDatabase;
     const agents: TestAgent[] = [];
     /** Every secret the test handles: none may appear in any admin-log row or response. */
     const secrets = new Set<string>([OWNER_TOKEN, ENROLLMENT_KEY, hashToken(OWNER_TOKEN), hashToken(ENROLLMENT_KEY)]);
@@ -51,20 +50,12 @@ for (const db of DATABASES) {
     let vendor: LoopbackVendor;
 
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        databaseUrl = pg.url;
-        drop = pg.drop;
-      }
-      c = await startTestCollector({ databaseUrl, scheduler: false });
+      c = await collectorOn(db.name, { scheduler: false });
       vendor = await startLoopbackVendor('silent');
     });
     afterAll(async () => {
       for (const agent of agents) await agent.stop();
-      await c?.stop();
-      // The collector restarted on the first one's data dir, which stop() leaves to its owner.
-      if (c) rmSync(c.dataDir, { recursive: true, force: true });
-      await drop();
+      await c?.close();
       await vendor?.close();
     });
 
@@ -125,9 +116,7 @@ for (const db of DATABASES) {
 
     it('a restart with the same configured keys records nothing new', async () => {
       const before = (await readLog()).body.total;
-      const dataDir = c.dataDir;
-      await c.stop({ keepData: true });
-      c = await startTestCollector({ dataDir, databaseUrl, scheduler: false });
+      c = await c.restart();
       assert.equal((await readLog()).body.total, before);
     });
 

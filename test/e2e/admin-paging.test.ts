@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, it } from 'vitest';
-import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { OWNER_TOKEN } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 /**
@@ -15,8 +16,7 @@ const ENDPOINTS = 57;
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`admin listings page with cursors (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     let appA: string;
     let appB: string;
     const seeded: { id: string; hostname: string; serial: string; mac: string }[] = [];
@@ -74,13 +74,7 @@ for (const database of DATABASES) {
     };
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       for (let n = 0; n < ENDPOINTS; n++) seeded.push(await enroll(n));
       const app = async (name: string) =>
         (await c.admin('POST', '/admin/v1/applications', { name, redirectUris: ['http://127.0.0.1:9/cb'], policy: {} })).body.id as string;
@@ -88,8 +82,7 @@ for (const database of DATABASES) {
       appB = await app('Wiki');
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('endpoints: every endpoint once across pages while others enroll and report between pages, in both orders', async () => {

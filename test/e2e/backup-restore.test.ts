@@ -9,6 +9,7 @@ import { CollectorProcess } from '../faults/collector-process.js';
 import { createTestApp, csvInventory, wrapApp, type TestApp } from '../support/app.js';
 import { startTestAgent } from '../support/agent.js';
 import { runBin } from '../support/bin.js';
+import { collectorOn } from '../support/collector-on.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 import { freshPostgresDatabase, POSTGRES_SKIP } from '../support/postgres.js';
 
@@ -341,16 +342,14 @@ describe('backup and restore of a SQLite collector, with real collector processe
   );
 
   it.skipIf(POSTGRES_SKIP)('a PostgreSQL collector answers 409 BACKUP_UNAVAILABLE, pointing at pg_dump', async () => {
-    const pg = await freshPostgresDatabase();
-    const c = await startTestCollector({ scheduler: false, databaseUrl: pg.url });
+    const c = await collectorOn('postgres', { scheduler: false });
     try {
       const answer = await c.admin('POST', '/admin/v1/backup');
       assert.equal(answer.status, 409);
       assert.equal(answer.body.error.code, 'BACKUP_UNAVAILABLE');
       assert.match(answer.body.error.message, /pg_dump/);
     } finally {
-      await c.stop();
-      await pg.drop();
+      await c.close();
     }
   });
 });

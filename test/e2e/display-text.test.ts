@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
-import { freshPostgresDatabase, DATABASES } from '../support/postgres.js';
+import { DATABASES } from '../support/postgres.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { describeUnless } from '../support/skip.js';
 import { BROWSER_SKIP, launchBrowser, newPage, screenshot } from './prompt/harness.js';
@@ -31,10 +32,9 @@ function assertRefused(response: { status: number; body: any }, field: string, c
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`display text is refused at the edge (${database.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let app: TestApp;
     let integrationId: string;
-    let drop: (() => Promise<void>) | null = null;
     let snapshot: string;
 
     const admin = (method: string, path: string, body?: unknown) => c.admin(method, path, body);
@@ -48,21 +48,14 @@ for (const database of DATABASES) {
       );
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ databaseUrl });
+      c = await collectorOn(database.name);
       app = await createTestApp(c, { trustedEndpoints: 'require-trusted' }, 'Payroll');
       integrationId = await csvInventory(c, 'serial_number\nKEEP-ME\n');
       assert.equal((await admin('PUT', '/admin/v1/users/bob@example.com', { groups: ['Finance'] })).status, 200);
       snapshot = await state();
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('the transaction API refuses a username with a newline or a bidi override (400 naming field and character)', async () => {

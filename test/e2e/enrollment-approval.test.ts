@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 const SERIAL = 'C02REALDEVICE1';
@@ -16,27 +16,19 @@ const WINDOWS = { platform: 'windows' as const, serialNumber: SERIAL };
  */
 for (const db of DATABASES) {
   describeUnless(db.skip)(`enrollment approval of contested identifiers (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let app: TestApp;
-    let drop: () => Promise<void> = async () => undefined;
     const agents: TestAgent[] = [];
     let real: TestAgent;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        databaseUrl = pg.url;
-        drop = pg.drop;
-      }
-      c = await startTestCollector({ databaseUrl, scheduler: false });
+      c = await collectorOn(db.name, { scheduler: false });
       await csvInventory(c, `serial_number,device_name,platform\n${SERIAL},LAPTOP-REAL,windows\n`);
       app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
     });
     afterAll(async () => {
       for (const agent of agents) await agent.stop();
-      await c.stop();
-      await drop();
+      await c.close();
     });
 
     const start = async (hostname: string, serialNumber = SERIAL): Promise<TestAgent> => {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../support/skip.js';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { DATABASES } from '../support/postgres.js';
 
 const WINDOWS_LAPTOP = {
   platform: 'windows' as const,
@@ -18,7 +18,7 @@ const WINDOWS_LAPTOP = {
 
 for (const db of DATABASES)
   describeUnless(db.skip)(`the first verdict, end to end (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let strict: TestApp;
     let open: TestApp;
     const agents: TestAgent[] = [];
@@ -33,13 +33,8 @@ for (const db of DATABASES)
       return (await app.read(tx)).body;
     }
 
-    let dropDatabase = async (): Promise<void> => undefined;
     beforeAll(async () => {
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        dropDatabase = pg.drop;
-        c = await startTestCollector({ databaseUrl: pg.url });
-      } else c = await startTestCollector();
+      c = await collectorOn(db.name);
       await csvInventory(
         c,
         [
@@ -57,8 +52,7 @@ for (const db of DATABASES)
     });
     afterAll(async () => {
       for (const agent of agents.splice(0)) await agent.stop();
-      await c.stop();
-      await dropDatabase();
+      await c.close();
     });
 
     it('an enrolled agent in the inventory is trusted, with the matched pair in the reasons', async () => {

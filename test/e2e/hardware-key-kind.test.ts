@@ -9,9 +9,9 @@ import type { DeviceKeyStores } from '@devtrust/agent/keys/select-device-key';
 import { fakeSecureEnclaveHelper } from '../../agent/test/keys/fake-key-helpers.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { describeUnless } from '../support/skip.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { DATABASES } from '../support/postgres.js';
 
 /**
  * The agent's key kind, end to end: a real agent core whose Secure Enclave store talks to a
@@ -29,20 +29,13 @@ const stores =
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`hardware key kinds from a real agent (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     let hardwareOnly: TestApp;
     const agents: TestAgent[] = [];
     const dataDirs: string[] = [];
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       await csvInventory(
         c,
         'serial_number,device_name,platform\nSE-MAC-1,se-mac-1,macos\nOLD-MAC-2,old-mac-2,macos\nSE-MAC-3,se-mac-3,macos\n',
@@ -55,8 +48,7 @@ for (const database of DATABASES) {
     afterAll(async () => {
       for (const a of agents) await a.stop();
       for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('an agent with a Secure Enclave key enrolls as such, keeps that key across restarts, and meets requireHardwareKey', async () => {

@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { csvInventory } from '../support/app.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 /**
@@ -22,8 +22,7 @@ const LAPTOP = {
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`device key binding and release (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     const agents: TestAgent[] = [];
     const logLines: Record<string, unknown>[] = [];
 
@@ -36,19 +35,13 @@ for (const database of DATABASES) {
       (await c.admin('GET', `/admin/v1/endpoints/${a.agent.status().endpointId}`)).body;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
       const sink = new Writable({
         write(chunk: Buffer, _encoding, done) {
           for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
           done();
         },
       });
-      c = await startTestCollector({ scheduler: false, databaseUrl, log: pino({ level: 'info' }, sink) });
+      c = await collectorOn(database.name, { scheduler: false, log: pino({ level: 'info' }, sink) });
       await csvInventory(
         c,
         `serial_number,hardware_uuid,device_name,platform\n${LAPTOP.serialNumber},${LAPTOP.hardwareUuid},alice-mbp,macos\n`,
@@ -59,8 +52,7 @@ for (const database of DATABASES) {
     });
     afterAll(async () => {
       for (const a of agents) await a.stop();
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it("a serial copied to another key stays untrusted even after the holder's report missed it", async () => {

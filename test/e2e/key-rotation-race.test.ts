@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 /**
@@ -10,21 +10,13 @@ import { describeUnless } from '../support/skip.js';
  */
 for (const database of DATABASES) {
   describeUnless(database.skip)(`concurrent emergency key rotations (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('after 8 parallel rotations withdrawing the previous keys, the JWKS holds exactly one key', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
-import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { ENROLLMENT_KEY } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { describeUnless } from '../support/skip.js';
 
@@ -16,8 +17,7 @@ const DOCK_MAC = '00:1A:2B:00:D0:CC';
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`a MAC address as the only match is a claim (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     const channels: RawChannel[] = [];
 
     /** Enrolls an agent that reports `identity`; returns its endpoint as the admin API shows it. */
@@ -32,13 +32,7 @@ for (const database of DATABASES) {
     };
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       const created = await c.admin('POST', '/admin/v1/integrations', {
         kind: 'csv',
         name: 'Inventory',
@@ -55,8 +49,7 @@ for (const database of DATABASES) {
     });
     afterAll(async () => {
       for (const ch of channels) ch.close();
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('a clone reporting only the MAC of an enrolled device, or that MAC and an unknown serial, waits for approval', async () => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { ENROLLMENT_KEY, OWNER_TOKEN } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { describeUnless } from '../support/skip.js';
 
@@ -16,23 +17,15 @@ const LONG_USERNAME = 'İ'.repeat(256);
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`lengths are checked after normalisation (${database.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let app: TestApp;
-    let drop: (() => Promise<void>) | null = null;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('a username that outgrows 256 characters when lower-cased is a 400, on the transaction API and the admin API', async () => {

@@ -4,8 +4,9 @@ import type { Browser } from 'playwright-core';
 import { describeUnless } from '../support/skip.js';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { DATABASES } from '../support/postgres.js';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import {
   BROWSER_SKIP,
@@ -54,20 +55,13 @@ async function setUp(c: TestCollector): Promise<void> {
 
 for (const db of DATABASES)
   describeUnless(db.skip)(`reason detail through the transaction API (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let summary: TestApp;
     let full: TestApp;
     const agents: TestAgent[] = [];
-    let dropDatabase = async (): Promise<void> => undefined;
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        dropDatabase = pg.drop;
-        databaseUrl = pg.url;
-      }
-      c = await startTestCollector({ databaseUrl, scheduler: false });
+      c = await collectorOn(db.name, { scheduler: false });
       await setUp(c);
       // Created without reasonDetail: the default is the summary.
       const created = await c.admin('POST', '/admin/v1/applications', {
@@ -81,8 +75,7 @@ for (const db of DATABASES)
     });
     afterAll(async () => {
       for (const agent of agents) await agent.stop();
-      await c?.stop();
-      await dropDatabase();
+      await c?.close();
     });
 
     /** One agent per device: a second enrollment reporting the same serial would wait for approval. */

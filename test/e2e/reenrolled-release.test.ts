@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 
 /** These pairs are seconds old: the quiet period (its own test: collector/test/store/reenrollment-races.test.ts) is off here. */
@@ -38,8 +38,7 @@ async function after(ms: number): Promise<number> {
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`bulk release of re-enrolled devices (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     const agents: TestAgent[] = [];
     const ids: Record<string, string> = {};
     let windowStart = 0;
@@ -60,13 +59,7 @@ for (const database of DATABASES) {
       c.admin('POST', '/admin/v1/reenrollments/release', body, token === undefined ? {} : { token });
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl, env: NO_QUIET_PERIOD });
+      c = await collectorOn(database.name, { scheduler: false, env: NO_QUIET_PERIOD });
       // Re-imaged before the window: a candidate only when the window is left open.
       await enroll('oldEarly', mac(6));
       await after(Date.now());
@@ -99,8 +92,7 @@ for (const database of DATABASES) {
     });
     afterAll(async () => {
       for (const a of agents) await a.stop();
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('the preview lists the safe pairs with both endpoints and the identifiers, skips the others with their reason, and changes nothing', async () => {

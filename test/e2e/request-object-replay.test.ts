@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { startTestCollector } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { describeUnless, itUnless } from '../support/skip.js';
 import { freePort } from '../support/ports.js';
 
@@ -50,26 +51,18 @@ async function authorize(base: string, clientId: string, request: string): Promi
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`signed request objects expire and are used once (${database.name})`, () => {
-    let c: TestCollector;
-    let databaseUrl: string | null = null;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     let client: { clientId: string; clientSecret: string };
     const now = (): number => Math.floor(Date.now() / 1000);
     const fresh = (): Record<string, unknown> => ({ iat: now(), exp: now() + 300, jti: randomBytes(12).toString('base64url') });
 
     beforeAll(async () => {
-      if (database.name === 'postgres') {
-        const created = await freshPostgresDatabase();
-        databaseUrl = created.url;
-        drop = created.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl, env: { DEVTRUST_MASTER_KEY: MASTER_KEY } });
+      c = await collectorOn(database.name, { scheduler: false, env: { DEVTRUST_MASTER_KEY: MASTER_KEY } });
       const app = await c.admin('POST', '/admin/v1/applications', { name: 'Payroll', redirectUris: [REDIRECT_URI] });
       client = { clientId: app.body.clientId, clientSecret: app.body.clientSecret };
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('the same request object (same jti) starts one sign-in; the replay is refused', async () => {
@@ -114,7 +107,7 @@ for (const database of DATABASES) {
         const port = await freePort();
         const second = await startTestCollector({
           scheduler: false,
-          databaseUrl,
+          databaseUrl: c.databaseUrl,
           env: { DEVTRUST_PORT: String(port), DEVTRUST_PUBLIC_URL: c.url, DEVTRUST_MASTER_KEY: MASTER_KEY },
         });
         try {

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { encodeP256PublicKey, signPayloadP256 } from '@devtrust/shared/crypto';
 import { signedPayloadOf, type UnsignedAgentMessage } from '@devtrust/shared/protocol';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
-import { ENROLLMENT_KEY, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { ENROLLMENT_KEY } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { describeUnless } from '../support/skip.js';
 
@@ -34,8 +35,7 @@ function signedP256(ch: RawChannel, message: UnsignedAgentMessage, privateKey: K
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`trust ages and key kinds (${database.name})`, () => {
-    let c: TestCollector;
-    let drop: (() => Promise<void>) | null = null;
+    let c: CollectorOnDatabase;
     const channels: RawChannel[] = [];
     let strict: TestApp;
     let patient: TestApp;
@@ -53,13 +53,7 @@ for (const database of DATABASES) {
     };
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       await csvInventory(c, 'serial_number,device_name,platform\nAGE-1,age-1,windows\nHW-1,hw-1,windows\nSW-1,sw-1,windows\n', {
         platforms: ['windows'],
       });
@@ -69,8 +63,7 @@ for (const database of DATABASES) {
     });
     afterAll(async () => {
       for (const ch of channels) ch.close();
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('an endpoint silent for longer than maxReportAgeHours is not trusted, with "not seen since"; an application can lift the limit', async () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import { createTestApp, csvInventory, type TestApp } from '../support/app.js';
-import { ENROLLMENT_KEY, OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
+import { ENROLLMENT_KEY, OWNER_TOKEN } from '../support/collector.js';
+import { DATABASES } from '../support/postgres.js';
 import { RawChannel } from '../support/raw-channel.js';
 import { describeUnless } from '../support/skip.js';
 
@@ -28,10 +29,9 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
 
 for (const database of DATABASES) {
   describeUnless(database.skip)(`NUL and lone surrogates are refused at the edge (${database.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let app: TestApp;
     let integrationId: string;
-    let drop: (() => Promise<void>) | null = null;
     let snapshot: string;
 
     const state = async (): Promise<string> =>
@@ -51,21 +51,14 @@ for (const database of DATABASES) {
       );
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (database.name === 'postgres') {
-        const fresh = await freshPostgresDatabase();
-        databaseUrl = fresh.url;
-        drop = fresh.drop;
-      }
-      c = await startTestCollector({ scheduler: false, databaseUrl });
+      c = await collectorOn(database.name, { scheduler: false });
       app = await createTestApp(c, { trustedEndpoints: 'require-trusted' });
       integrationId = await csvInventory(c, 'serial_number,device_name\nKEEP-ME,Laptop\n');
       assert.equal((await c.admin('PUT', '/admin/v1/users/bob@example.com', { groups: ['Finance'] })).status, 200);
       snapshot = await state();
     });
     afterAll(async () => {
-      await c?.stop();
-      await drop?.();
+      await c?.close();
     });
 
     it('without authentication: the OIDC authorization and token endpoints, and the transaction API', async () => {

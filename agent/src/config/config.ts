@@ -2,8 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
+import { CollectorUrlError, earlierCollectorAddress } from '@devtrust/shared/protocol/collector-address';
 import { HARDWARE_KEY_PREFERENCES, type HardwareKeyPreference } from '../keys/select-device-key.js';
-import { CollectorUrlError, parseCollectorUrl, parsePreviousCollectorUrl, splitUrlList } from './collector-url.js';
+import { parseCollectorUrl, splitUrlList } from './collector-url.js';
 import type { ManagedSettings, ManagedSettingsReader } from './managed/types.js';
 
 /** The headless agent's configuration, resolved once at start-up. */
@@ -203,7 +204,7 @@ function previousUrls(
   const origins: string[] = [];
   for (const url of urls as string[]) {
     try {
-      origins.push(checkedUrl(key, url, parsePreviousCollectorUrl));
+      origins.push(checkedUrl(key, url, earlierCollectorAddress));
     } catch (error) {
       // A user's entry stops the agent, whoever typed it is there to see it. A managed one is
       // dropped: one mistyped line of a policy would otherwise stop every agent of the fleet

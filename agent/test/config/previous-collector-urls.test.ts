@@ -154,6 +154,10 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     ],
     ['https://old.example.com/?next=1', "is not a collector's address: give it as https://old.example.com, without a path"],
     ['https://old.example.com\thttps://other.example.com', 'must be one URL, without control characters or line breaks'],
+    // A hidden character is refused, not dropped (IDNA would drop it from the host name): as for the collector URL itself.
+    ['https://old\u200b.example.com', 'must be one URL, without control characters or line breaks'],
+    // One host to the URL parser, two entries once the list is written as text (the MSI property, the registry).
+    ['http://a.example.com,b.example.com', 'is more than one address: give each earlier collector URL as an entry of its own'],
   ];
 
   for (const [entry, problem] of cases) {
@@ -188,6 +192,15 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
       await refusal({ argv: base, env: { DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: 'http://a.example.com ws://b.example.com' } }),
       'DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: must be an http(s) URL',
     );
+  });
+
+  it('blanks around an entry or the collector URL are not part of it, ordinary or not', async () => {
+    const config = await loadAgentConfig({
+      argv: ['--collector', ' https://trust.example.com/ ', '--previous-collector-url', '\u00a0http://old.example.com:8700/\u00a0'],
+      env: {},
+    });
+    assert.equal(config.collectorUrl, 'https://trust.example.com');
+    assert.deepEqual(config.previousCollectorUrls, ['http://old.example.com:8700']);
   });
 
   it('the collector URL itself: no credentials (they would be logged and stored); a path is dropped with a warning', async () => {

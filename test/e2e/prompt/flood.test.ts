@@ -7,6 +7,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
 import { createTestApp, csvInventory, type TestApp } from '../../support/app.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
+import { collectorOn, type CollectorOnDatabase } from '../../support/collector-on.js';
 import { startTestCollector, type TestCollector } from '../../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../../support/postgres.js';
 import { ALICE_LAPTOP, INVENTORY_CSV, freePort } from './harness.js';
@@ -62,16 +63,12 @@ async function database(name: 'sqlite' | 'postgres'): Promise<{ url: string | nu
 
 for (const db of DATABASES)
   describeUnless(db.skip)(`floods without credentials meet limits; the auth log stays readable (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let agent: TestAgent;
     let app: TestApp;
-    let drop = async (): Promise<void> => undefined;
 
     beforeAll(async () => {
-      const pg = await database(db.name);
-      drop = pg.drop;
-      c = await startTestCollector({
-        databaseUrl: pg.url,
+      c = await collectorOn(db.name, {
         // No agent answers these prompts: the collector decides at the first poll.
         prompt: { loopbackPorts: [await freePort()], agentWaitMs: 0 },
         env: { DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: '20', DEVTRUST_LIMIT_SIGNINS_PER_APPLICATION: '1000' },
@@ -82,8 +79,7 @@ for (const db of DATABASES)
     });
     afterAll(async () => {
       await agent?.stop();
-      await c?.stop();
-      await drop();
+      await c?.close();
     });
 
     it('a flood of prompts under made-up names gets 429s, and real sign-ins stay on the first page of the auth log', async () => {
@@ -123,15 +119,11 @@ for (const db of DATABASES)
 
 for (const db of DATABASES)
   describeUnless(db.skip)(`per-application limits on transactions and the prompt, per-agent limits on attestation (${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let agent: TestAgent;
-    let drop = async (): Promise<void> => undefined;
 
     beforeAll(async () => {
-      const pg = await database(db.name);
-      drop = pg.drop;
-      c = await startTestCollector({
-        databaseUrl: pg.url,
+      c = await collectorOn(db.name, {
         prompt: { loopbackPorts: [await freePort()], agentWaitMs: 0 },
         env: {
           DEVTRUST_LIMIT_SIGNINS_PER_ADDRESS: '1000',
@@ -143,8 +135,7 @@ for (const db of DATABASES)
     });
     afterAll(async () => {
       await agent?.stop();
-      await c?.stop();
-      await drop();
+      await c?.close();
     });
 
     it('an application flooding the transaction API gets 429 with Retry-After; another application is not held up', async () => {

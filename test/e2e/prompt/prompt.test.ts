@@ -4,8 +4,8 @@ import { describeUnless } from '../../support/skip.js';
 import type { Browser } from 'playwright-core';
 import { csvInventory } from '../../support/app.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
-import { startTestCollector, type TestCollector } from '../../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../../support/collector-on.js';
+import { DATABASES } from '../../support/postgres.js';
 import {
   ALICE_LAPTOP,
   BROWSER_SKIP,
@@ -22,23 +22,16 @@ import {
 
 for (const db of DATABASES)
   describeUnless(BROWSER_SKIP || db.skip)(`the browser prompt with an agent on this device (Chromium, ${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let agent: TestAgent;
     let browser: Browser;
     let payroll: ExampleApp;
-    let dropDatabase = async (): Promise<void> => undefined;
     const shot = (name: string) => (db.name === 'sqlite' ? name : `${name}-${db.name}`);
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        dropDatabase = pg.drop;
-        databaseUrl = pg.url;
-      }
       // The agent's door must be on a port the page tries: reserve one, tell the collector.
       const doorPort = await freePort();
-      c = await startTestCollector({ databaseUrl, prompt: { loopbackPorts: [doorPort] }, env: { DEVTRUST_ORG_NAME: 'Example Corp' } });
+      c = await collectorOn(db.name, { prompt: { loopbackPorts: [doorPort] }, env: { DEVTRUST_ORG_NAME: 'Example Corp' } });
       await csvInventory(c, INVENTORY_CSV);
       agent = await startTestAgent(c.url, ALICE_LAPTOP, { loopback: true, loopbackPort: doorPort });
       payroll = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
@@ -48,8 +41,7 @@ for (const db of DATABASES)
       await browser?.close();
       await payroll?.close();
       await agent?.stop();
-      await c?.stop();
-      await dropDatabase();
+      await c?.close();
     });
 
     it('a trusted device signs in, and the verified ID token carries device_trust', async () => {

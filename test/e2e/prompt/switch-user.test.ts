@@ -4,8 +4,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeUnless } from '../../support/skip.js';
 import { csvInventory } from '../../support/app.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
-import { startTestCollector, type TestCollector } from '../../support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../../support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../../support/collector-on.js';
+import { DATABASES } from '../../support/postgres.js';
 import {
   ALICE_LAPTOP,
   BROWSER_SKIP,
@@ -27,23 +27,16 @@ import {
  */
 for (const db of DATABASES)
   describeUnless(BROWSER_SKIP || db.skip)(`a second user signing in in the same browser (Chromium, ${db.name})`, () => {
-    let c: TestCollector;
+    let c: CollectorOnDatabase;
     let agent: TestAgent;
     let browser: Browser;
     let payroll: ExampleApp;
     let timesheets: ExampleApp;
-    let dropDatabase = async (): Promise<void> => undefined;
     const shot = (name: string) => (db.name === 'sqlite' ? name : `${name}-${db.name}`);
 
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        dropDatabase = pg.drop;
-        databaseUrl = pg.url;
-      }
       const doorPort = await freePort();
-      c = await startTestCollector({ databaseUrl, prompt: { loopbackPorts: [doorPort] }, env: { DEVTRUST_ORG_NAME: 'Example Corp' } });
+      c = await collectorOn(db.name, { prompt: { loopbackPorts: [doorPort] }, env: { DEVTRUST_ORG_NAME: 'Example Corp' } });
       await csvInventory(c, INVENTORY_CSV);
       agent = await startTestAgent(c.url, ALICE_LAPTOP, { loopback: true, loopbackPort: doorPort });
       payroll = await startExampleApp(c, 'Payroll', { trustedEndpoints: 'require-trusted' });
@@ -57,8 +50,7 @@ for (const db of DATABASES)
       await payroll?.close();
       await timesheets?.close();
       await agent?.stop();
-      await c?.stop();
-      await dropDatabase();
+      await c?.close();
     });
 
     /** One browser profile for both people: the provider's session cookie is shared. */
