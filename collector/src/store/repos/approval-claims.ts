@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { IdentifierClaim } from '../../domain/endpoint.js';
+import { isSqlite } from '../dialect.js';
 import { fromJson, toJson } from '../json.js';
 import type { ApprovalClaimHolderRow, EndpointRow } from '../rows.js';
 
@@ -60,11 +61,18 @@ export function waitingOnQuery(db: Knex, holderId: string, columns: readonly str
 
 /**
  * The endpoints pending approval whose claims name `holderId` (they wait on it), oldest
- * enrollment first, with `columns` and their claims. The index finds them; their claims, read
- * in the same statement, confirm each before a release judges it again (approval is what a
- * release may grant, so a row the index got wrong must not be enough).
+ * enrollment first, with `columns` and their claims, for a release to judge again. On
+ * PostgreSQL their rows are locked (in that order, so two releases take them in the same one):
+ * a second release of another holder one of them waits on then waits for the first to commit
+ * and reads it as the first left it. Unlocked, both judged it against the other's holder still
+ * bound, and the later write kept it pending on a holder already released, for good. A row
+ * the first release changed is read anew: the claims it wrote decide, not the index row this
+ * statement found it by (the index finds; the claims confirm).
  */
 export async function pendingWaitingOn(db: Knex, holderId: string, columns: readonly string[] = ['*']): Promise<EndpointRow[]> {
-  const rows = (await waitingOnQuery(db, holderId, columns)) as EndpointRow[];
+  const query = waitingOnQuery(db, holderId, columns);
+  // Only the endpoints' rows: the index rows a first release replaced are gone, and locking them
+  // too would drop the endpoint from the answer instead of reading it anew.
+  const rows = (await (isSqlite(db) ? query : query.forUpdate('endpoints'))) as EndpointRow[];
   return rows.filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(holderId)));
 }
