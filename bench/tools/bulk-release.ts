@@ -2,8 +2,9 @@
  * Releasing re-enrolled devices with `pairs` of them pending approval (each device's old key
  * reported, then its new key reported the same identifiers), on a fresh database: the time of
  * one release alone (EndpointsRepo.release: the old key's bindings end, its newcomer is judged
- * again and approved), then how many pairs a bulk release call (ReenrollmentService.release,
- * what POST /admin/v1/reenrollments/release runs, with its 5 s budget) releases. Both are wall
+ * again and approved), the preview of the rest (every call judges the pending set first), then
+ * how many pairs a bulk release call (ReenrollmentService.release, what
+ * POST /admin/v1/reenrollments/release runs, with its 5 s budget) releases. All are wall
  * times in this process: compare them only with figures from the same run and load. Usage:
  *   node --import tsx --conditions=devtrust-src bench/tools/bulk-release.ts [sqlite|postgres] [pairs] [calls] [singles]
  */
@@ -46,7 +47,9 @@ try {
       );
     for (let from = 0; from < pairs; from += 200)
       await store.recordReports(
-        ids.slice(from, from + 200).map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt })),
+        ids
+          .slice(from, from + 200)
+          .map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt })),
       );
     return ids;
   };
@@ -65,10 +68,16 @@ try {
     times.push(performance.now() - t);
     if (!done?.released || done.freed[0] !== news[i]) throw new Error(`release of ${olds[i]} did not free ${news[i]}`);
   }
-  console.log(`single release: median ${median(times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms over ${singles}`);
+  console.log(
+    `single release: median ${median(times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms over ${singles}`,
+  );
 
   // Bulk release calls, each naming the next MAX_RELEASES_PER_CALL predecessors.
   const service = new ReenrollmentService(store, new EndpointService(store), { quietMs: 0 });
+  // What every call does first: judge the whole pending set (the preview's reads).
+  const judged = performance.now();
+  const preview = await service.preview({}, { limit: 1 });
+  console.log(`preview of ${preview.candidateCount} candidates: ${((performance.now() - judged) / 1000).toFixed(2)} s`);
   let next = 0;
   for (let call = 1; call <= calls; call++) {
     const named = olds.slice(next, Math.min(next + MAX_RELEASES_PER_CALL, pairs - singles));
@@ -78,7 +87,7 @@ try {
     next += result.released.length;
     console.log(
       `bulk call ${call}: ${result.released.length} pairs released in ${(ms / 1000).toFixed(2)} s ` +
-        `(${result.unreached.length} unreached, ${result.notReleased.length} not released), ${((ms / Math.max(1, result.released.length)) | 0)} ms/pair`,
+        `(${result.unreached.length} unreached, ${result.notReleased.length} not released), ${(ms / Math.max(1, result.released.length)) | 0} ms/pair`,
     );
   }
 } finally {
