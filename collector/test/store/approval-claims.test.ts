@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
 import { pendingWaitingOn, waitingOnQuery } from '@devtrust/collector/store/repos/approval-claims';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
-import { DATABASES } from '../../../test/support/postgres.js';
+import { DATABASES, POSTGRES_SKIP } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
@@ -200,7 +200,7 @@ for (const db of DATABASES) {
   });
 }
 
-describeUnless(false)('the statement that finds who waits on a holder, on sqlite', () => {
+describe('the statement that finds who waits on a holder, on sqlite', () => {
   let store: Store;
   let close: () => Promise<void>;
   beforeEach(async () => {
@@ -218,5 +218,61 @@ describeUnless(false)('the statement that finds who waits on a holder, on sqlite
     assert.match(plan, /SEARCH waits USING (COVERING )?INDEX approval_claim_holders_holder \(holder_id=\?\)/, plan);
     assert.match(plan, /SEARCH endpoints USING INDEX sqlite_autoindex_endpoints_1 \(id=\?\)/, plan);
     assert.doesNotMatch(plan, /SCAN endpoints|approval_claims/i, plan);
+  });
+});
+
+describeUnless(POSTGRES_SKIP)('the statement that finds who waits on a holder, on postgres', () => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, close } = await openTestStore('postgres', 'claims-plan'));
+  });
+  afterEach(async () => {
+    await close();
+  });
+
+  it('looks the holder up in its index, locks only the endpoints found, in enrollment order', async () => {
+    // Enough pending endpoints that reading them all would cost more than the index, analysed.
+    const PAIRS = 1_500;
+    for (const [prefix, at] of [
+      ['old', 1],
+      ['new', 2],
+    ] as const) {
+      const ids = Array.from({ length: PAIRS }, (_, i) => `ep_${prefix}_${i}`);
+      const rows = ids.map((id) => ({ id, public_key: `pk_${id}`, enrolled_at: at, last_seen_at: at, last_seq: 0, blocked: false }));
+      await store.knex.batchInsert('endpoints', rows, 500);
+      for (let from = 0; from < PAIRS; from += 250)
+        await store.recordReports(
+          ids
+            .slice(from, from + 250)
+            .map((endpointId, k) => ({ endpointId, seq: 1, report: macReport('PLAN', 'ABCD', from + k), at: Date.now() })),
+        );
+    }
+    await store.knex.raw('analyze');
+    const statements: { sql: string; bindings: readonly unknown[] }[] = [];
+    const listener = (q: { sql: string; bindings?: readonly unknown[] }): void => {
+      statements.push({ sql: q.sql, bindings: q.bindings ?? [] });
+    };
+    store.knex.on('query', listener);
+    const found = await store.knex.transaction((trx) => pendingWaitingOn(trx, 'ep_old_42', ['id']));
+    store.knex.removeListener('query', listener);
+    assert.deepEqual(
+      found.map((r) => r.id),
+      ['ep_new_42'],
+    );
+    const statement = statements.find((q) => /approval_claim_holders/.test(q.sql));
+    assert.ok(statement, 'the index was read');
+    const plan = (
+      (await store.knex.raw(`explain ${statement.sql.replace(/\$\d+/g, '?')}`, statement.bindings as never)) as {
+        rows: { 'QUERY PLAN': string }[];
+      }
+    ).rows
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
+    assert.match(plan, /Index (Only )?Scan using approval_claim_holders_holder/, plan);
+    assert.match(plan, /Index Scan using endpoints_pkey on endpoints/, plan);
+    assert.doesNotMatch(plan, /Seq Scan on endpoints/, plan);
+    // Rows locked after the sort: two releases take them in the same order.
+    assert.match(plan, /LockRows[\s\S]*Sort Key: endpoints\.enrolled_at, endpoints\.id/, plan);
   });
 });
