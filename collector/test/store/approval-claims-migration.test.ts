@@ -100,7 +100,11 @@ for (const db of DATABASES) {
     it('skips stored claims that are not a list of claims, and goes down and up again', async () => {
       const knex = store.knex;
       await knex.migrate.down({ migrationSource, name: MIGRATION });
-      const broken = ['{not json', '{"heldBy":["ep_holder_0"]}', '[null, 7, {"heldBy":"ep_holder_0"}, {"heldBy":[3, "ep_holder_1"]}]'];
+      const broken = [
+        '{not json',
+        '{"heldBy":["ep_holder_0"]}',
+        `[null, 7, {"heldBy":"ep_holder_0"}, {"heldBy":[3, "ep_holder_1", "ep_${'x'.repeat(70)}"]}]`,
+      ];
       await knex('endpoints').insert(
         broken.map((claims, i) => ({
           id: `ep_broken_${i}`,

@@ -14,7 +14,7 @@ const ENDPOINTS_PER_BATCH = 1_000;
 /** Rows per INSERT: two parameters each, well under SQLite's and PostgreSQL's limits. */
 const ROWS_PER_INSERT = 400;
 
-/** The holder ids a stored claims text names, each once; none for text that is not a list of claims. */
+/** The endpoint ids a stored claims text names as holders, each once; none for text that is not a list of claims. */
 function holdersIn(text: unknown): string[] {
   if (typeof text !== 'string' || text === '') return [];
   let claims: unknown;
@@ -27,7 +27,8 @@ function holdersIn(text: unknown): string[] {
   const holders = new Set<string>();
   for (const claim of claims) {
     const heldBy = (claim as { heldBy?: unknown } | null)?.heldBy;
-    if (Array.isArray(heldBy)) for (const id of heldBy) if (typeof id === 'string') holders.add(id);
+    // Endpoint ids fit endpoints.id (64 characters); anything longer names no endpoint.
+    if (Array.isArray(heldBy)) for (const id of heldBy) if (typeof id === 'string' && id.length <= 64) holders.add(id);
   }
   return [...holders];
 }
