@@ -54,6 +54,12 @@ export interface IdentifierBindingRow {
   bound_at: number;
 }
 
+/** One holder an endpoint's approval_claims name: the index of those claims (repos/approval-claims.ts). */
+export interface ApprovalClaimHolderRow {
+  endpoint_id: string;
+  holder_id: string;
+}
+
 export interface ReportRow {
   id: number;
   endpoint_id: string;

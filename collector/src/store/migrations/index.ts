@@ -16,6 +16,7 @@ import * as reportHistorySlots from './20261203300000_report_history_slots.js';
 import * as latestReportInHistory from './20261204100000_latest_report_in_history.js';
 import * as lastSeenHour from './20261204100100_last_seen_hour.js';
 import * as syncRunConfirmation from './20261205300000_sync_run_confirmation.js';
+import * as approvalClaimHolders from './20261206100000_approval_claim_holders.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261204100000_latest_report_in_history': latestReportInHistory,
   '20261204100100_last_seen_hour': lastSeenHour,
   '20261205300000_sync_run_confirmation': syncRunConfirmation,
+  '20261206100000_approval_claim_holders': approvalClaimHolders,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -23,7 +23,8 @@ import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
-import { bindIdentifiers, claimedColumns, holdersOf, pendingWaitingOn, unbindAll } from './identifier-bindings.js';
+import { pendingWaitingOn, writeClaims } from './approval-claims.js';
+import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
 /**
  * Endpoints whose identifiers count: a blocked endpoint (an admin's "this one is not the
@@ -334,9 +335,7 @@ export class EndpointsRepo {
       await bindIdentifiers(trx, endpointId, claimed, at);
       return;
     }
-    await trx('endpoints')
-      .where({ id: endpointId })
-      .update({ approval: 'pending', approval_claims: toJson(claims) });
+    await writeClaims(trx, endpointId, claims, { approval: 'pending' });
   }
 
   /** The identifiers the endpoint reports that another endpoint holds. */
@@ -451,18 +450,13 @@ export class EndpointsRepo {
       for (const claimant of waiting) {
         const claimed = claimedColumns(claimant);
         const claims = await this.contestedClaims(trx, claimant.id, claimed, fromJson<string[]>(claimant.mac_addresses, []));
+        // Read unlocked: on PostgreSQL another request may have forgotten or denied it since.
+        // Such a one (writeClaims false) is neither freed nor still pending.
         if (claims.length === 0) {
-          await trx('endpoints')
-            .where({ id: claimant.id })
-            .update({ approval: 'approved', approval_claims: toJson([]) });
+          if (!(await writeClaims(trx, claimant.id, [], { approval: 'approved', ifPending: true }))) continue;
           await bindIdentifiers(trx, claimant.id, claimed, at);
           freed.push(claimant.id);
-        } else {
-          await trx('endpoints')
-            .where({ id: claimant.id })
-            .update({ approval_claims: toJson(claims) });
-          stillPending.push(claimant.id);
-        }
+        } else if (await writeClaims(trx, claimant.id, claims, { ifPending: true })) stillPending.push(claimant.id);
       }
       return { released: true as const, endpointId: id, identifiers, freed, stillPending };
     });

@@ -1,8 +1,6 @@
 import type { Knex } from 'knex';
-import type { IdentifierClaim } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
-import { fromJson } from '../json.js';
 import type { EndpointRow, IdentifierBindingRow } from '../rows.js';
 
 /**
@@ -58,18 +56,4 @@ export async function unbindAll(trx: Knex.Transaction, endpointId: string): Prom
   }[];
   await trx('identifier_bindings').where({ endpoint_id: endpointId }).delete();
   return held;
-}
-
-/**
- * The endpoints pending approval whose claims name `holderId` (they wait on it), oldest
- * enrollment first, with `columns` (and their claims). LIKE on the stored claims narrows the
- * search (`_` in an id is a wildcard there); the parsed claims decide.
- */
-export async function pendingWaitingOn(db: Knex, holderId: string, columns: readonly string[] = ['*']): Promise<EndpointRow[]> {
-  const rows = (await db('endpoints')
-    .where({ approval: 'pending' })
-    .andWhere('approval_claims', 'like', `%"${holderId}"%`)
-    .orderBy('enrolled_at')
-    .select(...columns)) as EndpointRow[];
-  return rows.filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(holderId)));
 }

@@ -7,12 +7,12 @@ import { lockForUpdate } from '../atomic.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
-import { pendingWaitingOn } from './identifier-bindings.js';
+import { pendingWaitingOn } from './approval-claims.js';
 
 /** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
 const IDS_PER_STATEMENT = 500;
 
-/** Up to this many holders, the denied endpoints naming them are found by their ids (LIKE); past it, all are read once. */
+/** Up to this many holders, the denied endpoints naming them are found by their ids; past it, all denied ones are read once. */
 const FEW_HOLDERS = 20;
 
 /** The columns the re-enrollment rules read: no report JSON, no verdict. */
@@ -127,19 +127,22 @@ export class ReenrollmentsRepo {
    * Adds to each holder's blockedTwins the denied, never-released endpoints whose claims named
    * it. A denied endpoint's reports are still stored, so its identifier columns are whatever
    * the clone reports now (it can hide what it copied); the claims it was denied on are kept
-   * (checkClaims leaves a denied endpoint's alone). Denied endpoints: the approval index.
+   * (checkClaims leaves a denied endpoint's alone), and so are their rows in the claims' index
+   * (approval-claims.ts), which this reads instead of every denied endpoint's claims.
    */
   private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
     if (found.size === 0) return;
-    const query = this.db('endpoints').where({ approval: 'denied' }).whereNull('released_at');
-    // A few holders (a release judging its pair): only the denied rows naming them, not every
-    // denied endpoint in each release's transaction. LIKE narrows; the claims decide.
-    if (found.size <= FEW_HOLDERS)
-      query.andWhere((w) => [...found.keys()].forEach((id) => w.orWhere('approval_claims', 'like', `%"${id}"%`)));
-    const rows = (await query.select('id', 'approval_claims')) as Pick<EndpointRow, 'id' | 'approval_claims'>[];
-    for (const row of rows)
-      for (const holder of new Set(fromJson<IdentifierClaim[]>(row.approval_claims, []).flatMap((c) => c.heldBy)))
-        addTwin(found, holder, row.id);
+    const query = this.db('approval_claim_holders as waits')
+      .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
+      .where('endpoints.approval', 'denied')
+      .whereNull('endpoints.released_at');
+    // A few holders (a release judging its pair): only the rows naming them, not every denied
+    // endpoint's in each release's transaction.
+    if (found.size <= FEW_HOLDERS) query.whereIn('waits.holder_id', [...found.keys()]);
+    const rows = (await query
+      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }, { column: 'waits.holder_id' }])
+      .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
+    for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */

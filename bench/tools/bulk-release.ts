@@ -1,0 +1,97 @@
+/**
+ * Releasing re-enrolled devices with `pairs` of them pending approval (each device's old key
+ * reported, then its new key reported the same identifiers), on a fresh database: the time of
+ * one release alone (EndpointsRepo.release: the old key's bindings end, its newcomer is judged
+ * again and approved), the preview of the rest (every call judges the pending set first), then
+ * how many pairs a bulk release call (ReenrollmentService.release, what
+ * POST /admin/v1/reenrollments/release runs, with its 5 s budget) releases. All are wall
+ * times in this process: compare them only with figures from the same run and load. Usage:
+ *   node --import tsx --conditions=devtrust-src bench/tools/bulk-release.ts [sqlite|postgres] [pairs] [calls] [singles]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { ReenrollmentService, MAX_RELEASES_PER_CALL } from '@devtrust/collector/services/reenrollments';
+import { Store } from '@devtrust/collector/store/store';
+import { freshPostgresDatabase } from '../../test/support/postgres.js';
+import { identityOf, reportOf } from '../lib/devices.js';
+
+const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
+const pairs = Number(process.argv[3] ?? 10_000);
+const calls = Number(process.argv[4] ?? 2);
+const singles = Number(process.argv[5] ?? 50);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-bulk-release-'));
+const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
+const store = await Store.open({ databaseUrl: pgDb?.url ?? null, dataDir });
+const actor = { kind: 'api-key' as const, keyId: 'key_bench', keyName: 'bench', address: '127.0.0.1', userAgent: null };
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+try {
+  // The keys enrolled in bulk (the rows enroll() writes); their first reports go through
+  // recordReports, which binds the old keys' identifiers and makes the new keys pending.
+  const enrollAll = async (prefix: string, enrolledAt: number): Promise<string[]> => {
+    const ids = Array.from({ length: pairs }, (_, i) => `ep_${prefix}_${String(i).padStart(6, '0')}`);
+    for (let from = 0; from < pairs; from += 500)
+      await store.knex('endpoints').insert(
+        ids.slice(from, from + 500).map((id) => ({
+          id,
+          public_key: `pk_${id}`,
+          enrolled_at: enrolledAt,
+          last_seen_at: enrolledAt,
+          last_seq: 0,
+          blocked: false,
+        })),
+      );
+    for (let from = 0; from < pairs; from += 200)
+      await store.recordReports(
+        ids
+          .slice(from, from + 200)
+          .map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt })),
+      );
+    return ids;
+  };
+  const setupStarted = performance.now();
+  const olds = await enrollAll('old', Date.now() - 3_600_000);
+  const news = await enrollAll('new', Date.now() - 1_800_000);
+  if (pgDb) await store.knex.raw('analyze');
+  const pending = Number((await store.knex('endpoints').where({ approval: 'pending' }).count({ n: '*' }).first())?.n);
+  console.log(`${kind}: ${pairs} pairs, ${pending} pending (set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`);
+
+  // One release at a time, of the last pairs, while (nearly) all the others still wait.
+  const times: number[] = [];
+  for (let i = pairs - singles; i < pairs; i++) {
+    const t = performance.now();
+    const done = await store.endpoints.release(olds[i] as string, Date.now());
+    times.push(performance.now() - t);
+    if (!done?.released || done.freed[0] !== news[i]) throw new Error(`release of ${olds[i]} did not free ${news[i]}`);
+  }
+  console.log(
+    `single release: median ${median(times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms over ${singles}`,
+  );
+
+  // Bulk release calls, each naming the next MAX_RELEASES_PER_CALL predecessors.
+  const service = new ReenrollmentService(store, new EndpointService(store), { quietMs: 0 });
+  // What every call does first: judge the whole pending set (the preview's reads).
+  const judged = performance.now();
+  const preview = await service.preview({}, { limit: 1 });
+  console.log(`preview of ${preview.candidateCount} candidates: ${((performance.now() - judged) / 1000).toFixed(2)} s`);
+  let next = 0;
+  for (let call = 1; call <= calls; call++) {
+    const named = olds.slice(next, Math.min(next + MAX_RELEASES_PER_CALL, pairs - singles));
+    const t = performance.now();
+    const result = await service.release({}, named, actor);
+    const ms = performance.now() - t;
+    next += result.released.length;
+    console.log(
+      `bulk call ${call}: ${result.released.length} pairs released in ${(ms / 1000).toFixed(2)} s ` +
+        `(${result.unreached.length} unreached, ${result.notReleased.length} not released), ${(ms / Math.max(1, result.released.length)) | 0} ms/pair`,
+    );
+  }
+} finally {
+  await store.close();
+  await pgDb?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
