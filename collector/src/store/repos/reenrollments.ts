@@ -12,8 +12,12 @@ import { pendingWaitingOn } from './approval-claims.js';
 /** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
 const IDS_PER_STATEMENT = 500;
 
-/** Up to this many holders, the denied endpoints naming them are found by their ids; past it, all denied ones are read once. */
-const FEW_HOLDERS = 20;
+/**
+ * Up to this many holders (a release call names at most 1,000), the denied endpoints naming
+ * them are found by their ids; past it (the preview's every predecessor), all denied ones are
+ * read once.
+ */
+const FEW_HOLDERS = 1_000;
 
 /** The columns the re-enrollment rules read: no report JSON, no verdict. */
 const SUMMARY_COLUMNS = ['id', 'hostname', 'platform', 'enrolled_at', 'last_seen_at', 'blocked', 'released_at', 'approval'] as const;
@@ -136,13 +140,16 @@ export class ReenrollmentsRepo {
       .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
       .where('endpoints.approval', 'denied')
       .whereNull('endpoints.released_at');
-    // A few holders (a release judging its pair): only the rows naming them, not every denied
-    // endpoint's in each release's transaction.
-    if (found.size <= FEW_HOLDERS) query.whereIn('waits.holder_id', [...found.keys()]);
-    const rows = (await query
-      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }, { column: 'waits.holder_id' }])
-      .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
-    for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
+    // The holders a release call names (its pairs, or the one pair a release judges in its
+    // transaction): only the rows naming them, not every denied endpoint's.
+    const filters = found.size <= FEW_HOLDERS ? chunks([...found.keys()]) : [null];
+    for (const holders of filters) {
+      const rows = (await query
+        .clone()
+        .modify((q) => (holders ? q.whereIn('waits.holder_id', holders) : q))
+        .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
+      for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
+    }
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
@@ -163,6 +170,45 @@ export class ReenrollmentsRepo {
       await this.blockedTwins(found, bindings);
     }
     await this.deniedClaimants(found);
+    // One order whichever holders were read with it (the rows came back in each statement's
+    // order): a release naming a few pairs words clone-seen exactly as the preview of all did.
+    for (const holder of found.values()) holder.blockedTwins.sort();
+    return found;
+  }
+
+  /**
+   * The endpoints pending approval whose claims name any of `holderIds`, found through the
+   * claims' index (its holder index, then endpoints by primary key) and confirmed by their
+   * claims, oldest enrollment first: everything a release call judges its named pairs on
+   * besides the holders themselves, however many others are pending.
+   */
+  async claimantsWaitingOn(holderIds: readonly string[]): Promise<PendingClaimant[]> {
+    const wanted = new Set(holderIds);
+    const found = new Map<string, PendingClaimant>();
+    for (const chunk of chunks([...wanted])) {
+      const rows = (await this.db('approval_claim_holders as waits')
+        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
+        .whereIn('waits.holder_id', chunk)
+        .andWhere('endpoints.approval', 'pending')
+        .select(...CLAIMANT_COLUMNS.map((c) => `endpoints.${c}`))) as EndpointRow[];
+      // A claimant naming two of them comes once per holder: kept once.
+      for (const row of rows) {
+        const claimant = claimantOf(row);
+        if (claimant.claims.some((c) => c.heldBy.some((id) => wanted.has(id)))) found.set(claimant.id, claimant);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The endpoints of these ids that exist, by primary key, with their claims (whatever their approval). */
+  async claimants(ids: readonly string[]): Promise<Map<string, PendingClaimant>> {
+    const found = new Map<string, PendingClaimant>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = (await this.db('endpoints')
+        .whereIn('id', chunk)
+        .select(...CLAIMANT_COLUMNS)) as EndpointRow[];
+      for (const row of rows) found.set(row.id, claimantOf(row));
+    }
     return found;
   }
 }
