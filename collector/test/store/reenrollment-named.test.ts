@@ -155,6 +155,15 @@ for (const db of DATABASES) {
         [news.d1 as string],
         ['ep_no_such_endpoint', olds.d1 as string],
         [olds.d23 as string, olds.d15 as string, olds.d21 as string],
+        // Named twice (the route refuses it; the service judges it once).
+        [olds.d1 as string, olds.d1 as string],
+        // 1,000 ids, more than one statement's list: d8's newcomer names d8 (in the first list)
+        // and d9 (in the second), and is read once.
+        Array.from({ length: 1_000 }, (_, i) =>
+          i === 0 ? (olds.d8 as string) : i === 700 ? (olds.d9 as string) : i === 999 ? (olds.d1 as string) : `ep_absent_${i}`,
+        ),
+        // Every predecessor and newcomer at once, and made-up ids that look like the predecessors'.
+        [...all, ...Object.values(news), ...all.map((id) => `${id}x`)],
       ];
       let candidatesSeen = 0;
       const reasons = new Set<string>();
