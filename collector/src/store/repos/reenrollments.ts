@@ -136,19 +136,30 @@ export class ReenrollmentsRepo {
    */
   private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
     if (found.size === 0) return;
-    const query = this.db('approval_claim_holders as waits')
-      .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
-      .where('endpoints.approval', 'denied')
-      .whereNull('endpoints.released_at');
-    // The holders a release call names (its pairs, or the one pair a release judges in its
-    // transaction): only the rows naming them, not every denied endpoint's.
-    const filters = found.size <= FEW_HOLDERS ? chunks([...found.keys()]) : [null];
-    for (const holders of filters) {
-      const rows = (await query
-        .clone()
-        .modify((q) => (holders ? q.whereIn('waits.holder_id', holders) : q))
+    if (found.size > FEW_HOLDERS) {
+      // The preview's every predecessor: every denied endpoint's rows, read once.
+      const rows = (await this.db('approval_claim_holders as waits')
+        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
+        .where('endpoints.approval', 'denied')
+        .whereNull('endpoints.released_at')
         .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
       for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
+      return;
+    }
+    // The holders a release call names (its pairs, or the one pair a release judges in its
+    // transaction): the index rows naming them, then those endpoints by primary key.
+    for (const chunk of chunks([...found.keys()])) {
+      const waits = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id', 'holder_id')) as {
+        endpoint_id: string;
+        holder_id: string;
+      }[];
+      const denied = new Set<string>();
+      for (const ids of chunks([...new Set(waits.map((w) => w.endpoint_id))])) {
+        const rows = (await this.db('endpoints').whereIn('id', ids).select('id', 'approval', 'released_at')) as EndpointRow[];
+        for (const row of rows)
+          if (row.approval === 'denied' && (row.released_at === null || row.released_at === undefined)) denied.add(row.id);
+      }
+      for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
     }
   }
 
@@ -161,11 +172,14 @@ export class ReenrollmentsRepo {
         .whereIn('id', chunk)
         .select(...SUMMARY_COLUMNS)) as EndpointRow[];
       for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [], blockedTwins: [] });
-      const bindings = (await this.db('identifier_bindings')
-        .whereIn('endpoint_id', chunk)
-        .whereIn('kind', kinds)
-        .orderBy(['endpoint_id', 'kind', 'value'])
-        .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[];
+      // The kinds are picked here, not in the statement: given `kind IN (…)`, SQLite's planner
+      // walks the primary key (kind, value, endpoint_id) through every binding of those kinds.
+      const bindings = (
+        (await this.db('identifier_bindings')
+          .whereIn('endpoint_id', chunk)
+          .orderBy(['endpoint_id', 'kind', 'value'])
+          .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[]
+      ).filter((b) => kinds.includes(b.kind));
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
       await this.blockedTwins(found, bindings);
     }
@@ -185,19 +199,25 @@ export class ReenrollmentsRepo {
   async claimantsWaitingOn(holderIds: readonly string[]): Promise<PendingClaimant[]> {
     const wanted = new Set(holderIds);
     const found = new Map<string, PendingClaimant>();
-    for (const chunk of chunks([...wanted])) {
-      const rows = (await this.db('approval_claim_holders as waits')
-        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
-        .whereIn('waits.holder_id', chunk)
-        .andWhere('endpoints.approval', 'pending')
-        .select(...CLAIMANT_COLUMNS.map((c) => `endpoints.${c}`))) as EndpointRow[];
-      // A claimant naming two of them comes once per holder: kept once.
-      for (const row of rows) {
-        const claimant = claimantOf(row);
-        if (claimant.claims.some((c) => c.heldBy.some((id) => wanted.has(id)))) found.set(claimant.id, claimant);
-      }
-    }
+    for (const [id, claimant] of await this.claimants(await this.namingAny([...wanted])))
+      if (claimant.approval === 'pending' && claimant.claims.some((c) => c.heldBy.some((h) => wanted.has(h)))) found.set(id, claimant);
     return [...found.values()].sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * The ids of the endpoints whose claims' index rows name any of `holderIds`, whatever their
+   * approval, each once. The index alone: joined to endpoints with a condition on their
+   * approval, SQLite's planner walks every pending (or denied) endpoint and probes the index
+   * for each, a statement as long as the pending set; the approval is checked on the rows
+   * read afterwards, by primary key.
+   */
+  private async namingAny(holderIds: readonly string[]): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const chunk of chunks(holderIds)) {
+      const rows = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id')) as { endpoint_id: string }[];
+      for (const row of rows) ids.add(row.endpoint_id);
+    }
+    return [...ids];
   }
 
   /** The endpoints of these ids that exist, by primary key, with their claims (whatever their approval). */
