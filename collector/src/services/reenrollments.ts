@@ -23,11 +23,11 @@ export const MAX_RELEASES_PER_CALL = 1_000;
 export const DEFAULT_QUIET_MS = 30 * 60_000;
 
 /**
- * How long one release call keeps starting releases (ms), its judgement of the pending set
- * included: with 10,000 pending a call of 1,000 takes about 4 s on SQLite and 5–6 s on
- * PostgreSQL on a quiet 2-core machine (docs/performance.md, "Releasing re-enrolled devices");
- * past this the call answers with what it released and the rest as `unreached`, well inside a
- * proxy's timeout.
+ * How long one release call keeps starting releases (ms), its judgement of the named pairs
+ * included: a call of 1,000 takes about 4 s on SQLite and 5–6 s on PostgreSQL on a quiet
+ * 2-core machine, however many are pending (docs/performance.md, "Releasing re-enrolled
+ * devices"); past this the call answers with what it released and the rest as `unreached`,
+ * well inside a proxy's timeout.
  */
 export const RELEASE_BUDGET_MS = 5_000;
 
