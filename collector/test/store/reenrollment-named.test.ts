@@ -71,7 +71,9 @@ for (const db of DATABASES) {
       const endpoints = new EndpointService(store);
       // Every old key first, then (later) its newcomers.
       const oldKey = async (name: string, identity: Identity) => (olds[name] = await enroll(identity));
-      for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 20, 21, 23]) await oldKey(`d${n}`, identityOf(n));
+      for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 20, 21, 23, 24]) await oldKey(`d${n}`, identityOf(n));
+      // Forgotten once its newcomer enrolled: named, it is no endpoint.
+      await oldKey('gone', identityOf(25));
       await oldKey('d10', identityOf(10));
       await oldKey('mac', { platform: 'macos', hostname: 'mac-only', macAddresses: ['3c:22:fb:00:11:22', '3c:22:fb:00:11:23'] });
       await tick();
@@ -113,6 +115,13 @@ for (const db of DATABASES) {
       // d14's newcomer, then its old key blocked by an admin.
       news.d14 = await enroll(identityOf(14));
       assert.equal(await endpoints.setBlocked(olds.d14 as string, true, ACTOR), true);
+      // d24's second newcomer forgotten: its first is a candidate again.
+      news.d24 = await enroll(identityOf(24));
+      const forgotten = await enroll(identityOf(24));
+      assert.equal(await endpoints.forget(forgotten, ACTOR), true);
+      // An old key forgotten after its newcomer enrolled.
+      news.gone = await enroll(identityOf(25));
+      assert.equal(await endpoints.forget(olds.gone as string, ACTOR), true);
       // d23: a newcomer before the boundary and a rival after it.
       news.d23 = await enroll(identityOf(23));
       await tick();
@@ -198,6 +207,7 @@ for (const db of DATABASES) {
         'no-strong-identifier',
         'predecessor-blocked',
         'too-recent',
+        'predecessor-gone',
       ])
         assert.ok(reasons.has(reason), `no fleet member skipped for ${reason}: ${[...reasons].join(', ')}`);
     });
