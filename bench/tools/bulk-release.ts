@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService, MAX_RELEASES_PER_CALL } from '@devtrust/collector/services/reenrollments';
+import type { ReenrollmentWindow } from '@devtrust/collector/domain/reenrollment';
 import { Store } from '@devtrust/collector/store/store';
 import { freshPostgresDatabase } from '../../test/support/postgres.js';
 import { identityOf, reportOf } from '../lib/devices.js';
@@ -26,6 +27,13 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-bulk-release-'));
 const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : null;
 const store = await Store.open({ databaseUrl: pgDb?.url ?? null, dataDir });
 const actor = { kind: 'api-key' as const, keyId: 'key_bench', keyName: 'bench', address: '127.0.0.1', userAgent: null };
+
+/** A release call as before: the named pairs looked up in a judgement of every pending endpoint. */
+class WholeSet extends ReenrollmentService {
+  override judgeNamed(window: ReenrollmentWindow): ReturnType<ReenrollmentService['judgeNamed']> {
+    return this.judge(window);
+  }
+}
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
@@ -72,24 +80,49 @@ try {
     `single release: median ${median(times).toFixed(1)} ms, mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms over ${singles}`,
   );
 
-  // Bulk release calls, each naming the next MAX_RELEASES_PER_CALL predecessors.
+  // Bulk release calls, each naming the next MAX_RELEASES_PER_CALL predecessors: first as the
+  // collector did before 2026-12-06 (each call judged the whole pending set first, what
+  // WholeSet does), then as it does now (only the pairs named), on the same fleet and load.
   const service = new ReenrollmentService(store, new EndpointService(store), { quietMs: 0 });
-  // What every call does first: judge the whole pending set (the preview's reads).
+  const wholeSet = new WholeSet(store, new EndpointService(store), { quietMs: 0 });
   const judged = performance.now();
   const preview = await service.preview({}, { limit: 1 });
   console.log(`preview of ${preview.candidateCount} candidates: ${((performance.now() - judged) / 1000).toFixed(2)} s`);
-  let next = 0;
-  for (let call = 1; call <= calls; call++) {
-    const named = olds.slice(next, Math.min(next + MAX_RELEASES_PER_CALL, pairs - singles));
+  // What a call naming 1,000 pairs judges before its first release, both ways: time, and rows
+  // read (a count the machine's load does not change).
+  let rows = 0;
+  store.knex.on('query-response', (response: unknown) => {
+    if (Array.isArray(response)) rows += response.length;
+  });
+  const first = olds.slice(0, Math.min(MAX_RELEASES_PER_CALL, pairs - singles));
+  for (const [label, judge] of [
+    ['whole-set', () => wholeSet.judgeNamed({})],
+    ['named', () => service.judgeNamed({}, first)],
+  ] as const) {
+    rows = 0;
     const t = performance.now();
-    const result = await service.release({}, named, actor);
-    const ms = performance.now() - t;
-    next += result.released.length;
+    const judgement = await judge();
+    const candidates = judgement.candidates.filter((c) => first.includes(c.predecessor.id)).length;
     console.log(
-      `bulk call ${call}: ${result.released.length} pairs released in ${(ms / 1000).toFixed(2)} s ` +
-        `(${result.unreached.length} unreached, ${result.notReleased.length} not released), ${(ms / Math.max(1, result.released.length)) | 0} ms/pair`,
+      `judgement before a call naming ${first.length} (${label}): ${((performance.now() - t) / 1000).toFixed(2)} s, ${rows} rows read, ${candidates} of them candidates`,
     );
   }
+  let next = 0;
+  for (const [label, caller] of [
+    ['whole-set', wholeSet],
+    ['named', service],
+  ] as const)
+    for (let call = 1; call <= calls; call++) {
+      const named = olds.slice(next, Math.min(next + MAX_RELEASES_PER_CALL, pairs - singles));
+      const t = performance.now();
+      const result = await caller.release({}, named, actor);
+      const ms = performance.now() - t;
+      next += result.released.length;
+      console.log(
+        `bulk call ${call} (${label}): ${result.released.length} pairs released in ${(ms / 1000).toFixed(2)} s ` +
+          `(${result.unreached.length} unreached, ${result.notReleased.length} not released), ${(ms / Math.max(1, result.released.length)) | 0} ms/pair`,
+      );
+    }
 } finally {
   await store.close();
   await pgDb?.drop();

@@ -23,11 +23,11 @@ export const MAX_RELEASES_PER_CALL = 1_000;
 export const DEFAULT_QUIET_MS = 30 * 60_000;
 
 /**
- * How long one release call keeps starting releases (ms), its judgement of the pending set
- * included: with 10,000 pending a call of 1,000 takes about 4 s on SQLite and 5–6 s on
- * PostgreSQL on a quiet 2-core machine (docs/performance.md, "Releasing re-enrolled devices");
- * past this the call answers with what it released and the rest as `unreached`, well inside a
- * proxy's timeout.
+ * How long one release call keeps starting releases (ms), its judgement of the named pairs
+ * included: a call of 1,000 takes about 4 s on SQLite and 5–6 s on PostgreSQL on a quiet
+ * 2-core machine, however many are pending (docs/performance.md, "Releasing re-enrolled
+ * devices"); past this the call answers with what it released and the rest as `unreached`,
+ * well inside a proxy's timeout.
  */
 export const RELEASE_BUDGET_MS = 5_000;
 
@@ -54,8 +54,6 @@ export interface ReenrollmentRelease {
   notReleased: { predecessorId: string; reason: SkipReason | 'released-meanwhile'; detail: string }[];
   /** Named predecessors this call did not get to within its time budget, in order: send them again. */
   unreached: string[];
-  /** Candidates in the window this call did not name (the next batch). */
-  remaining: number;
 }
 
 const byEnrollment = (a: { enrolledAt: number; id: string }, b: KeysetPosition<string>): boolean =>
@@ -102,6 +100,32 @@ export class ReenrollmentService {
     return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders, waitsOn };
   }
 
+  /**
+   * The named predecessors' pairs, judged exactly as judge() judges them among every pending
+   * endpoint, from what the rules look at for them alone: the pending endpoints whose claims
+   * name one of them (the claims' index), and each one's row, strong identifiers and blocked or
+   * denied twins (primary keys, identifier_bindings, the identifier and claims' indexes). Every
+   * rival of a named predecessor waits on it, so it is among those read, and a newcomer is
+   * judged only against the one endpoint its claims name: nothing outside them changes a named
+   * pair's verdict. `holders` holds the named endpoints that exist; `waitsOn`, what each named
+   * one waits on itself when it is pending (a newcomer named by mistake).
+   */
+  async judgeNamed(
+    window: ReenrollmentWindow,
+    predecessorIds: readonly string[],
+  ): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint>; waitsOn: Map<string, string[]> }> {
+    const named = [...new Set(predecessorIds)];
+    const pending = await this.store.reenrollments.claimantsWaitingOn(named);
+    const existing = await this.store.reenrollments.holders(named);
+    // As in judge(): only the endpoints some pending endpoint waits on (the others no preview lists).
+    const waitedOn = new Set(pending.flatMap(holdersOf));
+    const holders = new Map([...existing].filter(([id]) => waitedOn.has(id)));
+    const waitsOn = new Map<string, string[]>();
+    for (const [id, endpoint] of await this.store.reenrollments.claimants(named.filter((id) => !waitedOn.has(id))))
+      if (endpoint.approval === 'pending') waitsOn.set(id, holdersOf(endpoint));
+    return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders, waitsOn };
+  }
+
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
     const { candidates, skipped } = await this.judge(window);
     const after = page.after;
@@ -141,7 +165,8 @@ export class ReenrollmentService {
     if (newcomerIds !== undefined && newcomerIds.length !== predecessorIds.length)
       throw badRequest('INVALID_REQUEST', 'newcomerIds: one per predecessorId, in the same order', 'newcomerIds');
     const started = this.clock();
-    const judged = await this.judge(window);
+    // Only the named pairs: a call's cost follows the pairs it names, not the pending set.
+    const judged = await this.judgeNamed(window, predecessorIds);
     const byPredecessor = new Map(judged.candidates.map((c) => [c.predecessor.id, c]));
     const named = new Set(predecessorIds);
     const missing = predecessorIds.filter((id) => !byPredecessor.has(id));
@@ -155,12 +180,7 @@ export class ReenrollmentService {
     });
     if (swapped.length > 0) throw changed(swapped);
 
-    const result: ReenrollmentRelease = {
-      released: [],
-      notReleased: [],
-      unreached: [],
-      remaining: judged.candidates.filter((c) => !named.has(c.predecessor.id)).length,
-    };
+    const result: ReenrollmentRelease = { released: [], notReleased: [], unreached: [] };
     for (const candidate of judged.candidates.filter((c) => named.has(c.predecessor.id))) {
       const predecessorId = candidate.predecessor.id;
       // At least one per call, so a client that sends the rest again always gets through.

@@ -192,7 +192,6 @@ for (const db of DATABASES) {
       const first = await service.release({}, named, ACTOR, newcomers);
       assert.equal(first.released.length, 1);
       assert.deepEqual([first.released[0]?.predecessorId, ...first.unreached].sort(), [...named].sort());
-      assert.equal(first.remaining, 0);
       let rest = first.unreached;
       for (let calls = 0; rest.length > 0 && calls < named.length; calls++) {
         const again = await service.release(

@@ -47,10 +47,10 @@ const preview = operation({
 
 const release = operation({
   summary: 'Release the predecessors of re-enrolled devices, as the preview listed them',
-  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list (a re-enrolled endpoint named by mistake: the message names the one it waits on), 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again), \`remaining\` counts the window's candidates not named. Owner and admin only.`,
+  description: `Names at most ${MAX_RELEASES_PER_CALL} predecessors from the preview, with the same window, and (\`newcomerIds\`) the newcomer the preview showed for each, in the same order. Every one must still be a candidate with that newcomer, or nothing is released: 400 UNKNOWN_ENDPOINT / NOT_A_PREDECESSOR for ids no preview could list (a re-enrolled endpoint named by mistake: the message names the one it waits on), 409 REENROLLMENTS_CHANGED for those that no longer qualify. Each is then judged once more and released as POST /admin/v1/endpoints/:id/release does, in its own transaction with its own admin-log entry; \`unreached\` lists the named ones the call had no time left for (send them again). The call judges only the pairs it names (what is left: the preview's \`candidateCount\`). Owner and admin only.`,
   body: releaseBody,
   responses: {
-    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], unreached, remaining}',
+    200: '{released: [{predecessorId, newcomerId, identifiers, freed, stillPending}], notReleased: [{predecessorId, reason, detail}], unreached}',
   },
 });
 

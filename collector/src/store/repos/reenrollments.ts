@@ -12,8 +12,12 @@ import { pendingWaitingOn } from './approval-claims.js';
 /** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
 const IDS_PER_STATEMENT = 500;
 
-/** Up to this many holders, the denied endpoints naming them are found by their ids; past it, all denied ones are read once. */
-const FEW_HOLDERS = 20;
+/**
+ * Up to this many holders (a release call names at most 1,000), the denied endpoints naming
+ * them are found by their ids; past it (the preview's every predecessor), all denied ones are
+ * read once.
+ */
+const FEW_HOLDERS = 1_000;
 
 /** The columns the re-enrollment rules read: no report JSON, no verdict. */
 const SUMMARY_COLUMNS = ['id', 'hostname', 'platform', 'enrolled_at', 'last_seen_at', 'blocked', 'released_at', 'approval'] as const;
@@ -132,17 +136,31 @@ export class ReenrollmentsRepo {
    */
   private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
     if (found.size === 0) return;
-    const query = this.db('approval_claim_holders as waits')
-      .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
-      .where('endpoints.approval', 'denied')
-      .whereNull('endpoints.released_at');
-    // A few holders (a release judging its pair): only the rows naming them, not every denied
-    // endpoint's in each release's transaction.
-    if (found.size <= FEW_HOLDERS) query.whereIn('waits.holder_id', [...found.keys()]);
-    const rows = (await query
-      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }, { column: 'waits.holder_id' }])
-      .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
-    for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
+    if (found.size > FEW_HOLDERS) {
+      // The preview's every predecessor: every denied endpoint's rows, read once.
+      const rows = (await this.db('approval_claim_holders as waits')
+        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
+        .where('endpoints.approval', 'denied')
+        .whereNull('endpoints.released_at')
+        .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
+      for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
+      return;
+    }
+    // The holders a release call names (its pairs, or the one pair a release judges in its
+    // transaction): the index rows naming them, then those endpoints by primary key.
+    for (const chunk of chunks([...found.keys()])) {
+      const waits = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id', 'holder_id')) as {
+        endpoint_id: string;
+        holder_id: string;
+      }[];
+      const denied = new Set<string>();
+      for (const ids of chunks([...new Set(waits.map((w) => w.endpoint_id))])) {
+        const rows = (await this.db('endpoints').whereIn('id', ids).select('id', 'approval', 'released_at')) as EndpointRow[];
+        for (const row of rows)
+          if (row.approval === 'denied' && (row.released_at === null || row.released_at === undefined)) denied.add(row.id);
+      }
+      for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
+    }
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
@@ -154,15 +172,63 @@ export class ReenrollmentsRepo {
         .whereIn('id', chunk)
         .select(...SUMMARY_COLUMNS)) as EndpointRow[];
       for (const row of rows) found.set(row.id, { ...summaryOf(row), holds: [], blockedTwins: [] });
-      const bindings = (await this.db('identifier_bindings')
-        .whereIn('endpoint_id', chunk)
-        .whereIn('kind', kinds)
-        .orderBy(['endpoint_id', 'kind', 'value'])
-        .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[];
+      // The kinds are picked here, not in the statement: given `kind IN (…)`, SQLite's planner
+      // walks the primary key (kind, value, endpoint_id) through every binding of those kinds.
+      const bindings = (
+        (await this.db('identifier_bindings')
+          .whereIn('endpoint_id', chunk)
+          .orderBy(['endpoint_id', 'kind', 'value'])
+          .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[]
+      ).filter((b) => kinds.includes(b.kind));
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
       await this.blockedTwins(found, bindings);
     }
     await this.deniedClaimants(found);
+    // One order whichever holders were read with it (the rows came back in each statement's
+    // order): a release naming a few pairs words clone-seen exactly as the preview of all did.
+    for (const holder of found.values()) holder.blockedTwins.sort();
+    return found;
+  }
+
+  /**
+   * The endpoints pending approval whose claims name any of `holderIds`, found through the
+   * claims' index (its holder index, then endpoints by primary key) and confirmed by their
+   * claims, oldest enrollment first: everything a release call judges its named pairs on
+   * besides the holders themselves, however many others are pending.
+   */
+  async claimantsWaitingOn(holderIds: readonly string[]): Promise<PendingClaimant[]> {
+    const wanted = new Set(holderIds);
+    const found = new Map<string, PendingClaimant>();
+    for (const [id, claimant] of await this.claimants(await this.namingAny([...wanted])))
+      if (claimant.approval === 'pending' && claimant.claims.some((c) => c.heldBy.some((h) => wanted.has(h)))) found.set(id, claimant);
+    return [...found.values()].sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * The ids of the endpoints whose claims' index rows name any of `holderIds`, whatever their
+   * approval, each once. The index alone: joined to endpoints with a condition on their
+   * approval, SQLite's planner walks every pending (or denied) endpoint and probes the index
+   * for each, a statement as long as the pending set; the approval is checked on the rows
+   * read afterwards, by primary key.
+   */
+  private async namingAny(holderIds: readonly string[]): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const chunk of chunks(holderIds)) {
+      const rows = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id')) as { endpoint_id: string }[];
+      for (const row of rows) ids.add(row.endpoint_id);
+    }
+    return [...ids];
+  }
+
+  /** The endpoints of these ids that exist, by primary key, with their claims (whatever their approval). */
+  async claimants(ids: readonly string[]): Promise<Map<string, PendingClaimant>> {
+    const found = new Map<string, PendingClaimant>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = (await this.db('endpoints')
+        .whereIn('id', chunk)
+        .select(...CLAIMANT_COLUMNS)) as EndpointRow[];
+      for (const row of rows) found.set(row.id, claimantOf(row));
+    }
     return found;
   }
 }
