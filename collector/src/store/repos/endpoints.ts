@@ -7,6 +7,7 @@ import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from '
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
 import { retryDeadlock } from '../db-errors.js';
+import { lockNamed } from '../atomic.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -64,6 +65,18 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     releasedAt: row.released_at === null || row.released_at === undefined ? null : Number(row.released_at),
   };
 }
+
+/**
+ * Releases run one at a time on PostgreSQL. Row locks are not enough: a release judges each
+ * endpoint waiting on its key against the bindings other endpoints hold, and the claims it writes
+ * may name a second holder whose release is under way; that release read who waits on it before
+ * these claims committed, so it never judged the endpoint, which stayed pending on a key released
+ * for good. Serialised, the second release reads the first one's claims, or the first reads the
+ * second one's bindings already ended. A release takes milliseconds; one waiting longer than the
+ * lock timeout (5 s) fails as busy, to be sent again.
+ */
+const RELEASES = 'devtrust:endpoint-releases';
+const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES);
 
 /** Each endpoint's first report of a batch (the batch is in sequence order per endpoint). */
 function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
@@ -329,7 +342,15 @@ export class EndpointsRepo {
     const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims', 'released_at');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
-    const claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    let claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    if (claims.length > 0 && !isSqlite(trx)) {
+      // A release under way may be ending these holders' bindings, and it read who waits on
+      // its key before this endpoint's claims commit: pending on it, the endpoint would wait on a
+      // key released for good. Judged again once no release is under way (they take the lock
+      // exclusively): what one committed is read. Contested claims are rare, and so is the wait.
+      await lockNamed(trx, RELEASES, 'shared');
+      claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    }
     const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
     if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) {
       await bindIdentifiers(trx, endpointId, claimed, at);
@@ -436,6 +457,7 @@ export class EndpointsRepo {
    */
   async release(id: string, at: number): Promise<(BindingRelease & { released: true }) | { released: false } | null> {
     return this.db.transaction(async (trx) => {
+      await lockReleases(trx);
       const row = await trx<EndpointRow>('endpoints').where({ id }).first();
       if (!row) return null;
       // Conditional, so two releases at once (two admins, two nodes) release once.
@@ -460,6 +482,15 @@ export class EndpointsRepo {
       }
       return { released: true as const, endpointId: id, identifiers, freed, stillPending };
     });
+  }
+
+  /**
+   * Makes the caller's transaction the one release under way (release takes it too): a bulk
+   * release takes it before its last check of the pair locks any row, so it and a release of
+   * the same endpoints wait for each other in one order. Call it on a store bound to a transaction.
+   */
+  async holdReleases(): Promise<void> {
+    await lockReleases(this.db as Knex.Transaction);
   }
 
   /** Denies a pending endpoint: it is blocked. False when the endpoint is not pending. */
