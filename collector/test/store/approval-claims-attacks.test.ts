@@ -119,5 +119,43 @@ for (const db of DATABASES) {
       assert.deepEqual([after?.approval ?? null, after?.approvalClaims], [null, []]);
       assert.equal((await store.endpoints.get(x0))?.approval, 'approved');
     });
+
+    it('forgetting a waiter or the holder while the holder is released: the index follows, a forgotten holder is not found', async () => {
+      const h = await enroll({ serialNumber: 'GONE-S' });
+      await tick();
+      const w = await enroll({ serialNumber: 'GONE-S' });
+      await tick();
+      const other = await enroll({ serialNumber: 'GONE-S' });
+      if (db.name === 'postgres') {
+        // A forget of W under way (its DELETE not yet committed) while H's release locks who waits on H.
+        const forgetting = await store.knex.transaction();
+        await forgetting('endpoints').where({ id: w }).delete();
+        const release = store.endpoints.release(h, Date.now());
+        await waiting(store.knex);
+        await forgetting.commit();
+        const done = await release;
+        // W is gone: the next one waiting is judged, and freed.
+        assert.deepEqual(done && done.released ? [done.freed, done.stillPending] : done, [[other], []]);
+      } else {
+        assert.equal(await store.endpoints.forget(w), true);
+        await store.endpoints.release(h, Date.now());
+      }
+      await assertClaimsIndexed(store.knex, 'a forget beside a release');
+      assert.equal((await store.endpoints.get(other))?.approval, 'approved');
+
+      // The holder itself forgotten while its release waits for it: no such endpoint, not "released before".
+      const h2 = await enroll({ serialNumber: 'GONE-T' });
+      if (db.name === 'postgres') {
+        const forgetting = await store.knex.transaction();
+        await forgetting('endpoints').where({ id: h2 }).delete();
+        const release = store.endpoints.release(h2, Date.now());
+        await waiting(store.knex);
+        await forgetting.commit();
+        assert.equal(await release, null);
+      } else {
+        assert.equal(await store.endpoints.forget(h2), true);
+        assert.equal(await store.endpoints.release(h2, Date.now()), null);
+      }
+    });
   });
 }

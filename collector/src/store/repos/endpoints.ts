@@ -462,7 +462,8 @@ export class EndpointsRepo {
       if (!row) return null;
       // Conditional, so two releases at once (two admins, two nodes) release once.
       if ((await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true })) === 0)
-        return { released: false as const };
+        // On PostgreSQL the row read above may have been forgotten since (the update waited for that DELETE).
+        return (await trx('endpoints').where({ id }).first('id')) ? { released: false as const } : null;
       // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
       await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
       const identifiers = await unbindAll(trx, id);
