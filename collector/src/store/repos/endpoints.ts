@@ -342,17 +342,18 @@ export class EndpointsRepo {
     const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims', 'released_at');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
+    const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
+    const waits = (claims: IdentifierClaim[]): boolean => claims.some((c) => !approved.has(claimKey(c)));
     let claims = await this.contestedClaims(trx, endpointId, claimed, macs);
-    if (claims.length > 0 && !isSqlite(trx)) {
+    if (waits(claims) && !isSqlite(trx)) {
       // A release under way may be ending these holders' bindings, and it read who waits on
       // its key before this endpoint's claims commit: pending on it, the endpoint would wait on a
       // key released for good. Judged again once no release is under way (they take the lock
-      // exclusively): what one committed is read. Contested claims are rare, and so is the wait.
+      // exclusively): what one committed is read. New contested claims are rare, and so is the wait.
       await lockNamed(trx, RELEASES, 'shared');
       claims = await this.contestedClaims(trx, endpointId, claimed, macs);
     }
-    const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
-    if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) {
+    if (!waits(claims)) {
       await bindIdentifiers(trx, endpointId, claimed, at);
       return;
     }
