@@ -21,13 +21,14 @@ const report = (identity: { serialNumber?: string; hardwareUuid?: string }): Rep
 
 /** Resolves once `count` statements of this database wait for a lock. */
 async function waiting(db: Knex, count = 1): Promise<void> {
-  for (;;) {
+  for (const started = Date.now(); Date.now() - started < 10_000;) {
     const rows = (await db.raw(
       "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
     )) as { rows: { n: number }[] };
     if ((rows.rows[0]?.n ?? 0) >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new Error(`fewer than ${count} statements wait for a lock`);
 }
 
 for (const db of DATABASES) {
@@ -156,6 +157,41 @@ for (const db of DATABASES) {
         assert.equal(await store.endpoints.forget(h2), true);
         assert.equal(await store.endpoints.release(h2, Date.now()), null);
       }
+    });
+
+    it('a report batch holding a waiter while a newly contested report in it waits for the release: neither fails', async () => {
+      if (db.name !== 'postgres') return;
+      const h = await enroll({ serialNumber: 'LOCK-S' });
+      await tick();
+      const w = await enroll({ serialNumber: 'LOCK-S' });
+      const x = (await store.endpoints.enroll(randomBytes(32).toString('base64'))).id;
+      // In this order in the batch's transaction: W's row first.
+      const ids = [w, x];
+      const holdingX = await store.knex.transaction();
+      await holdingX('endpoints').where({ id: x }).update({ hostname: 'held' });
+      // One batch: W reports a new hardware UUID (its row is taken in the batch's transaction) and X
+      // claims H's serial for the first time; X's row is held, so the batch stops there...
+      const batch = store.recordReports(
+        ids.map((id) => ({
+          endpointId: id,
+          seq: seq++,
+          report: report(id === w ? { serialNumber: 'LOCK-S', hardwareUuid: uuid(9) } : { serialNumber: 'LOCK-S' }),
+          at: Date.now(),
+        })),
+      );
+      await waiting(store.knex);
+      // ...H's release wants W's row...
+      const release = store.endpoints.release(h, Date.now()).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      await waiting(store.knex, 2);
+      // ...and then X's claim waits for the release.
+      await holdingX.rollback();
+      const [stored, released] = await Promise.all([batch, release]);
+      assert.deepEqual(stored, [true, true]);
+      assert.ok('value' in released, `the release failed: ${String((released as { error: unknown }).error)}`);
+      await assertClaimsIndexed(store.knex, 'the batch and the release');
     });
   });
 }

@@ -77,6 +77,8 @@ export function toEndpoint(row: EndpointRow): Endpoint {
  */
 const RELEASES = 'devtrust:endpoint-releases';
 const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES);
+/** What a transaction judging claims takes: releases wait for it, and it for them; such transactions do not wait for each other. */
+const lockReleasesShared = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES, 'shared');
 
 /** Each endpoint's first report of a batch (the batch is in sequence order per endpoint). */
 function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
@@ -230,6 +232,12 @@ export class EndpointsRepo {
 
   /** Stores reports in one transaction; see recordReports. */
   private async storeIn(trx: Knex.Transaction, writes: ReportWrite[]): Promise<boolean[]> {
+    // PostgreSQL: a report judged while a release runs would read the bindings the release is
+    // ending, and commit its claims after the release read who waits on the key: pending on a key
+    // released for good. This transaction (new identifiers, replays: not the usual report) waits
+    // for a release under way and makes the next one wait, taken before any row so that neither
+    // holds a row the other wants while it waits for this lock.
+    await lockReleasesShared(trx);
     // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
     // (each body crosses the network once). SQLite has no data-modifying CTEs.
     const historyInUpdate = !isSqlite(this.db);
@@ -343,17 +351,10 @@ export class EndpointsRepo {
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
     const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
-    const waits = (claims: IdentifierClaim[]): boolean => claims.some((c) => !approved.has(claimKey(c)));
-    let claims = await this.contestedClaims(trx, endpointId, claimed, macs);
-    if (waits(claims) && !isSqlite(trx)) {
-      // A release under way may be ending these holders' bindings, and it read who waits on
-      // its key before this endpoint's claims commit: pending on it, the endpoint would wait on a
-      // key released for good. Judged again once no release is under way (they take the lock
-      // exclusively): what one committed is read. New contested claims are rare, and so is the wait.
-      await lockNamed(trx, RELEASES, 'shared');
-      claims = await this.contestedClaims(trx, endpointId, claimed, macs);
-    }
-    if (!waits(claims)) {
+    // No release is under way meanwhile (storeIn holds the releases' lock, shared): the holders
+    // read here are the ones a release left, and a release after this one sees these claims.
+    const claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    if (claims.every((c) => approved.has(claimKey(c)))) {
       await bindIdentifiers(trx, endpointId, claimed, at);
       return;
     }
@@ -474,8 +475,9 @@ export class EndpointsRepo {
       for (const claimant of waiting) {
         const claimed = claimedColumns(claimant);
         const claims = await this.contestedClaims(trx, claimant.id, claimed, fromJson<string[]>(claimant.mac_addresses, []));
-        // Read unlocked: on PostgreSQL another request may have forgotten or denied it since.
-        // Such a one (writeClaims false) is neither freed nor still pending.
+        // Its row is locked on PostgreSQL (pendingWaitingOn), so a deny or forget came before it
+        // was read or waits for this release; one that is not pending any more (writeClaims
+        // false) is neither freed nor still pending.
         if (claims.length === 0) {
           if (!(await writeClaims(trx, claimant.id, [], { approval: 'approved', ifPending: true }))) continue;
           await bindIdentifiers(trx, claimant.id, claimed, at);
