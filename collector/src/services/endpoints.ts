@@ -152,6 +152,8 @@ export class EndpointService {
     // bulk release allows it to have freed) once it is done: if either throws, nothing is
     // released or logged.
     await this.recorded(id, 'release', actor, async (tx) => {
+      // Before the guard's row locks: releases wait for each other first (EndpointsRepo.release).
+      await tx.endpoints.holdReleases();
       if (guard) await guard(tx);
       result = await tx.endpoints.release(id, Date.now());
       if (result?.released && accept) {

@@ -25,3 +25,15 @@ export function lockForUpdate<Q extends Knex.QueryBuilder>(trx: Knex.Transaction
 export async function lockTableForWriters(trx: Knex.Transaction, table: string): Promise<void> {
   if (!isSqlite(trx)) await trx.raw('lock table ?? in share row exclusive mode', [table]);
 }
+
+/**
+ * Makes every other transaction that takes the lock of this `name` wait for this one, on
+ * PostgreSQL (a transaction-scoped advisory lock, held until commit or rollback; taken twice in
+ * one transaction, it is held once more, without waiting). For work whose reads must see what
+ * the last one of its kind committed, where no row both would lock exists beforehand; `shared`
+ * holders wait only for an exclusive one. SQLite's transaction already excludes every other writer.
+ */
+export async function lockNamed(trx: Knex.Transaction, name: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
+  // Shared: waits only for a transaction holding it exclusively, and makes only those wait.
+  if (!isSqlite(trx)) await trx.raw(`select pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [name]);
+}

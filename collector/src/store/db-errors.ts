@@ -106,11 +106,19 @@ export function isUniqueViolation(error: unknown, index: { name: string; columns
 /** PostgreSQL's deadlock_detected: the server rolled back the statement or transaction it aborted. */
 const DEADLOCK = '40P01';
 
+/** How long a unit aborted for a deadlock waits before it runs again, at most (ms, times the attempt). */
+const DEADLOCK_BACKOFF_MS = 50;
+
 /**
  * Runs a unit of work again when PostgreSQL aborted it for a deadlock, up to `attempts` runs in
  * all. The unit must be what the deadlock rolled back, one statement or one transaction, never
  * more: run again, work that had committed would be done twice (a report batch's statement would
  * find its sequence numbers no longer newer and answer stored reports as replays).
+ *
+ * It waits a little first (a random share of DEADLOCK_BACKOFF_MS times the attempt). Run again at
+ * once, it took the rows the other transaction was waiting for before that one's backend woke up
+ * (PostgreSQL grants a row whose locker rolled back to whoever asks first), then waited for that
+ * transaction's own rows: the same deadlock again, and on a loaded machine the last attempt with it.
  */
 export async function retryDeadlock<T>(unit: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -118,6 +126,7 @@ export async function retryDeadlock<T>(unit: () => Promise<T>, attempts = 3): Pr
       return await unit();
     } catch (error) {
       if (codeOf(error) !== DEADLOCK || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(Math.random() * DEADLOCK_BACKOFF_MS * attempt)));
     }
   }
 }

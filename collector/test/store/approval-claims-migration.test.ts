@@ -104,6 +104,8 @@ for (const db of DATABASES) {
         '{not json',
         '{"heldBy":["ep_holder_0"]}',
         `[null, 7, {"heldBy":"ep_holder_0"}, {"heldBy":[3, "ep_holder_1", "ep_${'x'.repeat(70)}"]}]`,
+        // A NUL character (PostgreSQL text cannot hold one): no endpoint's id, and no failed upgrade.
+        '[{"heldBy":["ep_\\u0000nul"]}]',
       ];
       await knex('endpoints').insert(
         broken.map((claims, i) => ({

@@ -27,8 +27,10 @@ function holdersIn(text: unknown): string[] {
   const holders = new Set<string>();
   for (const claim of claims) {
     const heldBy = (claim as { heldBy?: unknown } | null)?.heldBy;
-    // Endpoint ids fit endpoints.id (64 characters); anything longer names no endpoint.
-    if (Array.isArray(heldBy)) for (const id of heldBy) if (typeof id === 'string' && id.length <= 64) holders.add(id);
+    // Endpoint ids fit endpoints.id (64 characters) and hold no NUL (PostgreSQL text cannot, and
+    // the upgrade would fail on it): anything else names no endpoint.
+    if (Array.isArray(heldBy))
+      for (const id of heldBy) if (typeof id === 'string' && id.length <= 64 && !id.includes('\u0000')) holders.add(id);
   }
   return [...holders];
 }

@@ -7,6 +7,7 @@ import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from '
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
 import { retryDeadlock } from '../db-errors.js';
+import { lockNamed } from '../atomic.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -64,6 +65,20 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     releasedAt: row.released_at === null || row.released_at === undefined ? null : Number(row.released_at),
   };
 }
+
+/**
+ * Releases run one at a time on PostgreSQL. Row locks are not enough: a release judges each
+ * endpoint waiting on its key against the bindings other endpoints hold, and the claims it writes
+ * may name a second holder whose release is under way; that release read who waits on it before
+ * these claims committed, so it never judged the endpoint, which stayed pending on a key released
+ * for good. Serialised, the second release reads the first one's claims, or the first reads the
+ * second one's bindings already ended. A release takes milliseconds; one waiting longer than the
+ * lock timeout (5 s) fails as busy, to be sent again.
+ */
+const RELEASES = 'devtrust:endpoint-releases';
+const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES);
+/** What a transaction judging claims takes: releases wait for it, and it for them; such transactions do not wait for each other. */
+const lockReleasesShared = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES, 'shared');
 
 /** Each endpoint's first report of a batch (the batch is in sequence order per endpoint). */
 function firstOfEachEndpoint(writes: ReportWrite[]): Set<ReportWrite> {
@@ -217,6 +232,12 @@ export class EndpointsRepo {
 
   /** Stores reports in one transaction; see recordReports. */
   private async storeIn(trx: Knex.Transaction, writes: ReportWrite[]): Promise<boolean[]> {
+    // PostgreSQL: a report judged while a release runs would read the bindings the release is
+    // ending, and commit its claims after the release read who waits on the key: pending on a key
+    // released for good. This transaction (new identifiers, replays: not the usual report) waits
+    // for a release under way and makes the next one wait, taken before any row so that neither
+    // holds a row the other wants while it waits for this lock.
+    await lockReleasesShared(trx);
     // PostgreSQL: the usual reports' history rows are inserted by the UPDATE statement itself
     // (each body crosses the network once). SQLite has no data-modifying CTEs.
     const historyInUpdate = !isSqlite(this.db);
@@ -329,9 +350,11 @@ export class EndpointsRepo {
     const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims', 'released_at');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
     if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
-    const claims = await this.contestedClaims(trx, endpointId, claimed, macs);
     const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
-    if (claims.length === 0 || claims.every((c) => approved.has(claimKey(c)))) {
+    // No release is under way meanwhile (storeIn holds the releases' lock, shared): the holders
+    // read here are the ones a release left, and a release after this one sees these claims.
+    const claims = await this.contestedClaims(trx, endpointId, claimed, macs);
+    if (claims.every((c) => approved.has(claimKey(c)))) {
       await bindIdentifiers(trx, endpointId, claimed, at);
       return;
     }
@@ -436,11 +459,13 @@ export class EndpointsRepo {
    */
   async release(id: string, at: number): Promise<(BindingRelease & { released: true }) | { released: false } | null> {
     return this.db.transaction(async (trx) => {
+      await lockReleases(trx);
       const row = await trx<EndpointRow>('endpoints').where({ id }).first();
       if (!row) return null;
       // Conditional, so two releases at once (two admins, two nodes) release once.
       if ((await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true })) === 0)
-        return { released: false as const };
+        // On PostgreSQL the row read above may have been forgotten since (the update waited for that DELETE).
+        return (await trx('endpoints').where({ id }).first('id')) ? { released: false as const } : null;
       // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
       await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
       const identifiers = await unbindAll(trx, id);
@@ -450,8 +475,9 @@ export class EndpointsRepo {
       for (const claimant of waiting) {
         const claimed = claimedColumns(claimant);
         const claims = await this.contestedClaims(trx, claimant.id, claimed, fromJson<string[]>(claimant.mac_addresses, []));
-        // Read unlocked: on PostgreSQL another request may have forgotten or denied it since.
-        // Such a one (writeClaims false) is neither freed nor still pending.
+        // Its row is locked on PostgreSQL (pendingWaitingOn), so a deny or forget came before it
+        // was read or waits for this release; one that is not pending any more (writeClaims
+        // false) is neither freed nor still pending.
         if (claims.length === 0) {
           if (!(await writeClaims(trx, claimant.id, [], { approval: 'approved', ifPending: true }))) continue;
           await bindIdentifiers(trx, claimant.id, claimed, at);
@@ -460,6 +486,15 @@ export class EndpointsRepo {
       }
       return { released: true as const, endpointId: id, identifiers, freed, stillPending };
     });
+  }
+
+  /**
+   * Makes the caller's transaction the one release under way (release takes it too): a bulk
+   * release takes it before its last check of the pair locks any row, so it and a release of
+   * the same endpoints wait for each other in one order. Call it on a store bound to a transaction.
+   */
+  async holdReleases(): Promise<void> {
+    await lockReleases(this.db as Knex.Transaction);
   }
 
   /** Denies a pending endpoint: it is blocked. False when the endpoint is not pending. */
