@@ -60,11 +60,10 @@ export interface ReenrollmentRelease {
   unreached: string[];
 }
 
-/**
- * The most newcomers a later preview page reads at a time: as many as a release call names
- * (the holders' reads stay on their few-holders path).
- */
-const PREVIEW_BATCH = 1_000;
+/** The most newcomers a later preview page reads at a time. */
+const PREVIEW_BATCH = 2_000;
+/** Newcomers judged together: their predecessors' reads stay on the few-holders path a release call takes. */
+const JUDGED_TOGETHER = MAX_RELEASES_PER_CALL;
 
 /**
  * Releasing re-enrolled devices in bulk (docs/enrollment-and-posture.md): a preview of the

@@ -100,7 +100,8 @@ export class ReenrollmentsRepo {
     const from = Math.max(after?.at ?? -Infinity, window.enrolledAfter ?? -Infinity);
     if (from > -Infinity) builder.where('enrolled_at', '>=', from);
     if (window.enrolledBefore !== undefined) builder.where('enrolled_at', '<', window.enrolledBefore);
-    if (after) builder.whereRaw(`(enrolled_at > ? or ${id} > ?)`, [after.at, after.id]);
+    // A row value: on SQLite one range of the index, the endpoints enrolled in the cursor's millisecond included.
+    if (after) builder.whereRaw(`(enrolled_at, ${id}) > (?, ?)`, [after.at, after.id]);
     return ((await builder) as EndpointRow[]).map(claimantOf);
   }
 
