@@ -173,7 +173,8 @@ export class ReenrollmentService {
     // One past the page first; twice as many each time skipped newcomers leave it short.
     for (let after = page.after, batch = Math.min(PREVIEW_BATCH, page.limit + 1); found.length <= page.limit;) {
       const newcomers = await this.store.reenrollments.pendingAfter(window, after, batch);
-      found.push(...(await this.judgeNewcomers(window, newcomers)).candidates);
+      for (let i = 0; i < newcomers.length; i += JUDGED_TOGETHER)
+        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER))).candidates);
       const last = newcomers[newcomers.length - 1];
       if (!last || newcomers.length < batch) break;
       after = { at: last.enrolledAt, id: last.id };
