@@ -139,7 +139,11 @@ export class ReenrollmentService {
    * and every pending endpoint naming that one (its rivals, inside the window or not). A
    * newcomer naming none or several is skipped on its own claims alone.
    */
-  private async judgeNewcomers(window: ReenrollmentWindow, newcomers: PendingClaimant[]): Promise<ReenrollmentJudgement> {
+  private async judgeNewcomers(
+    window: ReenrollmentWindow,
+    newcomers: PendingClaimant[],
+    quiet: ReenrollmentQuiet,
+  ): Promise<ReenrollmentJudgement> {
     const predecessors = [
       ...new Set(
         newcomers.flatMap((n) => {
@@ -151,7 +155,7 @@ export class ReenrollmentService {
     const rivals = await this.store.reenrollments.claimantsWaitingOn(predecessors);
     const holders = await this.store.reenrollments.holders(predecessors);
     const pending = new Map([...rivals, ...newcomers].map((p) => [p.id, p]));
-    const judged = judgeReenrollments([...pending.values()], holders, window, this.quiet());
+    const judged = judgeReenrollments([...pending.values()], holders, window, quiet);
     const asked = new Set(newcomers.map((n) => n.id));
     return {
       candidates: judged.candidates.filter((c) => asked.has(c.newcomer.id)),
@@ -170,11 +174,13 @@ export class ReenrollmentService {
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
     if (!page.after) return this.firstPage(window, page.limit);
     const found: Reenrollment[] = [];
+    // One instant for the whole page, as the whole-set judgement has.
+    const quiet = this.quiet();
     // One past the page first; twice as many each time skipped newcomers leave it short.
     for (let after = page.after, batch = Math.min(PREVIEW_BATCH, page.limit + 1); found.length <= page.limit;) {
       const newcomers = await this.store.reenrollments.pendingAfter(window, after, batch);
       for (let i = 0; i < newcomers.length; i += JUDGED_TOGETHER)
-        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER))).candidates);
+        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER), quiet)).candidates);
       const last = newcomers[newcomers.length - 1];
       if (!last || newcomers.length < batch) break;
       after = { at: last.enrolledAt, id: last.id };
