@@ -4,7 +4,10 @@
  * one release alone (EndpointsRepo.release: the old key's bindings end, its newcomer is judged
  * again and approved), the preview of the rest (every call judges the pending set first), then
  * how many pairs a bulk release call (ReenrollmentService.release, what
- * POST /admin/v1/reenrollments/release runs, with its 5 s budget) releases. All are wall
+ * POST /admin/v1/reenrollments/release runs, with its 5 s budget) releases, and the walk through
+ * every preview page at limit 1,000 (what devtrustctl and the console read first), each page
+ * judging everything as before and as now. The keys enroll 1 ms apart (a fleet re-enrolls over
+ * minutes, not in one millisecond). All are wall
  * times in this process: compare them only with figures from the same run and load. Usage:
  *   node --import tsx --conditions=devtrust-src bench/tools/bulk-release.ts [sqlite|postgres] [pairs] [calls] [singles]
  */
@@ -13,7 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
-import { ReenrollmentService, MAX_RELEASES_PER_CALL } from '@devtrust/collector/services/reenrollments';
+import { ReenrollmentService, MAX_RELEASES_PER_CALL, type ReenrollmentPreview } from '@devtrust/collector/services/reenrollments';
+import type { KeysetPosition } from '@devtrust/collector/domain/paging';
 import type { ReenrollmentWindow } from '@devtrust/collector/domain/reenrollment';
 import { Store } from '@devtrust/collector/store/store';
 import { freshPostgresDatabase } from '../../test/support/postgres.js';
@@ -35,6 +39,30 @@ class WholeSet extends ReenrollmentService {
   }
 }
 
+/** The preview as before: every page judged every pending endpoint, then showed its slice. */
+class WholeSetPages extends ReenrollmentService {
+  override async preview(
+    window: ReenrollmentWindow,
+    page: { limit: number; after?: KeysetPosition<string> },
+  ): Promise<ReenrollmentPreview> {
+    const { candidates, skipped } = await this.judge(window);
+    const after = page.after;
+    const rest = after
+      ? candidates.filter((c) => c.newcomer.enrolledAt > after.at || (c.newcomer.enrolledAt === after.at && c.newcomer.id > after.id))
+      : candidates;
+    const shown = rest.slice(0, page.limit);
+    const last = shown[shown.length - 1];
+    return {
+      candidates: shown,
+      candidateCount: candidates.length,
+      skipped: after ? [] : skipped.slice(0, page.limit),
+      skippedCount: skipped.length,
+      skippedByReason: {},
+      next: rest.length > page.limit && last ? { at: last.newcomer.enrolledAt, id: last.newcomer.id } : null,
+    };
+  }
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 try {
@@ -44,11 +72,11 @@ try {
     const ids = Array.from({ length: pairs }, (_, i) => `ep_${prefix}_${String(i).padStart(6, '0')}`);
     for (let from = 0; from < pairs; from += 500)
       await store.knex('endpoints').insert(
-        ids.slice(from, from + 500).map((id) => ({
+        ids.slice(from, from + 500).map((id, k) => ({
           id,
           public_key: `pk_${id}`,
-          enrolled_at: enrolledAt,
-          last_seen_at: enrolledAt,
+          enrolled_at: enrolledAt + from + k,
+          last_seen_at: enrolledAt + from + k,
           last_seq: 0,
           blocked: false,
         })),
@@ -57,7 +85,7 @@ try {
       await store.recordReports(
         ids
           .slice(from, from + 200)
-          .map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt })),
+          .map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt + from + k })),
       );
     return ids;
   };
@@ -88,12 +116,39 @@ try {
   const judged = performance.now();
   const preview = await service.preview({}, { limit: 1 });
   console.log(`preview of ${preview.candidateCount} candidates: ${((performance.now() - judged) / 1000).toFixed(2)} s`);
-  // What a call naming 1,000 pairs judges before its first release, both ways: time, and rows
-  // read (a count the machine's load does not change).
+  // Every preview page at limit 1,000, as devtrustctl and the console read them before a
+  // release: each page judging the whole pending set (as before 2026-12-07), then as now.
   let rows = 0;
   store.knex.on('query-response', (response: unknown) => {
     if (Array.isArray(response)) rows += response.length;
   });
+  const walks: string[][] = [];
+  for (const [label, previewer] of [
+    ['every page judges everything', new WholeSetPages(store, new EndpointService(store), { quietMs: 0 })],
+    ['later pages judge their page', service],
+  ] as const) {
+    const seen: string[] = [];
+    const pageTimes: number[] = [];
+    rows = 0;
+    const t = performance.now();
+    let after: KeysetPosition<string> | undefined;
+    do {
+      const p = performance.now();
+      const page = await previewer.preview({}, { limit: MAX_RELEASES_PER_CALL, ...(after ? { after } : {}) });
+      pageTimes.push(performance.now() - p);
+      seen.push(...page.candidates.map((c) => `${c.predecessor.id}>${c.newcomer.id}`));
+      after = page.next ?? undefined;
+    } while (after);
+    walks.push(seen);
+    console.log(
+      `preview walk at limit ${MAX_RELEASES_PER_CALL} (${label}): ${pageTimes.length} pages, ${seen.length} candidates in ` +
+        `${((performance.now() - t) / 1000).toFixed(2)} s (first page ${((pageTimes[0] ?? 0) / 1000).toFixed(2)} s, later pages median ` +
+        `${(median(pageTimes.slice(1)) / 1000).toFixed(3)} s), ${rows} rows read`,
+    );
+  }
+  if (JSON.stringify(walks[0]) !== JSON.stringify(walks[1])) throw new Error('the two walks listed different candidates');
+  // What a call naming 1,000 pairs judges before its first release, both ways: time, and rows
+  // read (a count the machine's load does not change).
   const first = olds.slice(0, Math.min(MAX_RELEASES_PER_CALL, pairs - singles));
   for (const [label, judge] of [
     ['whole-set', () => wholeSet.judgeNamed({})],

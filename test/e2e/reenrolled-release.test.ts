@@ -139,6 +139,8 @@ for (const database of DATABASES) {
       const next = await preview(`?limit=1&cursor=${page.nextCursor}`);
       assert.deepEqual([next.candidates[0].predecessor.id], [ids.old1]);
       assert.deepEqual(next.skipped, []);
+      // A later page judges only the newcomers after its cursor: the counts are the first page's.
+      assert.deepEqual([next.candidateCount, next.skippedCount, next.skippedByReason], [null, null, null]);
       assert.equal(JSON.stringify((await c.admin('GET', '/admin/v1/endpoints?sort=enrolled')).body.endpoints), before);
     });
 

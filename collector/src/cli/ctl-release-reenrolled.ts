@@ -38,6 +38,7 @@ interface Skipped {
   reason: string;
   detail: string;
 }
+/** A preview page; the counts and `skipped` come with the first page only (null and [] on later ones). */
 interface Preview {
   candidates: Candidate[];
   candidateCount: number;
@@ -257,6 +258,6 @@ export const releaseReenrolledCommand: CtlCommand = {
     return { method: 'GET', path: '/admin/v1/reenrollments' };
   },
   run,
-  // Per call: a preview reads every pending endpoint; a release batch is BATCH transactions.
+  // Per call: the first preview page judges every pending endpoint (a later one only its page); a release batch is BATCH transactions.
   timeoutMs: 600_000,
 };

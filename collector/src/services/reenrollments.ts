@@ -3,6 +3,7 @@ import type { BindingRelease } from '../domain/endpoint.js';
 import type { KeysetPosition } from '../domain/paging.js';
 import type {
   HoldingEndpoint,
+  PendingClaimant,
   Reenrollment,
   ReenrollmentJudgement,
   ReenrollmentQuiet,
@@ -33,11 +34,14 @@ export const RELEASE_BUDGET_MS = 5_000;
 
 export interface ReenrollmentPreview {
   candidates: Reenrollment[];
-  candidateCount: number;
+  /** The window's candidates (first page only; null on later pages). */
+  candidateCount: number | null;
   /** The first skipped newcomers (on the first page only), oldest enrollment first. */
   skipped: SkippedReenrollment[];
-  skippedCount: number;
-  skippedByReason: Partial<Record<SkipReason, number>>;
+  /** First page only; null on later pages. */
+  skippedCount: number | null;
+  /** First page only; null on later pages. */
+  skippedByReason: Partial<Record<SkipReason, number>> | null;
   /** Where the next page of candidates starts (null: this was the last). */
   next: KeysetPosition<string> | null;
 }
@@ -56,8 +60,10 @@ export interface ReenrollmentRelease {
   unreached: string[];
 }
 
-const byEnrollment = (a: { enrolledAt: number; id: string }, b: KeysetPosition<string>): boolean =>
-  a.enrolledAt > b.at || (a.enrolledAt === b.at && a.id > b.id);
+/** The most newcomers a later preview page reads at a time. */
+const PREVIEW_BATCH = 2_000;
+/** Newcomers judged together: their predecessors' reads stay on the few-holders path a release call takes. */
+const JUDGED_TOGETHER = MAX_RELEASES_PER_CALL;
 
 /**
  * Releasing re-enrolled devices in bulk (docs/enrollment-and-posture.md): a preview of the
@@ -126,23 +132,85 @@ export class ReenrollmentService {
     return { ...judgeReenrollments(pending, holders, window, this.quiet()), holders, waitsOn };
   }
 
+  /**
+   * These pending newcomers (all enrolled inside the window) judged exactly as judge() judges
+   * them among every pending endpoint, from what their verdicts read: the one endpoint each
+   * names when it names one (its row, strong identifiers and twins, as judgeNamed reads them)
+   * and every pending endpoint naming that one (its rivals, inside the window or not). A
+   * newcomer naming none or several is skipped on its own claims alone.
+   */
+  private async judgeNewcomers(
+    window: ReenrollmentWindow,
+    newcomers: PendingClaimant[],
+    quiet: ReenrollmentQuiet,
+  ): Promise<ReenrollmentJudgement> {
+    const predecessors = [
+      ...new Set(
+        newcomers.flatMap((n) => {
+          const heldBy = holdersOf(n);
+          return heldBy.length === 1 ? heldBy : [];
+        }),
+      ),
+    ];
+    const rivals = await this.store.reenrollments.claimantsWaitingOn(predecessors);
+    const holders = await this.store.reenrollments.holders(predecessors);
+    const pending = new Map([...rivals, ...newcomers].map((p) => [p.id, p]));
+    const judged = judgeReenrollments([...pending.values()], holders, window, quiet);
+    const asked = new Set(newcomers.map((n) => n.id));
+    return {
+      candidates: judged.candidates.filter((c) => asked.has(c.newcomer.id)),
+      skipped: judged.skipped.filter((s) => asked.has(s.newcomer.id)),
+    };
+  }
+
+  /**
+   * A page of the window's candidates. The first (no `after`) judges every pending endpoint,
+   * for the counts and the skipped list; a later one judges only the newcomers after `after`,
+   * a batch at a time, until it has one candidate past the page (or the window ends): its cost
+   * follows the page, not the pending set, and it lists exactly what the first page's
+   * judgement would list there. A later page carries no counts (null): they need every
+   * pending endpoint judged, and the first page has them.
+   */
   async preview(window: ReenrollmentWindow, page: { limit: number; after?: KeysetPosition<string> }): Promise<ReenrollmentPreview> {
+    if (!page.after) return this.firstPage(window, page.limit);
+    const found: Reenrollment[] = [];
+    // One instant for the whole page, as the whole-set judgement has.
+    const quiet = this.quiet();
+    // One past the page first; twice as many each time skipped newcomers leave it short.
+    for (let after = page.after, batch = Math.min(PREVIEW_BATCH, page.limit + 1); found.length <= page.limit;) {
+      const newcomers = await this.store.reenrollments.pendingAfter(window, after, batch);
+      for (let i = 0; i < newcomers.length; i += JUDGED_TOGETHER)
+        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER), quiet)).candidates);
+      const last = newcomers[newcomers.length - 1];
+      if (!last || newcomers.length < batch) break;
+      after = { at: last.enrolledAt, id: last.id };
+      batch = Math.min(PREVIEW_BATCH, batch * 2);
+    }
+    const shown = found.slice(0, page.limit);
+    const last = shown[shown.length - 1];
+    return {
+      candidates: shown,
+      candidateCount: null,
+      skipped: [],
+      skippedCount: null,
+      skippedByReason: null,
+      next: found.length > page.limit && last ? { at: last.newcomer.enrolledAt, id: last.newcomer.id } : null,
+    };
+  }
+
+  private async firstPage(window: ReenrollmentWindow, limit: number): Promise<ReenrollmentPreview> {
     const { candidates, skipped } = await this.judge(window);
-    const after = page.after;
-    const rest = after
-      ? candidates.filter((c) => byEnrollment({ enrolledAt: c.newcomer.enrolledAt, id: c.newcomer.id }, after))
-      : candidates;
-    const shown = rest.slice(0, page.limit);
+    const shown = candidates.slice(0, limit);
     const last = shown[shown.length - 1];
     const skippedByReason: Partial<Record<SkipReason, number>> = {};
     for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
     return {
       candidates: shown,
       candidateCount: candidates.length,
-      skipped: after ? [] : skipped.slice(0, page.limit),
+      skipped: skipped.slice(0, limit),
       skippedCount: skipped.length,
       skippedByReason,
-      next: rest.length > page.limit && last ? { at: last.newcomer.enrolledAt, id: last.newcomer.id } : null,
+      next: candidates.length > limit && last ? { at: last.newcomer.enrolledAt, id: last.newcomer.id } : null,
     };
   }
 

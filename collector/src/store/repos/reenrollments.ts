@@ -3,7 +3,10 @@ import type { Platform } from '@devtrust/shared/identity';
 import type { EndpointApproval, IdentifierClaim } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { HoldingEndpoint, PendingClaimant, ReenrollmentEndpoint } from '../../domain/reenrollment.js';
+import type { KeysetPosition } from '../../domain/paging.js';
+import type { ReenrollmentWindow } from '../../domain/reenrollment.js';
 import { lockForUpdate } from '../atomic.js';
+import { isSqlite } from '../dialect.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
@@ -74,6 +77,32 @@ export class ReenrollmentsRepo {
       .orderBy([{ column: 'enrolled_at' }, { column: 'id' }])
       .select(...CLAIMANT_COLUMNS)) as EndpointRow[];
     return rows.map(claimantOf);
+  }
+
+  /**
+   * The next `limit` endpoints pending approval enrolled inside the window, after `after` in
+   * the preview's order (enrolledAt, then id as JavaScript compares strings), oldest first: one
+   * range of the enrollment index (enrolled_at, id), walked from the cursor, the approval
+   * checked on each row. Not the approval index: that is every pending endpoint, sorted.
+   * On PostgreSQL the ids are compared byte by byte (COLLATE "C"), as the preview's first page
+   * orders them, whatever the database's collation.
+   */
+  async pendingAfter(window: ReenrollmentWindow, after: KeysetPosition<string> | undefined, limit: number): Promise<PendingClaimant[]> {
+    const sqlite = isSqlite(this.db);
+    const id = sqlite ? 'id' : 'id collate "C"';
+    // SQLite's planner otherwise takes the approval index (every pending endpoint, then sorted).
+    const builder = this.db
+      .from(sqlite ? this.db.raw('endpoints indexed by endpoints_enrolled_page') : 'endpoints')
+      .where('approval', 'pending')
+      .orderByRaw(`enrolled_at, ${id}`)
+      .limit(limit)
+      .select(...CLAIMANT_COLUMNS);
+    const from = Math.max(after?.at ?? -Infinity, window.enrolledAfter ?? -Infinity);
+    if (from > -Infinity) builder.where('enrolled_at', '>=', from);
+    if (window.enrolledBefore !== undefined) builder.where('enrolled_at', '<', window.enrolledBefore);
+    // A row value: on SQLite one range of the index, the endpoints enrolled in the cursor's millisecond included.
+    if (after) builder.whereRaw(`(enrolled_at, ${id}) > (?, ?)`, [after.at, after.id]);
+    return ((await builder) as EndpointRow[]).map(claimantOf);
   }
 
   /**

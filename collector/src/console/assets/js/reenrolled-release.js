@@ -28,7 +28,7 @@ const REASONS = {
   'clone-seen': 'a clone of the device was blocked or denied before',
 };
 
-/** Every candidate of the preview (page after page) and the first page's skipped list. */
+/** Every candidate of the preview (page after page) and the first page's skipped list and counts (later pages carry none). */
 async function loadPreview(range) {
   const candidates = [];
   let first = null;
