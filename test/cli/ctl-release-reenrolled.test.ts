@@ -108,8 +108,11 @@ describe('devtrustctl endpoint release-reenrolled', () => {
     assert.equal(none.code, 0, none.stderr);
     assert.match(
       none.stdout,
-      /^No re-enrolled devices to release \(new endpoints enrolled at any time\)\. 1 was skipped, listed below with why\.$/m,
+      /^None of the re-enrolled devices can be released in bulk yet \(new endpoints enrolled at any time\)\. 1 was skipped, listed below with why\.$/m,
     );
+    // The table cuts a long detail to fit, and says where the whole text is.
+    assert.ok(answer.skipped[0].detail.length > 100, answer.skipped[0].detail);
+    assert.match(none.stdout, /^\(a detail ending in … is cut to fit: --json prints it whole\)$/m);
     assert.match(none.stdout, new RegExp(`${ids.new3}.*predecessor-still-reporting`));
     assert.doesNotMatch(none.stdout, /^0 re-enrolled/m);
     assert.equal(none.stderr, '');

@@ -1,7 +1,7 @@
 import { isoInstant, readInstant } from '../domain/instant.js';
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
 import { UsageError } from './ctl-commands.js';
-import { renderTable, utcTime } from './ctl-render.js';
+import { fitCell, renderTable, utcTime } from './ctl-render.js';
 
 /**
  * `devtrustctl endpoint release-reenrolled`: the bulk release of re-enrolled devices
@@ -210,7 +210,11 @@ function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, wind
       preview.skippedCount === 0
         ? ''
         : ` ${preview.skippedCount} ${preview.skippedCount === 1 ? 'was' : 'were'} skipped, listed below with why.`;
-    io.out.write(`No re-enrolled devices to release (${scope}).${skipped}\n`);
+    io.out.write(
+      preview.skippedCount === 0
+        ? `No re-enrolled devices to release (${scope}).\n`
+        : `None of the re-enrolled devices can be released in bulk yet (${scope}).${skipped}\n`,
+    );
   } else io.out.write(`${candidates.length} re-enrolled ${candidates.length === 1 ? 'device' : 'devices'} to release (${scope}):\n`);
   if (candidates.length > 0)
     io.out.write(
@@ -243,13 +247,15 @@ function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, wind
     )}\n`,
   );
   if (preview.skipped.length < preview.skippedCount) io.out.write(`(the first ${preview.skipped.length} shown)\n`);
+  if (preview.skipped.some((s) => fitCell(s.detail) !== s.detail.replace(/\s+/g, ' ').trim()))
+    io.out.write('(a detail ending in … is cut to fit: --json prints it whole)\n');
 }
 
 export const releaseReenrolledCommand: CtlCommand = {
   name: 'endpoint release-reenrolled',
   usage: '[--enrolled-after DATE] [--enrolled-before DATE] [--yes | --dry-run]',
   about:
-    'preview the re-enrolled devices whose old endpoint can be released in bulk (one silent predecessor, every hardware UUID, serial number and MachineGuid shared, same platform), with the skipped ones and why; --yes releases exactly the ones printed and names each. DATE: 2026-12-01 (midnight UTC), or a date and time with its zone, 2026-12-01T09:00:00Z or 2026-12-01T09:00:00+01:00 (without a zone it is refused)',
+    'preview the re-enrolled devices whose old endpoint can be released in bulk (one silent predecessor, every hardware UUID, serial number and MachineGuid shared, same platform), with the skipped ones and why; --yes releases exactly the ones printed and names each. DATE: 2026-12-01 (midnight UTC), or a date and time with its zone, 2026-12-01T09:00:00Z or 2026-12-01T09:00:00+01:00 (without a zone it is refused). A device is listed only once its new endpoint enrolled at least DEVTRUST_REENROLLMENT_QUIET_MINUTES ago (a collector setting, default 30), in case the old key reports again',
   flags: ['enrolled-after', 'enrolled-before'],
   switches: ['yes', 'dry-run'],
   request: (i) => {
