@@ -9,9 +9,9 @@
  * Calls: `enroll` {databaseUrl, dataDir, count}, `hold` {url, firstSource, concurrency} →
  * {authenticated, failures, rampS}, `held` → authenticated sessions still open.
  */
-import { ChannelClient, loopbackSource } from '../lib/channel-client.js';
+import { authenticateAll, type ChannelClient } from '../lib/channel-client.js';
 import { preEnroll, type Enrolled } from '../lib/targets.js';
-import { now, runPool } from '../lib/timing.js';
+import { now } from '../lib/timing.js';
 import { failed, ready, serve } from './child-kit.mjs';
 
 let enrolled: Enrolled[] = [];
@@ -29,26 +29,14 @@ try {
         return { enrolled: enrolled.length };
       },
       hold: async (args) => {
-        const failures: Record<string, number> = {};
         const start = now();
         // The i-th session of the whole run comes from the i-th loopback source: one source
         // address reaches one collector port through at most ~28,000 ephemeral ports.
-        const first = Number(args.firstSource);
-        await runPool(
-          enrolled.map((agent, i) => ({ agent, i })),
-          Number(args.concurrency),
-          async ({ agent, i }) => {
-            try {
-              const client = await ChannelClient.connect(String(args.url), agent.keys, 15_000, loopbackSource(first + i));
-              sessions.push(client);
-              await client.auth(agent.endpointId);
-              authenticated.push(client);
-            } catch (error) {
-              const reason = ((error as Error).message ?? String(error)).slice(0, 60);
-              failures[reason] = (failures[reason] ?? 0) + 1;
-            }
-          },
-          Date.now() + 600_000,
+        const failures = await authenticateAll(
+          String(args.url),
+          enrolled,
+          { opened: sessions, authenticated },
+          { concurrency: Number(args.concurrency), firstSource: Number(args.firstSource) },
         );
         return { authenticated: authenticated.filter((c) => !c.closed).length, failures, rampS: (now() - start) / 1000 };
       },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ChannelClient, loopbackSource } from '../lib/channel-client.js';
+import { authenticateAll, ChannelClient } from '../lib/channel-client.js';
 import { figure, notRun, sized, type BenchContext, type Db, type Figure, type FigureGroup } from '../lib/figure.js';
 import { BenchChild, openFileLimit } from '../lib/proc.js';
 import { freshDatabase, preEnroll, startBareChild, startCollectorChild, type Enrolled, type ServerChild } from '../lib/targets.js';
@@ -64,24 +64,8 @@ async function holdSessions(ctx: BenchContext, label: string, server: ServerChil
   const baselineSlabKb = slabKb();
   const opened: ChannelClient[] = [];
   const authenticated: ChannelClient[] = [];
-  const failures: Record<string, number> = {};
   const start = now();
-  await runPool(
-    agents,
-    RAMP_CONCURRENCY,
-    async (agent, i) => {
-      try {
-        const client = await ChannelClient.connect(server.ready.url, agent.keys, 15_000, loopbackSource(i));
-        opened.push(client);
-        await client.auth(agent.endpointId);
-        authenticated.push(client);
-      } catch (error) {
-        const reason = ((error as Error).message ?? String(error)).slice(0, 60);
-        failures[reason] = (failures[reason] ?? 0) + 1;
-      }
-    },
-    Date.now() + 600_000,
-  );
+  const failures = await authenticateAll(server.ready.url, agents, { opened, authenticated }, { concurrency: RAMP_CONCURRENCY });
   const rampS = (now() - start) / 1000;
   ctx.log(
     `${label}: ${authenticated.filter((c) => !c.closed).length}/${agents.length} sessions up in ${rampS.toFixed(1)} s; holding ${holdMs / 1000} s`,

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { runPool } from './timing.js';
 import {
   generateDeviceKey,
   macPayload,
@@ -222,4 +223,37 @@ export class ChannelClient {
     this.acks.clear();
     this.verdicts.clear();
   }
+}
+
+/**
+ * Opens and authenticates one session per agent against `url`, `concurrency` handshakes at a
+ * time, the i-th from loopback source `firstSource + i` (`loopbackSource`). Sessions go into
+ * `opened` as they connect and into `authenticated` once the collector accepted them; what
+ * failed is counted by its reason.
+ */
+export async function authenticateAll(
+  url: string,
+  agents: readonly { endpointId: string; keys: DeviceKeyPair }[],
+  into: { opened: ChannelClient[]; authenticated: ChannelClient[] },
+  options: { concurrency: number; firstSource?: number },
+): Promise<Record<string, number>> {
+  const failures: Record<string, number> = {};
+  const first = options.firstSource ?? 0;
+  await runPool(
+    agents.map((agent, i) => ({ agent, i })),
+    options.concurrency,
+    async ({ agent, i }) => {
+      try {
+        const client = await ChannelClient.connect(url, agent.keys, 15_000, loopbackSource(first + i));
+        into.opened.push(client);
+        await client.auth(agent.endpointId);
+        into.authenticated.push(client);
+      } catch (error) {
+        const reason = ((error as Error).message ?? String(error)).slice(0, 60);
+        failures[reason] = (failures[reason] ?? 0) + 1;
+      }
+    },
+    Date.now() + 600_000,
+  );
+  return failures;
 }

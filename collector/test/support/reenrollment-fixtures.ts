@@ -1,5 +1,9 @@
 import type { Report } from '@devtrust/shared/protocol';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Store } from '@devtrust/collector/store/store';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
+import { SKIP_REASONS, type SkipReason } from '@devtrust/collector/domain/reenrollment';
 
 /** The API key a test's bulk releases are made under. */
 export const actorNamed = (name: string): AdminActor => ({
@@ -26,8 +30,33 @@ export const macReport = (serialPrefix: string, uuidStem: string, n: number): Re
     agentVersion: 'test',
   }) as unknown as Report;
 
+/** The identity part of `macReport`, to vary one field of it (another platform, a UUID left out). */
+export type MacIdentity = Record<string, unknown>;
+export const macIdentity = (serialPrefix: string, uuidStem: string, n: number): MacIdentity =>
+  (macReport(serialPrefix, uuidStem, n) as unknown as { identity: MacIdentity }).identity;
+
+/** A report carrying this identity and nothing else. */
+export const reportWith = (identity: MacIdentity): Report => ({ identity, posture: {}, agentVersion: 'test' }) as unknown as Report;
+
 /** Waits until the clock has moved past now, so what follows is strictly later. */
 export async function tick(): Promise<void> {
   const now = Date.now();
   while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** That a test's fleet exercised what it was built for: a member skipped for every reason but `except`. */
+export function assertEveryReasonSeen(seen: ReadonlySet<string>, except: readonly SkipReason[]): void {
+  for (const reason of SKIP_REASONS.filter((r) => !except.includes(r)))
+    assert.ok(seen.has(reason), `no fleet member skipped for ${reason}: ${[...seen].join(', ')}`);
+}
+
+/** Enrolls `count` endpoints, each reporting identity(i) once (reports stored 200 to a batch); their ids in order. */
+export async function enrollMany(store: Store, count: number, identity: (i: number) => MacIdentity): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push((await store.endpoints.enroll(randomBytes(32).toString('base64'))).id);
+  for (let i = 0; i < count; i += 200)
+    await store.recordReports(
+      ids.slice(i, i + 200).map((endpointId, k) => ({ endpointId, seq: 1, report: reportWith(identity(i + k)), at: Date.now() })),
+    );
+  return ids;
 }
