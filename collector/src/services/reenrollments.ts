@@ -13,7 +13,7 @@ import type {
 } from '../domain/reenrollment.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import { holdersOf, judgeReenrollment, judgeReenrollments } from '../match/reenrollment.js';
-import { retryDeadlock } from '../store/db-errors.js';
+import { dbFaultKind, retryDeadlock } from '../store/db-errors.js';
 import type { Store } from '../store/store.js';
 import type { EndpointService } from './endpoints.js';
 
@@ -249,10 +249,11 @@ export class ReenrollmentService {
     if (swapped.length > 0) throw changed(swapped);
 
     const result: ReenrollmentRelease = { released: [], notReleased: [], unreached: [] };
+    let busy = false;
     for (const candidate of judged.candidates.filter((c) => named.has(c.predecessor.id))) {
       const predecessorId = candidate.predecessor.id;
       // At least one per call, so a client that sends the rest again always gets through.
-      if (result.released.length + result.notReleased.length > 0 && this.clock() - started >= this.budgetMs) {
+      if (busy || (result.released.length + result.notReleased.length > 0 && this.clock() - started >= this.budgetMs)) {
         result.unreached.push(predecessorId);
         continue;
       }
@@ -271,6 +272,14 @@ export class ReenrollmentService {
       } catch (error) {
         if (error instanceof StoppedQualifying) {
           result.notReleased.push({ predecessorId, reason: error.reason, detail: error.detail });
+          continue;
+        }
+        // The database stayed busy past its lock timeout (another release under way for long, its
+        // pair rolled back): what this call released stands and is answered, the rest is left for
+        // the next call. Before any release, the busy error itself is the answer (503, retry).
+        if (dbFaultKind(error) === 'busy' && result.released.length + result.notReleased.length > 0) {
+          busy = true;
+          result.unreached.push(predecessorId);
           continue;
         }
         // Another request got there first (released or forgotten it): the rest of the batch goes on.
