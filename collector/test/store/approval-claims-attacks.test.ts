@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
@@ -8,7 +7,7 @@ import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
-import { tick } from '../support/reenrollment-fixtures.js';
+import { tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
 /**
  * A reviewer's attacks on the approval claims' index and the releases that read it, on a real
@@ -18,18 +17,6 @@ import { tick } from '../support/reenrollment-fixtures.js';
 const uuid = (n: number): string => `4C4C4544-0042-3510-8052-${String(n).padStart(12, '0')}`;
 const report = (identity: { serialNumber?: string; hardwareUuid?: string }): Report =>
   ({ identity: { platform: 'macos', hostname: 'mac', ...identity }, posture: {}, agentVersion: 'test' }) as unknown as Report;
-
-/** Resolves once `count` statements of this database wait for a lock. */
-async function waiting(db: Knex, count = 1): Promise<void> {
-  for (const started = Date.now(); Date.now() - started < 10_000;) {
-    const rows = (await db.raw(
-      "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-    )) as { rows: { n: number }[] };
-    if ((rows.rows[0]?.n ?? 0) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`fewer than ${count} statements wait for a lock`);
-}
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`attacks on the approval claims' index on ${db.name}`, () => {
@@ -74,11 +61,11 @@ for (const db of DATABASES) {
         const holding = await store.knex.transaction();
         await holding('endpoints').where({ id: x }).update({ hostname: 'held' });
         const second = store.endpoints.release(h2, Date.now());
-        await waiting(store.knex);
+        await untilWaitingForLocks(store.knex);
         // ...while H1's release judges W against H2's binding, not yet ended (unless it waits
         // for H2's release to end first).
         const first = store.endpoints.release(h1, Date.now());
-        await Promise.race([first, waiting(store.knex, 2)]);
+        await Promise.race([first, untilWaitingForLocks(store.knex, 2)]);
         await holding.rollback();
         await Promise.all([first, second]);
       } else {
@@ -103,11 +90,11 @@ for (const db of DATABASES) {
         const holding = await store.knex.transaction();
         await holding('endpoints').where({ id: x0 }).update({ hostname: 'held' });
         const release = store.endpoints.release(h, Date.now());
-        await waiting(store.knex);
+        await untilWaitingForLocks(store.knex);
         // ...while the laptop's first report, claiming S, is judged against H's binding, not yet ended
         // (unless it waits for the release to end first).
         const first = send(laptop, { serialNumber: 'LATE-S' });
-        await Promise.race([first, waiting(store.knex, 2)]);
+        await Promise.race([first, untilWaitingForLocks(store.knex, 2)]);
         await holding.rollback();
         await Promise.all([first, release]);
       } else {
@@ -132,7 +119,7 @@ for (const db of DATABASES) {
         const forgetting = await store.knex.transaction();
         await forgetting('endpoints').where({ id: w }).delete();
         const release = store.endpoints.release(h, Date.now());
-        await waiting(store.knex);
+        await untilWaitingForLocks(store.knex);
         await forgetting.commit();
         const done = await release;
         // W is gone: the next one waiting is judged, and freed.
@@ -150,7 +137,7 @@ for (const db of DATABASES) {
         const forgetting = await store.knex.transaction();
         await forgetting('endpoints').where({ id: h2 }).delete();
         const release = store.endpoints.release(h2, Date.now());
-        await waiting(store.knex);
+        await untilWaitingForLocks(store.knex);
         await forgetting.commit();
         assert.equal(await release, null);
       } else {
@@ -179,13 +166,13 @@ for (const db of DATABASES) {
           at: Date.now(),
         })),
       );
-      await waiting(store.knex);
+      await untilWaitingForLocks(store.knex);
       // ...H's release wants W's row...
       const release = store.endpoints.release(h, Date.now()).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-      await waiting(store.knex, 2);
+      await untilWaitingForLocks(store.knex, 2);
       // ...and then X's claim waits for the release.
       await holdingX.rollback();
       const [stored, released] = await Promise.all([batch, release]);

@@ -10,7 +10,7 @@ import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
-import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
+import { actorNamed, enrollerOf, macReport, tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
 /**
  * A clone trying to get through a bulk release of re-enrolled devices, on a real SQLite file
@@ -140,12 +140,7 @@ describeUnless(postgres?.skip ?? 'no PostgreSQL entry')('a bulk release beside a
   it('a deadlock with a transaction holding the newcomer and wanting the old endpoint fails neither the call nor the pair', async () => {
     const { store, close } = await openTestStore('postgres', 'reenroll-deadlock');
     try {
-      let seq = 1;
-      const enroll = async (n: number): Promise<string> => {
-        const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-        await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
-        return id;
-      };
+      const enroll = enrollerOf(store, report);
       const old = await enroll(3);
       await tick();
       const newcomer = await enroll(3);
@@ -159,13 +154,7 @@ describeUnless(postgres?.skip ?? 'no PostgreSQL entry')('a bulk release beside a
         (error: unknown) => ({ error }),
       );
       // ...the bulk release, holding the old endpoint, waits for it...
-      for (let waiting = 0; waiting === 0;) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        const rows = (await db.raw(
-          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-        )) as { rows: { n: number }[] };
-        waiting = rows.rows[0]?.n ?? 0;
-      }
+      await untilWaitingForLocks(db);
       // ...and the other transaction then wants the old endpoint: PostgreSQL aborts one of the two.
       const otherDone = other('endpoints')
         .where({ id: old })

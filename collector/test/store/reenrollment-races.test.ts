@@ -10,7 +10,7 @@ import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
-import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
+import { actorNamed, enrollerOf, macReport, tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
 /**
  * A bulk release racing what happens beside it, on a real SQLite file and a real PostgreSQL:
@@ -218,12 +218,7 @@ for (const db of DATABASES) {
     it('every predecessor is released once, by one of them, and neither call fails', async () => {
       const { store, close } = await openTestStore(db.name, 'reenroll-beside');
       try {
-        let seq = 1;
-        const enroll = async (n: number): Promise<string> => {
-          const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-          await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
-          return id;
-        };
+        const enroll = enrollerOf(store, report);
         const olds: string[] = [];
         const news: string[] = [];
         for (let n = 0; n < 30; n++) olds.push(await enroll(100 + n));
@@ -265,12 +260,7 @@ describeUnless(postgres?.skip ?? 'no PostgreSQL entry')(
     it('a single release holding the old endpoint and then taking the new one does not deadlock against it', async () => {
       const { store, close } = await openTestStore('postgres', 'reenroll-locks');
       try {
-        let seq = 1;
-        const enroll = async (n: number): Promise<string> => {
-          const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-          await store.recordReports([{ endpointId: id, seq: seq++, report: report(n), at: Date.now() }]);
-          return id;
-        };
+        const enroll = enrollerOf(store, report);
         // A pair whose newcomer's id sorts before its predecessor's: locking both by id takes the newcomer first.
         let old = '';
         let newcomer = '';
@@ -289,13 +279,7 @@ describeUnless(postgres?.skip ?? 'no PostgreSQL entry')(
           (error: unknown) => ({ error }),
         );
         // ...the bulk release waits on a row lock...
-        for (let waiting = 0; waiting === 0;) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          const rows = (await db.raw(
-            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-          )) as { rows: { n: number }[] };
-          waiting = rows.rows[0]?.n ?? 0;
-        }
+        await untilWaitingForLocks(db);
         // ...and then the other transaction writes the newcomer, as the single release does next.
         await other('endpoints').where({ id: newcomer }).update({ hostname: 'held' });
         await other.commit();

@@ -1,6 +1,7 @@
 import type { Report } from '@devtrust/shared/protocol';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Store } from '@devtrust/collector/store/store';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import { SKIP_REASONS, type SkipReason } from '@devtrust/collector/domain/reenrollment';
@@ -59,4 +60,26 @@ export async function enrollMany(store: Store, count: number, identity: (i: numb
       ids.slice(i, i + 200).map((endpointId, k) => ({ endpointId, seq: 1, report: reportWith(identity(i + k)), at: Date.now() })),
     );
   return ids;
+}
+
+/** Enrolls a new device key that reports reportOf(n) once: a fresh endpoint per call. */
+export function enrollerOf(store: Store, reportOf: (n: number) => Report): (n: number) => Promise<string> {
+  let seq = 1;
+  return async (n) => {
+    const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
+    await store.recordReports([{ endpointId: id, seq: seq++, report: reportOf(n), at: Date.now() }]);
+    return id;
+  };
+}
+
+/** Resolves once `count` statements of this PostgreSQL database wait for a lock; throws after 10 s. */
+export async function untilWaitingForLocks(db: Knex, count = 1): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 10_000;) {
+    const rows = (await db.raw(
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+    )) as { rows: { n: number }[] };
+    if ((rows.rows[0]?.n ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`fewer than ${count} statements wait for a lock`);
 }
