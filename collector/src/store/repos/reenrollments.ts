@@ -177,19 +177,14 @@ export class ReenrollmentsRepo {
     }
     // The holders a release call names (its pairs, or the one pair a release judges in its
     // transaction): the index rows naming them, then those endpoints by primary key.
-    for (const chunk of chunks([...found.keys()])) {
-      const waits = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id', 'holder_id')) as {
-        endpoint_id: string;
-        holder_id: string;
-      }[];
-      const denied = new Set<string>();
-      for (const ids of chunks([...new Set(waits.map((w) => w.endpoint_id))])) {
-        const rows = (await this.db('endpoints').whereIn('id', ids).select('id', 'approval', 'released_at')) as EndpointRow[];
-        for (const row of rows)
-          if (row.approval === 'denied' && (row.released_at === null || row.released_at === undefined)) denied.add(row.id);
-      }
-      for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
+    const waits = await this.waitsNaming([...found.keys()]);
+    const denied = new Set<string>();
+    for (const ids of chunks([...new Set(waits.map((w) => w.endpoint_id))])) {
+      const rows = (await this.db('endpoints').whereIn('id', ids).select('id', 'approval', 'released_at')) as EndpointRow[];
+      for (const row of rows)
+        if (row.approval === 'denied' && (row.released_at === null || row.released_at === undefined)) denied.add(row.id);
     }
+    for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
   }
 
   /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
@@ -241,12 +236,17 @@ export class ReenrollmentsRepo {
    * read afterwards, by primary key.
    */
   private async namingAny(holderIds: readonly string[]): Promise<string[]> {
-    const ids = new Set<string>();
-    for (const chunk of chunks(holderIds)) {
-      const rows = (await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id')) as { endpoint_id: string }[];
-      for (const row of rows) ids.add(row.endpoint_id);
-    }
-    return [...ids];
+    return [...new Set((await this.waitsNaming(holderIds)).map((w) => w.endpoint_id))];
+  }
+
+  /** The claims' index rows naming any of `holderIds` (its holder index alone). */
+  private async waitsNaming(holderIds: readonly string[]): Promise<{ endpoint_id: string; holder_id: string }[]> {
+    const waits: { endpoint_id: string; holder_id: string }[] = [];
+    for (const chunk of chunks(holderIds))
+      waits.push(
+        ...((await this.db('approval_claim_holders').whereIn('holder_id', chunk).select('endpoint_id', 'holder_id')) as typeof waits),
+      );
+    return waits;
   }
 
   /** The endpoints of these ids that exist, by primary key, with their claims (whatever their approval). */
