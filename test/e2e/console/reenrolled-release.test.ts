@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { DeviceIdentity } from '@devtrust/shared/identity';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
 import { describeUnless } from '../../support/skip.js';
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+
+/** Would set window.__xss if it ever ran (the CSP would block it too, so the DOM is checked as well). */
+const EVIL = '<img src=x onerror="window.__xss=1">';
 
 /** These pairs are seconds old: the quiet period (its own test: collector/test/store/reenrollment-races.test.ts) is off here. */
 const NO_QUIET_PERIOD = { DEVTRUST_REENROLLMENT_QUIET_MINUTES: '0' };
@@ -148,6 +151,167 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
       .waitFor();
     await screenshot(page, '66-reenrolled-released-many');
     for (const n of [4, 5, 6, 7, 8]) assert.equal((await endpoint(`new${n}`)).approval, 'approved', `new${n}`);
+    assert.deepEqual(problems, []);
+  });
+});
+
+/**
+ * What tells the rows apart when hostnames do not: each identifier with its kind, each endpoint's
+ * id and when its key enrolled and was last seen, and ids in the result where a hostname repeats.
+ * Hostnames and identifiers come from agents' reports, so they are an attacker's to choose.
+ */
+describeUnless(chromiumMissing)('the admin console: re-enrolled devices that look alike', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  const agents: TestAgent[] = [];
+  const ids: Record<string, string> = {};
+  /** A serial number that is markup; stored normalised (upper case, no spaces): still markup. */
+  const HOSTILE_SERIAL = '<SVG/ONLOAD=ALERT(1)>';
+  /** Two Windows laptops imaged alike: one hostname (an attacker's markup), their own hardware. */
+  const imaged = (n: number): DeviceIdentity => ({
+    platform: 'windows',
+    hostname: EVIL,
+    serialNumber: n === 1 ? HOSTILE_SERIAL : `5CG2GOLD00${n}`,
+    hardwareUuid: `9A1B2C3D-0000-4000-8000-00000000000${n}`,
+    machineGuid: `7E0D3C2B-1111-4222-8333-44444444444${n}`,
+  });
+  /** A virtual machine: its re-enrollment and a clone of it report exactly the same. */
+  const vm: DeviceIdentity = {
+    platform: 'linux',
+    hostname: 'vm-7',
+    hardwareUuid: '1F2E3D4C-5B6A-4798-8A9B-0C1D2E3F4A57',
+    serialNumber: 'VMW-7',
+  };
+  const enroll = async (name: string, identity: DeviceIdentity) => {
+    const started = await startTestAgent(c.url, identity);
+    agents.push(started);
+    ids[name] = started.agent.status().endpointId as string;
+  };
+  /** The preview at a laptop's width, opened once; the release (the last test) changes it. */
+  let laptop: Preview;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false, env: NO_QUIET_PERIOD });
+    await enroll('oldA1', imaged(1));
+    await enroll('oldA2', imaged(2));
+    await enroll('oldVm', vm);
+    await enroll('newA1', imaged(1));
+    await enroll('newA2', imaged(2));
+    await enroll('newVm', vm);
+    await enroll('cloneVm', vm);
+    browser = await launchBrowser();
+    laptop = await preview(1280, 800);
+    await screenshot(laptop.page, '67-reenrolled-look-alike');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const agent of agents) await agent.stop();
+    await c?.stop();
+  });
+
+  interface Preview {
+    page: Page;
+    problems: string[];
+    panel: Locator;
+    /** Each row's text as shown (innerText: a line per block), candidates then skipped. */
+    candidateRows: string[];
+    skippedRows: string[];
+  }
+
+  /** The preview opened on a page of this size, as an owner. */
+  async function preview(width: number, height: number): Promise<Preview> {
+    const { page, problems } = await newPage(browser, { width, height });
+    await signIn(page, c.url, OWNER_TOKEN);
+    await page.goto(`${c.url}/console/#/endpoints`);
+    await page.getByRole('button', { name: 'Release re-enrolled devices…' }).click();
+    const panel = page.getByRole('region', { name: 'Re-enrolled devices' });
+    const candidates = panel.getByRole('region', { name: 'Devices to release' });
+    const skipped = panel.getByRole('region', { name: 'Skipped endpoints' });
+    await candidates.locator('tbody tr').nth(1).waitFor();
+    await skipped.locator('tbody tr').nth(1).waitFor();
+    return {
+      page,
+      problems,
+      panel,
+      candidateRows: await candidates.locator('tbody tr').allInnerTexts(),
+      skippedRows: await skipped.locator('tbody tr').allInnerTexts(),
+    };
+  }
+
+  /** The preview and its tables that scroll sideways (wider than they are shown), by class. */
+  const sideways = (panel: Locator): Promise<string[]> =>
+    panel.evaluate((el) =>
+      [el, ...el.querySelectorAll('.table-wrap')].filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.className),
+    );
+
+  it('shows each identifier with its kind, and an identifier or hostname that is markup as text', async () => {
+    const { page, panel, candidateRows } = laptop;
+    assert.equal(candidateRows.length, 2);
+    for (const [row, n] of candidateRows.map((row, i) => [row, i + 1] as const)) {
+      // As stored: normalised, without the dashes.
+      const { hardwareUuid, machineGuid } = imaged(n);
+      assert.ok(row.includes(`Hardware UUID\n${hardwareUuid?.replace(/-/g, '')}`), row);
+      assert.ok(row.includes(`MachineGuid\n${machineGuid?.replace(/-/g, '')}`), row);
+      assert.ok(row.startsWith(`${EVIL}\nWindows`), row);
+    }
+    assert.ok(candidateRows[0]?.includes(`Serial number\n${HOSTILE_SERIAL}`), candidateRows[0]);
+    assert.ok(candidateRows[1]?.includes('Serial number\n5CG2GOLD002'), candidateRows[1]);
+    // One text, as sent; no element was made of the markup and nothing ran.
+    assert.equal(await panel.getByText(HOSTILE_SERIAL, { exact: true }).count(), 1);
+    assert.equal(await panel.locator('img, svg, script').count(), 0);
+    assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
+  });
+
+  it('tells apart a device and its clone, and two laptops imaged alike, by each endpoint and when its key enrolled and was last seen', () => {
+    // A device and its clone: both wait on the same old endpoint, under one hostname, for one reason.
+    assert.equal(laptop.skippedRows.length, 2);
+    const [vmRow, cloneRow] = laptop.skippedRows as [string, string];
+    assert.notEqual(vmRow, cloneRow);
+    assert.ok(vmRow.includes(ids.newVm as string) && !vmRow.includes(ids.cloneVm as string), vmRow);
+    assert.ok(cloneRow.includes(ids.cloneVm as string) && !cloneRow.includes(ids.newVm as string), cloneRow);
+    for (const row of laptop.skippedRows) {
+      assert.ok(row.startsWith('vm-7\nLinux') && row.includes(ids.oldVm as string), row);
+      assert.match(row, /enrolled\s+\S.*\d{2}:\d{2}:\d{2}[\s\S]*last seen\s+\S/);
+    }
+
+    // Two laptops imaged alike: one hostname, each its own endpoints.
+    const [rowA1, rowA2] = laptop.candidateRows as [string, string];
+    assert.notEqual(rowA1, rowA2);
+    for (const [row, n] of [
+      [rowA1, 1],
+      [rowA2, 2],
+    ] as const) {
+      assert.ok(row.includes(ids[`newA${n}`] as string) && row.includes(ids[`oldA${n}`] as string), row);
+      assert.match(row, /enrolled\s+\S.*\d{2}:\d{2}:\d{2}[\s\S]*last seen\s+\S/);
+    }
+  });
+
+  it('fits a laptop and a phone: nothing in the preview scrolls sideways', async () => {
+    assert.deepEqual(await sideways(laptop.panel), [], 'at a laptop’s width');
+    const phone = await preview(390, 844);
+    await screenshot(phone.page, '68-reenrolled-look-alike-narrow');
+    assert.deepEqual(await sideways(phone.panel), [], 'on a phone, each row a card');
+    assert.deepEqual(phone.problems, []);
+    await phone.page.context().close();
+  });
+
+  it('names look-alike devices apart in what the release says it did', async () => {
+    const { page, panel, problems } = laptop;
+    await panel.getByRole('button', { name: 'Release 2 devices…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Release 2 re-enrolled devices?' })
+      .getByRole('button', { name: 'Release 2 re-enrolled devices' })
+      .click();
+    // The page's message (the live region for screen readers says it too).
+    const said = page.locator('.msg-ok', { hasText: 'Released the old endpoints of' }).first();
+    await said.waitFor();
+    await screenshot(page, '69-reenrolled-look-alike-released');
+    // The shared hostname, then each old endpoint's id: "a and a" would name neither.
+    assert.equal(
+      await said.textContent(),
+      `Released the old endpoints of ${EVIL} (${ids.oldA1}) and ${EVIL} (${ids.oldA2}); their new endpoints now hold their identifiers.`,
+    );
+    assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
     assert.deepEqual(problems, []);
   });
 });

@@ -5,6 +5,8 @@
 // admin saw (POST …/release, 1,000 a call), so a set that changed meanwhile is refused (409).
 import { api, get, withQuery } from './api.js';
 import { badge, field, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
+import { identifierList } from './identifier-kinds.js';
+import { PLATFORMS } from './integration-kinds.js';
 import { announce, busy, confirmAction } from './ui.js';
 
 const PAGE = 1000;
@@ -42,7 +44,31 @@ async function loadPreview(range) {
   return { ...first, candidates };
 }
 
-const device = (e) => link(e.hostname ?? e.id, 'endpoints', e.id);
+const PLATFORM_NAMES = Object.fromEntries(PLATFORMS);
+
+/** The device by its hostname (what an admin knows it by), and its platform. */
+const device = (e) => [
+  // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
+  h('div', { class: 'resource-name' }, link(e.hostname ?? e.id, 'endpoints', e.id)),
+  e.platform ? h('div', { class: 'muted' }, PLATFORM_NAMES[e.platform] ?? e.platform) : null,
+];
+
+const endpointId = (id) => h('div', { class: 'key-id' }, link(h('code', { title: id }, id), 'endpoints', id));
+
+/**
+ * One endpoint of a pair: its id, then when its key enrolled and was last seen. A device and its
+ * clone (or two laptops imaged alike) share a hostname and every column but these; the id is cut
+ * to fit as the administrator actions page cuts ids (.key-id), whole in its tooltip and link.
+ */
+function endpointCell(e) {
+  return h(
+    'div',
+    { class: 'endpoint-times' },
+    endpointId(e.id),
+    h('div', {}, h('span', { class: 'muted' }, 'enrolled '), fmtTime(e.enrolledAt)),
+    h('div', {}, h('span', { class: 'muted' }, 'last seen '), fmtAgo(e.lastSeenAt)),
+  );
+}
 
 /** The window field: a local date and time (datetime-local) as the instant the API takes, and back. */
 const toIso = (local) => (local ? new Date(local).toISOString() : undefined);
@@ -93,12 +119,9 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
           rows: candidates.slice(0, SHOWN),
           columns: [
             { label: 'Device', cell: (c) => device(c.newcomer) },
-            {
-              label: 'Old endpoint last seen',
-              cell: (c) => [link(c.predecessor.id, 'endpoints', c.predecessor.id), ' ', fmtAgo(c.predecessor.lastSeenAt)],
-            },
-            { label: 'New endpoint enrolled', cell: (c) => fmtTime(c.newcomer.enrolledAt) },
-            { label: 'Identifiers', cell: (c) => c.identifiers.map((i) => i.value).join(', ') },
+            { label: 'New endpoint', cell: (c) => endpointCell(c.newcomer) },
+            { label: 'Old endpoint', cell: (c) => endpointCell(c.predecessor) },
+            { label: 'Identifiers', cell: (c) => identifierList(c.identifiers) },
           ],
         })
       : null,
@@ -112,7 +135,19 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
             rows: skipped.slice(0, SHOWN),
             columns: [
               { label: 'Device', cell: (s) => device(s.newcomer) },
-              { label: 'Why', cell: (s) => [badge(REASONS[s.reason] ?? s.reason, 'warn'), ' ', h('span', { class: 'muted' }, s.detail)] },
+              { label: 'New endpoint', cell: (s) => endpointCell(s.newcomer) },
+              { label: 'Identifiers held by', cell: (s) => s.heldBy.map(endpointId) },
+              {
+                label: 'Why',
+                cell: (s) =>
+                  h(
+                    'div',
+                    { class: 'skip-why' },
+                    badge(REASONS[s.reason] ?? s.reason, 'warn'),
+                    ' ',
+                    h('span', { class: 'muted' }, s.detail),
+                  ),
+              },
             ],
           }),
         ]
@@ -147,18 +182,26 @@ function names(items, shown = 3) {
   return `${items.slice(0, shown).join(', ')} and ${(items.length - shown).toLocaleString()} more`;
 }
 
-/** What the release did, naming the devices: the old endpoints retired, who holds their identifiers now, any left alone. */
+/**
+ * What the release did, naming the devices: the old endpoints retired, who holds their
+ * identifiers now, any left alone. A hostname two listed devices share (a device and its clone,
+ * laptops imaged alike) is followed by the old endpoint's id, so "a and a" never names two.
+ */
 function releasedText(candidates, { released, notReleased }) {
+  const hostnameOfPair = (c) => c.newcomer.hostname ?? c.predecessor.hostname ?? null;
   const byPredecessor = new Map(candidates.map((c) => [c.predecessor.id, c]));
+  const hostnameOf = (id) => (byPredecessor.has(id) ? hostnameOfPair(byPredecessor.get(id)) : null);
+  const listed = new Map();
+  for (const name of candidates.map(hostnameOfPair)) if (name !== null) listed.set(name, (listed.get(name) ?? 0) + 1);
   const host = (id) => {
-    const c = byPredecessor.get(id);
-    return c?.newcomer.hostname ?? c?.predecessor.hostname ?? id;
+    const name = hostnameOf(id);
+    return name === null ? id : listed.get(name) > 1 ? `${name} (${id})` : name;
   };
   const parts = [];
   if (released.length === 1) {
     const [r] = released;
     parts.push(
-      `Released the old endpoint of ${host(r.predecessorId)} (${r.predecessorId}); ${
+      `Released the old endpoint of ${hostnameOf(r.predecessorId) ?? r.predecessorId} (${r.predecessorId}); ${
         r.freed.length > 0
           ? r.freed.length === 1
             ? `its new endpoint ${r.freed[0]} now holds its identifiers.`
