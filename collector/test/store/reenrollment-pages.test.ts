@@ -88,7 +88,13 @@ for (const db of DATABASES) {
       assert.equal(await endpoints.setBlocked(olds[20] as string, true, ACTOR), true);
       // Device 22's old key forgotten as forgetting did before it judged the endpoints waiting on
       // it again (a fleet from then: its newcomer still waits on it).
-      assert.equal(await store.knex('endpoints').where({ id: olds[22] as string }).delete(), 1);
+      assert.equal(
+        await store
+          .knex('endpoints')
+          .where({ id: olds[22] as string })
+          .delete(),
+        1,
+      );
       // Pending endpoints that name nobody.
       for (let k = 0; k < 3; k++) await enroll(null);
       await tick();
