@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'vitest';
-import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
-import { tick } from '../support/reenrollment-fixtures.js';
+import { enrollReporting } from '../support/claims-fleet.js';
 
 /**
  * Forgetting a holder judges again the endpoints that waited on it, as releasing it would: they
  * no longer stay pending for good on an endpoint nobody can release any more.
  */
-type Identity = { serialNumber?: string; machineGuid?: string; macAddresses?: string[] };
-const report = (identity: Identity): Report =>
-  ({ identity: { platform: 'windows', hostname: 'pc', ...identity }, posture: {}, agentVersion: 'test' }) as unknown as Report;
 const GUID = '6F9619FF-8B86-D011-B42D-00C04FC964FF';
 const MAC = 'AABBCC000001';
 
@@ -23,13 +18,7 @@ for (const db of DATABASES) {
   describeUnless(db.skip)(`forgetting a holder on ${db.name}`, () => {
     let store: Store;
     let close: () => Promise<void>;
-    let seq = 1;
-    const enroll = async (identity: Identity): Promise<string> => {
-      const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-      await store.recordReports([{ endpointId: id, seq: seq++, report: report(identity), at: Date.now() }]);
-      await tick();
-      return id;
-    };
+    const enroll = enrollReporting(() => store);
     beforeEach(async () => {
       ({ store, close } = await openTestStore(db.name, 'forget-rejudges'));
     });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
-import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { POSTGRES_SKIP } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
-import { tick } from '../support/reenrollment-fixtures.js';
+import { enrollReporting, gate } from '../support/claims-fleet.js';
 
 /**
  * The releases' advisory lock on PostgreSQL (EndpointsRepo): a release polls for it instead of
@@ -19,8 +17,6 @@ import { tick } from '../support/reenrollment-fixtures.js';
  */
 
 const RELEASES = 'devtrust:endpoint-releases';
-const report = (identity: { serialNumber?: string; hardwareUuid?: string }): Report =>
-  ({ identity: { platform: 'macos', hostname: 'mac', ...identity }, posture: {}, agentVersion: 'test' }) as unknown as Report;
 const uuid = (n: number): string => `4C4C4544-0042-3510-8052-${String(n).padStart(12, '0')}`;
 
 /** Resolves once `check` is true; throws after 10 s. */
@@ -79,13 +75,7 @@ function watched<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => 
 describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
   let store: Store;
   let close: () => Promise<void>;
-  let seq = 1;
-  const enroll = async (identity: { serialNumber?: string; hardwareUuid?: string }): Promise<string> => {
-    const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-    await store.recordReports([{ endpointId: id, seq: seq++, report: report(identity), at: Date.now() }]);
-    await tick();
-    return id;
-  };
+  const enroll = enrollReporting(() => store);
   beforeEach(async () => {
     ({ store, close } = await openTestStore('postgres', 'release-lock'));
   });
@@ -158,22 +148,16 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
   ] as const) {
     it(`a release waits for ${name} under way, and judges against its bindings`, async () => {
       const { h, w, x } = await fleet();
-      let open: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      let bound: () => void = () => undefined;
-      const didBind = new Promise<void>((resolve) => {
-        bound = resolve;
-      });
+      const held = gate();
+      const bound = gate();
       const binding = watched(
         store.transaction(async (tx) => {
           assert.equal(await bindX(tx, x), true);
-          bound();
-          await gate;
+          bound.open();
+          await held.opened;
         }),
       );
-      await didBind;
+      await bound.opened;
       const releasing = watched(store.endpoints.release(h, Date.now()));
       try {
         // The release polls for the lock, exclusive, while the binding transaction holds it shared:
@@ -181,7 +165,7 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
         await untilPolling(store.knex, releasing.settled);
         assert.equal(releasing.settled(), false, `the release did not wait for ${name}`);
       } finally {
-        open();
+        held.open();
         await binding.promise;
       }
       const released = await releasing.promise;
@@ -195,23 +179,17 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
 
     it(`${name} waits for a release holding the lock`, async () => {
       const { h, w, x } = await fleet();
-      let open: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      let done: () => void = () => undefined;
-      const didRelease = new Promise<void>((resolve) => {
-        done = resolve;
-      });
+      const held = gate();
+      const done = gate();
       const releasing = watched(
         store.transaction(async (tx) => {
           const released = await tx.endpoints.release(h, Date.now());
-          done();
-          await gate;
+          done.open();
+          await held.opened;
           return released;
         }),
       );
-      await didRelease;
+      await done.opened;
       const binding = watched(store.transaction((tx) => bindX(tx, x)));
       try {
         await until(`${name} waits for an advisory lock`, async () => {
@@ -222,7 +200,7 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
         });
         assert.equal(binding.settled(), false, `${name} did not wait for the release`);
       } finally {
-        open();
+        held.open();
       }
       const released = await releasing.promise;
       assert.deepEqual(released?.released && released.freed, [w]);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
-import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import type { IdentifierClaim } from '@devtrust/collector/domain/endpoint';
 import { pendingWaitingOn, writeClaims } from '@devtrust/collector/store/repos/approval-claims';
@@ -14,6 +13,7 @@ import { DATABASES } from '../../../test/support/postgres.js';
 import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { enrollMany, tick } from '../support/reenrollment-fixtures.js';
+import { enrollReporting, reportOfIdentity, type FleetIdentity } from '../support/claims-fleet.js';
 
 /**
  * The set-based release (store/repos/release-waiters.ts) against the per-waiter loop it
@@ -23,9 +23,8 @@ import { enrollMany, tick } from '../support/reenrollment-fixtures.js';
  * release issues, counted: they grow with the waiters per chunk, not per waiter.
  */
 
-type Identity = { serialNumber?: string; hardwareUuid?: string; machineGuid?: string; macAddresses?: string[] };
-const report = (identity: Identity): Report =>
-  ({ identity: { platform: 'windows', hostname: 'pc', ...identity }, posture: {}, agentVersion: 'test' }) as unknown as Report;
+type Identity = FleetIdentity;
+const report = reportOfIdentity;
 const guid = (n: number): string => `6F9619FF-8B86-D011-B42D-${String(n).padStart(12, '0')}`;
 const uuid = (n: number): string => `4C4C4544-0042-3510-8052-${String(n).padStart(12, '0')}`;
 const mac = (n: number): string => `AABBCC${String(n).padStart(6, '0')}`;
@@ -69,17 +68,31 @@ async function snapshot(db: Knex): Promise<unknown> {
   };
 }
 
+/** Releases `holder` as the reference would (run first, rolled back) and asserts the same outcome and state. */
+async function releaseAsReference(store: Store, holder: string, when: string): Promise<{ freed: string[]; stillPending: string[] }> {
+  const at = Date.now() + 1000;
+  let expected: { result: unknown; state: unknown } | undefined;
+  await assert.rejects(
+    store.knex.transaction(async (trx) => {
+      const result = await referenceRelease(trx, holder, at);
+      expected = { result, state: await snapshot(trx) };
+      throw new Rollback();
+    }),
+    Rollback,
+  );
+  const released = await store.endpoints.release(holder, at);
+  assert.ok(released?.released, when);
+  assert.deepEqual({ freed: released.freed, stillPending: released.stillPending }, expected?.result, when);
+  assert.deepEqual(await snapshot(store.knex), expected?.state, when);
+  return released;
+}
+
 for (const db of DATABASES) {
   describeUnless(db.skip)(`a release's waiters judged together on ${db.name}`, () => {
     let store: Store;
     let close: () => Promise<void>;
     let seq = 1;
-    const enroll = async (identity: Identity): Promise<string> => {
-      const { id } = await store.endpoints.enroll(randomBytes(32).toString('base64'));
-      await store.recordReports([{ endpointId: id, seq: seq++, report: report(identity), at: Date.now() }]);
-      await tick();
-      return id;
-    };
+    const enroll = enrollReporting(() => store);
     const approval = async (id: string): Promise<string | null> => (await store.endpoints.get(id))?.approval ?? null;
     beforeEach(async () => {
       ({ store, close } = await openTestStore(db.name, 'release-rejudge'));
@@ -129,20 +142,7 @@ for (const db of DATABASES) {
       void other;
       void macHolder;
 
-      const at = Date.now() + 1000;
-      let expected: { result: unknown; state: unknown } | undefined;
-      await assert.rejects(
-        knex.transaction(async (trx) => {
-          const result = await referenceRelease(trx, holder, at);
-          expected = { result, state: await snapshot(trx) };
-          throw new Rollback();
-        }),
-        Rollback,
-      );
-      const released = await store.endpoints.release(holder, at);
-      assert.ok(released?.released);
-      assert.deepEqual({ freed: released.freed, stillPending: released.stillPending }, expected?.result);
-      assert.deepEqual(await snapshot(knex), expected?.state);
+      const released = await releaseAsReference(store, holder, 'the fleet');
       await assertClaimsIndexed(knex, 'the release');
       // The fleet did exercise what it was built for.
       assert.equal(released.freed.length, 2, JSON.stringify(released));
@@ -207,20 +207,7 @@ for (const db of DATABASES) {
           counts.set(row.holder_id, (counts.get(row.holder_id) ?? 0) + 1);
         const [holder] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];
         assert.ok(holder, 'somebody waits');
-        const at = Date.now() + 1000;
-        let expected: { result: unknown; state: unknown } | undefined;
-        await assert.rejects(
-          knex.transaction(async (trx) => {
-            const result = await referenceRelease(trx, holder, at);
-            expected = { result, state: await snapshot(trx) };
-            throw new Rollback();
-          }),
-          Rollback,
-        );
-        const released = await store.endpoints.release(holder, at);
-        assert.ok(released?.released);
-        assert.deepEqual({ freed: released.freed, stillPending: released.stillPending }, expected?.result, `round ${round}`);
-        assert.deepEqual(await snapshot(knex), expected?.state, `round ${round}`);
+        const released = await releaseAsReference(store, holder, `round ${round}`);
         seen.freed += released.freed.length;
         for (const id of released.stillPending) {
           const claims = (await store.endpoints.get(id))?.approvalClaims ?? [];
