@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
 import type { Store } from '@devtrust/collector/store/store';
+import { lockNamedWithoutQueueing, NamedLockBusy } from '@devtrust/collector/store/atomic';
+import { dbFaultKind } from '@devtrust/collector/store/db-errors';
 import { describeUnless } from '../../../test/support/skip.js';
 import { POSTGRES_SKIP } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
@@ -123,6 +125,23 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
     }
     const released = await releasing.promise;
     assert.ok(released?.released);
+  });
+
+  it('a release that cannot take the lock within its budget fails as busy (55P03, as a lock timeout)', async () => {
+    const shared = await store.knex.transaction();
+    await shared.raw('select pg_advisory_xact_lock_shared(hashtext(?))', [RELEASES]);
+    try {
+      const error = await store.knex
+        .transaction((trx) => lockNamedWithoutQueueing(trx, RELEASES, 50))
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof NamedLockBusy, String(error));
+      assert.equal(dbFaultKind(error), 'busy');
+    } finally {
+      await shared.commit();
+    }
   });
 
   // W waits on H (serial) and reports UUID U, unbound; X waits on K and reports U too. Approving X
