@@ -8,7 +8,7 @@ import { describeUnless } from '../../../test/support/skip.js';
 import { POSTGRES_SKIP } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
-import { enrollReporting, gate } from '../support/claims-fleet.js';
+import { enrollReporting, gate, untilReleasePolls } from '../support/claims-fleet.js';
 
 /**
  * The releases' advisory lock on PostgreSQL (EndpointsRepo): a release polls for it instead of
@@ -41,27 +41,6 @@ async function waitsForAdvisory(db: Knex, pid: number): Promise<boolean> {
     rows: { n: number }[];
   };
   return (rows[0]?.n ?? 0) > 0;
-}
-
-/**
- * Resolves once a backend has tried for the releases' lock twice (two pg_try_advisory_xact_lock
- * statements, told apart by their start) holding no advisory lock, or once `settled()`.
- */
-async function untilPolling(db: Knex, settled: () => boolean): Promise<void> {
-  const seen = new Map<number, string>();
-  await until('a release polls for the lock', async () => {
-    if (settled()) return true;
-    const { rows } = (await db.raw(
-      "select a.pid, a.query_start::text as started from pg_stat_activity a where a.datname = current_database() and a.query like 'select pg_try_advisory_xact_lock(hashtext%' " +
-        "and not exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)",
-    )) as { rows: { pid: number; started: string }[] };
-    for (const row of rows) {
-      const before = seen.get(row.pid);
-      if (before !== undefined && before !== row.started) return true;
-      seen.set(row.pid, row.started);
-    }
-    return false;
-  });
 }
 
 /** A promise that says whether it has settled. */
@@ -181,7 +160,7 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
       try {
         // The release polls for the lock, exclusive, while the binding transaction holds it shared:
         // seen trying twice without holding it (a release that went ahead settles, or holds it).
-        await untilPolling(store.knex, releasing.settled);
+        await untilReleasePolls(store.knex, releasing.settled);
         assert.equal(releasing.settled(), false, `the release did not wait for ${name}`);
       } finally {
         held.open();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import { tick } from './reenrollment-fixtures.js';
@@ -36,4 +37,29 @@ export function gate(): { opened: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { opened, open };
+}
+
+/**
+ * Resolves once a release polls for the releases' lock on this PostgreSQL database: a backend
+ * seen trying it twice (two pg_try_advisory_xact_lock statements, told apart by their start)
+ * while holding no advisory lock; or once `settled()` (a release that went ahead). A release
+ * never queues for that lock (EndpointsRepo), so pg_stat_activity shows no lock wait for it.
+ * Throws after 10 s.
+ */
+export async function untilReleasePolls(db: Knex, settled: () => boolean = () => false): Promise<void> {
+  const seen = new Map<number, string>();
+  for (const started = Date.now(); Date.now() - started < 10_000;) {
+    if (settled()) return;
+    const { rows } = (await db.raw(
+      "select a.pid, a.query_start::text as started from pg_stat_activity a where a.datname = current_database() and a.query like 'select pg_try_advisory_xact_lock(hashtext%' " +
+        "and not exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory' and l.granted)",
+    )) as { rows: { pid: number; started: string }[] };
+    for (const row of rows) {
+      const before = seen.get(row.pid);
+      if (before !== undefined && before !== row.started) return;
+      seen.set(row.pid, row.started);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no release polls for the lock');
 }
