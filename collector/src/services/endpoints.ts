@@ -180,7 +180,10 @@ export class EndpointService {
     return this.recorded(id, 'deny', actor, (tx) => tx.endpoints.deny(id));
   }
 
-  /** Deletes the endpoint; its identifier bindings go with it, so it is logged like a release. */
+  /**
+   * Deletes the endpoint; its identifier bindings go with it, and the endpoints waiting on it are
+   * judged again as a release would judge them (EndpointsRepo.forget), so it is logged like a release.
+   */
   async forget(id: string, actor: AdminActor): Promise<boolean> {
     const forgotten = await this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));
     if (forgotten) this.log?.info({ endpointId: id, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'endpoint forgotten');

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isSqlite } from './dialect.js';
+import { BUSY_TIMEOUT_MS, isSqlite } from './dialect.js';
 
 /**
  * Read-modify-write in one transaction. On PostgreSQL the rows it reads through
@@ -36,4 +36,35 @@ export async function lockTableForWriters(trx: Knex.Transaction, table: string):
 export async function lockNamed(trx: Knex.Transaction, name: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<void> {
   // Shared: waits only for a transaction holding it exclusively, and makes only those wait.
   if (!isSqlite(trx)) await trx.raw(`select pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(hashtext(?))`, [name]);
+}
+
+/**
+ * The lock `name` taken exclusively, on PostgreSQL, without ever waiting in its queue: tried,
+ * and tried again after a short sleep, until `budgetMs` (the statements' lock timeout) has
+ * passed, then NamedLockBusy, as a lock timeout would fail. PostgreSQL grants a lock in queue
+ * order: an exclusive request waiting behind one shared holder made every later shared request
+ * wait behind it too, so reports stalled behind a release that had not even started. A poller
+ * holds no place in the queue; shared lockers pass it. (It may wait longer while shared lockers
+ * keep coming without a gap, and fails as busy after the budget, to be sent again.)
+ */
+export async function lockNamedWithoutQueueing(trx: Knex.Transaction, name: string, budgetMs = BUSY_TIMEOUT_MS): Promise<void> {
+  if (isSqlite(trx)) return;
+  for (const started = Date.now(); ;) {
+    const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(hashtext(?)) as taken', [name])) as { rows: { taken: boolean }[] };
+    if (rows[0]?.taken === true) return;
+    if (Date.now() - started >= budgetMs) throw new NamedLockBusy(name);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Between two tries of lockNamedWithoutQueueing: short next to a report's transaction, long next to a round trip. */
+const POLL_MS = 10;
+
+/** The named lock stayed taken past the budget: SQLSTATE 55P03 (lock_not_available), so it counts as busy (db-errors.ts) like a lock timeout. */
+export class NamedLockBusy extends Error {
+  readonly code = '55P03';
+  constructor(readonly lockName: string) {
+    super(`lock not available: ${lockName} stayed taken past the lock timeout`);
+    this.name = 'NamedLockBusy';
+  }
 }

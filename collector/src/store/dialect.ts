@@ -136,7 +136,7 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
 export const sqliteFile = (dataDir: string): string => path.join(dataDir, 'devtrust.sqlite');
 
 /** How long a statement waits for a lock held by someone else before it fails as busy. */
-const BUSY_TIMEOUT_MS = 5_000;
+export const BUSY_TIMEOUT_MS = 5_000;
 
 export function createKnex(options: { databaseUrl: string | null; dataDir: string; poolMax?: number; log?: Logger }): {
   knex: Knex;

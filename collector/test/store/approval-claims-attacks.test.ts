@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
+import { untilReleasePolls } from '../support/claims-fleet.js';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { openTestStore } from '../support/test-store.js';
@@ -63,9 +64,9 @@ for (const db of DATABASES) {
         const second = store.endpoints.release(h2, Date.now());
         await untilWaitingForLocks(store.knex);
         // ...while H1's release judges W against H2's binding, not yet ended (unless it waits
-        // for H2's release to end first).
+        // for H2's release to end first: it polls for the releases' lock).
         const first = store.endpoints.release(h1, Date.now());
-        await Promise.race([first, untilWaitingForLocks(store.knex, 2)]);
+        await Promise.race([first, untilReleasePolls(store.knex)]);
         await holding.rollback();
         await Promise.all([first, second]);
       } else {
@@ -167,13 +168,13 @@ for (const db of DATABASES) {
         })),
       );
       await untilWaitingForLocks(store.knex);
-      // ...H's release wants W's row...
+      // ...H's release waits for the batch (polling for the releases' lock, which the batch holds shared)...
       const release = store.endpoints.release(h, Date.now()).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-      await untilWaitingForLocks(store.knex, 2);
-      // ...and then X's claim waits for the release.
+      await untilReleasePolls(store.knex);
+      // ...then X's claim is judged in the batch, and the release after it.
       await holdingX.rollback();
       const [stored, released] = await Promise.all([batch, release]);
       assert.deepEqual(stored, [true, true]);

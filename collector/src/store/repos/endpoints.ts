@@ -7,7 +7,7 @@ import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from '
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
 import { retryDeadlock } from '../db-errors.js';
-import { lockNamed } from '../atomic.js';
+import { lockForUpdate, lockNamed, lockNamedWithoutQueueing } from '../atomic.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -24,7 +24,9 @@ import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
-import { pendingWaitingOn, writeClaims } from './approval-claims.js';
+import { writeClaims } from './approval-claims.js';
+import { macClaims } from './mac-claims.js';
+import { rejudgeWaitersOn } from './release-waiters.js';
 import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
 /**
@@ -76,7 +78,9 @@ export function toEndpoint(row: EndpointRow): Endpoint {
  * lock timeout (5 s) fails as busy, to be sent again.
  */
 const RELEASES = 'devtrust:endpoint-releases';
-const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES);
+// Polled, never queued for (atomic.ts): a release waiting for the lock must not make the
+// reports that take it shared wait behind it.
+const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamedWithoutQueueing(trx, RELEASES);
 /** What a transaction judging claims takes: releases wait for it, and it for them; such transactions do not wait for each other. */
 const lockReleasesShared = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES, 'shared');
 
@@ -375,66 +379,7 @@ export class EndpointsRepo {
       const heldBy = await holdersOf(trx, kind, value, endpointId);
       if (heldBy.length > 0) claims.push({ kind, value, heldBy });
     }
-    claims.push(...(await this.macClaims(trx, endpointId, claimed, macs)));
-    return claims;
-  }
-
-  /**
-   * MAC addresses are claims only where a MAC is the endpoint's one way to be trusted. Docks
-   * and USB adapters move between laptops, so two endpoints sharing a MAC are no clone (and
-   * not duplicates); but an endpoint that an inventory knows by none of its own hardware
-   * UUID, serial or MachineGuid, and that reports a MAC another enrolled endpoint reports and
-   * an inventory matching MACs holds, would be trusted through that device's MAC alone: a
-   * clone that copied only the MAC (and invented a serial). It waits for approval, like a
-   * copied serial. Endpoints matched by their own identifiers are not affected.
-   */
-  private async macClaims(
-    trx: Knex.Transaction,
-    endpointId: string,
-    claimed: Record<IdentifierColumn, string | null>,
-    macs: string[],
-  ): Promise<IdentifierClaim[]> {
-    if (macs.length === 0) return [];
-    const macMatching = ((await trx('integrations').select('id', 'config')) as { id: string; config: string }[])
-      .filter((row) => fromJson<{ matchMacAddresses?: boolean }>(row.config, {}).matchMacAddresses === true)
-      .map((row) => row.id);
-    if (macMatching.length === 0) return [];
-    const current = (builder: Knex.QueryBuilder): Knex.QueryBuilder =>
-      builder.join('integrations', function joinCurrent() {
-        this.on('integrations.id', '=', 'inventory_records.integration_id').andOn(
-          'integrations.current_generation',
-          '=',
-          'inventory_records.generation',
-        );
-      });
-    const own = Object.entries(claimed).filter((entry): entry is [IdentifierColumn, string] => entry[1] !== null);
-    if (own.length > 0) {
-      const knownByOwn = await current(trx('inventory_records'))
-        .where((w) => {
-          for (const [column, value] of own) w.orWhere(`inventory_records.${column}`, value);
-        })
-        .first('inventory_records.id');
-      if (knownByOwn) return [];
-    }
-    const claims: IdentifierClaim[] = [];
-    for (const mac of macs) {
-      const inInventory = await current(trx('inventory_records'))
-        .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
-        .where('inventory_macs.mac', mac)
-        .whereIn('inventory_records.integration_id', macMatching)
-        .first('inventory_records.id');
-      if (!inInventory) continue;
-      // Normalised MACs are 12 hex digits: no LIKE wildcard can hide in one.
-      const heldBy = (await trx('endpoints')
-        .where('mac_addresses', 'like', `%"${mac}"%`)
-        .whereNot({ id: endpointId })
-        .whereNull('released_at')
-        .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
-        .orderBy('enrolled_at')
-        .limit(20)
-        .pluck('id')) as string[];
-      if (heldBy.length > 0) claims.push({ kind: 'macAddress', value: mac, heldBy });
-    }
+    claims.push(...(await macClaims(trx, endpointId, claimed, macs)));
     return claims;
   }
 
@@ -444,6 +389,9 @@ export class EndpointsRepo {
    */
   async approve(id: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
+      // It binds identifiers: a release judging waiters meanwhile would not see these bindings and
+      // free a waiter on a value this endpoint then holds too. Before any row (see storeIn).
+      await lockReleasesShared(trx);
       if ((await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'approved' })) === 0) return false;
       await bindIdentifiers(trx, id, claimedColumns(await trx('endpoints').where({ id }).first()), Date.now());
       return true;
@@ -469,21 +417,8 @@ export class EndpointsRepo {
       // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
       await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
       const identifiers = await unbindAll(trx, id);
-      const waiting = await pendingWaitingOn(trx, id);
-      const freed: string[] = [];
-      const stillPending: string[] = [];
-      for (const claimant of waiting) {
-        const claimed = claimedColumns(claimant);
-        const claims = await this.contestedClaims(trx, claimant.id, claimed, fromJson<string[]>(claimant.mac_addresses, []));
-        // Its row is locked on PostgreSQL (pendingWaitingOn), so a deny or forget came before it
-        // was read or waits for this release; one that is not pending any more (writeClaims
-        // false) is neither freed nor still pending.
-        if (claims.length === 0) {
-          if (!(await writeClaims(trx, claimant.id, [], { approval: 'approved', ifPending: true }))) continue;
-          await bindIdentifiers(trx, claimant.id, claimed, at);
-          freed.push(claimant.id);
-        } else if (await writeClaims(trx, claimant.id, claims, { ifPending: true })) stillPending.push(claimant.id);
-      }
+      // Judged again all together (release-waiters.ts), under the lock: a few statements, not a few per waiter.
+      const { freed, stillPending } = await rejudgeWaitersOn(trx, id, at);
       return { released: true as const, endpointId: id, identifiers, freed, stillPending };
     });
   }
@@ -515,6 +450,8 @@ export class EndpointsRepo {
 
   async setBlocked(id: string, blocked: boolean): Promise<boolean> {
     return this.db.transaction(async (trx) => {
+      // Unblocking a denied endpoint binds identifiers: as approve, not while a release judges.
+      if (!blocked) await lockReleasesShared(trx);
       // A released endpoint stays blocked for good: checked here, in the write, so an unblock
       // that passed the service's check just before a release committed changes nothing.
       const row = trx('endpoints').where({ id });
@@ -532,8 +469,20 @@ export class EndpointsRepo {
       .update({ last_user: username, last_verdict: toJson(verdict) });
   }
 
-  async forget(id: string): Promise<boolean> {
-    return (await this.db('endpoints').where({ id }).delete()) > 0;
+  /**
+   * Deletes the endpoint (its bindings and its own claims' index rows cascade). The endpoints
+   * that waited on it are judged again first, as a release judges them, in the same transaction
+   * and under the releases' lock: left alone they would stay pending on an endpoint nobody can
+   * release any more, and a bulk release skips them (predecessor gone).
+   */
+  async forget(id: string, at: number = Date.now()): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      await lockReleases(trx);
+      if (!(await lockForUpdate(trx, trx('endpoints').where({ id }).select('id')))[0]) return false;
+      await unbindAll(trx, id);
+      await rejudgeWaitersOn(trx, id, at, id);
+      return (await trx('endpoints').where({ id }).delete()) > 0;
+    });
   }
 
   /**

@@ -33,7 +33,10 @@ export async function bindIdentifiers(
   if (rows.length > 0) await db('identifier_bindings').insert(rows).onConflict(['kind', 'value', 'endpoint_id']).ignore();
 }
 
-/** The endpoints other than `endpointId` that hold the value, oldest binding first (at most 20). */
+/**
+ * The endpoints other than `endpointId` that hold the value, oldest binding first, then by id
+ * (one order on both databases, the one a release's judge uses: store/release-judgement.ts); at most 20.
+ */
 export async function holdersOf(
   db: Knex | Knex.Transaction,
   kind: SingleIdentifierKind,
@@ -43,7 +46,7 @@ export async function holdersOf(
   return (await db('identifier_bindings')
     .where({ kind, value })
     .whereNot({ endpoint_id: endpointId })
-    .orderBy('bound_at')
+    .orderBy(['bound_at', 'endpoint_id'])
     .limit(20)
     .pluck('endpoint_id')) as string[];
 }

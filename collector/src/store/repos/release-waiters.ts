@@ -1,0 +1,217 @@
+import type { Knex } from 'knex';
+import type { IdentifierClaim } from '../../domain/endpoint.js';
+import { bindingKey, HOLDERS_PER_CLAIM, judgeWaiters, type HeldValue, type MacHolder, type ReleaseWaiter } from '../release-judgement.js';
+import { batchUpdate } from '../batch-update.js';
+import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
+import { fromJson, toJson } from '../json.js';
+import type { ApprovalClaimHolderRow, EndpointRow, IdentifierBindingRow } from '../rows.js';
+import { holdersNamed, pendingWaitingOn } from './approval-claims.js';
+import { macMatchingIntegrations, onCurrentInventory } from './mac-claims.js';
+
+/**
+ * Judging again the endpoints that waited on a holder whose bindings just ended (a release, a
+ * forget), set-based: the waiters and the holders of everything they claim are read in a few
+ * chunked statements, judged in memory (store/release-judgement.ts, exactly what one
+ * checkClaims per waiter in enrollment order found), and the verdicts written in batches. One
+ * statement per waiter held the releases' lock for seconds with thousands of waiters (a disk
+ * image cloned with its MachineGuid), and every report with new identifiers waited behind it.
+ */
+
+/** Values per `IN (…)` list: far below SQLite's (999 in old builds) and PostgreSQL's (65,535) bound-parameter limits. */
+export const IN_LIST_CHUNK = 500;
+/** Rows per batched UPDATE (its rows travel as one bound JSON text: no parameter limit applies). */
+const UPDATE_ROWS = 1000;
+/** Rows per INSERT: 4 parameters a binding, 2 an index row, below 999 either way. */
+const BINDING_ROWS = 200;
+const INDEX_ROWS = 400;
+
+const WAITER_COLUMNS = ['id', 'enrolled_at', 'mac_addresses', ...IDENTIFIER_COLUMN_ENTRIES.map(([, column]) => column)];
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface Rejudged {
+  freed: string[];
+  stillPending: string[];
+}
+
+/**
+ * Judges again the pending endpoints whose claims name `holderId`, whose bindings are ended
+ * already; `gone` (a holder being forgotten, its row still there) holds no MAC for them. On
+ * PostgreSQL the caller holds the releases' lock, and the waiters' rows are locked here
+ * (pendingWaitingOn) until commit: none stops being pending in between, so the verdicts
+ * written are the ones judged.
+ */
+export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, at: number, gone?: string): Promise<Rejudged> {
+  const rows = await pendingWaitingOn(trx, holderId, WAITER_COLUMNS);
+  if (rows.length === 0) return { freed: [], stillPending: [] };
+  const waiters = await waitersOf(trx, rows);
+  const verdicts = judgeWaiters({
+    waiters,
+    bindings: await bindingsOf(trx, waiters),
+    macHolders: await macHoldersOf(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))], gone),
+    at,
+  });
+  const freedIds = verdicts.filter((v) => v.claims.length === 0).map((v) => v.id);
+  const pending = verdicts.filter((v) => v.claims.length > 0);
+  // Conditional on still pending, as writeClaims with ifPending is (see above: all are).
+  const freed = await updatePending(
+    trx,
+    freedIds,
+    freedIds.map(() => ({ approval: 'approved', approval_claims: toJson([]) })),
+  );
+  const kept = await updatePending(
+    trx,
+    pending.map((v) => v.id),
+    pending.map((v) => ({ approval_claims: toJson(v.claims) })),
+  );
+  await reindexClaims(
+    trx,
+    [...freed, ...kept],
+    pending.filter((v) => kept.has(v.id)),
+  );
+  const byId = new Map(waiters.map((w) => [w.id, w]));
+  await bindAll(
+    trx,
+    freedIds
+      .filter((id) => freed.has(id))
+      .flatMap((id) => byId.get(id)?.identifiers.map(([kind, value]) => ({ kind, value, endpoint_id: id, bound_at: at })) ?? []),
+  );
+  return { freed: freedIds.filter((id) => freed.has(id)), stillPending: pending.map((v) => v.id).filter((id) => kept.has(id)) };
+}
+
+/** The waiters as the judge takes them, with which of their MACs can be claims (read once for all of them). */
+async function waitersOf(trx: Knex.Transaction, rows: EndpointRow[]): Promise<ReleaseWaiter[]> {
+  const waiters = rows.map((row) => ({
+    id: row.id,
+    enrolledAt: Number(row.enrolled_at),
+    identifiers: IDENTIFIER_COLUMN_ENTRIES.flatMap(([kind, column]) => {
+      const value = row[column] ?? null;
+      return value === null ? [] : [[kind, value] as const];
+    }),
+    macs: fromJson<string[]>(row.mac_addresses, []),
+  }));
+  const withMacs = waiters.filter((w) => w.macs.length > 0);
+  const macMatching = withMacs.length > 0 ? await macMatchingIntegrations(trx) : [];
+  if (macMatching.length === 0) return waiters.map((w) => ({ ...w, claimableMacs: [] }));
+  // An endpoint a current inventory knows by its own hardware UUID, serial or MachineGuid is
+  // matched by them: its MACs are no claims (EndpointsRepo.macClaims).
+  const known = new Map<string, Set<string>>();
+  for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+    const values = [...new Set(withMacs.flatMap((w) => w.identifiers.filter(([k]) => k === kind).map(([, v]) => v)))];
+    const found = new Set<string>();
+    for (const chunk of chunks(values, IN_LIST_CHUNK))
+      for (const value of (await onCurrentInventory(trx('inventory_records'))
+        .whereIn(`inventory_records.${column}`, chunk)
+        .distinct(`inventory_records.${column} as value`)) as { value: string }[])
+        found.add(value.value);
+    known.set(kind, found);
+  }
+  const unknown = withMacs.filter((w) => !w.identifiers.some(([kind, value]) => known.get(kind)?.has(value)));
+  const inInventory = new Set<string>();
+  for (const chunk of chunks([...new Set(unknown.flatMap((w) => w.macs))], IN_LIST_CHUNK))
+    for (const row of (await onCurrentInventory(trx('inventory_records'))
+      .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+      .whereIn('inventory_macs.mac', chunk)
+      .whereIn('inventory_records.integration_id', macMatching)
+      .distinct('inventory_macs.mac as mac')) as { mac: string }[])
+      inInventory.add(row.mac);
+  const claimable = new Set(unknown.map((w) => w.id));
+  return waiters.map((w) => ({ ...w, claimableMacs: claimable.has(w.id) ? w.macs.filter((mac) => inInventory.has(mac)) : [] }));
+}
+
+/** The first bindings of every value the waiters claim, per kind and chunk: HOLDERS_PER_CLAIM + 1 each (one may be the waiter's own). */
+async function bindingsOf(trx: Knex.Transaction, waiters: readonly ReleaseWaiter[]): Promise<Map<string, HeldValue[]>> {
+  const bindings = new Map<string, HeldValue[]>();
+  for (const [kind] of IDENTIFIER_COLUMN_ENTRIES) {
+    const values = [...new Set(waiters.flatMap((w) => w.identifiers.filter(([k]) => k === kind).map(([, v]) => v)))];
+    for (const chunk of chunks(values, IN_LIST_CHUNK)) {
+      const ranked = trx('identifier_bindings')
+        .select('value', 'endpoint_id', 'bound_at')
+        .select(trx.raw('row_number() over (partition by value order by bound_at, endpoint_id) as rank'))
+        .where('kind', kind)
+        .whereIn('value', chunk)
+        .as('ranked');
+      const rows = (await trx
+        .from(ranked)
+        .where('rank', '<=', HOLDERS_PER_CLAIM + 1)
+        .select('value', 'endpoint_id', 'bound_at')) as {
+        value: string;
+        endpoint_id: string;
+        bound_at: number | string;
+      }[];
+      for (const row of rows) {
+        const key = bindingKey(kind, row.value);
+        const held = { endpointId: row.endpoint_id, boundAt: Number(row.bound_at) };
+        const list = bindings.get(key);
+        if (list) list.push(held);
+        else bindings.set(key, [held]);
+      }
+    }
+  }
+  return bindings;
+}
+
+/**
+ * Per claimable MAC, the endpoints not pending and not released that report it, first enrolled
+ * first: one statement per distinct MAC (a LIKE on the JSON list), not per waiter. The waiters,
+ * all pending, are never among them; the judge adds the ones it frees.
+ */
+async function macHoldersOf(trx: Knex.Transaction, macs: readonly string[], gone?: string): Promise<Map<string, MacHolder[]>> {
+  const holders = new Map<string, MacHolder[]>();
+  for (const mac of macs) {
+    let query = trx('endpoints')
+      .where('mac_addresses', 'like', `%"${mac}"%`)
+      .whereNull('released_at')
+      .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'));
+    if (gone !== undefined) query = query.whereNot({ id: gone });
+    const rows = (await query.orderBy(['enrolled_at', 'id']).limit(HOLDERS_PER_CLAIM).select('id', 'enrolled_at')) as {
+      id: string;
+      enrolled_at: number | string;
+    }[];
+    holders.set(
+      mac,
+      rows.map((r) => ({ id: r.id, enrolledAt: Number(r.enrolled_at) })),
+    );
+  }
+  return holders;
+}
+
+/** Sets each endpoint's columns where it is still pending; the ids it changed. */
+async function updatePending(trx: Knex.Transaction, ids: string[], set: Record<string, unknown>[]): Promise<Set<string>> {
+  const changed = new Set<string>();
+  for (let i = 0; i < ids.length; i += UPDATE_ROWS) {
+    const keys = ids.slice(i, i + UPDATE_ROWS);
+    const done = await batchUpdate(trx, {
+      table: 'endpoints',
+      key: 'id',
+      keys,
+      set: set.slice(i, i + UPDATE_ROWS),
+      unchanged: keys.map(() => ({ approval: 'pending' })),
+    });
+    for (const id of done.keys()) changed.add(id);
+  }
+  return changed;
+}
+
+/** Replaces the index rows (approval_claim_holders) of the endpoints whose claims were written, as writeClaims does. */
+async function reindexClaims(
+  trx: Knex.Transaction,
+  written: string[],
+  pending: { id: string; claims: IdentifierClaim[] }[],
+): Promise<void> {
+  for (const chunk of chunks(written, IN_LIST_CHUNK)) await trx('approval_claim_holders').whereIn('endpoint_id', chunk).delete();
+  const rows: ApprovalClaimHolderRow[] = pending.flatMap((v) =>
+    holdersNamed(v.claims).map((holder_id) => ({ endpoint_id: v.id, holder_id })),
+  );
+  for (const chunk of chunks(rows, INDEX_ROWS)) await trx('approval_claim_holders').insert(chunk);
+}
+
+/** Binds the freed endpoints' identifiers (one it holds already keeps its time), as bindIdentifiers does. */
+async function bindAll(trx: Knex.Transaction, rows: IdentifierBindingRow[]): Promise<void> {
+  for (const chunk of chunks(rows, BINDING_ROWS))
+    await trx('identifier_bindings').insert(chunk).onConflict(['kind', 'value', 'endpoint_id']).ignore();
+}
