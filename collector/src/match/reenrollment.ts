@@ -37,7 +37,11 @@ function summary(e: ReenrollmentEndpoint): ReenrollmentEndpoint {
 
 /** The endpoints a claimant's claims name, in the order first named. */
 export function holdersOf(claimant: Pick<PendingClaimant, 'claims'>): string[] {
-  return [...new Set(claimant.claims.flatMap((c) => c.heldBy))];
+  // Loops, not flatMap and a Set: the first preview page calls this for every pending
+  // endpoint several times, and a claimant names one or two endpoints.
+  const holders: string[] = [];
+  for (const claim of claimant.claims) for (const id of claim.heldBy) if (!holders.includes(id)) holders.push(id);
+  return holders;
 }
 
 const inWindow = (enrolledAt: number, window: ReenrollmentWindow): boolean =>
