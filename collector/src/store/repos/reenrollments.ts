@@ -117,7 +117,10 @@ export class ReenrollmentsRepo {
   ): Promise<{ predecessor: HoldingEndpoint | undefined; newcomer: PendingClaimant | undefined; waiting: string[] }> {
     const trx = this.db as Knex.Transaction;
     // The predecessor's row first, then the newcomer's: the order a release (single or bulk)
-    // writes them in, so a single release of the same endpoint waits instead of deadlocking.
+    // writes them in. The order prevents no deadlock now (so id order would add nothing): the
+    // caller holds the releases' lock (EndpointService.release), which every other release and
+    // every report transaction takes before any row, and an admin's approve, deny, block or
+    // forget changes one endpoint's row.
     const lock = async (id: string) =>
       (
         await lockForUpdate(
