@@ -24,10 +24,9 @@ export class PredecessorReads {
     if (unread.length > 0) {
       const wanted = new Set(unread);
       for (const id of unread) this.rivals.set(id, []);
-      for (const claimant of await this.repo.claimantsWaitingOn(unread))
-        for (const id of holdersOf(claimant)) if (wanted.has(id)) this.rivals.get(id)?.push(claimant);
-      const found = await this.repo.holders(unread);
-      for (const id of unread) this.holders.set(id, found.get(id) ?? null);
+      const read = await this.repo.predecessorsAndRivals(unread);
+      for (const claimant of read.rivals) for (const id of holdersOf(claimant)) if (wanted.has(id)) this.rivals.get(id)?.push(claimant);
+      for (const id of unread) this.holders.set(id, read.holders.get(id) ?? null);
     }
     const holders = new Map<string, HoldingEndpoint>();
     const rivals = new Map<string, PendingClaimant>();

@@ -122,8 +122,7 @@ export class ReenrollmentService {
     predecessorIds: readonly string[],
   ): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint>; waitsOn: Map<string, string[]> }> {
     const named = [...new Set(predecessorIds)];
-    const pending = await this.store.reenrollments.claimantsWaitingOn(named);
-    const existing = await this.store.reenrollments.holders(named);
+    const { holders: existing, rivals: pending } = await this.store.reenrollments.predecessorsAndRivals(named);
     // As in judge(): only the endpoints some pending endpoint waits on (the others no preview lists).
     const waitedOn = new Set(pending.flatMap(holdersOf));
     const holders = new Map([...existing].filter(([id]) => waitedOn.has(id)));

@@ -58,7 +58,9 @@ for (const db of DATABASES) {
       assert.ok(statements <= 2 * Math.ceil(PAIRS / 500) + 2, `${statements} statements`);
       const byId = (holders: typeof all) => [...holders].sort(([a], [b]) => (a < b ? -1 : 1));
       const twins = (holders: typeof all) =>
-        byId(holders).filter(([, h]) => h.blockedTwins.length > 0).map(([id, h]) => [id, h.blockedTwins]);
+        byId(holders)
+          .filter(([, h]) => h.blockedTwins.length > 0)
+          .map(([id, h]) => [id, h.blockedTwins]);
       const few = new Map();
       for (let i = 0; i < PAIRS; i += 100) for (const [id, h] of await store.reenrollments.holders(olds.slice(i, i + 100))) few.set(id, h);
       assert.deepEqual(twins(all), twins(few));
