@@ -21,7 +21,7 @@ import type { KeysetPosition } from '@devtrust/collector/domain/paging';
 import type { ReenrollmentWindow } from '@devtrust/collector/domain/reenrollment';
 import { Store } from '@devtrust/collector/store/store';
 import { freshPostgresDatabase } from '../../test/support/postgres.js';
-import { identityOf, reportOf } from '../lib/devices.js';
+import { enrollFleet } from '../lib/reenrolled-fleet.js';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const pairs = Number(process.argv[3] ?? 10_000);
@@ -66,32 +66,9 @@ class WholeSetPages extends ReenrollmentService {
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 try {
-  // The keys enrolled in bulk (the rows enroll() writes); their first reports go through
-  // recordReports, which binds the old keys' identifiers and makes the new keys pending.
-  const enrollAll = async (prefix: string, enrolledAt: number): Promise<string[]> => {
-    const ids = Array.from({ length: pairs }, (_, i) => `ep_${prefix}_${String(i).padStart(6, '0')}`);
-    for (let from = 0; from < pairs; from += 500)
-      await store.knex('endpoints').insert(
-        ids.slice(from, from + 500).map((id, k) => ({
-          id,
-          public_key: `pk_${id}`,
-          enrolled_at: enrolledAt + from + k,
-          last_seen_at: enrolledAt + from + k,
-          last_seq: 0,
-          blocked: false,
-        })),
-      );
-    for (let from = 0; from < pairs; from += 200)
-      await store.recordReports(
-        ids
-          .slice(from, from + 200)
-          .map((id, k) => ({ endpointId: id, seq: 1, report: reportOf(from + k, identityOf(from + k)), at: enrolledAt + from + k })),
-      );
-    return ids;
-  };
   const setupStarted = performance.now();
-  const olds = await enrollAll('old', Date.now() - 3_600_000);
-  const news = await enrollAll('new', Date.now() - 1_800_000);
+  const olds = await enrollFleet(store, 'old', pairs, Date.now() - 3_600_000);
+  const news = await enrollFleet(store, 'new', pairs, Date.now() - 1_800_000);
   if (pgDb) await store.knex.raw('analyze');
   const pending = Number((await store.knex('endpoints').where({ approval: 'pending' }).count({ n: '*' }).first())?.n);
   console.log(`${kind}: ${pairs} pairs, ${pending} pending (set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`);

@@ -37,7 +37,11 @@ function summary(e: ReenrollmentEndpoint): ReenrollmentEndpoint {
 
 /** The endpoints a claimant's claims name, in the order first named. */
 export function holdersOf(claimant: Pick<PendingClaimant, 'claims'>): string[] {
-  return [...new Set(claimant.claims.flatMap((c) => c.heldBy))];
+  // Loops, not flatMap and a Set: the first preview page calls this for every pending
+  // endpoint several times, and a claimant names one or two endpoints.
+  const holders: string[] = [];
+  for (const claim of claimant.claims) for (const id of claim.heldBy) if (!holders.includes(id)) holders.push(id);
+  return holders;
 }
 
 const inWindow = (enrolledAt: number, window: ReenrollmentWindow): boolean =>
@@ -118,20 +122,29 @@ export function judgeReenrollment(
 }
 
 /**
- * Every pending endpoint enrolled inside the window, as a candidate or skipped with its
- * reason, oldest enrollment first. `pending` must hold every pending endpoint, inside the
- * window or not: a rival outside it still makes its predecessor ambiguous.
+ * How many endpoints in `pending` name each endpoint in their claims: a predecessor's rivals
+ * (judgeReenrollment's `rivals`) when `pending` holds every pending endpoint naming it.
  */
-export function judgeReenrollments(
-  pending: PendingClaimant[],
+export function rivalCounts(pending: Iterable<PendingClaimant>): Map<string, number> {
+  const rivals = new Map<string, number>();
+  for (const claimant of pending) for (const id of holdersOf(claimant)) rivals.set(id, (rivals.get(id) ?? 0) + 1);
+  return rivals;
+}
+
+/**
+ * These newcomers, those enrolled inside the window, as candidates or skipped with their
+ * reasons, oldest enrollment first; `rivals` counted among every pending endpoint naming their
+ * predecessors (rivalCounts), so a subset of the pending set is judged as the whole set judges it.
+ */
+export function judgeEach(
+  newcomers: readonly PendingClaimant[],
   holders: ReadonlyMap<string, HoldingEndpoint>,
+  rivals: ReadonlyMap<string, number>,
   window: ReenrollmentWindow = {},
   quiet?: ReenrollmentQuiet,
 ): ReenrollmentJudgement {
-  const rivals = new Map<string, number>();
-  for (const claimant of pending) for (const id of holdersOf(claimant)) rivals.set(id, (rivals.get(id) ?? 0) + 1);
   const judged: ReenrollmentJudgement = { candidates: [], skipped: [] };
-  const ordered = pending
+  const ordered = newcomers
     .filter((p) => inWindow(p.enrolledAt, window))
     .sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const newcomer of ordered) {
@@ -142,4 +155,18 @@ export function judgeReenrollments(
     else judged.candidates.push({ newcomer: summary(newcomer), predecessor: summary(predecessor as HoldingEndpoint), ...verdict });
   }
   return judged;
+}
+
+/**
+ * Every pending endpoint enrolled inside the window, as a candidate or skipped with its
+ * reason, oldest enrollment first. `pending` must hold every pending endpoint, inside the
+ * window or not: a rival outside it still makes its predecessor ambiguous.
+ */
+export function judgeReenrollments(
+  pending: PendingClaimant[],
+  holders: ReadonlyMap<string, HoldingEndpoint>,
+  window: ReenrollmentWindow = {},
+  quiet?: ReenrollmentQuiet,
+): ReenrollmentJudgement {
+  return judgeEach(pending, holders, rivalCounts(pending), window, quiet);
 }

@@ -12,10 +12,11 @@ import type {
   SkipReason,
 } from '../domain/reenrollment.js';
 import { AppError, badRequest, conflict } from '../errors.js';
-import { holdersOf, judgeReenrollment, judgeReenrollments } from '../match/reenrollment.js';
+import { holdersOf, judgeEach, judgeReenrollment, judgeReenrollments, rivalCounts } from '../match/reenrollment.js';
 import { dbFaultKind, retryDeadlock } from '../store/db-errors.js';
 import type { Store } from '../store/store.js';
 import type { EndpointService } from './endpoints.js';
+import { PredecessorReads } from './reenrollment-predecessors.js';
 
 /** Predecessors one release call may name: each is its own transaction, so a call stays short. */
 export const MAX_RELEASES_PER_CALL = 1_000;
@@ -121,8 +122,7 @@ export class ReenrollmentService {
     predecessorIds: readonly string[],
   ): Promise<ReenrollmentJudgement & { holders: Map<string, HoldingEndpoint>; waitsOn: Map<string, string[]> }> {
     const named = [...new Set(predecessorIds)];
-    const pending = await this.store.reenrollments.claimantsWaitingOn(named);
-    const existing = await this.store.reenrollments.holders(named);
+    const { holders: existing, rivals: pending } = await this.store.reenrollments.predecessorsAndRivals(named);
     // As in judge(): only the endpoints some pending endpoint waits on (the others no preview lists).
     const waitedOn = new Set(pending.flatMap(holdersOf));
     const holders = new Map([...existing].filter(([id]) => waitedOn.has(id)));
@@ -136,31 +136,24 @@ export class ReenrollmentService {
    * These pending newcomers (all enrolled inside the window) judged exactly as judge() judges
    * them among every pending endpoint, from what their verdicts read: the one endpoint each
    * names when it names one (its row, strong identifiers and twins, as judgeNamed reads them)
-   * and every pending endpoint naming that one (its rivals, inside the window or not). A
-   * newcomer naming none or several is skipped on its own claims alone.
+   * and every pending endpoint naming that one (its rivals, inside the window or not), read
+   * through the page's `reads` (once a page each). A newcomer naming none or several is skipped
+   * on its own claims alone.
    */
   private async judgeNewcomers(
     window: ReenrollmentWindow,
     newcomers: PendingClaimant[],
     quiet: ReenrollmentQuiet,
+    reads: PredecessorReads,
   ): Promise<ReenrollmentJudgement> {
-    const predecessors = [
-      ...new Set(
-        newcomers.flatMap((n) => {
-          const heldBy = holdersOf(n);
-          return heldBy.length === 1 ? heldBy : [];
-        }),
-      ),
-    ];
-    const rivals = await this.store.reenrollments.claimantsWaitingOn(predecessors);
-    const holders = await this.store.reenrollments.holders(predecessors);
+    const predecessors = newcomers.flatMap((n) => {
+      const heldBy = holdersOf(n);
+      return heldBy.length === 1 ? heldBy : [];
+    });
+    const { holders, rivals } = await reads.of(predecessors);
+    // The newcomers as just read over their copies among the rivals (read earlier in the page).
     const pending = new Map([...rivals, ...newcomers].map((p) => [p.id, p]));
-    const judged = judgeReenrollments([...pending.values()], holders, window, quiet);
-    const asked = new Set(newcomers.map((n) => n.id));
-    return {
-      candidates: judged.candidates.filter((c) => asked.has(c.newcomer.id)),
-      skipped: judged.skipped.filter((s) => asked.has(s.newcomer.id)),
-    };
+    return judgeEach(newcomers, holders, rivalCounts(pending.values()), window, quiet);
   }
 
   /**
@@ -176,11 +169,12 @@ export class ReenrollmentService {
     const found: Reenrollment[] = [];
     // One instant for the whole page, as the whole-set judgement has.
     const quiet = this.quiet();
+    const reads = new PredecessorReads(this.store.reenrollments);
     // One past the page first; twice as many each time skipped newcomers leave it short.
     for (let after = page.after, batch = Math.min(PREVIEW_BATCH, page.limit + 1); found.length <= page.limit;) {
       const newcomers = await this.store.reenrollments.pendingAfter(window, after, batch);
       for (let i = 0; i < newcomers.length; i += JUDGED_TOGETHER)
-        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER), quiet)).candidates);
+        found.push(...(await this.judgeNewcomers(window, newcomers.slice(i, i + JUDGED_TOGETHER), quiet, reads)).candidates);
       const last = newcomers[newcomers.length - 1];
       if (!last || newcomers.length < batch) break;
       after = { at: last.enrolledAt, id: last.id };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { HoldingEndpoint, PendingClaimant } from '../../src/domain/reenrollment.js';
-import { judgeReenrollments } from '../../src/match/reenrollment.js';
+import { judgeEach, judgeReenrollments, rivalCounts } from '../../src/match/reenrollment.js';
 
 /** The rules that decide which re-enrollments a bulk release may free (docs/enrollment-and-posture.md). */
 const T0 = Date.UTC(2026, 11, 1, 9);
@@ -174,5 +174,31 @@ describe('judgeReenrollments', () => {
       n_chain: 'predecessor-pending',
       n_blocked: 'newcomer-blocked',
     });
+  });
+});
+
+describe('judgeEach', () => {
+  it('judges a subset of the pending set as the whole set judges it, given the rivals counted among all', () => {
+    const a = holder('ep_a');
+    const b = holder('ep_b');
+    const c = holder('ep_c');
+    const pending = [
+      newcomer('ep_a1', a),
+      newcomer('ep_b1', b, { enrolledAt: T0 + 1 }),
+      newcomer('ep_b2', b, { enrolledAt: T0 + 2 }),
+      newcomer('ep_c1', c, { enrolledAt: T0 + 3, platform: 'linux' }),
+    ];
+    const holders = new Map([a, b, c].map((h) => [h.id, h]));
+    const whole = judgeReenrollments(pending, holders);
+    const subset = pending.filter((p) => p.id !== 'ep_b2');
+    const judged = judgeEach(subset, holders, rivalCounts(pending));
+    const asked = new Set(subset.map((p) => p.id));
+    assert.deepEqual(judged, {
+      candidates: whole.candidates.filter((x) => asked.has(x.newcomer.id)),
+      skipped: whole.skipped.filter((x) => asked.has(x.newcomer.id)),
+    });
+    assert.deepEqual(reasons(judged), { ep_b1: 'several-newcomers', ep_c1: 'platform-mismatch' });
+    // Its rivals counted among the subset alone, ep_b1 would look like the device.
+    assert.equal(judgeEach(subset, holders, rivalCounts(subset)).candidates.length, 2);
   });
 });

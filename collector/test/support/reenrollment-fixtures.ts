@@ -83,3 +83,21 @@ export async function untilWaitingForLocks(db: Knex, count = 1): Promise<void> {
   }
   throw new Error(`fewer than ${count} statements wait for a lock`);
 }
+
+/** What `read` reads: the rows every statement answered and how many statements it sent, with its result. */
+export async function counted<T>(db: Knex, read: () => Promise<T>): Promise<{ result: T; rows: number; statements: number }> {
+  let rows = 0;
+  let statements = 0;
+  const answered = (response: unknown) => {
+    if (Array.isArray(response)) rows += response.length;
+  };
+  const sent = () => statements++;
+  db.on('query-response', answered);
+  db.on('query', sent);
+  try {
+    return { result: await read(), rows, statements };
+  } finally {
+    db.off('query-response', answered);
+    db.off('query', sent);
+  }
+}

@@ -16,9 +16,9 @@ import { pendingWaitingOn } from './approval-claims.js';
 const IDS_PER_STATEMENT = 500;
 
 /**
- * Up to this many holders (a release call names at most 1,000), the denied endpoints naming
- * them are found by their ids; past it (the preview's every predecessor), all denied ones are
- * read once.
+ * Up to this many holders (a release call names at most 1,000), their blocked and denied twins
+ * are found by the values they hold and the ids naming them; past it (the preview's every
+ * predecessor), all blocked and all denied endpoints are read once.
  */
 const FEW_HOLDERS = 1_000;
 
@@ -59,6 +59,26 @@ function chunks<T>(items: readonly T[]): T[][] {
 function addTwin(found: Map<string, HoldingEndpoint>, holder: string, twinId: string): void {
   const twins = found.get(holder)?.blockedTwins;
   if (holder !== twinId && twins && !twins.includes(twinId)) twins.push(twinId);
+}
+
+/** The claims' index rows naming some holders, and the endpoints they name (whatever their approval). */
+interface NamingHolders {
+  waits: { endpoint_id: string; holder_id: string }[];
+  endpoints: Map<string, PendingClaimant>;
+}
+
+/**
+ * Of the endpoints the claims' index names for `holderIds`, those pending approval whose claims
+ * (the JSON the index is written from) name one of them, oldest enrollment first. The index
+ * alone: joined to endpoints with a condition on their approval, SQLite's planner walks every
+ * pending (or denied) endpoint and probes the index for each, a statement as long as the
+ * pending set; the approval is checked on the rows read afterwards, by primary key.
+ */
+function pendingNaming(named: NamingHolders, holderIds: readonly string[]): PendingClaimant[] {
+  const wanted = new Set(holderIds);
+  return [...named.endpoints.values()]
+    .filter((c) => c.approval === 'pending' && c.claims.some((claim) => claim.heldBy.some((h) => wanted.has(h))))
+    .sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
@@ -117,7 +137,10 @@ export class ReenrollmentsRepo {
   ): Promise<{ predecessor: HoldingEndpoint | undefined; newcomer: PendingClaimant | undefined; waiting: string[] }> {
     const trx = this.db as Knex.Transaction;
     // The predecessor's row first, then the newcomer's: the order a release (single or bulk)
-    // writes them in, so a single release of the same endpoint waits instead of deadlocking.
+    // writes them in. The order prevents no deadlock now (so id order would add nothing): the
+    // caller holds the releases' lock (EndpointService.release), which every other release and
+    // every report transaction takes before any row, and an admin's approve, deny, block or
+    // forget changes one endpoint's row.
     const lock = async (id: string) =>
       (
         await lockForUpdate(
@@ -142,16 +165,37 @@ export class ReenrollmentsRepo {
     found: Map<string, HoldingEndpoint>,
     bindings: { endpoint_id: string; kind: SingleIdentifierKind; value: string }[],
   ): Promise<void> {
+    const owners = new Map<SingleIdentifierKind, Map<string, string[]>>(IDENTIFIER_COLUMN_ENTRIES.map(([kind]) => [kind, new Map()]));
+    for (const b of bindings) {
+      const byValue = owners.get(b.kind);
+      const ids = byValue?.get(b.value);
+      if (ids) ids.push(b.endpoint_id);
+      else byValue?.set(b.value, [b.endpoint_id]);
+    }
+    if (found.size > FEW_HOLDERS) {
+      // The preview's every predecessor: every blocked, never-released endpoint read once (a
+      // scan of endpoints, 60–90 ms at 200,000 loaded), instead of probing each kind's index
+      // for every value held (400 statements at 100,000 holders, 3 s, nearly all finding none).
+      const rows = (await this.db('endpoints')
+        .where({ blocked: true })
+        .whereNull('released_at')
+        .select('id', ...Object.values(IDENTIFIER_COLUMNS))) as (Pick<EndpointRow, 'id'> & Record<string, string | null>)[];
+      for (const row of rows)
+        for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+          const value = row[column];
+          if (value) for (const holder of owners.get(kind)?.get(value) ?? []) addTwin(found, holder, row.id);
+        }
+      return;
+    }
     for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-      const owners = new Map<string, string[]>();
-      for (const b of bindings) if (b.kind === kind) owners.set(b.value, [...(owners.get(b.value) ?? []), b.endpoint_id]);
-      for (const values of chunks([...owners.keys()])) {
+      const byValue = owners.get(kind) as Map<string, string[]>;
+      for (const values of chunks([...byValue.keys()])) {
         const rows = (await this.db('endpoints')
           .whereIn(column, values)
           .where({ blocked: true })
           .whereNull('released_at')
           .select('id', column)) as (Pick<EndpointRow, 'id'> & Record<string, string>)[];
-        for (const row of rows) for (const holder of owners.get(row[column] as string) ?? []) addTwin(found, holder, row.id);
+        for (const row of rows) for (const holder of byValue.get(row[column] as string) ?? []) addTwin(found, holder, row.id);
       }
     }
   }
@@ -163,8 +207,16 @@ export class ReenrollmentsRepo {
    * (checkClaims leaves a denied endpoint's alone), and so are their rows in the claims' index
    * (approval-claims.ts), which this reads instead of every denied endpoint's claims.
    */
-  private async deniedClaimants(found: Map<string, HoldingEndpoint>): Promise<void> {
+  private async deniedClaimants(found: Map<string, HoldingEndpoint>, named?: NamingHolders): Promise<void> {
     if (found.size === 0) return;
+    if (named) {
+      // Read already with the holders' rivals (predecessorsAndRivals): the same rows.
+      for (const w of named.waits) {
+        const claimant = named.endpoints.get(w.endpoint_id);
+        if (claimant?.approval === 'denied' && claimant.releasedAt === null) addTwin(found, w.holder_id, w.endpoint_id);
+      }
+      return;
+    }
     if (found.size > FEW_HOLDERS) {
       // The preview's every predecessor: every denied endpoint's rows, read once.
       const rows = (await this.db('approval_claim_holders as waits')
@@ -187,10 +239,15 @@ export class ReenrollmentsRepo {
     for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
   }
 
-  /** The endpoints of these ids that exist, with the strong identifiers their keys hold. */
-  async holders(ids: readonly string[]): Promise<Map<string, HoldingEndpoint>> {
+  /**
+   * The endpoints of these ids that exist, with the strong identifiers their keys hold.
+   * `named`: the claims' index rows naming exactly these ids and the endpoints they name, when
+   * the caller read them (their denied twins are among those).
+   */
+  async holders(ids: readonly string[], named?: NamingHolders): Promise<Map<string, HoldingEndpoint>> {
     const found = new Map<string, HoldingEndpoint>();
     const kinds = IDENTIFIER_COLUMN_ENTRIES.map(([kind]) => kind);
+    const held: { endpoint_id: string; kind: SingleIdentifierKind; value: string }[] = [];
     for (const chunk of chunks([...new Set(ids)])) {
       const rows = (await this.db('endpoints')
         .whereIn('id', chunk)
@@ -205,9 +262,10 @@ export class ReenrollmentsRepo {
           .select('endpoint_id', 'kind', 'value')) as { endpoint_id: string; kind: SingleIdentifierKind; value: string }[]
       ).filter((b) => kinds.includes(b.kind));
       for (const b of bindings) found.get(b.endpoint_id)?.holds.push({ kind: b.kind, value: b.value });
-      await this.blockedTwins(found, bindings);
+      held.push(...bindings);
     }
-    await this.deniedClaimants(found);
+    await this.blockedTwins(found, held);
+    await this.deniedClaimants(found, named);
     // One order whichever holders were read with it (the rows came back in each statement's
     // order): a release naming a few pairs words clone-seen exactly as the preview of all did.
     for (const holder of found.values()) holder.blockedTwins.sort();
@@ -215,28 +273,23 @@ export class ReenrollmentsRepo {
   }
 
   /**
-   * The endpoints pending approval whose claims name any of `holderIds`, found through the
-   * claims' index (its holder index, then endpoints by primary key) and confirmed by their
-   * claims, oldest enrollment first: everything a release call judges its named pairs on
-   * besides the holders themselves, however many others are pending.
+   * These holders (those that exist, as holders() reads them) and their rivals: the endpoints
+   * pending approval whose claims name any of them, found through the claims' index (its holder
+   * index, then endpoints by primary key) and confirmed by their claims, oldest enrollment
+   * first. Everything a release call judges its named pairs on, however many others are
+   * pending. One read of the index rows naming them and the endpoints those name serves both:
+   * the denied twins holders() looks for are among those endpoints.
    */
-  async claimantsWaitingOn(holderIds: readonly string[]): Promise<PendingClaimant[]> {
-    const wanted = new Set(holderIds);
-    const found = new Map<string, PendingClaimant>();
-    for (const [id, claimant] of await this.claimants(await this.namingAny([...wanted])))
-      if (claimant.approval === 'pending' && claimant.claims.some((c) => c.heldBy.some((h) => wanted.has(h)))) found.set(id, claimant);
-    return [...found.values()].sort((a, b) => a.enrolledAt - b.enrolledAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  async predecessorsAndRivals(holderIds: readonly string[]): Promise<{ holders: Map<string, HoldingEndpoint>; rivals: PendingClaimant[] }> {
+    const ids = [...new Set(holderIds)];
+    const named = await this.naming(ids);
+    return { holders: await this.holders(ids, named), rivals: pendingNaming(named, ids) };
   }
 
-  /**
-   * The ids of the endpoints whose claims' index rows name any of `holderIds`, whatever their
-   * approval, each once. The index alone: joined to endpoints with a condition on their
-   * approval, SQLite's planner walks every pending (or denied) endpoint and probes the index
-   * for each, a statement as long as the pending set; the approval is checked on the rows
-   * read afterwards, by primary key.
-   */
-  private async namingAny(holderIds: readonly string[]): Promise<string[]> {
-    return [...new Set((await this.waitsNaming(holderIds)).map((w) => w.endpoint_id))];
+  /** The claims' index rows naming any of `holderIds`, and each endpoint they name, with its claims (whatever its approval). */
+  private async naming(holderIds: readonly string[]): Promise<NamingHolders> {
+    const waits = await this.waitsNaming([...new Set(holderIds)]);
+    return { waits, endpoints: await this.claimants([...new Set(waits.map((w) => w.endpoint_id))]) };
   }
 
   /** The claims' index rows naming any of `holderIds` (its holder index alone). */
