@@ -35,6 +35,8 @@ interface Candidate {
 interface Skipped {
   newcomer: Side;
   heldBy: string[];
+  /** What it reports that others hold (absent from a collector before this field). */
+  claims?: { kind: string; value: string }[];
   reason: string;
   detail: string;
 }
@@ -240,10 +242,11 @@ function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, wind
         hostname: s.newcomer.hostname,
         new: s.newcomer.id,
         heldBy: s.heldBy.join(' '),
+        claims: (s.claims ?? []).map((x) => `${x.kind} ${x.value}`).join(', '),
         reason: s.reason,
         detail: s.detail,
       })),
-      ['hostname', 'new', 'heldBy', 'reason', 'detail'],
+      ['hostname', 'new', 'heldBy', 'claims', 'reason', 'detail'],
     )}\n`,
   );
   if (preview.skipped.length < preview.skippedCount) io.out.write(`(the first ${preview.skipped.length} shown)\n`);

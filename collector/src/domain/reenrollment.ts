@@ -79,6 +79,11 @@ export interface SkippedReenrollment {
   newcomer: ReenrollmentEndpoint;
   /** The endpoints its claims name (one, unless the reason is several-holders). */
   heldBy: string[];
+  /**
+   * What it reports that others hold, each value with its kind and holders: the admin checks
+   * these before releasing one at a time (two skipped rows of a device and its clone differ here).
+   */
+  claims: IdentifierClaim[];
   reason: SkipReason;
   /** The reason in words, for the admin. */
   detail: string;

@@ -151,7 +151,7 @@ export function judgeEach(
     const heldBy = holdersOf(newcomer);
     const predecessor = heldBy.length === 1 ? holders.get(heldBy[0] as string) : undefined;
     const verdict = judgeReenrollment(newcomer, predecessor, rivals.get(heldBy[0] as string) ?? 0, quiet);
-    if ('reason' in verdict) judged.skipped.push({ newcomer: summary(newcomer), heldBy, ...verdict });
+    if ('reason' in verdict) judged.skipped.push({ newcomer: summary(newcomer), heldBy, claims: newcomer.claims, ...verdict });
     else judged.candidates.push({ newcomer: summary(newcomer), predecessor: summary(predecessor as HoldingEndpoint), ...verdict });
   }
   return judged;

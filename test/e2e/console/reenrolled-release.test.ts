@@ -272,6 +272,8 @@ describeUnless(chromiumMissing)('the admin console: re-enrolled devices that loo
     for (const row of laptop.skippedRows) {
       assert.ok(row.startsWith('vm-7\nLinux') && row.includes(ids.oldVm as string), row);
       assert.match(row, /enrolled\s+\S.*\d{2}:\d{2}:\d{2}[\s\S]*last seen\s+\S/);
+      // What it claims, with the kind: what the admin checks before releasing one at a time.
+      assert.ok(row.includes(`Hardware UUID\n${vm.hardwareUuid?.replace(/-/g, '')}`), row);
     }
 
     // Two laptops imaged alike: one hostname, each its own endpoints.

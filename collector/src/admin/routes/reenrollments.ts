@@ -41,7 +41,7 @@ const preview = operation({
     'Each endpoint pending approval whose claims name one older endpoint (its predecessor, the same device under its old key) is a candidate when the predecessor went silent before the newcomer enrolled and stayed silent for DEVTRUST_REENROLLMENT_QUIET_MINUTES since, holds at least one hardware UUID, serial number or MachineGuid and the newcomer reports all of them, both report the same platform, no other pending endpoint waits on it, and no blocked or denied endpoint reports its identifiers; the others are `skipped` with a `reason`. `enrolledAfter`/`enrolledBefore` (ms, an ISO date alone read as midnight UTC, or an ISO date and time with its zone: one without is refused) narrow it to newcomers enrolled in that window. Candidates come a page at a time (`cursor`). The first page judges every pending endpoint: `skipped` lists the first `limit`, and `candidateCount`, `skippedCount` and `skippedByReason` count them all; a later page judges only the newcomers after its cursor, so it costs what the page holds, and its counts are null and `skipped` empty. Owner and admin only.',
   query: previewQuery,
   responses: {
-    200: '{candidates: [{newcomer, predecessor, identifiers}], candidateCount, skipped: [{newcomer, heldBy, reason, detail}], skippedCount, skippedByReason, nextCursor} (the counts null after the first page)',
+    200: '{candidates: [{newcomer, predecessor, identifiers}], candidateCount, skipped: [{newcomer, heldBy, claims, reason, detail}], skippedCount, skippedByReason, nextCursor} (the counts null after the first page)',
   },
 });
 

@@ -136,7 +136,18 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
             columns: [
               { label: 'Device', cell: (s) => device(s.newcomer) },
               { label: 'New endpoint', cell: (s) => endpointCell(s.newcomer) },
-              { label: 'Identifiers held by', cell: (s) => s.heldBy.map(endpointId) },
+              // What it claims, each with its kind (an older collector sent only who holds them).
+              {
+                label: 'Claims, held by',
+                cell: (s) =>
+                  h(
+                    'div',
+                    { class: 'skip-claims' },
+                    identifierList(s.claims ?? []),
+                    h('div', { class: 'muted endpoint-times' }, 'held by'),
+                    s.heldBy.map(endpointId),
+                  ),
+              },
               {
                 label: 'Why',
                 cell: (s) =>
