@@ -241,7 +241,7 @@ describeUnless(chromiumMissing)('the admin console: re-enrolled devices that loo
   /** The preview and its tables that scroll sideways (wider than they are shown), by class. */
   const sideways = (panel: Locator): Promise<string[]> =>
     panel.evaluate((el) =>
-      [el, ...el.querySelectorAll('.table-wrap')].filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.className),
+      [el, ...Array.from(el.querySelectorAll('.table-wrap'))].filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.className),
     );
 
   it('shows each identifier with its kind, and an identifier or hostname that is markup as text', async () => {
