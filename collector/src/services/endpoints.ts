@@ -181,8 +181,8 @@ export class EndpointService {
   }
 
   /**
-   * Deletes the endpoint; its identifier bindings go with it, and the endpoints waiting on it are
-   * judged again as a release would judge them (EndpointsRepo.forget), so it is logged like a release.
+   * Deletes the endpoint; its identifier bindings go with it. The endpoints waiting on it stay
+   * pending for an admin to approve or deny (EndpointsRepo.forget says why).
    */
   async forget(id: string, actor: AdminActor): Promise<boolean> {
     const forgotten = await this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { BUSY_TIMEOUT_MS, isSqlite } from './dialect.js';
+import { isSqlite } from './dialect.js';
 
 /**
  * Read-modify-write in one transaction. On PostgreSQL the rows it reads through
@@ -39,32 +39,28 @@ export async function lockNamed(trx: Knex.Transaction, name: string, mode: 'excl
 }
 
 /**
- * The lock `name` taken exclusively, on PostgreSQL, without ever waiting in its queue: tried,
- * and tried again after a short sleep, until `budgetMs` (the statements' lock timeout) has
- * passed, then NamedLockBusy, as a lock timeout would fail. PostgreSQL grants a lock in queue
- * order: an exclusive request waiting behind one shared holder made every later shared request
- * wait behind it too, so reports stalled behind a release that had not even started. A poller
- * holds no place in the queue; shared lockers pass it. (It may wait longer while shared lockers
- * keep coming without a gap, and fails as busy after the budget, to be sent again.)
+ * The lock `name` taken exclusively, on PostgreSQL, waiting in its queue only as a last resort:
+ * tried, and tried again after a short sleep, for `politeMs`, then asked for as lockNamed does
+ * (the statements' lock timeout, 5 s, then fails as busy, 55P03). PostgreSQL grants a lock in
+ * queue order: an exclusive request waiting behind one shared holder makes every later shared
+ * request wait behind it too, so reports with new identifiers stalled behind a release that had
+ * not even started. While it polls it holds no place in the queue and shared lockers pass it.
+ * Polling alone starved: with report writers taking the lock shared without a gap (a re-imaged
+ * fleet's first reports, four writers a collector), a release never found it free and always
+ * failed as busy (a reviewer's test). Queued after `politeMs`, it waits only for the shared
+ * holders of that moment, and the reports after it wait for the release.
  */
-export async function lockNamedWithoutQueueing(trx: Knex.Transaction, name: string, budgetMs = BUSY_TIMEOUT_MS): Promise<void> {
+export async function lockNamedPolitely(trx: Knex.Transaction, name: string, politeMs = POLITE_MS): Promise<void> {
   if (isSqlite(trx)) return;
-  for (const started = Date.now(); ;) {
+  for (const started = Date.now(); Date.now() - started < politeMs;) {
     const { rows } = (await trx.raw('select pg_try_advisory_xact_lock(hashtext(?)) as taken', [name])) as { rows: { taken: boolean }[] };
     if (rows[0]?.taken === true) return;
-    if (Date.now() - started >= budgetMs) throw new NamedLockBusy(name);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  await lockNamed(trx, name);
 }
 
-/** Between two tries of lockNamedWithoutQueueing: short next to a report's transaction, long next to a round trip. */
+/** How long lockNamedPolitely polls before it queues: reports pass it meanwhile; past it, it is their turn to wait. */
+const POLITE_MS = 2_000;
+/** Between two tries of lockNamedPolitely: short next to a report's transaction, long next to a round trip. */
 const POLL_MS = 10;
-
-/** The named lock stayed taken past the budget: SQLSTATE 55P03 (lock_not_available), so it counts as busy (db-errors.ts) like a lock timeout. */
-export class NamedLockBusy extends Error {
-  readonly code = '55P03';
-  constructor(readonly lockName: string) {
-    super(`lock not available: ${lockName} stayed taken past the lock timeout`);
-    this.name = 'NamedLockBusy';
-  }
-}

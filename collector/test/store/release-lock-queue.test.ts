@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
 import type { Store } from '@devtrust/collector/store/store';
-import { lockNamedWithoutQueueing, NamedLockBusy } from '@devtrust/collector/store/atomic';
+import { lockNamedPolitely } from '@devtrust/collector/store/atomic';
 import { dbFaultKind } from '@devtrust/collector/store/db-errors';
 import { describeUnless } from '../../../test/support/skip.js';
 import { POSTGRES_SKIP } from '../../../test/support/postgres.js';
@@ -20,6 +20,9 @@ import { enrollReporting, gate, untilReleasePolls } from '../support/claims-flee
 
 const RELEASES = 'devtrust:endpoint-releases';
 const uuid = (n: number): string => `4C4C4544-0042-3510-8052-${String(n).padStart(12, '0')}`;
+
+const lockNamedShared = (trx: Knex.Transaction): Promise<unknown> =>
+  trx.raw('select pg_advisory_xact_lock_shared(hashtext(?))', [RELEASES]);
 
 /** Resolves once `check` is true; throws after 10 s. */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -106,21 +109,51 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
     assert.ok(released?.released);
   });
 
-  it('a release that cannot take the lock within its budget fails as busy (55P03, as a lock timeout)', async () => {
+  it('a release that cannot take the lock fails as busy (55P03, the lock timeout), after polling and then queueing', async () => {
     const shared = await store.knex.transaction();
     await shared.raw('select pg_advisory_xact_lock_shared(hashtext(?))', [RELEASES]);
     try {
       const error = await store.knex
-        .transaction((trx) => lockNamedWithoutQueueing(trx, RELEASES, 50))
+        .transaction((trx) => lockNamedPolitely(trx, RELEASES, 50))
         .then(
           () => null,
           (e: unknown) => e,
         );
-      assert.ok(error instanceof NamedLockBusy, String(error));
+      assert.equal((error as { code?: string } | null)?.code, '55P03', String(error));
       assert.equal(dbFaultKind(error), 'busy');
     } finally {
       await shared.commit();
     }
+  });
+
+  it('a release gets the lock while transactions take it shared without a gap (polling alone starved it)', async () => {
+    const holder = await enroll({ serialNumber: 'STARVE-H' });
+    const waiter = await enroll({ serialNumber: 'STARVE-H' });
+    // Six overlapping loops, each holding the lock shared for 100 ms at a time, so that it is
+    // never free: as report writers storing first reports (new identifiers) of a re-imaged fleet.
+    let stop = false;
+    let turns = 0;
+    const loop = async (offset: number): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, offset));
+      while (!stop) {
+        await store.knex.transaction(async (trx) => {
+          await lockNamedShared(trx);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        turns += 1;
+      }
+    };
+    const loops = [0, 17, 33, 50, 67, 83].map(loop);
+    try {
+      await until('the shared lockers take turns', async () => turns >= 6);
+      const released = await store.endpoints.release(holder, Date.now());
+      assert.ok(released?.released, 'released while the shared lockers kept coming');
+      assert.equal((await store.endpoints.get(waiter))?.approval, 'approved');
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
+    assert.ok(turns > 6, 'the shared lockers went on after the release');
   });
 
   // W waits on H (serial) and reports UUID U, unbound; X waits on K and reports U too. Approving X

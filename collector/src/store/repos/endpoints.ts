@@ -7,7 +7,7 @@ import { BATCH_UPDATE_ROWS, reportWrite, writeHistory, type ReportWrite } from '
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { isSqlite } from '../dialect.js';
 import { retryDeadlock } from '../db-errors.js';
-import { lockForUpdate, lockNamed, lockNamedWithoutQueueing } from '../atomic.js';
+import { lockNamed, lockNamedPolitely } from '../atomic.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
 import type {
@@ -78,9 +78,9 @@ export function toEndpoint(row: EndpointRow): Endpoint {
  * lock timeout (5 s) fails as busy, to be sent again.
  */
 const RELEASES = 'devtrust:endpoint-releases';
-// Polled, never queued for (atomic.ts): a release waiting for the lock must not make the
-// reports that take it shared wait behind it.
-const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamedWithoutQueueing(trx, RELEASES);
+// Polled at first, queued for only after that (atomic.ts): a release that only waits for the
+// lock must not make the reports that take it shared wait behind it, nor wait for ever behind them.
+const lockReleases = (trx: Knex.Transaction): Promise<void> => lockNamedPolitely(trx, RELEASES);
 /** What a transaction judging claims takes: releases wait for it, and it for them; such transactions do not wait for each other. */
 const lockReleasesShared = (trx: Knex.Transaction): Promise<void> => lockNamed(trx, RELEASES, 'shared');
 
@@ -471,18 +471,16 @@ export class EndpointsRepo {
 
   /**
    * Deletes the endpoint (its bindings and its own claims' index rows cascade). The endpoints
-   * that waited on it are judged again first, as a release judges them, in the same transaction
-   * and under the releases' lock: left alone they would stay pending on an endpoint nobody can
-   * release any more, and a bulk release skips them (predecessor gone).
+   * that waited on it stay pending, on purpose: forgetting is how an admin lets a device enroll
+   * again (a lost hardware key, a reinstall), and the endpoints waiting on its identifiers are
+   * the ones an admin has not vouched for: a clone of it, or a stolen device's re-image waiting on
+   * its blocked key. Judged again here, the first of them would be approved and take the
+   * device's identifiers over, and the genuine device's new key would then wait behind its
+   * clone. Left pending, they hold nothing, so the device's new key binds its identifiers; an
+   * admin approves or denies each (a bulk release skips them: predecessor gone).
    */
-  async forget(id: string, at: number = Date.now()): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      await lockReleases(trx);
-      if (!(await lockForUpdate(trx, trx('endpoints').where({ id }).select('id')))[0]) return false;
-      await unbindAll(trx, id);
-      await rejudgeWaitersOn(trx, id, at, id);
-      return (await trx('endpoints').where({ id }).delete()) > 0;
-    });
+  async forget(id: string): Promise<boolean> {
+    return (await this.db('endpoints').where({ id }).delete()) > 0;
   }
 
   /**

@@ -40,19 +40,18 @@ export interface Rejudged {
 
 /**
  * Judges again the pending endpoints whose claims name `holderId`, whose bindings are ended
- * already; `gone` (a holder being forgotten, its row still there) holds no MAC for them. On
- * PostgreSQL the caller holds the releases' lock, and the waiters' rows are locked here
+ * already. On PostgreSQL the caller holds the releases' lock, and the waiters' rows are locked here
  * (pendingWaitingOn) until commit: none stops being pending in between, so the verdicts
  * written are the ones judged.
  */
-export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, at: number, gone?: string): Promise<Rejudged> {
+export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, at: number): Promise<Rejudged> {
   const rows = await pendingWaitingOn(trx, holderId, WAITER_COLUMNS);
   if (rows.length === 0) return { freed: [], stillPending: [] };
   const waiters = await waitersOf(trx, rows);
   const verdicts = judgeWaiters({
     waiters,
     bindings: await bindingsOf(trx, waiters),
-    macHolders: await macHoldersOf(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))], gone),
+    macHolders: await macHoldersOf(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))]),
     at,
   });
   const freedIds = verdicts.filter((v) => v.claims.length === 0).map((v) => v.id);
@@ -160,14 +159,13 @@ async function bindingsOf(trx: Knex.Transaction, waiters: readonly ReleaseWaiter
  * first: one statement per distinct MAC (a LIKE on the JSON list), not per waiter. The waiters,
  * all pending, are never among them; the judge adds the ones it frees.
  */
-async function macHoldersOf(trx: Knex.Transaction, macs: readonly string[], gone?: string): Promise<Map<string, MacHolder[]>> {
+async function macHoldersOf(trx: Knex.Transaction, macs: readonly string[]): Promise<Map<string, MacHolder[]>> {
   const holders = new Map<string, MacHolder[]>();
   for (const mac of macs) {
-    let query = trx('endpoints')
+    const query = trx('endpoints')
       .where('mac_addresses', 'like', `%"${mac}"%`)
       .whereNull('released_at')
       .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'));
-    if (gone !== undefined) query = query.whereNot({ id: gone });
     const rows = (await query.orderBy(['enrolled_at', 'id']).limit(HOLDERS_PER_CLAIM).select('id', 'enrolled_at')) as {
       id: string;
       enrolled_at: number | string;
