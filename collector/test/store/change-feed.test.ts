@@ -160,18 +160,23 @@ for (const db of DATABASES) {
       // LISTEN connection that died silently) must not leave another collector on what it read
       // before, for good (re-review r6: a deleted application still authenticating).
       it('reads again after its maximum age when a change was never notified', async () => {
-        const short = await Store.open({ databaseUrl: opened.url, dataDir: tmpdir(), cacheMaxAgeMs: 300 });
+        const MAX_AGE_MS = 1_000;
+        const short = await Store.open({ databaseUrl: opened.url, dataDir: tmpdir(), cacheMaxAgeMs: MAX_AGE_MS });
         const raw = knexFactory({ client: 'pg', connection: opened.url as string, pool: { min: 0, max: 1 } });
         try {
           const names = async () =>
             (await short.changes.read('integrations', 'names', async () => (await short.integrations.list()).map((i) => i.name))).sort();
-          const before = await names();
-          // Written past every collector's statement watcher: no NOTIFY is sent.
           const [first] = await short.integrations.list();
           assert.ok(first, 'the tests above created integrations');
+          const readAt = Date.now();
+          const before = await names();
+          // Written past every collector's statement watcher: no NOTIFY is sent.
           await raw('integrations').where({ id: first.id }).update({ name: 'never notified' });
-          assert.deepEqual(await names(), before, 'cached until its maximum age');
-          await new Promise((resolve) => setTimeout(resolve, 350));
+          const cached = await names();
+          // On a machine so loaded that the maximum age passed meanwhile, the read again is right too:
+          // the cached answer is judged only when it was still young (no timing asserted either way).
+          if (Date.now() - readAt < MAX_AGE_MS) assert.deepEqual(cached, before, 'cached until its maximum age');
+          await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 50));
           assert.ok((await names()).includes('never notified'), 'read again once it is older than that');
         } finally {
           await raw.destroy();
