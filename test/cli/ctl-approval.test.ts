@@ -54,14 +54,33 @@ describe('devtrustctl endpoint approve / deny', () => {
     const approved = await ctl('endpoint', 'approve', clone);
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, /^approval: approved$/m);
+    // The holder is neither blocked nor released: approving made them duplicates, so say what was likely meant.
+    assert.match(
+      approved.stderr,
+      new RegExp(
+        `^devtrustctl: warning: ${holder} holds serialNumber CTLAPPROVE1, machineGuid \\S+ and is neither blocked nor released: while both report it, neither is trusted through it\\. If ${clone} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}$`,
+        'm',
+      ),
+    );
+    assert.equal(approved.stderr.trimEnd().split('\n').length, 1, approved.stderr);
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${clone}`)).body.approval, 'approved');
 
     const denied = await ctl('endpoint', 'deny', other);
     assert.equal(denied.code, 0, denied.stderr);
+    assert.equal(denied.stderr, '');
     assert.match(denied.stdout, /^approval: denied$/m);
     const deniedEndpoint = (await c.admin('GET', `/admin/v1/endpoints/${other}`)).body;
     assert.equal(deniedEndpoint.approval, 'denied');
     assert.equal(deniedEndpoint.blocked, true);
+
+    // A holder blocked (a stolen laptop, say) is trusted through nothing: approving takes nothing from it, no warning.
+    const spare = { ...laptop, hostname: 'wks-spare', serialNumber: 'CTL-APPROVE-2', machineGuid: '6f1b0c1e-9a44-4d1b-8a61-0c0ffee00a02' };
+    for (let i = 0; i < 2; i += 1) agents.push(await startTestAgent(c.url, spare));
+    const [blockedHolder, waiting] = agents.slice(3).map((a) => a.agent.status().endpointId as string);
+    assert.equal((await ctl('endpoint', 'block', blockedHolder as string)).code, 0);
+    const quiet = await ctl('endpoint', 'approve', waiting as string);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '');
 
     const again = await ctl('endpoint', 'approve', other);
     assert.equal(again.code, 1);

@@ -1,4 +1,5 @@
 import { adminLogCommand } from './ctl-admin-log.js';
+import { approveCommand } from './ctl-approve.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
@@ -173,7 +174,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   endpointCommand('block', 'POST', '/block', 'deny every sign-in from this endpoint'),
   endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
   endpointCommand('forget', 'DELETE', '', 'delete the endpoint (its agent enrolls again)'),
-  endpointCommand('approve', 'POST', '/approve', 'let a pending endpoint (approval pending) be trusted: its claims count from now on'),
+  approveCommand,
   endpointCommand('deny', 'POST', '/deny', 'refuse a pending endpoint: it is blocked and its claims never count'),
   endpointCommand('release', 'POST', '/release', "retire the endpoint's key and free its identifiers for the device's new key"),
   releaseReenrolledCommand,

@@ -205,6 +205,33 @@ function printReleased(io: CtlIo, candidates: Candidate[], done: Done): void {
   );
 }
 
+/**
+ * What to do about each skip reason, said once per reason beside the table (a detail, cut to fit
+ * the table, says what was seen for each row). The API's `detail` stays the facts: the console
+ * says the same advice (console/assets/js/reenrolled-release.js, SKIP_ADVICE).
+ */
+const CLONED =
+  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then release or approve each';
+const SKIP_ADVICE: Record<string, string> = {
+  'several-newcomers': CLONED,
+  'several-holders': CLONED,
+  'clone-seen': CLONED,
+  'too-recent':
+    'wait until the time its detail gives (DEVTRUST_REENROLLMENT_QUIET_MINUTES after the new key enrolled, default 30), then run this again',
+  'predecessor-still-reporting': 'the old key still reports: check which machine is which before releasing',
+};
+const CHECK_ONE = 'check it, then release the old endpoint (endpoint release OLD), approve or deny the new one, one at a time';
+
+/** The advice for these reasons, each advice once with the reasons it answers, in the order first given. */
+function adviceFor(reasons: string[]): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const reason of reasons) {
+    const advice = SKIP_ADVICE[reason] ?? CHECK_ONE;
+    grouped.set(advice, [...(grouped.get(advice) ?? []), reason]);
+  }
+  return grouped;
+}
+
 function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, window: Window): void {
   const scope = windowText(window);
   if (candidates.length === 0) {
@@ -235,7 +262,8 @@ function printPreview(io: CtlIo, candidates: Candidate[], preview: Preview, wind
     );
   if (preview.skippedCount === 0) return;
   const counts = Object.entries(preview.skippedByReason).map(([reason, n]) => `${reason} ${n}`);
-  io.out.write(`\n${preview.skippedCount} skipped (release them one at a time once checked): ${counts.join(', ')}\n`);
+  io.out.write(`\n${preview.skippedCount} skipped by reason: ${counts.join(', ')}\nwhat to do:\n`);
+  for (const [advice, reasons] of adviceFor(Object.keys(preview.skippedByReason))) io.out.write(`  ${reasons.join(', ')}: ${advice}\n`);
   io.out.write(
     `${renderTable(
       preview.skipped.map((s) => ({

@@ -108,7 +108,7 @@ export function judgeReenrollment(
   if (twins.length > 0)
     return {
       reason: 'clone-seen',
-      detail: `${twins.slice(0, 3).join(', ')}${twins.length > 3 ? ` and ${twins.length - 3} more` : ''}, blocked or denied, also reported identifiers ${predecessor.id} holds: release it one at a time once checked`,
+      detail: `${twins.slice(0, 3).join(', ')}${twins.length > 3 ? ` and ${twins.length - 3} more` : ''}, blocked or denied, also reported identifiers ${predecessor.id} holds`,
     };
   // Silent since the newcomer enrolled proves nothing the moment a clone enrolls: the device it
   // copied reported just before and has not had its next report yet (every 15 minutes while
@@ -116,7 +116,7 @@ export function judgeReenrollment(
   if (quiet && newcomer.enrolledAt > quiet.now - quiet.ms)
     return {
       reason: 'too-recent',
-      detail: `the newcomer enrolled ${iso(newcomer.enrolledAt)}: a bulk release waits until ${iso(newcomer.enrolledAt + quiet.ms)} in case ${predecessor.id} reports again`,
+      detail: `the newcomer enrolled ${iso(newcomer.enrolledAt)}: a bulk release waits until ${iso(newcomer.enrolledAt + quiet.ms)} in case ${predecessor.id} reports again (DEVTRUST_REENROLLMENT_QUIET_MINUTES)`,
     };
   return { identifiers: predecessor.holds };
 }

@@ -1,5 +1,6 @@
 import { IDENTIFIER_KINDS, isPlaceholder, normalizeIdentifier } from '../domain/identifiers.js';
 import { describeClaims } from '../match/approval.js';
+import { holdersOf } from '../match/reenrollment.js';
 import type { Store } from '../store/store.js';
 
 /** Agents silent for longer than this are listed as having stopped reporting. */
@@ -7,6 +8,22 @@ export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
 
 /** One thing an admin should look at, with a message that says what and why. */
 export type Finding = Record<string, unknown> & { type: string; severity: 'info' | 'warning' | 'error'; message: string };
+
+/**
+ * What to do with an endpoint pending approval. Release comes first: approving a re-imaged
+ * laptop's new key makes it and the old, trusted endpoint duplicates, and neither is trusted
+ * through the identifier while both report it (docs/enrollment-and-posture.md).
+ */
+function whatToDo(holders: string[]): string {
+  const ids = holders.length > 0 ? holders : ['<old id>'];
+  const old = ids.length === 1 ? 'the old endpoint' : 'the old endpoints';
+  const commands = ids.map((id) => `devtrustctl endpoint release ${id}`).join('; ');
+  const buttons = ids.map((id) => `"Release ${id}"`).join(', ');
+  return (
+    `If it is the same device re-imaged or with its agent reinstalled, release ${old}: ${commands}, or ${buttons} on this endpoint's console page. ` +
+    'Approve it only if it is a different device that legitimately shares the identifier; deny it otherwise'
+  );
+}
 
 /**
  * What needs an admin's eye: identifiers several endpoints or records share, placeholders,
@@ -31,7 +48,7 @@ export class FindingsService {
         severity: 'warning',
         endpointId: endpoint.id,
         claims: endpoint.approvalClaims,
-        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}; approve it or deny it`,
+        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${whatToDo(holdersOf({ claims: endpoint.approvalClaims }))}`,
       });
     }
     for (const endpoint of await this.store.endpoints.list({ limit: 1000 })) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startTestAgent, type TestAgent } from '../../../test/support/agent.js';
 import { csvInventory } from '../../../test/support/app.js';
 import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
 
@@ -22,5 +23,34 @@ describe('findings name identifier kinds in domain terms', () => {
     assert.equal(dupe.value, 'DUPE1', 'normalised as stored');
     assert.equal(dupe.count, 2);
     assert.doesNotMatch(dupe.message, /serial_number/);
+  });
+});
+
+describe('the pending-approval finding says what to do', () => {
+  let c: TestCollector;
+  const agents: TestAgent[] = [];
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+  });
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await c.stop();
+  });
+
+  it('release the old endpoint for the same device re-imaged, approve only a different device, deny otherwise', async () => {
+    const laptop = { platform: 'windows' as const, hostname: 'wks-reimaged', serialNumber: 'FINDING-REIMAGED-1' };
+    for (let i = 0; i < 2; i += 1) agents.push(await startTestAgent(c.url, laptop));
+    const [holder, pending] = agents.map((a) => a.agent.status().endpointId as string);
+    const { findings } = (await c.admin('GET', '/admin/v1/findings')).body;
+    const finding = findings.find(
+      (f: { type: string; endpointId?: string }) => f.type === 'endpoint-pending-approval' && f.endpointId === pending,
+    );
+    assert.ok(finding, JSON.stringify(findings));
+    assert.equal(
+      finding.message,
+      `wks-reimaged awaits approval: it reports serial number FINDINGREIMAGED1 (held by ${holder}). ` +
+        `If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}, or "Release ${holder}" on this endpoint's console page. ` +
+        'Approve it only if it is a different device that legitimately shares the identifier; deny it otherwise',
+    );
   });
 });

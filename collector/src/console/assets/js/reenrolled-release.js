@@ -30,6 +30,37 @@ const REASONS = {
   'clone-seen': 'a clone of the device was blocked or denied before',
 };
 
+/**
+ * What to do about each skip reason, said once per reason above the skipped table (each row's
+ * detail says what was seen); devtrustctl says the same (cli/ctl-release-reenrolled.ts).
+ */
+const CLONED =
+  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then release or approve each.';
+const SKIP_ADVICE = {
+  'several-newcomers': CLONED,
+  'several-holders': CLONED,
+  'clone-seen': CLONED,
+  'too-recent':
+    'wait until the time given under Why (DEVTRUST_REENROLLMENT_QUIET_MINUTES after the new key enrolled, default 30), then preview again.',
+  // Its label already says the old key still reports.
+  'predecessor-still-reporting': 'check which machine is which before releasing.',
+};
+const CHECK_ONE = 'check it on its page, then release the old endpoint there, or approve or deny the new one.';
+
+/** One item per advice, led by the reasons (as shown under Why) it answers. */
+function adviceList(reasons) {
+  const grouped = new Map();
+  for (const reason of reasons) {
+    const advice = SKIP_ADVICE[reason] ?? CHECK_ONE;
+    grouped.set(advice, [...(grouped.get(advice) ?? []), REASONS[reason] ?? reason]);
+  }
+  return h(
+    'ul',
+    { class: 'skip-advice', 'aria-label': 'What to do' },
+    [...grouped].map(([advice, labels]) => h('li', {}, h('strong', {}, labels.join('; ')), ': ', advice)),
+  );
+}
+
 /** Every candidate of the preview (page after page) and the first page's skipped list and counts (later pages carry none). */
 async function loadPreview(range) {
   const candidates = [];
@@ -128,8 +159,10 @@ function previewPanel(preview, range, { onRelease, onCancel, onWindow }) {
     candidates.length > SHOWN ? h('p', { class: 'muted' }, `and ${plural(candidates.length - SHOWN, 'more', 'more')}.`) : null,
     skippedCount > 0
       ? [
-          h('h3', {}, `Skipped: ${plural(skippedCount, 'endpoint', 'endpoints')} (release them one at a time once checked)`),
+          h('h3', {}, `Skipped: ${plural(skippedCount, 'endpoint', 'endpoints')}`),
           h('p', { class: 'muted' }, reasons.join(' · ')),
+          h('p', {}, 'What to do:'),
+          adviceList(Object.keys(skippedByReason)),
           table({
             label: 'Skipped endpoints',
             rows: skipped.slice(0, SHOWN),

@@ -112,14 +112,17 @@ function actions(endpoint, ctx, area) {
   return [block, releaseButton(endpoint, ctx, area, name), forget];
 }
 
-/** Release: for a device that now runs the agent with a new key (a re-imaged laptop). */
-function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers') {
+/**
+ * Release: for a device that now runs the agent with a new key (a re-imaged laptop).
+ * `caution()`, if given, is read on each click: a warning said first in the confirmation.
+ */
+function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers', caution = async () => null) {
   const release = h('button', { type: 'button', class: 'btn btn-danger' }, label);
   release.addEventListener('click', async () => {
+    const warning = await caution();
     const ok = await confirmAction({
       title: `Release ${name}'s identifiers?`,
-      message:
-        "This endpoint's device key gives up the hardware UUID, serial number and MachineGuid it holds, and is blocked for good. An endpoint waiting for approval because of them (the same laptop, re-imaged, with a new key) holds them instead. The release is logged.",
+      message: `${warning ? `${warning} ` : ''}This endpoint's device key gives up the hardware UUID, serial number and MachineGuid it holds, and is blocked for good. An endpoint waiting for approval because of them (the same laptop, re-imaged, with a new key) holds them instead. The release is logged.`,
       confirmLabel: 'Release identifiers',
     });
     if (!ok) return;
@@ -188,6 +191,22 @@ function matched(e) {
   ]);
 }
 
+/**
+ * Whether holder `id` is trusted and has reported since `pending` enrolled: then it is likely the
+ * real device and `pending` a copy (a cloned disk image), and releasing it retires the real
+ * device's key for good. Read when asked, so the warning is as current as the click; unreadable,
+ * no warning (the confirmation still says the release is for good).
+ */
+async function stillInUse(id, pending) {
+  try {
+    const holder = await get(`/admin/v1/endpoints/${enc(id)}`);
+    if (!holder.trusted || holder.blocked || holder.releasedAt || holder.lastSeenAt < pending.enrolledAt) return null;
+    return `${id} is trusted and still reports (last seen ${new Date(holder.lastSeenAt).toLocaleString()}, after this endpoint enrolled): it may be the real device and this endpoint a copy of its disk image. Releasing it retires that device's key for good; if so, cancel, and reset the copy's MachineGuid or deny this endpoint.`;
+  } catch {
+    return null;
+  }
+}
+
 function claimList(e, ctx, area) {
   // The re-imaged laptop's case: release the old key right here, where its id is shown.
   const holders = [...new Set((e.approvalClaims ?? []).flatMap((c) => c.heldBy))];
@@ -195,14 +214,14 @@ function claimList(e, ctx, area) {
     ? h(
         'div',
         { class: 'actions' },
-        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`)),
+        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`, () => stillInUse(id, e))),
       )
     : null;
   return [
     h(
       'p',
       {},
-      'This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over.',
+      "This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over. If that endpoint still reports, this one may be a copy of its disk image: releasing it would retire the real device's key for good.",
     ),
     h(
       'ul',

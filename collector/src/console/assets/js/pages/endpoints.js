@@ -25,7 +25,8 @@ export function approvalBadge(endpoint) {
 
 /**
  * Approve / Deny buttons for a pending endpoint. Approving makes its identifiers count (it and
- * the endpoint it copies become duplicates, neither trusted until one is blocked); denying blocks it.
+ * the endpoint it copies become duplicates, neither trusted until one is blocked), so a re-imaged
+ * device's new key is released into, not approved; denying blocks it.
  */
 export function approvalButtons(endpoint, ctx, area, after) {
   if (endpoint.approval !== 'pending' || !ctx.can('endpoints', 'write')) return [];
@@ -45,7 +46,7 @@ export function approvalButtons(endpoint, ctx, area, after) {
     decide(approve, 'approve', {
       title: `Approve ${name}?`,
       message:
-        'Its identifiers then count: it and the endpoint already holding them become duplicates, and neither is trusted until you block one of them. Approve only a device you know, such as a reinstalled agent.',
+        "Its identifiers then count: the endpoint already holding them stops being trusted through them while both report them (the two are duplicates until you block one). Approve only a different device that legitimately shares them. The same device re-imaged or with its agent reinstalled: cancel, and release the old endpoint on this endpoint's page instead.",
       confirmLabel: 'Approve endpoint',
       danger: false,
     }),
