@@ -1,5 +1,6 @@
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
+import { forgetEndpoint } from './ctl-endpoint-forget.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
@@ -173,7 +174,15 @@ export const COMMANDS: readonly CtlCommand[] = [
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),
   endpointCommand('block', 'POST', '/block', 'deny every sign-in from this endpoint'),
   endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
-  endpointCommand('forget', 'DELETE', '', 'delete the endpoint (its agent enrolls again)'),
+  {
+    ...endpointCommand(
+      'forget',
+      'DELETE',
+      '',
+      'delete the endpoint (its agent enrolls again); prints the endpoints left waiting on its identifiers, for you to approve or deny',
+    ),
+    run: forgetEndpoint,
+  },
   approveCommand,
   endpointCommand('deny', 'POST', '/deny', 'refuse a pending endpoint: it is blocked and its claims never count'),
   endpointCommand('release', 'POST', '/release', "retire the endpoint's key and free its identifiers for the device's new key"),

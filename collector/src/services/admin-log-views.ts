@@ -39,7 +39,18 @@ export const ADMIN_LOG_VIEWS: Record<AdminResourceType, z.ZodType> = {
   'api-key': z.object({ id: field, name: field, role: field, revokedAt: field }),
   // The key itself is never recorded: only where it came from.
   'enrollment-key': z.object({ source: field }),
-  endpoint: z.object({ id: field, hostname: field, platform: field, blocked: field, approval: field, releasedAt: field, keyKind: field }),
+  endpoint: z.object({
+    id: field,
+    hostname: field,
+    platform: field,
+    blocked: field,
+    approval: field,
+    releasedAt: field,
+    keyKind: field,
+    // What a release or a forget did: identifiers given up, waiters freed or still pending (admin-log-releases.ts).
+    release: field,
+    forget: field,
+  }),
   'oidc-key': z.object({ active: field, next: field, immediate: field, withdrawn: field }),
   // The key itself is never recorded: only which integration's, and since when.
   'trusted-endpoints-key': z.object({ integrationId: field, createdAt: field }),

@@ -17,6 +17,7 @@ import type { ReportingCounts } from './identifier-lookups.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { recordAdminAction } from './admin-log.js';
+import { forgetRecord, releaseRecord, type Forgetting } from './admin-log-releases.js';
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
 export class EndpointService {
@@ -138,14 +139,11 @@ export class EndpointService {
 
   /**
    * Releases the endpoint's hold on its identifiers (a re-imaged laptop whose new key waits
-   * for approval): the one way to do it, so every release is logged here, with who did it.
+   * for approval): the one way to do it, so every release is logged here, with who did it and
+   * what it released (admin-log-releases.ts). `bulk`: a release of re-enrolled devices, with its
+   * hooks, and so logged as bulk.
    */
-  async release(
-    id: string,
-    actor: AdminActor,
-    guard?: (tx: Store) => Promise<void>,
-    accept?: (release: BindingRelease) => void,
-  ): Promise<BindingRelease> {
+  async release(id: string, actor: AdminActor, bulk?: BulkReleaseHooks): Promise<BindingRelease> {
     let result: Awaited<ReturnType<Store['endpoints']['release']>> = null;
     // The release and its admin-log entry commit together (see recorded). `guard` (a bulk
     // release's last check of the pair) runs first in the same transaction, `accept` (what a
@@ -154,13 +152,12 @@ export class EndpointService {
     await this.recorded(id, 'release', actor, async (tx) => {
       // Before the guard's row locks: releases wait for each other first (EndpointsRepo.release).
       await tx.endpoints.holdReleases();
-      if (guard) await guard(tx);
+      if (bulk) await bulk.guard(tx);
       result = await tx.endpoints.release(id, Date.now());
-      if (result?.released && accept) {
-        const { released: _released, ...release } = result;
-        accept(release);
-      }
-      return result?.released === true;
+      if (!result?.released) return false;
+      const { released: _released, ...release } = result;
+      bulk?.accept(release);
+      return { also: releaseRecord(release, bulk !== undefined) };
     });
     const outcome = result as Awaited<ReturnType<Store['endpoints']['release']>>;
     if (outcome === null) throw notFound('endpoint');
@@ -180,30 +177,70 @@ export class EndpointService {
     return this.recorded(id, 'deny', actor, (tx) => tx.endpoints.deny(id));
   }
 
+  /** Forgets the endpoint (forgetAndTell); false when there is no such endpoint. */
+  async forget(id: string, actor: AdminActor): Promise<boolean> {
+    return (await this.forgetAndTell(id, actor)) !== null;
+  }
+
   /**
    * Deletes the endpoint; its identifier bindings go with it. The endpoints waiting on it stay
-   * pending for an admin to approve or deny (EndpointsRepo.forget says why).
+   * pending for an admin to approve or deny (EndpointsRepo.forget says why): logged with what it
+   * held and who is left waiting. Answers that, with the endpoint as it was; null when there is
+   * no such endpoint.
    */
-  async forget(id: string, actor: AdminActor): Promise<boolean> {
-    const forgotten = await this.recorded(id, 'forget', actor, (tx) => tx.endpoints.forget(id));
-    if (forgotten) this.log?.info({ endpointId: id, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'endpoint forgotten');
-    return forgotten;
+  async forgetAndTell(id: string, actor: AdminActor): Promise<(Forgetting & { endpoint: Endpoint }) | null> {
+    let done: (Forgetting & { endpoint: Endpoint }) | null = null;
+    await this.recorded(id, 'forget', actor, async (tx, before) => {
+      const forgotten = await tx.endpoints.forgetAndTell(id);
+      if (forgotten === null) return false;
+      done = { ...forgotten, endpoint: before };
+      return { also: forgetRecord(forgotten) };
+    });
+    const outcome = done as (Forgetting & { endpoint: Endpoint }) | null;
+    if (outcome) {
+      const { endpoint: _endpoint, ...forgotten } = outcome;
+      this.log?.info({ ...forgotten, apiKeyId: actor.keyId, apiKeyName: actor.keyName }, 'endpoint forgotten');
+    }
+    return outcome;
   }
 
   /**
    * Makes an admin's change to one endpoint and records it in the same transaction; nothing
-   * is recorded when `change` reports that nothing changed. Other endpoint actions (e.g.
-   * releasing a key) can go through here too.
+   * is recorded when `change` reports that nothing changed. `change` may answer what the entry
+   * keeps besides the endpoint (`also`, added to `after`): what a release or forget did, which
+   * the endpoint's row does not hold.
    */
-  async recorded(id: string, action: string, actor: AdminActor, change: (tx: Store) => Promise<boolean>): Promise<boolean> {
+  async recorded(
+    id: string,
+    action: string,
+    actor: AdminActor,
+    change: (tx: Store, before: Endpoint) => Promise<boolean | { also: Record<string, unknown> }>,
+  ): Promise<boolean> {
     return this.store.transaction(async (tx) => {
       const before = await tx.endpoints.get(id);
-      if (!before || !(await change(tx))) return false;
+      if (!before) return false;
+      const changed = await change(tx, before);
+      if (changed === false) return false;
       const after = await tx.endpoints.get(id);
-      await recordAdminAction(tx, actor, { resourceType: 'endpoint', resourceId: id, action, before, after });
+      const also = changed === true ? {} : changed.also;
+      await recordAdminAction(tx, actor, {
+        resourceType: 'endpoint',
+        resourceId: id,
+        action,
+        before,
+        after: after === null && changed === true ? null : { ...after, ...also },
+      });
       return true;
     });
   }
+}
+
+/** A bulk release's hooks into one release's transaction (EndpointService.release). */
+export interface BulkReleaseHooks {
+  /** Its last check of the pair, first in the transaction: throwing releases nothing. */
+  guard(tx: Store): Promise<void>;
+  /** What it allows the release to have freed, once done: throwing rolls the release back. */
+  accept(release: BindingRelease): void;
 }
 
 const releasedBefore = () =>

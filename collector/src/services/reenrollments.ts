@@ -253,12 +253,10 @@ export class ReenrollmentService {
       }
       try {
         const attempt = () =>
-          this.endpoints.release(
-            predecessorId,
-            actor,
-            (tx) => stillQualifies(tx, candidate, this.quiet()),
-            (release) => freedOnlyTheNewcomer(release, candidate),
-          );
+          this.endpoints.release(predecessorId, actor, {
+            guard: (tx) => stillQualifies(tx, candidate, this.quiet()),
+            accept: (release) => freedOnlyTheNewcomer(release, candidate),
+          });
         // PostgreSQL rolled the pair back for a deadlock (a batch of reports holding the newcomer
         // and wanting the old key's row): judged once more, not a failed call with releases before it.
         const done = await retryDeadlock(attempt, 2);

@@ -7,7 +7,7 @@ import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../suppo
 import { describeUnless } from '../../support/skip.js';
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
 
-/** The console's Release identifiers: a re-imaged laptop's new key takes over from the old one. */
+/** The console's Release identifiers: a re-imaged laptop's new key takes over from the old one; and Forget. */
 describeUnless(chromiumMissing)('the admin console: releasing a device key', () => {
   let c: TestCollector;
   let browser: Browser;
@@ -98,6 +98,28 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     await page.getByText('approved', { exact: true }).first().waitFor();
     const now = (await c.admin('GET', `/admin/v1/endpoints/${waiting}`)).body;
     assert.deepEqual([now.approval, now.trusted], ['approved', true]);
+    assert.deepEqual(problems, []);
+  });
+
+  // Forget, on the same page: its dialog says that endpoints waiting on the forgotten one's identifiers are judged again.
+  it('forgetting warns that the endpoints waiting on it stay pending, and names how many', async () => {
+    const identity = { platform: 'macos' as const, serialNumber: 'C02FORGET01', hostname: 'mbp-forget' };
+    const started = [await startTestAgent(c.url, identity), await startTestAgent(c.url, identity)];
+    agents.push(...started);
+    const [holder, waiting] = started.map((a) => a.agent.status().endpointId as string) as [string, string];
+
+    await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(holder)}`);
+    await page.getByRole('button', { name: 'Forget' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Forget mbp-forget?' });
+    await dialog.getByText(/waiting for approval on them stay pending: approve or deny each of them yourself/).waitFor();
+    await dialog.getByText(/enrolls anew as a new endpoint/).waitFor();
+    await dialog.getByRole('button', { name: 'Forget endpoint' }).click();
+    await page.waitForURL(/#\/endpoints$/);
+    // The announcement (a live region) says one endpoint waiting on it is still pending.
+    await page.waitForFunction(
+      () => document.getElementById('live')?.textContent === 'mbp-forget was forgotten. 1 endpoint waiting on it is still pending.',
+    );
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${waiting}`)).body.approval, 'pending');
     assert.deepEqual(problems, []);
   });
 

@@ -63,7 +63,9 @@ const release = operation({
 });
 const forget = operation({
   summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again',
-  responses: { 204: 'forgotten' },
+  description:
+    'Its identifier bindings go with it (`identifiers`). Endpoints waiting for approval on it stay pending, to be approved or denied one by one (`stillPending`): forgetting judges none of them again.',
+  responses: { 200: '{forgotten: {id, hostname}, identifiers, stillPending}' },
 });
 
 /** `/admin/v1/endpoints`: Device Insight, blocking, approval of claims, releasing, forgetting. */
@@ -187,10 +189,15 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     ctx.body = { ...released, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
   });
 
+  // Forget: answers the endpoints it leaves waiting, so the admin decides on them rather than
+  // finding them pending later.
   router.delete('/endpoints/:id', guard, forget, async function forgetEndpoint(ctx) {
-    if (!(await endpoints.forget(ctx.params.id as string, adminActor(ctx)))) throw notFound('endpoint');
-    agents.disconnect(ctx.params.id as string, 'ENDPOINT_UNKNOWN');
-    ctx.status = 204;
+    const id = ctx.params.id as string;
+    const done = await endpoints.forgetAndTell(id, adminActor(ctx));
+    if (!done) throw notFound('endpoint');
+    agents.disconnect(id, 'ENDPOINT_UNKNOWN');
+    const { endpoint, endpointId: _endpointId, ...told } = done;
+    ctx.body = { forgotten: { id, hostname: endpoint.hostname ?? null }, ...told };
   });
   return router;
 }

@@ -24,7 +24,7 @@ import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
-import { writeClaims } from './approval-claims.js';
+import { waitingOnQuery, writeClaims } from './approval-claims.js';
 import { macClaims } from './mac-claims.js';
 import { rejudgeWaitersOn } from './release-waiters.js';
 import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
@@ -480,7 +480,28 @@ export class EndpointsRepo {
    * admin approves or denies each (a bulk release skips them: predecessor gone).
    */
   async forget(id: string): Promise<boolean> {
-    return (await this.db('endpoints').where({ id }).delete()) > 0;
+    return (await this.forgetAndTell(id)) !== null;
+  }
+
+  /**
+   * Forgets the endpoint as `forget` does and answers what that did: the identifiers it held
+   * (now free) and the endpoints left pending on it, oldest enrollment first, for an admin to
+   * approve or deny. Null when there is no such endpoint.
+   */
+  async forgetAndTell(id: string): Promise<Omit<BindingRelease, 'freed'> | null> {
+    return this.db.transaction(async (trx) => {
+      // Read before the delete: the bindings cascade with it.
+      const identifiers = (await trx('identifier_bindings')
+        .where({ endpoint_id: id })
+        .orderBy(['kind', 'value'])
+        .select('kind', 'value')) as {
+        kind: string;
+        value: string;
+      }[];
+      const stillPending = ((await waitingOnQuery(trx, id, ['id'])) as { id: string }[]).map((row) => row.id);
+      if ((await trx('endpoints').where({ id }).delete()) === 0) return null;
+      return { endpointId: id, identifiers, stillPending };
+    });
   }
 
   /**

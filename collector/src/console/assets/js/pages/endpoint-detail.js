@@ -142,13 +142,19 @@ function forgetButton(endpoint, ctx, area, name) {
   forget.addEventListener('click', async () => {
     const ok = await confirmAction({
       title: `Forget ${name}?`,
-      message: 'The endpoint is removed and disconnected. Its agent must enroll again before it can attest.',
+      message:
+        'The endpoint is removed and disconnected, and gives up the identifiers it holds. Endpoints waiting for approval on them stay pending: approve or deny each of them yourself. If the device reports again, its agent enrolls anew as a new endpoint.',
       confirmLabel: 'Forget endpoint',
     });
     if (!ok) return;
-    const done = await busy(forget, area, () => api('DELETE', `/admin/v1/endpoints/${enc(endpoint.id)}`).then(() => true));
+    // The answer names the endpoints left waiting (null from a collector that answers 204).
+    const done = await busy(forget, area, () => api('DELETE', `/admin/v1/endpoints/${enc(endpoint.id)}`).then((body) => body ?? {}));
     if (done) {
-      announce(`${name} was forgotten.`);
+      const waiting = done.stillPending?.length ?? 0;
+      const still = waiting
+        ? ` ${waiting === 1 ? '1 endpoint waiting on it is' : `${waiting} endpoints waiting on it are`} still pending.`
+        : '';
+      announce(`${name} was forgotten.${still}`);
       ctx.navigate('#/endpoints');
     }
   });
