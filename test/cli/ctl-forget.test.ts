@@ -49,6 +49,11 @@ describe('devtrustctl endpoint forget', () => {
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout).forgotten, { id: first, hostname: 'wks-9' });
 
+    // The administrator actions log says what each forget did, not the names of the fields.
+    const log = await ctl('admin-log', '--resource-id', holder, '--action', 'forget');
+    assert.equal(log.code, 0, log.stderr);
+    assert.match(log.stdout, /deleted: 2 identifiers given up, 2 waiting on it left pending/);
+
     const again = await ctl('endpoint', 'forget', holder);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /404 NOT_FOUND/);

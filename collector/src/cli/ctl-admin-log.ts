@@ -24,6 +24,14 @@ function changedCell(e: Record<string, unknown>): string | null {
     const devices = `${String(after.devices)} ${after.devices === 1 ? 'device' : 'devices'}`;
     return `uploaded ${rows}${after.allowEmpty === true ? ' (allowEmpty)' : ''}: ${String(after.status)}, ${devices}`;
   }
+  // A release and a forget record what they did: that, not the fields' names.
+  const released = after.release as
+    { bulk?: boolean; identifierCount?: number; freedCount?: number; stillPendingCount?: number } | undefined;
+  if (e.action === 'release' && released)
+    return `released${released.bulk === true ? ' (bulk)' : ''}: ${released.identifierCount} identifiers, ${released.freedCount} freed, ${released.stillPendingCount} still pending`;
+  const forgot = after.forget as { identifierCount?: number; stillPendingCount?: number } | undefined;
+  if (e.action === 'forget' && forgot)
+    return `deleted: ${forgot.identifierCount} identifiers given up, ${forgot.stillPendingCount} waiting on it left pending`;
   return Array.isArray(e.changed) && e.changed.length > 0 ? e.changed.join(', ') : null;
 }
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
-import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { EndpointService, type BulkReleaseHooks } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
@@ -24,19 +24,15 @@ const report = (n: number): Report => macReport('CLONE', 'C4C04F4E', n);
 /** An EndpointService whose release lets `inside` happen once the bulk release's last check passed, in its transaction. */
 class Inside extends EndpointService {
   inside: (() => Promise<void>) | null = null;
-  override release(
-    id: string,
-    actor: AdminActor,
-    guard?: (tx: Store) => Promise<void>,
-    accept?: (release: BindingRelease) => void,
-  ): Promise<BindingRelease> {
+  override release(id: string, actor: AdminActor, bulk?: BulkReleaseHooks): Promise<BindingRelease> {
     const inside = this.inside;
     this.inside = null;
-    const checked = async (tx: Store) => {
-      await guard?.(tx);
+    if (!bulk) return super.release(id, actor);
+    const guard = async (tx: Store) => {
+      await bulk.guard(tx);
       if (inside) await inside();
     };
-    return super.release(id, actor, checked, accept);
+    return super.release(id, actor, { guard, accept: (release) => bulk.accept(release) });
   }
 }
 

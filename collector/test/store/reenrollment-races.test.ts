@@ -4,7 +4,7 @@ import { afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
-import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { EndpointService, type BulkReleaseHooks } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
@@ -25,16 +25,11 @@ const report = (n: number): Report => macReport('RACE', 'B4C04F4E', n);
 /** An EndpointService whose release first lets `beside` happen, as another request would just then. */
 class Interleaved extends EndpointService {
   beside: ((id: string) => Promise<void>) | null = null;
-  override async release(
-    id: string,
-    actor: AdminActor,
-    guard?: (tx: Store) => Promise<void>,
-    accept?: (release: BindingRelease) => void,
-  ): Promise<BindingRelease> {
+  override async release(id: string, actor: AdminActor, bulk?: BulkReleaseHooks): Promise<BindingRelease> {
     const beside = this.beside;
     this.beside = null;
     if (beside) await beside(id);
-    return super.release(id, actor, guard, accept);
+    return super.release(id, actor, bulk);
   }
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { describeUnless } from '../../support/skip.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
+import { startTestAgent } from '../../support/agent.js';
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
 
 /** Would set window.__xss if it ever ran. */
@@ -173,6 +174,33 @@ describeUnless(chromiumMissing)('the console: Administrator actions', () => {
     await upload.locator('summary').click();
     await screenshot(page, '47-admin-log-upload-and-rename');
     assert.deepEqual(problems, []);
+  });
+
+  it('a release and a forget read as what they did, not as the names of the fields they recorded', async () => {
+    const laptop = { platform: 'windows' as const, hostname: 'wks-log', serialNumber: 'CONSOLE-LOG-1' };
+    const holder = await startTestAgent(c.url, laptop);
+    const copy = await startTestAgent(c.url, laptop);
+    try {
+      const holderId = holder.agent.status().endpointId as string;
+      const copyId = copy.agent.status().endpointId as string;
+      const released = await c.admin('POST', `/admin/v1/endpoints/${holderId}/release`);
+      assert.deepEqual(released.body.freed, [copyId]);
+      assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${copyId}`)).status, 200);
+      const { page, problems } = await newPage(browser);
+      await signIn(page, c.url, OWNER_TOKEN);
+      const summaryOf = async (id: string): Promise<string> => {
+        await page.goto(`${c.url}/console/#/admin-log?resourceType=endpoint&resourceId=${id}`);
+        await page.getByText('1 matching entry; showing 1–1, newest first.').waitFor();
+        const row = page.getByRole('region', { name: 'Administrator actions' }).locator(':scope > table > tbody > tr');
+        return ((await row.locator('summary').textContent()) ?? '').trim();
+      };
+      assert.match(await summaryOf(holderId), /^released: \d+ identifiers?, 1 freed, 0 still pending$/);
+      assert.match(await summaryOf(copyId), /^deleted: \d+ identifiers? given up, 0 waiting on it left pending$/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await holder.stop();
+      await copy.stop();
+    }
   });
 
   it('on a phone each entry is a card', async () => {

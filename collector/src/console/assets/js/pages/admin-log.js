@@ -167,6 +167,9 @@ function resource(entry) {
   ];
 }
 
+/** `n thing` or `n things`. */
+const plural = (n, word) => `${n} ${n === 1 ? word : `${word}s`}`;
+
 /** A value of a recorded resource, short enough for a cell. */
 const show = (value) => (value === undefined ? '—' : JSON.stringify(value));
 
@@ -185,6 +188,13 @@ export function changeSummary(entry) {
   // Entries recorded before uploads kept their rows, and the runs a sync or a cancel recorded.
   const run = { upload: 'upload', sync: 'sync started', 'cancel-sync': 'cancel asked' }[entry.action];
   if (entry.resourceType === 'integration' && run) return after.status ? `${run}: ${after.status}` : run;
+  // A release and a forget record what they did beside the fields: say that, not the field names.
+  const released = after.release;
+  if (entry.action === 'release' && released)
+    return `released${released.bulk ? ' (bulk)' : ''}: ${plural(released.identifierCount, 'identifier')}, ${released.freedCount} freed, ${released.stillPendingCount} still pending`;
+  const forgot = after.forget;
+  if (entry.action === 'forget' && forgot)
+    return `deleted: ${plural(forgot.identifierCount, 'identifier')} given up, ${forgot.stillPendingCount} waiting on it left pending`;
   if (entry.before === null && entry.after !== null && /create$/.test(entry.action)) return 'created';
   if (entry.after === null && entry.before !== null) return 'deleted';
   return entry.changed.join(', ');
