@@ -60,6 +60,19 @@ describe('devtrustctl endpoint forget', () => {
     assert.equal((await ctl('endpoint', 'forget')).code, 2);
   });
 
+  it('refuses to forget a blocked device that holds its identifiers (a stolen laptop), until it is unblocked', async () => {
+    const stolen = await startTestAgent(c.url, { ...laptop, serialNumber: 'CTL-FORGET-STOLEN', machineGuid: undefined });
+    agents.push(stolen);
+    const id = stolen.agent.status().endpointId as string;
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${id}/block`)).status, 200);
+    const refused = await ctl('endpoint', 'forget', id);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /409 ENDPOINT_BLOCKED/);
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${id}`)).status, 200);
+    assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${id}/block`)).status, 200);
+    assert.equal((await ctl('endpoint', 'forget', id)).code, 0);
+  });
+
   it('names the first 20 of a long list and counts the rest; an older collector (204) gets one line', () => {
     const ids = Array.from({ length: 25 }, (_, i) => `ep_${i}`);
     assert.equal(

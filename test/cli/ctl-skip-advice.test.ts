@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { DeviceIdentity } from '@devtrust/shared/identity';
+import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { runBin } from '../support/bin.js';
 import { startClonedFleet, type ClonedFleet } from '../support/cloned-fleet.js';
-import { OWNER_TOKEN } from '../support/collector.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
 
 /**
  * `devtrustctl endpoint release-reenrolled` says what to do about each skip reason, once per
@@ -30,7 +32,7 @@ describe('devtrustctl endpoint release-reenrolled: what to do about the skipped'
     const advice = out.slice(out.indexOf('what to do:'));
     assert.match(
       advice,
-      /^ {2}several-newcomers: a disk image copied without resetting its MachineGuid \(or a device cloned\): reset it on the copies \(Windows: sysprep \/generalize, or a new MachineGuid\), let them report, then release or approve each$/m,
+      /^ {2}several-newcomers: a disk image copied without resetting its MachineGuid \(or a device cloned\): reset it on the copies \(Windows: sysprep \/generalize, or a new MachineGuid\), let them report, then approve each copy that now reports identifiers of its own$/m,
     );
     assert.match(
       advice,
@@ -48,5 +50,42 @@ describe('devtrustctl endpoint release-reenrolled: what to do about the skipped'
       (s) => s.reason === 'too-recent',
     );
     assert.match(recent?.detail ?? '', /\(DEVTRUST_REENROLLMENT_QUIET_MINUTES\)$/);
+  });
+});
+
+/**
+ * A blocked device (stolen, say) whose identity comes back under a new key: releasing the blocked
+ * endpoint would hand its identifiers to the new one, so the advice is to deny (a reviewer
+ * followed the generic "check it, then release the old endpoint" and trusted the thief).
+ */
+describe('devtrustctl endpoint release-reenrolled: a blocked predecessor', () => {
+  let c: TestCollector;
+  const agents: TestAgent[] = [];
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false, env: { DEVTRUST_REENROLLMENT_QUIET_MINUTES: '0' } });
+  });
+  afterAll(async () => {
+    for (const a of agents) await a.stop();
+    await c?.stop();
+  });
+
+  it('says to deny the new endpoint unless the device was recovered, not to release the old one', async () => {
+    const stolen: DeviceIdentity = { platform: 'windows', hostname: 'bob-lap', serialNumber: 'STOLEN-ADVICE-1' };
+    const bob = await startTestAgent(c.url, stolen);
+    agents.push(bob);
+    const bobId = bob.agent.status().endpointId as string;
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${bobId}/block`)).status, 200);
+    agents.push(await startTestAgent(c.url, stolen));
+    const preview = await runBin('devtrustctl', ['endpoint', 'release-reenrolled'], {
+      env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN },
+    });
+    assert.equal(preview.code, 0, preview.stderr);
+    const advice = preview.stdout.slice(preview.stdout.indexOf('what to do:'));
+    assert.match(
+      advice,
+      /^ {2}predecessor-blocked: the old endpoint is blocked \(a stolen device\?\): deny the new one unless you know the device was recovered$/m,
+      advice,
+    );
+    assert.doesNotMatch(advice, /endpoint release OLD/);
   });
 });

@@ -211,13 +211,16 @@ function printReleased(io: CtlIo, candidates: Candidate[], done: Done): void {
  * says the same advice (console/assets/js/reenrolled-release.js, SKIP_ADVICE).
  */
 const CLONED =
-  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then release or approve each';
+  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then approve each copy that now reports identifiers of its own';
 const SKIP_ADVICE: Record<string, string> = {
   'several-newcomers': CLONED,
   'several-holders': CLONED,
-  'clone-seen': CLONED,
+  'clone-seen': 'a clone of this device was turned away before, so this may be another: deny it unless you can place it',
   'too-recent':
     'wait until the time its detail gives (DEVTRUST_REENROLLMENT_QUIET_MINUTES after the new key enrolled, default 30), then run this again',
+  // Releasing a blocked endpoint hands its identifiers to the new one: a thief's re-image, often.
+  'predecessor-blocked': 'the old endpoint is blocked (a stolen device?): deny the new one unless you know the device was recovered',
+  'predecessor-gone': 'the old endpoint was forgotten: approve or deny the new one',
   'predecessor-still-reporting': 'the old key still reports: check which machine is which before releasing',
 };
 const CHECK_ONE = 'check it, then release the old endpoint (endpoint release OLD), approve or deny the new one, one at a time';

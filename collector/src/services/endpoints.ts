@@ -191,6 +191,9 @@ export class EndpointService {
   async forgetAndTell(id: string, actor: AdminActor): Promise<(Forgetting & { endpoint: Endpoint }) | null> {
     let done: (Forgetting & { endpoint: Endpoint }) | null = null;
     await this.recorded(id, 'forget', actor, async (tx, before) => {
+      // A device an admin blocked (a stolen laptop) keeps its identifiers, so that a new key
+      // reporting them waits for approval; forgotten, any new key would take them at once.
+      if (before.blocked && before.releasedAt === null && (await tx.endpoints.holdsIdentifiers(id))) throw blockedHolder();
       const forgotten = await tx.endpoints.forgetAndTell(id);
       if (forgotten === null) return false;
       done = { ...forgotten, endpoint: before };
@@ -242,6 +245,12 @@ export interface BulkReleaseHooks {
   /** What it allows the release to have freed, once done: throwing rolls the release back. */
   accept(release: BindingRelease): void;
 }
+
+const blockedHolder = () =>
+  conflict(
+    'ENDPOINT_BLOCKED',
+    'the endpoint is blocked and holds its identifiers, so a new device key reporting them waits for approval; forgotten, any new key would take them over at once. Unblock it first if the device was recovered',
+  );
 
 const releasedBefore = () =>
   conflict('ENDPOINT_RELEASED', 'the endpoint was released: its key is retired for good (forget it if its agent must enroll again)');

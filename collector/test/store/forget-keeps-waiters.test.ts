@@ -51,6 +51,20 @@ for (const db of DATABASES) {
       await assertClaimsIndexed(store.knex, 'the forget and the new enrollment');
     });
 
+    it('a later release of another holder leaves pending an endpoint that also waited on the forgotten one', async () => {
+      const h1 = await enroll({ serialNumber: 'MIX-1' });
+      const h2 = await enroll({ machineGuid: GUID });
+      const waiter = await enroll({ serialNumber: 'MIX-1', machineGuid: GUID });
+      assert.equal((await store.endpoints.get(waiter))?.approval, 'pending');
+      assert.equal(await store.endpoints.forget(h2), true);
+      const released = await store.endpoints.release(h1, Date.now());
+      assert.ok(released?.released);
+      assert.deepEqual([released.freed, released.stillPending], [[], [waiter]]);
+      assert.equal((await store.endpoints.get(waiter))?.approval, 'pending');
+      assert.deepEqual(await store.knex('identifier_bindings').where({ endpoint_id: waiter }).pluck('kind'), []);
+      await assertClaimsIndexed(store.knex, 'the release beside a forgotten holder');
+    });
+
     it('leaves a stolen device’s re-image pending when the blocked device is forgotten', async () => {
       const stolen = await enroll({ machineGuid: GUID, serialNumber: 'STOLEN1' });
       assert.equal(await store.endpoints.setBlocked(stolen, true), true);

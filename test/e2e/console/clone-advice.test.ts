@@ -57,7 +57,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
     const say = (label: string) => items.find((i) => i.startsWith(label)) ?? '';
     assert.equal(
       say('several new endpoints'),
-      'several new endpoints claim the same device: a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then release or approve each.',
+      'several new endpoints claim the same device: a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then approve each copy that now reports identifiers of its own.',
     );
     assert.match(
       say('enrolled too recently'),

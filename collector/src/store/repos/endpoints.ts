@@ -483,6 +483,11 @@ export class EndpointsRepo {
     return (await this.forgetAndTell(id)) !== null;
   }
 
+  /** Whether any identifier is bound to the endpoint's key. */
+  async holdsIdentifiers(id: string): Promise<boolean> {
+    return (await this.db('identifier_bindings').where({ endpoint_id: id }).first('endpoint_id')) !== undefined;
+  }
+
   /**
    * Forgets the endpoint as `forget` does and answers what that did: the identifiers it held
    * (now free) and the endpoints left pending on it, oldest enrollment first, for an admin to
@@ -490,6 +495,9 @@ export class EndpointsRepo {
    */
   async forgetAndTell(id: string): Promise<Omit<BindingRelease, 'freed'> | null> {
     return this.db.transaction(async (trx) => {
+      // As a release: what it answers is read with no release under way (one might free these
+      // waiters, or a report record a claim on this endpoint, between the reads and the delete).
+      await lockReleases(trx);
       // Read before the delete: the bindings cascade with it.
       const identifiers = (await trx('identifier_bindings')
         .where({ endpoint_id: id })

@@ -45,8 +45,15 @@ export interface Rejudged {
  * written are the ones judged.
  */
 export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, at: number): Promise<Rejudged> {
-  const rows = await pendingWaitingOn(trx, holderId, WAITER_COLUMNS);
-  if (rows.length === 0) return { freed: [], stillPending: [] };
+  const all = await pendingWaitingOn(trx, holderId, WAITER_COLUMNS);
+  if (all.length === 0) return { freed: [], stillPending: [] };
+  // One that also waits on a forgotten endpoint stays as it is: a forget leaves its waiters for an
+  // admin (EndpointsRepo.forget), and judged here it would be freed on the forgotten one's values.
+  const onForgotten = await waitingOnForgotten(
+    trx,
+    all.map((row) => row.id),
+  );
+  const rows = all.filter((row) => !onForgotten.has(row.id));
   const waiters = await waitersOf(trx, rows);
   const verdicts = judgeWaiters({
     waiters,
@@ -79,7 +86,27 @@ export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, 
       .filter((id) => freed.has(id))
       .flatMap((id) => byId.get(id)?.identifiers.map(([kind, value]) => ({ kind, value, endpoint_id: id, bound_at: at })) ?? []),
   );
-  return { freed: freedIds.filter((id) => freed.has(id)), stillPending: pending.map((v) => v.id).filter((id) => kept.has(id)) };
+  return {
+    freed: freedIds.filter((id) => freed.has(id)),
+    stillPending: [
+      ...pending.map((v) => v.id).filter((id) => kept.has(id)),
+      ...all.map((row) => row.id).filter((id) => onForgotten.has(id)),
+    ],
+  };
+}
+
+/** Of these pending endpoints, those whose claims name an endpoint that no longer exists (the claims' index keeps a forgotten holder's id). */
+async function waitingOnForgotten(trx: Knex.Transaction, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const part of chunks(ids, IN_LIST_CHUNK)) {
+    const rows = (await trx('approval_claim_holders as h')
+      .leftJoin('endpoints as e', 'e.id', 'h.holder_id')
+      .whereIn('h.endpoint_id', part)
+      .whereNull('e.id')
+      .distinct('h.endpoint_id')) as { endpoint_id: string }[];
+    for (const row of rows) found.add(row.endpoint_id);
+  }
+  return found;
 }
 
 /** The waiters as the judge takes them, with which of their MACs can be claims (read once for all of them). */

@@ -35,15 +35,18 @@ const REASONS = {
  * detail says what was seen); devtrustctl says the same (cli/ctl-release-reenrolled.ts).
  */
 const CLONED =
-  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then release or approve each.';
+  'a disk image copied without resetting its MachineGuid (or a device cloned): reset it on the copies (Windows: sysprep /generalize, or a new MachineGuid), let them report, then approve each copy that now reports identifiers of its own.';
 const SKIP_ADVICE = {
   'several-newcomers': CLONED,
   'several-holders': CLONED,
-  'clone-seen': CLONED,
+  'clone-seen': 'a clone of this device was turned away before, so this may be another: deny it unless you can place it.',
   'too-recent':
     'wait until the time given under Why (DEVTRUST_REENROLLMENT_QUIET_MINUTES after the new key enrolled, default 30), then preview again.',
   // Its label already says the old key still reports.
   'predecessor-still-reporting': 'check which machine is which before releasing.',
+  // Releasing a blocked endpoint hands its identifiers to the new one: a thief's re-image, often.
+  'predecessor-blocked': 'deny the new one unless you know the blocked device was recovered (a stolen device?).',
+  'predecessor-gone': 'approve or deny the new one.',
 };
 const CHECK_ONE = 'check it on its page, then release the old endpoint there, or approve or deny the new one.';
 
