@@ -66,7 +66,8 @@ export async function startTestAgent(
     },
     stop: async () => {
       await agent.stop();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      // Retried: a write the agent started before it stopped can land while the directory is removed (ENOTEMPTY).
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

@@ -3,6 +3,9 @@ import { describeClaims } from '../match/approval.js';
 import { holdersOf } from '../match/reenrollment.js';
 import type { Store } from '../store/store.js';
 
+/** What the findings need to know of an endpoint a pending one waits on. */
+type HolderStanding = 'gone' | 'blocked' | 'other';
+
 /** Agents silent for longer than this are listed as having stopped reporting. */
 export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
 
@@ -14,8 +17,16 @@ export type Finding = Record<string, unknown> & { type: string; severity: 'info'
  * laptop's new key makes it and the old, trusted endpoint duplicates, and neither is trusted
  * through the identifier while both report it (docs/enrollment-and-posture.md).
  */
-function whatToDo(holders: string[]): string {
-  const ids = holders.length > 0 ? holders : ['<old id>'];
+function whatToDo(holders: string[], standing: ReadonlyMap<string, HolderStanding>): string {
+  // A blocked holder (a stolen device?) released hands its identifiers to this one; a forgotten
+  // one cannot be released at all: neither gets "release the old endpoint".
+  const blocked = holders.filter((id) => standing.get(id) === 'blocked');
+  if (blocked.length > 0)
+    return `${blocked.join(', ')} ${blocked.length === 1 ? 'is' : 'are'} blocked (a stolen device?): deny it unless you know the device was recovered; releasing a blocked endpoint hands its identifiers to this one`;
+  const live = holders.filter((id) => standing.get(id) !== 'gone');
+  if (holders.length > 0 && live.length === 0)
+    return `the endpoint it waited on was forgotten (${holders.join(', ')}): approve it if it is that device enrolled again or a device you know, deny it otherwise`;
+  const ids = live.length > 0 ? live : ['<old id>'];
   const old = ids.length === 1 ? 'the old endpoint' : 'the old endpoints';
   const commands = ids.map((id) => `devtrustctl endpoint release ${id}`).join('; ');
   const buttons = ids.map((id) => `"Release ${id}"`).join(', ');
@@ -34,6 +45,16 @@ export class FindingsService {
 
   async list(): Promise<Finding[]> {
     const findings: Finding[] = [];
+    // Each holder read once, however many copies wait on it.
+    const standing = new Map<string, HolderStanding>();
+    const standingOf = async (ids: string[]): Promise<ReadonlyMap<string, HolderStanding>> => {
+      for (const id of ids) {
+        if (standing.has(id)) continue;
+        const holder = await this.store.endpoints.get(id);
+        standing.set(id, holder === null ? 'gone' : holder.blocked && holder.releasedAt === null ? 'blocked' : 'other');
+      }
+      return standing;
+    };
     for (const dupe of await this.store.endpoints.duplicateIdentifiers()) {
       findings.push({
         type: 'duplicate-endpoint-identifier',
@@ -43,12 +64,13 @@ export class FindingsService {
       });
     }
     for (const endpoint of await this.store.endpoints.pendingApproval()) {
+      const holders = holdersOf({ claims: endpoint.approvalClaims });
       findings.push({
         type: 'endpoint-pending-approval',
         severity: 'warning',
         endpointId: endpoint.id,
         claims: endpoint.approvalClaims,
-        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${whatToDo(holdersOf({ claims: endpoint.approvalClaims }))}`,
+        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${whatToDo(holders, await standingOf(holders))}`,
       });
     }
     for (const endpoint of await this.store.endpoints.list({ limit: 1000 })) {

@@ -53,4 +53,34 @@ describe('the pending-approval finding says what to do', () => {
         'Approve it only if it is a different device that legitimately shares the identifier; deny it otherwise',
     );
   });
+
+  it('says deny when the endpoint it waits on is blocked (a stolen device?), and approve or deny when it was forgotten', async () => {
+    const stolen = { platform: 'windows' as const, hostname: 'wks-stolen', serialNumber: 'FINDING-STOLEN-1' };
+    const owner = await startTestAgent(c.url, stolen);
+    agents.push(owner);
+    const ownerId = owner.agent.status().endpointId as string;
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${ownerId}/block`)).status, 200);
+    const thief = await startTestAgent(c.url, stolen);
+    agents.push(thief);
+    const thiefId = thief.agent.status().endpointId as string;
+    const gone = { platform: 'windows' as const, hostname: 'wks-gone', serialNumber: 'FINDING-GONE-1' };
+    const first = await startTestAgent(c.url, gone);
+    const second = await startTestAgent(c.url, gone);
+    agents.push(first, second);
+    const firstId = first.agent.status().endpointId as string;
+    const secondId = second.agent.status().endpointId as string;
+    assert.equal((await c.admin('DELETE', `/admin/v1/endpoints/${firstId}`)).status, 200);
+
+    const { findings } = (await c.admin('GET', '/admin/v1/findings')).body;
+    const messageOf = (id: string): string =>
+      findings.find((f: { type: string; endpointId?: string }) => f.type === 'endpoint-pending-approval' && f.endpointId === id)?.message ??
+      '';
+    assert.match(
+      messageOf(thiefId),
+      new RegExp(`${ownerId} is blocked \\(a stolen device\\?\\): deny it unless you know the device was recovered`),
+    );
+    assert.doesNotMatch(messageOf(thiefId), /endpoint release/);
+    assert.match(messageOf(secondId), new RegExp(`the endpoint it waited on was forgotten \\(${firstId}\\): approve it`));
+    assert.doesNotMatch(messageOf(secondId), /endpoint release/);
+  });
 });
