@@ -6,14 +6,12 @@ import type { HoldingEndpoint, PendingClaimant, ReenrollmentEndpoint } from '../
 import type { KeysetPosition } from '../../domain/paging.js';
 import type { ReenrollmentWindow } from '../../domain/reenrollment.js';
 import { lockForUpdate } from '../atomic.js';
+import { chunks } from '../in-lists.js';
 import { isSqlite } from '../dialect.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import { fromJson, toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
 import { pendingWaitingOn } from './approval-claims.js';
-
-/** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
-const IDS_PER_STATEMENT = 500;
 
 /**
  * Up to this many holders (a release call names at most 1,000), their blocked and denied twins
@@ -47,12 +45,6 @@ function claimantOf(row: EndpointRow): PendingClaimant {
     if (value) identifiers[kind] = value;
   }
   return { ...summaryOf(row), identifiers, claims: fromJson<IdentifierClaim[]>(row.approval_claims, []) };
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += IDS_PER_STATEMENT) out.push(items.slice(i, i + IDS_PER_STATEMENT));
-  return out;
 }
 
 /** Notes `twinId` among the blocked twins of `holder`, when it is one of `found` (and not the holder itself). */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { chunks, IN_LIST_CHUNK } from '../in-lists.js';
 import type { IdentifierClaim } from '../../domain/endpoint.js';
 import { bindingKey, HOLDERS_PER_CLAIM, judgeWaiters, type HeldValue, type MacHolder, type ReleaseWaiter } from '../release-judgement.js';
 import { batchUpdate } from '../batch-update.js';
@@ -17,8 +18,6 @@ import { macMatchingIntegrations, onCurrentInventory } from './mac-claims.js';
  * image cloned with its MachineGuid), and every report with new identifiers waited behind it.
  */
 
-/** Values per `IN (…)` list: far below SQLite's (999 in old builds) and PostgreSQL's (65,535) bound-parameter limits. */
-export const IN_LIST_CHUNK = 500;
 /** Rows per batched UPDATE (its rows travel as one bound JSON text: no parameter limit applies). */
 const UPDATE_ROWS = 1000;
 /** Rows per INSERT: 4 parameters a binding, 2 an index row, below 999 either way. */
@@ -26,12 +25,6 @@ const BINDING_ROWS = 200;
 const INDEX_ROWS = 400;
 
 const WAITER_COLUMNS = ['id', 'enrolled_at', 'mac_addresses', ...IDENTIFIER_COLUMN_ENTRIES.map(([, column]) => column)];
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export interface Rejudged {
   freed: string[];
