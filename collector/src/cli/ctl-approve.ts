@@ -1,6 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
-import { UsageError } from './ctl-commands.js';
-import { renderObject } from './ctl-render.js';
+import { endpointIdOf, endpointPath as path, postAndPrint } from './ctl-endpoint-action.js';
 
 /**
  * `devtrustctl endpoint approve ID`: approves a pending endpoint, and warns when an endpoint
@@ -19,18 +18,12 @@ interface Shown {
   id: string;
   approval?: string | null;
   approvalClaims?: Claim[];
+  claimsNow?: Claim[];
   blocked?: boolean;
   releasedAt?: number | null;
 }
 
-const idOf = (input: CtlInput): string => {
-  const id = input.args[0];
-  if (id === undefined || id === '') throw new UsageError('missing endpoint id');
-  return id;
-};
-const path = (id: string, suffix = ''): string => `/admin/v1/endpoints/${encodeURIComponent(id)}${suffix}`;
-
-/** The holders of the pending endpoint's claims that are neither blocked nor released, with what each holds. */
+/** The holders of what the pending endpoint claims today that are neither blocked nor released, with what each holds. */
 async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Claim[]>> {
   const inUse = new Map<string, Claim[]>();
   const shown = await call('GET', path(id));
@@ -38,7 +31,10 @@ async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Clai
   // Not found or not pending: the approval call says so itself.
   if (shown.status !== 200 || endpoint?.approval !== 'pending') return inUse;
   const claimsOf = new Map<string, Claim[]>();
-  for (const claim of endpoint.approvalClaims ?? [])
+  // What it claims against today, not what it claimed when it enrolled: its MachineGuid may have
+  // been reset since (nothing to warn of), or its holder forgotten and the device enrolled again
+  // under a new key that approving it would now make a duplicate.
+  for (const claim of endpoint.claimsNow ?? endpoint.approvalClaims ?? [])
     for (const holder of claim.heldBy) claimsOf.set(holder, [...(claimsOf.get(holder) ?? []), claim]);
   for (const [holder, claims] of claimsOf) {
     const read = await call('GET', path(holder));
@@ -49,16 +45,9 @@ async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Clai
 }
 
 async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
-  const id = idOf(input);
+  const id = endpointIdOf(input);
   const inUse = await holdersInUse(call, id);
-  const answer = await call('POST', path(id, '/approve'));
-  const body = answer.body as Record<string, unknown> | null;
-  if (answer.status !== 200 || body === null) {
-    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    io.err.write(`devtrustctl: ${answer.status} ${error?.code ?? 'ERROR'}: ${error?.message ?? 'the collector refused'}\n`);
-    return 1;
-  }
-  io.out.write(io.json ? `${JSON.stringify(body, null, 2)}\n` : `${renderObject(body)}\n`);
+  if ((await postAndPrint(call, path(id, '/approve'), io)) !== 0) return 1;
   for (const [holder, claims] of inUse) {
     const held = claims.map((c) => `${c.kind} ${c.value}`).join(', ');
     io.err.write(
@@ -75,6 +64,6 @@ export const approveCommand: CtlCommand = {
   about:
     'let a pending endpoint (approval pending) be trusted: its claims count from now on, and the endpoint holding them becomes its duplicate (warned on stderr while it is neither blocked nor released; for a re-imaged device, endpoint release OLD instead)',
   args: ['ID'],
-  request: (i) => ({ method: 'POST', path: path(idOf(i), '/approve') }),
+  request: (i) => ({ method: 'POST', path: path(endpointIdOf(i), '/approve') }),
   run,
 };

@@ -1,6 +1,7 @@
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
+import { releaseCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
@@ -185,7 +186,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   approveCommand,
   endpointCommand('deny', 'POST', '/deny', 'refuse a pending endpoint: it is blocked and its claims never count'),
-  endpointCommand('release', 'POST', '/release', "retire the endpoint's key and free its identifiers for the device's new key"),
+  releaseCommand,
   releaseReenrolledCommand,
   {
     name: 'integrations',

@@ -14,6 +14,12 @@ export interface IdentifierClaim {
   heldBy: string[];
 }
 
+/** The endpoints pending approval on one endpoint's identifiers: how many, and the first few, oldest enrollment first. */
+export interface WaitingOn {
+  count: number;
+  first: { id: string; hostname: string | null; enrolledAt: number }[];
+}
+
 /** An enrolled agent's device, as its latest verified report describes it. */
 export interface Endpoint {
   id: string;

@@ -8,7 +8,9 @@ import type {
   EndpointCredentials,
   EndpointPageQuery,
   EndpointQuery,
+  IdentifierClaim,
   ReportToStore,
+  WaitingOn,
 } from '../domain/endpoint.js';
 import { ReportsPartlyStored } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
@@ -125,6 +127,16 @@ export class EndpointService {
 
   history(id: string): Promise<{ receivedAt: number; seq: number; report: Report }[]> {
     return this.store.endpoints.history(id);
+  }
+
+  /** What a pending endpoint claims against today (EndpointsRepo.claimsNow): what approving it makes duplicates of. */
+  claimsNow(id: string): Promise<IdentifierClaim[]> {
+    return this.store.endpoints.claimsNow(id);
+  }
+
+  /** The endpoints pending on this one's identifiers: what releasing it judges again, and forgetting it leaves pending. */
+  waitingOn(id: string): Promise<WaitingOn> {
+    return this.store.endpoints.waitingOn(id);
   }
 
   /** False when there is no such endpoint. A released endpoint stays blocked (409 ENDPOINT_RELEASED). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, it } from 'vitest';
-import { startClonedFleet, type ClonedFleet } from '../../support/cloned-fleet.js';
+import { IMAGE, startClonedFleet, type ClonedFleet } from '../../support/cloned-fleet.js';
 import { OWNER_TOKEN } from '../../support/collector.js';
 import { describeUnless } from '../../support/skip.js';
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
@@ -92,7 +92,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
     assert.match(
       warned,
       new RegExp(
-        `^${ids.image1} is trusted and still reports \\(last seen .+, after this endpoint enrolled\\): it may be the real device and this endpoint a copy of its disk image\\. Releasing it retires that device's key for good`,
+        `^${ids.image1} \\(lab-image\\) has reported since ${ids.image2} \\(lab-image\\) enrolled on its identifiers \\(last seen .+\\): it may be the real device, still in use, and ${ids.image2} and 1 more a copy of its disk image\\. Releasing it retires its key for good`,
       ),
     );
     assert.equal((await endpoint(ids.image1)).releasedAt, null);
@@ -101,6 +101,49 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
     await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.newA}`);
     const plain = await confirmation(`Release ${ids.oldA}`, `Release ${ids.oldA}'s identifiers?`);
     assert.match(plain, /^This endpoint's device key gives up/);
+    assert.deepEqual(problems, []);
+  });
+
+  it("the holder's page lists the copies waiting on it, and its own Release button says it may be the real device", async () => {
+    const { ids } = fleet;
+    await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.image1}`);
+    const waiting = page.getByRole('region', { name: 'Waiting on its identifiers' });
+    await waiting.waitFor();
+    assert.match(
+      (await waiting.textContent()) ?? '',
+      /^Waiting on its identifiers2 endpoints wait for approval because they report identifiers this endpoint holds\./,
+    );
+    assert.deepEqual(await waiting.getByRole('listitem').evaluateAll((items) => items.map((li) => li.querySelector('code')?.textContent)), [
+      ids.image2,
+      ids.image3,
+    ]);
+    const warned = await confirmation('Release identifiers', "Release lab-image's identifiers?");
+    assert.match(warned, new RegExp(`^${ids.image1} \\(lab-image\\) has reported since ${ids.image2} \\(lab-image\\) enrolled`));
+    assert.equal((await endpoint(ids.image1)).releasedAt, null);
+
+    // A re-imaged laptop's new key, pending on the old one that went quiet: no such section on the new one, the plain confirmation on the old.
+    await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.oldA}`);
+    await page.getByRole('region', { name: 'Waiting on its identifiers' }).waitFor();
+    const plain = await confirmation('Release identifiers', "Release wks-a's identifiers?");
+    assert.match(plain, /^This endpoint's device key gives up/);
+    assert.deepEqual(problems, []);
+  });
+
+  it('a copy given identifiers of its own says it claims nothing now, and offers no release', async () => {
+    const { ids } = fleet;
+    const copy = fleet.agents[2];
+    assert.equal(copy?.agent.status().endpointId, ids.image3);
+    copy?.setIdentity({ ...IMAGE, serialNumber: 'LAB-IMAGE-3', machineGuid: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d' });
+    await copy?.agent.reportNow();
+    await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.image3}`);
+    const pending = page.getByRole('region', { name: 'Awaiting approval' });
+    await pending.waitFor();
+    assert.match(
+      (await pending.textContent()) ?? '',
+      /It reports none of these now \(its identifiers were reset, or the endpoint holding them is gone\): approving it binds what it reports now and makes no other endpoint a duplicate\./,
+    );
+    assert.equal(await pending.getByRole('button', { name: `Release ${ids.image1}` }).count(), 0);
+    await screenshot(page, '72-clone-claims-now');
     assert.deepEqual(problems, []);
   });
 });

@@ -6,6 +6,7 @@ import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import { operation } from '../../http/operation.js';
 import { conflict, notFound } from '../../errors.js';
+import { releaseCaution } from '../../match/release-caution.js';
 import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
@@ -37,7 +38,12 @@ const list = operation({
   query: endpointListQuery,
   responses: { 200: '{endpoints: [...], nextCursor, total: {count, exact} | null}' },
 });
-const get = operation({ summary: 'One endpoint, with its report history', responses: { 200: 'the endpoint, with `history`' } });
+const get = operation({
+  summary: 'One endpoint, with its report history',
+  description:
+    "`waiting`: the endpoints pending approval on its identifiers (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall) or `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image). A pending endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates.",
+  responses: { 200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`' },
+});
 const block = operation({
   summary: 'Block an endpoint: every sign-in from it is denied',
   responses: { 200: 'the endpoint, `blocked: true`' },
@@ -101,7 +107,24 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       // match that passed reads as passing, not as a reason (policy/denial-reasons.ts).
       matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons.map(asPassingCheck)] : evaluation.match.reasons,
       flags: evaluation.match.flags,
-      ...(detail ? { history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })) } : {}),
+      ...(detail ? await detailOf(endpoint) : {}),
+    };
+  }
+
+  /**
+   * What only one endpoint's page shows: its report history; the endpoints pending on its
+   * identifiers (what a release judges again, and a forget leaves pending) and what releasing
+   * it would risk (match/release-caution.ts); and, pending
+   * itself, what it claims against today (what approving it would make duplicates of: its
+   * stored claims are the ones it enrolled with).
+   */
+  async function detailOf(endpoint: Endpoint): Promise<Record<string, unknown>> {
+    const waiting = await endpoints.waitingOn(endpoint.id);
+    return {
+      history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })),
+      waiting,
+      releaseCaution: releaseCaution(endpoint, waiting),
+      ...(endpoint.approval === 'pending' ? { claimsNow: await endpoints.claimsNow(endpoint.id) } : {}),
     };
   }
 

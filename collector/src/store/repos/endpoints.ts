@@ -18,6 +18,7 @@ import type {
   EndpointQuery,
   IdentifierClaim,
   ReportToStore,
+  WaitingOn,
 } from '../../domain/endpoint.js';
 import { ReportsPartlyStored } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
@@ -365,9 +366,46 @@ export class EndpointsRepo {
     await writeClaims(trx, endpointId, claims, { approval: 'pending' });
   }
 
+  /**
+   * What a pending endpoint claims against now: the identifiers it reports today that another
+   * endpoint holds today. Its stored claims (approvalClaims) are what it claimed when it
+   * enrolled; since then its MachineGuid may have been reset (a cloned disk image given its
+   * own), or its holder forgotten and the device enrolled again under a new key that the stored
+   * claims do not name. An approval binds what it reports now, so these are what approving it
+   * makes duplicates of. Empty for an endpoint that does not exist.
+   */
+  async claimsNow(id: string): Promise<IdentifierClaim[]> {
+    const row = (await this.db('endpoints')
+      .where({ id })
+      .first('id', ...IDENTIFIER_COLUMN_ENTRIES.map(([, column]) => column), 'mac_addresses')) as EndpointRow | undefined;
+    if (!row) return [];
+    return this.contestedClaims(this.db, id, claimedColumns(row), fromJson<string[]>(row.mac_addresses, []));
+  }
+
+  /**
+   * The endpoints pending approval whose claims name this one (they wait on its identifiers):
+   * how many, and the first `limit`, oldest enrollment first. What releasing or forgetting it
+   * would touch, read from the claims' index.
+   */
+  async waitingOn(id: string, limit = 20): Promise<WaitingOn> {
+    const waiting = () =>
+      this.db('approval_claim_holders as waits')
+        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
+        .where('waits.holder_id', id)
+        .andWhere('endpoints.approval', 'pending');
+    const counted = (await waiting().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const count = Number(counted?.n ?? 0);
+    if (count === 0) return { count, first: [] };
+    const rows = (await waiting()
+      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }])
+      .limit(limit)
+      .select('endpoints.id', 'endpoints.hostname', 'endpoints.enrolled_at')) as Pick<EndpointRow, 'id' | 'hostname' | 'enrolled_at'>[];
+    return { count, first: rows.map((r) => ({ id: r.id, hostname: r.hostname ?? null, enrolledAt: Number(r.enrolled_at) })) };
+  }
+
   /** The identifiers the endpoint reports that another endpoint holds. */
   private async contestedClaims(
-    trx: Knex.Transaction,
+    trx: Knex | Knex.Transaction,
     endpointId: string,
     claimed: Record<IdentifierColumn, string | null>,
     macs: string[],

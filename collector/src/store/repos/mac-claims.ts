@@ -14,7 +14,7 @@ import { fromJson } from '../json.js';
  */
 
 /** The integrations that match devices by MAC address. */
-export async function macMatchingIntegrations(trx: Knex.Transaction): Promise<string[]> {
+export async function macMatchingIntegrations(trx: Knex | Knex.Transaction): Promise<string[]> {
   return ((await trx('integrations').select('id', 'config')) as { id: string; config: string }[])
     .filter((row) => fromJson<{ matchMacAddresses?: boolean }>(row.config, {}).matchMacAddresses === true)
     .map((row) => row.id);
@@ -33,7 +33,7 @@ export function onCurrentInventory(builder: Knex.QueryBuilder): Knex.QueryBuilde
 
 /** The MAC claims of one endpoint reporting `claimed` and `macs` (see above). */
 export async function macClaims(
-  trx: Knex.Transaction,
+  trx: Knex | Knex.Transaction,
   endpointId: string,
   claimed: Record<IdentifierColumn, string | null>,
   macs: string[],

@@ -38,6 +38,7 @@ export async function render(root, ctx) {
     ),
     area.el,
     endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint, ctx, area), 'msg-warn') : null,
+    endpoint.waiting?.count ? section('Waiting on its identifiers', waitingList(endpoint)) : null,
     h(
       'div',
       { class: 'grid-2' },
@@ -109,7 +110,7 @@ function actions(endpoint, ctx, area) {
       await ctx.refresh(text);
     }
   });
-  return [block, releaseButton(endpoint, ctx, area, name), forget];
+  return [block, releaseButton(endpoint, ctx, area, name, undefined, () => releaseCautionOf(endpoint.id)), forget];
 }
 
 /**
@@ -198,29 +199,89 @@ function matched(e) {
 }
 
 /**
- * Whether holder `id` is trusted and has reported since `pending` enrolled: then it is likely the
- * real device and `pending` a copy (a cloned disk image), and releasing it retires the real
- * device's key for good. Read when asked, so the warning is as current as the click; unreadable,
- * no warning (the confirmation still says the release is for good).
+ * What releasing endpoint `id` would risk, as the collector judges it (match/release-caution.ts):
+ * blocked as lost or stolen with endpoints waiting on it, or still reporting after the first of
+ * them enrolled (the real device, and they copies of its disk image). Read when asked, so the
+ * warning is as current as the click; unreadable, no warning (the confirmation still says the
+ * release is for good).
  */
-async function stillInUse(id, pending) {
+async function releaseCautionOf(id) {
   try {
-    const holder = await get(`/admin/v1/endpoints/${enc(id)}`);
-    if (!holder.trusted || holder.blocked || holder.releasedAt || holder.lastSeenAt < pending.enrolledAt) return null;
-    return `${id} is trusted and still reports (last seen ${new Date(holder.lastSeenAt).toLocaleString()}, after this endpoint enrolled): it may be the real device and this endpoint a copy of its disk image. Releasing it retires that device's key for good; if so, cancel, and reset the copy's MachineGuid or deny this endpoint.`;
+    return (await get(`/admin/v1/endpoints/${enc(id)}`)).releaseCaution?.message ?? null;
   } catch {
     return null;
   }
 }
 
+const claimItems = (claims) =>
+  h(
+    'ul',
+    {},
+    claims.map((c) =>
+      h(
+        'li',
+        {},
+        humanize(c.kind),
+        ' ',
+        h('code', {}, c.value),
+        ', held by ',
+        ...c.heldBy.flatMap((id, i) => [i ? ', ' : '', link(id, 'endpoints', id)]),
+      ),
+    ),
+  );
+
+const claimSet = (claims) => JSON.stringify((claims ?? []).map((c) => [c.kind, c.value, c.heldBy]));
+
+/**
+ * What the endpoint claimed when it enrolled, and, when that changed, what it claims now (its
+ * MachineGuid reset on a copied disk image; its holder forgotten and the device enrolled again):
+ * approving binds what it reports now, so the claims now are what approving makes duplicates of.
+ */
+/** The endpoints pending approval on this one's identifiers: what releasing it judges again, and forgetting it leaves pending. */
+function waitingList(e) {
+  const { count, first } = e.waiting;
+  const more = count - first.length;
+  return [
+    h(
+      'p',
+      {},
+      `${count === 1 ? '1 endpoint waits' : `${count} endpoints wait`} for approval because ${count === 1 ? 'it reports' : 'they report'} identifiers this endpoint holds. Releasing this endpoint approves the first of them that nobody else holds against; forgetting it leaves them pending.`,
+    ),
+    h(
+      'ul',
+      {},
+      first.map((w) =>
+        h('li', {}, link(w.hostname ?? w.id, 'endpoints', w.id), ' ', h('code', {}, w.id), `, enrolled ${fmtTime(w.enrolledAt)}`),
+      ),
+    ),
+    more > 0 ? h('p', { class: 'muted' }, `and ${more} more (Endpoints, approval pending)`) : null,
+  ];
+}
+
+function claimsNowNote(e) {
+  const now = e.claimsNow;
+  if (!now || claimSet(now) === claimSet(e.approvalClaims)) return null;
+  if (now.length === 0)
+    return h(
+      'p',
+      {},
+      'It reports none of these now (its identifiers were reset, or the endpoint holding them is gone): approving it binds what it reports now and makes no other endpoint a duplicate.',
+    );
+  return [
+    h('p', {}, 'What it reports now is held by other endpoints than when it enrolled. Approving it makes these its duplicates:'),
+    claimItems(now),
+  ];
+}
+
 function claimList(e, ctx, area) {
-  // The re-imaged laptop's case: release the old key right here, where its id is shown.
-  const holders = [...new Set((e.approvalClaims ?? []).flatMap((c) => c.heldBy))];
+  // The re-imaged laptop's case: release the old key right here, where its id is shown. The
+  // holders now: a holder forgotten since it enrolled cannot be released.
+  const holders = [...new Set((e.claimsNow ?? e.approvalClaims ?? []).flatMap((c) => c.heldBy))];
   const release = ctx.can('endpoints', 'write')
     ? h(
         'div',
         { class: 'actions' },
-        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`, () => stillInUse(id, e))),
+        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`, () => releaseCautionOf(id))),
       )
     : null;
   return [
@@ -229,21 +290,8 @@ function claimList(e, ctx, area) {
       {},
       "This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over. If that endpoint still reports, this one may be a copy of its disk image: releasing it would retire the real device's key for good.",
     ),
-    h(
-      'ul',
-      {},
-      (e.approvalClaims ?? []).map((c) =>
-        h(
-          'li',
-          {},
-          humanize(c.kind),
-          ' ',
-          h('code', {}, c.value),
-          ', held by ',
-          ...c.heldBy.flatMap((id, i) => [i ? ', ' : '', link(id, 'endpoints', id)]),
-        ),
-      ),
-    ),
+    claimItems(e.approvalClaims ?? []),
+    claimsNowNote(e),
     release,
   ];
 }

@@ -1,0 +1,42 @@
+import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
+import { endpointIdOf, endpointPath, postAndPrint } from './ctl-endpoint-action.js';
+
+/**
+ * `devtrustctl endpoint release ID`: retires an endpoint's key for good and frees its
+ * identifiers; the endpoints pending on them are judged again, and the first of them that
+ * nobody else holds against is approved. Meant for a re-imaged laptop's old key. Two holders
+ * look the same from the command line and are not: a device still in use whose disk image was
+ * copied (the pending endpoints are the copies), and a device blocked as lost or stolen (the
+ * pending endpoint may be the thief's reinstall). Releasing either trusts the wrong machine
+ * and cannot be undone, so for those the command asks for --yes first.
+ */
+
+interface Shown {
+  releaseCaution?: { reason: string; message: string } | null;
+}
+
+async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
+  const id = endpointIdOf(input);
+  if (input.flags.yes !== 'true') {
+    const shown = await call('GET', endpointPath(id));
+    // Not found, or not readable: the release call says so itself. The caution is the
+    // collector's (match/release-caution.ts), as the console's confirmation says it.
+    const caution = shown.status === 200 ? ((shown.body as Shown | null)?.releaseCaution ?? null) : null;
+    if (caution !== null) {
+      io.err.write(`devtrustctl: nothing released: ${caution.message} To release it anyway, run again with --yes.\n`);
+      return 1;
+    }
+  }
+  return postAndPrint(call, endpointPath(id, '/release'), io);
+}
+
+export const releaseCommand: CtlCommand = {
+  name: 'endpoint release',
+  usage: 'ID [--yes]',
+  about:
+    "retire the endpoint's key for good and free its identifiers for the device's new key (a re-imaged laptop's old endpoint); with endpoints waiting on it, asks for --yes when it is blocked or has reported since they enrolled (a lost device, or a disk image copied)",
+  args: ['ID'],
+  switches: ['yes'],
+  request: (i) => ({ method: 'POST', path: endpointPath(endpointIdOf(i), '/release') }),
+  run,
+};

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startTestAgent, type TestAgent } from '../support/agent.js';
+import { runBin } from '../support/bin.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../support/collector.js';
+
+/**
+ * A pending endpoint's claims are what it claimed when it enrolled; what approving or releasing
+ * does depends on who holds its identifiers now. `GET /admin/v1/endpoints/:id` answers both
+ * (`claimsNow`, `waiting`), and devtrustctl's approve warning and release guard read them,
+ * through the built binary against a real collector and real agents.
+ */
+describe('what a pending endpoint claims against now, and who waits on a holder', () => {
+  let c: TestCollector;
+  const agents: TestAgent[] = [];
+  const ctl = (...args: string[]) => runBin('devtrustctl', args, { env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN } });
+  const device = (n: number) => ({
+    platform: 'windows' as const,
+    hostname: `wks-now-${n}`,
+    serialNumber: `CTL-NOW-${n}`,
+    machineGuid: `6f1b0c1e-9a44-4d1b-8a61-0c0ffee0${String(n).padStart(4, '0')}`,
+  });
+  const enroll = async (identity: ReturnType<typeof device>): Promise<TestAgent & { id: string }> => {
+    const started = await startTestAgent(c.url, identity);
+    agents.push(started);
+    return Object.assign(started, { id: started.agent.status().endpointId as string });
+  };
+  const shown = async (id: string) => (await c.admin('GET', `/admin/v1/endpoints/${id}`)).body;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+  });
+  afterAll(async () => {
+    for (const a of agents) await a.stop();
+    await c.stop();
+  });
+
+  it('a holder still reporting after a copy enrolled is not released without --yes; the holder shows who waits on it', async () => {
+    const real = await enroll(device(1));
+    const copy = await enroll(device(1));
+    assert.equal((await shown(copy.id)).approval, 'pending');
+    // The real device goes on reporting after its copy enrolled (a later millisecond).
+    const enrolled = (await shown(copy.id)).enrolledAt as number;
+    while (Date.now() <= enrolled) await new Promise((resolve) => setTimeout(resolve, 2));
+    await real.agent.reportNow();
+
+    const holder = await shown(real.id);
+    assert.equal(holder.waiting.count, 1);
+    assert.deepEqual(
+      holder.waiting.first.map((w: { id: string; hostname: string }) => [w.id, w.hostname]),
+      [[copy.id, 'wks-now-1']],
+    );
+
+    const refused = await ctl('endpoint', 'release', real.id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing released: ${real.id} \\(wks-now-1\\) has reported since ${copy.id}`));
+    assert.match(refused.stderr, /copy of its disk image/);
+    assert.match(refused.stderr, /run again with --yes/);
+    assert.equal((await shown(real.id)).releasedAt, null, 'nothing was released');
+    assert.equal((await shown(copy.id)).approval, 'pending');
+
+    const forced = await ctl('endpoint', 'release', real.id, '--yes');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, new RegExp(`^freed: ${copy.id}$`, 'm'));
+  });
+
+  it('a blocked holder with endpoints waiting on it is not released without --yes: deny is the advice', async () => {
+    const stolen = await enroll(device(2));
+    await stolen.stop();
+    assert.equal((await ctl('endpoint', 'block', stolen.id)).code, 0);
+    const reinstall = await enroll(device(2));
+
+    const refused = await ctl('endpoint', 'release', stolen.id);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      new RegExp(`${stolen.id} \\(wks-now-2\\) is blocked, and ${reinstall.id} \\(wks-now-2\\) waits on its identifiers`),
+    );
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `deny ${reinstall.id} instead; release it only if the device was recovered and re-imaged\\. To release it anyway, run again with --yes\\.$`,
+        'm',
+      ),
+    );
+    assert.equal((await shown(stolen.id)).releasedAt, null);
+    assert.equal((await shown(reinstall.id)).approval, 'pending');
+  });
+
+  it('a re-imaged laptop: the old key stopped before the new one enrolled, and is released without asking', async () => {
+    const old = await enroll(device(3));
+    await old.stop();
+    const reimaged = await enroll(device(3));
+    const released = await ctl('endpoint', 'release', old.id);
+    assert.equal(released.code, 0, released.stderr);
+    assert.match(released.stdout, new RegExp(`^freed: ${reimaged.id}$`, 'm'));
+  });
+
+  it('after its holder was forgotten and the device enrolled again, approving a copy warns of the new key, not the forgotten one', async () => {
+    const real = await enroll(device(4));
+    const copy = await enroll(device(4));
+    await real.stop();
+    assert.equal((await ctl('endpoint', 'forget', real.id)).code, 0);
+    // The device's agent enrolls again under a new key: it binds the identifiers the forget freed.
+    const again = await enroll(device(4));
+    assert.equal((await shown(again.id)).approval, null);
+
+    const pending = await shown(copy.id);
+    assert.deepEqual(
+      pending.approvalClaims.map((claim: { heldBy: string[] }) => claim.heldBy),
+      [[real.id], [real.id]],
+      'the claims it enrolled with name the forgotten key',
+    );
+    assert.deepEqual(
+      pending.claimsNow.map((claim: { kind: string; heldBy: string[] }) => [claim.kind, claim.heldBy]),
+      [
+        ['serialNumber', [again.id]],
+        ['machineGuid', [again.id]],
+      ],
+    );
+
+    const approved = await ctl('endpoint', 'approve', copy.id);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(
+      approved.stderr,
+      new RegExp(`^devtrustctl: warning: ${again.id} holds serialNumber CTLNOW4, machineGuid \\S+ and is neither`, 'm'),
+    );
+    assert.doesNotMatch(approved.stderr, new RegExp(real.id));
+  });
+
+  it('after a copy was given its own MachineGuid, it claims nothing now and approving it warns of nothing', async () => {
+    const real = await enroll(device(5));
+    const copy = await enroll({ ...device(5), serialNumber: 'CTL-NOW-5B', hostname: 'wks-now-5b' });
+    assert.equal((await shown(copy.id)).approval, 'pending');
+    copy.setIdentity({
+      ...device(5),
+      serialNumber: 'CTL-NOW-5B',
+      hostname: 'wks-now-5b',
+      machineGuid: '0d3a5c7e-1111-4222-8333-944455556666',
+    });
+    await copy.agent.reportNow();
+
+    const pending = await shown(copy.id);
+    assert.equal(pending.approval, 'pending', 'it stays pending on what it claimed when it enrolled');
+    assert.deepEqual(
+      pending.approvalClaims.map((claim: { kind: string; heldBy: string[] }) => [claim.kind, claim.heldBy]),
+      [['machineGuid', [real.id]]],
+    );
+    assert.deepEqual(pending.claimsNow, []);
+
+    const approved = await ctl('endpoint', 'approve', copy.id);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(approved.stderr, '');
+    assert.deepEqual((await shown(real.id)).waiting, { count: 0, first: [] });
+  });
+});
