@@ -65,12 +65,22 @@ export class FindingsService {
     }
     for (const endpoint of await this.store.endpoints.pendingApproval()) {
       const holders = holdersOf({ claims: endpoint.approvalClaims });
+      let advice = whatToDo(holders, await standingOf(holders));
+      // Its holder forgotten, the device may have enrolled again under a new key that holds the
+      // values now: approving would make that key a duplicate. Read what it claims now (only
+      // here: a forgotten holder is rare, and a claim check is a few statements).
+      const gone = holders.filter((id) => standing.get(id) === 'gone');
+      if (gone.length > 0) {
+        const now = holdersOf({ claims: await this.store.endpoints.claimsNow(endpoint.id) });
+        if (now.length > 0)
+          advice = `the endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, await standingOf(now))}`;
+      }
       findings.push({
         type: 'endpoint-pending-approval',
         severity: 'warning',
         endpointId: endpoint.id,
         claims: endpoint.approvalClaims,
-        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${whatToDo(holders, await standingOf(holders))}`,
+        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
       });
     }
     for (const endpoint of await this.store.endpoints.list({ limit: 1000 })) {

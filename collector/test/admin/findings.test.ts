@@ -85,5 +85,20 @@ describe('the pending-approval finding says what to do', () => {
     assert.doesNotMatch(messageOf(thiefId), /endpoint release/);
     assert.match(messageOf(secondId), new RegExp(`the endpoint it waited on was forgotten \\(${firstId}\\): approve it`));
     assert.doesNotMatch(messageOf(secondId), /endpoint release/);
+
+    // The forgotten device enrolls again under a new key, which binds the values: the advice is
+    // about that key now (approving the copy would make it a duplicate), not "approve it".
+    const again = await startTestAgent(c.url, gone);
+    agents.push(again);
+    const againId = again.agent.status().endpointId as string;
+    const after = (await c.admin('GET', '/admin/v1/findings')).body.findings as { type: string; endpointId?: string; message: string }[];
+    const now = after.find((f) => f.type === 'endpoint-pending-approval' && f.endpointId === secondId)?.message ?? '';
+    assert.match(
+      now,
+      new RegExp(
+        `the endpoint it waited on was forgotten \\(${firstId}\\), and ${againId} holds what it reports now\\. If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${againId}`,
+      ),
+    );
+    assert.doesNotMatch(now, /approve it if it is that device enrolled again/);
   });
 });
