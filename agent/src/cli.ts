@@ -117,6 +117,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     }
   }
 
+  // Listened for before it starts: a signal sent as soon as its first lines appear (a service
+  // manager, a test) must stop it cleanly, not end the process by the signal's default action.
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   try {
     await agent.start();
   } catch (error) {
@@ -127,10 +133,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     process.stderr.write(`devtrust-agent: ${error.message}\n`);
     void agent.stop().then(() => process.exit(1));
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopAsked;
   await agent.stop();
   return 0;
 }

@@ -98,14 +98,6 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     // manager is told not to restart on (collector/deploy/devtrust-collector.service).
     process.exit(error instanceof ConfigError ? 2 : 1);
   }
-  // The keys themselves reach a terminal only: piped stdout ends in a log store (systemd,
-  // Docker), so there it names the owner-only file that holds them instead.
-  const banner = collector.firstStart.keysFile
-    ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
-    : leftoverKeysFileNotice(config.dataDir);
-  if (banner) process.stdout.write(banner);
-  process.stdout.write(listeningLines(collector.listenUrl, collector.publicUrl, collector.services.health.database));
-  if (collector.metricsUrl) process.stdout.write(`Prometheus metrics on ${collector.metricsUrl}\n`);
   const log = collector.services.log;
   // close() drains as it always has: syncs in progress end and are recorded, agents are told
   // the collector is going away (1001), then the database closes. The two lines bracket it, so
@@ -126,8 +118,19 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       },
     );
   };
+  // Before the lines that say it listens: whoever starts it (a service manager, a test) may send
+  // a signal the moment it reads them, and one that came before the handlers would end the
+  // process with no "stopping" and no clean close (seen under load: exit by signal, code null).
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // The keys themselves reach a terminal only: piped stdout ends in a log store (systemd,
+  // Docker), so there it names the owner-only file that holds them instead.
+  const banner = collector.firstStart.keysFile
+    ? firstStartBanner(collector.firstStart, process.stdout.isTTY === true)
+    : leftoverKeysFileNotice(config.dataDir);
+  if (banner) process.stdout.write(banner);
+  process.stdout.write(listeningLines(collector.listenUrl, collector.publicUrl, collector.services.health.database));
+  if (collector.metricsUrl) process.stdout.write(`Prometheus metrics on ${collector.metricsUrl}\n`);
 }
 
 // `node collector/dist/cli/collector.js` runs the collector too; the bin imports main() instead.
