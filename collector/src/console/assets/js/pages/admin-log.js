@@ -138,7 +138,9 @@ function who(actor) {
 
 /** The resource's name as the entry recorded it (integrations, applications, keys have one), else null. */
 function recordedName(entry) {
-  const name = entry.after?.name ?? entry.before?.name;
+  // An endpoint goes by its hostname: the one thing that still names it once it is forgotten.
+  const key = entry.resourceType === 'endpoint' ? 'hostname' : 'name';
+  const name = entry.after?.[key] ?? entry.before?.[key];
   return typeof name === 'string' && name !== '' ? name : null;
 }
 
