@@ -73,12 +73,17 @@ describe('devtrustctl endpoint approve / deny', () => {
     assert.equal(deniedEndpoint.approval, 'denied');
     assert.equal(deniedEndpoint.blocked, true);
 
-    // A holder blocked (a stolen laptop, say) is trusted through nothing: approving takes nothing from it, no warning.
+    // A holder blocked (a stolen laptop, say) is trusted through nothing: approving trusts the new
+    // key through its identifiers, which may be the thief's reinstall. Asked first; with --yes, no
+    // duplicate to warn of.
     const spare = { ...laptop, hostname: 'wks-spare', serialNumber: 'CTL-APPROVE-2', machineGuid: '6f1b0c1e-9a44-4d1b-8a61-0c0ffee00a02' };
     for (let i = 0; i < 2; i += 1) agents.push(await startTestAgent(c.url, spare));
     const [blockedHolder, waiting] = agents.slice(3).map((a) => a.agent.status().endpointId as string);
     assert.equal((await ctl('endpoint', 'block', blockedHolder as string)).code, 0);
-    const quiet = await ctl('endpoint', 'approve', waiting as string);
+    const asked = await ctl('endpoint', 'approve', waiting as string);
+    assert.equal(asked.code, 1, asked.stdout);
+    assert.match(asked.stderr, /is blocked: approving this endpoint trusts it through them/);
+    const quiet = await ctl('endpoint', 'approve', waiting as string, '--yes');
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.stderr, '');
 

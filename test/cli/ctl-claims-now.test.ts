@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { runBin } from '../support/bin.js';
@@ -54,9 +56,9 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     const refused = await ctl('endpoint', 'release', real.id);
     assert.equal(refused.code, 1, refused.stdout);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing released: ${real.id} \\(wks-now-1\\) has reported since ${copy.id}`));
+    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing done: ${real.id} \\(wks-now-1\\) has reported since ${copy.id}`));
     assert.match(refused.stderr, /copy of its disk image/);
-    assert.match(refused.stderr, /run again with --yes/);
+    assert.match(refused.stderr, /To go ahead anyway, run it again with --yes\.$/m);
     assert.equal((await shown(real.id)).releasedAt, null, 'nothing was released');
     assert.equal((await shown(copy.id)).approval, 'pending');
 
@@ -80,7 +82,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.match(
       refused.stderr,
       new RegExp(
-        `deny ${reinstall.id} instead; release it only if the device was recovered and re-imaged\\. To release it anyway, run again with --yes\\.$`,
+        `deny ${reinstall.id} instead; release it only if the device was recovered and re-imaged\\. To go ahead anyway, run it again with --yes\\.$`,
         'm',
       ),
     );
@@ -120,6 +122,18 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
       ],
     );
 
+    // The device's new key is what the copy waits on now: releasing it asks first (a reviewer released
+    // it unasked, the caution reading the claims the copy enrolled with, which name the forgotten key).
+    const holder = await shown(again.id);
+    assert.deepEqual(
+      holder.waiting.first.map((w: { id: string }) => w.id),
+      [copy.id],
+    );
+    assert.equal(holder.releaseCaution?.reason, 'holder-still-reporting');
+    const refused = await ctl('endpoint', 'release', again.id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal((await shown(again.id)).releasedAt, null);
+
     const approved = await ctl('endpoint', 'approve', copy.id);
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(
@@ -127,6 +141,63 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
       new RegExp(`^devtrustctl: warning: ${again.id} holds serialNumber CTLNOW4, machineGuid \\S+ and is neither`, 'm'),
     );
     assert.doesNotMatch(approved.stderr, new RegExp(real.id));
+  });
+
+  it('approving what a blocked endpoint holds asks for --yes first: the thief reinstalling the agent on a stolen laptop', async () => {
+    const stolen = await enroll(device(6));
+    await stolen.stop();
+    assert.equal((await ctl('endpoint', 'block', stolen.id)).code, 0);
+    const thief = await enroll(device(6));
+    assert.equal((await shown(thief.id)).approveCaution?.reason, 'holder-blocked');
+
+    const refused = await ctl('endpoint', 'approve', thief.id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^devtrustctl: nothing done: ${stolen.id} \\(wks-now-6\\) holds serialNumber CTLNOW6, machineGuid \\S+ and is blocked: .+ deny it\\.`,
+      ),
+    );
+    assert.equal((await shown(thief.id)).approval, 'pending');
+    const forced = await ctl('endpoint', 'approve', thief.id, '--yes');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal((await shown(thief.id)).approval, 'approved');
+  });
+
+  it('an endpoint it cannot read to check is neither released nor approved; "." and ".." are no endpoint ids', async () => {
+    const real = await enroll(device(7));
+    // A proxy in front of the collector that fails the reads (a timeout, an overloaded upstream)
+    // and passes every other request on.
+    const posted: string[] = [];
+    const proxy = createServer((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"UPSTREAM","message":"busy"}}');
+        return;
+      }
+      posted.push(`${req.method} ${req.url}`);
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const via = (...args: string[]) => runBin('devtrustctl', args, { env: { DEVTRUST_URL: url, DEVTRUST_API_KEY: OWNER_TOKEN } });
+      for (const verb of ['release', 'approve']) {
+        const refused = await via('endpoint', verb, real.id);
+        assert.equal(refused.code, 1, refused.stdout);
+        assert.match(
+          refused.stderr,
+          new RegExp(`^devtrustctl: nothing done: could not read ${real.id} to check what this risks \\(503 UPSTREAM\\)`),
+        );
+      }
+      assert.deepEqual(posted, []);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+    for (const id of ['.', '..']) {
+      const refused = await ctl('endpoint', 'release', id);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`"\\${id.split('').join('\\')}" is not an endpoint id`));
+    }
   });
 
   it('after a copy was given its own MachineGuid, it claims nothing now and approving it warns of nothing', async () => {

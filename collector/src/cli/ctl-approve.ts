@@ -1,5 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
-import { endpointIdOf, endpointPath as path, postAndPrint } from './ctl-endpoint-action.js';
+import { endpointIdOf, endpointPath as path, postAndPrint, stopUnlessClear } from './ctl-endpoint-action.js';
 
 /**
  * `devtrustctl endpoint approve ID`: approves a pending endpoint, and warns when an endpoint
@@ -46,6 +46,11 @@ async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Clai
 
 async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const id = endpointIdOf(input);
+  if (input.flags.yes !== 'true') {
+    // A blocked holder (a stolen device?): approving would trust what may be the thief's reinstall.
+    const stopped = await stopUnlessClear(call, id, 'approveCaution', io);
+    if (stopped !== null) return stopped;
+  }
   const inUse = await holdersInUse(call, id);
   if ((await postAndPrint(call, path(id, '/approve'), io)) !== 0) return 1;
   for (const [holder, claims] of inUse) {
@@ -60,10 +65,11 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
 
 export const approveCommand: CtlCommand = {
   name: 'endpoint approve',
-  usage: 'ID',
+  usage: 'ID [--yes]',
   about:
-    'let a pending endpoint (approval pending) be trusted: its claims count from now on, and the endpoint holding them becomes its duplicate (warned on stderr while it is neither blocked nor released; for a re-imaged device, endpoint release OLD instead)',
+    'let a pending endpoint (approval pending) be trusted: its claims count from now on, and the endpoint holding them becomes its duplicate (warned on stderr while it is neither blocked nor released; for a re-imaged device, endpoint release OLD instead); asks for --yes when a blocked endpoint holds them (a stolen device: this may be the thief)',
   args: ['ID'],
+  switches: ['yes'],
   request: (i) => ({ method: 'POST', path: path(endpointIdOf(i), '/approve') }),
   run,
 };

@@ -8,7 +8,41 @@ import { renderObject } from './ctl-render.js';
 export function endpointIdOf(input: CtlInput): string {
   const id = input.args[0];
   if (id === undefined || id === '') throw new UsageError('missing endpoint id');
+  // A URL's dot segments are resolved before it is sent: "." and ".." would name another path.
+  if (id === '.' || id === '..') throw new UsageError(`"${id}" is not an endpoint id`);
   return id;
+}
+
+interface Caution {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Reads the endpoint and what the collector cautions against doing to it (`key`: releaseCaution,
+ * approveCaution). Fails closed: an endpoint it cannot read (a proxy's 503, a timeout) is not
+ * taken as one with nothing to caution against. Not found: null, and the action says so itself.
+ * Returns the exit code when it stops the command (having said why), or null to go on.
+ */
+export async function stopUnlessClear(
+  call: CtlCall,
+  id: string,
+  key: 'releaseCaution' | 'approveCaution',
+  io: CtlIo,
+): Promise<number | null> {
+  const shown = await call('GET', endpointPath(id));
+  if (shown.status === 404) return null;
+  if (shown.status !== 200) {
+    const error = (shown.body as { error?: { code?: string } } | null)?.error;
+    io.err.write(
+      `devtrustctl: nothing done: could not read ${id} to check what this risks (${shown.status} ${error?.code ?? 'ERROR'}); run it again, or with --yes to go ahead unchecked\n`,
+    );
+    return 1;
+  }
+  const caution = (shown.body as Record<string, Caution | null | undefined> | null)?.[key] ?? null;
+  if (caution === null) return null;
+  io.err.write(`devtrustctl: nothing done: ${caution.message} To go ahead anyway, run it again with --yes.\n`);
+  return 1;
 }
 
 export const endpointPath = (id: string, suffix = ''): string => `/admin/v1/endpoints/${encodeURIComponent(id)}${suffix}`;

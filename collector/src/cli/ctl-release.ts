@@ -1,5 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
-import { endpointIdOf, endpointPath, postAndPrint } from './ctl-endpoint-action.js';
+import { endpointIdOf, endpointPath, postAndPrint, stopUnlessClear } from './ctl-endpoint-action.js';
 
 /**
  * `devtrustctl endpoint release ID`: retires an endpoint's key for good and frees its
@@ -8,24 +8,16 @@ import { endpointIdOf, endpointPath, postAndPrint } from './ctl-endpoint-action.
  * look the same from the command line and are not: a device still in use whose disk image was
  * copied (the pending endpoints are the copies), and a device blocked as lost or stolen (the
  * pending endpoint may be the thief's reinstall). Releasing either trusts the wrong machine
- * and cannot be undone, so for those the command asks for --yes first.
+ * and cannot be undone, so for those the command asks for --yes first, and an endpoint it
+ * cannot read to check is not released either.
  */
-
-interface Shown {
-  releaseCaution?: { reason: string; message: string } | null;
-}
 
 async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const id = endpointIdOf(input);
   if (input.flags.yes !== 'true') {
-    const shown = await call('GET', endpointPath(id));
-    // Not found, or not readable: the release call says so itself. The caution is the
-    // collector's (match/release-caution.ts), as the console's confirmation says it.
-    const caution = shown.status === 200 ? ((shown.body as Shown | null)?.releaseCaution ?? null) : null;
-    if (caution !== null) {
-      io.err.write(`devtrustctl: nothing released: ${caution.message} To release it anyway, run again with --yes.\n`);
-      return 1;
-    }
+    // The collector's judgement (match/release-caution.ts), as the console's confirmation says it.
+    const stopped = await stopUnlessClear(call, id, 'releaseCaution', io);
+    if (stopped !== null) return stopped;
   }
   return postAndPrint(call, endpointPath(id, '/release'), io);
 }

@@ -1,6 +1,7 @@
 import { IDENTIFIER_KINDS, isPlaceholder, normalizeIdentifier } from '../domain/identifiers.js';
 import { describeClaims } from '../match/approval.js';
 import { holdersOf } from '../match/reenrollment.js';
+import type { Endpoint, IdentifierClaim } from '../domain/endpoint.js';
 import type { Store } from '../store/store.js';
 
 /** What the findings need to know of an endpoint a pending one waits on. */
@@ -25,7 +26,7 @@ function whatToDo(holders: string[], standing: ReadonlyMap<string, HolderStandin
     return `${blocked.join(', ')} ${blocked.length === 1 ? 'is' : 'are'} blocked (a stolen device?): deny it unless you know the device was recovered; releasing a blocked endpoint hands its identifiers to this one`;
   const live = holders.filter((id) => standing.get(id) !== 'gone');
   if (holders.length > 0 && live.length === 0)
-    return `the endpoint it waited on was forgotten (${holders.join(', ')}): approve it if it is that device enrolled again or a device you know, deny it otherwise`;
+    return `The endpoint it waited on was forgotten (${holders.join(', ')}): approve it if it is that device enrolled again or a device you know, deny it otherwise`;
   const ids = live.length > 0 ? live : ['<old id>'];
   const old = ids.length === 1 ? 'the old endpoint' : 'the old endpoints';
   const commands = ids.map((id) => `devtrustctl endpoint release ${id}`).join('; ');
@@ -55,6 +56,16 @@ export class FindingsService {
       }
       return standing;
     };
+    // What a pending endpoint claims now depends only on what it reports (pending, it holds
+    // nothing itself): copies of one image, a thousand of them after their holder was forgotten,
+    // are judged once.
+    const claimsNow = new Map<string, Promise<IdentifierClaim[]>>();
+    const claimsNowOf = (endpoint: Endpoint): Promise<IdentifierClaim[]> => {
+      const key = JSON.stringify(endpoint.identifiers);
+      let claims = claimsNow.get(key);
+      if (!claims) claimsNow.set(key, (claims = this.store.endpoints.claimsNow(endpoint.id)));
+      return claims;
+    };
     for (const dupe of await this.store.endpoints.duplicateIdentifiers()) {
       findings.push({
         type: 'duplicate-endpoint-identifier',
@@ -71,9 +82,9 @@ export class FindingsService {
       // here: a forgotten holder is rare, and a claim check is a few statements).
       const gone = holders.filter((id) => standing.get(id) === 'gone');
       if (gone.length > 0) {
-        const now = holdersOf({ claims: await this.store.endpoints.claimsNow(endpoint.id) });
+        const now = holdersOf({ claims: await claimsNowOf(endpoint) });
         if (now.length > 0)
-          advice = `the endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, await standingOf(now))}`;
+          advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, await standingOf(now))}`;
       }
       findings.push({
         type: 'endpoint-pending-approval',

@@ -83,7 +83,7 @@ describe('the pending-approval finding says what to do', () => {
       new RegExp(`${ownerId} is blocked \\(a stolen device\\?\\): deny it unless you know the device was recovered`),
     );
     assert.doesNotMatch(messageOf(thiefId), /endpoint release/);
-    assert.match(messageOf(secondId), new RegExp(`the endpoint it waited on was forgotten \\(${firstId}\\): approve it`));
+    assert.match(messageOf(secondId), new RegExp(`\\. The endpoint it waited on was forgotten \\(${firstId}\\): approve it`));
     assert.doesNotMatch(messageOf(secondId), /endpoint release/);
 
     // The forgotten device enrolls again under a new key, which binds the values: the advice is
@@ -96,7 +96,7 @@ describe('the pending-approval finding says what to do', () => {
     assert.match(
       now,
       new RegExp(
-        `the endpoint it waited on was forgotten \\(${firstId}\\), and ${againId} holds what it reports now\\. If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${againId}`,
+        `\\. The endpoint it waited on was forgotten \\(${firstId}\\), and ${againId} holds what it reports now\\. If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${againId}`,
       ),
     );
     assert.doesNotMatch(now, /approve it if it is that device enrolled again/);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { releaseCaution } from '@devtrust/collector/match/release-caution';
+import { approveCaution, releaseCaution } from '@devtrust/collector/match/release-caution';
 
-/** What releasing a holder risks (match/release-caution.ts), the judgement devtrustctl and the console both show. */
+/** What releasing or approving an endpoint risks (match/release-caution.ts): the judgement devtrustctl and the console both show. */
 describe('releaseCaution', () => {
   const T = Date.UTC(2026, 11, 1, 9, 0, 0);
   const holder = { id: 'ep_old', hostname: 'wks-1', blocked: false, releasedAt: null, lastSeenAt: T - 60_000 };
@@ -17,8 +17,9 @@ describe('releaseCaution', () => {
 
   it('says nothing for a re-imaged laptop: quiet since before its new key enrolled', () => {
     assert.equal(releaseCaution(holder, one), null);
-    // Its last report in the very millisecond the new key enrolled: not after it.
-    assert.equal(releaseCaution({ ...holder, lastSeenAt: T }, one), null);
+    assert.equal(releaseCaution({ ...holder, lastSeenAt: T - 1 }, one), null);
+    // A report in the very millisecond the new key enrolled counts as after it, as the bulk release counts it.
+    assert.equal(releaseCaution({ ...holder, lastSeenAt: T }, one)?.reason, 'holder-still-reporting');
   });
 
   it('says nothing when nothing waits on it, or it is released already', () => {
@@ -26,14 +27,14 @@ describe('releaseCaution', () => {
     assert.equal(releaseCaution({ ...holder, blocked: true, releasedAt: T - 1 }, one), null);
   });
 
-  it('a holder reporting after the first waiter enrolled may be the real device', () => {
+  it('a holder reporting after the first waiter enrolled may be the real device; the one approved is named', () => {
     const caution = releaseCaution({ ...holder, lastSeenAt: T + 1_000 }, three);
     assert.equal(caution?.reason, 'holder-still-reporting');
     assert.equal(
       caution?.message,
-      'ep_old (wks-1) has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01Z, ep_new enrolled 2026-12-01T09:00:00Z): ' +
-        'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good. ' +
-        'For a copy, reset its MachineGuid and approve it, or deny it; release it only if ep_old is the same device under a new key.',
+      'ep_old (wks-1) has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01.000Z, ep_new enrolled 2026-12-01T09:00:00.000Z): ' +
+        'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good and approves ep_new, the first of them to enroll. ' +
+        'A copy: reset its MachineGuid and approve it, or deny it. Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
     );
   });
 
@@ -42,12 +43,49 @@ describe('releaseCaution', () => {
     assert.equal(caution?.reason, 'holder-blocked');
     assert.equal(
       caution?.message,
-      'ep_old (wks-1) is blocked, and ep_new (wks-1) waits on its identifiers: releasing it frees them, and ep_new is approved and trusted. ' +
+      'ep_old (wks-1) is blocked, and ep_new (wks-1) waits on its identifiers: releasing it frees them and approves ep_new, the first of them to enroll. ' +
         'If it was blocked because the device was lost or stolen, deny ep_new instead; release it only if the device was recovered and re-imaged.',
     );
     assert.match(
       releaseCaution({ ...holder, blocked: true }, three)?.message ?? '',
       /ep_new and 2 more wait on its identifiers.+deny them instead/,
     );
+  });
+});
+
+describe('approveCaution', () => {
+  const claims = [
+    { kind: 'serialNumber' as const, value: 'C02X', heldBy: ['ep_stolen'] },
+    { kind: 'machineGuid' as const, value: 'ABCD', heldBy: ['ep_stolen', 'ep_other'] },
+  ];
+  const endpoint = (id: string, blocked: boolean, releasedAt: number | null = null) => ({
+    id,
+    hostname: 'wks',
+    blocked,
+    releasedAt,
+    lastSeenAt: 0,
+  });
+
+  it('a blocked holder of what it reports now: the thief reinstalling the agent, approved', () => {
+    const caution = approveCaution(
+      claims,
+      new Map([
+        ['ep_stolen', endpoint('ep_stolen', true)],
+        ['ep_other', endpoint('ep_other', false)],
+      ]),
+    );
+    assert.equal(caution?.reason, 'holder-blocked');
+    assert.equal(
+      caution?.message,
+      'ep_stolen (wks) holds serialNumber C02X, machineGuid ABCD and is blocked: approving this endpoint trusts it through them. ' +
+        'If ep_stolen was blocked because the device was lost or stolen, this may be the thief reinstalling the agent: deny it. Approve it only if the device was recovered.',
+    );
+  });
+
+  it('nothing for holders in use, released ones, unknown ones, or no claims', () => {
+    assert.equal(approveCaution(claims, new Map([['ep_stolen', endpoint('ep_stolen', false)]])), null);
+    assert.equal(approveCaution(claims, new Map([['ep_stolen', endpoint('ep_stolen', true, 1)]])), null);
+    assert.equal(approveCaution(claims, new Map()), null);
+    assert.equal(approveCaution([], new Map([['ep_stolen', endpoint('ep_stolen', true)]])), null);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { enrollReporting, reportOfIdentity } from '../support/claims-fleet.js';
 
 /**
@@ -51,9 +51,13 @@ for (const db of DATABASES) {
           ['machineGuid', GUID.replaceAll('-', ''), [again]],
         ],
       );
-      // The forgotten one's waiters still name it: the index keeps its id, and nothing waits on the new key.
-      assert.deepEqual(await store.endpoints.waitingOn(again), { count: 0, first: [] });
-      assert.equal((await store.endpoints.waitingOn(real)).count, 2);
+      // They wait on the new key now (they report what it holds), though the claims they enrolled
+      // with name the forgotten one; and on the forgotten one, which holds nothing, nobody waits.
+      assert.deepEqual(
+        (await store.endpoints.waitingOn(again)).first.map((w) => w.id),
+        [copy, other],
+      );
+      assert.deepEqual(await store.endpoints.waitingOn(real), { count: 0, first: [] });
 
       // The copy's own identifiers (a new MachineGuid, its own serial): it stays pending, and claims nothing now.
       await store.recordReports([
@@ -67,6 +71,11 @@ for (const db of DATABASES) {
       assert.equal((await store.endpoints.get(copy))?.approval, 'pending');
       assert.deepEqual(await store.endpoints.claimsNow(copy), []);
       assert.deepEqual(await store.endpoints.claimsNow('ep_none'), []);
+      // Nor does it wait on the key holding what it reported before.
+      assert.deepEqual(
+        (await store.endpoints.waitingOn(again)).first.map((w) => w.id),
+        [other],
+      );
     });
 
     it('counts every endpoint waiting and lists the first 20, oldest enrollment first', async () => {
@@ -81,6 +90,39 @@ for (const db of DATABASES) {
         waiting.first.map((w) => w.id),
         waiters.slice(0, 20),
       );
+    });
+
+    it('a MAC claim waits on its holder too (MACs are not bound), and stops once the waiter reports another MAC', async () => {
+      const integration = await createCsvIntegration(store, 'macs', ['windows']);
+      await store
+        .knex('integrations')
+        .where({ id: integration })
+        .update({ config: JSON.stringify({ matchMacAddresses: true }), current_generation: 'g1' });
+      await store
+        .knex('inventory_records')
+        .insert({ id: 'rec-mac', integration_id: integration, generation: 'g1', serial_number: 'INVMAC' });
+      await store
+        .knex('inventory_macs')
+        .insert({ record_id: 'rec-mac', integration_id: integration, generation: 'g1', mac: 'AABBCC000001' });
+      const holder = await enroll({ serialNumber: 'MAC-HOLDER', macAddresses: ['AABBCC000001'] });
+      const waiter = await enroll({ serialNumber: 'MAC-COPY', macAddresses: ['AABBCC000001'] });
+      assert.deepEqual(
+        (await store.endpoints.get(waiter))?.approvalClaims.map((c) => [c.kind, c.heldBy]),
+        [['macAddress', [holder]]],
+      );
+      assert.deepEqual(
+        (await store.endpoints.waitingOn(holder)).first.map((w) => w.id),
+        [waiter],
+      );
+      await store.recordReports([
+        {
+          endpointId: waiter,
+          seq: 2_000,
+          report: reportOfIdentity({ serialNumber: 'MAC-COPY', macAddresses: ['AABBCC000009'] }),
+          at: Date.now(),
+        },
+      ]);
+      assert.deepEqual(await store.endpoints.claimsNow(waiter), []);
     });
   });
 }

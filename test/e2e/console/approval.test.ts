@@ -71,4 +71,31 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${cloneIds[1]}`)).body.approval, 'approved');
     assert.deepEqual(problems, []);
   });
+
+  it('the Approve confirmation says first when a blocked endpoint holds what it reports (a stolen laptop’s thief?)', async () => {
+    const stolenIdentity = { platform: 'macos' as const, serialNumber: 'C02STOLEN01', hostname: 'stolen-mac' };
+    const stolen = await startTestAgent(c.url, stolenIdentity);
+    const stolenId = stolen.agent.status().endpointId as string;
+    await stolen.stop();
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${stolenId}/block`)).status, 200);
+    const thief = await startTestAgent(c.url, { ...stolenIdentity, hostname: 'thief-mac' });
+    agents.push(thief);
+    const thiefId = thief.agent.status().endpointId as string;
+    await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(thiefId)}`);
+    await page.getByRole('region', { name: 'Awaiting approval' }).waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Approve thief-mac?' });
+    await dialog.waitFor();
+    const text = (await dialog.locator('#confirm-message').textContent()) ?? '';
+    await screenshot(page, '32-approve-blocked-holder');
+    assert.match(
+      text,
+      new RegExp(
+        `^${stolenId} \\(stolen-mac\\) holds serialNumber C02STOLEN01 and is blocked: approving this endpoint trusts it through them\\.`,
+      ),
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${thiefId}`)).body.approval, 'pending');
+    assert.deepEqual(problems, []);
+  });
 });

@@ -6,12 +6,12 @@ import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import { operation } from '../../http/operation.js';
 import { conflict, notFound } from '../../errors.js';
-import { releaseCaution } from '../../match/release-caution.js';
+import { approveCaution, releaseCaution } from '../../match/release-caution.js';
 import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
-import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint } from '../../domain/endpoint.js';
+import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint, type IdentifierClaim } from '../../domain/endpoint.js';
 import { decodeStringCursor, encodeCursor } from '../cursor.js';
 
 /**
@@ -41,8 +41,8 @@ const list = operation({
 const get = operation({
   summary: 'One endpoint, with its report history',
   description:
-    "`waiting`: the endpoints pending approval on its identifiers (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall) or `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image). A pending endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates.",
-  responses: { 200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`' },
+    "`waiting`: the endpoints pending approval on its identifiers now, those reporting a value bound to it or claiming a MAC against it (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall) or `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image). A pending endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates; and `approveCaution` (null, or `holder-blocked`: a blocked endpoint holds them, and approving trusts this one through them, as it would a thief reinstalling the agent on a stolen device).",
+  responses: { 200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`, `approveCaution`' },
 });
 const block = operation({
   summary: 'Block an endpoint: every sign-in from it is denied',
@@ -120,12 +120,24 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
    */
   async function detailOf(endpoint: Endpoint): Promise<Record<string, unknown>> {
     const waiting = await endpoints.waitingOn(endpoint.id);
+    const pending = endpoint.approval === 'pending' ? await claimsNowOf(endpoint.id) : null;
     return {
       history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })),
       waiting,
       releaseCaution: releaseCaution(endpoint, waiting),
-      ...(endpoint.approval === 'pending' ? { claimsNow: await endpoints.claimsNow(endpoint.id) } : {}),
+      ...(pending ? { claimsNow: pending.claimsNow, approveCaution: approveCaution(pending.claimsNow, pending.holders) } : {}),
     };
+  }
+
+  /** What a pending endpoint claims against now, with each holder named there. */
+  async function claimsNowOf(id: string): Promise<{ claimsNow: IdentifierClaim[]; holders: Map<string, Endpoint> }> {
+    const claimsNow = await endpoints.claimsNow(id);
+    const holders = new Map<string, Endpoint>();
+    for (const holder of new Set(claimsNow.flatMap((c) => c.heldBy))) {
+      const found = await endpoints.get(holder);
+      if (found) holders.set(holder, found);
+    }
+    return { claimsNow, holders };
   }
 
   router.get('/endpoints', guard, list, async function listEndpoints(ctx) {

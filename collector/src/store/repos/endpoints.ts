@@ -383,23 +383,41 @@ export class EndpointsRepo {
   }
 
   /**
-   * The endpoints pending approval whose claims name this one (they wait on its identifiers):
-   * how many, and the first `limit`, oldest enrollment first. What releasing or forgetting it
-   * would touch, read from the claims' index.
+   * The endpoints pending approval on this one's identifiers now: those that report a value
+   * bound to it, and those whose MAC claims name it (MACs are not bound). How many, and the
+   * first `limit`, oldest enrollment first. Judged on what they report today, not on the claims
+   * they enrolled with: a copy given its own MachineGuid since waits on nothing, and a copy whose
+   * holder was forgotten waits on the key the device enrolled again with. What releasing this
+   * endpoint risks (match/release-caution.ts) and forgetting it leaves waiting.
    */
   async waitingOn(id: string, limit = 20): Promise<WaitingOn> {
+    const held = (await this.db('identifier_bindings').where({ endpoint_id: id }).select('kind', 'value')) as {
+      kind: string;
+      value: string;
+    }[];
     const waiting = () =>
-      this.db('approval_claim_holders as waits')
-        .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
-        .where('waits.holder_id', id)
-        .andWhere('endpoints.approval', 'pending');
+      this.db('endpoints')
+        .where('approval', 'pending')
+        .whereNot('id', id)
+        .andWhere((w) => {
+          for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+            const values = held.filter((h) => h.kind === kind).map((h) => h.value);
+            if (values.length > 0) w.orWhereIn(column, values);
+          }
+          // The claims' index names it for every claim; only a MAC claim is not found above.
+          w.orWhere((mac) =>
+            mac
+              .whereIn('id', this.db('approval_claim_holders').where('holder_id', id).select('endpoint_id'))
+              .andWhere('approval_claims', 'like', '%"macAddress"%'),
+          );
+        });
     const counted = (await waiting().count({ n: '*' }).first()) as { n: number | string } | undefined;
     const count = Number(counted?.n ?? 0);
     if (count === 0) return { count, first: [] };
-    const rows = (await waiting()
-      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }])
-      .limit(limit)
-      .select('endpoints.id', 'endpoints.hostname', 'endpoints.enrolled_at')) as Pick<EndpointRow, 'id' | 'hostname' | 'enrolled_at'>[];
+    const rows = (await waiting().orderBy(['enrolled_at', 'id']).limit(limit).select('id', 'hostname', 'enrolled_at')) as Pick<
+      EndpointRow,
+      'id' | 'hostname' | 'enrolled_at'
+    >[];
     return { count, first: rows.map((r) => ({ id: r.id, hostname: r.hostname ?? null, enrolledAt: Number(r.enrolled_at) })) };
   }
 

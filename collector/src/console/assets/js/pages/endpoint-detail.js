@@ -251,7 +251,7 @@ function waitingList(e) {
       'ul',
       {},
       first.map((w) =>
-        h('li', {}, link(w.hostname ?? w.id, 'endpoints', w.id), ' ', h('code', {}, w.id), `, enrolled ${fmtTime(w.enrolledAt)}`),
+        h('li', {}, link(w.hostname ?? w.id, 'endpoints', w.id), ' ', h('code', {}, w.id), ', enrolled ', fmtTime(w.enrolledAt)),
       ),
     ),
     more > 0 ? h('p', { class: 'muted' }, `and ${more} more (Endpoints, approval pending)`) : null,

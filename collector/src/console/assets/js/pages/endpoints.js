@@ -28,28 +28,49 @@ export function approvalBadge(endpoint) {
  * the endpoint it copies become duplicates, neither trusted until one is blocked), so a re-imaged
  * device's new key is released into, not approved; denying blocks it.
  */
+/**
+ * What approving endpoint `id` would risk, as the collector judges it (match/release-caution.ts):
+ * a blocked endpoint holds what it reports, so approving trusts what may be a thief's reinstall.
+ * Read when asked, so it is as current as the click; unreadable, no warning.
+ */
+async function approveCautionOf(id) {
+  try {
+    return (await get(`/admin/v1/endpoints/${enc(id)}`)).approveCaution?.message ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function approvalButtons(endpoint, ctx, area, after) {
   if (endpoint.approval !== 'pending' || !ctx.can('endpoints', 'write')) return [];
   const name = endpoint.hostname ?? endpoint.id;
   const approve = h('button', { type: 'button', class: 'btn' }, 'Approve');
   const deny = h('button', { type: 'button', class: 'btn btn-danger' }, 'Deny');
-  const decide = (button, action, confirm) => async () => {
-    if (!(await confirmAction(confirm))) return;
-    const done = await busy(button, area, () => api('POST', `/admin/v1/endpoints/${enc(endpoint.id)}/${action}`));
-    if (!done) return;
-    const text = `${name} is ${action === 'approve' ? 'approved' : 'denied and blocked'}.`;
-    announce(text);
-    await after(text);
-  };
+  const decide =
+    (button, action, confirm, caution = async () => null) =>
+    async () => {
+      const warning = await caution();
+      if (!(await confirmAction(warning ? { ...confirm, message: `${warning} ${confirm.message}` } : confirm))) return;
+      const done = await busy(button, area, () => api('POST', `/admin/v1/endpoints/${enc(endpoint.id)}/${action}`));
+      if (!done) return;
+      const text = `${name} is ${action === 'approve' ? 'approved' : 'denied and blocked'}.`;
+      announce(text);
+      await after(text);
+    };
   approve.addEventListener(
     'click',
-    decide(approve, 'approve', {
-      title: `Approve ${name}?`,
-      message:
-        "Its identifiers then count: the endpoint already holding them stops being trusted through them while both report them (the two are duplicates until you block one). Approve only a different device that legitimately shares them. The same device re-imaged or with its agent reinstalled: cancel, and release the old endpoint on this endpoint's page instead.",
-      confirmLabel: 'Approve endpoint',
-      danger: false,
-    }),
+    decide(
+      approve,
+      'approve',
+      {
+        title: `Approve ${name}?`,
+        message:
+          "Its identifiers then count: the endpoint already holding them stops being trusted through them while both report them (the two are duplicates until you block one). Approve only a different device that legitimately shares them. The same device re-imaged or with its agent reinstalled: cancel, and release the old endpoint on this endpoint's page instead.",
+        confirmLabel: 'Approve endpoint',
+        danger: false,
+      },
+      () => approveCautionOf(endpoint.id),
+    ),
   );
   deny.addEventListener(
     'click',
