@@ -16,7 +16,7 @@ import type { MacHolder } from '../release-judgement.js';
  * A MAC nobody holds is absent from the answer.
  */
 export async function macHolders(
-  trx: Knex.Transaction,
+  trx: Knex | Knex.Transaction,
   macs: readonly string[],
   limit: number,
   except?: string,

@@ -35,7 +35,10 @@ export function onCurrentInventory(builder: Knex.QueryBuilder): Knex.QueryBuilde
 }
 
 /** Whether a current inventory knows the endpoint by its own hardware UUID, serial or MachineGuid: then its MACs are no claims. */
-export async function knownByOwnIdentifiers(trx: Knex.Transaction, claimed: Record<IdentifierColumn, string | null>): Promise<boolean> {
+export async function knownByOwnIdentifiers(
+  trx: Knex | Knex.Transaction,
+  claimed: Record<IdentifierColumn, string | null>,
+): Promise<boolean> {
   const own = Object.entries(claimed).filter((entry): entry is [IdentifierColumn, string] => entry[1] !== null);
   if (own.length === 0) return false;
   const known = await onCurrentInventory(trx('inventory_records'))
@@ -75,7 +78,7 @@ export async function macClaims(
 
 /** Of these MACs, those a current inventory of the MAC-matching integrations holds: one statement per IN_LIST_CHUNK MACs. */
 export async function macsOnInventory(
-  trx: Knex.Transaction,
+  trx: Knex | Knex.Transaction,
   macs: readonly string[],
   macMatching: readonly string[],
 ): Promise<Set<string>> {
