@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'vitest';
-import type { Knex } from 'knex';
 import type { Store } from '@devtrust/collector/store/store';
 import type { IdentifierClaim } from '@devtrust/collector/domain/endpoint';
-import { pendingWaitingOn, writeClaims } from '@devtrust/collector/store/repos/approval-claims';
-import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from '@devtrust/collector/store/repos/identifier-bindings';
-import { macClaims } from '@devtrust/collector/store/repos/mac-claims';
-import { IDENTIFIER_COLUMN_ENTRIES } from '@devtrust/collector/store/identifier-columns';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { createCsvIntegration, openTestStore } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { enrollMany, tick } from '../support/reenrollment-fixtures.js';
 import { enrollReporting, reportOfIdentity, type FleetIdentity } from '../support/claims-fleet.js';
+import { releaseAsReference } from '../support/reference-release.js';
 
 /**
  * The set-based release (store/repos/release-waiters.ts) against the per-waiter loop it
- * replaced, kept here as the reference: on one fleet, the reference runs in a transaction that
- * is rolled back, then the real release runs; freed, still pending, every endpoint's approval
+ * replaced (test/support/reference-release.ts, its MAC claims found by the LIKE that
+ * endpoint_macs replaced): on one fleet, the reference runs in a transaction that is rolled
+ * back, then the real release runs; freed, still pending, every endpoint's approval
  * and claims, the claims' index and the bindings must be the same. Then the statements a
  * release issues, counted: they grow with the waiters per chunk, not per waiter.
  */
@@ -28,64 +25,6 @@ const report = reportOfIdentity;
 const guid = (n: number): string => `6F9619FF-8B86-D011-B42D-${String(n).padStart(12, '0')}`;
 const uuid = (n: number): string => `4C4C4544-0042-3510-8052-${String(n).padStart(12, '0')}`;
 const mac = (n: number): string => `AABBCC${String(n).padStart(6, '0')}`;
-
-class Rollback extends Error {}
-
-/** The release as it was before: each waiter judged by holdersOf per kind and macClaims, written one by one. */
-async function referenceRelease(trx: Knex.Transaction, id: string, at: number): Promise<{ freed: string[]; stillPending: string[] }> {
-  await trx('endpoints').where({ id }).whereNull('released_at').update({ released_at: at, blocked: true });
-  await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
-  await unbindAll(trx, id);
-  const freed: string[] = [];
-  const stillPending: string[] = [];
-  for (const claimant of await pendingWaitingOn(trx, id)) {
-    const claimed = claimedColumns(claimant);
-    const claims: IdentifierClaim[] = [];
-    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-      const value = claimed[column];
-      if (value === null) continue;
-      const heldBy = await holdersOf(trx, kind, value, claimant.id);
-      if (heldBy.length > 0) claims.push({ kind, value, heldBy });
-    }
-    claims.push(...(await macClaims(trx, claimant.id, claimed, JSON.parse(claimant.mac_addresses ?? '[]') as string[])));
-    if (claims.length === 0) {
-      if (!(await writeClaims(trx, claimant.id, [], { approval: 'approved', ifPending: true }))) continue;
-      await bindIdentifiers(trx, claimant.id, claimed, at);
-      freed.push(claimant.id);
-    } else if (await writeClaims(trx, claimant.id, claims, { ifPending: true })) stillPending.push(claimant.id);
-  }
-  return { freed, stillPending };
-}
-
-/** Everything a release may change, in one order. */
-async function snapshot(db: Knex): Promise<unknown> {
-  return {
-    endpoints: await db('endpoints').orderBy('id').select('id', 'approval', 'approval_claims', 'blocked', 'released_at'),
-    bindings: (
-      await db('identifier_bindings').orderBy(['kind', 'value', 'endpoint_id']).select('kind', 'value', 'endpoint_id', 'bound_at')
-    ).map((r: { bound_at: unknown }) => ({ ...r, bound_at: Number(r.bound_at) })),
-    index: await db('approval_claim_holders').orderBy(['endpoint_id', 'holder_id']).select('endpoint_id', 'holder_id'),
-  };
-}
-
-/** Releases `holder` as the reference would (run first, rolled back) and asserts the same outcome and state. */
-async function releaseAsReference(store: Store, holder: string, when: string): Promise<{ freed: string[]; stillPending: string[] }> {
-  const at = Date.now() + 1000;
-  let expected: { result: unknown; state: unknown } | undefined;
-  await assert.rejects(
-    store.knex.transaction(async (trx) => {
-      const result = await referenceRelease(trx, holder, at);
-      expected = { result, state: await snapshot(trx) };
-      throw new Rollback();
-    }),
-    Rollback,
-  );
-  const released = await store.endpoints.release(holder, at);
-  assert.ok(released?.released, when);
-  assert.deepEqual({ freed: released.freed, stillPending: released.stillPending }, expected?.result, when);
-  assert.deepEqual(await snapshot(store.knex), expected?.state, when);
-  return released;
-}
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`a release's waiters judged together on ${db.name}`, () => {

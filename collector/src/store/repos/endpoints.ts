@@ -264,6 +264,7 @@ export class EndpointsRepo {
         .update({ ...w.update, ...w.identifiers, reports_stored: trx.raw('reports_stored + 1') }, ['reports_stored'])) as {
         reports_stored: number | string;
       }[];
+      // endpoint_macs followed mac_addresses in this UPDATE (its triggers: migration 20261207100000).
       if (changed) await this.checkClaims(trx, w.endpointId, w.claimed, w.macs, w.at);
       counts[i] = changed ? Number(changed.reports_stored) : null;
     }

@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { IdentifierClaim } from '../../domain/endpoint.js';
 import type { IdentifierColumn } from '../identifier-columns.js';
+import { chunks, IN_LIST_CHUNK } from '../in-lists.js';
 import { fromJson } from '../json.js';
+import { HOLDERS_PER_CLAIM } from '../release-judgement.js';
+import { macHolders } from './endpoint-macs.js';
 
 /**
  * MAC addresses are claims only where a MAC is the endpoint's one way to be trusted. Docks
@@ -31,6 +34,21 @@ export function onCurrentInventory(builder: Knex.QueryBuilder): Knex.QueryBuilde
   });
 }
 
+/** Whether a current inventory knows the endpoint by its own hardware UUID, serial or MachineGuid: then its MACs are no claims. */
+export async function knownByOwnIdentifiers(
+  trx: Knex | Knex.Transaction,
+  claimed: Record<IdentifierColumn, string | null>,
+): Promise<boolean> {
+  const own = Object.entries(claimed).filter((entry): entry is [IdentifierColumn, string] => entry[1] !== null);
+  if (own.length === 0) return false;
+  const known = await onCurrentInventory(trx('inventory_records'))
+    .where((w) => {
+      for (const [column, value] of own) w.orWhere(`inventory_records.${column}`, value);
+    })
+    .first('inventory_records.id');
+  return known !== undefined;
+}
+
 /** The MAC claims of one endpoint reporting `claimed` and `macs` (see above). */
 export async function macClaims(
   trx: Knex | Knex.Transaction,
@@ -41,34 +59,36 @@ export async function macClaims(
   if (macs.length === 0) return [];
   const macMatching = await macMatchingIntegrations(trx);
   if (macMatching.length === 0) return [];
-  const own = Object.entries(claimed).filter((entry): entry is [IdentifierColumn, string] => entry[1] !== null);
-  if (own.length > 0) {
-    const knownByOwn = await onCurrentInventory(trx('inventory_records'))
-      .where((w) => {
-        for (const [column, value] of own) w.orWhere(`inventory_records.${column}`, value);
-      })
-      .first('inventory_records.id');
-    if (knownByOwn) return [];
-  }
-  const claims: IdentifierClaim[] = [];
-  for (const mac of macs) {
-    const inInventory = await onCurrentInventory(trx('inventory_records'))
+  if (await knownByOwnIdentifiers(trx, claimed)) return [];
+  const inInventory = await macsOnInventory(trx, macs, macMatching);
+  if (inInventory.size === 0) return [];
+  // Who else reports them, from endpoint_macs (an index look-up, not a scan of every endpoint's
+  // list): first enrolled first, then by id, as the release's judge orders them.
+  const holders = await macHolders(
+    trx,
+    macs.filter((mac) => inInventory.has(mac)),
+    HOLDERS_PER_CLAIM,
+    endpointId,
+  );
+  return macs.flatMap((mac) => {
+    const heldBy = (holders.get(mac) ?? []).map((h) => h.id);
+    return heldBy.length > 0 ? [{ kind: 'macAddress' as const, value: mac, heldBy }] : [];
+  });
+}
+
+/** Of these MACs, those a current inventory of the MAC-matching integrations holds: one statement per IN_LIST_CHUNK MACs. */
+export async function macsOnInventory(
+  trx: Knex | Knex.Transaction,
+  macs: readonly string[],
+  macMatching: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const chunk of chunks([...new Set(macs)], IN_LIST_CHUNK))
+    for (const row of (await onCurrentInventory(trx('inventory_records'))
       .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
-      .where('inventory_macs.mac', mac)
+      .whereIn('inventory_macs.mac', chunk)
       .whereIn('inventory_records.integration_id', macMatching)
-      .first('inventory_records.id');
-    if (!inInventory) continue;
-    // Normalised MACs are 12 hex digits: no LIKE wildcard can hide in one. First enrolled first,
-    // then by id: one order on both databases (the release's judge orders them the same way).
-    const heldBy = (await trx('endpoints')
-      .where('mac_addresses', 'like', `%"${mac}"%`)
-      .whereNot({ id: endpointId })
-      .whereNull('released_at')
-      .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
-      .orderBy(['enrolled_at', 'id'])
-      .limit(20)
-      .pluck('id')) as string[];
-    if (heldBy.length > 0) claims.push({ kind: 'macAddress', value: mac, heldBy });
-  }
-  return claims;
+      .distinct('inventory_macs.mac as mac')) as { mac: string }[])
+      found.add(row.mac);
+  return found;
 }

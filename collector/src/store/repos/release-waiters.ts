@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
 import { chunks, IN_LIST_CHUNK } from '../in-lists.js';
 import type { IdentifierClaim } from '../../domain/endpoint.js';
-import { bindingKey, HOLDERS_PER_CLAIM, judgeWaiters, type HeldValue, type MacHolder, type ReleaseWaiter } from '../release-judgement.js';
+import { bindingKey, HOLDERS_PER_CLAIM, judgeWaiters, type HeldValue, type ReleaseWaiter } from '../release-judgement.js';
 import { batchUpdate } from '../batch-update.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { fromJson, toJson } from '../json.js';
 import type { ApprovalClaimHolderRow, EndpointRow, IdentifierBindingRow } from '../rows.js';
 import { holdersNamed, pendingWaitingOn } from './approval-claims.js';
-import { macMatchingIntegrations, onCurrentInventory } from './mac-claims.js';
+import { macHolders } from './endpoint-macs.js';
+import { macMatchingIntegrations, macsOnInventory, onCurrentInventory } from './mac-claims.js';
 
 /**
  * Judging again the endpoints that waited on a holder whose bindings just ended (a release, a
@@ -51,7 +52,10 @@ export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, 
   const verdicts = judgeWaiters({
     waiters,
     bindings: await bindingsOf(trx, waiters),
-    macHolders: await macHoldersOf(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))]),
+    // Per claimable MAC, the endpoints not pending and not released that report it, first enrolled
+    // first (endpoint_macs): one statement per IN_LIST_CHUNK distinct MACs, not one per MAC. The
+    // waiters, all pending, are never among them; the judge adds the ones it frees.
+    macHolders: await macHolders(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))], HOLDERS_PER_CLAIM),
     at,
   });
   const freedIds = verdicts.filter((v) => v.claims.length === 0).map((v) => v.id);
@@ -130,14 +134,7 @@ async function waitersOf(trx: Knex.Transaction, rows: EndpointRow[]): Promise<Re
     known.set(kind, found);
   }
   const unknown = withMacs.filter((w) => !w.identifiers.some(([kind, value]) => known.get(kind)?.has(value)));
-  const inInventory = new Set<string>();
-  for (const chunk of chunks([...new Set(unknown.flatMap((w) => w.macs))], IN_LIST_CHUNK))
-    for (const row of (await onCurrentInventory(trx('inventory_records'))
-      .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
-      .whereIn('inventory_macs.mac', chunk)
-      .whereIn('inventory_records.integration_id', macMatching)
-      .distinct('inventory_macs.mac as mac')) as { mac: string }[])
-      inInventory.add(row.mac);
+  const inInventory = await macsOnInventory(trx, [...new Set(unknown.flatMap((w) => w.macs))], macMatching);
   const claimable = new Set(unknown.map((w) => w.id));
   return waiters.map((w) => ({ ...w, claimableMacs: claimable.has(w.id) ? w.macs.filter((mac) => inInventory.has(mac)) : [] }));
 }
@@ -172,30 +169,6 @@ async function bindingsOf(trx: Knex.Transaction, waiters: readonly ReleaseWaiter
     }
   }
   return bindings;
-}
-
-/**
- * Per claimable MAC, the endpoints not pending and not released that report it, first enrolled
- * first: one statement per distinct MAC (a LIKE on the JSON list), not per waiter. The waiters,
- * all pending, are never among them; the judge adds the ones it frees.
- */
-async function macHoldersOf(trx: Knex.Transaction, macs: readonly string[]): Promise<Map<string, MacHolder[]>> {
-  const holders = new Map<string, MacHolder[]>();
-  for (const mac of macs) {
-    const query = trx('endpoints')
-      .where('mac_addresses', 'like', `%"${mac}"%`)
-      .whereNull('released_at')
-      .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'));
-    const rows = (await query.orderBy(['enrolled_at', 'id']).limit(HOLDERS_PER_CLAIM).select('id', 'enrolled_at')) as {
-      id: string;
-      enrolled_at: number | string;
-    }[];
-    holders.set(
-      mac,
-      rows.map((r) => ({ id: r.id, enrolledAt: Number(r.enrolled_at) })),
-    );
-  }
-  return holders;
 }
 
 /** Sets each endpoint's columns where it is still pending; the ids it changed. */
