@@ -155,7 +155,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.match(
       refused.stderr,
       new RegExp(
-        `^devtrustctl: nothing done: ${stolen.id} \\(wks-now-6\\) holds serialNumber CTLNOW6, machineGuid \\S+ and is blocked: .+ deny it\\.`,
+        `^devtrustctl: nothing done: ${stolen.id} \\(wks-now-6\\) holds serial number CTLNOW6, MachineGuid \\S+ and is blocked: .+ deny it\\.`,
       ),
     );
     assert.equal((await shown(thief.id)).approval, 'pending');
@@ -224,5 +224,47 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.equal(approved.code, 0, approved.stderr);
     assert.equal(approved.stderr, '');
     assert.deepEqual((await shown(real.id)).waiting, { count: 0, first: [] });
+  });
+
+  it('releasing the pending new key itself asks first, and names what to release instead', async () => {
+    const old = await enroll(device(8));
+    await old.stop();
+    const reimaged = await enroll(device(8));
+    const refused = await ctl('endpoint', 'release', reimaged.id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^devtrustctl: nothing done: ${reimaged.id} \\(wks-now-8\\) is itself waiting for approval: .+ release the endpoint it waits on instead \\(${old.id}\\)`,
+      ),
+    );
+    assert.equal((await shown(reimaged.id)).releasedAt, null);
+    assert.equal((await ctl('endpoint', 'release', old.id)).code, 0);
+  });
+
+  it('a thief that stops reporting the stolen values still waits on the blocked device: its release still asks, and names it', async () => {
+    const stolen = await enroll(device(9));
+    await stolen.stop();
+    assert.equal((await ctl('endpoint', 'block', stolen.id)).code, 0);
+    const thief = await enroll(device(9));
+    thief.setIdentity({ platform: 'windows', hostname: 'wks-now-9' });
+    await thief.agent.reportNow();
+    const holder = await shown(stolen.id);
+    assert.deepEqual(
+      holder.waiting.first.map((w: { id: string }) => w.id),
+      [thief.id],
+    );
+    assert.equal(holder.releaseCaution?.reason, 'holder-blocked');
+    assert.match(holder.releaseCaution?.message ?? '', new RegExp(`frees them and approves ${thief.id}\\.`));
+    assert.equal((await ctl('endpoint', 'release', stolen.id)).code, 1);
+
+    // Denied, then unblocked, it would be approved: asked as an approval is.
+    thief.setIdentity(device(9));
+    await thief.agent.reportNow();
+    assert.equal((await ctl('endpoint', 'deny', thief.id)).code, 0);
+    const unblock = await ctl('endpoint', 'unblock', thief.id);
+    assert.equal(unblock.code, 1, unblock.stdout);
+    assert.match(unblock.stderr, /is blocked: approving this endpoint trusts it through them/);
+    assert.equal((await shown(thief.id)).approval, 'denied');
   });
 });

@@ -1,7 +1,7 @@
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
-import { releaseCommand } from './ctl-release.js';
+import { releaseCommand, unblockCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
@@ -174,7 +174,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),
   endpointCommand('block', 'POST', '/block', 'deny every sign-in from this endpoint'),
-  endpointCommand('unblock', 'DELETE', '/block', 'lift a block'),
+  unblockCommand,
   {
     ...endpointCommand(
       'forget',
@@ -472,9 +472,21 @@ export const COMMANDS: readonly CtlCommand[] = [
   {
     name: 'findings',
     usage: '',
-    about: 'problems the collector found (duplicate identifiers, failing syncs, ...)',
+    about: 'problems the collector found (duplicate identifiers, failing syncs, ...), each with what to do',
     request: () => ({ method: 'GET', path: '/admin/v1/findings' }),
-    table: { key: 'findings', columns: ['severity', 'type', 'message'] },
+    // Not a table: a finding's message says what to do, and a table cell cut it off at "(held by…".
+    run: async (call, _input, io) => {
+      const answer = await call('GET', '/admin/v1/findings');
+      const body = answer.body as { findings?: { severity: string; type: string; message: string }[] } | null;
+      if (answer.status !== 200 || !body?.findings) {
+        io.err.write(`devtrustctl: ${answer.status}: the collector refused\n`);
+        return 1;
+      }
+      if (io.json) io.out.write(`${JSON.stringify(body, null, 2)}\n`);
+      else if (body.findings.length === 0) io.out.write('No findings.\n');
+      else io.out.write(body.findings.map((f) => `${f.severity}  ${f.type}\n  ${f.message}\n`).join('\n'));
+      return 0;
+    },
   },
   {
     name: 'keys',

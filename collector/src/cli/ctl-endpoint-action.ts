@@ -47,9 +47,9 @@ export async function stopUnlessClear(
 
 export const endpointPath = (id: string, suffix = ''): string => `/admin/v1/endpoints/${encodeURIComponent(id)}${suffix}`;
 
-/** Makes the POST and prints its answer as any command does: the endpoint, or one line and exit 1. */
-export async function postAndPrint(call: CtlCall, path: string, io: CtlIo): Promise<number> {
-  const answer = await call('POST', path);
+/** Makes the call (a POST unless said) and prints its answer as any command does: the endpoint, or one line and exit 1. */
+export async function postAndPrint(call: CtlCall, path: string, io: CtlIo, method = 'POST'): Promise<number> {
+  const answer = await call(method, path);
   const body = answer.body as Record<string, unknown> | null;
   if (answer.status !== 200 || body === null) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;

@@ -32,3 +32,26 @@ export const releaseCommand: CtlCommand = {
   request: (i) => ({ method: 'POST', path: endpointPath(endpointIdOf(i), '/release') }),
   run,
 };
+
+/**
+ * `devtrustctl endpoint unblock ID`: lifts a block. A denied endpoint unblocked is approved and
+ * binds what it reports, as an approval does: asked first, like `endpoint approve`, when a
+ * blocked endpoint holds it (deny, then unblock, must not trust a stolen laptop's thief unasked).
+ */
+export const unblockCommand: CtlCommand = {
+  name: 'endpoint unblock',
+  usage: 'ID [--yes]',
+  about:
+    'lift a block; a denied endpoint unblocked is approved (asks for --yes when a blocked endpoint holds what it reports, as endpoint approve does)',
+  args: ['ID'],
+  switches: ['yes'],
+  request: (i) => ({ method: 'DELETE', path: endpointPath(endpointIdOf(i), '/block') }),
+  run: async (call, input, io) => {
+    const id = endpointIdOf(input);
+    if (input.flags.yes !== 'true') {
+      const stopped = await stopUnlessClear(call, id, 'approveCaution', io);
+      if (stopped !== null) return stopped;
+    }
+    return postAndPrint(call, endpointPath(id, '/block'), io, 'DELETE');
+  },
+};

@@ -1,3 +1,4 @@
+import { IDENTIFIER_LABELS } from '@devtrust/shared/identity';
 import type { Endpoint, IdentifierClaim, WaitingOn } from '../domain/endpoint.js';
 
 /**
@@ -11,39 +12,67 @@ import type { Endpoint, IdentifierClaim, WaitingOn } from '../domain/endpoint.js
  * - one blocked as lost or stolen: what waits on it may be the thief's reinstall of the agent;
  * - one that reported after the first endpoint waiting on it enrolled: likely the real device
  *   still in use, and what waits on it copies of its disk image.
+ * And releasing an endpoint that is itself pending (the new key, not the old) retires the very
+ * key that was to take over.
  * Approving an endpoint whose identifiers a blocked endpoint holds trusts it through them (a
  * blocked endpoint is nobody's duplicate): the same thief's reinstall, approved.
  */
-export type CautionReason = 'holder-blocked' | 'holder-still-reporting';
+export type CautionReason = 'holder-blocked' | 'holder-still-reporting' | 'endpoint-pending';
 
 export interface Caution {
   reason: CautionReason;
   message: string;
 }
 
-type Holder = Pick<Endpoint, 'id' | 'hostname' | 'blocked' | 'releasedAt' | 'lastSeenAt'>;
+type Holder = Pick<Endpoint, 'id' | 'hostname' | 'blocked' | 'releasedAt' | 'lastSeenAt'> & Partial<Pick<Endpoint, 'approval'>>;
+
+/** What the caller knows besides the endpoint and who waits on it. */
+export interface ReleaseContext {
+  /** Whom the release would approve (EndpointsRepo.freedByRelease); undefined: not worked out (too many waiting). */
+  approves?: readonly string[];
+  /** For a pending endpoint: the endpoints holding what it claims now. */
+  waitsOn?: readonly string[];
+}
 
 const named = (e: { id: string; hostname: string | null }): string => (e.hostname ? `${e.id} (${e.hostname})` : e.id);
 /** To the millisecond: a report and an enrollment in the same second must not read as the same time. */
 const when = (ms: number): string => new Date(ms).toISOString();
 
+function approving(approves: readonly string[] | undefined): string {
+  if (approves === undefined) return 'approves the first of them to enroll that nobody else holds against';
+  if (approves.length === 0) return 'approves none of them (each still waits on another endpoint, or on one forgotten)';
+  return `approves ${approves[0]}${approves.length > 1 ? ` and ${approves.length - 1} more` : ''}`;
+}
+
 /**
- * Null when nothing waits on the endpoint, it is released already, or it went quiet before the
- * first waiter enrolled. A report in the very millisecond the first waiter enrolled counts as
- * after it, as the bulk release's `predecessor-still-reporting` counts it.
+ * Null when releasing the endpoint is what it looks like: nothing waits on it, or it went quiet
+ * before the first waiter enrolled (a re-imaged laptop's old key), or it is released already.
+ * A report in the very millisecond the first waiter enrolled counts as after it, as the bulk
+ * release's `predecessor-still-reporting` counts it.
  */
-export function releaseCaution(holder: Holder, waiting: WaitingOn): Caution | null {
+export function releaseCaution(holder: Holder, waiting: WaitingOn, context: ReleaseContext = {}): Caution | null {
+  if (holder.releasedAt !== null) return null;
+  if (holder.approval === 'pending') {
+    const waitsOn = context.waitsOn ?? [];
+    return {
+      reason: 'endpoint-pending',
+      message:
+        `${named(holder)} is itself waiting for approval: it holds no identifiers, and releasing it only retires its own key for good. ` +
+        (waitsOn.length > 0
+          ? `If it is a re-imaged or reinstalled device's new key, release the endpoint it waits on instead (${waitsOn.join(', ')}); to refuse it, deny it.`
+          : 'To refuse it, deny it.'),
+    };
+  }
   const first = waiting.first[0];
-  if (first === undefined || holder.releasedAt !== null) return null;
+  if (first === undefined) return null;
   const others = waiting.count > 1 ? ` and ${waiting.count - 1} more` : '';
-  const approves = `approves ${first.id}, the first of them to enroll`;
   if (holder.blocked) {
     const them = waiting.count > 1 ? 'them' : first.id;
     return {
       reason: 'holder-blocked',
       message:
         `${named(holder)} is blocked, and ${named(first)}${others} ${waiting.count > 1 ? 'wait' : 'waits'} on its identifiers: ` +
-        `releasing it frees them and ${approves}. If it was blocked because the device was lost or stolen, deny ${them} instead; ` +
+        `releasing it frees them and ${approving(context.approves)}. If it was blocked because the device was lost or stolen, deny ${them} instead; ` +
         'release it only if the device was recovered and re-imaged.',
     };
   }
@@ -53,8 +82,9 @@ export function releaseCaution(holder: Holder, waiting: WaitingOn): Caution | nu
       message:
         `${named(holder)} has reported since ${named(first)} enrolled on its identifiers (last seen ${when(holder.lastSeenAt)}, ` +
         `${first.id} enrolled ${when(first.enrolledAt)}): it may be the real device, still in use, and ${first.id}${others} ` +
-        `a copy of its disk image. Releasing it retires its key for good and ${approves}. A copy: reset its MachineGuid and ` +
-        'approve it, or deny it. Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
+        `a copy of its disk image. Releasing it retires its key for good and ${approving(context.approves)}. A copy: give it identifiers ` +
+        'of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it, or deny it. ' +
+        'Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
     };
   }
   return null;
@@ -72,7 +102,7 @@ export function approveCaution(claimsNow: readonly IdentifierClaim[], holders: R
   if (first === undefined) return null;
   const held = claimsNow
     .filter((c) => c.heldBy.includes(first.id))
-    .map((c) => `${c.kind} ${c.value}`)
+    .map((c) => `${IDENTIFIER_LABELS[c.kind]} ${c.value}`)
     .join(', ');
   return {
     reason: 'holder-blocked',

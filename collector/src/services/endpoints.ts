@@ -134,6 +134,11 @@ export class EndpointService {
     return this.store.endpoints.claimsNow(id);
   }
 
+  /** Whom releasing the endpoint would approve now, read-only (the caution before a release names it). */
+  freedByRelease(id: string): Promise<string[]> {
+    return this.store.endpoints.freedByRelease(id);
+  }
+
   /** The endpoints pending on this one's identifiers: what releasing it judges again, and forgetting it leaves pending. */
   waitingOn(id: string): Promise<WaitingOn> {
     return this.store.endpoints.waitingOn(id);

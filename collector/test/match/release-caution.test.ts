@@ -28,27 +28,60 @@ describe('releaseCaution', () => {
   });
 
   it('a holder reporting after the first waiter enrolled may be the real device; the one approved is named', () => {
-    const caution = releaseCaution({ ...holder, lastSeenAt: T + 1_000 }, three);
+    const caution = releaseCaution({ ...holder, lastSeenAt: T + 1_000 }, three, { approves: ['ep_new'] });
     assert.equal(caution?.reason, 'holder-still-reporting');
     assert.equal(
       caution?.message,
       'ep_old (wks-1) has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01.000Z, ep_new enrolled 2026-12-01T09:00:00.000Z): ' +
-        'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good and approves ep_new, the first of them to enroll. ' +
-        'A copy: reset its MachineGuid and approve it, or deny it. Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
+        'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good and approves ep_new. ' +
+        'A copy: give it identifiers of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it, or deny it. ' +
+        'Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
     );
   });
 
   it('a blocked holder: what waits may be a lost or stolen device’s reinstall, whenever it last reported', () => {
-    const caution = releaseCaution({ ...holder, blocked: true }, one);
+    const caution = releaseCaution({ ...holder, blocked: true }, one, { approves: ['ep_new'] });
     assert.equal(caution?.reason, 'holder-blocked');
     assert.equal(
       caution?.message,
-      'ep_old (wks-1) is blocked, and ep_new (wks-1) waits on its identifiers: releasing it frees them and approves ep_new, the first of them to enroll. ' +
+      'ep_old (wks-1) is blocked, and ep_new (wks-1) waits on its identifiers: releasing it frees them and approves ep_new. ' +
         'If it was blocked because the device was lost or stolen, deny ep_new instead; release it only if the device was recovered and re-imaged.',
     );
     assert.match(
       releaseCaution({ ...holder, blocked: true }, three)?.message ?? '',
       /ep_new and 2 more wait on its identifiers.+deny them instead/,
+    );
+  });
+});
+
+describe('releaseCaution: whom it approves, and an endpoint that is itself pending', () => {
+  const T = Date.UTC(2026, 11, 1, 9, 0, 0);
+  const holder = { id: 'ep_old', hostname: null, blocked: true, releasedAt: null, lastSeenAt: T - 60_000 };
+  const waiting = { count: 2, first: [{ id: 'ep_a', hostname: null, enrolledAt: T }] };
+
+  it('names whom the release would approve, none, or (not worked out) the rule', () => {
+    assert.match(
+      releaseCaution(holder, waiting, { approves: ['ep_b', 'ep_c'] })?.message ?? '',
+      /frees them and approves ep_b and 1 more\./,
+    );
+    assert.match(
+      releaseCaution(holder, waiting, { approves: [] })?.message ?? '',
+      /approves none of them \(each still waits on another endpoint, or on one forgotten\)/,
+    );
+    assert.match(releaseCaution(holder, waiting)?.message ?? '', /approves the first of them to enroll that nobody else holds against/);
+  });
+
+  it('a pending endpoint released would only retire the new key: release what it waits on instead', () => {
+    const pending = { id: 'ep_new', hostname: 'wks-3', blocked: false, releasedAt: null, lastSeenAt: T, approval: 'pending' as const };
+    const caution = releaseCaution(pending, { count: 0, first: [] }, { waitsOn: ['ep_old'] });
+    assert.equal(caution?.reason, 'endpoint-pending');
+    assert.equal(
+      caution?.message,
+      'ep_new (wks-3) is itself waiting for approval: it holds no identifiers, and releasing it only retires its own key for good. ' +
+        'If it is a re-imaged or reinstalled device’s new key, release the endpoint it waits on instead (ep_old); to refuse it, deny it.'.replace(
+          '’',
+          "'",
+        ),
     );
   });
 });
@@ -77,7 +110,7 @@ describe('approveCaution', () => {
     assert.equal(caution?.reason, 'holder-blocked');
     assert.equal(
       caution?.message,
-      'ep_stolen (wks) holds serialNumber C02X, machineGuid ABCD and is blocked: approving this endpoint trusts it through them. ' +
+      'ep_stolen (wks) holds serial number C02X, MachineGuid ABCD and is blocked: approving this endpoint trusts it through them. ' +
         'If ep_stolen was blocked because the device was lost or stolen, this may be the thief reinstalling the agent: deny it. Approve it only if the device was recovered.',
     );
   });

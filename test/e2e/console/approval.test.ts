@@ -91,7 +91,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     assert.match(
       text,
       new RegExp(
-        `^${stolenId} \\(stolen-mac\\) holds serialNumber C02STOLEN01 and is blocked: approving this endpoint trusts it through them\\.`,
+        `^${stolenId} \\(stolen-mac\\) holds serial number C02STOLEN01 and is blocked: approving this endpoint trusts it through them\\.`,
       ),
     );
     await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -20,6 +20,9 @@ import { decodeStringCursor, encodeCursor } from '../cursor.js';
  */
 const MAX_JUDGED_PER_PAGE = 2_000;
 
+/** Endpoints waiting on one whose release is cautioned against, at most, for the caution to name whom it would approve. */
+const MAX_JUDGED_FOR_CAUTION = 1_000;
+
 const BLOCKED_REASON = 'untrusted: an administrator blocked this endpoint (every sign-in from it is denied)';
 
 export const endpointListQuery = z.strictObject({
@@ -120,12 +123,21 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
    */
   async function detailOf(endpoint: Endpoint): Promise<Record<string, unknown>> {
     const waiting = await endpoints.waitingOn(endpoint.id);
-    const pending = endpoint.approval === 'pending' ? await claimsNowOf(endpoint.id) : null;
+    // A denied endpoint unblocked is approved and binds what it reports, as an approval does.
+    const deciding = endpoint.approval === 'pending' || endpoint.approval === 'denied' ? await claimsNowOf(endpoint.id) : null;
+    const waitsOn = deciding ? [...deciding.holders.keys()] : [];
+    // Who a release would approve, worked out only when it is cautioned against and for a waiting
+    // list an admin reads (it judges every waiter).
+    const cautioned = releaseCaution(endpoint, waiting, { waitsOn });
+    const approves =
+      cautioned && cautioned.reason !== 'endpoint-pending' && waiting.count <= MAX_JUDGED_FOR_CAUTION
+        ? await endpoints.freedByRelease(endpoint.id)
+        : undefined;
     return {
       history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })),
       waiting,
-      releaseCaution: releaseCaution(endpoint, waiting),
-      ...(pending ? { claimsNow: pending.claimsNow, approveCaution: approveCaution(pending.claimsNow, pending.holders) } : {}),
+      releaseCaution: cautioned && releaseCaution(endpoint, waiting, { waitsOn, ...(approves ? { approves } : {}) }),
+      ...(deciding ? { claimsNow: deciding.claimsNow, approveCaution: approveCaution(deciding.claimsNow, deciding.holders) } : {}),
     };
   }
 

@@ -27,7 +27,7 @@ import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } 
 import type { EndpointRow, ReportRow } from '../rows.js';
 import { waitingOnQuery, writeClaims } from './approval-claims.js';
 import { macClaims } from './mac-claims.js';
-import { rejudgeWaitersOn } from './release-waiters.js';
+import { freedByRelease, rejudgeWaitersOn } from './release-waiters.js';
 import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
 /**
@@ -384,42 +384,47 @@ export class EndpointsRepo {
   }
 
   /**
-   * The endpoints pending approval on this one's identifiers now: those that report a value
-   * bound to it, and those whose MAC claims name it (MACs are not bound). How many, and the
-   * first `limit`, oldest enrollment first. Judged on what they report today, not on the claims
-   * they enrolled with: a copy given its own MachineGuid since waits on nothing, and a copy whose
-   * holder was forgotten waits on the key the device enrolled again with. What releasing this
-   * endpoint risks (match/release-caution.ts) and forgetting it leaves waiting.
+   * The endpoints pending approval on this one's identifiers: those whose claims name it (what a
+   * release judges again), and those that report a value bound to it now (a copy whose holder was
+   * forgotten waits on the key the device enrolled again with, though its claims name the
+   * forgotten one). How many, and the first `limit`, oldest enrollment first: what releasing
+   * this endpoint risks (match/release-caution.ts) and forgetting it leaves waiting. Each source
+   * is one indexed read (a UNION, not an OR that would read every pending endpoint).
    */
   async waitingOn(id: string, limit = 20): Promise<WaitingOn> {
     const held = (await this.db('identifier_bindings').where({ endpoint_id: id }).select('kind', 'value')) as {
       kind: string;
       value: string;
     }[];
+    // Driven from the sources (each an index read) into the endpoints' primary key: the pending
+    // endpoints are never read all (an OR, or an IN on a subquery, let the planners do that).
+    const sources = () => {
+      const union = this.db('approval_claim_holders').select('endpoint_id').where('holder_id', id);
+      for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+        const values = held.filter((h) => h.kind === kind).map((h) => h.value);
+        if (values.length > 0) union.union(this.db('endpoints').select('id as endpoint_id').whereIn(column, values));
+      }
+      return union.as('w');
+    };
     const waiting = () =>
-      this.db('endpoints')
-        .where('approval', 'pending')
-        .whereNot('id', id)
-        .andWhere((w) => {
-          for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-            const values = held.filter((h) => h.kind === kind).map((h) => h.value);
-            if (values.length > 0) w.orWhereIn(column, values);
-          }
-          // The claims' index names it for every claim; only a MAC claim is not found above.
-          w.orWhere((mac) =>
-            mac
-              .whereIn('id', this.db('approval_claim_holders').where('holder_id', id).select('endpoint_id'))
-              .andWhere('approval_claims', 'like', '%"macAddress"%'),
-          );
-        });
+      this.db
+        .from(sources())
+        .join('endpoints', 'endpoints.id', 'w.endpoint_id')
+        .where('endpoints.approval', 'pending')
+        .whereNot('endpoints.id', id);
     const counted = (await waiting().count({ n: '*' }).first()) as { n: number | string } | undefined;
     const count = Number(counted?.n ?? 0);
     if (count === 0) return { count, first: [] };
-    const rows = (await waiting().orderBy(['enrolled_at', 'id']).limit(limit).select('id', 'hostname', 'enrolled_at')) as Pick<
-      EndpointRow,
-      'id' | 'hostname' | 'enrolled_at'
-    >[];
+    const rows = (await waiting()
+      .orderBy([{ column: 'endpoints.enrolled_at' }, { column: 'endpoints.id' }])
+      .limit(limit)
+      .select('endpoints.id', 'endpoints.hostname', 'endpoints.enrolled_at')) as Pick<EndpointRow, 'id' | 'hostname' | 'enrolled_at'>[];
     return { count, first: rows.map((r) => ({ id: r.id, hostname: r.hostname ?? null, enrolledAt: Number(r.enrolled_at) })) };
+  }
+
+  /** Whom releasing the endpoint would approve now, without releasing it (release-waiters.ts freedByRelease). */
+  freedByRelease(id: string): Promise<string[]> {
+    return freedByRelease(this.db as Knex, id, Date.now());
   }
 
   /** The identifiers the endpoint reports that another endpoint holds. */

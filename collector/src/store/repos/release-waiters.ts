@@ -6,7 +6,7 @@ import { batchUpdate } from '../batch-update.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { fromJson, toJson } from '../json.js';
 import type { ApprovalClaimHolderRow, EndpointRow, IdentifierBindingRow } from '../rows.js';
-import { holdersNamed, pendingWaitingOn } from './approval-claims.js';
+import { holdersNamed, pendingWaitingOn, waitingOnQuery } from './approval-claims.js';
 import { macHolders } from './endpoint-macs.js';
 import { macMatchingIntegrations, macsOnInventory, onCurrentInventory } from './mac-claims.js';
 
@@ -92,8 +92,39 @@ export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, 
   };
 }
 
+/**
+ * Whom releasing `holderId` would approve, without releasing it (the caution an endpoint's page
+ * and devtrustctl show before a release names it): the same judgement, read-only, as if its
+ * bindings had ended and it reported no MAC. No lock: an answer for an admin to read; the release
+ * judges again under its lock.
+ */
+export async function freedByRelease(db: Knex, holderId: string, at: number): Promise<string[]> {
+  const all = ((await waitingOnQuery(db, holderId, WAITER_COLUMNS)) as EndpointRow[]).filter((row) =>
+    fromJson<IdentifierClaim[]>(row.approval_claims, []).some((c) => c.heldBy.includes(holderId)),
+  );
+  if (all.length === 0) return [];
+  const onForgotten = await waitingOnForgotten(
+    db,
+    all.map((row) => row.id),
+  );
+  const waiters = await waitersOf(
+    db,
+    all.filter((row) => !onForgotten.has(row.id)),
+  );
+  const bindings = await bindingsOf(db, waiters);
+  for (const [key, held] of bindings)
+    bindings.set(
+      key,
+      held.filter((h) => h.endpointId !== holderId),
+    );
+  const macs = await macHolders(db, [...new Set(waiters.flatMap((w) => w.claimableMacs))], HOLDERS_PER_CLAIM, holderId);
+  return judgeWaiters({ waiters, bindings, macHolders: macs, at })
+    .filter((v) => v.claims.length === 0)
+    .map((v) => v.id);
+}
+
 /** Of these pending endpoints, those whose claims name an endpoint that no longer exists (the claims' index keeps a forgotten holder's id). */
-async function waitingOnForgotten(trx: Knex.Transaction, ids: readonly string[]): Promise<Set<string>> {
+async function waitingOnForgotten(trx: Knex | Knex.Transaction, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const part of chunks(ids, IN_LIST_CHUNK)) {
     const rows = (await trx('approval_claim_holders as h')
@@ -107,7 +138,7 @@ async function waitingOnForgotten(trx: Knex.Transaction, ids: readonly string[])
 }
 
 /** The waiters as the judge takes them, with which of their MACs can be claims (read once for all of them). */
-async function waitersOf(trx: Knex.Transaction, rows: EndpointRow[]): Promise<ReleaseWaiter[]> {
+async function waitersOf(trx: Knex | Knex.Transaction, rows: EndpointRow[]): Promise<ReleaseWaiter[]> {
   const waiters = rows.map((row) => ({
     id: row.id,
     enrolledAt: Number(row.enrolled_at),
@@ -140,7 +171,7 @@ async function waitersOf(trx: Knex.Transaction, rows: EndpointRow[]): Promise<Re
 }
 
 /** The first bindings of every value the waiters claim, per kind and chunk: HOLDERS_PER_CLAIM + 1 each (one may be the waiter's own). */
-async function bindingsOf(trx: Knex.Transaction, waiters: readonly ReleaseWaiter[]): Promise<Map<string, HeldValue[]>> {
+async function bindingsOf(trx: Knex | Knex.Transaction, waiters: readonly ReleaseWaiter[]): Promise<Map<string, HeldValue[]>> {
   const bindings = new Map<string, HeldValue[]>();
   for (const [kind] of IDENTIFIER_COLUMN_ENTRIES) {
     const values = [...new Set(waiters.flatMap((w) => w.identifiers.filter(([k]) => k === kind).map(([, v]) => v)))];

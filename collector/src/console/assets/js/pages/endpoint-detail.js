@@ -88,6 +88,8 @@ function actions(endpoint, ctx, area) {
   const block = h('button', { type: 'button', class: endpoint.blocked ? 'btn' : 'btn btn-danger' }, endpoint.blocked ? 'Unblock' : 'Block');
   block.addEventListener('click', async () => {
     const blocking = !endpoint.blocked;
+    // A denied endpoint unblocked is approved: said first when a blocked endpoint holds what it reports.
+    const warning = !blocking && endpoint.approval === 'denied' ? await cautionOf(endpoint.id, 'approveCaution') : null;
     const ok = await confirmAction(
       blocking
         ? {
@@ -97,7 +99,7 @@ function actions(endpoint, ctx, area) {
           }
         : {
             title: `Unblock ${name}?`,
-            message: 'Access from this endpoint is decided by policy again.',
+            message: `${warning ? `${warning} ` : ''}Access from this endpoint is decided by policy again.`,
             confirmLabel: 'Unblock endpoint',
             danger: false,
           },
@@ -110,7 +112,10 @@ function actions(endpoint, ctx, area) {
       await ctx.refresh(text);
     }
   });
-  return [block, releaseButton(endpoint, ctx, area, name, undefined, () => releaseCautionOf(endpoint.id)), forget];
+  // A pending endpoint holds nothing to release: its Release would only retire the new key that
+  // was to take over (a re-imaged laptop's). The old one is released from here: "Release ep_…".
+  if (endpoint.approval === 'pending') return [block, forget];
+  return [block, releaseButton(endpoint, ctx, area, name, undefined, () => cautionOf(endpoint.id, 'releaseCaution')), forget];
 }
 
 /**
@@ -199,17 +204,15 @@ function matched(e) {
 }
 
 /**
- * What releasing endpoint `id` would risk, as the collector judges it (match/release-caution.ts):
- * blocked as lost or stolen with endpoints waiting on it, or still reporting after the first of
- * them enrolled (the real device, and they copies of its disk image). Read when asked, so the
- * warning is as current as the click; unreadable, no warning (the confirmation still says the
- * release is for good).
+ * What releasing (`releaseCaution`) or approving (`approveCaution`) endpoint `id` would risk, as
+ * the collector judges it (match/release-caution.ts). Read when asked, so it is as current as the
+ * click; unreadable, the confirmation says it could not check rather than nothing.
  */
-async function releaseCautionOf(id) {
+async function cautionOf(id, key) {
   try {
-    return (await get(`/admin/v1/endpoints/${enc(id)}`)).releaseCaution?.message ?? null;
-  } catch {
-    return null;
+    return (await get(`/admin/v1/endpoints/${enc(id)}`))[key]?.message ?? null;
+  } catch (error) {
+    return `Could not check what this risks (${error.message}): cancel and try again unless you are sure.`;
   }
 }
 
@@ -281,7 +284,7 @@ function claimList(e, ctx, area) {
     ? h(
         'div',
         { class: 'actions' },
-        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`, () => releaseCautionOf(id))),
+        holders.map((id) => releaseButton({ id }, ctx, area, id, `Release ${id}`, () => cautionOf(id, 'releaseCaution'))),
       )
     : null;
   return [
@@ -290,6 +293,8 @@ function claimList(e, ctx, area) {
       {},
       "This endpoint reports identifiers that another enrolled endpoint reported first. It is not trusted, and does not affect the other endpoint, until you approve or deny it. If it is the same device with a new agent key (re-imaged), release the endpoint that holds them instead: its key is retired and this one takes over. If that endpoint still reports, this one may be a copy of its disk image: releasing it would retire the real device's key for good.",
     ),
+    // A blocked holder (a stolen laptop?): said here, not only in the Approve confirmation.
+    e.approveCaution ? h('p', { class: 'msg-error', role: 'note' }, e.approveCaution.message) : null,
     claimItems(e.approvalClaims ?? []),
     claimsNowNote(e),
     release,

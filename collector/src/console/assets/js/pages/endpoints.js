@@ -31,13 +31,13 @@ export function approvalBadge(endpoint) {
 /**
  * What approving endpoint `id` would risk, as the collector judges it (match/release-caution.ts):
  * a blocked endpoint holds what it reports, so approving trusts what may be a thief's reinstall.
- * Read when asked, so it is as current as the click; unreadable, no warning.
+ * Read when asked, so it is as current as the click; unreadable, the confirmation says so.
  */
 async function approveCautionOf(id) {
   try {
     return (await get(`/admin/v1/endpoints/${enc(id)}`)).approveCaution?.message ?? null;
-  } catch {
-    return null;
+  } catch (error) {
+    return `Could not check what this risks (${error.message}): cancel and try again unless you are sure.`;
   }
 }
 
