@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { moreFinding, SEVERITY_OF, type Finding, type FindingCounts, type FindingType, type Findings } from './finding-kinds.js';
 import { whatToDo, type HolderStanding } from './pending-advice.js';
 
-export { FINDING_TYPES, type Finding, type FindingCounts, type Findings } from './finding-kinds.js';
+export type { Finding, FindingCounts, Findings } from './finding-kinds.js';
 
 /** Agents silent for longer than this are listed as having stopped reporting. */
 export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
