@@ -48,3 +48,24 @@ export interface InventoryDuplicate {
   value: string;
   count: number;
 }
+
+/** A record of one inventory that lists a placeholder where an identifier belongs. */
+export interface InventoryPlaceholderRecord {
+  deviceName: string | null;
+  externalId: string | null;
+  /** What was dropped, as `kind=value` ("serialNumber=To Be Filled By O.E.M."). */
+  placeholders: string[];
+}
+
+/**
+ * An inventory's duplicate and placeholder records, counted once when a sync commits it (they
+ * change only with the inventory): how many of each, and the first few to show.
+ */
+export interface InventoryFindings {
+  /** The generation counted: a summary of any other is not the current inventory's. */
+  generation: string;
+  /** Its records (a committed generation never changes: what the integration's device count reads). */
+  records: number;
+  duplicates: { count: number; first: InventoryDuplicate[] };
+  placeholders: { count: number; first: InventoryPlaceholderRecord[] };
+}

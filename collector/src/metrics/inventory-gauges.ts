@@ -54,17 +54,17 @@ export function registerInventoryGauges(metrics: CollectorMetrics, services: Ser
     },
   });
 
-  const findings = cached(() => services.findings.list());
+  const findings = cached(() => services.findings.counts());
   metrics.gauge({
     name: 'devtrust_findings_open',
     help: 'Findings an admin should look at, by type (duplicate identifiers, placeholders, pending approvals, silent agents, failed syncs)',
     labelNames: ['type'],
     async collect(gauge) {
-      await fill(gauge, findings, (rows) => {
-        const byType = new Map<string, number>();
-        for (const finding of rows) byType.set(finding.type, (byType.get(finding.type) ?? 0) + 1);
-        return [...byType].map(([type, n]) => [{ type }, n]);
-      });
+      await fill(gauge, findings, (counts) =>
+        Object.entries(counts.byType)
+          .filter(([, n]) => n > 0)
+          .map(([type, n]) => [{ type }, n]),
+      );
     },
   });
 

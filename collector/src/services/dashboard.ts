@@ -72,7 +72,7 @@ export class DashboardService {
       this.endpoints.counts(now - 24 * HOUR),
       this.authLog.verdictBuckets(first, bucketMs, offsetMs),
       this.integrationHealth(),
-      this.findings.list(),
+      this.findings.counts(),
     ]);
     const byStart = new Map(counted.map((b) => [b.start, b]));
     const buckets: VerdictBucket[] = [];
@@ -84,13 +84,12 @@ export class DashboardService {
       totals.untrusted += b.untrusted;
       totals.denied += b.denied;
     }
-    const severity = (s: string) => findings.filter((f) => f.severity === s).length;
     return {
       generatedAt: now,
       endpoints: { ...endpoints, seenSinceMs: 24 * HOUR },
       signIns: { range, since: first, bucketMs, utcOffsetMinutes, totals, buckets },
       integrations,
-      findings: { total: findings.length, error: severity('error'), warning: severity('warning'), info: severity('info') },
+      findings: { total: findings.total, error: findings.error, warning: findings.warning, info: findings.info },
     };
   }
 

@@ -1,158 +1,197 @@
-import { IDENTIFIER_KINDS, isPlaceholder, normalizeIdentifier } from '../domain/identifiers.js';
+import { placeholderKindsOf } from '../domain/identifiers.js';
 import { describeClaims } from '../match/approval.js';
 import { holdersOf } from '../match/reenrollment.js';
-import type { Endpoint, IdentifierClaim } from '../domain/endpoint.js';
 import type { Store } from '../store/store.js';
+import { moreFinding, SEVERITY_OF, type Finding, type FindingCounts, type FindingType, type Findings } from './finding-kinds.js';
+import { whatToDo, type HolderStanding } from './pending-advice.js';
 
-/** What the findings need to know of an endpoint a pending one waits on. */
-type HolderStanding = 'gone' | 'blocked' | 'other';
+export type { Finding, FindingCounts, Findings } from './finding-kinds.js';
 
 /** Agents silent for longer than this are listed as having stopped reporting. */
 export const STALE_AFTER_MS = 3 * 24 * 3_600_000;
 
-/** One thing an admin should look at, with a message that says what and why. */
-export type Finding = Record<string, unknown> & { type: string; severity: 'info' | 'warning' | 'error'; message: string };
-
 /**
- * What to do with an endpoint pending approval. Release comes first: approving a re-imaged
- * laptop's new key makes it and the old, trusted endpoint duplicates, and neither is trusted
- * through the identifier while both report it (docs/enrollment-and-posture.md).
+ * Findings of one type the list shows; past them, one `more-findings` finding says how many
+ * more there are. At 100,000 endpoints thousands are silent on any day: a list of them all is
+ * no one's reading, and building it cost more than the rest of the console's front page.
  */
-function whatToDo(holders: string[], standing: ReadonlyMap<string, HolderStanding>): string {
-  // A blocked holder (a stolen device?) released hands its identifiers to this one; a forgotten
-  // one cannot be released at all: neither gets "release the old endpoint".
-  const blocked = holders.filter((id) => standing.get(id) === 'blocked');
-  if (blocked.length > 0)
-    return `${blocked.join(', ')} ${blocked.length === 1 ? 'is' : 'are'} blocked (a stolen device?): deny it unless you know the device was recovered; releasing a blocked endpoint hands its identifiers to this one`;
-  const live = holders.filter((id) => standing.get(id) !== 'gone');
-  if (holders.length > 0 && live.length === 0)
-    return `The endpoint it waited on was forgotten (${holders.join(', ')}): approve it if it is that device enrolled again or a device you know, deny it otherwise`;
-  const ids = live.length > 0 ? live : ['<old id>'];
-  const old = ids.length === 1 ? 'the old endpoint' : 'the old endpoints';
-  const commands = ids.map((id) => `devtrustctl endpoint release ${id}`).join('; ');
-  const buttons = ids.map((id) => `"Release ${id}"`).join(', ');
-  return (
-    `If it is the same device re-imaged or with its agent reinstalled, release ${old}: ${commands}, or ${buttons} on this endpoint's console page. ` +
-    'Approve it only if it is a different device that legitimately shares the identifier; deny it otherwise'
-  );
+export const FINDINGS_SHOWN = 50;
+
+/** One type's findings: how many there are, and the first ones built (at most the shown number). */
+interface Part {
+  type: FindingType;
+  count: number;
+  first: Finding[];
 }
 
 /**
  * What needs an admin's eye: identifiers several endpoints or records share, placeholders,
- * endpoints awaiting approval or gone silent, and failed syncs.
+ * endpoints awaiting approval or gone silent, and failed syncs. Each type is counted in full
+ * and listed up to FINDINGS_SHOWN; every read is a bounded, indexed one, or a count kept when a
+ * sync committed its inventory (docs/performance.md, "Findings and the dashboard at fleet scale").
  */
 export class FindingsService {
   constructor(private readonly store: Store) {}
 
-  async list(): Promise<Finding[]> {
+  async list(): Promise<Findings> {
+    const parts = await this.parts(FINDINGS_SHOWN);
     const findings: Finding[] = [];
-    // Each holder read once, however many copies wait on it.
-    const standing = new Map<string, HolderStanding>();
-    const standingOf = async (ids: string[]): Promise<ReadonlyMap<string, HolderStanding>> => {
-      for (const id of ids) {
-        if (standing.has(id)) continue;
-        const holder = await this.store.endpoints.get(id);
-        standing.set(id, holder === null ? 'gone' : holder.blocked && holder.releasedAt === null ? 'blocked' : 'other');
-      }
-      return standing;
-    };
-    // What a pending endpoint claims now depends only on what it reports (pending, it holds
-    // nothing itself): copies of one image, a thousand of them after their holder was forgotten,
-    // are judged once.
-    const claimsNow = new Map<string, Promise<IdentifierClaim[]>>();
-    const claimsNowOf = (endpoint: Endpoint): Promise<IdentifierClaim[]> => {
-      const key = JSON.stringify(endpoint.identifiers);
-      let claims = claimsNow.get(key);
-      if (!claims) claimsNow.set(key, (claims = this.store.endpoints.claimsNow(endpoint.id)));
-      return claims;
-    };
-    for (const dupe of await this.store.endpoints.duplicateIdentifiers()) {
-      findings.push({
-        type: 'duplicate-endpoint-identifier',
-        severity: 'warning',
-        ...dupe,
-        message: `${dupe.endpointIds.length} enrolled endpoints report ${dupe.kind} ${dupe.value}; it is never used to trust them`,
-      });
+    for (const part of parts) {
+      findings.push(...part.first.slice(0, FINDINGS_SHOWN));
+      const shown = Math.min(part.first.length, FINDINGS_SHOWN);
+      if (part.count > shown) findings.push(moreFinding(part.type, part.count - shown));
     }
-    for (const endpoint of await this.store.endpoints.pendingApproval()) {
+    return { findings, counts: countsOf(parts) };
+  }
+
+  /** The counts alone (the dashboard's): no finding is built, no report read. */
+  async counts(): Promise<FindingCounts> {
+    return countsOf(await this.parts(0));
+  }
+
+  private async parts(shown: number): Promise<Part[]> {
+    const { endpointFindings } = this.store;
+    const duplicates = await endpointFindings.duplicates(shown);
+    const parts: Part[] = [
+      {
+        type: 'duplicate-endpoint-identifier',
+        count: duplicates.count,
+        first: duplicates.first.map((dupe) =>
+          finding('duplicate-endpoint-identifier', {
+            ...dupe,
+            message: `${dupe.endpointIds.length} enrolled endpoints report ${dupe.kind} ${dupe.value}; it is never used to trust them`,
+          }),
+        ),
+      },
+      await this.pending(shown),
+      await this.endpointPlaceholders(shown),
+      ...(await this.inventories(shown)),
+    ];
+    const silent = await endpointFindings.silentSince(Date.now() - STALE_AFTER_MS, shown);
+    parts.push({
+      type: 'endpoint-silent',
+      count: silent.count,
+      first: silent.first.map((endpoint) =>
+        finding('endpoint-silent', {
+          endpointId: endpoint.id,
+          lastSeenAt: endpoint.lastSeenAt,
+          message: `${endpoint.hostname ?? endpoint.id} has not reported since ${new Date(endpoint.lastSeenAt).toISOString()}`,
+        }),
+      ),
+    });
+    return parts;
+  }
+
+  private async pending(shown: number): Promise<Part> {
+    const { count, first } = await this.store.endpointFindings.pending(shown);
+    // Every holder read in one statement, however many copies wait on it.
+    const standing = await this.store.endpointFindings.standings(
+      first.flatMap((endpoint) => holdersOf({ claims: endpoint.approvalClaims })),
+    );
+    const findings: Finding[] = [];
+    for (const endpoint of first) {
       const holders = holdersOf({ claims: endpoint.approvalClaims });
-      let advice = whatToDo(holders, await standingOf(holders));
+      let advice = whatToDo(holders, standing);
       // Its holder forgotten, the device may have enrolled again under a new key that holds the
       // values now: approving would make that key a duplicate. Read what it claims now (only
       // here: a forgotten holder is rare, and a claim check is a few statements).
       const gone = holders.filter((id) => standing.get(id) === 'gone');
       if (gone.length > 0) {
-        const now = holdersOf({ claims: await claimsNowOf(endpoint) });
-        if (now.length > 0)
-          advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, await standingOf(now))}`;
+        const now = holdersOf({ claims: await this.store.endpoints.claimsNow(endpoint.id) });
+        if (now.length > 0) {
+          const nowStanding: ReadonlyMap<string, HolderStanding> = await this.store.endpointFindings.standings(now);
+          advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, nowStanding)}`;
+        }
       }
-      findings.push({
-        type: 'endpoint-pending-approval',
-        severity: 'warning',
-        endpointId: endpoint.id,
-        claims: endpoint.approvalClaims,
-        message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
-      });
+      findings.push(
+        finding('endpoint-pending-approval', {
+          endpointId: endpoint.id,
+          claims: endpoint.approvalClaims,
+          message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
+        }),
+      );
     }
-    for (const endpoint of await this.store.endpoints.list({ limit: 1000 })) {
+    return { type: 'endpoint-pending-approval', count, first: findings };
+  }
+
+  private async endpointPlaceholders(shown: number): Promise<Part> {
+    const { count, first } = await this.store.endpointFindings.placeholders(shown);
+    const findings: Finding[] = [];
+    for (const endpoint of first) {
       const identity = endpoint.report?.identity;
       if (!identity) continue;
-      for (const kind of IDENTIFIER_KINDS) {
-        if (kind === 'macAddress') continue;
-        const value = normalizeIdentifier(kind, identity[kind]);
-        if (value !== null && isPlaceholder(kind, value)) {
-          findings.push({
-            type: 'placeholder-endpoint-identifier',
-            severity: 'info',
+      // Checked again on the latest report: what the index found is what it reported.
+      for (const kind of placeholderKindsOf(identity)) {
+        findings.push(
+          finding('placeholder-endpoint-identifier', {
             endpointId: endpoint.id,
             kind,
             value: identity[kind],
             message: `endpoint ${endpoint.hostname ?? endpoint.id} reports placeholder ${kind} "${identity[kind]}"`,
-          });
-        }
+          }),
+        );
       }
     }
+    return { type: 'placeholder-endpoint-identifier', count, first: findings };
+  }
+
+  /** Per integration: its inventory's duplicates and placeholders (counted at its sync's commit) and its last run, if it failed. */
+  private async inventories(shown: number): Promise<Part[]> {
+    const dupes: Part = { type: 'duplicate-inventory-identifier', count: 0, first: [] };
+    const placeholders: Part = { type: 'placeholder-inventory-identifier', count: 0, first: [] };
+    const failed: Part = { type: 'sync-failed', count: 0, first: [] };
+    const counted = await this.store.inventory.currentFindings();
     for (const integration of await this.store.integrations.list()) {
-      for (const dupe of await this.store.inventory.duplicates(integration.id)) {
-        findings.push({
-          type: 'duplicate-inventory-identifier',
-          severity: 'warning',
-          integrationId: integration.id,
-          ...dupe,
-          message: `${dupe.count} records of "${integration.name}" hold ${dupe.kind} ${dupe.value}; none of them is trusted on it`,
-        });
-      }
-      for (const { record, placeholders } of await this.store.inventory.placeholderRecords(integration.id)) {
-        findings.push({
-          type: 'placeholder-inventory-identifier',
-          severity: 'info',
-          integrationId: integration.id,
-          deviceName: record.deviceName,
-          placeholders,
-          message: `"${integration.name}" lists ${record.deviceName ?? record.externalId ?? 'a device'} with placeholder ${placeholders.join(', ')}`,
-        });
+      const inventory = counted.get(integration.id);
+      if (inventory) {
+        dupes.count += inventory.duplicates.count;
+        placeholders.count += inventory.placeholders.count;
+        for (const dupe of inventory.duplicates.first.slice(0, Math.max(0, shown - dupes.first.length)))
+          dupes.first.push(
+            finding('duplicate-inventory-identifier', {
+              integrationId: integration.id,
+              ...dupe,
+              message: `${dupe.count} records of "${integration.name}" hold ${dupe.kind} ${dupe.value}; none of them is trusted on it`,
+            }),
+          );
+        for (const record of inventory.placeholders.first.slice(0, Math.max(0, shown - placeholders.first.length)))
+          placeholders.first.push(
+            finding('placeholder-inventory-identifier', {
+              integrationId: integration.id,
+              deviceName: record.deviceName,
+              placeholders: record.placeholders,
+              message: `"${integration.name}" lists ${record.deviceName ?? record.externalId ?? 'a device'} with placeholder ${record.placeholders.join(', ')}`,
+            }),
+          );
       }
       const [last] = await this.store.syncRuns.list(integration.id, 1);
       if (last && (last.status === 'failed' || last.status === 'cancelled')) {
-        findings.push({
-          type: 'sync-failed',
-          severity: 'error',
-          integrationId: integration.id,
-          syncId: last.id,
-          message: `the last sync of "${integration.name}" ${last.status}: ${last.error ?? ''}`,
-          at: last.finishedAt,
-        });
+        failed.count += 1;
+        if (failed.first.length < shown)
+          failed.first.push(
+            finding('sync-failed', {
+              integrationId: integration.id,
+              syncId: last.id,
+              message: `the last sync of "${integration.name}" ${last.status}: ${last.error ?? ''}`,
+              at: last.finishedAt,
+            }),
+          );
       }
     }
-    for (const endpoint of await this.store.endpoints.staleSince(Date.now() - STALE_AFTER_MS)) {
-      findings.push({
-        type: 'endpoint-silent',
-        severity: 'warning',
-        endpointId: endpoint.id,
-        lastSeenAt: endpoint.lastSeenAt,
-        message: `${endpoint.hostname ?? endpoint.id} has not reported since ${new Date(endpoint.lastSeenAt).toISOString()}`,
-      });
-    }
-    return findings;
+    return [dupes, placeholders, failed];
   }
+}
+
+function finding(type: FindingType, fields: Record<string, unknown> & { message: string }): Finding {
+  return { type, severity: SEVERITY_OF[type], ...fields };
+}
+
+function countsOf(parts: Part[]): FindingCounts {
+  const counts: FindingCounts = { total: 0, error: 0, warning: 0, info: 0, byType: {} };
+  for (const { type, count } of parts) {
+    counts.total += count;
+    counts[SEVERITY_OF[type]] += count;
+    counts.byType[type] = (counts.byType[type] ?? 0) + count;
+  }
+  return counts;
 }

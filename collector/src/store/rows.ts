@@ -45,6 +45,8 @@ export interface EndpointRow {
   last_verdict?: string | null;
   key_kind?: string | null;
   released_at?: number | null;
+  /** Kinds the latest report holds a placeholder for, comma separated (migration 20261207100000). */
+  placeholder_kinds?: string | null;
 }
 
 export interface IdentifierBindingRow {
@@ -90,6 +92,8 @@ export interface IntegrationRow {
   updated_at: number;
   trusted_endpoints_key?: string | null;
   trusted_endpoints_key_at?: number | null;
+  /** The current inventory's duplicate and placeholder records, counted at its commit (JSON, InventoryFindings). */
+  inventory_findings?: string | null;
 }
 
 export interface InventoryRecordRow {

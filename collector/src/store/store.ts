@@ -12,6 +12,7 @@ import { AdminLogRepo } from './repos/admin-log.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { ApplicationsRepo } from './repos/applications.js';
 import { AuthLogRepo } from './repos/auth-log.js';
+import { EndpointFindingsRepo } from './repos/endpoint-findings.js';
 import { EndpointPagesRepo } from './repos/endpoint-pages.js';
 import { EndpointsRepo } from './repos/endpoints.js';
 import { IntegrationsRepo } from './repos/integrations.js';
@@ -35,6 +36,7 @@ export class Store {
   readonly apiKeys: ApiKeysRepo;
   readonly endpoints: EndpointsRepo;
   readonly endpointPages: EndpointPagesRepo;
+  readonly endpointFindings: EndpointFindingsRepo;
   readonly integrations: IntegrationsRepo;
   readonly inventory: InventoryRepo;
   readonly syncRuns: SyncRunsRepo;
@@ -89,6 +91,7 @@ export class Store {
     this.apiKeys = new ApiKeysRepo(knex);
     this.endpoints = new EndpointsRepo(knex);
     this.endpointPages = new EndpointPagesRepo(knex);
+    this.endpointFindings = new EndpointFindingsRepo(knex);
     this.integrations = new IntegrationsRepo(knex);
     this.inventory = new InventoryRepo(knex);
     this.syncRuns = new SyncRunsRepo(knex);

@@ -18,6 +18,7 @@ import * as lastSeenHour from './20261204100100_last_seen_hour.js';
 import * as syncRunConfirmation from './20261205300000_sync_run_confirmation.js';
 import * as approvalClaimHolders from './20261206100000_approval_claim_holders.js';
 import * as endpointMacs from './20261207100000_endpoint_macs.js';
+import * as findingsAtScale from './20261207100000_findings_at_scale.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261205300000_sync_run_confirmation': syncRunConfirmation,
   '20261206100000_approval_claim_holders': approvalClaimHolders,
   '20261207100000_endpoint_macs': endpointMacs,
+  '20261207100000_findings_at_scale': findingsAtScale,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

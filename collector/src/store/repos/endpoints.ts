@@ -35,7 +35,7 @@ import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identif
  * device") and one pending approval (nobody vouched for it yet) never make another endpoint
  * a duplicate.
  */
-function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
+export function counted(builder: Knex.QueryBuilder): Knex.QueryBuilder {
   return builder.where('blocked', false).andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'));
 }
 
@@ -584,30 +584,6 @@ export class EndpointsRepo {
     if (endpointId !== undefined) q = q.whereNot({ id: endpointId });
     const row = await q.count({ n: '*' }).first();
     return Number(row?.n ?? 0) + (endpointId !== undefined ? 1 : 0);
-  }
-
-  /** Endpoints waiting for an administrator's approval. */
-  async pendingApproval(limit = 1000): Promise<Endpoint[]> {
-    return (
-      (await withLatestReport(this.db, this.db('endpoints'))
-        .where({ approval: 'pending' })
-        .orderBy('enrolled_at')
-        .limit(limit)) as EndpointRow[]
-    ).map(toEndpoint);
-  }
-
-  /** Identifier values that several endpoints report: a cloned image or a placeholder we do not know. */
-  async duplicateIdentifiers(): Promise<{ kind: SingleIdentifierKind; value: string; endpointIds: string[] }[]> {
-    const out: { kind: SingleIdentifierKind; value: string; endpointIds: string[] }[] = [];
-    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-      const dupes = await counted(this.db('endpoints').select(column).whereNotNull(column)).groupBy(column).havingRaw('count(*) > 1');
-      for (const dupe of dupes) {
-        const value = dupe[column] as string;
-        const ids = await counted(this.db('endpoints').where(column, value)).pluck('id');
-        out.push({ kind, value, endpointIds: ids as string[] });
-      }
-    }
-    return out;
   }
 
   async staleSince(before: number): Promise<Endpoint[]> {

@@ -2,13 +2,14 @@ import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
 import type { Platform } from '@devtrust/shared/identity';
 import { selectCompiled } from '../compiled.js';
-import { fromJson, toNullableBool } from '../json.js';
+import { fromJson, toJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
-import type { InventoryDuplicate, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
+import type { InventoryDuplicate, InventoryFindings, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import type { InventoryRecordRow } from '../rows.js';
 import { BackgroundWrites } from '../background-writes.js';
 import { pageWriterFor, type PageWriter } from './inventory-writes.js';
+import { countInventoryFindings, currentInventoryFindings } from './inventory-findings.js';
 
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -115,10 +116,22 @@ export class InventoryRepo {
     await this.purgeOtherGenerations(integrationId, generation);
   }
 
-  /** The switch alone: from here on readers see `generation`. */
+  /**
+   * The switch alone: from here on readers see `generation`, with its duplicate and placeholder
+   * records counted first (inventory-findings.ts) and written in the same update, so the findings
+   * never read counts of another inventory.
+   */
   async switchGeneration(integrationId: string, generation: string, at: number): Promise<void> {
-    await this.db('integrations').where({ id: integrationId }).update({ current_generation: generation, synced_at: at });
+    const findings = await countInventoryFindings(this.db, integrationId, generation);
+    await this.db('integrations')
+      .where({ id: integrationId })
+      .update({ current_generation: generation, synced_at: at, inventory_findings: toJson(findings) });
     await this.refreshStatistics();
+  }
+
+  /** Each integration's duplicate and placeholder records of its current inventory (findings). */
+  currentFindings(): Promise<Map<string, InventoryFindings>> {
+    return currentInventoryFindings(this.db);
   }
 
   /**
@@ -296,13 +309,13 @@ export class InventoryRepo {
     return (await this.db('inventory_macs').where({ record_id: recordId }).pluck('mac')) as string[];
   }
 
+  /**
+   * The records of the integration's current inventory: as counted when it was committed (a
+   * committed generation never changes), read from the integration's row; counted now for an
+   * inventory committed before the counts were kept.
+   */
   async count(integrationId: string): Promise<number> {
-    const row = await this.current(this.db('inventory_records'))
-      .clearSelect()
-      .where('inventory_records.integration_id', integrationId)
-      .count({ n: '*' })
-      .first();
-    return Number(row?.n ?? 0);
+    return (await currentInventoryFindings(this.db, integrationId)).get(integrationId)?.records ?? 0;
   }
 
   /** Identifier values that several records of one integration's inventory hold. */
@@ -321,13 +334,5 @@ export class InventoryRepo {
       for (const row of rows) out.push({ kind, value: row.value as string, count: Number(row.n) });
     }
     return out;
-  }
-
-  async placeholderRecords(integrationId: string, limit = 100): Promise<{ record: StoredInventoryRecord; placeholders: string[] }[]> {
-    const rows = await this.current(this.db('inventory_records'))
-      .where('inventory_records.integration_id', integrationId)
-      .whereNotNull('inventory_records.placeholders')
-      .limit(limit);
-    return rows.map((row: InventoryRecordRow) => ({ record: toRecord(row), placeholders: fromJson<string[]>(row.placeholders, []) }));
   }
 }

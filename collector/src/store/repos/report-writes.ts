@@ -7,6 +7,7 @@ import type { ReportToStore } from '../../domain/endpoint.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
 import { toJson } from '../json.js';
 import { lastSeenHourOf } from './endpoint-reads.js';
+import { placeholderColumn } from './endpoint-placeholders.js';
 
 // What EndpointsRepo.recordReports writes per report, worked out before its transaction.
 
@@ -77,7 +78,14 @@ export function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
       hostname: report.identity.hostname ?? null,
       ...(report.user ? { last_user: report.user } : {}),
     } as Record<string, unknown>,
-    /** The identifiers as stored: unchanged, they need no claim check. */
-    identifiers: { ...claimed, mac_addresses: toJson(ids.macAddresses ?? []) } as Record<string, unknown>,
+    /**
+     * The identifiers as stored: unchanged, they need no claim check. With them the kinds
+     * reported as placeholders, which the columns do not keep (the findings list them).
+     */
+    identifiers: {
+      ...claimed,
+      mac_addresses: toJson(ids.macAddresses ?? []),
+      placeholder_kinds: placeholderColumn(report),
+    } as Record<string, unknown>,
   };
 }

@@ -12,8 +12,9 @@ const SEVERITIES = [
 export async function render(root, ctx) {
   put(root, pageHead('Findings', 'Duplicate and placeholder identifiers, failing syncs and agents that stopped reporting.'));
   let findings;
+  let counts;
   try {
-    ({ findings } = await get('/admin/v1/findings', { signal: ctx.signal }));
+    ({ findings, counts } = await get('/admin/v1/findings', { signal: ctx.signal }));
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     put(root, errorBlock(error));
@@ -29,12 +30,14 @@ export async function render(root, ctx) {
   for (const [severity, title, tone] of [...SEVERITIES, ...extra]) {
     const group = findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
+    // Each type lists its first findings and one "more" finding for the rest: the badge counts them all.
+    const count = counts?.[severity] ?? group.filter((f) => f.type !== 'more-findings').length;
     put(
       root,
       h(
         'section',
         { class: 'panel', 'aria-label': title },
-        h('h2', {}, badge(String(group.length), tone), ' ', title),
+        h('h2', {}, badge(String(count), tone), ' ', title),
         group.map((f) =>
           h(
             'div',
