@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { MAX_ROW_CHARACTERS } from '@devtrust/collector/sync/csv/parse';
+import { LIMITS } from '@devtrust/shared/protocol';
 
 /**
  * Hostile input for the property-based tests: the strings and JSON an attacker, a broken
@@ -54,11 +56,30 @@ const loneSurrogates = fc
   .array(fc.integer({ min: 0xd800, max: 0xdfff }), { minLength: 1, maxLength: 4 })
   .map((codes) => String.fromCharCode(...codes));
 
-/** Strings past every limit: 257 characters (one past an identifier) up to 20,000 (past a CSV row). */
+/**
+ * Lengths one past each limit a string meets on its way in, and the longest tried. A string
+ * of each is drawn often enough in 10,000 runs (a few dozen times per property), but most
+ * huge strings are of the modest lengths below: a sample is parsed whole on every run, and
+ * uniform lengths up to 20,000 made the fuzz tests spend their time in JSON.parse.
+ */
+const PAST_LIMITS = [
+  LIMITS.maxHostnameLength + 1,
+  LIMITS.maxIdentifierLength + 1, // also a CSV row's device name and owner (maxDeviceTextLength)
+  2 * 256 + 1, // a vendor's device name or owner: cut to 256 code points, the first 512 units kept (sync/normalize.ts)
+  501, // an EDR detail (500 code points) and a sync config's text fields (sync/kit/config-fields.ts)
+  2 * 500 + 1,
+  2_001, // a vendor's raw extract (RAW_LIMIT) and a redirect URI (admin/routes/applications.ts)
+  2 * 2_000 + 1,
+  4_097, // a vendor credential (sync/kit/config-fields.ts)
+  MAX_ROW_CHARACTERS + 1, // a CSV row or header
+  20_000,
+] as const;
+
+/** Strings past every limit: 254 characters (one past a hostname) up to 20,000 (past a CSV row). */
 export const huge = fc
   .tuple(
     fc.constantFrom('A', '0', 'é', '😀', '\u0000', ' ', ',', '"', '\n'),
-    fc.oneof(fc.constant(257), fc.integer({ min: 200, max: 20_000 })),
+    fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...PAST_LIMITS) }, { weight: 3, arbitrary: fc.integer({ min: 200, max: 600 }) }),
   )
   .map(([unit, count]) => unit.repeat(count));
 
@@ -104,9 +125,19 @@ const numberText = fc.oneof(
   fc.integer().map(String),
 );
 
-/** JSON nested far past any limit (the collector refuses more than 32 levels). */
+/**
+ * JSON nested past the collector's limit (LIMITS.maxJsonDepth, 32 levels): mostly a little
+ * past it, sometimes exactly one level past, or deep enough to overflow a recursive
+ * encoder's stack (2,000 and 20,000 levels: see sync/normalize.ts cleanRaw).
+ */
 const deepText = fc
-  .tuple(fc.integer({ min: 20, max: 20_000 }), fc.boolean())
+  .tuple(
+    fc.oneof(
+      { weight: 1, arbitrary: fc.constantFrom(LIMITS.maxJsonDepth + 1, 2_000, 20_000) },
+      { weight: 9, arbitrary: fc.integer({ min: 20, max: 200 }) },
+    ),
+    fc.boolean(),
+  )
   .map(([depth, objects]) => (objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`));
 
 const { json } = fc.letrec<{ json: string; array: string; object: string }>((tie) => ({

@@ -37,13 +37,15 @@ for (const db of DATABASES) {
     let close: () => Promise<void>;
     const olds: string[] = [];
     const news: string[] = [];
-    const enrollAll = async (into: string[]) => {
-      for (let n = 0; n < PAIRS; n++) into.push((await store.endpoints.enroll(randomBytes(32).toString('base64'))).id);
-      for (let i = 0; i < PAIRS; i += 100)
-        await store.recordReports(
-          into.slice(i, i + 100).map((endpointId, k) => ({ endpointId, seq: 1, report: report(i + k), at: Date.now() })),
-        );
-    };
+    // One transaction (one commit and fsync) for all PAIRS enrolments, not one each.
+    const enrollAll = (into: string[]) =>
+      store.transaction(async (tx) => {
+        for (let n = 0; n < PAIRS; n++) into.push((await tx.endpoints.enroll(randomBytes(32).toString('base64'))).id);
+        for (let i = 0; i < PAIRS; i += 100)
+          await tx.recordReports(
+            into.slice(i, i + 100).map((endpointId, k) => ({ endpointId, seq: 1, report: report(i + k), at: Date.now() })),
+          );
+      });
 
     beforeAll(async () => {
       ({ store, close } = await openTestStore(db.name, 'reenroll'));
