@@ -44,7 +44,7 @@ const list = operation({
 const get = operation({
   summary: 'One endpoint, with its report history',
   description:
-    "`waiting`: the endpoints pending approval on its identifiers now, those reporting a value bound to it or claiming a MAC against it (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall) or `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image). A pending endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates; and `approveCaution` (null, or `holder-blocked`: a blocked endpoint holds them, and approving trusts this one through them, as it would a thief reinstalling the agent on a stolen device).",
+    "`waiting`: the endpoints pending approval on its identifiers, those whose claims name it and those reporting a value bound to it now (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall), `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image) or `endpoint-pending` (it is itself pending: releasing it only retires the new key); the message names whom the release would approve. A pending or denied endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates; and `approveCaution` (null, or `holder-blocked`: a blocked endpoint holds them, and approving trusts this one through them, as it would a thief reinstalling the agent on a stolen device).",
   responses: { 200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`, `approveCaution`' },
 });
 const block = operation({
@@ -117,9 +117,9 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   /**
    * What only one endpoint's page shows: its report history; the endpoints pending on its
    * identifiers (what a release judges again, and a forget leaves pending) and what releasing
-   * it would risk (match/release-caution.ts); and, pending
-   * itself, what it claims against today (what approving it would make duplicates of: its
-   * stored claims are the ones it enrolled with).
+   * it would risk (match/release-caution.ts); and, pending or denied itself, what it claims
+   * against today (what approving or unblocking it would make duplicates of: its stored claims
+   * are the ones it enrolled with).
    */
   async function detailOf(endpoint: Endpoint): Promise<Record<string, unknown>> {
     const waiting = await endpoints.waitingOn(endpoint.id);
