@@ -96,6 +96,36 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${thiefId}`)).body.approval, 'pending');
-    assert.deepEqual(problems, []);
+
+    // Unreadable at the click, the confirmation says it could not check, not nothing.
+    const endpointUrl = `**/admin/v1/endpoints/${thiefId}`;
+    await page.route(endpointUrl, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"BUSY","message":"busy"}}' }),
+    );
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.locator('#confirm-message').textContent()) ?? '',
+      /^Could not check what this risks \(.+\): cancel and try again unless you are sure\./,
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.unroute(endpointUrl);
+
+    // Denied, then unblocked, it would be approved: the Unblock confirmation says so first.
+    assert.equal((await c.admin('POST', `/admin/v1/endpoints/${thiefId}/deny`)).status, 200);
+    await page.reload();
+    await page.getByRole('button', { name: 'Unblock' }).click();
+    const unblock = page.getByRole('dialog', { name: 'Unblock thief-mac?' });
+    await unblock.waitFor();
+    assert.match(
+      (await unblock.locator('#confirm-message').textContent()) ?? '',
+      new RegExp(`^${stolenId} \\(stolen-mac\\) holds serial number C02STOLEN01 and is blocked`),
+    );
+    await unblock.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${thiefId}`)).body.approval, 'denied');
+    assert.deepEqual(
+      problems.filter((p) => !p.includes('503')),
+      [],
+    );
   });
 });

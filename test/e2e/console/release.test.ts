@@ -89,6 +89,8 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     const claim = page.getByRole('region', { name: 'Awaiting approval' });
     await claim.getByText('release the endpoint that holds them instead').waitFor();
     await screenshot(page, '36-endpoint-pending-release-holder');
+    // The pending endpoint holds nothing: no Release identifiers of its own, which retired the new key (newcomer, round ten).
+    assert.equal(await page.getByRole('button', { name: 'Release identifiers', exact: true }).count(), 0);
     await claim.getByRole('button', { name: `Release ${holder}` }).click();
     await page
       .getByRole('dialog', { name: `Release ${holder}'s identifiers?` })
