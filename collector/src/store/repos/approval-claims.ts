@@ -69,10 +69,16 @@ export function waitingOnQuery(db: Knex, holderId: string, columns: readonly str
  * the first release changed is read anew: the claims it wrote decide, not the index row this
  * statement found it by (the index finds; the claims confirm).
  */
-export async function pendingWaitingOn(db: Knex, holderId: string, columns: readonly string[] = ['*']): Promise<EndpointRow[]> {
+export async function pendingWaitingOn(
+  db: Knex,
+  holderId: string,
+  columns: readonly string[] = ['*'],
+  options: { lock?: boolean } = {},
+): Promise<EndpointRow[]> {
   const query = waitingOnQuery(db, holderId, columns);
   // Only the endpoints' rows: the index rows a first release replaced are gone, and locking them
-  // too would drop the endpoint from the answer instead of reading it anew.
-  const rows = (await (isSqlite(db) ? query : query.forUpdate('endpoints'))) as EndpointRow[];
+  // too would drop the endpoint from the answer instead of reading it anew. `lock: false`: a
+  // read-only look (what a release would do), which takes no lock.
+  const rows = (await (isSqlite(db) || options.lock === false ? query : query.forUpdate('endpoints'))) as EndpointRow[];
   return rows.filter((r) => fromJson<IdentifierClaim[]>(r.approval_claims, []).some((c) => c.heldBy.includes(holderId)));
 }

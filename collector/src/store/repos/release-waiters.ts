@@ -1,12 +1,19 @@
 import type { Knex } from 'knex';
 import { chunks, IN_LIST_CHUNK } from '../in-lists.js';
 import type { IdentifierClaim } from '../../domain/endpoint.js';
-import { bindingKey, HOLDERS_PER_CLAIM, judgeWaiters, type HeldValue, type ReleaseWaiter } from '../release-judgement.js';
+import {
+  bindingKey,
+  HOLDERS_PER_CLAIM,
+  judgeWaiters,
+  type HeldValue,
+  type ReleaseWaiter,
+  type WaiterVerdict,
+} from '../release-judgement.js';
 import { batchUpdate } from '../batch-update.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { fromJson, toJson } from '../json.js';
 import type { ApprovalClaimHolderRow, EndpointRow, IdentifierBindingRow } from '../rows.js';
-import { holdersNamed, pendingWaitingOn, waitingOnQuery } from './approval-claims.js';
+import { holdersNamed, pendingWaitingOn } from './approval-claims.js';
 import { macHolders } from './endpoint-macs.js';
 import { macMatchingIntegrations, macsOnInventory, onCurrentInventory } from './mac-claims.js';
 
@@ -41,23 +48,7 @@ export interface Rejudged {
 export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, at: number): Promise<Rejudged> {
   const all = await pendingWaitingOn(trx, holderId, WAITER_COLUMNS);
   if (all.length === 0) return { freed: [], stillPending: [] };
-  // One that also waits on a forgotten endpoint stays as it is: a forget leaves its waiters for an
-  // admin (EndpointsRepo.forget), and judged here it would be freed on the forgotten one's values.
-  const onForgotten = await waitingOnForgotten(
-    trx,
-    all.map((row) => row.id),
-  );
-  const rows = all.filter((row) => !onForgotten.has(row.id));
-  const waiters = await waitersOf(trx, rows);
-  const verdicts = judgeWaiters({
-    waiters,
-    bindings: await bindingsOf(trx, waiters),
-    // Per claimable MAC, the endpoints not pending and not released that report it, first enrolled
-    // first (endpoint_macs): one statement per IN_LIST_CHUNK distinct MACs, not one per MAC. The
-    // waiters, all pending, are never among them; the judge adds the ones it frees.
-    macHolders: await macHolders(trx, [...new Set(waiters.flatMap((w) => w.claimableMacs))], HOLDERS_PER_CLAIM),
-    at,
-  });
+  const { onForgotten, waiters, verdicts } = await judgeWaitersOf(trx, all, at);
   const freedIds = verdicts.filter((v) => v.claims.length === 0).map((v) => v.id);
   const pending = verdicts.filter((v) => v.claims.length > 0);
   // Conditional on still pending, as writeClaims with ifPending is (see above: all are).
@@ -99,10 +90,25 @@ export async function rejudgeWaitersOn(trx: Knex.Transaction, holderId: string, 
  * judges again under its lock.
  */
 export async function freedByRelease(db: Knex, holderId: string, at: number): Promise<string[]> {
-  const all = ((await waitingOnQuery(db, holderId, WAITER_COLUMNS)) as EndpointRow[]).filter((row) =>
-    fromJson<IdentifierClaim[]>(row.approval_claims, []).some((c) => c.heldBy.includes(holderId)),
-  );
+  const all = await pendingWaitingOn(db, holderId, WAITER_COLUMNS, { lock: false });
   if (all.length === 0) return [];
+  const { verdicts } = await judgeWaitersOf(db, all, at, holderId);
+  return verdicts.filter((v) => v.claims.length === 0).map((v) => v.id);
+}
+
+/**
+ * The reads and the judgement a release and its read-only look share: the waiters (those also
+ * waiting on a forgotten endpoint left out, as a forget leaves them for an admin: judged here they
+ * would be freed on the forgotten one's values), the holders of what they claim, and the verdicts.
+ * `releasing`: a holder whose bindings and MACs are to be left out as if released (the look;
+ * the release itself has ended them already).
+ */
+async function judgeWaitersOf(
+  db: Knex | Knex.Transaction,
+  all: EndpointRow[],
+  at: number,
+  releasing?: string,
+): Promise<{ onForgotten: Set<string>; waiters: ReleaseWaiter[]; verdicts: WaiterVerdict[] }> {
   const onForgotten = await waitingOnForgotten(
     db,
     all.map((row) => row.id),
@@ -112,15 +118,17 @@ export async function freedByRelease(db: Knex, holderId: string, at: number): Pr
     all.filter((row) => !onForgotten.has(row.id)),
   );
   const bindings = await bindingsOf(db, waiters);
-  for (const [key, held] of bindings)
-    bindings.set(
-      key,
-      held.filter((h) => h.endpointId !== holderId),
-    );
-  const macs = await macHolders(db, [...new Set(waiters.flatMap((w) => w.claimableMacs))], HOLDERS_PER_CLAIM, holderId);
-  return judgeWaiters({ waiters, bindings, macHolders: macs, at })
-    .filter((v) => v.claims.length === 0)
-    .map((v) => v.id);
+  if (releasing !== undefined)
+    for (const [key, held] of bindings)
+      bindings.set(
+        key,
+        held.filter((h) => h.endpointId !== releasing),
+      );
+  // Per claimable MAC, the endpoints not pending and not released that report it, first enrolled
+  // first (endpoint_macs): one statement per IN_LIST_CHUNK distinct MACs, not one per MAC. The
+  // waiters, all pending, are never among them; the judge adds the ones it frees.
+  const macs = await macHolders(db, [...new Set(waiters.flatMap((w) => w.claimableMacs))], HOLDERS_PER_CLAIM, releasing);
+  return { onForgotten, waiters, verdicts: judgeWaiters({ waiters, bindings, macHolders: macs, at }) };
 }
 
 /** Of these pending endpoints, those whose claims name an endpoint that no longer exists (the claims' index keeps a forgotten holder's id). */
