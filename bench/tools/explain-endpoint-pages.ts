@@ -72,7 +72,7 @@ try {
   );
   await explain('enrolled, first page of 500', () => store.endpointPages.page({ sort: 'enrolled', limit: 500 }));
   await explain('one endpoint with its latest report', () => store.endpoints.get('ep_123457'));
-  await explain('staleSince 40 hours', () => store.endpoints.staleSince(now - 40 * HOUR));
+  await explain('silent for 40 hours, the first 50', () => store.endpointFindings.silentSince(now - 40 * HOUR, 50));
 } finally {
   await store.close();
   await pgDb?.drop();

@@ -585,14 +585,4 @@ export class EndpointsRepo {
     const row = await q.count({ n: '*' }).first();
     return Number(row?.n ?? 0) + (endpointId !== undefined ? 1 : 0);
   }
-
-  async staleSince(before: number): Promise<Endpoint[]> {
-    // The hour index narrows the range (last_seen_at itself is not indexed: see endpoint-reads.ts).
-    return (
-      (await withLatestReport(this.db, this.db('endpoints'))
-        .where('last_seen_hour', '<=', lastSeenHourOf(before))
-        .andWhere('last_seen_at', '<', before)
-        .orderBy('last_seen_at')) as EndpointRow[]
-    ).map(toEndpoint);
-  }
 }

@@ -4,8 +4,8 @@ import type { Platform } from '@devtrust/shared/identity';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
-import type { InventoryDuplicate, InventoryFindings, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
-import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS } from '../identifier-columns.js';
+import type { InventoryFindings, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
+import { IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import type { InventoryRecordRow } from '../rows.js';
 import { BackgroundWrites } from '../background-writes.js';
 import { pageWriterFor, type PageWriter } from './inventory-writes.js';
@@ -316,23 +316,5 @@ export class InventoryRepo {
    */
   async count(integrationId: string): Promise<number> {
     return (await currentInventoryFindings(this.db, integrationId)).get(integrationId)?.records ?? 0;
-  }
-
-  /** Identifier values that several records of one integration's inventory hold. */
-  async duplicates(integrationId: string): Promise<InventoryDuplicate[]> {
-    const out: InventoryDuplicate[] = [];
-    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
-      const rows = await this.current(this.db('inventory_records'))
-        .clearSelect()
-        .select(`inventory_records.${column} as value`)
-        .count({ n: '*' })
-        .where('inventory_records.integration_id', integrationId)
-        .whereNotNull(`inventory_records.${column}`)
-        .groupBy(`inventory_records.${column}`)
-        .havingRaw('count(*) > 1')
-        .limit(100);
-      for (const row of rows) out.push({ kind, value: row.value as string, count: Number(row.n) });
-    }
-    return out;
   }
 }
