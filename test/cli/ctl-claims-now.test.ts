@@ -193,6 +193,10 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
+    // Every command that puts an argument in a URL path refuses them the same way.
+    const block = await ctl('endpoint', 'block', '..');
+    assert.equal(block.code, 2, block.stderr);
+    assert.match(block.stderr, /"\.\." is not an endpoint id/);
     for (const id of ['.', '..']) {
       const refused = await ctl('endpoint', 'release', id);
       assert.equal(refused.code, 2, refused.stderr);

@@ -1,5 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
-import { endpointIdOf, endpointPath as path, postAndPrint, stopUnlessClear } from './ctl-endpoint-action.js';
+import { endpointIdOf, endpointPath as path, postAndPrint, checkCaution } from './ctl-endpoint-action.js';
 
 /**
  * `devtrustctl endpoint approve ID`: approves a pending endpoint, and warns when an endpoint
@@ -24,9 +24,8 @@ interface Shown {
 }
 
 /** The holders of what the pending endpoint claims today that are neither blocked nor released, with what each holds. */
-async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Claim[]>> {
+async function holdersInUse(call: CtlCall, shown: { status: number; body: unknown }): Promise<Map<string, Claim[]>> {
   const inUse = new Map<string, Claim[]>();
-  const shown = await call('GET', path(id));
   const endpoint = shown.body as Shown | null;
   // Not found or not pending: the approval call says so itself.
   if (shown.status !== 200 || endpoint?.approval !== 'pending') return inUse;
@@ -46,12 +45,15 @@ async function holdersInUse(call: CtlCall, id: string): Promise<Map<string, Clai
 
 async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const id = endpointIdOf(input);
+  let shown: { status: number; body: unknown } | null = null;
   if (input.flags.yes !== 'true') {
     // A blocked holder (a stolen device?): approving would trust what may be the thief's reinstall.
-    const stopped = await stopUnlessClear(call, id, 'approveCaution', io);
-    if (stopped !== null) return stopped;
+    const checked = await checkCaution(call, id, 'approveCaution', io);
+    if (checked.stop !== null) return checked.stop;
+    shown = checked.shown;
   }
-  const inUse = await holdersInUse(call, id);
+  // The endpoint as the check read it (once), or read now when --yes skipped the check.
+  const inUse = await holdersInUse(call, shown ?? (await call('GET', path(id))));
   if ((await postAndPrint(call, path(id, '/approve'), io)) !== 0) return 1;
   for (const [holder, claims] of inUse) {
     const held = claims.map((c) => `${c.kind} ${c.value}`).join(', ');

@@ -78,11 +78,17 @@ export interface CtlIo {
 /** Bad command-line input: devtrustctl prints one line and exits 2. */
 export class UsageError extends Error {}
 
-const arg = (input: CtlInput, index: number, what: string): string => {
+/**
+ * A positional argument that names something in a URL path, as given. "." and ".." are refused:
+ * a URL's dot segments are resolved before it is sent, so they would name another path.
+ */
+export function pathArg(input: CtlInput, index: number, what: string): string {
   const value = input.args[index];
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
-  return encodeURIComponent(value);
-};
+  if (value === '.' || value === '..') throw new UsageError(`"${value}" is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}`);
+  return value;
+}
+const arg = (input: CtlInput, index: number, what: string): string => encodeURIComponent(pathArg(input, index, what));
 const required = (input: CtlInput, name: string): string => {
   const value = input.flags[name];
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);

@@ -1,5 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
-import { endpointIdOf, endpointPath, postAndPrint, stopUnlessClear } from './ctl-endpoint-action.js';
+import { endpointIdOf, endpointPath, postAndPrint, checkCaution } from './ctl-endpoint-action.js';
 
 /**
  * `devtrustctl endpoint release ID`: retires an endpoint's key for good and frees its
@@ -16,8 +16,8 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const id = endpointIdOf(input);
   if (input.flags.yes !== 'true') {
     // The collector's judgement (match/release-caution.ts), as the console's confirmation says it.
-    const stopped = await stopUnlessClear(call, id, 'releaseCaution', io);
-    if (stopped !== null) return stopped;
+    const { stop } = await checkCaution(call, id, 'releaseCaution', io);
+    if (stop !== null) return stop;
   }
   return postAndPrint(call, endpointPath(id, '/release'), io);
 }
@@ -49,8 +49,8 @@ export const unblockCommand: CtlCommand = {
   run: async (call, input, io) => {
     const id = endpointIdOf(input);
     if (input.flags.yes !== 'true') {
-      const stopped = await stopUnlessClear(call, id, 'approveCaution', io);
-      if (stopped !== null) return stopped;
+      const { stop } = await checkCaution(call, id, 'approveCaution', io);
+      if (stop !== null) return stop;
     }
     return postAndPrint(call, endpointPath(id, '/block'), io, 'DELETE');
   },

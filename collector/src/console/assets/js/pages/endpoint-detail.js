@@ -2,7 +2,7 @@
 import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
-import { approvalBadge, approvalButtons, trustBadge, verdictBadge } from './endpoints.js';
+import { approvalBadge, approvalButtons, cautionOf, trustBadge, verdictBadge } from './endpoints.js';
 
 const IDENTIFIERS = [
   ['hardwareUuid', 'Hardware UUID'],
@@ -201,19 +201,6 @@ function matched(e) {
     // How the device was identified (docs/mdm-asserted-identity.md).
     ['Assurance', e.assurance === 'mdm_asserted' ? 'MDM-asserted' : e.assurance === 'identifiers' ? 'identifiers' : plain(null)],
   ]);
-}
-
-/**
- * What releasing (`releaseCaution`) or approving (`approveCaution`) endpoint `id` would risk, as
- * the collector judges it (match/release-caution.ts). Read when asked, so it is as current as the
- * click; unreadable, the confirmation says it could not check rather than nothing.
- */
-async function cautionOf(id, key) {
-  try {
-    return (await get(`/admin/v1/endpoints/${enc(id)}`))[key]?.message ?? null;
-  } catch (error) {
-    return `Could not check what this risks (${error.message}): cancel and try again unless you are sure.`;
-  }
 }
 
 const claimItems = (claims) =>

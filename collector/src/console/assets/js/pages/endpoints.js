@@ -29,13 +29,15 @@ export function approvalBadge(endpoint) {
  * device's new key is released into, not approved; denying blocks it.
  */
 /**
- * What approving endpoint `id` would risk, as the collector judges it (match/release-caution.ts):
- * a blocked endpoint holds what it reports, so approving trusts what may be a thief's reinstall.
- * Read when asked, so it is as current as the click; unreadable, the confirmation says so.
+ * What releasing (`releaseCaution`) or approving (`approveCaution`) endpoint `id` would risk, as
+ * the collector judges it (match/release-caution.ts): a blocked holder (a thief's reinstall?), a
+ * holder still reporting beside copies of its disk image, an endpoint that is itself pending.
+ * Read when asked, so it is as current as the click; unreadable, the confirmation says it could
+ * not check rather than nothing.
  */
-async function approveCautionOf(id) {
+export async function cautionOf(id, key) {
   try {
-    return (await get(`/admin/v1/endpoints/${enc(id)}`)).approveCaution?.message ?? null;
+    return (await get(`/admin/v1/endpoints/${enc(id)}`))[key]?.message ?? null;
   } catch (error) {
     return `Could not check what this risks (${error.message}): cancel and try again unless you are sure.`;
   }
@@ -69,7 +71,7 @@ export function approvalButtons(endpoint, ctx, area, after) {
         confirmLabel: 'Approve endpoint',
         danger: false,
       },
-      () => approveCautionOf(endpoint.id),
+      () => cautionOf(endpoint.id, 'approveCaution'),
     ),
   );
   deny.addEventListener(
