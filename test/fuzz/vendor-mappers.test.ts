@@ -30,6 +30,10 @@ import { mutatedRecordText, RUNS } from './hostile.js';
  * surrogates, bidi controls, wrong types, deep nesting, `__proto__` members. Each record
  * maps to a record whose identifiers are clean and whose every text can be stored and
  * shown, or is refused with a VendorError; nothing else is thrown.
+ *
+ * The mappers build their raw extract flat (text and booleans), so hostile nesting never
+ * reaches normalisation's general raw path here: collector/test/sync/raw-extract.test.ts holds
+ * that path (a property here passed with its stack-overflow guard removed).
  */
 
 type Mapper = (record: any) => SourceDevice;
