@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Endpoint, NamedEndpoint } from '../../domain/endpoint.js';
+import type { Endpoint } from '../../domain/endpoint.js';
 import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { isSqlite } from '../dialect.js';
@@ -123,11 +123,6 @@ export class EndpointFindingsRepo {
         return [id, found === undefined ? 'gone' : found.blocked && found.releasedAt === null ? 'blocked' : 'other'];
       }),
     );
-  }
-
-  /** The endpoints of `ids` that exist, with their hostnames (the duplicate findings name them). */
-  named(ids: readonly string[]): Promise<Map<string, NamedEndpoint>> {
-    return namedEndpoints(this.db, ids);
   }
 
   private async count(q: Knex.QueryBuilder): Promise<number> {
