@@ -47,6 +47,17 @@ describe('devtrustctl endpoint approve / deny', () => {
     assert.equal(cellOf(listed.stdout, clone, 'approval'), 'pending', listed.stdout);
     assert.equal(cellOf(listed.stdout, other, 'approval'), 'pending', listed.stdout);
     assert.notEqual(cellOf(listed.stdout, holder, 'approval'), 'pending', listed.stdout);
+    // What each pending endpoint waits on, in the list itself: the holder and the identifier kinds.
+    const pendingOnly = await ctl('endpoints', '--approval', 'pending');
+    assert.equal(pendingOnly.code, 0, pendingOnly.stderr);
+    assert.match(pendingOnly.stdout.split('\n')[0] ?? '', /\bwaitsOn$/);
+    for (const id of [clone, other])
+      assert.equal(
+        cellOf(pendingOnly.stdout, id, 'waitsOn'),
+        `serial number, MachineGuid held by wks-approve (${holder})`,
+        pendingOnly.stdout,
+      );
+    assert.equal(cellOf(listed.stdout, holder, 'waitsOn'), '-', listed.stdout);
     // --json stays the API's answer.
     const json = JSON.parse((await ctl('--json', 'endpoints')).stdout) as { endpoints: { id: string; approval: unknown }[] };
     assert.equal(json.endpoints.find((e) => e.id === clone)?.approval, 'pending');
@@ -58,7 +69,10 @@ describe('devtrustctl endpoint approve / deny', () => {
     assert.match(
       approved.stderr,
       new RegExp(
-        `^devtrustctl: warning: ${holder} holds serialNumber CTLAPPROVE1, machineGuid \\S+ and is neither blocked nor released: while both report it, neither is trusted through it\\. If ${clone} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}$`,
+        `^devtrustctl: warning: ${holder} holds serialNumber CTLAPPROVE1, machineGuid \\S+ and is neither blocked nor released: while both report it, neither is trusted through it\\. If ${clone} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}\\. ` +
+          `If ${clone} is a copy of ${holder}'s disk image \\(${holder} still reports\\), do not release ${holder}: give ${clone} identifiers of its own ` +
+          `\\(a new MachineGuid; for a virtual machine a new serial number and hardware UUID too\\); once it reports them the two are no longer duplicates\\. ` +
+          `Or block ${clone}: devtrustctl endpoint block ${clone}$`,
         'm',
       ),
     );

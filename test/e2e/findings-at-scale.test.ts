@@ -6,6 +6,7 @@ import { csvInventory } from '../support/app.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
+import { insertEndpoints, statementsOf } from '../support/fleet-rows.js';
 
 const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
@@ -23,52 +24,12 @@ interface FindingsBody {
   counts: { total: number; error: number; warning: number; info: number; byType: Record<string, number> };
 }
 
-/**
- * Endpoint rows straight into the schema (setup, as the bench's fleet builders do), seen `at`,
- * each with its own serial unless `serial` names one; ids `${prefix}${i}`.
- */
-async function insertEndpoints(
-  knex: Knex,
-  prefix: string,
-  count: number,
-  at: number,
-  more: (i: number) => Record<string, unknown> = () => ({}),
-): Promise<void> {
-  const rows = Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${i}`,
-    public_key: `${prefix}key-${i}`.padEnd(43, 'A'),
-    enrolled_at: at - DAY + i,
-    last_seen_at: at,
-    last_seen_hour: at - (at % HOUR),
-    last_seq: 1,
-    reports_stored: 0,
-    hostname: `${prefix}host-${i}`,
-    serial_number: `${prefix}SERIAL${i}`.toUpperCase(),
-    blocked: false,
-    ...more(i),
-  }));
-  for (let i = 0; i < rows.length; i += 200) await knex('endpoints').insert(rows.slice(i, i + 200));
-}
-
 const report = (serialNumber: string | undefined, hostname: string): Report => ({
   agentVersion: '1.0.0',
   collectedAt: '2026-12-07T00:00:00Z',
   identity: { platform: 'linux', hostname, ...(serialNumber !== undefined ? { serialNumber } : {}) },
   posture: { diskEncryption: true, firewall: true },
 });
-
-/** The statements `call` runs on the collector's database. */
-async function statementsOf(knex: Knex, call: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (q: { sql: string }): void => void seen.push(q.sql);
-  knex.on('query', listener);
-  try {
-    await call();
-  } finally {
-    knex.removeListener('query', listener);
-  }
-  return seen;
-}
 
 for (const db of DATABASES) {
   describeUnless(db.skip)(`findings and the dashboard at fleet scale (${db.name})`, () => {

@@ -5,7 +5,8 @@ import { endpointIdOf, endpointPath as path, postAndPrint, checkCaution } from '
  * `devtrustctl endpoint approve ID`: approves a pending endpoint, and warns when an endpoint
  * holding one of its claims is still in use (neither blocked nor released). Approving makes the
  * two duplicates, so the holder stops being trusted through that identifier while both report
- * it: for the same device re-imaged, releasing the holder was meant (docs/enrollment-and-posture.md).
+ * it: for the same device re-imaged, releasing the holder was meant; for a copy of its disk image,
+ * the copy needs identifiers of its own (docs/enrollment-and-posture.md).
  * The warning is said, not asked: the approval stands, and the release can still follow it.
  */
 
@@ -59,7 +60,11 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
     const held = claims.map((c) => `${c.kind} ${c.value}`).join(', ');
     io.err.write(
       `devtrustctl: warning: ${holder} holds ${held} and is neither blocked nor released: while both report it, neither is trusted through it. ` +
-        `If ${id} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}\n`,
+        `If ${id} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}. ` +
+        // The pending finding's other case (services/pending-advice.ts): releasing the real device would be the mistake.
+        `If ${id} is a copy of ${holder}'s disk image (${holder} still reports), do not release ${holder}: give ${id} identifiers of its own ` +
+        `(a new MachineGuid; for a virtual machine a new serial number and hardware UUID too); once it reports them the two are no longer duplicates. ` +
+        `Or block ${id}: devtrustctl endpoint block ${id}\n`,
     );
   }
   return 0;
@@ -69,7 +74,7 @@ export const approveCommand: CtlCommand = {
   name: 'endpoint approve',
   usage: 'ID [--yes]',
   about:
-    'let a pending endpoint (approval pending) be trusted: its claims count from now on, and the endpoint holding them becomes its duplicate (warned on stderr while it is neither blocked nor released; for a re-imaged device, endpoint release OLD instead); asks for --yes when a blocked endpoint holds them (a stolen device: this may be the thief)',
+    'let a pending endpoint (approval pending) be trusted: its claims count from now on, and the endpoint holding them becomes its duplicate (warned on stderr while it is neither blocked nor released; for a re-imaged device, endpoint release OLD instead; for a copy of a disk image, give the copy identifiers of its own); asks for --yes when a blocked endpoint holds them (a stolen device: this may be the thief)',
   args: ['ID'],
   switches: ['yes'],
   request: (i) => ({ method: 'POST', path: path(endpointIdOf(i), '/approve') }),

@@ -3,6 +3,7 @@ import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
 import { releaseCommand, unblockCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
+import { endpointColumns, waitsOnCell } from './ctl-waits-on.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
 export interface CtlRequest {
@@ -38,7 +39,8 @@ export interface CtlCommand {
    */
   table?: {
     key: string;
-    columns: string[];
+    /** The columns, or what decides them from the answer's rows (a column only some pages need). */
+    columns: string[] | ((rows: Record<string, unknown>[]) => string[]);
     row?(item: Record<string, unknown>): Record<string, unknown>;
     footer?(body: Record<string, unknown>, input: CtlInput): string | null;
   };
@@ -173,9 +175,11 @@ export const COMMANDS: readonly CtlCommand[] = [
       })}`,
     }),
     // approval: pending rows wait for an admin (endpoint approve / endpoint deny); "-" never needed one.
+    // waitsOn: on a page with pending rows, which endpoint holds what each waits on.
     table: {
       key: 'endpoints',
-      columns: ['id', 'hostname', 'platform', 'trusted', 'approval', 'blocked', 'connected', 'lastUser', 'keyKind'],
+      columns: endpointColumns,
+      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn) }),
     },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),

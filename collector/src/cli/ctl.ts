@@ -222,7 +222,7 @@ export async function main(
   else if (command.table) {
     const { key, columns, row, footer } = command.table;
     const rows = selected[key] as Record<string, unknown>[];
-    out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, columns)}\n`);
+    out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, typeof columns === 'function' ? columns(rows) : columns)}\n`);
     const after = footer?.(selected, input);
     if (after) out.write(`${after}\n`);
     // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).

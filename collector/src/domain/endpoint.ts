@@ -20,6 +20,27 @@ export interface WaitingOn {
   first: { id: string; hostname: string | null; enrolledAt: number }[];
 }
 
+/** Another endpoint as a listing or a finding names it: enough to say who it is and whether it still holds anything. */
+export interface NamedEndpoint {
+  id: string;
+  hostname: string | null;
+  blocked: boolean;
+  releasedAt: number | null;
+}
+
+/**
+ * One endpoint a pending endpoint waits on, as a listing shows it: the holder its stored claims
+ * name (kept current by releases), through which identifier kinds, and where that holder stands
+ * (`forgotten`: its claims still name an endpoint since deleted; its page's claimsNow says who
+ * holds the values today).
+ */
+export interface WaitsOn {
+  id: string;
+  hostname: string | null;
+  kinds: IdentifierKind[];
+  standing: 'holds' | 'blocked' | 'released' | 'forgotten';
+}
+
 /** An enrolled agent's device, as its latest verified report describes it. */
 export interface Endpoint {
   id: string;
@@ -112,7 +133,10 @@ export interface EndpointPageQuery {
 /** Endpoint counts for the dashboard. */
 export interface EndpointCounts {
   total: number;
+  /** Blocked by an administrator or denied at approval, and not released: devices refused now. */
   blocked: number;
+  /** Released: keys retired for good (blocked too, but no device an admin holds back). */
+  released: number;
   pendingApproval: number;
   /** Seen (reported or connected) since the `since` asked for. */
   seenSince: number;

@@ -49,6 +49,15 @@ export interface InventoryDuplicate {
   count: number;
 }
 
+/** The key a duplicate's records are found by: its kind and value. */
+export const duplicateKey = (d: { kind: SingleIdentifierKind; value: string }): string => `${d.kind}\u0000${d.value}`;
+
+/** How a finding names an inventory record: its device name, else the vendor's id for it. */
+export interface InventoryRecordName {
+  deviceName: string | null;
+  externalId: string | null;
+}
+
 /** A record of one inventory that lists a placeholder where an identifier belongs. */
 export interface InventoryPlaceholderRecord {
   deviceName: string | null;

@@ -11,10 +11,12 @@ import type {
   IdentifierClaim,
   ReportToStore,
   WaitingOn,
+  WaitsOn,
 } from '../domain/endpoint.js';
 import { ReportsPartlyStored } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
+import { waitsOnOf } from '../match/waits-on.js';
 import type { ReportingCounts } from './identifier-lookups.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -97,6 +99,18 @@ export class EndpointService {
       if (scanned >= maxScanned) return { items, next: last };
       after = { at: query.sort === 'enrolled' ? last.enrolledAt : last.lastSeenAt, id: last.id };
     }
+  }
+
+  /**
+   * What each pending endpoint of a listed page waits on (match/waits-on.ts), by endpoint id:
+   * the holders its stored claims name, their names read in one batched statement for the
+   * whole page (none when no listed endpoint is pending), never one read per row.
+   */
+  async waitsOn(page: readonly Endpoint[]): Promise<Map<string, WaitsOn[]>> {
+    const pending = page.filter((e) => e.approval === 'pending');
+    const holders = pending.flatMap((e) => e.approvalClaims.flatMap((c) => c.heldBy));
+    const named = holders.length > 0 ? await this.store.endpointPages.named(holders) : new Map();
+    return new Map(pending.map((e) => [e.id, waitsOnOf(e, named)]));
   }
 
   total(query: Pick<EndpointPageQuery, 'q' | 'approval'>): Promise<PageTotal> {

@@ -4,6 +4,9 @@ import { holdersOf } from '../match/reenrollment.js';
 import type { Store } from '../store/store.js';
 import { moreFinding, SEVERITY_OF, type Finding, type FindingCounts, type FindingType, type Findings } from './finding-kinds.js';
 import { whatToDo, type HolderStanding } from './pending-advice.js';
+import { endpointDuplicateMessage, inventoryDuplicateMessage, NAMED_PER_DUPLICATE } from './duplicate-advice.js';
+import { duplicateKey, type InventoryRecordName } from '../domain/inventory.js';
+import { sourceKind } from '../sync/registry.js';
 
 export type { Finding, FindingCounts, Findings } from './finding-kinds.js';
 
@@ -56,10 +59,11 @@ export class FindingsService {
       {
         type: 'duplicate-endpoint-identifier',
         count: duplicates.count,
-        first: duplicates.first.map((dupe) =>
+        first: duplicates.first.map(({ endpoints, ...dupe }) =>
           finding('duplicate-endpoint-identifier', {
             ...dupe,
-            message: `${dupe.endpointIds.length} enrolled endpoints report ${dupe.kind} ${dupe.value}; it is never used to trust them`,
+            endpoints: endpoints.slice(0, NAMED_PER_DUPLICATE),
+            message: endpointDuplicateMessage({ ...dupe, endpoints }),
           }),
         ),
       },
@@ -146,14 +150,24 @@ export class FindingsService {
       if (inventory) {
         dupes.count += inventory.duplicates.count;
         placeholders.count += inventory.placeholders.count;
-        for (const dupe of inventory.duplicates.first.slice(0, Math.max(0, shown - dupes.first.length)))
+        const listed = inventory.duplicates.first.slice(0, Math.max(0, shown - dupes.first.length));
+        // The records each shown value names, read for those values only (none for the dashboard's counts).
+        const holding =
+          listed.length > 0
+            ? await this.store.inventory.recordsHolding(integration.id, inventory.generation, listed, NAMED_PER_DUPLICATE)
+            : new Map<string, InventoryRecordName[]>();
+        const uploaded = sourceKind(integration.kind)?.capabilities.upload === true;
+        for (const dupe of listed) {
+          const records = holding.get(duplicateKey(dupe)) ?? [];
           dupes.first.push(
             finding('duplicate-inventory-identifier', {
               integrationId: integration.id,
               ...dupe,
-              message: `${dupe.count} records of "${integration.name}" hold ${dupe.kind} ${dupe.value}; none of them is trusted on it`,
+              records,
+              message: inventoryDuplicateMessage(dupe, { id: integration.id, name: integration.name, uploaded }, records),
             }),
           );
+        }
         for (const record of inventory.placeholders.first.slice(0, Math.max(0, shown - placeholders.first.length)))
           placeholders.first.push(
             finding('placeholder-inventory-identifier', {

@@ -14,8 +14,12 @@ export const dashboardQuery = z.strictObject({
 
 const show = operation({
   summary: "The console's front page: endpoint counts, sign-ins over time, integration health, findings",
+  description:
+    '`endpoints.blocked` counts the endpoints blocked or denied by an administrator and not released; `endpoints.released` the released ones (retired keys, blocked for good, counted apart).',
   query: dashboardQuery,
-  responses: { 200: '{generatedAt, endpoints, signIns, integrations, findings}' },
+  responses: {
+    200: '{generatedAt, endpoints: {total, blocked, released, pendingApproval, seenSince, seenSinceMs}, signIns, integrations, findings}',
+  },
 });
 
 /** `/admin/v1/dashboard`: the console's front page in one answer. */

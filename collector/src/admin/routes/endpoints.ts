@@ -39,7 +39,9 @@ const list = operation({
   description:
     '`q` searches hostnames, serial numbers, hardware UUIDs, MachineGuids, MAC addresses, last users and endpoint ids; `trusted` filters on the trust judged now (no total); `approval` lists the endpoints in that approval state; `sort` is `lastSeen` (default) or `enrolled` (stable while agents report); `cursor` is the `nextCursor` of the page before.',
   query: endpointListQuery,
-  responses: { 200: '{endpoints: [...], nextCursor, total: {count, exact} | null}' },
+  responses: {
+    200: '{endpoints: [...], nextCursor, total: {count, exact} | null}; a pending endpoint in the list has `waitsOn` (`[{id, hostname, kinds, standing}]`: each endpoint its claims name, the identifier kinds it holds against it, and `holds`, `blocked`, `released` or `forgotten`), the others `waitsOn: null`',
+  },
 });
 const get = operation({
   summary: 'One endpoint, with its report history',
@@ -152,6 +154,16 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     return { claimsNow, holders };
   }
 
+  /**
+   * A page's rows as the listing shows them: each with `waitsOn`, what a pending endpoint waits
+   * on (null for the others), from the claims the rows hold and one batched read of the
+   * holders' names for the page (EndpointService.waitsOn).
+   */
+  async function listed(rows: Endpoint[]): Promise<Record<string, unknown>[]> {
+    const waits = await endpoints.waitsOn(rows);
+    return Promise.all(rows.map(async (e) => ({ ...(await present(e, false)), waitsOn: waits.get(e.id) ?? null })));
+  }
+
   router.get('/endpoints', guard, list, async function listEndpoints(ctx) {
     const { query } = list.input(ctx);
     const sort = query.sort ?? 'lastSeen';
@@ -172,7 +184,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       const rows = read.slice(0, page.limit);
       const last = read.length > page.limit ? rows[rows.length - 1] : undefined;
       ctx.body = {
-        endpoints: await Promise.all(rows.map((e) => present(e, false))),
+        endpoints: await listed(rows),
         nextCursor: last ? cursorAfter(last) : null,
         total,
       };
@@ -184,11 +196,16 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       page,
       async (e) => {
         const shown = await present(e, false);
-        return shown.trusted === wanted ? shown : null;
+        return shown.trusted === wanted ? { endpoint: e, shown } : null;
       },
       MAX_JUDGED_PER_PAGE,
     );
-    ctx.body = { endpoints: items, nextCursor: next ? cursorAfter(next) : null, total: null };
+    const waits = await endpoints.waitsOn(items.map((i) => i.endpoint));
+    ctx.body = {
+      endpoints: items.map((i) => ({ ...i.shown, waitsOn: waits.get(i.endpoint.id) ?? null })),
+      nextCursor: next ? cursorAfter(next) : null,
+      total: null,
+    };
   });
 
   router.get('/endpoints/:id', guard, get, async function getEndpoint(ctx) {

@@ -4,10 +4,10 @@ import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { isSqlite } from '../dialect.js';
 import { chunks } from '../in-lists.js';
-import { toBool } from '../json.js';
 import type { EndpointRow } from '../rows.js';
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 import { counted, toEndpoint } from './endpoints.js';
+import { namedEndpoints } from './endpoint-names.js';
 
 /** What the findings need to know of an endpoint a pending one waits on. */
 export type HolderStanding = 'gone' | 'blocked' | 'other';
@@ -16,6 +16,8 @@ export interface EndpointDuplicate {
   kind: SingleIdentifierKind;
   value: string;
   endpointIds: string[];
+  /** The same endpoints with their hostnames, in the same order (the finding names the first few). */
+  endpoints: { id: string; hostname: string | null }[];
 }
 
 /**
@@ -48,15 +50,15 @@ export class EndpointFindingsRepo {
       const values = rows.map((row) => row[column] as string);
       count += values.length;
       const shown = values.slice(0, Math.max(0, limit - first.length));
-      const holders = new Map<string, string[]>(shown.map((value) => [value, []]));
+      const holders = new Map<string, { id: string; hostname: string | null }[]>(shown.map((value) => [value, []]));
       for (const part of chunks(shown)) {
-        const held = (await counted(this.db('endpoints').select('id', column).whereIn(column, part)).orderBy('id')) as Record<
+        const held = (await counted(this.db('endpoints').select('id', 'hostname', column).whereIn(column, part)).orderBy('id')) as Record<
           string,
-          string
+          string | null
         >[];
-        for (const row of held) holders.get(row[column] as string)?.push(row.id as string);
+        for (const row of held) holders.get(row[column] as string)?.push({ id: row.id as string, hostname: row.hostname ?? null });
       }
-      for (const [value, endpointIds] of holders) first.push({ kind, value, endpointIds });
+      for (const [value, endpoints] of holders) first.push({ kind, value, endpointIds: endpoints.map((e) => e.id), endpoints });
     }
     return { count, first };
   }
@@ -114,16 +116,13 @@ export class EndpointFindingsRepo {
 
   /** Whether each endpoint exists, and is blocked and not released (what the pending advice turns on). */
   async standings(ids: readonly string[]): Promise<Map<string, HolderStanding>> {
-    const out = new Map<string, HolderStanding>(ids.map((id) => [id, 'gone']));
-    for (const part of chunks([...new Set(ids)])) {
-      const rows = (await this.db('endpoints').whereIn('id', part).select('id', 'blocked', 'released_at')) as Pick<
-        EndpointRow,
-        'id' | 'blocked' | 'released_at'
-      >[];
-      for (const row of rows)
-        out.set(row.id, toBool(row.blocked) && (row.released_at === null || row.released_at === undefined) ? 'blocked' : 'other');
-    }
-    return out;
+    const named = await namedEndpoints(this.db, ids);
+    return new Map(
+      ids.map((id) => {
+        const found = named.get(id);
+        return [id, found === undefined ? 'gone' : found.blocked && found.releasedAt === null ? 'blocked' : 'other'];
+      }),
+    );
   }
 
   private async count(q: Knex.QueryBuilder): Promise<number> {

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import type { Endpoint, EndpointCounts, EndpointPageQuery, EndpointSort } from '../../domain/endpoint.js';
+import type { Endpoint, EndpointCounts, EndpointPageQuery, EndpointSort, NamedEndpoint } from '../../domain/endpoint.js';
 import { COUNT_CAP, cappedTotal, type PageTotal } from '../../domain/paging.js';
 import { likeEscaped } from '../like.js';
 import type { EndpointRow } from '../rows.js';
 import { toEndpoint } from './endpoints.js';
+import { namedEndpoints } from './endpoint-names.js';
 import { lastSeenHourOf, withLatestReport } from './endpoint-reads.js';
 
 /**
@@ -57,6 +58,11 @@ export class EndpointPagesRepo {
     return ((await builder) as EndpointRow[]).map(toEndpoint);
   }
 
+  /** The endpoints of `ids` that exist, with their hostnames: who a page's pending endpoints wait on (one statement per 500 ids). */
+  named(ids: readonly string[]): Promise<Map<string, NamedEndpoint>> {
+    return namedEndpoints(this.db, ids);
+  }
+
   /** How many endpoints match, up to COUNT_CAP. */
   async total(filter: Filter): Promise<PageTotal> {
     const capped = filtered(this.db('endpoints').select(this.db.raw('1')), filter).limit(COUNT_CAP + 1);
@@ -64,19 +70,25 @@ export class EndpointPagesRepo {
     return cappedTotal(Number(row?.n ?? 0));
   }
 
-  /** Dashboard counts in one pass over the table. */
+  /**
+   * Dashboard counts in one pass over the table. A released endpoint is blocked for good, but
+   * it is a retired key (its device enrolled again under a new one), not a device an admin
+   * holds back: counted apart, so "blocked" stays the lost, stolen and denied devices.
+   */
   async counts(seenSince: number): Promise<EndpointCounts> {
     const row = (await this.db('endpoints')
       .select(
         this.db.raw('count(*) as total'),
-        this.db.raw('sum(case when blocked then 1 else 0 end) as blocked'),
+        this.db.raw('sum(case when blocked and released_at is null then 1 else 0 end) as blocked'),
+        this.db.raw('sum(case when released_at is not null then 1 else 0 end) as released'),
         this.db.raw(`sum(case when approval = 'pending' then 1 else 0 end) as pending`),
         this.db.raw('sum(case when last_seen_at >= ? then 1 else 0 end) as seen', [seenSince]),
       )
-      .first()) as { total: unknown; blocked: unknown; pending: unknown; seen: unknown } | undefined;
+      .first()) as { total: unknown; blocked: unknown; released: unknown; pending: unknown; seen: unknown } | undefined;
     return {
       total: Number(row?.total ?? 0),
       blocked: Number(row?.blocked ?? 0),
+      released: Number(row?.released ?? 0),
       pendingApproval: Number(row?.pending ?? 0),
       seenSince: Number(row?.seen ?? 0),
     };

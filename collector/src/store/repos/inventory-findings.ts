@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import type { InventoryDuplicate, InventoryFindings } from '../../domain/inventory.js';
+import { duplicateKey, type InventoryDuplicate, type InventoryFindings, type InventoryRecordName } from '../../domain/inventory.js';
+import type { SingleIdentifierKind } from '../../domain/identifiers.js';
+import { chunks } from '../in-lists.js';
 import { IDENTIFIER_COLUMN_ENTRIES } from '../identifier-columns.js';
 import { fromJson } from '../json.js';
 import type { InventoryRecordRow } from '../rows.js';
@@ -74,6 +76,42 @@ export async function currentInventoryFindings(db: Knex, integrationId?: string)
     const kept = fromJson<InventoryFindings | null>(row.inventory_findings, null);
     const current = kept?.generation === row.current_generation && typeof kept.records === 'number';
     out.set(row.id, current ? kept : await countInventoryFindings(db, row.id, row.current_generation));
+  }
+  return out;
+}
+
+/**
+ * The first `perValue` records (by id) of one generation holding each duplicate value: whom a
+ * duplicate finding names. Only the values shown (at most the findings' 50), read when the
+ * findings are listed, not kept with the counts: one statement per kind of value shown, each
+ * answering at most `perValue` rows a value (a window over the identifier's index entries for
+ * those values), however many records share one.
+ */
+export async function recordsHolding(
+  db: Knex,
+  integrationId: string,
+  generation: string,
+  duplicates: readonly { kind: SingleIdentifierKind; value: string }[],
+  perValue: number,
+): Promise<Map<string, InventoryRecordName[]>> {
+  const out = new Map<string, InventoryRecordName[]>();
+  for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+    const values = duplicates.filter((d) => d.kind === kind).map((d) => d.value);
+    for (const part of chunks(values)) {
+      const ranked = db('inventory_records')
+        .where({ integration_id: integrationId, generation })
+        .whereIn(column, part)
+        .select({ value: column }, 'device_name', 'external_id', db.raw('row_number() over (partition by ?? order by id) as n', [column]));
+      const rows = (await db
+        .from(ranked.as('ranked'))
+        .where('n', '<=', perValue)
+        .orderBy([{ column: 'value' }, { column: 'n' }])
+        .select('value', 'device_name', 'external_id')) as { value: string; device_name: string | null; external_id: string | null }[];
+      for (const row of rows) {
+        const key = duplicateKey({ kind, value: row.value });
+        out.set(key, [...(out.get(key) ?? []), { deviceName: row.device_name ?? null, externalId: row.external_id ?? null }]);
+      }
+    }
   }
   return out;
 }

@@ -4,12 +4,13 @@ import type { Platform } from '@devtrust/shared/identity';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
-import type { InventoryFindings, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
+import type { InventoryFindings, InventoryRecordName, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
+import type { SingleIdentifierKind } from '../../domain/identifiers.js';
 import { IDENTIFIER_COLUMNS } from '../identifier-columns.js';
 import type { InventoryRecordRow } from '../rows.js';
 import { BackgroundWrites } from '../background-writes.js';
 import { pageWriterFor, type PageWriter } from './inventory-writes.js';
-import { countInventoryFindings, currentInventoryFindings } from './inventory-findings.js';
+import { countInventoryFindings, currentInventoryFindings, recordsHolding } from './inventory-findings.js';
 
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -132,6 +133,16 @@ export class InventoryRepo {
   /** Each integration's duplicate and placeholder records of its current inventory (findings). */
   currentFindings(): Promise<Map<string, InventoryFindings>> {
     return currentInventoryFindings(this.db);
+  }
+
+  /** The first `perValue` records of a generation holding each duplicate value, by duplicateKey (the findings name them). */
+  recordsHolding(
+    integrationId: string,
+    generation: string,
+    duplicates: readonly { kind: SingleIdentifierKind; value: string }[],
+    perValue: number,
+  ): Promise<Map<string, InventoryRecordName[]>> {
+    return recordsHolding(this.db, integrationId, generation, duplicates, perValue);
   }
 
   /**

@@ -49,10 +49,25 @@ export async function render(root, ctx) {
   await load();
 }
 
-/** A count and what it counts; `href` (an in-app hash) opens the listing behind it. */
-function stat(value, label, href) {
+/** A count and what it counts; `href` (an in-app hash) opens the listing behind it; `note` says what it leaves out. */
+function stat(value, label, href, note = null) {
   const text = href ? h('a', { href }, label) : h('span', { class: 'stat-label' }, label);
-  return h('div', { class: 'stat' }, h('span', { class: 'stat-value' }, value.toLocaleString()), text);
+  return h(
+    'div',
+    { class: 'stat' },
+    h('span', { class: 'stat-value' }, value.toLocaleString()),
+    text,
+    note ? h('span', { class: 'stat-note' }, note) : null,
+  );
+}
+
+/**
+ * What "Blocked" counts: endpoints blocked or denied by an administrator. A released endpoint
+ * is blocked too, for good, but it is a retired key whose device enrolled again, not a device
+ * held back: said, as it is the one thing the number leaves out.
+ */
+function blockedNote(released) {
+  return `Blocked or denied by an administrator. Released keys (${(released ?? 0).toLocaleString()}) are not counted.`;
 }
 
 function view(data, ctx) {
@@ -66,7 +81,7 @@ function view(data, ctx) {
       { class: 'stats', 'aria-label': 'Counts' },
       stat(endpoints.total, 'Enrolled endpoints', ctx.can('endpoints') ? '#/endpoints' : null),
       stat(endpoints.seenSince, 'Seen in the last 24 hours'),
-      stat(endpoints.blocked, 'Blocked'),
+      stat(endpoints.blocked, 'Blocked', null, blockedNote(endpoints.released)),
       stat(endpoints.pendingApproval, 'Pending approval', ctx.can('endpoints') ? '#/endpoints?approval=pending' : null),
       stat(findings.total, 'Open findings', ctx.can('findings') ? '#/findings' : null),
     ),

@@ -4,6 +4,7 @@ import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom
 import { countText, pager } from '../pager.js';
 import { announce, busy, confirmAction, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reenrolledRelease } from '../reenrolled-release.js';
+import { identifierKind } from '../identifier-kinds.js';
 
 const PAGE_SIZE = 50;
 
@@ -67,7 +68,7 @@ export function approvalButtons(endpoint, ctx, area, after) {
       {
         title: `Approve ${name}?`,
         message:
-          "Its identifiers then count: the endpoint already holding them stops being trusted through them while both report them (the two are duplicates until you block one). Approve only a different device that legitimately shares them. The same device re-imaged or with its agent reinstalled: cancel, and release the old endpoint on this endpoint's page instead.",
+          "Its identifiers then count: the endpoint already holding them stops being trusted through them while both report them (the two are duplicates until you block one). Approve only a different device that legitimately shares them. The same device re-imaged or with its agent reinstalled: cancel, and release the old endpoint on this endpoint's page instead. A copy of that device's disk image (the device still reports): cancel, give the copy identifiers of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it once its page shows it reports them, or deny it.",
         confirmLabel: 'Approve endpoint',
         danger: false,
       },
@@ -181,6 +182,30 @@ export async function render(root, ctx) {
   await Promise.all([load(), offerBulk()]);
 }
 
+const STANDING = { blocked: 'blocked', released: 'released', forgotten: 'forgotten' };
+
+/**
+ * What a pending endpoint waits on, from the listing's `waitsOn` (its claims and its holders'
+ * names, read for the whole page at once): "MachineGuid held by LAPTOP-12 (ep_…)", each holder
+ * linked, so the admin sees which device it copies, or which old key to release, without
+ * opening every pending endpoint. A blocked, released or forgotten holder says so.
+ */
+function waitsOnNote(endpoint) {
+  if (!endpoint.waitsOn?.length) return null;
+  return h(
+    'div',
+    { class: 'waits-on' },
+    'Waits on: ',
+    endpoint.waitsOn.map((w, i) => [
+      i ? '; ' : '',
+      `${w.kinds.map(identifierKind).join(', ')} held by `,
+      w.standing === 'forgotten' ? h('code', {}, w.id) : link(w.hostname ?? w.id, 'endpoints', w.id),
+      w.hostname ? [' (', h('code', {}, w.id), ')'] : null,
+      STANDING[w.standing] ? h('span', { class: 'muted' }, ` ${STANDING[w.standing]}`) : null,
+    ]),
+  );
+}
+
 /** How many endpoints the listing holds; a trust filter is judged per page, so it has no total. */
 function summary(answer, filtered) {
   const counted = countText(answer.total, 'endpoint', 'endpoints');
@@ -207,7 +232,13 @@ function endpointTable(endpoints, filtered, ctx, area, reload, more) {
         },
         {
           label: 'Trusted',
-          cell: (e) => [trustBadge(e), ' ', approvalBadge(e), ...approvalButtons(e, ctx, area, reload).flatMap((b) => [' ', b])],
+          cell: (e) => [
+            trustBadge(e),
+            ' ',
+            approvalBadge(e),
+            ...approvalButtons(e, ctx, area, reload).flatMap((b) => [' ', b]),
+            waitsOnNote(e),
+          ],
         },
         { label: 'Blocked', cell: (e) => (e.releasedAt ? badge('released', 'bad') : yesNo(e.blocked, 'blocked', 'no', 'bad')) },
         { label: 'Connected', cell: (e) => yesNo(e.connected, 'online', 'offline') },

@@ -1,0 +1,35 @@
+import { IDENTIFIER_LABELS, type IdentifierKind } from '@devtrust/shared/identity';
+
+/**
+ * `devtrustctl endpoints`: what each pending endpoint waits on, one cell, from the listing's
+ * `waitsOn` (docs/admin-api.md): "MachineGuid held by LAPTOP-12 (ep_…)", the holders of a
+ * copy of two devices' identifiers joined with "; ". The admin sees which endpoint to release,
+ * or which device this one copies, without opening each pending endpoint.
+ */
+
+interface WaitsOn {
+  id: string;
+  hostname: string | null;
+  kinds: string[];
+  standing: string;
+}
+
+const kindLabel = (kind: string): string => IDENTIFIER_LABELS[kind as IdentifierKind] ?? kind;
+
+export function waitsOnCell(waitsOn: unknown): string | null {
+  if (!Array.isArray(waitsOn)) return null;
+  return (waitsOn as WaitsOn[])
+    .map((w) => {
+      // Blocked (a stolen device?), released or forgotten holders are said: each changes what to do.
+      const state = w.standing === 'holds' ? '' : w.standing;
+      const who = w.hostname ? `${w.hostname} (${w.id}${state ? `, ${state}` : ''})` : `${w.id}${state ? ` (${state})` : ''}`;
+      return `${w.kinds.map(kindLabel).join(', ')} held by ${who}`;
+    })
+    .join('; ');
+}
+
+/** The endpoints table's columns: `waitsOn` last, when the page holds a pending endpoint. */
+export function endpointColumns(rows: readonly Record<string, unknown>[]): string[] {
+  const columns = ['id', 'hostname', 'platform', 'trusted', 'approval', 'blocked', 'connected', 'lastUser', 'keyKind'];
+  return rows.some((r) => Array.isArray(r.waitsOn) && r.waitsOn.length > 0) ? [...columns, 'waitsOn'] : columns;
+}

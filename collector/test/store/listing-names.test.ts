@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, it } from 'vitest';
+import type { Store } from '@devtrust/collector/store/store';
+import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { describeUnless } from '../../../test/support/skip.js';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { statementsOf } from '../../../test/support/fleet-rows.js';
+import { openTestStore } from '../support/test-store.js';
+import { enrollReporting } from '../support/claims-fleet.js';
+
+/**
+ * What the admin's lists read of other endpoints, cheaply: who each pending endpoint of a page
+ * waits on (one batched read of the holders for the page, never one per row), whom a duplicate
+ * names, and a dashboard count of blocked endpoints that leaves released keys out.
+ */
+const GUID = '6F9619FF-8B86-D011-B42D-00C04FC964FF';
+
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`listing names on ${db.name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    const enroll = enrollReporting(() => store);
+    beforeEach(async () => {
+      ({ store, close } = await openTestStore(db.name, 'listing-names'));
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    it("names each pending endpoint's holder and the kinds it holds, in one read for the whole page", async () => {
+      const service = new EndpointService(store);
+      const real = await enroll({ machineGuid: GUID, serialNumber: 'NAMES-1' });
+      const copies: string[] = [];
+      for (let i = 0; i < 30; i += 1) copies.push(await enroll({ machineGuid: GUID, serialNumber: `NAMES-COPY-${i}` }));
+      const other = await enroll({ serialNumber: 'NAMES-2' });
+      const twin = await enroll({ serialNumber: 'NAMES-2' });
+      const page = await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 });
+      assert.equal(page.length, 31);
+
+      let waits = new Map();
+      const statements = await statementsOf(store.knex, async () => {
+        waits = await service.waitsOn(page);
+      });
+      assert.equal(statements.length, 1, statements.join('\n'));
+      assert.deepEqual(waits.get(copies[0]), [{ id: real, hostname: 'pc', kinds: ['machineGuid'], standing: 'holds' }]);
+      assert.deepEqual(waits.get(twin), [{ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'holds' }]);
+
+      // A blocked holder (a stolen device?) and a forgotten one are said as such.
+      assert.equal(await store.endpoints.setBlocked(other, true), true);
+      assert.equal(await store.endpoints.forget(real), true);
+      const again = await service.waitsOn(await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 }));
+      assert.deepEqual(again.get(twin), [{ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'blocked' }]);
+      assert.deepEqual(again.get(copies[5] as string), [{ id: real, hostname: null, kinds: ['machineGuid'], standing: 'forgotten' }]);
+
+      // A page with no pending endpoint reads nothing more.
+      const plain = await service.page({ sort: 'enrolled', approval: 'approved', limit: 100 });
+      assert.deepEqual(await statementsOf(store.knex, () => service.waitsOn(plain)), []);
+    });
+
+    it('counts blocked and denied endpoints as blocked, released keys apart', async () => {
+      const old = await enroll({ serialNumber: 'COUNT-1' });
+      const reimaged = await enroll({ serialNumber: 'COUNT-1' });
+      const stolen = await enroll({ serialNumber: 'COUNT-2' });
+      const thief = await enroll({ serialNumber: 'COUNT-2' });
+      assert.equal((await store.endpoints.release(old, Date.now()))?.released, true);
+      assert.equal((await store.endpoints.get(reimaged))?.approval, 'approved');
+      assert.equal(await store.endpoints.setBlocked(stolen, true), true);
+      assert.equal(await store.endpoints.deny(thief), true);
+      const counts = await store.endpointPages.counts(0);
+      assert.deepEqual(counts, { total: 4, blocked: 2, released: 1, pendingApproval: 0, seenSince: 4 });
+    });
+
+    it('a duplicate names the endpoints reporting it, with their hostnames', async () => {
+      const first = await enroll({ serialNumber: 'DUP-NAMES-1' });
+      const second = await enroll({ serialNumber: 'DUP-NAMES-1' });
+      assert.equal(await store.endpoints.approve(second), true);
+      const { first: dupes } = await store.endpointFindings.duplicates(50);
+      const dupe = dupes.find((d) => d.value === 'DUPNAMES1');
+      assert.deepEqual(
+        dupe?.endpoints,
+        [first, second].sort().map((id) => ({ id, hostname: 'pc' })),
+      );
+    });
+  });
+}
