@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { Store } from '@devtrust/collector/store/store';
 import { startLoopbackVendor, type LoopbackVendor } from '../../collector/test/vendors/loopback.js';
 import { BINS } from '../support/bin.js';
-import { OWNER_TOKEN } from '../support/collector.js';
+import { OWNER_TOKEN } from '../support/credentials.js';
 import { freePort, spawnProcess, type Spawned } from './spawned.js';
 
 const PUBLIC_URL = 'https://devtrust.example.com';

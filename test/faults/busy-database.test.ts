@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, it } from 'vitest';
-import { OWNER_TOKEN } from '../support/collector.js';
+import { OWNER_TOKEN } from '../support/credentials.js';
 import { DATABASES, freshPostgresDatabase } from '../support/postgres.js';
 import { describeUnless } from '../support/skip.js';
 import { CollectorProcess, pollUntil, sleep } from './collector-process.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BINS } from '../support/bin.js';
-import { ENROLLMENT_KEY, OWNER_TOKEN } from '../support/collector.js';
+import { ENROLLMENT_KEY, OWNER_TOKEN } from '../support/credentials.js';
 
 /**
  * The shipped collector binary (the compiled build) in its own process, as an operator

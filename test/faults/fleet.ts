@@ -3,7 +3,7 @@ import { AgentLink } from '@devtrust/agent/link/agent-link';
 import type { AgentState, StateFile } from '@devtrust/agent/link/state';
 import type { KeyStore } from '@devtrust/agent/keys/key-store';
 import type { Report } from '@devtrust/shared/protocol';
-import { ENROLLMENT_KEY } from '../support/collector.js';
+import { ENROLLMENT_KEY } from '../support/credentials.js';
 
 /** Text each agent reports; a log line that contains it leaked a SQL value. */
 export const SECRET_MARK = 'faultuser';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
-import { OWNER_TOKEN } from '../support/collector.js';
+import { OWNER_TOKEN } from '../support/credentials.js';
 import { describeUnless } from '../support/skip.js';
 import { CollectorProcess } from './collector-process.js';
 import { Fleet } from './fleet.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OWNER_TOKEN } from '../support/collector.js';
+import { OWNER_TOKEN } from '../support/credentials.js';
 import { pollUntil, sleep, type CollectorProcess } from './collector-process.js';
 import { SECRET_MARK, type Fleet } from './fleet.js';
 

@@ -7,7 +7,7 @@ import { Agent } from '@devtrust/agent/core/agent';
 import type { AgentConfig } from '@devtrust/agent/config/config';
 import type { DeviceKeyStores } from '@devtrust/agent/keys/select-device-key';
 import type { ManagedSettings } from '@devtrust/agent/config/managed/types';
-import { ENROLLMENT_KEY } from './collector.js';
+import { ENROLLMENT_KEY } from './credentials.js';
 
 export interface TestAgent {
   agent: Agent;

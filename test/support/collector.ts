@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@devtrust/collector/config/config';
 import { startCollector, type RunningCollector, type StartOptions } from '@devtrust/collector/server';
+import { ENROLLMENT_KEY, OWNER_TOKEN } from './credentials.js';
 import { freshPostgresDatabase } from './postgres.js';
 
 /**
@@ -28,8 +29,7 @@ async function databaseFor(dataDir: string): Promise<{ url: string; drop(): Prom
   return pg;
 }
 
-export const OWNER_TOKEN = 'dtk_test-owner-token-0123456789abcdef';
-export const ENROLLMENT_KEY = 'dte_test-enrollment-key-0123456789';
+export { ENROLLMENT_KEY, OWNER_TOKEN } from './credentials.js';
 
 export interface TestCollector extends RunningCollector {
   dataDir: string;

@@ -9,13 +9,17 @@ import knexFactory from 'knex';
 export const POSTGRES_URL = process.env.DEVTRUST_TEST_DATABASE_URL ?? null;
 export const POSTGRES_SKIP = POSTGRES_URL ? false : 'DEVTRUST_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL and sets it)';
 
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * `template`: the name of a database on the same server to copy (no one may be connected to it),
+ * instead of the server's empty template.
+ */
+export async function freshPostgresDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   // Read at each call: the bench sets the variable once it has started its own cluster.
   const server = process.env.DEVTRUST_TEST_DATABASE_URL ?? POSTGRES_URL;
   if (!server) throw new Error(String(POSTGRES_SKIP));
   const name = `devtrust_test_${randomBytes(6).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
-  await admin.raw(`create database ${name}`);
+  await admin.raw(template ? `create database ${name} template ${template}` : `create database ${name}`);
   await admin.destroy();
   const url = new URL(server);
   url.pathname = `/${name}`;

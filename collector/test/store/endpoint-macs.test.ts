@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
 import { statementsOf } from '@devtrust/collector/store/dialect';
 import { Store } from '@devtrust/collector/store/store';
@@ -13,7 +13,7 @@ import { claimedColumns } from '@devtrust/collector/store/repos/identifier-bindi
 import { macClaims } from '@devtrust/collector/store/repos/mac-claims';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { createCsvIntegration, openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, testStores } from '../support/test-store.js';
 import { enrollMany, tick } from '../support/reenrollment-fixtures.js';
 import { enrollReporting, reportOfIdentity, type FleetIdentity } from '../support/claims-fleet.js';
 import { assertMacsMirrored } from '../support/endpoint-macs.js';
@@ -91,11 +91,16 @@ for (const db of DATABASES) {
       seqs.set(endpointId, seq);
       return { endpointId, seq, report: reportOfIdentity(identity), at: Date.now() };
     };
+    // A fresh store for each test, copied on PostgreSQL from one migrated once for the file.
+    const stores = testStores(db.name, 'endpoint-macs');
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'endpoint-macs'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();
+    });
+    afterAll(async () => {
+      await stores.close();
     });
 
     it('lists exactly what mac_addresses does through enrollments, MAC changes, replays and forget', async () => {

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { DeviceIdentity, Posture } from '@devtrust/shared/identity';
 import { Agent } from '@devtrust/agent/core/agent';
 import type { AgentConfig } from '@devtrust/agent/config/config';
-import { ENROLLMENT_KEY } from '../../../test/support/collector.js';
+import { ENROLLMENT_KEY } from '../../../test/support/credentials.js';
 
 export interface PostureAgent {
   agent: Agent;
