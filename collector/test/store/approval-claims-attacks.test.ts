@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import { untilReleasePolls } from '../support/claims-fleet.js';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
@@ -31,8 +31,10 @@ for (const db of DATABASES) {
       await send(id, identity);
       return id;
     };
+    const stores = testStores(db.name, 'claims-attack');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'claims-attack'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

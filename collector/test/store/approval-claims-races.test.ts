@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { tick } from '../support/reenrollment-fixtures.js';
 
@@ -29,8 +29,10 @@ for (const db of DATABASES) {
       await store.recordReports([{ endpointId: id, seq: seq++, report: report(identity), at: Date.now() }]);
       return id;
     };
+    const stores = testStores(db.name, 'claims-race');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'claims-race'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { ReenrollmentService } from '@devtrust/collector/services/reenrollments';
@@ -8,7 +8,7 @@ import { pendingWaitingOn, waitingOnQuery } from '@devtrust/collector/store/repo
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES, POSTGRES_SKIP } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { actorNamed, macReport, tick } from '../support/reenrollment-fixtures.js';
 
@@ -57,8 +57,10 @@ for (const db of DATABASES) {
     const approval = async (id: string) => (await store.endpoints.get(id))?.approval;
     const indexed = (when: string) => assertClaimsIndexed(store.knex, when);
 
+    const stores = testStores(db.name, 'claims-index');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'claims-index'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();
@@ -203,8 +205,10 @@ for (const db of DATABASES) {
 describe('the statement that finds who waits on a holder, on sqlite', () => {
   let store: Store;
   let close: () => Promise<void>;
+  const stores = testStores('sqlite', 'claims-plan');
+  afterAll(() => stores.close());
   beforeEach(async () => {
-    ({ store, close } = await openTestStore('sqlite', 'claims-plan'));
+    ({ store, close } = await stores.open());
   });
   afterEach(async () => {
     await close();
@@ -224,8 +228,10 @@ describe('the statement that finds who waits on a holder, on sqlite', () => {
 describeUnless(POSTGRES_SKIP)('the statement that finds who waits on a holder, on postgres', () => {
   let store: Store;
   let close: () => Promise<void>;
+  const stores = testStores('postgres', 'claims-plan');
+  afterAll(() => stores.close());
   beforeEach(async () => {
-    ({ store, close } = await openTestStore('postgres', 'claims-plan'));
+    ({ store, close } = await stores.open());
   });
   afterEach(async () => {
     await close();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { createCsvIntegration, openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, testStores } from '../support/test-store.js';
 import { enrollReporting, reportOfIdentity } from '../support/claims-fleet.js';
 
 /**
@@ -18,8 +18,10 @@ for (const db of DATABASES) {
     let store: Store;
     let close: () => Promise<void>;
     const enroll = enrollReporting(() => store);
+    const stores = testStores(db.name, 'claims-now');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'claims-now'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { enrollReporting } from '../support/claims-fleet.js';
 
@@ -21,8 +21,10 @@ for (const db of DATABASES) {
     let store: Store;
     let close: () => Promise<void>;
     const enroll = enrollReporting(() => store);
+    const stores = testStores(db.name, 'forget-keeps-waiters');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'forget-keeps-waiters'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { statementsOf } from '../../../test/support/fleet-rows.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { enrollReporting } from '../support/claims-fleet.js';
 
 /**
@@ -20,8 +20,10 @@ for (const db of DATABASES) {
     let store: Store;
     let close: () => Promise<void>;
     const enroll = enrollReporting(() => store);
+    const stores = testStores(db.name, 'listing-names');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'listing-names'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

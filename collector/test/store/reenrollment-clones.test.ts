@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
@@ -9,7 +9,7 @@ import { ReenrollmentService } from '@devtrust/collector/services/reenrollments'
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, testStores } from '../support/test-store.js';
 import { actorNamed, enrollerOf, macReport, tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
 /**
@@ -49,8 +49,10 @@ for (const db of DATABASES) {
     const approval = async (id: string) => (await store.endpoints.get(id))?.approval;
     const releasedAt = async (id: string) => (await store.endpoints.get(id))?.releasedAt ?? null;
 
+    const stores = testStores(db.name, 'reenroll-clones');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'reenroll-clones'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Report } from '@devtrust/shared/protocol';
 import type { AdminActor } from '@devtrust/collector/domain/admin-log';
 import type { BindingRelease } from '@devtrust/collector/domain/endpoint';
@@ -9,7 +9,7 @@ import { ReenrollmentService } from '@devtrust/collector/services/reenrollments'
 import type { Store } from '@devtrust/collector/store/store';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { openTestStore, testStores } from '../support/test-store.js';
 import { actorNamed, enrollerOf, macReport, tick, untilWaitingForLocks } from '../support/reenrollment-fixtures.js';
 
 /**
@@ -55,8 +55,10 @@ for (const db of DATABASES) {
     const releasedAt = async (id: string) => (await store.endpoints.get(id))?.releasedAt ?? null;
     const logged = async () => (await store.adminLog.query({ resourceType: 'endpoint', action: 'release', limit: 100 })).total;
 
+    const stores = testStores(db.name, 'reenroll-race');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'reenroll-race'));
+      ({ store, close } = await stores.open());
       endpoints = new Interleaved(store);
     });
     afterEach(async () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Knex } from 'knex';
 import type { Store } from '@devtrust/collector/store/store';
 import { lockNamedPolitely } from '@devtrust/collector/store/atomic';
 import { dbFaultKind } from '@devtrust/collector/store/db-errors';
 import { describeUnless } from '../../../test/support/skip.js';
 import { POSTGRES_SKIP } from '../../../test/support/postgres.js';
-import { openTestStore } from '../support/test-store.js';
+import { testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { enrollReporting, gate, untilReleasePolls } from '../support/claims-fleet.js';
 
@@ -60,8 +60,10 @@ describeUnless(POSTGRES_SKIP)('the releases\u2019 lock on postgres', () => {
   let store: Store;
   let close: () => Promise<void>;
   const enroll = enrollReporting(() => store);
+  const stores = testStores('postgres', 'release-lock');
+  afterAll(() => stores.close());
   beforeEach(async () => {
-    ({ store, close } = await openTestStore('postgres', 'release-lock'));
+    ({ store, close } = await stores.open());
   });
   afterEach(async () => {
     await close();

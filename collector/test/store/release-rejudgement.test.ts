@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import type { IdentifierClaim } from '@devtrust/collector/domain/endpoint';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
-import { createCsvIntegration, openTestStore } from '../support/test-store.js';
+import { createCsvIntegration, testStores } from '../support/test-store.js';
 import { assertClaimsIndexed } from '../support/claims-index.js';
 import { enrollMany, tick } from '../support/reenrollment-fixtures.js';
 import { enrollReporting, reportOfIdentity, type FleetIdentity } from '../support/claims-fleet.js';
@@ -33,8 +33,10 @@ for (const db of DATABASES) {
     let seq = 1;
     const enroll = enrollReporting(() => store);
     const approval = async (id: string): Promise<string | null> => (await store.endpoints.get(id))?.approval ?? null;
+    const stores = testStores(db.name, 'release-rejudge');
+    afterAll(() => stores.close());
     beforeEach(async () => {
-      ({ store, close } = await openTestStore(db.name, 'release-rejudge'));
+      ({ store, close } = await stores.open());
     });
     afterEach(async () => {
       await close();
