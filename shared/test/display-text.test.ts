@@ -105,6 +105,15 @@ describe('display text inside signed agent messages', () => {
     assert.equal(reportSchema.safeParse({ agentVersion: '1', collectedAt: 'now', identity: {}, user: 'alice\r' }).success, false);
   });
 
+  it('covers the identifiers an agent reports: shown in findings, cautions and tables', () => {
+    const report = (identity: object) => reportSchema.safeParse({ agentVersion: '1', collectedAt: 'now', identity });
+    assert.equal(report({ serialNumber: 'S\u001b[2JX\u001b]0;pwn\u0007' }).success, false);
+    assert.equal(report({ machineGuid: 'ab\u202ecd' }).success, false);
+    assert.equal(report({ hardwareUuid: '564D\u200b1C2A' }).success, false);
+    assert.equal(report({ macAddresses: ['02:FC:00:00:00:01', '02FC\u0000'] }).success, false);
+    assert.equal(report({ serialNumber: 'To be filled by O.E.M.', macAddresses: ['02:FC:00:00:00:01'] }).success, true);
+  });
+
   it('covers the OS version, OS build, probe errors and EDR connector ID and details', () => {
     assert.equal(deviceIdentitySchema.safeParse({ osVersion: 'Windows 11\u202e' }).success, false);
     assert.equal(deviceIdentitySchema.safeParse({ osVersion: 'Ubuntu 24.04 LTS' }).success, true);

@@ -54,7 +54,7 @@ describe('devtrustctl endpoint approve / deny', () => {
     for (const id of [clone, other])
       assert.equal(
         cellOf(pendingOnly.stdout, id, 'waitsOn'),
-        `serial number, MachineGuid held by wks-approve (${holder})`,
+        `serial number, MachineGuid held by ${holder} "wks-approve"`,
         pendingOnly.stdout,
       );
     assert.equal(cellOf(listed.stdout, holder, 'waitsOn'), '-', listed.stdout);

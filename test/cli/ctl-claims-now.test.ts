@@ -56,7 +56,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     const refused = await ctl('endpoint', 'release', real.id);
     assert.equal(refused.code, 1, refused.stdout);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing done: ${real.id} \\(wks-now-1\\) has reported since ${copy.id}`));
+    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing done: ${real.id} "wks-now-1" has reported since ${copy.id}`));
     assert.match(refused.stderr, /copy of its disk image/);
     assert.match(refused.stderr, /To go ahead anyway, run it again with --yes\.$/m);
     assert.equal((await shown(real.id)).releasedAt, null, 'nothing was released');
@@ -77,7 +77,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      new RegExp(`${stolen.id} \\(wks-now-2\\) is blocked, and ${reinstall.id} \\(wks-now-2\\) waits on its identifiers`),
+      new RegExp(`${stolen.id} "wks-now-2" is blocked, and ${reinstall.id} "wks-now-2" waits on its identifiers`),
     );
     assert.match(
       refused.stderr,
@@ -155,7 +155,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.match(
       refused.stderr,
       new RegExp(
-        `^devtrustctl: nothing done: ${stolen.id} \\(wks-now-6\\) holds serial number CTLNOW6, MachineGuid \\S+ and is blocked: .+ deny it\\.`,
+        `^devtrustctl: nothing done: ${stolen.id} "wks-now-6" holds serial number CTLNOW6, MachineGuid \\S+ and is blocked: .+ deny it\\.`,
       ),
     );
     assert.equal((await shown(thief.id)).approval, 'pending');
@@ -239,7 +239,7 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.match(
       refused.stderr,
       new RegExp(
-        `^devtrustctl: nothing done: ${reimaged.id} \\(wks-now-8\\) is itself waiting for approval: .+ release the endpoint it waits on instead \\(${old.id}\\)`,
+        `^devtrustctl: nothing done: ${reimaged.id} "wks-now-8" is itself waiting for approval: .+ release the endpoint it waits on instead \\(${old.id}\\)`,
       ),
     );
     assert.equal((await shown(reimaged.id)).releasedAt, null);
@@ -270,5 +270,22 @@ describe('what a pending endpoint claims against now, and who waits on a holder'
     assert.equal(unblock.code, 1, unblock.stdout);
     assert.match(unblock.stderr, /is blocked: approving this endpoint trusts it through them/);
     assert.equal((await shown(thief.id)).approval, 'denied');
+  });
+
+  it('unblocking a denied copy of a device still in use asks first: it would approve the copy, and the real device would lose its trust', async () => {
+    const real = await enroll(device(10));
+    const copy = await enroll(device(10));
+    assert.equal((await ctl('endpoint', 'deny', copy.id)).code, 0);
+    const refused = await ctl('endpoint', 'unblock', copy.id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      new RegExp(`^devtrustctl: nothing done: ${copy.id} was denied, and unblocking it approves it\\. ${real.id} holds`),
+    );
+    assert.match(refused.stderr, /do not release .+ give .+ identifiers of its own/);
+    assert.equal((await shown(copy.id)).approval, 'denied');
+    const forced = await ctl('endpoint', 'unblock', copy.id, '--yes');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal((await shown(copy.id)).approval, 'approved');
   });
 });

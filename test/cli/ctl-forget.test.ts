@@ -39,12 +39,12 @@ describe('devtrustctl endpoint forget', () => {
     assert.equal(forgot.code, 0, forgot.stderr);
     assert.equal(
       forgot.stdout.trim(),
-      `forgot ${holder} (wks-9); 2 endpoints waited on it and are still pending (approve or deny each: devtrustctl endpoint approve|deny ID): ${first}, ${second}`,
+      `forgot ${holder} "wks-9"; 2 endpoints waited on it and are still pending (approve or deny each: devtrustctl endpoint approve|deny ID): ${first}, ${second}`,
     );
 
     // Nobody waited on a pending one: said so; --json answers the API's body.
     const alone = await ctl('endpoint', 'forget', second);
-    assert.equal(alone.stdout.trim(), `forgot ${second} (wks-9); no endpoint waited on it`);
+    assert.equal(alone.stdout.trim(), `forgot ${second} "wks-9"; no endpoint waited on it`);
     const json = await ctl('endpoint', 'forget', first, '--json');
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout).forgotten, { id: first, hostname: 'wks-9' });

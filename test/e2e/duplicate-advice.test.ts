@@ -74,7 +74,7 @@ for (const db of DATABASES) {
       const dupe = listed.findings.find((f) => f.type === 'duplicate-endpoint-identifier' && f.value === 'IMAGED1');
       assert.equal(
         dupe?.message,
-        '4 enrolled endpoints report serial number IMAGED1: ep_dup_host-0 (ep_dup_0), ep_dup_host-1 (ep_dup_1), ep_dup_host-2 (ep_dup_2) and 1 more; ' +
+        '4 enrolled endpoints report serial number IMAGED1: ep_dup_0 "ep_dup_host-0", ep_dup_1 "ep_dup_host-1", ep_dup_2 "ep_dup_host-2" and 1 more; ' +
           'it is never used to trust them. If one is the same device as another, re-imaged or with its agent reinstalled (its old key no longer reports), ' +
           'release the old endpoint: devtrustctl endpoint release <old id>, or "Release identifiers" on its console page. ' +
           'If they are copies of one disk image, give each copy identifiers of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too). ' +

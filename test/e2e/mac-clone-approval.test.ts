@@ -68,7 +68,7 @@ for (const database of DATABASES) {
       assert.equal(inventedSerial.trusted, false);
 
       const findings = (await c.admin('GET', '/admin/v1/findings')).body;
-      assert.match(JSON.stringify(findings), /CLONE-1 awaits approval: it reports MAC address 001A2B3C4D5E/);
+      assert.match(JSON.stringify(findings), /\\"CLONE-1\\" awaits approval: it reports MAC address 001A2B3C4D5E/);
 
       // An administrator who knows it is the same machine (a reinstall) approves it: trusted by the MAC.
       assert.equal((await c.admin('POST', `/admin/v1/endpoints/${macOnly.id}/approve`)).status, 200);

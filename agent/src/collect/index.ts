@@ -46,6 +46,9 @@ async function runProbes(probes: ProbeSet, host: CollectHost): Promise<Results> 
   return Object.fromEntries(PROBE_NAMES.map((name, i) => [name, settled[i]])) as Results;
 }
 
+/** Probes whose text is shown to people: the collector refuses control and bidi characters in them. */
+const SHOWN_TEXT = new Set<string>(['hostname', 'osVersion', 'osBuild', 'hardwareUuid', 'serialNumber', 'machineGuid']);
+
 /** Turns probe results into the report: values where found, reasons in `probeErrors`. */
 export function assemble(platform: CollectPlatform, results: Results): Collected {
   const probeErrors: Record<string, string> = {};
@@ -59,9 +62,9 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
       probeErrors[name] = `value longer than ${MAX_TEXT} characters`;
       return undefined;
     }
-    // The collector refuses a report whose hostname or OS version carries control or bidi
-    // characters (they are shown to people); left out with the reason, the rest still counts.
-    const shown = name === 'hostname' || name === 'osVersion' || name === 'osBuild';
+    // The collector refuses a report whose hostname, OS version or identifiers carry control or
+    // bidi characters (they are shown to people); left out with the reason, the rest still counts.
+    const shown = SHOWN_TEXT.has(name);
     const unsafe = shown && typeof result.value === 'string' ? unsafeCharacter(result.value) : null;
     if (unsafe) {
       probeErrors[name] = `value contains ${unsafe}, a control or bidirectional character`;
@@ -75,7 +78,11 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
     if (value !== undefined) identity[name] = value;
   }
   const macs = take('macAddresses');
-  if (macs !== undefined) identity.macAddresses = macs.slice(0, 64);
+  if (macs !== undefined) {
+    const safe = macs.filter((mac) => unsafeCharacter(mac) === null);
+    if (safe.length < macs.length) probeErrors.macAddresses = 'left out MAC addresses with a control or bidirectional character';
+    identity.macAddresses = safe.slice(0, 64);
+  }
   const edr = take('edr');
   if (edr !== undefined) identity.edr = edr.connectors.map(displaySafeConnector);
   for (const [vendor, note] of Object.entries(edr?.notes ?? {})) probeErrors[`edr.${vendor}`] = note;

@@ -82,6 +82,22 @@ describe('assembling a report', () => {
     assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
   });
 
+  it('leaves out identifiers and MACs with a control or bidi character (shown in findings and tables, so refused by the collector)', () => {
+    const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
+    results.serialNumber = found('S\u001b[2JX');
+    results.machineGuid = found('ab\u202ecd');
+    results.hardwareUuid = found('564D1C2A-7B0E-4F3A-9C1D-2E3F4A5B6C7D');
+    results.macAddresses = found(['02:FC:00:00:00:01', '02:FC\u0007:00:00:00:02']);
+    const { identity, probeErrors } = assemble('windows', results);
+    assert.equal(identity.serialNumber, undefined);
+    assert.equal(identity.machineGuid, undefined);
+    assert.equal(identity.hardwareUuid, '564D1C2A-7B0E-4F3A-9C1D-2E3F4A5B6C7D');
+    assert.deepEqual(identity.macAddresses, ['02:FC:00:00:00:01']);
+    assert.equal(probeErrors.serialNumber, 'value contains U+001B, a control or bidirectional character');
+    assert.match(probeErrors.macAddresses ?? '', /control or bidirectional/);
+    assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
+  });
+
   it('leaves out an unsafe OS version, OS build and EDR field, and writes newlines in reasons as spaces, so the report is accepted', () => {
     const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
     results.osVersion = found('Windows 11\u200b');

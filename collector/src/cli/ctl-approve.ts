@@ -24,12 +24,15 @@ interface Shown {
   releasedAt?: number | null;
 }
 
-/** The holders of what the pending endpoint claims today that are neither blocked nor released, with what each holds. */
-async function holdersInUse(call: CtlCall, shown: { status: number; body: unknown }): Promise<Map<string, Claim[]>> {
+/**
+ * The holders of what a pending (or denied: unblocking approves it) endpoint claims today that
+ * are neither blocked nor released, with what each holds.
+ */
+export async function holdersInUse(call: CtlCall, shown: { status: number; body: unknown }): Promise<Map<string, Claim[]>> {
   const inUse = new Map<string, Claim[]>();
   const endpoint = shown.body as Shown | null;
-  // Not found or not pending: the approval call says so itself.
-  if (shown.status !== 200 || endpoint?.approval !== 'pending') return inUse;
+  // Not found or neither pending nor denied: the call says so itself, or approves nothing.
+  if (shown.status !== 200 || (endpoint?.approval !== 'pending' && endpoint?.approval !== 'denied')) return inUse;
   const claimsOf = new Map<string, Claim[]>();
   // What it claims against today, not what it claimed when it enrolled: its MachineGuid may have
   // been reset since (nothing to warn of), or its holder forgotten and the device enrolled again
@@ -53,21 +56,26 @@ async function run(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
     if (checked.stop !== null) return checked.stop;
     shown = checked.shown;
   }
-  // The endpoint as the check read it (once), or read now when --yes skipped the check.
-  const inUse = await holdersInUse(call, shown ?? (await call('GET', path(id))));
+  // The endpoint as the check read it (once), or read now when --yes skipped the check; only a
+  // pending one is approved here (a denied one is refused: unblock approves it).
+  const read = shown ?? (await call('GET', path(id)));
+  const inUse = (read.body as Shown | null)?.approval === 'pending' ? await holdersInUse(call, read) : new Map<string, Claim[]>();
   if ((await postAndPrint(call, path(id, '/approve'), io)) !== 0) return 1;
-  for (const [holder, claims] of inUse) {
-    const held = claims.map((c) => `${c.kind} ${c.value}`).join(', ');
-    io.err.write(
-      `devtrustctl: warning: ${holder} holds ${held} and is neither blocked nor released: while both report it, neither is trusted through it. ` +
-        `If ${id} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}. ` +
-        // The pending finding's other case (services/pending-advice.ts): releasing the real device would be the mistake.
-        `If ${id} is a copy of ${holder}'s disk image (${holder} still reports), do not release ${holder}: give ${id} identifiers of its own ` +
-        `(a new MachineGuid; for a virtual machine a new serial number and hardware UUID too); once it reports them the two are no longer duplicates. ` +
-        `Or block ${id}: devtrustctl endpoint block ${id}\n`,
-    );
-  }
+  for (const [holder, claims] of inUse) io.err.write(`devtrustctl: warning: ${inUseMessage(id, holder, claims)}\n`);
   return 0;
+}
+
+/** What approving `id` does to `holder`, which holds `claims` and is still in use, and what to do instead. */
+export function inUseMessage(id: string, holder: string, claims: readonly Claim[]): string {
+  const held = claims.map((c) => `${c.kind} ${c.value}`).join(', ');
+  return (
+    `${holder} holds ${held} and is neither blocked nor released: while both report it, neither is trusted through it. ` +
+    `If ${id} is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}. ` +
+    // The pending finding's other case (services/pending-advice.ts): releasing the real device would be the mistake.
+    `If ${id} is a copy of ${holder}'s disk image (${holder} still reports), do not release ${holder}: give ${id} identifiers of its own ` +
+    `(a new MachineGuid; for a virtual machine a new serial number and hardware UUID too); once it reports them the two are no longer duplicates. ` +
+    `Or block ${id}: devtrustctl endpoint block ${id}`
+  );
 }
 
 export const approveCommand: CtlCommand = {

@@ -179,7 +179,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
-      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn) }),
+      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount) }),
     },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),

@@ -1,4 +1,5 @@
 // Types only: ctl-commands.ts imports this file to build its command table.
+import { endpointLabel } from '../domain/endpoint-label.js';
 import type { CtlCall, CtlInput, CtlIo } from './ctl-commands.js';
 
 /** Ids printed per list: the rest are counted (--json lists them all). */
@@ -24,7 +25,7 @@ function ids(list: string[]): string {
  */
 export function forgetSummary(id: string, answer: Forgotten | null): string {
   const hostname = answer?.forgotten?.hostname;
-  const head = `forgot ${id}${hostname ? ` (${hostname})` : ''}`;
+  const head = `forgot ${endpointLabel({ id, hostname: hostname ?? null })}`;
   // An older collector answers 204 and does not say who waited on it.
   if (answer === null) return head;
   const still = answer.stillPending ?? [];

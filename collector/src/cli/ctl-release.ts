@@ -1,4 +1,5 @@
 import type { CtlCall, CtlCommand, CtlInput, CtlIo } from './ctl-commands.js';
+import { holdersInUse, inUseMessage } from './ctl-approve.js';
 import { endpointIdOf, endpointPath, postAndPrint, checkCaution } from './ctl-endpoint-action.js';
 
 /**
@@ -35,22 +36,33 @@ export const releaseCommand: CtlCommand = {
 
 /**
  * `devtrustctl endpoint unblock ID`: lifts a block. A denied endpoint unblocked is approved and
- * binds what it reports, as an approval does: asked first, like `endpoint approve`, when a
- * blocked endpoint holds it (deny, then unblock, must not trust a stolen laptop's thief unasked).
+ * binds what it reports, as an approval does: asked first when a blocked endpoint holds it
+ * (deny, then unblock, must not trust a stolen laptop's thief unasked), and when an endpoint
+ * still in use holds it (a denied copy of a disk image, unblocked, costs the real device its
+ * trust through what both report). `endpoint approve` only warns of the second; "unblock" does
+ * not read as "approve", so here it asks.
  */
 export const unblockCommand: CtlCommand = {
   name: 'endpoint unblock',
   usage: 'ID [--yes]',
   about:
-    'lift a block; a denied endpoint unblocked is approved (asks for --yes when a blocked endpoint holds what it reports, as endpoint approve does)',
+    'lift a block; a denied endpoint unblocked is approved (asks for --yes when another endpoint, blocked or still in use, holds what it reports)',
   args: ['ID'],
   switches: ['yes'],
   request: (i) => ({ method: 'DELETE', path: endpointPath(endpointIdOf(i), '/block') }),
   run: async (call, input, io) => {
     const id = endpointIdOf(input);
     if (input.flags.yes !== 'true') {
-      const { stop } = await checkCaution(call, id, 'approveCaution', io);
+      const { stop, shown } = await checkCaution(call, id, 'approveCaution', io);
       if (stop !== null) return stop;
+      const inUse = await holdersInUse(call, shown);
+      if (inUse.size > 0) {
+        const said = [...inUse].map(([holder, claims]) => inUseMessage(id, holder, claims)).join('. ');
+        io.err.write(
+          `devtrustctl: nothing done: ${id} was denied, and unblocking it approves it. ${said}. To unblock it anyway, run it again with --yes.\n`,
+        );
+        return 1;
+      }
     }
     return postAndPrint(call, endpointPath(id, '/block'), io, 'DELETE');
   },

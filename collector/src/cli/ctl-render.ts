@@ -1,6 +1,8 @@
 /** How devtrustctl prints an answer for people: lists as tables, single objects as `key: value` lines. */
 
 const MAX_CELL = 120;
+/** The last column may run longer: nothing follows it to push out of line (a pending endpoint's holders, an error). */
+const MAX_LAST_CELL = 400;
 
 /** Milliseconds since the epoch (every time the admin API answers) read as a date. */
 const isTime = (key: string, value: number): boolean => value > 1e12 && /At$|^at$|Until$/.test(key);
@@ -34,7 +36,7 @@ export function fitCell(text: string, max = MAX_CELL): string {
 }
 
 export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
-  const cells = rows.map((row) => columns.map((c) => fitCell(cell(c, row[c]))));
+  const cells = rows.map((row) => columns.map((c, i) => fitCell(cell(c, row[c]), i === columns.length - 1 ? MAX_LAST_CELL : MAX_CELL)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
   const render = (values: string[]): string =>
     values

@@ -1,8 +1,9 @@
 import { IDENTIFIER_LABELS, type IdentifierKind } from '@devtrust/shared/identity';
+import { endpointLabel } from '../domain/endpoint-label.js';
 
 /**
  * `devtrustctl endpoints`: what each pending endpoint waits on, one cell, from the listing's
- * `waitsOn` (docs/admin-api.md): "MachineGuid held by LAPTOP-12 (ep_…)", the holders of a
+ * `waitsOn` (docs/admin-api.md): 'MachineGuid held by ep_… "LAPTOP-12"', the holders of a
  * copy of two devices' identifiers joined with "; ". The admin sees which endpoint to release,
  * or which device this one copies, without opening each pending endpoint.
  */
@@ -16,16 +17,16 @@ interface WaitsOn {
 
 const kindLabel = (kind: string): string => IDENTIFIER_LABELS[kind as IdentifierKind] ?? kind;
 
-export function waitsOnCell(waitsOn: unknown): string | null {
+export function waitsOnCell(waitsOn: unknown, count?: unknown): string | null {
   if (!Array.isArray(waitsOn)) return null;
-  return (waitsOn as WaitsOn[])
-    .map((w) => {
-      // Blocked (a stolen device?), released or forgotten holders are said: each changes what to do.
-      const state = w.standing === 'holds' ? '' : w.standing;
-      const who = w.hostname ? `${w.hostname} (${w.id}${state ? `, ${state}` : ''})` : `${w.id}${state ? ` (${state})` : ''}`;
-      return `${w.kinds.map(kindLabel).join(', ')} held by ${who}`;
-    })
-    .join('; ');
+  const cells = (waitsOn as WaitsOn[]).map((w) => {
+    // Blocked (a stolen device?), released or forgotten holders are said: each changes what to do.
+    const state = w.standing === 'holds' ? '' : ` (${w.standing})`;
+    // Id first, hostname quoted and short: the table cuts the cell, and the hostname is the agent's.
+    return `${w.kinds.map(kindLabel).join(', ')} held by ${endpointLabel(w, 24)}${state}`;
+  });
+  const more = typeof count === 'number' && count > cells.length ? `; and ${count - cells.length} more (endpoint show ID)` : '';
+  return cells.join('; ') + more;
 }
 
 /** The endpoints table's columns: `waitsOn` last, when the page holds a pending endpoint. */

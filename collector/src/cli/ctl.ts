@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
+import { terminalSafe } from './terminal-text.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -75,6 +76,10 @@ export async function main(
     throw error;
   }
   const { values, positionals } = parsed;
+  if (values.json !== true) {
+    out = terminalSafe(out);
+    err = terminalSafe(err);
+  }
   if (values.version) {
     out.write(`devtrustctl ${VERSION}\n`);
     return 0;

@@ -1,5 +1,6 @@
 import { IDENTIFIER_LABELS } from '@devtrust/shared/identity';
 import type { Endpoint, IdentifierClaim, WaitingOn } from '../domain/endpoint.js';
+import { endpointLabel } from '../domain/endpoint-label.js';
 
 /**
  * What releasing or approving an endpoint risks, said before it is done. devtrustctl asks for
@@ -34,7 +35,7 @@ export interface ReleaseContext {
   waitsOn?: readonly string[];
 }
 
-const named = (e: { id: string; hostname: string | null }): string => (e.hostname ? `${e.id} (${e.hostname})` : e.id);
+const named = (e: { id: string; hostname: string | null }): string => endpointLabel(e);
 /** To the millisecond: a report and an enrollment in the same second must not read as the same time. */
 const when = (ms: number): string => new Date(ms).toISOString();
 

@@ -1,21 +1,57 @@
-import type { Endpoint, NamedEndpoint, WaitsOn } from '../domain/endpoint.js';
+import type { Endpoint, IdentifierClaim, NamedEndpoint, WaitsOn } from '../domain/endpoint.js';
+
+/** Holders a listed pending endpoint names before "and N more": a copy of a laptop with 64 MACs may name 1,280. */
+export const WAITS_ON_SHOWN = 5;
+
+/** What a listing says a pending endpoint waits on: the first WAITS_ON_SHOWN holders, and how many there are. */
+export interface WaitsOnListed {
+  first: WaitsOn[];
+  count: number;
+}
 
 /**
- * What a pending endpoint waits on, for a listing: each endpoint its stored claims name, with
- * the identifier kinds it holds against it, in the claims' order. The claims are the row's own
- * (a release rewrites them naming the new holders), so a page of pending endpoints needs only
- * the holders' names besides, read once for the page. Empty for an endpoint that is not pending.
+ * The holders a pending endpoint's stored claims name, in the claims' order, each with the
+ * identifier kinds it holds against it (at most WAITS_ON_SHOWN; `count` counts them all). The
+ * claims are the row's own (a release rewrites them naming the new holders), so a page needs
+ * only the holders' names besides, read once for the page.
  */
-export function waitsOnOf(endpoint: Pick<Endpoint, 'approval' | 'approvalClaims'>, named: ReadonlyMap<string, NamedEndpoint>): WaitsOn[] {
-  if (endpoint.approval !== 'pending') return [];
+export function storedHolders(endpoint: Pick<Endpoint, 'approval' | 'approvalClaims'>): { first: string[]; count: number } {
+  if (endpoint.approval !== 'pending') return { first: [], count: 0 };
+  const all = new Set(endpoint.approvalClaims.flatMap((c) => c.heldBy));
+  return { first: [...all].slice(0, WAITS_ON_SHOWN), count: all.size };
+}
+
+/**
+ * What a pending endpoint waits on, for a listing. A holder its claims name that no longer
+ * exists (forgotten) is said so; when the caller read what the endpoint claims against now
+ * (`now`: only for such endpoints, EndpointsRepo.claimsNow), the endpoints holding those
+ * values today come first, as the endpoint's own page and the pending finding name them
+ * (approving binds what it reports now, making those holders' keys duplicates).
+ */
+export function waitsOnOf(
+  endpoint: Pick<Endpoint, 'approval' | 'approvalClaims'>,
+  named: ReadonlyMap<string, NamedEndpoint>,
+  now?: readonly IdentifierClaim[],
+): WaitsOnListed {
+  if (endpoint.approval !== 'pending') return { first: [], count: 0 };
   const out = new Map<string, WaitsOn>();
-  for (const claim of endpoint.approvalClaims)
-    for (const id of claim.heldBy) {
-      const entry = out.get(id) ?? { id, hostname: named.get(id)?.hostname ?? null, kinds: [], standing: standingOf(named.get(id)) };
-      if (!entry.kinds.includes(claim.kind)) entry.kinds.push(claim.kind);
-      out.set(id, entry);
-    }
-  return [...out.values()];
+  const add = (claims: readonly IdentifierClaim[]): void => {
+    for (const claim of claims)
+      for (const id of claim.heldBy) {
+        const entry = out.get(id) ?? { id, hostname: named.get(id)?.hostname ?? null, kinds: [], standing: standingOf(named.get(id)) };
+        if (!entry.kinds.includes(claim.kind)) entry.kinds.push(claim.kind);
+        out.set(id, entry);
+      }
+  };
+  // What it claims against today first: the holders to act on (the forgotten one is history).
+  if (now) add(now);
+  add(endpoint.approvalClaims);
+  return { first: [...out.values()].slice(0, WAITS_ON_SHOWN), count: out.size };
+}
+
+/** Whether a listed entry's holder is gone: its endpoint's claims are worth reading again. */
+export function namesForgotten(listed: WaitsOnListed): boolean {
+  return listed.first.some((w) => w.standing === 'forgotten');
 }
 
 function standingOf(holder: NamedEndpoint | undefined): WaitsOn['standing'] {

@@ -1,6 +1,7 @@
 import { IDENTIFIER_LABELS } from '@devtrust/shared/identity';
 import type { SingleIdentifierKind } from '../domain/identifiers.js';
 import type { InventoryRecordName } from '../domain/inventory.js';
+import { endpointLabel } from '../domain/endpoint-label.js';
 
 /**
  * The duplicate findings' messages: whom a duplicate concerns (its first few endpoints or
@@ -26,7 +27,7 @@ export function endpointDuplicateMessage(dupe: {
   value: string;
   endpoints: readonly { id: string; hostname: string | null }[];
 }): string {
-  const names = dupe.endpoints.map((e) => (e.hostname ? `${e.hostname} (${e.id})` : e.id));
+  const names = dupe.endpoints.map((e) => endpointLabel(e));
   return (
     `${dupe.endpoints.length} enrolled endpoints report ${IDENTIFIER_LABELS[dupe.kind]} ${dupe.value}: ${firstFew(names, dupe.endpoints.length)}; it is never used to trust them. ` +
     'If one is the same device as another, re-imaged or with its agent reinstalled (its old key no longer reports), release the old endpoint: ' +
@@ -42,12 +43,19 @@ export function inventoryDuplicateMessage(
   integration: { id: string; name: string; uploaded: boolean },
   records: readonly InventoryRecordName[],
 ): string {
-  const names = records.map((r) => (r.deviceName !== null ? `"${r.deviceName}"` : (r.externalId ?? 'a record without a name')));
+  // Names in JSON quotes: a vendor's device name may itself hold quotes, commas and "and".
+  const names = records.map((r) =>
+    r.deviceName !== null
+      ? JSON.stringify(r.deviceName)
+      : r.externalId !== null
+        ? `record ${JSON.stringify(r.externalId)}`
+        : 'a record without a name or id',
+  );
   const where = integration.uploaded
     ? `correct the CSV and upload it again (devtrustctl integration upload ${integration.id} FILE)`
     : `correct it in the MDM, then sync (devtrustctl integration sync ${integration.id})`;
   return (
-    `${dupe.count} records of "${integration.name}" hold ${IDENTIFIER_LABELS[dupe.kind]} ${dupe.value}` +
+    `${dupe.count} records of ${JSON.stringify(integration.name)} hold ${IDENTIFIER_LABELS[dupe.kind]} ${dupe.value}` +
     `${names.length > 0 ? `: ${firstFew(names, dupe.count)}` : ''}; none of them is trusted on it. ` +
     `If a device is listed twice (enrolled again, or a retired record left behind), remove the stale record; if one record holds another device's identifier, fix it: ${where}`
   );

@@ -11,17 +11,20 @@ import type {
   IdentifierClaim,
   ReportToStore,
   WaitingOn,
-  WaitsOn,
+  NamedEndpoint,
 } from '../domain/endpoint.js';
 import { ReportsPartlyStored } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
-import { waitsOnOf } from '../match/waits-on.js';
+import { namesForgotten, storedHolders, waitsOnOf, type WaitsOnListed } from '../match/waits-on.js';
 import type { ReportingCounts } from './identifier-lookups.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { recordAdminAction } from './admin-log.js';
 import { forgetRecord, releaseRecord, type Forgetting } from './admin-log-releases.js';
+
+/** Pending endpoints of one listed page read again for what they claim now, when their claims name a forgotten holder. */
+const FORGOTTEN_READ_PER_PAGE = 20;
 
 /** Enrolled endpoints: enrollment, their verified reports, and what admins do with them. */
 export class EndpointService {
@@ -103,14 +106,26 @@ export class EndpointService {
 
   /**
    * What each pending endpoint of a listed page waits on (match/waits-on.ts), by endpoint id:
-   * the holders its stored claims name, their names read in one batched statement for the
-   * whole page (none when no listed endpoint is pending), never one read per row.
+   * the first holders its stored claims name, their names read in one batched statement for the
+   * whole page (none when no listed endpoint is pending), never one read per row. An endpoint
+   * whose claims name a forgotten holder is also read for what it claims against now (its
+   * page and the pending finding name those holders), for at most FORGOTTEN_READ_PER_PAGE of
+   * a page: a disk image's thousand copies of a forgotten holder must not cost a read each.
    */
-  async waitsOn(page: readonly Endpoint[]): Promise<Map<string, WaitsOn[]>> {
+  async waitsOn(page: readonly Endpoint[]): Promise<Map<string, WaitsOnListed>> {
     const pending = page.filter((e) => e.approval === 'pending');
-    const holders = pending.flatMap((e) => e.approvalClaims.flatMap((c) => c.heldBy));
-    const named = holders.length > 0 ? await this.store.endpointPages.named(holders) : new Map();
-    return new Map(pending.map((e) => [e.id, waitsOnOf(e, named)]));
+    if (pending.length === 0) return new Map();
+    const named = await this.store.endpointPages.named(pending.flatMap((e) => storedHolders(e).first));
+    const listed = new Map(pending.map((e) => [e.id, waitsOnOf(e, named)]));
+    const forgotten = pending.filter((e) => namesForgotten(listed.get(e.id)!)).slice(0, FORGOTTEN_READ_PER_PAGE);
+    if (forgotten.length === 0) return listed;
+    const now = new Map<string, IdentifierClaim[]>();
+    for (const e of forgotten) now.set(e.id, await this.store.endpoints.claimsNow(e.id));
+    const unnamed = [...now.values()].flatMap((claims) => claims.flatMap((c) => c.heldBy)).filter((id) => !named.has(id));
+    const more = unnamed.length > 0 ? await this.store.endpointPages.named(unnamed) : new Map<string, NamedEndpoint>();
+    const all = new Map([...named, ...more]);
+    for (const e of forgotten) listed.set(e.id, waitsOnOf(e, all, now.get(e.id)));
+    return listed;
   }
 
   total(query: Pick<EndpointPageQuery, 'q' | 'approval'>): Promise<PageTotal> {

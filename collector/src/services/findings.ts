@@ -6,6 +6,7 @@ import { moreFinding, SEVERITY_OF, type Finding, type FindingCounts, type Findin
 import { whatToDo, type HolderStanding } from './pending-advice.js';
 import { endpointDuplicateMessage, inventoryDuplicateMessage, NAMED_PER_DUPLICATE } from './duplicate-advice.js';
 import { duplicateKey, type InventoryRecordName } from '../domain/inventory.js';
+import { endpointLabel } from '../domain/endpoint-label.js';
 import { sourceKind } from '../sync/registry.js';
 
 export type { Finding, FindingCounts, Findings } from './finding-kinds.js';
@@ -79,7 +80,7 @@ export class FindingsService {
         finding('endpoint-silent', {
           endpointId: endpoint.id,
           lastSeenAt: endpoint.lastSeenAt,
-          message: `${endpoint.hostname ?? endpoint.id} has not reported since ${new Date(endpoint.lastSeenAt).toISOString()}`,
+          message: `${endpointLabel(endpoint)} has not reported since ${new Date(endpoint.lastSeenAt).toISOString()}`,
         }),
       ),
     });
@@ -111,7 +112,7 @@ export class FindingsService {
         finding('endpoint-pending-approval', {
           endpointId: endpoint.id,
           claims: endpoint.approvalClaims,
-          message: `${endpoint.hostname ?? endpoint.id} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
+          message: `${endpointLabel(endpoint)} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
         }),
       );
     }
@@ -131,7 +132,7 @@ export class FindingsService {
             endpointId: endpoint.id,
             kind,
             value: identity[kind],
-            message: `endpoint ${endpoint.hostname ?? endpoint.id} reports placeholder ${kind} "${identity[kind]}"`,
+            message: `endpoint ${endpointLabel(endpoint)} reports placeholder ${kind} "${identity[kind]}"`,
           }),
         );
       }

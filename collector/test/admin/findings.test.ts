@@ -48,7 +48,7 @@ describe('the pending-approval finding says what to do', () => {
     assert.ok(finding, JSON.stringify(findings));
     assert.equal(
       finding.message,
-      `wks-reimaged awaits approval: it reports serial number FINDINGREIMAGED1 (held by ${holder}). ` +
+      `${pending} "wks-reimaged" awaits approval: it reports serial number FINDINGREIMAGED1 (held by ${holder}). ` +
         `If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${holder}, or "Release ${holder}" on this endpoint's console page. ` +
         "If it is a copy of that device's disk image (the device still reports), give it identifiers of its own and approve it, or deny it. " +
         'Approve it only if it is a different device that legitimately shares the identifier; deny it otherwise',

@@ -32,7 +32,7 @@ describe('releaseCaution', () => {
     assert.equal(caution?.reason, 'holder-still-reporting');
     assert.equal(
       caution?.message,
-      'ep_old (wks-1) has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01.000Z, ep_new enrolled 2026-12-01T09:00:00.000Z): ' +
+      'ep_old "wks-1" has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01.000Z, ep_new enrolled 2026-12-01T09:00:00.000Z): ' +
         'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good and approves ep_new. ' +
         'A copy: give it identifiers of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it, or deny it. ' +
         'Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',
@@ -44,7 +44,7 @@ describe('releaseCaution', () => {
     assert.equal(caution?.reason, 'holder-blocked');
     assert.equal(
       caution?.message,
-      'ep_old (wks-1) is blocked, and ep_new (wks-1) waits on its identifiers: releasing it frees them and approves ep_new. ' +
+      'ep_old "wks-1" is blocked, and ep_new "wks-1" waits on its identifiers: releasing it frees them and approves ep_new. ' +
         'If it was blocked because the device was lost or stolen, deny ep_new instead; release it only if the device was recovered and re-imaged.',
     );
     assert.match(
@@ -77,7 +77,7 @@ describe('releaseCaution: whom it approves, and an endpoint that is itself pendi
     assert.equal(caution?.reason, 'endpoint-pending');
     assert.equal(
       caution?.message,
-      'ep_new (wks-3) is itself waiting for approval: it holds no identifiers, and releasing it only retires its own key for good. ' +
+      'ep_new "wks-3" is itself waiting for approval: it holds no identifiers, and releasing it only retires its own key for good. ' +
         'If it is a re-imaged or reinstalled device’s new key, release the endpoint it waits on instead (ep_old); to refuse it, deny it.'.replace(
           '’',
           "'",
@@ -110,7 +110,7 @@ describe('approveCaution', () => {
     assert.equal(caution?.reason, 'holder-blocked');
     assert.equal(
       caution?.message,
-      'ep_stolen (wks) holds serial number C02X, MachineGuid ABCD and is blocked: approving this endpoint trusts it through them. ' +
+      'ep_stolen "wks" holds serial number C02X, MachineGuid ABCD and is blocked: approving this endpoint trusts it through them. ' +
         'If ep_stolen was blocked because the device was lost or stolen, this may be the thief reinstalling the agent: deny it. Approve it only if the device was recovered.',
     );
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
+import type { WaitsOn } from '@devtrust/collector/domain/endpoint';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { statementsOf } from '../../../test/support/fleet-rows.js';
@@ -44,19 +45,58 @@ for (const db of DATABASES) {
         waits = await service.waitsOn(page);
       });
       assert.equal(statements.length, 1, statements.join('\n'));
-      assert.deepEqual(waits.get(copies[0]), [{ id: real, hostname: 'pc', kinds: ['machineGuid'], standing: 'holds' }]);
-      assert.deepEqual(waits.get(twin), [{ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'holds' }]);
+      const one = (w: WaitsOn) => ({ first: [w], count: 1 });
+      assert.deepEqual(waits.get(copies[0]), one({ id: real, hostname: 'pc', kinds: ['machineGuid'], standing: 'holds' }));
+      assert.deepEqual(waits.get(twin), one({ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'holds' }));
 
       // A blocked holder (a stolen device?) and a forgotten one are said as such.
       assert.equal(await store.endpoints.setBlocked(other, true), true);
       assert.equal(await store.endpoints.forget(real), true);
       const again = await service.waitsOn(await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 }));
-      assert.deepEqual(again.get(twin), [{ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'blocked' }]);
-      assert.deepEqual(again.get(copies[5] as string), [{ id: real, hostname: null, kinds: ['machineGuid'], standing: 'forgotten' }]);
+      assert.deepEqual(again.get(twin), one({ id: other, hostname: 'pc', kinds: ['serialNumber'], standing: 'blocked' }));
+      assert.deepEqual(again.get(copies[5] as string), one({ id: real, hostname: null, kinds: ['machineGuid'], standing: 'forgotten' }));
+
+      // Once another copy is approved it holds the MachineGuid: the list names it first, as the
+      // endpoint's own page (claimsNow) does. Read again for the first 20 rows that name a
+      // forgotten holder (newest first here), not for every one of a page.
+      assert.equal(await store.endpoints.approve(copies[0] as string), true);
+      const page2 = await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 });
+      let after = new Map();
+      const reads = await statementsOf(store.knex, async () => {
+        after = await service.waitsOn(page2);
+      });
+      assert.deepEqual(after.get(copies[29] as string), {
+        first: [
+          { id: copies[0], hostname: 'pc', kinds: ['machineGuid'], standing: 'holds' },
+          { id: real, hostname: null, kinds: ['machineGuid'], standing: 'forgotten' },
+        ],
+        count: 2,
+      });
+      assert.deepEqual(after.get(copies[1] as string), one({ id: real, hostname: null, kinds: ['machineGuid'], standing: 'forgotten' }));
+      const claimsNowReads = reads.length - 2; // the two batched name reads
+      assert.ok(claimsNowReads > 0 && claimsNowReads <= 20 * 8, `${reads.length} statements`);
 
       // A page with no pending endpoint reads nothing more.
       const plain = await service.page({ sort: 'enrolled', approval: 'approved', limit: 100 });
       assert.deepEqual(await statementsOf(store.knex, () => service.waitsOn(plain)), []);
+    });
+
+    it('names the first five holders of an endpoint waiting on many, and counts them all', async () => {
+      // A copy of a laptop with 64 MACs may wait on 1,280 holders: a listed row stays small. Here
+      // seven approved duplicates of one serial number (each approved by an admin) hold it.
+      const holders: string[] = [await enroll({ serialNumber: 'MANY-1' })];
+      for (let i = 1; i < 7; i += 1) {
+        const id = await enroll({ serialNumber: 'MANY-1' });
+        assert.equal(await store.endpoints.approve(id), true);
+        holders.push(id);
+      }
+      const copy = await enroll({ serialNumber: 'MANY-1' });
+      const service = new EndpointService(store);
+      const waits = await service.waitsOn(await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 }));
+      const listed = waits.get(copy);
+      assert.equal(listed?.count, 7);
+      assert.equal(listed?.first.length, 5);
+      assert.ok(listed?.first.every((w) => holders.includes(w.id) && w.hostname === 'pc'));
     });
 
     it('counts blocked and denied endpoints as blocked, released keys apart', async () => {

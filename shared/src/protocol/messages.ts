@@ -35,7 +35,12 @@ const publicKey = z
   )
   .refine(isUsablePublicKey, 'not a usable device key (an Ed25519 point of small order, or a P-256 point off the curve)');
 
-const identifier = z.string().max(LIMITS.maxIdentifierLength);
+/**
+ * Identifiers are shown too (findings, cautions, the console, devtrustctl's tables), so they are
+ * display-safe like hostnames: an agent's serial number must not carry a terminal escape or a
+ * bidi override into an admin's screen. No machine's firmware reports such a value.
+ */
+const identifier = displaySafeString(LIMITS.maxIdentifierLength);
 
 /** What an agent may report: the identity with identifiers and hostname held to LIMITS. */
 const reportedIdentitySchema = deviceIdentitySchema.extend({

@@ -93,7 +93,7 @@ const objectOf =
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const shownText = text(256, true);
-const identifier = text(LIMITS.maxIdentifierLength);
+const identifier = text(LIMITS.maxIdentifierLength, true);
 
 const edrMember: Record<string, Check> = {
   vendor: oneOf(EDR_VENDORS),

@@ -49,10 +49,11 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     const row = table.getByRole('row').filter({ hasText: 'LAPTOP-12-COPY' });
     const note = row.locator('.waits-on');
     await note.waitFor();
-    assert.equal(await note.textContent(), `Waits on: Serial number held by LAPTOP-12 (${ids.real})`);
-    assert.equal(await note.getByRole('link', { name: 'LAPTOP-12' }).getAttribute('href'), `#/endpoints/${ids.real}`);
+    // The id first and linked, the hostname quoted: the agent chooses its hostname.
+    assert.equal(await note.textContent(), `Waits on: Serial number held by ${ids.real} "LAPTOP-12"`);
+    assert.equal(await note.getByRole('link', { name: ids.real }).getAttribute('href'), `#/endpoints/${ids.real}`);
     const other = table.getByRole('row').filter({ hasText: 'LAPTOP-OLD' });
-    assert.equal(await other.locator('.waits-on').textContent(), `Waits on: Serial number held by LAPTOP-OLD (${ids.old})`);
+    assert.equal(await other.locator('.waits-on').textContent(), `Waits on: Serial number held by ${ids.old} "LAPTOP-OLD"`);
     await screenshot(page, '80-pending-waits-on');
     // Blocked, the holder is said to be: deny, not release, is what that calls for.
     assert.equal((await c.admin('POST', `/admin/v1/endpoints/${ids.real}/block`)).status, 200);
@@ -90,6 +91,24 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
       await blocked.locator('.stat-note').textContent(),
       'Blocked or denied by an administrator. Released keys (1) are not counted.',
     );
+    assert.deepEqual(problems, []);
+  });
+
+  it('Unblock on a denied copy says that it approves it, and what that costs the real device', async () => {
+    // The test above denied the copy; LAPTOP-12 (the real device) still holds its serial number.
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).body.approval, 'denied');
+    await page.goto(`${c.url}/console/#/endpoints/${ids.copy}`);
+    await page.getByRole('button', { name: 'Unblock' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unblock LAPTOP-12-COPY?' });
+    await dialog.waitFor();
+    const text = (await dialog.locator('#confirm-message').textContent()) ?? '';
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.match(
+      text,
+      /It was denied: unblocking it approves it, and what it reports then counts: the endpoint holding it stops being trusted/,
+    );
+    assert.match(text, /If this is a copy of that device's disk image, keep it denied/);
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).body.approval, 'denied');
     assert.deepEqual(problems, []);
   });
 });

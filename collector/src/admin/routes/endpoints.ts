@@ -11,7 +11,8 @@ import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
 import type { AgentConnections } from '../agent-connections.js';
-import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint, type IdentifierClaim } from '../../domain/endpoint.js';
+import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint, type IdentifierClaim, type WaitsOn } from '../../domain/endpoint.js';
+import type { WaitsOnListed } from '../../match/waits-on.js';
 import { decodeStringCursor, encodeCursor } from '../cursor.js';
 
 /**
@@ -40,7 +41,7 @@ const list = operation({
     '`q` searches hostnames, serial numbers, hardware UUIDs, MachineGuids, MAC addresses, last users and endpoint ids; `trusted` filters on the trust judged now (no total); `approval` lists the endpoints in that approval state; `sort` is `lastSeen` (default) or `enrolled` (stable while agents report); `cursor` is the `nextCursor` of the page before.',
   query: endpointListQuery,
   responses: {
-    200: '{endpoints: [...], nextCursor, total: {count, exact} | null}; a pending endpoint in the list has `waitsOn` (`[{id, hostname, kinds, standing}]`: each endpoint its claims name, the identifier kinds it holds against it, and `holds`, `blocked`, `released` or `forgotten`), the others `waitsOn: null`',
+    200: '{endpoints: [...], nextCursor, total: {count, exact} | null}; a pending endpoint in the list has `waitsOn` (`[{id, hostname, kinds, standing}]`: the first 5 endpoints it waits on, each with the identifier kinds it holds against it, and `holds`, `blocked`, `released` or `forgotten`; after a forgotten holder, who holds what it reports now comes first) and `waitsOnCount` (all of them), the others `waitsOn: null, waitsOnCount: null`',
   },
 });
 const get = operation({
@@ -161,7 +162,12 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
    */
   async function listed(rows: Endpoint[]): Promise<Record<string, unknown>[]> {
     const waits = await endpoints.waitsOn(rows);
-    return Promise.all(rows.map(async (e) => ({ ...(await present(e, false)), waitsOn: waits.get(e.id) ?? null })));
+    return Promise.all(rows.map(async (e) => ({ ...(await present(e, false)), ...waitsOnFields(waits.get(e.id)) })));
+  }
+
+  /** `waitsOn`: the first holders (null for an endpoint that is not pending); `waitsOnCount`: all of them. */
+  function waitsOnFields(listed: WaitsOnListed | undefined): { waitsOn: WaitsOn[] | null; waitsOnCount: number | null } {
+    return { waitsOn: listed?.first ?? null, waitsOnCount: listed?.count ?? null };
   }
 
   router.get('/endpoints', guard, list, async function listEndpoints(ctx) {
@@ -202,7 +208,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     );
     const waits = await endpoints.waitsOn(items.map((i) => i.endpoint));
     ctx.body = {
-      endpoints: items.map((i) => ({ ...i.shown, waitsOn: waits.get(i.endpoint.id) ?? null })),
+      endpoints: items.map((i) => ({ ...i.shown, ...waitsOnFields(waits.get(i.endpoint.id)) })),
       nextCursor: next ? cursorAfter(next) : null,
       total: null,
     };

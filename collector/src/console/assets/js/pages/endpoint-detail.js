@@ -89,7 +89,14 @@ function actions(endpoint, ctx, area) {
   block.addEventListener('click', async () => {
     const blocking = !endpoint.blocked;
     // A denied endpoint unblocked is approved: said first when a blocked endpoint holds what it reports.
-    const warning = !blocking && endpoint.approval === 'denied' ? await cautionOf(endpoint.id, 'approveCaution') : null;
+    const approves = !blocking && endpoint.approval === 'denied';
+    const warning = approves ? await cautionOf(endpoint.id, 'approveCaution') : null;
+    // And when another endpoint holds what it reports now: a denied copy of a disk image,
+    // unblocked, costs the real device its trust through what both report (devtrustctl asks).
+    const held = approves && (endpoint.claimsNow ?? []).some((c) => c.heldBy.length > 0);
+    const copy = held
+      ? "It was denied: unblocking it approves it, and what it reports then counts: the endpoint holding it stops being trusted through it while both report it. If this is a copy of that device's disk image, keep it denied, or give it identifiers of its own first. "
+      : '';
     const ok = await confirmAction(
       blocking
         ? {
@@ -99,7 +106,7 @@ function actions(endpoint, ctx, area) {
           }
         : {
             title: `Unblock ${name}?`,
-            message: `${warning ? `${warning} ` : ''}Access from this endpoint is decided by policy again.`,
+            message: `${warning ? `${warning} ` : ''}${copy}Access from this endpoint is decided by policy again.`,
             confirmLabel: 'Unblock endpoint',
             danger: false,
           },

@@ -186,12 +186,15 @@ const STANDING = { blocked: 'blocked', released: 'released', forgotten: 'forgott
 
 /**
  * What a pending endpoint waits on, from the listing's `waitsOn` (its claims and its holders'
- * names, read for the whole page at once): "MachineGuid held by LAPTOP-12 (ep_…)", each holder
- * linked, so the admin sees which device it copies, or which old key to release, without
- * opening every pending endpoint. A blocked, released or forgotten holder says so.
+ * names, read for the whole page at once): 'MachineGuid held by ep_… "LAPTOP-12"', each holder's
+ * id linked, so the admin sees which device it copies, or which old key to release, without
+ * opening every pending endpoint. The id comes first and the hostname is quoted: the agent
+ * chooses its hostname, which may itself read like "LAPTOP-12 (ep_…another…)". A blocked,
+ * released or forgotten holder says so; past the first five, how many more.
  */
 function waitsOnNote(endpoint) {
   if (!endpoint.waitsOn?.length) return null;
+  const more = (endpoint.waitsOnCount ?? 0) - endpoint.waitsOn.length;
   return h(
     'div',
     { class: 'waits-on' },
@@ -199,10 +202,11 @@ function waitsOnNote(endpoint) {
     endpoint.waitsOn.map((w, i) => [
       i ? '; ' : '',
       `${w.kinds.map(identifierKind).join(', ')} held by `,
-      w.standing === 'forgotten' ? h('code', {}, w.id) : link(w.hostname ?? w.id, 'endpoints', w.id),
-      w.hostname ? [' (', h('code', {}, w.id), ')'] : null,
+      w.standing === 'forgotten' ? h('code', {}, w.id) : link(h('code', {}, w.id), 'endpoints', w.id),
+      w.hostname ? ` ${JSON.stringify(w.hostname)}` : null,
       STANDING[w.standing] ? h('span', { class: 'muted' }, ` ${STANDING[w.standing]}`) : null,
     ]),
+    more > 0 ? h('span', { class: 'muted' }, ` and ${more} more (open the endpoint)`) : null,
   );
 }
 
