@@ -101,12 +101,20 @@ for (const db of DATABASES) {
       }));
       const pending = (await c.admin('GET', '/admin/v1/endpoints?approval=pending&sort=enrolled')).body;
       assert.deepEqual(
-        pending.endpoints.map((e: { id: string; waitsOn: unknown }) => [e.id, e.waitsOn]),
+        // When each holder last reported (and whether since the waiter enrolled) is checked below.
+        pending.endpoints.map((e: { id: string; waitsOn: { reportedSince: unknown; lastSeenAt: unknown }[] }) => [
+          e.id,
+          e.waitsOn.map(({ reportedSince: _r, lastSeenAt: _l, ...w }) => w),
+        ]),
         [1, 0].map((i) => [
           `ep_wait_${i}`,
           [{ id: `ep_hold_${i}`, hostname: `ep_hold_host-${i}`, kinds: ['serialNumber', 'machineGuid'], standing: 'holds' }],
         ]),
       );
+      for (const e of pending.endpoints) {
+        assert.equal(typeof e.waitsOn[0].lastSeenAt, 'number');
+        assert.equal(typeof e.waitsOn[0].reportedSince, 'boolean');
+      }
       const holder = (await c.admin('GET', '/admin/v1/endpoints?q=ep_hold_0')).body.endpoints[0];
       assert.equal(holder.waitsOn, null);
       // The trust filter's pages say it too.

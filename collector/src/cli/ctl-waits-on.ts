@@ -1,5 +1,6 @@
 import { IDENTIFIER_LABELS, type IdentifierKind } from '@devtrust/shared/identity';
 import { endpointLabel } from '../domain/endpoint-label.js';
+import { utcTime } from './ctl-render.js';
 
 /**
  * `devtrustctl endpoints`: what each pending endpoint waits on, one cell, from the listing's
@@ -13,6 +14,20 @@ interface WaitsOn {
   hostname: string | null;
   kinds: string[];
   standing: string;
+  reportedSince?: boolean | null;
+  lastSeenAt?: number | null;
+}
+
+/**
+ * How the holder stands: blocked (a stolen device?), released or forgotten each change what to
+ * do; one that holds them says whether it reported since the pending endpoint enrolled (a copy's
+ * real device still in use) or went quiet before (a re-imaged laptop's old key).
+ */
+function standing(w: WaitsOn): string {
+  if (w.standing !== 'holds') return ` (${w.standing})`;
+  if (w.reportedSince === true) return ' (still reporting)';
+  if (typeof w.lastSeenAt === 'number') return ` (quiet since ${utcTime(w.lastSeenAt).slice(0, 16)} UTC)`;
+  return '';
 }
 
 const kindLabel = (kind: string): string => IDENTIFIER_LABELS[kind as IdentifierKind] ?? kind;
@@ -20,8 +35,7 @@ const kindLabel = (kind: string): string => IDENTIFIER_LABELS[kind as Identifier
 export function waitsOnCell(waitsOn: unknown, count?: unknown): string | null {
   if (!Array.isArray(waitsOn)) return null;
   const cells = (waitsOn as WaitsOn[]).map((w) => {
-    // Blocked (a stolen device?), released or forgotten holders are said: each changes what to do.
-    const state = w.standing === 'holds' ? '' : ` (${w.standing})`;
+    const state = standing(w);
     // Id first, hostname quoted and short: the table cuts the cell, and the hostname is the agent's.
     return `${w.kinds.map(kindLabel).join(', ')} held by ${endpointLabel(w, 24)}${state}`;
   });

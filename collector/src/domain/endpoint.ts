@@ -26,6 +26,7 @@ export interface NamedEndpoint {
   hostname: string | null;
   blocked: boolean;
   releasedAt: number | null;
+  lastSeenAt: number;
 }
 
 /**
@@ -39,6 +40,14 @@ export interface WaitsOn {
   hostname: string | null;
   kinds: IdentifierKind[];
   standing: 'holds' | 'blocked' | 'released' | 'forgotten';
+  /**
+   * Whether the holder reported at or after the pending endpoint enrolled (null: forgotten): a
+   * re-imaged laptop's old key went quiet before its new key enrolled; a copy of a disk image
+   * enrolls while the real device goes on reporting (release-caution.ts's same rule).
+   */
+  reportedSince: boolean | null;
+  /** When the holder last reported (null: forgotten). */
+  lastSeenAt: number | null;
 }
 
 /** An enrolled agent's device, as its latest verified report describes it. */

@@ -29,7 +29,7 @@ export function storedHolders(endpoint: Pick<Endpoint, 'approval' | 'approvalCla
  * (approving binds what it reports now, making those holders' keys duplicates).
  */
 export function waitsOnOf(
-  endpoint: Pick<Endpoint, 'approval' | 'approvalClaims'>,
+  endpoint: Pick<Endpoint, 'approval' | 'approvalClaims' | 'enrolledAt'>,
   named: ReadonlyMap<string, NamedEndpoint>,
   now?: readonly IdentifierClaim[],
 ): WaitsOnListed {
@@ -38,7 +38,15 @@ export function waitsOnOf(
   const add = (claims: readonly IdentifierClaim[]): void => {
     for (const claim of claims)
       for (const id of claim.heldBy) {
-        const entry = out.get(id) ?? { id, hostname: named.get(id)?.hostname ?? null, kinds: [], standing: standingOf(named.get(id)) };
+        const holder = named.get(id);
+        const entry = out.get(id) ?? {
+          id,
+          hostname: holder?.hostname ?? null,
+          kinds: [],
+          standing: standingOf(holder),
+          reportedSince: holder ? holder.lastSeenAt >= endpoint.enrolledAt : null,
+          lastSeenAt: holder?.lastSeenAt ?? null,
+        };
         if (!entry.kinds.includes(claim.kind)) entry.kinds.push(claim.kind);
         out.set(id, entry);
       }

@@ -13,9 +13,9 @@ import type { EndpointRow } from '../rows.js';
 export async function namedEndpoints(db: Knex, ids: readonly string[]): Promise<Map<string, NamedEndpoint>> {
   const out = new Map<string, NamedEndpoint>();
   for (const part of chunks([...new Set(ids)])) {
-    const rows = (await db('endpoints').whereIn('id', part).select('id', 'hostname', 'blocked', 'released_at')) as Pick<
+    const rows = (await db('endpoints').whereIn('id', part).select('id', 'hostname', 'blocked', 'released_at', 'last_seen_at')) as Pick<
       EndpointRow,
-      'id' | 'hostname' | 'blocked' | 'released_at'
+      'id' | 'hostname' | 'blocked' | 'released_at' | 'last_seen_at'
     >[];
     for (const row of rows)
       out.set(row.id, {
@@ -23,6 +23,7 @@ export async function namedEndpoints(db: Knex, ids: readonly string[]): Promise<
         hostname: row.hostname ?? null,
         blocked: toBool(row.blocked),
         releasedAt: row.released_at === null || row.released_at === undefined ? null : Number(row.released_at),
+        lastSeenAt: Number(row.last_seen_at),
       });
   }
   return out;

@@ -1,6 +1,6 @@
 // Endpoints ("Device Insight"): every enrolled agent, searchable, with trust at a glance.
 import { api, enc, get, withQuery } from '../api.js';
-import { badge, field, fmtAgo, h, link, put, select, table, yesNo } from '../dom.js';
+import { badge, field, fmtAgo, fmtTime, h, link, put, select, table, yesNo } from '../dom.js';
 import { countText, pager } from '../pager.js';
 import { announce, busy, confirmAction, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reenrolledRelease } from '../reenrolled-release.js';
@@ -185,6 +185,17 @@ export async function render(root, ctx) {
 const STANDING = { blocked: 'blocked', released: 'released', forgotten: 'forgotten' };
 
 /**
+ * Where a holder stands: blocked (a stolen device?), released or forgotten; or, holding them,
+ * whether it reported since this endpoint enrolled (the real device, still in use: this one may
+ * be a copy of its disk image) or went quiet before (a re-imaged laptop's old key).
+ */
+function holderState(w) {
+  if (STANDING[w.standing]) return STANDING[w.standing];
+  if (w.reportedSince) return 'still reporting';
+  return w.lastSeenAt ? ['quiet since ', fmtTime(w.lastSeenAt)] : '';
+}
+
+/**
  * What a pending endpoint waits on, from the listing's `waitsOn` (its claims and its holders'
  * names, read for the whole page at once): 'MachineGuid held by ep_… "LAPTOP-12"', each holder's
  * id linked, so the admin sees which device it copies, or which old key to release, without
@@ -204,7 +215,7 @@ function waitsOnNote(endpoint) {
       `${w.kinds.map(identifierKind).join(', ')} held by `,
       w.standing === 'forgotten' ? h('code', {}, w.id) : link(h('code', {}, w.id), 'endpoints', w.id),
       w.hostname ? ` ${JSON.stringify(w.hostname)}` : null,
-      STANDING[w.standing] ? h('span', { class: 'muted' }, ` ${STANDING[w.standing]}`) : null,
+      h('span', { class: 'muted' }, ' ', holderState(w)),
     ]),
     more > 0 ? h('span', { class: 'muted' }, ` and ${more} more (open the endpoint)`) : null,
   );
