@@ -14,7 +14,7 @@ import { soakGroup, soakTimeoutMs } from './figures/soak.js';
 import { stormGroup } from './figures/storm.js';
 import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
-import { notRun, type BenchContext, type Figure, type FigureGroup } from './lib/figure.js';
+import { notRun, type BenchContext, type Figure, type FigureGroup, type FigureName } from './lib/figure.js';
 import { ordered, table, writeJson } from './lib/output.js';
 import { PgCluster } from '../test/support/pg-cluster.js';
 import { openFileLimit, profileChildren } from './lib/proc.js';
@@ -33,6 +33,9 @@ const GROUPS: FigureGroup[] = [
   csvUploadGroup,
   soakGroup,
 ];
+
+/** Figures that start no collector child (the prompt's collectors run in this process). */
+const WITHOUT_COLLECTOR_CHILD: readonly FigureName[] = ['agent.collect_ms', 'prompt.redirect_ms'];
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -98,6 +101,12 @@ async function main(): Promise<number> {
   if (args.profileDir) profileChildren(args.profileDir);
   const startedAt = new Date();
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
+  if ([...args.only].some((name) => !WITHOUT_COLLECTOR_CHILD.includes(name)))
+    log(
+      collectorBuild.stale === null
+        ? 'collector children run the compiled build (collector/dist), as npm start does'
+        : `collector children run the TypeScript sources: ${collectorBuild.stale} (npx tsc -b to measure the build)`,
+    );
   const needsDb = groups.some((g) => ['sessions', 'reports', 'decision', 'sync', 'prompt', 'soak', 'admin'].includes(g.id));
   let pgWhy: string | null = null;
   if (needsDb && args.db !== 'sqlite') {
@@ -180,11 +189,6 @@ function withRaisedFileLimit(): number | null {
 const raised = withRaisedFileLimit();
 if (raised !== null) process.exit(raised);
 log(`open files: ulimit -n ${openFileLimit()}`);
-log(
-  collectorBuild.stale === null
-    ? 'collector children run the compiled build (collector/dist), as npm start does'
-    : `collector children run the TypeScript sources: ${collectorBuild.stale} (npx tsc -b to measure the build)`,
-);
 process.exitCode = await main();
 // Everything is stopped by now; if some handle still holds the loop, say so rather than hang.
 setTimeout(() => {

@@ -3,7 +3,7 @@ import { admin, OWNER_TOKEN } from '../lib/admin.js';
 import { hardwareUuidOf, serialOf } from '../lib/devices.js';
 import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { RssSampler } from '../lib/proc.js';
-import { freshDatabase, startCollectorChild, type DbKind } from '../lib/targets.js';
+import { freshDatabase, startCollectorChild, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now } from '../lib/timing.js';
 
 const FULL_ROWS = 1_000_000;
@@ -57,9 +57,7 @@ async function upload(url: string, integrationId: string, rows: number): Promise
  * time). Limit: the same collector's RSS just before the upload, so the ratio is what the
  * upload adds on top of an idle collector.
  */
-async function onDatabase(ctx: BenchContext, kind: DbKind, rows: number): Promise<Figure> {
-  const db = await freshDatabase(ctx, kind, `csv-upload-${kind}`);
-  const collector = await startCollectorChild(ctx, db);
+async function onDatabase(ctx: BenchContext, kind: DbKind, collector: ServerChild, rows: number): Promise<Figure> {
   const url = collector.ready.url;
   const integration = await admin(url, 'POST', '/admin/v1/integrations', {
     kind: 'csv',
@@ -91,9 +89,17 @@ export const csvUploadGroup: FigureGroup = {
     // A twentieth at small scale (50,000 rows).
     const rows = scaled(ctx, FULL_ROWS / (ctx.scale === 'small' ? 2 : 1), 1000);
     const out: Figure[] = [];
-    for (const kind of ctx.databases) {
+    // Every database's collector starts at once (set-up), all up before the first upload; each
+    // then waits idle for its own.
+    const collectors = await Promise.allSettled(
+      ctx.databases.map((kind) => freshDatabase(ctx, kind, `csv-upload-${kind}`).then((db) => startCollectorChild(ctx, db))),
+    );
+    for (const [i, kind] of ctx.databases.entries()) {
+      const started = collectors[i] as PromiseSettledResult<ServerChild>;
       out.push(
-        await onDatabase(ctx, kind, rows).catch((e: Error) => notRun('sync.csv_upload_peak_rss_mb', kind, 'MB', `failed: ${e.message}`)),
+        await (started.status === 'fulfilled' ? onDatabase(ctx, kind, started.value, rows) : Promise.reject(started.reason as Error)).catch(
+          (e: Error) => notRun('sync.csv_upload_peak_rss_mb', kind, 'MB', `failed: ${e.message}`),
+        ),
       );
     }
     if (ctx.postgresUnavailable) out.push(notRun('sync.csv_upload_peak_rss_mb', 'postgres', 'MB', ctx.postgresUnavailable));

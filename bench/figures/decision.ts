@@ -6,7 +6,7 @@ import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase,
 import { now, percentile, sleep, sortedCopy } from '../lib/timing.js';
 import { cpuMsOf, loadAverage, ownCpuMs } from '../lib/cpu.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BenchChild } from '../lib/proc.js';
+import { startSyncVendor, type SyncVendor } from '../lib/sync-vendor.js';
 import { counter as checkpointCounter, settle, walWritten } from '../lib/checkpoints.js';
 
 /** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
@@ -317,8 +317,16 @@ export interface Floor {
  * nothing checked or stored). What is left between it and the figure is the collector's own
  * work; what it shows itself is what the bench, the loopback and the two cores cost.
  */
-async function transportFloor(ctx: BenchContext, rate: number, samples: number, agentCount: number): Promise<Floor> {
+async function transportFloor(
+  ctx: BenchContext,
+  rate: number,
+  samples: number,
+  agentCount: number,
+  startingBeside: Promise<unknown> | null,
+): Promise<Floor> {
   const bare = await startBareChild(ctx);
+  // Whatever starts beside it is up before the floor's decisions begin.
+  await startingBeside;
   let agents: Agent[] = [];
   try {
     // The bare layer enrolls anyone and knows no inventory: the devices' numbers do not matter.
@@ -346,7 +354,7 @@ async function transportFloor(ctx: BenchContext, rate: number, samples: number, 
   }
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null): Promise<Figure[]> {
+async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null, vendor: SyncVendor | null): Promise<Figure[]> {
   const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
   const rate = scaled(ctx, FULL_RATE);
   const samples = rate * MEASURE_S[ctx.scale];
@@ -362,6 +370,11 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null):
   ctx.log(
     `${kind}: ${inventory} devices in ${INTEGRATIONS} integrations loaded in ${inventoryLoadS.toFixed(1)} s${loaded.note ? ` (${loaded.note})` : ''}`,
   );
+  // The second node of `postgres-2` starts while the fleet is set up (its start is no
+  // measurement) and then waits, idle, until its own run.
+  const secondNode =
+    kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms')) ? startCollectorChild(ctx, db) : null;
+  secondNode?.catch(() => undefined);
   const agents = await enrollFleet(ctx, url, scaled(ctx, FULL_AGENTS, 10), inventory);
   const fleet: Fleet = {
     app: await AppClient.create(url, { trustedEndpoints: 'require-trusted', blockCompromised: false }),
@@ -371,6 +384,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null):
   ctx.defer(() => fleet.app.close());
   // The load's checkpoint is over before decisions are measured at rest (bench/lib/checkpoints.ts).
   const unsettled = await settle(db);
+  const second = await secondNode;
 
   const warmedUp = warmUpDetail(await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale])), rate);
   const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
@@ -408,11 +422,9 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null):
     },
   });
 
-  if (kind === 'postgres' && (ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms'))) {
-    out.push(...(await twoNodes(ctx, db, collector, agents, rate, samples, lookups, inventory, floor)));
-  }
-  if (ctx.wants('decision.p99_during_sync_ms')) {
-    out.push({ ...(await decisionsDuringSync(ctx, db, url, fleet, rate, samples, quietP99)), db: kind });
+  if (second) out.push(...(await twoNodes(ctx, db, collector, second, agents, rate, samples, lookups, inventory, floor)));
+  if (vendor) {
+    out.push({ ...(await decisionsDuringSync(ctx, db, url, fleet, rate, samples, quietP99, vendor)), db: kind });
   }
   await collector.stop();
   return out;
@@ -427,6 +439,7 @@ async function twoNodes(
   ctx: BenchContext,
   db: BenchDatabase,
   first: ServerChild,
+  second: ServerChild,
   agents: Agent[],
   rate: number,
   samples: number,
@@ -434,7 +447,6 @@ async function twoNodes(
   inventory: number,
   floor: Floor | null,
 ): Promise<Figure[]> {
-  const second = await startCollectorChild(ctx, db);
   const fleet: Fleet = {
     app: await AppClient.create(second.ready.url, { trustedEndpoints: 'require-trusted', blockCompromised: false }),
     agents,
@@ -492,20 +504,18 @@ export async function decisionsBesideSync(
   rate: number,
   samples: number,
   count = sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES),
+  shared?: SyncVendor,
 ): Promise<RunBesideSync> {
-  const apiToken = 'bench-kandji-decision-token-0001';
   // In its own process: the decisions are timed in this one (bench/children/kandji-vendor.ts).
-  const vendor = await BenchChild.start<{ url: string }>('kandji-vendor.ts', {
-    env: { BENCH_DEVICES: String(count), BENCH_API_TOKEN: apiToken },
-  });
-  ctx.defer(() => vendor.stop());
+  const vendor = shared ?? (await startSyncVendor(ctx, count));
+  const { apiToken } = vendor;
   const integration = await admin(url, 'POST', '/admin/v1/integrations', {
     kind: 'kandji',
     name: `Bench Kandji (syncing) ${Date.now()}`,
     platforms: ['macos', 'ios'],
     // Device details off: this figure measures decisions beside a sync's writes, and a million
     // per-device details calls would measure the loopback Kandji server in this process instead.
-    config: { baseUrl: vendor.ready.url, apiToken, detailsPerHour: 0 },
+    config: { baseUrl: vendor.url, apiToken, detailsPerHour: 0 },
   });
   const { syncId } = await admin(url, 'POST', `/admin/v1/integrations/${integration.id}/sync`);
   const runOf = () => admin(url, 'GET', `/admin/v1/integrations/${integration.id}/syncs/${syncId}`);
@@ -544,10 +554,11 @@ export async function decisionsBesideSync(
       sync = await runOf();
     }
   }
-  await vendor.stop();
+  // A vendor started here is this call's; one handed in serves the group's other databases too.
+  if (!shared) await vendor.stop();
   return {
     run,
-    count,
+    count: vendor.count,
     sync: { devices: Number(sync.devices), status: String(sync.status) },
     besideDecisions: { devices: devicesAtEnd - devicesAtStart, seconds: run.seconds },
     vendorCpuPct,
@@ -580,9 +591,18 @@ async function decisionsDuringSync(
   rate: number,
   samples: number,
   quietP99: number | null,
+  vendor: SyncVendor,
 ): Promise<Figure> {
   const checkpoints = await checkpointCounter(db);
-  const { run, count, sync, besideDecisions, vendorCpuPct } = await decisionsBesideSync(ctx, url, fleet, rate, samples);
+  const { run, count, sync, besideDecisions, vendorCpuPct } = await decisionsBesideSync(
+    ctx,
+    url,
+    fleet,
+    rate,
+    samples,
+    vendor.count,
+    vendor,
+  );
   const checkpointed = await checkpoints();
   const sorted = sortedCopy(run.latencies);
   const p99 = percentile(sorted, 99);
@@ -652,8 +672,15 @@ export const decisionGroup: FigureGroup = {
     // Once for every database: the bare layer stores nothing.
     const wantsRated = ctx.wants('decision.p50_ms') || ctx.wants('decision.p99_ms') || ctx.wants('decision.p99_during_sync_ms');
     const rate = scaled(ctx, FULL_RATE);
-    const floor = wantsRated ? await transportFloor(ctx, rate, rate * MEASURE_S[ctx.scale], scaled(ctx, FULL_AGENTS, 10)) : null;
-    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, floor)));
+    // The sync's vendor starts beside the floor's bare layer (set-up, before either measures)
+    // and serves every database.
+    const vendor =
+      ctx.wants('decision.p99_during_sync_ms') && ctx.databases.length > 0
+        ? startSyncVendor(ctx, sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES))
+        : null;
+    vendor?.catch(() => undefined);
+    const floor = wantsRated ? await transportFloor(ctx, rate, rate * MEASURE_S[ctx.scale], scaled(ctx, FULL_AGENTS, 10), vendor) : null;
+    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, floor, await vendor)));
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
       for (const db of ['postgres', 'postgres-2'] as const) {
         out.push(

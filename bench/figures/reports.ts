@@ -119,18 +119,47 @@ function bareAgents(count: number): Enrolled[] {
   return Array.from({ length: count }, (_, i) => ({ endpointId: `ep_bare_${i}`, keys: generateDeviceKey() }));
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, measureMs: number, echo: Rate): Promise<Figure[]> {
-  const db = await freshDatabase(ctx, kind, `reports-${kind}`);
-  const enrolled = await preEnroll(db, sessions);
-  const collector = await closedLoop(ctx, `collector/${kind}`, await startCollectorChild(ctx, db), enrolled, measureMs);
-  const bareDb = await freshDatabase(ctx, kind, `reports-bare-${kind}`);
-  const bare = await closedLoop(
-    ctx,
-    `plain ws + batched inserts/${kind}`,
-    await startBareChild(ctx, { store: bareDb }),
-    bareAgents(sessions),
-    measureMs,
-  );
+/** The servers one database's runs measure, started before any of them: each waits, idle, for its run. */
+interface Prepared {
+  collector: ServerChild;
+  enrolled: Enrolled[];
+  /** The plain `ws` server storing the same reports by batched inserts. */
+  bare: ServerChild;
+  /** PostgreSQL: two collectors on one more database, and its endpoints. */
+  twoNodes: { collectors: ServerChild[]; enrolled: Enrolled[] } | null;
+}
+
+/**
+ * Fresh databases, pre-enrolment and every server of this database's runs, side by side: set-up,
+ * not measured (a collector's start is about 1.8 s of CPU, spent on loading its modules), so on
+ * two cores two at a time instead of one after the other between the runs.
+ */
+async function prepare(ctx: BenchContext, kind: DbKind, sessions: number): Promise<Prepared> {
+  const [one, bare, twoNodes] = await Promise.all([
+    (async () => {
+      const db = await freshDatabase(ctx, kind, `reports-${kind}`);
+      const enrolled = await preEnroll(db, sessions);
+      return { enrolled, collector: await startCollectorChild(ctx, db) };
+    })(),
+    (async () => startBareChild(ctx, { store: await freshDatabase(ctx, kind, `reports-bare-${kind}`) }))(),
+    kind === 'postgres'
+      ? (async () => {
+          const db = await freshDatabase(ctx, 'postgres', 'reports-postgres-2');
+          const enrolled = await preEnroll(db, sessions);
+          // One after the other: a collector's first start on a database stores its owner key,
+          // and two starting together both would (a unique key violation).
+          const first = await startCollectorChild(ctx, db);
+          return { enrolled, collectors: [first, await startCollectorChild(ctx, db)] };
+        })()
+      : null,
+  ]);
+  return { ...one, bare, twoNodes };
+}
+
+async function onDatabase(ctx: BenchContext, kind: DbKind, servers: Prepared, measureMs: number, echo: Rate): Promise<Figure[]> {
+  const sessions = servers.enrolled.length;
+  const collector = await closedLoop(ctx, `collector/${kind}`, servers.collector, servers.enrolled, measureMs);
+  const bare = await closedLoop(ctx, `plain ws + batched inserts/${kind}`, servers.bare, bareAgents(sessions), measureMs);
   const one = figure('reports.per_s', kind, collector.perS, 'reports/s', bare.perS, {
     ...(collector.errors ? { note: `errors: ${collector.errors}` } : {}),
     detail: {
@@ -147,7 +176,7 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
       bareMachineBusyPct: pct(bare.machineBusy),
     },
   });
-  return kind === 'postgres' ? [one, await twoNodes(ctx, sessions, measureMs, collector)] : [one];
+  return servers.twoNodes ? [one, await twoNodes(ctx, servers.twoNodes, measureMs, collector)] : [one];
 }
 
 /**
@@ -155,12 +184,14 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, sessions: number, mea
  * reports both store together per second. The limit is one collector's rate in this run
  * (the target is 1.6 times it).
  */
-async function twoNodes(ctx: BenchContext, sessions: number, measureMs: number, oneNode: Rate): Promise<Figure> {
-  const db = await freshDatabase(ctx, 'postgres', 'reports-postgres-2');
-  const enrolled = await preEnroll(db, sessions);
-  const first = await startCollectorChild(ctx, db);
-  const second = await startCollectorChild(ctx, db);
-  const both = await closedLoop(ctx, 'two collectors/postgres', [first, second], enrolled, measureMs);
+async function twoNodes(
+  ctx: BenchContext,
+  servers: { collectors: ServerChild[]; enrolled: Enrolled[] },
+  measureMs: number,
+  oneNode: Rate,
+): Promise<Figure> {
+  const sessions = servers.enrolled.length;
+  const both = await closedLoop(ctx, 'two collectors/postgres', servers.collectors, servers.enrolled, measureMs);
   // How busy the machine was under one collector (every process on it, the bench's clients and
   // PostgreSQL included, and whatever else runs there): two collectors can only add CPU that
   // was idle. 1/busy is roughly the most the pair could store if nothing else were running.
@@ -193,11 +224,19 @@ export const reportsGroup: FigureGroup = {
   async run(ctx) {
     const sessions = scaled(ctx, FULL_SESSIONS, 4);
     const measureMs = ctx.scale === 'small' ? 1_000 : 15_000;
-    // The transport alone, once: a plain ws server acking each frame without storing it.
-    const echo = await closedLoop(ctx, 'plain ws echo', await startBareChild(ctx), bareAgents(sessions), measureMs);
+    // The transport alone, once: a plain ws server acking each frame without storing it
+    // (started beside the first database's servers).
+    const [echoServer, first] = await Promise.all([
+      startBareChild(ctx),
+      ctx.databases[0] ? prepare(ctx, ctx.databases[0], sessions) : null,
+    ]);
+    const echo = await closedLoop(ctx, 'plain ws echo', echoServer, bareAgents(sessions), measureMs);
     await sleep(200);
     const out: Figure[] = [];
-    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, sessions, measureMs, echo)));
+    for (const [i, kind] of ctx.databases.entries()) {
+      const servers = i === 0 && first ? first : await prepare(ctx, kind, sessions);
+      out.push(...(await onDatabase(ctx, kind, servers, measureMs, echo)));
+    }
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
       out.push(notRun('reports.per_s', 'postgres', 'reports/s', ctx.postgresUnavailable));
       out.push(notRun('reports.per_s', 'postgres-2', 'reports/s', ctx.postgresUnavailable));

@@ -2,7 +2,7 @@ import { ChannelClient } from '../lib/channel-client.js';
 import { identityOf, reportOf } from '../lib/devices.js';
 import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { freshDatabase, preEnroll, startCollectorChild, type Enrolled } from '../lib/targets.js';
-import { now, round, runPool, sleep } from '../lib/timing.js';
+import { now, round, runPool, sleep, within } from '../lib/timing.js';
 
 const FULL_AGENTS = 500;
 /** Each agent sends a report about once per this period (a busy fleet: ~100 reports/s at full scale). */
@@ -54,8 +54,12 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
       await sleep(Math.min(sampleEveryMs(ctx), Math.max(0, end - now())));
     }
   })();
+  // Every pause ends at the end of the run at the latest: an agent whose next report would
+  // fall after it sends nothing more, so sleeping on past it (up to 1.5 periods: 7.5 s, longer
+  // than a small run) only made the bench wait.
+  const pause = (ms: number): Promise<unknown> => sleep(within(ms, end));
   await runPool(runs, runs.length, async (run) => {
-    await sleep(Math.random() * REPORT_PERIOD_MS);
+    await pause(Math.random() * REPORT_PERIOD_MS);
     let client: ChannelClient | null = null;
     while (now() < end) {
       try {
@@ -73,7 +77,7 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
         client?.terminate();
         client = null;
       }
-      await sleep(REPORT_PERIOD_MS * (0.5 + Math.random()));
+      await pause(REPORT_PERIOD_MS * (0.5 + Math.random()));
     }
     client?.terminate();
   });

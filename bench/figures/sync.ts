@@ -1,7 +1,7 @@
 import { admin } from '../lib/admin.js';
 import { figure, notRun, sized, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { BenchChild, RssSampler } from '../lib/proc.js';
-import { freshDatabase, startCollectorChild, type DbKind } from '../lib/targets.js';
+import { freshDatabase, startCollectorChild, type DbKind, type ServerChild } from '../lib/targets.js';
 import { healthDuring } from '../lib/serving.js';
 import { now, sleep } from '../lib/timing.js';
 
@@ -44,9 +44,7 @@ interface SyncOutcome {
  * the registered `kandji` kind (admin API → sync engine → Kandji client) when the collector
  * has it; otherwise the engine's ingest fed by the Kandji client and mapper directly.
  */
-async function syncInCollector(ctx: BenchContext, kind: DbKind, vendor: VendorServer): Promise<SyncOutcome> {
-  const db = await freshDatabase(ctx, kind, `sync-${kind}`);
-  const collector = await startCollectorChild(ctx, db);
+async function syncInCollector(collector: ServerChild, vendor: VendorServer): Promise<SyncOutcome> {
   const url = collector.ready.url;
   const sampler = new RssSampler(collector.pid);
   try {
@@ -112,12 +110,7 @@ async function syncInCollector(ctx: BenchContext, kind: DbKind, vendor: VendorSe
 }
 
 /** The limit: the same number of rows through knex in batches, in its own child for its RSS. */
-async function driverInserts(ctx: BenchContext, kind: DbKind, count: number): Promise<{ seconds: number; peakRssKb: number }> {
-  const db = await freshDatabase(ctx, kind, `sync-driver-${kind}`);
-  const child = await BenchChild.start('driver-insert.ts', {
-    env: { BENCH_DATA_DIR: db.dataDir, BENCH_DATABASE_URL: db.databaseUrl ?? '' },
-  });
-  ctx.defer(() => child.stop());
+async function driverInserts(child: BenchChild, count: number): Promise<{ seconds: number; peakRssKb: number }> {
   const sampler = new RssSampler(child.pid);
   const started = now();
   await child.call('run', { count }, SYNC_TIMEOUT_MS);
@@ -125,6 +118,33 @@ async function driverInserts(ctx: BenchContext, kind: DbKind, count: number): Pr
   const peakRssKb = sampler.stop();
   await child.stop();
   return { seconds, peakRssKb };
+}
+
+/**
+ * One database's servers: the collector of `sync.serving_max_ms`, the one that syncs for
+ * `sync.devices_per_s` and the driver child of its limit, each on a fresh database, started
+ * together before any of them measures.
+ */
+async function startServers(
+  ctx: BenchContext,
+  kind: DbKind,
+  serving: boolean,
+  sync: boolean,
+): Promise<{ serving: ServerChild | null; sync: ServerChild | null; driver: BenchChild | null }> {
+  const [servingChild, syncChild, driver] = await Promise.all([
+    serving ? freshDatabase(ctx, kind, `serving-${kind}`).then((db) => startCollectorChild(ctx, db)) : null,
+    sync ? freshDatabase(ctx, kind, `sync-${kind}`).then((db) => startCollectorChild(ctx, db)) : null,
+    sync
+      ? freshDatabase(ctx, kind, `sync-driver-${kind}`).then(async (db) => {
+          const child = await BenchChild.start('driver-insert.ts', {
+            env: { BENCH_DATA_DIR: db.dataDir, BENCH_DATABASE_URL: db.databaseUrl ?? '' },
+          });
+          ctx.defer(() => child.stop());
+          return child;
+        })
+      : null,
+  ]);
+  return { serving: servingChild, sync: syncChild, driver };
 }
 
 /** Waits for a sync run to end; throws unless it succeeded. */
@@ -159,14 +179,12 @@ function reuploadCsv(round: number): string {
  * polled back to back throughout; the value is the slowest health answer. The limit is the
  * slowest of as many health checks on the same collector with nothing else running.
  */
-async function servingDuringReupload(ctx: BenchContext, kind: DbKind, count: number): Promise<Figure> {
+async function servingDuringReupload(ctx: BenchContext, kind: DbKind, count: number, collector: ServerChild): Promise<Figure> {
   const jamf = await import('../../collector/test/vendors/mdm/jamf-pro.js');
   const kit = await import('../../collector/test/vendors/mdm/server-kit.js');
   const clientSecret = 'bench-jamf-secret-0001';
   const vendor = await jamf.startJamfProServer({ clientSecret, inventory: kit.syntheticInventory(count, jamf.jamfComputer) });
   ctx.defer(() => vendor.close());
-  const db = await freshDatabase(ctx, kind, `serving-${kind}`);
-  const collector = await startCollectorChild(ctx, db);
   const url = collector.ready.url;
   try {
     const big = await admin(url, 'POST', '/admin/v1/integrations', {
@@ -238,22 +256,26 @@ export const syncGroup: FigureGroup = {
     }
     ctx.defer(() => vendor.close());
     const out: Figure[] = [];
+    const wantsSync = ctx.wants('sync.devices_per_s') || ctx.wants('sync.peak_rss_mb');
     for (const kind of ctx.databases) {
-      if (ctx.wants('sync.serving_max_ms')) {
+      // This database's processes, each on a fresh database, start side by side (set-up; a
+      // collector's start is mostly loading its modules) and wait idle for their runs.
+      const servers = await startServers(ctx, kind, ctx.wants('sync.serving_max_ms'), wantsSync);
+      if (servers.serving) {
         try {
-          out.push(await servingDuringReupload(ctx, kind, count));
+          out.push(await servingDuringReupload(ctx, kind, count, servers.serving));
         } catch (error) {
           out.push(notRun('sync.serving_max_ms', kind, 'ms', `failed: ${(error as Error).message.slice(0, 300)}`));
         }
       }
-      if (!ctx.wants('sync.devices_per_s') && !ctx.wants('sync.peak_rss_mb')) continue;
+      if (!servers.sync || !servers.driver) continue;
       const pagesBefore = vendor.pagesServed();
-      const sync = await syncInCollector(ctx, kind, vendor);
+      const sync = await syncInCollector(servers.sync, vendor);
       const pages = vendor.pagesServed() - pagesBefore;
       ctx.log(
         `${kind}: ${sync.devices} devices in ${sync.seconds.toFixed(1)} s (${pages} pages), peak RSS ${(sync.peakRssKb / 1024).toFixed(0)} MB`,
       );
-      const driver = await driverInserts(ctx, kind, count);
+      const driver = await driverInserts(servers.driver, count);
       ctx.log(
         `${kind}: driver inserts of ${count} rows in ${driver.seconds.toFixed(1)} s, peak RSS ${(driver.peakRssKb / 1024).toFixed(0)} MB`,
       );

@@ -139,8 +139,20 @@ export async function preEnroll(db: Pick<BenchDatabase, 'kind' | 'dataDir' | 'da
 
 export type ServerChild = BenchChild<{ url: string; port: number }>;
 
-/** Checked once per run: collector children run the compiled build when it is current (lib/proc.ts). */
-export const collectorBuild = { stale: staleBuild() };
+let stale: string | null | undefined;
+
+/**
+ * Checked once per run, when first asked: collector children run the compiled build when it is
+ * current (lib/proc.ts). Not on import: the check is a `tsc -b --dry` (seconds of CPU), which a
+ * run that starts no collector child (a refused argument, `--only agent.collect_ms`) and the
+ * process that only raises the open-file limit and runs the bench again never need.
+ */
+export const collectorBuild = {
+  get stale(): string | null {
+    if (stale === undefined) stale = staleBuild();
+    return stale;
+  },
+};
 
 /** A real collector in a child process on this database; stopped when the group ends. */
 export async function startCollectorChild(

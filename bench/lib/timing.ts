@@ -22,6 +22,11 @@ export function median(samples: readonly number[]): number | null {
   return percentile(sortedCopy(samples), 50);
 }
 
+/** `ms` cut to what is left until `end` (a `now()` time), never below 0: a pause that ends with its run at the latest. */
+export function within(ms: number, end: number): number {
+  return Math.max(0, Math.min(ms, end - now()));
+}
+
 /** Times `fn` once; returns milliseconds and its result. */
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const start = now();

@@ -41,6 +41,8 @@ describe('npm run bench', () => {
       const run = await bench(['--only', 'agent.collect_ms', '--scale', 'small', '--json', file]);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /agent\.collect_ms/);
+      // It starts no collector child: the build is not checked (a `tsc -b --dry`, seconds of CPU).
+      assert.doesNotMatch(run.stderr, /collector children run/);
       const json = JSON.parse(readFileSync(file, 'utf8'));
       assert.deepEqual(Object.keys(json.machine).sort(), ['cpus', 'memoryGb', 'node']);
       assert.equal(typeof json.machine.cpus, 'number');
@@ -65,7 +67,7 @@ describe('npm run bench', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-test-'));
     try {
       const file = path.join(dir, 'figures.json');
-      const run = await bench(['--only', 'storm,soak', '--scale', 'small', '--db', 'sqlite', '--soak-minutes', '0.2', '--json', file]);
+      const run = await bench(['--only', 'storm,soak', '--scale', 'small', '--db', 'sqlite', '--soak-minutes', '0.1', '--json', file]);
       assert.equal(run.code, 0, run.stderr);
       const { figures } = JSON.parse(readFileSync(file, 'utf8')) as { figures: { name: string; value: unknown; note?: string }[] };
       assert.deepEqual(figures.map((f) => f.name).sort(), [
@@ -143,5 +145,6 @@ describe('npm run bench', () => {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no figure is named "no-such-figure"/);
     assert.match(run.stderr, /sessions\.idle/);
+    assert.doesNotMatch(run.stderr, /collector children run/, 'a refused run checks no build');
   });
 });
