@@ -86,8 +86,8 @@ export const csvUploadGroup: FigureGroup = {
   names: ['sync.csv_upload_peak_rss_mb'],
   timeoutMs: 20 * 60_000,
   async run(ctx) {
-    // A twentieth at small scale (50,000 rows).
-    const rows = scaled(ctx, FULL_ROWS / (ctx.scale === 'small' ? 2 : 1), 1000);
+    // A fortieth at small scale (25,000 rows).
+    const rows = scaled(ctx, FULL_ROWS / (ctx.scale === 'small' ? 4 : 1), 1000);
     const out: Figure[] = [];
     // Every database's collector starts at once (set-up), all up before the first upload; each
     // then waits idle for its own.

@@ -9,9 +9,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSyncVendor, type SyncVendor } from '../lib/sync-vendor.js';
 import { counter as checkpointCounter, settle, walWritten } from '../lib/checkpoints.js';
 
-/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 20,000). */
+/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 10,000). */
 const FULL_INVENTORY = 1_000_000;
-const SMALL_INVENTORY = 20_000;
+const SMALL_INVENTORY = 10_000;
 const INTEGRATIONS = 5;
 /** Decisions started per second, whatever the answers' latency (open loop). */
 const FULL_RATE = 500;

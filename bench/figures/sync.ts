@@ -7,7 +7,7 @@ import { now, sleep } from '../lib/timing.js';
 
 const FULL_DEVICES = 1_000_000;
 /** Small scale: enough pages to see a sync's memory and rate, few enough for a two-minute run. */
-const SMALL_DEVICES = 30_000;
+const SMALL_DEVICES = 15_000;
 const SYNC_TIMEOUT_MS = 12 * 60_000;
 /** Rows of the CSV inventory re-uploaded beside the large one (not scaled: the brief's case). */
 const REUPLOAD_ROWS = 3_000;
