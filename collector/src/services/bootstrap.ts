@@ -23,19 +23,25 @@ export interface FirstStartSecrets {
  */
 export async function bootstrap(store: Store, settings: SettingsService, config: CollectorConfig): Promise<FirstStartSecrets> {
   const out: FirstStartSecrets = {};
-  const createOwnerKey = (name: string, keyHash: string, action: string, actor: AdminActor) =>
-    store.transaction(async (tx) => {
+  await store.transaction(async (tx) => {
+    // Collectors started together on a new database (a deployment of several nodes) set up one
+    // at a time: each reads what the one before committed. Checked and created apart, both
+    // inserted the bootstrap token's key (the second failed to start on the unique hash), or,
+    // without one, each generated a first owner key of its own.
+    await tx.lockFirstStart();
+    const createOwnerKey = async (name: string, keyHash: string, action: string, actor: AdminActor) => {
       const created = await tx.apiKeys.create({ name, role: 'owner', keyHash });
       await recordAdminAction(tx, actor, { resourceType: 'api-key', resourceId: created.id, action, after: created });
-    });
-  if (config.bootstrapToken !== null) {
-    const hash = hashToken(config.bootstrapToken);
-    if (!(await store.apiKeys.hasHash(hash))) await createOwnerKey('bootstrap', hash, 'bootstrap-create', BOOTSTRAP_ACTOR);
-  } else if ((await store.apiKeys.countActive()) === 0) {
-    const key = randomToken('dtk');
-    await createOwnerKey('first owner', hashToken(key), 'first-start-create', SYSTEM_ACTOR);
-    out.ownerApiKey = key;
-  }
+    };
+    if (config.bootstrapToken !== null) {
+      const hash = hashToken(config.bootstrapToken);
+      if (!(await tx.apiKeys.hasHash(hash))) await createOwnerKey('bootstrap', hash, 'bootstrap-create', BOOTSTRAP_ACTOR);
+    } else if ((await tx.apiKeys.countActive()) === 0) {
+      const key = randomToken('dtk');
+      await createOwnerKey('first owner', hashToken(key), 'first-start-create', SYSTEM_ACTOR);
+      out.ownerApiKey = key;
+    }
+  });
 
   if (config.enrollmentKey !== null) {
     await settings.setEnrollmentKey(config.enrollmentKey, BOOTSTRAP_ACTOR);

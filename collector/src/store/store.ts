@@ -2,11 +2,12 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ChangeFeed } from './change-feed.js';
 import { DbFaultMonitor } from './db-faults.js';
-import { atomically } from './atomic.js';
+import { atomically, lockNamed } from './atomic.js';
 import { GroupCommit } from './group-commit.js';
 import { createKnex, sqliteFile, type Dialect } from './dialect.js';
 import { closeDirectReads } from './direct-reads.js';
 import { migrationSource } from './migrations/index.js';
+import { oneMigratorAtATime } from './migration-lock.js';
 import { snapshotSqlite } from './snapshot.js';
 import { AdminLogRepo } from './repos/admin-log.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
@@ -118,6 +119,16 @@ export class Store {
   }
 
   /**
+   * In a transaction: waits until no other collector's first-start set-up (services/bootstrap.ts)
+   * is under way, and keeps the next waiting until this transaction ends (PostgreSQL; SQLite's
+   * transaction already excludes every other writer).
+   */
+  async lockFirstStart(): Promise<void> {
+    if (!this.inTransaction) throw new Error('lockFirstStart: only inside Store.transaction');
+    await lockNamed(this.knex as Knex.Transaction, 'devtrust-first-start');
+  }
+
+  /**
    * Stores a decision (repos/decisions.ts): the verdict on the transaction, its auth-log entry
    * and the endpoint's last verdict, in one commit, or nothing when the transaction was no
    * longer pending. On PostgreSQL one statement that commits by itself (one round trip); on
@@ -153,7 +164,8 @@ export class Store {
   }
 
   /**
-   * Opens the database and brings its schema up to date (several processes may race: knex locks).
+   * Opens the database and brings its schema up to date (collectors starting together on one
+   * PostgreSQL database migrate one at a time: migration-lock.ts).
    * `cacheMaxAgeMs`: how long cached reads may go without a notification on PostgreSQL
    * (store/change-feed.ts; tests shorten it).
    */
@@ -166,7 +178,10 @@ export class Store {
   }): Promise<Store> {
     const { knex, dialect } = createKnex(options);
     try {
-      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+      const [, applied] = (await oneMigratorAtATime(knex, options.log, () => knex.migrate.latest({ migrationSource }))) as [
+        number,
+        string[],
+      ];
       // An upgrade's migrations may rewrite tables (report history, 20261203300000): say which ran.
       if (applied.length > 0) options.log?.info({ migrations: applied }, 'database schema migrated');
     } catch (error) {
