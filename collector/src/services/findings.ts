@@ -3,7 +3,7 @@ import { describeClaims } from '../match/approval.js';
 import { holdersOf } from '../match/reenrollment.js';
 import type { Store } from '../store/store.js';
 import { moreFinding, SEVERITY_OF, type Finding, type FindingCounts, type FindingType, type Findings } from './finding-kinds.js';
-import { whatToDo, type HolderStanding } from './pending-advice.js';
+import { whatToDo, type HolderState } from './pending-advice.js';
 import { endpointDuplicateMessage, inventoryDuplicateMessage, NAMED_PER_DUPLICATE } from './duplicate-advice.js';
 import { duplicateKey, type InventoryRecordName } from '../domain/inventory.js';
 import { endpointLabel } from '../domain/endpoint-label.js';
@@ -96,16 +96,16 @@ export class FindingsService {
     const findings: Finding[] = [];
     for (const endpoint of first) {
       const holders = holdersOf({ claims: endpoint.approvalClaims });
-      let advice = whatToDo(holders, standing);
+      let advice = whatToDo(holders, standing, endpoint.enrolledAt);
       // Its holder forgotten, the device may have enrolled again under a new key that holds the
       // values now: approving would make that key a duplicate. Read what it claims now (only
       // here: a forgotten holder is rare, and a claim check is a few statements).
-      const gone = holders.filter((id) => standing.get(id) === 'gone');
+      const gone = holders.filter((id) => standing.get(id)?.standing === 'gone');
       if (gone.length > 0) {
         const now = holdersOf({ claims: await this.store.endpoints.claimsNow(endpoint.id) });
         if (now.length > 0) {
-          const nowStanding: ReadonlyMap<string, HolderStanding> = await this.store.endpointFindings.standings(now);
-          advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, nowStanding)}`;
+          const nowStanding: ReadonlyMap<string, HolderState> = await this.store.endpointFindings.standings(now);
+          advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, nowStanding, endpoint.enrolledAt)}`;
         }
       }
       findings.push(

@@ -88,7 +88,8 @@ describe('the pending-approval finding says what to do', () => {
     assert.doesNotMatch(messageOf(secondId), /endpoint release/);
 
     // The forgotten device enrolls again under a new key, which binds the values: the advice is
-    // about that key now (approving the copy would make it a duplicate), not "approve it".
+    // about that key now (approving the copy would make it a duplicate), not "approve it"; and as
+    // that key reports after this endpoint enrolled, it is the device in use: never "release it".
     const again = await startTestAgent(c.url, gone);
     agents.push(again);
     const againId = again.agent.status().endpointId as string;
@@ -97,9 +98,10 @@ describe('the pending-approval finding says what to do', () => {
     assert.match(
       now,
       new RegExp(
-        `\\. The endpoint it waited on was forgotten \\(${firstId}\\), and ${againId} holds what it reports now\\. If it is the same device re-imaged or with its agent reinstalled, release the old endpoint: devtrustctl endpoint release ${againId}`,
+        `\\. The endpoint it waited on was forgotten \\(${firstId}\\), and ${againId} holds what it reports now\\. ${againId} has reported since this endpoint enrolled: it may be a copy of that device's disk image, and the device still in use\\. .+ Do not release ${againId}: that retires the real device's key for good`,
       ),
     );
+    assert.doesNotMatch(now, /devtrustctl endpoint release/);
     assert.doesNotMatch(now, /approve it if it is that device enrolled again/);
   });
 });

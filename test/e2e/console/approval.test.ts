@@ -43,7 +43,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     // The real device is no row of its own; the rows name it as what they wait on.
     assert.equal(await table.locator('tbody th').getByRole('link', { name: 'laptop-real' }).count(), 0);
     assert.equal(await table.locator('tbody th').getByRole('link', { name: 'clone-two' }).count(), 1);
-    assert.equal(await table.locator('.waits-on').getByRole('link', { name: 'laptop-real' }).count(), 2);
+    assert.equal(await table.locator('.waits-on').getByRole('link', { name: realId }).count(), 2);
     const row = table.getByRole('row').filter({ hasText: 'clone-one' });
     await row.getByText('pending approval').waitFor();
     await row.getByRole('button', { name: 'Approve' }).waitFor();
@@ -94,7 +94,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     assert.match(
       text,
       new RegExp(
-        `^${stolenId} \\(stolen-mac\\) holds serial number C02STOLEN01 and is blocked: approving this endpoint trusts it through them\\.`,
+        `^${stolenId} "stolen-mac" holds serial number C02STOLEN01 and is blocked: approving this endpoint trusts it through them\\.`,
       ),
     );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -122,7 +122,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     await unblock.waitFor();
     assert.match(
       (await unblock.locator('#confirm-message').textContent()) ?? '',
-      new RegExp(`^${stolenId} \\(stolen-mac\\) holds serial number C02STOLEN01 and is blocked`),
+      new RegExp(`^${stolenId} "stolen-mac" holds serial number C02STOLEN01 and is blocked`),
     );
     await unblock.getByRole('button', { name: 'Cancel' }).click();
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${thiefId}`)).body.approval, 'denied');

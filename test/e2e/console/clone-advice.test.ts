@@ -92,7 +92,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
     assert.match(
       warned,
       new RegExp(
-        `^${ids.image1} \\(lab-image\\) has reported since ${ids.image2} \\(lab-image\\) enrolled on its identifiers \\(last seen .+\\): it may be the real device, still in use, and ${ids.image2} and 1 more a copy of its disk image\\. Releasing it retires its key for good`,
+        `^${ids.image1} "lab-image" has reported since ${ids.image2} "lab-image" enrolled on its identifiers \\(last seen .+\\): it may be the real device, still in use, and ${ids.image2} and 1 more a copy of its disk image\\. Releasing it retires its key for good`,
       ),
     );
     assert.equal((await endpoint(ids.image1)).releasedAt, null);
@@ -118,7 +118,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
       ids.image3,
     ]);
     const warned = await confirmation('Release identifiers', "Release lab-image's identifiers?");
-    assert.match(warned, new RegExp(`^${ids.image1} \\(lab-image\\) has reported since ${ids.image2} \\(lab-image\\) enrolled`));
+    assert.match(warned, new RegExp(`^${ids.image1} "lab-image" has reported since ${ids.image2} "lab-image" enrolled`));
     assert.equal((await endpoint(ids.image1)).releasedAt, null);
 
     // A re-imaged laptop's new key, pending on the old one that went quiet: no such section on the new one, the plain confirmation on the old.

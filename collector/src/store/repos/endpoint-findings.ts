@@ -12,6 +12,12 @@ import { namedEndpoints } from './endpoint-names.js';
 /** What the findings need to know of an endpoint a pending one waits on. */
 export type HolderStanding = 'gone' | 'blocked' | 'other';
 
+/** A holder's standing, and when it last reported (null: gone). */
+export interface HolderState {
+  standing: HolderStanding;
+  lastSeenAt: number | null;
+}
+
 export interface EndpointDuplicate {
   kind: SingleIdentifierKind;
   value: string;
@@ -114,13 +120,14 @@ export class EndpointFindingsRepo {
     return { count, first: rows.map(toEndpoint) };
   }
 
-  /** Whether each endpoint exists, and is blocked and not released (what the pending advice turns on). */
-  async standings(ids: readonly string[]): Promise<Map<string, HolderStanding>> {
+  /** Whether each endpoint exists, is blocked and not released, and when it last reported (what the pending advice turns on). */
+  async standings(ids: readonly string[]): Promise<Map<string, HolderState>> {
     const named = await namedEndpoints(this.db, ids);
     return new Map(
-      ids.map((id) => {
+      ids.map((id): [string, HolderState] => {
         const found = named.get(id);
-        return [id, found === undefined ? 'gone' : found.blocked && found.releasedAt === null ? 'blocked' : 'other'];
+        if (found === undefined) return [id, { standing: 'gone', lastSeenAt: null }];
+        return [id, { standing: found.blocked && found.releasedAt === null ? 'blocked' : 'other', lastSeenAt: found.lastSeenAt }];
       }),
     );
   }
