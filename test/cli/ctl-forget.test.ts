@@ -73,6 +73,20 @@ describe('devtrustctl endpoint forget', () => {
     assert.equal((await ctl('endpoint', 'forget', id)).code, 0);
   });
 
+  it('asks before forgetting a denied endpoint: a clone kept out, whose trace the bulk release reads', async () => {
+    const real = await startTestAgent(c.url, { ...laptop, serialNumber: 'CTL-FORGET-DENIED', machineGuid: undefined });
+    const copy = await startTestAgent(c.url, { ...laptop, serialNumber: 'CTL-FORGET-DENIED', machineGuid: undefined });
+    agents.push(real, copy);
+    const id = copy.agent.status().endpointId as string;
+    assert.equal((await ctl('endpoint', 'deny', id)).code, 0);
+    const refused = await ctl('endpoint', 'forget', id);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, new RegExp(`^devtrustctl: nothing done: ${id} is denied: .+clone-seen.+ run it again with --yes\\.`));
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${id}`)).status, 200);
+    assert.equal((await ctl('endpoint', 'forget', id, '--yes')).code, 0);
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${id}`)).status, 404);
+  });
+
   it('names the first 20 of a long list and counts the rest; an older collector (204) gets one line', () => {
     const ids = Array.from({ length: 25 }, (_, i) => `ep_${i}`);
     assert.equal(

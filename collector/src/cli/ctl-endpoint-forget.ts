@@ -1,5 +1,5 @@
-// Types only: ctl-commands.ts imports this file to build its command table.
 import { endpointLabel } from '../domain/endpoint-label.js';
+// Types only: ctl-commands.ts imports this file to build its command table.
 import type { CtlCall, CtlInput, CtlIo } from './ctl-commands.js';
 
 /** Ids printed per list: the rest are counted (--json lists them all). */
@@ -40,6 +40,10 @@ export function forgetSummary(id: string, answer: Forgotten | null): string {
  */
 export async function forgetEndpoint(call: CtlCall, input: CtlInput, io: CtlIo): Promise<number> {
   const id = input.args[0] as string;
+  if (input.flags.yes !== 'true') {
+    const stop = await keptOut(call, id, io);
+    if (stop !== null) return stop;
+  }
   const answer = await call('DELETE', `/admin/v1/endpoints/${encodeURIComponent(id)}`);
   if (answer.status < 200 || answer.status >= 300) {
     const error = (answer.body as { error?: { code?: string; message?: string } } | null)?.error;
@@ -50,4 +54,23 @@ export async function forgetEndpoint(call: CtlCall, input: CtlInput, io: CtlIo):
   if (io.json) io.out.write(`${JSON.stringify(body ?? { forgotten: { id } }, null, 2)}\n`);
   else io.out.write(`${forgetSummary(id, body)}\n`);
   return 0;
+}
+
+/**
+ * A denied endpoint keeps a clone out: the bulk release skips a later copy of the same device as
+ * `clone-seen` only while it is there (docs/enrollment-and-posture.md), and a forgotten endpoint
+ * leaves no trace. Asked first (exit 1, nothing done); null to go on. A blocked one holding
+ * identifiers the collector itself refuses to forget (409 ENDPOINT_BLOCKED); an endpoint it
+ * cannot read is left to the DELETE to answer.
+ */
+async function keptOut(call: CtlCall, id: string, io: CtlIo): Promise<number | null> {
+  const shown = await call('GET', `/admin/v1/endpoints/${encodeURIComponent(id)}`);
+  const endpoint = shown.body as { approval?: string | null } | null;
+  if (shown.status !== 200 || endpoint?.approval !== 'denied') return null;
+  io.err.write(
+    `devtrustctl: nothing done: ${id} is denied: while it is kept, a later copy of the same device is not taken for a re-enrolled one ` +
+      '(release-reenrolled skips it as clone-seen), and the copy it is stays refused. Forgetting it erases that. ' +
+      'Keep it unless it was a mistake; to forget it anyway, run it again with --yes.\n',
+  );
+  return 1;
 }

@@ -152,11 +152,16 @@ function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers',
 
 function forgetButton(endpoint, ctx, area, name) {
   const forget = h('button', { type: 'button', class: 'btn' }, 'Forget');
+  // A denied endpoint keeps a clone out; forgotten, it leaves no trace: the bulk release would
+  // take a later copy for a re-enrolled device (clone-seen).
+  const keptOut =
+    endpoint.approval === 'denied'
+      ? 'It is denied: while it is kept, a later copy of the same device is not taken for a re-enrolled one, and forgetting it erases that. Keep it unless it was a mistake. '
+      : '';
   forget.addEventListener('click', async () => {
     const ok = await confirmAction({
       title: `Forget ${name}?`,
-      message:
-        'The endpoint is removed and disconnected, and gives up the identifiers it holds. Endpoints waiting for approval on them stay pending: approve or deny each of them yourself. If the device reports again, its agent enrolls anew as a new endpoint.',
+      message: `${keptOut}The endpoint is removed and disconnected, and gives up the identifiers it holds. Endpoints waiting for approval on them stay pending: approve or deny each of them yourself. If the device reports again, its agent enrolls anew as a new endpoint.`,
       confirmLabel: 'Forget endpoint',
     });
     if (!ok) return;
