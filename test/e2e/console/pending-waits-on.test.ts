@@ -114,6 +114,14 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     );
     assert.match(text, /If this is a copy of that device's disk image, keep it denied/);
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).body.approval, 'denied');
+    // Forget says what it erases: the trace that keeps a later copy from passing for a re-enrolled device.
+    await page.getByRole('button', { name: 'Forget' }).click();
+    const forget = page.getByRole('dialog', { name: 'Forget LAPTOP-12-COPY?' });
+    await forget.waitFor();
+    const forgetText = (await forget.locator('#confirm-message').textContent()) ?? '';
+    await forget.getByRole('button', { name: 'Cancel' }).click();
+    assert.match(forgetText, /^It is denied: while it is kept, a later copy of the same device is not taken for a re-enrolled one/);
+    assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).status, 200);
     assert.deepEqual(problems, []);
   });
 });
