@@ -112,6 +112,9 @@ describe('display text inside signed agent messages', () => {
     assert.equal(report({ hardwareUuid: '564D\u200b1C2A' }).success, false);
     assert.equal(report({ macAddresses: ['02:FC:00:00:00:01', '02FC\u0000'] }).success, false);
     assert.equal(report({ serialNumber: 'To be filled by O.E.M.', macAddresses: ['02:FC:00:00:00:01'] }).success, true);
+    // And the agent's version and collection time, shown on the endpoint's page.
+    assert.equal(reportSchema.safeParse({ agentVersion: '1.0\u001b[2J\u202eevil', collectedAt: 'now', identity: {} }).success, false);
+    assert.equal(reportSchema.safeParse({ agentVersion: '1.0', collectedAt: '\u001b[31mRED', identity: {} }).success, false);
   });
 
   it('covers the OS version, OS build, probe errors and EDR connector ID and details', () => {

@@ -51,11 +51,11 @@ describe('devtrustctl endpoint approve / deny', () => {
     const pendingOnly = await ctl('endpoints', '--approval', 'pending');
     assert.equal(pendingOnly.code, 0, pendingOnly.stderr);
     assert.match(pendingOnly.stdout.split('\n')[0] ?? '', /\bwaitsOn$/);
-    // The holder went quiet before they enrolled (these test agents report once): said with when.
+    // The holder's agent is connected: in use, whenever it last reported.
     for (const id of [clone, other])
-      assert.match(
-        cellOf(pendingOnly.stdout, id, 'waitsOn') ?? '',
-        new RegExp(`^serial number, MachineGuid held by ${holder} "wks-approve" \\(quiet since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)$`),
+      assert.equal(
+        cellOf(pendingOnly.stdout, id, 'waitsOn'),
+        `serial number, MachineGuid held by ${holder} "wks-approve" (still reporting)`,
         pendingOnly.stdout,
       );
     assert.equal(cellOf(listed.stdout, holder, 'waitsOn'), '-', listed.stdout);

@@ -28,10 +28,11 @@ describe('devtrustctl endpoint release', () => {
 
   it('releases the old key: prints who holds the identifiers now; a second release is one line and exit 1', async () => {
     const old = await startTestAgent(c.url, laptop);
-    agents.push(old);
+    const oldId = old.agent.status().endpointId as string;
+    // Re-imaged: the old key's agent went with the old disk (a connected one is asked about).
+    await old.stop();
     const reimaged = await startTestAgent(c.url, laptop);
     agents.push(reimaged);
-    const oldId = old.agent.status().endpointId as string;
     const newId = reimaged.agent.status().endpointId as string;
 
     const released = await ctl('endpoint', 'release', oldId);

@@ -53,7 +53,10 @@ export async function startClonedFleet(): Promise<ClonedFleet> {
   await enroll('image2', IMAGE);
   await enroll('image3', IMAGE);
   await reportAfter(image1, 'image3');
-  await enroll('oldA', laptop('A'));
+  // Re-imaged: the old key's agent went with the old disk (a connected holder is in use).
+  const oldA = await enroll('oldA', laptop('A'));
+  await oldA.stop();
+  agents.splice(agents.indexOf(oldA), 1);
   await enroll('newA', laptop('A'));
   const oldB = await enroll('oldB', laptop('B'));
   await enroll('newB', laptop('B'));

@@ -179,7 +179,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
-      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount) }),
+      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount, e.waitsOnOutdated) }),
     },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),

@@ -20,19 +20,22 @@ interface WaitsOn {
 
 /**
  * How the holder stands: blocked (a stolen device?), released or forgotten each change what to
- * do; one that holds them says whether it reported since the pending endpoint enrolled (a copy's
- * real device still in use) or went quiet before (a re-imaged laptop's old key).
+ * do; one that holds them says whether it is in use (connected, or reported since the pending
+ * endpoint enrolled: a copy's real device) or when it last reported (a re-imaged laptop's old key
+ * reported last before its new key enrolled).
  */
 function standing(w: WaitsOn): string {
   if (w.standing !== 'holds') return ` (${w.standing})`;
   if (w.reportedSince === true) return ' (still reporting)';
-  if (typeof w.lastSeenAt === 'number') return ` (quiet since ${utcTime(w.lastSeenAt).slice(0, 16)} UTC)`;
+  // Not "quiet": it is not connected here and has not reported since (agents report every 15
+  // minutes, and it may be connected to another collector).
+  if (typeof w.lastSeenAt === 'number') return ` (last report ${utcTime(w.lastSeenAt).slice(0, 16)} UTC)`;
   return '';
 }
 
 const kindLabel = (kind: string): string => IDENTIFIER_LABELS[kind as IdentifierKind] ?? kind;
 
-export function waitsOnCell(waitsOn: unknown, count?: unknown): string | null {
+export function waitsOnCell(waitsOn: unknown, count?: unknown, outdated?: unknown): string | null {
   if (!Array.isArray(waitsOn)) return null;
   const cells = (waitsOn as WaitsOn[]).map((w) => {
     const state = standing(w);
@@ -40,7 +43,9 @@ export function waitsOnCell(waitsOn: unknown, count?: unknown): string | null {
     return `${w.kinds.map(kindLabel).join(', ')} held by ${endpointLabel(w, 24)}${state}`;
   });
   const more = typeof count === 'number' && count > cells.length ? `; and ${count - cells.length} more (endpoint show ID)` : '';
-  return cells.join('; ') + more;
+  // Its claims changed since it enrolled and were not read again for this page.
+  const stale = outdated === true ? '; may be out of date (endpoint show ID)' : '';
+  return cells.join('; ') + more + stale;
 }
 
 /** The endpoints table's columns: `waitsOn` last, when the page holds a pending endpoint. */

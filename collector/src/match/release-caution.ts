@@ -33,6 +33,11 @@ export interface ReleaseContext {
   approves?: readonly string[];
   /** For a pending endpoint: the endpoints holding what it claims now. */
   waitsOn?: readonly string[];
+  /**
+   * Whether the holder's agent is connected now: in use, though agents report every 15 minutes
+   * and a copy may have enrolled since its last report.
+   */
+  connected?: boolean;
 }
 
 const named = (e: { id: string; hostname: string | null }): string => endpointLabel(e);
@@ -77,11 +82,15 @@ export function releaseCaution(holder: Holder, waiting: WaitingOn, context: Rele
         'release it only if the device was recovered and re-imaged.',
     };
   }
-  if (holder.lastSeenAt >= first.enrolledAt) {
+  const reported = holder.lastSeenAt >= first.enrolledAt;
+  if (reported || context.connected === true) {
+    const since = reported
+      ? `has reported since ${named(first)} enrolled on its identifiers`
+      : `is connected now, and ${named(first)} enrolled on its identifiers since its last report`;
     return {
       reason: 'holder-still-reporting',
       message:
-        `${named(holder)} has reported since ${named(first)} enrolled on its identifiers (last seen ${when(holder.lastSeenAt)}, ` +
+        `${named(holder)} ${since} (last seen ${when(holder.lastSeenAt)}, ` +
         `${first.id} enrolled ${when(first.enrolledAt)}): it may be the real device, still in use, and ${first.id}${others} ` +
         `a copy of its disk image. Releasing it retires its key for good and ${approving(context.approves)}. A copy: give it identifiers ` +
         'of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it, or deny it. ' +

@@ -7,6 +7,23 @@ export const WAITS_ON_SHOWN = 5;
 export interface WaitsOnListed {
   first: WaitsOn[];
   count: number;
+  /**
+   * Its stored claims no longer describe it (a holder forgotten, or a value it no longer
+   * reports) and what it claims now was not read for this page: the endpoint's page says.
+   */
+  outdated: boolean;
+}
+
+/**
+ * Whether an endpoint's stored claims still describe it: every value they name is one it
+ * reports now. A copy given a new MachineGuid, or a device that stopped reporting a serial,
+ * claims against other holders now (EndpointsRepo.claimsNow), or none.
+ */
+export function claimsStillReported(endpoint: Pick<Endpoint, 'approvalClaims' | 'identifiers'>): boolean {
+  const reported = endpoint.identifiers;
+  return endpoint.approvalClaims.every((c) =>
+    c.kind === 'macAddress' ? (reported.macAddresses ?? []).includes(c.value) : reported[c.kind] === c.value,
+  );
 }
 
 /**
@@ -24,16 +41,16 @@ export function storedHolders(endpoint: Pick<Endpoint, 'approval' | 'approvalCla
 /**
  * What a pending endpoint waits on, for a listing. A holder its claims name that no longer
  * exists (forgotten) is said so; when the caller read what the endpoint claims against now
- * (`now`: only for such endpoints, EndpointsRepo.claimsNow), the endpoints holding those
- * values today come first, as the endpoint's own page and the pending finding name them
+ * (`now`: for an endpoint whose stored claims are out of date, EndpointsRepo.claimsNow, with
+ * the stored holders found forgotten), the endpoints holding those values today come first, as the endpoint's own page and the pending finding name them
  * (approving binds what it reports now, making those holders' keys duplicates).
  */
 export function waitsOnOf(
-  endpoint: Pick<Endpoint, 'approval' | 'approvalClaims' | 'enrolledAt'>,
+  endpoint: Pick<Endpoint, 'approval' | 'approvalClaims' | 'enrolledAt' | 'identifiers'>,
   named: ReadonlyMap<string, NamedEndpoint>,
-  now?: readonly IdentifierClaim[],
+  now?: { claims: readonly IdentifierClaim[]; forgotten: ReadonlySet<string> },
 ): WaitsOnListed {
-  if (endpoint.approval !== 'pending') return { first: [], count: 0 };
+  if (endpoint.approval !== 'pending') return { first: [], count: 0, outdated: false };
   const out = new Map<string, WaitsOn>();
   const add = (claims: readonly IdentifierClaim[]): void => {
     for (const claim of claims)
@@ -51,15 +68,17 @@ export function waitsOnOf(
         out.set(id, entry);
       }
   };
-  // What it claims against today first: the holders to act on (the forgotten one is history).
-  if (now) add(now);
+  if (now) {
+    // What it claims against today: the holders to act on; of the stored claims only a
+    // forgotten holder is kept, as history (the others are in `now`, or no longer true).
+    add(now.claims);
+    const gone = (c: IdentifierClaim): IdentifierClaim => ({ ...c, heldBy: c.heldBy.filter((id) => now.forgotten.has(id)) });
+    add(endpoint.approvalClaims.map(gone));
+    return { first: [...out.values()].slice(0, WAITS_ON_SHOWN), count: out.size, outdated: false };
+  }
   add(endpoint.approvalClaims);
-  return { first: [...out.values()].slice(0, WAITS_ON_SHOWN), count: out.size };
-}
-
-/** Whether a listed entry's holder is gone: its endpoint's claims are worth reading again. */
-export function namesForgotten(listed: WaitsOnListed): boolean {
-  return listed.first.some((w) => w.standing === 'forgotten');
+  const first = [...out.values()].slice(0, WAITS_ON_SHOWN);
+  return { first, count: out.size, outdated: first.some((w) => w.standing === 'forgotten') || !claimsStillReported(endpoint) };
 }
 
 function standingOf(holder: NamedEndpoint | undefined): WaitsOn['standing'] {

@@ -16,7 +16,7 @@ import type {
 import { ReportsPartlyStored } from '../domain/endpoint.js';
 import type { PageTotal } from '../domain/paging.js';
 import { conflict, notFound } from '../errors.js';
-import { namesForgotten, storedHolders, waitsOnOf, type WaitsOnListed } from '../match/waits-on.js';
+import { storedHolders, waitsOnOf, type WaitsOnListed } from '../match/waits-on.js';
 import type { ReportingCounts } from './identifier-lookups.js';
 import type { Store } from '../store/store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
@@ -108,23 +108,27 @@ export class EndpointService {
    * What each pending endpoint of a listed page waits on (match/waits-on.ts), by endpoint id:
    * the first holders its stored claims name, their names read in one batched statement for the
    * whole page (none when no listed endpoint is pending), never one read per row. An endpoint
-   * whose claims name a forgotten holder is also read for what it claims against now (its
-   * page and the pending finding name those holders), for at most FORGOTTEN_READ_PER_PAGE of
-   * a page: a disk image's thousand copies of a forgotten holder must not cost a read each.
+   * whose stored claims are out of date (a holder forgotten, or a value it no longer reports)
+   * is also read for what it claims against now (its page and the pending finding name those
+   * holders), for at most FORGOTTEN_READ_PER_PAGE of a page: a disk image's thousand copies of a
+   * forgotten holder must not cost a read each; the others are marked `outdated`.
    */
   async waitsOn(page: readonly Endpoint[]): Promise<Map<string, WaitsOnListed>> {
     const pending = page.filter((e) => e.approval === 'pending');
     if (pending.length === 0) return new Map();
     const named = await this.store.endpointPages.named(pending.flatMap((e) => storedHolders(e).first));
     const listed = new Map(pending.map((e) => [e.id, waitsOnOf(e, named)]));
-    const forgotten = pending.filter((e) => namesForgotten(listed.get(e.id)!)).slice(0, FORGOTTEN_READ_PER_PAGE);
+    const forgotten = pending.filter((e) => listed.get(e.id)!.outdated).slice(0, FORGOTTEN_READ_PER_PAGE);
     if (forgotten.length === 0) return listed;
     const now = new Map<string, IdentifierClaim[]>();
     for (const e of forgotten) now.set(e.id, await this.store.endpoints.claimsNow(e.id));
     const unnamed = [...now.values()].flatMap((claims) => claims.flatMap((c) => c.heldBy)).filter((id) => !named.has(id));
     const more = unnamed.length > 0 ? await this.store.endpointPages.named(unnamed) : new Map<string, NamedEndpoint>();
     const all = new Map([...named, ...more]);
-    for (const e of forgotten) listed.set(e.id, waitsOnOf(e, all, now.get(e.id)));
+    for (const e of forgotten) {
+      const gone = new Set(storedHolders(e).first.filter((id) => !named.has(id)));
+      listed.set(e.id, waitsOnOf(e, all, { claims: now.get(e.id) ?? [], forgotten: gone }));
+    }
     return listed;
   }
 

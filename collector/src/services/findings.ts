@@ -7,6 +7,7 @@ import { whatToDo, type HolderState } from './pending-advice.js';
 import { endpointDuplicateMessage, inventoryDuplicateMessage, NAMED_PER_DUPLICATE } from './duplicate-advice.js';
 import { duplicateKey, type InventoryRecordName } from '../domain/inventory.js';
 import { endpointLabel } from '../domain/endpoint-label.js';
+import { claimsStillReported } from '../match/waits-on.js';
 import { sourceKind } from '../sync/registry.js';
 
 export type { Finding, FindingCounts, Findings } from './finding-kinds.js';
@@ -101,18 +102,29 @@ export class FindingsService {
       // values now: approving would make that key a duplicate. Read what it claims now (only
       // here: a forgotten holder is rare, and a claim check is a few statements).
       const gone = holders.filter((id) => standing.get(id)?.standing === 'gone');
+      let claims = endpoint.approvalClaims;
       if (gone.length > 0) {
         const now = holdersOf({ claims: await this.store.endpoints.claimsNow(endpoint.id) });
         if (now.length > 0) {
           const nowStanding: ReadonlyMap<string, HolderState> = await this.store.endpointFindings.standings(now);
           advice = `The endpoint it waited on was forgotten (${gone.join(', ')}), and ${now.join(', ')} ${now.length === 1 ? 'holds' : 'hold'} what it reports now. ${whatToDo(now, nowStanding, endpoint.enrolledAt)}`;
         }
+      } else if (!claimsStillReported(endpoint)) {
+        // It no longer reports a value its claims name (a copy given a new MachineGuid, a device
+        // that stopped reporting a serial): the holder those claims name is not what it waits on,
+        // and releasing it would retire a key for nothing (a review did). What it claims now.
+        claims = await this.store.endpoints.claimsNow(endpoint.id);
+        const now = holdersOf({ claims });
+        advice =
+          now.length > 0
+            ? `What it reports changed since it enrolled. ${whatToDo(now, await this.store.endpointFindings.standings(now), endpoint.enrolledAt)}`
+            : 'What it reports changed since it enrolled, and no other endpoint holds it now: approve it if you know the device, deny it otherwise';
       }
       findings.push(
         finding('endpoint-pending-approval', {
           endpointId: endpoint.id,
-          claims: endpoint.approvalClaims,
-          message: `${endpointLabel(endpoint)} awaits approval: it reports ${describeClaims(endpoint)}. ${advice}`,
+          claims,
+          message: `${endpointLabel(endpoint)} awaits approval: it reports ${describeClaims({ ...endpoint, approvalClaims: claims })}. ${advice}`,
         }),
       );
     }

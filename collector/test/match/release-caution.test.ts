@@ -22,6 +22,16 @@ describe('releaseCaution', () => {
     assert.equal(releaseCaution({ ...holder, lastSeenAt: T }, one)?.reason, 'holder-still-reporting');
   });
 
+  it('a holder connected now is in use, though its last report came before the copy enrolled (agents report every 15 minutes)', () => {
+    const caution = releaseCaution(holder, one, { connected: true });
+    assert.equal(caution?.reason, 'holder-still-reporting');
+    assert.match(
+      caution?.message ?? '',
+      /^ep_old "wks-1" is connected now, and ep_new "wks-1" enrolled on its identifiers since its last report \(last seen /,
+    );
+    assert.equal(releaseCaution(holder, one, { connected: false }), null);
+  });
+
   it('says nothing when nothing waits on it, or it is released already', () => {
     assert.equal(releaseCaution({ ...holder, lastSeenAt: T + 5 }, { count: 0, first: [] }), null);
     assert.equal(releaseCaution({ ...holder, blocked: true, releasedAt: T - 1 }, one), null);

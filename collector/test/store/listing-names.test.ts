@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { afterAll, afterEach, beforeEach, it } from 'vitest';
 import type { Store } from '@devtrust/collector/store/store';
 import { EndpointService } from '@devtrust/collector/services/endpoints';
+import { FindingsService } from '@devtrust/collector/services/findings';
 import type { WaitsOn } from '@devtrust/collector/domain/endpoint';
 import { describeUnless } from '../../../test/support/skip.js';
 import { DATABASES } from '../../../test/support/postgres.js';
 import { statementsOf } from '../../../test/support/fleet-rows.js';
 import { testStores } from '../support/test-store.js';
-import { enrollReporting } from '../support/claims-fleet.js';
+import { enrollReporting, reportOfIdentity } from '../support/claims-fleet.js';
 
 /**
  * What the admin's lists read of other endpoints, cheaply: who each pending endpoint of a page
@@ -97,6 +98,29 @@ for (const db of DATABASES) {
       // A page with no pending endpoint reads nothing more.
       const plain = await service.page({ sort: 'enrolled', approval: 'approved', limit: 100 });
       assert.deepEqual(await statementsOf(store.knex, () => service.waitsOn(plain)), []);
+    });
+
+    it('names who holds what a pending endpoint reports now when its stored claims are out of date', async () => {
+      // A review found the list (and the finding) naming the holder of a serial the endpoint no
+      // longer reports, and the admin releasing that holder's key for nothing.
+      const service = new EndpointService(store);
+      const h = await enroll({ serialNumber: 'STALE-S' });
+      const h2 = await enroll({ machineGuid: GUID });
+      const p = await enroll({ serialNumber: 'STALE-S' });
+      await store.recordReports([{ endpointId: p, seq: 1_000, report: reportOfIdentity({ machineGuid: GUID }), at: Date.now() }]);
+      const waits = await service.waitsOn(await service.page({ sort: 'enrolled', approval: 'pending', limit: 100 }));
+      const listed = waits.get(p);
+      assert.deepEqual(
+        listed?.first.map((w) => [w.id, w.kinds]),
+        [[h2, ['machineGuid']]],
+      );
+      assert.equal(listed?.outdated, false);
+      assert.ok(!listed?.first.some((w) => w.id === h));
+      // The pending finding names the same holder, and never advises releasing the old one.
+      const { findings } = await new FindingsService(store).list();
+      const message = findings.find((f) => f.type === 'endpoint-pending-approval' && f.endpointId === p)?.message ?? '';
+      assert.match(message, new RegExp(`it reports MachineGuid \\S+ \\(held by ${h2}\\)\\. What it reports changed since it enrolled\\.`));
+      assert.doesNotMatch(message, new RegExp(h));
     });
 
     it('names the first five holders of an endpoint waiting on many, and counts them all', async () => {

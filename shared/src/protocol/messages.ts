@@ -66,8 +66,8 @@ export type MdmAssertion = z.infer<typeof mdmAssertionSchema>;
 export const MOBILE_PLATFORMS = ['ios', 'android'] as const;
 
 export const reportSchema = z.strictObject({
-  agentVersion: z.string().max(64),
-  collectedAt: z.string().max(40),
+  agentVersion: displaySafeString(64),
+  collectedAt: displaySafeString(40),
   identity: reportedIdentitySchema,
   posture: postureSchema.optional(),
   /** Reasons a probe returned no value, by probe name (e.g. serialNumber: "needs root"). */

@@ -120,8 +120,8 @@ const postureMember: Record<string, Check> = {
   osBuild: shownText,
 };
 const reportMember: Record<string, Check> = {
-  agentVersion: text(64),
-  collectedAt: text(40),
+  agentVersion: text(64, true),
+  collectedAt: text(40, true),
   identity: objectOf(shapeOf(reportSchema.shape.identity), identityMember),
   posture: objectOf(shapeOf(reportSchema.shape.posture.unwrap()), postureMember),
   probeErrors: recordOf(shownText),

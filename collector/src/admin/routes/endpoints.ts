@@ -131,7 +131,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     const waitsOn = deciding ? [...deciding.holders.keys()] : [];
     // Who a release would approve, worked out only when it is cautioned against and for a waiting
     // list an admin reads (it judges every waiter).
-    const cautioned = releaseCaution(endpoint, waiting, { waitsOn });
+    const connected = agents.isConnected(endpoint.id);
+    const cautioned = releaseCaution(endpoint, waiting, { waitsOn, connected });
     const approves =
       cautioned && cautioned.reason !== 'endpoint-pending' && waiting.count <= MAX_JUDGED_FOR_CAUTION
         ? await endpoints.freedByRelease(endpoint.id)
@@ -139,7 +140,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     return {
       history: (await endpoints.history(endpoint.id)).map((h) => ({ receivedAt: h.receivedAt, seq: h.seq })),
       waiting,
-      releaseCaution: cautioned && releaseCaution(endpoint, waiting, { waitsOn, ...(approves ? { approves } : {}) }),
+      releaseCaution: cautioned && releaseCaution(endpoint, waiting, { waitsOn, connected, ...(approves ? { approves } : {}) }),
       ...(deciding ? { claimsNow: deciding.claimsNow, approveCaution: approveCaution(deciding.claimsNow, deciding.holders) } : {}),
     };
   }
@@ -165,9 +166,21 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
     return Promise.all(rows.map(async (e) => ({ ...(await present(e, false)), ...waitsOnFields(waits.get(e.id)) })));
   }
 
-  /** `waitsOn`: the first holders (null for an endpoint that is not pending); `waitsOnCount`: all of them. */
-  function waitsOnFields(listed: WaitsOnListed | undefined): { waitsOn: WaitsOn[] | null; waitsOnCount: number | null } {
-    return { waitsOn: listed?.first ?? null, waitsOnCount: listed?.count ?? null };
+  /**
+   * `waitsOn`: the first holders (null for an endpoint that is not pending); `waitsOnCount`: all
+   * of them; `waitsOnOutdated`: its claims changed and were not read again for this page. A
+   * holder connected to this collector now is in use, whatever its last report's time (agents
+   * report every 15 minutes): never "quiet" beside a copy that enrolled since its last report.
+   */
+  function waitsOnFields(listed: WaitsOnListed | undefined): {
+    waitsOn: WaitsOn[] | null;
+    waitsOnCount: number | null;
+    waitsOnOutdated: boolean | null;
+  } {
+    const first = listed?.first.map((w) =>
+      w.standing === 'holds' && !w.reportedSince && agents.isConnected(w.id) ? { ...w, reportedSince: true } : w,
+    );
+    return { waitsOn: first ?? null, waitsOnCount: listed?.count ?? null, waitsOnOutdated: listed?.outdated ?? null };
   }
 
   router.get('/endpoints', guard, list, async function listEndpoints(ctx) {

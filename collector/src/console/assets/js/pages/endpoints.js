@@ -186,13 +186,14 @@ const STANDING = { blocked: 'blocked', released: 'released', forgotten: 'forgott
 
 /**
  * Where a holder stands: blocked (a stolen device?), released or forgotten; or, holding them,
- * whether it reported since this endpoint enrolled (the real device, still in use: this one may
- * be a copy of its disk image) or went quiet before (a re-imaged laptop's old key).
+ * whether it is in use (connected, or reported since this endpoint enrolled: the real device, and
+ * this one may be a copy of its disk image) or when it last reported (a re-imaged laptop's old
+ * key reported last before its new key enrolled).
  */
 function holderState(w) {
   if (STANDING[w.standing]) return STANDING[w.standing];
   if (w.reportedSince) return 'still reporting';
-  return w.lastSeenAt ? ['quiet since ', fmtTime(w.lastSeenAt)] : '';
+  return w.lastSeenAt ? ['last report ', fmtTime(w.lastSeenAt)] : '';
 }
 
 /**
@@ -218,6 +219,7 @@ function waitsOnNote(endpoint) {
       h('span', { class: 'muted' }, ' ', holderState(w)),
     ]),
     more > 0 ? h('span', { class: 'muted' }, ` and ${more} more (open the endpoint)`) : null,
+    endpoint.waitsOnOutdated ? h('span', { class: 'muted' }, ' (what it reports changed: open the endpoint)') : null,
   );
 }
 
