@@ -1,4 +1,5 @@
 import { endpointLabel } from '../domain/endpoint-label.js';
+import { endpointPath } from './ctl-endpoint-action.js';
 // Types only: ctl-commands.ts imports this file to build its command table.
 import type { CtlCall, CtlInput, CtlIo } from './ctl-commands.js';
 
@@ -44,7 +45,7 @@ export async function forgetEndpoint(call: CtlCall, input: CtlInput, io: CtlIo):
     const stop = await keptOut(call, id, io);
     if (stop !== null) return stop;
   }
-  const answer = await call('DELETE', `/admin/v1/endpoints/${encodeURIComponent(id)}`);
+  const answer = await call('DELETE', endpointPath(id));
   if (answer.status < 200 || answer.status >= 300) {
     const error = (answer.body as { error?: { code?: string; message?: string } } | null)?.error;
     io.err.write(`devtrustctl: ${answer.status} ${error?.code ?? 'ERROR'}: ${error?.message ?? 'the collector refused'}\n`);
@@ -64,7 +65,7 @@ export async function forgetEndpoint(call: CtlCall, input: CtlInput, io: CtlIo):
  * cannot read is left to the DELETE to answer.
  */
 async function keptOut(call: CtlCall, id: string, io: CtlIo): Promise<number | null> {
-  const shown = await call('GET', `/admin/v1/endpoints/${encodeURIComponent(id)}`);
+  const shown = await call('GET', endpointPath(id));
   const endpoint = shown.body as { approval?: string | null } | null;
   if (shown.status !== 200 || endpoint?.approval !== 'denied') return null;
   io.err.write(
