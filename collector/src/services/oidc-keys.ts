@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { JsonWebKey } from 'node:crypto';
 import { seal, unseal } from '@devtrust/shared/crypto';
 import type { OidcKey } from '../domain/oidc.js';
@@ -11,6 +12,8 @@ export const RETIRED_KEY_KEEP_MS = 30 * 24 * 3600_000;
  */
 export const DEFAULT_KEY_ACTIVATION_DELAY_MS = 10 * 60_000;
 const SIGNING_ALG = 'RS256';
+/** RSA generation takes 50–500 ms of CPU: in libuv's pool, so sign-ins and reports go on meanwhile. */
+const generateRsa = promisify(generateKeyPair);
 
 export type SigningJwk = JsonWebKey & { kid: string; alg: string; use: 'sig' };
 
@@ -127,7 +130,7 @@ export class OidcKeyStore {
    */
   async rotateWithdrawingOthers(now = Date.now()): Promise<{ keys: KeyInfo[]; withdrawn: string[] }> {
     // The RSA key is made before the repository's transaction: generating it is slow, the lock need not wait.
-    const key = this.signingKey(now, now);
+    const key = await this.signingKey(now, now);
     const withdrawn = await this.keys.replaceSigningKeys(key);
     return { keys: await this.list(now), withdrawn };
   }
@@ -166,13 +169,18 @@ export class OidcKeyStore {
   }
 
   private async addSigningKey(activatesAt: number, now = activatesAt): Promise<string> {
-    const key = this.signingKey(activatesAt, now);
+    const key = await this.signingKey(activatesAt, now);
     await this.keys.add(key);
     return key.kid;
   }
 
-  private signingKey(activatesAt: number, now: number): OidcKey {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /**
+   * A new RSA signing key. Generated off the event loop: made on it, eight admins rotating at
+   * once held the loop for seconds on a busy host (every sign-in and report waited, and a
+   * rotation's own transaction on SQLite's one connection timed out waiting for the loop).
+   */
+  private async signingKey(activatesAt: number, now: number): Promise<OidcKey> {
+    const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
     const { n, e, kty } = jwk;
