@@ -18,7 +18,7 @@ const LAPTOP = { platform: 'macos' as const, serialNumber: SERIAL, hardwareUuid:
  * laptop's trusted match. And a denied endpoint holds nothing a release could free.
  */
 for (const db of DATABASES) {
-  describeUnless(db.skip)(`a denied copy and the device it copies (${db.name})`, () => {
+  describeUnless(db.skip)(`a denied or blocked copy and the device it copies (${db.name})`, () => {
     let c: CollectorOnDatabase;
     let app: TestApp;
     const agents: TestAgent[] = [];
@@ -90,6 +90,30 @@ for (const db of DATABASES) {
         ['deny'],
       );
       assert.equal((await shown(realId)).trusted, true);
+    });
+
+    it('an approved copy, blocked, says the real device is not affected, and is not counted as its duplicate', async () => {
+      const copy = await startTestAgent(c.url, { ...LAPTOP, hostname: 'LAPTOP-12-VM' });
+      agents.push(copy);
+      const id = copy.agent.status().endpointId as string;
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${id}/approve`)).status, 200);
+      assert.equal((await shown(realId)).trusted, false, 'approved, the pair are duplicates');
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${id}/block`)).status, 200);
+      assert.equal((await shown(realId)).trusted, true, 'blocked, the copy no longer counts');
+      const v = await signIn(copy);
+      assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
+      const blocked = await shown(id);
+      for (const reasons of [v.reasons, blocked.matchReasons] as string[][]) {
+        const text = reasons.join('\n');
+        assert.match(
+          text,
+          new RegExp(
+            `serial number ${SERIAL} is also reported by another enrolled endpoint; this endpoint is blocked, so it does not count against it`,
+          ),
+        );
+        assert.doesNotMatch(text, /not used to trust any of them|no record in .* matches/);
+      }
+      assert.deepEqual(blocked.flags, []);
     });
   });
 }

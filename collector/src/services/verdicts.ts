@@ -93,7 +93,7 @@ export class VerdictService {
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id, options.reporting);
       const platform = endpoint.report.identity.platform ?? null;
-      const matched = matchDevice({ platform, identifiers }, views, lookups);
+      const matched = matchDevice({ platform, identifiers, blocked: endpoint.blocked }, views, lookups);
       // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
       const assertion = endpoint.report.mdmAssertion ?? null;
       const candidates =
