@@ -19,6 +19,20 @@ export function pendingApprovalMatch(endpoint: Endpoint): MatchResult | null {
 }
 
 /**
+ * The match of an endpoint an administrator denied (a copy turned away): its claims never count
+ * (EndpointsRepo.countReporting counts no blocked endpoint), so the identifiers it shares are
+ * not duplicates, and the endpoint holding them stays trusted through them. Matched as any
+ * other, it would count itself beside that holder and read "reported by 2 enrolled endpoints;
+ * not used to trust any of them" and "no record matches", both false while the holder is
+ * trusted through the same record.
+ */
+export function deniedMatch(endpoint: Endpoint): MatchResult | null {
+  if (endpoint.approval !== 'denied') return null;
+  const reason = `untrusted: an administrator denied this endpoint, which reported ${describeClaims(endpoint)} when it enrolled; what it reports is not used to trust it, and does not affect the endpoint holding them`;
+  return { trusted: false, match: null, reasons: [reason], flags: [] };
+}
+
+/**
  * The match of an endpoint whose identifiers an administrator released: its key is retired
  * and holds nothing, so it is never trusted (and, being blocked, always denied).
  */

@@ -6,6 +6,12 @@ import type { StoredInventoryRecord } from '../domain/inventory.js';
 export interface DeviceFacts {
   platform: Platform | null;
   identifiers: Identifiers;
+  /**
+   * Blocked by an administrator: what it reports counts against no other endpoint
+   * (EndpointsRepo.countReporting), so a value it shares is no duplicate for the other, which
+   * may be trusted through it. Its own match must not say the value trusts "none of them".
+   */
+  blocked?: boolean;
 }
 
 /** An inventory integration as matching sees it for one user. */
@@ -78,10 +84,17 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
   }
 
   const macOff = new Map<string, { integration: Integration; record: StoredInventoryRecord; label: string }>();
+  /** Kinds skipped because another enrolled endpoint reports the same value: no record was looked for. */
+  const shared = new Set<IdentifierKind>();
   for (const kind of MATCH_ORDER) {
     for (const lookup of lookups.filter((l) => l.kind === kind)) {
       const label = `${IDENTIFIER_LABELS[kind]} ${lookup.value}`;
       if (lookup.endpointsReporting > 1) {
+        shared.add(kind);
+        if (device.blocked) {
+          reasons.push(sharedWhileBlocked(label, lookup.endpointsReporting - 1));
+          continue;
+        }
         const flag = `${label} is reported by ${lookup.endpointsReporting} enrolled endpoints; it is not used to trust any of them`;
         flags.push(flag);
         reasons.push(flag);
@@ -138,10 +151,22 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
   }
   const checked = [...usable.values()].map((v) => describeIntegration(v.integration)).join(', ');
   const kinds = MATCH_ORDER.filter((k) =>
-    k === 'macAddress' ? (device.identifiers.macAddresses?.length ?? 0) > 0 : device.identifiers[k] !== undefined,
+    k === 'macAddress' ? (device.identifiers.macAddresses?.length ?? 0) > 0 : device.identifiers[k] !== undefined && !shared.has(k),
   )
     .map((k) => IDENTIFIER_LABELS[k])
     .join(', ');
+  // Every identifier it reports was skipped as shared: no record was looked for, so "no record
+  // matches" would be false (the other endpoint may be trusted through the very same record).
+  if (kinds === '')
+    return {
+      trusted: false,
+      match: null,
+      reasons: [
+        'untrusted: another enrolled endpoint reports every identifier this device reports, so none tells it apart (below)',
+        ...reasons,
+      ],
+      flags,
+    };
   const off = [...macOff.values()].map(({ integration, record, label }) => {
     const where = usable.size === 1 ? 'this integration' : describeIntegration(integration);
     const name = record.deviceName ? ` "${record.deviceName}"` : '';
@@ -153,4 +178,14 @@ export function matchDevice(device: DeviceFacts, integrations: IntegrationView[]
     reasons: [`untrusted: no record in ${checked} matches this device's ${kinds}${off.join('')}`, ...reasons],
     flags,
   };
+}
+
+/**
+ * A value a blocked endpoint shares with `others` enrolled endpoints: it counts against none of
+ * them (they may be trusted through it), and is not used to trust this one, which would share it
+ * with them the moment it were unblocked.
+ */
+function sharedWhileBlocked(label: string, others: number): string {
+  const them = others === 1 ? 'another enrolled endpoint' : `${others} other enrolled endpoints`;
+  return `${label} is also reported by ${them}; this endpoint is blocked, so it does not count against ${others === 1 ? 'it' : 'them'}, and it is not used to trust this one`;
 }

@@ -199,7 +199,10 @@ export class EndpointService {
     // release's last check of the pair) runs first in the same transaction, `accept` (what a
     // bulk release allows it to have freed) once it is done: if either throws, nothing is
     // released or logged.
-    await this.recorded(id, 'release', actor, async (tx) => {
+    await this.recorded(id, 'release', actor, async (tx, before) => {
+      // A denied endpoint (a copy an admin turned away) holds nothing: releasing it frees no
+      // identifier and would only make its refusal irreversible under another name.
+      if (before.approval === 'denied' && before.releasedAt === null) throw deniedNotReleasable();
       // Before the guard's row locks: releases wait for each other first (EndpointsRepo.release).
       await tx.endpoints.holdReleases();
       if (bulk) await bulk.guard(tx);
@@ -300,6 +303,12 @@ const blockedHolder = () =>
   conflict(
     'ENDPOINT_BLOCKED',
     'the endpoint is blocked and holds its identifiers, so a new device key reporting them waits for approval; forgotten, any new key would take them over at once. Unblock it first if the device was recovered',
+  );
+
+const deniedNotReleasable = () =>
+  conflict(
+    'ENDPOINT_DENIED',
+    'the endpoint was denied: it holds none of the identifiers it reports (its claims never count), so there is nothing to release, and it stays blocked as it is',
   );
 
 const releasedBefore = () =>

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
-import { pendingApprovalMatch, releasedMatch } from '../match/approval.js';
+import { deniedMatch, pendingApprovalMatch, releasedMatch } from '../match/approval.js';
 import { lookupIdentifiers, type ReportingCounts } from './identifier-lookups.js';
 import { judgeAssertion } from '../match/assertion.js';
 import { lookupAssertion, type AssertionKeys } from './assertion-lookup.js';
@@ -80,7 +80,7 @@ export class VerdictService {
     let match: MatchResult;
     let sources: PostureSource[] = [];
     let assurance: Assurance | null = null;
-    const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint));
+    const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint) ?? deniedMatch(endpoint));
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
@@ -93,7 +93,7 @@ export class VerdictService {
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
       const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id, options.reporting);
       const platform = endpoint.report.identity.platform ?? null;
-      const matched = matchDevice({ platform, identifiers }, views, lookups);
+      const matched = matchDevice({ platform, identifiers, blocked: endpoint.blocked }, views, lookups);
       // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
       const assertion = endpoint.report.mdmAssertion ?? null;
       const candidates =

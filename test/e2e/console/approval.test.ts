@@ -55,8 +55,11 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
   it('denies a clone from the list', async () => {
     const row = page.getByRole('region', { name: 'Endpoints' }).getByRole('row').filter({ hasText: 'clone-one' });
     await row.getByRole('button', { name: 'Deny' }).click();
-    await page.getByRole('dialog', { name: 'Deny clone-one?' }).getByRole('button', { name: 'Deny endpoint' }).click();
-    await page.getByText('clone-one is denied and blocked.', { exact: true }).first().waitFor();
+    await page
+      .getByRole('dialog', { name: `Deny ${cloneIds[0]} "clone-one"?` })
+      .getByRole('button', { name: 'Deny endpoint' })
+      .click();
+    await page.getByText(`${cloneIds[0]} "clone-one" is denied and blocked.`, { exact: true }).first().waitFor();
     const shown = (await c.admin('GET', `/admin/v1/endpoints/${cloneIds[0]}`)).body;
     assert.deepEqual([shown.approval, shown.blocked], ['denied', true]);
   });
@@ -68,8 +71,11 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     await claim.getByRole('link', { name: realId }).waitFor();
     await screenshot(page, '31-endpoint-pending');
     await page.getByRole('button', { name: 'Approve' }).click();
-    await page.getByRole('dialog', { name: 'Approve clone-two?' }).getByRole('button', { name: 'Approve endpoint' }).click();
-    await page.getByText('clone-two is approved.', { exact: true }).first().waitFor();
+    await page
+      .getByRole('dialog', { name: `Approve ${cloneIds[1]} "clone-two"?` })
+      .getByRole('button', { name: 'Approve endpoint' })
+      .click();
+    await page.getByText(`${cloneIds[1]} "clone-two" is approved.`, { exact: true }).first().waitFor();
     await page.getByText('approved', { exact: true }).first().waitFor();
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${cloneIds[1]}`)).body.approval, 'approved');
     assert.deepEqual(problems, []);
@@ -87,7 +93,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(thiefId)}`);
     await page.getByRole('region', { name: 'Awaiting approval' }).waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Approve thief-mac?' });
+    const dialog = page.getByRole('dialog', { name: `Approve ${thiefId} "thief-mac"?` });
     await dialog.waitFor();
     const text = (await dialog.locator('#confirm-message').textContent()) ?? '';
     await screenshot(page, '32-approve-blocked-holder');
@@ -118,7 +124,7 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     assert.equal((await c.admin('POST', `/admin/v1/endpoints/${thiefId}/deny`)).status, 200);
     await page.reload();
     await page.getByRole('button', { name: 'Unblock' }).click();
-    const unblock = page.getByRole('dialog', { name: 'Unblock thief-mac?' });
+    const unblock = page.getByRole('dialog', { name: `Unblock ${thiefId} "thief-mac"?` });
     await unblock.waitFor();
     assert.match(
       (await unblock.locator('#confirm-message').textContent()) ?? '',

@@ -40,3 +40,11 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
 export function screenshot(page: Page, name: string): Promise<void> {
   return savePageScreenshot(page, ARTIFACTS, name);
 }
+
+/** A browser and a fresh page signed in with `token`: what most console suites start with. */
+export async function openConsole(url: string, token: string): Promise<{ browser: Browser; page: Page; problems: string[] }> {
+  const browser = await launchBrowser();
+  const { page, problems } = await newPage(browser);
+  await signIn(page, url, token);
+  return { browser, page, problems };
+}

@@ -74,7 +74,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
 
   it("the Approve dialog says what approving does to the holder, and sends a re-imaged device's key to release", async () => {
     await page.goto(`${fleet.c.url}/console/#/endpoints/${fleet.ids.newA}`);
-    const text = await confirmation('Approve', 'Approve wks-a?');
+    const text = await confirmation('Approve', `Approve ${fleet.ids.newA} "wks-a"?`);
     assert.doesNotMatch(text, /reinstalled agent/);
     assert.match(text, /the endpoint already holding them stops being trusted through them while both report them/);
     assert.match(text, /Approve only a different device that legitimately shares them/);
@@ -87,7 +87,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
     const holder = await endpoint(ids.image1);
     assert.equal(holder.trusted, true, JSON.stringify(holder.matchReasons));
     await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.image2}`);
-    const warned = await confirmation(`Release ${ids.image1}`, `Release ${ids.image1}'s identifiers?`);
+    const warned = await confirmation(`Release ${ids.image1}`, `Release the identifiers of ${ids.image1}?`);
     await screenshot(page, '71-clone-release-warning');
     assert.match(
       warned,
@@ -99,7 +99,7 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
 
     // A re-imaged laptop's old key, silent since its new key enrolled: the plain confirmation.
     await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.newA}`);
-    const plain = await confirmation(`Release ${ids.oldA}`, `Release ${ids.oldA}'s identifiers?`);
+    const plain = await confirmation(`Release ${ids.oldA}`, `Release the identifiers of ${ids.oldA}?`);
     assert.match(plain, /^This endpoint's device key gives up/);
     assert.deepEqual(problems, []);
   });
@@ -117,14 +117,14 @@ describeUnless(chromiumMissing)('the admin console: a re-imaged fleet with a clo
       ids.image2,
       ids.image3,
     ]);
-    const warned = await confirmation('Release identifiers', "Release lab-image's identifiers?");
+    const warned = await confirmation('Release identifiers', `Release the identifiers of ${ids.image1} "lab-image"?`);
     assert.match(warned, new RegExp(`^${ids.image1} "lab-image" has reported since ${ids.image2} "lab-image" enrolled`));
     assert.equal((await endpoint(ids.image1)).releasedAt, null);
 
     // A re-imaged laptop's new key, pending on the old one that went quiet: no such section on the new one, the plain confirmation on the old.
     await page.goto(`${fleet.c.url}/console/#/endpoints/${ids.oldA}`);
     await page.getByRole('region', { name: 'Waiting on its identifiers' }).waitFor();
-    const plain = await confirmation('Release identifiers', "Release wks-a's identifiers?");
+    const plain = await confirmation('Release identifiers', `Release the identifiers of ${ids.oldA} "wks-a"?`);
     assert.match(plain, /^This endpoint's device key gives up/);
     assert.deepEqual(problems, []);
   });

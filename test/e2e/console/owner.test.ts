@@ -209,10 +209,10 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
       .first()
       .waitFor();
     await page.getByRole('button', { name: 'Block' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Block LAPTOP-ALICE?' });
+    const dialog = page.getByRole('dialog', { name: `Block ${endpointId} "LAPTOP-ALICE"?` });
     await screenshot(page, '11-block-confirm');
     await dialog.getByRole('button', { name: 'Block endpoint' }).click();
-    await page.getByText('LAPTOP-ALICE is blocked.', { exact: true }).first().waitFor();
+    await page.getByText(`${endpointId} "LAPTOP-ALICE" is blocked.`, { exact: true }).first().waitFor();
     await page.getByRole('button', { name: 'Unblock' }).waitFor();
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.blocked, true);
     // Its last verdict (trusted, allowed) predates the block, and the page says so.

@@ -128,7 +128,8 @@ describeUnless(chromiumMissing)('console: dashboard, paging, filters and export'
     await page.getByText(`${ENDPOINTS} endpoints.`).waitFor();
     const pages = page.getByRole('navigation', { name: 'Endpoints pages' });
     const seen: string[] = [];
-    const hostnames = async () => (await table.locator('tbody th').allTextContents()).map((t) => t.trim());
+    // The hostname alone: each row's id is under it in the same cell.
+    const hostnames = async () => (await table.locator('tbody th .resource-name').allTextContents()).map((t) => t.trim());
     await pages.getByText(`Page 1 · 1–50 of ${ENDPOINTS}`).waitFor();
     seen.push(...(await hostnames()));
     await pages.getByRole('button', { name: 'Next' }).click();

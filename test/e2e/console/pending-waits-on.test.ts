@@ -74,7 +74,7 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     await page.goto(`${c.url}/console/#/endpoints?approval=pending`);
     const row = page.getByRole('region', { name: 'Endpoints' }).getByRole('row').filter({ hasText: 'LAPTOP-12-COPY' });
     await row.getByRole('button', { name: 'Approve' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Approve LAPTOP-12-COPY?' });
+    const dialog = page.getByRole('dialog', { name: `Approve ${ids.copy} "LAPTOP-12-COPY"?` });
     await dialog.waitFor();
     const text = (await dialog.locator('#confirm-message').textContent()) ?? '';
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -106,7 +106,7 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).body.approval, 'denied');
     await page.goto(`${c.url}/console/#/endpoints/${ids.copy}`);
     await page.getByRole('button', { name: 'Unblock' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Unblock LAPTOP-12-COPY?' });
+    const dialog = page.getByRole('dialog', { name: `Unblock ${ids.copy} "LAPTOP-12-COPY"?` });
     await dialog.waitFor();
     const text = (await dialog.locator('#confirm-message').textContent()) ?? '';
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -118,7 +118,7 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${ids.copy}`)).body.approval, 'denied');
     // Forget says what it erases: the trace that keeps a later copy from passing for a re-enrolled device.
     await page.getByRole('button', { name: 'Forget' }).click();
-    const forget = page.getByRole('dialog', { name: 'Forget LAPTOP-12-COPY?' });
+    const forget = page.getByRole('dialog', { name: `Forget ${ids.copy} "LAPTOP-12-COPY"?` });
     await forget.waitFor();
     const forgetText = (await forget.locator('#confirm-message').textContent()) ?? '';
     await forget.getByRole('button', { name: 'Cancel' }).click();

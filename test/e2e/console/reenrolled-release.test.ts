@@ -108,7 +108,7 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
     await one.getByRole('button', { name: 'Release 1 re-enrolled device' }).click();
     // Named: the device, its old endpoint, and the new endpoint that holds its identifiers now.
     await page
-      .getByText(`Released the old endpoint of mbp-2 (${ids.old2}); its new endpoint ${ids.new2} now holds its identifiers.`, {
+      .getByText(`Released the old endpoint ${ids.old2} "mbp-2"; its new endpoint ${ids.new2} now holds its identifiers.`, {
         exact: true,
       })
       .first()
@@ -144,9 +144,12 @@ describeUnless(chromiumMissing)('the admin console: releasing re-enrolled device
       .getByRole('button', { name: 'Release 5 re-enrolled devices' })
       .click();
     await page
-      .getByText('Released the old endpoints of mbp-4, mbp-5, mbp-6 and 2 more; their new endpoints now hold their identifiers.', {
-        exact: true,
-      })
+      .getByText(
+        `Released the old endpoints ${ids.old4} "mbp-4", ${ids.old5} "mbp-5", ${ids.old6} "mbp-6" and 2 more; their new endpoints now hold their identifiers.`,
+        {
+          exact: true,
+        },
+      )
       .first()
       .waitFor();
     await screenshot(page, '66-reenrolled-released-many');
@@ -305,13 +308,14 @@ describeUnless(chromiumMissing)('the admin console: re-enrolled devices that loo
       .getByRole('button', { name: 'Release 2 re-enrolled devices' })
       .click();
     // The page's message (the live region for screen readers says it too).
-    const said = page.locator('.msg-ok', { hasText: 'Released the old endpoints of' }).first();
+    const said = page.locator('.msg-ok', { hasText: 'Released the old endpoints' }).first();
     await said.waitFor();
     await screenshot(page, '69-reenrolled-look-alike-released');
-    // The shared hostname, then each old endpoint's id: "a and a" would name neither.
+    // Each old endpoint's id, then the shared hostname quoted and cut as in a list: "a and a" would name neither.
+    const cut = JSON.stringify(`${[...EVIL].slice(0, 23).join('')}…`);
     assert.equal(
       await said.textContent(),
-      `Released the old endpoints of ${EVIL} (${ids.oldA1}) and ${EVIL} (${ids.oldA2}); their new endpoints now hold their identifiers.`,
+      `Released the old endpoints ${ids.oldA1} ${cut} and ${ids.oldA2} ${cut}; their new endpoints now hold their identifiers.`,
     );
     assert.equal(await page.evaluate(() => (window as { __xss?: number }).__xss), undefined);
     assert.deepEqual(problems, []);

@@ -50,10 +50,13 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     await summary.getByText('as the agent reports it').waitFor();
     await screenshot(page, '32-endpoint-release-before');
     await page.getByRole('button', { name: 'Release identifiers' }).click();
-    const dialog = page.getByRole('dialog', { name: "Release mbp-reimaged's identifiers?" });
+    const dialog = page.getByRole('dialog', { name: `Release the identifiers of ${oldId} "mbp-reimaged"?` });
     await dialog.getByText('blocked for good').waitFor();
     await dialog.getByRole('button', { name: 'Release identifiers' }).click();
-    await page.getByText(`mbp-reimaged's identifiers are released. Now holding them: ${newId}.`, { exact: true }).first().waitFor();
+    await page
+      .getByText(`The identifiers of ${oldId} "mbp-reimaged" are released. Now holding them: ${newId}.`, { exact: true })
+      .first()
+      .waitFor();
     await page.getByText('released: key retired').waitFor();
     await page.getByText(/^untrusted: an administrator released this endpoint's identifiers on /).waitFor();
     assert.equal(await page.getByText(/reported by 2 enrolled endpoints/).count(), 0, 'the new key is not shown as a duplicate');
@@ -93,10 +96,10 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
     assert.equal(await page.getByRole('button', { name: 'Release identifiers', exact: true }).count(), 0);
     await claim.getByRole('button', { name: `Release ${holder}` }).click();
     await page
-      .getByRole('dialog', { name: `Release ${holder}'s identifiers?` })
+      .getByRole('dialog', { name: `Release the identifiers of ${holder}?` })
       .getByRole('button', { name: 'Release identifiers' })
       .click();
-    await page.getByText(`${holder}'s identifiers are released. Now holding them: ${waiting}.`, { exact: true }).first().waitFor();
+    await page.getByText(`The identifiers of ${holder} are released. Now holding them: ${waiting}.`, { exact: true }).first().waitFor();
     await page.getByText('approved', { exact: true }).first().waitFor();
     const now = (await c.admin('GET', `/admin/v1/endpoints/${waiting}`)).body;
     assert.deepEqual([now.approval, now.trusted], ['approved', true]);
@@ -112,14 +115,16 @@ describeUnless(chromiumMissing)('the admin console: releasing a device key', () 
 
     await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(holder)}`);
     await page.getByRole('button', { name: 'Forget' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Forget mbp-forget?' });
+    const dialog = page.getByRole('dialog', { name: `Forget ${holder} "mbp-forget"?` });
     await dialog.getByText(/waiting for approval on them stay pending: approve or deny each of them yourself/).waitFor();
     await dialog.getByText(/enrolls anew as a new endpoint/).waitFor();
     await dialog.getByRole('button', { name: 'Forget endpoint' }).click();
     await page.waitForURL(/#\/endpoints$/);
     // The announcement (a live region) says one endpoint waiting on it is still pending.
     await page.waitForFunction(
-      () => document.getElementById('live')?.textContent === 'mbp-forget was forgotten. 1 endpoint waiting on it is still pending.',
+      (id) =>
+        document.getElementById('live')?.textContent === `${id} "mbp-forget" was forgotten. 1 endpoint waiting on it is still pending.`,
+      holder,
     );
     assert.equal((await c.admin('GET', `/admin/v1/endpoints/${waiting}`)).body.approval, 'pending');
     assert.deepEqual(problems, []);

@@ -159,7 +159,7 @@ describeUnless(chromiumMissing)('the admin console: roles, sign-in failures and 
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
     }
     await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(endpointId)}`);
-    await page.getByRole('heading', { level: 1, name: EVIL }).waitFor();
+    await page.getByRole('heading', { level: 1, name: `${endpointId} ${JSON.stringify(EVIL)}`, exact: true }).waitFor();
     await screenshot(page, '24-hostile-names');
     assert.deepEqual(problems, []);
   });

@@ -71,7 +71,9 @@ const decide = {
 const release = operation({
   summary: "Release an endpoint's identifiers for good (a re-imaged laptop's old key)",
   description: 'The endpoint stays blocked; endpoints waiting on its identifiers are judged again.',
-  responses: { 200: '{endpointId, identifiers, freed, endpoint} (409 ENDPOINT_RELEASED when already released)' },
+  responses: {
+    200: '{endpointId, identifiers, freed, endpoint} (409 ENDPOINT_RELEASED when already released; 409 ENDPOINT_DENIED for a denied endpoint, which holds nothing to release)',
+  },
 });
 const forget = operation({
   summary: 'Forget an endpoint: deleted and disconnected; its agent enrolls again',

@@ -5,6 +5,7 @@
 // admin saw (POST …/release, 1,000 a call), so a set that changed meanwhile is refused (409).
 import { api, get, withQuery } from './api.js';
 import { badge, field, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
+import { LISTED, quotedHostname } from './endpoint-name.js';
 import { identifierList } from './identifier-kinds.js';
 import { PLATFORMS } from './integration-kinds.js';
 import { announce, busy, confirmAction } from './ui.js';
@@ -80,7 +81,7 @@ async function loadPreview(range) {
 
 const PLATFORM_NAMES = Object.fromEntries(PLATFORMS);
 
-/** The device by its hostname (what an admin knows it by), and its platform. */
+/** The device by its hostname (what an admin knows it by), and its platform; the row shows both endpoints' ids. */
 const device = (e) => [
   // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
   h('div', { class: 'resource-name' }, link(e.hostname ?? e.id, 'endpoints', e.id)),
@@ -231,24 +232,21 @@ function names(items, shown = 3) {
 
 /**
  * What the release did, naming the devices: the old endpoints retired, who holds their
- * identifiers now, any left alone. A hostname two listed devices share (a device and its clone,
- * laptops imaged alike) is followed by the old endpoint's id, so "a and a" never names two.
+ * identifiers now, any left alone. Each old endpoint goes by its id, then the device's hostname
+ * quoted (endpoint-name.js): the agent chooses the hostname, which may imitate another's id, and
+ * two listed devices may share one (a device and its clone, laptops imaged alike).
  */
 function releasedText(candidates, { released, notReleased }) {
-  const hostnameOfPair = (c) => c.newcomer.hostname ?? c.predecessor.hostname ?? null;
   const byPredecessor = new Map(candidates.map((c) => [c.predecessor.id, c]));
-  const hostnameOf = (id) => (byPredecessor.has(id) ? hostnameOfPair(byPredecessor.get(id)) : null);
-  const listed = new Map();
-  for (const name of candidates.map(hostnameOfPair)) if (name !== null) listed.set(name, (listed.get(name) ?? 0) + 1);
   const host = (id) => {
-    const name = hostnameOf(id);
-    return name === null ? id : listed.get(name) > 1 ? `${name} (${id})` : name;
+    const pair = byPredecessor.get(id);
+    return `${id}${quotedHostname({ hostname: pair?.newcomer.hostname ?? pair?.predecessor.hostname ?? null }, LISTED)}`;
   };
   const parts = [];
   if (released.length === 1) {
     const [r] = released;
     parts.push(
-      `Released the old endpoint of ${hostnameOf(r.predecessorId) ?? r.predecessorId} (${r.predecessorId}); ${
+      `Released the old endpoint ${host(r.predecessorId)}; ${
         r.freed.length > 0
           ? r.freed.length === 1
             ? `its new endpoint ${r.freed[0]} now holds its identifiers.`
@@ -258,7 +256,7 @@ function releasedText(candidates, { released, notReleased }) {
     );
   } else if (released.length > 1) {
     parts.push(
-      `Released the old endpoints of ${names(released.map((r) => host(r.predecessorId)))}; their new endpoints now hold their identifiers.`,
+      `Released the old endpoints ${names(released.map((r) => host(r.predecessorId)))}; their new endpoints now hold their identifiers.`,
     );
     const waiting = released.filter((r) => r.freed.length === 0).map((r) => r.newcomerId);
     if (waiting.length > 0) parts.push(`Still pending approval: ${names(waiting)}.`);

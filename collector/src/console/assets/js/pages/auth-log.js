@@ -1,6 +1,7 @@
 // Auth log: every verdict with its reasons — the "why was I blocked?" page.
 import { get, saveDownload, withQuery } from '../api.js';
-import { badge, field, fmtTime, h, link, put, select, table, zoneLabel } from '../dom.js';
+import { badge, field, fmtTime, h, put, select, table, zoneLabel } from '../dom.js';
+import { endpointCell } from '../endpoint-name.js';
 import { countText, pager } from '../pager.js';
 import { busy, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reasonList } from './endpoint-detail.js';
@@ -157,7 +158,8 @@ function logTable(entries) {
         label: 'Endpoint',
         cell: (e) =>
           e.endpointId
-            ? link(e.endpointHostname ?? e.endpointId, 'endpoints', e.endpointId)
+            ? // The id under the hostname: a hostname may imitate another endpoint's.
+              endpointCell({ id: e.endpointId, hostname: e.endpointHostname ?? null })
             : // Without an agent: a sign-in the application completed, or a prompt nobody finished.
               h('span', { class: 'muted' }, e.outcome === 'abandoned' ? 'no agent (abandoned prompt)' : 'no agent'),
       },

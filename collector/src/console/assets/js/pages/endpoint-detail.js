@@ -3,6 +3,7 @@ import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
 import { approvalBadge, approvalButtons, cautionOf, trustBadge, verdictBadge } from './endpoints.js';
+import { endpointItem, endpointName } from '../endpoint-name.js';
 
 const IDENTIFIERS = [
   ['hardwareUuid', 'Hardware UUID'],
@@ -20,7 +21,8 @@ export async function render(root, ctx) {
     put(root, h('p', { class: 'crumbs' }, link('← Endpoints', 'endpoints')), h('h1', { tabindex: '-1' }, 'Endpoint'), errorBlock(error));
     return;
   }
-  const name = endpoint.hostname ?? endpoint.id;
+  // The id first: the hostname is the agent's to choose (endpoint-name.js).
+  const name = endpointName(endpoint);
   ctx.setTitle(name);
   const area = messageArea();
   put(
@@ -36,6 +38,7 @@ export async function render(root, ctx) {
       yesNo(endpoint.connected, 'online', 'offline'),
       ctx.can('auth-log') ? h('a', { href: `#/auth-log?endpointId=${enc(endpoint.id)}` }, 'Sign-ins from this endpoint') : null,
     ),
+    releaseRefused(endpoint, ctx),
     area.el,
     endpoint.approval === 'pending' ? section('Awaiting approval', claimList(endpoint, ctx, area), 'msg-warn') : null,
     endpoint.waiting?.count ? section('Waiting on its identifiers', waitingList(endpoint)) : null,
@@ -81,7 +84,7 @@ function section(title, content, extraClass = '') {
 
 function actions(endpoint, ctx, area) {
   if (!ctx.can('endpoints', 'write')) return [];
-  const name = endpoint.hostname ?? endpoint.id;
+  const name = endpointName(endpoint);
   const forget = forgetButton(endpoint, ctx, area, name);
   // A released endpoint's key is retired for good: it cannot be unblocked, only forgotten.
   if (endpoint.releasedAt) return [forget];
@@ -122,6 +125,8 @@ function actions(endpoint, ctx, area) {
   // A pending endpoint holds nothing to release: its Release would only retire the new key that
   // was to take over (a re-imaged laptop's). The old one is released from here: "Release ep_…".
   if (endpoint.approval === 'pending') return [block, forget];
+  // A denied endpoint holds nothing to release (409 ENDPOINT_DENIED): shown disabled, with why.
+  if (endpoint.approval === 'denied') return [block, releaseDisabled(), forget];
   return [block, releaseButton(endpoint, ctx, area, name, undefined, () => cautionOf(endpoint.id, 'releaseCaution')), forget];
 }
 
@@ -134,7 +139,7 @@ function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers',
   release.addEventListener('click', async () => {
     const warning = await caution();
     const ok = await confirmAction({
-      title: `Release ${name}'s identifiers?`,
+      title: `Release the identifiers of ${name}?`,
       message: `${warning ? `${warning} ` : ''}This endpoint's device key gives up the hardware UUID, serial number and MachineGuid it holds, and is blocked for good. An endpoint waiting for approval because of them (the same laptop, re-imaged, with a new key) holds them instead. The release is logged.`,
       confirmLabel: 'Release identifiers',
     });
@@ -142,12 +147,32 @@ function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers',
     const done = await busy(release, area, () => api('POST', `/admin/v1/endpoints/${enc(endpoint.id)}/release`));
     if (done) {
       const freed = done.freed?.length ? ` Now holding them: ${done.freed.join(', ')}.` : '';
-      const text = `${name}'s identifiers are released.${freed}`;
+      const text = `The identifiers of ${name} are released.${freed}`;
       announce(text);
       await ctx.refresh(text);
     }
   });
   return release;
+}
+
+const RELEASE_REFUSED_ID = 'release-refused';
+
+/** Release on a denied endpoint: there, but disabled, and described by releaseRefused's note. */
+function releaseDisabled() {
+  return h('button', { type: 'button', class: 'btn', disabled: true, 'aria-describedby': RELEASE_REFUSED_ID }, 'Release identifiers');
+}
+
+/**
+ * Why a denied endpoint offers no release: it holds none of the identifiers it reports (its
+ * claims never count), so releasing it would free nothing; the collector refuses it too.
+ */
+function releaseRefused(endpoint, ctx) {
+  if (endpoint.approval !== 'denied' || endpoint.releasedAt || !ctx.can('endpoints', 'write')) return null;
+  return h(
+    'p',
+    { class: 'muted', id: RELEASE_REFUSED_ID },
+    'Nothing to release: a denied endpoint holds none of the identifiers it reports, and stays blocked.',
+  );
 }
 
 function forgetButton(endpoint, ctx, area, name) {
@@ -252,9 +277,7 @@ function waitingList(e) {
     h(
       'ul',
       {},
-      first.map((w) =>
-        h('li', {}, link(w.hostname ?? w.id, 'endpoints', w.id), ' ', h('code', {}, w.id), ', enrolled ', fmtTime(w.enrolledAt)),
-      ),
+      first.map((w) => h('li', {}, endpointItem(w), ', enrolled ', fmtTime(w.enrolledAt))),
     ),
     more > 0 ? h('p', { class: 'muted' }, `and ${more} more (Endpoints, approval pending)`) : null,
   ];

@@ -1,10 +1,11 @@
 // Endpoints ("Device Insight"): every enrolled agent, searchable, with trust at a glance.
 import { api, enc, get, withQuery } from '../api.js';
-import { badge, field, fmtAgo, fmtTime, h, link, put, select, table, yesNo } from '../dom.js';
+import { badge, field, fmtAgo, fmtTime, h, put, select, table, yesNo } from '../dom.js';
 import { countText, pager } from '../pager.js';
 import { announce, busy, confirmAction, errorBlock, keepQueryInUrl, messageArea, pageHead } from '../ui.js';
 import { reenrolledRelease } from '../reenrolled-release.js';
 import { identifierKind } from '../identifier-kinds.js';
+import { endpointCell, endpointItem, endpointName, LISTED, quotedHostname } from '../endpoint-name.js';
 
 const PAGE_SIZE = 50;
 
@@ -46,7 +47,8 @@ export async function cautionOf(id, key) {
 
 export function approvalButtons(endpoint, ctx, area, after) {
   if (endpoint.approval !== 'pending' || !ctx.can('endpoints', 'write')) return [];
-  const name = endpoint.hostname ?? endpoint.id;
+  // The id first: the hostname is the agent's to choose (endpoint-name.js).
+  const name = endpointName(endpoint);
   const approve = h('button', { type: 'button', class: 'btn' }, 'Approve');
   const deny = h('button', { type: 'button', class: 'btn btn-danger' }, 'Deny');
   const decide =
@@ -214,8 +216,7 @@ function waitsOnNote(endpoint) {
     endpoint.waitsOn.map((w, i) => [
       i ? '; ' : '',
       `${w.kinds.map(identifierKind).join(', ')} held by `,
-      w.standing === 'forgotten' ? h('code', {}, w.id) : link(h('code', {}, w.id), 'endpoints', w.id),
-      w.hostname ? ` ${JSON.stringify(w.hostname)}` : null,
+      w.standing === 'forgotten' ? [h('code', {}, w.id), quotedHostname(w, LISTED)] : endpointItem(w),
       h('span', { class: 'muted' }, ' ', holderState(w)),
     ]),
     more > 0 ? h('span', { class: 'muted' }, ` and ${more} more (open the endpoint)`) : null,
@@ -242,7 +243,8 @@ function endpointTable(endpoints, filtered, ctx, area, reload, more) {
           : 'No endpoint has enrolled yet. Deploy the agent with the enrollment key.',
       rows: endpoints,
       columns: [
-        { label: 'Hostname', cell: (e) => link(e.hostname ?? e.id, 'endpoints', e.id) },
+        // The id under the hostname: a hostname may imitate another endpoint's.
+        { label: 'Hostname', cell: endpointCell },
         {
           label: 'Platform',
           cell: (e) => [e.platform ?? '—', e.identity?.osVersion ? h('span', { class: 'muted' }, ` ${e.identity.osVersion}`) : null],
