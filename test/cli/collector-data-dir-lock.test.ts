@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'vitest';
-import { DataDirInUseError, HOLDER_FILE } from '@devtrust/collector/store/data-dir-lock';
+import { DataDirInUseError, HOLDER_FILE, LOCK_FILE } from '@devtrust/collector/store/data-dir-lock';
 import { BINS, runBin } from '../support/bin.js';
 import { E2E_ON_POSTGRES_SKIP, startTestCollector, type TestCollector } from '../support/collector.js';
 import { OWNER_TOKEN } from '../support/credentials.js';
@@ -116,6 +116,29 @@ describe('the data dir lock in one process', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  itUnless(E2E_ON_POSTGRES_SKIP)(
+    'a lock file that is not what a collector wrote stops the start with the file named, and is left alone',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'devtrust-lock-'));
+      try {
+        const lockFile = path.join(dir, LOCK_FILE);
+        writeFileSync(lockFile, 'not a database, written by someone else, long enough to have a header\n'.repeat(4));
+        await assert.rejects(startTestCollector({ scheduler: false, dataDir: dir }), (error: Error) => {
+          assert.ok(!(error instanceof DataDirInUseError));
+          assert.ok(error.message.includes(lockFile), error.message);
+          assert.match(error.message, /with no collector running on this data dir, remove it/);
+          return true;
+        });
+        assert.ok(existsSync(lockFile));
+        rmSync(lockFile);
+        collectors.push(await startTestCollector({ scheduler: false, dataDir: dir }));
+      } finally {
+        for (const c of collectors.splice(0)) await c.stop({ keepData: true });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   itUnless(POSTGRES_SKIP)('on PostgreSQL collectors share by design: two on one data dir both start', async () => {
     const pg = await freshPostgresDatabase();

@@ -102,7 +102,12 @@ export async function lockDataDir(dataDir: string, log?: Logger): Promise<DataDi
   if (taken) {
     await closeHandle(db);
     if (taken.code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir, readHolder(holderFile), { cause: taken });
-    throw taken;
+    // Not removed here: two starts that each replaced a damaged file could end up locking two
+    // different files. It holds nothing, so the person who sees this can remove it.
+    throw new Error(
+      `cannot take the collector's lock ${lockFile} (${taken.message}): the file holds nothing else; with no collector running on this data dir, remove it`,
+      { cause: taken },
+    );
   }
   const previous = readHolder(holderFile);
   if (previous)
