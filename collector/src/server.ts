@@ -30,6 +30,7 @@ import { AgentChannel } from './ws/channel.js';
 import { tuneHeap } from './v8-tuning.js';
 import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
 import { databaseStartError } from './config/database-url.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 
 export interface RunningCollector {
   /**
@@ -83,6 +84,24 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   // The bin applies it before loading anything; here for every other embedding.
   tuneHeap();
   const log = options.log ?? createLogger(config.logLevel);
+  // On SQLite, before the database is even migrated: a second collector on the same file
+  // refuses to start (store/data-dir-lock.ts). PostgreSQL nodes share by design.
+  const lock = config.databaseUrl === null ? await lockDataDir(config.dataDir, log.child({ component: 'data-dir-lock' })) : null;
+  let running: RunningCollector;
+  try {
+    running = await startLocked(config, options, log);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  if (lock === null) return running;
+  const close = running.close;
+  // Released after the database closed: the next collector finds it idle.
+  let closing: Promise<void> | null = null;
+  return { ...running, close: () => (closing ??= close().finally(() => lock.release())) };
+}
+
+async function startLocked(config: CollectorConfig, options: StartOptions, log: Logger): Promise<RunningCollector> {
   let store: Store;
   try {
     store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: log.child({ component: 'database' }) });

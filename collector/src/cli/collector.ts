@@ -5,6 +5,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { loadMasterKey, masterKeyCheck } from '../keys/master-key.js';
 import { startCollector } from '../server.js';
+import { DataDirInUseError } from '../store/data-dir-lock.js';
 import { firstStartBanner, leftoverKeysFileNotice } from './first-start-banner.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -92,10 +93,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
-      code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (set DEVTRUST_PORT)` : (error as Error).message;
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use (set DEVTRUST_PORT)`
+        : // The code too: scripts and service managers' logs match on it, not on the wording.
+          error instanceof DataDirInUseError
+          ? `${error.code}: ${error.message}`
+          : (error as Error).message;
     process.stderr.write(`devtrust-collector: cannot start: ${message}\n`);
     // A master key missing or not the database's is configuration too: exit 2, which a service
-    // manager is told not to restart on (collector/deploy/devtrust-collector.service).
+    // manager is told not to restart on (collector/deploy/devtrust-collector.service). A data
+    // dir another collector holds is 1: restarted, this one starts once that one has gone.
     process.exit(error instanceof ConfigError ? 2 : 1);
   }
   const log = collector.services.log;

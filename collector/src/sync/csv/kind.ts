@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLATFORMS } from '@devtrust/shared/identity';
+import { displaySafeString, PLATFORMS } from '@devtrust/shared/identity';
 import { textInput } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 
@@ -13,7 +13,9 @@ export const csvKind: SourceKind<{ description?: string }> = {
   label: 'CSV inventory (upload)',
   vendorName: 'CSV upload',
   capabilities: { sync: false, upload: true },
-  configSchema: z.strictObject({ description: z.string().max(500).optional() }),
+  // Shown to every admin (console, devtrustctl): display text, as integration names are. Empty
+  // stays allowed, as before; nothing is trimmed, so what is stored is what was sent.
+  configSchema: z.strictObject({ description: displaySafeString(500).optional() }),
   form: {
     help: 'No connection needed: upload a CSV export after creating the integration.',
     fields: [textInput('description', 'Description', { optional: true })],
