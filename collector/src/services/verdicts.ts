@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { activeIntegrationViews } from './integration-views.js';
 import { deniedMatch, pendingApprovalMatch, releasedMatch } from '../match/approval.js';
-import { lookupIdentifiers, type ReportingCounts } from './identifier-lookups.js';
+import { lookupIdentifiers, lookupIdentifiersForEach, type ReportingCounts } from './identifier-lookups.js';
 import { judgeAssertion } from '../match/assertion.js';
 import { lookupAssertion, type AssertionKeys } from './assertion-lookup.js';
 import { matchDevice, type MatchResult } from '../match/match.js';
@@ -19,9 +19,9 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import type { User } from '../domain/user.js';
+import { normalizeUsername, type User } from '../domain/user.js';
 import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Assurance, type Verdict } from '../domain/verdict.js';
-import type { IntegrationView } from '../match/match.js';
+import type { IdentifierLookup, IntegrationView } from '../match/match.js';
 
 /** Judges the EDR side for one endpoint; the EDR module provides it. */
 /** `lookups: false` judges from synced data only (listings must not call vendors per row). */
@@ -45,7 +45,13 @@ export interface EvaluationOptions {
   user?: User | null;
   /** Endpoints reporting each identifier, when read with the endpoint (EndpointsRepo.withReporting). */
   reporting?: ReportingCounts;
+  /** What the identifiers' lookup found, when read for a whole page (evaluateEach); else it is read here. */
+  identifierLookups?: IdentifierLookup[];
 }
+
+/** A match decided by the endpoint's standing alone (released, pending approval, denied), or null: it is matched. */
+const standingMatch = (endpoint: Endpoint): MatchResult | null =>
+  releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint) ?? deniedMatch(endpoint);
 
 /**
  * Turns an attestation into a verdict: the endpoint's latest report → matching across the
@@ -80,7 +86,7 @@ export class VerdictService {
     let match: MatchResult;
     let sources: PostureSource[] = [];
     let assurance: Assurance | null = null;
-    const pending = endpoint === null ? null : (releasedMatch(endpoint) ?? pendingApprovalMatch(endpoint) ?? deniedMatch(endpoint));
+    const pending = endpoint === null ? null : standingMatch(endpoint);
     if (pending !== null) {
       match = pending;
     } else if (endpoint === null) {
@@ -91,7 +97,7 @@ export class VerdictService {
       // Normalised once, when the report was stored: not again on every verdict.
       const identifiers = endpoint.identifiers;
       const ids = views.filter((v) => v.inactiveReason === null).map((v) => v.integration.id);
-      const lookups = await lookupIdentifiers(this.store, identifiers, ids, endpoint.id, options.reporting);
+      const lookups = options.identifierLookups ?? (await lookupIdentifiers(this.store, identifiers, ids, endpoint.id, options.reporting));
       const platform = endpoint.report.identity.platform ?? null;
       const matched = matchDevice({ platform, identifiers, blocked: endpoint.blocked }, views, lookups);
       // At most one more indexed query (and an HMAC) per verdict, only when an assertion was reported.
@@ -108,6 +114,38 @@ export class VerdictService {
     const health = deviceHealthOf(endpoint, sources);
     const verdict = decide({ policy, blocked: endpoint?.blocked ?? false, match, edr, device: health, assurance });
     return { ...verdict, match, policy, edr, health, identifiedBy: assurance };
+  }
+
+  /**
+   * evaluate() of each endpoint for its last user, from synced data only (no vendor calls), as a
+   * listing shows them: the users, the identifiers' records and the reporting counts of the
+   * whole page are read together (a few statements) instead of four statements per row.
+   */
+  async evaluateEach(endpoints: readonly Endpoint[]): Promise<Evaluation[]> {
+    const users = await this.store.users.getMany(endpoints.map((e) => e.lastUser ?? ''));
+    const userOf = (e: Endpoint): User | null => users.get(normalizeUsername(e.lastUser ?? '')) ?? null;
+    const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
+    // Those evaluate() would look up: matched, not decided by their standing, with a report.
+    const matched = endpoints.filter((e) => standingMatch(e) === null && e.report !== null);
+    const found = await lookupIdentifiersForEach(
+      this.store,
+      matched.map((endpoint) => ({
+        endpoint,
+        integrationIds: activeIntegrationViews(integrations, userOf(endpoint), endpoint.lastUser ?? '')
+          .filter((v) => v.inactiveReason === null)
+          .map((v) => v.integration.id),
+      })),
+    );
+    const lookups = new Map(matched.map((e, i) => [e, found[i]]));
+    return Promise.all(
+      endpoints.map((e) =>
+        this.evaluate(e, e.lastUser ?? '', null, {
+          lookups: false,
+          user: userOf(e),
+          ...(lookups.has(e) ? { identifierLookups: lookups.get(e) as IdentifierLookup[] } : {}),
+        }),
+      ),
+    );
   }
 
   /**

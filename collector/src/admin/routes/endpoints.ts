@@ -10,6 +10,7 @@ import { approveCaution, releaseCaution } from '../../match/release-caution.js';
 import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
 import type { Services } from '../../services/services.js';
+import type { Evaluation } from '../../services/verdicts.js';
 import type { AgentConnections } from '../agent-connections.js';
 import { APPROVAL_STATES, ENDPOINT_SORTS, type Endpoint, type IdentifierClaim, type WaitsOn } from '../../domain/endpoint.js';
 import type { WaitsOnListed } from '../../match/waits-on.js';
@@ -89,9 +90,9 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   const guard = can('endpoints');
 
   /** The Device Insight view of one endpoint: identity, what it matched, EDR, last verdict. */
-  async function present(endpoint: Endpoint, detail: boolean): Promise<Record<string, unknown>> {
+  async function present(endpoint: Endpoint, detail: boolean, judged?: Evaluation): Promise<Record<string, unknown>> {
     // Listings judge from synced data only: one vendor call per row would stall the page.
-    const evaluation = await verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: detail });
+    const evaluation = judged ?? (await verdicts.evaluate(endpoint, endpoint.lastUser ?? '', null, { lookups: detail }));
     const { publicKey: _publicKey, report, ...rest } = endpoint;
     return {
       ...rest,
@@ -164,8 +165,8 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
    * holders' names for the page (EndpointService.waitsOn).
    */
   async function listed(rows: Endpoint[]): Promise<Record<string, unknown>[]> {
-    const waits = await endpoints.waitsOn(rows);
-    return Promise.all(rows.map(async (e) => ({ ...(await present(e, false)), ...waitsOnFields(waits.get(e.id)) })));
+    const [waits, judged] = await Promise.all([endpoints.waitsOn(rows), verdicts.evaluateEach(rows)]);
+    return Promise.all(rows.map(async (e, i) => ({ ...(await present(e, false, judged[i])), ...waitsOnFields(waits.get(e.id)) })));
   }
 
   /**

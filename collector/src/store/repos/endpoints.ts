@@ -579,6 +579,33 @@ export class EndpointsRepo {
    * endpoints and those pending approval do not count; `endpointId`, when given, always
    * counts as one (the endpoint being judged reports the value).
    */
+  /**
+   * countReporting(kind, value, endpoint.id) for every identifier of several endpoints (a
+   * listing's page) in one grouped statement per identifier kind: how many enrolled endpoints
+   * report each value, the endpoint itself counted once. Keyed by endpoint id.
+   */
+  async reportingCountsOf(endpoints: readonly Endpoint[]): Promise<Map<string, Partial<Record<SingleIdentifierKind, number>>>> {
+    const out = new Map(endpoints.map((e) => [e.id, {} as Partial<Record<SingleIdentifierKind, number>>]));
+    for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
+      const values = [...new Set(endpoints.flatMap((e) => (e.identifiers[kind] === undefined ? [] : [e.identifiers[kind]])))];
+      if (values.length === 0) continue;
+      const rows = (await counted(this.db('endpoints').whereIn(column, values))
+        .select(`${column} as value`)
+        .count({ n: '*' })
+        .groupBy(column)) as { value: string; n: number | string }[];
+      const reporting = new Map(rows.map((r) => [r.value, Number(r.n)]));
+      for (const e of endpoints) {
+        const value = e.identifiers[kind];
+        if (value === undefined) continue;
+        // The grouped count includes the endpoint itself when it counts (not blocked, not pending);
+        // countReporting counts the others and then the endpoint once, whatever its standing.
+        const itself = !e.blocked && e.approval !== 'pending' ? 1 : 0;
+        (out.get(e.id) as Partial<Record<SingleIdentifierKind, number>>)[kind] = Math.max(0, (reporting.get(value) ?? 0) - itself) + 1;
+      }
+    }
+    return out;
+  }
+
   async countReporting(kind: SingleIdentifierKind, value: string, endpointId?: string): Promise<number> {
     let q = counted(this.db('endpoints').where(IDENTIFIER_COLUMNS[kind], value));
     if (endpointId !== undefined) q = q.whereNot({ id: endpointId });

@@ -70,6 +70,11 @@ const INSERT_CHUNK = { sqlite: { free: 300, busy: 100 }, postgres: { free: 500, 
 const DELETE_CHUNK = { sqlite: 500, postgres: 2_000 };
 /** Records returned per identifier lookup: more holding one identifier is a duplicate whatever their number. */
 const LOOKUP_LIMIT = 50;
+/**
+ * Lookups united in one statement by findByIdentifiersForEach: SQLite refuses a compound SELECT
+ * of more than 500 members, and a page of 50 devices with a few identifiers each fits in one or two.
+ */
+const MEMBERS_PER_STATEMENT = 200;
 
 /**
  * Inventory records live in generations: a sync writes a new generation beside the
@@ -282,6 +287,51 @@ export class InventoryRepo {
     const rows = await selectCompiled<InventoryRecordRow & { lookup_position: number | string }>(this.db, shape, build, bindings);
     const out = identifiers.map((): StoredInventoryRecord[] => []);
     for (const row of rows) out[Number(row.lookup_position)]?.push(toRecord(row));
+    return out;
+  }
+
+  /**
+   * findByIdentifiers for several devices at once (a listing's page), each with the integrations
+   * it is judged against: every identifier of every device is its own limited lookup, as there,
+   * united in a few statements instead of one per device. Returns, per device, the records of
+   * each of its identifiers in the order asked.
+   */
+  async findByIdentifiersForEach(
+    devices: readonly { identifiers: readonly { kind: IdentifierKind; value: string }[]; integrationIds: readonly string[] }[],
+  ): Promise<StoredInventoryRecord[][][]> {
+    const out = devices.map((d) => d.identifiers.map((): StoredInventoryRecord[] => []));
+    const members: { device: number; identifier: number; kind: IdentifierKind; value: string; integrationIds: readonly string[] }[] = [];
+    devices.forEach((d, device) => {
+      // No integration applies: nothing to look up (whereIn of nothing matches nothing).
+      if (d.integrationIds.length === 0) return;
+      d.identifiers.forEach(({ kind, value }, identifier) =>
+        members.push({ device, identifier, kind, value, integrationIds: d.integrationIds }),
+      );
+    });
+    for (let from = 0; from < members.length; from += MEMBERS_PER_STATEMENT) {
+      const chunk = members.slice(from, from + MEMBERS_PER_STATEMENT);
+      const selects = chunk.map(({ kind, value, integrationIds }, i) => {
+        const lookup =
+          kind === 'macAddress'
+            ? this.current(this.db('inventory_records'))
+                .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+                .where('inventory_macs.mac', value)
+            : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
+        const limited = lookup
+          .select(this.db.raw(`${i} as lookup_position`))
+          .whereIn('inventory_records.integration_id', [...integrationIds])
+          .limit(LOOKUP_LIMIT);
+        return this.db.select('*').from(limited.as(`lookup_${i}`));
+      });
+      const [first, ...rest] = selects as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
+      const rows = (await (rest.length > 0 ? first.unionAll(rest) : first)) as (InventoryRecordRow & {
+        lookup_position: number | string;
+      })[];
+      for (const row of rows) {
+        const member = chunk[Number(row.lookup_position)];
+        if (member) out[member.device]?.[member.identifier]?.push(toRecord(row));
+      }
+    }
     return out;
   }
 

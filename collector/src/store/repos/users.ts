@@ -12,6 +12,9 @@ export function toUser(row: UserRow): User {
   };
 }
 
+/** Names per IN list: well under SQLite's bound-parameter limit (32,766) and a page's size. */
+const IN_LIST_CHUNK = 500;
+
 export class UsersRepo {
   constructor(private readonly db: Knex) {}
 
@@ -30,6 +33,17 @@ export class UsersRepo {
       .where({ username: normalizeUsername(username) })
       .first();
     return row ? toUser(row) : null;
+  }
+
+  /** Several users in one statement (a listing's page), by their normalised names; the absent are left out. */
+  async getMany(usernames: readonly string[]): Promise<Map<string, User>> {
+    const names = [...new Set(usernames.map(normalizeUsername))];
+    const out = new Map<string, User>();
+    for (let i = 0; i < names.length; i += IN_LIST_CHUNK) {
+      const rows = await this.db<UserRow>('users').whereIn('username', names.slice(i, i + IN_LIST_CHUNK));
+      for (const row of rows) out.set(row.username, toUser(row));
+    }
+    return out;
   }
 
   async list(): Promise<User[]> {
