@@ -96,6 +96,45 @@ for (const db of DATABASES) {
       );
     });
 
+    it('a clone released while pending (the release denies it) still marks the device as a target (clone-seen)', async () => {
+      const device = await enroll(1);
+      await tick();
+      const first = await enroll(1);
+      const endpoints = new EndpointService(store);
+      // Released rather than denied: the release retires its key and denies its claims (not a 409: it was pending).
+      await endpoints.release(first, ACTOR);
+      assert.equal(await approval(first), 'denied');
+      assert.notEqual(await releasedAt(first), null);
+      await tick();
+      const second = await enroll(1);
+      const service = new ReenrollmentService(store, endpoints, { quietMs: 0 });
+      const shown = await service.preview({}, { limit: 10 });
+      assert.deepEqual(shown.candidates, []);
+      assert.deepEqual(
+        shown.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[second, 'clone-seen']],
+      );
+      assert.match(shown.skipped[0]?.detail ?? '', new RegExp(first));
+      assert.equal(await releasedAt(device), null);
+      // Among many pending re-enrollments (the preview reads every denied endpoint at once then), still skipped.
+      for (let n = 10; n < 40; n++) {
+        await enroll(n);
+        await tick();
+        await enroll(n);
+      }
+      const many = await service.preview({}, { limit: 100 });
+      assert.equal(many.candidateCount, 30);
+      assert.deepEqual(
+        many.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[second, 'clone-seen']],
+      );
+      // And a release of that pair names it too (the transaction's own read of the pair's holder).
+      await assert.rejects(
+        service.release({}, [device], ACTOR, [second]),
+        (error: { code?: string }) => error.code === 'REENROLLMENTS_CHANGED',
+      );
+    });
+
     it('a clone enrolled earlier that claims the identifiers while the release runs is not approved by it', async () => {
       // The clone's key enrolled long ago, reporting nothing that anyone holds.
       const clone = await enroll(null);

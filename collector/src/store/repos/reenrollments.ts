@@ -193,8 +193,10 @@ export class ReenrollmentsRepo {
   }
 
   /**
-   * Adds to each holder's blockedTwins the denied, never-released endpoints whose claims named
-   * it. A denied endpoint's reports are still stored, so its identifier columns are whatever
+   * Adds to each holder's blockedTwins the denied endpoints whose claims named it, released or
+   * not: an endpoint released while it was pending is denied by the release (EndpointsRepo.release),
+   * a copy turned away for good, and left out here it made the next copy of the same image a
+   * bulk-release candidate with no caution (a reviewer's finding). A denied endpoint's reports are still stored, so its identifier columns are whatever
    * the clone reports now (it can hide what it copied); the claims it was denied on are kept
    * (checkClaims leaves a denied endpoint's alone), and so are their rows in the claims' index
    * (approval-claims.ts), which this reads instead of every denied endpoint's claims.
@@ -205,7 +207,7 @@ export class ReenrollmentsRepo {
       // Read already with the holders' rivals (predecessorsAndRivals): the same rows.
       for (const w of named.waits) {
         const claimant = named.endpoints.get(w.endpoint_id);
-        if (claimant?.approval === 'denied' && claimant.releasedAt === null) addTwin(found, w.holder_id, w.endpoint_id);
+        if (claimant?.approval === 'denied') addTwin(found, w.holder_id, w.endpoint_id);
       }
       return;
     }
@@ -214,7 +216,6 @@ export class ReenrollmentsRepo {
       const rows = (await this.db('approval_claim_holders as waits')
         .join('endpoints', 'endpoints.id', 'waits.endpoint_id')
         .where('endpoints.approval', 'denied')
-        .whereNull('endpoints.released_at')
         .select('waits.endpoint_id', 'waits.holder_id')) as { endpoint_id: string; holder_id: string }[];
       for (const row of rows) addTwin(found, row.holder_id, row.endpoint_id);
       return;
@@ -224,9 +225,8 @@ export class ReenrollmentsRepo {
     const waits = await this.waitsNaming([...found.keys()]);
     const denied = new Set<string>();
     for (const ids of chunks([...new Set(waits.map((w) => w.endpoint_id))])) {
-      const rows = (await this.db('endpoints').whereIn('id', ids).select('id', 'approval', 'released_at')) as EndpointRow[];
-      for (const row of rows)
-        if (row.approval === 'denied' && (row.released_at === null || row.released_at === undefined)) denied.add(row.id);
+      const rows = (await this.db('endpoints').whereIn('id', ids).where('approval', 'denied').select('id')) as EndpointRow[];
+      for (const row of rows) denied.add(row.id);
     }
     for (const w of waits) if (denied.has(w.endpoint_id)) addTwin(found, w.holder_id, w.endpoint_id);
   }
