@@ -77,6 +77,39 @@ for (const database of DATABASES) {
       assert.equal(approved.trusted, true, JSON.stringify(approved.matchReasons));
     });
 
+    it('a denied copy holds nothing: the next copy of the same MAC waits on the real device alone, which no Release or stolen-device warning names', async () => {
+      const mac = '00:1A:2B:3C:4D:77';
+      const created = await c.admin('POST', '/admin/v1/integrations', {
+        kind: 'csv',
+        name: 'Lab boxes',
+        platforms: ['windows'],
+        config: { matchMacAddresses: true },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const csv = `device_name,mac_addresses\nlab-box,${mac}\n`;
+      assert.equal(
+        (await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/inventory`, csv, { contentType: 'text/csv' })).status,
+        200,
+      );
+      assert.equal((await c.admin('PUT', `/admin/v1/integrations/${created.body.id}/activation`, { mode: 'all-users' })).status, 200);
+      const real = await device({ hostname: 'LAB-BOX', macAddresses: [mac] });
+      assert.equal(real.trusted, true, JSON.stringify(real.matchReasons));
+      const first = await device({ hostname: 'COPY-1', macAddresses: [mac] });
+      assert.equal(first.approval, 'pending');
+      assert.equal((await c.admin('POST', `/admin/v1/endpoints/${first.id}/deny`)).status, 200);
+      const second = await device({ hostname: 'COPY-2', macAddresses: [mac] });
+      assert.equal(second.approval, 'pending');
+      assert.deepEqual(second.approvalClaims, [{ kind: 'macAddress', value: '001A2B3C4D77', heldBy: [real.id] }]);
+      assert.doesNotMatch(JSON.stringify(second.matchReasons), new RegExp(first.id));
+      assert.equal(second.approveCaution, null, 'the denied copy is no blocked holder (no stolen-device warning)');
+      // The real device is not waited on by a denied copy's leftovers either.
+      const listed = (await c.admin('GET', `/admin/v1/endpoints?approval=pending&q=COPY-2`)).body.endpoints[0];
+      assert.deepEqual(
+        listed.waitsOn.map((w: { id: string }) => w.id),
+        [real.id],
+      );
+    });
+
     it('laptops sharing a dock MAC but known by their own serials are not pending and stay trusted', async () => {
       const a = await device({ hostname: 'LAP-A', serialNumber: 'LAP-A', macAddresses: [DOCK_MAC] });
       const b = await device({ hostname: 'LAP-B', serialNumber: 'LAP-B', macAddresses: [DOCK_MAC, '00:1A:2B:00:00:0B'] });

@@ -11,7 +11,7 @@ import type { MacHolder } from '../release-judgement.js';
 
 /**
  * Per MAC, the first `limit` endpoints that report it and hold it (not released, not pending
- * approval), first enrolled first, then by id: one order on both databases. One statement per
+ * approval, not denied), first enrolled first, then by id: one order on both databases. One statement per
  * IN_LIST_CHUNK MACs. `except`: an endpoint left out (the one whose claims are being checked).
  * A MAC nobody holds is absent from the answer.
  */
@@ -29,7 +29,10 @@ export async function macHolders(
       .select(trx.raw('row_number() over (partition by m.mac order by e.enrolled_at, e.id) as rank'))
       .whereIn('m.mac', chunk)
       .whereNull('e.released_at')
-      .andWhere((w) => w.whereNull('e.approval').orWhereNot('e.approval', 'pending'));
+      // A denied endpoint holds nothing (its claims never count): named as a holder, each copy an
+      // admin denied made the next copy of the same MAC wait on it too, read as a blocked holder
+      // (the stolen-device warning) with a Release offered that answers 409 ENDPOINT_DENIED.
+      .andWhere((w) => w.whereNull('e.approval').orWhereNotIn('e.approval', ['pending', 'denied']));
     if (except !== undefined) ranked.whereNot('e.id', except);
     const rows = (await trx
       .from(ranked.as('ranked'))
