@@ -106,11 +106,18 @@ export class OidcKeyStore {
    * current key may be compromised). Keys replaced more than RETIRED_KEY_KEEP_MS ago go.
    */
   async rotate(delayMs = DEFAULT_KEY_ACTIVATION_DELAY_MS, now = Date.now()): Promise<KeyInfo[]> {
-    await this.addSigningKey(now + Math.max(0, delayMs), now);
+    const added = await this.addSigningKey(now + Math.max(0, delayMs), now);
     const arranged = arrangeSigningKeys(
       (await this.rows()).filter((r) => r.use === 'sig'),
       now,
     );
+    if (delayMs <= 0) {
+      // An immediate rotation is the key meant from now on: a key staged before it (published,
+      // not signing yet) would otherwise take over at its activation time and retire this one.
+      // It never signed anything, so nothing needs it to verify.
+      const superseded = arranged.filter((a) => a.state === 'next' && a.row.kid !== added).map((a) => a.row.kid);
+      await this.keys.remove('sig', superseded);
+    }
     // A key retired when its successor activated; drop those whose successor is old news.
     const byActivation = arranged.map((a) => a.row).sort((a, b) => a.activatesAt - b.activatesAt);
     const stale = byActivation.filter((row, i) => {

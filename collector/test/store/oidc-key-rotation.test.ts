@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { afterAll, it } from 'vitest';
+import { DEFAULT_KEY_ACTIVATION_DELAY_MS, OidcKeyStore } from '@devtrust/collector/services/oidc-keys';
+import { DATABASES } from '../../../test/support/postgres.js';
+import { describeUnless } from '../../../test/support/skip.js';
+import { testStores } from '../support/test-store.js';
+
+/**
+ * Which key signs after rotations, over time (`now` given): an immediate rotation is the one
+ * an admin means now, so a key staged before it (published, not yet signing) must not take
+ * over when its activation time comes (a newcomer's finding: the immediate key was retired ten
+ * minutes later by an older staged one).
+ */
+for (const db of DATABASES) {
+  describeUnless(db.skip)(`OIDC signing key rotations over time on ${db.name}`, () => {
+    const stores = testStores(db.name, 'oidc-rotation');
+    afterAll(() => stores.close());
+
+    it('an immediate rotation supersedes a key staged before it', async () => {
+      const { store, close } = await stores.open();
+      try {
+        const keys = new OidcKeyStore(store.oidcKeys, randomBytes(32));
+        const t0 = Date.now();
+        await keys.load(t0);
+        const [first] = await keys.list(t0);
+        const staged = (await keys.rotate(DEFAULT_KEY_ACTIVATION_DELAY_MS, t0)).find((k) => k.state === 'next');
+        assert.ok(staged);
+        const immediate = (await keys.rotate(0, t0 + 1_000)).find((k) => k.state === 'active');
+        assert.ok(immediate);
+        assert.notEqual(immediate.kid, first?.kid);
+        // Past the staged key's activation time the immediate key still signs, and the staged one,
+        // which never signed anything, is gone from the set; the first stays to verify what it signed.
+        const later = await keys.list(t0 + DEFAULT_KEY_ACTIVATION_DELAY_MS + 60_000);
+        assert.equal(later.find((k) => k.state === 'active')?.kid, immediate.kid);
+        assert.deepEqual(later.map((k) => k.kid).sort(), [first?.kid, immediate.kid].sort());
+        // A staged rotation after it is staged as usual, after the key signing now.
+        const next = (await keys.rotate(DEFAULT_KEY_ACTIVATION_DELAY_MS, t0 + 2_000)).find((k) => k.state === 'next');
+        assert.ok(next);
+        assert.equal((await keys.list(t0 + 3_000)).find((k) => k.state === 'active')?.kid, immediate.kid);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
