@@ -17,7 +17,7 @@ const listKeys = operation({
 export const rotateKeys = operation({
   summary: 'Add a signing key; it signs after a delay, or at once with `immediate`',
   description:
-    'Replaced keys stay published so issued tokens still verify. For a compromised key, `{"immediate": true, "withdrawPrevious": true}` also takes every older key out of the JWKS at once.',
+    'Replaced keys stay published so issued tokens still verify; `immediate` drops a key staged before it that does not sign yet. For a compromised key, `{"immediate": true, "withdrawPrevious": true}` also takes every older key out of the JWKS at once.',
   body: z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() }),
   bodyOptional: true,
   responses: { 200: '{active, next, keys}; with withdrawPrevious also {withdrawn, note}' },
