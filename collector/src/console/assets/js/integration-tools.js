@@ -182,15 +182,19 @@ function uploadForm(base, ctx, area, integration) {
             form,
           );
           if (!result) return;
-          announce(`Uploaded ${plural(result.devices, 'device', 'devices')}.`);
-          await ctx.refresh(`Inventory replaced: ${plural(result.devices, 'device', 'devices')} from ${chosen.name}.`);
+          // What the upload took but warns about (rows for a platform the integration does not
+          // cover, …): devtrustctl prints them, and an admin here must see them as well.
+          const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w) => typeof w === 'string') : [];
+          const warned = warnings.length > 0 ? ` ${warnings.map((w) => `Warning: ${w}`).join(' ')}` : '';
+          announce(`Uploaded ${plural(result.devices, 'device', 'devices')}.${warned}`);
+          await ctx.refresh(`Inventory replaced: ${plural(result.devices, 'device', 'devices')} from ${chosen.name}.${warned}`);
         },
       },
     },
     field(
       'Inventory CSV',
       file,
-      `Header row naming any of ${columns.join(', ')}; Jamf Pro, Intune, Workspace ONE, Kandji and MobileIron exports are read as they come ("Serial Number", "UDID", …). Replaces the current inventory.`,
+      `Header row naming any of ${columns.join(', ')}${macs ? '' : ' (mac_addresses too, once the integration matches MAC addresses)'}; Jamf Pro, Intune, Workspace ONE, Kandji and MobileIron exports are read as they come ("Serial Number", "UDID", …). Replaces the current inventory.`,
     ),
     submit,
     template,
