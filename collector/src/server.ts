@@ -30,7 +30,7 @@ import { AgentChannel } from './ws/channel.js';
 import { tuneHeap } from './v8-tuning.js';
 import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
 import { databaseStartError } from './config/database-url.js';
-import { lockDataDir } from './store/data-dir-lock.js';
+import { lockDataDir, type DataDirInUseError, type DataDirLock } from './store/data-dir-lock.js';
 
 export interface RunningCollector {
   /**
@@ -51,6 +51,8 @@ export interface RunningCollector {
   firstStart: FirstStartSecrets;
   /** The separate metrics listener's URL (DEVTRUST_METRICS_LISTEN), else null. */
   metricsUrl: string | null;
+  /** On SQLite, the lock on the data dir (store/data-dir-lock.ts); tests call its check(). */
+  dataDirLock?: DataDirLock;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,16 @@ export interface StartOptions {
   prompt?: PromptOptions;
   /** Builds the EDR side of verdicts (default createEdrAssessor); tests wrap it to move its clock. */
   edrAssessor?: (options: EdrAssessorOptions) => EdrAssessor;
+  dataDirLock?: {
+    /** How often the lock's path is checked (store/data-dir-lock.ts, CHECK_EVERY_MS); 0: never, tests call check(). */
+    checkEveryMs?: number;
+    /**
+     * Told when another process took the data dir's lock from under this collector (its lock file
+     * was removed or replaced): two collectors may be on one database, and this one should stop.
+     * By default the collector closes itself; the bin stops the process (exit 1).
+     */
+    onTaken?: (error: DataDirInUseError) => void;
+  };
 }
 
 /** What a request that arrives while the collector is still starting gets (the port is bound first). */
@@ -86,7 +98,17 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const log = options.log ?? createLogger(config.logLevel);
   // On SQLite, before the database is even migrated: a second collector on the same file
   // refuses to start (store/data-dir-lock.ts). PostgreSQL nodes share by design.
-  const lock = config.databaseUrl === null ? await lockDataDir(config.dataDir, log.child({ component: 'data-dir-lock' })) : null;
+  // Until the start is done, a lock taken from under it fails the start (below).
+  let takenDuringStart: DataDirInUseError | null = null;
+  let onTaken = (error: DataDirInUseError): void => void (takenDuringStart = error);
+  const lock =
+    config.databaseUrl === null
+      ? await lockDataDir(config.dataDir, {
+          log: log.child({ component: 'data-dir-lock' }),
+          ...(options.dataDirLock?.checkEveryMs !== undefined ? { checkEveryMs: options.dataDirLock.checkEveryMs } : {}),
+          onTaken: (error) => onTaken(error),
+        })
+      : null;
   let running: RunningCollector;
   try {
     running = await startLocked(config, options, log);
@@ -98,7 +120,16 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const close = running.close;
   // Released after the database closed: the next collector finds it idle.
   let closing: Promise<void> | null = null;
-  return { ...running, close: () => (closing ??= close().finally(() => lock.release())) };
+  const closeAndRelease = (): Promise<void> => (closing ??= close().finally(() => lock.release()));
+  if (takenDuringStart) {
+    await closeAndRelease();
+    throw takenDuringStart;
+  }
+  onTaken =
+    options.dataDirLock?.onTaken ??
+    ((): void =>
+      void closeAndRelease().catch((error: unknown) => log.error({ err: error }, 'closing after the data dir lock was taken failed')));
+  return { ...running, dataDirLock: lock, close: closeAndRelease };
 }
 
 async function startLocked(config: CollectorConfig, options: StartOptions, log: Logger): Promise<RunningCollector> {

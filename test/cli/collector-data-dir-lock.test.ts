@@ -4,26 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'vitest';
 import { DataDirInUseError, HOLDER_FILE, LOCK_FILE } from '@devtrust/collector/store/data-dir-lock';
-import { BINS, runBin } from '../support/bin.js';
+import { runBin } from '../support/bin.js';
 import { E2E_ON_POSTGRES_SKIP, startTestCollector, type TestCollector } from '../support/collector.js';
-import { OWNER_TOKEN } from '../support/credentials.js';
 import { freshPostgresDatabase, POSTGRES_SKIP } from '../support/postgres.js';
 import { itUnless } from '../support/skip.js';
-import { freePort, spawnProcess, type Spawned } from './spawned.js';
+import { collectorEnv, logged, startCollectorProcess } from './collector-process.js';
+import { freePort, type Spawned } from './spawned.js';
 
-/** The collector's pino lines (JSON on stdout). */
-function logEntries(stdout: string): Record<string, unknown>[] {
-  return stdout.split('\n').flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as unknown;
-      return typeof entry === 'object' && entry !== null ? [entry as Record<string, unknown>] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-const uncleanStop = (stdout: string): Record<string, unknown> | undefined =>
-  logEntries(stdout).find((e) => /did not stop cleanly/.test(String(e.msg)));
+const uncleanStop = (stdout: string): Record<string, unknown> | undefined => logged(stdout, /did not stop cleanly/);
 
 /**
  * One collector per SQLite database (store/data-dir-lock.ts): the shipped collector in its own
@@ -39,20 +27,8 @@ describe('devtrust-collector on a SQLite data dir another collector holds', () =
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = (dir: string, port: number): Record<string, string> => ({
-    DEVTRUST_DATA_DIR: dir,
-    DEVTRUST_HOST: '127.0.0.1',
-    DEVTRUST_PORT: String(port),
-    DEVTRUST_BOOTSTRAP_TOKEN: OWNER_TOKEN,
-    DEVTRUST_LOG_LEVEL: 'info',
-  });
-  async function start(dir: string): Promise<Spawned & { port: number }> {
-    const port = await freePort();
-    const child = spawnProcess(process.execPath, [BINS['devtrust-collector']], { env: env(dir, port) });
-    running.push(child);
-    await child.waitForOutput(/^DevTrust collector listening on /m, 'the listening line');
-    return Object.assign(child, { port });
-  }
+  const env = collectorEnv;
+  const start = (dir: string): Promise<Spawned & { port: number }> => startCollectorProcess(dir, running);
 
   it('a second collector on the same data dir exits 1 with DATA_DIR_IN_USE, naming the first; the first serves on', async () => {
     const dir = dataDir();
@@ -60,8 +36,8 @@ describe('devtrust-collector on a SQLite data dir another collector holds', () =
     const first = await start(dir);
     const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
     assert.equal(second.code, 1, second.stderr);
-    assert.match(second.stderr, /^devtrust-collector: cannot start: DATA_DIR_IN_USE: another collector \(pid (\d+) on /m);
-    assert.match(second.stderr, new RegExp(`pid ${first.child.pid} on `));
+    assert.match(second.stderr, /^devtrust-collector: cannot start: DATA_DIR_IN_USE: a process holds the lock on /m);
+    assert.match(second.stderr, new RegExp(`its record names collector pid ${first.child.pid} on .*, which is running\\)`));
     assert.match(second.stderr, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     assert.doesNotMatch(second.stdout, /listening/);
     assert.equal((await fetch(`http://127.0.0.1:${first.port}/healthz`)).status, 200);
@@ -127,7 +103,8 @@ describe('the data dir lock in one process', () => {
         await assert.rejects(startTestCollector({ scheduler: false, dataDir: dir }), (error: Error) => {
           assert.ok(!(error instanceof DataDirInUseError));
           assert.ok(error.message.includes(lockFile), error.message);
-          assert.match(error.message, /with no collector running on this data dir, remove it/);
+          // Removed only once nothing has it open: removed under a running collector, it no longer keeps a second out.
+          assert.match(error.message, /may be removed once no process has it open \(`fuser -v /);
           return true;
         });
         assert.ok(existsSync(lockFile));

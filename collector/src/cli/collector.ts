@@ -5,7 +5,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { loadMasterKey, masterKeyCheck } from '../keys/master-key.js';
 import { startCollector } from '../server.js';
-import { DataDirInUseError } from '../store/data-dir-lock.js';
+import { DataDirInUseError, DataDirNotWritableError } from '../store/data-dir-lock.js';
 import { firstStartBanner, leftoverKeysFileNotice } from './first-start-banner.js';
 
 const VERSION = packageVersion(new URL('../../package.json', import.meta.url));
@@ -89,14 +89,19 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   }
   let collector;
   try {
-    collector = await startCollector(config);
+    collector = await startCollector(config, {
+      // Another collector took the data dir's lock from under this one (its lock file was removed
+      // while it ran): this one stops, exit 1, and restarted it is refused while that one runs.
+      // Called only once the start returned, so `stop` below is defined by then.
+      dataDirLock: { onTaken: () => stop('DATA_DIR_IN_USE', 1) },
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
       code === 'EADDRINUSE'
         ? `port ${config.port} on ${config.host} is already in use (set DEVTRUST_PORT)`
         : // The code too: scripts and service managers' logs match on it, not on the wording.
-          error instanceof DataDirInUseError
+          error instanceof DataDirInUseError || error instanceof DataDirNotWritableError
           ? `${error.code}: ${error.message}`
           : (error as Error).message;
     process.stderr.write(`devtrust-collector: cannot start: ${message}\n`);
@@ -109,14 +114,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   // close() drains as it always has: syncs in progress end and are recorded, agents are told
   // the collector is going away (1001), then the database closes. The two lines bracket it, so
   // a log shows a stop asked for and one that finished, apart from a crash or a kill -9.
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | 'DATA_DIR_IN_USE', exitCode = 0): void => {
     log.info({ signal }, 'collector stopping');
     process.stdout.write(`DevTrust collector stopping (${signal}): ending syncs in progress, closing agent connections\n`);
     collector.close().then(
       () => {
         log.info({ signal }, 'collector stopped');
         process.stdout.write('DevTrust collector stopped\n');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (error: unknown) => {
         log.error({ err: error, signal }, 'collector did not stop cleanly');
@@ -128,8 +133,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   // Before the lines that say it listens: whoever starts it (a service manager, a test) may send
   // a signal the moment it reads them, and one that came before the handlers would end the
   // process with no "stopping" and no clean close (seen under load: exit by signal, code null).
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Not `stop` itself: Node passes a signal handler the signal's number too, which is no exit code.
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
   // The keys themselves reach a terminal only: piped stdout ends in a log store (systemd,
   // Docker), so there it names the owner-only file that holds them instead.
   const banner = collector.firstStart.keysFile
