@@ -42,7 +42,8 @@ export interface ReleaseContext {
 
 const named = (e: { id: string; hostname: string | null }): string => endpointLabel(e);
 /** To the millisecond: a report and an enrollment in the same second must not read as the same time. */
-const when = (ms: number): string => new Date(ms).toISOString();
+/** Read by people beside the console's times: date and time to the second, in UTC (no ISO T and Z). */
+const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 function approving(approves: readonly string[] | undefined): string {
   if (approves === undefined) return 'approves the first of them to enroll that nobody else holds against';
@@ -86,7 +87,7 @@ export function releaseCaution(holder: Holder, waiting: WaitingOn, context: Rele
   if (reported || context.connected === true) {
     const since = reported
       ? `has reported since ${named(first)} enrolled on its identifiers`
-      : `is connected now, and ${named(first)} enrolled on its identifiers since its last report`;
+      : `is connected now (its agent reports every 15 minutes; its last report came before ${named(first)} enrolled on its identifiers)`;
     return {
       reason: 'holder-still-reporting',
       message:

@@ -27,7 +27,7 @@ describe('releaseCaution', () => {
     assert.equal(caution?.reason, 'holder-still-reporting');
     assert.match(
       caution?.message ?? '',
-      /^ep_old "wks-1" is connected now, and ep_new "wks-1" enrolled on its identifiers since its last report \(last seen /,
+      /^ep_old "wks-1" is connected now \(its agent reports every 15 minutes; its last report came before ep_new "wks-1" enrolled on its identifiers\) \(last seen /,
     );
     assert.equal(releaseCaution(holder, one, { connected: false }), null);
   });
@@ -42,7 +42,7 @@ describe('releaseCaution', () => {
     assert.equal(caution?.reason, 'holder-still-reporting');
     assert.equal(
       caution?.message,
-      'ep_old "wks-1" has reported since ep_new enrolled on its identifiers (last seen 2026-12-01T09:00:01.000Z, ep_new enrolled 2026-12-01T09:00:00.000Z): ' +
+      'ep_old "wks-1" has reported since ep_new enrolled on its identifiers (last seen 2026-12-01 09:00:01 UTC, ep_new enrolled 2026-12-01 09:00:00 UTC): ' +
         'it may be the real device, still in use, and ep_new and 2 more a copy of its disk image. Releasing it retires its key for good and approves ep_new. ' +
         'A copy: give it identifiers of its own (a new MachineGuid; for a virtual machine a new serial number and hardware UUID too) and approve it, or deny it. ' +
         'Release it only if it is the old key of a device re-imaged or reinstalled, after denying any copy waiting on it.',

@@ -140,7 +140,9 @@ function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers',
     const warning = await caution();
     const ok = await confirmAction({
       title: `Release the identifiers of ${name}?`,
-      message: `${warning ? `${warning} ` : ''}This endpoint's device key gives up the hardware UUID, serial number and MachineGuid it holds, and is blocked for good. An endpoint waiting for approval because of them (the same laptop, re-imaged, with a new key) holds them instead. The release is logged.`,
+      // The identifiers it holds, whatever their kinds (a MAC may be the only one); the re-imaged
+      // laptop is named only when nothing cautions that a copy is waiting instead.
+      message: `${warning ? `${warning} ` : ''}This endpoint's device key gives up the identifiers it holds and is blocked for good. An endpoint waiting for approval because of them ${warning ? '' : '(the same laptop, re-imaged, with a new key) '}holds them instead. The release is logged.`,
       confirmLabel: 'Release identifiers',
     });
     if (!ok) return;
