@@ -70,6 +70,18 @@ describeUnless(chromiumMissing)('the admin console: what pending endpoints wait 
     assert.deepEqual(problems, []);
   });
 
+  it("a pending endpoint's own page says whether the endpoint it waits on still reports (a copy) or went quiet (a re-image)", async () => {
+    await page.goto(`${c.url}/console/#/endpoints/${ids.copy}`);
+    const copyNote = page.locator('main .waits-on');
+    await copyNote.waitFor();
+    assert.equal(await copyNote.textContent(), `Waits on: Serial number held by ${ids.real} "LAPTOP-12" still reporting`);
+    await page.goto(`${c.url}/console/#/endpoints/${ids.reimaged}`);
+    const reimagedNote = page.locator('main .waits-on');
+    await reimagedNote.getByText('last report').waitFor();
+    assert.match((await reimagedNote.textContent()) ?? '', new RegExp(`held by ${ids.old} "LAPTOP-OLD" last report`));
+    assert.deepEqual(problems, []);
+  });
+
   it("the Approve dialog names a copy of the holder's disk image besides the re-imaged device", async () => {
     await page.goto(`${c.url}/console/#/endpoints?approval=pending`);
     const row = page.getByRole('region', { name: 'Endpoints' }).getByRole('row').filter({ hasText: 'LAPTOP-12-COPY' });

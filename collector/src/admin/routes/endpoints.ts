@@ -49,7 +49,9 @@ const get = operation({
   summary: 'One endpoint, with its report history',
   description:
     "`waiting`: the endpoints pending approval on its identifiers, those whose claims name it and those reporting a value bound to it now (`count`, the `first` 20, oldest enrollment first); `releaseCaution` (`{reason, message}` or null): what releasing it would risk, `holder-blocked` (what waits on it may be a lost or stolen device's reinstall), `holder-still-reporting` (it reported after the first of them enrolled: likely the real device, and they copies of its disk image) or `endpoint-pending` (it is itself pending: releasing it only retires the new key); the message names whom the release would approve. A pending or denied endpoint also has `claimsNow`: what it claims against today, with today's holders (its `approvalClaims` are what it claimed when it enrolled); approving it binds what it reports now, making those holders its duplicates; and `approveCaution` (null, or `holder-blocked`: a blocked endpoint holds them, and approving trusts this one through them, as it would a thief reinstalling the agent on a stolen device).",
-  responses: { 200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`, `approveCaution`' },
+  responses: {
+    200: 'the endpoint, with `history`, `waiting`, `releaseCaution` and (pending) `claimsNow`, `approveCaution` and `waitsOn`, `waitsOnCount`, `waitsOnOutdated` as the listing has them',
+  },
 });
 const block = operation({
   summary: 'Block an endpoint: every sign-in from it is denied',
@@ -233,7 +235,10 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   router.get('/endpoints/:id', guard, get, async function getEndpoint(ctx) {
     const endpoint = await endpoints.get(ctx.params.id as string);
     if (!endpoint) throw notFound('endpoint');
-    ctx.body = await present(endpoint, true);
+    // What a pending endpoint waits on, as the listing says it (each holder still reporting, or
+    // when it last did): the endpoint's page is where an admin decides between copy and re-image.
+    const [shown, waits] = await Promise.all([present(endpoint, true), endpoints.waitsOn([endpoint])]);
+    ctx.body = { ...shown, ...waitsOnFields(waits.get(endpoint.id)) };
   });
 
   router.post('/endpoints/:id/block', guard, block, async function blockEndpoint(ctx) {

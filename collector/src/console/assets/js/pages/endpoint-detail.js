@@ -2,7 +2,7 @@
 import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
-import { approvalBadge, approvalButtons, cautionOf, trustBadge, verdictBadge } from './endpoints.js';
+import { approvalBadge, approvalButtons, cautionOf, trustBadge, verdictBadge, waitsOnNote } from './endpoints.js';
 import { endpointItem, endpointName } from '../endpoint-name.js';
 
 const IDENTIFIERS = [
@@ -321,6 +321,8 @@ function claimList(e, ctx, area) {
     e.approveCaution ? h('p', { class: 'msg-error', role: 'note' }, e.approveCaution.message) : null,
     claimItems(e.approvalClaims ?? []),
     claimsNowNote(e),
+    // Whether each holder is still in use (a copy waits here) or went quiet (a re-imaged laptop's old key).
+    waitsOnNote(e),
     release,
   ];
 }

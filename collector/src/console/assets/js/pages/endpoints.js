@@ -206,7 +206,7 @@ function holderState(w) {
  * chooses its hostname, which may itself read like "LAPTOP-12 (ep_…another…)". A blocked,
  * released or forgotten holder says so; past the first five, how many more.
  */
-function waitsOnNote(endpoint) {
+export function waitsOnNote(endpoint) {
   if (!endpoint.waitsOn?.length) return null;
   const more = (endpoint.waitsOnCount ?? 0) - endpoint.waitsOn.length;
   return h(
