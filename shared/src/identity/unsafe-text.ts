@@ -31,6 +31,9 @@ const UNSAFE_SOURCE =
   '[\\p{Cc}\\p{Cs}\\p{Zl}\\p{Zp}\\p{Co}\\u2800]' +
   `|(?![${JOINER}${SELECTOR}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]` +
   `|(?<!\\S)[${JOINER}${SELECTOR}]|(?<=[${JOINER}${SELECTOR}])[${SELECTOR}]|(?<=[${JOINER}])[${JOINER}]`;
+// The classes list joiners and selectors as single characters on purpose (they are what is checked),
+// which no-misleading-character-class takes for a joined sequence written by mistake.
+// eslint-disable-next-line no-misleading-character-class
 const UNSAFE = new RegExp(UNSAFE_SOURCE, 'u');
 
 /**
@@ -39,6 +42,7 @@ const UNSAFE = new RegExp(UNSAFE_SOURCE, 'u');
  * labels in practice, identifiers are ASCII, and there an invisible joiner only makes a second
  * name that reads like the first (`LAPTOP-12` + U+200D).
  */
+// eslint-disable-next-line no-misleading-character-class -- as UNSAFE
 const UNSAFE_MACHINE = new RegExp(`${UNSAFE_SOURCE}|[${JOINER}${SELECTOR}]`, 'u');
 
 const named = (match: RegExpExecArray | null): string | null =>
@@ -59,6 +63,7 @@ export function unsafeMachineCharacter(text: string): string | null {
  * itself (the agent's probe errors quote command output), never for names people chose.
  */
 export function withUnsafeAsSpaces(text: string): string {
+  // eslint-disable-next-line no-misleading-character-class -- as UNSAFE
   return text.replace(new RegExp(UNSAFE_SOURCE, 'gu'), ' ');
 }
 
