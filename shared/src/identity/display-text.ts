@@ -23,30 +23,25 @@ export function displayText(max: number) {
     .max(max);
 }
 
-/**
- * The same check for text inside a signed agent message: no trimming, because the
- * signature covers the text as sent and a parsed value that differs would not verify.
- */
-export function displaySafeString(max: number) {
+/** A string of at most `max` characters that `check` finds nothing in; never trimmed. */
+function untrimmed(max: number, check: (text: string) => string | null) {
   return z
     .string()
     .max(max)
     .superRefine((value, ctx) => {
-      const found = unsafeCharacter(value);
+      const found = check(value);
       if (found) ctx.addIssue({ code: 'custom', message: `${REFUSED} (found ${found})` });
     });
 }
 
 /**
+ * The same check for text inside a signed agent message: no trimming, because the
+ * signature covers the text as sent and a parsed value that differs would not verify.
+ */
+export const displaySafeString = (max: number) => untrimmed(max, unsafeCharacter);
+
+/**
  * Machine text in a signed agent message (a hostname, an identifier): display-safe, and no
  * joiners or variation selectors either (unsafe-text.ts). Not trimmed, as above.
  */
-export function machineSafeString(max: number) {
-  return z
-    .string()
-    .max(max)
-    .superRefine((value, ctx) => {
-      const found = unsafeMachineCharacter(value);
-      if (found) ctx.addIssue({ code: 'custom', message: `${REFUSED} (found ${found})` });
-    });
-}
+export const machineSafeString = (max: number) => untrimmed(max, unsafeMachineCharacter);
