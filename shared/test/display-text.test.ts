@@ -7,6 +7,7 @@ import {
   postureSchema,
   unsafeCharacter,
   unsafeMachineCharacter,
+  withUnsafeAsSpaces,
 } from '@devtrust/shared/identity';
 import { reportSchema, unsafeTransactionField } from '@devtrust/shared/protocol';
 
@@ -136,6 +137,12 @@ describe('display text', () => {
       assert.equal(unsafeCharacter(text), name, JSON.stringify(text));
       assert.equal(displayText(256).safeParse(text).success, false, JSON.stringify(text));
     }
+  });
+
+  it('withUnsafeAsSpaces leaves display text, even where a joiner followed a character it replaced', () => {
+    for (const text of ['\u0000\u{e0100}', 'a\u202e\u200db', '\u034f\ufe0f\u200d', 'ok \u2800\u200c'])
+      assert.equal(unsafeCharacter(withUnsafeAsSpaces(text).trim()), null, JSON.stringify(text));
+    assert.equal(withUnsafeAsSpaces('José 👩‍💻'), 'José 👩‍💻');
   });
 
   it('refuses a leading or trailing newline, U+2028 or U+FEFF instead of trimming it away; ordinary spaces are trimmed', () => {

@@ -45,6 +45,9 @@ const UNSAFE = new RegExp(UNSAFE_SOURCE, 'u');
 // eslint-disable-next-line no-misleading-character-class -- as UNSAFE
 const UNSAFE_MACHINE = new RegExp(`${UNSAFE_SOURCE}|[${JOINER}${SELECTOR}]`, 'u');
 
+// eslint-disable-next-line no-misleading-character-class -- as UNSAFE
+const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
+
 const named = (match: RegExpExecArray | null): string | null =>
   match ? `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
 
@@ -63,8 +66,14 @@ export function unsafeMachineCharacter(text: string): string | null {
  * itself (the agent's probe errors quote command output), never for names people chose.
  */
 export function withUnsafeAsSpaces(text: string): string {
-  // eslint-disable-next-line no-misleading-character-class -- as UNSAFE
-  return text.replace(new RegExp(UNSAFE_SOURCE, 'gu'), ' ');
+  // Again until nothing changes: a joiner after a character replaced here follows a space now,
+  // which display text refuses (`\u0000` + U+E0100 would leave a stray selector).
+  let out = text;
+  for (let previous = ''; out !== previous;) {
+    previous = out;
+    out = out.replace(UNSAFE_ALL, ' ');
+  }
+  return out;
 }
 
 export function isDisplaySafe(text: string): boolean {
