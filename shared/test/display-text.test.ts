@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { displaySafeString, displayText, deviceIdentitySchema, postureSchema, unsafeCharacter } from '@devtrust/shared/identity';
+import {
+  displaySafeString,
+  displayText,
+  deviceIdentitySchema,
+  postureSchema,
+  unsafeCharacter,
+  unsafeMachineCharacter,
+  withUnsafeAsSpaces,
+} from '@devtrust/shared/identity';
 import { reportSchema, unsafeTransactionField } from '@devtrust/shared/protocol';
 
 /** Names people really have, in the scripts they write them in: all must pass. */
@@ -26,6 +34,20 @@ const LEGITIMATE = [
   'Łukasz Żółć',
   'Nguyễn Văn A',
   'name with  spaces\u00a0and nbsp',
+  '山田\u3000太郎のMacBook', // ideographic space, as a Japanese IME types a space
+  '葛\u{e0100}城', // an ideographic variation selector: the kanji variant of a family name
+];
+
+/** Hostnames and identifiers agents really report: all must pass as machine text too. */
+const MACHINE = [
+  'LAPTOP-12',
+  'Alices-MacBook-Pro.local',
+  'josé-pc',
+  'Łukasz-PC',
+  '山田のMacBook',
+  '山田\u3000太郎',
+  'C02XK1ZJJG5H',
+  '02:FC:00:00:00:01',
 ];
 
 /** Characters that change or hide how text reads, by what they are. */
@@ -67,6 +89,30 @@ const REFUSED: [string, string][] = [
   ['\u1160', 'U+1160'],
   ['\u3164', 'U+3164'],
   ['\uffa0', 'U+FFA0'],
+  // Default_Ignorable_Code_Point: rendered as nothing.
+  ['\u034f', 'U+034F'], // combining grapheme joiner
+  ['\u17b4', 'U+17B4'], // Khmer inherent vowels
+  ['\u17b5', 'U+17B5'],
+  ['\u180b', 'U+180B'], // Mongolian free variation selectors
+  ['\u180d', 'U+180D'],
+  ['\u180f', 'U+180F'],
+  ['\ufff0', 'U+FFF0'], // unassigned, default-ignorable
+  ['\u{1d173}', 'U+1D173'], // musical symbol begin beam (Cf)
+  ['\u{e0fff}', 'U+E0FFF'], // unassigned, default-ignorable
+  ['\u2800', 'U+2800'], // braille pattern blank: drawn as a blank
+];
+
+/** Joiners and variation selectors that modify nothing: leading, after a space, in runs. */
+const STRAY_JOINERS: [string, string][] = [
+  ['\u200dalice', 'U+200D'],
+  ['\ufe0falice', 'U+FE0F'],
+  ['alice \u200c', 'U+200C'],
+  ['alice\u200d\u200d', 'U+200D'],
+  ['alice\u200c\u200d', 'U+200D'],
+  ['alice\ufe0f\ufe0f', 'U+FE0F'],
+  ['alice\u200d\ufe0f', 'U+FE0F'],
+  ['\u200d'.repeat(40), 'U+200D'],
+  ['\u{e0100}', 'U+E0100'],
 ];
 
 describe('display text', () => {
@@ -86,12 +132,52 @@ describe('display text', () => {
     }
   });
 
+  it('refuses joiners and variation selectors that follow nothing they could join or select', () => {
+    for (const [text, name] of STRAY_JOINERS) {
+      assert.equal(unsafeCharacter(text), name, JSON.stringify(text));
+      assert.equal(displayText(256).safeParse(text).success, false, JSON.stringify(text));
+    }
+  });
+
+  it('withUnsafeAsSpaces leaves display text, even where a joiner followed a character it replaced', () => {
+    for (const text of ['\u0000\u{e0100}', 'a\u202e\u200db', '\u034f\ufe0f\u200d', 'ok \u2800\u200c'])
+      assert.equal(unsafeCharacter(withUnsafeAsSpaces(text).trim()), null, JSON.stringify(text));
+    assert.equal(withUnsafeAsSpaces('José 👩‍💻'), 'José 👩‍💻');
+  });
+
   it('refuses a leading or trailing newline, U+2028 or U+FEFF instead of trimming it away; ordinary spaces are trimmed', () => {
     for (const text of ['\nalice', 'alice\r\n', '\u2028alice', 'alice\u2029', '\ufeffalice', 'alice\ufeff', '\u0085alice', 'alice\t']) {
       assert.equal(displayText(256).safeParse(text).success, false, JSON.stringify(text));
     }
     assert.equal(displayText(256).parse('  alice  '), 'alice');
     assert.equal(displayText(256).safeParse('   ').success, false);
+  });
+});
+
+describe('machine text: hostnames and identifiers', () => {
+  it('passes the hostnames and identifiers devices report, accented and CJK ones included', () => {
+    for (const name of MACHINE) assert.equal(unsafeMachineCharacter(name), null, name);
+  });
+
+  it('refuses what display text refuses, and joiners and variation selectors wherever they are', () => {
+    for (const [character, name] of REFUSED) assert.equal(unsafeMachineCharacter(`LAPTOP${character}12`), name, name);
+    for (const [text, name] of [
+      ['LAPTOP-12\u200d', 'U+200D'],
+      ['LAP\u200cTOP', 'U+200C'],
+      ['LAPTOP-12\ufe0f', 'U+FE0F'],
+      ['山田\u{e0100}', 'U+E0100'],
+    ]) {
+      assert.equal(unsafeMachineCharacter(text as string), name, name);
+      // Both report schemas: the usual path (usual-report.ts) is held to them by its fuzz test.
+      assert.equal(deviceIdentitySchema.safeParse({ hostname: text }).success, false, name);
+      const report = (identity: object) => reportSchema.safeParse({ agentVersion: '1', collectedAt: 'now', identity }).success;
+      assert.equal(report({ hostname: text }), false, name);
+      assert.equal(report({ serialNumber: text }), false, name);
+      assert.equal(report({ macAddresses: [text] }), false, name);
+    }
+    // Display text beside them still takes a joiner: the signed-in user may be Persian.
+    assert.equal(reportSchema.safeParse({ agentVersion: '1', collectedAt: 'now', identity: {}, user: 'محمد‌رضا' }).success, true);
+    assert.equal(reportSchema.safeParse({ agentVersion: '1', collectedAt: 'now', identity: { hostname: '山田\u3000太郎' } }).success, true);
   });
 });
 

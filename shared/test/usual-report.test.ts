@@ -19,6 +19,20 @@ const text = (max: number): fc.Arbitrary<unknown> =>
     { weight: 30, arbitrary: fc.string({ maxLength: 12 }) },
     { weight: 2, arbitrary: fc.integer({ min: Math.max(0, max - 2), max: max + 2 }).map((n) => 'é'.repeat(n)) },
     { weight: 1, arbitrary: fc.constantFrom('', 'a\u202eb', 'x\ny', 'z\u200d', '\u00ad', 'p\u2028q', '\ud83d\ude00', 'tab\t') },
+    // Default-ignorable and blank characters; joiners and selectors display text takes and machine text does not.
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'L\u034f',
+        '\u2800\u2800',
+        'a\u180b',
+        '\u200d',
+        'a\u200c',
+        '\u2764\ufe0f',
+        'a\ufe0f\ufe0f',
+        '\u3000\u3000',
+      ),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
   );
 const anyOr = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>

@@ -1,5 +1,5 @@
 import type { DeviceIdentity, EdrConnector, Posture } from '@devtrust/shared/identity';
-import { unsafeCharacter, withUnsafeAsSpaces } from '@devtrust/shared/identity/unsafe-text';
+import { unsafeCharacter, unsafeMachineCharacter, withUnsafeAsSpaces } from '@devtrust/shared/identity/unsafe-text';
 import { runAllowed, type CommandRunner } from '../platform/exec.js';
 import { createHost, type CollectHost, type CollectPlatform, type FileAccess } from './host.js';
 import { linuxProbes } from './linux/index.js';
@@ -48,6 +48,7 @@ async function runProbes(probes: ProbeSet, host: CollectHost): Promise<Results> 
 
 /** Probes whose text is shown to people: the collector refuses control and bidi characters in them. */
 const SHOWN_TEXT = new Set<string>(['hostname', 'osVersion', 'osBuild', 'hardwareUuid', 'serialNumber', 'machineGuid']);
+const MACHINE_TEXT = new Set<string>(['hostname', 'hardwareUuid', 'serialNumber', 'machineGuid']);
 
 /** Turns probe results into the report: values where found, reasons in `probeErrors`. */
 export function assemble(platform: CollectPlatform, results: Results): Collected {
@@ -64,8 +65,9 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
     }
     // The collector refuses a report whose hostname, OS version or identifiers carry control or
     // bidi characters (they are shown to people); left out with the reason, the rest still counts.
-    const shown = SHOWN_TEXT.has(name);
-    const unsafe = shown && typeof result.value === 'string' ? unsafeCharacter(result.value) : null;
+    // Hostname and identifiers are machine text: no joiners or variation selectors either (unsafe-text.ts).
+    const check = MACHINE_TEXT.has(name) ? unsafeMachineCharacter : unsafeCharacter;
+    const unsafe = SHOWN_TEXT.has(name) && typeof result.value === 'string' ? check(result.value) : null;
     if (unsafe) {
       probeErrors[name] = `value contains ${unsafe}, a control or bidirectional character`;
       return undefined;
@@ -79,7 +81,7 @@ export function assemble(platform: CollectPlatform, results: Results): Collected
   }
   const macs = take('macAddresses');
   if (macs !== undefined) {
-    const safe = macs.filter((mac) => unsafeCharacter(mac) === null);
+    const safe = macs.filter((mac) => unsafeMachineCharacter(mac) === null);
     if (safe.length < macs.length) probeErrors.macAddresses = 'left out MAC addresses with a control or bidirectional character';
     identity.macAddresses = safe.slice(0, 64);
   }

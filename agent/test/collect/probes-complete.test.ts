@@ -82,6 +82,25 @@ describe('assembling a report', () => {
     assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
   });
 
+  it('leaves out a hostname or identifier with a joiner, a selector or an invisible character, keeping a joiner in the OS version', () => {
+    const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
+    results.hostname = found('LAPTOP-12\u200d');
+    results.serialNumber = found('PF2\u034fABCDE');
+    results.machineGuid = found('ab\ufe0fcd');
+    results.macAddresses = found(['02:FC:00:00:00:01', '02:FC:00:00:00:02\u200c']);
+    results.osVersion = found('Windows 11 کار‌ها');
+    const { identity, probeErrors } = assemble('windows', results);
+    assert.equal(identity.hostname, undefined);
+    assert.equal(identity.serialNumber, undefined);
+    assert.equal(identity.machineGuid, undefined);
+    assert.deepEqual(identity.macAddresses, ['02:FC:00:00:00:01']);
+    assert.equal(identity.osVersion, 'Windows 11 کار‌ها');
+    assert.equal(probeErrors.hostname, 'value contains U+200D, a control or bidirectional character');
+    assert.equal(probeErrors.serialNumber, 'value contains U+034F, a control or bidirectional character');
+    // The collector would have refused the whole report: now it takes it.
+    assert.equal(reportSchema.safeParse({ agentVersion: '0.1.0', collectedAt: 'now', identity, probeErrors }).success, true);
+  });
+
   it('leaves out identifiers and MACs with a control or bidi character (shown in findings and tables, so refused by the collector)', () => {
     const results = Object.fromEntries(PROBE_NAMES.map((name) => [name, missing('n/a')])) as any;
     results.serialNumber = found('S\u001b[2JX');

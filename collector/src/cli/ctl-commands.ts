@@ -4,6 +4,7 @@ import { forgetEndpoint } from './ctl-endpoint-forget.js';
 import { releaseCommand, unblockCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 import { endpointColumns, waitsOnCell } from './ctl-waits-on.js';
+import { hostnameCell } from './ctl-hostname.js';
 
 /** devtrustctl's commands: each maps its arguments to one admin API call (docs/admin-api.md). */
 export interface CtlRequest {
@@ -179,7 +180,8 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
-      row: (e) => ({ ...e, waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount, e.waitsOnOutdated) }),
+      // hostname: marked when it holds another endpoint's id (ctl-hostname.ts).
+      row: (e) => ({ ...e, hostname: hostnameCell(e), waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount, e.waitsOnOutdated) }),
     },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),

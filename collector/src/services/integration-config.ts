@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Platform } from '@devtrust/shared/identity';
+import { unsafeCharacter, type Platform } from '@devtrust/shared/identity';
 import { badRequest } from '../errors.js';
 import { timeoutsSchema } from '../sync/kit/timeouts.js';
 import type { SourceKind } from '../sync/source.js';
@@ -55,6 +55,7 @@ export function splitConfig(
       if (value !== undefined) secrets[field] = String(value);
     } else if (value !== undefined) publicConfig[field] = value;
   }
+  refuseUnsafePublicText(publicConfig);
   return { publicConfig, secrets };
 }
 
@@ -87,4 +88,21 @@ export function requireSecretsWithHostChange(hostFields: string[], secretFields:
     `changing ${names(hostFields)} sends the credentials to another host: give ${names(missing)} again in the same request`,
     `config.${missing[0]}`,
   );
+}
+
+/**
+ * The public config is shown to every admin (the console's integration form, devtrustctl): its
+ * text must be display text. Each kind's schema checks its own fields (kit/config-fields.ts);
+ * this holds a kind whose schema forgets one to the same rule.
+ */
+function refuseUnsafePublicText(publicConfig: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(publicConfig)) {
+    const found = typeof value === 'string' ? unsafeCharacter(value) : null;
+    if (found)
+      throw badRequest(
+        'INVALID_REQUEST',
+        `config.${field}: must not contain control or bidirectional characters (found ${found})`,
+        `config.${field}`,
+      );
+  }
 }

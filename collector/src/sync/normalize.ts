@@ -3,6 +3,7 @@ import {
   normalizeIdentifier,
   normalizeMdmDeviceId,
   unsafeCharacter,
+  unsafeMachineCharacter,
   withUnsafeAsSpaces,
   type IdentifierKind,
 } from '@devtrust/shared/identity';
@@ -88,7 +89,7 @@ function usable(kind: IdentifierKind, raw: unknown, placeholders: string[]): str
   // A vendor field holding more than an identifier (a blob, a list) is dropped, not stored.
   if (typeof raw === 'string' && raw.length > LIMITS.maxIdentifierLength) return null;
   const value = normalizeIdentifier(kind, raw);
-  if (value === null || value.length > IDENTIFIER_MAX || unsafeCharacter(value) !== null) return null;
+  if (value === null || value.length > IDENTIFIER_MAX || unsafeMachineCharacter(value) !== null) return null;
   if (kind === 'macAddress' && !MAC_PATTERN.test(value)) return null;
   if (isPlaceholder(kind, value)) {
     placeholders.push(`${kind}=${shown(raw, 80)}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displaySafeString } from './display-text.js';
+import { displaySafeString, machineSafeString } from './display-text.js';
 import { IDENTIFIER_KINDS, type IdentifierKind, usableIdentifier } from './normalize.js';
 import { EDR_VENDORS, PLATFORMS } from './platforms.js';
 
@@ -26,8 +26,8 @@ export const deviceIdentitySchema = z.strictObject({
   hardwareUuid: shortText.optional(),
   serialNumber: shortText.optional(),
   machineGuid: shortText.optional(),
-  /** Shown in the console and the tray: no control or bidi characters (see display-text.ts). */
-  hostname: displaySafeString(256).optional(),
+  /** Shown in the console and the tray: machine text, no control, bidi or invisible characters (see unsafe-text.ts). */
+  hostname: machineSafeString(256).optional(),
   osVersion: shownText.optional(),
   macAddresses: z.array(shortText).max(64).optional(),
   edr: z.array(edrConnectorSchema).max(16).optional(),

@@ -1,25 +1,64 @@
 /**
  * Text that people read: usernames, hostnames, application, integration, key and group names,
- * device names and owners, OS versions, probe and EDR details. It is shown in the console, on
- * the sign-in prompt and in the tray's confirmation, so it may not carry what changes how the
- * text around it reads or hides part of it. Refused by Unicode general category:
+ * device names and owners, OS versions, probe and EDR details, vendor client IDs. It is shown in
+ * the console, on the sign-in prompt and in the tray's confirmation, so it may not carry what
+ * changes how the text around it reads or hides part of it. Refused:
  * - Cc controls (newlines, escapes, U+0085) and Cf format characters: bidirectional marks,
  *   overrides and isolates, zero-width spaces, invisible operators (U+2061), the soft hyphen,
  *   U+FEFF, interlinear annotations (U+FFF9–U+FFFB), tag characters (U+E0001–U+E007F)...
  * - Zl and Zp, the line and paragraph separators; Cs, lone surrogates; Co, private use
  *   (whatever a font draws there, nobody can read it the same way);
- * - the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, letters that render as nothing.
- * Two format characters are writing, not tricks, and pass: U+200C ZERO WIDTH NON-JOINER
- * (Persian, Indic scripts) and U+200D ZERO WIDTH JOINER (emoji sequences, Indic conjuncts).
- * Ordinary spaces pass. Refused at the edge, never silently stripped: a stripped name would
- * name something else.
+ * - every Default_Ignorable_Code_Point, the characters Unicode says a renderer may draw as
+ *   nothing: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), U+034F COMBINING GRAPHEME
+ *   JOINER (`LAPTOP-12` and `LAPTOP-12` + U+034F read the same), U+17B4/U+17B5, the Mongolian
+ *   selectors U+180B–U+180F, unassigned ones (U+FFF0–U+FFF8, U+E0000–U+E0FFF)...; and U+2800
+ *   BRAILLE PATTERN BLANK, a symbol drawn as a blank (forty of them made a blank link).
+ * Writing, not tricks, and passes in display text, where it joins what it sits between: U+200C
+ * ZERO WIDTH NON-JOINER (Persian, Indic scripts), U+200D ZERO WIDTH JOINER (emoji sequences,
+ * Indic conjuncts), the variation selectors U+FE00–U+FE0F (emoji presentation) and
+ * U+E0100–U+E01EF (the kanji variants of Japanese names). Each must follow a character it
+ * modifies: at the start, after a space, one joiner after another or a selector after a joiner
+ * or selector is refused (a name of joiners alone would read as blank). Machine text
+ * (`unsafeMachineCharacter`) refuses them too.
+ * Spaces pass, wide ones (U+3000, U+2000–U+200A) included: a Japanese name is typed with
+ * U+3000. Runs of them are collapsed where they are shown (the console, devtrustctl's tables),
+ * as a browser collapses runs of ordinary spaces, so they are no new way to look alike.
+ * Refused at the edge, never silently stripped: a stripped name would name something else.
  */
-const UNSAFE = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Co}\u115f\u1160\u3164\uffa0]|(?![\u200c\u200d])\p{Cf}/u;
+const JOINER = '\\u200c\\u200d';
+const SELECTOR = '\\ufe00-\\ufe0f\\u{e0100}-\\u{e01ef}';
+const UNSAFE_SOURCE =
+  '[\\p{Cc}\\p{Cs}\\p{Zl}\\p{Zp}\\p{Co}\\u2800]' +
+  `|(?![${JOINER}${SELECTOR}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]` +
+  `|(?<!\\S)[${JOINER}${SELECTOR}]|(?<=[${JOINER}${SELECTOR}])[${SELECTOR}]|(?<=[${JOINER}])[${JOINER}]`;
+// The classes list joiners and selectors as single characters on purpose (they are what is checked),
+// which no-misleading-character-class takes for a joined sequence written by mistake.
+// eslint-disable-next-line no-misleading-character-class
+const UNSAFE = new RegExp(UNSAFE_SOURCE, 'u');
 
+/**
+ * Machine text: hostnames and the identifiers agents and vendors report (serial numbers,
+ * GUIDs, MAC addresses). Display text without joiners or selectors either: hostnames are DNS
+ * labels in practice, identifiers are ASCII, and there an invisible joiner only makes a second
+ * name that reads like the first (`LAPTOP-12` + U+200D).
+ */
+// eslint-disable-next-line no-misleading-character-class -- as UNSAFE
+const UNSAFE_MACHINE = new RegExp(`${UNSAFE_SOURCE}|[${JOINER}${SELECTOR}]`, 'u');
+
+// eslint-disable-next-line no-misleading-character-class -- as UNSAFE
+const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
+
+const named = (match: RegExpExecArray | null): string | null =>
+  match ? `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
+
+/** The first character display text refuses, as `U+XXXX`, or null. */
 export function unsafeCharacter(text: string): string | null {
-  const match = UNSAFE.exec(text);
-  if (!match) return null;
-  return `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return named(UNSAFE.exec(text));
+}
+
+/** The first character machine text (hostnames, identifiers) refuses, as `U+XXXX`, or null. */
+export function unsafeMachineCharacter(text: string): string | null {
+  return named(UNSAFE_MACHINE.exec(text));
 }
 
 /**
@@ -27,7 +66,14 @@ export function unsafeCharacter(text: string): string | null {
  * itself (the agent's probe errors quote command output), never for names people chose.
  */
 export function withUnsafeAsSpaces(text: string): string {
-  return text.replace(new RegExp(UNSAFE.source, 'gu'), ' ');
+  // Again until nothing changes: a joiner after a character replaced here follows a space now,
+  // which display text refuses (`\u0000` + U+E0100 would leave a stray selector).
+  let out = text;
+  for (let previous = ''; out !== previous;) {
+    previous = out;
+    out = out.replace(UNSAFE_ALL, ' ');
+  }
+  return out;
 }
 
 export function isDisplaySafe(text: string): boolean {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isUsablePublicKey } from '../crypto/device-key.js';
 import { deviceIdentitySchema, postureSchema } from '../identity/device.js';
-import { displaySafeString } from '../identity/display-text.js';
+import { displaySafeString, machineSafeString } from '../identity/display-text.js';
 import { MDM_DEVICE_ID_PATTERN } from '../identity/mdm-device-id.js';
 import { REQUEST_ERRORS } from './errors.js';
 import { KEY_KINDS } from './key-kinds.js';
@@ -38,16 +38,17 @@ const publicKey = z
 /**
  * Identifiers are shown too (findings, cautions, the console, devtrustctl's tables), so they are
  * display-safe like hostnames: an agent's serial number must not carry a terminal escape or a
- * bidi override into an admin's screen. No machine's firmware reports such a value.
+ * bidi override into an admin's screen. No machine's firmware reports such a value. Machine text
+ * (no joiners or variation selectors either, unsafe-text.ts), as the hostname is.
  */
-const identifier = displaySafeString(LIMITS.maxIdentifierLength);
+const identifier = machineSafeString(LIMITS.maxIdentifierLength);
 
 /** What an agent may report: the identity with identifiers and hostname held to LIMITS. */
 const reportedIdentitySchema = deviceIdentitySchema.extend({
   hardwareUuid: identifier.optional(),
   serialNumber: identifier.optional(),
   machineGuid: identifier.optional(),
-  hostname: displaySafeString(LIMITS.maxHostnameLength).optional(),
+  hostname: machineSafeString(LIMITS.maxHostnameLength).optional(),
   macAddresses: z.array(identifier).max(64).optional(),
 });
 

@@ -1,4 +1,4 @@
-import { unsafeCharacter } from '../identity/unsafe-text.js';
+import { unsafeCharacter, unsafeMachineCharacter } from '../identity/unsafe-text.js';
 import { EDR_VENDORS, PLATFORMS } from '../identity/platforms.js';
 import { LIMITS } from './limits.js';
 import { reportMessage, reportSchema, type ReportMessage } from './messages.js';
@@ -26,11 +26,17 @@ export function usualReportFrame(json: Record<string, unknown>): ReportMessage |
 
 type Check = (value: unknown) => boolean;
 
-/** Strings: a string of at most `max` UTF-16 code units (zod's `.max`), display-safe if asked. */
+/**
+ * Strings: a string of at most `max` UTF-16 code units (zod's `.max`), display-safe or machine
+ * text (hostnames, identifiers: unsafe-text.ts) if asked, as the schema's member is.
+ */
 const text =
-  (max: number, displaySafe = false, min = 0): Check =>
+  (max: number, safe: 'display' | 'machine' | null = null, min = 0): Check =>
   (value) =>
-    typeof value === 'string' && value.length >= min && value.length <= max && (!displaySafe || unsafeCharacter(value) === null);
+    typeof value === 'string' &&
+    value.length >= min &&
+    value.length <= max &&
+    (safe === null || (safe === 'display' ? unsafeCharacter(value) : unsafeMachineCharacter(value)) === null);
 const matching =
   (pattern: RegExp): Check =>
   (value) =>
@@ -48,7 +54,7 @@ const arrayOf =
  * A JSON object with only its keys of display text up to 64 (zod's record). `__proto__` is
  * left to zod, which drops it from what it returns: the same value could not be returned here.
  */
-const recordKey = text(64, true);
+const recordKey = text(64, 'display');
 const recordOf =
   (member: Check): Check =>
   (value) => {
@@ -92,8 +98,8 @@ const objectOf =
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const shownText = text(256, true);
-const identifier = text(LIMITS.maxIdentifierLength, true);
+const shownText = text(256, 'display');
+const identifier = text(LIMITS.maxIdentifierLength, 'machine');
 
 const edrMember: Record<string, Check> = {
   vendor: oneOf(EDR_VENDORS),
@@ -107,7 +113,7 @@ const identityMember: Record<string, Check> = {
   hardwareUuid: identifier,
   serialNumber: identifier,
   machineGuid: identifier,
-  hostname: text(LIMITS.maxHostnameLength, true),
+  hostname: text(LIMITS.maxHostnameLength, 'machine'),
   osVersion: shownText,
   macAddresses: arrayOf(64, identifier),
   edr: arrayOf(16, objectOf(shapeOf(reportSchema.shape.identity.shape.edr.unwrap().element), edrMember)),
@@ -120,19 +126,19 @@ const postureMember: Record<string, Check> = {
   osBuild: shownText,
 };
 const reportMember: Record<string, Check> = {
-  agentVersion: text(64, true),
-  collectedAt: text(40, true),
+  agentVersion: text(64, 'display'),
+  collectedAt: text(40, 'display'),
   identity: objectOf(shapeOf(reportSchema.shape.identity), identityMember),
   posture: objectOf(shapeOf(reportSchema.shape.posture.unwrap()), postureMember),
   probeErrors: recordOf(shownText),
-  user: text(256, true),
+  user: text(256, 'display'),
   // mdmAssertion: a mobile client's, rare: zod's.
 };
 const messageMember: Record<string, Check> = {
   type: (value) => value === 'report',
   seq: (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0,
   report: objectOf(shapeOf(reportSchema), reportMember),
-  signature: text(200, false, 1),
+  signature: text(200, null, 1),
   mac: matching(/^[A-Za-z0-9_-]{43}$/),
 };
 const MESSAGE = objectOf(shapeOf(reportMessage), messageMember);

@@ -1,12 +1,20 @@
 import { z } from 'zod';
-import { baseUrlInput, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput, textInput, vendorUrl } from '../kit/index.js';
+import {
+  baseUrlInput,
+  DEFAULT_EDR_INTERVAL_MINUTES,
+  EDR_COMMON_CONFIG,
+  freshnessInput,
+  publicCredential,
+  textInput,
+  vendorUrl,
+} from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { SecureEndpointClient } from './client.js';
 import { mapComputer } from './map.js';
 
 const configSchema = z.strictObject({
   baseUrl: vendorUrl,
-  clientId: z.string().trim().min(1).max(200),
+  clientId: publicCredential(200),
   apiKey: z.string().trim().min(1).max(500),
   ...EDR_COMMON_CONFIG,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
+import { credential, mappedPages, pageSizeField, pageSizeInput, publicCredential, textInput, vendorTest, vendorUrl } from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import {
   DEFAULT_GRAPH_URL,
@@ -25,7 +25,7 @@ export const intuneKind: SourceKind<IntuneConfig> = {
       .string()
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'must be a tenant ID (GUID) or domain'),
-    clientId: credential,
+    clientId: publicCredential(),
     clientSecret: credential,
     loginUrl: vendorUrl.optional(),
     graphUrl: vendorUrl.optional(),

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
+import {
+  baseUrlInput,
+  credential,
+  mappedPages,
+  pageSizeField,
+  pageSizeInput,
+  publicCredential,
+  textInput,
+  vendorTest,
+  vendorUrl,
+} from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { DEFAULT_PAGE_SIZE, JAMF_MAX_PAGE_SIZE, JAMF_VENDOR, JamfProClient, type JamfProConfig } from './client.js';
 import { mapJamfComputer, mapJamfMobileDevice } from './map.js';
@@ -16,7 +26,7 @@ export const jamfProKind: SourceKind<JamfProConfig> = {
   capabilities: { sync: true, upload: false },
   configSchema: z.strictObject({
     baseUrl: vendorUrl,
-    clientId: credential,
+    clientId: publicCredential(),
     clientSecret: credential,
     pageSize: pageSizeField(JAMF_MAX_PAGE_SIZE),
     mobileDevices: z.boolean().optional(),

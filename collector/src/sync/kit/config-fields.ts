@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayText, unsafeCharacter } from '@devtrust/shared/identity';
 import type { ConfigField } from '../source.js';
 
 /** Config fields (schemas and their form entries) that several vendors share. */
@@ -12,6 +13,13 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 export const vendorUrl = z
   .string()
+  // Shown to admins (the integration's form and listing), and the URL parser would quietly drop
+  // a tab or newline inside it: display text, checked before the trim as displayText does.
+  .superRefine((value, ctx) => {
+    const found = unsafeCharacter(value);
+    if (found)
+      ctx.addIssue({ code: 'custom', message: `must not contain control or bidirectional characters (found ${found})`, fatal: true });
+  })
   .trim()
   .max(500)
   .superRefine((value, ctx) => {
@@ -35,7 +43,15 @@ export const vendorUrl = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** A secret (a client secret, a password, a token): sealed, never shown, so any text. */
 export const credential = z.string().trim().min(1).max(4096);
+
+/**
+ * The public half of a credential (a client ID, a user name): stored in the clear and shown to
+ * every admin in the integration's form and listing, so display text (unsafe-text.ts). A client
+ * ID carrying a terminal escape or a bidi override read reversed in the console's form.
+ */
+export const publicCredential = (max = 4096) => displayText(max);
 
 /** An optional page size an admin may lower when the vendor times out on large pages. */
 export function pageSizeField(max: number) {

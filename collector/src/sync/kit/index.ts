@@ -7,7 +7,7 @@
  * into its files.
  */
 export { basicAuth, ClientCredentialsToken } from './auth.js';
-export { baseUrlInput, credential, pageSizeField, pageSizeInput, textInput, vendorUrl } from './config-fields.js';
+export { baseUrlInput, credential, pageSizeField, publicCredential, pageSizeInput, textInput, vendorUrl } from './config-fields.js';
 export { clientOptions, DEFAULT_EDR_INTERVAL_MINUTES, EDR_COMMON_CONFIG, freshnessInput } from './edr.js';
 export { bool, lookup, requireArray, text, timestamp, vendorRecord } from './fields.js';
 export { mappedPages, vendorTest } from './pages.js';

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
+import {
+  baseUrlInput,
+  credential,
+  mappedPages,
+  pageSizeField,
+  pageSizeInput,
+  publicCredential,
+  textInput,
+  vendorTest,
+  vendorUrl,
+} from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import {
   DEFAULT_PAGE_SIZE,
@@ -19,7 +29,7 @@ export const mobileIronCoreKind: SourceKind<MobileIronCoreConfig> = {
   capabilities: { sync: true, upload: false },
   configSchema: z.strictObject({
     baseUrl: vendorUrl,
-    username: credential,
+    username: publicCredential(),
     password: credential,
     spaceId: z.number().int().min(1),
     pageSize: pageSizeField(MOBILEIRON_MAX_PAGE_SIZE),

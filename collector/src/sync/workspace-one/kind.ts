@@ -1,12 +1,22 @@
 import { z } from 'zod';
-import { baseUrlInput, credential, mappedPages, pageSizeField, pageSizeInput, textInput, vendorTest, vendorUrl } from '../kit/index.js';
+import {
+  baseUrlInput,
+  credential,
+  mappedPages,
+  pageSizeField,
+  pageSizeInput,
+  publicCredential,
+  textInput,
+  vendorTest,
+  vendorUrl,
+} from '../kit/index.js';
 import type { SourceKind } from '../source.js';
 import { DEFAULT_PAGE_SIZE, WS1_MAX_PAGE_SIZE, WS1_VENDOR, WorkspaceOneClient, type WorkspaceOneConfig } from './client.js';
 import { mapWorkspaceOneDevice } from './map.js';
 
 const common = { baseUrl: vendorUrl, tenantCode: credential, pageSize: pageSizeField(WS1_MAX_PAGE_SIZE) };
-const basicSchema = z.strictObject({ ...common, username: credential, password: credential });
-const oauthSchema = z.strictObject({ ...common, clientId: credential, clientSecret: credential, tokenUrl: vendorUrl });
+const basicSchema = z.strictObject({ ...common, username: publicCredential(), password: credential });
+const oauthSchema = z.strictObject({ ...common, clientId: publicCredential(), clientSecret: credential, tokenUrl: vendorUrl });
 const OAUTH_FIELDS = ['clientId', 'clientSecret', 'tokenUrl'];
 const BASIC_FIELDS = ['username', 'password'];
 

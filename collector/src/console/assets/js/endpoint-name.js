@@ -3,16 +3,39 @@
 // JSON quotes, as the collector's messages and devtrustctl do (collector/src/domain/endpoint-label.ts).
 // The agent chooses its hostname: "LAPTOP-12 (ep_…victim…)" must not read as another endpoint's
 // id, nor a long one push the real id out of a dialog title. The hostname is cut, never the id.
-import { h, link } from './dom.js';
+import { badge, h, link } from './dom.js';
 
 /** Hostnames in a list of endpoints are cut as devtrustctl cuts the holders it lists. */
 export const LISTED = 24;
 
+/**
+ * The hostname as shown: each run of spaces, wide ones included (U+3000, U+2000–U+200A, no-break),
+ * as one ordinary space, none at either end. A browser already shows a run of ordinary spaces as
+ * one; wide ones it keeps, and sixty U+3000 stretched a link across the row. They are not refused
+ * (shared/src/identity/unsafe-text.ts): a Japanese computer name is typed with U+3000.
+ */
+export const shownHostname = (hostname) => (hostname ?? '').replace(/\s+/gu, ' ').trim();
+
+const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/giu;
+
+/**
+ * Whether the hostname holds an endpoint id that is not this endpoint's own: `LAPTOP-12
+ * (ep_…victim…)` reads as another endpoint. Such hostnames are not refused (a real device's agent
+ * would lose its hostname and an attacker nothing the mark does not take away); they are marked.
+ */
+export const namesOtherEndpoint = (endpoint) =>
+  [...(endpoint.hostname ?? '').matchAll(ENDPOINT_ID)].some((m) => m[0].toLowerCase() !== String(endpoint.id).toLowerCase());
+
+/** The mark beside such a hostname; what devtrustctl's endpoints table prints too. */
+export const OTHER_ID_MARK = 'hostname names another endpoint id';
+export const otherIdBadge = (endpoint) => (namesOtherEndpoint(endpoint) ? badge(OTHER_ID_MARK, 'warn') : null);
+
 /** ` "LAPTOP-12"` (cut to `max` characters), or '' without a hostname. */
 export function quotedHostname(endpoint, max = 256) {
-  if (!endpoint.hostname) return '';
-  const chars = [...endpoint.hostname];
-  return ` ${JSON.stringify(chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : endpoint.hostname)}`;
+  const hostname = shownHostname(endpoint.hostname);
+  if (!hostname) return '';
+  const chars = [...hostname];
+  return ` ${JSON.stringify(chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : hostname)}`;
 }
 
 /** `ep_… "LAPTOP-12"`: for headings and confirmations. */
@@ -23,11 +46,16 @@ export const endpointItem = (endpoint) => [link(h('code', {}, endpoint.id), 'end
 
 /**
  * A table cell: the hostname, linked (what an admin knows the device by), with the id under it in
- * the same cell, cut to fit and whole in its tooltip: the id tells apart two endpoints whose
- * hostnames read alike, or one whose hostname imitates another's.
+ * the same cell, whole: the id tells apart two endpoints whose hostnames read alike, or one whose
+ * hostname imitates another's, and ids differ anywhere (a cut one hid the part that differed while
+ * a hostname holding another id read as the row's). A hostname naming another id is marked.
  */
-export const endpointCell = (endpoint) => [
-  // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
-  h('div', { class: 'resource-name' }, link(endpoint.hostname ?? endpoint.id, 'endpoints', endpoint.id)),
-  endpoint.hostname ? h('div', { class: 'key-id' }, h('code', { title: endpoint.id }, endpoint.id)) : null,
-];
+export function endpointCell(endpoint) {
+  const hostname = shownHostname(endpoint.hostname);
+  return [
+    // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
+    h('div', { class: 'resource-name' }, link(hostname || endpoint.id, 'endpoints', endpoint.id)),
+    hostname ? h('div', { class: 'endpoint-id' }, h('code', {}, endpoint.id)) : null,
+    namesOtherEndpoint(endpoint) ? h('div', {}, otherIdBadge(endpoint)) : null,
+  ];
+}

@@ -3,7 +3,7 @@ import { api, enc, get } from '../api.js';
 import { badge, facts, fmtAgo, fmtTime, h, humanize, link, plain, put, table, yesNo } from '../dom.js';
 import { announce, busy, confirmAction, errorBlock, messageArea, pageHead } from '../ui.js';
 import { approvalBadge, approvalButtons, cautionOf, trustBadge, verdictBadge, waitsOnNote } from './endpoints.js';
-import { endpointItem, endpointName } from '../endpoint-name.js';
+import { endpointItem, endpointName, otherIdBadge, shownHostname } from '../endpoint-name.js';
 
 const IDENTIFIERS = [
   ['hardwareUuid', 'Hardware UUID'],
@@ -226,7 +226,10 @@ function identifiers(e) {
   const identity = e.identity ?? {};
   const pairs = IDENTIFIERS.map(([key, label]) => [label, identity[key] ? h('code', {}, identity[key]) : plain(null)]);
   pairs.push(['MAC addresses', identity.macAddresses?.length ? h('code', {}, identity.macAddresses.join(', ')) : plain(null)]);
-  pairs.push(['Hostname', identity.hostname]);
+  const mark = otherIdBadge({ id: e.id, hostname: identity.hostname });
+  // Runs of wide spaces shown as one; a hostname naming another endpoint's id marked (endpoint-name.js).
+  const hostname = identity.hostname ? shownHostname(identity.hostname) : identity.hostname;
+  pairs.push(['Hostname', mark ? [hostname, ' ', mark] : hostname]);
   return facts(pairs);
 }
 
