@@ -68,7 +68,9 @@ describeUnless(chromiumMissing)('the admin console: endpoints pending approval',
     await page.goto(`${c.url}/console/#/endpoints/${encodeURIComponent(cloneIds[1] as string)}`);
     const claim = page.getByRole('region', { name: 'Awaiting approval' });
     await claim.getByText('C02CONSOLE01').waitFor();
-    await claim.getByRole('link', { name: realId }).waitFor();
+    // Named by the claim and by what it waits on (still reporting or not): both link to it.
+    await claim.getByRole('link', { name: realId }).first().waitFor();
+    await claim.locator('.waits-on').getByRole('link', { name: realId }).waitFor();
     await screenshot(page, '31-endpoint-pending');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page
