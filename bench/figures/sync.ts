@@ -261,12 +261,11 @@ export const syncGroup: FigureGroup = {
     // At small scale every database's servers start together before the first measurement (the
     // later ones wait idle, as a database's sync collector waits through its serving figure):
     // no starts between measurements. Full scale starts each database's after the one before.
-    const upFront = ctx.scale === 'small' ? ctx.databases.map(start) : [];
-    for (const starting of upFront) starting.catch(() => undefined);
+    const upFront = ctx.scale === 'small' ? await Promise.all(ctx.databases.map(start)) : [];
     for (const [i, kind] of ctx.databases.entries()) {
       // This database's processes, each on a fresh database, start side by side (set-up; a
       // collector's start is mostly loading its modules) and wait idle for their runs.
-      const servers = await (upFront[i] ?? start(kind));
+      const servers = upFront[i] ?? (await start(kind));
       if (servers.serving) {
         try {
           out.push(await servingDuringReupload(ctx, kind, count, servers.serving));
