@@ -354,14 +354,44 @@ async function transportFloor(
   }
 }
 
-async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null, vendor: SyncVendor | null): Promise<Figure[]> {
-  const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
-  const rate = scaled(ctx, FULL_RATE);
-  const samples = rate * MEASURE_S[ctx.scale];
+/** One database's collector, loaded with the inventory, and its enrolled fleet: set-up, done before any window. */
+interface Prepared {
+  kind: DbKind;
+  db: BenchDatabase;
+  collector: ServerChild;
+  fleet: Fleet;
+  agents: Agent[];
+  inventory: number;
+  loaded: { note: string | null };
+  inventoryLoadS: number;
+  inventoryLoadWalMb: number | null;
+  /** Why the load's checkpoint was not waited for, or null. */
+  unsettled: string | null;
+  /** The second node of `postgres-2`, or null. */
+  second: ServerChild | null;
+  /** Prepared with the other databases, before any run (small scale). */
+  sideBySide: boolean;
+}
+
+/** A fresh database and a collector child on it (process starts: side by side with the others'). */
+async function startOn(ctx: BenchContext, kind: DbKind): Promise<{ kind: DbKind; db: BenchDatabase; collector: ServerChild }> {
   const db = await freshDatabase(ctx, kind, `decision-${kind}`);
-  const collector = await startCollectorChild(ctx, db);
+  return { kind, db, collector: await startCollectorChild(ctx, db) };
+}
+
+/**
+ * Loads the inventory into a started collector and enrolls its fleet. Loads run one at a time
+ * (the caller awaits each), so `inventoryLoadS` and the WAL it wrote are one load's, as before.
+ */
+async function prepare(
+  ctx: BenchContext,
+  started: { kind: DbKind; db: BenchDatabase; collector: ServerChild },
+  sideBySide: boolean,
+): Promise<Prepared> {
+  const { kind, db, collector } = started;
+  const inventory = sized(ctx, FULL_INVENTORY, SMALL_INVENTORY);
   const url = collector.ready.url;
-  let start = now();
+  const start = now();
   const wal = await walWritten(db);
   const loaded = await loadInventory(collector, inventory);
   const inventoryLoadS = (now() - start) / 1000;
@@ -384,13 +414,34 @@ async function onDatabase(ctx: BenchContext, kind: DbKind, floor: Floor | null, 
   ctx.defer(() => fleet.app.close());
   // The load's checkpoint is over before decisions are measured at rest (bench/lib/checkpoints.ts).
   const unsettled = await settle(db);
-  const second = await secondNode;
+  return {
+    kind,
+    db,
+    collector,
+    fleet,
+    agents,
+    inventory,
+    loaded,
+    inventoryLoadS,
+    inventoryLoadWalMb,
+    unsettled,
+    second: await secondNode,
+    sideBySide,
+  };
+}
+
+async function onDatabase(ctx: BenchContext, prepared: Prepared, floor: Floor | null, vendor: SyncVendor | null): Promise<Figure[]> {
+  const { kind, db, collector, fleet, agents, inventory, loaded, inventoryLoadS, inventoryLoadWalMb, second } = prepared;
+  const url = collector.ready.url;
+  const rate = scaled(ctx, FULL_RATE);
+  const samples = rate * MEASURE_S[ctx.scale];
+  // Prepared before the runs of the databases ahead of it: what they wrote since is checkpointed too.
+  const unsettled = prepared.sideBySide ? await settle(db) : prepared.unsettled;
 
   const warmedUp = warmUpDetail(await atRate(fleet, rate, Math.max(WARM_UP, rate * WARM_UP_S[ctx.scale])), rate);
   const rest = await atRest(fleet, REST_SAMPLES[ctx.scale]);
   ctx.log(`${kind}: one decision at a time: p50 ${rest.p50?.toFixed(1)} ms, p99 ${rest.p99?.toFixed(1)} ms`);
   const idleCpuPct = await idleCpu(collector.pid);
-  start = now();
   const checkpoints = await checkpointCounter(db);
   const run = await atRate(fleet, rate, samples);
   const checkpointed = await checkpoints();
@@ -679,8 +730,29 @@ export const decisionGroup: FigureGroup = {
         ? startSyncVendor(ctx, sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES))
         : null;
     vendor?.catch(() => undefined);
-    const floor = wantsRated ? await transportFloor(ctx, rate, rate * MEASURE_S[ctx.scale], scaled(ctx, FULL_AGENTS, 10), vendor) : null;
-    for (const kind of ctx.databases) out.push(...(await onDatabase(ctx, kind, floor, await vendor)));
+    // At small scale every database's collector starts beside them, then each loads its
+    // inventory in turn and enrolls its fleet, all before the floor's first decision: nothing
+    // starts or loads between two measured runs (the other databases' collectors wait idle),
+    // and the starts overlap instead of coming one after the other. Full scale sets up each
+    // database after the runs before it, its million records loaded just before its own runs.
+    const sideBySide = ctx.scale === 'small';
+    const prepared = sideBySide
+      ? (async () => {
+          const [, ...started] = await Promise.all([vendor, ...ctx.databases.map((kind) => startOn(ctx, kind))]);
+          const ready: Prepared[] = [];
+          for (const one of started) ready.push(await prepare(ctx, one, true));
+          return ready;
+        })()
+      : null;
+    prepared?.catch(() => undefined);
+    const floor = wantsRated
+      ? await transportFloor(ctx, rate, rate * MEASURE_S[ctx.scale], scaled(ctx, FULL_AGENTS, 10), prepared ?? vendor)
+      : null;
+    const ready = await prepared;
+    for (const [i, kind] of ctx.databases.entries()) {
+      const one = ready?.[i] ?? (await prepare(ctx, await startOn(ctx, kind), false));
+      out.push(...(await onDatabase(ctx, one, floor, await vendor)));
+    }
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {
       for (const db of ['postgres', 'postgres-2'] as const) {
         out.push(

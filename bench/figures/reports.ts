@@ -226,15 +226,20 @@ export const reportsGroup: FigureGroup = {
     const measureMs = ctx.scale === 'small' ? 1_000 : 15_000;
     // The transport alone, once: a plain ws server acking each frame without storing it
     // (started beside the first database's servers).
-    const [echoServer, first] = await Promise.all([
+    // At small scale every database's servers are set up beside it too, before the first window
+    // (the later databases' servers wait idle through the earlier runs, as each database's bare
+    // server waits through its collector's): a run of a few seconds no longer waits seconds for
+    // starts between its windows. Full scale sets up each later database after the one before.
+    const upFront = ctx.scale === 'small' ? ctx.databases : ctx.databases.slice(0, 1);
+    const [echoServer, prepared] = await Promise.all([
       startBareChild(ctx),
-      ctx.databases[0] ? prepare(ctx, ctx.databases[0], sessions) : null,
+      Promise.all(upFront.map((kind) => prepare(ctx, kind, sessions))),
     ]);
     const echo = await closedLoop(ctx, 'plain ws echo', echoServer, bareAgents(sessions), measureMs);
     await sleep(200);
     const out: Figure[] = [];
     for (const [i, kind] of ctx.databases.entries()) {
-      const servers = i === 0 && first ? first : await prepare(ctx, kind, sessions);
+      const servers = prepared[i] ?? (await prepare(ctx, kind, sessions));
       out.push(...(await onDatabase(ctx, kind, servers, measureMs, echo)));
     }
     if (ctx.postgresUnavailable && !ctx.databases.includes('postgres')) {

@@ -257,10 +257,15 @@ export const syncGroup: FigureGroup = {
     ctx.defer(() => vendor.close());
     const out: Figure[] = [];
     const wantsSync = ctx.wants('sync.devices_per_s') || ctx.wants('sync.peak_rss_mb');
-    for (const kind of ctx.databases) {
+    const start = (kind: DbKind) => startServers(ctx, kind, ctx.wants('sync.serving_max_ms'), wantsSync);
+    // At small scale every database's servers start together before the first measurement (the
+    // later ones wait idle, as a database's sync collector waits through its serving figure):
+    // no starts between measurements. Full scale starts each database's after the one before.
+    const upFront = ctx.scale === 'small' ? await Promise.all(ctx.databases.map(start)) : [];
+    for (const [i, kind] of ctx.databases.entries()) {
       // This database's processes, each on a fresh database, start side by side (set-up; a
       // collector's start is mostly loading its modules) and wait idle for their runs.
-      const servers = await startServers(ctx, kind, ctx.wants('sync.serving_max_ms'), wantsSync);
+      const servers = upFront[i] ?? (await start(kind));
       if (servers.serving) {
         try {
           out.push(await servingDuringReupload(ctx, kind, count, servers.serving));
