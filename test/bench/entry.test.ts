@@ -53,7 +53,9 @@ describe('bench entry (bench/run.ts)', () => {
       });
       assert.equal(code, 0);
       const processes = readdirSync(dir).map((pid) => readFileSync(path.join(dir, pid), 'utf8').trim().split('\n'));
-      const entryOnly = processes.filter((urls) => urls.some((u) => u.endsWith('/bench/run.ts')) && !urls.some((u) => u.endsWith('/bench/main.ts')));
+      const entryOnly = processes.filter(
+        (urls) => urls.some((u) => u.endsWith('/bench/run.ts')) && !urls.some((u) => u.endsWith('/bench/main.ts')),
+      );
       const full = processes.filter((urls) => urls.some((u) => u.endsWith('/bench/main.ts')));
       assert.equal(entryOnly.length, 1, `processes: ${processes.length}`);
       assert.equal(full.length, 1);
