@@ -265,19 +265,7 @@ export class InventoryRepo {
     // The position is a number written into the statement (no binding): PostgreSQL cannot type a
     // parameter in a select list. SQLite refuses LIMIT in a compound member, so each is a subquery.
     const build = (): Knex.QueryBuilder => {
-      const members = identifiers.map(({ kind, value }, i) => {
-        const lookup =
-          kind === 'macAddress'
-            ? this.current(this.db('inventory_records'))
-                .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
-                .where('inventory_macs.mac', value)
-            : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
-        const limited = lookup
-          .select(this.db.raw(`${i} as lookup_position`))
-          .whereIn('inventory_records.integration_id', integrationIds)
-          .limit(LOOKUP_LIMIT);
-        return this.db.select('*').from(limited.as(`lookup_${i}`));
-      });
+      const members = identifiers.map(({ kind, value }, i) => this.lookupMember(kind, value, integrationIds, i));
       const [first, ...rest] = members as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
       return rest.length > 0 ? first.unionAll(rest) : first;
     };
@@ -310,19 +298,7 @@ export class InventoryRepo {
     });
     for (let from = 0; from < members.length; from += MEMBERS_PER_STATEMENT) {
       const chunk = members.slice(from, from + MEMBERS_PER_STATEMENT);
-      const selects = chunk.map(({ kind, value, integrationIds }, i) => {
-        const lookup =
-          kind === 'macAddress'
-            ? this.current(this.db('inventory_records'))
-                .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
-                .where('inventory_macs.mac', value)
-            : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
-        const limited = lookup
-          .select(this.db.raw(`${i} as lookup_position`))
-          .whereIn('inventory_records.integration_id', [...integrationIds])
-          .limit(LOOKUP_LIMIT);
-        return this.db.select('*').from(limited.as(`lookup_${i}`));
-      });
+      const selects = chunk.map(({ kind, value, integrationIds }, i) => this.lookupMember(kind, value, integrationIds, i));
       const [first, ...rest] = selects as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
       const rows = (await (rest.length > 0 ? first.unionAll(rest) : first)) as (InventoryRecordRow & {
         lookup_position: number | string;
@@ -333,6 +309,26 @@ export class InventoryRepo {
       }
     }
     return out;
+  }
+
+  /**
+   * One member of a united lookup: the records of one identifier in these integrations, at most
+   * LOOKUP_LIMIT, each marked with the member's position `i` (a number written into the statement:
+   * PostgreSQL cannot type a parameter in a select list; SQLite refuses LIMIT in a compound member,
+   * so each is a subquery).
+   */
+  private lookupMember(kind: IdentifierKind, value: string, integrationIds: readonly string[], i: number): Knex.QueryBuilder {
+    const lookup =
+      kind === 'macAddress'
+        ? this.current(this.db('inventory_records'))
+            .join('inventory_macs', 'inventory_macs.record_id', 'inventory_records.id')
+            .where('inventory_macs.mac', value)
+        : this.current(this.db('inventory_records')).where(`inventory_records.${IDENTIFIER_COLUMNS[kind]}`, value);
+    const limited = lookup
+      .select(this.db.raw(`${i} as lookup_position`))
+      .whereIn('inventory_records.integration_id', [...integrationIds])
+      .limit(LOOKUP_LIMIT);
+    return this.db.select('*').from(limited.as(`lookup_${i}`));
   }
 
   private async findByMac(mac: string, integrationIds?: string[]): Promise<StoredInventoryRecord[]> {
