@@ -49,6 +49,21 @@ for (const db of DATABASES) {
     const approval = async (id: string) => (await store.endpoints.get(id))?.approval;
     const releasedAt = async (id: string) => (await store.endpoints.get(id))?.releasedAt ?? null;
 
+    /** 30 re-enrolled pairs more: the preview then reads every denied endpoint at once, and `clone` is still the one skipped. */
+    const stillSkippedAmongMany = async (service: ReenrollmentService, clone: string): Promise<void> => {
+      for (let n = 10; n < 40; n++) {
+        await enroll(n);
+        await tick();
+        await enroll(n);
+      }
+      const many = await service.preview({}, { limit: 100 });
+      assert.equal(many.candidateCount, 30);
+      assert.deepEqual(
+        many.skipped.map((s) => [s.newcomer.id, s.reason]),
+        [[clone, 'clone-seen']],
+      );
+    };
+
     const stores = testStores(db.name, 'reenroll-clones');
     afterAll(() => stores.close());
     beforeEach(async () => {
@@ -83,17 +98,7 @@ for (const db of DATABASES) {
       );
       assert.equal(await releasedAt(device), null);
       // Among many pending re-enrollments (the preview reads every denied endpoint at once then), still skipped.
-      for (let n = 10; n < 40; n++) {
-        await enroll(n);
-        await tick();
-        await enroll(n);
-      }
-      const many = await service.preview({}, { limit: 100 });
-      assert.equal(many.candidateCount, 30);
-      assert.deepEqual(
-        many.skipped.map((s) => [s.newcomer.id, s.reason]),
-        [[second, 'clone-seen']],
-      );
+      await stillSkippedAmongMany(service, second);
     });
 
     it('a clone released while pending (the release denies it) still marks the device as a target (clone-seen)', async () => {
@@ -117,17 +122,7 @@ for (const db of DATABASES) {
       assert.match(shown.skipped[0]?.detail ?? '', new RegExp(first));
       assert.equal(await releasedAt(device), null);
       // Among many pending re-enrollments (the preview reads every denied endpoint at once then), still skipped.
-      for (let n = 10; n < 40; n++) {
-        await enroll(n);
-        await tick();
-        await enroll(n);
-      }
-      const many = await service.preview({}, { limit: 100 });
-      assert.equal(many.candidateCount, 30);
-      assert.deepEqual(
-        many.skipped.map((s) => [s.newcomer.id, s.reason]),
-        [[second, 'clone-seen']],
-      );
+      await stillSkippedAmongMany(service, second);
       // And a release of that pair names it too (the transaction's own read of the pair's holder).
       await assert.rejects(
         service.release({}, [device], ACTOR, [second]),

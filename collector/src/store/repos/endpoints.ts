@@ -10,6 +10,7 @@ import { retryDeadlock } from '../db-errors.js';
 import { lockNamed, lockNamedPolitely } from '../atomic.js';
 import { selectCompiled } from '../compiled.js';
 import { fromJson, toBool, toJson } from '../json.js';
+import { chunks } from '../in-lists.js';
 import type {
   BindingRelease,
   Endpoint,
@@ -589,11 +590,14 @@ export class EndpointsRepo {
     for (const [kind, column] of IDENTIFIER_COLUMN_ENTRIES) {
       const values = [...new Set(endpoints.flatMap((e) => (e.identifiers[kind] === undefined ? [] : [e.identifiers[kind]])))];
       if (values.length === 0) continue;
-      const rows = (await counted(this.db('endpoints').whereIn(column, values))
-        .select(`${column} as value`)
-        .count({ n: '*' })
-        .groupBy(column)) as { value: string; n: number | string }[];
-      const reporting = new Map(rows.map((r) => [r.value, Number(r.n)]));
+      const reporting = new Map<string, number>();
+      for (const part of chunks(values)) {
+        const rows = (await counted(this.db('endpoints').whereIn(column, part))
+          .select(`${column} as value`)
+          .count({ n: '*' })
+          .groupBy(column)) as { value: string; n: number | string }[];
+        for (const r of rows) reporting.set(r.value, Number(r.n));
+      }
       for (const e of endpoints) {
         const value = e.identifiers[kind];
         if (value === undefined) continue;

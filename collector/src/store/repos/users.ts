@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { chunks } from '../in-lists.js';
 import { fromJson, toJson } from '../json.js';
 import { normalizeUsername, type User } from '../../domain/user.js';
 import type { UserRow } from '../rows.js';
@@ -11,9 +12,6 @@ export function toUser(row: UserRow): User {
     updatedAt: row.updated_at,
   };
 }
-
-/** Names per IN list: well under SQLite's bound-parameter limit (32,766) and a page's size. */
-const IN_LIST_CHUNK = 500;
 
 export class UsersRepo {
   constructor(private readonly db: Knex) {}
@@ -39,8 +37,8 @@ export class UsersRepo {
   async getMany(usernames: readonly string[]): Promise<Map<string, User>> {
     const names = [...new Set(usernames.map(normalizeUsername))];
     const out = new Map<string, User>();
-    for (let i = 0; i < names.length; i += IN_LIST_CHUNK) {
-      const rows = await this.db<UserRow>('users').whereIn('username', names.slice(i, i + IN_LIST_CHUNK));
+    for (const part of chunks(names)) {
+      const rows = await this.db<UserRow>('users').whereIn('username', part);
       for (const row of rows) out.set(row.username, toUser(row));
     }
     return out;
