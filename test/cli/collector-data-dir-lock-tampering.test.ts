@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -94,6 +108,38 @@ describe('the data dir lock against tampering', () => {
       assert.equal(second.code, 1, second.stderr);
       assert.match(second.stderr, new RegExp(`DATA_DIR_IN_USE: .*its record names collector pid ${process.pid} on .*, which is running`));
       assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
+    },
+  );
+
+  itUnless(E2E_ON_POSTGRES_SKIP)(
+    'lock file gone and nothing lockable at the path: the old file is let go (an unmounted filesystem is freed), and locked again once it can be',
+    async () => {
+      const dir = dataDir();
+      const first = await startHere(dir);
+      const lockFile = path.join(dir, LOCK_FILE);
+      /** This process's descriptors on the removed lock file (the kernel names it "(deleted)"). */
+      const openOnRemoved = (): string[] =>
+        readdirSync('/proc/self/fd').flatMap((fd) => {
+          try {
+            const target = readlinkSync(`/proc/self/fd/${fd}`);
+            return target === `${lockFile} (deleted)` ? [target] : [];
+          } catch {
+            return [];
+          }
+        });
+      rmSync(lockFile);
+      assert.ok(openOnRemoved().length > 0, 'held until the check');
+      mkdirSync(lockFile); // what the path names now cannot be locked (EISDIR)
+      assert.equal(await first.dataDirLock?.check(), 'unprotected');
+      assert.deepEqual(openOnRemoved(), []);
+      assert.ok(logged(first.log(), /was replaced by another file while this collector ran, and cannot be locked again/), first.log());
+      assert.equal(await first.dataDirLock?.check(), 'unprotected');
+      rmdirSync(lockFile);
+      assert.equal(await first.dataDirLock?.check(), 'retaken');
+      assert.equal(await first.dataDirLock?.check(), 'held');
+      const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /DATA_DIR_IN_USE/);
     },
   );
 

@@ -37,7 +37,10 @@ export { DataDirInUseError, DataDirNotWritableError, HOLDER_FILE, LOCK_FILE, typ
  * `rm`). So the collector checks every CHECK_EVERY_MS that the path still names the file it
  * locked (its device and inode), and when it does not, locks the file now at the path again; if
  * another process got there first, two collectors are on one database, and this one is told to
- * stop (server.ts), leaving the one that holds the lock.
+ * stop (server.ts), leaving the one that holds the lock. When nothing can be locked at the path
+ * (its filesystem unmounted, a directory put there), the old file is let go all the same: its
+ * lock keeps nobody out, and its open descriptor would keep an aborted filesystem from being
+ * mounted afresh after its fsck (test/faults/sqlite-faults.test.ts); it is tried again at each check.
  *
  * The file is created owner-only: anyone who can open it can lock it, and so keep the collector
  * from starting.
@@ -238,7 +241,8 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
   warnIfShared(dataDir, log);
   const lockFile = path.join(dataDir, LOCK_FILE);
   const holderFile = path.join(dataDir, HOLDER_FILE);
-  let taken = await take(dataDir, lockFile, holderFile, log);
+  // null once the file it locked left the path and nothing could be locked there (see recheck).
+  let taken: Taken | null = await take(dataDir, lockFile, holderFile, log);
   warnIfPreviousLeft(holderFile, checkEveryMs, log);
   const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   try {
@@ -250,6 +254,7 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
 
   let state: LockState = 'held';
   let unprotectedBy: string | null = null;
+  let lost = '';
   let checking: Promise<LockState> | null = null;
   let released: Promise<void> | null = null;
 
@@ -262,13 +267,14 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
     } catch {
       // removed: locked again below
     }
-    if (now === taken.id) return (state = 'held');
-    const what = now === null ? 'was removed' : 'was replaced by another file';
+    if (taken && now === taken.id) return (state = 'held');
+    if (taken) lost = now === null ? 'was removed' : 'was replaced by another file';
+    const what = lost;
     try {
       const next = await take(dataDir, lockFile, holderFile, log);
       const old = taken;
       taken = next;
-      await drop(old);
+      if (old) await drop(old);
       unprotectedBy = null;
       try {
         writeHolder(holderFile, holder);
@@ -290,6 +296,15 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
         state = 'taken';
         options.onTaken?.(error);
         return state;
+      }
+      // The file still locked is no longer at the path, so its lock keeps no collector out; kept,
+      // its descriptor keeps alive the filesystem it is on: an aborted filesystem an operator
+      // unmounted (umount -l) cannot be mounted afresh, fsck'd and used again while any process
+      // holds a file open on it, and the database would stay down with it.
+      if (taken) {
+        const old = taken;
+        taken = null;
+        await drop(old);
       }
       const message = (error as Error).message;
       if (unprotectedBy !== message)
@@ -324,7 +339,7 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
         // predecessor that did not stop cleanly. Only our own: after the lock was lost another
         // collector's record stands there.
         removeHolder(holderFile, holder);
-        await drop(taken);
+        if (taken) await drop(taken);
       })()),
   };
 }

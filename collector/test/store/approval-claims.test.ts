@@ -139,8 +139,9 @@ for (const db of DATABASES) {
       assert.deepEqual(released && released.released ? [released.freed, released.stillPending] : released, [[], []]);
       assert.equal(await approval(clone), 'denied');
       await indexed('releasing a pending endpoint');
-      // Released: no twin to hold against its holder (as before the index), though its rows stay.
-      assert.deepEqual((await store.reenrollments.holders([holder])).get(holder)?.blockedTwins, []);
+      // Released while pending, it was turned away for good: a clone seen, still a blocked twin of
+      // its holder (the next copy of the same image is cautioned), and its rows stay.
+      assert.deepEqual((await store.reenrollments.holders([holder])).get(holder)?.blockedTwins, [clone]);
       assert.deepEqual(await store.knex('approval_claim_holders').where({ endpoint_id: clone }).pluck('holder_id'), [holder]);
     });
 

@@ -37,7 +37,7 @@ export async function referenceMacClaims(
       .where('mac_addresses', 'like', `%"${mac}"%`)
       .whereNot({ id: endpointId })
       .whereNull('released_at')
-      .andWhere((w) => w.whereNull('approval').orWhereNot('approval', 'pending'))
+      .andWhere((w) => w.whereNull('approval').orWhereNotIn('approval', ['pending', 'denied']))
       .orderBy(['enrolled_at', 'id'])
       .limit(20)
       .pluck('id')) as string[];
