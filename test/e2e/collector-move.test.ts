@@ -136,7 +136,7 @@ describe('moving agents to a new URL of their collector (previousCollectorUrls)'
       assert.notEqual(deviceKey(dataDir), key);
       const standing = await other.agent.link.check();
       assert.equal(standing.verdict, 'untrusted');
-      assert.match(standing.reasons.join('\n'), /awaits an administrator's approval/);
+      assert.match(standing.reasons.join('\n'), /waits for your IT team: .* ask them to release the old endpoint/);
       assert.equal(messages(other, /list the old URL in previousCollectorUrls/).length, 1);
       assert.deepEqual(messages(other, /moved enrollment/), []);
     } finally {

@@ -15,7 +15,18 @@ import { describeUnless } from '../support/skip.js';
  * matched through an inventory active for everyone or only for its user's group, a duplicate
  * pair both approved, pending, denied, blocked, released, unknown, matched by a MAC.
  */
-const SHOWN = ['trusted', 'matched', 'assurance', 'matchReasons', 'flags', 'edrStatus', 'postureSources', 'approval', 'blocked'] as const;
+const SHOWN = [
+  'trusted',
+  'matched',
+  'assurance',
+  'matchReasons',
+  'flags',
+  'edrStatus',
+  'postureSources',
+  'approval',
+  'blocked',
+  'lastVerdictOutdated',
+] as const;
 
 const device = (name: string, more: Partial<DeviceIdentity> = {}): DeviceIdentity => ({
   platform: 'linux',

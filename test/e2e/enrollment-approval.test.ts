@@ -56,7 +56,7 @@ for (const db of DATABASES) {
       assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
       assert.match(
         v.reasons.join('\n'),
-        new RegExp(`awaits an administrator's approval, because it reports serial number ${SERIAL} \\(held by ${idOf(real)}\\)`),
+        new RegExp(`pending approval: this endpoint reports serial number ${SERIAL} \\(held by ${idOf(real)}\\)`),
       );
       const after = await signIn(real);
       assert.deepEqual([after.verdict, after.access], ['trusted', 'allow'], after.reasons.join('\n'));

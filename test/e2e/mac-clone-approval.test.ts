@@ -61,7 +61,7 @@ for (const database of DATABASES) {
       assert.equal(macOnly.approval, 'pending');
       assert.equal(macOnly.trusted, false);
       assert.deepEqual(macOnly.approvalClaims, [{ kind: 'macAddress', value: '001A2B3C4D5E', heldBy: [real.id] }]);
-      assert.match(macOnly.matchReasons.join('\n'), /awaits an administrator's approval, because it reports MAC address 001A2B3C4D5E/);
+      assert.match(macOnly.matchReasons.join('\n'), /pending approval: this endpoint reports MAC address 001A2B3C4D5E/);
 
       const inventedSerial = await device({ hostname: 'CLONE-2', serialNumber: 'INVENTED-9', macAddresses: [REAL_MAC] });
       assert.equal(inventedSerial.approval, 'pending');

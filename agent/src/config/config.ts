@@ -42,6 +42,16 @@ export class AgentConfigError extends Error {
   }
 }
 
+/**
+ * No layer names a collector: the agent is not set up on this device yet. It cannot start, but
+ * doctor reports it as a state, with what to do, not as a refused setting.
+ */
+export class NoCollectorUrlError extends AgentConfigError {
+  constructor() {
+    super('collectorUrl', 'no collector URL (use --collector URL or managed settings)');
+  }
+}
+
 /** Per-OS default data dir, owner-only (created 0700 by the key store). */
 export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
   switch (platform) {
@@ -268,8 +278,7 @@ export async function loadAgentConfig(options: {
       warnings,
     )) ??
     str(file.enrollmentKey);
-  if (!collectorRaw && !flags.help && !flags.version)
-    throw new AgentConfigError('collectorUrl', 'no collector URL (use --collector URL or managed settings)');
+  if (!collectorRaw && !flags.help && !flags.version) throw new NoCollectorUrlError();
   const portRaw =
     flags.loopbackPort ??
     str(env.DEVTRUST_AGENT_LOOPBACK_PORT) ??

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CommandLineError, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { collectDevice, currentPlatform } from '../collect/index.js';
-import { AgentConfigError, AGENT_FLAGS, defaultDataDir, loadAgentConfig, parseFlags } from '../config/config.js';
+import { AgentConfigError, AGENT_FLAGS, defaultDataDir, loadAgentConfig, NoCollectorUrlError, parseFlags } from '../config/config.js';
 import { platformManagedReader } from '../config/managed/index.js';
 import type { ManagedSettingsReader } from '../config/managed/types.js';
 import { runningAsSystem } from '../keys/platform-key-store.js';
@@ -99,9 +99,11 @@ async function configOf(argv: string[], managedReader: ManagedSettingsReader): P
     if (!(error instanceof AgentConfigError)) throw error;
     if (error.fromCommandLine) return error;
     // A refused setting (managed, a variable, the config file) is what doctor is for: shown,
-    // not fatal. The data directory is still read.
+    // not fatal. The data directory is still read. No collector at all is no fault, only an
+    // agent not set up yet (problem null): formatEnrollment says what to do.
     const dataDir = parseFlags(argv).dataDir ?? (process.env.DEVTRUST_AGENT_DATA_DIR || defaultDataDir());
-    return { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem: error.message, warnings: [] };
+    const problem = error instanceof NoCollectorUrlError ? null : error.message;
+    return { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem, warnings: [] };
   }
 }
 

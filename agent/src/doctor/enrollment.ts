@@ -6,11 +6,11 @@ import type { AgentState } from '../link/state.js';
  * `devtrust-agent doctor`'s enrollment section, pure: the collector this agent is configured
  * for beside the enrollment its data directory holds, and what the next start will do with
  * it. The case IT support needs to catch is a URL change that would make the device enroll
- * again (and wait for an administrator's approval) where a move was meant.
+ * again (and wait until an admin releases the old endpoint) where a move was meant.
  */
 export interface EnrollmentDiagnosis {
   dataDir: string;
-  /** The configured collector URL, or null with `problem` (none set, or a setting refused). */
+  /** The configured collector URL, or null: none set (`problem` null: not set up yet) or a setting refused (`problem`). */
   collectorUrl: string | null;
   previousCollectorUrls: string[];
   problem: string | null;
@@ -48,7 +48,32 @@ function printable(text: string): string {
   return out;
 }
 
+/**
+ * No collector URL set anywhere: the state before the agent is set up (README, "Trust this
+ * machine", runs doctor first), not a fault. The last line says so and what to do.
+ */
+function formatNotSetUp(d: EnrollmentDiagnosis): string {
+  const where = `  state in ${d.dataDir}`;
+  const set =
+    '--collector URL --enrollment-key-file FILE, the DEVTRUST_AGENT_COLLECTOR_URL and DEVTRUST_AGENT_ENROLLMENT_KEY_FILE variables, or managed settings';
+  if (d.enrolled === null)
+    return [
+      'Collector: none set yet',
+      where,
+      `Not enrolled yet: set the collector URL and the enrollment key (${set}, as the README's "Trust this machine" shows); the agent enrolls at its next start.`,
+      '',
+    ].join('\n');
+  const from = d.enrolled.collectorUrl === null ? 'its collector' : printable(d.enrolled.collectorUrl);
+  return [
+    'Collector: none set now',
+    where,
+    `Enrolled as ${printable(d.enrolled.endpointId)} with ${from}, but the agent does not start without a collector URL: set it to ${from} again (as --collector URL, DEVTRUST_AGENT_COLLECTOR_URL or managed settings) to keep this enrollment.`,
+    '',
+  ].join('\n');
+}
+
 export function formatEnrollment(d: EnrollmentDiagnosis): string {
+  if (d.collectorUrl === null && d.problem === null) return formatNotSetUp(d);
   // A refused setting stops the agent at start with this very message (its exit 2).
   const lines = [`Collector: ${d.collectorUrl ?? `the agent would not start: ${printable(d.problem ?? 'no collector URL')}`}`];
   if (d.previousCollectorUrls.length > 0) lines.push(`  earlier URLs of it (previousCollectorUrls): ${d.previousCollectorUrls.join(', ')}`);
@@ -70,7 +95,7 @@ export function formatEnrollment(d: EnrollmentDiagnosis): string {
     case 'reenroll':
       lines.push(
         `  enrolled as ${endpointId} with ${from ?? 'an unnamed collector'}: at its next start the agent enrolls again with a new device key,`,
-        "  and the new endpoint awaits an administrator's approval. If that is the same collector under a new URL,",
+        '  and the new endpoint waits until an admin releases this one, as for a re-imaged device. If that is the same collector under a new URL,',
         `  list ${from ?? 'its old URL'} in previousCollectorUrls (docs/agent.md) before the agent restarts`,
       );
       break;

@@ -52,6 +52,22 @@ const hostOf = (url: string): string => {
   }
 };
 
+/**
+ * Why an untrusted verdict was given, in one line for the user. The collector puts the
+ * decision first ("denied: policy require-trusted and the device is not trusted", which the
+ * headline already says) and its cause next: when that cause says why the device is untrusted
+ * ("untrusted: this device waits for your IT team: …", what to ask them for), it is the line
+ * to show. Even under "summary" disclosure the collector sends such a fixed reason.
+ */
+export function untrustedDetail(reasons: readonly string[]): string | null {
+  const cause = reasons[1];
+  if (cause === undefined || !cause.startsWith(UNTRUSTED)) return reasons[0] ?? null;
+  const text = cause.slice(UNTRUSTED.length);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const UNTRUSTED = 'untrusted: ';
+
 function stateOf(status: AgentStatus): { state: TrayState; headline: string; detail: string | null } {
   const host = hostOf(status.collectorUrl);
   if (status.link === 'refused')
@@ -61,7 +77,7 @@ function stateOf(status: AgentStatus): { state: TrayState; headline: string; det
     return { state: 'attention', headline, detail: status.lastError };
   }
   if (status.lastVerdict?.verdict === 'untrusted') {
-    return { state: 'attention', headline: 'This device was not trusted', detail: status.lastVerdict.reasons[0] ?? null };
+    return { state: 'attention', headline: 'This device was not trusted', detail: untrustedDetail(status.lastVerdict.reasons) };
   }
   const posture = status.lastReport?.report.posture ?? {};
   const problems = [

@@ -15,7 +15,8 @@ const config = (previousCollectorUrls: string[] = [], collectorUrl: string | nul
   dataDir: '/var/lib/devtrust',
   collectorUrl,
   previousCollectorUrls,
-  problem: collectorUrl === null ? 'collectorUrl: no collector URL (use --collector URL or managed settings)' : null,
+  // None set is no problem, only an agent not set up yet (doctor/command.ts configOf).
+  problem: null,
 });
 
 describe('doctor: the configured collector beside the stored enrollment', () => {
@@ -28,7 +29,7 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
       text,
       /enrolled as ep_01MOVE with http:\/\/trust\.example\.com:8700: at its next start the agent enrolls again with a new device key,/,
     );
-    assert.match(text, /awaits an administrator's approval/);
+    assert.match(text, /the new endpoint waits until an admin releases this one/);
     assert.match(text, /list http:\/\/trust\.example\.com:8700 in previousCollectorUrls/);
   });
 
@@ -95,7 +96,24 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     assert.match(formatEnrollment(none), /not enrolled: the agent enrolls with the enrollment key at its next start/);
     const unset = diagnoseEnrollment(enrolled, config([], null));
     assert.equal(unset.next, 'unknown');
-    assert.match(formatEnrollment(unset), /^Collector: the agent would not start: collectorUrl: no collector URL/m);
+    assert.match(
+      formatEnrollment(unset),
+      /\nEnrolled as ep_01MOVE with http:\/\/trust\.example\.com:8700, but the agent does not start without a collector URL: set it to http:\/\/trust\.example\.com:8700 again .* to keep this enrollment\.\n$/,
+    );
+  });
+
+  it('no collector URL and no enrollment: a device not set up yet, and its last line says so and what to do', () => {
+    const text = formatEnrollment(diagnoseEnrollment({ collectorUrl: null, endpointId: null, lastSeq: 0 }, config([], null)));
+    assert.equal(
+      text,
+      [
+        'Collector: none set yet',
+        '  state in /var/lib/devtrust',
+        'Not enrolled yet: set the collector URL and the enrollment key (--collector URL --enrollment-key-file FILE, the DEVTRUST_AGENT_COLLECTOR_URL and DEVTRUST_AGENT_ENROLLMENT_KEY_FILE variables, or managed settings, as the README\'s "Trust this machine" shows); the agent enrolls at its next start.',
+        '',
+      ].join('\n'),
+    );
+    assert.doesNotMatch(text, /would not start|problem|fail/i);
   });
 });
 
@@ -139,6 +157,15 @@ describeUnless(process.platform !== 'linux' && 'doctor reads this machine only o
         new RegExp(`^Collector: the agent would not start: previousCollectorUrls in ${file}: must be a list of URLs$`, 'm'),
       );
       assert.match(fromFile.stdout, new RegExp(`state in ${dataDir}`));
+
+      // No collector URL anywhere (README, "Trust this machine", runs doctor first): exit 0, and
+      // the last line is the state and what to do, not a failure.
+      const fresh = mkdtempSync(path.join(tmpdir(), 'devtrust-doctor-'));
+      const unset = await runBin('devtrust-agent', ['doctor', '--data-dir', fresh], { env, timeoutMs: 60_000 });
+      assert.equal(unset.code, 0, unset.stderr);
+      const last = unset.stdout.trimEnd().split('\n').at(-1) ?? '';
+      assert.match(last, /^Not enrolled yet: set the collector URL and the enrollment key \(--collector URL --enrollment-key-file FILE, /);
+      assert.doesNotMatch(unset.stdout, /would not start/);
     });
   },
 );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { IPC_CHANNELS } from '@devtrust/agent/main/ipc-channels';
 import { attestTxFromUrl, protocolUrlInArgv } from '@devtrust/agent/main/protocol-url';
-import { toStatusView } from '@devtrust/agent/main/status-view';
+import { toStatusView, untrustedDetail } from '@devtrust/agent/main/status-view';
 import { trayMenu } from '@devtrust/agent/main/tray-menu';
 import { sampleStatus } from './sample-status.js';
 
@@ -61,6 +61,28 @@ describe('status view and menu', () => {
       const view = toStatusView(sampleStatus(overrides), context);
       assert.equal(view.state, state, JSON.stringify(overrides));
       assert.equal(view.headline, headline);
+    }
+  });
+
+  it("an untrusted verdict's detail is its cause when that says why, else the decision", () => {
+    const cases: Array<[string[], string | null]> = [
+      // Under "summary": the decision, then the fixed reason the user can act on.
+      [
+        ['denied: policy require-trusted and the device is not trusted', 'untrusted: this device waits for your IT team: ask them'],
+        'This device waits for your IT team: ask them',
+      ],
+      [['denied: policy require-trusted and the device is not trusted'], 'denied: policy require-trusted and the device is not trusted'],
+      // A block's cause is a rule line: the decision says it better.
+      [
+        ['denied: an administrator blocked this endpoint', 'rule endpoint block: an administrator blocked this endpoint (fail)'],
+        'denied: an administrator blocked this endpoint',
+      ],
+      [[], null],
+    ];
+    for (const [reasons, detail] of cases) {
+      const lastVerdict = { transactionId: 't', verdict: 'untrusted' as const, access: 'deny' as const, reasons, at: 'x' };
+      assert.equal(untrustedDetail(reasons), detail);
+      assert.equal(toStatusView(sampleStatus({ lastVerdict }), context).detail, detail);
     }
   });
 

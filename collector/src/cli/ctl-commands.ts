@@ -180,8 +180,14 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
-      // hostname: marked when it holds another endpoint's id (ctl-hostname.ts).
-      row: (e) => ({ ...e, hostname: hostnameCell(e), waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount, e.waitsOnOutdated) }),
+      // hostname: marked when it holds another endpoint's id (ctl-hostname.ts). blocked: "released"
+      // for a released endpoint (its key retired for good, never unblocked), as the console's list says.
+      row: (e) => ({
+        ...e,
+        hostname: hostnameCell(e),
+        blocked: typeof e.releasedAt === 'number' ? 'released' : e.blocked,
+        waitsOn: waitsOnCell(e.waitsOn, e.waitsOnCount, e.waitsOnOutdated),
+      }),
     },
   },
   endpointCommand('show', 'GET', '', "one endpoint's identifiers, matches and health"),

@@ -21,3 +21,10 @@ export interface Verdict {
  */
 export const NO_AGENT_REASON = 'untrusted: no DevTrust agent attested for this sign-in';
 export const NOT_REPORTED_REASON = 'untrusted: the agent has not reported this device yet';
+/**
+ * Why an endpoint waiting for approval is not trusted, in words its user can act on: what to
+ * ask IT for, as the README tells admins to handle it (a re-imaged device: release the old
+ * endpoint; another device: approve or deny this one). Fixed, so "summary" discloses it too.
+ */
+export const PENDING_APPROVAL_REASON =
+  'untrusted: this device waits for your IT team: another enrolled endpoint holds the identifiers it reports. If this device was re-imaged or its agent reinstalled, ask them to release the old endpoint; if it is another device, to approve or deny this one';

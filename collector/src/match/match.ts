@@ -48,6 +48,12 @@ export interface MatchResult {
   reasons: string[];
   /** Identifier problems worth an admin's attention (duplicates). */
   flags: string[];
+  /**
+   * The reasons also say why the endpoint is blocked (an administrator denied or released it):
+   * a verdict and the endpoint's page give them as the block's cause, not beside a bare "an
+   * administrator blocked this endpoint" that reads as a second action.
+   */
+  explainsBlock?: boolean;
 }
 
 const describeIntegration = (i: Integration): string => `"${i.name}" (${i.kind})`;

@@ -169,7 +169,10 @@ export function decide(inputs: DecisionInputs): Verdict {
     policy.trustedEndpoints === 'allow-all'
       ? `rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device ${match.trusted ? 'trusted' : 'not trusted'})`
       : `rule trustedEndpoints=require-trusted: device ${match.trusted ? 'trusted (pass)' : 'not trusted (fail)'}`;
-  const blockLine = blocked ? ['rule endpoint block: an administrator blocked this endpoint (fail)'] : [];
+  // A denied or released endpoint's reasons already say why it is blocked: they are the cause,
+  // said once, not followed by "an administrator blocked this endpoint" as a second action.
+  const explained = blocked && match.explainsBlock === true;
+  const blockLine = !blocked ? [] : explained ? match.reasons : ['rule endpoint block: an administrator blocked this endpoint (fail)'];
   // Said only when the stricter level is asked for, so other verdicts read as before.
   const assuranceLine =
     strict && match.trusted
@@ -178,6 +181,7 @@ export function decide(inputs: DecisionInputs): Verdict {
         ]
       : [];
   const edrLines = [edrOutcome.reason, ...(edr?.reasons ?? [])];
+  // Explained, blockLine is match.reasons again: denialReasons says each cause once.
   const lines = [...match.reasons, ...blockLine, trustRule, ...assuranceLine, ...edrLines, ...health.map((h) => h.reason)];
   // A denial names what denied it first; what passed follows as passing (denial-reasons.ts).
   const causes: Record<ReasonClass, string[]> = {

@@ -1,6 +1,6 @@
 import type { ReasonDetail } from '../domain/application.js';
 import { policySchema } from '../domain/policy.js';
-import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Verdict } from '../domain/verdict.js';
+import { NO_AGENT_REASON, NOT_REPORTED_REASON, PENDING_APPROVAL_REASON, type Verdict } from '../domain/verdict.js';
 import { DECISION_TABLE } from './decide.js';
 
 /** A verdict as an application and its users see it; `reference` finds the whole of it in the auth log. */
@@ -29,12 +29,15 @@ export function shortReason(verdict: Verdict): string {
   return failed.length > 0 ? `${headline} (${[...new Set(failed)].join(', ')})` : headline;
 }
 
-/** Why a device was not checked at all: fixed words, and what the user can act on (start the agent). */
-const FIXED_REASONS = new Set([NO_AGENT_REASON, NOT_REPORTED_REASON]);
+/**
+ * Reasons in fixed words that the user can act on: why the device was not checked at all
+ * (start the agent), or that it waits for IT (what to ask them for).
+ */
+const FIXED_REASONS = new Set([NO_AGENT_REASON, NOT_REPORTED_REASON, PENDING_APPROVAL_REASON]);
 
 /**
  * What an application (ID token, transaction API) and its users (the denial page) are told:
- * with "summary" the short reason (and, when no agent answered, that fixed reason too), with
+ * with "summary" the short reason (and a fixed reason the user can act on, FIXED_REASONS), with
  * "full" every reason as admins see them; with both, the reference (the transaction id) under
  * which the auth log keeps every reason.
  */

@@ -24,7 +24,18 @@ describe('deniedMatch', () => {
         'untrusted: an administrator denied this endpoint, which reported hardware UUID AAAA (held by ep_real); serial number C02X (held by ep_real) when it enrolled; what it reports is not used to trust it, and does not affect the endpoint holding them',
       ],
       flags: [],
+      explainsBlock: false,
     });
+  });
+
+  it('denied, and so blocked: one reason says both (no second "an administrator blocked this endpoint")', () => {
+    const blocked = deniedMatch({ ...denied, blocked: true } as unknown as Endpoint);
+    assert.equal(blocked?.reasons.length, 1);
+    assert.match(
+      blocked?.reasons[0] as string,
+      /^untrusted: an administrator denied this endpoint, which reported .* when it enrolled; what it reports is not used to trust it, and does not affect the endpoint holding them; denied, it is blocked: every sign-in from it is denied$/,
+    );
+    assert.equal(blocked?.explainsBlock, true);
   });
 
   it('nothing for an endpoint that is not denied: it is matched as any other', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { MatchResult } from '@devtrust/collector/match/match';
+import { deniedMatch, releasedMatch } from '@devtrust/collector/match/approval';
+import type { Endpoint } from '@devtrust/collector/domain/endpoint';
 import { DECISION_TABLE, decide, type EdrAssessment } from '@devtrust/collector/policy/decide';
 import { compareVersions, type DeviceHealth } from '@devtrust/collector/policy/health';
 import { effectivePolicy } from '@devtrust/collector/policy/effective';
@@ -85,6 +87,30 @@ describe('decide(): rules beyond the table', () => {
       device: healthy,
     });
     assert.equal(allowed.reasons[1], byMac.reasons[0]);
+  });
+
+  it('a denied or released endpoint: its own reason is the block\'s cause, said once, with no bare "blocked" beside it', () => {
+    for (const { endpoint, match } of [
+      {
+        endpoint: { approval: 'denied', approvalClaims: [{ kind: 'serialNumber', value: 'C02X', heldBy: ['ep_real'] }], blocked: true },
+        match: deniedMatch,
+      },
+      { endpoint: { releasedAt: Date.UTC(2026, 11, 1), approval: null, blocked: true }, match: releasedMatch },
+    ]) {
+      const standing = match(endpoint as unknown as Endpoint) as MatchResult;
+      for (const mode of ['allow-all', 'require-trusted'] as const) {
+        const v = decide({ policy: policy({ trustedEndpoints: mode }), blocked: true, match: standing, edr: null, device: healthy });
+        assert.deepEqual([v.verdict, v.access], ['untrusted', 'deny']);
+        assert.deepEqual(
+          v.reasons.slice(0, 2),
+          ['denied: an administrator blocked this endpoint', standing.reasons[0]],
+          v.reasons.join('\n'),
+        );
+        assert.match(standing.reasons[0] as string, /(denied, it is blocked|blocked for good): every sign-in from it is denied$/);
+        assert.equal(v.reasons.filter((r) => r === standing.reasons[0]).length, 1, v.reasons.join('\n'));
+        assert.ok(!v.reasons.some((r) => r.startsWith('rule endpoint block: ')), v.reasons.join('\n'));
+      }
+    }
   });
 
   it('a denial for a failed health check lists the failing rule as its cause and the passing ones after it', () => {

@@ -3,7 +3,10 @@ import { describe, it } from 'vitest';
 import { decide } from '@devtrust/collector/policy/decide';
 import { discloseVerdict, shortReason } from '@devtrust/collector/policy/disclosure';
 import { DEFAULT_POLICY } from '@devtrust/collector/domain/policy';
-import { NO_AGENT_REASON } from '@devtrust/collector/domain/verdict';
+import { NO_AGENT_REASON, PENDING_APPROVAL_REASON } from '@devtrust/collector/domain/verdict';
+import type { Endpoint } from '@devtrust/collector/domain/endpoint';
+import { pendingApprovalMatch } from '@devtrust/collector/match/approval';
+import type { MatchResult } from '@devtrust/collector/match/match';
 import { denialDescription } from '@devtrust/collector/oidc/device-trust';
 
 const matched = {
@@ -66,6 +69,28 @@ describe('what an application and its users are told of a verdict', () => {
       'denied: policy require-trusted and the device is not trusted',
       NO_AGENT_REASON,
     ]);
+  });
+
+  it('pending approval: the fixed "waits for your IT team" reason is kept (what to ask for), never the claims it names', () => {
+    const pending = pendingApprovalMatch({
+      approval: 'pending',
+      approvalClaims: [{ kind: 'serialNumber', value: 'PF2SECRET', heldBy: ['ep_old'] }],
+    } as unknown as Endpoint) as MatchResult;
+    const verdict = decide({
+      policy: { ...DEFAULT_POLICY, trustedEndpoints: 'require-trusted' },
+      blocked: false,
+      match: pending,
+      edr: null,
+    });
+    assert.deepEqual(discloseVerdict('summary', verdict, 'tx_3').reasons, [
+      'denied: policy require-trusted and the device is not trusted',
+      PENDING_APPROVAL_REASON,
+    ]);
+    assert.match(PENDING_APPROVAL_REASON, /ask them to release the old endpoint/);
+    assert.ok(
+      verdict.reasons.some((r) => r.includes('PF2SECRET (held by ep_old)')),
+      'admins (full) still see the claims',
+    );
   });
 });
 

@@ -27,6 +27,18 @@ const MAX_JUDGED_FOR_CAUTION = 1_000;
 
 const BLOCKED_REASON = 'untrusted: an administrator blocked this endpoint (every sign-in from it is denied)';
 
+/**
+ * What an endpoint became after its last verdict allowed it: released, denied or blocked (every
+ * sign-in from it is denied now, so a verdict of `allow` was given before); null when its last
+ * verdict denied or still holds. A listing and the endpoint's page say so beside that verdict,
+ * rather than show a released endpoint as last "trusted · allow" and nothing more.
+ */
+function lastVerdictOutdated(endpoint: Endpoint): 'released' | 'denied' | 'blocked' | null {
+  if (!endpoint.blocked || endpoint.lastVerdict === null || endpoint.lastVerdict.access === 'deny') return null;
+  if (endpoint.releasedAt !== null) return 'released';
+  return endpoint.approval === 'denied' ? 'denied' : 'blocked';
+}
+
 export const endpointListQuery = z.strictObject({
   trusted: z.enum(['true', 'false']).optional(),
   q: z.string().max(200).optional(),
@@ -42,7 +54,7 @@ const list = operation({
     '`q` searches hostnames, serial numbers, hardware UUIDs, MachineGuids, MAC addresses, last users and endpoint ids; `trusted` filters on the trust judged now (no total); `approval` lists the endpoints in that approval state; `sort` is `lastSeen` (default) or `enrolled` (stable while agents report); `cursor` is the `nextCursor` of the page before.',
   query: endpointListQuery,
   responses: {
-    200: '{endpoints: [...], nextCursor, total: {count, exact} | null}; a pending endpoint in the list has `waitsOn` (`[{id, hostname, kinds, standing}]`: the first 5 endpoints it waits on, each with the identifier kinds it holds against it, and `holds`, `blocked`, `released` or `forgotten`; after a forgotten holder, who holds what it reports now comes first) and `waitsOnCount` (all of them), the others `waitsOn: null, waitsOnCount: null`',
+    200: '{endpoints: [...], nextCursor, total: {count, exact} | null}; each endpoint has `lastVerdictOutdated`: `released`, `denied` or `blocked` when its `lastVerdict` allowed and the endpoint was since released, denied or blocked (every sign-in from it is denied now), else null; a pending endpoint in the list has `waitsOn` (`[{id, hostname, kinds, standing}]`: the first 5 endpoints it waits on, each with the identifier kinds it holds against it, and `holds`, `blocked`, `released` or `forgotten`; after a forgotten holder, who holds what it reports now comes first) and `waitsOnCount` (all of them), the others `waitsOn: null, waitsOnCount: null`',
   },
 });
 const get = operation({
@@ -111,12 +123,17 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
       edr: report?.identity.edr ?? [],
       edrStatus: evaluation.edr,
       trusted: evaluation.match.trusted && !endpoint.blocked,
+      lastVerdictOutdated: lastVerdictOutdated(endpoint),
       matched: evaluation.match.match,
       /** mdm_asserted or identifiers when the match trusts the device, under the global policy. */
       assurance: evaluation.identifiedBy,
       // A blocked endpoint is untrusted whatever it matched: its reasons say so first, and a
-      // match that passed reads as passing, not as a reason (policy/denial-reasons.ts).
-      matchReasons: endpoint.blocked ? [BLOCKED_REASON, ...evaluation.match.reasons.map(asPassingCheck)] : evaluation.match.reasons,
+      // match that passed reads as passing, not as a reason (policy/denial-reasons.ts). A denied
+      // or released one's own reason says it is blocked: not a second, bare "blocked".
+      matchReasons:
+        endpoint.blocked && evaluation.match.explainsBlock !== true
+          ? [BLOCKED_REASON, ...evaluation.match.reasons.map(asPassingCheck)]
+          : evaluation.match.reasons,
       flags: evaluation.match.flags,
       ...(detail ? await detailOf(endpoint) : {}),
     };

@@ -59,21 +59,16 @@ export async function render(root, ctx) {
 }
 
 /**
- * The endpoint's last verdict. A blocked or released endpoint is never allowed, so an allowing
- * verdict beside the badge that says it is blocked was given before the block: say so.
+ * The endpoint's last verdict. A blocked, denied or released endpoint is never allowed, so an
+ * allowing verdict beside the badge that says it is blocked was given before: the collector
+ * says so (`lastVerdictOutdated`), as the Endpoints list shows it.
  */
 function lastVerdict(endpoint) {
   const verdict = endpoint.lastVerdict;
-  const stale = (endpoint.blocked || endpoint.releasedAt) && verdict.access !== 'deny';
+  const outdated = endpoint.lastVerdictOutdated;
   return [
-    verdictBadge(verdict),
-    stale
-      ? h(
-          'p',
-          { class: 'muted' },
-          `Given before the endpoint was ${endpoint.releasedAt ? 'released' : 'blocked'}: every sign-in it attests is denied now.`,
-        )
-      : null,
+    verdictBadge(verdict, outdated),
+    outdated ? h('p', { class: 'muted' }, `Given before the endpoint was ${outdated}: every sign-in it attests is denied now.`) : null,
     reasonList(verdict.reasons),
   ];
 }
@@ -124,9 +119,9 @@ function actions(endpoint, ctx, area) {
   });
   // A pending endpoint holds nothing to release: its Release would only retire the new key that
   // was to take over (a re-imaged laptop's). The old one is released from here: "Release ep_…".
-  if (endpoint.approval === 'pending') return [block, forget];
-  // A denied endpoint holds nothing to release (409 ENDPOINT_DENIED): shown disabled, with why.
-  if (endpoint.approval === 'denied') return [block, releaseDisabled(), forget];
+  // A denied endpoint holds nothing to release either (409 ENDPOINT_DENIED): no Release, and
+  // releaseRefused says why once (a greyed button beside "nothing to release" offered nothing).
+  if (endpoint.approval === 'pending' || endpoint.approval === 'denied') return [block, forget];
   return [block, releaseButton(endpoint, ctx, area, name, undefined, () => cautionOf(endpoint.id, 'releaseCaution')), forget];
 }
 
@@ -157,23 +152,17 @@ function releaseButton(endpoint, ctx, area, name, label = 'Release identifiers',
   return release;
 }
 
-const RELEASE_REFUSED_ID = 'release-refused';
-
-/** Release on a denied endpoint: there, but disabled, and described by releaseRefused's note. */
-function releaseDisabled() {
-  return h('button', { type: 'button', class: 'btn', disabled: true, 'aria-describedby': RELEASE_REFUSED_ID }, 'Release identifiers');
-}
-
 /**
- * Why a denied endpoint offers no release: it holds none of the identifiers it reports (its
- * claims never count), so releasing it would free nothing; the collector refuses it too.
+ * Why a denied endpoint offers no Release (an admin who denied a copy may look for one): it
+ * holds none of the identifiers it reports (its claims never count), so releasing it would free
+ * nothing; the collector refuses it too.
  */
 function releaseRefused(endpoint, ctx) {
   if (endpoint.approval !== 'denied' || endpoint.releasedAt || !ctx.can('endpoints', 'write')) return null;
   return h(
     'p',
-    { class: 'muted', id: RELEASE_REFUSED_ID },
-    'Nothing to release: a denied endpoint holds none of the identifiers it reports, and stays blocked.',
+    { class: 'muted', role: 'note' },
+    'No Release here: a denied endpoint holds none of the identifiers it reports, so releasing it would free nothing. It stays blocked.',
   );
 }
 

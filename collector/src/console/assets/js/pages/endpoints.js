@@ -9,10 +9,16 @@ import { endpointCell, endpointItem, endpointName, LISTED, quotedHostname } from
 
 const PAGE_SIZE = 50;
 
-export function verdictBadge(verdict) {
+/**
+ * The last verdict. `outdated` (the endpoint's `lastVerdictOutdated`): it allowed, and the
+ * endpoint was released, denied or blocked since; shown without the colour of a good verdict
+ * and said to come before, so a released endpoint never reads as last "trusted" in a list.
+ */
+export function verdictBadge(verdict, outdated = null) {
   if (!verdict) return h('span', { class: 'muted' }, 'none yet');
-  const tone = verdict.access === 'deny' ? 'bad' : verdict.verdict === 'trusted' ? 'ok' : 'warn';
-  return h('span', {}, badge(`${verdict.verdict} · ${verdict.access}`, tone), ' ', fmtAgo(verdict.at));
+  const tone = outdated ? '' : verdict.access === 'deny' ? 'bad' : verdict.verdict === 'trusted' ? 'ok' : 'warn';
+  const before = outdated ? h('span', { class: 'muted' }, ` before it was ${outdated}`) : null;
+  return h('span', {}, badge(`${verdict.verdict} · ${verdict.access}`, tone), ' ', fmtAgo(verdict.at), before);
 }
 
 export const trustBadge = (endpoint) => (endpoint.trusted ? badge('trusted', 'ok') : badge('not trusted', 'warn'));
@@ -263,7 +269,7 @@ function endpointTable(endpoints, filtered, ctx, area, reload, more) {
         { label: 'Connected', cell: (e) => yesNo(e.connected, 'online', 'offline') },
         { label: 'Last seen', cell: (e) => fmtAgo(e.lastSeenAt) },
         { label: 'Last user', cell: (e) => e.lastUser ?? h('span', { class: 'muted' }, '—') },
-        { label: 'Last verdict', cell: (e) => verdictBadge(e.lastVerdict) },
+        { label: 'Last verdict', cell: (e) => verdictBadge(e.lastVerdict, e.lastVerdictOutdated) },
       ],
     }),
   ];
