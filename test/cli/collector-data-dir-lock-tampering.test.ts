@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmdirSync,
   rmSync,
   statSync,
@@ -138,6 +139,22 @@ describe('the data dir lock against tampering', () => {
       assert.equal(await first.dataDirLock?.check(), 'retaken');
       assert.equal(await first.dataDirLock?.check(), 'held');
       const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /DATA_DIR_IN_USE/);
+    },
+  );
+
+  itUnless(E2E_ON_POSTGRES_SKIP)(
+    'data dir renamed under a running collector: its lock goes with the database, and a collector started on the new path is refused',
+    async () => {
+      const parent = dataDir();
+      const dir = path.join(parent, 'data');
+      const first = await startHere(dir);
+      const moved = path.join(parent, 'data.moved');
+      renameSync(dir, moved);
+      assert.equal(await first.dataDirLock?.check(), 'unprotected');
+      assert.ok(logged(first.log(), new RegExp(`now at ${moved}/${LOCK_FILE} \\(the data dir was moved\\?\\), still locked`)), first.log());
+      const second = await runBin('devtrust-collector', [], { env: env(moved, await freePort()) });
       assert.equal(second.code, 1, second.stderr);
       assert.match(second.stderr, /DATA_DIR_IN_USE/);
     },

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -38,9 +38,11 @@ export { DataDirInUseError, DataDirNotWritableError, HOLDER_FILE, LOCK_FILE, typ
  * locked (its device and inode), and when it does not, locks the file now at the path again; if
  * another process got there first, two collectors are on one database, and this one is told to
  * stop (server.ts), leaving the one that holds the lock. When nothing can be locked at the path
- * (its filesystem unmounted, a directory put there), the old file is let go all the same: its
- * lock keeps nobody out, and its open descriptor would keep an aborted filesystem from being
- * mounted afresh after its fsck (test/faults/sqlite-faults.test.ts); it is tried again at each check.
+ * (its filesystem unmounted, the file removed and a directory put there), the old file is let go
+ * when no other path reaches it either: its lock keeps nobody out, and its open descriptor would
+ * keep an aborted filesystem from being mounted afresh after its fsck
+ * (test/faults/sqlite-faults.test.ts). A data dir renamed under a running collector keeps its
+ * lock (a collector started on the new path is refused). The path is tried again at each check.
  *
  * The file is created owner-only: anyone who can open it can lock it, and so keep the collector
  * from starting.
@@ -234,6 +236,26 @@ function warnIfPreviousLeft(holderFile: string, checkEveryMs: number, log: Logge
     );
 }
 
+/**
+ * Where the file behind `fd` is now, if another path still reaches it: '' when that cannot be
+ * told (no /proc: kept, as the safer choice), null when no path does (removed, or on a filesystem
+ * unmounted since).
+ */
+function reachableAt(fd: number, id: string): string | null {
+  if (fstatSync(fd).nlink === 0) return null;
+  let now: string;
+  try {
+    now = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return '';
+  }
+  try {
+    return fileId(lstatSync(now)) === id ? now : null;
+  } catch {
+    return null; // a lazily unmounted filesystem's file reads as a path there that is not it
+  }
+}
+
 /** Takes the data dir's lock, or throws DataDirInUseError naming the process that holds it. */
 export async function lockDataDir(dataDir: string, options: DataDirLockOptions = {}): Promise<DataDirLock> {
   const { log, checkEveryMs = CHECK_EVERY_MS } = options;
@@ -297,11 +319,14 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
         options.onTaken?.(error);
         return state;
       }
-      // The file still locked is no longer at the path, so its lock keeps no collector out; kept,
-      // its descriptor keeps alive the filesystem it is on: an aborted filesystem an operator
-      // unmounted (umount -l) cannot be mounted afresh, fsck'd and used again while any process
-      // holds a file open on it, and the database would stay down with it.
-      if (taken) {
+      // A locked file no other path reaches keeps no collector out, and, kept, its descriptor keeps
+      // alive the filesystem it is on: an aborted filesystem an operator unmounted (umount -l)
+      // cannot be mounted afresh and fsck'd while any process holds a file open on it, and the
+      // database would stay down with it. One still reachable (the data dir renamed: the
+      // database's own descriptors went with it) is kept: a collector started on the new path
+      // must find it locked.
+      const movedTo = taken ? reachableAt(taken.fd, taken.id) : null;
+      if (taken && movedTo === null) {
         const old = taken;
         taken = null;
         await drop(old);
@@ -309,8 +334,11 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
       const message = (error as Error).message;
       if (unprotectedBy !== message)
         log?.error(
-          { err: error, lockFile },
-          `${lockFile} ${what} while this collector ran, and cannot be locked again (${message}): until it can, nothing keeps a second collector off this data dir; tried again at each check`,
+          { err: error, lockFile, ...(movedTo ? { movedTo } : {}) },
+          `${lockFile} ${what} while this collector ran, and cannot be locked again (${message}): until it can, nothing keeps a second collector off this data dir; tried again at each check` +
+            (movedTo
+              ? `. The file it locked is now at ${movedTo} (the data dir was moved?), still locked, with the database this collector writes: stop it before starting one on the new path`
+              : ''),
         );
       unprotectedBy = message;
       return (state = 'unprotected');
