@@ -258,8 +258,7 @@ export class InventoryRepo {
   /**
    * `findByIdentifier` for several identifiers in one statement (one round trip; a few with very
    * many integrations): each is its own indexed lookup, limited like findByIdentifier, and the
-   * answers are united. Returns the
-   * records of each identifier, in the order asked.
+   * answers are united. Returns the records of each identifier, in the order asked.
    */
   async findByIdentifiers(
     identifiers: readonly { kind: IdentifierKind; value: string }[],
