@@ -19,7 +19,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { Integration } from '../domain/integration.js';
 import type { Policy } from '../domain/policy.js';
 import type { Transaction } from '../domain/transaction.js';
-import { normalizeUsername, type User } from '../domain/user.js';
+import { usernameOrNull, type User } from '../domain/user.js';
 import { NO_AGENT_REASON, NOT_REPORTED_REASON, type Assurance, type Verdict } from '../domain/verdict.js';
 import type { IdentifierLookup, IntegrationView } from '../match/match.js';
 
@@ -81,7 +81,10 @@ export class VerdictService {
     const policy = effectivePolicy(await this.settings.globalPolicy(), application);
     // Cached between changes (store/change-feed.ts): activation, platforms and config, not inventories.
     const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
-    const user = options.user !== undefined ? options.user : await this.store.users.get(username);
+    // A name that cannot be a username (an endpoint's last_user stored before reports were held
+    // to that) is no known user: the verdict and the pages showing it still answer.
+    const user =
+      options.user !== undefined ? options.user : usernameOrNull(username) === null ? null : await this.store.users.get(username);
     const views = activeIntegrationViews(integrations, user, username);
     let match: MatchResult;
     let sources: PostureSource[] = [];
@@ -123,7 +126,10 @@ export class VerdictService {
    */
   async evaluateEach(endpoints: readonly Endpoint[]): Promise<Evaluation[]> {
     const users = await this.store.users.getMany(endpoints.map((e) => e.lastUser ?? ''));
-    const userOf = (e: Endpoint): User | null => users.get(normalizeUsername(e.lastUser ?? '')) ?? null;
+    const userOf = (e: Endpoint): User | null => {
+      const name = usernameOrNull(e.lastUser ?? '');
+      return name === null ? null : (users.get(name) ?? null);
+    };
     const integrations: Integration[] = await this.store.changes.read('integrations', 'all', () => this.store.integrations.list());
     // Those evaluate() would look up: matched, not decided by their standing, with a report.
     const matched = endpoints.filter((e) => standingMatch(e) === null && e.report !== null);

@@ -18,6 +18,9 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** PostgreSQL's protocol_violation (class 08, but the fault of what was sent, not of the connection). */
+const PROTOCOL_VIOLATION = '08P01';
+
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -49,6 +52,9 @@ export function dbFaultKind(error: unknown): DbFaultKind | null {
     if (code === '25006') return 'read_only';
     if (code === '53100') return 'disk_full';
     if (code === '58030') return 'io_error';
+    // 08P01, protocol_violation: what we sent was malformed (a statement past the 65,535 bound
+    // parameters node-postgres does not check), a fault of our code, not of the database.
+    if (code === PROTOCOL_VIOLATION) return 'other';
     // 57P01-03: the server is shutting down or starting; 08: the connection failed; 53300: too many connections.
     if (code.startsWith('57P') || code.startsWith('08') || code === '53300') return 'unreachable';
     if (code === '40001' || code === '40P01' || code === '55P03') return 'busy';
@@ -67,6 +73,8 @@ const STATEMENT = /^(select|insert|update|delete|with|begin|commit|rollback|save
 
 /** Errors after which a pooled connection must not be used again: a fresh one may work. */
 export function discardsConnection(error: unknown): boolean {
+  // After a protocol violation the connection's state is not worth trusting: a new one costs little.
+  if (codeOf(error) === PROTOCOL_VIOLATION) return true;
   const kind = dbFaultKind(error);
   if (kind === 'read_only' || kind === 'unreachable' || kind === 'io_error' || kind === 'corrupt') return true;
   // A full disk may leave SQLite's transaction half-open; a new connection starts clean.

@@ -29,6 +29,7 @@ import type { SettingsService } from '../services/settings.js';
 import type { TransactionService } from '../services/transactions.js';
 import type { VerdictService } from '../services/verdicts.js';
 import type { Endpoint, EndpointCredentials } from '../domain/endpoint.js';
+import { MAX_USERNAME_LENGTH, usernameOrNull } from '../domain/user.js';
 import { isTransientDbFault, type DbFaultMonitor } from '../services/health.js';
 import type { ReportWriter } from './report-writer.js';
 
@@ -301,6 +302,14 @@ export class AgentSession {
     const endpoint =
       message.mac !== undefined ? this.macEndpoint(message as ReportMessage & { mac: string }) : await this.requireEndpoint(message);
     this.limitMessages('report', endpoint.id);
+    // Kept (the rest of the report is good; the ack has no field for a warning), but stored as
+    // no user (report-writes.ts): logged so an admin can tell why the endpoint shows none.
+    if (message.report.user !== undefined && usernameOrNull(message.report.user) === null) {
+      this.deps.log.warn(
+        { endpointId: endpoint.id, seq: message.seq, length: message.report.user.length },
+        `report user longer than ${MAX_USERNAME_LENGTH} characters once lower-cased: stored as no user`,
+      );
+    }
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
       if ((await this.deps.endpoints.get(endpoint.id)) === null) throw new ChannelError('ENDPOINT_UNKNOWN');
       throw new ChannelError('REPLAYED', `report sequence ${message.seq} is not newer than the last one`);

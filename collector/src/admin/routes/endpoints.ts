@@ -5,7 +5,7 @@ import { adminActor } from '../../http/actor.js';
 import { can } from '../../http/auth.js';
 import { exactRouter } from '../../http/routing.js';
 import { operation } from '../../http/operation.js';
-import { conflict, notFound } from '../../errors.js';
+import { AppError, conflict, notFound } from '../../errors.js';
 import { approveCaution, releaseCaution } from '../../match/release-caution.js';
 import { asPassingCheck } from '../../policy/denial-reasons.js';
 import { postureFact } from '../../policy/health.js';
@@ -102,6 +102,17 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   const { endpoints, verdicts } = services;
   const router = exactRouter();
   const guard = can('endpoints');
+
+  /**
+   * The endpoint as an admin's change left it, read again after the change. A forget racing the
+   * request (DELETE of the same endpoint) can delete it between the two: the change was made, but
+   * there is nothing left to show, so a 404 that says so rather than a 500.
+   */
+  async function presentChanged(id: string): Promise<Record<string, unknown>> {
+    const endpoint = await endpoints.get(id);
+    if (!endpoint) throw new AppError(404, 'NOT_FOUND', 'endpoint not found: it was forgotten while this request was being made');
+    return present(endpoint, false);
+  }
 
   /** The Device Insight view of one endpoint: identity, what it matched, EDR, last verdict. */
   async function present(endpoint: Endpoint, detail: boolean, judged?: Evaluation): Promise<Record<string, unknown>> {
@@ -260,12 +271,12 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
 
   router.post('/endpoints/:id/block', guard, block, async function blockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, true, adminActor(ctx)))) throw notFound('endpoint');
-    ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
+    ctx.body = await presentChanged(ctx.params.id as string);
   });
 
   router.delete('/endpoints/:id/block', guard, unblock, async function unblockEndpoint(ctx) {
     if (!(await endpoints.setBlocked(ctx.params.id as string, false, adminActor(ctx)))) throw notFound('endpoint');
-    ctx.body = await present((await endpoints.get(ctx.params.id as string)) as Endpoint, false);
+    ctx.body = await presentChanged(ctx.params.id as string);
   });
 
   // Approval of an endpoint that claims identifiers another endpoint held first
@@ -285,7 +296,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
         );
       }
       services.log.info({ endpointId: id, apiKeyId: ctx.state.apiKey?.id }, `endpoint ${action === 'approve' ? 'approved' : 'denied'}`);
-      ctx.body = await present((await endpoints.get(id)) as Endpoint, false);
+      ctx.body = await presentChanged(id);
     });
   }
 
@@ -294,7 +305,7 @@ export function endpointRoutes(services: Services, agents: AgentConnections): Ro
   router.post('/endpoints/:id/release', guard, release, async function releaseEndpoint(ctx) {
     const id = ctx.params.id as string;
     const released = await endpoints.release(id, adminActor(ctx));
-    ctx.body = { ...released, endpoint: await present((await endpoints.get(id)) as Endpoint, false) };
+    ctx.body = { ...released, endpoint: await presentChanged(id) };
   });
 
   // Forget: answers the endpoints it leaves waiting, so the admin decides on them rather than

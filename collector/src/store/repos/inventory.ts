@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isSqlite } from '../dialect.js';
 import type { Platform } from '@devtrust/shared/identity';
 import { selectCompiled } from '../compiled.js';
+import { chunksByParameters } from '../in-lists.js';
 import { fromJson, toJson, toNullableBool } from '../json.js';
 import type { IdentifierKind } from '../../domain/identifiers.js';
 import type { InventoryFindings, InventoryRecordName, StagedRecord, StoredInventoryRecord } from '../../domain/inventory.js';
@@ -75,6 +76,8 @@ const LOOKUP_LIMIT = 50;
  * of more than 500 members, and a page of 50 devices with a few identifiers each fits in one or two.
  */
 const MEMBERS_PER_STATEMENT = 200;
+/** What one member of a united lookup (lookupMember) binds: its value, the integration ids, its limit. */
+const memberParameters = (integrationIds: readonly string[]): number => integrationIds.length + 2;
 
 /**
  * Inventory records live in generations: a sync writes a new generation beside the
@@ -253,28 +256,35 @@ export class InventoryRepo {
   }
 
   /**
-   * `findByIdentifier` for several identifiers in one statement (one round trip): each is its
-   * own indexed lookup, limited like findByIdentifier, and the answers are united. Returns the
-   * records of each identifier, in the order asked.
+   * `findByIdentifier` for several identifiers in one statement (one round trip; a few with very
+   * many integrations): each is its own indexed lookup, limited like findByIdentifier, and the
+   * answers are united. Returns the records of each identifier, in the order asked.
    */
   async findByIdentifiers(
     identifiers: readonly { kind: IdentifierKind; value: string }[],
     integrationIds: string[],
   ): Promise<StoredInventoryRecord[][]> {
-    if (identifiers.length === 0) return [];
-    // The position is a number written into the statement (no binding): PostgreSQL cannot type a
-    // parameter in a select list. SQLite refuses LIMIT in a compound member, so each is a subquery.
-    const build = (): Knex.QueryBuilder => {
-      const members = identifiers.map(({ kind, value }, i) => this.lookupMember(kind, value, integrationIds, i));
-      const [first, ...rest] = members as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
-      return rest.length > 0 ? first.unionAll(rest) : first;
-    };
-    // The text depends on the kinds asked and the number of integrations, the rest is bound.
-    const shape = `inventory lookup ${identifiers.map((i) => i.kind).join(',')} in ${integrationIds.length}`;
-    const bindings = identifiers.flatMap(({ value }) => [value, ...integrationIds, LOOKUP_LIMIT]);
-    const rows = await selectCompiled<InventoryRecordRow & { lookup_position: number | string }>(this.db, shape, build, bindings);
     const out = identifiers.map((): StoredInventoryRecord[] => []);
-    for (const row of rows) out[Number(row.lookup_position)]?.push(toRecord(row));
+    const asked = identifiers.map((identifier, position) => ({ ...identifier, position }));
+    // Each member binds its value, every integration id and its limit: with many integrations a
+    // device's 60-odd identifiers are more parameters than one statement may carry.
+    for (const part of chunksByParameters(asked, () => memberParameters(integrationIds), MEMBERS_PER_STATEMENT)) {
+      // The position is a number written into the statement (no binding): PostgreSQL cannot type a
+      // parameter in a select list. SQLite refuses LIMIT in a compound member, so each is a subquery.
+      const build = (): Knex.QueryBuilder => {
+        const members = part.map(({ kind, value }, i) => this.lookupMember(kind, value, integrationIds, i));
+        const [first, ...rest] = members as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
+        return rest.length > 0 ? first.unionAll(rest) : first;
+      };
+      // The text depends on the kinds asked and the number of integrations, the rest is bound.
+      const shape = `inventory lookup ${part.map((i) => i.kind).join(',')} in ${integrationIds.length}`;
+      const bindings = part.flatMap(({ value }) => [value, ...integrationIds, LOOKUP_LIMIT]);
+      const rows = await selectCompiled<InventoryRecordRow & { lookup_position: number | string }>(this.db, shape, build, bindings);
+      for (const row of rows) {
+        const member = part[Number(row.lookup_position)];
+        if (member) out[member.position]?.push(toRecord(row));
+      }
+    }
     return out;
   }
 
@@ -296,8 +306,9 @@ export class InventoryRepo {
         members.push({ device, identifier, kind, value, integrationIds: d.integrationIds }),
       );
     });
-    for (let from = 0; from < members.length; from += MEMBERS_PER_STATEMENT) {
-      const chunk = members.slice(from, from + MEMBERS_PER_STATEMENT);
+    // Statements sized by what they bind, not by members alone: each member carries its device's
+    // integration ids (200 members with 170 integrations each were past SQLite's limit).
+    for (const chunk of chunksByParameters(members, (m) => memberParameters(m.integrationIds), MEMBERS_PER_STATEMENT)) {
       const selects = chunk.map(({ kind, value, integrationIds }, i) => this.lookupMember(kind, value, integrationIds, i));
       const [first, ...rest] = selects as [Knex.QueryBuilder, ...Knex.QueryBuilder[]];
       const rows = (await (rest.length > 0 ? first.unionAll(rest) : first)) as (InventoryRecordRow & {

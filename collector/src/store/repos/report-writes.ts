@@ -6,6 +6,7 @@ import { postgresJson, sqliteJson, jsonText, type JsonRows } from '../json-rows.
 import type { ReportToStore } from '../../domain/endpoint.js';
 import { IDENTIFIER_COLUMN_ENTRIES, type IdentifierColumn } from '../identifier-columns.js';
 import { toJson } from '../json.js';
+import { usernameOrNull } from '../../domain/user.js';
 import { lastSeenHourOf } from './endpoint-reads.js';
 import { placeholderColumn } from './endpoint-placeholders.js';
 
@@ -76,7 +77,9 @@ export function reportWrite({ endpointId, seq, report, at }: ReportToStore) {
       last_seen_hour: lastSeenHourOf(at),
       platform: report.identity.platform ?? null,
       hostname: report.identity.hostname ?? null,
-      ...(report.user ? { last_user: report.user } : {}),
+      // A user that cannot be a username (longer than the limit once lower-cased) is stored as
+      // none: kept, it would fail every verdict read for the endpoint. The session logs it.
+      ...(report.user ? { last_user: usernameOrNull(report.user) === null ? null : report.user } : {}),
     } as Record<string, unknown>,
     /**
      * The identifiers as stored: unchanged, they need no claim check. With them the kinds

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { chunks } from '../in-lists.js';
 import { fromJson, toJson } from '../json.js';
-import { normalizeUsername, type User } from '../../domain/user.js';
+import { normalizeUsername, usernameOrNull, type User } from '../../domain/user.js';
 import type { UserRow } from '../rows.js';
 
 export function toUser(row: UserRow): User {
@@ -33,9 +33,13 @@ export class UsersRepo {
     return row ? toUser(row) : null;
   }
 
-  /** Several users in one statement (a listing's page), by their normalised names; the absent are left out. */
+  /**
+   * Several users in one statement (a listing's page), by their normalised names; the absent are
+   * left out, and so are names that cannot be usernames (an endpoint's stored last_user from
+   * before reports were held to that): no such user exists.
+   */
   async getMany(usernames: readonly string[]): Promise<Map<string, User>> {
-    const names = [...new Set(usernames.map(normalizeUsername))];
+    const names = [...new Set(usernames.map(usernameOrNull).filter((name): name is string => name !== null))];
     const out = new Map<string, User>();
     for (const part of chunks(names)) {
       const rows = await this.db<UserRow>('users').whereIn('username', part);
