@@ -58,3 +58,19 @@ export function endpointCell(endpoint) {
     namesOtherEndpoint(endpoint) ? h('div', {}, otherIdBadge(endpoint)) : null,
   ];
 }
+
+/**
+ * A table cell that names the endpoint where its page does not list it (the administrator
+ * actions, the re-enrolled devices): `ep_… "LAPTOP-12"`, the id first and whole (wrapping rather
+ * than cut: ids differ anywhere), linked unless the endpoint is gone, the hostname whole too (the
+ * only name a forgotten endpoint keeps; it wraps in the cell), and a hostname naming
+ * another id marked. Two blocked copies calling themselves `ep_…victim…` showed the victim's id
+ * as their link text while their own ids were cut to an ellipsis.
+ */
+export function endpointLead(endpoint, { linked = true } = {}) {
+  const id = h('code', {}, endpoint.id);
+  return [
+    h('div', { class: 'resource-name' }, linked ? link(id, 'endpoints', endpoint.id) : id, quotedHostname(endpoint)),
+    namesOtherEndpoint(endpoint) ? h('div', {}, otherIdBadge(endpoint)) : null,
+  ];
+}
