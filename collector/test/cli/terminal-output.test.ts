@@ -51,7 +51,8 @@ describe("devtrustctl's human output", () => {
   it("marks a hostname that imitates another endpoint's id with look-alikes: Cyrillic ер_ and hex, U+2011 hyphens, U+FF3F", () => {
     const victim = 'ep_6c3ba325-2fa1-49eb-ab22-6a7fd944013e';
     const table = findCommand(['endpoints'])?.table;
-    assert.ok(table?.row);
+    const toRow = table?.row;
+    assert.ok(toRow);
     const forged = [
       `ер_${victim.slice(3)}`,
       victim.replace(/a/g, '\u0430').replace(/c/g, '\u0441').replace(/e/g, '\u0435'),
@@ -59,8 +60,8 @@ describe("devtrustctl's human output", () => {
       victim.replace('_', '\uff3f'),
     ];
     for (const hostname of forged) {
-      const row = table.row({ id: 'ep_11695de2-0000-4000-8000-00000000000a', hostname });
-      assert.equal(row.hostname, `[hostname names another endpoint id] ${hostname}`, hostname);
+      const shown: Record<string, unknown> = toRow({ id: 'ep_11695de2-0000-4000-8000-00000000000a', hostname });
+      assert.equal(shown.hostname, `[hostname names another endpoint id] ${hostname}`, hostname);
     }
   });
 
