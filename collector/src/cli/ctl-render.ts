@@ -1,4 +1,5 @@
 /** How devtrustctl prints an answer for people: lists as tables, single objects as `key: value` lines. */
+import { displayWidth, padToWidth, sliceToWidth } from './display-width.js';
 
 const MAX_CELL = 120;
 /** The last column may run longer: nothing follows it to push out of line (a pending endpoint's holders, an error). */
@@ -26,21 +27,25 @@ function cell(key: string, value: unknown): string {
   return scalar(key, value);
 }
 
-/** Cuts a long cell at a word boundary and says so with "…" (--json has the whole text). */
+/**
+ * Cuts a long cell at a word boundary and says so with "…" (--json has the whole text). `max` is
+ * in terminal columns: a fullwidth character takes two, a combining mark none (display-width.ts).
+ */
 export function fitCell(text: string, max = MAX_CELL): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max - 1);
+  if (displayWidth(flat) <= max) return flat;
+  const cut = sliceToWidth(flat, max - 1);
   const space = cut.lastIndexOf(' ');
-  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+  return `${(space !== -1 && displayWidth(cut.slice(0, space)) > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 export function renderTable(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((row) => columns.map((c, i) => fitCell(cell(c, row[c]), i === columns.length - 1 ? MAX_LAST_CELL : MAX_CELL)));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
+  // Columns line up by what the terminal shows, not by UTF-16 units.
+  const widths = columns.map((c, i) => Math.max(displayWidth(c), ...cells.map((r) => displayWidth(r[i] as string))));
   const render = (values: string[]): string =>
     values
-      .map((v, i) => v.padEnd(widths[i] as number))
+      .map((v, i) => padToWidth(v, widths[i] as number))
       .join('  ')
       .trimEnd();
   return [render(columns), ...cells.map(render)].join('\n');

@@ -48,6 +48,23 @@ describe("devtrustctl's human output", () => {
     assert.ok(cells[3]?.startsWith('- '), cells[3]);
   });
 
+  it("marks a hostname that imitates another endpoint's id with look-alikes: Cyrillic ер_ and hex, U+2011 hyphens, U+FF3F", () => {
+    const victim = 'ep_6c3ba325-2fa1-49eb-ab22-6a7fd944013e';
+    const table = findCommand(['endpoints'])?.table;
+    const toRow = table?.row;
+    assert.ok(toRow);
+    const forged = [
+      `ер_${victim.slice(3)}`,
+      victim.replace(/a/g, '\u0430').replace(/c/g, '\u0441').replace(/e/g, '\u0435'),
+      victim.replace(/-/g, '\u2011'),
+      victim.replace('_', '\uff3f'),
+    ];
+    for (const hostname of forged) {
+      const shown: Record<string, unknown> = toRow({ id: 'ep_11695de2-0000-4000-8000-00000000000a', hostname });
+      assert.equal(shown.hostname, `[hostname names another endpoint id] ${hostname}`, hostname);
+    }
+  });
+
   it('writes control and bidi characters from the answer as spaces, keeping its own line breaks', () => {
     let written = '';
     const out = terminalSafe({ write: (text: string) => (written += text) });

@@ -255,7 +255,7 @@ describeUnless(chromiumMissing)('the admin console: re-enrolled devices that loo
       const { hardwareUuid, machineGuid } = imaged(n);
       assert.ok(row.includes(`Hardware UUID\n${hardwareUuid?.replace(/-/g, '')}`), row);
       assert.ok(row.includes(`MachineGuid\n${machineGuid?.replace(/-/g, '')}`), row);
-      assert.ok(row.startsWith(`${EVIL}\nWindows`), row);
+      assert.ok(row.startsWith(`${ids[`newA${n}`]} ${JSON.stringify(EVIL)}\nWindows`), row);
     }
     assert.ok(candidateRows[0]?.includes(`Serial number\n${HOSTILE_SERIAL}`), candidateRows[0]);
     assert.ok(candidateRows[1]?.includes('Serial number\n5CG2GOLD002'), candidateRows[1]);
@@ -273,7 +273,7 @@ describeUnless(chromiumMissing)('the admin console: re-enrolled devices that loo
     assert.ok(vmRow.includes(ids.newVm as string) && !vmRow.includes(ids.cloneVm as string), vmRow);
     assert.ok(cloneRow.includes(ids.cloneVm as string) && !cloneRow.includes(ids.newVm as string), cloneRow);
     for (const row of laptop.skippedRows) {
-      assert.ok(row.startsWith('vm-7\nLinux') && row.includes(ids.oldVm as string), row);
+      assert.ok(/^ep_\S+ "vm-7"\nLinux/.test(row) && row.includes(ids.oldVm as string), row);
       assert.match(row, /enrolled\s+\S.*\d{2}:\d{2}:\d{2}[\s\S]*last seen\s+\S/);
       // What it claims, with the kind: what the admin checks before releasing one at a time.
       assert.ok(row.includes(`Hardware UUID\n${vm.hardwareUuid?.replace(/-/g, '')}`), row);

@@ -4,6 +4,7 @@
 // The agent chooses its hostname: "LAPTOP-12 (ep_…victim…)" must not read as another endpoint's
 // id, nor a long one push the real id out of a dialog title. The hostname is cut, never the id.
 import { badge, h, link } from './dom.js';
+import { namesOtherEndpoint as namesOtherId } from './endpoint-id-skeleton.js';
 
 /** Hostnames in a list of endpoints are cut as devtrustctl cuts the holders it lists. */
 export const LISTED = 24;
@@ -16,15 +17,13 @@ export const LISTED = 24;
  */
 export const shownHostname = (hostname) => (hostname ?? '').replace(/\s+/gu, ' ').trim();
 
-const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/giu;
-
 /**
  * Whether the hostname holds an endpoint id that is not this endpoint's own: `LAPTOP-12
- * (ep_…victim…)` reads as another endpoint. Such hostnames are not refused (a real device's agent
+ * (ep_…victim…)` reads as another endpoint, and so does `ер_…victim…` in Cyrillic letters or with
+ * U+2011 for '-' (endpoint-id-skeleton.js). Such hostnames are not refused (a real device's agent
  * would lose its hostname and an attacker nothing the mark does not take away); they are marked.
  */
-export const namesOtherEndpoint = (endpoint) =>
-  [...(endpoint.hostname ?? '').matchAll(ENDPOINT_ID)].some((m) => m[0].toLowerCase() !== String(endpoint.id).toLowerCase());
+export const namesOtherEndpoint = (endpoint) => namesOtherId(String(endpoint.id), endpoint.hostname);
 
 /** The mark beside such a hostname; what devtrustctl's endpoints table prints too. */
 export const OTHER_ID_MARK = 'hostname names another endpoint id';
@@ -56,6 +55,22 @@ export function endpointCell(endpoint) {
     // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
     h('div', { class: 'resource-name' }, link(hostname || endpoint.id, 'endpoints', endpoint.id)),
     hostname ? h('div', { class: 'endpoint-id' }, h('code', {}, endpoint.id)) : null,
+    namesOtherEndpoint(endpoint) ? h('div', {}, otherIdBadge(endpoint)) : null,
+  ];
+}
+
+/**
+ * A table cell that names the endpoint where its page does not list it (the administrator
+ * actions, the re-enrolled devices): `ep_… "LAPTOP-12"`, the id first and whole (wrapping rather
+ * than cut: ids differ anywhere), linked unless the endpoint is gone, the hostname whole too (the
+ * only name a forgotten endpoint keeps; it wraps in the cell), and a hostname naming
+ * another id marked. Two blocked copies calling themselves `ep_…victim…` showed the victim's id
+ * as their link text while their own ids were cut to an ellipsis.
+ */
+export function endpointLead(endpoint, { linked = true } = {}) {
+  const id = h('code', {}, endpoint.id);
+  return [
+    h('div', { class: 'resource-name' }, linked ? link(id, 'endpoints', endpoint.id) : id, quotedHostname(endpoint)),
     namesOtherEndpoint(endpoint) ? h('div', {}, otherIdBadge(endpoint)) : null,
   ];
 }

@@ -5,7 +5,7 @@
 // admin saw (POST …/release, 1,000 a call), so a set that changed meanwhile is refused (409).
 import { api, get, withQuery } from './api.js';
 import { badge, field, fmtAgo, fmtTime, h, link, plural, table } from './dom.js';
-import { LISTED, quotedHostname } from './endpoint-name.js';
+import { endpointLead, LISTED, quotedHostname } from './endpoint-name.js';
 import { identifierList } from './identifier-kinds.js';
 import { PLATFORMS } from './integration-kinds.js';
 import { announce, busy, confirmAction } from './ui.js';
@@ -81,12 +81,11 @@ async function loadPreview(range) {
 
 const PLATFORM_NAMES = Object.fromEntries(PLATFORMS);
 
-/** The device by its hostname (what an admin knows it by), and its platform; the row shows both endpoints' ids. */
-const device = (e) => [
-  // .resource-name: a hostname of 200 characters without a space wraps rather than widening the column.
-  h('div', { class: 'resource-name' }, link(e.hostname ?? e.id, 'endpoints', e.id)),
-  e.platform ? h('div', { class: 'muted' }, PLATFORM_NAMES[e.platform] ?? e.platform) : null,
-];
+/**
+ * The device: its new endpoint's id, whole, then its hostname quoted and a hostname naming another
+ * id marked (the agent chooses it: `ep_…victim…` was the row's link text), and its platform.
+ */
+const device = (e) => [endpointLead(e), e.platform ? h('div', { class: 'muted' }, PLATFORM_NAMES[e.platform] ?? e.platform) : null];
 
 const endpointId = (id) => h('div', { class: 'key-id' }, link(h('code', { title: id }, id), 'endpoints', id));
 

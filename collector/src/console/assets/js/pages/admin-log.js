@@ -1,6 +1,7 @@
 // Administrator actions: who changed what, when and from where (GET /admin/v1/admin-log).
 import { get, withQuery } from '../api.js';
 import { badge, field, fmtTime, h, put, select, table } from '../dom.js';
+import { endpointLead } from '../endpoint-name.js';
 import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const RESOURCE_TYPES = [
@@ -150,6 +151,8 @@ function resource(entry) {
   const name = recordedName(entry);
   // A deleted resource has no page left to link to.
   const linked = page && entry.action !== 'delete' && entry.action !== 'forget';
+  // An endpoint's hostname is its agent's choice: it may be another endpoint's id. The id leads, whole.
+  if (entry.resourceType === 'endpoint' && id) return [entry.resourceType, h('div', {}, endpointLead({ id, hostname: name }, { linked }))];
   const label = name ?? id;
   return [
     entry.resourceType,
