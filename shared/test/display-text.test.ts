@@ -36,6 +36,9 @@ const LEGITIMATE = [
   'name with  spaces\u00a0and nbsp',
   '山田\u3000太郎のMacBook', // ideographic space, as a Japanese IME types a space
   '葛\u{e0100}城', // an ideographic variation selector: the kanji variant of a family name
+  '1\ufe0f\u20e3 #\ufe0f\u20e3 *\ufe0f\u20e3', // keycaps: a digit, '#' or '*' with U+FE0F
+  '©\ufe0f ™\ufe0f ☎\ufe0f', // emoji presentation of symbols outside ASCII
+  'Team ❤\ufe0f\u200d🔥', // an emoji ZWJ sequence after a Latin word and a space
 ];
 
 /** Hostnames and identifiers agents really report: all must pass as machine text too. */
@@ -107,12 +110,33 @@ const STRAY_JOINERS: [string, string][] = [
   ['\u200dalice', 'U+200D'],
   ['\ufe0falice', 'U+FE0F'],
   ['alice \u200c', 'U+200C'],
-  ['alice\u200d\u200d', 'U+200D'],
-  ['alice\u200c\u200d', 'U+200D'],
-  ['alice\ufe0f\ufe0f', 'U+FE0F'],
-  ['alice\u200d\ufe0f', 'U+FE0F'],
+  // Runs after a character the first one may modify (after a Latin letter even the first is refused).
+  ['👩\u200d\u200d', 'U+200D'],
+  ['می\u200c\u200d', 'U+200D'],
+  ['❤\ufe0f\ufe0f', 'U+FE0F'],
+  ['👩\u200d\ufe0f', 'U+FE0F'],
   ['\u200d'.repeat(40), 'U+200D'],
   ['\u{e0100}', 'U+E0100'],
+];
+
+/**
+ * Joiners and selectors after what they never modify: a letter of the Latin, Greek or Cyrillic
+ * scripts or ASCII other than a digit, '#' or '*'. An attacker made users `alice` and `alice` +
+ * U+200D, U+200C, U+FE0F, U+E0100: five names that all read "alice".
+ */
+const LOOKALIKE_JOINERS: [string, string][] = [
+  ['alice\u200d', 'U+200D'],
+  ['alice\u200c', 'U+200C'],
+  ['alice\ufe0f', 'U+FE0F'],
+  ['alice\u{e0100}', 'U+E0100'],
+  ['al\u200dice', 'U+200D'],
+  ['José\u200d', 'U+200D'],
+  ['Jose\u0301\u200c', 'U+200C'], // after a combining mark on a Latin letter
+  ['Ελένη\u200d', 'U+200D'], // Greek
+  ['Алиса\ufe0f', 'U+FE0F'], // Cyrillic
+  ['ＡＬＩＣＥ\u200d', 'U+200D'], // fullwidth Latin
+  ['LAPTOP-\u200d12', 'U+200D'],
+  ['alice@\ufe0fexample.com', 'U+FE0F'],
 ];
 
 describe('display text', () => {
@@ -136,6 +160,15 @@ describe('display text', () => {
     for (const [text, name] of STRAY_JOINERS) {
       assert.equal(unsafeCharacter(text), name, JSON.stringify(text));
       assert.equal(displayText(256).safeParse(text).success, false, JSON.stringify(text));
+    }
+  });
+
+  it('refuses joiners and variation selectors after a Latin, Greek or Cyrillic letter or ASCII punctuation', () => {
+    for (const [text, name] of LOOKALIKE_JOINERS) {
+      assert.equal(unsafeCharacter(text), name, JSON.stringify(text));
+      const refused = displayText(256).safeParse(text);
+      assert.equal(refused.success, false, JSON.stringify(text));
+      assert.match(refused.error?.issues[0]?.message ?? '', /must not contain control or bidirectional characters/);
     }
   });
 
