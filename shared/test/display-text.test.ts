@@ -8,6 +8,7 @@ import {
   unsafeCharacter,
   unsafeMachineCharacter,
   withUnsafeAsSpaces,
+  withUnsafeEscaped,
 } from '@devtrust/shared/identity';
 import { reportSchema, unsafeTransactionField } from '@devtrust/shared/protocol';
 
@@ -176,6 +177,16 @@ describe('display text', () => {
     for (const text of ['\u0000\u{e0100}', 'a\u202e\u200db', '\u034f\ufe0f\u200d', 'ok \u2800\u200c'])
       assert.equal(unsafeCharacter(withUnsafeAsSpaces(text).trim()), null, JSON.stringify(text));
     assert.equal(withUnsafeAsSpaces('José 👩‍💻'), 'José 👩‍💻');
+  });
+
+  it('withUnsafeEscaped shows each refused character as <U+XXXX>, leaves display text as it is, and its output is display text', () => {
+    assert.equal(withUnsafeEscaped('\u3164'), '<U+3164>');
+    assert.equal(withUnsafeEscaped('a\u202eb\u001b'), 'a<U+202E>b<U+001B>');
+    assert.equal(withUnsafeEscaped('\u0301x y \u0308'), '<U+0301>x y <U+0308>');
+    assert.equal(withUnsafeEscaped('\ud83d'), '<U+D83D>');
+    for (const name of LEGITIMATE) assert.equal(withUnsafeEscaped(name), name);
+    for (const text of [...REFUSED.map(([c]) => `a${c}\u200d`), ...STRAY_JOINERS.map(([t]) => t), ...LOOKALIKE_JOINERS.map(([t]) => t)])
+      assert.equal(unsafeCharacter(withUnsafeEscaped(text)), null, JSON.stringify(text));
   });
 
   it('refuses a leading or trailing newline, U+2028 or U+FEFF instead of trimming it away; ordinary spaces are trimmed', () => {

@@ -82,6 +82,27 @@ export function withUnsafeAsSpaces(text: string): string {
   return out;
 }
 
+/** A combining mark at the start or after a space: it would sit on what precedes the text (a quote). */
+const LEADING_MARK = /(?<!\S)\p{M}/gu;
+
+/**
+ * `text` with each character display text refuses written as a visible `<U+XXXX>` (and a
+ * combining mark with nothing of the text to sit on as well): for text from outside that a
+ * message quotes, such as a CSV file's column names, where an invisible U+3164 or a joiner
+ * should show as what it is rather than read as nothing.
+ */
+export function withUnsafeEscaped(text: string): string {
+  const escape = (c: string) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`;
+  // Again until nothing changes, as withUnsafeAsSpaces: a joiner after an escaped character
+  // follows '>' now, which display text refuses.
+  let out = text;
+  for (let previous = ''; out !== previous;) {
+    previous = out;
+    out = out.replace(UNSAFE_ALL, escape).replace(LEADING_MARK, escape);
+  }
+  return out;
+}
+
 export function isDisplaySafe(text: string): boolean {
   return unsafeCharacter(text) === null;
 }
