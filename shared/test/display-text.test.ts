@@ -8,6 +8,7 @@ import {
   unsafeCharacter,
   unsafeMachineCharacter,
   withUnsafeAsSpaces,
+  withUnsafeEscaped,
 } from '@devtrust/shared/identity';
 import { reportSchema, unsafeTransactionField } from '@devtrust/shared/protocol';
 
@@ -36,6 +37,9 @@ const LEGITIMATE = [
   'name with  spaces\u00a0and nbsp',
   '山田\u3000太郎のMacBook', // ideographic space, as a Japanese IME types a space
   '葛\u{e0100}城', // an ideographic variation selector: the kanji variant of a family name
+  '1\ufe0f\u20e3 #\ufe0f\u20e3 *\ufe0f\u20e3', // keycaps: a digit, '#' or '*' with U+FE0F
+  '©\ufe0f ™\ufe0f ☎\ufe0f', // emoji presentation of symbols outside ASCII
+  'Team ❤\ufe0f\u200d🔥', // an emoji ZWJ sequence after a Latin word and a space
 ];
 
 /** Hostnames and identifiers agents really report: all must pass as machine text too. */
@@ -107,12 +111,33 @@ const STRAY_JOINERS: [string, string][] = [
   ['\u200dalice', 'U+200D'],
   ['\ufe0falice', 'U+FE0F'],
   ['alice \u200c', 'U+200C'],
-  ['alice\u200d\u200d', 'U+200D'],
-  ['alice\u200c\u200d', 'U+200D'],
-  ['alice\ufe0f\ufe0f', 'U+FE0F'],
-  ['alice\u200d\ufe0f', 'U+FE0F'],
+  // Runs after a character the first one may modify (after a Latin letter even the first is refused).
+  ['👩\u200d\u200d', 'U+200D'],
+  ['می\u200c\u200d', 'U+200D'],
+  ['❤\ufe0f\ufe0f', 'U+FE0F'],
+  ['👩\u200d\ufe0f', 'U+FE0F'],
   ['\u200d'.repeat(40), 'U+200D'],
   ['\u{e0100}', 'U+E0100'],
+];
+
+/**
+ * Joiners and selectors after what they never modify: a letter of the Latin, Greek or Cyrillic
+ * scripts or ASCII other than a digit, '#' or '*'. An attacker made users `alice` and `alice` +
+ * U+200D, U+200C, U+FE0F, U+E0100: five names that all read "alice".
+ */
+const LOOKALIKE_JOINERS: [string, string][] = [
+  ['alice\u200d', 'U+200D'],
+  ['alice\u200c', 'U+200C'],
+  ['alice\ufe0f', 'U+FE0F'],
+  ['alice\u{e0100}', 'U+E0100'],
+  ['al\u200dice', 'U+200D'],
+  ['José\u200d', 'U+200D'],
+  ['Jose\u0301\u200c', 'U+200C'], // after a combining mark on a Latin letter
+  ['Ελένη\u200d', 'U+200D'], // Greek
+  ['Алиса\ufe0f', 'U+FE0F'], // Cyrillic
+  ['ＡＬＩＣＥ\u200d', 'U+200D'], // fullwidth Latin
+  ['LAPTOP-\u200d12', 'U+200D'],
+  ['alice@\ufe0fexample.com', 'U+FE0F'],
 ];
 
 describe('display text', () => {
@@ -139,10 +164,29 @@ describe('display text', () => {
     }
   });
 
+  it('refuses joiners and variation selectors after a Latin, Greek or Cyrillic letter or ASCII punctuation', () => {
+    for (const [text, name] of LOOKALIKE_JOINERS) {
+      assert.equal(unsafeCharacter(text), name, JSON.stringify(text));
+      const refused = displayText(256).safeParse(text);
+      assert.equal(refused.success, false, JSON.stringify(text));
+      assert.match(refused.error?.issues[0]?.message ?? '', /must not contain control or bidirectional characters/);
+    }
+  });
+
   it('withUnsafeAsSpaces leaves display text, even where a joiner followed a character it replaced', () => {
     for (const text of ['\u0000\u{e0100}', 'a\u202e\u200db', '\u034f\ufe0f\u200d', 'ok \u2800\u200c'])
       assert.equal(unsafeCharacter(withUnsafeAsSpaces(text).trim()), null, JSON.stringify(text));
     assert.equal(withUnsafeAsSpaces('José 👩‍💻'), 'José 👩‍💻');
+  });
+
+  it('withUnsafeEscaped shows each refused character as <U+XXXX>, leaves display text as it is, and its output is display text', () => {
+    assert.equal(withUnsafeEscaped('\u3164'), '<U+3164>');
+    assert.equal(withUnsafeEscaped('a\u202eb\u001b'), 'a<U+202E>b<U+001B>');
+    assert.equal(withUnsafeEscaped('\u0301x y \u0308'), '<U+0301>x y <U+0308>');
+    assert.equal(withUnsafeEscaped('\ud83d'), '<U+D83D>');
+    for (const name of LEGITIMATE) assert.equal(withUnsafeEscaped(name), name);
+    for (const text of [...REFUSED.map(([c]) => `a${c}\u200d`), ...STRAY_JOINERS.map(([t]) => t), ...LOOKALIKE_JOINERS.map(([t]) => t)])
+      assert.equal(unsafeCharacter(withUnsafeEscaped(text)), null, JSON.stringify(text));
   });
 
   it('refuses a leading or trailing newline, U+2028 or U+FEFF instead of trimming it away; ordinary spaces are trimmed', () => {

@@ -72,6 +72,30 @@ for (const database of DATABASES) {
       assert.equal((await admin('GET', '/admin/v1/api-keys')).body.apiKeys.length, keysBefore);
     });
 
+    it('a joiner or variation selector after a Latin letter is refused in user, integration and API key names', async () => {
+      // An attacker made users `alice`, `alice` + U+200D, U+200C, U+FE0F and U+E0100: five that
+      // read the same, and names drive group activation and appear in logs.
+      for (const [suffix, character] of [
+        ['\u200d', 'U+200D'],
+        ['\u200c', 'U+200C'],
+        ['\ufe0f', 'U+FE0F'],
+        ['\u{e0100}', 'U+E0100'],
+      ] as const) {
+        const name = `alice${suffix}`;
+        const user = await admin('PUT', `/admin/v1/users/${encodeURIComponent(name)}`, { groups: [] });
+        assert.equal(user.status, 400, JSON.stringify(user.body));
+        assert.ok(String(user.body.error.message).includes(character), user.body.error.message);
+        assertRefused(
+          await admin('POST', '/admin/v1/integrations', { kind: 'csv', name, platforms: ['windows'], config: {} }),
+          'name',
+          character,
+        );
+        assertRefused(await admin('POST', '/admin/v1/api-keys', { name, role: 'read-only' }), 'name', character);
+      }
+      // An emoji ZWJ sequence still passes.
+      assert.equal((await admin('PUT', `/admin/v1/users/${encodeURIComponent('alice 👩\u200d💻')}`, { groups: [] })).status, 200);
+    });
+
     it('names and descriptions with accents and CJK are accepted and kept as written', async () => {
       for (const text of READABLE) {
         const created = await admin('POST', '/admin/v1/integrations', {

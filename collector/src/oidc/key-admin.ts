@@ -20,7 +20,9 @@ export const rotateKeys = operation({
     'Replaced keys stay published so issued tokens still verify; `immediate` drops a key staged before it that does not sign yet. For a compromised key, `{"immediate": true, "withdrawPrevious": true}` also takes every older key out of the JWKS at once.',
   body: z.strictObject({ immediate: z.boolean().optional(), withdrawPrevious: z.boolean().optional() }),
   bodyOptional: true,
-  responses: { 200: '{active, next, keys}; with withdrawPrevious also {withdrawn, note}' },
+  responses: {
+    200: '{created, active, next, keys}: created is the kid this request added (parallel rotations each name their own); with withdrawPrevious also {withdrawn, note}',
+  },
 });
 const withdrawKey = operation({
   summary: 'Withdraw a signing key from the JWKS at once',
@@ -76,33 +78,38 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
       if (body.immediate !== true) {
         throw badRequest('INVALID_REQUEST', 'withdrawPrevious needs "immediate": true (something must sign at once)', 'withdrawPrevious');
       }
-      const { keys: list, withdrawn } = await keys.rotateWithdrawingOthers();
+      const { created, keys: list, withdrawn } = await keys.rotateWithdrawingOthers();
       rotated();
       const answer = summary(list);
-      services.log.info({ ...actor(ctx), active: answer.active, withdrawn }, 'oidc signing key rotated; previous keys withdrawn');
+      services.log.info(
+        { ...actor(ctx), created: created.kid, active: answer.active, withdrawn },
+        'oidc signing key rotated; previous keys withdrawn',
+      );
       await services.adminLog.record(adminActor(ctx), {
         resourceType: 'oidc-key',
-        resourceId: answer.active,
+        resourceId: created.kid,
         action: 'rotate',
-        after: { active: answer.active, immediate: true, withdrawn },
+        after: { created: created.kid, active: answer.active, immediate: true, withdrawn },
       });
-      ctx.body = { ...answer, withdrawn, note: WITHDRAWN_NOTE };
+      ctx.body = { created: created.kid, ...answer, withdrawn, note: WITHDRAWN_NOTE };
       return;
     }
-    const list = await keys.rotate(body.immediate ? 0 : DEFAULT_KEY_ACTIVATION_DELAY_MS);
+    const { created, keys: list } = await keys.rotate(body.immediate ? 0 : DEFAULT_KEY_ACTIVATION_DELAY_MS);
     rotated();
+    // `active` and `next` are the key set as it stands; with rotations in parallel they may be
+    // another request's keys, so the answer and the log name the key this one created.
     const answer = summary(list);
     services.log.info(
-      { ...actor(ctx), active: answer.active, next: answer.next?.kid, immediate: body.immediate === true },
+      { ...actor(ctx), created: created.kid, active: answer.active, next: answer.next?.kid, immediate: body.immediate === true },
       'oidc signing key rotated',
     );
     await services.adminLog.record(adminActor(ctx), {
       resourceType: 'oidc-key',
-      resourceId: body.immediate ? answer.active : (answer.next?.kid ?? null),
+      resourceId: created.kid,
       action: 'rotate',
-      after: { active: answer.active, next: answer.next, immediate: body.immediate === true },
+      after: { created: created.kid, active: answer.active, next: answer.next, immediate: body.immediate === true },
     });
-    ctx.body = answer;
+    ctx.body = { created: created.kid, ...answer };
   });
 
   router.delete('/keys/:kid', ownerOrAdmin, withdrawKey, async function withdrawSigningKey(ctx) {

@@ -1,6 +1,6 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
-import { normalizeMdmDeviceId } from '@devtrust/shared/identity';
+import { normalizeMdmDeviceId, withUnsafeEscaped } from '@devtrust/shared/identity';
 import {
   IntegrationNameTaken,
   type ActivationMode,
@@ -342,11 +342,13 @@ const runView = (run: SyncRun) => ({
 /** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
 function ignoredWarning(columns: string[]): string[] {
   if (columns.length === 0) return [];
-  // Header text from the file, shown in a terminal and the console: control, format and
-  // separator characters (an escape sequence, U+202E) become "?", and a long name is cut.
+  // Header text from the file, shown in a terminal and the console: a long name is cut by code
+  // points (never half an emoji), what display text refuses (an escape sequence, U+202E, an
+  // invisible U+3164) shows as `<U+XXXX>`, and the name is quoted as JSON quotes it, so a quote
+  // in it reads as `\"` and cannot end the quoting early.
   const shown = columns.slice(0, 10).map((c) => {
-    const safe = c.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '?');
-    return `"${safe.length > 64 ? `${safe.slice(0, 63)}…` : safe}"`;
+    const points = Array.from(c);
+    return JSON.stringify(withUnsafeEscaped(points.length > 64 ? `${points.slice(0, 63).join('')}…` : c));
   });
   const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
   return [

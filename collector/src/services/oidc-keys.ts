@@ -50,6 +50,20 @@ export function arrangeSigningKeys<T extends { kid: string; activatesAt: number 
   return byActivation.map((row) => ({ row, state: state(row) })).sort((a, b) => rank[a.state] - rank[b.state]);
 }
 
+/** What a rotation did: the key it created (as it stands, or as made if already gone) and the key set. */
+export interface Rotation {
+  created: KeyInfo;
+  keys: KeyInfo[];
+}
+
+const infoOf = (row: OidcKey, state: KeyInfo['state']): KeyInfo => ({
+  kid: row.kid,
+  alg: row.alg,
+  state,
+  createdAt: row.createdAt,
+  activatesAt: row.activatesAt,
+});
+
 const sealContext = (use: string, kid: string): string => `oidc-${use}-key/${kid}`;
 
 /**
@@ -104,22 +118,24 @@ export class OidcKeyStore {
   /**
    * Adds a signing key that starts signing after `delayMs` (0: at once, e.g. when the
    * current key may be compromised). Keys replaced more than RETIRED_KEY_KEEP_MS ago go.
+   * `requestedAt` is when the rotation was asked for; it takes effect at the later of that and
+   * the clock once the key set is locked (the RSA key takes a while, another rotation may commit
+   * meanwhile). Returns the key this call created and the key set at that moment.
    */
-  async rotate(delayMs = DEFAULT_KEY_ACTIVATION_DELAY_MS, now = Date.now()): Promise<KeyInfo[]> {
-    const added = await this.addSigningKey(now + Math.max(0, delayMs), now);
-    const arranged = arrangeSigningKeys(
-      (await this.rows()).filter((r) => r.use === 'sig'),
-      now,
-    );
-    if (delayMs <= 0) {
+  async rotate(delayMs = DEFAULT_KEY_ACTIVATION_DELAY_MS, requestedAt = Date.now()): Promise<Rotation> {
+    const { key } = await this.keys.addSigningKey(await this.signingKeyMaterial(), {
+      clock: () => Math.max(requestedAt, Date.now()),
+      delayMs,
       // An immediate rotation is the key meant from now on: a key staged before it (published,
       // not signing yet) would otherwise take over at its activation time and retire this one.
-      // It never signed anything, so nothing needs it to verify.
-      const superseded = arranged.filter((a) => a.state === 'next' && a.row.kid !== added).map((a) => a.row.kid);
-      await this.keys.remove('sig', superseded);
-    }
+      // It never signed anything, so nothing needs it to verify. Only keys activating after the
+      // moment this commits count as staged: a key another immediate rotation committed while
+      // this one made its RSA key already signs (a stale "now" read before took it for staged).
+      dropStaged: delayMs <= 0,
+    });
+    const now = key.createdAt;
     // A key retired when its successor activated; drop those whose successor is old news.
-    const byActivation = arranged.map((a) => a.row).sort((a, b) => a.activatesAt - b.activatesAt);
+    const byActivation = (await this.rows()).filter((r) => r.use === 'sig').sort((a, b) => a.activatesAt - b.activatesAt);
     const stale = byActivation.filter((row, i) => {
       const successor = byActivation[i + 1];
       return successor !== undefined && successor.activatesAt <= now - RETIRED_KEY_KEEP_MS;
@@ -128,18 +144,21 @@ export class OidcKeyStore {
       'sig',
       stale.map((r) => r.kid),
     );
-    return this.list(now);
+    const keys = await this.list(now);
+    return { created: keys.find((k) => k.kid === key.kid) ?? infoOf(key, 'next'), keys };
   }
 
   /**
    * Rotates at once and takes every other signing key out of the JWKS, for a key that is
    * (or may be) compromised: ID tokens they signed stop verifying. Returns the withdrawn kids.
    */
-  async rotateWithdrawingOthers(now = Date.now()): Promise<{ keys: KeyInfo[]; withdrawn: string[] }> {
+  async rotateWithdrawingOthers(now = Date.now()): Promise<Rotation & { withdrawn: string[] }> {
     // The RSA key is made before the repository's transaction: generating it is slow, the lock need not wait.
     const key = await this.signingKey(now, now);
     const withdrawn = await this.keys.replaceSigningKeys(key);
-    return { keys: await this.list(now), withdrawn };
+    const keys = await this.list(now);
+    // Parallel emergency rotations leave only the last one's key: `created` says which was this one's.
+    return { created: keys.find((k) => k.kid === key.kid) ?? infoOf(key, 'retired'), keys, withdrawn };
   }
 
   /**
@@ -162,13 +181,7 @@ export class OidcKeyStore {
     return arrangeSigningKeys(
       (await this.rows()).filter((r) => r.use === 'sig'),
       now,
-    ).map(({ row, state }) => ({
-      kid: row.kid,
-      alg: row.alg,
-      state,
-      createdAt: row.createdAt,
-      activatesAt: row.activatesAt,
-    }));
+    ).map(({ row, state }) => infoOf(row, state));
   }
 
   private rows(): Promise<OidcKey[]> {
@@ -187,6 +200,11 @@ export class OidcKeyStore {
    * rotation's own transaction on SQLite's one connection timed out waiting for the loop).
    */
   private async signingKey(activatesAt: number, now: number): Promise<OidcKey> {
+    return { ...(await this.signingKeyMaterial()), createdAt: now, activatesAt };
+  }
+
+  /** The key without its times (a rotation gives it those once the key set is locked). */
+  private async signingKeyMaterial(): Promise<Omit<OidcKey, 'createdAt' | 'activatesAt'>> {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = `dt-${randomBytes(9).toString('base64url')}`;
@@ -197,8 +215,6 @@ export class OidcKeyStore {
       alg: SIGNING_ALG,
       publicJwk: JSON.stringify({ kty, n, e, kid, alg: SIGNING_ALG, use: 'sig' }),
       privateSealed: seal(this.masterKey, JSON.stringify(jwk), sealContext('sig', kid)),
-      createdAt: now,
-      activatesAt,
     };
   }
 

@@ -18,8 +18,11 @@
  * Indic conjuncts), the variation selectors U+FE00–U+FE0F (emoji presentation) and
  * U+E0100–U+E01EF (the kanji variants of Japanese names). Each must follow a character it
  * modifies: at the start, after a space, one joiner after another or a selector after a joiner
- * or selector is refused (a name of joiners alone would read as blank). Machine text
- * (`unsafeMachineCharacter`) refuses them too.
+ * or selector is refused (a name of joiners alone would read as blank). Nor after a letter of the
+ * Latin, Greek or Cyrillic scripts (combining marks on it included) or an ASCII character other
+ * than a digit, '#' or '*' (the keycap emoji 1️⃣ #️⃣ *️⃣): nothing there joins or has variants, so
+ * `alice` + U+200D, U+200C, U+FE0F or U+E0100 would be a second `alice` (an attacker made five
+ * users that all read "alice"). Machine text (`unsafeMachineCharacter`) refuses them anywhere.
  * Spaces pass, wide ones (U+3000, U+2000–U+200A) included: a Japanese name is typed with
  * U+3000. Runs of them are collapsed where they are shown (the console, devtrustctl's tables),
  * as a browser collapses runs of ordinary spaces, so they are no new way to look alike.
@@ -27,10 +30,13 @@
  */
 const JOINER = '\\u200c\\u200d';
 const SELECTOR = '\\ufe00-\\ufe0f\\u{e0100}-\\u{e01ef}';
+/** What a joiner or selector never modifies: Latin, Greek, Cyrillic letters; ASCII but 0-9 # *. */
+const NOTHING_TO_JOIN = '[\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}\\x21\\x22\\x24-\\x29\\x2b-\\x2f\\x3a-\\x7e]\\p{M}*';
 const UNSAFE_SOURCE =
   '[\\p{Cc}\\p{Cs}\\p{Zl}\\p{Zp}\\p{Co}\\u2800]' +
   `|(?![${JOINER}${SELECTOR}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]` +
-  `|(?<!\\S)[${JOINER}${SELECTOR}]|(?<=[${JOINER}${SELECTOR}])[${SELECTOR}]|(?<=[${JOINER}])[${JOINER}]`;
+  `|(?<!\\S)[${JOINER}${SELECTOR}]|(?<=[${JOINER}${SELECTOR}])[${SELECTOR}]|(?<=[${JOINER}])[${JOINER}]` +
+  `|(?<=${NOTHING_TO_JOIN})[${JOINER}${SELECTOR}]`;
 // The classes list joiners and selectors as single characters on purpose (they are what is checked),
 // which no-misleading-character-class takes for a joined sequence written by mistake.
 // eslint-disable-next-line no-misleading-character-class
@@ -72,6 +78,27 @@ export function withUnsafeAsSpaces(text: string): string {
   for (let previous = ''; out !== previous;) {
     previous = out;
     out = out.replace(UNSAFE_ALL, ' ');
+  }
+  return out;
+}
+
+/** A combining mark at the start or after a space: it would sit on what precedes the text (a quote). */
+const LEADING_MARK = /(?<!\S)\p{M}/gu;
+
+/**
+ * `text` with each character display text refuses written as a visible `<U+XXXX>` (and a
+ * combining mark with nothing of the text to sit on as well): for text from outside that a
+ * message quotes, such as a CSV file's column names, where an invisible U+3164 or a joiner
+ * should show as what it is rather than read as nothing.
+ */
+export function withUnsafeEscaped(text: string): string {
+  const escape = (c: string) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`;
+  // Again until nothing changes, as withUnsafeAsSpaces: a joiner after an escaped character
+  // follows '>' now, which display text refuses.
+  let out = text;
+  for (let previous = ''; out !== previous;) {
+    previous = out;
+    out = out.replace(UNSAFE_ALL, escape).replace(LEADING_MARK, escape);
   }
   return out;
 }

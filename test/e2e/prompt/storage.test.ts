@@ -104,7 +104,7 @@ for (const db of DATABASES)
       await assert.rejects(new OidcKeyStore(store.oidcKeys, randomBytes(32)).load(), 'another master key cannot unseal it');
 
       const now = Date.now();
-      const staged = await keys.rotate(10 * MINUTE, now);
+      const { keys: staged } = await keys.rotate(10 * MINUTE, now);
       assert.deepEqual(
         staged.map((k) => k.state),
         ['active', 'next'],
@@ -116,7 +116,7 @@ for (const db of DATABASES)
 
       // A key replaced longer ago than the retention period leaves the JWKS at the next rotation.
       const farFuture = now + 11 * MINUTE + RETIRED_KEY_KEEP_MS + MINUTE;
-      const pruned = await keys.rotate(0, farFuture);
+      const { keys: pruned } = await keys.rotate(0, farFuture);
       assert.deepEqual(
         pruned.map((k) => k.state),
         ['active', 'retired'],

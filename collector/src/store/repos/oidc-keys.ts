@@ -57,6 +57,31 @@ export class OidcKeysRepo {
     });
   }
 
+  /**
+   * Adds a signing key in one transaction that waits for any other writer of the key set. Its
+   * times are read from `clock` once the lock is held, not when the (slow) key was made: a
+   * rotation that started earlier but commits later must see a key another rotation committed
+   * meanwhile as what it is. With `dropStaged` (an immediate rotation) the keys that do not sign
+   * at that moment (activating after it: staged, they never signed) are removed. Returns the
+   * key with its times and the removed kids.
+   */
+  async addSigningKey(
+    key: Omit<OidcKey, 'createdAt' | 'activatesAt'>,
+    { clock, delayMs, dropStaged }: { clock: () => number; delayMs: number; dropStaged: boolean },
+  ): Promise<{ key: OidcKey; dropped: string[] }> {
+    return atomically(this.db, async (trx) => {
+      await lockTableForWriters(trx, TABLE);
+      const now = clock();
+      const added: OidcKey = { ...key, createdAt: now, activatesAt: now + Math.max(0, delayMs) };
+      await trx(TABLE).insert(toRow(added));
+      if (!dropStaged) return { key: added, dropped: [] };
+      const staged = trx(TABLE).where({ use: 'sig' }).whereNot({ kid: added.kid }).where('activates_at', '>', now);
+      const dropped = (await staged.clone().pluck('kid')) as string[];
+      if (dropped.length > 0) await trx(TABLE).where({ use: 'sig' }).whereIn('kid', dropped).delete();
+      return { key: added, dropped };
+    });
+  }
+
   /** Removes keys of one use by kid; returns how many went. */
   async remove(use: OidcKeyUse, kids: string[]): Promise<number> {
     if (kids.length === 0) return 0;
