@@ -55,7 +55,8 @@ for (const database of DATABASES) {
       assert.equal(await unusedOf('Zo\u0308e'), '1 column was not used: "Zo\u0308e" (see docs/csv-format.md)');
       assert.equal(await unusedOf('alice\u200d'), '1 column was not used: "alice<U+200D>" (see docs/csv-format.md)');
       const cut = await unusedOf(HALF_EMOJI);
-      assert.ok(cut.isWellFormed(), JSON.stringify(cut));
+      // No lone surrogate (String.prototype.isWellFormed, not in the tests' TypeScript lib yet).
+      assert.doesNotMatch(cut, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/, JSON.stringify(cut));
       assert.equal(cut, `1 column was not used: "${'a'.repeat(62)}😀…" (see docs/csv-format.md)`);
     });
   });

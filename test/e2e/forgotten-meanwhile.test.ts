@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { AdminActor } from '../../collector/src/domain/admin-log.js';
-import type { EndpointService } from '../../collector/src/services/endpoints.js';
 import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { ENROLLMENT_KEY } from '../support/collector.js';
 import { DATABASES } from '../support/postgres.js';
@@ -49,9 +48,11 @@ for (const database of DATABASES) {
 
     /** Runs `request` with the service's `change` forgetting the endpoint once it has made the change. */
     const forgetAfter = async <T>(change: Change, request: () => Promise<T>): Promise<T> => {
-      const service = c.services.endpoints as EndpointService & Record<Change, (...args: unknown[]) => Promise<unknown>>;
-      const original = service[change];
-      service[change] = async (...args: unknown[]) => {
+      // Replaced for one request and put back: typed loosely, as the five methods' signatures differ.
+      const service = c.services.endpoints;
+      const methods = service as unknown as Record<Change, (...args: unknown[]) => Promise<unknown>>;
+      const original = methods[change];
+      methods[change] = async (...args: unknown[]) => {
         const done = await original.apply(service, args);
         assert.ok(await service.forgetAndTell(args[0] as string, SYSTEM), 'forgotten after the change');
         return done;
@@ -59,7 +60,7 @@ for (const database of DATABASES) {
       try {
         return await request();
       } finally {
-        service[change] = original;
+        methods[change] = original;
       }
     };
 
