@@ -19,7 +19,7 @@ export const USAGE = `npm run bench -- [--scale small|full] [--only NAME[,NAME..
   --scale small   the same figures on a tenth of the load (a quick look)
   --only          figures by name or prefix: sessions, decision.p99_ms, storm,...
   --db            run DB-bound figures on one database only
-  --soak-minutes  how long the soak runs (default 5; 0.5 at --scale small)
+  --soak-minutes  how long the soak runs (default 5; 0.1, 6 s, at --scale small)
   --json FILE     also write {"machine", "figures"} as JSON
   --profile DIR   collector children write a CPU profile (.cpuprofile) to DIR when they stop,
                   and a heap snapshot on SIGUSR2 (kill -USR2 PID)
