@@ -18,7 +18,7 @@ import { notRun, type BenchContext, type Figure, type FigureGroup, type FigureNa
 import { ordered, table, writeJson } from './lib/output.js';
 import { PgCluster } from '../test/support/pg-cluster.js';
 import { openFileLimit, profileChildren } from './lib/proc.js';
-import { collectorBuild, postgresUnavailable } from './lib/targets.js';
+import { collectorBuild, dropMigratedTemplate, postgresUnavailable } from './lib/targets.js';
 
 /** Run order: cheap and independent first, the long sync last. */
 const GROUPS: FigureGroup[] = [
@@ -150,6 +150,9 @@ async function main(): Promise<number> {
       })),
     );
   }
+  await dropMigratedTemplate().catch((error: unknown) =>
+    log(`dropping the migrated template database failed: ${(error as Error).message}`),
+  );
   for (const cleanup of cleanups) cleanup();
   const result = ordered(figures, args.scale);
   process.stdout.write(`\n${table(result)}\n`);

@@ -24,6 +24,9 @@ const IDENTITY = {
 };
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WARM_UP = 5;
+/** Sign-ins measured per database: 200, and 10 at small scale (a smoke value: its median, not a p95 to read). */
+export const FULL_RUNS = 200;
+export const SMALL_RUNS = 10;
 
 type Result = {
   value: number | null;
@@ -187,7 +190,7 @@ async function measure(db: 'sqlite' | 'postgres', runs: number, options: PromptB
 }
 
 export async function benchPrompt(options: PromptBenchOptions): Promise<Result[]> {
-  const runs = Math.max(10, Math.round(200 * options.factor));
+  const runs = options.scale === 'small' ? SMALL_RUNS : FULL_RUNS;
   const results: Result[] = [];
   for (const db of options.databases.length > 0 ? options.databases : (['sqlite'] as const)) results.push(await measure(db, runs, options));
   return results;

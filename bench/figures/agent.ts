@@ -8,7 +8,11 @@ import { BenchChild, memoryOf, newestMtime, ROOT, spawnTracked } from '../lib/pr
 import { freshDatabase, startBareChild, startCollectorChild } from '../lib/targets.js';
 import { median, now, sleep, waitFor } from '../lib/timing.js';
 
-const IDLE_AFTER_REPORT_MS = 5_000;
+/**
+ * How long the agent idles after its first report is stored before its RSS is read: 5 s at full
+ * scale; 2 s at small, a smoke value (the figure the README's table gives is the full run's).
+ */
+export const IDLE_AFTER_REPORT_MS = { full: 5_000, small: 2_000 };
 /** Plain Node with one idle socket has nothing to settle; a short pause is enough. */
 const BARE_SETTLE_MS = 2_000;
 
@@ -32,8 +36,8 @@ async function collectMs(ctx: BenchContext): Promise<Figure> {
 
 /**
  * agent.idle_rss_mb: the shipped headless agent (agent/bin/devtrust-agent.js, the compiled
- * build) against a collector child; once its first report is stored, wait 5 s and read its
- * RSS. Limit: plain Node holding one `ws` connection.
+ * build) against a collector child; once its first report is stored, wait 5 s (2 s at small
+ * scale) and read its RSS. Limit: plain Node holding one `ws` connection.
  */
 async function idleRssMb(ctx: BenchContext): Promise<Figure> {
   const bin = path.join(ROOT, 'agent/bin/devtrust-agent.js');
@@ -46,6 +50,18 @@ async function idleRssMb(ctx: BenchContext): Promise<Figure> {
   }
   const stale = newestMtime(path.join(ROOT, 'agent/src'), '.ts') > distMtime;
 
+  // Limit: plain Node + ws, one idle connection (to a bare ws server, which has no auth timeout).
+  // Started first, beside the collector and the agent's own start: both values are memory,
+  // which another process's CPU does not move, and it is settled before the agent's window ends.
+  const limit = (async () => {
+    const bare = await startBareChild(ctx);
+    const idle = await BenchChild.start('bare-agent.mjs', { args: [`ws://127.0.0.1:${bare.ready.port}/agent/v1`], tsx: false, gc: false });
+    ctx.defer(() => idle.stop());
+    await sleep(BARE_SETTLE_MS);
+    return idle;
+  })();
+  // Read below, after the agent's wait: a failure meanwhile is not an unhandled rejection.
+  limit.catch(() => undefined);
   const db = await freshDatabase(ctx, 'sqlite', 'agent');
   const collector = await startCollectorChild(ctx, db);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-bench-agentdata-'));
@@ -79,19 +95,7 @@ async function idleRssMb(ctx: BenchContext): Promise<Figure> {
     30_000,
     100,
   );
-  // Limit: plain Node + ws, one idle connection (to a bare ws server, which has no auth timeout).
-  // Started and settled while the agent idles: both values are memory, which the other
-  // process's CPU does not move, and the limit's start and settle no longer add to the group.
-  const limit = (async () => {
-    const bare = await startBareChild(ctx);
-    const idle = await BenchChild.start('bare-agent.mjs', { args: [`ws://127.0.0.1:${bare.ready.port}/agent/v1`], tsx: false, gc: false });
-    ctx.defer(() => idle.stop());
-    await sleep(BARE_SETTLE_MS);
-    return idle;
-  })();
-  // Read below, after the agent's wait: a failure meanwhile is not an unhandled rejection.
-  limit.catch(() => undefined);
-  await sleep(IDLE_AFTER_REPORT_MS);
+  await sleep(IDLE_AFTER_REPORT_MS[ctx.scale]);
   const agentRss = memoryOf(child.pid as number);
   if (!agentRss) throw new Error('cannot read the agent process memory (/proc)');
   const bareRss = (await limit).memory();

@@ -1,12 +1,14 @@
 import http from 'node:http';
 import { admin, OWNER_TOKEN } from '../lib/admin.js';
 import { hardwareUuidOf, serialOf } from '../lib/devices.js';
-import { figure, notRun, scaled, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
+import { figure, notRun, sized, type BenchContext, type Figure, type FigureGroup } from '../lib/figure.js';
 import { RssSampler } from '../lib/proc.js';
 import { freshDatabase, startCollectorChild, type DbKind, type ServerChild } from '../lib/targets.js';
 import { now } from '../lib/timing.js';
 
-const FULL_ROWS = 1_000_000;
+export const FULL_ROWS = 1_000_000;
+/** A hundredth at small scale: ten 1,000-row pages, beyond what one page holds; its peak is a smoke value. */
+export const SMALL_ROWS = 10_000;
 
 /** The upload body, written as the rows are made: the bench never holds the file either. */
 async function upload(url: string, integrationId: string, rows: number): Promise<{ status: number; body: string; bytes: number }> {
@@ -86,8 +88,7 @@ export const csvUploadGroup: FigureGroup = {
   names: ['sync.csv_upload_peak_rss_mb'],
   timeoutMs: 20 * 60_000,
   async run(ctx) {
-    // A fortieth at small scale (25,000 rows).
-    const rows = scaled(ctx, FULL_ROWS / (ctx.scale === 'small' ? 4 : 1), 1000);
+    const rows = sized(ctx, FULL_ROWS, SMALL_ROWS);
     const out: Figure[] = [];
     // Every database's collector starts at once (set-up), all up before the first upload; each
     // then waits idle for its own.

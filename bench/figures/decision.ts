@@ -9,9 +9,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSyncVendor, type SyncVendor } from '../lib/sync-vendor.js';
 import { counter as checkpointCounter, settle, walWritten } from '../lib/checkpoints.js';
 
-/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 10,000). */
-const FULL_INVENTORY = 1_000_000;
-const SMALL_INVENTORY = 10_000;
+/** Inventory records, spread over `INTEGRATIONS` CSV integrations (small scale: 5,000). */
+export const FULL_INVENTORY = 1_000_000;
+export const SMALL_INVENTORY = 5_000;
 const INTEGRATIONS = 5;
 /** Decisions started per second, whatever the answers' latency (open loop). */
 const FULL_RATE = 500;
@@ -33,7 +33,9 @@ const WARM_UP_S = { full: 10, small: 1 };
 /** The warm-up's p99 is also given for each slice of this many seconds. */
 const WARM_UP_SLICE_S = 2;
 /** Decisions taken one at a time before the measured run: the floor under its latencies. */
-const REST_SAMPLES = { full: 200, small: 40 };
+export const REST_SAMPLES = { full: 200, small: 20 };
+/** The transport floor's warm-up at the rate, in seconds (`transportFloor`). */
+export const FLOOR_WARM_UP_S = { full: 2, small: 1 };
 /** Devices of the vendor sync running during `decision.p99_during_sync_ms` (small scale: 30,000). */
 const FULL_SYNC_DEVICES = 1_000_000;
 const SMALL_SYNC_DEVICES = 30_000;
@@ -333,7 +335,7 @@ async function transportFloor(
     agents = await enrollFleet(ctx, bare.ready.url, agentCount, agentCount);
     const fleet: Fleet = { app: new AppClient(bare.ready.url, { clientId: 'bare', clientSecret: 'bare' }), agents, pids: [bare.pid] };
     try {
-      await atRate(fleet, rate, Math.max(WARM_UP, rate * 2));
+      await atRate(fleet, rate, Math.max(WARM_UP, rate * FLOOR_WARM_UP_S[ctx.scale]));
       const run = await atRate(fleet, rate, samples);
       const sorted = sortedCopy(run.latencies);
       ctx.log(
@@ -380,8 +382,9 @@ async function startOn(ctx: BenchContext, kind: DbKind): Promise<{ kind: DbKind;
 }
 
 /**
- * Loads the inventory into a started collector and enrolls its fleet. Loads run one at a time
- * (the caller awaits each), so `inventoryLoadS` and the WAL it wrote are one load's, as before.
+ * Loads the inventory into a started collector and enrolls its fleet. At full scale loads run one
+ * at a time (the caller awaits each), so `inventoryLoadS` is one load's; at small scale every
+ * database loads at once. The WAL it wrote is PostgreSQL's own either way.
  */
 async function prepare(
   ctx: BenchContext,
@@ -730,8 +733,8 @@ export const decisionGroup: FigureGroup = {
         ? startSyncVendor(ctx, sized(ctx, FULL_SYNC_DEVICES, SMALL_SYNC_DEVICES))
         : null;
     vendor?.catch(() => undefined);
-    // At small scale every database's collector starts beside them, then each loads its
-    // inventory in turn and enrolls its fleet, all before the floor's first decision: nothing
+    // At small scale every database's collector starts beside them, then all load their
+    // inventories and enroll their fleets together, before the floor's first decision: nothing
     // starts or loads between two measured runs (the other databases' collectors wait idle),
     // and the starts overlap instead of coming one after the other. Full scale sets up each
     // database after the runs before it, its million records loaded just before its own runs.
@@ -739,9 +742,9 @@ export const decisionGroup: FigureGroup = {
     const prepared = sideBySide
       ? (async () => {
           const [, ...started] = await Promise.all([vendor, ...ctx.databases.map((kind) => startOn(ctx, kind))]);
-          const ready: Prepared[] = [];
-          for (const one of started) ready.push(await prepare(ctx, one, true));
-          return ready;
+          // Every database's load at once (set-up on two cores): each one's `inventoryLoadS` is
+          // then a load beside another, not one alone as at full scale.
+          return Promise.all(started.map((one) => prepare(ctx, one, true)));
         })()
       : null;
     prepared?.catch(() => undefined);

@@ -146,10 +146,9 @@ async function prepare(ctx: BenchContext, kind: DbKind, sessions: number): Promi
       ? (async () => {
           const db = await freshDatabase(ctx, 'postgres', 'reports-postgres-2');
           const enrolled = await preEnroll(db, sessions);
-          // One after the other: a collector's first start on a database stores its owner key,
-          // and two starting together both would (a unique key violation).
-          const first = await startCollectorChild(ctx, db);
-          return { enrolled, collectors: [first, await startCollectorChild(ctx, db)] };
+          // Together: collectors starting at once on one database migrate one at a time and
+          // store the owner key once (collector/src/store/migration-lock.ts, services/bootstrap.ts).
+          return { enrolled, collectors: await Promise.all([startCollectorChild(ctx, db), startCollectorChild(ctx, db)]) };
         })()
       : null,
   ]);

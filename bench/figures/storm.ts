@@ -12,8 +12,8 @@ import { freshDatabase, startBareChild, startCollectorChild, type BenchDatabase,
 import { now, sleep, waitFor } from '../lib/timing.js';
 import { FD_HEADROOM } from '@devtrust/collector/limits/open-files';
 
-const FULL_AGENTS = 20_000;
-const SMALL_AGENTS = 500;
+export const FULL_AGENTS = 20_000;
+export const SMALL_AGENTS = 250;
 /** The real link's backoff (jittered, doubling) with a small cap, as a fleet tuned for fast recovery. */
 const BACKOFF = { baseMs: 250, capMs: 2_000 };
 /** Agents started at once while building the fleet (each enrolls). */
@@ -141,7 +141,7 @@ async function storm(
       await sleep(100);
     }
   })();
-  const steadyMs = ctx.scale === 'small' ? 1_000 : 2_000;
+  const steadyMs = ctx.scale === 'small' ? 500 : 2_000;
   let killedAt: number;
   let restartS: number;
   let recoveryS: number | null = null;

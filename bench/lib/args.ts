@@ -16,10 +16,10 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench -- [--scale small|full] [--only NAME[,NAME...]] [--db sqlite|postgres] [--json FILE]
 
-  --scale small   the same figures on a tenth of the load (a quick look)
+  --scale small   the same figures on a lighter load, in under 2 min (smoke values, not the full run's)
   --only          figures by name or prefix: sessions, decision.p99_ms, storm,...
   --db            run DB-bound figures on one database only
-  --soak-minutes  how long the soak runs (default 5; 0.5 at --scale small)
+  --soak-minutes  how long the soak runs (default 5; 0.1, 6 s, at --scale small)
   --json FILE     also write {"machine", "figures"} as JSON
   --profile DIR   collector children write a CPU profile (.cpuprofile) to DIR when they stop,
                   and a heap snapshot on SIGUSR2 (kill -USR2 PID)

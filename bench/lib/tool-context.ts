@@ -1,5 +1,5 @@
 import type { BenchContext } from './figure.js';
-import type { DbKind } from './targets.js';
+import { dropMigratedTemplate, type DbKind } from './targets.js';
 
 /**
  * What a tool under bench/tools/ runs figures' helpers with, outside `npm run bench`: one
@@ -22,6 +22,7 @@ export function toolContext(kind: DbKind, scale: 'small' | 'full' = 'small'): { 
     ctx,
     async cleanup() {
       for (const cleanup of deferred.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+      await dropMigratedTemplate().catch(() => undefined);
     },
   };
 }
