@@ -43,7 +43,11 @@ function safeJson(text: string): unknown {
  */
 export class AppClient {
   private readonly auth: string;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // `timeout` set, Node's agent also heeds the collector's `Keep-Alive: timeout=5` and closes an
+  // idle socket a second before the collector does; without it an idle socket is kept until the
+  // collector closes it, and a request sent on it just then fails with ECONNRESET (seen once in
+  // a few runs of the decisions during a sync, when a burst left sockets idle for seconds).
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 60_000 });
   constructor(
     private readonly baseUrl: string,
     credentials: { clientId: string; clientSecret: string },
