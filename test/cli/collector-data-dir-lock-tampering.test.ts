@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -153,10 +154,25 @@ describe('the data dir lock against tampering', () => {
       const moved = path.join(parent, 'data.moved');
       renameSync(dir, moved);
       assert.equal(await first.dataDirLock?.check(), 'unprotected');
-      assert.ok(logged(first.log(), new RegExp(`now at ${moved}/${LOCK_FILE} \\(the data dir was moved\\?\\), still locked`)), first.log());
-      const second = await runBin('devtrust-collector', [], { env: env(moved, await freePort()) });
-      assert.equal(second.code, 1, second.stderr);
-      assert.match(second.stderr, /DATA_DIR_IN_USE/);
+      assert.ok(logged(first.log(), new RegExp(`still at ${moved}/${LOCK_FILE} \\(the data dir was moved`)), first.log());
+      const refused = async (at: string): Promise<void> => {
+        const second = await runBin('devtrust-collector', [], { env: env(at, await freePort()) });
+        assert.equal(second.code, 1, second.stderr);
+        assert.match(second.stderr, /DATA_DIR_IN_USE/);
+      };
+      await refused(moved);
+      // The old path made again (an empty data dir there, or a symlinked path switched): still
+      // the moved file's lock, not the path's (a reviewer's finding: it locked the new path and
+      // let go of the old file, and a collector then started on the moved database).
+      mkdirSync(dir);
+      assert.equal(await first.dataDirLock?.check(), 'unprotected');
+      await refused(moved);
+      // Another hard link still reaches the file after its entry here is removed: still kept.
+      linkSync(path.join(moved, LOCK_FILE), path.join(moved, 'x'));
+      rmSync(path.join(moved, LOCK_FILE));
+      renameSync(path.join(moved, 'x'), path.join(moved, LOCK_FILE));
+      assert.equal(await first.dataDirLock?.check(), 'unprotected');
+      await refused(moved);
     },
   );
 

@@ -249,6 +249,8 @@ function reachableAt(fd: number, id: string): string | null {
   } catch {
     return '';
   }
+  // Its entry here removed, yet linked: another hard link still reaches it.
+  if (now.endsWith(' (deleted)')) return '';
   try {
     return fileId(lstatSync(now)) === id ? now : null;
   } catch {
@@ -292,6 +294,23 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
     if (taken && now === taken.id) return (state = 'held');
     if (taken) lost = now === null ? 'was removed' : 'was replaced by another file';
     const what = lost;
+    // The file locked still reachable, the path now names another file (the data dir moved, a
+    // symlinked data dir switched, a directory mounted over it): the database this collector
+    // writes went with the locked file (SQLite keeps its descriptors), so the lock stays on it,
+    // and the path, now another data dir, is not locked; locking it and letting go of this one
+    // let a collector start beside this one on the moved database.
+    const movedTo = taken ? reachableAt(taken.fd, taken.id) : null;
+    if (movedTo !== null) {
+      const where = movedTo === '' ? 'another path' : movedTo;
+      if (unprotectedBy !== where)
+        log?.error(
+          { lockFile, movedTo: where },
+          `${lockFile} ${what} while this collector ran, but the file it locked is still at ${where} (the data dir was moved, or its path now names another directory), ` +
+            'with the database this collector writes: it keeps that lock and does not lock the path; restart it on the path its data is at',
+        );
+      unprotectedBy = where;
+      return (state = 'unprotected');
+    }
     try {
       const next = await take(dataDir, lockFile, holderFile, log);
       const old = taken;
@@ -319,14 +338,11 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
         options.onTaken?.(error);
         return state;
       }
-      // A locked file no other path reaches keeps no collector out, and, kept, its descriptor keeps
-      // alive the filesystem it is on: an aborted filesystem an operator unmounted (umount -l)
-      // cannot be mounted afresh and fsck'd while any process holds a file open on it, and the
-      // database would stay down with it. One still reachable (the data dir renamed: the
-      // database's own descriptors went with it) is kept: a collector started on the new path
-      // must find it locked.
-      const movedTo = taken ? reachableAt(taken.fd, taken.id) : null;
-      if (taken && movedTo === null) {
+      // The locked file no other path reaches (movedTo above) keeps no collector out, and, kept,
+      // its descriptor keeps alive the filesystem it is on: an aborted filesystem an operator
+      // unmounted (umount -l) cannot be mounted afresh and fsck'd while any process holds a file
+      // open on it, and the database would stay down with it.
+      if (taken) {
         const old = taken;
         taken = null;
         await drop(old);
@@ -334,11 +350,8 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
       const message = (error as Error).message;
       if (unprotectedBy !== message)
         log?.error(
-          { err: error, lockFile, ...(movedTo ? { movedTo } : {}) },
-          `${lockFile} ${what} while this collector ran, and cannot be locked again (${message}): until it can, nothing keeps a second collector off this data dir; tried again at each check` +
-            (movedTo
-              ? `. The file it locked is now at ${movedTo} (the data dir was moved?), still locked, with the database this collector writes: stop it before starting one on the new path`
-              : ''),
+          { err: error, lockFile },
+          `${lockFile} ${what} while this collector ran, and cannot be locked again (${message}): until it can, nothing keeps a second collector off this data dir; tried again at each check`,
         );
       unprotectedBy = message;
       return (state = 'unprotected');
