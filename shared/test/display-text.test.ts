@@ -38,6 +38,7 @@ const LEGITIMATE = [
   '山田\u3000太郎のMacBook', // ideographic space, as a Japanese IME types a space
   '葛\u{e0100}城', // an ideographic variation selector: the kanji variant of a family name
   '1\ufe0f\u20e3 #\ufe0f\u20e3 *\ufe0f\u20e3', // keycaps: a digit, '#' or '*' with U+FE0F
+  'Room 2\ufe0f\u20e3', // a keycap after a word
   '©\ufe0f ™\ufe0f ☎\ufe0f', // emoji presentation of symbols outside ASCII
   'Team ❤\ufe0f\u200d🔥', // an emoji ZWJ sequence after a Latin word and a space
 ];
@@ -138,6 +139,16 @@ const LOOKALIKE_JOINERS: [string, string][] = [
   ['ＡＬＩＣＥ\u200d', 'U+200D'], // fullwidth Latin
   ['LAPTOP-\u200d12', 'U+200D'],
   ['alice@\ufe0fexample.com', 'U+FE0F'],
+  // After a digit only a keycap's U+FE0F U+20E3 (a reviewer made five users reading "jdoe2").
+  ['jdoe2\u200d', 'U+200D'],
+  ['jdoe2\u200c', 'U+200C'],
+  ['jdoe2\ufe0f', 'U+FE0F'],
+  ['jdoe2\u{e0100}', 'U+E0100'],
+  ['#\ufe0f team', 'U+FE0F'],
+  // No joiner after Han, kana or Hangul (a kanji variant selector passes, see LEGITIMATE).
+  ['田中\u200d', 'U+200D'],
+  ['たなか\u200c', 'U+200C'],
+  ['김민준\u200d', 'U+200D'],
 ];
 
 describe('display text', () => {

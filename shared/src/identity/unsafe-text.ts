@@ -22,7 +22,8 @@
  * Latin, Greek or Cyrillic scripts (combining marks on it included) or an ASCII character other
  * than a digit, '#' or '*' (the keycap emoji 1️⃣ #️⃣ *️⃣): nothing there joins or has variants, so
  * `alice` + U+200D, U+200C, U+FE0F or U+E0100 would be a second `alice` (an attacker made five
- * users that all read "alice"). Machine text (`unsafeMachineCharacter`) refuses them anywhere.
+ * users that all read "alice"). After a digit, '#' or '*' only a keycap's U+FE0F U+20E3 passes
+ * (`jdoe2` + a joiner was a second `jdoe2`), and after Han, kana or Hangul no joiner does. Machine text (`unsafeMachineCharacter`) refuses them anywhere.
  * Spaces pass, wide ones (U+3000, U+2000–U+200A) included: a Japanese name is typed with
  * U+3000. Runs of them are collapsed where they are shown (the console, devtrustctl's tables),
  * as a browser collapses runs of ordinary spaces, so they are no new way to look alike.
@@ -32,11 +33,17 @@ const JOINER = '\\u200c\\u200d';
 const SELECTOR = '\\ufe00-\\ufe0f\\u{e0100}-\\u{e01ef}';
 /** What a joiner or selector never modifies: Latin, Greek, Cyrillic letters; ASCII but 0-9 # *. */
 const NOTHING_TO_JOIN = '[\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}\\x21\\x22\\x24-\\x29\\x2b-\\x2f\\x3a-\\x7e]\\p{M}*';
+/** A keycap's base: a digit, '#' or '*' takes U+FE0F only as the start of a keycap (U+FE0F U+20E3). */
+const KEYCAP_BASE = '[0-9#*]';
+/** Han, kana and Hangul join nothing (a selector after Han is a kanji variant, and passes). */
+const NO_JOINER_AFTER = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}]\\p{M}*';
 const UNSAFE_SOURCE =
   '[\\p{Cc}\\p{Cs}\\p{Zl}\\p{Zp}\\p{Co}\\u2800]' +
   `|(?![${JOINER}${SELECTOR}])[\\p{Cf}\\p{Default_Ignorable_Code_Point}]` +
   `|(?<!\\S)[${JOINER}${SELECTOR}]|(?<=[${JOINER}${SELECTOR}])[${SELECTOR}]|(?<=[${JOINER}])[${JOINER}]` +
-  `|(?<=${NOTHING_TO_JOIN})[${JOINER}${SELECTOR}]`;
+  `|(?<=${NOTHING_TO_JOIN})[${JOINER}${SELECTOR}]` +
+  `|(?<=${KEYCAP_BASE})(?!\\ufe0f\\u20e3)[${JOINER}${SELECTOR}]` +
+  `|(?<=${NO_JOINER_AFTER})[${JOINER}]`;
 // The classes list joiners and selectors as single characters on purpose (they are what is checked),
 // which no-misleading-character-class takes for a joined sequence written by mistake.
 // eslint-disable-next-line no-misleading-character-class
