@@ -62,6 +62,16 @@ for (const db of DATABASES) {
       const text = standingText(answer);
       assert.match(text, /^ {2}- untrusted: this device waits for your IT team: .* ask them to release the old endpoint;/m);
       assert.doesNotMatch(text, /awaits an administrator's approval/);
+      // Its own claims are listed, but not the endpoint holding them (a reviewer's finding: a copy
+      // learned the real device's endpoint id this way).
+      const holder = agents[0]?.agent.status().endpointId as string;
+      assert.ok('standing' in answer, JSON.stringify(answer));
+      const reasons = answer.standing.reasons;
+      assert.ok(
+        reasons.some((r) => r.includes('held by another endpoint')),
+        JSON.stringify(reasons),
+      );
+      assert.ok(!JSON.stringify(answer).includes(holder), JSON.stringify(reasons));
     });
   });
 }

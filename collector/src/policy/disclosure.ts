@@ -46,3 +46,16 @@ export function discloseVerdict(detail: ReasonDetail, verdict: Verdict, referenc
   // The assurance level is a fixed word, not a detail: applications may require it.
   return { verdict: verdict.verdict, access: verdict.access, reasons, reference, assurance: verdict.assurance ?? null };
 }
+
+const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gu;
+
+/**
+ * The reasons a device's own agent is told when it asks where it stands (`check`): every reason,
+ * as its tray and `devtrust-agent --once` explain them to its user, but no other endpoint named.
+ * A pending copy's claims name the endpoint holding what it copied; its agent learning that id is
+ * a first step towards posing as it (a hostname that reads as it), and its user needs only what
+ * to ask IT for.
+ */
+export function reasonsForDevice(reasons: readonly string[], ownId: string): string[] {
+  return reasons.map((reason) => reason.replace(ENDPOINT_ID, (id) => (id === ownId ? id : 'another endpoint')));
+}

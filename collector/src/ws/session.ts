@@ -31,6 +31,7 @@ import type { VerdictService } from '../services/verdicts.js';
 import type { Endpoint, EndpointCredentials } from '../domain/endpoint.js';
 import { MAX_USERNAME_LENGTH, usernameOrNull } from '../domain/user.js';
 import { isTransientDbFault, type DbFaultMonitor } from '../services/health.js';
+import { reasonsForDevice } from '../policy/disclosure.js';
 import type { ReportWriter } from './report-writer.js';
 
 export interface SessionDeps {
@@ -384,7 +385,7 @@ export class AgentSession {
       type: 'standing',
       verdict: evaluation.verdict,
       access: evaluation.access,
-      reasons: evaluation.reasons,
+      reasons: reasonsForDevice(evaluation.reasons, endpoint.id),
       assurance: evaluation.assurance ?? null,
     });
   }
