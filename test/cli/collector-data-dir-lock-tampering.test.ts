@@ -146,6 +146,20 @@ describe('the data dir lock against tampering', () => {
   );
 
   itUnless(E2E_ON_POSTGRES_SKIP)(
+    'lock file renamed inside the data dir: the collector locks the path again (the file a next collector opens), and a second is refused',
+    async () => {
+      const dir = dataDir();
+      const first = await startHere(dir);
+      renameSync(path.join(dir, LOCK_FILE), path.join(dir, 'old.lock'));
+      assert.equal(await first.dataDirLock?.check(), 'retaken');
+      assert.equal(await first.dataDirLock?.check(), 'held');
+      const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /DATA_DIR_IN_USE/);
+    },
+  );
+
+  itUnless(E2E_ON_POSTGRES_SKIP)(
     'data dir renamed under a running collector: its lock goes with the database, and a collector started on the new path is refused',
     async () => {
       const parent = dataDir();

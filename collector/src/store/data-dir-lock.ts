@@ -104,6 +104,8 @@ interface Taken {
   /** Our own descriptor to the locked file, kept open as long as the lock, for its identity. */
   fd: number;
   id: string;
+  /** The data dir's device and inode when it was locked: the directory, wherever it is later renamed to. */
+  dirId: string | null;
 }
 
 const closeHandle = (db: LockHandle): Promise<void> => new Promise((resolve) => db.close(() => resolve()));
@@ -189,12 +191,12 @@ async function take(dataDir: string, lockFile: string, holderFile: string, log: 
       db.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = MEMORY; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;', resolve),
     );
     if (refused) {
-      await drop({ db, fd, id });
+      await drop({ db, fd, id, dirId: null });
       if (refused.code === 'SQLITE_BUSY') throw new DataDirInUseError(dataDir, readHolder(holderFile), { cause: refused });
       // Not removed here: two starts that each replaced a damaged file could end up locking two different files.
       throw damagedLock(lockFile, holderFile, refused);
     }
-    const taken: Taken = { db, fd, id };
+    const taken: Taken = { db, fd, id, dirId: dirIdOf(dataDir) };
     let now: string | null = null;
     try {
       now = fileId(lstatSync(lockFile));
@@ -234,6 +236,15 @@ function warnIfPreviousLeft(holderFile: string, checkEveryMs: number, log: Logge
       { previous },
       `the previous collector on this data dir (${describeHolder(previous)}) did not stop cleanly (killed or crashed); its lock ended with it, and this collector holds it now`,
     );
+}
+
+/** The device and inode of the directory at `dataDir` now (a symlink followed), or null when none is there. */
+function dirIdOf(dataDir: string): string | null {
+  try {
+    return fileId(statSync(dataDir));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -294,12 +305,14 @@ export async function lockDataDir(dataDir: string, options: DataDirLockOptions =
     if (taken && now === taken.id) return (state = 'held');
     if (taken) lost = now === null ? 'was removed' : 'was replaced by another file';
     const what = lost;
-    // The file locked still reachable, the path now names another file (the data dir moved, a
-    // symlinked data dir switched, a directory mounted over it): the database this collector
-    // writes went with the locked file (SQLite keeps its descriptors), so the lock stays on it,
-    // and the path, now another data dir, is not locked; locking it and letting go of this one
-    // let a collector start beside this one on the moved database.
-    const movedTo = taken ? reachableAt(taken.fd, taken.id) : null;
+    // The data dir's path names another directory now (the data dir moved, a symlinked data dir
+    // switched, a directory mounted over it) and the file locked is still reachable: the
+    // database this collector writes went with the locked file (SQLite keeps its descriptors),
+    // so the lock stays on it, and the path, now another data dir, is not locked; locking it and
+    // letting go of this one let a collector start beside this one on the moved database. The
+    // lock file alone removed or renamed inside the data dir: the path is locked again, as the
+    // next collector on this data dir would open it.
+    const movedTo = taken && dirIdOf(dataDir) !== taken.dirId ? reachableAt(taken.fd, taken.id) : null;
     if (movedTo !== null) {
       const where = movedTo === '' ? 'another path' : movedTo;
       if (unprotectedBy !== where)
