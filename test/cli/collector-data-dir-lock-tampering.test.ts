@@ -62,6 +62,12 @@ describe('the data dir lock against tampering', () => {
     await child.waitForOutput(/^ready$/m, 'the helper process');
     return child;
   }
+  /** A second collector started on `dir` (a real process) is refused: another holds the lock. */
+  async function refusedOn(dir: string): Promise<void> {
+    const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
+    assert.equal(second.code, 1, second.stderr);
+    assert.match(second.stderr, /DATA_DIR_IN_USE/);
+  }
   /** A collector in this process, its log collected, its lock checked only when the test says. */
   async function startHere(dir: string): Promise<TestCollector & { log(): string }> {
     let lines = '';
@@ -139,9 +145,7 @@ describe('the data dir lock against tampering', () => {
       rmdirSync(lockFile);
       assert.equal(await first.dataDirLock?.check(), 'retaken');
       assert.equal(await first.dataDirLock?.check(), 'held');
-      const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
-      assert.equal(second.code, 1, second.stderr);
-      assert.match(second.stderr, /DATA_DIR_IN_USE/);
+      await refusedOn(dir);
     },
   );
 
@@ -153,9 +157,7 @@ describe('the data dir lock against tampering', () => {
       renameSync(path.join(dir, LOCK_FILE), path.join(dir, 'old.lock'));
       assert.equal(await first.dataDirLock?.check(), 'retaken');
       assert.equal(await first.dataDirLock?.check(), 'held');
-      const second = await runBin('devtrust-collector', [], { env: env(dir, await freePort()) });
-      assert.equal(second.code, 1, second.stderr);
-      assert.match(second.stderr, /DATA_DIR_IN_USE/);
+      await refusedOn(dir);
     },
   );
 
@@ -169,24 +171,19 @@ describe('the data dir lock against tampering', () => {
       renameSync(dir, moved);
       assert.equal(await first.dataDirLock?.check(), 'unprotected');
       assert.ok(logged(first.log(), new RegExp(`still at ${moved}/${LOCK_FILE} \\(the data dir was moved`)), first.log());
-      const refused = async (at: string): Promise<void> => {
-        const second = await runBin('devtrust-collector', [], { env: env(at, await freePort()) });
-        assert.equal(second.code, 1, second.stderr);
-        assert.match(second.stderr, /DATA_DIR_IN_USE/);
-      };
-      await refused(moved);
+      await refusedOn(moved);
       // The old path made again (an empty data dir there, or a symlinked path switched): still
       // the moved file's lock, not the path's (a reviewer's finding: it locked the new path and
       // let go of the old file, and a collector then started on the moved database).
       mkdirSync(dir);
       assert.equal(await first.dataDirLock?.check(), 'unprotected');
-      await refused(moved);
+      await refusedOn(moved);
       // Another hard link still reaches the file after its entry here is removed: still kept.
       linkSync(path.join(moved, LOCK_FILE), path.join(moved, 'x'));
       rmSync(path.join(moved, LOCK_FILE));
       renameSync(path.join(moved, 'x'), path.join(moved, LOCK_FILE));
       assert.equal(await first.dataDirLock?.check(), 'unprotected');
-      await refused(moved);
+      await refusedOn(moved);
     },
   );
 

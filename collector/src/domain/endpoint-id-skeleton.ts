@@ -52,7 +52,8 @@ export function idSkeleton(text: string): string {
   return out.toLowerCase();
 }
 
-const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gu;
+/** An endpoint id anywhere in a text (global: for matchAll and replace, which each start at 0). */
+export const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gu;
 
 /** Whether `hostname` reads as holding an endpoint id other than `id`, the endpoint's own. */
 export function namesOtherEndpoint(id: string, hostname: string | null | undefined): boolean {

@@ -1,6 +1,7 @@
 import type { ReasonDetail } from '../domain/application.js';
 import { policySchema } from '../domain/policy.js';
 import { NO_AGENT_REASON, NOT_REPORTED_REASON, PENDING_APPROVAL_REASON, type Verdict } from '../domain/verdict.js';
+import { ENDPOINT_ID } from '../domain/endpoint-id-skeleton.js';
 import { DECISION_TABLE } from './decide.js';
 
 /** A verdict as an application and its users see it; `reference` finds the whole of it in the auth log. */
@@ -46,8 +47,6 @@ export function discloseVerdict(detail: ReasonDetail, verdict: Verdict, referenc
   // The assurance level is a fixed word, not a detail: applications may require it.
   return { verdict: verdict.verdict, access: verdict.access, reasons, reference, assurance: verdict.assurance ?? null };
 }
-
-const ENDPOINT_ID = /ep_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gu;
 
 /**
  * The reasons a device's own agent is told when it asks where it stands (`check`): every reason,
