@@ -181,8 +181,15 @@ export function decide(inputs: DecisionInputs): Verdict {
         ]
       : [];
   const edrLines = [edrOutcome.reason, ...(edr?.reasons ?? [])];
-  // Explained, blockLine is match.reasons again: denialReasons says each cause once.
-  const lines = [...match.reasons, ...blockLine, trustRule, ...assuranceLine, ...edrLines, ...health.map((h) => h.reason)];
+  // Explained, blockLine is match.reasons itself, listed once here.
+  const lines = [
+    ...match.reasons,
+    ...(explained ? [] : blockLine),
+    trustRule,
+    ...assuranceLine,
+    ...edrLines,
+    ...health.map((h) => h.reason),
+  ];
   // A denial names what denied it first; what passed follows as passing (denial-reasons.ts).
   const causes: Record<ReasonClass, string[]> = {
     blocked: blockLine,
