@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import pino from 'pino';
 import { afterAll, beforeAll, it } from 'vitest';
 import { collectorOn, type CollectorOnDatabase } from '../support/collector-on.js';
 import { ENROLLMENT_KEY } from '../support/collector.js';
@@ -18,9 +19,13 @@ const UNUSABLE_USER = 'İ'.repeat(129);
 for (const database of DATABASES) {
   describeUnless(database.skip)(`a reported user that cannot be a username (${database.name})`, () => {
     let c: CollectorOnDatabase;
+    const logged: string[] = [];
 
     beforeAll(async () => {
-      c = await collectorOn(database.name, { scheduler: false });
+      c = await collectorOn(database.name, {
+        scheduler: false,
+        log: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }),
+      });
     });
     afterAll(async () => {
       await c?.close();
@@ -58,6 +63,24 @@ for (const database of DATABASES) {
         ch.send(ch.signed({ type: 'report', seq: 3, report: report('bob', 'REPORTED') }, keys));
         assert.equal((await ch.next((m) => m.type === 'ack')).seq, 3);
         assert.equal((await c.admin('GET', `/admin/v1/endpoints/${endpointId}`)).body.lastUser, 'bob');
+      } finally {
+        ch.close();
+      }
+    });
+
+    it('is logged once a session, not once a report', async () => {
+      const warnings = (): number => logged.filter((line) => line.includes('stored as no user')).length;
+      const before = warnings();
+      const ch = await RawChannel.open(c.url);
+      try {
+        const { keys } = await ch.enroll(ENROLLMENT_KEY);
+        for (const seq of [1, 2, 3]) {
+          ch.send(ch.signed({ type: 'report', seq, report: report(UNUSABLE_USER, 'REPEATED') }, keys));
+          assert.deepEqual(await ch.next((m) => m.type === 'ack' || m.type === 'error'), { type: 'ack', seq });
+        }
+        assert.equal(warnings(), before + 1);
+        const line = JSON.parse(logged.filter((l) => l.includes('stored as no user')).at(-1) as string) as Record<string, unknown>;
+        assert.equal(line.seq, 1);
       } finally {
         ch.close();
       }

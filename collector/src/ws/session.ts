@@ -81,6 +81,12 @@ export class AgentSession {
   /** The agent's session-key offer (signed with its auth), and the MAC key, derived at the first MAC'd report. */
   private agentSessionKey: string | null = null;
   private macKey: Buffer | null = null;
+  /**
+   * Whether this session logged its agent's unusable user once already: an agent reports every
+   * few minutes, and one stuck on such a name would otherwise write the same warning each time
+   * (a fleet of them, a line per report).
+   */
+  private unusableUserLogged = false;
   private queue: Promise<void> = Promise.resolve();
   private waiting = 0;
   /** Until the agent authenticates; dropped then, not kept cleared for the session's life. */
@@ -305,10 +311,11 @@ export class AgentSession {
     this.limitMessages('report', endpoint.id);
     // Kept (the rest of the report is good; the ack has no field for a warning), but stored as
     // no user (report-writes.ts): logged so an admin can tell why the endpoint shows none.
-    if (message.report.user !== undefined && usernameOrNull(message.report.user) === null) {
+    if (!this.unusableUserLogged && message.report.user !== undefined && usernameOrNull(message.report.user) === null) {
+      this.unusableUserLogged = true;
       this.deps.log.warn(
         { endpointId: endpoint.id, seq: message.seq, length: message.report.user.length },
-        `report user longer than ${MAX_USERNAME_LENGTH} characters once lower-cased: stored as no user`,
+        `report user longer than ${MAX_USERNAME_LENGTH} characters once lower-cased: stored as no user (said once a session)`,
       );
     }
     if (!(await this.deps.reports.write(endpoint.id, message.seq, message.report, Date.now()))) {
