@@ -15,10 +15,11 @@ import { stormGroup } from './figures/storm.js';
 import { syncGroup } from './figures/sync.js';
 import { ArgsError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { notRun, type BenchContext, type Figure, type FigureGroup, type FigureName } from './lib/figure.js';
-import { ordered, table, writeJson } from './lib/output.js';
+import { machine, machineLine, ordered, table, writeJson } from './lib/output.js';
 import { PgCluster } from '../test/support/pg-cluster.js';
 import { openFileLimit, profileChildren } from './lib/proc.js';
 import { collectorBuild, dropMigratedTemplate, postgresUnavailable } from './lib/targets.js';
+import { atRunEnd, atRunStart, describeYardstick } from './lib/yardstick.js';
 
 /** Run order: cheap and independent first, the long sync last. */
 const GROUPS: FigureGroup[] = [
@@ -100,6 +101,9 @@ async function main(): Promise<number> {
   }
   if (args.profileDir) profileChildren(args.profileDir);
   const startedAt = new Date();
+  // How fast a core is right now, before anything of the run loads the machine (lib/yardstick.ts).
+  const start = atRunStart();
+  log(`yardstick at start: ${describeYardstick(start.yardstick)}; load average ${start.loadAverage}`);
   const groups = GROUPS.filter((g) => g.names.some((n) => args.only.has(n)));
   if ([...args.only].some((name) => !WITHOUT_COLLECTOR_CHILD.includes(name)))
     log(
@@ -154,11 +158,13 @@ async function main(): Promise<number> {
     log(`dropping the migrated template database failed: ${(error as Error).message}`),
   );
   for (const cleanup of cleanups) cleanup();
+  // Again once every child has stopped: a core that slowed during the run shows here.
+  const machineState = machine(atRunEnd(start));
   const result = ordered(figures, args.scale);
-  process.stdout.write(`\n${table(result)}\n`);
+  process.stdout.write(`\n${machineLine(machineState)}\n\n${table(result)}\n`);
   const durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
   if (args.json) {
-    writeJson(args.json, result, { scale: args.scale, startedAt: startedAt.toISOString(), durationS });
+    writeJson(args.json, result, { machine: machineState, scale: args.scale, startedAt: startedAt.toISOString(), durationS });
     log(`wrote ${args.json}`);
   }
   log(`finished in ${durationS} s`);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { parseProcStat } from './proc-stat.js';
 
 /** Clock ticks per second of /proc's CPU times (100 on every usual Linux). */
 const TICKS_PER_S = ((): number => {
@@ -107,13 +108,8 @@ export function loadAverage(): number {
  */
 export function machineCpuMs(): { busy: number; total: number } | null {
   try {
-    const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
-    const ticks = first.trim().split(/\s+/).slice(1, 9).map(Number);
-    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return null;
-    const total = ticks.reduce((a, b) => a + b, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return { busy: ((total - idle) * 1000) / TICKS_PER_S, total: (total * 1000) / TICKS_PER_S };
+    const ticks = parseProcStat(readFileSync('/proc/stat', 'utf8'));
+    return ticks && { busy: (ticks.busy * 1000) / TICKS_PER_S, total: (ticks.total * 1000) / TICKS_PER_S };
   } catch {
     return null;
   }

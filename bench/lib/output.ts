@@ -3,15 +3,34 @@ import os from 'node:os';
 import { FIGURE_NAMES, type Db, type Figure, type Scale } from './figure.js';
 import { withTarget } from './targets-issue.js';
 import { round } from './timing.js';
+import { describeYardstick, type RunMachineState } from './yardstick.js';
 
-export interface Machine {
+/** The machine a run's figures come from, and how fast its cores were over the run (lib/yardstick.ts). */
+export interface Machine extends RunMachineState {
   cpus: number;
   memoryGb: number;
   node: string;
+  /** `os.cpus()[0].model`: another model explains another speed; the same model rules none out (the yardstick says). */
+  cpuModel: string;
 }
 
-export function machine(): Machine {
-  return { cpus: os.cpus().length, memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10, node: process.version };
+export function machine(run: RunMachineState): Machine {
+  return {
+    cpus: os.cpus().length,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    ...run,
+  };
+}
+
+/** The machine as the line printed above the table, so a copied table keeps it. */
+export function machineLine(m: Machine): string {
+  const steal = m.stealPct === null ? 'steal unknown (no /proc/stat)' : `${m.stealPct} % of CPU time stolen`;
+  return (
+    `machine: ${m.cpuModel}, ${m.cpus} CPUs, Node ${m.node}; start → end: ${describeYardstick(m.yardstick.start, m.yardstick.end)}, ` +
+    `load average ${m.loadAverageStart} → ${m.loadAverageEnd}; ${steal}`
+  );
 }
 
 /** Figures in the documented order, sqlite before postgres, with display rounding. */
@@ -56,7 +75,11 @@ export function table(figures: Figure[]): string {
   return [line(header), line(widths.map((w, i) => (i === last ? '----' : '-'.repeat(w)))), ...rows.map(line)].join('\n');
 }
 
-export function writeJson(file: string, figures: Figure[], info: { scale: Scale; startedAt: string; durationS: number }): void {
-  const document = { machine: machine(), scale: info.scale, startedAt: info.startedAt, durationS: info.durationS, figures };
+export function writeJson(
+  file: string,
+  figures: Figure[],
+  info: { machine: Machine; scale: Scale; startedAt: string; durationS: number },
+): void {
+  const document = { machine: info.machine, scale: info.scale, startedAt: info.startedAt, durationS: info.durationS, figures };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

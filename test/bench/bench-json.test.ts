@@ -44,7 +44,18 @@ describe('npm run bench', () => {
       // It starts no collector child: the build is not checked (a `tsc -b --dry`, seconds of CPU).
       assert.doesNotMatch(run.stderr, /collector children run/);
       const json = JSON.parse(readFileSync(file, 'utf8'));
-      assert.deepEqual(Object.keys(json.machine).sort(), ['cpus', 'memoryGb', 'node']);
+      assert.deepEqual(Object.keys(json.machine).sort(), [
+        'cpuModel',
+        'cpus',
+        'loadAverageEnd',
+        'loadAverageStart',
+        'memoryGb',
+        'node',
+        'stealPct',
+        'yardstick',
+      ]);
+      assert.equal(typeof json.machine.yardstick.start.ed25519VerifyUs, 'number');
+      assert.equal(typeof json.machine.yardstick.end.ed25519VerifyUs, 'number');
       assert.equal(typeof json.machine.cpus, 'number');
       assert.equal(typeof json.machine.memoryGb, 'number');
       assert.equal(json.machine.node, process.version);
