@@ -1,6 +1,6 @@
 /**
  * The machine's state over a run, recorded with its figures: this VM's cores have run the same
- * code 2.5–3.5 times slower from one week to the next, so a figure means nothing without how
+ * code 2.5–3.5 times slower from one day to the next, so a figure means nothing without how
  * fast a core was when it was taken. Three fixed single-thread probes (the work a decision and a
  * report spend CPU on: an Ed25519 check, hashing, JSON) run at the start and at the end of the
  * run; /proc/stat gives the share of CPU time the hypervisor took for other guests in between.
