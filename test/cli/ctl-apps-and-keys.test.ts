@@ -115,10 +115,22 @@ describe('devtrustctl: applications, references and signing keys', () => {
     const inUse = await ctl('oidc', 'withdraw-key', now.active);
     assert.equal(inUse.code, 1);
     assert.match(inUse.stderr, /409 KEY_IN_USE/);
+    // The way out, as the command line spells it (the API's JSON body beside it).
+    assert.match(inUse.stderr, /devtrustctl oidc rotate-keys --immediate --withdraw-previous/);
 
     const compromised = await json('oidc', 'rotate-keys', '--immediate', '--withdraw-previous');
     assert.ok(compromised.withdrawn.length >= 1);
     assert.equal((await json('oidc', 'keys')).keys.length, 1);
+  });
+
+  it("a CSV integration's sync and test name the command that uploads its inventory", async () => {
+    const csv = await json('integration', 'create', '--kind', 'csv', '--name', 'Lab boxes', '--platforms', 'linux');
+    const sync = await ctl('integration', 'sync', csv.id);
+    assert.equal(sync.code, 1);
+    assert.match(sync.stderr, /400 NOT_SYNCABLE/);
+    assert.match(sync.stderr, /devtrustctl integration upload ID FILE/);
+    const tested = await ctl('--json', 'integration', 'test', csv.id);
+    assert.match(tested.stdout + tested.stderr, /devtrustctl integration upload ID FILE/);
   });
 
   it('kinds lists the vendor kinds and their config fields', async () => {

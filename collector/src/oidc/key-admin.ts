@@ -119,7 +119,7 @@ export function keyAdminRouter(services: Services, rotated: () => void): Router 
     if (result === 'signing') {
       throw conflict(
         'KEY_IN_USE',
-        `${kid} is the key signing now; rotate with {"immediate": true, "withdrawPrevious": true} to replace and withdraw it`,
+        `${kid} is the key signing now; rotate with {"immediate": true, "withdrawPrevious": true} (devtrustctl oidc rotate-keys --immediate --withdraw-previous) to replace and withdraw it`,
       );
     }
     rotated();

@@ -210,7 +210,10 @@ export class IntegrationService {
   async startSync(id: string, actor: AdminActor, options: { allowEmpty?: boolean; minDevices?: number } = {}): Promise<SyncRun> {
     const { integration, kind } = await this.load(id);
     if (!kind.capabilities.sync)
-      throw badRequest('NOT_SYNCABLE', 'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory');
+      throw badRequest(
+        'NOT_SYNCABLE',
+        'a CSV inventory is uploaded with PUT /admin/v1/integrations/:id/inventory (devtrustctl integration upload ID FILE)',
+      );
     const run = await this.engine.startRun(integration.id, 'manual', options);
     if (run.allowEmpty)
       this.log.warn(

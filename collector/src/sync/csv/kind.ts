@@ -27,7 +27,8 @@ export const csvKind: SourceKind<{ description?: string }> = {
   create: () => ({
     test: async () => ({
       ok: true,
-      message: 'CSV inventories need no connection: upload one with PUT /admin/v1/integrations/:id/inventory',
+      message:
+        'CSV inventories need no connection: upload one with PUT /admin/v1/integrations/:id/inventory (devtrustctl integration upload ID FILE)',
     }),
     // eslint-disable-next-line require-yield
     pages: async function* () {
