@@ -8,7 +8,11 @@ import { announce, busy, confirmAction } from './ui.js';
 /** What the upload action returns when the admin cancelled: nothing was sent. */
 const CANCELLED = Symbol('cancelled');
 
-export function uploadForm(base, ctx, area, integration) {
+/**
+ * `refreshHistory` reloads the page's Sync history: a refused upload is recorded as a failed
+ * run, and the history must show it without a reload.
+ */
+export function uploadForm(base, ctx, area, integration, refreshHistory) {
   // mac_addresses is read only when the integration matches MAC addresses: offered only then.
   const macs = integration.config?.matchMacAddresses === true;
   const columns = [
@@ -40,7 +44,11 @@ export function uploadForm(base, ctx, area, integration) {
             area.show('info', 'Nothing was uploaded: the inventory is as it was.');
             return;
           }
-          if (!result) return;
+          if (!result) {
+            // Refused (a bad row, an unclosed quote, …): the collector recorded a failed run.
+            if (!ctx.signal.aborted) await refreshHistory().catch(() => undefined);
+            return;
+          }
           // What the upload took but warns about (rows for a platform the integration does not
           // cover, …): devtrustctl prints them, and an admin here must see them as well.
           const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w) => typeof w === 'string') : [];

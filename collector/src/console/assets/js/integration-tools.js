@@ -53,7 +53,7 @@ export function connectionPanel(integration, kind, ctx, history) {
   });
   // A kind that only takes uploads (CSV) has no connection to test.
   const tools = kind?.capabilities.sync === false ? [] : [test];
-  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration));
+  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration, () => showHistory(base, ctx.signal, history)));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
     // A run that waits on a silent vendor can be stopped; the last good inventory stays.
@@ -119,11 +119,17 @@ export function connectionPanel(integration, kind, ctx, history) {
   );
 }
 
+/** Reads the integration's runs into `history` (the page's Sync history), returning them. */
+async function showHistory(base, signal, history) {
+  const { syncs } = await get(`${base}/syncs`, { signal });
+  history.replaceChildren(syncHistory(syncs));
+  return syncs;
+}
+
 async function pollSync(base, syncId, signal, history, onProgress) {
   const deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
-    const { syncs } = await get(`${base}/syncs`, { signal });
-    history.replaceChildren(syncHistory(syncs));
+    const syncs = await showHistory(base, signal, history);
     const run = syncs.find((s) => s.id === syncId);
     if (run && run.status !== 'running') return run;
     if (run) onProgress(run);
