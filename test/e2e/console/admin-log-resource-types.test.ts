@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { it } from 'vitest';
 import { ADMIN_RESOURCE_TYPES } from '@devtrust/collector/domain/admin-log';
 import { describeUnless } from '../../support/skip.js';
-import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
-import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+import { chromiumMissing, ownerConsoleSuite, screenshot } from './browser.js';
 
 /**
  * Newcomer r7: the Resource filter of Administrator actions lacked `backup` and
@@ -12,23 +10,10 @@ import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './b
  * collector's, so the two cannot drift apart again.
  */
 describeUnless(chromiumMissing)("the console's admin log filter offers every resource type the log can hold", () => {
-  let c: TestCollector;
-  let browser: Browser;
-  let page: Page;
-  let problems: string[];
-
-  beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-    await signIn(page, c.url, OWNER_TOKEN);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await c?.stop();
-  });
+  const suite = ownerConsoleSuite();
 
   it("the Resource filter's options are the collector's ADMIN_RESOURCE_TYPES, and Any", async () => {
+    const { page, problems } = suite;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administrator actions' }).click();
     const filter = page.getByLabel('Resource', { exact: true });
     await filter.waitFor();

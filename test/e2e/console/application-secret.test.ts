@@ -1,37 +1,22 @@
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
-import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
-import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+import { chromiumMissing, ownerConsoleSuite, screenshot } from './browser.js';
 
 /**
  * Newcomer r7: rotating the secret while the creation panel was still open left the old, dead
  * secret on screen below the new one, where an admin could copy the wrong one.
  */
 describeUnless(chromiumMissing)('the console shows only the live client secret after a rotation', () => {
-  let c: TestCollector;
-  let browser: Browser;
-  let page: Page;
-  let problems: string[];
-
-  beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-    await signIn(page, c.url, OWNER_TOKEN);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await c?.stop();
-  });
+  const suite = ownerConsoleSuite();
 
   const rotate = async () => {
-    await page.getByRole('button', { name: 'Rotate secret' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    await suite.page.getByRole('button', { name: 'Rotate secret' }).click();
+    await suite.page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
   };
 
   it('a rotation replaces the creation panel, and a second rotation the first one', async () => {
+    const { page, problems } = suite;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applications' }).click();
     await page.getByLabel('Name').fill('Console App');
     await page.getByLabel('Redirect URIs (one per line)').fill('https://console-app.example.com/callback');

@@ -1,37 +1,22 @@
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { it } from 'vitest';
 import { describeUnless } from '../../support/skip.js';
-import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
-import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
+import { chromiumMissing, ownerConsoleSuite, screenshot } from './browser.js';
 
 /**
  * Newcomer r7: a refused upload is recorded as a failed run, but the integration's Sync history
  * went on saying "No sync or upload yet." (or showing the older rows) until a reload.
  */
 describeUnless(chromiumMissing)("a refused CSV upload shows in the integration's sync history at once", () => {
-  let c: TestCollector;
-  let browser: Browser;
-  let page: Page;
-  let problems: string[];
-
-  beforeAll(async () => {
-    c = await startTestCollector({ scheduler: false });
-    browser = await launchBrowser();
-    ({ page, problems } = await newPage(browser));
-    await signIn(page, c.url, OWNER_TOKEN);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await c?.stop();
-  });
+  const suite = ownerConsoleSuite();
 
   const upload = async (name: string, text: string) => {
-    await page.getByLabel('Inventory CSV').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
-    await page.getByRole('button', { name: 'Upload CSV' }).click();
+    await suite.page.getByLabel('Inventory CSV').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await suite.page.getByRole('button', { name: 'Upload CSV' }).click();
   };
 
   it('an invalid platform, then an unclosed quote: each failed row appears without a reload', async () => {
+    const { c, page, problems } = suite;
     const csv = (await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name: 'Sheet', platforms: ['macos'], config: {} })).body;
     await page.goto(`${c.url}/console/#/integrations/${csv.id}`);
     const history = page.getByRole('region', { name: 'Sync history' });
