@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { CHROMIUM_SKIP, launchChromium, savePageScreenshot } from '../../support/chromium.js';
+import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
 
 /** Debian's Chromium; the tests skip (saying why) where it is not installed. */
 export const chromiumMissing = CHROMIUM_SKIP;
@@ -47,4 +49,29 @@ export async function openConsole(url: string, token: string): Promise<{ browser
   const { page, problems } = await newPage(browser);
   await signIn(page, url, token);
   return { browser, page, problems };
+}
+
+export interface OwnerConsole {
+  c: TestCollector;
+  browser: Browser;
+  page: Page;
+  problems: string[];
+}
+
+/**
+ * Registers, in the calling describe, the hooks a one-page console suite starts with: a collector
+ * without the scheduler and a page signed in with the owner key, closed after the suite. The
+ * fields are filled in beforeAll: read them inside the tests.
+ */
+export function ownerConsoleSuite(): OwnerConsole {
+  const suite = {} as OwnerConsole;
+  beforeAll(async () => {
+    suite.c = await startTestCollector({ scheduler: false });
+    Object.assign(suite, await openConsole(suite.c.url, OWNER_TOKEN));
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.c?.stop();
+  });
+  return suite;
 }

@@ -168,16 +168,30 @@ describeUnless(chromiumMissing)('the console confirms a sync that empties or shr
       await page.getByRole('button', { name: 'Upload CSV' }).click();
       return page.getByRole('dialog', { name: 'Empty the inventory of Old sheet?' });
     };
+    // The console reads the file first: the dialog comes before anything is sent (newcomer r7: a
+    // refused upload, then Cancel, left the integration failing on the dashboard and in Findings).
+    const puts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('/inventory')) puts.push(request.url());
+    });
+    const runsOf = async () => (await c.admin('GET', `/admin/v1/integrations/${csv.id}/syncs`)).body.syncs.length as number;
+    const runs = await runsOf();
     let dialog = await upload();
     await dialog.getByText('2 devices will no longer be known', { exact: false }).waitFor();
     await screenshot(page, 'sync-confirm-7-empty-csv-dialog');
+    assert.deepEqual(puts, [], 'the dialog comes before the upload');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByText('upload again with', { exact: false }).waitFor();
+    await page.getByText('Nothing was uploaded: the inventory is as it was.').waitFor();
+    assert.deepEqual(puts, [], 'a cancel sends nothing');
+    assert.equal(await runsOf(), runs, 'no failed run recorded');
+    assert.equal((await c.admin('GET', `/admin/v1/integrations/${csv.id}`)).body.lastSync.status, 'succeeded');
     assert.equal(await devicesOf(), 2);
     dialog = await upload();
     await dialog.getByRole('button', { name: 'Empty the inventory' }).click();
     await page.getByText('Inventory replaced: 0 devices from empty.csv.').waitFor();
     assert.equal(await devicesOf(), 0);
+    assert.equal(puts.length, 1, `one upload, already confirmed: ${puts.join(' ')}`);
+    assert.match(puts[0] ?? '', /allowEmpty=true/);
     const log = await c.admin('GET', `/admin/v1/admin-log?resourceType=integration&resourceId=${csv.id}&action=upload`);
     assert.equal(log.body.entries[0].after.allowEmpty, true, JSON.stringify(log.body.entries[0]));
     assert.deepEqual(problems, []);

@@ -55,6 +55,15 @@ export function explainProviderError(error: string, description: string | undefi
         message: 'Go back to the application and sign in again. If it keeps happening, tell the application’s owner.',
       };
     case 'invalid_request_object':
+      // A request object is accepted once (oidc/request-objects.ts): loading the same signed URL
+      // again (Back, a refresh) is reuse, not tampering, and must not read as an attack.
+      if (description?.includes('has already been used')) {
+        return {
+          title: 'This sign-in link was already used',
+          message:
+            'Each sign-in link from the application works once, and this one was opened before (going back or reloading opens it again). Go back to the application and sign in again.',
+        };
+      }
       return {
         title: 'This sign-in request was changed on the way',
         message:

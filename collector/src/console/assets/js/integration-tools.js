@@ -1,10 +1,11 @@
 /* global DOMException */
-// The working parts of an integration's page: test, sync (with polling), CSV upload,
-// activation, "check if devices have synced" and the sync history.
-import { api, saveDownload, enc, get } from './api.js';
+// The working parts of an integration's page: test, sync (with polling), activation,
+// "check if devices have synced" and the sync history (the CSV upload is csv-upload.js).
+import { api, enc, get } from './api.js';
 import { badge, facts, field, fmtTime, h, humanize, plain, plural, table } from './dom.js';
 import { shrinkOffer } from './sync-confirm.js';
-import { announce, busy, confirmAction, messageArea } from './ui.js';
+import { uploadForm } from './csv-upload.js';
+import { announce, busy, messageArea } from './ui.js';
 
 const POLL_MS = 1000;
 /** Polling stops after this long; the history still shows the run when it ends. */
@@ -52,7 +53,7 @@ export function connectionPanel(integration, kind, ctx, history) {
   });
   // A kind that only takes uploads (CSV) has no connection to test.
   const tools = kind?.capabilities.sync === false ? [] : [test];
-  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration));
+  if (kind?.capabilities.upload) tools.push(uploadForm(base, ctx, area, integration, () => showHistory(base, ctx.signal, history)));
   else {
     const sync = h('button', { type: 'button', class: 'btn btn-primary' }, 'Sync now');
     // A run that waits on a silent vendor can be stopped; the last good inventory stays.
@@ -118,11 +119,17 @@ export function connectionPanel(integration, kind, ctx, history) {
   );
 }
 
+/** Reads the integration's runs into `history` (the page's Sync history), returning them. */
+async function showHistory(base, signal, history) {
+  const { syncs } = await get(`${base}/syncs`, { signal });
+  history.replaceChildren(syncHistory(syncs));
+  return syncs;
+}
+
 async function pollSync(base, syncId, signal, history, onProgress) {
   const deadline = Date.now() + POLL_LIMIT_MS;
   while (Date.now() < deadline) {
-    const { syncs } = await get(`${base}/syncs`, { signal });
-    history.replaceChildren(syncHistory(syncs));
+    const syncs = await showHistory(base, signal, history);
     const run = syncs.find((s) => s.id === syncId);
     if (run && run.status !== 'running') return run;
     if (run) onProgress(run);
@@ -134,72 +141,6 @@ async function pollSync(base, syncId, signal, history, onProgress) {
     });
   }
   return null;
-}
-
-function uploadForm(base, ctx, area, integration) {
-  // mac_addresses is read only when the integration matches MAC addresses: offered only then.
-  const macs = integration.config?.matchMacAddresses === true;
-  const columns = [
-    'serial_number',
-    'hardware_uuid',
-    'machine_guid',
-    'device_name',
-    'platform',
-    'owner',
-    ...(macs ? ['mac_addresses'] : []),
-  ];
-  const template = h('button', { type: 'button', class: 'btn btn-small' }, 'Download a template');
-  template.addEventListener('click', () =>
-    busy(template, area, () => saveDownload(`${base}/inventory/template`, { filename: 'devtrust-inventory-template.csv' })),
-  );
-  const file = h('input', { type: 'file', name: 'inventory', accept: '.csv,text/csv', required: true });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Upload CSV');
-  const form = h(
-    'form',
-    {
-      class: 'inline',
-      on: {
-        submit: async (event) => {
-          event.preventDefault();
-          const chosen = file.files?.[0];
-          if (!chosen) return;
-          const result = await busy(
-            submit,
-            area,
-            async () => {
-              const body = await chosen.text();
-              const put = (allowEmpty) =>
-                api('PUT', `${base}/inventory${allowEmpty ? '?allowEmpty=true' : ''}`, { body, contentType: 'text/csv' });
-              try {
-                return await put(false);
-              } catch (error) {
-                // A file without device rows is refused so that a wrong export never empties the
-                // inventory; an admin who means it says so here, as devtrustctl's --allow-empty does.
-                if (error?.code !== 'EMPTY_INVENTORY' || !(await confirmEmptying(integration))) throw error;
-                return put(true);
-              }
-            },
-            form,
-          );
-          if (!result) return;
-          // What the upload took but warns about (rows for a platform the integration does not
-          // cover, …): devtrustctl prints them, and an admin here must see them as well.
-          const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w) => typeof w === 'string') : [];
-          const warned = warnings.length > 0 ? ` ${warnings.map((w) => `Warning: ${w}`).join(' ')}` : '';
-          announce(`Uploaded ${plural(result.devices, 'device', 'devices')}.${warned}`);
-          await ctx.refresh(`Inventory replaced: ${plural(result.devices, 'device', 'devices')} from ${chosen.name}.${warned}`);
-        },
-      },
-    },
-    field(
-      'Inventory CSV',
-      file,
-      `Header row naming any of ${columns.join(', ')}${macs ? '' : ' (mac_addresses too, once the integration matches MAC addresses)'}; Jamf Pro, Intune, Workspace ONE, Kandji and MobileIron exports are read as they come ("Serial Number", "UDID", …). Replaces the current inventory.`,
-    ),
-    submit,
-    template,
-  );
-  return form;
 }
 
 /** Activation: disabled, test groups (named) or all users. */
@@ -339,14 +280,4 @@ export function identifierPanel(integration) {
     area.el,
     result,
   );
-}
-
-/** Asks whether an upload without device rows is meant to empty `integration`'s inventory. */
-function confirmEmptying(integration) {
-  const known = Number(integration.devices ?? 0);
-  return confirmAction({
-    title: `Empty the inventory of ${integration.name}?`,
-    message: `The file has no device rows. Uploading it anyway empties the inventory of ${integration.name}: ${plural(known, 'device', 'devices')} will no longer be known, and users on them are no longer trusted where this integration is required. Cancel keeps the inventory as it is.`,
-    confirmLabel: 'Empty the inventory',
-  });
 }

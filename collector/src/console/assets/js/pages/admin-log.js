@@ -4,6 +4,11 @@ import { badge, field, fmtTime, h, put, select, table } from '../dom.js';
 import { endpointLead } from '../endpoint-name.js';
 import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
+/**
+ * Every resource type the log can hold: the collector's ADMIN_RESOURCE_TYPES
+ * (collector/src/domain/admin-log.ts), which test/e2e/console/admin-log-resource-types.test.ts
+ * holds this list to, so a type added there cannot go missing from the filter.
+ */
 const RESOURCE_TYPES = [
   ['', 'Any'],
   ['integration', 'Integrations'],
@@ -14,6 +19,8 @@ const RESOURCE_TYPES = [
   ['enrollment-key', 'Enrollment key'],
   ['endpoint', 'Endpoints'],
   ['oidc-key', 'OIDC signing keys'],
+  ['trusted-endpoints-key', 'Trusted endpoints keys'],
+  ['backup', 'Backups'],
 ];
 const PAGE_SIZE = 50;
 

@@ -22,11 +22,7 @@ export async function render(root, ctx) {
   ctx.setTitle(application.name);
   const area = messageArea();
   const created = takeHandOff(`application-secret:${application.id}`);
-  put(
-    root,
-    crumbs,
-    pageHead(application.name, 'Protected application', deleteButton(application, ctx, area)),
-    area.el,
+  const secret = secretSlot(
     created
       ? secretOnce({
           title: 'Application created — copy its credentials',
@@ -37,6 +33,13 @@ export async function render(root, ctx) {
           ],
         })
       : null,
+  );
+  put(
+    root,
+    crumbs,
+    pageHead(application.name, 'Protected application', deleteButton(application, ctx, area)),
+    area.el,
+    secret.el,
     h(
       'section',
       { class: 'panel', 'aria-label': 'Credentials' },
@@ -45,7 +48,12 @@ export async function render(root, ctx) {
         ['Client ID', h('code', {}, application.clientId)],
         [
           'Client secret',
-          h('span', {}, h('span', { class: 'muted' }, 'Shown once, at creation or rotation. '), rotateButton(application, ctx, area)),
+          h(
+            'span',
+            {},
+            h('span', { class: 'muted' }, 'Shown once, at creation or rotation. '),
+            rotateButton(application, ctx, area, secret),
+          ),
         ],
         ['Reasons shown', h('span', {}, REASON_DETAIL_LABELS[application.reasonDetail] ?? application.reasonDetail)],
         ['Policy overrides', h('span', {}, overridesText(application.policy))],
@@ -57,8 +65,17 @@ export async function render(root, ctx) {
   );
 }
 
-/** A new client secret, shown once here; the old one stops working at once. */
-function rotateButton(application, ctx, area) {
+/**
+ * Where the page shows a secret: one panel at a time, because a rotation kills the secret shown
+ * before it, and a dead secret left on screen is one an admin can copy by mistake.
+ */
+function secretSlot(initial) {
+  const el = h('div', {}, initial);
+  return { el, show: (panel) => el.replaceChildren(panel) };
+}
+
+/** A new client secret, shown once here; the old one stops working at once (and leaves the screen). */
+function rotateButton(application, ctx, area, secret) {
   if (!ctx.can('applications', 'write')) return null;
   const button = h('button', { type: 'button', class: 'btn btn-small' }, 'Rotate secret');
   button.addEventListener('click', async () => {
@@ -72,7 +89,7 @@ function rotateButton(application, ctx, area) {
     const rotated = await busy(button, area, () => api('POST', `/admin/v1/applications/${enc(application.id)}/rotate-secret`));
     if (!rotated) return;
     announce('Client secret rotated.');
-    area.el.after(
+    secret.show(
       secretOnce({
         title: 'New client secret — copy it now',
         warning: 'Put it into the application now: the old secret no longer works, and DevTrust cannot show this one again.',

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describeUnless } from '../../support/skip.js';
+import { startTestCollector, type TestCollector } from '../../support/collector.js';
+import { BROWSER_SKIP, launchBrowser, newPage, screenshot, startExampleApp, type ExampleApp } from './harness.js';
+
+/** The sign-in the example app starts: its redirect to DevTrust, with a signed request object. */
+async function signedAuthorize(app: ExampleApp): Promise<URL> {
+  const start = await fetch(`${app.url}/?user=${encodeURIComponent('alice@example.com')}`, { redirect: 'manual' });
+  const authorize = new URL(start.headers.get('location') ?? '');
+  assert.ok(authorize.searchParams.get('request'), authorize.href);
+  return authorize;
+}
+
+const headline = async (page: Page): Promise<string> => ((await page.textContent('h1')) ?? '').trim();
+
+/**
+ * Newcomer r7: loading the same signed sign-in URL twice (Back, refresh) said the request "was
+ * changed on the way", as if tampered with; only the details named the reuse. Reuse has its own
+ * words now; a request that no longer matches its signature keeps the tampering text.
+ */
+describeUnless(BROWSER_SKIP)('a reused signed sign-in request reads as reused, not as tampered with (Chromium)', () => {
+  let c: TestCollector;
+  let browser: Browser;
+  let app: ExampleApp;
+
+  beforeAll(async () => {
+    c = await startTestCollector({ scheduler: false });
+    app = await startExampleApp(c, 'Signed', { trustedEndpoints: 'allow-all' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await c?.stop();
+  });
+
+  it('the same signed URL loaded again: "This sign-in link was already used"', async () => {
+    const authorize = await signedAuthorize(app);
+    const page = await newPage(browser);
+    await page.goto(authorize.href);
+    await page.waitForURL(/\/oidc\/interaction\//);
+    const again = await page.goto(authorize.href);
+    assert.equal(again?.status(), 400);
+    assert.equal(await headline(page), 'This sign-in link was already used');
+    const alert = (await page.textContent('[role=alert]')) ?? '';
+    assert.match(alert, /Go back to the application and sign in again\./);
+    assert.doesNotMatch(alert, /signature|changed/);
+    assert.match((await page.textContent('details')) ?? '', /invalid_request_object: Request Object has already been used/);
+    await screenshot(page, 'request-reused');
+    await page.context().close();
+  });
+
+  it('a signed request whose signature no longer matches keeps the tampering text', async () => {
+    const authorize = await signedAuthorize(app);
+    const [head, payload] = (authorize.searchParams.get('request') ?? '').split('.');
+    authorize.searchParams.set('request', `${head}.${payload}.${Buffer.from('not the signature').toString('base64url')}`);
+    const page = await newPage(browser);
+    await page.goto(authorize.href);
+    assert.equal(await headline(page), 'This sign-in request was changed on the way');
+    assert.match((await page.textContent('[role=alert]')) ?? '', /no longer matches its signature/);
+    await screenshot(page, 'request-tampered');
+    await page.context().close();
+  });
+});
