@@ -1,5 +1,6 @@
-import { withUnsafeEscaped, type Platform } from '@devtrust/shared/identity';
+import type { Platform } from '@devtrust/shared/identity';
 import type { Integration } from '../domain/integration.js';
+import { quotedHeader } from '../sync/csv/columns.js';
 import type { SourceDevice } from '../sync/source.js';
 
 /**
@@ -52,14 +53,8 @@ export class UploadWarnings {
 /** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
 function ignoredWarning(columns: string[]): string[] {
   if (columns.length === 0) return [];
-  // Header text from the file, shown in a terminal and the console: a long name is cut by code
-  // points (never half an emoji), what display text refuses (an escape sequence, U+202E, an
-  // invisible U+3164) shows as `<U+XXXX>`, and the name is quoted as JSON quotes it, so a quote
-  // in it reads as `\"` and cannot end the quoting early.
-  const shown = columns.slice(0, 10).map((c) => {
-    const points = Array.from(c);
-    return JSON.stringify(withUnsafeEscaped(points.length > 64 ? `${points.slice(0, 63).join('')}…` : c));
-  });
+  // Header text from the file: quoted and cut so that it is safe to show (columns.ts).
+  const shown = columns.slice(0, 10).map(quotedHeader);
   const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
   return [
     `${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`,

@@ -6,7 +6,7 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
 
-import { columnOf, IDENTIFIER_COLUMNS } from './columns.js';
+import { columnOf, foldHeader, IDENTIFIER_COLUMNS, quotedHeader } from './columns.js';
 
 export { CSV_COLUMNS } from './columns.js';
 const PAGE = 1000;
@@ -149,8 +149,21 @@ class QuoteTracker {
  * a second header for another column, and headers DevTrust does not use, skipped (false).
  */
 function checkHeader(header: string[], ignored: string[] = []): (string | false)[] {
-  const exact = header.map((h) => h.trim().toLowerCase());
-  if (new Set(exact).size !== exact.length) throw badRequest('INVALID_CSV', 'CSV header: a column is named twice', 'body');
+  // Names are compared folded (docs/csv-format.md): `serial_number` and `Serial Number` are one
+  // column written twice, and which of the two holds the identifier is anybody's guess.
+  const firstCell = new Map<string, string>();
+  for (const h of header) {
+    const folded = foldHeader(h);
+    const first = firstCell.get(folded);
+    if (first !== undefined) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV header: ${quotedHeader(first)} and ${quotedHeader(h)} are one column, named twice (names are compared without case, and spaces and dashes count as underscores): keep one`,
+        'body',
+      );
+    }
+    firstCell.set(folded, h);
+  }
   const seen = new Set<string>();
   let macs = 0;
   const names = header.map((h): string | false => {
