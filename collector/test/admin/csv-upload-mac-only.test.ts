@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../../../test/support/collector.js';
-import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { collectorOn, type CollectorOnDatabase } from '../../../test/support/collector-on.js';
+import { DATABASES } from '../../../test/support/postgres.js';
 import { describeUnless } from '../../../test/support/skip.js';
 
 /**
@@ -11,21 +11,11 @@ import { describeUnless } from '../../../test/support/skip.js';
  */
 for (const db of DATABASES) {
   describeUnless(db.skip)(`CSV upload: rows known only by MAC address (${db.name})`, () => {
-    let c: TestCollector;
-    let drop: () => Promise<void> = async () => undefined;
+    let c: CollectorOnDatabase;
     beforeAll(async () => {
-      let databaseUrl: string | null = null;
-      if (db.name === 'postgres') {
-        const pg = await freshPostgresDatabase();
-        databaseUrl = pg.url;
-        drop = pg.drop;
-      }
-      c = await startTestCollector({ databaseUrl, scheduler: false });
+      c = await collectorOn(db.name, { scheduler: false });
     });
-    afterAll(async () => {
-      await c?.stop();
-      await drop();
-    });
+    afterAll(() => c?.close());
 
     const create = async (name: string, config: Record<string, unknown>) => {
       const created = await c.admin('POST', '/admin/v1/integrations', { kind: 'csv', name, platforms: ['linux'], config });
