@@ -233,6 +233,31 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     );
   });
 
+  it('integration create --secrets sets the secret fields, as update does, without ever printing them (it was an unknown flag)', async () => {
+    const args = ['integration', 'create', '--kind', 'jamf-pro', '--name', 'Jamf', '--platforms', 'macos'].concat([
+      '--config',
+      '{"baseUrl":"https://example.jamfcloud.com","clientId":"client-0001"}',
+      '--secrets',
+      '{"clientSecret":"create-secret-0003"}',
+    ]);
+    const created = await ctl(...args);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^secretsSet: clientSecret$/m);
+    assert.match(created.stdout, /^ {2}clientId: client-0001$/m);
+    assert.doesNotMatch(created.stdout + created.stderr, /create-secret/);
+    const id = /^id: (int_\S+)$/m.exec(created.stdout)?.[1] as string;
+    const stored = await c.admin('GET', `/admin/v1/integrations/${id}`);
+    assert.deepEqual(stored.body.secretsSet, ['clientSecret']);
+    assert.doesNotMatch(JSON.stringify(stored.body), /create-secret/);
+    assert.doesNotMatch(JSON.stringify((await c.admin('GET', '/admin/v1/admin-log?limit=5')).body), /create-secret/);
+    // --json too prints the answer, which never holds a secret; and --secrets must be an object.
+    const json = await ctl(...args.map((a) => (a === 'Jamf' ? 'Jamf 2' : a)), '--json');
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout).secretsSet, ['clientSecret']);
+    assert.doesNotMatch(json.stdout + json.stderr, /create-secret/);
+    assertOneLine(await ctl(...args.slice(0, -1), '["x"]'), 2, /^devtrustctl: --secrets must be a JSON object/);
+  });
+
   it('integration update --secrets sets a secret field without ever printing it', async () => {
     const created = await c.admin('POST', '/admin/v1/integrations', {
       kind: 'kandji',

@@ -134,6 +134,7 @@ export class Agent extends EventEmitter {
       }
       this.door = new LoopbackDoor({
         collectorOrigin: new URL(this.config.collectorUrl).origin,
+        previousCollectorOrigins: (this.config.previousCollectorUrls ?? []).map((url) => new URL(url).origin),
         port: this.config.loopbackPort,
         tls,
         attest: async (tx) => {

@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { LIMITS, LOOPBACK_PORTS } from '@devtrust/shared/protocol/limits';
 import { AGENT_VERSION } from '../version.js';
+import { refusedOriginMessage } from './refused-origin.js';
 
 export interface LoopbackDoorOptions {
   /** The only web origin allowed to call the door: the collector's. */
   collectorOrigin: string;
+  /** Origins of earlier URLs of the collector (previousCollectorUrls): refused too, with a hint about the move. */
+  previousCollectorOrigins?: readonly string[];
   /** Pinned port, or null to take the first free of 53100–53107. */
   port: number | null;
   /** Certificate for localhost/127.0.0.1; null serves plain HTTP (collector on loopback). */
@@ -146,7 +149,8 @@ export class LoopbackDoor {
 
   /**
    * The sign-in page of a collector URL this agent is not configured for (a move not pushed to
-   * it yet) is refused without a word to the user: say it once per origin, so IT can see why.
+   * it yet) is refused without a word to the user: say it once per origin, so IT can see why
+   * (refused-origin.ts words it).
    */
   private logRefusedOrigin(origin: string): void {
     if (this.refusedOrigins.has(origin)) return;
@@ -163,7 +167,7 @@ export class LoopbackDoor {
     const shown = origin.slice(0, 200).replace(/[^\x21-\x7e]/g, '?');
     this.options.log.info(
       { origin: shown },
-      `a page of ${shown} asked for an attestation; this agent answers only pages of ${this.options.collectorOrigin} (see docs/agent.md: moving agents to a new URL)`,
+      refusedOriginMessage(shown, origin, this.options.collectorOrigin, this.options.previousCollectorOrigins ?? []),
     );
   }
 

@@ -126,6 +126,7 @@ describe('loopback door: a page of another origin is logged once per origin, and
       collectorOrigin: COLLECTOR,
       port: 0,
       tls: null,
+      previousCollectorOrigins: ['http://host.corp.example:8700'],
       attest: async () => undefined,
       log: pino({ level: 'info' }, sink),
     });
@@ -149,12 +150,38 @@ describe('loopback door: a page of another origin is logged once per origin, and
     assert.equal(logged[0]?.level, 30);
     assert.equal(
       logged[0]?.msg,
-      `a page of ${old} asked for an attestation; this agent answers only pages of ${COLLECTOR} (see docs/agent.md: moving agents to a new URL)`,
+      `a page of ${old} asked for an attestation; this agent answers only pages of ${COLLECTOR} (if the collector moved to ${old}, see docs/agent.md: moving agents to a new URL)`,
     );
     assert.equal(logged[0]?.origin, old);
     // The collector's own page is not a refusal.
     assert.equal((await call(port, 'GET', '/v1/ping', { host: `127.0.0.1:${port}`, origin: COLLECTOR })).status, 200);
     assert.equal(about(COLLECTOR.replace('https://', 'a page of https://')).length, 0);
+  });
+
+  it('a page of an unrelated origin (a local dev server) is refused plainly, without the moving-agents hint (it was pointed at it)', async () => {
+    for (const origin of ['http://127.0.0.1:3000', 'https://unrelated.example.org', 'null']) {
+      await refused(origin);
+      const [line] = about(`a page of ${origin} `);
+      assert.equal(
+        line?.msg,
+        `a page of ${origin} called this agent's loopback door and was refused: only the collector's sign-in page (pages of ${COLLECTOR}) may ask for an attestation`,
+      );
+    }
+  });
+
+  it("an earlier URL of the collector (previousCollectorUrls) and the collector's host under another scheme or port get the hint", async () => {
+    await refused('http://host.corp.example:8700');
+    assert.equal(
+      about('a page of http://host.corp.example:8700 ')[0]?.msg,
+      `a page of http://host.corp.example:8700 asked for an attestation; this agent answers only pages of ${COLLECTOR}, and http://host.corp.example:8700 is an earlier URL of it (previousCollectorUrls): the collector's DEVTRUST_PUBLIC_URL should be ${COLLECTOR} (see docs/agent.md: moving agents to a new URL)`,
+    );
+    for (const origin of ['http://devtrust.example.com', 'https://devtrust.example.com:8443']) {
+      await refused(origin);
+      assert.equal(
+        about(`a page of ${origin} `)[0]?.msg,
+        `a page of ${origin} asked for an attestation; this agent answers only pages of ${COLLECTOR} (if the collector moved to ${origin}, see docs/agent.md: moving agents to a new URL)`,
+      );
+    }
   });
 
   it('an origin that is no origin is logged shortened, with only printable ASCII', async () => {
@@ -166,7 +193,7 @@ describe('loopback door: a page of another origin is logged once per origin, and
 
   it('a page that makes up origins logs at most REFUSED_ORIGINS_LOGGED of them, then says so once', async () => {
     for (let i = 0; i < REFUSED_ORIGINS_LOGGED + 15; i++) await refused(`https://made-up-${i}.example`);
-    // Two were logged by the tests above.
+    // Eight were logged by the tests above.
     const pages = about('a page of ');
     assert.equal(pages.length, REFUSED_ORIGINS_LOGGED);
     assert.equal(about('no more are logged').length, 1);

@@ -242,19 +242,20 @@ export const COMMANDS: readonly CtlCommand[] = [
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
     name: 'integration create',
-    usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON]',
-    about: 'add an integration (devtrustctl kinds lists the kinds and their config fields)',
-    flags: ['kind', 'name', 'platforms', 'config'],
-    request: (i) => ({
-      method: 'POST',
-      path: '/admin/v1/integrations',
-      body: {
-        kind: required(i, 'kind'),
-        name: required(i, 'name'),
-        platforms: list(required(i, 'platforms')),
-        config: json(i.flags.config ?? '{}', '--config'),
-      },
-    }),
+    usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON] [--secrets JSON]',
+    about:
+      'add an integration (devtrustctl kinds lists the kinds and their config fields): --secrets sets its secret fields, as on update (kept encrypted, never printed)',
+    flags: ['kind', 'name', 'platforms', 'config', 'secrets'],
+    request: (i) => {
+      // Secret fields travel inside config, as the API's create takes them; the collector seals them.
+      const secrets = i.flags.secrets === undefined ? undefined : object(i.flags.secrets, '--secrets');
+      const config = secrets ? { ...object(i.flags.config ?? '{}', '--config'), ...secrets } : json(i.flags.config ?? '{}', '--config');
+      return {
+        method: 'POST',
+        path: '/admin/v1/integrations',
+        body: { kind: required(i, 'kind'), name: required(i, 'name'), platforms: list(required(i, 'platforms')), config },
+      };
+    },
   },
   {
     name: 'integration update',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, link, open, rm, type FileHandle } from 'node:fs/promises';
 import type { CtlRequest } from './ctl-commands.js';
 import { renderObject } from './ctl-render.js';
+import { unreachableMessage } from './ctl-unreachable.js';
 
 type Io = { write(text: string): unknown };
 
@@ -59,11 +60,7 @@ export async function download(options: DownloadOptions): Promise<number> {
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
-      const { cause } = error as { cause?: { code?: string; message?: string } };
-      const why = cause?.code ?? cause?.message ?? (error as Error).message;
-      return fail(
-        `cannot reach ${base}: ${(error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : why} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)`,
-      );
+      return fail(unreachableMessage(base, error, options.timeoutMs));
     }
     const type = response.headers.get('content-type') ?? '';
     if (response.status !== 200 || !type.startsWith('application/vnd.sqlite3')) {

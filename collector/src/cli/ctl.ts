@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
+import { unreachableMessage } from './ctl-unreachable.js';
 import { terminalSafe } from './terminal-text.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
@@ -177,13 +178,7 @@ export async function main(
     contentType = response.headers.get('content-type') ?? 'no content type';
     text = await response.text();
   } catch (error) {
-    const why =
-      (error as Error).name === 'TimeoutError'
-        ? `no answer within ${timeoutMs / 1000} s`
-        : ((error as { cause?: { code?: string; message?: string } }).cause?.code ??
-          (error as { cause?: { message?: string } }).cause?.message ??
-          (error as Error).message);
-    err.write(`devtrustctl: cannot reach ${base}: ${why} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`);
+    err.write(`devtrustctl: ${unreachableMessage(base, error, timeoutMs)}\n`);
     return 1;
   }
   const notDevTrust = (): number => {
@@ -281,10 +276,7 @@ async function runCommand(
     // fetch fails with a TypeError that has a cause (ECONNREFUSED, …), or times out; anything else is a bug.
     const unreachable = (error as Error).name === 'TimeoutError' || (error instanceof TypeError && 'cause' in error);
     if (!unreachable) throw error;
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    err.write(
-      `devtrustctl: cannot reach ${target.base}: ${cause} (set --url, DEVTRUST_URL, or DEVTRUST_PORT for a collector on this machine)\n`,
-    );
+    err.write(`devtrustctl: ${unreachableMessage(target.base, error, target.timeoutMs)}\n`);
     return 1;
   }
 }

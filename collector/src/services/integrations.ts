@@ -1,6 +1,6 @@
 import type { Platform } from '@devtrust/shared/identity';
 import { IDENTIFIER_KINDS, normalizeIdentifier } from '../domain/identifiers.js';
-import { normalizeMdmDeviceId, withUnsafeEscaped } from '@devtrust/shared/identity';
+import { normalizeMdmDeviceId } from '@devtrust/shared/identity';
 import {
   IntegrationNameTaken,
   type ActivationMode,
@@ -18,10 +18,11 @@ import type { SyncEngine } from '../sync/engine.js';
 import { sourceKind } from '../sync/registry.js';
 import { nextSyncAt } from '../sync/schedule.js';
 import { sealSecrets, unsealSecrets } from '../sync/secrets.js';
-import type { SourceDevice, SourceKind, TestResult } from '../sync/source.js';
+import type { SourceKind, TestResult } from '../sync/source.js';
 import type { Logger } from 'pino';
 import type { AdminActor } from '../domain/admin-log.js';
 import { recordAdminAction } from './admin-log.js';
+import { UploadWarnings } from './csv-upload-warnings.js';
 import { changedHostFields, checkPlatforms, requireSecretsWithHostChange, splitConfig } from './integration-config.js';
 
 /** An integration as the admin API shows it: secrets by name only, with its inventory size and last run. */
@@ -272,7 +273,7 @@ export class IntegrationService {
   /**
    * Replaces an uploaded inventory with this file's rows, read as they stream in (the old
    * inventory stays live until the last row is stored). `warnings` name what was stored but
-   * will never match (rows for a platform the integration does not cover).
+   * will never match and the columns skipped (csv-upload-warnings.ts).
    */
   async upload(
     integration: Integration,
@@ -280,10 +281,8 @@ export class IntegrationService {
     options: { allowEmpty: boolean },
     actor: AdminActor,
   ): Promise<{ run: SyncRun; warnings: string[] }> {
-    const uncovered = new Map<string, number>();
-    const ignoredColumns: string[] = [];
-    const read = { rows: 0 };
-    const pages = countUncovered(parseCsvInventory(csv, { ...options, ignoredColumns }), integration.platforms, uncovered, read);
+    const warnings = new UploadWarnings(integration);
+    const pages = warnings.count(parseCsvInventory(csv, { ...options, ignoredColumns: warnings.ignoredColumns }));
     const run = await this.engine.ingest(integration.id, pages);
     // The inventory is stored in pages by the sync engine: recorded once it has run, whatever the
     // outcome, as what it was: a file of so many rows put into this (named) integration.
@@ -291,12 +290,12 @@ export class IntegrationService {
       resourceType: 'integration',
       resourceId: integration.id,
       action: 'upload',
-      after: { name: integration.name, rows: read.rows, allowEmpty: options.allowEmpty, ...runView(run) },
+      after: { name: integration.name, rows: warnings.rows, allowEmpty: options.allowEmpty, ...runView(run) },
     });
     if (run.status === 'cancelled')
       throw new AppError(409, 'UPLOAD_CANCELLED', 'the upload was cancelled; the previous inventory is unchanged');
     if (run.status !== 'succeeded') throw new AppError(500, 'UPLOAD_FAILED', run.error ?? 'the upload failed');
-    return { run, warnings: [...ignoredWarning(ignoredColumns), ...uncoveredWarnings(uncovered)] };
+    return { run, warnings: warnings.list() };
   }
 
   /**
@@ -342,51 +341,7 @@ const runView = (run: SyncRun) => ({
   ...(run.allowEmpty ? { allowEmpty: true } : {}),
 });
 
-/** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */
-function ignoredWarning(columns: string[]): string[] {
-  if (columns.length === 0) return [];
-  // Header text from the file, shown in a terminal and the console: a long name is cut by code
-  // points (never half an emoji), what display text refuses (an escape sequence, U+202E, an
-  // invisible U+3164) shows as `<U+XXXX>`, and the name is quoted as JSON quotes it, so a quote
-  // in it reads as `\"` and cannot end the quoting early.
-  const shown = columns.slice(0, 10).map((c) => {
-    const points = Array.from(c);
-    return JSON.stringify(withUnsafeEscaped(points.length > 64 ? `${points.slice(0, 63).join('')}…` : c));
-  });
-  const more = columns.length > 10 ? ` and ${columns.length - 10} more` : '';
-  return [
-    `${columns.length === 1 ? '1 column was' : `${columns.length} columns were`} not used: ${shown.join(', ')}${more} (see docs/csv-format.md)`,
-  ];
-}
-
 /** The secret fields an update gives a new value or clears (by name: the admin log never holds a value). */
 function changedSecretFields(fields: readonly string[], stored: Record<string, string>, given: Record<string, unknown>): string[] {
   return fields.filter((f) => f in given && (given[f] ?? null) !== (stored[f] ?? null));
-}
-
-/**
- * Counts the rows on their way to the store (`read.rows`, for the admin log) and those for a
- * platform the integration does not cover: they are kept (the admin may add the platform
- * later) but never match, so the upload says so.
- */
-async function* countUncovered(
-  pages: AsyncIterable<SourceDevice[]>,
-  platforms: readonly Platform[],
-  counts: Map<string, number>,
-  read: { rows: number },
-): AsyncGenerator<SourceDevice[]> {
-  for await (const page of pages) {
-    read.rows += page.length;
-    for (const device of page) {
-      if (device.platform && !platforms.includes(device.platform)) counts.set(device.platform, (counts.get(device.platform) ?? 0) + 1);
-    }
-    yield page;
-  }
-}
-
-function uncoveredWarnings(counts: Map<string, number>): string[] {
-  return [...counts].map(
-    ([platform, rows]) =>
-      `${rows} ${rows === 1 ? 'row is' : 'rows are'} for ${platform}, which this integration does not cover: they never match until ${platform} is added to its platforms`,
-  );
 }

@@ -106,6 +106,25 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
     assert.deepEqual(clean.body.warnings, []);
   });
 
+  // Names are compared folded, so these name one column twice; the second was skipped as unused.
+  const twice: [string, string, string][] = [
+    ['serial_number,SERIAL-NUMBER\nA1,A2\n', 'serial_number', 'SERIAL-NUMBER'],
+    ['serial_number,Serial Number\nA1,A2\n', 'serial_number', 'Serial Number'],
+    ['Model,serial_number,model\nX,A1,Y\n', 'Model', 'model'],
+  ];
+  for (const [csv, first, second] of twice) {
+    it(`a header naming one column twice (${first}, ${second}) → 400 INVALID_CSV naming both cells`, async () => {
+      const response = await upload(csv);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.error.code, 'INVALID_CSV');
+      assert.equal(
+        response.body.error.message,
+        `CSV header: "${first}" and "${second}" are one column, named twice (names are compared without case, and spaces and dashes count as underscores): keep one`,
+      );
+      assert.equal(await devices(), 2);
+    });
+  }
+
   it('?allowEmpty=true empties the inventory on purpose; another value is refused', async () => {
     const bad = await upload('serial_number\n', '?allowEmpty=yes');
     assert.equal(bad.status, 400);

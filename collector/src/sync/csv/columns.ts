@@ -1,3 +1,5 @@
+import { withUnsafeEscaped } from '@devtrust/shared/identity';
+
 /**
  * The CSV inventory's columns and the header names of common MDM exports that mean the same
  * column, so an export can be uploaded as it comes (docs/csv-format.md lists them and where
@@ -48,6 +50,19 @@ export const foldHeader = (header: string): string =>
     .trim()
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
+
+/**
+ * A header cell as an answer quotes it (a warning, an error), for a terminal and the console: cut
+ * by code points after 63 (never half an emoji), what display text refuses (an escape sequence,
+ * U+202E, an invisible U+3164) shown as `<U+XXXX>`, and quoted as JSON quotes it, so a quote in
+ * it reads as `\"` and cannot end the quoting early. An empty cell is `(unnamed)`.
+ */
+export function quotedHeader(header: string): string {
+  const name = header.trim();
+  if (name === '') return '(unnamed)';
+  const points = Array.from(name);
+  return JSON.stringify(withUnsafeEscaped(points.length > 64 ? `${points.slice(0, 63).join('')}…` : name));
+}
 
 /** The column a header names, or null when DevTrust does not use it. */
 export function columnOf(header: string): CsvColumn | null {

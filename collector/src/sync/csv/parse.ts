@@ -1,32 +1,18 @@
 import { CsvError, parse, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { oversizedIdentifier, PLATFORMS, unsafeCharacter, type Platform } from '@devtrust/shared/identity';
+import { oversizedIdentifier, PLATFORMS, unsafeCharacter } from '@devtrust/shared/identity';
 import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
 
-import { columnOf, IDENTIFIER_COLUMNS } from './columns.js';
+import { columnOf, foldHeader, IDENTIFIER_COLUMNS, quotedHeader } from './columns.js';
+import { csvPlatform } from './platform.js';
 
 export { CSV_COLUMNS } from './columns.js';
 const PAGE = 1000;
 /** Longest row (or header) accepted, in characters. */
 export const MAX_ROW_CHARACTERS = 16 * 1024;
-
-const PLATFORM_ALIASES: Record<string, Platform> = {
-  mac: 'macos',
-  osx: 'macos',
-  'mac os': 'macos',
-  darwin: 'macos',
-  win: 'windows',
-  win32: 'windows',
-  'mac os x': 'macos',
-  'os x': 'macos',
-  ipados: 'ios',
-};
-
-/** An MDM export's OS with its version ("macOS 14.2.1", "Windows 11 Enterprise", "iPadOS 17"): the platform word. */
-const PLATFORM_WITH_VERSION = /^(windows|macos|mac os x|mac os|os x|ios|ipados|android|linux)(?=[\s\d(]|$)/;
 
 export interface CsvOptions {
   /**
@@ -149,8 +135,21 @@ class QuoteTracker {
  * a second header for another column, and headers DevTrust does not use, skipped (false).
  */
 function checkHeader(header: string[], ignored: string[] = []): (string | false)[] {
-  const exact = header.map((h) => h.trim().toLowerCase());
-  if (new Set(exact).size !== exact.length) throw badRequest('INVALID_CSV', 'CSV header: a column is named twice', 'body');
+  // Names are compared folded (docs/csv-format.md): `serial_number` and `Serial Number` are one
+  // column written twice, and which of the two holds the identifier is anybody's guess.
+  const firstCell = new Map<string, string>();
+  for (const h of header) {
+    const folded = foldHeader(h);
+    const first = firstCell.get(folded);
+    if (first !== undefined) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV header: ${quotedHeader(first)} and ${quotedHeader(h)} are one column, named twice (names are compared without case, and spaces and dashes count as underscores): keep one`,
+        'body',
+      );
+    }
+    firstCell.set(folded, h);
+  }
   const seen = new Set<string>();
   let macs = 0;
   const names = header.map((h): string | false => {
@@ -224,15 +223,9 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
       'body',
     );
   }
-  let platform: Platform | null = null;
-  const rawPlatform = (row.platform ?? '').trim().toLowerCase();
-  if (rawPlatform !== '') {
-    const word = PLATFORM_WITH_VERSION.exec(rawPlatform)?.[1] ?? rawPlatform;
-    const candidate = Object.hasOwn(PLATFORM_ALIASES, word) ? (PLATFORM_ALIASES[word] as Platform) : word;
-    if (!(PLATFORMS as readonly string[]).includes(candidate)) {
-      throw badRequest('INVALID_CSV', `CSV line ${line}: platform "${row.platform}" is not one of ${PLATFORMS.join(', ')}`, 'body');
-    }
-    platform = candidate as Platform;
+  const platform = csvPlatform(row.platform ?? '');
+  if (platform === undefined) {
+    throw badRequest('INVALID_CSV', `CSV line ${line}: platform "${row.platform}" is not one of ${PLATFORMS.join(', ')}`, 'body');
   }
   return {
     serialNumber: row.serial_number || null,

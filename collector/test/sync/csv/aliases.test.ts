@@ -53,6 +53,44 @@ describe('CSV headers from MDM exports', () => {
     await assert.rejects(parse('Serial Number,OS\nA1,Windowsphone\n'), /platform "Windowsphone" is not one of/);
   });
 
+  it('reads a Linux distribution, with or without its version, as linux (a file holding "Ubuntu 22.04" was refused whole)', async () => {
+    const distributions = [
+      'Ubuntu 22.04',
+      'Ubuntu',
+      'Ubuntu 22.04.3 LTS',
+      'Debian GNU/Linux 12 (bookworm)',
+      'debian',
+      'Fedora Linux 39',
+      'Red Hat Enterprise Linux 9.3',
+      'RedHat 8',
+      'RHEL 9',
+      'CentOS Stream 9',
+      'CentOS7',
+      'Rocky Linux 9.3',
+      'AlmaLinux 9.3',
+      'SUSE Linux Enterprise Server 15 SP5',
+      'SLES 15',
+      'openSUSE Leap 15.5',
+      'opensuse-tumbleweed',
+      'Arch Linux',
+      'Arch',
+      'Linux Mint 21.2',
+      'Pop!_OS 22.04',
+      'Amazon Linux 2023',
+      'Oracle Linux Server 8.9',
+      'Kali GNU/Linux Rolling',
+    ];
+    const csv = `Serial Number,OS\n${distributions.map((os, i) => `L${i},"${os}"`).join('\n')}\n`;
+    const { devices } = await parse(csv);
+    assert.deepEqual(
+      devices.map((d) => d.platform),
+      distributions.map(() => 'linux'),
+    );
+    // Words that only begin like a distribution, and ChromeOS, are not Linux machines here.
+    for (const os of ['ChromeOS Flex', 'Archive', 'Debianish', 'Mint'])
+      await assert.rejects(parse(`Serial Number,OS\nA1,${os}\n`), new RegExp(`platform "${os}" is not one of`));
+  });
+
   it('skips what it does not use and says which; a row needs an identifier in some identifier column', async () => {
     const { devices, ignored } = await parse(
       'Model,Wi-Fi MAC,Ethernet MAC,Compliance\nMBP,aa:bb:cc:00:00:01,,ok\nMBP,,aa:bb:cc:00:00:02,ok\n',
