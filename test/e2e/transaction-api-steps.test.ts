@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { startTestAgent, type TestAgent } from '../support/agent.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { attestTxFromUrl } from '@devtrust/agent/main/protocol-url';
+import { createdTransaction, transactionState } from '@devtrust/collector/verdict/answers';
 
 /**
  * The steps docs/transaction-api.md gives an application that does not speak OIDC, through the
@@ -38,10 +39,13 @@ describe('the transaction API as docs/transaction-api.md documents it', () => {
     assert.equal(opened.status, 201);
     const created = (await opened.json()) as { id: string; expiresAt: string };
     assert.deepEqual(Object.keys(created), ['id', 'expiresAt']);
+    // The schemas the OpenAPI document gives client generators hold the real answers (strict: no field more).
+    createdTransaction.parse(created);
     assert.match(created.expiresAt, ISO);
 
     const pending = (await app.read(created.id)).body;
     assert.deepEqual(pending, { id: created.id, state: 'pending', endpointId: null, expiresAt: created.expiresAt });
+    transactionState.parse(pending);
 
     // The link the application sends the user to is the one the tray takes.
     assert.equal(attestTxFromUrl(`devtrust://attest?tx=${created.id}`), created.id);
@@ -68,6 +72,7 @@ describe('the transaction API as docs/transaction-api.md documents it', () => {
     assert.equal(decided.endpointId, agent.agent.status().endpointId);
     assert.equal(decided.expiresAt, created.expiresAt);
     assert.match(decided.decidedAt, ISO);
+    assert.equal(transactionState.parse(decided).state, 'decided');
   });
 
   it("the loopback door refuses the application's own page: 403 ORIGIN_REFUSED", async () => {
