@@ -23,7 +23,8 @@ const undecided = z.strictObject({
   expiresAt: isoTime('when it expires (or expired)'),
 });
 
-const decided = z.strictObject({
+/** Attested and decided: the verdict, in the order the handler writes the fields. */
+export const decidedTransaction = z.strictObject({
   id: z.string(),
   state: z.literal('decided'),
   verdict: z.enum(['trusted', 'untrusted']),
@@ -38,4 +39,4 @@ const decided = z.strictObject({
   decidedAt: isoTime('when it was decided'),
 });
 
-export const transactionState = z.union([undecided, decided]);
+export const transactionState = z.union([undecided, decidedTransaction]);
