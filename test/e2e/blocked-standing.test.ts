@@ -118,5 +118,24 @@ for (const db of DATABASES) {
       const blocked = (await c.admin('GET', `/admin/v1/endpoints/${ids.blocked}`)).body;
       assert.match(blocked.matchReasons[0], BLOCKED);
     });
+
+    it('a blocked endpoint fails the trust rule in its sign-in\'s reasons (devtrustctl log --reference): never "device trusted (pass)"', async () => {
+      const tx = await strict.open('bob');
+      await (agents.find((a) => a.agent.status().endpointId === ids.blocked) as TestAgent).agent.attest(tx);
+      const reference = ((await strict.read(tx)).body as { reference: string }).reference;
+      const run = await runBin('devtrustctl', ['log', '--reference', reference, '--json'], {
+        env: { DEVTRUST_URL: c.url, DEVTRUST_API_KEY: OWNER_TOKEN },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const [entry] = (JSON.parse(run.stdout) as { entries: { access: string; reasons: string[] }[] }).entries;
+      const reasons = entry?.reasons ?? [];
+      assert.equal(entry?.access, 'deny');
+      assert.deepEqual(reasons.slice(0, 3), [
+        'denied: an administrator blocked this endpoint',
+        'rule endpoint block: an administrator blocked this endpoint (fail)',
+        'rule trustedEndpoints=require-trusted: device not trusted: this endpoint is blocked (fail)',
+      ]);
+      assert.ok(!reasons.some((r) => r.includes('device trusted')), reasons.join('\n'));
+    });
   });
 }

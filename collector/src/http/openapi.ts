@@ -72,9 +72,19 @@ function requestBody(op: Operation<unknown, unknown, unknown>): JsonSchema | nul
   return null;
 }
 
+/** The answer side of a schema (what the handler sends), as JSON Schema draft 2020-12. */
+export function responseSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
 function responses(op: Operation<unknown, unknown, unknown>): JsonSchema {
   const out: JsonSchema = {};
   for (const [status, answer] of Object.entries(op.spec.responses)) {
+    if (typeof answer !== 'string' && 'schema' in answer) {
+      out[status] = { description: answer.description, content: { 'application/json': { schema: responseSchema(answer.schema) } } };
+      continue;
+    }
     const { description, contentType } = typeof answer === 'string' ? { description: answer, contentType: 'application/json' } : answer;
     const schema = contentType === 'application/json' ? { type: 'object' } : { type: 'string', contentMediaType: contentType };
     out[status] = status === '204' ? { description } : { description, content: { [contentType]: { schema } } };

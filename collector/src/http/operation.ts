@@ -28,8 +28,12 @@ export interface OperationSpec<P, Q, B> {
   bodyOptional?: boolean;
   /** A body in another media type, read by the handler itself. */
   rawBody?: RawBody;
-  /** The answers that are not errors, by status (errors share one shape: see docs/admin-api.md); JSON unless a media type is given. */
-  responses: Record<number, string | { description: string; contentType: string }>;
+  /**
+   * The answers that are not errors, by status (errors share one shape: see docs/admin-api.md);
+   * JSON unless a media type is given. With `schema`, the document describes the JSON answer by
+   * it (what client generators read); without, as an object described in words.
+   */
+  responses: Record<number, string | { description: string; contentType: string } | { description: string; schema: z.ZodType }>;
 }
 
 export interface RequestInput<P, Q, B> {

@@ -165,17 +165,22 @@ export function decide(inputs: DecisionInputs): Verdict {
     assuranceMet: !strict || !match.trusted || assurance === 'mdm_asserted',
   };
   const row = lookupDecision(facts);
+  // A blocked endpoint is not a trusted device, whatever its identifiers matched: the rule lines
+  // judge it so (the verdict is the block's row either way), or its denial would list the trust
+  // rule as passing beside "an administrator blocked this endpoint".
+  const trustedDevice = match.trusted && !blocked;
+  const device = trustedDevice ? 'trusted' : blocked ? 'not trusted: this endpoint is blocked' : 'not trusted';
   const trustRule =
     policy.trustedEndpoints === 'allow-all'
-      ? `rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device ${match.trusted ? 'trusted' : 'not trusted'})`
-      : `rule trustedEndpoints=require-trusted: device ${match.trusted ? 'trusted (pass)' : 'not trusted (fail)'}`;
+      ? `rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device ${device})`
+      : `rule trustedEndpoints=require-trusted: device ${device} (${trustedDevice ? 'pass' : 'fail'})`;
   // A denied or released endpoint's reasons already say why it is blocked: they are the cause,
   // said once, not followed by "an administrator blocked this endpoint" as a second action.
   const explained = blocked && match.explainsBlock === true;
   const blockLine = !blocked ? [] : explained ? match.reasons : ['rule endpoint block: an administrator blocked this endpoint (fail)'];
   // Said only when the stricter level is asked for, so other verdicts read as before.
   const assuranceLine =
-    strict && match.trusted
+    strict && trustedDevice
       ? [
           `rule requireAssurance=mdm_asserted: device trusted ${assurance === 'mdm_asserted' ? 'MDM-asserted (pass)' : 'by identifiers only (fail)'}`,
         ]
@@ -192,7 +197,8 @@ export function decide(inputs: DecisionInputs): Verdict {
   ];
   // A denial names what denied it first; what passed follows as passing (denial-reasons.ts).
   const causes: Record<ReasonClass, string[]> = {
-    blocked: blockLine,
+    // Under require-trusted the trust rule fails because of the block: a cause beside it, not a pass.
+    blocked: [...blockLine, ...(policy.trustedEndpoints === 'require-trusted' ? [trustRule] : [])],
     not_trusted: [...match.reasons, trustRule],
     assurance_not_met: assuranceLine,
     edr_compromised: edrLines,

@@ -8,17 +8,27 @@ import { notFound, unauthorized } from '../errors.js';
 import type { Services } from '../services/services.js';
 import type { Application } from '../domain/application.js';
 import { discloseVerdict } from '../policy/disclosure.js';
+import { createdTransaction, transactionState } from './answers.js';
 
 export const createTransaction = operation({
   summary: 'Open a transaction: one sign-in of one user to this application',
-  description: 'Valid 5 minutes. Too many per application per minute: 429 RATE_LIMITED with Retry-After.',
+  description:
+    "Valid 5 minutes. The user's agent attests it when the user opens devtrust://attest?tx=<id> in the tray app (docs/transaction-api.md). Too many per application per minute: 429 RATE_LIMITED with Retry-After.",
   // The username is shown on the prompt and in the tray's confirmation: display text only.
   body: z.strictObject({ username: displayText(256) }),
-  responses: { 201: '{id, expiresAt}' },
+  responses: { 201: { description: '{id, expiresAt}: expiresAt an ISO 8601 string in UTC', schema: createdTransaction } },
 });
 const readTransaction = operation({
   summary: "A transaction's state and verdict",
-  responses: { 200: '{id, state (pending, decided, expired), verdict, access, reasons, endpointId, expiresAt, decidedAt?}' },
+  description:
+    "Pending or expired: {id, state, endpointId: null, expiresAt}. Decided: {id, state, verdict, access, reasons, reference, assurance, endpointId, expiresAt, decidedAt}. Times are ISO 8601 strings in UTC. Another application's transaction is 404 NOT_FOUND.",
+  responses: {
+    200: {
+      description:
+        'pending or expired: {id, state, endpointId: null, expiresAt}; decided: {id, state, verdict, access, reasons, reference, assurance, endpointId, expiresAt, decidedAt}',
+      schema: transactionState,
+    },
+  },
 });
 
 /** The transaction API applications call with their client credentials (HTTP Basic). */

@@ -62,7 +62,7 @@ describe('decide(): rules beyond the table', () => {
     assert.match(v.reasons[0] as string, /blocked/);
   });
 
-  it('a blocked endpoint lists only the block as the reason; its passing MAC match reads as passing, after it', () => {
+  it('a blocked endpoint lists the block as the reason (and the trust rule it fails); its passing MAC match reads as passing, after it', () => {
     const byMac: MatchResult = {
       trusted: true,
       match: null,
@@ -70,12 +70,13 @@ describe('decide(): rules beyond the table', () => {
       flags: [],
     };
     const v = decide({ policy: policy({ trustedEndpoints: 'require-trusted' }), blocked: true, match: byMac, edr: null, device: healthy });
-    assert.deepEqual(v.reasons.slice(0, 2), [
+    assert.deepEqual(v.reasons.slice(0, 3), [
       'denied: an administrator blocked this endpoint',
       'rule endpoint block: an administrator blocked this endpoint (fail)',
+      'rule trustedEndpoints=require-trusted: device not trusted: this endpoint is blocked (fail)',
     ]);
-    // Nothing after the cause reads as another cause: no failing line, no bare "trusted:" claim.
-    const rest = v.reasons.slice(2);
+    // Nothing after the causes reads as another cause: no failing line, no bare "trusted:" claim.
+    const rest = v.reasons.slice(3);
     assert.ok(rest.includes('identifier match: MAC address 02FC00000042 matches record "linux-box" of integration "Lab" (csv) (pass)'));
     assert.ok(!rest.some((r) => r.startsWith('trusted: ') || r.endsWith('(fail)')), rest.join('\n'));
     // Allowed, the same match is the reason it is trusted, as before.
@@ -87,6 +88,46 @@ describe('decide(): rules beyond the table', () => {
       device: healthy,
     });
     assert.equal(allowed.reasons[1], byMac.reasons[0]);
+  });
+
+  it('a blocked endpoint is not a trusted device: the trust rule fails naming the block, never passes beside it', () => {
+    for (const mode of ['allow-all', 'require-trusted'] as const) {
+      for (const blockCompromised of [false, true]) {
+        const p = policy({ trustedEndpoints: mode, blockCompromised, requireAssurance: 'mdm_asserted' });
+        const v = decide({ policy: p, blocked: true, match: trustedMatch, edr: edr('clean'), device: healthy });
+        const text = v.reasons.join('\n');
+        assert.deepEqual([v.verdict, v.access, v.assurance], ['untrusted', 'deny', null]);
+        assert.ok(
+          !v.reasons.some((r) => r.startsWith('rule trustedEndpoints=') && / trusted\b(?!:)/.test(r) && !r.includes('not trusted')),
+          text,
+        );
+        assert.ok(!v.reasons.some((r) => r.startsWith('rule requireAssurance=')), text);
+        if (mode === 'require-trusted') {
+          // The block first, then the trust rule it fails: both causes, nothing passing between them.
+          assert.deepEqual(v.reasons.slice(0, 3), [
+            'denied: an administrator blocked this endpoint',
+            'rule endpoint block: an administrator blocked this endpoint (fail)',
+            'rule trustedEndpoints=require-trusted: device not trusted: this endpoint is blocked (fail)',
+          ]);
+        } else {
+          assert.ok(
+            v.reasons.includes(
+              'rule trustedEndpoints=allow-all: untrusted devices are allowed and recorded (device not trusted: this endpoint is blocked)',
+            ),
+            text,
+          );
+        }
+      }
+    }
+    // The same match, not blocked, still passes the rule.
+    const allowed = decide({
+      policy: policy({ trustedEndpoints: 'require-trusted' }),
+      blocked: false,
+      match: trustedMatch,
+      edr: null,
+      device: healthy,
+    });
+    assert.ok(allowed.reasons.includes('rule trustedEndpoints=require-trusted: device trusted (pass)'), allowed.reasons.join('\n'));
   });
 
   it('a denied or released endpoint: its own reason is the block\'s cause, said once, with no bare "blocked" beside it', () => {

@@ -27,7 +27,7 @@ import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
 import { waitingOnQuery, writeClaims } from './approval-claims.js';
-import { macClaims } from './mac-claims.js';
+import { byKind, heldMacClaims, macClaims } from './mac-claims.js';
 import { freedByRelease, rejudgeWaitersOn } from './release-waiters.js';
 import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
@@ -479,7 +479,8 @@ export class EndpointsRepo {
         return (await trx('endpoints').where({ id }).first('id')) ? { released: false as const } : null;
       // A released endpoint that was waiting for approval is denied: approving it later must not bind anything.
       await trx('endpoints').where({ id, approval: 'pending' }).update({ approval: 'denied' });
-      const identifiers = await unbindAll(trx, id);
+      // Its MAC claims end with the release too (macHolders skips released endpoints): said with the bindings.
+      const identifiers = byKind([...(await unbindAll(trx, id)), ...(await heldMacClaims(trx, row))]);
       // Judged again all together (release-waiters.ts), under the lock: a few statements, not a few per waiter.
       const { freed, stillPending } = await rejudgeWaitersOn(trx, id, at);
       return { released: true as const, endpointId: id, identifiers, freed, stillPending };
@@ -561,14 +562,15 @@ export class EndpointsRepo {
       // As a release: what it answers is read with no release under way (one might free these
       // waiters, or a report record a claim on this endpoint, between the reads and the delete).
       await lockReleases(trx);
-      // Read before the delete: the bindings cascade with it.
-      const identifiers = (await trx('identifier_bindings')
-        .where({ endpoint_id: id })
-        .orderBy(['kind', 'value'])
-        .select('kind', 'value')) as {
-        kind: string;
-        value: string;
-      }[];
+      // Read before the delete: the bindings cascade with it, and its MAC claims end with the row.
+      const row = await trx<EndpointRow>('endpoints').where({ id }).first('mac_addresses', 'released_at', 'approval');
+      const identifiers = byKind([
+        ...((await trx('identifier_bindings').where({ endpoint_id: id }).orderBy(['kind', 'value']).select('kind', 'value')) as {
+          kind: string;
+          value: string;
+        }[]),
+        ...(row ? await heldMacClaims(trx, row) : []),
+      ]);
       const stillPending = ((await waitingOnQuery(trx, id, ['id'])) as { id: string }[]).map((row) => row.id);
       if ((await trx('endpoints').where({ id }).delete()) === 0) return null;
       return { endpointId: id, identifiers, stillPending };

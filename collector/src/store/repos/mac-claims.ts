@@ -92,3 +92,29 @@ export async function macsOnInventory(
       found.add(row.mac);
   return found;
 }
+
+/**
+ * The MAC addresses an endpoint holds as claims (macHolders: reported, not released, not pending
+ * or denied), as `{kind: 'macAddress', value}`: those a current inventory of a MAC-matching
+ * integration holds, the only ones another endpoint can wait on. A release or forget gives them
+ * up with its bindings; without them a MAC-only endpoint's release answered and logged no
+ * identifiers released while it freed the endpoints waiting on its MAC.
+ */
+export async function heldMacClaims(
+  trx: Knex | Knex.Transaction,
+  row: { mac_addresses?: string | null; released_at?: number | string | null; approval?: string | null },
+): Promise<{ kind: 'macAddress'; value: string }[]> {
+  if (row.released_at !== null && row.released_at !== undefined) return [];
+  if (row.approval === 'pending' || row.approval === 'denied') return [];
+  const macs = fromJson<string[]>(row.mac_addresses, []);
+  if (macs.length === 0) return [];
+  const macMatching = await macMatchingIntegrations(trx);
+  if (macMatching.length === 0) return [];
+  const held = await macsOnInventory(trx, macs, macMatching);
+  return [...held].sort().map((value) => ({ kind: 'macAddress' as const, value }));
+}
+
+/** Bindings (kind, value order) and MAC claims as one list by kind, values kept in their order (a stable sort). */
+export function byKind<T extends { kind: string }>(identifiers: T[]): T[] {
+  return identifiers.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { forgetSummary } from '@devtrust/collector/cli/ctl-endpoint-forget';
+import { utcTime } from '@devtrust/collector/cli/ctl-render';
+import { ROOT } from '../support/bin.js';
+
+/**
+ * What docs/admin-api.md shows devtrustctl printing, against the code that prints it: the doc
+ * showed `forgot ep_… (wks-9)` where the CLI prints `forgot ep_… "wks-9"`, and said every other
+ * command prints the object where three print `ok`.
+ */
+const doc = readFileSync(path.join(ROOT, 'docs/admin-api.md'), 'utf8').replace(/\s+/g, ' ');
+
+describe('devtrustctl output as docs/admin-api.md shows it', () => {
+  it('endpoint forget: the sentence the CLI prints, the hostname quoted', () => {
+    const none = forgetSummary('ep_…', { forgotten: { id: 'ep_…', hostname: 'wks-9' }, stillPending: [] });
+    assert.ok(doc.includes(`\`${none}\``), none);
+    const waiting = forgetSummary('ep_…', { forgotten: { id: 'ep_…', hostname: 'wks-9' }, stillPending: ['ep_…', 'ep_…'] });
+    assert.ok(doc.includes(`\`${waiting}\``), waiting);
+    assert.match(doc, /devtrustctl endpoint forget ep_… --yes/);
+  });
+
+  it('names the commands that print ok, and the time form of millisecond fields', () => {
+    assert.match(doc, /`app delete`, `integration delete` and `key revoke`[^.]*print `ok`/);
+    assert.ok(doc.includes(`\`${utcTime(Date.UTC(2026, 10, 30, 8, 15, 51))}\``));
+  });
+});
