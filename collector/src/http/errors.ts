@@ -27,7 +27,8 @@ export function errorHandler(log: Logger, faults?: DbFaultMonitor) {
       if (appError) {
         ctx.status = appError.status;
         ctx.body = { error: { code: appError.code, message: appError.message, ...(appError.field ? { field: appError.field } : {}) } };
-        if (appError.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+        // The scheme the route asked for (the transaction API's Basic), else the admin API's.
+        if (appError.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', 'Bearer');
         const retryAfter = (appError as { retryAfterSeconds?: number }).retryAfterSeconds;
         if (retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
         return;

@@ -99,6 +99,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       // ending the earlier session before the result (interaction/earlier-session.ts).
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
+      // No PAR: on by the library's default, and advertised in discovery, but a pushed request
+      // cannot satisfy the request-object rules (a `jti` accepted once, checked at the push), so
+      // the authorization request naming it was always refused. A library that prefers PAR when
+      // discovery offers it would have failed every sign-in.
+      pushedAuthorizationRequests: { enabled: false },
       // JAR: an application may sign its request (HS256 with its client secret) so the
       // browser cannot change login_hint; parameters outside a request object are ignored.
       // Each request object must expire within minutes and is accepted once (request-objects.ts).
