@@ -3,9 +3,11 @@
  * page at "moving agents to a new URL" misled: a local dev server (http://127.0.0.1:3000) or any
  * site probing loopback ports is no collector that moved. That hint is given only for an origin
  * the move is about: an earlier URL of this collector (previousCollectorUrls, its public URL not
- * switched yet or switched back), or the collector's own host, a sibling or a parent of it under
- * another scheme or port (`http://host:8700` to `https://host`, `trust.example.com` to
- * `devtrust.example.com`). Loopback pages are never a move: anything local may run there.
+ * switched yet or switched back), or the collector's own host under another scheme or port
+ * (`http://host:8700` to `https://host`). Not a sibling or parent domain: without the public
+ * suffix list `evil.co.uk` is a sibling of `devtrust.co.uk` and `evil.github.io` of
+ * `acme.github.io`, and the hint would invite an admin to point agents at an attacker's site.
+ * Loopback pages are never a move: anything local may run there.
  */
 export function refusedOriginMessage(shown: string, origin: string, collectorOrigin: string, previousOrigins: readonly string[]): string {
   if (previousOrigins.includes(origin)) {
@@ -29,8 +31,5 @@ function mayBeMovedCollector(origin: string, collectorOrigin: string): boolean {
     return false; // an Origin header that is no URL: not a page of any collector
   }
   if (LOOPBACK.test(page) || LOOPBACK.test(collector)) return false;
-  if (page === collector || page.endsWith(`.${collector}`) || collector.endsWith(`.${page}`)) return true;
-  // Siblings (trust.example.com, devtrust.example.com): one parent of at least two labels.
-  const parent = (host: string) => host.split('.').slice(1).join('.');
-  return parent(page).includes('.') && parent(page) === parent(collector);
+  return page === collector;
 }

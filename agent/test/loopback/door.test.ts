@@ -141,7 +141,7 @@ describe('loopback door: a page of another origin is logged once per origin, and
   const about = (text: string) => lines.filter((l) => l.msg.includes(text));
 
   it('the sign-in page at a collector URL the agent is not configured for (a move not pushed yet): one info line', async () => {
-    const old = 'http://trust.example.com:8700';
+    const old = 'http://devtrust.example.com:8700';
     await refused(old);
     await refused(old, 'POST');
     await refused(old, 'GET', '/v1/ping');
@@ -159,7 +159,15 @@ describe('loopback door: a page of another origin is logged once per origin, and
   });
 
   it('a page of an unrelated origin (a local dev server) is refused plainly, without the moving-agents hint (it was pointed at it)', async () => {
-    for (const origin of ['http://127.0.0.1:3000', 'https://unrelated.example.org', 'null']) {
+    // A sibling or parent domain is no sign of a move: `evil.example.com` beside `devtrust.example.com`
+    // is anyone's page on a shared parent (co.uk, github.io, a hosting provider's domain).
+    for (const origin of [
+      'http://127.0.0.1:3000',
+      'https://unrelated.example.org',
+      'null',
+      'https://evil.example.com',
+      'https://example.com',
+    ]) {
       await refused(origin);
       const [line] = about(`a page of ${origin} `);
       assert.equal(
