@@ -106,11 +106,13 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
     assert.deepEqual(clean.body.warnings, []);
   });
 
-  // Names are compared folded, so these name one column twice; the second was skipped as unused.
+  // Names are compared folded, and an export's name as its column: these name one column twice
+  // (the second was skipped as unused, whichever of the two held the serial).
   const twice: [string, string, string][] = [
     ['serial_number,SERIAL-NUMBER\nA1,A2\n', 'serial_number', 'SERIAL-NUMBER'],
     ['serial_number,Serial Number\nA1,A2\n', 'serial_number', 'Serial Number'],
-    ['Model,serial_number,model\nX,A1,Y\n', 'Model', 'model'],
+    ['serial_number,SerialNumber\nA1,A2\n', 'serial_number', 'SerialNumber'],
+    ['Serial,platform,serial_number\nA1,macos,A2\n', 'Serial', 'serial_number'],
   ];
   for (const [csv, first, second] of twice) {
     it(`a header naming one column twice (${first}, ${second}) → 400 INVALID_CSV naming both cells`, async () => {
@@ -119,11 +121,24 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
       assert.equal(response.body.error.code, 'INVALID_CSV');
       assert.equal(
         response.body.error.message,
-        `CSV header: "${first}" and "${second}" are one column, named twice (names are compared without case, and spaces and dashes count as underscores): keep one`,
+        `CSV header: "${first}" and "${second}" are one column, named twice (names are compared without case, spaces and dashes count as underscores, and an export's name counts as the column it stands for): keep one`,
       );
       assert.equal(await devices(), 2);
     });
   }
+
+  it('a column that holds no identifier may be named twice: the first is read, the rest skipped as unused', async () => {
+    const response = await upload(
+      'serial_number,Last check-in,Last Check In,Device Name,Device-Name,Wi-Fi MAC,Wi-Fi-MAC\nT1,x,y,first,second,aa:bb:cc:00:00:01,aa:bb:cc:00:00:02\nT2,x,y,,,,\n',
+    );
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(await devices(), 2);
+    // The device name is read from its first cell; the second, like the unused columns, is named.
+    assert.match(
+      JSON.stringify(response.body.warnings),
+      /3 columns were not used: \\"Last check-in\\", \\"Last Check In\\", \\"Device-Name\\"/,
+    );
+  });
 
   it('?allowEmpty=true empties the inventory on purpose; another value is refused', async () => {
     const bad = await upload('serial_number\n', '?allowEmpty=yes');

@@ -6,7 +6,7 @@ import { LIMITS } from '@devtrust/shared/protocol';
 import { badRequest } from '../../errors.js';
 import type { SourceDevice } from '../source.js';
 
-import { columnOf, foldHeader, IDENTIFIER_COLUMNS, quotedHeader } from './columns.js';
+import { columnOf, IDENTIFIER_COLUMNS, quotedHeader } from './columns.js';
 import { csvPlatform } from './platform.js';
 
 export { CSV_COLUMNS } from './columns.js';
@@ -135,31 +135,30 @@ class QuoteTracker {
  * a second header for another column, and headers DevTrust does not use, skipped (false).
  */
 function checkHeader(header: string[], ignored: string[] = []): (string | false)[] {
-  // Names are compared folded (docs/csv-format.md): `serial_number` and `Serial Number` are one
-  // column written twice, and which of the two holds the identifier is anybody's guess.
+  // Two cells naming one identifier column (`serial_number` and `Serial Number`, or
+  // `serial_number` and its export name `SerialNumber`): which of the two holds the identifier
+  // is anybody's guess, so the file is refused. MAC columns may repeat (Wi-Fi and Ethernet are
+  // both kept). Another column named twice (Jamf Pro's `Username` and `Email Address` are both
+  // the owner) is read from its first cell, the others skipped as unused, as is any column
+  // DevTrust does not read.
   const firstCell = new Map<string, string>();
-  for (const h of header) {
-    const folded = foldHeader(h);
-    const first = firstCell.get(folded);
-    if (first !== undefined) {
-      throw badRequest(
-        'INVALID_CSV',
-        `CSV header: ${quotedHeader(first)} and ${quotedHeader(h)} are one column, named twice (names are compared without case, and spaces and dashes count as underscores): keep one`,
-        'body',
-      );
-    }
-    firstCell.set(folded, h);
-  }
-  const seen = new Set<string>();
   let macs = 0;
   const names = header.map((h): string | false => {
     const column = columnOf(h);
     if (column === 'mac_addresses') return ++macs === 1 ? column : `${column}_${macs}`;
-    if (column === null || seen.has(column)) {
+    const first = column === null ? undefined : firstCell.get(column);
+    if (column === null || (first !== undefined && !(IDENTIFIER_COLUMNS as readonly string[]).includes(column))) {
       ignored.push(h.trim() === '' ? '(unnamed)' : h.trim());
       return false;
     }
-    seen.add(column);
+    if (first !== undefined) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV header: ${quotedHeader(first)} and ${quotedHeader(h)} are one column, named twice (names are compared without case, spaces and dashes count as underscores, and an export's name counts as the column it stands for): keep one`,
+        'body',
+      );
+    }
+    firstCell.set(column, h);
     return column;
   });
   if (!names.some((n) => n !== false && (IDENTIFIER_COLUMNS as readonly string[]).includes(n.replace(/_\d+$/, '')))) {
@@ -225,7 +224,11 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
   }
   const platform = csvPlatform(row.platform ?? '');
   if (platform === undefined) {
-    throw badRequest('INVALID_CSV', `CSV line ${line}: platform "${row.platform}" is not one of ${PLATFORMS.join(', ')}`, 'body');
+    throw badRequest(
+      'INVALID_CSV',
+      `CSV line ${line}: platform ${quotedHeader(row.platform ?? '')} is not one of ${PLATFORMS.join(', ')}`,
+      'body',
+    );
   }
   return {
     serialNumber: row.serial_number || null,

@@ -29,10 +29,16 @@ const LINUX_DISTRIBUTION =
  * The platform a CSV cell names, null for an empty cell, or undefined when it names none
  * DevTrust knows (the caller refuses the row, naming the cell).
  */
+/**
+ * Words that make a distribution's name something else: Linux under Windows (WSL, "for
+ * Windows"), a phone (Ubuntu Touch, Linux on Android). Such a cell is refused, not guessed.
+ */
+const NOT_A_LINUX_MACHINE = /\b(windows|wsl|android|touch|ios|macos|mac os)\b/;
+
 export function csvPlatform(cell: string): Platform | null | undefined {
   const raw = cell.trim().toLowerCase();
   if (raw === '') return null;
-  if (LINUX_DISTRIBUTION.test(raw)) return 'linux';
+  if (LINUX_DISTRIBUTION.test(raw)) return NOT_A_LINUX_MACHINE.test(raw) ? undefined : 'linux';
   const word = PLATFORM_WITH_VERSION.exec(raw)?.[1] ?? raw;
   // Own keys only: a cell such as "constructor" must not read Object.prototype.
   const candidate = Object.hasOwn(PLATFORM_ALIASES, word) ? (PLATFORM_ALIASES[word] as Platform) : word;

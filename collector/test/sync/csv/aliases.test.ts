@@ -89,6 +89,26 @@ describe('CSV headers from MDM exports', () => {
     // Words that only begin like a distribution, and ChromeOS, are not Linux machines here.
     for (const os of ['ChromeOS Flex', 'Archive', 'Debianish', 'Mint'])
       await assert.rejects(parse(`Serial Number,OS\nA1,${os}\n`), new RegExp(`platform "${os}" is not one of`));
+    // A distribution's name that also names another platform is Linux under Windows or on a phone: refused, not guessed.
+    for (const os of [
+      'Ubuntu (WSL) on Windows 11',
+      'redhat-windows',
+      'Red Hat Enterprise Linux for Windows',
+      'Ubuntu Touch',
+      'Debian (Android)',
+    ])
+      await assert.rejects(parse(`Serial Number,OS\nA1,"${os}"\n`), new RegExp(`platform "${os.replace(/[()]/g, '\\$&')}" is not one of`));
+  });
+
+  it('quotes a refused platform cell as display text: escape sequences and bidi overrides are shown, never sent', async () => {
+    const cell = 'Ubuntu\u001b]0;PWN\u0007\u001b[2J\u202e 22';
+    const refusal = await parse(`Serial Number,OS\nA1,${cell}\n`).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    assert.ok(refusal, 'refused');
+    assert.ok(![...refusal].some((ch) => (ch.codePointAt(0) as number) < 0x20 || ch === '\u007f' || ch === '\u202e'), refusal);
+    assert.match(refusal, /platform "Ubuntu<U\+001B>\]0;PWN<U\+0007><U\+001B>\[2J<U\+202E> 22" is not one of/);
   });
 
   it('skips what it does not use and says which; a row needs an identifier in some identifier column', async () => {
