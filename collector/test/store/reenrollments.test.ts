@@ -87,7 +87,14 @@ for (const db of DATABASES) {
       const named = olds.slice(0, 40);
       const outcomes = await Promise.allSettled([service.release({}, named, ACTOR), service.release({}, named, ACTOR)]);
       const released = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.released.map((r) => r.predecessorId) : []));
-      assert.deepEqual([...released].sort(), [...named].sort(), 'each released once, by one of the two');
+      // On a loaded machine a call may spend its time budget and leave the rest `unreached`, as the
+      // API answers; a client sends those again. Left by both, they are released by one more call.
+      const reachedByNone = named.filter(
+        (id) => !released.includes(id) && outcomes.every((o) => o.status === 'rejected' || o.value.unreached.includes(id)),
+      );
+      if (reachedByNone.length > 0)
+        released.push(...(await service.release({}, reachedByNone, ACTOR)).released.map((r) => r.predecessorId));
+      assert.deepEqual([...released].sort(), [...named].sort(), 'each released once, by one of the two (or by the retry of the rest)');
       for (const o of outcomes)
         if (o.status === 'rejected') assert.equal((o.reason as { code?: string }).code, 'REENROLLMENTS_CHANGED', String(o.reason));
       for (const id of named) assert.equal(typeof (await store.endpoints.get(id))?.releasedAt, 'number');
