@@ -256,6 +256,19 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.deepEqual(JSON.parse(json.stdout).secretsSet, ['clientSecret']);
     assert.doesNotMatch(json.stdout + json.stderr, /create-secret/);
     assertOneLine(await ctl(...args.slice(0, -1), '["x"]'), 2, /^devtrustctl: --secrets must be a JSON object/);
+    // From a file (@FILE), out of every user's ps and the shell's history; its text never echoed.
+    const file = path.join(dir, 'jamf-secrets.json');
+    writeFileSync(file, '{"clientSecret":"file-secret-0004"}\n', { mode: 0o600 });
+    const fromFile = await ctl(...args.slice(0, -1).map((a) => (a === 'Jamf' ? 'Jamf 3' : a)), `@${file}`);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.match(fromFile.stdout, /^secretsSet: clientSecret$/m);
+    assert.doesNotMatch(fromFile.stdout + fromFile.stderr, /file-secret/);
+    const missing = await ctl(...args.slice(0, -1).map((a) => (a === 'Jamf' ? 'Jamf 4' : a)), `@${file}.gone`);
+    assertOneLine(missing, 2, /^devtrustctl: --secrets: cannot read .*jamf-secrets\.json\.gone \(ENOENT\)$/);
+    writeFileSync(file, 'clientSecret=not-json-0005');
+    const notJson = await ctl(...args.slice(0, -1).map((a) => (a === 'Jamf' ? 'Jamf 5' : a)), `@${file}`);
+    assertOneLine(notJson, 2, /^devtrustctl: --secrets must be JSON$/);
+    assert.doesNotMatch(notJson.stdout + notJson.stderr, /not-json-0005/);
   });
 
   it('integration update --secrets sets a secret field without ever printing it', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
@@ -128,6 +129,24 @@ function object(value: string, name: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * `--secrets`: the JSON itself, `@FILE` to read it from a file, or `-` from standard input. A
+ * secret written on the command line is in every user's `ps` and in the shell's history; a file
+ * only its owner reads, or a pipe, keeps it there. The text read is never echoed in an error.
+ */
+function secretsOf(value: string): Record<string, unknown> {
+  let text = value;
+  if (value === '-' || value.startsWith('@')) {
+    const from = value === '-' ? 'standard input' : value.slice(1);
+    try {
+      text = readFileSync(value === '-' ? 0 : from, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--secrets: cannot read ${from} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return object(text, '--secrets');
+}
+
 const endpointCommand = (verb: string, method: string, suffix: string, about: string): CtlCommand => ({
   name: `endpoint ${verb}`,
   usage: 'ID',
@@ -242,13 +261,13 @@ export const COMMANDS: readonly CtlCommand[] = [
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
     name: 'integration create',
-    usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON] [--secrets JSON]',
+    usage: '--kind KIND --name NAME --platforms windows,macos[,linux] [--config JSON] [--secrets JSON|@FILE|-]',
     about:
-      'add an integration (devtrustctl kinds lists the kinds and their config fields): --secrets sets its secret fields, as on update (kept encrypted, never printed)',
+      'add an integration (devtrustctl kinds lists the kinds and their config fields): --secrets sets its secret fields, as on update (kept encrypted, never printed; @FILE or - reads them from a file or standard input, out of ps and the shell history)',
     flags: ['kind', 'name', 'platforms', 'config', 'secrets'],
     request: (i) => {
       // Secret fields travel inside config, as the API's create takes them; the collector seals them.
-      const secrets = i.flags.secrets === undefined ? undefined : object(i.flags.secrets, '--secrets');
+      const secrets = i.flags.secrets === undefined ? undefined : secretsOf(i.flags.secrets);
       const config = secrets ? { ...object(i.flags.config ?? '{}', '--config'), ...secrets } : json(i.flags.config ?? '{}', '--config');
       return {
         method: 'POST',
@@ -259,14 +278,14 @@ export const COMMANDS: readonly CtlCommand[] = [
   },
   {
     name: 'integration update',
-    usage: 'ID [--name NAME] [--platforms windows,macos,linux] [--config JSON] [--secrets JSON] [--schedule JSON|nightly]',
+    usage: 'ID [--name NAME] [--platforms windows,macos,linux] [--config JSON] [--secrets JSON|@FILE|-] [--schedule JSON|nightly]',
     about:
       'change an integration: --config fields replace the stored ones (null removes one), --secrets sets secret fields, --schedule sets when a vendor integration syncs ({"intervalMinutes":60}, {"hourUtc":3}, {"enabled":false}; "nightly" goes back to the default); what is left out stays',
     args: ['ID'],
     flags: ['name', 'platforms', 'config', 'secrets', 'schedule'],
     request: (i) => {
       const config = i.flags.config === undefined ? undefined : object(i.flags.config, '--config');
-      const secrets = i.flags.secrets === undefined ? undefined : object(i.flags.secrets, '--secrets');
+      const secrets = i.flags.secrets === undefined ? undefined : secretsOf(i.flags.secrets);
       const schedule = i.flags.schedule === undefined ? undefined : i.flags.schedule === 'nightly' ? null : scheduleOf(i.flags.schedule);
       const body = {
         ...(i.flags.name !== undefined ? { name: i.flags.name } : {}),
