@@ -112,7 +112,11 @@ describe('devtrustctl and a collector whose certificate this machine does not tr
   it('the CA trusted but a host the certificate does not name: the hint is about the name', async () => {
     const r = await runBin('devtrustctl', ['--url', `https://127.0.0.1:${port}`, 'health'], { env: { NODE_EXTRA_CA_CERTS: ca } });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /ERR_TLS_CERT_ALTNAME_INVALID \(the collector's TLS certificate does not name this host: set --url/);
+    // Not "use a name it holds" alone: under interception that steers the API key to whoever answered.
+    assert.match(
+      r.stderr,
+      /ERR_TLS_CERT_ALTNAME_INVALID \(the server's TLS certificate does not name this host: you may have reached another server than the collector; check before sending your API key there, then set --url/,
+    );
     noWayAround(r.stderr);
   });
 });

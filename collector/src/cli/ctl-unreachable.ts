@@ -35,6 +35,6 @@ function hint(code: string | undefined): string {
   if (code !== undefined && OUT_OF_DATE.has(code))
     return "the collector's TLS certificate has expired or is not valid yet: renew it on the collector, and check this machine's clock";
   if (code === WRONG_NAME)
-    return "the collector's TLS certificate does not name this host: set --url or DEVTRUST_URL to a name the certificate holds (its private CA, if any, trusted with NODE_EXTRA_CA_CERTS=FILE)";
+    return "the server's TLS certificate does not name this host: you may have reached another server than the collector; check before sending your API key there, then set --url or DEVTRUST_URL to the collector's own name (its private CA, if any, trusted with NODE_EXTRA_CA_CERTS=FILE)";
   return WRONG_URL;
 }
