@@ -2,6 +2,7 @@ import type { Platform } from '@devtrust/shared/identity';
 import type { Integration } from '../domain/integration.js';
 import { quotedHeader } from '../sync/csv/columns.js';
 import type { SourceDevice } from '../sync/source.js';
+import { toStagedRecord } from '../sync/normalize.js';
 
 /**
  * What an upload's answer warns about: what was stored but will never match (rows for a
@@ -32,14 +33,7 @@ export class UploadWarnings {
         if (device.platform && !this.platforms.includes(device.platform))
           this.uncovered.set(device.platform, (this.uncovered.get(device.platform) ?? 0) + 1);
         // Matching reads MACs only where matchMacAddresses is on: such a row can never match.
-        if (
-          !this.matchesMacs &&
-          !device.serialNumber &&
-          !device.hardwareUuid &&
-          !device.machineGuid &&
-          (device.macAddresses?.length ?? 0) > 0
-        )
-          this.macOnly++;
+        if (!this.matchesMacs && (device.macAddresses?.length ?? 0) > 0 && knownOnlyByMac(device)) this.macOnly++;
       }
       yield page;
     }
@@ -48,6 +42,16 @@ export class UploadWarnings {
   list(): string[] {
     return [...ignoredWarning(this.ignoredColumns), ...uncoveredWarnings(this.uncovered), ...macOnlyWarning(this.macOnly)];
   }
+}
+
+/**
+ * Whether the row, as it is stored, holds MAC addresses and no other identifier: judged on the
+ * normalised record, so a placeholder serial (`To be filled by O.E.M.`, `0`) dropped when stored
+ * counts as none, and a placeholder MAC (`ff:ff:ff:ff:ff:ff`) as no MAC that would ever match.
+ */
+function knownOnlyByMac(device: SourceDevice): boolean {
+  const stored = toStagedRecord(device);
+  return stored !== null && !stored.serialNumber && !stored.hardwareUuid && !stored.machineGuid && (stored.macAddresses?.length ?? 0) > 0;
 }
 
 /** Columns of an MDM export that DevTrust skipped (an upload may carry them; they are not stored). */

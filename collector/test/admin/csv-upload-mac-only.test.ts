@@ -41,6 +41,29 @@ for (const db of DATABASES) {
       assert.match(one.body.warnings[0], /^1 row identifies its device only by MAC address/);
     });
 
+    it('counts rows as they are stored: a placeholder serial is none, a placeholder MAC no MAC', async () => {
+      const id = await create('Linux placeholders', {});
+      const response = await upload(
+        id,
+        'serial_number,mac_addresses,device_name\n' +
+          'To be filled by O.E.M.,02:fc:00:00:01:01,white box\n' +
+          '0,02:fc:00:00:01:02,white box 2\n' +
+          'SER-2,ff:ff:ff:ff:ff:ff,real serial\n' +
+          ',00:00:00:00:00:00;ff:ff:ff:ff:ff:ff,nothing usable\n',
+      );
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      // The two white boxes: their serials are placeholders, dropped when stored.
+      assert.equal(
+        response.body.warnings.filter((w: string) => w.includes('only by MAC address')).length,
+        1,
+        JSON.stringify(response.body),
+      );
+      assert.match(
+        response.body.warnings.find((w: string) => w.includes('only by MAC address')),
+        /^2 rows identify devices only by MAC address/,
+      );
+    });
+
     it('with matchMacAddresses: true, no warning', async () => {
       const id = await create('Linux with MAC', { matchMacAddresses: true });
       const response = await upload(id, csv);
