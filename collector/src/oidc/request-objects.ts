@@ -5,6 +5,9 @@ import type { OidcStorage } from '../services/oidc-storage.js';
 /** The longest a signed request object may live: it only has to survive one redirect. */
 export const MAX_REQUEST_OBJECT_LIFETIME_SEC = 600;
 
+/** How a request object seen before is refused: the error page tells this reuse from tampering by it. */
+export const REQUEST_OBJECT_REUSED = 'Request Object has already been used';
+
 const refuse = (message: string): never => {
   throw new errors.InvalidRequestObject(message);
 };
@@ -49,7 +52,7 @@ export function requestObjectRules(storage: OidcStorage) {
     const expiresAt = ((exp as number) + 60) * 1000; // past exp and the provider's clock tolerance
     // Used jtis live beside the provider's own records, so every collector on the database sees them.
     if (!(await storage.recordRequestObjectOnce(id, expiresAt))) {
-      refuse('Request Object has already been used (its jti was seen before)');
+      refuse(`${REQUEST_OBJECT_REUSED} (its jti was seen before)`);
     }
   };
 }

@@ -1,3 +1,4 @@
+import { REQUEST_OBJECT_REUSED } from '../request-objects.js';
 import { escapeHtml, layout, type Branding } from './layout.js';
 
 export interface ErrorPageInput {
@@ -57,7 +58,7 @@ export function explainProviderError(error: string, description: string | undefi
     case 'invalid_request_object':
       // A request object is accepted once (oidc/request-objects.ts): loading the same signed URL
       // again (Back, a refresh) is reuse, not tampering, and must not read as an attack.
-      if (description?.includes('has already been used')) {
+      if (description?.includes(REQUEST_OBJECT_REUSED)) {
         return {
           title: 'This sign-in link was already used',
           message:
