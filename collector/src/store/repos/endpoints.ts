@@ -27,7 +27,7 @@ import type { Verdict } from '../../domain/verdict.js';
 import { IDENTIFIER_COLUMN_ENTRIES, IDENTIFIER_COLUMNS, type IdentifierColumn } from '../identifier-columns.js';
 import type { EndpointRow, ReportRow } from '../rows.js';
 import { waitingOnQuery, writeClaims } from './approval-claims.js';
-import { byKind, heldMacClaims, macClaims } from './mac-claims.js';
+import { byKind, heldMacClaims, holdsClaims, macClaims } from './mac-claims.js';
 import { freedByRelease, rejudgeWaitersOn } from './release-waiters.js';
 import { bindIdentifiers, claimedColumns, holdersOf, unbindAll } from './identifier-bindings.js';
 
@@ -356,7 +356,7 @@ export class EndpointsRepo {
   ): Promise<void> {
     const row = await trx('endpoints').where({ id: endpointId }).first('approval', 'approval_claims', 'released_at');
     const approval = (row?.approval as EndpointApproval | null) ?? null;
-    if (approval === 'pending' || approval === 'denied' || (row?.released_at ?? null) !== null) return;
+    if (!holdsClaims({ approval, released_at: row?.released_at ?? null })) return;
     const approved = new Set((approval === 'approved' ? fromJson<IdentifierClaim[]>(row?.approval_claims, []) : []).map(claimKey));
     // No release is under way meanwhile (storeIn holds the releases' lock, shared): the holders
     // read here are the ones a release left, and a release after this one sees these claims.

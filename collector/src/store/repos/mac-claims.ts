@@ -94,18 +94,25 @@ export async function macsOnInventory(
 }
 
 /**
- * The MAC addresses an endpoint holds as claims (macHolders: reported, not released, not pending
- * or denied), as `{kind: 'macAddress', value}`: those a current inventory of a MAC-matching
- * integration holds, the only ones another endpoint can wait on. A release or forget gives them
- * up with its bindings; without them a MAC-only endpoint's release answered and logged no
- * identifiers released while it freed the endpoints waiting on its MAC.
+ * Whether an endpoint holds what it reports: not while it waits for approval, once denied, or
+ * once released (macHolders in endpoint-macs.ts asks the same in SQL).
+ */
+export function holdsClaims(row: { released_at?: number | string | null; approval?: string | null }): boolean {
+  return (row.released_at === null || row.released_at === undefined) && row.approval !== 'pending' && row.approval !== 'denied';
+}
+
+/**
+ * The MAC addresses an endpoint holds as claims (holdsClaims, and reported), as
+ * `{kind: 'macAddress', value}`: those a current inventory of a MAC-matching integration holds,
+ * the only ones another endpoint can wait on. A release or forget gives them up with its
+ * bindings; without them a MAC-only endpoint's release answered and logged no identifiers
+ * released while it freed the endpoints waiting on its MAC.
  */
 export async function heldMacClaims(
   trx: Knex | Knex.Transaction,
   row: { mac_addresses?: string | null; released_at?: number | string | null; approval?: string | null },
 ): Promise<{ kind: 'macAddress'; value: string }[]> {
-  if (row.released_at !== null && row.released_at !== undefined) return [];
-  if (row.approval === 'pending' || row.approval === 'denied') return [];
+  if (!holdsClaims(row)) return [];
   const macs = fromJson<string[]>(row.mac_addresses, []);
   if (macs.length === 0) return [];
   const macMatching = await macMatchingIntegrations(trx);
