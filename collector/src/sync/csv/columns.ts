@@ -52,10 +52,11 @@ export const foldHeader = (header: string): string =>
     .replace(/[\s-]+/g, '_');
 
 /**
- * A header cell as an answer quotes it (a warning, an error), for a terminal and the console: cut
- * by code points after 63 (never half an emoji), what display text refuses (an escape sequence,
- * U+202E, an invisible U+3164) shown as `<U+XXXX>`, and quoted as JSON quotes it, so a quote in
- * it reads as `\"` and cannot end the quoting early. An empty cell is `(unnamed)`.
+ * A cell of the file (a header name, a refused platform) as an answer quotes it (a warning, an
+ * error), for a terminal and the console: cut by code points after 63 (never half an emoji),
+ * what display text refuses (an escape sequence, U+202E, an invisible U+3164) shown as
+ * `<U+XXXX>`, and quoted as JSON quotes it, so a quote in it reads as `\"` and cannot end the
+ * quoting early. An empty cell is `(unnamed)`.
  */
 export function quotedHeader(header: string): string {
   const name = header.trim();

@@ -26,15 +26,15 @@ const LINUX_DISTRIBUTION =
   /^(ubuntu|kubuntu|xubuntu|debian|fedora|red ?hat|rhel|centos|rocky|almalinux|alma linux|opensuse|suse|sles|sled|arch|archlinux|manjaro|linux ?mint|pop!?_? ?os|amazon linux|oracle linux|kali|elementary os|zorin os|gentoo|nixos)(?=[\s\d(/_-]|$)/;
 
 /**
- * The platform a CSV cell names, null for an empty cell, or undefined when it names none
- * DevTrust knows (the caller refuses the row, naming the cell).
- */
-/**
  * Words that make a distribution's name something else: Linux under Windows (WSL, "for
  * Windows"), a phone (Ubuntu Touch, Linux on Android). Such a cell is refused, not guessed.
  */
 const NOT_A_LINUX_MACHINE = /\b(windows|wsl|android|touch|ios|macos|mac os)\b/;
 
+/**
+ * The platform a CSV cell names, null for an empty cell, or undefined when it names none
+ * DevTrust knows (the caller refuses the row, naming the cell).
+ */
 export function csvPlatform(cell: string): Platform | null | undefined {
   const raw = cell.trim().toLowerCase();
   if (raw === '') return null;
