@@ -15,7 +15,12 @@ const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 /** Collectors sharing a database share the master key that seals its secrets. */
 const MASTER_KEY = randomBytes(32).toString('hex');
 
-function requestObject(client: { clientId: string; clientSecret: string }, issuer: string, claims: Record<string, unknown>): string {
+function requestObject(
+  client: { clientId: string; clientSecret: string },
+  issuer: string,
+  claims: Record<string, unknown>,
+  alg: 'HS256' | 'HS512' = 'HS256',
+): string {
   const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   const payload = {
     client_id: client.clientId,
@@ -31,8 +36,9 @@ function requestObject(client: { clientId: string; clientSecret: string }, issue
     ...claims,
   };
   for (const [key, value] of Object.entries(payload)) if (value === undefined) delete (payload as Record<string, unknown>)[key];
-  const input = `${b64({ alg: 'HS256', typ: 'oauth-authz-req+jwt' })}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', client.clientSecret).update(input).digest('base64url')}`;
+  const input = `${b64({ alg, typ: 'oauth-authz-req+jwt' })}.${b64(payload)}`;
+  const hash = alg === 'HS256' ? 'sha256' : 'sha512';
+  return `${input}.${createHmac(hash, client.clientSecret).update(input).digest('base64url')}`;
 }
 
 /** "started" when the provider began the device check; otherwise the error it answered with. */
@@ -43,10 +49,35 @@ async function authorize(base: string, clientId: string, request: string): Promi
   if (response.status === 303 && location.includes('/oidc/interaction/')) return 'started';
   if (location) {
     const url = new URL(location);
-    return `${url.searchParams.get('error')}: ${url.searchParams.get('error_description')}`;
+    // The error comes in the query, or in the fragment for the response types that use one.
+    const answer = url.searchParams.has('error') ? url.searchParams : new URLSearchParams(url.hash.slice(1));
+    return `${answer.get('error')}: ${answer.get('error_description')}`;
   }
   assert.equal(response.status, 400, text.slice(0, 300));
-  return /invalid_request_object[^<]*/.exec(text)?.[0] ?? text.slice(0, 300);
+  return /invalid_\w+: [^<]*/.exec(text)?.[0] ?? text.slice(0, 300);
+}
+
+/** The error page DevTrust shows for a refused request: its heading, what to do, and the details. */
+async function refusalPage(base: string, clientId: string, request: string): Promise<{ title: string; alert: string; details: string }> {
+  const response = await fetch(`${base}/oidc/auth?${new URLSearchParams({ client_id: clientId, request })}`, { redirect: 'manual' });
+  const html = await response.text();
+  assert.equal(response.status, 400, html.slice(0, 300));
+  const text = (pattern: RegExp): string =>
+    (pattern.exec(html)?.[1] ?? '')
+      .replace(/<[^>]+>/g, '')
+      .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+      .trim();
+  return {
+    title: text(/<h1>([\s\S]*?)<\/h1>/),
+    alert: text(/role="alert">([\s\S]*?)<\/div>/),
+    details: text(/<details>([\s\S]*?)<\/details>/),
+  };
+}
+
+/** Interactions stored now: a sign-in the provider started and nobody destroyed. */
+async function interactions(c: CollectorOnDatabase): Promise<number> {
+  const [row] = await c.store.knex('oidc_payloads').where({ model: 'Interaction' }).count({ n: '*' });
+  return Number(row?.n);
 }
 
 for (const database of DATABASES) {
@@ -55,6 +86,9 @@ for (const database of DATABASES) {
     let client: { clientId: string; clientSecret: string };
     const now = (): number => Math.floor(Date.now() / 1000);
     const fresh = (): Record<string, unknown> => ({ iat: now(), exp: now() + 300, jti: randomBytes(12).toString('base64url') });
+    /** A request object refused after its own checks: the provider requires PKCE. */
+    const withoutPkce = (claims: Record<string, unknown>): string =>
+      requestObject(client, c.url, { ...claims, code_challenge: undefined, code_challenge_method: undefined });
 
     beforeAll(async () => {
       c = await collectorOn(database.name, { scheduler: false, env: { DEVTRUST_MASTER_KEY: MASTER_KEY } });
@@ -100,6 +134,75 @@ for (const database of DATABASES) {
       assert.equal(await authorize(c.url, client.clientId, requestObject(client, c.url, claims)), 'started');
     });
 
+    it('a request refused for another reason leaves its jti unused: the corrected request with the same jti starts (F10)', async () => {
+      const claims = fresh();
+      // Refused by the provider's checks after the request object's own: PKCE, response_type,
+      // redirect_uri, and prompt=none (the device check always prompts).
+      assert.match(await authorize(c.url, client.clientId, withoutPkce(claims)), /^invalid_request: .*PKCE/);
+      assert.match(
+        await authorize(c.url, client.clientId, requestObject(client, c.url, { ...claims, response_type: 'id_token' })),
+        /^unsupported_response_type/,
+      );
+      assert.match(await authorize(c.url, client.clientId, requestObject(client, c.url, { ...claims, prompt: 'none' })), /^login_required/);
+      assert.match(
+        await authorize(c.url, client.clientId, requestObject(client, c.url, { ...claims, redirect_uri: 'http://127.0.0.1:9/elsewhere' })),
+        /^invalid_redirect_uri/,
+      );
+      // The application's owner fixes the request; the person opens the same link again.
+      const corrected = requestObject(client, c.url, claims);
+      assert.equal(await authorize(c.url, client.clientId, corrected), 'started');
+      // Accepted once, it is used up: the same jti again is refused, corrected or not.
+      assert.match(await authorize(c.url, client.clientId, corrected), /invalid_request_object.*already been used/);
+      assert.match(
+        await authorize(c.url, client.clientId, requestObject(client, c.url, { ...claims, state: 'other' })),
+        /invalid_request_object.*already been used/,
+      );
+    });
+
+    it('a forged request object carrying a fresh jti neither starts nor uses it up, and reads as changed on the way', async () => {
+      const claims = fresh();
+      const forged = requestObject({ ...client, clientSecret: 'not-the-secret' }, c.url, claims);
+      assert.equal((await refusalPage(c.url, client.clientId, forged)).title, 'This sign-in request was changed on the way');
+      assert.equal(await authorize(c.url, client.clientId, requestObject(client, c.url, claims)), 'started');
+      // Forged after the jti was used: still the tampering page, not whether the jti was used.
+      assert.equal((await refusalPage(c.url, client.clientId, forged)).title, 'This sign-in request was changed on the way');
+    });
+
+    it('one request object used twice at once: exactly one sign-in starts, the other reads "already used"', async () => {
+      const request = requestObject(client, c.url, fresh());
+      const before = await interactions(c);
+      const both = (): Promise<string[]> =>
+        Promise.all([authorize(c.url, client.clientId, request), authorize(c.url, client.clientId, request)]);
+      let answers: string[];
+      if (database.name === 'postgres') {
+        // Both requests held where the provider saves their interactions, after the jti was
+        // looked up for each: the race the record settles, taken for certain, not by luck.
+        const lock = await c.store.knex.transaction();
+        let racing: Promise<string[]>;
+        try {
+          await lock.raw('lock table oidc_payloads in exclusive mode');
+          racing = both();
+          for (;;) {
+            const waiting = await c.store.knex.raw(
+              `select count(*)::int as n from pg_locks where not granted and relation = 'oidc_payloads'::regclass`,
+            );
+            if (waiting.rows[0].n >= 2) break;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        } finally {
+          await lock.commit();
+        }
+        answers = await racing;
+        assert.equal(answers.filter((answer) => /another sign-in used its jti first/.test(answer)).length, 1, answers.join(' | '));
+        // The loser's interaction was destroyed with its refusal: it cannot be resumed.
+        assert.equal(await interactions(c), before + 1);
+      } else {
+        answers = await both();
+      }
+      assert.equal(answers.filter((answer) => answer === 'started').length, 1, answers.join(' | '));
+      assert.equal(answers.filter((answer) => /invalid_request_object.*already been used/.test(answer)).length, 1, answers.join(' | '));
+    });
+
     itUnless(database.name === 'postgres' ? false : 'several collectors share only a PostgreSQL database')(
       'a request object used on one collector is refused on another sharing the database',
       async () => {
@@ -114,6 +217,12 @@ for (const database of DATABASES) {
           const request = requestObject(client, c.url, fresh());
           assert.equal(await authorize(c.url, client.clientId, request), 'started');
           assert.match(await authorize(second.url, client.clientId, request), /invalid_request_object.*already been used/);
+          // Refused on one (no PKCE), the same jti is still good on the other; then used up on both.
+          const claims = fresh();
+          assert.match(await authorize(c.url, client.clientId, withoutPkce(claims)), /^invalid_request: .*PKCE/);
+          const corrected = requestObject(client, c.url, claims);
+          assert.equal(await authorize(second.url, client.clientId, corrected), 'started');
+          assert.match(await authorize(c.url, client.clientId, corrected), /invalid_request_object.*already been used/);
         } finally {
           await second.stop();
         }

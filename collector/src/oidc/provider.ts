@@ -4,7 +4,7 @@ import { OidcAdapter } from './adapter.js';
 import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from '../services/oidc-keys.js';
-import { requestObjectRules } from './request-objects.js';
+import { requestObjectRules, useAcceptedRequestObject } from './request-objects.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
@@ -117,7 +117,12 @@ export function createProvider(deps: ProviderDeps): Provider {
     routes: { ...OIDC_ROUTES },
     interactions: {
       policy: devicePolicy(),
-      url: (_ctx, interaction) => interactionPath(interaction.uid),
+      // Starting the device check is how the provider accepts an authorization request here:
+      // the request object's jti is used up now, not before (request-objects.ts).
+      url: async (ctx, interaction) => {
+        await useAcceptedRequestObject(services.oidc, ctx, interaction);
+        return interactionPath(interaction.uid);
+      },
     },
     // Never reuse the grant an earlier sign-in left in the session: the one this
     // interaction made carries this device check.

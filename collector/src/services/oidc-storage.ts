@@ -5,6 +5,9 @@ import type { OidcPayloadKey } from '../store/repos/oidc-payloads.js';
 
 export type { OidcPayloadKey };
 
+/** The model name used jtis are kept under, beside the provider's own models. */
+const REQUEST_OBJECT_JTI = 'RequestObjectJti';
+
 /**
  * What the OpenID Connect side keeps between requests: the provider's models (through
  * oidc/adapter.ts), the device_trust claim of each grant, and which transaction each
@@ -33,9 +36,17 @@ export class OidcStorage {
     return this.store.oidcPayloads.revokeByGrantId(grantId);
   }
 
-  /** Records a signed request object's jti (hashed with its client) once; false when seen before. */
+  /** Whether a signed request object's jti (hashed with its client) was recorded and has not expired. */
+  async requestObjectSeen(id: string): Promise<boolean> {
+    return (await this.store.oidcPayloads.find(REQUEST_OBJECT_JTI, { id })) !== null;
+  }
+
+  /**
+   * Records a signed request object's jti (hashed with its client) once; false when seen before.
+   * Atomic (the table's unique key), so of two collectors recording one jti at once, one wins.
+   */
   recordRequestObjectOnce(id: string, expiresAt: number): Promise<boolean> {
-    return this.store.oidcPayloads.recordOnce('RequestObjectJti', id, expiresAt);
+    return this.store.oidcPayloads.recordOnce(REQUEST_OBJECT_JTI, id, expiresAt);
   }
 
   saveDeviceTrust(grantId: string, claim: DeviceTrustClaim, expiresAt: number): Promise<void> {

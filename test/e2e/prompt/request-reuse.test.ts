@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeUnless } from '../../support/skip.js';
@@ -14,6 +15,17 @@ async function signedAuthorize(app: ExampleApp): Promise<URL> {
 }
 
 const headline = async (page: Page): Promise<string> => ((await page.textContent('h1')) ?? '').trim();
+
+/** The app's signed sign-in URL with its request object's claims changed and signed again with the app's secret. */
+function resigned(authorize: URL, secret: string, change: (claims: Record<string, unknown>) => void): URL {
+  const [head, payload] = (authorize.searchParams.get('request') ?? '').split('.');
+  const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+  change(claims);
+  const input = `${head}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const url = new URL(authorize);
+  url.searchParams.set('request', `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`);
+  return url;
+}
 
 /**
  * Newcomer r7: loading the same signed sign-in URL twice (Back, refresh) said the request "was
@@ -49,6 +61,26 @@ describeUnless(BROWSER_SKIP)('a reused signed sign-in request reads as reused, n
     assert.doesNotMatch(alert, /signature|changed/);
     assert.match((await page.textContent('details')) ?? '', /invalid_request_object: Request Object has already been used/);
     await screenshot(page, 'request-reused');
+    await page.context().close();
+  });
+
+  it('a request refused for another reason (no PKCE) does not use up its link: the corrected one signs in, then reads as used (F10)', async () => {
+    const signed = await signedAuthorize(app);
+    const withoutPkce = resigned(signed, app.clientSecret, (claims) => {
+      delete claims.code_challenge;
+      delete claims.code_challenge_method;
+    });
+    const page = await newPage(browser);
+    // Refused back to the application (its redirect_uri), not on DevTrust's pages.
+    await page.goto(withoutPkce.href);
+    await page.waitForURL((url) => url.href.startsWith(app.redirectUri));
+    assert.match(page.url(), /error=invalid_request/);
+    // The same jti, now in a request that passes: the device check starts.
+    await page.goto(signed.href);
+    await page.waitForURL(/\/oidc\/interaction\//);
+    const again = await page.goto(signed.href);
+    assert.equal(again?.status(), 400);
+    assert.equal(await headline(page), 'This sign-in link was already used');
     await page.context().close();
   });
 
