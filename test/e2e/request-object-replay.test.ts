@@ -203,6 +203,53 @@ for (const database of DATABASES) {
       assert.equal(answers.filter((answer) => /invalid_request_object.*already been used/.test(answer)).length, 1, answers.join(' | '));
     });
 
+    it('each refused request object tells its reason, and what to do about it', async () => {
+      const jti = (): string => randomBytes(12).toString('base64url');
+      const expired = await refusalPage(
+        c.url,
+        client.clientId,
+        requestObject(client, c.url, { iat: now() - 400, exp: now() - 100, jti: jti() }),
+      );
+      assert.equal(expired.title, 'This sign-in link has expired');
+      assert.match(expired.alert, /Go back to the application and start the sign-in again/);
+      assert.match(expired.details, /invalid_request_object: Request Object claims are invalid \(jwt expired\)/);
+
+      const builtWrongly: [Record<string, unknown>, 'HS256' | 'HS512', RegExp][] = [
+        [{ jti: jti() }, 'HS256', /missing the 'exp' claim/],
+        [{ iat: now(), exp: now() + 300 }, 'HS256', /missing the 'jti' claim/],
+        [{ iat: now(), exp: now() + 3600, jti: jti() }, 'HS256', /longer than 600 seconds/],
+        [{ iat: now(), exp: now() + 300, jti: jti() }, 'HS512', /unsupported signed request alg/],
+        [
+          { iat: now(), exp: now() + 300, jti: jti(), aud: 'https://elsewhere.example' },
+          'HS256',
+          /claims are invalid \(jwt audience missing/,
+        ],
+      ];
+      for (const [claims, alg, detail] of builtWrongly) {
+        const page = await refusalPage(c.url, client.clientId, requestObject(client, c.url, claims, alg));
+        assert.equal(page.title, 'This application is not set up correctly', String(detail));
+        assert.match(
+          page.alert,
+          /signing in again will not help\. Tell the application’s owner or your IT team: the application has to be fixed/,
+        );
+        assert.doesNotMatch(page.alert, /signature|changed|expired/);
+        assert.match(page.details, new RegExp(`^Details for your IT team\\s*invalid_request_object: .*${detail.source}`));
+        assert.ok(!page.details.includes(client.clientSecret), 'the client secret never shows');
+      }
+
+      const changed = await refusalPage(
+        c.url,
+        client.clientId,
+        requestObject({ ...client, clientSecret: 'not-the-secret' }, c.url, fresh()),
+      );
+      assert.equal(changed.title, 'This sign-in request was changed on the way');
+      assert.match(changed.alert, /no longer matches its signature/);
+
+      const request = requestObject(client, c.url, fresh());
+      assert.equal(await authorize(c.url, client.clientId, request), 'started');
+      assert.equal((await refusalPage(c.url, client.clientId, request)).title, 'This sign-in link was already used');
+    });
+
     itUnless(database.name === 'postgres' ? false : 'several collectors share only a PostgreSQL database')(
       'a request object used on one collector is refused on another sharing the database',
       async () => {

@@ -5,6 +5,7 @@ import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from '../services/oidc-keys.js';
 import { requestObjectRules, useAcceptedRequestObject } from './request-objects.js';
+import { requestObjectRefusal } from './request-object-refusals.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
@@ -146,15 +147,18 @@ export function createProvider(deps: ProviderDeps): Provider {
       };
     },
     ttl: { ...OIDC_TTL },
-    renderError: (ctx, out) => {
-      const { title, message } = explainProviderError(out.error, out.error_description);
+    renderError: (ctx, out, error) => {
+      const { title, message } = explainProviderError(out.error, out.error_description, requestObjectRefusal(error));
+      // Which check failed ("jwt expired"), for the application's owner: the provider keeps it
+      // out of the description; it names claims and algorithms, never a secret.
+      const failedCheck = out.error === 'invalid_request_object' ? (error as { error_detail?: unknown }).error_detail : undefined;
       ctx.type = 'html';
       ctx.body = errorPage({
         nonce: (ctx.state as { cspNonce?: string }).cspNonce ?? '',
         branding,
         title,
         message,
-        detail: `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`,
+        detail: `${out.error}${out.error_description ? `: ${out.error_description}` : ''}${typeof failedCheck === 'string' ? ` (${failedCheck})` : ''}`,
       });
     },
   };

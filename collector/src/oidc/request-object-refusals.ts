@@ -31,3 +31,32 @@ export class RequestObjectRefused extends errors.InvalidRequestObject {
     this.allow_redirect = false;
   }
 }
+
+/**
+ * The provider's own refusals of a request object, by the description it gives them
+ * (node_modules/oidc-provider/lib/actions/authorization/process_request_object.js). Only here
+ * is its wording read; test/e2e/request-object-replay.test.ts drives each through the real
+ * provider, so an upgrade that rewords one fails there instead of showing the wrong page.
+ */
+const PROVIDER_BUILT_WRONGLY = [
+  'unsupported signed request alg',
+  'the preregistered alg must be used',
+  'Request Object claims are invalid',
+  'Request Object must not contain request',
+];
+/** The detail (the failed check) the provider gives its "claims are invalid" refusal when `exp` has passed. */
+const PROVIDER_EXPIRED_DETAIL = 'jwt expired';
+
+/**
+ * Why an error the provider answered with refused a request object; null when it is not a
+ * request-object refusal. Anything not known to be the application's doing or the clock's
+ * keeps the tampering reading: that is what an object that fails a check most often means.
+ */
+export function requestObjectRefusal(error: unknown): RequestObjectRefusal | null {
+  if (error instanceof RequestObjectRefused) return error.refusal;
+  const { error: code, error_description: description, error_detail: detail } = (error ?? {}) as Record<string, unknown>;
+  if (code !== 'invalid_request_object' || typeof description !== 'string') return null;
+  if (detail === PROVIDER_EXPIRED_DETAIL) return REQUEST_OBJECT_REFUSAL.expired;
+  if (PROVIDER_BUILT_WRONGLY.some((start) => description.startsWith(start))) return REQUEST_OBJECT_REFUSAL.builtWrongly;
+  return REQUEST_OBJECT_REFUSAL.unverified;
+}

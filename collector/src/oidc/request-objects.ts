@@ -3,8 +3,6 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcStorage } from '../services/oidc-storage.js';
 import { REQUEST_OBJECT_REFUSAL, REQUEST_OBJECT_REUSED, RequestObjectRefused } from './request-object-refusals.js';
 
-export { REQUEST_OBJECT_REUSED } from './request-object-refusals.js';
-
 /** The longest a signed request object may live: it only has to survive one redirect. */
 export const MAX_REQUEST_OBJECT_LIFETIME_SEC = 600;
 

@@ -64,6 +64,41 @@ describeUnless(BROWSER_SKIP)('a reused signed sign-in request reads as reused, n
     await page.context().close();
   });
 
+  it('a link opened too late: "This sign-in link has expired", start again from the application', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const authorize = resigned(await signedAuthorize(app), app.clientSecret, (claims) => {
+      claims.iat = now - 400;
+      claims.exp = now - 100;
+    });
+    const page = await newPage(browser);
+    const response = await page.goto(authorize.href);
+    assert.equal(response?.status(), 400);
+    assert.equal(await headline(page), 'This sign-in link has expired');
+    const alert = (await page.textContent('[role=alert]')) ?? '';
+    assert.match(alert, /Go back to the application and start the sign-in again there\./);
+    assert.doesNotMatch(alert, /signature|changed|owner/);
+    // The technical reason stays for the application's owner, folded away.
+    assert.equal(await page.isVisible('details p'), false);
+    assert.match((await page.textContent('details')) ?? '', /invalid_request_object: Request Object claims are invalid \(jwt expired\)/);
+    await screenshot(page, 'request-expired');
+    await page.context().close();
+  });
+
+  it('a request the application built wrongly (no jti): tell the application’s owner, signing in again will not help', async () => {
+    const authorize = resigned(await signedAuthorize(app), app.clientSecret, (claims) => {
+      delete claims.jti;
+    });
+    const page = await newPage(browser);
+    await page.goto(authorize.href);
+    assert.equal(await headline(page), 'This application is not set up correctly');
+    const alert = (await page.textContent('[role=alert]')) ?? '';
+    assert.match(alert, /signing in again will not help\. Tell the application’s owner or your IT team: the application has to be fixed\./);
+    assert.doesNotMatch(alert, /signature|changed/);
+    assert.match((await page.textContent('details')) ?? '', /invalid_request_object: Request Object is missing the 'jti' claim/);
+    await screenshot(page, 'request-built-wrongly');
+    await page.context().close();
+  });
+
   it('a request refused for another reason (no PKCE) does not use up its link: the corrected one signs in, then reads as used (F10)', async () => {
     const signed = await signedAuthorize(app);
     const withoutPkce = resigned(signed, app.clientSecret, (claims) => {

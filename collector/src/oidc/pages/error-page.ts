@@ -1,4 +1,4 @@
-import { REQUEST_OBJECT_REUSED } from '../request-objects.js';
+import { REQUEST_OBJECT_REFUSAL, type RequestObjectRefusal } from '../request-object-refusals.js';
 import { escapeHtml, layout, type Branding } from './layout.js';
 
 export interface ErrorPageInput {
@@ -27,8 +27,16 @@ ${detail}`,
   });
 }
 
-/** Plain words for the provider's protocol errors that end on our page. */
-export function explainProviderError(error: string, description: string | undefined): { title: string; message: string } {
+/**
+ * Plain words for the provider's protocol errors that end on our page. A refused request
+ * object comes with why (request-object-refusals.ts): the person is told whether signing in
+ * again helps, or only the application's owner can mend it.
+ */
+export function explainProviderError(
+  error: string,
+  description: string | undefined,
+  refusal: RequestObjectRefusal | null = null,
+): { title: string; message: string } {
   switch (error) {
     case 'invalid_client':
     case 'unauthorized_client':
@@ -56,21 +64,40 @@ export function explainProviderError(error: string, description: string | undefi
         message: 'Go back to the application and sign in again. If it keeps happening, tell the application’s owner.',
       };
     case 'invalid_request_object':
+      return explainRequestObjectRefusal(refusal ?? REQUEST_OBJECT_REFUSAL.unverified);
+    default:
+      return { title: 'Something went wrong', message: 'The sign-in could not be completed. Go back to the application and try again.' };
+  }
+}
+
+function explainRequestObjectRefusal(refusal: RequestObjectRefusal): { title: string; message: string } {
+  switch (refusal) {
+    case REQUEST_OBJECT_REFUSAL.reused:
       // A request object is accepted once (oidc/request-objects.ts): loading the same signed URL
       // again (Back, a refresh) is reuse, not tampering, and must not read as an attack.
-      if (description?.includes(REQUEST_OBJECT_REUSED)) {
-        return {
-          title: 'This sign-in link was already used',
-          message:
-            'Each sign-in link from the application works once, and this one was opened before (going back or reloading opens it again). Go back to the application and sign in again.',
-        };
-      }
+      return {
+        title: 'This sign-in link was already used',
+        message:
+          'Each sign-in link from the application works once, and this one was opened before (going back or reloading opens it again). Go back to the application and sign in again.',
+      };
+    case REQUEST_OBJECT_REFUSAL.expired:
+      return {
+        title: 'This sign-in link has expired',
+        message:
+          'Sign-in links from the application work for a few minutes only, and this one is older. Go back to the application and start the sign-in again there.',
+      };
+    case REQUEST_OBJECT_REFUSAL.builtWrongly:
+      // Signing in again sends the same kind of request: only the application's owner can help.
+      return {
+        title: 'This application is not set up correctly',
+        message:
+          'The application built this sign-in request in a way your organisation does not accept, so signing in again will not help. Tell the application’s owner or your IT team: the application has to be fixed. The details below are for them.',
+      };
+    case REQUEST_OBJECT_REFUSAL.unverified:
       return {
         title: 'This sign-in request was changed on the way',
         message:
           'The application signed this sign-in request, and it no longer matches its signature, so it was not used. Go back to the application and sign in again.',
       };
-    default:
-      return { title: 'Something went wrong', message: 'The sign-in could not be completed. Go back to the application and try again.' };
   }
 }
