@@ -244,6 +244,7 @@ for (const database of DATABASES) {
       );
       assert.equal(changed.title, 'This sign-in request was changed on the way');
       assert.match(changed.alert, /no longer matches its signature/);
+      assert.match(changed.details, /invalid_request_object: could not validate Request Object \(/);
 
       const request = requestObject(client, c.url, fresh());
       assert.equal(await authorize(c.url, client.clientId, request), 'started');
