@@ -3,6 +3,7 @@ import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } fr
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
 import { unreachableMessage } from './ctl-unreachable.js';
+import { collectorBase } from './ctl-url.js';
 import { terminalSafe } from './terminal-text.js';
 import { renderObject, renderTable } from './ctl-render.js';
 
@@ -43,17 +44,6 @@ export const USAGE = [
 
 function commandHelp(c: CtlCommand): string {
   return `${line(c).trimStart()}\n\n  ${c.about}.\n\nGlobal flags: --url URL, --api-key KEY, --json (see devtrustctl --help).\n`;
-}
-
-function collectorUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--url "${raw}" is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url "${raw}" must be an http(s) URL`);
-  return raw.replace(/\/+$/, '');
 }
 
 type Io = { write(text: string): unknown };
@@ -124,8 +114,10 @@ export async function main(
   let saveAs: string | undefined;
   try {
     // DEVTRUST_PORT alone (as the collector was started with it, on this machine) points at 127.0.0.1 on that port.
-    const local = env.DEVTRUST_PORT ? `http://127.0.0.1:${env.DEVTRUST_PORT}` : DEFAULT_URL;
-    base = collectorUrl(String(values.url ?? (env.DEVTRUST_URL || local)));
+    if (values.url !== undefined) base = collectorBase(String(values.url), '--url');
+    else if (env.DEVTRUST_URL) base = collectorBase(env.DEVTRUST_URL, 'DEVTRUST_URL');
+    else if (env.DEVTRUST_PORT) base = collectorBase(`http://127.0.0.1:${env.DEVTRUST_PORT}`, 'DEVTRUST_PORT');
+    else base = DEFAULT_URL;
     request = await command.request(input);
     saveAs = command.download?.(input);
   } catch (error) {

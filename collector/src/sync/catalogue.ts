@@ -24,6 +24,8 @@ export interface KindDescription {
   label: string;
   category: IntegrationCategory;
   platforms: string[];
+  /** The platforms a form for a new integration starts with ticked (SourceKind.defaultPlatforms); empty: the admin chooses. */
+  defaultPlatforms: string[];
   capabilities: KindCapabilities;
   defaultIntervalMinutes: number | null;
   help: string | null;
@@ -57,6 +59,8 @@ export function describeKind(kind: AnySourceKind): KindDescription {
     label: kind.label,
     category: kind.category,
     platforms: [...kind.platforms],
+    // A kind of one platform has one answer.
+    defaultPlatforms: [...(kind.defaultPlatforms ?? (kind.platforms.length === 1 ? kind.platforms : []))],
     capabilities: { ...kind.capabilities },
     defaultIntervalMinutes: kind.defaultIntervalMinutes,
     help: kind.form.help ?? null,

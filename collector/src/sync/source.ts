@@ -126,6 +126,14 @@ export interface SourceKind<Config extends Record<string, unknown> = Record<stri
   hostFields: readonly (keyof Config & string)[];
   /** Platforms an integration of this kind may cover. */
   platforms: readonly Platform[];
+  /**
+   * The platforms a new integration's form starts with ticked, where the vendor's inventory
+   * holds one sensible answer with its default configuration (Jamf Pro lists Macs unless told
+   * to list mobile devices). Left out: the admin decides, and forms start with none ticked,
+   * since a platform ticked that the inventory does not hold lets that platform's devices be
+   * judged against an inventory that can never list them.
+   */
+  defaultPlatforms?: readonly Platform[];
   /** Default schedule: MDM nightly, EDR every few minutes. */
   defaultIntervalMinutes: number | null;
   create(config: Config, deps: SourceDeps): InventorySource;

@@ -111,6 +111,7 @@ describeUnless(chromiumMissing)("the console for an admin's daily work", () => {
     await page.goto(`${c.url}/console/#/integrations/new`);
     await page.getByLabel('Kind').selectOption('csv');
     await page.getByLabel('Name').fill('LAPTOPS');
+    await page.getByLabel('Windows').check();
     await page.getByRole('button', { name: /Create/ }).click();
     await page.getByText(/an integration named "LAPTOPS" already exists/).waitFor();
     await screenshot(page, 'daily-4-name-taken');

@@ -126,6 +126,9 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
     await screenshot(page, '04-integration-new-workspace-one');
     await page.getByLabel('Kind').selectOption('csv');
     await page.getByLabel('Name').fill('Corporate inventory');
+    // A CSV starts with no platform ticked: the admin says which its rows are.
+    await page.getByLabel('Windows').check();
+    await page.getByLabel('macOS').check();
     await page.getByRole('button', { name: 'Create integration' }).click();
     await page.getByRole('heading', { level: 1, name: 'Corporate inventory' }).waitFor();
 

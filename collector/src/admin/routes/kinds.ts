@@ -6,7 +6,9 @@ import { describeKinds } from '../../sync/catalogue.js';
 
 const list = operation({
   summary: 'The integration kinds this collector supports and their config fields',
-  responses: { 200: '{kinds: [{kind, label, category, platforms, capabilities, defaultIntervalMinutes, help, fields, variants}]}' },
+  responses: {
+    200: '{kinds: [{kind, label, category, platforms, defaultPlatforms, capabilities, defaultIntervalMinutes, help, fields, variants}]}',
+  },
 });
 
 /**

@@ -10,7 +10,8 @@ export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 export const IDENTIFIER_COLUMNS: readonly CsvColumn[] = ['serial_number', 'hardware_uuid', 'machine_guid', 'mac_addresses'];
 
-const ALIASES: Record<string, CsvColumn> = {
+/** Exported for the test that holds the console's copy of the identifier names to it (console/assets/js/csv-header.js). */
+export const ALIASES: Readonly<Record<string, CsvColumn>> = {
   // "Serial Number" (Jamf Pro, Workspace ONE, Kandji, MobileIron) and "Serial number" (Intune) fold to serial_number already.
   serial: 'serial_number',
   serialnumber: 'serial_number',

@@ -49,6 +49,8 @@ export const jamfProKind: SourceKind<JamfProConfig> = {
   secretFields: ['clientSecret'],
   hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],
+  // iPhones and iPads are listed only with mobileDevices, which starts unset.
+  defaultPlatforms: ['macos'],
   defaultIntervalMinutes: null,
   create(config, deps) {
     const client = new JamfProClient(config, deps);

@@ -41,6 +41,9 @@ export const kandjiKind: SourceKind<KandjiConfig> = {
   secretFields: ['apiToken'],
   hostFields: ['baseUrl'],
   platforms: ['macos', 'ios'],
+  // Kandji lists iPhones and iPads too, but whether they are judged against it is the admin's
+  // choice (as Jamf Pro's mobileDevices is): only Macs start ticked.
+  defaultPlatforms: ['macos'],
   defaultIntervalMinutes: null,
   create(config, deps) {
     const client = new KandjiClient(config, deps);

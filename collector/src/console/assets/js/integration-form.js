@@ -4,6 +4,9 @@
 import { checkbox, field, h, uid } from './dom.js';
 import { PLATFORMS, kindOf, variantOf } from './integration-kinds.js';
 
+const CHOOSE_PLATFORMS = 'Tick the platforms of the devices this inventory holds.';
+const NO_PLATFORM = 'Tick at least one platform: the integration covers only the platforms ticked here.';
+
 /**
  * `integration` null: a creation form with a kind select. Otherwise an edit form for it,
  * with secrets left empty (blank keeps the stored value). `kinds` from loadKinds().
@@ -35,17 +38,58 @@ export function integrationFields(integration, kinds) {
         ),
       );
   const platformChecks = h('div', { class: 'checks' });
-  const platforms = h('fieldset', {}, h('legend', {}, 'Platforms this integration covers'), platformChecks);
-  /** Only the platforms the kind can cover; a new integration starts with all of them. */
+  const platformsMessage = h('p', { class: 'hint muted', id: uid('platforms-msg'), 'aria-live': 'polite' });
+  const platforms = h(
+    'fieldset',
+    { 'aria-describedby': platformsMessage.id },
+    h('legend', {}, 'Platforms this integration covers'),
+    platformChecks,
+    platformsMessage,
+  );
+  /**
+   * Only the platforms the kind can cover. A new integration starts with the kind's default
+   * (GET /admin/v1/kinds `defaultPlatforms`: Jamf Pro and Kandji, macOS) or none, where the admin
+   * must decide (CSV, most MDMs and EDRs): a platform ticked that the inventory does not hold
+   * lets its devices be judged against an inventory that can never list them.
+   */
   function renderPlatforms(spec) {
     const offered = PLATFORMS.filter(
       ([value]) => !spec?.platforms || spec.platforms.includes(value) || integration?.platforms.includes(value),
     );
+    const ticked = integration?.platforms ?? spec?.defaultPlatforms ?? [];
     platformChecks.replaceChildren(
       ...offered.map(([value, label]) =>
-        checkbox(label, { name: 'platforms', value, checked: integration ? integration.platforms.includes(value) : true }),
+        checkbox(label, {
+          name: 'platforms',
+          value,
+          checked: ticked.includes(value),
+          on: { change: checkPlatforms, invalid: showPlatformsMissing },
+        }),
       ),
     );
+    platforms.removeAttribute('aria-invalid');
+    platformsMessage.className = 'hint muted';
+    platformsMessage.textContent = ticked.length === 0 ? CHOOSE_PLATFORMS : '';
+    checkPlatforms();
+  }
+  /**
+   * The API refuses an integration without platforms (400, field "platforms"): the form refuses
+   * to submit first (the browser stops a submit at the boxes' validity) and says why beside them.
+   */
+  function checkPlatforms() {
+    const boxes = [...platformChecks.querySelectorAll('input[name="platforms"]')];
+    const none = !boxes.some((b) => b.checked);
+    for (const box of boxes) box.setCustomValidity(none ? NO_PLATFORM : '');
+    if (!none && platforms.hasAttribute('aria-invalid')) {
+      platforms.removeAttribute('aria-invalid');
+      platformsMessage.className = 'hint muted';
+      platformsMessage.textContent = '';
+    }
+  }
+  function showPlatformsMissing() {
+    platforms.setAttribute('aria-invalid', 'true');
+    platformsMessage.className = 'hint field-error';
+    platformsMessage.textContent = NO_PLATFORM;
   }
   const vendor = h('div');
   const kindHelp = h('p', { class: 'hint muted' });

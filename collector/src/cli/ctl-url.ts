@@ -1,0 +1,49 @@
+import { UsageError } from './ctl-commands.js';
+
+/**
+ * The collector's URL as devtrustctl takes it (--url, DEVTRUST_URL, or DEVTRUST_PORT), checked
+ * once, before anything is sent or printed. Every line that names the collector (cannot reach,
+ * does not answer like a collector, the TLS hints) prints the URL this returns, so what it lets
+ * through is what the admin's terminal, CI log or shared screen shows.
+ *
+ * A user name or password in it is refused, not dropped: devtrustctl signs in with an API key,
+ * Node's fetch refuses to send a URL's credentials anyway (the request failed, and its error
+ * echoed them), and quietly using the URL without them would hide that the admin's
+ * secret sits in a shell history or a variable. A query or fragment is refused too: the API's
+ * paths are appended to this URL, so `https://host/?token=abc` + `/healthz` asked for
+ * `/?token=abc/healthz` and never worked; what it held may be a secret all the same.
+ * The refusals never repeat those parts.
+ */
+export function collectorBase(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${source} "${withoutSecrets(raw)}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${source} "${withoutSecrets(raw)}" must be an http(s) URL`);
+  if (url.username !== '' || url.password !== '')
+    throw new UsageError(
+      `${source} must not hold a user name or password (${withoutSecrets(raw)}): devtrustctl signs in with an API key (DEVTRUST_API_KEY or --api-key); give the collector's URL without them`,
+    );
+  // href, not search and hash: an empty query ("…/?") or fragment ("…#") is '' in those but still breaks the appended path.
+  if (/[?#]/.test(url.href))
+    throw new UsageError(
+      `${source} must not hold a query or fragment (${withoutSecrets(raw)}): devtrustctl adds the API's paths to the URL; give the collector's URL alone`,
+    );
+  return raw.replace(/\/+$/, '');
+}
+
+/**
+ * URL text with a user name and password shown as `***` and any query or fragment cut, for
+ * messages about text that may not even parse (`https://user:secret@host:99999/?token=abc`
+ * becomes `https://***@host:99999/…`). Done on the text, not the parsed URL: the parser may have
+ * refused it, or read it otherwise (a backslash is a slash to it).
+ */
+export function withoutSecrets(raw: string): string {
+  const cut = raw.search(/[?#]/);
+  const kept = cut === -1 ? raw : `${raw.slice(0, cut)}…`;
+  // Everything up to the last "@" of the authority (a password may hold an unescaped "@").
+  return kept.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)?[^/\\]*@/i, (_whole, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
