@@ -1,8 +1,9 @@
 import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/shared/crypto';
 import type { AdminActor } from '../domain/admin-log.js';
 import type { Application, ApplicationCredentials, ApplicationPatch, ReasonDetail } from '../domain/application.js';
+import { applicationNameKey, ApplicationNameTaken } from '../domain/application-name.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
-import { conflict } from '../errors.js';
+import { AppError, badRequest, conflict } from '../errors.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
 import type { Store } from '../store/store.js';
 import { recordAdminAction } from './admin-log.js';
@@ -31,21 +32,24 @@ export class ApplicationService {
 
   /** Creates an application; the returned `clientSecret` is the only time it is seen. */
   async create(input: ApplicationInput, actor: AdminActor): Promise<Application & { clientSecret: string }> {
+    readableName(input.name);
     const clientId = randomToken('dtc', 12);
     const clientSecret = randomToken('dts');
-    const application = await this.store.transaction(async (tx) => {
-      const created = await tx.applications.create({
-        name: input.name,
-        clientId,
-        secretHash: hashToken(clientSecret),
-        secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
-        redirectUris: input.redirectUris,
-        policy: withoutInherited(input.policy ?? {}),
-        reasonDetail: input.reasonDetail ?? 'summary',
-      });
-      await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: created.id, action: 'create', after: created });
-      return created;
-    });
+    const application = await this.named(() =>
+      this.store.transaction(async (tx) => {
+        const created = await tx.applications.create({
+          name: input.name,
+          clientId,
+          secretHash: hashToken(clientSecret),
+          secretSealed: seal(this.masterKey, clientSecret, secretContext(clientId)),
+          redirectUris: input.redirectUris,
+          policy: withoutInherited(input.policy ?? {}),
+          reasonDetail: input.reasonDetail ?? 'summary',
+        });
+        await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: created.id, action: 'create', after: created });
+        return created;
+      }),
+    );
     return { ...application, clientSecret };
   }
 
@@ -93,32 +97,58 @@ export class ApplicationService {
    * Merged inside the store's transaction, on the application as stored at that moment:
    * a concurrent PATCH of another field (or policy key) is kept, not overwritten.
    */
-  patch(id: string, input: Partial<ApplicationInput>, actor: AdminActor): Promise<Application | null> {
-    return this.store.transaction(async (tx) => {
-      let before: Application | null = null;
-      const updated = await tx.applications.patch(id, (current) => {
-        before = current;
-        const patch: ApplicationPatch = {};
-        if (input.name !== undefined) patch.name = input.name;
-        if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
-        if (input.reasonDetail !== undefined) patch.reasonDetail = input.reasonDetail;
-        // Keys given replace the app's overrides; null removes one (the global value applies).
-        if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
-        return patch;
-      });
-      if (updated)
-        await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'update', before, after: updated });
-      return updated;
-    });
+  async patch(id: string, input: Partial<ApplicationInput>, actor: AdminActor): Promise<Application | null> {
+    if (input.name !== undefined) readableName(input.name);
+    const patched = await this.named(() =>
+      this.store.transaction(async (tx) => {
+        let before: Application | null = null;
+        const updated = await tx.applications.patch(id, (current) => {
+          before = current;
+          const patch: ApplicationPatch = {};
+          if (input.name !== undefined) patch.name = input.name;
+          if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
+          if (input.reasonDetail !== undefined) patch.reasonDetail = input.reasonDetail;
+          // Keys given replace the app's overrides; null removes one (the global value applies).
+          if (input.policy !== undefined) patch.policy = withoutInherited({ ...current.policy, ...input.policy });
+          return patch;
+        });
+        if (updated)
+          await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'update', before, after: updated });
+        return updated;
+      }),
+    );
+    // A look-alike of the old name, held from before names were compared, may now take its key.
+    if (patched && input.name !== undefined) await this.applications.keyNames();
+    return patched;
   }
 
-  delete(id: string, actor: AdminActor): Promise<boolean> {
-    return this.store.transaction(async (tx) => {
+  async delete(id: string, actor: AdminActor): Promise<boolean> {
+    const deleted = await this.store.transaction(async (tx) => {
       const before = await tx.applications.get(id);
       if (!before || !(await tx.applications.delete(id))) return false;
       await recordAdminAction(tx, actor, { resourceType: 'application', resourceId: id, action: 'delete', before });
       return true;
     });
+    // A later look-alike of the deleted application's name may now take its key.
+    if (deleted) await this.applications.keyNames();
+    return deleted;
+  }
+
+  /**
+   * Runs a write that names an application; a name reading as another application's becomes
+   * 409 APPLICATION_NAME_TAKEN naming that application. It is looked up here, after the write's
+   * transaction: on PostgreSQL the statement the unique index refused aborted it.
+   */
+  private async named<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ApplicationNameTaken)) throw error;
+      const key = applicationNameKey(error.requestedName);
+      const existing = key === null ? null : await this.applications.byNameKey(key);
+      const named = new ApplicationNameTaken(error.requestedName, existing && { id: existing.id, name: existing.name });
+      throw new AppError(409, 'APPLICATION_NAME_TAKEN', named.message, { cause: named, field: 'name' });
+    }
   }
 
   /** The application these client credentials belong to, or null when unknown or wrong. */
@@ -175,4 +205,17 @@ export class ApplicationService {
     const { secretHash: _hash, secretSealed: _sealed, ...application } = app;
     return application;
   }
+}
+
+/**
+ * Refuses a name that reads as nothing (invisible characters only, or marks with nothing to sit
+ * on): users would be asked to vouch for their device to an application with no name to read.
+ */
+function readableName(name: string): void {
+  if (applicationNameKey(name) === null)
+    throw badRequest(
+      'APPLICATION_NAME_UNREADABLE',
+      'the name reads as nothing once invisible characters, marks and spaces are left out: give a name users can read',
+      'name',
+    );
 }

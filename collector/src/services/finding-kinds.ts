@@ -7,6 +7,7 @@ export const FINDING_TYPES = [
   'placeholder-inventory-identifier',
   'sync-failed',
   'endpoint-silent',
+  'application-name-look-alike',
 ] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
@@ -20,6 +21,7 @@ export const SEVERITY_OF: Record<FindingType, Severity> = {
   'placeholder-inventory-identifier': 'info',
   'sync-failed': 'error',
   'endpoint-silent': 'warning',
+  'application-name-look-alike': 'warning',
 };
 
 /** One thing an admin should look at, with a message that says what and why. */
@@ -50,6 +52,8 @@ const MORE: Record<FindingType, (n: number) => string> = {
   'sync-failed': (n) => `${n} more integrations' last sync failed: the Integrations page shows each one's health`,
   'endpoint-silent': (n) =>
     `${n} more endpoints have not reported for three days or more: the endpoints list sorted by last seen shows them all`,
+  'application-name-look-alike': (n) =>
+    `${n} more applications have names that read the same as another's: the Applications page lists every name`,
 };
 
 /** The finding that stands for the `n` findings of `type` past the ones shown. */

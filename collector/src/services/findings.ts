@@ -85,7 +85,30 @@ export class FindingsService {
         }),
       ),
     });
+    parts.push(await this.applicationLookAlikes(shown));
     return parts;
+  }
+
+  /**
+   * Applications whose names read as an older one's (store/application-names.ts): kept from
+   * before names were compared, they hold no name key, and users shown the name cannot tell
+   * them from the older one. Applications are few; all are read.
+   */
+  private async applicationLookAlikes(shown: number): Promise<Part> {
+    const lookAlikes = await this.store.applications.lookAlikes();
+    return {
+      type: 'application-name-look-alike',
+      count: lookAlikes.length,
+      first: lookAlikes.slice(0, shown).map(({ id, name, readsAs }) =>
+        finding('application-name-look-alike', {
+          applicationId: id,
+          readsAs,
+          message: readsAs
+            ? `application ${id} ("${name}") has a name that reads the same as that of ${readsAs.id} ("${readsAs.name}"): users are shown only the name and cannot tell them apart; rename or delete one`
+            : `application ${id} ("${name}") has a name that reads as nothing: rename it`,
+        }),
+      ),
+    };
   }
 
   private async pending(shown: number): Promise<Part> {

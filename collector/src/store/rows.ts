@@ -154,6 +154,8 @@ export interface ApplicationRow {
   policy: string;
   /** 'summary' or 'full': how much of a verdict's reasons the application and its users see. */
   reason_detail: string;
+  /** SHA-256 of what the name reads as (domain/application-name.ts), unique; null for a later look-alike found at upgrade. */
+  name_key: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -195,6 +195,12 @@ export class Store {
       ...(options.cacheMaxAgeMs !== undefined ? { cacheMaxAgeMs: options.cacheMaxAgeMs } : {}),
     });
     if (options.log) store.faults.setLog(options.log);
+    try {
+      await warnOfLookAlikeNames(store, options.log);
+    } catch (error) {
+      await knex.destroy();
+      throw error;
+    }
     await store.changes.start();
     return store;
   }
@@ -241,4 +247,21 @@ function newerSchema(error: unknown): Error | null {
 function isWrite(query: { method?: string; sql?: string }): boolean {
   if (query.method === 'insert' || query.method === 'update' || query.method === 'del') return true;
   return /^\s*(commit|insert|update|delete)\b/i.test(query.sql ?? '');
+}
+
+/**
+ * Keys every application's name (store/application-names.ts) and names, at each start until an
+ * admin renames them, the applications whose names read the same as an older one's: a database
+ * from before names were compared may hold them, and users cannot tell them apart.
+ */
+async function warnOfLookAlikeNames(store: Store, log: Logger | undefined): Promise<void> {
+  const lookAlikes = await store.applications.keyNames();
+  if (lookAlikes.length === 0) return;
+  const named = lookAlikes
+    .map((a) => `${a.id} ("${a.name}") ${a.readsAs ? `reads as ${a.readsAs.id} ("${a.readsAs.name}")` : 'reads as nothing'}`)
+    .join('; ');
+  log?.warn(
+    { applications: lookAlikes },
+    `applications whose names read the same as another's: users shown the name cannot tell them apart; rename or delete them (${named})`,
+  );
 }

@@ -10,6 +10,7 @@ import { migrationSource } from '@devtrust/collector/store/migrations/index';
 import { Store } from '@devtrust/collector/store/store';
 import { IntegrationNameTaken } from '@devtrust/collector/domain/integration';
 import { DATABASES, freshPostgresDatabase } from '../../../test/support/postgres.js';
+import { migrateTo } from '../../../test/support/migrate-to.js';
 
 const BEFORE = '20261130140000_approval_and_vendor_posture';
 
@@ -44,8 +45,7 @@ for (const db of DATABASES)
       }
       knex = createKnex({ databaseUrl, dataDir: dir }).knex;
       // The schema of the release before, with duplicate names in it.
-      const last = async () => ((await knex.migrate.list({ migrationSource })) as [{ name: string }[], unknown[]])[0].at(-1)?.name;
-      while ((await last()) !== BEFORE) await knex.migrate.up({ migrationSource });
+      await migrateTo(knex, BEFORE);
     });
     afterAll(async () => {
       await knex?.destroy();

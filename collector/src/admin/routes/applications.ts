@@ -26,6 +26,8 @@ const redirectUri = z
 
 export const createApplication = operation({
   summary: 'Create an application',
+  description:
+    "A name that reads the same as another application's (case, accents, spaces, invisible characters and look-alike letters do not count) is 409 APPLICATION_NAME_TAKEN, naming that application; one that reads as nothing is 400 APPLICATION_NAME_UNREADABLE.",
   body: z.strictObject({
     name: displayText(200),
     redirectUris: z.array(redirectUri).min(1).max(20),
@@ -38,7 +40,8 @@ const listApplications = operation({ summary: 'List the applications', responses
 const getApplication = operation({ summary: 'One application', responses: { 200: 'the application' } });
 export const patchApplication = operation({
   summary: 'Change an application',
-  description: "`policy` keys given replace the application's; a key set to null goes back to the global value.",
+  description:
+    "`policy` keys given replace the application's; a key set to null goes back to the global value. A `name` that reads the same as another application's is 409 APPLICATION_NAME_TAKEN, naming that application.",
   body: z.strictObject({
     name: displayText(200).optional(),
     redirectUris: z.array(redirectUri).min(1).max(20).optional(),

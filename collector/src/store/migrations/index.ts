@@ -19,6 +19,7 @@ import * as syncRunConfirmation from './20261205300000_sync_run_confirmation.js'
 import * as approvalClaimHolders from './20261206100000_approval_claim_holders.js';
 import * as endpointMacs from './20261207100000_endpoint_macs.js';
 import * as findingsAtScale from './20261207100000_findings_at_scale.js';
+import * as applicationNameKey from './20261208100000_application_name_key.js';
 
 /**
  * Migrations are listed here rather than found on disk, so the same list runs from
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261206100000_approval_claim_holders': approvalClaimHolders,
   '20261207100000_endpoint_macs': endpointMacs,
   '20261207100000_findings_at_scale': findingsAtScale,
+  '20261208100000_application_name_key': applicationNameKey,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

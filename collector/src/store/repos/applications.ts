@@ -1,10 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { atomically, lockForUpdate } from '../atomic.js';
+import { isUniqueViolation } from '../db-errors.js';
 import { fromJson, toJson } from '../json.js';
+import { applicationNameKey, ApplicationNameTaken, type LookAlikeApplication } from '../../domain/application-name.js';
 import type { Application, ApplicationCredentials, ApplicationPatch, NewApplication, ReasonDetail } from '../../domain/application.js';
 import type { Policy } from '../../domain/policy.js';
 import type { ApplicationRow } from '../rows.js';
+import { keyApplicationNames, lookAlikeApplications, NAME_INDEX } from '../application-names.js';
+
+/**
+ * A write giving an application a name that reads as another's: ApplicationNameTaken, from the
+ * unique index (so of two racing creates one wins). The other application is not named here: on
+ * PostgreSQL the refused statement aborted the transaction, so the service looks it up after.
+ */
+async function namedWrite<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && isUniqueViolation(error, NAME_INDEX)) throw new ApplicationNameTaken(name, null);
+    throw error;
+  }
+}
+
+/** The key of a name about to be stored; a name reading as nothing is refused before (services/applications.ts). */
+function keyOf(name: string): string {
+  const key = applicationNameKey(name);
+  if (key === null) throw new Error(`an application name must read as something (got ${JSON.stringify(name)})`);
+  return key;
+}
 
 function toApplication(row: ApplicationRow): Application {
   return {
@@ -34,16 +58,33 @@ export class ApplicationsRepo {
       redirect_uris: toJson(input.redirectUris),
       policy: toJson(input.policy),
       reason_detail: input.reasonDetail,
+      name_key: keyOf(input.name),
       created_at: now,
       updated_at: now,
     };
-    await this.db('applications').insert(row);
+    await namedWrite(input.name, () => this.db('applications').insert(row));
     return toApplication(row);
   }
 
   async get(id: string): Promise<Application | null> {
     const row = await this.db<ApplicationRow>('applications').where({ id }).first();
     return row ? toApplication(row) : null;
+  }
+
+  /** The application holding this name key (the one whose name another reads as), or null. */
+  async byNameKey(key: string): Promise<Application | null> {
+    const row = await this.db<ApplicationRow>('applications').where({ name_key: key }).first();
+    return row ? toApplication(row) : null;
+  }
+
+  /** Keys every application's name, the oldest of look-alikes first; the later look-alikes (store/application-names.ts). */
+  keyNames(): Promise<LookAlikeApplication[]> {
+    return keyApplicationNames(this.db);
+  }
+
+  /** The applications whose names read as an older one's, without writing. */
+  lookAlikes(): Promise<LookAlikeApplication[]> {
+    return lookAlikeApplications(this.db);
   }
 
   async byClientId(clientId: string): Promise<ApplicationCredentials | null> {
@@ -75,11 +116,14 @@ export class ApplicationsRepo {
       if (!row) return null;
       const patch = change(toApplication(row));
       const update: Partial<ApplicationRow> = { updated_at: Date.now() };
-      if (patch.name !== undefined) update.name = patch.name;
+      if (patch.name !== undefined) {
+        update.name = patch.name;
+        update.name_key = keyOf(patch.name);
+      }
       if (patch.redirectUris !== undefined) update.redirect_uris = toJson(patch.redirectUris);
       if (patch.policy !== undefined) update.policy = toJson(patch.policy);
       if (patch.reasonDetail !== undefined) update.reason_detail = patch.reasonDetail;
-      await trx('applications').where({ id }).update(update);
+      await namedWrite(patch.name, () => trx('applications').where({ id }).update(update));
       return toApplication({ ...row, ...update });
     });
   }
