@@ -30,8 +30,9 @@ const PAYLOADS_HELP = `  devtrust-installers payloads --collector URL --enrollme
       DIR/intune/trust-loopback.ps1     trusts each user's loopback certificate, sets Chrome/Edge local-network policies
       with --mdm (workspace-one, mobileiron-core, intune, jamf-pro, kandji) and the integration's configuration key,
       the profile and install.cmd also carry the key and the MDM's device ID variable (MDM-asserted identity), and:
-      DIR/ios/managed-app-config.plist  iOS managed app configuration for the mobile client
-      DIR/android/managed-config.json   Android managed configuration for the mobile client
+      DIR/ios/managed-app-config.plist  iOS managed app configuration for a mobile client (none ships
+                                        with DevTrust: docs/mdm-asserted-identity.md#mobile-clients-ios-android)
+      DIR/android/managed-config.json   Android managed configuration for a mobile client (likewise)
 `;
 const MSI_HELP = `  devtrust-installers msi --agent-dir DIR --out FILE.msi [--version X.Y.Z] [--wixl PATH]
       builds the Windows installer from the packaged agent (DIR holds DevTrust.exe) with wixl;
