@@ -44,6 +44,10 @@ export async function* parseCsvInventory(source: string | AsyncIterable<string>,
     bom: true,
     trim: true,
     skip_empty_lines: true,
+    // Every line end, whatever the first line used: csv-parse otherwise takes the first line's
+    // (a header ending in CRLF) as the only one, and rows ending in LF alone run together into
+    // one record, one serial number made of every row's ("C01C02…"): devices lost without a word.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: false,
     info: true,
     // A row holds a few identifiers and names (2 KB with 64 MAC addresses): a "row" past
@@ -197,6 +201,17 @@ function toDevice(row: Record<string, string>, line: number): SourceDevice {
       throw badRequest(
         'INVALID_CSV',
         `CSV line ${line}: ${column} must not contain control or bidirectional characters (found ${unsafe})`,
+        'body',
+      );
+    }
+  }
+  // A quoted cell may span lines; an identifier that does would be stored run together
+  // (normalising drops the break), matching no device: refused, naming the line.
+  for (const column of ['serial_number', 'hardware_uuid', 'machine_guid'] as const) {
+    if (/[\r\n]/.test(row[column] ?? '')) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV line ${line}: ${column} holds a line break (a quoted cell spanning lines): one identifier per cell`,
         'body',
       );
     }
