@@ -269,8 +269,10 @@ describeUnless(BROWSER_SKIP)('a rotated client secret at the OIDC token endpoint
     // The code is issued (the device is fine), then the token request with the old secret is refused.
     const stale = await signIn('rotate-2-old-secret');
     assert.equal(stale.signedIn, false);
-    // openid-client reports the token endpoint's 401 by its WWW-Authenticate challenge.
-    assert.match(stale.error, /WWW_AUTHENTICATE_CHALLENGE/);
+    // The token endpoint's 401 challenge, told as what it means to the app's owner (it read
+    // "OAUTH_WWW_AUTHENTICATE_CHALLENGE: server responded with a challenge…").
+    assert.match(stale.error, /refused this application's client credentials \(invalid_client\): check CLIENT_ID and CLIENT_SECRET/);
+    assert.match(stale.error, /rotate-secret/);
     // The same at the token endpoint directly: client authentication comes before the code is
     // looked at, so the old secret is invalid_client and the new one gets as far as the code.
     const discovery = (await (await fetch(`${c.url}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };

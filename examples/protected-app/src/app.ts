@@ -109,6 +109,18 @@ export async function createProtectedApp(config: ProtectedAppConfig): Promise<(r
       if (error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied') {
         return send(res, 403, deniedPage(sign.user, error.error_description ?? 'access denied'));
       }
+      // The token request refused with a 401 challenge: the client secret is wrong, most often the
+      // old one after `devtrustctl app rotate-secret`. Say so, not the library's words for a challenge.
+      if (error instanceof oidc.WWWAuthenticateChallengeError) {
+        const refused = error.cause.find((c) => c.parameters.error)?.parameters.error ?? `HTTP ${error.status}`;
+        return send(
+          res,
+          502,
+          failedPage(
+            `DevTrust refused this application's client credentials (${refused}): check CLIENT_ID and CLIENT_SECRET. After devtrustctl app rotate-secret, the application must use the new secret.`,
+          ),
+        );
+      }
       // openid-client wraps the precise check that failed (state, nonce, signature…) as the cause.
       const e = error as Error & { error?: string; error_description?: string; code?: string; cause?: { message?: string } };
       const why = e.error_description ?? [e.message, e.cause?.message].filter(Boolean).join(': ');

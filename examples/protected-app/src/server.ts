@@ -28,6 +28,19 @@ export async function startProtectedApp(config: ProtectedAppConfig): Promise<Run
   };
 }
 
+/**
+ * For an issuer that differs from ISSUER (`localhost` for `127.0.0.1`, a port, a path): both
+ * values and the fix. DevTrust names itself by its DEVTRUST_PUBLIC_URL, and ID tokens carry that
+ * name, so ISSUER must be exactly it.
+ */
+export function issuerHint(error: unknown): string {
+  const detail = error as { code?: string; cause?: { attribute?: string; expected?: string; body?: { issuer?: unknown } } };
+  if (detail.code !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' || detail.cause?.attribute !== 'issuer') return '';
+  const actual = detail.cause.body?.issuer;
+  if (typeof actual !== 'string') return '';
+  return `\nDevTrust names itself ${JSON.stringify(actual)}, and ISSUER is ${JSON.stringify(detail.cause.expected)}: set ISSUER=${actual} (DevTrust's DEVTRUST_PUBLIC_URL).`;
+}
+
 // Run directly: `ISSUER=… CLIENT_ID=… CLIENT_SECRET=… PORT=3000 node dist/server.js`.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
@@ -39,7 +52,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error(
       error instanceof ConfigError
         ? error.message
-        : `cannot start: DevTrust's discovery at ${process.env.ISSUER}/.well-known/openid-configuration failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}`,
+        : `cannot start: DevTrust's discovery at ${process.env.ISSUER}/.well-known/openid-configuration failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}${issuerHint(error)}`,
     );
     process.exit(1);
   }

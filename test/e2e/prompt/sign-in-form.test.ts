@@ -49,6 +49,19 @@ describeUnless(BROWSER_SKIP)('the example app signed in through its form (Chromi
     await c?.stop();
   });
 
+  it('an ISSUER naming DevTrust otherwise (localhost for 127.0.0.1) stops the app with both names and the value to set', async () => {
+    const port = new URL(c.url).port;
+    const wrong = spawnProcess(process.execPath, [path.join(ROOT, 'examples/protected-app/dist/server.js')], {
+      env: { ISSUER: `http://localhost:${port}`, CLIENT_ID: 'x', CLIENT_SECRET: 'y', PORT: String(await freePort()) },
+    });
+    assert.equal(await wrong.waitForExit(), 1);
+    assert.match(wrong.stderr(), /discovered metadata issuer does not match|does not match the expected/);
+    assert.ok(
+      wrong.stderr().includes(`DevTrust names itself "${c.url}", and ISSUER is "http://localhost:${port}/": set ISSUER=${c.url}`),
+      wrong.stderr(),
+    );
+  });
+
   async function submitForm(user: string) {
     const page = await newPage(browser);
     const violations: string[] = [];
