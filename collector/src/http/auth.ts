@@ -44,6 +44,20 @@ export function allowed(role: Role, area: Area, access: Access): boolean {
 }
 
 /**
+ * DevTrust's other secrets, told by their prefix: the enrollment key pasted where an API key
+ * goes is the common first mistake, and "unknown or revoked" sends the admin hunting for a
+ * revocation. Only the prefix the caller sent is read back; the key itself is never echoed.
+ */
+function otherKeyHint(token: string): string {
+  if (token.startsWith('dte_'))
+    return ': this is an agent enrollment key (dte_…), not an API key; use an API key (dtk_…), such as the owner key in first-start-keys.txt';
+  if (token.startsWith('dts_')) return ": this is an application's client secret (dts_…), not an API key; use an API key (dtk_…)";
+  if (token.startsWith('dtc_'))
+    return ": this is an application's client ID or an integration's trusted-endpoints key (dtc_…), not an API key; use an API key (dtk_…)";
+  return '';
+}
+
+/**
  * Authenticates `Authorization: Bearer <api key>`; sets ctx.state.apiKey. With `failures`,
  * each failed attempt costs the client address, and an address that has failed too often
  * is refused (429) before its key is even looked at, whichever key it sends: otherwise the
@@ -61,7 +75,7 @@ export function apiKeyAuth(apiKeys: ApiKeyService, failures: RateLimiter | null 
     if (!key) {
       // Only a key that fails costs: a request without one guesses nothing.
       failures?.take(addressKey(ctx.ip));
-      throw unauthorized('the API key is unknown or revoked');
+      throw unauthorized(`the API key is unknown or revoked${otherKeyHint(match[1])}`);
     }
     ctx.state.apiKey = key;
     await next();

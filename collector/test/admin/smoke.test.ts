@@ -17,6 +17,22 @@ describe('collector smoke', () => {
     const denied = await c.admin('GET', '/admin/v1/integrations', undefined, { token: 'nope' });
     assert.equal(denied.status, 401);
     assert.equal(denied.body.error.code, 'UNAUTHENTICATED');
+    assert.equal(denied.body.error.message, 'the API key is unknown or revoked');
+  });
+
+  it('an enrollment key, client secret or client ID sent as an API key is named as such, never echoed', async () => {
+    const sent: [string, RegExp][] = [
+      ['dte_AbCdEf0123456789abcdefgh', /agent enrollment key \(dte_…\), not an API key; use an API key \(dtk_…\)/],
+      ['dts_SecretSecretSecret01234567', /client secret \(dts_…\), not an API key/],
+      ['dtc_0123456789ab', /client ID or an integration's trusted-endpoints key \(dtc_…\), not an API key/],
+    ];
+    for (const [token, hint] of sent) {
+      const denied = await c.admin('GET', '/admin/v1/integrations', undefined, { token });
+      assert.equal(denied.status, 401);
+      assert.equal(denied.body.error.code, 'UNAUTHENTICATED');
+      assert.match(denied.body.error.message, hint);
+      assert.ok(!JSON.stringify(denied.body).includes(token.slice(4)), 'the key is not echoed');
+    }
   });
 
   it('creates a CSV integration and uploads an inventory', async () => {
