@@ -131,6 +131,22 @@ describe('a collector URL holding secrets is refused by the agent and the instal
         assert.ok(!existsSync(out) || readdirSync(out, { recursive: true }).length === 0, `${what}: files written`);
       }
     }
+    // A path whose "%3F" reads as a query once decoded: accepted as its address, the warning hides it.
+    const encoded = await runBin('devtrust-installers', [
+      'payloads',
+      '--collector',
+      'https://trust.example.com/%3Ftoken=t0ken-abc',
+      '--enrollment-key',
+      'ek_7Hq2',
+      '--out',
+      path.join(dir, 'encoded'),
+    ]);
+    assert.equal(encoded.code, 0, encoded.stderr);
+    assertNoSecret(encoded.stdout + encoded.stderr, 'an encoded query');
+    assert.match(encoded.stderr, /warning: --collector https:\/\/trust\.example\.com\/… is more than a collector's address/);
+    const agent = await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/%3Ftoken=t0ken-abc'], env: {} });
+    assert.equal(agent.collectorUrl, 'https://trust.example.com');
+    assertNoSecret(agent.warnings.join('\n'), 'the agent, an encoded query');
     // The address alone still makes payloads, and none of them holds more than it.
     const out = path.join(dir, 'good');
     const r = await runBin('devtrust-installers', [

@@ -16,15 +16,17 @@
  * scheme, is `***@host`, not `user:***@host`).
  */
 export function withoutSecrets(raw: string): string {
-  const cut = raw.search(/[?#]/);
+  // Percent-encoded too: "%3F", "%23" and "%40" read as "?", "#" and "@" once decoded, and a
+  // message may be read (or the text reused) decoded.
+  const cut = raw.search(/[?#]|%3f|%23/i);
   const kept = cut === -1 ? raw : `${raw.slice(0, cut)}…`;
   const scheme = /^[a-z][a-z0-9+.-]*:[/\\]+/i.exec(kept)?.[0] ?? '';
   const rest = kept.slice(scheme.length);
   const authorityEnd = rest.search(/[/\\]/);
   const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
   // The last "@": a password may hold an unescaped one.
-  const at = authority.lastIndexOf('@');
-  return at === -1 ? kept : `${scheme}***@${rest.slice(at + 1)}`;
+  const at = /^.*(@|%40)/is.exec(authority);
+  return at === null ? kept : `${scheme}***@${rest.slice(at[0].length)}`;
 }
 
 /** Whether a parsed URL holds a user name or password (even an empty password after a user name counts). */
