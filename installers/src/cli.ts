@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '@devtrust/shared/cli/command-line';
+import { withoutSecrets } from '@devtrust/shared/protocol/url-secrets';
 import {
   collectorSetting,
   collectorUrl,
@@ -78,9 +79,10 @@ async function payloads(argv: string[]): Promise<number> {
   }
   const url = collectorUrl(flags['--collector']);
   // Agents use the collector's address alone (a path would only earn a warning on every device).
-  if (!/^\/*$/.test(url.pathname) || url.search !== '' || url.hash !== '')
+  // (A query or fragment was refused; a path is named through withoutSecrets all the same: "%3F" in it reads as "?".)
+  if (!/^\/*$/.test(url.pathname))
     process.stderr.write(
-      `devtrust-installers: warning: --collector ${url.href} is more than a collector's address: the payloads hold ${url.origin}, the only part agents use\n`,
+      `devtrust-installers: warning: --collector ${withoutSecrets(url.href)} is more than a collector's address: the payloads hold ${url.origin}, the only part agents use\n`,
     );
   const key = enrollmentKey(flags['--enrollment-key']);
   // The collector URL itself as an earlier one moves nothing (the agent compares addresses):

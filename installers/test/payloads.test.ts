@@ -326,7 +326,10 @@ describe('devtrust-installers payloads --previous-collector-url (moving agents t
   it('refuses an entry that is not a collector address, as it refuses a bad --collector', () => {
     const cases: Array<[string, RegExp]> = [
       ['ftp://old.example.com', /^devtrust-installers: --previous-collector-url must be an http\(s\) URL$/],
-      ['https://u:p@old.example.com', /^devtrust-installers: --previous-collector-url must not hold a user name or password$/],
+      [
+        'https://u:p@old.example.com',
+        /^devtrust-installers: --previous-collector-url must not hold a user name or password \(https:\/\/\*\*\*@old\.example\.com\): the agent signs in/,
+      ],
       ['https://old.example.com/console', /is not a collector's address: give it as https:\/\/old\.example\.com, without a path$/],
       // The agent splits the MSI property at commas: this one entry would reach it as http://a.example.com and b.example.com.
       [

@@ -43,22 +43,37 @@ describe('an earlier collector URL is the address alone, returned as its origin'
       'https://old.example.com//',
       `"https://old.example.com//" is not a collector's address: give it as https://old.example.com, without a path`,
     ],
+    // A query or fragment: refused, shown cut (it may be a copied sign-in link's token).
     [
       'https://old.example.com/?next=1',
-      `"https://old.example.com/?next=1" is not a collector's address: give it as https://old.example.com, without a path`,
+      "must not hold a query or fragment (https://old.example.com/…): the agent uses the collector's address alone; give it without them",
     ],
     [
-      'https://old.example.com/#x',
-      `"https://old.example.com/#x" is not a collector's address: give it as https://old.example.com, without a path`,
+      'https://old.example.com/console/#x',
+      "must not hold a query or fragment (https://old.example.com/console/…): the agent uses the collector's address alone; give it without them",
     ],
     ['ftp://old.example.com', 'must be an http(s) URL'],
     ['ws://old.example.com', 'must be an http(s) URL'],
     ['old.example.com', '"old.example.com" is not a URL'],
     ['', '"" is not a URL'],
     ['https://old.example.com:65536', '"https://old.example.com:65536" is not a URL'],
-    ['https://admin:secret@old.example.com', 'must not hold a user name or password'],
-    ['https://admin@old.example.com', 'must not hold a user name or password'],
-    ['https://:secret@old.example.com', 'must not hold a user name or password'],
+    [
+      'https://admin:secret@old.example.com',
+      "must not hold a user name or password (https://***@old.example.com): the agent signs in with its device key and enrollment key; give the collector's URL without them",
+    ],
+    [
+      'https://admin@old.example.com',
+      "must not hold a user name or password (https://***@old.example.com): the agent signs in with its device key and enrollment key; give the collector's URL without them",
+    ],
+    [
+      'https://:secret@old.example.com',
+      "must not hold a user name or password (https://***@old.example.com): the agent signs in with its device key and enrollment key; give the collector's URL without them",
+    ],
+    // Not a URL (port out of range): named, its secrets hidden, however the scheme is written.
+    ['https://admin:secret@old.example.com:65536/?t=abc', '"https://***@old.example.com:65536/…" is not a URL'],
+    ['https:\\\\admin:secret@old.example.com:65536', '"https:\\\\***@old.example.com:65536" is not a URL'],
+    // A scheme of "admin" to the parser: still refused without repeating it.
+    ['admin:secret@old.example.com', 'must be an http(s) URL'],
     // Two URLs run together: the parser reads one host, the lists these travel in read two entries.
     [
       'http://a.example.com,b.example.com',
@@ -94,15 +109,20 @@ describe('an earlier collector URL is the address alone, returned as its origin'
 });
 
 describe('a collector URL (the configured one) may have a path; the rest of the rule is the same', () => {
-  it('keeps the path, query and port for the caller to judge', () => {
-    const url = checkedCollectorUrl(' https://trust.example.com:8443/console/?x=1 ');
+  it('keeps the path and port for the caller to judge', () => {
+    const url = checkedCollectorUrl(' https://trust.example.com:8443/console/ ');
     assert.equal(url.origin, 'https://trust.example.com:8443');
     assert.equal(url.pathname, '/console/');
-    assert.equal(url.search, '?x=1');
   });
 
   it('refuses what an earlier URL may not hold, with the same words', () => {
-    for (const text of ['ftp://trust.example.com', 'trust.example.com', 'https://u:p@trust.example.com', 'https://trust\u200b.example.com'])
+    for (const text of [
+      'ftp://trust.example.com',
+      'trust.example.com',
+      'https://u:p@trust.example.com',
+      'https://trust.example.com/?x=1',
+      'https://trust\u200b.example.com',
+    ])
       assert.equal(
         refusal(() => checkedCollectorUrl(text)),
         refusal(() => earlierCollectorAddress(text)),

@@ -1,4 +1,5 @@
 import { checkedCollectorUrl } from '@devtrust/shared/protocol/collector-address';
+import { withoutSecrets } from '@devtrust/shared/protocol/url-secrets';
 
 /**
  * Collector URLs: how the agent reads the configured one and how it tells whether two of them
@@ -12,9 +13,9 @@ import { checkedCollectorUrl } from '@devtrust/shared/protocol/collector-address
  */
 
 /**
- * The configured collector URL: any http(s) URL without credentials, its trailing slashes
- * dropped. The agent only ever uses its origin, so one with a path, query or fragment (a copied
- * console or sign-in link) is taken as its origin, and `dropped` says so for a warning: refusing
+ * The configured collector URL: any http(s) URL without credentials, a query or a fragment
+ * (checkedCollectorUrl refuses them), its trailing slashes dropped. The agent only ever uses its
+ * origin, so one with a path (a copied console link) is taken as its origin, and `dropped` says so for a warning: refusing
  * it would stop every agent of a fleet for a setting that works.
  */
 export function parseCollectorUrl(value: string): { url: string; dropped: string | null } {
@@ -22,7 +23,7 @@ export function parseCollectorUrl(value: string): { url: string; dropped: string
   if (/^\/*$/.test(url.pathname) && url.search === '' && url.hash === '') return { url: value.trim().replace(/\/+$/, ''), dropped: null };
   return {
     url: url.origin,
-    dropped: `"${value}" is more than a collector's address: the agent uses ${url.origin} (only the address counts; give it without a path)`,
+    dropped: `"${withoutSecrets(value.trim())}" is more than a collector's address: the agent uses ${url.origin} (only the address counts; give it without a path)`,
   };
 }
 

@@ -152,7 +152,7 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
       'https://old.example.com/console/',
       '"https://old.example.com/console/" is not a collector\'s address: give it as https://old.example.com, without a path',
     ],
-    ['https://old.example.com/?next=1', "is not a collector's address: give it as https://old.example.com, without a path"],
+    ['https://old.example.com/?next=1', 'must not hold a query or fragment (https://old.example.com/…)'],
     ['https://old.example.com\thttps://other.example.com', 'must be one URL, without control characters or line breaks'],
     // A hidden character is refused, not dropped (IDNA would drop it from the host name): as for the collector URL itself.
     ['https://old\u200b.example.com', 'must be one URL, without control characters or line breaks'],
@@ -203,16 +203,16 @@ describe('previousCollectorUrls: a malformed entry is refused at start-up, namin
     assert.deepEqual(config.previousCollectorUrls, ['http://old.example.com:8700']);
   });
 
-  it('the collector URL itself: no credentials (they would be logged and stored); a path is dropped with a warning', async () => {
+  it('the collector URL itself: no credentials or query (they would be logged and stored); a path is dropped with a warning', async () => {
     assert.equal(
       await refusal({ argv: ['--collector', 'https://admin:secret@trust.example.com'], env: {} }),
-      '--collector: must not hold a user name or password',
+      "--collector: must not hold a user name or password (https://***@trust.example.com): the agent signs in with its device key and enrollment key; give the collector's URL without them",
     );
     // The agent only ever uses the origin: it says so, and uses (and prints) the origin.
-    const withPath = await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/console/?x=1'], env: {} });
+    const withPath = await loadAgentConfig({ argv: ['--collector', 'https://trust.example.com/console/'], env: {} });
     assert.equal(withPath.collectorUrl, 'https://trust.example.com');
     assert.deepEqual(withPath.warnings, [
-      `--collector: "https://trust.example.com/console/?x=1" is more than a collector's address: the agent uses https://trust.example.com (only the address counts; give it without a path)`,
+      `--collector: "https://trust.example.com/console/" is more than a collector's address: the agent uses https://trust.example.com (only the address counts; give it without a path)`,
     ]);
     const managed = await loadAgentConfig({
       argv: [],

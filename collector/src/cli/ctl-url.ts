@@ -1,3 +1,4 @@
+import { hasQueryOrFragment, hasUserInfo, withoutSecrets } from '@devtrust/shared/protocol/url-secrets';
 import { UsageError } from './ctl-commands.js';
 
 /**
@@ -23,27 +24,14 @@ export function collectorBase(raw: string, source: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(`${source} "${withoutSecrets(raw)}" must be an http(s) URL`);
-  if (url.username !== '' || url.password !== '')
+  if (hasUserInfo(url))
     throw new UsageError(
       `${source} must not hold a user name or password (${withoutSecrets(raw)}): devtrustctl signs in with an API key (DEVTRUST_API_KEY or --api-key); give the collector's URL without them`,
     );
-  // href, not search and hash: an empty query ("…/?") or fragment ("…#") is '' in those but still breaks the appended path.
-  if (/[?#]/.test(url.href))
+  // An empty query ("…/?") or fragment ("…#") too: it still breaks the appended path.
+  if (hasQueryOrFragment(url))
     throw new UsageError(
       `${source} must not hold a query or fragment (${withoutSecrets(raw)}): devtrustctl adds the API's paths to the URL; give the collector's URL alone`,
     );
   return raw.replace(/\/+$/, '');
-}
-
-/**
- * URL text with a user name and password shown as `***` and any query or fragment cut, for
- * messages about text that may not even parse (`https://user:secret@host:99999/?token=abc`
- * becomes `https://***@host:99999/…`). Done on the text, not the parsed URL: the parser may have
- * refused it, or read it otherwise (a backslash is a slash to it).
- */
-export function withoutSecrets(raw: string): string {
-  const cut = raw.search(/[?#]/);
-  const kept = cut === -1 ? raw : `${raw.slice(0, cut)}…`;
-  // Everything up to the last "@" of the authority (a password may hold an unescaped "@").
-  return kept.replace(/^([a-z][a-z0-9+.-]*:[/\\]*)?[^/\\]*@/i, (_whole, scheme: string | undefined) => `${scheme ?? ''}***@`);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hasQueryOrFragment, hasUserInfo, withoutSecrets } from '@devtrust/shared/protocol/url-secrets';
 import { ConfigError } from '../errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -179,16 +180,40 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-function parseUrl(variable: string, value: string, protocols: string[]): string {
+/**
+ * What a URL-valued setting may hold besides its scheme, and why. Every refusal names the value
+ * through withoutSecrets (user name, password, query and fragment hidden): the error goes to
+ * the terminal, the service's journal and CI logs, and DEVTRUST_DATABASE_URL holds a password.
+ */
+type UrlRule = {
+  protocols: string[];
+  /** Why a user name or password is refused (they would be sent to others); absent: allowed (a database's password). */
+  noUserInfo?: string;
+  /** Why a query or fragment is refused; absent: allowed (a link may carry one). */
+  noQuery?: string;
+};
+
+function parseUrl(variable: string, value: string, rule: UrlRule): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(variable, `"${value}" is not a URL`);
+    throw new ConfigError(variable, `"${withoutSecrets(value)}" is not a URL`);
   }
-  if (!protocols.includes(url.protocol)) throw new ConfigError(variable, `must be a ${protocols.join(' or ')} URL`);
+  if (!rule.protocols.includes(url.protocol)) throw new ConfigError(variable, `must be a ${rule.protocols.join(' or ')} URL`);
+  if (rule.noUserInfo !== undefined && hasUserInfo(url))
+    throw new ConfigError(variable, `must not hold a user name or password (${withoutSecrets(value)}): ${rule.noUserInfo}`);
+  if (rule.noQuery !== undefined && hasQueryOrFragment(url))
+    throw new ConfigError(variable, `must not hold a query or fragment (${withoutSecrets(value)}): ${rule.noQuery}`);
   return value.replace(/\/+$/, '');
 }
+
+const WEB_URL = ['http:', 'https:'];
+/** Sent to every browser that shows the prompt page (a link, an image): credentials in it would be published. */
+const PAGE_URL: UrlRule = {
+  protocols: WEB_URL,
+  noUserInfo: 'the prompt page sends every visitor to it, so they would be published; give a URL that needs none',
+};
 
 const WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
 
@@ -249,9 +274,18 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
   const publicUrl =
     publicUrlRaw === ''
       ? `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-      : parseUrl('DEVTRUST_PUBLIC_URL', publicUrlRaw, ['http:', 'https:']);
+      : parseUrl('DEVTRUST_PUBLIC_URL', publicUrlRaw, {
+          protocols: WEB_URL,
+          // Agents, browsers and applications are sent to this URL (installers' payloads, sign-in
+          // redirects, the OIDC issuer), and the start-up banner and log print it.
+          noUserInfo:
+            'it is the URL agents, browsers and applications are sent to, so they would be handed out to all of them; put authentication in front of the collector instead',
+          // The collector's paths are appended to it (ISSUER/oidc/…): a query would end up inside them.
+          noQuery: "the collector's paths are appended to it; give the collector's URL alone",
+        });
   const databaseUrlRaw = get('DEVTRUST_DATABASE_URL');
-  const databaseUrl = databaseUrlRaw === '' ? null : parseUrl('DEVTRUST_DATABASE_URL', databaseUrlRaw, ['postgres:', 'postgresql:']);
+  const databaseUrl =
+    databaseUrlRaw === '' ? null : parseUrl('DEVTRUST_DATABASE_URL', databaseUrlRaw, { protocols: ['postgres:', 'postgresql:'] });
   const logLevel = get('DEVTRUST_LOG_LEVEL') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('DEVTRUST_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const masterKeyRaw = get('DEVTRUST_MASTER_KEY');
@@ -303,8 +337,8 @@ export function loadConfig(env: Env = process.env): CollectorConfig {
     enrollmentKey: enrollmentKey === '' ? null : enrollmentKey,
     logLevel,
     orgName: get('DEVTRUST_ORG_NAME'),
-    agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, ['http:', 'https:']),
-    orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, ['http:', 'https:']),
+    agentDownloadUrl: download === '' ? null : parseUrl('DEVTRUST_AGENT_DOWNLOAD_URL', download, PAGE_URL),
+    orgLogoUrl: logo === '' ? null : parseUrl('DEVTRUST_ORG_LOGO_URL', logo, PAGE_URL),
     limits,
     retention,
     requireSignedRequest: parseBoolean('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST', get('DEVTRUST_OIDC_REQUIRE_SIGNED_REQUEST')),

@@ -4,6 +4,7 @@ import { OidcAdapter } from './adapter.js';
 import { ApplicationClients } from './clients.js';
 import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from '../services/oidc-keys.js';
+import { requireOpenidScope } from './openid-scope.js';
 import { requestObjectRules, useAcceptedRequestObject } from './request-objects.js';
 import { requestObjectRefusal } from './request-object-refusals.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
@@ -115,6 +116,16 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     enabledJWA: { requestObjectSigningAlgValues: ['HS256'] },
+    // The verdict rides in the ID token alone, and the provider issues one only for the openid
+    // scope: a request without it (plain OAuth, which oidc-provider allows) would run the device
+    // check and hand the application no verdict. Refused here, as `invalid_scope`: extraParams'
+    // validators are the provider's own hook that runs after the request object was verified
+    // and its parameters took over (so a signed request without openid is refused too) and after
+    // the redirect_uri was checked (so the refusal goes back to the application, as RFC 6749
+    // 4.1.2.1 says), but before the interaction starts, where the request object's jti is
+    // used up (interactions.url below): the corrected request may reuse it. `scope` is a
+    // standard parameter already; naming it here only adds this validator.
+    extraParams: { scope: requireOpenidScope },
     routes: { ...OIDC_ROUTES },
     interactions: {
       policy: devicePolicy(),

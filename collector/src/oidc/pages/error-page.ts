@@ -65,6 +65,14 @@ export function explainProviderError(
       };
     case 'invalid_request_object':
       return explainRequestObjectRefusal(refusal ?? REQUEST_OBJECT_REFUSAL.unverified);
+    case 'invalid_scope':
+      // Mostly a request without the openid scope (oidc/openid-scope.ts): the application asks
+      // in a way that would get no device verdict, so only its owner can mend it.
+      return {
+        title: 'This application is not set up correctly',
+        message:
+          'The application asked to sign you in without OpenID Connect (the “openid” scope), so it could not learn whether this device is trusted, and the sign-in was not started. Signing in again will not help: tell the application’s owner or your IT team. The details below are for them.',
+      };
     default:
       return { title: 'Something went wrong', message: 'The sign-in could not be completed. Go back to the application and try again.' };
   }
