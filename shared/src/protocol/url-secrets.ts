@@ -8,25 +8,45 @@
 
 /**
  * URL text with a user name and password shown as `***` and any query or fragment cut, for
- * messages about text that may not even parse (`https://user:secret@host:99999/?token=abc`
- * becomes `https://***@host:99999/…`). Done on the text, not the parsed URL: the parser may have
- * refused it, or read it otherwise (a backslash is a slash to it, and `https:user:pw@host` is
- * `https://user:pw@host` to it). So only a scheme followed by slashes is kept as a scheme;
- * anything else before the last "@" of the first segment is hidden (`user:pw@host`, with no
- * scheme, is `***@host`, not `user:***@host`).
+ * messages about a URL that may not even parse (`https://user:secret@host:99999/?token=abc`
+ * becomes `https://***@host:99999/…`).
+ *
+ * A URL the WHATWG parser reads (as fetch, the agent and the collector do) with user info is
+ * shown from its parts: the parser drops leading spaces and tabs or newlines anywhere (`" https:/\t/u:pw@h"` is
+ * `https://u:pw@h` to it), so text patterns would miss user info the URL really holds. Text it
+ * refuses is redacted as text, the cautious way round: everything before the last `@` (or `%40`)
+ * anywhere is hidden, scheme apart, since a password may hold `/`, `?`, `#` or another `@`
+ * (`https://admin:pa/ss@host` does not parse, and its authority is not what a pattern thinks).
  */
 export function withoutSecrets(raw: string): string {
-  // Percent-encoded too: "%3F", "%23" and "%40" read as "?", "#" and "@" once decoded, and a
-  // message may be read (or the text reused) decoded.
-  const cut = raw.search(/[?#]|%3f|%23/i);
-  const kept = cut === -1 ? raw : `${raw.slice(0, cut)}…`;
-  const scheme = /^[a-z][a-z0-9+.-]*:[/\\]+/i.exec(kept)?.[0] ?? '';
-  const rest = kept.slice(scheme.length);
-  const authorityEnd = rest.search(/[/\\]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  // The last "@": a password may hold an unescaped one.
-  const at = /^.*(@|%40)/is.exec(authority);
-  return at === null ? kept : `${scheme}***@${rest.slice(at[0].length)}`;
+  const url = parsed(raw);
+  if (url !== null && hasUserInfo(url)) {
+    // Percent-encoded "?" and "#" in the path read as a query or fragment once decoded.
+    // The root path as written: `https://u:pw@host` is shown without the "/" the parser adds.
+    const root = url.pathname === '/' && !/\/\s*$/.test(raw.split(/[?#]/)[0] ?? '');
+    const path = root ? '' : url.pathname.replace(/(%3f|%23).*$/is, '…');
+    const more = !path.endsWith('…') && hasQueryOrFragment(url) ? '…' : '';
+    return `${url.protocol}//***@${url.host}${path}${more}`;
+  }
+  // As the parser would read it: no tabs or newlines, no leading or trailing spaces and controls.
+  // eslint-disable-next-line no-control-regex
+  const text = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const scheme = /^[a-z][a-z0-9+.-]*:[/\\]+/i.exec(text)?.[0] ?? '';
+  // A URL the parser reads without user info may hold an "@" in its path (`https://host/a@b`).
+  const at = url !== null ? null : /^.*(@|%40)/is.exec(text.slice(scheme.length));
+  const rest = at === null ? text.slice(scheme.length) : text.slice(scheme.length + at[0].length);
+  const end = rest.search(/[?#]|%3f|%23/i);
+  return `${scheme}${at === null ? '' : '***@'}${end === -1 ? rest : `${rest.slice(0, end)}…`}`;
+}
+
+/** The URL with a host, as the WHATWG parser reads the text; null when it refuses it or finds no host. */
+function parsed(raw: string): URL | null {
+  try {
+    const url = new URL(raw);
+    return url.host === '' ? null : url;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a parsed URL holds a user name or password (even an empty password after a user name counts). */
