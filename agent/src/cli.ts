@@ -6,6 +6,7 @@ import { Agent } from './core/agent.js';
 import { platformKeyStore, runningAsSystem } from './keys/platform-key-store.js';
 import { platformDeviceKeyStores } from './keys/select-device-key.js';
 import { LinkError } from './link/agent-link.js';
+import { EnrolledElsewhereError } from './link/enrolled-elsewhere.js';
 import { loopbackTlsProvider } from './loopback/tls.js';
 
 const VERSION = packageVersion(new URL('../package.json', import.meta.url));
@@ -23,6 +24,9 @@ const HELP = `devtrust-agent ${VERSION}: the DevTrust agent, headless.
                              (DEVTRUST_AGENT_ENROLLMENT_KEY_FILE)
   --enrollment-key KEY       the key itself (or DEVTRUST_AGENT_ENROLLMENT_KEY). A flag is
                              visible to every local user in ps: prefer the file or the variable
+  --re-enroll                with --collector: this device is enrolled with another
+                             collector, and that enrollment may be replaced by a new one
+                             (without it the agent refuses, exit 2, and changes nothing)
   --once                     report once, print whether this device is trusted under the
                              collector's policy (and why not), and exit (non-zero with
                              one line on failure; gives up within 5 s)
@@ -110,6 +114,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       process.stdout.write(`${standingText(answer)}\n`);
       return 0;
     } catch (error) {
+      if (error instanceof EnrolledElsewhereError) {
+        process.stderr.write(`devtrust-agent: ${error.message}\n`);
+        return 2;
+      }
       const message =
         error instanceof LinkError || error instanceof AgentConfigError ? error.message : `unexpected error: ${(error as Error).message}`;
       process.stderr.write(`devtrust-agent: ${message}\n`);
@@ -126,6 +134,12 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     await agent.start();
   } catch (error) {
+    // A URL that would replace the enrollment is a command line to correct, as for --once.
+    if (error instanceof EnrolledElsewhereError) {
+      process.stderr.write(`devtrust-agent: ${error.message}\n`);
+      await agent.stop();
+      return 2;
+    }
     process.stderr.write(`devtrust-agent: cannot start: ${(error as Error).message}\n`);
     return 1;
   }

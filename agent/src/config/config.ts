@@ -23,6 +23,13 @@ export interface AgentConfig {
   identityFile: string | null;
   once: boolean;
   logLevel: string;
+  /**
+   * True when the collector URL came from the `--collector` flag and `--re-enroll` was not
+   * given: an enrollment with another collector is then left as it is and the run refused
+   * (link/enrolled-elsewhere.ts), since a flag is typed for one run. Absent: false (managed
+   * settings, variables, the config file and the tray app re-enroll as before).
+   */
+  keepOtherEnrollment?: boolean;
   /** Whether a new enrollment may use a Secure Enclave or TPM key (default auto). */
   hardwareKey?: HardwareKeyPreference;
   /** Keys whose value came from managed settings: the user cannot change them. */
@@ -77,6 +84,7 @@ export const AGENT_FLAGS = {
   'log-level': { type: 'string' },
   'hardware-key': { type: 'string' },
   once: { type: 'boolean' },
+  're-enroll': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const satisfies FlagSpecs;
@@ -93,6 +101,7 @@ interface Flags {
   logLevel?: string;
   hardwareKey?: string;
   once?: boolean;
+  reEnroll?: boolean;
   help?: boolean;
   version?: boolean;
 }
@@ -121,6 +130,7 @@ export function parseFlags(argv: string[], specs: FlagSpecs = AGENT_FLAGS): Flag
     logLevel: text('log-level'),
     hardwareKey: text('hardware-key'),
     once: values.once === true,
+    reEnroll: values['re-enroll'] === true,
     help: values.help === true,
     version: values.version === true,
   };
@@ -320,6 +330,7 @@ export async function loadAgentConfig(options: {
     identityFile: flags.identityFile ?? str(env.DEVTRUST_AGENT_IDENTITY) ?? null,
     once: flags.once ?? false,
     logLevel: flags.logLevel ?? str(env.DEVTRUST_AGENT_LOG_LEVEL) ?? 'info',
+    keepOtherEnrollment: !managed.collectorUrl && flags.collectorUrl !== undefined && !flags.reEnroll,
     hardwareKey: hardwareKey as HardwareKeyPreference,
     managedKeys: Object.keys(managed),
     managed,

@@ -89,6 +89,7 @@ export class Agent extends EventEmitter {
       collectorUrl: config.collectorUrl,
       previousCollectorUrls: config.previousCollectorUrls ?? [],
       enrollmentKey: config.enrollmentKey,
+      keepOtherEnrollment: config.keepOtherEnrollment ?? false,
       keyStore: deps.keyStore ?? new FileKeyStore(path.join(config.dataDir, 'device-key.pem')),
       ...(deps.deviceKeys ? { deviceKeys: deps.deviceKeys } : {}),
       stateFile: new StateFile(config.dataDir),

@@ -12,14 +12,15 @@ import { diagnoseEnrollment, formatEnrollment } from './enrollment.js';
 import { readNodeMachineId, readSystemInformation } from './libraries.js';
 
 const USAGE = `devtrust-agent doctor [--json] [--collector URL] [--previous-collector-url URL]...
-                      [--data-dir DIR] [--config FILE]
+                      [--re-enroll] [--data-dir DIR] [--config FILE]
 
 Prints, for IT support, what this agent reads as the device's identity beside what the
 systeminformation and node-machine-id libraries read on the same machine, flags every
 disagreement and placeholder, says which value the collector will match on, which kind
 of device key (Secure Enclave, TPM or software) a new enrollment would use, and why, and
 the collector the agent is configured for beside the enrollment it holds: whether its
-next start keeps it, moves it from an earlier URL, or enrolls again.
+next start keeps it, moves it from an earlier URL, enrolls again, or (--collector naming
+another collector, without --re-enroll) refuses and changes nothing.
 The collector settings are read as the agent reads them (managed settings, DEVTRUST_AGENT_*
 variables, the flags above): give the agent's own flags to describe a headless agent.
 Exit code 0 once the report is printed (what needs a look is in it); 2: bad usage.
@@ -31,6 +32,7 @@ const DOCTOR_FLAGS = {
   help: { type: 'boolean', short: 'h' },
   collector: AGENT_FLAGS.collector,
   'previous-collector-url': AGENT_FLAGS['previous-collector-url'],
+  're-enroll': AGENT_FLAGS['re-enroll'],
   'data-dir': AGENT_FLAGS['data-dir'],
   config: AGENT_FLAGS.config,
 } as const satisfies FlagSpecs;
@@ -82,6 +84,7 @@ type DoctorConfig = {
   previousCollectorUrls: string[];
   problem: string | null;
   warnings: string[];
+  keepOtherEnrollment: boolean;
 };
 
 /** The collector configured as the agent would read it; a refused argument is returned, for exit 2. */
@@ -94,6 +97,7 @@ async function configOf(argv: string[], managedReader: ManagedSettingsReader): P
       previousCollectorUrls: loaded.previousCollectorUrls ?? [],
       problem: null,
       warnings: loaded.warnings,
+      keepOtherEnrollment: loaded.keepOtherEnrollment ?? false,
     };
   } catch (error) {
     if (!(error instanceof AgentConfigError)) throw error;
@@ -103,7 +107,14 @@ async function configOf(argv: string[], managedReader: ManagedSettingsReader): P
     // agent not set up yet (problem null): formatEnrollment says what to do.
     const dataDir = parseFlags(argv).dataDir ?? (process.env.DEVTRUST_AGENT_DATA_DIR || defaultDataDir());
     const problem = error instanceof NoCollectorUrlError ? null : error.message;
-    return { dataDir: path.resolve(dataDir), collectorUrl: null, previousCollectorUrls: [], problem, warnings: [] };
+    return {
+      dataDir: path.resolve(dataDir),
+      collectorUrl: null,
+      previousCollectorUrls: [],
+      problem,
+      warnings: [],
+      keepOtherEnrollment: false,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { unsafeCharacter } from '@devtrust/shared/identity/unsafe-text';
+import { collectorAddress } from '../config/collector-url.js';
 import { planEnrollment } from '../link/enrollment-plan.js';
 import type { AgentState } from '../link/state.js';
 
@@ -18,21 +19,33 @@ export interface EnrollmentDiagnosis {
   warnings?: string[];
   enrolled: { collectorUrl: string | null; endpointId: string } | null;
   movedFrom: { collectorUrl: string; at: string } | null;
-  /** What the next start does: keep the enrollment, move it, enroll again, or enroll for the first time. */
-  next: 'keep' | 'move' | 'reenroll' | 'enroll' | 'unknown';
+  /**
+   * What the next start does: keep the enrollment, move it, enroll again, enroll for the first
+   * time, or refuse (`--collector` names another collector, without `--re-enroll`: the agent
+   * exits 2 and changes nothing, link/enrolled-elsewhere.ts).
+   */
+  next: 'keep' | 'move' | 'reenroll' | 'refuse' | 'enroll' | 'unknown';
 }
 
 export function diagnoseEnrollment(
   state: AgentState,
-  config: { dataDir: string; collectorUrl: string | null; previousCollectorUrls: string[]; problem: string | null; warnings?: string[] },
+  settings: {
+    dataDir: string;
+    collectorUrl: string | null;
+    previousCollectorUrls: string[];
+    problem: string | null;
+    warnings?: string[];
+    /** The collector URL is a `--collector` flag without `--re-enroll` (config keepOtherEnrollment). */
+    keepOtherEnrollment?: boolean;
+  },
 ): EnrollmentDiagnosis {
+  const { keepOtherEnrollment, ...config } = settings;
   const enrolled = state.endpointId === null ? null : { collectorUrl: state.collectorUrl, endpointId: state.endpointId };
-  const next =
-    config.collectorUrl === null
-      ? 'unknown'
-      : enrolled === null
-        ? 'enroll'
-        : planEnrollment(state, config.collectorUrl, config.previousCollectorUrls).kind;
+  const plan =
+    config.collectorUrl === null || enrolled === null ? null : planEnrollment(state, config.collectorUrl, config.previousCollectorUrls);
+  // The same test as the link's (agent-link.ts start): an enrollment whose collector can be named is held back.
+  const refused = plan?.kind === 'reenroll' && keepOtherEnrollment === true && collectorAddress(plan.from) !== null;
+  const next = config.collectorUrl === null ? 'unknown' : plan === null ? 'enroll' : refused ? 'refuse' : plan.kind;
   return { ...config, enrolled, movedFrom: state.movedFrom ?? null, next };
 }
 
@@ -97,6 +110,13 @@ export function formatEnrollment(d: EnrollmentDiagnosis): string {
         `  enrolled as ${endpointId} with ${from ?? 'an unnamed collector'}: at its next start the agent enrolls again with a new device key,`,
         '  and the new endpoint waits until an admin releases this one, as for a re-imaged device. If that is the same collector under a new URL,',
         `  list ${from ?? 'its old URL'} in previousCollectorUrls (docs/agent.md) before the agent restarts`,
+      );
+      break;
+    case 'refuse':
+      lines.push(
+        `  enrolled as ${endpointId} with ${from}: run with --collector ${d.collectorUrl}, the agent refuses (exit 2) and changes nothing.`,
+        `  --previous-collector-url ${from} moves this enrollment there (the same collector under another URL); --re-enroll replaces it`,
+        '  with a new enrollment, whose endpoint waits until an admin releases this one',
       );
       break;
     default:

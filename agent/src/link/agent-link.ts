@@ -20,8 +20,10 @@ import { unsafeTransactionField } from '@devtrust/shared/protocol/transaction-te
 import { SoftwareKeyStore, type DeviceKey } from '../keys/device-key.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { openDeviceKey, type DeviceKeyStores } from '../keys/select-device-key.js';
+import { collectorAddress } from '../config/collector-url.js';
 import type { AgentState, StateFile } from './state.js';
 import { backoffDelay, retryAfterDelay } from './backoff.js';
+import { EnrolledElsewhereError } from './enrolled-elsewhere.js';
 import { planEnrollment, stateAfter } from './enrollment-plan.js';
 
 export type LinkStatus = 'connecting' | 'connected' | 'offline' | 'refused' | 'stopped';
@@ -51,6 +53,8 @@ export interface AgentLinkOptions {
   /** Reports kept while offline; the oldest is dropped beyond this. */
   queueLimit?: number;
   requestTimeoutMs?: number;
+  /** Refuse (EnrolledElsewhereError) rather than replace an enrollment with another collector (config keepOtherEnrollment). */
+  keepOtherEnrollment?: boolean;
   /** From managed settings: the MDM's ID for this device and the integration's configuration key. */
   trustedEndpoint?: { identifier: string; key: string } | null;
 }
@@ -115,6 +119,10 @@ export class AgentLink extends EventEmitter {
     const stored = await this.options.stateFile.load();
     const { collectorUrl } = this.options;
     const plan = planEnrollment(stored, collectorUrl, this.options.previousCollectorUrls ?? []);
+    // Checked before anything is saved or a key made: a refused run leaves the data directory as it was.
+    const enrolledWith = plan.kind === 'reenroll' ? collectorAddress(plan.from) : null;
+    if (enrolledWith !== null && stored.endpointId !== null && this.options.keepOtherEnrollment)
+      throw new EnrolledElsewhereError({ collectorUrl: enrolledWith, endpointId: stored.endpointId }, collectorUrl);
     this.state = stateAfter(plan, stored, collectorUrl, new Date());
     if (plan.kind === 'move') {
       // Saved now, so the move is made (and logged) once: the next start finds the new URL.

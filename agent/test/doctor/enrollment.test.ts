@@ -33,6 +33,22 @@ describe('doctor: the configured collector beside the stored enrollment', () => 
     assert.match(text, /list http:\/\/trust\.example\.com:8700 in previousCollectorUrls/);
   });
 
+  it('a --collector flag naming another collector, without --re-enroll: says the run is refused and names both flags', () => {
+    const d = diagnoseEnrollment(enrolled, { ...config(), keepOtherEnrollment: true });
+    assert.equal(d.next, 'refuse');
+    assert.equal('keepOtherEnrollment' in d, false, 'not part of the JSON report');
+    const text = formatEnrollment(d);
+    assert.match(
+      text,
+      /enrolled as ep_01MOVE with http:\/\/trust\.example\.com:8700: run with --collector https:\/\/trust\.example\.com, the agent refuses \(exit 2\) and changes nothing/,
+    );
+    assert.match(text, /--previous-collector-url http:\/\/trust\.example\.com:8700 moves this enrollment there/);
+    assert.match(text, /--re-enroll replaces it/);
+    // The flags that let the run go on: a declared earlier URL moves, --re-enroll (false here) enrolls again.
+    assert.equal(diagnoseEnrollment(enrolled, { ...config([OLD]), keepOtherEnrollment: true }).next, 'move');
+    assert.equal(diagnoseEnrollment(enrolled, { ...config(), keepOtherEnrollment: false }).next, 'reenroll');
+  });
+
   it('shows the way back of a rolled-back move (docs/agent.md: rolling a move back): the old URL again, no list', () => {
     const back = diagnoseEnrollment(
       { ...enrolled, collectorUrl: NEW, movedFrom: { collectorUrl: OLD, at: '2026-12-01T00:00:00.000Z' } },
@@ -124,7 +140,14 @@ describeUnless(process.platform !== 'linux' && 'doctor reads this machine only o
       const dataDir = mkdtempSync(path.join(tmpdir(), 'devtrust-doctor-'));
       writeFileSync(path.join(dataDir, 'state.json'), JSON.stringify(enrolled));
       const env = { DEVTRUST_AGENT_COLLECTOR_URL: '', DEVTRUST_AGENT_PREVIOUS_COLLECTOR_URLS: '', DEVTRUST_AGENT_DATA_DIR: '' };
-      const reenroll = await runBin('devtrust-agent', ['doctor', '--collector', NEW, '--data-dir', dataDir], { env, timeoutMs: 60_000 });
+      // A headless agent given --collector NEW refuses to replace the enrollment; with --re-enroll it enrolls again.
+      const refuse = await runBin('devtrust-agent', ['doctor', '--collector', NEW, '--data-dir', dataDir], { env, timeoutMs: 60_000 });
+      assert.equal(refuse.code, 0, refuse.stderr);
+      assert.match(refuse.stdout, /the agent refuses \(exit 2\) and changes nothing/);
+      const reenroll = await runBin('devtrust-agent', ['doctor', '--collector', NEW, '--re-enroll', '--data-dir', dataDir], {
+        env,
+        timeoutMs: 60_000,
+      });
       assert.equal(reenroll.code, 0, reenroll.stderr);
       assert.match(reenroll.stdout, /the agent enrolls again with a new device key/);
       const move = await runBin('devtrust-agent', ['doctor', '--json', '--collector', NEW, '--data-dir', dataDir], {
