@@ -57,11 +57,25 @@ async function authorize(base: string, clientId: string, request: string): Promi
   return /invalid_\w+: [^<]*/.exec(text)?.[0] ?? text.slice(0, 300);
 }
 
+/** The same request object with `alg: none` and no signature. */
+function unsigned(request: string): string {
+  const [, payload] = request.split('.');
+  return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'oauth-authz-req+jwt' })).toString('base64url')}.${payload}.`;
+}
+
 /** The error page DevTrust shows for a refused request: its heading, what to do, and the details. */
-async function refusalPage(base: string, clientId: string, request: string): Promise<{ title: string; alert: string; details: string }> {
-  const response = await fetch(`${base}/oidc/auth?${new URLSearchParams({ client_id: clientId, request })}`, { redirect: 'manual' });
+async function refusalPage(
+  base: string,
+  clientId: string,
+  request: string,
+  outside: Record<string, string> = {},
+): Promise<{ title: string; alert: string; details: string }> {
+  const response = await fetch(`${base}/oidc/auth?${new URLSearchParams({ client_id: clientId, request, ...outside })}`, {
+    redirect: 'manual',
+  });
   const html = await response.text();
-  assert.equal(response.status, 400, html.slice(0, 300));
+  assert.equal(response.status, 400, `${response.headers.get('location') ?? ''} ${html.slice(0, 300)}`);
+  assert.equal(response.headers.get('location'), null);
   const text = (pattern: RegExp): string =>
     (pattern.exec(html)?.[1] ?? '')
       .replace(/<[^>]+>/g, '')
@@ -249,6 +263,38 @@ for (const database of DATABASES) {
       const request = requestObject(client, c.url, fresh());
       assert.equal(await authorize(c.url, client.clientId, request), 'started');
       assert.equal((await refusalPage(c.url, client.clientId, request)).title, 'This sign-in link was already used');
+    });
+
+    // A registered redirect_uri and a state of the sender's choosing, beside the request object:
+    // the provider redirected with them (and the forged object's own state) instead of the page.
+    const outside = { redirect_uri: REDIRECT_URI, state: 'zz', response_mode: 'fragment' };
+
+    it('a forged request object with redirect_uri and state outside it: the "changed on the way" page, no redirect', async () => {
+      const forged = requestObject({ ...client, clientSecret: 'not-the-secret' }, c.url, fresh());
+      const changed = await refusalPage(c.url, client.clientId, forged, outside);
+      assert.equal(changed.title, 'This sign-in request was changed on the way');
+      assert.match(changed.details, /could not validate Request Object/);
+    });
+
+    it('an expired request object with redirect_uri and state outside it: the "expired" page, no redirect', async () => {
+      const stale = requestObject(client, c.url, { iat: now() - 400, exp: now() - 100, jti: randomBytes(12).toString('base64url') });
+      assert.equal((await refusalPage(c.url, client.clientId, stale, outside)).title, 'This sign-in link has expired');
+    });
+
+    it('an unsigned (alg none) request object with redirect_uri and state outside it: a page, no redirect', async () => {
+      const none = await refusalPage(c.url, client.clientId, unsigned(requestObject(client, c.url, fresh())), outside);
+      assert.equal(none.title, 'This application is not set up correctly');
+      assert.match(none.details, /unsupported signed request alg/);
+    });
+
+    it('a genuine request object with redirect_uri and state repeated outside it still starts the sign-in', async () => {
+      const outside = { response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 'outside' };
+      const request = requestObject(client, c.url, fresh());
+      const response = await fetch(`${c.url}/oidc/auth?${new URLSearchParams({ client_id: client.clientId, request, ...outside })}`, {
+        redirect: 'manual',
+      });
+      assert.equal(response.status, 303, (await response.text()).slice(0, 300));
+      assert.match(response.headers.get('location') ?? '', /\/oidc\/interaction\//);
     });
 
     itUnless(database.name === 'postgres' ? false : 'several collectors share only a PostgreSQL database')(
