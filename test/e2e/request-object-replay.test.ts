@@ -294,7 +294,13 @@ for (const database of DATABASES) {
         redirect: 'manual',
       });
       assert.equal(response.status, 303, (await response.text()).slice(0, 300));
-      assert.match(response.headers.get('location') ?? '', /\/oidc\/interaction\//);
+      const uid = /\/oidc\/interaction\/([\w-]+)$/.exec(response.headers.get('location') ?? '')?.[1];
+      assert.ok(uid, response.headers.get('location') ?? '');
+      // The sign-in goes on with the signed values: the answer will go to the object's redirect_uri with its state.
+      const row = (await c.store.knex('oidc_payloads').where({ model: 'Interaction', id: uid }).first()) as { payload: string };
+      const { params } = JSON.parse(row.payload) as { params: Record<string, unknown> };
+      assert.equal(params.redirect_uri, REDIRECT_URI);
+      assert.equal(params.state, 'st');
     });
 
     itUnless(database.name === 'postgres' ? false : 'several collectors share only a PostgreSQL database')(
