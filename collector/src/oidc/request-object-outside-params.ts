@@ -39,7 +39,8 @@ export function dropParamsOutsideRequestObject(ctx: Context): void {
   // off), so a request object never arrives in a body; turning POST on means handling it here.
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
   const query = new URLSearchParams(ctx.querystring);
-  if (!query.has('request') || !ANSWER_PARAMS.some((name) => query.has(name))) return;
+  // An empty `request=` is no request object to the provider (it reads '' as absent), nor here.
+  if (!query.getAll('request').some(Boolean) || !ANSWER_PARAMS.some((name) => query.has(name))) return;
   for (const name of ANSWER_PARAMS) query.delete(name);
   ctx.querystring = query.toString();
 }
