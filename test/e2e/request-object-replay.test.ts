@@ -6,7 +6,7 @@ import { startTestCollector } from '../support/collector.js';
 import { DATABASES } from '../support/postgres.js';
 import { describeUnless, itUnless } from '../support/skip.js';
 import { freePort } from '../support/ports.js';
-import { authorize, interactions, REDIRECT_URI, refusalPage, requestObject } from '../support/request-object.js';
+import { authorize, interactions, REDIRECT_URI, refusalPage, requestObject, unsigned } from '../support/request-object.js';
 
 /**
  * A signed request object binds the user of a sign-in; one copied from a browser history or
@@ -184,6 +184,44 @@ for (const database of DATABASES) {
       const request = requestObject(client, c.url, fresh());
       assert.equal(await authorize(c.url, client.clientId, request), 'started');
       assert.equal((await refusalPage(c.url, client.clientId, request)).title, 'This sign-in link was already used');
+    });
+
+    // A registered redirect_uri and a state of the sender's choosing, beside the request object:
+    // the provider redirected with them (and the forged object's own state) instead of the page.
+    const outside = { redirect_uri: REDIRECT_URI, state: 'zz', response_mode: 'fragment' };
+
+    it('a forged request object with redirect_uri and state outside it: the "changed on the way" page, no redirect', async () => {
+      const forged = requestObject({ ...client, clientSecret: 'not-the-secret' }, c.url, fresh());
+      const changed = await refusalPage(c.url, client.clientId, forged, outside);
+      assert.equal(changed.title, 'This sign-in request was changed on the way');
+      assert.match(changed.details, /could not validate Request Object/);
+    });
+
+    it('an expired request object with redirect_uri and state outside it: the "expired" page, no redirect', async () => {
+      const stale = requestObject(client, c.url, { iat: now() - 400, exp: now() - 100, jti: randomBytes(12).toString('base64url') });
+      assert.equal((await refusalPage(c.url, client.clientId, stale, outside)).title, 'This sign-in link has expired');
+    });
+
+    it('an unsigned (alg none) request object with redirect_uri and state outside it: a page, no redirect', async () => {
+      const none = await refusalPage(c.url, client.clientId, unsigned(requestObject(client, c.url, fresh())), outside);
+      assert.equal(none.title, 'This application is not set up correctly');
+      assert.match(none.details, /unsupported signed request alg/);
+    });
+
+    it('a genuine request object with redirect_uri and state repeated outside it still starts the sign-in', async () => {
+      const outside = { response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 'outside' };
+      const request = requestObject(client, c.url, fresh());
+      const response = await fetch(`${c.url}/oidc/auth?${new URLSearchParams({ client_id: client.clientId, request, ...outside })}`, {
+        redirect: 'manual',
+      });
+      assert.equal(response.status, 303, (await response.text()).slice(0, 300));
+      const uid = /\/oidc\/interaction\/([\w-]+)$/.exec(response.headers.get('location') ?? '')?.[1];
+      assert.ok(uid, response.headers.get('location') ?? '');
+      // The sign-in goes on with the signed values: the answer will go to the object's redirect_uri with its state.
+      const row = (await c.store.knex('oidc_payloads').where({ model: 'Interaction', id: uid }).first()) as { payload: string };
+      const { params } = JSON.parse(row.payload) as { params: Record<string, unknown> };
+      assert.equal(params.redirect_uri, REDIRECT_URI);
+      assert.equal(params.state, 'st');
     });
 
     itUnless(database.name === 'postgres' ? false : 'several collectors share only a PostgreSQL database')(

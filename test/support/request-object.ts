@@ -52,10 +52,14 @@ export async function refusalPage(
   base: string,
   clientId: string,
   request: string,
+  outside: Record<string, string> = {},
 ): Promise<{ title: string; alert: string; details: string }> {
-  const response = await fetch(`${base}/oidc/auth?${new URLSearchParams({ client_id: clientId, request })}`, { redirect: 'manual' });
+  const response = await fetch(`${base}/oidc/auth?${new URLSearchParams({ client_id: clientId, request, ...outside })}`, {
+    redirect: 'manual',
+  });
   const html = await response.text();
-  assert.equal(response.status, 400, html.slice(0, 300));
+  assert.equal(response.status, 400, `${response.headers.get('location') ?? ''} ${html.slice(0, 300)}`);
+  assert.equal(response.headers.get('location'), null);
   const text = (pattern: RegExp): string =>
     (pattern.exec(html)?.[1] ?? '')
       .replace(/<[^>]+>/g, '')
@@ -72,4 +76,10 @@ export async function refusalPage(
 export async function interactions(c: CollectorOnDatabase): Promise<number> {
   const [row] = await c.store.knex('oidc_payloads').where({ model: 'Interaction' }).count({ n: '*' });
   return Number(row?.n);
+}
+
+/** The same request object with `alg: none` and no signature. */
+export function unsigned(request: string): string {
+  const [, payload] = request.split('.');
+  return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'oauth-authz-req+jwt' })).toString('base64url')}.${payload}.`;
 }

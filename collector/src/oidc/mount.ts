@@ -15,6 +15,7 @@ import { tooManySignIns } from './interaction/errors.js';
 import { errorPage } from './pages/error-page.js';
 import { contentSecurityPolicy, newNonce, type Branding, type PageSecurity } from './pages/layout.js';
 import { OIDC_PREFIX, OIDC_ROUTES, createProvider } from './provider.js';
+import { dropParamsOutsideRequestObject } from './request-object-outside-params.js';
 
 export interface PromptOptions {
   /** Loopback ports the page tries for the agent; tests run doors on free ports. */
@@ -132,6 +133,8 @@ function providerMiddleware(
         ctx.body = errorPage({ nonce, branding: guard.branding, title: page.title, message: page.message, detail: page.detail });
         return;
       }
+      // A refusal of a request object must not redirect by parameters from outside it.
+      dropParamsOutsideRequestObject(ctx);
     }
     // The provider builds its endpoints' URLs (discovery, the audiences it accepts) from the
     // request's URL (protocol and Host). They are the issuer's, DEVTRUST_PUBLIC_URL, whatever Host a request
