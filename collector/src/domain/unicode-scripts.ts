@@ -26,6 +26,9 @@ const SCRIPTS: [string, RegExp][] = SCRIPT_CODES.split(' ').flatMap((code) => {
   }
 });
 
+/** The ISO 15924 codes of the scripts this Node knows. */
+export const knownScripts = (): string[] => SCRIPTS.map(([code]) => code);
+
 /** Characters every script uses: digits, punctuation, spaces (Common), and marks that take the script of their base (Inherited). */
 const SHARED = /^[\p{Script_Extensions=Common}\p{Script_Extensions=Inherited}]$/u;
 
@@ -70,19 +73,14 @@ const LONG_NAMES: Record<string, string> = {
 /** A script's name for a message: its English name when common, else its ISO 15924 code. */
 export const scriptName = (code: string): string => LONG_NAMES[code] ?? code;
 
-const cache = new Map<string, string[] | null>();
-
-/** The scripts a character belongs to (its Script_Extensions), or null when every script shares it. */
+/**
+ * The scripts a character belongs to (its Script_Extensions), or null when every script shares it.
+ * Some 170 tests a character, uncached: names are checked only when an admin gives one.
+ */
 export function scriptsOf(ch: string): string[] | null {
-  let found = cache.get(ch);
-  if (found !== undefined) return found;
-  if (SHARED.test(ch)) found = null;
-  else {
-    const own = SCRIPTS.filter(([, test]) => test.test(ch)).map(([code]) => code);
-    found = own.length === 0 ? [UNKNOWN] : own;
-  }
-  cache.set(ch, found);
-  return found;
+  if (SHARED.test(ch)) return null;
+  const own = SCRIPTS.filter(([, test]) => test.test(ch)).map(([code]) => code);
+  return own.length === 0 ? [UNKNOWN] : own;
 }
 
 /** Two characters of `text` from different scripts, the first found. */

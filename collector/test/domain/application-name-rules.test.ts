@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { nameRuleBroken } from '@devtrust/collector/domain/application-name-rules';
-import { scriptMix } from '@devtrust/collector/domain/unicode-scripts';
+import { knownScripts, scriptMix } from '@devtrust/collector/domain/unicode-scripts';
 
 // Names that pass for a Latin name on the prompt users see, each with the rule it breaks and the
 // character the message must name (by code point, never raw).
@@ -78,5 +78,20 @@ describe('what a new application name may hold', () => {
     // U+3001 (ideographic comma) and U+30FC (prolonged sound mark) belong to Han, Hiragana, Katakana and more.
     assert.equal(scriptMix('\u30ab\u30fc\u30c9\u3001\u4f1a\u793e'), null);
     assert.equal(scriptMix('123 - 456'), null);
+  });
+
+  it("knows every script of this Node's Unicode data: a letter of an unlisted one would count as no script", () => {
+    const listed = new RegExp(
+      `^[${knownScripts()
+        .map((code) => `\\p{Script=${code}}`)
+        .join('')}\\p{Script=Common}\\p{Script=Inherited}]$`,
+      'u',
+    );
+    const missed: string[] = [];
+    for (let cp = 0; cp < 0x110000; cp++) {
+      const ch = String.fromCodePoint(cp);
+      if (/^[\p{L}\p{M}\p{Nd}]$/u.test(ch) && !listed.test(ch)) missed.push(`U+${cp.toString(16).toUpperCase()}`);
+    }
+    assert.deepEqual(missed.slice(0, 5), []);
   });
 });
