@@ -4,7 +4,7 @@ import { scriptMix, scriptName } from './unicode-scripts.js';
  * What a new application name may hold, beyond reading differently from every other
  * (application-name.ts): the key there merges the look-alikes it knows, these rules keep out
  * what it cannot know. Checked when a name is given (create, rename), never on names already
- * stored: those keep working, keyed as before.
+ * stored: those keep working, and start-up keys them like any other.
  *
  * - Characters: letters, combining marks, digits, the space and a few punctuation marks, read
  *   after NFKC (so fullwidth ＆ is &, a hair space a space). Box drawing (│ reads as l),

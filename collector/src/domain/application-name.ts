@@ -32,9 +32,10 @@ import { createHash } from 'node:crypto';
  * may not mix scripts, the table matters for names wholly in one of those scripts ("Рауроӏӏ").
  * Not covered: Coptic and other scripts' look-alikes, Cherokee small letters, digit look-alikes
  * other than 0 and 1 (5/S, 8/B), and look-alike pairs within a script other than Latin (Cyrillic
- * names are compared by case, marks and invisibles only). Case folding and i = l together make "Mail" and "Mall" read
- * the same: the table errs towards refusing a name, which costs an admin another name, never a
- * user their judgement.
+ * names are compared by case, marks and invisibles only). Case folding and i = l together make
+ * "Mail" and "Mall" read the same, and mapping after folding makes a Greek Γ (folded to γ) read as
+ * y: the table errs towards refusing a name, which costs an admin another name, never a user
+ * their judgement.
  */
 
 /** Latin letters and what imitates them, by case; applied after marks are dropped, before and after case folding. */
