@@ -27,10 +27,10 @@ import { createHash } from 'node:crypto';
  * package implementing its skeleton was both small and maintained (checked 2026-12-02:
  * `confusables` and `unicode-confusables` are one-person packages with their own tables,
  * `decancer` a native binary; no copy of confusables.txt is on hand to check the table against).
- * Covered: the Cyrillic, Greek, Armenian, Cherokee (capitals) and Lisu letters that look like a
+ * Covered: the Cyrillic, Greek, Armenian, Cherokee and Lisu letters that look like a
  * Latin letter, and Latin's small capitals, iota, script g, dotless i and j, alpha. Since names
  * may not mix scripts, the table matters for names wholly in one of those scripts ("Рауроӏӏ").
- * Not covered: Coptic and other scripts' look-alikes, Cherokee small letters, digit look-alikes
+ * Not covered: Coptic and other scripts' look-alikes, digit look-alikes
  * other than 0 and 1 (5/S, 8/B), and look-alike pairs within a script other than Latin (Cyrillic
  * names are compared by case, marks and invisibles only). Case folding and i = l together make
  * "Mail" and "Mall" read the same, and mapping after folding makes a Greek Γ (folded to γ) read as
@@ -87,7 +87,7 @@ const LOOK_ALIKES: Record<string, string> = {
   w: '\u051d\u03c9\u0461\u1d21', // Cyrillic ԝ, Greek ω, Cyrillic ѡ, small capital ᴡ
   X: '\u0425\u03a7\ua4eb', // Cyrillic Х, Greek Χ, Lisu ꓫ
   x: '\u0445\u03c7', // Cyrillic х, Greek χ
-  Y: '\u0423\u03a5\u04ae\ua4ec', // Cyrillic У, Greek Υ, Cyrillic Ү, Lisu ꓬ
+  Y: '\u0423\u03a5\u04ae\ua4ec\u13a9', // Cyrillic У, Greek Υ, Cyrillic Ү, Lisu ꓬ, Cherokee Ꭹ
   y: '\u0443\u04af\u03b3\u028f', // Cyrillic у ү, Greek γ, small capital ʏ
   Z: '\u0396\u13c3\ua4dc', // Greek Ζ, Cherokee Ꮓ, Lisu ꓜ
   z: '\u1d22', // small capital ᴢ
@@ -97,7 +97,21 @@ const LOOK_ALIKES: Record<string, string> = {
   '"': '\u201c\u201d\u201f\u2033\u02ba',
 };
 
-const TO_LATIN = new Map(Object.entries(LOOK_ALIKES).flatMap(([latin, chars]) => [...chars].map((c) => [c, latin] as const)));
+const CHEROKEE_CAPITAL = /^[\u13a0-\u13f5]$/u;
+
+/**
+ * Each look-alike to its Latin letter. Cherokee small letters (U+AB70…) are its capitals in small
+ * size, like Latin small capitals, and case folding turns capitals into them: they go with the
+ * capitals' Latin letter.
+ */
+const TO_LATIN = new Map(
+  Object.entries(LOOK_ALIKES).flatMap(([latin, chars]) =>
+    [...chars].flatMap((c) => [
+      [c, latin] as const,
+      ...(CHEROKEE_CAPITAL.test(c) ? [[c.toLowerCase(), latin.toLowerCase()] as const] : []),
+    ]),
+  ),
+);
 
 /** What case folding leaves looking alike, each group as its one representative. */
 const FOLDED_LOOK_ALIKES: [RegExp, string][] = [

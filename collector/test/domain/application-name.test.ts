@@ -55,6 +55,7 @@ const LOOK_ALIKES: [string, string, string][] = [
   ['Armenian small liwn լ for l', 'Payroll', 'payro\u056c\u056c'],
   ['Lisu letters', 'Payroll', '\ua4d1AYRO\ua4e1\ua4f2'],
   ['Cherokee capitals', 'Payroll', '\u13e2AYRO\u13de\u13de'],
+  ['Cherokee small letters', 'Payroll', '\uabb2\u13aa\u13a9RO\uabae\u13de'],
   ['Latin small capitals', 'Payroll', '\u1d18\u1d00\u028f\u0280\u1d0f\u029f\u029f'],
   ['all-Cyrillic spelling', 'Payroll', '\u0420\u0430\u0443\u0433\u043e\u04cf\u04cf'],
   ['all-Greek capitals', 'TAXI', '\u03a4\u0391\u03a7\u0399'],
