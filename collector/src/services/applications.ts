@@ -2,6 +2,7 @@ import { hashToken, randomToken, seal, tokenMatches, unseal } from '@devtrust/sh
 import type { AdminActor } from '../domain/admin-log.js';
 import type { Application, ApplicationCredentials, ApplicationPatch, ReasonDetail } from '../domain/application.js';
 import { applicationNameKey, ApplicationNameTaken } from '../domain/application-name.js';
+import { nameRuleBroken } from '../domain/application-name-rules.js';
 import { withoutInherited, type ApplicationPolicyInput } from '../domain/policy.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import type { ApplicationsRepo } from '../store/repos/applications.js';
@@ -33,6 +34,7 @@ export class ApplicationService {
   /** Creates an application; the returned `clientSecret` is the only time it is seen. */
   async create(input: ApplicationInput, actor: AdminActor): Promise<Application & { clientSecret: string }> {
     readableName(input.name);
+    allowedName(input.name);
     const clientId = randomToken('dtc', 12);
     const clientSecret = randomToken('dts');
     const application = await this.named(() =>
@@ -105,6 +107,8 @@ export class ApplicationService {
         const updated = await tx.applications.patch(id, (current) => {
           before = current;
           const patch: ApplicationPatch = {};
+          // A name stored before the rules (sent back unchanged, as the console does) stays allowed.
+          if (input.name !== undefined && input.name !== current.name) allowedName(input.name);
           if (input.name !== undefined) patch.name = input.name;
           if (input.redirectUris !== undefined) patch.redirectUris = input.redirectUris;
           if (input.reasonDetail !== undefined) patch.reasonDetail = input.reasonDetail;
@@ -218,4 +222,13 @@ function readableName(name: string): void {
       'the name reads as nothing once invisible characters, marks and spaces are left out: give a name users can read',
       'name',
     );
+}
+
+/**
+ * Refuses a new name holding a symbol or letters of more than one script
+ * (domain/application-name-rules.ts): what the name key's table of look-alikes cannot cover.
+ */
+function allowedName(name: string): void {
+  const broken = nameRuleBroken(name);
+  if (broken) throw badRequest(broken.code, broken.message, 'name');
 }

@@ -46,6 +46,25 @@ const LOOK_ALIKES: [string, string, string][] = [
   ['en dash for hyphen', 'Self-service', 'Self\u2013service'],
   ['curly apostrophe', "Ops' portal", 'Ops\u2019 portal'],
   ['ligature ﬁ', 'Finance', '\ufb01nance'],
+  // Look-alikes that fold into the table: Latin capital iota Ɩ folds to ɩ, capital small capital Ɪ to ɪ.
+  ['Latin capital iota Ɩ', 'Payroll', 'Payro\u0196\u0196'],
+  ['Latin capital small capital Ɪ', 'Payroll', 'Payro\ua7ae\ua7ae'],
+  ['Greek capital iota folds to ι', 'Payroll', 'PAYRO\u0399\u0399'],
+  ['Cyrillic ge г for r', 'Payroll', 'Pay\u0433oll'],
+  ['Armenian capital Liwn Լ for L', 'Payroll', 'PAYRO\u053c\u053c'],
+  ['Armenian small liwn լ for l', 'Payroll', 'payro\u056c\u056c'],
+  ['Lisu letters', 'Payroll', '\ua4d1AYRO\ua4e1\ua4f2'],
+  ['Cherokee capitals', 'Payroll', '\u13e2AYRO\u13de\u13de'],
+  ['Cherokee small letters', 'Payroll', '\uabb2\u13aa\u13a9RO\uabae\u13de'],
+  ['Latin small capitals', 'Payroll', '\u1d18\u1d00\u028f\u0280\u1d0f\u029f\u029f'],
+  ['all-Cyrillic spelling', 'Payroll', '\u0420\u0430\u0443\u0433\u043e\u04cf\u04cf'],
+  ['all-Greek capitals', 'TAXI', '\u03a4\u0391\u03a7\u0399'],
+  ['Cyrillic komi de ԁ and script g ɡ', 'Dig', '\u0501i\u0261'],
+  ['hair space', 'Payroll', 'Payro\u200all'],
+  ['thin and narrow no-break spaces', 'Payroll', 'Pay\u2009ro\u202fll'],
+  ['a plain space', 'Payroll', 'Pay roll'],
+  ['spaces around punctuation', 'Payroll (EU)', 'Payroll(EU)'],
+  ['i and l are one letter', 'Mail', 'Mall'],
 ];
 
 // Names that must stay distinct from each other.
@@ -53,7 +72,6 @@ const DISTINCT: [string, string][] = [
   ['Payroll', 'Payroll EU'],
   ['HR', 'HR2'],
   ['Payroll', 'Payrol'],
-  ['Payroll', 'Pay roll'],
   ['Mail', 'Mail (staging)'],
   ['Jira', 'Jura'],
   ['Okta', 'Octa'],

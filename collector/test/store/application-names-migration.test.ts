@@ -55,6 +55,8 @@ for (const db of DATABASES)
         row('app_c', 'P\u0430yroll', 3),
         row('app_d', 'HR', 4),
         row('app_e', 'HR2', 5),
+        // Breaks the rules for new names (Cyrillic н among Latin letters, a box-drawing line), reads as no other.
+        row('app_f', 'S\u043dop \u2502 EU', 6),
       ]);
       await knex.destroy();
     });
@@ -84,6 +86,8 @@ for (const db of DATABASES)
       assert.match(keys.app_d ?? '', /^[0-9a-f]{64}$/);
       assert.match(keys.app_e ?? '', /^[0-9a-f]{64}$/);
       assert.notEqual(keys.app_d, keys.app_e);
+      // A name the rules would refuse today is keyed like any other: start-up does not check them.
+      assert.match(keys.app_f ?? '', /^[0-9a-f]{64}$/);
 
       const warning = lines.find((l) => l.level === 40 && l.msg.includes('read the same'));
       assert.ok(warning, JSON.stringify(lines));
@@ -137,6 +141,19 @@ for (const db of DATABASES)
       assert.deepEqual(await store.applications.lookAlikes(), [
         { id: 'app_c', name: 'P\u0430yroll', readsAs: { id: 'app_b', name: 'PayroII' } },
       ]);
+      // A name stored before the rules may be sent back unchanged (the console sends every field),
+      // but not changed to another name that breaks them.
+      const kept = await applications.patch('app_f', { name: 'S\u043dop \u2502 EU', redirectUris: ['https://app.example/cb2'] }, ACTOR);
+      assert.equal(kept?.name, 'S\u043dop \u2502 EU');
+      await assert.rejects(
+        applications.patch('app_f', { name: 'S\u043dop \u2502 EU 2' }, ACTOR),
+        (error: unknown) => error instanceof AppError && error.status === 400 && error.code === 'APPLICATION_NAME_CHARACTER_REFUSED',
+      );
+      await assert.rejects(
+        applications.patch('app_f', { name: 'S\u043dop EU 2' }, ACTOR),
+        (error: unknown) =>
+          error instanceof AppError && error.code === 'APPLICATION_NAME_MIXED_SCRIPTS' && error.message.includes('U+043D'),
+      );
       // Renamed to a name of its own, the last look-alike is keyed and listed no more.
       await applications.patch('app_c', { name: 'Payroll EU' }, ACTOR);
       assert.deepEqual(await store.applications.lookAlikes(), []);

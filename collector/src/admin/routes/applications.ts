@@ -27,7 +27,7 @@ const redirectUri = z
 export const createApplication = operation({
   summary: 'Create an application',
   description:
-    "A name that reads the same as another application's (case, accents, spaces, invisible characters and look-alike letters do not count) is 409 APPLICATION_NAME_TAKEN, naming that application; one that reads as nothing is 400 APPLICATION_NAME_UNREADABLE.",
+    "A name that reads the same as another application's (case, accents, spaces, invisible characters and look-alike letters do not count) is 409 APPLICATION_NAME_TAKEN, naming that application; one that reads as nothing is 400 APPLICATION_NAME_UNREADABLE; one holding a character other than letters, marks, digits, spaces and - _ . , & ' ( ) / + : # is 400 APPLICATION_NAME_CHARACTER_REFUSED; one mixing the letters of two scripts (Japanese, Korean and Chinese mixes apart) is 400 APPLICATION_NAME_MIXED_SCRIPTS.",
   body: z.strictObject({
     name: displayText(200),
     redirectUris: z.array(redirectUri).min(1).max(20),
@@ -41,7 +41,7 @@ const getApplication = operation({ summary: 'One application', responses: { 200:
 export const patchApplication = operation({
   summary: 'Change an application',
   description:
-    "`policy` keys given replace the application's; a key set to null goes back to the global value. A `name` that reads the same as another application's is 409 APPLICATION_NAME_TAKEN, naming that application.",
+    "`policy` keys given replace the application's; a key set to null goes back to the global value. A `name` that reads the same as another application's is 409 APPLICATION_NAME_TAKEN, naming that application; a changed `name` breaking the rules for new names is 400 (APPLICATION_NAME_CHARACTER_REFUSED, APPLICATION_NAME_MIXED_SCRIPTS), one sent back unchanged is kept.",
   body: z.strictObject({
     name: displayText(200).optional(),
     redirectUris: z.array(redirectUri).min(1).max(20).optional(),
