@@ -6,7 +6,7 @@ import { DEVICE_TRUST_CLAIM, type DeviceTrustRecords } from './device-trust.js';
 import type { ProviderKeys } from '../services/oidc-keys.js';
 import { requireOpenidScope } from './openid-scope.js';
 import { requestObjectRules, useAcceptedRequestObject } from './request-objects.js';
-import { requestObjectRefusal } from './request-object-refusals.js';
+import { REQUEST_OBJECT_REFUSAL, requestObjectRefusal } from './request-object-refusals.js';
 import { errorPage, explainProviderError } from './pages/error-page.js';
 import type { Branding } from './pages/layout.js';
 
@@ -67,6 +67,26 @@ function devicePolicy(): interactionPolicy.DefaultPolicy {
       ),
     );
   return policy;
+}
+
+/** The client a refused request named, read or claimed (a public id, never the secret); null when it named none. */
+function clientIdOf(ctx: KoaContextWithOIDC): string | null {
+  const claimed = ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id ?? basicUser(ctx.get('authorization'));
+  return typeof claimed === 'string' ? claimed.slice(0, 128) : null;
+}
+
+/** The user part of `Authorization: Basic` (client_secret_basic's client id); the password is not read. */
+function basicUser(header: string): string | null {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return null;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon));
+  } catch {
+    return null;
+  }
 }
 
 /** The OpenID Connect provider: applications are its clients, the device check its login. */
@@ -179,11 +199,25 @@ export function createProvider(deps: ProviderDeps): Provider {
   // that is known only from X-Forwarded-Proto, believed when DEVTRUST_TRUST_PROXY is on.
   provider.proxy = services.config.trustProxy;
   provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err }, 'oidc provider error'));
-  provider.on('authorization.error', (_ctx: unknown, err: { error?: string; error_description?: string }) =>
-    log.info({ error: err.error, description: err.error_description }, 'authorization refused'),
-  );
-  provider.on('grant.error', (_ctx: unknown, err: { error?: string; error_description?: string }) =>
-    log.info({ error: err.error, description: err.error_description }, 'token request refused'),
-  );
+  // A request object that does not verify, or a token request whose client authentication
+  // fails, is what every sign-in of an application looks like after its secret was rotated and
+  // the application kept the old one: a warning naming the application, for whoever reads the
+  // log, since the user only sees "changed on the way" (a forged link reads the same, hence "or").
+  provider.on('authorization.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) => {
+    const fields = { error: err.error, description: err.error_description };
+    if (requestObjectRefusal(err) !== REQUEST_OBJECT_REFUSAL.unverified) return log.info(fields, 'authorization refused');
+    log.warn(
+      { ...fields, clientId: clientIdOf(ctx) },
+      "a signed sign-in request did not verify with the application's client secret: it was altered on the way, or the application signs with an old secret (after devtrustctl app rotate-secret, it must use the new one)",
+    );
+  });
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) => {
+    const fields = { error: err.error, description: err.error_description };
+    if (err.error !== 'invalid_client') return log.info(fields, 'token request refused');
+    log.warn(
+      { ...fields, clientId: clientIdOf(ctx) },
+      "an application's token request failed client authentication: it sends a wrong or old client secret (after devtrustctl app rotate-secret, it must use the new one)",
+    );
+  });
   return provider;
 }

@@ -105,7 +105,7 @@ function explainRequestObjectRefusal(refusal: RequestObjectRefusal): { title: st
       return {
         title: 'This sign-in request was changed on the way',
         message:
-          'The application signed this sign-in request, and it no longer matches its signature, so it was not used. Go back to the application and sign in again.',
+          'The application signed this sign-in request, and it no longer matches its signature, so it was not used. Go back to the application and sign in again. If this happens at every sign-in, the application may be signing with an old client secret: tell its owner or your IT team.',
       };
   }
 }
