@@ -19,7 +19,8 @@ export interface CtlRequest {
 export interface CtlInput {
   args: string[];
   flags: Record<string, string | undefined>;
-  readFile(file: string): Promise<string>;
+  /** The file's bytes as they are: the collector judges their encoding (a Latin-1 CSV is refused there, not mangled here). */
+  readFile(file: string): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 export interface CtlCommand {

@@ -48,6 +48,9 @@ function commandHelp(c: CtlCommand): string {
 
 type Io = { write(text: string): unknown };
 
+const bodyOf = (body: unknown): string | Uint8Array<ArrayBuffer> =>
+  typeof body === 'string' || body instanceof Uint8Array ? (body as string | Uint8Array<ArrayBuffer>) : JSON.stringify(body);
+
 /** devtrustctl; returns the exit code (0 ok, 1 refused or failed, 2 bad command line). */
 export async function main(
   argv = process.argv.slice(2),
@@ -107,7 +110,7 @@ export async function main(
   const args = positionals.slice(command.name.split(' ').length);
   const extra = args[(command.args ?? []).length];
   if (extra !== undefined) return usageError(`unexpected argument "${extra}" for "${command.name}" ${hint}`);
-  const input: CtlInput = { args, flags, readFile: (file) => readFile(file, 'utf8') };
+  const input: CtlInput = { args, flags, readFile: (file) => readFile(file) };
 
   let base: string;
   let request;
@@ -162,7 +165,8 @@ export async function main(
         ...(typeof apiKey === 'string' ? { authorization: `Bearer ${apiKey}` } : {}),
         ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
       },
-      ...(request.body !== undefined ? { body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body) } : {}),
+      // Text and bytes (an uploaded file) go as they are; anything else as JSON.
+      ...(request.body !== undefined ? { body: bodyOf(request.body) } : {}),
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
