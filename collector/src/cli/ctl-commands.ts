@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
+import { integrationDeleteCommand } from './ctl-integration-delete.js';
 import { releaseCommand, unblockCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 import { endpointColumns, waitsOnCell } from './ctl-waits-on.js';
@@ -378,7 +379,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     }),
     failure: (body, i) => (body.found === true ? null : `"${i.args[1]}" is not in the inventory of integration ${i.args[0]}`),
   },
-  integrationCommand('delete', 'DELETE', '', 'delete the integration and its inventory'),
+  integrationDeleteCommand,
   {
     name: 'trusted-endpoints show',
     usage: 'ID',
