@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
 import { unreachableMessage } from './ctl-unreachable.js';
+import { readCommandLineFile } from './ctl-unreadable-file.js';
 import { collectorBase } from './ctl-url.js';
 import { terminalSafe } from './terminal-text.js';
 import { renderObject, renderTable } from './ctl-render.js';
@@ -93,7 +93,12 @@ export async function main(
       out.write(`${family.map(line).join('\n')}\n`);
       return 0;
     }
-    return usageError(`unknown command "${positionals.join(' ')}" (see devtrustctl --help)`);
+    return usageError(
+      unknownCommandMessage(
+        positionals,
+        COMMANDS.map((c) => c.name),
+      ),
+    );
   }
   if (values.help) {
     out.write(commandHelp(command));
@@ -110,7 +115,7 @@ export async function main(
   const args = positionals.slice(command.name.split(' ').length);
   const extra = args[(command.args ?? []).length];
   if (extra !== undefined) return usageError(`unexpected argument "${extra}" for "${command.name}" ${hint}`);
-  const input: CtlInput = { args, flags, readFile: (file) => readFile(file) };
+  const input: CtlInput = { args, flags, readFile: readCommandLineFile };
 
   let base: string;
   let request;
