@@ -2,6 +2,7 @@ import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } fr
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
 import { unreachableMessage } from './ctl-unreachable.js';
+import { unknownCommandMessage } from './ctl-unknown-command.js';
 import { readCommandLineFile } from './ctl-unreadable-file.js';
 import { collectorBase } from './ctl-url.js';
 import { terminalSafe } from './terminal-text.js';
