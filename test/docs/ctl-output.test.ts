@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { forgetSummary } from '@devtrust/collector/cli/ctl-endpoint-forget';
+import { COMMANDS } from '@devtrust/collector/cli/ctl-commands';
 import { deleteRisk } from '@devtrust/collector/cli/ctl-integration-delete';
 import { utcTime } from '@devtrust/collector/cli/ctl-render';
 import { ROOT } from '../support/bin.js';
@@ -29,6 +30,11 @@ describe('devtrustctl output as docs/admin-api.md shows it', () => {
     const disabled = deleteRisk('int_…', { name: 'Old', devices: 1, activation: { mode: 'disabled' } });
     const tail = disabled?.slice(disabled.indexOf(' is disabled'));
     assert.ok(doc.includes(`\`… ${tail?.trimStart()}.\``), tail);
+  });
+
+  it('the shown-once line after app create, as the CLI writes it', () => {
+    const lost = COMMANDS.find((c) => c.name === 'app create')?.shownOnce?.lost;
+    assert.ok(doc.includes(`shown once: store it now; it cannot be shown again (if lost: ${lost})\``), lost);
   });
 
   it('names the commands that print ok, and the time form of millisecond fields', () => {

@@ -60,6 +60,11 @@ export interface CtlCommand {
   follow?(body: Record<string, unknown>, input: CtlInput): { path: string; done(body: Record<string, unknown>): boolean } | null;
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
+  /**
+   * The answer holds a secret the collector never shows again (a client secret, an API key): its
+   * field, and what to do once it is lost. devtrustctl says so on stderr, so --json stays the answer.
+   */
+  shownOnce?: { field: string; lost: string };
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
   timeoutMs?: number;
   /** The answer is a file, saved where this says (ctl-download.ts), not JSON to print. */
@@ -406,6 +411,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '--name NAME --redirect-uris URI1,URI2 [--policy JSON] [--reason-detail summary|full]',
     about: 'register an application (its client secret is shown once)',
     flags: ['name', 'redirect-uris', 'policy', 'reason-detail'],
+    shownOnce: { field: 'clientSecret', lost: 'devtrustctl app rotate-secret ID issues a new one' },
     request: (i) => ({
       method: 'POST',
       path: '/admin/v1/applications',
@@ -441,12 +447,15 @@ export const COMMANDS: readonly CtlCommand[] = [
       return { method: 'PATCH', path: `/admin/v1/applications/${arg(i, 0, 'application id')}`, body };
     },
   },
-  appCommand(
-    'rotate-secret',
-    'POST',
-    '/rotate-secret',
-    'give the application a new client secret (shown once); the old one stops working at once',
-  ),
+  {
+    ...appCommand(
+      'rotate-secret',
+      'POST',
+      '/rotate-secret',
+      'give the application a new client secret (shown once); the old one stops working at once',
+    ),
+    shownOnce: { field: 'clientSecret', lost: 'devtrustctl app rotate-secret ID issues a new one' },
+  },
   appCommand('delete', 'DELETE', '', 'delete the application: its client ID and secret stop working'),
   { name: 'policy', usage: '', about: 'show the global policy', request: () => ({ method: 'GET', path: '/admin/v1/policy' }) },
   {
@@ -542,6 +551,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '--name NAME --role owner|admin|app-manager|read-only',
     about: 'create an API key (shown once)',
     flags: ['name', 'role'],
+    shownOnce: { field: 'key', lost: 'revoke it (devtrustctl key revoke ID) and create another' },
     request: (i) => ({ method: 'POST', path: '/admin/v1/api-keys', body: { name: required(i, 'name'), role: required(i, 'role') } }),
   },
   {
@@ -583,6 +593,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     name: 'enrollment-key rotate',
     usage: '',
     about: 'replace the agent enrollment key (shown once; enrolled agents keep working)',
+    shownOnce: { field: 'enrollmentKey', lost: 'devtrustctl enrollment-key rotate issues a new one' },
     request: () => ({ method: 'POST', path: '/admin/v1/enrollment-key' }),
   },
   {

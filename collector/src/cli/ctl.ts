@@ -231,6 +231,9 @@ export async function main(
     else if (typeof selected.nextCursor === 'string')
       err.write(`devtrustctl: more follow: run again with --cursor ${selected.nextCursor}\n`);
   } else out.write(`${renderObject(selected)}\n`);
+  const once = command.shownOnce;
+  if (once && typeof answer[once.field] === 'string')
+    err.write(`devtrustctl: the ${once.field} above is shown once: store it now; it cannot be shown again (if lost: ${once.lost})\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(answer.warnings) ? answer.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);
