@@ -37,6 +37,14 @@ describe('devtrustctl output as docs/admin-api.md shows it', () => {
     assert.ok(doc.includes(`shown once: store it now; it cannot be shown again (if lost: ${lost})\``), lost);
   });
 
+  it('an empty list: the line the CLI prints for apps and for a filtered log', () => {
+    const input = { args: [], flags: {}, readFile: async () => new Uint8Array() };
+    const apps = COMMANDS.find((c) => c.name === 'apps')?.table?.empty(input);
+    assert.ok(doc.includes(`\`${apps}\``), apps);
+    const log = COMMANDS.find((c) => c.name === 'log')?.table?.empty({ ...input, flags: { user: 'u' } });
+    assert.ok(doc.includes(`\`${log}\``), log);
+  });
+
   it('names the commands that print ok, and the time form of millisecond fields', () => {
     assert.match(doc, /`app delete`, `integration delete` and `key revoke`[^.]*print `ok`/);
     assert.ok(doc.includes(`\`${utcTime(Date.UTC(2026, 10, 30, 8, 15, 51))}\``));

@@ -47,6 +47,8 @@ export interface CtlCommand {
     columns: string[] | ((rows: Record<string, unknown>[]) => string[]);
     row?(item: Record<string, unknown>): Record<string, unknown>;
     footer?(body: Record<string, unknown>, input: CtlInput): string | null;
+    /** Printed instead of a header with no rows under it (not with --json): what an empty list means here. */
+    empty(input: CtlInput): string;
   };
   /**
    * The part of the answer to print (one kind out of the list); a string says why there is
@@ -114,6 +116,8 @@ const query = (pairs: Record<string, string | undefined>): string => {
   const params = new URLSearchParams(Object.entries(pairs).filter((e): e is [string, string] => e[1] !== undefined));
   return params.size > 0 ? `?${params}` : '';
 };
+/** Whether a listing was narrowed (a filter or a later page): its empty answer says "match", not "yet". */
+export const filtered = (input: CtlInput): boolean => Object.values(input.flags).some((v) => v !== undefined);
 function json(value: string, name: string): unknown {
   try {
     return JSON.parse(value);
@@ -206,6 +210,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
+      empty: (i) => (filtered(i) ? 'No endpoints match these filters.' : 'No endpoints yet: none has enrolled.'),
       // hostname: marked when it holds another endpoint's id (ctl-hostname.ts). blocked: "released"
       // for a released endpoint (its key retired for good, never unblocked), as the console's list says.
       row: (e) => ({
@@ -239,14 +244,18 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list inventory and EDR integrations',
     request: () => ({ method: 'GET', path: '/admin/v1/integrations' }),
-    table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
+    table: {
+      key: 'integrations',
+      columns: ['id', 'kind', 'name', 'devices', 'syncedAt'],
+      empty: () => 'No integrations yet (devtrustctl integration create adds one).',
+    },
   },
   {
     name: 'kinds',
     usage: '',
     about: 'list the integration kinds and their config fields (--json for labels, secrets, defaults)',
     request: () => ({ method: 'GET', path: '/admin/v1/kinds' }),
-    table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'] },
+    table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'], empty: () => 'No integration kinds.' },
   },
   {
     name: 'kind',
@@ -263,7 +272,11 @@ export const COMMANDS: readonly CtlCommand[] = [
       if (!found) return `no integration kind "${i.args[0]}" (known: ${kinds.map((k) => String(k.kind)).join(', ')})`;
       return { fields: found.fields };
     },
-    table: { key: 'fields', columns: ['name', 'label', 'type', 'required', 'secret', 'default'] },
+    table: {
+      key: 'fields',
+      columns: ['name', 'label', 'type', 'required', 'secret', 'default'],
+      empty: (i) => `The kind ${String(i.args[0])} has no config fields.`,
+    },
   },
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
@@ -355,7 +368,11 @@ export const COMMANDS: readonly CtlCommand[] = [
   integrationCommand('cancel', 'POST', '/sync/cancel', 'stop the running sync; the last good inventory stays'),
   {
     ...integrationCommand('syncs', 'GET', '/syncs', 'recent syncs and their outcome'),
-    table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'allowEmpty', 'pages', 'devices', 'error'] },
+    table: {
+      key: 'syncs',
+      columns: ['id', 'status', 'trigger', 'allowEmpty', 'pages', 'devices', 'error'],
+      empty: (i) => `No syncs or uploads yet for integration ${String(i.args[0])}.`,
+    },
   },
   {
     name: 'integration upload',
@@ -404,7 +421,11 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list protected applications',
     request: () => ({ method: 'GET', path: '/admin/v1/applications' }),
-    table: { key: 'applications', columns: ['id', 'name', 'clientId', 'reasonDetail'] },
+    table: {
+      key: 'applications',
+      columns: ['id', 'name', 'clientId', 'reasonDetail'],
+      empty: () => 'No applications yet (devtrustctl app create registers one).',
+    },
   },
   {
     name: 'app create',
@@ -474,7 +495,11 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list users and their groups',
     request: () => ({ method: 'GET', path: '/admin/v1/users' }),
-    table: { key: 'users', columns: ['username', 'groups'] },
+    table: {
+      key: 'users',
+      columns: ['username', 'groups'],
+      empty: () => 'No users yet (devtrustctl user set USERNAME --groups a,b adds one to groups).',
+    },
   },
   {
     name: 'user set',
@@ -493,7 +518,11 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list groups and their members',
     request: () => ({ method: 'GET', path: '/admin/v1/groups' }),
-    table: { key: 'groups', columns: ['name', 'members'] },
+    table: {
+      key: 'groups',
+      columns: ['name', 'members'],
+      empty: () => 'No groups yet (devtrustctl user set USERNAME --groups a,b puts a user in one).',
+    },
   },
   {
     name: 'log',
@@ -517,7 +546,11 @@ export const COMMANDS: readonly CtlCommand[] = [
         cursor: i.flags.cursor,
       })}`,
     }),
-    table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'] },
+    table: {
+      key: 'entries',
+      columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'],
+      empty: (i) => (filtered(i) ? 'No sign-ins match these filters.' : 'No sign-ins yet.'),
+    },
   },
   adminLogCommand,
   {
@@ -544,7 +577,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list API keys (never their secrets)',
     request: () => ({ method: 'GET', path: '/admin/v1/api-keys' }),
-    table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'] },
+    table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'], empty: () => 'No API keys.' },
   },
   {
     name: 'key create',
@@ -566,7 +599,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: "list the OIDC provider's signing keys (active, next, retired)",
     request: () => ({ method: 'GET', path: '/admin/v1/oidc/keys' }),
-    table: { key: 'keys', columns: ['kid', 'alg', 'state', 'createdAt', 'activatesAt'] },
+    table: { key: 'keys', columns: ['kid', 'alg', 'state', 'createdAt', 'activatesAt'], empty: () => 'No signing keys yet.' },
   },
   {
     name: 'oidc rotate-keys',

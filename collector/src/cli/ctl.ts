@@ -222,9 +222,11 @@ export async function main(
   if (command.table && !Array.isArray(selected[command.table.key])) return notDevTrust();
   if (values.json === true) out.write(`${JSON.stringify(selected, null, 2)}\n`);
   else if (command.table) {
-    const { key, columns, row, footer } = command.table;
+    const { key, columns, row, footer, empty } = command.table;
     const rows = selected[key] as Record<string, unknown>[];
-    out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, typeof columns === 'function' ? columns(rows) : columns)}\n`);
+    // A header with no rows reads like a failure to show them: say the list is empty, and how to fill it.
+    if (rows.length === 0) out.write(`${empty(input)}\n`);
+    else out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, typeof columns === 'function' ? columns(rows) : columns)}\n`);
     const after = footer?.(selected, input);
     if (after) out.write(`${after}\n`);
     // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).
