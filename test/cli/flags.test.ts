@@ -73,7 +73,7 @@ describe('every binary: unknown flags, --help, --version', () => {
     assert.match(extra.stderr, /^devtrustctl: unexpected argument "ep_2" for "endpoint show"/);
     const unknown = await runBin('devtrustctl', ['endpoint', 'frob']);
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.stderr, 'devtrustctl: unknown command "endpoint frob" (see devtrustctl --help)\n');
+    assert.equal(unknown.stderr, 'devtrustctl: unknown command "frob" for "endpoint" (see devtrustctl endpoint --help)\n');
 
     const create = await runBin('devtrustctl', ['integration', 'create', '--help']);
     assert.equal(create.code, 0, create.stderr);

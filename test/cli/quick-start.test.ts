@@ -140,7 +140,7 @@ describe('the README quick start trusts the machine it runs on (spawned collecto
 
     const endpoints = await ctl('endpoints');
     assert.match(endpoints.stdout, new RegExp(`\\s${doctor.platform}\\s+true\\s`));
-    await ctl('integration', 'delete', id);
+    await ctl('integration', 'delete', id, '--yes');
   });
 
   it('the quick start as it was (windows,macos, no MAC matching) does not trust a Linux box; integration update fixes it', async (ctx) => {

@@ -1,4 +1,4 @@
-import type { CtlCommand, CtlInput } from './ctl-commands.js';
+import { filtered, type CtlCommand, type CtlInput } from './ctl-commands.js';
 
 /** The query string of the flags given (the filters pass through to the API unchanged). */
 const query = (pairs: Record<string, string | undefined>): string => {
@@ -72,6 +72,7 @@ export const adminLogCommand: CtlCommand = {
   table: {
     key: 'entries',
     columns: ['at', 'actor', 'from', 'resource', 'action', 'changed'],
+    empty: (i) => (filtered(i) ? 'No administrator actions match these filters.' : 'No administrator actions yet.'),
     row: (e) => {
       const actor = e.actor as Record<string, unknown> | undefined;
       return {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { adminLogCommand } from './ctl-admin-log.js';
 import { approveCommand } from './ctl-approve.js';
 import { forgetEndpoint } from './ctl-endpoint-forget.js';
+import { integrationDeleteCommand } from './ctl-integration-delete.js';
 import { releaseCommand, unblockCommand } from './ctl-release.js';
 import { releaseReenrolledCommand } from './ctl-release-reenrolled.js';
 import { endpointColumns, waitsOnCell } from './ctl-waits-on.js';
@@ -19,7 +20,8 @@ export interface CtlRequest {
 export interface CtlInput {
   args: string[];
   flags: Record<string, string | undefined>;
-  readFile(file: string): Promise<string>;
+  /** The file's bytes as they are: the collector judges their encoding (a Latin-1 CSV is refused there, not mangled here). */
+  readFile(file: string): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 export interface CtlCommand {
@@ -45,6 +47,8 @@ export interface CtlCommand {
     columns: string[] | ((rows: Record<string, unknown>[]) => string[]);
     row?(item: Record<string, unknown>): Record<string, unknown>;
     footer?(body: Record<string, unknown>, input: CtlInput): string | null;
+    /** Printed instead of a header with no rows under it (not with --json): what an empty list means here. */
+    empty(input: CtlInput): string;
   };
   /**
    * The part of the answer to print (one kind out of the list); a string says why there is
@@ -58,6 +62,11 @@ export interface CtlCommand {
   follow?(body: Record<string, unknown>, input: CtlInput): { path: string; done(body: Record<string, unknown>): boolean } | null;
   /** A 200 answer can still say the operation failed: this names why, and devtrustctl exits 1. */
   failure?(body: Record<string, unknown>, input: CtlInput): string | null;
+  /**
+   * The answer holds a secret the collector never shows again (a client secret, an API key): its
+   * field, and what to do once it is lost. devtrustctl says so on stderr, so --json stays the answer.
+   */
+  shownOnce?: { field: string; lost: string };
   /** How long to wait for the answer; vendor tests take as long as the vendor does. */
   timeoutMs?: number;
   /** The answer is a file, saved where this says (ctl-download.ts), not JSON to print. */
@@ -107,6 +116,8 @@ const query = (pairs: Record<string, string | undefined>): string => {
   const params = new URLSearchParams(Object.entries(pairs).filter((e): e is [string, string] => e[1] !== undefined));
   return params.size > 0 ? `?${params}` : '';
 };
+/** Whether a listing was narrowed (a filter or a later page): its empty answer says "match", not "yet". */
+export const filtered = (input: CtlInput): boolean => Object.values(input.flags).some((v) => v !== undefined);
 function json(value: string, name: string): unknown {
   try {
     return JSON.parse(value);
@@ -199,6 +210,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     table: {
       key: 'endpoints',
       columns: endpointColumns,
+      empty: (i) => (filtered(i) ? 'No endpoints match these filters.' : 'No endpoints yet: none has enrolled.'),
       // hostname: marked when it holds another endpoint's id (ctl-hostname.ts). blocked: "released"
       // for a released endpoint (its key retired for good, never unblocked), as the console's list says.
       row: (e) => ({
@@ -232,14 +244,18 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list inventory and EDR integrations',
     request: () => ({ method: 'GET', path: '/admin/v1/integrations' }),
-    table: { key: 'integrations', columns: ['id', 'kind', 'name', 'devices', 'syncedAt'] },
+    table: {
+      key: 'integrations',
+      columns: ['id', 'kind', 'name', 'devices', 'syncedAt'],
+      empty: () => 'No integrations yet (devtrustctl integration create adds one).',
+    },
   },
   {
     name: 'kinds',
     usage: '',
     about: 'list the integration kinds and their config fields (--json for labels, secrets, defaults)',
     request: () => ({ method: 'GET', path: '/admin/v1/kinds' }),
-    table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'] },
+    table: { key: 'kinds', columns: ['kind', 'category', 'label', 'platforms', 'fields'], empty: () => 'No integration kinds.' },
   },
   {
     name: 'kind',
@@ -256,7 +272,11 @@ export const COMMANDS: readonly CtlCommand[] = [
       if (!found) return `no integration kind "${i.args[0]}" (known: ${kinds.map((k) => String(k.kind)).join(', ')})`;
       return { fields: found.fields };
     },
-    table: { key: 'fields', columns: ['name', 'label', 'type', 'required', 'secret', 'default'] },
+    table: {
+      key: 'fields',
+      columns: ['name', 'label', 'type', 'required', 'secret', 'default'],
+      empty: (i) => `The kind ${String(i.args[0])} has no config fields.`,
+    },
   },
   integrationCommand('show', 'GET', '', 'one integration (secrets are never shown)'),
   {
@@ -348,7 +368,11 @@ export const COMMANDS: readonly CtlCommand[] = [
   integrationCommand('cancel', 'POST', '/sync/cancel', 'stop the running sync; the last good inventory stays'),
   {
     ...integrationCommand('syncs', 'GET', '/syncs', 'recent syncs and their outcome'),
-    table: { key: 'syncs', columns: ['id', 'status', 'trigger', 'allowEmpty', 'pages', 'devices', 'error'] },
+    table: {
+      key: 'syncs',
+      columns: ['id', 'status', 'trigger', 'allowEmpty', 'pages', 'devices', 'error'],
+      empty: (i) => `No syncs or uploads yet for integration ${String(i.args[0])}.`,
+    },
   },
   {
     name: 'integration upload',
@@ -377,7 +401,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     }),
     failure: (body, i) => (body.found === true ? null : `"${i.args[1]}" is not in the inventory of integration ${i.args[0]}`),
   },
-  integrationCommand('delete', 'DELETE', '', 'delete the integration and its inventory'),
+  integrationDeleteCommand,
   {
     name: 'trusted-endpoints show',
     usage: 'ID',
@@ -397,13 +421,18 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list protected applications',
     request: () => ({ method: 'GET', path: '/admin/v1/applications' }),
-    table: { key: 'applications', columns: ['id', 'name', 'clientId', 'reasonDetail'] },
+    table: {
+      key: 'applications',
+      columns: ['id', 'name', 'clientId', 'reasonDetail'],
+      empty: () => 'No applications yet (devtrustctl app create registers one).',
+    },
   },
   {
     name: 'app create',
     usage: '--name NAME --redirect-uris URI1,URI2 [--policy JSON] [--reason-detail summary|full]',
     about: 'register an application (its client secret is shown once)',
     flags: ['name', 'redirect-uris', 'policy', 'reason-detail'],
+    shownOnce: { field: 'clientSecret', lost: 'devtrustctl app rotate-secret ID issues a new one' },
     request: (i) => ({
       method: 'POST',
       path: '/admin/v1/applications',
@@ -439,12 +468,15 @@ export const COMMANDS: readonly CtlCommand[] = [
       return { method: 'PATCH', path: `/admin/v1/applications/${arg(i, 0, 'application id')}`, body };
     },
   },
-  appCommand(
-    'rotate-secret',
-    'POST',
-    '/rotate-secret',
-    'give the application a new client secret (shown once); the old one stops working at once',
-  ),
+  {
+    ...appCommand(
+      'rotate-secret',
+      'POST',
+      '/rotate-secret',
+      'give the application a new client secret (shown once); the old one stops working at once',
+    ),
+    shownOnce: { field: 'clientSecret', lost: 'devtrustctl app rotate-secret ID issues a new one' },
+  },
   appCommand('delete', 'DELETE', '', 'delete the application: its client ID and secret stop working'),
   { name: 'policy', usage: '', about: 'show the global policy', request: () => ({ method: 'GET', path: '/admin/v1/policy' }) },
   {
@@ -463,7 +495,11 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list users and their groups',
     request: () => ({ method: 'GET', path: '/admin/v1/users' }),
-    table: { key: 'users', columns: ['username', 'groups'] },
+    table: {
+      key: 'users',
+      columns: ['username', 'groups'],
+      empty: () => 'No users yet (devtrustctl user set USERNAME --groups a,b adds one to groups).',
+    },
   },
   {
     name: 'user set',
@@ -482,7 +518,11 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list groups and their members',
     request: () => ({ method: 'GET', path: '/admin/v1/groups' }),
-    table: { key: 'groups', columns: ['name', 'members'] },
+    table: {
+      key: 'groups',
+      columns: ['name', 'members'],
+      empty: () => 'No groups yet (devtrustctl user set USERNAME --groups a,b puts a user in one).',
+    },
   },
   {
     name: 'log',
@@ -506,7 +546,11 @@ export const COMMANDS: readonly CtlCommand[] = [
         cursor: i.flags.cursor,
       })}`,
     }),
-    table: { key: 'entries', columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'] },
+    table: {
+      key: 'entries',
+      columns: ['at', 'username', 'applicationName', 'outcome', 'verdict', 'access', 'reasons'],
+      empty: (i) => (filtered(i) ? 'No sign-ins match these filters.' : 'No sign-ins yet.'),
+    },
   },
   adminLogCommand,
   {
@@ -533,13 +577,14 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: 'list API keys (never their secrets)',
     request: () => ({ method: 'GET', path: '/admin/v1/api-keys' }),
-    table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'] },
+    table: { key: 'apiKeys', columns: ['id', 'name', 'role', 'revokedAt'], empty: () => 'No API keys.' },
   },
   {
     name: 'key create',
     usage: '--name NAME --role owner|admin|app-manager|read-only',
     about: 'create an API key (shown once)',
     flags: ['name', 'role'],
+    shownOnce: { field: 'key', lost: 'revoke it (devtrustctl key revoke ID) and create another' },
     request: (i) => ({ method: 'POST', path: '/admin/v1/api-keys', body: { name: required(i, 'name'), role: required(i, 'role') } }),
   },
   {
@@ -554,7 +599,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     usage: '',
     about: "list the OIDC provider's signing keys (active, next, retired)",
     request: () => ({ method: 'GET', path: '/admin/v1/oidc/keys' }),
-    table: { key: 'keys', columns: ['kid', 'alg', 'state', 'createdAt', 'activatesAt'] },
+    table: { key: 'keys', columns: ['kid', 'alg', 'state', 'createdAt', 'activatesAt'], empty: () => 'No signing keys yet.' },
   },
   {
     name: 'oidc rotate-keys',
@@ -581,6 +626,7 @@ export const COMMANDS: readonly CtlCommand[] = [
     name: 'enrollment-key rotate',
     usage: '',
     about: 'replace the agent enrollment key (shown once; enrolled agents keep working)',
+    shownOnce: { field: 'enrollmentKey', lost: 'devtrustctl enrollment-key rotate issues a new one' },
     request: () => ({ method: 'POST', path: '/admin/v1/enrollment-key' }),
   },
   {

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { CommandLineError, packageVersion, parseCommandLine, type FlagSpecs } from '@devtrust/shared/cli/command-line';
 import { COMMAND_FLAGS, COMMAND_SWITCHES, COMMANDS, findCommand, UsageError, type CtlCommand, type CtlInput } from './ctl-commands.js';
 import { download } from './ctl-download.js';
 import { unreachableMessage } from './ctl-unreachable.js';
+import { unknownCommandMessage } from './ctl-unknown-command.js';
+import { readCommandLineFile } from './ctl-unreadable-file.js';
 import { collectorBase } from './ctl-url.js';
 import { terminalSafe } from './terminal-text.js';
 import { renderObject, renderTable } from './ctl-render.js';
@@ -48,6 +49,9 @@ function commandHelp(c: CtlCommand): string {
 
 type Io = { write(text: string): unknown };
 
+const bodyOf = (body: unknown): string | Uint8Array<ArrayBuffer> =>
+  typeof body === 'string' || body instanceof Uint8Array ? (body as string | Uint8Array<ArrayBuffer>) : JSON.stringify(body);
+
 /** devtrustctl; returns the exit code (0 ok, 1 refused or failed, 2 bad command line). */
 export async function main(
   argv = process.argv.slice(2),
@@ -90,7 +94,12 @@ export async function main(
       out.write(`${family.map(line).join('\n')}\n`);
       return 0;
     }
-    return usageError(`unknown command "${positionals.join(' ')}" (see devtrustctl --help)`);
+    return usageError(
+      unknownCommandMessage(
+        positionals,
+        COMMANDS.map((c) => c.name),
+      ),
+    );
   }
   if (values.help) {
     out.write(commandHelp(command));
@@ -107,7 +116,7 @@ export async function main(
   const args = positionals.slice(command.name.split(' ').length);
   const extra = args[(command.args ?? []).length];
   if (extra !== undefined) return usageError(`unexpected argument "${extra}" for "${command.name}" ${hint}`);
-  const input: CtlInput = { args, flags, readFile: (file) => readFile(file, 'utf8') };
+  const input: CtlInput = { args, flags, readFile: readCommandLineFile };
 
   let base: string;
   let request;
@@ -162,7 +171,8 @@ export async function main(
         ...(typeof apiKey === 'string' ? { authorization: `Bearer ${apiKey}` } : {}),
         ...(request.body !== undefined ? { 'content-type': request.contentType ?? 'application/json' } : {}),
       },
-      ...(request.body !== undefined ? { body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body) } : {}),
+      // Text and bytes (an uploaded file) go as they are; anything else as JSON.
+      ...(request.body !== undefined ? { body: bodyOf(request.body) } : {}),
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -212,15 +222,20 @@ export async function main(
   if (command.table && !Array.isArray(selected[command.table.key])) return notDevTrust();
   if (values.json === true) out.write(`${JSON.stringify(selected, null, 2)}\n`);
   else if (command.table) {
-    const { key, columns, row, footer } = command.table;
+    const { key, columns, row, footer, empty } = command.table;
     const rows = selected[key] as Record<string, unknown>[];
-    out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, typeof columns === 'function' ? columns(rows) : columns)}\n`);
+    // A header with no rows reads like a failure to show them: say the list is empty, and how to fill it.
+    if (rows.length === 0) out.write(`${empty(input)}\n`);
+    else out.write(`${renderTable(row ? rows.map((r) => row(r)) : rows, typeof columns === 'function' ? columns(rows) : columns)}\n`);
     const after = footer?.(selected, input);
     if (after) out.write(`${after}\n`);
     // A paged listing: say how to get the next page (stderr, so the table stays clean for pipes).
     else if (typeof selected.nextCursor === 'string')
       err.write(`devtrustctl: more follow: run again with --cursor ${selected.nextCursor}\n`);
   } else out.write(`${renderObject(selected)}\n`);
+  const once = command.shownOnce;
+  if (once && typeof answer[once.field] === 'string')
+    err.write(`devtrustctl: the ${once.field} above is shown once: store it now; it cannot be shown again (if lost: ${once.lost})\n`);
   // Done, with something the admin should know (e.g. CSV rows no device can match): said on stderr too.
   const warnings = Array.isArray(answer.warnings) ? answer.warnings.filter((w): w is string => typeof w === 'string') : [];
   for (const warning of warnings) err.write(`devtrustctl: warning: ${warning}\n`);

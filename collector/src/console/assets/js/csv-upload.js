@@ -75,10 +75,13 @@ export function uploadForm(base, ctx, area, integration, refreshHistory) {
  * run (the integration shown failing) although the admin then cancels.
  */
 async function upload(base, integration, chosen) {
-  const body = await chosen.text();
-  const empty = hasNoDeviceRows(body);
+  const empty = hasNoDeviceRows(await chosen.text());
   if (empty && !(await confirmEmptying(integration))) return CANCELLED;
-  const put = (allowEmpty) => api('PUT', `${base}/inventory${allowEmpty ? '?allowEmpty=true' : ''}`, { body, contentType: 'text/csv' });
+  // The file itself goes, not the text read above: reading turns bytes that are not UTF-8 into
+  // U+FFFD, and a Latin-1 export would be stored mangled. Sent as it is, the collector refuses
+  // it (INVALID_ENCODING, "save the CSV as CSV UTF-8") and the admin sees why.
+  const put = (allowEmpty) =>
+    api('PUT', `${base}/inventory${allowEmpty ? '?allowEmpty=true' : ''}`, { body: chosen, contentType: 'text/csv' });
   try {
     return await put(empty);
   } catch (error) {
