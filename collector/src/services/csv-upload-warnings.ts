@@ -69,7 +69,7 @@ function ignoredWarning(columns: string[]): string[] {
 function uncoveredWarnings(counts: Map<Platform, number>): string[] {
   return [...counts].map(
     ([platform, rows]) =>
-      `${rows} ${rows === 1 ? 'row is' : 'rows are'} for ${platform}, which this integration does not cover: they never match until ${platform} is added to its platforms`,
+      `${rows} ${rows === 1 ? 'row is' : 'rows are'} for ${platform}, which this integration does not cover: ${rows === 1 ? 'it never matches' : 'they never match'} until ${platform} is added to its platforms`,
   );
 }
 
@@ -77,6 +77,6 @@ function uncoveredWarnings(counts: Map<Platform, number>): string[] {
 function macOnlyWarning(rows: number): string[] {
   if (rows === 0) return [];
   return [
-    `${rows} ${rows === 1 ? 'row identifies its device' : 'rows identify devices'} only by MAC address, and this integration does not match MAC addresses: they never match until matchMacAddresses is set (devtrustctl integration update ID --config '{"matchMacAddresses":true}', see docs/matching.md)`,
+    `${rows} ${rows === 1 ? 'row identifies its device' : 'rows identify devices'} only by MAC address, and this integration does not match MAC addresses: ${rows === 1 ? 'it never matches' : 'they never match'} until matchMacAddresses is set (devtrustctl integration update ID --config '{"matchMacAddresses":true}', see docs/matching.md)`,
   ];
 }
