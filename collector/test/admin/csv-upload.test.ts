@@ -100,7 +100,7 @@ describe('CSV inventory upload: refused uploads keep the last good inventory', (
     assert.equal(mixed.body.devices, 6);
     assert.deepEqual(mixed.body.warnings, [
       '3 rows are for linux, which this integration does not cover: they never match until linux is added to its platforms',
-      '1 row is for windows, which this integration does not cover: they never match until windows is added to its platforms',
+      '1 row is for windows, which this integration does not cover: it never matches until windows is added to its platforms',
     ]);
     const clean = await put('serial_number,platform\nM1,macos\nU1,\n');
     assert.deepEqual(clean.body.warnings, []);

@@ -166,6 +166,14 @@ function checkHeader(header: string[], ignored: string[] = []): (string | false)
     return column;
   });
   if (!names.some((n) => n !== false && (IDENTIFIER_COLUMNS as readonly string[]).includes(n.replace(/_\d+$/, '')))) {
+    const separator = otherSeparator(header);
+    if (separator) {
+      throw badRequest(
+        'INVALID_CSV',
+        `CSV header: this file is separated by ${separator}; DevTrust reads comma-separated files: save it as "CSV UTF-8 (comma delimited)"`,
+        'body',
+      );
+    }
     throw badRequest(
       'INVALID_CSV',
       `CSV header: name at least one of ${IDENTIFIER_COLUMNS.join(', ')} (or an MDM export's name for one, e.g. "Serial Number"; see docs/csv-format.md)`,
@@ -173,6 +181,26 @@ function checkHeader(header: string[], ignored: string[] = []): (string | false)
     );
   }
   return names;
+}
+
+/**
+ * The separator a header with no identifier column would name one with: Excel saves "CSV" with
+ * semicolons where the decimal mark is a comma (most of Europe), and "Text" with tabs. Such a
+ * header reads as one cell (`serial_number;hardware_uuid`), and "name at least one of
+ * serial_number…" sent the admin looking for a column that is there.
+ */
+function otherSeparator(header: string[]): 'semicolons' | 'tabs' | null {
+  const text = header.join(',');
+  for (const [separator, name] of [
+    [';', 'semicolons'],
+    ['\t', 'tabs'],
+  ] as const) {
+    if (!text.includes(separator)) continue;
+    const cells = text.split(separator).flatMap((cell) => cell.split(','));
+    if (cells.some((cell) => (IDENTIFIER_COLUMNS as readonly (string | null)[]).includes(columnOf(cell.replace(/^"|"$/g, '')))))
+      return name;
+  }
+  return null;
 }
 
 /** Column limits: identifiers are looked up and indexed, so a runaway value is refused, not stored. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unreachableMessage } from './network-fault.js';
 import { VendorError } from './vendor-error.js';
 
 /**
@@ -94,6 +95,14 @@ export function withTimeouts(inner: typeof fetch, limits: CallTimeouts, vendor: 
       return new Response(empty ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
     } catch (error) {
       if (timedOut && !outer?.aborted) throw timedOut;
+      // A test answers within seconds: a vendor it cannot reach (refused, reset) is reported at
+      // once, as its timeouts are; a sync retries them (a vendor restarting refuses for seconds).
+      if (!limits.retry && stage === 'answer' && !outer?.aborted && error instanceof TypeError) {
+        throw new VendorError(
+          'VENDOR_UNREACHABLE',
+          unreachableMessage(vendor, new URL(String(input instanceof Request ? input.url : input)).host, error),
+        );
+      }
       throw error;
     } finally {
       clearTimeout(connectTimer);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Scrubber } from './scrub.js';
+import { describeFault, faultCode, faultRetry, unreachableMessage } from './network-fault.js';
 import { describeStatus, scrub, scrubError, VendorError } from './vendor-error.js';
 
 export interface RetryPolicy {
@@ -152,7 +153,7 @@ export class VendorClient {
       return new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not send its whole answer within ${formatDuration(this.timeoutMs)}`, {
         retryable: true,
       });
-    return new VendorError('VENDOR_UNREACHABLE', `${this.vendor} broke off its answer: ${scrub(causeOf(error), this.scrubber)}`, {
+    return new VendorError('VENDOR_UNREACHABLE', `${this.vendor} broke off its answer: ${scrub(describeFault(error), this.scrubber)}`, {
       retryable: true,
     });
   }
@@ -164,10 +165,12 @@ export class VendorClient {
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
       let response: Response;
+      const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+      // Outside the retries below: a token request is a request of this client, retried on its
+      // own; retrying it here again made 5 × 5 attempts of a vendor that refused connections.
+      if (!request.noAuth && this.options.auth) Object.assign(headers, await this.options.auth(refreshAuth));
+      this.rememberCredentials(headers);
       try {
-        const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-        if (!request.noAuth && this.options.auth) Object.assign(headers, await this.options.auth(refreshAuth));
-        this.rememberCredentials(headers);
         response = await this.fetchImpl(this.url(request.path, request.query), {
           method: request.method ?? 'GET',
           headers,
@@ -179,17 +182,16 @@ export class VendorClient {
         if (error instanceof VendorError && !error.retryable) throw error;
         if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
         const timedOut = (error as Error).name === 'TimeoutError';
+        // A name that does not exist or an untrusted certificate fails at once; a resolver timeout gets one more try.
+        const retry = timedOut || error instanceof VendorError ? 'policy' : faultRetry(faultCode(error));
         lastError = timedOut
           ? new VendorError('VENDOR_TIMEOUT', `${this.vendor} did not answer within ${formatDuration(this.timeoutMs)}`, { retryable: true })
           : error instanceof VendorError
             ? error
-            : new VendorError(
-                'VENDOR_UNREACHABLE',
-                `cannot reach ${this.vendor} at ${this.baseUrl.host}: ${scrub(causeOf(error), secrets)}`,
-                {
-                  retryable: true,
-                },
-              );
+            : new VendorError('VENDOR_UNREACHABLE', scrub(unreachableMessage(this.vendor, this.baseUrl.host, error), secrets), {
+                retryable: retry !== 'none',
+              });
+        if (retry === 'none' || (retry === 'one-more' && attempt >= 2)) throw lastError;
         await this.backoff(attempt, null, signal);
         continue;
       }
@@ -264,24 +266,6 @@ export class VendorClient {
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`;
-}
-
-// Network error codes an admin can act on, in words.
-const NETWORK_CAUSES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'the connection was reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'the connection timed out',
-  UND_ERR_SOCKET: 'the connection closed unexpectedly',
-  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-};
-
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code;
-  if (code && NETWORK_CAUSES[code]) return `${NETWORK_CAUSES[code]} (${code})`;
-  return code ?? cause?.message ?? (error as Error).message ?? 'network error';
 }
 
 /** Pulls a human message out of a vendor error body (JSON shapes differ per vendor). */
