@@ -20,7 +20,11 @@ export function collectorBase(raw: string, source: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${source} "${withoutSecrets(raw)}" is not a URL`);
+    // `127.0.0.1:8700` or `trust.example.com`: a host without its scheme, the usual slip.
+    const bare = /^[a-z0-9.-]+(:\d{1,5})?\/?$/i.test(raw.trim());
+    throw new UsageError(
+      `${source} "${withoutSecrets(raw)}" is not a URL${bare ? `: did you mean http://${raw.trim()} (or https://${raw.trim()})?` : ''}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(`${source} "${withoutSecrets(raw)}" must be an http(s) URL`);
@@ -32,6 +36,12 @@ export function collectorBase(raw: string, source: string): string {
   if (hasQueryOrFragment(url))
     throw new UsageError(
       `${source} must not hold a query or fragment (${withoutSecrets(raw)}): devtrustctl adds the API's paths to the URL; give the collector's URL alone`,
+    );
+  // The console's address copied from the browser: the API is beside it, not under it (every
+  // request answered "404 no console file at /console/admin/v1/…").
+  if (/\/console(\/.*)?$/i.test(url.pathname))
+    throw new UsageError(
+      `${source} is the console's address (${withoutSecrets(raw)}): give the collector's URL, ${url.origin}${url.pathname.replace(/\/console(\/.*)?$/i, '')}`,
     );
   return raw.replace(/\/+$/, '');
 }
