@@ -118,6 +118,25 @@ describe('devtrust-agent --once --collector naming another URL than the enrollme
       assert.deepEqual(await endpointIds(a), [firstId]);
     });
 
+    it('a re-enrollment that never reaches its collector leaves files that agree: the first URL enrolls again, no BAD_SIGNATURE', async () => {
+      // Nothing listens here: the attacker's mistyped --config / DEVTRUST_AGENT_COLLECTOR_URL / --re-enroll run.
+      const nowhere = `http://127.0.0.1:${new URL(b.url).port === '1' ? 2 : 1}`;
+      const before = files(dataDir);
+      const failed = await once(nowhere, '--re-enroll');
+      assert.notEqual(failed.code, 0);
+      const after = files(dataDir);
+      assert.notEqual(after.key, before.key, 'a new key was made for the new enrollment');
+      assert.equal(
+        (JSON.parse(after.state) as { endpointId: unknown }).endpointId,
+        null,
+        'state.json no longer names an endpoint the key is not for',
+      );
+      const back = await once(urlA);
+      assert.equal(back.code, 0, back.stderr);
+      assert.doesNotMatch(back.stderr, /BAD_SIGNATURE/);
+      assert.match(reportedAs(back.stdout) ?? '', /^ep_/);
+    });
+
     it('with --re-enroll, enrolls there in its place, as asked', async () => {
       const before = files(dataDir);
       const replaced = await once(b.url, '--re-enroll');

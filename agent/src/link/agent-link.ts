@@ -137,6 +137,11 @@ export class AgentLink extends EventEmitter {
         { previous: plan.from, collector: collectorUrl },
         'enrolled with another collector: this one needs a new enrollment (if it is the same collector under a new URL, list the old URL in previousCollectorUrls)',
       );
+      // Saved before the new key replaces the old one: otherwise a re-enrollment that never
+      // reaches its collector (a mistyped URL) left state.json naming the old endpoint beside a
+      // key that is not its own, and every later run was refused there (BAD_SIGNATURE) while
+      // doctor still said "enrolled". Now the files agree: not enrolled, enrolling with this URL.
+      await this.options.stateFile.save(this.state);
     }
     this.keys = await this.loadOrCreateKey(this.state.endpointId === null);
     this.connect();
