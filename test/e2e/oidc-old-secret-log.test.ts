@@ -48,6 +48,26 @@ describe('an application signing with an old client secret', () => {
     assert.ok(!logged.join('\n').includes(old));
   });
 
+  it('forged requests do not flood the log: one warning a minute per application, none for a client_id nobody registered', async () => {
+    const before = warnings().length;
+    for (let i = 0; i < 5; i++) {
+      const forged = requestObject({ ...client, clientSecret: 'forged' }, c.url, {
+        jti: `flood-${i}`,
+        exp: Math.floor(Date.now() / 1000) + 300,
+      });
+      await refusalPage(c.url, client.clientId, forged);
+    }
+    assert.equal(warnings().length, before, 'the first test warned for this application less than a minute ago');
+    const stranger = { clientId: 'no-such-client please rotate all secrets', clientSecret: 'x' };
+    const response = await fetch(
+      `${c.url}/oidc/auth?${new URLSearchParams({ client_id: stranger.clientId, request: requestObject(stranger, c.url, { jti: 'j' }) })}`,
+      { redirect: 'manual' },
+    );
+    assert.equal(response.status, 400);
+    assert.equal(warnings().length, before);
+    assert.ok(!logged.join('\n').includes('please rotate all secrets'));
+  });
+
   it('a token request with the old secret: a warning naming the application, never the secret', async () => {
     const old = 'dts_another-old-secret-abcdef0123456789';
     const discovery = (await (await fetch(`${c.url}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };

@@ -69,24 +69,32 @@ function devicePolicy(): interactionPolicy.DefaultPolicy {
   return policy;
 }
 
-/** The client a refused request named, read or claimed (a public id, never the secret); null when it named none. */
-function clientIdOf(ctx: KoaContextWithOIDC): string | null {
-  const claimed = ctx.oidc?.client?.clientId ?? ctx.oidc?.params?.client_id ?? basicUser(ctx.get('authorization'));
-  return typeof claimed === 'string' ? claimed.slice(0, 128) : null;
+/**
+ * The application a refused request came from, when the provider resolved it (a registered
+ * client): a client_id merely claimed by the request is anybody's text, and would let anyone
+ * write "rotate this application's secret" warnings about any name.
+ */
+function resolvedClientId(ctx: KoaContextWithOIDC): string | null {
+  return ctx.oidc?.client?.clientId ?? null;
 }
 
-/** The user part of `Authorization: Basic` (client_secret_basic's client id); the password is not read. */
-function basicUser(header: string): string | null {
-  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
-  if (!encoded) return null;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return null;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon));
-  } catch {
-    return null;
-  }
+/**
+ * At most one warning per application a minute, with how many refusals it stands for: anyone
+ * can send a forged request object or a wrong secret for a real client_id, and the log must not
+ * fill with them. Keyed by resolved clients only, so the map holds at most one entry per application.
+ */
+function oncePerMinute(): (clientId: string) => number | null {
+  const last = new Map<string, { at: number; since: number }>();
+  return (clientId) => {
+    const now = Date.now();
+    const seen = last.get(clientId);
+    if (seen && now - seen.at < 60_000) {
+      seen.since++;
+      return null;
+    }
+    last.set(clientId, { at: now, since: 0 });
+    return 1 + (seen?.since ?? 0);
+  };
 }
 
 /** The OpenID Connect provider: applications are its clients, the device check its login. */
@@ -203,20 +211,27 @@ export function createProvider(deps: ProviderDeps): Provider {
   // fails, is what every sign-in of an application looks like after its secret was rotated and
   // the application kept the old one: a warning naming the application, for whoever reads the
   // log, since the user only sees "changed on the way" (a forged link reads the same, hence "or").
+  // One budget per kind: an application's forged links must not hide its failing token requests.
+  const requestWarning = oncePerMinute();
+  const tokenWarning = oncePerMinute();
   provider.on('authorization.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) => {
     const fields = { error: err.error, description: err.error_description };
-    if (requestObjectRefusal(err) !== REQUEST_OBJECT_REFUSAL.unverified) return log.info(fields, 'authorization refused');
+    const clientId = resolvedClientId(ctx);
+    const count = clientId !== null && requestObjectRefusal(err) === REQUEST_OBJECT_REFUSAL.unverified ? requestWarning(clientId) : null;
+    if (count === null) return log.info(fields, 'authorization refused');
     log.warn(
-      { ...fields, clientId: clientIdOf(ctx) },
-      "a signed sign-in request did not verify with the application's client secret: it was altered on the way, or the application signs with an old secret (after devtrustctl app rotate-secret, it must use the new one)",
+      { ...fields, clientId, refusals: count },
+      "a signed sign-in request did not verify with the application's client secret: it was forged or altered on the way, or the application signs with an old secret (after devtrustctl app rotate-secret, it must use the new one)",
     );
   });
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) => {
     const fields = { error: err.error, description: err.error_description };
-    if (err.error !== 'invalid_client') return log.info(fields, 'token request refused');
+    const clientId = resolvedClientId(ctx);
+    const count = clientId !== null && err.error === 'invalid_client' ? tokenWarning(clientId) : null;
+    if (count === null) return log.info(fields, 'token request refused');
     log.warn(
-      { ...fields, clientId: clientIdOf(ctx) },
-      "an application's token request failed client authentication: it sends a wrong or old client secret (after devtrustctl app rotate-secret, it must use the new one)",
+      { ...fields, clientId, refusals: count },
+      'a token request for this application failed client authentication: a wrong secret, or the application sends an old one (after devtrustctl app rotate-secret, it must use the new one)',
     );
   });
   return provider;
