@@ -21,6 +21,9 @@ export class UploadWarnings {
   private readonly uncovered = new Map<Platform, number>();
   private macOnly = 0;
   private placeholdersOnly = 0;
+  /** Rows with no identifier left once normalised: not stored at all. */
+  private unstored = 0;
+  private readonly unstoredExamples: string[] = [];
   /** A few of the placeholder-only rows' values (`serialNumber=To Be Filled By O.E.M.`). */
   private readonly placeholderExamples: string[] = [];
   private readonly duplicates = new DuplicateIdentifiers();
@@ -40,7 +43,14 @@ export class UploadWarnings {
         if (device.platform && !this.platforms.includes(device.platform))
           this.uncovered.set(device.platform, (this.uncovered.get(device.platform) ?? 0) + 1);
         const stored = toStagedRecord(device);
-        if (stored === null) continue;
+        if (stored === null) {
+          // Nothing left once normalised (a serial of "-" or spaces): the sync skips the row, so the
+          // answer's device count is short by it, and only this warning says why.
+          this.unstored++;
+          const value = device.serialNumber ?? device.hardwareUuid ?? device.machineGuid ?? device.macAddresses?.[0] ?? '';
+          if (this.unstoredExamples.length < 3 && !this.unstoredExamples.includes(value)) this.unstoredExamples.push(value);
+          continue;
+        }
         // Matching reads MACs only where matchMacAddresses is on: such a row can never match.
         if (!this.matchesMacs && knownOnlyByMac(stored)) this.macOnly++;
         if (onlyPlaceholders(stored)) {
@@ -61,6 +71,7 @@ export class UploadWarnings {
       ...ignoredWarning(this.ignoredColumns),
       ...uncoveredWarnings(this.uncovered),
       ...macOnlyWarning(this.macOnly),
+      ...unstoredWarning(this.unstored, this.unstoredExamples),
       ...placeholderWarning(this.placeholdersOnly, this.placeholderExamples),
       ...duplicateWarning(this.duplicates),
     ];
@@ -111,6 +122,15 @@ function macOnlyWarning(rows: number): string[] {
   if (rows === 0) return [];
   return [
     `${rows} ${rows === 1 ? 'row identifies its device' : 'rows identify devices'} only by MAC address, and this integration does not match MAC addresses: ${rows === 1 ? 'it never matches' : 'they never match'} until matchMacAddresses is set (devtrustctl integration update ID --config '{"matchMacAddresses":true}', see docs/matching.md)`,
+  ];
+}
+
+/** Rows whose identifiers normalise to nothing (`-`, punctuation only): skipped, so the device count is short by them. */
+function unstoredWarning(rows: number, examples: readonly string[]): string[] {
+  if (rows === 0) return [];
+  const shown = examples.map(quotedHeader).join(', ');
+  return [
+    `${rows === 1 ? '1 row has' : `${rows} rows have`} no identifier left once normalised (${rows === 1 ? '' : 'e.g. '}${shown}), so ${rows === 1 ? 'it was' : 'they were'} not stored; give ${rows === 1 ? 'it' : 'them'} the device's real serial number or hardware UUID (see docs/csv-format.md)`,
   ];
 }
 

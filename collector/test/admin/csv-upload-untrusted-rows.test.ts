@@ -68,6 +68,16 @@ for (const db of DATABASES) {
       assert.match(JSON.stringify(findings.body), /2 records of \\"many duplicates\\" hold serial number SERA/);
     });
 
+    it('a row whose identifier normalises to nothing ("-") is not stored, and the answer says so (the count was short without a word)', async () => {
+      const id = await create('dash.csv');
+      const response = await upload(id, 'serial_number,device_name,platform\nA1,a,macos\n-,b,macos\nB2,c,macos\n');
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.equal(response.body.devices, 2);
+      assert.deepEqual(response.body.warnings, [
+        '1 row has no identifier left once normalised ("-"), so it was not stored; give it the device\'s real serial number or hardware UUID (see docs/csv-format.md)',
+      ]);
+    });
+
     it('a file whose rows each hold their own identifiers has no such warning', async () => {
       const id = await create('clean');
       const response = await upload(id, 'serial_number,hardware_uuid\nSER-1,UUID-1\nSER-2,UUID-2\n');
