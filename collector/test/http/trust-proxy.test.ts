@@ -49,14 +49,17 @@ async function startBehindProxy(trustProxy: boolean): Promise<{ c: TestCollector
   return { c, direct, proxy, proxied };
 }
 
+/** Applications registered so far: each sign-in registers its own, and application names are unique. */
+let registered = 0;
+
 /** Starts a sign-in at the OIDC provider; returns the cookies it sets. */
 async function startSignIn(base: string, extraHeaders: Record<string, string> = {}): Promise<string[]> {
   const created = await fetch(`${base}/admin/v1/applications`, {
     method: 'POST',
     headers: { authorization: `Bearer ${OWNER_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Proxied app', redirectUris: ['http://127.0.0.1:9/callback'] }),
+    body: JSON.stringify({ name: `Proxied app ${++registered}`, redirectUris: ['http://127.0.0.1:9/callback'] }),
   });
-  assert.equal(created.status, 201);
+  assert.equal(created.status, 201, await created.clone().text());
   const { clientId } = (await created.json()) as { clientId: string };
   const verifier = randomBytes(32).toString('base64url');
   const query = new URLSearchParams({
