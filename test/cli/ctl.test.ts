@@ -67,7 +67,7 @@ describe('devtrustctl pointed at something that is not a DevTrust collector', ()
     assertOneLine(
       await runBin('devtrustctl', ['--url', 'collector.example.com', 'health']),
       2,
-      /^devtrustctl: --url "collector\.example\.com" is not a URL$/,
+      /^devtrustctl: --url "collector\.example\.com" is not a URL: did you mean http:\/\/collector\.example\.com \(or https:\/\/collector\.example\.com\)\?$/,
     );
   });
 });

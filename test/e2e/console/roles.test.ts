@@ -67,7 +67,13 @@ describeUnless(chromiumMissing)('the admin console: roles, sign-in failures and 
     await signIn(page, c.url, extra.key);
     assert.equal(await page.evaluate(() => Object.values({ ...sessionStorage }).length), 1);
     await c.admin('DELETE', `/admin/v1/api-keys/${extra.id}`);
-    await page.getByRole('link', { name: 'Integrations' }).click();
+    // The next request meets the revoked key. Usually that is this click's; on a loaded machine
+    // the dashboard's own requests, still loading, can come first and return to sign-in, removing
+    // the link mid-click (a CI run timed out on "element was detached"). Either way the same must follow.
+    await page
+      .getByRole('link', { name: 'Integrations' })
+      .click({ timeout: 5_000 })
+      .catch(() => undefined);
     await page
       .getByRole('alert')
       .getByText(/Your API key was refused: the API key is unknown or revoked/)
