@@ -130,9 +130,9 @@ export async function main(
     request = await command.request(input);
     saveAs = command.download?.(input);
   } catch (error) {
+    // A file named on the command line that cannot be read is a UsageError already, naming the
+    // file and why (readCommandLineFile, and --secrets @FILE): no errno reaches here raw.
     if (error instanceof UsageError) return usageError(error.message);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return usageError((error as Error).message);
     throw error;
   }
   const apiKey = values['api-key'] ?? env.DEVTRUST_API_KEY;
