@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayText, unsafeCharacter } from '@devtrust/shared/identity';
+import { hasUserInfo } from '@devtrust/shared/protocol/url-secrets';
 import type { ConfigField } from '../source.js';
 
 /** Config fields (schemas and their form entries) that several vendors share. */
@@ -33,7 +34,7 @@ export const vendorUrl = z
     const problem =
       url.protocol !== 'https:' && url.protocol !== 'http:'
         ? 'must be an http(s) URL'
-        : url.username !== '' || url.password !== ''
+        : hasUserInfo(url)
           ? 'must not carry a user name or password (user:password@host); credentials go in their own fields'
           : url.search !== '' || url.hash !== ''
             ? 'must not have a query or fragment'
