@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ENROLLMENT_KEY, OWNER_TOKEN } from '../../test/support/collector.js';
 
@@ -55,9 +56,14 @@ export class AppClient {
     this.auth = `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
   }
 
+  /**
+   * Registers an application of its own. Each gets a name of its own: names are unique by
+   * what they read as, and a group registers several on one database (the decisions during a
+   * sync beside the quiet ones, the second collector's).
+   */
   static async create(baseUrl: string, policy: Record<string, unknown>): Promise<AppClient> {
     const created = await admin(baseUrl, 'POST', '/admin/v1/applications', {
-      name: 'Bench app',
+      name: `Bench app ${randomUUID().slice(0, 8)}`,
       redirectUris: ['http://127.0.0.1:9/callback'],
       policy,
     });
