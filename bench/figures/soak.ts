@@ -7,8 +7,7 @@ import { now, round, runPool, sleep, within } from '../lib/timing.js';
 const FULL_AGENTS = 500;
 /** Each agent sends a report about once per this period (a busy fleet: ~100 reports/s at full scale). */
 const REPORT_PERIOD_MS = 5_000;
-/** RSS is read (after a GC in the child) this often. */
-/** RSS samples every 10 s (1 s at small scale, where the soak lasts 6 s). */
+/** RSS samples every 10 s (1 s at small scale, where the soak lasts 3 s). */
 const sampleEveryMs = (ctx: BenchContext): number => (ctx.scale === 'small' ? 1_000 : 10_000);
 /** The first part of the run is warm-up (caches, pools, JIT), left out of the growth fit. */
 const WARM_UP_SHARE = 0.2;
@@ -134,12 +133,12 @@ async function soakOn(ctx: BenchContext, kind: 'sqlite' | 'postgres', agents: nu
 export const soakGroup: FigureGroup = {
   id: 'soak',
   names: ['soak.rss_growth_mb_per_min', 'soak.reports_lost'],
-  // The default duration (5 min, or 6 s at small scale) plus set-up and audit; see soakTimeoutMs.
+  // The default duration (5 min, or 3 s at small scale) plus set-up and audit; see soakTimeoutMs.
   timeoutMs: 20 * 60_000,
   async run(ctx) {
     const kind = ctx.databases[0];
     if (!kind) return this.names.map((name) => notRun(name, 'postgres', '', ctx.postgresUnavailable ?? 'no database to run on'));
-    const minutes = ctx.soakMinutes ?? (ctx.scale === 'small' ? 0.1 : 5);
+    const minutes = ctx.soakMinutes ?? (ctx.scale === 'small' ? 0.05 : 5);
     return soakOn(ctx, kind, scaled(ctx, FULL_AGENTS, 20), minutes * 60_000);
   },
 };
