@@ -2,6 +2,7 @@ import { newSessionKeyPair } from '@devtrust/shared/crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { clientAddress } from '../http/client-address.js';
 import type { Duplex } from 'node:stream';
+import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { DbFaultMonitor } from '../services/health.js';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -19,6 +20,8 @@ import { addressKey } from '../limits/address-key.js';
 
 /** What a client refused for too many open sockets is told to wait. */
 const RETRY_FULL_SEC = 30;
+/** How long a refused upgrade's socket may stay open after its answer (refuseUpgrade). */
+const REFUSED_LINGER_MS = 2_000;
 
 /**
  * The agent channel: one WebSocket per agent at /agent/v1 on the collector's port. Limits
@@ -105,7 +108,7 @@ export class AgentChannel {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== AGENT_CHANNEL_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
       // What the per-address caps and limits count: an IPv6 client by its /64 (limits/address-key.ts).
@@ -114,7 +117,8 @@ export class AgentChannel {
       if (full) {
         // Refused before the WebSocket exists: a flood of sockets costs a few bytes each.
         this.log.warn({ address, cap: full }, 'agent connection refused: too many open');
-        socket.end(
+        refuseUpgrade(
+          socket,
           `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${RETRY_FULL_SEC}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many connections (${full})`,
         );
         return;
@@ -215,3 +219,20 @@ export class AgentChannel {
     }
   }
 }
+
+/**
+ * Answers an upgrade request we refuse and closes its socket. Once Node emits 'upgrade', the
+ * socket is ours: Node's HTTP server no longer listens for its errors, and `ws` does only for
+ * the sockets handed to `handleUpgrade`. A client that resets the connection while the answer
+ * is being written (a flood does) would otherwise raise an unhandled 'error' and end the process.
+ */
+function refuseUpgrade(socket: Duplex, answer: string): void {
+  socket.on('error', ignoreSocketError);
+  socket.end(answer);
+  // A client that never closes its side would hold the descriptor: a refused flood is what
+  // the refusal is for. Two seconds is long enough to read a few hundred bytes.
+  if (socket instanceof Socket) socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
+}
+
+/** The refused client went away; there is nothing to tell it or anyone else. */
+function ignoreSocketError(): void {}
