@@ -230,6 +230,8 @@ async function startLocked(config: CollectorConfig, options: StartOptions, log: 
   // expires, and the upload it was receiving is deleted.
   await engine.recoverDeadLocalRuns().catch((error: unknown) => log.warn({ err: error }, 'recovering abandoned syncs failed'));
   await removeDeadSpools().catch((error: unknown) => log.warn({ err: error }, 'removing abandoned upload spools failed'));
+  // A key first-start-keys.txt lists may have stopped working through another node, or while this one was stopped.
+  await services.firstStartKeys.refresh();
   if (options.scheduler !== false) engine.start();
   const retention = new RetentionService(store, config.retention, log);
   await retention.purge();

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { describeIssue } from '@devtrust/shared/protocol';
+import { PLAIN_ISSUES, describeIssue } from '@devtrust/shared/protocol';
 import { badRequest } from './errors.js';
 
-/** Validates a value against a schema; the 400 names the first field that does not fit. */
+/** Validates a value against a schema; the 400 names the first field that does not fit, in plain words (PLAIN_ISSUES). */
 export function validate<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, PLAIN_ISSUES);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : (issue?.path.join('.') ?? '');

@@ -9,4 +9,5 @@ export * from './protocol/signing.js';
 export * from './protocol/transaction-text.js';
 export * from './protocol/server-frame.js';
 export * from './protocol/parse.js';
+export * from './protocol/plain-issues.js';
 export * from './protocol/collector-address.js';

@@ -28,6 +28,18 @@ describe('devtrustctl: an upload file it cannot read', () => {
     assert.deepEqual([r.code, r.stderr], [2, `devtrustctl: cannot read ${dir}: it is a directory, not a file\n`]);
   });
 
+  // --secrets @FILE said `--secrets: cannot read FILE (ENOENT)`: now read as an upload is, and worded the same.
+  it('--secrets @FILE: a missing file and a directory read as for an upload, exit 2', async () => {
+    const secrets = (file: string) =>
+      runBin('devtrustctl', ['integration', 'update', 'int_1', '--secrets', `@${file}`], {
+        env: { DEVTRUST_URL: 'http://127.0.0.1:9', DEVTRUST_API_KEY: 'x' },
+      });
+    const missing = await secrets('nope.json');
+    assert.deepEqual([missing.code, missing.stdout, missing.stderr], [2, '', 'devtrustctl: cannot read nope.json: no such file\n']);
+    const directory = await secrets(dir);
+    assert.deepEqual([directory.code, directory.stderr], [2, `devtrustctl: cannot read ${dir}: it is a directory, not a file\n`]);
+  });
+
   it('permission denied reads as such (root reads any file, so this is checked on the message)', () => {
     const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
     assert.equal(unreadableFileMessage('inv.csv', denied), 'cannot read inv.csv: permission denied (check who may read it)');

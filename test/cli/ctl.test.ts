@@ -264,7 +264,7 @@ describe('devtrustctl output: tables for lists, key: value lines for one object,
     assert.match(fromFile.stdout, /^secretsSet: clientSecret$/m);
     assert.doesNotMatch(fromFile.stdout + fromFile.stderr, /file-secret/);
     const missing = await ctl(...args.slice(0, -1).map((a) => (a === 'Jamf' ? 'Jamf 4' : a)), `@${file}.gone`);
-    assertOneLine(missing, 2, /^devtrustctl: --secrets: cannot read .*jamf-secrets\.json\.gone \(ENOENT\)$/);
+    assertOneLine(missing, 2, /^devtrustctl: cannot read .*jamf-secrets\.json\.gone: no such file$/);
     writeFileSync(file, 'clientSecret=not-json-0005');
     const notJson = await ctl(...args.slice(0, -1).map((a) => (a === 'Jamf' ? 'Jamf 5' : a)), `@${file}`);
     assertOneLine(notJson, 2, /^devtrustctl: --secrets must be JSON$/);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { deviceIdentitySchema, type DeviceIdentity } from '@devtrust/shared/identity';
-import { describeIssue } from '@devtrust/shared/protocol';
+import { PLAIN_ISSUES, describeIssue } from '@devtrust/shared/protocol';
 import { AgentConfigError } from '../config/config.js';
 
 /** Reads `--identity FILE`: identifiers that replace the collected ones (simulation, tests). */
@@ -11,7 +11,7 @@ export async function readIdentityFile(file: string): Promise<DeviceIdentity> {
   } catch (error) {
     throw new AgentConfigError('--identity', `cannot read ${file}: ${(error as Error).message}`);
   }
-  const parsed = deviceIdentitySchema.safeParse(json);
+  const parsed = deviceIdentitySchema.safeParse(json, PLAIN_ISSUES);
   if (!parsed.success) throw new AgentConfigError('--identity', `${file}: ${describeIssue(parsed.error)}`);
   return parsed.data;
 }

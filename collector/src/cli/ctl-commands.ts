@@ -143,16 +143,18 @@ function object(value: string, name: string): Record<string, unknown> {
 /**
  * `--secrets`: the JSON itself, `@FILE` to read it from a file, or `-` from standard input. A
  * secret written on the command line is in every user's `ps` and in the shell's history; a file
- * only its owner reads, or a pipe, keeps it there. The text read is never echoed in an error.
+ * only its owner reads, or a pipe, keeps it there. The text read is never echoed in an error. A
+ * file is read as an upload is (input.readFile), so one it cannot read is named the same way:
+ * `cannot read FILE: no such file`.
  */
-function secretsOf(value: string): Record<string, unknown> {
+async function secretsOf(input: CtlInput, value: string): Promise<Record<string, unknown>> {
   let text = value;
-  if (value === '-' || value.startsWith('@')) {
-    const from = value === '-' ? 'standard input' : value.slice(1);
+  if (value.startsWith('@')) text = new TextDecoder().decode(await input.readFile(value.slice(1)));
+  else if (value === '-') {
     try {
-      text = readFileSync(value === '-' ? 0 : from, 'utf8');
+      text = readFileSync(0, 'utf8');
     } catch (error) {
-      throw new UsageError(`--secrets: cannot read ${from} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+      throw new UsageError(`--secrets: cannot read standard input (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
   }
   return object(text, '--secrets');
@@ -285,9 +287,9 @@ export const COMMANDS: readonly CtlCommand[] = [
     about:
       'add an integration (devtrustctl kinds lists the kinds and their config fields): --secrets sets its secret fields, as on update (kept encrypted, never printed; @FILE or - reads them from a file or standard input, out of ps and the shell history)',
     flags: ['kind', 'name', 'platforms', 'config', 'secrets'],
-    request: (i) => {
+    request: async (i) => {
       // Secret fields travel inside config, as the API's create takes them; the collector seals them.
-      const secrets = i.flags.secrets === undefined ? undefined : secretsOf(i.flags.secrets);
+      const secrets = i.flags.secrets === undefined ? undefined : await secretsOf(i, i.flags.secrets);
       const config = secrets ? { ...object(i.flags.config ?? '{}', '--config'), ...secrets } : json(i.flags.config ?? '{}', '--config');
       return {
         method: 'POST',
@@ -303,9 +305,9 @@ export const COMMANDS: readonly CtlCommand[] = [
       'change an integration: --config fields replace the stored ones (null removes one), --secrets sets secret fields, --schedule sets when a vendor integration syncs ({"intervalMinutes":60}, {"hourUtc":3}, {"enabled":false}; "nightly" goes back to the default); what is left out stays',
     args: ['ID'],
     flags: ['name', 'platforms', 'config', 'secrets', 'schedule'],
-    request: (i) => {
+    request: async (i) => {
       const config = i.flags.config === undefined ? undefined : object(i.flags.config, '--config');
-      const secrets = i.flags.secrets === undefined ? undefined : secretsOf(i.flags.secrets);
+      const secrets = i.flags.secrets === undefined ? undefined : await secretsOf(i, i.flags.secrets);
       const schedule = i.flags.schedule === undefined ? undefined : i.flags.schedule === 'nightly' ? null : scheduleOf(i.flags.schedule);
       const body = {
         ...(i.flags.name !== undefined ? { name: i.flags.name } : {}),

@@ -2,7 +2,7 @@ import type { Integration } from '../domain/integration.js';
 import type { User } from '../domain/user.js';
 
 /** Group names compare without case or surrounding space: IdPs and admins disagree on both. */
-const groupKey = (group: string): string => group.trim().toLowerCase();
+export const groupKey = (group: string): string => group.trim().toLowerCase();
 
 /**
  * Whether an integration applies to a user (SPEC: all users, or a test group the user

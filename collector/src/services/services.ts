@@ -12,6 +12,7 @@ import { DashboardService } from './dashboard.js';
 import { BackupService } from './backups.js';
 import type { EndpointService } from './endpoints.js';
 import { FindingsService } from './findings.js';
+import { FirstStartKeysStanding } from './first-start-keys-standing.js';
 import { HealthService } from './health.js';
 import { IntegrationService } from './integrations.js';
 import { OidcKeyStore } from './oidc-keys.js';
@@ -45,6 +46,8 @@ export interface Services {
   adminLog: AdminLogService;
   dashboard: DashboardService;
   backups: BackupService;
+  /** Keeps first-start-keys.txt truthful once a key it lists stops working. */
+  firstStartKeys: FirstStartKeysStanding;
   transactions: TransactionService;
   verdicts: VerdictService;
   /** Per-integration configuration keys of MDM-asserted identity. */
@@ -92,6 +95,7 @@ export function createServices(options: {
     adminLog: new AdminLogService(store),
     dashboard: new DashboardService(core.endpoints, authLog, integrations, findings),
     backups: new BackupService(store, config.dataDir, masterKeyCheck(masterKey), log.child({ component: 'backups' })),
+    firstStartKeys: new FirstStartKeysStanding(store, config.dataDir, log.child({ component: 'first-start-keys' })),
     oidc: new OidcStorage(store),
     oidcKeys: new OidcKeyStore(store.oidcKeys, masterKey),
     signInLimits: new SignInLimits(config.limits),

@@ -1,4 +1,5 @@
 import type { AdminActor } from '../domain/admin-log.js';
+import { activationGroupWarnings } from '../match/activation-group-warnings.js';
 import type { IntegrationView } from '../match/match.js';
 import { normalizeUsername, type User } from '../domain/user.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +23,11 @@ export class UserService {
       });
       return after;
     });
+  }
+
+  /** Warnings for test groups no known user is in; they never block an activation (match/activation-group-warnings.ts). */
+  async activationGroupWarnings(groups: string[]): Promise<string[]> {
+    return groups.length === 0 ? [] : activationGroupWarnings(groups, await this.store.users.groups());
   }
 
   list(): Promise<User[]> {

@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import { firstUnstorableText, jsonDepth } from '../identity/storable-text.js';
 import { LIMITS } from './limits.js';
 import { ChannelError } from './errors.js';
+import { PLAIN_ISSUES, describeIssue } from './plain-issues.js';
 import { AGENT_MESSAGE_TYPES, MOBILE_PLATFORMS, agentMessage, type AgentMessage, type Report } from './messages.js';
 import { usualReportFrame } from './usual-report.js';
 
@@ -29,15 +29,6 @@ export function checkMobileReport(report: Report): void {
       `report: a ${platform} report needs mdmAssertion (the MDM-asserted device ID and proof)`,
     );
   }
-}
-
-/** Names the first failing field of a zod error as "path: message". */
-export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid';
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  if (issue.code === 'unrecognized_keys') return `${path === '(root)' ? '' : `${path}.`}${issue.keys.join(', ')}: unknown field`;
-  return `${path}: ${issue.message}`;
 }
 
 /** Parses one text frame from an agent; throws ChannelError with a stable code. */
@@ -68,7 +59,7 @@ export function parseAgentFrame(text: string): AgentMessage {
   // the walk over every member.
   const unstorable = MAY_HOLD_UNSTORABLE.test(text) ? firstUnstorableText(json) : null;
   if (unstorable) throw new ChannelError('INVALID_MESSAGE', `${type}: ${unstorable.path}: must not contain ${unstorable.character}`);
-  const parsed = agentMessage.safeParse(json);
+  const parsed = agentMessage.safeParse(json, PLAIN_ISSUES);
   if (!parsed.success) {
     const version = (json as { v?: unknown }).v;
     if ((type === 'enroll' || type === 'auth') && version !== undefined && version !== 1) {

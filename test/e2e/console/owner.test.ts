@@ -151,6 +151,12 @@ describeUnless(chromiumMissing)('the admin console, signed in as owner', () => {
     await page.getByRole('button', { name: 'Check' }).click();
     await page.getByText(/No device with "NOT-IN-THERE"/).waitFor();
 
+    // A test group no known user is in is saved, with the server's warning after the confirmation.
+    await page.getByLabel(/Test groups/).check();
+    await page.getByLabel(/Groups \(comma-separated\)/).fill('Nobody Here');
+    await page.getByRole('button', { name: 'Save activation' }).click();
+    await page.getByText(/Activation saved: .*\(Nobody Here\)\. Warning: no user is in "Nobody Here"/).waitFor();
+
     await page.getByLabel(/All users/).check();
     await page.getByRole('button', { name: 'Save activation' }).click();
     await page.getByText('Activation saved: All users.').waitFor();

@@ -44,6 +44,8 @@ export function apiKeyRoutes(services: Services): Router {
     if (outcome === 'last-owner') {
       throw conflict('LAST_OWNER', 'revoking the last owner key would lock everyone out; create another owner key first');
     }
+    // The revoked key may be the owner key first-start-keys.txt lists: the file must not offer it any more.
+    await services.firstStartKeys.refresh();
     ctx.status = 204;
   });
   return router;

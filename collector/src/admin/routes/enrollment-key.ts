@@ -17,8 +17,11 @@ export function enrollmentKeyRoutes(services: Services): Router {
   const router = exactRouter();
 
   router.post('/enrollment-key', can('enrollment'), rotate, async function rotateKey(ctx) {
+    const enrollmentKey = await settings.rotateEnrollmentKey(adminActor(ctx));
+    // first-start-keys.txt must not offer the replaced key; the new one is never written there.
+    await services.firstStartKeys.refresh();
     ctx.status = 201;
-    ctx.body = { enrollmentKey: await settings.rotateEnrollmentKey(adminActor(ctx)) };
+    ctx.body = { enrollmentKey };
   });
   return router;
 }

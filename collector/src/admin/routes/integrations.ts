@@ -66,7 +66,9 @@ const remove = operation({ summary: 'Delete an integration and its inventory', r
 const activation = operation({
   summary: 'Turn an integration on for all users, test groups, or off',
   body: activationSchema,
-  responses: { 200: 'the integration' },
+  responses: {
+    200: 'the integration; with `warnings` when a test group has no known user in it (naming a known group that differs only by spaces or punctuation): the change is made all the same',
+  },
 });
 const test = operation({
   summary: 'Test the configuration: one authenticated call to the vendor',
@@ -113,7 +115,7 @@ const findIdentifier = operation({
 
 /** `/admin/v1/integrations`: inventory sources, their syncs, CSV uploads and identifier look-ups. */
 export function integrationRoutes(services: Services): Router {
-  const { integrations } = services;
+  const { integrations, users } = services;
   const router = exactRouter();
   const guard = can('integrations');
 
@@ -146,7 +148,12 @@ export function integrationRoutes(services: Services): Router {
   router.put('/integrations/:id/activation', guard, activation, async function setActivation(ctx) {
     const { integration } = await integrations.load(ctx.params.id as string);
     const { body } = activation.input(ctx);
-    ctx.body = await integrations.summary(await integrations.setActivation(integration.id, body.mode, body.groups ?? [], adminActor(ctx)));
+    const saved = await integrations.summary(
+      await integrations.setActivation(integration.id, body.mode, body.groups ?? [], adminActor(ctx)),
+    );
+    // Said, never refused: a group may be set up before its users are.
+    const warnings = body.mode === 'test-groups' ? await users.activationGroupWarnings(body.groups ?? []) : [];
+    ctx.body = warnings.length > 0 ? { ...saved, warnings } : saved;
   });
 
   router.post('/integrations/:id/test', guard, test, async function testIntegration(ctx) {

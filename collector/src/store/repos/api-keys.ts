@@ -35,6 +35,12 @@ export class ApiKeysRepo {
     return row ? toApiKey(row) : null;
   }
 
+  /** The key with this hash, revoked or not (first-start-keys.txt says since when one stopped working). */
+  async findByHash(keyHash: string): Promise<ApiKey | null> {
+    const row = await this.db<ApiKeyRow>('api_keys').where({ key_hash: keyHash }).first();
+    return row ? toApiKey(row) : null;
+  }
+
   async hasHash(keyHash: string): Promise<boolean> {
     return (await this.db('api_keys').where({ key_hash: keyHash }).first('id')) !== undefined;
   }

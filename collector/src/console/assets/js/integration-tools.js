@@ -203,8 +203,11 @@ export function activationPanel(integration, ctx, groups) {
           );
           if (!saved) return;
           announce('Activation saved.');
+          // Saved all the same; a test group no known user is in is said (the server words it).
+          const warnings = Array.isArray(saved.warnings) ? saved.warnings.filter((w) => typeof w === 'string') : [];
+          const warned = warnings.length > 0 ? ` ${warnings.map((w) => `Warning: ${w}.`).join(' ')}` : '';
           await ctx.refresh(
-            `Activation saved: ${humanize(saved.activation.mode)}${saved.activation.groups.length ? ` (${saved.activation.groups.join(', ')})` : ''}.`,
+            `Activation saved: ${humanize(saved.activation.mode)}${saved.activation.groups.length ? ` (${saved.activation.groups.join(', ')})` : ''}.${warned}`,
           );
         },
       },
