@@ -1,4 +1,4 @@
-import type { VerdictBucket } from '../domain/auth-log.js';
+import { emptyVerdictBucket, type VerdictBucket } from '../domain/auth-log.js';
 import type { EndpointCounts } from '../domain/endpoint.js';
 import type { SyncRun } from '../domain/sync-run.js';
 import type { AuthLogService } from './auth-log.js';
@@ -76,13 +76,13 @@ export class DashboardService {
     ]);
     const byStart = new Map(counted.map((b) => [b.start, b]));
     const buckets: VerdictBucket[] = [];
-    for (let start = first; start <= now; start += bucketMs)
-      buckets.push(byStart.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 });
-    const totals = { trusted: 0, untrusted: 0, denied: 0 };
+    for (let start = first; start <= now; start += bucketMs) buckets.push(byStart.get(start) ?? emptyVerdictBucket(start));
+    const { start: _start, ...totals } = emptyVerdictBucket(first);
     for (const b of buckets) {
       totals.trusted += b.trusted;
       totals.untrusted += b.untrusted;
       totals.denied += b.denied;
+      totals.deniedNoAgent += b.deniedNoAgent;
     }
     return {
       generatedAt: now,

@@ -92,7 +92,7 @@ function view(data, ctx) {
       h(
         'p',
         { class: 'muted' },
-        `${signIns.totals.trusted.toLocaleString()} trusted, ${signIns.totals.untrusted.toLocaleString()} untrusted but allowed, ${signIns.totals.denied.toLocaleString()} denied. Each bar is ${describeBucket(signIns.bucketMs)}; times in ${zone}.`,
+        `${signIns.totals.trusted.toLocaleString()} trusted, ${signIns.totals.untrusted.toLocaleString()} untrusted but allowed, ${signIns.totals.denied.toLocaleString()} denied (${noAgentText(signIns.totals.deniedNoAgent)}). Each bar is ${describeBucket(signIns.bucketMs)}; times in ${zone}.`,
       ),
       // Scrolls sideways on a phone rather than shrinking its labels past reading.
       h('div', { class: 'chart-wrap', role: 'region', 'aria-label': 'Sign-ins chart', tabindex: '0' }, chart(signIns)),
@@ -142,6 +142,9 @@ function view(data, ctx) {
     ),
   ];
 }
+
+/** How many of the denials were for lack of an agent: after a rollout, the devices still without one. */
+const noAgentText = (n) => `${(n ?? 0).toLocaleString()} because no DevTrust agent answered`;
 
 const describeBucket = (ms) => (ms >= 86_400_000 ? 'one day' : ms === 3_600_000 ? 'one hour' : `${ms / 3_600_000} hours`);
 
@@ -196,7 +199,11 @@ function chart(signIns) {
     const group = svg(
       'g',
       {},
-      svg('title', {}, `${bucketLabel(b.start, signIns.bucketMs)}: ${b.trusted} trusted, ${b.untrusted} untrusted, ${b.denied} denied`),
+      svg(
+        'title',
+        {},
+        `${bucketLabel(b.start, signIns.bucketMs)}: ${b.trusted} trusted, ${b.untrusted} untrusted, ${b.denied} denied (${noAgentText(b.deniedNoAgent)})`,
+      ),
     );
     let base = 0;
     for (const [key] of SERIES) {
@@ -232,6 +239,7 @@ function bucketTable(signIns) {
       { label: 'Trusted', cell: (b) => String(b.trusted) },
       { label: 'Untrusted, allowed', cell: (b) => String(b.untrusted) },
       { label: 'Denied', cell: (b) => String(b.denied) },
+      { label: 'Denied: no agent', cell: (b) => String(b.deniedNoAgent ?? 0) },
     ],
   });
 }
