@@ -25,9 +25,11 @@ export interface DashboardIntegration {
   kind: string;
   activationMode: string;
   devices: number;
+  /** When the last sync that succeeded switched its inventory in: the age of what matching reads. */
   syncedAt: number | null;
   health: IntegrationHealth;
-  lastSync: Pick<SyncRun, 'status' | 'startedAt' | 'finishedAt' | 'error'> | null;
+  /** The latest attempt, whatever its outcome: a failed one leaves `syncedAt` (and the inventory) as they were. */
+  lastSync: Pick<SyncRun, 'status' | 'startedAt' | 'finishedAt' | 'error' | 'errorCode'> | null;
 }
 
 export interface Dashboard {
@@ -107,7 +109,9 @@ export class DashboardService {
           devices: summary.devices,
           syncedAt: integration.syncedAt,
           health: healthOf(last),
-          lastSync: last ? { status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error } : null,
+          lastSync: last
+            ? { status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error, errorCode: last.errorCode }
+            : null,
         };
       }),
     );

@@ -2,6 +2,7 @@
 // Dashboard: the fleet at a glance — counts, sign-ins over time, integration health, findings.
 import { get, withQuery } from '../api.js';
 import { badge, field, fmtTime, h, link, plural, put, select, table, zoneLabel } from '../dom.js';
+import { lastSyncCell, latestAttemptCell } from '../sync-status.js';
 import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -116,9 +117,9 @@ function view(data, ctx) {
           { label: 'Kind', cell: (i) => i.kind },
           { label: 'Health', cell: (i) => badge(...(HEALTH[i.health] ?? [i.health, ''])) },
           { label: 'Devices', cell: (i) => i.devices.toLocaleString() },
-          { label: 'Last sync', cell: (i) => fmtTime(i.lastSync?.finishedAt ?? i.lastSync?.startedAt ?? null) },
+          { label: 'Last sync', cell: lastSyncCell },
+          { label: 'Latest attempt', cell: (i) => latestAttemptCell(i.lastSync) },
           { label: 'Activation', cell: (i) => i.activationMode },
-          { label: 'Last error', cell: (i) => i.lastSync?.error ?? h('span', { class: 'muted' }, '—') },
         ],
       }),
     ),
