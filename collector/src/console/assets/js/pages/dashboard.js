@@ -171,6 +171,24 @@ function tickLabel(start, bucketMs) {
   return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/**
+ * The most a label's character can take at the chart's 11px (CSS px are the viewBox's units):
+ * a full-width glyph. Over-estimating only moves a label inward sooner; under-estimating cut
+ * the last label off at the right edge, where the SVG clips it.
+ */
+const LABEL_CHAR_MAX = 11;
+
+/**
+ * Where a tick's label goes: centred under its bar, or, when that would run past an edge of
+ * the chart, aligned with the outer side of the bar's slot, which lies inside the plot.
+ */
+function tickPlacement(text, center, slotLeft, slotRight, width) {
+  const half = (text.length * LABEL_CHAR_MAX) / 2;
+  if (center + half > width) return { x: slotRight, anchor: 'end' };
+  if (center - half < 0) return { x: slotLeft, anchor: 'start' };
+  return { x: center, anchor: 'middle' };
+}
+
 /** Stacked bars, one per bucket, drawn with SVG elements; each bar's title gives its numbers. */
 function chart(signIns) {
   const width = 720;
@@ -223,9 +241,9 @@ function chart(signIns) {
     }
     root.append(group);
     if (isTick(b.start, signIns.bucketMs, i, buckets.length)) {
-      root.append(
-        svg('text', { x: (x + barW / 2).toFixed(1), y: height - 8, 'text-anchor': 'middle' }, tickLabel(b.start, signIns.bucketMs)),
-      );
+      const label = tickLabel(b.start, signIns.bucketMs);
+      const at = tickPlacement(label, x + barW / 2, pad.left + i * slot, pad.left + (i + 1) * slot, width);
+      root.append(svg('text', { x: at.x.toFixed(1), y: height - 8, 'text-anchor': at.anchor }, label));
     }
   });
   return root;
