@@ -404,11 +404,12 @@ for (const database of DATABASES) {
       assert.equal(day.body.endpoints.total, endpointsNow);
       assert.equal(day.body.endpoints.blocked, 1);
       assert.equal(day.body.endpoints.seenSince, endpointsNow);
-      assert.deepEqual(day.body.signIns.totals, { trusted: 1, untrusted: 1, denied: 1 });
+      // The abandoned prompt's denial is a sign-in denied for lack of an agent: counted, and said so.
+      assert.deepEqual(day.body.signIns.totals, { trusted: 1, untrusted: 1, denied: 2, deniedNoAgent: 1 });
       assert.equal(day.body.signIns.buckets.length, 24);
       assert.equal(day.body.signIns.bucketMs, 3_600_000);
       const month = await c.admin('GET', '/admin/v1/dashboard?range=30d&utcOffsetMinutes=-300');
-      assert.deepEqual(month.body.signIns.totals, { trusted: 2, untrusted: 1, denied: 1 });
+      assert.deepEqual(month.body.signIns.totals, { trusted: 2, untrusted: 1, denied: 2, deniedNoAgent: 1 });
       // Day bars start at the viewer's midnight (UTC-5 here).
       for (const b of month.body.signIns.buckets) assert.equal((b.start - 300 * 60_000) % 86_400_000, 0);
       assert.ok(month.body.signIns.buckets.length >= 30);

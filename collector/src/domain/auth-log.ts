@@ -4,7 +4,10 @@ import type { Verdict } from './verdict.js';
 /**
  * attested: an agent attested the device. unattested: no agent answered and the application
  * completed the sign-in. abandoned: no agent answered and nothing completed it — anyone can
- * start one under any name, so it says nothing about that user and is kept out of view.
+ * start one under any name, so it says nothing about that user and is kept out of the auth
+ * log's default view. An abandoned row that denies access is still a sign-in blocked for lack
+ * of an agent (the prompt showed the denial and passes it to the application): the dashboard
+ * counts it as denied (`deniedNoAgent`). Only an allowing one nobody completed is abandoned there.
  */
 export type AuthLogOutcome = 'attested' | 'unattested' | 'abandoned';
 
@@ -39,12 +42,20 @@ export interface AuthLogQuery {
   limit?: number;
 }
 
-/** Real sign-ins per time bucket, for the dashboard's chart. */
+/** Sign-ins per time bucket, for the dashboard's chart: every verdict given, not abandoned prompts. */
 export interface VerdictBucket {
   /** Start of the bucket (ms since the epoch). */
   start: number;
   trusted: number;
   /** Untrusted but allowed (e.g. an allow-all application). */
   untrusted: number;
+  /** Every denial, those for lack of an agent among them. */
   denied: number;
+  /** Of `denied`, those denied because no agent answered (reason `no-agent`, outcome unattested or abandoned). */
+  deniedNoAgent: number;
+}
+
+/** A bucket nobody signed in during. */
+export function emptyVerdictBucket(start: number): VerdictBucket {
+  return { start, trusted: 0, untrusted: 0, denied: 0, deniedNoAgent: 0 };
 }

@@ -1,4 +1,4 @@
-import type { VerdictBucket } from '../domain/auth-log.js';
+import { emptyVerdictBucket, type VerdictBucket } from '../domain/auth-log.js';
 import type { EndpointCounts } from '../domain/endpoint.js';
 import type { SyncRun } from '../domain/sync-run.js';
 import type { AuthLogService } from './auth-log.js';
@@ -25,9 +25,11 @@ export interface DashboardIntegration {
   kind: string;
   activationMode: string;
   devices: number;
+  /** When the last sync that succeeded switched its inventory in: the age of what matching reads. */
   syncedAt: number | null;
   health: IntegrationHealth;
-  lastSync: Pick<SyncRun, 'status' | 'startedAt' | 'finishedAt' | 'error'> | null;
+  /** The latest attempt, whatever its outcome: a failed one leaves `syncedAt` (and the inventory) as they were. */
+  lastSync: Pick<SyncRun, 'status' | 'startedAt' | 'finishedAt' | 'error' | 'errorCode'> | null;
 }
 
 export interface Dashboard {
@@ -76,13 +78,13 @@ export class DashboardService {
     ]);
     const byStart = new Map(counted.map((b) => [b.start, b]));
     const buckets: VerdictBucket[] = [];
-    for (let start = first; start <= now; start += bucketMs)
-      buckets.push(byStart.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 });
-    const totals = { trusted: 0, untrusted: 0, denied: 0 };
+    for (let start = first; start <= now; start += bucketMs) buckets.push(byStart.get(start) ?? emptyVerdictBucket(start));
+    const { start: _start, ...totals } = emptyVerdictBucket(first);
     for (const b of buckets) {
       totals.trusted += b.trusted;
       totals.untrusted += b.untrusted;
       totals.denied += b.denied;
+      totals.deniedNoAgent += b.deniedNoAgent;
     }
     return {
       generatedAt: now,
@@ -107,7 +109,9 @@ export class DashboardService {
           devices: summary.devices,
           syncedAt: integration.syncedAt,
           health: healthOf(last),
-          lastSync: last ? { status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error } : null,
+          lastSync: last
+            ? { status: last.status, startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error, errorCode: last.errorCode }
+            : null,
         };
       }),
     );

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { itUnless } from '../../support/skip.js';
 import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { createTestApp, csvInventory, type TestApp } from '../../support/app.js';
 import { runBin } from '../../support/bin.js';
+import { promptOf, startUnsignedSignIn } from '../../support/unsigned-sign-in.js';
 import { OWNER_TOKEN, startTestCollector, type TestCollector } from '../../support/collector.js';
 import { ALICE_LAPTOP, INVENTORY_CSV, freePort } from '../prompt/harness.js';
 import { chromiumMissing, launchBrowser, newPage, screenshot, signIn } from './browser.js';
@@ -23,24 +23,9 @@ describe('abandoned prompts in the auth log: devtrustctl log --outcome and the c
 
   /** A sign-in prompt opened with the app's public client id and left for the collector to decide without an agent. */
   async function abandonedPrompt(username: string): Promise<void> {
-    const authorize = new URL(`${c.url}/oidc/auth`);
-    authorize.search = new URLSearchParams({
-      client_id: app.clientId,
-      redirect_uri: 'http://127.0.0.1:9/callback',
-      response_type: 'code',
-      scope: 'openid',
-      state: randomBytes(8).toString('hex'),
-      code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
-      code_challenge_method: 'S256',
-      login_hint: username,
-    }).toString();
-    const started = await fetch(authorize, { redirect: 'manual' });
+    const started = await startUnsignedSignIn(c.url, app.clientId, username);
     assert.equal(started.status, 303, await started.text());
-    const cookie = started.headers
-      .getSetCookie()
-      .map((v) => v.split(';')[0])
-      .join('; ');
-    const prompt = new URL(started.headers.get('location') ?? '', c.url);
+    const { prompt, cookie } = promptOf(c.url, started);
     assert.equal((await fetch(prompt, { headers: { cookie } })).status, 200);
     const state = await fetch(`${prompt.href}/state`, { headers: { cookie, accept: 'application/json' } });
     assert.equal(((await state.json()) as { state: string }).state, 'decided');

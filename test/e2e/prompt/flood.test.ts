@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,9 +9,9 @@ import { startTestAgent, type TestAgent } from '../../support/agent.js';
 import { collectorOn, type CollectorOnDatabase } from '../../support/collector-on.js';
 import { startTestCollector, type TestCollector } from '../../support/collector.js';
 import { DATABASES, freshPostgresDatabase } from '../../support/postgres.js';
+import { promptOf, startUnsignedSignIn } from '../../support/unsigned-sign-in.js';
 import { ALICE_LAPTOP, INVENTORY_CSV, freePort } from './harness.js';
 
-const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const DAY = 24 * 3_600_000;
 
 interface PromptAttempt {
@@ -29,26 +28,11 @@ interface PromptAttempt {
  * without an agent. No browser: an attacker does not need one.
  */
 async function promptAs(c: TestCollector, clientId: string, username: string): Promise<PromptAttempt> {
-  const authorize = new URL(`${c.url}/oidc/auth`);
-  authorize.search = new URLSearchParams({
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    response_type: 'code',
-    scope: 'openid',
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
-    code_challenge_method: 'S256',
-    login_hint: username,
-  }).toString();
-  const started = await fetch(authorize, { redirect: 'manual' });
+  const started = await startUnsignedSignIn(c.url, clientId, username);
   if (started.status !== 303) {
     return { stage: 'authorize', status: started.status, retryAfter: started.headers.get('retry-after'), text: await started.text() };
   }
-  const cookie = started.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const prompt = new URL(started.headers.get('location') ?? '', c.url);
+  const { prompt, cookie } = promptOf(c.url, started);
   const page = await fetch(prompt, { headers: { cookie } });
   const text = await page.text();
   if (page.status !== 200) return { stage: 'page', status: page.status, retryAfter: page.headers.get('retry-after'), text };

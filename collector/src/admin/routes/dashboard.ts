@@ -15,10 +15,10 @@ export const dashboardQuery = z.strictObject({
 const show = operation({
   summary: "The console's front page: endpoint counts, sign-ins over time, integration health, findings",
   description:
-    '`endpoints.blocked` counts the endpoints blocked or denied by an administrator and not released; `endpoints.released` the released ones (retired keys, blocked for good, counted apart).',
+    "`endpoints.blocked` counts the endpoints blocked or denied by an administrator and not released; `endpoints.released` the released ones (retired keys, blocked for good, counted apart). `signIns.totals.denied` (and each bucket's `denied`) counts every denial, those because no DevTrust agent answered among them (`deniedNoAgent`); a prompt that allowed and that the application never completed is left out. An integration's `syncedAt` is its last successful sync; `lastSync` its latest run, whatever its outcome, with `error` and `errorCode` when it failed.",
   query: dashboardQuery,
   responses: {
-    200: '{generatedAt, endpoints: {total, blocked, released, pendingApproval, seenSince, seenSinceMs}, signIns, integrations, findings}',
+    200: '{generatedAt, endpoints: {total, blocked, released, pendingApproval, seenSince, seenSinceMs}, signIns: {range, since, bucketMs, utcOffsetMinutes, totals, buckets}, integrations, findings}; totals and each bucket: {trusted, untrusted, denied, deniedNoAgent}',
   },
 });
 

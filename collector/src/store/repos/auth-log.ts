@@ -1,6 +1,12 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from '../json.js';
-import type { AuthLogEntry, AuthLogOutcome, AuthLogQuery, VerdictBucket } from '../../domain/auth-log.js';
+import {
+  emptyVerdictBucket,
+  type AuthLogEntry,
+  type AuthLogOutcome,
+  type AuthLogQuery,
+  type VerdictBucket,
+} from '../../domain/auth-log.js';
 import { COUNT_CAP, cappedTotal, type PageTotal } from '../../domain/paging.js';
 import type { AuthLogRow } from '../rows.js';
 
@@ -92,24 +98,29 @@ export class AuthLogRepo {
   }
 
   /**
-   * Real sign-ins from `since` on, counted per bucket of `bucketMs` (buckets start at
-   * multiples of it, shifted by `offsetMs` so days can start at local midnight). Reads
-   * only the time index, which carries outcome, verdict and access.
+   * Sign-ins from `since` on, counted per bucket of `bucketMs` (buckets start at multiples of
+   * it, shifted by `offsetMs` so days can start at local midnight): real sign-ins, and the
+   * denials of abandoned prompts, which are sign-ins blocked for lack of an agent (an allowing
+   * prompt nobody completed stays out). Reads only the time index, which carries outcome,
+   * verdict and access.
    */
   async verdictBuckets(since: number, bucketMs: number, offsetMs: number): Promise<VerdictBucket[]> {
     const rows = (await this.db('auth_log')
-      .select(this.db.raw('(at + ?) / ? as bucket', [offsetMs, bucketMs]), 'verdict', 'access')
+      .select(this.db.raw('(at + ?) / ? as bucket', [offsetMs, bucketMs]), 'verdict', 'access', 'outcome')
       .count({ n: '*' })
       .where('at', '>=', since)
-      .whereIn('outcome', ['attested', 'unattested'])
-      .groupByRaw('1, 2, 3')) as { bucket: number | string; verdict: string; access: string; n: number | string }[];
+      .where((q) => q.whereIn('outcome', ['attested', 'unattested']).orWhere('access', 'deny'))
+      .groupByRaw('1, 2, 3, 4')) as { bucket: number | string; verdict: string; access: string; outcome: string; n: number | string }[];
     const buckets = new Map<number, VerdictBucket>();
     for (const row of rows) {
       const start = Math.floor(Number(row.bucket)) * bucketMs - offsetMs;
-      const bucket = buckets.get(start) ?? { start, trusted: 0, untrusted: 0, denied: 0 };
+      const bucket = buckets.get(start) ?? emptyVerdictBucket(start);
       const n = Number(row.n);
-      if (row.access === 'deny') bucket.denied += n;
-      else if (row.verdict === 'trusted') bucket.trusted += n;
+      if (row.access === 'deny') {
+        bucket.denied += n;
+        // Unattested and abandoned both mean no agent answered: that is what denied them.
+        if (row.outcome !== 'attested') bucket.deniedNoAgent += n;
+      } else if (row.verdict === 'trusted') bucket.trusted += n;
       else bucket.untrusted += n;
       buckets.set(start, bucket);
     }

@@ -2,6 +2,7 @@
 // Dashboard: the fleet at a glance — counts, sign-ins over time, integration health, findings.
 import { get, withQuery } from '../api.js';
 import { badge, field, fmtTime, h, link, plural, put, select, table, zoneLabel } from '../dom.js';
+import { lastSyncCell, latestAttemptCell } from '../sync-status.js';
 import { errorBlock, keepQueryInUrl, pageHead } from '../ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -92,7 +93,7 @@ function view(data, ctx) {
       h(
         'p',
         { class: 'muted' },
-        `${signIns.totals.trusted.toLocaleString()} trusted, ${signIns.totals.untrusted.toLocaleString()} untrusted but allowed, ${signIns.totals.denied.toLocaleString()} denied. Each bar is ${describeBucket(signIns.bucketMs)}; times in ${zone}.`,
+        `${signIns.totals.trusted.toLocaleString()} trusted, ${signIns.totals.untrusted.toLocaleString()} untrusted but allowed, ${signIns.totals.denied.toLocaleString()} denied (${noAgentText(signIns.totals.deniedNoAgent)}). Each bar is ${describeBucket(signIns.bucketMs)}; times in ${zone}.`,
       ),
       // Scrolls sideways on a phone rather than shrinking its labels past reading.
       h('div', { class: 'chart-wrap', role: 'region', 'aria-label': 'Sign-ins chart', tabindex: '0' }, chart(signIns)),
@@ -116,9 +117,9 @@ function view(data, ctx) {
           { label: 'Kind', cell: (i) => i.kind },
           { label: 'Health', cell: (i) => badge(...(HEALTH[i.health] ?? [i.health, ''])) },
           { label: 'Devices', cell: (i) => i.devices.toLocaleString() },
-          { label: 'Last sync', cell: (i) => fmtTime(i.lastSync?.finishedAt ?? i.lastSync?.startedAt ?? null) },
+          { label: 'Last sync', cell: lastSyncCell },
+          { label: 'Latest attempt', cell: (i) => latestAttemptCell(i.lastSync) },
           { label: 'Activation', cell: (i) => i.activationMode },
-          { label: 'Last error', cell: (i) => i.lastSync?.error ?? h('span', { class: 'muted' }, '—') },
         ],
       }),
     ),
@@ -143,6 +144,9 @@ function view(data, ctx) {
   ];
 }
 
+/** How many of the denials were for lack of an agent: after a rollout, the devices still without one. */
+const noAgentText = (n) => `${(n ?? 0).toLocaleString()} because no DevTrust agent answered`;
+
 const describeBucket = (ms) => (ms >= 86_400_000 ? 'one day' : ms === 3_600_000 ? 'one hour' : `${ms / 3_600_000} hours`);
 
 function bucketLabel(start, bucketMs) {
@@ -165,6 +169,24 @@ function tickLabel(start, bucketMs) {
   if (bucketMs === 3_600_000) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   if (bucketMs < 86_400_000) return date.toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
   return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+/**
+ * The most a label's character can take at the chart's 11px (CSS px are the viewBox's units):
+ * a full-width glyph. Over-estimating only moves a label inward sooner; under-estimating cut
+ * the last label off at the right edge, where the SVG clips it.
+ */
+const LABEL_CHAR_MAX = 11;
+
+/**
+ * Where a tick's label goes: centred under its bar, or, when that would run past an edge of
+ * the chart, aligned with the outer side of the bar's slot, which lies inside the plot.
+ */
+function tickPlacement(text, center, slotLeft, slotRight, width) {
+  const half = (text.length * LABEL_CHAR_MAX) / 2;
+  if (center + half > width) return { x: slotRight, anchor: 'end' };
+  if (center - half < 0) return { x: slotLeft, anchor: 'start' };
+  return { x: center, anchor: 'middle' };
 }
 
 /** Stacked bars, one per bucket, drawn with SVG elements; each bar's title gives its numbers. */
@@ -196,7 +218,11 @@ function chart(signIns) {
     const group = svg(
       'g',
       {},
-      svg('title', {}, `${bucketLabel(b.start, signIns.bucketMs)}: ${b.trusted} trusted, ${b.untrusted} untrusted, ${b.denied} denied`),
+      svg(
+        'title',
+        {},
+        `${bucketLabel(b.start, signIns.bucketMs)}: ${b.trusted} trusted, ${b.untrusted} untrusted, ${b.denied} denied (${noAgentText(b.deniedNoAgent)})`,
+      ),
     );
     let base = 0;
     for (const [key] of SERIES) {
@@ -215,9 +241,9 @@ function chart(signIns) {
     }
     root.append(group);
     if (isTick(b.start, signIns.bucketMs, i, buckets.length)) {
-      root.append(
-        svg('text', { x: (x + barW / 2).toFixed(1), y: height - 8, 'text-anchor': 'middle' }, tickLabel(b.start, signIns.bucketMs)),
-      );
+      const label = tickLabel(b.start, signIns.bucketMs);
+      const at = tickPlacement(label, x + barW / 2, pad.left + i * slot, pad.left + (i + 1) * slot, width);
+      root.append(svg('text', { x: at.x.toFixed(1), y: height - 8, 'text-anchor': at.anchor }, label));
     }
   });
   return root;
@@ -232,6 +258,7 @@ function bucketTable(signIns) {
       { label: 'Trusted', cell: (b) => String(b.trusted) },
       { label: 'Untrusted, allowed', cell: (b) => String(b.untrusted) },
       { label: 'Denied', cell: (b) => String(b.denied) },
+      { label: 'Denied: no agent', cell: (b) => String(b.deniedNoAgent ?? 0) },
     ],
   });
 }

@@ -1,15 +1,9 @@
-// Integrations: every inventory and EDR source, with device counts and how the last sync went.
+// Integrations: every inventory and EDR source, with device counts and how its syncs stand.
 import { get } from '../api.js';
-import { badge, fmtAgo, h, link, put, table } from '../dom.js';
+import { badge, h, link, put, table } from '../dom.js';
 import { kindLabel, loadKinds, platformLabels } from '../integration-kinds.js';
+import { lastSyncCell, latestAttemptCell } from '../sync-status.js';
 import { errorBlock, pageHead } from '../ui.js';
-
-const SYNC_TONES = { succeeded: 'ok', failed: 'bad', cancelled: 'bad', running: 'info' };
-
-export function syncBadge(run) {
-  if (!run) return h('span', { class: 'muted' }, 'never synced');
-  return h('span', {}, badge(run.status, SYNC_TONES[run.status] ?? ''), ' ', fmtAgo(run.finishedAt ?? run.startedAt));
-}
 
 export function activationText(activation) {
   if (activation.mode === 'all-users') return badge('all users', 'ok');
@@ -47,7 +41,8 @@ export async function render(root, ctx) {
         { label: 'Platforms', cell: (i) => platformLabels(i.platforms) },
         { label: 'Activation', cell: (i) => activationText(i.activation) },
         { label: 'Devices', cell: (i) => String(i.devices) },
-        { label: 'Last sync', cell: (i) => syncBadge(i.lastSync) },
+        { label: 'Last sync', cell: lastSyncCell },
+        { label: 'Latest attempt', cell: (i) => latestAttemptCell(i.lastSync) },
       ],
     }),
   );
