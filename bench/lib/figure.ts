@@ -43,7 +43,7 @@ export interface Figure {
   /** Secondary measurements that explain the value (ramp time, failures, samples). */
   detail?: Detail;
   /** What the figure should reach (lib/targets-issue.ts), and whether it did (null: no value). */
-  target?: string;
+  target?: string | null;
   met?: boolean | null;
 }
 

@@ -63,7 +63,7 @@ export function table(figures: Figure[]): string {
   const header = ['figure', 'db', 'value', 'unit', 'limit', 'ratio', 'target', 'note'];
   const clip = (note: string): string => (note.length > 160 ? `${note.slice(0, 157)}...` : note);
   const met = (f: Figure): string =>
-    f.target === undefined ? '' : `${f.met === true ? 'met' : f.met === false ? 'MISSED' : '—'}: ${f.target}`;
+    f.target === undefined || f.target === null ? '' : `${f.met === true ? 'met' : f.met === false ? 'MISSED' : '—'}: ${f.target}`;
   const rows = figures.map((f) => [f.name, f.db, show(f.value), f.unit, show(f.limit), show(f.ratio), met(f), clip(f.note ?? '')]);
   const last = header.length - 1;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.filter(() => i < last).map((r) => (r[i] as string).length)));

@@ -53,10 +53,13 @@ const TARGETS: Target[] = [
   { name: 'agent.idle_rss_mb', text: '≤ 60 MB', met: (f) => atMost(f.value, 60) },
 ];
 
-/** The figure with its target, when the issue sets one for it; targets are for the full load (small: `met` null). */
+/**
+ * The figure with its target, when the issue sets one for it; targets are for the full load (small:
+ * `met` null). A figure without one has both null, so every figure in the JSON has the same keys.
+ */
 export function withTarget(f: Figure, scale: Scale): Figure {
   const target = TARGETS.find((t) => t.name === f.name && (t.db === undefined || t.db.includes(f.db)));
-  if (!target) return f;
+  if (!target) return { ...f, target: null, met: null };
   return scale === 'full'
     ? { ...f, target: target.text, met: target.met(f) }
     : { ...f, target: `${target.text} (at full scale)`, met: null };
