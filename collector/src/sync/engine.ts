@@ -14,6 +14,7 @@ import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
 import { shrinkRefusal } from './shrink-guard.js';
+import { SlotWaits, type SlotWait } from './slot-waits.js';
 import { DEFAULT_SLOTS, manualSlotsFull, occupants, type SlotHolder } from './slots.js';
 import type { InventorySource, SourceDevice, TestResult } from './source.js';
 
@@ -59,9 +60,11 @@ export class SyncEngine {
    */
   private readonly stopping = new AbortController();
   private readonly log: Logger;
+  private readonly waits: SlotWaits;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.log = options.log.child({ component: 'sync' });
+    this.waits = new SlotWaits(this.log);
   }
 
   start(): void {
@@ -83,10 +86,19 @@ export class SyncEngine {
 
   /** Starts scheduled runs that are due, up to the scheduled bound (manual runs take other slots). */
   async tick(now = Date.now()): Promise<void> {
+    const waiting = new Set<string>();
     for (const integration of await this.options.store.integrations.dueForSync(now)) {
-      if (this.busy('schedule').length >= (this.options.maxConcurrent ?? DEFAULT_SLOTS.schedule)) return;
       const kind = sourceKind(integration.kind);
       if (!kind?.capabilities.sync) continue;
+      const scheduled = this.busy('schedule');
+      if (scheduled.length >= (this.options.maxConcurrent ?? DEFAULT_SLOTS.schedule)) {
+        // Still due (nextSyncAt unchanged): it starts on the first tick with a free slot.
+        if (!this.running.has(integration.id) && !this.starting.has(integration.id)) {
+          this.waits.waiting(integration, integration.nextSyncAt ?? now, scheduled);
+          waiting.add(integration.id);
+        }
+        continue;
+      }
       await this.options.store.integrations.update(integration.id, {
         nextSyncAt: nextSyncAt(integration.schedule, kind.defaultIntervalMinutes, now),
       });
@@ -95,6 +107,12 @@ export class SyncEngine {
           this.log.warn({ integrationId: integration.id, err: error }, 'scheduled sync not started');
       });
     }
+    this.waits.keepOnly(waiting);
+  }
+
+  /** Why the integration's due scheduled sync has not started (all scheduled slots taken), or null. */
+  slotWait(integrationId: string): SlotWait | null {
+    return this.waits.get(integrationId);
   }
 
   /**
