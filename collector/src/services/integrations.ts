@@ -17,6 +17,7 @@ import { parseCsvInventory } from '../sync/csv/parse.js';
 import type { SyncEngine } from '../sync/engine.js';
 import { sourceKind } from '../sync/registry.js';
 import { nextSyncAt } from '../sync/schedule.js';
+import type { SlotWait } from '../sync/slot-waits.js';
 import { sealSecrets, unsealSecrets } from '../sync/secrets.js';
 import type { SourceKind, TestResult } from '../sync/source.js';
 import type { Logger } from 'pino';
@@ -30,6 +31,8 @@ export interface IntegrationSummary extends Omit<Integration, 'secretFields' | '
   secretsSet: string[];
   devices: number;
   lastSync: SyncRun | null;
+  /** Its due scheduled sync waits for a free slot (sync/slot-waits.ts), or null. */
+  syncWaiting: SlotWait | null;
 }
 
 export interface IntegrationInput {
@@ -66,7 +69,13 @@ export class IntegrationService {
   async summary(integration: Integration): Promise<IntegrationSummary> {
     const [lastSync] = await this.store.syncRuns.list(integration.id, 1);
     const { secretFields, currentGeneration: _generation, ...rest } = integration;
-    return { ...rest, secretsSet: secretFields, devices: await this.store.inventory.count(integration.id), lastSync: lastSync ?? null };
+    return {
+      ...rest,
+      secretsSet: secretFields,
+      devices: await this.store.inventory.count(integration.id),
+      lastSync: lastSync ?? null,
+      syncWaiting: this.engine.slotWait(integration.id),
+    };
   }
 
   async list(): Promise<Integration[]> {

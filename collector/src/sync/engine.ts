@@ -14,6 +14,8 @@ import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
 import { shrinkRefusal } from './shrink-guard.js';
+import { SlotWaits, type SlotWait } from './slot-waits.js';
+import { DEFAULT_SLOTS, manualSlotsFull, occupants, type SlotHolder } from './slots.js';
 import type { InventorySource, SourceDevice, TestResult } from './source.js';
 
 /** How often a running sync checks for a cancel asked through another collector process. */
@@ -28,8 +30,10 @@ export interface SyncEngineOptions {
   fetch?: typeof fetch;
   /** Counts runs and vendor requests (absent: not counted). */
   metrics?: CollectorMetrics;
-  /** Runs at once in this process; more wait for the next tick. */
+  /** Scheduled runs at once in this process; more wait for the next tick (manual runs do not count: slots.ts). */
   maxConcurrent?: number;
+  /** Manual runs at once in this process; one more is refused with 409 SYNC_SLOTS_FULL. */
+  maxManual?: number;
   /** A lease not renewed for this long is taken over (its holder died). */
   leaseMs?: number;
   tickMs?: number;
@@ -41,13 +45,13 @@ export interface SyncEngineOptions {
  * was read; any failure discards the staged generation, so the last good one stays.
  */
 export class SyncEngine {
-  private readonly running = new Map<string, { runId: string; controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, RunningEntry>();
   /**
    * Integrations whose run is being started (between the check in `begin` and `running.set`):
    * claimed before the first await, because the lease admits its own holder, so two requests
    * in this process would otherwise both start a run and one would purge the other's inventory.
    */
-  private readonly starting = new Set<string>();
+  private readonly starting = new Map<string, SlotHolder>();
   private timer: NodeJS.Timeout | null = null;
   /**
    * Aborted by stop(): a run's purge or discard then ends between statements instead of
@@ -56,9 +60,11 @@ export class SyncEngine {
    */
   private readonly stopping = new AbortController();
   private readonly log: Logger;
+  private readonly waits: SlotWaits;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.log = options.log.child({ component: 'sync' });
+    this.waits = new SlotWaits(this.log);
   }
 
   start(): void {
@@ -78,12 +84,21 @@ export class SyncEngine {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  /** Starts scheduled runs that are due, up to the concurrency bound. */
+  /** Starts scheduled runs that are due, up to the scheduled bound (manual runs take other slots). */
   async tick(now = Date.now()): Promise<void> {
+    const waiting = new Set<string>();
     for (const integration of await this.options.store.integrations.dueForSync(now)) {
-      if (this.running.size >= (this.options.maxConcurrent ?? 2)) return;
       const kind = sourceKind(integration.kind);
       if (!kind?.capabilities.sync) continue;
+      const scheduled = this.busy('schedule');
+      if (scheduled.length >= (this.options.maxConcurrent ?? DEFAULT_SLOTS.schedule)) {
+        // Still due (nextSyncAt unchanged): it starts on the first tick with a free slot.
+        if (!this.running.has(integration.id) && !this.starting.has(integration.id)) {
+          this.waits.waiting(integration, integration.nextSyncAt ?? now, scheduled);
+          waiting.add(integration.id);
+        }
+        continue;
+      }
       await this.options.store.integrations.update(integration.id, {
         nextSyncAt: nextSyncAt(integration.schedule, kind.defaultIntervalMinutes, now),
       });
@@ -92,6 +107,12 @@ export class SyncEngine {
           this.log.warn({ integrationId: integration.id, err: error }, 'scheduled sync not started');
       });
     }
+    this.waits.keepOnly(waiting);
+  }
+
+  /** Why the integration's due scheduled sync has not started (all scheduled slots taken), or null. */
+  slotWait(integrationId: string): SlotWait | null {
+    return this.waits.get(integrationId);
   }
 
   /**
@@ -107,6 +128,7 @@ export class SyncEngine {
     const integration = await this.requireIntegration(integrationId);
     const { source, scrubber } = await this.guardedSource(integration, 'sync');
     const run = await this.begin(integration, trigger, { allowEmpty: trigger === 'manual' && options.allowEmpty === true });
+    const holder = { trigger, name: integration.name };
     const controller = new AbortController();
     const runLog = this.log.child({ integrationId: integration.id, kind: integration.kind, syncId: run.id });
     const pages = source.pages({ signal: controller.signal, log: runLog });
@@ -116,7 +138,7 @@ export class SyncEngine {
     })
       .catch(() => undefined) // already recorded on the run
       .finally(() => this.running.delete(integrationId));
-    this.started(integrationId, { runId: run.id, controller, done });
+    this.started(integrationId, { ...holder, runId: run.id, controller, done });
     return run;
   }
 
@@ -145,7 +167,7 @@ export class SyncEngine {
     const controller = new AbortController();
     // An upload is the admin's own file: CSV parsing refuses an empty one unless asked (allowEmpty).
     const done = this.execute(integration, run, pages, controller, new Scrubber(), { guardShrink: false });
-    this.started(integrationId, { runId: run.id, controller, done });
+    this.started(integrationId, { trigger: 'upload', name: integration.name, runId: run.id, controller, done });
     try {
       await done;
     } finally {
@@ -251,8 +273,13 @@ export class SyncEngine {
     const now = Date.now();
     const alreadyRunning = () => conflict('SYNC_RUNNING', 'a sync of this integration is already running');
     if (this.running.has(integration.id) || this.starting.has(integration.id)) throw alreadyRunning();
+    // Counted and claimed before the first await, so concurrent requests cannot all pass the check.
+    if (trigger === 'manual') {
+      const manual = this.busy('manual');
+      if (manual.length >= (this.options.maxManual ?? DEFAULT_SLOTS.manual)) throw manualSlotsFull(manual);
+    }
     // Released by the caller once the run is in `running` (see `started`), or here on failure.
-    this.starting.add(integration.id);
+    this.starting.set(integration.id, { trigger, name: integration.name });
     try {
       // Runs a killed collector on this host left behind would hold the lease for minutes.
       await this.recoverDeadLocalRuns();
@@ -272,9 +299,14 @@ export class SyncEngine {
   }
 
   /** The run `begin` started is in `running` now: that guards it from here on. */
-  private started(integrationId: string, entry: { runId: string; controller: AbortController; done: Promise<void> }): void {
+  private started(integrationId: string, entry: RunningEntry): void {
     this.running.set(integrationId, entry);
     this.starting.delete(integrationId);
+  }
+
+  /** The names of this process's runs of `trigger`, started or starting. */
+  private busy(trigger: 'schedule' | 'manual'): string[] {
+    return occupants([...this.running.values(), ...this.starting.values()], trigger);
   }
 
   private leaseMs(): number {
@@ -410,6 +442,13 @@ export class SyncEngine {
     if ((error as { expose?: boolean }).expose) return scrub((error as Error).message, scrubber);
     return `internal error during the ${integration.kind} sync; the collector log has the details`;
   }
+}
+
+/** A run this process holds: its slot, and how to stop it and wait for its end. */
+interface RunningEntry extends SlotHolder {
+  runId: string;
+  controller: AbortController;
+  done: Promise<void>;
 }
 
 /** A failure's stable code for run history (the console offers the confirmed sync by it); none for an internal error. */

@@ -81,7 +81,9 @@ const sync = operation({
   query: syncQuery,
   body: syncBody,
   bodyOptional: true,
-  responses: { 202: '{syncId, allowEmpty, minDevices?} (400 NOT_SYNCABLE for a kind that does not sync, 409 SYNC_RUNNING)' },
+  responses: {
+    202: '{syncId, allowEmpty, minDevices?} (400 NOT_SYNCABLE for a kind that does not sync, 409 SYNC_RUNNING, 409 SYNC_SLOTS_FULL when 4 manual syncs run in this collector process)',
+  },
 });
 const cancel = operation({
   summary: 'Stop a running sync or upload; the last good inventory stays',

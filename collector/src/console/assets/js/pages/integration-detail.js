@@ -68,6 +68,8 @@ function summaryPanel(i, kinds) {
       ['Devices', String(i.devices)],
       ['Last synced', fmtTime(i.syncedAt)],
       kindOf(kinds, i.kind)?.capabilities.sync === false ? null : ['Next sync', fmtTime(i.nextSyncAt)],
+      // A due scheduled sync that every sync slot kept from starting (set by the collector's scheduler).
+      i.syncWaiting ? ['Scheduled sync late', i.syncWaiting.message] : null,
       ['Credentials set', i.secretsSet.length ? i.secretsSet.map(humanize).join(', ') : plain(null)],
       ...config,
       ['Created', fmtTime(i.createdAt)],
