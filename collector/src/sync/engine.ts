@@ -10,6 +10,7 @@ import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
 import { RunProgress } from './run-progress.js';
 import { stagePages } from './stage-pages.js';
+import { DEFAULT_SYNC_LIMITS, type SyncLimits } from './sync-limits.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -33,6 +34,8 @@ export interface SyncEngineOptions {
   /** A lease not renewed for this long is taken over (its holder died). */
   leaseMs?: number;
   tickMs?: number;
+  /** Bounds on what a vendor may make a run read (sync-limits.ts); tests pass smaller ones. */
+  limits?: Partial<SyncLimits>;
 }
 
 /**
@@ -196,7 +199,12 @@ export class SyncEngine {
     );
     const scrubber = new Scrubber(Object.values(secrets));
     const { timeouts: _timeouts, maxInventoryDropPercent: _maxDrop, ...config } = integration.config;
-    const bounded = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
+    const bounded = withTimeouts(
+      this.options.fetch ?? fetch,
+      callTimeouts(integration.config, call),
+      kind.vendorName,
+      this.limits().maxAnswerBytes,
+    );
     const fetchImpl = this.options.metrics ? measuredFetch(bounded, integration.kind, this.options.metrics) : bounded;
     return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
   }
@@ -275,6 +283,10 @@ export class SyncEngine {
   private started(integrationId: string, entry: { runId: string; controller: AbortController; done: Promise<void> }): void {
     this.running.set(integrationId, entry);
     this.starting.delete(integrationId);
+  }
+
+  private limits(): SyncLimits {
+    return { ...DEFAULT_SYNC_LIMITS, ...this.options.limits };
   }
 
   private leaseMs(): number {

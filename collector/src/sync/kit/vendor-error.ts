@@ -15,6 +15,8 @@ export type VendorErrorCode =
   | 'VENDOR_UNREACHABLE'
   | 'VENDOR_BAD_RESPONSE'
   | 'VENDOR_REQUEST_REJECTED'
+  /** One answer was larger than the cap (kit/answer-cap.ts); the request is not retried. */
+  | 'VENDOR_ANSWER_TOO_LARGE'
   /** The vendor listed no devices where the last good inventory has some: it is kept. */
   | 'VENDOR_EMPTY_INVENTORY'
   /** The vendor listed far fewer devices than the last good inventory (over `maxInventoryDropPercent`): it is kept. */
