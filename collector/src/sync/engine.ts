@@ -317,6 +317,7 @@ export class SyncEngine {
         (startIndex, records) =>
           store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length)),
         signal,
+        { vendor: sourceKind(integration.kind)?.vendorName ?? integration.kind, ...this.limits() },
       );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
