@@ -1,6 +1,5 @@
 import http from 'node:http';
-import type net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { LoopbackVendor } from '../loopback.js';
 import { kandjiDevice } from './kandji.js';
 
 /**
@@ -11,37 +10,19 @@ import { kandjiDevice } from './kandji.js';
  */
 export type RunawayMode = 'good' | 'huge' | 'huge-error' | 'endless' | 'repeat';
 
-export class RunawayKandji {
-  url = '';
-  mode: RunawayMode = 'good';
+export class RunawayKandji extends LoopbackVendor {
+  behaviour: RunawayMode = 'good';
   devices = 0;
   /** Device-list requests received since the last reset. */
   listRequests = 0;
   /** Bytes the last huge answer wrote before the client stopped reading. */
   hugeBytesWritten = 0;
-  private readonly server: http.Server;
-  private readonly sockets = new Set<net.Socket>();
 
   constructor(private readonly hugeBytes: number) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
+    super();
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected override async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname !== '/api/v1/devices') {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not found."}');
@@ -51,7 +32,7 @@ export class RunawayKandji {
     const limit = Number(url.searchParams.get('limit') ?? 300);
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const page = (from: number, count: number) => Array.from({ length: count }, (_, i) => kandjiDevice(from + i));
-    switch (this.mode) {
+    switch (this.behaviour) {
       case 'good':
         return void res
           .writeHead(200, { 'content-type': 'application/json' })
@@ -62,7 +43,7 @@ export class RunawayKandji {
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page(0, limit)));
       case 'huge':
       case 'huge-error':
-        return this.streamHuge(res, this.mode === 'huge' ? 200 : 500);
+        return this.streamHuge(res, this.behaviour === 'huge' ? 200 : 500);
     }
   }
 
