@@ -25,7 +25,7 @@ import { TransactionService } from './services/transactions.js';
 import { TrustedEndpointsService } from './services/trusted-endpoints.js';
 import { VerdictService, type EdrAssessor } from './services/verdicts.js';
 import { Store } from './store/store.js';
-import { SyncEngine } from './sync/engine.js';
+import { SyncEngine, type SyncEngineOptions } from './sync/engine.js';
 import { AgentChannel } from './ws/channel.js';
 import { tuneHeap } from './v8-tuning.js';
 import { capToOpenFiles, openFileLimit } from './limits/open-files.js';
@@ -62,6 +62,8 @@ export interface StartOptions {
   fetch?: typeof fetch;
   /** Mounted after the core routes (OIDC provider, console). */
   mounts?: Mount[];
+  /** Smaller sync limits than the defaults (tests: a vendor answer's bytes, a run's pages). */
+  syncLimits?: SyncEngineOptions['limits'];
   /** Start the sync scheduler (default true). */
   scheduler?: boolean;
   /** Browser prompt settings tests override (agent ports, how long to wait for an agent). */
@@ -150,7 +152,15 @@ async function startLocked(config: CollectorConfig, options: StartOptions, log: 
   }
   const node = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   const metrics = new CollectorMetrics();
-  const engine = new SyncEngine({ store, masterKey, log, node, metrics, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const engine = new SyncEngine({
+    store,
+    masterKey,
+    log,
+    node,
+    metrics,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.syncLimits ? { limits: options.syncLimits } : {}),
+  });
   const edrAssessor = (options.edrAssessor ?? createEdrAssessor)({ store, sources: engine, log });
   const trustedEndpoints = new TrustedEndpointsService(store, masterKey, log.child({ component: 'trusted-endpoints' }));
   const verdicts = new VerdictService(store, settings, edrAssessor, log.child({ component: 'verdicts' }), trustedEndpoints, metrics);

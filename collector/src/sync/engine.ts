@@ -10,6 +10,7 @@ import { callTimeouts, withTimeouts, type CallType } from './kit/timeouts.js';
 import { scrub, VendorError } from './kit/vendor-error.js';
 import { RunProgress } from './run-progress.js';
 import { stagePages } from './stage-pages.js';
+import { DEFAULT_SYNC_LIMITS, type SyncLimits } from './sync-limits.js';
 import { sourceKind } from './registry.js';
 import { nextSyncAt } from './schedule.js';
 import { unsealSecrets } from './secrets.js';
@@ -37,6 +38,8 @@ export interface SyncEngineOptions {
   /** A lease not renewed for this long is taken over (its holder died). */
   leaseMs?: number;
   tickMs?: number;
+  /** Bounds on what a vendor may make a run read (sync-limits.ts); tests pass smaller ones. */
+  limits?: Partial<SyncLimits>;
 }
 
 /**
@@ -218,7 +221,12 @@ export class SyncEngine {
     );
     const scrubber = new Scrubber(Object.values(secrets));
     const { timeouts: _timeouts, maxInventoryDropPercent: _maxDrop, ...config } = integration.config;
-    const bounded = withTimeouts(this.options.fetch ?? fetch, callTimeouts(integration.config, call), kind.vendorName);
+    const bounded = withTimeouts(
+      this.options.fetch ?? fetch,
+      callTimeouts(integration.config, call),
+      kind.vendorName,
+      this.limits().maxAnswerBytes,
+    );
     const fetchImpl = this.options.metrics ? measuredFetch(bounded, integration.kind, this.options.metrics) : bounded;
     return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
   }
@@ -309,6 +317,10 @@ export class SyncEngine {
     return occupants([...this.running.values(), ...this.starting.values()], trigger);
   }
 
+  private limits(): SyncLimits {
+    return { ...DEFAULT_SYNC_LIMITS, ...this.options.limits };
+  }
+
   private leaseMs(): number {
     return this.options.leaseMs ?? 120_000;
   }
@@ -337,6 +349,7 @@ export class SyncEngine {
         (startIndex, records) =>
           store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length)),
         signal,
+        { vendor: sourceKind(integration.kind)?.vendorName ?? integration.kind, ...this.limits() },
       );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');

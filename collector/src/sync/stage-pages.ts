@@ -3,6 +3,7 @@ import { readAhead } from './kit/read-ahead.js';
 import { VendorError } from './kit/vendor-error.js';
 import { stagedPage } from './normalize.js';
 import type { SourceDevice } from './source.js';
+import type { SyncLimits } from './sync-limits.js';
 
 /** Writes one normalised page, its first record being the run's `startIndex`-th. */
 export type PageWrite = (startIndex: number, records: StagedRecord[]) => Promise<void>;
@@ -18,12 +19,34 @@ export type PageWrite = (startIndex: number, records: StagedRecord[]) => Promise
  * only once the write in flight has ended, so a caller that discards the staged generation
  * next never races a write still adding to it.
  */
-export async function stagePages(pages: AsyncIterable<SourceDevice[]>, write: PageWrite, signal: AbortSignal): Promise<void> {
+/**
+ * A run past `maxPages` pages or `maxDevices` devices (sync-limits.ts) is a vendor whose pages
+ * never end: it fails before staging more, and the caller discards what it staged.
+ */
+export async function stagePages(
+  pages: AsyncIterable<SourceDevice[]>,
+  write: PageWrite,
+  signal: AbortSignal,
+  bounds: { vendor: string } & Pick<SyncLimits, 'maxPages' | 'maxDevices'>,
+): Promise<void> {
   let staged = 0;
+  let read = 0;
   let writing: Promise<void> = Promise.resolve();
   try {
     for await (const page of readAhead(pages)) {
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');
+      if (++read > bounds.maxPages)
+        throw new VendorError(
+          'VENDOR_TOO_MANY_PAGES',
+          `${bounds.vendor} sent more than ${bounds.maxPages.toLocaleString('en-US')} pages in one run, more than any real inventory needs: ` +
+            'its pages do not end, so the sync stopped',
+        );
+      if (staged + page.length > bounds.maxDevices)
+        throw new VendorError(
+          'VENDOR_TOO_MANY_DEVICES',
+          `${bounds.vendor} listed more than ${bounds.maxDevices.toLocaleString('en-US')} devices in one run, more than any real fleet holds: ` +
+            'its pages do not end, so the sync stopped',
+        );
       // The page arrived, was parsed and mapped in one stretch of microtasks: let the requests
       // waiting meanwhile (decisions, reports) run before it is normalised and written.
       await new Promise((resolve) => setImmediate(resolve));
@@ -36,6 +59,10 @@ export async function stagePages(pages: AsyncIterable<SourceDevice[]>, write: Pa
       staged += records.length;
     }
     await writing;
+  } catch (error) {
+    if (error instanceof VendorError && error.code === 'VENDOR_PAGING_LOOP')
+      throw new VendorError(error.code, `${bounds.vendor} ${error.message}`);
+    throw error;
   } finally {
     await writing.catch(() => undefined);
   }

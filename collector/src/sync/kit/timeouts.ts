@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { answerTooLarge, MAX_ANSWER_BYTES, readCapped } from './answer-cap.js';
 import { unreachableMessage } from './network-fault.js';
 import { VendorError } from './vendor-error.js';
 
@@ -49,8 +50,15 @@ function timeoutError(message: string, retry: boolean): VendorError {
  * within `responseMs`. The body is read here, within the bound, so a vendor that stalls
  * mid-body fails the request instead of hanging the reader. The bounds are enforced by
  * racing timers, not only by aborting the request, so they hold even if an abort is lost.
+ * Every body (success and error alike) is read up to `maxAnswerBytes` (answer-cap.ts): past
+ * it the request is aborted and fails with VENDOR_ANSWER_TOO_LARGE, never retried.
  */
-export function withTimeouts(inner: typeof fetch, limits: CallTimeouts, vendor: string): typeof fetch {
+export function withTimeouts(
+  inner: typeof fetch,
+  limits: CallTimeouts,
+  vendor: string,
+  maxAnswerBytes: number = MAX_ANSWER_BYTES,
+): typeof fetch {
   return async (input, init = {}) => {
     const controller = new AbortController();
     const outer = init.signal ?? null;
@@ -90,7 +98,13 @@ export function withTimeouts(inner: typeof fetch, limits: CallTimeouts, vendor: 
       const response = await Promise.race([inner(input, { ...init, signal: controller.signal }), stop]);
       stage = 'body';
       clearTimeout(connectTimer);
-      const body = await Promise.race([response.arrayBuffer(), stop]);
+      const tooLarge = () => {
+        const url = new URL(String(input instanceof Request ? input.url : input));
+        const error = answerTooLarge(vendor, init.method ?? (input instanceof Request ? input.method : 'GET'), url, maxAnswerBytes);
+        controller.abort(error);
+        return error;
+      };
+      const body = await Promise.race([readCapped(response, maxAnswerBytes, tooLarge), stop]);
       const empty = response.status === 204 || response.status === 205 || response.status === 304;
       return new Response(empty ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
     } catch (error) {

@@ -15,6 +15,14 @@ export type VendorErrorCode =
   | 'VENDOR_UNREACHABLE'
   | 'VENDOR_BAD_RESPONSE'
   | 'VENDOR_REQUEST_REJECTED'
+  /** One answer was larger than the cap (kit/answer-cap.ts); the request is not retried. */
+  | 'VENDOR_ANSWER_TOO_LARGE'
+  /** A run read more pages than any real inventory needs (sync-limits.ts): the vendor's pages do not end. */
+  | 'VENDOR_TOO_MANY_PAGES'
+  /** A run listed more devices than any real fleet holds (sync-limits.ts). */
+  | 'VENDOR_TOO_MANY_DEVICES'
+  /** The vendor sent the same page twice in a row (kit/pages.ts): its paging loops. */
+  | 'VENDOR_PAGING_LOOP'
   /** The vendor listed no devices where the last good inventory has some: it is kept. */
   | 'VENDOR_EMPTY_INVENTORY'
   /** The vendor listed far fewer devices than the last good inventory (over `maxInventoryDropPercent`): it is kept. */
