@@ -64,10 +64,13 @@ export class SyncEngine {
   private readonly stopping = new AbortController();
   private readonly log: Logger;
   private readonly waits: SlotWaits;
+  /** The defaults with the options' overrides (tests'), fixed for the engine's life. */
+  private readonly limits: SyncLimits;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.log = options.log.child({ component: 'sync' });
     this.waits = new SlotWaits(this.log);
+    this.limits = { ...DEFAULT_SYNC_LIMITS, ...options.limits };
   }
 
   start(): void {
@@ -225,7 +228,7 @@ export class SyncEngine {
       this.options.fetch ?? fetch,
       callTimeouts(integration.config, call),
       kind.vendorName,
-      this.limits().maxAnswerBytes,
+      this.limits.maxAnswerBytes,
     );
     const fetchImpl = this.options.metrics ? measuredFetch(bounded, integration.kind, this.options.metrics) : bounded;
     return { source: guardSource(kind.create({ ...config, ...secrets }, { fetch: fetchImpl }), scrubber), scrubber };
@@ -317,10 +320,6 @@ export class SyncEngine {
     return occupants([...this.running.values(), ...this.starting.values()], trigger);
   }
 
-  private limits(): SyncLimits {
-    return { ...DEFAULT_SYNC_LIMITS, ...this.options.limits };
-  }
-
   private leaseMs(): number {
     return this.options.leaseMs ?? 120_000;
   }
@@ -349,7 +348,7 @@ export class SyncEngine {
         (startIndex, records) =>
           store.inventory.insertPage(integration.id, run.id, startIndex, records).then(() => progress.page(records.length)),
         signal,
-        { vendor: sourceKind(integration.kind)?.vendorName ?? integration.kind, ...this.limits() },
+        { vendor: sourceKind(integration.kind)?.vendorName ?? integration.kind, ...this.limits },
       );
       // The last moment a cancel counts: once the generation is switched, the run succeeded.
       if (signal.aborted) throw new VendorError('CANCELLED', 'the sync was cancelled');

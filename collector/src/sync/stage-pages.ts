@@ -18,8 +18,7 @@ export type PageWrite = (startIndex: number, records: StagedRecord[]) => Promise
  * Whatever ends the run early (the vendor, a cancel, a write refused), this returns or throws
  * only once the write in flight has ended, so a caller that discards the staged generation
  * next never races a write still adding to it.
- */
-/**
+ *
  * A run past `maxPages` pages or `maxDevices` devices (sync-limits.ts) is a vendor whose pages
  * never end: it fails before staging more, and the caller discards what it staged.
  */
